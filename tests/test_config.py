@@ -1,0 +1,79 @@
+"""Config: defaults, help for every key, env overrides, and exit 2 with the key's name on bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from tocsin.cli import main
+from tocsin.cli.setup import starter_config_text
+from tocsin.config import ConfigError, describe_settings, env_keys, load_settings
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "tocsin.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_every_key_has_help_text():
+    rows = describe_settings()
+    assert len(rows) > 60
+    missing = [key for key, help_text, _ in rows if not help_text.strip()]
+    assert missing == []
+
+
+def test_starter_config_loads_and_lists_regional_and_demo_sources(tmp_path):
+    settings = load_settings(write(tmp_path, starter_config_text()), env={})
+    real = [s for s in settings.sources if not s.name.startswith("demo-")]
+    demo = [s for s in settings.sources if s.name.startswith("demo-")]
+    assert len(real) >= 15 and not any(s.enabled for s in real)
+    assert {s.language for s in real} >= {"ru", "ky", "uz"}
+    assert {s.kind for s in real} >= {"feed", "sitemap", "telegram"}
+    assert demo and all(s.enabled and s.allow_private_networks for s in demo)
+    assert settings.crawl.allow_private_networks is False
+
+
+def test_env_overrides_keys(tmp_path):
+    path = write(tmp_path, "[model]\nthreshold = 0.4\n")
+    settings = load_settings(path, env={"TOCSIN_MODEL_THRESHOLD": "0.7", "TOCSIN_CRAWL_OBEY_ROBOTS_TXT": "false",
+                                        "TOCSIN_NLP_LANGUAGES": "ru, ky"})
+    assert settings.model.threshold == 0.7
+    assert settings.crawl.obey_robots_txt is False
+    assert settings.nlp.languages == ["ru", "ky"]
+    assert "TOCSIN_DATABASE_PATH" in env_keys()
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("[model]\nthreshhold = 0.5\n", "model.threshhold"),
+        ("[model]\nthreshold = 'high'\n", "model.threshold"),
+        ("[model]\nthreshold = 1.5\n", "model.threshold"),
+        ("[crawl]\nretries = true\n", "crawl.retries"),
+        ("[[sources]]\nname = 'x'\nkind = 'feed'\nurls = ['ftp://x.kg/rss']\n", "sources[0].urls[0]"),
+        ("[[sources]]\nname = 'x'\nkind = 'carrier-pigeon'\nurls = ['https://x.kg/']\n", "sources[0].kind"),
+        ("[nlp]\nextra_lexicons = ['missing.jsonl']\n", "nlp.extra_lexicons[0]"),
+        ("[[alerts.rules]]\nname = 'r'\nsinks = ['nowhere']\n", "alerts.rules[0].sinks"),
+        ("[model\nthreshold = 0.5\n", "(file)"),
+    ],
+)
+def test_bad_config_exits_2_naming_the_key_and_writes_no_database(tmp_path, runner, text, key):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, env={})
+    assert info.value.key == key
+    result = runner.invoke(main, ["--config", str(path), "status"])
+    assert result.exit_code == 2
+    assert key in result.output
+    assert not (tmp_path / "tocsin.db").exists()
+
+
+def test_bad_env_value_names_the_variable(tmp_path):
+    with pytest.raises(ConfigError, match="TOCSIN_MODEL_BATCH_SIZE"):
+        load_settings(None, env={"TOCSIN_MODEL_BATCH_SIZE": "many"})
+
+
+def test_missing_config_file_is_a_clear_error(tmp_path, runner):
+    result = runner.invoke(main, ["--config", str(tmp_path / "nope.toml"), "status"])
+    assert result.exit_code == 2
+    assert "tocsin init" in result.output

@@ -1,0 +1,121 @@
+"""The store: migrations, upserts with versions, reviews kept, hostile full-text queries."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+
+import pytest
+
+from tocsin.store import ItemRecord, connect, get_item, item_versions, search_item_ids, upsert_item
+from tocsin.store.items import read_snapshot
+from tocsin.store.migrations import MIGRATIONS, apply_migrations
+from tocsin.store.sources import ensure_source
+
+
+def test_migrations_apply_once_and_are_idempotent(db_path):
+    db = connect(db_path)
+    applied = [r[0] for r in db.execute("SELECT name FROM migrations")]
+    assert applied == [m.__name__ for m in MIGRATIONS]
+    assert apply_migrations(db) == []
+    db.close()
+    db = connect(db_path)  # reopening applies nothing and keeps the schema
+    assert db.execute("SELECT count(*) FROM migrations").fetchone()[0] == len(MIGRATIONS)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_failed_migration_rolls_back_whole(db_path, monkeypatch):
+    import tocsin.store.migrations as migrations
+
+    def m999_broken(db):
+        db.execute("CREATE TABLE half_done (x)")
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*MIGRATIONS, m999_broken])
+    with pytest.raises(RuntimeError):
+        connect(db_path)
+    raw = sqlite3.connect(db_path)
+    assert raw.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").fetchone()[0] == 0
+    assert raw.execute("SELECT count(*) FROM migrations").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_item_id_is_hash_of_canonical_url(fresh_db):
+    a = ItemRecord(source="test", url="https://News.example.kg/a?utm_source=tg&id=3#comments", title="t", text="x")
+    b = ItemRecord(source="test", url="https://news.example.kg/a?id=3", title="t", text="x")
+    assert a.id == b.id
+    assert upsert_item(fresh_db, a) == "new"
+    assert upsert_item(fresh_db, b) == "unchanged"
+    assert fresh_db.execute("SELECT count(*) FROM items").fetchone()[0] == 1
+    assert get_item(fresh_db, a.id)["url"] == "https://news.example.kg/a?id=3"
+
+
+def test_new_content_adds_a_version_and_keeps_reviews(fresh_db):
+    record = ItemRecord(source="test", url="https://e.kg/1", title="Title", text="first text", author="someone", raw=b"<html>1</html>")
+    assert upsert_item(fresh_db, record) == "new"
+    fresh_db.execute("INSERT INTO reviews (item_id, reviewer, decision, note, at) VALUES (?, 'r1', 'incitement', 'n', 'now')", [record.id])
+    record.text, record.raw = "edited text", b"<html>2</html>"
+    assert upsert_item(fresh_db, record) == "changed"
+    versions = item_versions(fresh_db, record.id)
+    assert [v["text"] for v in versions] == ["first text", "edited text"]
+    assert read_snapshot(fresh_db, versions[0]["snapshot_sha256"]) == b"<html>1</html>"
+    assert read_snapshot(fresh_db, versions[1]["snapshot_sha256"]) == b"<html>2</html>"
+    reviews = list(fresh_db.query("SELECT reviewer, decision FROM reviews WHERE item_id = ?", [record.id]))
+    assert reviews == [{"reviewer": "r1", "decision": "incitement"}]
+    assert get_item(fresh_db, record.id)["text"] == "edited text"
+
+
+def test_reviews_are_append_only(fresh_db):
+    record = ItemRecord(source="test", url="https://e.kg/2", text="x")
+    upsert_item(fresh_db, record)
+    fresh_db.execute("INSERT INTO reviews (item_id, reviewer, decision, at) VALUES (?, 'r', 'unsure', 'now')", [record.id])
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        fresh_db.execute("UPDATE reviews SET decision = 'incitement'")
+
+
+def test_author_is_pseudonymised(fresh_db):
+    record = ItemRecord(source="test", url="https://e.kg/3", text="x", author="@real_person")
+    upsert_item(fresh_db, record)
+    stored = get_item(fresh_db, record.id)["author_pseudonym"]
+    assert stored.startswith("a_") and "real_person" not in stored
+    dump = "\n".join(fresh_db.conn.iterdump())
+    assert "real_person" not in dump
+
+
+def test_broken_unicode_and_nul_are_stored_cleanly(fresh_db):
+    record = ItemRecord(source="test", url="https://e.kg/4", title="a\x00b", text="lone \ud800 surrogate")
+    upsert_item(fresh_db, record)
+    item = get_item(fresh_db, record.id)
+    assert item["title"] == "ab"
+    assert "surrogate" in item["text"]
+
+
+HOSTILE = ['"', '""', "'", "(", ")", "((", "AND", "OR", "NOT", "NEAR(", "a AND", "OR b", "*", "-", "--", "a - b",
+           "title:", "text:x", "{title}", "^", "a NEAR/2 b", "\\", "\x00", "ж\"", "::", "[", "]", "+", "a+b", "%", "_"]
+
+
+def hostile_queries(n: int = 200) -> list[str]:
+    rng = random.Random(7)
+    alphabet = HOSTILE + ["osh", "ош", "uzbek", "өзбек", "o'zbek", "ўзбек", " ", "\t", "🔥", "é", "\u200b"]
+    out = list(HOSTILE)
+    while len(out) < n:
+        out.append("".join(rng.choice(alphabet) + rng.choice(["", " "]) for _ in range(rng.randint(1, 8))))
+    return out
+
+
+def test_fts_accepts_200_hostile_queries(fresh_db):
+    upsert_item(fresh_db, ItemRecord(source="test", url="https://e.kg/5", title="Ош", text="news about osh and uzbek AND trade"))
+    queries = hostile_queries()
+    assert len(queries) >= 200
+    for q in queries:
+        search_item_ids(fresh_db, q)  # must not raise
+    assert search_item_ids(fresh_db, 'osh AND "uzbek') == search_item_ids(fresh_db, "osh uzbek")
+    assert len(search_item_ids(fresh_db, "ОШ")) == 1
+    assert search_item_ids(fresh_db, "absent-word") == []
+
+
+def test_foreign_keys_are_enforced(fresh_db):
+    with pytest.raises(sqlite3.IntegrityError):
+        upsert_item(fresh_db, ItemRecord(source="no-such-source", url="https://e.kg/6", text="x"))
+    ensure_source(fresh_db, "ok")
+    assert upsert_item(fresh_db, ItemRecord(source="ok", url="https://e.kg/6", text="x")) == "new"

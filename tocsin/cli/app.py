@@ -1,0 +1,102 @@
+"""The root ``tocsin`` group, its global options and the shared :class:`App` context."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from tocsin import __version__
+from tocsin.config import ConfigError, Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CONFIG = "tocsin.toml"
+EXIT_CONFIG = 2
+
+
+@dataclass
+class App:
+    """What every command needs: the settings (read on first use) and the store (opened on first use)."""
+
+    config_path: str | None = None
+    db_path: str | None = None
+    _settings: Settings | None = field(default=None, repr=False)
+    _db: Any = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path)
+            if self.db_path:
+                self._settings.database.path = str(Path(self.db_path).resolve())
+        return self._settings
+
+    @property
+    def database_path(self) -> Path:
+        return self.settings.database_path
+
+    def open_db(self, create: bool = False):
+        """The store, migrated. Without ``create``, a missing database is an error."""
+        if self._db is None:
+            from tocsin.store import connect
+
+            self._db = connect(self.database_path, busy_timeout_ms=self.settings.database.busy_timeout_ms, create=create)
+        return self._db
+
+
+def config_from_env_or_cwd(value: str | None) -> str | None:
+    """``--config``, else ``TOCSIN_CONFIG``, else ``./tocsin.toml`` if it exists, else defaults."""
+    if value:
+        return value
+    if os.environ.get("TOCSIN_CONFIG"):
+        return os.environ["TOCSIN_CONFIG"]
+    return DEFAULT_CONFIG if Path(DEFAULT_CONFIG).is_file() else None
+
+
+def configure_logging(verbose: int) -> None:
+    """Log to stderr; ``-v`` for info, ``-vv`` for debug (or ``TOCSIN_LOG_LEVEL``)."""
+    level = os.environ.get("TOCSIN_LOG_LEVEL") or ("DEBUG" if verbose > 1 else "INFO" if verbose == 1 else "WARNING")
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+class TocsinGroup(click.Group):
+    """Turns a :class:`ConfigError` and a missing database into one clear message and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from tocsin.store.db import DatabaseMissing
+
+        try:
+            return super().invoke(ctx)
+        except ConfigError as e:
+            click.echo(f"tocsin: bad config: {e}", err=True)
+            ctx.exit(EXIT_CONFIG)
+        except DatabaseMissing as e:
+            click.echo(f"tocsin: {e}", err=True)
+            ctx.exit(EXIT_CONFIG)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.commands)
+
+
+@click.group(cls=TocsinGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--db", "db_path", envvar="TOCSIN_DB", type=click.Path(dir_okay=False), help="SQLite database (overrides database.path; env TOCSIN_DB).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default ./tocsin.toml; env TOCSIN_CONFIG).")
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.version_option(__version__, prog_name="tocsin")
+@click.pass_context
+def main(ctx: click.Context, db_path: str | None, config_path: str | None, verbose: int) -> None:
+    """tocsin: early warning of ethnically targeted incitement in news and social media.
+
+    Crawl sources, analyse texts, raise alerts, review flagged items, export datasets.
+    """
+    configure_logging(verbose)
+    ctx.obj = App(config_path=config_from_env_or_cwd(config_path), db_path=db_path)
+
+
+pass_app: Callable = click.make_pass_decorator(App)

@@ -1,0 +1,68 @@
+"""``tocsin init`` and ``tocsin status``."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from tocsin.cli.app import App, main, pass_app
+from tocsin.config import load_settings
+
+
+def starter_config_text() -> str:
+    """The commented starter config shipped with tocsin."""
+    return resources.files("tocsin").joinpath("starter.toml").read_text(encoding="utf-8")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False), default=".")
+@click.option("--force", is_flag=True, help="Overwrite an existing tocsin.toml.")
+def init(directory: str, force: bool) -> None:
+    """Write a commented starter config and an empty database into DIRECTORY."""
+    from tocsin.store import connect
+    from tocsin.store.sources import sync_sources
+
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    config_path = folder / "tocsin.toml"
+    if config_path.exists() and not force:
+        raise click.ClickException(f"{config_path} exists; use --force to overwrite it")
+    config_path.write_text(starter_config_text(), encoding="utf-8")
+    settings = load_settings(config_path, env={})
+    db = connect(settings.database_path)
+    sync_sources(db, settings.sources)
+    click.echo(f"wrote {config_path} and {settings.database_path}")
+    click.echo(f"next: tocsin --config {config_path} status")
+
+
+@main.command()
+@pass_app
+def status(app: App) -> None:
+    """Counts per table, per source and per language; delivery failures."""
+    from tocsin.store.status import delivery_counts, language_counts, source_summary, table_counts, unanalysed_count
+
+    db = app.open_db()
+    console = Console()
+    console.print(f"[bold]database[/bold] {app.database_path}")
+    counts = Table("table", "rows", title="tables")
+    for name, n in table_counts(db).items():
+        counts.add_row(name, str(n))
+    console.print(counts)
+    console.print(f"items waiting for analysis: {unanalysed_count(db)}")
+    deliveries = delivery_counts(db)
+    if deliveries:
+        console.print("deliveries: " + ", ".join(f"{k} {v}" for k, v in sorted(deliveries.items())))
+    sources = Table("source", "kind", "enabled", "items", "last crawl", "last success", "last run", "errors", title="sources")
+    for row in source_summary(db):
+        sources.add_row(row["name"], row["kind"], "yes" if row["enabled"] else "no", str(row["items"]),
+                        row["last_crawl_at"] or "-", row["last_success_at"] or "-", row["last_status"] or "-",
+                        str(row["last_errors"] or 0))
+    console.print(sources)
+    langs = Table("language", "items", title="languages")
+    for lang, n in language_counts(db).items():
+        langs.add_row(lang, str(n))
+    console.print(langs)

@@ -1,0 +1,477 @@
+"""Settings as data: every key has a type, a default and a help text.
+
+A config is read from one TOML file (``tocsin.toml``) and then from ``TOCSIN_<SECTION>_<KEY>``
+environment variables. Anything wrong raises :class:`ConfigError`, which names the key, the value and
+the fix; the CLI turns it into exit code 2 before touching any database.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import logging
+import os
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+logger = logging.getLogger(__name__)
+
+ENV_PREFIX = "TOCSIN_"
+#: Environment variables with a meaning of their own (read by the CLI, not mapped onto a key).
+RESERVED_ENV = {"TOCSIN_DB", "TOCSIN_CONFIG", "TOCSIN_LOG_LEVEL"}
+
+
+class ConfigError(ValueError):
+    """A config value is wrong: names the key, the value and how to fix it."""
+
+    def __init__(self, key: str, value: Any, fix: str):
+        self.key, self.value, self.fix = key, value, fix
+        super().__init__(f"config key '{key}' = {value!r}: {fix}")
+
+
+def setting(default: Any = dataclasses.MISSING, help: str = "", *, factory: Any = None, check: str = "") -> Any:
+    """Declare one setting with its default and help text.
+
+    :param check: an extra validation: ``url``, ``urls``, ``file``, ``files`` or ``host``.
+    """
+    meta = {"help": help, "check": check}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+SOURCE_KINDS = ("feed", "sitemap", "telegram", "listing", "json")
+RULE_KINDS = ("item", "spike", "spread", "stale_source")
+SINK_KINDS = ("console", "file", "webhook", "email")
+SEVERITIES = ("info", "warning", "high", "critical")
+
+
+@dataclass
+class DatabaseSettings:
+    path: str = setting("tocsin.db", "SQLite database file; relative paths are read from the config file's folder.")
+    busy_timeout_ms: int = setting(10_000, "How long a writer waits for a lock before giving up, in milliseconds.")
+
+
+@dataclass
+class SourceSettings:
+    name: str = setting("", "Short unique name of the source, used in logs, alerts and exports.")
+    kind: str = setting("feed", f"How items are discovered: one of {', '.join(SOURCE_KINDS)}.")
+    urls: list[str] = setting(factory=list, help="Start URLs: feeds, sitemaps, t.me/s/<channel> pages, listing pages or JSON endpoints.", check="urls")
+    interval_minutes: int = setting(60, "How often the daemon crawls this source.")
+    language: str = setting("", "Language hint (ru, ky, uz, en, …) used when a page does not say; empty: detect.")
+    enabled: bool = setting(True, "Whether the source is crawled at all.")
+    allow_private_networks: bool = setting(False, "Let this one source live on loopback or a private network (the demo world, an intranet).")
+    max_pages: int = setting(200, "Most pages fetched from this source in one crawl (pagination, articles).")
+    since_days: int = setting(7, "sitemap: only entries modified in the last N days; telegram/json: how far back to page on a first crawl.")
+    selectors: dict[str, str] = setting(factory=dict, help="listing: CSS or XPath selectors: item, text, author, date, link, next_page, title.")
+    fields: dict[str, str] = setting(factory=dict, help="json: dotted paths of items, id, text, author, date, url, title, next_cursor in the response.")
+    pagination: dict[str, str] = setting(factory=dict, help="json: how to page: {mode = 'cursor'|'page', param = 'cursor'}.")
+
+
+@dataclass
+class CrawlSettings:
+    user_agent: str = setting("tocsin/0.1 (early-warning monitor; +mailto:operator@example.org)", "User-Agent sent with every request; put the operator's contact in it.")
+    obey_robots_txt: bool = setting(True, "Obey robots.txt.")
+    autothrottle: bool = setting(True, "Adapt the request rate to the server's latency (Scrapy AutoThrottle).")
+    download_delay_s: float = setting(1.0, "Minimum delay between requests to one domain, in seconds.")
+    concurrent_per_domain: int = setting(2, "Most parallel requests to one domain (at most 2 is polite).")
+    timeout_s: int = setting(30, "Timeout of one request, in seconds.")
+    retries: int = setting(2, "Retries of a failed request (with backoff).")
+    max_page_bytes: int = setting(10_000_000, "Largest response body accepted, after decompression, in bytes.")
+    allow_private_networks: bool = setting(False, "Allow requests and redirects to loopback, private and link-local addresses (only for local test worlds).")
+    crawl_timeout_s: int = setting(1800, "A crawl of one source running longer than this is killed.")
+    recheck_flagged_hours: int = setting(24, "Re-visit flagged items this often to record edits and deletions; 0 turns it off.")
+    recheck_days: int = setting(30, "Stop re-visiting flagged items this many days after they were first seen.")
+
+
+@dataclass
+class NlpSettings:
+    languages: list[str] = setting(factory=lambda: ["ru", "ky", "uz", "en"], help="Languages with a rule pipeline; texts in others get language id only.")
+    extra_lexicons: list[str] = setting(factory=list, help="Extra lexicon JSONL files (see docs/lexicons.md) added to the bundled patterns.", check="files")
+    max_chunk_chars: int = setting(100_000, "Long texts are processed in chunks of at most this many characters.")
+
+
+@dataclass
+class ModelSettings:
+    path: str = setting("", "Classifier: a local folder or a Hugging Face id; empty uses the embedded model.")
+    batch_size: int = setting(32, "Texts per inference batch.")
+    threshold: float = setting(0.5, "Score at or above which a text is flagged as incitement, in [0, 1].")
+    threads: int = setting(2, "CPU threads for inference (torch.set_num_threads).")
+    max_length: int = setting(256, "Tokens per window; longer texts are split into overlapping windows.")
+    stride: int = setting(64, "Tokens shared by consecutive windows.")
+
+
+@dataclass
+class AlertRuleSettings:
+    name: str = setting("", "Unique rule name, shown in alerts and used in silences.")
+    kind: str = setting("item", f"One of {', '.join(RULE_KINDS)}.")
+    severity: str = setting("warning", f"Base severity: one of {', '.join(SEVERITIES)}.")
+    sinks: list[str] = setting(factory=list, help="Names of the sinks that receive this rule's alerts; empty: all sinks.")
+    min_score: float = setting(0.0, "item/spike/spread: only analyses with at least this score count.")
+    window_minutes: int = setting(60, "spike/spread: the window counted.")
+    baseline_days: int = setting(14, "spike: days of history that make the rolling baseline.")
+    min_count: int = setting(3, "spike: fewest flagged items in the window for an alert.")
+    min_sources: int = setting(3, "spread: fewest distinct sources or channels carrying the same text.")
+    similarity: float = setting(0.8, "spread: Jaccard similarity above which two texts are the same.")
+    repeat_interval_minutes: int = setting(240, "An alert of the same rule and key is not re-sent before this.")
+    enabled: bool = setting(True, "Whether the rule is evaluated.")
+
+
+@dataclass
+class SinkSettings:
+    name: str = setting("", "Unique sink name, referred to by rules.")
+    kind: str = setting("console", f"One of {', '.join(SINK_KINDS)}.")
+    path: str = setting("", "file: the JSONL file alerts are appended to.")
+    url: str = setting("", "webhook: the URL that receives a JSON POST.", check="url")
+    secret: str = setting("", "webhook: signing secret (Standard Webhooks, 'whsec_…' base64 or any string).")
+    smtp_host: str = setting("", "email: SMTP server host.")
+    smtp_port: int = setting(587, "email: SMTP server port.")
+    starttls: bool = setting(True, "email: upgrade the connection with STARTTLS.")
+    username: str = setting("", "email: SMTP login (empty: none).")
+    password: str = setting("", "email: SMTP password; prefer the TOCSIN_ env override.")
+    sender: str = setting("tocsin@localhost", "email: From address.")
+    recipients: list[str] = setting(factory=list, help="email: To addresses.")
+    timeout_s: int = setting(10, "webhook/email: network timeout in seconds.")
+
+
+@dataclass
+class AlertSettings:
+    review_url: str = setting("http://127.0.0.1:8765", "Base URL of the review page, used for links in alert messages.", check="url")
+    max_attempts: int = setting(8, "Delivery attempts before an alert goes to the dead-letter state.")
+    backoff_s: float = setting(30.0, "First retry delay; doubles on each attempt, with jitter.")
+    rules: list[AlertRuleSettings] = setting(factory=list, help="Alert rules ([[alerts.rules]] tables).")
+    sinks: list[SinkSettings] = setting(factory=list, help="Where alerts go ([[alerts.sinks]] tables).")
+
+
+@dataclass
+class ReviewSettings:
+    host: str = setting("127.0.0.1", "Address the review page listens on.", check="host")
+    port: int = setting(8765, "Port the review page listens on.")
+    page_size: int = setting(50, "Items per queue page.")
+    session_hours: int = setting(12, "Hours a login stays valid.")
+    login_attempts_per_minute: int = setting(5, "Failed logins allowed per account and address per minute.")
+
+
+@dataclass
+class ExportSettings:
+    out_dir: str = setting("exports", "Default folder for exports, relative to the config file's folder.")
+    redact_handles: bool = setting(True, "Redact @handles inside exported text.")
+    redact_phones: bool = setting(True, "Redact phone numbers inside exported text.")
+    redact_emails: bool = setting(True, "Redact e-mail addresses inside exported text.")
+    redact_profile_links: bool = setting(True, "Redact links to personal profiles inside exported text.")
+
+
+@dataclass
+class RetentionSettings:
+    retention_days: int = setting(365, "Raw content of unflagged items older than this is purged; 0 keeps everything.")
+
+
+@dataclass
+class DaemonSettings:
+    tick_seconds: int = setting(10, "How often the daemon's loop wakes to run due jobs.")
+    analyse_every_minutes: int = setting(2, "How often new items are analysed.")
+    deliver_every_minutes: int = setting(1, "How often pending alert deliveries are attempted.")
+    retention_every_hours: int = setting(24, "How often the retention job runs.")
+    lock_file: str = setting("", "Lock file that keeps one daemon per database; empty: '<database>.lock'.")
+
+
+@dataclass
+class DistributedSettings:
+    redis_url: str = setting("", "Redis URL (redis://host:port/db) that turns on distributed mode; empty: one machine.")
+    stream: str = setting("tocsin:items", "Redis stream crawled items are pushed to.")
+    batch_size: int = setting(64, "Items an analysis worker claims at once.")
+    claim_idle_s: int = setting(120, "A batch pending longer than this on a silent worker is claimed by another.")
+
+
+@dataclass
+class Settings:
+    """All of tocsin's settings. ``config_dir`` anchors relative paths."""
+
+    database: DatabaseSettings = setting(factory=DatabaseSettings, help="The SQLite store.")
+    sources: list[SourceSettings] = setting(factory=list, help="Sources to crawl ([[sources]] tables).")
+    crawl: CrawlSettings = setting(factory=CrawlSettings, help="Crawl politeness and safety.")
+    nlp: NlpSettings = setting(factory=NlpSettings, help="Language processing and lexicons.")
+    model: ModelSettings = setting(factory=ModelSettings, help="The incitement classifier.")
+    alerts: AlertSettings = setting(factory=AlertSettings, help="Alert rules and sinks.")
+    review: ReviewSettings = setting(factory=ReviewSettings, help="The monitors' review page.")
+    export: ExportSettings = setting(factory=ExportSettings, help="Research exports.")
+    retention: RetentionSettings = setting(factory=RetentionSettings, help="How long raw content is kept.")
+    daemon: DaemonSettings = setting(factory=DaemonSettings, help="The scheduled loop.")
+    distributed: DistributedSettings = setting(factory=DistributedSettings, help="Several machines through Redis.")
+    config_dir: Path = field(default_factory=Path.cwd, metadata={"help": "internal", "check": "", "internal": True})
+
+    def resolve(self, path: str) -> Path:
+        """Resolve a path from the config against the config file's folder."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.config_dir / p
+
+    @property
+    def database_path(self) -> Path:
+        return self.resolve(self.database.path)
+
+    def enabled_sources(self) -> list[SourceSettings]:
+        return [s for s in self.sources if s.enabled]
+
+    def source(self, name: str) -> SourceSettings:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise ConfigError("sources", name, f"no source named {name!r}; known: {', '.join(s.name for s in self.sources) or 'none'}")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Read settings from a TOML file (optional) and ``TOCSIN_*`` environment variables.
+
+    :param path: the TOML file; ``None`` gives the defaults.
+    :param env: the environment to read overrides from (default ``os.environ``).
+    """
+    data: dict[str, Any] = {}
+    config_dir = Path.cwd()
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError("--config", str(path), "no such file; create one with 'tocsin init DIR' or fix the path")
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError("(file)", str(path), f"not valid TOML ({e}); fix the syntax at that line") from e
+        except UnicodeDecodeError as e:
+            raise ConfigError("(file)", str(path), "not UTF-8; save the file as UTF-8") from e
+        config_dir = path.resolve().parent
+    settings = build(Settings, data, "")
+    settings.config_dir = config_dir
+    apply_env(settings, os.environ if env is None else env)
+    validate(settings)
+    return settings
+
+
+def build(cls: type, data: Any, prefix: str) -> Any:
+    """Build dataclass ``cls`` from a TOML table, rejecting unknown keys and wrong types."""
+    if not isinstance(data, dict):
+        raise ConfigError(prefix or "(top)", data, f"expected a table ([{prefix}]), not a {type(data).__name__}")
+    known = {f.name: f for f in public_fields(cls)}
+    kwargs = {}
+    for key, value in data.items():
+        dotted = f"{prefix}.{key}" if prefix else key
+        if key not in known:
+            raise ConfigError(dotted, value, f"unknown key; known keys here: {', '.join(known)}")
+        kwargs[key] = coerce(field_type(cls, key), value, dotted)
+    return cls(**kwargs)
+
+
+def public_fields(cls: type) -> list[dataclasses.Field]:
+    """The settable fields of a settings dataclass."""
+    return [f for f in dataclasses.fields(cls) if not f.metadata.get("internal")]
+
+
+def field_type(cls: type, name: str) -> Any:
+    return typing.get_type_hints(cls)[name]
+
+
+def is_table(tp: Any) -> bool:
+    """True for a nested settings table or a list of them (not settable from the environment)."""
+    if typing.get_origin(tp) is list:
+        tp = typing.get_args(tp)[0]
+    return dataclasses.is_dataclass(tp)
+
+
+def coerce(tp: Any, value: Any, key: str) -> Any:
+    """Check ``value`` against the declared type ``tp`` (TOML already gives native types)."""
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        return build(tp, value, key)
+    if origin is list:
+        (item_tp,) = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise ConfigError(key, value, f"expected a list, e.g. {key.rsplit('.', 1)[-1]} = [...]")
+        return [coerce(item_tp, v, f"{key}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise ConfigError(key, value, "expected a table of strings, e.g. {item = '.post', text = '.body'}")
+        return dict(value)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(key, value, "expected true or false")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(key, value, "expected a whole number")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(key, value, "expected a number")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(key, value, "expected a quoted string")
+        return value
+    raise ConfigError(key, value, f"unsupported type {tp}")  # pragma: no cover - schema bug
+
+
+def parse_env_value(tp: Any, raw: str, key: str) -> Any:
+    """Turn an environment string into the declared type."""
+    if tp is bool:
+        low = raw.strip().lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(key, raw, "expected true or false (1/0, yes/no)")
+    if tp is int or tp is float:
+        try:
+            return tp(raw)
+        except ValueError:
+            raise ConfigError(key, raw, f"expected a {'whole number' if tp is int else 'number'}") from None
+    if typing.get_origin(tp) is list:
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    if tp is str:
+        return raw
+    raise ConfigError(key, raw, "this key cannot be set from the environment; set it in the TOML file")
+
+
+def env_keys() -> dict[str, tuple[str, str]]:
+    """Map ``TOCSIN_SECTION_KEY`` names to (section, key) for every scalar setting of a section."""
+    names = {}
+    for section in public_fields(Settings):
+        section_tp = field_type(Settings, section.name)
+        if not dataclasses.is_dataclass(section_tp):
+            continue
+        for f in public_fields(section_tp):
+            if is_table(field_type(section_tp, f.name)):
+                continue
+            names[f"{ENV_PREFIX}{section.name}_{f.name}".upper()] = (section.name, f.name)
+    return names
+
+
+def apply_env(settings: Settings, env: typing.Mapping[str, str]) -> None:
+    """Override settings from ``TOCSIN_<SECTION>_<KEY>`` variables."""
+    known = env_keys()
+    for name, raw in env.items():
+        if not name.startswith(ENV_PREFIX) or name in RESERVED_ENV:
+            continue
+        if name not in known:
+            logger.warning("ignoring environment variable %s: no such setting", name)
+            continue
+        section, key = known[name]
+        target = getattr(settings, section)
+        setattr(target, key, parse_env_value(field_type(type(target), key), raw, name))
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def validate(settings: Settings) -> None:
+    """Check values beyond their types: ranges, choices, URLs, files, unique names."""
+    walk_checks(settings, "", settings.resolve)
+    check_range("model.threshold", settings.model.threshold, 0.0, 1.0)
+    check_range("crawl.concurrent_per_domain", settings.crawl.concurrent_per_domain, 1, 16)
+    check_range("model.batch_size", settings.model.batch_size, 1, 4096)
+    check_range("review.port", settings.review.port, 0, 65535)
+    check_unique("sources", [s.name for s in settings.sources])
+    for i, src in enumerate(settings.sources):
+        key = f"sources[{i}]"
+        if not src.name:
+            raise ConfigError(f"{key}.name", src.name, "every source needs a name")
+        check_choice(f"{key}.kind", src.kind, SOURCE_KINDS)
+        if src.enabled and not src.urls:
+            raise ConfigError(f"{key}.urls", src.urls, "an enabled source needs at least one URL")
+        check_range(f"{key}.interval_minutes", src.interval_minutes, 1, 10 * 24 * 60)
+    check_unique("alerts.sinks", [s.name for s in settings.alerts.sinks])
+    check_unique("alerts.rules", [r.name for r in settings.alerts.rules])
+    sink_names = {s.name for s in settings.alerts.sinks}
+    for i, sink in enumerate(settings.alerts.sinks):
+        check_choice(f"alerts.sinks[{i}].kind", sink.kind, SINK_KINDS)
+        if sink.kind == "webhook" and not sink.url:
+            raise ConfigError(f"alerts.sinks[{i}].url", sink.url, "a webhook sink needs url = 'https://…'")
+        if sink.kind == "file" and not sink.path:
+            raise ConfigError(f"alerts.sinks[{i}].path", sink.path, "a file sink needs path = 'alerts.jsonl'")
+        if sink.kind == "email" and not (sink.smtp_host and sink.recipients):
+            raise ConfigError(f"alerts.sinks[{i}].smtp_host", sink.smtp_host, "an email sink needs smtp_host and recipients")
+    for i, rule in enumerate(settings.alerts.rules):
+        check_choice(f"alerts.rules[{i}].kind", rule.kind, RULE_KINDS)
+        check_choice(f"alerts.rules[{i}].severity", rule.severity, SEVERITIES)
+        for s in rule.sinks:
+            if s not in sink_names:
+                raise ConfigError(f"alerts.rules[{i}].sinks", s, f"no sink named {s!r}; define it under [[alerts.sinks]]")
+
+
+def walk_checks(obj: Any, prefix: str, resolve: typing.Callable[[str], Path]) -> None:
+    """Run each field's ``check`` (url, urls, file, files, host) over a settings tree."""
+    for f in public_fields(type(obj)):
+        value = getattr(obj, f.name)
+        key = f"{prefix}.{f.name}" if prefix else f.name
+        check = f.metadata.get("check", "")
+        if dataclasses.is_dataclass(value):
+            walk_checks(value, key, resolve)
+        elif isinstance(value, list) and value and dataclasses.is_dataclass(value[0]):
+            for i, item in enumerate(value):
+                walk_checks(item, f"{key}[{i}]", resolve)
+        elif check == "url" and value:
+            check_url(key, value)
+        elif check == "urls":
+            for i, url in enumerate(value):
+                check_url(f"{key}[{i}]", url)
+        elif check == "files":
+            for i, p in enumerate(value):
+                if not resolve(p).is_file():
+                    raise ConfigError(f"{key}[{i}]", p, "no such file; give a path to an existing file")
+        elif check == "host":
+            check_host(key, value)
+
+
+def check_url(key: str, url: str) -> None:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(key, url, "expected an http:// or https:// URL with a host")
+
+
+def check_host(key: str, host: str) -> None:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if not host or any(c in host for c in "/: "):
+            raise ConfigError(key, host, "expected an IP address or host name, e.g. 127.0.0.1") from None
+
+
+def check_range(key: str, value: float, low: float, high: float) -> None:
+    if not low <= value <= high:
+        raise ConfigError(key, value, f"must be between {low} and {high}")
+
+
+def check_choice(key: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(key, value, f"must be one of: {', '.join(choices)}")
+
+
+def check_unique(key: str, names: list[str]) -> None:
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise ConfigError(key, name, "names must be unique; rename one of them")
+        seen.add(name)
+
+
+def describe_settings(cls: type = Settings, prefix: str = "") -> list[tuple[str, str, Any]]:
+    """Every key as (dotted name, help, default), for docs and the help-text test."""
+    rows = []
+    for f in public_fields(cls):
+        key = f"{prefix}.{f.name}" if prefix else f.name
+        tp = field_type(cls, f.name)
+        if typing.get_origin(tp) is list and dataclasses.is_dataclass(typing.get_args(tp)[0]):
+            rows.append((key, f.metadata.get("help", ""), []))
+            rows.extend(describe_settings(typing.get_args(tp)[0], f"{key}[]"))
+        elif dataclasses.is_dataclass(tp):
+            rows.append((key, f.metadata.get("help", ""), None))
+            rows.extend(describe_settings(tp, key))
+        else:
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+            rows.append((key, f.metadata.get("help", ""), default))
+    return rows
+

@@ -1,0 +1,75 @@
+"""Opening the SQLite store: WAL, busy timeout, foreign keys, migrations."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+logger = logging.getLogger(__name__)
+
+
+class StoreError(RuntimeError):
+    """A store operation failed; the message says what to do."""
+
+
+class DatabaseMissing(StoreError):
+    """The database file does not exist and the caller asked not to create it."""
+
+
+def utcnow() -> str:
+    """The current time as an ISO 8601 UTC string with seconds, the store's one time format."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def connect(path: str | Path, *, busy_timeout_ms: int = 10_000, create: bool = True, migrate: bool = True) -> sqlite_utils.Database:
+    """Open (and by default create and migrate) the store at ``path``.
+
+    :param path: database file, or ``":memory:"``.
+    :param busy_timeout_ms: how long to wait for another writer's lock.
+    :param create: create the file if missing; otherwise raise :class:`DatabaseMissing`.
+    :param migrate: apply pending migrations.
+    """
+    memory = str(path) == ":memory:"
+    if not memory:
+        path = Path(path)
+        if not path.exists() and not create:
+            raise DatabaseMissing(f"no database at {path}; create one with 'tocsin init' or pass --db PATH")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if not memory:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    db = sqlite_utils.Database(conn)
+    if migrate:
+        from tocsin.store.migrations import apply_migrations
+
+        apply_migrations(db)
+    return db
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Run a block in one write transaction (``BEGIN IMMEDIATE``), committed or rolled back whole.
+
+    Nested use joins the outer transaction.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")

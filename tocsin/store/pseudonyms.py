@@ -1,0 +1,35 @@
+"""Keyed hashes that stand for people: authors never enter the store in clear."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets as random_secrets
+
+import sqlite_utils
+
+from tocsin.store.db import utcnow
+
+AUTHOR_KEY = "author_key"
+
+
+def get_secret(db: sqlite_utils.Database, name: str, nbytes: int = 32) -> bytes:
+    """The stored secret ``name``, created with ``nbytes`` random bytes on first use."""
+    row = db.execute("SELECT value FROM secrets WHERE name = ?", [name]).fetchone()
+    if row:
+        return bytes(row[0])
+    value = random_secrets.token_bytes(nbytes)
+    db.execute("INSERT OR IGNORE INTO secrets (name, value, created_at) VALUES (?, ?, ?)", [name, value, utcnow()])
+    return bytes(db.execute("SELECT value FROM secrets WHERE name = ?", [name]).fetchone()[0])
+
+
+def keyed_hash(key: bytes, value: str, length: int = 16) -> str:
+    """HMAC-SHA256 of ``value`` under ``key``, hex, truncated to ``length`` characters."""
+    return hmac.new(key, value.strip().casefold().encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:length]
+
+
+def pseudonymise_author(db: sqlite_utils.Database, author: str) -> str:
+    """The store's pseudonym for an author name or handle; empty for no author."""
+    if not author or not author.strip():
+        return ""
+    return "a_" + keyed_hash(get_secret(db, AUTHOR_KEY), author)
