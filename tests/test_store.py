@@ -119,3 +119,23 @@ def test_foreign_keys_are_enforced(fresh_db):
         upsert_item(fresh_db, ItemRecord(source="no-such-source", url="https://e.kg/6", text="x"))
     ensure_source(fresh_db, "ok")
     assert upsert_item(fresh_db, ItemRecord(source="ok", url="https://e.kg/6", text="x")) == "new"
+
+
+def test_an_item_version_is_analysed_once_per_model_version(fresh_db):
+    from tocsin.store.analyses import AnalysisRecord, latest_analysis, pending_items, save_analysis
+
+    record = ItemRecord(source="test", url="https://e.kg/7", text="text")
+    upsert_item(fresh_db, record)
+    assert [r["id"] for r in pending_items(fresh_db, "m", "1")] == [record.id]
+    analysis = AnalysisRecord(item_id=record.id, content_hash=record.content_hash, model_name="m", model_version="1",
+                              patterns_version="p", threshold=0.5, score=0.9, incitement=True,
+                              targets=[{"group": "uzbek", "text": "x", "start": 0, "end": 1}], hallmarks=["call_to_violence"])
+    assert save_analysis(fresh_db, analysis) is not None
+    assert save_analysis(fresh_db, analysis) is None
+    assert pending_items(fresh_db, "m", "1") == []
+    assert len(pending_items(fresh_db, "m", "2")) == 1
+    stored = latest_analysis(fresh_db, record.id)
+    assert stored["incitement"] is True and stored["targets"][0]["group"] == "uzbek"
+    record.text = "new text"
+    upsert_item(fresh_db, record)
+    assert len(pending_items(fresh_db, "m", "1")) == 1

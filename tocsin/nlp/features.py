@@ -1,0 +1,73 @@
+"""What ``nlp/`` says about one text: language, script, and evidence spans in the original text."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+#: Kinds of evidence span.
+SPAN_KINDS = ("target", "place", "cue", "context")
+
+#: Dangerous-speech hallmarks (Dangerous Speech Project) plus calls to violence and expulsion.
+HALLMARKS = (
+    "dehumanization",
+    "accusation_in_a_mirror",
+    "threat_to_purity",
+    "attack_on_women_and_girls",
+    "questioning_ingroup_loyalty",
+    "call_to_violence",
+    "call_to_expulsion",
+)
+
+#: Context markers that often flip a text's meaning.
+CONTEXT_MARKERS = ("negation", "quotation", "reported_speech", "condemnation", "counter_speech", "news_reporting")
+
+
+@dataclass(frozen=True)
+class Span:
+    """One piece of evidence: ``text == original[start:end]`` always holds."""
+
+    kind: str    # target | place | cue | context
+    label: str   # group id, place id, hallmark name or context marker
+    text: str    # the surface form, as in the original text
+    start: int   # character offsets into the original (not the normalised) text
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Features:
+    """The output of the nlp pipeline for one text."""
+
+    text: str
+    normalised: str = ""
+    lang: str = "other"          # ru, ky, uz, en, kk, tg, other
+    script: str = "none"         # Cyrl, Latn, mixed, none
+    targets: list[Span] = field(default_factory=list)
+    places: list[Span] = field(default_factory=list)
+    cues: list[Span] = field(default_factory=list)
+    context: list[Span] = field(default_factory=list)
+    patterns_version: str = ""
+
+    @property
+    def lang_tag(self) -> str:
+        """``uz-Latn`` / ``uz-Cyrl`` for Uzbek, else the language code."""
+        return f"uz-{self.script}" if self.lang == "uz" and self.script in ("Latn", "Cyrl") else self.lang
+
+    @property
+    def hallmarks(self) -> list[str]:
+        """Hallmarks with at least one cue, in canonical order."""
+        found = {c.label for c in self.cues}
+        return [h for h in HALLMARKS if h in found]
+
+    @property
+    def groups(self) -> list[str]:
+        """Target group ids, first mention first, each once."""
+        return list(dict.fromkeys(t.label for t in self.targets))
+
+    @property
+    def spans(self) -> list[Span]:
+        """All evidence, ordered by position."""
+        return sorted([*self.targets, *self.places, *self.cues, *self.context], key=lambda s: (s.start, s.end, s.kind))

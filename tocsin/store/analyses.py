@@ -1,0 +1,92 @@
+"""Analyses: one row per item content, model and version; what was flagged and why."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import sqlite_utils
+
+from tocsin.store.db import transaction, utcnow
+
+JSON_COLUMNS = ("targets", "places", "hallmarks", "spans")
+
+
+@dataclass
+class AnalysisRecord:
+    """The decision for one item version, as stored (see the ``analyses`` table)."""
+
+    item_id: str
+    content_hash: str
+    model_name: str
+    model_version: str
+    patterns_version: str
+    threshold: float
+    score: float
+    incitement: bool
+    lang: str = ""
+    targets: list[dict[str, Any]] = field(default_factory=list)    # {group, text, start, end}
+    places: list[dict[str, Any]] = field(default_factory=list)     # {place, text, start, end}
+    hallmarks: list[str] = field(default_factory=list)
+    spans: list[dict[str, Any]] = field(default_factory=list)      # {kind, label, text, start, end}
+    explanation: str = ""
+    error: str = ""
+
+
+def save_analysis(db: sqlite_utils.Database, record: AnalysisRecord) -> int | None:
+    """Store one analysis; returns its id, or None when this item version was already analysed by this model version.
+
+    Runs inside the caller's transaction when there is one (so alerts raised from it commit together).
+    """
+    with transaction(db):
+        cur = db.execute(
+            """INSERT OR IGNORE INTO analyses (item_id, content_hash, model_name, model_version, patterns_version,
+               threshold, score, incitement, lang, targets, places, hallmarks, spans, explanation, error, analysed_at)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+            [record.item_id, record.content_hash, record.model_name, record.model_version, record.patterns_version,
+             record.threshold, min(1.0, max(0.0, float(record.score))), int(record.incitement), record.lang,
+             *(json.dumps(getattr(record, c), ensure_ascii=False) for c in JSON_COLUMNS),
+             record.explanation, record.error, utcnow()],
+        )
+        return cur.lastrowid if cur.rowcount else None
+
+
+def pending_items(db: sqlite_utils.Database, model_name: str, model_version: str, limit: int = 500) -> list[dict[str, Any]]:
+    """Items whose current content has no analysis by this model version, oldest first."""
+    return list(
+        db.query(
+            """SELECT i.id, i.source, i.kind, i.title, i.text, i.lang, i.content_hash, i.published_at, i.first_seen
+               FROM items i WHERE NOT EXISTS (
+                 SELECT 1 FROM analyses a WHERE a.item_id = i.id AND a.content_hash = i.content_hash
+                 AND a.model_name = ? AND a.model_version = ?)
+               ORDER BY i.seq LIMIT ?""",
+            [model_name, model_version, limit],
+        )
+    )
+
+
+def decode(row: dict[str, Any]) -> dict[str, Any]:
+    """An analyses row with its JSON columns decoded and ``incitement`` as a bool."""
+    out = dict(row)
+    for column in JSON_COLUMNS:
+        if column in out and isinstance(out[column], str):
+            out[column] = json.loads(out[column])
+    if "incitement" in out:
+        out["incitement"] = bool(out["incitement"])
+    return out
+
+
+def latest_analysis(db: sqlite_utils.Database, item_id: str) -> dict[str, Any] | None:
+    """The newest analysis of an item, decoded, or None."""
+    rows = list(db.query("SELECT * FROM analyses WHERE item_id = ? ORDER BY id DESC LIMIT 1", [item_id]))
+    return decode(rows[0]) if rows else None
+
+
+def iter_flagged(db: sqlite_utils.Database, since: str | None = None) -> Iterator[dict[str, Any]]:
+    """Flagged analyses joined with their items (source, kind, url, title, first_seen), newest last."""
+    sql = """SELECT a.*, i.source, i.kind, i.url, i.title, i.first_seen, i.published_at
+             FROM analyses a JOIN items i ON i.id = a.item_id
+             WHERE a.incitement = 1 AND (? IS NULL OR a.analysed_at >= ?) ORDER BY a.id"""
+    for row in db.query(sql, [since, since]):
+        yield decode(row)
