@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlite_utils
@@ -45,3 +46,24 @@ def unanalysed_count(db: sqlite_utils.Database) -> int:
         """SELECT count(*) FROM items i WHERE NOT EXISTS
            (SELECT 1 FROM analyses a WHERE a.item_id = i.id AND a.content_hash = i.content_hash)"""
     ).fetchone()[0]
+
+
+def flagged_breakdown(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
+    """Flagged items (latest analysis of each item) per target group, place and hallmark."""
+    rows = db.execute(
+        """SELECT a.targets, a.places, a.hallmarks FROM analyses a
+           WHERE a.incitement = 1 AND a.id = (SELECT max(b.id) FROM analyses b WHERE b.item_id = a.item_id)"""
+    ).fetchall()
+    out: dict[str, dict[str, int]] = {"group": {}, "place": {}, "hallmark": {}}
+    for targets, places, hallmarks in rows:
+        for key, values in (("group", {t["group"] for t in json.loads(targets)}),
+                            ("place", {p["place"] for p in json.loads(places)}),
+                            ("hallmark", set(json.loads(hallmarks)))):
+            for value in values:
+                out[key][value] = out[key].get(value, 0) + 1
+    return out
+
+
+def items_per_source_and_language(db: sqlite_utils.Database) -> list[tuple[str, str, int]]:
+    """(source, language, items) for every pair that has items."""
+    return [tuple(r) for r in db.execute("SELECT source, lang, count(*) FROM items GROUP BY source, lang ORDER BY source, lang")]
