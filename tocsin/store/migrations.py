@@ -230,8 +230,45 @@ def execute_script(db: sqlite_utils.Database, sql: str) -> None:
         raise ValueError(f"incomplete SQL statement in migration: {statement[:80]!r}")
 
 
+def m002_alerts_outbox(db: sqlite_utils.Database) -> None:
+    """Alerts: notification bookkeeping, message snapshots per delivery, delivery attempts, daemon jobs."""
+    execute_script(
+        db,
+        """
+        ALTER TABLE alerts ADD COLUMN notifications INTEGER NOT NULL DEFAULT 0;   -- notifications enqueued
+        ALTER TABLE alerts ADD COLUMN notified_count INTEGER NOT NULL DEFAULT 0;  -- count at the last one
+        ALTER TABLE alerts ADD COLUMN notified_severity TEXT NOT NULL DEFAULT '';
+        ALTER TABLE deliveries ADD COLUMN notification INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE deliveries ADD COLUMN body TEXT NOT NULL DEFAULT '{}';        -- the message, frozen
+        ALTER TABLE deliveries ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';    -- host:pid while sending
+        CREATE INDEX deliveries_alert ON deliveries(alert_id);
+        CREATE TABLE delivery_attempts (
+            id INTEGER PRIMARY KEY,
+            delivery_id INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+            attempt INTEGER NOT NULL,
+            started_at TEXT NOT NULL,
+            duration_ms INTEGER NOT NULL DEFAULT 0,
+            outcome TEXT NOT NULL,                     -- sent | transient | permanent
+            error TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX delivery_attempts_delivery ON delivery_attempts(delivery_id);
+        CREATE TABLE job_runs (
+            name TEXT PRIMARY KEY,                     -- daemon job: deliver, analyse, crawl:<source>, ...
+            last_started_at TEXT,
+            last_finished_at TEXT,
+            last_status TEXT NOT NULL DEFAULT '',      -- ok | failed | killed
+            last_summary TEXT NOT NULL DEFAULT '',
+            last_error TEXT NOT NULL DEFAULT '',
+            last_duration_s REAL NOT NULL DEFAULT 0,
+            runs INTEGER NOT NULL DEFAULT 0,
+            failures INTEGER NOT NULL DEFAULT 0
+        );
+        """,
+    )
+
+
 #: Every migration, in order. Append only.
-MIGRATIONS: list[Migration] = [m001_core]
+MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
