@@ -154,6 +154,8 @@ class ReviewSettings:
     page_size: int = setting(50, "Items per queue page.")
     session_hours: int = setting(12, "Hours a login stays valid.")
     login_attempts_per_minute: int = setting(5, "Failed logins allowed per account and address per minute.")
+    secure_cookies: bool = setting(False, "Mark the session cookie Secure; turn on when the page is served over HTTPS (e.g. behind a TLS proxy).")
+    threads: int = setting(4, "Worker threads of the review page's web server.")
 
 
 @dataclass

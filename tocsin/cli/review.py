@@ -1,0 +1,125 @@
+"""``tocsin serve`` and ``tocsin users …``: the review page and its accounts."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from tocsin.cli.app import App, main, pass_app
+from tocsin.config import check_host, ConfigError
+
+ROLE_CHOICE = click.Choice(["reviewer", "lead", "admin"])
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default: review.host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port to listen on (default: review.port, 8765).")
+@pass_app
+def serve(app: App, host: str | None, port: int | None) -> None:
+    """Serve the review page for monitors (Ctrl-C stops it)."""
+    from tocsin.review.server import serve as serve_review
+    from tocsin.store.reviewing import active_usernames
+
+    if host:
+        try:
+            check_host("--host", host)
+        except ConfigError as e:
+            raise click.BadParameter(str(e), param_hint="--host") from e
+    settings = app.settings
+    db = app.open_db()
+    if not active_usernames(db):
+        click.echo("no review accounts yet: add one with 'tocsin users add NAME --role admin'", err=True)
+    shown_host = host or settings.review.host
+    shown_port = settings.review.port if port is None else port
+    click.echo(f"review page: http://{shown_host}:{shown_port}/  (Ctrl-C stops it)")
+    serve_review(settings, app.database_path, host=host, port=port)
+
+
+@main.group()
+def users() -> None:
+    """Review-page accounts: add, list, disable, enable, change passwords."""
+
+
+def read_password(from_stdin: bool) -> str:
+    """A new password from stdin (one line) or an interactive prompt with confirmation."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("password", hide_input=True, confirmation_prompt=True)
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=ROLE_CHOICE, default="reviewer", show_default=True, help="What the user may do.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin instead of prompting.")
+@pass_app
+def users_add(app: App, username: str, role: str, password_stdin: bool) -> None:
+    """Create an account USERNAME (reviewer: decide; lead: also assign, stats, alerts; admin: also accounts)."""
+    from tocsin.review.accounts import AccountError, add_user, check_username
+
+    try:
+        check_username(username)
+        name = add_user(app.open_db(create=True), username, read_password(password_stdin), role)
+    except AccountError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"added {role} {name}")
+
+
+@users.command("list")
+@pass_app
+def users_list(app: App) -> None:
+    """List accounts with role, status, decisions and last login."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from tocsin.review.accounts import list_users
+
+    table = Table("user", "role", "status", "decisions", "last login", "created")
+    for u in list_users(app.open_db()):
+        table.add_row(u["username"], u["role"], "disabled" if u["disabled"] else "active", str(u["decisions"]),
+                      u["last_login"] or "-", u["created_at"])
+    Console().print(table)
+
+
+@users.command("disable")
+@click.argument("username")
+@pass_app
+def users_disable(app: App, username: str) -> None:
+    """Disable USERNAME: it can no longer log in and its open sessions end."""
+    change(app, username, disabled=True)
+
+
+@users.command("enable")
+@click.argument("username")
+@pass_app
+def users_enable(app: App, username: str) -> None:
+    """Enable USERNAME again."""
+    change(app, username, disabled=False)
+
+
+def change(app: App, username: str, disabled: bool) -> None:
+    from tocsin.review.accounts import AccountError, set_disabled
+
+    try:
+        set_disabled(app.open_db(), username, disabled, actor="cli")
+    except AccountError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"{'disabled' if disabled else 'enabled'} {username.lower()}")
+
+
+@users.command("passwd")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from the first line of stdin instead of prompting.")
+@pass_app
+def users_passwd(app: App, username: str, password_stdin: bool) -> None:
+    """Set a new password for USERNAME (its open sessions end)."""
+    from tocsin.review.accounts import AccountError, set_password, user_exists
+
+    db = app.open_db()
+    if not user_exists(db, username):
+        raise click.ClickException(f"no user {username!r}; list them with 'tocsin users list'")
+    try:
+        set_password(db, username, read_password(password_stdin), actor="cli")
+    except AccountError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"password of {username.lower()} changed")

@@ -1,0 +1,198 @@
+"""The review page's Flask app: sessions, CSRF, roles, security headers, one store connection per request."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import wraps
+from pathlib import Path
+from typing import Any, Callable
+
+from flask import Flask, Response, g, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from tocsin.config import Settings
+from tocsin.review.accounts import role_at_least
+from tocsin.review.ratelimit import LoginLimiter
+from tocsin.store import connect, reviewing
+from tocsin.store.pseudonyms import get_secret
+
+logger = logging.getLogger(__name__)
+
+SESSION_SECRET = "session_key"
+#: Endpoints anyone may reach without logging in.
+PUBLIC_ENDPOINTS = {"review.login", "static"}
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+
+
+@dataclass
+class ReviewContext:
+    """What every request of one app shares."""
+
+    settings: Settings
+    db_path: str
+    limiter: LoginLimiter
+
+
+def requires(role: str) -> Callable:
+    """Mark a view as reachable by ``role`` and the roles above it (views without a mark are refused)."""
+
+    def mark(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return view(*args, **kwargs)
+
+        wrapper.min_role = role  # type: ignore[attr-defined]
+        return wrapper
+
+    return mark
+
+
+def password_fingerprint(password_hash: str) -> str:
+    """A short digest of the stored hash: a new password ends every session made with the old one."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def context() -> ReviewContext:
+    """The running app's :class:`ReviewContext`."""
+    from flask import current_app
+
+    return current_app.extensions["tocsin_review"]
+
+
+def create_app(settings: Settings | None, db_path: str | Path) -> Flask:
+    """Build the review app over the store at ``db_path`` (created and migrated if needed).
+
+    :param settings: tocsin settings (``review`` section used); None for the defaults.
+    """
+    settings = settings or Settings()
+    db = connect(db_path, busy_timeout_ms=settings.database.busy_timeout_ms)
+    try:
+        secret = get_secret(db, SESSION_SECRET)
+    finally:
+        db.close()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secret,
+        SESSION_COOKIE_NAME="tocsin_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=settings.review.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.review.session_hours),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which expires by itself
+        WTF_CSRF_SSL_STRICT=False,
+        MAX_CONTENT_LENGTH=256 * 1024,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+    )
+    app.extensions["tocsin_review"] = ReviewContext(settings, str(db_path), LoginLimiter(settings.review.login_attempts_per_minute))
+    CSRFProtect(app)
+
+    from tocsin.review.views import blueprint
+
+    app.register_blueprint(blueprint)
+    app.before_request(open_store)
+    app.before_request(load_user)
+    app.before_request(enforce_roles)
+    app.teardown_request(close_store)
+    app.after_request(add_security_headers)
+    app.register_error_handler(CSRFError, csrf_refused)
+    for code in (400, 403, 404, 405, 413, 429):
+        app.register_error_handler(code, error_page)
+    app.jinja_env.globals.update(role_at_least=role_at_least)
+    return app
+
+
+def open_store() -> None:
+    ctx = context()
+    g.db = connect(ctx.db_path, busy_timeout_ms=ctx.settings.database.busy_timeout_ms, create=False, migrate=False)
+
+
+def close_store(_exc: BaseException | None = None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def load_user() -> None:
+    """Set ``g.user`` from the session; end sessions of disabled users, changed passwords and old logins."""
+    g.user = None
+    name = session.get("user")
+    if not name:
+        return
+    user = reviewing.get_user(g.db, name)
+    max_age = context().settings.review.session_hours * 3600
+    if (user is None or user["disabled"] or session.get("pw") != password_fingerprint(user["password_hash"])
+            or time.time() - float(session.get("at", 0)) > max_age):
+        session.clear()
+        return
+    g.user = {"username": user["username"], "role": user["role"]}
+
+
+def enforce_roles() -> Any:
+    """Anonymous users go to the login page; a view needs its role; unmarked views are refused."""
+    endpoint = request.endpoint
+    if endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if g.user is None:
+        if request.method == "GET" and endpoint is not None:
+            return redirect(url_for("review.login", next=request.full_path if request.query_string else request.path))
+        return error_page(403)
+    view = context_view(endpoint)
+    needed = getattr(view, "min_role", None)
+    if needed is None or not role_at_least(g.user["role"], needed):
+        return error_page(403)
+    return None
+
+
+def context_view(endpoint: str | None) -> Callable | None:
+    from flask import current_app
+
+    return current_app.view_functions.get(endpoint) if endpoint else None
+
+
+def add_security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers[name] = value
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def csrf_refused(error: CSRFError) -> tuple[str, int]:
+    logger.info("refused %s %s: %s", request.method, request.path, error.description)
+    return render_template("error.html", code=403, message="The form was missing its security token or it had expired. "
+                           "Go back, reload the page and try again."), 403
+
+
+ERROR_MESSAGES = {
+    400: "The request was not understood.",
+    403: "You are not allowed to do that.",
+    404: "There is nothing here.",
+    405: "That method is not allowed here.",
+    413: "The form was too large.",
+    429: "Too many attempts. Wait a minute and try again.",
+}
+
+
+def error_page(error: Any) -> tuple[str, int]:
+    code = error if isinstance(error, int) else getattr(error, "code", 500) or 500
+    message = ERROR_MESSAGES.get(code, "Something went wrong.")
+    if not isinstance(error, int) and code == 400 and getattr(error, "description", ""):
+        message = str(error.description)
+    return render_template("error.html", code=code, message=message), code

@@ -1,0 +1,78 @@
+"""Evidence spans laid over an item's text as plain segments the template escapes and marks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Span kinds with a colour of their own; anything else is shown as ``other``.
+KNOWN_KINDS = ("target", "cue", "place", "context")
+MAX_SPANS = 1000
+
+
+@dataclass
+class Segment:
+    """A run of text covered by the same evidence spans (none for plain text)."""
+
+    text: str
+    kinds: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+
+    @property
+    def css(self) -> str:
+        return " ".join(f"ev-{k}" for k in self.kinds)
+
+    @property
+    def tooltip(self) -> str:
+        return "; ".join(self.labels)
+
+
+@dataclass
+class Highlighted:
+    """The segments, plus the spans that could not be placed on this text."""
+
+    segments: list[Segment]
+    unplaced: list[dict[str, Any]]
+
+
+def locate(text: str, span: dict[str, Any]) -> tuple[int, int] | None:
+    """Where ``span`` lies in ``text``: its offsets if they hold its text, else the nearest occurrence of its text."""
+    start, end, surface = span.get("start"), span.get("end"), span.get("text")
+    valid = isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
+    if valid and (not isinstance(surface, str) or not surface or text[start:end] == surface):
+        return start, end
+    if not isinstance(surface, str) or not surface:
+        return None
+    anchor = start if isinstance(start, int) else 0
+    best, pos = None, text.find(surface)
+    while pos != -1:
+        if best is None or abs(pos - anchor) < abs(best - anchor):
+            best = pos
+        pos = text.find(surface, pos + 1)
+    return (best, best + len(surface)) if best is not None else None
+
+
+def highlight(text: str, spans: list[dict[str, Any]]) -> Highlighted:
+    """Cut ``text`` into segments by the spans covering each piece; overlapping spans share a segment."""
+    placed: list[tuple[int, int, str, str]] = []
+    unplaced: list[dict[str, Any]] = []
+    for span in spans[:MAX_SPANS]:
+        if not isinstance(span, dict):
+            continue
+        where = locate(text, span)
+        if where is None:
+            unplaced.append(span)
+            continue
+        kind = span.get("kind") if span.get("kind") in KNOWN_KINDS else "other"
+        placed.append((where[0], where[1], kind, f"{kind}: {span.get('label', '')}"))
+    cuts = sorted({0, len(text), *(s for s, _, _, _ in placed), *(e for _, e, _, _ in placed)})
+    segments: list[Segment] = []
+    for left, right in zip(cuts, cuts[1:]):
+        covering = [p for p in placed if p[0] <= left and right <= p[1]]
+        kinds = sorted({p[2] for p in covering}, key=lambda k: (KNOWN_KINDS + ("other",)).index(k))
+        labels = sorted({p[3] for p in covering})
+        if segments and segments[-1].kinds == kinds and segments[-1].labels == labels:
+            segments[-1].text += text[left:right]
+        else:
+            segments.append(Segment(text[left:right], kinds, labels))
+    return Highlighted(segments, unplaced)

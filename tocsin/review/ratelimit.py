@@ -1,0 +1,52 @@
+"""A small in-process limiter of failed logins per account and address, and per address alone."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+from typing import Callable
+
+#: An address may fail this many times more than one account may (guessing across many names).
+PER_ADDRESS_FACTOR = 4
+
+
+class LoginLimiter:
+    """Counts failed logins in a sliding one-minute window."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic):
+        self.per_minute = max(1, int(per_minute))
+        self.clock = clock
+        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+        times = self._failures[key]
+        while times and now - times[0] >= 60.0:
+            times.popleft()
+        if not times:
+            self._failures.pop(key, None)
+        return times
+
+    def blocked_for(self, username: str, address: str) -> float:
+        """Seconds until another attempt is allowed (0 when allowed now)."""
+        now = self.clock()
+        with self._lock:
+            waits = []
+            for key, limit in (((username, address), self.per_minute), (("", address), self.per_minute * PER_ADDRESS_FACTOR)):
+                times = self._recent(key, now)
+                if len(times) >= limit:
+                    waits.append(60.0 - (now - times[0]))
+            return max(waits, default=0.0)
+
+    def failed(self, username: str, address: str) -> None:
+        """Record a failed attempt."""
+        now = self.clock()
+        with self._lock:
+            self._failures[(username, address)].append(now)
+            self._failures[("", address)].append(now)
+
+    def succeeded(self, username: str, address: str) -> None:
+        """Forget this account's failures from this address."""
+        with self._lock:
+            self._failures.pop((username, address), None)

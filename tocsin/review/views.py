@@ -1,0 +1,352 @@
+"""The review page's routes: login, queue, item pages and decisions, assignments, stats, alerts, users."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from tocsin.review import accounts
+from tocsin.review.agreement import cohen_kappa, describe_kappa
+from tocsin.review.app import context, error_page, password_fingerprint, requires
+from tocsin.review.highlight import highlight
+from tocsin.store import analyses, audit, get_item, item_versions, reviewing
+from tocsin.store.reviewing import DECISIONS, QueueFilters
+
+logger = logging.getLogger(__name__)
+
+blueprint = Blueprint("review", __name__)
+
+DECISION_LABELS = {"incitement": "Incitement", "not_incitement": "Not incitement", "escalate": "Escalate", "unsure": "Unsure"}
+MAX_NOTE = 2000
+SILENCE_HOURS = (1, 4, 12, 24, 72, 168)
+BULK_ASSIGN_MAX = 200
+
+
+def me() -> str:
+    return g.user["username"]
+
+
+def filters_from(form_value: str) -> QueueFilters:
+    """Queue filters carried through a form as a query string."""
+    return QueueFilters.from_mapping(dict(parse_qsl(form_value or "", keep_blank_values=False)))
+
+
+def queue_url(f: QueueFilters, **extra: Any) -> str:
+    return url_for("review.queue", **f.as_params(), **extra)
+
+
+def item_url(item_id: str, f: QueueFilters) -> str:
+    return url_for("review.item", item_id=item_id, **f.as_params())
+
+
+def encode_filters(f: QueueFilters) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(f.as_params())
+
+
+@blueprint.app_context_processor
+def template_helpers() -> dict[str, Any]:
+    return {"DECISION_LABELS": DECISION_LABELS, "DECISIONS": DECISIONS, "item_url": item_url, "queue_url": queue_url,
+            "encode_filters": encode_filters}
+
+
+# --------------------------------------------------------------------------- login
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go to after login; anything else becomes the queue."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target and "\n" not in target:
+        return target
+    return url_for("review.queue")
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """Log in with a name and password (failed attempts are limited per account and address)."""
+    if request.method == "GET":
+        if g.user:
+            return redirect(url_for("review.queue"))
+        return render_template("login.html", next=request.args.get("next", ""))
+    ctx = context()
+    username = (request.form.get("username") or "").strip().lower()[:64]
+    password = request.form.get("password") or ""
+    address = request.remote_addr or "?"
+    wait = ctx.limiter.blocked_for(username, address)
+    if wait > 0:
+        audit.log_event(g.db, username if accounts.user_exists(g.db, username) else "anonymous", "login_blocked", address)
+        body, code = error_page(429)
+        return Response(body, code, headers={"Retry-After": str(int(wait) + 1)}, content_type="text/html; charset=utf-8")
+    user = accounts.authenticate(g.db, username, password)
+    if user is None:
+        ctx.limiter.failed(username, address)
+        known = accounts.user_exists(g.db, username)
+        audit.log_event(g.db, username if known else "anonymous", "login_failed", address)
+        flash("Wrong name or password, or the account is disabled.", "error")
+        return render_template("login.html", next=request.form.get("next", "")), 401
+    ctx.limiter.succeeded(username, address)
+    session.clear()
+    session.permanent = True
+    session.update(user=user["username"], pw=password_fingerprint(user["password_hash"]), at=time.time())
+    audit.log_event(g.db, user["username"], "login", address)
+    return redirect(safe_next(request.form.get("next")))
+
+
+@blueprint.route("/logout", methods=["POST"])
+@requires("reviewer")
+def logout() -> Any:
+    """End the session."""
+    audit.log_event(g.db, me(), "logout")
+    session.clear()
+    return redirect(url_for("review.login"))
+
+
+# --------------------------------------------------------------------------- queue
+
+
+@blueprint.route("/")
+@requires("reviewer")
+def queue() -> Any:
+    """Flagged items by severity and score, with filters and their counts."""
+    f = QueueFilters.from_mapping(request.args)
+    size = max(1, context().settings.review.page_size)
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+    total = reviewing.queue_count(g.db, f, me())
+    rows = reviewing.queue_items(g.db, f, me(), limit=size, offset=(page - 1) * size)
+    facets = reviewing.facet_counts(g.db, f, me())
+    from tocsin.nlp.features import HALLMARKS
+
+    return render_template("queue.html", f=f, rows=rows, facets=facets, total=total, page=page, pages=max(1, -(-total // size)),
+                           offset=(page - 1) * size, hallmarks=HALLMARKS, statuses=reviewing.STATUSES,
+                           reviewers=reviewing.active_usernames(g.db))
+
+
+# --------------------------------------------------------------------------- item page
+
+
+@blueprint.route("/items/<item_id>")
+@requires("reviewer")
+def item(item_id: str) -> Any:
+    """One item with its evidence, history, decisions and neighbours in the queue."""
+    found = get_item(g.db, item_id)
+    if found is None:
+        abort(404)
+    f = QueueFilters.from_mapping(request.args)
+    analysis = analyses.latest_analysis(g.db, item_id)
+    versions = item_versions(g.db, item_id)
+    analysed_text, analysed_current = found["text"], True
+    if analysis and analysis["content_hash"] != found["content_hash"]:
+        older = [v for v in versions if v["content_hash"] == analysis["content_hash"]]
+        if older:
+            analysed_text, analysed_current = older[-1]["text"], False
+    spans = analysis["spans"] if analysis and isinstance(analysis.get("spans"), list) else []
+    ids = reviewing.queue_ids(g.db, f, me())
+    position = ids.index(item_id) if item_id in ids else None
+    previous_id = ids[position - 1] if position is not None and position > 0 else None
+    next_id = ids[position + 1] if position is not None and position + 1 < len(ids) else (ids[0] if position is None and ids and ids[0] != item_id else None)
+    blind = reviewing.pending_assignment(g.db, item_id, me())
+    reviews = reviewing.item_reviews(g.db, item_id)
+    hidden_reviews = 0
+    if blind:
+        hidden_reviews = sum(1 for r in reviews if r["reviewer"] != me())
+        reviews = [r for r in reviews if r["reviewer"] == me()]
+    meta = {str(k): (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))[:500] for k, v in (found["meta"] or {}).items()} \
+        if isinstance(found["meta"], dict) else {}
+    return render_template(
+        "item.html", item=found, analysis=analysis, text=highlight(analysed_text, spans), analysed_current=analysed_current,
+        versions=versions, reviews=reviews, hidden_reviews=hidden_reviews, blind=blind,
+        assignments=reviewing.item_assignments(g.db, item_id), alerts=reviewing.item_alerts(g.db, item_id),
+        cluster=reviewing.spread_cluster(g.db, item_id), history=reviewing.analysis_history(g.db, item_id),
+        f=f, position=position, queue_length=len(ids), previous_id=previous_id, next_id=next_id, meta=meta,
+        reviewers=reviewing.active_usernames(g.db),
+    )
+
+
+@blueprint.route("/items/<item_id>/decide", methods=["POST"])
+@requires("reviewer")
+def decide(item_id: str) -> Any:
+    """Append a decision; go on to the next item of the queue (or back to the queue)."""
+    decision = request.form.get("decision", "")
+    if decision not in DECISIONS:
+        abort(400, description=f"Unknown decision; use one of {', '.join(DECISIONS)}.")
+    note = (request.form.get("note") or "").strip()
+    if len(note) > MAX_NOTE:
+        abort(400, description=f"The note is longer than {MAX_NOTE} characters; shorten it.")
+    found = get_item(g.db, item_id)
+    if found is None:
+        abort(404)
+    f = filters_from(request.form.get("filters", ""))
+    ids = reviewing.queue_ids(g.db, f, me())
+    following = ids[ids.index(item_id) + 1:] if item_id in ids else [i for i in ids if i != item_id]
+    reviewing.record_decision(g.db, item_id, me(), decision, note)
+    flash(f"Recorded “{DECISION_LABELS[decision]}” on: {(found['title'] or found['text'])[:80]}", "ok")
+    if request.form.get("return_to") == "item" and following:
+        return redirect(item_url(following[0], f))
+    return redirect(queue_url(f))
+
+
+@blueprint.route("/items/<item_id>/assign", methods=["POST"])
+@requires("lead")
+def assign(item_id: str) -> Any:
+    """Assign one item to reviewers for double review."""
+    if get_item(g.db, item_id) is None:
+        abort(404)
+    names = [n for n in request.form.getlist("reviewer") if n][:20]
+    if not names:
+        abort(400, description="Choose at least one reviewer.")
+    try:
+        made = reviewing.assign_items(g.db, [item_id], names, me())
+    except reviewing.UnknownUser as e:
+        abort(400, description=str(e))
+    flash(f"{made} new assignment(s).", "ok")
+    return redirect(item_url(item_id, filters_from(request.form.get("filters", ""))))
+
+
+@blueprint.route("/assign", methods=["POST"])
+@requires("lead")
+def assign_queue() -> Any:
+    """Assign the first N items of the filtered queue to a reviewer (a double-review sample)."""
+    f = filters_from(request.form.get("filters", ""))
+    name = request.form.get("reviewer", "")
+    count = max(1, min(request.form.get("count", 10, type=int) or 10, BULK_ASSIGN_MAX))
+    ids = reviewing.queue_ids(g.db, f, me(), limit=count)
+    try:
+        made = reviewing.assign_items(g.db, ids, [name], me())
+    except reviewing.UnknownUser as e:
+        abort(400, description=str(e))
+    flash(f"Assigned {made} item(s) to {name} for double review.", "ok")
+    return redirect(queue_url(f))
+
+
+# --------------------------------------------------------------------------- stats
+
+
+@blueprint.route("/stats")
+@requires("lead")
+def stats() -> Any:
+    """Volume, decisions and inter-reviewer agreement per language."""
+    pairs = reviewing.decision_pairs(g.db)
+    counts = reviewing.decision_counts(g.db)
+    langs = sorted({r["lang"] for r in counts} | set(pairs))
+    table = {lang: {d: 0 for d in DECISIONS} for lang in langs}
+    for row in counts:
+        table[row["lang"]][row["decision"]] = row["n"]
+    agreement = []
+    for lang in langs:
+        kappa = cohen_kappa(pairs.get(lang, []))
+        same = sum(a == b for a, b in pairs.get(lang, []))
+        agreement.append({"lang": lang, "pairs": len(pairs.get(lang, [])), "agree": same, "kappa": kappa, "words": describe_kappa(kappa)})
+    every = [p for v in pairs.values() for p in v]
+    overall = cohen_kappa(every)
+    volume = reviewing.volume_by_day(g.db)
+    return render_template("stats.html", volume=volume, volume_max=max([v["seen"] for v in volume] or [1]), table=table,
+                           agreement=agreement, overall=overall, overall_words=describe_kappa(overall), overall_pairs=len(every),
+                           reviewers=reviewing.reviewer_counts(g.db))
+
+
+# --------------------------------------------------------------------------- alerts
+
+
+@blueprint.route("/alerts")
+@requires("reviewer")
+def alerts() -> Any:
+    """Open alerts with their items; silences in force."""
+    return render_template("alerts.html", alerts=reviewing.open_alerts(g.db), silences=reviewing.active_silences(g.db),
+                           hours=SILENCE_HOURS)
+
+
+@blueprint.route("/alerts/<int:alert_id>/ack", methods=["POST"])
+@requires("lead")
+def acknowledge(alert_id: int) -> Any:
+    """Acknowledge an open alert."""
+    if reviewing.get_alert(g.db, alert_id) is None:
+        abort(404)
+    if reviewing.acknowledge_alert(g.db, alert_id, me()):
+        flash(f"Alert {alert_id} acknowledged.", "ok")
+    else:
+        flash(f"Alert {alert_id} was not open.", "error")
+    return redirect(url_for("review.alerts"))
+
+
+@blueprint.route("/silences", methods=["POST"])
+@requires("lead")
+def silence() -> Any:
+    """Silence alerts matching a rule and key for some hours."""
+    hours = request.form.get("hours", 0, type=int)
+    if hours not in SILENCE_HOURS:
+        abort(400, description=f"Choose a duration of {', '.join(map(str, SILENCE_HOURS))} hours.")
+    matchers = {k: (request.form.get(k) or "").strip()[:200] for k in ("rule", "key", "group", "place", "severity")}
+    comment = (request.form.get("comment") or "").strip()[:MAX_NOTE]
+    start = datetime.now(timezone.utc)
+    try:
+        silence_id = reviewing.create_silence(
+            g.db, matchers, created_by=me(), comment=comment, starts_at=start.isoformat(timespec="seconds"),
+            ends_at=(start + timedelta(hours=hours)).isoformat(timespec="seconds"))
+    except reviewing.ReviewError as e:
+        abort(400, description=str(e))
+    flash(f"Silence {silence_id} set for {hours} h.", "ok")
+    return redirect(url_for("review.alerts"))
+
+
+# --------------------------------------------------------------------------- admin
+
+
+@blueprint.route("/users")
+@requires("admin")
+def users() -> Any:
+    """Accounts, their roles and activity."""
+    return render_template("users.html", users=accounts.list_users(g.db), roles=reviewing.ROLES)
+
+
+@blueprint.route("/users", methods=["POST"])
+@requires("admin")
+def add_user() -> Any:
+    """Create an account."""
+    try:
+        name = accounts.add_user(g.db, request.form.get("username", ""), request.form.get("password", ""),
+                                 request.form.get("role", "reviewer"))
+    except accounts.AccountError as e:
+        flash(str(e), "error")
+        return redirect(url_for("review.users"))
+    audit.log_event(g.db, me(), "user_add", name)
+    flash(f"User {name} added.", "ok")
+    return redirect(url_for("review.users"))
+
+
+@blueprint.route("/users/<username>/disable", methods=["POST"])
+@requires("admin")
+def disable_user(username: str) -> Any:
+    """Disable an account (its sessions end at once)."""
+    if username == me():
+        abort(400, description="You cannot disable your own account.")
+    return change_user(username, disabled=True)
+
+
+@blueprint.route("/users/<username>/enable", methods=["POST"])
+@requires("admin")
+def enable_user(username: str) -> Any:
+    """Enable a disabled account."""
+    return change_user(username, disabled=False)
+
+
+def change_user(username: str, disabled: bool) -> Any:
+    try:
+        accounts.set_disabled(g.db, username, disabled, actor=me())
+    except accounts.AccountError:
+        abort(404)
+    flash(f"User {username} {'disabled' if disabled else 'enabled'}.", "ok")
+    return redirect(url_for("review.users"))
+
+
+@blueprint.route("/audit")
+@requires("admin")
+def audit_log() -> Any:
+    """The newest audit events."""
+    return render_template("audit.html", events=reviewing.recent_audit(g.db))

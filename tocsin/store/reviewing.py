@@ -1,0 +1,474 @@
+"""Queries of the review page: the queue and its filters, item pages, decisions, assignments, users,
+agreement figures, and the alerts and silences monitors act on.
+
+Reviews are append-only (a trigger refuses updates); a reviewer's latest decision on an item is the one
+that counts. Every write runs in one transaction together with its audit event.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, fields
+from typing import Any
+
+import sqlite_utils
+
+from tocsin.store.audit import log_event
+from tocsin.store.db import StoreError, transaction, utcnow
+from tocsin.store.search import search_item_ids
+
+logger = logging.getLogger(__name__)
+
+DECISIONS = ("incitement", "not_incitement", "escalate", "unsure")
+ROLES = ("reviewer", "lead", "admin")
+#: Queue views: what still needs a decision from me, items assigned to me, reviewed items, every flagged item.
+STATUSES = ("todo", "assigned", "reviewed", "all")
+#: Severity of a flagged item, from its hallmarks; an open alert naming the item can raise it.
+SEVERITY_LEVELS = ("info", "warning", "high", "critical")
+CRITICAL_HALLMARKS = ("call_to_violence", "call_to_expulsion")
+#: How many matches of a full-text search are considered.
+SEARCH_LIMIT = 5000
+
+
+class ReviewError(StoreError):
+    """A review-page write was refused; the message says why."""
+
+
+class UnknownItem(ReviewError):
+    """No item has this id."""
+
+
+class UnknownUser(ReviewError):
+    """No user has this name."""
+
+
+@dataclass
+class QueueFilters:
+    """What the queue is narrowed to; empty strings mean 'any'."""
+
+    lang: str = ""
+    source: str = ""
+    group: str = ""
+    place: str = ""
+    hallmark: str = ""
+    date_from: str = ""   # YYYY-MM-DD, on published time (else first seen)
+    date_to: str = ""     # YYYY-MM-DD, inclusive
+    q: str = ""           # full-text search, any string
+    status: str = "todo"
+
+    @classmethod
+    def from_mapping(cls, args: Any) -> "QueueFilters":
+        """Filters from a query-string mapping; unknown keys are ignored, over-long values cut."""
+        values = {f.name: str(args.get(f.name, "") or "")[:200].strip() for f in fields(cls)}
+        if values["status"] not in STATUSES:
+            values["status"] = "todo"
+        for key in ("date_from", "date_to"):
+            if not _is_date(values[key]):
+                values[key] = ""
+        return cls(**values)
+
+    def as_params(self) -> dict[str, str]:
+        """The non-default filters, for building links that keep them."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if getattr(self, f.name) and not (f.name == "status" and self.status == "todo")}
+
+
+def _is_date(value: str) -> bool:
+    if not value:
+        return False
+    parts = value.split("-")
+    return len(parts) == 3 and all(p.isdigit() for p in parts) and [len(p) for p in parts] == [4, 2, 2]
+
+
+# --------------------------------------------------------------------------- queue
+
+_LATEST = """
+    latest AS (SELECT a.* FROM analyses a WHERE a.id IN (SELECT MAX(id) FROM analyses GROUP BY item_id)),
+    alert_level AS (
+        SELECT j.value AS item_id, MAX(CASE al.severity WHEN 'critical' THEN 3 WHEN 'high' THEN 2
+                                        WHEN 'warning' THEN 1 ELSE 0 END) AS level
+        FROM alerts al, json_each(al.item_ids) j WHERE al.status = 'open' AND json_valid(al.item_ids)
+        GROUP BY j.value)"""
+
+_SEVERITY = """MAX(
+    CASE WHEN EXISTS (SELECT 1 FROM json_each(a.hallmarks) h WHERE h.value IN ({critical})) THEN 3
+         WHEN json_array_length(a.hallmarks) > 0 THEN 2 ELSE 1 END,
+    COALESCE(al.level, 0))""".format(critical=",".join(f"'{h}'" for h in CRITICAL_HALLMARKS))
+
+_FROM = """FROM items i JOIN latest a ON a.item_id = i.id LEFT JOIN alert_level al ON al.item_id = i.id"""
+
+_LANG = "COALESCE(NULLIF(a.lang, ''), i.lang)"
+_WHEN = "COALESCE(i.published_at, i.first_seen)"
+
+
+def _where(db: sqlite_utils.Database, f: QueueFilters, reviewer: str, exclude: str = "") -> tuple[str, list[Any]]:
+    """The WHERE clause of the flagged queue under ``f``, leaving out the filter named ``exclude``."""
+    clauses = ["a.incitement = 1"]
+    params: list[Any] = []
+    if f.status == "todo":
+        clauses.append("""(NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id)
+            OR (EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id AND s.reviewer = ?)
+                AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id AND r.reviewer = ?)))""")
+        params += [reviewer, reviewer]
+    elif f.status == "assigned":
+        clauses.append("""EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id AND s.reviewer = ?)
+            AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id AND r.reviewer = ?)""")
+        params += [reviewer, reviewer]
+    elif f.status == "reviewed":
+        clauses.append("EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id)")
+    if f.lang and exclude != "lang":
+        clauses.append(f"{_LANG} = ?")
+        params.append(f.lang)
+    if f.source and exclude != "source":
+        clauses.append("i.source = ?")
+        params.append(f.source)
+    if f.group and exclude != "group":
+        clauses.append("EXISTS (SELECT 1 FROM json_each(a.targets) t WHERE json_extract(t.value, '$.group') = ?)")
+        params.append(f.group)
+    if f.place and exclude != "place":
+        clauses.append("EXISTS (SELECT 1 FROM json_each(a.places) p WHERE json_extract(p.value, '$.place') = ?)")
+        params.append(f.place)
+    if f.hallmark and exclude != "hallmark":
+        clauses.append("EXISTS (SELECT 1 FROM json_each(a.hallmarks) h WHERE h.value = ?)")
+        params.append(f.hallmark)
+    if f.date_from and exclude != "date":
+        clauses.append(f"{_WHEN} >= ?")
+        params.append(f.date_from)
+    if f.date_to and exclude != "date":
+        clauses.append(f"{_WHEN} < date(?, '+1 day')")
+        params.append(f.date_to)
+    if f.q and exclude != "q":
+        clauses.append("i.id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(search_item_ids(db, f.q, limit=SEARCH_LIMIT)))
+    return " AND ".join(clauses), params
+
+
+def queue_items(db: sqlite_utils.Database, f: QueueFilters, reviewer: str, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+    """Flagged items matching ``f``, most severe and highest-scoring first.
+
+    :param reviewer: the user looking (for the 'todo' and 'assigned' views).
+    """
+    where, params = _where(db, f, reviewer)
+    sql = f"""WITH {_LATEST}
+        SELECT i.id, i.source, i.kind, i.title, substr(i.text, 1, 300) AS excerpt, i.published_at, i.first_seen,
+               i.removed_at, {_LANG} AS lang, a.score, a.hallmarks, a.targets, a.places, {_SEVERITY} AS severity_level,
+               (SELECT COUNT(*) FROM reviews r WHERE r.item_id = i.id) AS reviews,
+               (SELECT COUNT(*) FROM assignments s WHERE s.item_id = i.id) AS assignments
+        {_FROM} WHERE {where}
+        ORDER BY severity_level DESC, a.score DESC, i.first_seen DESC, i.id LIMIT ? OFFSET ?"""
+    rows = []
+    for row in db.query(sql, [*params, limit, offset]):
+        row["hallmarks"] = json.loads(row["hallmarks"])
+        row["groups"] = sorted({t.get("group", "") for t in json.loads(row.pop("targets")) if isinstance(t, dict)} - {""})
+        row["places"] = sorted({p.get("place", "") for p in json.loads(row["places"]) if isinstance(p, dict)} - {""})
+        row["severity"] = SEVERITY_LEVELS[row["severity_level"]]
+        rows.append(row)
+    return rows
+
+
+def queue_ids(db: sqlite_utils.Database, f: QueueFilters, reviewer: str, limit: int = 10_000) -> list[str]:
+    """The ids of the queue under ``f``, in queue order (for next/previous on the item page)."""
+    where, params = _where(db, f, reviewer)
+    sql = f"""WITH {_LATEST} SELECT i.id, {_SEVERITY} AS severity_level {_FROM} WHERE {where}
+              ORDER BY severity_level DESC, a.score DESC, i.first_seen DESC, i.id LIMIT ?"""
+    return [r[0] for r in db.execute(sql, [*params, limit])]
+
+
+def queue_count(db: sqlite_utils.Database, f: QueueFilters, reviewer: str) -> int:
+    """How many items the queue holds under ``f``."""
+    where, params = _where(db, f, reviewer)
+    return db.execute(f"WITH {_LATEST} SELECT COUNT(*) {_FROM} WHERE {where}", params).fetchone()[0]
+
+
+_FACETS = {
+    "lang": (f"{_LANG}", ""),
+    "source": ("i.source", ""),
+    "group": ("json_extract(t.value, '$.group')", ", json_each(a.targets) t"),
+    "place": ("json_extract(p.value, '$.place')", ", json_each(a.places) p"),
+    "hallmark": ("h.value", ", json_each(a.hallmarks) h"),
+}
+
+
+def facet_counts(db: sqlite_utils.Database, f: QueueFilters, reviewer: str) -> dict[str, list[tuple[str, int]]]:
+    """For each filter, its values with how many queue items each would leave (other filters applied)."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for name, (expr, join) in _FACETS.items():
+        where, params = _where(db, f, reviewer, exclude=name)
+        sql = f"""WITH {_LATEST} SELECT {expr} AS facet_value, COUNT(DISTINCT i.id) AS n
+                  FROM items i JOIN latest a ON a.item_id = i.id {join}
+                  WHERE {where} AND {expr} IS NOT NULL AND {expr} != '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 100"""
+        out[name] = [(str(r[0]), r[1]) for r in db.execute(sql, params)]
+    counts: dict[str, int] = {}
+    for status in STATUSES:
+        g = QueueFilters(**{**f.__dict__, "status": status})
+        counts[status] = queue_count(db, g, reviewer)
+    out["status"] = [(s, counts[s]) for s in STATUSES]
+    return out
+
+
+# --------------------------------------------------------------------------- item page
+
+
+def item_reviews(db: sqlite_utils.Database, item_id: str) -> list[dict[str, Any]]:
+    """Every decision on an item, oldest first."""
+    return list(db.query("SELECT * FROM reviews WHERE item_id = ? ORDER BY id", [item_id]))
+
+
+def item_assignments(db: sqlite_utils.Database, item_id: str) -> list[dict[str, Any]]:
+    """Who an item is assigned to, with whether each has decided since."""
+    return list(db.query(
+        """SELECT s.*, EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = s.item_id AND r.reviewer = s.reviewer) AS done
+           FROM assignments s WHERE s.item_id = ? ORDER BY s.id""", [item_id]))
+
+
+def item_alerts(db: sqlite_utils.Database, item_id: str) -> list[dict[str, Any]]:
+    """Alerts that name an item, newest first."""
+    return [_decode_alert(r) for r in db.query(
+        """SELECT al.* FROM alerts al WHERE json_valid(al.item_ids)
+           AND EXISTS (SELECT 1 FROM json_each(al.item_ids) j WHERE j.value = ?) ORDER BY al.id DESC""", [item_id])]
+
+
+def spread_cluster(db: sqlite_utils.Database, item_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    """Other items of the spread alerts naming this item (the same text carried by other sources)."""
+    return list(db.query(
+        """SELECT DISTINCT i.id, i.source, i.title, substr(i.text, 1, 160) AS excerpt, i.first_seen, i.removed_at
+           FROM alerts al, json_each(al.item_ids) j JOIN items i ON i.id = j.value
+           WHERE al.kind = 'spread' AND json_valid(al.item_ids) AND i.id != ?
+           AND EXISTS (SELECT 1 FROM json_each(al.item_ids) k WHERE k.value = ?)
+           ORDER BY i.first_seen LIMIT ?""", [item_id, item_id, limit]))
+
+
+def analysis_history(db: sqlite_utils.Database, item_id: str) -> list[dict[str, Any]]:
+    """Every analysis of an item (model, version, score, verdict), newest first."""
+    return list(db.query(
+        """SELECT id, content_hash, model_name, model_version, patterns_version, threshold, score, incitement,
+                  error, analysed_at FROM analyses WHERE item_id = ? ORDER BY id DESC""", [item_id]))
+
+
+# --------------------------------------------------------------------------- decisions and assignments
+
+
+def record_decision(db: sqlite_utils.Database, item_id: str, reviewer: str, decision: str, note: str = "") -> int:
+    """Append a reviewer's decision on an item (and its audit event); returns the review id."""
+    if decision not in DECISIONS:
+        raise ReviewError(f"unknown decision {decision!r}; use one of {', '.join(DECISIONS)}")
+    with transaction(db):
+        if not db.execute("SELECT 1 FROM items WHERE id = ?", [item_id]).fetchone():
+            raise UnknownItem(f"no item {item_id!r}")
+        review_id = db.execute(
+            "INSERT INTO reviews (item_id, reviewer, decision, note, at) VALUES (?, ?, ?, ?, ?)",
+            [item_id, reviewer, decision, note, utcnow()],
+        ).lastrowid
+        log_event(db, reviewer, "decision", item_id, decision=decision, review_id=review_id, with_note=bool(note))
+    return review_id
+
+
+def assign_items(db: sqlite_utils.Database, item_ids: list[str], reviewers: list[str], assigned_by: str) -> int:
+    """Assign items to reviewers for (double) review; returns how many new assignments were made."""
+    made = 0
+    with transaction(db):
+        for name in reviewers:
+            if not db.execute("SELECT 1 FROM users WHERE username = ? AND disabled = 0", [name]).fetchone():
+                raise UnknownUser(f"no active user {name!r}; list them with 'tocsin users list'")
+        for item_id in item_ids:
+            if not db.execute("SELECT 1 FROM items WHERE id = ?", [item_id]).fetchone():
+                raise UnknownItem(f"no item {item_id!r}")
+            for name in reviewers:
+                made += db.execute(
+                    "INSERT OR IGNORE INTO assignments (item_id, reviewer, assigned_by, at) VALUES (?, ?, ?, ?)",
+                    [item_id, name, assigned_by, utcnow()],
+                ).rowcount
+        if made:
+            log_event(db, assigned_by, "assign", ",".join(reviewers), items=len(item_ids), made=made)
+    return made
+
+
+def pending_assignment(db: sqlite_utils.Database, item_id: str, reviewer: str) -> bool:
+    """Whether ``reviewer`` is assigned this item and has not decided yet (the page then hides others' decisions)."""
+    return db.execute(
+        """SELECT 1 FROM assignments s WHERE s.item_id = ? AND s.reviewer = ?
+           AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = s.item_id AND r.reviewer = s.reviewer)""",
+        [item_id, reviewer]).fetchone() is not None
+
+
+# --------------------------------------------------------------------------- stats
+
+
+def decision_pairs(db: sqlite_utils.Database) -> dict[str, list[tuple[str, str]]]:
+    """Per language, the (first reviewer, second reviewer) decisions on items decided by two or more people.
+
+    Each reviewer's latest decision counts; the two reviewers are the first two to decide the item.
+    """
+    rows = db.execute(
+        f"""WITH {_LATEST},
+            last AS (SELECT r.item_id, r.reviewer, r.decision, MIN(r2.at) AS first_at
+                     FROM reviews r JOIN reviews r2 ON r2.item_id = r.item_id AND r2.reviewer = r.reviewer
+                     WHERE r.id = (SELECT MAX(id) FROM reviews x WHERE x.item_id = r.item_id AND x.reviewer = r.reviewer)
+                     GROUP BY r.item_id, r.reviewer)
+            SELECT last.item_id, COALESCE(NULLIF({_LANG}, ''), 'unknown') AS lang, last.decision
+            FROM last JOIN items i ON i.id = last.item_id LEFT JOIN latest a ON a.item_id = i.id
+            ORDER BY last.item_id, last.first_at, last.reviewer""").fetchall()
+    by_item: dict[str, tuple[str, list[str]]] = {}
+    for item_id, lang, decision in rows:
+        by_item.setdefault(item_id, (lang, []))[1].append(decision)
+    pairs: dict[str, list[tuple[str, str]]] = {}
+    for lang, decisions in by_item.values():
+        if len(decisions) >= 2:
+            pairs.setdefault(lang, []).append((decisions[0], decisions[1]))
+    return pairs
+
+
+def decision_counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Decisions per language and decision (every appended decision counts)."""
+    return list(db.query(
+        f"""WITH {_LATEST} SELECT COALESCE(NULLIF({_LANG}, ''), 'unknown') AS lang, r.decision, COUNT(*) AS n
+            FROM reviews r JOIN items i ON i.id = r.item_id LEFT JOIN latest a ON a.item_id = i.id
+            GROUP BY 1, 2 ORDER BY 1, 2"""))
+
+
+def volume_by_day(db: sqlite_utils.Database, days: int = 30) -> list[dict[str, Any]]:
+    """Per day of first sight over the last ``days``: items seen, flagged, and reviewed."""
+    return list(db.query(
+        f"""WITH {_LATEST} SELECT substr(i.first_seen, 1, 10) AS day, COUNT(*) AS seen,
+                   SUM(COALESCE(a.incitement, 0)) AS flagged,
+                   SUM(EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id)) AS reviewed
+            FROM items i LEFT JOIN latest a ON a.item_id = i.id
+            WHERE i.first_seen >= date('now', ?) GROUP BY day ORDER BY day DESC""", [f"-{int(days)} days"]))
+
+
+def reviewer_counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Decisions per reviewer, with the time of each one's latest."""
+    return list(db.query(
+        "SELECT reviewer, COUNT(*) AS n, MAX(at) AS last_at FROM reviews GROUP BY reviewer ORDER BY n DESC"))
+
+
+# --------------------------------------------------------------------------- users
+
+
+def insert_user(db: sqlite_utils.Database, username: str, password_hash: str, role: str) -> None:
+    """Create a user with an already hashed password."""
+    with transaction(db):
+        if db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
+            raise ReviewError(f"user {username!r} exists; change its password with 'tocsin users passwd {username}'")
+        db.execute("INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+                   [username, password_hash, role, utcnow()])
+        log_event(db, "system", "user_add", username, role=role)
+
+
+def get_user(db: sqlite_utils.Database, username: str) -> dict[str, Any] | None:
+    """One user row (with its password hash), or None."""
+    rows = list(db.query("SELECT * FROM users WHERE username = ?", [username]))
+    return rows[0] if rows else None
+
+
+def list_users(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Every user without password hashes, with decision counts and the last login."""
+    return list(db.query(
+        """SELECT u.username, u.role, u.disabled, u.created_at,
+                  (SELECT COUNT(*) FROM reviews r WHERE r.reviewer = u.username) AS decisions,
+                  (SELECT MAX(at) FROM audit_log l WHERE l.actor = u.username AND l.action = 'login') AS last_login
+           FROM users u ORDER BY u.username"""))
+
+
+def update_user(db: sqlite_utils.Database, username: str, actor: str, *, password_hash: str | None = None,
+                disabled: bool | None = None, role: str | None = None) -> None:
+    """Change a user's password hash, disabled flag or role (one audit event)."""
+    with transaction(db):
+        if not db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
+            raise UnknownUser(f"no user {username!r}; list them with 'tocsin users list'")
+        changed = []
+        if password_hash is not None:
+            db.execute("UPDATE users SET password_hash = ? WHERE username = ?", [password_hash, username])
+            changed.append("password")
+        if disabled is not None:
+            db.execute("UPDATE users SET disabled = ? WHERE username = ?", [int(disabled), username])
+            changed.append("disabled" if disabled else "enabled")
+        if role is not None:
+            db.execute("UPDATE users SET role = ? WHERE username = ?", [role, username])
+            changed.append(f"role={role}")
+        log_event(db, actor, "user_change", username, changed=changed)
+
+
+def active_usernames(db: sqlite_utils.Database) -> list[str]:
+    """Names of users who can log in."""
+    return [r[0] for r in db.execute("SELECT username FROM users WHERE disabled = 0 ORDER BY username")]
+
+
+def recent_audit(db: sqlite_utils.Database, limit: int = 200) -> list[dict[str, Any]]:
+    """The newest audit events."""
+    return list(db.query("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", [limit]))
+
+
+# --------------------------------------------------------------------------- alerts and silences
+
+
+def _decode_alert(row: dict[str, Any]) -> dict[str, Any]:
+    for key, empty in (("item_ids", []), ("payload", {})):
+        try:
+            row[key] = json.loads(row.get(key) or json.dumps(empty))
+        except ValueError:
+            row[key] = empty
+    if not isinstance(row["item_ids"], list):
+        row["item_ids"] = []
+    return row
+
+
+def open_alerts(db: sqlite_utils.Database, limit: int = 200) -> list[dict[str, Any]]:
+    """Open alerts, newest first, each with ``items`` (id, title, source) of the items it names."""
+    alerts = [_decode_alert(r) for r in db.query(
+        "SELECT * FROM alerts WHERE status = 'open' ORDER BY updated_at DESC, id DESC LIMIT ?", [limit])]
+    for alert in alerts:
+        ids = [str(i) for i in alert["item_ids"][:50]]
+        alert["items"] = list(db.query(
+            """SELECT i.id, i.source, i.title, substr(i.text, 1, 120) AS excerpt FROM items i
+               WHERE i.id IN (SELECT value FROM json_each(?))""", [json.dumps(ids)]))
+    return alerts
+
+
+def get_alert(db: sqlite_utils.Database, alert_id: int) -> dict[str, Any] | None:
+    """One alert, decoded, or None."""
+    rows = list(db.query("SELECT * FROM alerts WHERE id = ?", [alert_id]))
+    return _decode_alert(rows[0]) if rows else None
+
+
+def acknowledge_alert(db: sqlite_utils.Database, alert_id: int, user: str) -> bool:
+    """Mark an open alert acknowledged by ``user``; False if it was not open."""
+    with transaction(db):
+        now = utcnow()
+        cur = db.execute(
+            """UPDATE alerts SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ?, updated_at = ?
+               WHERE id = ? AND status = 'open'""", [user, now, now, alert_id])
+        if cur.rowcount:
+            log_event(db, user, "acknowledge", f"alert:{alert_id}")
+    return bool(cur.rowcount)
+
+
+def create_silence(db: sqlite_utils.Database, matchers: dict[str, str], *, created_by: str, comment: str,
+                   starts_at: str, ends_at: str) -> int:
+    """Store a silence: alerts matching every key of ``matchers`` are not sent between the two times."""
+    clean = {k: v for k, v in matchers.items() if v}
+    if not clean:
+        raise ReviewError("a silence needs at least one matcher (rule, key, group, place or severity)")
+    if ends_at <= starts_at:
+        raise ReviewError("a silence must end after it starts")
+    with transaction(db):
+        silence_id = db.execute(
+            """INSERT INTO silences (matchers, comment, created_by, starts_at, ends_at, created_at)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            [json.dumps(clean, ensure_ascii=False, sort_keys=True), comment, created_by, starts_at, ends_at, utcnow()],
+        ).lastrowid
+        log_event(db, created_by, "silence", f"silence:{silence_id}", matchers=clean, ends_at=ends_at)
+    return silence_id
+
+
+def active_silences(db: sqlite_utils.Database, now: str | None = None) -> list[dict[str, Any]]:
+    """Silences in force now, ending soonest first."""
+    now = now or utcnow()
+    rows = list(db.query("SELECT * FROM silences WHERE starts_at <= ? AND ends_at > ? ORDER BY ends_at", [now, now]))
+    for row in rows:
+        try:
+            row["matchers"] = json.loads(row["matchers"])
+        except ValueError:
+            row["matchers"] = {}
+    return rows
