@@ -117,6 +117,7 @@ class AlertRuleSettings:
     min_count: int = setting(3, "spike: fewest flagged items in the window for an alert.")
     min_sources: int = setting(3, "spread: fewest distinct sources or channels carrying the same text.")
     similarity: float = setting(0.8, "spread: Jaccard similarity above which two texts are the same.")
+    max_p_value: float = setting(0.001, "spike: a window count whose Poisson tail probability under the pair's baseline rate is at most this is a burst.")
     repeat_interval_minutes: int = setting(240, "An alert of the same rule and key is not re-sent before this.")
     enabled: bool = setting(True, "Whether the rule is evaluated.")
 
@@ -178,6 +179,9 @@ class DaemonSettings:
     analyse_every_minutes: int = setting(2, "How often new items are analysed.")
     deliver_every_minutes: int = setting(1, "How often pending alert deliveries are attempted.")
     retention_every_hours: int = setting(24, "How often the retention job runs.")
+    evaluate_every_minutes: int = setting(5, "How often the spike, spread and stale-source rules are evaluated.")
+    parallel_crawls: int = setting(1, "Most crawls (each a subprocess) running at the same time.")
+    stop_grace_s: int = setting(15, "On SIGTERM, how long a running crawl may take to stop before it is killed.")
     lock_file: str = setting("", "Lock file that keeps one daemon per database; empty: '<database>.lock'.")
 
 
