@@ -1,0 +1,64 @@
+"""Helpers shared by the alert tests (no tests here): settings with sinks and rules, flagged items."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from tocsin.config import AlertRuleSettings, Settings, SinkSettings
+from tocsin.store import ItemRecord, transaction, upsert_item
+from tocsin.store.analyses import AnalysisRecord, decode, save_analysis
+from tocsin.store.sources import ensure_source
+
+NOW = datetime(2026, 6, 10, 12, 0, tzinfo=timezone.utc)
+_urls = itertools.count(1)
+
+
+def make_settings(folder: Path, rules: list[AlertRuleSettings] | None = None,
+                  sinks: list[SinkSettings] | None = None, **alerts: Any) -> Settings:
+    """Settings anchored in ``folder`` with the given rules and sinks (default: one JSONL file sink)."""
+    settings = Settings()
+    settings.config_dir = folder
+    settings.alerts.sinks = sinks if sinks is not None else [SinkSettings(name="file", kind="file", path="alerts.jsonl")]
+    settings.alerts.rules = rules if rules is not None else [AlertRuleSettings(name="incitement", kind="item", severity="warning")]
+    settings.alerts.review_url = "http://review.test"
+    for key, value in alerts.items():
+        setattr(settings.alerts, key, value)
+    return settings
+
+
+def store_flagged(db, *, text: str = "Fictional call: drive the Uzbeks out of Osh, they are rats.", source: str = "test",
+                  groups: tuple[str, ...] = ("uzbek",), places: tuple[str, ...] = ("osh",), score: float = 0.7,
+                  hallmarks: tuple[str, ...] = ("call_to_expulsion",), incitement: bool = True,
+                  published_at: datetime | None = None) -> dict[str, Any]:
+    """Store one item and its analysis; return the row ``analyse_pending`` passes to ``on_batch_saved``."""
+    ensure_source(db, source)
+    rec = ItemRecord(source=source, url=f"https://{source}.example/{next(_urls)}", text=text, kind="post",
+                     published_at=published_at.isoformat(timespec="seconds") if published_at else None)
+    upsert_item(db, rec)
+    targets = [{"group": g, "text": g.capitalize(), "start": 0, "end": 0} for g in groups]
+    found = [{"place": p, "text": p.capitalize(), "start": 0, "end": 0} for p in places]
+    cue_at = text.find("drive")
+    spans = [{"kind": "cue", "label": hallmarks[0], "text": "drive", "start": cue_at, "end": cue_at + 5}] if hallmarks and cue_at >= 0 else []
+    record = AnalysisRecord(item_id=rec.id, content_hash=rec.content_hash, model_name="test-model", model_version="1",
+                            patterns_version="p1", threshold=0.5, score=score, incitement=incitement, lang="en",
+                            targets=targets, places=found, hallmarks=list(hallmarks), spans=spans, explanation="test")
+    with transaction(db):
+        analysis_id = save_analysis(db, record)
+    row = decode(next(iter(db.query("SELECT * FROM analyses WHERE id = ?", [analysis_id]))))
+    item = next(iter(db.query("SELECT source, kind, url, title, first_seen, published_at FROM items WHERE id = ?", [rec.id])))
+    return {**row, **item}
+
+
+def raise_for(db, settings: Settings, rows: list[dict[str, Any]], now: datetime = NOW) -> int:
+    """Raise item alerts the way the analyser does: inside the transaction of the batch."""
+    from tocsin.alerts import raise_item_alerts
+
+    with transaction(db):
+        return raise_item_alerts(db, settings, rows, now=now)
+
+
+def at(minutes: float = 0, base: datetime = NOW) -> datetime:
+    return base + timedelta(minutes=minutes)

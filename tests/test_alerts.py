@@ -1,0 +1,295 @@
+"""Alert rules, grouping, repeats, escalation, silences and the outbox."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from test_alert_support import NOW, at, make_settings, raise_for, store_flagged
+from tocsin.alerts import deliver_due, evaluate_rules
+from tocsin.alerts.rules import find_spikes, poisson_tail
+from tocsin.alerts.severity import item_severity, names_a_time
+from tocsin.alerts.silences import BadMatcher, parse_matchers
+from tocsin.config import AlertRuleSettings, SinkSettings
+from tocsin.store import alerting, transaction
+from tocsin.store.sources import ensure_source, finish_crawl_run, start_crawl_run
+
+
+def lines(tmp_path):
+    path = tmp_path / "alerts.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+def deliveries(db):
+    return list(db.query("SELECT * FROM deliveries ORDER BY id"))
+
+
+# --------------------------------------------------------------------------- item rule
+
+
+def test_flagged_item_raises_one_alert_with_one_delivery_per_sink(fresh_db, tmp_path):
+    sinks = [SinkSettings(name="file", kind="file", path="alerts.jsonl"), SinkSettings(name="console", kind="console")]
+    settings = make_settings(tmp_path, sinks=sinks)
+    row = store_flagged(fresh_db, text="Tomorrow drive the Uzbeks out of Osh, they are rats.", score=0.93)
+    assert raise_for(fresh_db, settings, [row]) == 1
+    (alert,) = alerting.list_alerts(fresh_db)
+    assert (alert["rule"], alert["kind"], alert["key"], alert["count"]) == ("incitement", "item", "uzbek|osh", 1)
+    assert alert["severity"] == "critical"  # warning + high score + a call naming a place and a time
+    rows = deliveries(fresh_db)
+    assert sorted(r["sink"] for r in rows) == ["console", "file"]
+    assert len({r["idempotency_key"] for r in rows}) == 2
+    summary = deliver_due(fresh_db, settings, now=NOW)
+    assert summary.sent == 2
+    (message,) = lines(tmp_path)
+    text = message["text"]
+    for expected in ("Incitement against Uzbeks in Osh", "Whom: Uzbeks", "Where: Osh", "How many: 1 item",
+                     "call to expulsion", "score 0.93", "drive the Uzbeks",
+                     f"http://review.test/items/{row['item_id']}", f"http://review.test/alerts/{alert['id']}"):
+        assert expected in text, expected
+    assert message["links"]["alert"] == f"http://review.test/alerts/{alert['id']}"
+
+
+def test_unflagged_untargeted_or_low_items_raise_nothing(fresh_db, tmp_path):
+    settings = make_settings(tmp_path, rules=[AlertRuleSettings(name="incitement", kind="item", min_score=0.6)])
+    rows = [store_flagged(fresh_db, incitement=False, score=0.3), store_flagged(fresh_db, groups=()),
+            store_flagged(fresh_db, score=0.55)]
+    assert raise_for(fresh_db, settings, rows) == 0
+    assert alerting.list_alerts(fresh_db) == [] and deliveries(fresh_db) == []
+
+
+def test_severity_rises_with_score_and_a_call_naming_a_place_or_time():
+    calm = {"score": 0.6, "hallmarks": ["dehumanization"], "places": []}
+    assert item_severity("warning", calm, "they are rats")[0] == "warning"
+    assert item_severity("warning", {**calm, "score": 0.9}, "they are rats")[0] == "high"
+    call = {"score": 0.6, "hallmarks": ["call_to_violence"], "places": []}
+    assert item_severity("warning", call, "beat them")[0] == "warning"
+    assert item_severity("warning", call, "beat them tomorrow")[0] == "high"
+    assert item_severity("warning", {**call, "places": [{"place": "osh"}]}, "beat them in Osh tomorrow")[0] == "critical"
+
+
+@pytest.mark.parametrize("text", ["завтра в 18:00 все на площадь", "эртең баарыбыз чогулабыз", "ertaga hammamiz boramiz",
+                                  "эртага ҳамма чиқсин", "meet on Friday", "at 6pm"])
+def test_times_are_found_in_each_language(text):
+    assert names_a_time(text)
+
+
+def test_no_time_in_plain_text():
+    assert not names_a_time("они нас не уважают")
+
+
+def test_alerts_commit_with_the_analyses_or_not_at_all(fresh_db, tmp_path):
+    settings = make_settings(tmp_path)
+    row = store_flagged(fresh_db)
+    from tocsin.alerts import raise_item_alerts
+
+    with pytest.raises(RuntimeError):
+        with transaction(fresh_db):
+            raise_item_alerts(fresh_db, settings, [row], now=NOW)
+            raise RuntimeError("the batch failed after alerts were written")
+    assert alerting.list_alerts(fresh_db) == [] and deliveries(fresh_db) == []
+
+
+# --------------------------------------------------------------------------- grouping, repeat, escalation
+
+
+def test_items_of_one_key_group_into_one_alert_and_repeat_after_the_interval(fresh_db, tmp_path):
+    settings = make_settings(tmp_path, rules=[AlertRuleSettings(name="incitement", kind="item", repeat_interval_minutes=60)])
+    for minute in range(5):
+        raise_for(fresh_db, settings, [store_flagged(fresh_db)], now=at(minute))
+    (alert,) = alerting.list_alerts(fresh_db)
+    assert alert["count"] == 5 and alert["notifications"] == 1
+    assert len(deliveries(fresh_db)) == 1
+    assert evaluate_rules(fresh_db, settings, now=at(30)) == 0  # not yet
+    assert evaluate_rules(fresh_db, settings, now=at(61)) == 1  # the repeat, with all five items
+    rows = deliveries(fresh_db)
+    assert len(rows) == 2 and json.loads(rows[1]["body"])["count"] == 5 and json.loads(rows[1]["body"])["reason"] == "repeat"
+    assert evaluate_rules(fresh_db, settings, now=at(125)) == 0  # nothing new: no repeat
+    assert len(deliveries(fresh_db)) == 2
+
+
+def test_another_group_or_place_is_another_alert(fresh_db, tmp_path):
+    settings = make_settings(tmp_path)
+    raise_for(fresh_db, settings, [store_flagged(fresh_db), store_flagged(fresh_db, places=("jalal-abad",)),
+                                   store_flagged(fresh_db, groups=("kyrgyz",))])
+    assert sorted(a["key"] for a in alerting.list_alerts(fresh_db)) == ["kyrgyz|osh", "uzbek|jalal-abad", "uzbek|osh"]
+
+
+def test_escalation_notifies_at_once_and_reopens_an_acknowledged_alert(fresh_db, tmp_path):
+    settings = make_settings(tmp_path)
+    raise_for(fresh_db, settings, [store_flagged(fresh_db, text="They are rats.", hallmarks=("dehumanization",))])
+    (alert,) = alerting.list_alerts(fresh_db)
+    assert alert["severity"] == "warning"
+    alerting.acknowledge_alert(fresh_db, alert["id"], "lead")
+    raise_for(fresh_db, settings, [store_flagged(fresh_db, text="They are rats.", hallmarks=("dehumanization",))], now=at(1))
+    assert len(deliveries(fresh_db)) == 1  # acknowledged: more of the same is collected quietly
+    raise_for(fresh_db, settings, [store_flagged(fresh_db, text="Burn them out of Osh tonight.", score=0.95,
+                                                 hallmarks=("call_to_violence",))], now=at(2))
+    alert = alerting.get_alert(fresh_db, alert["id"])
+    assert alert["severity"] == "critical" and alert["status"] == "open" and alert["count"] == 3
+    rows = deliveries(fresh_db)
+    assert len(rows) == 2 and json.loads(rows[1]["body"])["reason"] == "escalated to critical"
+
+
+def test_acknowledged_alert_sends_no_repeats(fresh_db, tmp_path):
+    settings = make_settings(tmp_path, rules=[AlertRuleSettings(name="incitement", kind="item", repeat_interval_minutes=60)])
+    raise_for(fresh_db, settings, [store_flagged(fresh_db)])
+    alert_id = alerting.list_alerts(fresh_db)[0]["id"]
+    alerting.acknowledge_alert(fresh_db, alert_id, "lead")
+    raise_for(fresh_db, settings, [store_flagged(fresh_db)], now=at(50))
+    evaluate_rules(fresh_db, settings, now=at(100))
+    assert len(deliveries(fresh_db)) == 1
+
+
+def test_a_quiet_alert_resolves_and_the_next_event_opens_a_new_one(fresh_db, tmp_path):
+    settings = make_settings(tmp_path, rules=[AlertRuleSettings(name="incitement", kind="item", repeat_interval_minutes=60)])
+    raise_for(fresh_db, settings, [store_flagged(fresh_db)])
+    evaluate_rules(fresh_db, settings, now=at(61))
+    first = alerting.list_alerts(fresh_db)[0]
+    assert first["status"] == "resolved"
+    raise_for(fresh_db, settings, [store_flagged(fresh_db)], now=at(200))
+    alerts = alerting.list_alerts(fresh_db)
+    assert len(alerts) == 2 and alerts[0]["status"] == "open" and alerts[0]["id"] != first["id"]
+
+
+# --------------------------------------------------------------------------- silences
+
+
+def test_a_silence_stops_all_matching_messages(fresh_db, tmp_path):
+    rules = [AlertRuleSettings(name="incitement", kind="item"),
+             AlertRuleSettings(name="burst", kind="spike", severity="high", min_count=3, window_minutes=60)]
+    settings = make_settings(tmp_path, rules=rules)
+    early = store_flagged(fresh_db, published_at=at(-200))
+    raise_for(fresh_db, settings, [early], now=at(-5))  # enqueued before the silence, not yet delivered
+    silence_id = alerting.add_silence(fresh_db, parse_matchers(["group=uzbek"]), starts_at=at(-10).isoformat(),
+                                      ends_at=at(120).isoformat(), comment="known campaign", created_by="lead")
+    burst = [store_flagged(fresh_db, places=("osh",), published_at=at(-m)) for m in (1, 5, 9, 13)]
+    raise_for(fresh_db, settings, burst)
+    other = store_flagged(fresh_db, groups=("tajik",))
+    raise_for(fresh_db, settings, [other])
+    evaluate_rules(fresh_db, settings, now=NOW)
+    assert {a["kind"] for a in alerting.list_alerts(fresh_db)} == {"item", "spike"}
+    summary = deliver_due(fresh_db, settings, now=NOW)
+    sent = lines(tmp_path)
+    assert [m["labels"]["group"] for m in sent] == ["tajik"]
+    assert summary.sent == 1 and summary.silenced >= 1
+    assert all(r["status"] == "silenced" for r in deliveries(fresh_db) if json.loads(r["body"])["labels"]["group"] == "uzbek")
+    # once the silence is expired, new events are sent again
+    alerting.expire_silence(fresh_db, silence_id, at(1).isoformat())
+    raise_for(fresh_db, settings, [store_flagged(fresh_db, places=("uzgen",))], now=at(2))
+    deliver_due(fresh_db, settings, now=at(2))
+    assert [m["labels"]["place"] for m in lines(tmp_path)][-1] == "uzgen"
+
+
+def test_bad_matchers_are_refused_with_the_fix():
+    with pytest.raises(BadMatcher, match="use one of"):
+        parse_matchers(["grp=uzbek"])
+    with pytest.raises(BadMatcher, match="name=value"):
+        parse_matchers(["uzbek"])
+
+
+# --------------------------------------------------------------------------- spike
+
+
+SPIKE = AlertRuleSettings(name="burst", kind="spike", severity="high", window_minutes=60, baseline_days=14, min_count=3)
+
+
+def test_spike_fires_on_a_burst_and_stays_quiet_on_a_steady_baseline_of_the_same_total(fresh_db, tmp_path):
+    settings = make_settings(tmp_path, rules=[SPIKE])
+    total = 12
+    # steady: the same pair, the same 12 items, spread evenly over the baseline and the window
+    span = 14 * 24 * 60 + 60
+    for n in range(total):
+        store_flagged(fresh_db, places=("osh",), score=0.55, published_at=at(-(n + 0.5) * span / total))
+    assert evaluate_rules(fresh_db, settings, now=NOW) == 0
+    # burst: 12 items of another pair within the last hour, each borderline
+    for n in range(total):
+        store_flagged(fresh_db, places=("jalal-abad",), score=0.52, published_at=at(-4 * n - 1))
+    assert evaluate_rules(fresh_db, settings, now=NOW) == 1
+    (alert,) = alerting.list_alerts(fresh_db)
+    assert alert["kind"] == "spike" and alert["key"] == "uzbek|jalal-abad" and alert["count"] == total
+    assert alert["payload"]["stats"]["count"] == total
+    assert "Burst of incitement against Uzbeks in Jalal-Abad" in alert["message"]
+    # evaluating again adds nothing and sends nothing
+    assert evaluate_rules(fresh_db, settings, now=at(5)) == 0
+    assert len(deliveries(fresh_db)) == 1
+
+
+def test_spike_quiet_on_a_busy_but_steady_pair():
+    rows = [{"item_id": f"i{n}", "targets": [{"group": "uzbek"}], "places": [{"place": "osh"}],
+             "published_at": (NOW - timedelta(minutes=20 * n + 1)).isoformat(), "first_seen": NOW.isoformat()}
+            for n in range(3 * 24 * 14)]  # three an hour for two weeks
+    assert find_spikes(rows, NOW, window=timedelta(minutes=60), baseline=timedelta(days=14), min_count=3, max_p_value=0.001) == []
+
+
+def test_poisson_tail_matches_known_values():
+    assert poisson_tail(0, 2.0) == 1.0
+    assert poisson_tail(1, 2.0) == pytest.approx(1 - 0.1353352832, rel=1e-9)
+    assert poisson_tail(3, 3.0) == pytest.approx(0.5768099189, rel=1e-9)
+    assert poisson_tail(60, 2.0) < 1e-50
+
+
+# --------------------------------------------------------------------------- spread
+
+
+SPREAD = AlertRuleSettings(name="spread", kind="spread", severity="high", window_minutes=360, min_sources=3, similarity=0.8)
+RUMOUR = "Fictional rumour: they poisoned the wells in Osh, drive the Uzbeks out before Friday prayers!"
+
+
+def test_spread_fires_when_one_text_appears_in_three_channels(fresh_db, tmp_path):
+    settings = make_settings(tmp_path, rules=[SPREAD])
+    variants = [RUMOUR, RUMOUR.replace("!", "!!! forward to all"), "FWD: " + RUMOUR.lower() + " https://t.me/x/1"]
+    for n, (channel, text) in enumerate(zip(("tg-a", "tg-b", "tg-c"), variants)):
+        store_flagged(fresh_db, source=channel, text=text, published_at=at(-30 + n))
+    store_flagged(fresh_db, source="tg-d", text="Fictional: a different message about the market prices today in Osh.",
+                  published_at=at(-10))
+    assert evaluate_rules(fresh_db, settings, now=NOW) == 1
+    (alert,) = alerting.list_alerts(fresh_db)
+    assert alert["kind"] == "spread" and alert["count"] == 3
+    assert sorted(alert["payload"]["sources"]) == ["tg-a", "tg-b", "tg-c"]
+    assert "3 copies in 3 sources" in alert["message"]
+    # a fourth channel joins the same alert; nothing is re-sent before the repeat interval
+    store_flagged(fresh_db, source="tg-e", text=RUMOUR, published_at=at(1))
+    assert evaluate_rules(fresh_db, settings, now=at(2)) == 1
+    alerts = alerting.list_alerts(fresh_db)
+    assert len(alerts) == 1 and alerts[0]["count"] == 4 and len(deliveries(fresh_db)) == 1
+
+
+def test_spread_quiet_in_two_channels_or_one_channel_repeating(fresh_db, tmp_path):
+    settings = make_settings(tmp_path, rules=[SPREAD])
+    for channel in ("tg-a", "tg-b", "tg-b", "tg-b"):
+        store_flagged(fresh_db, source=channel, text=RUMOUR, published_at=at(-20))
+    assert evaluate_rules(fresh_db, settings, now=NOW) == 0
+
+
+# --------------------------------------------------------------------------- stale source
+
+
+def test_stale_source_alerts_after_twice_its_interval_and_resolves_on_success(fresh_db, tmp_path):
+    settings = make_settings(tmp_path, rules=[AlertRuleSettings(name="stale", kind="stale_source", severity="info")])
+    ensure_source(fresh_db, "quiet-feed")
+    fresh_db.execute("UPDATE sources SET interval_minutes = 30")
+    run = start_crawl_run(fresh_db, "quiet-feed")
+    finish_crawl_run(fresh_db, run, "ok")
+    finish_crawl_run(fresh_db, start_crawl_run(fresh_db, "test"), "ok")
+    now = datetime.now(timezone.utc)
+    assert evaluate_rules(fresh_db, settings, now=now + timedelta(minutes=59)) == 0
+    fresh_db.execute("UPDATE sources SET last_success_at = ? WHERE name = 'test'", [(now + timedelta(minutes=50)).isoformat()])
+    assert evaluate_rules(fresh_db, settings, now=now + timedelta(minutes=61)) == 1
+    (alert,) = alerting.list_alerts(fresh_db)
+    assert alert["key"] == "quiet-feed" and "quiet-feed" in alert["title"]
+    fresh_db.execute("UPDATE sources SET last_success_at = ? WHERE name = 'quiet-feed'", [(now + timedelta(minutes=61)).isoformat()])
+    evaluate_rules(fresh_db, settings, now=now + timedelta(minutes=62))
+    assert alerting.get_alert(fresh_db, alert["id"])["status"] == "resolved"
+
+
+def test_a_failing_rule_does_not_stop_the_others(fresh_db, tmp_path, monkeypatch, caplog):
+    from tocsin.alerts import engine
+
+    settings = make_settings(tmp_path, rules=[SPIKE, SPREAD])
+    monkeypatch.setitem(engine.EVALUATORS, "spike", lambda *a: 1 / 0)
+    for channel in ("tg-a", "tg-b", "tg-c"):
+        store_flagged(fresh_db, source=channel, text=RUMOUR, published_at=at(-20))
+    assert evaluate_rules(fresh_db, settings, now=NOW) == 1
+    assert "alert rule burst (spike) failed" in caplog.text

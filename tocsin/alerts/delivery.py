@@ -1,0 +1,154 @@
+"""Delivering the outbox: claim due messages, send each once, retry transient failures with
+exponential backoff and jitter, dead-letter permanent failures and exhausted retries.
+
+A message is claimed (``sending``, one more attempt counted) in its own committed transaction before
+it is sent, and marked ``sent`` after: a crash between the two sends it again later with the same
+idempotency key (at most one duplicate per crash), never loses it. A claim left by a dead process on this
+machine is taken over at once; one from another machine after its lease.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+import sqlite_utils
+
+from tocsin.alerts.silences import matching_silence
+from tocsin.alerts.times import as_datetime, iso
+from tocsin.alerts.transports import Transport, TransportError, build_transport
+from tocsin.config import Settings
+from tocsin.store import alerting as store
+
+logger = logging.getLogger(__name__)
+
+#: Longest wait between two attempts.
+MAX_BACKOFF_S = 6 * 3600
+
+
+@dataclass
+class DeliverySummary:
+    """What one :func:`deliver_due` call did."""
+
+    sent: int = 0
+    retrying: int = 0
+    dead: int = 0
+    silenced: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.retrying + self.dead
+
+
+def backoff_delay(attempts: int, base_s: float, rng: random.Random | None = None) -> float:
+    """Seconds before attempt ``attempts + 1``: ``base × 2^(attempts-1)``, half of it random ("equal
+    jitter", so many failing messages do not retry in step), at most :data:`MAX_BACKOFF_S`."""
+    delay = min(MAX_BACKOFF_S, base_s * (2 ** max(0, attempts - 1)))
+    return delay / 2 + (rng or random).uniform(0, delay / 2)
+
+
+def this_claimer() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claimer_alive(claimed_by: str) -> bool:
+    """Whether the process that claimed a message may still be sending it."""
+    host, _, pid = claimed_by.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine: trust its lease
+    if int(pid) == os.getpid():
+        return False  # our own claim, left by an earlier call that failed
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def deliver_due(db: sqlite_utils.Database, settings: Settings, now: datetime | str | None = None, *,
+                limit: int = 200, transports: dict[str, Transport] | None = None,
+                should_stop: Callable[[], bool] | None = None, rng: random.Random | None = None) -> DeliverySummary:
+    """Send every delivery that is due; returns counts of sent, retrying, dead and silenced messages.
+
+    :param transports: sink name → transport, to replace the configured ones (tests).
+    :param should_stop: checked between messages; True stops early (the rest stay queued).
+    """
+    moment = as_datetime(now)
+    summary = DeliverySummary()
+    sinks = {s.name: s for s in settings.alerts.sinks}
+    lease = timedelta(seconds=2 * max([s.timeout_s for s in sinks.values()] or [10]) + 30)
+    claimed = store.claim_due_deliveries(db, now=iso(moment), claimer=this_claimer(), lease_until=iso(moment + lease),
+                                         limit=limit, claimer_alive=claimer_alive)
+    if not claimed:
+        return summary
+    silences = store.list_silences(db, active_at=iso(moment))
+    cache: dict[str, Transport] = dict(transports or {})
+    for n, row in enumerate(claimed):
+        if should_stop and should_stop():
+            store.release_deliveries(db, [rest["id"] for rest in claimed[n:]], iso(moment))
+            break
+        deliver_one(db, settings, row, moment, sinks, cache, silences, summary, rng)
+    return summary
+
+
+def deliver_one(db: sqlite_utils.Database, settings: Settings, row: dict[str, Any], moment: datetime,
+                sinks: dict[str, Any], cache: dict[str, Transport], silences: list[dict[str, Any]],
+                summary: DeliverySummary, rng: random.Random | None) -> None:
+    """Send one claimed delivery and record the outcome."""
+    body = row["body"]
+    silence = matching_silence(silences, body.get("labels", {}))
+    if silence:
+        store.silence_delivery(db, row["id"], silence["id"])
+        summary.silenced += 1
+        return
+    started, clock = iso(datetime.now().astimezone()), time.monotonic()
+    try:
+        transport = cache.get(row["sink"])
+        if transport is None:
+            if row["sink"] not in sinks:
+                raise TransportError(f"sink {row['sink']!r} is no longer configured; add it back and run "
+                                     "'tocsin alert deliver --retry-dead'", permanent=True)
+            transport = cache[row["sink"]] = build_transport(sinks[row["sink"]], settings)
+        transport.notify(body)
+    except TransportError as e:
+        fail(db, settings, row, moment, str(e), e.permanent, e.retry_after, started, clock, summary, rng)
+    except Exception as e:  # a bug or an unexpected library error: retried like a transient failure
+        logger.exception("sink %s failed unexpectedly on message %s", row["sink"], row["idempotency_key"])
+        fail(db, settings, row, moment, f"{type(e).__name__}: {e}", False, None, started, clock, summary, rng)
+    else:
+        store.finish_delivery(db, row["id"], status="sent", attempt=row["attempts"], started_at=started,
+                              duration_ms=int((time.monotonic() - clock) * 1000), outcome="sent", now=iso(moment))
+        summary.sent += 1
+        logger.info("sent alert #%s to %s (%s, attempt %d)", row["alert_id"], row["sink"], row["idempotency_key"], row["attempts"])
+
+
+def fail(db: sqlite_utils.Database, settings: Settings, row: dict[str, Any], moment: datetime, error: str,
+         permanent: bool, retry_after: float | None, started: str, clock: float, summary: DeliverySummary,
+         rng: random.Random | None) -> None:
+    """Record a failed attempt: retry later, or dead-letter it."""
+    duration = int((time.monotonic() - clock) * 1000)
+    exhausted = row["attempts"] >= settings.alerts.max_attempts
+    if permanent or exhausted:
+        why = error if permanent else f"{error} (gave up after {row['attempts']} attempts)"
+        store.finish_delivery(db, row["id"], status="dead", attempt=row["attempts"], started_at=started,
+                              duration_ms=duration, outcome="permanent" if permanent else "transient", error=why)
+        summary.dead += 1
+        summary.errors.append(why)
+        logger.error("alert #%s to %s is dead-lettered: %s", row["alert_id"], row["sink"], why)
+        return
+    delay = max(backoff_delay(row["attempts"], settings.alerts.backoff_s, rng), retry_after or 0)
+    store.finish_delivery(db, row["id"], status="pending", attempt=row["attempts"], started_at=started, duration_ms=duration,
+                          outcome="transient", error=error, next_attempt_at=iso(moment + timedelta(seconds=delay)))
+    summary.retrying += 1
+    summary.errors.append(error)
+    logger.warning("alert #%s to %s failed (attempt %d/%d), retry in %.0f s: %s", row["alert_id"], row["sink"],
+                   row["attempts"], settings.alerts.max_attempts, delay, error)

@@ -1,0 +1,159 @@
+"""What an alert says: a title and a plain-text message with what, whom, where, how many, the top
+evidence and links to the review page; and the frozen body each sink receives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: How a canonical group id reads in a message.
+GROUP_NAMES = {
+    "uzbek": "Uzbeks", "kyrgyz": "Kyrgyz", "tajik": "Tajiks", "russian": "Russians", "dungan": "Dungans",
+    "uyghur": "Uyghurs", "kazakh": "Kazakhs", "turk": "Turks", "jewish": "Jews", "muslim": "Muslims",
+    "christian": "Christians",
+}
+#: Evidence items shown in a message.
+TOP_EVIDENCE = 3
+EXCERPT_CHARS = 160
+
+
+def group_name(group: str) -> str:
+    """``uzbek`` → ``Uzbeks``; unknown ids are shown as they are."""
+    return GROUP_NAMES.get(group, group or "a group")
+
+
+def place_name(place: str) -> str:
+    """``jalal-abad`` → ``Jalal-Abad``; empty or ``-`` → ``no named place``."""
+    if not place or place == "-":
+        return "no named place"
+    return "-".join(part.capitalize() for part in place.replace("_", " ").split("-"))
+
+
+def review_links(review_url: str, alert_id: int, item_ids: list[str]) -> dict[str, Any]:
+    """Links to the alert and its items on the review page."""
+    base = review_url.rstrip("/")
+    return {"alert": f"{base}/alerts/{alert_id}", "items": [f"{base}/items/{i}" for i in item_ids]}
+
+
+def excerpt(text: str, spans: list[dict[str, Any]], limit: int = EXCERPT_CHARS) -> str:
+    """A one-line excerpt of ``text`` of at most ``limit`` characters around its first cue (hallmark
+    evidence), else its start."""
+    text = text or ""
+    cues = [s for s in spans or [] if s.get("kind") == "cue"] or list(spans or [])
+    centre = 0
+    if cues:
+        cue = cues[0]
+        start = cue.get("start")
+        if isinstance(start, int) and text[start:cue.get("end", start)] == cue.get("text"):
+            centre = start
+        elif cue.get("text") and cue["text"] in text:
+            centre = text.index(cue["text"])
+    begin = max(0, centre - limit // 3)
+    piece = " ".join(text[begin:begin + limit].split())
+    return ("…" if begin > 0 else "") + piece + ("…" if begin + limit < len(text) else "")
+
+
+def evidence_entry(row: dict[str, Any]) -> dict[str, Any]:
+    """One piece of evidence from an analysis joined with its item."""
+    spans = row.get("spans") or []
+    return {
+        "item_id": row["item_id"],
+        "score": round(float(row.get("score") or 0), 3),
+        "source": row.get("source", ""),
+        "url": row.get("url", ""),
+        "hallmarks": list(row.get("hallmarks") or []),
+        "cues": [f"{s.get('label')}: “{s.get('text')}”" for s in spans if s.get("kind") == "cue"][:3],
+        "excerpt": excerpt(row.get("text") or row.get("title") or "", spans),
+        "at": row.get("published_at") or row.get("first_seen") or "",
+    }
+
+
+def what_line(payload: dict[str, Any]) -> str:
+    kind = payload["labels"]["kind"]
+    if kind == "stale_source":
+        stats = payload.get("stats", {})
+        return f"no successful crawl of source {payload['labels'].get('source')} since {stats.get('last_success_at') or 'it was added'}"
+    hallmarks = payload.get("hallmarks") or []
+    shown = ", ".join(h.replace("_", " ") for h in hallmarks) or "incitement"
+    if kind == "spike":
+        s = payload.get("stats", {})
+        return (f"burst of flagged items ({shown}): {s.get('count')} in {s.get('window_minutes')} min "
+                f"against {s.get('expected', 0):.2f} expected (p = {s.get('p_value', 0):.1e})")
+    if kind == "spread":
+        s = payload.get("stats", {})
+        return f"one text spreading ({shown}): {s.get('copies')} copies in {s.get('sources')} sources"
+    return shown
+
+
+def render_title(payload: dict[str, Any]) -> str:
+    """A one-line title: what, against whom, where."""
+    labels = payload["labels"]
+    kind = labels["kind"]
+    if kind == "stale_source":
+        return f"Source {labels.get('source')} has not been crawled successfully"
+    whom, where = group_name(labels.get("group", "")), place_name(labels.get("place", ""))
+    what = {"item": "Incitement", "spike": "Burst of incitement", "spread": "Spreading incitement"}.get(kind, "Incitement")
+    place = f" in {where}" if labels.get("place") not in ("", "-", None) else ""
+    return f"{what} against {whom}{place}"
+
+
+def render_text(alert_id: int, rule: str, severity: str, count: int, payload: dict[str, Any], review_url: str,
+                reason: str = "") -> str:
+    """The plain-text message: what, whom, where, how many, top evidence and review links."""
+    labels = payload["labels"]
+    links = review_links(review_url, alert_id, [])
+    lines = [f"[{severity.upper()}] {render_title(payload)}"]
+    lines.append(f"What: {what_line(payload)}")
+    if labels["kind"] != "stale_source":
+        lines.append(f"Whom: {group_name(labels.get('group', ''))}")
+        lines.append(f"Where: {place_name(labels.get('place', ''))}")
+        sources = payload.get("sources") or []
+        first, last = payload.get("first_at", ""), payload.get("last_at", "")
+        span = f", {first} to {last}" if first and last != first else (f", {first}" if first else "")
+        lines.append(f"How many: {count} item{'s' if count != 1 else ''} from {len(sources)} source"
+                     f"{'s' if len(sources) != 1 else ''} ({', '.join(sources)}){span}")
+        if payload.get("reasons"):
+            lines.append(f"Severity raised by: {'; '.join(payload['reasons'])}")
+        evidence = payload.get("evidence") or []
+        if evidence:
+            lines.append("Top evidence:")
+            for n, ev in enumerate(evidence[:TOP_EVIDENCE], 1):
+                lines.append(f"  {n}. score {ev['score']:.2f} · {ev['source']} · {ev.get('at', '')}")
+                if ev.get("cues"):
+                    lines.append(f"     {'; '.join(ev['cues'])}")
+                lines.append(f"     “{ev['excerpt']}”")
+                lines.append(f"     {review_url.rstrip('/')}/items/{ev['item_id']}")
+    lines.append(f"Review: {links['alert']}")
+    lines.append(f"Rule {rule} · alert #{alert_id}" + (f" · {reason}" if reason else ""))
+    return "\n".join(lines)
+
+
+def render_body(alert: dict[str, Any], *, idempotency_key: str, notification: int, reason: str,
+                review_url: str, thread: str = "") -> dict[str, Any]:
+    """The message every sink receives for one notification (frozen in the outbox row).
+
+    :param thread: the key of this alert's first message to the same sink (threads repeats in e-mail).
+    """
+    payload = alert["payload"]
+    evidence = payload.get("evidence") or []
+    return {
+        "id": idempotency_key,
+        "type": f"alert.{alert['kind']}",
+        "alert_id": alert["id"],
+        "notification": notification,
+        "thread": thread or idempotency_key,
+        "reason": reason,
+        "rule": alert["rule"],
+        "kind": alert["kind"],
+        "key": alert["key"],
+        "severity": alert["severity"],
+        "status": alert["status"],
+        "title": alert["title"],
+        "text": render_text(alert["id"], alert["rule"], alert["severity"], alert["count"], payload, review_url, reason),
+        "count": alert["count"],
+        "labels": payload["labels"],
+        "stats": payload.get("stats", {}),
+        "evidence": evidence[:TOP_EVIDENCE],
+        "links": review_links(review_url, alert["id"], [e["item_id"] for e in evidence[:TOP_EVIDENCE]]),
+        "created_at": alert["created_at"],
+        "updated_at": alert["updated_at"],
+    }

@@ -1,0 +1,206 @@
+"""The rules' pure logic: bursts against a baseline, near-duplicate texts across sources, stale sources.
+
+Nothing here reads or writes the store; :mod:`tocsin.alerts.engine` feeds these functions and turns their
+findings into alerts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+
+from tocsin.alerts.times import parse_time
+
+NO_PLACE = "-"
+
+
+@dataclass
+class Finding:
+    """One thing a rule found: its key, the items behind it and figures for the message."""
+
+    key: str
+    item_ids: list[str]
+    labels: dict[str, Any] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def item_time(row: dict[str, Any]) -> datetime | None:
+    """When an item happened: its publication time, or when it was first seen when that is missing,
+    unreadable or in the future of the crawl (a bad clock)."""
+    seen = parse_time(row.get("first_seen"))
+    published = parse_time(row.get("published_at"))
+    if published and (seen is None or published <= seen + timedelta(minutes=10)):
+        return published
+    return seen
+
+
+def pairs_of(row: dict[str, Any]) -> list[tuple[str, str]]:
+    """The (target group, place) pairs an analysis speaks of; ``-`` when it names no place."""
+    groups = list(dict.fromkeys(t.get("group", "") for t in row.get("targets") or [] if t.get("group")))
+    places = list(dict.fromkeys(p.get("place", "") for p in row.get("places") or [] if p.get("place"))) or [NO_PLACE]
+    return [(g, p) for g in groups for p in places]
+
+
+# --------------------------------------------------------------------------- spike
+
+
+def poisson_tail(count: int, expected: float) -> float:
+    """P(X ≥ count) for X ~ Poisson(expected), summed directly so tiny tails keep their precision."""
+    if count <= 0:
+        return 1.0
+    if expected <= 0:
+        return 0.0
+    log_pmf = count * math.log(expected) - expected - math.lgamma(count + 1)
+    total, k, term = 0.0, count, math.exp(log_pmf)
+    while term > 1e-300 and k < count + 10_000:
+        total += term
+        k += 1
+        term *= expected / k
+        if term < total * 1e-16:
+            break
+    return min(1.0, total)
+
+
+def find_spikes(rows: Iterable[dict[str, Any]], now: datetime, *, window: timedelta, baseline: timedelta,
+                min_count: int, max_p_value: float) -> list[Finding]:
+    """(group, place) pairs whose flagged items in the last ``window`` are a burst against their own
+    baseline: at least ``min_count`` items, and a Poisson tail probability of at most ``max_p_value``
+    given the pair's rate over the ``baseline`` before the window (with one pseudo-count, so a pair never
+    seen before still needs ``min_count`` items)."""
+    window_start, baseline_start = now - window, now - window - baseline
+    in_window: dict[tuple[str, str], list[str]] = {}
+    in_baseline: dict[tuple[str, str], set[str]] = {}
+    hallmarks: dict[tuple[str, str], set[str]] = {}
+    for row in rows:
+        at = item_time(row)
+        if at is None or at > now or at < baseline_start:
+            continue
+        for pair in pairs_of(row):
+            if at > window_start:
+                ids = in_window.setdefault(pair, [])
+                if row["item_id"] not in ids:
+                    ids.append(row["item_id"])
+                hallmarks.setdefault(pair, set()).update(row.get("hallmarks") or [])
+            else:
+                in_baseline.setdefault(pair, set()).add(row["item_id"])
+    windows_in_baseline = baseline / window
+    findings = []
+    for pair, ids in sorted(in_window.items()):
+        count = len(ids)
+        if count < min_count:
+            continue
+        expected = (len(in_baseline.get(pair, ())) + 1) / windows_in_baseline
+        p = poisson_tail(count, expected)
+        if p <= max_p_value:
+            group, place = pair
+            findings.append(Finding(
+                key=f"{group}|{place}", item_ids=ids, labels={"group": group, "place": place},
+                stats={"count": count, "expected": round(expected, 4), "p_value": p,
+                       "baseline_items": len(in_baseline.get(pair, ())),
+                       "window_minutes": int(window.total_seconds() // 60), "hallmarks": sorted(hallmarks[pair])}))
+    return findings
+
+
+# --------------------------------------------------------------------------- spread
+
+URL_RE = re.compile(r"https?://\S+|t\.me/\S+|@\w+")
+NON_WORD_RE = re.compile(r"[\W_]+", re.UNICODE)
+SHINGLE = 5
+NUM_PERM = 128
+
+
+def normalise_for_matching(text: str) -> str:
+    """Lower case, without links, handles, punctuation and repeated spaces: what copies share."""
+    return " ".join(NON_WORD_RE.sub(" ", URL_RE.sub(" ", text.lower())).split())
+
+
+def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
+    """Character ``size``-grams of a normalised text (robust to inflection and small edits)."""
+    if len(text) <= size:
+        return {text.encode("utf-8")} if text else set()
+    return {text[i:i + size].encode("utf-8") for i in range(len(text) - size + 1)}
+
+
+def jaccard(a: set[bytes], b: set[bytes]) -> float:
+    """|a ∩ b| / |a ∪ b| (0 for two empty sets)."""
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def find_spread(rows: Iterable[dict[str, Any]], now: datetime, *, window: timedelta, similarity: float,
+                min_sources: int) -> list[Finding]:
+    """Clusters of the same or nearly the same text carried by at least ``min_sources`` distinct sources
+    within ``window``. MinHash LSH (tuned for recall, below ``similarity``) proposes pairs; the exact
+    Jaccard similarity of their character 5-grams decides."""
+    from datasketch import MinHash, MinHashLSH
+
+    start = now - window
+    docs: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        at = item_time(row)
+        if at is None or not (start < at <= now) or row["item_id"] in docs:
+            continue
+        norm = normalise_for_matching(f"{row.get('title') or ''} {row.get('text') or ''}")
+        grams = shingles(norm)
+        if len(norm) < 20 or not grams:
+            continue  # too short to tell a copy from a coincidence
+        mh = MinHash(num_perm=NUM_PERM, seed=1)
+        mh.update_batch(list(grams))
+        docs[row["item_id"]] = {"row": row, "minhash": mh, "at": at, "grams": grams}
+    if len(docs) < min_sources:
+        return []
+    lsh = MinHashLSH(threshold=max(0.3, similarity - 0.15), num_perm=NUM_PERM, weights=(0.2, 0.8))
+    for item_id, doc in docs.items():
+        lsh.insert(item_id, doc["minhash"])
+    parent = {item_id: item_id for item_id in docs}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for item_id, doc in docs.items():
+        for other in lsh.query(doc["minhash"]):
+            if other != item_id and jaccard(doc["grams"], docs[other]["grams"]) >= similarity:
+                parent[root(other)] = root(item_id)
+    clusters: dict[str, list[str]] = {}
+    for item_id in docs:
+        clusters.setdefault(root(item_id), []).append(item_id)
+    findings = []
+    for members in clusters.values():
+        sources = sorted({docs[m]["row"].get("source", "") for m in members})
+        if len(sources) < min_sources:
+            continue
+        members.sort(key=lambda m: (docs[m]["at"], m))
+        first = docs[members[0]]["row"]
+        groups = [t.get("group") for t in first.get("targets") or [] if t.get("group")]
+        places = [p.get("place") for p in first.get("places") or [] if p.get("place")]
+        findings.append(Finding(
+            key=f"text:{members[0][:16]}", item_ids=members,
+            labels={"group": groups[0] if groups else "", "place": places[0] if places else NO_PLACE},
+            stats={"copies": len(members), "sources": len(sources), "source_names": sources,
+                   "window_minutes": int(window.total_seconds() // 60)}))
+    return findings
+
+
+# --------------------------------------------------------------------------- stale sources
+
+
+def find_stale_sources(rows: Iterable[dict[str, Any]], now: datetime, factor: float = 2.0) -> list[Finding]:
+    """Enabled sources with no successful crawl for more than ``factor`` × their interval (counted from
+    when the source was added if it never succeeded)."""
+    findings = []
+    for row in rows:
+        interval = timedelta(minutes=int(row.get("interval_minutes") or 60))
+        last = parse_time(row.get("last_success_at")) or parse_time(row.get("created_at"))
+        if last is None or now - last <= factor * interval:
+            continue
+        findings.append(Finding(
+            key=row["name"], item_ids=[], labels={"source": row["name"]},
+            stats={"last_success_at": row.get("last_success_at") or "", "last_crawl_at": row.get("last_crawl_at") or "",
+                   "interval_minutes": int(interval.total_seconds() // 60),
+                   "silent_minutes": int((now - last).total_seconds() // 60)}))
+    return findings

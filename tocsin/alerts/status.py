@@ -1,0 +1,39 @@
+"""Lines about alerts and deliveries for ``tocsin status``."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from tocsin.store import alerting as store
+
+
+def status_lines(db: sqlite_utils.Database) -> list[str]:
+    """Alerts per status, the delivery queue, dead letters (with the newest few) and active silences."""
+    from tocsin.alerts.times import as_datetime, iso
+
+    now = iso(as_datetime())
+    alerts = store.alert_counts(db)
+    deliveries = store.delivery_status_counts(db)
+    lines = [
+        "alerts: " + (", ".join(f"{k} {v}" for k, v in sorted(alerts.items())) or "none"),
+        "delivery queue: " + ", ".join(f"{k} {deliveries.get(k, 0)}" for k in ("pending", "sending", "sent", "silenced", "dead")),
+    ]
+    due = store.next_due_delivery(db)
+    if due:
+        lines.append(f"next delivery attempt: {due}")
+    dead = store.recent_dead_deliveries(db)
+    if dead:
+        lines.append(f"dead letters: {deliveries.get('dead', 0)} (retry with 'tocsin alert deliver --retry-dead')")
+        for row in dead:
+            lines.append(f"  alert #{row['alert_id']} → {row['sink']} after {row['attempts']} attempt(s): {row['last_error'][:120]}")
+    silences = store.list_silences(db, active_at=now)
+    if silences:
+        lines.append(f"active silences: {len(silences)}")
+        for s in silences:
+            lines.append(f"  #{s['id']} {' '.join(f'{k}={v}' for k, v in s['matchers'].items())} until {s['ends_at']}")
+    from tocsin.store.daemon import job_runs
+
+    for job in job_runs(db):
+        lines.append(f"job {job['name']}: {job['last_status'] or 'running'} at {job['last_finished_at'] or job['last_started_at']}"
+                     f" ({job['runs']} runs, {job['failures']} failed){' — ' + job['last_error'][:100] if job['last_status'] == 'failed' else ''}")
+    return lines

@@ -1,0 +1,259 @@
+"""Where messages go: console, a JSONL file, a signed webhook, e-mail over SMTP.
+
+Each transport sends one frozen message (see :func:`tocsin.alerts.messages.render_body`) and raises
+:class:`TransportError` when it cannot: ``permanent=True`` for errors a retry cannot fix (a rejected
+address, a 4xx answer, bad credentials), otherwise the delivery is retried with backoff.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import os
+import smtplib
+import socket
+import ssl
+import sys
+import time
+import urllib.error
+import urllib.request
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import Any, Callable, TextIO
+
+from tocsin import __version__
+from tocsin.config import Settings, SinkSettings
+
+logger = logging.getLogger(__name__)
+
+#: HTTP answers worth retrying; any other 4xx is permanent.
+TRANSIENT_HTTP = {408, 425, 429, 500, 502, 503, 504}
+#: How much of a JSONL file's end is searched for a message already written (a send cut short by a crash).
+FILE_TAIL_BYTES = 1 << 20
+
+
+class TransportError(Exception):
+    """A message could not be sent. ``permanent``: retrying cannot help; ``retry_after``: seconds the
+    receiver asked us to wait."""
+
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None):
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class Transport:
+    """Sends messages to one configured sink."""
+
+    def __init__(self, sink: SinkSettings, settings: Settings):
+        self.sink = sink
+        self.settings = settings
+
+    def notify(self, message: dict[str, Any]) -> None:
+        """Send one message; raise :class:`TransportError` on failure."""
+        raise NotImplementedError
+
+
+def message_json(message: dict[str, Any]) -> str:
+    """The canonical JSON of a message: the same bytes on every attempt."""
+    return json.dumps(message, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class ConsoleTransport(Transport):
+    """Prints the message text to standard output."""
+
+    def __init__(self, sink: SinkSettings, settings: Settings, stream: TextIO | None = None):
+        super().__init__(sink, settings)
+        self.stream = stream
+
+    def notify(self, message: dict[str, Any]) -> None:
+        stream = self.stream or sys.stdout
+        try:
+            stream.write(f"\n{message['text']}\n")
+            stream.flush()
+        except (BrokenPipeError, OSError) as e:
+            raise TransportError(f"cannot write to the console: {e}") from e
+
+
+class FileTransport(Transport):
+    """Appends one JSON line per message with a single ``write`` and ``fsync``; a message whose id is
+    already at the end of the file (written just before a crash) is not written again."""
+
+    @property
+    def path(self):
+        return self.settings.resolve(self.sink.path)
+
+    def already_written(self, fd: int, size: int, key: str) -> bool:
+        start = max(0, size - FILE_TAIL_BYTES)
+        tail = os.pread(fd, size - start, start)
+        return f'"id":{json.dumps(key, ensure_ascii=False)}'.encode() in tail
+
+    def notify(self, message: dict[str, Any]) -> None:
+        line = (message_json(message) + "\n").encode("utf-8")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        except PermissionError as e:
+            raise TransportError(f"cannot open {self.path}: {e}; fix the path or its permissions", permanent=True) from e
+        except OSError as e:
+            raise TransportError(f"cannot open {self.path}: {e}") from e
+        try:
+            size = os.fstat(fd).st_size
+            if size and self.already_written(fd, size, message["id"]):
+                logger.info("message %s is already in %s", message["id"], self.path)
+                return
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                line = b"\n" + line  # a file edited by hand without a final newline
+            written = os.write(fd, line)
+            if written != len(line):
+                os.ftruncate(fd, size)
+                raise TransportError(f"short write to {self.path} (disk full?)")
+            os.fsync(fd)
+        except OSError as e:
+            raise TransportError(f"cannot write {self.path}: {e}") from e
+        finally:
+            os.close(fd)
+
+
+def signing_key(secret: str) -> bytes:
+    """The HMAC key of a Standard Webhooks secret: ``whsec_<base64>`` decoded, any other string as UTF-8."""
+    if secret.startswith("whsec_"):
+        return base64.b64decode(secret[len("whsec_"):])
+    return secret.encode("utf-8")
+
+
+def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    """The ``webhook-signature`` header value: ``v1,<base64 HMAC-SHA256 of id.timestamp.body>``."""
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    digest = hmac.new(signing_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102 - urllib API
+        return None
+
+
+class WebhookTransport(Transport):
+    """POSTs the message as JSON with Standard Webhooks headers (``webhook-id`` is the idempotency key,
+    the same on every retry; ``webhook-signature`` is an HMAC with the sink's secret)."""
+
+    opener = urllib.request.build_opener(NoRedirect)
+
+    def headers(self, message: dict[str, Any], body: bytes, now: float | None = None) -> dict[str, str]:
+        timestamp = int(now if now is not None else time.time())
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": f"tocsin/{__version__}",
+            "webhook-id": message["id"],
+            "webhook-timestamp": str(timestamp),
+        }
+        if self.sink.secret:
+            headers["webhook-signature"] = sign(self.sink.secret, message["id"], timestamp, body)
+        return headers
+
+    def notify(self, message: dict[str, Any]) -> None:
+        body = message_json(message).encode("utf-8")
+        request = urllib.request.Request(self.sink.url, data=body, method="POST", headers=self.headers(message, body))
+        try:
+            with self.opener.open(request, timeout=self.sink.timeout_s) as response:
+                response.read(65536)
+        except urllib.error.HTTPError as e:
+            raise self.http_error(e.code, e.headers.get("Retry-After") if e.headers else None) from None
+        except (urllib.error.URLError, OSError, socket.timeout) as e:
+            reason = getattr(e, "reason", e)
+            if isinstance(reason, ssl.SSLCertVerificationError):
+                raise TransportError(f"webhook {self.sink.url}: certificate not trusted: {reason}", permanent=True) from e
+            raise TransportError(f"webhook {self.sink.url}: {reason}") from e
+
+    def http_error(self, code: int, retry_after: str | None) -> TransportError:
+        wait = float(retry_after) if retry_after and retry_after.strip().isdigit() else None
+        if 300 <= code < 400:
+            return TransportError(f"webhook {self.sink.url} answered {code} (a redirect); configure the final URL", permanent=True)
+        if code in TRANSIENT_HTTP or code >= 500:
+            return TransportError(f"webhook {self.sink.url} answered {code}", retry_after=wait)
+        return TransportError(f"webhook {self.sink.url} answered {code}; check the URL and the secret", permanent=True)
+
+
+class EmailTransport(Transport):
+    """Sends the message as a plain-text e-mail. ``Message-ID`` comes from the idempotency key (a
+    receiving system can drop a duplicate); repeats of one alert thread under its first message. Port 465
+    uses implicit TLS; otherwise ``starttls`` upgrades the connection and never silently falls back."""
+
+    def domain(self) -> str:
+        return self.sink.sender.rpartition("@")[2] or "tocsin.localhost"
+
+    def build(self, message: dict[str, Any]) -> EmailMessage:
+        mail = EmailMessage()
+        mail["Subject"] = f"[tocsin {message['severity'].upper()}] {message['title']}"
+        mail["From"] = self.sink.sender
+        mail["To"] = ", ".join(self.sink.recipients)
+        mail["Date"] = formatdate(localtime=False, usegmt=True)
+        mail["Message-ID"] = f"<{message['id']}@{self.domain()}>"
+        if message.get("thread") and message["thread"] != message["id"]:
+            mail["In-Reply-To"] = mail["References"] = f"<{message['thread']}@{self.domain()}>"
+        mail["X-Tocsin-Alert"] = str(message["alert_id"])
+        mail["X-Tocsin-Severity"] = message["severity"]
+        mail.set_content(message["text"] + "\n")
+        return mail
+
+    def connect(self) -> smtplib.SMTP:
+        sink, context = self.sink, ssl.create_default_context()
+        if sink.smtp_port == 465:
+            return smtplib.SMTP_SSL(sink.smtp_host, sink.smtp_port, timeout=sink.timeout_s, context=context)
+        client = smtplib.SMTP(sink.smtp_host, sink.smtp_port, timeout=sink.timeout_s)
+        if sink.starttls:
+            client.ehlo()
+            if not client.has_extn("starttls"):
+                client.close()
+                raise TransportError(f"{sink.smtp_host}:{sink.smtp_port} does not offer STARTTLS; use port 465, "
+                                     "or set starttls = false only on a trusted network", permanent=True)
+            client.starttls(context=context)
+            client.ehlo()
+        return client
+
+    def notify(self, message: dict[str, Any]) -> None:
+        mail = self.build(message)
+        try:
+            client = self.connect()
+            try:
+                if self.sink.username:
+                    client.login(self.sink.username, self.sink.password)
+                client.send_message(mail)
+            finally:
+                try:
+                    client.quit()
+                except (smtplib.SMTPException, OSError):
+                    client.close()
+        except TransportError:
+            raise
+        except smtplib.SMTPAuthenticationError as e:
+            raise TransportError(f"SMTP login refused ({e.smtp_code}); check username and password", permanent=True) from e
+        except smtplib.SMTPRecipientsRefused as e:
+            raise TransportError(f"SMTP refused the recipients {sorted(e.recipients)}", permanent=True) from e
+        except smtplib.SMTPResponseException as e:
+            permanent = 500 <= e.smtp_code < 600
+            raise TransportError(f"SMTP {self.sink.smtp_host} answered {e.smtp_code} {e.smtp_error!r}", permanent=permanent) from e
+        except ssl.SSLCertVerificationError as e:
+            raise TransportError(f"SMTP {self.sink.smtp_host}: certificate not trusted: {e}", permanent=True) from e
+        except (smtplib.SMTPException, OSError) as e:
+            raise TransportError(f"SMTP {self.sink.smtp_host}:{self.sink.smtp_port}: {e}") from e
+
+
+TRANSPORTS: dict[str, Callable[[SinkSettings, Settings], Transport]] = {
+    "console": ConsoleTransport,
+    "file": FileTransport,
+    "webhook": WebhookTransport,
+    "email": EmailTransport,
+}
+
+
+def build_transport(sink: SinkSettings, settings: Settings) -> Transport:
+    """The transport for one configured sink."""
+    try:
+        return TRANSPORTS[sink.kind](sink, settings)
+    except KeyError:
+        raise TransportError(f"sink {sink.name!r} has unknown kind {sink.kind!r}", permanent=True) from None

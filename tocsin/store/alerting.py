@@ -1,0 +1,337 @@
+"""Alerts, their deliveries (the outbox), delivery attempts and silences.
+
+An alert is one group (a rule and a key, e.g. ``incitement`` / ``uzbek|osh``) that collects items while
+it is open. Each notification of an alert enqueues one ``deliveries`` row per sink with a unique
+idempotency key and the message frozen in ``body``, so every retry sends the same bytes.
+``alerts.last_sent_at`` is the time of the last notification enqueued (the repeat interval counts from
+it); ``deliveries.sent_at`` is when a sink accepted a message.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any, Callable, Iterable
+
+import sqlite_utils
+
+from tocsin.store.db import StoreError, transaction, utcnow
+
+ALERT_STATUSES = ("open", "acknowledged", "resolved")
+DELIVERY_STATUSES = ("pending", "sending", "sent", "dead", "silenced")
+ALERT_JSON = ("payload", "item_ids")
+UPDATABLE_ALERT_COLUMNS = {"severity", "status", "title", "message", "payload", "item_ids", "count", "updated_at",
+                           "last_sent_at", "notifications", "notified_count", "notified_severity"}
+
+
+class AlertNotFound(StoreError):
+    """No alert, delivery or silence with that id."""
+
+
+def decode_alert(row: dict[str, Any]) -> dict[str, Any]:
+    """An ``alerts`` row with ``payload`` and ``item_ids`` decoded."""
+    out = dict(row)
+    for column in ALERT_JSON:
+        if isinstance(out.get(column), str):
+            out[column] = json.loads(out[column])
+    return out
+
+
+def instance_id(db: sqlite_utils.Database) -> str:
+    """A random id of this database, made once; it keeps idempotency keys unique across installations."""
+    with transaction(db):
+        db.execute("INSERT OR IGNORE INTO secrets (name, value, created_at) VALUES ('alerts_instance', ?, ?)",
+                   [secrets.token_hex(4).encode(), utcnow()])
+        value = db.execute("SELECT value FROM secrets WHERE name = 'alerts_instance'").fetchone()[0]
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+# --------------------------------------------------------------------------- alerts
+
+
+def current_alert(db: sqlite_utils.Database, rule: str, key: str) -> dict[str, Any] | None:
+    """The newest alert of ``rule`` and ``key`` that is not resolved, decoded, or None."""
+    rows = list(db.query("SELECT * FROM alerts WHERE rule = ? AND key = ? AND status != 'resolved' ORDER BY id DESC LIMIT 1",
+                         [rule, key]))
+    return decode_alert(rows[0]) if rows else None
+
+
+def current_alert_with_items(db: sqlite_utils.Database, rule: str, item_ids: Iterable[str]) -> dict[str, Any] | None:
+    """The newest unresolved alert of ``rule`` holding any of ``item_ids`` (spread clusters keep their alert)."""
+    ids = list(item_ids)
+    if not ids:
+        return None
+    marks = ",".join("?" * len(ids))
+    rows = list(db.query(
+        f"""SELECT a.* FROM alerts a WHERE a.rule = ? AND a.status != 'resolved'
+            AND EXISTS (SELECT 1 FROM json_each(a.item_ids) j WHERE j.value IN ({marks}))
+            ORDER BY a.id DESC LIMIT 1""", [rule, *ids]))
+    return decode_alert(rows[0]) if rows else None
+
+
+def insert_alert(db: sqlite_utils.Database, *, rule: str, kind: str, key: str, severity: str, title: str, message: str,
+                 payload: dict[str, Any], item_ids: list[str], now: str) -> int:
+    """Open a new alert; returns its id.
+
+    :param now: ISO UTC time stored as created_at and updated_at.
+    """
+    with transaction(db):
+        cur = db.execute(
+            """INSERT INTO alerts (rule, kind, key, severity, status, title, message, payload, item_ids, count,
+               created_at, updated_at) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)""",
+            [rule, kind, key, severity, title, message, json.dumps(payload, ensure_ascii=False),
+             json.dumps(item_ids), max(1, len(item_ids)), now, now])
+        return int(cur.lastrowid)
+
+
+def update_alert(db: sqlite_utils.Database, alert_id: int, **fields: Any) -> None:
+    """Set some columns of an alert (JSON columns are encoded here)."""
+    unknown = set(fields) - UPDATABLE_ALERT_COLUMNS
+    if unknown:
+        raise ValueError(f"not updatable alert columns: {sorted(unknown)}")
+    values = [json.dumps(v, ensure_ascii=False) if k in ALERT_JSON else v for k, v in fields.items()]
+    assignments = ", ".join(f"{k} = ?" for k in fields)
+    with transaction(db):
+        db.execute(f"UPDATE alerts SET {assignments} WHERE id = ?", [*values, alert_id])
+
+
+def get_alert(db: sqlite_utils.Database, alert_id: int) -> dict[str, Any]:
+    """One alert, decoded; raises :class:`AlertNotFound`."""
+    rows = list(db.query("SELECT * FROM alerts WHERE id = ?", [alert_id]))
+    if not rows:
+        raise AlertNotFound(f"no alert #{alert_id}; 'tocsin alert list' shows the ids")
+    return decode_alert(rows[0])
+
+
+def list_alerts(db: sqlite_utils.Database, *, status: str | None = None, rule: str | None = None,
+                dead_only: bool = False, limit: int = 50) -> list[dict[str, Any]]:
+    """Newest alerts first, each with counts of its deliveries per status (``sent``, ``pending``, ``dead``, …)."""
+    where, args = ["1 = 1"], []
+    if status:
+        where.append("a.status = ?")
+        args.append(status)
+    if rule:
+        where.append("a.rule = ?")
+        args.append(rule)
+    if dead_only:
+        where.append("EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_id = a.id AND d.status = 'dead')")
+    rows = [decode_alert(r) for r in db.query(
+        f"SELECT a.* FROM alerts a WHERE {' AND '.join(where)} ORDER BY a.id DESC LIMIT ?", [*args, limit])]
+    for row in rows:
+        row["deliveries"] = {s: n for s, n in db.execute(
+            "SELECT status, count(*) FROM deliveries WHERE alert_id = ? GROUP BY status", [row["id"]])}
+    return rows
+
+
+def acknowledge_alert(db: sqlite_utils.Database, alert_id: int, by: str, now: str | None = None) -> None:
+    """Mark an alert acknowledged: it keeps collecting items but sends no repeats until it escalates."""
+    get_alert(db, alert_id)
+    with transaction(db):
+        db.execute("UPDATE alerts SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ? WHERE id = ?",
+                   [by, now or utcnow(), alert_id])
+
+
+def resolve_alert(db: sqlite_utils.Database, alert_id: int, now: str) -> None:
+    """Close an alert; the next event of its rule and key opens a new one."""
+    with transaction(db):
+        db.execute("UPDATE alerts SET status = 'resolved', updated_at = ? WHERE id = ?", [now, alert_id])
+
+
+def unresolved_alerts(db: sqlite_utils.Database, rule: str | None = None) -> list[dict[str, Any]]:
+    """Every open or acknowledged alert (of one rule), decoded."""
+    if rule:
+        return [decode_alert(r) for r in db.query("SELECT * FROM alerts WHERE status != 'resolved' AND rule = ? ORDER BY id", [rule])]
+    return [decode_alert(r) for r in db.query("SELECT * FROM alerts WHERE status != 'resolved' ORDER BY id")]
+
+
+def alert_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """Alerts per status."""
+    return {s: n for s, n in db.execute("SELECT status, count(*) FROM alerts GROUP BY status")}
+
+
+# --------------------------------------------------------------------------- deliveries (the outbox)
+
+
+def insert_delivery(db: sqlite_utils.Database, *, alert_id: int, sink: str, idempotency_key: str, notification: int,
+                    body: dict[str, Any], status: str, now: str, last_error: str = "") -> bool:
+    """Enqueue one message for one sink; False when that idempotency key exists already."""
+    with transaction(db):
+        cur = db.execute(
+            """INSERT OR IGNORE INTO deliveries (alert_id, sink, idempotency_key, status, attempts, next_attempt_at,
+               last_error, created_at, notification, body) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?)""",
+            [alert_id, sink, idempotency_key, status, now, last_error, now, notification,
+             json.dumps(body, ensure_ascii=False, sort_keys=True)])
+        return cur.rowcount > 0
+
+
+def claim_due_deliveries(db: sqlite_utils.Database, *, now: str, claimer: str, lease_until: str, limit: int,
+                         claimer_alive: Callable[[str], bool]) -> list[dict[str, Any]]:
+    """Atomically take deliveries that are due: pending ones whose time has come, and ones left ``sending``
+    by a process that died or whose lease ran out. Each taken row counts one more attempt.
+
+    :param claimer: ``host:pid`` of the caller, stored while it sends.
+    :param lease_until: when an unfinished claim may be taken by another process.
+    :param claimer_alive: tells whether the process named by a ``claimed_by`` value still runs.
+    """
+    with transaction(db):
+        rows = list(db.query(
+            """SELECT * FROM deliveries WHERE (status = 'pending' AND next_attempt_at <= ?) OR status = 'sending'
+               ORDER BY next_attempt_at, id LIMIT ?""", [now, limit * 4]))
+        taken = []
+        for row in rows:
+            if row["status"] == "sending" and row["next_attempt_at"] > now and claimer_alive(row["claimed_by"]):
+                continue
+            taken.append(row)
+            if len(taken) >= limit:
+                break
+        for row in taken:
+            db.execute("UPDATE deliveries SET status = 'sending', claimed_by = ?, attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
+                       [claimer, lease_until, row["id"]])
+            row["attempts"] += 1
+            row["body"] = json.loads(row["body"])
+    return taken
+
+
+def finish_delivery(db: sqlite_utils.Database, delivery_id: int, *, status: str, attempt: int, started_at: str,
+                    duration_ms: int, outcome: str, error: str = "", next_attempt_at: str | None = None,
+                    now: str | None = None) -> None:
+    """Record the outcome of one attempt and move the delivery to ``status`` (sent, pending, dead, silenced)."""
+    if status not in DELIVERY_STATUSES:
+        raise ValueError(f"unknown delivery status {status!r}")
+    now = now or utcnow()
+    with transaction(db):
+        db.execute(
+            """UPDATE deliveries SET status = ?, last_error = ?, claimed_by = '',
+               next_attempt_at = COALESCE(?, next_attempt_at), sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END
+               WHERE id = ?""", [status, error[:2000], next_attempt_at, status, now, delivery_id])
+        if outcome:
+            db.execute("INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, outcome, error) VALUES (?, ?, ?, ?, ?, ?)",
+                       [delivery_id, attempt, started_at, duration_ms, outcome, error[:2000]])
+
+
+def release_deliveries(db: sqlite_utils.Database, delivery_ids: list[int], now: str) -> None:
+    """Give back claimed deliveries that were not attempted (a stop request): pending again, attempt uncounted."""
+    with transaction(db):
+        for delivery_id in delivery_ids:
+            db.execute("""UPDATE deliveries SET status = 'pending', attempts = max(0, attempts - 1), claimed_by = '',
+                          next_attempt_at = ? WHERE id = ? AND status = 'sending'""", [now, delivery_id])
+
+
+def silence_delivery(db: sqlite_utils.Database, delivery_id: int, silence_id: int) -> None:
+    """A matching silence stops this message (kept, marked ``silenced``, never sent)."""
+    with transaction(db):
+        db.execute("UPDATE deliveries SET status = 'silenced', claimed_by = '', last_error = ? WHERE id = ?",
+                   [f"silenced by #{silence_id}", delivery_id])
+
+
+def retry_dead_deliveries(db: sqlite_utils.Database, now: str, alert_id: int | None = None) -> int:
+    """Put dead-lettered deliveries (of one alert, or all) back in the queue with fresh attempts; returns how many."""
+    with transaction(db):
+        cur = db.execute(
+            """UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, claimed_by = ''
+               WHERE status = 'dead' AND (? IS NULL OR alert_id = ?)""", [now, alert_id, alert_id])
+        return cur.rowcount
+
+
+def deliveries_for_alert(db: sqlite_utils.Database, alert_id: int) -> list[dict[str, Any]]:
+    """Every delivery of one alert with its attempts (``attempt_log``), oldest first."""
+    rows = list(db.query("SELECT * FROM deliveries WHERE alert_id = ? ORDER BY id", [alert_id]))
+    for row in rows:
+        row["body"] = json.loads(row["body"])
+        row["attempt_log"] = list(db.query("SELECT * FROM delivery_attempts WHERE delivery_id = ? ORDER BY id", [row["id"]]))
+    return rows
+
+
+def delivery_status_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """Deliveries per status."""
+    return {s: n for s, n in db.execute("SELECT status, count(*) FROM deliveries GROUP BY status")}
+
+
+def next_due_delivery(db: sqlite_utils.Database) -> str | None:
+    """When the earliest pending delivery is due, or None."""
+    row = db.execute("SELECT min(next_attempt_at) FROM deliveries WHERE status IN ('pending', 'sending')").fetchone()
+    return row[0] if row else None
+
+
+def recent_dead_deliveries(db: sqlite_utils.Database, limit: int = 5) -> list[dict[str, Any]]:
+    """The newest dead-lettered deliveries with their alert's title."""
+    return list(db.query(
+        """SELECT d.id, d.alert_id, d.sink, d.attempts, d.last_error, a.title FROM deliveries d
+           JOIN alerts a ON a.id = d.alert_id WHERE d.status = 'dead' ORDER BY d.id DESC LIMIT ?""", [limit]))
+
+
+# --------------------------------------------------------------------------- silences
+
+
+def add_silence(db: sqlite_utils.Database, matchers: dict[str, str], *, starts_at: str, ends_at: str,
+                comment: str = "", created_by: str = "") -> int:
+    """Store a silence; returns its id."""
+    with transaction(db):
+        cur = db.execute(
+            "INSERT INTO silences (matchers, comment, created_by, starts_at, ends_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [json.dumps(matchers, ensure_ascii=False, sort_keys=True), comment, created_by, starts_at, ends_at, utcnow()])
+        return int(cur.lastrowid)
+
+
+def list_silences(db: sqlite_utils.Database, *, active_at: str | None = None) -> list[dict[str, Any]]:
+    """Silences (only those in force at ``active_at`` when given), newest first, matchers decoded."""
+    if active_at:
+        rows = db.query("SELECT * FROM silences WHERE starts_at <= ? AND ends_at > ? ORDER BY id DESC", [active_at, active_at])
+    else:
+        rows = db.query("SELECT * FROM silences ORDER BY id DESC")
+    return [{**r, "matchers": json.loads(r["matchers"])} for r in rows]
+
+
+def expire_silence(db: sqlite_utils.Database, silence_id: int, now: str) -> None:
+    """End a silence now; raises :class:`AlertNotFound` for an unknown id."""
+    with transaction(db):
+        row = db.execute("SELECT ends_at FROM silences WHERE id = ?", [silence_id]).fetchone()
+        if row is None:
+            raise AlertNotFound(f"no silence #{silence_id}; 'tocsin alert silence list' shows the ids")
+        if row[0] > now:
+            db.execute("UPDATE silences SET ends_at = ? WHERE id = ?", [now, silence_id])
+
+
+# --------------------------------------------------------------------------- what the rules read
+
+
+def scored_analyses_since(db: sqlite_utils.Database, since: str, *, min_score: float, only_flagged: bool) -> list[dict[str, Any]]:
+    """The newest analysis of each item seen or published since about ``since`` that is flagged (or, when
+    ``only_flagged`` is false, scores at least ``min_score``), with its item's source, text and times.
+
+    The time filter is coarse (a day of slack for time zones); callers compare times precisely.
+    """
+    rows = db.query(
+        """SELECT a.id, a.item_id, a.score, a.incitement, a.targets, a.places, a.hallmarks, a.spans, a.threshold,
+                  i.source, i.kind, i.url, i.title, i.text, i.first_seen, i.published_at
+           FROM analyses a JOIN items i ON i.id = a.item_id
+           WHERE (a.incitement = 1 OR (? = 0 AND a.score >= ?)) AND a.error = ''
+             AND a.score >= ?
+             AND a.id = (SELECT max(a2.id) FROM analyses a2 WHERE a2.item_id = a.item_id AND a2.error = '')
+             AND (i.first_seen >= date(?, '-1 day') OR i.published_at >= date(?, '-1 day'))
+           ORDER BY a.id""", [int(only_flagged), min_score, min_score, since, since])
+    out = []
+    for row in rows:
+        for column in ("targets", "places", "hallmarks", "spans"):
+            row[column] = json.loads(row[column])
+        row["incitement"] = bool(row["incitement"])
+        out.append(row)
+    return out
+
+
+def source_freshness(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Per enabled source: interval, last crawl, last success and when it was added."""
+    return list(db.query(
+        "SELECT name, interval_minutes, last_crawl_at, last_success_at, created_at FROM sources WHERE enabled = 1 ORDER BY name"))
+
+
+def item_summaries(db: sqlite_utils.Database, item_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Source, url, title and a text excerpt of some items, by id."""
+    out: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(item_ids), 500):
+        chunk = item_ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in db.query(f"SELECT id, source, url, title, substr(text, 1, 400) AS excerpt, first_seen, published_at "
+                            f"FROM items WHERE id IN ({marks})", chunk):
+            out[row["id"]] = row
+    return out

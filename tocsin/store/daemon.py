@@ -1,0 +1,40 @@
+"""The daemon's bookkeeping: the last run of each job, and crawl runs a killed crawl left open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+
+from tocsin.store.db import transaction
+
+
+def record_job_start(db: sqlite_utils.Database, name: str, now: str) -> None:
+    """Note that a job started."""
+    with transaction(db):
+        db.execute("""INSERT INTO job_runs (name, last_started_at) VALUES (?, ?)
+                      ON CONFLICT(name) DO UPDATE SET last_started_at = excluded.last_started_at""", [name, now])
+
+
+def record_job_end(db: sqlite_utils.Database, name: str, *, now: str, status: str, summary: str = "", error: str = "",
+                   duration_s: float = 0.0) -> None:
+    """Note how a job ended (``ok``, ``failed`` or ``killed``) with its counts or its error."""
+    with transaction(db):
+        db.execute("""INSERT INTO job_runs (name, last_started_at) VALUES (?, ?) ON CONFLICT(name) DO NOTHING""", [name, now])
+        db.execute("""UPDATE job_runs SET last_finished_at = ?, last_status = ?, last_summary = ?, last_error = ?,
+                      last_duration_s = ?, runs = runs + 1, failures = failures + ? WHERE name = ?""",
+                   [now, status, summary[:500], error[:2000], round(duration_s, 3), int(status != "ok"), name])
+
+
+def job_runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Every job's last run, by name."""
+    return list(db.query("SELECT * FROM job_runs ORDER BY name"))
+
+
+def open_crawl_runs(db: sqlite_utils.Database, sources: list[str], since: str) -> list[int]:
+    """Ids of crawl runs of ``sources`` started since ``since`` that were never finished."""
+    if not sources:
+        return []
+    marks = ",".join("?" * len(sources))
+    return [r[0] for r in db.execute(
+        f"SELECT id FROM crawl_runs WHERE status = 'running' AND source IN ({marks}) AND started_at >= ?", [*sources, since])]
