@@ -302,13 +302,13 @@ def decision_pairs(db: sqlite_utils.Database) -> dict[str, list[tuple[str, str]]
     """
     rows = db.execute(
         f"""WITH {_LATEST},
-            last AS (SELECT r.item_id, r.reviewer, r.decision, MIN(r2.at) AS first_at
+            last AS (SELECT r.item_id, r.reviewer, r.decision, MIN(r2.id) AS first_id
                      FROM reviews r JOIN reviews r2 ON r2.item_id = r.item_id AND r2.reviewer = r.reviewer
                      WHERE r.id = (SELECT MAX(id) FROM reviews x WHERE x.item_id = r.item_id AND x.reviewer = r.reviewer)
                      GROUP BY r.item_id, r.reviewer)
             SELECT last.item_id, COALESCE(NULLIF({_LANG}, ''), 'unknown') AS lang, last.decision
             FROM last JOIN items i ON i.id = last.item_id LEFT JOIN latest a ON a.item_id = i.id
-            ORDER BY last.item_id, last.first_at, last.reviewer""").fetchall()
+            ORDER BY last.item_id, last.first_id""").fetchall()
     by_item: dict[str, tuple[str, list[str]]] = {}
     for item_id, lang, decision in rows:
         by_item.setdefault(item_id, (lang, []))[1].append(decision)
@@ -470,5 +470,7 @@ def active_silences(db: sqlite_utils.Database, now: str | None = None) -> list[d
         try:
             row["matchers"] = json.loads(row["matchers"])
         except ValueError:
+            row["matchers"] = {}
+        if not isinstance(row["matchers"], dict):
             row["matchers"] = {}
     return rows

@@ -1,0 +1,352 @@
+"""The review app through Flask's test client: access by role, CSRF, sessions, login limits, pages, escaping."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from test_review_support import PASSWORD, ROLE_USERS, add_alert, add_corpus, add_role_users, csrf_from, login
+from tocsin.config import Settings
+from tocsin.review import accounts, create_app
+from tocsin.review.app import CONTENT_SECURITY_POLICY
+from tocsin.store import connect, reviewing
+from tocsin.store.audit import audit_events
+
+ROLES = ("reviewer", "lead", "admin")
+
+
+@pytest.fixture
+def world(tmp_path):
+    """A store with the corpus, one user per role plus a spare, an open alert; and the app over it."""
+    path = tmp_path / "review.db"
+    db = connect(path)
+    ids = add_corpus(db)
+    add_role_users(db)
+    accounts.add_user(db, "spare", PASSWORD, "reviewer")
+    alert = add_alert(db, rule="spread-rule", kind="spread", key="uzbek|osh", severity="high", item_ids=[ids[0], ids[4]])
+    settings = Settings()
+    settings.review.login_attempts_per_minute = 3
+    app = create_app(settings, path)
+    app.config["TESTING"] = True
+    yield {"app": app, "db": db, "ids": ids, "alert": alert}
+    db.close()
+
+
+def routes(app) -> set[tuple[str, str]]:
+    return {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+#: Every route with the least role that may use it; None: anyone.
+MIN_ROLE = {
+    ("static", "GET"): None,
+    ("review.login", "GET"): None,
+    ("review.login", "POST"): None,
+    ("review.queue", "GET"): "reviewer",
+    ("review.item", "GET"): "reviewer",
+    ("review.decide", "POST"): "reviewer",
+    ("review.alerts", "GET"): "reviewer",
+    ("review.assign", "POST"): "lead",
+    ("review.assign_queue", "POST"): "lead",
+    ("review.stats", "GET"): "lead",
+    ("review.acknowledge", "POST"): "lead",
+    ("review.silence", "POST"): "lead",
+    ("review.users", "GET"): "admin",
+    ("review.add_user", "POST"): "admin",
+    ("review.disable_user", "POST"): "admin",
+    ("review.enable_user", "POST"): "admin",
+    ("review.audit_log", "GET"): "admin",
+    ("review.logout", "POST"): "reviewer",  # last: it ends the session
+}
+
+
+def request_for(endpoint: str, world: dict) -> tuple[str, dict]:
+    """A concrete, valid URL and form for each route."""
+    item, alert = world["ids"][1], world["alert"]
+    return {
+        "static": ("/static/review.css", {}),
+        "review.login": ("/login", {"username": "spare", "password": PASSWORD}),
+        "review.queue": ("/?lang=en", {}),
+        "review.item": (f"/items/{item}", {}),
+        "review.decide": (f"/items/{item}/decide", {"decision": "unsure", "note": "n"}),
+        "review.alerts": ("/alerts", {}),
+        "review.assign": (f"/items/{item}/assign", {"reviewer": "spare"}),
+        "review.assign_queue": ("/assign", {"reviewer": "spare", "count": "2"}),
+        "review.stats": ("/stats", {}),
+        "review.acknowledge": (f"/alerts/{alert}/ack", {}),
+        "review.silence": ("/silences", {"rule": "spread-rule", "key": "uzbek|osh", "hours": "4", "comment": "c"}),
+        "review.users": ("/users", {}),
+        "review.add_user": ("/users", {"username": "newcomer", "password": PASSWORD, "role": "reviewer"}),
+        "review.disable_user": ("/users/spare/disable", {}),
+        "review.enable_user": ("/users/spare/enable", {}),
+        "review.audit_log": ("/audit", {}),
+        "review.logout": ("/logout", {}),
+    }[endpoint]
+
+
+def state(db) -> tuple:
+    """Everything a state-changing route could change."""
+    return tuple(db.execute(sql).fetchall() for sql in (
+        "SELECT COUNT(*) FROM reviews", "SELECT COUNT(*) FROM assignments", "SELECT COUNT(*) FROM silences",
+        "SELECT status FROM alerts", "SELECT username, disabled FROM users ORDER BY username"))
+
+
+def test_the_matrix_names_every_route(world):
+    assert routes(world["app"]) == set(MIN_ROLE)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_role_matrix(world, role):
+    """Each role reaches exactly the routes of its level and below; refused requests change nothing."""
+    client = world["app"].test_client()
+    assert login(client, ROLE_USERS[role]).status_code == 302
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    seen = {}
+    for (endpoint, method), needed in MIN_ROLE.items():
+        if endpoint in ("static", "review.login"):
+            continue
+        url, form = request_for(endpoint, world)
+        before = state(world["db"])
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={**form, "csrf_token": token})
+        allowed = accounts.role_at_least(role, needed)
+        seen[endpoint] = response.status_code
+        if allowed:
+            assert response.status_code in (200, 302), (role, endpoint, response.status_code)
+        else:
+            assert response.status_code == 403, (role, endpoint, response.status_code)
+            assert state(world["db"]) == before, (role, endpoint)
+    assert seen["review.logout"] == 302
+    assert client.get("/").status_code == 302  # logged out
+
+
+def test_anonymous_requests_reach_only_the_login_page(world):
+    client = world["app"].test_client()
+    login_page = client.get("/login")
+    assert login_page.status_code == 200
+    token = csrf_from(login_page.get_data(as_text=True))
+    assert client.get("/static/review.js").status_code == 200
+    before = state(world["db"])
+    for (endpoint, method) in MIN_ROLE:
+        if endpoint in ("static", "review.login"):
+            continue
+        url, form = request_for(endpoint, world)
+        if method == "GET":
+            response = client.get(url)
+            assert response.status_code == 302 and response.headers["Location"].startswith("/login"), endpoint
+        else:
+            assert client.post(url, data={**form, "csrf_token": token}).status_code == 403, endpoint
+    assert client.get("/no/such/page").status_code == 403
+    assert state(world["db"]) == before
+
+
+def test_every_state_changing_route_needs_a_valid_csrf_token(world):
+    client = world["app"].test_client()
+    login(client, ROLE_USERS["admin"])
+    posts = [endpoint for endpoint, method in MIN_ROLE if method == "POST"]
+    assert len(posts) == 10
+    before = state(world["db"])
+    for endpoint in posts:
+        url, form = request_for(endpoint, world)
+        assert client.post(url, data=form).status_code == 403, endpoint
+        assert client.post(url, data={**form, "csrf_token": "forged"}).status_code == 403, endpoint
+    # a token of another session is refused too
+    other = world["app"].test_client()
+    foreign = csrf_from(other.get("/login").get_data(as_text=True))
+    url, form = request_for("review.decide", world)
+    assert client.post(url, data={**form, "csrf_token": foreign}).status_code == 403
+    assert state(world["db"]) == before
+    assert client.get("/").status_code == 200  # still logged in
+
+
+def test_security_headers_and_cookie_flags(world):
+    client = world["app"].test_client()
+    response = login(client, ROLE_USERS["reviewer"])
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    for url in ("/", "/login", "/static/review.css", f"/items/{world['ids'][0]}"):
+        headers = client.get(url).headers
+        assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+        assert "default-src 'self'" in CONTENT_SECURITY_POLICY and "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "no-referrer"
+    assert client.get("/").headers["Cache-Control"] == "no-store"
+
+
+def test_templates_carry_no_inline_script_or_style(world):
+    client = world["app"].test_client()
+    login(client, ROLE_USERS["admin"])
+    for url in ("/", f"/items/{world['ids'][1]}", "/alerts", "/stats", "/users", "/audit", "/login"):
+        html = client.get(url).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=\"/static/)", html), url
+        assert "<style" not in html and " style=" not in html and not re.search(r"\son[a-z]+=", html), url
+
+
+def test_login_is_rate_limited_and_audited(world):
+    client = world["app"].test_client()
+    for _ in range(3):
+        assert login(client, "rita", "wrong password").status_code == 401
+    blocked = login(client, "rita", PASSWORD)
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+    assert client.get("/").status_code == 302
+    assert login(client, "leo").status_code == 302  # another account from the same address still works
+    actions = [e["action"] for e in audit_events(world["db"])]
+    assert actions.count("login_failed") == 3 and "login_blocked" in actions and "login" in actions
+    failed = audit_events(world["db"], "login_failed")[0]
+    assert failed["actor"] == "rita" and "wrong password" not in failed["details"]
+
+
+def test_login_redirects_only_to_local_paths(world):
+    client = world["app"].test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    for target, expected in (("//evil.example/x", "/"), ("https://evil.example/", "/"), ("/stats", "/stats")):
+        client.post("/logout", data={"csrf_token": token})
+        token = csrf_from(client.get("/login").get_data(as_text=True))
+        response = client.post("/login", data={"username": "leo", "password": PASSWORD, "csrf_token": token, "next": target})
+        assert response.headers["Location"] == expected
+        token = csrf_from(client.get("/").get_data(as_text=True))
+
+
+def test_disabling_a_user_or_changing_the_password_ends_their_session(world):
+    client = world["app"].test_client()
+    login(client, "rita")
+    assert client.get("/").status_code == 200
+    accounts.set_password(world["db"], "rita", "another secret 1")
+    assert client.get("/").status_code == 302
+    login(client, "rita", "another secret 1")
+    assert client.get("/").status_code == 200
+    accounts.set_disabled(world["db"], "rita")
+    assert client.get("/").status_code == 302
+    assert login(client, "rita", "another secret 1").status_code == 401
+
+
+def test_deciding_on_the_item_page_stores_it_and_moves_on(world):
+    client = world["app"].test_client()
+    login(client, "rita")
+    ids = world["ids"]
+    page = client.get(f"/items/{ids[1]}?source=valley-channel")
+    html = page.get_data(as_text=True)
+    assert 'id="next"' in html and f"/items/{ids[4]}" in html
+    response = client.post(f"/items/{ids[1]}/decide", data={
+        "decision": "escalate", "note": "needs a second look", "return_to": "item", "filters": "source=valley-channel",
+        "csrf_token": csrf_from(html)})
+    assert response.status_code == 302 and response.headers["Location"] == f"/items/{ids[4]}?source=valley-channel"
+    [review] = reviewing.item_reviews(world["db"], ids[1])
+    assert (review["reviewer"], review["decision"], review["note"]) == ("rita", "escalate", "needs a second look")
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    assert client.post(f"/items/{ids[1]}/decide", data={"decision": "delete", "csrf_token": token}).status_code == 400
+    assert client.post(f"/items/{ids[1]}/decide", data={"decision": "unsure", "note": "x" * 2001, "csrf_token": token}).status_code == 400
+    assert client.post("/items/nope/decide", data={"decision": "unsure", "csrf_token": token}).status_code == 404
+    assert len(reviewing.item_reviews(world["db"], ids[1])) == 1
+
+
+def test_item_page_shows_the_evidence_and_context(world):
+    client = world["app"].test_client()
+    login(client, "leo")
+    ids = world["ids"]
+    html = client.get(f"/items/{ids[0]}").get_data(as_text=True)
+    assert '<mark class="ev ev-target" title="target: uzbek">узбеков</mark>' in html
+    assert '<mark class="ev ev-place" title="place: osh">Оша</mark>' in html
+    assert '<mark class="ev ev-cue" title="cue: call_to_expulsion">Выгоним</mark>' in html
+    for expected in ("call_to_expulsion", "tocsin-test 1", "p-test", "osh-news", "2026-11-20T08:00:00+00:00",
+                     'readonly value="https://news.example/osh/1"'):
+        assert expected in html
+    author = world["db"].execute("SELECT author_pseudonym FROM items WHERE id = ?", [ids[0]]).fetchone()[0]
+    assert author.startswith("a_") and author in html and "channel one" not in html
+    assert "Same text elsewhere" in html and f"/items/{ids[4]}" in html  # spread cluster
+    assert 'href="https://news.example' not in html  # the original link is text, not a link
+    assert client.get("/items/" + "0" * 64).status_code == 404
+
+
+def test_item_page_shows_edit_history_removal_and_analysed_version(world):
+    from tocsin.store import ItemRecord, mark_removed, upsert_item
+
+    client = world["app"].test_client()
+    login(client, "rita")
+    item = world["ids"][4]
+    upsert_item(world["db"], ItemRecord(source="valley-channel", url="https://t.example/s/valley/9", title="Short post",
+                                        text="Edited fictional text without the words."))
+    mark_removed(world["db"], item)
+    html = client.get(f"/items/{item}").get_data(as_text=True)
+    assert "Removed at the source since" in html and "changed after it was analysed" in html
+    assert '<mark class="ev ev-cue" title="cue: call_to_violence">should burn</mark>' in html  # analysed version
+    assert "Edited fictional text without the words." in html and html.count('<tr><td class="when">') >= 2
+
+
+def test_scraped_markup_is_escaped(world):
+    from test_review_support import add_flagged
+
+    item = add_flagged(world["db"], url="https://x.example/<b>", title="<script>alert(1)</script>",
+                       text='"><img src=x onerror=alert(1)> the Uzbek', targets=(("uzbek", "Uzbek"),),
+                       explanation="<iframe src=//evil.example>", score=0.99, hallmarks=("<svg onload=alert(1)>",))
+    client = world["app"].test_client()
+    login(client, "rita")
+    for url in ("/", f"/items/{item}", "/?q=%3Cscript%3E&lang=%22%3E%3Cb%3E"):
+        html = client.get(url).get_data(as_text=True)
+        assert "<script>alert" not in html and "<img src=x" not in html and "<iframe" not in html and "<svg" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get(f"/items/{item}").get_data(as_text=True)
+
+
+def test_blind_double_review_hides_other_decisions_until_the_assignee_decides(world):
+    ids = world["ids"]
+    reviewing.record_decision(world["db"], ids[2], "rita", "incitement", "rita's note")
+    lead = world["app"].test_client()
+    login(lead, "leo")
+    html = lead.get(f"/items/{ids[2]}").get_data(as_text=True)
+    assert lead.post(f"/items/{ids[2]}/assign", data={"reviewer": "spare", "csrf_token": csrf_from(html)}).status_code == 302
+    spare = world["app"].test_client()
+    login(spare, "spare")
+    queue = spare.get("/?status=assigned").get_data(as_text=True)
+    assert f"/items/{ids[2]}" in queue
+    page = spare.get(f"/items/{ids[2]}").get_data(as_text=True)
+    assert "rita&#39;s note" not in page and "1 decision(s) by others stay hidden" in page
+    spare.post(f"/items/{ids[2]}/decide", data={"decision": "incitement", "csrf_token": csrf_from(page)})
+    assert "rita&#39;s note" in spare.get(f"/items/{ids[2]}").get_data(as_text=True)
+
+
+def test_queue_page_filters_counts_and_pages(world):
+    world["app"].extensions["tocsin_review"].settings.review.page_size = 2
+    client = world["app"].test_client()
+    login(client, "rita")
+    html = client.get("/").get_data(as_text=True)
+    assert '<strong id="total">6</strong>' in html and "page 1 of 3" in html
+    assert '<option value="uzbek">uzbek (3)</option>' in html
+    filtered = client.get("/?group=uzbek&source=osh-news").get_data(as_text=True)
+    assert '<strong id="total">1</strong>' in filtered and "Призыв на площади" in filtered
+    searched = client.get("/?q=bazaar").get_data(as_text=True)
+    assert '<strong id="total">1</strong>' in searched and "Short post" in searched
+    assert '<strong id="total">0</strong>' in client.get('/?q=%22)(%20zzqx%20OR').get_data(as_text=True)
+
+
+def test_stats_page_shows_kappa_per_language(world):
+    ids, db = world["ids"], world["db"]
+    for item, a, b in ((ids[1], "incitement", "incitement"), (ids[4], "incitement", "not_incitement"),
+                       (ids[5], "not_incitement", "not_incitement")):
+        reviewing.record_decision(db, item, "rita", a)
+        reviewing.record_decision(db, item, "ada", b)
+    client = world["app"].test_client()
+    login(client, "leo")
+    html = client.get("/stats").get_data(as_text=True)
+    # en: po = 2/3, pe = (2/3*1/3 + 1/3*2/3) = 4/9, kappa = (2/3 - 4/9) / (5/9) = 0.4
+    assert re.search(r"<td>en</td><td class=\"num\">3</td><td class=\"num\">2</td><td class=\"num kappa\">0.400</td>", html)
+
+
+def test_alerts_page_acknowledges_and_silences(world):
+    client = world["app"].test_client()
+    login(client, "leo")
+    html = client.get("/alerts").get_data(as_text=True)
+    alert = world["alert"]
+    assert f'id="alert-{alert}"' in html and "Призыв на площади" in html
+    token = csrf_from(html)
+    assert client.post("/silences", data={"rule": "spread-rule", "key": "uzbek|osh", "hours": "24", "comment": "known rumour",
+                                          "csrf_token": token}).status_code == 302
+    assert client.post("/silences", data={"rule": "x", "hours": "5", "csrf_token": token}).status_code == 400
+    assert client.post(f"/alerts/{alert}/ack", data={"csrf_token": token}).status_code == 302
+    after = client.get("/alerts").get_data(as_text=True)
+    assert f'id="alert-{alert}"' not in after and "known rumour" in after
+    row = world["db"].execute("SELECT status, acknowledged_by FROM alerts WHERE id = ?", [alert]).fetchone()
+    assert tuple(row) == ("acknowledged", "leo")
+    assert {"silence", "acknowledge"} <= {e["action"] for e in audit_events(world["db"])}
