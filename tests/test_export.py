@@ -1,0 +1,254 @@
+"""Research exports: the three formats round-trip with the right types, filters, reviews, spans, datasheet."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+from test_export_support import TRICKY_TEXT, add_corpus
+from tocsin.config import Settings
+from tocsin.export.dataset import ExportError, ExportOptions, export_dataset, parse_time_bound
+from tocsin.export.schema import FIELD_NAMES, SCHEMA
+from tocsin.export.writers import JsonlWriter
+from tocsin.store.audit import audit_events
+from tocsin.store.exporting import ExportQuery
+
+
+@pytest.fixture
+def corpus(fresh_db):
+    return fresh_db, add_corpus(fresh_db)
+
+
+def run_export(db, tmp_path: Path, fmt: str, name: str = "out", **kwargs):
+    options = ExportOptions(fmt=fmt, out=tmp_path / name, **kwargs)
+    return export_dataset(db, Settings(), options)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def by_text(records: list[dict], needle: str) -> dict:
+    return next(r for r in records if needle in r["text"])
+
+
+def test_jsonl_has_every_field_with_one_type_each(corpus, tmp_path):
+    db, ids = corpus
+    summary = run_export(db, tmp_path, "jsonl")
+    records = read_jsonl(summary.data_path)
+    assert summary.rows == len(records) == 4
+    assert all(list(r) == FIELD_NAMES for r in records)
+    for name in FIELD_NAMES:
+        kinds = {type(r[name]).__name__ for r in records if r[name] is not None}
+        assert len(kinds) <= 1, f"{name} has mixed types {kinds}"
+    for name in ("hallmarks", "targets", "places", "spans"):
+        assert all(isinstance(r[name], list) for r in records)
+    assert not any(r["id"] in ids.values() for r in records), "store ids (hashes of public URLs) must not be exported"
+    assert all(r["id"].startswith("i_") and len(r["id"]) == 22 for r in records)
+
+
+def test_reviews_are_aggregated_per_item_without_names(corpus, tmp_path):
+    db, _ = corpus
+    path = run_export(db, tmp_path, "jsonl").data_path
+    records = read_jsonl(path)
+    flagged = by_text(records, "vermin")
+    # rita changed her mind: only her latest decision counts
+    assert (flagged["review_count"], flagged["review_incitement"], flagged["review_escalate"], flagged["review_not_incitement"]) == (3, 2, 1, 0)
+    assert flagged["review_majority"] == "incitement" and flagged["label"] == "incitement" and flagged["label_source"] == "review"
+    assert flagged["review_agreement"] == pytest.approx(2 / 3, abs=1e-3)
+    counter = by_text(records, "кыргыз")
+    assert counter["review_majority"] == "disputed" and counter["review_agreement"] == 0.5
+    unreviewed = by_text(records, "quoted") if any("quoted" in r["text"] for r in records) else by_text(records, "zbekcha")
+    assert unreviewed["review_count"] == 0 and unreviewed["review_majority"] is None and unreviewed["label_source"] == "model"
+    assert unreviewed["label"] == "not_incitement"
+    raw = path.read_text(encoding="utf-8")
+    for reviewer in ("rita", "leo", "ada", "note by"):
+        assert reviewer not in raw
+
+
+def test_unanalysed_items_have_nulls_and_empty_lists(corpus, tmp_path):
+    db, _ = corpus
+    record = by_text(read_jsonl(run_export(db, tmp_path, "jsonl").data_path), "Ring")
+    assert record["score"] is None and record["incitement"] is None and record["model_name"] is None
+    assert record["hallmarks"] == [] and record["spans"] == [] and record["label"] is None
+    assert record["published_at"] == "2026-07-15T02:00:00+00:00", "times are exported in UTC"
+
+
+def test_span_offsets_point_into_the_redacted_text(corpus, tmp_path):
+    db, _ = corpus
+    records = read_jsonl(run_export(db, tmp_path, "jsonl").data_path)
+    checked = 0
+    for record in records:
+        for name in ("targets", "places", "spans"):
+            for span in record[name]:
+                assert record["text"][span["start"]:span["end"]] == span["text"]
+                checked += 1
+    assert checked >= 8
+    flagged = by_text(records, "vermin")
+    assert [s["text"] for s in flagged["spans"]] == ["uzbek", "Osh", "vermin", "[handle]"]
+    assert flagged["targets"] == [{"group": "uzbek", "text": "uzbek", "start": flagged["text"].index("uzbek"),
+                                   "end": flagged["text"].index("uzbek") + 5}]
+
+
+def test_parquet_round_trips_with_the_typed_schema(corpus, tmp_path):
+    db, _ = corpus
+    jsonl = read_jsonl(run_export(db, tmp_path, "jsonl", name="j", link_key="same").data_path)
+    path = run_export(db, tmp_path, "parquet", name="p", link_key="same").data_path
+    table = pq.read_table(path)
+    assert table.schema.equals(SCHEMA)
+    assert table.schema.field("first_seen").type == pa.timestamp("ms", tz="UTC")
+    assert table.schema.field("targets").type == pa.list_(pa.struct([("group", pa.string()), ("text", pa.string()),
+                                                                     ("start", pa.int64()), ("end", pa.int64())]))
+    rows = {r["id"]: r for r in table.to_pylist()}
+    assert len(rows) == len(jsonl) == 4
+    for record in jsonl:
+        row = rows[record["id"]]
+        for name in FIELD_NAMES:
+            value = row[name]
+            if name in ("published_at", "first_seen", "removed_at"):
+                value = value.isoformat() if value is not None else None
+            assert value == record[name], name
+
+
+def test_csv_opens_with_the_csv_module_and_pyarrow(corpus, tmp_path):
+    db, _ = corpus
+    path = run_export(db, tmp_path, "csv").data_path
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 4 and list(rows[0]) == FIELD_NAMES
+    tricky = next(r for r in rows if "zbekcha" in r["text"])
+    assert tricky["text"] == TRICKY_TEXT and tricky["title"] == 'A "quoted", title'
+    assert json.loads(tricky["spans"]) == [] and tricky["published_at"] == ""
+    flagged = next(r for r in rows if "vermin" in r["text"])
+    assert flagged["incitement"] == "true" and json.loads(flagged["hallmarks"]) == ["dehumanization"]
+    table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(newlines_in_values=True))
+    assert table.num_rows == 4
+    assert TRICKY_TEXT in table.column("text").to_pylist()
+
+
+def test_chunked_streaming_gives_the_same_rows(corpus, tmp_path):
+    db, _ = corpus
+    whole = read_jsonl(run_export(db, tmp_path, "jsonl", name="a", link_key="k").data_path)
+    chunked = read_jsonl(run_export(db, tmp_path, "jsonl", name="b", link_key="k", chunk_size=1).data_path)
+    assert chunked == whole
+
+
+@pytest.mark.parametrize("query, labels, expected", [
+    (ExportQuery(languages=("uz",)), (), {"zbekcha"}),
+    (ExportQuery(languages=("ru",)), (), {"кыргыз"}),
+    (ExportQuery(sources=("chan",)), (), {"кыргыз"}),
+    (ExportQuery(groups=("uzbek",)), (), {"vermin", "кыргыз"}),
+    (ExportQuery(groups=("kyrgyz",), hallmarks=("dehumanization",)), (), set()),
+    (ExportQuery(hallmarks=("dehumanization",)), (), {"vermin"}),
+    (ExportQuery(reviewed_only=True), (), {"vermin", "кыргыз"}),
+    (ExportQuery(min_score=0.5), (), {"vermin"}),
+    (ExportQuery(), ("disputed",), {"кыргыз"}),
+    (ExportQuery(), ("unlabelled",), {"Ring"}),
+    (ExportQuery(since=parse_time_bound("2026-07-01")), (), {"Ring", "zbekcha"}),
+    (ExportQuery(until=parse_time_bound("2026-06-01", end=True)), (), {"vermin", "кыргыз"}),
+])
+def test_filters(corpus, tmp_path, query, labels, expected):
+    db, _ = corpus
+    records = read_jsonl(run_export(db, tmp_path, "jsonl", query=query, labels=labels).data_path)
+    markers = ("vermin", "кыргыз", "zbekcha", "Ring")
+    assert {m for r in records for m in markers if m in r["text"]} == expected
+
+
+def test_datasheet_describes_the_export(corpus, tmp_path):
+    db, _ = corpus
+    summary = run_export(db, tmp_path, "parquet", query=ExportQuery(min_score=0.0))
+    sheet = summary.datasheet_path.read_text(encoding="utf-8")
+    assert summary.datasheet_path == summary.data_path.parent / "DATASHEET.md"
+    for expected in ("Content warning", "| rows | 3 |", "| uzbek | 2 |", "| dehumanization | 1 |", "tocsin-test 1",
+                     "fresh random key", "| handles | yes |", "Krippendorff", "Forbidden", "| en | 1 |",
+                     "| uz-Latn | 1 |", "min_score=0.0", "text[start:end]"):
+        assert expected in sheet, expected
+    assert "| phones | yes | 2 |" in sheet
+    event = audit_events(db, "export")[0]
+    assert json.loads(event["details"])["rows"] == 3
+
+
+def test_existing_output_is_not_overwritten_without_force(corpus, tmp_path):
+    db, _ = corpus
+    first = run_export(db, tmp_path, "csv")
+    with pytest.raises(ExportError, match="--force"):
+        run_export(db, tmp_path, "csv")
+    run_export(db, tmp_path, "csv", force=True)
+    assert first.data_path.exists() and not list(tmp_path.rglob("*.partial"))
+
+
+def test_failed_export_leaves_no_file(corpus, tmp_path, monkeypatch):
+    db, _ = corpus
+
+    def broken(self, row):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("tocsin.export.records.RecordBuilder.build", broken)
+    with pytest.raises(RuntimeError):
+        run_export(db, tmp_path, "parquet")
+    assert list((tmp_path / "out").iterdir()) == []
+    assert not db.conn.in_transaction
+
+
+def test_time_bounds_are_checked():
+    assert parse_time_bound("2026-06-30", end=True) == "2026-07-01T00:00:00+00:00"
+    assert parse_time_bound("2026-06-30T12:00:00+06:00") == "2026-06-30T06:00:00+00:00"
+    with pytest.raises(ExportError, match="2026-06-01"):
+        parse_time_bound("last tuesday")
+
+
+def test_cli_export_writes_data_and_datasheet(runner, db_path, tmp_path):
+    from tocsin.cli import main
+    from tocsin.store import connect
+
+    db = connect(db_path)
+    add_corpus(db)
+    db.close()
+    out = tmp_path / "ds"
+    result = runner.invoke(main, ["--db", str(db_path), "export", "--format", "csv", "--out", str(out), "--label", "incitement",
+                                  "--keep-phones", "--link-key", "study-1"])
+    assert result.exit_code == 0, result.output
+    assert "wrote 1 rows" in result.output and "created link key 'study-1'" in result.output
+    assert (out / "tocsin-export.csv").exists() and (out / "DATASHEET.md").exists()
+    assert "+996 555 987 654" in (out / "tocsin-export.csv").read_text(encoding="utf-8")
+    bad = runner.invoke(main, ["--db", str(db_path), "export", "--since", "yesterday", "--out", str(tmp_path / "x")])
+    assert bad.exit_code == 2 and "2026-06-01" in bad.output
+    bad_key = runner.invoke(main, ["--db", str(db_path), "export", "--link-key", "no spaces", "--out", str(tmp_path / "y")])
+    assert bad_key.exit_code == 1 and "letters, digits" in bad_key.output
+
+
+@pytest.mark.slow
+def test_jsonl_loads_with_hugging_face_datasets(corpus, tmp_path):
+    datasets = pytest.importorskip("datasets")
+    db, _ = corpus
+    path = run_export(db, tmp_path, "jsonl").data_path
+    ds = datasets.load_dataset("json", data_files=str(path), split="train", cache_dir=str(tmp_path / "cache"))
+    assert ds.num_rows == 4 and ds.column_names == FIELD_NAMES
+    assert ds.features["score"].dtype == "float64" and ds.features["review_count"].dtype == "int64"
+    assert ds.features["incitement"].dtype == "bool"
+    flagged = next(r for r in ds if "vermin" in r["text"])
+    assert flagged["hallmarks"] == ["dehumanization"] and flagged["spans"][0]["text"] == "uzbek"
+
+    # A big export whose first rows are all unanalysed: the loader types columns from its first piece
+    # (chunksize bytes), so the writer must move a typed row of each field to the top.
+    records = read_jsonl(path)
+    typed, untyped = by_text(records, "vermin"), by_text(records, "Ring")
+    rows = [dict(untyped, id=f"i_{n:020d}") for n in range(400)] + [typed]
+
+    def load(typed_prefix_bytes: int, name: str):
+        writer = JsonlWriter(tmp_path / f"{name}.jsonl", typed_prefix_bytes=typed_prefix_bytes)
+        with writer:
+            writer.write(rows)
+        return datasets.load_dataset("json", data_files=str(writer.path), split="train", chunksize=4096,
+                                     cache_dir=str(tmp_path / f"cache-{name}"))
+
+    with pytest.raises(Exception):  # the failure the reordering prevents
+        load(1 << 40, "unsorted")
+    big = load(1024, "sorted")
+    assert big.num_rows == 401 and big[0]["id"] == typed["id"] and big.features["score"].dtype == "float64"

@@ -1,0 +1,142 @@
+"""``tocsin export``, ``tocsin forget`` and ``tocsin retention``: datasets out, content erased, old content purged."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from tocsin.cli.app import App, main, pass_app
+from tocsin.nlp.features import HALLMARKS
+
+FORMAT_CHOICES = ("csv", "jsonl", "parquet")
+LABEL_CHOICES = ("incitement", "not_incitement", "escalate", "unsure", "disputed", "unlabelled")
+
+
+def redaction_option(rule: str, what: str):
+    """``--redact-<rule>/--keep-<rule>``, defaulting to ``settings.export.redact_<rule>``."""
+    flag = rule.replace("_", "-")
+    return click.option(f"--redact-{flag}/--keep-{flag}", f"redact_{rule}", default=None,
+                        help=f"Redact {what} inside exported text, or keep them (default: export.redact_{rule}).")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="jsonl", show_default=True, help="File format of the dataset.")
+@click.option("--out", type=click.Path(), default=None,
+              help="Data file or folder (DATASHEET.md is written beside it); default: a new folder under export.out_dir.")
+@click.option("--since", help="Only items published (else first seen) on or after this date or time, e.g. 2026-06-01.")
+@click.option("--until", help="Only items published (else first seen) before the end of this date, or before this time.")
+@click.option("--language", "languages", multiple=True, help="Only this language (ru, ky, uz, uz-Latn, en, …); repeatable.")
+@click.option("--source", "sources", multiple=True, help="Only this source; repeatable.")
+@click.option("--group", "groups", multiple=True, help="Only items targeting this group (uzbek, kyrgyz, …); repeatable.")
+@click.option("--hallmark", "hallmarks", multiple=True, type=click.Choice(HALLMARKS), help="Only items with this hallmark; repeatable.")
+@click.option("--label", "labels", multiple=True, type=click.Choice(LABEL_CHOICES),
+              help="Only items with this label (reviewers' majority, else the model's decision); repeatable.")
+@click.option("--reviewed-only", is_flag=True, help="Only items at least one reviewer decided on.")
+@click.option("--min-score", type=click.FloatRange(0.0, 1.0), default=None, help="Only items whose latest analysis scored at least this.")
+@redaction_option("handles", "@handles")
+@redaction_option("phones", "phone numbers")
+@redaction_option("emails", "e-mail addresses")
+@redaction_option("profile_links", "links to personal profiles")
+@click.option("--link-key", default="", metavar="NAME",
+              help="Use the stored key NAME (created on first use) so exports made with it share pseudonyms; default: a fresh key per export.")
+@click.option("--force", is_flag=True, help="Overwrite an existing data file and DATASHEET.md.")
+@pass_app
+def export(app: App, fmt: str, out: str | None, since: str | None, until: str | None, languages: tuple[str, ...],
+           sources: tuple[str, ...], groups: tuple[str, ...], hallmarks: tuple[str, ...], labels: tuple[str, ...],
+           reviewed_only: bool, min_score: float | None, redact_handles: bool | None, redact_phones: bool | None,
+           redact_emails: bool | None, redact_profile_links: bool | None, link_key: str, force: bool) -> None:
+    """Export items as a research dataset with pseudonymised authors, redacted text and a DATASHEET.md."""
+    from rich.progress import Progress
+
+    from tocsin.export.dataset import ExportError, ExportOptions, export_dataset, parse_time_bound
+    from tocsin.export.keys import LinkKeyNameError
+    from tocsin.export.redaction import RedactionRules
+    from tocsin.store.exporting import ExportQuery
+
+    settings = app.settings
+    rules = RedactionRules.from_settings(settings.export)
+    for name, value in (("handles", redact_handles), ("phones", redact_phones), ("emails", redact_emails),
+                        ("profile_links", redact_profile_links)):
+        if value is not None:
+            setattr(rules, name, value)
+    try:
+        query = ExportQuery(since=parse_time_bound(since), until=parse_time_bound(until, end=True), languages=languages,
+                            sources=sources, groups=groups, hallmarks=hallmarks, reviewed_only=reviewed_only, min_score=min_score)
+    except ExportError as e:
+        raise click.BadParameter(str(e), param_hint="--since/--until") from None
+    if out is None:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        out = str(settings.resolve(settings.export.out_dir) / f"export-{stamp}")
+    db = app.open_db()
+    options = ExportOptions(fmt=fmt, out=Path(out), query=query, labels=labels, rules=rules, link_key=link_key, force=force)
+    try:
+        with Progress(transient=True) as bar:
+            task = bar.add_task("exporting", total=None)
+            summary = export_dataset(db, settings, options, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    except (ExportError, LinkKeyNameError) as e:
+        raise click.ClickException(str(e)) from None
+    if summary.link_key_created:
+        click.echo(f"created link key '{summary.link_key}': later exports with --link-key {summary.link_key} share its pseudonyms")
+    click.echo(f"wrote {summary.rows} rows to {summary.data_path} in {summary.seconds:.1f} s")
+    click.echo(f"wrote {summary.datasheet_path}")
+    if any(summary.redactions.values()):
+        click.echo("redacted: " + ", ".join(f"{k} {v}" for k, v in summary.redactions.items() if v))
+
+
+def read_names(path: str) -> list[str]:
+    """One name per line from a file ('-' for standard input), blank lines skipped."""
+    stream = click.open_file(path, encoding="utf-8")
+    with stream:
+        return [line.strip() for line in stream if line.strip()]
+
+
+@main.command()
+@click.option("--author", "authors", multiple=True, metavar="NAME",
+              help="An author's name or handle as the source shows it; repeatable (it lands in your shell history: prefer --authors-from).")
+@click.option("--authors-from", type=click.Path(allow_dash=True), default=None,
+              help="A file with one author name or handle per line ('-' reads standard input).")
+@click.option("--url", "urls", multiple=True, help="An item's address; repeatable.")
+@click.option("--item", "item_ids", multiple=True, metavar="ID", help="An item id (64 hex characters); repeatable.")
+@click.option("--keep-mentions", is_flag=True, help="Do not mask the authors' names where other items mention them.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app
+def forget(app: App, authors: tuple[str, ...], authors_from: str | None, urls: tuple[str, ...], item_ids: tuple[str, ...],
+           keep_mentions: bool, yes: bool) -> None:
+    """Erase authors' or items' content from every table, the search index, snapshots and alert files, for good."""
+    from tocsin.export.erasure import ErasureError, forget as erase, resolve_items
+
+    names = list(authors) + (read_names(authors_from) if authors_from else [])
+    db = app.open_db()
+    try:
+        matched = resolve_items(db, names, list(urls), list(item_ids))
+        if not (names or urls or item_ids):
+            raise ErasureError("name what to erase: --author NAME, --authors-from FILE, --url URL or --item ID")
+        if not yes:
+            click.confirm(f"erase {len(matched)} stored items and every trace of them? This cannot be undone", abort=True)
+        summary = erase(db, app.settings, authors=names, urls=urls, item_ids=item_ids, mask_mentions=not keep_mentions)
+    except ErasureError as e:
+        raise click.UsageError(str(e)) from None
+    if not summary.items:
+        click.echo("no stored item matched; nothing of them is in the store")
+    counts = {k: v for k, v in summary.as_dict().items() if k != "checkpoint_complete" and v}
+    click.echo("erased: " + (", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()) or "nothing"))
+    if not summary.checkpoint_complete:
+        click.echo("warning: another process held the database open, so old pages may remain in the WAL; "
+                   "stop the daemon and review page and run 'tocsin forget' again", err=True)
+
+
+@main.command()
+@pass_app
+def retention(app: App) -> None:
+    """Purge now the raw content of unflagged items older than retention.retention_days."""
+    from tocsin.export.retention import purge_expired
+
+    settings = app.settings
+    days = settings.retention.retention_days
+    if days <= 0:
+        click.echo("retention.retention_days is 0: everything is kept, nothing purged")
+        return
+    purged = purge_expired(app.open_db(), settings)
+    click.echo(f"purged the raw content of {purged} unflagged items collected more than {days} days ago")

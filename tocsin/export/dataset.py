@@ -1,0 +1,168 @@
+"""``export_dataset``: stream matching items from the store into a dataset file and its datasheet."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable
+
+import sqlite_utils
+
+from tocsin.config import Settings
+from tocsin.export.datasheet import DatasheetContext, DatasheetStats, render_datasheet
+from tocsin.export.keys import ExportKey, check_link_key_name
+from tocsin.export.records import RecordBuilder
+from tocsin.export.redaction import RedactionRules, Redactor
+from tocsin.export.writers import FORMATS, WRITERS, open_writer
+from tocsin.store.audit import log_event
+from tocsin.store.db import utcnow
+from tocsin.store.exporting import ExportQuery, consistent_read, count_export_rows, describe_sources, get_link_key, iter_export_chunks
+
+logger = logging.getLogger(__name__)
+
+DATASHEET_NAME = "DATASHEET.md"
+
+
+class ExportError(RuntimeError):
+    """An export cannot be made as asked; the message says why and what to do."""
+
+
+@dataclass
+class ExportOptions:
+    """What to export, where, and how.
+
+    :param fmt: csv, jsonl or parquet.
+    :param out: the data file, or a folder (the file is then ``tocsin-export.<fmt>`` inside it).
+    :param labels: keep only items with one of these labels (see :data:`tocsin.export.schema.LABELS`).
+    :param rules: redaction rules; ``None`` takes them from ``settings.export``.
+    :param link_key: name of a stored link key; empty draws a fresh key for this export alone.
+    :param force: overwrite an existing data file and datasheet.
+    """
+
+    fmt: str
+    out: Path
+    query: ExportQuery = field(default_factory=ExportQuery)
+    labels: tuple[str, ...] = ()
+    rules: RedactionRules | None = None
+    link_key: str = ""
+    force: bool = False
+    chunk_size: int = 1000
+    actor: str = "cli"
+
+
+@dataclass
+class ExportSummary:
+    """What an export wrote."""
+
+    data_path: Path
+    datasheet_path: Path
+    rows: int
+    seconds: float
+    link_key: str = ""
+    link_key_created: bool = False
+    redactions: dict[str, int] = field(default_factory=dict)
+
+
+def parse_time_bound(value: str | None, *, end: bool = False) -> str | None:
+    """A ``--since``/``--until`` value as an ISO UTC bound; a bare date given as ``until`` includes that day.
+
+    :raises ExportError: for a value that is not an ISO 8601 date or time.
+    """
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            moment = datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + (timedelta(days=1) if end else timedelta())
+        else:
+            moment = datetime.fromisoformat(text)
+            moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    except ValueError:
+        raise ExportError(f"{value!r} is not a date or time; write it as 2026-06-01 or 2026-06-01T12:00:00Z") from None
+    return moment.isoformat(timespec="seconds")
+
+
+def resolve_paths(fmt: str, out: Path, force: bool) -> tuple[Path, Path]:
+    """The data file and datasheet paths; refuses to overwrite without ``force``."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    out = Path(out).expanduser()
+    if out.is_dir() or (not out.suffix and not out.exists()):
+        out = out / f"tocsin-export{WRITERS[fmt].suffix}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    datasheet = out.parent / DATASHEET_NAME
+    existing = [p for p in (out, datasheet) if p.exists()]
+    if existing and not force:
+        raise ExportError(f"{', '.join(map(str, existing))} already exists; choose another --out folder or pass --force")
+    return out, datasheet
+
+
+def export_dataset(db: sqlite_utils.Database, settings: Settings, options: ExportOptions,
+                   progress: Callable[[int, int], None] | None = None) -> ExportSummary:
+    """Write the matching items to ``options.out`` and a DATASHEET.md beside it, in constant memory.
+
+    :param progress: called with (rows written, rows expected) after each chunk.
+    """
+    started = time.perf_counter()
+    data_path, datasheet_path = resolve_paths(options.fmt, options.out, options.force)
+    rules = options.rules or RedactionRules.from_settings(settings.export)
+    created = False
+    if options.link_key:
+        check_link_key_name(options.link_key)
+        secret, created = get_link_key(db, options.link_key)
+        key = ExportKey(secret, options.link_key)
+    else:
+        key = ExportKey.fresh()
+    redactor = Redactor(rules)
+    builder = RecordBuilder(key, redactor)
+    stats = DatasheetStats()
+    labels = set(options.labels)
+    with consistent_read(db):
+        expected = count_export_rows(db, options.query)
+        with open_writer(options.fmt, data_path) as writer:
+            for chunk in iter_export_chunks(db, options.query, options.chunk_size):
+                records = [builder.build(row) for row in chunk]
+                if labels:
+                    records = [r for r in records if (r["label"] or "unlabelled") in labels]
+                for record in records:
+                    stats.add(record)
+                writer.write(records)
+                if progress:
+                    progress(stats.rows, expected)
+        sources = describe_sources(db, sorted(stats.sources))
+    ctx = DatasheetContext(
+        data_file=data_path.name, fmt=options.fmt, created_at=utcnow(), sha256=file_sha256(data_path),
+        filters=describe_filters(options), link_key=options.link_key,
+        redaction={rule: getattr(rules, rule) for rule in ("handles", "phones", "emails", "profile_links")},
+        redaction_counts=dict(redactor.totals), sources=sources, unmatched_spans=builder.unmatched_spans,
+        unreadable_times=builder.unreadable_times, retention_days=settings.retention.retention_days,
+    )
+    datasheet_path.write_text(render_datasheet(stats, ctx), encoding="utf-8")
+    log_event(db, options.actor, "export", options.fmt, rows=stats.rows, filters=ctx.filters,
+              link_key=options.link_key or None, redaction=ctx.redaction)
+    seconds = time.perf_counter() - started
+    logger.info("exported %d rows as %s in %.1f s", stats.rows, options.fmt, seconds)
+    return ExportSummary(data_path, datasheet_path, stats.rows, seconds, options.link_key, created, dict(redactor.totals))
+
+
+def describe_filters(options: ExportOptions) -> dict[str, object]:
+    """The filters of an export, for the datasheet and the audit log (only those set)."""
+    q = options.query
+    raw = {"since": q.since, "until": q.until, "language": list(q.languages), "source": list(q.sources),
+           "group": list(q.groups), "hallmark": list(q.hallmarks), "label": list(options.labels),
+           "reviewed_only": q.reviewed_only or None, "min_score": q.min_score}
+    return {k: v for k, v in raw.items() if v not in (None, [], "")}
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,245 @@
+"""``forget``: erase an author's or an item's content from the whole store, for good.
+
+What goes: the items with every version, analysis, review and assignment; their rows in the
+full-text index (merged away); raw snapshots that held their content (also other items' snapshots
+that quoted it, e.g. a channel page); alerts about them only (others, and their
+frozen delivery messages, lose the mention); crawl errors
+about their URLs; lines about them in alert files written by ``file`` sinks. An erased author's name
+is masked where other items mention it. Secure delete, a WAL checkpoint and VACUUM then leave no
+byte of it in the database or its WAL. The audit log records that an erasure happened, with counts.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import os
+import re
+import zlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import sqlite_utils
+
+from tocsin.config import Settings
+from tocsin.store import erasure as store
+from tocsin.store.audit import log_event
+from tocsin.store.db import transaction
+from tocsin.store.pseudonyms import pseudonymise_author
+from tocsin.urls import canonical_url, item_id_for
+
+logger = logging.getLogger(__name__)
+
+ITEM_ID = re.compile(r"^[0-9a-f]{64}$")
+#: Pieces of each erased text searched for elsewhere (alerts, snapshots, files).
+FRAGMENTS_PER_TEXT = 8
+FRAGMENT_MIN = 12
+MASK = "\u2588"  # █, one per masked character so offsets stay valid
+
+
+class ErasureError(ValueError):
+    """An erasure request that cannot be carried out as given; the message says how to fix it."""
+
+
+@dataclass
+class ErasureSummary:
+    """What one erasure removed (counts only: never the content)."""
+
+    items: int = 0
+    item_versions: int = 0
+    analyses: int = 0
+    reviews: int = 0
+    assignments: int = 0
+    snapshots: int = 0
+    alerts_deleted: int = 0
+    alerts_scrubbed: int = 0
+    crawl_errors: int = 0
+    audit_events_scrubbed: int = 0
+    mentions_masked: int = 0
+    file_lines_removed: int = 0
+    checkpoint_complete: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Needles:
+    """The strings whose presence anywhere means erased content is still there."""
+
+    def __init__(self, exact: Iterable[str], names: Iterable[str]):
+        exact = sorted({s for s in exact if s and len(s) >= 4}, key=len, reverse=True)
+        names = sorted({n for n in names if n}, key=len, reverse=True)
+        parts = [re.escape(s) for s in exact] + [r"(?<!\w)" + re.escape(n) + r"(?!\w)" for n in names]
+        variants = [re.escape(html.escape(s)) for s in exact if html.escape(s) != s]
+        self.pattern = re.compile("|".join(parts + variants), re.IGNORECASE) if parts else None
+
+    def found_in(self, value: str) -> bool:
+        return bool(value) and self.pattern is not None and self.pattern.search(value) is not None
+
+
+def author_variants(author: str) -> list[str]:
+    """A raw author name or handle as it may be written: as given, and with and without a leading '@'."""
+    name = author.strip()
+    bare = name.lstrip("@")
+    return list(dict.fromkeys(v for v in (name, bare, "@" + bare if bare else "") if v))
+
+
+def text_fragments(text: str) -> list[str]:
+    """Distinctive pieces of a text: each of its first lines or sentences of ``FRAGMENT_MIN``+ characters."""
+    pieces = [p.strip() for p in re.split(r"[\n\r]+|(?<=[.!?…])\s+", text) if len(p.strip()) >= FRAGMENT_MIN]
+    if not pieces and text.strip():
+        pieces = [text.strip()]
+    return pieces[:FRAGMENTS_PER_TEXT]
+
+
+def resolve_items(db: sqlite_utils.Database, authors: list[str], urls: list[str], item_ids: list[str]) -> list[str]:
+    """The stored item ids an erasure request names."""
+    bad = [i for i in item_ids if not ITEM_ID.match(i.strip().lower())]
+    if bad:
+        raise ErasureError(f"{bad[0]!r} is not an item id (64 hex characters); to erase by address use --url")
+    ids: list[str] = []
+    for author in authors:
+        ids += store.item_ids_by_author(db, pseudonymise_author(db, author))
+    canon = [canonical_url(u) for u in urls]
+    ids += store.item_ids_by_url_or_id(db, canon, [item_id_for(u) for u in urls] + [i.strip().lower() for i in item_ids])
+    return list(dict.fromkeys(ids))
+
+
+def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[str] = (), urls: Iterable[str] = (),
+           item_ids: Iterable[str] = (), actor: str = "cli", mask_mentions: bool = True) -> ErasureSummary:
+    """Erase the named authors' items, and the items at ``urls`` or with ``item_ids``, from everywhere.
+
+    :param authors: raw author names or handles, as the source shows them.
+    :param mask_mentions: also mask the authors' names where other items mention them.
+    """
+    authors, urls, item_ids = [a for a in authors if a.strip()], list(urls), list(item_ids)
+    if not (authors or urls or item_ids):
+        raise ErasureError("name what to erase: --author NAME, --url URL or --item ID")
+    store.secure_delete_on(db)
+    summary = ErasureSummary()
+    ids = resolve_items(db, authors, urls, item_ids)
+    content = store.erased_content(db, ids)
+    names = [v for a in authors for v in author_variants(a)]
+    fragments = [f for t in content.texts for f in text_fragments(t)]
+    needles = Needles([*content.item_ids, *content.urls, *content.titles, *fragments, *content.author_pseudonyms], names)
+    with transaction(db):
+        scrub_alerts(db, set(ids), needles, summary)
+        counts = store.delete_items(db, ids)
+        for table, n in counts.items():
+            setattr(summary, table, n)
+        summary.crawl_errors = store.delete_crawl_errors_for(db, content.urls)
+        summary.audit_events_scrubbed = store.scrub_audit_targets(db, ids)
+        doomed = store.unreferenced_snapshots(db, content.snapshot_shas)
+        doomed += [sha for sha in snapshots_mentioning(db, needles) if sha not in doomed]
+        summary.snapshots = store.drop_snapshots(db, doomed)
+        if mask_mentions and authors:
+            mentions = name_pattern(authors)
+            summary.mentions_masked = store.rewrite_mentions(
+                db, lambda v: mentions.search(v) is not None, lambda v: mentions.sub(lambda m: MASK * len(m.group()), v))
+    summary.file_lines_removed = sum(scrub_file(path, needles) for path in alert_files(settings))
+    by = [k for k, v in (("author", authors), ("url", urls), ("item", item_ids)) if v]
+    log_event(db, actor, "forget", "", by=by, **{k: v for k, v in summary.as_dict().items() if k != "checkpoint_complete"})
+    summary.checkpoint_complete = store.compact(db, vacuum=True)
+    logger.info("erasure done: %d items, %d snapshots, %d alerts deleted", summary.items, summary.snapshots, summary.alerts_deleted)
+    return summary
+
+
+def name_pattern(authors: list[str]) -> re.Pattern[str]:
+    """Whole-word, case-insensitive mentions of any of the authors' names (with or without '@')."""
+    bare = sorted({a.strip().lstrip("@") for a in authors if a.strip().lstrip("@")}, key=len, reverse=True)
+    return re.compile(r"(?<![\w])@?(?:" + "|".join(re.escape(b) for b in bare) + r")(?![\w])", re.IGNORECASE)
+
+
+def scrub_alerts(db: sqlite_utils.Database, ids: set[str], needles: Needles, summary: ErasureSummary) -> None:
+    """Delete alerts that were only about erased items; remove the erased items from the others."""
+    doomed: list[int] = []
+    for alert in store.iter_alerts(db):
+        listed = [i for i in alert["item_ids"] if i in ids]
+        mentioned = needles.found_in(alert["title"]) or needles.found_in(alert["message"]) or _payload_mentions(alert["payload"], needles)
+        if not listed and not mentioned:
+            continue
+        remaining = [i for i in alert["item_ids"] if i not in ids]
+        if (listed and not remaining) or not alert["item_ids"]:
+            doomed.append(alert["id"])
+            continue
+        alert["item_ids"] = remaining
+        alert["count"] = max(1, int(alert["count"] or 1) - len(listed))
+        alert["title"] = scrub_lines(alert["title"], needles)
+        alert["message"] = scrub_lines(alert["message"], needles)
+        alert["payload"] = scrub_value(alert["payload"], needles)
+        store.update_alert(db, alert)
+        summary.alerts_scrubbed += 1
+    summary.alerts_deleted = store.delete_alerts(db, doomed)
+    for delivery_id, body in store.iter_delivery_bodies(db):
+        if needles.found_in(body or ""):
+            store.update_delivery_body(db, delivery_id, scrub_value(json.loads(body or "{}"), needles))
+
+
+def _payload_mentions(payload: Any, needles: Needles) -> bool:
+    return needles.found_in(json.dumps(payload, ensure_ascii=False))
+
+
+def scrub_lines(text: str, needles: Needles) -> str:
+    """Replace each line that mentions erased content with '(erased)'."""
+    if not needles.found_in(text):
+        return text
+    return "\n".join(store.ERASED if needles.found_in(line) else line for line in text.split("\n"))
+
+
+def scrub_value(value: Any, needles: Needles) -> Any:
+    """A JSON value without the list entries and strings that mention erased content."""
+    if isinstance(value, dict):
+        return {k: scrub_value(v, needles) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub_value(v, needles) for v in value if not (isinstance(v, (dict, list)) and _payload_mentions(v, needles))]
+    if isinstance(value, str) and needles.found_in(value):
+        return store.ERASED
+    return value
+
+
+def snapshots_mentioning(db: sqlite_utils.Database, needles: Needles) -> list[str]:
+    """Snapshots whose raw body (decompressed; HTML entities read too) contains erased content."""
+    found = []
+    if needles.pattern is None:
+        return found
+    for sha, body in store.iter_snapshots(db):
+        try:
+            raw = zlib.decompress(body).decode("utf-8", "replace")
+        except zlib.error:
+            logger.warning("snapshot %s is not readable zlib data; dropping it as it cannot be checked", sha[:12])
+            found.append(sha)
+            continue
+        if needles.found_in(raw) or ("&" in raw and needles.found_in(html.unescape(raw))):
+            found.append(sha)
+    return found
+
+
+def alert_files(settings: Settings) -> list[Path]:
+    """The JSONL files that ``file`` alert sinks append to."""
+    return [settings.resolve(s.path) for s in settings.alerts.sinks if s.kind == "file" and s.path]
+
+
+def scrub_file(path: Path, needles: Needles) -> int:
+    """Rewrite a text file without the lines that mention erased content; returns the lines removed.
+
+    The new file replaces the old one atomically; the old one's blocks are overwritten first.
+    """
+    if not path.is_file() or needles.pattern is None:
+        return 0
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        lines = f.readlines()
+    kept = [line for line in lines if not needles.found_in(line)]
+    removed = len(lines) - len(kept)
+    if removed:
+        tmp = path.with_name(path.name + ".erasing")
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            f.writelines(kept)
+        size = path.stat().st_size
+        with open(path, "r+b") as f:  # overwrite the old bytes before the file is replaced
+            f.write(b"\0" * size)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    return removed

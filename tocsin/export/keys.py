@@ -1,0 +1,82 @@
+"""Export keys and the keyed pseudonyms (HMAC-SHA256) they make.
+
+By default every export draws a fresh random key that is used once and never stored: no one, the
+operator included, can join two exports on authors, items or profiles, or reverse a pseudonym by
+trying names. ``--link-key NAME`` instead uses the key stored in the ``secrets`` table as
+``link_key:<NAME>`` (created on first use), so exports made with the same name share pseudonyms.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+#: Hex characters kept from each HMAC (80 bits: no collision in any realistic dataset).
+PSEUDONYM_HEX = 20
+
+LINK_KEY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class LinkKeyNameError(ValueError):
+    """A ``--link-key`` name that cannot be used; the message says which names can."""
+
+
+def check_link_key_name(name: str) -> str:
+    """Return ``name`` if it is a usable link-key name, else raise :class:`LinkKeyNameError`."""
+    if not LINK_KEY_NAME.match(name or ""):
+        raise LinkKeyNameError(
+            f"link key name {name!r} is not usable: use 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class ExportKey:
+    """The secret of one export and the pseudonyms derived from it.
+
+    Each kind of value (author, item, profile) is hashed in its own domain, so an item pseudonym can
+    never equal an author pseudonym.
+    """
+
+    key: bytes
+    link_name: str = ""
+
+    @classmethod
+    def fresh(cls) -> "ExportKey":
+        """A new random 256-bit key, for one export only."""
+        return cls(secrets.token_bytes(32))
+
+    @property
+    def linked(self) -> bool:
+        return bool(self.link_name)
+
+    def _pseudonym(self, domain: bytes, prefix: str, value: str) -> str:
+        digest = hmac.digest(self.key, domain + b"\x00" + value.encode("utf-8", "surrogatepass"), "sha256")
+        return prefix + digest.hex()[:PSEUDONYM_HEX]
+
+    def item(self, item_id: str) -> str:
+        """The exported id of an item (its store id is a hash of a public URL, so it is re-keyed)."""
+        return self._pseudonym(b"item", "i_", item_id)
+
+    def author(self, store_pseudonym: str) -> str | None:
+        """The exported pseudonym of an author, from the store's own pseudonym; None for no author."""
+        return self._pseudonym(b"author", "a_", store_pseudonym) if store_pseudonym else None
+
+    def profile(self, url: str) -> str | None:
+        """The exported pseudonym of a personal profile link (scheme, ``www.`` and case ignored)."""
+        norm = normalise_profile_url(url)
+        return self._pseudonym(b"profile", "p_", norm) if norm else None
+
+
+def normalise_profile_url(url: str) -> str:
+    """Lower-cased host and path of a profile link, without scheme, ``www.``, query or trailing slash."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    url = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url, flags=re.IGNORECASE)
+    url = re.sub(r"^(www\.|m\.)", "", url, flags=re.IGNORECASE)
+    url = url.split("#", 1)[0].split("?", 1)[0].rstrip("/")
+    return url.casefold()
+

@@ -1,0 +1,151 @@
+"""One store row in, one export record out: pseudonyms, redaction, exact spans, aggregated reviews."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime, timezone
+from typing import Any
+
+from tocsin.export.keys import ExportKey
+from tocsin.export.redaction import Redaction, Redactor
+from tocsin.export.schema import DECISIONS
+
+#: Keys of an item's ``meta`` that may hold the author's profile link, in order of preference.
+PROFILE_META_KEYS = ("author_url", "author_link", "profile_url", "author_profile")
+
+
+def to_utc_iso(value: str | None) -> str | None:
+    """An ISO 8601 time as UTC with an explicit offset (``…+00:00``); None when missing or unreadable.
+
+    A time without a zone is taken as UTC (the store writes UTC); a bare date means its midnight.
+    """
+    if not value:
+        return None
+    if len(value) == 25 and value.endswith("+00:00") and value[10] == "T":
+        return value
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def aggregate_decisions(decisions: list[str]) -> dict[str, Any]:
+    """Counts per decision, the majority ('disputed' on a tie) and the share agreeing with it."""
+    counts = Counter(decisions)
+    out: dict[str, Any] = {"review_count": len(decisions)}
+    for decision in DECISIONS:
+        out[f"review_{decision}"] = counts.get(decision, 0)
+    if not decisions:
+        out["review_majority"] = None
+        out["review_agreement"] = None
+        return out
+    ranked = counts.most_common()
+    top = ranked[0][1]
+    out["review_majority"] = ranked[0][0] if len(ranked) == 1 or ranked[1][1] < top else "disputed"
+    out["review_agreement"] = round(top / len(decisions), 4) if len(decisions) >= 2 else None
+    return out
+
+
+def profile_link(meta_json: str | None) -> str:
+    """The author's profile link from an item's ``meta`` JSON, or ''."""
+    if not meta_json or '"author' not in meta_json and '"profile' not in meta_json:
+        return ""
+    try:
+        meta = json.loads(meta_json)
+    except ValueError:
+        return ""
+    for key in PROFILE_META_KEYS:
+        value = meta.get(key) if isinstance(meta, dict) else None
+        if isinstance(value, str) and value.strip():
+            return value
+    return ""
+
+
+class RecordBuilder:
+    """Turns store rows (from :func:`tocsin.store.exporting.iter_export_chunks`) into export records."""
+
+    def __init__(self, key: ExportKey, redactor: Redactor):
+        self.key = key
+        self.redactor = redactor
+        #: Spans whose offsets did not match the item's text (their text was redacted on its own).
+        self.unmatched_spans = 0
+        #: Times that could not be read as ISO 8601 and were exported as null.
+        self.unreadable_times = 0
+
+    def build(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The export record of one row (see :data:`tocsin.export.schema.FIELDS`)."""
+        original = row["text"] or ""
+        text = self.redactor.redact(original)
+        analysed = row.get("model_name") is not None
+        record: dict[str, Any] = {
+            "id": self.key.item(row["id"]),
+            "source": row["source"],
+            "kind": row["kind"],
+            "lang": row["lang"] or "",
+            "author": self.key.author(row["author_pseudonym"] or ""),
+            "author_profile": self.key.profile(profile_link(row.get("meta"))),
+            "title": self.redactor.redact_text(row["title"]),
+            "text": text.text,
+            "published_at": self._time(row["published_at"]),
+            "first_seen": self._time(row["first_seen"]),
+            "removed_at": self._time(row["removed_at"]),
+            "score": float(row["score"]) if analysed else None,
+            "incitement": bool(row["incitement"]) if analysed else None,
+            "threshold": float(row["threshold"]) if analysed else None,
+            "hallmarks": [str(h) for h in _load(row.get("hallmarks"))],
+            "targets": [self._span(s, ("group", "text", "start", "end"), original, text) for s in _load(row.get("targets"))],
+            "places": [self._span(s, ("place", "text", "start", "end"), original, text) for s in _load(row.get("places"))],
+            "spans": [self._span(s, ("kind", "label", "text", "start", "end"), original, text) for s in _load(row.get("spans"))],
+            "explanation": self.redactor.redact_text(row.get("explanation")) if analysed else None,
+            "model_name": row.get("model_name"),
+            "model_version": row.get("model_version"),
+            "patterns_version": row.get("patterns_version"),
+        }
+        record.update(aggregate_decisions(row.get("decisions") or []))
+        if record["review_count"]:
+            record["label"], record["label_source"] = record["review_majority"], "review"
+        elif analysed:
+            record["label"], record["label_source"] = ("incitement" if record["incitement"] else "not_incitement"), "model"
+        else:
+            record["label"], record["label_source"] = None, None
+        return record
+
+    def _time(self, value: str | None) -> str | None:
+        out = to_utc_iso(value)
+        if value and out is None:
+            self.unreadable_times += 1
+        return out
+
+    def _span(self, span: dict[str, Any], fields: tuple[str, ...], original: str, text: Redaction) -> dict[str, Any]:
+        """A span with offsets into the redacted text and its text cut from there."""
+        start, end = _int(span.get("start")), _int(span.get("end"))
+        out: dict[str, Any] = {f: (str(span.get(f) or "")) for f in fields if f not in ("start", "end", "text")}
+        surface = str(span.get("text") or "")
+        if 0 <= start <= end <= len(original) and original[start:end] == surface:
+            new_start, new_end = text.map_span(start, end)
+            out["text"] = text.text[new_start:new_end]
+        else:
+            self.unmatched_spans += 1
+            new_start, new_end = text.map_span(max(0, start), max(0, end))
+            out["text"] = self.redactor.redact_text(surface)
+        out["start"], out["end"] = new_start, new_end
+        return {f: out[f] for f in fields}
+
+
+def _load(value: Any) -> list[Any]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        value = json.loads(value)
+    return value if isinstance(value, list) else []
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1

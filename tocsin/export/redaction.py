@@ -1,0 +1,187 @@
+"""Redaction of personal identifiers inside text: e-mail addresses, profile links, @handles, phone numbers.
+
+Each match is replaced by a short bracketed token (``[email]``, ``[profile]``, ``[handle]``, ``[phone]``).
+Because a token is rarely as long as what it replaces, :meth:`Redaction.map_offset` translates a
+character offset in the original text into the redacted text, so evidence spans stay exact.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+#: Rule names, in the order they are applied (earlier rules win where matches overlap).
+RULES = ("emails", "profile_links", "handles", "phones")
+
+#: The token each rule puts in place of what it removes.
+TOKENS = {"emails": "[email]", "profile_links": "[profile]", "handles": "[handle]", "phones": "[phone]"}
+
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?!\w)")
+
+#: Hosts whose first path segment names a person (or a personal channel or page).
+_SOCIAL_HOSTS = (
+    r"t\.me|telegram\.me|telegram\.dog|vk\.com|vk\.ru|ok\.ru|facebook\.com|fb\.com|m\.facebook\.com|"
+    r"instagram\.com|twitter\.com|x\.com|tiktok\.com|youtube\.com|linkedin\.com|threads\.net|"
+    r"wa\.me|mastodon\.social|my\.mail\.ru"
+)
+_PROFILE_LINK = re.compile(
+    r"(?:(?:https?://)?(?:www\.|m\.)?(?:" + _SOCIAL_HOSTS + r")/(?:s/|in/|profile/|@|u/|people/|joinchat/|\+)?"
+    r"[\w.@+-]+(?:/[\w.?=&%-]*)*)",
+    re.IGNORECASE,
+)
+
+_HANDLE = re.compile(r"(?<![\w@.])@[\w](?:[\w.]{0,62}\w)?(?![\w@])")
+
+#: Digits with the separators phone numbers are written with; checked further in :func:`_is_phone`.
+_PHONE = re.compile(r"(?<![\w+])(?:\+|\b00)?\(?\d(?:[ \t\u00a0\-.()]{0,3}\d){6,16}(?!\w)")
+_DATE_LIKE = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$|^\d{1,2}:\d{2}")
+
+
+def _is_phone(candidate: str) -> bool:
+    """Nine to fifteen digits that do not read as a date, a time or a grouped amount."""
+    digits = sum(ch.isdigit() for ch in candidate)
+    if not 9 <= digits <= 15:
+        return False
+    if _DATE_LIKE.search(candidate.strip("()")):
+        return False
+    return True
+
+
+@dataclass
+class RedactionRules:
+    """Which identifiers to redact; defaults from ``settings.export``."""
+
+    emails: bool = True
+    profile_links: bool = True
+    handles: bool = True
+    phones: bool = True
+
+    @classmethod
+    def from_settings(cls, export_settings) -> "RedactionRules":
+        return cls(emails=export_settings.redact_emails, profile_links=export_settings.redact_profile_links,
+                   handles=export_settings.redact_handles, phones=export_settings.redact_phones)
+
+    def enabled(self) -> list[str]:
+        """Names of the rules turned on, in application order."""
+        return [r for r in RULES if getattr(self, r)]
+
+
+@dataclass
+class Redaction:
+    """A redacted text and how its offsets moved."""
+
+    text: str
+    #: (original start, original end, new start, new end) for each replacement, in order.
+    replacements: list[tuple[int, int, int, int]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def map_offset(self, offset: int, *, is_end: bool = False) -> int:
+        """The offset in the redacted text that corresponds to ``offset`` in the original.
+
+        An offset strictly inside a redacted stretch moves to the token's start (``is_end=False``) or its
+        end (``is_end=True``), so a span touching a redaction covers the whole token.
+        """
+        if not self.replacements:
+            return offset
+        starts = [r[0] for r in self.replacements]
+        i = bisect.bisect_right(starts, offset) - 1
+        if i < 0:
+            return offset
+        o_start, o_end, n_start, n_end = self.replacements[i]
+        if offset >= o_end:
+            return offset + (n_end - o_end)
+        if offset == o_start:
+            return n_start
+        return n_end if is_end else n_start
+
+    def map_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a ``[start, end)`` span of the original text."""
+        new_start = self.map_offset(start)
+        new_end = max(new_start, self.map_offset(end, is_end=True))
+        return new_start, new_end
+
+
+class Redactor:
+    """Applies the enabled rules to texts; one instance per export (it counts what it removed)."""
+
+    def __init__(self, rules: RedactionRules):
+        self.rules = rules
+        self.enabled = rules.enabled()
+        self.totals: dict[str, int] = {r: 0 for r in self.enabled}
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """Non-overlapping (start, end, rule) matches, earlier rules first where they overlap."""
+        taken: list[tuple[int, int, str]] = []
+        for rule in self.enabled:
+            for m in _PATTERNS[rule].finditer(text):
+                start, end = m.span()
+                if rule == "phones":
+                    start, end = _trim_phone(text, start, end)
+                    if not _is_phone(text[start:end]):
+                        continue
+                if rule == "profile_links":
+                    end = _trim_trailing_punctuation(text, start, end)
+                if any(start < t_end and t_start < end for t_start, t_end, _ in taken):
+                    continue
+                taken.append((start, end, rule))
+        taken.sort()
+        return taken
+
+    def redact(self, text: str | None) -> Redaction:
+        """Redact one text; ``None`` is treated as empty."""
+        text = text or ""
+        if not self.enabled or not text:
+            return Redaction(text)
+        matches = self.find(text) if _might_match(text) else []
+        if not matches:
+            return Redaction(text)
+        out: list[str] = []
+        replacements = []
+        counts: dict[str, int] = {}
+        pos = new_pos = 0
+        for start, end, rule in matches:
+            out.append(text[pos:start])
+            new_pos += start - pos
+            token = TOKENS[rule]
+            out.append(token)
+            replacements.append((start, end, new_pos, new_pos + len(token)))
+            new_pos += len(token)
+            pos = end
+            counts[rule] = counts.get(rule, 0) + 1
+            self.totals[rule] += 1
+        out.append(text[pos:])
+        return Redaction("".join(out), replacements, counts)
+
+    def redact_text(self, text: str | None) -> str:
+        """Only the redacted string."""
+        return self.redact(text).text
+
+
+_PATTERNS = {"emails": _EMAIL, "profile_links": _PROFILE_LINK, "handles": _HANDLE, "phones": _PHONE}
+_QUICK = re.compile(r"[@/]|\d{3}")
+
+
+def _might_match(text: str) -> bool:
+    """A cheap test that skips texts with no '@', no '/' and no run of three digits."""
+    return _QUICK.search(text) is not None
+
+
+def _trim_phone(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop an unbalanced bracket or separator the phone pattern swallowed at either end."""
+    while start < end and not (text[start].isdigit() or text[start] in "+("):
+        start += 1
+    while end > start and not text[end - 1].isdigit() and text[end - 1] != ")":
+        end -= 1
+    if text[start] == "(" and ")" not in text[start:end]:
+        start += 1
+    if text[end - 1] == ")" and "(" not in text[start:end]:
+        end -= 1
+    return start, end
+
+
+def _trim_trailing_punctuation(text: str, start: int, end: int) -> int:
+    """A link at the end of a sentence does not own the full stop or comma after it."""
+    while end > start and text[end - 1] in ".,;:!?)'\"":
+        end -= 1
+    return end

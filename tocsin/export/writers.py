@@ -1,0 +1,204 @@
+"""Streaming dataset writers: CSV, JSONL and Parquet, fed records in batches, written incrementally.
+
+Each writer writes to ``<path>.partial`` and renames it into place on :meth:`DatasetWriter.close`, so
+an interrupted export never leaves a file that looks complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tocsin.export.schema import FIELD_NAMES, LIST_FIELDS, NULLABLE_FIELDS, SCHEMA, TIME_FIELDS
+
+logger = logging.getLogger(__name__)
+
+FORMATS = ("csv", "jsonl", "parquet")
+
+
+class DatasetWriter:
+    """Base class: ``write(records)`` any number of times, then ``close()`` (or use ``with``)."""
+
+    suffix = ""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.partial = self.path.with_name(self.path.name + ".partial")
+        self.rows = 0
+
+    def write(self, records: Iterable[dict[str, Any]]) -> None:
+        raise NotImplementedError
+
+    def _finish(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Flush, close and move the file into place."""
+        self._finish()
+        os.replace(self.partial, self.path)
+
+    def abort(self) -> None:
+        """Close and delete the partial file (after an error)."""
+        try:
+            self._finish()
+        except Exception:  # the original error matters more
+            logger.debug("closing a failed export raised", exc_info=True)
+        self.partial.unlink(missing_ok=True)
+
+    def __enter__(self) -> "DatasetWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class JsonlWriter(DatasetWriter):
+    """One JSON object per line, UTF-8, every field always present with one type (lists stay lists).
+
+    Loaders that infer types from the start of a file (the Hugging Face ``datasets`` JSON loader reads
+    10 MiB at a time and fixes each column's type from the first piece) fail when a field is null or an
+    empty list all through that piece and typed later. So the writer remembers, for each field, the
+    first line that gives it a type; on close, any such line past ``typed_prefix_bytes`` is moved to the
+    top of the file (a streamed rewrite, constant memory; only row order changes).
+    """
+
+    suffix = ".jsonl"
+
+    def __init__(self, path: Path, typed_prefix_bytes: int = 1 << 20):
+        super().__init__(path)
+        self.typed_prefix_bytes = typed_prefix_bytes
+        self.file = open(self.partial, "w", encoding="utf-8", newline="\n")
+        self.offset = 0
+        self.untyped = set(NULLABLE_FIELDS)
+        self.first_typed: dict[str, tuple[int, int]] = {}  # field -> (line number, byte offset)
+
+    def write(self, records: Iterable[dict[str, Any]]) -> None:
+        dumps = json.dumps
+        chunk: list[str] = []
+        for record in records:
+            line = dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+            if self.untyped:
+                self._note_types(record)
+            chunk.append(line)
+            self.offset += len(line.encode("utf-8")) if not line.isascii() else len(line)
+            self.rows += 1
+        if chunk:
+            self.file.write("".join(chunk))
+
+    def _note_types(self, record: dict[str, Any]) -> None:
+        for name in [n for n in self.untyped if record[n] is not None and record[n] != []]:
+            self.first_typed[name] = (self.rows, self.offset)
+            self.untyped.discard(name)
+
+    def _finish(self) -> None:
+        if self.file.closed:
+            return
+        self.file.close()
+        late = sorted({line for line, offset in self.first_typed.values() if offset >= self.typed_prefix_bytes})
+        if late:
+            self._move_to_top(set(late))
+
+    def _move_to_top(self, lines: set[int]) -> None:
+        """Rewrite the file with the given lines first, the rest in their order."""
+        with open(self.partial, "rb") as f:
+            head = [line for number, line in enumerate(f) if number in lines]
+        moved = self.partial.with_name(self.partial.name + ".sorted")
+        with open(self.partial, "rb") as src, open(moved, "wb") as dst:
+            dst.writelines(head)
+            dst.writelines(line for number, line in enumerate(src) if number not in lines)
+        os.replace(moved, self.partial)
+        logger.debug("moved %d rows to the top of the JSONL file so every field is typed early", len(lines))
+
+
+class CsvWriter(DatasetWriter):
+    """RFC 4180 CSV with a header row: quoted where needed, CRLF line ends, UTF-8 without BOM.
+
+    Lists are JSON strings; booleans are ``true``/``false``; null is the empty field.
+    """
+
+    suffix = ".csv"
+
+    def __init__(self, path: Path):
+        super().__init__(path)
+        self.file = open(self.partial, "w", encoding="utf-8", newline="")
+        self.csv = csv.writer(self.file, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+        self.csv.writerow(FIELD_NAMES)
+
+    def write(self, records: Iterable[dict[str, Any]]) -> None:
+        rows = [[csv_value(r[name], name in LIST_FIELDS) for name in FIELD_NAMES] for r in records]
+        self.csv.writerows(rows)
+        self.rows += len(rows)
+
+    def _finish(self) -> None:
+        if not self.file.closed:
+            self.file.close()
+
+
+def csv_value(value: Any, is_list: bool) -> Any:
+    """A record value as a CSV field."""
+    if is_list:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return value
+
+
+#: The schema records arrive in: times as ISO strings (``…+00:00``), cast to timestamps before writing.
+_WIRE_SCHEMA = pa.schema([pa.field(f.name, pa.string()) if f.name in TIME_FIELDS else f for f in SCHEMA])
+
+
+class ParquetWriter(DatasetWriter):
+    """Parquet with the typed schema of :data:`tocsin.export.schema.SCHEMA`, zstd, in row groups."""
+
+    suffix = ".parquet"
+
+    def __init__(self, path: Path, row_group_size: int = 10_000):
+        super().__init__(path)
+        self.row_group_size = row_group_size
+        self.buffer: list[dict[str, Any]] = []
+        self.writer = pq.ParquetWriter(self.partial, SCHEMA, compression="zstd")
+
+    def write(self, records: Iterable[dict[str, Any]]) -> None:
+        self.buffer.extend(records)
+        if len(self.buffer) >= self.row_group_size:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.buffer:
+            table = pa.Table.from_pylist(self.buffer, schema=_WIRE_SCHEMA).cast(SCHEMA)
+            self.writer.write_table(table, row_group_size=self.row_group_size)
+            self.rows += len(self.buffer)
+            self.buffer = []
+
+    def _finish(self) -> None:
+        if self.writer is not None:
+            try:
+                self._flush()
+            finally:
+                self.writer.close()
+                self.writer = None
+
+
+WRITERS: dict[str, type[DatasetWriter]] = {"csv": CsvWriter, "jsonl": JsonlWriter, "parquet": ParquetWriter}
+
+
+def open_writer(fmt: str, path: Path) -> DatasetWriter:
+    """A writer for ``fmt`` (csv, jsonl or parquet) to ``path``."""
+    try:
+        return WRITERS[fmt](path)
+    except KeyError:
+        raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}") from None

@@ -1,0 +1,311 @@
+"""Deleting content for good: erasure of items (``tocsin forget``) and retention purges.
+
+Every function here runs with SQLite's ``secure_delete`` on, so freed bytes are overwritten with
+zeros; :func:`compact` then merges the full-text index, checkpoints the WAL and vacuums the file so no
+copy of erased content is left in the database, its WAL or the FTS5 segments.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import sqlite_utils
+
+from tocsin.store.db import transaction, utcnow
+from tocsin.store.exporting import marks
+
+logger = logging.getLogger(__name__)
+
+#: Decisions of a reviewer that make an item's evidence worth keeping.
+FLAGGING_DECISIONS = ("incitement", "escalate")
+
+#: An item is flagged when any analysis flagged it or a reviewer called it incitement or escalated it.
+FLAGGED_SQL = f"""(EXISTS (SELECT 1 FROM analyses fa WHERE fa.item_id = i.id AND fa.incitement = 1)
+   OR EXISTS (SELECT 1 FROM reviews fr WHERE fr.item_id = i.id AND fr.decision IN ({",".join(repr(d) for d in FLAGGING_DECISIONS)})))"""
+
+ERASED = "(erased)"
+
+
+@dataclass
+class ErasedContent:
+    """What the items about to be erased hold: the material to look for elsewhere."""
+
+    item_ids: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    author_pseudonyms: list[str] = field(default_factory=list)
+    snapshot_shas: list[str] = field(default_factory=list)
+
+
+def secure_delete_on(db: sqlite_utils.Database) -> None:
+    """Overwrite deleted content with zeros on this connection from now on."""
+    db.execute("PRAGMA secure_delete = ON")
+
+
+def item_ids_by_author(db: sqlite_utils.Database, author_pseudonym: str) -> list[str]:
+    """Ids of the items stored under an author pseudonym."""
+    if not author_pseudonym:
+        return []
+    return [r[0] for r in db.execute("SELECT id FROM items WHERE author_pseudonym = ? ORDER BY seq", [author_pseudonym])]
+
+
+def item_ids_by_url_or_id(db: sqlite_utils.Database, urls: list[str], ids: list[str]) -> list[str]:
+    """Ids of stored items whose canonical URL is in ``urls`` or whose id is in ``ids``."""
+    found: list[str] = []
+    for column, values in (("url", urls), ("id", ids)):
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            found += [r[0] for r in db.execute(f"SELECT id FROM items WHERE {column} IN ({marks(chunk)})", chunk)]
+    return list(dict.fromkeys(found))
+
+
+def erased_content(db: sqlite_utils.Database, item_ids: list[str]) -> ErasedContent:
+    """Collect the URLs, titles, texts (every version), author pseudonyms and snapshots of items."""
+    out = ErasedContent(item_ids=list(item_ids))
+    for start in range(0, len(item_ids), 500):
+        chunk = item_ids[start : start + 500]
+        for url, title, text, author in db.execute(
+            f"SELECT url, title, text, author_pseudonym FROM items WHERE id IN ({marks(chunk)})", chunk
+        ):
+            out.urls.append(url)
+            out.titles.append(title)
+            out.texts.append(text)
+            if author:
+                out.author_pseudonyms.append(author)
+        for title, text, sha in db.execute(
+            f"SELECT title, text, snapshot_sha256 FROM item_versions WHERE item_id IN ({marks(chunk)})", chunk
+        ):
+            out.titles.append(title)
+            out.texts.append(text)
+            if sha:
+                out.snapshot_shas.append(sha)
+    out.titles = [t for t in dict.fromkeys(out.titles) if t]
+    out.texts = [t for t in dict.fromkeys(out.texts) if t]
+    out.author_pseudonyms = list(dict.fromkeys(out.author_pseudonyms))
+    out.snapshot_shas = list(dict.fromkeys(out.snapshot_shas))
+    return out
+
+
+def delete_items(db: sqlite_utils.Database, item_ids: list[str]) -> dict[str, int]:
+    """Delete items with their versions, analyses, reviews and assignments; counts per table.
+
+    The FTS index follows through the ``items_fts_ad`` trigger.
+    """
+    counts = {"items": 0, "item_versions": 0, "analyses": 0, "reviews": 0, "assignments": 0}
+    with transaction(db):
+        for start in range(0, len(item_ids), 500):
+            chunk = item_ids[start : start + 500]
+            for table in ("item_versions", "analyses", "reviews", "assignments"):
+                counts[table] += db.execute(f"DELETE FROM {table} WHERE item_id IN ({marks(chunk)})", chunk).rowcount
+            counts["items"] += db.execute(f"DELETE FROM items WHERE id IN ({marks(chunk)})", chunk).rowcount
+    return counts
+
+
+def delete_crawl_errors_for(db: sqlite_utils.Database, urls: list[str]) -> int:
+    """Delete crawl errors recorded against these URLs."""
+    deleted = 0
+    with transaction(db):
+        for start in range(0, len(urls), 500):
+            chunk = urls[start : start + 500]
+            deleted += db.execute(f"DELETE FROM crawl_errors WHERE url IN ({marks(chunk)})", chunk).rowcount
+    return deleted
+
+
+def scrub_audit_targets(db: sqlite_utils.Database, item_ids: list[str]) -> int:
+    """Blank the target and details of audit events about these items (the events themselves stay)."""
+    changed = 0
+    with transaction(db):
+        for start in range(0, len(item_ids), 500):
+            chunk = item_ids[start : start + 500]
+            changed += db.execute(
+                f"UPDATE audit_log SET target = ?, details = '{{}}' WHERE target IN ({marks(chunk)})", [ERASED, *chunk]
+            ).rowcount
+    return changed
+
+
+def iter_alerts(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
+    """Every alert's id, title, message, payload and item ids (JSON decoded)."""
+    for row in db.query("SELECT id, title, message, payload, item_ids, count FROM alerts ORDER BY id"):
+        row["payload"] = json.loads(row["payload"] or "{}")
+        row["item_ids"] = json.loads(row["item_ids"] or "[]")
+        yield row
+
+
+def delete_alerts(db: sqlite_utils.Database, alert_ids: list[int]) -> int:
+    """Delete alerts and their deliveries."""
+    deleted = 0
+    with transaction(db):
+        for start in range(0, len(alert_ids), 500):
+            chunk = alert_ids[start : start + 500]
+            db.execute(f"DELETE FROM deliveries WHERE alert_id IN ({marks(chunk)})", chunk)
+            deleted += db.execute(f"DELETE FROM alerts WHERE id IN ({marks(chunk)})", chunk).rowcount
+    return deleted
+
+
+def update_alert(db: sqlite_utils.Database, alert: dict[str, Any]) -> None:
+    """Write back an alert's title, message, payload, item ids and count."""
+    with transaction(db):
+        db.execute(
+            "UPDATE alerts SET title = ?, message = ?, payload = ?, item_ids = ?, count = ? WHERE id = ?",
+            [alert["title"], alert["message"], json.dumps(alert["payload"], ensure_ascii=False),
+             json.dumps(alert["item_ids"]), alert["count"], alert["id"]],
+        )
+
+
+def iter_delivery_bodies(db: sqlite_utils.Database) -> Iterator[tuple[int, str]]:
+    """Every delivery's id and frozen message body (JSON text)."""
+    yield from db.execute("SELECT id, body FROM deliveries ORDER BY id").fetchall()
+
+
+def update_delivery_body(db: sqlite_utils.Database, delivery_id: int, body: Any) -> None:
+    """Replace a delivery's frozen message body."""
+    with transaction(db):
+        db.execute("UPDATE deliveries SET body = ? WHERE id = ?", [json.dumps(body, ensure_ascii=False), delivery_id])
+
+
+def iter_snapshots(db: sqlite_utils.Database, page: int = 200) -> Iterator[tuple[str, bytes]]:
+    """Every snapshot's SHA-256 and compressed body, a page at a time."""
+    last = ""
+    while True:
+        rows = db.execute("SELECT sha256, body FROM snapshots WHERE sha256 > ? ORDER BY sha256 LIMIT ?", [last, page]).fetchall()
+        if not rows:
+            return
+        for sha, body in rows:
+            yield sha, bytes(body)
+        last = rows[-1][0]
+
+
+def unreferenced_snapshots(db: sqlite_utils.Database, shas: list[str]) -> list[str]:
+    """Those of ``shas`` no item version points to any more."""
+    out = []
+    for sha in shas:
+        if db.execute("SELECT 1 FROM item_versions WHERE snapshot_sha256 = ? LIMIT 1", [sha]).fetchone() is None:
+            out.append(sha)
+    return out
+
+
+def drop_snapshots(db: sqlite_utils.Database, shas: list[str]) -> int:
+    """Delete snapshots, detaching the item versions that pointed to them."""
+    deleted = 0
+    with transaction(db):
+        for start in range(0, len(shas), 500):
+            chunk = shas[start : start + 500]
+            db.execute(f"UPDATE item_versions SET snapshot_sha256 = NULL WHERE snapshot_sha256 IN ({marks(chunk)})", chunk)
+            deleted += db.execute(f"DELETE FROM snapshots WHERE sha256 IN ({marks(chunk)})", chunk).rowcount
+    return deleted
+
+
+#: (table, key column, text columns) rewritten by :func:`rewrite_mentions`.
+MENTION_COLUMNS = (
+    ("items", "seq", ("title", "text")),
+    ("item_versions", "id", ("title", "text")),
+    ("analyses", "id", ("targets", "places", "spans", "explanation")),
+)
+
+
+def rewrite_mentions(db: sqlite_utils.Database, matches: Callable[[str], bool], rewrite: Callable[[str], str]) -> int:
+    """Rewrite every stored text that ``matches`` with ``rewrite``; returns the rows changed.
+
+    Used to mask an erased author's name where other items mention it. ``rewrite`` must keep lengths
+    (offsets of evidence spans stay valid) and JSON valid.
+    """
+    db.conn.create_function("tocsin_mentions", 1, lambda v: bool(v) and matches(v), deterministic=True)
+    changed = 0
+    with transaction(db):
+        for table, key, columns in MENTION_COLUMNS:
+            condition = " OR ".join(f"tocsin_mentions({c})" for c in columns)
+            rows = db.execute(f"SELECT {key}, {', '.join(columns)} FROM {table} WHERE {condition}").fetchall()
+            for row in rows:
+                values = [rewrite(v) if isinstance(v, str) else v for v in row[1:]]
+                db.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in columns)} WHERE {key} = ?", [*values, row[0]])
+                changed += 1
+    return changed
+
+
+def optimise_fts(db: sqlite_utils.Database) -> None:
+    """Merge the full-text index into one segment, dropping deleted entries for good."""
+    with transaction(db):
+        db.execute("INSERT INTO items_fts (items_fts) VALUES ('optimize')")
+
+
+def checkpoint(db: sqlite_utils.Database) -> bool:
+    """Copy the WAL into the database and truncate it; False when a reader kept it from completing."""
+    row = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    busy = bool(row and row[0])
+    if busy:
+        logger.warning("WAL checkpoint could not complete: another connection is reading; run it again when idle")
+    return not busy
+
+
+def compact(db: sqlite_utils.Database, vacuum: bool = True) -> bool:
+    """Optimise the FTS index, checkpoint the WAL, vacuum, checkpoint again; False if a checkpoint was blocked."""
+    optimise_fts(db)
+    ok = checkpoint(db)
+    if vacuum:
+        db.execute("VACUUM")
+        ok = checkpoint(db) and ok
+    return ok
+
+
+# --------------------------------------------------------------------------- retention
+
+
+def purge_raw_content(db: sqlite_utils.Database, cutoff: str) -> tuple[int, list[str]]:
+    """Blank the raw content of unflagged items collected before ``cutoff``.
+
+    Versions seen before ``cutoff`` lose title, text and snapshot; items whose current version is that
+    old lose title, text and ``meta`` (which then records ``retention_purged_at``); their analyses keep
+    scores, labels and offsets but lose quoted text and the explanation. Returns the number of items
+    touched and the snapshots left unreferenced (deleted).
+    """
+    now = utcnow()
+    touched: set[str] = set()
+    detached: list[str] = []
+    with transaction(db):
+        versions = db.execute(
+            f"""SELECT v.id, v.item_id, v.snapshot_sha256 FROM item_versions v JOIN items i ON i.id = v.item_id
+                WHERE v.seen_at < ? AND (v.title != '' OR v.text != '' OR v.snapshot_sha256 IS NOT NULL)
+                AND NOT {FLAGGED_SQL}""",
+            [cutoff],
+        ).fetchall()
+        for version_id, item_id, sha in versions:
+            db.execute("UPDATE item_versions SET title = '', text = '', snapshot_sha256 = NULL WHERE id = ?", [version_id])
+            touched.add(item_id)
+            if sha:
+                detached.append(sha)
+        items = db.execute(
+            f"""SELECT i.id FROM items i
+                WHERE (i.title != '' OR i.text != '' OR json_extract(i.meta, '$.retention_purged_at') IS NULL)
+                AND COALESCE((SELECT v.seen_at FROM item_versions v WHERE v.item_id = i.id AND v.content_hash = i.content_hash),
+                             i.first_seen) < ?
+                AND NOT {FLAGGED_SQL}""",
+            [cutoff],
+        ).fetchall()
+        meta = json.dumps({"retention_purged_at": now})
+        for (item_id,) in items:
+            db.execute("UPDATE items SET title = '', text = '', meta = ? WHERE id = ?", [meta, item_id])
+            touched.add(item_id)
+        purge_analysis_quotes(db, sorted(touched))
+        dropped = unreferenced_snapshots(db, list(dict.fromkeys(detached)))
+        drop_snapshots(db, dropped)
+    return len(touched), dropped
+
+
+def purge_analysis_quotes(db: sqlite_utils.Database, item_ids: list[str]) -> int:
+    """Blank the quoted ``text`` of targets, places and spans, and the explanation, of these items' analyses."""
+    changed = 0
+    with transaction(db):
+        for start in range(0, len(item_ids), 500):
+            chunk = item_ids[start : start + 500]
+            rows = db.execute(f"SELECT id, targets, places, spans FROM analyses WHERE item_id IN ({marks(chunk)})", chunk).fetchall()
+            for analysis_id, *lists in rows:
+                blanked = [json.dumps([{**s, "text": ""} if isinstance(s, dict) else s for s in json.loads(v or "[]")],
+                                      ensure_ascii=False) for v in lists]
+                db.execute("UPDATE analyses SET targets = ?, places = ?, spans = ?, explanation = '' WHERE id = ?",
+                           [*blanked, analysis_id])
+                changed += 1
+    return changed
