@@ -176,7 +176,7 @@ def claim_due_deliveries(db: sqlite_utils.Database, *, now: str, claimer: str, l
     with transaction(db):
         rows = list(db.query(
             """SELECT * FROM deliveries WHERE (status = 'pending' AND next_attempt_at <= ?) OR status = 'sending'
-               ORDER BY next_attempt_at, id LIMIT ?""", [now, limit * 4]))
+               ORDER BY status = 'sending' DESC, next_attempt_at, id LIMIT ?""", [now, limit * 4]))
         taken = []
         for row in rows:
             if row["status"] == "sending" and row["next_attempt_at"] > now and claimer_alive(row["claimed_by"]):
