@@ -27,7 +27,7 @@ _SOCIAL_HOSTS = (
 )
 _PROFILE_LINK = re.compile(
     r"(?:(?:https?://)?(?:www\.|m\.)?(?:" + _SOCIAL_HOSTS + r")/(?:s/|in/|profile/|@|u/|people/|joinchat/|\+)?"
-    r"[\w.@+-]+(?:/[\w.?=&%-]*)*)",
+    r"[\w.@+-]+(?:/[\w.?=&%-]*)*(?:\?[\w.=&%-]*)?)",
     re.IGNORECASE,
 )
 

@@ -1,0 +1,152 @@
+"""Erasure: after ``forget`` no byte of the erased text or author is left in the database, its WAL,
+the full-text index, the raw snapshots or alert files, while everything else stays."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from pathlib import Path
+
+import pytest
+
+from test_export_support import add_alert, add_item, add_reviews
+from tocsin.config import Settings, SinkSettings
+from tocsin.export.erasure import ErasureError, forget
+from tocsin.store import connect, get_item, search_item_ids
+from tocsin.store.audit import audit_events, log_event
+from tocsin.store.pseudonyms import pseudonymise_author
+from tocsin.store.sources import record_crawl_error
+from tocsin.urls import item_id_for
+
+VICTIM = "@zqx_victim"
+VICTIM_TEXTS = ("Zqxerasedtoken alpha: the neighbours must leave Osh before the holiday.",
+                "Second post by the same author, zqxsecondtoken and nothing else.")
+VICTIM_TITLE = "Zqxtitletoken rumours"
+KEEPER_TEXT = "A calm report from the market, zqxkeptword, about prices."
+MENTION_TEXT = f"Reply to {VICTIM}: zqxmentionword, please stop."
+
+
+def page(*bodies: str) -> bytes:
+    """A raw channel page holding several posts, as a crawler would snapshot it."""
+    return ("<html><body>" + "".join(f"<div class='post'>{b}</div>" for b in bodies) + "</body></html>").encode()
+
+
+def plant(db, alert_file: Path) -> dict[str, str]:
+    ids = {
+        "victim1": add_item(db, url="https://t.me/s/chan/101", title=VICTIM_TITLE, text=VICTIM_TEXTS[0], author=VICTIM,
+                            source="chan", raw=page(f"{VICTIM}: {VICTIM_TEXTS[0]}"), words=[("place", "osh", "Osh")]),
+        "victim2": add_item(db, url="https://t.me/s/chan/102", text=VICTIM_TEXTS[1], author=VICTIM, source="chan",
+                            raw=page(f"{VICTIM}: {VICTIM_TEXTS[1]}", KEEPER_TEXT)),
+        "keeper": add_item(db, url="https://t.me/s/chan/103", text=KEEPER_TEXT, author="@someone_else", source="chan",
+                           raw=page(f"{VICTIM}: {VICTIM_TEXTS[1]}", KEEPER_TEXT)),
+        "keeper_alone": add_item(db, url="https://news.example.kg/k/1", text="zqxkeptalone market news.", author="Desk",
+                                 raw=page("zqxkeptalone market news.")),
+        "mention": add_item(db, url="https://t.me/s/chan/104", text=MENTION_TEXT, author="@replier", source="chan",
+                            words=[("cue", "handle", VICTIM)]),
+    }
+    add_reviews(db, ids["victim1"], [("rita", "incitement"), ("leo", "escalate")])
+    add_alert(db, [ids["victim1"]], title=f"Incitement: {VICTIM_TITLE}", message=f"{VICTIM_TEXTS[0]}\nhttps://t.me/s/chan/101")
+    add_alert(db, [ids["victim2"], ids["keeper"]], rule="spread", kind="spread", title="Same text in 2 channels",
+              message=f"first: {VICTIM_TEXTS[1]}\nsecond: {KEEPER_TEXT}",
+              payload={"items": [{"id": ids["victim2"], "text": VICTIM_TEXTS[1]}, {"id": ids["keeper"], "text": KEEPER_TEXT}]})
+    log_event(db, "rita", "decision", ids["victim1"], decision="incitement")
+    record_crawl_error(db, None, "chan", "http_404", "gone", url="https://t.me/s/chan/101")
+    alert_file.write_text("".join(json.dumps({"title": t, "message": m}, ensure_ascii=False) + "\n" for t, m in [
+        (f"Incitement: {VICTIM_TITLE}", VICTIM_TEXTS[0]), ("Other", KEEPER_TEXT), ("Spread", VICTIM_TEXTS[1])]), encoding="utf-8")
+    return ids
+
+
+def needles(db, ids: dict[str, str]) -> list[str]:
+    """What must be gone: texts (and the words the FTS index keeps), title, author in every form, ids, URLs."""
+    return [*VICTIM_TEXTS, VICTIM_TITLE, "zqxerasedtoken", "zqxsecondtoken", "zqxtitletoken", VICTIM, "zqx_victim",
+            pseudonymise_author(db, VICTIM), ids["victim1"], ids["victim2"], "https://t.me/s/chan/101", "t.me/s/chan/102"]
+
+
+def store_bytes(db_path: Path) -> bytes:
+    """The database file, its WAL and shared-memory file, lower-cased (FTS keeps lower-cased words)."""
+    return b"".join(p.read_bytes() for p in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")) if p.exists()).lower()
+
+
+def snapshot_texts(db) -> str:
+    return "\n".join(zlib.decompress(bytes(b)).decode() for (b,) in db.execute("SELECT body FROM snapshots")).lower()
+
+
+def occurrences(haystack_bytes: bytes, haystack_text: str, needle: str) -> int:
+    return haystack_bytes.count(needle.lower().encode("utf-8")) + haystack_text.count(needle.lower())
+
+
+@pytest.mark.slow
+def test_forget_author_leaves_no_byte_behind(db_path, tmp_path):
+    alert_file = tmp_path / "alerts.jsonl"
+    settings = Settings()
+    settings.alerts.sinks = [SinkSettings(name="file", kind="file", path=str(alert_file))]
+    db = connect(db_path)
+    ids = plant(db, alert_file)
+    wanted = needles(db, ids)
+    before_bytes, before_snapshots = store_bytes(db_path), snapshot_texts(db)
+    assert all(occurrences(before_bytes, before_snapshots, n) for n in wanted), "the search must find planted content first"
+
+    summary = forget(db, settings, authors=[VICTIM])
+
+    assert summary.items == 2 and summary.reviews == 2 and summary.alerts_deleted == 1 and summary.alerts_scrubbed == 1
+    assert summary.snapshots == 2 and summary.mentions_masked >= 2 and summary.file_lines_removed == 2
+    assert summary.crawl_errors == 1 and summary.checkpoint_complete
+    snapshots = snapshot_texts(db)
+    alerts = json.dumps(list(db.query("SELECT * FROM alerts")) + list(db.query("SELECT body FROM deliveries")), ensure_ascii=False)
+    db.close()
+    after = store_bytes(db_path)
+    files = alert_file.read_text(encoding="utf-8").lower()
+    for needle in wanted:
+        assert occurrences(after, snapshots + files, needle) == 0, needle
+    assert "zqx_victim" not in alerts.lower()
+    # what was not erased is all still there, so the search above could have failed
+    assert b"zqxkeptword" in after and b"zqxkeptalone" in after and "zqxkeptalone" in snapshots
+    assert b"zqxmentionword" in after and "zqxkeptword" in files
+
+    db = connect(db_path)
+    assert get_item(db, ids["victim1"]) is None and get_item(db, ids["keeper"])["text"] == KEEPER_TEXT
+    mention = get_item(db, ids["mention"])["text"]
+    assert len(mention) == len(MENTION_TEXT) and "\u2588" * len(VICTIM) in mention
+    spans = json.loads(db.execute("SELECT spans FROM analyses WHERE item_id = ?", [ids["mention"]]).fetchone()[0])
+    assert mention[spans[0]["start"]:spans[0]["end"]] == spans[0]["text"], "masking keeps offsets valid"
+    assert search_item_ids(db, "zqxkeptword") == [ids["keeper"]] and search_item_ids(db, "zqxerasedtoken") == []
+    spread = db.execute("SELECT item_ids, count FROM alerts").fetchone()
+    assert json.loads(spread[0]) == [ids["keeper"]] and spread[1] == 1
+    event = audit_events(db, "forget")[0]
+    details = json.loads(event["details"])
+    assert details["items"] == 2 and details["by"] == ["author"] and event["target"] == ""
+    decision = audit_events(db, "decision")[0]
+    assert decision["target"] == "(erased)" and decision["details"] == "{}"
+    db.close()
+
+
+def test_forget_by_url_and_by_item_id(fresh_db, tmp_path):
+    ids = plant(fresh_db, tmp_path / "alerts.jsonl")
+    summary = forget(fresh_db, Settings(), urls=["HTTPS://T.ME/s/chan/101?utm_source=x"], item_ids=[ids["keeper_alone"]])
+    assert summary.items == 2
+    assert get_item(fresh_db, ids["victim1"]) is None and get_item(fresh_db, ids["keeper_alone"]) is None
+    assert get_item(fresh_db, ids["victim2"]) is not None
+    assert summary.mentions_masked == 0, "only an erased author's name is masked in other items"
+    assert forget(fresh_db, Settings(), item_ids=[ids["victim1"]]).items == 0, "erasing twice is harmless"
+    with pytest.raises(ErasureError, match="64 hex"):
+        forget(fresh_db, Settings(), item_ids=["not-an-id"])
+    with pytest.raises(ErasureError, match="--author"):
+        forget(fresh_db, Settings())
+
+
+def test_cli_forget_reads_authors_from_stdin_and_asks_first(runner, db_path, tmp_path):
+    from tocsin.cli import main
+
+    db = connect(db_path)
+    ids = plant(db, tmp_path / "alerts.jsonl")
+    db.close()
+    aborted = runner.invoke(main, ["--db", str(db_path), "forget", "--authors-from", "-"], input=f"{VICTIM}\nn\n")
+    assert aborted.exit_code == 1 and "erase 2 stored items" in aborted.output
+    result = runner.invoke(main, ["--db", str(db_path), "forget", "--authors-from", "-", "--yes"], input=f"{VICTIM}\n")
+    assert result.exit_code == 0, result.output
+    assert "erased: items 2" in result.output and VICTIM not in result.output
+    again = runner.invoke(main, ["--db", str(db_path), "forget", "--url", "https://t.me/s/chan/101", "--yes"])
+    assert again.exit_code == 0 and "no stored item matched" in again.output
+    bad = runner.invoke(main, ["--db", str(db_path), "forget", "--item", "xyz", "--yes"])
+    assert bad.exit_code == 2 and "64 hex" in bad.output
+    assert item_id_for("https://t.me/s/chan/103") == ids["keeper"]

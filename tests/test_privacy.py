@@ -1,0 +1,182 @@
+"""Pseudonyms that resist dictionary attacks and do not link across exports; redaction of identifiers."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+
+import pyarrow.parquet as pq
+import pytest
+
+from test_export_support import CANARIES, add_corpus, add_item
+from tocsin.config import Settings
+from tocsin.export.dataset import ExportOptions, export_dataset
+from tocsin.export.keys import ExportKey, LinkKeyNameError, check_link_key_name
+from tocsin.export.redaction import RedactionRules, Redactor
+from tocsin.store.pseudonyms import AUTHOR_KEY, get_secret, pseudonymise_author
+
+#: Pieces of the planted identifiers that must not survive in any form (bare handles, local parts, digits).
+CANARY_PIECES = ("zqx_canary_handle", "Osh_Canary_2010", "zqx_canary_profile", "id9988776655", "zqx.canary",
+                 "canary+tag", "987 654", "345-67-89", "12-34-56", "zqx_author_profile", "Zqx Canary Author", "zqx_poster")
+
+
+def export_text(db, tmp_path, fmt: str, name: str, **kwargs) -> tuple[str, list[dict]]:
+    """Everything an export holds as one string, and its records."""
+    summary = export_dataset(db, Settings(), ExportOptions(fmt=fmt, out=tmp_path / name, **kwargs))
+    if fmt == "parquet":
+        records = pq.read_table(summary.data_path).to_pylist()
+        return json.dumps(records, ensure_ascii=False, default=str), records
+    text = summary.data_path.read_text(encoding="utf-8")
+    records = [json.loads(line) for line in text.splitlines()] if fmt == "jsonl" else []
+    return text, records
+
+
+def pseudonyms(records: list[dict]) -> set[str]:
+    return {r[f] for r in records for f in ("id", "author", "author_profile") if r[f]}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_planted_canaries_never_reach_an_export(fresh_db, tmp_path, fmt):
+    add_corpus(fresh_db)
+    text, _ = export_text(fresh_db, tmp_path, fmt, "default")
+    assert "[handle]" in text and "[phone]" in text and "[email]" in text and "[profile]" in text
+    for canary in (*CANARIES, *CANARY_PIECES):
+        assert text.count(canary) == 0, canary
+    # the search can fail: with every rule off, the planted identifiers are there
+    kept, _ = export_text(fresh_db, tmp_path, fmt, "kept",
+                          rules=RedactionRules(emails=False, profile_links=False, handles=False, phones=False))
+    assert all(kept.count(canary) >= 1 for canary in CANARIES)
+
+
+def test_each_redaction_rule_can_be_turned_off_alone(fresh_db, tmp_path):
+    add_corpus(fresh_db)
+    text, _ = export_text(fresh_db, tmp_path, "jsonl", "phones", rules=RedactionRules(phones=False))
+    assert "+996 555 987 654" in text and "zqx.canary@example.org" not in text and "@zqx_canary_handle" not in text
+    settings = Settings()
+    settings.export.redact_emails = False
+    summary = export_dataset(fresh_db, settings, ExportOptions(fmt="jsonl", out=tmp_path / "settings"))
+    written = summary.data_path.read_text(encoding="utf-8")
+    assert "zqx.canary@example.org" in written and "+996 555 987 654" not in written
+    assert "| emails | no (turned off for this export) | 0 |" in summary.datasheet_path.read_text(encoding="utf-8")
+
+
+def test_two_default_exports_share_no_pseudonym(fresh_db, tmp_path):
+    add_corpus(fresh_db)
+    _, first = export_text(fresh_db, tmp_path, "jsonl", "one")
+    _, second = export_text(fresh_db, tmp_path, "jsonl", "two")
+    assert len(pseudonyms(first)) == 7  # 4 items, 2 authors, 1 profile
+    assert pseudonyms(first).isdisjoint(pseudonyms(second))
+    assert not fresh_db.execute("SELECT 1 FROM secrets WHERE name LIKE 'link_key:%'").fetchone(), "fresh keys are never stored"
+
+
+def test_a_link_key_links_exports_and_is_stored(fresh_db, tmp_path):
+    add_corpus(fresh_db)
+    _, first = export_text(fresh_db, tmp_path, "jsonl", "one", link_key="study-2026")
+    _, second = export_text(fresh_db, tmp_path, "parquet", "two", link_key="study-2026")
+    _, other = export_text(fresh_db, tmp_path, "jsonl", "three", link_key="other")
+    assert pseudonyms(first) == pseudonyms(second)
+    assert pseudonyms(first).isdisjoint(pseudonyms(other))
+    stored = fresh_db.execute("SELECT count(*) FROM secrets WHERE name IN ('link_key:study-2026', 'link_key:other')").fetchone()[0]
+    assert stored == 2
+    with pytest.raises(LinkKeyNameError):
+        check_link_key_name("../etc")
+
+
+def test_same_author_same_pseudonym_within_one_export(fresh_db, tmp_path):
+    for n in range(3):
+        add_item(fresh_db, url=f"https://news.example.kg/s/{n}", text=f"Story {n}", author="Zqx Same Author" if n < 2 else "Other")
+    _, records = export_text(fresh_db, tmp_path, "jsonl", "one")
+    authors = [r["author"] for r in records]
+    assert authors[0] == authors[1] != authors[2]
+
+
+@pytest.mark.slow
+def test_dictionary_attack_of_a_million_handles_matches_no_author(fresh_db, tmp_path, monkeypatch):
+    """An attacker holds the export and a list of 1,000,000 candidate handles that includes every real author.
+
+    Without the export key (a fresh key is discarded after the export) no scheme the attacker can compute
+    matches an exported pseudonym: not plain hashes, not the store's scheme with a guessed key, not even
+    the store's scheme with the real store key (a stolen database). With both real keys the same attack
+    finds every author: the protection is the key, nothing else.
+    """
+    planted = [f"@u{n:07d}" for n in (17, 4242, 99999, 123456, 500000, 777777, 999999)]
+    for n, handle in enumerate(planted):
+        add_item(fresh_db, url=f"https://t.me/s/chan/{n}", text=f"Post number {n}", author=handle, source="chan")
+    used: list[ExportKey] = []
+    real_fresh = ExportKey.fresh
+
+    def spy() -> ExportKey:
+        used.append(real_fresh())
+        return used[-1]
+
+    monkeypatch.setattr(ExportKey, "fresh", staticmethod(spy))
+    _, records = export_text(fresh_db, tmp_path, "jsonl", "attacked")
+    exported = {r["author"] for r in records}
+    assert len(exported) == len(planted)
+
+    store_key = get_secret(fresh_db, AUTHOR_KEY)
+    export_key = used[0].key
+    guessed_store_key, guessed_export_key = b"\x00" * 32, hashlib.sha256(b"a guess").digest()
+    digest = hmac.digest
+
+    def store_pseudonym(key: bytes, handle: str) -> str:  # the store's scheme (tocsin.store.pseudonyms.keyed_hash)
+        return "a_" + digest(key, handle.strip().casefold().encode(), "sha256").hex()[:16]
+
+    def export_pseudonym(key: bytes, store_name: str) -> str:  # the export's scheme (ExportKey.author)
+        return "a_" + digest(key, b"author\x00" + store_name.encode(), "sha256").hex()[:20]
+
+    assert store_pseudonym(store_key, planted[0]) == pseudonymise_author(fresh_db, planted[0])
+    hits = {"plain sha256": 0, "guessed keys": 0, "stolen store key": 0, "store names as such": 0}
+    found_with_both_keys = set()
+    for n in range(1_000_000):
+        handle = f"@u{n:07d}"
+        plain = hashlib.sha256(handle.encode()).hexdigest()
+        hits["plain sha256"] += ("a_" + plain[:20]) in exported or ("a_" + plain[:16]) in exported
+        hits["guessed keys"] += export_pseudonym(guessed_export_key, store_pseudonym(guessed_store_key, handle)) in exported
+        real_store_name = store_pseudonym(store_key, handle)
+        hits["store names as such"] += real_store_name in exported
+        hits["stolen store key"] += export_pseudonym(guessed_export_key, real_store_name) in exported
+        if export_pseudonym(export_key, real_store_name) in exported:
+            found_with_both_keys.add(handle)
+    assert hits == {"plain sha256": 0, "guessed keys": 0, "stolen store key": 0, "store names as such": 0}
+    assert found_with_both_keys == set(planted)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Call +996 555 123 456 now", "Call [phone] now"),
+    ("Звоните 8 (3222) 5-55-55.", "Звоните [phone]."),
+    ("Tel: 90 123 45 67", "Tel: [phone]"),
+    ("June 2010, 275,000 people; on 2010-06-10 at 12:30", "June 2010, 275,000 people; on 2010-06-10 at 12:30"),
+    ("write to a.b-c@mail.example.kg.", "write to [email]."),
+    ("ask @osh_voice or @Ali.", "ask [handle] or [handle]."),
+    ("see t.me/osh_voice, https://www.facebook.com/some.one?x=1 and https://kloop.kg/news/1",
+     "see [profile], [profile] and https://kloop.kg/news/1"),
+])
+def test_redaction_rules(text, expected):
+    assert Redactor(RedactionRules()).redact_text(text) == expected
+
+
+def test_offsets_map_through_redactions():
+    text = "@abc_def says uzbek and +996 555 123 456 then Osh"
+    red = Redactor(RedactionRules()).redact(text)
+    for word in ("uzbek", "then Osh", "says"):
+        start = text.index(word)
+        new_start, new_end = red.map_span(start, start + len(word))
+        assert red.text[new_start:new_end] == word
+    start = text.index("555")  # a span inside a redacted phone covers the token
+    new_start, new_end = red.map_span(start, start + 3)
+    assert red.text[new_start:new_end] == "[phone]"
+
+
+def test_log_lines_carry_no_content(fresh_db, tmp_path, caplog):
+    from tocsin.export.erasure import forget
+
+    caplog.set_level(logging.DEBUG)
+    ids = add_corpus(fresh_db)
+    export_text(fresh_db, tmp_path, "parquet", "logged")
+    forget(fresh_db, Settings(), authors=["Zqx Canary Author"], item_ids=[ids["counter"]])
+    assert "exported" in caplog.text and "erasure done" in caplog.text
+    for piece in (*CANARIES, *CANARY_PIECES, "vermin", "кыргыз"):
+        assert piece not in caplog.text

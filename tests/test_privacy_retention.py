@@ -1,0 +1,70 @@
+"""Retention: raw content of unflagged items past ``retention_days`` is purged; flagged evidence stays."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from test_export_support import add_item, add_reviews
+from tocsin.config import Settings
+from tocsin.export.retention import purge_expired
+from tocsin.store import connect, get_item, item_versions, search_item_ids
+from tocsin.store.audit import audit_events
+
+LATER = datetime.now(timezone.utc) + timedelta(days=400)
+
+
+def plant(db) -> dict[str, str]:
+    return {
+        "plain": add_item(db, url="https://news.example.kg/r/1", title="Zqxoldtitle", text="Zqxoldtext about the bazaar in Osh.",
+                          score=0.1, raw=b"<p>Zqxoldtext about the bazaar in Osh.</p>", meta={"views": 3},
+                          words=[("place", "osh", "Osh")]),
+        "flagged": add_item(db, url="https://news.example.kg/r/2", text="Zqxflaggedtext: they are vermin.", score=0.9,
+                            raw=b"<p>Zqxflaggedtext: they are vermin.</p>", words=[("cue", "dehumanization", "vermin")]),
+        "escalated": add_item(db, url="https://news.example.kg/r/3", text="Zqxescalatedtext, a veiled threat.", score=0.3),
+    }
+
+
+def test_purge_blanks_old_unflagged_content_and_keeps_flagged_evidence(db_path):
+    db = connect(db_path)
+    ids = plant(db)
+    add_reviews(db, ids["escalated"], [("rita", "escalate")])
+    settings = Settings()
+    assert purge_expired(db, settings) == 0, "nothing is past retention yet"
+
+    assert purge_expired(db, settings, now=LATER) == 1
+    plain = get_item(db, ids["plain"])
+    assert (plain["title"], plain["text"]) == ("", "") and "retention_purged_at" in plain["meta"]
+    assert [(v["title"], v["text"], v["snapshot_sha256"]) for v in item_versions(db, ids["plain"])] == [("", "", None)]
+    analysis = db.execute("SELECT places, explanation, score FROM analyses WHERE item_id = ?", [ids["plain"]]).fetchone()
+    assert json.loads(analysis[0])[0]["text"] == "" and analysis[1] == "" and analysis[2] == 0.1, "labels stay, quotes go"
+    assert get_item(db, ids["flagged"])["text"].startswith("Zqxflaggedtext")
+    assert get_item(db, ids["escalated"])["text"].startswith("Zqxescalatedtext")
+    assert item_versions(db, ids["flagged"])[0]["snapshot_sha256"] is not None
+    assert search_item_ids(db, "zqxoldtext") == [] and search_item_ids(db, "zqxflaggedtext") == [ids["flagged"]]
+    assert purge_expired(db, settings, now=LATER) == 0, "a second run finds nothing new"
+    assert json.loads(audit_events(db, "retention")[0]["details"])["items"] == 1
+    snapshots = [zlib.decompress(bytes(b)) for (b,) in db.execute("SELECT body FROM snapshots")]
+    db.close()
+    raw = b"".join(p.read_bytes() for p in (db_path, Path(f"{db_path}-wal")) if p.exists()).lower()
+    assert b"zqxoldtext" not in raw and b"zqxoldtitle" not in raw, "secure delete leaves no copy in the file"
+    assert b"zqxflaggedtext" in raw and len(snapshots) == 1 and b"Zqxflaggedtext" in snapshots[0]
+
+
+def test_zero_days_keeps_everything(fresh_db):
+    plant(fresh_db)
+    settings = Settings()
+    settings.retention.retention_days = 0
+    assert purge_expired(fresh_db, settings, now=LATER) == 0
+
+
+def test_cli_retention(runner, db_path):
+    from tocsin.cli import main
+
+    db = connect(db_path)
+    plant(db)
+    db.close()
+    result = runner.invoke(main, ["--db", str(db_path), "retention"])
+    assert result.exit_code == 0 and "purged the raw content of 0 unflagged items" in result.output
