@@ -1,0 +1,150 @@
+"""``TextAnalyser``: normalise, identify the language, run the rule pipeline, map spans back.
+
+    from tocsin.nlp import TextAnalyser
+    analyser = TextAnalyser(settings.nlp)
+    features = analyser.features("Узбеков надо выгнать из Оша")
+    features.groups, features.hallmarks, [s.text for s in features.spans]
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from tocsin.nlp.chunking import split_chunks
+from tocsin.nlp.features import Features, Span
+from tocsin.nlp.language import detect_language
+from tocsin.nlp.lexicon import load_lexicons, patterns_version
+from tocsin.nlp.normalise import NormalisedText, normalise
+from tocsin.nlp.pipeline import SPANS_KEY, build_pipeline
+from tocsin.nlp.translit import ru_latn_to_cyrl, uz_cyrl_to_latn
+
+logger = logging.getLogger(__name__)
+
+#: Languages a rule pipeline exists for.
+PIPELINE_LANGUAGES = ("ru", "ky", "uz", "en")
+#: Latin words (not URLs, mentions or hashtags) in a Russian text: translit to map back to Cyrillic.
+_LATIN_WORD = re.compile(r"(?<![\w@#/.:])[A-Za-z][A-Za-z']*(?![\w/.:@])")
+_KIND_TO_FIELD = {"target": "targets", "place": "places", "cue": "cues", "context": "context"}
+
+
+@dataclass
+class _Settings:
+    languages: list[str]
+    extra_lexicons: list[str]
+    max_chunk_chars: int
+
+
+def _read_settings(settings: Any) -> _Settings:
+    if settings is None:
+        return _Settings(list(PIPELINE_LANGUAGES), [], 100_000)
+    return _Settings(
+        list(getattr(settings, "languages", PIPELINE_LANGUAGES)),
+        list(getattr(settings, "extra_lexicons", [])),
+        int(getattr(settings, "max_chunk_chars", 100_000)),
+    )
+
+
+class TextAnalyser:
+    """Builds the spaCy pipelines once; turns texts into :class:`~tocsin.nlp.features.Features`.
+
+    :param settings: ``settings.nlp`` (languages, extra_lexicons, max_chunk_chars); None for defaults.
+    :raises tocsin.nlp.lexicon.LexiconError: a lexicon file is missing or wrong.
+    """
+
+    def __init__(self, settings: Any = None):
+        self.settings = _read_settings(settings)
+        if self.settings.max_chunk_chars < 1000:
+            raise ValueError(f"nlp.max_chunk_chars = {self.settings.max_chunk_chars}: use at least 1000")
+        entries = load_lexicons(self.settings.extra_lexicons)
+        self.patterns_version = patterns_version(self.settings.extra_lexicons)
+        wanted = [lang for lang in self.settings.languages if lang in PIPELINE_LANGUAGES]
+        unknown = [lang for lang in self.settings.languages if lang not in PIPELINE_LANGUAGES]
+        if unknown:
+            logger.info("no rule pipeline for %s: those texts get language id only", ", ".join(unknown))
+        self.pipelines = {lang: build_pipeline(lang, entries) for lang in wanted}
+        for nlp in self.pipelines.values():
+            nlp.max_length = max(nlp.max_length, self.settings.max_chunk_chars * 4 + 1000)
+
+    def features(self, text: str, lang_hint: str = "") -> Features:
+        """Features of one text (see :meth:`features_many`)."""
+        return self.features_many([text], [lang_hint])[0]
+
+    def features_many(self, texts: list[str], lang_hints: list[str] | None = None) -> list[Features]:
+        """Features of each text: language, script, normalised text and evidence spans.
+
+        Spans carry offsets into the ORIGINAL text: ``span.text == text[span.start:span.end]``.
+        """
+        if lang_hints is None:
+            lang_hints = [""] * len(texts)
+        if len(lang_hints) != len(texts):
+            raise ValueError(f"features_many: {len(texts)} texts but {len(lang_hints)} language hints")
+        results: list[Features] = []
+        jobs: dict[str, list[tuple[int, int, NormalisedText]]] = {}
+        for i, (text, hint) in enumerate(zip(texts, lang_hints)):
+            if text is None:
+                text = ""
+            if not isinstance(text, str):
+                raise TypeError(f"features_many: text {i} is {type(text).__name__}, not str")
+            feats, chunks = self._prepare(text, hint or "")
+            results.append(feats)
+            lang = feats.lang
+            if lang in self.pipelines:
+                for offset, norm in chunks:
+                    jobs.setdefault(lang, []).append((i, offset, norm))
+        for lang, items in jobs.items():
+            nlp = self.pipelines[lang]
+            docs = nlp.pipe((norm.text for _, _, norm in items), batch_size=256)
+            for (i, offset, norm), doc in zip(items, docs):
+                self._collect(results[i], doc, norm, offset)
+        for feats in results:
+            for name in _KIND_TO_FIELD.values():
+                getattr(feats, name).sort(key=lambda s: (s.start, s.end, s.label))
+        return results
+
+    def _prepare(self, text: str, hint: str) -> tuple[Features, list[tuple[int, NormalisedText]]]:
+        """Normalise and identify the language; chunks for the rule pipeline with their offsets."""
+        feats = Features(text=text, patterns_version=self.patterns_version)
+        chunks: list[tuple[int, NormalisedText]] = []
+        normalised_parts: list[str] = []
+        for offset, piece in split_chunks(text, self.settings.max_chunk_chars):
+            chunks.append((offset, normalise(piece)))
+        sample = " ".join(n.text for _, n in chunks[:3])[:4000]
+        feats.lang, feats.script = detect_language(sample, hint)
+        prepared = []
+        for offset, norm in chunks:
+            if feats.lang == "uz" and feats.script != "Latn":
+                norm = norm.transliterated(uz_cyrl_to_latn)
+            elif feats.lang == "ru" and feats.script != "Cyrl":
+                norm = norm.replaced_words(_LATIN_WORD, ru_latn_to_cyrl)
+            normalised_parts.append(norm.text)
+            prepared.append((offset, norm))
+        feats.normalised = "".join(normalised_parts) if len(normalised_parts) > 1 else (normalised_parts[0] if normalised_parts else "")
+        return feats, prepared
+
+    @staticmethod
+    def _collect(feats: Features, doc, norm: NormalisedText, offset: int) -> None:
+        original = feats.text
+        seen: set[tuple[str, str, int, int]] = set()
+        for span in doc.spans.get(SPANS_KEY, []):
+            kind, _, label = span.label_.partition("|")
+            field_name = _KIND_TO_FIELD.get(kind)
+            if field_name is None:
+                continue
+            start, end = norm.to_original(span.start_char, span.end_char)
+            start, end = start + offset, end + offset
+            key = (kind, label, start, end)
+            if key in seen or end <= start:
+                continue
+            seen.add(key)
+            getattr(feats, field_name).append(Span(kind, label, original[start:end], start, end))
+
+
+def build_analyser(settings: Any = None) -> TextAnalyser:
+    """A :class:`TextAnalyser` for ``settings`` (``settings.nlp`` or a whole Settings object)."""
+    return TextAnalyser(getattr(settings, "nlp", settings))
+
+
+__all__ = ["TextAnalyser", "build_analyser", "patterns_version"]

@@ -1,0 +1,59 @@
+"""Split long texts into sentence-aligned chunks of bounded size, keeping their offsets."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+#: A sentence ends after . ! ? … or a line break, before white space.
+_SENTENCE_END = re.compile(r"(?<=[.!?…。\n])\s+")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each sentence of ``text`` (white space between sentences is left out)."""
+    bounds = []
+    pos = 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.start() > pos:
+            bounds.append((pos, m.start()))
+        pos = m.end()
+    if pos < len(text):
+        bounds.append((pos, len(text)))
+    return bounds
+
+
+def _hard_split(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
+    """Cut an over-long sentence at white space (or anywhere) into pieces of at most ``limit``."""
+    while end - start > limit:
+        cut = text.rfind(" ", start + limit // 2, start + limit)
+        if cut <= start:
+            cut = start + limit
+        yield start, cut
+        start = cut
+    if end > start:
+        yield start, end
+
+
+def split_chunks(text: str, max_chars: int) -> list[tuple[int, str]]:
+    """``(offset, piece)`` pairs covering ``text``: whole sentences, each piece at most ``max_chars``.
+
+    A text shorter than ``max_chars`` is one chunk; the pieces joined give back the text.
+    """
+    if len(text) <= max_chars:
+        return [(0, text)]
+    chunks: list[tuple[int, str]] = []
+    chunk_start = 0
+    chunk_end = 0
+    for s, e in split_sentences(text):
+        for ps, pe in _hard_split(text, s, e, max_chars):
+            if pe - chunk_start > max_chars and chunk_end > chunk_start:
+                chunks.append((chunk_start, text[chunk_start:chunk_end]))
+                chunk_start = chunk_end
+            chunk_end = pe
+    if len(text) > chunk_start:
+        chunks.append((chunk_start, text[chunk_start:]))
+    bounded: list[tuple[int, str]] = []
+    for offset, piece in chunks:  # white space between sentences can still push a chunk over
+        for k in range(0, len(piece), max_chars):
+            bounded.append((offset + k, piece[k:k + max_chars]))
+    return bounded

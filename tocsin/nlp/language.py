@@ -1,0 +1,171 @@
+"""Language and script of a text: a small character n-gram model trained on the project's sentences.
+
+No installed library covers Kyrgyz, Uzbek and Tajik (lingua has Russian, Kazakh and English only), so
+tocsin trains a naive Bayes model over character 1–4-grams on the sentences in
+``tocsin/nlp/data/langid/`` (one file per class, written by the project; Uzbek Cyrillic and Russian
+translit classes also get the Latin/Cyrillic transliteration of the Uzbek and Russian sentences).
+Training takes a fraction of a second and happens once per process, on first use.
+
+The script (Cyrillic, Latin, mixed, none) is counted first and limits the classes considered, which
+is what tells Kyrgyz (ң ө ү), Kazakh (ә і ұ қ), Tajik (ӣ ӯ ҷ) and Uzbek Cyrillic (ў қ ғ ҳ) apart
+from Russian so reliably; the n-grams then do the rest (Kyrgyz morphology, Uzbek Latin spelling,
+Russian written in Latin letters).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from tocsin.nlp.translit import ru_cyrl_to_latn, uz_latn_to_cyrl
+
+logger = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).parent / "data" / "langid"
+#: Languages reported by :func:`detect_language`.
+LANGUAGES = ("ru", "ky", "uz", "en", "kk", "tg", "other")
+#: Scripts reported by :func:`detect_language`.
+SCRIPTS = ("Cyrl", "Latn", "mixed", "none")
+#: Model classes: (language, script of the training text).
+CLASSES = {
+    "ru": ("ru", "Cyrl"), "ky": ("ky", "Cyrl"), "kk": ("kk", "Cyrl"), "tg": ("tg", "Cyrl"),
+    "uz-Cyrl": ("uz", "Cyrl"), "uz-Latn": ("uz", "Latn"), "en": ("en", "Latn"), "ru-Latn": ("ru", "Latn"),
+    "other-Cyrl": ("other", "Cyrl"), "other-Latn": ("other", "Latn"),
+}
+MAX_N = 4
+ALPHA = 0.5
+#: A text whose minority script has at least this share of the letters is ``mixed``.
+MIXED_SHARE = 0.25
+#: Only this many leading characters are read to decide (long texts are sampled).
+SAMPLE_CHARS = 4000
+_NON_LETTER = re.compile(r"[^\w']+|[\d_]+")
+_APOSTROPHES = str.maketrans({c: "'" for c in "`\u2018\u2019\u02bb\u02bc\u00b4\u2032"})
+
+
+def clean(text: str) -> str:
+    """Lower-case letters, one kind of apostrophe and single spaces, padded with a space on both sides."""
+    return " " + " ".join(_NON_LETTER.sub(" ", text.lower().translate(_APOSTROPHES)).split()) + " "
+
+
+def count_scripts(text: str) -> tuple[int, int]:
+    """Numbers of Cyrillic and Latin letters in ``text``."""
+    cyr = lat = 0
+    for ch in text:
+        o = ord(ch)
+        if 0x0400 <= o <= 0x052F:
+            cyr += 1
+        elif (0x41 <= o <= 0x5A) or (0x61 <= o <= 0x7A) or (0xC0 <= o <= 0x24F and ch.isalpha()) or o == 0x2BB:
+            lat += 1
+    return cyr, lat
+
+
+def script_of(text: str) -> str:
+    """``Cyrl``, ``Latn``, ``mixed`` (minority script ≥ 25 % of letters) or ``none``."""
+    cyr, lat = count_scripts(text)
+    total = cyr + lat
+    if total == 0:
+        return "none"
+    if min(cyr, lat) / total >= MIXED_SHARE:
+        return "mixed"
+    return "Cyrl" if cyr > lat else "Latn"
+
+
+def ngrams(cleaned: str) -> list[str]:
+    """Character 1..MAX_N-grams of a cleaned text."""
+    grams = []
+    n = len(cleaned)
+    for size in range(1, MAX_N + 1):
+        grams.extend(cleaned[i:i + size] for i in range(n - size + 1))
+    return grams
+
+
+def training_sentences() -> dict[str, list[str]]:
+    """The training sentences per class, read from ``data/langid``, with derived transliterations."""
+    data: dict[str, list[str]] = {}
+    for path in sorted(DATA_DIR.glob("*.txt")):
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
+        data[path.stem] = [ln for ln in lines if ln and not ln.startswith("#")]
+    data.setdefault("uz-Cyrl", []).extend(uz_latn_to_cyrl(s)[0] for s in data.get("uz-Latn", []))
+    data.setdefault("ru-Latn", []).extend(ru_cyrl_to_latn(s)[0] for s in data.get("ru", []))
+    return data
+
+
+@dataclass
+class NgramModel:
+    """Naive Bayes over character n-grams; ``log_probs[i, c]`` is log P(gram i | class c)."""
+
+    classes: list[str]
+    index: dict[str, int]
+    log_probs: np.ndarray
+    unseen: np.ndarray
+
+    @classmethod
+    def train(cls, data: dict[str, list[str]]) -> NgramModel:
+        classes = [c for c in CLASSES if data.get(c)]
+        counts = {c: Counter(g for s in data[c] for g in ngrams(clean(s))) for c in classes}
+        vocab = sorted(set().union(*counts.values()))
+        index = {g: i for i, g in enumerate(vocab)}
+        matrix = np.zeros((len(vocab), len(classes)), dtype=np.float64)
+        for j, c in enumerate(classes):
+            for g, k in counts[c].items():
+                matrix[index[g], j] = k
+        totals = matrix.sum(axis=0)
+        denom = totals + ALPHA * len(vocab)
+        log_probs = np.log((matrix + ALPHA) / denom)
+        unseen = np.log(ALPHA / denom)
+        return cls(classes, index, log_probs.astype(np.float32), unseen.astype(np.float32))
+
+    def scores(self, text: str) -> dict[str, float]:
+        """Log-likelihood per class of ``text`` (mean per n-gram, so lengths compare)."""
+        grams = ngrams(clean(text[:SAMPLE_CHARS]))
+        index = self.index
+        rows = [index[g] for g in grams if g in index]
+        if not grams:
+            return {c: 0.0 for c in self.classes}
+        total = self.log_probs[rows].sum(axis=0) if rows else np.zeros(len(self.classes), dtype=np.float32)
+        total = total + self.unseen * (len(grams) - len(rows))
+        return {c: float(v) / len(grams) for c, v in zip(self.classes, total)}
+
+
+@lru_cache(maxsize=1)
+def model() -> NgramModel:
+    """The trained model (trained once per process)."""
+    data = training_sentences()
+    trained = NgramModel.train(data)
+    logger.debug("language model: %d classes, %d n-grams", len(trained.classes), len(trained.index))
+    return trained
+
+
+def detect_language(text: str, hint: str = "") -> tuple[str, str]:
+    """``(lang, script)`` of ``text``: lang in :data:`LANGUAGES`, script in :data:`SCRIPTS`.
+
+    :param hint: a language the source is known to publish in (``ru``, ``uz`` …); it decides close
+        calls only, a text plainly in another language is still reported as such.
+    """
+    sample = text[:SAMPLE_CHARS]
+    cyr, lat = count_scripts(sample)
+    total = cyr + lat
+    if total == 0:
+        return "other", "none"
+    script = "mixed" if min(cyr, lat) / total >= MIXED_SHARE else ("Cyrl" if cyr > lat else "Latn")
+    dominant = "Cyrl" if cyr >= lat else "Latn"
+    scores = model().scores(sample)
+    best_class, best = "", -math.inf
+    for cls, value in scores.items():
+        lang, cls_script = CLASSES[cls]
+        if cls_script != dominant:
+            continue
+        if hint and lang == hint.split("-")[0]:
+            value += 0.15
+        if value > best:
+            best_class, best = cls, value
+    if not best_class:
+        return "other", script
+    return CLASSES[best_class][0], script

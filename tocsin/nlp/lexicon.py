@@ -1,0 +1,144 @@
+"""Lexicons as data: loading and checking the JSONL pattern files, and their version hash.
+
+One entry per line (blank lines and lines starting with ``#`` or ``//`` are comments)::
+
+    {"id": "target.uzbek.ru", "kind": "target", "label": "uzbek", "language": "ru",
+     "pattern": "узбек", "meaning": "Uzbek (noun)", "why": "ethnonym"}
+
+See ``docs/lexicons.md`` for the full format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from tocsin.nlp.features import CONTEXT_MARKERS, HALLMARKS
+
+logger = logging.getLogger(__name__)
+
+PATTERNS_DIR = Path(__file__).parent / "patterns"
+#: Languages a lexicon entry may name (``any``: every pipeline).
+LEXICON_LANGUAGES = ("ru", "ky", "uz", "en", "kk", "tg", "any")
+#: Kinds of entry: evidence kinds, plus ``not_target`` (homonyms that cancel a target) and ``name``
+#: (given names; a group word next to one is a surname, not a group mention).
+ENTRY_KINDS = ("target", "place", "cue", "context", "not_target", "name")
+REQUIRED_FIELDS = ("id", "kind", "label", "language", "pattern", "meaning")
+_LABEL = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class LexiconError(ValueError):
+    """A lexicon file or entry is wrong: names the file, the line and the fix."""
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    """One pattern of a lexicon."""
+
+    id: str
+    kind: str
+    label: str
+    languages: tuple[str, ...]
+    pattern: Any          # a phrase (str) or a list of spaCy token-pattern dicts
+    meaning: str
+    why: str
+    source: str           # file:line, for error messages and docs
+
+    def applies_to(self, lang: str) -> bool:
+        """Whether the entry is used by the pipeline of ``lang``."""
+        return "any" in self.languages or lang in self.languages
+
+
+def bundled_pattern_files() -> list[Path]:
+    """The JSONL files shipped in ``tocsin/nlp/patterns/``, sorted by name."""
+    return sorted(PATTERNS_DIR.glob("*.jsonl"))
+
+
+def _check(raw: dict[str, Any], where: str) -> LexiconEntry:
+    missing = [f for f in REQUIRED_FIELDS if raw.get(f) in (None, "", [])]
+    if missing:
+        raise LexiconError(f"{where}: missing field(s) {', '.join(missing)}; every entry needs {', '.join(REQUIRED_FIELDS)}")
+    kind = raw["kind"]
+    if kind not in ENTRY_KINDS:
+        raise LexiconError(f"{where}: kind {kind!r} is unknown; use one of {', '.join(ENTRY_KINDS)}")
+    label = str(raw["label"])
+    if not _LABEL.match(label):
+        raise LexiconError(f"{where}: label {label!r} must be lower-case letters, digits and '_' (e.g. 'uzbek')")
+    if kind == "cue" and label not in HALLMARKS:
+        raise LexiconError(f"{where}: cue label {label!r} is not a hallmark; use one of {', '.join(HALLMARKS)}")
+    if kind == "context" and label not in CONTEXT_MARKERS:
+        raise LexiconError(f"{where}: context label {label!r} is unknown; use one of {', '.join(CONTEXT_MARKERS)}")
+    langs = raw["language"]
+    langs = tuple(langs.split()) if isinstance(langs, str) else tuple(langs)
+    bad = [lang for lang in langs if lang not in LEXICON_LANGUAGES]
+    if bad or not langs:
+        raise LexiconError(f"{where}: language {raw['language']!r} is unknown; use one or more of {', '.join(LEXICON_LANGUAGES)}")
+    pattern = raw["pattern"]
+    if isinstance(pattern, str):
+        if not pattern.strip():
+            raise LexiconError(f"{where}: pattern is empty; write the word or phrase in its dictionary form")
+    elif isinstance(pattern, list) and pattern and all(isinstance(t, dict) for t in pattern):
+        pass
+    else:
+        raise LexiconError(f"{where}: pattern must be a phrase (string) or a list of spaCy token patterns (objects)")
+    return LexiconEntry(str(raw["id"]), kind, label, langs, pattern, str(raw["meaning"]), str(raw.get("why", "")), where)
+
+
+def read_lexicon(path: str | Path) -> list[LexiconEntry]:
+    """Read and check one JSONL lexicon file.
+
+    :raises LexiconError: the file is missing, a line is not JSON, or an entry is incomplete.
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError as exc:
+        raise LexiconError(f"{path}: lexicon file not found; fix the path in nlp.extra_lexicons") from exc
+    except UnicodeDecodeError as exc:
+        raise LexiconError(f"{path}: not UTF-8 text; save the lexicon as UTF-8 JSON Lines") from exc
+    entries = []
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("#", "//")):
+            continue
+        where = f"{path.name}:{number}"
+        try:
+            raw = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise LexiconError(f"{where}: not valid JSON ({exc.msg}); one JSON object per line") from exc
+        if not isinstance(raw, dict):
+            raise LexiconError(f"{where}: a line must be a JSON object with {', '.join(REQUIRED_FIELDS)}")
+        entries.append(_check(raw, where))
+    return entries
+
+
+def load_lexicons(extra: Iterable[str | Path] = ()) -> list[LexiconEntry]:
+    """All bundled entries plus those of the operator's extra files; ids must be unique."""
+    entries: list[LexiconEntry] = []
+    for path in [*bundled_pattern_files(), *map(Path, extra)]:
+        entries.extend(read_lexicon(path))
+    seen: dict[str, str] = {}
+    for e in entries:
+        if e.id in seen:
+            raise LexiconError(f"{e.source}: id {e.id!r} is already used at {seen[e.id]}; give each entry its own id")
+        seen[e.id] = e.source
+    return entries
+
+
+def patterns_version(extra: Iterable[str | Path] = ()) -> str:
+    """A short hash of the bundled pattern files and the extra lexicons, recorded with each analysis."""
+    digest = hashlib.sha256()
+    for path in [*bundled_pattern_files(), *map(Path, extra)]:
+        digest.update(Path(path).name.encode())
+        digest.update(b"\0")
+        try:
+            digest.update(Path(path).read_bytes())
+        except FileNotFoundError as exc:
+            raise LexiconError(f"{path}: lexicon file not found; fix the path in nlp.extra_lexicons") from exc
+        digest.update(b"\0")
+    return digest.hexdigest()[:12]

@@ -1,0 +1,205 @@
+"""Lemmas and a little morphology: pymorphy3 for Russian, dictionary-guided suffix stripping otherwise.
+
+Lexicon words are written in their dictionary form (lemma or stem). A word of a text is mapped to a
+lexicon key when
+
+* it is a key itself; or
+* (Russian) one of its pymorphy3 normal forms is a key; or
+* it is a key followed by a chain of the language's suffixes (Kyrgyz ``өзбек+тер+ди``, Uzbek
+  ``qirgʻiz+lar+ni``, English ``uzbek+s``, Russian endings for words pymorphy3 does not know).
+
+The suffixes stripped also yield features the rules use: ``Mood=Imp`` (imperative, jussive,
+hortative), ``VerbForm=Inf`` (infinitive, verbal noun), ``Polarity=Neg`` (Kyrgyz -ба-, Uzbek -ma-),
+``Psor=1Pl`` ("our"). Results are cached per word.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from functools import lru_cache
+from typing import Iterable
+
+logger = logging.getLogger(__name__)
+
+_HARMONY = {
+    "A": "аеоө", "I": "ыиуү", "U": "уүоө", "L": "лдт", "D": "дт", "N": "ндт", "G": "гк", "B": "бп",
+}
+
+
+def _expand(template: str) -> list[str]:
+    """Expand a Kyrgyz suffix template: capitals are archiphonemes (``LAр`` -> лар, лер, … тор)."""
+    choices = [_HARMONY.get(ch, ch) for ch in template]
+    return ["".join(p) for p in itertools.product(*choices)]
+
+
+def _table(rows: Iterable[tuple[str, str]], expand: bool) -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    for template, feats in rows:
+        forms = _expand(template) if expand else [template]
+        for form in forms:
+            table.setdefault(form, set()).update(f for f in feats.split("|") if f)
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+KY_SUFFIXES = _table([
+    ("LAр", "Number=Plur"), ("NI", "Case=Acc"), ("NIн", "Case=Gen"), ("GA", "Case=Dat"), ("нA", "Case=Dat"),
+    ("DA", "Case=Loc"), ("ндA", "Case=Loc"), ("DAн", "Case=Abl"), ("нAн", "Case=Abl"), ("ндAн", "Case=Abl"),
+    ("I", ""), ("сI", ""), ("Iм", ""), ("м", ""), ("Iң", ""), ("ң", ""), ("IбIз", "Psor=1Pl"), ("бIз", "Psor=1Pl"),
+    ("IңIз", ""), ("IңAр", ""), ("чA", ""), ("DAй", ""), ("лIк", ""), ("чI", ""), ("чIл", ""), ("мIн", ""),
+    ("сIң", ""), ("сIз", ""), ("GIлA", "Mood=Imp"), ("сIн", "Mood=Imp"), ("IшсIн", "Mood=Imp"),
+    ("Aлы", "Mood=Imp"), ("йлы", "Mood=Imp"), ("Aлык", "Mood=Imp"), ("йлык", "Mood=Imp"), ("Aлi", "Mood=Imp"),
+    ("ейли", "Mood=Imp"), ("өлү", "Mood=Imp"), ("олу", "Mood=Imp"), ("өлүк", "Mood=Imp"), ("олук", "Mood=Imp"),
+    ("уу", "VerbForm=Inf"), ("үү", "VerbForm=Inf"), ("оо", "VerbForm=Inf"), ("өө", "VerbForm=Inf"),
+    ("Iш", "VerbForm=Inf"), ("ш", "VerbForm=Inf"), ("BA", "Polarity=Neg"), ("BAй", "Polarity=Neg"),
+    ("DI", "Tense=Past"), ("GAн", "Tense=Past"), ("Iп", ""), ("п", ""), ("A", ""), ("й", ""), ("Aт", ""),
+    ("мAк", ""), ("мAкчI", ""), ("Iл", "Voice=Pass"), ("Iн", ""), ("DIр", ""), ("Gуз", ""), ("Gүз", ""),
+    ("жAт", ""), ("ышат", ""), ("ишет", ""), ("ушат", ""), ("үшөт", ""),
+], expand=True)
+
+UZ_SUFFIXES = _table([
+    ("lar", "Number=Plur"), ("ni", "Case=Acc"), ("ning", "Case=Gen"), ("ga", "Case=Dat"), ("ka", "Case=Dat"),
+    ("qa", "Case=Dat"), ("da", "Case=Loc"), ("dan", "Case=Abl"), ("gacha", ""), ("dek", ""), ("day", ""),
+    ("cha", ""), ("im", ""), ("m", ""), ("ing", "Mood=Imp"), ("ng", ""), ("i", ""), ("si", ""),
+    ("imiz", "Psor=1Pl"), ("miz", "Psor=1Pl"), ("ingiz", "Mood=Imp"), ("ngiz", ""), ("lik", ""), ("li", ""),
+    ("chi", ""), ("man", ""), ("san", ""), ("siz", ""), ("dir", ""), ("inglar", "Mood=Imp"), ("sin", "Mood=Imp"),
+    ("sinlar", "Mood=Imp"), ("aylik", "Mood=Imp"), ("ylik", "Mood=Imp"), ("gin", "Mood=Imp"),
+    ("ish", "VerbForm=Inf"), ("sh", "VerbForm=Inf"), ("moq", "VerbForm=Inf"), ("mak", "VerbForm=Inf"),
+    ("ma", "Polarity=Neg"), ("may", "Polarity=Neg"), ("di", "Tense=Past"), ("gan", "Tense=Past"),
+    ("kan", "Tense=Past"), ("qan", "Tense=Past"), ("yap", ""), ("yapti", ""), ("ap", ""), ("ib", ""), ("b", ""),
+    ("moqda", ""), ("moqchi", ""), ("a", ""), ("y", ""), ("adi", ""), ("ydi", ""), ("sa", ""), ("il", "Voice=Pass"),
+    ("in", ""), ("ti", ""), ("ar", ""), ("r", ""), ("ishsin", "Mood=Imp"), ("ilsin", "Mood=Imp"),
+], expand=False)
+
+EN_SUFFIXES = _table([
+    ("s", ""), ("es", ""), ("'s", ""), ("ed", "Tense=Past"), ("d", "Tense=Past"), ("ing", ""), ("er", ""),
+    ("ers", ""), ("ied", ""), ("ies", ""), ("n", ""), ("en", ""),
+], expand=False)
+
+RU_SUFFIXES = _table([
+    (s, "") for s in (
+        "а", "я", "у", "ю", "е", "ы", "и", "о", "ом", "ем", "ой", "ей", "ов", "ев", "ам", "ям", "ах", "ях",
+        "ами", "ями", "ый", "ий", "ая", "яя", "ое", "ее", "ые", "ие", "ых", "их", "ым", "им", "ую", "юю",
+        "ого", "его", "ому", "ему", "ыми", "ими", "ь", "ть", "ки", "ка", "ке", "ку", "цы", "ца",
+        "ский", "ская", "ской", "ское", "ских", "ским", "скую", "скими", "ского", "скому", "ском", "цев",
+    )
+], expand=False)
+
+SUFFIXES = {"ky": KY_SUFFIXES, "uz": UZ_SUFFIXES, "en": EN_SUFFIXES, "ru": RU_SUFFIXES}
+#: Shortest stem that suffixes may be stripped from, per language.
+MIN_STEM = {"ky": 3, "uz": 3, "en": 3, "ru": 2}
+_MAX_TAIL = 12
+
+_RU_TAGS = {"impr": "Mood=Imp", "INFN": "VerbForm=Inf", "Name": "NameType=Giv", "Surn": "NameType=Sur",
+            "Patr": "NameType=Pat", "past": "Tense=Past", "plur": "Number=Plur"}
+
+
+@lru_cache(maxsize=1)
+def _morph_analyzer():  # pragma: no cover - trivial
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+def parse_tail(tail: str, suffixes: dict[str, frozenset[str]], cache: dict[str, frozenset[str] | None]) -> frozenset[str] | None:
+    """Features of ``tail`` read as a chain of suffixes, or None when it is not one."""
+    if tail in cache:
+        return cache[tail]
+    result: frozenset[str] | None = None
+    if not tail:
+        result = frozenset()
+    else:
+        for k in range(min(len(tail), 7), 0, -1):
+            head = tail[:k]
+            if head in suffixes:
+                rest = parse_tail(tail[k:], suffixes, cache)
+                if rest is not None:
+                    result = suffixes[head] | rest
+                    break
+    cache[tail] = result
+    return result
+
+
+def _degeminate(word: str) -> str:
+    out = []
+    for ch in word:
+        if out and out[-1] == ch:
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+class Lemmatiser:
+    """Maps a word to ``(lemma, morph)`` for one language, guided by the lexicon's keys."""
+
+    def __init__(self, lang: str, known: set[str] | frozenset[str] = frozenset(), cache_size: int = 200_000):
+        self.lang = lang
+        self.known = frozenset(known)
+        self.suffixes = SUFFIXES.get(lang, {})
+        self.min_stem = MIN_STEM.get(lang, 3)
+        self._cache: dict[str, tuple[str, str]] = {}
+        self._tails: dict[str, frozenset[str] | None] = {}
+        self._cache_size = cache_size
+        self._morph = _morph_analyzer() if lang == "ru" else None
+
+    def analyse(self, word: str) -> tuple[str, str]:
+        """``(lemma, morph)`` of a lower-cased word; morph is a UD-style ``Feat=Val|…`` string."""
+        hit = self._cache.get(word)
+        if hit is not None:
+            return hit
+        result = self._analyse(word)
+        if len(self._cache) >= self._cache_size:
+            self._cache.clear()
+        self._cache[word] = result
+        return result
+
+    def _analyse(self, word: str) -> tuple[str, str]:
+        found = self._lookup(word)
+        if found is None and len(word) > 3:
+            single = _degeminate(word)
+            if single != word:
+                found = self._lookup(single)
+        if found is not None:
+            return found
+        if self._morph is not None and word.isalpha():
+            parses = self._morph.parse(word)
+            if parses:
+                return parses[0].normal_form, self._ru_feats(parses[0])
+        return word, ""
+
+    def _lookup(self, word: str) -> tuple[str, str] | None:
+        morph = self._morph
+        if morph is not None and word.isalpha():
+            parses = morph.parse(word)
+            for p in parses:
+                if p.normal_form in self.known:
+                    return p.normal_form, self._ru_feats(p)
+            if word in self.known:
+                return word, self._ru_feats(parses[0]) if parses else ""
+            if word.endswith("т") and not morph.word_is_known(word) and word + "ь" in self.known:
+                return word + "ь", "VerbForm=Inf"
+        elif word in self.known:
+            return word, ""
+        if not self.suffixes:
+            return None
+        for cut in range(len(word) - 1, self.min_stem - 1, -1):
+            if len(word) - cut > _MAX_TAIL:
+                break
+            stem = word[:cut]
+            if stem in self.known:
+                feats = parse_tail(word[cut:], self.suffixes, self._tails)
+                if feats is not None:
+                    return stem, "|".join(sorted(feats))
+        return None
+
+    @staticmethod
+    def _ru_feats(parse) -> str:
+        tag = parse.tag
+        feats = sorted({v for k, v in _RU_TAGS.items() if k in tag})
+        return "|".join(feats)
+
+    def is_given_name(self, word: str) -> bool:
+        """Russian: pymorphy3 knows ``word`` as a given name or patronymic."""
+        if self._morph is None or not word.isalpha():
+            return False
+        return any(("Name" in p.tag or "Patr" in p.tag) and p.score > 0.05 for p in self._morph.parse(word))

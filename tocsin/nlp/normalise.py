@@ -1,0 +1,306 @@
+"""Normalisation that keeps a map back to the original text.
+
+``normalise(text)`` undoes the usual evasions while remembering, for every character of the result,
+which characters of the original it came from:
+
+1. Unicode NFKC; zero-width, bidi and other control characters (NUL included) removed; combining
+   marks composed with their letter where possible, dropped otherwise (a pile of 10,000 marks goes).
+2. Letters spaced out to dodge filters (``у з б е к``, ``u.z.b.e.k``) joined into one word.
+3. Per word: look-alike letters folded to the word's dominant script (Latin ``a e o c y`` inside a
+   Cyrillic word and the reverse, Greek look-alikes too), digits and symbols used as letters
+   (``3``→з/e, ``0``→о/o, ``@``→а/a, ``4``→ч/a …), and letters repeated three or more times cut to two.
+4. Uzbek apostrophe variants (ʻ ’ ' ` ‘ ´) unified: ``oʻ``/``gʻ`` take U+02BB, other in-word ones ``'``.
+
+Language-specific steps (Uzbek Cyrillic→Latin, Russian translit→Cyrillic) are applied with
+:meth:`NormalisedText.transliterated` once the language is known.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Callable
+
+from tocsin.nlp.translit import UZ_OKINA
+
+#: Characters removed outright: zero-width, joiners, bidi controls, soft hyphen, BOM, word joiner.
+INVISIBLE = set(
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180e\u200b\u200c\u200d\u200e\u200f"
+    "\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\u206a\u206b"
+    "\u206c\u206d\u206e\u206f\u3164\ufeff\uffa0"
+)
+
+# Latin look-alikes of Cyrillic letters, and the reverse (case-sensitive).
+LATN_TO_CYRL = dict(zip("aeopcyxkmABEKMHOPCTXY", "аеорсухкмАВЕКМНОРСТХУ"))
+CYRL_TO_LATN = {**{v: k for k, v in LATN_TO_CYRL.items()}, "і": "i", "І": "I", "ј": "j", "Ј": "J",
+                "ѕ": "s", "Ѕ": "S", "ԁ": "d", "ԛ": "q", "ԝ": "w", "һ": "h"}
+GREEK_TO_LATN = dict(zip("αβεικνορτυχΑΒΕΗΙΚΜΝΟΡΤΥΧΖ", "abeiknoptuxABEHIKMNOPTYXZ"))
+GREEK_TO_CYRL = dict(zip("αβεκορτχΑΒΕΗΚΜΟΡΤΧ", "авекортхАВЕНКМОРТХ"))
+
+# Digits and symbols used as letters, by the script of the word they sit in.
+LEET_CYRL = {"3": "з", "0": "о", "4": "ч", "6": "б", "8": "в", "9": "я", "@": "а", "$": "с"}
+LEET_LATN = {"3": "e", "0": "o", "4": "a", "1": "i", "5": "s", "7": "t", "@": "a", "$": "s", "8": "b"}
+
+APOSTROPHES = set("'`\u2018\u2019\u02bb\u02bc\u00b4\u2032\u02b9\u02bf\u02be")
+_CONTRACTION_TAILS = ("s", "t", "ll", "re", "ve", "d", "m")
+
+# A run of at least four single letters joined by one separator each: "у з б е к", "u.z.b.e.k".
+_SPACED = re.compile(r"(?<![^\W_])[^\W\d_](?:[ .\-_*·/|][^\W\d_](?![^\W_])){3,}")
+_WORDISH = re.compile(r"(?:[^\W_]|[@$'`\u2018\u2019\u00b4\u2032])+")
+# Text that needs no character pass: printable ASCII, common whitespace, basic Cyrillic, Uzbek okina.
+_PLAIN = re.compile(r"[\t\n\r\x20-\x7e\u0400-\u04ff\u02bb\u02bc]*\Z")
+
+
+@dataclass
+class NormalisedText:
+    """A normalised text with, for each of its characters, the range of the original it came from.
+
+    ``starts[i]``/``ends[i]`` bound the original characters behind ``text[i]``; use
+    :meth:`to_original` to turn a span of ``text`` into a span of the original.
+    """
+
+    text: str
+    starts: list[int] = field(repr=False)
+    ends: list[int] = field(repr=False)
+    original_length: int = 0
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map ``text[start:end]`` to ``(start, end)`` offsets in the original text."""
+        if end <= start:
+            pos = self.starts[start] if start < len(self.starts) else self.original_length
+            return pos, pos
+        return self.starts[start], self.ends[end - 1]
+
+    def transliterated(self, convert: Callable[[str], tuple[str, list[tuple[int, int]]]]) -> NormalisedText:
+        """Apply a transliteration (see :mod:`tocsin.nlp.translit`) and keep the map to the original."""
+        new_text, ranges = convert(self.text)
+        return NormalisedText(
+            new_text,
+            [self.starts[a] for a, _ in ranges],
+            [self.ends[b - 1] for _, b in ranges],
+            self.original_length,
+        )
+
+    def replaced_words(self, pattern: re.Pattern[str], convert: Callable[[str], tuple[str, list[tuple[int, int]]]]) -> NormalisedText:
+        """Transliterate only the matches of ``pattern`` (e.g. Latin words in a Russian text)."""
+        if not pattern.search(self.text):
+            return self
+        pieces: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        pos = 0
+        for m in pattern.finditer(self.text):
+            a, b = m.span()
+            pieces.append(self.text[pos:a])
+            starts.extend(self.starts[pos:a])
+            ends.extend(self.ends[pos:a])
+            new, ranges = convert(m.group())
+            pieces.append(new)
+            starts.extend(self.starts[a + x] for x, _ in ranges)
+            ends.extend(self.ends[a + y - 1] for _, y in ranges)
+            pos = b
+        pieces.append(self.text[pos:])
+        starts.extend(self.starts[pos:])
+        ends.extend(self.ends[pos:])
+        return NormalisedText("".join(pieces), starts, ends, self.original_length)
+
+
+def _script_of(ch: str) -> str:
+    """``Cyrl``, ``Latn``, ``Grek`` or ``""`` for one letter."""
+    o = ord(ch)
+    if 0x0400 <= o <= 0x052F or 0x1C80 <= o <= 0x1C8F or 0x2DE0 <= o <= 0x2DFF or 0xA640 <= o <= 0xA69F:
+        return "Cyrl"
+    if o < 0x250 or 0x1E00 <= o <= 0x1EFF or o in (0x02BB, 0x02BC):
+        return "Latn" if ch.isalpha() else ""
+    if 0x0370 <= o <= 0x03FF:
+        return "Grek"
+    return ""
+
+
+def _char_pass(text: str) -> tuple[list[str], list[int], list[int]]:
+    """Step 1: NFKC per character, invisible/control characters out, combining marks composed or dropped."""
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    nfkc = unicodedata.normalize
+    category = unicodedata.category
+    for i, ch in enumerate(text):
+        if ch in INVISIBLE:
+            continue
+        cat = category(ch)
+        if cat == "Cc":
+            if ch in "\t\n\r":
+                chars.append(ch), starts.append(i), ends.append(i + 1)
+            elif ch == "\x00" or ch == "\x7f":
+                continue
+            else:
+                chars.append(" "), starts.append(i), ends.append(i + 1)
+            continue
+        if cat == "Cf" or cat == "Cs" or cat == "Co" or cat == "Cn":
+            continue
+        if cat in ("Mn", "Me", "Mc"):
+            if chars:
+                composed = nfkc("NFC", chars[-1] + ch)
+                if len(composed) == 1:
+                    chars[-1] = composed
+                    ends[-1] = i + 1
+            continue
+        out = nfkc("NFKC", ch) if ord(ch) > 0x7E else ch
+        for c in out:
+            if category(c) in ("Mn", "Me", "Mc") and chars:
+                composed = nfkc("NFC", chars[-1] + c)
+                if len(composed) == 1:
+                    chars[-1] = composed
+                continue
+            chars.append(c), starts.append(i), ends.append(i + 1)
+    return chars, starts, ends
+
+
+def _join_spaced(text: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
+    """Step 2: ``у з б е к`` -> ``узбек``."""
+    if not _SPACED.search(text):
+        return text, starts, ends
+    out: list[str] = []
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    pos = 0
+    for m in _SPACED.finditer(text):
+        a, b = m.span()
+        out.append(text[pos:a])
+        new_starts.extend(starts[pos:a]), new_ends.extend(ends[pos:a])
+        for k in range(a, b, 2):
+            out.append(text[k])
+            new_starts.append(starts[k]), new_ends.append(ends[k])
+        pos = b
+    out.append(text[pos:])
+    new_starts.extend(starts[pos:]), new_ends.extend(ends[pos:])
+    return "".join(out), new_starts, new_ends
+
+
+def _dominant_script(word: str, default: str) -> str:
+    cyr = lat = 0
+    for ch in word:
+        s = _script_of(ch)
+        if s == "Cyrl" and ch not in CYRL_TO_LATN:
+            cyr += 1
+        elif s == "Latn" and ch not in LATN_TO_CYRL:
+            lat += 1
+    if cyr > lat:
+        return "Cyrl"
+    if lat > cyr:
+        return "Latn"
+    return default
+
+
+def _fold_word(word: str, default_script: str) -> str:
+    """Step 3 for one word; returns a string of the same length (one char per char)."""
+    scripts = {_script_of(c) for c in word if c.isalpha()} - {""}
+    has_leet = any(c in LEET_LATN or c in LEET_CYRL for c in word)
+    letters = sum(1 for c in word if c.isalpha())
+    if len(scripts) <= 1 and not (has_leet and letters >= 2) and "Grek" not in scripts:
+        return word
+    target = _dominant_script(word, default_script if len(scripts) != 1 else next(iter(scripts)))
+    if target not in ("Cyrl", "Latn"):
+        return word
+    fold = LATN_TO_CYRL if target == "Cyrl" else CYRL_TO_LATN
+    greek = GREEK_TO_CYRL if target == "Cyrl" else GREEK_TO_LATN
+    leet = LEET_CYRL if target == "Cyrl" else LEET_LATN
+    chars = list(word)
+    n = len(chars)
+    for k, ch in enumerate(chars):
+        if ch.isalpha():
+            s = _script_of(ch)
+            if s == "Grek":
+                chars[k] = greek.get(ch, ch)
+            elif s and s != target:
+                chars[k] = fold.get(ch, ch)
+        elif ch in leet and letters >= 2:
+            before = k > 0 and word[k - 1].isalpha()
+            after = k + 1 < n and word[k + 1].isalpha()
+            leading_word = k == 0 and n - 1 >= 2 and word[1:3].isalpha()
+            between_leet = 0 < k < n - 1 and (word[k - 1] in leet or before) and (word[k + 1] in leet or after) and (before or after)
+            if (before and after) or (leading_word and ch not in "@$") or between_leet:
+                chars[k] = leet[ch]
+    return "".join(chars)
+
+
+def _squeeze(word: str) -> tuple[str, list[int]]:
+    """Letters repeated three or more times cut to two; returns the word and kept indexes."""
+    keep: list[int] = []
+    out: list[str] = []
+    for k, ch in enumerate(word):
+        if len(out) >= 2 and ch.isalpha() and out[-1].lower() == ch.lower() and out[-2].lower() == ch.lower():
+            continue
+        out.append(ch)
+        keep.append(k)
+    return "".join(out), keep
+
+
+def _unify_apostrophe(word: str) -> str:
+    """Step 4 for one word (same length)."""
+    if not any(c in APOSTROPHES for c in word):
+        return word
+    chars = list(word)
+    n = len(chars)
+    for k, ch in enumerate(chars):
+        if ch not in APOSTROPHES or k == 0 or k == n - 1:
+            continue
+        prev, nxt = word[k - 1], word[k + 1]
+        if not (prev.isalpha() and nxt.isalpha()):
+            continue
+        tail = word[k + 1:].lower()
+        if prev in "oOgG" and _script_of(prev) == "Latn" and tail not in _CONTRACTION_TAILS:
+            chars[k] = UZ_OKINA
+        else:
+            chars[k] = "'"
+    return "".join(chars)
+
+
+def _text_script(text: str) -> str:
+    cyr = lat = 0
+    for ch in text:
+        s = _script_of(ch)
+        if s == "Cyrl":
+            cyr += 1
+        elif s == "Latn":
+            lat += 1
+    return "Cyrl" if cyr >= lat else "Latn"
+
+
+def normalise(text: str) -> NormalisedText:
+    """Normalise ``text`` against evasion and return it with the map back to the original offsets."""
+    if not isinstance(text, str):
+        raise TypeError(f"normalise() needs a str, got {type(text).__name__}")
+    n = len(text)
+    if _PLAIN.match(text):
+        chars_text, starts, ends = text, list(range(n)), list(range(1, n + 1))
+    else:
+        chars, starts, ends = _char_pass(text)
+        chars_text = "".join(chars)
+    chars_text, starts, ends = _join_spaced(chars_text, starts, ends)
+    default_script = _text_script(chars_text)
+    out: list[str] = []
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    pos = 0
+    changed = False
+    for m in _WORDISH.finditer(chars_text):
+        a, b = m.span()
+        word = m.group()
+        folded = _unify_apostrophe(_fold_word(word, default_script))
+        squeezed, keep = _squeeze(folded)
+        if squeezed == word:
+            continue
+        changed = True
+        out.append(chars_text[pos:a])
+        new_starts.extend(starts[pos:a]), new_ends.extend(ends[pos:a])
+        out.append(squeezed)
+        new_starts.extend(starts[a + k] for k in keep)
+        new_ends.extend(ends[a + k] for k in keep)
+        pos = b
+    if not changed:
+        return NormalisedText(chars_text, starts, ends, n)
+    out.append(chars_text[pos:])
+    new_starts.extend(starts[pos:]), new_ends.extend(ends[pos:])
+    return NormalisedText("".join(out), new_starts, new_ends, n)
