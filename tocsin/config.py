@@ -64,12 +64,12 @@ class SourceSettings:
     interval_minutes: int = setting(60, "How often the daemon crawls this source.")
     language: str = setting("", "Language hint (ru, ky, uz, en, …) used when a page does not say; empty: detect.")
     enabled: bool = setting(True, "Whether the source is crawled at all.")
-    allow_private_networks: bool = setting(False, "Let this one source live on loopback or a private network (the demo world, an intranet).")
+    allow_private_networks: bool = setting(False, "Let this one source reach its own hosts (those in its urls) on loopback or a private network (the demo world, an intranet); redirects and links to other private hosts stay blocked.")
     max_pages: int = setting(200, "Most pages fetched from this source in one crawl (pagination, articles).")
     since_days: int = setting(7, "sitemap: only entries modified in the last N days; telegram/json: how far back to page on a first crawl.")
     selectors: dict[str, str] = setting(factory=dict, help="listing: CSS or XPath selectors: item, text, author, date, link, next_page, title.")
     fields: dict[str, str] = setting(factory=dict, help="json: dotted paths of items, id, text, author, date, url, title, next_cursor in the response.")
-    pagination: dict[str, str] = setting(factory=dict, help="json: how to page: {mode = 'cursor'|'page', param = 'cursor'}.")
+    pagination: dict[str, str] = setting(factory=dict, help="json: how to page: {mode = 'cursor'|'page', param = 'cursor', start = '1'}; listing: {stop_at_known = 'false'} to page on past pages with only known items.")
 
 
 @dataclass
@@ -81,6 +81,7 @@ class CrawlSettings:
     concurrent_per_domain: int = setting(2, "Most parallel requests to one domain (at most 2 is polite).")
     timeout_s: int = setting(30, "Timeout of one request, in seconds.")
     retries: int = setting(2, "Retries of a failed request (with backoff).")
+    retry_backoff_s: float = setting(2.0, "Delay before the first retry, in seconds; doubles on each retry (a Retry-After header wins, up to 60 s).")
     max_page_bytes: int = setting(10_000_000, "Largest response body accepted, after decompression, in bytes.")
     allow_private_networks: bool = setting(False, "Allow requests and redirects to loopback, private and link-local addresses (only for local test worlds).")
     crawl_timeout_s: int = setting(1800, "A crawl of one source running longer than this is killed.")
@@ -191,6 +192,12 @@ class DistributedSettings:
     stream: str = setting("tocsin:items", "Redis stream crawled items are pushed to.")
     batch_size: int = setting(64, "Items an analysis worker claims at once.")
     claim_idle_s: int = setting(120, "A batch pending longer than this on a silent worker is claimed by another.")
+    key_prefix: str = setting("tocsin", "Prefix of tocsin's other Redis keys (request queues, duplicate filters, heartbeats); two deployments sharing one Redis need different prefixes and streams.")
+    group: str = setting("analysers", "Consumer group of the workers reading the stream.")
+    heartbeat_s: int = setting(10, "How often workers and crawlers report themselves; 'tocsin status' lists those seen within three heartbeats.")
+    dedupe_ttl_s: int = setting(1800, "How long a request or item version already taken by one crawler is skipped by the others (about one crawl round); after that it is fetched again.")
+    max_deliveries: int = setting(5, "An entry delivered this many times without success (its worker kept dying) goes to the dead-letter stream '<stream>:dead'.")
+    max_stream_entries: int = setting(200_000, "Crawlers pause while the stream holds more entries than this (the workers are behind); nothing is dropped.")
 
 
 @dataclass

@@ -1,0 +1,60 @@
+"""Named crawl failures and how a failed request is put into words for ``crawl_errors``."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import defer
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError as TwistedTimeout
+from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+logger = logging.getLogger(__name__)
+
+
+class BlockedAddress(IgnoreRequest):
+    """A request (or redirect) to loopback, private, link-local, reserved or non-http(s) addresses."""
+
+
+class BlockedScheme(BlockedAddress):
+    """A request (or redirect) to a URL scheme other than http and https."""
+
+
+class UnresolvableHost(IgnoreRequest):
+    """The host name does not resolve, so its address cannot be checked."""
+
+
+def classify_failure(failure: Failure) -> tuple[str, str]:
+    """A failed request as ``(kind, message)``: ``http_404``, ``timeout``, ``too_large``, ``blocked_address``, …"""
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        status = exc.response.status
+        return f"http_{status}", f"HTTP {status} from {exc.response.url}"
+    if isinstance(exc, BlockedScheme):
+        return "blocked_scheme", str(exc)
+    if isinstance(exc, BlockedAddress):
+        return "blocked_address", str(exc)
+    if isinstance(exc, UnresolvableHost):
+        return "dns", str(exc)
+    if isinstance(exc, (DownloadCancelledError, defer.CancelledError)):
+        return "too_large", f"download cancelled: the body exceeds the size limit ({exc or 'max_page_bytes'})"
+    if isinstance(exc, IgnoreRequest):
+        text = str(exc)
+        if "DOWNLOAD_MAXSIZE" in text or "download max size" in text:
+            return "too_large", text
+        if "robots.txt" in text:
+            return "robots", text
+        if "redirect" in text.lower():
+            return "redirect_loop", text
+        return "ignored", text or "request ignored"
+    if isinstance(exc, (TwistedTimeout, TCPTimedOutError)):
+        return "timeout", str(exc) or "timed out"
+    if isinstance(exc, DNSLookupError):
+        return "dns", str(exc)
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection", str(exc)
+    if isinstance(exc, (ResponseFailed, ResponseNeverReceived)):
+        return "connection", repr(exc)
+    return type(exc).__name__.lower(), str(exc) or repr(exc)

@@ -1,0 +1,177 @@
+"""Pure extraction helpers: article text (trafilatura), selector values, dates. No I/O."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from typing import Any
+
+from parsel import Selector, SelectorList
+from w3lib.html import remove_tags, replace_entities
+
+logger = logging.getLogger(__name__)
+
+XPATH_START = ("/", "(", "./", "string(", "normalize-space(")
+
+
+@dataclass
+class Extracted:
+    """What an article page yields."""
+
+    title: str = ""
+    text: str = ""
+    author: str = ""
+    published_at: str | None = None
+    lang: str = ""
+
+
+@lru_cache(maxsize=1)
+def trafilatura_config():
+    """trafilatura's config for short regional news: small minimum sizes, no signal-based timeout."""
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "40")
+    config.set("DEFAULT", "MIN_OUTPUT_SIZE", "10")
+    config.set("DEFAULT", "MIN_EXTRACTED_COMM_SIZE", "10")
+    return config
+
+
+#: Where pages state their publication time more precisely than trafilatura's day.
+PUBLISHED_QUERIES = (
+    'meta[property="article:published_time"]::attr(content)', 'meta[itemprop="datePublished"]::attr(content)',
+    "article time[datetime]::attr(datetime)", "time[datetime]::attr(datetime)",
+)
+
+
+def extract_article(html: str | bytes, url: str = "", selector: Selector | None = None) -> Extracted:
+    """Main text, title, author, date and language of an article page (navigation, ads, comments left out).
+
+    :param selector: the page already parsed (saves a parse); used for the exact publication time.
+    """
+    import trafilatura
+
+    if isinstance(html, bytes):
+        html = html.decode("utf-8", "replace")
+    if not html.strip():
+        return Extracted()
+    doc = trafilatura.bare_extraction(
+        html, url=url or None, fast=True, include_comments=False, include_tables=True, with_metadata=True,
+        config=trafilatura_config(),
+    )
+    lang = page_language(html)
+    if doc is None:
+        return Extracted(lang=lang)
+    title, text = (doc.title or "").strip(), (doc.text or "").strip()
+    if title and text.startswith(title):
+        text = text[len(title):].lstrip()
+    sel = selector if selector is not None else Selector(text=html)
+    published = next((d for d in (normalise_date(sel.css(q).get()) for q in PUBLISHED_QUERIES) if d), None)
+    return Extracted(
+        title=title, text=text, author=(doc.author or "").strip(),
+        published_at=published or normalise_date(doc.date), lang=lang or (doc.language or ""),
+    )
+
+
+_LANG_ATTR = re.compile(r"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)", re.I)
+
+
+def page_language(html: str) -> str:
+    """The ``<html lang>`` of a page, lower-case primary tag plus script (``uz-Cyrl``), or ''."""
+    m = _LANG_ATTR.search(html[:4000])
+    if not m:
+        return ""
+    parts = m.group(1).split("-")
+    out = [parts[0].lower()]
+    if len(parts) > 1 and len(parts[1]) == 4:
+        out.append(parts[1].title())
+    return "-".join(out)
+
+
+def is_xpath(query: str) -> bool:
+    return query.strip().startswith(XPATH_START)
+
+
+def select(node: Selector | SelectorList, query: str) -> SelectorList:
+    """Apply a CSS or XPath query (XPath when it starts with ``/``, ``(`` or ``./``)."""
+    return node.xpath(query) if is_xpath(query) else node.css(query)
+
+
+def node_text(sel: Selector) -> str:
+    """The visible text of a selected node (an element's text with line breaks, or a string/attribute)."""
+    root = sel.root
+    if isinstance(root, str):
+        return root.strip()
+    parts = [t.strip() for t in sel.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall()]
+    return clean_whitespace(" ".join(p for p in parts if p))
+
+
+def select_text(node: Selector | SelectorList, query: str) -> str:
+    """The text of everything ``query`` selects under ``node``, joined; '' when ``query`` is empty."""
+    if not query:
+        return ""
+    return clean_whitespace("\n".join(t for t in (node_text(s) for s in select(node, query)) if t))
+
+
+def select_first(node: Selector | SelectorList, query: str) -> str:
+    """The text of the first thing ``query`` selects, or ''."""
+    if not query:
+        return ""
+    found = select(node, query)
+    return node_text(found[0]) if found else ""
+
+
+def clean_whitespace(text: str) -> str:
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n".join(line for line in lines if line)
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text of an HTML fragment (a feed summary)."""
+    if not fragment:
+        return ""
+    text = re.sub(r"<\s*(br|/p|/div|/li)\b[^>]*>", "\n", fragment, flags=re.I)
+    return clean_whitespace(replace_entities(remove_tags(text)))
+
+
+def normalise_date(value: Any) -> str | None:
+    """Any date string a page or feed gives, as the store's ISO UTC form; None when unreadable."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        text = str(value).strip()
+        dt = None
+        try:
+            dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            try:
+                dt = parsedate_to_datetime(text)
+            except (TypeError, ValueError, IndexError):
+                dt = parse_with_feedparser(text)
+        if dt is None:
+            return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def parse_with_feedparser(text: str) -> datetime | None:
+    """feedparser's lenient date parser (many formats and languages)."""
+    from feedparser.datetimes import _parse_date
+
+    parsed = _parse_date(text)
+    return datetime(*parsed[:6], tzinfo=timezone.utc) if parsed else None
+
+
+def struct_to_iso(value: Any) -> str | None:
+    """A ``time.struct_time`` in UTC (feedparser's ``*_parsed``) as ISO UTC."""
+    if not value:
+        return None
+    return datetime(*value[:6], tzinfo=timezone.utc).isoformat(timespec="seconds")

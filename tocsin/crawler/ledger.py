@@ -1,0 +1,138 @@
+"""A crawl run's bookkeeping in the store: items, pages, errors, resume state, progress lines.
+
+One :class:`CrawlLedger` per spider (per source); it opens its own connection when the spider opens.
+Counters are written in batches; errors are written at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from typing import Any, ClassVar
+
+import sqlite_utils
+
+from tocsin.store import connect, mark_removed, upsert_item
+from tocsin.store.crawling import mark_seen
+from tocsin.store.items import ItemRecord, known_item_ids
+from tocsin.store.sources import count_crawl_run, record_crawl_error, save_source_state, source_state
+
+logger = logging.getLogger(__name__)
+
+#: Prefix of the progress lines a crawl process writes to stdout.
+PROGRESS_PREFIX = "@progress "
+FLUSH_EVERY_S = 1.0
+
+
+class CrawlLedger:
+    """Writes one source's crawl run to the store.
+
+    :param db_path: the SQLite file.
+    :param source: the source's name.
+    :param run_id: its open crawl run.
+    :param progress: print progress lines (JSON after :data:`PROGRESS_PREFIX`) to stdout.
+    """
+
+    #: Item ids some spider of this process is already fetching (two sources may list one article).
+    claimed: ClassVar[set[str]] = set()
+
+    def __init__(self, db_path: str, source: str, run_id: int, *, busy_timeout_ms: int = 10_000, progress: bool = False):
+        self.db_path, self.source, self.run_id = db_path, source, run_id
+        self.busy_timeout_ms = busy_timeout_ms
+        self.progress = progress
+        self.db: sqlite_utils.Database | None = None
+        self.pending = {"pages": 0, "items": 0, "new_items": 0}
+        self.totals = {"pages": 0, "items": 0, "new_items": 0, "errors": 0, "removed": 0}
+        self.last_flush = 0.0
+
+    def open(self) -> None:
+        if self.db is None:
+            self.db = connect(self.db_path, busy_timeout_ms=self.busy_timeout_ms, create=False, migrate=False)
+
+    @property
+    def store(self) -> sqlite_utils.Database:
+        self.open()
+        assert self.db is not None
+        return self.db
+
+    # ------------------------------------------------------------------ incremental crawling
+
+    def known(self, item_ids: list[str]) -> set[str]:
+        """The ids already in the store."""
+        return known_item_ids(self.store, item_ids) if item_ids else set()
+
+    def claim(self, item_id: str) -> bool:
+        """True the first time any spider of this process claims ``item_id``."""
+        if item_id in self.claimed:
+            return False
+        self.claimed.add(item_id)
+        return True
+
+    def state(self) -> dict[str, Any]:
+        return source_state(self.store, self.source)
+
+    def save_state(self, state: dict[str, Any]) -> None:
+        save_source_state(self.store, self.source, state)
+
+    # ------------------------------------------------------------------ writes
+
+    def save(self, record: ItemRecord) -> str:
+        """Store an item (new, changed or unchanged) and count it."""
+        outcome = upsert_item(self.store, record)
+        self.pending["items"] += 1
+        self.totals["items"] += 1
+        if outcome == "new":
+            self.pending["new_items"] += 1
+            self.totals["new_items"] += 1
+        self.flush()
+        return outcome
+
+    def removed(self, item_id: str) -> None:
+        """A re-checked item is gone (counted as an item of the run)."""
+        mark_removed(self.store, item_id)
+        self.totals["removed"] += 1
+        self.count_item()
+
+    def seen(self, item_id: str) -> None:
+        """A re-checked item is still there (counted as an item of the run)."""
+        mark_seen(self.store, item_id)
+        self.count_item()
+
+    def count_item(self) -> None:
+        self.pending["items"] += 1
+        self.totals["items"] += 1
+        self.flush()
+
+    def page(self) -> None:
+        self.pending["pages"] += 1
+        self.totals["pages"] += 1
+        self.flush()
+
+    def error(self, kind: str, message: str, url: str = "") -> None:
+        """Record one failure on this source's run."""
+        logger.info("%s: %s %s %s", self.source, kind, url, message)
+        record_crawl_error(self.store, self.run_id, self.source, kind, message, url)
+        self.totals["errors"] += 1
+        self.flush(force=True)
+
+    def flush(self, force: bool = False) -> None:
+        """Write the batched counters (at most once a second unless forced) and a progress line."""
+        now = time.monotonic()
+        if not force and now - self.last_flush < FLUSH_EVERY_S:
+            return
+        self.last_flush = now
+        if any(self.pending.values()):
+            count_crawl_run(self.store, self.run_id, **self.pending)
+            self.pending = dict.fromkeys(self.pending, 0)
+        if self.progress:
+            line = {"source": self.source, "run_id": self.run_id, **self.totals}
+            sys.stdout.write(PROGRESS_PREFIX + json.dumps(line) + "\n")
+            sys.stdout.flush()
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.flush(force=True)
+            self.db.close()
+            self.db = None

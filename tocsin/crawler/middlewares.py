@@ -1,0 +1,143 @@
+"""Downloader middlewares: the private-network guard and retries with exponential backoff."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import socket
+from typing import Callable, Iterable
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.http import Response
+
+from tocsin.crawler.errors import BlockedAddress, BlockedScheme, UnresolvableHost
+
+logger = logging.getLogger(__name__)
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str], list[IPAddress]]
+MAX_RETRY_AFTER_S = 60.0
+
+
+def address_problem(ip: IPAddress) -> str:
+    """Why an address may not be crawled ('' when it is a public unicast address)."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    for attr, words in (("is_loopback", "loopback"), ("is_link_local", "link-local"), ("is_multicast", "multicast"),
+                        ("is_unspecified", "unspecified"), ("is_private", "private"), ("is_reserved", "reserved")):
+        if getattr(ip, attr):
+            return words
+    return "" if ip.is_global else "not public"
+
+
+def resolve_host(host: str) -> list[IPAddress]:
+    """Every address a host name resolves to (an IP literal is its own answer)."""
+    try:
+        return [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as e:
+        raise UnresolvableHost(f"cannot resolve {host!r}: {e}") from e
+    return sorted({ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}, key=str)
+
+
+def check_url(url: str, *, allow_private: bool, own_hosts: Iterable[str] = (), resolve: Resolver = resolve_host) -> None:
+    """Raise :class:`BlockedAddress` unless ``url`` is http(s) on a public address.
+
+    :param allow_private: allow any private address (``crawl.allow_private_networks``).
+    :param own_hosts: hosts a source may reach on a private network (its own, when the source sets
+        ``allow_private_networks``); redirects and links elsewhere are still checked.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise BlockedScheme(f"{url}: only http and https URLs are crawled, not {parts.scheme or 'no scheme'!r}")
+    host = (parts.hostname or "").lower()
+    if not host:
+        raise BlockedAddress(f"{url}: no host")
+    if allow_private or host in own_hosts:
+        return
+    for ip in resolve(host):
+        problem = address_problem(ip)
+        if problem:
+            raise BlockedAddress(
+                f"{url}: {host} is {ip}, a {problem} address; set allow_private_networks on the source "
+                "(or [crawl]) only if it must reach a local network")
+
+
+class PrivateNetworkGuard:
+    """Refuses requests, and redirects (they pass here again), to non-public or non-http(s) addresses."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.allow_all = crawler.settings.getbool("TOCSIN_ALLOW_PRIVATE_NETWORKS")
+        self.cache: dict[str, list[IPAddress] | UnresolvableHost] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "PrivateNetworkGuard":
+        return cls(crawler)
+
+    def resolve(self, host: str) -> list[IPAddress]:
+        """:func:`resolve_host`, cached for the crawl (failures too)."""
+        if host not in self.cache:
+            try:
+                self.cache[host] = resolve_host(host)
+            except UnresolvableHost as e:
+                self.cache[host] = e
+        found = self.cache[host]
+        if isinstance(found, UnresolvableHost):
+            raise found
+        return found
+
+    def process_request(self, request: Request) -> None:
+        spider = self.crawler.spider
+        own_hosts = getattr(spider, "private_hosts", frozenset())
+        try:
+            check_url(request.url, allow_private=self.allow_all, own_hosts=own_hosts, resolve=self.resolve)
+        except BlockedAddress as e:
+            chain = request.meta.get("redirect_urls")
+            if chain:
+                raise type(e)(f"redirect from {chain[0]} blocked: {e}") from None
+            raise
+        return None
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries, each after a growing pause (``RETRY_BACKOFF_S`` doubled per try, or the server's
+    ``Retry-After`` up to 60 s). The pause holds only the retried request, never the engine."""
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.backoff_s = settings.getfloat("RETRY_BACKOFF_S", 0.0)
+
+    def delay_for(self, retry: Request, response: Response | None = None) -> float:
+        """How long to wait before sending ``retry``."""
+        tries = max(int(retry.meta.get("retry_times", 1)), 1)
+        delay = self.backoff_s * 2 ** (tries - 1)
+        if response is not None:
+            header = (response.headers.get(b"Retry-After") or b"").decode("latin-1").strip()
+            if header.isdigit():
+                delay = max(delay, min(float(header), MAX_RETRY_AFTER_S))
+        return min(delay, MAX_RETRY_AFTER_S)
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        result = super().process_response(request, response)
+        if isinstance(result, Request):
+            await self.pause(self.delay_for(result, response))
+        return result
+
+    async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:  # type: ignore[override]
+        result = super().process_exception(request, exception)
+        if isinstance(result, Request):
+            await self.pause(self.delay_for(result))
+        return result
+
+    @staticmethod
+    async def pause(seconds: float) -> None:
+        if seconds > 0:
+            await asyncio.sleep(seconds)

@@ -1,0 +1,87 @@
+"""The crawl process: ``python -m tocsin.crawler.run JOB.json`` runs one Scrapy ``CrawlerProcess`` with
+a spider per source of the job, then closes each source's crawl run and writes a small result file.
+
+The Twisted reactor cannot restart inside one process, so every crawl is a process of its own; one
+process runs all sources of a crawl side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+def run_job(job: dict[str, Any]) -> dict[str, Any]:
+    """Crawl every run of ``job``; returns per-run notes and the process's peak memory."""
+    from scrapy.crawler import CrawlerProcess
+
+    from tocsin.config import CrawlSettings, SourceSettings, build
+    from tocsin.crawler.settings import scrapy_settings
+    from tocsin.crawler.spiders import SPIDERS, RecheckSpider
+    from tocsin.store import connect
+    from tocsin.store.sources import finish_crawl_run, record_crawl_error
+
+    crawl = build(CrawlSettings, job["crawl"], "crawl")
+    values = scrapy_settings(crawl)
+    values["CLOSESPIDER_TIMEOUT"] = int(job["timeout_s"])
+    values["LOG_LEVEL"] = job.get("log_level", "WARNING")
+    process = CrawlerProcess(values, install_root_handler=True)
+    db_path = job["db_path"]
+    db = connect(db_path, busy_timeout_ms=job.get("busy_timeout_ms", 10_000), create=False, migrate=False)
+    crawlers: dict[int, Any] = {}
+    failed: dict[int, str] = {}
+    started = time.monotonic()
+    for run in job["runs"]:
+        source = build(SourceSettings, run["source"], f"sources.{run['source'].get('name', '?')}")
+        run_id = int(run["run_id"])
+        spider_cls = RecheckSpider if run.get("mode") == "recheck" else SPIDERS[source.kind]
+        kwargs: dict[str, Any] = {"source": source, "run_id": run_id, "db_path": db_path, "progress": job.get("progress", False),
+                                  "busy_timeout_ms": job.get("busy_timeout_ms", 10_000)}
+        if run.get("mode") == "recheck":
+            kwargs["items"] = run.get("items", [])
+        crawler = process.create_crawler(spider_cls)
+        crawlers[run_id] = crawler
+
+        def could_not_start(failure, run_id=run_id, name=source.name):
+            message = f"{type(failure.value).__name__}: {failure.value}"
+            record_crawl_error(db, run_id, name, "config", message)
+            failed[run_id] = message
+
+        process.crawl(crawler, **kwargs).addErrback(could_not_start)
+    process.start()
+    elapsed = time.monotonic() - started
+    notes = {}
+    for run_id, crawler in crawlers.items():
+        spider = getattr(crawler, "spider", None)
+        note = "; ".join(getattr(spider, "notes", []) or []) if spider else ""
+        if run_id in failed:
+            finish_crawl_run(db, run_id, status="failed", message=f"could not start: {failed[run_id]}")
+        else:
+            finish_crawl_run(db, run_id, message=note)
+        notes[run_id] = note
+    db.close()
+    return {"notes": notes, "elapsed_s": elapsed, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m tocsin.crawler.run JOB.json", file=sys.stderr)
+        return 2
+    path = Path(args[0])
+    job = json.loads(path.read_text(encoding="utf-8"))
+    result = run_job(job)
+    if job.get("result_path"):
+        Path(job["result_path"]).write_text(json.dumps(result), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

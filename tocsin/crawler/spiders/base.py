@@ -1,0 +1,129 @@
+"""What every tocsin spider shares: its source, its ledger, a page budget, error recording."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterable
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from tocsin.config import SourceSettings
+from tocsin.crawler.errors import classify_failure
+from tocsin.crawler.ledger import CrawlLedger
+from tocsin.urls import canonical_url, item_id_for
+
+logger = logging.getLogger(__name__)
+
+
+class SourceSpider(scrapy.Spider):
+    """A spider for one configured source. Subclasses implement :meth:`start_requests_for`.
+
+    :param source: the source's settings (``kind`` picks the subclass).
+    :param run_id: the crawl run it writes to.
+    :param db_path: the store.
+    """
+
+    kind = ""
+
+    def __init__(self, source: SourceSettings, run_id: int, db_path: str, *, progress: bool = False,
+                 busy_timeout_ms: int = 10_000, **kwargs: Any):
+        super().__init__(name=source.name, **kwargs)
+        self.source = source
+        self.run_id = run_id
+        self.ledger = CrawlLedger(db_path, source.name, run_id, busy_timeout_ms=busy_timeout_ms, progress=progress)
+        self.budget = max(source.max_pages, 1)
+        self.budget_note = ""
+        self.notes: list[str] = []
+        #: Hosts this source may reach on a private network (its own, when it opts in).
+        self.private_hosts = frozenset(
+            (urlsplit(u).hostname or "").lower() for u in source.urls) if source.allow_private_networks else frozenset()
+        self.check_config()
+
+    def check_config(self) -> None:
+        """Raise ``ValueError`` naming the key when the source's config cannot work for this spider."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "SourceSpider":
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_opened, signal=signals.spider_opened)
+        crawler.signals.connect(spider.on_response, signal=signals.response_received)
+        crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)
+        return spider
+
+    # ------------------------------------------------------------------ signals
+
+    def on_opened(self, spider: scrapy.Spider) -> None:
+        self.ledger.open()
+
+    def on_response(self, response: Response, request: Request, spider: scrapy.Spider) -> None:
+        if not urlsplit(response.url).path.endswith("/robots.txt"):
+            self.ledger.page()
+
+    def on_spider_error(self, failure: Failure, response: Response, spider: scrapy.Spider) -> None:
+        exc = failure.value
+        self.ledger.error("parse", f"{type(exc).__name__}: {exc}", response.url)
+
+    def closed(self, reason: str) -> None:
+        if reason not in ("finished",):
+            self.notes.append(f"stopped: {reason}")
+        self.on_closed(reason)
+        self.ledger.close()
+
+    def on_closed(self, reason: str) -> None:
+        """Subclasses save resume state here."""
+
+    # ------------------------------------------------------------------ requests
+
+    async def start(self):
+        for request in self.start_requests_for():
+            yield request
+
+    def start_requests_for(self) -> Iterable[Request]:
+        raise NotImplementedError
+
+    def request(self, url: str, callback: Callable, *, cb_kwargs: dict[str, Any] | None = None,
+                meta: dict[str, Any] | None = None, errback: Callable | None = None, priority: int = 0,
+                dont_filter: bool = False, handle_status: list[int] | None = None) -> Request | None:
+        """A request within the page budget (``max_pages``), its failures recorded; None when over budget."""
+        if self.budget <= 0:
+            if not self.budget_note:
+                self.budget_note = f"max_pages ({self.source.max_pages}) reached; the rest waits for the next crawl"
+                self.notes.append(self.budget_note)
+            return None
+        self.budget -= 1
+        meta = dict(meta or {})
+        if handle_status:
+            meta["handle_httpstatus_list"] = handle_status
+        return Request(url, callback=callback, cb_kwargs=cb_kwargs or {}, meta=meta, errback=errback or self.on_error,
+                       priority=priority, dont_filter=dont_filter)
+
+    def on_error(self, failure: Failure) -> None:
+        """Record a failed request on this source; the crawl goes on."""
+        kind, message = classify_failure(failure)
+        request = getattr(failure, "request", None)
+        self.ledger.error(kind, message, request.url if request is not None else "")
+
+    # ------------------------------------------------------------------ helpers
+
+    def unknown(self, urls: list[str]) -> list[str]:
+        """Of ``urls``, those not stored yet and not fetched by another spider of this crawl, in order,
+        without duplicates (incremental crawling)."""
+        seen: dict[str, str] = {}
+        for url in urls:
+            seen.setdefault(item_id_for(url), url)
+        known = self.ledger.known(list(seen))
+        return [url for item_id, url in seen.items() if item_id not in known and self.ledger.claim(item_id)]
+
+    def since(self) -> datetime:
+        """The oldest moment this source looks back to (``since_days``)."""
+        return datetime.now(timezone.utc) - timedelta(days=self.source.since_days)
+
+    @staticmethod
+    def canonical(url: str) -> str:
+        return canonical_url(url)

@@ -1,0 +1,73 @@
+"""RSS 2.0, RSS 1.0 and Atom feeds (feedparser): each entry's article is fetched and extracted."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Iterable, Iterator
+
+from scrapy import Request
+from scrapy.http import Response
+
+from tocsin.crawler.extract import html_to_text, struct_to_iso
+from tocsin.crawler.spiders.articles import ArticleLead, ArticleSpider
+
+logger = logging.getLogger(__name__)
+
+
+def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[list[ArticleLead], str]:
+    """The entries of a feed as leads, and a problem ('' when the feed is fine).
+
+    A feed feedparser calls malformed but that still yields entries is used, with the problem noted.
+    """
+    import feedparser
+
+    parsed = feedparser.parse(body, response_headers={"content-location": url, "content-type": content_type or "application/xml"})
+    problem = ""
+    if parsed.bozo:
+        problem = f"malformed feed: {type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"
+    lang = (parsed.feed.get("language") or "").split("-")[0].lower() if parsed.get("feed") else ""
+    leads = [lead for lead in (entry_lead(e, url, lang) for e in parsed.entries) if lead]
+    if not leads and not problem and not parsed.get("version"):
+        problem = "not a feed: no RSS or Atom structure found"
+    return leads, problem
+
+
+def entry_lead(entry: Any, feed_url: str, lang: str) -> ArticleLead | None:
+    """One feed entry as an :class:`ArticleLead` (None when it links nowhere)."""
+    from urllib.parse import urljoin
+
+    link = entry.get("link") or ""
+    if not link and str(entry.get("id", "")).startswith(("http://", "https://")):
+        link = entry["id"]
+    if not link:
+        return None
+    content = entry.get("content") or []
+    summary = html_to_text(content[0].get("value", "")) if content else ""
+    summary = summary or html_to_text(entry.get("summary", ""))
+    return ArticleLead(
+        url=urljoin(feed_url, link), title=html_to_text(entry.get("title", "")), summary=summary,
+        author=entry.get("author", ""), lang=lang,
+        published_at=struct_to_iso(entry.get("published_parsed") or entry.get("updated_parsed")),
+        meta={"feed_url": feed_url, **({"guid": entry["id"]} if entry.get("id") else {})},
+    )
+
+
+class FeedSpider(ArticleSpider):
+    """Discovers articles through the source's feeds."""
+
+    kind = "feed"
+
+    def start_requests_for(self) -> Iterable[Request]:
+        for url in self.source.urls:
+            req = self.request(url, self.parse_feed, dont_filter=True)
+            if req is not None:
+                yield req
+
+    def parse_feed(self, response: Response) -> Iterator:
+        leads, problem = parse_feed(response.body, response.url, response.headers.get("Content-Type", b"").decode("latin-1"))
+        if problem and not leads:
+            self.ledger.error("parse", problem, response.url)
+            return
+        if problem:
+            self.notes.append(f"{response.url}: {problem} (entries used)")
+        yield from self.follow(leads)

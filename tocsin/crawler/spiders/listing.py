@@ -1,0 +1,82 @@
+"""A generic spider for forums and comment pages, driven by the selectors in the source's config:
+``item`` (container), ``text``, ``author``, ``date``, ``link``, ``title``, ``next_page`` (CSS or XPath)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Iterable, Iterator
+
+from scrapy import Request
+from scrapy.http import Response, TextResponse
+
+from tocsin.crawler.extract import normalise_date, select, select_first, select_text
+from tocsin.crawler.items import ItemRecord
+from tocsin.crawler.spiders.base import SourceSpider
+from tocsin.crawler.spiders.paging import all_known, synthetic_url
+from tocsin.urls import item_id_for
+
+logger = logging.getLogger(__name__)
+
+
+def check_selectors(selectors: dict[str, str], needed: tuple[str, ...], source: str) -> None:
+    """Raise ``ValueError`` naming the missing selector keys and the fix."""
+    missing = [k for k in needed if not selectors.get(k)]
+    if missing:
+        raise ValueError(f"source {source!r}: selectors need {', '.join(missing)} "
+                         f"(e.g. selectors = {{ item = 'div.post', text = 'div.body' }})")
+    from parsel import Selector
+    from parsel.csstranslator import HTMLTranslator  # noqa: F401 - imported to validate CSS below
+
+    probe = Selector(text="<html></html>")
+    for key, query in selectors.items():
+        try:
+            select(probe, query)
+        except Exception as e:  # cssselect and lxml raise several kinds
+            raise ValueError(f"source {source!r}: selectors.{key} = {query!r} is not valid CSS or XPath: {e}") from e
+
+
+class ListingSpider(SourceSpider):
+    """Each element matching ``item`` on a listing page is one post; ``next_page`` leads on."""
+
+    kind = "listing"
+
+    def check_config(self) -> None:
+        check_selectors(self.source.selectors, ("item", "text"), self.source.name)
+
+    def start_requests_for(self) -> Iterable[Request]:
+        for url in self.source.urls:
+            req = self.request(url, self.parse_listing, dont_filter=True)
+            if req is not None:
+                yield req
+
+    def parse_listing(self, response: Response) -> Iterator:
+        if not isinstance(response, TextResponse):
+            self.ledger.error("not_html", "the listing page is not text", response.url)
+            return
+        sel = self.source.selectors
+        records = []
+        for node in select(response.selector, sel["item"]):
+            text = select_text(node, sel["text"])
+            if not text:
+                continue
+            link = select_first(node, sel.get("link", ""))
+            url = response.urljoin(link) if link else synthetic_url(response.url, text)
+            records.append(ItemRecord(
+                source=self.source.name, url=url, kind="post", title=select_first(node, sel.get("title", "")), text=text,
+                author=select_first(node, sel.get("author", "")), published_at=normalise_date(select_first(node, sel.get("date", ""))),
+                lang=self.source.language, meta={"listing_url": response.url}, raw=node.get().encode("utf-8"),
+                content_type="text/html; charset=utf-8",
+            ))
+        if not records and not select(response.selector, sel["item"]):
+            self.ledger.error("parse", f"selectors.item {sel['item']!r} matched nothing on the page", response.url)
+            return
+        known = self.ledger.known([item_id_for(r.url) for r in records])
+        yield from records
+        stop = self.source.pagination.get("stop_at_known", "true").lower() != "false"
+        if stop and all_known([r.url for r in records], known):
+            return  # newest first: nothing new past this page
+        next_link = select_first(response.selector, sel.get("next_page", ""))
+        if next_link:
+            req = self.request(response.urljoin(next_link), self.parse_listing)
+            if req is not None:
+                yield req

@@ -1,0 +1,27 @@
+"""What the listing and JSON spiders share: stop paging at known items, build URLs for items without one."""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from tocsin.urls import item_id_for
+
+
+def with_query(url: str, **params: str) -> str:
+    """``url`` with query parameters set (replacing any of the same name)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    query.extend((k, v) for k, v in params.items())
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+def synthetic_url(page_url: str, key: str) -> str:
+    """A stable URL for an item that has no permalink: the page URL with ``tocsin_item=<hash>``."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    return with_query(page_url, tocsin_item=digest)
+
+
+def all_known(urls: list[str], known_ids: set[str]) -> bool:
+    """True when a page had items and every one of them is stored already."""
+    return bool(urls) and all(item_id_for(u) in known_ids for u in urls)

@@ -1,0 +1,122 @@
+"""Sitemaps, sitemap indexes (also gzipped, also from robots.txt) and the Google News extension, with a
+date window (``since_days``)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterable, Iterator
+
+from lxml import etree
+from scrapy import Request
+from scrapy.http import Response
+from scrapy.utils.gz import gunzip
+
+from tocsin.crawler.extract import normalise_date
+from tocsin.crawler.spiders.articles import ArticleLead, ArticleSpider
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SitemapEntry:
+    """One ``<url>`` or ``<sitemap>`` element."""
+
+    loc: str
+    date: str | None = None
+    title: str = ""
+    lang: str = ""
+    news: bool = False
+
+
+@dataclass
+class Sitemap:
+    kind: str  # "urlset" | "sitemapindex" | "robots"
+    entries: list[SitemapEntry] = field(default_factory=list)
+
+
+def local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def parse_sitemap(body: bytes) -> Sitemap:
+    """Parse a sitemap, sitemap index or robots.txt body (already decompressed).
+
+    :raises ValueError: when it is none of these.
+    """
+    head = body.lstrip()[:200].lower()
+    if not head.startswith(b"<"):
+        urls = [line.split(b":", 1)[1].strip().decode("utf-8", "replace") for line in body.splitlines()
+                if line.lower().startswith(b"sitemap:")]
+        if urls:
+            return Sitemap("robots", [SitemapEntry(u) for u in urls])
+        raise ValueError("neither XML nor a robots.txt with Sitemap: lines")
+    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
+    try:
+        root = etree.fromstring(body, parser=parser)
+    except etree.XMLSyntaxError as e:
+        raise ValueError(f"not XML: {e}") from e
+    if root is None or local(root.tag) not in ("urlset", "sitemapindex"):
+        raise ValueError(f"not a sitemap: root element is {local(getattr(root, 'tag', '')) or 'missing'}")
+    sitemap = Sitemap(local(root.tag))
+    for node in root:
+        fields: dict[str, str] = {}
+        news = False
+        for child in node.iter():
+            name = local(child.tag)
+            if name == "news":
+                news = True
+            if child.text and child.text.strip() and name not in fields:
+                fields[name] = child.text.strip()
+        if fields.get("loc"):
+            sitemap.entries.append(SitemapEntry(
+                loc=fields["loc"], date=normalise_date(fields.get("publication_date") or fields.get("lastmod")),
+                title=fields.get("title", ""), lang=fields.get("language", ""), news=news,
+            ))
+    return sitemap
+
+
+def in_window(entry: SitemapEntry, since: datetime) -> bool:
+    """Entries without a date are kept; dated ones only from ``since`` on."""
+    return entry.date is None or entry.date >= since.isoformat(timespec="seconds")
+
+
+class SitemapSpider(ArticleSpider):
+    """Discovers articles through the source's sitemaps."""
+
+    kind = "sitemap"
+
+    def start_requests_for(self) -> Iterable[Request]:
+        for url in self.source.urls:
+            req = self.request(url, self.parse_sitemap, dont_filter=True)
+            if req is not None:
+                yield req
+
+    def parse_sitemap(self, response: Response) -> Iterator:
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            try:
+                body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+            except Exception as e:  # a gzip bomb or a broken archive
+                self.ledger.error("too_large" if "max" in type(e).__name__.lower() else "parse", f"gzipped sitemap: {e!r}", response.url)
+                return
+        try:
+            sitemap = parse_sitemap(body)
+        except ValueError as e:
+            self.ledger.error("parse", str(e), response.url)
+            return
+        since = self.since()
+        if sitemap.kind in ("sitemapindex", "robots"):
+            for entry in sitemap.entries:
+                if in_window(entry, since):
+                    req = self.request(response.urljoin(entry.loc), self.parse_sitemap)
+                    if req is not None:
+                        yield req
+            return
+        leads = [
+            ArticleLead(url=response.urljoin(e.loc), title=e.title, published_at=e.date, lang=e.lang.split("-")[0],
+                        meta={"sitemap_url": response.url, **({"news_sitemap": True} if e.news else {})})
+            for e in sitemap.entries if in_window(e, since)
+        ]
+        yield from self.follow(leads)

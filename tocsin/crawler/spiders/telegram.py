@@ -1,0 +1,202 @@
+"""Public Telegram channels through their preview pages (``https://t.me/s/<channel>``), no login.
+
+Pages list messages oldest first; older ones come from ``?before=<id>``. A first crawl pages back
+``since_days``; later crawls stop at the last message id seen (the source's resume state). A crawl cut
+short by ``max_pages`` remembers the gap and fills it on the next crawl.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+from parsel import Selector
+from scrapy import Request
+from scrapy.http import Response
+
+from tocsin.crawler.extract import clean_whitespace, normalise_date
+from tocsin.crawler.items import ItemRecord
+from tocsin.crawler.spiders.base import SourceSpider
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ChannelMessage:
+    """One message of a channel preview page."""
+
+    channel: str
+    id: int
+    url: str
+    text: str = ""
+    published_at: str | None = None
+    views: int | None = None
+    forwarded_from: str = ""
+    author: str = ""
+    links: list[str] = field(default_factory=list)
+    html: str = ""
+
+
+@dataclass
+class ChannelPage:
+    messages: list[ChannelMessage]
+    before: int | None  # the id to page back from, when older messages exist
+
+
+def parse_count(text: str) -> int | None:
+    """Telegram's view counts: ``987``, ``6.1K``, ``1.2M``."""
+    m = re.fullmatch(r"\s*([\d.,]+)\s*([KkMm]?)\s*", text or "")
+    if not m:
+        return None
+    number = float(m.group(1).replace(",", "."))
+    return int(round(number * {"": 1, "k": 1_000, "m": 1_000_000}[m.group(2).lower()]))
+
+
+def channel_of(url: str) -> str:
+    """The channel name of a ``…/s/<channel>`` preview URL."""
+    parts = [p for p in urlsplit(url).path.split("/") if p]
+    if "s" in parts and parts.index("s") + 1 < len(parts):
+        return parts[parts.index("s") + 1]
+    raise ValueError(f"{url}: not a channel preview URL; use https://t.me/s/<channel>")
+
+
+def page_url(url: str, before: int | None = None) -> str:
+    """The preview page URL, optionally paged back to before message ``before``."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, f"before={before}" if before else "", ""))
+
+
+def parse_channel_page(selector: Selector, url: str) -> ChannelPage:
+    """Messages of a preview page (in page order) and where older ones are."""
+    messages = []
+    for node in selector.css("div.tgme_widget_message[data-post]"):
+        post = node.attrib.get("data-post", "")
+        channel, _, msg_id = post.rpartition("/")
+        if not msg_id.isdigit():
+            continue
+        text_node = node.css("div.tgme_widget_message_text")
+        text = clean_whitespace(_text_with_breaks(text_node[0])) if text_node else ""
+        date_link = node.css("a.tgme_widget_message_date")
+        href = date_link.attrib.get("href", "") if date_link else ""
+        messages.append(ChannelMessage(
+            channel=channel, id=int(msg_id), url=_absolute(url, href) if href else _absolute(url, f"/{channel}/{msg_id}"),
+            text=text, published_at=normalise_date(node.css("time::attr(datetime)").get()),
+            views=parse_count(node.css(".tgme_widget_message_views::text").get() or ""),
+            forwarded_from=clean_whitespace(" ".join(node.css(".tgme_widget_message_forwarded_from_name ::text").getall())),
+            author=clean_whitespace(" ".join(node.css(".tgme_widget_message_owner_name ::text").getall())),
+            links=[_absolute(url, h) for h in (text_node.css("a::attr(href)").getall() if text_node else [])],
+            html=node.get(),
+        ))
+    more = selector.css("a.tme_messages_more::attr(data-before)").get()
+    before = int(more) if more and more.isdigit() else None
+    if before is None and selector.css('link[rel="prev"]::attr(href)').get():
+        m = re.search(r"before=(\d+)", selector.css('link[rel="prev"]::attr(href)').get())
+        before = int(m.group(1)) if m else None
+    return ChannelPage(messages, before)
+
+
+def _text_with_breaks(node: Selector) -> str:
+    parts = []
+    for piece in node.xpath(".//text() | .//br"):
+        parts.append("\n" if not isinstance(piece.root, str) else piece.root)
+    return "".join(parts)
+
+
+def _absolute(base: str, href: str) -> str:
+    from urllib.parse import urljoin
+
+    return urljoin(base, href)
+
+
+class TelegramSpider(SourceSpider):
+    """Pages back through each channel of the source until the last message seen (or ``since_days``)."""
+
+    kind = "telegram"
+
+    def check_config(self) -> None:
+        for url in self.source.urls:
+            channel_of(url)
+
+    def start_requests_for(self) -> Iterable[Request]:
+        self.state: dict[str, Any] = self.ledger.state()
+        self.channels: dict[str, dict[str, Any]] = {}
+        for url in self.source.urls:
+            channel = channel_of(url)
+            saved = self.state.get("channels", {}).get(channel, {})
+            track = {"last_id": int(saved.get("last_id", 0)), "newest": None, "complete": False, "gap": saved.get("gap")}
+            self.channels[channel] = track
+            req = self.page_request(url, channel, None, track["last_id"], main=True)
+            if req is not None:
+                yield req
+            gap = saved.get("gap")
+            if gap:  # a crawl cut short earlier: fill messages between gap["until"] and gap["before"]
+                req = self.page_request(url, channel, int(gap["before"]), int(gap["until"]), main=False)
+                if req is not None:
+                    yield req
+
+    def page_request(self, url: str, channel: str, before: int | None, stop_at: int, *, main: bool) -> Request | None:
+        def failed(failure, before=before):
+            self.on_error(failure)
+            if before is not None:  # a page in the middle failed: the next crawl fills the gap
+                self.channels[channel]["gap_from"] = (before, stop_at)
+
+        return self.request(page_url(url, before), self.parse_page, dont_filter=True, errback=failed,
+                            cb_kwargs={"start_url": url, "channel": channel, "stop_at": stop_at, "main": main})
+
+    def parse_page(self, response: Response, start_url: str, channel: str, stop_at: int, main: bool) -> Iterator:
+        page = parse_channel_page(response.selector, response.url)
+        track = self.channels[channel]
+        ids = [m.id for m in page.messages]
+        if main and track["newest"] is None:
+            track["newest"] = max(ids) if ids else stop_at
+        for msg in page.messages:
+            yield self.item(msg, response)
+        oldest = min(ids) if ids else None
+        reached = oldest is None or oldest <= stop_at + 1 or page.before is None
+        if not reached and stop_at == 0:
+            dates = [m.published_at for m in page.messages if m.published_at]
+            reached = bool(dates) and min(dates) < self.since().isoformat(timespec="seconds")
+        if reached:
+            if main:
+                track["complete"] = True
+            else:
+                track["gap_filled"] = True
+            return
+        req = self.page_request(start_url, channel, page.before or oldest, stop_at, main=main)
+        if req is not None:
+            yield req
+        else:
+            track["gap_from"] = (page.before or oldest, stop_at)
+
+    def item(self, msg: ChannelMessage, response: Response) -> ItemRecord:
+        meta: dict[str, Any] = {"channel": msg.channel, "message_id": msg.id, "channel_url": page_url(response.url)}
+        if msg.views is not None:
+            meta["views"] = msg.views
+        if msg.forwarded_from:
+            meta["forwarded_from"] = msg.forwarded_from
+        if msg.links:
+            meta["links"] = msg.links
+        return ItemRecord(
+            source=self.source.name, url=msg.url, kind="post", text=msg.text, author=msg.author or msg.channel,
+            published_at=msg.published_at, lang=self.source.language, meta=meta,
+            raw=msg.html.encode("utf-8"), content_type="text/html; charset=utf-8",
+        )
+
+    def on_closed(self, reason: str) -> None:
+        """Move each channel's resume point to its newest message; remember any gap left by a cut-short crawl."""
+        channels = dict(self.state.get("channels", {}))
+        for channel, track in getattr(self, "channels", {}).items():
+            if track["newest"] is None:
+                continue  # the first page failed: keep the old state
+            entry: dict[str, Any] = {"last_id": max(track["newest"], track["last_id"])}
+            if "gap_from" in track:
+                before, until = track["gap_from"]
+                entry["gap"] = {"before": before, "until": until}
+            elif track.get("gap") and not track.get("gap_filled"):
+                entry["gap"] = track["gap"]
+            channels[channel] = entry
+        if channels:
+            self.ledger.save_state({**self.state, "channels": channels})

@@ -1,0 +1,77 @@
+"""Crawl queries beyond ``sources.py``: flagged items due for a re-check, runs of one crawl."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import sqlite_utils
+
+from tocsin.store.db import transaction, utcnow
+
+logger = logging.getLogger(__name__)
+
+
+def iso_before(hours: float = 0, days: float = 0, now: datetime | None = None) -> str:
+    """The ISO UTC time ``hours``/``days`` before ``now``."""
+    moment = (now or datetime.now(timezone.utc)) - timedelta(hours=hours, days=days)
+    return moment.isoformat(timespec="seconds")
+
+
+def items_due_for_recheck(db: sqlite_utils.Database, *, every_hours: float, within_days: float,
+                          sources: list[str] | None = None, now: datetime | None = None, limit: int = 500) -> list[dict[str, Any]]:
+    """Flagged items, not known to be removed, first seen in the last ``within_days`` days and not seen
+    for ``every_hours`` hours: the ones to re-visit for edits and deletions.
+
+    An item counts as flagged when any analysis flagged it and no reviewer has since decided it is not
+    incitement.
+
+    :param sources: only these sources (default: all).
+    """
+    params: list[Any] = [iso_before(days=within_days, now=now), iso_before(hours=every_hours, now=now)]
+    where = ""
+    if sources is not None:
+        if not sources:
+            return []
+        where = f" AND i.source IN ({','.join('?' * len(sources))})"
+        params.extend(sources)
+    params.append(limit)
+    rows = db.execute(
+        f"""SELECT i.id, i.source, i.kind, i.url, i.meta FROM items i
+            WHERE i.removed_at IS NULL AND i.first_seen >= ? AND i.last_seen <= ?
+              AND EXISTS (SELECT 1 FROM analyses a WHERE a.item_id = i.id AND a.incitement = 1)
+              AND COALESCE((SELECT r.decision FROM reviews r WHERE r.item_id = i.id ORDER BY r.id DESC LIMIT 1), '') != 'not_incitement'
+              {where}
+            ORDER BY i.last_seen LIMIT ?""",
+        params,
+    ).fetchall()
+    return [{"id": r[0], "source": r[1], "kind": r[2], "url": r[3], "meta": json.loads(r[4] or "{}")} for r in rows]
+
+
+def mark_seen(db: sqlite_utils.Database, item_id: str, at: str | None = None) -> None:
+    """Record that an item is still there, unchanged (a re-check found it)."""
+    with transaction(db):
+        db.execute("UPDATE items SET last_seen = ?, removed_at = NULL WHERE id = ?", [at or utcnow(), item_id])
+
+
+def crawl_runs(db: sqlite_utils.Database, run_ids: list[int]) -> list[dict[str, Any]]:
+    """Crawl runs by id, in the order given."""
+    if not run_ids:
+        return []
+    rows = {r["id"]: r for r in db.query(f"SELECT * FROM crawl_runs WHERE id IN ({','.join('?' * len(run_ids))})", run_ids)}
+    return [rows[i] for i in run_ids if i in rows]
+
+
+def unfinished_runs(db: sqlite_utils.Database, run_ids: list[int]) -> list[int]:
+    """Those of ``run_ids`` still marked running."""
+    return [r["id"] for r in crawl_runs(db, run_ids) if r["status"] == "running"]
+
+
+def run_errors(db: sqlite_utils.Database, run_ids: list[int], per_run: int = 5) -> dict[int, list[dict[str, Any]]]:
+    """The first ``per_run`` errors of each run."""
+    out: dict[int, list[dict[str, Any]]] = {i: [] for i in run_ids}
+    for run_id in run_ids:
+        out[run_id] = list(db.query("SELECT kind, url, message FROM crawl_errors WHERE run_id = ? ORDER BY id LIMIT ?", [run_id, per_run]))
+    return out
