@@ -340,8 +340,10 @@ def test_alerts_page_acknowledges_and_silences(world):
     html = client.get("/alerts").get_data(as_text=True)
     alert = world["alert"]
     assert f'id="alert-{alert}"' in html and "Призыв на площади" in html
+    # the silence offered matches the alert's labels, as the alert engine matches them
+    assert 'name="rule" value="spread-rule"' in html and 'name="group" value="uzbek"' in html and 'name="place" value="osh"' in html
     token = csrf_from(html)
-    assert client.post("/silences", data={"rule": "spread-rule", "key": "uzbek|osh", "hours": "24", "comment": "known rumour",
+    assert client.post("/silences", data={"rule": "spread-rule", "group": "uzbek", "place": "osh", "hours": "24", "comment": "known rumour",
                                           "csrf_token": token}).status_code == 302
     assert client.post("/silences", data={"rule": "x", "hours": "5", "csrf_token": token}).status_code == 400
     assert client.post(f"/alerts/{alert}/ack", data={"csrf_token": token}).status_code == 302
@@ -350,3 +352,20 @@ def test_alerts_page_acknowledges_and_silences(world):
     row = world["db"].execute("SELECT status, acknowledged_by FROM alerts WHERE id = ?", [alert]).fetchone()
     assert tuple(row) == ("acknowledged", "leo")
     assert {"silence", "acknowledge"} <= {e["action"] for e in audit_events(world["db"])}
+    from tocsin.alerts.silences import matches
+
+    [silence] = reviewing.active_silences(world["db"])
+    assert matches(silence["matchers"], {"rule": "spread-rule", "kind": "spread", "group": "uzbek", "place": "osh"})
+    assert not matches(silence["matchers"], {"rule": "spread-rule", "kind": "spread", "group": "tajik", "place": "osh"})
+
+
+def test_silence_patterns_match_labels_literally():
+    from tocsin.alerts.silences import matches
+    from tocsin.review.views import silence_matchers
+
+    alert = {"rule": "burst*", "payload": {"labels": {"group": "uz[bek]", "place": "osh?", "source": ["a", "b"]}}}
+    matchers = silence_matchers(alert)
+    assert set(matchers) == {"rule", "group", "place"}
+    assert matches(matchers, {"rule": "burst*", "group": "uz[bek]", "place": "osh?"})
+    assert not matches(matchers, {"rule": "burst-2", "group": "uz[bek]", "place": "osh?"})
+    assert not matches(matchers, {"rule": "burst*", "group": "uzb", "place": "osh1"})

@@ -50,13 +50,17 @@ def add_flagged(db, *, source: str = "test", url: str, title: str = "", text: st
 
 
 def add_alert(db, *, rule: str, kind: str, key: str, severity: str, item_ids: list[str], title: str = "",
-              message: str = "") -> int:
-    """An open alert naming some items (as the alerts area writes them)."""
+              message: str = "", labels: dict[str, Any] | None = None) -> int:
+    """An open alert naming some items (as the alerts area writes them); ``key`` 'group|place' gives labels."""
+    if labels is None:
+        group, _, place = key.partition("|")
+        labels = {"group": group, "place": place, "rule": rule, "kind": kind}
     with transaction(db):
         return db.execute(
-            """INSERT INTO alerts (rule, kind, key, severity, title, message, item_ids, count, created_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, '2026-11-01T10:00:00+00:00', '2026-11-01T10:00:00+00:00')""",
-            [rule, kind, key, severity, title, message, json.dumps(item_ids), len(item_ids)]).lastrowid
+            """INSERT INTO alerts (rule, kind, key, severity, title, message, payload, item_ids, count, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '2026-11-01T10:00:00+00:00', '2026-11-01T10:00:00+00:00')""",
+            [rule, kind, key, severity, title, message, json.dumps({"labels": labels}), json.dumps(item_ids),
+             len(item_ids)]).lastrowid
 
 
 #: A small fictional corpus for the queue, filters, keyboard and screenshots.

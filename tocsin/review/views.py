@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from tocsin.alerts.silences import MATCHER_NAMES
 from tocsin.review import accounts
 from tocsin.review.agreement import cohen_kappa, describe_kappa
 from tocsin.review.app import context, error_page, password_fingerprint, requires
@@ -258,8 +259,26 @@ def stats() -> Any:
 @requires("reviewer")
 def alerts() -> Any:
     """Open alerts with their items; silences in force."""
-    return render_template("alerts.html", alerts=reviewing.open_alerts(g.db), silences=reviewing.active_silences(g.db),
-                           hours=SILENCE_HOURS)
+    listed = reviewing.open_alerts(g.db)
+    for alert in listed:
+        alert["silence"] = silence_matchers(alert)
+    return render_template("alerts.html", alerts=listed, silences=reviewing.active_silences(g.db), hours=SILENCE_HOURS)
+
+
+def literal_pattern(value: str) -> str:
+    """An fnmatch pattern matching exactly ``value`` (silences match labels with wildcards)."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in value)
+
+
+def silence_matchers(alert: dict[str, Any]) -> dict[str, str]:
+    """Matchers that silence alerts like this one: its rule and its group, place or source labels."""
+    payload = alert.get("payload") if isinstance(alert.get("payload"), dict) else {}
+    labels = payload.get("labels") if isinstance(payload.get("labels"), dict) else {}
+    matchers = {"rule": literal_pattern(str(alert.get("rule", "")))}
+    for name in ("group", "place", "source"):
+        if isinstance(labels.get(name), str) and labels[name]:
+            matchers[name] = literal_pattern(labels[name])
+    return matchers
 
 
 @blueprint.route("/alerts/<int:alert_id>/ack", methods=["POST"])
@@ -282,7 +301,7 @@ def silence() -> Any:
     hours = request.form.get("hours", 0, type=int)
     if hours not in SILENCE_HOURS:
         abort(400, description=f"Choose a duration of {', '.join(map(str, SILENCE_HOURS))} hours.")
-    matchers = {k: (request.form.get(k) or "").strip()[:200] for k in ("rule", "key", "group", "place", "severity")}
+    matchers = {k: (request.form.get(k) or "").strip()[:200] for k in MATCHER_NAMES}
     comment = (request.form.get("comment") or "").strip()[:MAX_NOTE]
     start = datetime.now(timezone.utc)
     try:

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
+from tocsin.store import alerting
 from tocsin.store.audit import log_event
 from tocsin.store.db import StoreError, transaction, utcnow
 from tocsin.store.search import search_item_ids
@@ -433,44 +434,38 @@ def get_alert(db: sqlite_utils.Database, alert_id: int) -> dict[str, Any] | None
 
 
 def acknowledge_alert(db: sqlite_utils.Database, alert_id: int, user: str) -> bool:
-    """Mark an open alert acknowledged by ``user``; False if it was not open."""
+    """Mark an open alert acknowledged by ``user`` (through the alerts store); False if it was not open."""
     with transaction(db):
-        now = utcnow()
-        cur = db.execute(
-            """UPDATE alerts SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ?, updated_at = ?
-               WHERE id = ? AND status = 'open'""", [user, now, now, alert_id])
-        if cur.rowcount:
-            log_event(db, user, "acknowledge", f"alert:{alert_id}")
-    return bool(cur.rowcount)
+        row = db.execute("SELECT status FROM alerts WHERE id = ?", [alert_id]).fetchone()
+        if row is None or row[0] != "open":
+            return False
+        alerting.acknowledge_alert(db, alert_id, user)
+        log_event(db, user, "acknowledge", f"alert:{alert_id}")
+    return True
 
 
 def create_silence(db: sqlite_utils.Database, matchers: dict[str, str], *, created_by: str, comment: str,
                    starts_at: str, ends_at: str) -> int:
-    """Store a silence: alerts matching every key of ``matchers`` are not sent between the two times."""
+    """Store a silence (through the alerts store) and its audit event.
+
+    Alerts whose labels match every matcher (``fnmatch`` patterns) are not sent between the two times.
+    """
     clean = {k: v for k, v in matchers.items() if v}
     if not clean:
         raise ReviewError("a silence needs at least one matcher (rule, key, group, place or severity)")
     if ends_at <= starts_at:
         raise ReviewError("a silence must end after it starts")
     with transaction(db):
-        silence_id = db.execute(
-            """INSERT INTO silences (matchers, comment, created_by, starts_at, ends_at, created_at)
-               VALUES (?, ?, ?, ?, ?, ?)""",
-            [json.dumps(clean, ensure_ascii=False, sort_keys=True), comment, created_by, starts_at, ends_at, utcnow()],
-        ).lastrowid
+        silence_id = alerting.add_silence(db, clean, starts_at=starts_at, ends_at=ends_at, comment=comment,
+                                          created_by=created_by)
         log_event(db, created_by, "silence", f"silence:{silence_id}", matchers=clean, ends_at=ends_at)
     return silence_id
 
 
 def active_silences(db: sqlite_utils.Database, now: str | None = None) -> list[dict[str, Any]]:
-    """Silences in force now, ending soonest first."""
-    now = now or utcnow()
-    rows = list(db.query("SELECT * FROM silences WHERE starts_at <= ? AND ends_at > ? ORDER BY ends_at", [now, now]))
+    """Silences in force now (from the alerts store), ending soonest first."""
+    rows = alerting.list_silences(db, active_at=now or utcnow())
     for row in rows:
-        try:
-            row["matchers"] = json.loads(row["matchers"])
-        except ValueError:
+        if not isinstance(row.get("matchers"), dict):
             row["matchers"] = {}
-        if not isinstance(row["matchers"], dict):
-            row["matchers"] = {}
-    return rows
+    return sorted(rows, key=lambda r: r["ends_at"])
