@@ -1,0 +1,230 @@
+"""The daemon's loop: it survives failing jobs, runs alone, stops cleanly on SIGTERM, and after a
+suspend runs each due job once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import types
+from pathlib import Path
+
+import pytest
+import schedule
+
+from tocsin.config import Settings
+from tocsin.daemon import Daemon, DaemonAlreadyRunning, InstanceLock, Job, Supervisor, lock_path_for
+from tocsin.store import connect
+from tocsin.store.daemon import job_runs
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def disk_settings(db_path: Path) -> Settings:
+    settings = Settings()
+    settings.config_dir = db_path.parent
+    settings.database.path = str(db_path)
+    return settings
+
+
+def test_the_loop_survives_a_job_that_always_raises_for_100_ticks(db_path, caplog):
+    settings = disk_settings(db_path)
+    db = connect(db_path)
+    calls = {"bad": 0, "good": 0}
+
+    def bad():
+        calls["bad"] += 1
+        raise ZeroDivisionError("a job that always fails")
+
+    def good():
+        calls["good"] += 1
+        return {"done": calls["good"]}
+
+    daemon = Daemon(settings, db, [Job("bad", 0.001, bad), Job("good", 0.001, good)])
+    daemon.sleep_s = lambda: 0.003  # longer than the jobs' interval: both are due on every tick
+    caplog.set_level(logging.INFO, logger="tocsin.daemon")
+    assert daemon.run(max_ticks=100, handle_signals=False) == 0
+    assert calls == {"bad": 100, "good": 100}
+    assert caplog.text.count("Traceback") == calls["bad"] and "ZeroDivisionError: a job that always fails" in caplog.text
+    assert caplog.text.count("step good: ok in") == calls["good"]
+    runs = {r["name"]: r for r in job_runs(db)}
+    assert runs["bad"]["failures"] == calls["bad"] and runs["bad"]["last_status"] == "failed"
+    assert "ZeroDivisionError" in runs["bad"]["last_error"]
+    assert runs["good"]["failures"] == 0 and runs["good"]["last_summary"] == f"done={calls['good']}"
+
+
+def test_a_second_instance_exits_at_once_with_a_clear_message(db_path):
+    settings = disk_settings(db_path)
+    db = connect(db_path)
+    with InstanceLock(lock_path_for(settings)):
+        with pytest.raises(DaemonAlreadyRunning, match=f"pid {os.getpid()}"):
+            Daemon(settings, db, []).run(max_ticks=1, handle_signals=False)
+        started = time.monotonic()
+        proc = subprocess.run([str(ROOT / ".venv" / "bin" / "tocsin"), "--db", str(db_path), "daemon"],
+                              capture_output=True, text=True, timeout=60, cwd=db_path.parent)
+        assert proc.returncode == 1
+        assert "another tocsin daemon or run" in proc.stderr and str(os.getpid()) in proc.stderr
+        assert time.monotonic() - started < 30
+    # once the first is gone, the lock is free again
+    Daemon(settings, db, []).run(max_ticks=1, handle_signals=False)
+
+
+def test_after_a_suspend_each_due_job_runs_once(db_path, monkeypatch):
+    settings = disk_settings(db_path)
+    db = connect(db_path)
+    calls = {"deliver": 0, "crawl": 0}
+    jobs = [Job("deliver", 60, lambda: calls.__setitem__("deliver", calls["deliver"] + 1)),
+            Job("crawl", 600, lambda: calls.__setitem__("crawl", calls["crawl"] + 1))]
+    daemon = Daemon(settings, db, jobs)
+    daemon.tick()
+    assert calls == {"deliver": 1, "crawl": 1}  # everything once at start
+    daemon.tick()
+    assert calls == {"deliver": 1, "crawl": 1}
+
+    class Later(dt.datetime):
+        """The wall clock after a lid was closed for nine hours."""
+
+        @classmethod
+        def now(cls, tz=None):
+            return dt.datetime.now(tz) + dt.timedelta(hours=9)
+
+    clock = types.ModuleType("datetime_after_suspend")
+    clock.__dict__.update(dt.__dict__)
+    clock.datetime = Later
+    monkeypatch.setattr(schedule, "datetime", clock)
+    daemon.tick()
+    assert calls == {"deliver": 2, "crawl": 2}  # not 540 and 54 runs of backlog
+    daemon.tick()
+    assert calls == {"deliver": 2, "crawl": 2}
+    assert all(job.next_run > Later.now() for job in daemon.scheduler.jobs)
+
+
+def hung_crawl(settings, names, timeout_s=None):
+    """A crawl that ignores SIGTERM and never ends (module-level, so a subprocess can run it)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    from tocsin.store.sources import start_crawl_run
+
+    start_crawl_run(connect(settings.database_path), names[0])
+    time.sleep(3600)
+
+
+def test_a_hung_crawl_is_killed_at_its_timeout_and_its_run_closed(db_path):
+    from tocsin.store.sources import ensure_source
+
+    settings = disk_settings(db_path)
+    db = connect(db_path)
+    ensure_source(db, "hung")
+    ended = []
+    supervisor = Supervisor(db, grace_s=0.5, on_finished=lambda *a: ended.append(a))
+    assert supervisor.request("crawl:hung", hung_crawl, (settings, ["hung"]), {}, timeout_s=4, sources=["hung"]) == "started"
+    assert supervisor.request("crawl:hung", hung_crawl, (settings, ["hung"]), {}, timeout_s=4) == "already running"
+    pid = supervisor.running["crawl:hung"].process.pid
+    deadline = time.monotonic() + 30
+    while not ended and time.monotonic() < deadline:
+        supervisor.reap()
+        time.sleep(0.1)
+    (name, status, counts, error, duration) = ended[0]
+    assert (name, status) == ("crawl:hung", "killed") and "time limit" in error and 3.5 < duration < 15
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    (run,) = db.query("SELECT status, finished_at, message FROM crawl_runs")
+    assert run["status"] == "failed" and run["finished_at"] and "interrupted" in run["message"]
+
+
+DAEMON_SCRIPT = textwrap.dedent("""
+    import logging, signal, sys, time
+    from tocsin.config import Settings
+    from tocsin.daemon import Daemon, Job, Supervisor
+    from tocsin.store import ItemRecord, connect, upsert_item
+    from tocsin.store.audit import log_event
+    from tocsin.store.sources import count_crawl_run, ensure_source, start_crawl_run
+
+
+    def slow_crawl(settings, names, timeout_s=None):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # as stubborn as a stuck crawl
+        db = connect(settings.database_path)
+        run = start_crawl_run(db, names[0])
+        n = 0
+        while True:
+            upsert_item(db, ItemRecord(source=names[0], url=f"https://demo.example/{n}", text="fictional text " * 40))
+            count_crawl_run(db, run, pages=1, items=1, new_items=1)
+            n += 1
+            time.sleep(0.01)
+
+
+    def slow_step(db):
+        print("step-started", flush=True)
+        for n in range(30):
+            log_event(db, "daemon-test", "step-row", str(n))
+            time.sleep(0.03)
+        return {"rows": 30}
+
+
+    if __name__ == "__main__":
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+        settings = Settings()
+        settings.database.path = sys.argv[1]
+        db = connect(settings.database_path)
+        ensure_source(db, "slow")
+        supervisor = Supervisor(db, grace_s=3)
+        if sys.argv[2] == "crawl":
+            jobs = [Job("crawl:slow", 3600, lambda: {"task": supervisor.request(
+                "crawl:slow", slow_crawl, (settings, ["slow"]), {}, 600, sources=["slow"])})]
+        else:
+            jobs = [Job("write", 3600, lambda: slow_step(db))]
+        print("ready", flush=True)
+        sys.exit(Daemon(settings, db, jobs, supervisor=supervisor, tick_s=0.2).run())
+""")
+
+
+def start_daemon(tmp_path: Path, db_path: Path, mode: str) -> subprocess.Popen:
+    script = tmp_path / "daemon_under_test.py"
+    script.write_text(DAEMON_SCRIPT, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script), str(db_path), mode], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.stdout.readline().strip() == "ready"
+    return proc
+
+
+@pytest.mark.slow
+def test_sigterm_mid_crawl_exits_within_30_s_and_leaves_no_half_written_rows(tmp_path, db_path):
+    proc = start_daemon(tmp_path, db_path, "crawl")
+    db = connect(db_path)
+    deadline = time.monotonic() + 60
+    while db.execute("SELECT count(*) FROM items").fetchone()[0] < 20 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+    _, stderr = proc.communicate(timeout=60)
+    took = time.monotonic() - started
+    assert proc.returncode == 0, stderr
+    assert took < 30, f"took {took:.1f} s"
+    assert "daemon stopped" in stderr and "step crawl:slow: killed" in stderr
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    runs = list(db.query("SELECT * FROM crawl_runs"))
+    assert runs and all(r["status"] != "running" and r["finished_at"] for r in runs)
+    assert "interrupted" in runs[0]["message"]
+    items = db.execute("SELECT count(*) FROM items").fetchone()[0]
+    assert items >= 20
+    assert db.execute("SELECT count(*) FROM items i WHERE NOT EXISTS (SELECT 1 FROM item_versions v WHERE v.item_id = i.id)"
+                      ).fetchone()[0] == 0
+    assert runs[0]["items"] in (items, items - 1)  # the counter commits right after each item
+    (job,) = [r for r in job_runs(db) if r["name"] == "crawl:slow"]
+    assert job["last_status"] == "killed"
+
+
+@pytest.mark.slow
+def test_sigterm_mid_step_finishes_the_step_then_exits(tmp_path, db_path):
+    proc = start_daemon(tmp_path, db_path, "write")
+    assert proc.stdout.readline().strip() == "step-started"
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    db = connect(db_path)
+    assert db.execute("SELECT count(*) FROM audit_log WHERE action = 'step-row'").fetchone()[0] == 30
+    assert "stop requested" in stderr and "step write: ok" in stderr

@@ -1,0 +1,209 @@
+"""``tocsin alert …``: list, show and acknowledge alerts; silences; deliver and evaluate by hand."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import click
+
+from tocsin.cli.app import App, main, pass_app
+
+DURATION_RE = re.compile(r"(\d+)\s*([smhdw])")
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def not_found_is_an_error(command):
+    """Turn an unknown alert or silence id into a clear one-line error (exit code 1)."""
+    import functools
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from tocsin.store.alerting import AlertNotFound
+
+        try:
+            return command(*args, **kwargs)
+        except AlertNotFound as e:
+            raise click.ClickException(str(e)) from None
+
+    return wrapper
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90m``, ``2h``, ``1d12h``, ``1w`` → a timedelta."""
+    cleaned = text.strip().lower()
+    parts = DURATION_RE.findall(cleaned)
+    if not parts or DURATION_RE.sub("", cleaned).strip():
+        raise click.BadParameter(f"{text!r} is not a duration; write e.g. 30m, 2h, 1d12h or 1w")
+    return timedelta(seconds=sum(int(n) * UNITS[u] for n, u in parts))
+
+
+@main.group()
+def alert() -> None:
+    """Alerts: list, show, acknowledge, silence, deliver and evaluate."""
+
+
+@alert.command("list")
+@click.option("--status", type=click.Choice(["open", "acknowledged", "resolved", "all"]), default="all", show_default=True,
+              help="Only alerts in this state.")
+@click.option("--dead", is_flag=True, help="Only alerts with a dead-lettered delivery.")
+@click.option("--rule", help="Only alerts of this rule.")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Most alerts shown.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+@pass_app
+def list_command(app: App, status: str, dead: bool, rule: str | None, limit: int, as_json: bool) -> None:
+    """Newest alerts first, with their deliveries (sent, pending, dead, silenced)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from tocsin.store import alerting
+
+    rows = alerting.list_alerts(app.open_db(), status=None if status == "all" else status, rule=rule, dead_only=dead, limit=limit)
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps({k: row[k] for k in ("id", "rule", "kind", "key", "severity", "status", "title", "count",
+                                                     "created_at", "updated_at", "deliveries")}, ensure_ascii=False))
+        return
+    table = Table("id", "severity", "status", "rule", "title", "items", "updated", "deliveries", title="alerts")
+    for row in rows:
+        deliveries = ", ".join(f"{k} {v}" for k, v in sorted(row["deliveries"].items())) or "-"
+        style = "bold red" if row["deliveries"].get("dead") else None
+        table.add_row(str(row["id"]), row["severity"], row["status"], row["rule"], row["title"], str(row["count"]),
+                      row["updated_at"], deliveries, style=style)
+    Console().print(table)
+    if not rows:
+        click.echo("no alerts")
+
+
+@alert.command()
+@click.argument("alert_id", type=int)
+@pass_app
+@not_found_is_an_error
+def show(app: App, alert_id: int) -> None:
+    """One alert's message, items and every delivery attempt."""
+    from tocsin.store import alerting
+
+    db = app.open_db()
+    row = alerting.get_alert(db, alert_id)
+    click.echo(row["message"])
+    click.echo(f"\nstatus {row['status']} · {row['count']} item(s) · opened {row['created_at']} · updated {row['updated_at']}"
+               + (f" · acknowledged by {row['acknowledged_by']} at {row['acknowledged_at']}" if row["acknowledged_by"] else ""))
+    for item_id in row["item_ids"]:
+        click.echo(f"  item {item_id}")
+    click.echo("deliveries:")
+    for d in alerting.deliveries_for_alert(db, alert_id):
+        click.echo(f"  #{d['id']} → {d['sink']} [{d['status']}] notification {d['notification']}, key {d['idempotency_key']}, "
+                   f"{d['attempts']} attempt(s){', sent ' + d['sent_at'] if d['sent_at'] else ''}")
+        for a in d["attempt_log"]:
+            click.echo(f"     {a['started_at']} attempt {a['attempt']}: {a['outcome']} ({a['duration_ms']} ms) {a['error']}")
+
+
+@alert.command()
+@click.argument("alert_id", type=int)
+@click.option("--by", default="operator", show_default=True, help="Who acknowledges (recorded in the audit log).")
+@pass_app
+@not_found_is_an_error
+def ack(app: App, alert_id: int, by: str) -> None:
+    """Acknowledge an alert: it keeps collecting items but sends no repeats unless it escalates."""
+    from tocsin.store import alerting
+    from tocsin.store.audit import log_event
+
+    db = app.open_db()
+    alerting.acknowledge_alert(db, alert_id, by)
+    log_event(db, by, "alert_ack", f"alert:{alert_id}")
+    click.echo(f"alert #{alert_id} acknowledged by {by}")
+
+
+@alert.group()
+def silence() -> None:
+    """Mute matching alerts for a time (add, list, expire)."""
+
+
+@silence.command("add")
+@click.argument("matchers", nargs=-1, required=True)
+@click.option("--for", "duration", default="2h", show_default=True, help="How long: 30m, 2h, 1d, 1w.")
+@click.option("--comment", default="", help="Why (shown in lists and the audit log).")
+@click.option("--by", default="operator", show_default=True, help="Who adds it (recorded in the audit log).")
+@pass_app
+def silence_add(app: App, matchers: tuple[str, ...], duration: str, comment: str, by: str) -> None:
+    """Add a silence. MATCHERS are name=value (wildcards * and ?): rule, kind, key, severity, group,
+    place, source. Example: tocsin alert silence add group=uzbek place=osh --for 6h --comment "known campaign"."""
+    from tocsin.alerts.silences import BadMatcher, parse_matchers
+    from tocsin.alerts.times import as_datetime, iso
+    from tocsin.store import alerting
+    from tocsin.store.audit import log_event
+
+    try:
+        parsed = parse_matchers(list(matchers))
+    except BadMatcher as e:
+        raise click.BadParameter(str(e), param_hint="MATCHERS") from None
+    length = parse_duration(duration)
+    now = as_datetime()
+    db = app.open_db()
+    silence_id = alerting.add_silence(db, parsed, starts_at=iso(now), ends_at=iso(now + length), comment=comment, created_by=by)
+    log_event(db, by, "silence", f"silence:{silence_id}", matchers=parsed, ends_at=iso(now + length), comment=comment)
+    click.echo(f"silence #{silence_id} until {iso(now + length)}: {' '.join(f'{k}={v}' for k, v in parsed.items())}")
+
+
+@silence.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Also expired silences.")
+@pass_app
+def silence_list(app: App, show_all: bool) -> None:
+    """Silences in force (or all)."""
+    from tocsin.alerts.times import as_datetime, iso
+    from tocsin.store import alerting
+
+    now = iso(as_datetime())
+    rows = alerting.list_silences(app.open_db(), active_at=None if show_all else now)
+    for s in rows:
+        state = "active" if s["starts_at"] <= now < s["ends_at"] else "expired"
+        click.echo(f"#{s['id']} [{state}] {' '.join(f'{k}={v}' for k, v in s['matchers'].items())} "
+                   f"from {s['starts_at']} until {s['ends_at']} by {s['created_by'] or '-'}"
+                   + (f" — {s['comment']}" if s["comment"] else ""))
+    if not rows:
+        click.echo("no silences" if show_all else "no active silences")
+
+
+@silence.command("expire")
+@click.argument("silence_id", type=int)
+@click.option("--by", default="operator", show_default=True, help="Who ends it (recorded in the audit log).")
+@pass_app
+@not_found_is_an_error
+def silence_expire(app: App, silence_id: int, by: str) -> None:
+    """End a silence now."""
+    from tocsin.alerts.times import as_datetime, iso
+    from tocsin.store import alerting
+    from tocsin.store.audit import log_event
+
+    db = app.open_db()
+    alerting.expire_silence(db, silence_id, iso(as_datetime()))
+    log_event(db, by, "silence_expire", f"silence:{silence_id}")
+    click.echo(f"silence #{silence_id} expired")
+
+
+@alert.command()
+@click.option("--retry-dead", is_flag=True, help="First put dead-lettered deliveries back in the queue.")
+@pass_app
+def deliver(app: App, retry_dead: bool) -> None:
+    """Send the deliveries that are due now."""
+    from tocsin.alerts import deliver_due
+    from tocsin.alerts.times import as_datetime, iso
+    from tocsin.store import alerting
+
+    db = app.open_db()
+    if retry_dead:
+        click.echo(f"{alerting.retry_dead_deliveries(db, iso(as_datetime()))} dead deliveries queued again")
+    s = deliver_due(db, app.settings)
+    click.echo(f"{s.sent} sent, {s.retrying} to retry, {s.dead} dead, {s.silenced} silenced")
+    for error in s.errors[:10]:
+        click.echo(f"  {error}", err=True)
+
+
+@alert.command()
+@pass_app
+def evaluate(app: App) -> None:
+    """Evaluate the spike, spread and stale-source rules now (and send due repeats to the outbox)."""
+    from tocsin.alerts import evaluate_rules
+
+    click.echo(f"{evaluate_rules(app.open_db(), app.settings)} alert(s) opened, changed or repeated")

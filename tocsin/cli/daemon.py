@@ -1,0 +1,48 @@
+"""``tocsin run`` (one cycle) and ``tocsin daemon`` (the scheduled loop)."""
+
+from __future__ import annotations
+
+import click
+
+from tocsin.cli.app import App, main, pass_app
+
+
+@main.command()
+@click.option("--source", "sources", multiple=True, help="Crawl only this source (repeatable); default: all enabled.")
+@click.option("--no-crawl", is_flag=True, help="Skip the crawl: analyse, alert and deliver what is stored.")
+@pass_app
+def run(app: App, sources: tuple[str, ...], no_crawl: bool) -> None:
+    """One cycle: crawl → analyse → alert → deliver, then exit."""
+    from tocsin.daemon import DaemonAlreadyRunning, InstanceLock, lock_path_for
+    from tocsin.pipeline import run_cycle
+
+    settings = app.settings
+    for name in sources:
+        settings.source(name)  # an unknown name is a config error with the known names
+    try:
+        with InstanceLock(lock_path_for(settings)):
+            summary = run_cycle(settings, app.open_db(create=True), names=list(sources) or None, crawl=not no_crawl)
+    except DaemonAlreadyRunning as e:
+        raise click.ClickException(str(e)) from None
+    for line in summary.lines():
+        click.echo(line)
+
+
+@main.command()
+@pass_app
+def daemon(app: App) -> None:
+    """Run the scheduled loop until SIGTERM/SIGINT: crawl each source at its interval, analyse, evaluate
+    rules, deliver alerts, re-check flagged items, apply retention. One per database."""
+    import logging
+
+    from tocsin.daemon import DaemonAlreadyRunning, run_daemon
+
+    root = logging.getLogger()
+    if root.level > logging.INFO:
+        root.setLevel(logging.INFO)  # the daemon's one line per step is its output
+    app.open_db(create=True)
+    try:
+        code = run_daemon(app.settings)
+    except DaemonAlreadyRunning as e:
+        raise click.ClickException(str(e)) from None
+    raise SystemExit(code)

@@ -1,0 +1,502 @@
+"""The daemon: one loop, its own ``schedule.Scheduler``, small jobs that each log one line.
+
+Jobs: each enabled source is crawled at its interval (in a subprocess, killed at its timeout), new items
+are analysed (item alerts are raised in the same transaction), the spike/spread/stale rules are
+evaluated, due deliveries are sent, flagged items are re-checked for deletion, and retention runs.
+
+- One daemon per database: an ``flock`` on ``<database>.lock``; a second one exits at once.
+- SIGTERM/SIGINT: the current step finishes (deliveries and analysis stop between messages and batches),
+  running crawls are asked to stop and killed after ``daemon.stop_grace_s``; exit well within 30 s.
+- A job that raises is logged with its traceback and recorded in ``job_runs``; the loop goes on.
+- After a suspend (or any clock jump) each due job runs once, not once per missed interval.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import importlib
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+import schedule
+import sqlite_utils
+
+from tocsin.config import Settings
+
+logger = logging.getLogger(__name__)
+
+#: How a running crawl is told apart: its job name.
+CRAWL_TARGET = "tocsin.crawler:crawl_sources"
+RECHECK_TARGET = "tocsin.crawler:recheck_flagged"
+#: Seconds a crawl may run past ``crawl.crawl_timeout_s`` (its own limit) before the daemon kills it.
+KILL_MARGIN_S = 60
+
+
+class DaemonAlreadyRunning(RuntimeError):
+    """Another daemon (or ``tocsin run``) holds this database's lock."""
+
+
+# --------------------------------------------------------------------------- single instance
+
+
+class InstanceLock:
+    """An exclusive ``flock`` on a lock file holding the owner's pid; released when the process ends."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.fd: int | None = None
+
+    def acquire(self) -> "InstanceLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            owner = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise DaemonAlreadyRunning(
+                f"another tocsin daemon or run (pid {owner}) is working on this database (lock {self.path}); "
+                "stop it first, or give this one another database") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self.fd = fd
+        return self
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.ftruncate(self.fd, 0)
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self) -> "InstanceLock":
+        return self.acquire()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.release()
+
+
+def lock_path_for(settings: Settings) -> Path:
+    """``daemon.lock_file``, or ``<database>.lock``."""
+    if settings.daemon.lock_file:
+        return settings.resolve(settings.daemon.lock_file)
+    return settings.database_path.with_name(settings.database_path.name + ".lock")
+
+
+# --------------------------------------------------------------------------- subprocess tasks (crawls)
+
+
+def resolve(target: str | Callable[..., Any]) -> Callable[..., Any]:
+    """``"package.module:function"`` → the function (callables pass through)."""
+    if callable(target):
+        return target
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def child_main(target: str | Callable[..., Any], args: tuple, kwargs: dict, conn: Any) -> None:
+    """Run one task in a fresh process group, so the daemon can stop it and everything it started."""
+    os.setsid()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C on the daemon's terminal is the daemon's business
+    try:
+        result = resolve(target)(*args, **kwargs)
+        if isinstance(result, list):
+            result = [dataclasses.asdict(r) if dataclasses.is_dataclass(r) else r for r in result]
+        conn.send({"ok": True, "result": result})
+    except BaseException:  # noqa: BLE001 - reported to the parent, which logs it
+        conn.send({"ok": False, "error": traceback.format_exc()})
+        raise SystemExit(1)
+
+
+@dataclass
+class Task:
+    """A task running in a subprocess."""
+
+    name: str
+    process: Any
+    conn: Any
+    started: float
+    started_at: str
+    deadline: float
+    sources: list[str] = field(default_factory=list)
+
+
+class Supervisor:
+    """Runs crawls (and re-checks) in subprocesses, a few at a time, and kills those past their time.
+
+    :param on_finished: called with (name, status, counts, error, duration_s) when a task ends.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, *, parallel: int = 1, grace_s: float = 15,
+                 on_finished: Callable[[str, str, dict[str, Any], str, float], None] | None = None):
+        self.db = db
+        self.parallel = max(1, parallel)
+        self.grace_s = grace_s
+        self.on_finished = on_finished
+        self.running: dict[str, Task] = {}
+        self.waiting: list[tuple[str, Any, tuple, dict, float, list[str]]] = []
+        self.context = multiprocessing.get_context("spawn")
+
+    def request(self, name: str, target: Any, args: tuple, kwargs: dict, timeout_s: float,
+                sources: list[str] | None = None) -> str:
+        """Start a task now, or queue it when all slots are busy; ``already running`` when it is."""
+        if name in self.running or any(w[0] == name for w in self.waiting):
+            return "already running"
+        self.waiting.append((name, target, args, kwargs, timeout_s, sources or []))
+        self.start_waiting()
+        return "started" if name in self.running else "queued"
+
+    def start_waiting(self) -> None:
+        from tocsin.alerts.times import as_datetime, iso
+
+        while self.waiting and len(self.running) < self.parallel:
+            name, target, args, kwargs, timeout_s, sources = self.waiting.pop(0)
+            parent, child = self.context.Pipe(duplex=False)
+            process = self.context.Process(target=child_main, args=(target, args, kwargs, child), name=f"tocsin-{name}", daemon=False)
+            process.start()
+            child.close()
+            now = time.monotonic()
+            self.running[name] = Task(name, process, parent, now, iso(as_datetime()), now + timeout_s, sources)
+            logger.info("step %s: started (pid %s, limit %.0f s)", name, process.pid, timeout_s)
+
+    def reap(self) -> int:
+        """Collect finished tasks, kill overdue ones, start queued ones; returns tasks that ended."""
+        ended = 0
+        for name, task in list(self.running.items()):
+            if task.process.is_alive() and time.monotonic() < task.deadline:
+                continue
+            if task.process.is_alive():
+                self.terminate(task, f"killed after its time limit of {task.deadline - task.started:.0f} s")
+            else:
+                self.finish(task)
+            ended += 1
+        self.start_waiting()
+        return ended
+
+    def finish(self, task: Task, status: str | None = None, error: str = "") -> None:
+        """Read a finished task's report, close what it left open and log one line."""
+        message: dict[str, Any] = {}
+        try:
+            if task.conn.poll():
+                message = task.conn.recv()
+        except (EOFError, OSError):
+            message = {}
+        task.process.join(1)
+        task.conn.close()
+        del self.running[task.name]
+        if status is None:
+            if message.get("ok"):
+                status = "ok"
+            else:
+                status = "failed"
+                error = message.get("error") or f"exited with code {task.process.exitcode}"
+        counts = summarise_result(message.get("result")) if message.get("ok") else {}
+        closed = self.close_open_runs(task, "failed", error or status) if status != "ok" else 0
+        if closed:
+            counts["runs_closed"] = closed
+        duration = time.monotonic() - task.started
+        if status == "ok":
+            logger.info("step %s: ok in %.1f s (%s)", task.name, duration, format_counts(counts))
+        else:
+            logger.error("step %s: %s in %.1f s (%s): %s", task.name, status, duration, format_counts(counts),
+                         error.strip().splitlines()[-1] if error.strip() else "")
+        if self.on_finished:
+            self.on_finished(task.name, status, counts, error, duration)
+
+    def terminate(self, task: Task, why: str) -> None:
+        """Ask a task's process group to stop (SIGTERM), kill it after the grace period, record why."""
+        signal_group(task.process.pid, signal.SIGTERM)
+        task.process.join(self.grace_s)
+        if task.process.is_alive():
+            signal_group(task.process.pid, signal.SIGKILL)
+            task.process.join(5)
+        else:
+            signal_group(task.process.pid, signal.SIGKILL)  # whatever it started and left behind
+        self.finish(task, "killed", why)
+
+    def close_open_runs(self, task: Task, status: str, why: str) -> int:
+        """Finish the crawl runs a stopped crawl left ``running`` (nothing stays half-open)."""
+        from tocsin.store.daemon import open_crawl_runs
+        from tocsin.store.sources import finish_crawl_run
+
+        runs = open_crawl_runs(self.db, task.sources, task.started_at)
+        for run_id in runs:
+            finish_crawl_run(self.db, run_id, status, f"interrupted: {why.strip().splitlines()[-1] if why.strip() else why}")
+        return len(runs)
+
+    def stop_all(self) -> None:
+        """Stop every running task (SIGTERM, then SIGKILL after the grace period) and drop the queue."""
+        self.waiting.clear()
+        for task in list(self.running.values()):
+            signal_group(task.process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + self.grace_s
+        for task in list(self.running.values()):
+            task.process.join(max(0.0, deadline - time.monotonic()))
+        for task in list(self.running.values()):
+            if task.process.is_alive():
+                signal_group(task.process.pid, signal.SIGKILL)
+                task.process.join(5)
+                self.finish(task, "killed", "the daemon is stopping")
+            else:
+                signal_group(task.process.pid, signal.SIGKILL)
+                self.finish(task, "killed" if task.process.exitcode else None, "the daemon is stopping")
+
+
+def signal_group(pid: int | None, sig: int) -> None:
+    """Send ``sig`` to a process group (our tasks lead their own), ignoring one that is gone."""
+    if pid is None:
+        return
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def summarise_result(result: Any) -> dict[str, Any]:
+    """Counts from a crawl's results (a list of CrawlResult dicts) or a re-check's number."""
+    if isinstance(result, list):
+        counts: dict[str, Any] = {"sources": len(result)}
+        for key in ("pages", "items", "new_items", "errors"):
+            counts[key] = sum(int(r.get(key) or 0) for r in result if isinstance(r, dict))
+        statuses = sorted({str(r.get("status")) for r in result if isinstance(r, dict)})
+        counts["status"] = "/".join(statuses)
+        return counts
+    if isinstance(result, (int, float)):
+        return {"count": result}
+    return {}
+
+
+def format_counts(counts: dict[str, Any] | None) -> str:
+    return " ".join(f"{k}={v}" for k, v in (counts or {}).items()) or "-"
+
+
+# --------------------------------------------------------------------------- the loop
+
+
+@dataclass
+class Job:
+    """A scheduled step: a name, how often, and a function returning counts for the log line."""
+
+    name: str
+    every_s: float
+    run: Callable[[], dict[str, Any] | None]
+
+
+class Daemon:
+    """The scheduled loop. Build it with :func:`build_jobs` (or any jobs, for tests) and call :meth:`run`.
+
+    :param db: the store, for ``job_runs`` bookkeeping (and the supervisor's cleanup).
+    :param supervisor: runs crawls in subprocesses; reaped every tick and stopped on exit.
+    """
+
+    def __init__(self, settings: Settings, db: sqlite_utils.Database, jobs: list[Job], *,
+                 supervisor: Supervisor | None = None, tick_s: float | None = None, lock_path: Path | None = None):
+        self.settings = settings
+        self.db = db
+        self.jobs = jobs
+        self.supervisor = supervisor
+        self.tick_s = settings.daemon.tick_seconds if tick_s is None else tick_s
+        self.lock_path = lock_path or lock_path_for(settings)
+        self.stop_event = threading.Event()
+        self.scheduler = schedule.Scheduler()
+        self.runs: dict[str, int] = {}
+        self.failures: dict[str, int] = {}
+        now = datetime.now()
+        for job in jobs:
+            scheduled = self.scheduler.every(job.every_s).seconds.do(self.run_job, job)
+            scheduled.next_run = now  # everything once at start, then at its interval
+        if supervisor and supervisor.on_finished is None:
+            supervisor.on_finished = self.record_task
+
+    @property
+    def stopping(self) -> bool:
+        return self.stop_event.is_set()
+
+    def stop(self, *_: Any) -> None:
+        """Ask the loop to finish the current step and exit (the SIGTERM/SIGINT handler)."""
+        if not self.stop_event.is_set():
+            logger.info("stop requested: finishing the current step")
+        self.stop_event.set()
+
+    def record_task(self, name: str, status: str, counts: dict[str, Any], error: str, duration: float) -> None:
+        from tocsin.alerts.times import as_datetime, iso
+        from tocsin.store.daemon import record_job_end
+
+        record_job_end(self.db, name, now=iso(as_datetime()), status=status, summary=format_counts(counts),
+                       error=error, duration_s=duration)
+
+    def run_job(self, job: Job) -> None:
+        """Run one step: one log line with its counts and duration; an exception is logged with its
+        traceback and recorded, and never stops the loop."""
+        from tocsin.alerts.times import as_datetime, iso
+        from tocsin.store.daemon import record_job_end, record_job_start
+
+        if self.stopping:
+            return
+        started = time.monotonic()
+        self.runs[job.name] = self.runs.get(job.name, 0) + 1
+        try:
+            record_job_start(self.db, job.name, iso(as_datetime()))
+            counts = job.run() or {}
+        except Exception as e:  # noqa: BLE001 - a job must never stop the loop
+            duration = time.monotonic() - started
+            self.failures[job.name] = self.failures.get(job.name, 0) + 1
+            logger.exception("step %s: failed in %.1f s: %s", job.name, duration, e)
+            try:
+                record_job_end(self.db, job.name, now=iso(as_datetime()), status="failed", error=traceback.format_exc(),
+                               duration_s=duration)
+            except Exception:  # noqa: BLE001 - the store itself may be what failed
+                logger.exception("could not record the failure of %s", job.name)
+            return
+        duration = time.monotonic() - started
+        if not (isinstance(counts, dict) and counts.get("_quiet")):
+            logger.info("step %s: ok in %.1f s (%s)", job.name, duration, format_counts(counts))
+        record_job_end(self.db, job.name, now=iso(as_datetime()), status="ok",
+                       summary=format_counts({k: v for k, v in counts.items() if not k.startswith("_")}), duration_s=duration)
+
+    def tick(self) -> None:
+        """Run the jobs that are due (each once, however late) and look after running crawls."""
+        self.scheduler.run_pending()
+        if self.supervisor and not self.stopping:
+            self.supervisor.reap()
+
+    def sleep_s(self) -> float:
+        idle = self.scheduler.idle_seconds
+        return max(0.0, min(self.tick_s, idle if idle is not None else self.tick_s))
+
+    def run(self, *, max_ticks: int | None = None, handle_signals: bool = True) -> int:
+        """Hold the lock and loop until stopped; returns the exit code (0)."""
+        with InstanceLock(self.lock_path):
+            previous = {}
+            if handle_signals:
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    previous[sig] = signal.signal(sig, self.stop)
+            logger.info("daemon started: %d jobs, database %s", len(self.jobs), self.settings.database_path)
+            try:
+                self.loop(max_ticks)
+            finally:
+                if self.supervisor:
+                    self.supervisor.stop_all()
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+                logger.info("daemon stopped")
+        return 0
+
+    def loop(self, max_ticks: int | None) -> None:
+        ticks = 0
+        wall, mono = time.time(), time.monotonic()
+        while not self.stopping and (max_ticks is None or ticks < max_ticks):
+            jump = (time.time() - wall) - (time.monotonic() - mono)
+            if abs(jump) > max(60.0, 2 * self.tick_s):
+                logger.warning("the clock jumped %.0f s (suspend?); each due job runs once", jump)
+            self.tick()
+            ticks += 1
+            wall, mono = time.time(), time.monotonic()
+            if not self.stopping and (max_ticks is None or ticks < max_ticks):
+                self.stop_event.wait(self.sleep_s())
+
+
+# --------------------------------------------------------------------------- the real jobs
+
+
+def build_jobs(settings: Settings, db: sqlite_utils.Database, daemon_stop: Callable[[], bool],
+               supervisor: Supervisor, *, analyser_factory: Callable[[], Any] | None = None) -> list[Job]:
+    """The daemon's jobs for ``settings``: deliver, evaluate, analyse, one crawl per enabled source,
+    re-check and retention."""
+    from tocsin.alerts import deliver_due, evaluate_rules
+
+    d = settings.daemon
+    jobs = [
+        Job("deliver", d.deliver_every_minutes * 60, lambda: delivery_counts(deliver_due(db, settings, should_stop=daemon_stop))),
+        Job("evaluate", d.evaluate_every_minutes * 60, lambda: {"alerts": evaluate_rules(db, settings)}),
+        Job("analyse", d.analyse_every_minutes * 60, AnalyseStep(settings, db, daemon_stop, analyser_factory)),
+    ]
+    timeout = settings.crawl.crawl_timeout_s + KILL_MARGIN_S
+    for source in settings.enabled_sources():
+        jobs.append(Job(f"crawl:{source.name}", source.interval_minutes * 60,
+                        crawl_step(supervisor, settings, source.name, timeout)))
+    if settings.crawl.recheck_flagged_hours > 0:
+        jobs.append(Job("recheck", settings.crawl.recheck_flagged_hours * 3600,
+                        lambda: {"task": supervisor.request("recheck", RECHECK_TARGET, (settings,), {}, timeout)}))
+    if settings.retention.retention_days > 0:
+        jobs.append(Job("retention", d.retention_every_hours * 3600, lambda: retention_step(db, settings)))
+    return jobs
+
+
+def crawl_step(supervisor: Supervisor, settings: Settings, name: str, timeout: float) -> Callable[[], dict[str, Any]]:
+    def start() -> dict[str, Any]:
+        state = supervisor.request(f"crawl:{name}", CRAWL_TARGET, (settings, [name]),
+                                   {"timeout_s": settings.crawl.crawl_timeout_s}, timeout, sources=[name])
+        return {"task": state, "_quiet": True}
+
+    return start
+
+
+def delivery_counts(summary: Any) -> dict[str, Any]:
+    return {"sent": summary.sent, "retrying": summary.retrying, "dead": summary.dead, "silenced": summary.silenced}
+
+
+class AnalyseStep:
+    """Analyse pending items in chunks (checking for a stop between them), raising item alerts in the
+    same transaction. The analyser (models and pipelines) is loaded once, on first use."""
+
+    def __init__(self, settings: Settings, db: sqlite_utils.Database, should_stop: Callable[[], bool],
+                 analyser_factory: Callable[[], Any] | None = None):
+        self.settings, self.db, self.should_stop = settings, db, should_stop
+        self.analyser_factory = analyser_factory
+        self.analyser: Any = None
+
+    def __call__(self) -> dict[str, Any]:
+        from tocsin.alerts import raise_item_alerts
+        from tocsin.analyse import Analyser, analyse_pending
+
+        if self.analyser is None:
+            self.analyser = self.analyser_factory() if self.analyser_factory else Analyser(self.settings)
+        totals = {"analysed": 0, "flagged": 0, "failed": 0, "alerts": 0}
+
+        def on_batch_saved(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:
+            totals["alerts"] += raise_item_alerts(db, self.settings, rows)
+
+        chunk = max(1, self.settings.model.batch_size) * 4
+        while not self.should_stop():
+            summary = analyse_pending(self.db, self.settings, analyser=self.analyser, limit=chunk, on_batch_saved=on_batch_saved)
+            for key in ("analysed", "flagged", "failed"):
+                totals[key] += int(getattr(summary, key, 0) or 0)
+            if summary.analysed == 0 or summary.analysed + summary.failed < chunk:
+                break
+        return totals
+
+
+def retention_step(db: sqlite_utils.Database, settings: Settings) -> dict[str, Any]:
+    from tocsin.export.retention import purge_expired
+
+    return {"purged": purge_expired(db, settings)}
+
+
+def run_daemon(settings: Settings, *, analyser_factory: Callable[[], Any] | None = None, max_ticks: int | None = None) -> int:
+    """Open the store, build the jobs and run the daemon until SIGTERM/SIGINT; returns the exit code."""
+    from tocsin.store import connect
+    from tocsin.store.sources import sync_sources
+
+    lock = InstanceLock(lock_path_for(settings)).acquire()  # fail before loading anything heavy
+    lock.release()
+    db = connect(settings.database_path, busy_timeout_ms=settings.database.busy_timeout_ms)
+    sync_sources(db, settings.sources)
+    supervisor = Supervisor(db, parallel=settings.daemon.parallel_crawls, grace_s=settings.daemon.stop_grace_s)
+    holder: dict[str, Daemon] = {}
+    jobs = build_jobs(settings, db, lambda: holder["daemon"].stopping, supervisor, analyser_factory=analyser_factory)
+    daemon = holder["daemon"] = Daemon(settings, db, jobs, supervisor=supervisor)
+    try:
+        return daemon.run(max_ticks=max_ticks)
+    finally:
+        db.close()
