@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 #: Languages a rule pipeline exists for.
 PIPELINE_LANGUAGES = ("ru", "ky", "uz", "en")
 #: Latin words (not URLs, mentions or hashtags) in a Russian text: translit to map back to Cyrillic.
-_LATIN_WORD = re.compile(r"(?<![\w@#/.:])[A-Za-z][A-Za-z']*(?![\w/.:@])")
+_LATIN_WORD = re.compile(r"(?<![\w@#/.:])[A-Za-z][A-Za-z'\u02bb\u02bc]*(?![\w/@]|[.:][\w/])")
 _KIND_TO_FIELD = {"target": "targets", "place": "places", "cue": "cues", "context": "context"}
 
 

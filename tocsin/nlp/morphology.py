@@ -60,7 +60,7 @@ KY_SUFFIXES = _table([
 UZ_SUFFIXES = _table([
     ("lar", "Number=Plur"), ("ni", "Case=Acc"), ("ning", "Case=Gen"), ("ga", "Case=Dat"), ("ka", "Case=Dat"),
     ("qa", "Case=Dat"), ("da", "Case=Loc"), ("dan", "Case=Abl"), ("gacha", ""), ("dek", ""), ("day", ""),
-    ("cha", ""), ("im", ""), ("m", ""), ("ing", "Mood=Imp"), ("ng", ""), ("i", ""), ("si", ""),
+    ("cha", ""), ("im", ""), ("m", ""), ("ing", "Mood=Imp"), ("ng", "Mood=Imp"), ("nglar", "Mood=Imp"), ("i", ""), ("si", ""),
     ("imiz", "Psor=1Pl"), ("miz", "Psor=1Pl"), ("ingiz", "Mood=Imp"), ("ngiz", ""), ("lik", ""), ("li", ""),
     ("chi", ""), ("man", ""), ("san", ""), ("siz", ""), ("dir", ""), ("inglar", "Mood=Imp"), ("sin", "Mood=Imp"),
     ("sinlar", "Mood=Imp"), ("aylik", "Mood=Imp"), ("ylik", "Mood=Imp"), ("gin", "Mood=Imp"),
@@ -120,13 +120,19 @@ def parse_tail(tail: str, suffixes: dict[str, frozenset[str]], cache: dict[str, 
     return result
 
 
-def _degeminate(word: str) -> str:
-    out = []
-    for ch in word:
-        if out and out[-1] == ch:
-            continue
-        out.append(ch)
-    return "".join(out)
+def degeminated(word: str) -> list[str]:
+    """Spellings of ``word`` with one doubled letter made single (each in turn), then all of them."""
+    spots = [i for i in range(1, len(word)) if word[i] == word[i - 1] and word[i].isalpha()]
+    if not spots:
+        return []
+    out = [word[:i] + word[i + 1:] for i in spots]
+    if len(spots) > 1:
+        single = []
+        for ch in word:
+            if not (single and single[-1] == ch):
+                single.append(ch)
+        out.append("".join(single))
+    return out
 
 
 class Lemmatiser:
@@ -137,13 +143,18 @@ class Lemmatiser:
         self.known = frozenset(known)
         self.suffixes = SUFFIXES.get(lang, {})
         self.min_stem = MIN_STEM.get(lang, 3)
-        self._cache: dict[str, tuple[str, str]] = {}
+        self._cache: dict[str, tuple[str, str, str]] = {}
+        self._names: dict[str, bool] = {}
         self._tails: dict[str, frozenset[str] | None] = {}
         self._cache_size = cache_size
         self._morph = _morph_analyzer() if lang == "ru" else None
 
-    def analyse(self, word: str) -> tuple[str, str]:
-        """``(lemma, morph)`` of a lower-cased word; morph is a UD-style ``Feat=Val|…`` string."""
+    def analyse(self, word: str) -> tuple[str, str, str]:
+        """``(lemma, morph, surface)`` of a lower-cased word.
+
+        morph is a UD-style ``Feat=Val|…`` string; surface is the word with letters repeated for
+        emphasis undone when that is what made it known (``kiill`` -> ``kill``), else the word.
+        """
         hit = self._cache.get(word)
         if hit is not None:
             return hit
@@ -153,19 +164,20 @@ class Lemmatiser:
         self._cache[word] = result
         return result
 
-    def _analyse(self, word: str) -> tuple[str, str]:
+    def _analyse(self, word: str) -> tuple[str, str, str]:
         found = self._lookup(word)
-        if found is None and len(word) > 3:
-            single = _degeminate(word)
-            if single != word:
-                found = self._lookup(single)
         if found is not None:
-            return found
+            return (*found, word)
+        if len(word) > 3:
+            for candidate in degeminated(word):
+                found = self._lookup(candidate)
+                if found is not None:
+                    return (*found, candidate)
         if self._morph is not None and word.isalpha():
             parses = self._morph.parse(word)
             if parses:
-                return parses[0].normal_form, self._ru_feats(parses[0])
-        return word, ""
+                return parses[0].normal_form, self._ru_feats(parses[0]), word
+        return word, "", word
 
     def _lookup(self, word: str) -> tuple[str, str] | None:
         morph = self._morph
@@ -202,4 +214,10 @@ class Lemmatiser:
         """Russian: pymorphy3 knows ``word`` as a given name or patronymic."""
         if self._morph is None or not word.isalpha():
             return False
-        return any(("Name" in p.tag or "Patr" in p.tag) and p.score > 0.05 for p in self._morph.parse(word))
+        hit = self._names.get(word)
+        if hit is None:
+            hit = any(("Name" in p.tag or "Patr" in p.tag) and p.score > 0.05 for p in self._morph.parse(word))
+            if len(self._names) > self._cache_size:
+                self._names.clear()
+            self._names[word] = hit
+        return hit

@@ -45,8 +45,11 @@ LEET_LATN = {"3": "e", "0": "o", "4": "a", "1": "i", "5": "s", "7": "t", "@": "a
 APOSTROPHES = set("'`\u2018\u2019\u02bb\u02bc\u00b4\u2032\u02b9\u02bf\u02be")
 _CONTRACTION_TAILS = ("s", "t", "ll", "re", "ve", "d", "m")
 
-# A run of at least four single letters joined by one separator each: "у з б е к", "u.z.b.e.k".
-_SPACED = re.compile(r"(?<![^\W_])[^\W\d_](?:[ .\-_*·/|][^\W\d_](?![^\W_])){3,}")
+# A run of at least four single letters joined by the same separator: "у з б е к", "u.z.b.e.k".
+_SPACED = re.compile(r"(?<![^\W_])[^\W\d_](?P<sep>[ .\-_*·/|])[^\W\d_](?:(?P=sep)[^\W\d_]){2,}(?![^\W_])")
+# A single-letter preposition that may end a spaced-out run without being part of it ("т у р о к в Оше").
+# Only "в": other one-letter words (и, а, к …) end too many real words.
+_SINGLE_LETTER_WORDS = set("в")
 _WORDISH = re.compile(r"(?:[^\W_]|[@$'`\u2018\u2019\u00b4\u2032])+")
 # Text that needs no character pass: printable ASCII, common whitespace, basic Cyrillic, Uzbek okina.
 _PLAIN = re.compile(r"[\t\n\r\x20-\x7e\u0400-\u04ff\u02bb\u02bc]*\Z")
@@ -167,6 +170,9 @@ def _join_spaced(text: str, starts: list[int], ends: list[int]) -> tuple[str, li
     pos = 0
     for m in _SPACED.finditer(text):
         a, b = m.span()
+        if (m.group("sep") == " " and b - a >= 9 and text[b - 1].lower() in _SINGLE_LETTER_WORDS
+                and b + 1 < len(text) and text[b] == " " and text[b + 1].isalpha()):
+            b -= 2  # "т у р о к в Джалал-Абаде": the last "в" is the preposition
         out.append(text[pos:a])
         new_starts.extend(starts[pos:a]), new_ends.extend(ends[pos:a])
         for k in range(a, b, 2):

@@ -63,10 +63,11 @@ class LemmaComponent:
             lower = token.lower_
             if not token.is_alpha and not any(c.isalpha() for c in lower):
                 continue
-            lemma, morph = analyse(lower)
+            lemma, morph, surface = analyse(lower)
             if token.is_title and (lower in self.given_names or self.lemmatiser.is_given_name(lower)):
                 morph = f"{morph}|NameType=Giv" if morph else "NameType=Giv"
             token.lemma_ = lemma
+            token.norm_ = surface
             if morph:
                 token.set_morph(morph)
         return doc
@@ -173,7 +174,7 @@ def _phrase_tokens(nlp: Language, phrase: str, lang: str) -> list[dict[str, Any]
 
 def _collect_keys(token_patterns: list[dict[str, Any]], keys: set[str]) -> None:
     for tp in token_patterns:
-        for attr in ("LEMMA",):
+        for attr in ("LEMMA", "NORM"):
             value = tp.get(attr)
             if isinstance(value, str):
                 keys.add(value)
@@ -192,9 +193,14 @@ def _expand_groups(token_patterns: list[dict[str, Any]], group_lemmas: list[str]
 
 
 def _normalise_token_pattern(tp: dict[str, Any], lang: str) -> dict[str, Any]:
-    """Lower-case and normalise the string values of LEMMA/LOWER in a hand-written token pattern."""
+    """Normalise the string values of LEMMA/LOWER in a hand-written token pattern.
+
+    ``LOWER`` becomes ``NORM``: the lower-cased word with emphasis repeats undone.
+    """
     out = dict(tp)
-    for attr in ("LEMMA", "LOWER"):
+    if "LOWER" in out:
+        out["NORM"] = out.pop("LOWER")
+    for attr in ("LEMMA", "NORM"):
         value = out.get(attr)
         if isinstance(value, str) and value != GROUP_PLACEHOLDER:
             out[attr] = prepare_pattern_text(value, lang).lower()

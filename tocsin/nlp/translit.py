@@ -40,7 +40,8 @@ RU_CYRL_TO_LATN: dict[str, str] = {
 
 RU_LATN_TO_CYRL: dict[str, str] = {
     "shch": "щ", "sch": "щ", "zh": "ж", "kh": "х", "ch": "ч", "sh": "ш", "ts": "ц", "tz": "ц",
-    "yu": "ю", "ju": "ю", "ya": "я", "ja": "я", "yo": "ё", "jo": "ё", "ye": "е", "je": "е",
+    "tsya": "тся", "tsa": "тса",
+    "yu": "ю", "ju": "ю", "ya": "я", "ja": "я", "yo": "ё", "jo": "ё", "je": "е",
     "iy": "ий", "yy": "ый", "y": "ы", "j": "й", "'": "ь", UZ_TUTUQ: "ь", UZ_OKINA: "ь",
     "a": "а", "b": "б", "c": "ц", "d": "д", "e": "е", "f": "ф", "g": "г", "h": "х", "i": "и",
     "k": "к", "l": "л", "m": "м", "n": "н", "o": "о", "p": "п", "q": "к", "r": "р", "s": "с",
@@ -113,4 +114,4 @@ def ru_cyrl_to_latn(text: str) -> tuple[str, list[tuple[int, int]]]:
 
 def ru_latn_to_cyrl(text: str) -> tuple[str, list[tuple[int, int]]]:
     """Russian written in Latin letters back to Cyrillic (``y`` after a vowel is ``й``)."""
-    return transliterate(text, RU_LATN_TO_CYRL, after_vowel={"y": "й"})
+    return transliterate(text, RU_LATN_TO_CYRL, word_start={"ye": "е", "e": "э"}, after_vowel={"y": "й", "ye": "е"})
