@@ -119,7 +119,8 @@ class AlertRuleSettings:
     min_sources: int = setting(3, "spread: fewest distinct sources or channels carrying the same text.")
     similarity: float = setting(0.8, "spread: Jaccard similarity above which two texts are the same.")
     max_p_value: float = setting(0.001, "spike: a window count whose Poisson tail probability under the pair's baseline rate is at most this is a burst.")
-    repeat_interval_minutes: int = setting(240, "An alert of the same rule and key is not re-sent before this.")
+    repeat_interval_minutes: int = setting(240, "An alert of the same rule and key is not re-sent before this; one quiet for this long is resolved.")
+    group_interval_minutes: int = setting(30, "New items joining an alert already sent are announced in one update at most this often.")
     enabled: bool = setting(True, "Whether the rule is evaluated.")
 
 
