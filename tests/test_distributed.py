@@ -1,0 +1,335 @@
+"""Distributed mode against a real Redis server (Debian's redis-server, started and stopped here)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tocsin.config import ConfigError, load_settings
+from tocsin.distributed import Keys, masked_url, scrapy_overrides, status_lines
+from tocsin.distributed.connection import check_redis_url, connect_redis
+from tocsin.distributed.deadletters import list_dead, requeue_dead
+from tocsin.distributed.records import BadEntry, RemovedMark, decode_entry, encode_entry
+from tocsin.distributed.redis_server import local_redis, redis_server_path
+from tocsin.distributed.stream import StreamPusher
+from tocsin.distributed.worker import StreamWorker, write_with_retry
+from tocsin.store import connect, get_item, item_versions, transaction
+from tocsin.store.items import read_snapshot
+
+from test_distributed_fakes import KeywordAnalyser, item
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+
+needs_redis = pytest.mark.skipif(redis_server_path() is None,
+                                 reason="redis-server is not installed (make test installs it: apt-get install redis-server)")
+
+
+# --------------------------------------------------------------------------- without Redis
+
+
+def test_one_machine_mode_needs_no_redis():
+    code = ("import sys, tocsin.cli, tocsin.distributed as d; from tocsin.config import load_settings;"
+            "s = load_settings(None, env={}); assert d.scrapy_overrides(s) == {} and d.status_lines(s) == [];"
+            "print('redis' in sys.modules, 'scrapy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_entries_round_trip_every_field_and_raw_bytes():
+    rec = item(7, raw=bytes(range(256)) * 40, text="Ўзбекча матн — текст 🙂")
+    rec.published_at = None
+    back = decode_entry(encode_entry(rec, crawler="c1"))
+    assert back == rec and back.raw == rec.raw and back.published_at is None
+    assert len(encode_entry(rec)[b"raw"]) < len(rec.raw)  # compressed
+    assert decode_entry(encode_entry(RemovedMark("abc", "https://x.example/1", "http_404"))) == RemovedMark("abc", "https://x.example/1", "http_404")
+
+
+@pytest.mark.parametrize("fields, message", [
+    (None, "no fields"),
+    ({b"v": b"9", b"type": b"item", b"record": b"{}"}, "unknown entry format"),
+    ({b"v": b"1", b"type": b"item", b"record": b"not json"}, "no readable 'record'"),
+    ({b"v": b"1", b"type": b"item", b"record": b'{"source": "s", "url": "u", "colour": 1}'}, "unknown fields"),
+    ({b"v": b"1", b"type": b"item", b"record": b'{"source": "", "url": "u"}'}, "without source"),
+    ({b"v": b"1", b"type": b"video", b"record": b"{}"}, "unknown entry type"),
+])
+def test_bad_entries_are_named(fields, message):
+    with pytest.raises(BadEntry, match=message):
+        decode_entry(fields)
+
+
+def test_redis_url_is_checked_and_passwords_masked():
+    with pytest.raises(ConfigError, match="distributed.redis_url"):
+        check_redis_url("http://localhost:6379")
+    assert masked_url("redis://:s3cret@hub.example:6380/1") == "redis://:***@hub.example:6380/1"
+    assert "s3cret" not in masked_url("rediss://tocsin:s3cret@hub.example/0")
+
+
+def test_worker_commands_say_how_to_turn_distributed_mode_on(runner, db_path):
+    from tocsin.cli import main
+
+    result = runner.invoke(main, ["--db", str(db_path), "worker", "status"], env={"TOCSIN_DISTRIBUTED_REDIS_URL": ""})
+    assert result.exit_code != 0 and "distributed.redis_url" in result.output
+
+
+def test_status_names_an_unreachable_redis_without_failing():
+    settings = load_settings(None, env={})
+    settings.distributed.redis_url = "redis://:pw@127.0.0.1:1/0"
+    lines = status_lines(settings)
+    assert len(lines) == 1 and "cannot reach Redis" in lines[0] and "pw" not in lines[0]
+
+
+def test_write_retries_while_the_store_is_locked(tmp_path):
+    path = tmp_path / "t.db"
+    db = connect(path, busy_timeout_ms=100)
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.8, lambda: other.execute("COMMIT")).start()
+    calls = []
+
+    def write():
+        calls.append(1)
+        with transaction(db):
+            db.execute("INSERT INTO sources (name, kind, created_at) VALUES ('x', 'feed', 'now')")
+
+    write_with_retry(db, write, base_delay_s=0.1)
+    assert len(calls) > 1 and db.execute("SELECT count(*) FROM sources WHERE name = 'x'").fetchone()[0] == 1
+
+
+# --------------------------------------------------------------------------- with a real Redis
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    if redis_server_path() is None:
+        pytest.skip("redis-server is not installed (make test installs it: apt-get install redis-server)")
+    with local_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(redis_url, tmp_path):
+    s = load_settings(None, env={})
+    s.config_dir = tmp_path
+    s.database.path = str(tmp_path / "tocsin.db")
+    s.distributed.redis_url = redis_url
+    s.distributed.batch_size = 8
+    s.distributed.claim_idle_s = 1
+    connect_redis(s).flushdb()
+    return s
+
+
+def make_worker(settings, name, analyser=KeywordAnalyser, db=None, **kw):
+    db = db or connect(settings.database_path, busy_timeout_ms=2000)
+    return StreamWorker(settings, db, analyser=analyser() if analyser else None, name=name, block_ms=100, **kw)
+
+
+def counts(db):
+    return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("items", "item_versions", "analyses", "snapshots")}
+
+
+@needs_redis
+def test_pushed_items_are_stored_analysed_and_acknowledged(settings):
+    redis = connect_redis(settings)
+    pusher = StreamPusher(redis, settings.distributed)
+    pusher.ensure_group()
+    records = [item(n, raw=f"<html>{n}</html>".encode()) for n in range(20)]
+    records[3].text = "Fictional call to expel the neighbours."
+    assert all(pusher.push(r) for r in records)
+    assert not pusher.push(item(5, raw=b"<html>5</html>"))  # the same version again: skipped
+    records[5].text += " (edited)"
+    assert pusher.push(records[5])  # a new version is pushed
+    flagged_rows = []
+    w = make_worker(settings, "w1", on_batch_saved=lambda db, rows: flagged_rows.extend(r for r in rows if r["incitement"]))
+    totals = w.run(until_idle_s=0)
+    db = w.db
+    assert counts(db) == {"items": 20, "item_versions": 21, "analyses": 21, "snapshots": 20}
+    assert totals.stored == 21 and totals.analysed == 21 and totals.flagged == 1 and totals.dead == 0
+    assert [r["url"] for r in flagged_rows] == ["https://news.example.org/a/3"] and flagged_rows[0]["source"] == "test"
+    stored = get_item(db, records[5].id)
+    assert stored["text"].endswith("(edited)") and stored["author_pseudonym"] and stored["author_pseudonym"] != "Reporter 2"
+    assert read_snapshot(db, item_versions(db, records[7].id)[0]["snapshot_sha256"]) == b"<html>7</html>"
+    assert redis.xlen(settings.distributed.stream) == 0  # acknowledged entries are deleted
+    info = redis.xinfo_groups(settings.distributed.stream)[0]
+    assert info["pending"] == 0
+
+
+@needs_redis
+def test_a_dead_workers_batch_is_claimed_by_another_and_done_once(settings):
+    redis = connect_redis(settings)
+    pusher = StreamPusher(redis, settings.distributed)
+    pusher.ensure_group()
+    for n in range(12):
+        pusher.push(item(n))
+    dying = make_worker(settings, "dying")
+    dying.start()
+    taken = dying.next_batch()  # read, then "killed" before storing
+    assert len(taken) == 8
+    survivor = make_worker(settings, "survivor")
+    time.sleep(1.1)  # claim_idle_s = 1
+    totals = survivor.run(until_idle_s=0)
+    assert totals.claimed == 8 and totals.stored == 12
+    assert counts(survivor.db)["analyses"] == 12
+    # The slow worker wakes up and finishes its old batch: nothing is stored or analysed twice.
+    late = dying.process(taken)
+    assert late.analysed == 0 and counts(survivor.db) == {"items": 12, "item_versions": 12, "analyses": 12, "snapshots": 0}
+    assert redis.xlen(settings.distributed.stream) == 0
+
+
+@needs_redis
+def test_a_worker_restarted_under_its_name_resumes_its_own_batch(settings):
+    redis = connect_redis(settings)
+    pusher = StreamPusher(redis, settings.distributed)
+    pusher.ensure_group()
+    for n in range(5):
+        pusher.push(item(n))
+    settings.distributed.claim_idle_s = 3600
+    first = make_worker(settings, "host-1")
+    first.start()
+    assert len(first.next_batch()) == 5
+    again = make_worker(settings, "host-1")
+    assert again.run(until_idle_s=0).stored == 5
+
+
+@needs_redis
+def test_bad_entries_go_to_dead_letters_and_can_be_requeued(settings):
+    redis = connect_redis(settings)
+    keys = Keys.of(settings)
+    pusher = StreamPusher(redis, settings.distributed)
+    pusher.ensure_group()
+    pusher.push(item(1))
+    redis.xadd(keys.stream, {b"v": b"1", b"type": b"item", b"record": b"{broken"})
+    bad_kind = item(2)
+    bad_kind.kind = "video"  # the store's CHECK constraint rejects it: only that entry is set aside
+    pusher.push(bad_kind)
+    pusher.push(item(3, text="FAIL analysing this one"))
+    w = make_worker(settings, "w")
+    totals = w.run(until_idle_s=0)
+    assert totals.stored == 2 and totals.dead == 2 and totals.failed == 1 and totals.analysed == 1
+    dead = list_dead(redis, settings)
+    assert {d["reason"].split(" (")[0] for d in dead} >= {"entry of type 'item' has no readable 'record' field"}
+    assert any("rejected" in d["reason"] and d["url"].endswith("/a/2") for d in dead)
+    assert any("dead letters: 2" in line for line in status_lines(settings))
+    assert requeue_dead(redis, settings) == 2
+    assert redis.xlen(keys.dead) == 0 and redis.xlen(keys.stream) == 2
+
+
+@needs_redis
+def test_an_entry_that_keeps_killing_workers_is_set_aside(settings):
+    redis = connect_redis(settings)
+    pusher = StreamPusher(redis, settings.distributed)
+    pusher.ensure_group()
+    pusher.push(item(1))
+    settings.distributed.max_deliveries = 2
+    for n in range(3):  # three workers take it and die
+        w = make_worker(settings, f"victim-{n}")
+        w.start()
+        time.sleep(1.05)
+        assert len(w.claim_stale() or w.read(b">", None)) == 1
+    time.sleep(1.05)
+    final = make_worker(settings, "final")
+    totals = final.run(until_idle_s=0)
+    assert totals.dead == 1 and totals.stored == 0
+    assert "delivered 4 times" in list_dead(redis, settings)[0]["reason"]
+
+
+@needs_redis
+def test_status_shows_stream_pending_and_recent_workers(settings):
+    redis = connect_redis(settings)
+    pusher = StreamPusher(redis, settings.distributed)
+    pusher.ensure_group()
+    for n in range(10):
+        pusher.push(item(n))
+    settings.distributed.claim_idle_s = 3600
+    w = make_worker(settings, "busy-worker")
+    w.start()
+    w.next_batch()
+    redis.zadd(f"{settings.distributed.key_prefix}:requests:demo-forum", {b"req": 1})
+    lines = "\n".join(status_lines(settings))
+    assert "2 waiting, 8 pending on 1 consumers" in lines
+    assert "request queues: demo-forum 1" in lines
+    assert "busy-worker [analyse] ready" in lines
+
+
+@needs_redis
+def test_two_writers_never_see_database_is_locked(settings):
+    redis = connect_redis(settings)
+    pusher = StreamPusher(redis, settings.distributed)
+    pusher.ensure_group()
+    for n in range(200):
+        pusher.push(item(n))
+    connect(settings.database_path).close()
+    workers = [make_worker(settings, f"w{i}", db=connect(settings.database_path, busy_timeout_ms=50)) for i in range(3)]
+    results = {}
+    threads = [threading.Thread(target=lambda w=w: results.setdefault(w.name, w.run(until_idle_s=0.3))) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sum(r.stored for r in results.values()) == 200 and sum(r.errors for r in results.values()) == 0
+    assert counts(connect(settings.database_path)) == {"items": 200, "item_versions": 200, "analyses": 200, "snapshots": 0}
+
+
+# --------------------------------------------------------------------------- two crawler processes
+
+
+class SiteHandler(SimpleHTTPRequestHandler):
+    """An index with 30 articles, each also linking to its neighbour (so articles are found twice)."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        if self.path == "/":
+            body = "".join(f'<a href="/a/{n}">{n}</a>' for n in range(30))
+        elif self.path.startswith("/a/"):
+            n = int(self.path.rsplit("/", 1)[1])
+            body = f"<h1>Article {n}</h1><p>Fictional town news {n}.</p><a class=more href='/a/{(n + 1) % 30}'>next</a>"
+        else:
+            self.send_error(404)
+            return
+        data = f"<html><body>{body}</body></html>".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        time.sleep(0.02)
+        self.wfile.write(data)
+
+
+@pytest.mark.slow
+@needs_redis
+def test_two_crawler_processes_share_one_queue_and_duplicate_filter(settings, tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SiteHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    start = f"http://127.0.0.1:{server.server_port}/"
+    log = tmp_path / "fetched.jsonl"
+    env = {**os.environ, "PYTHONPATH": f"{TESTS}{os.pathsep}{ROOT}"}
+    args = [sys.executable, str(TESTS / "test_distributed_fakes.py"), json.dumps({"redis_url": settings.distributed.redis_url}),
+            start, "local-site", str(log)]
+    try:
+        crawlers = [subprocess.Popen(args, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        for p in crawlers:
+            _, err = p.communicate(timeout=60)
+            assert p.returncode == 0, err
+    finally:
+        server.shutdown()
+    fetched = [json.loads(line) for line in log.read_text().splitlines()]
+    articles = [f["url"] for f in fetched if "/a/" in f["url"]]
+    assert sorted(articles) == sorted({u for u in articles}) and len(articles) == 30  # each article fetched once
+    assert len({f["pid"] for f in fetched if "/a/" in f["url"]}) == 2  # by both processes
+    redis = connect_redis(settings)
+    assert redis.xlen(settings.distributed.stream) == 30
+    w = make_worker(settings, "w")
+    assert w.run(until_idle_s=0).stored == 30
+    assert counts(w.db)["items"] == 30 and counts(w.db)["snapshots"] == 30
+    assert get_item(w.db, item_versions(w.db, w.db.execute("SELECT id FROM items LIMIT 1").fetchone()[0])[0]["item_id"])["source"] == "local-site"

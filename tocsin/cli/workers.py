@@ -1,0 +1,152 @@
+"""``tocsin worker …``: distributed mode's processes (crawl, analyse, store) and their status."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import click
+
+from tocsin.cli.app import App, main, pass_app
+
+logger = logging.getLogger(__name__)
+
+
+@main.group()
+def worker() -> None:
+    """Distributed mode (distributed.redis_url): crawler and analysis workers on several machines.
+
+    Crawlers push items to a Redis stream; analysis workers store and analyse them in the SQLite store
+    on the machine that holds it. See docs/scale-out.md.
+    """
+
+
+def require_distributed(app: App) -> None:
+    from tocsin.distributed import is_distributed
+
+    if not is_distributed(app.settings):
+        raise click.ClickException("distributed mode is off: set distributed.redis_url in the config "
+                                   "(or TOCSIN_DISTRIBUTED_REDIS_URL=redis://host:6379/0)")
+
+
+def worker_options(f: Any) -> Any:
+    """Options shared by ``worker analyse`` and ``worker store``."""
+    f = click.option("--name", default="", help="Consumer name; keep it stable across restarts (e.g. host-1) so a "
+                     "restarted worker resumes its own pending batch at once. Default: role@host/pid.")(f)
+    f = click.option("--batch-size", type=click.IntRange(1, 10_000), help="Entries per batch (default: distributed.batch_size).")(f)
+    f = click.option("--until-idle", "until_idle", type=click.FloatRange(0), default=None,
+                     help="Exit once the stream has been empty for this many seconds (default: run until stopped).")(f)
+    f = click.option("--max-batches", type=click.IntRange(1), default=None, help="Exit after this many batches.")(f)
+    return f
+
+
+def run_worker(app: App, *, analyser: Any, name: str, batch_size: int | None, until_idle: float | None,
+               max_batches: int | None) -> None:
+    from tocsin.alerts import raise_item_alerts
+    from tocsin.distributed import DistributedError
+    from tocsin.distributed.worker import StreamWorker
+    from tocsin.store.sources import sync_sources
+
+    settings = app.settings
+    db = app.open_db(create=True)
+    sync_sources(db, settings.sources)
+
+    def on_batch_saved(batch_db: Any, rows: list[dict[str, Any]]) -> None:
+        raise_item_alerts(batch_db, settings, rows)
+
+    try:
+        stream_worker = StreamWorker(settings, db, analyser=analyser, on_batch_saved=on_batch_saved if analyser else None,
+                                     name=name, batch_size=batch_size)
+    except DistributedError as e:
+        raise click.ClickException(str(e)) from e
+    stream_worker.install_signal_handlers()
+    click.echo(f"{stream_worker.name}: reading {settings.distributed.stream} into {app.database_path} (SIGTERM stops after the batch)", err=True)
+    totals = stream_worker.run(until_idle_s=until_idle, max_batches=max_batches)
+    click.echo(f"{stream_worker.name}: {totals.batches} batches, {totals.stored} items stored ({totals.new} new), "
+               f"{totals.analysed} analysed, {totals.flagged} flagged, {totals.failed} failed, "
+               f"{totals.claimed} claimed from other workers, {totals.dead} dead letters, {totals.errors} errors")
+
+
+@worker.command("analyse")
+@worker_options
+@click.option("--analyser", "analyser_spec", default="", metavar="MODULE:FACTORY",
+              help="Another batch analyser: FACTORY(settings) returns it (default: tocsin's own model and rules).")
+@pass_app
+def worker_analyse(app: App, name: str, batch_size: int | None, until_idle: float | None, max_batches: int | None,
+                   analyser_spec: str) -> None:
+    """Store and analyse items from the stream, raising item alerts; run M of these beside the database."""
+    from tocsin.distributed import DistributedError
+    from tocsin.distributed.analysis import load_analyser
+
+    require_distributed(app)
+    try:
+        analyser = load_analyser(app.settings, analyser_spec)
+    except DistributedError as e:
+        raise click.ClickException(str(e)) from e
+    run_worker(app, analyser=analyser, name=name, batch_size=batch_size, until_idle=until_idle, max_batches=max_batches)
+
+
+@worker.command("store")
+@worker_options
+@pass_app
+def worker_store(app: App, name: str, batch_size: int | None, until_idle: float | None, max_batches: int | None) -> None:
+    """Only store items from the stream (one writer); 'tocsin analyse' or the daemon analyses them."""
+    require_distributed(app)
+    run_worker(app, analyser=None, name=name, batch_size=batch_size, until_idle=until_idle, max_batches=max_batches)
+
+
+@worker.command("crawl")
+@click.option("--source", "sources", multiple=True, help="Crawl only this source (repeatable; default: all enabled).")
+@click.option("--every", type=click.FloatRange(0.1), default=None,
+              help="Crawl again every this many minutes (default: once, then exit).")
+@pass_app
+def worker_crawl(app: App, sources: tuple[str, ...], every: float | None) -> None:
+    """Crawl into the shared Redis queues and stream; run N of these on any machines."""
+    from tocsin.crawler import crawl_sources
+
+    require_distributed(app)
+    settings = app.settings
+    names = list(sources) or None
+    for name in names or []:
+        settings.source(name)  # a ConfigError names the unknown source
+    while True:
+        started = time.monotonic()
+        for result in crawl_sources(settings, names, timeout_s=settings.crawl.crawl_timeout_s):
+            click.echo(f"{result.source}: {result.status}, {result.pages} pages, {result.items} items pushed, {result.errors} errors")
+        if every is None:
+            return
+        time.sleep(max(0.0, every * 60 - (time.monotonic() - started)))
+
+
+@worker.command("status")
+@pass_app
+def worker_status(app: App) -> None:
+    """The stream, pending entries, request queues and the workers seen recently."""
+    from tocsin.distributed import status_lines
+
+    require_distributed(app)
+    for line in status_lines(app.settings):
+        click.echo(line)
+
+
+@worker.command("dead")
+@click.option("--requeue", is_flag=True, help="Push every dead letter back onto the stream (after fixing the cause).")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Most dead letters listed.")
+@pass_app
+def worker_dead(app: App, requeue: bool, limit: int) -> None:
+    """List the dead letters (entries no worker could take, with the reason), or put them back."""
+    from tocsin.distributed import connect_redis
+    from tocsin.distributed.deadletters import list_dead, requeue_dead
+
+    require_distributed(app)
+    redis = connect_redis(app.settings)
+    if requeue:
+        n = requeue_dead(redis, app.settings)
+        click.echo(f"{n} dead letters pushed back onto {app.settings.distributed.stream}")
+        return
+    rows = list_dead(redis, app.settings, limit)
+    if not rows:
+        click.echo("no dead letters")
+    for row in rows:
+        click.echo(f"{row['id']}  {row['type']}  {row['url']}  — {row['reason']}")

@@ -1,0 +1,153 @@
+"""Crawler processes in distributed mode: scrapy-redis shares one request queue and one duplicate filter
+per source between any number of crawler processes, and :class:`StreamPipeline` pushes items to the
+Redis stream instead of the local SQLite store. See :func:`~tocsin.distributed.scrapy_settings.scrapy_overrides`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from scrapy.exceptions import DropItem
+from scrapy.utils.misc import load_object
+from scrapy_redis.connection import get_redis_from_settings
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.scheduler import Scheduler
+
+from tocsin.distributed.connection import Keys, connect_redis
+from tocsin.distributed.heartbeat import Heartbeat, node_name
+from tocsin.distributed.records import payload_of
+from tocsin.distributed.scrapy_settings import distributed_settings_from, source_key
+from tocsin.distributed.stream import StreamPusher
+from tocsin.store.items import ItemRecord
+
+logger = logging.getLogger(__name__)
+
+#: Seconds between two looks at the stream's length while the workers are behind.
+BACKPRESSURE_POLL_S = 1.0
+
+
+class ExpiringDupeFilter(RFPDupeFilter):
+    """scrapy-redis's duplicate filter, one per source, whose fingerprints expire ``dedupe_ttl_s`` after
+    the first request of a round: the processes of one round share it, the next round starts afresh."""
+
+    def __init__(self, server: Any, key: str, debug: bool = False, ttl_s: int = 1800):
+        super().__init__(server, key, debug)
+        self.ttl_s = ttl_s
+
+    @classmethod
+    def from_spider(cls, spider: Any) -> "ExpiringDupeFilter":
+        settings = spider.settings
+        dist = distributed_settings_from(settings)
+        key = settings.get("SCHEDULER_DUPEFILTER_KEY", Keys.of(dist).dupefilter_pattern) % {"spider": source_key(spider)}
+        return cls(get_redis_from_settings(settings), key=key, debug=settings.getbool("DUPEFILTER_DEBUG"), ttl_s=dist.dedupe_ttl_s)
+
+    def request_seen(self, request: Any) -> bool:
+        fingerprint = self.request_fingerprint(request)
+        pipe = self.server.pipeline(transaction=True)
+        pipe.sadd(self.key, fingerprint)
+        pipe.expire(self.key, max(1, self.ttl_s), nx=True)
+        added, _ = pipe.execute()
+        return added == 0
+
+    def close(self, reason: str = "") -> None:
+        """Keep the fingerprints: other processes of this round still use them (they expire)."""
+
+
+class SourceScheduler(Scheduler):
+    """scrapy-redis's scheduler with its queue keyed by source rather than by spider class."""
+
+    def open(self, spider: Any) -> None:
+        self.spider = spider
+        self.queue = load_object(self.queue_cls)(
+            server=self.server, spider=spider, key=self.queue_key % {"spider": source_key(spider)},
+            serializer=self.serializer,
+        )
+        if not self.df:
+            self.df = load_object(self.dupefilter_cls).from_spider(spider)
+        if self.flush_on_start:
+            self.flush()
+        pending = len(self.queue)
+        if pending:
+            logger.info("%s: resuming %d requests queued by other crawlers", source_key(spider), pending)
+
+
+class StreamPipeline:
+    """Pushes each crawled item (and each re-check outcome) to the Redis stream.
+
+    An item with neither text nor title is dropped as the store pipeline does. While the stream holds
+    more than ``max_stream_entries`` (workers behind), the pipeline waits; nothing is dropped.
+    """
+
+    def __init__(self, crawler: Any):
+        self.crawler = crawler
+        self.dist = distributed_settings_from(crawler.settings)
+        self.redis = connect_redis(self.dist)
+        self.keys = Keys.of(self.dist)
+        self.pusher: StreamPusher | None = None
+        self.heartbeat: Heartbeat | None = None
+        self.last_backlog_check = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "StreamPipeline":
+        return cls(crawler)
+
+    def open_spider(self, spider: Any = None) -> None:
+        spider = spider or self.crawler.spider
+        source = source_key(spider)
+        name = node_name("crawl", source)
+        self.pusher = StreamPusher(self.redis, self.dist, crawler=name)
+        self.pusher.ensure_group()
+        self.heartbeat = Heartbeat(self.redis, self.keys, name, "crawl", self.dist.heartbeat_s)
+        self.heartbeat.beat("crawling", self.counters(), force=True)
+
+    def close_spider(self, spider: Any = None) -> None:
+        if self.heartbeat:
+            self.heartbeat.beat("finished", self.counters(), force=True)
+
+    def counters(self) -> dict[str, int]:
+        p = self.pusher
+        return {"pushed": p.pushed if p else 0, "skipped": p.skipped if p else 0}
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        if self.pusher is None:
+            self.open_spider(spider)
+        assert self.pusher is not None and self.heartbeat is not None
+        ledger = getattr(spider or self.crawler.spider, "ledger", None)
+        try:
+            payload = payload_of(item)
+        except TypeError as e:
+            raise DropItem(str(e)) from None
+        if isinstance(payload, ItemRecord) and not (payload.text.strip() or payload.title.strip()):
+            if ledger is not None:
+                ledger.error("no_text", "the page has no text to store and no feed summary to fall back on", payload.url)
+            raise DropItem(f"no text: {payload.url}")
+        self.pusher.push(payload)
+        if ledger is not None and isinstance(payload, ItemRecord) and hasattr(ledger, "pushed"):
+            ledger.pushed(payload)
+        self.heartbeat.beat("crawling", self.counters())
+        return self.wait_for_workers(item)
+
+    def wait_for_workers(self, item: Any) -> Any:
+        """The item, or a Deferred that fires with it once the stream is below ``max_stream_entries``."""
+        now = time.monotonic()
+        if now - self.last_backlog_check < BACKPRESSURE_POLL_S:
+            return item
+        self.last_backlog_check = now
+        assert self.pusher is not None
+        if self.pusher.backlog() <= self.dist.max_stream_entries:
+            return item
+        logger.warning("stream %s holds more than %d entries: pausing until the workers catch up",
+                       self.keys.stream, self.dist.max_stream_entries)
+        from twisted.internet import defer, reactor
+        from twisted.internet.task import deferLater
+
+        @defer.inlineCallbacks
+        def wait() -> Any:
+            while self.pusher is not None and self.pusher.backlog() > self.dist.max_stream_entries:
+                self.heartbeat.beat("paused: workers behind", self.counters())  # type: ignore[union-attr]
+                yield deferLater(reactor, BACKPRESSURE_POLL_S, lambda: None)
+            return item
+
+        return wait()

@@ -1,0 +1,58 @@
+"""Scrapy settings of a distributed crawl. Imports neither scrapy nor redis.
+
+Hook for the crawler's Scrapy settings: ``values.update(scrapy_overrides(settings))`` (an empty dict on
+one machine).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from tocsin.config import DistributedSettings, Settings
+from tocsin.distributed.connection import Keys, is_distributed
+
+#: Scrapy setting that carries the ``[distributed]`` section into the crawl process.
+SETTINGS_KEY = "TOCSIN_DISTRIBUTED"
+
+
+def scrapy_overrides(settings: Settings) -> dict[str, Any]:
+    """Scrapy settings that make a crawl distributed; ``{}`` when ``distributed.redis_url`` is empty.
+
+    The scrapy-redis scheduler and duplicate filter (keyed per source), and :class:`StreamPipeline` in
+    place of the store pipeline.
+    """
+    if not is_distributed(settings):
+        return {}
+    keys = Keys.of(settings)
+    return {
+        "SCHEDULER": "tocsin.distributed.crawling.SourceScheduler",
+        "DUPEFILTER_CLASS": "tocsin.distributed.crawling.ExpiringDupeFilter",
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+        "SCHEDULER_QUEUE_KEY": keys.requests_pattern,
+        "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter_pattern,
+        # Several processes share the queue: none may flush it when it finishes; the duplicate filter
+        # expires instead (ExpiringDupeFilter), so the next round fetches pages again.
+        "SCHEDULER_PERSIST": True,
+        "REDIS_URL": settings.distributed.redis_url,
+        "ITEM_PIPELINES": {"tocsin.distributed.crawling.StreamPipeline": 300},
+        SETTINGS_KEY: dataclasses.asdict(settings.distributed),
+    }
+
+
+def distributed_settings_from(scrapy_settings: Any) -> DistributedSettings:
+    """The ``[distributed]`` section carried in a crawl's Scrapy settings."""
+    return DistributedSettings(**scrapy_settings.getdict(SETTINGS_KEY))
+
+
+def source_key(spider: Any) -> str:
+    """The source a spider crawls (queues are per source: one spider class serves many sources)."""
+    for attr in ("source_name",):
+        value = getattr(spider, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    source = getattr(spider, "source", None)
+    name = getattr(source, "name", None)
+    return name if isinstance(name, str) and name else spider.name
+
+

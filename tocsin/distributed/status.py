@@ -1,0 +1,102 @@
+"""What ``tocsin status`` shows of distributed mode: the stream, pending entries, request queues, workers."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from tocsin.config import Settings
+from tocsin.distributed.connection import DistributedError, Keys, connect_redis, is_distributed, masked_url
+from tocsin.distributed.heartbeat import read_heartbeats
+
+logger = logging.getLogger(__name__)
+
+#: A worker is "seen recently" when its last heartbeat is younger than this many heartbeat periods.
+RECENT_HEARTBEATS = 3
+
+
+@dataclass
+class QueueStatus:
+    """The state of the stream, its group and the crawlers' request queues."""
+
+    stream: str
+    entries: int = 0              # waiting + pending (acknowledged entries are deleted)
+    pending: int = 0              # delivered to a worker, not yet acknowledged
+    oldest_pending_s: float = 0.0
+    consumers: int = 0
+    dead: int = 0
+    request_queues: dict[str, int] = field(default_factory=dict)
+    workers: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def waiting(self) -> int:
+        return max(0, self.entries - self.pending)
+
+
+def queue_status(redis: Any, settings: Settings) -> QueueStatus:
+    """Read the stream, group, dead letters, request queues and heartbeats (read only)."""
+    import redis as redis_lib
+
+    keys = Keys.of(settings)
+    status = QueueStatus(stream=keys.stream, entries=int(redis.xlen(keys.stream)), dead=int(redis.xlen(keys.dead)))
+    try:
+        groups = redis.xinfo_groups(keys.stream)
+    except redis_lib.ResponseError:  # no stream yet
+        groups = []
+    for group in groups:
+        if group["name"] in (keys.group, keys.group.encode()):
+            status.pending = int(group["pending"])
+            status.consumers = int(group["consumers"])
+    if status.pending:
+        summary = redis.xpending_range(keys.stream, keys.group, min="-", max="+", count=1)
+        if summary:
+            status.oldest_pending_s = int(summary[0]["time_since_delivered"]) / 1000
+    prefix = keys.requests_pattern.split("%(spider)s")[0]
+    for key in redis.scan_iter(match=f"{prefix}*", count=500):
+        name = key.decode(errors="replace") if isinstance(key, bytes) else key
+        status.request_queues[name[len(prefix):]] = int(redis.zcard(key))
+    recent = settings.distributed.heartbeat_s * RECENT_HEARTBEATS
+    status.workers = [h for h in read_heartbeats(redis, keys) if h["age_s"] <= recent]
+    return status
+
+
+def status_lines(settings: Settings) -> list[str]:
+    """Lines for ``tocsin status``; empty on one machine. Never raises: an unreachable Redis is a line."""
+    if not is_distributed(settings):
+        return []
+    url = masked_url(settings.distributed.redis_url)
+    try:
+        redis = connect_redis(settings)
+        status = queue_status(redis, settings)
+    except DistributedError as e:
+        return [f"distributed: {e}"]
+    except Exception as e:  # status must always print
+        return [f"distributed: cannot read Redis at {url} ({e})"]
+    return format_status(status, url, settings)
+
+
+def format_status(status: QueueStatus, url: str, settings: Settings) -> list[str]:
+    """Human lines for a :class:`QueueStatus`."""
+    lines = [f"distributed: Redis {url}, stream {status.stream}, group {settings.distributed.group}"]
+    oldest = f", oldest {status.oldest_pending_s:.0f} s" if status.pending else ""
+    lines.append(f"  stream: {status.waiting} waiting, {status.pending} pending on {status.consumers} consumers{oldest}")
+    if status.oldest_pending_s > settings.distributed.claim_idle_s:
+        lines.append(f"  warning: entries pending longer than claim_idle_s ({settings.distributed.claim_idle_s} s): "
+                     "is any worker running? start 'tocsin worker analyse'")
+    if status.dead:
+        lines.append(f"  dead letters: {status.dead} (list them with 'tocsin worker dead')")
+    queued = {k: v for k, v in status.request_queues.items() if v}
+    if queued:
+        lines.append("  request queues: " + ", ".join(f"{k} {v}" for k, v in sorted(queued.items())))
+    else:
+        lines.append("  request queues: empty")
+    recent = settings.distributed.heartbeat_s * RECENT_HEARTBEATS
+    lines.append(f"  workers seen in the last {recent} s: {len(status.workers)}")
+    for w in status.workers:
+        counts = ", ".join(f"{k} {w[k]}" for k in ("pushed", "skipped", "stored", "analysed", "flagged", "failed", "dead", "claimed")
+                           if w.get(k))
+        lines.append(f"    {w['name']} [{w.get('role', '?')}] {w.get('state', '?')}, {w['age_s']:.0f} s ago"
+                     + (f"; {counts}" if counts else ""))
+    return lines

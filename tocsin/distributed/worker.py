@@ -1,0 +1,397 @@
+"""The stream worker: reads the Redis stream in batches through a consumer group, stores each batch in the
+SQLite store (and analyses it), and acknowledges the entries only after the transaction committed.
+
+A worker that dies leaves its batch pending in the group; after ``claim_idle_s`` another worker claims
+it (XAUTOCLAIM) and does it again. Doing a batch twice is harmless: ``upsert_item`` of an unchanged item
+only moves ``last_seen`` and an item version is analysed once per model version (a unique key), so every
+item is stored and analysed exactly once. An entry whose workers kept dying (``max_deliveries``) or that
+cannot be read goes to the dead-letter stream ``<stream>:dead`` with the reason; nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import signal
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import sqlite_utils
+
+from tocsin.config import Settings
+from tocsin.distributed.analysis import BatchAnalyser
+from tocsin.distributed.connection import Keys, connect_redis
+from tocsin.distributed.heartbeat import Heartbeat, forget_old_heartbeats, node_name
+from tocsin.distributed.records import BadEntry, Payload, RemovedMark, SeenMark, decode_entry
+from tocsin.distributed.stream import ensure_group
+from tocsin.store import transaction, upsert_item
+from tocsin.store.analyses import AnalysisRecord, save_analysis
+from tocsin.store.crawling import mark_seen
+from tocsin.store.distributed import analysed_versions, saved_analysis_rows
+from tocsin.store.items import ItemRecord, clean_text, content_hash, mark_removed
+from tocsin.store.sources import ensure_source
+
+logger = logging.getLogger(__name__)
+
+#: Attempts of one batch's write while SQLite stays locked by other writers (each after the busy timeout).
+WRITE_ATTEMPTS = 6
+#: Longest pause after failures (Redis down, store locked), in seconds.
+MAX_BACKOFF_S = 60.0
+#: Consumers with nothing pending and silent this long are removed from the group when a worker starts.
+FORGET_CONSUMER_MS = 24 * 3600 * 1000
+
+OnBatchSaved = Callable[[sqlite_utils.Database, list[dict[str, Any]]], Any]
+
+
+class StoreBusy(RuntimeError):
+    """The store stayed locked through every attempt; the batch stays pending and is retried."""
+
+
+@dataclass
+class Entry:
+    """One stream entry as read: its id, its raw fields and how often the group delivered it."""
+
+    id: bytes
+    fields: dict[bytes, bytes] | None
+    deliveries: int = 1
+
+
+@dataclass
+class BatchResult:
+    """What one batch did."""
+
+    entries: int = 0
+    stored: int = 0
+    new: int = 0
+    marks: int = 0
+    analysed: int = 0
+    flagged: int = 0
+    failed: int = 0
+    dead: int = 0
+
+
+@dataclass
+class WorkerTotals:
+    """Everything a worker did since it started."""
+
+    batches: int = 0
+    entries: int = 0
+    stored: int = 0
+    new: int = 0
+    analysed: int = 0
+    flagged: int = 0
+    failed: int = 0
+    dead: int = 0
+    claimed: int = 0
+    errors: int = 0
+
+    def add(self, result: BatchResult) -> None:
+        self.batches += 1
+        for name in ("entries", "stored", "new", "analysed", "flagged", "failed", "dead"):
+            setattr(self, name, getattr(self, name) + getattr(result, name))
+
+
+def is_locked_error(error: BaseException) -> bool:
+    """True for SQLite's "database is locked" / "busy" errors (worth retrying)."""
+    return isinstance(error, sqlite3.OperationalError) and any(w in str(error).lower() for w in ("locked", "busy"))
+
+
+def write_with_retry(db: sqlite_utils.Database, write: Callable[[], Any], attempts: int = WRITE_ATTEMPTS,
+                     base_delay_s: float = 0.2) -> Any:
+    """Run ``write`` (which opens its own transaction) until it commits, retrying "database is locked"
+    with exponential backoff and jitter.
+
+    :raises StoreBusy: still locked after ``attempts``.
+    """
+    for attempt in range(attempts):
+        try:
+            return write()
+        except sqlite3.OperationalError as e:
+            if db.conn.in_transaction:  # a failed COMMIT leaves the transaction open
+                db.conn.execute("ROLLBACK")
+            if not is_locked_error(e):
+                raise
+            delay = base_delay_s * (2**attempt) * (0.5 + random.random())
+            logger.warning("store locked (%s); retrying the batch in %.1f s (%d/%d)", e, delay, attempt + 1, attempts)
+            time.sleep(delay)
+    raise StoreBusy(f"the store stayed locked through {attempts} attempts; another process holds it too long")
+
+
+class StreamWorker:
+    """Consumes the stream of ``settings.distributed`` into the store at ``db``.
+
+    :param settings: tocsin's settings (``[distributed]``, the model threshold).
+    :param db: the open store.
+    :param redis: a Redis client (default: from ``distributed.redis_url``).
+    :param analyser: analyses stored items; ``None`` stores only (``tocsin worker store``).
+    :param on_batch_saved: called inside each batch's transaction with the saved analyses (alerts).
+    :param name: the consumer name; a worker restarted under the same name resumes its own pending batch
+        at once, otherwise others claim it after ``claim_idle_s``.
+    :param block_ms: how long one read waits for new entries.
+    """
+
+    def __init__(self, settings: Settings, db: sqlite_utils.Database, *, redis: Any = None,
+                 analyser: BatchAnalyser | None = None, on_batch_saved: OnBatchSaved | None = None,
+                 name: str = "", batch_size: int | None = None, block_ms: int = 2000):
+        self.settings, self.db = settings, db
+        self.dist = settings.distributed
+        self.redis = redis if redis is not None else connect_redis(settings)
+        self.keys = Keys.of(settings)
+        self.analyser = analyser
+        self.on_batch_saved = on_batch_saved
+        self.role = "analyse" if analyser is not None else "store"
+        self.name = name or node_name(self.role)
+        self.batch_size = batch_size or self.dist.batch_size
+        self.block_ms = block_ms
+        self.totals = WorkerTotals()
+        self.heartbeat = Heartbeat(self.redis, self.keys, self.name, self.role, self.dist.heartbeat_s)
+        self.stopping = False
+        self.failures = 0
+        self.last_claim = 0.0
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Create the group if needed, tidy old heartbeats and consumers, report ready."""
+        ensure_group(self.redis, self.keys)
+        forget_old_heartbeats(self.redis, self.keys)
+        self.forget_idle_consumers()
+        self.heartbeat.beat("ready", self.counters(), force=True)
+        logger.info("worker %s reading %s (group %s, batches of %d)", self.name, self.keys.stream, self.keys.group, self.batch_size)
+
+    def stop(self, *_: Any) -> None:
+        """Finish the current batch, then return from :meth:`run` (SIGTERM, SIGINT)."""
+        self.stopping = True
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+
+    def run(self, *, until_idle_s: float | None = None, max_batches: int | None = None) -> WorkerTotals:
+        """Work until stopped.
+
+        :param until_idle_s: also return once the stream has been empty (nothing waiting, nothing pending
+            anywhere) for this many seconds.
+        :param max_batches: also return after this many batches.
+        """
+        self.start()
+        idle_since: float | None = None
+        try:
+            while not self.stopping:
+                if max_batches is not None and self.totals.batches >= max_batches:
+                    break
+                did_work = self.step()
+                if did_work:
+                    idle_since = None
+                elif until_idle_s is not None:
+                    if self.stream_is_empty():
+                        idle_since = idle_since or time.monotonic()
+                        if time.monotonic() - idle_since >= until_idle_s:
+                            break
+                    else:
+                        idle_since = None
+        finally:
+            self.heartbeat.beat("stopped", self.counters(), force=True)
+        return self.totals
+
+    def step(self) -> bool:
+        """Read (or claim) one batch and do it; True if there was work. Never raises for Redis or the
+        store being unavailable: it logs, waits with backoff and lets the next step retry."""
+        import redis as redis_lib
+
+        try:
+            entries = self.next_batch()
+            if not entries:
+                self.heartbeat.beat("idle", self.counters())
+                return False
+            result = self.process(entries)
+            self.totals.add(result)
+            self.failures = 0
+            self.heartbeat.beat("working", self.counters())
+            return True
+        except Exception as e:  # Redis down, store busy, a bug in an alert rule: retry later, never crash-loop
+            if not isinstance(e, (redis_lib.RedisError, StoreBusy, OSError)):
+                logger.exception("worker %s: the batch failed", self.name)
+            self.failures += 1
+            self.totals.errors += 1
+            delay = min(MAX_BACKOFF_S, 0.5 * 2 ** min(self.failures, 8))
+            logger.error("worker %s: %s; retrying in %.0f s (the batch stays pending, nothing is lost)", self.name, e, delay)
+            self.heartbeat.beat(f"error: {str(e)[:200]}", self.counters(), force=True)
+            self.sleep(delay)
+            return False
+
+    def sleep(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while not self.stopping and time.monotonic() < end:
+            time.sleep(min(0.2, end - time.monotonic()))
+
+    # ------------------------------------------------------------------ reading
+
+    def next_batch(self) -> list[Entry]:
+        """This worker's own unacknowledged entries first, then stale ones of silent workers, then new ones."""
+        own = self.read(b"0", block_ms=None)
+        if own:
+            return self.with_deliveries(own)
+        now = time.monotonic()
+        if now - self.last_claim >= max(0.5, self.dist.claim_idle_s / 4):
+            self.last_claim = now
+            claimed = self.claim_stale()
+            if claimed:
+                return claimed
+        return self.read(b">", block_ms=self.block_ms)
+
+    def read(self, start: bytes, block_ms: int | None) -> list[Entry]:
+        reply = self.redis.xreadgroup(self.keys.group, self.name, {self.keys.stream: start},
+                                      count=self.batch_size, block=block_ms)
+        if not reply:
+            return []
+        _, messages = reply[0]
+        return [Entry(id=entry_id, fields=fields or None) for entry_id, fields in messages]
+
+    def claim_stale(self) -> list[Entry]:
+        """Take over entries pending longer than ``claim_idle_s`` on other consumers (they died or hang)."""
+        reply = self.redis.xautoclaim(self.keys.stream, self.keys.group, self.name,
+                                      min_idle_time=self.dist.claim_idle_s * 1000, start_id="0-0", count=self.batch_size)
+        messages = reply[1] if len(reply) > 1 else []
+        entries = [Entry(id=entry_id, fields=fields or None) for entry_id, fields in messages]
+        if entries:
+            self.totals.claimed += len(entries)
+            logger.warning("worker %s claimed %d entries left pending by a silent worker", self.name, len(entries))
+            return self.with_deliveries(entries)
+        return []
+
+    def with_deliveries(self, entries: list[Entry]) -> list[Entry]:
+        """Fill in how often each entry was delivered (XPENDING), to spot entries that kill workers."""
+        ids = sorted(e.id for e in entries)
+        rows = self.redis.xpending_range(self.keys.stream, self.keys.group, min=ids[0], max=ids[-1],
+                                         count=max(len(ids) * 4, 100), consumername=self.name)
+        counts = {row["message_id"]: int(row["times_delivered"]) for row in rows}
+        for entry in entries:
+            entry.deliveries = counts.get(entry.id, entry.deliveries)
+        return entries
+
+    # ------------------------------------------------------------------ processing
+
+    def process(self, entries: list[Entry]) -> BatchResult:
+        """Decode, analyse (outside any transaction), store in one transaction, then acknowledge."""
+        result = BatchResult(entries=len(entries))
+        good: list[tuple[Entry, Payload]] = []
+        dead: list[tuple[Entry, str]] = []
+        for entry in entries:
+            if entry.fields is None:  # acknowledged and deleted meanwhile by a slow worker: nothing to do
+                continue
+            if entry.deliveries > self.dist.max_deliveries:
+                dead.append((entry, f"delivered {entry.deliveries} times without success (its workers kept stopping)"))
+                continue
+            try:
+                good.append((entry, decode_entry(entry.fields)))
+            except BadEntry as e:
+                dead.append((entry, str(e)))
+        analyses = self.analyse([p for _, p in good if isinstance(p, ItemRecord)], result)
+        write_with_retry(self.db, lambda: self.write(good, analyses, dead, result))
+        self.acknowledge(entries, dead)
+        result.dead = len(dead)
+        if dead:
+            logger.error("worker %s: %d entries moved to %s (see 'tocsin worker dead')", self.name, len(dead), self.keys.dead)
+        return result
+
+    def analyse(self, records: list[ItemRecord], result: BatchResult) -> list[AnalysisRecord]:
+        """Analyses of the item versions in ``records`` not yet analysed by this model version."""
+        if self.analyser is None or not records:
+            return []
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        for record in records:
+            title, text = clean_text(record.title), clean_text(record.text)
+            key = (record.id, content_hash(title, text))
+            rows[key] = {"id": record.id, "source": record.source, "kind": record.kind, "title": title, "text": text,
+                         "lang": record.lang, "content_hash": key[1], "published_at": record.published_at}
+        done = analysed_versions(self.db, rows, self.analyser.model_name, self.analyser.model_version)
+        todo = [row for key, row in rows.items() if key not in done]
+        if not todo:
+            return []
+        out = []
+        for row, analysis in zip(todo, self.analyser.analyse(todo)):
+            if analysis is None:
+                result.failed += 1  # stored, left unanalysed: 'tocsin analyse' / the daemon retries it
+            else:
+                out.append(analysis)
+        return out
+
+    def write(self, good: list[tuple[Entry, Payload]], analyses: list[AnalysisRecord],
+              dead: list[tuple[Entry, str]], result: BatchResult) -> None:
+        """One transaction: items and marks, then analyses, then ``on_batch_saved`` (alerts)."""
+        counts = BatchResult()
+        stored_ids: set[str] = set()
+        rejected: list[tuple[Entry, str]] = []
+        with transaction(self.db):
+            for source in sorted({p.source for _, p in good if isinstance(p, ItemRecord)}):
+                ensure_source(self.db, source)
+            for entry, payload in good:
+                try:
+                    self.db.execute("SAVEPOINT entry")
+                    if isinstance(payload, ItemRecord):
+                        outcome = upsert_item(self.db, payload)
+                        counts.stored += 1
+                        counts.new += outcome == "new"
+                        stored_ids.add(payload.id)
+                    elif isinstance(payload, RemovedMark):
+                        mark_removed(self.db, payload.item_id)
+                        counts.marks += 1
+                    elif isinstance(payload, SeenMark):
+                        mark_seen(self.db, payload.item_id)
+                        counts.marks += 1
+                    self.db.execute("RELEASE entry")
+                except sqlite3.IntegrityError as e:  # this entry's data breaks a constraint: set it aside
+                    self.db.execute("ROLLBACK TO entry")
+                    self.db.execute("RELEASE entry")
+                    rejected.append((entry, f"the store rejected it: {e}"))
+            saved: list[int] = []
+            for analysis in analyses:
+                if analysis.item_id in stored_ids:
+                    analysis_id = save_analysis(self.db, analysis)
+                    if analysis_id is not None:
+                        saved.append(analysis_id)
+            rows = saved_analysis_rows(self.db, saved) if saved else []
+            if rows and self.on_batch_saved is not None:
+                self.on_batch_saved(self.db, rows)
+        # committed: only now count (a retried attempt must not count twice)
+        result.stored, result.new, result.marks = counts.stored, counts.new, counts.marks
+        result.analysed = len(rows)
+        result.flagged = sum(1 for r in rows if r["incitement"])
+        dead.extend(rejected)
+
+    def acknowledge(self, entries: list[Entry], dead: list[tuple[Entry, str]]) -> None:
+        """Move dead entries to the dead-letter stream, acknowledge and delete every entry: one MULTI."""
+        ids = [e.id for e in entries]
+        pipe = self.redis.pipeline(transaction=True)
+        for entry, reason in dead:
+            fields = dict(entry.fields or {})
+            fields.update({b"reason": reason.encode(), b"original_id": entry.id, b"worker": self.name.encode(),
+                           b"at": str(time.time()).encode()})
+            pipe.xadd(self.keys.dead, fields)
+        pipe.xack(self.keys.stream, self.keys.group, *ids)
+        pipe.xdel(self.keys.stream, *ids)
+        pipe.execute()
+
+    # ------------------------------------------------------------------ state
+
+    def stream_is_empty(self) -> bool:
+        """Nothing waiting and nothing pending on any worker (entries are deleted once acknowledged)."""
+        return int(self.redis.xlen(self.keys.stream)) == 0
+
+    def counters(self) -> dict[str, Any]:
+        t = self.totals
+        return {"batches": t.batches, "stored": t.stored, "analysed": t.analysed, "flagged": t.flagged,
+                "failed": t.failed, "dead": t.dead, "claimed": t.claimed, "errors": t.errors}
+
+    def forget_idle_consumers(self) -> int:
+        """Remove consumers of the group with nothing pending and silent for a day (old worker names)."""
+        removed = 0
+        for consumer in self.redis.xinfo_consumers(self.keys.stream, self.keys.group):
+            name = consumer["name"]
+            if consumer["pending"] == 0 and consumer["idle"] > FORGET_CONSUMER_MS and name != self.name.encode():
+                self.redis.xgroup_delconsumer(self.keys.stream, self.keys.group, name)
+                removed += 1
+        return removed

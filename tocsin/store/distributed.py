@@ -1,0 +1,54 @@
+"""Store queries of the distributed workers: which item versions of a batch still need analysing, and the
+saved analyses joined with their items (what alert rules read)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Iterable
+
+import sqlite_utils
+
+from tocsin.store.analyses import decode
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 400
+
+
+def analysed_versions(db: sqlite_utils.Database, versions: Iterable[tuple[str, str]], model_name: str,
+                      model_version: str) -> set[tuple[str, str]]:
+    """The ``(item_id, content_hash)`` pairs among ``versions`` already analysed by this model version.
+
+    :param versions: item ids with the content hash to check.
+    """
+    wanted = list(dict.fromkeys(versions))
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        ids = list({item_id for item_id, _ in chunk})
+        marks = ",".join("?" * len(ids))
+        rows = db.execute(
+            f"SELECT item_id, content_hash FROM analyses WHERE model_name = ? AND model_version = ? AND item_id IN ({marks})",
+            [model_name, model_version, *ids],
+        )
+        found.update((r[0], r[1]) for r in rows)
+    return found & set(wanted)
+
+
+def saved_analysis_rows(db: sqlite_utils.Database, analysis_ids: list[int]) -> list[dict[str, Any]]:
+    """Analyses by id, decoded, with their item's source, kind, url, title, first_seen and published_at."""
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(analysis_ids), CHUNK):
+        chunk = analysis_ids[start : start + CHUNK]
+        marks = ",".join("?" * len(chunk))
+        rows.extend(decode(r) for r in db.query(
+            f"""SELECT a.*, i.source, i.kind, i.url, i.title, i.first_seen, i.published_at
+                FROM analyses a JOIN items i ON i.id = a.item_id WHERE a.id IN ({marks}) ORDER BY a.id""",
+            chunk,
+        ))
+    return rows
+
+
+def item_exists(db: sqlite_utils.Database, item_id: str) -> bool:
+    """Whether an item is stored."""
+    return db.execute("SELECT 1 FROM items WHERE id = ?", [item_id]).fetchone() is not None
