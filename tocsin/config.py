@@ -104,6 +104,7 @@ class ModelSettings:
     threads: int = setting(2, "CPU threads for inference (torch.set_num_threads).")
     max_length: int = setting(256, "Tokens per window; longer texts are split into overlapping windows.")
     stride: int = setting(64, "Tokens shared by consecutive windows.")
+    cascade: bool = setting(True, "Score texts in which the rules find no target group and no hallmark cue on their first window only (much faster on long neutral articles).")
 
 
 @dataclass
