@@ -94,19 +94,35 @@ def test_alerts_commit_with_the_analyses_or_not_at_all(fresh_db, tmp_path):
 # --------------------------------------------------------------------------- grouping, repeat, escalation
 
 
-def test_items_of_one_key_group_into_one_alert_and_repeat_after_the_interval(fresh_db, tmp_path):
-    settings = make_settings(tmp_path, rules=[AlertRuleSettings(name="incitement", kind="item", repeat_interval_minutes=60)])
-    for minute in range(5):
+def test_items_of_one_key_group_into_one_alert_and_one_update_per_group_interval(fresh_db, tmp_path):
+    rule = AlertRuleSettings(name="incitement", kind="item", group_interval_minutes=30, repeat_interval_minutes=240)
+    settings = make_settings(tmp_path, rules=[rule])
+    raise_for(fresh_db, settings, [store_flagged(fresh_db)], now=at(0))
+    deliver_due(fresh_db, settings, now=at(0))
+    for minute in range(1, 5):
         raise_for(fresh_db, settings, [store_flagged(fresh_db)], now=at(minute))
     (alert,) = alerting.list_alerts(fresh_db)
     assert alert["count"] == 5 and alert["notifications"] == 1
     assert len(deliveries(fresh_db)) == 1
-    assert evaluate_rules(fresh_db, settings, now=at(30)) == 0  # not yet
-    assert evaluate_rules(fresh_db, settings, now=at(61)) == 1  # the repeat, with all five items
-    rows = deliveries(fresh_db)
-    assert len(rows) == 2 and json.loads(rows[1]["body"])["count"] == 5 and json.loads(rows[1]["body"])["reason"] == "repeat"
-    assert evaluate_rules(fresh_db, settings, now=at(125)) == 0  # nothing new: no repeat
+    assert evaluate_rules(fresh_db, settings, now=at(20)) == 0  # not yet
+    assert evaluate_rules(fresh_db, settings, now=at(31)) == 1  # one update, with all five items
+    deliver_due(fresh_db, settings, now=at(31))
+    first, update = lines(tmp_path)
+    assert (first["count"], update["count"], update["reason"]) == (1, 5, "update")
+    assert update["thread"] == first["id"] != update["id"]
+    assert evaluate_rules(fresh_db, settings, now=at(125)) == 0  # nothing new: nothing sent
     assert len(deliveries(fresh_db)) == 2
+
+
+def test_a_batch_of_items_makes_one_message_carrying_all_of_them(fresh_db, tmp_path):
+    settings = make_settings(tmp_path)
+    raise_for(fresh_db, settings, [store_flagged(fresh_db) for _ in range(6)])
+    raise_for(fresh_db, settings, [store_flagged(fresh_db) for _ in range(3)], now=at(1))
+    assert deliver_due(fresh_db, settings, now=at(2)).sent == 1
+    (message,) = lines(tmp_path)
+    assert message["count"] == 9 and "How many: 9 items" in message["text"]
+    assert alerting.list_alerts(fresh_db)[0]["notified_count"] == 9
+    assert evaluate_rules(fresh_db, settings, now=at(100)) == 0  # already told: no update
 
 
 def test_another_group_or_place_is_another_alert(fresh_db, tmp_path):
@@ -119,6 +135,7 @@ def test_another_group_or_place_is_another_alert(fresh_db, tmp_path):
 def test_escalation_notifies_at_once_and_reopens_an_acknowledged_alert(fresh_db, tmp_path):
     settings = make_settings(tmp_path)
     raise_for(fresh_db, settings, [store_flagged(fresh_db, text="They are rats.", hallmarks=("dehumanization",))])
+    deliver_due(fresh_db, settings, now=NOW)
     (alert,) = alerting.list_alerts(fresh_db)
     assert alert["severity"] == "warning"
     alerting.acknowledge_alert(fresh_db, alert["id"], "lead")
@@ -293,3 +310,13 @@ def test_a_failing_rule_does_not_stop_the_others(fresh_db, tmp_path, monkeypatch
         store_flagged(fresh_db, source=channel, text=RUMOUR, published_at=at(-20))
     assert evaluate_rules(fresh_db, settings, now=NOW) == 1
     assert "alert rule burst (spike) failed" in caplog.text
+
+
+def test_silences_match_on_key_severity_and_wildcards(fresh_db, tmp_path):
+    settings = make_settings(tmp_path)
+    alerting.add_silence(fresh_db, parse_matchers(["key=uzbek|*", "severity=warning"]), starts_at=at(-1).isoformat(),
+                         ends_at=at(60).isoformat())
+    raise_for(fresh_db, settings, [store_flagged(fresh_db, text="They are rats.", hallmarks=("dehumanization",)),
+                                   store_flagged(fresh_db, groups=("kyrgyz",), text="They are rats.", hallmarks=("dehumanization",))])
+    statuses = {json.loads(r["body"])["key"]: r["status"] for r in deliveries(fresh_db)}
+    assert statuses == {"uzbek|osh": "silenced", "kyrgyz|osh": "pending"}

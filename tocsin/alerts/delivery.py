@@ -100,11 +100,29 @@ def deliver_due(db: sqlite_utils.Database, settings: Settings, now: datetime | s
     return summary
 
 
+def refresh_before_first_attempt(db: sqlite_utils.Database, settings: Settings, row: dict[str, Any]) -> dict[str, Any]:
+    """Render a message again from its alert just before its first send, and freeze it: items that
+    joined since it was enqueued go out in this message instead of a second one."""
+    from tocsin.alerts import severity as sev
+    from tocsin.alerts.messages import render_body
+
+    old = row["body"]
+    alert = store.get_alert(db, row["alert_id"])
+    body = render_body(alert, idempotency_key=row["idempotency_key"], notification=row["notification"],
+                       reason=old.get("reason", ""), review_url=settings.alerts.review_url, thread=old.get("thread", ""))
+    if body == old:
+        return old
+    store.freeze_delivery_body(db, row["id"], body)
+    notified = alert["severity"] if sev.rank(alert["severity"]) > sev.rank(alert["notified_severity"]) else alert["notified_severity"]
+    store.update_alert(db, alert["id"], notified_count=max(alert["count"], alert["notified_count"]), notified_severity=notified)
+    return body
+
+
 def deliver_one(db: sqlite_utils.Database, settings: Settings, row: dict[str, Any], moment: datetime,
                 sinks: dict[str, Any], cache: dict[str, Transport], silences: list[dict[str, Any]],
                 summary: DeliverySummary, rng: random.Random | None) -> None:
     """Send one claimed delivery and record the outcome."""
-    body = row["body"]
+    body = row["body"] = refresh_before_first_attempt(db, settings, row) if row["attempts"] == 1 else row["body"]
     silence = matching_silence(silences, body.get("labels", {}))
     if silence:
         store.silence_delivery(db, row["id"], silence["id"])

@@ -1,11 +1,14 @@
 """Alerts from findings: grouping by rule and key, repeat interval, escalation, silences and the outbox.
 
 In the manner of Alertmanager: every event of one rule and key joins the same open alert. The first
-event notifies at once; later ones add items silently and are announced by a repeat no sooner than
-``repeat_interval_minutes`` after the last notification, unless the severity rises (then at once). An
-alert without new events for a repeat interval is resolved; the next event opens a new one. A
-notification is one ``deliveries`` row per sink with an idempotency key, written in the same transaction
-as the alert (and, for item alerts, as the analysis that raised it).
+event notifies at once; items that join later are announced in one update no sooner than
+``group_interval_minutes`` after the last notification, unless the severity rises (then at once). A
+message not yet sent carries everything that joined before its first attempt (it is rendered again
+then), so a batch of items makes one message, not one per item. A condition that keeps firing with
+nothing new (a stale source) is re-sent after ``repeat_interval_minutes``. An alert without new events
+for a repeat interval is resolved; the next event opens a new one. A notification is one ``deliveries``
+row per sink with an idempotency key, written in the same transaction as the alert (and, for item
+alerts, as the analysis that raised it).
 """
 
 from __future__ import annotations
@@ -86,12 +89,18 @@ def merge_payload(old: dict[str, Any] | None, event: Event, rule: AlertRuleSetti
     }
 
 
+def alert_labels(alert: dict[str, Any]) -> dict[str, Any]:
+    """What silences match on: the payload's labels (group, place, source) with rule, kind, key and severity."""
+    return {**alert["payload"].get("labels", {}), "rule": alert["rule"], "kind": alert["kind"], "key": alert["key"],
+            "severity": alert["severity"]}
+
+
 def notify(db: sqlite_utils.Database, settings: Settings, rule: AlertRuleSettings, alert: dict[str, Any],
            reason: str, now: str) -> int:
     """Enqueue one notification of ``alert`` to each of the rule's sinks; returns the messages enqueued
     (silenced ones are recorded as ``silenced`` and not counted)."""
     number = int(alert.get("notifications") or 0) + 1
-    silence = matching_silence(store.list_silences(db, active_at=now), alert["payload"]["labels"])
+    silence = matching_silence(store.list_silences(db, active_at=now), alert_labels(alert))
     instance = store.instance_id(db)
     enqueued = 0
     for sink in rule_sinks(settings, rule):
@@ -147,10 +156,12 @@ def fire(db: sqlite_utils.Database, settings: Settings, rule: AlertRuleSettings,
         if not new_ids and not escalated:
             if event.repeat_while_firing:
                 alert["payload"] = merge_payload(alert["payload"], event, rule)
+                alert["updated_at"] = stamp
                 refreshed(alert, settings)
                 store.update_alert(db, alert["id"], updated_at=stamp, payload=alert["payload"], message=alert["message"])
-                if alert["status"] == "open" and parse_time(alert["last_sent_at"] or alert["created_at"]) <= now - repeat:
-                    notify(db, settings, rule, {**alert, "updated_at": stamp}, "repeat", stamp)
+                if (alert["status"] == "open" and not store.has_unsent_delivery(db, alert["id"])
+                        and parse_time(alert["last_sent_at"] or alert["created_at"]) <= now - repeat):
+                    notify(db, settings, rule, alert, "repeat", stamp)
             return False
         alert["item_ids"] = alert["item_ids"] + new_ids
         alert["count"] = len(alert["item_ids"]) if alert["item_ids"] else alert["count"]
@@ -163,11 +174,25 @@ def fire(db: sqlite_utils.Database, settings: Settings, rule: AlertRuleSettings,
         store.update_alert(db, alert["id"], item_ids=alert["item_ids"], count=alert["count"], severity=alert["severity"],
                            payload=alert["payload"], updated_at=stamp, title=alert["title"], message=alert["message"],
                            status=alert["status"])
-        if sev.rank(alert["severity"]) > sev.rank(alert["notified_severity"]):
-            notify(db, settings, rule, alert, f"escalated to {alert['severity']}", stamp)
-        elif alert["status"] == "open" and parse_time(alert["last_sent_at"] or alert["created_at"]) <= now - repeat:
-            notify(db, settings, rule, alert, "repeat", stamp)
+        announce(db, settings, rule, alert, now)
         return True
+
+
+def announce(db: sqlite_utils.Database, settings: Settings, rule: AlertRuleSettings, alert: dict[str, Any],
+             now: datetime) -> bool:
+    """Notify about a changed alert when due: at once when its severity rose above what was last sent,
+    else once ``group_interval_minutes`` have passed since the last notification. Nothing is enqueued
+    while a message of this alert waits for its first attempt (it will carry the change)."""
+    if alert["status"] != "open" or store.has_unsent_delivery(db, alert["id"]):
+        return False
+    if sev.rank(alert["severity"]) > sev.rank(alert["notified_severity"]):
+        notify(db, settings, rule, alert, f"escalated to {alert['severity']}", iso(now))
+        return True
+    last = parse_time(alert["last_sent_at"] or alert["created_at"])
+    if alert["count"] > alert["notified_count"] and last <= now - minutes(rule.group_interval_minutes):
+        notify(db, settings, rule, alert, "update", iso(now))
+        return True
+    return False
 
 
 # --------------------------------------------------------------------------- item rule
@@ -270,7 +295,7 @@ def evaluate_stale(db: sqlite_utils.Database, settings: Settings, rule: AlertRul
 
 
 def sweep(db: sqlite_utils.Database, settings: Settings, now: datetime) -> int:
-    """Send due repeats of alerts that gathered items since their last notification; resolve quiet ones."""
+    """Send due updates of alerts that gathered items since their last notification; resolve quiet ones."""
     by_name = {r.name: r for r in settings.alerts.rules if r.enabled}
     sent = 0
     for alert in store.unresolved_alerts(db):
@@ -281,9 +306,7 @@ def sweep(db: sqlite_utils.Database, settings: Settings, now: datetime) -> int:
         with transaction(db):
             if parse_time(alert["updated_at"]) <= now - repeat:
                 store.resolve_alert(db, alert["id"], iso(now))
-            elif (alert["status"] == "open" and alert["count"] > alert["notified_count"]
-                  and parse_time(alert["last_sent_at"] or alert["created_at"]) <= now - repeat):
-                notify(db, settings, rule, alert, "repeat", iso(now))
+            elif announce(db, settings, rule, alert, now):
                 sent += 1
     return sent
 

@@ -164,6 +164,18 @@ def insert_delivery(db: sqlite_utils.Database, *, alert_id: int, sink: str, idem
         return cur.rowcount > 0
 
 
+def has_unsent_delivery(db: sqlite_utils.Database, alert_id: int) -> bool:
+    """Whether a message of this alert still waits for its first attempt."""
+    return db.execute("SELECT 1 FROM deliveries WHERE alert_id = ? AND status = 'pending' AND attempts = 0 LIMIT 1",
+                      [alert_id]).fetchone() is not None
+
+
+def freeze_delivery_body(db: sqlite_utils.Database, delivery_id: int, body: dict[str, Any]) -> None:
+    """Replace a message's body before its first send (it then carries everything that joined its alert)."""
+    with transaction(db):
+        db.execute("UPDATE deliveries SET body = ? WHERE id = ?", [json.dumps(body, ensure_ascii=False, sort_keys=True), delivery_id])
+
+
 def claim_due_deliveries(db: sqlite_utils.Database, *, now: str, claimer: str, lease_until: str, limit: int,
                          claimer_alive: Callable[[str], bool]) -> list[dict[str, Any]]:
     """Atomically take deliveries that are due: pending ones whose time has come, and ones left ``sending``
