@@ -65,13 +65,16 @@ def list_command(app: App, status: str, dead: bool, rule: str | None, limit: int
             click.echo(json.dumps({k: row[k] for k in ("id", "rule", "kind", "key", "severity", "status", "title", "count",
                                                      "created_at", "updated_at", "deliveries")}, ensure_ascii=False))
         return
-    table = Table("id", "severity", "status", "rule", "title", "items", "updated", "deliveries", title="alerts")
+    table = Table("id", "severity", "status", "rule", "title", "items", "updated (UTC)", "deliveries", title="alerts")
     for row in rows:
         deliveries = ", ".join(f"{k} {v}" for k, v in sorted(row["deliveries"].items())) or "-"
         style = "bold red" if row["deliveries"].get("dead") else None
         table.add_row(str(row["id"]), row["severity"], row["status"], row["rule"], row["title"], str(row["count"]),
-                      row["updated_at"], deliveries, style=style)
-    Console().print(table)
+                      row["updated_at"][:16].replace("T", " "), deliveries, style=style)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)  # piped or captured: do not wrap titles to the default 80 columns
+    console.print(table)
     if not rows:
         click.echo("no alerts")
 

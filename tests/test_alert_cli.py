@@ -1,0 +1,136 @@
+"""``tocsin alert …``, ``tocsin run`` and ``tocsin daemon`` through the CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from test_alert_support import raise_for, store_flagged
+from test_pipeline import fake_analyse  # noqa: F401 - fixture
+from tocsin.cli import main
+from tocsin.config import load_settings
+from tocsin.store import connect
+
+CONFIG = """
+[database]
+path = "tocsin.db"
+
+[alerts]
+review_url = "http://review.test"
+
+[[alerts.sinks]]
+name = "file"
+kind = "file"
+path = "alerts.jsonl"
+
+[[alerts.rules]]
+name = "incitement"
+kind = "item"
+severity = "warning"
+"""
+
+
+@pytest.fixture
+def configured(tmp_path):
+    path = tmp_path / "tocsin.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    settings = load_settings(path, env={})
+    db = connect(settings.database_path)
+    return path, settings, db
+
+
+def invoke(runner, config, *args):
+    result = runner.invoke(main, ["--config", str(config), *args], catch_exceptions=False)
+    return result
+
+
+def test_list_show_ack_and_deliver(runner, configured, tmp_path):
+    config, settings, db = configured
+    raise_for(db, settings, [store_flagged(db)])
+    listed = invoke(runner, config, "alert", "list", "--json")
+    assert listed.exit_code == 0
+    (row,) = [json.loads(line) for line in listed.output.splitlines()]
+    assert row["title"] == "Incitement against Uzbeks in Osh" and row["deliveries"] == {"pending": 1}
+    delivered = invoke(runner, config, "alert", "deliver")
+    assert delivered.exit_code == 0 and "1 sent" in delivered.output
+    assert (tmp_path / "alerts.jsonl").read_text(encoding="utf-8").count("\n") == 1
+    shown = invoke(runner, config, "alert", "show", str(row["id"]))
+    assert shown.exit_code == 0 and "Whom: Uzbeks" in shown.output and "attempt 1: sent" in shown.output
+    acked = invoke(runner, config, "alert", "ack", str(row["id"]), "--by", "lead")
+    assert acked.exit_code == 0 and "acknowledged by lead" in acked.output
+    table = invoke(runner, config, "alert", "list", "--status", "acknowledged", "--json")
+    assert json.loads(table.output)["status"] == "acknowledged"
+    assert "Incitement" in invoke(runner, config, "alert", "list").output
+    assert db.execute("SELECT count(*) FROM audit_log WHERE action = 'alert_ack'").fetchone()[0] == 1
+
+
+def test_unknown_alert_is_a_clear_error(runner, configured):
+    config, _, _ = configured
+    result = invoke(runner, config, "alert", "show", "999")
+    assert result.exit_code == 1 and "no alert #999" in result.output
+
+
+def test_silence_add_list_expire(runner, configured):
+    config, settings, db = configured
+    added = invoke(runner, config, "alert", "silence", "add", "group=uzbek", "place=osh", "--for", "1d12h",
+                   "--comment", "known campaign", "--by", "lead")
+    assert added.exit_code == 0 and added.output.startswith("silence #1 until")
+    raise_for(db, settings, [store_flagged(db)], now=datetime.now(timezone.utc))
+    assert db.execute("SELECT status FROM deliveries").fetchone()[0] == "silenced"
+    listed = invoke(runner, config, "alert", "silence", "list")
+    assert "#1 [active] group=uzbek place=osh" in listed.output and "known campaign" in listed.output
+    assert invoke(runner, config, "alert", "silence", "expire", "1").exit_code == 0
+    assert "no active silences" in invoke(runner, config, "alert", "silence", "list").output
+    assert "[expired]" in invoke(runner, config, "alert", "silence", "list", "--all").output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["grp=uzbek"], "unknown matcher 'grp'"),
+    (["group=uzbek", "--for", "soon"], "not a duration"),
+])
+def test_bad_silences_are_refused(runner, configured, args, message):
+    config, _, _ = configured
+    result = invoke(runner, config, "alert", "silence", "add", *args)
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_deliver_retry_dead_and_evaluate(runner, configured):
+    config, settings, db = configured
+    raise_for(db, settings, [store_flagged(db)])
+    db.execute("UPDATE deliveries SET status = 'dead'")
+    result = invoke(runner, config, "alert", "deliver", "--retry-dead")
+    assert "1 dead deliveries queued again" in result.output and "1 sent" in result.output
+    assert "alert(s) opened" in invoke(runner, config, "alert", "evaluate").output
+
+
+def test_run_one_cycle_without_crawl(runner, configured, fake_analyse):  # noqa: F811 - fixture
+    config, settings, db = configured
+    from tocsin.store import ItemRecord, upsert_item
+    from tocsin.store.sources import ensure_source
+
+    ensure_source(db, "stored")
+    upsert_item(db, ItemRecord(source="stored", url="https://stored.example/1", text="fictional post"))
+    result = invoke(runner, config, "run", "--no-crawl")
+    assert result.exit_code == 0, result.output
+    assert "analyse: 1 analysed, 1 flagged" in result.output and "deliver: 1 sent" in result.output
+
+
+def test_run_refuses_while_a_daemon_holds_the_database(runner, configured):
+    from tocsin.daemon import InstanceLock, lock_path_for
+
+    config, settings, _ = configured
+    with InstanceLock(lock_path_for(settings)):
+        result = invoke(runner, config, "run", "--no-crawl")
+    assert result.exit_code == 1 and "another tocsin daemon or run" in result.output
+
+
+def test_status_lines_show_queue_dead_letters_and_silences(configured):
+    from tocsin.alerts import status_lines
+
+    _, settings, db = configured
+    raise_for(db, settings, [store_flagged(db), store_flagged(db, groups=("kyrgyz",))])
+    db.execute("UPDATE deliveries SET status = 'dead', last_error = 'webhook answered 410' WHERE id = 1")
+    text = "\n".join(status_lines(db))
+    assert "alerts: open 2" in text and "pending 1" in text and "dead 1" in text and "answered 410" in text
