@@ -31,6 +31,9 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
     exc = failure.value
     if isinstance(exc, HttpError):
         status = exc.response.status
+        location = (exc.response.headers.get(b"Location") or b"").decode("latin-1")
+        if 300 <= status < 400 and location and not location.lower().startswith(("http://", "https://", "/")):
+            return "blocked_scheme", f"redirect from {exc.response.url} to {location} refused: only http and https are followed"
         return f"http_{status}", f"HTTP {status} from {exc.response.url}"
     if isinstance(exc, BlockedScheme):
         return "blocked_scheme", str(exc)
@@ -39,7 +42,7 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
     if isinstance(exc, UnresolvableHost):
         return "dns", str(exc)
     if isinstance(exc, (DownloadCancelledError, defer.CancelledError)):
-        return "too_large", f"download cancelled: the body exceeds the size limit ({exc or 'max_page_bytes'})"
+        return "too_large", f"download cut off: the body exceeds crawl.max_page_bytes{f' ({exc})' if str(exc) else ''}"
     if isinstance(exc, IgnoreRequest):
         text = str(exc)
         if "DOWNLOAD_MAXSIZE" in text or "download max size" in text:
@@ -49,7 +52,7 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
         if "redirect" in text.lower():
             return "redirect_loop", text
         return "ignored", text or "request ignored"
-    if isinstance(exc, (TwistedTimeout, TCPTimedOutError)):
+    if isinstance(exc, (TwistedTimeout, TCPTimedOutError)) or "timeout" in type(exc).__name__.lower():
         return "timeout", str(exc) or "timed out"
     if isinstance(exc, DNSLookupError):
         return "dns", str(exc)

@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 import time
-from typing import Any, ClassVar
+from typing import Any
 
 import sqlite_utils
 
@@ -35,11 +35,12 @@ class CrawlLedger:
     :param progress: print progress lines (JSON after :data:`PROGRESS_PREFIX`) to stdout.
     """
 
-    #: Item ids some spider of this process is already fetching (two sources may list one article).
-    claimed: ClassVar[set[str]] = set()
-
-    def __init__(self, db_path: str, source: str, run_id: int, *, busy_timeout_ms: int = 10_000, progress: bool = False):
+    def __init__(self, db_path: str, source: str, run_id: int, *, busy_timeout_ms: int = 10_000, progress: bool = False,
+                 claims: set[str] | None = None):
         self.db_path, self.source, self.run_id = db_path, source, run_id
+        #: Item ids a spider of this crawl is already fetching (shared by the spiders of one crawl: two
+        #: sources may list one article).
+        self.claimed: set[str] = claims if claims is not None else set()
         self.busy_timeout_ms = busy_timeout_ms
         self.progress = progress
         self.db: sqlite_utils.Database | None = None

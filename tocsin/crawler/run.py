@@ -32,18 +32,20 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     values = scrapy_settings(crawl)
     values["CLOSESPIDER_TIMEOUT"] = int(job["timeout_s"])
     values["LOG_LEVEL"] = job.get("log_level", "WARNING")
+    values.update(job.get("scrapy_overrides") or {})
     process = CrawlerProcess(values, install_root_handler=True)
     db_path = job["db_path"]
     db = connect(db_path, busy_timeout_ms=job.get("busy_timeout_ms", 10_000), create=False, migrate=False)
     crawlers: dict[int, Any] = {}
     failed: dict[int, str] = {}
     started = time.monotonic()
+    claims: set[str] = set()
     for run in job["runs"]:
         source = build(SourceSettings, run["source"], f"sources.{run['source'].get('name', '?')}")
         run_id = int(run["run_id"])
         spider_cls = RecheckSpider if run.get("mode") == "recheck" else SPIDERS[source.kind]
         kwargs: dict[str, Any] = {"source": source, "run_id": run_id, "db_path": db_path, "progress": job.get("progress", False),
-                                  "busy_timeout_ms": job.get("busy_timeout_ms", 10_000)}
+                                  "busy_timeout_ms": job.get("busy_timeout_ms", 10_000), "claims": claims}
         if run.get("mode") == "recheck":
             kwargs["items"] = run.get("items", [])
         crawler = process.create_crawler(spider_cls)
@@ -64,13 +66,18 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         if run_id in failed:
             finish_crawl_run(db, run_id, status="failed", message=f"could not start: {failed[run_id]}")
         else:
-            finish_crawl_run(db, run_id, message=note)
+            totals = spider.ledger.totals if spider else {"items": 0, "errors": 1}
+            # Errors and nothing stored is a failure, even when some pages (a broken feed) were fetched.
+            status = "failed" if totals["errors"] and not totals["items"] else None
+            finish_crawl_run(db, run_id, status=status, message=note)
         notes[run_id] = note
     db.close()
     return {"notes": notes, "elapsed_s": elapsed, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def main(argv: list[str] | None = None) -> int:
+    # sqlite-utils imports pandas when it can; a crawl never needs it, and it costs a second of start-up.
+    sys.modules.setdefault("pandas", None)  # type: ignore[arg-type]
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
         print("usage: python -m tocsin.crawler.run JOB.json", file=sys.stderr)

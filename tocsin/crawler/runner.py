@@ -120,6 +120,15 @@ def recheck_flagged(settings: Settings, *, on_progress: ProgressCallback | None 
     return sum(r.items for r in results)
 
 
+def extra_scrapy_settings(settings: Settings) -> dict[str, Any]:
+    """Scrapy settings other areas add to a crawl (distributed mode's scheduler and pipeline); JSON-safe."""
+    try:
+        from tocsin.distributed.scrapy_settings import scrapy_overrides
+    except ImportError:
+        return {}
+    return scrapy_overrides(settings)
+
+
 def source_dict(src: SourceSettings) -> dict[str, Any]:
     return dataclasses.asdict(src)
 
@@ -133,6 +142,7 @@ def execute(settings: Settings, runs: list[dict[str, Any]], timeout_s: int, on_p
             "crawl": dataclasses.asdict(settings.crawl), "runs": runs, "timeout_s": int(timeout_s),
             "progress": on_progress is not None, "result_path": str(Path(tmp) / "result.json"),
             "log_level": os.environ.get("TOCSIN_CRAWL_LOG_LEVEL", "WARNING"),
+            "scrapy_overrides": extra_scrapy_settings(settings),
         }
         job_path = Path(tmp) / "job.json"
         job_path.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")

@@ -218,12 +218,15 @@ def forum_post_html(post: dict[str, Any], state: WorldState) -> str:
                 f'<time datetime="{iso(state.at(post["minutes_ago"]))}"></time><div class="post-body">{escape(post["text"])}</div></div>')
 
 
-def timeline_json(cursor: str, state: WorldState, base: str) -> str:
-    """The microblog's public timeline: ``{"data": {"posts": [...]}, "meta": {"next_cursor": ...}}``."""
+def timeline_json(cursor: str, state: WorldState, base: str, page_no: str = "") -> str:
+    """The microblog's public timeline: ``{"data": {"posts": [...]}, "meta": {"next_cursor": ...}}``;
+    pages by ``cursor`` or by ``page`` (1, 2, …)."""
     data = load_data("microblog")
     posts = [p for p in data["posts"] if not state.is_removed(f"/chirp/{p['user']}/status/{p['id']}")]
-    start = int(cursor) if cursor.isdigit() else 0
     size = data["site"]["page_size"]
+    start = int(cursor) if cursor.isdigit() else 0
+    if page_no.isdigit():
+        start = (int(page_no) - 1) * size
     chunk = posts[start : start + size]
     out = {
         "data": {"posts": [

@@ -243,7 +243,7 @@ ROUTES = {
     "/bench/sitemap.xml": route_static(pages.bench_sitemap_xml, "application/xml"),
     "/forum/": lambda h, q, base, state: h.send(200, pages.forum_page_html(int(q.get("page", ["1"])[0] or 1), state)),
     "/forum/viewtopic.php": lambda h, q, base, state: forum_post(h, q, state),
-    "/api/timeline.json": lambda h, q, base, state: h.send(200, pages.timeline_json(q.get("cursor", [""])[0], state, base), "application/json"),
+    "/api/timeline.json": lambda h, q, base, state: h.send(200, pages.timeline_json(q.get("cursor", [""])[0], state, base, q.get("page", [""])[0]), "application/json"),
     "/": lambda h, q, base, state: h.send(200, pages.page("Demo world", "en", '<ul><li><a href="/osh-times/rss.xml">Osh Times</a></li>'
                                                            '<li><a href="/vodiy/atom.xml">Vodiy</a></li><li><a href="/forum/">Forum</a></li></ul>')),
 }

@@ -41,7 +41,9 @@ class ArticleSpider(SourceSpider):
         by_url = {lead.url: lead for lead in leads}
         for url in self.unknown(list(by_url)):
             lead = by_url[url]
-            req = self.request(url, self.parse_article, cb_kwargs={"lead": lead},
+            # dont_filter: claims already dedupe articles, and a redirect loop must end in an error
+            # (too many redirects) rather than be dropped silently as a duplicate.
+            req = self.request(url, self.parse_article, cb_kwargs={"lead": lead}, dont_filter=True,
                                errback=lambda failure, lead=lead: self.on_article_error(failure, lead))
             if req is not None:
                 yield req

@@ -27,16 +27,17 @@ class SourceSpider(scrapy.Spider):
     :param source: the source's settings (``kind`` picks the subclass).
     :param run_id: the crawl run it writes to.
     :param db_path: the store.
+    :param claims: item ids claimed by the spiders of one crawl (shared, so no article is fetched twice).
     """
 
     kind = ""
 
     def __init__(self, source: SourceSettings, run_id: int, db_path: str, *, progress: bool = False,
-                 busy_timeout_ms: int = 10_000, **kwargs: Any):
+                 busy_timeout_ms: int = 10_000, claims: set[str] | None = None, **kwargs: Any):
         super().__init__(name=source.name, **kwargs)
         self.source = source
         self.run_id = run_id
-        self.ledger = CrawlLedger(db_path, source.name, run_id, busy_timeout_ms=busy_timeout_ms, progress=progress)
+        self.ledger = CrawlLedger(db_path, source.name, run_id, busy_timeout_ms=busy_timeout_ms, progress=progress, claims=claims)
         self.budget = max(source.max_pages, 1)
         self.budget_note = ""
         self.notes: list[str] = []
@@ -107,7 +108,9 @@ class SourceSpider(scrapy.Spider):
         """Record a failed request on this source; the crawl goes on."""
         kind, message = classify_failure(failure)
         request = getattr(failure, "request", None)
-        self.ledger.error(kind, message, request.url if request is not None else "")
+        # The URL the source linked to (a redirect's target is named in the message).
+        url = (request.meta.get("redirect_urls") or [request.url])[0] if request is not None else ""
+        self.ledger.error(kind, message, url)
 
     # ------------------------------------------------------------------ helpers
 
@@ -119,6 +122,11 @@ class SourceSpider(scrapy.Spider):
             seen.setdefault(item_id_for(url), url)
         known = self.ledger.known(list(seen))
         return [url for item_id, url in seen.items() if item_id not in known and self.ledger.claim(item_id)]
+
+    def max_body_bytes(self) -> int:
+        """The size limit of one body (``crawl.max_page_bytes``), also for bodies decompressed by hand."""
+        crawler = getattr(self, "crawler", None)
+        return crawler.settings.getint("DOWNLOAD_MAXSIZE") if crawler is not None else 10_000_000
 
     def since(self) -> datetime:
         """The oldest moment this source looks back to (``since_days``)."""

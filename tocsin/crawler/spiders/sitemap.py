@@ -97,7 +97,7 @@ class SitemapSpider(ArticleSpider):
         body = response.body
         if body[:2] == b"\x1f\x8b":
             try:
-                body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+                body = gunzip(body, max_size=self.max_body_bytes())
             except Exception as e:  # a gzip bomb or a broken archive
                 self.ledger.error("too_large" if "max" in type(e).__name__.lower() else "parse", f"gzipped sitemap: {e!r}", response.url)
                 return
