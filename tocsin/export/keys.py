@@ -16,6 +16,8 @@ from dataclasses import dataclass
 #: Hex characters kept from each HMAC (80 bits: no collision in any realistic dataset).
 PSEUDONYM_HEX = 20
 
+_PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.|m\.)?", re.IGNORECASE)
+
 LINK_KEY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -75,8 +77,7 @@ def normalise_profile_url(url: str) -> str:
     url = (url or "").strip()
     if not url:
         return ""
-    url = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url, flags=re.IGNORECASE)
-    url = re.sub(r"^(www\.|m\.)", "", url, flags=re.IGNORECASE)
+    url = _PREFIX.sub("", url)
     url = url.split("#", 1)[0].split("?", 1)[0].rstrip("/")
     return url.casefold()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from tocsin.export.keys import ExportKey
@@ -71,6 +72,9 @@ class RecordBuilder:
     def __init__(self, key: ExportKey, redactor: Redactor):
         self.key = key
         self.redactor = redactor
+        # authors and profiles recur across items: cache their pseudonyms (bounded, so memory stays flat)
+        self._author = lru_cache(maxsize=1 << 16)(key.author)
+        self._profile = lru_cache(maxsize=1 << 16)(key.profile)
         #: Spans whose offsets did not match the item's text (their text was redacted on its own).
         self.unmatched_spans = 0
         #: Times that could not be read as ISO 8601 and were exported as null.
@@ -81,13 +85,14 @@ class RecordBuilder:
         original = row["text"] or ""
         text = self.redactor.redact(original)
         analysed = row.get("model_name") is not None
+        hallmarks, targets, places, spans = _load_lists(row) if analysed else ([], [], [], [])
         record: dict[str, Any] = {
             "id": self.key.item(row["id"]),
             "source": row["source"],
             "kind": row["kind"],
             "lang": row["lang"] or "",
-            "author": self.key.author(row["author_pseudonym"] or ""),
-            "author_profile": self.key.profile(profile_link(row.get("meta"))),
+            "author": self._author(row["author_pseudonym"] or ""),
+            "author_profile": self._profile(profile_link(row.get("meta"))),
             "title": self.redactor.redact_text(row["title"]),
             "text": text.text,
             "published_at": self._time(row["published_at"]),
@@ -96,10 +101,10 @@ class RecordBuilder:
             "score": float(row["score"]) if analysed else None,
             "incitement": bool(row["incitement"]) if analysed else None,
             "threshold": float(row["threshold"]) if analysed else None,
-            "hallmarks": [str(h) for h in _load(row.get("hallmarks"))],
-            "targets": [self._span(s, ("group", "text", "start", "end"), original, text) for s in _load(row.get("targets"))],
-            "places": [self._span(s, ("place", "text", "start", "end"), original, text) for s in _load(row.get("places"))],
-            "spans": [self._span(s, ("kind", "label", "text", "start", "end"), original, text) for s in _load(row.get("spans"))],
+            "hallmarks": [str(h) for h in hallmarks],
+            "targets": [self._span(s, ("group",), original, text) for s in targets],
+            "places": [self._span(s, ("place",), original, text) for s in places],
+            "spans": [self._span(s, ("kind", "label"), original, text) for s in spans],
             "explanation": self.redactor.redact_text(row.get("explanation")) if analysed else None,
             "model_name": row.get("model_name"),
             "model_version": row.get("model_version"),
@@ -120,28 +125,29 @@ class RecordBuilder:
             self.unreadable_times += 1
         return out
 
-    def _span(self, span: dict[str, Any], fields: tuple[str, ...], original: str, text: Redaction) -> dict[str, Any]:
-        """A span with offsets into the redacted text and its text cut from there."""
-        start, end = _int(span.get("start")), _int(span.get("end"))
-        out: dict[str, Any] = {f: (str(span.get(f) or "")) for f in fields if f not in ("start", "end", "text")}
-        surface = str(span.get("text") or "")
-        if 0 <= start <= end <= len(original) and original[start:end] == surface:
-            new_start, new_end = text.map_span(start, end)
-            out["text"] = text.text[new_start:new_end]
+    def _span(self, span: dict[str, Any], labels: tuple[str, ...], original: str, text: Redaction) -> dict[str, Any]:
+        """A span with offsets into the redacted text and its text cut from there.
+
+        :param labels: the span's naming keys, e.g. ``("group",)`` or ``("kind", "label")``.
+        """
+        out: dict[str, Any] = {name: str(span.get(name) or "") for name in labels}
+        start, end, surface = span.get("start"), span.get("end"), str(span.get("text") or "")
+        if type(start) is int and type(end) is int and 0 <= start <= end and original[start:end] == surface:
+            if text.replacements:
+                start, end = text.map_span(start, end)
+                surface = text.text[start:end]
         else:
             self.unmatched_spans += 1
-            new_start, new_end = text.map_span(max(0, start), max(0, end))
-            out["text"] = self.redactor.redact_text(surface)
-        out["start"], out["end"] = new_start, new_end
-        return {f: out[f] for f in fields}
+            start, end = text.map_span(max(0, _int(start)), max(0, _int(end)))
+            surface = self.redactor.redact_text(surface)
+        out["text"], out["start"], out["end"] = surface, start, end
+        return out
 
 
-def _load(value: Any) -> list[Any]:
-    if value is None or value == "":
-        return []
-    if isinstance(value, str):
-        value = json.loads(value)
-    return value if isinstance(value, list) else []
+def _load_lists(row: dict[str, Any]) -> list[list[Any]]:
+    """The analysis' hallmarks, targets, places and spans, decoded in one ``json.loads`` call."""
+    raw = [row.get(name) or "[]" for name in ("hallmarks", "targets", "places", "spans")]
+    return [v if isinstance(v, list) else [] for v in json.loads("[" + ",".join(raw) + "]")]
 
 
 def _int(value: Any) -> int:

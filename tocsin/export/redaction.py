@@ -114,6 +114,8 @@ class Redactor:
         """Non-overlapping (start, end, rule) matches, earlier rules first where they overlap."""
         taken: list[tuple[int, int, str]] = []
         for rule in self.enabled:
+            if _NEEDS[rule] not in text and rule != "phones":
+                continue
             for m in _PATTERNS[rule].finditer(text):
                 start, end = m.span()
                 if rule == "phones":
@@ -159,12 +161,19 @@ class Redactor:
 
 
 _PATTERNS = {"emails": _EMAIL, "profile_links": _PROFILE_LINK, "handles": _HANDLE, "phones": _PHONE}
-_QUICK = re.compile(r"[@/]|\d{3}")
+#: A character each rule's matches must contain (phones: checked by :data:`_DIGIT_RUN`).
+_NEEDS = {"emails": "@", "handles": "@", "profile_links": "/", "phones": ""}
+_DIGIT_RUN = re.compile(r"\d[\d \t\u00a0\-.()]{6,}\d")
+_ASCII_DIGITS = "0123456789"
 
 
 def _might_match(text: str) -> bool:
-    """A cheap test that skips texts with no '@', no '/' and no run of three digits."""
-    return _QUICK.search(text) is not None
+    """A cheap test that skips texts with no '@', no '/' and no run of eight digits and separators."""
+    if "@" in text or "/" in text:
+        return True
+    if text.isascii() and not any(d in text for d in _ASCII_DIGITS):
+        return False
+    return _DIGIT_RUN.search(text) is not None
 
 
 def _trim_phone(text: str, start: int, end: int) -> tuple[int, int]:

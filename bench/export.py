@@ -1,0 +1,119 @@
+"""Export speed and memory: 100,000 items to CSV, JSONL and Parquet.
+
+Builds a store of synthetic items (with analyses, spans, identifiers to redact and reviews) through
+``tocsin.store.exporting.bulk_insert``, then exports it once per format, each in a fresh process so its
+peak resident memory (``ru_maxrss``: interpreter, pyarrow and all) is its own. Goal: at least 20,000
+rows/s within 300 MB. Wall-clock rows/s depends on what else the machine runs; rows per CPU second
+does not. Run: ``python -m bench.export [N]``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ITEMS = 100_000
+FORMATS = ("csv", "jsonl", "parquet")
+WORDS = ("bazaar", "Osh", "uzbek", "kyrgyz", "neighbours", "market", "prices", "rumour", "police", "border", "school",
+         "harvest", "road", "water", "mahalla", "city", "council", "they", "must", "leave", "vermin", "news")
+
+
+def synthetic_text(rng: random.Random, n: int) -> str:
+    """About 600 characters; one item in ten carries a handle, a phone number and an e-mail address."""
+    words = [rng.choice(WORDS) for _ in range(90)]
+    text = " ".join(words)
+    if n % 10 == 0:
+        text += f" Contact @user_{n} at +996 555 {n % 1000:03d} {n % 997:03d} or user{n}@example.org."
+    return text
+
+
+def build_store(path: Path, items: int = ITEMS) -> float:
+    """Create a store with ``items`` items, an analysis each and reviews on one in five; seconds taken."""
+    from tocsin.store import connect
+    from tocsin.store.db import utcnow
+    from tocsin.store.exporting import bulk_insert
+    from tocsin.store.sources import ensure_source
+
+    started = time.perf_counter()
+    rng = random.Random(7)
+    db = connect(path)
+    for source in ("alpha", "beta", "gamma"):
+        ensure_source(db, source)
+    now = utcnow()
+    for start in range(0, items, 10_000):
+        rows, analyses, reviews = [], [], []
+        for n in range(start, min(items, start + 10_000)):
+            text = synthetic_text(rng, n)
+            item_id = f"{n:064x}"
+            rows.append({"id": item_id, "source": ("alpha", "beta", "gamma")[n % 3], "kind": "post", "url": f"https://example.org/{n}",
+                         "title": f"Item {n}", "text": text, "author_pseudonym": f"a_{n % 5000:016x}", "published_at": now,
+                         "first_seen": now, "last_seen": now, "lang": "ru", "content_hash": item_id,
+                         "meta": json.dumps({"author_url": f"https://t.me/user_{n % 5000}"})})
+            spans = []
+            for kind, label, word in (("target", "uzbek", "uzbek"), ("place", "osh", "Osh"), ("cue", "dehumanization", "vermin")):
+                at = text.find(word)
+                if at >= 0:
+                    spans.append({"kind": kind, "label": label, "text": word, "start": at, "end": at + len(word)})
+            score = rng.random()
+            analyses.append({"item_id": item_id, "content_hash": item_id, "model_name": "bench", "model_version": "1",
+                             "patterns_version": "p1", "threshold": 0.5, "score": score, "incitement": int(score >= 0.5),
+                             "lang": "ru", "hallmarks": json.dumps(["dehumanization"] if score >= 0.5 else []),
+                             "targets": json.dumps([{"group": s["label"], "text": s["text"], "start": s["start"], "end": s["end"]} for s in spans if s["kind"] == "target"]),
+                             "places": json.dumps([{"place": s["label"], "text": s["text"], "start": s["start"], "end": s["end"]} for s in spans if s["kind"] == "place"]),
+                             "spans": json.dumps(spans), "explanation": "benchmark", "error": "", "analysed_at": now})
+            if n % 5 == 0:
+                reviews += [{"item_id": item_id, "reviewer": r, "decision": rng.choice(("incitement", "not_incitement")), "note": "", "at": now}
+                            for r in ("r1", "r2", "r3")]
+        bulk_insert(db, "items", rows)
+        bulk_insert(db, "analyses", analyses)
+        bulk_insert(db, "reviews", reviews)
+    db.close()
+    return time.perf_counter() - started
+
+
+def export_once(fmt: str, db_path: str, out: str) -> dict[str, float]:
+    """Export the store in one format (run in its own process); rows, seconds, rows/s, peak RSS in MB."""
+    from tocsin.config import Settings
+    from tocsin.export.dataset import ExportOptions, export_dataset
+    from tocsin.store import connect
+
+    db = connect(db_path)
+    started, cpu_started = time.perf_counter(), time.process_time()
+    summary = export_dataset(db, Settings(), ExportOptions(fmt=fmt, out=Path(out), force=True))
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    return {"rows": summary.rows, "seconds": round(seconds, 2), "rows_per_s": round(summary.rows / seconds),
+            "rows_per_cpu_s": round(summary.rows / cpu),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "file_mb": round(summary.data_path.stat().st_size / 1e6, 1)}
+
+
+def main(items: int = ITEMS) -> dict[str, float]:
+    """Build the store, export it in each format, print and return the figures."""
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="tocsin-bench-export-") as tmp:
+        db_path = Path(tmp) / "bench.db"
+        figures["build_s"] = round(build_store(db_path, items), 1)
+        print(f"built {items} items in {figures['build_s']} s", flush=True)
+        for fmt in FORMATS:
+            out = subprocess.run([sys.executable, "-m", "bench.export", "--one", fmt, str(db_path), str(Path(tmp) / fmt)],
+                                 check=True, capture_output=True, text=True).stdout
+            result = json.loads(out.strip().splitlines()[-1])
+            print(f"{fmt:8} {result['rows']} rows in {result['seconds']} s: {result['rows_per_s']:,} rows/s "
+                  f"({result['rows_per_cpu_s']:,} per CPU second), "
+                  f"peak RSS {result['peak_rss_mb']} MB, file {result['file_mb']} MB", flush=True)
+            for key in ("rows_per_s", "rows_per_cpu_s", "peak_rss_mb", "file_mb"):
+                figures[f"{fmt}_{key}"] = result[key]
+    return figures
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--one":
+        print(json.dumps(export_once(*sys.argv[2:])))
+    else:
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else ITEMS)
