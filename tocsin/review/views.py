@@ -119,9 +119,10 @@ def queue() -> Any:
     f = QueueFilters.from_mapping(request.args)
     size = max(1, context().settings.review.page_size)
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
-    total = reviewing.queue_count(g.db, f, me())
-    rows = reviewing.queue_items(g.db, f, me(), limit=size, offset=(page - 1) * size)
-    facets = reviewing.facet_counts(g.db, f, me())
+    with reviewing.QueueSnapshot(g.db, f, me()) as snapshot:
+        facets = snapshot.facets()
+        total = dict(facets["status"])[f.status]
+        rows = snapshot.items(limit=size, offset=(page - 1) * size)
     from tocsin.nlp.features import HALLMARKS
 
     return render_template("queue.html", f=f, rows=rows, facets=facets, total=total, page=page, pages=max(1, -(-total // size)),

@@ -84,65 +84,151 @@ def _is_date(value: str) -> bool:
 
 # --------------------------------------------------------------------------- queue
 
+#: The newest analysis of each item, when it flagged the item.
 _LATEST = """
-    latest AS (SELECT a.* FROM analyses a WHERE a.id IN (SELECT MAX(id) FROM analyses GROUP BY item_id)),
+    latest AS (SELECT a.* FROM analyses a WHERE a.id IN (SELECT MAX(id) FROM analyses GROUP BY item_id)
+               AND a.incitement = 1),
     alert_level AS (
         SELECT j.value AS item_id, MAX(CASE al.severity WHEN 'critical' THEN 3 WHEN 'high' THEN 2
                                         WHEN 'warning' THEN 1 ELSE 0 END) AS level
         FROM alerts al, json_each(al.item_ids) j WHERE al.status = 'open' AND json_valid(al.item_ids)
         GROUP BY j.value)"""
+#: The newest analysis of every item, flagged or not (for statistics).
+_LATEST_ANY = """latest AS (SELECT a.* FROM analyses a WHERE a.id IN (SELECT MAX(id) FROM analyses GROUP BY item_id))"""
 
 _SEVERITY = """MAX(
     CASE WHEN EXISTS (SELECT 1 FROM json_each(a.hallmarks) h WHERE h.value IN ({critical})) THEN 3
          WHEN json_array_length(a.hallmarks) > 0 THEN 2 ELSE 1 END,
     COALESCE(al.level, 0))""".format(critical=",".join(f"'{h}'" for h in CRITICAL_HALLMARKS))
 
-_FROM = """FROM items i JOIN latest a ON a.item_id = i.id LEFT JOIN alert_level al ON al.item_id = i.id"""
-
 _LANG = "COALESCE(NULLIF(a.lang, ''), i.lang)"
 _WHEN = "COALESCE(i.published_at, i.first_seen)"
+_DISTINCT = "(SELECT json_group_array(DISTINCT v) FROM (SELECT {expr} AS v FROM json_each(a.{column}) x) WHERE v IS NOT NULL AND v != '')"
+
+#: Per facet: the column of the snapshot and whether it holds a JSON list of values.
+_FACETS = {"lang": ("lang", False), "source": ("source", False), "group": ("groups", True),
+           "place": ("places", True), "hallmark": ("hallmarks", True)}
+_STATUS_SQL = {"todo": "(b.unreviewed OR b.assigned)", "assigned": "b.assigned", "reviewed": "NOT b.unreviewed", "all": "1"}
+_ORDER = "b.severity_level DESC, b.score DESC, b.first_seen DESC, b.item_id"
 
 
-def _where(db: sqlite_utils.Database, f: QueueFilters, reviewer: str, exclude: str = "") -> tuple[str, list[Any]]:
-    """The WHERE clause of the flagged queue under ``f``, leaving out the filter named ``exclude``."""
-    clauses = ["a.incitement = 1"]
-    params: list[Any] = []
-    if f.status == "todo":
-        clauses.append("""(NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id)
-            OR (EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id AND s.reviewer = ?)
-                AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id AND r.reviewer = ?)))""")
-        params += [reviewer, reviewer]
-    elif f.status == "assigned":
-        clauses.append("""EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id AND s.reviewer = ?)
-            AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id AND r.reviewer = ?)""")
-        params += [reviewer, reviewer]
-    elif f.status == "reviewed":
-        clauses.append("EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id)")
-    if f.lang and exclude != "lang":
-        clauses.append(f"{_LANG} = ?")
-        params.append(f.lang)
-    if f.source and exclude != "source":
-        clauses.append("i.source = ?")
-        params.append(f.source)
-    if f.group and exclude != "group":
-        clauses.append("EXISTS (SELECT 1 FROM json_each(a.targets) t WHERE json_extract(t.value, '$.group') = ?)")
-        params.append(f.group)
-    if f.place and exclude != "place":
-        clauses.append("EXISTS (SELECT 1 FROM json_each(a.places) p WHERE json_extract(p.value, '$.place') = ?)")
-        params.append(f.place)
-    if f.hallmark and exclude != "hallmark":
-        clauses.append("EXISTS (SELECT 1 FROM json_each(a.hallmarks) h WHERE h.value = ?)")
-        params.append(f.hallmark)
-    if f.date_from and exclude != "date":
+def _base_where(db: sqlite_utils.Database, f: QueueFilters) -> tuple[str, list[Any]]:
+    """The date-range and search part of a queue's filters, on ``items i``."""
+    clauses, params = ["1"], []
+    if f.date_from:
         clauses.append(f"{_WHEN} >= ?")
         params.append(f.date_from)
-    if f.date_to and exclude != "date":
+    if f.date_to:
         clauses.append(f"{_WHEN} < date(?, '+1 day')")
         params.append(f.date_to)
-    if f.q and exclude != "q":
+    if f.q:
         clauses.append("i.id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(search_item_ids(db, f.q, limit=SEARCH_LIMIT)))
     return " AND ".join(clauses), params
+
+
+def _facet_where(f: QueueFilters, exclude: str = "") -> tuple[str, list[Any]]:
+    """The language, source, group, place and hallmark filters on the snapshot ``b``, less ``exclude``."""
+    clauses, params = ["1"], []
+    for name, (column, is_list) in _FACETS.items():
+        value = getattr(f, name)
+        if value and name != exclude:
+            clauses.append(f"EXISTS (SELECT 1 FROM json_each(b.{column}) WHERE value = ?)" if is_list else f"b.{column} = ?")
+            params.append(value)
+    return " AND ".join(clauses), params
+
+
+class QueueSnapshot:
+    """The flagged items of one queue request, gathered once into a temporary table.
+
+    Every flagged item (newest analysis flags it) that matches the date range and the search is read once
+    with what the filters, counts and order need; the page, the order, the total and the counts per
+    filter are then cheap queries on it. Use as a context manager (the table is dropped on exit).
+    """
+
+    TABLE = "temp.review_queue"
+
+    def __init__(self, db: sqlite_utils.Database, f: QueueFilters, reviewer: str):
+        self.db, self.f, self.reviewer = db, f, reviewer
+        where, params = _base_where(db, f)
+        db.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
+        db.execute(
+            f"""CREATE TEMP TABLE review_queue AS WITH {_LATEST}
+                SELECT i.id AS item_id, {_LANG} AS lang, i.source AS source, a.score AS score,
+                       {_SEVERITY} AS severity_level, i.first_seen AS first_seen,
+                       {_DISTINCT.format(expr="json_extract(x.value, '$.group')", column="targets")} AS groups,
+                       {_DISTINCT.format(expr="json_extract(x.value, '$.place')", column="places")} AS places,
+                       {_DISTINCT.format(expr="x.value", column="hallmarks")} AS hallmarks,
+                       NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id) AS unreviewed,
+                       (EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id AND s.reviewer = ?)
+                        AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id AND r.reviewer = ?)) AS assigned
+                FROM items i JOIN latest a ON a.item_id = i.id LEFT JOIN alert_level al ON al.item_id = i.id
+                WHERE {where}""",
+            [reviewer, reviewer, *params],
+        )
+
+    def __enter__(self) -> "QueueSnapshot":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Drop the temporary table."""
+        self.db.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
+
+    def _where(self) -> tuple[str, list[Any]]:
+        where, params = _facet_where(self.f)
+        return f"{_STATUS_SQL[self.f.status]} AND {where}", params
+
+    def count(self) -> int:
+        """How many items the queue holds."""
+        where, params = self._where()
+        return self.db.execute(f"SELECT COUNT(*) FROM {self.TABLE} b WHERE {where}", params).fetchone()[0]
+
+    def ids(self, limit: int = 10_000) -> list[str]:
+        """Item ids in queue order (most severe, then highest score, then newest)."""
+        where, params = self._where()
+        return [r[0] for r in self.db.execute(
+            f"SELECT b.item_id FROM {self.TABLE} b WHERE {where} ORDER BY {_ORDER} LIMIT ?", [*params, limit])]
+
+    def items(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """One page of the queue, with each item's title, excerpt, severity, groups, places and hallmarks."""
+        where, params = self._where()
+        rows = []
+        for row in self.db.query(
+            f"""WITH page AS (SELECT b.* FROM {self.TABLE} b WHERE {where} ORDER BY {_ORDER} LIMIT ? OFFSET ?)
+                SELECT i.id, i.source, i.kind, i.title, substr(i.text, 1, 300) AS excerpt, i.published_at, i.first_seen,
+                       i.removed_at, b.lang, b.score, b.severity_level, b.groups, b.places, b.hallmarks,
+                       (SELECT COUNT(*) FROM reviews r WHERE r.item_id = i.id) AS reviews,
+                       (SELECT COUNT(*) FROM assignments s WHERE s.item_id = i.id) AS assignments
+                FROM page b JOIN items i ON i.id = b.item_id ORDER BY {_ORDER}""", [*params, limit, offset]):
+            for key in ("groups", "places", "hallmarks"):
+                row[key] = sorted(str(v) for v in json.loads(row[key] or "[]"))
+            row["severity"] = SEVERITY_LEVELS[row["severity_level"]]
+            rows.append(row)
+        return rows
+
+    def facets(self) -> dict[str, list[tuple[str, int]]]:
+        """For each filter, its values with how many items each would leave (the other filters applied);
+        under ``status``, the size of each view with every filter applied."""
+        out: dict[str, list[tuple[str, int]]] = {}
+        status = _STATUS_SQL[self.f.status]
+        for name, (column, is_list) in _FACETS.items():
+            where, params = _facet_where(self.f, exclude=name)
+            if is_list:
+                sql = f"""SELECT v.value, COUNT(*) FROM {self.TABLE} b, json_each(b.{column}) v
+                          WHERE {status} AND {where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 100"""
+            else:
+                sql = f"""SELECT b.{column}, COUNT(*) FROM {self.TABLE} b WHERE {status} AND {where}
+                          AND b.{column} IS NOT NULL AND b.{column} != '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 100"""
+            out[name] = [(str(r[0]), r[1]) for r in self.db.execute(sql, params)]
+        where, params = _facet_where(self.f)
+        row = self.db.execute(
+            f"""SELECT COALESCE(SUM(b.unreviewed OR b.assigned), 0), COALESCE(SUM(b.assigned), 0),
+                       COALESCE(SUM(NOT b.unreviewed), 0), COUNT(*) FROM {self.TABLE} b WHERE {where}""", params).fetchone()
+        out["status"] = list(zip(STATUSES, row))
+        return out
 
 
 def queue_items(db: sqlite_utils.Database, f: QueueFilters, reviewer: str, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
@@ -150,62 +236,26 @@ def queue_items(db: sqlite_utils.Database, f: QueueFilters, reviewer: str, *, li
 
     :param reviewer: the user looking (for the 'todo' and 'assigned' views).
     """
-    where, params = _where(db, f, reviewer)
-    sql = f"""WITH {_LATEST}
-        SELECT i.id, i.source, i.kind, i.title, substr(i.text, 1, 300) AS excerpt, i.published_at, i.first_seen,
-               i.removed_at, {_LANG} AS lang, a.score, a.hallmarks, a.targets, a.places, {_SEVERITY} AS severity_level,
-               (SELECT COUNT(*) FROM reviews r WHERE r.item_id = i.id) AS reviews,
-               (SELECT COUNT(*) FROM assignments s WHERE s.item_id = i.id) AS assignments
-        {_FROM} WHERE {where}
-        ORDER BY severity_level DESC, a.score DESC, i.first_seen DESC, i.id LIMIT ? OFFSET ?"""
-    rows = []
-    for row in db.query(sql, [*params, limit, offset]):
-        row["hallmarks"] = json.loads(row["hallmarks"])
-        row["groups"] = sorted({t.get("group", "") for t in json.loads(row.pop("targets")) if isinstance(t, dict)} - {""})
-        row["places"] = sorted({p.get("place", "") for p in json.loads(row["places"]) if isinstance(p, dict)} - {""})
-        row["severity"] = SEVERITY_LEVELS[row["severity_level"]]
-        rows.append(row)
-    return rows
+    with QueueSnapshot(db, f, reviewer) as snapshot:
+        return snapshot.items(limit, offset)
 
 
 def queue_ids(db: sqlite_utils.Database, f: QueueFilters, reviewer: str, limit: int = 10_000) -> list[str]:
     """The ids of the queue under ``f``, in queue order (for next/previous on the item page)."""
-    where, params = _where(db, f, reviewer)
-    sql = f"""WITH {_LATEST} SELECT i.id, {_SEVERITY} AS severity_level {_FROM} WHERE {where}
-              ORDER BY severity_level DESC, a.score DESC, i.first_seen DESC, i.id LIMIT ?"""
-    return [r[0] for r in db.execute(sql, [*params, limit])]
+    with QueueSnapshot(db, f, reviewer) as snapshot:
+        return snapshot.ids(limit)
 
 
 def queue_count(db: sqlite_utils.Database, f: QueueFilters, reviewer: str) -> int:
     """How many items the queue holds under ``f``."""
-    where, params = _where(db, f, reviewer)
-    return db.execute(f"WITH {_LATEST} SELECT COUNT(*) {_FROM} WHERE {where}", params).fetchone()[0]
-
-
-_FACETS = {
-    "lang": (f"{_LANG}", ""),
-    "source": ("i.source", ""),
-    "group": ("json_extract(t.value, '$.group')", ", json_each(a.targets) t"),
-    "place": ("json_extract(p.value, '$.place')", ", json_each(a.places) p"),
-    "hallmark": ("h.value", ", json_each(a.hallmarks) h"),
-}
+    with QueueSnapshot(db, f, reviewer) as snapshot:
+        return snapshot.count()
 
 
 def facet_counts(db: sqlite_utils.Database, f: QueueFilters, reviewer: str) -> dict[str, list[tuple[str, int]]]:
-    """For each filter, its values with how many queue items each would leave (other filters applied)."""
-    out: dict[str, list[tuple[str, int]]] = {}
-    for name, (expr, join) in _FACETS.items():
-        where, params = _where(db, f, reviewer, exclude=name)
-        sql = f"""WITH {_LATEST} SELECT {expr} AS facet_value, COUNT(DISTINCT i.id) AS n
-                  FROM items i JOIN latest a ON a.item_id = i.id {join}
-                  WHERE {where} AND {expr} IS NOT NULL AND {expr} != '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 100"""
-        out[name] = [(str(r[0]), r[1]) for r in db.execute(sql, params)]
-    counts: dict[str, int] = {}
-    for status in STATUSES:
-        g = QueueFilters(**{**f.__dict__, "status": status})
-        counts[status] = queue_count(db, g, reviewer)
-    out["status"] = [(s, counts[s]) for s in STATUSES]
-    return out
+    """Counts per filter value and per view (see :meth:`QueueSnapshot.facets`)."""
+    with QueueSnapshot(db, f, reviewer) as snapshot:
+        return snapshot.facets()
 
 
 # --------------------------------------------------------------------------- item page
@@ -302,7 +352,7 @@ def decision_pairs(db: sqlite_utils.Database) -> dict[str, list[tuple[str, str]]
     Each reviewer's latest decision counts; the two reviewers are the first two to decide the item.
     """
     rows = db.execute(
-        f"""WITH {_LATEST},
+        f"""WITH {_LATEST_ANY},
             last AS (SELECT r.item_id, r.reviewer, r.decision, MIN(r2.id) AS first_id
                      FROM reviews r JOIN reviews r2 ON r2.item_id = r.item_id AND r2.reviewer = r.reviewer
                      WHERE r.id = (SELECT MAX(id) FROM reviews x WHERE x.item_id = r.item_id AND x.reviewer = r.reviewer)
@@ -323,7 +373,7 @@ def decision_pairs(db: sqlite_utils.Database) -> dict[str, list[tuple[str, str]]
 def decision_counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Decisions per language and decision (every appended decision counts)."""
     return list(db.query(
-        f"""WITH {_LATEST} SELECT COALESCE(NULLIF({_LANG}, ''), 'unknown') AS lang, r.decision, COUNT(*) AS n
+        f"""WITH {_LATEST_ANY} SELECT COALESCE(NULLIF({_LANG}, ''), 'unknown') AS lang, r.decision, COUNT(*) AS n
             FROM reviews r JOIN items i ON i.id = r.item_id LEFT JOIN latest a ON a.item_id = i.id
             GROUP BY 1, 2 ORDER BY 1, 2"""))
 
@@ -331,7 +381,7 @@ def decision_counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 def volume_by_day(db: sqlite_utils.Database, days: int = 30) -> list[dict[str, Any]]:
     """Per day of first sight over the last ``days``: items seen, flagged, and reviewed."""
     return list(db.query(
-        f"""WITH {_LATEST} SELECT substr(i.first_seen, 1, 10) AS day, COUNT(*) AS seen,
+        f"""WITH {_LATEST_ANY} SELECT substr(i.first_seen, 1, 10) AS day, COUNT(*) AS seen,
                    SUM(COALESCE(a.incitement, 0)) AS flagged,
                    SUM(EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id)) AS reviewed
             FROM items i LEFT JOIN latest a ON a.item_id = i.id
