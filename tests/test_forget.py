@@ -51,6 +51,7 @@ def plant(db, alert_file: Path) -> dict[str, str]:
               payload={"items": [{"id": ids["victim2"], "text": VICTIM_TEXTS[1]}, {"id": ids["keeper"], "text": KEEPER_TEXT}]})
     log_event(db, "rita", "decision", ids["victim1"], decision="incitement")
     record_crawl_error(db, None, "chan", "http_404", "gone", url="https://t.me/s/chan/101")
+    record_crawl_error(db, None, "chan", "crawl_crashed", f"log tail: Dropped: {{'author': '{VICTIM}'}}")
     alert_file.write_text("".join(json.dumps({"title": t, "message": m}, ensure_ascii=False) + "\n" for t, m in [
         (f"Incitement: {VICTIM_TITLE}", VICTIM_TEXTS[0]), ("Other", KEEPER_TEXT), ("Spread", VICTIM_TEXTS[1])]), encoding="utf-8")
     return ids
@@ -90,7 +91,7 @@ def test_forget_author_leaves_no_byte_behind(db_path, tmp_path):
 
     assert summary.items == 2 and summary.reviews == 2 and summary.alerts_deleted == 1 and summary.alerts_scrubbed == 1
     assert summary.snapshots == 2 and summary.mentions_masked >= 2 and summary.file_lines_removed == 2
-    assert summary.crawl_errors == 1 and summary.checkpoint_complete
+    assert summary.crawl_errors == 2 and summary.checkpoint_complete
     snapshots = snapshot_texts(db)
     alerts = json.dumps(list(db.query("SELECT * FROM alerts")) + list(db.query("SELECT body FROM deliveries")), ensure_ascii=False)
     db.close()

@@ -130,6 +130,8 @@ def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[s
         for table, n in counts.items():
             setattr(summary, table, n)
         summary.crawl_errors = store.delete_crawl_errors_for(db, content.urls)
+        summary.crawl_errors += store.rewrite_mentions(db, needles.found_in, lambda v: store.ERASED if needles.found_in(v) else v,
+                                                       columns=store.CRAWL_ERROR_COLUMNS)
         summary.audit_events_scrubbed = store.scrub_audit_targets(db, ids)
         doomed = store.unreferenced_snapshots(db, content.snapshot_shas)
         doomed += [sha for sha in snapshots_mentioning(db, needles) if sha not in doomed]

@@ -201,27 +201,33 @@ def drop_snapshots(db: sqlite_utils.Database, shas: list[str]) -> int:
 
 #: (table, key column, text columns) rewritten by :func:`rewrite_mentions`.
 MENTION_COLUMNS = (
-    ("items", "seq", ("title", "text")),
+    ("items", "seq", ("title", "text", "meta")),
     ("item_versions", "id", ("title", "text")),
     ("analyses", "id", ("targets", "places", "spans", "explanation")),
 )
 
 
-def rewrite_mentions(db: sqlite_utils.Database, matches: Callable[[str], bool], rewrite: Callable[[str], str]) -> int:
+#: Free-text columns of crawl errors (a crashed crawl's log tail may quote scraped items).
+CRAWL_ERROR_COLUMNS = (("crawl_errors", "id", ("message",)),)
+
+
+def rewrite_mentions(db: sqlite_utils.Database, matches: Callable[[str], bool], rewrite: Callable[[str], str],
+                     columns: tuple[tuple[str, str, tuple[str, ...]], ...] = MENTION_COLUMNS) -> int:
     """Rewrite every stored text that ``matches`` with ``rewrite``; returns the rows changed.
 
-    Used to mask an erased author's name where other items mention it. ``rewrite`` must keep lengths
-    (offsets of evidence spans stay valid) and JSON valid.
+    Used to mask an erased author's name where other items mention it (``rewrite`` must then keep
+    lengths, so offsets of evidence spans stay valid, and JSON valid), and to blank crawl errors that
+    quote erased content.
     """
     db.conn.create_function("tocsin_mentions", 1, lambda v: bool(v) and matches(v), deterministic=True)
     changed = 0
     with transaction(db):
-        for table, key, columns in MENTION_COLUMNS:
-            condition = " OR ".join(f"tocsin_mentions({c})" for c in columns)
-            rows = db.execute(f"SELECT {key}, {', '.join(columns)} FROM {table} WHERE {condition}").fetchall()
+        for table, key, names in columns:
+            condition = " OR ".join(f"tocsin_mentions({c})" for c in names)
+            rows = db.execute(f"SELECT {key}, {', '.join(names)} FROM {table} WHERE {condition}").fetchall()
             for row in rows:
                 values = [rewrite(v) if isinstance(v, str) else v for v in row[1:]]
-                db.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in columns)} WHERE {key} = ?", [*values, row[0]])
+                db.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in names)} WHERE {key} = ?", [*values, row[0]])
                 changed += 1
     return changed
 
