@@ -303,3 +303,20 @@ def test_retry_backoff_doubles_and_honours_retry_after():
 def test_demo_world_dates_follow_its_start():
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
     assert WorldState(now=start).at(90) == start - timedelta(minutes=90)
+
+
+def test_starter_config_declares_the_demo_sources_as_demo_sources_does():
+    from tocsin.cli.setup import starter_config_text
+    from tocsin.config import load_settings
+    from tocsin.crawler.demo_world import demo_sources
+
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "tocsin.toml"
+        path.write_text(starter_config_text(), encoding="utf-8")
+        starter = {s.name: s for s in load_settings(path, env={}).sources if s.name.startswith("demo-")}
+    for src in demo_sources("http://127.0.0.1:8790"):
+        ours = starter[src.name]
+        assert (ours.kind, ours.urls, ours.selectors, ours.fields, ours.pagination, ours.allow_private_networks) == \
+            (src.kind, src.urls, src.selectors, src.fields, src.pagination, True), src.name

@@ -65,9 +65,9 @@ def check_url(url: str, *, allow_private: bool, own_hosts: Iterable[str] = (), r
     for ip in resolve(host):
         problem = address_problem(ip)
         if problem:
+            where = f"{host} is a {problem} address" if host.strip("[]") == str(ip) else f"{host} resolves to {ip}, a {problem} address"
             raise BlockedAddress(
-                f"{url}: {host} is {ip}, a {problem} address; set allow_private_networks on the source "
-                "(or [crawl]) only if it must reach a local network")
+                f"{url}: {where}; set allow_private_networks on the source (or in [crawl]) only if it must reach a local network")
 
 
 class PrivateNetworkGuard:

@@ -1,0 +1,64 @@
+"""``tocsin crawl`` through the CLI runner, against the demo world."""
+
+from __future__ import annotations
+
+from tocsin.cli import main
+from tocsin.crawler.demo_world import serve_demo_world
+from tocsin.store import connect
+
+CONFIG = """
+[database]
+path = "tocsin.db"
+
+[crawl]
+download_delay_s = 0
+autothrottle = false
+retry_backoff_s = 0
+timeout_s = 5
+
+[[sources]]
+name = "demo-forum"
+kind = "listing"
+urls = ["{base}/forum/"]
+allow_private_networks = true
+selectors = {{ item = "div.post", text = "div.post-body", author = "span.author", date = "time::attr(datetime)", link = "a.permalink::attr(href)", next_page = "a.next::attr(href)" }}
+
+[[sources]]
+name = "no-private"
+kind = "feed"
+urls = ["{base}/osh-times/rss.xml"]
+
+[[sources]]
+name = "switched-off"
+kind = "feed"
+urls = ["{base}/vodiy/atom.xml"]
+enabled = false
+"""
+
+
+def write_config(tmp_path, base: str):
+    path = tmp_path / "tocsin.toml"
+    path.write_text(CONFIG.format(base=base), encoding="utf-8")
+    connect(tmp_path / "tocsin.db").close()
+    return str(path)
+
+
+def test_crawl_prints_each_source_and_fails_when_one_failed(tmp_path, runner):
+    with serve_demo_world() as base:
+        config = write_config(tmp_path, base)
+        result = runner.invoke(main, ["--config", config, "crawl", "--no-progress"])
+    assert result.exit_code == 1, result.output
+    assert "demo-forum" in result.output and "no-private" in result.output and "switched-off" not in result.output
+    assert "blocked_address" in result.output
+    db = connect(tmp_path / "tocsin.db")
+    assert db.execute("SELECT count(*) FROM items WHERE source = 'demo-forum'").fetchone()[0] == 12
+
+
+def test_crawl_names_unknown_sources_and_rechecks_nothing_when_nothing_is_flagged(tmp_path, runner):
+    config = write_config(tmp_path, "http://127.0.0.1:9")
+    result = runner.invoke(main, ["--config", config, "crawl", "--source", "nope"])
+    assert result.exit_code == 2 and "no source named 'nope'" in result.output
+    result = runner.invoke(main, ["--config", config, "crawl", "--source", "switched-off"])
+    assert result.exit_code == 1 and "no enabled source" in result.output
+    result = runner.invoke(main, ["--config", config, "crawl", "--recheck"])
+    assert result.exit_code == 0 and "re-checked 0" in result.output
