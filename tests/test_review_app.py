@@ -369,3 +369,31 @@ def test_silence_patterns_match_labels_literally():
     assert matches(matchers, {"rule": "burst*", "group": "uz[bek]", "place": "osh?"})
     assert not matches(matchers, {"rule": "burst-2", "group": "uz[bek]", "place": "osh?"})
     assert not matches(matchers, {"rule": "burst*", "group": "uzb", "place": "osh1"})
+
+
+def test_admin_manages_accounts_on_the_page(world):
+    client = world["app"].test_client()
+    login(client, "ada")
+    token = csrf_from(client.get("/users").get_data(as_text=True))
+    assert client.post("/users", data={"username": "Nadia", "password": "long enough 7", "role": "lead", "csrf_token": token}).status_code == 302
+    assert accounts.authenticate(world["db"], "nadia", "long enough 7")["role"] == "lead"
+    assert [(e["actor"], e["target"]) for e in audit_events(world["db"], "user_add")][0] == ("ada", "nadia")
+    client.post("/users", data={"username": "olga", "password": "short", "role": "lead", "csrf_token": token})
+    assert "too short" in client.get("/users").get_data(as_text=True) or not accounts.user_exists(world["db"], "olga")
+    assert not accounts.user_exists(world["db"], "olga")
+    assert client.post("/users/ada/disable", data={"csrf_token": token}).status_code == 400
+    assert client.post("/users/nadia/disable", data={"csrf_token": token}).status_code == 302
+    assert accounts.authenticate(world["db"], "nadia", "long enough 7") is None
+    assert client.post("/users/ghost/disable", data={"csrf_token": token}).status_code == 404
+
+
+def test_lead_assigns_a_sample_of_the_filtered_queue(world):
+    client = world["app"].test_client()
+    login(client, "leo")
+    token = csrf_from(client.get("/?group=uzbek").get_data(as_text=True))
+    response = client.post("/assign", data={"reviewer": "spare", "count": "2", "filters": "group=uzbek", "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"] == "/?group=uzbek"
+    ids = world["ids"]
+    assigned = [r[0] for r in world["db"].execute("SELECT item_id FROM assignments WHERE reviewer = 'spare' ORDER BY id")]
+    assert assigned == [ids[0], ids[4]]  # the first two uzbek items in queue order
+    assert client.post("/assign", data={"reviewer": "ghost", "count": "2", "csrf_token": token}).status_code == 400

@@ -30,8 +30,12 @@ def test_users_add_list_disable_enable_passwd(runner, db_path):
     assert changed.exit_code == 0, changed.output
     assert accounts.authenticate(db, "maria", "first secret 1") is None
     assert accounts.authenticate(db, "maria", "second secret 2") is not None
-    actions = [r[0] for r in db.execute("SELECT action FROM audit_log ORDER BY id")]
-    assert actions == ["user_add", "user_change", "user_change", "user_change"]
+    promoted = run(runner, db_path, "users", "role", "maria", "admin")
+    assert promoted.exit_code == 0 and "now admin" in promoted.output
+    assert accounts.authenticate(db, "maria", "second secret 2")["role"] == "admin"
+    assert run(runner, db_path, "users", "role", "maria", "king").exit_code == 2
+    actions = [(r[0], r[1]) for r in db.execute("SELECT actor, action FROM audit_log ORDER BY id")]
+    assert actions == [("system", "user_add")] + [("cli", "user_change")] * 4
 
 
 def test_users_errors_name_the_problem_and_change_nothing(runner, db_path):

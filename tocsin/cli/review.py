@@ -38,7 +38,7 @@ def serve(app: App, host: str | None, port: int | None) -> None:
 
 @main.group()
 def users() -> None:
-    """Review-page accounts: add, list, disable, enable, change passwords."""
+    """Review-page accounts: add, list, disable, enable, change roles and passwords."""
 
 
 def read_password(from_stdin: bool) -> str:
@@ -105,6 +105,21 @@ def change(app: App, username: str, disabled: bool) -> None:
     except AccountError as e:
         raise click.ClickException(str(e)) from e
     click.echo(f"{'disabled' if disabled else 'enabled'} {username.lower()}")
+
+
+@users.command("role")
+@click.argument("username")
+@click.argument("role", type=ROLE_CHOICE)
+@pass_app
+def users_role(app: App, username: str, role: str) -> None:
+    """Give USERNAME another ROLE (reviewer, lead or admin)."""
+    from tocsin.review.accounts import AccountError, set_role
+
+    try:
+        set_role(app.open_db(), username, role, actor="cli")
+    except AccountError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"{username.lower()} is now {role}")
 
 
 @users.command("passwd")

@@ -54,7 +54,7 @@ def check_role(role: str) -> str:
     return role
 
 
-def add_user(db: sqlite_utils.Database, username: str, password: str, role: str = "reviewer") -> str:
+def add_user(db: sqlite_utils.Database, username: str, password: str, role: str = "reviewer", actor: str = "system") -> str:
     """Create an account; returns the stored (lower-cased) username.
 
     :raises AccountError: bad name, short password, unknown role, or the user exists.
@@ -63,7 +63,7 @@ def add_user(db: sqlite_utils.Database, username: str, password: str, role: str 
     check_password(password)
     if reviewing.get_user(db, name):
         raise AccountError(f"user {name!r} exists; change its password with 'tocsin users passwd {name}'")
-    reviewing.insert_user(db, name, _hasher.hash(password), role)
+    reviewing.insert_user(db, name, _hasher.hash(password), role, actor)
     logger.info("added %s user %s", role, name)
     return name
 

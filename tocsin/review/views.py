@@ -331,11 +331,10 @@ def add_user() -> Any:
     """Create an account."""
     try:
         name = accounts.add_user(g.db, request.form.get("username", ""), request.form.get("password", ""),
-                                 request.form.get("role", "reviewer"))
+                                 request.form.get("role", "reviewer"), actor=me())
     except accounts.AccountError as e:
         flash(str(e), "error")
         return redirect(url_for("review.users"))
-    audit.log_event(g.db, me(), "user_add", name)
     flash(f"User {name} added.", "ok")
     return redirect(url_for("review.users"))
 

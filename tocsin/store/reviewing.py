@@ -397,14 +397,14 @@ def reviewer_counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- users
 
 
-def insert_user(db: sqlite_utils.Database, username: str, password_hash: str, role: str) -> None:
-    """Create a user with an already hashed password."""
+def insert_user(db: sqlite_utils.Database, username: str, password_hash: str, role: str, actor: str = "system") -> None:
+    """Create a user with an already hashed password (``actor``: who did it, for the audit log)."""
     with transaction(db):
         if db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
             raise ReviewError(f"user {username!r} exists; change its password with 'tocsin users passwd {username}'")
         db.execute("INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
                    [username, password_hash, role, utcnow()])
-        log_event(db, "system", "user_add", username, role=role)
+        log_event(db, actor, "user_add", username, role=role)
 
 
 def get_user(db: sqlite_utils.Database, username: str) -> dict[str, Any] | None:
