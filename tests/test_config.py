@@ -77,3 +77,15 @@ def test_missing_config_file_is_a_clear_error(tmp_path, runner):
     result = runner.invoke(main, ["--config", str(tmp_path / "nope.toml"), "status"])
     assert result.exit_code == 2
     assert "tocsin init" in result.output
+
+
+def test_settings_round_trip_through_toml(tmp_path):
+    from tocsin.config_toml import dump_settings
+
+    original = load_settings(write(tmp_path, starter_config_text()), env={})
+    copy_path = tmp_path / "copy" / "tocsin.toml"
+    copy_path.parent.mkdir()
+    copy_path.write_text(dump_settings(original), encoding="utf-8")
+    copy = load_settings(copy_path, env={})
+    copy.config_dir = original.config_dir
+    assert copy == original

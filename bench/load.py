@@ -1,0 +1,152 @@
+"""Review page under load: 8 concurrent readers while a writer stores items and analyses as the daemon does.
+
+Builds a store (the export benchmark's synthetic items), serves the real review page with waitress on
+127.0.0.1 in a subprocess (``tocsin serve``), starts a writer process that upserts items and saves
+analyses in batches (each batch one ``BEGIN IMMEDIATE`` transaction, as ``analyse_pending`` does) for
+the whole run, and has 8 logged-in readers fetch the queue and item pages over HTTP. Prints p50/p95
+latency per page, the writer's rows/s, and the number of failed requests (a "database is locked" error
+reaching a user would be one). Goal: p95 < 300 ms. Run: ``python -m bench.load [SECONDS]``.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+READERS = 8
+SECONDS = 30
+ITEMS = 20_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+def logged_in_opener(base: str, username: str, password: str) -> urllib.request.OpenerDirector:
+    """An HTTP client with a session cookie for the review page."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    html = opener.open(f"{base}/login", timeout=10).read().decode()
+    token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+    body = urllib.parse.urlencode({"username": username, "password": password, "csrf_token": token}).encode()
+    opener.open(f"{base}/login", data=body, timeout=10).read()
+    return opener
+
+
+WRITER = r"""
+import sys, time, json
+from tocsin.store import connect, transaction, ItemRecord, upsert_item
+from tocsin.store.analyses import AnalysisRecord, save_analysis
+db = connect(sys.argv[1])
+deadline = time.monotonic() + float(sys.argv[2])
+n = 0
+while time.monotonic() < deadline:
+    with transaction(db):
+        for _ in range(50):
+            rec = ItemRecord(source="alpha", url=f"https://load.example.org/{n}", kind="post",
+                             text=f"load item {n}: they must leave Osh, uzbek vermin", author=f"user{n % 97}", lang="ru")
+            upsert_item(db, rec)
+            save_analysis(db, AnalysisRecord(item_id=rec.id, content_hash=rec.content_hash, model_name="load",
+                          model_version="1", patterns_version="p", threshold=0.5, score=0.9, incitement=True, lang="ru",
+                          targets=[{"group": "uzbek", "text": "uzbek", "start": 0, "end": 5}], hallmarks=["call_to_expulsion"]))
+            n += 1
+print(n)
+"""
+
+
+def main(seconds: float = SECONDS) -> dict[str, float]:
+    """Run the load and print p50/p95 per page, failures and the writer's rate."""
+    from bench.export import build_store
+    from tocsin.review.accounts import add_user
+    from tocsin.store import connect
+
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="tocsin-bench-load-") as tmp:
+        path = Path(tmp) / "load.db"
+        build_store(path, ITEMS)
+        db = connect(path)
+        add_user(db, "load", "load password 1", "lead")
+        item_ids = [r[0] for r in db.execute("SELECT item_id FROM analyses WHERE incitement = 1 LIMIT 200")]
+        db.close()
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "TOCSIN_LOG_LEVEL": "WARNING"}
+        tocsin = str(Path(sys.executable).with_name("tocsin"))
+        server = subprocess.Popen([tocsin, "--db", str(path), "serve", "--port", str(port)],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for(f"{base}/login")
+            writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(seconds)], stdout=subprocess.PIPE, text=True)
+            latencies: dict[str, list[float]] = {"queue": [], "item": []}
+            failures: list[str] = []
+            lock = threading.Lock()
+            stop = time.monotonic() + seconds
+
+            def reader(k: int) -> None:
+                opener = logged_in_opener(base, "load", "load password 1")
+                i = k
+                while time.monotonic() < stop:
+                    for page, url in (("queue", f"{base}/"), ("item", f"{base}/items/{item_ids[i % len(item_ids)]}")):
+                        started = time.perf_counter()
+                        try:
+                            with opener.open(url, timeout=30) as response:
+                                body = response.read()
+                                ok = response.status == 200 and b"database is locked" not in body
+                        except Exception as e:  # noqa: BLE001 - every failure is counted and shown
+                            ok, body = False, str(e).encode()
+                        elapsed = (time.perf_counter() - started) * 1000
+                        with lock:
+                            latencies[page].append(elapsed)
+                            if not ok:
+                                failures.append(f"{url}: {body[:200]!r}")
+                    i += READERS
+
+            threads = [threading.Thread(target=reader, args=(k,)) for k in range(READERS)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            written = int(writer.communicate(timeout=120)[0].strip() or 0)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    for page, values in latencies.items():
+        values.sort()
+        figures[f"{page}_p50_ms"] = round(statistics.median(values), 1)
+        figures[f"{page}_p95_ms"] = round(values[int(0.95 * (len(values) - 1))], 1)
+        figures[f"{page}_requests"] = len(values)
+    figures["failed_requests"] = len(failures)
+    figures["writer_rows_per_s"] = round(written / seconds, 1)
+    for key, value in figures.items():
+        print(f"{key:>20}: {value}", flush=True)
+    for failure in failures[:5]:
+        print("  failed:", failure)
+    return figures
+
+
+if __name__ == "__main__":
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else SECONDS)
