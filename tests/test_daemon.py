@@ -228,3 +228,29 @@ def test_sigterm_mid_step_finishes_the_step_then_exits(tmp_path, db_path):
     db = connect(db_path)
     assert db.execute("SELECT count(*) FROM audit_log WHERE action = 'step-row'").fetchone()[0] == 30
     assert "stop requested" in stderr and "step write: ok" in stderr
+
+
+def test_build_jobs_schedules_every_step_at_its_interval(db_path):
+    from tocsin.config import SourceSettings
+    from tocsin.daemon import CRAWL_TARGET, build_jobs
+
+    settings = disk_settings(db_path)
+    settings.sources = [SourceSettings(name="fast", urls=["https://a.example/rss"], interval_minutes=5),
+                        SourceSettings(name="slow", urls=["https://b.example/rss"], interval_minutes=120),
+                        SourceSettings(name="off", urls=["https://c.example/rss"], enabled=False)]
+    requested = []
+
+    class FakeSupervisor:
+        def request(self, name, target, args, kwargs, timeout_s, sources=None):
+            requested.append((name, target, args[1], kwargs, timeout_s, sources))
+            return "started"
+
+    jobs = {j.name: j for j in build_jobs(settings, connect(db_path), lambda: False, FakeSupervisor())}
+    assert set(jobs) == {"deliver", "evaluate", "analyse", "crawl:fast", "crawl:slow", "recheck", "retention"}
+    assert (jobs["crawl:fast"].every_s, jobs["crawl:slow"].every_s, jobs["deliver"].every_s) == (300, 7200, 60)
+    assert jobs["crawl:fast"].run()["task"] == "started"
+    assert requested == [("crawl:fast", CRAWL_TARGET, ["fast"], {"timeout_s": 1800}, 1860, ["fast"])]
+    settings.crawl.recheck_flagged_hours = 0
+    settings.retention.retention_days = 0
+    names = {j.name for j in build_jobs(settings, connect(db_path), lambda: False, FakeSupervisor())}
+    assert "recheck" not in names and "retention" not in names

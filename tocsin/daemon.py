@@ -359,10 +359,10 @@ class Daemon:
                 logger.exception("could not record the failure of %s", job.name)
             return
         duration = time.monotonic() - started
-        if not (isinstance(counts, dict) and counts.get("_quiet")):
-            logger.info("step %s: ok in %.1f s (%s)", job.name, duration, format_counts(counts))
-        record_job_end(self.db, job.name, now=iso(as_datetime()), status="ok",
-                       summary=format_counts({k: v for k, v in counts.items() if not k.startswith("_")}), duration_s=duration)
+        if isinstance(counts, dict) and counts.get("_quiet"):
+            return  # a task started in a subprocess: its line and its record come when it ends
+        logger.info("step %s: ok in %.1f s (%s)", job.name, duration, format_counts(counts))
+        record_job_end(self.db, job.name, now=iso(as_datetime()), status="ok", summary=format_counts(counts), duration_s=duration)
 
     def tick(self) -> None:
         """Run the jobs that are due (each once, however late) and look after running crawls."""
@@ -427,7 +427,7 @@ def build_jobs(settings: Settings, db: sqlite_utils.Database, daemon_stop: Calla
                         crawl_step(supervisor, settings, source.name, timeout)))
     if settings.crawl.recheck_flagged_hours > 0:
         jobs.append(Job("recheck", settings.crawl.recheck_flagged_hours * 3600,
-                        lambda: {"task": supervisor.request("recheck", RECHECK_TARGET, (settings,), {}, timeout)}))
+                        lambda: {"task": supervisor.request("recheck", RECHECK_TARGET, (settings,), {}, timeout), "_quiet": True}))
     if settings.retention.retention_days > 0:
         jobs.append(Job("retention", d.retention_every_hours * 3600, lambda: retention_step(db, settings)))
     return jobs
@@ -437,6 +437,9 @@ def crawl_step(supervisor: Supervisor, settings: Settings, name: str, timeout: f
     def start() -> dict[str, Any]:
         state = supervisor.request(f"crawl:{name}", CRAWL_TARGET, (settings, [name]),
                                    {"timeout_s": settings.crawl.crawl_timeout_s}, timeout, sources=[name])
+        if state != "started":
+            logger.info("step crawl:%s: %s", name, "still running, not started again" if state == "already running"
+                        else "waiting for a free crawl slot")
         return {"task": state, "_quiet": True}
 
     return start
