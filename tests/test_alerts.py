@@ -320,3 +320,20 @@ def test_silences_match_on_key_severity_and_wildcards(fresh_db, tmp_path):
                                    store_flagged(fresh_db, groups=("kyrgyz",), text="They are rats.", hallmarks=("dehumanization",))])
     statuses = {json.loads(r["body"])["key"]: r["status"] for r in deliveries(fresh_db)}
     assert statuses == {"uzbek|osh": "silenced", "kyrgyz|osh": "pending"}
+
+
+@pytest.mark.parametrize("table, key", [
+    ("[[alerts.rules]]\nname = 'x'\nkind = 'spread'\nsimilarity = 1.5", "alerts.rules[0].similarity"),
+    ("[[alerts.rules]]\nname = 'x'\nkind = 'spike'\nmin_count = 0", "alerts.rules[0].min_count"),
+    ("[[alerts.rules]]\nkind = 'item'", "alerts.rules[0].name"),
+    ("[[alerts.sinks]]\nname = 'h'\nkind = 'webhook'\nurl = 'https://h.example/'\nsecret = 'whsec_not base64!'",
+     "alerts.sinks[0].secret"),
+])
+def test_bad_rule_and_sink_values_are_config_errors_naming_the_key(tmp_path, table, key):
+    from tocsin.config import ConfigError, load_settings
+
+    path = tmp_path / "tocsin.toml"
+    path.write_text(table + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, env={})
+    assert caught.value.key == key

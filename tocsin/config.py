@@ -7,6 +7,7 @@ the fix; the CLI turns it into exit code 2 before touching any database.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import ipaddress
 import logging
@@ -415,6 +416,31 @@ def validate(settings: Settings) -> None:
         for s in rule.sinks:
             if s not in sink_names:
                 raise ConfigError(f"alerts.rules[{i}].sinks", s, f"no sink named {s!r}; define it under [[alerts.sinks]]")
+        if not rule.name:
+            raise ConfigError(f"alerts.rules[{i}].name", rule.name, "every rule needs a name (alerts and silences use it)")
+        check_range(f"alerts.rules[{i}].min_score", rule.min_score, 0.0, 1.0)
+        check_range(f"alerts.rules[{i}].similarity", rule.similarity, 0.1, 1.0)
+        check_range(f"alerts.rules[{i}].max_p_value", rule.max_p_value, 1e-12, 0.5)
+        check_range(f"alerts.rules[{i}].window_minutes", rule.window_minutes, 1, 30 * 24 * 60)
+        check_range(f"alerts.rules[{i}].baseline_days", rule.baseline_days, 1, 365)
+        check_range(f"alerts.rules[{i}].min_count", rule.min_count, 1, 1_000_000)
+        check_range(f"alerts.rules[{i}].min_sources", rule.min_sources, 2, 1000)
+        check_range(f"alerts.rules[{i}].group_interval_minutes", rule.group_interval_minutes, 0, rule.repeat_interval_minutes)
+        check_range(f"alerts.rules[{i}].repeat_interval_minutes", rule.repeat_interval_minutes, 1, 30 * 24 * 60)
+    check_range("alerts.max_attempts", settings.alerts.max_attempts, 1, 100)
+    check_range("alerts.backoff_s", settings.alerts.backoff_s, 0.0, 86_400.0)
+    for i, sink in enumerate(settings.alerts.sinks):
+        if not sink.name:
+            raise ConfigError(f"alerts.sinks[{i}].name", sink.name, "every sink needs a name (rules refer to it)")
+        if sink.kind == "webhook" and sink.secret.startswith("whsec_"):
+            try:
+                base64.b64decode(sink.secret[len("whsec_"):], validate=True)
+            except ValueError:
+                raise ConfigError(f"alerts.sinks[{i}].secret", "whsec_…", "not valid base64 after 'whsec_'; paste the "
+                                  "secret as given, or use a plain string without the prefix") from None
+    for key in ("tick_seconds", "analyse_every_minutes", "deliver_every_minutes", "evaluate_every_minutes",
+                "retention_every_hours", "parallel_crawls"):
+        check_range(f"daemon.{key}", getattr(settings.daemon, key), 1, 100_000)
 
 
 def walk_checks(obj: Any, prefix: str, resolve: typing.Callable[[str], Path]) -> None:
