@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
+
+import orjson
 
 from tocsin.export.keys import ExportKey
 from tocsin.export.redaction import Redaction, Redactor
@@ -34,16 +35,18 @@ def to_utc_iso(value: str | None) -> str | None:
     return parsed.astimezone(timezone.utc).replace(microsecond=0).isoformat()
 
 
+_UNREVIEWED: dict[str, Any] = {"review_count": 0, **{f"review_{d}": 0 for d in DECISIONS},
+                               "review_majority": None, "review_agreement": None}
+
+
 def aggregate_decisions(decisions: list[str]) -> dict[str, Any]:
     """Counts per decision, the majority ('disputed' on a tie) and the share agreeing with it."""
+    if not decisions:
+        return dict(_UNREVIEWED)
     counts = Counter(decisions)
     out: dict[str, Any] = {"review_count": len(decisions)}
     for decision in DECISIONS:
         out[f"review_{decision}"] = counts.get(decision, 0)
-    if not decisions:
-        out["review_majority"] = None
-        out["review_agreement"] = None
-        return out
     ranked = counts.most_common()
     top = ranked[0][1]
     out["review_majority"] = ranked[0][0] if len(ranked) == 1 or ranked[1][1] < top else "disputed"
@@ -56,7 +59,7 @@ def profile_link(meta_json: str | None) -> str:
     if not meta_json or '"author' not in meta_json and '"profile' not in meta_json:
         return ""
     try:
-        meta = json.loads(meta_json)
+        meta = orjson.loads(meta_json)
     except ValueError:
         return ""
     for key in PROFILE_META_KEYS:
@@ -130,7 +133,10 @@ class RecordBuilder:
 
         :param labels: the span's naming keys, e.g. ``("group",)`` or ``("kind", "label")``.
         """
-        out: dict[str, Any] = {name: str(span.get(name) or "") for name in labels}
+        out: dict[str, Any] = {}
+        for name in labels:
+            value = span.get(name)
+            out[name] = value if type(value) is str else str(value or "")
         start, end, surface = span.get("start"), span.get("end"), str(span.get("text") or "")
         if type(start) is int and type(end) is int and 0 <= start <= end and original[start:end] == surface:
             if text.replacements:
@@ -145,9 +151,9 @@ class RecordBuilder:
 
 
 def _load_lists(row: dict[str, Any]) -> list[list[Any]]:
-    """The analysis' hallmarks, targets, places and spans, decoded in one ``json.loads`` call."""
+    """The analysis' hallmarks, targets, places and spans, decoded in one call."""
     raw = [row.get(name) or "[]" for name in ("hallmarks", "targets", "places", "spans")]
-    return [v if isinstance(v, list) else [] for v in json.loads("[" + ",".join(raw) + "]")]
+    return [v if isinstance(v, list) else [] for v in orjson.loads("[" + ",".join(raw) + "]")]
 
 
 def _int(value: Any) -> int:

@@ -51,6 +51,7 @@ SCHEMA = pa.schema([pa.field(name, tp) for name, tp, _ in FIELDS])
 #: Fields holding lists (JSON strings in CSV) and timestamps (ISO 8601 strings in CSV and JSONL).
 LIST_FIELDS = tuple(name for name, tp, _ in FIELDS if pa.types.is_list(tp))
 TIME_FIELDS = tuple(name for name, tp, _ in FIELDS if pa.types.is_timestamp(tp))
+BOOL_FIELDS = tuple(name for name, tp, _ in FIELDS if pa.types.is_boolean(tp))
 
 #: Fields that can be null or an empty list, so a reader inferring types may see no type for a while.
 NULLABLE_FIELDS = tuple(name for name, tp, _ in FIELDS if pa.types.is_list(tp) or name not in (

@@ -7,16 +7,16 @@ an interrupted export never leaves a file that looks complete.
 from __future__ import annotations
 
 import csv
-import json
 import logging
 import os
 from pathlib import Path
 from typing import Any, Iterable
 
+import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tocsin.export.schema import FIELD_NAMES, LIST_FIELDS, NULLABLE_FIELDS, SCHEMA, TIME_FIELDS
+from tocsin.export.schema import BOOL_FIELDS, FIELD_NAMES, LIST_FIELDS, NULLABLE_FIELDS, SCHEMA, TIME_FIELDS
 
 logger = logging.getLogger(__name__)
 
@@ -77,23 +77,22 @@ class JsonlWriter(DatasetWriter):
     def __init__(self, path: Path, typed_prefix_bytes: int = 1 << 20):
         super().__init__(path)
         self.typed_prefix_bytes = typed_prefix_bytes
-        self.file = open(self.partial, "w", encoding="utf-8", newline="\n")
+        self.file = open(self.partial, "wb")
         self.offset = 0
         self.untyped = set(NULLABLE_FIELDS)
         self.first_typed: dict[str, tuple[int, int]] = {}  # field -> (line number, byte offset)
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
-        dumps = json.dumps
-        chunk: list[str] = []
+        chunk: list[bytes] = []
         for record in records:
-            line = dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+            line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
             if self.untyped:
                 self._note_types(record)
             chunk.append(line)
-            self.offset += len(line.encode("utf-8")) if not line.isascii() else len(line)
+            self.offset += len(line)
             self.rows += 1
         if chunk:
-            self.file.write("".join(chunk))
+            self.file.write(b"".join(chunk))
 
     def _note_types(self, record: dict[str, Any]) -> None:
         for name in [n for n in self.untyped if record[n] is not None and record[n] != []]:
@@ -135,8 +134,8 @@ class CsvWriter(DatasetWriter):
         self.csv.writerow(FIELD_NAMES)
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
-        rows = [[csv_value(r[name], name in LIST_FIELDS) for name in FIELD_NAMES] for r in records]
-        self.csv.writerows(rows)
+        rows = [csv_row(r) for r in records]
+        self.csv.writerows(rows)  # the csv module writes None as an empty field
         self.rows += len(rows)
 
     def _finish(self) -> None:
@@ -144,17 +143,19 @@ class CsvWriter(DatasetWriter):
             self.file.close()
 
 
-def csv_value(value: Any, is_list: bool) -> Any:
-    """A record value as a CSV field."""
-    if is_list:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    if value is None:
-        return ""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return value
+_LIST_COLUMNS = [i for i, name in enumerate(FIELD_NAMES) if name in LIST_FIELDS]
+_BOOL_COLUMNS = [i for i, name in enumerate(FIELD_NAMES) if name in BOOL_FIELDS]
+
+
+def csv_row(record: dict[str, Any]) -> list[Any]:
+    """A record as CSV fields: lists as JSON, booleans as ``true``/``false``, None (empty) as is."""
+    row = [record[name] for name in FIELD_NAMES]
+    for i in _LIST_COLUMNS:
+        row[i] = orjson.dumps(row[i]).decode("utf-8")
+    for i in _BOOL_COLUMNS:
+        if row[i] is not None:
+            row[i] = "true" if row[i] else "false"
+    return row
 
 
 #: The schema records arrive in: times as ISO strings (``…+00:00``), cast to timestamps before writing.
