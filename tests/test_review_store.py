@@ -242,3 +242,21 @@ def test_stats_queries(db):
     volume = reviewing.volume_by_day(db)
     assert sum(v["seen"] for v in volume) == len(CORPUS) and sum(v["reviewed"] for v in volume) == 2
     assert {r["reviewer"]: r["n"] for r in reviewing.reviewer_counts(db)} == {"rita": 2}
+
+
+def test_highlight_item_splits_the_analysed_title_and_body():
+    from tocsin.review.highlight import highlight_item
+
+    title, text = "Osh news", "The Uzbek shops."
+    analysed = "Osh news\n\nThe Uzbek shops."
+    spans = [{"kind": "place", "label": "osh", "text": "Osh", "start": 0, "end": 3},
+             {"kind": "target", "label": "uzbek", "text": "Uzbek", "start": 14, "end": 19}]
+    title_segments, body = highlight_item(title, text, analysed, spans)
+    assert [(s.text, s.kinds) for s in title_segments] == [("Osh", ["place"]), (" news", [])]
+    assert [(s.text, s.kinds) for s in body.segments] == [("The ", []), ("Uzbek", ["target"]), (" shops.", [])]
+    # a body that starts with the title was analysed alone: the title stays plain
+    title_segments, body = highlight_item("The Uzbek", "The Uzbek shops.", "The Uzbek shops.", spans[1:])
+    assert [s.kinds for s in title_segments] == [[]] and "".join(s.text for s in body.segments) == "The Uzbek shops."
+    # a title-only item
+    title_segments, body = highlight_item("Osh news", "", "Osh news", spans[:1])
+    assert title_segments[0].kinds == ["place"] and body.segments == []

@@ -12,6 +12,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from tocsin.analyse import item_text
 from tocsin.store import ItemRecord, transaction, upsert_item
 from tocsin.store.analyses import AnalysisRecord, save_analysis
 from tocsin.store.sources import ensure_source
@@ -25,16 +26,19 @@ def add_flagged(db, *, source: str = "test", url: str, title: str = "", text: st
                 places: tuple[tuple[str, str], ...] = (), cues: tuple[tuple[str, str], ...] = (),
                 flagged: bool = True, explanation: str = "", published_at: str | None = None, author: str = "",
                 model_version: str = "1") -> str:
-    """Store an item and its analysis; spans are found by searching their words in ``text``."""
+    """Store an item and its analysis; spans are found by searching their words in ``text`` and their
+    offsets are into the analysed text (title, blank line, text), as the analyser writes them."""
     ensure_source(db, source)
     record = ItemRecord(source=source, url=url, title=title, text=text, author=author, lang=lang.split("-")[0],
                         published_at=published_at)
     upsert_item(db, record)
     spans, target_rows, place_rows = [], [], []
+    analysed = item_text({"title": title, "text": text})  # what the analyser reads: offsets are into it
+    body = len(analysed) - len(text.strip())
     for kind, pairs in (("target", targets), ("place", places), ("cue", cues)):
         for label, word in pairs:
-            start = text.find(word)
-            assert start >= 0, f"{word!r} not in {text!r}"
+            assert word in text, f"{word!r} not in {text!r}"
+            start = body + text.strip().find(word)
             span = {"kind": kind, "label": label, "text": word, "start": start, "end": start + len(word)}
             spans.append(span)
             if kind == "target":

@@ -76,3 +76,41 @@ def highlight(text: str, spans: list[dict[str, Any]]) -> Highlighted:
         else:
             segments.append(Segment(text[left:right], kinds, labels))
     return Highlighted(segments, unplaced)
+
+
+def split_segments(segments: list[Segment], at: int) -> tuple[list[Segment], list[Segment]]:
+    """Cut segments at character ``at`` of the text they cover: the pieces before and from there on."""
+    before: list[Segment] = []
+    after: list[Segment] = []
+    position = 0
+    for segment in segments:
+        end = position + len(segment.text)
+        if end <= at:
+            before.append(segment)
+        elif position >= at:
+            after.append(segment)
+        else:
+            cut = at - position
+            before.append(Segment(segment.text[:cut], segment.kinds, segment.labels))
+            after.append(Segment(segment.text[cut:], segment.kinds, segment.labels))
+        position = end
+    return before, after
+
+
+def highlight_item(title: str, text: str, analysed: str, spans: list[dict[str, Any]]) -> tuple[list[Segment], Highlighted]:
+    """Evidence over an item whose analysed text is its title and body joined (see ``tocsin.analyse.item_text``).
+
+    Returns the title's segments (plain when the title was not part of the analysed text) and the body's
+    highlighted segments with the spans that could not be placed.
+    """
+    marked = highlight(analysed, spans)
+    body = text.strip()
+    start = len(analysed) - len(body) if body and analysed.endswith(body) else (0 if body else len(analysed))
+    title_part, body_part = split_segments(marked.segments, start)
+    if start == 0 or not title.strip():
+        return [Segment(title)], Highlighted(body_part, marked.unplaced)
+    while title_part and not title_part[-1].kinds and title_part[-1].text.strip() == "" :
+        title_part.pop()
+    if title_part and not title_part[-1].kinds:
+        title_part[-1] = Segment(title_part[-1].text.rstrip(), [], [])
+    return title_part, Highlighted(body_part, marked.unplaced)

@@ -16,7 +16,8 @@ from tocsin.alerts.silences import MATCHER_NAMES
 from tocsin.review import accounts
 from tocsin.review.agreement import cohen_kappa, describe_kappa
 from tocsin.review.app import context, error_page, password_fingerprint, requires
-from tocsin.review.highlight import highlight
+from tocsin.analyse import item_text
+from tocsin.review.highlight import highlight_item
 from tocsin.store import analyses, audit, get_item, item_versions, reviewing
 from tocsin.store.reviewing import DECISIONS, QueueFilters
 
@@ -143,12 +144,13 @@ def item(item_id: str) -> Any:
     f = QueueFilters.from_mapping(request.args)
     analysis = analyses.latest_analysis(g.db, item_id)
     versions = item_versions(g.db, item_id)
-    analysed_text, analysed_current = found["text"], True
+    shown, analysed_current = found, True
     if analysis and analysis["content_hash"] != found["content_hash"]:
         older = [v for v in versions if v["content_hash"] == analysis["content_hash"]]
         if older:
-            analysed_text, analysed_current = older[-1]["text"], False
+            shown, analysed_current = older[-1], False
     spans = analysis["spans"] if analysis and isinstance(analysis.get("spans"), list) else []
+    title_segments, text = highlight_item(shown["title"], shown["text"], item_text(shown), spans)
     ids = reviewing.queue_ids(g.db, f, me())
     position = ids.index(item_id) if item_id in ids else None
     previous_id = ids[position - 1] if position is not None and position > 0 else None
@@ -162,7 +164,7 @@ def item(item_id: str) -> Any:
     meta = {str(k): (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))[:500] for k, v in (found["meta"] or {}).items()} \
         if isinstance(found["meta"], dict) else {}
     return render_template(
-        "item.html", item=found, analysis=analysis, text=highlight(analysed_text, spans), analysed_current=analysed_current,
+        "item.html", item=found, analysis=analysis, title_segments=title_segments, text=text, analysed_current=analysed_current,
         versions=versions, reviews=reviews, hidden_reviews=hidden_reviews, blind=blind,
         assignments=reviewing.item_assignments(g.db, item_id), alerts=reviewing.item_alerts(g.db, item_id),
         cluster=reviewing.spread_cluster(g.db, item_id), history=reviewing.analysis_history(g.db, item_id),
