@@ -320,3 +320,24 @@ def test_starter_config_declares_the_demo_sources_as_demo_sources_does():
         ours = starter[src.name]
         assert (ours.kind, ours.urls, ours.selectors, ours.fields, ours.pagination, ours.allow_private_networks) == \
             (src.kind, src.urls, src.selectors, src.fields, src.pagination, True), src.name
+
+
+def test_articles_stored_from_their_feed_summary_are_fetched_again(tmp_path):
+    spider = make_spider(FeedSpider, tmp_path)
+    full, partial = f"{BASE}/full", f"{BASE}/partial"
+    upsert_item(spider.ledger.store, ItemRecord(source="src", url=full, text="whole article"))
+    upsert_item(spider.ledger.store, ItemRecord(source="src", url=partial, text="summary", meta={"text_from": "feed_summary"}))
+    assert spider.unknown([full, partial, f"{BASE}/new"]) == [partial, f"{BASE}/new"]
+
+
+def test_the_resolver_refuses_private_answers_for_hosts_not_opted_in():
+    from twisted.internet.error import DNSLookupError
+
+    from tocsin.crawler.resolver import GuardedResolver
+
+    resolver = GuardedResolver.__new__(GuardedResolver)
+    resolver.allow_all, resolver.allowed_hosts = False, frozenset({"intranet.local"})
+    assert resolver.check_answer("93.184.215.14", "news.example.org") == "93.184.215.14"
+    assert resolver.check_answer("10.0.0.7", "intranet.local") == "10.0.0.7"
+    with pytest.raises(DNSLookupError, match="private"):
+        resolver.check_answer("10.0.0.7", "rebinding.example.org")

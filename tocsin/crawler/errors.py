@@ -54,6 +54,8 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
         return "ignored", text or "request ignored"
     if isinstance(exc, (TwistedTimeout, TCPTimedOutError)) or "timeout" in type(exc).__name__.lower():
         return "timeout", str(exc) or "timed out"
+    if type(exc).__name__ == "PrivateAnswer":
+        return "blocked_address", str(exc)
     if isinstance(exc, DNSLookupError):
         return "dns", str(exc)
     if isinstance(exc, ConnectionRefusedError):

@@ -49,10 +49,27 @@ PUBLISHED_QUERIES = (
 )
 
 
+TITLE_QUERIES = ('meta[property="og:title"]::attr(content)', "h1::text", "title::text")
+AUTHOR_QUERIES = ('meta[name="author"]::attr(content)', '[rel="author"]::text', '[itemprop="author"] [itemprop="name"]::text',
+                  '[itemprop="author"]::text')
+
+
+def first_of(sel: Selector, queries: tuple[str, ...]) -> str:
+    """The first non-empty value any of ``queries`` gives."""
+    for query in queries:
+        value = " ".join((sel.css(query).get() or "").split())
+        if value:
+            return value
+    return ""
+
+
 def extract_article(html: str | bytes, url: str = "", selector: Selector | None = None) -> Extracted:
     """Main text, title, author, date and language of an article page (navigation, ads, comments left out).
 
-    :param selector: the page already parsed (saves a parse); used for the exact publication time.
+    Title, author and date come from the page's own markup (Open Graph, ``<time>``, ``rel=author``) when it
+    has them; otherwise trafilatura's metadata extraction (slower) finds them.
+
+    :param selector: the page already parsed (saves a parse).
     """
     import trafilatura
 
@@ -60,22 +77,25 @@ def extract_article(html: str | bytes, url: str = "", selector: Selector | None 
         html = html.decode("utf-8", "replace")
     if not html.strip():
         return Extracted()
+    sel = selector if selector is not None else Selector(text=html)
+    title, author = first_of(sel, TITLE_QUERIES), first_of(sel, AUTHOR_QUERIES)
+    published = next((d for d in (normalise_date(sel.css(q).get()) for q in PUBLISHED_QUERIES) if d), None)
+    need_metadata = not (title and published)
     doc = trafilatura.bare_extraction(
-        html, url=url or None, fast=True, include_comments=False, include_tables=True, with_metadata=True,
+        html, url=url or None, fast=True, include_comments=False, include_tables=True, with_metadata=need_metadata,
         config=trafilatura_config(),
     )
     lang = page_language(html)
     if doc is None:
-        return Extracted(lang=lang)
-    title, text = (doc.title or "").strip(), (doc.text or "").strip()
+        return Extracted(title=title, author=author, published_at=published, lang=lang)
+    if need_metadata:
+        title = title or (doc.title or "").strip()
+        author = author or (doc.author or "").strip()
+        published = published or normalise_date(doc.date)
+    text = (doc.text or "").strip()
     if title and text.startswith(title):
         text = text[len(title):].lstrip()
-    sel = selector if selector is not None else Selector(text=html)
-    published = next((d for d in (normalise_date(sel.css(q).get()) for q in PUBLISHED_QUERIES) if d), None)
-    return Extracted(
-        title=title, text=text, author=(doc.author or "").strip(),
-        published_at=published or normalise_date(doc.date), lang=lang or (doc.language or ""),
-    )
+    return Extracted(title=title, text=text, author=author, published_at=published, lang=lang or (doc.language or ""))
 
 
 _LANG_ATTR = re.compile(r"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)", re.I)

@@ -15,7 +15,7 @@ from typing import Any
 import sqlite_utils
 
 from tocsin.store import connect, mark_removed, upsert_item
-from tocsin.store.crawling import mark_seen
+from tocsin.store.crawling import iso_before, mark_seen, summary_only_item_ids
 from tocsin.store.items import ItemRecord, known_item_ids
 from tocsin.store.sources import count_crawl_run, record_crawl_error, save_source_state, source_state
 
@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 #: Prefix of the progress lines a crawl process writes to stdout.
 PROGRESS_PREFIX = "@progress "
 FLUSH_EVERY_S = 1.0
+#: For how many days an article stored from its feed summary only is fetched again on each crawl.
+REFETCH_SUMMARY_DAYS = 3
 
 
 class CrawlLedger:
@@ -63,6 +65,15 @@ class CrawlLedger:
     def known(self, item_ids: list[str]) -> set[str]:
         """The ids already in the store."""
         return known_item_ids(self.store, item_ids) if item_ids else set()
+
+    def complete(self, item_ids: list[str]) -> set[str]:
+        """The ids already in the store with their full text: an article stored from its feed summary in
+        the last :data:`REFETCH_SUMMARY_DAYS` days (its page failed or was empty) is fetched again."""
+        known = self.known(item_ids)
+        if not known:
+            return known
+        since = iso_before(days=REFETCH_SUMMARY_DAYS)
+        return known - summary_only_item_ids(self.store, list(known), first_seen_after=since)
 
     def claim(self, item_id: str) -> bool:
         """True the first time any spider of this process claims ``item_id``."""

@@ -13,6 +13,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,9 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     values = scrapy_settings(crawl)
     values["CLOSESPIDER_TIMEOUT"] = int(job["timeout_s"])
     values["LOG_LEVEL"] = job.get("log_level", "WARNING")
+    values["TOCSIN_PRIVATE_HOSTS"] = sorted({
+        (urlsplit(url).hostname or "").lower() for run in job["runs"] if run["source"].get("allow_private_networks")
+        for url in run["source"].get("urls", [])})
     values.update(job.get("scrapy_overrides") or {})
     process = CrawlerProcess(values, install_root_handler=True)
     db_path = job["db_path"]

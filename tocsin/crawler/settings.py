@@ -17,7 +17,9 @@ NEWSPIDER_MODULE = "tocsin.crawler.spiders"
 ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
-CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS = 32
+#: Items handled in parallel per response; ours are stored synchronously, so more only costs tasks.
+CONCURRENT_ITEMS = 10
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
@@ -29,6 +31,7 @@ LOG_LEVEL = "WARNING"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 DNS_TIMEOUT = 20
+DNS_RESOLVER = "tocsin.crawler.resolver.GuardedResolver"
 
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100): a blocked address is never contacted, not even for its robots.txt.
@@ -61,7 +64,7 @@ def scrapy_settings(crawl: CrawlSettings, *, retry_backoff_s: float | None = Non
         "DOWNLOAD_DELAY": crawl.download_delay_s,
         "RANDOMIZE_DOWNLOAD_DELAY": crawl.download_delay_s > 0,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_per_domain,
-        "CONCURRENT_REQUESTS": max(16, crawl.concurrent_per_domain * 4),
+        "CONCURRENT_REQUESTS": max(CONCURRENT_REQUESTS, crawl.concurrent_per_domain * 4),
         "DOWNLOAD_TIMEOUT": crawl.timeout_s,
         "DNS_TIMEOUT": min(crawl.timeout_s, 60),
         "RETRY_ENABLED": crawl.retries > 0,

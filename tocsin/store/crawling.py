@@ -75,3 +75,18 @@ def run_errors(db: sqlite_utils.Database, run_ids: list[int], per_run: int = 5) 
     for run_id in run_ids:
         out[run_id] = list(db.query("SELECT kind, url, message FROM crawl_errors WHERE run_id = ? ORDER BY id LIMIT ?", [run_id, per_run]))
     return out
+
+
+def summary_only_item_ids(db: sqlite_utils.Database, ids: list[str], *, first_seen_after: str) -> set[str]:
+    """Of ``ids``, the articles stored from their feed's summary only (the page failed or had no text),
+    first seen after ``first_seen_after``: worth fetching again."""
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = db.execute(
+            f"""SELECT id FROM items WHERE id IN ({','.join('?' * len(chunk))}) AND first_seen >= ?
+                AND json_extract(meta, '$.text_from') = 'feed_summary'""",
+            [*chunk, first_seen_after],
+        )
+        found.update(r[0] for r in rows)
+    return found

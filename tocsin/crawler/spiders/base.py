@@ -120,7 +120,7 @@ class SourceSpider(scrapy.Spider):
         seen: dict[str, str] = {}
         for url in urls:
             seen.setdefault(item_id_for(url), url)
-        known = self.ledger.known(list(seen))
+        known = self.ledger.complete(list(seen))
         return [url for item_id, url in seen.items() if item_id not in known and self.ledger.claim(item_id)]
 
     def max_body_bytes(self) -> int:
