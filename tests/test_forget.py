@@ -47,13 +47,13 @@ def plant(db, alert_file: Path) -> dict[str, str]:
     add_reviews(db, ids["victim1"], [("rita", "incitement"), ("leo", "escalate")])
     add_alert(db, [ids["victim1"]], title=f"Incitement: {VICTIM_TITLE}", message=f"{VICTIM_TEXTS[0]}\nhttps://t.me/s/chan/101")
     add_alert(db, [ids["victim2"], ids["keeper"]], rule="spread", kind="spread", title="Same text in 2 channels",
-              message=f"first: {VICTIM_TEXTS[1]}\nsecond: {KEEPER_TEXT}",
+              message=f"1. score 0.91\n   “…post  by the same\nauthor, zqxsecondtoken and…”\n2. score 0.88\n   “{KEEPER_TEXT}”",
               payload={"items": [{"id": ids["victim2"], "text": VICTIM_TEXTS[1]}, {"id": ids["keeper"], "text": KEEPER_TEXT}]})
     log_event(db, "rita", "decision", ids["victim1"], decision="incitement")
     record_crawl_error(db, None, "chan", "http_404", "gone", url="https://t.me/s/chan/101")
     record_crawl_error(db, None, "chan", "crawl_crashed", f"log tail: Dropped: {{'author': '{VICTIM}'}}")
     alert_file.write_text("".join(json.dumps({"title": t, "message": m}, ensure_ascii=False) + "\n" for t, m in [
-        (f"Incitement: {VICTIM_TITLE}", VICTIM_TEXTS[0]), ("Other", KEEPER_TEXT), ("Spread", VICTIM_TEXTS[1])]), encoding="utf-8")
+        (f"Incitement: {VICTIM_TITLE}", VICTIM_TEXTS[0]), ("Other", KEEPER_TEXT), ("Spread", f"“…by the same\nauthor, zqxsecondtoken and…”")]), encoding="utf-8")
     return ids
 
 

@@ -66,17 +66,41 @@ class ErasureSummary:
 
 
 class Needles:
-    """The strings whose presence anywhere means erased content is still there."""
+    """The strings whose presence anywhere means erased content is still there.
 
-    def __init__(self, exact: Iterable[str], names: Iterable[str]):
+    Exact strings (ids, URLs, titles, sentences, names) are matched case-insensitively; texts are also
+    cut into runs of ``SHINGLE_WORDS`` words, so an excerpt that was cut short or had its whitespace
+    squeezed (as alert messages quote texts) is still recognised.
+    """
+
+    def __init__(self, exact: Iterable[str], names: Iterable[str], texts: Iterable[str] = ()):
         exact = sorted({s for s in exact if s and len(s) >= 4}, key=len, reverse=True)
         names = sorted({n for n in names if n}, key=len, reverse=True)
         parts = [re.escape(s) for s in exact] + [r"(?<!\w)" + re.escape(n) + r"(?!\w)" for n in names]
         variants = [re.escape(html.escape(s)) for s in exact if html.escape(s) != s]
         self.pattern = re.compile("|".join(parts + variants), re.IGNORECASE) if parts else None
+        self.shingles = {run for text in texts for run in shingles(text)}
 
     def found_in(self, value: str) -> bool:
-        return bool(value) and self.pattern is not None and self.pattern.search(value) is not None
+        if not value:
+            return False
+        if self.pattern is not None and self.pattern.search(value) is not None:
+            return True
+        return bool(self.shingles) and not self.shingles.isdisjoint(shingles(value))
+
+    @property
+    def empty(self) -> bool:
+        return self.pattern is None and not self.shingles
+
+
+SHINGLE_WORDS = 6
+_WORD = re.compile(r"\w+")
+
+
+def shingles(text: str) -> set[tuple[str, ...]]:
+    """Every run of ``SHINGLE_WORDS`` consecutive words of a text, case-folded."""
+    words = _WORD.findall(text.casefold())
+    return {tuple(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
 def author_variants(author: str) -> list[str]:
@@ -123,7 +147,8 @@ def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[s
     content = store.erased_content(db, ids)
     names = [v for a in authors for v in author_variants(a)]
     fragments = [f for t in content.texts for f in text_fragments(t)]
-    needles = Needles([*content.item_ids, *content.urls, *content.titles, *fragments, *content.author_pseudonyms], names)
+    needles = Needles([*content.item_ids, *content.urls, *content.titles, *fragments, *content.author_pseudonyms], names,
+                      content.texts)
     with transaction(db):
         scrub_alerts(db, set(ids), needles, summary)
         counts = store.delete_items(db, ids)
@@ -159,7 +184,7 @@ def scrub_alerts(db: sqlite_utils.Database, ids: set[str], needles: Needles, sum
     doomed: list[int] = []
     for alert in store.iter_alerts(db):
         listed = [i for i in alert["item_ids"] if i in ids]
-        mentioned = needles.found_in(alert["title"]) or needles.found_in(alert["message"]) or _payload_mentions(alert["payload"], needles)
+        mentioned = mentions([alert["title"], alert["message"], alert["payload"]], needles)
         if not listed and not mentioned:
             continue
         remaining = [i for i in alert["item_ids"] if i not in ids]
@@ -175,36 +200,51 @@ def scrub_alerts(db: sqlite_utils.Database, ids: set[str], needles: Needles, sum
         summary.alerts_scrubbed += 1
     summary.alerts_deleted = store.delete_alerts(db, doomed)
     for delivery_id, body in store.iter_delivery_bodies(db):
-        if needles.found_in(body or ""):
-            store.update_delivery_body(db, delivery_id, scrub_value(json.loads(body or "{}"), needles))
+        decoded = json.loads(body or "{}")
+        if mentions(decoded, needles):
+            store.update_delivery_body(db, delivery_id, scrub_value(decoded, needles))
 
 
-def _payload_mentions(payload: Any, needles: Needles) -> bool:
-    return needles.found_in(json.dumps(payload, ensure_ascii=False))
+def mentions(value: Any, needles: Needles) -> bool:
+    """Whether any string inside a JSON value (or the value itself) mentions erased content."""
+    if isinstance(value, str):
+        return needles.found_in(value)
+    if isinstance(value, dict):
+        return any(mentions(k, needles) or mentions(v, needles) for k, v in value.items())
+    if isinstance(value, list):
+        return any(mentions(v, needles) for v in value)
+    return False
 
 
 def scrub_lines(text: str, needles: Needles) -> str:
-    """Replace each line that mentions erased content with '(erased)'."""
+    """Replace each line that mentions erased content with '(erased)' (a quote wrapped over two lines
+    marks both)."""
     if not needles.found_in(text):
         return text
-    return "\n".join(store.ERASED if needles.found_in(line) else line for line in text.split("\n"))
+    lines = text.split("\n")
+    tainted = {i for i, line in enumerate(lines) if needles.found_in(line)}
+    for i in range(1, len(lines)):
+        if not {i - 1, i} & tainted and needles.found_in(lines[i - 1] + " " + lines[i]):
+            tainted |= {i - 1, i}
+    return "\n".join(store.ERASED if i in tainted else line for i, line in enumerate(lines))
 
 
 def scrub_value(value: Any, needles: Needles) -> Any:
-    """A JSON value without the list entries and strings that mention erased content."""
+    """A JSON value without the list entries that mention erased content, and its strings without the
+    lines that do."""
     if isinstance(value, dict):
         return {k: scrub_value(v, needles) for k, v in value.items()}
     if isinstance(value, list):
-        return [scrub_value(v, needles) for v in value if not (isinstance(v, (dict, list)) and _payload_mentions(v, needles))]
-    if isinstance(value, str) and needles.found_in(value):
-        return store.ERASED
+        return [scrub_value(v, needles) for v in value if not (isinstance(v, (dict, list)) and mentions(v, needles))]
+    if isinstance(value, str):
+        return scrub_lines(value, needles)
     return value
 
 
 def snapshots_mentioning(db: sqlite_utils.Database, needles: Needles) -> list[str]:
     """Snapshots whose raw body (decompressed; HTML entities read too) contains erased content."""
-    found = []
-    if needles.pattern is None:
+    found: list[str] = []
+    if needles.empty:
         return found
     for sha, body in store.iter_snapshots(db):
         try:
@@ -223,16 +263,26 @@ def alert_files(settings: Settings) -> list[Path]:
     return [settings.resolve(s.path) for s in settings.alerts.sinks if s.kind == "file" and s.path]
 
 
+def line_mentions(line: str, needles: Needles) -> bool:
+    """Whether a line of a text or JSONL file mentions erased content (JSON lines are read decoded)."""
+    if needles.found_in(line):
+        return True
+    try:
+        return mentions(json.loads(line), needles)
+    except ValueError:
+        return False
+
+
 def scrub_file(path: Path, needles: Needles) -> int:
     """Rewrite a text file without the lines that mention erased content; returns the lines removed.
 
     The new file replaces the old one atomically; the old one's blocks are overwritten first.
     """
-    if not path.is_file() or needles.pattern is None:
+    if not path.is_file() or needles.empty:
         return 0
     with open(path, encoding="utf-8", errors="replace", newline="") as f:
         lines = f.readlines()
-    kept = [line for line in lines if not needles.found_in(line)]
+    kept = [line for line in lines if not line_mentions(line, needles)]
     removed = len(lines) - len(kept)
     if removed:
         tmp = path.with_name(path.name + ".erasing")
