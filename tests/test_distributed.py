@@ -279,6 +279,39 @@ def test_two_writers_never_see_database_is_locked(settings):
     assert counts(connect(settings.database_path)) == {"items": 200, "item_versions": 200, "analyses": 200, "snapshots": 0}
 
 
+@needs_redis
+def test_claims_are_shared_between_processes_and_skip_stored_items(settings):
+    from tocsin.distributed.claims import SharedClaims, shared_claims
+
+    assert shared_claims({}) is None and shared_claims(scrapy_overrides(load_settings(None, env={}))) is None
+    first = shared_claims(scrapy_overrides(settings))
+    second = SharedClaims(connect_redis(settings), settings.distributed)
+    a, b, c = (item(n).id for n in range(3))
+    assert a not in first and a in first  # test-and-set: now it is ours
+    assert a in second and b not in second  # another process sees the claim
+    redis = connect_redis(settings)
+    pusher = StreamPusher(redis, settings.distributed)
+    pusher.ensure_group()
+    pusher.push(item(2))
+    make_worker(settings, "w").run(until_idle_s=0)
+    third = SharedClaims(redis, settings.distributed)
+    assert c in third and third.stats["stored"] == 1  # the store has it: no crawler fetches it again
+
+
+@needs_redis
+def test_a_new_redis_learns_the_stored_items_from_the_store(settings):
+    db = connect(settings.database_path)
+    from tocsin.store import upsert_item
+    from tocsin.store.sources import ensure_source
+    ensure_source(db, "test")
+    for n in range(7):
+        upsert_item(db, item(n))
+    w = make_worker(settings, "w", db=db)
+    w.start()
+    assert connect_redis(settings).scard(Keys.of(settings).stored) == 7
+    assert w.seed_stored_ids() == 0  # only once
+
+
 # --------------------------------------------------------------------------- two crawler processes
 
 

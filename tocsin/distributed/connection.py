@@ -102,6 +102,15 @@ class Keys:
         """Hash of heartbeats: worker name -> JSON."""
         return f"{self.prefix}:workers"
 
+    @property
+    def stored(self) -> str:
+        """Set of the item ids the central store holds (16-byte members), filled by the workers."""
+        return f"{self.prefix}:stored"
+
+    def claim(self, item_id: str) -> str:
+        """One crawler process's claim on an item (expires after ``dedupe_ttl_s``)."""
+        return f"{self.prefix}:claim:{item_id}"
+
     def seen(self, digest: str) -> str:
         """Marker that one item version was pushed recently (expires after ``dedupe_ttl_s``)."""
         return f"{self.prefix}:seen:{digest}"

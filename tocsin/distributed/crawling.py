@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from typing import Any
 
 from scrapy.exceptions import DropItem
@@ -21,6 +22,7 @@ from tocsin.distributed.records import payload_of
 from tocsin.distributed.scrapy_settings import distributed_settings_from, source_key
 from tocsin.distributed.stream import StreamPusher
 from tocsin.store.items import ItemRecord
+from tocsin.store.sources import count_crawl_run
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +58,16 @@ class ExpiringDupeFilter(RFPDupeFilter):
 
 
 class SourceScheduler(Scheduler):
-    """scrapy-redis's scheduler with its queue keyed by source rather than by spider class."""
+    """scrapy-redis's scheduler with its queue keyed by source and spider class, shared by every crawler
+    process of that source.
+
+    A request that cannot travel through Redis (its callback or errback is a closure, not a spider
+    method) is kept in a local queue of this process instead, so it is still crawled, only not shared.
+    """
 
     def open(self, spider: Any) -> None:
+        self.local: deque[Any] = deque()
+        self.unshareable_logged = False
         self.spider = spider
         self.queue = load_object(self.queue_cls)(
             server=self.server, spider=spider, key=self.queue_key % {"spider": source_key(spider)},
@@ -71,6 +80,31 @@ class SourceScheduler(Scheduler):
         pending = len(self.queue)
         if pending:
             logger.info("%s: resuming %d requests queued by other crawlers", source_key(spider), pending)
+
+    def __len__(self) -> int:
+        return len(self.queue) + len(getattr(self, "local", ()))
+
+    def enqueue_request(self, request: Any) -> bool:
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        try:
+            self.queue.push(request)
+        except ValueError as e:  # not serialisable: crawl it here rather than lose it
+            if not self.unshareable_logged:
+                logger.warning("%s: some requests cannot be shared through Redis and stay in this process (%s)",
+                               source_key(self.spider), e)
+                self.unshareable_logged = True
+            self.local.append(request)
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        return True
+
+    def next_request(self) -> Any:
+        request = self.local.popleft() if self.local else self.queue.pop(self.idle_before_close)
+        if request is not None and self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
 
 
 class StreamPipeline:
@@ -88,6 +122,8 @@ class StreamPipeline:
         self.pusher: StreamPusher | None = None
         self.heartbeat: Heartbeat | None = None
         self.last_backlog_check = 0.0
+        self.uncounted = 0
+        self.last_count = 0.0
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "StreamPipeline":
@@ -102,7 +138,20 @@ class StreamPipeline:
         self.heartbeat = Heartbeat(self.redis, self.keys, name, "crawl", self.dist.heartbeat_s)
         self.heartbeat.beat("crawling", self.counters(), force=True)
 
+    def count_in_crawl_run(self, ledger: Any, force: bool = False) -> None:
+        """Add the items pushed to this crawl's run in the local store (at most once a second)."""
+        now = time.monotonic()
+        if ledger is None or not self.uncounted or (not force and now - self.last_count < 1.0):
+            return
+        self.last_count = now
+        try:
+            count_crawl_run(ledger.store, ledger.run_id, items=self.uncounted)
+            self.uncounted = 0
+        except Exception as e:  # bookkeeping only: the items themselves are safe in the stream
+            logger.warning("could not count pushed items in the crawl run: %s", e)
+
     def close_spider(self, spider: Any = None) -> None:
+        self.count_in_crawl_run(getattr(spider or self.crawler.spider, "ledger", None), force=True)
         if self.heartbeat:
             self.heartbeat.beat("finished", self.counters(), force=True)
 
@@ -123,9 +172,9 @@ class StreamPipeline:
             if ledger is not None:
                 ledger.error("no_text", "the page has no text to store and no feed summary to fall back on", payload.url)
             raise DropItem(f"no text: {payload.url}")
-        self.pusher.push(payload)
-        if ledger is not None and isinstance(payload, ItemRecord) and hasattr(ledger, "pushed"):
-            ledger.pushed(payload)
+        if self.pusher.push(payload) and isinstance(payload, ItemRecord):
+            self.uncounted += 1
+        self.count_in_crawl_run(ledger)
         self.heartbeat.beat("crawling", self.counters())
         return self.wait_for_workers(item)
 

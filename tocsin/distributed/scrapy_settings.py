@@ -46,13 +46,13 @@ def distributed_settings_from(scrapy_settings: Any) -> DistributedSettings:
 
 
 def source_key(spider: Any) -> str:
-    """The source a spider crawls (queues are per source: one spider class serves many sources)."""
-    for attr in ("source_name",):
-        value = getattr(spider, attr, None)
-        if isinstance(value, str) and value:
-            return value
-    source = getattr(spider, "source", None)
-    name = getattr(source, "name", None)
-    return name if isinstance(name, str) and name else spider.name
+    """``<source>:<spider class>``: the request queue and duplicate filter a spider shares with the other
+    processes crawling the same source the same way (a re-check of a source never takes a crawl's requests)."""
+    name = getattr(spider, "source_name", None)
+    if not (isinstance(name, str) and name):
+        name = getattr(getattr(spider, "source", None), "name", None)
+    if not (isinstance(name, str) and name):
+        name = spider.name
+    return f"{name}:{type(spider).__name__}"
 
 

@@ -22,6 +22,7 @@ import sqlite_utils
 
 from tocsin.config import Settings
 from tocsin.distributed.analysis import BatchAnalyser
+from tocsin.distributed.claims import remember_stored
 from tocsin.distributed.connection import Keys, connect_redis
 from tocsin.distributed.heartbeat import Heartbeat, forget_old_heartbeats, node_name
 from tocsin.distributed.records import BadEntry, Payload, RemovedMark, SeenMark, decode_entry
@@ -29,7 +30,7 @@ from tocsin.distributed.stream import ensure_group
 from tocsin.store import transaction, upsert_item
 from tocsin.store.analyses import AnalysisRecord, save_analysis
 from tocsin.store.crawling import mark_seen
-from tocsin.store.distributed import analysed_versions, saved_analysis_rows
+from tocsin.store.distributed import analysed_versions, iter_item_ids, saved_analysis_rows
 from tocsin.store.items import ItemRecord, clean_text, content_hash, mark_removed
 from tocsin.store.sources import ensure_source
 
@@ -70,6 +71,7 @@ class BatchResult:
     flagged: int = 0
     failed: int = 0
     dead: int = 0
+    stored_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -156,6 +158,7 @@ class StreamWorker:
     def start(self) -> None:
         """Create the group if needed, tidy old heartbeats and consumers, report ready."""
         ensure_group(self.redis, self.keys)
+        self.seed_stored_ids()
         forget_old_heartbeats(self.redis, self.keys)
         self.forget_idle_consumers()
         self.heartbeat.beat("ready", self.counters(), force=True)
@@ -291,7 +294,7 @@ class StreamWorker:
                 dead.append((entry, str(e)))
         analyses = self.analyse([p for _, p in good if isinstance(p, ItemRecord)], result)
         write_with_retry(self.db, lambda: self.write(good, analyses, dead, result))
-        self.acknowledge(entries, dead)
+        self.acknowledge(entries, dead, result.stored_ids)
         result.dead = len(dead)
         if dead:
             logger.error("worker %s: %d entries moved to %s (see 'tocsin worker dead')", self.name, len(dead), self.keys.dead)
@@ -358,14 +361,17 @@ class StreamWorker:
                 self.on_batch_saved(self.db, rows)
         # committed: only now count (a retried attempt must not count twice)
         result.stored, result.new, result.marks = counts.stored, counts.new, counts.marks
+        result.stored_ids = sorted(stored_ids)
         result.analysed = len(rows)
         result.flagged = sum(1 for r in rows if r["incitement"])
         dead.extend(rejected)
 
-    def acknowledge(self, entries: list[Entry], dead: list[tuple[Entry, str]]) -> None:
-        """Move dead entries to the dead-letter stream, acknowledge and delete every entry: one MULTI."""
+    def acknowledge(self, entries: list[Entry], dead: list[tuple[Entry, str]], stored_ids: list[str] = ()) -> None:
+        """Move dead entries to the dead-letter stream, note the stored items for the crawlers' claims,
+        acknowledge and delete every entry: one MULTI."""
         ids = [e.id for e in entries]
         pipe = self.redis.pipeline(transaction=True)
+        remember_stored(pipe, self.keys, stored_ids)
         for entry, reason in dead:
             fields = dict(entry.fields or {})
             fields.update({b"reason": reason.encode(), b"original_id": entry.id, b"worker": self.name.encode(),
@@ -385,6 +391,21 @@ class StreamWorker:
         t = self.totals
         return {"batches": t.batches, "stored": t.stored, "analysed": t.analysed, "flagged": t.flagged,
                 "failed": t.failed, "dead": t.dead, "claimed": t.claimed, "errors": t.errors}
+
+    def seed_stored_ids(self) -> int:
+        """Fill the crawlers' set of stored item ids from the store when Redis has none (a new or
+        flushed Redis), so crawlers skip what the store already has; returns how many."""
+        if self.redis.exists(self.keys.stored):
+            return 0
+        seeded = 0
+        for chunk in iter_item_ids(self.db):
+            pipe = self.redis.pipeline(transaction=False)
+            remember_stored(pipe, self.keys, chunk)
+            pipe.execute()
+            seeded += len(chunk)
+        if seeded:
+            logger.info("worker %s: told the crawlers about %d stored items", self.name, seeded)
+        return seeded
 
     def forget_idle_consumers(self) -> int:
         """Remove consumers of the group with nothing pending and silent for a day (old worker names)."""

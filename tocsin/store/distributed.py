@@ -4,7 +4,7 @@ saved analyses joined with their items (what alert rules read)."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import sqlite_utils
 
@@ -49,6 +49,12 @@ def saved_analysis_rows(db: sqlite_utils.Database, analysis_ids: list[int]) -> l
     return rows
 
 
-def item_exists(db: sqlite_utils.Database, item_id: str) -> bool:
-    """Whether an item is stored."""
-    return db.execute("SELECT 1 FROM items WHERE id = ?", [item_id]).fetchone() is not None
+def iter_item_ids(db: sqlite_utils.Database, chunk: int = 5000) -> Iterator[list[str]]:
+    """Every stored item id, in chunks, in storage order."""
+    last = 0
+    while True:
+        rows = db.execute("SELECT seq, id FROM items WHERE seq > ? ORDER BY seq LIMIT ?", [last, chunk]).fetchall()
+        if not rows:
+            return
+        last = rows[-1][0]
+        yield [r[1] for r in rows]

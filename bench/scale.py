@@ -1,0 +1,170 @@
+"""Distributed mode's throughput on this machine: items per second end to end (two crawler processes →
+Redis → analysis workers → SQLite) with 1 and with 2 analysis workers, and the workers' own rate on a
+pre-filled stream.
+
+A local redis-server is started; the crawl is of a scaled-up demo world (generated articles under
+``/bench/`` on two loopback hosts, politeness delays off). Workers run with ``model.threads = 1`` so
+that two workers use two cores. Times start once every worker has loaded its model.
+
+    python -m bench.scale [ITEMS]
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from tocsin.config import Settings, SourceSettings
+from tocsin.crawler.demo_world import expected_texts, serve_demo_world
+from tocsin.distributed import Keys, connect_redis
+from tocsin.config_toml import dump_settings
+from tocsin.distributed.heartbeat import read_heartbeats
+from tocsin.distributed.redis_server import local_redis
+from tocsin.distributed.stream import StreamPusher
+from tocsin.store import ItemRecord, connect
+
+TOCSIN = str(Path(sys.executable).parent / "tocsin")
+
+
+def analysis_ready(settings: Settings) -> tuple[bool, str]:
+    """Whether tocsin's own analyser loads here (the embedded model exists), and why not."""
+    try:
+        from tocsin.distributed.model_analyser import ModelBatchAnalyser
+
+        analyser = ModelBatchAnalyser(settings)
+        return True, f"{analyser.model_name} {analyser.model_version}"
+    except Exception as e:  # noqa: BLE001 - reported in the figures
+        return False, f"{type(e).__name__}: {str(e)[:200]}"
+
+
+def start_workers(config: Path, db: Path, count: int, role: str, env: dict[str, str]) -> list[subprocess.Popen]:
+    return [subprocess.Popen([TOCSIN, "--config", str(config), "--db", str(db), "worker", role, "--name", f"bench-{i}"],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for i in range(count)]
+
+
+def wait_ready(redis: Any, keys: Keys, count: int, workers: list[subprocess.Popen], timeout_s: float = 300) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        ready = [h for h in read_heartbeats(redis, keys) if h["name"].startswith("bench-") and h["state"] in ("ready", "idle")]
+        if len(ready) >= count:
+            return
+        for w in workers:
+            if w.poll() is not None:
+                raise RuntimeError(f"a worker exited: {w.stderr.read()[-2000:] if w.stderr else ''}")
+        time.sleep(0.1)
+    raise RuntimeError("workers did not become ready")
+
+
+def stop(workers: list[subprocess.Popen]) -> None:
+    for w in workers:
+        w.send_signal(signal.SIGTERM)
+    for w in workers:
+        try:
+            w.wait(60)
+        except subprocess.TimeoutExpired:
+            w.kill()
+            w.wait()
+
+
+def wait_drained(redis: Any, keys: Keys, db_path: Path, expected: int, analysed_table: bool, timeout_s: float = 1800) -> None:
+    """Until the stream is empty and ``expected`` items are stored (and analysed)."""
+    deadline = time.monotonic() + timeout_s
+    db = connect(db_path)
+    sql = "SELECT count(DISTINCT item_id) FROM analyses" if analysed_table else "SELECT count(*) FROM items"
+    while time.monotonic() < deadline:
+        if redis.xlen(keys.stream) == 0 and db.execute(sql).fetchone()[0] >= expected:
+            db.close()
+            return
+        time.sleep(0.05)
+    raise RuntimeError("the workers did not drain the stream in time")
+
+
+def fresh(redis: Any, folder: Path) -> Path:
+    redis.flushdb()
+    db_path = folder / f"hub-{time.monotonic_ns()}.db"
+    connect(db_path).close()
+    return db_path
+
+
+def main(items: int = 240) -> dict[str, Any]:
+    """Run the benchmark with about ``items`` crawled items; return (and print) the figures."""
+    figures: dict[str, Any] = {"cpu_count": float(os.cpu_count() or 0), "load_avg_before": round(os.getloadavg()[0], 2)}
+    per_host = max(items // 2, 1)
+    with tempfile.TemporaryDirectory(prefix="tocsin-bench-scale-") as tmp_name, ExitStack() as stack:
+        tmp = Path(tmp_name)
+        redis_url = stack.enter_context(local_redis(tmp / "redis"))
+        bases = [stack.enter_context(serve_demo_world(scale=per_host, host=f"127.0.0.{i + 1}")) for i in range(2)]
+        settings = Settings()
+        settings.config_dir = tmp
+        settings.distributed.redis_url = redis_url
+        settings.model.threads = 1
+        settings.crawl.download_delay_s = 0
+        settings.crawl.autothrottle = False
+        settings.crawl.retry_backoff_s = 0
+        settings.sources = [SourceSettings(name=f"bench-{i + 1}", kind="sitemap", urls=[f"{b}/bench/sitemap.xml"],
+                                           allow_private_networks=True, max_pages=per_host + 10, since_days=3650)
+                            for i, b in enumerate(bases)]
+        ready, model = analysis_ready(settings)
+        role = "analyse" if ready else "store"
+        figures["analysis"] = model if ready else f"not ready, store-only workers measured ({model})"
+        config = tmp / "tocsin.toml"
+        config.write_text(dump_settings(settings), encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if k != "TOCSIN_DB"}
+        redis = connect_redis(settings)
+        keys = Keys.of(settings)
+        expected = per_host * 2
+        texts = [t.text for t in expected_texts()]
+        for count in (1, 2):
+            # End to end: two crawler processes feeding `count` workers.
+            db_path = fresh(redis, tmp)
+            workers = start_workers(config, db_path, count, role, env)
+            try:
+                wait_ready(redis, keys, count, workers)
+                started = time.perf_counter()
+                crawlers = [subprocess.Popen([TOCSIN, "--config", str(config), "--db", str(tmp / f"crawler-{i}-{count}.db"),
+                                              "worker", "crawl"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            for i in range(2)]
+                for c in crawlers:
+                    _, err = c.communicate(timeout=1800)
+                    if c.returncode:
+                        raise RuntimeError(f"crawler failed: {err[-2000:]}")
+                crawl_s = time.perf_counter() - started
+                wait_drained(redis, keys, db_path, expected, ready)
+                total_s = time.perf_counter() - started
+            finally:
+                stop(workers)
+            figures[f"end_to_end_items_per_s_{count}_workers"] = round(expected / total_s, 1)
+            figures[f"crawl_seconds_{count}_workers"] = round(crawl_s, 1)
+
+            # The workers alone, fed as fast as Redis takes it (what analysis capacity is).
+            db_path = fresh(redis, tmp)
+            workers = start_workers(config, db_path, count, role, env)
+            try:
+                wait_ready(redis, keys, count, workers)
+                pusher = StreamPusher(redis, settings.distributed)
+                started = time.perf_counter()
+                for n in range(expected):
+                    pusher.push(ItemRecord(source="bench", url=f"https://bench.example.org/{count}/{n}", title=f"Item {n}",
+                                           text=texts[n % len(texts)] + f" ({n})", raw=b"<html>" + b"x" * 20_000 + b"</html>"))
+                push_s = time.perf_counter() - started
+                wait_drained(redis, keys, db_path, expected, ready)
+                drain_s = time.perf_counter() - started
+            finally:
+                stop(workers)
+            figures[f"worker_items_per_s_{count}_workers"] = round(expected / drain_s, 1)
+            figures["push_items_per_s"] = round(expected / push_s, 1)
+        figures["items"] = float(expected)
+    for key, value in figures.items():
+        print(f"{key:36s} {value:,.1f}" if isinstance(value, float) else f"{key:36s} {value}")
+    return figures
+
+
+if __name__ == "__main__":
+    main(*[int(a) for a in sys.argv[1:2]])
