@@ -242,6 +242,8 @@ def test_stats_queries(db):
     volume = reviewing.volume_by_day(db)
     assert sum(v["seen"] for v in volume) == len(CORPUS) and sum(v["reviewed"] for v in volume) == 2
     assert {r["reviewer"]: r["n"] for r in reviewing.reviewer_counts(db)} == {"rita": 2}
+    by_lang = {r["lang"]: (r["seen"], r["analysed"], r["flagged"], r["reviewed"]) for r in reviewing.volume_by_language(db)}
+    assert by_lang == {"en": (3, 3, 3, 1), "ru": (2, 2, 2, 1), "uz-Latn": (1, 1, 1, 0)}
 
 
 def test_highlight_item_splits_the_analysed_title_and_body():

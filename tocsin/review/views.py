@@ -252,7 +252,7 @@ def stats() -> Any:
     volume = reviewing.volume_by_day(g.db)
     return render_template("stats.html", volume=volume, volume_max=max([v["seen"] for v in volume] or [1]), table=table,
                            agreement=agreement, overall=overall, overall_words=describe_kappa(overall), overall_pairs=len(every),
-                           reviewers=reviewing.reviewer_counts(g.db))
+                           reviewers=reviewing.reviewer_counts(g.db), languages=reviewing.volume_by_language(g.db))
 
 
 # --------------------------------------------------------------------------- alerts

@@ -388,6 +388,15 @@ def volume_by_day(db: sqlite_utils.Database, days: int = 30) -> list[dict[str, A
             WHERE i.first_seen >= date('now', ?) GROUP BY day ORDER BY day DESC""", [f"-{int(days)} days"]))
 
 
+def volume_by_language(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Per language (of the newest analysis, else the item): items, analysed, flagged, reviewed."""
+    return list(db.query(
+        f"""WITH {_LATEST_ANY} SELECT COALESCE(NULLIF({_LANG}, ''), 'unknown') AS lang, COUNT(*) AS seen,
+                   COUNT(a.id) AS analysed, SUM(COALESCE(a.incitement, 0)) AS flagged,
+                   SUM(EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id)) AS reviewed
+            FROM items i LEFT JOIN latest a ON a.item_id = i.id GROUP BY 1 ORDER BY 2 DESC"""))
+
+
 def reviewer_counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Decisions per reviewer, with the time of each one's latest."""
     return list(db.query(
