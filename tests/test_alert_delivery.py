@@ -46,7 +46,10 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server API
-                body = self.rfile.read(int(self.headers["Content-Length"]))
+                length = int(self.headers["Content-Length"])
+                body = self.rfile.read(length)
+                if len(body) < length:
+                    return  # the sender died mid-request: a receiver never sees this as a message
                 with receiver.lock:
                     status = receiver.statuses.pop(0) if receiver.statuses else 204
                     record = {"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body, "status": status, "round": receiver.round}

@@ -285,19 +285,26 @@ def test_spread_quiet_in_two_channels_or_one_channel_repeating(fresh_db, tmp_pat
 
 def test_stale_source_alerts_after_twice_its_interval_and_resolves_on_success(fresh_db, tmp_path):
     settings = make_settings(tmp_path, rules=[AlertRuleSettings(name="stale", kind="stale_source", severity="info")])
-    ensure_source(fresh_db, "quiet-feed")
+    for name in ("quiet-feed", "hung-feed"):
+        ensure_source(fresh_db, name)
+        finish_crawl_run(fresh_db, start_crawl_run(fresh_db, name), "ok")
     fresh_db.execute("UPDATE sources SET interval_minutes = 30")
-    run = start_crawl_run(fresh_db, "quiet-feed")
-    finish_crawl_run(fresh_db, run, "ok")
-    finish_crawl_run(fresh_db, start_crawl_run(fresh_db, "test"), "ok")
+    fresh_db.execute("DELETE FROM sources WHERE name = 'test'")
     now = datetime.now(timezone.utc)
     assert evaluate_rules(fresh_db, settings, now=now + timedelta(minutes=59)) == 0
-    fresh_db.execute("UPDATE sources SET last_success_at = ? WHERE name = 'test'", [(now + timedelta(minutes=50)).isoformat()])
+    # nobody tried since (the daemon was stopped): not stale yet, no burst of alerts on restart
+    assert evaluate_rules(fresh_db, settings, now=now + timedelta(minutes=61)) == 0
+    finish_crawl_run(fresh_db, start_crawl_run(fresh_db, "quiet-feed"), "failed")
+    hung = start_crawl_run(fresh_db, "hung-feed")  # started at +50 min: not yet overdue at +61
+    fresh_db.execute("UPDATE crawl_runs SET started_at = ? WHERE id = ?", [(now + timedelta(minutes=50)).isoformat(), hung])
     assert evaluate_rules(fresh_db, settings, now=now + timedelta(minutes=61)) == 1
     (alert,) = alerting.list_alerts(fresh_db)
-    assert alert["key"] == "quiet-feed" and "quiet-feed" in alert["title"]
-    fresh_db.execute("UPDATE sources SET last_success_at = ? WHERE name = 'quiet-feed'", [(now + timedelta(minutes=61)).isoformat()])
-    evaluate_rules(fresh_db, settings, now=now + timedelta(minutes=62))
+    assert alert["key"] == "quiet-feed" and "quiet-feed" in alert["title"] and "latest crawl failed" in alert["message"]
+    # a crawl hanging for longer than its interval makes its source stale too
+    assert evaluate_rules(fresh_db, settings, now=now + timedelta(minutes=95)) == 1  # quiet-feed unchanged
+    assert {a["key"] for a in alerting.list_alerts(fresh_db)} == {"quiet-feed", "hung-feed"}
+    fresh_db.execute("UPDATE sources SET last_success_at = ? WHERE name = 'quiet-feed'", [(now + timedelta(minutes=96)).isoformat()])
+    evaluate_rules(fresh_db, settings, now=now + timedelta(minutes=97))
     assert alerting.get_alert(fresh_db, alert["id"])["status"] == "resolved"
 
 

@@ -79,6 +79,7 @@ def deliver_due(db: sqlite_utils.Database, settings: Settings, now: datetime | s
                 should_stop: Callable[[], bool] | None = None, rng: random.Random | None = None) -> DeliverySummary:
     """Send every delivery that is due; returns counts of sent, retrying, dead and silenced messages.
 
+    :param limit: messages claimed at a time (the call goes on until nothing is due).
     :param transports: sink name → transport, to replace the configured ones (tests).
     :param should_stop: checked between messages; True stops early (the rest stay queued).
     """
@@ -86,18 +87,18 @@ def deliver_due(db: sqlite_utils.Database, settings: Settings, now: datetime | s
     summary = DeliverySummary()
     sinks = {s.name: s for s in settings.alerts.sinks}
     lease = timedelta(seconds=2 * max([s.timeout_s for s in sinks.values()] or [10]) + 30)
-    claimed = store.claim_due_deliveries(db, now=iso(moment), claimer=this_claimer(), lease_until=iso(moment + lease),
-                                         limit=limit, claimer_alive=claimer_alive)
-    if not claimed:
-        return summary
     silences = store.list_silences(db, active_at=iso(moment))
     cache: dict[str, Transport] = dict(transports or {})
-    for n, row in enumerate(claimed):
-        if should_stop and should_stop():
-            store.release_deliveries(db, [rest["id"] for rest in claimed[n:]], iso(moment))
-            break
-        deliver_one(db, settings, row, moment, sinks, cache, silences, summary, rng)
-    return summary
+    while True:  # claim ``limit`` at a time until nothing is due (a failed message waits for its backoff)
+        claimed = store.claim_due_deliveries(db, now=iso(moment), claimer=this_claimer(), lease_until=iso(moment + lease),
+                                             limit=limit, claimer_alive=claimer_alive)
+        for n, row in enumerate(claimed):
+            if should_stop and should_stop():
+                store.release_deliveries(db, [rest["id"] for rest in claimed[n:]], iso(moment))
+                return summary
+            deliver_one(db, settings, row, moment, sinks, cache, silences, summary, rng)
+        if len(claimed) < limit:
+            return summary
 
 
 def refresh_before_first_attempt(db: sqlite_utils.Database, settings: Settings, row: dict[str, Any]) -> dict[str, Any]:

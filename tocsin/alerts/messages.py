@@ -71,7 +71,11 @@ def what_line(payload: dict[str, Any]) -> str:
     kind = payload["labels"]["kind"]
     if kind == "stale_source":
         stats = payload.get("stats", {})
-        return f"no successful crawl of source {payload['labels'].get('source')} since {stats.get('last_success_at') or 'it was added'}"
+        state = "its latest crawl failed" if stats.get("last_status") == "failed" else "its latest crawl is still running"
+        return (f"no successful crawl of source {payload['labels'].get('source')} since "
+                f"{stats.get('last_success_at') or 'it was added'} ({stats.get('silent_minutes')} min; it should run every "
+                f"{stats.get('interval_minutes')} min); {state}; 'tocsin status' and 'tocsin crawl --source "
+                f"{payload['labels'].get('source')}' show why")
     hallmarks = payload.get("hallmarks") or []
     shown = ", ".join(h.replace("_", " ") for h in hallmarks) or "incitement"
     if kind == "spike":

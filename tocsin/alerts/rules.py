@@ -191,16 +191,26 @@ def find_spread(rows: Iterable[dict[str, Any]], now: datetime, *, window: timede
 
 def find_stale_sources(rows: Iterable[dict[str, Any]], now: datetime, factor: float = 2.0) -> list[Finding]:
     """Enabled sources with no successful crawl for more than ``factor`` × their interval (counted from
-    when the source was added if it never succeeded)."""
+    when the source was added if it never succeeded) that tocsin has tried to crawl since: their latest
+    run after the last success failed, or has been running longer than one interval. A source nobody
+    tried (the daemon was stopped) is not stale yet: restarting after a pause does not raise an alert
+    for every source before their first crawls end."""
     findings = []
     for row in rows:
         interval = timedelta(minutes=int(row.get("interval_minutes") or 60))
-        last = parse_time(row.get("last_success_at")) or parse_time(row.get("created_at"))
+        success = parse_time(row.get("last_success_at"))
+        last = success or parse_time(row.get("created_at"))
         if last is None or now - last <= factor * interval:
+            continue
+        started = parse_time(row.get("last_started_at"))
+        if started is None or (success is not None and started < success):
+            continue
+        status = row.get("last_status")
+        if not (status == "failed" or (status == "running" and now - started > interval)):
             continue
         findings.append(Finding(
             key=row["name"], item_ids=[], labels={"source": row["name"]},
             stats={"last_success_at": row.get("last_success_at") or "", "last_crawl_at": row.get("last_crawl_at") or "",
-                   "interval_minutes": int(interval.total_seconds() // 60),
+                   "last_status": status, "interval_minutes": int(interval.total_seconds() // 60),
                    "silent_minutes": int((now - last).total_seconds() // 60)}))
     return findings

@@ -113,7 +113,8 @@ def ack(app: App, alert_id: int, by: str) -> None:
     from tocsin.store.audit import log_event
 
     db = app.open_db()
-    alerting.acknowledge_alert(db, alert_id, by)
+    if not alerting.acknowledge_alert(db, alert_id, by):
+        raise click.ClickException(f"alert #{alert_id} is {alerting.get_alert(db, alert_id)['status']}, not open; nothing to acknowledge")
     log_event(db, by, "alert_ack", f"alert:{alert_id}")
     click.echo(f"alert #{alert_id} acknowledged by {by}")
 

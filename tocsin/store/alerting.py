@@ -123,12 +123,17 @@ def list_alerts(db: sqlite_utils.Database, *, status: str | None = None, rule: s
     return rows
 
 
-def acknowledge_alert(db: sqlite_utils.Database, alert_id: int, by: str, now: str | None = None) -> None:
-    """Mark an alert acknowledged: it keeps collecting items but sends no repeats until it escalates."""
+def acknowledge_alert(db: sqlite_utils.Database, alert_id: int, by: str, now: str | None = None) -> bool:
+    """Mark an open alert acknowledged: it keeps collecting items but sends no updates until it escalates.
+
+    Returns False when the alert is not open (already acknowledged, or resolved); raises
+    :class:`AlertNotFound` for an unknown id.
+    """
     get_alert(db, alert_id)
     with transaction(db):
-        db.execute("UPDATE alerts SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ? WHERE id = ?",
-                   [by, now or utcnow(), alert_id])
+        cur = db.execute("""UPDATE alerts SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ?
+                            WHERE id = ? AND status = 'open'""", [by, now or utcnow(), alert_id])
+        return cur.rowcount > 0
 
 
 def resolve_alert(db: sqlite_utils.Database, alert_id: int, now: str) -> None:
@@ -332,9 +337,13 @@ def scored_analyses_since(db: sqlite_utils.Database, since: str, *, min_score: f
 
 
 def source_freshness(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Per enabled source: interval, last crawl, last success and when it was added."""
+    """Per enabled source: interval, last crawl, last success, when it was added, and the status and start
+    of its latest crawl run."""
     return list(db.query(
-        "SELECT name, interval_minutes, last_crawl_at, last_success_at, created_at FROM sources WHERE enabled = 1 ORDER BY name"))
+        """SELECT s.name, s.interval_minutes, s.last_crawl_at, s.last_success_at, s.created_at,
+                  r.status AS last_status, r.started_at AS last_started_at
+           FROM sources s LEFT JOIN crawl_runs r ON r.id = (SELECT max(id) FROM crawl_runs WHERE source = s.name)
+           WHERE s.enabled = 1 ORDER BY s.name"""))
 
 
 def item_summaries(db: sqlite_utils.Database, item_ids: list[str]) -> dict[str, dict[str, Any]]:
