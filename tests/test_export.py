@@ -252,3 +252,22 @@ def test_jsonl_loads_with_hugging_face_datasets(corpus, tmp_path):
         load(1 << 40, "unsorted")
     big = load(1024, "sorted")
     assert big.num_rows == 401 and big[0]["id"] == typed["id"] and big.features["score"].dtype == "float64"
+
+
+@pytest.mark.parametrize("items, alpha", [
+    ([["incitement", "incitement"], ["not_incitement", "not_incitement"]], 1.0),
+    ([["incitement", "not_incitement"], ["incitement", "not_incitement"]], -0.5),
+    ([["incitement", "incitement", "escalate"], ["not_incitement", "incitement"]], 1 - 16 / 14),
+    ([["incitement"], ["incitement", "incitement"]], None),  # one category only: no expected disagreement
+])
+def test_krippendorff_alpha(items, alpha):
+    from tocsin.export.datasheet import DatasheetStats
+    from tocsin.export.records import aggregate_decisions
+
+    stats = DatasheetStats()
+    for decisions in items:
+        record = {"published_at": None, "first_seen": "2026-06-01T00:00:00+00:00", "source": "s", "kind": "post", "lang": "ru",
+                  "label": None, "label_source": None, "removed_at": None, "author": None, "model_name": None,
+                  "targets": [], "hallmarks": [], **aggregate_decisions(decisions)}
+        stats.add(record)
+    assert stats.krippendorff_alpha == (pytest.approx(alpha) if alpha is not None else None)

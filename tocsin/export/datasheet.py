@@ -214,13 +214,13 @@ def render_datasheet(stats: DatasheetStats, ctx: DatasheetContext) -> str:
     add(_table(["rule", "applied", "replacements"],
                [[rule, "yes" if on else "no (turned off for this export)", str(ctx.redaction_counts.get(rule, 0))]
                 for rule, on in ctx.redaction.items()]))
-    add("Offsets (`start`, `end`, in Unicode code points) of `targets`, `places` and `spans` were recomputed "
-        "for the redacted `text`: `text[start:end]` equals each span's `text`. A span that touches a redacted "
-        "identifier covers the whole token.")
+    offsets = ("Offsets (`start`, `end`, in Unicode code points) of `targets`, `places` and `spans` were recomputed "
+               "for the redacted `text`: `text[start:end]` equals each span's `text`. A span that touches a redacted "
+               "identifier covers the whole token.")
     if ctx.unmatched_spans:
-        add(f" {ctx.unmatched_spans} spans did not match their item's text in the store; their offsets are "
-            "approximate.")
-    add("\n")
+        offsets += (f" {ctx.unmatched_spans} spans did not match their item's text in the store; their offsets are "
+                    "approximate.")
+    add(offsets + "\n")
     if ctx.unreadable_times:
         add(f"{ctx.unreadable_times} times given by sources could not be read and are null.\n")
     add("Redaction is pattern-based: names written without `@`, nicknames and descriptions of people are not "
