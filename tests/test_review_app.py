@@ -397,3 +397,11 @@ def test_lead_assigns_a_sample_of_the_filtered_queue(world):
     assigned = [r[0] for r in world["db"].execute("SELECT item_id FROM assignments WHERE reviewer = 'spare' ORDER BY id")]
     assert assigned == [ids[0], ids[4]]  # the first two uzbek items in queue order
     assert client.post("/assign", data={"reviewer": "ghost", "count": "2", "csrf_token": token}).status_code == 400
+
+
+def test_the_audit_log_keeps_no_network_address(world):
+    client = world["app"].test_client()
+    login(client, "rita", "wrong password")
+    login(client, "rita")
+    details = " ".join(f"{e['target']} {e['details']}" for e in audit_events(world["db"]))
+    assert "127.0.0.1" not in details and "localhost" not in details

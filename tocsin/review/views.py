@@ -83,21 +83,21 @@ def login() -> Any:
     address = request.remote_addr or "?"
     wait = ctx.limiter.blocked_for(username, address)
     if wait > 0:
-        audit.log_event(g.db, username if accounts.user_exists(g.db, username) else "anonymous", "login_blocked", address)
+        audit.log_event(g.db, username if accounts.user_exists(g.db, username) else "anonymous", "login_blocked")
         body, code = error_page(429)
         return Response(body, code, headers={"Retry-After": str(int(wait) + 1)}, content_type="text/html; charset=utf-8")
     user = accounts.authenticate(g.db, username, password)
     if user is None:
         ctx.limiter.failed(username, address)
         known = accounts.user_exists(g.db, username)
-        audit.log_event(g.db, username if known else "anonymous", "login_failed", address)
+        audit.log_event(g.db, username if known else "anonymous", "login_failed")
         flash("Wrong name or password, or the account is disabled.", "error")
         return render_template("login.html", next=request.form.get("next", "")), 401
     ctx.limiter.succeeded(username, address)
     session.clear()
     session.permanent = True
     session.update(user=user["username"], pw=password_fingerprint(user["password_hash"]), at=time.time())
-    audit.log_event(g.db, user["username"], "login", address)
+    audit.log_event(g.db, user["username"], "login")
     return redirect(safe_next(request.form.get("next")))
 
 
