@@ -152,6 +152,8 @@ def test_chunked_streaming_gives_the_same_rows(corpus, tmp_path):
     (ExportQuery(), ("unlabelled",), {"Ring"}),
     (ExportQuery(since=parse_time_bound("2026-07-01")), (), {"Ring", "zbekcha"}),
     (ExportQuery(until=parse_time_bound("2026-06-01", end=True)), (), {"vermin", "кыргыз"}),
+    (ExportQuery(since=parse_time_bound("2026-07-15T03:00:00Z"), until=parse_time_bound("2026-07-16")), (), set()),
+    (ExportQuery(since=parse_time_bound("2026-07-15T01:59:00Z"), until=parse_time_bound("2026-07-15T02:01:00Z")), (), {"Ring"}),
 ])
 def test_filters(corpus, tmp_path, query, labels, expected):
     db, _ = corpus

@@ -50,12 +50,13 @@ class ExportQuery:
         """The SQL conditions (joined by AND) and their parameters."""
         conds: list[str] = []
         params: list[Any] = []
-        date_expr = "COALESCE(i.published_at, i.first_seen)"
+        # datetime() reads ISO times with any offset as UTC (NULL when unreadable), so bounds compare true times
+        date_expr = "COALESCE(datetime(i.published_at), datetime(i.first_seen))"
         if self.since:
-            conds.append(f"{date_expr} >= ?")
+            conds.append(f"{date_expr} >= datetime(?)")
             params.append(self.since)
         if self.until:
-            conds.append(f"{date_expr} < ?")
+            conds.append(f"{date_expr} < datetime(?)")
             params.append(self.until)
         if self.languages:
             conds.append("(" + " OR ".join(f"{LANG_EXPR} = ? OR {LANG_EXPR} LIKE ?" for _ in self.languages) + ")")
