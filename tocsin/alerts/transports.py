@@ -152,7 +152,11 @@ class WebhookTransport(Transport):
             "webhook-timestamp": str(timestamp),
         }
         if self.sink.secret:
-            headers["webhook-signature"] = sign(self.sink.secret, message["id"], timestamp, body)
+            try:
+                headers["webhook-signature"] = sign(self.sink.secret, message["id"], timestamp, body)
+            except ValueError as e:  # binascii.Error: a whsec_ secret that is not base64
+                raise TransportError(f"sink {self.sink.name}: the secret is not valid base64 after 'whsec_' ({e})",
+                                     permanent=True) from e
         return headers
 
     def notify(self, message: dict[str, Any]) -> None:
