@@ -24,6 +24,12 @@ def run(app: App, sources: tuple[str, ...], no_crawl: bool) -> None:
             summary = run_cycle(settings, app.open_db(create=True), names=list(sources) or None, crawl=not no_crawl)
     except DaemonAlreadyRunning as e:
         raise click.ClickException(str(e)) from None
+    except Exception as e:
+        from tocsin.models.classifier import ModelLoadError
+
+        if isinstance(e, ModelLoadError):  # says what to fix; no traceback needed
+            raise click.ClickException(str(e)) from None
+        raise
     for line in summary.lines():
         click.echo(line)
 
