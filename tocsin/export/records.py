@@ -69,6 +69,10 @@ def profile_link(meta_json: str | None) -> str:
     return ""
 
 
+#: The keys of a target, place and span in the export, in order, by their naming keys.
+_SHAPES = {labels: (*labels, "text", "start", "end") for labels in (("group",), ("place",), ("kind", "label"))}
+
+
 class RecordBuilder:
     """Turns store rows (from :func:`tocsin.store.exporting.iter_export_chunks`) into export records."""
 
@@ -133,6 +137,11 @@ class RecordBuilder:
 
         :param labels: the span's naming keys, e.g. ``("group",)`` or ``("kind", "label")``.
         """
+        if not text.replacements and tuple(span) == _SHAPES[labels]:
+            start, end, surface = span["start"], span["end"], span["text"]
+            if (type(start) is int and type(end) is int and 0 <= start <= end and type(surface) is str
+                    and original[start:end] == surface and all(type(span[name]) is str for name in labels)):
+                return span  # already exact and in the export's shape
         out: dict[str, Any] = {}
         for name in labels:
             value = span.get(name)
