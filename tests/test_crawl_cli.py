@@ -62,3 +62,16 @@ def test_crawl_names_unknown_sources_and_rechecks_nothing_when_nothing_is_flagge
     assert result.exit_code == 1 and "no enabled source" in result.output
     result = runner.invoke(main, ["--config", config, "crawl", "--recheck"])
     assert result.exit_code == 0 and "re-checked 0" in result.output
+
+
+def test_progress_board_shows_the_latest_counters():
+    from rich.console import Console
+
+    from tocsin.cli.crawl import ProgressBoard
+
+    board = ProgressBoard(["a", "b"], "crawling")
+    board.update({"source": "a", "pages": 3, "items": 7, "new_items": 2, "errors": 1})
+    console = Console(width=100, record=True)
+    console.print(board)
+    text = console.export_text()
+    assert "a " in text and " 7 " in text and " 3 " in text and "b " in text

@@ -146,7 +146,7 @@ def test_hostile_server_failures_are_recorded_and_the_crawl_goes_on(tmp_path):
         settings.crawl.retries = 1
         settings.crawl.max_page_bytes = 2_000_000
         results = {r.source: r for r in crawl_sources(settings, timeout_s=60)}
-        fetched = base.world.requests
+        fetched, user_agents = base.world.requests, base.world.user_agents
     db = connect(tmp_path / "t.db")
     errors = {}
     for row in db.query("SELECT source, kind, url, message FROM crawl_errors"):
@@ -154,9 +154,11 @@ def test_hostile_server_failures_are_recorded_and_the_crawl_goes_on(tmp_path):
     kinds = {(kind, page) for kind, page, _ in errors["hostile"]}
     assert {("http_404", "404.html"), ("http_500", "500.html"), ("timeout", "slow.html"), ("redirect_loop", "loop.html"),
             ("blocked_address", "to-loopback.html"), ("too_large", "bomb.html"), ("too_large", "huge.html"),
-            ("no_text", "blank.html"), ("no_text", "empty.html")} <= kinds
+            ("no_text", "blank.html"), ("no_text", "empty.html"), ("robots", "notes.html")} <= kinds
     assert ("blocked_scheme", "to-file.html") in kinds
     assert "/osh-times/news/water-schedule.html" not in fetched, "the redirect to loopback was followed"
+    assert "/private/notes.html" not in fetched, "robots.txt was not obeyed"
+    assert user_agents == {settings.crawl.user_agent}
     hostile = results["hostile"]
     assert hostile.status == "partial" and hostile.items == 2  # the good article and the empty page's feed summary
     titles = {r[0] for r in db.execute("SELECT title FROM items WHERE source = 'hostile'")}
@@ -166,3 +168,13 @@ def test_hostile_server_failures_are_recorded_and_the_crawl_goes_on(tmp_path):
     assert "/osh-times/rss.xml" not in fetched, "a blocked source was contacted"
     assert results["good"].status == "ok" and results["good"].items == 12
     assert last_process["max_rss_mb"] < 400, "memory is bounded whatever the pages weigh"
+
+
+def test_a_source_over_its_time_limit_is_stopped_and_recorded(tmp_path):
+    with serve_demo_world() as base:
+        sources = [SourceSettings(name="slow", kind="feed", urls=[f"{base}/hostile/slow.html?s=4"], allow_private_networks=True)]
+        settings = fast_settings(tmp_path / "t.db", sources)
+        settings.crawl.timeout_s = 20
+        (result,) = crawl_sources(settings, timeout_s=2)
+    # Scrapy lets the request in flight finish (a broken feed here), then stops the source.
+    assert result.status == "failed" and "crawl_timeout" in {e["kind"] for e in result.first_errors}

@@ -51,6 +51,7 @@ class DemoWorld:
         self.state = state
         self.hits: Counter[str] = Counter()
         self.requests: list[str] = []
+        self.user_agents: set[str] = set()
         self.lock = threading.Lock()
         self.slow_s = 5.0
 
@@ -59,8 +60,9 @@ class DemoWorld:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def count(self, target: str) -> None:
+    def count(self, target: str, user_agent: str = "") -> None:
         with self.lock:
+            self.user_agents.add(user_agent)
             self.requests.append(target)
             self.hits[urlsplit(target).path] += 1
 
@@ -111,7 +113,7 @@ class Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        self.world.count(self.path)
+        self.world.count(self.path, self.headers.get("User-Agent", ""))
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query)
         base = self.world.base_url
@@ -225,8 +227,10 @@ def hostile_feed(base: str) -> str:
         ("404.html", "Missing", ""), ("500.html", "Broken", ""), ("slow.html", "Slow", ""),
         ("loop.html", "Redirect loop", ""), ("to-loopback.html", "Redirect to loopback", ""),
         ("to-file.html", "Redirect to a file URL", ""), ("bomb.html", "Gzip bomb", ""), ("huge.html", "Huge page", ""),
+        ("/private/notes.html", "Forbidden by robots.txt", ""),
     ]
-    items = "".join(f"<item><title>{t}</title><link>{base}/hostile/{p}</link><description>{d}</description></item>" for p, t, d in entries)
+    items = "".join(f"<item><title>{t}</title><link>{base}{p if p.startswith('/') else '/hostile/' + p}</link>"
+                    f"<description>{d}</description></item>" for p, t, d in entries)
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Hostile</title><link>{base}/</link>{items}</channel></rss>'
 
 

@@ -71,7 +71,12 @@ class SourceSpider(scrapy.Spider):
         self.ledger.error("parse", f"{type(exc).__name__}: {exc}", response.url)
 
     def closed(self, reason: str) -> None:
-        if reason not in ("finished",):
+        if reason == "closespider_timeout":
+            limit = self.crawler.settings.getint("CLOSESPIDER_TIMEOUT") if getattr(self, "crawler", None) else 0
+            self.ledger.error("crawl_timeout", f"stopped after {limit} s (crawl time limit); the rest waits for the next crawl")
+        elif reason == "shutdown":
+            self.ledger.error("interrupted", "the crawl process was told to stop before the source was done")
+        elif reason != "finished":
             self.notes.append(f"stopped: {reason}")
         self.on_closed(reason)
         self.ledger.close()
