@@ -306,6 +306,9 @@ def test_stale_source_alerts_after_twice_its_interval_and_resolves_on_success(fr
     fresh_db.execute("UPDATE sources SET last_success_at = ? WHERE name = 'quiet-feed'", [(now + timedelta(minutes=96)).isoformat()])
     evaluate_rules(fresh_db, settings, now=now + timedelta(minutes=97))
     assert alerting.get_alert(fresh_db, alert["id"])["status"] == "resolved"
+    deliver_due(fresh_db, settings, now=now + timedelta(minutes=97))
+    resolved = [m for m in lines(tmp_path) if m["key"] == "quiet-feed"][-1]
+    assert resolved["reason"] == "resolved" and resolved["text"].startswith("[RESOLVED] Source quiet-feed")
 
 
 def test_a_failing_rule_does_not_stop_the_others(fresh_db, tmp_path, monkeypatch, caplog):

@@ -289,8 +289,12 @@ def evaluate_stale(db: sqlite_utils.Database, settings: Settings, rule: AlertRul
         changed += fire(db, settings, rule, event, now)
     for alert in store.unresolved_alerts(db, rule.name):
         if alert["key"] not in findings:
-            store.resolve_alert(db, alert["id"], iso(now))
-            logger.info("alert #%s resolved: source %s crawls again", alert["id"], alert["key"])
+            with transaction(db):
+                store.resolve_alert(db, alert["id"], iso(now))
+                logger.info("alert #%s resolved: source %s crawls again", alert["id"], alert["key"])
+                if alert["notifications"] and alert["status"] == "open":  # tell those who were told it stopped
+                    notify(db, settings, rule, {**alert, "status": "resolved", "updated_at": iso(now)}, "resolved", iso(now))
+            changed += 1
     return changed
 
 

@@ -101,11 +101,11 @@ def render_title(payload: dict[str, Any]) -> str:
 
 
 def render_text(alert_id: int, rule: str, severity: str, count: int, payload: dict[str, Any], review_url: str,
-                reason: str = "") -> str:
+                reason: str = "", status: str = "open") -> str:
     """The plain-text message: what, whom, where, how many, top evidence and review links."""
     labels = payload["labels"]
     links = review_links(review_url, alert_id, [])
-    lines = [f"[{severity.upper()}] {render_title(payload)}"]
+    lines = [f"[{'RESOLVED' if status == 'resolved' else severity.upper()}] {render_title(payload)}"]
     lines.append(f"What: {what_line(payload)}")
     if labels["kind"] != "stale_source":
         lines.append(f"Whom: {group_name(labels.get('group', ''))}")
@@ -152,7 +152,8 @@ def render_body(alert: dict[str, Any], *, idempotency_key: str, notification: in
         "severity": alert["severity"],
         "status": alert["status"],
         "title": alert["title"],
-        "text": render_text(alert["id"], alert["rule"], alert["severity"], alert["count"], payload, review_url, reason),
+        "text": render_text(alert["id"], alert["rule"], alert["severity"], alert["count"], payload, review_url, reason,
+                            alert["status"]),
         "count": alert["count"],
         "labels": {**payload["labels"], "rule": alert["rule"], "kind": alert["kind"], "key": alert["key"],
                    "severity": alert["severity"]},
