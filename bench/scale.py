@@ -86,6 +86,16 @@ def wait_drained(redis: Any, keys: Keys, db_path: Path, expected: int, analysed_
     raise RuntimeError("the workers did not drain the stream in time")
 
 
+def page_like(n: int) -> bytes:
+    """A raw page body of about 20 kB that compresses like HTML does (markup repeats, text does not)."""
+    import random
+
+    rnd = random.Random(n)
+    words = " ".join(rnd.choice(("bazaar", "news", "Osh", "road", "market", "prices", "school", "water")) + str(rnd.randint(0, 99))
+                     for _ in range(1200))
+    return f"<html><head><title>{n}</title></head><body>{'<div class=nav><a href=/x>x</a></div>' * 60}<p>{words}</p></body></html>".encode()
+
+
 def fresh(redis: Any, folder: Path) -> Path:
     redis.flushdb()
     db_path = folder / f"hub-{time.monotonic_ns()}.db"
@@ -152,7 +162,7 @@ def main(items: int = 240) -> dict[str, Any]:
                 started = time.perf_counter()
                 for n in range(expected):
                     pusher.push(ItemRecord(source="bench", url=f"https://bench.example.org/{count}/{n}", title=f"Item {n}",
-                                           text=texts[n % len(texts)] + f" ({n})", raw=b"<html>" + b"x" * 20_000 + b"</html>"))
+                                           text=texts[n % len(texts)] + f" ({n})", raw=page_like(n)))
                 push_s = time.perf_counter() - started
                 wait_drained(redis, keys, db_path, expected, ready)
                 drain_s = time.perf_counter() - started
@@ -161,6 +171,14 @@ def main(items: int = 240) -> dict[str, Any]:
             figures[f"worker_items_per_s_{count}_workers"] = round(expected / drain_s, 1)
             figures["push_items_per_s"] = round(expected / push_s, 1)
         figures["items"] = float(expected)
+        # Redis memory per waiting entry (a demo text and a 20 kB page, compressed), for sizing.
+        redis.flushdb()
+        before = int(redis.info("memory")["used_memory"])
+        pusher = StreamPusher(redis, settings.distributed)
+        for n in range(1000):
+            pusher.push(ItemRecord(source="bench", url=f"https://bench.example.org/m/{n}", title=f"Item {n}",
+                                   text=texts[n % len(texts)], raw=page_like(n)))
+        figures["redis_bytes_per_waiting_entry"] = round((int(redis.info("memory")["used_memory"]) - before) / 1000, 0)
     for key, value in figures.items():
         print(f"{key:36s} {value:,.1f}" if isinstance(value, float) else f"{key:36s} {value}")
     return figures

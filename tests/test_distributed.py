@@ -312,6 +312,31 @@ def test_a_new_redis_learns_the_stored_items_from_the_store(settings):
     assert w.seed_stored_ids() == 0  # only once
 
 
+@needs_redis
+def test_sources_are_leased_to_one_crawler_at_a_time_once_per_interval(settings):
+    from tocsin.config import SourceSettings
+    from tocsin.distributed.fleet import CrawlFleet
+
+    settings.sources = [SourceSettings(name=n, urls=[f"https://{n}.example.org/rss"], interval_minutes=m)
+                        for n, m in (("a", 10), ("b", 60), ("c", 5))]
+    settings.sources.append(SourceSettings(name="off", urls=["https://off.example.org/rss"], enabled=False))
+    redis = connect_redis(settings)
+    one, two = CrawlFleet(settings, redis, "crawl-1"), CrawlFleet(settings, redis, "crawl-2")
+    assert sorted(one.due()) == ["a", "b", "c"]
+    assert one.due() == ["c", "a", "b"]  # most overdue first
+    assert one.take(["a", "b", "c"], 2) == ["a", "b"]
+    assert two.take(two.due(), 5) == ["c"]  # the others are held
+    assert one.holders() == {"a": "crawl-1", "b": "crawl-1", "c": "crawl-2"}
+    one.finish("a", {"status": "ok", "items": 3})
+    two.finish("c", {"status": "failed"})
+    assert "a" not in one.due() and "c" not in one.due()  # crawled within their interval
+    assert one.due(now=time.time() + 6 * 60) == ["b", "c"] and one.due(now=time.time() + 11 * 60) == ["b", "c", "a"]
+    two.renew(["b"])  # not its lease: nothing happens
+    assert redis.ttl(Keys.of(settings).lease("b")) <= 60 and redis.get(Keys.of(settings).lease("b")) == b"crawl-1"
+    lines = "\n".join(status_lines(settings))
+    assert "crawls: 2 sources crawled" in lines and "now: b (crawl-1)" in lines and "failed last time: c" in lines
+
+
 # --------------------------------------------------------------------------- two crawler processes
 
 

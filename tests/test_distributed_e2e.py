@@ -78,7 +78,7 @@ def test_two_crawlers_and_two_workers_store_and_analyse_every_item_once_despite_
         analyser = ["--analyser", "test_distributed_fakes:make_analyser"]
         doomed = start("analyse", "--name", "doomed", *analyser, db="hub.db")
         survivor = start("analyse", "--name", "survivor", *analyser, db="hub.db")
-        crawlers = [start("crawl", db=f"crawler-{i}.db") for i in range(2)]  # each as on its own machine
+        crawlers = [start("crawl", "--once", db=f"crawler-{i}.db") for i in range(2)]  # each as on its own machine
         try:
             wait_for(lambda: pending_of(redis, keys, "doomed") > 0, 60, "the first worker to take a batch")
             doomed.send_signal(signal.SIGKILL)
@@ -110,7 +110,8 @@ def test_two_crawlers_and_two_workers_store_and_analyse_every_item_once_despite_
                                     (SELECT count(*) FROM analyses a WHERE a.item_id = i.id) FROM items i""").fetchall()
     assert {(v, a) for _, v, a in per_item} == {(1, 1)}, [r for r in per_item if r[1:] != (1, 1)]
     assert dead_letters == 0
-    pushed = sum(connect(tmp_path / f"crawler-{i}.db").execute("SELECT coalesce(sum(items), 0) FROM crawl_runs").fetchone()[0]
-                 for i in range(2))
-    assert pushed == len(expected)  # the two crawlers shared the work: each item pushed by one of them
+    runs = [connect(tmp_path / f"crawler-{i}.db").execute("SELECT source, items FROM crawl_runs").fetchall() for i in range(2)]
+    crawled = [sorted(source for source, _ in r) for r in runs]
+    assert all(crawled) and sorted(crawled[0] + crawled[1]) == sorted(s.name for s in settings.sources)  # shared, once each
+    assert sum(items for r in runs for _, items in r) == len(expected)  # each item pushed by one of them
     assert fetched_articles and len(fetched_articles) == len(set(fetched_articles))  # no article fetched twice

@@ -98,25 +98,24 @@ def worker_store(app: App, name: str, batch_size: int | None, until_idle: float 
 
 @worker.command("crawl")
 @click.option("--source", "sources", multiple=True, help="Crawl only this source (repeatable; default: all enabled).")
-@click.option("--every", type=click.FloatRange(0.1), default=None,
-              help="Crawl again every this many minutes (default: once, then exit).")
+@click.option("--once", is_flag=True, help="Crawl the sources due now (those no other crawler holds), then exit.")
+@click.option("--parallel", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Most sources this process crawls at the same time (in one Scrapy process).")
 @pass_app
-def worker_crawl(app: App, sources: tuple[str, ...], every: float | None) -> None:
-    """Crawl into the shared Redis queues and stream; run N of these on any machines."""
-    from tocsin.crawler import crawl_sources
+def worker_crawl(app: App, sources: tuple[str, ...], once: bool, parallel: int) -> None:
+    """Crawl sources as they fall due, sharing them with the crawlers on other machines.
+
+    Each source is crawled by one crawler at a time, once per its interval_minutes fleet-wide; items go
+    to the Redis stream. SIGTERM stops after the running crawl.
+    """
+    from tocsin.distributed.fleet import run_crawler
 
     require_distributed(app)
-    settings = app.settings
     names = list(sources) or None
     for name in names or []:
-        settings.source(name)  # a ConfigError names the unknown source
-    while True:
-        started = time.monotonic()
-        for result in crawl_sources(settings, names, timeout_s=settings.crawl.crawl_timeout_s):
-            click.echo(f"{result.source}: {result.status}, {result.pages} pages, {result.items} items pushed, {result.errors} errors")
-        if every is None:
-            return
-        time.sleep(max(0.0, every * 60 - (time.monotonic() - started)))
+        app.settings.source(name)  # a ConfigError names the unknown source
+    totals = run_crawler(app.settings, names, once=once, parallel=parallel, report=click.echo)
+    click.echo(f"{totals['crawls']} crawls, {totals['pushed']} items pushed")
 
 
 @worker.command("status")

@@ -103,6 +103,15 @@ class Keys:
         return f"{self.prefix}:workers"
 
     @property
+    def crawls(self) -> str:
+        """Hash: source -> its last crawl (time, crawler, outcome), shared by every crawler."""
+        return f"{self.prefix}:crawls"
+
+    def lease(self, source: str) -> str:
+        """The lease of the crawler crawling ``source`` now."""
+        return f"{self.prefix}:lease:{source}"
+
+    @property
     def stored(self) -> str:
         """Set of the item ids the central store holds (16-byte members), filled by the workers."""
         return f"{self.prefix}:stored"

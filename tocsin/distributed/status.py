@@ -9,6 +9,7 @@ from typing import Any
 
 from tocsin.config import Settings
 from tocsin.distributed.connection import DistributedError, Keys, connect_redis, is_distributed, masked_url
+from tocsin.distributed.fleet import CrawlFleet
 from tocsin.distributed.heartbeat import read_heartbeats
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,8 @@ class QueueStatus:
     dead: int = 0
     request_queues: dict[str, int] = field(default_factory=dict)
     workers: list[dict[str, Any]] = field(default_factory=list)
+    crawls: dict[str, dict[str, Any]] = field(default_factory=dict)   # source -> last crawl
+    crawling: dict[str, str] = field(default_factory=dict)            # source -> crawler holding it
 
     @property
     def waiting(self) -> int:
@@ -59,6 +62,8 @@ def queue_status(redis: Any, settings: Settings) -> QueueStatus:
         status.request_queues[name[len(prefix):]] = int(redis.zcard(key))
     recent = settings.distributed.heartbeat_s * RECENT_HEARTBEATS
     status.workers = [h for h in read_heartbeats(redis, keys) if h["age_s"] <= recent]
+    fleet = CrawlFleet(settings, redis, owner="status")
+    status.crawls, status.crawling = fleet.last_crawls(), fleet.holders()
     return status
 
 
@@ -92,6 +97,17 @@ def format_status(status: QueueStatus, url: str, settings: Settings) -> list[str
         lines.append("  request queues: " + ", ".join(f"{k} {v}" for k, v in sorted(queued.items())))
     else:
         lines.append("  request queues: empty")
+    if status.crawls or status.crawling:
+        failed = sorted(name for name, c in status.crawls.items() if c.get("status") == "failed")
+        newest = max((c.get("at", 0) for c in status.crawls.values()), default=0)
+        line = f"  crawls: {len(status.crawls)} sources crawled"
+        if newest:
+            line += f", newest {time.time() - newest:.0f} s ago"
+        if status.crawling:
+            line += "; now: " + ", ".join(f"{k} ({v})" for k, v in sorted(status.crawling.items()))
+        if failed:
+            line += "; failed last time: " + ", ".join(failed)
+        lines.append(line)
     recent = settings.distributed.heartbeat_s * RECENT_HEARTBEATS
     lines.append(f"  workers seen in the last {recent} s: {len(status.workers)}")
     for w in status.workers:
