@@ -254,3 +254,24 @@ def test_build_jobs_schedules_every_step_at_its_interval(db_path):
     settings.retention.retention_days = 0
     names = {j.name for j in build_jobs(settings, connect(db_path), lambda: False, FakeSupervisor())}
     assert "recheck" not in names and "retention" not in names
+
+
+def failing_source_crawl(settings, names, timeout_s=None):
+    """A crawl whose process works but whose source failed (module-level, so a subprocess can run it)."""
+    return [{"source": names[0], "run_id": 1, "status": "failed", "pages": 0, "items": 0, "new_items": 0, "errors": 1,
+             "message": "http_503 on the feed"}]
+
+
+def test_a_crawl_whose_source_failed_is_a_failed_step_with_the_reason(db_path, caplog):
+    settings = disk_settings(db_path)
+    db = connect(db_path)
+    ended = []
+    supervisor = Supervisor(db, on_finished=lambda *a: ended.append(a))
+    supervisor.request("crawl:feed", failing_source_crawl, (settings, ["feed"]), {}, timeout_s=60, sources=["feed"])
+    deadline = time.monotonic() + 60
+    while not ended and time.monotonic() < deadline:
+        supervisor.reap()
+        time.sleep(0.05)
+    (name, status, counts, error, duration) = ended[0]
+    assert (status, counts["errors"]) == ("failed", 1) and error == "feed: http_503 on the feed"
+    assert "step crawl:feed: failed" in caplog.text

@@ -201,6 +201,10 @@ class Supervisor:
                 status = "failed"
                 error = message.get("error") or f"exited with code {task.process.exitcode}"
         counts = summarise_result(message.get("result")) if message.get("ok") else {}
+        failed = [r for r in message.get("result") or [] if isinstance(r, dict) and r.get("status") == "failed"]
+        if status == "ok" and failed:  # the process worked, the source did not
+            status = "failed"
+            error = "; ".join(f"{r.get('source')}: {r.get('message') or 'failed'}" for r in failed)
         closed = self.close_open_runs(task, "failed", error or status) if status != "ok" else 0
         if closed:
             counts["runs_closed"] = closed
