@@ -18,7 +18,7 @@ import logging
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,6 +43,10 @@ MAX_N = 4
 ALPHA = 0.5
 #: A text whose minority script has at least this share of the letters is ``mixed``.
 MIXED_SHARE = 0.25
+#: Cyrillic letters that Russian lacks (Kyrgyz, Kazakh, Uzbek, Tajik); with none of them a short
+#: Cyrillic text is most likely Russian, which gets :data:`PLAIN_CYRILLIC_BONUS`.
+NON_RUSSIAN_CYRILLIC = set("ңөүўқғҳәіұһӣӯҷҒҚҢӨҮЎҲӘІҰҺӢӮҶ")
+PLAIN_CYRILLIC_BONUS = 0.25
 #: Only this many leading characters are read to decide (long texts are sampled).
 SAMPLE_CHARS = 4000
 _NON_LETTER = re.compile(r"[^\w']+|[\d_]+")
@@ -77,13 +81,16 @@ def script_of(text: str) -> str:
     return "Cyrl" if cyr > lat else "Latn"
 
 
+def word_ngrams(word: str) -> list[str]:
+    """Character 1..MAX_N-grams of one word padded with spaces (`` word ``)."""
+    padded = f" {word} "
+    n = len(padded)
+    return [padded[i:i + size] for size in range(1, MAX_N + 1) for i in range(n - size + 1)]
+
+
 def ngrams(cleaned: str) -> list[str]:
-    """Character 1..MAX_N-grams of a cleaned text."""
-    grams = []
-    n = len(cleaned)
-    for size in range(1, MAX_N + 1):
-        grams.extend(cleaned[i:i + size] for i in range(n - size + 1))
-    return grams
+    """Character n-grams of every word of a cleaned text."""
+    return [g for word in cleaned.split() for g in word_ngrams(word)]
 
 
 def training_sentences() -> dict[str, list[str]]:
@@ -105,6 +112,7 @@ class NgramModel:
     index: dict[str, int]
     log_probs: np.ndarray
     unseen: np.ndarray
+    _words: dict[str, tuple[list[int], int]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def train(cls, data: dict[str, list[str]]) -> NgramModel:
@@ -124,14 +132,25 @@ class NgramModel:
 
     def scores(self, text: str) -> dict[str, float]:
         """Log-likelihood per class of ``text`` (mean per n-gram, so lengths compare)."""
-        grams = ngrams(clean(text[:SAMPLE_CHARS]))
+        rows: list[int] = []
+        n_grams = 0
+        cache = self._words
         index = self.index
-        rows = [index[g] for g in grams if g in index]
-        if not grams:
+        for word in clean(text[:SAMPLE_CHARS]).split():
+            hit = cache.get(word)
+            if hit is None:
+                grams = word_ngrams(word)
+                hit = ([index[g] for g in grams if g in index], len(grams))
+                if len(cache) > 200_000:
+                    cache.clear()
+                cache[word] = hit
+            rows.extend(hit[0])
+            n_grams += hit[1]
+        if not n_grams:
             return {c: 0.0 for c in self.classes}
         total = self.log_probs[rows].sum(axis=0) if rows else np.zeros(len(self.classes), dtype=np.float32)
-        total = total + self.unseen * (len(grams) - len(rows))
-        return {c: float(v) / len(grams) for c, v in zip(self.classes, total)}
+        total = total + self.unseen * (n_grams - len(rows))
+        return {c: float(v) / n_grams for c, v in zip(self.classes, total)}
 
 
 @lru_cache(maxsize=1)
@@ -157,6 +176,7 @@ def detect_language(text: str, hint: str = "") -> tuple[str, str]:
     script = "mixed" if min(cyr, lat) / total >= MIXED_SHARE else ("Cyrl" if cyr > lat else "Latn")
     dominant = "Cyrl" if cyr >= lat else "Latn"
     scores = model().scores(sample)
+    plain_cyrillic = dominant == "Cyrl" and not NON_RUSSIAN_CYRILLIC.intersection(sample)
     best_class, best = "", -math.inf
     for cls, value in scores.items():
         lang, cls_script = CLASSES[cls]
@@ -164,6 +184,8 @@ def detect_language(text: str, hint: str = "") -> tuple[str, str]:
             continue
         if hint and lang == hint.split("-")[0]:
             value += 0.15
+        if plain_cyrillic and cls == "ru":
+            value += PLAIN_CYRILLIC_BONUS
         if value > best:
             best_class, best = cls, value
     if not best_class:

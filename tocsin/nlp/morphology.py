@@ -87,7 +87,7 @@ RU_SUFFIXES = _table([
 
 SUFFIXES = {"ky": KY_SUFFIXES, "uz": UZ_SUFFIXES, "en": EN_SUFFIXES, "ru": RU_SUFFIXES}
 #: Shortest stem that suffixes may be stripped from, per language.
-MIN_STEM = {"ky": 3, "uz": 3, "en": 3, "ru": 2}
+MIN_STEM = {"ky": 2, "uz": 3, "en": 3, "ru": 2}
 _MAX_TAIL = 12
 
 _RU_TAGS = {"impr": "Mood=Imp", "INFN": "VerbForm=Inf", "Name": "NameType=Giv", "Surn": "NameType=Sur",

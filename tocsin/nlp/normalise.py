@@ -51,6 +51,11 @@ _SPACED = re.compile(r"(?<![^\W_])[^\W\d_](?P<sep>[ .\-_*·/|])[^\W\d_](?:(?P=se
 # Only "в": other one-letter words (и, а, к …) end too many real words.
 _SINGLE_LETTER_WORDS = set("в")
 _WORDISH = re.compile(r"(?:[^\W_]|[@$'`\u2018\u2019\u00b4\u2032])+")
+# Signs that a word pass is needed: a letter repeated 3+ times, digits/symbols touching letters,
+# apostrophes, Greek letters.
+_NEEDS_WORD_PASS = re.compile(r"([^\W\d_])\1\1|[0-9@$][^\W\d_]|[^\W\d_][0-9@$]|['`\u2018\u2019\u02bb\u02bc\u00b4\u2032]|[\u0370-\u03ff]")
+_HAS_CYRL = re.compile(r"[\u0400-\u052f]")
+_HAS_LATN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 # Text that needs no character pass: printable ASCII, common whitespace, basic Cyrillic, Uzbek okina.
 _PLAIN = re.compile(r"[\t\n\r\x20-\x7e\u0400-\u04ff\u02bb\u02bc]*\Z")
 
@@ -285,6 +290,8 @@ def normalise(text: str) -> NormalisedText:
         chars, starts, ends = _char_pass(text)
         chars_text = "".join(chars)
     chars_text, starts, ends = _join_spaced(chars_text, starts, ends)
+    if not _NEEDS_WORD_PASS.search(chars_text) and not (_HAS_CYRL.search(chars_text) and _HAS_LATN.search(chars_text)):
+        return NormalisedText(chars_text, starts, ends, n)
     default_script = _text_script(chars_text)
     out: list[str] = []
     new_starts: list[int] = []
@@ -292,8 +299,10 @@ def normalise(text: str) -> NormalisedText:
     pos = 0
     changed = False
     for m in _WORDISH.finditer(chars_text):
-        a, b = m.span()
         word = m.group()
+        if word.isalpha() and not (_HAS_CYRL.search(word) and _HAS_LATN.search(word)) and not _NEEDS_WORD_PASS.search(word):
+            continue
+        a, b = m.span()
         folded = _unify_apostrophe(_fold_word(word, default_script))
         squeezed, keep = _squeeze(folded)
         if squeezed == word:

@@ -22,6 +22,7 @@ from typing import Any
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import SpanRuler
 from spacy.tokens import Doc, Span as SpacySpan
 
 from tocsin.nlp.lexicon import LexiconEntry
@@ -32,6 +33,11 @@ from tocsin.nlp.translit import uz_cyrl_to_latn
 logger = logging.getLogger(__name__)
 
 SPANS_KEY = "tocsin"
+NEGATED_KEY = "tocsin_negated"
+WORDS_KEY = "tocsin_words"
+#: Morphological features the rules test, set as ``token.tag_`` (plain equality: fast in the Matcher).
+#: A negated imperative (Kyrgyz өлтүрбөгүлө "do not kill") is ``NEG``, not ``IMP``.
+TAG_OF_FEATURE = {"Psor=1Pl": "PSOR1PL", "Mood=Imp": "IMP", "VerbForm=Inf": "INF", "Polarity=Neg": "NEG"}
 #: spaCy language code of each pipeline (Uzbek has no spaCy language: ``xx``).
 SPACY_LANG = {"ru": "ru", "ky": "ky", "en": "en", "uz": "xx", "kk": "kk", "tg": "xx"}
 #: Placeholder in token patterns replaced by the lemmas of every target group word of the language.
@@ -59,6 +65,8 @@ class LemmaComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         analyse = self.lemmatiser.analyse
+        negated: list[int] = []
+        words: set[str] = set()
         for token in doc:
             lower = token.lower_
             if not token.is_alpha and not any(c.isalpha() for c in lower):
@@ -68,9 +76,77 @@ class LemmaComponent:
                 morph = f"{morph}|NameType=Giv" if morph else "NameType=Giv"
             token.lemma_ = lemma
             token.norm_ = surface
+            words.add(lemma)
+            words.add(surface)
             if morph:
                 token.set_morph(morph)
+                token.tag_ = _tag_for(morph)
+                if "Polarity=Neg" in morph:
+                    negated.append(token.i)
+        doc.user_data[NEGATED_KEY] = negated
+        doc.user_data[WORDS_KEY] = words
+        if len(doc) and not doc.has_annotation("TAG"):
+            doc[0].tag_ = "_"  # the Matcher refuses TAG patterns on a doc without any tag
         return doc
+
+
+def _tag_for(morph: str) -> str:
+    if "Psor=1Pl" in morph:
+        return "PSOR1PL"
+    if "Polarity=Neg" in morph:
+        return "NEG"
+    if "Mood=Imp" in morph:
+        return "IMP"
+    if "VerbForm=Inf" in morph:
+        return "INF"
+    return ""
+
+
+@Language.factory("tocsin_token_rules")
+def make_token_rules(nlp: Language, name: str) -> TokenRulesComponent:
+    return TokenRulesComponent(nlp, name)
+
+
+class TokenRulesComponent:
+    """A SpanRuler for the token patterns, run only on docs holding one of the patterns' trigger words.
+
+    Each token pattern has a mandatory token that names its lemma(s) or word(s); a doc without any of
+    those words cannot match, and most short posts skip the Matcher altogether.
+    """
+
+    def __init__(self, nlp: Language, name: str):
+        self.ruler = SpanRuler(nlp, f"{name}_ruler", spans_key=SPANS_KEY, overwrite=False, validate=False)
+        self.triggers: set[str] = set()
+        self.always = False
+
+    def add_patterns(self, patterns: list[dict[str, Any]]) -> None:
+        """Add token patterns (``{"label", "pattern", "id"}``) and learn their trigger words."""
+        for p in patterns:
+            words = _trigger_words(p["pattern"])
+            if words is None:
+                self.always = True
+            else:
+                self.triggers.update(words)
+        self.ruler.add_patterns(patterns)
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.always or not self.triggers.isdisjoint(doc.user_data.get(WORDS_KEY, ())):
+            return self.ruler(doc)
+        return doc
+
+
+def _trigger_words(tokens: list[dict[str, Any]]) -> set[str] | None:
+    """Lemmas/words one of which a doc must hold for the pattern to match; None when unknown."""
+    for tp in tokens:
+        if tp.get("OP") not in (None, "!", "+", "1") and not str(tp.get("OP", "")).startswith("{1"):
+            continue
+        for attr in ("LEMMA", "NORM"):
+            value = tp.get(attr)
+            if isinstance(value, str):
+                return {value}
+            if isinstance(value, dict) and set(value) == {"IN"}:
+                return set(value["IN"])
+    return None
 
 
 @Language.factory("tocsin_context")
@@ -87,9 +163,8 @@ class ContextComponent:
             span = doc.char_span(m.start(), m.end(), label="context|quotation", alignment_mode="expand")
             if span is not None:
                 spans.append(span)
-        for token in doc:
-            if "Polarity=Neg" in str(token.morph):
-                spans.append(SpacySpan(doc, token.i, token.i + 1, label="context|negation"))
+        for i in doc.user_data.get(NEGATED_KEY, ()):
+            spans.append(SpacySpan(doc, i, i + 1, label="context|negation"))
         doc.spans[SPANS_KEY] = spans
         return doc
 
@@ -130,11 +205,12 @@ def _longest_per_label(spans: list[SpacySpan]) -> list[SpacySpan]:
         if len(group) == 1:
             out.extend(group)
             continue
-        chosen: list[SpacySpan] = []
-        for s in sorted(group, key=lambda x: (-(x.end - x.start), x.start)):
-            if all(s.end <= c.start or c.end <= s.start for c in chosen):
-                chosen.append(s)
-        out.extend(chosen)
+        taken: set[int] = set()
+        for s in sorted(group, key=lambda x: (x.start - x.end, x.start)):
+            cells = range(s.start, s.end)
+            if not any(i in taken for i in cells):
+                taken.update(cells)
+                out.append(s)
     return sorted(out, key=lambda x: (x.start, x.end))
 
 
@@ -200,6 +276,10 @@ def _normalise_token_pattern(tp: dict[str, Any], lang: str) -> dict[str, Any]:
     out = dict(tp)
     if "LOWER" in out:
         out["NORM"] = out.pop("LOWER")
+    morph = out.get("MORPH")
+    if isinstance(morph, dict) and set(morph) == {"IS_SUPERSET"} and len(morph["IS_SUPERSET"]) == 1 \
+            and morph["IS_SUPERSET"][0] in TAG_OF_FEATURE and "TAG" not in out:
+        out["TAG"] = TAG_OF_FEATURE[out.pop("MORPH")["IS_SUPERSET"][0]]
     for attr in ("LEMMA", "NORM"):
         value = out.get(attr)
         if isinstance(value, str) and value != GROUP_PLACEHOLDER:
@@ -214,7 +294,9 @@ def build_pipeline(lang: str, entries: list[LexiconEntry]) -> Language:
     """A blank spaCy pipeline for ``lang`` with the rule components and the entries that apply to it."""
     nlp = spacy.blank(SPACY_LANG.get(lang, "xx"))
     nlp.add_pipe("tocsin_lemmas", config={"lang": lang})
-    ruler = nlp.add_pipe("span_ruler", config={"spans_key": SPANS_KEY, "overwrite": False, "validate": False})
+    ruler = nlp.add_pipe("span_ruler", config={"spans_key": SPANS_KEY, "overwrite": False, "validate": False,
+                                               "phrase_matcher_attr": "LEMMA"})
+    token_rules = nlp.add_pipe("tocsin_token_rules")
     nlp.add_pipe("tocsin_context")
     nlp.add_pipe("tocsin_filters")
 
@@ -238,10 +320,32 @@ def build_pipeline(lang: str, entries: list[LexiconEntry]) -> Language:
         compiled.append((e, tokens))
     keys.discard(GROUP_PLACEHOLDER)
     nlp.get_pipe("tocsin_lemmas").set_known(keys, given)
-    patterns = []
+    phrases: list[dict[str, Any]] = []
+    token_patterns: list[dict[str, Any]] = []
     groups = sorted(group_lemmas)
     for e, tokens in compiled:
-        patterns.append({"label": f"{e.kind}|{e.label}", "pattern": _expand_groups(tokens, groups), "id": e.id})
-    ruler.add_patterns(patterns)
-    logger.debug("pipeline %s: %d patterns, %d lexicon keys", lang, len(patterns), len(keys))
+        label = f"{e.kind}|{e.label}"
+        if isinstance(e.pattern, str) and "*" not in e.pattern:
+            # phrases go to the PhraseMatcher on LEMMA (hash lookups, cost independent of their number)
+            phrases.append({"label": label, "pattern": prepare_pattern_text(e.pattern, lang), "id": e.id})
+        else:
+            for variant in _split_first_token(_expand_groups(tokens, groups)):
+                token_patterns.append({"label": label, "pattern": variant, "id": e.id})
+    ruler.add_patterns(phrases)
+    token_rules.add_patterns(token_patterns)
+    logger.debug("pipeline %s: %d phrases, %d token patterns, %d lexicon keys", lang, len(phrases), len(token_patterns), len(keys))
     return nlp
+
+
+def _split_first_token(tokens: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """``[{"LEMMA": {"IN": [a, b]}}, …]`` -> one pattern per value.
+
+    The Matcher evaluates set-membership predicates on every token for every pattern; plain equality
+    on the first token is checked in C and is much cheaper.
+    """
+    first = tokens[0]
+    for attr in ("LEMMA", "NORM"):
+        value = first.get(attr)
+        if isinstance(value, dict) and set(value) == {"IN"} and "OP" not in first:
+            return [[{**first, attr: v}, *tokens[1:]] for v in value["IN"]]
+    return [tokens]

@@ -1,0 +1,241 @@
+"""The rule pipelines: targets in every inflected form, places, hallmark cues, context, evasions."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from tocsin.nlp import TextAnalyser
+from tocsin.nlp.evasion import VARIANTS, evade, variants_for
+from tocsin.nlp.features import CONTEXT_MARKERS, HALLMARKS, Features
+
+FIXTURES = Path(__file__).parent / "fixtures" / "nlp"
+
+
+def _jsonl(name: str) -> list[dict]:
+    lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip() and not line.startswith("#")]
+
+
+CASES = _jsonl("cases.jsonl")
+CONTEXT_CASES = _jsonl("context_cases.jsonl")
+
+
+@pytest.fixture(scope="module")
+def analyser() -> TextAnalyser:
+    return TextAnalyser()
+
+
+def assert_spans_exact(f: Features) -> None:
+    for span in f.spans:
+        assert f.text[span.start:span.end] == span.text, span
+        assert span.text.strip(), span
+
+
+def summary(f: Features) -> tuple:
+    return f.groups, sorted(f.hallmarks), sorted({p.label for p in f.places})
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c["text"][:30])
+def test_cases_find_target_cue_and_place(analyser, case):
+    f = analyser.features(case["text"])
+    assert f.lang_tag == case["lang"]
+    assert f.groups == case["groups"]
+    assert sorted(f.hallmarks) == sorted(case["hallmarks"])
+    assert sorted({p.label for p in f.places}) == sorted(case.get("places", []))
+    assert_spans_exact(f)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c["text"][:30])
+def test_every_evasion_finds_the_same_evidence(analyser, case):
+    plain = summary(analyser.features(case["text"]))
+    for name in variants_for(case["lang"]):
+        for seed in range(3):
+            text = evade(case["text"], name, seed)
+            f = analyser.features(text)
+            assert summary(f) == plain, (name, text, f.normalised)
+            assert_spans_exact(f)
+
+
+def test_each_named_evasion_changes_the_text():
+    text = "Узбеков надо выгнать из города"
+    for name in ("homoglyph", "digits", "zero_width", "spacing", "repeat", "translit", "bidi", "mixed"):
+        assert evade(text, name, 1) != text, name
+    assert evade("Oʻzbeklarni haydash kerak", "script_switch") == "Ўзбекларни ҳайдаш керак"
+    assert set(variants_for("uz-Latn")) <= set(VARIANTS)
+    with pytest.raises(KeyError, match="unknown evasion"):
+        evade(text, "rot13")
+
+
+@pytest.mark.parametrize(
+    "text, group",
+    [
+        # Russian: cases and plurals through lemmas
+        ("узбек пришёл", "uzbek"), ("узбеки пришли", "uzbek"), ("нет узбеков", "uzbek"), ("узбекам сказали", "uzbek"),
+        ("с узбеками", "uzbek"), ("об узбеках", "uzbek"), ("узбечка пришла", "uzbek"), ("узбекские семьи", "uzbek"),
+        ("киргизов много", "kyrgyz"), ("кыргызам сказали", "kyrgyz"), ("таджиков много", "tajik"),
+        ("русских много", "russian"), ("дунган много", "dungan"), ("уйгурами", "uyghur"), ("казахов много", "kazakh"),
+        ("турок-месхетинцев много", "turk"), ("евреев много", "jewish"), ("мусульман много", "muslim"),
+        ("христиан много", "christian"),
+        # Kyrgyz suffix chains
+        ("өзбектерди көрдүм", "uzbek"), ("өзбектердин үйү", "uzbek"), ("өзбектерге айт", "uzbek"),
+        ("өзбектерден сура", "uzbek"), ("кыргыздарды көрдүм", "kyrgyz"), ("тажиктерге айт", "tajik"),
+        ("орустардын үйү", "russian"), ("казактар келди", "kazakh"), ("дуңгандарды көрдүм", "dungan"),
+        # Uzbek suffix chains, both scripts
+        ("qirg'izlarni ko'rdim", "kyrgyz"), ("qirg'izlarga ayt", "kyrgyz"), ("qirgʻizlarning uyi", "kyrgyz"),
+        ("o'zbeklardan so'ra", "uzbek"), ("tojiklarni ko'rdim", "tajik"), ("ruslarga ayt", "russian"),
+        ("қирғизларни кўрдим", "kyrgyz"), ("ўзбекларга айт", "uzbek"), ("қозоқлар келди", "kazakh"),
+        # English
+        ("the Uzbeks came", "uzbek"), ("a Kyrgyz family", "kyrgyz"), ("Tajik's house", "tajik"),
+        ("the Meskhetian Turks", "turk"), ("Uyghurs and Dungans", "uyghur"),
+    ],
+)
+def test_inflected_and_suffixed_forms(analyser, text, group):
+    f = analyser.features(text)
+    assert group in f.groups, (text, f.lang_tag, f.normalised)
+    assert_spans_exact(f)
+
+
+@pytest.mark.parametrize(
+    "text, not_group, lang",
+    [
+        ("Казаки пели песни у костра.", "kazakh", "ru"),           # казак = Cossack in Russian
+        ("Иван Русских приехал домой.", "russian", "ru"),          # surname next to a given name
+        ("Азамат Узбеков выиграл турнир.", "uzbek", "ru"),
+        ("Свари кофе в турке на плите.", "turk", "ru"),            # турка = coffee pot
+        ("Я пью турецкий кофе по утрам.", "turk", "ru"),
+        ("Мы учим русский язык в школе.", "russian", "ru"),        # a language, not people
+        ("I love Turkish coffee and Turkish delight.", "turk", "en"),
+        ("ФК «Узбек» выиграл матч.", "uzbek", "ru"),               # a club
+        ("U ruscha gapiradi.", "russian", "uz"),                   # 'in Russian'
+        ("Ал кыргызча сүйлөйт.", "kyrgyz", "ky"),
+    ],
+)
+def test_homonyms_and_names_are_not_targets(analyser, text, not_group, lang):
+    f = analyser.features(text, lang_hint=lang)
+    assert not_group not in f.groups, (text, f.targets)
+
+
+def test_kyrgyz_kazak_is_kazakh(analyser):
+    assert analyser.features("Казактар менен кыргыздар бир тууган").groups == ["kazakh", "kyrgyz"]
+
+
+def test_uzbek_osh_is_pilaf_not_the_city(analyser):
+    assert analyser.features("Bugun mazali osh pishirdik, hamma keldi.").places == []
+    assert [p.label for p in analyser.features("Bugun Oʻshda bozor yopiq edi.").places] == ["osh"]
+
+
+@pytest.mark.parametrize(
+    "text, place",
+    [
+        ("В Оше открыли рынок.", "osh"), ("Из Джалал-Абадской области", "jalal_abad"), ("Жалал-Абадда жаан", "jalal_abad"),
+        ("Ошто майрам", "osh"), ("Oʻshda bozor", "osh"), ("Andijonga bordik", "andijan"), ("Андижондан келди", "andijan"),
+        ("The market near Kara-Suu was closed", "kara_suu"), ("через пункт пропуска Достук", "dostuk"), ("Xoʻjandda yashaydi", "khujand"),
+        ("в Худжанде", "khujand"), ("Өзгөндө той", "uzgen"), ("в Узгене", "uzgen"), ("Баткенде", "batken"),
+    ],
+)
+def test_places(analyser, text, place):
+    f = analyser.features(text)
+    assert place in {p.label for p in f.places}, (text, f.lang_tag, f.normalised)
+    assert_spans_exact(f)
+
+
+@pytest.mark.parametrize("case", CONTEXT_CASES, ids=lambda c: f"{c['lang']}-{c['marker']}")
+def test_context_markers(analyser, case):
+    f = analyser.features(case["text"])
+    assert f.lang_tag == case["lang"]
+    assert case["marker"] in {c.label for c in f.context}
+    assert_spans_exact(f)
+
+
+def test_context_fixture_covers_every_marker_in_every_variant():
+    covered = {(c["lang"], c["marker"]) for c in CONTEXT_CASES}
+    assert covered == {(lang, m) for lang in ("ru", "ky", "uz-Latn", "uz-Cyrl", "en") for m in CONTEXT_MARKERS}
+
+
+def test_cases_cover_every_hallmark():
+    assert {h for c in CASES for h in c["hallmarks"]} == set(HALLMARKS)
+
+
+def test_negation_carried_by_a_verb_suffix(analyser):
+    ky = analyser.features("Аларды өлтүрбөгүлө!")
+    assert "negation" in {c.label for c in ky.context}
+    uz = analyser.features("Ularni oʻldirmanglar!")
+    assert "negation" in {c.label for c in uz.context}
+
+
+def test_features_carry_language_version_and_normalised_text(analyser):
+    f = analyser.features("Ўзбекларни ҳайдаш керак")
+    assert (f.lang, f.script, f.lang_tag) == ("uz", "Cyrl", "uz-Cyrl")
+    assert f.normalised == "Oʻzbeklarni haydash kerak"
+    assert f.patterns_version == analyser.patterns_version and len(f.patterns_version) == 12
+
+
+def test_features_many_keeps_order_and_hints(analyser):
+    texts = ["Узбеков надо выгнать", "", "We must drive them out", "Ошто той болду"]
+    many = analyser.features_many(texts, ["ru", "", "en", "ky"])
+    assert [f.text for f in many] == texts
+    assert [f.lang for f in many] == ["ru", "other", "en", "ky"]
+    assert [f.groups for f in many] == [analyser.features(t).groups for t in texts]
+    with pytest.raises(ValueError, match="language hints"):
+        analyser.features_many(texts, ["ru"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "🙂🙂🔥🔥", "\x00\x00узбек\x00", "e" + "\u0301" * 10_000, "\u200b" * 5000, "!" * 10_000,
+     "ﷺ" * 100, "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace")],
+)
+def test_hostile_inputs_do_not_crash(analyser, text):
+    f = analyser.features(text)
+    assert f.lang in ("ru", "ky", "uz", "en", "kk", "tg", "other")
+    assert_spans_exact(f)
+
+
+def test_nul_bytes_do_not_hide_a_group(analyser):
+    f = analyser.features("Бейте уз\x00беков")
+    assert f.groups == ["uzbek"] and f.hallmarks == ["call_to_violence"]
+    assert_spans_exact(f)
+
+
+@pytest.mark.slow
+def test_five_megabyte_text(analyser):
+    sentence = "Жители Оша вышли на субботник. "
+    text = sentence * (5_000_000 // len(sentence))
+    text += "Узбеков надо выгнать из Оша."
+    f = analyser.features(text)
+    assert f.lang == "ru"
+    assert "uzbek" in f.groups and "call_to_expulsion" in f.hallmarks
+    last = f.targets[-1]
+    assert last.start > 4_900_000 and text[last.start:last.end] == "Узбеков"
+    assert len(f.places) > 100_000
+    assert_spans_exact(f)
+
+
+def test_long_text_is_processed_in_bounded_chunks():
+    from tocsin.config import NlpSettings
+
+    analyser = TextAnalyser(NlpSettings(max_chunk_chars=1000))
+    sentence = "Соседи живут мирно в Оше. "
+    text = sentence * 200 + "Бейте таджиков! " + sentence * 200
+    f = analyser.features(text)
+    assert f.groups == ["tajik"] and f.hallmarks == ["call_to_violence"]
+    assert len([p for p in f.places if p.label == "osh"]) == 400
+    assert_spans_exact(f)
+
+
+def test_unknown_language_gets_language_id_only(analyser):
+    f = analyser.features("Қазақтар мен қырғыздар бауырлас халық")
+    assert f.lang == "kk" and f.spans == []
+
+
+def test_random_evasions_keep_spans_exact(analyser):
+    rng = random.Random(5)
+    for case in CASES:
+        text = case["text"]
+        for _ in range(3):
+            text = VARIANTS[rng.choice(list(VARIANTS))](text, rng)
+        assert_spans_exact(analyser.features(text))

@@ -1,0 +1,97 @@
+"""Language and script identification, measured on the project's evaluation sentences."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+
+from tocsin.nlp.language import detect_language, script_of, training_sentences
+from tocsin.nlp.translit import ru_cyrl_to_latn
+
+EVAL = Path(__file__).parent / "fixtures" / "nlp" / "langid_eval.tsv"
+REQUIRED = ("ru", "ky", "uz-Latn", "uz-Cyrl", "en")
+
+
+def eval_rows() -> list[tuple[str, str]]:
+    rows = []
+    for line in EVAL.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            cls, text = line.split("\t", 1)
+            rows.append((cls, text.strip()))
+    return rows
+
+
+def tag(text: str) -> str:
+    lang, script = detect_language(text)
+    return f"uz-{script}" if lang == "uz" else lang
+
+
+def confusion() -> dict[str, Counter]:
+    matrix: dict[str, Counter] = defaultdict(Counter)
+    for cls, text in eval_rows():
+        if len(text.split()) >= 5:
+            matrix[cls][tag(text)] += 1
+    return matrix
+
+
+def test_evaluation_set_is_apart_from_training():
+    training = {s.strip() for sents in training_sentences().values() for s in sents}
+    overlap = [text for _, text in eval_rows() if text in training]
+    assert overlap == []
+
+
+@pytest.mark.parametrize("cls", REQUIRED)
+def test_accuracy_at_least_95_percent_on_five_word_texts(cls):
+    row = confusion()[cls]
+    total = sum(row.values())
+    assert total >= 30, f"too few evaluation sentences for {cls}"
+    accuracy = row[cls] / total
+    assert accuracy >= 0.95, f"{cls}: {accuracy:.1%} ({dict(row)})"
+
+
+def test_kazakh_and_tajik_are_not_taken_for_kyrgyz_or_uzbek():
+    matrix = confusion()
+    for cls in ("kk", "tg"):
+        row = matrix[cls]
+        assert row[cls] / sum(row.values()) >= 0.9, dict(row)
+
+
+def test_russian_translit_is_russian_in_latin_script():
+    ru = [text for cls, text in eval_rows() if cls == "ru"]
+    hits = sum(detect_language(ru_cyrl_to_latn(t)[0]) == ("ru", "Latn") for t in ru)
+    assert hits / len(ru) >= 0.9
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("", ("other", "none")),
+        ("🙂🔥🙂", ("other", "none")),
+        ("12345 !!!", ("other", "none")),
+        ("\x00\x00", ("other", "none")),
+        ("Bugün hava çok güzel ve sıcak", ("other", "Latn")),
+        ("Сьогодні в місті пройшла сильна злива", ("other", "Cyrl")),
+    ],
+)
+def test_edge_cases(text, expected):
+    assert detect_language(text) == expected
+
+
+def test_scripts():
+    assert script_of("Ош шаарында") == "Cyrl"
+    assert script_of("Oʻsh shahrida") == "Latn"
+    assert script_of("Ош шаары Osh city") == "mixed"
+    assert script_of("123") == "none"
+
+
+def test_kyrgyz_letters_and_morphology_tell_it_from_russian():
+    assert detect_language("Өзбектер менен кыргыздар коңшу")[0] == "ky"
+    assert detect_language("Ўзбеклар ва қирғизлар қўшни")[0] == "uz"
+    assert detect_language("Узбеки и киргизы соседи")[0] == "ru"
+
+
+def test_hint_decides_only_close_calls():
+    assert detect_language("Узбеки и киргизы соседи", hint="ky")[0] == "ru"
+    assert detect_language("The weather is nice today", hint="uz")[0] == "en"

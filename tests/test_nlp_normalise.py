@@ -1,0 +1,120 @@
+"""Normalisation undoes evasions and keeps an exact map back to the original text."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from tocsin.nlp.normalise import normalise
+from tocsin.nlp.translit import ru_cyrl_to_latn, ru_latn_to_cyrl, uz_cyrl_to_latn, uz_latn_to_cyrl
+
+
+def _original(text: str, start: int, end: int) -> str:
+    n = normalise(text)
+    s, e = n.to_original(start, end)
+    return text[s:e]
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("yзбeки", "узбеки"),                      # Latin y, e, inside a Cyrillic word
+        ("uzbеk", "uzbek"),                        # Cyrillic е inside a Latin word
+        ("уз\u200bбе\u200dки", "узбеки"),          # zero-width space and joiner
+        ("\u202eуз\u2066бек\u202c", "узбек"),      # bidi controls
+        ("уз6еки", "узбеки"),                      # digit as letter, Cyrillic
+        ("3лые", "злые"),                          # leading digit as letter
+        ("k1ll", "kill"),                          # digit as letter, Latin
+        ("кр@сный", "красный"),                    # symbol as letter
+        ("у з б е к и", "узбеки"),                 # spaced out
+        ("u.z.b.e.k", "uzbek"),                    # spaced with dots
+        ("узбееееки", "узбееки"),                  # emphasis repeats cut to two
+        ("o‘zbek g’arb o`g'il", "oʻzbek gʻarb oʻgʻil"),  # Uzbek apostrophe variants
+        ("ﬁne", "fine"),                           # NFKC ligature
+        ("\u0438\u0306", "\u0439"),               # и + combining breve composes to й
+        ("a\x00b", "ab"),                          # NUL removed
+    ],
+)
+def test_evasions_are_undone(raw, expected):
+    assert normalise(raw).text == expected
+
+
+@pytest.mark.parametrize("keep", ["don't", "mp3 2010 COVID-19", "@user #tag", "it's", "в г. Ош", "a b c"])
+def test_ordinary_text_is_left_alone(keep):
+    assert normalise(keep).text == keep
+
+
+def test_map_points_back_to_the_original_characters():
+    raw = "Бейте у з б е к о в!"
+    n = normalise(raw)
+    start = n.text.index("узбеков")
+    assert _original(raw, start, start + len("узбеков")) == "у з б е к о в"
+    raw = "они кр\u200bысы"
+    n = normalise(raw)
+    start = n.text.index("крысы")
+    assert _original(raw, start, start + 5) == "кр\u200bысы"
+
+
+def test_ten_thousand_combining_marks_are_dropped():
+    raw = "e" + "\u0301" * 10_000 + " узбек"
+    n = normalise(raw)
+    assert n.text == "é узбек"
+    assert len(n.starts) == len(n.text) == len(n.ends)
+
+
+def test_empty_and_emoji():
+    assert normalise("").text == ""
+    assert normalise("🙂🙂🔥").text == "🙂🙂🔥"
+
+
+def _random_text(rng: random.Random) -> str:
+    alphabet = (
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяөүңўқғҳ"
+        "ABCabcdefoxyz0123456789@$'’‘`ʻ  .-_\n\u200b\u200d\u202e\u0301\x00ﬁ🙂"
+    )
+    return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80)))
+
+
+def test_offset_map_is_consistent_on_random_text():
+    rng = random.Random(11)
+    for _ in range(400):
+        raw = _random_text(rng)
+        n = normalise(raw)
+        assert len(n.starts) == len(n.ends) == len(n.text)
+        assert all(0 <= s < e <= len(raw) for s, e in zip(n.starts, n.ends))
+        assert n.starts == sorted(n.starts)
+        for _ in range(5):
+            if not n.text:
+                break
+            a = rng.randrange(len(n.text))
+            b = rng.randrange(a, len(n.text)) + 1
+            s, e = n.to_original(a, b)
+            assert 0 <= s <= e <= len(raw)
+
+
+def test_uzbek_transliteration_both_ways():
+    latin = "Oʻzbeklar va qirgʻizlar shaharda yashaydi"
+    cyrillic, _ = uz_latn_to_cyrl(latin)
+    assert cyrillic == "Ўзбеклар ва қирғизлар шаҳарда яшайди"
+    back, ranges = uz_cyrl_to_latn(cyrillic)
+    assert back == latin
+    assert len(ranges) == len(back)
+    assert uz_cyrl_to_latn("Ер")[0] == "Yer"
+
+
+def test_russian_translit_back_to_cyrillic():
+    assert ru_latn_to_cyrl("uzbekov nado vygnat'")[0] == "узбеков надо выгнать"
+    assert ru_latn_to_cyrl("Novye doma")[0] == "Новые дома"
+    assert ru_latn_to_cyrl("Tadzhiki gotovyatsya")[0] == "Таджики готовятся"
+    text = "Смешанные браки губят чистоту крови"
+    assert ru_latn_to_cyrl(ru_cyrl_to_latn(text)[0])[0] == text
+
+
+def test_transliterated_text_keeps_the_map():
+    raw = "Ўзбекларни ҳайдаш"
+    n = normalise(raw).transliterated(uz_cyrl_to_latn)
+    assert n.text == "Oʻzbeklarni haydash"
+    start = n.text.index("haydash")
+    s, e = n.to_original(start, start + len("haydash"))
+    assert raw[s:e] == "ҳайдаш"
