@@ -341,3 +341,35 @@ def test_the_resolver_refuses_private_answers_for_hosts_not_opted_in():
     assert resolver.check_answer("10.0.0.7", "intranet.local") == "10.0.0.7"
     with pytest.raises(DNSLookupError, match="private"):
         resolver.check_answer("10.0.0.7", "rebinding.example.org")
+
+
+def test_sitemaps_listed_in_robots_txt_are_found():
+    found = parse_sitemap(b"User-agent: *\nDisallow: /admin/\nSitemap: https://example.org/news.xml\nsitemap: https://example.org/a.xml.gz\n")
+    assert found.kind == "robots" and [e.loc for e in found.entries] == ["https://example.org/news.xml", "https://example.org/a.xml.gz"]
+    with pytest.raises(ValueError, match="not a sitemap"):
+        parse_sitemap(b"<?xml version='1.0'?><rss><channel/></rss>")
+
+
+def test_telegram_crawl_cut_short_leaves_a_gap_that_the_next_crawl_fills(tmp_path):
+    spider = make_spider(TelegramSpider, tmp_path, urls=[f"{BASE}/t.me/s/south_news_demo"], max_pages=1)
+    spider.ledger.save_state({"channels": {"south_news_demo": {"last_id": 1003}}})
+    (first,) = list(spider.start_requests_for())
+    state = WorldState()
+    body = pages.telegram_page_html("south_news_demo", state.messages("south_news_demo"), None, 10, BASE)
+    requests, items = split(spider.parse_page(resp(first.url, body), **first.cb_kwargs))
+    assert len(items) == 10 and requests == []  # max_pages = 1: no second page
+    spider.on_closed("finished")
+    oldest = min(i.meta["message_id"] for i in items)
+    assert spider.ledger.state()["channels"]["south_news_demo"] == {"last_id": 1022, "gaps": [{"before": oldest, "until": 1003}]}
+    again = make_spider(TelegramSpider, tmp_path / "x", urls=[f"{BASE}/t.me/s/south_news_demo"])
+    again.ledger = spider.ledger
+    again.ledger.open()
+    starts = list(again.start_requests_for())
+    assert [r.url for r in starts] == [f"{BASE}/t.me/s/south_news_demo", f"{BASE}/t.me/s/south_news_demo?before={oldest}"]
+    body = pages.telegram_page_html("south_news_demo", state.messages("south_news_demo"), oldest, 10, BASE)
+    requests, items = split(again.parse_page(resp(starts[1].url, body), **starts[1].cb_kwargs))
+    assert requests == [] and min(i.meta["message_id"] for i in items) <= 1004
+    again.channels["south_news_demo"]["newest"] = 1022
+    again.channels["south_news_demo"]["open"].pop("main")
+    again.on_closed("finished")
+    assert again.ledger.state()["channels"]["south_news_demo"] == {"last_id": 1022}

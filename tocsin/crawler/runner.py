@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import subprocess
 import sys
 import tempfile
@@ -120,6 +119,12 @@ def recheck_flagged(settings: Settings, *, on_progress: ProgressCallback | None 
     return sum(r.items for r in results)
 
 
+def child_log_level() -> str:
+    """Scrapy's log level in the crawl process: INFO when this process logs INFO (``tocsin -v``), else WARNING."""
+    level = logging.getLogger("tocsin").getEffectiveLevel()
+    return "DEBUG" if level <= logging.DEBUG else "INFO" if level <= logging.INFO else "WARNING"
+
+
 def extra_scrapy_settings(settings: Settings) -> dict[str, Any]:
     """Scrapy settings other areas add to a crawl (distributed mode's scheduler and pipeline); JSON-safe."""
     try:
@@ -141,7 +146,7 @@ def execute(settings: Settings, runs: list[dict[str, Any]], timeout_s: int, on_p
             "db_path": db_path, "busy_timeout_ms": settings.database.busy_timeout_ms,
             "crawl": dataclasses.asdict(settings.crawl), "runs": runs, "timeout_s": int(timeout_s),
             "progress": on_progress is not None, "result_path": str(Path(tmp) / "result.json"),
-            "log_level": os.environ.get("TOCSIN_CRAWL_LOG_LEVEL", "WARNING"),
+            "log_level": child_log_level(),
             "scrapy_overrides": extra_scrapy_settings(settings),
         }
         job_path = Path(tmp) / "job.json"
@@ -180,10 +185,13 @@ last_process: dict[str, Any] = {}
 
 def run_process(job_path: Path, result_path: Path, limit_s: float, on_progress: ProgressCallback | None) -> ProcessOutcome:
     """Run ``python -m tocsin.crawler.run`` on a job; stop it after ``limit_s`` seconds."""
+    verbose = logging.getLogger("tocsin").isEnabledFor(logging.INFO)
     with tempfile.TemporaryFile() as log:
+        # With -v the crawl's own log goes straight to stderr; otherwise it is kept for error messages.
         proc = subprocess.Popen(
             [sys.executable, "-m", "tocsin.crawler.run", str(job_path)],
-            stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL, text=True, encoding="utf-8", errors="replace",
+            stdout=subprocess.PIPE, stderr=None if verbose else log, stdin=subprocess.DEVNULL, text=True,
+            encoding="utf-8", errors="replace",
         )
         tail: deque[str] = deque(maxlen=50)
         reader = threading.Thread(target=read_progress, args=(proc.stdout, on_progress, tail), daemon=True)

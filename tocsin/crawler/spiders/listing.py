@@ -25,7 +25,6 @@ def check_selectors(selectors: dict[str, str], needed: tuple[str, ...], source: 
         raise ValueError(f"source {source!r}: selectors need {', '.join(missing)} "
                          f"(e.g. selectors = {{ item = 'div.post', text = 'div.body' }})")
     from parsel import Selector
-    from parsel.csstranslator import HTMLTranslator  # noqa: F401 - imported to validate CSS below
 
     probe = Selector(text="<html></html>")
     for key, query in selectors.items():

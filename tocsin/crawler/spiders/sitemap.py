@@ -119,4 +119,6 @@ class SitemapSpider(ArticleSpider):
                         meta={"sitemap_url": response.url, **({"news_sitemap": True} if e.news else {})})
             for e in sitemap.entries if in_window(e, since)
         ]
+        # Newest first: when max_pages cuts the list, the older pages wait for the next crawl.
+        leads.sort(key=lambda lead: lead.published_at or "", reverse=True)
         yield from self.follow(leads)

@@ -126,50 +126,46 @@ class TelegramSpider(SourceSpider):
         for url in self.source.urls:
             channel = channel_of(url)
             saved = self.state.get("channels", {}).get(channel, {})
-            track = {"last_id": int(saved.get("last_id", 0)), "newest": None, "complete": False, "gap": saved.get("gap")}
+            last_id = int(saved.get("last_id", 0))
+            # A chain pages back from ``before`` to ``until``: the newest messages down to the last one
+            # seen, and any gap an earlier crawl left open (cut short by max_pages, a failure, a timeout).
+            chains = [("main", None, last_id)] + [
+                (f"gap{i}", int(g["before"]), int(g["until"])) for i, g in enumerate(saved.get("gaps", []))]
+            track: dict[str, Any] = {"last_id": last_id, "newest": None, "open": {}}
             self.channels[channel] = track
-            req = self.page_request(url, channel, None, track["last_id"], main=True)
-            if req is not None:
-                yield req
-            gap = saved.get("gap")
-            if gap:  # a crawl cut short earlier: fill messages between gap["until"] and gap["before"]
-                req = self.page_request(url, channel, int(gap["before"]), int(gap["until"]), main=False)
+            for chain, before, until in chains:
+                track["open"][chain] = (before, until)
+                req = self.page_request(url, channel, chain, before, until)
                 if req is not None:
                     yield req
 
-    def page_request(self, url: str, channel: str, before: int | None, stop_at: int, *, main: bool) -> Request | None:
-        def failed(failure, before=before):
-            self.on_error(failure)
-            if before is not None:  # a page in the middle failed: the next crawl fills the gap
-                self.channels[channel]["gap_from"] = (before, stop_at)
+    def page_request(self, url: str, channel: str, chain: str, before: int | None, stop_at: int) -> Request | None:
+        """The page of ``channel`` before message ``before`` (None: the newest page)."""
+        return self.request(page_url(url, before), self.parse_page, dont_filter=True,
+                            cb_kwargs={"start_url": url, "channel": channel, "chain": chain, "stop_at": stop_at})
 
-        return self.request(page_url(url, before), self.parse_page, dont_filter=True, errback=failed,
-                            cb_kwargs={"start_url": url, "channel": channel, "stop_at": stop_at, "main": main})
-
-    def parse_page(self, response: Response, start_url: str, channel: str, stop_at: int, main: bool) -> Iterator:
+    def parse_page(self, response: Response, start_url: str, channel: str, chain: str, stop_at: int) -> Iterator:
         page = parse_channel_page(response.selector, response.url)
         track = self.channels[channel]
         ids = [m.id for m in page.messages]
-        if main and track["newest"] is None:
+        if chain == "main" and track["newest"] is None:
             track["newest"] = max(ids) if ids else stop_at
         for msg in page.messages:
-            yield self.item(msg, response)
+            if msg.text:  # a photo or a video without a caption has nothing to analyse
+                yield self.item(msg, response)
         oldest = min(ids) if ids else None
         reached = oldest is None or oldest <= stop_at + 1 or page.before is None
-        if not reached and stop_at == 0:
+        if not reached and stop_at == 0:  # a first crawl looks back since_days
             dates = [m.published_at for m in page.messages if m.published_at]
             reached = bool(dates) and min(dates) < self.since().isoformat(timespec="seconds")
         if reached:
-            if main:
-                track["complete"] = True
-            else:
-                track["gap_filled"] = True
+            track["open"].pop(chain, None)
             return
-        req = self.page_request(start_url, channel, page.before or oldest, stop_at, main=main)
+        before = page.before or oldest
+        track["open"][chain] = (before, stop_at)  # stays open if this request never completes
+        req = self.page_request(start_url, channel, chain, before, stop_at)
         if req is not None:
             yield req
-        else:
-            track["gap_from"] = (page.before or oldest, stop_at)
 
     def item(self, msg: ChannelMessage, response: Response) -> ItemRecord:
         meta: dict[str, Any] = {"channel": msg.channel, "message_id": msg.id, "channel_url": page_url(response.url)}
@@ -186,17 +182,16 @@ class TelegramSpider(SourceSpider):
         )
 
     def on_closed(self, reason: str) -> None:
-        """Move each channel's resume point to its newest message; remember any gap left by a cut-short crawl."""
+        """Move each channel's resume point to its newest message; every chain still open becomes a gap
+        the next crawl fills."""
         channels = dict(self.state.get("channels", {}))
         for channel, track in getattr(self, "channels", {}).items():
             if track["newest"] is None:
-                continue  # the first page failed: keep the old state
+                continue  # the newest page failed: keep the old state
             entry: dict[str, Any] = {"last_id": max(track["newest"], track["last_id"])}
-            if "gap_from" in track:
-                before, until = track["gap_from"]
-                entry["gap"] = {"before": before, "until": until}
-            elif track.get("gap") and not track.get("gap_filled"):
-                entry["gap"] = track["gap"]
+            gaps = [{"before": b, "until": u} for b, u in track["open"].values() if b is not None]
+            if gaps:
+                entry["gaps"] = gaps
             channels[channel] = entry
         if channels:
             self.ledger.save_state({**self.state, "channels": channels})
