@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from test_alert_support import NOW, make_settings, raise_for, store_flagged
 from tocsin.alerts import deliver_due, status_lines
@@ -120,7 +121,7 @@ def test_a_tampered_body_fails_verification():
     headers = {"webhook-id": "x", "webhook-timestamp": str(int(time.time())),
                "webhook-signature": sign(SECRET, "x", int(time.time()), body)}
     Webhook(SECRET).verify(body, headers)
-    with pytest.raises(Exception):
+    with pytest.raises(WebhookVerificationError):
         Webhook(SECRET).verify(b'{"id":"y"}', headers)
 
 

@@ -257,7 +257,7 @@ RUMOUR = "Fictional rumour: they poisoned the wells in Osh, drive the Uzbeks out
 def test_spread_fires_when_one_text_appears_in_three_channels(fresh_db, tmp_path):
     settings = make_settings(tmp_path, rules=[SPREAD])
     variants = [RUMOUR, RUMOUR.replace("!", "!!! forward to all"), "FWD: " + RUMOUR.lower() + " https://t.me/x/1"]
-    for n, (channel, text) in enumerate(zip(("tg-a", "tg-b", "tg-c"), variants)):
+    for n, (channel, text) in enumerate(zip(("tg-a", "tg-b", "tg-c"), variants, strict=True)):
         store_flagged(fresh_db, source=channel, text=text, published_at=at(-30 + n))
     store_flagged(fresh_db, source="tg-d", text="Fictional: a different message about the market prices today in Osh.",
                   published_at=at(-10))

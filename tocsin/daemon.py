@@ -115,7 +115,7 @@ def child_main(target: str | Callable[..., Any], args: tuple, kwargs: dict, conn
         conn.send({"ok": True, "result": result})
     except BaseException:  # noqa: BLE001 - reported to the parent, which logs it
         conn.send({"ok": False, "error": traceback.format_exc()})
-        raise SystemExit(1)
+        raise SystemExit(1) from None
 
 
 @dataclass
@@ -172,7 +172,7 @@ class Supervisor:
     def reap(self) -> int:
         """Collect finished tasks, kill overdue ones, start queued ones; returns tasks that ended."""
         ended = 0
-        for name, task in list(self.running.items()):
+        for task in list(self.running.values()):
             if task.process.is_alive() and time.monotonic() < task.deadline:
                 continue
             if task.process.is_alive():
