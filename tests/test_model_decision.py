@@ -1,0 +1,82 @@
+"""The decision: rules move the classifier's score the right way and every flag explains itself."""
+
+from __future__ import annotations
+
+from tocsin.models.decision import decide, explain, place_name
+from tocsin.nlp.features import Features, Span
+
+TEXT = "Надо выгнать узбеков из Оша!"
+
+
+def features(text: str = TEXT, *, context: list[Span] | None = None, cues: bool = True, targets: bool = True) -> Features:
+    def span(kind: str, label: str, word: str) -> Span:
+        start = text.index(word)
+        return Span(kind, label, word, start, start + len(word))
+
+    return Features(
+        text=text, normalised=text, lang="ru", script="Cyrl",
+        targets=[span("target", "uzbek", "узбеков")] if targets else [],
+        places=[span("place", "osh", "Оша")],
+        cues=[span("cue", "call_to_expulsion", "Надо выгнать")] if cues else [],
+        context=context or [], patterns_version="p1",
+    )
+
+
+PROBS = {"incitement": 0.6, "call_to_expulsion": 0.7, "call_to_violence": 0.2, "dehumanization": 0.1}
+
+
+def run(f: Features, probs: dict | None = None, threshold: float = 0.5):
+    return decide(f, probs or PROBS, threshold, item_id="i1", content_hash="h1", model_name="m", model_version="v1")
+
+
+def test_a_call_against_a_group_raises_the_score_and_explains_itself():
+    a = run(features())
+    assert a.score > PROBS["incitement"] and a.incitement
+    assert a.hallmarks == ["call_to_expulsion"]
+    assert a.explanation == "call to expulsion against uzbek in Osh: 'Надо выгнать'"
+    assert a.targets == [{"group": "uzbek", "text": "узбеков", "start": 13, "end": 20}]
+    assert a.places[0]["place"] == "osh" and TEXT[a.places[0]["start"]:a.places[0]["end"]] == "Оша"
+    assert {s["kind"] for s in a.spans} == {"target", "place", "cue"}
+    assert (a.model_name, a.model_version, a.patterns_version, a.threshold, a.lang) == ("m", "v1", "p1", 0.5, "ru")
+
+
+def test_counter_speech_quotation_and_negation_lower_the_score():
+    text = "Те, кто пишет «Надо выгнать узбеков из Оша!», — провокаторы."
+    start = text.index("провокаторы")
+    marker = [Span("context", "counter_speech", "провокаторы", start, start + 11), Span("context", "quotation", "«", 14, 15)]
+    plain = run(features(text))
+    lowered = run(features(text, context=marker))
+    assert lowered.score < PROBS["incitement"] < plain.score
+    assert not lowered.incitement and lowered.hallmarks == []
+    assert "lowered by counter speech, quotation" in lowered.explanation
+
+
+def test_no_target_group_lowers_the_score():
+    a = run(features(targets=False))
+    assert a.score < PROBS["incitement"]
+    assert "no target group found" in a.explanation or a.incitement
+
+
+def test_score_stays_in_unit_interval_and_threshold_decides():
+    for p in (0.0, 1e-12, 0.5, 1.0):
+        a = run(features(), {"incitement": p})
+        assert 0.0 <= a.score <= 1.0
+    assert not run(features(), threshold=1.0).incitement
+    assert run(features(), threshold=0.0).incitement
+
+
+def test_a_flag_always_names_a_hallmark_even_without_a_cue():
+    a = run(features(cues=False), {"incitement": 0.95, "dehumanization": 0.3, "call_to_violence": 0.1})
+    assert a.incitement and a.hallmarks == ["dehumanization"]
+    assert a.explanation.startswith("dehumanization against uzbek in Osh: '")
+
+
+def test_unflagged_explanations_say_why():
+    a = run(features(cues=False), {"incitement": 0.01})
+    assert a.explanation.startswith("not flagged (score ") and "mentions uzbek in Osh" in a.explanation
+
+
+def test_place_names_are_readable():
+    assert place_name("jalal-abad") == "Jalal-Abad" and place_name("osh") == "Osh"
+    f = features()
+    assert explain(f, [], False, 0.1, []) == "not flagged (score 0.10): mentions uzbek in Osh"

@@ -1,0 +1,164 @@
+"""The analyse step: pending items → nlp features → classifier → decision → ``analyses``.
+
+``Analyser(settings)`` loads the rule pipelines and the classifier once; ``analyse_pending`` walks the
+items that have no analysis by the current model version, in batches, and saves each batch in one
+transaction (with ``on_batch_saved`` called inside it, so alerts commit with their analyses). An item
+whose analysis fails is logged and counted, and stays pending: it is retried on the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from tocsin.nlp.features import Features
+from tocsin.store.analyses import AnalysisRecord
+
+logger = logging.getLogger(__name__)
+
+BatchSaved = Callable[[Any, list[dict[str, Any]]], Any]
+Progress = Callable[[int, int], Any]
+
+
+@dataclass
+class AnalyseSummary:
+    """What one run of :func:`analyse_pending` did."""
+
+    analysed: int = 0
+    flagged: int = 0
+    failed: int = 0
+
+
+class Analyser:
+    """The nlp pipelines and the classifier, loaded once; turns texts into analyses.
+
+    :param settings: the full :class:`tocsin.config.Settings`.
+    :param classifier: an already loaded :class:`tocsin.models.Classifier` (default: from ``settings.model``).
+    :param text_analyser: an already built ``tocsin.nlp.TextAnalyser`` (default: from ``settings.nlp``).
+    """
+
+    def __init__(self, settings: Any, *, classifier: Any = None, text_analyser: Any = None):
+        from tocsin.models import Classifier
+        from tocsin.nlp import TextAnalyser
+
+        self.settings = settings
+        self.threshold = float(settings.model.threshold)
+        self.cascade = bool(getattr(settings.model, "cascade", True))
+        self.text_analyser = text_analyser or TextAnalyser(settings.nlp)
+        self.classifier = classifier or Classifier.from_settings(settings.model)
+
+    @property
+    def model_name(self) -> str:
+        return self.classifier.name
+
+    @property
+    def model_version(self) -> str:
+        return self.classifier.version
+
+    def features(self, texts: Sequence[str], lang_hints: Sequence[str] | None = None) -> list[Features]:
+        return self.text_analyser.features_many(list(texts), list(lang_hints) if lang_hints is not None else None)
+
+    def probabilities(self, texts: Sequence[str], features: Sequence[Features]) -> list[dict[str, float]]:
+        """Classifier output; with the cascade on, texts with no target and no cue get only their first window."""
+        first_only = [self.cascade and not f.targets and not f.cues for f in features]
+        return self.classifier.predict(list(texts), first_only=first_only)
+
+    def analyse_texts(self, texts: Sequence[str], *, lang_hints: Sequence[str] | None = None,
+                      item_ids: Sequence[str] | None = None, content_hashes: Sequence[str] | None = None) -> list[AnalysisRecord]:
+        """Analyses of several texts (not saved)."""
+        feats = self.features(texts, lang_hints)
+        probs = self.probabilities(texts, feats)
+        return [self.decide(f, p, item_id=item_ids[i] if item_ids else "", content_hash=content_hashes[i] if content_hashes else "")
+                for i, (f, p) in enumerate(zip(feats, probs))]
+
+    def decide(self, features: Features, probs: dict[str, float], *, item_id: str = "", content_hash: str = "") -> AnalysisRecord:
+        from tocsin.models.decision import decide
+
+        return decide(features, probs, self.threshold, item_id=item_id, content_hash=content_hash,
+                      model_name=self.model_name, model_version=self.model_version)
+
+
+def item_text(item: dict[str, Any]) -> str:
+    """The text analysed for an item: its title, then its body."""
+    title, text = (item.get("title") or "").strip(), (item.get("text") or "").strip()
+    if title and not text.startswith(title):
+        return f"{title}\n\n{text}" if text else title
+    return text
+
+
+def analyse_batch(analyser: Analyser, items: list[dict[str, Any]]) -> tuple[list[AnalysisRecord | None], list[str]]:
+    """Analyse items; on a batch failure fall back to one at a time so one bad item cannot sink the rest.
+
+    Returns one record (or None where it failed) per item, and the error messages.
+    """
+    texts = [item_text(i) for i in items]
+    try:
+        return list(analyser.analyse_texts(texts, lang_hints=[i.get("lang") or "" for i in items],
+                                           item_ids=[i["id"] for i in items],
+                                           content_hashes=[i["content_hash"] for i in items])), []
+    except Exception as e:  # noqa: BLE001 - isolate the failing item(s) below
+        logger.warning("batch of %d failed (%s); analysing one at a time", len(items), e)
+    records: list[AnalysisRecord | None] = []
+    errors = []
+    for item, text in zip(items, texts):
+        try:
+            records.append(analyser.analyse_texts([text], lang_hints=[item.get("lang") or ""], item_ids=[item["id"]],
+                                                  content_hashes=[item["content_hash"]])[0])
+        except Exception as e:  # noqa: BLE001 - counted, logged, item stays pending
+            logger.error("analysis of item %s failed: %s", item["id"], e, exc_info=logger.isEnabledFor(logging.DEBUG))
+            records.append(None)
+            errors.append(f"{item['id']}: {e}")
+    return records, errors
+
+
+def analyse_pending(db: Any, settings: Any, *, analyser: Analyser | None = None, limit: int | None = None,
+                    on_batch_saved: BatchSaved | None = None, progress: Progress | None = None) -> AnalyseSummary:
+    """Analyse every item with no analysis by the current model version; each item once per version.
+
+    :param db: the store.
+    :param settings: the full settings (``model``, ``nlp``).
+    :param analyser: a loaded :class:`Analyser` (built from ``settings`` when None).
+    :param limit: analyse at most this many items.
+    :param on_batch_saved: called as ``on_batch_saved(db, rows)`` inside each batch's transaction, with the
+        saved analyses decoded plus the item's source, kind, url, title, first_seen and published_at.
+    :param progress: called as ``progress(done, total)`` after each batch.
+    """
+    from tocsin.store.analyses import pending_items, save_analysis
+    from tocsin.store.db import transaction
+    from tocsin.store.modelling import count_pending, saved_analyses
+
+    analyser = analyser or Analyser(settings)
+    summary = AnalyseSummary()
+    batch_size = max(1, int(settings.model.batch_size))
+    failed_ids: set[str] = set()
+    total = None
+    while limit is None or summary.analysed + summary.failed < limit:
+        want = batch_size if limit is None else min(batch_size, limit - summary.analysed - summary.failed)
+        # Items that failed this run stay pending; fetch past them so the run ends.
+        items = [i for i in pending_items(db, analyser.model_name, analyser.model_version, limit=want + len(failed_ids))
+                 if i["id"] not in failed_ids][:want]
+        if not items:
+            break
+        if total is None:
+            total = count_pending(db, analyser.model_name, analyser.model_version)
+            total = total if limit is None else min(total, limit)
+        records, _ = analyse_batch(analyser, items)
+        with transaction(db):
+            saved_ids = []
+            for item, record in zip(items, records):
+                if record is None:
+                    failed_ids.add(item["id"])
+                    summary.failed += 1
+                    continue
+                row_id = save_analysis(db, record)
+                if row_id is not None:
+                    saved_ids.append(row_id)
+                summary.analysed += 1
+                summary.flagged += int(record.incitement)
+            if on_batch_saved is not None and saved_ids:
+                on_batch_saved(db, saved_analyses(db, saved_ids))
+        logger.info("analysed %d items (%d flagged, %d failed)", summary.analysed, summary.flagged, summary.failed)
+        if progress is not None:
+            progress(summary.analysed + summary.failed, total or 0)
+    return summary

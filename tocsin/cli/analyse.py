@@ -1,0 +1,223 @@
+"""``tocsin analyse``, ``tocsin classify``, ``tocsin train`` and ``tocsin evaluate``.
+
+torch and transformers are imported inside the commands, so ``tocsin --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import typing
+from typing import Any, Callable, Iterator, TextIO
+
+import click
+
+from tocsin.cli.app import App, main, pass_app
+
+#: Fields written by ``classify`` for every text (pass-through fields of JSONL input come first).
+CLASSIFY_FIELDS = ("lang", "incitement", "score", "targets", "places", "hallmarks", "spans", "explanation", "model")
+
+
+@main.command()
+@click.option("--limit", type=int, default=None, help="Analyse at most this many items.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@pass_app
+def analyse(app: App, limit: int | None, quiet: bool) -> None:
+    """Analyse the items in the store that the current model version has not seen yet."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from tocsin.analyse import Analyser, analyse_pending
+
+    db = app.open_db()
+    settings = app.settings
+    click.echo("loading the rules and the classifier…", err=True)
+    analyser = Analyser(settings)
+    on_batch_saved = batch_alert_hook(settings)
+    with Progress(TextColumn("analysing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  disable=quiet, transient=True) as bar:
+        task = bar.add_task("analyse", total=None)
+        summary = analyse_pending(db, settings, analyser=analyser, limit=limit, on_batch_saved=on_batch_saved,
+                                  progress=lambda done, total: bar.update(task, completed=done, total=total or None))
+    click.echo(f"analysed {summary.analysed} items with {analyser.model_name} {analyser.model_version}: "
+               f"{summary.flagged} flagged, {summary.failed} failed")
+    if summary.failed:
+        click.echo("failed items stay pending and are retried on the next run; see the log (-v) for the errors", err=True)
+
+
+def batch_alert_hook(settings: Any) -> Callable[[Any, list[dict[str, Any]]], Any] | None:
+    """Raise item alerts with each saved batch when the alerts room is installed."""
+    try:
+        from tocsin.alerts import raise_item_alerts
+    except ImportError:
+        return None
+    return lambda db, rows: raise_item_alerts(db, settings, rows)
+
+
+# --------------------------------------------------------------------------- classify
+
+
+def read_inputs(stream: TextIO) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    """(line number, record or None, error) per non-empty input line; plain lines become ``{"text": line}``."""
+    for number, line in enumerate(stream, 1):
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        if line.lstrip().startswith("{"):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as e:
+                yield number, None, f"line {number}: not valid JSON ({e.msg} at column {e.colno})"
+                continue
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                yield number, None, f"line {number}: a JSON object needs a string field 'text'"
+                continue
+            yield number, record, ""
+        else:
+            yield number, {"text": line}, ""
+
+
+def classify_output(record: dict[str, Any], analysis: Any, model: str) -> dict[str, Any]:
+    """The JSON object written for one input: pass-through fields, then the analysis."""
+    out = {k: v for k, v in record.items() if k != "text" and k not in CLASSIFY_FIELDS}
+    out.update({
+        "lang": analysis.lang, "incitement": analysis.incitement, "score": round(analysis.score, 4),
+        "targets": analysis.targets, "places": analysis.places, "hallmarks": analysis.hallmarks,
+        "spans": analysis.spans, "explanation": analysis.explanation, "model": model,
+    })
+    return out
+
+
+@main.command()
+@click.argument("file", type=click.File("r", encoding="utf-8"), default="-", required=False)
+@click.option("--batch", "batch_size", type=int, default=64, show_default=True, help="Texts analysed together.")
+@pass_app
+def classify(app: App, file: TextIO, batch_size: int) -> None:
+    """Classify texts from FILE (or stdin when FILE is absent or '-'), one JSON object per line.
+
+    Input: plain text lines, or JSONL objects with a 'text' field whose other fields are passed through.
+    Output, in input order: lang, incitement, score, targets, places, hallmarks, spans, explanation, model.
+    A bad line yields {"error": ...} naming the line, and the rest go on. Needs no database and no network.
+    """
+    from tocsin.analyse import Analyser
+
+    analyser = Analyser(app.settings)
+    model = f"{analyser.model_name} {analyser.model_version}"
+    pending: list[tuple[int, dict[str, Any] | None, str]] = []
+
+    def flush() -> None:
+        good = [(n, r) for n, r, err in pending if r is not None]
+        results: dict[int, Any] = {}
+        if good:
+            texts = [r["text"] for _, r in good]
+            hints = [str(r.get("lang") or "") for _, r in good]
+            for (n, _), analysis in zip(good, analyser.analyse_texts(texts, lang_hints=hints)):
+                results[n] = analysis
+        for n, record, err in pending:
+            obj = {"error": err, "line": n} if record is None else classify_output(record, results[n], model)
+            sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        pending.clear()
+
+    for entry in read_inputs(file):
+        pending.append(entry)
+        if len(pending) >= max(1, batch_size):
+            flush()
+    flush()
+
+
+# --------------------------------------------------------------------------- train / evaluate
+
+
+def dataclass_options(*classes: type) -> Callable[[Callable], Callable]:
+    """Click options generated from training-argument dataclasses (their help texts included)."""
+    def decorate(fn: Callable) -> Callable:
+        for cls in reversed(classes):
+            for f in reversed(dataclasses.fields(cls)):
+                tp = typing.get_type_hints(cls)[f.name]
+                name = "--" + f.name.replace("_", "-")
+                help_text = f.metadata.get("help", "")
+                if typing.get_origin(tp) is list:
+                    fn = click.option(name, f.name, multiple=True, help=help_text + " (repeatable)")(fn)
+                elif tp is bool:
+                    fn = click.option(f"{name}/--no-{f.name.replace('_', '-')}", f.name, default=f.default, help=help_text)(fn)
+                else:
+                    fn = click.option(name, f.name, type=tp, default=f.default, show_default=True, help=help_text)(fn)
+        return fn
+    return decorate
+
+
+def split_options(values: dict[str, Any], *classes: type) -> list[Any]:
+    out = []
+    for cls in classes:
+        kwargs = {f.name: values[f.name] for f in dataclasses.fields(cls)}
+        for f in dataclasses.fields(cls):
+            if isinstance(kwargs[f.name], tuple):
+                kwargs[f.name] = list(kwargs[f.name])
+        out.append(cls(**kwargs))
+    return out
+
+
+def _train_classes() -> tuple[type, type, type]:
+    from tocsin.models.train import DataArguments, ModelArguments, TrainingArguments
+
+    return DataArguments, ModelArguments, TrainingArguments
+
+
+@main.command()
+@click.option("--with-reviews", is_flag=True, help="Add the monitors' review decisions from the configured store.")
+@dataclass_options(*_train_classes())
+@pass_app
+def train(app: App, with_reviews: bool, **values: Any) -> None:
+    """Train the embedded classifier from scratch, or fine-tune any Hugging Face model (--base-model).
+
+    Learns from the project's corpus, the monitors' review decisions (--with-reviews or --database) and
+    labelled CSV/JSONL files (--extra-files). Writes the model, metrics.json and tocsin_model.json to
+    --output-dir; point model.path at it to use it.
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from tocsin.models.train import TrainingDataError, train as run_training
+
+    data, margs, targs = split_options(values, *_train_classes())
+    if with_reviews and not data.database:
+        data.database = str(app.database_path)
+    try:
+        with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True) as bar:
+            task = bar.add_task("training", total=1.0)
+            metrics = run_training(data, margs, targs, progress=lambda stage, share: bar.update(task, completed=share))
+    except TrainingDataError as e:
+        raise click.ClickException(str(e)) from e
+    test = metrics.get("test", {})
+    click.echo(f"saved {metrics['name']} {metrics['version']} to {targs.output_dir} in {metrics['train_seconds']:.0f} s")
+    if test:
+        per_lang = ", ".join(f"{k} {v['macro_f1']:.3f}" for k, v in test["per_language"].items())
+        click.echo(f"held-out test macro-F1 (model alone): {test['macro_f1']:.3f} ({per_lang})")
+
+
+@main.command()
+@click.option("--model", "model_path", default="", help="Model folder or HF id to evaluate (default: model.path, else the embedded model).")
+@click.option("--blind/--no-blind", default=True, show_default=True, help="Also evaluate on the blind test set when it is present.")
+@click.option("--card", type=click.Path(dir_okay=False), default=None, help="Write the report into this model card (default: the model folder's README.md when it is the embedded model).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Also write the full report as JSON here.")
+@pass_app
+def evaluate(app: App, model_path: str, blind: bool, card: str | None, json_path: str | None) -> None:
+    """Evaluate the whole decision (rules + classifier) on the held-out test split and the blind set.
+
+    Reports macro-F1 per language, accuracy per language × category, confusion matrices, label flips
+    under evasion variants, the long-document check and per-group subgroup AUC, BPSN and BNSP.
+    """
+    from tocsin.models.evaluate import evaluate_all, render_markdown, write_card
+
+    settings = app.settings
+    if model_path:
+        settings.model.path = model_path
+    report = evaluate_all(settings, blind=blind)
+    if json_path:
+        with open(json_path, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=2, ensure_ascii=False)
+    markdown = render_markdown(report)
+    if card or not settings.model.path:
+        written = write_card(markdown, card)
+        click.echo(f"wrote the evaluation into {written}", err=True)
+    click.echo(markdown)

@@ -1,0 +1,276 @@
+"""The project's own training corpus: templates × groups × places × phrasings, split by template.
+
+Templates live in ``data/templates/<lang>.txt`` (one per line: ``ID CATEGORY: TEXT``) and slot values in
+``data/slots/<lang>.json``. ``[a|b]`` picks one phrasing, ``{G.acc}`` a target group in a case,
+``{P.loc}`` a place, ``{CORE}`` (quoted_to_condemn only) embeds a hateful template of the same split in
+quotation marks. Uzbek Cyrillic is transliterated from Uzbek Latin, so both scripts share templates
+and splits. Every example carries its template id, and a template goes to exactly one split, so no
+test sentence's template is ever seen in training.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+from tocsin.nlp.features import HALLMARKS
+
+logger = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).parent / "data"
+TEMPLATE_LANGS = ("ru", "ky", "uz-Latn", "en")
+#: Languages/scripts of the corpus (Uzbek Cyrillic is derived from Uzbek Latin).
+LANGS = ("ru", "ky", "uz-Latn", "uz-Cyrl", "en")
+LABELS = ("incitement", *HALLMARKS)
+
+#: Functional categories (HateCheck-style). Hateful ones are the hallmarks themselves.
+HATEFUL_CATEGORIES = HALLMARKS
+HARD_NEGATIVE_CATEGORIES = (
+    "counter_speech", "quoted_to_condemn", "negation", "reporting",
+    "neutral_mention", "positive_mention", "non_group_target", "abuse_no_group",
+)
+CATEGORIES = (*HATEFUL_CATEGORIES, *HARD_NEGATIVE_CATEGORIES)
+SPLITS = ("train", "dev", "test")
+
+_LINE = re.compile(r"^(?P<id>[\w-]+)\s+(?P<category>\w+):\s*(?P<text>.+)$")
+_CHOICE = re.compile(r"\[([^\[\]]*)\]")
+_SLOT = re.compile(r"\{(?P<name>[A-Z]+)(?:\.(?P<form>\w+))?\}")
+
+
+class CorpusError(ValueError):
+    """A template or slot file is malformed; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Template:
+    id: str
+    lang: str
+    category: str
+    text: str
+
+    @property
+    def incitement(self) -> bool:
+        return self.category in HATEFUL_CATEGORIES
+
+    @property
+    def hallmarks(self) -> tuple[str, ...]:
+        return (self.category,) if self.incitement else ()
+
+
+@dataclass
+class Example:
+    """One labelled text."""
+
+    id: str
+    text: str
+    lang: str
+    incitement: int
+    hallmarks: list[str]
+    category: str
+    template: str
+    split: str
+    targets: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    base_id: str = ""          # for evasion variants: the example they were made from
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def read_templates(lang: str, data_dir: Path = DATA_DIR) -> list[Template]:
+    """Parse ``templates/<lang>.txt``."""
+    path = data_dir / "templates" / f"{lang}.txt"
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        m = _LINE.match(line.strip())
+        if not m:
+            raise CorpusError(f"{path}:{number}: expected 'ID CATEGORY: TEXT'")
+        if m["category"] not in CATEGORIES:
+            raise CorpusError(f"{path}:{number}: unknown category {m['category']!r}; known: {', '.join(CATEGORIES)}")
+        out.append(Template(m["id"], lang, m["category"], m["text"]))
+    ids = [t.id for t in out]
+    if len(ids) != len(set(ids)):
+        raise CorpusError(f"{path}: duplicate template ids")
+    return out
+
+
+@lru_cache(maxsize=None)
+def read_slots(lang: str, data_dir: Path = DATA_DIR) -> dict[str, Any]:
+    """Slot values of one language (``slots/<lang>.json``)."""
+    return json.loads((data_dir / "slots" / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def assign_splits(templates: Iterable[Template]) -> dict[str, str]:
+    """Template id -> ``train`` or ``test``: within each (language, category), ordered by id, every third
+    template from the second on is test, the rest train. Every category with two or more templates has a
+    test template. (``dev`` is a slice of the training templates' examples, see :func:`build_corpus`.)"""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for t in templates:
+        groups.setdefault((t.lang, t.category), []).append(t.id)
+    split = {}
+    for ids in groups.values():
+        for k, tid in enumerate(sorted(ids)):
+            split[tid] = "test" if k % 3 == 1 else "train"
+    return split
+
+
+def fill(text: str, slots: dict[str, Any], rng: random.Random, core: str = "") -> tuple[str, str, str]:
+    """Expand one template text: pick phrasings, then fill slots. Returns (text, group id, place id)."""
+    text = _CHOICE.sub(lambda m: rng.choice(m.group(1).split("|")), text)
+    group = rng.choice(sorted(slots["G"])) if "{G." in text else ""
+    place = rng.choice(sorted(slots["P"])) if "{P." in text else ""
+    picks: dict[str, Any] = {}
+
+    def slot(m: re.Match) -> str:
+        name, form = m["name"], m["form"]
+        if name == "CORE":
+            return core
+        if name == "G":
+            return slots["G"][group][form]
+        if name == "P":
+            return slots["P"][place][form]
+        if name not in slots:
+            raise CorpusError(f"unknown slot {{{name}}} in {text!r}")
+        value = picks.setdefault(name, rng.choice(slots[name]))
+        return value[form] if form else value
+
+    filled = _SLOT.sub(slot, text)
+    filled = re.sub(r"\s+([,.!?:])", r"\1", re.sub(r"\s{2,}", " ", filled)).strip()
+    return filled[:1].upper() + filled[1:], group, place
+
+
+def strip_end(core: str) -> str:
+    """A hateful sentence as it sits inside quotation marks."""
+    return core.strip()
+
+
+def expand_language(lang: str, templates: list[Template], split_of: dict[str, str], rng: random.Random,
+                    per_template: int, data_dir: Path = DATA_DIR) -> list[Example]:
+    """All examples of one template language."""
+    slots = read_slots(lang, data_dir)
+    hateful = {s: [t for t in templates if t.incitement and split_of[t.id] == s] for s in ("train", "test")}
+    out: list[Example] = []
+    for t in templates:
+        split = split_of[t.id]
+        wanted = per_template if split == "train" else max(8, per_template // 2)
+        seen: set[str] = set()
+        attempts = 0
+        while len(seen) < wanted and attempts < wanted * 6:
+            attempts += 1
+            core = core_group = core_place = ""
+            if "{CORE}" in t.text:
+                source = rng.choice(hateful[split] or hateful["train"])
+                core, core_group, core_place = fill(source.text, slots, rng)
+            text, group, place = fill(t.text, slots, rng, core=strip_end(core))
+            if text in seen:
+                continue
+            seen.add(text)
+            out.append(Example(
+                id=f"{t.id}-{len(seen):03d}", text=text, lang=lang, incitement=int(t.incitement),
+                hallmarks=list(t.hallmarks), category=t.category, template=t.id, split=split,
+                targets=[g for g in (group, core_group) if g], places=[p for p in (place, core_place) if p],
+            ))
+    return out
+
+
+def to_uz_cyrl(examples: list[Example]) -> list[Example]:
+    """Uzbek Latin examples transliterated to Uzbek Cyrillic (same templates, same splits)."""
+    from tocsin.nlp.translit import uz_latn_to_cyrl
+
+    out = []
+    for e in examples:
+        text, _ = uz_latn_to_cyrl(e.text)
+        out.append(Example(**{**e.to_dict(), "id": e.id.replace("uz-", "uzc-", 1), "text": text, "lang": "uz-Cyrl",
+                              "template": e.template.replace("uz-", "uzc-", 1)}))
+    return out
+
+
+def add_context(examples: list[Example], rng: random.Random, share: float = 0.25) -> list[Example]:
+    """Give some examples a neutral sentence before or after (as in real posts and articles), keeping labels.
+
+    The neutral sentence comes from a neutral template of the same language and split.
+    """
+    fillers: dict[tuple[str, str], list[str]] = {}
+    for e in examples:
+        if e.category in ("neutral_mention", "positive_mention", "reporting"):
+            fillers.setdefault((e.lang, e.split), []).append(e.text)
+    out = []
+    for e in examples:
+        pool = fillers.get((e.lang, e.split))
+        if pool and rng.random() < share:
+            other = rng.choice(pool)
+            text = f"{other} {e.text}" if rng.random() < 0.5 else f"{e.text} {other}"
+            out.append(Example(**{**e.to_dict(), "id": e.id + "-ctx", "text": text}))
+    return out
+
+
+def build_corpus(seed: int = 13, per_template: int = 40, data_dir: Path = DATA_DIR,
+                 evasions: bool = True, dev_share: float = 0.1) -> list[Example]:
+    """The whole corpus, deterministic for a seed: every language, split, category; evasion variants too.
+
+    ``dev`` (for early stopping) is a random ``dev_share`` of the training templates' examples; ``test``
+    holds whole templates never seen in training.
+    """
+    rng = random.Random(seed)
+    examples: list[Example] = []
+    for lang in TEMPLATE_LANGS:
+        templates = read_templates(lang, data_dir)
+        split_of = assign_splits(templates)
+        part = expand_language(lang, templates, split_of, rng, per_template, data_dir)
+        for e in part:
+            if e.split == "train" and rng.random() < dev_share:
+                e.split = "dev"
+        examples.extend(part)
+        if lang == "uz-Latn":
+            examples.extend(to_uz_cyrl(part))
+    examples.extend(add_context(examples, rng))
+    if evasions:
+        from tocsin.models.evasion import evasion_examples
+
+        examples.extend(evasion_examples(examples, rng))
+    return examples
+
+
+def split_corpus(examples: list[Example]) -> dict[str, list[Example]]:
+    """Examples by split name."""
+    out: dict[str, list[Example]] = {s: [] for s in SPLITS}
+    for e in examples:
+        out[e.split].append(e)
+    return out
+
+
+def write_jsonl(examples: Iterable[Example | dict[str, Any]], path: Path) -> int:
+    """Write examples as JSON lines; returns the count."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with path.open("w", encoding="utf-8") as f:
+        for e in examples:
+            f.write(json.dumps(e.to_dict() if isinstance(e, Example) else e, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Read JSON lines (blank lines skipped)."""
+    with Path(path).open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def main() -> None:  # pragma: no cover - a convenience for inspecting the corpus
+    """Write the generated splits to ``data/generated/<split>.jsonl`` and print counts."""
+    corpus = build_corpus()
+    for split, rows in split_corpus(corpus).items():
+        n = write_jsonl(rows, DATA_DIR / "generated" / f"{split}.jsonl")
+        print(split, n)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

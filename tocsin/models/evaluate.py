@@ -1,0 +1,223 @@
+"""Evaluate the whole decision (rules + classifier) and write the figures into the model card.
+
+Sets: the corpus's held-out ``test`` split (templates never seen in training, with evasion variants),
+the long-document check (a hateful sentence at the start, middle and end of a ~20,000-token article,
+and the same article without it), and the blind set in ``data/blind/<lang>.jsonl`` when present
+(written apart from the corpus; never used for training or thresholds).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections import Counter
+from pathlib import Path
+from typing import Any, Sequence
+
+from tocsin.models.corpus import DATA_DIR, HARD_NEGATIVE_CATEGORIES, LANGS, build_corpus
+from tocsin.models.metrics import report
+
+logger = logging.getLogger(__name__)
+
+BLIND_DIR = DATA_DIR / "blind"
+CARD_START = "<!-- evaluation:start -->"
+CARD_END = "<!-- evaluation:end -->"
+LONG_DOC_TOKENS = 20_000
+#: Language hint given to the rules for each corpus language tag.
+HINTS = {"uz-Latn": "uz", "uz-Cyrl": "uz"}
+
+
+def score_examples(analyser: Any, rows: Sequence[dict[str, Any]], batch_size: int = 256) -> list[dict[str, Any]]:
+    """Run the analyser over labelled rows; one record per row for :func:`tocsin.models.metrics.report`."""
+    records = []
+    for start in range(0, len(rows), batch_size):
+        chunk = rows[start:start + batch_size]
+        texts = [r["text"] for r in chunk]
+        hints = [HINTS.get(r.get("lang", ""), r.get("lang", "")) for r in chunk]
+        feats = analyser.features(texts, hints)
+        probs = analyser.probabilities(texts, feats)
+        for row, f, p in zip(chunk, feats, probs):
+            a = analyser.decide(f, p)
+            records.append({
+                "id": row.get("id", ""), "base_id": row.get("base_id", ""), "lang": row.get("lang", ""),
+                "category": row.get("category", ""), "targets": list(row.get("targets") or []),
+                "gold": int(bool(row.get("incitement"))), "pred": int(a.incitement), "score": a.score,
+                "model_score": p.get("incitement", 0.0), "model_pred": int(p.get("incitement", 0.0) >= analyser.threshold),
+                "hallmarks_gold": list(row.get("hallmarks") or []), "hallmarks_pred": list(a.hallmarks),
+                "text": row["text"], "explanation": a.explanation, "style": row.get("style", ""),
+            })
+    return records
+
+
+def model_only(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The report of the classifier alone (no rules), for comparison."""
+    return report([{**r, "pred": r["model_pred"], "score": r["model_score"]} for r in records])
+
+
+def held_out_rows(seed: int = 13) -> list[dict[str, Any]]:
+    """The corpus's test split (unseen templates and their evasion variants)."""
+    return [e.to_dict() for e in build_corpus(seed=seed) if e.split == "test"]
+
+
+def read_blind(folder: Path = BLIND_DIR) -> list[dict[str, Any]]:
+    """The blind set's rows, every language file found."""
+    rows = []
+    for lang in LANGS:
+        path = folder / f"{lang}.jsonl"
+        if not path.is_file():
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                row = json.loads(line)
+                row.setdefault("lang", lang)
+                row.setdefault("id", f"{lang}:{number}")
+                rows.append(row)
+    return rows
+
+
+def long_document(analyser: Any, fillers: Sequence[str], hateful: str, position: str, tokens: int = LONG_DOC_TOKENS) -> str:
+    """An article of about ``tokens`` tokens of neutral sentences with ``hateful`` at start/middle/end (or none)."""
+    tokenizer = analyser.classifier.tokenizer
+    rng = random.Random(7)
+    sentences: list[str] = []
+    count = 0
+    while count < tokens:
+        s = rng.choice(fillers)
+        sentences.append(s)
+        count += len(tokenizer(s, add_special_tokens=False)["input_ids"])
+    if position == "start":
+        sentences.insert(0, hateful)
+    elif position == "middle":
+        sentences.insert(len(sentences) // 2, hateful)
+    elif position == "end":
+        sentences.append(hateful)
+    return " ".join(sentences)
+
+
+def long_document_check(analyser: Any, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Per language: is a hateful sentence found at the start, middle and end of a long article, and is the
+    article without it left alone? Fillers are neutral test sentences; the hateful one a call to violence."""
+    out: dict[str, Any] = {}
+    for lang in LANGS:
+        fillers = [r["text"] for r in rows if r["lang"] == lang and r["category"] in ("neutral_mention", "reporting")
+                   and not r.get("base_id")]
+        hateful = [r["text"] for r in rows if r["lang"] == lang and r["category"] == "call_to_violence" and not r.get("base_id")]
+        if not fillers or not hateful:
+            continue
+        results = {}
+        for position in ("start", "middle", "end", "none"):
+            doc = long_document(analyser, fillers, hateful[0], position)
+            a = analyser.analyse_texts([doc], lang_hints=[HINTS.get(lang, lang)])[0]
+            results[position] = {"flagged": a.incitement, "score": round(a.score, 3)}
+        passed = all(results[p]["flagged"] for p in ("start", "middle", "end")) and not results["none"]["flagged"]
+        out[lang] = {"passed": passed, **results}
+    return out
+
+
+def errors(records: Sequence[dict[str, Any]], limit: int = 40) -> list[dict[str, Any]]:
+    """Misclassified records, for reading."""
+    wrong = [r for r in records if r["gold"] != r["pred"]]
+    return [{k: r[k] for k in ("lang", "category", "gold", "score", "text", "explanation")} for r in wrong[:limit]]
+
+
+def evaluate_all(settings: Any, *, blind: bool = True, analyser: Any = None, long_docs: bool = True) -> dict[str, Any]:
+    """The full evaluation of the configured model: held-out test split, long documents, blind set."""
+    from tocsin.analyse import Analyser
+
+    analyser = analyser or Analyser(settings)
+    out: dict[str, Any] = {"model": analyser.model_name, "version": analyser.model_version, "threshold": analyser.threshold}
+    rows = held_out_rows()
+    records = score_examples(analyser, rows)
+    out["test"] = report(records)
+    out["test_model_only"] = model_only(records)
+    out["test_errors"] = errors(records)
+    if long_docs:
+        out["long_document"] = long_document_check(analyser, rows)
+    blind_rows = read_blind() if blind else []
+    if blind_rows:
+        blind_records = score_examples(analyser, blind_rows)
+        out["blind"] = report(blind_records)
+        out["blind_model_only"] = model_only(blind_records)
+        out["blind_errors"] = errors(blind_records, limit=200)
+        out["blind_error_kinds"] = dict(Counter(
+            f"{'missed' if r['gold'] else 'false alarm'}: {r['category'] or 'uncategorised'}"
+            for r in blind_records if r["gold"] != r["pred"]).most_common())
+    return out
+
+
+# --------------------------------------------------------------------------- the card
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{x:.3f}"
+
+
+def render_markdown(rep: dict[str, Any]) -> str:
+    """The evaluation as Markdown tables for the model card."""
+    lines = [f"Model `{rep['model']}` version `{rep['version']}`, threshold {rep['threshold']}.", ""]
+    for key, title in (("test", "Held-out test split (templates never seen in training)"), ("blind", "Blind test set")):
+        if key not in rep:
+            continue
+        r, alone = rep[key], rep[f"{key}_model_only"]
+        lines += [f"### {title}", "", f"{r['n']} texts. Macro-F1 overall {_pct(r['macro_f1'])} (classifier alone "
+                  f"{_pct(alone['macro_f1'])}), ROC AUC {_pct(r['auc'])}.", "",
+                  "| language | n | macro-F1 | classifier alone | tp | fp | fn | tn |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for lang, v in r["per_language"].items():
+            c = v["confusion"]
+            lines.append(f"| {lang} | {v['n']} | {_pct(v['macro_f1'])} | {_pct(alone['per_language'][lang]['macro_f1'])} "
+                         f"| {c['tp']} | {c['fp']} | {c['fn']} | {c['tn']} |")
+        cats = sorted(r["per_category"])
+        langs = list(r["per_language"])
+        lines += ["", "Accuracy per category × language (hard negatives must stay unflagged):", "",
+                  "| category | all | " + " | ".join(langs) + " |", "| --- | --- | " + " | ".join("---" for _ in langs) + " |"]
+        for cat in cats:
+            cells = []
+            for lang in langs:
+                v = r["per_language"][lang]["per_category"].get(cat)
+                cells.append(f"{v['accuracy']:.2f} ({v['n']})" if v else "–")
+            marker = " (hard negative)" if cat in HARD_NEGATIVE_CATEGORIES else ""
+            lines.append(f"| {cat}{marker} | {r['per_category'][cat]['accuracy']:.3f} | " + " | ".join(cells) + " |")
+        ev = r["evasion"]
+        if ev["pairs"]:
+            lines += ["", f"Evasion variants: {ev['pairs']} pairs, {ev['flip_rate']:.1%} change their decision "
+                      + "(" + ", ".join(f"{k.removeprefix('evasion_')} {v['flip_rate']:.1%}" for k, v in ev["per_kind"].items()) + ")."]
+        if r.get("hallmark_f1"):
+            lines += ["", "Hallmark F1: " + ", ".join(f"{k} {v:.2f}" for k, v in r["hallmark_f1"].items()) + "."]
+        if r["bias"]:
+            lines += ["", "Per-group bias metrics (ROC AUC; 1.0 is ideal):", "",
+                      "| group | n | subgroup AUC | BPSN AUC | BNSP AUC |", "| --- | --- | --- | --- | --- |"]
+            for g, v in r["bias"].items():
+                lines.append(f"| {g} | {v['n']} | {_pct(v['subgroup_auc'])} | {_pct(v['bpsn_auc'])} | {_pct(v['bnsp_auc'])} |")
+        lines.append("")
+    if rep.get("long_document"):
+        lines += ["### Long documents (~20,000 tokens)", "", "| language | start | middle | end | without it | passed |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        for lang, v in rep["long_document"].items():
+            cell = lambda p: f"{'flagged' if v[p]['flagged'] else 'not flagged'} ({v[p]['score']:.2f})"  # noqa: E731
+            lines.append(f"| {lang} | {cell('start')} | {cell('middle')} | {cell('end')} | {cell('none')} | {'yes' if v['passed'] else 'NO'} |")
+        lines.append("")
+    if rep.get("blind_error_kinds"):
+        lines += ["### Blind-set errors by kind", "", "| kind | count |", "| --- | --- |"]
+        lines += [f"| {k} | {n} |" for k, n in rep["blind_error_kinds"].items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def default_card(settings_path: str = "") -> Path:
+    """The embedded model's card."""
+    from tocsin.models.classifier import EMBEDDED_DIR
+
+    return EMBEDDED_DIR / "README.md"
+
+
+def write_card(markdown: str, card: str | Path | None = None) -> Path:
+    """Replace the evaluation section of a model card (between the markers) with ``markdown``."""
+    path = Path(card) if card else default_card()
+    text = path.read_text(encoding="utf-8") if path.is_file() else f"# Model card\n\n## Evaluation\n\n{CARD_START}\n{CARD_END}\n"
+    if CARD_START not in text or CARD_END not in text:
+        text = text.rstrip() + f"\n\n## Evaluation\n\n{CARD_START}\n{CARD_END}\n"
+    head, rest = text.split(CARD_START, 1)
+    _, tail = rest.split(CARD_END, 1)
+    path.write_text(f"{head}{CARD_START}\n{markdown.strip()}\n{CARD_END}{tail}", encoding="utf-8")
+    return path

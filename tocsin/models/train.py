@@ -1,0 +1,433 @@
+"""Train the incitement classifier: the small embedded model from scratch, or fine-tune any HF model.
+
+Data: the project's corpus (``corpus.py``), the monitors' review decisions from a store, and any
+labelled CSV/JSONL files (``text``, ``incitement``, optional ``hallmarks``). From scratch, a WordPiece
+tokenizer is trained on the corpus and a small BERT is built from a config; with ``base_model`` the
+model and tokenizer come from a local folder or a Hugging Face id. Seeded; metrics are saved as
+``metrics.json`` beside the model, name and version in ``tocsin_model.json``.
+
+Run ``tocsin train --help`` or ``python -m tocsin.models.train --help``.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import json
+import logging
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from tocsin.models.classifier import EMBEDDED_DIR, LABELS, METADATA_FILE, prepare_text
+
+logger = logging.getLogger(__name__)
+
+EMBEDDED_NAME = "tocsin-embedded"
+SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+class TrainingDataError(ValueError):
+    """A labelled file given for training is malformed; the message names the file, line and fix."""
+
+
+def arg(default: Any = dataclasses.MISSING, help: str = "", **kw: Any) -> Any:
+    """A training argument with its help text (shown by ``tocsin train --help``)."""
+    if "default_factory" in kw:
+        return field(default_factory=kw["default_factory"], metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass
+class DataArguments:
+    """What the model learns from."""
+
+    per_template: int = arg(40, "Examples generated per corpus template.")
+    corpus_seed: int = arg(13, "Seed of the corpus generator (phrasings, groups, places, evasions).")
+    extra_files: list[str] = arg(help="Labelled CSV/JSONL files (columns text, incitement, optional hallmarks, lang).",
+                                 default_factory=list)
+    database: str = arg("", "A tocsin store whose review decisions (incitement / not_incitement) are added as labels.")
+    review_weight: float = arg(3.0, "How many times a reviewed item counts compared with a corpus example.")
+
+
+@dataclass
+class ModelArguments:
+    """Which model is trained."""
+
+    base_model: str = arg("", "Fine-tune this HF model (folder or id); empty: train the small embedded model from scratch.")
+    vocab_size: int = arg(6000, "From scratch: WordPiece vocabulary size.")
+    hidden_size: int = arg(128, "From scratch: hidden size.")
+    num_layers: int = arg(2, "From scratch: transformer layers.")
+    num_heads: int = arg(4, "From scratch: attention heads.")
+    intermediate_size: int = arg(256, "From scratch: feed-forward size.")
+    max_position: int = arg(512, "From scratch: longest window the model accepts, in tokens.")
+
+
+@dataclass
+class TrainingArguments:
+    """How it is trained."""
+
+    output_dir: str = arg(str(EMBEDDED_DIR), "Folder the model, tokenizer, tocsin_model.json and metrics.json are written to.")
+    name: str = arg("", "Model name recorded in analyses (default: tocsin-embedded, or the base model's name + '-tocsin').")
+    seed: int = arg(13, "Random seed (set_seed): same data and seed give the same model.")
+    epochs: int = arg(8, "Passes over the training data.")
+    batch_size: int = arg(32, "Examples per step.")
+    learning_rate: float = arg(0.0, "Peak learning rate; 0: 2e-3 from scratch, 3e-5 when fine-tuning.")
+    weight_decay: float = arg(0.01, "AdamW weight decay.")
+    warmup_ratio: float = arg(0.06, "Share of steps spent warming the learning rate up.")
+    max_length: int = arg(128, "Training texts are cut to this many tokens.")
+    threads: int = arg(1, "CPU threads for torch (1 is fastest when other programs share the cores).")
+    max_minutes: float = arg(25.0, "Stop training after this many minutes (the last epoch is cut short).")
+    patience: int = arg(3, "Stop when the dev loss has not improved for this many epochs.")
+    token_dropout: float = arg(0.1, "Share of tokens dropped at random from each training text (robustness to unseen phrasings).")
+
+
+@dataclass
+class Row:
+    text: str
+    labels: list[float]          # one per LABELS entry
+    mask: list[float]            # 1 where the label is known
+    weight: float = 1.0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- data
+
+
+def corpus_rows(data: DataArguments) -> dict[str, list[Row]]:
+    """The project's corpus as rows, by split."""
+    from tocsin.models.corpus import build_corpus
+
+    out: dict[str, list[Row]] = {"train": [], "dev": [], "test": []}
+    for e in build_corpus(seed=data.corpus_seed, per_template=data.per_template):
+        labels = [float(e.incitement)] + [float(h in e.hallmarks) for h in LABELS[1:]]
+        out[e.split].append(Row(e.text, labels, [1.0] * len(LABELS), meta=e.to_dict()))
+    return out
+
+
+def labelled_row(raw: dict[str, Any], where: str, weight: float = 1.0) -> Row:
+    """A row from a user's labelled record; hallmarks are masked out when the record has none."""
+    text = str(raw.get("text") or "").strip()
+    if not text:
+        raise TrainingDataError(f"{where}: no 'text'; every record needs a text and an incitement label")
+    value = raw.get("incitement")
+    if isinstance(value, str):
+        value = {"1": 1, "true": 1, "yes": 1, "0": 0, "false": 0, "no": 0}.get(value.strip().lower())
+    if value not in (0, 1, True, False):
+        raise TrainingDataError(f"{where}: 'incitement' must be 0/1 or true/false, got {raw.get('incitement')!r}")
+    hallmarks = raw.get("hallmarks")
+    if isinstance(hallmarks, str):
+        hallmarks = [h.strip() for h in hallmarks.replace(";", ",").split(",") if h.strip()]
+    unknown = [h for h in hallmarks or [] if h not in LABELS[1:]]
+    if unknown:
+        raise TrainingDataError(f"{where}: unknown hallmark(s) {unknown}; known: {', '.join(LABELS[1:])}")
+    known = hallmarks is not None and (raw.get("hallmarks") not in ("", None))
+    labels = [float(bool(value))] + [float(h in (hallmarks or [])) for h in LABELS[1:]]
+    mask = [1.0] + [1.0 if known or not value else 0.0] * (len(LABELS) - 1)
+    return Row(text, labels, mask, weight, meta={"lang": raw.get("lang", ""), "category": raw.get("category", "user")})
+
+
+def read_labelled_file(path: str | Path, weight: float = 1.0) -> list[Row]:
+    """Rows from a CSV (header with ``text`` and ``incitement``) or JSONL file."""
+    path = Path(path)
+    if not path.is_file():
+        raise TrainingDataError(f"{path}: no such file")
+    rows = []
+    if path.suffix.lower() == ".csv":
+        with path.open(encoding="utf-8", newline="") as f:
+            for number, raw in enumerate(csv.DictReader(f), 2):
+                rows.append(labelled_row(raw, f"{path}:{number}", weight))
+    else:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise TrainingDataError(f"{path}:{number}: not valid JSON ({e.msg}); one object per line") from e
+            if not isinstance(raw, dict):
+                raise TrainingDataError(f"{path}:{number}: expected a JSON object with 'text' and 'incitement'")
+            rows.append(labelled_row(raw, f"{path}:{number}", weight))
+    return rows
+
+
+def review_rows(database: str, weight: float) -> list[Row]:
+    """The monitors' decisions from a store, as rows (hallmarks masked unless the decision is 'not')."""
+    from tocsin.store import connect
+    from tocsin.store.modelling import review_labels
+
+    db = connect(database, create=False)
+    try:
+        return [labelled_row({"text": r["text"], "incitement": r["incitement"], "lang": r["lang"], "category": "review"},
+                             f"review of {r['item_id']}", weight) for r in review_labels(db)]
+    finally:
+        db.close()
+
+
+def collect_rows(data: DataArguments) -> dict[str, list[Row]]:
+    """Every training source, by split: user files and reviews go to training."""
+    splits = corpus_rows(data)
+    for path in data.extra_files:
+        splits["train"].extend(read_labelled_file(path))
+    if data.database:
+        reviewed = review_rows(data.database, data.review_weight)
+        logger.info("adding %d reviewed items from %s", len(reviewed), data.database)
+        splits["train"].extend(reviewed)
+    return splits
+
+
+# --------------------------------------------------------------------------- model
+
+
+def train_tokenizer(texts: Sequence[str], vocab_size: int, max_length: int) -> Any:
+    """A lower-casing WordPiece tokenizer (accents kept: й, ў, ң, oʻ stay distinct) trained on ``texts``."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=60))
+    tok.normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.decoder = decoders.WordPiece()
+    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=2, special_tokens=SPECIAL_TOKENS,
+                                        limit_alphabet=400)
+    tok.train_from_iterator(texts, trainer=trainer)
+    cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)])
+    return PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+                                   sep_token="[SEP]", mask_token="[MASK]", model_max_length=max_length)
+
+
+def label_maps() -> tuple[dict[int, str], dict[str, int]]:
+    return dict(enumerate(LABELS)), {label: i for i, label in enumerate(LABELS)}
+
+
+def build_scratch_model(margs: ModelArguments, vocab_size: int, pad_id: int) -> Any:
+    """A small BERT for multi-label classification, randomly initialised."""
+    from transformers import BertConfig, BertForSequenceClassification
+
+    id2label, label2id = label_maps()
+    config = BertConfig(
+        vocab_size=vocab_size, hidden_size=margs.hidden_size, num_hidden_layers=margs.num_layers,
+        num_attention_heads=margs.num_heads, intermediate_size=margs.intermediate_size,
+        max_position_embeddings=margs.max_position, pad_token_id=pad_id, num_labels=len(LABELS),
+        id2label=id2label, label2id=label2id, problem_type="multi_label_classification",
+        hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1,
+    )
+    return BertForSequenceClassification(config)
+
+
+def load_base_model(base: str) -> tuple[Any, Any]:
+    """Tokenizer and model from a folder or HF id, with a fresh multi-label head for our labels."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    id2label, label2id = label_maps()
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base, num_labels=len(LABELS), id2label=id2label, label2id=label2id,
+        problem_type="multi_label_classification", ignore_mismatched_sizes=True)
+    return tokenizer, model
+
+
+# --------------------------------------------------------------------------- training
+
+
+def encode(tokenizer: Any, rows: Sequence[Row], max_length: int) -> list[list[int]]:
+    return tokenizer([prepare_text(r.text) for r in rows], truncation=True, max_length=max_length)["input_ids"]
+
+
+def drop_tokens(ids: list[int], share: float, rng: random.Random) -> list[int]:
+    """``ids`` with a random ``share`` of the inner tokens removed ([CLS] and [SEP] kept)."""
+    if share <= 0 or len(ids) < 5:
+        return ids
+    inner = [t for t in ids[1:-1] if rng.random() >= share]
+    return [ids[0], *(inner or ids[1:-1]), ids[-1]]
+
+
+def batches(encoded: list[list[int]], rows: Sequence[Row], batch_size: int, pad_id: int, rng: random.Random | None,
+            token_dropout: float = 0.0) -> Any:
+    """Padded tensors (ids, mask, labels, label mask, weights), shuffled in length buckets when ``rng`` is given."""
+    import torch
+
+    order = list(range(len(rows)))
+    if rng is not None:
+        rng.shuffle(order)
+        # Sort within chunks of 50 batches so padding stays small but batches stay mixed.
+        chunk = batch_size * 50
+        order = [i for s in range(0, len(order), chunk) for i in sorted(order[s:s + chunk], key=lambda i: len(encoded[i]))]
+        starts = list(range(0, len(order), batch_size))
+        rng.shuffle(starts)
+    else:
+        starts = list(range(0, len(order), batch_size))
+    for s in starts:
+        idx = order[s:s + batch_size]
+        seqs = [drop_tokens(encoded[i], token_dropout, rng) if rng is not None else encoded[i] for i in idx]
+        width = max(len(q) for q in seqs)
+        ids = torch.full((len(idx), width), pad_id, dtype=torch.long)
+        mask = torch.zeros((len(idx), width), dtype=torch.long)
+        for r, q in enumerate(seqs):
+            ids[r, : len(q)] = torch.tensor(q)
+            mask[r, : len(q)] = 1
+        yield (ids, mask, torch.tensor([rows[i].labels for i in idx]), torch.tensor([rows[i].mask for i in idx]),
+               torch.tensor([rows[i].weight for i in idx]), idx)
+
+
+def loss_of(model: Any, batch: Any) -> Any:
+    """Masked, weighted binary cross-entropy; the incitement label counts double."""
+    import torch
+
+    ids, mask, labels, label_mask, weights, _ = batch
+    logits = model(input_ids=ids, attention_mask=mask).logits
+    raw = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels, reduction="none")
+    column = torch.ones(labels.shape[1])
+    column[0] = 2.0
+    raw = raw * label_mask * column * weights[:, None]
+    return raw.sum() / (label_mask * column).sum().clamp(min=1.0)
+
+
+def predict_rows(model: Any, tokenizer: Any, rows: Sequence[Row], max_length: int, batch_size: int = 64) -> list[list[float]]:
+    """Sigmoid probabilities for rows (first window only; used for training-time metrics)."""
+    import torch
+
+    model.eval()
+    encoded = encode(tokenizer, rows, max_length)
+    out: list[list[float]] = [[]] * len(rows)
+    with torch.inference_mode():
+        for ids, mask, _, _, _, idx in batches(encoded, rows, batch_size, tokenizer.pad_token_id or 0, None):
+            probs = torch.sigmoid(model(input_ids=ids, attention_mask=mask).logits).tolist()
+            for i, p in zip(idx, probs):
+                out[i] = p
+    return out
+
+
+def mean_loss(model: Any, tokenizer: Any, rows: Sequence[Row], max_length: int) -> float:
+    import torch
+
+    model.eval()
+    encoded = encode(tokenizer, rows, max_length)
+    total, n = 0.0, 0
+    with torch.inference_mode():
+        for batch in batches(encoded, rows, 64, tokenizer.pad_token_id or 0, None):
+            total += float(loss_of(model, batch)) * len(batch[-1])
+            n += len(batch[-1])
+    return total / max(n, 1)
+
+
+def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
+          progress: Callable[[str, float], None] | None = None) -> dict[str, Any]:
+    """Train, save the model and its metrics into ``targs.output_dir``; return the metrics.
+
+    :param progress: called with (stage, share done) as training goes.
+    """
+    import torch
+    from transformers import get_linear_schedule_with_warmup, set_seed
+
+    started = time.perf_counter()
+    set_seed(targs.seed)
+    torch.set_num_threads(max(1, targs.threads))
+    rng = random.Random(targs.seed)
+    splits = collect_rows(data)
+    train_rows, dev_rows, test_rows = splits["train"], splits["dev"], splits["test"]
+    logger.info("training on %d rows (dev %d, test %d)", len(train_rows), len(dev_rows), len(test_rows))
+
+    if margs.base_model:
+        tokenizer, model = load_base_model(margs.base_model)
+        lr = targs.learning_rate or 3e-5
+        name = targs.name or f"{Path(margs.base_model.rstrip('/')).name}-tocsin"
+    else:
+        tokenizer = train_tokenizer([prepare_text(r.text) for r in train_rows], margs.vocab_size, margs.max_position)
+        model = build_scratch_model(margs, len(tokenizer), tokenizer.pad_token_id)
+        lr = targs.learning_rate or 2e-3
+        name = targs.name or EMBEDDED_NAME
+    max_length = min(targs.max_length, getattr(model.config, "max_position_embeddings", targs.max_length) - 2)
+
+    encoded = encode(tokenizer, train_rows, max_length)
+    steps_per_epoch = math.ceil(len(train_rows) / targs.batch_size)
+    total_steps = steps_per_epoch * targs.epochs
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=targs.weight_decay)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(total_steps * targs.warmup_ratio), total_steps)
+    deadline = started + targs.max_minutes * 60
+    best_loss, best_state, stale, history = math.inf, None, 0, []
+    step = 0
+    for epoch in range(targs.epochs):
+        model.train()
+        running = 0.0
+        for batch in batches(encoded, train_rows, targs.batch_size, tokenizer.pad_token_id or 0, rng, targs.token_dropout):
+            loss = loss_of(model, batch)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            running += float(loss.detach())
+            step += 1
+            if progress:
+                progress("train", step / total_steps)
+            if time.perf_counter() > deadline:
+                break
+        dev_loss = mean_loss(model, tokenizer, dev_rows, max_length) if dev_rows else running / steps_per_epoch
+        history.append({"epoch": epoch + 1, "train_loss": round(running / steps_per_epoch, 4), "dev_loss": round(dev_loss, 4)})
+        logger.info("epoch %d: train loss %.4f, dev loss %.4f", epoch + 1, running / steps_per_epoch, dev_loss)
+        if dev_loss < best_loss - 1e-4:
+            best_loss, stale = dev_loss, 0
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        else:
+            stale += 1
+        if stale >= targs.patience or time.perf_counter() > deadline:
+            break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    train_seconds = time.perf_counter() - started
+
+    from tocsin.models.metrics import split_report
+
+    metrics: dict[str, Any] = {
+        "name": name, "seed": targs.seed, "rows": {k: len(v) for k, v in splits.items()},
+        "epochs_run": len(history), "history": history, "train_seconds": round(train_seconds, 1),
+        "threads": targs.threads, "learning_rate": lr, "max_length": max_length,
+        "arguments": {"data": dataclasses.asdict(data), "model": dataclasses.asdict(margs), "training": dataclasses.asdict(targs)},
+    }
+    for split_name, rows in (("dev", dev_rows), ("test", test_rows)):
+        if rows:
+            probs = predict_rows(model, tokenizer, rows, max_length)
+            metrics[split_name] = split_report(rows, probs)
+    save_model(model, tokenizer, Path(targs.output_dir), name, metrics)
+    return metrics
+
+
+def save_model(model: Any, tokenizer: Any, out: Path, name: str, metrics: dict[str, Any]) -> str:
+    """Write the model (safetensors), tokenizer, ``tocsin_model.json`` and ``metrics.json``; return the version."""
+    out.mkdir(parents=True, exist_ok=True)
+    model.config.tocsin_name = name
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
+    digest = hashlib.sha256((out / "model.safetensors").read_bytes()).hexdigest()[:10]
+    version = f"{datetime.now(timezone.utc):%Y.%m.%d}-{digest}"
+    meta = {"name": name, "version": version, "labels": list(LABELS), "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "weights_sha256_prefix": digest, "max_length": metrics.get("max_length")}
+    (out / METADATA_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    metrics["version"] = version
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    logger.info("saved %s %s to %s", name, version, out)
+    return version
+
+
+def main(argv: Sequence[str] | None = None) -> None:  # pragma: no cover - thin wrapper over train()
+    """``python -m tocsin.models.train --help``: the same arguments as ``tocsin train``."""
+    from transformers import HfArgumentParser
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    parser = HfArgumentParser((DataArguments, ModelArguments, TrainingArguments))
+    data, margs, targs = parser.parse_args_into_dataclasses(args=argv)
+    metrics = train(data, margs, targs)
+    print(json.dumps({k: metrics[k] for k in ("name", "version", "train_seconds", "epochs_run")}, indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
