@@ -373,3 +373,26 @@ def test_telegram_crawl_cut_short_leaves_a_gap_that_the_next_crawl_fills(tmp_pat
     again.channels["south_news_demo"]["open"].pop("main")
     again.on_closed("finished")
     assert again.ledger.state()["channels"]["south_news_demo"] == {"last_id": 1022}
+
+
+def test_the_guard_blocks_a_redirect_to_loopback_when_private_networks_are_off():
+    from tocsin.crawler.middlewares import PrivateNetworkGuard
+
+    crawler = type("Crawler", (), {})()
+    crawler.settings = type("S", (), {"getbool": staticmethod(lambda key: False)})()
+    crawler.spider = type("Spider", (), {"private_hosts": frozenset()})()
+    guard = PrivateNetworkGuard(crawler)
+    guard.cache["news.example.org"] = [ipaddress.ip_address("93.184.215.14")]
+    assert guard.process_request(Request("https://news.example.org/a")) is None
+    redirected = Request("http://127.0.0.1/admin", meta={"redirect_urls": ["https://news.example.org/a"]})
+    with pytest.raises(BlockedAddress, match=r"redirect from https://news.example.org/a blocked: .*loopback"):
+        guard.process_request(redirected)
+    with pytest.raises(BlockedScheme):
+        guard.process_request(Request("https://news.example.org/a").replace(url="file:///etc/passwd"))
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_recheck_treats_404_and_410_as_removed(tmp_path, status):
+    spider = make_spider(RecheckSpider, tmp_path)
+    (gone,) = spider.check_page(resp(f"{BASE}/a", "", status=status), {"id": "y", "url": f"{BASE}/a", "kind": "post"})
+    assert isinstance(gone, Removed) and str(status) in gone.reason
