@@ -123,6 +123,8 @@ def test_forget_author_leaves_no_byte_behind(db_path, tmp_path):
 
 def test_forget_by_url_and_by_item_id(fresh_db, tmp_path):
     ids = plant(fresh_db, tmp_path / "alerts.jsonl")
+    add_item(fresh_db, url="https://t.me/s/chan/105", text="Posted without the at sign.", author="zqx_bare", source="chan")
+    assert forget(fresh_db, Settings(), authors=["@ZQX_BARE"]).items == 1, "a handle is found with or without '@', in any case"
     summary = forget(fresh_db, Settings(), urls=["HTTPS://T.ME/s/chan/101?utm_source=x"], item_ids=[ids["keeper_alone"]])
     assert summary.items == 2
     assert get_item(fresh_db, ids["victim1"]) is None and get_item(fresh_db, ids["keeper_alone"]) is None
@@ -151,3 +153,16 @@ def test_cli_forget_reads_authors_from_stdin_and_asks_first(runner, db_path, tmp
     bad = runner.invoke(main, ["--db", str(db_path), "forget", "--item", "xyz", "--yes"])
     assert bad.exit_code == 2 and "64 hex" in bad.output
     assert item_id_for("https://t.me/s/chan/103") == ids["keeper"]
+
+
+def test_erasing_a_short_handle_leaves_ordinary_words_alone(fresh_db):
+    from tocsin.export.erasure import mention_forms
+
+    assert mention_forms("@osh") == ["@osh"] and mention_forms("zqx_victim") == ["@zqx_victim", "zqx_victim"]
+    assert mention_forms("Zqx Canary Author") == ["@Zqx Canary Author", "Zqx Canary Author"]
+    add_item(fresh_db, url="https://t.me/s/chan/1", text="Market day.", author="@osh", source="chan")
+    other = add_item(fresh_db, url="https://t.me/s/chan/2", text="Prices in Osh rose; @osh said so.", author="@b", source="chan",
+                     raw=b"<p>Prices in Osh rose</p>")
+    summary = forget(fresh_db, Settings(), authors=["@osh"])
+    assert summary.items == 1 and summary.snapshots == 0
+    assert get_item(fresh_db, other)["text"] == "Prices in Osh rose; \u2588\u2588\u2588\u2588 said so."

@@ -104,10 +104,23 @@ def shingles(text: str) -> set[tuple[str, ...]]:
 
 
 def author_variants(author: str) -> list[str]:
-    """A raw author name or handle as it may be written: as given, and with and without a leading '@'."""
+    """A raw author name or handle as the store may hold it: as given, and with and without a leading '@'."""
     name = author.strip()
     bare = name.lstrip("@")
     return list(dict.fromkeys(v for v in (name, bare, "@" + bare if bare else "") if v))
+
+
+def mention_forms(author: str) -> list[str]:
+    """How an author is searched for in other content: ``@handle`` always; the bare form only when it is
+    specific (several words, or a handle-like word with a digit, '_' or '.'), so that erasing ``@osh``
+    never touches the town of Osh."""
+    bare = author.strip().lstrip("@")
+    if not bare:
+        return []
+    forms = ["@" + bare]
+    if " " in bare or re.search(r"[\d_.]", bare):
+        forms.append(bare)
+    return forms
 
 
 def text_fragments(text: str) -> list[str]:
@@ -125,7 +138,8 @@ def resolve_items(db: sqlite_utils.Database, authors: list[str], urls: list[str]
         raise ErasureError(f"{bad[0]!r} is not an item id (64 hex characters); to erase by address use --url")
     ids: list[str] = []
     for author in authors:
-        ids += store.item_ids_by_author(db, pseudonymise_author(db, author))
+        for variant in author_variants(author):
+            ids += store.item_ids_by_author(db, pseudonymise_author(db, variant))
     canon = [canonical_url(u) for u in urls]
     ids += store.item_ids_by_url_or_id(db, canon, [item_id_for(u) for u in urls] + [i.strip().lower() for i in item_ids])
     return list(dict.fromkeys(ids))
@@ -135,17 +149,20 @@ def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[s
            item_ids: Iterable[str] = (), actor: str = "cli", mask_mentions: bool = True) -> ErasureSummary:
     """Erase the named authors' items, and the items at ``urls`` or with ``item_ids``, from everywhere.
 
-    :param authors: raw author names or handles, as the source shows them.
+    :param authors: raw author names or handles, as the source shows them (``@name`` and ``name`` are
+        both tried).
     :param mask_mentions: also mask the authors' names where other items mention them.
     """
     authors, urls, item_ids = [a for a in authors if a.strip()], list(urls), list(item_ids)
     if not (authors or urls or item_ids):
         raise ErasureError("name what to erase: --author NAME, --url URL or --item ID")
+    if db.conn.in_transaction:
+        raise ErasureError("forget cannot run inside an open transaction (it vacuums the database); call it on its own")
     store.secure_delete_on(db)
     summary = ErasureSummary()
     ids = resolve_items(db, authors, urls, item_ids)
     content = store.erased_content(db, ids)
-    names = [v for a in authors for v in author_variants(a)]
+    names = [form for a in authors for form in mention_forms(a)]
     fragments = [f for t in content.texts for f in text_fragments(t)]
     needles = Needles([*content.item_ids, *content.urls, *content.titles, *fragments, *content.author_pseudonyms], names,
                       content.texts)
@@ -174,9 +191,9 @@ def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[s
 
 
 def name_pattern(authors: list[str]) -> re.Pattern[str]:
-    """Whole-word, case-insensitive mentions of any of the authors' names (with or without '@')."""
-    bare = sorted({a.strip().lstrip("@") for a in authors if a.strip().lstrip("@")}, key=len, reverse=True)
-    return re.compile(r"(?<![\w])@?(?:" + "|".join(re.escape(b) for b in bare) + r")(?![\w])", re.IGNORECASE)
+    """Whole-word, case-insensitive mentions of the authors (see :func:`mention_forms`)."""
+    forms = sorted({f for a in authors for f in mention_forms(a)}, key=len, reverse=True)
+    return re.compile(r"(?<![\w@])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![\w])", re.IGNORECASE)
 
 
 def scrub_alerts(db: sqlite_utils.Database, ids: set[str], needles: Needles, summary: ErasureSummary) -> None:
