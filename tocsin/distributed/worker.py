@@ -152,6 +152,7 @@ class StreamWorker:
         self.stopping = False
         self.failures = 0
         self.last_claim = 0.0
+        self.claim_cursor: bytes | str = b"0-0"
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -256,7 +257,9 @@ class StreamWorker:
     def claim_stale(self) -> list[Entry]:
         """Take over entries pending longer than ``claim_idle_s`` on other consumers (they died or hang)."""
         reply = self.redis.xautoclaim(self.keys.stream, self.keys.group, self.name,
-                                      min_idle_time=self.dist.claim_idle_s * 1000, start_id="0-0", count=self.batch_size)
+                                      min_idle_time=self.dist.claim_idle_s * 1000, start_id=self.claim_cursor,
+                                      count=self.batch_size)
+        self.claim_cursor = reply[0] or b"0-0"  # scan the whole pending list over successive calls
         messages = reply[1] if len(reply) > 1 else []
         entries = [Entry(id=entry_id, fields=fields or None) for entry_id, fields in messages]
         if entries:
