@@ -125,6 +125,13 @@ def test_a_batch_of_items_makes_one_message_carrying_all_of_them(fresh_db, tmp_p
     assert evaluate_rules(fresh_db, settings, now=at(100)) == 0  # already told: no update
 
 
+def test_an_item_naming_two_groups_joins_the_first_groups_alert_and_names_both(fresh_db, tmp_path):
+    settings = make_settings(tmp_path)
+    raise_for(fresh_db, settings, [store_flagged(fresh_db, groups=("uzbek", "tajik"))])
+    (alert,) = alerting.list_alerts(fresh_db)
+    assert alert["key"] == "uzbek|osh" and "Whom: Uzbeks (also named: Tajiks)" in alert["message"]
+
+
 def test_another_group_or_place_is_another_alert(fresh_db, tmp_path):
     settings = make_settings(tmp_path)
     raise_for(fresh_db, settings, [store_flagged(fresh_db), store_flagged(fresh_db, places=("jalal-abad",)),

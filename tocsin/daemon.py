@@ -474,7 +474,7 @@ class AnalyseStep:
         def on_batch_saved(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:
             totals["alerts"] += raise_item_alerts(db, self.settings, rows)
 
-        chunk = max(1, self.settings.model.batch_size) * 4
+        chunk = max(1, self.settings.model.batch_size)  # one batch per call: a stop request waits for one batch at most
         while not self.should_stop():
             summary = analyse_pending(self.db, self.settings, analyser=self.analyser, limit=chunk, on_batch_saved=on_batch_saved)
             for key in ("analysed", "flagged", "failed"):

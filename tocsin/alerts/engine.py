@@ -48,6 +48,8 @@ class Event:
     reasons: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
     times: list[str] = field(default_factory=list)
+    #: every target group named (the key has the first)
+    groups: list[str] = field(default_factory=list)
     #: stale sources: repeat while the condition holds, even with nothing new.
     repeat_while_firing: bool = False
 
@@ -81,6 +83,7 @@ def merge_payload(old: dict[str, Any] | None, event: Event, rule: AlertRuleSetti
         "labels": labels,
         "sources": sources,
         "hallmarks": sorted(set(old.get("hallmarks", [])) | set(event.hallmarks)),
+        "groups": list(dict.fromkeys([*old.get("groups", []), *event.groups])),
         "reasons": list(dict.fromkeys([*old.get("reasons", []), *event.reasons]))[:5],
         "evidence": best,
         "stats": event.stats or old.get("stats", {}),
@@ -211,7 +214,8 @@ def item_event(rule: AlertRuleSettings, row: dict[str, Any], text: str) -> Event
     when = rules.item_time(row)
     return Event(key=f"{group}|{place}", severity=level, labels={"group": group, "place": place},
                  item_ids=[row["item_id"]], evidence=[entry], sources=[row.get("source", "")],
-                 hallmarks=list(row.get("hallmarks") or []), reasons=reasons, times=[iso(when)] if when else [])
+                 hallmarks=list(row.get("hallmarks") or []), reasons=reasons, times=[iso(when)] if when else [],
+                 groups=list(dict.fromkeys(g for g, _ in pairs)))
 
 
 def raise_item_alerts(db: sqlite_utils.Database, settings: Settings, rows: list[dict[str, Any]],

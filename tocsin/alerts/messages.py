@@ -108,7 +108,9 @@ def render_text(alert_id: int, rule: str, severity: str, count: int, payload: di
     lines = [f"[{'RESOLVED' if status == 'resolved' else severity.upper()}] {render_title(payload)}"]
     lines.append(f"What: {what_line(payload)}")
     if labels["kind"] != "stale_source":
-        lines.append(f"Whom: {group_name(labels.get('group', ''))}")
+        others = [g for g in payload.get("groups", []) if g != labels.get("group")]
+        lines.append(f"Whom: {group_name(labels.get('group', ''))}"
+                     + (f" (also named: {', '.join(group_name(g) for g in others)})" if others else ""))
         lines.append(f"Where: {place_name(labels.get('place', ''))}")
         sources = payload.get("sources") or []
         first, last = payload.get("first_at", ""), payload.get("last_at", "")
