@@ -64,6 +64,11 @@ def test_list_show_ack_and_deliver(runner, configured, tmp_path):
     assert json.loads(table.output)["status"] == "acknowledged"
     assert "Incitement" in invoke(runner, config, "alert", "list").output
     assert db.execute("SELECT count(*) FROM audit_log WHERE action = 'alert_ack'").fetchone()[0] == 1
+    again = invoke(runner, config, "alert", "ack", str(row["id"]))
+    assert again.exit_code == 1 and "is acknowledged, not open" in again.output
+    resolved = invoke(runner, config, "alert", "resolve", str(row["id"]), "--by", "lead")
+    assert resolved.exit_code == 0 and json.loads(invoke(runner, config, "alert", "list", "--json").output)["status"] == "resolved"
+    assert "already resolved" in invoke(runner, config, "alert", "resolve", str(row["id"])).output
 
 
 def test_unknown_alert_is_a_clear_error(runner, configured):

@@ -86,7 +86,7 @@ def deliver_due(db: sqlite_utils.Database, settings: Settings, now: datetime | s
     moment = as_datetime(now)
     summary = DeliverySummary()
     sinks = {s.name: s for s in settings.alerts.sinks}
-    lease = timedelta(seconds=2 * max([s.timeout_s for s in sinks.values()] or [10]) + 30)
+    lease = timedelta(seconds=4 * max([s.timeout_s for s in sinks.values()] or [10]) + 60)
     silences = store.list_silences(db, active_at=iso(moment))
     cache: dict[str, Transport] = dict(transports or {})
     while True:  # claim ``limit`` at a time until nothing is due (a failed message waits for its backoff)

@@ -41,7 +41,7 @@ def parse_duration(text: str) -> timedelta:
 
 @main.group()
 def alert() -> None:
-    """Alerts: list, show, acknowledge, silence, deliver and evaluate."""
+    """Alerts: list, show, acknowledge, resolve, silence, deliver and evaluate."""
 
 
 @alert.command("list")
@@ -117,6 +117,25 @@ def ack(app: App, alert_id: int, by: str) -> None:
         raise click.ClickException(f"alert #{alert_id} is {alerting.get_alert(db, alert_id)['status']}, not open; nothing to acknowledge")
     log_event(db, by, "alert_ack", f"alert:{alert_id}")
     click.echo(f"alert #{alert_id} acknowledged by {by}")
+
+
+@alert.command()
+@click.argument("alert_id", type=int)
+@click.option("--by", default="operator", show_default=True, help="Who resolves it (recorded in the audit log).")
+@pass_app
+@not_found_is_an_error
+def resolve(app: App, alert_id: int, by: str) -> None:
+    """Close an alert by hand; the next event of its rule and key opens a new one."""
+    from tocsin.alerts.times import as_datetime, iso
+    from tocsin.store import alerting
+    from tocsin.store.audit import log_event
+
+    db = app.open_db()
+    if alerting.get_alert(db, alert_id)["status"] == "resolved":
+        raise click.ClickException(f"alert #{alert_id} is already resolved")
+    alerting.resolve_alert(db, alert_id, iso(as_datetime()))
+    log_event(db, by, "alert_resolve", f"alert:{alert_id}")
+    click.echo(f"alert #{alert_id} resolved by {by}")
 
 
 @alert.group()
