@@ -337,6 +337,61 @@ def test_sources_are_leased_to_one_crawler_at_a_time_once_per_interval(settings)
     assert "crawls: 2 sources crawled" in lines and "now: b (crawl-1)" in lines and "failed last time: c" in lines
 
 
+@needs_redis
+def test_worker_command_stores_analyses_and_raises_item_alerts(settings, runner, monkeypatch):
+    from tocsin.cli import main
+    from tocsin.config import AlertRuleSettings, SinkSettings
+    from tocsin.config_toml import dump_settings
+
+    monkeypatch.syspath_prepend(str(TESTS))
+    settings.alerts.sinks = [SinkSettings(name="file", kind="file", path=str(settings.config_dir / "alerts.jsonl"))]
+    settings.alerts.rules = [AlertRuleSettings(name="incitement", kind="item")]
+    config = settings.config_dir / "tocsin.toml"
+    config.write_text(dump_settings(settings), encoding="utf-8")
+    pusher = StreamPusher(connect_redis(settings), settings.distributed)
+    pusher.ensure_group()
+    for n in range(10):
+        pusher.push(item(n, text="Fictional call to expel the neighbours." if n == 4 else ""))
+    result = runner.invoke(main, ["--config", str(config), "worker", "analyse", "--name", "cli-1", "--until-idle", "0",
+                                  "--analyser", "test_distributed_fakes:make_analyser"])
+    assert result.exit_code == 0, result.output
+    assert "10 items stored (10 new), 10 analysed, 1 flagged, 0 failed" in result.output
+    db = connect(settings.database_path)
+    alerts = db.execute("SELECT rule FROM alerts").fetchall()
+    deliveries = db.execute("SELECT count(*) FROM deliveries").fetchone()[0]
+    assert alerts == [("incitement",)] and deliveries == 1  # the alert and its outbox row, committed with the batch
+    status = runner.invoke(main, ["--config", str(config), "worker", "status"])
+    assert "cli-1 [analyse] stopped" in status.output and "0 waiting, 0 pending" in status.output
+
+
+@needs_redis
+def test_crawlers_pause_while_the_workers_are_behind(settings):
+    from twisted.internet.defer import Deferred
+
+    from tocsin.distributed.crawling import StreamPipeline
+
+    class Crawler:
+        def __init__(self, values):
+            from scrapy.settings import Settings as ScrapySettings
+
+            self.settings = ScrapySettings(values)
+            self.spider = None
+
+    settings.distributed.max_stream_entries = 3
+    pipeline = StreamPipeline(Crawler(scrapy_overrides(settings)))
+
+    class Spider:
+        name = "spider"
+        source_name = "test"
+
+    pipeline.open_spider(Spider())
+    outcomes = [pipeline.process_item(item(n), Spider()) for n in range(4)]
+    assert all(o is not None and not isinstance(o, Deferred) for o in outcomes[:1])
+    pipeline.last_backlog_check = 0
+    assert isinstance(pipeline.process_item(item(9), Spider()), Deferred)  # 5 waiting > 3: wait
+    assert connect_redis(settings).xlen(settings.distributed.stream) == 5  # nothing dropped
+
+
 # --------------------------------------------------------------------------- two crawler processes
 
 

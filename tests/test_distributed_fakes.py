@@ -47,6 +47,7 @@ class KeywordAnalyser:
                 item_id=row["id"], content_hash=row["content_hash"], model_name=self.model_name,
                 model_version=self.model_version, patterns_version="test", threshold=self.threshold, score=score,
                 incitement=score >= self.threshold, lang=row.get("lang") or "en",
+                targets=[{"group": "uzbek", "text": row["text"][:10], "start": 0, "end": min(10, len(row["text"]))}] if hit else [],
                 explanation="keyword found" if hit else "no keyword"))
         if self.log:
             with open(self.log, "a", encoding="utf-8") as f:
