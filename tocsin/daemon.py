@@ -129,6 +129,15 @@ class Task:
     started_at: str
     deadline: float
     sources: list[str] = field(default_factory=list)
+    report: dict[str, Any] | None = None
+
+    def read_report(self) -> None:
+        """Take the child's report off the pipe as soon as it is there (a large one must not block its exit)."""
+        try:
+            if self.report is None and self.conn.poll():
+                self.report = self.conn.recv()
+        except (EOFError, OSError):
+            self.report = self.report or {}
 
 
 class Supervisor:
@@ -173,6 +182,7 @@ class Supervisor:
         """Collect finished tasks, kill overdue ones, start queued ones; returns tasks that ended."""
         ended = 0
         for task in list(self.running.values()):
+            task.read_report()
             if task.process.is_alive() and time.monotonic() < task.deadline:
                 continue
             if task.process.is_alive():
@@ -185,12 +195,8 @@ class Supervisor:
 
     def finish(self, task: Task, status: str | None = None, error: str = "") -> None:
         """Read a finished task's report, close what it left open and log one line."""
-        message: dict[str, Any] = {}
-        try:
-            if task.conn.poll():
-                message = task.conn.recv()
-        except (EOFError, OSError):
-            message = {}
+        task.read_report()
+        message: dict[str, Any] = task.report or {}
         task.process.join(1)
         task.conn.close()
         del self.running[task.name]
@@ -372,7 +378,10 @@ class Daemon:
         """Run the jobs that are due (each once, however late) and look after running crawls."""
         self.scheduler.run_pending()
         if self.supervisor and not self.stopping:
-            self.supervisor.reap()
+            try:
+                self.supervisor.reap()
+            except Exception:  # noqa: BLE001 - e.g. the store locked while closing a run: try again next tick
+                logger.exception("looking after running crawls failed; trying again on the next tick")
 
     def sleep_s(self) -> float:
         idle = self.scheduler.idle_seconds
@@ -390,7 +399,10 @@ class Daemon:
                 self.loop(max_ticks)
             finally:
                 if self.supervisor:
-                    self.supervisor.stop_all()
+                    try:
+                        self.supervisor.stop_all()
+                    except Exception:  # noqa: BLE001 - exiting anyway; the crawls were signalled
+                        logger.exception("stopping the running crawls failed")
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
                 logger.info("daemon stopped")
