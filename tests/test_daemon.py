@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import schedule
 
+from test_pipeline import fake_analyse  # noqa: F401 - fixture
 from tocsin.config import Settings
 from tocsin.daemon import Daemon, DaemonAlreadyRunning, InstanceLock, Job, Supervisor, lock_path_for
 from tocsin.store import connect
@@ -275,3 +276,45 @@ def test_a_crawl_whose_source_failed_is_a_failed_step_with_the_reason(db_path, c
     (name, status, counts, error, duration) = ended[0]
     assert (status, counts["errors"]) == ("failed", 1) and error == "feed: http_503 on the feed"
     assert "step crawl:feed: failed" in caplog.text
+
+
+def chatty_crawl(settings, names, timeout_s=None):
+    """A crawl with a large report (more than a pipe holds) (module-level, so a subprocess can run it)."""
+    return [{"source": names[0], "run_id": 1, "status": "ok", "pages": 1, "items": 1, "new_items": 1, "errors": 0,
+             "message": "x" * 500_000}]
+
+
+def test_a_large_crawl_report_does_not_block_the_crawl(db_path):
+    settings = disk_settings(db_path)
+    ended = []
+    supervisor = Supervisor(connect(db_path), on_finished=lambda *a: ended.append(a))
+    supervisor.request("crawl:big", chatty_crawl, (settings, ["big"]), {}, timeout_s=60, sources=["big"])
+    deadline = time.monotonic() + 60
+    while not ended and time.monotonic() < deadline:
+        supervisor.reap()
+        time.sleep(0.05)
+    assert ended[0][1] == "ok" and ended[0][4] < 30
+
+
+def test_the_analyse_step_raises_item_alerts_and_stops_between_batches(db_path, tmp_path, fake_analyse):
+    from test_alert_support import make_settings
+    from tocsin.daemon import AnalyseStep
+    from tocsin.store import ItemRecord, upsert_item
+    from tocsin.store.sources import ensure_source
+
+    settings = make_settings(tmp_path)
+    settings.database.path = str(db_path)
+    settings.model.batch_size = 5
+    db = connect(db_path)
+    ensure_source(db, "stored")
+    for n in range(23):
+        upsert_item(db, ItemRecord(source="stored", url=f"https://stored.example/{n}", text=f"fictional post {n}"))
+    stop = {"now": False}
+    step = AnalyseStep(settings, db, lambda: stop["now"], analyser_factory=object)
+    counts = step()
+    assert counts == {"analysed": 23, "flagged": 23, "failed": 0, "alerts": 23}
+    assert db.execute("SELECT count(*) FROM deliveries").fetchone()[0] == 1  # one grouped alert, one message
+    for n in range(23, 40):
+        upsert_item(db, ItemRecord(source="stored", url=f"https://stored.example/{n}", text=f"fictional post {n}"))
+    stop["now"] = True
+    assert step()["analysed"] == 0  # a stop requested before the step: nothing started
