@@ -20,7 +20,7 @@ import re
 from typing import Callable
 
 from tocsin.nlp.normalise import CYRL_TO_LATN, LATN_TO_CYRL, LEET_CYRL, LEET_LATN
-from tocsin.nlp.translit import ru_cyrl_to_latn, uz_cyrl_to_latn, uz_latn_to_cyrl
+from tocsin.nlp.translit import ru_cyrl_to_latn, unify_uz_apostrophes, uz_cyrl_to_latn, uz_latn_to_cyrl
 
 Variant = Callable[[str, random.Random], str]
 
@@ -116,8 +116,7 @@ def script_switch(text: str, rng: random.Random) -> str:
     """Uzbek in the other script: Latin -> Cyrillic, Cyrillic -> Latin."""
     if _CYRL.search(text):
         return uz_cyrl_to_latn(text)[0]
-    unified = re.sub(r"(?<=[oOgG])['\u2019\u2018`\u02bc](?=\w)", "\u02bb", text)
-    return uz_latn_to_cyrl(unified)[0]
+    return uz_latn_to_cyrl(unify_uz_apostrophes(text))[0]
 
 
 def apostrophes(text: str, rng: random.Random) -> str:

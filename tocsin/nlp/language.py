@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tocsin.nlp.translit import ru_cyrl_to_latn, uz_latn_to_cyrl
+from tocsin.nlp.translit import ru_cyrl_to_latn, unify_uz_apostrophes, uz_latn_to_cyrl
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def training_sentences() -> dict[str, list[str]]:
     for path in sorted(DATA_DIR.glob("*.txt")):
         lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
         data[path.stem] = [ln for ln in lines if ln and not ln.startswith("#")]
-    data.setdefault("uz-Cyrl", []).extend(uz_latn_to_cyrl(s)[0] for s in data.get("uz-Latn", []))
+    data.setdefault("uz-Cyrl", []).extend(uz_latn_to_cyrl(unify_uz_apostrophes(s))[0] for s in data.get("uz-Latn", []))
     data.setdefault("ru-Latn", []).extend(ru_cyrl_to_latn(s)[0] for s in data.get("ru", []))
     return data
 

@@ -97,6 +97,14 @@ def transliterate(text: str, table: dict[str, str], *, word_start: dict[str, str
     return "".join(out), ranges
 
 
+_UZ_APOSTROPHE_AFTER_OG = re.compile(r"(?<=[oOgG])['\u2019\u2018`\u02bc\u00b4](?=\w)")
+
+
+def unify_uz_apostrophes(text: str) -> str:
+    """Write the Uzbek ``oʻ``/``gʻ`` with U+02BB whatever apostrophe was typed (same length)."""
+    return _UZ_APOSTROPHE_AFTER_OG.sub(UZ_OKINA, text)
+
+
 def uz_cyrl_to_latn(text: str) -> tuple[str, list[tuple[int, int]]]:
     """Uzbek Cyrillic to the official Latin alphabet (``е`` is ``ye`` at the start of a word)."""
     return transliterate(text, UZ_CYRL_TO_LATN, word_start={"е": "ye"})

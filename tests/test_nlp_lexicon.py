@@ -1,0 +1,105 @@
+"""Lexicons are data: the bundled files are valid, operators add terms without code, errors say how to fix."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tocsin.config import NlpSettings
+from tocsin.nlp import TextAnalyser, patterns_version
+from tocsin.nlp.features import CONTEXT_MARKERS, HALLMARKS
+from tocsin.nlp.lexicon import LexiconError, bundled_pattern_files, load_lexicons, read_lexicon
+
+GROUPS = {"uzbek", "kyrgyz", "tajik", "russian", "dungan", "uyghur", "kazakh", "turk", "jewish", "muslim", "christian"}
+
+
+def test_bundled_lexicons_load_and_cover_every_group_hallmark_and_marker():
+    entries = load_lexicons()
+    assert {f.name for f in bundled_pattern_files()} >= {"targets.jsonl", "places.jsonl", "cues.jsonl", "context.jsonl"}
+    for lang in ("ru", "ky", "uz", "en"):
+        mine = [e for e in entries if e.applies_to(lang)]
+        assert {e.label for e in mine if e.kind == "target"} >= GROUPS, lang
+        assert {e.label for e in mine if e.kind == "cue"} == set(HALLMARKS), lang
+        assert {e.label for e in mine if e.kind == "context"} == set(CONTEXT_MARKERS), lang
+    assert all(e.meaning for e in entries)
+
+
+def test_slurs_say_what_they_mean():
+    slurs = [e for e in load_lexicons() if e.meaning.startswith("SLUR")]
+    assert slurs, "slurs are marked with SLUR in their meaning"
+    assert all(len(e.meaning) > 20 and e.why for e in slurs)
+
+
+def test_gazetteer_has_the_region():
+    places = {e.label for e in load_lexicons() if e.kind == "place"}
+    assert {"osh", "jalal_abad", "batken", "uzgen", "kara_suu", "aravan", "nookat", "dostuk", "andijan", "fergana",
+            "namangan", "khujand", "isfara", "sokh", "vorukh"} <= places
+
+
+def _write(path, entries):
+    path.write_text("\n".join(json.dumps(e, ensure_ascii=False) for e in entries) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_operator_adds_a_term_without_code(tmp_path):
+    extra = _write(tmp_path / "local.jsonl", [
+        {"id": "local.osh.market", "kind": "place", "label": "jayma_bazaar", "language": "ru ky",
+         "pattern": "Жайма", "meaning": "Jayma bazaar in Osh", "why": "local landmark named in rumours"},
+        {"id": "local.cue.1", "kind": "cue", "label": "dehumanization", "language": "en",
+         "pattern": "termite", "meaning": "insect word used of people", "why": "seen in local posts"},
+    ])
+    analyser = TextAnalyser(NlpSettings(extra_lexicons=[extra]))
+    assert [p.label for p in analyser.features("Пожар на базаре Жайма в Оше").places] == ["jayma_bazaar", "osh"]
+    assert analyser.features("They are termites, all of them").hallmarks == ["dehumanization"]
+    assert analyser.patterns_version == patterns_version([extra]) != patterns_version()
+
+
+def test_patterns_version_is_stable_and_tracks_content(tmp_path):
+    assert patterns_version() == patterns_version() and len(patterns_version()) == 12
+    extra = tmp_path / "x.jsonl"
+    _write(extra, [{"id": "a", "kind": "cue", "label": "dehumanization", "language": "en", "pattern": "x", "meaning": "m"}])
+    first = patterns_version([str(extra)])
+    _write(extra, [{"id": "a", "kind": "cue", "label": "dehumanization", "language": "en", "pattern": "y", "meaning": "m"}])
+    assert patterns_version([str(extra)]) != first
+
+
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ({"kind": "cue", "label": "dehumanization", "language": "en", "pattern": "x", "meaning": "m"}, "missing field"),
+        ({"id": "a", "kind": "slur", "label": "x", "language": "en", "pattern": "x", "meaning": "m"}, "kind 'slur' is unknown"),
+        ({"id": "a", "kind": "cue", "label": "rudeness", "language": "en", "pattern": "x", "meaning": "m"}, "not a hallmark"),
+        ({"id": "a", "kind": "context", "label": "sarcasm", "language": "en", "pattern": "x", "meaning": "m"}, "context label"),
+        ({"id": "a", "kind": "target", "label": "Uzbek!", "language": "en", "pattern": "x", "meaning": "m"}, "lower-case"),
+        ({"id": "a", "kind": "target", "label": "uzbek", "language": "fr", "pattern": "x", "meaning": "m"}, "language 'fr'"),
+        ({"id": "a", "kind": "target", "label": "uzbek", "language": "en", "pattern": 5, "meaning": "m"}, "pattern must be"),
+    ],
+)
+def test_bad_entries_name_the_line_and_the_fix(tmp_path, entry, message):
+    path = _write(tmp_path / "bad.jsonl", [entry])
+    with pytest.raises(LexiconError, match=message) as err:
+        read_lexicon(path)
+    assert "bad.jsonl:1" in str(err.value)
+
+
+def test_bad_files(tmp_path):
+    with pytest.raises(LexiconError, match="not found.*nlp.extra_lexicons"):
+        TextAnalyser(NlpSettings(extra_lexicons=[str(tmp_path / "missing.jsonl")]))
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('# a comment\n\n{"id": "a",\n', encoding="utf-8")
+    with pytest.raises(LexiconError, match="broken.jsonl:3: not valid JSON"):
+        read_lexicon(broken)
+    dup = _write(tmp_path / "dup.jsonl", [
+        {"id": "target.uzbek.ru.1", "kind": "target", "label": "uzbek", "language": "ru", "pattern": "x", "meaning": "m"}])
+    with pytest.raises(LexiconError, match="already used"):
+        load_lexicons([dup])
+
+
+def test_languages_setting_limits_the_pipelines():
+    analyser = TextAnalyser(NlpSettings(languages=["ru"]))
+    assert set(analyser.pipelines) == {"ru"}
+    f = analyser.features("Өзбектерди кубалагыла")
+    assert f.lang == "ky" and f.spans == []
+    with pytest.raises(ValueError, match="max_chunk_chars"):
+        TextAnalyser(NlpSettings(max_chunk_chars=10))
