@@ -178,3 +178,18 @@ def test_a_source_over_its_time_limit_is_stopped_and_recorded(tmp_path):
         (result,) = crawl_sources(settings, timeout_s=2)
     # Scrapy lets the request in flight finish (a broken feed here), then stops the source.
     assert result.status == "failed" and "crawl_timeout" in {e["kind"] for e in result.first_errors}
+
+
+def test_the_resolver_refuses_private_answers_even_without_the_request_check(tmp_path, monkeypatch):
+    import tocsin.crawler.runner as runner
+
+    # Take the request-time guard out: the DNS answer is still checked when the connection is made.
+    monkeypatch.setattr(runner, "extra_scrapy_settings", lambda settings: {
+        "DOWNLOADER_MIDDLEWARES": {"tocsin.crawler.middlewares.PrivateNetworkGuard": None}, "ROBOTSTXT_OBEY": False})
+    with serve_demo_world() as base:
+        port = base.rsplit(":", 1)[1]
+        sources = [SourceSettings(name="rebound", kind="telegram", urls=[f"http://localhost:{port}/t.me/s/bazar_talk_demo"])]
+        (result,) = crawl_sources(fast_settings(tmp_path / "t.db", sources))
+        fetched = base.world.requests
+    assert fetched == [] and result.status == "failed"
+    assert result.first_errors[0]["kind"] == "blocked_address" and "refused at connection time" in result.first_errors[0]["message"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -54,9 +55,13 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
         return "ignored", text or "request ignored"
     if isinstance(exc, (TwistedTimeout, TCPTimedOutError)) or "timeout" in type(exc).__name__.lower():
         return "timeout", str(exc) or "timed out"
-    if type(exc).__name__ == "PrivateAnswer":
-        return "blocked_address", str(exc)
-    if isinstance(exc, DNSLookupError):
+    if isinstance(exc, DNSLookupError) or "resolve" in type(exc).__name__.lower():
+        from tocsin.crawler.resolver import refusal_reason
+
+        request = getattr(failure, "request", None)
+        refused = refusal_reason(urlsplit(request.url).hostname or "") if request is not None else ""
+        if type(exc).__name__ == "PrivateAnswer" or refused:
+            return "blocked_address", refused or str(exc)
         return "dns", str(exc)
     if isinstance(exc, ConnectionRefusedError):
         return "connection", str(exc)

@@ -27,6 +27,16 @@ class PrivateAnswer(DNSLookupError):
     """A host name resolved to a loopback, private, link-local or reserved address."""
 
 
+#: Host names refused in this process, with the reason (Twisted reports a refused lookup as "no
+#: results", so the crawl's error records look the reason up here).
+REFUSED: dict[str, str] = {}
+
+
+def refusal_reason(host: str) -> str:
+    """Why the resolver refused ``host`` in this process ('' when it did not)."""
+    return REFUSED.get(host.lower(), "")
+
+
 @implementer(IResolverSimple)
 class GuardedResolver(CachingThreadedResolver):
     """Scrapy's caching resolver, refusing non-public answers for hosts not allowed to have them."""
@@ -55,5 +65,7 @@ class GuardedResolver(CachingThreadedResolver):
         except ValueError:
             return address
         if problem:
-            raise PrivateAnswer(f"{name} resolved to {address}, a {problem} address: refused")
+            reason = f"{name} resolved to {address}, a {problem} address: refused at connection time"
+            REFUSED[name.lower()] = reason
+            raise PrivateAnswer(reason)
         return address

@@ -37,7 +37,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         (urlsplit(url).hostname or "").lower() for run in job["runs"] if run["source"].get("allow_private_networks")
         for url in run["source"].get("urls", [])})
     values.update(job.get("scrapy_overrides") or {})
-    process = CrawlerProcess(values, install_root_handler=True)
+    process = CrawlerProcess(values)
     db_path = job["db_path"]
     db = connect(db_path, busy_timeout_ms=job.get("busy_timeout_ms", 10_000), create=False, migrate=False)
     crawlers: dict[int, Any] = {}

@@ -28,10 +28,10 @@ REDIRECT_MAX_TIMES = 10
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 HTTPERROR_ALLOW_ALL = False
 LOG_LEVEL = "WARNING"
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+LOG_INSTALL_ROOT_HANDLER = True
 FEED_EXPORT_ENCODING = "utf-8"
 DNS_TIMEOUT = 20
-DNS_RESOLVER = "tocsin.crawler.resolver.GuardedResolver"
+TWISTED_DNS_RESOLVER = "tocsin.crawler.resolver.GuardedResolver"
 
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100): a blocked address is never contacted, not even for its robots.txt.
@@ -62,7 +62,7 @@ def scrapy_settings(crawl: CrawlSettings, *, retry_backoff_s: float | None = Non
         "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
         "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay_s, 0.0),
         "DOWNLOAD_DELAY": crawl.download_delay_s,
-        "RANDOMIZE_DOWNLOAD_DELAY": crawl.download_delay_s > 0,
+        "DOWNLOAD_DELAY_JITTER": 0.5 if crawl.download_delay_s > 0 else 0.0,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_per_domain,
         "CONCURRENT_REQUESTS": max(CONCURRENT_REQUESTS, crawl.concurrent_per_domain * 4),
         "DOWNLOAD_TIMEOUT": crawl.timeout_s,
