@@ -119,10 +119,13 @@ def test_listing_and_json_spiders_work_from_config_alone(tmp_path):
             SourceSettings(name="chirp-pages", kind="json", urls=[f"{base}/api/timeline.json"], allow_private_networks=True,
                            fields={"items": "data.posts", "id": "id", "text": "body.text", "date": "created_at",
                                    "url": "/chirp/status/{id}"}, pagination={"mode": "page", "param": "page"}),
+            SourceSettings(name="no-selectors", kind="listing", urls=[f"{base}/forum/"], allow_private_networks=True),
         ]
         results = crawl_sources(fast_settings(tmp_path / "t.db", sources))
         fetched = base.world.requests
-    assert [(r.source, r.status, r.items) for r in results] == [("forum-xpath", "ok", 12), ("chirp-pages", "ok", 8)]
+    assert [(r.source, r.status, r.items) for r in results] == [
+        ("forum-xpath", "ok", 12), ("chirp-pages", "ok", 8), ("no-selectors", "failed", 0)]
+    assert results[2].first_errors[0]["kind"] == "config" and "selectors need item, text" in results[2].first_errors[0]["message"]
     assert "/api/timeline.json?page=3" in fetched and "/forum/?page=3" in fetched
     db = connect(tmp_path / "t.db")
     assert db.execute("SELECT count(*) FROM items WHERE url LIKE '%/chirp/status/c-80%'").fetchone()[0] == 8
