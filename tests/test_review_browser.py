@@ -295,8 +295,9 @@ def test_hostile_content_never_runs_and_never_fetches(browser, hostile_site):
     page.keyboard.type(planted[3][:60])
     page.keyboard.press("Tab")
     page.keyboard.type("wrong password")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Wrong name or password" in page.content()
     assert page.evaluate(INJECTED) == 0 and page.evaluate("window.__xss") is None
 
     foreign = [url for url in seen if not url.startswith(base + "/")]

@@ -96,18 +96,17 @@ _LATEST = """
 #: The newest analysis of every item, flagged or not (for statistics).
 _LATEST_ANY = """latest AS (SELECT a.* FROM analyses a WHERE a.id IN (SELECT MAX(id) FROM analyses GROUP BY item_id))"""
 
-_SEVERITY = """MAX(
-    CASE WHEN EXISTS (SELECT 1 FROM json_each(a.hallmarks) h WHERE h.value IN ({critical})) THEN 3
-         WHEN json_array_length(a.hallmarks) > 0 THEN 2 ELSE 1 END,
-    COALESCE(al.level, 0))""".format(critical=",".join(f"'{h}'" for h in CRITICAL_HALLMARKS))
+#: Severity level of a flagged item (see :data:`SEVERITY_LEVELS`): critical for a call to violence or
+#: expulsion, high for any other hallmark, warning otherwise; an open alert naming the item can raise it.
+_SEVERITY = "MAX(CASE WHEN {critical} THEN 3 WHEN a.hallmarks != '[]' THEN 2 ELSE 1 END, COALESCE(al.level, 0))".format(
+    critical=" OR ".join(f"a.hallmarks LIKE '%\"{h}\"%'" for h in CRITICAL_HALLMARKS))
 
 _LANG = "COALESCE(NULLIF(a.lang, ''), i.lang)"
 _WHEN = "COALESCE(i.published_at, i.first_seen)"
-_DISTINCT = "(SELECT json_group_array(DISTINCT v) FROM (SELECT {expr} AS v FROM json_each(a.{column}) x) WHERE v IS NOT NULL AND v != '')"
 
-#: Per facet: the column of the snapshot and whether it holds a JSON list of values.
-_FACETS = {"lang": ("lang", False), "source": ("source", False), "group": ("groups", True),
-           "place": ("places", True), "hallmark": ("hallmarks", True)}
+#: Per facet: the snapshot's column, and for JSON lists the expression of one value ``v`` of the list.
+_FACETS = {"lang": ("lang", ""), "source": ("source", ""), "group": ("targets", "json_extract(v.value, '$.group')"),
+           "place": ("places", "json_extract(v.value, '$.place')"), "hallmark": ("hallmarks", "v.value")}
 _STATUS_SQL = {"todo": "(b.unreviewed OR b.assigned)", "assigned": "b.assigned", "reviewed": "NOT b.unreviewed", "all": "1"}
 _ORDER = "b.severity_level DESC, b.score DESC, b.first_seen DESC, b.item_id"
 
@@ -130,12 +129,30 @@ def _base_where(db: sqlite_utils.Database, f: QueueFilters) -> tuple[str, list[A
 def _facet_where(f: QueueFilters, exclude: str = "") -> tuple[str, list[Any]]:
     """The language, source, group, place and hallmark filters on the snapshot ``b``, less ``exclude``."""
     clauses, params = ["1"], []
-    for name, (column, is_list) in _FACETS.items():
+    for name, (column, element) in _FACETS.items():
         value = getattr(f, name)
         if value and name != exclude:
-            clauses.append(f"EXISTS (SELECT 1 FROM json_each(b.{column}) WHERE value = ?)" if is_list else f"b.{column} = ?")
+            clauses.append(f"EXISTS (SELECT 1 FROM json_each(b.{column}) v WHERE {element} = ?)" if element else f"b.{column} = ?")
             params.append(value)
     return " AND ".join(clauses), params
+
+
+def _values(raw: str | None, key: str) -> list[str]:
+    """The distinct values of a JSON list of strings, or of ``key`` in a JSON list of objects, sorted."""
+    try:
+        entries = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    if not isinstance(entries, list):
+        return []
+    values: set[str] = set()
+    for entry in entries:
+        if key and not isinstance(entry, dict):
+            continue
+        value = entry.get(key) if key else entry
+        if value is not None and value != "":
+            values.add(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    return sorted(values)
 
 
 class QueueSnapshot:
@@ -156,9 +173,7 @@ class QueueSnapshot:
             f"""CREATE TEMP TABLE review_queue AS WITH {_LATEST}
                 SELECT i.id AS item_id, {_LANG} AS lang, i.source AS source, a.score AS score,
                        {_SEVERITY} AS severity_level, i.first_seen AS first_seen,
-                       {_DISTINCT.format(expr="json_extract(x.value, '$.group')", column="targets")} AS groups,
-                       {_DISTINCT.format(expr="json_extract(x.value, '$.place')", column="places")} AS places,
-                       {_DISTINCT.format(expr="x.value", column="hallmarks")} AS hallmarks,
+                       a.targets AS targets, a.places AS places, a.hallmarks AS hallmarks,
                        NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id) AS unreviewed,
                        (EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id AND s.reviewer = ?)
                         AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id AND r.reviewer = ?)) AS assigned
@@ -199,12 +214,13 @@ class QueueSnapshot:
         for row in self.db.query(
             f"""WITH page AS (SELECT b.* FROM {self.TABLE} b WHERE {where} ORDER BY {_ORDER} LIMIT ? OFFSET ?)
                 SELECT i.id, i.source, i.kind, i.title, substr(i.text, 1, 300) AS excerpt, i.published_at, i.first_seen,
-                       i.removed_at, b.lang, b.score, b.severity_level, b.groups, b.places, b.hallmarks,
+                       i.removed_at, b.lang, b.score, b.severity_level, b.targets, b.places, b.hallmarks,
                        (SELECT COUNT(*) FROM reviews r WHERE r.item_id = i.id) AS reviews,
                        (SELECT COUNT(*) FROM assignments s WHERE s.item_id = i.id) AS assignments
                 FROM page b JOIN items i ON i.id = b.item_id ORDER BY {_ORDER}""", [*params, limit, offset]):
-            for key in ("groups", "places", "hallmarks"):
-                row[key] = sorted(str(v) for v in json.loads(row[key] or "[]"))
+            row["groups"] = _values(row.pop("targets"), "group")
+            row["places"] = _values(row["places"], "place")
+            row["hallmarks"] = _values(row["hallmarks"], "")
             row["severity"] = SEVERITY_LEVELS[row["severity_level"]]
             rows.append(row)
         return rows
@@ -214,11 +230,12 @@ class QueueSnapshot:
         under ``status``, the size of each view with every filter applied."""
         out: dict[str, list[tuple[str, int]]] = {}
         status = _STATUS_SQL[self.f.status]
-        for name, (column, is_list) in _FACETS.items():
+        for name, (column, element) in _FACETS.items():
             where, params = _facet_where(self.f, exclude=name)
-            if is_list:
-                sql = f"""SELECT v.value, COUNT(*) FROM {self.TABLE} b, json_each(b.{column}) v
-                          WHERE {status} AND {where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 100"""
+            if element:
+                sql = f"""SELECT {element}, COUNT(DISTINCT b.item_id) FROM {self.TABLE} b, json_each(b.{column}) v
+                          WHERE {status} AND {where} AND {element} IS NOT NULL AND {element} != ''
+                          GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 100"""
             else:
                 sql = f"""SELECT b.{column}, COUNT(*) FROM {self.TABLE} b WHERE {status} AND {where}
                           AND b.{column} IS NOT NULL AND b.{column} != '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 100"""
@@ -353,20 +370,19 @@ def decision_pairs(db: sqlite_utils.Database) -> dict[str, list[tuple[str, str]]
     """
     rows = db.execute(
         f"""WITH {_LATEST_ANY},
-            last AS (SELECT r.item_id, r.reviewer, r.decision, MIN(r2.id) AS first_id
-                     FROM reviews r JOIN reviews r2 ON r2.item_id = r.item_id AND r2.reviewer = r.reviewer
-                     WHERE r.id = (SELECT MAX(id) FROM reviews x WHERE x.item_id = r.item_id AND x.reviewer = r.reviewer)
-                     GROUP BY r.item_id, r.reviewer)
-            SELECT last.item_id, COALESCE(NULLIF({_LANG}, ''), 'unknown') AS lang, last.decision
-            FROM last JOIN items i ON i.id = last.item_id LEFT JOIN latest a ON a.item_id = i.id
-            ORDER BY last.item_id, last.first_id""").fetchall()
+            per_reviewer AS (SELECT item_id, reviewer, MIN(id) AS first_id, MAX(id) AS last_id
+                             FROM reviews GROUP BY item_id, reviewer),
+            double AS (SELECT item_id FROM per_reviewer GROUP BY item_id HAVING COUNT(*) >= 2)
+            SELECT p.item_id, COALESCE(NULLIF({_LANG}, ''), 'unknown') AS lang, r.decision
+            FROM per_reviewer p JOIN double d ON d.item_id = p.item_id JOIN reviews r ON r.id = p.last_id
+            JOIN items i ON i.id = p.item_id LEFT JOIN latest a ON a.item_id = i.id
+            ORDER BY p.item_id, p.first_id""").fetchall()
     by_item: dict[str, tuple[str, list[str]]] = {}
     for item_id, lang, decision in rows:
         by_item.setdefault(item_id, (lang, []))[1].append(decision)
     pairs: dict[str, list[tuple[str, str]]] = {}
     for lang, decisions in by_item.values():
-        if len(decisions) >= 2:
-            pairs.setdefault(lang, []).append((decisions[0], decisions[1]))
+        pairs.setdefault(lang, []).append((decisions[0], decisions[1]))
     return pairs
 
 
