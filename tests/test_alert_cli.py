@@ -139,3 +139,21 @@ def test_status_lines_show_queue_dead_letters_and_silences(configured):
     db.execute("UPDATE deliveries SET status = 'dead', last_error = 'webhook answered 410' WHERE id = 1")
     text = "\n".join(status_lines(db))
     assert "alerts: open 2" in text and "pending 1" in text and "dead 1" in text and "answered 410" in text
+
+
+def test_alert_test_sends_to_each_sink_and_names_failures(runner, tmp_path):
+    config = tmp_path / "tocsin.toml"
+    config.write_text(CONFIG + """
+[[alerts.sinks]]
+name = "nowhere"
+kind = "webhook"
+url = "http://127.0.0.1:9/hook"
+timeout_s = 2
+""", encoding="utf-8")
+    result = invoke(runner, config, "alert", "test")
+    assert result.exit_code == 1
+    assert "file (file): ok" in result.output and "nowhere (webhook): FAILED" in result.output
+    line = json.loads((tmp_path / "alerts.jsonl").read_text(encoding="utf-8"))
+    assert line["type"] == "alert.test" and line["id"].startswith("tocsin-test-")
+    assert invoke(runner, config, "alert", "test", "--sink", "file").exit_code == 0
+    assert "no sink named nope" in invoke(runner, config, "alert", "test", "--sink", "nope").output

@@ -247,6 +247,24 @@ class EmailTransport(Transport):
             raise TransportError(f"SMTP {self.sink.smtp_host}:{self.sink.smtp_port}: {e}") from e
 
 
+def sample_message(sink: str, review_url: str) -> dict[str, Any]:
+    """A message that says it is a test, shaped like a real one (``tocsin alert test``)."""
+    import secrets as random_ids
+    from datetime import datetime, timezone
+
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    key = f"tocsin-test-{random_ids.token_hex(6)}"
+    return {
+        "id": key, "type": "alert.test", "alert_id": 0, "notification": 1, "thread": key, "reason": "test",
+        "rule": "test", "kind": "test", "key": "test", "severity": "info", "status": "open",
+        "title": "tocsin test message", "count": 0, "labels": {"rule": "test", "kind": "test"}, "stats": {},
+        "evidence": [], "links": {"alert": review_url.rstrip("/") + "/alerts", "items": []},
+        "text": f"[INFO] tocsin test message\nThis message tests the sink {sink!r}; no action is needed.\n"
+                f"Review: {review_url.rstrip('/')}/alerts",
+        "created_at": now, "updated_at": now,
+    }
+
+
 TRANSPORTS: dict[str, Callable[[SinkSettings, Settings], Transport]] = {
     "console": ConsoleTransport,
     "file": FileTransport,

@@ -223,6 +223,31 @@ def deliver(app: App, retry_dead: bool) -> None:
         click.echo(f"  {error}", err=True)
 
 
+@alert.command("test")
+@click.option("--sink", "sink_names", multiple=True, help="Only this sink (repeatable); default: every sink.")
+@pass_app
+def test_sinks(app: App, sink_names: tuple[str, ...]) -> None:
+    """Send a test message to each sink now (not through the queue) and say whether it arrived."""
+    from tocsin.alerts.transports import TransportError, build_transport, sample_message
+
+    sinks = [s for s in app.settings.alerts.sinks if not sink_names or s.name in sink_names]
+    unknown = set(sink_names) - {s.name for s in sinks}
+    if unknown or not sinks:
+        raise click.ClickException(f"no sink named {', '.join(sorted(unknown))}" if unknown else
+                                   "no sinks configured; add [[alerts.sinks]] to the config")
+    failed = 0
+    for sink in sinks:
+        try:
+            build_transport(sink, app.settings).notify(sample_message(sink.name, app.settings.alerts.review_url))
+        except TransportError as e:
+            failed += 1
+            click.echo(f"{sink.name} ({sink.kind}): FAILED — {e} ({'permanent' if e.permanent else 'transient'})")
+        else:
+            click.echo(f"{sink.name} ({sink.kind}): ok")
+    if failed:
+        raise SystemExit(1)
+
+
 @alert.command()
 @pass_app
 def evaluate(app: App) -> None:
