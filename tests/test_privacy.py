@@ -84,6 +84,22 @@ def test_a_link_key_links_exports_and_is_stored(fresh_db, tmp_path):
         check_link_key_name("../etc")
 
 
+def test_link_keys_can_be_listed_and_deleted(runner, db_path, tmp_path):
+    from tocsin.cli import main
+    from tocsin.store import connect
+
+    db = connect(db_path)
+    add_corpus(db)
+    db.close()
+    assert "no link keys" in runner.invoke(main, ["--db", str(db_path), "link-key", "list"]).output
+    runner.invoke(main, ["--db", str(db_path), "export", "--link-key", "study", "--out", str(tmp_path / "a")])
+    listed = runner.invoke(main, ["--db", str(db_path), "link-key", "list"])
+    assert listed.exit_code == 0 and listed.output.startswith("study\tcreated ")
+    assert runner.invoke(main, ["--db", str(db_path), "link-key", "delete", "study"]).exit_code == 0
+    missing = runner.invoke(main, ["--db", str(db_path), "link-key", "delete", "study"])
+    assert missing.exit_code == 1 and "no link key named 'study'" in missing.output
+
+
 def test_same_author_same_pseudonym_within_one_export(fresh_db, tmp_path):
     for n in range(3):
         add_item(fresh_db, url=f"https://news.example.kg/s/{n}", text=f"Story {n}", author="Zqx Same Author" if n < 2 else "Other")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from test_export_support import add_item, add_reviews
 from tocsin.config import Settings
-from tocsin.export.retention import purge_expired
+from tocsin.export.retention import count_expired, purge_expired
 from tocsin.store import connect, get_item, item_versions, search_item_ids
 from tocsin.store.audit import audit_events
 
@@ -33,8 +33,10 @@ def test_purge_blanks_old_unflagged_content_and_keeps_flagged_evidence(db_path):
     add_reviews(db, ids["escalated"], [("rita", "escalate")])
     settings = Settings()
     assert purge_expired(db, settings) == 0, "nothing is past retention yet"
+    assert count_expired(db, settings, now=LATER) == 1
 
     assert purge_expired(db, settings, now=LATER) == 1
+    assert count_expired(db, settings, now=LATER) == 0
     plain = get_item(db, ids["plain"])
     assert (plain["title"], plain["text"]) == ("", "") and "retention_purged_at" in plain["meta"]
     assert [(v["title"], v["text"], v["snapshot_sha256"]) for v in item_versions(db, ids["plain"])] == [("", "", None)]
@@ -68,3 +70,5 @@ def test_cli_retention(runner, db_path):
     db.close()
     result = runner.invoke(main, ["--db", str(db_path), "retention"])
     assert result.exit_code == 0 and "purged the raw content of 0 unflagged items" in result.output
+    dry = runner.invoke(main, ["--db", str(db_path), "retention", "--dry-run"])
+    assert dry.exit_code == 0 and "0 unflagged items hold raw content" in dry.output

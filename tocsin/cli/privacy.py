@@ -128,15 +128,53 @@ def forget(app: App, authors: tuple[str, ...], authors_from: str | None, urls: t
 
 
 @main.command()
+@click.option("--dry-run", is_flag=True, help="Only count the items whose raw content would be purged.")
 @pass_app
-def retention(app: App) -> None:
+def retention(app: App, dry_run: bool) -> None:
     """Purge now the raw content of unflagged items older than retention.retention_days."""
-    from tocsin.export.retention import purge_expired
+    from tocsin.export.retention import count_expired, purge_expired
 
     settings = app.settings
     days = settings.retention.retention_days
     if days <= 0:
         click.echo("retention.retention_days is 0: everything is kept, nothing purged")
         return
+    if dry_run:
+        n = count_expired(app.open_db(), settings)
+        click.echo(f"{n} unflagged items hold raw content collected more than {days} days ago; nothing purged (dry run)")
+        return
     purged = purge_expired(app.open_db(), settings)
     click.echo(f"purged the raw content of {purged} unflagged items collected more than {days} days ago")
+
+
+@main.group("link-key")
+def link_key() -> None:
+    """Stored keys that link exports (see tocsin export --link-key)."""
+
+
+@link_key.command("list")
+@pass_app
+def link_key_list(app: App) -> None:
+    """Names and creation times of the stored link keys (never the keys)."""
+    from tocsin.store.exporting import link_keys
+
+    keys = link_keys(app.open_db())
+    if not keys:
+        click.echo("no link keys: every export so far used a fresh key")
+    for key in keys:
+        click.echo(f"{key['name']}\tcreated {key['created_at']}")
+
+
+@link_key.command("delete")
+@click.argument("name")
+@pass_app
+def link_key_delete(app: App, name: str) -> None:
+    """Delete link key NAME for good: exports made with it can no longer be extended or re-linked."""
+    from tocsin.store.audit import log_event
+    from tocsin.store.exporting import delete_link_key
+
+    db = app.open_db()
+    if not delete_link_key(db, name):
+        raise click.ClickException(f"no link key named {name!r}; see 'tocsin link-key list'")
+    log_event(db, "cli", "link_key_delete", name)
+    click.echo(f"deleted link key '{name}'")

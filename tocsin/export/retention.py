@@ -24,6 +24,12 @@ def retention_cutoff(days: int, now: datetime | None = None) -> str:
     return (now - timedelta(days=days)).isoformat(timespec="seconds")
 
 
+def count_expired(db: sqlite_utils.Database, settings: Settings, now: datetime | None = None) -> int:
+    """How many items :func:`purge_expired` would purge now (0 when ``retention_days`` is 0)."""
+    days = settings.retention.retention_days
+    return store.count_purgeable(db, retention_cutoff(days, now)) if days > 0 else 0
+
+
 def purge_expired(db: sqlite_utils.Database, settings: Settings, now: datetime | None = None) -> int:
     """Purge raw content (item title and text, version texts, snapshots, quotes in analyses) of unflagged
     items collected more than ``retention_days`` ago; returns the number of items purged (0 when

@@ -260,6 +260,19 @@ def compact(db: sqlite_utils.Database, vacuum: bool = True) -> bool:
 # --------------------------------------------------------------------------- retention
 
 
+def count_purgeable(db: sqlite_utils.Database, cutoff: str) -> int:
+    """How many unflagged items still hold content collected before ``cutoff`` (what a purge would touch)."""
+    return db.execute(
+        f"""SELECT count(*) FROM items i WHERE NOT {FLAGGED_SQL} AND (
+              EXISTS (SELECT 1 FROM item_versions v WHERE v.item_id = i.id AND v.seen_at < ?
+                      AND (v.title != '' OR v.text != '' OR v.snapshot_sha256 IS NOT NULL))
+              OR ((i.title != '' OR i.text != '' OR json_extract(i.meta, '$.retention_purged_at') IS NULL)
+                  AND COALESCE((SELECT v.seen_at FROM item_versions v WHERE v.item_id = i.id AND v.content_hash = i.content_hash),
+                               i.first_seen) < ?))""",
+        [cutoff, cutoff],
+    ).fetchone()[0]
+
+
 def purge_raw_content(db: sqlite_utils.Database, cutoff: str) -> tuple[int, list[str]]:
     """Blank the raw content of unflagged items collected before ``cutoff``.
 

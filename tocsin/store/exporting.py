@@ -168,10 +168,18 @@ def get_link_key(db: sqlite_utils.Database, name: str) -> tuple[bytes, bool]:
         return get_secret(db, LINK_KEY_PREFIX + name), not existed
 
 
-def link_key_names(db: sqlite_utils.Database) -> list[str]:
-    """Names of the stored link keys."""
-    return [row[0][len(LINK_KEY_PREFIX):] for row in db.execute(
-        "SELECT name FROM secrets WHERE name LIKE ? ORDER BY name", [LINK_KEY_PREFIX + "%"])]
+def link_keys(db: sqlite_utils.Database) -> list[dict[str, str]]:
+    """The stored link keys: name and creation time (never the key)."""
+    return [{"name": name[len(LINK_KEY_PREFIX):], "created_at": created} for name, created in db.execute(
+        "SELECT name, created_at FROM secrets WHERE substr(name, 1, ?) = ? ORDER BY name",
+        [len(LINK_KEY_PREFIX), LINK_KEY_PREFIX])]
+
+
+def delete_link_key(db: sqlite_utils.Database, name: str) -> bool:
+    """Delete a stored link key for good (secure delete); False when there was none of that name."""
+    db.execute("PRAGMA secure_delete = ON")
+    with transaction(db):
+        return db.execute("DELETE FROM secrets WHERE name = ?", [LINK_KEY_PREFIX + name]).rowcount > 0
 
 
 #: Tables :func:`bulk_insert` may load.
