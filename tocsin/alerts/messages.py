@@ -80,8 +80,9 @@ def what_line(payload: dict[str, Any]) -> str:
     shown = ", ".join(h.replace("_", " ") for h in hallmarks) or "incitement"
     if kind == "spike":
         s = payload.get("stats", {})
-        return (f"burst of flagged items ({shown}): {s.get('count')} in {s.get('window_minutes')} min "
-                f"against {s.get('expected', 0):.2f} expected (p = {s.get('p_value', 0):.1e})")
+        return (f"burst of flagged items ({shown}): {s.get('count')} in {s.get('window_minutes')} min where "
+                f"{s.get('expected', 0):.2g} were expected from {s.get('baseline_items', 0)} in the "
+                f"{s.get('baseline_days', '?')} days before (p = {s.get('p_value', 0):.1e})")
     if kind == "spread":
         s = payload.get("stats", {})
         return f"one text spreading ({shown}): {s.get('copies')} copies in {s.get('sources')} sources"
