@@ -133,8 +133,11 @@ def test_listing_and_json_spiders_work_from_config_alone(tmp_path):
 
 
 def test_hostile_server_failures_are_recorded_and_the_crawl_goes_on(tmp_path):
+    from tocsin.crawler.demo_world.server import gzip_bomb
+
+    gzip_bomb()  # built once, before the clock runs, so the bomb is not mistaken for a slow page
     with serve_demo_world() as base:
-        base.world.slow_s = 4
+        base.world.slow_s = 5
         port = base.rsplit(":", 1)[1]
         sources = [
             # allow_private_networks covers this source's own host ("localhost") only: the redirect to
@@ -145,7 +148,7 @@ def test_hostile_server_failures_are_recorded_and_the_crawl_goes_on(tmp_path):
             SourceSettings(name="good", kind="telegram", urls=[f"{base}/t.me/s/bazar_talk_demo"], allow_private_networks=True),
         ]
         settings = fast_settings(tmp_path / "t.db", sources)
-        settings.crawl.timeout_s = 1
+        settings.crawl.timeout_s = 2
         settings.crawl.retries = 1
         settings.crawl.max_page_bytes = 2_000_000
         results = {r.source: r for r in crawl_sources(settings, timeout_s=60)}
