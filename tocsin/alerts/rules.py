@@ -99,7 +99,7 @@ def find_spikes(rows: Iterable[dict[str, Any]], now: datetime, *, window: timede
             findings.append(Finding(
                 key=f"{group}|{place}", item_ids=ids, labels={"group": group, "place": place},
                 stats={"count": count, "expected": round(expected, 4), "p_value": p,
-                       "baseline_items": len(in_baseline.get(pair, ())), "baseline_days": round(baseline.total_seconds() / 86400, 1),
+                       "baseline_items": len(in_baseline.get(pair, ())), "baseline_days": f"{baseline.total_seconds() / 86400:g}",
                        "window_minutes": int(window.total_seconds() // 60), "hallmarks": sorted(hallmarks[pair])}))
     return findings
 
