@@ -123,13 +123,13 @@ def test_csv_opens_with_the_csv_module_and_pyarrow(corpus, tmp_path):
         rows = list(csv.DictReader(f))
     assert len(rows) == 4 and list(rows[0]) == FIELD_NAMES
     tricky = next(r for r in rows if "zbekcha" in r["text"])
-    assert tricky["text"] == TRICKY_TEXT and tricky["title"] == 'A "quoted", title'
+    assert tricky["text"] == f'A "quoted", title\n\n{TRICKY_TEXT}' and tricky["title"] == 'A "quoted", title'
     assert json.loads(tricky["spans"]) == [] and tricky["published_at"] == ""
     flagged = next(r for r in rows if "vermin" in r["text"])
     assert flagged["incitement"] == "true" and json.loads(flagged["hallmarks"]) == ["dehumanization"]
     table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(newlines_in_values=True))
     assert table.num_rows == 4
-    assert TRICKY_TEXT in table.column("text").to_pylist()
+    assert f'A "quoted", title\n\n{TRICKY_TEXT}' in table.column("text").to_pylist()
 
 
 def test_chunked_streaming_gives_the_same_rows(corpus, tmp_path):
@@ -273,3 +273,29 @@ def test_krippendorff_alpha(items, alpha):
                   "targets": [], "hallmarks": [], **aggregate_decisions(decisions)}
         stats.add(record)
     assert stats.krippendorff_alpha == (pytest.approx(alpha) if alpha is not None else None)
+
+
+def test_text_is_the_version_the_latest_analysis_read(fresh_db, tmp_path):
+    from test_export_support import add_item
+    from tocsin.store import ItemRecord, upsert_item
+
+    add_item(fresh_db, url="https://news.example.kg/v/1", title="First title", text="They are vermin, says the post.",
+             words=[("cue", "dehumanization", "vermin")])
+    upsert_item(fresh_db, ItemRecord(source="test", url="https://news.example.kg/v/1", title="Edited",
+                                     text="Edited text, not analysed yet."))
+    record = read_jsonl(run_export(fresh_db, tmp_path, "jsonl").data_path)[0]
+    assert record["text"] == "First title\n\nThey are vermin, says the post." and record["title"] == "First title"
+    span = record["spans"][0]
+    assert record["text"][span["start"]:span["end"]] == "vermin"
+
+
+def test_spans_that_do_not_fit_are_counted_in_the_datasheet(fresh_db, tmp_path):
+    from test_export_support import add_item
+
+    item = add_item(fresh_db, url="https://news.example.kg/v/2", text="Call @zqx_x now, they are vermin.")
+    fresh_db.execute("UPDATE analyses SET spans = ? WHERE item_id = ?",
+                     [json.dumps([{"kind": "cue", "label": "x", "text": "@zqx_x", "start": 0, "end": 6}]), item])
+    summary = run_export(fresh_db, tmp_path, "jsonl")
+    record = read_jsonl(summary.data_path)[0]
+    assert record["spans"][0]["text"] == "[handle]", "a span that does not fit is still redacted"
+    assert "1 spans did not match" in summary.datasheet_path.read_text(encoding="utf-8")

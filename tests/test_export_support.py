@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tocsin.analyse import item_text
 from tocsin.store import ItemRecord, upsert_item
 from tocsin.store.analyses import AnalysisRecord, save_analysis
 from tocsin.store.db import utcnow
 from tocsin.store.exporting import bulk_insert
 from tocsin.store.sources import ensure_source
 
-CANARY_HANDLES = ("@zqx_canary_handle", "@Osh_Canary_2010")
+CANARY_HANDLES = ("@zqx_canary_handle", "@Zqx_Canary_2010")
 CANARY_PHONES = ("+996 555 987 654", "+7 (912) 345-67-89", "0777 12-34-56")
 CANARY_EMAILS = ("zqx.canary@example.org", "canary+tag@mail.example.kg")
 CANARY_PROFILES = ("https://t.me/zqx_canary_profile", "vk.com/id9988776655")
@@ -45,7 +46,7 @@ def add_item(db, *, url: str, text: str, title: str = "", author: str = "", sour
                         published_at=published_at, meta=meta or {}, raw=raw, content_type="text/html" if raw else "")
     upsert_item(db, record)
     if analyse:
-        spans = spans_for(text, words or [])
+        spans = spans_for(item_text({"title": title, "text": text}), words or [])  # offsets into the analysed text
         save_analysis(db, AnalysisRecord(
             item_id=record.id, content_hash=record.content_hash, model_name="tocsin-test", model_version="1",
             patterns_version="p1", threshold=0.5, score=score, incitement=score >= 0.5 if incitement is None else incitement,

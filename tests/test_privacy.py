@@ -18,7 +18,7 @@ from tocsin.export.redaction import RedactionRules, Redactor
 from tocsin.store.pseudonyms import AUTHOR_KEY, get_secret, pseudonymise_author
 
 #: Pieces of the planted identifiers that must not survive in any form (bare handles, local parts, digits).
-CANARY_PIECES = ("zqx_canary_handle", "Osh_Canary_2010", "zqx_canary_profile", "id9988776655", "zqx.canary",
+CANARY_PIECES = ("zqx_canary_handle", "Zqx_Canary_2010", "zqx_canary_profile", "id9988776655", "zqx.canary",
                  "canary+tag", "987 654", "345-67-89", "12-34-56", "zqx_author_profile", "Zqx Canary Author", "zqx_poster")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from tocsin.analyse import item_text
 from tocsin.export.keys import ExportKey
 from tocsin.export.redaction import Redaction, Redactor
 from tocsin.export.schema import DECISIONS
@@ -89,7 +90,7 @@ class RecordBuilder:
 
     def build(self, row: dict[str, Any]) -> dict[str, Any]:
         """The export record of one row (see :data:`tocsin.export.schema.FIELDS`)."""
-        original = row["text"] or ""
+        original = item_text(row)
         text = self.redactor.redact(original)
         analysed = row.get("model_name") is not None
         hallmarks, targets, places, spans = _load_lists(row) if analysed else ([], [], [], [])

@@ -19,7 +19,7 @@ FIELDS: list[tuple[str, pa.DataType, str]] = [
     ("author", pa.string(), "Author pseudonym under the export key ('a_' + 20 hex); null when the source names no author."),
     ("author_profile", pa.string(), "Pseudonym of the author's profile link under the export key ('p_' + 20 hex), or null."),
     ("title", pa.string(), "Title, redacted."),
-    ("text", pa.string(), "Text, redacted; the offsets of targets, places and spans point into this string."),
+    ("text", pa.string(), "The text as analysed (the title, a blank line, the body; the body alone when it starts with the title), redacted; the offsets of targets, places and spans point into it."),
     ("published_at", TIMESTAMP, "Publication time given by the source (UTC), or null."),
     ("first_seen", TIMESTAMP, "When tocsin first collected the item (UTC)."),
     ("removed_at", TIMESTAMP, "When tocsin found the item removed from its source (UTC), or null."),

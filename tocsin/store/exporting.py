@@ -88,16 +88,21 @@ def marks(values: tuple[str, ...] | list[str]) -> str:
 _FROM = "FROM items i LEFT JOIN analyses a ON a.id = (SELECT max(a2.id) FROM analyses a2 WHERE a2.item_id = i.id AND a2.error = '')"
 
 _SELECT = f"""
-    SELECT i.seq, i.id, i.source, i.kind, i.title, i.text, i.author_pseudonym, i.published_at, i.first_seen,
+    SELECT i.seq, i.id, i.source, i.kind, COALESCE(v.title, i.title) AS title, COALESCE(v.text, i.text) AS text,
+           i.author_pseudonym, i.published_at, i.first_seen,
            i.removed_at, {LANG_EXPR} AS lang, i.meta,
            a.score, a.incitement, a.targets, a.places, a.hallmarks, a.spans, a.explanation,
            a.model_name, a.model_version, a.patterns_version, a.threshold
     {_FROM}
+    LEFT JOIN item_versions v ON v.item_id = i.id AND v.content_hash = a.content_hash
 """
 
 
 def iter_export_chunks(db: sqlite_utils.Database, query: ExportQuery, chunk_size: int = 1000) -> Iterator[list[dict[str, Any]]]:
     """Matching items in store order, ``chunk_size`` at a time, each with ``decisions``.
+
+    ``title`` and ``text`` are those of the version the latest analysis read (so its offsets fit), else
+    the current ones.
 
     ``decisions`` is the latest decision of each reviewer of the item (a list of strings, no names).
     Pages by ``items.seq``, so memory stays constant whatever the number of items. Call it inside
