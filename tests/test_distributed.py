@@ -218,7 +218,7 @@ def test_bad_entries_go_to_dead_letters_and_can_be_requeued(settings):
     dead = list_dead(redis, settings)
     assert {d["reason"].split(" (")[0] for d in dead} >= {"entry of type 'item' has no readable 'record' field"}
     assert any("rejected" in d["reason"] and d["url"].endswith("/a/2") for d in dead)
-    assert any("dead letters: 2" in line for line in status_lines(settings))
+    assert any("dead letters of tocsin:items: 2" in line for line in status_lines(settings))
     assert requeue_dead(redis, settings) == 2
     assert redis.xlen(keys.dead) == 0 and redis.xlen(keys.stream) == 2
 
@@ -365,6 +365,25 @@ def test_worker_command_stores_analyses_and_raises_item_alerts(settings, runner,
 
 
 @needs_redis
+def test_publish_and_store_commands(settings, runner, monkeypatch):
+    from tocsin.cli import main
+    from tocsin.config_toml import dump_settings
+
+    monkeypatch.syspath_prepend(str(TESTS))
+    config = settings.config_dir / "tocsin.toml"
+    config.write_text(dump_settings(settings), encoding="utf-8")
+    pusher = StreamPusher(connect_redis(settings), settings.distributed)
+    pusher.ensure_group()
+    for n in range(5):
+        pusher.push(item(n))
+    published = runner.invoke(main, ["--config", str(config), "worker", "analyse", "--publish", "--until-idle", "0",
+                                     "--analyser", "test_distributed_fakes:make_analyser"])
+    assert published.exit_code == 0 and "0 items stored (0 new), 5 analysed" in published.output, published.output
+    stored = runner.invoke(main, ["--config", str(config), "worker", "store", "--until-idle", "0"])
+    assert stored.exit_code == 0 and "5 items stored (5 new), 5 analysed" in stored.output, stored.output
+
+
+@needs_redis
 def test_crawlers_pause_while_the_workers_are_behind(settings):
     from twisted.internet.defer import Deferred
 
@@ -390,6 +409,45 @@ def test_crawlers_pause_while_the_workers_are_behind(settings):
     pipeline.last_backlog_check = 0
     assert isinstance(pipeline.process_item(item(9), Spider()), Deferred)  # 5 waiting > 3: wait
     assert connect_redis(settings).xlen(settings.distributed.stream) == 5  # nothing dropped
+
+
+@needs_redis
+def test_workers_without_the_database_publish_and_one_writer_stores(settings):
+    redis = connect_redis(settings)
+    keys = Keys.of(settings)
+    pusher = StreamPusher(redis, settings.distributed)
+    pusher.ensure_group()
+    for n in range(11):
+        pusher.push(item(n, text="Fictional call to expel the neighbours." if n == 2 else ("FAIL here" if n == 3 else "")))
+    pusher.push(RemovedMark(item(5).id, item(5).url, "http_404"))
+    remote = [StreamWorker(settings, None, analyser=KeywordAnalyser(), mode="publish", name=f"remote-{i}", block_ms=100)
+              for i in range(2)]
+    published = [w.run(until_idle_s=0) for w in remote]
+    assert sum(t.analysed for t in published) == 10 and sum(t.failed for t in published) == 1
+    assert redis.xlen(keys.stream) == 0 and redis.xlen(keys.analysed().stream) == 12
+    assert not Path(settings.database_path).exists()  # publishing workers never touch the store
+    alerts = []
+    writer = make_worker(settings, "writer", analyser=None, mode="write", on_batch_saved=lambda db, rows: alerts.extend(rows))
+    totals = writer.run(until_idle_s=0)
+    assert totals.stored == 11 and totals.analysed == 10 and totals.flagged == 1 and totals.dead == 0
+    assert counts(writer.db) == {"items": 11, "item_versions": 11, "analyses": 10, "snapshots": 0}
+    assert get_item(writer.db, item(5).id)["removed_at"] is not None  # the mark went through too
+    assert len(alerts) == 10 and redis.xlen(keys.analysed().stream) == 0
+    assert any(line.startswith("  analysed: 0 waiting, 0 pending") for line in status_lines(settings))
+
+
+@needs_redis
+def test_an_unreadable_analysis_is_set_aside_and_its_item_kept_apart(settings):
+    redis = connect_redis(settings)
+    analysed = Keys.of(settings).analysed()
+    from tocsin.distributed.stream import ensure_group
+    ensure_group(redis, analysed)
+    redis.xadd(analysed.stream, {**encode_entry(item(1)), b"analysis": b"{not json"})
+    redis.xadd(analysed.stream, encode_entry(item(2)))
+    totals = make_worker(settings, "writer", analyser=None, mode="write").run(until_idle_s=0)
+    assert totals.stored == 1 and totals.dead == 1
+    dead = list_dead(redis, settings)
+    assert dead[0]["stream"] == analysed.stream and "analysis cannot be read" in dead[0]["reason"]
 
 
 # --------------------------------------------------------------------------- two crawler processes

@@ -41,7 +41,7 @@ def worker_options(f: Any) -> Any:
     return f
 
 
-def run_worker(app: App, *, analyser: Any, name: str, batch_size: int | None, until_idle: float | None,
+def run_worker(app: App, *, mode: str, analyser: Any, name: str, batch_size: int | None, until_idle: float | None,
                max_batches: int | None) -> None:
     from tocsin.alerts import raise_item_alerts
     from tocsin.distributed import DistributedError
@@ -49,19 +49,22 @@ def run_worker(app: App, *, analyser: Any, name: str, batch_size: int | None, un
     from tocsin.store.sources import sync_sources
 
     settings = app.settings
-    db = app.open_db(create=True)
-    sync_sources(db, settings.sources)
+    db = None
+    if mode != "publish":
+        db = app.open_db(create=True)
+        sync_sources(db, settings.sources)
 
     def on_batch_saved(batch_db: Any, rows: list[dict[str, Any]]) -> None:
         raise_item_alerts(batch_db, settings, rows)
 
     try:
-        stream_worker = StreamWorker(settings, db, analyser=analyser, on_batch_saved=on_batch_saved if analyser else None,
-                                     name=name, batch_size=batch_size)
+        stream_worker = StreamWorker(settings, db, analyser=analyser, mode=mode, name=name, batch_size=batch_size,
+                                     on_batch_saved=on_batch_saved if mode in ("analyse", "write") else None)
     except DistributedError as e:
         raise click.ClickException(str(e)) from e
     stream_worker.install_signal_handlers()
-    click.echo(f"{stream_worker.name}: reading {settings.distributed.stream} into {app.database_path} (SIGTERM stops after the batch)", err=True)
+    target = f"{stream_worker.keys.stream}:analysed" if mode == "publish" else app.database_path
+    click.echo(f"{stream_worker.name}: reading {stream_worker.keys.stream} into {target} (SIGTERM stops after the batch)", err=True)
     totals = stream_worker.run(until_idle_s=until_idle, max_batches=max_batches)
     click.echo(f"{stream_worker.name}: {totals.batches} batches, {totals.stored} items stored ({totals.new} new), "
                f"{totals.analysed} analysed, {totals.flagged} flagged, {totals.failed} failed, "
@@ -70,12 +73,15 @@ def run_worker(app: App, *, analyser: Any, name: str, batch_size: int | None, un
 
 @worker.command("analyse")
 @worker_options
+@click.option("--publish", is_flag=True, help="Do not write the store: push analysed items to '<stream>:analysed' "
+              "for 'tocsin worker store' (for machines without the database).")
 @click.option("--analyser", "analyser_spec", default="", metavar="MODULE:FACTORY",
               help="Another batch analyser: FACTORY(settings) returns it (default: tocsin's own model and rules).")
 @pass_app
 def worker_analyse(app: App, name: str, batch_size: int | None, until_idle: float | None, max_batches: int | None,
-                   analyser_spec: str) -> None:
-    """Store and analyse items from the stream, raising item alerts; run M of these beside the database."""
+                   publish: bool, analyser_spec: str) -> None:
+    """Analyse crawled items from the stream: beside the database, store them with their analyses and item
+    alerts (M of these); with --publish, on any machine, for one 'tocsin worker store' to write."""
     from tocsin.distributed import DistributedError
     from tocsin.distributed.analysis import load_analyser
 
@@ -84,16 +90,21 @@ def worker_analyse(app: App, name: str, batch_size: int | None, until_idle: floa
         analyser = load_analyser(app.settings, analyser_spec)
     except DistributedError as e:
         raise click.ClickException(str(e)) from e
-    run_worker(app, analyser=analyser, name=name, batch_size=batch_size, until_idle=until_idle, max_batches=max_batches)
+    run_worker(app, mode="publish" if publish else "analyse", analyser=analyser, name=name, batch_size=batch_size,
+               until_idle=until_idle, max_batches=max_batches)
 
 
 @worker.command("store")
 @worker_options
+@click.option("--unanalysed", is_flag=True, help="Read the crawled items themselves and store them unanalysed "
+              "('tocsin analyse' or the daemon analyses them), instead of what 'worker analyse --publish' analysed.")
 @pass_app
-def worker_store(app: App, name: str, batch_size: int | None, until_idle: float | None, max_batches: int | None) -> None:
-    """Only store items from the stream (one writer); 'tocsin analyse' or the daemon analyses them."""
+def worker_store(app: App, name: str, batch_size: int | None, until_idle: float | None, max_batches: int | None,
+                 unanalysed: bool) -> None:
+    """The single writer: store what publishing workers analysed (items, analyses, item alerts)."""
     require_distributed(app)
-    run_worker(app, analyser=None, name=name, batch_size=batch_size, until_idle=until_idle, max_batches=max_batches)
+    run_worker(app, mode="store" if unanalysed else "write", analyser=None, name=name, batch_size=batch_size,
+               until_idle=until_idle, max_batches=max_batches)
 
 
 @worker.command("crawl")
@@ -142,10 +153,10 @@ def worker_dead(app: App, requeue: bool, limit: int) -> None:
     redis = connect_redis(app.settings)
     if requeue:
         n = requeue_dead(redis, app.settings)
-        click.echo(f"{n} dead letters pushed back onto {app.settings.distributed.stream}")
+        click.echo(f"{n} dead letters pushed back onto their streams")
         return
     rows = list_dead(redis, app.settings, limit)
     if not rows:
         click.echo("no dead letters")
     for row in rows:
-        click.echo(f"{row['id']}  {row['type']}  {row['url']}  — {row['reason']}")
+        click.echo(f"{row['stream']}  {row['id']}  {row['type']}  {row['url']}  — {row['reason']}")

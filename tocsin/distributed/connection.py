@@ -92,6 +92,10 @@ class Keys:
         dist = settings.distributed if isinstance(settings, Settings) else settings
         return cls(stream=dist.stream, group=dist.group, prefix=dist.key_prefix)
 
+    def analysed(self) -> "Keys":
+        """The stream publishing workers fill with analysed items, read by ``tocsin worker store``."""
+        return Keys(stream=f"{self.stream}:analysed", group="writers", prefix=self.prefix)
+
     @property
     def dead(self) -> str:
         """The dead-letter stream: entries no worker could take, with the reason."""

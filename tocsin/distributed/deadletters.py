@@ -16,9 +16,21 @@ logger = logging.getLogger(__name__)
 DEAD_FIELDS = (b"reason", b"original_id", b"worker", b"at")
 
 
-def list_dead(redis: Any, settings: Settings, limit: int = 50) -> list[dict[str, str]]:
-    """The oldest ``limit`` dead letters: id, type, url (when readable) and reason."""
+def streams(settings: Settings) -> list[Keys]:
+    """The crawled-items stream and the analysed-items stream: each has its dead letters."""
     keys = Keys.of(settings)
+    return [keys, keys.analysed()]
+
+
+def list_dead(redis: Any, settings: Settings, limit: int = 50) -> list[dict[str, str]]:
+    """The oldest ``limit`` dead letters of each stream: stream, id, type, url (when readable) and reason."""
+    out = []
+    for keys in streams(settings):
+        out.extend(dict(row, stream=keys.stream) for row in _list(redis, keys, limit))
+    return out
+
+
+def _list(redis: Any, keys: Keys, limit: int) -> list[dict[str, str]]:
     out = []
     for entry_id, fields in redis.xrange(keys.dead, count=limit):
         url = ""
@@ -33,8 +45,11 @@ def list_dead(redis: Any, settings: Settings, limit: int = 50) -> list[dict[str,
 
 
 def requeue_dead(redis: Any, settings: Settings) -> int:
-    """Move every dead letter back onto the stream (each in one MULTI: push, then delete); returns how many."""
-    keys = Keys.of(settings)
+    """Move every dead letter back onto its stream (each in one MULTI: push, then delete); returns how many."""
+    return sum(_requeue(redis, keys) for keys in streams(settings))
+
+
+def _requeue(redis: Any, keys: Keys) -> int:
     moved = 0
     while True:
         batch = redis.xrange(keys.dead, count=500)

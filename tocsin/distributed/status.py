@@ -32,17 +32,17 @@ class QueueStatus:
     workers: list[dict[str, Any]] = field(default_factory=list)
     crawls: dict[str, dict[str, Any]] = field(default_factory=dict)   # source -> last crawl
     crawling: dict[str, str] = field(default_factory=dict)            # source -> crawler holding it
+    analysed: "QueueStatus | None" = None                             # <stream>:analysed, when used
 
     @property
     def waiting(self) -> int:
         return max(0, self.entries - self.pending)
 
 
-def queue_status(redis: Any, settings: Settings) -> QueueStatus:
-    """Read the stream, group, dead letters, request queues and heartbeats (read only)."""
+def stream_status(redis: Any, keys: Keys) -> QueueStatus:
+    """One stream: its length, its group's pending entries and consumers, its dead letters."""
     import redis as redis_lib
 
-    keys = Keys.of(settings)
     status = QueueStatus(stream=keys.stream, entries=int(redis.xlen(keys.stream)), dead=int(redis.xlen(keys.dead)))
     try:
         groups = redis.xinfo_groups(keys.stream)
@@ -56,6 +56,18 @@ def queue_status(redis: Any, settings: Settings) -> QueueStatus:
         summary = redis.xpending_range(keys.stream, keys.group, min="-", max="+", count=1)
         if summary:
             status.oldest_pending_s = int(summary[0]["time_since_delivered"]) / 1000
+    return status
+
+
+def queue_status(redis: Any, settings: Settings) -> QueueStatus:
+    """Read the stream, group, dead letters, request queues and heartbeats (read only)."""
+    import redis as redis_lib
+
+    keys = Keys.of(settings)
+    status = stream_status(redis, keys)
+    analysed = stream_status(redis, keys.analysed())
+    if analysed.entries or analysed.consumers or analysed.dead:
+        status.analysed = analysed
     prefix = keys.requests_pattern.split("%(spider)s")[0]
     for key in redis.scan_iter(match=f"{prefix}*", count=500):
         name = key.decode(errors="replace") if isinstance(key, bytes) else key
@@ -85,13 +97,16 @@ def status_lines(settings: Settings) -> list[str]:
 def format_status(status: QueueStatus, url: str, settings: Settings) -> list[str]:
     """Human lines for a :class:`QueueStatus`."""
     lines = [f"distributed: Redis {url}, stream {status.stream}, group {settings.distributed.group}"]
-    oldest = f", oldest {status.oldest_pending_s:.0f} s" if status.pending else ""
-    lines.append(f"  stream: {status.waiting} waiting, {status.pending} pending on {status.consumers} consumers{oldest}")
-    if status.oldest_pending_s > settings.distributed.claim_idle_s:
-        lines.append(f"  warning: entries pending longer than claim_idle_s ({settings.distributed.claim_idle_s} s): "
-                     "is any worker running? start 'tocsin worker analyse'")
-    if status.dead:
-        lines.append(f"  dead letters: {status.dead} (list them with 'tocsin worker dead')")
+    for label, stream, start in (("stream", status, "tocsin worker analyse"), ("analysed", status.analysed, "tocsin worker store")):
+        if stream is None:
+            continue
+        oldest = f", oldest {stream.oldest_pending_s:.0f} s" if stream.pending else ""
+        lines.append(f"  {label}: {stream.waiting} waiting, {stream.pending} pending on {stream.consumers} consumers{oldest}")
+        if stream.oldest_pending_s > settings.distributed.claim_idle_s:
+            lines.append(f"  warning: {stream.stream} has entries pending longer than claim_idle_s "
+                         f"({settings.distributed.claim_idle_s} s): is any worker running? start '{start}'")
+        if stream.dead:
+            lines.append(f"  dead letters of {stream.stream}: {stream.dead} (list them with 'tocsin worker dead')")
     queued = {k: v for k, v in status.request_queues.items() if v}
     if queued:
         lines.append("  request queues: " + ", ".join(f"{k} {v}" for k, v in sorted(queued.items())))

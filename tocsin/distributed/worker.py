@@ -10,6 +10,8 @@ cannot be read goes to the dead-letter stream ``<stream>:dead`` with the reason;
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import random
 import signal
@@ -44,6 +46,10 @@ MAX_BACKOFF_S = 60.0
 FORGET_CONSUMER_MS = 24 * 3600 * 1000
 
 OnBatchSaved = Callable[[sqlite_utils.Database, list[dict[str, Any]]], Any]
+
+
+#: Field of an entry in ``<stream>:analysed`` that carries its analysis (JSON of an AnalysisRecord).
+ANALYSIS_FIELD = b"analysis"
 
 
 class StoreBusy(RuntimeError):
@@ -95,6 +101,20 @@ class WorkerTotals:
             setattr(self, name, getattr(self, name) + getattr(result, name))
 
 
+def carried_analyses(good: list[tuple["Entry", Payload]]) -> tuple[list[AnalysisRecord], list[tuple["Entry", str]]]:
+    """The analyses that publishing workers attached to entries, and the entries whose analysis is unreadable."""
+    analyses, unreadable = [], []
+    for entry, _ in good:
+        raw = (entry.fields or {}).get(ANALYSIS_FIELD)
+        if raw is None:
+            continue  # analysis failed or not an item: stored as it is
+        try:
+            analyses.append(AnalysisRecord(**json.loads(raw)))
+        except (TypeError, ValueError) as e:
+            unreadable.append((entry, f"its analysis cannot be read ({e})"))
+    return analyses, unreadable
+
+
 def is_locked_error(error: BaseException) -> bool:
     """True for SQLite's "database is locked" / "busy" errors (worth retrying)."""
     return isinstance(error, sqlite3.OperationalError) and any(w in str(error).lower() for w in ("locked", "busy"))
@@ -121,29 +141,43 @@ def write_with_retry(db: sqlite_utils.Database, write: Callable[[], Any], attemp
     raise StoreBusy(f"the store stayed locked through {attempts} attempts; another process holds it too long")
 
 
+#: What a worker does: ``analyse`` (store and analyse, beside the database), ``publish`` (analyse only and
+#: push the results to ``<stream>:analysed``; no database), ``write`` (the single writer of what publishing
+#: workers analysed), ``store`` (store crawled items unanalysed).
+MODES = ("analyse", "publish", "write", "store")
+
+
 class StreamWorker:
-    """Consumes the stream of ``settings.distributed`` into the store at ``db``.
+    """Consumes a stream of ``settings.distributed`` (see :data:`MODES`).
 
     :param settings: tocsin's settings (``[distributed]``, the model threshold).
-    :param db: the open store.
+    :param db: the open store (None in ``publish`` mode).
     :param redis: a Redis client (default: from ``distributed.redis_url``).
-    :param analyser: analyses stored items; ``None`` stores only (``tocsin worker store``).
+    :param analyser: analyses items (``analyse`` and ``publish`` modes).
+    :param mode: one of :data:`MODES`; default ``analyse`` with an analyser, else ``store``.
     :param on_batch_saved: called inside each batch's transaction with the saved analyses (alerts).
     :param name: the consumer name; a worker restarted under the same name resumes its own pending batch
         at once, otherwise others claim it after ``claim_idle_s``.
     :param block_ms: how long one read waits for new entries.
     """
 
-    def __init__(self, settings: Settings, db: sqlite_utils.Database, *, redis: Any = None,
+    def __init__(self, settings: Settings, db: sqlite_utils.Database | None, *, redis: Any = None,
                  analyser: BatchAnalyser | None = None, on_batch_saved: OnBatchSaved | None = None,
-                 name: str = "", batch_size: int | None = None, block_ms: int = 2000):
+                 name: str = "", batch_size: int | None = None, block_ms: int = 2000, mode: str = ""):
+        self.mode = mode or ("analyse" if analyser is not None else "store")
+        if self.mode not in MODES:
+            raise ValueError(f"unknown worker mode {self.mode!r}; one of {', '.join(MODES)}")
+        if (analyser is None) != (self.mode in ("write", "store")):
+            raise ValueError(f"a worker in {self.mode} mode {'needs' if analyser is None else 'takes no'} analyser")
+        if db is None and self.mode != "publish":
+            raise ValueError(f"a worker in {self.mode} mode needs the store")
         self.settings, self.db = settings, db
         self.dist = settings.distributed
         self.redis = redis if redis is not None else connect_redis(settings)
-        self.keys = Keys.of(settings)
+        self.keys = Keys.of(settings).analysed() if self.mode == "write" else Keys.of(settings)
         self.analyser = analyser
         self.on_batch_saved = on_batch_saved
-        self.role = "analyse" if analyser is not None else "store"
+        self.role = self.mode
         self.name = name or node_name(self.role)
         self.batch_size = batch_size or self.dist.batch_size
         self.block_ms = block_ms
@@ -159,7 +193,10 @@ class StreamWorker:
     def start(self) -> None:
         """Create the group if needed, tidy old heartbeats and consumers, report ready."""
         ensure_group(self.redis, self.keys)
-        self.seed_stored_ids()
+        if self.mode == "publish":
+            ensure_group(self.redis, self.keys.analysed())  # results wait for the writer from the start
+        else:
+            self.seed_stored_ids()
         forget_old_heartbeats(self.redis, self.keys)
         self.forget_idle_consumers()
         self.heartbeat.beat("ready", self.counters(), force=True)
@@ -296,6 +333,16 @@ class StreamWorker:
             except BadEntry as e:
                 dead.append((entry, str(e)))
         analyses = self.analyse([p for _, p in good if isinstance(p, ItemRecord)], result)
+        if self.mode == "publish":
+            self.publish(entries, good, analyses, dead)
+            result.dead, result.analysed = len(dead), len(analyses)
+            result.flagged = sum(1 for a in analyses if a.incitement)
+            return result
+        if self.mode == "write":
+            analyses, unreadable = carried_analyses(good)
+            dead.extend(unreadable)
+            bad_ids = {e.id for e, _ in unreadable}
+            good = [(e, p) for e, p in good if e.id not in bad_ids]
         write_with_retry(self.db, lambda: self.write(good, analyses, dead, result))
         self.acknowledge(entries, dead, result.stored_ids)
         result.dead = len(dead)
@@ -313,7 +360,7 @@ class StreamWorker:
             key = (record.id, content_hash(title, text))
             rows[key] = {"id": record.id, "source": record.source, "kind": record.kind, "title": title, "text": text,
                          "lang": record.lang, "content_hash": key[1], "published_at": record.published_at}
-        done = analysed_versions(self.db, rows, self.analyser.model_name, self.analyser.model_version)
+        done = set() if self.db is None else analysed_versions(self.db, rows, self.analyser.model_name, self.analyser.model_version)
         todo = [row for key, row in rows.items() if key not in done]
         if not todo:
             return []
@@ -369,17 +416,42 @@ class StreamWorker:
         result.flagged = sum(1 for r in rows if r["incitement"])
         dead.extend(rejected)
 
+    def publish(self, entries: list[Entry], good: list[tuple[Entry, Payload]], analyses: list[AnalysisRecord],
+                dead: list[tuple[Entry, str]]) -> None:
+        """Move the batch to ``<stream>:analysed`` (each entry with its analysis, when it has one), dead
+        entries to dead letters, and acknowledge the originals: one MULTI, so every entry is in exactly
+        one of the two streams."""
+        by_version = {(a.item_id, a.content_hash): a for a in analyses}
+        target = self.keys.analysed()
+        pipe = self.redis.pipeline(transaction=True)
+        for entry, payload in good:
+            fields = dict(entry.fields or {})
+            if isinstance(payload, ItemRecord):
+                analysis = by_version.get((payload.id, content_hash(clean_text(payload.title), clean_text(payload.text))))
+                if analysis is not None:
+                    fields[ANALYSIS_FIELD] = json.dumps(dataclasses.asdict(analysis), ensure_ascii=False).encode()
+            fields[b"analysed_by"] = self.name.encode()
+            pipe.xadd(target.stream, fields)
+        self.queue_dead(pipe, dead)
+        ids = [e.id for e in entries]
+        pipe.xack(self.keys.stream, self.keys.group, *ids)
+        pipe.xdel(self.keys.stream, *ids)
+        pipe.execute()
+
+    def queue_dead(self, pipe: Any, dead: list[tuple[Entry, str]]) -> None:
+        for entry, reason in dead:
+            fields = dict(entry.fields or {})
+            fields.update({b"reason": reason.encode(), b"original_id": entry.id, b"worker": self.name.encode(),
+                           b"at": str(time.time()).encode()})
+            pipe.xadd(self.keys.dead, fields)
+
     def acknowledge(self, entries: list[Entry], dead: list[tuple[Entry, str]], stored_ids: list[str] = ()) -> None:
         """Move dead entries to the dead-letter stream, note the stored items for the crawlers' claims,
         acknowledge and delete every entry: one MULTI."""
         ids = [e.id for e in entries]
         pipe = self.redis.pipeline(transaction=True)
         remember_stored(pipe, self.keys, stored_ids)
-        for entry, reason in dead:
-            fields = dict(entry.fields or {})
-            fields.update({b"reason": reason.encode(), b"original_id": entry.id, b"worker": self.name.encode(),
-                           b"at": str(time.time()).encode()})
-            pipe.xadd(self.keys.dead, fields)
+        self.queue_dead(pipe, dead)
         pipe.xack(self.keys.stream, self.keys.group, *ids)
         pipe.xdel(self.keys.stream, *ids)
         pipe.execute()
