@@ -69,7 +69,7 @@ class ArticleSpider(SourceSpider):
             yield ItemRecord(
                 source=self.source.name, url=lead.url, kind="article", title=found.title or lead.title, text=found.text,
                 author=found.author or lead.author, published_at=found.published_at or lead.published_at,
-                lang=found.lang or lead.lang or self.source.language, meta={**lead.meta, "fetched_url": response.url},
+                lang=found.lang or lead.lang or self.source.language, meta=page_meta(response, lead),
                 raw=response.body, content_type=content_type(response),
             )
         yield from self.comments(response, lead)
@@ -108,6 +108,16 @@ class ArticleSpider(SourceSpider):
                 lang=self.source.language, meta={"article_url": lead.url, "position": n},
                 raw=node.get().encode("utf-8"), content_type="text/html; charset=utf-8",
             )
+
+
+def page_meta(response: Response, lead: ArticleLead) -> dict[str, Any]:
+    """What the feed said plus where the page really was: the URL fetched (after redirects) and the page's
+    own canonical URL (the item keeps the id of the announced URL, so the next crawl recognises it)."""
+    meta = {**lead.meta, "fetched_url": response.url}
+    canonical = response.css('link[rel="canonical"]::attr(href)').get() if isinstance(response, TextResponse) else None
+    if canonical:
+        meta["canonical_url"] = response.urljoin(canonical.strip())
+    return meta
 
 
 def content_type(response: Response) -> str:
