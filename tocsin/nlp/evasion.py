@@ -8,7 +8,8 @@ Each generator is ``f(text, rng) -> text`` and is registered in :data:`VARIANTS`
     for name in variants_for("ru"):
         print(name, VARIANTS[name]("Узбеков надо выгнать", rng))
 
-Generators change words of four letters or more and only in ways :func:`tocsin.nlp.normalise.normalise`
+``translit`` and ``script_switch`` leave texts in other languages unchanged, so every generator can be
+applied to any text. Generators change words of four letters or more and only in ways :func:`tocsin.nlp.normalise.normalise`
 (and the language-specific transliteration) undo, so a rule that finds a group or cue in the plain
 text should find it in every variant. :func:`variants_for` lists those that make sense for a language.
 """
@@ -19,6 +20,7 @@ import random
 import re
 from typing import Callable
 
+from tocsin.nlp.language import detect_language
 from tocsin.nlp.normalise import CYRL_TO_LATN, LATN_TO_CYRL, LEET_CYRL, LEET_LATN
 from tocsin.nlp.translit import ru_cyrl_to_latn, unify_uz_apostrophes, uz_cyrl_to_latn, uz_latn_to_cyrl
 
@@ -108,12 +110,16 @@ def repeat(text: str, rng: random.Random) -> str:
 
 
 def translit(text: str, rng: random.Random) -> str:
-    """Russian Cyrillic written in Latin letters (``uzbekov nado vygnat``)."""
+    """Russian Cyrillic written in Latin letters (``uzbekov nado vygnat``); other texts unchanged."""
+    if detect_language(text) != ("ru", "Cyrl"):
+        return text
     return ru_cyrl_to_latn(text)[0]
 
 
 def script_switch(text: str, rng: random.Random) -> str:
-    """Uzbek in the other script: Latin -> Cyrillic, Cyrillic -> Latin."""
+    """Uzbek in the other script: Latin -> Cyrillic, Cyrillic -> Latin; other texts unchanged."""
+    if detect_language(text)[0] != "uz":
+        return text
     if _CYRL.search(text):
         return uz_cyrl_to_latn(text)[0]
     return uz_latn_to_cyrl(unify_uz_apostrophes(text))[0]
@@ -149,6 +155,9 @@ VARIANTS: dict[str, Variant] = {
     "bidi": bidi,
     "mixed": mixed,
 }
+
+#: The same mapping under the name other modules look for.
+GENERATORS = VARIANTS
 
 _COMMON = ("homoglyph", "digits", "zero_width", "spacing", "repeat", "bidi", "mixed")
 _BY_LANG = {
