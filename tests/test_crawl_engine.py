@@ -9,7 +9,7 @@ from tocsin.crawler import crawl_sources, recheck_flagged
 from tocsin.crawler.demo_world import demo_sources, expected_texts, serve_demo_world
 from tocsin.crawler.demo_world.content import TG_SOUTH
 from tocsin.crawler.runner import last_process
-from tocsin.store import connect, get_item
+from tocsin.store import connect, get_item, item_versions
 from tocsin.store.analyses import AnalysisRecord, save_analysis
 from tocsin.store.sources import source_state
 from tocsin.urls import item_id_for
@@ -91,21 +91,27 @@ def test_flagged_items_are_rechecked_and_deletions_recorded(demo):
     article = f"{base}/osh-times/news/counter-rumours-editorial.html"
     message = f"{base}/t.me/bazar_talk_demo/309"
     still = f"{base}/forum/viewtopic.php?p=9010"
+    edited = f"{base}/vodiy/article/osh-bozori-mushtlashuv"
     db = connect(settings.database_path)
-    for url in (article, message, still):
+    for url in (article, message, still, edited):
         item = get_item(db, item_id_for(url))
         save_analysis(db, AnalysisRecord(item_id=item["id"], content_hash=item["content_hash"], model_name="t", model_version="1",
                                          patterns_version="1", threshold=0.5, score=0.9, incitement=True))
     db.execute("UPDATE items SET last_seen = '2020-01-01T00:00:00+00:00'")  # seen long ago: due for a re-check
     world.state.remove("/osh-times/news/counter-rumours-editorial.html")
     world.state.remove_message("bazar_talk_demo", 309)
+    world.state.edit_article("osh-bozori-mushtlashuv", ["Tahririyatdan: maqola tuzatildi, jarohatlanganlar soni aniqlashtirildi."])
     world.reset_counts()
-    assert recheck_flagged(settings) == 3
+    assert recheck_flagged(settings) == 4
     assert get_item(db, item_id_for(article))["removed_at"]
     assert get_item(db, item_id_for(message))["removed_at"]
     kept = get_item(db, item_id_for(still))
     assert kept["removed_at"] is None and kept["last_seen"] > "2020-01-01"
     assert "/osh-times/news/counter-rumours-editorial.html" in world.requests  # fetched although known
+    versions = item_versions(db, item_id_for(edited))
+    assert len(versions) == 2 and "tuzatildi" in versions[1]["text"] and "tuzatildi" not in versions[0]["text"]
+    assert versions[0]["snapshot_sha256"] and versions[1]["snapshot_sha256"] and versions[0]["snapshot_sha256"] != versions[1]["snapshot_sha256"]
+    assert get_item(db, item_id_for(edited))["removed_at"] is None
     assert recheck_flagged(settings) == 0  # nothing due any more
 
 

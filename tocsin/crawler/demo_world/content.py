@@ -132,6 +132,7 @@ class WorldState:
         self.scale = scale
         self.lock = threading.Lock()
         self.removed_paths: set[str] = set()
+        self.edits: dict[str, list[str]] = {}
         self.channels: dict[str, list[TelegramMessage]] = {}
         for channel, spec in load_data("telegram")["channels"].items():
             self.channels[channel] = [
@@ -152,6 +153,17 @@ class WorldState:
     def is_removed(self, path: str) -> bool:
         with self.lock:
             return path in self.removed_paths
+
+    def edit_article(self, slug: str, paragraphs: list[str]) -> None:
+        """Replace an article's text (a site that edits a story after publishing)."""
+        with self.lock:
+            self.edits[slug] = list(paragraphs)
+
+    def article(self, article: dict[str, Any]) -> dict[str, Any]:
+        """An article as currently published (with any edit)."""
+        with self.lock:
+            edited = self.edits.get(article["slug"])
+        return {**article, "paragraphs": edited} if edited else article
 
     def remove_message(self, channel: str, message_id: int) -> None:
         """Delete a message from a channel."""

@@ -159,7 +159,7 @@ class Handler(BaseHTTPRequestHandler):
         art = next((a for a in load_data(site)["articles"] if a["slug"] == slug), None)
         if art is None:
             return self.not_found()
-        self.send(200, pages.article_html(site, art, state))
+        self.send(200, pages.article_html(site, state.article(art), state))
 
     def channel(self, channel: str, query: dict[str, list[str]], base: str, state: WorldState) -> None:
         if channel not in state.channels:
