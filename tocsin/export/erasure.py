@@ -81,12 +81,14 @@ class Needles:
         self.pattern = re.compile("|".join(parts + variants), re.IGNORECASE) if parts else None
         self.shingles = {run for text in texts for run in shingles(text)}
 
-    def found_in(self, value: str) -> bool:
+    def found_in(self, value: str, *, word_runs: bool = True) -> bool:
+        """Whether ``value`` holds erased content; ``word_runs=False`` skips the word-run check (for
+        large raw pages, where markup breaks runs anyway and tokenising would be slow)."""
         if not value:
             return False
         if self.pattern is not None and self.pattern.search(value) is not None:
             return True
-        return bool(self.shingles) and not self.shingles.isdisjoint(shingles(value))
+        return word_runs and bool(self.shingles) and not self.shingles.isdisjoint(shingles(value))
 
     @property
     def empty(self) -> bool:
@@ -270,7 +272,7 @@ def snapshots_mentioning(db: sqlite_utils.Database, needles: Needles) -> list[st
             logger.warning("snapshot %s is not readable zlib data; dropping it as it cannot be checked", sha[:12])
             found.append(sha)
             continue
-        if needles.found_in(raw) or ("&" in raw and needles.found_in(html.unescape(raw))):
+        if needles.found_in(raw, word_runs=False) or ("&" in raw and needles.found_in(html.unescape(raw), word_runs=False)):
             found.append(sha)
     return found
 
