@@ -396,3 +396,14 @@ def test_recheck_treats_404_and_410_as_removed(tmp_path, status):
     spider = make_spider(RecheckSpider, tmp_path)
     (gone,) = spider.check_page(resp(f"{BASE}/a", "", status=status), {"id": "y", "url": f"{BASE}/a", "kind": "post"})
     assert isinstance(gone, Removed) and str(status) in gone.reason
+
+
+def test_a_web_page_given_as_a_feed_leads_to_the_feed_it_advertises(tmp_path):
+    spider = make_spider(FeedSpider, tmp_path)
+    page = ('<html><head><link rel="alternate" type="application/rss+xml" title="RSS" href="/rss/news.xml">'
+            '</head><body><p>Home page</p></body></html>')
+    requests, _ = split(spider.parse_feed(resp(f"{BASE}/", page)))
+    assert [r.url for r in requests] == [f"{BASE}/rss/news.xml"] and "advertises" in spider.notes[0]
+    assert split(spider.parse_feed(resp(f"{BASE}/rss/news.xml", page), discovered=True)) == ([], [])
+    spider.ledger.flush(force=True)
+    assert [r[0] for r in spider.ledger.store.execute("SELECT kind FROM crawl_errors")] == ["parse"]

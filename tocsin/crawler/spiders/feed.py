@@ -6,7 +6,7 @@ import logging
 from typing import Any, Iterable, Iterator
 
 from scrapy import Request
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
 from tocsin.crawler.extract import html_to_text, struct_to_iso
 from tocsin.crawler.spiders.articles import ArticleLead, ArticleSpider
@@ -63,11 +63,29 @@ class FeedSpider(ArticleSpider):
             if req is not None:
                 yield req
 
-    def parse_feed(self, response: Response) -> Iterator:
+    def parse_feed(self, response: Response, discovered: bool = False) -> Iterator:
         leads, problem = parse_feed(response.body, response.url, response.headers.get("Content-Type", b"").decode("latin-1"))
         if problem and not leads:
+            advertised = advertised_feeds(response) if not discovered else []
+            if advertised:
+                # The URL is a web page that names its feed (feeds move): follow the first one.
+                self.notes.append(f"{response.url} is not a feed; used the feed it advertises, {advertised[0]}: update the config")
+                req = self.request(advertised[0], self.parse_feed, cb_kwargs={"discovered": True}, dont_filter=True)
+                if req is not None:
+                    yield req
+                return
             self.ledger.error("parse", problem, response.url)
             return
         if problem:
             self.notes.append(f"{response.url}: {problem} (entries used)")
         yield from self.follow(leads)
+
+
+def advertised_feeds(response: Response) -> list[str]:
+    """Feeds an HTML page advertises with ``<link rel="alternate" type="application/rss+xml|atom+xml">``."""
+    if not isinstance(response, TextResponse):
+        return []
+    hrefs = response.xpath(
+        "//link[contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]"
+        "[contains(@type, 'rss') or contains(@type, 'atom') or contains(@type, 'rdf')]/@href").getall()
+    return [response.urljoin(h.strip()) for h in hrefs if h.strip()]
