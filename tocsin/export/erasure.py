@@ -168,6 +168,8 @@ def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[s
     fragments = [f for t in content.texts for f in text_fragments(t)]
     needles = Needles([*content.item_ids, *content.urls, *content.titles, *fragments, *content.author_pseudonyms], names,
                       content.texts)
+    # files first: once the rows are gone, a second run could no longer tell which lines quote them
+    summary.file_lines_removed = sum(scrub_file(path, needles) for path in alert_files(settings))
     with transaction(db):
         scrub_alerts(db, set(ids), needles, summary)
         counts = store.delete_items(db, ids)
@@ -181,10 +183,9 @@ def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[s
         doomed += [sha for sha in snapshots_mentioning(db, needles) if sha not in doomed]
         summary.snapshots = store.drop_snapshots(db, doomed)
         if mask_mentions and authors:
-            mentions = name_pattern(authors)
+            pattern = name_pattern(authors)
             summary.mentions_masked = store.rewrite_mentions(
-                db, lambda v: mentions.search(v) is not None, lambda v: mentions.sub(lambda m: MASK * len(m.group()), v))
-    summary.file_lines_removed = sum(scrub_file(path, needles) for path in alert_files(settings))
+                db, lambda v: pattern.search(v) is not None, lambda v: pattern.sub(lambda m: MASK * len(m.group()), v))
     by = [k for k, v in (("author", authors), ("url", urls), ("item", item_ids)) if v]
     log_event(db, actor, "forget", "", by=by, **{k: v for k, v in summary.as_dict().items() if k != "checkpoint_complete"})
     summary.checkpoint_complete = store.compact(db, vacuum=True)
