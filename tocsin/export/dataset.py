@@ -106,7 +106,7 @@ def export_dataset(db: sqlite_utils.Database, settings: Settings, options: Expor
                    progress: Callable[[int, int], None] | None = None) -> ExportSummary:
     """Write the matching items to ``options.out`` and a DATASHEET.md beside it, in constant memory.
 
-    :param progress: called with (rows written, rows expected) after each chunk.
+    :param progress: called with (items read, items matching the query) after each chunk.
     """
     started = time.perf_counter()
     data_path, datasheet_path = resolve_paths(options.fmt, options.out, options.force)
@@ -122,18 +122,20 @@ def export_dataset(db: sqlite_utils.Database, settings: Settings, options: Expor
     builder = RecordBuilder(key, redactor)
     stats = DatasheetStats()
     labels = set(options.labels)
+    scanned = 0
     with consistent_read(db):
         expected = count_export_rows(db, options.query)
         with open_writer(options.fmt, data_path) as writer:
             for chunk in iter_export_chunks(db, options.query, options.chunk_size):
                 records = [builder.build(row) for row in chunk]
+                scanned += len(records)
                 if labels:
                     records = [r for r in records if (r["label"] or "unlabelled") in labels]
                 for record in records:
                     stats.add(record)
                 writer.write(records)
                 if progress:
-                    progress(stats.rows, expected)
+                    progress(scanned, expected)
         sources = describe_sources(db, sorted(stats.sources))
     ctx = DatasheetContext(
         data_file=data_path.name, fmt=options.fmt, created_at=utcnow(), sha256=file_sha256(data_path),
