@@ -163,6 +163,41 @@ def test_cases_cover_every_hallmark():
     assert {h for c in CASES for h in c["hallmarks"]} == set(HALLMARKS)
 
 
+@pytest.mark.parametrize(
+    "text, group, hallmark",
+    [
+        ("ubivat' kirgizov nado", "kyrgyz", "call_to_violence"),           # translit, modal after the verb
+        ("0ш узб3ки крысы", "uzbek", "dehumanization"),                     # 3 for е, 0 for о
+        ("The Kyrgyz must be driven out of Osh.", "kyrgyz", "call_to_expulsion"),
+        ("The Tajiks should be killed.", "tajik", "call_to_violence"),
+        ("Кыргыздар, бирикпесек өзбектер бизди жок кылат.", "uzbek", "accusation_in_a_mirror"),
+        ("Сдохните, уйгуры!", "uyghur", "call_to_violence"),
+        ("Смерть таджикам!", "tajik", "call_to_violence"),
+        ("Qirg'izlar bizning qizlarimizni olib ketyapti.", "kyrgyz", "attack_on_women_and_girls"),
+    ],
+)
+def test_more_forms_of_the_hallmarks(analyser, text, group, hallmark):
+    f = analyser.features(text)
+    assert group in f.groups and hallmark in f.hallmarks, (f.lang_tag, f.normalised, f.cues)
+    assert_spans_exact(f)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Вчера в Оше задержали двоих, которые призывали бить узбеков, сообщает МВД.",  # a report, not a call
+        "Tojiklarni o'ldirmanglar, ular ham inson.",                                   # "do not kill"
+        "Аларды өлтүрбөгүлө, алар да адам.",
+        "Police said two men were killed in the clashes near Osh.",
+        "Жайлоодо малчылар боз үй тигишти.",                                           # herders, not cattle
+        "Militsiya telefon o'g'irlashda gumon qilingan shaxsni ushladi.",               # theft, not abduction
+    ],
+)
+def test_no_call_or_dehumanization_in_reports_and_negated_calls(analyser, text):
+    f = analyser.features(text)
+    assert not {"call_to_violence", "call_to_expulsion", "dehumanization", "attack_on_women_and_girls"} & set(f.hallmarks), f.cues
+
+
 def test_negation_carried_by_a_verb_suffix(analyser):
     ky = analyser.features("Аларды өлтүрбөгүлө!")
     assert "negation" in {c.label for c in ky.context}

@@ -168,7 +168,7 @@ class Lemmatiser:
         if found is not None:
             return (*found, word)
         if len(word) > 3:
-            for candidate in degeminated(word):
+            for candidate in [*degeminated(word), *self._ze_variants(word)]:
                 found = self._lookup(candidate)
                 if found is not None:
                     return (*found, candidate)
@@ -202,6 +202,12 @@ class Lemmatiser:
                 if feats is not None:
                     return stem, "|".join(sorted(feats))
         return None
+
+    def _ze_variants(self, word: str) -> list[str]:
+        """Cyrillic words: each ``з`` read as ``е`` (the digit 3 stands for both: ``узб3ки``)."""
+        if self.lang not in ("ru", "ky") or "з" not in word:
+            return []
+        return [word[:i] + "е" + word[i + 1:] for i, ch in enumerate(word) if ch == "з"]
 
     @staticmethod
     def _ru_feats(parse) -> str:

@@ -209,7 +209,7 @@ def _fold_word(word: str, default_script: str) -> str:
     scripts = {_script_of(c) for c in word if c.isalpha()} - {""}
     has_leet = any(c in LEET_LATN or c in LEET_CYRL for c in word)
     letters = sum(1 for c in word if c.isalpha())
-    if len(scripts) <= 1 and not (has_leet and letters >= 2) and "Grek" not in scripts:
+    if len(scripts) <= 1 and not (has_leet and (letters >= 2 or word[0] == "0")) and "Grek" not in scripts:
         return word
     target = _dominant_script(word, default_script if len(scripts) != 1 else next(iter(scripts)))
     if target not in ("Cyrl", "Latn"):
@@ -226,10 +226,10 @@ def _fold_word(word: str, default_script: str) -> str:
                 chars[k] = greek.get(ch, ch)
             elif s and s != target:
                 chars[k] = fold.get(ch, ch)
-        elif ch in leet and letters >= 2:
+        elif ch in leet and (letters >= 2 or (k == 0 and ch == "0")):
             before = k > 0 and word[k - 1].isalpha()
             after = k + 1 < n and word[k + 1].isalpha()
-            leading_word = k == 0 and n - 1 >= 2 and word[1:3].isalpha()
+            leading_word = k == 0 and (n - 1 >= 2 and word[1:3].isalpha() or (ch == "0" and target == "Cyrl" and word[1:].isalpha()))
             between_leet = 0 < k < n - 1 and (word[k - 1] in leet or before) and (word[k + 1] in leet or after) and (before or after)
             if (before and after) or (leading_word and ch not in "@$") or between_leet:
                 chars[k] = leet[ch]
