@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: setup system-deps demo test bench
+.PHONY: setup setup-test system-deps demo test bench
 
 setup: $(VENV)/.installed
 
@@ -11,6 +11,12 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e .
+	touch $@
+
+setup-test: $(VENV)/.installed-test
+
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
@@ -22,7 +28,7 @@ system-deps:
 demo: setup
 	$(BIN)/tocsin demo
 
-test: setup system-deps
+test: setup-test system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: setup

@@ -43,7 +43,9 @@ def init(directory: str, force: bool) -> None:
 @pass_app
 def status(app: App) -> None:
     """Counts per table, per source and per language; delivery failures."""
-    from tocsin.store.status import delivery_counts, language_counts, source_summary, table_counts, unanalysed_count
+    from tocsin.alerts import status_lines as alert_status_lines
+    from tocsin.distributed import status_lines as distributed_status_lines
+    from tocsin.store.status import language_counts, source_summary, table_counts, unanalysed_count
 
     db = app.open_db()
     console = Console()
@@ -53,9 +55,8 @@ def status(app: App) -> None:
         counts.add_row(name, str(n))
     console.print(counts)
     console.print(f"items waiting for analysis: {unanalysed_count(db)}")
-    deliveries = delivery_counts(db)
-    if deliveries:
-        console.print("deliveries: " + ", ".join(f"{k} {v}" for k, v in sorted(deliveries.items())))
+    for line in [*alert_status_lines(db), *distributed_status_lines(app.settings)]:
+        console.print(line, markup=False, highlight=False)
     sources = Table("source", "kind", "enabled", "items", "last crawl", "last success", "last run", "errors", title="sources")
     for row in source_summary(db):
         sources.add_row(row["name"], row["kind"], "yes" if row["enabled"] else "no", str(row["items"]),
