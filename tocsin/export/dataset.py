@@ -131,8 +131,7 @@ def export_dataset(db: sqlite_utils.Database, settings: Settings, options: Expor
                 scanned += len(records)
                 if labels:
                     records = [r for r in records if (r["label"] or "unlabelled") in labels]
-                for record in records:
-                    stats.add(record)
+                stats.add_many(records)
                 writer.write(records)
                 if progress:
                     progress(scanned, expected)

@@ -58,45 +58,53 @@ class DatasheetStats:
 
     def add(self, record: dict[str, Any]) -> None:
         """Count one exported record."""
-        self.rows += 1
-        when = record["published_at"] or record["first_seen"]
-        if when:
-            if self.first_time is None or when < self.first_time:
-                self.first_time = when
-            if self.last_time is None or when > self.last_time:
-                self.last_time = when
-        self.sources[record["source"]] += 1
-        self.kinds[record["kind"]] += 1
-        self.languages[record["lang"] or "unknown"] += 1
-        self.labels[record["label"] or "unlabelled"] += 1
-        self.label_sources[record["label_source"] or "none"] += 1
-        self.removed += record["removed_at"] is not None
-        self.with_author += record["author"] is not None
-        if record["model_name"] is not None:
-            self.analysed += 1
-            self.flagged += bool(record["incitement"])
-            self.models[f"{record['model_name']} {record['model_version']}"] += 1
-            self.patterns[record["patterns_version"]] += 1
-            self.thresholds[record["threshold"]] += 1
-        for group in {t["group"] for t in record["targets"]}:
-            self.groups[group] += 1
-        for hallmark in set(record["hallmarks"]):
-            self.hallmarks[hallmark] += 1
+        self.add_many([record])
+
+    def add_many(self, records: list[dict[str, Any]]) -> None:
+        """Count a chunk of exported records (the counters update in C, a chunk at a time)."""
+        if not records:
+            return
+        self.rows += len(records)
+        times = [r["published_at"] or r["first_seen"] for r in records]
+        times = [t for t in times if t]
+        if times:
+            low, high = min(times), max(times)
+            self.first_time = low if self.first_time is None else min(self.first_time, low)
+            self.last_time = high if self.last_time is None else max(self.last_time, high)
+        self.sources.update(r["source"] for r in records)
+        self.kinds.update(r["kind"] for r in records)
+        self.languages.update(r["lang"] or "unknown" for r in records)
+        self.labels.update(r["label"] or "unlabelled" for r in records)
+        self.label_sources.update(r["label_source"] or "none" for r in records)
+        self.removed += sum(r["removed_at"] is not None for r in records)
+        self.with_author += sum(r["author"] is not None for r in records)
+        analysed = [r for r in records if r["model_name"] is not None]
+        self.analysed += len(analysed)
+        self.flagged += sum(bool(r["incitement"]) for r in analysed)
+        self.models.update(f"{r['model_name']} {r['model_version']}" for r in analysed)
+        self.patterns.update(r["patterns_version"] for r in analysed)
+        self.thresholds.update(r["threshold"] for r in analysed)
+        self.groups.update(group for r in analysed if r["targets"] for group in {t["group"] for t in r["targets"]})
+        self.hallmarks.update(h for r in analysed if r["hallmarks"] for h in set(r["hallmarks"]))
+        for record in records:
+            if record["review_count"]:
+                self._add_reviews(record)
+
+    def _add_reviews(self, record: dict[str, Any]) -> None:
         n = record["review_count"]
-        if n:
-            self.reviewed += 1
-            counts = {d: record[f"review_{d}"] for d in DECISIONS}
-            self.decisions.update(counts)
-            if n >= 2:
-                self.multi_reviewed += 1
-                self.agreement_sum += record["review_agreement"] or 0.0
-                for c, nc in counts.items():
-                    if nc:
-                        self.coincidence[(c, c)] += nc * (nc - 1) / (n - 1)
-                for (c, nc), (k, nk) in combinations(counts.items(), 2):
-                    if nc and nk:
-                        self.coincidence[(c, k)] += nc * nk / (n - 1)
-                        self.coincidence[(k, c)] += nc * nk / (n - 1)
+        self.reviewed += 1
+        counts = {d: record[f"review_{d}"] for d in DECISIONS}
+        self.decisions.update(counts)
+        if n >= 2:
+            self.multi_reviewed += 1
+            self.agreement_sum += record["review_agreement"] or 0.0
+            for c, nc in counts.items():
+                if nc:
+                    self.coincidence[(c, c)] += nc * (nc - 1) / (n - 1)
+            for (c, nc), (k, nk) in combinations(counts.items(), 2):
+                if nc and nk:
+                    self.coincidence[(c, k)] += nc * nk / (n - 1)
+                    self.coincidence[(k, c)] += nc * nk / (n - 1)
 
     @property
     def mean_agreement(self) -> float | None:
