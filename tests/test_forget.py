@@ -63,6 +63,12 @@ def needles(db, ids: dict[str, str]) -> list[str]:
             pseudonymise_author(db, VICTIM), ids["victim1"], ids["victim2"], "https://t.me/s/chan/101", "t.me/s/chan/102"]
 
 
+def fts_terms(db, words: tuple[str, ...]) -> set[str]:
+    """Which of ``words`` the full-text index still holds as terms (read through fts5vocab)."""
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.items_fts_terms USING fts5vocab(main, items_fts, 'row')")
+    return {row[0] for row in db.execute(f"SELECT term FROM temp.items_fts_terms WHERE term IN ({','.join('?' * len(words))})", words)}
+
+
 def store_bytes(db_path: Path) -> bytes:
     """The database file, its WAL and shared-memory file, lower-cased (FTS keeps lower-cased words)."""
     return b"".join(p.read_bytes() for p in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")) if p.exists()).lower()
@@ -86,6 +92,9 @@ def test_forget_author_leaves_no_byte_behind(db_path, tmp_path):
     wanted = needles(db, ids)
     before_bytes, before_snapshots = store_bytes(db_path), snapshot_texts(db)
     assert all(occurrences(before_bytes, before_snapshots, n) for n in wanted), "the search must find planted content first"
+
+    fts_words = ("zqxerasedtoken", "zqxsecondtoken", "zqxtitletoken")
+    assert fts_terms(db, fts_words) == set(fts_words)
 
     summary = forget(db, settings, authors=[VICTIM])
 
@@ -111,6 +120,7 @@ def test_forget_author_leaves_no_byte_behind(db_path, tmp_path):
     spans = json.loads(db.execute("SELECT spans FROM analyses WHERE item_id = ?", [ids["mention"]]).fetchone()[0])
     assert mention[spans[0]["start"]:spans[0]["end"]] == spans[0]["text"], "masking keeps offsets valid"
     assert search_item_ids(db, "zqxkeptword") == [ids["keeper"]] and search_item_ids(db, "zqxerasedtoken") == []
+    assert fts_terms(db, fts_words) == set() and fts_terms(db, ("zqxkeptword",)) == {"zqxkeptword"}
     spread = db.execute("SELECT item_ids, count FROM alerts").fetchone()
     assert json.loads(spread[0]) == [ids["keeper"]] and spread[1] == 1
     event = audit_events(db, "forget")[0]
