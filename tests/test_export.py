@@ -174,6 +174,8 @@ def test_datasheet_describes_the_export(corpus, tmp_path):
     assert "| phones | yes | 2 |" in sheet
     event = audit_events(db, "export")[0]
     assert json.loads(event["details"])["rows"] == 3
+    assert json.loads(event["details"])["sha256"] in sheet, "the audit log names the file the datasheet describes"
+    assert summary.data_path.stat().st_mode & 0o777 == 0o600
 
 
 def test_existing_output_is_not_overwritten_without_force(corpus, tmp_path):

@@ -153,6 +153,8 @@ def test_cli_forget_reads_authors_from_stdin_and_asks_first(runner, db_path, tmp
     db = connect(db_path)
     ids = plant(db, tmp_path / "alerts.jsonl")
     db.close()
+    dry = runner.invoke(main, ["--db", str(db_path), "forget", "--author", VICTIM, "--dry-run"])
+    assert dry.exit_code == 0 and "2 stored items would be erased" in dry.output
     aborted = runner.invoke(main, ["--db", str(db_path), "forget", "--authors-from", "-"], input=f"{VICTIM}\nn\n")
     assert aborted.exit_code == 1 and "erase 2 stored items" in aborted.output
     result = runner.invoke(main, ["--db", str(db_path), "forget", "--authors-from", "-", "--yes"], input=f"{VICTIM}\n")

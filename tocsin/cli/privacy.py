@@ -101,9 +101,10 @@ def read_names(path: str) -> list[str]:
 @click.option("--item", "item_ids", multiple=True, metavar="ID", help="An item id (64 hex characters); repeatable.")
 @click.option("--keep-mentions", is_flag=True, help="Do not mask the authors' names where other items mention them.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--dry-run", is_flag=True, help="Only count the stored items that would be erased.")
 @pass_app
 def forget(app: App, authors: tuple[str, ...], authors_from: str | None, urls: tuple[str, ...], item_ids: tuple[str, ...],
-           keep_mentions: bool, yes: bool) -> None:
+           keep_mentions: bool, yes: bool, dry_run: bool) -> None:
     """Erase authors' or items' content from every table, the search index, snapshots and alert files, for good."""
     from tocsin.export.erasure import ErasureError, forget as erase, resolve_items
 
@@ -113,6 +114,9 @@ def forget(app: App, authors: tuple[str, ...], authors_from: str | None, urls: t
         matched = resolve_items(db, names, list(urls), list(item_ids))
         if not (names or urls or item_ids):
             raise ErasureError("name what to erase: --author NAME, --authors-from FILE, --url URL or --item ID")
+        if dry_run:
+            click.echo(f"{len(matched)} stored items would be erased; nothing erased (dry run)")
+            return
         if not yes:
             click.confirm(f"erase {len(matched)} stored items and every trace of them? This cannot be undone", abort=True)
         summary = erase(db, app.settings, authors=names, urls=urls, item_ids=item_ids, mask_mentions=not keep_mentions)

@@ -136,6 +136,7 @@ def export_dataset(db: sqlite_utils.Database, settings: Settings, options: Expor
                 if progress:
                     progress(scanned, expected)
         sources = describe_sources(db, sorted(stats.sources))
+    data_path.chmod(0o600)  # the texts are sensitive: readable by the exporting user only until shared on purpose
     ctx = DatasheetContext(
         data_file=data_path.name, fmt=options.fmt, created_at=utcnow(), sha256=file_sha256(data_path),
         filters=describe_filters(options), link_key=options.link_key,
@@ -145,7 +146,7 @@ def export_dataset(db: sqlite_utils.Database, settings: Settings, options: Expor
     )
     datasheet_path.write_text(render_datasheet(stats, ctx), encoding="utf-8")
     log_event(db, options.actor, "export", options.fmt, rows=stats.rows, filters=ctx.filters,
-              link_key=options.link_key or None, redaction=ctx.redaction)
+              link_key=options.link_key or None, redaction=ctx.redaction, sha256=ctx.sha256)
     seconds = time.perf_counter() - started
     logger.info("exported %d rows as %s in %.1f s", stats.rows, options.fmt, seconds)
     return ExportSummary(data_path, datasheet_path, stats.rows, seconds, options.link_key, created, dict(redactor.totals))
