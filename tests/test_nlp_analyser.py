@@ -270,6 +270,16 @@ def test_unknown_language_gets_language_id_only(analyser):
     assert f.lang == "kk" and f.spans == []
 
 
+def test_kazakh_and_tajik_pipelines_can_be_enabled():
+    from tocsin.config import NlpSettings
+
+    analyser = TextAnalyser(NlpSettings(languages=["kk", "tg"]))
+    kk = analyser.features("Қазақтар мен қырғыздар бауырлас халық, Ош қаласында тұрады")
+    assert (kk.lang, kk.groups, [p.label for p in kk.places]) == ("kk", ["kazakh", "kyrgyz"], ["osh"])
+    tg = analyser.features("Тоҷикон ва ӯзбекон дар Хуҷанд зиндагӣ мекунанд")
+    assert (tg.lang, tg.groups, [p.label for p in tg.places]) == ("tg", ["tajik", "uzbek"], ["khujand"])
+
+
 def test_random_evasions_keep_spans_exact(analyser):
     rng = random.Random(5)
     for case in CASES:

@@ -23,8 +23,8 @@ from tocsin.nlp.translit import ru_latn_to_cyrl, uz_cyrl_to_latn
 
 logger = logging.getLogger(__name__)
 
-#: Languages a rule pipeline exists for.
-PIPELINE_LANGUAGES = ("ru", "ky", "uz", "en")
+#: Languages a rule pipeline exists for (kk and tg have thin lexicons: enable them in nlp.languages).
+PIPELINE_LANGUAGES = ("ru", "ky", "uz", "en", "kk", "tg")
 #: Latin words (not URLs, mentions or hashtags) in a Russian text: translit to map back to Cyrillic.
 _LATIN_WORD = re.compile(r"(?<![\w@#/.:])[A-Za-z][A-Za-z'\u02bb\u02bc]*(?![\w/@]|[.:][\w/])")
 _KIND_TO_FIELD = {"target": "targets", "place": "places", "cue": "cues", "context": "context"}
@@ -39,9 +39,9 @@ class _Settings:
 
 def _read_settings(settings: Any) -> _Settings:
     if settings is None:
-        return _Settings(list(PIPELINE_LANGUAGES), [], 100_000)
+        return _Settings(["ru", "ky", "uz", "en"], [], 100_000)
     return _Settings(
-        list(getattr(settings, "languages", PIPELINE_LANGUAGES)),
+        list(getattr(settings, "languages", ["ru", "ky", "uz", "en"])),
         list(getattr(settings, "extra_lexicons", [])),
         int(getattr(settings, "max_chunk_chars", 100_000)),
     )

@@ -25,18 +25,19 @@ logger = logging.getLogger(__name__)
 _HARMONY = {
     "A": "аеоө", "I": "ыиуү", "U": "уүоө", "L": "лдт", "D": "дт", "N": "ндт", "G": "гк", "B": "бп",
 }
+_HARMONY_KK = {"A": "ае", "I": "ыі", "U": "уү", "L": "лдт", "D": "дт", "N": "ндт", "G": "ғгқк", "B": "бпм"}
 
 
-def _expand(template: str) -> list[str]:
-    """Expand a Kyrgyz suffix template: capitals are archiphonemes (``LAр`` -> лар, лер, … тор)."""
-    choices = [_HARMONY.get(ch, ch) for ch in template]
+def _expand(template: str, harmony: dict[str, str] = _HARMONY) -> list[str]:
+    """Expand a suffix template: capitals are archiphonemes (Kyrgyz ``LAр`` -> лар, лер, … тор)."""
+    choices = [harmony.get(ch, ch) for ch in template]
     return ["".join(p) for p in itertools.product(*choices)]
 
 
-def _table(rows: Iterable[tuple[str, str]], expand: bool) -> dict[str, frozenset[str]]:
+def _table(rows: Iterable[tuple[str, str]], expand: bool, harmony: dict[str, str] = _HARMONY) -> dict[str, frozenset[str]]:
     table: dict[str, set[str]] = {}
     for template, feats in rows:
-        forms = _expand(template) if expand else [template]
+        forms = _expand(template, harmony) if expand else [template]
         for form in forms:
             table.setdefault(form, set()).update(f for f in feats.split("|") if f)
     return {k: frozenset(v) for k, v in table.items()}
@@ -84,9 +85,26 @@ RU_SUFFIXES = _table([
     )
 ], expand=False)
 
-SUFFIXES = {"ky": KY_SUFFIXES, "uz": UZ_SUFFIXES, "en": EN_SUFFIXES, "ru": RU_SUFFIXES}
+#: Kazakh: nominal suffixes and the verb forms the cues use (thin: no Kazakh cue lexicon yet).
+KK_SUFFIXES = _table([
+    ("LAр", "Number=Plur"), ("NI", "Case=Acc"), ("NIң", "Case=Gen"), ("GA", "Case=Dat"), ("нA", "Case=Dat"),
+    ("DA", "Case=Loc"), ("ндA", "Case=Loc"), ("DAн", "Case=Abl"), ("нAн", "Case=Abl"), ("ндAн", "Case=Abl"),
+    ("I", ""), ("сI", ""), ("Iм", ""), ("Iң", ""), ("ImIз", "Psor=1Pl"), ("мIз", "Psor=1Pl"),
+    ("BIз", ""), ("GIн", ""), ("ңдAр", "Mood=Imp"), ("IңдAр", "Mood=Imp"), ("сIн", "Mood=Imp"),
+    ("у", "VerbForm=Inf"), ("BA", "Polarity=Neg"), ("DI", "Tense=Past"), ("GAн", "Tense=Past"),
+], expand=True, harmony=_HARMONY_KK)
+
+#: Tajik: plural, object marker, izafe and personal endings.
+TG_SUFFIXES = _table([
+    ("ҳо", "Number=Plur"), ("он", "Number=Plur"), ("ён", "Number=Plur"), ("ро", "Case=Acc"), ("и", ""),
+    ("ӣ", ""), ("ам", ""), ("ат", ""), ("аш", ""), ("амон", "Psor=1Pl"), ("атон", ""), ("ашон", ""),
+    ("яш", ""), ("ям", ""), ("е", ""),
+], expand=False)
+
+SUFFIXES = {"ky": KY_SUFFIXES, "uz": UZ_SUFFIXES, "en": EN_SUFFIXES, "ru": RU_SUFFIXES, "kk": KK_SUFFIXES,
+            "tg": TG_SUFFIXES}
 #: Shortest stem that suffixes may be stripped from, per language.
-MIN_STEM = {"ky": 2, "uz": 3, "en": 3, "ru": 2}
+MIN_STEM = {"ky": 2, "uz": 3, "en": 3, "ru": 2, "kk": 2, "tg": 3}
 _MAX_TAIL = 12
 
 _RU_TAGS = {"impr": "Mood=Imp", "INFN": "VerbForm=Inf", "Name": "NameType=Giv", "Surn": "NameType=Sur",

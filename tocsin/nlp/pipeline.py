@@ -38,8 +38,8 @@ WORDS_KEY = "tocsin_words"
 #: Morphological features the rules test, set as ``token.tag_`` (plain equality: fast in the Matcher).
 #: A negated imperative (Kyrgyz өлтүрбөгүлө "do not kill") is ``NEG``, not ``IMP``.
 TAG_OF_FEATURE = {"Psor=1Pl": "PSOR1PL", "Mood=Imp": "IMP", "VerbForm=Inf": "INF", "Polarity=Neg": "NEG"}
-#: spaCy language code of each pipeline (Uzbek has no spaCy language: ``xx``).
-SPACY_LANG = {"ru": "ru", "ky": "ky", "en": "en", "uz": "xx", "kk": "kk", "tg": "xx"}
+#: spaCy language code of each pipeline (Uzbek, Kazakh and Tajik have none in spaCy: ``xx``).
+SPACY_LANG = {"ru": "ru", "ky": "ky", "en": "en", "uz": "xx", "kk": "xx", "tg": "xx"}
 #: Placeholder in token patterns replaced by the lemmas of every target group word of the language.
 GROUP_PLACEHOLDER = "$GROUP"
 _QUOTES = re.compile(r"«[^«»\n]{1,600}»|“[^“”\n]{1,600}”|„[^„“”\n]{1,600}[“”]|\"[^\"\n]{1,600}\"")
