@@ -1,12 +1,12 @@
 """Distributed mode's throughput on this machine: items per second end to end (two crawler processes →
 Redis → analysis workers → SQLite) with 1 and with 2 analysis workers, and the workers' own rate on a
-pre-filled stream.
+stream fed as fast as Redis takes it (also: 2 publishing workers and one writer).
 
 A local redis-server is started; the crawl is of a scaled-up demo world (generated articles under
 ``/bench/`` on two loopback hosts, politeness delays off). Workers run with ``model.threads = 1`` so
 that two workers use two cores. Times start once every worker has loaded its model.
 
-    python -m bench.scale [ITEMS]
+    python -m bench.scale [ITEMS_CRAWLED] [ITEMS_FED_TO_WORKERS]
 """
 
 from __future__ import annotations
@@ -44,9 +44,11 @@ def analysis_ready(settings: Settings) -> tuple[bool, str]:
         return False, f"{type(e).__name__}: {str(e)[:200]}"
 
 
-def start_workers(config: Path, db: Path, count: int, role: str, env: dict[str, str]) -> list[subprocess.Popen]:
-    return [subprocess.Popen([TOCSIN, "--config", str(config), "--db", str(db), "worker", role, "--name", f"bench-{i}"],
-                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for i in range(count)]
+def start_workers(config: Path, db: Path, commands: list[list[str]], env: dict[str, str]) -> list[subprocess.Popen]:
+    """One ``tocsin worker …`` process per command (e.g. ``["analyse"]``), named bench-0, bench-1, …"""
+    return [subprocess.Popen([TOCSIN, "--config", str(config), "--db", str(db), "worker", *command, "--name", f"bench-{i}"],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            for i, command in enumerate(commands)]
 
 
 def wait_ready(redis: Any, keys: Keys, count: int, workers: list[subprocess.Popen], timeout_s: float = 300) -> None:
@@ -79,7 +81,7 @@ def wait_drained(redis: Any, keys: Keys, db_path: Path, expected: int, analysed_
     db = connect(db_path)
     sql = "SELECT count(DISTINCT item_id) FROM analyses" if analysed_table else "SELECT count(*) FROM items"
     while time.monotonic() < deadline:
-        if redis.xlen(keys.stream) == 0 and db.execute(sql).fetchone()[0] >= expected:
+        if redis.xlen(keys.stream) == 0 and redis.xlen(keys.analysed().stream) == 0 and db.execute(sql).fetchone()[0] >= expected:
             db.close()
             return
         time.sleep(0.05)
@@ -96,6 +98,27 @@ def page_like(n: int) -> bytes:
     return f"<html><head><title>{n}</title></head><body>{'<div class=nav><a href=/x>x</a></div>' * 60}<p>{words}</p></body></html>".encode()
 
 
+def drain_rate(redis: Any, keys: Keys, db_path: Path, expected: int, analysed: bool, timeout_s: float = 1800) -> float:
+    """Items per second from the first item written to the last (model loading and start-up excluded)."""
+    db = connect(db_path)
+    sql = "SELECT count(DISTINCT item_id) FROM analyses" if analysed else "SELECT count(*) FROM items"
+    deadline = time.monotonic() + timeout_s
+    first: tuple[float, int] | None = None
+    try:
+        while time.monotonic() < deadline:
+            done = db.execute(sql).fetchone()[0]
+            now = time.perf_counter()
+            if done and first is None:
+                first = (now, done)
+            if done >= expected and redis.xlen(keys.stream) == 0 and redis.xlen(keys.analysed().stream) == 0:
+                assert first is not None
+                return (done - first[1]) / max(now - first[0], 1e-3)
+            time.sleep(0.02)
+    finally:
+        db.close()
+    raise RuntimeError("the workers did not drain the stream in time")
+
+
 def fresh(redis: Any, folder: Path) -> Path:
     redis.flushdb()
     db_path = folder / f"hub-{time.monotonic_ns()}.db"
@@ -103,8 +126,9 @@ def fresh(redis: Any, folder: Path) -> Path:
     return db_path
 
 
-def main(items: int = 240) -> dict[str, Any]:
-    """Run the benchmark with about ``items`` crawled items; return (and print) the figures."""
+def main(items: int = 240, worker_items: int = 1000) -> dict[str, Any]:
+    """Run the benchmark with about ``items`` crawled items and ``worker_items`` fed straight to the
+    workers; return (and print) the figures."""
     figures: dict[str, Any] = {"cpu_count": float(os.cpu_count() or 0), "load_avg_before": round(os.getloadavg()[0], 2)}
     per_host = max(items // 2, 1)
     with tempfile.TemporaryDirectory(prefix="tocsin-bench-scale-") as tmp_name, ExitStack() as stack:
@@ -122,7 +146,7 @@ def main(items: int = 240) -> dict[str, Any]:
                                            allow_private_networks=True, max_pages=per_host + 10, since_days=3650)
                             for i, b in enumerate(bases)]
         ready, model = analysis_ready(settings)
-        role = "analyse" if ready else "store"
+        local = ["analyse"] if ready else ["store", "--unanalysed"]
         figures["analysis"] = model if ready else f"not ready, store-only workers measured ({model})"
         config = tmp / "tocsin.toml"
         config.write_text(dump_settings(settings), encoding="utf-8")
@@ -134,12 +158,13 @@ def main(items: int = 240) -> dict[str, Any]:
         for count in (1, 2):
             # End to end: two crawler processes feeding `count` workers.
             db_path = fresh(redis, tmp)
-            workers = start_workers(config, db_path, count, role, env)
+            workers = start_workers(config, db_path, [local] * count, env)
             try:
                 wait_ready(redis, keys, count, workers)
                 started = time.perf_counter()
                 crawlers = [subprocess.Popen([TOCSIN, "--config", str(config), "--db", str(tmp / f"crawler-{i}-{count}.db"),
-                                              "worker", "crawl"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                              "worker", "crawl", "--once"], env=env, stdout=subprocess.DEVNULL,
+                                             stderr=subprocess.PIPE, text=True)
                             for i in range(2)]
                 for c in crawlers:
                     _, err = c.communicate(timeout=1800)
@@ -153,24 +178,26 @@ def main(items: int = 240) -> dict[str, Any]:
             figures[f"end_to_end_items_per_s_{count}_workers"] = round(expected / total_s, 1)
             figures[f"crawl_seconds_{count}_workers"] = round(crawl_s, 1)
 
-            # The workers alone, fed as fast as Redis takes it (what analysis capacity is).
+        # The workers alone, fed as fast as Redis takes it (what analysis and writing capacity is).
+        setups = {"1_worker": [local], "2_workers": [local] * 2}
+        if ready:
+            setups["2_publishing_workers_and_writer"] = [["analyse", "--publish"]] * 2 + [["store"]]
+        for label, commands in setups.items():
             db_path = fresh(redis, tmp)
-            workers = start_workers(config, db_path, count, role, env)
+            pusher = StreamPusher(redis, settings.distributed)
+            pusher.ensure_group()
+            started = time.perf_counter()
+            for n in range(worker_items):
+                pusher.push(ItemRecord(source="bench", url=f"https://bench.example.org/{label}/{n}", title=f"Item {n}",
+                                       text=texts[n % len(texts)] + f" ({n})", raw=page_like(n)))
+            figures["push_items_per_s"] = round(worker_items / (time.perf_counter() - started), 1)
+            workers = start_workers(config, db_path, commands, env)
             try:
-                wait_ready(redis, keys, count, workers)
-                pusher = StreamPusher(redis, settings.distributed)
-                started = time.perf_counter()
-                for n in range(expected):
-                    pusher.push(ItemRecord(source="bench", url=f"https://bench.example.org/{count}/{n}", title=f"Item {n}",
-                                           text=texts[n % len(texts)] + f" ({n})", raw=page_like(n)))
-                push_s = time.perf_counter() - started
-                wait_drained(redis, keys, db_path, expected, ready)
-                drain_s = time.perf_counter() - started
+                figures[f"worker_items_per_s_{label}"] = round(drain_rate(redis, keys, db_path, worker_items, ready), 1)
             finally:
                 stop(workers)
-            figures[f"worker_items_per_s_{count}_workers"] = round(expected / drain_s, 1)
-            figures["push_items_per_s"] = round(expected / push_s, 1)
-        figures["items"] = float(expected)
+        figures["items_crawled"] = float(expected)
+        figures["items_fed_to_workers"] = float(worker_items)
         # Redis memory per waiting entry (a demo text and a 20 kB page, compressed), for sizing.
         redis.flushdb()
         before = int(redis.info("memory")["used_memory"])
@@ -185,4 +212,4 @@ def main(items: int = 240) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main(*[int(a) for a in sys.argv[1:2]])
+    main(*[int(a) for a in sys.argv[1:3]])
