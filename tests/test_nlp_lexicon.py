@@ -103,3 +103,5 @@ def test_languages_setting_limits_the_pipelines():
     assert f.lang == "ky" and f.spans == []
     with pytest.raises(ValueError, match="max_chunk_chars"):
         TextAnalyser(NlpSettings(max_chunk_chars=10))
+    with pytest.raises(ValueError, match="nlp.languages.*'fr'.*use any of ru, ky, uz, en"):
+        TextAnalyser(NlpSettings(languages=["ru", "fr"]))

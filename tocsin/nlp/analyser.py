@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from tocsin.config import ConfigError
 from tocsin.nlp.chunking import split_chunks
 from tocsin.nlp.features import Features, Span
 from tocsin.nlp.language import detect_language
@@ -57,14 +58,13 @@ class TextAnalyser:
     def __init__(self, settings: Any = None):
         self.settings = _read_settings(settings)
         if self.settings.max_chunk_chars < 1000:
-            raise ValueError(f"nlp.max_chunk_chars = {self.settings.max_chunk_chars}: use at least 1000")
-        entries = load_lexicons(self.settings.extra_lexicons)
-        self.patterns_version = patterns_version(self.settings.extra_lexicons)
-        wanted = [lang for lang in self.settings.languages if lang in PIPELINE_LANGUAGES]
+            raise ConfigError("nlp.max_chunk_chars", self.settings.max_chunk_chars, "use at least 1000 (default 100000)")
         unknown = [lang for lang in self.settings.languages if lang not in PIPELINE_LANGUAGES]
         if unknown:
-            logger.info("no rule pipeline for %s: those texts get language id only", ", ".join(unknown))
-        self.pipelines = {lang: build_pipeline(lang, entries) for lang in wanted}
+            raise ConfigError("nlp.languages", unknown, f"no rule pipeline for these; use any of {', '.join(PIPELINE_LANGUAGES)}")
+        entries = load_lexicons(self.settings.extra_lexicons)
+        self.patterns_version = patterns_version(self.settings.extra_lexicons)
+        self.pipelines = {lang: build_pipeline(lang, entries) for lang in dict.fromkeys(self.settings.languages)}
         for nlp in self.pipelines.values():
             nlp.max_length = max(nlp.max_length, self.settings.max_chunk_chars * 4 + 1000)
 
