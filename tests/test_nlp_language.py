@@ -95,3 +95,22 @@ def test_kyrgyz_letters_and_morphology_tell_it_from_russian():
 def test_hint_decides_only_close_calls():
     assert detect_language("Узбеки и киргизы соседи", hint="ky")[0] == "ru"
     assert detect_language("The weather is nice today", hint="uz")[0] == "en"
+
+
+def test_evasions_do_not_change_the_language_after_normalisation():
+    import random
+
+    from tocsin.nlp.evasion import VARIANTS, variants_for
+    from tocsin.nlp.normalise import normalise
+
+    rng = random.Random(3)
+    hits = total = 0
+    for cls, text in eval_rows():
+        if cls not in REQUIRED:
+            continue
+        for name in variants_for(cls):
+            if name in ("translit", "script_switch"):
+                continue
+            total += 1
+            hits += tag(normalise(VARIANTS[name](text, rng)).text) == cls
+    assert hits / total >= 0.97
