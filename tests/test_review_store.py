@@ -80,7 +80,7 @@ def test_filters_combine_and_facets_count_the_other_filters(db):
     assert dict(facets["source"]) == {"osh-news": 1, "valley-channel": 2}
     # the group facet ignores the group filter: groups among osh-news items
     assert dict(facets["group"]) == {"uzbek": 1, "tajik": 1}
-    assert dict(facets["status"]) == {"todo": 1, "assigned": 0, "reviewed": 0, "all": 1}
+    assert dict(facets["status"]) == {"todo": 1, "assigned": 0, "escalated": 0, "reviewed": 0, "all": 1}
 
 
 def test_from_mapping_cleans_bad_input():
@@ -98,9 +98,12 @@ def test_decisions_are_append_only_and_leave_the_todo_view(db):
         db.execute("UPDATE reviews SET decision = 'unsure' WHERE id = ?", [review_id])
     assert ids[0] not in ids_of(reviewing.queue_items(db, QueueFilters(), "rita"))
     assert ids_of(reviewing.queue_items(db, QueueFilters(status="reviewed"), "rita")) == [ids[0]]
-    events = audit_events(db, "decision")
-    assert len(events) == 2 and events[-1]["target"] == ids[0] and events[-1]["actor"] == "rita"
-    assert "clear call" not in events[-1]["details"]  # notes stay out of the audit log
+    assert ids_of(reviewing.queue_items(db, QueueFilters(status="escalated"), "rita")) == [ids[0]]
+    reviewing.record_decision(db, ids[0], "leo", "incitement")  # the latest decision settles it
+    assert reviewing.queue_items(db, QueueFilters(status="escalated"), "rita") == []
+    events = audit_events(db, "decision")[::-1]
+    assert len(events) == 3 and events[0]["target"] == ids[0] and events[0]["actor"] == "rita"
+    assert "clear call" not in events[0]["details"]  # notes stay out of the audit log
 
 
 def test_bad_decisions_are_refused_and_store_nothing(db):

@@ -29,6 +29,8 @@ DECISION_LABELS = {"incitement": "Incitement", "not_incitement": "Not incitement
 MAX_NOTE = 2000
 SILENCE_HOURS = (1, 4, 12, 24, 72, 168)
 BULK_ASSIGN_MAX = 200
+#: Below this many double-reviewed items a kappa is shown with a warning.
+FEW_PAIRS = 20
 
 
 def me() -> str:
@@ -246,12 +248,14 @@ def stats() -> Any:
     for lang in langs:
         kappa = cohen_kappa(pairs.get(lang, []))
         same = sum(a == b for a, b in pairs.get(lang, []))
-        agreement.append({"lang": lang, "pairs": len(pairs.get(lang, [])), "agree": same, "kappa": kappa, "words": describe_kappa(kappa)})
+        words = describe_kappa(kappa) + (" (too few items to rely on)" if 0 < len(pairs.get(lang, [])) < FEW_PAIRS else "")
+        agreement.append({"lang": lang, "pairs": len(pairs.get(lang, [])), "agree": same, "kappa": kappa, "words": words})
     every = [p for v in pairs.values() for p in v]
     overall = cohen_kappa(every)
     volume = reviewing.volume_by_day(g.db)
+    overall_words = describe_kappa(overall) + (" (too few items to rely on)" if 0 < len(every) < FEW_PAIRS else "")
     return render_template("stats.html", volume=volume, volume_max=max([v["seen"] for v in volume] or [1]), table=table,
-                           agreement=agreement, overall=overall, overall_words=describe_kappa(overall), overall_pairs=len(every),
+                           agreement=agreement, overall=overall, overall_words=overall_words, overall_pairs=len(every),
                            reviewers=reviewing.reviewer_counts(g.db), languages=reviewing.volume_by_language(g.db))
 
 

@@ -23,8 +23,9 @@ logger = logging.getLogger(__name__)
 
 DECISIONS = ("incitement", "not_incitement", "escalate", "unsure")
 ROLES = ("reviewer", "lead", "admin")
-#: Queue views: what still needs a decision from me, items assigned to me, reviewed items, every flagged item.
-STATUSES = ("todo", "assigned", "reviewed", "all")
+#: Queue views: what still needs a decision from me, items assigned to me, items whose latest decision is
+#: 'escalate', reviewed items, every flagged item.
+STATUSES = ("todo", "assigned", "escalated", "reviewed", "all")
 #: Severity of a flagged item, from its hallmarks; an open alert naming the item can raise it.
 SEVERITY_LEVELS = ("info", "warning", "high", "critical")
 CRITICAL_HALLMARKS = ("call_to_violence", "call_to_expulsion")
@@ -107,7 +108,8 @@ _WHEN = "COALESCE(i.published_at, i.first_seen)"
 #: Per facet: the snapshot's column, and for JSON lists the expression of one value ``v`` of the list.
 _FACETS = {"lang": ("lang", ""), "source": ("source", ""), "group": ("targets", "json_extract(v.value, '$.group')"),
            "place": ("places", "json_extract(v.value, '$.place')"), "hallmark": ("hallmarks", "v.value")}
-_STATUS_SQL = {"todo": "(b.unreviewed OR b.assigned)", "assigned": "b.assigned", "reviewed": "NOT b.unreviewed", "all": "1"}
+_STATUS_SQL = {"todo": "(b.unreviewed OR b.assigned)", "assigned": "b.assigned", "escalated": "b.escalated",
+               "reviewed": "NOT b.unreviewed", "all": "1"}
 _ORDER = "b.severity_level DESC, b.score DESC, b.first_seen DESC, b.item_id"
 
 
@@ -176,7 +178,9 @@ class QueueSnapshot:
                        a.targets AS targets, a.places AS places, a.hallmarks AS hallmarks,
                        NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id) AS unreviewed,
                        (EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id AND s.reviewer = ?)
-                        AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id AND r.reviewer = ?)) AS assigned
+                        AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id AND r.reviewer = ?)) AS assigned,
+                       COALESCE((SELECT r.decision = 'escalate' FROM reviews r WHERE r.item_id = i.id
+                                 ORDER BY r.id DESC LIMIT 1), 0) AS escalated
                 FROM items i JOIN latest a ON a.item_id = i.id LEFT JOIN alert_level al ON al.item_id = i.id
                 WHERE {where}""",
             [reviewer, reviewer, *params],
@@ -243,7 +247,8 @@ class QueueSnapshot:
         where, params = _facet_where(self.f)
         row = self.db.execute(
             f"""SELECT COALESCE(SUM(b.unreviewed OR b.assigned), 0), COALESCE(SUM(b.assigned), 0),
-                       COALESCE(SUM(NOT b.unreviewed), 0), COUNT(*) FROM {self.TABLE} b WHERE {where}""", params).fetchone()
+                       COALESCE(SUM(b.escalated), 0), COALESCE(SUM(NOT b.unreviewed), 0), COUNT(*)
+                FROM {self.TABLE} b WHERE {where}""", params).fetchone()
         out["status"] = list(zip(STATUSES, row))
         return out
 
