@@ -32,7 +32,8 @@ from tocsin.distributed.stream import ensure_group
 from tocsin.store import transaction, upsert_item
 from tocsin.store.analyses import AnalysisRecord, save_analysis
 from tocsin.store.crawling import mark_seen
-from tocsin.store.distributed import analysed_versions, iter_item_ids, saved_analysis_rows
+from tocsin.store.distributed import analysed_versions, iter_item_ids
+from tocsin.store.modelling import saved_analyses
 from tocsin.store.items import ItemRecord, clean_text, content_hash, mark_removed
 from tocsin.store.sources import ensure_source
 
@@ -406,7 +407,7 @@ class StreamWorker:
                     analysis_id = save_analysis(self.db, analysis)
                     if analysis_id is not None:
                         saved.append(analysis_id)
-            rows = saved_analysis_rows(self.db, saved) if saved else []
+            rows = saved_analyses(self.db, saved)
             if rows and self.on_batch_saved is not None:
                 self.on_batch_saved(self.db, rows)
         # committed: only now count (a retried attempt must not count twice)

@@ -1,14 +1,12 @@
-"""Store queries of the distributed workers: which item versions of a batch still need analysing, and the
-saved analyses joined with their items (what alert rules read)."""
+"""Store queries of the distributed workers: which item versions of a batch still need analysing, and
+every stored item id (for the crawlers' claims)."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable, Iterator
+from typing import Iterable, Iterator
 
 import sqlite_utils
-
-from tocsin.store.analyses import decode
 
 logger = logging.getLogger(__name__)
 
@@ -33,20 +31,6 @@ def analysed_versions(db: sqlite_utils.Database, versions: Iterable[tuple[str, s
         )
         found.update((r[0], r[1]) for r in rows)
     return found & set(wanted)
-
-
-def saved_analysis_rows(db: sqlite_utils.Database, analysis_ids: list[int]) -> list[dict[str, Any]]:
-    """Analyses by id, decoded, with their item's source, kind, url, title, first_seen and published_at."""
-    rows: list[dict[str, Any]] = []
-    for start in range(0, len(analysis_ids), CHUNK):
-        chunk = analysis_ids[start : start + CHUNK]
-        marks = ",".join("?" * len(chunk))
-        rows.extend(decode(r) for r in db.query(
-            f"""SELECT a.*, i.source, i.kind, i.url, i.title, i.first_seen, i.published_at
-                FROM analyses a JOIN items i ON i.id = a.item_id WHERE a.id IN ({marks}) ORDER BY a.id""",
-            chunk,
-        ))
-    return rows
 
 
 def iter_item_ids(db: sqlite_utils.Database, chunk: int = 5000) -> Iterator[list[str]]:
