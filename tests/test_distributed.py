@@ -322,10 +322,13 @@ def test_sources_are_leased_to_one_crawler_at_a_time_once_per_interval(settings)
     settings.sources.append(SourceSettings(name="off", urls=["https://off.example.org/rss"], enabled=False))
     redis = connect_redis(settings)
     one, two = CrawlFleet(settings, redis, "crawl-1"), CrawlFleet(settings, redis, "crawl-2")
+    round_one = Keys.of(settings).dupefilter_pattern % {"spider": "a:FeedSpider"}
+    redis.sadd(round_one, "fingerprint")
     assert sorted(one.due()) == ["a", "b", "c"]
     assert one.due() == ["c", "a", "b"]  # most overdue first
     assert one.take(["a", "b", "c"], 2) == ["a", "b"]
     assert two.take(two.due(), 5) == ["c"]  # the others are held
+    assert not redis.exists(round_one)  # a new round of "a" fetches its pages again
     assert one.holders() == {"a": "crawl-1", "b": "crawl-1", "c": "crawl-2"}
     one.finish("a", {"status": "ok", "items": 3})
     two.finish("c", {"status": "failed"})

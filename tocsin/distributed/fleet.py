@@ -76,8 +76,18 @@ class CrawlFleet:
             if len(taken) >= limit:
                 break
             if self.redis.set(self.keys.lease(name), self.owner, nx=True, ex=LEASE_S):
+                self.forget_seen_requests(name)
                 taken.append(name)
         return taken
+
+    def forget_seen_requests(self, name: str) -> int:
+        """Start a new round of ``name``: clear its duplicate filters (requests queued by a crawler that died
+        stay queued and are resumed)."""
+        pattern = self.keys.dupefilter_pattern % {"spider": f"{name}:*"}
+        stale = list(self.redis.scan_iter(match=pattern, count=100))
+        if stale:
+            self.redis.delete(*stale)
+        return len(stale)
 
     def renew(self, names: list[str]) -> None:
         for name in names:
