@@ -28,6 +28,10 @@
     }
   }
 
+  // A decision sent: further decision keys wait for the next page, so a double key press cannot
+  // record two decisions on one item.
+  var sending = false;
+
   // ------------------------------------------------------------------ queue
   var rows = [];
   var current = -1;
@@ -50,6 +54,8 @@
       var link = rows[current].querySelector("a.open");
       if (link) { window.location.assign(link.href); }
     } else if (/^[1-4]$/.test(key) && current >= 0) {
+      if (sending) { return true; }
+      sending = true;
       var form = document.getElementById("quick-decide");
       var decisions = ["incitement", "not_incitement", "escalate", "unsure"];
       form.action = rows[current].getAttribute("data-decide");
@@ -67,7 +73,8 @@
     if (/^[1-4]$/.test(key)) {
       var button = document.querySelector('#decision-form button[data-key="' + key + '"]');
       var form = document.getElementById("decision-form");
-      if (form && button) {
+      if (form && button && !sending) {
+        sending = true;
         if (form.requestSubmit) { form.requestSubmit(button); } else { button.click(); }
       }
     } else if (key === "j") { follow("next"); }
@@ -108,6 +115,17 @@
     if (rows.length) { select(0); }
     var copy = document.getElementById("copy-url");
     if (copy) { copy.addEventListener("click", copyUrl); }
+    var decision = document.getElementById("decision-form");
+    if (decision) {
+      decision.addEventListener("submit", function (event) {
+        if (decision.getAttribute("data-sent")) { event.preventDefault(); return; }
+        decision.setAttribute("data-sent", "1");
+        sending = true;
+      });
+    }
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) { sending = false; if (decision) { decision.removeAttribute("data-sent"); } }
+    });
     if (window.location.hash === "#search") {
       var search = document.getElementById("q");
       if (search) { search.focus(); }
