@@ -154,17 +154,14 @@ def item(item_id: str) -> Any:
     spans = analysis["spans"] if analysis and isinstance(analysis.get("spans"), list) else []
     title_segments, text = highlight_item(shown["title"], shown["text"], item_text(shown), spans)
     ids = reviewing.queue_ids(g.db, f, me())
-    position = ids.index(item_id) if item_id in ids else None
-    previous_id = ids[position - 1] if position is not None and position > 0 else None
-    next_id = ids[position + 1] if position is not None and position + 1 < len(ids) else (ids[0] if position is None and ids and ids[0] != item_id else None)
+    position, previous_id, next_id = neighbours(ids, item_id)
     blind = reviewing.pending_assignment(g.db, item_id, me())
     reviews = reviewing.item_reviews(g.db, item_id)
     hidden_reviews = 0
     if blind:
         hidden_reviews = sum(1 for r in reviews if r["reviewer"] != me())
         reviews = [r for r in reviews if r["reviewer"] == me()]
-    meta = {str(k): (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))[:500] for k, v in (found["meta"] or {}).items()} \
-        if isinstance(found["meta"], dict) else {}
+    meta = displayed_meta(found["meta"])
     return render_template(
         "item.html", item=found, analysis=analysis, title_segments=title_segments, text=text, analysed_current=analysed_current,
         versions=versions, reviews=reviews, hidden_reviews=hidden_reviews, blind=blind,
@@ -173,6 +170,26 @@ def item(item_id: str) -> Any:
         f=f, position=position, queue_length=len(ids), previous_id=previous_id, next_id=next_id, meta=meta,
         reviewers=reviewing.active_usernames(g.db),
     )
+
+
+def neighbours(ids: list[str], item_id: str) -> tuple[int | None, str | None, str | None]:
+    """An item's position in the queue order and the items before and after it.
+
+    An item outside the queue (already decided, or filtered out) has no position; its 'next' is the head
+    of the queue.
+    """
+    if item_id not in ids:
+        return None, None, ids[0] if ids else None
+    position = ids.index(item_id)
+    return (position, ids[position - 1] if position > 0 else None,
+            ids[position + 1] if position + 1 < len(ids) else None)
+
+
+def displayed_meta(meta: Any, limit: int = 500) -> dict[str, str]:
+    """An item's metadata as short strings (lists and numbers as JSON), for display."""
+    if not isinstance(meta, dict):
+        return {}
+    return {str(k): (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))[:limit] for k, v in meta.items()}
 
 
 @blueprint.route("/items/<item_id>/decide", methods=["POST"])
