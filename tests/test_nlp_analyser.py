@@ -122,6 +122,15 @@ def test_homonyms_and_names_are_not_targets(analyser, text, not_group, lang):
     assert not_group not in f.groups, (text, f.targets)
 
 
+def test_common_words_are_not_places(analyser):
+    assert analyser.features("Мы стояли в арке у старого дома.").places == []
+    assert analyser.features("Quyosh sharqdan chiqadi, hamma biladi.").places == []
+
+
+def test_slur_for_central_asians_has_its_own_group(analyser):
+    assert analyser.features("Чурки понаехали в Бишкек").groups == ["central_asian"]
+
+
 def test_kyrgyz_kazak_is_kazakh(analyser):
     assert analyser.features("Казактар менен кыргыздар бир тууган").groups == ["kazakh", "kyrgyz"]
 
@@ -138,6 +147,7 @@ def test_uzbek_osh_is_pilaf_not_the_city(analyser):
         ("Ошто майрам", "osh"), ("Oʻshda bozor", "osh"), ("Andijonga bordik", "andijan"), ("Андижондан келди", "andijan"),
         ("The market near Kara-Suu was closed", "kara_suu"), ("через пункт пропуска Достук", "dostuk"), ("Xoʻjandda yashaydi", "khujand"),
         ("в Худжанде", "khujand"), ("Өзгөндө той", "uzgen"), ("в Узгене", "uzgen"), ("Баткенде", "batken"),
+        ("в Ак-Сае стреляли", "ak_sai"), ("у Тортгуля", "tortgul"), ("Көк-Ташта", "kok_tash"),
     ],
 )
 def test_places(analyser, text, place):

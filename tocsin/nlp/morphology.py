@@ -107,6 +107,7 @@ SUFFIXES = {"ky": KY_SUFFIXES, "uz": UZ_SUFFIXES, "en": EN_SUFFIXES, "ru": RU_SU
 MIN_STEM = {"ky": 2, "uz": 3, "en": 3, "ru": 2, "kk": 2, "tg": 3}
 _MAX_TAIL = 12
 
+_RU_SOFT_ENDINGS = ("ями", "ем", "ём", "ей", "ям", "ях", "е", "я", "ю", "и")
 _RU_TAGS = {"impr": "Mood=Imp", "INFN": "VerbForm=Inf", "Name": "NameType=Giv", "Surn": "NameType=Sur",
             "Patr": "NameType=Pat", "past": "Tense=Past", "plur": "Number=Plur"}
 
@@ -207,6 +208,12 @@ class Lemmatiser:
                 return word, self._ru_feats(parses[0]) if parses else ""
             if word.endswith("т") and not morph.word_is_known(word) and word + "ь" in self.known:
                 return word + "ь", "VerbForm=Inf"
+            for ending in _RU_SOFT_ENDINGS:  # Сай -> в Сае, Тортгуль -> у Тортгуля (names pymorphy3 lacks)
+                if word.endswith(ending) and len(word) - len(ending) >= 2:
+                    base = word[: -len(ending)]
+                    for final in ("й", "ь"):
+                        if base + final in self.known:
+                            return base + final, ""
         elif word in self.known:
             return word, ""
         if not self.suffixes:
