@@ -48,6 +48,7 @@ def export(app: App, fmt: str, out: str | None, since: str | None, until: str | 
            reviewed_only: bool, min_score: float | None, redact_handles: bool | None, redact_phones: bool | None,
            redact_emails: bool | None, redact_profile_links: bool | None, link_key: str, force: bool) -> None:
     """Export items as a research dataset with pseudonymised authors, redacted text and a DATASHEET.md."""
+    from rich.console import Console
     from rich.progress import Progress
 
     from tocsin.export.dataset import ExportError, ExportOptions, export_dataset, parse_time_bound
@@ -72,7 +73,8 @@ def export(app: App, fmt: str, out: str | None, since: str | None, until: str | 
     db = app.open_db()
     options = ExportOptions(fmt=fmt, out=Path(out), query=query, labels=labels, rules=rules, link_key=link_key, force=force)
     try:
-        with Progress(transient=True) as bar:
+        console = Console(stderr=True)
+        with Progress(transient=True, console=console, disable=not console.is_terminal) as bar:
             task = bar.add_task("exporting", total=None)
             summary = export_dataset(db, settings, options, progress=lambda done, total: bar.update(task, completed=done, total=total))
     except (ExportError, LinkKeyNameError) as e:
