@@ -297,3 +297,12 @@ def test_random_evasions_keep_spans_exact(analyser):
         for _ in range(3):
             text = VARIANTS[rng.choice(list(VARIANTS))](text, rng)
         assert_spans_exact(analyser.features(text))
+
+
+def test_random_unicode_never_crashes_and_spans_stay_exact(analyser):
+    rng = random.Random(17)
+    pieces = ["узбек", "өзбектерди", "oʻzbek", "Ош", "бейте", "kill", "«", "»", "\"", " ", "\u200b", "\u0301",
+              "3", "0", "@", "'", "-", ".", "\n", "🙂", "\x00", "ﬁ", "yзбeк", "у з б е к", "\u202e", "ß", "İ"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(300)]
+    for f in analyser.features_many(texts):
+        assert_spans_exact(f)

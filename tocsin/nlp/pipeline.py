@@ -6,8 +6,11 @@ Components, in order:
     sets ``token.lemma_`` and ``token.morph`` from :class:`~tocsin.nlp.morphology.Lemmatiser`
     (pymorphy3 for Russian, lexicon-guided suffix stripping for Kyrgyz, Uzbek and English).
 ``span_ruler``
-    spaCy's SpanRuler, patterns from the JSONL lexicons, writing to ``doc.spans["tocsin"]``
-    with labels ``kind|label`` (``target|uzbek``, ``cue|call_to_violence`` …); spans may overlap.
+    spaCy's SpanRuler with the lexicons' phrases, matched on ``LEMMA``, writing to
+    ``doc.spans["tocsin"]`` with labels ``kind|label`` (``target|uzbek``, ``place|osh`` …); spans may overlap.
+``tocsin_token_rules``
+    a second SpanRuler with the token patterns (cues with grammar), run only on docs that hold one of
+    the patterns' trigger words.
 ``tocsin_context``
     adds quotation spans (text between quote marks) and negation carried by a verb suffix.
 ``tocsin_filters``
@@ -42,6 +45,8 @@ TAG_OF_FEATURE = {"Psor=1Pl": "PSOR1PL", "Mood=Imp": "IMP", "VerbForm=Inf": "INF
 SPACY_LANG = {"ru": "ru", "ky": "ky", "en": "en", "uz": "xx", "kk": "xx", "tg": "xx"}
 #: Placeholder in token patterns replaced by the lemmas of every target group word of the language.
 GROUP_PLACEHOLDER = "$GROUP"
+#: Quantifiers after which a token must be present at least once.
+_MANDATORY_OP = re.compile(r"(?:|\+|1|\{[1-9]\d*(?:,\d*)?\})\Z")
 _QUOTES = re.compile(r"«[^«»\n]{1,600}»|“[^“”\n]{1,600}”|„[^„“”\n]{1,600}[“”]|\"[^\"\n]{1,600}\"")
 
 
@@ -138,7 +143,7 @@ class TokenRulesComponent:
 def _trigger_words(tokens: list[dict[str, Any]]) -> set[str] | None:
     """Lemmas/words one of which a doc must hold for the pattern to match; None when unknown."""
     for tp in tokens:
-        if tp.get("OP") not in (None, "!", "+", "1") and not str(tp.get("OP", "")).startswith("{1"):
+        if not _MANDATORY_OP.match(str(tp.get("OP", ""))):
             continue
         for attr in ("LEMMA", "NORM"):
             value = tp.get(attr)
@@ -315,8 +320,9 @@ def build_pipeline(lang: str, entries: list[LexiconEntry]) -> Language:
         _collect_keys(tokens, keys)
         if e.kind == "target" and len(tokens) == 1 and isinstance(tokens[0].get("LEMMA"), str):
             group_lemmas.add(tokens[0]["LEMMA"])
-        if e.kind == "name":
+        if e.kind == "name":  # used by the lemma component to mark given names; no spans needed
             given.update(t["LEMMA"] for t in tokens if isinstance(t.get("LEMMA"), str))
+            continue
         compiled.append((e, tokens))
     keys.discard(GROUP_PLACEHOLDER)
     nlp.get_pipe("tocsin_lemmas").set_known(keys, given)
