@@ -388,7 +388,7 @@ def test_publish_and_store_commands(settings, runner, monkeypatch):
 
 @needs_redis
 def test_crawlers_pause_while_the_workers_are_behind(settings):
-    from twisted.internet.defer import Deferred
+    import inspect
 
     from tocsin.distributed.crawling import StreamPipeline
 
@@ -407,11 +407,11 @@ def test_crawlers_pause_while_the_workers_are_behind(settings):
         source_name = "test"
 
     pipeline.open_spider(Spider())
-    outcomes = [pipeline.process_item(item(n), Spider()) for n in range(4)]
-    assert all(o is not None and not isinstance(o, Deferred) for o in outcomes[:1])
-    pipeline.last_backlog_check = 0
-    assert isinstance(pipeline.process_item(item(9), Spider()), Deferred)  # 5 waiting > 3: wait
-    assert connect_redis(settings).xlen(settings.distributed.stream) == 5  # nothing dropped
+    assert [pipeline.process_item(item(n), Spider()) for n in range(3)] == [item(n) for n in range(3)]
+    waiting = pipeline.process_item(item(9), Spider())
+    assert inspect.iscoroutine(waiting)  # 4 waiting > 3: the crawl waits for the workers
+    waiting.close()
+    assert connect_redis(settings).xlen(settings.distributed.stream) == 4  # nothing dropped
 
 
 @needs_redis
@@ -507,3 +507,34 @@ def test_two_crawler_processes_share_one_queue_and_duplicate_filter(settings, tm
     assert w.run(until_idle_s=0).stored == 30
     assert counts(w.db)["items"] == 30 and counts(w.db)["snapshots"] == 30
     assert get_item(w.db, item_versions(w.db, w.db.execute("SELECT id FROM items LIMIT 1").fetchone()[0])[0]["item_id"])["source"] == "local-site"
+
+
+@pytest.mark.slow
+@needs_redis
+def test_a_crawl_pauses_while_the_workers_are_behind_and_loses_nothing(settings, tmp_path):
+    from tocsin.distributed.heartbeat import read_heartbeats
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SiteHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {**os.environ, "PYTHONPATH": f"{TESTS}{os.pathsep}{ROOT}"}
+    limits = {"redis_url": settings.distributed.redis_url, "max_stream_entries": 3, "heartbeat_s": 1}
+    redis = connect_redis(settings)
+    try:
+        crawler = subprocess.Popen([sys.executable, str(TESTS / "test_distributed_fakes.py"), json.dumps(limits),
+                                    f"http://127.0.0.1:{server.server_port}/", "local-site", str(tmp_path / "log.jsonl")],
+                                   env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not any(h["state"].startswith("paused") for h in read_heartbeats(redis, Keys.of(settings))):
+            assert time.monotonic() < deadline and crawler.poll() is None, "the crawl never paused"
+            time.sleep(0.1)
+        waiting = redis.xlen(settings.distributed.stream)
+        time.sleep(1.5)
+        assert redis.xlen(settings.distributed.stream) == waiting  # paused: nothing more pushed
+        w = make_worker(settings, "w")
+        stored = w.run(until_idle_s=3).stored
+        _, err = crawler.communicate(timeout=60)
+        assert crawler.returncode == 0, err
+    finally:
+        server.shutdown()
+    stored += make_worker(settings, "w").run(until_idle_s=0).stored
+    assert stored == 30 and counts(w.db)["items"] == 30

@@ -111,7 +111,8 @@ def run_pages_crawl(settings_json: str, start: str, source: str, log_path: str) 
     from tocsin.distributed import scrapy_overrides
 
     settings = load_settings(None, env={})
-    settings.distributed.redis_url = json.loads(settings_json)["redis_url"]
+    for key, value in json.loads(settings_json).items():
+        setattr(settings.distributed, key, value)
     values = {"LOG_LEVEL": "WARNING", "ROBOTSTXT_OBEY": False, "TELNETCONSOLE_ENABLED": False,
               "CONCURRENT_REQUESTS": 4, "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7"}
     values.update(scrapy_overrides(settings))

@@ -124,6 +124,7 @@ class StreamPipeline:
         self.last_backlog_check = 0.0
         self.uncounted = 0
         self.last_count = 0.0
+        self.pushed_since_check = 0
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "StreamPipeline":
@@ -179,24 +180,26 @@ class StreamPipeline:
         return self.wait_for_workers(item)
 
     def wait_for_workers(self, item: Any) -> Any:
-        """The item, or a Deferred that fires with it once the stream is below ``max_stream_entries``."""
+        """The item, or a coroutine that returns it once the stream is below ``max_stream_entries``."""
+        # Look at the stream's length once a second, and after every 1 % of the limit pushed.
         now = time.monotonic()
-        if now - self.last_backlog_check < BACKPRESSURE_POLL_S:
+        self.pushed_since_check += 1
+        if now - self.last_backlog_check < BACKPRESSURE_POLL_S and self.pushed_since_check < max(1, self.dist.max_stream_entries // 100):
             return item
-        self.last_backlog_check = now
+        self.last_backlog_check, self.pushed_since_check = now, 0
         assert self.pusher is not None
         if self.pusher.backlog() <= self.dist.max_stream_entries:
             return item
         logger.warning("stream %s holds more than %d entries: pausing until the workers catch up",
                        self.keys.stream, self.dist.max_stream_entries)
-        from twisted.internet import defer, reactor
+        return self.paused(item)
+
+    async def paused(self, item: Any) -> Any:
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet import reactor
         from twisted.internet.task import deferLater
 
-        @defer.inlineCallbacks
-        def wait() -> Any:
-            while self.pusher is not None and self.pusher.backlog() > self.dist.max_stream_entries:
-                self.heartbeat.beat("paused: workers behind", self.counters())  # type: ignore[union-attr]
-                yield deferLater(reactor, BACKPRESSURE_POLL_S, lambda: None)
-            return item
-
-        return wait()
+        while self.pusher is not None and self.pusher.backlog() > self.dist.max_stream_entries:
+            self.heartbeat.beat("paused: workers behind", self.counters())  # type: ignore[union-attr]
+            await maybe_deferred_to_future(deferLater(reactor, BACKPRESSURE_POLL_S, lambda: None))
+        return item
