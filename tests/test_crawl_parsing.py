@@ -407,3 +407,16 @@ def test_a_web_page_given_as_a_feed_leads_to_the_feed_it_advertises(tmp_path):
     assert split(spider.parse_feed(resp(f"{BASE}/rss/news.xml", page), discovered=True)) == ([], [])
     spider.ledger.flush(force=True)
     assert [r[0] for r in spider.ledger.store.execute("SELECT kind FROM crawl_errors")] == ["parse"]
+
+
+def test_runs_left_open_by_a_killed_crawl_are_closed_later(tmp_path):
+    from tocsin.crawler.runner import close_abandoned_runs
+    from tocsin.store.crawling import crawl_runs
+
+    db = connect(tmp_path / "t.db")
+    sync_sources(db, [SourceSettings(name="a", urls=[BASE]), SourceSettings(name="b", urls=[BASE])])
+    old_a, old_b, fresh_a = start_crawl_run(db, "a"), start_crawl_run(db, "b"), start_crawl_run(db, "a")
+    db.execute("UPDATE crawl_runs SET started_at = '2020-01-01T00:00:00+00:00' WHERE id IN (?, ?)", [old_a, old_b])
+    close_abandoned_runs(db, ["a"], timeout_s=60)
+    status = {r["id"]: r["status"] for r in crawl_runs(db, [old_a, old_b, fresh_a])}
+    assert status == {old_a: "failed", old_b: "running", fresh_a: "running"}  # b not crawled now; fresh_a may be alive

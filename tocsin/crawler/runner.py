@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from tocsin.config import ConfigError, Settings, SourceSettings
+from tocsin.config import Settings, SourceSettings
 from tocsin.crawler.ledger import PROGRESS_PREFIX
 from tocsin.store import connect
-from tocsin.store.crawling import crawl_runs, items_due_for_recheck, run_errors, unfinished_runs
+from tocsin.store.crawling import close_stale_runs, crawl_runs, iso_before, items_due_for_recheck, run_errors, unfinished_runs
 from tocsin.store.sources import ensure_source, finish_crawl_run, record_crawl_error, start_crawl_run, sync_sources
 
 logger = logging.getLogger(__name__)
@@ -83,13 +83,24 @@ def crawl_sources(settings: Settings, names: list[str] | None = None, *, timeout
     sources = select_sources(settings, names)
     if not sources:
         return []
+    timeout_s = timeout_s or settings.crawl.crawl_timeout_s
     db = connect(settings.database_path, busy_timeout_ms=settings.database.busy_timeout_ms)
     try:
         sync_sources(db, settings.sources)
+        close_abandoned_runs(db, [s.name for s in sources], timeout_s)
         runs = [{"source": source_dict(src), "run_id": start_crawl_run(db, src.name)} for src in sources]
     finally:
         db.close()
-    return execute(settings, runs, timeout_s or settings.crawl.crawl_timeout_s, on_progress)
+    return execute(settings, runs, timeout_s, on_progress)
+
+
+def close_abandoned_runs(db: Any, names: list[str], timeout_s: int) -> None:
+    """Close runs left 'running' by a crawl process that was killed (no parent lived to close them)."""
+    limit = max(timeout_s, 0) + GRACE_S + 60
+    closed = close_stale_runs(db, names, started_before=iso_before(hours=limit / 3600),
+                              message=f"interrupted: the crawl process was killed (still open after {limit} s)")
+    if closed:
+        logger.warning("closed %d crawl run(s) left open by a killed crawl", closed)
 
 
 def recheck_flagged(settings: Settings, *, on_progress: ProgressCallback | None = None) -> int:

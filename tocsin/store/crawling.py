@@ -90,3 +90,23 @@ def summary_only_item_ids(db: sqlite_utils.Database, ids: list[str], *, first_se
         )
         found.update(r[0] for r in rows)
     return found
+
+
+def close_stale_runs(db: sqlite_utils.Database, sources: list[str], *, started_before: str, message: str) -> int:
+    """Mark runs of ``sources`` still 'running' but started before ``started_before`` as failed (their
+    process was killed: no live crawl runs that long). Returns how many were closed."""
+    if not sources:
+        return 0
+    marks = ",".join("?" * len(sources))
+    with transaction(db):
+        rows = db.execute(
+            f"SELECT id, source FROM crawl_runs WHERE status = 'running' AND started_at < ? AND source IN ({marks})",
+            [started_before, *sources],
+        ).fetchall()
+        now = utcnow()
+        for run_id, source in rows:
+            db.execute("INSERT INTO crawl_errors (run_id, source, url, kind, message, at) VALUES (?, ?, '', 'interrupted', ?, ?)",
+                       [run_id, source, message, now])
+            db.execute("UPDATE crawl_runs SET status = 'failed', finished_at = ?, message = ?, errors = errors + 1 WHERE id = ?",
+                       [now, message, run_id])
+    return len(rows)

@@ -11,7 +11,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from parsel import Selector
 from scrapy import Request
@@ -106,8 +106,6 @@ def _text_with_breaks(node: Selector) -> str:
 
 
 def _absolute(base: str, href: str) -> str:
-    from urllib.parse import urljoin
-
     return urljoin(base, href)
 
 
