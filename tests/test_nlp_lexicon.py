@@ -105,3 +105,18 @@ def test_languages_setting_limits_the_pipelines():
         TextAnalyser(NlpSettings(max_chunk_chars=10))
     with pytest.raises(ValueError, match="nlp.languages.*'fr'.*use any of ru, ky, uz, en"):
         TextAnalyser(NlpSettings(languages=["ru", "fr"]))
+
+
+def test_command_line_check_and_analyse(tmp_path, capsys):
+    from tocsin.nlp.__main__ import main
+
+    bad = _write(tmp_path / "bad.jsonl", [{"id": "a"}])
+    assert main(["--check", bad]) == 2
+    assert "bad.jsonl:1: missing field" in capsys.readouterr().err
+    good = _write(tmp_path / "good.jsonl", [
+        {"id": "g1", "kind": "place", "label": "jayma_bazaar", "language": "ru", "pattern": "Жайма", "meaning": "a bazaar"}])
+    assert main(["--check", good]) == 0
+    assert "1 entries (place 1)" in capsys.readouterr().out
+    assert main(["--lexicon", good, "Пожар на базаре Жайма"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["lang"] == "ru" and [s["label"] for s in out["spans"]] == ["jayma_bazaar"]
