@@ -453,6 +453,25 @@ def test_an_unreadable_analysis_is_set_aside_and_its_item_kept_apart(settings):
     assert dead[0]["stream"] == analysed.stream and "analysis cannot be read" in dead[0]["reason"]
 
 
+@needs_redis
+def test_forgetting_reaches_items_still_waiting_in_redis(settings):
+    from tocsin.distributed.purge import purge_waiting
+
+    redis = connect_redis(settings)
+    keys = Keys.of(settings)
+    pusher = StreamPusher(redis, settings.distributed)
+    pusher.ensure_group()
+    for n in range(6):
+        pusher.push(item(n))  # authors "Reporter 0", "Reporter 1", "Reporter 2"
+    redis.xadd(keys.dead, {**encode_entry(item(7)), b"reason": b"test"})  # Reporter 1, set aside
+    assert purge_waiting(settings, authors=["reporter 1"], urls=[item(0).url + "?utm_source=x"]) == 4
+    totals = make_worker(settings, "w").run(until_idle_s=0)
+    assert totals.stored == 3 and redis.xlen(keys.dead) == 0
+    assert sorted(r[0] for r in connect(settings.database_path).execute("SELECT url FROM items")) == [
+        item(n).url for n in (2, 3, 5)]
+    assert purge_waiting(load_settings(None, env={}), authors=["x"]) == 0  # one machine: nothing to do
+
+
 # --------------------------------------------------------------------------- two crawler processes
 
 
