@@ -92,9 +92,9 @@ class CrawlSettings:
 
 @dataclass
 class NlpSettings:
-    languages: list[str] = setting(factory=lambda: ["ru", "ky", "uz", "en"], help="Languages with a rule pipeline; texts in others get language id only.")
+    languages: list[str] = setting(factory=lambda: ["ru", "ky", "uz", "en"], help="Languages with a rule pipeline (ru, ky, uz, en; kk and tg have thin lexicons); texts in others get language id only.")
     extra_lexicons: list[str] = setting(factory=list, help="Extra lexicon JSONL files (see docs/lexicons.md) added to the bundled patterns.", check="files")
-    max_chunk_chars: int = setting(100_000, "Long texts are processed in chunks of at most this many characters.")
+    max_chunk_chars: int = setting(100_000, "Long texts are processed in sentence-aligned chunks of at most this many characters (at least 1000).")
 
 
 @dataclass
