@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from tocsin.cli import main
 from tocsin.crawler.demo_world import serve_demo_world
-from tocsin.store import connect
+from tocsin.store import connect, get_item
+from tocsin.store.analyses import AnalysisRecord, save_analysis
+from tocsin.urls import item_id_for
 
 CONFIG = """
 [database]
@@ -47,11 +49,21 @@ def test_crawl_prints_each_source_and_fails_when_one_failed(tmp_path, runner):
     with serve_demo_world() as base:
         config = write_config(tmp_path, base)
         result = runner.invoke(main, ["--config", config, "crawl", "--no-progress"])
-    assert result.exit_code == 1, result.output
-    assert "demo-forum" in result.output and "no-private" in result.output and "switched-off" not in result.output
-    assert "blocked_address" in result.output
-    db = connect(tmp_path / "tocsin.db")
-    assert db.execute("SELECT count(*) FROM items WHERE source = 'demo-forum'").fetchone()[0] == 12
+        assert result.exit_code == 1, result.output
+        assert "demo-forum" in result.output and "no-private" in result.output and "switched-off" not in result.output
+        assert "blocked_address" in result.output
+        db = connect(tmp_path / "tocsin.db")
+        assert db.execute("SELECT count(*) FROM items WHERE source = 'demo-forum'").fetchone()[0] == 12
+
+        item = get_item(db, item_id_for(f"{base}/forum/viewtopic.php?p=9011"))
+        save_analysis(db, AnalysisRecord(item_id=item["id"], content_hash=item["content_hash"], model_name="t", model_version="1",
+                                         patterns_version="1", threshold=0.5, score=0.9, incitement=True))
+        db.execute("UPDATE items SET last_seen = '2020-01-01T00:00:00+00:00' WHERE id = ?", [item["id"]])
+        base.world.state.remove("/forum/viewtopic.php?p=9011")
+        result = runner.invoke(main, ["--config", config, "crawl", "--recheck"])
+    assert result.exit_code == 0, result.output
+    assert "re-checked 1 flagged item(s)" in result.output and "demo-forum" in result.output
+    assert get_item(db, item["id"])["removed_at"]
 
 
 def test_crawl_names_unknown_sources_and_rechecks_nothing_when_nothing_is_flagged(tmp_path, runner):

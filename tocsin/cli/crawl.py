@@ -60,8 +60,8 @@ def crawl(app: App, names: tuple[str, ...], recheck: bool, timeout_s: int | None
     Exits 1 when a source failed (nothing stored, errors recorded); details stay in the store
     (`tocsin status` shows the last outcome of every source).
     """
-    from tocsin.crawler import crawl_sources, recheck_flagged
-    from tocsin.crawler.runner import select_sources
+    from tocsin.crawler import crawl_sources
+    from tocsin.crawler.runner import recheck_runs, select_sources
 
     settings = app.settings
     app.open_db()  # a clear error when the database does not exist yet
@@ -70,8 +70,11 @@ def crawl(app: App, names: tuple[str, ...], recheck: bool, timeout_s: int | None
     if recheck:
         if settings.crawl.recheck_flagged_hours <= 0:
             raise click.ClickException("re-checks are off (crawl.recheck_flagged_hours = 0); set it to e.g. 24")
-        count = recheck_flagged(settings)
-        console.print(f"re-checked {count} flagged item(s)")
+        results = recheck_runs(settings)
+        console.print(f"re-checked {sum(r.items for r in results)} flagged item(s)")
+        if results:
+            console.print(summary_table(results, "re-check"))
+        print_errors(console, results)
         return
     sources = select_sources(settings, list(names))
     if not sources:
@@ -83,8 +86,13 @@ def crawl(app: App, names: tuple[str, ...], recheck: bool, timeout_s: int | None
     else:
         results = crawl_sources(settings, [s.name for s in sources], timeout_s=timeout_s)
     console.print(summary_table(results, "crawl"))
+    print_errors(console, results)
+    if any(r.status == "failed" for r in results):
+        raise SystemExit(1)
+
+
+def print_errors(console: Console, results: list[Any]) -> None:
+    """The first errors of each source, one line each."""
     for r in results:
         for err in r.first_errors[:3]:
             console.print(f"  [red]{escape(r.source)}[/red] {escape(err['kind'])}: {escape(err['message'][:200])}", highlight=False)
-    if any(r.status == "failed" for r in results):
-        raise SystemExit(1)

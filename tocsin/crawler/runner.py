@@ -107,8 +107,14 @@ def recheck_flagged(settings: Settings, *, on_progress: ProgressCallback | None 
     """Re-visit flagged items due for a re-check (``crawl.recheck_flagged_hours``, ``crawl.recheck_days``):
     a 404/410 or a message gone from its channel sets ``removed_at``; a changed article becomes a new
     version. Returns the number of items re-visited (0 when re-checks are turned off)."""
+    return sum(r.items for r in recheck_runs(settings, on_progress=on_progress))
+
+
+def recheck_runs(settings: Settings, *, on_progress: ProgressCallback | None = None) -> list[CrawlResult]:
+    """:func:`recheck_flagged`, returning one :class:`CrawlResult` per source re-checked (``items`` = items
+    re-visited, errors as in a crawl)."""
     if settings.crawl.recheck_flagged_hours <= 0:
-        return 0
+        return []
     db = connect(settings.database_path, busy_timeout_ms=settings.database.busy_timeout_ms)
     try:
         sync_sources(db, settings.sources)
@@ -125,9 +131,8 @@ def recheck_flagged(settings: Settings, *, on_progress: ProgressCallback | None 
     finally:
         db.close()
     if not runs:
-        return 0
-    results = execute(settings, runs, settings.crawl.crawl_timeout_s, on_progress)
-    return sum(r.items for r in results)
+        return []
+    return execute(settings, runs, settings.crawl.crawl_timeout_s, on_progress)
 
 
 def child_log_level() -> str:
