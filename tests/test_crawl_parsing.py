@@ -420,3 +420,15 @@ def test_runs_left_open_by_a_killed_crawl_are_closed_later(tmp_path):
     close_abandoned_runs(db, ["a"], timeout_s=60)
     status = {r["id"]: r["status"] for r in crawl_runs(db, [old_a, old_b, fresh_a])}
     assert status == {old_a: "failed", old_b: "running", fresh_a: "running"}  # b not crawled now; fresh_a may be alive
+
+
+def test_a_channel_without_public_history_is_an_error(tmp_path):
+    spider = make_spider(TelegramSpider, tmp_path, urls=[f"{BASE}/t.me/s/some_group"])
+    (first,) = list(spider.start_requests_for())
+    page = '<html><body><div class="tgme_page"><div class="tgme_page_title">Some group</div></div></body></html>'
+    assert split(spider.parse_page(resp(first.url, page), **first.cb_kwargs)) == ([], [])
+    spider.ledger.flush(force=True)
+    (message,) = [r[0] for r in spider.ledger.store.execute("SELECT message FROM crawl_errors")]
+    assert "no public message history" in message
+    spider.on_closed("finished")
+    assert spider.ledger.state() == {}  # nothing learnt, nothing saved

@@ -146,6 +146,11 @@ class TelegramSpider(SourceSpider):
         page = parse_channel_page(response.selector, response.url)
         track = self.channels[channel]
         ids = [m.id for m in page.messages]
+        if not ids and not response.css(".tgme_channel_history"):
+            # t.me answers a private channel, a group or a renamed channel with a page without history.
+            self.ledger.error("parse", f"no public message history at {response.url}: is {channel!r} a public channel "
+                                       "with previews on (a group, a private or a renamed channel has none)?", response.url)
+            return
         if chain == "main" and track["newest"] is None:
             track["newest"] = max(ids) if ids else stop_at
         for msg in page.messages:
