@@ -194,6 +194,7 @@ def main(items: int = 240, worker_items: int = 1000) -> dict[str, Any]:
             workers = start_workers(config, db_path, commands, env)
             try:
                 figures[f"worker_items_per_s_{label}"] = round(drain_rate(redis, keys, db_path, worker_items, ready), 1)
+                figures["worker_peak_rss_mb"] = float(max(h.get("peak_rss_mb", 0) for h in read_heartbeats(redis, keys)))
             finally:
                 stop(workers)
         figures["items_crawled"] = float(expected)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import resource
 import socket
 import time
 from typing import Any
@@ -45,7 +46,8 @@ class Heartbeat:
             return False
         self.last = now
         value = {"role": self.role, "host": socket.gethostname(), "pid": os.getpid(), "state": state,
-                 "started": round(self.started, 3), "at": round(now, 3), **(counters or {})}
+                 "started": round(self.started, 3), "at": round(now, 3),
+                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), **(counters or {})}
         try:
             self.redis.hset(self.keys.workers, self.name, json.dumps(value, ensure_ascii=False))
         except Exception as e:  # a heartbeat must never stop the work it reports on

@@ -128,6 +128,7 @@ def format_status(status: QueueStatus, url: str, settings: Settings) -> list[str
     for w in status.workers:
         counts = ", ".join(f"{k} {w[k]}" for k in ("pushed", "skipped", "stored", "analysed", "flagged", "failed", "dead", "claimed")
                            if w.get(k))
-        lines.append(f"    {w['name']} [{w.get('role', '?')}] {w.get('state', '?')}, {w['age_s']:.0f} s ago"
+        memory = f", {w['peak_rss_mb']} MB" if w.get("peak_rss_mb") else ""
+        lines.append(f"    {w['name']} [{w.get('role', '?')}] {w.get('state', '?')}, {w['age_s']:.0f} s ago{memory}"
                      + (f"; {counts}" if counts else ""))
     return lines
