@@ -306,3 +306,12 @@ def test_random_unicode_never_crashes_and_spans_stay_exact(analyser):
     texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(300)]
     for f in analyser.features_many(texts):
         assert_spans_exact(f)
+
+
+def test_explain_names_the_lexicon_entry_behind_each_span(analyser):
+    spans = analyser.explain("Он написал «режьте сартов», мы это осуждаем.")
+    by_text = {s["text"]: s for s in spans}
+    assert by_text["сартов"]["rule"].startswith("target.uzbek") and by_text["сартов"]["meaning"].startswith("SLUR")
+    assert by_text["режьте"]["label"] == "call_to_violence" and "imperative" in by_text["режьте"]["meaning"]
+    assert by_text["«режьте сартов»"]["rule"] == "builtin.quote_marks"
+    assert all(s["rule"] for s in spans)

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     f = analyser.features(text, args.hint)
     out = {
         "lang": f.lang_tag, "script": f.script, "normalised": f.normalised, "patterns_version": f.patterns_version,
-        "groups": f.groups, "hallmarks": f.hallmarks, "spans": [s.to_dict() for s in f.spans],
+        "groups": f.groups, "hallmarks": f.hallmarks, "spans": analyser.explain(text, args.hint),
     }
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0

@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 PIPELINE_LANGUAGES = ("ru", "ky", "uz", "en", "kk", "tg")
 #: Latin words (not URLs, mentions or hashtags) in a Russian text: translit to map back to Cyrillic.
 _LATIN_WORD = re.compile(r"(?<![\w@#/.:])[A-Za-z][A-Za-z'\u02bb\u02bc]*(?![\w/@]|[.:][\w/])")
+#: Rules that are code, not lexicon entries.
+_BUILT_IN_RULES = {"quotation": "builtin.quote_marks", "negation": "builtin.negating_suffix"}
 _KIND_TO_FIELD = {"target": "targets", "place": "places", "cue": "cues", "context": "context"}
 
 
@@ -63,6 +65,7 @@ class TextAnalyser:
         if unknown:
             raise ConfigError("nlp.languages", unknown, f"no rule pipeline for these; use any of {', '.join(PIPELINE_LANGUAGES)}")
         entries = load_lexicons(self.settings.extra_lexicons)
+        self.entries = {e.id: e for e in entries}
         self.patterns_version = patterns_version(self.settings.extra_lexicons)
         self.pipelines = {lang: build_pipeline(lang, entries) for lang in dict.fromkeys(self.settings.languages)}
         for nlp in self.pipelines.values():
@@ -77,6 +80,25 @@ class TextAnalyser:
 
         Spans carry offsets into the ORIGINAL text: ``span.text == text[span.start:span.end]``.
         """
+        return self._run(texts, lang_hints, None)
+
+    def explain(self, text: str, lang_hint: str = "") -> list[dict[str, Any]]:
+        """Every span of ``text`` with the lexicon entry that found it: id, meaning and why.
+
+        For a monitor asking "why this word?" and for lexicon maintainers; spans found by a built-in
+        rule (quote marks, a negating verb suffix) name that rule instead.
+        """
+        rules: list[dict[Span, str]] = [{}]
+        feats = self._run([text], [lang_hint], rules)[0]
+        out = []
+        for span in feats.spans:
+            rule = rules[0].get(span, "")
+            entry = self.entries.get(rule)
+            out.append({**span.to_dict(), "rule": rule or _BUILT_IN_RULES.get(span.label, ""),
+                        "meaning": entry.meaning if entry else "", "why": entry.why if entry else ""})
+        return out
+
+    def _run(self, texts: list[str], lang_hints: list[str] | None, rules: list[dict[Span, str]] | None) -> list[Features]:
         if lang_hints is None:
             lang_hints = [""] * len(texts)
         if len(lang_hints) != len(texts):
@@ -98,7 +120,7 @@ class TextAnalyser:
             nlp = self.pipelines[lang]
             docs = nlp.pipe((norm.text for _, _, norm in items), batch_size=256)
             for (i, offset, norm), doc in zip(items, docs):
-                self._collect(results[i], doc, norm, offset)
+                self._collect(results[i], doc, norm, offset, rules[i] if rules is not None else None)
         for feats in results:
             for name in _KIND_TO_FIELD.values():
                 getattr(feats, name).sort(key=lambda s: (s.start, s.end, s.label))
@@ -125,7 +147,7 @@ class TextAnalyser:
         return feats, prepared
 
     @staticmethod
-    def _collect(feats: Features, doc, norm: NormalisedText, offset: int) -> None:
+    def _collect(feats: Features, doc, norm: NormalisedText, offset: int, rules: dict[Span, str] | None) -> None:
         original = feats.text
         seen: set[tuple[str, str, int, int]] = set()
         for span in doc.spans.get(SPANS_KEY, []):
@@ -139,7 +161,10 @@ class TextAnalyser:
             if key in seen or end <= start:
                 continue
             seen.add(key)
-            getattr(feats, field_name).append(Span(kind, label, original[start:end], start, end))
+            found = Span(kind, label, original[start:end], start, end)
+            getattr(feats, field_name).append(found)
+            if rules is not None:
+                rules[found] = span.id_
 
 
 def build_analyser(settings: Any = None) -> TextAnalyser:
