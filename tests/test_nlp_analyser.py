@@ -108,6 +108,9 @@ def test_inflected_and_suffixed_forms(analyser, text, group):
         ("Казаки пели песни у костра.", "kazakh", "ru"),           # казак = Cossack in Russian
         ("Иван Русских приехал домой.", "russian", "ru"),          # surname next to a given name
         ("Азамат Узбеков выиграл турнир.", "uzbek", "ru"),
+        ("Приказ подписал А. Б. Киргизов.", "kyrgyz", "ru"),
+        ("Слово взял г-н Таджиков.", "tajik", "ru"),
+        ("Mr Turk opened the new bakery.", "turk", "en"),
         ("Свари кофе в турке на плите.", "turk", "ru"),            # турка = coffee pot
         ("Я пью турецкий кофе по утрам.", "turk", "ru"),
         ("Мы учим русский язык в школе.", "russian", "ru"),        # a language, not people

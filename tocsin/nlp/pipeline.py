@@ -219,17 +219,27 @@ def _longest_per_label(spans: list[SpacySpan]) -> list[SpacySpan]:
     return sorted(out, key=lambda x: (x.start, x.end))
 
 
+_INITIALS = re.compile(r"^(?:[^\W\d_]\.){1,3}$")
+_TITLES = {"г-н", "г-жа", "господин", "госпожа", "mr", "mrs", "ms", "dr", "мырза", "айым", "janob", "xonim"}
+
+
 def _is_person_name(doc: Doc, span: SpacySpan) -> bool:
-    """A capitalised group word next to a given name (``Иван Русских``, ``Azamat Uzbekov``)."""
+    """A capitalised group word used as a surname: next to a given name (``Иван Русских``,
+    ``Азамат Узбеков``), after initials (``А. Б. Узбеков``) or a title (``г-н Киргизов``, ``Mr Turk``)."""
     first = doc[span.start]
     if not first.is_title:
         return False
-    neighbours = []
-    if span.start > 0:
-        neighbours.append(doc[span.start - 1])
-    if span.end < len(doc):
-        neighbours.append(doc[span.end])
-    return any(t.is_title and "NameType=Giv" in str(t.morph) for t in neighbours)
+    before = doc[span.start - 1] if span.start > 0 else None
+    after = doc[span.end] if span.end < len(doc) else None
+    for t in (before, after):
+        if t is not None and t.is_title and "NameType=Giv" in str(t.morph):
+            return True
+    if before is not None:
+        if _INITIALS.match(before.text) and before.text[0].isupper():
+            return True
+        if before.lower_.rstrip(".") in _TITLES:
+            return True
+    return False
 
 
 def prepare_pattern_text(text: str, lang: str) -> str:
