@@ -64,6 +64,7 @@ def test_a_second_crawl_fetches_no_known_article(demo):
     article_paths = [p for p in fetched if p.startswith(("/osh-times/news/", "/vodiy/article/"))]
     assert article_paths == []
     assert sum(r.new_items for r in results) == 0 and all(r.status == "ok" for r in results)
+    assert base.world.not_modified >= 2  # the feeds answered 304 to the conditional GET
     # Telegram, forum and timeline: only their first page (all known, so no paging back).
     assert [p for p in fetched if "before=" in p or "page=" in p or "cursor=" in p] == []
     db = connect(settings.database_path)

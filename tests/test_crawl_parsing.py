@@ -432,3 +432,30 @@ def test_a_channel_without_public_history_is_an_error(tmp_path):
     assert "no public message history" in message
     spider.on_closed("finished")
     assert spider.ledger.state() == {}  # nothing learnt, nothing saved
+
+
+def test_feeds_are_fetched_conditionally_after_the_first_crawl(tmp_path):
+    spider = make_spider(FeedSpider, tmp_path)
+    (first,) = list(spider.start_requests_for())
+    assert b"If-None-Match" not in first.headers
+    feed = pages.rss_xml(BASE, WorldState())
+    response = XmlResponse(url=first.url, body=feed.encode(), encoding="utf-8", request=first,
+                           headers={"ETag": '"v1"', "Last-Modified": "Sat, 28 Nov 2026 10:00:00 GMT"})
+    split(spider.parse_feed(response))
+    spider.on_closed("finished")
+    again = make_spider(FeedSpider, tmp_path / "again")
+    again.ledger = spider.ledger
+    (second,) = list(again.start_requests_for())
+    assert second.headers[b"If-None-Match"] == b'"v1"' and second.headers[b"If-Modified-Since"].startswith(b"Sat, 28 Nov")
+    assert split(again.parse_feed(XmlResponse(url=second.url, status=304, body=b"", request=second))) == ([], [])
+
+
+def test_a_feed_crawl_that_left_work_undone_is_not_fetched_conditionally_next_time(tmp_path):
+    spider = make_spider(FeedSpider, tmp_path, max_pages=3)
+    (first,) = list(spider.start_requests_for())
+    response = XmlResponse(url=first.url, body=pages.rss_xml(BASE, WorldState()).encode(), encoding="utf-8", request=first,
+                           headers={"ETag": '"v1"'})
+    requests, _ = split(spider.parse_feed(response))
+    assert len(requests) == 2 and spider.budget_note  # max_pages cut the articles short
+    spider.on_closed("finished")
+    assert "feeds" not in spider.ledger.state() or spider.ledger.state()["feeds"] == {}

@@ -8,6 +8,7 @@ page), so tests can show the crawler records each failure and goes on.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import logging
 import threading
 import time
@@ -52,6 +53,7 @@ class DemoWorld:
         self.hits: Counter[str] = Counter()
         self.requests: list[str] = []
         self.user_agents: set[str] = set()
+        self.not_modified = 0
         self.lock = threading.Lock()
         self.slow_s = 5.0
 
@@ -102,6 +104,19 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(data)
             except (BrokenPipeError, ConnectionResetError):
                 pass
+
+    def send_cacheable(self, body: bytes | str, content_type: str) -> None:
+        """200 with an ETag, or 304 when the client already has this version (feeds, sitemaps)."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        etag = '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
+        if self.headers.get("If-None-Match") == etag:
+            self.world.not_modified += 1
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send(200, data, content_type, headers={"ETag": etag})
 
     def redirect(self, location: str, status: int = 302) -> None:
         self.send(status, "", headers={"Location": location})
@@ -235,7 +250,7 @@ def hostile_feed(base: str) -> str:
 
 
 def route_static(render, content_type: str):
-    return lambda h, q, base, state: h.send(200, render(base, state), content_type)
+    return lambda h, q, base, state: h.send_cacheable(render(base, state), content_type)
 
 
 ROUTES = {

@@ -95,7 +95,8 @@ class SourceSpider(scrapy.Spider):
 
     def request(self, url: str, callback: Callable, *, cb_kwargs: dict[str, Any] | None = None,
                 meta: dict[str, Any] | None = None, errback: Callable | None = None, priority: int = 0,
-                dont_filter: bool = False, handle_status: list[int] | None = None) -> Request | None:
+                dont_filter: bool = False, handle_status: list[int] | None = None,
+                headers: dict[str, str] | None = None) -> Request | None:
         """A request within the page budget (``max_pages``), its failures recorded; None when over budget."""
         if self.budget <= 0:
             if not self.budget_note:
@@ -107,7 +108,7 @@ class SourceSpider(scrapy.Spider):
         if handle_status:
             meta["handle_httpstatus_list"] = handle_status
         return Request(url, callback=callback, cb_kwargs=cb_kwargs or {}, meta=meta, errback=errback or self.on_error,
-                       priority=priority, dont_filter=dont_filter)
+                       priority=priority, dont_filter=dont_filter, headers=headers)
 
     def on_error(self, failure: Failure) -> None:
         """Record a failed request on this source; the crawl goes on."""

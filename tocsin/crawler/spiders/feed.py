@@ -57,13 +57,25 @@ class FeedSpider(ArticleSpider):
 
     kind = "feed"
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.state: dict[str, Any] = {}
+        #: Each feed's last ETag / Last-Modified (saved in the source's state).
+        self.validators: dict[str, dict[str, str]] = {}
+
     def start_requests_for(self) -> Iterable[Request]:
+        self.state = self.ledger.state()
+        self.validators = dict(self.state.get("feeds", {}))
         for url in self.source.urls:
-            req = self.request(url, self.parse_feed, dont_filter=True)
+            req = self.request(url, self.parse_feed, dont_filter=True, handle_status=[304],
+                               headers=conditional_headers(self.validators.get(url, {})))
             if req is not None:
                 yield req
 
     def parse_feed(self, response: Response, discovered: bool = False) -> Iterator:
+        if response.status == 304:
+            return  # unchanged since the last crawl (conditional GET): nothing to do
+        self.remember_validators(response)
         leads, problem = parse_feed(response.body, response.url, response.headers.get("Content-Type", b"").decode("latin-1"))
         if problem and not leads:
             advertised = advertised_feeds(response) if not discovered else []
@@ -80,6 +92,23 @@ class FeedSpider(ArticleSpider):
             self.notes.append(f"{response.url}: {problem} (entries used)")
         yield from self.follow(leads)
 
+    def remember_validators(self, response: Response) -> None:
+        """Keep the feed's ``ETag``/``Last-Modified`` so the next crawl asks "changed since?"."""
+        url = response.request.url if response.request is not None else response.url
+        etag = (response.headers.get(b"ETag") or b"").decode("latin-1")
+        modified = (response.headers.get(b"Last-Modified") or b"").decode("latin-1")
+        if etag or modified:
+            self.validators[url] = {k: v for k, v in (("etag", etag), ("last_modified", modified)) if v}
+        else:
+            self.validators.pop(url, None)
+
+    def on_closed(self, reason: str) -> None:
+        if self.ledger.totals["errors"] or self.budget_note or reason != "finished":
+            # Something was left undone: the next crawl must read the feeds in full, not get a 304.
+            self.validators = {}
+        if self.validators != self.state.get("feeds", {}):
+            self.ledger.save_state({**self.state, "feeds": self.validators})
+
 
 def advertised_feeds(response: Response) -> list[str]:
     """Feeds an HTML page advertises with ``<link rel="alternate" type="application/rss+xml|atom+xml">``."""
@@ -89,3 +118,13 @@ def advertised_feeds(response: Response) -> list[str]:
         "//link[contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]"
         "[contains(@type, 'rss') or contains(@type, 'atom') or contains(@type, 'rdf')]/@href").getall()
     return [response.urljoin(h.strip()) for h in hrefs if h.strip()]
+
+
+def conditional_headers(validators: dict[str, str]) -> dict[str, str]:
+    """``If-None-Match``/``If-Modified-Since`` from a feed's last ``ETag``/``Last-Modified``."""
+    headers = {}
+    if validators.get("etag"):
+        headers["If-None-Match"] = validators["etag"]
+    if validators.get("last_modified"):
+        headers["If-Modified-Since"] = validators["last_modified"]
+    return headers
