@@ -114,6 +114,9 @@ def test_inflected_and_suffixed_forms(analyser, text, group):
         ("Свари кофе в турке на плите.", "turk", "ru"),            # турка = coffee pot
         ("Я пью турецкий кофе по утрам.", "turk", "ru"),
         ("Мы учим русский язык в школе.", "russian", "ru"),        # a language, not people
+        ("Статья доступна на русском и узбекском.", "uzbek", "ru"),
+        ("The report was published in Uzbek.", "uzbek", "en"),
+        ("Russian-language media reported it.", "russian", "en"),
         ("I love Turkish coffee and Turkish delight.", "turk", "en"),
         ("ФК «Узбек» выиграл матч.", "uzbek", "ru"),               # a club
         ("U ruscha gapiradi.", "russian", "uz"),                   # 'in Russian'
@@ -132,6 +135,11 @@ def test_common_words_are_not_places(analyser):
 
 def test_slur_for_central_asians_has_its_own_group(analyser):
     assert analyser.features("Чурки понаехали в Бишкек").groups == ["central_asian"]
+
+
+def test_language_phrases_do_not_hide_people(analyser):
+    assert analyser.features("Толпа напала на русских у рынка.").groups == ["russian"]
+    assert analyser.features("They attacked Uzbek villages in Uzbek districts.").groups == ["uzbek"]
 
 
 def test_kyrgyz_kazak_is_kazakh(analyser):
