@@ -152,6 +152,8 @@ def test_hostile_server_failures_are_recorded_and_the_crawl_goes_on(tmp_path):
             SourceSettings(name="hostile", kind="feed", urls=[f"http://localhost:{port}/hostile/feed.xml"], allow_private_networks=True),
             SourceSettings(name="malformed", kind="feed", urls=[f"http://localhost:{port}/hostile/malformed.xml"], allow_private_networks=True),
             SourceSettings(name="not-allowed", kind="feed", urls=[f"{base}/osh-times/rss.xml"]),
+            # "localhost" is allowed for the hostile source only, not for this one.
+            SourceSettings(name="not-opted-in", kind="feed", urls=[f"http://localhost:{port}/vodiy/atom.xml"]),
             SourceSettings(name="good", kind="telegram", urls=[f"{base}/t.me/s/bazar_talk_demo"], allow_private_networks=True),
         ]
         settings = fast_settings(tmp_path / "t.db", sources)
@@ -179,6 +181,8 @@ def test_hostile_server_failures_are_recorded_and_the_crawl_goes_on(tmp_path):
     assert results["malformed"].status == "failed" and errors["malformed"][0][0] == "parse"
     assert results["not-allowed"].status == "failed" and errors["not-allowed"][0][0] == "blocked_address"
     assert "/osh-times/rss.xml" not in fetched, "a blocked source was contacted"
+    assert results["not-opted-in"].status == "failed" and errors["not-opted-in"][0][0] == "blocked_address"
+    assert "/vodiy/atom.xml" not in fetched, "one source's allowance served another"
     assert results["good"].status == "ok" and results["good"].items == 12
     assert last_process["max_rss_mb"] < 400, "memory is bounded whatever the pages weigh"
 
@@ -205,4 +209,4 @@ def test_the_resolver_refuses_private_answers_even_without_the_request_check(tmp
         (result,) = crawl_sources(fast_settings(tmp_path / "t.db", sources))
         fetched = base.world.requests
     assert fetched == [] and result.status == "failed"
-    assert result.first_errors[0]["kind"] == "blocked_address" and "refused at connection time" in result.first_errors[0]["message"]
+    assert result.first_errors[0]["kind"] == "blocked_address" and "resolves to 127.0.0.1" in result.first_errors[0]["message"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import ipaddress
 from datetime import datetime, timedelta, timezone
@@ -383,12 +384,16 @@ def test_the_guard_blocks_a_redirect_to_loopback_when_private_networks_are_off()
     crawler.spider = type("Spider", (), {"private_hosts": frozenset()})()
     guard = PrivateNetworkGuard(crawler)
     guard.cache["news.example.org"] = [ipaddress.ip_address("93.184.215.14")]
-    assert guard.process_request(Request("https://news.example.org/a")) is None
+    check = lambda request: asyncio.run(guard.process_request(request))  # noqa: E731
+    assert check(Request("https://news.example.org/a")) is None
     redirected = Request("http://127.0.0.1/admin", meta={"redirect_urls": ["https://news.example.org/a"]})
     with pytest.raises(BlockedAddress, match=r"redirect from https://news.example.org/a blocked: .*loopback"):
-        guard.process_request(redirected)
+        check(redirected)
+    guard.cache["rebound.example.org"] = [ipaddress.ip_address("10.9.8.7")]
+    with pytest.raises(BlockedAddress, match="10.9.8.7, a private address"):
+        check(Request("https://rebound.example.org/"))
     with pytest.raises(BlockedScheme):
-        guard.process_request(Request("https://news.example.org/a").replace(url="file:///etc/passwd"))
+        check(Request("https://news.example.org/a").replace(url="file:///etc/passwd"))
 
 
 @pytest.mark.parametrize("status", [404, 410])

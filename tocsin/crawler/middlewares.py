@@ -12,7 +12,9 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
 
 from tocsin.crawler.errors import BlockedAddress, BlockedScheme, UnresolvableHost
 
@@ -71,32 +73,52 @@ def check_url(url: str, *, allow_private: bool, own_hosts: Iterable[str] = (), r
 
 
 class PrivateNetworkGuard:
-    """Refuses requests, and redirects (they pass here again), to non-public or non-http(s) addresses."""
+    """Refuses requests, and redirects (they pass here again), to non-public or non-http(s) addresses.
+
+    Host names are resolved through the reactor's resolver (in a thread, never blocking the crawl), once
+    per host and crawl; the answer is checked against the source's own allowance.
+    """
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.allow_all = crawler.settings.getbool("TOCSIN_ALLOW_PRIVATE_NETWORKS")
-        self.cache: dict[str, list[IPAddress] | UnresolvableHost] = {}
+        self.cache: dict[str, list[IPAddress] | IgnoreRequest] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "PrivateNetworkGuard":
         return cls(crawler)
 
     def resolve(self, host: str) -> list[IPAddress]:
-        """:func:`resolve_host`, cached for the crawl (failures too)."""
-        if host not in self.cache:
-            try:
-                self.cache[host] = resolve_host(host)
-            except UnresolvableHost as e:
-                self.cache[host] = e
-        found = self.cache[host]
-        if isinstance(found, UnresolvableHost):
+        """The cached answer for ``host`` (looked up by :meth:`lookup`), or its failure raised."""
+        found = self.cache.get(host)
+        if found is None:
+            found = self.cache[host] = resolve_literal(host) or UnresolvableHost(f"cannot resolve {host!r}")
+        if isinstance(found, IgnoreRequest):
             raise found
         return found
 
-    def process_request(self, request: Request) -> None:
+    async def lookup(self, host: str) -> None:
+        """Resolve ``host`` into the cache without blocking the reactor."""
+        if host in self.cache or resolve_literal(host):
+            return
+        from twisted.internet import reactor
+        from twisted.internet.error import DNSLookupError
+
+        from tocsin.crawler.resolver import refusal_reason
+
+        try:
+            address = await maybe_deferred_to_future(reactor.resolve(host))
+            self.cache[host] = [ipaddress.ip_address(address)]
+        except DNSLookupError as e:
+            refused = refusal_reason(host)
+            self.cache[host] = BlockedAddress(refused) if refused else UnresolvableHost(f"cannot resolve {host!r}: {e}")
+
+    async def process_request(self, request: Request) -> None:
         spider = self.crawler.spider
         own_hosts = getattr(spider, "private_hosts", frozenset())
+        host = (urlsplit(request.url).hostname or "").lower()
+        if host and not self.allow_all and host not in own_hosts and urlsplit(request.url).scheme in ("http", "https"):
+            await self.lookup(host)
         try:
             check_url(request.url, allow_private=self.allow_all, own_hosts=own_hosts, resolve=self.resolve)
         except BlockedAddress as e:
@@ -105,6 +127,14 @@ class PrivateNetworkGuard:
                 raise type(e)(f"redirect from {chain[0]} blocked: {e}") from None
             raise
         return None
+
+
+def resolve_literal(host: str) -> list[IPAddress]:
+    """``[address]`` when ``host`` is an IP literal, else []."""
+    try:
+        return [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        return []
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

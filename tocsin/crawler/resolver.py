@@ -65,7 +65,8 @@ class GuardedResolver(CachingThreadedResolver):
         except ValueError:
             return address
         if problem:
-            reason = f"{name} resolved to {address}, a {problem} address: refused at connection time"
+            reason = (f"{name} resolves to {address}, a {problem} address; set allow_private_networks on the source "
+                      "(or in [crawl]) only if it must reach a local network")
             REFUSED[name.lower()] = reason
             raise PrivateAnswer(reason)
         return address
