@@ -128,8 +128,11 @@ def test_listing_and_json_spiders_work_from_config_alone(tmp_path):
                                    "url": "/chirp/status/{id}"}, pagination={"mode": "page", "param": "page"}),
             SourceSettings(name="no-selectors", kind="listing", urls=[f"{base}/forum/"], allow_private_networks=True),
         ]
-        results = crawl_sources(fast_settings(tmp_path / "t.db", sources))
+        progress: list[dict] = []
+        results = crawl_sources(fast_settings(tmp_path / "t.db", sources), on_progress=progress.append)
         fetched = base.world.requests
+    last = {p["source"]: p for p in progress}
+    assert last["forum-xpath"]["items"] == 12 and last["chirp-pages"]["items"] == 8 and last["no-selectors"]["errors"] == 1
     assert [(r.source, r.status, r.items) for r in results] == [
         ("forum-xpath", "ok", 12), ("chirp-pages", "ok", 8), ("no-selectors", "failed", 0)]
     assert results[2].first_errors[0]["kind"] == "config" and "selectors need item, text" in results[2].first_errors[0]["message"]

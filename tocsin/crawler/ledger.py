@@ -139,12 +139,16 @@ class CrawlLedger:
             count_crawl_run(self.store, self.run_id, **self.pending)
             self.pending = dict.fromkeys(self.pending, 0)
         if self.progress:
-            line = {"source": self.source, "run_id": self.run_id, **self.totals}
-            sys.stdout.write(PROGRESS_PREFIX + json.dumps(line) + "\n")
-            sys.stdout.flush()
+            emit_progress(self.source, self.run_id, self.totals)
 
     def close(self) -> None:
         if self.db is not None:
             self.flush(force=True)
             self.db.close()
             self.db = None
+
+
+def emit_progress(source: str, run_id: int, totals: dict[str, int]) -> None:
+    """Write one progress line for the parent process (see :data:`PROGRESS_PREFIX`)."""
+    sys.stdout.write(PROGRESS_PREFIX + json.dumps({"source": source, "run_id": run_id, **totals}) + "\n")
+    sys.stdout.flush()

@@ -24,6 +24,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     from scrapy.crawler import CrawlerProcess
 
     from tocsin.config import CrawlSettings, SourceSettings, build
+    from tocsin.crawler.ledger import emit_progress
     from tocsin.crawler.settings import scrapy_settings
     from tocsin.crawler.spiders import SPIDERS, RecheckSpider
     from tocsin.store import connect
@@ -59,6 +60,8 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
             message = f"{type(failure.value).__name__}: {failure.value}"
             record_crawl_error(db, run_id, name, "config", message)
             failed[run_id] = message
+            if job.get("progress"):
+                emit_progress(name, run_id, {"pages": 0, "items": 0, "new_items": 0, "errors": 1})
 
         process.crawl(crawler, **kwargs).addErrback(could_not_start)
     process.start()
