@@ -72,6 +72,7 @@ class LemmaComponent:
         analyse = self.lemmatiser.analyse
         negated: list[int] = []
         words: set[str] = set()
+        tagged = False
         for token in doc:
             lower = token.lower_
             if not token.is_alpha and not any(c.isalpha() for c in lower):
@@ -85,12 +86,15 @@ class LemmaComponent:
             words.add(surface)
             if morph:
                 token.set_morph(morph)
-                token.tag_ = _tag_for(morph)
+                tag = _tag_for(morph)
+                if tag:
+                    token.tag_ = tag
+                    tagged = True
                 if "Polarity=Neg" in morph:
                     negated.append(token.i)
         doc.user_data[NEGATED_KEY] = negated
         doc.user_data[WORDS_KEY] = words
-        if len(doc) and not doc.has_annotation("TAG"):
+        if not tagged and len(doc):
             doc[0].tag_ = "_"  # the Matcher refuses TAG patterns on a doc without any tag
         return doc
 
