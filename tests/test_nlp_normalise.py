@@ -28,6 +28,8 @@ def _original(text: str, start: int, end: int) -> str:
         ("k1ll", "kill"),                          # digit as letter, Latin
         ("кр@сный", "красный"),                    # symbol as letter
         ("у з б е к и", "узбеки"),                 # spaced out
+        ("уз🔥бе😡ки", "узбеки"),                   # emoji inside a word
+        ("узбеки 🔥🔥 вон", "узбеки 🔥🔥 вон"),     # emoji between words stay
         ("u.z.b.e.k", "uzbek"),                    # spaced with dots
         ("узбееееки", "узбееки"),                  # emphasis repeats cut to two
         ("o‘zbek g’arb o`g'il", "oʻzbek gʻarb oʻgʻil"),  # Uzbek apostrophe variants

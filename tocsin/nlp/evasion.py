@@ -138,6 +138,14 @@ def bidi(text: str, rng: random.Random) -> str:
     return _map_words(text, rng, change, share=0.4)
 
 
+def emoji(text: str, rng: random.Random) -> str:
+    """Put an emoji inside a word (``уз🔥беки``)."""
+    def change(word: str, rng: random.Random) -> str:
+        i = rng.randrange(1, len(word))
+        return word[:i] + rng.choice(["🔥", "😡", "👉", "💀", "⚡"]) + word[i:]
+    return _map_words(text, rng, change, share=0.4)
+
+
 def mixed(text: str, rng: random.Random) -> str:
     """Two evasions at once: look-alikes and zero-width characters."""
     return zero_width(homoglyph(text, rng), rng)
@@ -153,13 +161,14 @@ VARIANTS: dict[str, Variant] = {
     "script_switch": script_switch,
     "apostrophes": apostrophes,
     "bidi": bidi,
+    "emoji": emoji,
     "mixed": mixed,
 }
 
 #: The same mapping under the name other modules look for.
 GENERATORS = VARIANTS
 
-_COMMON = ("homoglyph", "digits", "zero_width", "spacing", "repeat", "bidi", "mixed")
+_COMMON = ("homoglyph", "digits", "zero_width", "spacing", "repeat", "bidi", "emoji", "mixed")
 _BY_LANG = {
     "ru": (*_COMMON, "translit"),
     "ky": _COMMON,

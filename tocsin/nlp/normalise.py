@@ -5,7 +5,8 @@ which characters of the original it came from:
 
 1. Unicode NFKC; zero-width, bidi and other control characters (NUL included) removed; combining
    marks composed with their letter where possible, dropped otherwise (a pile of 10,000 marks goes).
-2. Letters spaced out to dodge filters (``у з б е к``, ``u.z.b.e.k``) joined into one word.
+2. Emoji and pictographs put inside a word removed (``уз🙂беки``); letters spaced out to dodge filters
+   (``у з б е к``, ``u.z.b.e.k``) joined into one word.
 3. Per word: look-alike letters folded to the word's dominant script (Latin ``a e o c y`` inside a
    Cyrillic word and the reverse, Greek look-alikes too), digits and symbols used as letters
    (``3``→з/e, ``0``→о/o, ``@``→а/a, ``4``→ч/a …), and letters repeated three or more times cut to two.
@@ -45,6 +46,8 @@ LEET_LATN = {"3": "e", "0": "o", "4": "a", "1": "i", "5": "s", "7": "t", "@": "a
 APOSTROPHES = set("'`\u2018\u2019\u02bb\u02bc\u00b4\u2032\u02b9\u02bf\u02be")
 _CONTRACTION_TAILS = ("s", "t", "ll", "re", "ve", "d", "m")
 
+# Emoji, pictographs and dingbats between two letters of a word.
+_SYMBOL_IN_WORD = re.compile(r"(?<=[^\W\d_])[\u2190-\u21ff\u2300-\u23ff\u2500-\u27bf\u2b00-\u2bff\U0001F000-\U0001FAFF]+(?=[^\W\d_])")
 # A run of at least four single letters joined by the same separator: "у з б е к", "u.z.b.e.k".
 _SPACED = re.compile(r"(?<![^\W_])[^\W\d_](?P<sep>[ .\-_*·/|])[^\W\d_](?:(?P=sep)[^\W\d_]){2,}(?![^\W_])")
 # A single-letter preposition that may end a spaced-out run without being part of it ("т у р о к в Оше").
@@ -163,6 +166,18 @@ def _char_pass(text: str) -> tuple[list[str], list[int], list[int]]:
                 continue
             chars.append(c), starts.append(i), ends.append(i + 1)
     return chars, starts, ends
+
+
+def _drop_symbols_in_words(text: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
+    """Step 2a: emoji and pictographs put inside a word to break it (``уз🙂беки``) are removed."""
+    if not _SYMBOL_IN_WORD.search(text):
+        return text, starts, ends
+    keep = [True] * len(text)
+    for m in _SYMBOL_IN_WORD.finditer(text):
+        for k in range(m.start(), m.end()):
+            keep[k] = False
+    return ("".join(c for c, k in zip(text, keep) if k), [s for s, k in zip(starts, keep) if k],
+            [e for e, k in zip(ends, keep) if k])
 
 
 def _join_spaced(text: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
@@ -289,6 +304,7 @@ def normalise(text: str) -> NormalisedText:
     else:
         chars, starts, ends = _char_pass(text)
         chars_text = "".join(chars)
+    chars_text, starts, ends = _drop_symbols_in_words(chars_text, starts, ends)
     chars_text, starts, ends = _join_spaced(chars_text, starts, ends)
     if not _NEEDS_WORD_PASS.search(chars_text) and not (_HAS_CYRL.search(chars_text) and _HAS_LATN.search(chars_text)):
         return NormalisedText(chars_text, starts, ends, n)
