@@ -464,3 +464,13 @@ def test_a_feed_crawl_that_left_work_undone_is_not_fetched_conditionally_next_ti
     assert len(requests) == 2 and spider.budget_note  # max_pages cut the articles short
     spider.on_closed("finished")
     assert "feeds" not in spider.ledger.state() or spider.ledger.state()["feeds"] == {}
+
+
+def test_no_console_or_remote_control_listens_in_a_crawl():
+    from tocsin.config import CrawlSettings
+    from tocsin.crawler.settings import scrapy_settings
+
+    values = scrapy_settings(CrawlSettings())
+    assert values["TELNETCONSOLE_ENABLED"] is False and values["REMOTE_CONTROL_ENABLED"] is False
+    assert values["CONCURRENT_REQUESTS_PER_DOMAIN"] == 2 and values["ROBOTSTXT_OBEY"] is True and values["AUTOTHROTTLE_ENABLED"] is True
+    assert values["DOWNLOAD_MAXSIZE"] == CrawlSettings().max_page_bytes and values["COOKIES_ENABLED"] is False

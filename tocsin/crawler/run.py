@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import resource
+import signal
 import sys
 import time
 from pathlib import Path
@@ -82,9 +84,25 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     return {"notes": notes, "elapsed_s": elapsed, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
+def stop_with_parent() -> None:
+    """Ask Linux to send SIGTERM when the parent dies (a killed daemon leaves no crawl running on its own);
+    Scrapy then stops cleanly and the runs are closed as interrupted. Elsewhere a no-op."""
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def main(argv: list[str] | None = None) -> int:
     # sqlite-utils imports pandas when it can; a crawl never needs it, and it costs a second of start-up.
     sys.modules.setdefault("pandas", None)  # type: ignore[arg-type]
+    stop_with_parent()
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
         print("usage: python -m tocsin.crawler.run JOB.json", file=sys.stderr)

@@ -17,6 +17,8 @@ NEWSPIDER_MODULE = "tocsin.crawler.spiders"
 ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+#: Scrapy's remote control runs Python code sent over HTTP to the crawl process: never in tocsin.
+REMOTE_CONTROL_ENABLED = False
 CONCURRENT_REQUESTS = 32
 #: Items handled in parallel per response; ours are stored synchronously, so more only costs tasks.
 CONCURRENT_ITEMS = 10
