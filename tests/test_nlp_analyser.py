@@ -328,3 +328,10 @@ def test_explain_names_the_lexicon_entry_behind_each_span(analyser):
     assert by_text["режьте"]["label"] == "call_to_violence" and "imperative" in by_text["режьте"]["meaning"]
     assert by_text["«режьте сартов»"]["rule"] == "builtin.quote_marks"
     assert all(s["rule"] for s in spans)
+
+
+def test_russian_e_for_yo(analyser):
+    for text in ("Пойдём бить таджиков", "Пойдем бить таджиков"):
+        f = analyser.features(text)
+        assert (f.groups, f.hallmarks) == (["tajik"], ["call_to_violence"])
+    assert [p.label for p in analyser.features("В Черемушках и Черёмушках").places] == ["cheremushki", "cheremushki"]

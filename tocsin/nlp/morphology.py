@@ -158,7 +158,9 @@ class Lemmatiser:
 
     def __init__(self, lang: str, known: set[str] | frozenset[str] = frozenset(), cache_size: int = 200_000):
         self.lang = lang
-        self.known = frozenset(known)
+        # Russian is often written with е for ё: compare without ё
+        self._fold_yo = lang == "ru"
+        self.known = frozenset(k.replace("ё", "е") for k in known) if self._fold_yo else frozenset(known)
         self.suffixes = SUFFIXES.get(lang, {})
         self.min_stem = MIN_STEM.get(lang, 3)
         self._cache: dict[str, tuple[str, str, str]] = {}
@@ -176,7 +178,7 @@ class Lemmatiser:
         hit = self._cache.get(word)
         if hit is not None:
             return hit
-        result = self._analyse(word)
+        result = self._analyse(word.replace("ё", "е") if self._fold_yo else word)
         if len(self._cache) >= self._cache_size:
             self._cache.clear()
         self._cache[word] = result
@@ -194,7 +196,7 @@ class Lemmatiser:
         if self._morph is not None and word.isalpha():
             parses = self._morph.parse(word)
             if parses:
-                return parses[0].normal_form, self._ru_feats(parses[0]), word
+                return parses[0].normal_form.replace("ё", "е"), self._ru_feats(parses[0]), word
         return word, "", word
 
     def _lookup(self, word: str) -> tuple[str, str] | None:
@@ -202,8 +204,9 @@ class Lemmatiser:
         if morph is not None and word.isalpha():
             parses = morph.parse(word)
             for p in parses:
-                if p.normal_form in self.known:
-                    return p.normal_form, self._ru_feats(p)
+                lemma = p.normal_form.replace("ё", "е")
+                if lemma in self.known:
+                    return lemma, self._ru_feats(p)
             if word in self.known:
                 return word, self._ru_feats(parses[0]) if parses else ""
             if word.endswith("т") and not morph.word_is_known(word) and word + "ь" in self.known:

@@ -251,6 +251,8 @@ def prepare_pattern_text(text: str, lang: str) -> str:
     norm = normalise(text)
     if lang == "uz":
         norm = norm.transliterated(uz_cyrl_to_latn)
+    if lang == "ru":  # the Russian lemmatiser compares words without ё
+        return norm.text.replace("ё", "е").replace("Ё", "Е")
     return norm.text
 
 
