@@ -87,9 +87,11 @@ def test_each_named_evasion_changes_the_text():
         ("өзбектерди көрдүм", "uzbek"), ("өзбектердин үйү", "uzbek"), ("өзбектерге айт", "uzbek"),
         ("өзбектерден сура", "uzbek"), ("кыргыздарды көрдүм", "kyrgyz"), ("тажиктерге айт", "tajik"),
         ("орустардын үйү", "russian"), ("казактар келди", "kazakh"), ("дуңгандарды көрдүм", "dungan"),
+        ("менин өзбегим келди", "uzbek"),                                   # к voiced before a vowel
         # Uzbek suffix chains, both scripts
         ("qirg'izlarni ko'rdim", "kyrgyz"), ("qirg'izlarga ayt", "kyrgyz"), ("qirgʻizlarning uyi", "kyrgyz"),
         ("o'zbeklardan so'ra", "uzbek"), ("tojiklarni ko'rdim", "tajik"), ("ruslarga ayt", "russian"),
+        ("uning tojigi keldi", "tajik"),
         ("қирғизларни кўрдим", "kyrgyz"), ("ўзбекларга айт", "uzbek"), ("қозоқлар келди", "kazakh"),
         # English
         ("the Uzbeks came", "uzbek"), ("a Kyrgyz family", "kyrgyz"), ("Tajik's house", "tajik"),

@@ -107,6 +107,8 @@ SUFFIXES = {"ky": KY_SUFFIXES, "uz": UZ_SUFFIXES, "en": EN_SUFFIXES, "ru": RU_SU
 MIN_STEM = {"ky": 2, "uz": 3, "en": 3, "ru": 2, "kk": 2, "tg": 3}
 _MAX_TAIL = 12
 
+_VOICING = {"ky": {"г": "к", "ғ": "қ"}, "kk": {"г": "к", "ғ": "қ"}, "uz": {"g": "k", "gʻ": "q"}}
+_VOWELS = set("аеиоуыэюяөүәіұaeiou")
 _RU_SOFT_ENDINGS = ("ями", "ем", "ём", "ей", "ям", "ях", "е", "я", "ю", "и")
 _RU_TAGS = {"impr": "Mood=Imp", "INFN": "VerbForm=Inf", "Name": "NameType=Giv", "Surn": "NameType=Sur",
             "Patr": "NameType=Pat", "past": "Tense=Past", "plur": "Number=Plur"}
@@ -221,14 +223,20 @@ class Lemmatiser:
             return word, ""
         if not self.suffixes:
             return None
+        mutation = _VOICING.get(self.lang, {})
         for cut in range(len(word) - 1, self.min_stem - 1, -1):
             if len(word) - cut > _MAX_TAIL:
                 break
             stem = word[:cut]
-            if stem in self.known:
-                feats = parse_tail(word[cut:], self.suffixes, self._tails)
-                if feats is not None:
-                    return stem, "|".join(sorted(feats))
+            if stem not in self.known:
+                # a final к/қ/k/q voiced before a vowel: өзбеги = өзбек + и, tojigi = tojik + i
+                unvoiced = mutation.get(stem[-1]) if word[cut:cut + 1] in _VOWELS else None
+                if unvoiced is None or stem[:-1] + unvoiced not in self.known:
+                    continue
+                stem = stem[:-1] + unvoiced
+            feats = parse_tail(word[cut:], self.suffixes, self._tails)
+            if feats is not None:
+                return stem, "|".join(sorted(feats))
         return None
 
     def _ze_variants(self, word: str) -> list[str]:
