@@ -63,6 +63,7 @@ def test_ten_thousand_combining_marks_are_dropped():
     n = normalise(raw)
     assert n.text == "é узбек"
     assert len(n.starts) == len(n.text) == len(n.ends)
+    assert normalise("а" + "\u0483" * 10_000 + " б").text == "а б"  # Cyrillic combining marks too
 
 
 def test_empty_and_emoji():

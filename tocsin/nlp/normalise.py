@@ -60,7 +60,7 @@ _NEEDS_WORD_PASS = re.compile(r"([^\W\d_])\1\1|[0-9@$][^\W\d_]|[^\W\d_][0-9@$]|[
 _HAS_CYRL = re.compile(r"[\u0400-\u052f]")
 _HAS_LATN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 # Text that needs no character pass: printable ASCII, common whitespace, basic Cyrillic, Uzbek okina.
-_PLAIN = re.compile(r"[\t\n\r\x20-\x7e\u0400-\u04ff\u02bb\u02bc]*\Z")
+_PLAIN = re.compile(r"[\t\n\r\x20-\x7e\u0400-\u0482\u048a-\u04ff\u02bb\u02bc]*\Z")
 
 
 @dataclass
