@@ -103,8 +103,8 @@ class ModelSettings:
     batch_size: int = setting(32, "Texts per inference batch.")
     threshold: float = setting(0.5, "Score at or above which a text is flagged as incitement, in [0, 1].")
     threads: int = setting(2, "CPU threads for inference (torch.set_num_threads).")
-    max_length: int = setting(256, "Tokens per window; longer texts are split into overlapping windows.")
-    stride: int = setting(64, "Tokens shared by consecutive windows.")
+    max_length: int = setting(128, "Tokens per window; longer texts are split into overlapping windows (the embedded model was trained on 128).")
+    stride: int = setting(32, "Tokens shared by consecutive windows.")
     cascade: bool = setting(True, "Score texts in which the rules find no target group and no hallmark cue on their first window only (much faster on long neutral articles).")
 
 
