@@ -30,9 +30,14 @@ def source_summary(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     )
 
 
+#: An item's language: the one its newest analysis detected, else the crawler's hint.
+ITEM_LANG = """COALESCE((SELECT a.lang FROM analyses a WHERE a.item_id = items.id AND a.lang != ''
+                         ORDER BY a.id DESC LIMIT 1), NULLIF(items.lang, ''), '?')"""
+
+
 def language_counts(db: sqlite_utils.Database) -> dict[str, int]:
-    """Items per language ('' for not yet known)."""
-    return {row[0] or "?": row[1] for row in db.execute("SELECT lang, count(*) FROM items GROUP BY lang ORDER BY 2 DESC")}
+    """Items per language ('?' for not yet known)."""
+    return {row[0]: row[1] for row in db.execute(f"SELECT {ITEM_LANG} AS l, count(*) FROM items GROUP BY l ORDER BY 2 DESC")}
 
 
 def delivery_counts(db: sqlite_utils.Database) -> dict[str, int]:
@@ -66,4 +71,4 @@ def flagged_breakdown(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
 
 def items_per_source_and_language(db: sqlite_utils.Database) -> list[tuple[str, str, int]]:
     """(source, language, items) for every pair that has items."""
-    return [tuple(r) for r in db.execute("SELECT source, lang, count(*) FROM items GROUP BY source, lang ORDER BY source, lang")]
+    return [tuple(r) for r in db.execute(f"SELECT source, {ITEM_LANG} AS l, count(*) FROM items GROUP BY source, l ORDER BY source, l")]
