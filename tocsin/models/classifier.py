@@ -192,6 +192,9 @@ class Classifier:
 
 def _from_pretrained(source: str, *, local_files_only: bool) -> tuple[Any, Any]:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()   # stderr stays readable for scripts that call tocsin
 
     tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_files_only)
     model = AutoModelForSequenceClassification.from_pretrained(source, local_files_only=local_files_only)

@@ -183,21 +183,25 @@ def expand_language(lang: str, templates: list[Template], split_of: dict[str, st
 
 def to_uz_cyrl(examples: list[Example]) -> list[Example]:
     """Uzbek Latin examples transliterated to Uzbek Cyrillic (same templates, same splits)."""
-    from tocsin.nlp.translit import uz_latn_to_cyrl
+    from tocsin.nlp.translit import UZ_OKINA, uz_latn_to_cyrl
 
     out = []
     for e in examples:
-        text, _ = uz_latn_to_cyrl(e.text)
+        latin = re.sub(r"([oOgG])['’‘`]", lambda m: m.group(1) + UZ_OKINA, e.text)
+        text, _ = uz_latn_to_cyrl(latin)
+        # "yoʻ" is "йў", not "ё" + a stray okina.
+        text = text.replace("ё" + UZ_OKINA, "йў").replace("Ё" + UZ_OKINA, "Йў")
         out.append(Example(**{**e.to_dict(), "id": e.id.replace("uz-", "uzc-", 1), "text": text, "lang": "uz-Cyrl",
                               "template": e.template.replace("uz-", "uzc-", 1)}))
     return out
 
 
-def add_context(examples: list[Example], rng: random.Random, share: float = 0.25) -> list[Example]:
-    """Give some examples a neutral sentence before or after (as in real posts and articles), keeping labels.
-
-    The neutral sentence comes from a neutral template of the same language and split.
-    """
+def add_context(examples: list[Example], rng: random.Random, share: float = 0.25, long_share: float = 0.15,
+                most: int = 5) -> list[Example]:
+    """Give some examples neutral sentences around them (as in real posts and articles), keeping labels:
+    one sentence before or after for ``share`` of them, and 2 to ``most`` sentences, with the example at
+    a random place among them, for ``long_share`` (so that a hateful sentence inside a long window is
+    still seen). The neutral sentences come from templates of the same language and split."""
     fillers: dict[tuple[str, str], list[str]] = {}
     for e in examples:
         if e.category in ("neutral_mention", "positive_mention", "reporting"):
@@ -205,10 +209,16 @@ def add_context(examples: list[Example], rng: random.Random, share: float = 0.25
     out = []
     for e in examples:
         pool = fillers.get((e.lang, e.split))
-        if pool and rng.random() < share:
+        if not pool:
+            continue
+        if rng.random() < share:
             other = rng.choice(pool)
             text = f"{other} {e.text}" if rng.random() < 0.5 else f"{e.text} {other}"
             out.append(Example(**{**e.to_dict(), "id": e.id + "-ctx", "text": text}))
+        if rng.random() < long_share:
+            sentences = [rng.choice(pool) for _ in range(rng.randint(2, most))]
+            sentences.insert(rng.randint(0, len(sentences)), e.text)
+            out.append(Example(**{**e.to_dict(), "id": e.id + "-long", "text": " ".join(sentences)}))
     return out
 
 

@@ -10,18 +10,28 @@ configured threshold. Pure logic: no I/O.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Mapping
 
 from tocsin.nlp.features import HALLMARKS, Features, Span
 from tocsin.store.analyses import AnalysisRecord
 
+#: The classifier's log-odds are divided by this before the rules add theirs: a small model trained on
+#: templates is over-confident on phrasings it has not seen, so the rules' evidence must be able to move it.
+TEMPERATURE = 2.0
 #: Log-odds added when a call to violence/expulsion cue and a target group are both present.
-CALL_BOOST = 1.2
+CALL_BOOST = 2.0
 #: Log-odds added for any other hallmark cue with a target group.
-HALLMARK_BOOST = 0.5
-#: Log-odds removed per distinct context marker (negation, quotation, …), and at most in total.
-CONTEXT_PENALTY = 0.7
-CONTEXT_PENALTY_MAX = 2.0
+HALLMARK_BOOST = 1.0
+#: Log-odds removed per distinct context marker, and at most in total. Negation counts least: the rules
+#: do not know its scope ("spare no one" is a negation inside a call to violence).
+CONTEXT_PENALTY = {
+    "counter_speech": 1.5, "condemnation": 1.5, "quotation": 1.2,
+    "news_reporting": 1.0, "reported_speech": 0.6, "negation": 0.5,
+}
+CONTEXT_PENALTY_MAX = 3.0
+#: Markers strong enough to cancel the boost of a call against a group.
+STRONG_CONTEXT = {"counter_speech", "condemnation", "quotation", "news_reporting"}
 #: Log-odds removed when no target group is found.
 NO_TARGET_PENALTY = 1.5
 #: Probability at which the classifier alone names a hallmark.
@@ -39,22 +49,45 @@ def sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x))
 
 
+#: In texts longer than this (characters), only context markers and targets near a cue count.
+LOCAL_TEXT_CHARS = 1000
+#: How near, in characters.
+NEAR_CHARS = 300
+
+
+def near(span: Span, others: list[Span], reach: int = NEAR_CHARS) -> bool:
+    return any(span.start - reach <= o.end and o.start <= span.end + reach for o in others)
+
+
+def local_context(features: Features) -> tuple[list[Span], list[Span]]:
+    """The context markers and targets that bear on the cues: all of them in a short text; in a long one
+    (an article), only those within ``NEAR_CHARS`` of a cue, so that a quotation in paragraph 3 does not
+    excuse a call to violence in paragraph 40. Without cues in a long text, every marker counts."""
+    if len(features.text) <= LOCAL_TEXT_CHARS or not features.cues:
+        return list(features.context), list(features.targets)
+    return ([c for c in features.context if near(c, features.cues)],
+            [t for t in features.targets if near(t, features.cues)])
+
+
 def adjusted_score(features: Features, probs: Mapping[str, float]) -> tuple[float, list[str]]:
     """The incitement score after the rules, and the reasons it moved (for the explanation)."""
-    x = logit(float(probs.get("incitement", 0.0)))
+    x = logit(float(probs.get("incitement", 0.0))) / TEMPERATURE
     reasons: list[str] = []
-    markers = sorted({c.label for c in features.context})
-    has_target = bool(features.targets)
+    context, targets = local_context(features)
+    markers = sorted({c.label for c in context})
+    has_target = bool(targets) or (bool(features.targets) and len(features.text) > LOCAL_TEXT_CHARS)
+    aimed = bool(targets)
     cues = {c.label for c in features.cues}
     if markers:
-        x -= min(CONTEXT_PENALTY * len(markers), CONTEXT_PENALTY_MAX)
+        x -= min(sum(CONTEXT_PENALTY.get(m, 0.5) for m in markers), CONTEXT_PENALTY_MAX)
         reasons.append("lowered by " + ", ".join(m.replace("_", " ") for m in markers))
-    elif has_target and cues & set(CALLS):
-        x += CALL_BOOST
-        reasons.append("raised by a call against a group")
-    elif has_target and cues:
-        x += HALLMARK_BOOST
-        reasons.append("raised by a hallmark against a group")
+    if aimed and not STRONG_CONTEXT & set(markers):
+        if cues & set(CALLS):
+            x += CALL_BOOST
+            reasons.append("raised by a call against a group")
+        elif cues:
+            x += HALLMARK_BOOST
+            reasons.append("raised by a hallmark against a group")
     if not has_target:
         x -= NO_TARGET_PENALTY
         reasons.append("no target group found")
@@ -93,8 +126,8 @@ def quote(features: Features, hallmark: str) -> str:
 
 
 def place_name(label: str) -> str:
-    """``jalal-abad`` → ``Jalal-Abad``."""
-    return "-".join(part.capitalize() for part in label.split("-"))
+    """``jalal-abad`` or ``jalal_abad`` → ``Jalal-Abad``."""
+    return "-".join(part.capitalize() for part in re.split(r"[-_]", label))
 
 
 def explain(features: Features, hallmarks: list[str], flagged: bool, score: float, reasons: list[str]) -> str:

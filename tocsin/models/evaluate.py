@@ -103,15 +103,18 @@ def long_document_check(analyser: Any, rows: Sequence[dict[str, Any]]) -> dict[s
         fillers = [r["text"] for r in rows if r["lang"] == lang and r["category"] in ("neutral_mention", "reporting")
                    and not r.get("base_id")]
         hateful = [r["text"] for r in rows if r["lang"] == lang and r["category"] == "call_to_violence" and not r.get("base_id")]
-        if not fillers or not hateful:
+        # A sentence the system flags on its own: the check is about where it sits, not about the sentence.
+        alone = analyser.analyse_texts(hateful[:20], lang_hints=[HINTS.get(lang, lang)] * len(hateful[:20]))
+        found = [text for text, a in zip(hateful, alone) if a.incitement]
+        if not fillers or not found:
             continue
         results = {}
         for position in ("start", "middle", "end", "none"):
-            doc = long_document(analyser, fillers, hateful[0], position)
+            doc = long_document(analyser, fillers, found[0], position)
             a = analyser.analyse_texts([doc], lang_hints=[HINTS.get(lang, lang)])[0]
             results[position] = {"flagged": a.incitement, "score": round(a.score, 3)}
         passed = all(results[p]["flagged"] for p in ("start", "middle", "end")) and not results["none"]["flagged"]
-        out[lang] = {"passed": passed, **results}
+        out[lang] = {"passed": passed, "sentence": found[0], **results}
     return out
 
 

@@ -81,14 +81,23 @@ def generators() -> dict[str, Generator]:
     return local_generators()
 
 
+def kinds_for(lang: str, gens: dict[str, Generator]) -> list[str]:
+    """The evasion kinds that make sense for a language (``tocsin.nlp.evasion.variants_for`` when present)."""
+    try:
+        from tocsin.nlp.evasion import variants_for  # type: ignore[attr-defined]
+    except ImportError:
+        return sorted(gens)
+    return [k for k in variants_for(lang) if k in gens] or sorted(gens)
+
+
 def evasion_examples(examples: list[Example], rng: random.Random, train_share: float = 0.15) -> list[Example]:
     """Evasion variants: one per dev/test example (to measure flips), a share of the training examples."""
     gens = generators()
-    kinds = sorted(gens)
     out = []
     for e in examples:
         if e.base_id or (e.split == "train" and rng.random() >= train_share):
             continue
+        kinds = kinds_for(e.lang, gens)
         kind = kinds[rng.randrange(len(kinds))]
         try:
             text = gens[kind](e.text, rng)

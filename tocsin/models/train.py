@@ -196,6 +196,10 @@ def train_tokenizer(texts: Sequence[str], vocab_size: int, max_length: int) -> A
     trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=2, special_tokens=SPECIAL_TOKENS,
                                         limit_alphabet=400)
     tok.train_from_iterator(texts, trainer=trainer)
+    # Ties make the trainer's ids vary between runs; WordPiece only needs the set, so fix the order.
+    learned = sorted(t for t in tok.get_vocab() if t not in SPECIAL_TOKENS)
+    vocab = {t: i for i, t in enumerate([*SPECIAL_TOKENS, *learned])}
+    tok.model = models.WordPiece(vocab=vocab, unk_token="[UNK]", max_input_chars_per_word=60)
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)])

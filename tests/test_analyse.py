@@ -1,0 +1,121 @@
+"""The analyse step over the store: batches in one transaction, each item once per model version,
+failures counted and retried, the alert hook called inside the transaction."""
+
+from __future__ import annotations
+
+import pytest
+
+from tocsin.analyse import Analyser, AnalyseSummary, analyse_pending, item_text
+from tocsin.config import Settings
+from tocsin.store import ItemRecord, upsert_item
+from tocsin.store.analyses import latest_analysis
+
+TEXTS = [
+    "Надо выгнать узбеков из Оша, это наша земля!",
+    "В Оше открылся новый рынок, торговцы довольны.",
+    "The Kyrgyz and Uzbeks rebuilt the school in Osh together. Thanks to everyone!",
+    "Qirg'izlarni O'shdan haydab chiqarish kerak!",
+    "Погода в Джалал-Абаде тёплая, дождей не ожидается.",
+]
+
+
+@pytest.fixture(scope="module")
+def analyser():
+    settings = Settings()
+    settings.model.threads = 1
+    settings.model.batch_size = 2
+    return Analyser(settings)
+
+
+def add_items(db, texts=TEXTS):
+    for i, text in enumerate(texts):
+        upsert_item(db, ItemRecord(source="test", kind="post", url=f"https://example.org/p/{i}", text=text, title=""))
+
+
+def test_every_pending_item_is_analysed_once_per_model_version(fresh_db, analyser):
+    add_items(fresh_db)
+    summary = analyse_pending(fresh_db, analyser.settings, analyser=analyser)
+    assert summary.analysed == len(TEXTS) and summary.failed == 0
+    assert fresh_db.execute("SELECT count(*) FROM analyses").fetchone()[0] == len(TEXTS)
+    row = fresh_db.execute("SELECT model_name, model_version, patterns_version, threshold FROM analyses LIMIT 1").fetchone()
+    assert row[0] == analyser.model_name and row[1] == analyser.model_version and row[2] and row[3] == 0.5
+    assert analyse_pending(fresh_db, analyser.settings, analyser=analyser) == AnalyseSummary(0, 0, 0)
+
+
+def test_changed_content_is_analysed_again(fresh_db, analyser):
+    add_items(fresh_db, TEXTS[:1])
+    analyse_pending(fresh_db, analyser.settings, analyser=analyser)
+    upsert_item(fresh_db, ItemRecord(source="test", kind="post", url="https://example.org/p/0", text="Погода хорошая."))
+    assert analyse_pending(fresh_db, analyser.settings, analyser=analyser).analysed == 1
+    assert fresh_db.execute("SELECT count(*) FROM analyses").fetchone()[0] == 2
+
+
+def test_the_hook_runs_inside_each_batch_transaction_with_item_fields(fresh_db, analyser):
+    add_items(fresh_db)
+    calls = []
+
+    def hook(db, rows):
+        assert db.conn.in_transaction
+        calls.append(rows)
+
+    analyse_pending(fresh_db, analyser.settings, analyser=analyser, on_batch_saved=hook)
+    assert [len(rows) for rows in calls] == [2, 2, 1]
+    row = calls[0][0]
+    assert {"source", "kind", "url", "title", "first_seen", "published_at", "score", "incitement", "targets"} <= set(row)
+    assert isinstance(row["targets"], list) and isinstance(row["incitement"], bool)
+
+
+def test_a_failing_hook_rolls_its_batch_back(fresh_db, analyser):
+    add_items(fresh_db, TEXTS[:2])
+
+    def hook(db, rows):
+        raise RuntimeError("sink down")
+
+    with pytest.raises(RuntimeError):
+        analyse_pending(fresh_db, analyser.settings, analyser=analyser, on_batch_saved=hook)
+    assert fresh_db.execute("SELECT count(*) FROM analyses").fetchone()[0] == 0
+
+
+class Flaky:
+    """A classifier that fails on texts containing a marker word."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.version = inner, inner.name, inner.version
+
+    def predict(self, texts, first_only=None):
+        if any("BOOM" in t for t in texts):
+            raise ValueError("cannot score this text")
+        return self.inner.predict(texts, first_only=first_only)
+
+
+def test_a_failing_item_is_counted_stays_pending_and_the_batch_goes_on(fresh_db, analyser):
+    flaky = Analyser(analyser.settings, classifier=Flaky(analyser.classifier), text_analyser=analyser.text_analyser)
+    add_items(fresh_db, [TEXTS[0], "BOOM это сломает модель", TEXTS[1]])
+    summary = analyse_pending(fresh_db, analyser.settings, analyser=flaky)
+    assert (summary.analysed, summary.failed) == (2, 1)
+    again = analyse_pending(fresh_db, analyser.settings, analyser=flaky)
+    assert (again.analysed, again.failed) == (0, 1)
+    assert analyse_pending(fresh_db, analyser.settings, analyser=analyser).analysed == 1
+
+
+def test_limit_and_progress(fresh_db, analyser):
+    add_items(fresh_db)
+    seen = []
+    summary = analyse_pending(fresh_db, analyser.settings, analyser=analyser, limit=3, progress=lambda d, t: seen.append((d, t)))
+    assert summary.analysed == 3 and seen[-1] == (3, 3)
+
+
+def test_flagged_items_carry_evidence(fresh_db, analyser):
+    add_items(fresh_db, TEXTS[:1])
+    analyse_pending(fresh_db, analyser.settings, analyser=analyser)
+    item_id = fresh_db.execute("SELECT id FROM items").fetchone()[0]
+    a = latest_analysis(fresh_db, item_id)
+    assert a["incitement"] and "call_to_expulsion" in a["hallmarks"]
+    assert a["targets"][0]["group"] == "uzbek" and a["lang"] == "ru"
+    assert a["explanation"].startswith("call to expulsion against uzbek in Osh: '")
+
+
+def test_item_text_joins_title_and_body():
+    assert item_text({"title": "Заголовок", "text": "Текст"}) == "Заголовок\n\nТекст"
+    assert item_text({"title": "Текст", "text": "Текст и ещё"}) == "Текст и ещё"
+    assert item_text({"title": "", "text": "x"}) == "x"

@@ -1,0 +1,85 @@
+"""``tocsin classify``: stdin or file, plain lines or JSONL with pass-through, one object per line, in order."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tocsin.cli import main
+from tocsin.cli.analyse import read_inputs
+
+FIELDS = {"lang", "incitement", "score", "targets", "places", "hallmarks", "spans", "explanation", "model"}
+
+
+@pytest.fixture
+def env(monkeypatch):
+    monkeypatch.setenv("TOCSIN_MODEL_THREADS", "1")
+
+
+def lines(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def test_plain_lines_from_stdin(runner, env):
+    text = "Надо выгнать узбеков из Оша!\nВ Оше открылся новый рынок.\n\nKill the Uzbeks in Osh, spare no one!\n"
+    result = runner.invoke(main, ["classify"], input=text)
+    assert result.exit_code == 0, result.output
+    out = lines(result.stdout)
+    assert len(out) == 3
+    assert all(FIELDS <= set(o) for o in out)
+    assert [o["incitement"] for o in out] == [True, False, True]
+    assert out[0]["lang"] == "ru" and out[2]["lang"] == "en"
+    assert out[0]["targets"][0]["group"] == "uzbek" and out[0]["places"][0]["place"] == "osh"
+    assert "call_to_expulsion" in out[0]["hallmarks"]
+    assert any(s["kind"] == "cue" for s in out[0]["spans"])
+    assert out[0]["explanation"].startswith("call to expulsion against uzbek in Osh")
+    assert 0 <= out[1]["score"] < 0.5 <= out[0]["score"] <= 1
+
+
+def test_jsonl_file_passes_fields_through_and_reports_bad_lines(runner, env, tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text(
+        json.dumps({"id": 7, "text": "Qirg'izlarni O'shdan haydab chiqarish kerak!", "source": "tg"}, ensure_ascii=False) + "\n"
+        + "{not json\n"
+        + json.dumps({"id": 8, "body": "no text field"}) + "\n"
+        + json.dumps({"id": 9, "text": "Өзбектер биздин коңшуларыбыз."}, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(main, ["classify", str(path)])
+    assert result.exit_code == 0, result.output
+    out = lines(result.stdout)
+    assert len(out) == 4
+    assert out[0]["id"] == 7 and out[0]["source"] == "tg" and out[0]["lang"] == "uz-Latn" and out[0]["incitement"]
+    assert "line 2" in out[1]["error"] and "JSON" in out[1]["error"]
+    assert "line 3" in out[2]["error"] and "'text'" in out[2]["error"]
+    assert out[3]["id"] == 9 and out[3]["incitement"] is False
+
+
+def test_dash_means_stdin(runner, env):
+    result = runner.invoke(main, ["classify", "-"], input='{"text": "hello", "k": 1}\n')
+    assert result.exit_code == 0 and lines(result.stdout)[0]["k"] == 1
+
+
+def test_read_inputs_numbers_lines():
+    import io
+
+    got = list(read_inputs(io.StringIO("a\n\n{\"text\": \"b\"}\n[1]\n")))
+    assert [(n, r, bool(e)) for n, r, e in got] == [(1, {"text": "a"}, False), (3, {"text": "b"}, False), (4, {"text": "[1]"}, False)]
+
+
+@pytest.mark.slow
+def test_classify_runs_offline_in_a_fresh_process(tmp_path):
+    """The installed command, with every network route to the hub closed, from an empty folder."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf"),
+           "TOCSIN_MODEL_THREADS": "1", "NO_PROXY": "*", "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
+    exe = Path(sys.executable).with_name("tocsin")
+    proc = subprocess.run([str(exe), "classify"], input="Uzbeks must be driven out of Osh!\n", capture_output=True,
+                          text=True, env=env, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["incitement"] is True and out["model"].startswith("tocsin-embedded")

@@ -1,0 +1,85 @@
+"""The shipped model, end to end (rules + classifier): long documents, evasions, hard negatives, a floor.
+
+The full figures (and the goals they are measured against) are written into the model card by
+``tocsin evaluate``; these tests keep the shipped model from silently getting worse.
+"""
+
+from __future__ import annotations
+
+
+import pytest
+
+from tocsin.analyse import Analyser
+from tocsin.config import Settings
+from tocsin.models.corpus import LANGS
+from tocsin.models.evaluate import HINTS, held_out_rows, long_document, score_examples
+from tocsin.models.metrics import evasion_flips, macro_f1
+
+
+@pytest.fixture(scope="module")
+def analyser():
+    settings = Settings()
+    settings.model.threads = 1
+    return Analyser(settings)
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    return held_out_rows()
+
+
+@pytest.fixture(scope="module")
+def sample_records(analyser, held_out):
+    """Every fourth original test example and the evasion variants of those, scored once."""
+    originals = [r for r in held_out if not r["base_id"]][::4]
+    keep = {r["id"] for r in originals}
+    variants = [r for r in held_out if r["base_id"] in keep]
+    return score_examples(analyser, originals + variants)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["ru", "uz-Cyrl", "en"])
+def test_a_hateful_sentence_is_found_anywhere_in_a_20000_token_article(analyser, held_out, lang):
+    fillers = [r["text"] for r in held_out if r["lang"] == lang and r["category"] in ("neutral_mention", "reporting")
+               and not r["base_id"]]
+    calls = [r["text"] for r in held_out if r["lang"] == lang and r["category"] == "call_to_violence" and not r["base_id"]]
+    hint = [HINTS.get(lang, lang)]
+    sentence = next(t for t in calls if analyser.analyse_texts([t], lang_hints=hint)[0].incitement)
+    for position in ("start", "middle", "end"):
+        doc = long_document(analyser, fillers, sentence, position)
+        assert len(analyser.classifier.tokenizer(doc)["input_ids"]) > 20_000
+        a = analyser.analyse_texts([doc], lang_hints=hint)[0]
+        assert a.incitement, (lang, position, a.score, a.explanation)
+    plain = analyser.analyse_texts([long_document(analyser, fillers, sentence, "none")], lang_hints=hint)[0]
+    assert not plain.incitement, (lang, plain.score, plain.explanation)
+
+
+@pytest.mark.slow
+def test_at_most_five_percent_of_decisions_flip_under_evasion(sample_records):
+    flips = evasion_flips(sample_records)
+    assert flips["pairs"] > 300
+    assert flips["flip_rate"] <= 0.05, flips
+
+
+@pytest.mark.slow
+def test_held_out_quality_floor_per_language(sample_records):
+    """A regression floor, not the goal: the goal (0.90) and the measured figures are in the model card."""
+    for lang in LANGS:
+        rows = [r for r in sample_records if r["lang"] == lang and not r["base_id"]]
+        assert macro_f1([r["gold"] for r in rows], [r["pred"] for r in rows]) >= 0.70, lang
+
+
+@pytest.mark.slow
+def test_quoted_hate_and_reports_stay_unflagged(sample_records):
+    for category in ("quoted_to_condemn", "reporting"):
+        rows = [r for r in sample_records if r["category"] == category]
+        assert sum(r["gold"] == r["pred"] for r in rows) / len(rows) >= 0.85, category
+
+
+def test_hateful_examples_are_explained_with_their_evidence(analyser):
+    texts = ["Надо выгнать узбеков из Оша!", "Kill the Uzbeks in Osh, spare no one!", "Qirg'izlarni O'shdan haydab chiqarish kerak!"]
+    for a, text in zip(analyser.analyse_texts(texts), texts):
+        assert a.incitement and a.hallmarks, text
+        for span in a.spans:
+            assert text[span["start"]:span["end"]] == span["text"]
+        assert a.explanation.split(" against ")[0].replace(" ", "_") in a.hallmarks

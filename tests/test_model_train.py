@@ -1,0 +1,95 @@
+"""Training: user files and review decisions become labels; the fine-tune path works on a tiny model made here."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tocsin.models.classifier import LABELS, Classifier
+from tocsin.models.train import (
+    DataArguments, ModelArguments, TrainingArguments, TrainingDataError, read_labelled_file, review_rows, train,
+    train_tokenizer,
+)
+from tocsin.store import ItemRecord, connect, transaction, upsert_item
+
+
+def test_csv_and_jsonl_files_become_rows_with_masked_unknown_hallmarks(tmp_path):
+    csv_path = tmp_path / "l.csv"
+    csv_path.write_text("text,incitement,hallmarks\nВыгнать их всех,1,call_to_expulsion\nДобрый день,0,\nБейте их,yes,\n",
+                        encoding="utf-8")
+    rows = read_labelled_file(csv_path)
+    assert [r.labels[0] for r in rows] == [1.0, 0.0, 1.0]
+    assert rows[0].labels[LABELS.index("call_to_expulsion")] == 1.0 and all(rows[0].mask)
+    assert all(rows[1].mask)                      # a negative has no hallmarks: all known
+    assert rows[2].mask[1:] == [0.0] * (len(LABELS) - 1)   # hateful, hallmarks not given: masked
+    jsonl = tmp_path / "l.jsonl"
+    jsonl.write_text(json.dumps({"text": "x", "incitement": True, "hallmarks": ["dehumanization"]}) + "\n\n", encoding="utf-8")
+    assert read_labelled_file(jsonl)[0].labels[LABELS.index("dehumanization")] == 1.0
+
+
+@pytest.mark.parametrize("content,message", [
+    ("{bad json\n", r"l\.jsonl:1: not valid JSON"),
+    ('{"text": "x"}\n', r"l\.jsonl:1: 'incitement' must be 0/1"),
+    ('{"incitement": 1}\n', r"l\.jsonl:1: no 'text'"),
+    ('{"text": "x", "incitement": 1, "hallmarks": ["rudeness"]}\n', r"unknown hallmark"),
+])
+def test_bad_training_files_name_the_line_and_the_fix(tmp_path, content, message):
+    path = tmp_path / "l.jsonl"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(TrainingDataError, match=message):
+        read_labelled_file(path)
+
+
+def test_review_decisions_are_labels_latest_wins(tmp_path):
+    db_path = tmp_path / "t.db"
+    db = connect(db_path)
+    from tocsin.store.sources import ensure_source
+
+    ensure_source(db, "test")
+    for i, text in enumerate(["Надо выгнать их", "Хороший день", "Спорный текст"]):
+        upsert_item(db, ItemRecord(source="test", url=f"https://e.org/{i}", text=text))
+    ids = [r[0] for r in db.execute("SELECT id FROM items ORDER BY seq")]
+    with transaction(db):
+        for item_id, decision in [(ids[0], "not_incitement"), (ids[0], "incitement"), (ids[1], "not_incitement"), (ids[2], "unsure")]:
+            db.execute("INSERT INTO reviews (item_id, reviewer, decision, at) VALUES (?, 'r', ?, '2026-01-01')", [item_id, decision])
+    db.close()
+    rows = review_rows(str(db_path), weight=3.0)
+    assert sorted((r.text, r.labels[0]) for r in rows) == [("Надо выгнать их", 1.0), ("Хороший день", 0.0)]
+    assert all(r.weight == 3.0 for r in rows)
+
+
+@pytest.fixture
+def base_model(tmp_path):
+    """A tiny pretrained-style model folder with its own head (3 labels) and tokenizer."""
+    from transformers import BertConfig, BertForSequenceClassification
+
+    base = tmp_path / "base"
+    tokenizer = train_tokenizer(["узбеков надо выгнать", "hello world", "qirg'izlar", "кыргыздар"] * 10, 300, 64)
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=64, num_labels=3)
+    BertForSequenceClassification(config).save_pretrained(base)
+    tokenizer.save_pretrained(base)
+    return base
+
+
+@pytest.mark.slow
+def test_fine_tuning_a_pretrained_model_from_a_folder(tmp_path, base_model):
+    """The path a user takes with e.g. a local XLM-R: its head is replaced by one for our labels."""
+    extra = tmp_path / "mine.jsonl"
+    extra.write_text(json.dumps({"text": "Гоните их всех", "incitement": 1}, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    metrics = train(DataArguments(per_template=2, extra_files=[str(extra)]), ModelArguments(base_model=str(base_model)),
+                    TrainingArguments(output_dir=str(out), epochs=1, batch_size=16, max_length=48, max_minutes=5))
+    assert metrics["name"] == "base-tocsin" and metrics["rows"]["train"] > 0
+    assert {"macro_f1", "per_language", "bias", "evasion"} <= set(metrics["test"])
+    saved = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert saved["version"] == metrics["version"]
+    clf = Classifier.load(out, max_length=48, stride=8)
+    assert clf.labels == list(LABELS) and clf.name == "base-tocsin" and clf.version == metrics["version"]
+    assert len(clf.predict(["Гоните их всех"])[0]) == len(LABELS)
+    # Seeded: the same data, base and seed give the same weights.
+    again = tmp_path / "again"
+    train(DataArguments(per_template=2, extra_files=[str(extra)]), ModelArguments(base_model=str(base_model)),
+          TrainingArguments(output_dir=str(again), epochs=1, batch_size=16, max_length=48, max_minutes=5))
+    assert (out / "model.safetensors").read_bytes() == (again / "model.safetensors").read_bytes()
