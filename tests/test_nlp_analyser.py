@@ -337,3 +337,22 @@ def test_russian_e_for_yo(analyser):
         f = analyser.features(text)
         assert (f.groups, f.hallmarks) == (["tajik"], ["call_to_violence"])
     assert [p.label for p in analyser.features("В Черемушках и Черёмушках").places] == ["cheremushki", "cheremushki"]
+
+
+@pytest.mark.parametrize(
+    "text, hint, group, hallmark",
+    [
+        ("Озбектерди шаардан кубалагыла", "ky", "uzbek", "call_to_expulsion"),   # о for ө
+        ("Ozbeklarni shahardan haydanglar", "uz", "uzbek", "call_to_expulsion"),  # no oʻ apostrophe
+        ("Qirgizlar qurollanmoqda", "uz", "kyrgyz", "accusation_in_a_mirror"),
+    ],
+)
+def test_group_words_typed_without_special_letters(analyser, text, hint, group, hallmark):
+    f = analyser.features(text, hint)
+    assert group in f.groups and hallmark in f.hallmarks
+    assert_spans_exact(f)
+
+
+def test_plain_typing_does_not_turn_other_verbs_into_cues(analyser):
+    # олтургула "sit down" is not өлтүргүлө "kill" typed plainly: only group words and places are folded
+    assert analyser.features("Тажиктерди көрдүм, олтургула", "ky").hallmarks == []

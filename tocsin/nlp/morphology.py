@@ -107,6 +107,11 @@ SUFFIXES = {"ky": KY_SUFFIXES, "uz": UZ_SUFFIXES, "en": EN_SUFFIXES, "ru": RU_SU
 MIN_STEM = {"ky": 2, "uz": 3, "en": 3, "ru": 2, "kk": 2, "tg": 3}
 _MAX_TAIL = 12
 
+#: Letters people leave out when typing on a Russian or Latin keyboard, per language.
+_PLAIN_TYPING = {
+    "ky": str.maketrans({"ө": "о", "ү": "у", "ң": "н"}),
+    "uz": str.maketrans({"\u02bb": None, "\u02bc": None, "'": None}),
+}
 _VOICING = {"ky": {"г": "к", "ғ": "қ"}, "kk": {"г": "к", "ғ": "қ"}, "uz": {"g": "k", "gʻ": "q"}}
 _VOWELS = set("аеиоуыэюяөүәіұaeiou")
 _RU_SOFT_ENDINGS = ("ями", "ем", "ём", "ей", "ям", "ях", "е", "я", "ю", "и")
@@ -158,7 +163,10 @@ def degeminated(word: str) -> list[str]:
 class Lemmatiser:
     """Maps a word to ``(lemma, morph)`` for one language, guided by the lexicon's keys."""
 
-    def __init__(self, lang: str, known: set[str] | frozenset[str] = frozenset(), cache_size: int = 200_000):
+    def __init__(self, lang: str, known: set[str] | frozenset[str] = frozenset(), cache_size: int = 200_000,
+                 plain_typed: set[str] | frozenset[str] = frozenset()):
+        """:param known: the lexicon's keys; :param plain_typed: those also found when typed without the
+        language's special letters (group words and places: a verb typed plainly is often another verb)."""
         self.lang = lang
         # Russian is often written with е for ё: compare without ё
         self._fold_yo = lang == "ru"
@@ -170,6 +178,19 @@ class Lemmatiser:
         self._tails: dict[str, frozenset[str] | None] = {}
         self._cache_size = cache_size
         self._morph = _morph_analyzer() if lang == "ru" else None
+        # informal typing without the language's own letters: Kyrgyz озбек for өзбек, Uzbek ozbek for oʻzbek
+        self._plain_table = _PLAIN_TYPING.get(lang)
+        self._plain_keys: dict[str, str] = {}
+        if self._plain_table:
+            seen: dict[str, str | None] = {}
+            for key in self.known & frozenset(plain_typed):
+                plain = key.translate(self._plain_table)
+                if plain in self.known and plain != key:
+                    continue  # a real word of its own (Uzbek yoq "burn" and yoʻq "no")
+                if len(plain) < 4:
+                    continue  # short plain forms are ordinary words (Uzbek osh "pilaf" for Oʻsh)
+                seen[plain] = None if plain in seen and seen[plain] != key else key
+            self._plain_keys = {p: k for p, k in seen.items() if k is not None and p != k}
 
     def analyse(self, word: str) -> tuple[str, str, str]:
         """``(lemma, morph, surface)`` of a lower-cased word.
@@ -195,11 +216,30 @@ class Lemmatiser:
                 found = self._lookup(candidate)
                 if found is not None:
                     return (*found, candidate)
+        if self._plain_keys and word == word.translate(self._plain_table):
+            found = self._lookup_plain(word)
+            if found is not None:
+                return (*found, word)
         if self._morph is not None and word.isalpha():
             parses = self._morph.parse(word)
             if parses:
                 return parses[0].normal_form.replace("ё", "е"), self._ru_feats(parses[0]), word
         return word, "", word
+
+    def _lookup_plain(self, word: str) -> tuple[str, str] | None:
+        """A word typed without the special letters: its stem among the lexicon keys typed the same way."""
+        keys = self._plain_keys
+        if word in keys:
+            return keys[word], ""
+        for cut in range(len(word) - 1, self.min_stem - 1, -1):
+            if len(word) - cut > _MAX_TAIL:
+                break
+            stem = keys.get(word[:cut])
+            if stem is not None:
+                feats = parse_tail(word[cut:], self.suffixes, self._tails)
+                if feats is not None:
+                    return stem, "|".join(sorted(feats))
+        return None
 
     def _lookup(self, word: str) -> tuple[str, str] | None:
         morph = self._morph

@@ -63,9 +63,10 @@ class LemmaComponent:
         self.lemmatiser = Lemmatiser(lang)
         self.given_names: frozenset[str] = frozenset()
 
-    def set_known(self, known: set[str], given_names: set[str]) -> None:
-        """Give the lexicon's keys (lemmas and stems) and the given names it lists."""
-        self.lemmatiser = Lemmatiser(self.lang, known)
+    def set_known(self, known: set[str], given_names: set[str], plain_typed: set[str] = frozenset()) -> None:
+        """Give the lexicon's keys (lemmas and stems), the given names it lists and the keys (group
+        words, places) also found when typed without the language's special letters."""
+        self.lemmatiser = Lemmatiser(self.lang, known, plain_typed=plain_typed)
         self.given_names = frozenset(given_names)
 
     def __call__(self, doc: Doc) -> Doc:
@@ -325,6 +326,7 @@ def build_pipeline(lang: str, entries: list[LexiconEntry]) -> Language:
     compiled: list[tuple[LexiconEntry, list[dict[str, Any]]]] = []
     keys: set[str] = set()
     group_lemmas: set[str] = set()
+    plain_typed: set[str] = set()
     given: set[str] = set()
     for e in mine:
         if isinstance(e.pattern, str):
@@ -336,12 +338,14 @@ def build_pipeline(lang: str, entries: list[LexiconEntry]) -> Language:
         _collect_keys(tokens, keys)
         if e.kind == "target" and len(tokens) == 1 and isinstance(tokens[0].get("LEMMA"), str):
             group_lemmas.add(tokens[0]["LEMMA"])
+        if e.kind in ("target", "place"):
+            plain_typed.update(t["LEMMA"] for t in tokens if isinstance(t.get("LEMMA"), str))
         if e.kind == "name":  # used by the lemma component to mark given names; no spans needed
             given.update(t["LEMMA"] for t in tokens if isinstance(t.get("LEMMA"), str))
             continue
         compiled.append((e, tokens))
     keys.discard(GROUP_PLACEHOLDER)
-    nlp.get_pipe("tocsin_lemmas").set_known(keys, given)
+    nlp.get_pipe("tocsin_lemmas").set_known(keys, given, plain_typed)
     phrases: list[dict[str, Any]] = []
     token_patterns: list[dict[str, Any]] = []
     groups = sorted(group_lemmas)
