@@ -114,3 +114,10 @@ def test_evasions_do_not_change_the_language_after_normalisation():
             total += 1
             hits += tag(normalise(VARIANTS[name](text, rng)).text) == cls
     assert hits / total >= 0.97
+
+
+def test_kyrgyz_typed_on_a_russian_keyboard_is_still_kyrgyz():
+    plain = str.maketrans({"ө": "о", "ү": "у", "ң": "н", "Ө": "О", "Ү": "У", "Ң": "Н"})
+    ky = [text.translate(plain) for cls, text in eval_rows() if cls == "ky"]
+    hits = sum(detect_language(t)[0] == "ky" for t in ky)
+    assert hits / len(ky) >= 0.9

@@ -3,7 +3,8 @@
 No installed library covers Kyrgyz, Uzbek and Tajik (lingua has Russian, Kazakh and English only), so
 tocsin trains a naive Bayes model over character 1–4-grams on the sentences in
 ``tocsin/nlp/data/langid/`` (one file per class, written by the project; Uzbek Cyrillic and Russian
-translit classes also get the Latin/Cyrillic transliteration of the Uzbek and Russian sentences).
+translit classes also get the Latin/Cyrillic transliteration of the Uzbek and Russian sentences, and
+Kyrgyz also gets its sentences typed without ө ү ң, as on a Russian keyboard).
 Training takes a fraction of a second and happens once per process, on first use.
 
 The script (Cyrillic, Latin, mixed, none) is counted first and limits the classes considered, which
@@ -50,6 +51,7 @@ PLAIN_CYRILLIC_BONUS = 0.25
 #: Only this many leading characters are read to decide (long texts are sampled).
 SAMPLE_CHARS = 4000
 _NON_LETTER = re.compile(r"[^\w']+|[\d_]+")
+_KY_PLAIN = str.maketrans({"ө": "о", "ү": "у", "ң": "н", "Ө": "О", "Ү": "У", "Ң": "Н"})
 _APOSTROPHES = str.maketrans({c: "'" for c in "`\u2018\u2019\u02bb\u02bc\u00b4\u2032"})
 
 
@@ -101,6 +103,9 @@ def training_sentences() -> dict[str, list[str]]:
         data[path.stem] = [ln for ln in lines if ln and not ln.startswith("#")]
     data.setdefault("uz-Cyrl", []).extend(uz_latn_to_cyrl(unify_uz_apostrophes(s))[0] for s in data.get("uz-Latn", []))
     data.setdefault("ru-Latn", []).extend(ru_cyrl_to_latn(s)[0] for s in data.get("ru", []))
+    # Kyrgyz typed on a Russian keyboard (о for ө, у for ү, н for ң) is still Kyrgyz
+    plain = [s.translate(_KY_PLAIN) for s in data.get("ky", [])]
+    data.setdefault("ky", []).extend(p for p in plain if p not in data["ky"])
     return data
 
 
