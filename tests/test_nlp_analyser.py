@@ -216,11 +216,21 @@ def test_more_forms_of_the_hallmarks(analyser, text, group, hallmark):
         "Police said two men were killed in the clashes near Osh.",
         "Жайлоодо малчылар боз үй тигишти.",                                           # herders, not cattle
         "Militsiya telefon o'g'irlashda gumon qilingan shaxsni ushladi.",               # theft, not abduction
+        "Жители вышли очистить парк от мусора.",                                       # cleaning, not cleansing
+        "Короону тазалагыла, балдар.",
+        "Hovlini tozalanglar, bolalar.",
     ],
 )
 def test_no_call_or_dehumanization_in_reports_and_negated_calls(analyser, text):
     f = analyser.features(text)
-    assert not {"call_to_violence", "call_to_expulsion", "dehumanization", "attack_on_women_and_girls"} & set(f.hallmarks), f.cues
+    assert not {"call_to_violence", "call_to_expulsion", "dehumanization", "attack_on_women_and_girls",
+                "threat_to_purity"} & set(f.hallmarks), f.cues
+
+
+@pytest.mark.parametrize("text", ["Надо очистить город от узбеков!", "Жерибизди өзбектерден тазалагыла!",
+                                  "Shaharni qirg'izlardan tozalash kerak."])
+def test_cleansing_of_a_place_or_group(analyser, text):
+    assert "threat_to_purity" in analyser.features(text).hallmarks
 
 
 def test_negation_carried_by_a_verb_suffix(analyser):
