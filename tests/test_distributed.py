@@ -230,12 +230,11 @@ def test_an_entry_that_keeps_killing_workers_is_set_aside(settings):
     pusher.ensure_group()
     pusher.push(item(1))
     settings.distributed.max_deliveries = 2
+    settings.distributed.claim_idle_s = 0  # claim at once
     for n in range(3):  # three workers take it and die
         w = make_worker(settings, f"victim-{n}")
         w.start()
-        time.sleep(1.05)
         assert len(w.claim_stale() or w.read(b">", None)) == 1
-    time.sleep(1.05)
     final = make_worker(settings, "final")
     totals = final.run(until_idle_s=0)
     assert totals.dead == 1 and totals.stored == 0
@@ -476,13 +475,24 @@ def test_forgetting_reaches_items_still_waiting_in_redis(settings):
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
-    """An index with 30 articles, each also linking to its neighbour (so articles are found twice)."""
+    """An index with 30 articles, each also linking to its neighbour (so articles are found twice).
+
+    The index answers once two crawlers have asked for it (or after 20 s), the second half a second after
+    the first, so the second finds the first one's requests in the shared queue; articles take 0.3 s."""
+
+    index_barrier = threading.Barrier(2, timeout=20)
+    article_delay_s = 0.3
 
     def log_message(self, *args):
         pass
 
     def do_GET(self):
         if self.path == "/":
+            try:
+                if self.index_barrier.wait() == 0:
+                    time.sleep(0.5)
+            except threading.BrokenBarrierError:
+                pass
             body = "".join(f'<a href="/a/{n}">{n}</a>' for n in range(30))
         elif self.path.startswith("/a/"):
             n = int(self.path.rsplit("/", 1)[1])
@@ -495,13 +505,16 @@ class SiteHandler(SimpleHTTPRequestHandler):
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        time.sleep(0.02)
+        if self.path.startswith("/a/"):
+            time.sleep(self.article_delay_s)
         self.wfile.write(data)
 
 
 @pytest.mark.slow
 @needs_redis
 def test_two_crawler_processes_share_one_queue_and_duplicate_filter(settings, tmp_path):
+    SiteHandler.index_barrier = threading.Barrier(2, timeout=20)
+    SiteHandler.article_delay_s = 0.3
     server = ThreadingHTTPServer(("127.0.0.1", 0), SiteHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     start = f"http://127.0.0.1:{server.server_port}/"
@@ -533,6 +546,8 @@ def test_two_crawler_processes_share_one_queue_and_duplicate_filter(settings, tm
 def test_a_crawl_pauses_while_the_workers_are_behind_and_loses_nothing(settings, tmp_path):
     from tocsin.distributed.heartbeat import read_heartbeats
 
+    SiteHandler.index_barrier = threading.Barrier(1)  # one crawler here
+    SiteHandler.article_delay_s = 0.02
     server = ThreadingHTTPServer(("127.0.0.1", 0), SiteHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     env = {**os.environ, "PYTHONPATH": f"{TESTS}{os.pathsep}{ROOT}"}
@@ -550,7 +565,7 @@ def test_a_crawl_pauses_while_the_workers_are_behind_and_loses_nothing(settings,
         time.sleep(1.5)
         assert redis.xlen(settings.distributed.stream) == waiting  # paused: nothing more pushed
         w = make_worker(settings, "w")
-        stored = w.run(until_idle_s=3).stored
+        stored = w.run(until_idle_s=1).stored
         _, err = crawler.communicate(timeout=60)
         assert crawler.returncode == 0, err
     finally:

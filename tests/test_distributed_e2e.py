@@ -66,7 +66,7 @@ def test_two_crawlers_and_two_workers_store_and_analyse_every_item_once_despite_
         settings.model.threads = 1
         config = tmp_path / "tocsin.toml"
         config.write_text(dump_settings(settings), encoding="utf-8")
-        env = {**os.environ, "PYTHONPATH": f"{TESTS}{os.pathsep}{ROOT}", "TOCSIN_TEST_ANALYSE_DELAY_S": "0.3"}
+        env = {**os.environ, "PYTHONPATH": f"{TESTS}{os.pathsep}{ROOT}"}
         env.pop("TOCSIN_DB", None)
         redis = connect_redis(settings)
         keys = Keys.of(settings)
@@ -75,9 +75,8 @@ def test_two_crawlers_and_two_workers_store_and_analyse_every_item_once_despite_
             return subprocess.Popen([*TOCSIN, "--config", str(config), "--db", str(tmp_path / db), "worker", *args],
                                     env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
-        analyser = ["--analyser", "test_distributed_fakes:make_analyser"]
-        doomed = start("analyse", "--name", "doomed", *analyser, db="hub.db")
-        survivor = start("analyse", "--name", "survivor", *analyser, db="hub.db")
+        doomed = start("analyse", "--name", "doomed", db="hub.db")  # tocsin's own model and rules
+        survivor = start("analyse", "--name", "survivor", db="hub.db")
         crawlers = [start("crawl", "--once", db=f"crawler-{i}.db") for i in range(2)]  # each as on its own machine
         try:
             wait_for(lambda: pending_of(redis, keys, "doomed") > 0, 60, "the first worker to take a batch")

@@ -182,6 +182,7 @@ class StreamWorker:
         self.name = name or node_name(self.role)
         self.batch_size = batch_size or self.dist.batch_size
         self.block_ms = block_ms
+        self.read_wait_ms: int | None = block_ms
         self.totals = WorkerTotals()
         self.heartbeat = Heartbeat(self.redis, self.keys, self.name, self.role, self.dist.heartbeat_s)
         self.stopping = False
@@ -219,6 +220,8 @@ class StreamWorker:
         :param max_batches: also return after this many batches.
         """
         self.start()
+        if until_idle_s is not None:  # do not wait on an empty stream longer than asked to
+            self.read_wait_ms = None if until_idle_s <= 0 else min(self.block_ms, max(1, int(until_idle_s * 1000)))
         idle_since: float | None = None
         try:
             while not self.stopping:
@@ -282,7 +285,7 @@ class StreamWorker:
             claimed = self.claim_stale()
             if claimed:
                 return claimed
-        return self.read(b">", block_ms=self.block_ms)
+        return self.read(b">", block_ms=self.read_wait_ms)
 
     def read(self, start: bytes, block_ms: int | None) -> list[Entry]:
         reply = self.redis.xreadgroup(self.keys.group, self.name, {self.keys.stream: start},
