@@ -366,3 +366,13 @@ def test_group_words_typed_without_special_letters(analyser, text, hint, group, 
 def test_plain_typing_does_not_turn_other_verbs_into_cues(analyser):
     # олтургула "sit down" is not өлтүргүлө "kill" typed plainly: only group words and places are folded
     assert analyser.features("Тажиктерди көрдүм, олтургула", "ky").hallmarks == []
+
+
+def test_everyday_sentences_carry_no_hallmark_cue(analyser):
+    from tocsin.nlp.language import training_sentences
+
+    lines = (FIXTURES / "langid_eval.tsv").read_text(encoding="utf-8").splitlines()
+    texts = [line.split("\t", 1)[1] for line in lines if line.strip() and not line.startswith("#")]
+    texts += [s for sents in training_sentences().values() for s in sents]
+    flagged = [(f.text, [(c.label, c.text) for c in f.cues]) for f in analyser.features_many(texts) if f.cues]
+    assert flagged == []
