@@ -217,6 +217,10 @@ def test_more_forms_of_the_hallmarks(analyser, text, group, hallmark):
         "Жайлоодо малчылар боз үй тигишти.",                                           # herders, not cattle
         "Militsiya telefon o'g'irlashda gumon qilingan shaxsni ushladi.",               # theft, not abduction
         "Жители вышли очистить парк от мусора.",                                       # cleaning, not cleansing
+        "В драке на рынке убили мужчину, сообщает милиция.",                             # news of a killing
+        "Кагылышта эки киши өлтүрүлдү, деп кабарлады милиция.",
+        "To'qnashuvda ikki kishi o'ldirildi, deb xabar berdi militsiya.",
+        "Тўқнашувда икки киши ўлдирилди, деб хабар берди милиция.",
         "Короону тазалагыла, балдар.",
         "Hovlini tozalanglar, bolalar.",
     ],
