@@ -198,6 +198,7 @@ def test_cases_cover_every_hallmark_in_every_variant():
         ("Кыргыздар, бирикпесек өзбектер бизди жок кылат.", "uzbek", "accusation_in_a_mirror"),
         ("Сдохните, уйгуры!", "uyghur", "call_to_violence"),
         ("Смерть таджикам!", "tajik", "call_to_violence"),
+        ("Громите дома дунган!", "dungan", "call_to_violence"),            # imperative = 2nd plural present
         ("Qirg'izlar bizning qizlarimizni olib ketyapti.", "kyrgyz", "attack_on_women_and_girls"),
     ],
 )

@@ -120,3 +120,18 @@ def test_command_line_check_and_analyse(tmp_path, capsys):
     assert main(["--lexicon", good, "Пожар на базаре Жайма"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["lang"] == "ru" and [s["label"] for s in out["spans"]] == ["jayma_bazaar"]
+
+
+def test_operator_token_pattern_with_morphology(tmp_path):
+    extra = _write(tmp_path / "morph.jsonl", [
+        {"id": "local.kill.plural", "kind": "cue", "label": "call_to_violence", "language": "ru",
+         "pattern": [{"LEMMA": "громить", "MORPH": {"IS_SUPERSET": ["Mood=Imp", "Number=Plur"]}}],
+         "meaning": "plural imperative of 'smash'", "why": "test of a multi-feature MORPH pattern"},
+        {"id": "local.ky.word", "kind": "cue", "label": "dehumanization", "language": "ky",
+         "pattern": [{"LEMMA": "жин", "MORPH": {"IS_SUPERSET": ["Number=Plur", "Case=Acc"]}}],
+         "meaning": "'demons' in the accusative plural", "why": "test on a doc without any morphology"},
+    ])
+    analyser = TextAnalyser(NlpSettings(extra_lexicons=[extra]))
+    assert "call_to_violence" in analyser.features("Громите их склады!").hallmarks
+    assert analyser.features("жин деген сөз").hallmarks == []          # no morphology on the doc: no crash
+    assert analyser.features("Алар жиндерди көрүшкөн").hallmarks == ["dehumanization"]

@@ -248,7 +248,9 @@ class Lemmatiser:
             for p in parses:
                 lemma = p.normal_form.replace("ё", "е")
                 if lemma in self.known:
-                    return lemma, self._ru_feats(p)
+                    # features of every reading with this lemma: громите is "you smash" and "smash!"
+                    same = [q for q in parses if q.normal_form.replace("ё", "е") == lemma]
+                    return lemma, "|".join(sorted({f for q in same for f in self._ru_feats(q).split("|") if f}))
             if word in self.known:
                 return word, self._ru_feats(parses[0]) if parses else ""
             if word.endswith("т") and not morph.word_is_known(word) and word + "ь" in self.known:

@@ -128,10 +128,12 @@ class TokenRulesComponent:
         self.ruler = SpanRuler(nlp, f"{name}_ruler", spans_key=SPANS_KEY, overwrite=False, validate=False)
         self.triggers: set[str] = set()
         self.always = False
+        self.uses_morph = False
 
     def add_patterns(self, patterns: list[dict[str, Any]]) -> None:
         """Add token patterns (``{"label", "pattern", "id"}``) and learn their trigger words."""
         for p in patterns:
+            self.uses_morph = self.uses_morph or any("MORPH" in tp for tp in p["pattern"])
             words = _trigger_words(p["pattern"])
             if words is None:
                 self.always = True
@@ -141,6 +143,8 @@ class TokenRulesComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         if self.always or not self.triggers.isdisjoint(doc.user_data.get(WORDS_KEY, ())):
+            if self.uses_morph and len(doc) and not doc.has_annotation("MORPH"):
+                doc[0].set_morph("Typo=No")  # the Matcher refuses MORPH patterns on a doc without any
             return self.ruler(doc)
         return doc
 
