@@ -72,3 +72,24 @@ def test_cli_retention(runner, db_path):
     assert result.exit_code == 0 and "purged the raw content of 0 unflagged items" in result.output
     dry = runner.invoke(main, ["--db", str(db_path), "retention", "--dry-run"])
     assert dry.exit_code == 0 and "0 unflagged items hold raw content" in dry.output
+
+
+def test_an_old_version_is_purged_while_the_current_one_stays(fresh_db):
+    from tocsin.store import ItemRecord, upsert_item
+
+    item = add_item(fresh_db, url="https://news.example.kg/r/9", text="Zqxfirstversion about Osh.", score=0.1,
+                    words=[("place", "osh", "Osh")])
+    upsert_item(fresh_db, ItemRecord(source="test", url="https://news.example.kg/r/9", text="Zqxsecondversion about Osh."))
+    current = get_item(fresh_db, item)
+    add_item(fresh_db, url="https://news.example.kg/r/9", text="Zqxsecondversion about Osh.", score=0.1,
+             words=[("place", "osh", "Osh")])
+    old = "2020-01-01T00:00:00+00:00"  # test setup: make the first version and the item's first sighting old
+    fresh_db.execute("UPDATE item_versions SET seen_at = ? WHERE item_id = ? AND content_hash != ?", [old, item, current["content_hash"]])
+    fresh_db.execute("UPDATE items SET first_seen = ? WHERE id = ?", [old, item])
+
+    assert purge_expired(fresh_db, Settings()) == 1
+    versions = {v["content_hash"]: v["text"] for v in item_versions(fresh_db, item)}
+    assert versions[current["content_hash"]].startswith("Zqxsecondversion") and "" in versions.values()
+    assert get_item(fresh_db, item)["text"].startswith("Zqxsecondversion")
+    places = {h: json.loads(p)[0]["text"] for h, p in fresh_db.execute("SELECT content_hash, places FROM analyses WHERE item_id = ?", [item])}
+    assert places[current["content_hash"]] == "Osh" and sorted(places.values()) == ["", "Osh"]

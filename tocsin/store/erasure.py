@@ -23,7 +23,8 @@ logger = logging.getLogger(__name__)
 FLAGGING_DECISIONS = ("incitement", "escalate")
 
 #: An item is flagged when any analysis flagged it or a reviewer called it incitement or escalated it.
-FLAGGED_SQL = f"""(EXISTS (SELECT 1 FROM analyses fa WHERE fa.item_id = i.id AND fa.incitement = 1)
+#: (``+fa.incitement`` keeps SQLite on the per-item index rather than scanning every flagged analysis.)
+FLAGGED_SQL = f"""(EXISTS (SELECT 1 FROM analyses fa WHERE fa.item_id = i.id AND +fa.incitement = 1)
    OR EXISTS (SELECT 1 FROM reviews fr WHERE fr.item_id = i.id AND fr.decision IN ({",".join(repr(d) for d in FLAGGING_DECISIONS)})))"""
 
 ERASED = "(erased)"
@@ -260,67 +261,72 @@ def compact(db: sqlite_utils.Database, vacuum: bool = True) -> bool:
 # --------------------------------------------------------------------------- retention
 
 
+#: Items that still hold raw content collected before the cutoff (bound twice) and are not flagged.
+_OLD_CONTENT = f"""NOT {FLAGGED_SQL} AND (
+      EXISTS (SELECT 1 FROM item_versions v WHERE v.item_id = i.id AND v.seen_at < ?
+              AND (v.title != '' OR v.text != '' OR v.snapshot_sha256 IS NOT NULL))
+      OR ((i.title != '' OR i.text != '' OR json_extract(i.meta, '$.retention_purged_at') IS NULL)
+          AND COALESCE((SELECT v.seen_at FROM item_versions v WHERE v.item_id = i.id AND v.content_hash = i.content_hash),
+                       i.first_seen) < ?))"""
+
+
 def count_purgeable(db: sqlite_utils.Database, cutoff: str) -> int:
     """How many unflagged items still hold content collected before ``cutoff`` (what a purge would touch)."""
-    return db.execute(
-        f"""SELECT count(*) FROM items i WHERE NOT {FLAGGED_SQL} AND (
-              EXISTS (SELECT 1 FROM item_versions v WHERE v.item_id = i.id AND v.seen_at < ?
-                      AND (v.title != '' OR v.text != '' OR v.snapshot_sha256 IS NOT NULL))
-              OR ((i.title != '' OR i.text != '' OR json_extract(i.meta, '$.retention_purged_at') IS NULL)
-                  AND COALESCE((SELECT v.seen_at FROM item_versions v WHERE v.item_id = i.id AND v.content_hash = i.content_hash),
-                               i.first_seen) < ?))""",
-        [cutoff, cutoff],
-    ).fetchone()[0]
+    return db.execute(f"SELECT count(*) FROM items i WHERE {_OLD_CONTENT}", [cutoff, cutoff]).fetchone()[0]
 
 
-def purge_raw_content(db: sqlite_utils.Database, cutoff: str) -> tuple[int, list[str]]:
-    """Blank the raw content of unflagged items collected before ``cutoff``.
+def purge_raw_content(db: sqlite_utils.Database, cutoff: str, batch: int = 1000) -> tuple[int, list[str]]:
+    """Blank the raw content of unflagged items collected before ``cutoff``, ``batch`` items per transaction.
 
     Versions seen before ``cutoff`` lose title, text and snapshot; items whose current version is that
     old lose title, text and ``meta`` (which then records ``retention_purged_at``); their analyses keep
-    scores, labels and offsets but lose quoted text and the explanation. Returns the number of items
-    touched and the snapshots left unreferenced (deleted).
+    scores, labels and offsets but lose quoted text and the explanation. Short transactions keep the
+    crawler and the review page writing while a large purge runs. Returns the number of items touched
+    and the snapshots left unreferenced (deleted).
     """
-    now = utcnow()
-    touched: set[str] = set()
-    detached: list[str] = []
-    with transaction(db):
-        versions = db.execute(
-            f"""SELECT v.id, v.item_id, v.snapshot_sha256 FROM item_versions v JOIN items i ON i.id = v.item_id
-                WHERE v.seen_at < ? AND (v.title != '' OR v.text != '' OR v.snapshot_sha256 IS NOT NULL)
-                AND NOT {FLAGGED_SQL}""",
-            [cutoff],
-        ).fetchall()
-        for version_id, item_id, sha in versions:
-            db.execute("UPDATE item_versions SET title = '', text = '', snapshot_sha256 = NULL WHERE id = ?", [version_id])
-            touched.add(item_id)
-            if sha:
-                detached.append(sha)
-        items = db.execute(
-            f"""SELECT i.id FROM items i
-                WHERE (i.title != '' OR i.text != '' OR json_extract(i.meta, '$.retention_purged_at') IS NULL)
-                AND COALESCE((SELECT v.seen_at FROM item_versions v WHERE v.item_id = i.id AND v.content_hash = i.content_hash),
-                             i.first_seen) < ?
-                AND NOT {FLAGGED_SQL}""",
-            [cutoff],
-        ).fetchall()
-        meta = json.dumps({"retention_purged_at": now})
-        for (item_id,) in items:
-            db.execute("UPDATE items SET title = '', text = '', meta = ? WHERE id = ?", [meta, item_id])
-            touched.add(item_id)
-        purge_analysis_quotes(db, sorted(touched))
-        dropped = unreferenced_snapshots(db, list(dict.fromkeys(detached)))
-        drop_snapshots(db, dropped)
-    return len(touched), dropped
+    meta = json.dumps({"retention_purged_at": utcnow()})
+    touched = 0
+    dropped: list[str] = []
+    last_seq = 0
+    while True:
+        with transaction(db):
+            rows = db.execute(f"SELECT i.seq, i.id, i.content_hash, i.first_seen FROM items i WHERE i.seq > ? AND {_OLD_CONTENT} "
+                              "ORDER BY i.seq LIMIT ?", [last_seq, cutoff, cutoff, batch]).fetchall()
+            if not rows:
+                break
+            last_seq = rows[-1][0]
+            ids = [r[1] for r in rows]
+            detached = [sha for (sha,) in db.execute(
+                f"SELECT snapshot_sha256 FROM item_versions WHERE item_id IN ({marks(ids)}) AND seen_at < ? "
+                "AND snapshot_sha256 IS NOT NULL", [*ids, cutoff])]
+            db.execute(f"""UPDATE item_versions SET title = '', text = '', snapshot_sha256 = NULL
+                           WHERE item_id IN ({marks(ids)}) AND seen_at < ?
+                           AND (title != '' OR text != '' OR snapshot_sha256 IS NOT NULL)""", [*ids, cutoff])
+            db.execute(f"""UPDATE items AS i SET title = '', text = '', meta = ? WHERE i.id IN ({marks(ids)})
+                           AND COALESCE((SELECT v.seen_at FROM item_versions v WHERE v.item_id = i.id
+                                         AND v.content_hash = i.content_hash), i.first_seen) < ?""", [meta, *ids, cutoff])
+            purge_analysis_quotes(db, ids, cutoff)
+            gone = unreferenced_snapshots(db, list(dict.fromkeys(detached)))
+            drop_snapshots(db, gone)
+            dropped += gone
+            touched += len(ids)
+    return touched, dropped
 
 
-def purge_analysis_quotes(db: sqlite_utils.Database, item_ids: list[str]) -> int:
-    """Blank the quoted ``text`` of targets, places and spans, and the explanation, of these items' analyses."""
+def purge_analysis_quotes(db: sqlite_utils.Database, item_ids: list[str], cutoff: str | None = None) -> int:
+    """Blank the quoted ``text`` of targets, places and spans, and the explanation, of these items' analyses.
+
+    :param cutoff: only analyses of content collected before this time (the version they read, else the
+        item's first sighting); None blanks them all.
+    """
     changed = 0
+    age = ("AND COALESCE((SELECT v.seen_at FROM item_versions v WHERE v.item_id = a.item_id AND v.content_hash = a.content_hash),"
+           " (SELECT i.first_seen FROM items i WHERE i.id = a.item_id)) < ?") if cutoff else ""
     with transaction(db):
         for start in range(0, len(item_ids), 500):
             chunk = item_ids[start : start + 500]
-            rows = db.execute(f"SELECT id, targets, places, spans FROM analyses WHERE item_id IN ({marks(chunk)})", chunk).fetchall()
+            rows = db.execute(f"SELECT a.id, a.targets, a.places, a.spans FROM analyses a WHERE a.item_id IN ({marks(chunk)}) {age}",
+                              [*chunk, *([cutoff] if cutoff else [])]).fetchall()
             for analysis_id, *lists in rows:
                 blanked = [json.dumps([{**s, "text": ""} if isinstance(s, dict) else s for s in json.loads(v or "[]")],
                                       ensure_ascii=False) for v in lists]
