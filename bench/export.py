@@ -1,4 +1,4 @@
-"""Export speed and memory: 100,000 items to CSV, JSONL and Parquet.
+"""Export speed and memory: 100,000 items to CSV, JSONL and Parquet; then a retention purge and an erasure.
 
 Builds a store of synthetic items (with analyses, spans, identifiers to redact and reviews) through
 ``tocsin.store.exporting.bulk_insert``, then exports it once per format, each in a fresh process so its
@@ -109,7 +109,31 @@ def main(items: int = ITEMS) -> dict[str, float]:
                   f"peak RSS {result['peak_rss_mb']} MB, file {result['file_mb']} MB", flush=True)
             for key in ("rows_per_s", "rows_per_cpu_s", "peak_rss_mb", "file_mb"):
                 figures[f"{fmt}_{key}"] = result[key]
+        figures.update(time_retention_and_forget(db_path))
     return figures
+
+
+def time_retention_and_forget(db_path: Path) -> dict[str, float]:
+    """Seconds to purge every unflagged item past retention, then to forget 20 items (with VACUUM)."""
+    from datetime import datetime, timedelta, timezone
+
+    from tocsin.config import Settings
+    from tocsin.export.erasure import forget
+    from tocsin.export.retention import purge_expired
+    from tocsin.store import connect
+
+    db = connect(db_path)
+    started = time.perf_counter()
+    purged = purge_expired(db, Settings(), now=datetime.now(timezone.utc) + timedelta(days=400))
+    retention_s = time.perf_counter() - started
+    ids = [f"{n:064x}" for n in range(0, 100, 5)]
+    started = time.perf_counter()
+    forget(db, Settings(), item_ids=ids)
+    forget_s = time.perf_counter() - started
+    db.close()
+    print(f"retention: purged {purged} unflagged items in {retention_s:.1f} s; forget of 20 items (with VACUUM) "
+          f"in {forget_s:.1f} s", flush=True)
+    return {"retention_purged": purged, "retention_s": round(retention_s, 1), "forget_20_items_s": round(forget_s, 1)}
 
 
 if __name__ == "__main__":
