@@ -199,6 +199,9 @@ def test_cases_cover_every_hallmark_in_every_variant():
         ("Сдохните, уйгуры!", "uyghur", "call_to_violence"),
         ("Смерть таджикам!", "tajik", "call_to_violence"),
         ("Громите дома дунган!", "dungan", "call_to_violence"),            # imperative = 2nd plural present
+        ("Өзбектер өлсүн!", "uzbek", "call_to_violence"),                  # jussive "let them die"
+        ("Qirg'izlar o'lsin!", "kyrgyz", "call_to_violence"),
+        ("Пусть таджики горят!", "tajik", "call_to_violence"),
         ("Qirg'izlar bizning qizlarimizni olib ketyapti.", "kyrgyz", "attack_on_women_and_girls"),
     ],
 )
