@@ -267,8 +267,20 @@ def m002_alerts_outbox(db: sqlite_utils.Database) -> None:
     )
 
 
+def m003_privacy_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes that erasure and retention need: snapshots by the versions that point to them (deleting a
+    snapshot checks that foreign key) and items by author pseudonym (``tocsin forget --author``)."""
+    execute_script(
+        db,
+        """
+        CREATE INDEX IF NOT EXISTS item_versions_snapshot ON item_versions(snapshot_sha256);
+        CREATE INDEX IF NOT EXISTS items_author ON items(author_pseudonym);
+        """,
+    )
+
+
 #: Every migration, in order. Append only.
-MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox]
+MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox, m003_privacy_indexes]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
