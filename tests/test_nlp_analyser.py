@@ -199,6 +199,7 @@ def test_cases_cover_every_hallmark_in_every_variant():
         ("Сдохните, уйгуры!", "uyghur", "call_to_violence"),
         ("Смерть таджикам!", "tajik", "call_to_violence"),
         ("Громите дома дунган!", "dungan", "call_to_violence"),            # imperative = 2nd plural present
+        ("Burn out the Russians, before it's too late!", "russian", "call_to_violence"),
         ("Өзбектер өлсүн!", "uzbek", "call_to_violence"),                  # jussive "let them die"
         ("Qirg'izlar o'lsin!", "kyrgyz", "call_to_violence"),
         ("Пусть таджики горят!", "tajik", "call_to_violence"),
@@ -239,6 +240,13 @@ def test_no_call_or_dehumanization_in_reports_and_negated_calls(analyser, text):
                                   "Shaharni qirg'izlardan tozalash kerak."])
 def test_cleansing_of_a_place_or_group(analyser, text):
     assert "threat_to_purity" in analyser.features(text).hallmarks
+
+
+def test_idioms_with_a_negation_word_are_not_negation(analyser):
+    f = analyser.features("Громите лавки евреев, пока не поздно!")
+    assert "negation" not in {c.label for c in f.context} and f.hallmarks == ["call_to_violence"]
+    assert "negation" not in {c.label for c in analyser.features("It is not only a rumour.").context}
+    assert "negation" in {c.label for c in analyser.features("Не надо громить лавки.").context}
 
 
 def test_negation_carried_by_a_verb_suffix(analyser):

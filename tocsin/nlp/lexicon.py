@@ -25,9 +25,10 @@ logger = logging.getLogger(__name__)
 PATTERNS_DIR = Path(__file__).parent / "patterns"
 #: Languages a lexicon entry may name (``any``: every pipeline).
 LEXICON_LANGUAGES = ("ru", "ky", "uz", "en", "kk", "tg", "any")
-#: Kinds of entry: evidence kinds, plus ``not_target`` (homonyms that cancel a target) and ``name``
-#: (given names; a group word next to one is a surname, not a group mention).
-ENTRY_KINDS = ("target", "place", "cue", "context", "not_target", "name")
+#: Kinds of entry: evidence kinds, plus ``not_target`` (homonyms that cancel a target), ``not_context``
+#: (set phrases that cancel a context marker: "пока не поздно" is no negation) and ``name`` (given
+#: names; a group word next to one is a surname, not a group mention).
+ENTRY_KINDS = ("target", "place", "cue", "context", "not_target", "not_context", "name")
 REQUIRED_FIELDS = ("id", "kind", "label", "language", "pattern", "meaning")
 _LABEL = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -71,7 +72,7 @@ def _check(raw: dict[str, Any], where: str) -> LexiconEntry:
         raise LexiconError(f"{where}: label {label!r} must be lower-case letters, digits and '_' (e.g. 'uzbek')")
     if kind == "cue" and label not in HALLMARKS:
         raise LexiconError(f"{where}: cue label {label!r} is not a hallmark; use one of {', '.join(HALLMARKS)}")
-    if kind == "context" and label not in CONTEXT_MARKERS:
+    if kind in ("context", "not_context") and label not in CONTEXT_MARKERS:
         raise LexiconError(f"{where}: context label {label!r} is unknown; use one of {', '.join(CONTEXT_MARKERS)}")
     langs = raw["language"]
     langs = tuple(langs.split()) if isinstance(langs, str) else tuple(langs)

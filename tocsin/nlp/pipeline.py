@@ -14,7 +14,8 @@ Components, in order:
 ``tocsin_context``
     adds quotation spans (text between quote marks) and negation carried by a verb suffix.
 ``tocsin_filters``
-    drops targets that are homonyms (``not_target`` patterns) or surnames next to a given name.
+    drops targets that are homonyms (``not_target`` patterns) or surnames, and context markers inside a
+    set phrase that does not carry them (``not_context``: "пока не поздно" is no negation).
 """
 
 from __future__ import annotations
@@ -193,20 +194,24 @@ class FilterComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = list(doc.spans.get(SPANS_KEY, []))
-        blocks = [s for s in spans if s.label_.startswith(("not_target|", "name|"))]
+        blocks = [s for s in spans if s.label_.startswith(("not_target|", "not_context|"))]
         kept = []
         for s in spans:
-            kind = s.label_.split("|", 1)[0]
-            if kind in ("not_target", "name"):
+            kind, _, label = s.label_.partition("|")
+            if kind in ("not_target", "not_context", "name"):
                 continue
             if kind == "target":
-                if any(b.label_.startswith("not_target|") and b.start < s.end and s.start < b.end for b in blocks):
+                if _overlaps(s, blocks, "not_target|") or _is_person_name(doc, s):
                     continue
-                if _is_person_name(doc, s):
-                    continue
+            if kind == "context" and _overlaps(s, blocks, f"not_context|{label}"):
+                continue
             kept.append(s)
         doc.spans[SPANS_KEY] = _longest_per_label(kept)
         return doc
+
+
+def _overlaps(span: SpacySpan, blocks: list[SpacySpan], label_prefix: str) -> bool:
+    return any(b.label_.startswith(label_prefix) and b.start < span.end and span.start < b.end for b in blocks)
 
 
 def _longest_per_label(spans: list[SpacySpan]) -> list[SpacySpan]:
