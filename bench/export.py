@@ -56,8 +56,9 @@ def build_store(path: Path, items: int = ITEMS) -> float:
                          "first_seen": now, "last_seen": now, "lang": "ru", "content_hash": item_id,
                          "meta": json.dumps({"author_url": f"https://t.me/user_{n % 5000}"})})
             spans = []
+            analysed = f"Item {n}\n\n{text}"  # what the analyser reads: title, blank line, body
             for kind, label, word in (("target", "uzbek", "uzbek"), ("place", "osh", "Osh"), ("cue", "dehumanization", "vermin")):
-                at = text.find(word)
+                at = analysed.find(word)
                 if at >= 0:
                     spans.append({"kind": kind, "label": label, "text": word, "start": at, "end": at + len(word)})
             score = rng.random()

@@ -171,7 +171,7 @@ def _might_match(text: str) -> bool:
     """A cheap test that skips texts with no '@', no '/' and no run of eight digits and separators."""
     if "@" in text or "/" in text:
         return True
-    if text.isascii() and not any(d in text for d in _ASCII_DIGITS):
+    if text.isascii() and not any(map(text.__contains__, _ASCII_DIGITS)):
         return False
     return _DIGIT_RUN.search(text) is not None
 
