@@ -47,6 +47,7 @@ MIN_ROLE = {
     ("review.item", "GET"): "reviewer",
     ("review.decide", "POST"): "reviewer",
     ("review.alerts", "GET"): "reviewer",
+    ("review.alert", "GET"): "reviewer",
     ("review.assign", "POST"): "lead",
     ("review.assign_queue", "POST"): "lead",
     ("review.stats", "GET"): "lead",
@@ -71,6 +72,7 @@ def request_for(endpoint: str, world: dict) -> tuple[str, dict]:
         "review.item": (f"/items/{item}", {}),
         "review.decide": (f"/items/{item}/decide", {"decision": "unsure", "note": "n"}),
         "review.alerts": ("/alerts", {}),
+        "review.alert": (f"/alerts/{alert}", {}),
         "review.assign": (f"/items/{item}/assign", {"reviewer": "spare"}),
         "review.assign_queue": ("/assign", {"reviewer": "spare", "count": "2"}),
         "review.stats": ("/stats", {}),
@@ -405,3 +407,12 @@ def test_the_audit_log_keeps_no_network_address(world):
     login(client, "rita")
     details = " ".join(f"{e['target']} {e['details']}" for e in audit_events(world["db"]))
     assert "127.0.0.1" not in details and "localhost" not in details
+
+
+def test_alert_link_in_messages_opens_that_alert(world):
+    client = world["app"].test_client()
+    login(client, ROLE_USERS["lead"])
+    alert_id = world["alert"]
+    html = client.get(f"/alerts/{alert_id}").get_data(as_text=True)
+    assert f"Alert #{alert_id}" in html and f'id="alert-{alert_id}"' in html
+    assert client.get("/alerts/999999").status_code == 404

@@ -289,6 +289,18 @@ def alerts() -> Any:
     return render_template("alerts.html", alerts=listed, silences=reviewing.active_silences(g.db), hours=SILENCE_HOURS)
 
 
+@blueprint.route("/alerts/<int:alert_id>")
+@requires("reviewer")
+def alert(alert_id: int) -> Any:
+    """One alert, whatever its status (the link in alert messages)."""
+    found = reviewing.get_alert(g.db, alert_id)
+    if found is None:
+        abort(404)
+    found["items"] = reviewing.alert_items(g.db, found)
+    found["silence"] = silence_matchers(found)
+    return render_template("alerts.html", alerts=[found], silences=[], hours=SILENCE_HOURS, single=True)
+
+
 def literal_pattern(value: str) -> str:
     """An fnmatch pattern matching exactly ``value`` (silences match labels with wildcards)."""
     return "".join(f"[{c}]" if c in "*?[" else c for c in value)

@@ -500,11 +500,16 @@ def open_alerts(db: sqlite_utils.Database, limit: int = 200) -> list[dict[str, A
     alerts = [_decode_alert(r) for r in db.query(
         "SELECT * FROM alerts WHERE status = 'open' ORDER BY updated_at DESC, id DESC LIMIT ?", [limit])]
     for alert in alerts:
-        ids = [str(i) for i in alert["item_ids"][:50]]
-        alert["items"] = list(db.query(
-            """SELECT i.id, i.source, i.title, substr(i.text, 1, 120) AS excerpt FROM items i
-               WHERE i.id IN (SELECT value FROM json_each(?))""", [json.dumps(ids)]))
+        alert["items"] = alert_items(db, alert)
     return alerts
+
+
+def alert_items(db: sqlite_utils.Database, alert: dict[str, Any]) -> list[dict[str, Any]]:
+    """The first 50 items an alert names (id, source, title, excerpt)."""
+    ids = [str(i) for i in alert["item_ids"][:50]]
+    return list(db.query(
+        """SELECT i.id, i.source, i.title, substr(i.text, 1, 120) AS excerpt FROM items i
+           WHERE i.id IN (SELECT value FROM json_each(?))""", [json.dumps(ids)]))
 
 
 def get_alert(db: sqlite_utils.Database, alert_id: int) -> dict[str, Any] | None:
