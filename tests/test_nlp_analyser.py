@@ -203,6 +203,15 @@ def test_cases_cover_every_hallmark_in_every_variant():
         ("Өзбектер өлсүн!", "uzbek", "call_to_violence"),                  # jussive "let them die"
         ("Qirg'izlar o'lsin!", "kyrgyz", "call_to_violence"),
         ("Пусть таджики горят!", "tajik", "call_to_violence"),
+        ("Уйгурларды аябагыла!", "uyghur", "call_to_violence"),            # "do not spare them"
+        ("Qozoqlarni ayamanglar!", "kazakh", "call_to_violence"),
+        ("Death to the Tajiks! No mercy.", "tajik", "call_to_violence"),
+        ("Өзбектер, тезинен көчкүлө!", "uzbek", "call_to_expulsion"),     # the group addressed: "move away"
+        ("Uzbeks, pack up and leave!", "uzbek", "call_to_expulsion"),
+        ("Our people must stay pure: not a single Uyghur in our villages.", "uyghur", "threat_to_purity"),
+        ("Элибиз таза калышы керек: бир да уйгур болбосун.", "uyghur", "threat_to_purity"),
+        ("Everyone knows the Uzbeks will come tonight to burn our homes.", "uzbek", "accusation_in_a_mirror"),
+        ("Журналисты, которые оправдывают узбеков, — не наши.", "uzbek", "questioning_ingroup_loyalty"),
         ("Qirg'izlar bizning qizlarimizni olib ketyapti.", "kyrgyz", "attack_on_women_and_girls"),
     ],
 )
