@@ -164,13 +164,15 @@ class Lemmatiser:
     """Maps a word to ``(lemma, morph)`` for one language, guided by the lexicon's keys."""
 
     def __init__(self, lang: str, known: set[str] | frozenset[str] = frozenset(), cache_size: int = 200_000,
-                 plain_typed: set[str] | frozenset[str] = frozenset()):
-        """:param known: the lexicon's keys; :param plain_typed: those also found when typed without the
-        language's special letters (group words and places: a verb typed plainly is often another verb)."""
+                 plain_typed: set[str] | frozenset[str] = frozenset(), surfaces: set[str] | frozenset[str] = frozenset()):
+        """:param known: the lexicon's lemma keys; :param plain_typed: those also found when typed without
+        the language's special letters (group words and places: a verb typed plainly is often another
+        verb); :param surfaces: word forms the patterns name as written (recovered from ``keraak``)."""
         self.lang = lang
         # Russian is often written with е for ё: compare without ё
         self._fold_yo = lang == "ru"
         self.known = frozenset(k.replace("ё", "е") for k in known) if self._fold_yo else frozenset(known)
+        self.surfaces = frozenset(k.replace("ё", "е") for k in surfaces) if self._fold_yo else frozenset(surfaces)
         self.suffixes = SUFFIXES.get(lang, {})
         self.min_stem = MIN_STEM.get(lang, 3)
         self._cache: dict[str, tuple[str, str, str]] = {}
@@ -211,20 +213,28 @@ class Lemmatiser:
         found = self._lookup(word)
         if found is not None:
             return (*found, word)
+        if word in self.surfaces:
+            return (*self._default(word), word)
         if len(word) > 3:
             for candidate in [*degeminated(word), *self._ze_variants(word)]:
                 found = self._lookup(candidate)
                 if found is not None:
                     return (*found, candidate)
+                if candidate in self.surfaces:
+                    return (*self._default(candidate), candidate)
         if self._plain_keys and word == word.translate(self._plain_table):
             found = self._lookup_plain(word)
             if found is not None:
                 return (*found, word)
+        return (*self._default(word), word)
+
+    def _default(self, word: str) -> tuple[str, str]:
+        """Lemma and features of a word the lexicon does not know: pymorphy3's best guess, or the word."""
         if self._morph is not None and word.isalpha():
             parses = self._morph.parse(word)
             if parses:
-                return parses[0].normal_form.replace("ё", "е"), self._ru_feats(parses[0]), word
-        return word, "", word
+                return parses[0].normal_form.replace("ё", "е"), self._ru_feats(parses[0])
+        return word, ""
 
     def _lookup_plain(self, word: str) -> tuple[str, str] | None:
         """A word typed without the special letters: its stem among the lexicon keys typed the same way."""

@@ -64,10 +64,12 @@ class LemmaComponent:
         self.lemmatiser = Lemmatiser(lang)
         self.given_names: frozenset[str] = frozenset()
 
-    def set_known(self, known: set[str], given_names: set[str], plain_typed: set[str] = frozenset()) -> None:
-        """Give the lexicon's keys (lemmas and stems), the given names it lists and the keys (group
-        words, places) also found when typed without the language's special letters."""
-        self.lemmatiser = Lemmatiser(self.lang, known, plain_typed=plain_typed)
+    def set_known(self, known: set[str], given_names: set[str], plain_typed: set[str] = frozenset(),
+                  surfaces: set[str] = frozenset()) -> None:
+        """Give the lexicon's keys (lemmas and stems), the given names it lists, the keys (group words,
+        places) also found when typed without the language's special letters, and the word forms the
+        patterns name (``LOWER``), recovered from emphasis repeats."""
+        self.lemmatiser = Lemmatiser(self.lang, known, plain_typed=plain_typed, surfaces=surfaces)
         self.given_names = frozenset(given_names)
 
     def __call__(self, doc: Doc) -> Doc:
@@ -279,15 +281,15 @@ def _phrase_tokens(nlp: Language, phrase: str, lang: str) -> list[dict[str, Any]
     return out
 
 
-def _collect_keys(token_patterns: list[dict[str, Any]], keys: set[str]) -> None:
+def _collect_keys(token_patterns: list[dict[str, Any]], attr: str, keys: set[str]) -> None:
+    """Add the string values that ``attr`` (LEMMA or NORM) takes in the patterns to ``keys``."""
     for tp in token_patterns:
-        for attr in ("LEMMA", "NORM"):
-            value = tp.get(attr)
-            if isinstance(value, str):
-                keys.add(value)
-            elif isinstance(value, dict):
-                for op in ("IN", "NOT_IN"):
-                    keys.update(v for v in value.get(op, []) if isinstance(v, str))
+        value = tp.get(attr)
+        if isinstance(value, str):
+            keys.add(value)
+        elif isinstance(value, dict):
+            for op in ("IN", "NOT_IN"):
+                keys.update(v for v in value.get(op, []) if isinstance(v, str))
 
 
 def _expand_groups(token_patterns: list[dict[str, Any]], group_lemmas: list[str]) -> list[dict[str, Any]]:
@@ -336,6 +338,7 @@ def build_pipeline(lang: str, entries: list[LexiconEntry]) -> Language:
     keys: set[str] = set()
     group_lemmas: set[str] = set()
     plain_typed: set[str] = set()
+    surfaces: set[str] = set()
     given: set[str] = set()
     for e in mine:
         if isinstance(e.pattern, str):
@@ -344,7 +347,8 @@ def build_pipeline(lang: str, entries: list[LexiconEntry]) -> Language:
             tokens = [_normalise_token_pattern(tp, lang) for tp in e.pattern]
         if not tokens:
             continue
-        _collect_keys(tokens, keys)
+        _collect_keys(tokens, "LEMMA", keys)
+        _collect_keys(tokens, "NORM", surfaces)
         if e.kind == "target" and len(tokens) == 1 and isinstance(tokens[0].get("LEMMA"), str):
             group_lemmas.add(tokens[0]["LEMMA"])
         if e.kind in ("target", "place"):
@@ -354,7 +358,8 @@ def build_pipeline(lang: str, entries: list[LexiconEntry]) -> Language:
             continue
         compiled.append((e, tokens))
     keys.discard(GROUP_PLACEHOLDER)
-    nlp.get_pipe("tocsin_lemmas").set_known(keys, given, plain_typed)
+    surfaces.discard(GROUP_PLACEHOLDER)
+    nlp.get_pipe("tocsin_lemmas").set_known(keys, given, plain_typed, surfaces)
     phrases: list[dict[str, Any]] = []
     token_patterns: list[dict[str, Any]] = []
     groups = sorted(group_lemmas)
