@@ -104,7 +104,7 @@ TG_SUFFIXES = _table([
 SUFFIXES = {"ky": KY_SUFFIXES, "uz": UZ_SUFFIXES, "en": EN_SUFFIXES, "ru": RU_SUFFIXES, "kk": KK_SUFFIXES,
             "tg": TG_SUFFIXES}
 #: Shortest stem that suffixes may be stripped from, per language.
-MIN_STEM = {"ky": 2, "uz": 3, "en": 3, "ru": 2, "kk": 2, "tg": 3}
+MIN_STEM = {"ky": 2, "uz": 2, "en": 3, "ru": 2, "kk": 2, "tg": 3}
 _MAX_TAIL = 12
 
 #: Letters people leave out when typing on a Russian or Latin keyboard, per language.
