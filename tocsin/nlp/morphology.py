@@ -255,14 +255,15 @@ class Lemmatiser:
         morph = self._morph
         if morph is not None and word.isalpha():
             parses = morph.parse(word)
+            if word in self.known:  # a lexicon word as written (the phrase patterns are lemmatised the same way)
+                same = [q for q in parses if q.normal_form.replace("ё", "е") == word] or parses[:1]
+                return word, "|".join(sorted({f for q in same for f in self._ru_feats(q).split("|") if f}))
             for p in parses:
                 lemma = p.normal_form.replace("ё", "е")
                 if lemma in self.known:
                     # features of every reading with this lemma: громите is "you smash" and "smash!"
                     same = [q for q in parses if q.normal_form.replace("ё", "е") == lemma]
                     return lemma, "|".join(sorted({f for q in same for f in self._ru_feats(q).split("|") if f}))
-            if word in self.known:
-                return word, self._ru_feats(parses[0]) if parses else ""
             if word.endswith("т") and not morph.word_is_known(word) and word + "ь" in self.known:
                 return word + "ь", "VerbForm=Inf"
             for ending in _RU_SOFT_ENDINGS:  # Сай -> в Сае, Тортгуль -> у Тортгуля (names pymorphy3 lacks)
