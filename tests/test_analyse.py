@@ -119,3 +119,20 @@ def test_item_text_joins_title_and_body():
     assert item_text({"title": "Заголовок", "text": "Текст"}) == "Заголовок\n\nТекст"
     assert item_text({"title": "Текст", "text": "Текст и ещё"}) == "Текст и ещё"
     assert item_text({"title": "", "text": "x"}) == "x"
+
+
+def test_the_analyse_command_reports_what_it_did(runner, db_path, monkeypatch):
+    from tocsin.cli import main
+    from tocsin.store import connect
+    from tocsin.store.sources import ensure_source
+
+    monkeypatch.setenv("TOCSIN_MODEL_THREADS", "1")
+    db = connect(db_path)
+    ensure_source(db, "test")
+    add_items(db, TEXTS[:2])
+    db.close()
+    result = runner.invoke(main, ["--db", str(db_path), "analyse", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "analysed 2 items with tocsin-embedded" in result.stdout and "1 flagged, 0 failed" in result.stdout
+    again = runner.invoke(main, ["--db", str(db_path), "analyse", "--quiet"])
+    assert "analysed 0 items" in again.stdout

@@ -196,12 +196,12 @@ def to_uz_cyrl(examples: list[Example]) -> list[Example]:
     return out
 
 
-def add_context(examples: list[Example], rng: random.Random, share: float = 0.25, long_share: float = 0.15,
+def add_context(examples: list[Example], rng: random.Random, share: float = 0.25, long_share: float = 0.0,
                 most: int = 5) -> list[Example]:
     """Give some examples neutral sentences around them (as in real posts and articles), keeping labels:
     one sentence before or after for ``share`` of them, and 2 to ``most`` sentences, with the example at
-    a random place among them, for ``long_share`` (so that a hateful sentence inside a long window is
-    still seen). The neutral sentences come from templates of the same language and split."""
+    a random place among them, for ``long_share`` (off by default: it did not help the shipped model).
+    The neutral sentences come from templates of the same language and split."""
     fillers: dict[tuple[str, str], list[str]] = {}
     for e in examples:
         if e.category in ("neutral_mention", "positive_mention", "reporting"):
@@ -215,7 +215,7 @@ def add_context(examples: list[Example], rng: random.Random, share: float = 0.25
             other = rng.choice(pool)
             text = f"{other} {e.text}" if rng.random() < 0.5 else f"{e.text} {other}"
             out.append(Example(**{**e.to_dict(), "id": e.id + "-ctx", "text": text}))
-        if rng.random() < long_share:
+        if long_share and rng.random() < long_share:
             sentences = [rng.choice(pool) for _ in range(rng.randint(2, most))]
             sentences.insert(rng.randint(0, len(sentences)), e.text)
             out.append(Example(**{**e.to_dict(), "id": e.id + "-long", "text": " ".join(sentences)}))

@@ -49,24 +49,34 @@ def sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x))
 
 
-#: In texts longer than this (characters), only context markers and targets near a cue count.
+#: In texts longer than this (characters), only context markers and targets in a cue's sentence count.
 LOCAL_TEXT_CHARS = 1000
-#: How near, in characters.
-NEAR_CHARS = 300
+_SENTENCE_END = re.compile(r"[.!?…\n]+[»”\"')]*\s+")
 
 
-def near(span: Span, others: list[Span], reach: int = NEAR_CHARS) -> bool:
-    return any(span.start - reach <= o.end and o.start <= span.end + reach for o in others)
+def sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, split at ., !, ?, … and line breaks."""
+    bounds, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        bounds.append((start, m.end()))
+        start = m.end()
+    bounds.append((start, len(text)))
+    return bounds
 
 
 def local_context(features: Features) -> tuple[list[Span], list[Span]]:
     """The context markers and targets that bear on the cues: all of them in a short text; in a long one
-    (an article), only those within ``NEAR_CHARS`` of a cue, so that a quotation in paragraph 3 does not
+    (an article), only those in the same sentence as a cue, so that a quotation in paragraph 3 does not
     excuse a call to violence in paragraph 40. Without cues in a long text, every marker counts."""
     if len(features.text) <= LOCAL_TEXT_CHARS or not features.cues:
         return list(features.context), list(features.targets)
-    return ([c for c in features.context if near(c, features.cues)],
-            [t for t in features.targets if near(t, features.cues)])
+    bounds = sentence_bounds(features.text)
+    spans = [b for b in bounds if any(b[0] <= c.start < b[1] for c in features.cues)]
+
+    def inside(span: Span) -> bool:
+        return any(b[0] <= span.start < b[1] for b in spans)
+
+    return [c for c in features.context if inside(c)], [t for t in features.targets if inside(t)]
 
 
 def adjusted_score(features: Features, probs: Mapping[str, float]) -> tuple[float, list[str]]:

@@ -60,6 +60,11 @@ def held_out_rows(seed: int = 13) -> list[dict[str, Any]]:
     return [e.to_dict() for e in build_corpus(seed=seed) if e.split == "test"]
 
 
+def training_rows(seed: int = 13) -> list[dict[str, Any]]:
+    """The corpus's training split."""
+    return [e.to_dict() for e in build_corpus(seed=seed, evasions=False) if e.split == "train"]
+
+
 def read_blind(folder: Path = BLIND_DIR) -> list[dict[str, Any]]:
     """The blind set's rows, every language file found."""
     rows = []
@@ -95,17 +100,28 @@ def long_document(analyser: Any, fillers: Sequence[str], hateful: str, position:
     return " ".join(sentences)
 
 
-def long_document_check(analyser: Any, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def article_fillers(rows: Sequence[dict[str, Any]], lang: str) -> list[str]:
+    """Plain neutral and positive mentions of groups in ``lang`` (no evasions, no added context)."""
+    return [r["text"] for r in rows if r["lang"] == lang and r["category"] in ("neutral_mention", "positive_mention")
+            and not r.get("base_id") and not r["id"].endswith(("-ctx", "-long"))]
+
+
+def long_document_check(analyser: Any, rows: Sequence[dict[str, Any]], fillers_from: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Per language: is a hateful sentence found at the start, middle and end of a long article, and is the
-    article without it left alone? Fillers are neutral test sentences; the hateful one a call to violence."""
+    article without it left alone?
+
+    The hateful sentence is a held-out call to violence that the system flags on its own; the article is
+    made of neutral and positive mentions of groups (from ``fillers_from``, default the training split, whose
+    sentences the model reads correctly), so the check isolates the windowing from the model's accuracy
+    on unseen sentences, which the test-split figures measure."""
     out: dict[str, Any] = {}
+    fillers_from = fillers_from if fillers_from is not None else training_rows()
     for lang in LANGS:
-        fillers = [r["text"] for r in rows if r["lang"] == lang and r["category"] in ("neutral_mention", "reporting")
-                   and not r.get("base_id")]
+        fillers = article_fillers(fillers_from, lang)
         hateful = [r["text"] for r in rows if r["lang"] == lang and r["category"] == "call_to_violence" and not r.get("base_id")]
         # A sentence the system flags on its own: the check is about where it sits, not about the sentence.
         alone = analyser.analyse_texts(hateful[:20], lang_hints=[HINTS.get(lang, lang)] * len(hateful[:20]))
-        found = [text for text, a in zip(hateful, alone) if a.incitement]
+        found = [text for a, text in sorted(zip(alone, hateful), key=lambda p: -p[0].score) if a.incitement]
         if not fillers or not found:
             continue
         results = {}

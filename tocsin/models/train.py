@@ -75,7 +75,7 @@ class TrainingArguments:
     output_dir: str = arg(str(EMBEDDED_DIR), "Folder the model, tokenizer, tocsin_model.json and metrics.json are written to.")
     name: str = arg("", "Model name recorded in analyses (default: tocsin-embedded, or the base model's name + '-tocsin').")
     seed: int = arg(13, "Random seed (set_seed): same data and seed give the same model.")
-    epochs: int = arg(8, "Passes over the training data.")
+    epochs: int = arg(10, "Passes over the training data.")
     batch_size: int = arg(32, "Examples per step.")
     learning_rate: float = arg(0.0, "Peak learning rate; 0: 2e-3 from scratch, 3e-5 when fine-tuning.")
     weight_decay: float = arg(0.01, "AdamW weight decay.")
