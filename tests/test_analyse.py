@@ -136,3 +136,15 @@ def test_the_analyse_command_reports_what_it_did(runner, db_path, monkeypatch):
     assert "analysed 2 items with tocsin-embedded" in result.stdout and "1 flagged, 0 failed" in result.stdout
     again = runner.invoke(main, ["--db", str(db_path), "analyse", "--quiet"])
     assert "analysed 0 items" in again.stdout
+
+
+def test_russian_typed_in_latin_letters_is_read_like_cyrillic(analyser):
+    from tocsin.analyse import model_input
+
+    latin, cyrillic = analyser.analyse_texts(["Nado vygnat uzbekov iz Osha!", "Надо выгнать узбеков из Оша!"])
+    assert latin.incitement and cyrillic.incitement
+    assert latin.targets[0]["text"] == "uzbekov"          # evidence still points into the original text
+    f = analyser.features(["Nado vygnat uzbekov iz Osha!"])[0]
+    assert model_input("Nado vygnat uzbekov iz Osha!", f).startswith("Надо")
+    g = analyser.features(["Узбеков надо выгнать"])[0]
+    assert model_input("Узбеков надо выгнать", g) == "Узбеков надо выгнать"

@@ -62,7 +62,7 @@ class Analyser:
     def probabilities(self, texts: Sequence[str], features: Sequence[Features]) -> list[dict[str, float]]:
         """Classifier output; with the cascade on, texts with no target and no cue get only their first window."""
         first_only = [self.cascade and not f.targets and not f.cues for f in features]
-        return self.classifier.predict(list(texts), first_only=first_only)
+        return self.classifier.predict([model_input(t, f) for t, f in zip(texts, features)], first_only=first_only)
 
     def analyse_texts(self, texts: Sequence[str], *, lang_hints: Sequence[str] | None = None,
                       item_ids: Sequence[str] | None = None, content_hashes: Sequence[str] | None = None) -> list[AnalysisRecord]:
@@ -77,6 +77,14 @@ class Analyser:
 
         return decide(features, probs, self.threshold, item_id=item_id, content_hash=content_hash,
                       model_name=self.model_name, model_version=self.model_version)
+
+
+def model_input(text: str, features: Features) -> str:
+    """What the classifier reads: Russian typed in Latin letters in Cyrillic, as the rules read it
+    (the nlp's normalised text); any other text as it is (the classifier normalises it itself)."""
+    if features.lang == "ru" and features.script == "Latn" and features.normalised:
+        return features.normalised
+    return text
 
 
 def item_text(item: dict[str, Any]) -> str:

@@ -198,7 +198,7 @@ def train(app: App, with_reviews: bool, **values: Any) -> None:
 @main.command()
 @click.option("--model", "model_path", default="", help="Model folder or HF id to evaluate (default: model.path, else the embedded model).")
 @click.option("--blind/--no-blind", default=True, show_default=True, help="Also evaluate on the blind test set when it is present.")
-@click.option("--card", type=click.Path(dir_okay=False), default=None, help="Write the report into this model card (default: the model folder's README.md when it is the embedded model).")
+@click.option("--card", type=click.Path(dir_okay=False), default=None, help="Write the report into this model card (default: the embedded model's README.md, when evaluating it with the blind set).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Also write the full report as JSON here.")
 @pass_app
 def evaluate(app: App, model_path: str, blind: bool, card: str | None, json_path: str | None) -> None:
@@ -217,7 +217,7 @@ def evaluate(app: App, model_path: str, blind: bool, card: str | None, json_path
         with open(json_path, "w", encoding="utf-8") as f:
             json.dump(report, f, indent=2, ensure_ascii=False)
     markdown = render_markdown(report)
-    if card or not settings.model.path:
+    if card or (not settings.model.path and blind):
         written = write_card(markdown, card)
         click.echo(f"wrote the evaluation into {written}", err=True)
     click.echo(markdown)
