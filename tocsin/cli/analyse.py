@@ -193,6 +193,7 @@ def train(app: App, with_reviews: bool, **values: Any) -> None:
     if test:
         per_lang = ", ".join(f"{k} {v['macro_f1']:.3f}" for k, v in test["per_language"].items())
         click.echo(f"held-out test macro-F1 (model alone): {test['macro_f1']:.3f} ({per_lang})")
+    click.echo(f"next: tocsin evaluate --model {targs.output_dir} (with the rules, the blind set and bias metrics)")
 
 
 @main.command()
