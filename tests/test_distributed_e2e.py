@@ -97,7 +97,15 @@ def test_two_crawlers_and_two_workers_store_and_analyse_every_item_once_despite_
                     p.kill()
                     p.wait()
         dead_letters = redis.xlen(keys.dead)
-        fetched_articles = base.world.fetched("/osh-times/news/") + base.world.fetched("/vodiy/news/")
+        fetched_articles = base.world.fetched("/osh-times/news/") + base.world.fetched("/vodiy/article/")
+
+        # A later round on a third machine fetches none of the articles the store already has.
+        redis.hdel(keys.crawls, "demo-osh-times")
+        again = start("crawl", "--once", "--source", "demo-osh-times", db="crawler-2.db")
+        _, err = again.communicate(timeout=90)
+        assert again.returncode == 0, err
+        refetched = len(base.world.fetched("/osh-times/news/")) - len([a for a in fetched_articles if a.startswith("/osh-times/")])
+        assert refetched == 0 and redis.xlen(keys.stream) == 0
 
     claimed = int(out.split(" claimed from other workers")[0].rsplit(", ", 1)[1])
     assert claimed >= lost_with_it

@@ -29,6 +29,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     from tocsin.crawler.ledger import emit_progress
     from tocsin.crawler.settings import scrapy_settings
     from tocsin.crawler.spiders import SPIDERS, RecheckSpider
+    from tocsin.distributed.claims import shared_claims
     from tocsin.store import connect
     from tocsin.store.sources import finish_crawl_run, record_crawl_error
 
@@ -46,7 +47,8 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     crawlers: dict[int, Any] = {}
     failed: dict[int, str] = {}
     started = time.monotonic()
-    claims: set[str] = set()
+    # Distributed mode: claims shared with the crawlers on other machines (and skipping stored items).
+    claims: Any = shared_claims(job.get("scrapy_overrides")) or set()
     for run in job["runs"]:
         source = build(SourceSettings, run["source"], f"sources.{run['source'].get('name', '?')}")
         run_id = int(run["run_id"])
