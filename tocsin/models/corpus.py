@@ -222,7 +222,7 @@ def add_context(examples: list[Example], rng: random.Random, share: float = 0.25
     return out
 
 
-def build_corpus(seed: int = 13, per_template: int = 40, data_dir: Path = DATA_DIR,
+def build_corpus(seed: int = 13, per_template: int = 60, data_dir: Path = DATA_DIR,
                  evasions: bool = True, dev_share: float = 0.1) -> list[Example]:
     """The whole corpus, deterministic for a seed: every language, split, category; evasion variants too.
 

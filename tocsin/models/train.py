@@ -47,7 +47,7 @@ def arg(default: Any = dataclasses.MISSING, help: str = "", **kw: Any) -> Any:
 class DataArguments:
     """What the model learns from."""
 
-    per_template: int = arg(40, "Examples generated per corpus template.")
+    per_template: int = arg(60, "Examples generated per training template (test templates get half).")
     corpus_seed: int = arg(13, "Seed of the corpus generator (phrasings, groups, places, evasions).")
     extra_files: list[str] = arg(help="Labelled CSV/JSONL files (columns text, incitement, optional hallmarks, lang).",
                                  default_factory=list)
