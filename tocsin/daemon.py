@@ -430,6 +430,7 @@ def build_jobs(settings: Settings, db: sqlite_utils.Database, daemon_stop: Calla
     """The daemon's jobs for ``settings``: deliver, evaluate, analyse, one crawl per enabled source,
     re-check and retention."""
     from tocsin.alerts import deliver_due, evaluate_rules
+    from tocsin.distributed import is_distributed
 
     d = settings.daemon
     jobs = [
@@ -438,7 +439,8 @@ def build_jobs(settings: Settings, db: sqlite_utils.Database, daemon_stop: Calla
         Job("analyse", d.analyse_every_minutes * 60, AnalyseStep(settings, db, daemon_stop, analyser_factory)),
     ]
     timeout = settings.crawl.crawl_timeout_s + KILL_MARGIN_S
-    for source in settings.enabled_sources():
+    # in distributed mode the crawler machines (`tocsin worker crawl`) hold the sources' leases
+    for source in [] if is_distributed(settings) else settings.enabled_sources():
         jobs.append(Job(f"crawl:{source.name}", source.interval_minutes * 60,
                         crawl_step(supervisor, settings, source.name, timeout)))
     if settings.crawl.recheck_flagged_hours > 0:

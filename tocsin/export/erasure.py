@@ -59,6 +59,7 @@ class ErasureSummary:
     audit_events_scrubbed: int = 0
     mentions_masked: int = 0
     file_lines_removed: int = 0
+    waiting_in_redis: int = 0
     checkpoint_complete: bool = True
 
     def as_dict(self) -> dict[str, Any]:
@@ -170,6 +171,7 @@ def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[s
                       content.texts)
     # files first: once the rows are gone, a second run could no longer tell which lines quote them
     summary.file_lines_removed = sum(scrub_file(path, needles) for path in alert_files(settings))
+    summary.waiting_in_redis = purge_waiting(settings, authors=authors, urls=[*urls, *content.urls], item_ids=ids)
     with transaction(db):
         scrub_alerts(db, set(ids), needles, summary)
         counts = store.delete_items(db, ids)
@@ -191,6 +193,17 @@ def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[s
     summary.checkpoint_complete = store.compact(db, vacuum=True)
     logger.info("erasure done: %d items, %d snapshots, %d alerts deleted", summary.items, summary.snapshots, summary.alerts_deleted)
     return summary
+
+
+def purge_waiting(settings: Settings, **what: Any) -> int:
+    """Items of the erased authors, URLs or ids still waiting in Redis (distributed mode only)."""
+    from tocsin.distributed import is_distributed
+
+    if not is_distributed(settings):
+        return 0
+    from tocsin.distributed.purge import purge_waiting as purge
+
+    return purge(settings, **what)
 
 
 def name_pattern(authors: list[str]) -> re.Pattern[str]:
