@@ -65,10 +65,53 @@ def test_score_stays_in_unit_interval_and_threshold_decides():
     assert run(features(), threshold=0.0).incitement
 
 
-def test_a_flag_always_names_a_hallmark_even_without_a_cue():
+def test_a_flag_always_names_a_hallmark_even_without_a_cue_but_only_as_suggested():
     a = run(features(cues=False), {"incitement": 0.95, "dehumanization": 0.3, "call_to_violence": 0.1})
     assert a.incitement and a.hallmarks == ["dehumanization"]
-    assert a.explanation.startswith("dehumanization against uzbek in Osh: '")
+    assert a.explanation.startswith("incitement against uzbek in Osh: '")
+    assert a.explanation.endswith("; no cue words found, the classifier suggests dehumanization")
+
+
+def test_a_hallmark_without_a_cue_is_not_quoted_with_another_hallmarks_cue():
+    a = run(features(), {"incitement": 0.9, "call_to_expulsion": 0.7, "dehumanization": 0.8})
+    assert a.hallmarks == ["dehumanization", "call_to_expulsion"]
+    assert a.explanation == ("call to expulsion against uzbek in Osh: 'Надо выгнать'; "
+                             "the classifier suggests dehumanization")
+
+
+def test_a_text_with_no_target_group_is_never_flagged():
+    for probs in ({"incitement": 0.999999, "call_to_violence": 0.99}, {"incitement": 1.0}):
+        a = run(features(targets=False), probs)
+        assert not a.incitement and a.score < 0.5 and a.hallmarks == []
+        assert "no target group found" in a.explanation
+    assert not run(features(targets=False), PROBS, threshold=0.0).incitement
+
+
+def negation_case(text: str, negation: str, cue: str, label: str = "call_to_violence", lang: str = "en") -> Features:
+    def span(kind: str, lab: str, word: str) -> Span:
+        start = text.index(word)
+        return Span(kind, lab, word, start, start + len(word))
+
+    return Features(text=text, normalised=text, lang=lang, script="Latn", targets=[span("target", "uyghur", "Uyghurs")],
+                    cues=[span("cue", label, cue)], context=[span("context", "negation", negation)])
+
+
+def test_a_negation_governing_the_cue_lowers_the_score_and_cancels_the_boost():
+    negated = run(negation_case("It's not true we should wipe out the Uyghurs.", "not", "wipe out"), {"incitement": 0.6})
+    assert not negated.incitement and "lowered by negated cue" in negated.explanation
+    verb_final = run(negation_case("Uyghurs quvib chiqarish hech kimga yo'l qo'ymaymiz.", "hech", "quvib chiqarish",
+                                   lang="uz"), {"incitement": 0.6})
+    assert not verb_final.incitement
+
+
+def test_a_negation_inside_or_beside_a_call_does_not_excuse_it():
+    for text, negation, cue in (("Kill the Uyghurs, spare no one!", "no", "Kill"),
+                                ("If the police won't act, we'll wipe out the Uyghurs.", "n't", "wipe out"),
+                                ("The Uyghurs are rats, nothing but filth.", "nothing", "rats")):
+        plain = run(negation_case(text, negation, cue), {"incitement": 0.6})
+        assert plain.incitement and "negat" not in plain.explanation, text
+    inside = negation_case("Uyghurs, spare no one!", "no", "spare no one")
+    assert run(inside, {"incitement": 0.6}).incitement
 
 
 def test_unflagged_explanations_say_why():

@@ -2,8 +2,9 @@
 
 The classifier's incitement probability is moved in log-odds by what the rules saw: a call to violence
 or expulsion aimed at a group raises it; counter-speech, quotation, negation, reported speech,
-condemnation and news reporting lower it; a text with no target group at all is lowered, since the
-tool looks for *ethnically targeted* incitement. The result is a score in [0, 1], compared with the
+condemnation and news reporting lower it (a negation only when it governs a cue, see
+:func:`negation_scope`); a text with no target group at all is never flagged, since the tool looks for
+*ethnically targeted* incitement. The result is a score in [0, 1], compared with the
 configured threshold. Pure logic: no I/O.
 """
 
@@ -24,17 +25,27 @@ TEMPERATURE = 4.0
 CALL_BOOST = 2.0
 #: Log-odds added for any other hallmark cue with a target group.
 HALLMARK_BOOST = 1.0
-#: Log-odds removed per distinct context marker, and at most in total. Negation counts least: the rules
-#: do not know its scope ("spare no one" is a negation inside a call to violence).
+#: A negation that governs a cue is at most this many characters from it (see :func:`negation_scope`).
+NEGATION_REACH = 30
+#: Languages whose negation follows the verb it negates (Kyrgyz, Uzbek, Kazakh, Tajik).
+VERB_FINAL_LANGS = ("ky", "uz", "kk", "tg")
+#: What ends a clause between a negation and a cue; a comma before "что"/"that"/"чтобы" does not.
+_CLAUSE_BREAK = re.compile(r"[;:—–]|\s-\s|,(?!\s*(?:что|чтобы|that)\b)", re.IGNORECASE)
+#: Log-odds removed for a negation that governs a cue (it then also cancels the boost).
+NEGATED_CUE_PENALTY = 2.0
+#: Log-odds removed per distinct context marker, and at most in total. A negation whose scope is unknown
+#: counts least ("spare no one" is a negation inside a call to violence); see :func:`negation_scope`.
 CONTEXT_PENALTY = {
     "counter_speech": 1.5, "condemnation": 1.5, "quotation": 1.2,
-    "news_reporting": 1.0, "reported_speech": 0.6, "negation": 0.5,
+    "news_reporting": 1.0, "reported_speech": 0.6, "negation": 0.5, "negated_cue": NEGATED_CUE_PENALTY,
 }
 CONTEXT_PENALTY_MAX = 3.0
 #: Markers strong enough to cancel the boost of a call against a group.
-STRONG_CONTEXT = {"counter_speech", "condemnation", "quotation", "news_reporting"}
-#: Log-odds removed when no target group is found.
+STRONG_CONTEXT = {"counter_speech", "condemnation", "quotation", "news_reporting", "negated_cue"}
+#: Log-odds removed when no target group is found (the score is then also kept below the threshold).
 NO_TARGET_PENALTY = 1.5
+#: How far below the threshold the score of a text without a target group is held.
+NO_TARGET_MARGIN = 1e-3
 #: Probability at which the classifier alone names a hallmark.
 HALLMARK_THRESHOLD = 0.5
 CALLS = ("call_to_violence", "call_to_expulsion")
@@ -80,12 +91,57 @@ def local_context(features: Features) -> tuple[list[Span], list[Span]]:
     return [c for c in features.context if inside(c)], [t for t in features.targets if inside(t)]
 
 
+def negation_scope(features: Features, negation: Span) -> str:
+    """What a negation marker bears on.
+
+    ``"cue"`` when it governs a cue of its clause: it comes at most :data:`NEGATION_REACH` characters
+    before the cue ("It's not true we should wipe out…", "не считаю, что … надо жечь", "Hech kim …
+    o'ldirish kerak deb hisoblamayman") or, in the verb-final Kyrgyz and Uzbek, also after it ("… quvib
+    chiqarish hech kimga yo'l qo'ymaymiz"), with no clause break between them, and every cue of its
+    sentence is so governed. ``"none"`` when it is part of a cue or its sentence holds a cue it does not
+    govern ("никого не жалейте", "звери, а не люди", "другого выхода нет", "If the police won't act,
+    we'll wipe out…", "cockroaches, nothing but filth"). ``"unknown"`` when its sentence has no cue.
+    """
+    text = features.text
+    bounds = next(((a, b) for a, b in sentence_bounds(text) if a <= negation.start < b), (0, len(text)))
+    cues = [c for c in features.cues if bounds[0] <= c.start < bounds[1]]
+    if not cues:
+        return "unknown"
+    if any(c.start < negation.end and negation.start < c.end for c in cues):
+        return "none"
+    verb_final = features.lang in VERB_FINAL_LANGS
+
+    def governed(c: Span) -> bool:
+        if negation.end <= c.start:
+            gap = text[negation.end:c.start]
+        elif verb_final and c.end <= negation.start:
+            gap = text[c.end:negation.start]
+        else:
+            return False
+        return len(gap) <= NEGATION_REACH and not _CLAUSE_BREAK.search(gap)
+
+    return "cue" if all(governed(c) for c in cues) else "none"
+
+
+def context_markers(features: Features, context: list[Span]) -> list[str]:
+    """The distinct context markers that count, negation resolved by :func:`negation_scope`."""
+    markers = {c.label for c in context if c.label != "negation"}
+    for c in context:
+        if c.label == "negation":
+            scope = negation_scope(features, c)
+            if scope == "cue":
+                markers.add("negated_cue")
+            elif scope == "unknown":
+                markers.add("negation")
+    return sorted(markers)
+
+
 def adjusted_score(features: Features, probs: Mapping[str, float]) -> tuple[float, list[str]]:
     """The incitement score after the rules, and the reasons it moved (for the explanation)."""
     x = logit(float(probs.get("incitement", 0.0))) / TEMPERATURE
     reasons: list[str] = []
     context, targets = local_context(features)
-    markers = sorted({c.label for c in context})
+    markers = context_markers(features, context)
     has_target = bool(targets) or (bool(features.targets) and len(features.text) > LOCAL_TEXT_CHARS)
     aimed = bool(targets)
     cues = {c.label for c in features.cues}
@@ -120,10 +176,10 @@ def hallmarks_of(features: Features, probs: Mapping[str, float], flagged: bool) 
     return [h for h in HALLMARKS if h in found]
 
 
-def quote(features: Features, hallmark: str) -> str:
-    """The words behind a hallmark: its cue, else the first target's surroundings."""
+def quote(features: Features, hallmark: str | None) -> str:
+    """The words behind a hallmark: its own cue, else (no cue for it) the first target's surroundings."""
     text = features.text
-    cues = [c for c in features.cues if c.label == hallmark] or list(features.cues)
+    cues = [c for c in features.cues if c.label == hallmark]
     if cues:
         span = cues[0].text
     elif features.targets:
@@ -142,20 +198,29 @@ def place_name(label: str) -> str:
 
 
 def explain(features: Features, hallmarks: list[str], flagged: bool, score: float, reasons: list[str]) -> str:
-    """One line a monitor can read, e.g. ``call to expulsion against uzbek in Osh: 'надо выгнать'``."""
+    """One line a monitor can read, e.g. ``call to expulsion against uzbek in Osh: 'надо выгнать'``.
+
+    A hallmark is named as found only with a cue in the text; one the classifier alone reports is
+    given as suggested (``incitement against uzbek: '…'; no cue words found, the classifier suggests
+    dehumanization``)."""
     groups = ", ".join(features.groups)
     places = ", ".join(dict.fromkeys(place_name(p.label) for p in features.places))
     if flagged:
-        main = next((h for h in CALLS if h in hallmarks), hallmarks[0] if hallmarks else "incitement")
-        line = main.replace("_", " ")
+        # Only a hallmark with a cue in the text is named as found; the classifier's others are "suggested".
+        cued = [h for h in hallmarks if h in {c.label for c in features.cues}]
+        main = next((h for h in CALLS if h in cued), cued[0] if cued else None)
+        line = main.replace("_", " ") if main else "incitement"
         if groups:
             line += f" against {groups}"
         if places:
             line += f" in {places}"
         line += f": '{quote(features, main)}'"
-        others = [h.replace("_", " ") for h in hallmarks if h != main]
+        others = [h.replace("_", " ") for h in cued if h != main]
         if others:
             line += f"; also {', '.join(others)}"
+        suggested = [h.replace("_", " ") for h in hallmarks if h not in cued]
+        if suggested:
+            line += ("; no cue words found, " if not cued else "; ") + f"the classifier suggests {', '.join(suggested)}"
         lowered = [r for r in reasons if r.startswith("lowered")]
         if lowered:
             line += f" (despite {lowered[0][len('lowered by '):]})"
@@ -182,7 +247,11 @@ def decide(features: Features, probs: Mapping[str, float], threshold: float, *, 
     :param threshold: the score at or above which the text is flagged.
     """
     score, reasons = adjusted_score(features, probs)
-    flagged = score >= threshold
+    if not features.targets:
+        # Incitement is against a group by definition (a text with no group is a negative in the corpus,
+        # e.g. abuse_no_group): without a target group the score stays below the threshold.
+        score = min(score, max(0.0, threshold - NO_TARGET_MARGIN))
+    flagged = score >= threshold and bool(features.targets)
     hallmarks = hallmarks_of(features, probs, flagged)
     return AnalysisRecord(
         item_id=item_id, content_hash=content_hash, model_name=model_name, model_version=model_version,
