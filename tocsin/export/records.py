@@ -118,7 +118,8 @@ class RecordBuilder:
             "model_version": row.get("model_version"),
             "patterns_version": row.get("patterns_version"),
         }
-        record.update(aggregate_decisions(row.get("decisions") or []))
+        decisions = row.get("decisions")
+        record.update(aggregate_decisions(decisions) if decisions else _UNREVIEWED)
         if record["review_count"]:
             record["label"], record["label_source"] = record["review_majority"], "review"
         elif analysed:
@@ -141,7 +142,8 @@ class RecordBuilder:
         if not text.replacements and tuple(span) == _SHAPES[labels]:
             start, end, surface = span["start"], span["end"], span["text"]
             if (type(start) is int and type(end) is int and 0 <= start <= end and type(surface) is str
-                    and original[start:end] == surface and all(type(span[name]) is str for name in labels)):
+                    and original[start:end] == surface and type(span[labels[0]]) is str
+                    and (len(labels) == 1 or type(span[labels[1]]) is str)):
                 return span  # already exact and in the export's shape
         out: dict[str, Any] = {}
         for name in labels:

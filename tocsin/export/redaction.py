@@ -114,7 +114,9 @@ class Redactor:
         """Non-overlapping (start, end, rule) matches, earlier rules first where they overlap."""
         taken: list[tuple[int, int, str]] = []
         for rule in self.enabled:
-            if _NEEDS[rule] not in text and rule != "phones":
+            if _NEEDS[rule] not in text if rule != "phones" else not _might_hold_phone(text):
+                continue
+            if rule == "profile_links" and not _names_social_host(text):
                 continue
             for m in _PATTERNS[rule].finditer(text):
                 start, end = m.span()
@@ -157,6 +159,8 @@ class Redactor:
 
     def redact_text(self, text: str | None) -> str:
         """Only the redacted string."""
+        if not text or not self.enabled or not _might_match(text):
+            return text or ""
         return self.redact(text).text
 
 
@@ -165,15 +169,42 @@ _PATTERNS = {"emails": _EMAIL, "profile_links": _PROFILE_LINK, "handles": _HANDL
 _NEEDS = {"emails": "@", "handles": "@", "profile_links": "/", "phones": ""}
 _DIGIT_RUN = re.compile(r"\d[\d \t\u00a0\-.()]{6,}\d")
 _ASCII_DIGITS = "0123456789"
+_ASCII_DIGIT_BYTES = _ASCII_DIGITS.encode("ascii")
 
 
 def _might_match(text: str) -> bool:
     """A cheap test that skips texts with no '@', no '/' and no run of eight digits and separators."""
     if "@" in text or "/" in text:
         return True
-    if text.isascii() and not any(map(text.__contains__, _ASCII_DIGITS)):
-        return False
+    return _might_hold_phone(text)
+
+
+def _might_hold_phone(text: str) -> bool:
+    """False when ``text`` cannot hold a phone number: a phone has nine digits or more (see :func:`_is_phone`).
+
+    An ASCII text's digits are 0-9 alone, so counting them (in C) settles most texts without a regex.
+    """
+    if text.isascii():
+        if not any(map(text.__contains__, _ASCII_DIGITS)):
+            return False
+        if len(text) - len(text.encode("ascii").translate(None, _ASCII_DIGIT_BYTES)) < 9:
+            return False
     return _DIGIT_RUN.search(text) is not None
+
+
+#: A social host followed by '/': every profile link holds one (the full pattern is slow on long texts).
+_HOST_SLASH = re.compile(r"(?:" + _SOCIAL_HOSTS + r")/", re.IGNORECASE)
+_LONGEST_HOST = max(len(host.replace("\\", "")) for host in _SOCIAL_HOSTS.split("|"))
+
+
+def _names_social_host(text: str) -> bool:
+    """Whether some '/' in ``text`` follows a social host, looking only just before each '/'."""
+    slash = text.find("/")
+    while slash >= 0:
+        if _HOST_SLASH.search(text, max(0, slash - _LONGEST_HOST), slash + 1):
+            return True
+        slash = text.find("/", slash + 1)
+    return False
 
 
 def _trim_phone(text: str, start: int, end: int) -> tuple[int, int]:
