@@ -83,7 +83,20 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
             finish_crawl_run(db, run_id, status=status, message=note)
         notes[run_id] = note
     db.close()
-    return {"notes": notes, "elapsed_s": elapsed, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {"notes": notes, "elapsed_s": elapsed, "max_rss_mb": peak_rss_mb()}
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak resident memory. ``ru_maxrss`` survives ``execve`` and so would report the
+    parent's size at fork time; the kernel's ``VmHWM`` starts afresh with the new program."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def stop_with_parent() -> None:
