@@ -5,7 +5,8 @@ Builds a store (the export benchmark's synthetic items), serves the real review 
 analyses in batches (each batch one ``BEGIN IMMEDIATE`` transaction, as ``analyse_pending`` does) for
 the whole run, and has 8 logged-in readers fetch the queue and item pages over HTTP. Prints p50/p95
 latency per page, the writer's rows/s, and the number of failed requests (a "database is locked" error
-reaching a user would be one). Goal: p95 < 300 ms. Run: ``python -m bench.load [SECONDS]``.
+reaching a user would be one). Goal: p95 < 300 ms. Run: ``python -m bench.load [SECONDS] [ITEMS]``
+(the store holds ITEMS synthetic items, about half of them flagged, before the writer starts).
 """
 
 from __future__ import annotations
@@ -78,16 +79,16 @@ print(n)
 """
 
 
-def main(seconds: float = SECONDS) -> dict[str, float]:
+def main(seconds: float = SECONDS, items: int = ITEMS) -> dict[str, float]:
     """Run the load and print p50/p95 per page, failures and the writer's rate."""
     from bench.export import build_store
     from tocsin.review.accounts import add_user
     from tocsin.store import connect
 
-    figures: dict[str, float] = {}
+    figures: dict[str, float] = {"items": items}
     with tempfile.TemporaryDirectory(prefix="tocsin-bench-load-") as tmp:
         path = Path(tmp) / "load.db"
-        build_store(path, ITEMS)
+        build_store(path, items)
         db = connect(path)
         add_user(db, "load", "load password 1", "lead")
         item_ids = [r[0] for r in db.execute("SELECT item_id FROM analyses WHERE incitement = 1 LIMIT 200")]
@@ -149,4 +150,4 @@ def main(seconds: float = SECONDS) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    main(float(sys.argv[1]) if len(sys.argv) > 1 else SECONDS)
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else SECONDS, int(sys.argv[2]) if len(sys.argv) > 2 else ITEMS)
