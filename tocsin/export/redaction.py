@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from typing import Iterator
 
 #: Rule names, in the order they are applied (earlier rules win where matches overlap).
 RULES = ("emails", "profile_links", "handles", "phones")
@@ -31,7 +32,9 @@ _PROFILE_LINK = re.compile(
     re.IGNORECASE,
 )
 
-_HANDLE = re.compile(r"(?<![\w@.])@[\w](?:[\w.]{0,62}\w)?(?![\w@])")
+#: '@' first, then a look back past it at the character before (the same as ``(?<![\w@.])@``): a
+#: literal first lets the regex engine jump from '@' to '@' instead of trying every position.
+_HANDLE = re.compile(r"@(?<![\w@.]@)[\w](?:[\w.]{0,62}\w)?(?![\w@])")
 
 #: Digits with the separators phone numbers are written with; checked further in :func:`_is_phone`.
 _PHONE = re.compile(r"(?<![\w+])(?:\+|\b00)?\(?\d(?:[ \t\u00a0\-.()]{0,3}\d){6,16}(?!\w)")
@@ -118,8 +121,8 @@ class Redactor:
                 continue
             if rule == "profile_links" and not _names_social_host(text):
                 continue
-            for m in _PATTERNS[rule].finditer(text):
-                start, end = m.span()
+            spans = _email_spans(text) if rule == "emails" else (m.span() for m in _PATTERNS[rule].finditer(text))
+            for start, end in spans:
                 if rule == "phones":
                     start, end = _trim_phone(text, start, end)
                     if not _is_phone(text[start:end]):
@@ -170,6 +173,26 @@ _NEEDS = {"emails": "@", "handles": "@", "profile_links": "/", "phones": ""}
 _DIGIT_RUN = re.compile(r"\d[\d \t\u00a0\-.()]{6,}\d")
 _ASCII_DIGITS = "0123456789"
 _ASCII_DIGIT_BYTES = _ASCII_DIGITS.encode("ascii")
+
+
+def _email_spans(text: str) -> Iterator[tuple[int, int]]:
+    """The spans ``_EMAIL.finditer(text)`` finds, found from each '@' instead of from every position.
+
+    A match holds exactly one '@' and starts where the run of word characters and ``.+-`` before it starts (the
+    look-behind forbids starting inside the run), so each '@' has one place a match can start.
+    """
+    done = 0
+    at = text.find("@")
+    while at >= 0:
+        start = at
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.+-"):  # \w is isalnum() or '_'
+            start -= 1
+        if done <= start < at:
+            m = _EMAIL.match(text, start)
+            if m:
+                yield m.span()
+                done = m.end()
+        at = text.find("@", max(at + 1, done))
 
 
 def _might_match(text: str) -> bool:
