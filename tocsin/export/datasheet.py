@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
+from operator import itemgetter
 from typing import Any
 
 from tocsin import __version__
@@ -26,6 +27,13 @@ FORBIDDEN_USES = (
     "Republishing the texts outside the research purpose, or publishing them without the redaction applied here.",
     "Automated decisions about people without human review.",
 )
+
+
+_COUNTED = itemgetter("published_at", "first_seen", "source", "kind", "lang", "label", "label_source", "removed_at", "author")
+
+
+def _or(first: Any, second: Any) -> Any:
+    return first or second
 
 
 @dataclass
@@ -65,19 +73,20 @@ class DatasheetStats:
         if not records:
             return
         self.rows += len(records)
-        times = [r["published_at"] or r["first_seen"] for r in records]
-        times = [t for t in times if t]
+        # the fields counted here, one tuple per field (transposed in C)
+        published, first_seen, sources, kinds, langs, labels, label_sources, removed, authors = zip(*map(_COUNTED, records))
+        times = [t for t in map(_or, published, first_seen) if t]
         if times:
             low, high = min(times), max(times)
             self.first_time = low if self.first_time is None else min(self.first_time, low)
             self.last_time = high if self.last_time is None else max(self.last_time, high)
-        self.sources.update(r["source"] for r in records)
-        self.kinds.update(r["kind"] for r in records)
-        self.languages.update(r["lang"] or "unknown" for r in records)
-        self.labels.update(r["label"] or "unlabelled" for r in records)
-        self.label_sources.update(r["label_source"] or "none" for r in records)
-        self.removed += sum(r["removed_at"] is not None for r in records)
-        self.with_author += sum(r["author"] is not None for r in records)
+        self.sources.update(sources)
+        self.kinds.update(kinds)
+        self.languages.update([lang or "unknown" for lang in langs])
+        self.labels.update([label or "unlabelled" for label in labels])
+        self.label_sources.update([source or "none" for source in label_sources])
+        self.removed += sum(value is not None for value in removed)
+        self.with_author += sum(value is not None for value in authors)
         analysed = [r for r in records if r["model_name"] is not None]
         self.analysed += len(analysed)
         self.flagged += sum(bool(r["incitement"]) for r in analysed)
