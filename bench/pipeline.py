@@ -152,7 +152,7 @@ def run_daemon(settings, workdir: Path, world, seconds: int) -> dict[str, float]
     log = (workdir / "daemon.log").open("wb")
     started = time.monotonic()
     proc = subprocess.Popen([str(tocsin), "--config", str(config), "daemon"], stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "TOCSIN_DB": ""})
+                            env={k: v for k, v in os.environ.items() if k not in ("TOCSIN_DB", "TOCSIN_CONFIG")})
     ps = psutil.Process(proc.pid)
     peak = peak_main = 0.0
     sink = Path(settings.alerts.sinks[0].path)
@@ -213,7 +213,6 @@ def main(scale: int = SCALE, daemon_s: int = DAEMON_S) -> dict[str, float]:
         figures.update(throughput(settings, db, analyser))
         figures.update(latency(settings, db, analyser, base.world))
         db.close()
-        del analyser
         if daemon_s > 0:
             figures.update(run_daemon(bench_settings(base, workdir, scale), workdir, base.world, daemon_s))
     for key, value in figures.items():
