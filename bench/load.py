@@ -2,8 +2,8 @@
 
 Builds a store (the export benchmark's synthetic items), serves the real review page with waitress on
 127.0.0.1 in a subprocess (``tocsin serve``), starts a writer process that upserts items and saves
-analyses in batches (each batch one ``BEGIN IMMEDIATE`` transaction, as ``analyse_pending`` does) for
-the whole run, and has 8 logged-in readers fetch the queue and item pages over HTTP. Prints p50/p95
+analyses in batches (each batch one ``BEGIN IMMEDIATE`` transaction, as ``analyse_pending`` does) at
+``WRITES_PER_S`` for the whole run, and has 8 logged-in readers fetch the queue and item pages over HTTP. Prints p50/p95
 latency per page, the writer's rows/s, and the number of failed requests (a "database is locked" error
 reaching a user would be one). Goal: p95 < 300 ms. Run: ``python -m bench.load [SECONDS] [ITEMS]``
 (the store holds ITEMS synthetic items, about half of them flagged, before the writer starts).
@@ -29,6 +29,9 @@ from pathlib import Path
 READERS = 8
 SECONDS = 30
 ITEMS = 20_000
+#: Items (each with its flagged analysis) the writer stores per second, in batches of 50: about four
+#: times what one machine's pipeline analyses end to end (see bench.pipeline).
+WRITES_PER_S = 50
 
 
 def free_port() -> int:
@@ -64,8 +67,10 @@ from tocsin.store import connect, transaction, ItemRecord, upsert_item
 from tocsin.store.analyses import AnalysisRecord, save_analysis
 db = connect(sys.argv[1])
 deadline = time.monotonic() + float(sys.argv[2])
+per_second = float(sys.argv[3])
 n = 0
 while time.monotonic() < deadline:
+    tick = time.monotonic()
     with transaction(db):
         for _ in range(50):
             rec = ItemRecord(source="alpha", url=f"https://load.example.org/{n}", kind="post",
@@ -75,6 +80,7 @@ while time.monotonic() < deadline:
                           model_version="1", patterns_version="p", threshold=0.5, score=0.9, incitement=True, lang="ru",
                           targets=[{"group": "uzbek", "text": "uzbek", "start": 0, "end": 5}], hallmarks=["call_to_expulsion"]))
             n += 1
+    time.sleep(max(0.0, 50 / per_second - (time.monotonic() - tick)))
 print(n)
 """
 
@@ -101,7 +107,8 @@ def main(seconds: float = SECONDS, items: int = ITEMS) -> dict[str, float]:
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_for(f"{base}/login")
-            writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(seconds)], stdout=subprocess.PIPE, text=True)
+            writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(seconds), str(WRITES_PER_S)],
+                                      stdout=subprocess.PIPE, text=True)
             latencies: dict[str, list[float]] = {"queue": [], "item": []}
             failures: list[str] = []
             lock = threading.Lock()
