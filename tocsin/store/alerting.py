@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 
 import sqlite_utils
 
-from tocsin.store.db import StoreError, transaction, utcnow
+from tocsin.store.db import StoreError, chunked, marks, transaction, utcnow
 
 ALERT_STATUSES = ("open", "acknowledged", "resolved")
 DELIVERY_STATUSES = ("pending", "sending", "sent", "dead", "silenced")
@@ -61,10 +61,9 @@ def current_alert_with_items(db: sqlite_utils.Database, rule: str, item_ids: Ite
     ids = list(item_ids)
     if not ids:
         return None
-    marks = ",".join("?" * len(ids))
     rows = list(db.query(
         f"""SELECT a.* FROM alerts a WHERE a.rule = ? AND a.status != 'resolved'
-            AND EXISTS (SELECT 1 FROM json_each(a.item_ids) j WHERE j.value IN ({marks}))
+            AND EXISTS (SELECT 1 FROM json_each(a.item_ids) j WHERE j.value IN ({marks(ids)}))
             ORDER BY a.id DESC LIMIT 1""", [rule, *ids]))
     return decode_alert(rows[0]) if rows else None
 
@@ -349,10 +348,8 @@ def source_freshness(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 def item_summaries(db: sqlite_utils.Database, item_ids: list[str]) -> dict[str, dict[str, Any]]:
     """Source, url, title and a text excerpt of some items, by id."""
     out: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(item_ids), 500):
-        chunk = item_ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk in chunked(item_ids):
         for row in db.query(f"SELECT id, source, url, title, substr(text, 1, 400) AS excerpt, first_seen, published_at "
-                            f"FROM items WHERE id IN ({marks})", chunk):
+                            f"FROM items WHERE id IN ({marks(chunk)})", chunk):
             out[row["id"]] = row
     return out

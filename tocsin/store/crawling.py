@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlite_utils
 
-from tocsin.store.db import transaction, utcnow
+from tocsin.store.db import chunked, marks, transaction, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +81,7 @@ def summary_only_item_ids(db: sqlite_utils.Database, ids: list[str], *, first_se
     """Of ``ids``, the articles stored from their feed's summary only (the page failed or had no text),
     first seen after ``first_seen_after``: worth fetching again."""
     found: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in chunked(ids):
         rows = db.execute(
             f"""SELECT id FROM items WHERE id IN ({','.join('?' * len(chunk))}) AND first_seen >= ?
                 AND json_extract(meta, '$.text_from') = 'feed_summary'""",
@@ -97,10 +96,9 @@ def close_stale_runs(db: sqlite_utils.Database, sources: list[str], *, started_b
     process was killed: no live crawl runs that long). Returns how many were closed."""
     if not sources:
         return 0
-    marks = ",".join("?" * len(sources))
     with transaction(db):
         rows = db.execute(
-            f"SELECT id, source FROM crawl_runs WHERE status = 'running' AND started_at < ? AND source IN ({marks})",
+            f"SELECT id, source FROM crawl_runs WHERE status = 'running' AND started_at < ? AND source IN ({marks(sources)})",
             [started_before, *sources],
         ).fetchall()
         now = utcnow()

@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlite_utils
 
-from tocsin.store.db import transaction
+from tocsin.store.db import marks, transaction
 
 
 def record_job_start(db: sqlite_utils.Database, name: str, now: str) -> None:
@@ -35,6 +35,5 @@ def open_crawl_runs(db: sqlite_utils.Database, sources: list[str], since: str) -
     """Ids of crawl runs of ``sources`` started since ``since`` that were never finished."""
     if not sources:
         return []
-    marks = ",".join("?" * len(sources))
     return [r[0] for r in db.execute(
-        f"SELECT id FROM crawl_runs WHERE status = 'running' AND source IN ({marks}) AND started_at >= ?", [*sources, since])]
+        f"SELECT id FROM crawl_runs WHERE status = 'running' AND source IN ({marks(sources)}) AND started_at >= ?", [*sources, since])]

@@ -7,11 +7,13 @@ import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence, Sized, TypeVar
 
 import sqlite_utils
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class StoreError(RuntimeError):
@@ -20,6 +22,21 @@ class StoreError(RuntimeError):
 
 class DatabaseMissing(StoreError):
     """The database file does not exist and the caller asked not to create it."""
+
+
+#: Most parameters one ``IN (...)`` list gets (SQLite's limit is far above; this keeps statements small).
+CHUNK_SIZE = 500
+
+
+def chunked(values: Sequence[T], size: int = CHUNK_SIZE) -> Iterator[Sequence[T]]:
+    """``values`` in consecutive slices of at most ``size`` (for ``IN (...)`` lists)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def marks(values: Sized) -> str:
+    """``?,?,?``: one placeholder per parameter."""
+    return ",".join("?" * len(values))
 
 
 def utcnow() -> str:

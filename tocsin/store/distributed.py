@@ -8,6 +8,8 @@ from typing import Iterable, Iterator
 
 import sqlite_utils
 
+from tocsin.store.db import marks
+
 logger = logging.getLogger(__name__)
 
 CHUNK = 400
@@ -24,9 +26,8 @@ def analysed_versions(db: sqlite_utils.Database, versions: Iterable[tuple[str, s
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
         ids = list({item_id for item_id, _ in chunk})
-        marks = ",".join("?" * len(ids))
         rows = db.execute(
-            f"SELECT item_id, content_hash FROM analyses WHERE model_name = ? AND model_version = ? AND item_id IN ({marks})",
+            f"SELECT item_id, content_hash FROM analyses WHERE model_name = ? AND model_version = ? AND item_id IN ({marks(ids)})",
             [model_name, model_version, *ids],
         )
         found.update((r[0], r[1]) for r in rows)

@@ -14,8 +14,7 @@ from typing import Any, Callable, Iterator
 
 import sqlite_utils
 
-from tocsin.store.db import transaction, utcnow
-from tocsin.store.exporting import marks
+from tocsin.store.db import chunked, marks, transaction, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +57,7 @@ def item_ids_by_url_or_id(db: sqlite_utils.Database, urls: list[str], ids: list[
     """Ids of stored items whose canonical URL is in ``urls`` or whose id is in ``ids``."""
     found: list[str] = []
     for column, values in (("url", urls), ("id", ids)):
-        for start in range(0, len(values), 500):
-            chunk = values[start : start + 500]
+        for chunk in chunked(values):
             found += [r[0] for r in db.execute(f"SELECT id FROM items WHERE {column} IN ({marks(chunk)})", chunk)]
     return list(dict.fromkeys(found))
 
@@ -67,8 +65,7 @@ def item_ids_by_url_or_id(db: sqlite_utils.Database, urls: list[str], ids: list[
 def erased_content(db: sqlite_utils.Database, item_ids: list[str]) -> ErasedContent:
     """Collect the URLs, titles, texts (every version), author pseudonyms and snapshots of items."""
     out = ErasedContent(item_ids=list(item_ids))
-    for start in range(0, len(item_ids), 500):
-        chunk = item_ids[start : start + 500]
+    for chunk in chunked(item_ids):
         for url, title, text, author in db.execute(
             f"SELECT url, title, text, author_pseudonym FROM items WHERE id IN ({marks(chunk)})", chunk
         ):
@@ -98,8 +95,7 @@ def delete_items(db: sqlite_utils.Database, item_ids: list[str]) -> dict[str, in
     """
     counts = {"items": 0, "item_versions": 0, "analyses": 0, "reviews": 0, "assignments": 0}
     with transaction(db):
-        for start in range(0, len(item_ids), 500):
-            chunk = item_ids[start : start + 500]
+        for chunk in chunked(item_ids):
             for table in ("item_versions", "analyses", "reviews", "assignments"):
                 counts[table] += db.execute(f"DELETE FROM {table} WHERE item_id IN ({marks(chunk)})", chunk).rowcount
             counts["items"] += db.execute(f"DELETE FROM items WHERE id IN ({marks(chunk)})", chunk).rowcount
@@ -110,8 +106,7 @@ def delete_crawl_errors_for(db: sqlite_utils.Database, urls: list[str]) -> int:
     """Delete crawl errors recorded against these URLs."""
     deleted = 0
     with transaction(db):
-        for start in range(0, len(urls), 500):
-            chunk = urls[start : start + 500]
+        for chunk in chunked(urls):
             deleted += db.execute(f"DELETE FROM crawl_errors WHERE url IN ({marks(chunk)})", chunk).rowcount
     return deleted
 
@@ -120,8 +115,7 @@ def scrub_audit_targets(db: sqlite_utils.Database, item_ids: list[str]) -> int:
     """Blank the target and details of audit events about these items (the events themselves stay)."""
     changed = 0
     with transaction(db):
-        for start in range(0, len(item_ids), 500):
-            chunk = item_ids[start : start + 500]
+        for chunk in chunked(item_ids):
             changed += db.execute(
                 f"UPDATE audit_log SET target = ?, details = '{{}}' WHERE target IN ({marks(chunk)})", [ERASED, *chunk]
             ).rowcount
@@ -140,8 +134,7 @@ def delete_alerts(db: sqlite_utils.Database, alert_ids: list[int]) -> int:
     """Delete alerts and their deliveries."""
     deleted = 0
     with transaction(db):
-        for start in range(0, len(alert_ids), 500):
-            chunk = alert_ids[start : start + 500]
+        for chunk in chunked(alert_ids):
             db.execute(f"DELETE FROM deliveries WHERE alert_id IN ({marks(chunk)})", chunk)
             deleted += db.execute(f"DELETE FROM alerts WHERE id IN ({marks(chunk)})", chunk).rowcount
     return deleted
@@ -183,8 +176,7 @@ def iter_snapshots(db: sqlite_utils.Database, page: int = 200) -> Iterator[tuple
 def unreferenced_snapshots(db: sqlite_utils.Database, shas: list[str]) -> list[str]:
     """Those of ``shas`` no item version points to any more."""
     referenced: set[str] = set()
-    for start in range(0, len(shas), 500):  # one pass over item_versions per 500 (the column has no index)
-        chunk = shas[start : start + 500]
+    for chunk in chunked(shas):  # one pass over item_versions per 500 (the column has no index)
         referenced.update(r[0] for r in db.execute(
             f"SELECT DISTINCT snapshot_sha256 FROM item_versions WHERE snapshot_sha256 IN ({marks(chunk)})", chunk))
     return [sha for sha in dict.fromkeys(shas) if sha not in referenced]
@@ -194,8 +186,7 @@ def drop_snapshots(db: sqlite_utils.Database, shas: list[str]) -> int:
     """Delete snapshots, detaching the item versions that pointed to them."""
     deleted = 0
     with transaction(db):
-        for start in range(0, len(shas), 500):
-            chunk = shas[start : start + 500]
+        for chunk in chunked(shas):
             db.execute(f"UPDATE item_versions SET snapshot_sha256 = NULL WHERE snapshot_sha256 IN ({marks(chunk)})", chunk)
             deleted += db.execute(f"DELETE FROM snapshots WHERE sha256 IN ({marks(chunk)})", chunk).rowcount
     return deleted
@@ -324,8 +315,7 @@ def purge_analysis_quotes(db: sqlite_utils.Database, item_ids: list[str], cutoff
     age = ("AND COALESCE((SELECT v.seen_at FROM item_versions v WHERE v.item_id = a.item_id AND v.content_hash = a.content_hash),"
            " (SELECT i.first_seen FROM items i WHERE i.id = a.item_id)) < ?") if cutoff else ""
     with transaction(db):
-        for start in range(0, len(item_ids), 500):
-            chunk = item_ids[start : start + 500]
+        for chunk in chunked(item_ids):
             rows = db.execute(f"SELECT a.id, a.targets, a.places, a.spans FROM analyses a WHERE a.item_id IN ({marks(chunk)}) {age}",
                               [*chunk, *([cutoff] if cutoff else [])]).fetchall()
             for analysis_id, *lists in rows:

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
-from tocsin.store.db import transaction
+from tocsin.store.db import chunked, marks, transaction
 from tocsin.store.pseudonyms import get_secret
 
 logger = logging.getLogger(__name__)
@@ -79,11 +79,6 @@ class ExportQuery:
         return (" AND ".join(conds) or "1"), params
 
 
-def marks(values: tuple[str, ...] | list[str]) -> str:
-    """``?,?,?`` for a list of parameters."""
-    return ",".join("?" * len(values))
-
-
 #: Each item with its latest successful analysis (if any).
 _FROM = "FROM items i LEFT JOIN analyses a ON a.id = (SELECT max(a2.id) FROM analyses a2 WHERE a2.item_id = i.id AND a2.error = '')"
 
@@ -129,8 +124,7 @@ def iter_export_chunks(db: sqlite_utils.Database, query: ExportQuery, chunk_size
 def latest_decisions(db: sqlite_utils.Database, item_ids: list[str]) -> dict[str, list[str]]:
     """For each item, the latest decision of each of its reviewers (reviews are append-only)."""
     latest: dict[str, dict[str, str]] = {}
-    for start in range(0, len(item_ids), 500):
-        chunk = item_ids[start : start + 500]
+    for chunk in chunked(item_ids):
         for item_id, reviewer, decision in db.execute(
             f"SELECT item_id, reviewer, decision FROM reviews WHERE item_id IN ({marks(chunk)}) ORDER BY id", chunk
         ):

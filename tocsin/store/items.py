@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from tocsin.store.db import transaction, utcnow
+from tocsin.store.db import chunked, marks, transaction, utcnow
 from tocsin.store.pseudonyms import pseudonymise_author
 from tocsin.urls import canonical_url, item_id_for
 
@@ -143,8 +143,6 @@ def item_versions(db: sqlite_utils.Database, item_id: str) -> list[dict[str, Any
 def known_item_ids(db: sqlite_utils.Database, ids: list[str]) -> set[str]:
     """The subset of ``ids`` already stored (for incremental crawls)."""
     found: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        found.update(r[0] for r in db.execute(f"SELECT id FROM items WHERE id IN ({marks})", chunk))
+    for chunk in chunked(ids):
+        found.update(r[0] for r in db.execute(f"SELECT id FROM items WHERE id IN ({marks(chunk)})", chunk))
     return found

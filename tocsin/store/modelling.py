@@ -6,6 +6,8 @@ from typing import Any
 
 import sqlite_utils
 
+from tocsin.store.db import marks
+
 #: Review decisions that are labels; ``escalate`` and ``unsure`` are not.
 LABEL_DECISIONS = {"incitement": 1, "not_incitement": 0}
 
@@ -45,10 +47,9 @@ def saved_analyses(db: sqlite_utils.Database, analysis_ids: list[int]) -> list[d
 
     if not analysis_ids:
         return []
-    marks = ",".join("?" * len(analysis_ids))
     rows = db.query(
         f"""SELECT a.*, i.source, i.kind, i.url, i.title, i.first_seen, i.published_at
-            FROM analyses a JOIN items i ON i.id = a.item_id WHERE a.id IN ({marks}) ORDER BY a.id""",
+            FROM analyses a JOIN items i ON i.id = a.item_id WHERE a.id IN ({marks(analysis_ids)}) ORDER BY a.id""",
         list(analysis_ids),
     )
     return [decode(r) for r in rows]
