@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
+from typing import Iterator
 
 import click
 
@@ -10,6 +12,17 @@ from tocsin.cli.app import App, main, pass_app
 from tocsin.config import check_host, ConfigError
 
 ROLE_CHOICE = click.Choice(["reviewer", "lead", "admin"])
+
+
+@contextmanager
+def account_errors() -> Iterator[None]:
+    """Turn a refused account change into a one-line CLI error."""
+    from tocsin.review.accounts import AccountError
+
+    try:
+        yield
+    except AccountError as e:
+        raise click.ClickException(str(e)) from e
 
 
 @main.command()
@@ -55,13 +68,11 @@ def read_password(from_stdin: bool) -> str:
 @pass_app
 def users_add(app: App, username: str, role: str, password_stdin: bool) -> None:
     """Create an account USERNAME (reviewer: decide; lead: also assign, stats, alerts; admin: also accounts)."""
-    from tocsin.review.accounts import AccountError, add_user, check_username
+    from tocsin.review.accounts import add_user, check_username
 
-    try:
+    with account_errors():
         check_username(username)
         name = add_user(app.open_db(create=True), username, read_password(password_stdin), role)
-    except AccountError as e:
-        raise click.ClickException(str(e)) from e
     click.echo(f"added {role} {name}")
 
 
@@ -98,12 +109,10 @@ def users_enable(app: App, username: str) -> None:
 
 
 def change(app: App, username: str, disabled: bool) -> None:
-    from tocsin.review.accounts import AccountError, set_disabled
+    from tocsin.review.accounts import set_disabled
 
-    try:
+    with account_errors():
         set_disabled(app.open_db(), username, disabled, actor="cli")
-    except AccountError as e:
-        raise click.ClickException(str(e)) from e
     click.echo(f"{'disabled' if disabled else 'enabled'} {username.lower()}")
 
 
@@ -113,12 +122,10 @@ def change(app: App, username: str, disabled: bool) -> None:
 @pass_app
 def users_role(app: App, username: str, role: str) -> None:
     """Give USERNAME another ROLE (reviewer, lead or admin)."""
-    from tocsin.review.accounts import AccountError, set_role
+    from tocsin.review.accounts import set_role
 
-    try:
+    with account_errors():
         set_role(app.open_db(), username, role, actor="cli")
-    except AccountError as e:
-        raise click.ClickException(str(e)) from e
     click.echo(f"{username.lower()} is now {role}")
 
 
@@ -128,13 +135,11 @@ def users_role(app: App, username: str, role: str) -> None:
 @pass_app
 def users_passwd(app: App, username: str, password_stdin: bool) -> None:
     """Set a new password for USERNAME (its open sessions end)."""
-    from tocsin.review.accounts import AccountError, set_password, user_exists
+    from tocsin.review.accounts import set_password, user_exists
 
     db = app.open_db()
     if not user_exists(db, username):
         raise click.ClickException(f"no user {username!r}; list them with 'tocsin users list'")
-    try:
+    with account_errors():
         set_password(db, username, read_password(password_stdin), actor="cli")
-    except AccountError as e:
-        raise click.ClickException(str(e)) from e
     click.echo(f"password of {username.lower()} changed")
