@@ -72,7 +72,7 @@ def run_demo(settings: Settings, db: Any) -> DemoReport:
         add_user(db, DEMO_USER, password, "lead")
     return DemoReport(
         database=settings.database_path,
-        alerts_file=Path(settings.alerts.sinks[1].path),
+        alerts_file=Path(next(s.path for s in settings.alerts.sinks if s.kind == "file")),
         review_url=f"http://{settings.review.host}:{settings.review.port}/",
         username=DEMO_USER,
         password=password,

@@ -25,10 +25,6 @@ COMMAND_MODULES = (
 )
 
 for _name in COMMAND_MODULES:
-    try:
-        importlib.import_module(_name)
-    except ModuleNotFoundError as _e:  # a room not built yet in this checkout
-        if _e.name != _name:
-            raise
+    importlib.import_module(_name)
 
 __all__ = ["main"]
