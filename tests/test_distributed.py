@@ -25,7 +25,7 @@ from tocsin.distributed.worker import StreamWorker, write_with_retry
 from tocsin.store import connect, get_item, item_versions, transaction
 from tocsin.store.items import read_snapshot
 
-from test_distributed_fakes import KeywordAnalyser, item
+from test_distributed_fakes import PER_CRAWLER_CONCURRENCY, KeywordAnalyser, item
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -482,6 +482,9 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
     index_barrier = threading.Barrier(2, timeout=20)
     article_delay_s = 0.3
+    in_flight = 0
+    in_flight_lock = threading.Lock()
+    both_crawling = threading.Event()
 
     def log_message(self, *args):
         pass
@@ -501,6 +504,8 @@ class SiteHandler(SimpleHTTPRequestHandler):
             self.send_error(404)
             return
         data = f"<html><body>{body}</body></html>".encode()
+        if self.path.startswith("/a/"):
+            self.hold_until_both_crawl()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
@@ -509,12 +514,26 @@ class SiteHandler(SimpleHTTPRequestHandler):
             time.sleep(self.article_delay_s)
         self.wfile.write(data)
 
+    def hold_until_both_crawl(self) -> None:
+        """Answer no article before more are in flight than one crawler may have (PER_CRAWLER_CONCURRENCY):
+        then the second crawler has taken some from the shared queue, however slowly it started."""
+        with self.in_flight_lock:
+            SiteHandler.in_flight += 1
+            if SiteHandler.in_flight > PER_CRAWLER_CONCURRENCY:
+                self.both_crawling.set()
+        try:
+            self.both_crawling.wait(timeout=20)
+        finally:
+            with self.in_flight_lock:
+                SiteHandler.in_flight -= 1
+
 
 @pytest.mark.slow
 @needs_redis
 def test_two_crawler_processes_share_one_queue_and_duplicate_filter(settings, tmp_path):
     SiteHandler.index_barrier = threading.Barrier(2, timeout=20)
     SiteHandler.article_delay_s = 0.3
+    SiteHandler.in_flight, SiteHandler.both_crawling = 0, threading.Event()
     server = ThreadingHTTPServer(("127.0.0.1", 0), SiteHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     start = f"http://127.0.0.1:{server.server_port}/"

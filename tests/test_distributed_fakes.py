@@ -16,6 +16,9 @@ from typing import Any
 from tocsin.store.analyses import AnalysisRecord
 from tocsin.store.items import ItemRecord
 
+#: Requests one fake crawler process keeps in flight (Scrapy's CONCURRENT_REQUESTS).
+PER_CRAWLER_CONCURRENCY = 4
+
 #: Words that make the fake analyser flag a text.
 FLAG_WORDS = ("expel", "drive out")
 
@@ -114,7 +117,7 @@ def run_pages_crawl(settings_json: str, start: str, source: str, log_path: str) 
     for key, value in json.loads(settings_json).items():
         setattr(settings.distributed, key, value)
     values = {"LOG_LEVEL": "WARNING", "ROBOTSTXT_OBEY": False, "TELNETCONSOLE_ENABLED": False,
-              "CONCURRENT_REQUESTS": 4, "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7"}
+              "CONCURRENT_REQUESTS": PER_CRAWLER_CONCURRENCY, "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7"}
     values.update(scrapy_overrides(settings))
     process = CrawlerProcess(values)
     process.crawl(_spider_class(), source_name=source, start=start, log_path=log_path)
