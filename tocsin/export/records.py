@@ -55,6 +55,12 @@ def aggregate_decisions(decisions: list[str]) -> dict[str, Any]:
     return out
 
 
+@lru_cache(maxsize=1024)
+def _aggregate_joined(decisions: str) -> dict[str, Any]:
+    """:func:`aggregate_decisions` of comma-joined decisions (few distinct strings recur: cached, never mutated)."""
+    return aggregate_decisions(decisions.split(","))
+
+
 def profile_link(meta_json: str | None) -> str:
     """The author's profile link from an item's ``meta`` JSON, or ''."""
     if not meta_json or '"author' not in meta_json and '"profile' not in meta_json:
@@ -88,38 +94,39 @@ class RecordBuilder:
         #: Times that could not be read as ISO 8601 and were exported as null.
         self.unreadable_times = 0
 
-    def build(self, row: dict[str, Any]) -> dict[str, Any]:
-        """The export record of one row (see :data:`tocsin.export.schema.FIELDS`)."""
-        original = item_text(row)
+    def build(self, row: tuple[Any, ...]) -> dict[str, Any]:
+        """The export record (see :data:`tocsin.export.schema.FIELDS`) of one row of :data:`tocsin.store.exporting.EXPORT_COLUMNS`."""
+        (item_id, source, kind, title, body, author, published_at, first_seen, removed_at, lang, meta,
+         score, incitement, threshold, lists, explanation, model_name, model_version, patterns_version, decisions) = row
+        original = item_text({"title": title, "text": body})
         text = self.redactor.redact(original)
-        analysed = row.get("model_name") is not None
-        hallmarks, targets, places, spans = _load_lists(row) if analysed else ([], [], [], [])
+        analysed = lists is not None
+        hallmarks, targets, places, spans = _load_lists(lists) if analysed else ((), (), (), ())
         record: dict[str, Any] = {
-            "id": self.key.item(row["id"]),
-            "source": row["source"],
-            "kind": row["kind"],
-            "lang": row["lang"] or "",
-            "author": self._author(row["author_pseudonym"] or ""),
-            "author_profile": self._profile(profile_link(row.get("meta"))),
-            "title": self.redactor.redact_text(row["title"]),
+            "id": self.key.item(item_id),
+            "source": source,
+            "kind": kind,
+            "lang": lang or "",
+            "author": self._author(author or ""),
+            "author_profile": self._profile(profile_link(meta)),
+            "title": self.redactor.redact_text(title),
             "text": text.text,
-            "published_at": self._time(row["published_at"]),
-            "first_seen": self._time(row["first_seen"]),
-            "removed_at": self._time(row["removed_at"]),
-            "score": float(row["score"]) if analysed else None,
-            "incitement": bool(row["incitement"]) if analysed else None,
-            "threshold": float(row["threshold"]) if analysed else None,
+            "published_at": self._time(published_at),
+            "first_seen": self._time(first_seen),
+            "removed_at": self._time(removed_at),
+            "score": float(score) if analysed else None,
+            "incitement": bool(incitement) if analysed else None,
+            "threshold": float(threshold) if analysed else None,
             "hallmarks": [str(h) for h in hallmarks],
-            "targets": [self._span(s, ("group",), original, text) for s in targets],
-            "places": [self._span(s, ("place",), original, text) for s in places],
-            "spans": [self._span(s, ("kind", "label"), original, text) for s in spans],
-            "explanation": self.redactor.redact_text(row.get("explanation")) if analysed else None,
-            "model_name": row.get("model_name"),
-            "model_version": row.get("model_version"),
-            "patterns_version": row.get("patterns_version"),
+            "targets": self._spans(targets, ("group",), original, text),
+            "places": self._spans(places, ("place",), original, text),
+            "spans": self._spans(spans, ("kind", "label"), original, text),
+            "explanation": self.redactor.redact_text(explanation) if analysed else None,
+            "model_name": model_name,
+            "model_version": model_version,
+            "patterns_version": patterns_version,
         }
-        decisions = row.get("decisions")
-        record.update(aggregate_decisions(decisions) if decisions else _UNREVIEWED)
+        record.update(_aggregate_joined(decisions) if decisions else _UNREVIEWED)
         if record["review_count"]:
             record["label"], record["label_source"] = record["review_majority"], "review"
         elif analysed:
@@ -129,9 +136,34 @@ class RecordBuilder:
         return record
 
     def _time(self, value: str | None) -> str | None:
+        if value is None or (len(value) == 25 and value[10] == "T" and value.endswith("+00:00")):
+            return value  # already UTC in the store's own format (the common case), or missing
         out = to_utc_iso(value)
         if value and out is None:
             self.unreadable_times += 1
+        return out
+
+    def _spans(self, spans: list[Any], labels: tuple[str, ...], original: str, text: Redaction) -> list[dict[str, Any]]:
+        """The spans of one list with offsets into the redacted text (see :meth:`_span`).
+
+        Where nothing was redacted, a span that already fits ``original`` and has the export's shape is
+        kept as it is, checked here without a call per span (most spans of most items).
+        """
+        if not spans:
+            return []
+        if text.replacements:
+            return [self._span(s, labels, original, text) for s in spans]
+        shape = _SHAPES[labels]
+        first, second = labels[0], labels[-1]
+        out = []
+        for span in spans:
+            if tuple(span) == shape:
+                start, end, surface = span["start"], span["end"], span["text"]
+                if (type(start) is int and type(end) is int and 0 <= start <= end and type(surface) is str
+                        and original[start:end] == surface and type(span[first]) is str and type(span[second]) is str):
+                    out.append(span)  # already exact and in the export's shape
+                    continue
+            out.append(self._span(span, labels, original, text))
         return out
 
     def _span(self, span: dict[str, Any], labels: tuple[str, ...], original: str, text: Redaction) -> dict[str, Any]:
@@ -139,12 +171,6 @@ class RecordBuilder:
 
         :param labels: the span's naming keys, e.g. ``("group",)`` or ``("kind", "label")``.
         """
-        if not text.replacements and tuple(span) == _SHAPES[labels]:
-            start, end, surface = span["start"], span["end"], span["text"]
-            if (type(start) is int and type(end) is int and 0 <= start <= end and type(surface) is str
-                    and original[start:end] == surface and type(span[labels[0]]) is str
-                    and (len(labels) == 1 or type(span[labels[1]]) is str)):
-                return span  # already exact and in the export's shape
         out: dict[str, Any] = {}
         for name in labels:
             value = span.get(name)
@@ -162,10 +188,9 @@ class RecordBuilder:
         return out
 
 
-def _load_lists(row: dict[str, Any]) -> list[list[Any]]:
-    """The analysis' hallmarks, targets, places and spans, decoded in one call."""
-    raw = [row.get(name) or "[]" for name in ("hallmarks", "targets", "places", "spans")]
-    return [v if isinstance(v, list) else [] for v in orjson.loads("[" + ",".join(raw) + "]")]
+def _load_lists(lists: str) -> list[list[Any]]:
+    """The analysis' hallmarks, targets, places and spans from their one JSON array (the ``lists`` column)."""
+    return [v if isinstance(v, list) else [] for v in orjson.loads(lists)]
 
 
 def _int(value: Any) -> int:

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
-from tocsin.store.db import chunked, marks, transaction
+from tocsin.store.db import marks, transaction
 from tocsin.store.pseudonyms import get_secret
 
 logger = logging.getLogger(__name__)
@@ -82,54 +82,52 @@ class ExportQuery:
 #: Each item with its latest successful analysis (if any).
 _FROM = "FROM items i LEFT JOIN analyses a ON a.id = (SELECT max(a2.id) FROM analyses a2 WHERE a2.item_id = i.id AND a2.error = '')"
 
+#: The latest decision of each reviewer of item ``i``, joined by commas (reviews are append-only); NULL when none.
+_DECISIONS = """(SELECT group_concat(r.decision) FROM reviews r WHERE r.item_id = i.id
+                 AND r.id = (SELECT max(r2.id) FROM reviews r2 WHERE r2.item_id = i.id AND r2.reviewer = r.reviewer))"""
+
+#: An analysis list column as JSON ('[]' when empty or missing from the stored row).
+_LIST = "COALESCE(NULLIF(a.{0}, ''), '[]')"
+
+#: The columns of each row :func:`iter_export_chunks` yields, in order.
+EXPORT_COLUMNS = ("id", "source", "kind", "title", "text", "author_pseudonym", "published_at", "first_seen",
+                  "removed_at", "lang", "meta", "score", "incitement", "threshold", "lists", "explanation",
+                  "model_name", "model_version", "patterns_version", "decisions")
+
 _SELECT = f"""
-    SELECT i.seq, i.id, i.source, i.kind, COALESCE(v.title, i.title) AS title, COALESCE(v.text, i.text) AS text,
-           i.author_pseudonym, i.published_at, i.first_seen,
-           i.removed_at, {LANG_EXPR} AS lang, i.meta,
-           a.score, a.incitement, a.targets, a.places, a.hallmarks, a.spans, a.explanation,
-           a.model_name, a.model_version, a.patterns_version, a.threshold
+    SELECT i.id, i.source, i.kind, COALESCE(v.title, i.title), COALESCE(v.text, i.text),
+           i.author_pseudonym, i.published_at, i.first_seen, i.removed_at, {LANG_EXPR}, i.meta,
+           a.score, a.incitement, a.threshold,
+           CASE WHEN a.id IS NOT NULL THEN '[' || {_LIST.format('hallmarks')} || ',' || {_LIST.format('targets')} || ','
+                || {_LIST.format('places')} || ',' || {_LIST.format('spans')} || ']' END,
+           a.explanation, a.model_name, a.model_version, a.patterns_version, {_DECISIONS}
     {_FROM}
     LEFT JOIN item_versions v ON v.item_id = i.id AND v.content_hash = a.content_hash
 """
 
 
-def iter_export_chunks(db: sqlite_utils.Database, query: ExportQuery, chunk_size: int = 1000) -> Iterator[list[dict[str, Any]]]:
-    """Matching items in store order, ``chunk_size`` at a time, each with ``decisions``.
+def iter_export_chunks(db: sqlite_utils.Database, query: ExportQuery, chunk_size: int = 1000) -> Iterator[list[tuple[Any, ...]]]:
+    """Matching items in store order, ``chunk_size`` at a time, as tuples of :data:`EXPORT_COLUMNS`.
 
     ``title`` and ``text`` are those of the version the latest analysis read (so its offsets fit), else
-    the current ones.
+    the current ones. ``lists`` is one JSON array holding the analysis' hallmarks, targets, places and
+    spans (NULL when the item has no analysis). ``decisions`` is the latest decision of each reviewer of
+    the item, joined by commas, in no particular order (NULL when unreviewed; reviewers' names stay here).
 
-    ``decisions`` is the latest decision of each reviewer of the item (a list of strings, no names).
-    Pages by ``items.seq``, so memory stays constant whatever the number of items. Call it inside
-    :func:`consistent_read` for a consistent view.
+    One query streams the rows (SQLite steps through them as they are fetched), so memory stays
+    constant whatever the number of items. Call it inside :func:`consistent_read` for a view
+    consistent with :func:`count_export_rows`.
     """
     where, params = query.where()
-    sql = f"{_SELECT} WHERE i.seq > ? AND {where} ORDER BY i.seq LIMIT ?"
-    last = 0
-    while True:
-        cursor = db.execute(sql, [last, *params, chunk_size])
-        columns = [d[0] for d in cursor.description]
-        rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
-        if not rows:
-            return
-        decisions = latest_decisions(db, [r["id"] for r in rows])
-        for row in rows:
-            row["decisions"] = decisions.get(row["id"], [])
-        yield rows
-        last = rows[-1]["seq"]
-        if len(rows) < chunk_size:
-            return
-
-
-def latest_decisions(db: sqlite_utils.Database, item_ids: list[str]) -> dict[str, list[str]]:
-    """For each item, the latest decision of each of its reviewers (reviews are append-only)."""
-    latest: dict[str, dict[str, str]] = {}
-    for chunk in chunked(item_ids):
-        for item_id, reviewer, decision in db.execute(
-            f"SELECT item_id, reviewer, decision FROM reviews WHERE item_id IN ({marks(chunk)}) ORDER BY id", chunk
-        ):
-            latest.setdefault(item_id, {})[reviewer] = decision
-    return {item_id: list(by_reviewer.values()) for item_id, by_reviewer in latest.items()}
+    cursor = db.execute(f"{_SELECT} WHERE {where} ORDER BY i.seq", params)
+    try:
+        while True:
+            rows = cursor.fetchmany(chunk_size)
+            if not rows:
+                return
+            yield rows
+    finally:
+        cursor.close()
 
 
 @contextmanager
