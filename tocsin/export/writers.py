@@ -122,7 +122,12 @@ class JsonlWriter(DatasetWriter):
 class CsvWriter(DatasetWriter):
     """RFC 4180 CSV with a header row: quoted where needed, CRLF line ends, UTF-8 without BOM.
 
-    Lists are JSON strings; booleans are ``true``/``false``; null is the empty field.
+    Lists are JSON strings; booleans are ``true``/``false``; null is the empty field. Fields are quoted
+    exactly as the ``csv`` module quotes them with ``QUOTE_MINIMAL`` and its default dialect: a field
+    holding a comma, a double quote, CR or LF is quoted, its double quotes doubled.
+
+    Each batch is formatted a column at a time (see :func:`csv_column`), which is several times faster
+    than the ``csv`` module's writer or formatting field by field.
     """
 
     suffix = ".csv"
@@ -130,12 +135,15 @@ class CsvWriter(DatasetWriter):
     def __init__(self, path: Path):
         super().__init__(path)
         self.file = open(self.partial, "w", encoding="utf-8", newline="")
-        self.file.write(csv_line(FIELD_NAMES))
+        self.file.write(",".join(FIELD_NAMES) + "\r\n")
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
-        lines = [csv_line(csv_row(r)) for r in records]
-        self.file.write("".join(lines))  # one write per batch
-        self.rows += len(lines)
+        records = list(records)
+        if not records:
+            return
+        columns = [csv_column(kind, column) for kind, column in zip(_CSV_KINDS, zip(*map(_FIELD_VALUES, records)))]
+        self.file.write("\r\n".join(map(",".join, zip(*columns))) + "\r\n")  # one write per batch
+        self.rows += len(records)
 
     def _finish(self) -> None:
         if not self.file.closed:
@@ -144,42 +152,33 @@ class CsvWriter(DatasetWriter):
 
 #: A record's values in :data:`FIELD_NAMES` order, fetched in C.
 _FIELD_VALUES = itemgetter(*FIELD_NAMES)
-_LIST_COLUMNS = [i for i, name in enumerate(FIELD_NAMES) if name in LIST_FIELDS]
-_BOOL_COLUMNS = [i for i, name in enumerate(FIELD_NAMES) if name in BOOL_FIELDS]
+#: How :func:`csv_column` formats each field, in :data:`FIELD_NAMES` order.
+_CSV_KINDS = ["list" if name in LIST_FIELDS else "bool" if name in BOOL_FIELDS else
+              "number" if pa.types.is_integer(SCHEMA.field(name).type) or pa.types.is_floating(SCHEMA.field(name).type) else
+              "text" for name in FIELD_NAMES]
+#: The characters that make a CSV field need quotes.
+_SPECIAL = ('"', ",", "\n", "\r")
 
 
-def csv_row(record: dict[str, Any]) -> list[Any]:
-    """A record as CSV fields: lists as JSON, booleans as ``true``/``false``, None (empty) as is."""
-    row = list(_FIELD_VALUES(record))
-    for i in _LIST_COLUMNS:
-        row[i] = orjson.dumps(row[i]).decode("utf-8")
-    for i in _BOOL_COLUMNS:
-        if row[i] is not None:
-            row[i] = "true" if row[i] else "false"
-    return row
+def csv_column(kind: str, values: tuple[Any, ...]) -> list[str]:
+    """One column of a batch as CSV fields; ``kind`` is text, number, bool or list (see :data:`_CSV_KINDS`).
 
-
-def csv_field(value: Any) -> str:
-    """One CSV field as the ``csv`` module writes it with ``QUOTE_MINIMAL`` and its default dialect.
-
-    None is the empty field; a text holding a comma, a double quote, CR or LF is quoted (quotes
-    doubled). Formatting in Python with C string methods is faster than the ``csv`` module's writer,
-    which looks at every character of every field.
+    None is the empty field. Numbers are written with ``str`` (a float as its shortest repr), which
+    never needs quotes; text and lists (as JSON) are quoted where they must be, a whole column first
+    being checked at once since most columns of most batches need no quotes at all.
     """
-    if value is None:
-        return ""
-    if type(value) is not str:
-        value = str(value)
-    if '"' in value:
-        return '"' + value.replace('"', '""') + '"'
-    if "," in value or "\n" in value or "\r" in value:
-        return '"' + value + '"'
-    return value
-
-
-def csv_line(fields: list[Any]) -> str:
-    """One CSV record with its CRLF line end (RFC 4180)."""
-    return ",".join(map(csv_field, fields)) + "\r\n"
+    if kind == "number":
+        return ["" if v is None else str(v) for v in values]
+    if kind == "bool":
+        return ["" if v is None else "true" if v else "false" for v in values]
+    if kind == "list":
+        fields = [orjson.dumps(v).decode("utf-8") for v in values]
+    else:
+        fields = [v if type(v) is str else "" if v is None else str(v) for v in values]
+    joined = "\x00".join(fields)
+    if not any(map(joined.__contains__, _SPECIAL)):
+        return fields
+    return [('"' + v.replace('"', '""') + '"') if ('"' in v or "," in v or "\n" in v or "\r" in v) else v for v in fields]
 
 
 #: The schema records arrive in: times as ISO strings (``…+00:00``), cast to timestamps before writing.
