@@ -108,17 +108,22 @@ def read_slots(lang: str, data_dir: Path = DATA_DIR) -> dict[str, Any]:
     return json.loads((data_dir / "slots" / f"{lang}.json").read_text(encoding="utf-8"))
 
 
+#: Within each (language, category), one template in this many is held out for the test split.
+TEST_EVERY = 5
+
+
 def assign_splits(templates: Iterable[Template]) -> dict[str, str]:
-    """Template id -> ``train`` or ``test``: within each (language, category), ordered by id, every third
-    template from the second on is test, the rest train. Every category with two or more templates has a
-    test template. (``dev`` is a slice of the training templates' examples, see :func:`build_corpus`.)"""
+    """Template id -> ``train`` or ``test``: within each (language, category), ordered by id, every
+    :data:`TEST_EVERY`-th template from the second on is test, the rest train. Every category with two or
+    more templates has a test template. (``dev`` is a slice of the training templates' examples, see
+    :func:`build_corpus`.)"""
     groups: dict[tuple[str, str], list[str]] = {}
     for t in templates:
         groups.setdefault((t.lang, t.category), []).append(t.id)
     split = {}
     for ids in groups.values():
         for k, tid in enumerate(sorted(ids)):
-            split[tid] = "test" if k % 3 == 1 else "train"
+            split[tid] = "test" if k % TEST_EVERY == 1 else "train"
     return split
 
 
