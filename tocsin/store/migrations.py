@@ -279,8 +279,157 @@ def m003_privacy_indexes(db: sqlite_utils.Database) -> None:
     )
 
 
+# m004 -- the review queue as a table. The SQL below is frozen with the migration: to change what the
+# triggers do, add a migration that drops and recreates them.
+
+#: The most severe open alert naming the item whose id is the SQL expression ``{item}`` (0: none).
+_M004_ALERT_LEVEL = """(SELECT COALESCE(MAX(CASE al.severity WHEN 'critical' THEN 3 WHEN 'high' THEN 2
+                                                WHEN 'warning' THEN 1 ELSE 0 END), 0)
+             FROM alert_items ai JOIN alerts al ON al.id = ai.alert_id WHERE ai.item_id = {item} AND al.status = 'open')"""
+#: Queue rows of the flagged analyses ``a`` chosen by ``{which}`` (each item's newest analysis).
+_M004_QUEUE_ROWS = """
+    INSERT INTO review_queue (item_id, analysis_id, source, lang, score, hallmark_level, alert_level, severity_level,
+                              first_seen, dated_at, latest_decision)
+    SELECT q.item_id, q.analysis_id, q.source, q.lang, q.score, q.hallmark_level, q.alert_level,
+           MAX(q.hallmark_level, q.alert_level), q.first_seen, q.dated_at, q.latest_decision
+    FROM (SELECT a.item_id, a.id AS analysis_id, i.source, COALESCE(NULLIF(a.lang, ''), i.lang) AS lang, a.score,
+                 CASE WHEN a.hallmarks LIKE '%"call_to_violence"%' OR a.hallmarks LIKE '%"call_to_expulsion"%' THEN 3
+                      WHEN a.hallmarks != '[]' THEN 2 ELSE 1 END AS hallmark_level,
+                 {alert_level} AS alert_level,
+                 i.first_seen, COALESCE(i.published_at, i.first_seen) AS dated_at,
+                 (SELECT r.decision FROM reviews r WHERE r.item_id = a.item_id ORDER BY r.id DESC LIMIT 1) AS latest_decision
+          FROM analyses a JOIN items i ON i.id = a.item_id
+          WHERE a.incitement = 1 AND {which}) q;"""
+#: Per facet: the analyses column (a JSON list) and the value of one element ``v`` of it.
+_M004_FACETS = (("group", "targets", "CASE WHEN v.type = 'object' THEN json_extract(v.value, '$.group') END"),
+                ("place", "places", "CASE WHEN v.type = 'object' THEN json_extract(v.value, '$.place') END"),
+                ("hallmark", "hallmarks", "CASE WHEN v.type IN ('text', 'integer', 'real') THEN v.value END"))
+#: The groups, places and hallmarks of the queue rows ``b`` chosen by ``{which}``.
+_M004_LABELS = "".join(
+    f"""
+    INSERT OR IGNORE INTO review_queue_labels (item_id, facet, value)
+    SELECT b.item_id, '{facet}', {value} FROM review_queue b JOIN analyses a ON a.id = b.analysis_id,
+         json_each(CASE WHEN json_valid(a.{column}) THEN a.{column} ELSE '[]' END) v
+    WHERE {{which}} AND {value} IS NOT NULL AND {value} != '';"""
+    for facet, column, value in _M004_FACETS)
+#: Links from the alerts ``al`` chosen by ``{which}`` to the items their ``item_ids`` name.
+_M004_ALERT_LINKS = """
+    INSERT OR IGNORE INTO alert_items (item_id, alert_id)
+    SELECT j.value, al.id FROM alerts al, json_each(CASE WHEN json_valid(al.item_ids) THEN al.item_ids ELSE '[]' END) j
+    WHERE {which} AND j.type = 'text';"""
+_M004_OLD_ALERT_ITEMS = "SELECT j.value FROM json_each(CASE WHEN json_valid(old.item_ids) THEN old.item_ids ELSE '[]' END) j"
+
+
+def _m004_refresh(item: str) -> str:
+    """Statements that rebuild the queue row and labels of the item whose id is the SQL expression ``item``
+    (the row's labels go with it through ``review_queue_ad``)."""
+    return (f"\n    DELETE FROM review_queue WHERE item_id = {item};"
+            + _M004_QUEUE_ROWS.format(alert_level=_M004_ALERT_LEVEL.format(item="a.item_id"),
+                                      which=f"a.id = (SELECT MAX(x.id) FROM analyses x WHERE x.item_id = {item})")
+            + _M004_LABELS.format(which=f"b.item_id = {item}"))
+
+
+def _m004_relevel(items: str) -> str:
+    """A statement that recomputes the alert level and severity of the queue rows of ``items`` (a subquery)."""
+    level = _M004_ALERT_LEVEL.format(item="review_queue.item_id")
+    return f"""
+    UPDATE review_queue SET alert_level = {level}, severity_level = MAX(hallmark_level, {level})
+    WHERE item_id IN ({items});"""
+
+
+def m004_review_queue(db: sqlite_utils.Database) -> None:
+    """The review queue as a table, filled from the existing analyses: one row per flagged item (its newest
+    analysis flags it) with what the queue orders, filters and counts by. Triggers on analyses, items,
+    reviews and alerts keep it right inside each write's transaction, whichever module writes.
+    ``review_queue_labels`` holds each row's groups, places and hallmarks; ``alert_items`` the items each
+    alert names (from ``alerts.item_ids``)."""
+    execute_script(
+        db,
+        """
+        CREATE TABLE alert_items (
+            item_id TEXT NOT NULL,
+            alert_id INTEGER NOT NULL,
+            PRIMARY KEY (item_id, alert_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX alert_items_alert ON alert_items(alert_id);
+        CREATE TABLE review_queue (
+            item_id TEXT PRIMARY KEY,
+            analysis_id INTEGER NOT NULL,              -- the item's newest analysis, which flags it
+            source TEXT NOT NULL,
+            lang TEXT NOT NULL DEFAULT '',             -- the analysis's language, else the item's
+            score REAL NOT NULL,
+            hallmark_level INTEGER NOT NULL,           -- 3 call to violence or expulsion, 2 other hallmark, 1 none
+            alert_level INTEGER NOT NULL DEFAULT 0,    -- most severe open alert naming the item: 3 critical .. 0 none
+            severity_level INTEGER NOT NULL,           -- MAX(hallmark_level, alert_level)
+            first_seen TEXT NOT NULL,
+            dated_at TEXT NOT NULL,                    -- published time, else first seen (date filters)
+            latest_decision TEXT                       -- the newest review's decision; NULL: nobody decided yet
+        ) WITHOUT ROWID;
+        CREATE INDEX review_queue_order ON review_queue(severity_level, score, first_seen, item_id);
+        CREATE TABLE review_queue_labels (
+            item_id TEXT NOT NULL,
+            facet TEXT NOT NULL,                       -- group | place | hallmark
+            value TEXT NOT NULL,
+            PRIMARY KEY (item_id, facet, value)
+        ) WITHOUT ROWID;
+        CREATE INDEX review_queue_labels_value ON review_queue_labels(facet, value);
+        CREATE INDEX assignments_reviewer ON assignments(reviewer, item_id);
+        CREATE INDEX reviews_item_reviewer ON reviews(item_id, reviewer);
+        """,
+    )
+    execute_script(db, _M004_ALERT_LINKS.format(which="1"))
+    execute_script(db, _M004_QUEUE_ROWS.format(alert_level=_M004_ALERT_LEVEL.format(item="a.item_id"),
+                                               which="a.id IN (SELECT MAX(x.id) FROM analyses x GROUP BY x.item_id)"))
+    execute_script(db, _M004_LABELS.format(which="1"))
+    execute_script(
+        db,
+        f"""
+        CREATE TRIGGER review_queue_analyses_ai AFTER INSERT ON analyses BEGIN{_m004_refresh("new.item_id")}
+        END;
+        CREATE TRIGGER review_queue_analyses_au AFTER UPDATE OF item_id, incitement, score, lang, targets, places, hallmarks
+        ON analyses BEGIN{_m004_refresh("new.item_id")}
+        END;
+        CREATE TRIGGER review_queue_analyses_moved AFTER UPDATE OF item_id ON analyses
+        WHEN old.item_id IS NOT new.item_id BEGIN{_m004_refresh("old.item_id")}
+        END;
+        CREATE TRIGGER review_queue_analyses_ad AFTER DELETE ON analyses BEGIN{_m004_refresh("old.item_id")}
+        END;
+        CREATE TRIGGER review_queue_items_au AFTER UPDATE OF source, lang, published_at, first_seen ON items
+        WHEN EXISTS (SELECT 1 FROM review_queue WHERE item_id = new.id) BEGIN{_m004_refresh("new.id")}
+        END;
+        CREATE TRIGGER review_queue_items_ad AFTER DELETE ON items BEGIN
+            DELETE FROM review_queue WHERE item_id = old.id;
+        END;
+        CREATE TRIGGER review_queue_ad AFTER DELETE ON review_queue BEGIN
+            DELETE FROM review_queue_labels WHERE item_id = old.item_id;
+        END;
+        CREATE TRIGGER review_queue_reviews_ai AFTER INSERT ON reviews BEGIN
+            UPDATE review_queue SET latest_decision = (SELECT r.decision FROM reviews r WHERE r.item_id = new.item_id
+                                                       ORDER BY r.id DESC LIMIT 1) WHERE item_id = new.item_id;
+        END;
+        CREATE TRIGGER review_queue_reviews_ad AFTER DELETE ON reviews BEGIN
+            UPDATE review_queue SET latest_decision = (SELECT r.decision FROM reviews r WHERE r.item_id = old.item_id
+                                                       ORDER BY r.id DESC LIMIT 1) WHERE item_id = old.item_id;
+        END;
+        CREATE TRIGGER alert_items_ai AFTER INSERT ON alerts BEGIN{_M004_ALERT_LINKS.format(which="al.id = new.id")}
+        {_m004_relevel("SELECT item_id FROM alert_items WHERE alert_id = new.id")}
+        END;
+        CREATE TRIGGER alert_items_au AFTER UPDATE OF id, item_ids, severity, status ON alerts
+        WHEN old.id IS NOT new.id OR old.item_ids IS NOT new.item_ids OR old.severity IS NOT new.severity
+             OR old.status IS NOT new.status BEGIN
+            DELETE FROM alert_items WHERE alert_id = old.id;{_M004_ALERT_LINKS.format(which="al.id = new.id")}
+        {_m004_relevel(_M004_OLD_ALERT_ITEMS + " UNION SELECT item_id FROM alert_items WHERE alert_id = new.id")}
+        END;
+        CREATE TRIGGER alert_items_ad AFTER DELETE ON alerts BEGIN
+        {_m004_relevel("SELECT item_id FROM alert_items WHERE alert_id = old.id")}
+            DELETE FROM alert_items WHERE alert_id = old.id;
+        END;
+        """,
+    )
+
+
 #: Every migration, in order. Append only.
-MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox, m003_privacy_indexes]
+MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox, m003_privacy_indexes, m004_review_queue]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
