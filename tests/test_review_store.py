@@ -267,13 +267,8 @@ def test_highlight_item_splits_the_analysed_title_and_body():
     assert title_segments[0].kinds == ["place"] and body.segments == []
 
 
-def test_neighbours_and_metadata_for_the_item_page():
-    from tocsin.review.views import displayed_meta, neighbours
+def test_metadata_for_the_item_page():
+    from tocsin.review.views import displayed_meta
 
-    assert neighbours(["a", "b", "c"], "b") == (1, "a", "c")
-    assert neighbours(["a", "b", "c"], "a") == (0, None, "b")
-    assert neighbours(["a", "b", "c"], "c") == (2, "b", None)
-    assert neighbours(["a", "b"], "x") == (None, None, "a")
-    assert neighbours([], "x") == (None, None, None)
     assert displayed_meta({"views": 12, "links": ["u"], "by": "x" * 900}) == {"views": "12", "links": '["u"]', "by": "x" * 500}
     assert displayed_meta("junk") == {}

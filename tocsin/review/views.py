@@ -122,10 +122,10 @@ def queue() -> Any:
     f = QueueFilters.from_mapping(request.args)
     size = max(1, context().settings.review.page_size)
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
-    with reviewing.QueueSnapshot(g.db, f, me()) as snapshot:
-        facets = snapshot.facets()
-        total = dict(facets["status"])[f.status]
-        rows = snapshot.items(limit=size, offset=(page - 1) * size)
+    view = reviewing.QueueView(g.db, f, me())
+    facets = view.facets()
+    total = dict(facets["status"])[f.status]
+    rows = view.items(limit=size, offset=(page - 1) * size)
     from tocsin.nlp.features import HALLMARKS
 
     return render_template("queue.html", f=f, rows=rows, facets=facets, total=total, page=page, pages=max(1, -(-total // size)),
@@ -153,8 +153,7 @@ def item(item_id: str) -> Any:
             shown, analysed_current = older[-1], False
     spans = analysis["spans"] if analysis and isinstance(analysis.get("spans"), list) else []
     title_segments, text = highlight_item(shown["title"], shown["text"], item_text(shown), spans)
-    ids = reviewing.queue_ids(g.db, f, me())
-    position, previous_id, next_id = neighbours(ids, item_id)
+    where = reviewing.queue_position(g.db, f, me(), item_id)
     blind = reviewing.pending_assignment(g.db, item_id, me())
     reviews = reviewing.item_reviews(g.db, item_id)
     hidden_reviews = 0
@@ -167,22 +166,10 @@ def item(item_id: str) -> Any:
         versions=versions, reviews=reviews, hidden_reviews=hidden_reviews, blind=blind,
         assignments=reviewing.item_assignments(g.db, item_id), alerts=reviewing.item_alerts(g.db, item_id),
         cluster=reviewing.spread_cluster(g.db, item_id), history=reviewing.analysis_history(g.db, item_id),
-        f=f, position=position, queue_length=len(ids), previous_id=previous_id, next_id=next_id, meta=meta,
+        f=f, position=where.position, queue_length=where.length, previous_id=where.previous_id, next_id=where.next_id,
+        meta=meta,
         reviewers=reviewing.active_usernames(g.db),
     )
-
-
-def neighbours(ids: list[str], item_id: str) -> tuple[int | None, str | None, str | None]:
-    """An item's position in the queue order and the items before and after it.
-
-    An item outside the queue (already decided, or filtered out) has no position; its 'next' is the head
-    of the queue.
-    """
-    if item_id not in ids:
-        return None, None, ids[0] if ids else None
-    position = ids.index(item_id)
-    return (position, ids[position - 1] if position > 0 else None,
-            ids[position + 1] if position + 1 < len(ids) else None)
 
 
 def displayed_meta(meta: Any, limit: int = 500) -> dict[str, str]:
@@ -206,12 +193,11 @@ def decide(item_id: str) -> Any:
     if found is None:
         abort(404)
     f = filters_from(request.form.get("filters", ""))
-    ids = reviewing.queue_ids(g.db, f, me())
-    following = ids[ids.index(item_id) + 1:] if item_id in ids else [i for i in ids if i != item_id]
+    following = reviewing.queue_position(g.db, f, me(), item_id).next_id  # before the decision moves the item
     reviewing.record_decision(g.db, item_id, me(), decision, note)
     flash(f"Recorded “{DECISION_LABELS[decision]}” on: {(found['title'] or found['text'])[:80]}", "ok")
     if request.form.get("return_to") == "item" and following:
-        return redirect(item_url(following[0], f))
+        return redirect(item_url(following, f))
     return redirect(queue_url(f))
 
 

@@ -1,5 +1,5 @@
-"""Queries of the review page: the queue and its filters, item pages, decisions, assignments, users,
-agreement figures, and the alerts and silences monitors act on.
+"""Queries of the review page: item pages, decisions, assignments, users, agreement figures, and the
+alerts and silences monitors act on. The queue and its filters are in :mod:`tocsin.store.review_queue`.
 
 Reviews are append-only (a trigger refuses updates); a reviewer's latest decision on an item is the one
 that counts. Every write runs in one transaction together with its audit event.
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, fields
 from typing import Any
 
 import sqlite_utils
@@ -17,20 +16,14 @@ import sqlite_utils
 from tocsin.store import alerting
 from tocsin.store.audit import log_event
 from tocsin.store.db import StoreError, transaction, utcnow
-from tocsin.store.search import search_item_ids
+from tocsin.store.review_queue import (  # noqa: F401 - the queue's names, used through this module
+    SEARCH_LIMIT, SEVERITY_LEVELS, STATUSES, QueueFilters, QueuePosition, QueueView, facet_counts, queue_count, queue_ids,
+    queue_items, queue_position)
 
 logger = logging.getLogger(__name__)
 
 DECISIONS = ("incitement", "not_incitement", "escalate", "unsure")
 ROLES = ("reviewer", "lead", "admin")
-#: Queue views: what still needs a decision from me, items assigned to me, items whose latest decision is
-#: 'escalate', reviewed items, every flagged item.
-STATUSES = ("todo", "assigned", "escalated", "reviewed", "all")
-#: Severity of a flagged item, from its hallmarks; an open alert naming the item can raise it.
-SEVERITY_LEVELS = ("info", "warning", "high", "critical")
-CRITICAL_HALLMARKS = ("call_to_violence", "call_to_expulsion")
-#: How many matches of a full-text search are considered.
-SEARCH_LIMIT = 5000
 
 
 class ReviewError(StoreError):
@@ -45,239 +38,9 @@ class UnknownUser(ReviewError):
     """No user has this name."""
 
 
-@dataclass
-class QueueFilters:
-    """What the queue is narrowed to; empty strings mean 'any'."""
-
-    lang: str = ""
-    source: str = ""
-    group: str = ""
-    place: str = ""
-    hallmark: str = ""
-    date_from: str = ""   # YYYY-MM-DD, on published time (else first seen)
-    date_to: str = ""     # YYYY-MM-DD, inclusive
-    q: str = ""           # full-text search, any string
-    status: str = "todo"
-
-    @classmethod
-    def from_mapping(cls, args: Any) -> "QueueFilters":
-        """Filters from a query-string mapping; unknown keys are ignored, over-long values cut."""
-        values = {f.name: str(args.get(f.name, "") or "")[:200].strip() for f in fields(cls)}
-        if values["status"] not in STATUSES:
-            values["status"] = "todo"
-        for key in ("date_from", "date_to"):
-            if not _is_date(values[key]):
-                values[key] = ""
-        return cls(**values)
-
-    def as_params(self) -> dict[str, str]:
-        """The non-default filters, for building links that keep them."""
-        return {f.name: getattr(self, f.name) for f in fields(self)
-                if getattr(self, f.name) and not (f.name == "status" and self.status == "todo")}
-
-
-def _is_date(value: str) -> bool:
-    if not value:
-        return False
-    parts = value.split("-")
-    return len(parts) == 3 and all(p.isdigit() for p in parts) and [len(p) for p in parts] == [4, 2, 2]
-
-
-# --------------------------------------------------------------------------- queue
-
-#: The newest analysis of each item, when it flagged the item.
-_LATEST = """
-    latest AS (SELECT a.* FROM analyses a WHERE a.id IN (SELECT MAX(id) FROM analyses GROUP BY item_id)
-               AND a.incitement = 1),
-    alert_level AS (
-        SELECT j.value AS item_id, MAX(CASE al.severity WHEN 'critical' THEN 3 WHEN 'high' THEN 2
-                                        WHEN 'warning' THEN 1 ELSE 0 END) AS level
-        FROM alerts al, json_each(al.item_ids) j WHERE al.status = 'open' AND json_valid(al.item_ids)
-        GROUP BY j.value)"""
 #: The newest analysis of every item, flagged or not (for statistics).
 _LATEST_ANY = """latest AS (SELECT a.* FROM analyses a WHERE a.id IN (SELECT MAX(id) FROM analyses GROUP BY item_id))"""
-
-#: Severity level of a flagged item (see :data:`SEVERITY_LEVELS`): critical for a call to violence or
-#: expulsion, high for any other hallmark, warning otherwise; an open alert naming the item can raise it.
-_SEVERITY = "MAX(CASE WHEN {critical} THEN 3 WHEN a.hallmarks != '[]' THEN 2 ELSE 1 END, COALESCE(al.level, 0))".format(
-    critical=" OR ".join(f"a.hallmarks LIKE '%\"{h}\"%'" for h in CRITICAL_HALLMARKS))
-
 _LANG = "COALESCE(NULLIF(a.lang, ''), i.lang)"
-_WHEN = "COALESCE(i.published_at, i.first_seen)"
-
-#: Per facet: the snapshot's column, and for JSON lists the expression of one value ``v`` of the list.
-_FACETS = {"lang": ("lang", ""), "source": ("source", ""), "group": ("targets", "json_extract(v.value, '$.group')"),
-           "place": ("places", "json_extract(v.value, '$.place')"), "hallmark": ("hallmarks", "v.value")}
-_STATUS_SQL = {"todo": "(b.unreviewed OR b.assigned)", "assigned": "b.assigned", "escalated": "b.escalated",
-               "reviewed": "NOT b.unreviewed", "all": "1"}
-_ORDER = "b.severity_level DESC, b.score DESC, b.first_seen DESC, b.item_id"
-
-
-def _base_where(db: sqlite_utils.Database, f: QueueFilters) -> tuple[str, list[Any]]:
-    """The date-range and search part of a queue's filters, on ``items i``."""
-    clauses, params = ["1"], []
-    if f.date_from:
-        clauses.append(f"{_WHEN} >= ?")
-        params.append(f.date_from)
-    if f.date_to:
-        clauses.append(f"{_WHEN} < date(?, '+1 day')")
-        params.append(f.date_to)
-    if f.q:
-        clauses.append("i.id IN (SELECT value FROM json_each(?))")
-        params.append(json.dumps(search_item_ids(db, f.q, limit=SEARCH_LIMIT)))
-    return " AND ".join(clauses), params
-
-
-def _facet_where(f: QueueFilters, exclude: str = "") -> tuple[str, list[Any]]:
-    """The language, source, group, place and hallmark filters on the snapshot ``b``, less ``exclude``."""
-    clauses, params = ["1"], []
-    for name, (column, element) in _FACETS.items():
-        value = getattr(f, name)
-        if value and name != exclude:
-            clauses.append(f"EXISTS (SELECT 1 FROM json_each(b.{column}) v WHERE {element} = ?)" if element else f"b.{column} = ?")
-            params.append(value)
-    return " AND ".join(clauses), params
-
-
-def _values(raw: str | None, key: str) -> list[str]:
-    """The distinct values of a JSON list of strings, or of ``key`` in a JSON list of objects, sorted."""
-    try:
-        entries = json.loads(raw or "[]")
-    except ValueError:
-        return []
-    if not isinstance(entries, list):
-        return []
-    values: set[str] = set()
-    for entry in entries:
-        if key and not isinstance(entry, dict):
-            continue
-        value = entry.get(key) if key else entry
-        if value is not None and value != "":
-            values.add(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-    return sorted(values)
-
-
-class QueueSnapshot:
-    """The flagged items of one queue request, gathered once into a temporary table.
-
-    Every flagged item (newest analysis flags it) that matches the date range and the search is read once
-    with what the filters, counts and order need; the page, the order, the total and the counts per
-    filter are then cheap queries on it. Use as a context manager (the table is dropped on exit).
-    """
-
-    TABLE = "temp.review_queue"
-
-    def __init__(self, db: sqlite_utils.Database, f: QueueFilters, reviewer: str):
-        self.db, self.f, self.reviewer = db, f, reviewer
-        where, params = _base_where(db, f)
-        db.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
-        db.execute(
-            f"""CREATE TEMP TABLE review_queue AS WITH {_LATEST}
-                SELECT i.id AS item_id, {_LANG} AS lang, i.source AS source, a.score AS score,
-                       {_SEVERITY} AS severity_level, i.first_seen AS first_seen,
-                       a.targets AS targets, a.places AS places, a.hallmarks AS hallmarks,
-                       NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id) AS unreviewed,
-                       (EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id AND s.reviewer = ?)
-                        AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id AND r.reviewer = ?)) AS assigned,
-                       COALESCE((SELECT r.decision = 'escalate' FROM reviews r WHERE r.item_id = i.id
-                                 ORDER BY r.id DESC LIMIT 1), 0) AS escalated
-                FROM items i JOIN latest a ON a.item_id = i.id LEFT JOIN alert_level al ON al.item_id = i.id
-                WHERE {where}""",
-            [reviewer, reviewer, *params],
-        )
-
-    def __enter__(self) -> "QueueSnapshot":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Drop the temporary table."""
-        self.db.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
-
-    def _where(self) -> tuple[str, list[Any]]:
-        where, params = _facet_where(self.f)
-        return f"{_STATUS_SQL[self.f.status]} AND {where}", params
-
-    def count(self) -> int:
-        """How many items the queue holds."""
-        where, params = self._where()
-        return self.db.execute(f"SELECT COUNT(*) FROM {self.TABLE} b WHERE {where}", params).fetchone()[0]
-
-    def ids(self, limit: int = 10_000) -> list[str]:
-        """Item ids in queue order (most severe, then highest score, then newest)."""
-        where, params = self._where()
-        return [r[0] for r in self.db.execute(
-            f"SELECT b.item_id FROM {self.TABLE} b WHERE {where} ORDER BY {_ORDER} LIMIT ?", [*params, limit])]
-
-    def items(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-        """One page of the queue, with each item's title, excerpt, severity, groups, places and hallmarks."""
-        where, params = self._where()
-        rows = []
-        for row in self.db.query(
-            f"""WITH page AS (SELECT b.* FROM {self.TABLE} b WHERE {where} ORDER BY {_ORDER} LIMIT ? OFFSET ?)
-                SELECT i.id, i.source, i.kind, i.title, substr(i.text, 1, 300) AS excerpt, i.published_at, i.first_seen,
-                       i.removed_at, b.lang, b.score, b.severity_level, b.targets, b.places, b.hallmarks,
-                       (SELECT COUNT(*) FROM reviews r WHERE r.item_id = i.id) AS reviews,
-                       (SELECT COUNT(*) FROM assignments s WHERE s.item_id = i.id) AS assignments
-                FROM page b JOIN items i ON i.id = b.item_id ORDER BY {_ORDER}""", [*params, limit, offset]):
-            row["groups"] = _values(row.pop("targets"), "group")
-            row["places"] = _values(row["places"], "place")
-            row["hallmarks"] = _values(row["hallmarks"], "")
-            row["severity"] = SEVERITY_LEVELS[row["severity_level"]]
-            rows.append(row)
-        return rows
-
-    def facets(self) -> dict[str, list[tuple[str, int]]]:
-        """For each filter, its values with how many items each would leave (the other filters applied);
-        under ``status``, the size of each view with every filter applied."""
-        out: dict[str, list[tuple[str, int]]] = {}
-        status = _STATUS_SQL[self.f.status]
-        for name, (column, element) in _FACETS.items():
-            where, params = _facet_where(self.f, exclude=name)
-            if element:
-                sql = f"""SELECT {element}, COUNT(DISTINCT b.item_id) FROM {self.TABLE} b, json_each(b.{column}) v
-                          WHERE {status} AND {where} AND {element} IS NOT NULL AND {element} != ''
-                          GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 100"""
-            else:
-                sql = f"""SELECT b.{column}, COUNT(*) FROM {self.TABLE} b WHERE {status} AND {where}
-                          AND b.{column} IS NOT NULL AND b.{column} != '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 100"""
-            out[name] = [(str(r[0]), r[1]) for r in self.db.execute(sql, params)]
-        where, params = _facet_where(self.f)
-        row = self.db.execute(
-            f"""SELECT COALESCE(SUM(b.unreviewed OR b.assigned), 0), COALESCE(SUM(b.assigned), 0),
-                       COALESCE(SUM(b.escalated), 0), COALESCE(SUM(NOT b.unreviewed), 0), COUNT(*)
-                FROM {self.TABLE} b WHERE {where}""", params).fetchone()
-        out["status"] = list(zip(STATUSES, row))
-        return out
-
-
-def queue_items(db: sqlite_utils.Database, f: QueueFilters, reviewer: str, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-    """Flagged items matching ``f``, most severe and highest-scoring first.
-
-    :param reviewer: the user looking (for the 'todo' and 'assigned' views).
-    """
-    with QueueSnapshot(db, f, reviewer) as snapshot:
-        return snapshot.items(limit, offset)
-
-
-def queue_ids(db: sqlite_utils.Database, f: QueueFilters, reviewer: str, limit: int = 10_000) -> list[str]:
-    """The ids of the queue under ``f``, in queue order (for next/previous on the item page)."""
-    with QueueSnapshot(db, f, reviewer) as snapshot:
-        return snapshot.ids(limit)
-
-
-def queue_count(db: sqlite_utils.Database, f: QueueFilters, reviewer: str) -> int:
-    """How many items the queue holds under ``f``."""
-    with QueueSnapshot(db, f, reviewer) as snapshot:
-        return snapshot.count()
-
-
-def facet_counts(db: sqlite_utils.Database, f: QueueFilters, reviewer: str) -> dict[str, list[tuple[str, int]]]:
-    """Counts per filter value and per view (see :meth:`QueueSnapshot.facets`)."""
-    with QueueSnapshot(db, f, reviewer) as snapshot:
-        return snapshot.facets()
 
 
 # --------------------------------------------------------------------------- item page
@@ -298,18 +61,17 @@ def item_assignments(db: sqlite_utils.Database, item_id: str) -> list[dict[str, 
 def item_alerts(db: sqlite_utils.Database, item_id: str) -> list[dict[str, Any]]:
     """Alerts that name an item, newest first."""
     return [_decode_alert(r) for r in db.query(
-        """SELECT al.* FROM alerts al WHERE json_valid(al.item_ids)
-           AND EXISTS (SELECT 1 FROM json_each(al.item_ids) j WHERE j.value = ?) ORDER BY al.id DESC""", [item_id])]
+        """SELECT al.* FROM alert_items ai JOIN alerts al ON al.id = ai.alert_id WHERE ai.item_id = ?
+           ORDER BY al.id DESC""", [item_id])]
 
 
 def spread_cluster(db: sqlite_utils.Database, item_id: str, limit: int = 100) -> list[dict[str, Any]]:
     """Other items of the spread alerts naming this item (the same text carried by other sources)."""
     return list(db.query(
         """SELECT DISTINCT i.id, i.source, i.title, substr(i.text, 1, 160) AS excerpt, i.first_seen, i.removed_at
-           FROM alerts al, json_each(al.item_ids) j JOIN items i ON i.id = j.value
-           WHERE al.kind = 'spread' AND json_valid(al.item_ids) AND i.id != ?
-           AND EXISTS (SELECT 1 FROM json_each(al.item_ids) k WHERE k.value = ?)
-           ORDER BY i.first_seen LIMIT ?""", [item_id, item_id, limit]))
+           FROM alert_items mine JOIN alerts al ON al.id = mine.alert_id AND al.kind = 'spread'
+           JOIN alert_items other ON other.alert_id = al.id JOIN items i ON i.id = other.item_id
+           WHERE mine.item_id = ? AND other.item_id != ? ORDER BY i.first_seen LIMIT ?""", [item_id, item_id, limit]))
 
 
 def analysis_history(db: sqlite_utils.Database, item_id: str) -> list[dict[str, Any]]:

@@ -1,0 +1,263 @@
+"""The review queue: flagged items in review order, narrowed by filters, with counts per filter value and
+an item's neighbours.
+
+Reads the ``review_queue`` table (migration ``m004_review_queue``): one row per flagged item (its newest
+analysis flags it) with its score, severity, language, source, dates and latest decision, kept right by
+triggers in the transaction of every write that changes it. Each request reads only the rows it shows
+through the ``review_queue_order`` index, and counts with indexed lookups; nothing is gathered per request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, fields
+from typing import Any
+
+import sqlite_utils
+
+from tocsin.store.search import search_item_ids
+
+logger = logging.getLogger(__name__)
+
+#: Queue views: what still needs a decision from me, items assigned to me, items whose latest decision is
+#: 'escalate', reviewed items, every flagged item.
+STATUSES = ("todo", "assigned", "escalated", "reviewed", "all")
+#: Severity of a flagged item, from its hallmarks; an open alert naming the item can raise it.
+SEVERITY_LEVELS = ("info", "warning", "high", "critical")
+#: How many matches of a full-text search are considered.
+SEARCH_LIMIT = 5000
+#: Most values listed per filter.
+FACET_LIMIT = 100
+
+
+@dataclass
+class QueueFilters:
+    """What the queue is narrowed to; empty strings mean 'any'."""
+
+    lang: str = ""
+    source: str = ""
+    group: str = ""
+    place: str = ""
+    hallmark: str = ""
+    date_from: str = ""   # YYYY-MM-DD, on published time (else first seen)
+    date_to: str = ""     # YYYY-MM-DD, inclusive
+    q: str = ""           # full-text search, any string
+    status: str = "todo"
+
+    @classmethod
+    def from_mapping(cls, args: Any) -> "QueueFilters":
+        """Filters from a query-string mapping; unknown keys are ignored, over-long values cut."""
+        values = {f.name: str(args.get(f.name, "") or "")[:200].strip() for f in fields(cls)}
+        if values["status"] not in STATUSES:
+            values["status"] = "todo"
+        for key in ("date_from", "date_to"):
+            if not _is_date(values[key]):
+                values[key] = ""
+        return cls(**values)
+
+    def as_params(self) -> dict[str, str]:
+        """The non-default filters, for building links that keep them."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if getattr(self, f.name) and not (f.name == "status" and self.status == "todo")}
+
+
+def _is_date(value: str) -> bool:
+    if not value:
+        return False
+    parts = value.split("-")
+    return len(parts) == 3 and all(p.isdigit() for p in parts) and [len(p) for p in parts] == [4, 2, 2]
+
+
+@dataclass
+class QueuePosition:
+    """Where an item stands in a queue view: its 0-based position (None when outside the view), the items
+    before and after it (outside the view, 'next' is the head of the queue) and the view's length."""
+
+    position: int | None
+    previous_id: str | None
+    next_id: str | None
+    length: int
+
+
+#: Facets that are columns of ``review_queue``, and facets held in ``review_queue_labels``.
+COLUMN_FACETS = ("lang", "source")
+LABEL_FACETS = ("group", "place", "hallmark")
+
+#: Queue order (most severe, then highest score, then newest; the item id breaks ties) and its reverse,
+#: both along the ``review_queue_order`` index.
+_ORDER = "b.severity_level DESC, b.score DESC, b.first_seen DESC, b.item_id DESC"
+_REVERSED = "b.severity_level, b.score, b.first_seen, b.item_id"
+#: Rows ahead of a row (severity, score, first seen, id) in queue order, and rows behind it: ranges of the index.
+_KEY = "(b.severity_level, b.score, b.first_seen, b.item_id)"
+_AHEAD = f"{_KEY} > (?, ?, ?, ?)"
+_BEHIND = f"{_KEY} < (?, ?, ?, ?)"
+#: Items assigned to a reviewer that the reviewer has not decided yet (binds the reviewer twice).
+_MINE = """SELECT s.item_id FROM assignments s WHERE s.reviewer = ?
+           AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = s.item_id AND r.reviewer = ?)"""
+_STATUS_SQL = {"todo": f"(b.latest_decision IS NULL OR b.item_id IN ({_MINE}))", "assigned": f"b.item_id IN ({_MINE})",
+               "escalated": "b.latest_decision = 'escalate'", "reviewed": "b.latest_decision IS NOT NULL", "all": "1"}
+_LABELLED = "+b.item_id IN (SELECT l.item_id FROM review_queue_labels l WHERE l.facet = ? AND l.value = ?)"
+
+
+def _values(raw: str | None, key: str) -> list[str]:
+    """The distinct values of a JSON list of strings, or of ``key`` in a JSON list of objects, sorted."""
+    try:
+        entries = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    if not isinstance(entries, list):
+        return []
+    values: set[str] = set()
+    for entry in entries:
+        if key and not isinstance(entry, dict):
+            continue
+        value = entry.get(key) if key else entry
+        if value is not None and value != "":
+            values.add(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    return sorted(values)
+
+
+class QueueView:
+    """One reviewer's queue under some filters: its pages, length, counts per filter value, and where an
+    item stands in it. Cheap to make (a full-text search, when asked for, runs once here)."""
+
+    def __init__(self, db: sqlite_utils.Database, f: QueueFilters, reviewer: str):
+        """:param reviewer: the user looking (for the 'todo' and 'assigned' views)."""
+        self.db, self.f, self.reviewer = db, f, reviewer
+        self._matches = json.dumps(search_item_ids(db, f.q, limit=SEARCH_LIMIT)) if f.q else None
+
+    # ----------------------------------------------------------------- SQL pieces
+
+    def _status(self, status: str) -> tuple[str, list[Any]]:
+        sql = _STATUS_SQL[status]
+        return sql, [self.reviewer] * (2 * sql.count(_MINE))
+
+    def _filters(self, exclude: str = "") -> tuple[str, list[Any]]:
+        """Every filter but the status (and ``exclude``) on ``review_queue b``."""
+        clauses, params = ["1"], []
+        for name in COLUMN_FACETS:
+            if getattr(self.f, name) and name != exclude:
+                clauses.append(f"b.{name} = ?")
+                params.append(getattr(self.f, name))
+        for name in LABEL_FACETS:
+            if getattr(self.f, name) and name != exclude:
+                clauses.append(_LABELLED)
+                params += [name, getattr(self.f, name)]
+        if self.f.date_from:
+            clauses.append("b.dated_at >= ?")
+            params.append(self.f.date_from)
+        if self.f.date_to:
+            clauses.append("b.dated_at < date(?, '+1 day')")
+            params.append(self.f.date_to)
+        if self._matches is not None:
+            clauses.append("+b.item_id IN (SELECT value FROM json_each(?))")
+            params.append(self._matches)
+        return " AND ".join(clauses), params
+
+    def _where(self) -> tuple[str, list[Any]]:
+        status, status_params = self._status(self.f.status)
+        where, params = self._filters()
+        return f"{status} AND {where}", [*status_params, *params]
+
+    # ----------------------------------------------------------------- reads
+
+    def count(self) -> int:
+        """How many items the view holds."""
+        where, params = self._where()
+        return self.db.execute(f"SELECT COUNT(*) FROM review_queue b WHERE {where}", params).fetchone()[0]
+
+    def ids(self, limit: int = 10_000, offset: int = 0) -> list[str]:
+        """Item ids in queue order (most severe, then highest score, then newest)."""
+        where, params = self._where()
+        return [r[0] for r in self.db.execute(
+            f"SELECT b.item_id FROM review_queue b WHERE {where} ORDER BY {_ORDER} LIMIT ? OFFSET ?",
+            [*params, limit, offset])]
+
+    def items(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """One page of the view, with each item's title, excerpt, severity, groups, places and hallmarks."""
+        where, params = self._where()
+        rows = []
+        for row in self.db.query(
+            f"""WITH page AS (SELECT b.* FROM review_queue b WHERE {where} ORDER BY {_ORDER} LIMIT ? OFFSET ?)
+                SELECT i.id, i.source, i.kind, i.title, substr(i.text, 1, 300) AS excerpt, i.published_at, i.first_seen,
+                       i.removed_at, b.lang, b.score, b.severity_level, a.targets, a.places, a.hallmarks,
+                       (SELECT COUNT(*) FROM reviews r WHERE r.item_id = i.id) AS reviews,
+                       (SELECT COUNT(*) FROM assignments s WHERE s.item_id = i.id) AS assignments
+                FROM page b JOIN items i ON i.id = b.item_id JOIN analyses a ON a.id = b.analysis_id
+                ORDER BY {_ORDER}""", [*params, limit, offset]):
+            row["groups"] = _values(row.pop("targets"), "group")
+            row["places"] = _values(row["places"], "place")
+            row["hallmarks"] = _values(row["hallmarks"], "")
+            row["severity"] = SEVERITY_LEVELS[row["severity_level"]]
+            rows.append(row)
+        return rows
+
+    def facets(self) -> dict[str, list[tuple[str, int]]]:
+        """For each filter, its values (the :data:`FACET_LIMIT` commonest) with how many items each would
+        leave (the other filters applied); under ``status``, the size of each view with every filter applied."""
+        out: dict[str, list[tuple[str, int]]] = {}
+        status, status_params = self._status(self.f.status)
+        for name in (*COLUMN_FACETS, *LABEL_FACETS):
+            where, params = self._filters(exclude=name)
+            if name in COLUMN_FACETS:
+                sql = f"""SELECT b.{name}, COUNT(*) FROM review_queue b WHERE {status} AND {where} AND b.{name} != ''
+                          GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?"""
+            else:
+                sql = f"""SELECT l.value, COUNT(*) FROM review_queue_labels l JOIN review_queue b ON b.item_id = l.item_id
+                          WHERE l.facet = '{name}' AND {status} AND {where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?"""
+            out[name] = [(str(r[0]), r[1]) for r in self.db.execute(sql, [*status_params, *params, FACET_LIMIT])]
+        where, params = self._filters()
+        sums = []
+        for name in STATUSES:
+            sql, view_params = self._status(name)
+            sums.append((f"COALESCE(SUM({sql}), 0)", view_params))
+        row = self.db.execute(f"SELECT {', '.join(s for s, _ in sums)} FROM review_queue b WHERE {where}",
+                              [*(p for _, ps in sums for p in ps), *params]).fetchone()
+        out["status"] = list(zip(STATUSES, row))
+        return out
+
+    def position(self, item_id: str) -> QueuePosition:
+        """Where ``item_id`` stands in the view (see :class:`QueuePosition`)."""
+        where, params = self._where()
+        length = self.count()
+        row = self.db.execute(f"SELECT b.severity_level, b.score, b.first_seen FROM review_queue b WHERE b.item_id = ? AND {where}",
+                              [item_id, *params]).fetchone()
+        if row is None:
+            head = self.ids(limit=1)
+            return QueuePosition(None, None, head[0] if head else None, length)
+        key = [*row, item_id]
+        ahead = self.db.execute(f"SELECT COUNT(*) FROM review_queue b WHERE {where} AND {_AHEAD}", [*params, *key]).fetchone()[0]
+        previous = self.db.execute(f"SELECT b.item_id FROM review_queue b WHERE {where} AND {_AHEAD} ORDER BY {_REVERSED} LIMIT 1",
+                                   [*params, *key]).fetchone()
+        following = self.db.execute(f"SELECT b.item_id FROM review_queue b WHERE {where} AND {_BEHIND} ORDER BY {_ORDER} LIMIT 1",
+                                    [*params, *key]).fetchone()
+        return QueuePosition(ahead, previous[0] if previous else None, following[0] if following else None, length)
+
+
+def queue_items(db: sqlite_utils.Database, f: QueueFilters, reviewer: str, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+    """Flagged items matching ``f``, most severe and highest-scoring first.
+
+    :param reviewer: the user looking (for the 'todo' and 'assigned' views).
+    """
+    return QueueView(db, f, reviewer).items(limit, offset)
+
+
+def queue_ids(db: sqlite_utils.Database, f: QueueFilters, reviewer: str, limit: int = 10_000) -> list[str]:
+    """The ids of the queue under ``f``, in queue order."""
+    return QueueView(db, f, reviewer).ids(limit)
+
+
+def queue_count(db: sqlite_utils.Database, f: QueueFilters, reviewer: str) -> int:
+    """How many items the queue holds under ``f``."""
+    return QueueView(db, f, reviewer).count()
+
+
+def facet_counts(db: sqlite_utils.Database, f: QueueFilters, reviewer: str) -> dict[str, list[tuple[str, int]]]:
+    """Counts per filter value and per view (see :meth:`QueueView.facets`)."""
+    return QueueView(db, f, reviewer).facets()
+
+
+def queue_position(db: sqlite_utils.Database, f: QueueFilters, reviewer: str, item_id: str) -> QueuePosition:
+    """Where an item stands in the queue under ``f`` (for next/previous on the item page)."""
+    return QueueView(db, f, reviewer).position(item_id)
