@@ -8,15 +8,22 @@ trying names. ``--link-key NAME`` instead uses the key stored in the ``secrets``
 
 from __future__ import annotations
 
-import hmac
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 #: Hex characters kept from each HMAC (80 bits: no collision in any realistic dataset).
 PSEUDONYM_HEX = 20
 
 _PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.|m\.)?", re.IGNORECASE)
+
+#: SHA-256's block size and HMAC's pads (RFC 2104), as byte translation tables.
+_BLOCK = 64
+_IPAD = bytes(b ^ 0x36 for b in range(256))
+_OPAD = bytes(b ^ 0x5C for b in range(256))
 
 LINK_KEY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -54,9 +61,29 @@ class ExportKey:
     def linked(self) -> bool:
         return bool(self.link_name)
 
+    @cached_property
+    def _hmac_states(self) -> dict[bytes, tuple[Any, Any]]:
+        """Per domain, SHA-256 states that have read HMAC's inner pad and the domain, and its outer pad.
+
+        HMAC-SHA256 (RFC 2104) of ``domain + b"\\x00" + value`` is then two copies and two short updates,
+        about twice as fast as :func:`hmac.digest` starting from the key for every value.
+        """
+        key = self.key if len(self.key) <= _BLOCK else hashlib.sha256(self.key).digest()
+        key = key.ljust(_BLOCK, b"\x00")
+        outer = hashlib.sha256(key.translate(_OPAD))
+        states = {}
+        for domain in (b"item", b"author", b"profile"):
+            inner = hashlib.sha256(key.translate(_IPAD))
+            inner.update(domain + b"\x00")
+            states[domain] = (inner, outer)
+        return states
+
     def _pseudonym(self, domain: bytes, prefix: str, value: str) -> str:
-        digest = hmac.digest(self.key, domain + b"\x00" + value.encode("utf-8", "surrogatepass"), "sha256")
-        return prefix + digest.hex()[:PSEUDONYM_HEX]
+        inner, outer = self._hmac_states[domain]
+        inner, outer = inner.copy(), outer.copy()
+        inner.update(value.encode("utf-8", "surrogatepass"))
+        outer.update(inner.digest())
+        return prefix + outer.hexdigest()[:PSEUDONYM_HEX]
 
     def item(self, item_id: str) -> str:
         """The exported id of an item (its store id is a hash of a public URL, so it is re-keyed)."""

@@ -117,11 +117,11 @@ class Redactor:
         """Non-overlapping (start, end, rule) matches, earlier rules first where they overlap."""
         taken: list[tuple[int, int, str]] = []
         for rule in self.enabled:
-            if _NEEDS[rule] not in text if rule != "phones" else not _might_hold_phone(text):
+            if _NEEDS[rule] not in text if rule != "phones" else _too_few_digits(text):
                 continue
             if rule == "profile_links" and not _names_social_host(text):
                 continue
-            spans = _email_spans(text) if rule == "emails" else (m.span() for m in _PATTERNS[rule].finditer(text))
+            spans = _SPANS[rule](text) if rule in _SPANS else (m.span() for m in _PATTERNS[rule].finditer(text))
             for start, end in spans:
                 if rule == "phones":
                     start, end = _trim_phone(text, start, end)
@@ -203,16 +203,46 @@ def _might_match(text: str) -> bool:
 
 
 def _might_hold_phone(text: str) -> bool:
-    """False when ``text`` cannot hold a phone number: a phone has nine digits or more (see :func:`_is_phone`).
+    """False when ``text`` cannot hold a phone number: a phone has nine digits or more (see :func:`_is_phone`)."""
+    return not _too_few_digits(text) and _DIGIT_RUN.search(text) is not None
+
+
+def _too_few_digits(text: str) -> bool:
+    """True for an ASCII text with fewer than the nine digits of a phone number; False where it may hold one.
 
     An ASCII text's digits are 0-9 alone, so counting them (in C) settles most texts without a regex.
     """
-    if text.isascii():
-        if not any(map(text.__contains__, _ASCII_DIGITS)):
-            return False
-        if len(text) - len(text.encode("ascii").translate(None, _ASCII_DIGIT_BYTES)) < 9:
-            return False
-    return _DIGIT_RUN.search(text) is not None
+    if not text.isascii():
+        return False
+    if not any(map(text.__contains__, _ASCII_DIGITS)):
+        return True
+    return len(text) - len(text.encode("ascii").translate(None, _ASCII_DIGIT_BYTES)) < 9
+
+
+#: A digit and the run of digits and phone characters after it. Every match of :data:`_PHONE` lies in
+#: one run of the characters it can hold (digits and ``+() \t\u00a0-.``) and holds seven digits or more.
+_PHONE_RUN = re.compile(r"\d[\d+() \t\u00a0\-.]*")
+#: The characters other than digits that :data:`_PHONE` can match.
+_PHONE_NON_DIGITS = "+() \t\u00a0-."
+
+
+def _phone_spans(text: str) -> Iterator[tuple[int, int]]:
+    """The spans ``_PHONE.finditer(text)`` finds, searching only the runs of phone characters that hold a digit.
+
+    The pattern's look-behind is slow to try at every position of a long text. A match cannot cross the
+    end of a run (the character there is not one it can hold), so matching each run on its own, with the
+    character on either side for the look-behind and the look-ahead, finds exactly the same spans; and
+    a run shorter than seven characters from its first digit cannot hold a match's seven digits.
+    """
+    size = len(text)
+    for run in _PHONE_RUN.finditer(text):
+        start, end = run.span()
+        if end - start < 7:
+            continue
+        while start > 0 and text[start - 1] in _PHONE_NON_DIGITS:  # a '+', '(' or separator before the first digit
+            start -= 1
+        for m in _PHONE.finditer(text, start, min(end + 1, size)):
+            yield m.span()
 
 
 #: A social host followed by '/': every profile link holds one (the full pattern is slow on long texts).
@@ -248,3 +278,7 @@ def _trim_trailing_punctuation(text: str, start: int, end: int) -> int:
     while end > start and text[end - 1] in ".,;:!?)'\"":
         end -= 1
     return end
+
+
+#: Rules whose matches are found by a faster route than ``finditer`` over the whole text (same spans).
+_SPANS = {"emails": _email_spans, "phones": _phone_spans}
