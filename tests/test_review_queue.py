@@ -1,0 +1,382 @@
+"""The review_queue table stays what a from-scratch computation over analyses, items, reviews and alerts
+gives, after every kind of write; the migration fills it from an existing store; and the queue's
+positions and counts read from it are right."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from test_review_support import CORPUS, add_alert, add_corpus, add_flagged, add_role_users
+from tocsin.config import Settings
+from tocsin.store import ItemRecord, connect, transaction, upsert_item
+from tocsin.store import alerting, erasure, migrations, reviewing
+from tocsin.store.analyses import AnalysisRecord, save_analysis
+from tocsin.store.review_queue import QueueFilters, QueuePosition, QueueView, queue_position
+
+LEVELS = {"critical": 3, "high": 2, "warning": 1}
+CRITICAL = ("call_to_violence", "call_to_expulsion")
+
+
+# --------------------------------------------------------------------------- the reference
+
+
+def _json_list(raw):
+    try:
+        value = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []
+
+
+def expected_queue(db) -> dict[str, dict]:
+    """The queue computed in Python from the base tables: item id -> row with its labels."""
+    latest = {}
+    for row in db.query("SELECT * FROM analyses ORDER BY id"):
+        latest[row["item_id"]] = row
+    items = {r["id"]: r for r in db.query("SELECT id, source, lang, first_seen, published_at FROM items")}
+    decisions = {}
+    for item_id, decision in db.execute("SELECT item_id, decision FROM reviews ORDER BY id"):
+        decisions[item_id] = decision
+    alert_level: dict[str, int] = {}
+    for severity, raw in db.execute("SELECT severity, item_ids FROM alerts WHERE status = 'open'"):
+        for item_id in _json_list(raw):
+            if isinstance(item_id, str):
+                alert_level[item_id] = max(alert_level.get(item_id, 0), LEVELS.get(severity, 0))
+    out = {}
+    for item_id, a in latest.items():
+        if not a["incitement"] or item_id not in items:
+            continue
+        item = items[item_id]
+        hallmarks = _json_list(a["hallmarks"])
+        hallmark_level = 3 if any(h in CRITICAL for h in hallmarks) else 2 if a["hallmarks"] != "[]" else 1
+        labels = {("group", t["group"]) for t in _json_list(a["targets"]) if isinstance(t, dict) and t.get("group")}
+        labels |= {("place", p["place"]) for p in _json_list(a["places"]) if isinstance(p, dict) and p.get("place")}
+        labels |= {("hallmark", h) for h in hallmarks if isinstance(h, str) and h}
+        out[item_id] = {
+            "analysis_id": a["id"], "source": item["source"], "lang": a["lang"] or item["lang"], "score": a["score"],
+            "hallmark_level": hallmark_level, "alert_level": alert_level.get(item_id, 0),
+            "severity_level": max(hallmark_level, alert_level.get(item_id, 0)), "first_seen": item["first_seen"],
+            "dated_at": item["published_at"] or item["first_seen"], "latest_decision": decisions.get(item_id),
+            "labels": labels,
+        }
+    return out
+
+
+def stored_queue(db) -> dict[str, dict]:
+    """The review_queue table with each row's labels."""
+    out = {}
+    for row in db.query("SELECT * FROM review_queue"):
+        item_id = row.pop("item_id")
+        out[item_id] = {**row, "labels": set()}
+    for item_id, facet, value in db.execute("SELECT item_id, facet, value FROM review_queue_labels"):
+        assert item_id in out, f"label of {item_id} without a queue row"
+        out[item_id]["labels"].add((facet, value))
+    return out
+
+
+def assert_queue_right(db) -> dict[str, dict]:
+    expected = expected_queue(db)
+    assert stored_queue(db) == expected
+    return expected
+
+
+@pytest.fixture
+def db(fresh_db):
+    add_role_users(fresh_db)
+    return fresh_db
+
+
+def analyse_again(db, item_id: str, *, score: float, flagged: bool, version: str, hallmarks=(), targets=()) -> int | None:
+    content_hash = db.execute("SELECT content_hash FROM items WHERE id = ?", [item_id]).fetchone()[0]
+    return save_analysis(db, AnalysisRecord(
+        item_id=item_id, content_hash=content_hash, model_name="tocsin-test", model_version=version,
+        patterns_version="p-test", threshold=0.5, score=score, incitement=flagged, lang="ky",
+        targets=[{"group": g, "text": g, "start": 0, "end": len(g)} for g in targets], hallmarks=list(hallmarks)))
+
+
+# --------------------------------------------------------------------------- writes keep it right
+
+
+def test_analyses_add_flagged_items_only(db):
+    ids = add_corpus(db)
+    calm = add_flagged(db, url="https://x.example/calm", text="A calm fictional text.", score=0.1, flagged=False)
+    expected = assert_queue_right(db)
+    assert set(expected) == set(ids) and calm not in expected
+    first = stored_queue(db)[ids[0]]
+    assert first["severity_level"] == 3 and first["lang"] == "ru" and first["source"] == "osh-news"
+    assert first["labels"] == {("group", "uzbek"), ("place", "osh"), ("hallmark", "call_to_expulsion")}
+    assert first["dated_at"] == CORPUS[0]["published_at"]
+
+
+def test_a_reanalysis_that_clears_an_item_takes_it_and_its_labels_out(db):
+    ids = add_corpus(db)
+    analyse_again(db, ids[0], score=0.2, flagged=False, version="2")
+    assert ids[0] not in assert_queue_right(db)
+    assert db.execute("SELECT COUNT(*) FROM review_queue_labels WHERE item_id = ?", [ids[0]]).fetchone()[0] == 0
+    analyse_again(db, ids[0], score=0.75, flagged=True, version="3", hallmarks=["dehumanization"], targets=["kyrgyz"])
+    row = assert_queue_right(db)[ids[0]]
+    assert (row["score"], row["severity_level"], row["lang"]) == (0.75, 2, "ky")
+    assert row["labels"] == {("group", "kyrgyz"), ("hallmark", "dehumanization")}
+    assert analyse_again(db, ids[0], score=0.1, flagged=False, version="3") is None, "a repeated analysis is ignored"
+    assert ids[0] in assert_queue_right(db)
+
+
+def test_a_changed_item_keeps_its_row_until_analysed_again(db):
+    ids = add_corpus(db)
+    entry = CORPUS[1]
+    record = ItemRecord(source=entry["source"], url=entry["url"], title=entry["title"], text=entry["text"] + " Edited.",
+                        lang="ky", published_at="2026-11-25T00:00:00+00:00")
+    assert upsert_item(db, record) == "changed"
+    assert assert_queue_right(db)[ids[1]]["score"] == entry["score"]
+
+
+def test_item_columns_the_queue_keeps_follow_the_item(db):
+    ids = add_corpus(db)
+    with transaction(db):
+        db.execute("UPDATE items SET published_at = NULL, lang = 'kk' WHERE id = ?", [ids[2]])
+    row = assert_queue_right(db)[ids[2]]
+    assert row["dated_at"] == row["first_seen"] and row["lang"] == "uz-Latn", "the analysis's language wins"
+
+
+def test_decisions_set_the_latest_decision_and_the_views(db):
+    ids = add_corpus(db)
+    reviewing.record_decision(db, ids[3], "rita", "escalate")
+    assert assert_queue_right(db)[ids[3]]["latest_decision"] == "escalate"
+    assert reviewing.queue_ids(db, QueueFilters(status="escalated"), "leo") == [ids[3]]
+    reviewing.record_decision(db, ids[3], "leo", "not_incitement")
+    assert assert_queue_right(db)[ids[3]]["latest_decision"] == "not_incitement"
+    assert reviewing.queue_ids(db, QueueFilters(status="escalated"), "leo") == []
+    assert ids[3] not in reviewing.queue_ids(db, QueueFilters(), "ada")
+    assert reviewing.queue_ids(db, QueueFilters(status="reviewed"), "ada") == [ids[3]]
+
+
+def test_a_decision_on_an_unflagged_item_counts_once_it_is_flagged(db):
+    calm = add_flagged(db, url="https://x.example/later", text="Fictional: calm at first.", score=0.2, flagged=False)
+    reviewing.record_decision(db, calm, "rita", "unsure")
+    assert calm not in assert_queue_right(db)
+    analyse_again(db, calm, score=0.9, flagged=True, version="2")
+    assert assert_queue_right(db)[calm]["latest_decision"] == "unsure"
+
+
+def test_assignments_bring_items_back_into_the_assignees_views(db):
+    ids = add_corpus(db)
+    reviewing.record_decision(db, ids[1], "rita", "incitement")
+    counts = lambda who: dict(reviewing.facet_counts(db, QueueFilters(), who)["status"])  # noqa: E731
+    assert counts("ada") == {"todo": 5, "assigned": 0, "escalated": 0, "reviewed": 1, "all": 6}
+    reviewing.assign_items(db, [ids[1], ids[2]], ["ada"], "leo")
+    assert counts("ada") == {"todo": 6, "assigned": 2, "escalated": 0, "reviewed": 1, "all": 6}
+    assert counts("rita")["assigned"] == 0 and counts("rita")["todo"] == 5
+    assert reviewing.queue_ids(db, QueueFilters(status="assigned"), "ada") == [ids[1], ids[2]]
+    reviewing.record_decision(db, ids[2], "ada", "incitement")
+    assert counts("ada") == {"todo": 5, "assigned": 1, "escalated": 0, "reviewed": 2, "all": 6}
+    assert_queue_right(db)
+
+
+def test_open_alerts_raise_severity_until_acknowledged_changed_or_deleted(db):
+    ids = add_corpus(db)
+    calm = ids[5]  # no hallmark: warning
+    alert = add_alert(db, rule="spike", kind="spike", key="uzbek|osh", severity="critical", item_ids=[calm, ids[3], "gone"])
+    assert assert_queue_right(db)[calm]["severity_level"] == 3
+    # critical now: after the critical items with higher scores, before the high one
+    assert reviewing.queue_ids(db, QueueFilters(), "rita") == [ids[0], ids[1], ids[3], ids[4], calm, ids[2]]
+    alerting.update_alert(db, alert, severity="high")
+    assert assert_queue_right(db)[calm]["severity_level"] == 2
+    alerting.update_alert(db, alert, item_ids=[ids[3]])
+    assert assert_queue_right(db)[calm]["severity_level"] == 1
+    alerting.update_alert(db, alert, item_ids=[calm, ids[3]])
+    assert assert_queue_right(db)[calm]["severity_level"] == 2
+    reviewing.acknowledge_alert(db, alert, "leo")
+    assert assert_queue_right(db)[calm]["severity_level"] == 1
+    with transaction(db):
+        db.execute("UPDATE alerts SET status = 'open' WHERE id = ?", [alert])
+    assert assert_queue_right(db)[calm]["alert_level"] == 2
+    with transaction(db):
+        db.execute("DELETE FROM alerts WHERE id = ?", [alert])
+    assert assert_queue_right(db)[calm]["alert_level"] == 0
+    assert db.execute("SELECT COUNT(*) FROM alert_items").fetchone()[0] == 0
+
+
+def test_alerts_with_bad_item_lists_are_stored_and_ignored(db):
+    ids = add_corpus(db)
+    for raw in ("not json", '{"a": 1}', "[1, null, {}]"):
+        with transaction(db):
+            db.execute("""INSERT INTO alerts (rule, kind, key, severity, item_ids, created_at, updated_at)
+                          VALUES ('r', 'item', 'k', 'critical', ?, 'now', 'now')""", [raw])
+    assert_queue_right(db)
+    assert reviewing.item_alerts(db, ids[0]) == []
+
+
+def test_forget_takes_the_erased_items_rows_out(db, tmp_path):
+    from tocsin.export.erasure import forget
+
+    ids = add_corpus(db)
+    add_alert(db, rule="spread", kind="spread", key="uzbek|osh", severity="critical", item_ids=[ids[0], ids[4]])
+    reviewing.record_decision(db, ids[4], "rita", "incitement")
+    reviewing.assign_items(db, [ids[4]], ["ada"], "leo")
+    settings = Settings()
+    summary = forget(db, settings, authors=[CORPUS[4]["author"]])  # poster-77 wrote items 1 and 4
+    assert summary.items == 2
+    expected = assert_queue_right(db)
+    assert ids[1] not in expected and ids[4] not in expected and ids[0] in expected
+    assert db.execute("SELECT COUNT(*) FROM review_queue_labels WHERE item_id IN (?, ?)", [ids[1], ids[4]]).fetchone()[0] == 0
+    assert db.execute("SELECT item_id FROM alert_items").fetchall() == [(ids[0],)]
+    assert expected[ids[0]]["alert_level"] == 3
+
+
+def test_deleting_items_through_the_store_takes_their_rows_out(db):
+    ids = add_corpus(db)
+    erasure.delete_items(db, [ids[0], ids[2]])
+    assert set(assert_queue_right(db)) == {ids[1], ids[3], ids[4], ids[5]}
+    with transaction(db):  # analyses go by the foreign key's cascade
+        db.execute("DELETE FROM items WHERE id = ?", [ids[1]])
+    assert set(assert_queue_right(db)) == {ids[3], ids[4], ids[5]}
+
+
+def test_retention_leaves_flagged_rows_and_their_labels(db):
+    from tocsin.export.retention import purge_expired
+
+    ids = add_corpus(db)
+    old = add_flagged(db, url="https://x.example/old", text="Fictional old post in Osh.", score=0.1, flagged=False,
+                      places=(("osh", "Osh"),))
+    before = assert_queue_right(db)
+    later = datetime.now(timezone.utc) + timedelta(days=400)
+    assert purge_expired(db, Settings(), now=later) == 1
+    assert assert_queue_right(db) == before and old not in before
+    erasure.purge_analysis_quotes(db, ids)  # quotes blanked, labels kept
+    assert assert_queue_right(db) == before
+
+
+def test_a_random_mix_of_writes_keeps_the_table_right(db):
+    rng = random.Random(11)
+    ids = add_corpus(db)
+    alerts = []
+    for step in range(120):
+        item_id = rng.choice(ids)
+        action = rng.randrange(6)
+        if action == 0:
+            analyse_again(db, item_id, score=round(rng.random(), 2), flagged=rng.random() < 0.6, version=f"v{step}",
+                          hallmarks=rng.sample(["call_to_violence", "dehumanization", "othering"], rng.randrange(3)),
+                          targets=rng.sample(["uzbek", "kyrgyz", "tajik"], rng.randrange(3)))
+        elif action == 1:
+            reviewing.record_decision(db, item_id, rng.choice(["rita", "leo", "ada"]), rng.choice(reviewing.DECISIONS))
+        elif action == 2:
+            reviewing.assign_items(db, [item_id], [rng.choice(["rita", "ada"])], "leo")
+        elif action == 3:
+            alerts.append(add_alert(db, rule="r", kind="spike", key="k", severity=rng.choice(list(LEVELS)),
+                                    item_ids=rng.sample(ids, rng.randrange(1, 4))))
+        elif action == 4 and alerts:
+            alerting.update_alert(db, rng.choice(alerts), item_ids=rng.sample(ids, rng.randrange(0, 3)),
+                                  status=rng.choice(["open", "acknowledged", "resolved"]))
+        elif action == 5 and alerts:
+            with transaction(db):
+                db.execute("DELETE FROM alerts WHERE id = ?", [alerts.pop(rng.randrange(len(alerts)))])
+        assert_queue_right(db)
+    check_views_against_reference(db)
+
+
+# --------------------------------------------------------------------------- reading it
+
+
+def reference_view(db, f: QueueFilters, reviewer: str) -> list[str]:
+    """The ids of a view, computed in Python from :func:`expected_queue` and the assignments."""
+    rows = expected_queue(db)
+    decided_by = {(i, r) for i, r in db.execute("SELECT item_id, reviewer FROM reviews")}
+    mine = {i for (i,) in db.execute("SELECT item_id FROM assignments WHERE reviewer = ?", [reviewer])
+            if (i, reviewer) not in decided_by}
+    keep = {"todo": lambda i, r: r["latest_decision"] is None or i in mine, "assigned": lambda i, r: i in mine,
+            "escalated": lambda i, r: r["latest_decision"] == "escalate",
+            "reviewed": lambda i, r: r["latest_decision"] is not None, "all": lambda i, r: True}[f.status]
+    chosen = [(i, r) for i, r in rows.items() if keep(i, r)
+              and (not f.lang or r["lang"] == f.lang) and (not f.source or r["source"] == f.source)
+              and all(not getattr(f, k) or (k, getattr(f, k)) in r["labels"] for k in ("group", "place", "hallmark"))]
+    chosen.sort(key=lambda p: (p[1]["severity_level"], p[1]["score"], p[1]["first_seen"], p[0]), reverse=True)
+    return [i for i, _ in chosen]
+
+
+def check_views_against_reference(db) -> None:
+    for reviewer in ("rita", "ada"):
+        for f in (QueueFilters(), QueueFilters(status="all"), QueueFilters(status="assigned"), QueueFilters(status="reviewed"),
+                  QueueFilters(group="uzbek", status="all"), QueueFilters(hallmark="dehumanization"), QueueFilters(lang="ky")):
+            want = reference_view(db, f, reviewer)
+            view = QueueView(db, f, reviewer)
+            assert view.ids() == want and view.count() == len(want), (reviewer, f)
+            for k, item_id in enumerate(want):
+                assert view.position(item_id) == QueuePosition(k, want[k - 1] if k else None,
+                                                               want[k + 1] if k + 1 < len(want) else None, len(want))
+
+
+def test_positions_walk_the_view_in_order(db):
+    ids = add_corpus(db)
+    order = reviewing.queue_ids(db, QueueFilters(), "rita")
+    assert order == [ids[0], ids[1], ids[4], ids[2], ids[3], ids[5]]
+    assert queue_position(db, QueueFilters(), "rita", ids[0]) == QueuePosition(0, None, ids[1], 6)
+    assert queue_position(db, QueueFilters(), "rita", ids[4]) == QueuePosition(2, ids[1], ids[2], 6)
+    assert queue_position(db, QueueFilters(), "rita", ids[5]) == QueuePosition(5, ids[3], None, 6)
+    # outside the view (here: filtered out) an item has no position and 'next' is the head of the view
+    assert queue_position(db, QueueFilters(lang="ru"), "rita", ids[1]) == QueuePosition(None, None, ids[0], 2)
+    assert queue_position(db, QueueFilters(lang="xx"), "rita", ids[1]) == QueuePosition(None, None, None, 0)
+    assert queue_position(db, QueueFilters(q="market"), "rita", ids[5]) == QueuePosition(1, ids[1], None, 2)
+
+
+def test_ties_are_broken_the_same_way_by_pages_and_positions(db):
+    same = [add_flagged(db, url=f"https://x.example/tie/{n}", text=f"Fictional tie {n}.", score=0.7) for n in range(5)]
+    with transaction(db):
+        db.execute("UPDATE items SET first_seen = '2026-11-01T00:00:00+00:00'")
+    order = reviewing.queue_ids(db, QueueFilters(), "rita")
+    assert sorted(order) == sorted(same) and order == sorted(same, reverse=True)
+    check_views_against_reference(db)
+    view = QueueView(db, QueueFilters(), "rita")
+    assert [r["id"] for r in view.items(limit=2, offset=2)] == order[2:4]
+
+
+def test_facet_counts_match_the_reference(db):
+    ids = add_corpus(db)
+    reviewing.record_decision(db, ids[0], "rita", "escalate")
+    for f in (QueueFilters(), QueueFilters(status="all", source="osh-news"), QueueFilters(group="uzbek", place="osh")):
+        facets = reviewing.facet_counts(db, f, "rita")
+        for name in ("lang", "source", "group", "place", "hallmark"):
+            others = QueueFilters(**{**f.__dict__, name: ""})
+            rows = expected_queue(db)
+            counts: dict[str, int] = {}
+            for item_id in reference_view(db, others, "rita"):
+                values = {rows[item_id][name]} if name in ("lang", "source") else {v for k, v in rows[item_id]["labels"] if k == name}
+                for value in values:
+                    counts[value] = counts.get(value, 0) + 1
+            assert dict(facets[name]) == counts, (f, name)
+        status = {s: len(reference_view(db, QueueFilters(**{**f.__dict__, "status": s}), "rita")) for s in reviewing.STATUSES}
+        assert dict(facets["status"]) == status
+
+
+# --------------------------------------------------------------------------- the migration
+
+
+def test_the_migration_fills_the_queue_from_an_existing_store(tmp_path, monkeypatch):
+    path = tmp_path / "old.db"
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
+    db = connect(path)
+    assert db.execute("SELECT name FROM sqlite_master WHERE name = 'review_queue'").fetchone() is None
+    add_role_users(db)
+    ids = add_corpus(db)
+    analyse_again(db, ids[2], score=0.3, flagged=False, version="2")  # cleared by a later analysis
+    add_flagged(db, url="https://x.example/calm", text="A calm fictional text.", score=0.1, flagged=False)
+    reviewing.record_decision(db, ids[0], "rita", "escalate")
+    add_alert(db, rule="spike", kind="spike", key="tajik|batken", severity="critical", item_ids=[ids[3]])
+    add_alert(db, rule="old", kind="spike", key="k", severity="critical", item_ids=[ids[5]])
+    with transaction(db):
+        db.execute("UPDATE alerts SET status = 'resolved' WHERE rule = 'old'")
+    db.close()
+    monkeypatch.undo()
+
+    db = connect(path)
+    assert "m004_review_queue" in [r[0] for r in db.execute("SELECT name FROM migrations")]
+    expected = assert_queue_right(db)
+    assert set(expected) == {ids[0], ids[1], ids[3], ids[4], ids[5]}
+    assert expected[ids[3]]["severity_level"] == 3 and expected[ids[5]]["severity_level"] == 1
+    assert expected[ids[0]]["latest_decision"] == "escalate"
+    assert reviewing.queue_ids(db, QueueFilters(), "rita") == [ids[1], ids[3], ids[4], ids[5]]
+    assert [a["id"] for a in reviewing.item_alerts(db, ids[3])] == [1]
+    db.close()
