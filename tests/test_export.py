@@ -270,9 +270,8 @@ def test_krippendorff_alpha(items, alpha):
 
     stats = DatasheetStats()
     for decisions in items:
-        record = {"published_at": None, "first_seen": "2026-06-01T00:00:00+00:00", "source": "s", "kind": "post", "lang": "ru",
-                  "label": None, "label_source": None, "removed_at": None, "author": None, "model_name": None,
-                  "targets": [], "hallmarks": [], **aggregate_decisions(decisions)}
+        record = {**dict.fromkeys(FIELD_NAMES), "first_seen": "2026-06-01T00:00:00+00:00", "source": "s", "kind": "post",
+                  "lang": "ru", "targets": [], "hallmarks": [], **aggregate_decisions(decisions)}
         stats.add(record)
     assert stats.krippendorff_alpha == (pytest.approx(alpha) if alpha is not None else None)
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import combinations
-from operator import itemgetter
+from functools import lru_cache, partial
+from itertools import chain, combinations, compress, repeat
+from operator import is_not, itemgetter
 from typing import Any
 
 from tocsin import __version__
@@ -29,11 +30,26 @@ FORBIDDEN_USES = (
 )
 
 
-_COUNTED = itemgetter("published_at", "first_seen", "source", "kind", "lang", "label", "label_source", "removed_at", "author")
+_COUNTED = itemgetter("published_at", "first_seen", "source", "kind", "lang", "label", "label_source", "removed_at", "author",
+                      "model_name", "model_version", "patterns_version", "threshold", "incitement", "targets", "hallmarks",
+                      "review_count")
+_REVIEW_COUNTS = itemgetter(*(f"review_{d}" for d in DECISIONS))
+#: A target list as an iterator of its group ids.
+_GROUPS_OF = partial(map, itemgetter("group"))
 
 
 def _or(first: Any, second: Any) -> Any:
     return first or second
+
+
+@lru_cache(maxsize=256)
+def _coincidences(n: int, counts: tuple[int, ...]) -> tuple[tuple[tuple[str, str], float], ...]:
+    """What one item with ``n`` reviewers and these counts per decision adds to the coincidence matrix, in order."""
+    out = [((c, c), nc * (nc - 1) / (n - 1)) for c, nc in zip(DECISIONS, counts) if nc]
+    for (c, nc), (k, nk) in combinations(zip(DECISIONS, counts), 2):
+        if nc and nk:
+            out += [((c, k), nc * nk / (n - 1)), ((k, c), nc * nk / (n - 1))]
+    return tuple(out)
 
 
 @dataclass
@@ -69,12 +85,12 @@ class DatasheetStats:
         self.add_many([record])
 
     def add_many(self, records: list[dict[str, Any]]) -> None:
-        """Count a chunk of exported records (the counters update in C, a chunk at a time)."""
+        """Count a chunk of exported records (columns transposed and counted in C, a chunk at a time)."""
         if not records:
             return
         self.rows += len(records)
-        # the fields counted here, one tuple per field (transposed in C)
-        published, first_seen, sources, kinds, langs, labels, label_sources, removed, authors = zip(*map(_COUNTED, records))
+        (published, first_seen, sources, kinds, langs, labels, label_sources, removed, authors, model_names, model_versions,
+         patterns, thresholds, incitements, targets, hallmarks, review_counts) = zip(*map(_COUNTED, records))
         times = [t for t in map(_or, published, first_seen) if t]
         if times:
             low, high = min(times), max(times)
@@ -85,35 +101,33 @@ class DatasheetStats:
         self.languages.update([lang or "unknown" for lang in langs])
         self.labels.update([label or "unlabelled" for label in labels])
         self.label_sources.update([source or "none" for source in label_sources])
-        self.removed += sum(value is not None for value in removed)
-        self.with_author += sum(value is not None for value in authors)
-        analysed = [r for r in records if r["model_name"] is not None]
-        self.analysed += len(analysed)
-        self.flagged += sum(bool(r["incitement"]) for r in analysed)
-        self.models.update(f"{r['model_name']} {r['model_version']}" for r in analysed)
-        self.patterns.update(r["patterns_version"] for r in analysed)
-        self.thresholds.update(r["threshold"] for r in analysed)
-        self.groups.update(group for r in analysed if r["targets"] for group in {t["group"] for t in r["targets"]})
-        self.hallmarks.update(h for r in analysed if r["hallmarks"] for h in set(r["hallmarks"]))
-        for record in records:
-            if record["review_count"]:
+        self.removed += len(removed) - removed.count(None)
+        self.with_author += len(authors) - authors.count(None)
+        analysed = list(map(is_not, model_names, repeat(None)))
+        self.analysed += sum(analysed)
+        self.flagged += sum(map(bool, compress(incitements, analysed)))
+        for (name, version), n in Counter(compress(zip(model_names, model_versions), analysed)).items():
+            self.models[f"{name} {version}"] += n
+        self.patterns.update(compress(patterns, analysed))
+        self.thresholds.update(compress(thresholds, analysed))
+        # each group and hallmark counts once per item
+        self.groups.update(chain.from_iterable(map(set, map(_GROUPS_OF, filter(None, compress(targets, analysed))))))
+        self.hallmarks.update(chain.from_iterable(map(set, filter(None, compress(hallmarks, analysed)))))
+        reviewed = list(compress(records, review_counts))
+        if reviewed:
+            self.decisions.update(dict(zip(DECISIONS, map(sum, zip(*map(_REVIEW_COUNTS, reviewed))))))
+            for record in reviewed:
                 self._add_reviews(record)
 
     def _add_reviews(self, record: dict[str, Any]) -> None:
         n = record["review_count"]
         self.reviewed += 1
-        counts = {d: record[f"review_{d}"] for d in DECISIONS}
-        self.decisions.update(counts)
         if n >= 2:
             self.multi_reviewed += 1
             self.agreement_sum += record["review_agreement"] or 0.0
-            for c, nc in counts.items():
-                if nc:
-                    self.coincidence[(c, c)] += nc * (nc - 1) / (n - 1)
-            for (c, nc), (k, nk) in combinations(counts.items(), 2):
-                if nc and nk:
-                    self.coincidence[(c, k)] += nc * nk / (n - 1)
-                    self.coincidence[(k, c)] += nc * nk / (n - 1)
+            coincidence = self.coincidence
+            for pair, value in _coincidences(n, _REVIEW_COUNTS(record)):
+                coincidence[pair] += value
 
     @property
     def mean_agreement(self) -> float | None:
