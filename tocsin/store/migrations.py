@@ -428,8 +428,129 @@ def m004_review_queue(db: sqlite_utils.Database) -> None:
     )
 
 
+# m005 -- the review queue keyed by the item's integer ``seq`` (joins and id lists on integers cost half of
+# those on 64-character ids), with an index that counts languages, sources and decisions without a sort.
+# Frozen with the migration, like m004; the alert links and their triggers of m004 stay as they are.
+
+#: Queue rows of the flagged analyses ``a`` chosen by ``{which}`` (each item's newest analysis).
+_M005_QUEUE_ROWS = """
+    INSERT INTO review_queue (seq, item_id, analysis_id, source, lang, score, hallmark_level, alert_level, severity_level,
+                              first_seen, dated_at, latest_decision)
+    SELECT q.seq, q.item_id, q.analysis_id, q.source, q.lang, q.score, q.hallmark_level, q.alert_level,
+           MAX(q.hallmark_level, q.alert_level), q.first_seen, q.dated_at, q.latest_decision
+    FROM (SELECT i.seq, a.item_id, a.id AS analysis_id, i.source, COALESCE(NULLIF(a.lang, ''), i.lang) AS lang, a.score,
+                 CASE WHEN a.hallmarks LIKE '%"call_to_violence"%' OR a.hallmarks LIKE '%"call_to_expulsion"%' THEN 3
+                      WHEN a.hallmarks != '[]' THEN 2 ELSE 1 END AS hallmark_level,
+                 (SELECT COALESCE(MAX(CASE al.severity WHEN 'critical' THEN 3 WHEN 'high' THEN 2 WHEN 'warning' THEN 1
+                                      ELSE 0 END), 0)
+                  FROM alert_items ai JOIN alerts al ON al.id = ai.alert_id
+                  WHERE ai.item_id = a.item_id AND al.status = 'open') AS alert_level,
+                 i.first_seen, COALESCE(i.published_at, i.first_seen) AS dated_at,
+                 (SELECT r.decision FROM reviews r WHERE r.item_id = a.item_id ORDER BY r.id DESC LIMIT 1) AS latest_decision
+          FROM analyses a JOIN items i ON i.id = a.item_id
+          WHERE a.incitement = 1 AND {which}) q;"""
+#: Per facet: the analyses column (a JSON list) and the value of one element ``v`` of it.
+_M005_FACETS = (("group", "targets", "CASE WHEN v.type = 'object' THEN json_extract(v.value, '$.group') END"),
+                ("place", "places", "CASE WHEN v.type = 'object' THEN json_extract(v.value, '$.place') END"),
+                ("hallmark", "hallmarks", "CASE WHEN v.type IN ('text', 'integer', 'real') THEN v.value END"))
+#: The groups, places and hallmarks of the queue rows ``b`` chosen by ``{which}``.
+_M005_LABELS = "".join(
+    f"""
+    INSERT OR IGNORE INTO review_queue_labels (facet, value, seq)
+    SELECT '{facet}', {value}, b.seq FROM review_queue b JOIN analyses a ON a.id = b.analysis_id,
+         json_each(CASE WHEN json_valid(a.{column}) THEN a.{column} ELSE '[]' END) v
+    WHERE {{which}} AND {value} IS NOT NULL AND {value} != '';"""
+    for facet, column, value in _M005_FACETS)
+
+
+def _m005_refresh(item: str) -> str:
+    """Statements that rebuild the queue row and labels of the item whose id is the SQL expression ``item``
+    (the row's labels go with it through ``review_queue_ad``)."""
+    return (f"\n    DELETE FROM review_queue WHERE item_id = {item};"
+            + _M005_QUEUE_ROWS.format(which=f"a.id = (SELECT MAX(x.id) FROM analyses x WHERE x.item_id = {item})")
+            + _M005_LABELS.format(which=f"b.item_id = {item}"))
+
+
+def m005_review_queue_by_seq(db: sqlite_utils.Database) -> None:
+    """The review queue and its labels again, keyed by the item's ``seq``, refilled from the analyses, with
+    their triggers (the columns and their meaning are those of m004)."""
+    execute_script(
+        db,
+        """
+        DROP TRIGGER IF EXISTS review_queue_analyses_ai;
+        DROP TRIGGER IF EXISTS review_queue_analyses_au;
+        DROP TRIGGER IF EXISTS review_queue_analyses_moved;
+        DROP TRIGGER IF EXISTS review_queue_analyses_ad;
+        DROP TRIGGER IF EXISTS review_queue_items_au;
+        DROP TRIGGER IF EXISTS review_queue_items_ad;
+        DROP TRIGGER IF EXISTS review_queue_reviews_ai;
+        DROP TRIGGER IF EXISTS review_queue_reviews_ad;
+        DROP TABLE IF EXISTS review_queue_labels;
+        DROP TABLE IF EXISTS review_queue;
+        CREATE TABLE review_queue (
+            seq INTEGER PRIMARY KEY,                   -- the item's seq
+            item_id TEXT NOT NULL UNIQUE,
+            analysis_id INTEGER NOT NULL,              -- the item's newest analysis, which flags it
+            source TEXT NOT NULL,
+            lang TEXT NOT NULL DEFAULT '',             -- the analysis's language, else the item's
+            score REAL NOT NULL,
+            hallmark_level INTEGER NOT NULL,           -- 3 call to violence or expulsion, 2 other hallmark, 1 none
+            alert_level INTEGER NOT NULL DEFAULT 0,    -- most severe open alert naming the item: 3 critical .. 0 none
+            severity_level INTEGER NOT NULL,           -- MAX(hallmark_level, alert_level)
+            first_seen TEXT NOT NULL,
+            dated_at TEXT NOT NULL,                    -- published time, else first seen (date filters)
+            latest_decision TEXT                       -- the newest review's decision; NULL: nobody decided yet
+        );
+        CREATE INDEX review_queue_order ON review_queue(severity_level, score, first_seen, item_id);
+        CREATE INDEX review_queue_facets ON review_queue(lang, source, latest_decision);
+        CREATE TABLE review_queue_labels (
+            facet TEXT NOT NULL,                       -- group | place | hallmark
+            value TEXT NOT NULL,
+            seq INTEGER NOT NULL,                      -- review_queue.seq
+            PRIMARY KEY (facet, value, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX review_queue_labels_seq ON review_queue_labels(seq);
+        """,
+    )
+    execute_script(db, _M005_QUEUE_ROWS.format(which="a.id IN (SELECT MAX(x.id) FROM analyses x GROUP BY x.item_id)"))
+    execute_script(db, _M005_LABELS.format(which="1"))
+    execute_script(
+        db,
+        f"""
+        CREATE TRIGGER review_queue_analyses_ai AFTER INSERT ON analyses BEGIN{_m005_refresh("new.item_id")}
+        END;
+        CREATE TRIGGER review_queue_analyses_au AFTER UPDATE OF item_id, incitement, score, lang, targets, places, hallmarks
+        ON analyses BEGIN{_m005_refresh("new.item_id")}
+        END;
+        CREATE TRIGGER review_queue_analyses_moved AFTER UPDATE OF item_id ON analyses
+        WHEN old.item_id IS NOT new.item_id BEGIN{_m005_refresh("old.item_id")}
+        END;
+        CREATE TRIGGER review_queue_analyses_ad AFTER DELETE ON analyses BEGIN{_m005_refresh("old.item_id")}
+        END;
+        CREATE TRIGGER review_queue_items_au AFTER UPDATE OF source, lang, published_at, first_seen ON items
+        WHEN EXISTS (SELECT 1 FROM review_queue WHERE seq = new.seq) BEGIN{_m005_refresh("new.id")}
+        END;
+        CREATE TRIGGER review_queue_items_ad AFTER DELETE ON items BEGIN
+            DELETE FROM review_queue WHERE seq = old.seq;
+        END;
+        CREATE TRIGGER review_queue_ad AFTER DELETE ON review_queue BEGIN
+            DELETE FROM review_queue_labels WHERE seq = old.seq;
+        END;
+        CREATE TRIGGER review_queue_reviews_ai AFTER INSERT ON reviews BEGIN
+            UPDATE review_queue SET latest_decision = (SELECT r.decision FROM reviews r WHERE r.item_id = new.item_id
+                                                       ORDER BY r.id DESC LIMIT 1) WHERE item_id = new.item_id;
+        END;
+        CREATE TRIGGER review_queue_reviews_ad AFTER DELETE ON reviews BEGIN
+            UPDATE review_queue SET latest_decision = (SELECT r.decision FROM reviews r WHERE r.item_id = old.item_id
+                                                       ORDER BY r.id DESC LIMIT 1) WHERE item_id = old.item_id;
+        END;
+        """,
+    )
+
+
 #: Every migration, in order. Append only.
-MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox, m003_privacy_indexes, m004_review_queue]
+MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox, m003_privacy_indexes, m004_review_queue,
+                              m005_review_queue_by_seq]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
