@@ -37,7 +37,7 @@ def expected_queue(db) -> dict[str, dict]:
     latest = {}
     for row in db.query("SELECT * FROM analyses ORDER BY id"):
         latest[row["item_id"]] = row
-    items = {r["id"]: r for r in db.query("SELECT id, source, lang, first_seen, published_at FROM items")}
+    items = {r["id"]: r for r in db.query("SELECT seq, id, source, lang, first_seen, published_at FROM items")}
     decisions = {}
     for item_id, decision in db.execute("SELECT item_id, decision FROM reviews ORDER BY id"):
         decisions[item_id] = decision
@@ -57,7 +57,7 @@ def expected_queue(db) -> dict[str, dict]:
         labels |= {("place", p["place"]) for p in _json_list(a["places"]) if isinstance(p, dict) and p.get("place")}
         labels |= {("hallmark", h) for h in hallmarks if isinstance(h, str) and h}
         out[item_id] = {
-            "analysis_id": a["id"], "source": item["source"], "lang": a["lang"] or item["lang"], "score": a["score"],
+            "seq": item["seq"], "analysis_id": a["id"], "source": item["source"], "lang": a["lang"] or item["lang"], "score": a["score"],
             "hallmark_level": hallmark_level, "alert_level": alert_level.get(item_id, 0),
             "severity_level": max(hallmark_level, alert_level.get(item_id, 0)), "first_seen": item["first_seen"],
             "dated_at": item["published_at"] or item["first_seen"], "latest_decision": decisions.get(item_id),
@@ -68,13 +68,13 @@ def expected_queue(db) -> dict[str, dict]:
 
 def stored_queue(db) -> dict[str, dict]:
     """The review_queue table with each row's labels."""
-    out = {}
+    out, by_seq = {}, {}
     for row in db.query("SELECT * FROM review_queue"):
         item_id = row.pop("item_id")
-        out[item_id] = {**row, "labels": set()}
-    for item_id, facet, value in db.execute("SELECT item_id, facet, value FROM review_queue_labels"):
-        assert item_id in out, f"label of {item_id} without a queue row"
-        out[item_id]["labels"].add((facet, value))
+        out[item_id] = by_seq[row["seq"]] = {**row, "labels": set()}
+    for seq, facet, value in db.execute("SELECT seq, facet, value FROM review_queue_labels"):
+        assert seq in by_seq, f"label of item #{seq} without a queue row"
+        by_seq[seq]["labels"].add((facet, value))
     return out
 
 
@@ -116,7 +116,8 @@ def test_a_reanalysis_that_clears_an_item_takes_it_and_its_labels_out(db):
     ids = add_corpus(db)
     analyse_again(db, ids[0], score=0.2, flagged=False, version="2")
     assert ids[0] not in assert_queue_right(db)
-    assert db.execute("SELECT COUNT(*) FROM review_queue_labels WHERE item_id = ?", [ids[0]]).fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM review_queue_labels l JOIN items i ON i.seq = l.seq WHERE i.id = ?",
+                      [ids[0]]).fetchone()[0] == 0
     analyse_again(db, ids[0], score=0.75, flagged=True, version="3", hallmarks=["dehumanization"], targets=["kyrgyz"])
     row = assert_queue_right(db)[ids[0]]
     assert (row["score"], row["severity_level"], row["lang"]) == (0.75, 2, "ky")
@@ -222,7 +223,7 @@ def test_forget_takes_the_erased_items_rows_out(db, tmp_path):
     assert summary.items == 2
     expected = assert_queue_right(db)
     assert ids[1] not in expected and ids[4] not in expected and ids[0] in expected
-    assert db.execute("SELECT COUNT(*) FROM review_queue_labels WHERE item_id IN (?, ?)", [ids[1], ids[4]]).fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM review_queue_labels WHERE seq NOT IN (SELECT seq FROM review_queue)").fetchone()[0] == 0
     assert db.execute("SELECT item_id FROM alert_items").fetchall() == [(ids[0],)]
     assert expected[ids[0]]["alert_level"] == 3
 
@@ -354,11 +355,13 @@ def test_facet_counts_match_the_reference(db):
 # --------------------------------------------------------------------------- the migration
 
 
-def test_the_migration_fills_the_queue_from_an_existing_store(tmp_path, monkeypatch):
+@pytest.mark.parametrize("applied", [3, 4])
+def test_the_migrations_fill_the_queue_from_an_existing_store(tmp_path, monkeypatch, applied):
+    """A store from before the queue table (3 migrations applied), or with its first form (4)."""
     path = tmp_path / "old.db"
-    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:applied])
     db = connect(path)
-    assert db.execute("SELECT name FROM sqlite_master WHERE name = 'review_queue'").fetchone() is None
+    assert (db.execute("SELECT name FROM sqlite_master WHERE name = 'review_queue'").fetchone() is None) == (applied == 3)
     add_role_users(db)
     ids = add_corpus(db)
     analyse_again(db, ids[2], score=0.3, flagged=False, version="2")  # cleared by a later analysis
@@ -372,7 +375,7 @@ def test_the_migration_fills_the_queue_from_an_existing_store(tmp_path, monkeypa
     monkeypatch.undo()
 
     db = connect(path)
-    assert "m004_review_queue" in [r[0] for r in db.execute("SELECT name FROM migrations")]
+    assert {"m004_review_queue", "m005_review_queue_by_seq"} <= {r[0] for r in db.execute("SELECT name FROM migrations")}
     expected = assert_queue_right(db)
     assert set(expected) == {ids[0], ids[1], ids[3], ids[4], ids[5]}
     assert expected[ids[3]]["severity_level"] == 3 and expected[ids[5]]["severity_level"] == 1

@@ -97,7 +97,26 @@ _MINE = """SELECT s.item_id FROM assignments s WHERE s.reviewer = ?
            AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = s.item_id AND r.reviewer = ?)"""
 _STATUS_SQL = {"todo": f"(b.latest_decision IS NULL OR b.item_id IN ({_MINE}))", "assigned": f"b.item_id IN ({_MINE})",
                "escalated": "b.latest_decision = 'escalate'", "reviewed": "b.latest_decision IS NOT NULL", "all": "1"}
-_LABELLED = "+b.item_id IN (SELECT l.item_id FROM review_queue_labels l WHERE l.facet = ? AND l.value = ?)"
+_LABELLED = "+b.seq IN (SELECT l.seq FROM review_queue_labels l WHERE l.facet = ? AND l.value = ?)"
+
+
+def _in_view(view: str, decision: str | None, rows: int, mine: int) -> int:
+    """How many of ``rows`` queue rows whose latest decision is ``decision`` a view holds, when ``mine`` of
+    them are assigned to the reviewer and not decided by them (the Python twin of :data:`_STATUS_SQL`)."""
+    if view == "todo":
+        return rows if decision is None else mine
+    if view == "assigned":
+        return mine
+    if view == "escalated":
+        return rows if decision == "escalate" else 0
+    if view == "reviewed":
+        return rows if decision is not None else 0
+    return rows
+
+
+def _commonest(counts: dict[Any, int]) -> list[tuple[str, int]]:
+    """The :data:`FACET_LIMIT` commonest values with their counts, most first, then by value."""
+    return sorted(((str(v), n) for v, n in counts.items()), key=lambda p: (-p[1], p[0]))[:FACET_LIMIT]
 
 
 def _values(raw: str | None, key: str) -> list[str]:
@@ -133,15 +152,15 @@ class QueueView:
         sql = _STATUS_SQL[status]
         return sql, [self.reviewer] * (2 * sql.count(_MINE))
 
-    def _filters(self, exclude: str = "") -> tuple[str, list[Any]]:
-        """Every filter but the status (and ``exclude``) on ``review_queue b``."""
+    def _filters(self, exclude: tuple[str, ...] = ()) -> tuple[str, list[Any]]:
+        """Every filter but the status (and those named in ``exclude``) on ``review_queue b``."""
         clauses, params = ["1"], []
         for name in COLUMN_FACETS:
-            if getattr(self.f, name) and name != exclude:
+            if getattr(self.f, name) and name not in exclude:
                 clauses.append(f"b.{name} = ?")
                 params.append(getattr(self.f, name))
         for name in LABEL_FACETS:
-            if getattr(self.f, name) and name != exclude:
+            if getattr(self.f, name) and name not in exclude:
                 clauses.append(_LABELLED)
                 params += [name, getattr(self.f, name)]
         if self.f.date_from:
@@ -195,27 +214,50 @@ class QueueView:
 
     def facets(self) -> dict[str, list[tuple[str, int]]]:
         """For each filter, its values (the :data:`FACET_LIMIT` commonest) with how many items each would
-        leave (the other filters applied); under ``status``, the size of each view with every filter applied."""
-        out: dict[str, list[tuple[str, int]]] = {}
+        leave (the other filters applied); under ``status``, the size of each view with every filter applied.
+
+        Language, source and view sizes come from one pass that counts rows per language, source and
+        decision state; groups, places and hallmarks from one pass over the labels when none of them is
+        filtered on, else one per facet (each leaving its own filter out).
+        """
+        out, views = self._column_facets()
         status, status_params = self._status(self.f.status)
-        for name in (*COLUMN_FACETS, *LABEL_FACETS):
-            where, params = self._filters(exclude=name)
-            if name in COLUMN_FACETS:
-                sql = f"""SELECT b.{name}, COUNT(*) FROM review_queue b WHERE {status} AND {where} AND b.{name} != ''
-                          GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?"""
-            else:
-                sql = f"""SELECT l.value, COUNT(*) FROM review_queue_labels l JOIN review_queue b ON b.item_id = l.item_id
-                          WHERE l.facet = '{name}' AND {status} AND {where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?"""
-            out[name] = [(str(r[0]), r[1]) for r in self.db.execute(sql, [*status_params, *params, FACET_LIMIT])]
-        where, params = self._filters()
-        sums = []
-        for name in STATUSES:
-            sql, view_params = self._status(name)
-            sums.append((f"COALESCE(SUM({sql}), 0)", view_params))
-        row = self.db.execute(f"SELECT {', '.join(s for s, _ in sums)} FROM review_queue b WHERE {where}",
-                              [*(p for _, ps in sums for p in ps), *params]).fetchone()
-        out["status"] = list(zip(STATUSES, row))
+        label_filters = [name for name in LABEL_FACETS if getattr(self.f, name)]
+        for names in ([[name] for name in LABEL_FACETS] if label_filters else [list(LABEL_FACETS)]):
+            where, params = self._filters(exclude=tuple(names))
+            rows = self.db.execute(
+                f"""SELECT l.facet, l.value, COUNT(*) FROM review_queue_labels l JOIN review_queue b ON b.seq = l.seq
+                    WHERE l.facet IN ({', '.join('?' * len(names))}) AND {status} AND {where} GROUP BY 1, 2""",
+                [*names, *status_params, *params]).fetchall()
+            for name in names:
+                out[name] = _commonest({value: n for facet, value, n in rows if facet == name})
+        out = {name: out[name] for name in (*COLUMN_FACETS, *LABEL_FACETS)}
+        out["status"] = views
         return out
+
+    def _column_facets(self) -> tuple[dict[str, list[tuple[str, int]]], list[tuple[str, int]]]:
+        """Counts per language and per source, and the size of each view, from the queue's rows counted per
+        language, source and latest decision (along ``review_queue_facets``) and the reviewer's pending
+        assignments counted the same way."""
+        where, params = self._filters(exclude=COLUMN_FACETS)
+        sql = "SELECT b.lang, b.source, b.latest_decision, COUNT(*) FROM review_queue b WHERE {} GROUP BY 1, 2, 3"
+        every = self.db.execute(sql.format(where), params).fetchall()
+        mine = {tuple(r[:3]): r[3] for r in self.db.execute(sql.format(f"b.item_id IN ({_MINE}) AND {where}"),
+                                                            [self.reviewer, self.reviewer, *params])}
+        counts: dict[str, dict[str, int]] = {name: {} for name in COLUMN_FACETS}
+        views = dict.fromkeys(STATUSES, 0)
+        for lang, source, decision, n in every:
+            values = {"lang": lang, "source": source}
+            matches = {name: not getattr(self.f, name) or values[name] == getattr(self.f, name) for name in COLUMN_FACETS}
+            m = mine.get((lang, source, decision), 0)
+            if all(matches.values()):
+                for view in STATUSES:
+                    views[view] += _in_view(view, decision, n, m)
+            shown = _in_view(self.f.status, decision, n, m)
+            for name in COLUMN_FACETS:
+                if shown and values[name] and all(ok for other, ok in matches.items() if other != name):
+                    counts[name][values[name]] = counts[name].get(values[name], 0) + shown
+        return {name: _commonest(counts[name]) for name in COLUMN_FACETS}, list(views.items())
 
     def position(self, item_id: str) -> QueuePosition:
         """Where ``item_id`` stands in the view (see :class:`QueuePosition`)."""
