@@ -162,3 +162,22 @@ def test_export_output_does_not_depend_on_chunk_size(fresh_db, tmp_path: Path):
         summary = export_dataset(fresh_db, Settings(), ExportOptions(fmt="csv", out=tmp_path / str(size), link_key="k", chunk_size=size))
         outputs.add(summary.data_path.read_bytes())
     assert len(outputs) == 1
+
+
+def test_parquet_row_groups_are_whole_whatever_the_batches(fresh_db, tmp_path):
+    from tocsin.export.writers import ParquetWriter
+
+    add_corpus(fresh_db)
+    summary = export_dataset(fresh_db, Settings(), ExportOptions(fmt="jsonl", out=tmp_path / "j"))
+    records = [json.loads(line) for line in summary.data_path.read_text(encoding="utf-8").splitlines()] * 4
+    writer = ParquetWriter(tmp_path / "p.parquet", row_group_size=5, batch_size=3)
+    with writer:
+        for start in range(0, len(records), 2):
+            writer.write(records[start:start + 2])
+    parquet = pq.ParquetFile(tmp_path / "p.parquet")
+    assert [parquet.metadata.row_group(i).num_rows for i in range(parquet.metadata.num_row_groups)] == [5, 5, 5, 1]
+    rows = parquet.read().to_pylist()
+    for row in rows:
+        for name in ("published_at", "first_seen", "removed_at"):
+            row[name] = row[name].isoformat() if row[name] is not None else None
+    assert rows == records and writer.rows == 16

@@ -22,6 +22,9 @@ logger = logging.getLogger(__name__)
 
 FORMATS = ("csv", "jsonl", "parquet")
 
+#: Bytes each text writer buffers before it writes to its file.
+WRITE_BUFFER = 1 << 20
+
 
 class DatasetWriter:
     """Base class: ``write(records)`` any number of times, then ``close()`` (or use ``with``)."""
@@ -77,7 +80,7 @@ class JsonlWriter(DatasetWriter):
     def __init__(self, path: Path, typed_prefix_bytes: int = 1 << 20):
         super().__init__(path)
         self.typed_prefix_bytes = typed_prefix_bytes
-        self.file = open(self.partial, "wb")
+        self.file = open(self.partial, "wb", buffering=WRITE_BUFFER)
         self.offset = 0
         self.untyped = set(NULLABLE_FIELDS)
         self.first_typed: dict[str, tuple[int, int]] = {}  # field -> (line number, byte offset)
@@ -91,8 +94,7 @@ class JsonlWriter(DatasetWriter):
             chunk.append(line)
             self.offset += len(line)
             self.rows += 1
-        if chunk:
-            self.file.write(b"".join(chunk))
+        self.file.writelines(chunk)  # into the file's buffer: no large temporary per batch
 
     def _note_types(self, record: dict[str, Any]) -> None:
         for name in [n for n in self.untyped if record[n] is not None and record[n] != []]:
@@ -134,15 +136,17 @@ class CsvWriter(DatasetWriter):
 
     def __init__(self, path: Path):
         super().__init__(path)
-        self.file = open(self.partial, "w", encoding="utf-8", newline="")
-        self.file.write(",".join(FIELD_NAMES) + "\r\n")
+        self.file = open(self.partial, "wb", buffering=WRITE_BUFFER)
+        self.file.write((",".join(FIELD_NAMES) + "\r\n").encode("utf-8"))
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
         records = list(records)
         if not records:
             return
         columns = [csv_column(kind, column) for kind, column in zip(_CSV_KINDS, zip(*map(_FIELD_VALUES, records)))]
-        self.file.write("\r\n".join(map(",".join, zip(*columns))) + "\r\n")  # one write per batch
+        # one line at a time into the file's buffer: a batch joined into one string and encoded at once
+        # makes large short-lived allocations, which cost more than the calls they save
+        self.file.writelines([(",".join(row) + "\r\n").encode("utf-8") for row in zip(*columns)])
         self.rows += len(records)
 
     def _finish(self) -> None:
@@ -190,31 +194,51 @@ class ParquetWriter(DatasetWriter):
 
     suffix = ".parquet"
 
-    def __init__(self, path: Path, row_group_size: int = 10_000):
+    def __init__(self, path: Path, row_group_size: int = 10_000, batch_size: int = 512):
+        """
+        :param batch_size: records converted to Arrow at a time; small enough that they are still in the
+            CPU's cache from being built, and Arrow holds the rest of a row group far more compactly.
+        """
         super().__init__(path)
         self.row_group_size = row_group_size
-        self.buffer: list[dict[str, Any]] = []
+        self.batch_size = batch_size
+        self.buffer: list[dict[str, Any]] = []  # records not yet converted
+        self.batches: list[pa.RecordBatch] = []  # converted, not yet written
+        self.pending = 0  # rows in self.batches
         self.writer = pq.ParquetWriter(self.partial, SCHEMA, compression="zstd")
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
         self.buffer.extend(records)
-        if len(self.buffer) >= self.row_group_size:
-            self._flush()
+        if len(self.buffer) >= self.batch_size:
+            self._convert()
+            if self.pending >= self.row_group_size:
+                self._write_row_groups(final=False)
 
-    def _flush(self) -> None:
+    def _convert(self) -> None:
+        """Turn the buffered records into one record batch of the typed schema."""
         if self.buffer:
             # column-wise: transpose the records in C, then convert each column to Arrow in one call
             columns = zip(*map(_FIELD_VALUES, self.buffer))
             arrays = [pa.array(column, type=f.type) for column, f in zip(columns, _WIRE_SCHEMA)]
-            table = pa.Table.from_batches([pa.RecordBatch.from_arrays(arrays, schema=_WIRE_SCHEMA)]).cast(SCHEMA)
-            self.writer.write_table(table, row_group_size=self.row_group_size)
-            self.rows += len(self.buffer)
+            self.batches.append(pa.RecordBatch.from_arrays(arrays, schema=_WIRE_SCHEMA).cast(SCHEMA))
+            self.pending += len(self.buffer)
             self.buffer = []
+
+    def _write_row_groups(self, final: bool) -> None:
+        """Write whole row groups of ``row_group_size`` rows (and, when ``final``, the rest)."""
+        table = pa.Table.from_batches(self.batches, schema=SCHEMA)
+        size = table.num_rows if final else table.num_rows - table.num_rows % self.row_group_size
+        if size:
+            self.writer.write_table(table.slice(0, size), row_group_size=self.row_group_size)
+            self.rows += size
+        rest = table.slice(size)
+        self.batches, self.pending = rest.to_batches(), rest.num_rows
 
     def _finish(self) -> None:
         if self.writer is not None:
             try:
-                self._flush()
+                self._convert()
+                self._write_row_groups(final=True)
             finally:
                 self.writer.close()
                 self.writer = None
