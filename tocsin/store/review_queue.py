@@ -203,7 +203,7 @@ class QueueView:
                        i.removed_at, b.lang, b.score, b.severity_level, a.targets, a.places, a.hallmarks,
                        (SELECT COUNT(*) FROM reviews r WHERE r.item_id = i.id) AS reviews,
                        (SELECT COUNT(*) FROM assignments s WHERE s.item_id = i.id) AS assignments
-                FROM page b JOIN items i ON i.id = b.item_id JOIN analyses a ON a.id = b.analysis_id
+                FROM page b JOIN items i ON i.seq = b.seq JOIN analyses a ON a.id = b.analysis_id
                 ORDER BY {_ORDER}""", [*params, limit, offset]):
             row["groups"] = _values(row.pop("targets"), "group")
             row["places"] = _values(row["places"], "place")
@@ -262,14 +262,14 @@ class QueueView:
     def position(self, item_id: str) -> QueuePosition:
         """Where ``item_id`` stands in the view (see :class:`QueuePosition`)."""
         where, params = self._where()
-        length = self.count()
         row = self.db.execute(f"SELECT b.severity_level, b.score, b.first_seen FROM review_queue b WHERE b.item_id = ? AND {where}",
                               [item_id, *params]).fetchone()
         if row is None:
             head = self.ids(limit=1)
-            return QueuePosition(None, None, head[0] if head else None, length)
+            return QueuePosition(None, None, head[0] if head else None, self.count())
         key = [*row, item_id]
-        ahead = self.db.execute(f"SELECT COUNT(*) FROM review_queue b WHERE {where} AND {_AHEAD}", [*params, *key]).fetchone()[0]
+        length, ahead = self.db.execute(f"SELECT COUNT(*), COALESCE(SUM({_AHEAD}), 0) FROM review_queue b WHERE {where}",
+                                        [*key, *params]).fetchone()
         previous = self.db.execute(f"SELECT b.item_id FROM review_queue b WHERE {where} AND {_AHEAD} ORDER BY {_REVERSED} LIMIT 1",
                                    [*params, *key]).fetchone()
         following = self.db.execute(f"SELECT b.item_id FROM review_queue b WHERE {where} AND {_BEHIND} ORDER BY {_ORDER} LIMIT 1",
