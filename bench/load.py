@@ -5,8 +5,10 @@ Builds a store (the export benchmark's synthetic items), serves the real review 
 analyses in batches (each batch one ``BEGIN IMMEDIATE`` transaction, as ``analyse_pending`` does) at
 ``WRITES_PER_S`` for the whole run, and has 8 logged-in readers fetch the queue and item pages over HTTP. Prints p50/p95
 latency per page, the writer's rows/s, and the number of failed requests (a "database is locked" error
-reaching a user would be one). Goal: p95 < 300 ms. Run: ``python -m bench.load [SECONDS] [ITEMS]``
-(the store holds ITEMS synthetic items, about half of them flagged, before the writer starts).
+reaching a user would be one). Goal: p95 < 300 ms. Run: ``python -m bench.load [SECONDS] [ITEMS] [FILTERS]``
+(the store holds ITEMS synthetic items, about half of them flagged, before the writer starts; FILTERS, a
+query string such as ``group=uzbek&place=osh&status=all``, narrows the queue and item pages the readers
+fetch, so their counts and next/previous work on a filtered view).
 """
 
 from __future__ import annotations
@@ -85,8 +87,11 @@ print(n)
 """
 
 
-def main(seconds: float = SECONDS, items: int = ITEMS) -> dict[str, float]:
-    """Run the load and print p50/p95 per page, failures and the writer's rate."""
+def main(seconds: float = SECONDS, items: int = ITEMS, filters: str = "") -> dict[str, float]:
+    """Run the load and print p50/p95 per page, failures and the writer's rate.
+
+    :param filters: a query string added to the queue and item page URLs (empty: the default 'todo' view).
+    """
     from bench.export import build_store
     from tocsin.review.accounts import add_user
     from tocsin.store import connect
@@ -98,7 +103,9 @@ def main(seconds: float = SECONDS, items: int = ITEMS) -> dict[str, float]:
         db = connect(path)
         add_user(db, "load", "load password 1", "lead")
         item_ids = [r[0] for r in db.execute("SELECT item_id FROM analyses WHERE incitement = 1 LIMIT 200")]
+        figures["flagged"] = db.execute("SELECT COUNT(*) FROM review_queue").fetchone()[0]
         db.close()
+        query = f"?{filters}" if filters else ""
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = {**os.environ, "TOCSIN_LOG_LEVEL": "WARNING"}
@@ -118,7 +125,8 @@ def main(seconds: float = SECONDS, items: int = ITEMS) -> dict[str, float]:
                 opener = logged_in_opener(base, "load", "load password 1")
                 i = k
                 while time.monotonic() < stop:
-                    for page, url in (("queue", f"{base}/"), ("item", f"{base}/items/{item_ids[i % len(item_ids)]}")):
+                    item_url = f"{base}/items/{item_ids[i % len(item_ids)]}{query}"
+                    for page, url in (("queue", f"{base}/{query}"), ("item", item_url)):
                         started = time.perf_counter()
                         try:
                             with opener.open(url, timeout=30) as response:
@@ -149,6 +157,8 @@ def main(seconds: float = SECONDS, items: int = ITEMS) -> dict[str, float]:
         figures[f"{page}_requests"] = len(values)
     figures["failed_requests"] = len(failures)
     figures["writer_rows_per_s"] = round(written / seconds, 1)
+    if filters:
+        print(f"{'filters':>20}: {filters}")
     for key, value in figures.items():
         print(f"{key:>20}: {value}", flush=True)
     for failure in failures[:5]:
@@ -157,4 +167,5 @@ def main(seconds: float = SECONDS, items: int = ITEMS) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    main(float(sys.argv[1]) if len(sys.argv) > 1 else SECONDS, int(sys.argv[2]) if len(sys.argv) > 2 else ITEMS)
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else SECONDS, int(sys.argv[2]) if len(sys.argv) > 2 else ITEMS,
+         sys.argv[3] if len(sys.argv) > 3 else "")
