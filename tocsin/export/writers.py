@@ -185,6 +185,11 @@ def csv_column(kind: str, values: tuple[Any, ...]) -> list[str]:
     return [('"' + v.replace('"', '""') + '"') if ('"' in v or "," in v or "\n" in v or "\r" in v) else v for v in fields]
 
 
+#: Columns whose values repeat, dictionary-encoded in Parquet. The others (ids, texts, offsets) have
+#: mostly distinct values, where building a dictionary costs time and saves no space.
+DICTIONARY_FIELDS = ("source", "kind", "lang", "hallmarks", "model_name", "model_version", "patterns_version",
+                     "review_majority", "label", "label_source")
+
 #: The schema records arrive in: times as ISO strings (``…+00:00``), cast to timestamps before writing.
 _WIRE_SCHEMA = pa.schema([pa.field(f.name, pa.string()) if f.name in TIME_FIELDS else f for f in SCHEMA])
 
@@ -205,7 +210,7 @@ class ParquetWriter(DatasetWriter):
         self.buffer: list[dict[str, Any]] = []  # records not yet converted
         self.batches: list[pa.RecordBatch] = []  # converted, not yet written
         self.pending = 0  # rows in self.batches
-        self.writer = pq.ParquetWriter(self.partial, SCHEMA, compression="zstd")
+        self.writer = pq.ParquetWriter(self.partial, SCHEMA, compression="zstd", use_dictionary=list(DICTIONARY_FIELDS))
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
         self.buffer.extend(records)
