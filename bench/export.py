@@ -10,6 +10,7 @@ does not. Run: ``python -m bench.export [N]``.
 from __future__ import annotations
 
 import json
+import os
 import random
 import resource
 import subprocess
@@ -102,12 +103,13 @@ def main(items: int = ITEMS) -> dict[str, float]:
         figures["build_s"] = round(build_store(db_path, items), 1)
         print(f"built {items} items in {figures['build_s']} s", flush=True)
         for fmt in FORMATS:
+            load = os.getloadavg()[0]  # other work on the machine slows the wall-clock rate
             out = subprocess.run([sys.executable, "-m", "bench.export", "--one", fmt, str(db_path), str(Path(tmp) / fmt)],
                                  check=True, capture_output=True, text=True).stdout
             result = json.loads(out.strip().splitlines()[-1])
             print(f"{fmt:8} {result['rows']} rows in {result['seconds']} s: {result['rows_per_s']:,} rows/s "
                   f"({result['rows_per_cpu_s']:,} per CPU second), "
-                  f"peak RSS {result['peak_rss_mb']} MB, file {result['file_mb']} MB", flush=True)
+                  f"peak RSS {result['peak_rss_mb']} MB, file {result['file_mb']} MB, load average {load:.1f}", flush=True)
             for key in ("rows_per_s", "rows_per_cpu_s", "peak_rss_mb", "file_mb"):
                 figures[f"{fmt}_{key}"] = result[key]
         figures.update(time_retention_and_forget(db_path))
