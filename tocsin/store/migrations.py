@@ -548,9 +548,64 @@ def m005_review_queue_by_seq(db: sqlite_utils.Database) -> None:
     )
 
 
+def m006_review_queue_counts(db: sqlite_utils.Database) -> None:
+    """How many queue rows carry each group, place and hallmark, per language, source and latest decision
+    (``''``: none yet), kept by triggers on the queue and its labels: the queue's counts per filter value
+    without reading every row when no group, place, hallmark, date or search filter is set."""
+    execute_script(
+        db,
+        """
+        CREATE TABLE review_queue_counts (
+            facet TEXT NOT NULL,
+            value TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            source TEXT NOT NULL,
+            decision TEXT NOT NULL,                    -- the rows' latest decision; '' when nobody decided yet
+            n INTEGER NOT NULL,                        -- may fall to 0; readers skip those
+            PRIMARY KEY (facet, value, lang, source, decision)
+        ) WITHOUT ROWID;
+        INSERT INTO review_queue_counts (facet, value, lang, source, decision, n)
+        SELECT l.facet, l.value, b.lang, b.source, COALESCE(b.latest_decision, ''), COUNT(*)
+        FROM review_queue_labels l JOIN review_queue b ON b.seq = l.seq GROUP BY 1, 2, 3, 4, 5;
+        CREATE TRIGGER review_queue_counts_label_ai AFTER INSERT ON review_queue_labels BEGIN
+            INSERT INTO review_queue_counts (facet, value, lang, source, decision, n)
+            SELECT new.facet, new.value, b.lang, b.source, COALESCE(b.latest_decision, ''), 1 FROM review_queue b
+            WHERE b.seq = new.seq
+            ON CONFLICT (facet, value, lang, source, decision) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER review_queue_counts_label_ad AFTER DELETE ON review_queue_labels BEGIN
+            UPDATE review_queue_counts SET n = n - 1
+            WHERE (facet, value, lang, source, decision) IN (
+                SELECT old.facet, old.value, b.lang, b.source, COALESCE(b.latest_decision, '') FROM review_queue b
+                WHERE b.seq = old.seq);
+        END;
+        CREATE TRIGGER review_queue_counts_au AFTER UPDATE OF lang, source, latest_decision ON review_queue
+        WHEN old.lang IS NOT new.lang OR old.source IS NOT new.source OR old.latest_decision IS NOT new.latest_decision
+        BEGIN
+            UPDATE review_queue_counts SET n = n - 1
+            WHERE (facet, value, lang, source, decision) IN (
+                SELECT l.facet, l.value, old.lang, old.source, COALESCE(old.latest_decision, '')
+                FROM review_queue_labels l WHERE l.seq = old.seq);
+            INSERT INTO review_queue_counts (facet, value, lang, source, decision, n)
+            SELECT l.facet, l.value, new.lang, new.source, COALESCE(new.latest_decision, ''), 1
+            FROM review_queue_labels l WHERE l.seq = new.seq
+            ON CONFLICT (facet, value, lang, source, decision) DO UPDATE SET n = n + 1;
+        END;
+        DROP TRIGGER review_queue_ad;
+        CREATE TRIGGER review_queue_ad AFTER DELETE ON review_queue BEGIN
+            UPDATE review_queue_counts SET n = n - 1
+            WHERE (facet, value, lang, source, decision) IN (
+                SELECT l.facet, l.value, old.lang, old.source, COALESCE(old.latest_decision, '')
+                FROM review_queue_labels l WHERE l.seq = old.seq);
+            DELETE FROM review_queue_labels WHERE seq = old.seq;
+        END;
+        """,
+    )
+
+
 #: Every migration, in order. Append only.
 MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox, m003_privacy_indexes, m004_review_queue,
-                              m005_review_queue_by_seq]
+                              m005_review_queue_by_seq, m006_review_queue_counts]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
