@@ -12,7 +12,7 @@ import pytest
 
 from test_review_support import CORPUS, add_alert, add_corpus, add_flagged, add_role_users
 from tocsin.config import Settings
-from tocsin.store import ItemRecord, connect, transaction, upsert_item
+from tocsin.store import ItemRecord, connect, search_item_ids, transaction, upsert_item
 from tocsin.store import alerting, erasure, migrations, reviewing
 from tocsin.store.analyses import AnalysisRecord, save_analysis
 from tocsin.store.review_queue import QueueFilters, QueuePosition, QueueView, queue_position
@@ -78,9 +78,21 @@ def stored_queue(db) -> dict[str, dict]:
     return out
 
 
+def expected_counts(rows: dict[str, dict]) -> dict[tuple, int]:
+    """Queue rows per (facet, value, language, source, latest decision or '')."""
+    counts: dict[tuple, int] = {}
+    for row in rows.values():
+        for facet, value in row["labels"]:
+            key = (facet, value, row["lang"], row["source"], row["latest_decision"] or "")
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 def assert_queue_right(db) -> dict[str, dict]:
     expected = expected_queue(db)
     assert stored_queue(db) == expected
+    stored_counts = {tuple(r[:5]): r[5] for r in db.execute("SELECT * FROM review_queue_counts WHERE n != 0")}
+    assert stored_counts == expected_counts(expected)
     return expected
 
 
@@ -285,6 +297,7 @@ def test_a_random_mix_of_writes_keeps_the_table_right(db):
 def reference_view(db, f: QueueFilters, reviewer: str) -> list[str]:
     """The ids of a view, computed in Python from :func:`expected_queue` and the assignments."""
     rows = expected_queue(db)
+    matches = set(search_item_ids(db, f.q)) if f.q else set()
     decided_by = {(i, r) for i, r in db.execute("SELECT item_id, reviewer FROM reviews")}
     mine = {i for (i,) in db.execute("SELECT item_id FROM assignments WHERE reviewer = ?", [reviewer])
             if (i, reviewer) not in decided_by}
@@ -293,7 +306,9 @@ def reference_view(db, f: QueueFilters, reviewer: str) -> list[str]:
             "reviewed": lambda i, r: r["latest_decision"] is not None, "all": lambda i, r: True}[f.status]
     chosen = [(i, r) for i, r in rows.items() if keep(i, r)
               and (not f.lang or r["lang"] == f.lang) and (not f.source or r["source"] == f.source)
-              and all(not getattr(f, k) or (k, getattr(f, k)) in r["labels"] for k in ("group", "place", "hallmark"))]
+              and all(not getattr(f, k) or (k, getattr(f, k)) in r["labels"] for k in ("group", "place", "hallmark"))
+              and (not f.date_from or r["dated_at"] >= f.date_from) and (not f.date_to or r["dated_at"][:10] <= f.date_to)
+              and (not f.q or i in matches)]
     chosen.sort(key=lambda p: (p[1]["severity_level"], p[1]["score"], p[1]["first_seen"], p[0]), reverse=True)
     return [i for i, _ in chosen]
 
@@ -337,7 +352,11 @@ def test_ties_are_broken_the_same_way_by_pages_and_positions(db):
 def test_facet_counts_match_the_reference(db):
     ids = add_corpus(db)
     reviewing.record_decision(db, ids[0], "rita", "escalate")
-    for f in (QueueFilters(), QueueFilters(status="all", source="osh-news"), QueueFilters(group="uzbek", place="osh")):
+    reviewing.record_decision(db, ids[1], "leo", "incitement")
+    reviewing.assign_items(db, [ids[1], ids[4]], ["rita"], "leo")  # one decided by another, one undecided
+    every_view = [QueueFilters(status=s, **extra) for s in reviewing.STATUSES for extra in ({}, {"lang": "en"})]
+    for f in (*every_view, QueueFilters(status="all", source="osh-news"), QueueFilters(group="uzbek", place="osh"),
+              QueueFilters(q="market"), QueueFilters(date_from="2026-11-21", source="valley-channel")):
         facets = reviewing.facet_counts(db, f, "rita")
         for name in ("lang", "source", "group", "place", "hallmark"):
             others = QueueFilters(**{**f.__dict__, name: ""})

@@ -216,11 +216,45 @@ class QueueView:
         """For each filter, its values (the :data:`FACET_LIMIT` commonest) with how many items each would
         leave (the other filters applied); under ``status``, the size of each view with every filter applied.
 
-        Language, source and view sizes come from one pass that counts rows per language, source and
-        decision state; groups, places and hallmarks from one pass over the labels when none of them is
-        filtered on, else one per facet (each leaving its own filter out).
+        Languages, sources and view sizes come from one pass over the queue per language, source and
+        latest decision. Groups, places and hallmarks come from ``review_queue_counts`` when only the
+        language and source are filtered on; otherwise from the labels of the matching rows (one pass when
+        none of them is filtered on, else one per facet, each leaving its own filter out).
         """
         out, views = self._column_facets()
+        if not any(getattr(self.f, name) for name in (*LABEL_FACETS, "date_from", "date_to", "q")):
+            out.update(self._label_facets_from_counts())
+        else:
+            out.update(self._label_facets_from_rows())
+        out = {name: out[name] for name in (*COLUMN_FACETS, *LABEL_FACETS)}
+        out["status"] = views
+        return out
+
+    def _label_facets_from_counts(self) -> dict[str, list[tuple[str, int]]]:
+        """Counts per group, place and hallmark from ``review_queue_counts`` (language and source filters
+        only), corrected for the reviewer's pending assignments."""
+        clauses, params = ["n > 0"], []
+        for name in COLUMN_FACETS:
+            if getattr(self.f, name):
+                clauses.append(f"{name} = ?")
+                params.append(getattr(self.f, name))
+        every = self.db.execute(f"""SELECT facet, value, decision, SUM(n) FROM review_queue_counts
+                                    WHERE {' AND '.join(clauses)} GROUP BY 1, 2, 3""", params).fetchall()
+        where, params = self._filters()
+        mine = {tuple(r[:3]): r[3] for r in self.db.execute(
+            f"""SELECT l.facet, l.value, COALESCE(b.latest_decision, ''), COUNT(*)
+                FROM review_queue b JOIN review_queue_labels l ON l.seq = b.seq
+                WHERE b.item_id IN ({_MINE}) AND {where} GROUP BY 1, 2, 3""", [self.reviewer, self.reviewer, *params])}
+        counts: dict[str, dict[str, int]] = {name: {} for name in LABEL_FACETS}
+        for facet, value, decision, n in every:
+            shown = _in_view(self.f.status, decision or None, n, mine.get((facet, value, decision), 0))
+            if shown and facet in counts:
+                counts[facet][value] = counts[facet].get(value, 0) + shown
+        return {name: _commonest(counts[name]) for name in LABEL_FACETS}
+
+    def _label_facets_from_rows(self) -> dict[str, list[tuple[str, int]]]:
+        """Counts per group, place and hallmark from the labels of the rows in the view."""
+        out = {}
         status, status_params = self._status(self.f.status)
         label_filters = [name for name in LABEL_FACETS if getattr(self.f, name)]
         for names in ([[name] for name in LABEL_FACETS] if label_filters else [list(LABEL_FACETS)]):
@@ -231,8 +265,6 @@ class QueueView:
                 [*names, *status_params, *params]).fetchall()
             for name in names:
                 out[name] = _commonest({value: n for facet, value, n in rows if facet == name})
-        out = {name: out[name] for name in (*COLUMN_FACETS, *LABEL_FACETS)}
-        out["status"] = views
         return out
 
     def _column_facets(self) -> tuple[dict[str, list[tuple[str, int]]], list[tuple[str, int]]]:
