@@ -603,9 +603,35 @@ def m006_review_queue_counts(db: sqlite_utils.Database) -> None:
     )
 
 
+def m007_review_queue_label_text(db: sqlite_utils.Database) -> None:
+    """Each queue row's groups, places and hallmarks also as one string (``facet=value`` tokens, each
+    ended by the unit separator U+001F; values holding that character are left out), kept by triggers on
+    the labels: a row read in queue order is tested against group, place and hallmark filters without
+    building the list of every row that carries the value."""
+    execute_script(
+        db,
+        """
+        ALTER TABLE review_queue ADD COLUMN labels_text TEXT NOT NULL DEFAULT '\x1f';
+        UPDATE review_queue SET labels_text = char(31) || COALESCE((
+            SELECT group_concat(l.facet || '=' || l.value || char(31), '') FROM review_queue_labels l
+            WHERE l.seq = review_queue.seq AND instr(l.value, char(31)) = 0), '');
+        CREATE TRIGGER review_queue_label_text_ai AFTER INSERT ON review_queue_labels
+        WHEN instr(new.value, char(31)) = 0 BEGIN
+            UPDATE review_queue SET labels_text = labels_text || new.facet || '=' || new.value || char(31) WHERE seq = new.seq;
+        END;
+        CREATE TRIGGER review_queue_label_text_ad AFTER DELETE ON review_queue_labels
+        WHEN instr(old.value, char(31)) = 0 BEGIN
+            UPDATE review_queue SET labels_text = replace(labels_text, char(31) || old.facet || '=' || old.value || char(31), char(31))
+            WHERE seq = old.seq;
+        END;
+        """,
+    )
+
+
 #: Every migration, in order. Append only.
 MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox, m003_privacy_indexes, m004_review_queue,
-                              m005_review_queue_by_seq, m006_review_queue_counts]
+                              m005_review_queue_by_seq, m006_review_queue_counts,
+                              m007_review_queue_label_text]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
