@@ -15,7 +15,7 @@ from tocsin.config import Settings
 from tocsin.store import ItemRecord, connect, search_item_ids, transaction, upsert_item
 from tocsin.store import alerting, erasure, migrations, reviewing
 from tocsin.store.analyses import AnalysisRecord, save_analysis
-from tocsin.store.review_queue import QueueFilters, QueuePosition, QueueView, queue_position
+from tocsin.store.review_queue import LABEL_END, QueueFilters, QueuePosition, QueueView, queue_position
 
 LEVELS = {"critical": 3, "high": 2, "warning": 1}
 CRITICAL = ("call_to_violence", "call_to_expulsion")
@@ -75,6 +75,11 @@ def stored_queue(db) -> dict[str, dict]:
     for seq, facet, value in db.execute("SELECT seq, facet, value FROM review_queue_labels"):
         assert seq in by_seq, f"label of item #{seq} without a queue row"
         by_seq[seq]["labels"].add((facet, value))
+    for row in out.values():
+        text = row.pop("labels_text")
+        assert text.startswith(LABEL_END) and text.endswith(LABEL_END)
+        tokens = text.split(LABEL_END)[1:-1]
+        assert sorted(tokens) == sorted(f"{f}={v}" for f, v in row["labels"] if LABEL_END not in v)
     return out
 
 
@@ -211,6 +216,17 @@ def test_open_alerts_raise_severity_until_acknowledged_changed_or_deleted(db):
         db.execute("DELETE FROM alerts WHERE id = ?", [alert])
     assert assert_queue_right(db)[calm]["alert_level"] == 0
     assert db.execute("SELECT COUNT(*) FROM alert_items").fetchone()[0] == 0
+
+
+def test_label_values_with_the_token_separator_are_still_filtered_exactly(db):
+    ids = add_corpus(db)
+    odd = f"kyrgyz{LABEL_END}place=osh"
+    analyse_again(db, ids[5], score=0.6, flagged=True, version="2", targets=[odd, "tajik"])
+    assert assert_queue_right(db)[ids[5]]["labels"] == {("group", odd), ("group", "tajik")}
+    assert reviewing.queue_ids(db, QueueFilters(group=odd), "rita") == [ids[5]]
+    assert ids[5] not in reviewing.queue_ids(db, QueueFilters(place="osh"), "rita")
+    assert reviewing.queue_ids(db, QueueFilters(group="tajik"), "rita") == [ids[3], ids[5]]
+    check_views_against_reference(db)
 
 
 def test_alerts_with_bad_item_lists_are_stored_and_ignored(db):

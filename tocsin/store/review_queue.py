@@ -97,7 +97,11 @@ _MINE = """SELECT s.item_id FROM assignments s WHERE s.reviewer = ?
            AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = s.item_id AND r.reviewer = ?)"""
 _STATUS_SQL = {"todo": f"(b.latest_decision IS NULL OR b.item_id IN ({_MINE}))", "assigned": f"b.item_id IN ({_MINE})",
                "escalated": "b.latest_decision = 'escalate'", "reviewed": "b.latest_decision IS NOT NULL", "all": "1"}
-_LABELLED = "+b.seq IN (SELECT l.seq FROM review_queue_labels l WHERE l.facet = ? AND l.value = ?)"
+#: Ends each ``facet=value`` token of ``review_queue.labels_text`` (which starts with it too); values that
+#: hold it are only in ``review_queue_labels``, and a filter on one is tested there.
+LABEL_END = "\x1f"
+#: A group, place or hallmark value carried by fewer than one row in this many is looked up in the labels.
+RARE_LABEL = 8
 
 
 def _in_view(view: str, decision: str | None, rows: int, mine: int) -> int:
@@ -145,6 +149,17 @@ class QueueView:
         """:param reviewer: the user looking (for the 'todo' and 'assigned' views)."""
         self.db, self.f, self.reviewer = db, f, reviewer
         self._matches = json.dumps(search_item_ids(db, f.q, limit=SEARCH_LIMIT)) if f.q else None
+        self._labelled = {name: self._label_clause(name, getattr(f, name)) for name in LABEL_FACETS if getattr(f, name)}
+
+    def _label_clause(self, facet: str, value: str) -> tuple[str, list[Any]]:
+        """The test of one group, place or hallmark filter: a lookup in ``review_queue_labels`` for a value
+        few rows carry (the rows can then be found from the labels), else a test of each row's
+        ``labels_text`` (no list of the many rows that carry it is built)."""
+        carried = self.db.execute("SELECT COALESCE(SUM(n), 0) FROM review_queue_counts WHERE facet = ? AND value = ?",
+                                  [facet, value]).fetchone()[0]
+        if LABEL_END in value or carried * RARE_LABEL < self.db.execute("SELECT COUNT(*) FROM review_queue").fetchone()[0]:
+            return "b.seq IN (SELECT l.seq FROM review_queue_labels l WHERE l.facet = ? AND l.value = ?)", [facet, value]
+        return "instr(b.labels_text, ?) > 0", [f"{LABEL_END}{facet}={value}{LABEL_END}"]
 
     # ----------------------------------------------------------------- SQL pieces
 
@@ -159,10 +174,10 @@ class QueueView:
             if getattr(self.f, name) and name not in exclude:
                 clauses.append(f"b.{name} = ?")
                 params.append(getattr(self.f, name))
-        for name in LABEL_FACETS:
-            if getattr(self.f, name) and name not in exclude:
-                clauses.append(_LABELLED)
-                params += [name, getattr(self.f, name)]
+        for name, (clause, values) in self._labelled.items():
+            if name not in exclude:
+                clauses.append(clause)
+                params += values
         if self.f.date_from:
             clauses.append("b.dated_at >= ?")
             params.append(self.f.date_from)
