@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tocsin.models.classifier import LABELS, Classifier
+from tocsin.models.lexical import LEXICAL_FILE
 from tocsin.models.train import (
     DataArguments, ModelArguments, TrainingArguments, TrainingDataError, read_labelled_file, review_rows, train,
     train_tokenizer,
@@ -88,8 +89,15 @@ def test_fine_tuning_a_pretrained_model_from_a_folder(tmp_path, base_model):
     clf = Classifier.load(out, max_length=48, stride=8)
     assert clf.labels == list(LABELS) and clf.name == "base-tocsin" and clf.version == metrics["version"]
     assert len(clf.predict(["Гоните их всех"])[0]) == len(LABELS)
+    assert clf.lexical is not None and clf.lexical.weight == ModelArguments().lexical_weight   # the n-gram companion
     # Seeded: the same data, base and seed give the same weights.
     again = tmp_path / "again"
     train(DataArguments(per_template=2, extra_files=[str(extra)]), ModelArguments(base_model=str(base_model)),
           TrainingArguments(output_dir=str(again), epochs=1, batch_size=16, max_length=48, max_minutes=5))
-    assert (out / "model.safetensors").read_bytes() == (again / "model.safetensors").read_bytes()
+    for weights in ("model.safetensors", LEXICAL_FILE):
+        assert (out / weights).read_bytes() == (again / weights).read_bytes()
+    # Without the companion the folder has none, and the classifier reads the transformer alone.
+    bare = tmp_path / "bare"
+    train(DataArguments(per_template=2), ModelArguments(base_model=str(base_model), lexical_weight=0.0),
+          TrainingArguments(output_dir=str(bare), epochs=1, batch_size=16, max_length=48, max_minutes=5))
+    assert not (bare / LEXICAL_FILE).exists() and Classifier.load(bare, max_length=48, stride=8).lexical is None

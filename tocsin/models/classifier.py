@@ -4,7 +4,8 @@
 ``path`` is empty, else a local folder or a Hugging Face id. ``predict(texts)`` returns, per text, the
 probability of each label (``incitement`` and each hallmark). Long texts are split into overlapping
 windows of ``max_length`` tokens sharing ``stride`` tokens, and each label takes its maximum over the
-windows, so a hateful sentence at the start, middle or end of a long article is seen.
+windows, so a hateful sentence at the start, middle or end of a long article is seen. A model folder may
+also hold a character n-gram companion (:mod:`tocsin.models.lexical`), blended into ``incitement``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from tocsin.models.lexical import LexicalModel
 from tocsin.nlp.features import HALLMARKS
 
 logger = logging.getLogger(__name__)
@@ -51,10 +53,11 @@ class Classifier:
     :param tokenizer: its (fast) tokenizer.
     :param name: model name recorded in every analysis.
     :param version: model version recorded in every analysis.
+    :param lexical: the character n-gram companion blended into ``incitement``, if the model has one.
     """
 
     def __init__(self, model: Any, tokenizer: Any, *, name: str, version: str, batch_size: int = 32,
-                 max_length: int = 256, stride: int = 64, threads: int = 2):
+                 max_length: int = 256, stride: int = 64, threads: int = 2, lexical: LexicalModel | None = None):
         import torch
 
         if stride >= max_length:
@@ -63,6 +66,7 @@ class Classifier:
         self.tokenizer = tokenizer
         self.name = name
         self.version = version
+        self.lexical = lexical
         self.batch_size = batch_size
         limit = getattr(model.config, "max_position_embeddings", max_length) or max_length
         # Some models (RoBERTa/XLM-R) reserve position ids for padding: keep two spare.
@@ -110,10 +114,14 @@ class Classifier:
                 "for the embedded model."
             ) from e
         meta = read_metadata(local) if local.exists() else {}
+        try:
+            lexical = LexicalModel.load(local) if local.exists() else None
+        except (OSError, ValueError) as e:
+            raise ModelLoadError(f"cannot load the n-gram companion in {local}: {e}") from e
         name = meta.get("name") or (local.name if local.exists() else where)
         version = meta.get("version") or getattr(model.config, "tocsin_version", "") or getattr(model.config, "_commit_hash", "") or "unversioned"
         logger.info("loaded classifier %s %s from %s", name, version, source)
-        return cls(model, tokenizer, name=name, version=str(version), **options)
+        return cls(model, tokenizer, name=name, version=str(version), lexical=lexical, **options)
 
     # ------------------------------------------------------------------ labels
 
@@ -133,9 +141,9 @@ class Classifier:
 
     # ------------------------------------------------------------------ inference
 
-    def windows(self, texts: Sequence[str], first_only: Sequence[bool] | None = None) -> list[_Window]:
-        """Token windows of every text (only the first window where ``first_only`` says so)."""
-        prepared = [prepare_text(t or "") for t in texts]
+    def windows(self, prepared: Sequence[str], first_only: Sequence[bool] | None = None) -> list[_Window]:
+        """Token windows of every prepared text (only the first window where ``first_only`` says so)."""
+        texts = prepared
         first_only = list(first_only) if first_only is not None else [False] * len(texts)
         out: list[_Window] = []
         full = [i for i, f in enumerate(first_only) if not f]
@@ -163,7 +171,8 @@ class Classifier:
         if not texts:
             return []
         torch.set_num_threads(max(1, self.threads))
-        windows = self.windows(texts, first_only)
+        prepared = [prepare_text(t or "") for t in texts]
+        windows = self.windows(prepared, first_only)
         best = [[-math.inf] * len(self.raw_labels) for _ in texts]
         order = sorted(range(len(windows)), key=lambda k: len(windows[k].ids))
         pad = self.tokenizer.pad_token_id or 0
@@ -180,7 +189,11 @@ class Classifier:
                 probs = torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
                 for w, row in zip(batch, probs.tolist()):
                     best[w.text_index] = [max(a, b) for a, b in zip(best[w.text_index], row)]
-        return [self._as_dict(row) for row in best]
+        out = [self._as_dict(row) for row in best]
+        if self.lexical is not None:
+            for probs, logit in zip(out, self.lexical.logits(prepared, first_only)):
+                probs["incitement"] = self.lexical.blend(probs["incitement"], logit)
+        return out
 
     def _as_dict(self, row: list[float]) -> dict[str, float]:
         row = [0.0 if v == -math.inf else float(v) for v in row]

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from tocsin.models.classifier import EMBEDDED_DIR, LABELS, METADATA_FILE, prepare_text
+from tocsin.models.lexical import LEXICAL_FILE, LexicalModel
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +67,10 @@ class ModelArguments:
     num_heads: int = arg(4, "From scratch: attention heads.")
     intermediate_size: int = arg(256, "From scratch: feed-forward size.")
     max_position: int = arg(512, "From scratch: longest window the model accepts, in tokens.")
+    lexical_weight: float = arg(0.5, "Share of the incitement log-odds taken from the character n-gram companion "
+                                      "model trained beside the transformer (0: no companion).")
+    lexical_scale: float = arg(2.0, "The companion's log-odds are multiplied by this before blending.")
+    lexical_c: float = arg(3.0, "Inverse regularisation strength of the companion's logistic regression.")
 
 
 @dataclass
@@ -387,6 +392,7 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
+    lexical = fit_lexical(train_rows + dev_rows, margs)
     train_seconds = time.perf_counter() - started
 
     from tocsin.models.metrics import split_report
@@ -401,17 +407,34 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
         if rows:
             probs = predict_rows(model, tokenizer, rows, max_length)
             metrics[split_name] = split_report(rows, probs)
-    save_model(model, tokenizer, Path(targs.output_dir), name, metrics)
+    save_model(model, tokenizer, Path(targs.output_dir), name, metrics, lexical)
     return metrics
 
 
-def save_model(model: Any, tokenizer: Any, out: Path, name: str, metrics: dict[str, Any]) -> str:
-    """Write the model (safetensors), tokenizer, ``tocsin_model.json`` and ``metrics.json``; return the version."""
+def fit_lexical(rows: Sequence[Row], margs: ModelArguments) -> LexicalModel | None:
+    """The character n-gram companion, fitted on the rows whose incitement label is known (None if weight 0)."""
+    known = [r for r in rows if r.mask[0]]
+    if margs.lexical_weight <= 0 or len({r.labels[0] for r in known}) < 2:
+        return None
+    started = time.perf_counter()
+    lexical = LexicalModel.fit([prepare_text(r.text) for r in known], [int(r.labels[0] >= 0.5) for r in known],
+                               [r.weight for r in known], c=margs.lexical_c, weight=margs.lexical_weight,
+                               scale=margs.lexical_scale)
+    logger.info("n-gram companion fitted on %d rows in %.1f s", len(known), time.perf_counter() - started)
+    return lexical
+
+
+def save_model(model: Any, tokenizer: Any, out: Path, name: str, metrics: dict[str, Any],
+               lexical: LexicalModel | None = None) -> str:
+    """Write the model (safetensors), tokenizer, n-gram companion, ``tocsin_model.json`` and ``metrics.json``;
+    return the version (a digest of every weight file)."""
     out.mkdir(parents=True, exist_ok=True)
     model.config.tocsin_name = name
     model.save_pretrained(out, safe_serialization=True)
     tokenizer.save_pretrained(out)
-    digest = hashlib.sha256((out / "model.safetensors").read_bytes()).hexdigest()[:10]
+    (out / LEXICAL_FILE).unlink(missing_ok=True)
+    weights = [out / "model.safetensors"] + ([lexical.save(out)] if lexical is not None else [])
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in weights)).hexdigest()[:10]
     version = f"{datetime.now(timezone.utc):%Y.%m.%d}-{digest}"
     meta = {"name": name, "version": version, "labels": list(LABELS), "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "weights_sha256_prefix": digest, "max_length": metrics.get("max_length")}

@@ -1,0 +1,112 @@
+"""The character n-gram companion: chunks, fitting, long texts, saving without pickle, blending in the classifier."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from tocsin.models.lexical import CHUNK_CHARS, LEXICAL_FILE, LexicalModel, _tfidf, _vectoriser, chunks
+
+HATEFUL = ["drive the {g} out of town", "burn the {g} houses tonight", "the {g} are rats, drive them out",
+           "beat every {g} you meet", "kick the {g} out, burn their shops"]
+PLAIN = ["the {g} sell apples at the market", "our {g} neighbours came to the wedding", "a {g} choir sang on sunday",
+         "the {g} teacher won a prize", "prices at the {g} bazaar fell"]
+GROUPS = ["uzbek", "kyrgyz", "tajik", "dungan"]
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    texts = [t.format(g=g) for t in HATEFUL + PLAIN for g in GROUPS]
+    labels = [1] * (len(HATEFUL) * len(GROUPS)) + [0] * (len(PLAIN) * len(GROUPS))
+    return LexicalModel.fit(texts, labels, c=10.0, weight=0.5, scale=2.0)
+
+
+def test_chunks_cover_the_text_overlap_and_stay_short():
+    text = " ".join(f"word{i}" for i in range(600))
+    parts = chunks(text)
+    assert len(parts) > 1 and all(len(p) <= CHUNK_CHARS for p in parts)
+    assert parts[0].startswith("word0 ") and parts[-1].endswith("word599")
+    for a, b in zip(parts, parts[1:]):
+        assert b.split()[0] in a.split(), "consecutive chunks overlap"
+    assert chunks("short text") == ["short text"]
+    assert chunks("x" * 2000)[0] == "x" * CHUNK_CHARS     # no space: cut at the size
+
+
+def test_unseen_phrasings_of_learnt_words_score_on_the_right_side(fitted):
+    hateful, plain = fitted.logits(["burn out the uyghur, drive them away", "uyghur neighbours at the wedding market"])
+    assert hateful > 0 > plain
+
+
+def test_a_hateful_sentence_deep_in_a_long_text_is_found(fitted):
+    filler = " ".join(PLAIN[i % len(PLAIN)].format(g="kyrgyz") + "." for i in range(300))
+    with_it = filler[: len(filler) // 2] + " Burn the uzbek houses tonight, drive them out. " + filler[len(filler) // 2:]
+    assert len(with_it) > 15 * CHUNK_CHARS
+    found, plain, first = fitted.logits([with_it, filler, with_it], first_only=[False, False, True])
+    # The chunk holding the sentence stands out of the article's other chunks; scored whole, in one piece, the
+    # article would read almost as plain as the one without it.
+    whole = float((_tfidf(_vectoriser().transform([with_it]), fitted.idf) @ fitted.coef)[0] + fitted.intercept)
+    assert found > plain + 1.0 and found > whole + 1.0
+    assert first < found      # the cheap path reads only the first chunk, where there is nothing hateful
+
+
+def test_blend_mixes_log_odds_by_weight_and_scale(fitted):
+    p = fitted.blend(0.9, 1.5)
+    expected = 1 / (1 + math.exp(-(0.5 * math.log(9) + 0.5 * 2.0 * 1.5)))
+    assert p == pytest.approx(expected)
+    fitted.weight = 0.0
+    try:
+        assert fitted.blend(0.9, -50.0) == pytest.approx(0.9)
+    finally:
+        fitted.weight = 0.5
+    assert 0.0 < fitted.blend(1.0, 1e9) <= 1.0 and 0.0 <= fitted.blend(0.0, -1e9) < 1.0
+
+
+def test_saved_without_pickle_and_loaded_with_the_same_scores(fitted, tmp_path):
+    path = fitted.save(tmp_path)
+    assert path.name == LEXICAL_FILE and b"pickle" not in path.read_bytes()[:2000]
+    again = LexicalModel.load(tmp_path)
+    texts = ["burn the kazakh shops", "kazakh wedding at the bazaar"]
+    assert np.allclose(again.logits(texts), fitted.logits(texts), atol=0.05)
+    assert (again.weight, again.scale) == (0.5, 2.0)
+    assert LexicalModel.load(tmp_path / "nowhere") is None
+
+
+def test_a_companion_made_with_other_settings_is_refused_with_the_fix(fitted, tmp_path):
+    from safetensors.numpy import save_file
+
+    meta = {"n_features": "10", "ngram_range": "1,3", "intercept": "0", "weight": "0.5", "scale": "1"}
+    save_file({"idf": fitted.idf[:10], "coef": fitted.coef[:10]}, str(tmp_path / LEXICAL_FILE),
+              metadata={"tocsin_lexical": json.dumps(meta)})
+    with pytest.raises(ValueError, match="retrain it with `tocsin train`"):
+        LexicalModel.load(tmp_path)
+
+
+def test_the_classifier_blends_the_companion_into_incitement_only(fitted, tmp_path):
+    import torch
+
+    from tocsin.models.classifier import Classifier
+    from tocsin.models.train import ModelArguments, build_scratch_model, train_tokenizer
+
+    torch.manual_seed(0)
+    texts = [t.format(g=g) for t in HATEFUL + PLAIN for g in GROUPS]
+    tokenizer = train_tokenizer(texts, vocab_size=200, max_length=64)
+    model = build_scratch_model(ModelArguments(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64,
+                                               max_position=64), len(tokenizer), tokenizer.pad_token_id)
+    model.save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    (tmp_path / "tocsin_model.json").write_text(json.dumps({"name": "tiny", "version": "t1"}), encoding="utf-8")
+    alone = Classifier.load(tmp_path, max_length=32, stride=8)
+    assert alone.lexical is None
+    fitted.save(tmp_path)
+    blended = Classifier.load(tmp_path, max_length=32, stride=8)
+    sample = ["burn the tajik houses tonight", "the tajik choir sang"]
+    before, after = alone.predict(sample), blended.predict(sample)
+    logits = blended.lexical.logits(sample)
+    for b, a, logit in zip(before, after, logits):
+        assert a["incitement"] == pytest.approx(blended.lexical.blend(b["incitement"], logit), abs=1e-6)
+        assert {k: v for k, v in a.items() if k != "incitement"} == pytest.approx(
+            {k: v for k, v in b.items() if k != "incitement"}, abs=1e-6)
+    assert after[0]["incitement"] > after[1]["incitement"]
