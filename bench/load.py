@@ -3,12 +3,13 @@
 Builds a store (the export benchmark's synthetic items), serves the real review page with waitress on
 127.0.0.1 in a subprocess (``tocsin serve``), starts a writer process that upserts items and saves
 analyses in batches (each batch one ``BEGIN IMMEDIATE`` transaction, as ``analyse_pending`` does) at
-``WRITES_PER_S`` for the whole run, and has 8 logged-in readers fetch the queue and item pages over HTTP. Prints p50/p95
-latency per page, the writer's rows/s, and the number of failed requests (a "database is locked" error
-reaching a user would be one). Goal: p95 < 300 ms. Run: ``python -m bench.load [SECONDS] [ITEMS] [FILTERS]``
-(the store holds ITEMS synthetic items, about half of them flagged, before the writer starts; FILTERS, a
-query string such as ``group=uzbek&place=osh&status=all``, narrows the queue and item pages the readers
-fetch, so their counts and next/previous work on a filtered view).
+``WRITES_PER_S`` for the whole run, and has 8 logged-in readers fetch the queue and item pages over
+HTTP. Prints p50/p95 latency per page, the writer's rows/s and how long it holds the write lock per
+batch, and the number of failed requests (a "database is locked" error reaching a user would be one).
+Goal: p95 < 300 ms. Run: ``python -m bench.load [SECONDS] [ITEMS] [FILTERS]`` (the store holds ITEMS
+synthetic items, about half of them flagged, before the writer starts; FILTERS, a query string such as
+``group=uzbek&place=osh&status=all``, narrows the queue and item pages the readers fetch, so their
+counts and next/previous work on a filtered view).
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ db = connect(sys.argv[1])
 deadline = time.monotonic() + float(sys.argv[2])
 per_second = float(sys.argv[3])
 n = 0
+held = []
 while time.monotonic() < deadline:
     tick = time.monotonic()
     with transaction(db):
@@ -82,8 +84,10 @@ while time.monotonic() < deadline:
                           model_version="1", patterns_version="p", threshold=0.5, score=0.9, incitement=True, lang="ru",
                           targets=[{"group": "uzbek", "text": "uzbek", "start": 0, "end": 5}], hallmarks=["call_to_expulsion"]))
             n += 1
+    held.append(time.monotonic() - tick)
     time.sleep(max(0.0, 50 / per_second - (time.monotonic() - tick)))
-print(n)
+held.sort()
+print(n, 1000 * held[len(held) // 2], 1000 * held[int(0.95 * (len(held) - 1))])
 """
 
 
@@ -146,7 +150,7 @@ def main(seconds: float = SECONDS, items: int = ITEMS, filters: str = "") -> dic
                 t.start()
             for t in threads:
                 t.join()
-            written = int(writer.communicate(timeout=120)[0].strip() or 0)
+            written, batch_p50, batch_p95 = (float(v) for v in writer.communicate(timeout=120)[0].split())
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -157,6 +161,8 @@ def main(seconds: float = SECONDS, items: int = ITEMS, filters: str = "") -> dic
         figures[f"{page}_requests"] = len(values)
     figures["failed_requests"] = len(failures)
     figures["writer_rows_per_s"] = round(written / seconds, 1)
+    figures["writer_batch_p50_ms"] = round(batch_p50, 1)   # one transaction of 50 items and analyses
+    figures["writer_batch_p95_ms"] = round(batch_p95, 1)
     if filters:
         print(f"{'filters':>20}: {filters}")
     for key, value in figures.items():
