@@ -123,3 +123,34 @@ def test_place_names_are_readable():
     assert place_name("jalal-abad") == "Jalal-Abad" and place_name("osh") == "Osh"
     f = features()
     assert explain(f, [], False, 0.1, []) == "not flagged (score 0.10): mentions uzbek in Osh"
+
+
+def _spans(text: str, *found: tuple[str, str, str]) -> list[Span]:
+    return [Span(kind, label, word, text.index(word), text.index(word) + len(word)) for kind, label, word in found]
+
+
+def _sentences(text: str, targets, cues, context) -> Features:
+    return Features(text=text, normalised=text, lang="ru", script="Cyrl", targets=_spans(text, *targets), places=[],
+                    cues=_spans(text, *cues), context=_spans(text, *context), patterns_version="p1")
+
+
+def test_a_news_report_about_another_group_beside_a_call_does_not_excuse_it():
+    call = "Надо выгнать узбеков из Оша!"
+    report = " Полиция сообщила о драке у школы, пострадали таджики."
+    f = _sentences(call + report, [("target", "uzbek", "узбеков"), ("target", "tajik", "таджики")],
+                   [("cue", "call_to_expulsion", "Надо выгнать")], [("context", "news_reporting", "Полиция сообщила")])
+    a = run(f)
+    assert a.incitement and "lowered" not in a.explanation
+    # The same report with no group of its own, right after the call, is about the call: it still counts.
+    alone = _sentences(call + " Полиция сообщила, что автор задержан.", [("target", "uzbek", "узбеков")],
+                       [("cue", "call_to_expulsion", "Надо выгнать")], [("context", "news_reporting", "Полиция сообщила")])
+    assert "lowered by news reporting" in run(alone).explanation
+
+
+def test_a_cue_counts_as_aimed_only_at_a_group_in_its_sentence_or_the_one_before():
+    text = "Травить крыс на складе пора. Перепись: в Ноокате больше узбеков."
+    f = _sentences(text, [("target", "uzbek", "узбеков")], [("cue", "dehumanization", "крыс")], [])
+    assert not run(f, {"incitement": 0.3}).incitement
+    before = "Узбеки? Крысы, а не люди."
+    g = _sentences(before, [("target", "uzbek", "Узбеки")], [("cue", "dehumanization", "Крысы")], [])
+    assert run(g, {"incitement": 0.3}).incitement       # raised by the hallmark aimed at the group

@@ -9,8 +9,8 @@ import pytest
 from tocsin.models.classifier import LABELS, Classifier
 from tocsin.models.lexical import LEXICAL_FILE
 from tocsin.models.train import (
-    DataArguments, ModelArguments, TrainingArguments, TrainingDataError, read_labelled_file, review_rows, train,
-    train_tokenizer,
+    LEXICAL_WEIGHT_PRETRAINED, DataArguments, ModelArguments, TrainingArguments, TrainingDataError, read_labelled_file,
+    review_rows, train, train_tokenizer,
 )
 from tocsin.store import ItemRecord, connect, transaction, upsert_item
 
@@ -89,7 +89,7 @@ def test_fine_tuning_a_pretrained_model_from_a_folder(tmp_path, base_model):
     clf = Classifier.load(out, max_length=48, stride=8)
     assert clf.labels == list(LABELS) and clf.name == "base-tocsin" and clf.version == metrics["version"]
     assert len(clf.predict(["Гоните их всех"])[0]) == len(LABELS)
-    assert clf.lexical is not None and clf.lexical.weight == ModelArguments().lexical_weight   # the n-gram companion
+    assert clf.lexical is not None and clf.lexical.weight == LEXICAL_WEIGHT_PRETRAINED   # the n-gram companion
     # Seeded: the same data, base and seed give the same weights.
     again = tmp_path / "again"
     train(DataArguments(per_template=2, extra_files=[str(extra)]), ModelArguments(base_model=str(base_model)),

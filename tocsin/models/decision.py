@@ -77,18 +77,32 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
 
 
 def local_context(features: Features) -> tuple[list[Span], list[Span]]:
-    """The context markers and targets that bear on the cues: all of them in a short text; in a long one
-    (an article), only those in the same sentence as a cue, so that a quotation in paragraph 3 does not
-    excuse a call to violence in paragraph 40. Without cues in a long text, every marker counts."""
-    if len(features.text) <= LOCAL_TEXT_CHARS or not features.cues:
+    """The context markers and targets that bear on the cues.
+
+    Without cues, all of them. With cues, a target counts when it is in a cue's sentence or the sentence
+    before it ("Tajiks? They must be driven out"), and a marker when it is in a cue's sentence or, in a short
+    text, in a sentence that names no group of its own ("… Don't believe it, it's a provocation"): a
+    sentence about another group is a statement of its own, and a news report in it does not excuse a
+    call beside it. In a long text (an article) only markers in a cue's sentence count, so that a quotation
+    in paragraph 3 does not excuse a call to violence in paragraph 40.
+    """
+    if not features.cues:
         return list(features.context), list(features.targets)
     bounds = sentence_bounds(features.text)
-    spans = [b for b in bounds if any(b[0] <= c.start < b[1] for c in features.cues)]
 
-    def inside(span: Span) -> bool:
-        return any(b[0] <= span.start < b[1] for b in spans)
+    def sentence_of(span: Span) -> int:
+        return next((k for k, (a, b) in enumerate(bounds) if a <= span.start < b), len(bounds) - 1)
 
-    return [c for c in features.context if inside(c)], [t for t in features.targets if inside(t)]
+    cue_sentences = {sentence_of(c) for c in features.cues}
+    with_target = {sentence_of(t) for t in features.targets}
+    near = cue_sentences | {k - 1 for k in cue_sentences}
+    short = len(features.text) <= LOCAL_TEXT_CHARS
+
+    def counts(marker: Span) -> bool:
+        k = sentence_of(marker)
+        return k in cue_sentences or (short and k not in with_target)
+
+    return [c for c in features.context if counts(c)], [t for t in features.targets if sentence_of(t) in near]
 
 
 def negation_scope(features: Features, negation: Span) -> str:
@@ -142,7 +156,7 @@ def adjusted_score(features: Features, probs: Mapping[str, float]) -> tuple[floa
     reasons: list[str] = []
     context, targets = local_context(features)
     markers = context_markers(features, context)
-    has_target = bool(targets) or (bool(features.targets) and len(features.text) > LOCAL_TEXT_CHARS)
+    has_target = bool(features.targets)
     aimed = bool(targets)
     cues = {c.label for c in features.cues}
     if markers:
