@@ -418,3 +418,18 @@ def test_the_migrations_fill_the_queue_from_an_existing_store(tmp_path, monkeypa
     assert reviewing.queue_ids(db, QueueFilters(), "rita") == [ids[1], ids[3], ids[4], ids[5]]
     assert [a["id"] for a in reviewing.item_alerts(db, ids[3])] == [1]
     db.close()
+
+
+def test_a_read_snapshot_keeps_a_pages_counts_and_rows_together(tmp_path):
+    path = tmp_path / "snap.db"
+    reader, writer = connect(path), connect(path)
+    add_role_users(reader)
+    ids = add_corpus(reader)
+    with reviewing.read_snapshot(reader):
+        before = reviewing.facet_counts(reader, QueueFilters(), "rita")
+        reviewing.record_decision(writer, ids[0], "leo", "incitement")  # the daemon or another reviewer writes
+        assert reviewing.facet_counts(reader, QueueFilters(), "rita") == before
+        assert ids[0] in reviewing.queue_ids(reader, QueueFilters(), "rita")
+    assert ids[0] not in reviewing.queue_ids(reader, QueueFilters(), "rita")
+    reader.close()
+    writer.close()

@@ -122,10 +122,11 @@ def queue() -> Any:
     f = QueueFilters.from_mapping(request.args)
     size = max(1, context().settings.review.page_size)
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
-    view = reviewing.QueueView(g.db, f, me())
-    facets = view.facets()
-    total = dict(facets["status"])[f.status]
-    rows = view.items(limit=size, offset=(page - 1) * size)
+    with reviewing.read_snapshot(g.db):  # the counts and the rows agree while the daemon writes
+        view = reviewing.QueueView(g.db, f, me())
+        facets = view.facets()
+        total = dict(facets["status"])[f.status]
+        rows = view.items(limit=size, offset=(page - 1) * size)
     from tocsin.nlp.features import HALLMARKS
 
     return render_template("queue.html", f=f, rows=rows, facets=facets, total=total, page=page, pages=max(1, -(-total // size)),
