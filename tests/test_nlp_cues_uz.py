@@ -75,6 +75,13 @@ def test_do_not_be_fooled_is_counter_speech(analyser):
     assert "counter_speech" in _labels(f.context)
 
 
+def test_cyrillic_uzbek_uses_the_same_rules(analyser):
+    f = analyser.features("Қозоқларни ўлдириш учун йигитлар керак.", "uz")
+    assert f.groups == ["kazakh"] and "call_to_violence" in _labels(f.cues)
+    denial = analyser.features("Руслар қирғинга тайёрланмоқда дегани нотўғри.", "uz")
+    assert "counter_speech" in _labels(denial.context)
+
+
 def test_not_hate_is_no_condemnation(analyser):
     f = analyser.features("Ruslarni quvib chiqarish nafrat emas, adolat.", "uz")
     assert "call_to_expulsion" in _labels(f.cues)
