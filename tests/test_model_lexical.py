@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from tocsin.models.lexical import CHUNK_CHARS, LEXICAL_FILE, LexicalModel, _tfidf, _vectoriser, chunks
+from tocsin.models.lexical import CHUNK_CHARS, LEXICAL_FILE, N_FEATURES, LexicalModel, chunks, ngram_buckets, weighted_row
 
 HATEFUL = ["drive the {g} out of town", "burn the {g} houses tonight", "the {g} are rats, drive them out",
            "beat every {g} you meet", "kick the {g} out, burn their shops"]
@@ -35,6 +35,18 @@ def test_chunks_cover_the_text_overlap_and_stay_short():
     assert chunks("x" * 2000)[0] == "x" * CHUNK_CHARS     # no space: cut at the size
 
 
+def test_ngrams_are_those_of_the_usual_within_word_analyser():
+    from zlib import crc32
+
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    analyse = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()
+    for text in ["Надо выгнать  их", "O'zbeklar\tqo'shni", "a bb ccc dddd", "Кыргыздар 2010", "", "x"]:
+        expected = [crc32(g.encode("utf-8")) & (N_FEATURES - 1) for g in analyse(text)]
+        assert sorted(ngram_buckets(text)) == sorted(expected), text
+    assert ngram_buckets("broken \ud800 surrogate")     # broken Unicode is hashed, not an error
+
+
 def test_unseen_phrasings_of_learnt_words_score_on_the_right_side(fitted):
     hateful, plain = fitted.logits(["burn out the uyghur, drive them away", "uyghur neighbours at the wedding market"])
     assert hateful > 0 > plain
@@ -47,7 +59,8 @@ def test_a_hateful_sentence_deep_in_a_long_text_is_found(fitted):
     found, plain, first = fitted.logits([with_it, filler, with_it], first_only=[False, False, True])
     # The chunk holding the sentence stands out of the article's other chunks; scored whole, in one piece, the
     # article would read almost as plain as the one without it.
-    whole = float((_tfidf(_vectoriser().transform([with_it]), fitted.idf) @ fitted.coef)[0] + fitted.intercept)
+    buckets, weights = weighted_row(with_it, fitted.idf)
+    whole = float(weights @ fitted.coef[buckets]) + fitted.intercept
     assert found > plain + 1.0 and found > whole + 1.0
     assert first < found      # the cheap path reads only the first chunk, where there is nothing hateful
 
@@ -77,7 +90,7 @@ def test_saved_without_pickle_and_loaded_with_the_same_scores(fitted, tmp_path):
 def test_a_companion_made_with_other_settings_is_refused_with_the_fix(fitted, tmp_path):
     from safetensors.numpy import save_file
 
-    meta = {"n_features": "10", "ngram_range": "1,3", "intercept": "0", "weight": "0.5", "scale": "1"}
+    meta = {"n_features": "10", "ngram_range": "1,3", "analyzer": "char_wb", "intercept": "0", "weight": "0.5", "scale": "1"}
     save_file({"idf": fitted.idf[:10], "coef": fitted.coef[:10]}, str(tmp_path / LEXICAL_FILE),
               metadata={"tocsin_lexical": json.dumps(meta)})
     with pytest.raises(ValueError, match="retrain it with `tocsin train`"):

@@ -16,9 +16,12 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
+from zlib import crc32
 
 import numpy as np
 
@@ -27,6 +30,8 @@ logger = logging.getLogger(__name__)
 LEXICAL_FILE = "lexical.safetensors"
 N_FEATURES = 2 ** 19
 NGRAM_RANGE = (2, 5)
+#: How n-grams are made and hashed (recorded in the file; a file made another way is refused).
+ANALYZER = "char_wb-crc32"
 #: Long texts are scored in chunks of this many characters, overlapping by :data:`CHUNK_OVERLAP`.
 CHUNK_CHARS = 300
 CHUNK_OVERLAP = 100
@@ -50,20 +55,44 @@ def chunks(text: str, size: int = CHUNK_CHARS, overlap: int = CHUNK_OVERLAP) -> 
     return out
 
 
-def _vectoriser() -> Any:
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    return HashingVectorizer(analyzer="char_wb", ngram_range=NGRAM_RANGE, n_features=N_FEATURES,
-                             alternate_sign=False, norm=None, lowercase=True, dtype=np.float32)
+_SPACES = re.compile(r"\s+")
 
 
-def _tfidf(counts: Any, idf: np.ndarray) -> Any:
-    """Sublinear term frequency × IDF, each row scaled to unit length."""
-    from sklearn.preprocessing import normalize
+def ngram_buckets(text: str) -> list[int]:
+    """The bucket of every character n-gram of the text's words, each word padded with a space on both sides
+    (a word shorter than n gives one n-gram, itself); lower-cased; CRC-32 modulo :data:`N_FEATURES`."""
+    out: list[int] = []
+    for word in _SPACES.sub(" ", text.lower()).split():
+        out.extend(word_buckets(word))
+    return out
 
-    counts = counts.tocsr(copy=True)
-    counts.data = (1.0 + np.log(counts.data)) * idf[counts.indices]
-    return normalize(counts, norm="l2", copy=False)
+
+@lru_cache(maxsize=100_000)
+def word_buckets(word: str) -> tuple[int, ...]:
+    """The n-gram buckets of one lower-cased word (cached: most words of a text are frequent ones)."""
+    low, high = NGRAM_RANGE
+    mask = N_FEATURES - 1
+    padded = f" {word} "
+    size = len(padded)
+    out: list[int] = []
+    for n in range(low, high + 1):
+        out.extend(crc32(padded[i:i + n].encode("utf-8", "surrogatepass")) & mask for i in range(max(1, size - n + 1)))
+        if size <= n:
+            break
+    return tuple(out)
+
+
+def weighted_row(text: str, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bucket ids and their TF-IDF weights (sublinear term frequency, unit length) for one text."""
+    buckets, counts = np.unique(np.fromiter(ngram_buckets(text), dtype=np.int64), return_counts=True)
+    return buckets, weighted_row_from(buckets, counts, idf)
+
+
+def weighted_row_from(buckets: np.ndarray, counts: np.ndarray, idf: np.ndarray) -> np.ndarray:
+    """TF-IDF weights of one text's buckets and counts, scaled to unit length."""
+    weights = (1.0 + np.log(counts)) * idf[buckets]
+    norm = float(np.sqrt(weights @ weights))
+    return weights / norm if norm else weights
 
 
 @dataclass
@@ -85,13 +114,20 @@ class LexicalModel:
     def fit(cls, texts: Sequence[str], labels: Sequence[int], sample_weight: Sequence[float] | None = None, *,
             c: float = 3.0, weight: float = 0.5, scale: float = 1.0) -> "LexicalModel":
         """Learn from prepared texts (see :func:`tocsin.models.classifier.prepare_text`) and 0/1 labels."""
+        from scipy.sparse import csr_matrix
         from sklearn.linear_model import LogisticRegression
 
-        counts = _vectoriser().transform(texts)
-        df = np.bincount(counts.tocsc().indices, minlength=N_FEATURES).astype(np.float64)
-        idf = (np.log((1 + counts.shape[0]) / (1 + df)) + 1).astype(np.float32)
+        rows = [np.unique(np.fromiter(ngram_buckets(t), dtype=np.int64), return_counts=True) for t in texts]
+        df = np.zeros(N_FEATURES, dtype=np.float64)
+        for buckets, _ in rows:
+            df[buckets] += 1
+        idf = (np.log((1 + len(rows)) / (1 + df)) + 1).astype(np.float32)
+        indptr = np.cumsum([0] + [len(b) for b, _ in rows])
+        indices = np.concatenate([b for b, _ in rows]) if rows else np.zeros(0, dtype=np.int64)
+        data = np.concatenate([weighted_row_from(b, c, idf) for b, c in rows]) if rows else np.zeros(0)
+        matrix = csr_matrix((data, indices, indptr), shape=(len(rows), N_FEATURES))
         regression = LogisticRegression(C=c, max_iter=3000)
-        regression.fit(_tfidf(counts, idf), np.asarray(labels, dtype=np.int8), sample_weight=sample_weight)
+        regression.fit(matrix, np.asarray(labels, dtype=np.int8), sample_weight=sample_weight)
         return cls(idf=idf, coef=regression.coef_[0].astype(np.float32), intercept=float(regression.intercept_[0]),
                    weight=weight, scale=scale)
 
@@ -105,11 +141,12 @@ class LexicalModel:
                 parts = parts[:1]
             pieces.extend(parts)
             owner.extend([i] * len(parts))
-        if not pieces:
-            return []
-        scores = _tfidf(_vectoriser().transform(pieces), self.idf) @ self.coef + self.intercept
+        scores = []
+        for piece in pieces:
+            buckets, weights = weighted_row(piece, self.idf)
+            scores.append(float(weights @ self.coef[buckets]) + self.intercept)
         best = [-math.inf] * len(texts)
-        for i, s in zip(owner, scores.tolist()):
+        for i, s in zip(owner, scores):
             best[i] = max(best[i], s)
         return best
 
@@ -125,7 +162,7 @@ class LexicalModel:
 
         path = Path(folder) / LEXICAL_FILE
         meta = {"n_features": str(N_FEATURES), "ngram_range": f"{NGRAM_RANGE[0]},{NGRAM_RANGE[1]}",
-                "analyzer": "char_wb", "intercept": repr(self.intercept), "weight": repr(self.weight),
+                "analyzer": ANALYZER, "intercept": repr(self.intercept), "weight": repr(self.weight),
                 "scale": repr(self.scale)}
         # One metadata key: safetensors writes several in no fixed order, and the file's digest is the version.
         save_file({"idf": self.idf.astype(np.float16), "coef": self.coef.astype(np.float16)}, str(path),
@@ -142,7 +179,8 @@ class LexicalModel:
             return None
         with safe_open(str(path), framework="numpy") as f:
             meta = json.loads((f.metadata() or {}).get("tocsin_lexical", "{}"))
-            if meta.get("n_features") != str(N_FEATURES) or meta.get("ngram_range") != f"{NGRAM_RANGE[0]},{NGRAM_RANGE[1]}":
+            if (meta.get("n_features"), meta.get("ngram_range"), meta.get("analyzer")) != (
+                    str(N_FEATURES), f"{NGRAM_RANGE[0]},{NGRAM_RANGE[1]}", ANALYZER):
                 raise ValueError(f"{path} was made with other n-gram settings ({meta}); retrain it with `tocsin train`")
             idf, coef = f.get_tensor("idf").astype(np.float32), f.get_tensor("coef").astype(np.float32)
         return cls(idf=idf, coef=coef, intercept=float(meta["intercept"]), weight=float(meta["weight"]),
