@@ -27,6 +27,10 @@ def _labels(spans) -> set[str]:
     ("Туугандар, арабызда өзбектерге маалымат ташыган тыңчылар бар.", "questioning_ingroup_loyalty", "uzbek"),
     ("Биздин шаарда казактар — элибиздин денесиндеги шишик, алардан тазалануу керек.", "dehumanization", "kazakh"),
     ("Биздин айылда орустар бул жерде бөтөн, кетишсин.", "call_to_expulsion", "russian"),
+    ("Дуңгандарды жазалаш керек, башка жол жок!", "call_to_violence", "dungan"),
+    ("Тажиктерди өз өлкөсүнө кайтаруу үчүн кол тамга чогултабыз.", "call_to_expulsion", "tajik"),
+    ("Уйгурлар кечинде кыздарыбызга асылып жүрүшөт.", "attack_on_women_and_girls", "uyghur"),
+    ("Казактар бизге кол салганы жатышат, даяр болгула!", "accusation_in_a_mirror", "kazakh"),
 ])
 def test_added_cues_fire(analyser, text, hallmark, group):
     f = analyser.features(text, "ky")
@@ -42,6 +46,9 @@ def test_added_cues_fire(analyser, text, hallmark, group):
     ("Курош мелдешинде кыргыз балбан биринчи сокку урду.", "accusation_in_a_mirror"),
     # punishing corrupt officials through the courts is not a vigilante call
     ("Сот пара алган чиновниктерди катуу жазалоо керек деп эсептейт.", "call_to_violence"),
+    ("Өзбек дүкөнүн талкалагандарды жазалоо керек.", "call_to_violence"),
+    # 'our girls' alone, in a congratulation, is not an attack on women
+    ("Кыргыз кыздарыбызга мелдеште ийгилик каалайбыз!", "attack_on_women_and_girls"),
 ])
 def test_narrowed_cues_stay_quiet(analyser, text, hallmark):
     f = analyser.features(text, "ky")
