@@ -90,3 +90,8 @@ def test_police_alone_is_not_news_reporting(analyser: TextAnalyser) -> None:
 def test_a_slogan_with_no_is_not_a_negated_cue(analyser: TextAnalyser) -> None:
     markers = _markers(analyser, "The Dungans are everywhere, no mixed marriages!")
     assert "negated_cue" not in markers, markers
+
+
+def test_reporting_words_to_the_police_is_condemnation(analyser: TextAnalyser) -> None:
+    text = "A chat posted “the Uyghurs are vermin”. We reported it to the moderators."
+    assert "condemnation" in _markers(analyser, text)
