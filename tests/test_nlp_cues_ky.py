@@ -31,6 +31,8 @@ def _labels(spans) -> set[str]:
     ("Тажиктерди өз өлкөсүнө кайтаруу үчүн кол тамга чогултабыз.", "call_to_expulsion", "tajik"),
     ("Уйгурлар кечинде кыздарыбызга асылып жүрүшөт.", "attack_on_women_and_girls", "uyghur"),
     ("Казактар бизге кол салганы жатышат, даяр болгула!", "accusation_in_a_mirror", "kazakh"),
+    ("Уулдарыбыз өзбектер менен үйлөнбөгүлө, улуттун өлүмү ошол.", "threat_to_purity", "uzbek"),
+    ("Орустар менен иш кылган адам биздин тууган эмес.", "questioning_ingroup_loyalty", "russian"),
 ])
 def test_added_cues_fire(analyser, text, hallmark, group):
     f = analyser.features(text, "ky")
@@ -70,6 +72,8 @@ def test_new_markers(analyser, text, marker):
 def test_destroy_is_not_a_negation(analyser):
     f = analyser.features("Кампадагы чегирткелерди жок кылуу керек, түшүм азайып жатат.", "ky")
     assert "negation" not in _labels(f.context)
+    lose = analyser.features("Чоң атам базарда капчыгын жоготуп алды.", "ky")
+    assert "negation" not in _labels(lose.context)
     g = analyser.features("Бул айылда суу жок, дыйкандар нааразы.", "ky")
     assert "negation" in _labels(g.context)
 
