@@ -1,0 +1,257 @@
+"""Cues and context markers in every language: phrasings that must raise a hallmark, cues narrowed to their
+hateful sense, and the markers (counter-speech, news reporting, negation …) that must or must not be found.
+
+Each kind of check is one test; its cases are a table of ``lang | text | expected …`` rows from every
+language, one sentence a row. Sentences are short and fictional; the hateful ones are labelled by the
+hallmark they must raise. A marker that must be found is looked for among the markers the decision counts
+(which are only ever found in the text); a marker that must not be found is looked for among both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+from tocsin.models.decision import context_markers, local_context
+from tocsin.nlp import TextAnalyser
+from tocsin.nlp.features import Features
+
+CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+
+
+@pytest.fixture(scope="module")
+def analyser() -> TextAnalyser:
+    return TextAnalyser()
+
+
+def _table(rows: str) -> list:
+    """Pytest params from a table, one case a line: cells split by ``|``, ``-`` for none, ``a+b`` for
+    several names; ``#`` lines are comments. Ids are the language (``uz-Cyrl`` for Cyrillic Uzbek) and what
+    the case expects, numbered where two cases would share one."""
+    seen: Counter[str] = Counter()
+    params = []
+    for line in rows.strip().splitlines():
+        if line.strip().startswith("#"):
+            continue
+        lang, text, *expected = (cell.strip() for cell in line.split("|"))
+        tag = f"{lang}-Cyrl" if lang == "uz" and CYRILLIC.search(text) else lang
+        shown = [e for e in expected if e != "-"] or ["none"]
+        base = "-".join([tag, *shown])
+        seen[base] += 1
+        case_id = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        params.append(pytest.param(lang, text, *(None if e == "-" else e for e in expected), id=case_id))
+    return params
+
+
+def _names(cell: str | None) -> list[str]:
+    """The names in a table cell (``a+b``); none for ``-``."""
+    return cell.split("+") if cell else []
+
+
+def _hallmarks(f: Features) -> set[str]:
+    return {c.label for c in f.cues}
+
+
+def _found_markers(f: Features) -> set[str]:
+    """Every context marker in the text, and those the decision derives from them (``negated_cue``)."""
+    return {c.label for c in f.context} | set(_counted_markers(f))
+
+
+def _counted_markers(f: Features) -> list[str]:
+    """The context markers the decision counts for the cues, negation resolved."""
+    return context_markers(f, local_context(f)[0])
+
+
+@pytest.mark.parametrize(("lang", "text", "hallmark", "group"), _table("""
+    en | Let's hunt down the Tajiks tonight. | call_to_violence | tajik
+    en | Somebody should teach the Dungans a lesson. | call_to_violence | dungan
+    en | Any Uyghur on our street after dark — strike first. | call_to_violence | uyghur
+    en | Grab the sticks, the Kazakhs are at the gate. | call_to_violence | kazakh
+    en | Do not sell a single flat to the Uzbeks. | call_to_expulsion | uzbek
+    en | We should push the Russians out of the valley. | call_to_expulsion | russian
+    en | Make the Jews' life hard until they are gone. | call_to_expulsion | jewish
+    en | Let them live in their own country, these Kyrgyz. | call_to_expulsion | kyrgyz
+    en | The Tajiks plan to poison the wells in spring. | accusation_in_a_mirror | tajik
+    en | The Dungans are jackals. | dehumanization | dungan
+    en | Never marry one of the Uyghurs. | threat_to_purity | uyghur
+    en | Lock up your sisters, Kazakh lads are in town. | attack_on_women_and_girls | kazakh
+    en | Whoever hires the Uzbeks is helping the enemy. | questioning_ingroup_loyalty | uzbek
+    ru | Таджики ещё получат по полной, встречаемся вечером. | call_to_violence | tajik
+    ru | Пора повторить дунганам 1990 год. | call_to_violence | dungan
+    ru | Кто прячет уйгуров в подвале, тот с ними заодно. | questioning_ingroup_loyalty | uyghur
+    ru | Казахов жалеют многие, но они ответят вместе с ними. | questioning_ingroup_loyalty | kazakh
+    ru | Из-за казахов наш язык умирает. | threat_to_purity | kazakh
+    ru | Пишут, что узбеки тайно готовят резню. | accusation_in_a_mirror | uzbek
+    ru | Русские скоро придут жечь наши дома. | accusation_in_a_mirror | russian
+    ru | Все эти кыргызы — падаль. | dehumanization | kyrgyz
+    ru | Эти евреи крадут наших невест. | attack_on_women_and_girls | jewish
+    ky | Мамлекет коргобосо, тажиктерди өзүбүз жазалайбыз. | call_to_violence | tajik
+    ky | Казактарды жазалагыла, аябагыла! | call_to_violence | kazakh
+    ky | Дуңгандар түнкүсүн курал чогултуп жатышат, сак болгула! | accusation_in_a_mirror | dungan
+    ky | Уйгурлар айылды өрттөгөнү жатышат. Биринчи биз сокку урушубуз керек. | accusation_in_a_mirror | uyghur
+    ky | Туугандар, арабызда өзбектерге маалымат ташыган тыңчылар бар. | questioning_ingroup_loyalty | uzbek
+    ky | Биздин шаарда казактар — элибиздин денесиндеги шишик, алардан тазалануу керек. | dehumanization | kazakh
+    ky | Биздин айылда орустар бул жерде бөтөн, кетишсин. | call_to_expulsion | russian
+    ky | Дуңгандарды жазалаш керек, башка жол жок! | call_to_violence | dungan
+    ky | Тажиктерди өз өлкөсүнө кайтаруу үчүн кол тамга чогултабыз. | call_to_expulsion | tajik
+    ky | Уйгурлар кечинде кыздарыбызга асылып жүрүшөт. | attack_on_women_and_girls | uyghur
+    ky | Казактар бизге кол салганы жатышат, даяр болгула! | accusation_in_a_mirror | kazakh
+    ky | Уулдарыбыз өзбектер менен үйлөнбөгүлө, улуттун өлүмү ошол. | threat_to_purity | uzbek
+    ky | Орустар менен иш кылган адам биздин тууган эмес. | questioning_ingroup_loyalty | russian
+    uz | Qishloqdagi tojiklarni o'ldirish uchun ko'ngillilar kerak. | call_to_violence | tajik
+    uz | Dunganlarni yo'q qilish kerak, boshqa chora yo'q. | call_to_violence | dungan
+    uz | Hokimiyat aralashmasa, qozoqlarni o'zimiz qirib tashlaymiz. | call_to_violence | kazakh
+    uz | Ruslar quduqlarni zaharlashmoqchi, ehtiyot bo'ling. | accusation_in_a_mirror | russian
+    uz | Uyg'urlar qirg'in uyushtirishga tayyorlanmoqda. | accusation_in_a_mirror | uyghur
+    uz | Qirg'izlarni qishlog'imizdan haydash — adolat. | call_to_expulsion | kyrgyz
+    uz | Tojiklarni shahardan chiqarib yuborish vaqti keldi. | call_to_expulsion | tajik
+    uz | Qozoqlar bilan aralashmang, ajralib yashaymiz. | threat_to_purity | kazakh
+    uz | O'zbeklar qizlarimizni yo'ldan urmoqda. | attack_on_women_and_girls | uzbek
+    uz | Dunganlar — zararkunandalar. | dehumanization | dungan
+    # Cyrillic Uzbek uses the same rules
+    uz | Қозоқларни ўлдириш учун йигитлар керак. | call_to_violence | kazakh
+"""))
+def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
+                                           group: str) -> None:
+    f = analyser.features(text, lang)
+    assert hallmark in _hallmarks(f), (f.cues, f.lang_tag)
+    assert f.groups == [group], f.targets
+
+
+@pytest.mark.parametrize(("lang", "text", "hallmark", "group"), _table("""
+    en | The Uyghur folk band sold out the town hall twice. | questioning_ingroup_loyalty | uyghur
+    en | Not one of us expected the Kyrgyz choir to win. | questioning_ingroup_loyalty | kyrgyz
+    en | Uzbek traders will pay less rent next year. | call_to_violence | uzbek
+    en | By the time they left the bazaar, the Tajik musicians were tired. | call_to_expulsion | tajik
+    en | The Russians plan to take part in the fair. | accusation_in_a_mirror | russian
+    ru | Наши девушки выиграли турнир, узбеки их поздравили. | attack_on_women_and_girls | uzbek
+    ru | Наша сестра вышла на работу в школу. | attack_on_women_and_girls | -
+    ru | Завхоз велел травить тараканов в столовой. | dehumanization | -
+    ru | В аптеке продают средство от клопов. | dehumanization | -
+    # 'бөтөн' (stranger, other) reported in a warning about the past is not a call to expel
+    ky | Ошондо тажиктерди бөтөн деп жарыялагандар баарыбызга кайгы алып келген. | call_to_expulsion | tajik
+    ky | Бул шаарда бөтөн адамдар көп, базар ызы-чуу. | call_to_expulsion | -
+    # a past blow in a sports report is not a pre-emptive strike
+    ky | Курош мелдешинде кыргыз балбан биринчи сокку урду. | accusation_in_a_mirror | kyrgyz
+    # punishing corrupt officials through the courts is not a vigilante call
+    ky | Сот пара алган чиновниктерди катуу жазалоо керек деп эсептейт. | call_to_violence | -
+    ky | Өзбек дүкөнүн талкалагандарды жазалоо керек. | call_to_violence | uzbek
+    # 'our girls' alone, in a congratulation, is not an attack on women
+    ky | Кыргыз кыздарыбызга мелдеште ийгилик каалайбыз! | attack_on_women_and_girls | kyrgyz
+    # a girls' team: "our girls" alone is no attack on women
+    uz | Tojik va o'zbek qizlaridan iborat jamoa yutdi, qizlarimiz zo'r o'ynadi! | attack_on_women_and_girls | tajik
+    # mol-mulk is property, not cattle said of people
+    uz | Uyg'ur tadbirkorning mol-mulki qaytarildi. | dehumanization | uyghur
+    # begona alone is stranger, foreign
+    uz | Qirg'iz cho'ponlari begona itlardan ehtiyot bo'lishdi. | call_to_expulsion | kyrgyz
+    # a sheep slaughtered for the feast is no violence
+    uz | Hayitda rus qo'shnilarimiz bilan qo'y so'yamiz. | call_to_violence | russian
+    # we will not kill: the negated verb is no call
+    uz | Biz hech kimni o'ldirmaymiz, tojiklar ham qo'shnimiz. | call_to_violence | tajik
+"""))
+def test_narrowed_cue_stays_quiet(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
+                                  group: str | None) -> None:
+    """The harmless sense raises no hallmark, even beside the group the sentence names (if it names one)."""
+    f = analyser.features(text, lang)
+    assert hallmark not in _hallmarks(f), f.cues
+    if group is not None:
+        assert group in f.groups, f.targets
+
+
+@pytest.mark.parametrize(("lang", "text", "hallmark"), _table("""
+    en | He sold out to the Uzbeks. | questioning_ingroup_loyalty
+    en | Whoever does it is not one of us. | questioning_ingroup_loyalty
+    ru | Эти дунганы как тараканы. | dehumanization
+    ru | Тараканы они, а не соседи. | dehumanization
+    ru | Таджики — крысы. | dehumanization
+"""))
+def test_narrowed_cue_still_fires_in_its_hateful_sense(analyser: TextAnalyser, lang: str, text: str,
+                                                        hallmark: str) -> None:
+    f = analyser.features(text, lang)
+    assert hallmark in _hallmarks(f), f.cues
+
+
+@pytest.mark.parametrize(("lang", "text", "markers", "hallmark"), _table("""
+    # denials and refusals of collective blame are counter-speech
+    en | That's not true: nobody asked anyone to beat the Dungans. | counter_speech | -
+    en | Nobody in our mahalla is saying the Tajiks are rats. | counter_speech | -
+    en | Rumours that the Uzbeks want to kill us are fake. | counter_speech | -
+    en | The fact-checkers found no evidence that the Kazakhs are arming themselves. | counter_speech | -
+    ru | Неправда, что узбеки копят оружие. | counter_speech | -
+    ru | Это ложь: дунганы ничего не замышляют. | counter_speech | -
+    ru | Милиция опровергла слухи о том, что таджики готовят поджог. | counter_speech | -
+    ru | С какой стати винить всех русских из-за одного хулигана? | counter_speech | -
+    ru | Виноват один хулиган, а не народ. | counter_speech | -
+    ky | Өзбектер курал чогултуп жатышат деген туура эмес. | counter_speech | -
+    ky | Казактар айылды өрттөгөнү жатышат деген ушак, ишенбегиле. | counter_speech | -
+    ky | Уйгурлар шаарды басып алат дегени чындыкка дал келбейт. | counter_speech | -
+    # a denial negates the rumour before it
+    uz | Dunganlar qo'zg'olonga tayyorlanmoqda degani yolg'on. | counter_speech+negated_cue | accusation_in_a_mirror
+    # "do not be fooled"
+    uz | Uyg'urlar uylarimizni yoqmoqchi degan gaplarga aldanmanglar. | counter_speech | -
+    uz | Руслар қирғинга тайёрланмоқда дегани нотўғри. | counter_speech | -
+    # reporting the words to the police or the moderators condemns them
+    en | A chat posted “the Uyghurs are vermin”. We reported it to the moderators. | condemnation | -
+    # news wording: an official source, a court, the police acting
+    en | Police said two men who beat a Tajik trader were detained. | news_reporting | -
+    ky | Статистика комитетинин маалыматына ылайык, облуста дуңгандар көп жашайт. | news_reporting | -
+    ky | Облустук сот отурумунда эки жигит беш жылга эркинен ажыратылды. | news_reporting | -
+    ky | Милиция мушташ боюнча эки жигитти кармады. | news_reporting | -
+    uz | Militsiya O'shda ikki kishi ushlanganini xabar qildi, ular tojiklar. | news_reporting | -
+    # someone named says it: reported speech
+    ru | Соседи говорят, что уйгуры готовят погром. | reported_speech | -
+    # 'жок' (there is no …) is a negation
+    ky | Бул айылда суу жок, дыйкандар нааразы. | negation | -
+"""))
+def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str,
+                      hallmark: str | None) -> None:
+    """The markers are among those the decision counts, and the sentence still raises its hallmark."""
+    f = analyser.features(text, lang)
+    counted = _counted_markers(f)
+    for marker in _names(markers):
+        assert marker in counted, (text, counted, f.context)
+    if hallmark is not None:
+        assert hallmark in _hallmarks(f), f.cues
+
+
+@pytest.mark.parametrize(("lang", "text", "markers", "hallmark"), _table("""
+    # urgings are not negations
+    en | The Uzbeks will come tonight. Don't wait, hit first. | negation+negated_cue | -
+    en | No more talk. The Jews must be driven out. | negation+negated_cue | -
+    # a slogan with 'no' does not negate the cue
+    en | The Dungans are everywhere, no mixed marriages! | negated_cue | -
+    # 'destroy' and 'lose' are no negations
+    ky | Кампадагы чегирткелерди жок кылуу керек, түшүм азайып жатат. | negation | -
+    ky | Чоң атам базарда капчыгын жоготуп алды. | negation | -
+    uz | Qozoqlarni yo'q qilamiz! | negation | call_to_violence
+    # 'a true patriot never …' is no denial
+    uz | Haqiqiy vatanparvar hech qachon qirg'izlarning tarafini olmaydi. | negation | questioning_ingroup_loyalty
+    # 'not hate' is no condemnation
+    uz | Ruslarni quvib chiqarish nafrat emas, adolat. | condemnation | call_to_expulsion
+    # the police alone, or in a condition, is no news report
+    en | If the police won't act, we'll crush the Tajiks ourselves. | news_reporting | -
+    ky | Милиция коргобосо, түнкүсүн көчөгө чыкпайбыз. | news_reporting | -
+    uz | Militsiya bizni himoya qilmasa, tojiklarni o'zimiz o'ldiramiz. | news_reporting | call_to_violence
+    # an impersonal 'they say' is a rumour, not reported speech
+    ru | Говорят, что уйгуры готовят погром. | reported_speech | accusation_in_a_mirror
+"""))
+def test_not_a_marker(analyser: TextAnalyser, lang: str, text: str, markers: str,
+                      hallmark: str | None) -> None:
+    """The markers are nowhere in the text nor in what the decision counts, and the hallmark still fires."""
+    f = analyser.features(text, lang)
+    found = _found_markers(f)
+    for marker in _names(markers):
+        assert marker not in found, (text, found)
+    if hallmark is not None:
+        assert hallmark in _hallmarks(f), f.cues
+
+
+@pytest.mark.parametrize(("lang", "text", "groups"), _table("""
+    # the people's language still names the people, a language lesson names none
+    uz | O'zbek tilida dars bo'ladi. | -
+    uz | Bu yerda qirg'izlarning tili ko'payib ketdi. | kyrgyz
+"""))
+def test_names_exactly_these_groups(analyser: TextAnalyser, lang: str, text: str, groups: str | None) -> None:
+    assert analyser.features(text, lang).groups == _names(groups)
