@@ -32,6 +32,9 @@ def test_chunks_cover_the_text_overlap_and_stay_short():
     for a, b in zip(parts, parts[1:]):
         assert b.split()[0] in a.split(), "consecutive chunks overlap"
     assert chunks("short text") == ["short text"]
+    sentences = " ".join(f"Sentence number {i} is here." for i in range(30))
+    assert chunks(sentences)[:2] == ["Sentence number 0 is here.", "Sentence number 1 is here."]
+    assert len(chunks(sentences)) == 30
     assert chunks("x" * 2000)[0] == "x" * CHUNK_CHARS     # no space: cut at the size
 
 
@@ -123,3 +126,15 @@ def test_the_classifier_blends_the_companion_into_incitement_only(fitted, tmp_pa
         assert {k: v for k, v in a.items() if k != "incitement"} == pytest.approx(
             {k: v for k, v in b.items() if k != "incitement"}, abs=1e-6)
     assert after[0]["incitement"] > after[1]["incitement"]
+
+
+def test_a_long_texts_best_sentence_is_discounted_by_how_high_chance_would_reach():
+    from tocsin.models.lexical import expected_maximum
+
+    assert expected_maximum(1) == 0.0
+    values = [expected_maximum(n) for n in (2, 10, 100, 1000)]
+    assert values == sorted(values) and 1.2 < values[1] < 1.7 and 2.9 < values[3] < 3.4
+    # Simulated: the largest of n standard normal draws averages close to (a little above) the estimate.
+    rng = np.random.default_rng(0)
+    for n in (10, 100):
+        assert abs(rng.standard_normal((2000, n)).max(axis=1).mean() - expected_maximum(n)) < 0.25

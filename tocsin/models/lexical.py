@@ -7,8 +7,8 @@ the two in log-odds for the ``incitement`` label (see :meth:`LexicalModel.blend`
 from the transformer alone.
 
 Stored beside the transformer as ``lexical.safetensors`` (the IDF and the weights, float16, with the
-settings as metadata): no pickle, nothing executed when loading. Long texts are read in overlapping
-chunks of :data:`CHUNK_CHARS` characters and the most hateful chunk counts, as the transformer's windows do.
+settings as metadata): no pickle, nothing executed when loading. Long texts are read
+sentence by sentence and the most hateful sentence counts, as the transformer's windows do.
 """
 
 from __future__ import annotations
@@ -32,13 +32,28 @@ N_FEATURES = 2 ** 19
 NGRAM_RANGE = (2, 5)
 #: How n-grams are made and hashed (recorded in the file; a file made another way is refused).
 ANALYZER = "char_wb-crc32"
-#: Long texts are scored in chunks of this many characters, overlapping by :data:`CHUNK_OVERLAP`.
+#: Texts longer than this many characters are scored sentence by sentence; a longer sentence in pieces of
+#: this size overlapping by :data:`CHUNK_OVERLAP`.
 CHUNK_CHARS = 300
 CHUNK_OVERLAP = 100
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[»”\"')]*\s+|\n+")
 
 
 def chunks(text: str, size: int = CHUNK_CHARS, overlap: int = CHUNK_OVERLAP) -> list[str]:
-    """The text cut into overlapping pieces of about ``size`` characters, at spaces where possible."""
+    """A text longer than ``size`` characters as its sentences (a hateful sentence is not diluted by the
+    paragraph around it), each sentence longer than ``size`` cut into overlapping pieces at spaces."""
+    if len(text) <= size:
+        return [text]
+    out: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        if sentence.strip():
+            out.extend(pieces(sentence.strip(), size, overlap))
+    return out or [text[:size]]
+
+
+def pieces(text: str, size: int, overlap: int) -> list[str]:
+    """``text`` cut into pieces of at most ``size`` characters overlapping by about ``overlap``, at spaces
+    where possible."""
     if len(text) <= size:
         return [text]
     out, start = [], 0
@@ -95,6 +110,14 @@ def weighted_row_from(buckets: np.ndarray, counts: np.ndarray, idf: np.ndarray) 
     return weights / norm if norm else weights
 
 
+def expected_maximum(n: int) -> float:
+    """About how far the largest of ``n`` standard normal draws lies above their mean (0 for one draw)."""
+    if n <= 1:
+        return 0.0
+    a = math.sqrt(2 * math.log(n))
+    return max(0.0, a - (math.log(math.log(n)) + math.log(4 * math.pi)) / (2 * a))
+
+
 @dataclass
 class LexicalModel:
     """IDF per n-gram bucket, a weight per bucket and an intercept, and how the classifier blends it in.
@@ -102,6 +125,10 @@ class LexicalModel:
     :param weight: share of the blended incitement log-odds that comes from this model (0 to 1).
     :param scale: this model's log-odds are multiplied by it before blending (its logits are far less
         extreme than an over-confident small transformer's).
+    :param noise_sd: spread of the log-odds of ordinary training texts. A long text scored sentence by
+        sentence keeps its most hateful sentence, discounted by ``noise_sd`` times :func:`expected_maximum`
+        of its n sentences: about as far as the highest of n ordinary sentences rises by chance, so that a
+        long article is not flagged because one of its hundreds of sentences happens to score high.
     """
 
     idf: np.ndarray
@@ -109,6 +136,7 @@ class LexicalModel:
     intercept: float
     weight: float = 0.5
     scale: float = 1.0
+    noise_sd: float = 1.0
 
     @classmethod
     def fit(cls, texts: Sequence[str], labels: Sequence[int], sample_weight: Sequence[float] | None = None, *,
@@ -127,12 +155,14 @@ class LexicalModel:
         data = np.concatenate([weighted_row_from(b, c, idf) for b, c in rows]) if rows else np.zeros(0)
         matrix = csr_matrix((data, indices, indptr), shape=(len(rows), N_FEATURES))
         regression = LogisticRegression(C=c, max_iter=3000)
-        regression.fit(matrix, np.asarray(labels, dtype=np.int8), sample_weight=sample_weight)
+        y = np.asarray(labels, dtype=np.int8)
+        regression.fit(matrix, y, sample_weight=sample_weight)
+        ordinary = regression.decision_function(matrix[y == 0]) if (y == 0).any() else np.zeros(1)
         return cls(idf=idf, coef=regression.coef_[0].astype(np.float32), intercept=float(regression.intercept_[0]),
-                   weight=weight, scale=scale)
+                   weight=weight, scale=scale, noise_sd=float(np.std(ordinary)) or 1.0)
 
     def logits(self, texts: Sequence[str], first_only: Sequence[bool] | None = None) -> list[float]:
-        """Per prepared text, the log-odds of incitement of its most hateful chunk."""
+        """Per prepared text, the log-odds of incitement of its most hateful chunk (discounted for many chunks)."""
         pieces: list[str] = []
         owner: list[int] = []
         for i, text in enumerate(texts):
@@ -146,9 +176,11 @@ class LexicalModel:
             buckets, weights = weighted_row(piece, self.idf)
             scores.append(float(weights @ self.coef[buckets]) + self.intercept)
         best = [-math.inf] * len(texts)
+        count = [0] * len(texts)
         for i, s in zip(owner, scores):
             best[i] = max(best[i], s)
-        return best
+            count[i] += 1
+        return [b - self.noise_sd * expected_maximum(n) for b, n in zip(best, count)]
 
     def blend(self, transformer_probability: float, lexical_logit: float) -> float:
         """The blended incitement probability: ``(1 - weight)·logit(p) + weight·scale·lexical_logit``."""
@@ -163,7 +195,7 @@ class LexicalModel:
         path = Path(folder) / LEXICAL_FILE
         meta = {"n_features": str(N_FEATURES), "ngram_range": f"{NGRAM_RANGE[0]},{NGRAM_RANGE[1]}",
                 "analyzer": ANALYZER, "intercept": repr(self.intercept), "weight": repr(self.weight),
-                "scale": repr(self.scale)}
+                "scale": repr(self.scale), "noise_sd": repr(self.noise_sd)}
         # One metadata key: safetensors writes several in no fixed order, and the file's digest is the version.
         save_file({"idf": self.idf.astype(np.float16), "coef": self.coef.astype(np.float16)}, str(path),
                   metadata={"tocsin_lexical": json.dumps(meta, sort_keys=True)})
@@ -184,4 +216,4 @@ class LexicalModel:
                 raise ValueError(f"{path} was made with other n-gram settings ({meta}); retrain it with `tocsin train`")
             idf, coef = f.get_tensor("idf").astype(np.float32), f.get_tensor("coef").astype(np.float32)
         return cls(idf=idf, coef=coef, intercept=float(meta["intercept"]), weight=float(meta["weight"]),
-                   scale=float(meta["scale"]))
+                   scale=float(meta["scale"]), noise_sd=float(meta.get("noise_sd", 1.0)))
