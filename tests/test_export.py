@@ -142,6 +142,8 @@ def test_chunked_streaming_gives_the_same_rows(corpus, tmp_path):
 @pytest.mark.parametrize("query, labels, expected", [
     (ExportQuery(languages=("uz",)), (), {"zbekcha"}),
     (ExportQuery(languages=("ru",)), (), {"кыргыз"}),
+    (ExportQuery(languages=("u_",)), (), set()),  # '_' and '%' are letters here, not LIKE wildcards
+    (ExportQuery(languages=("%",)), (), set()),
     (ExportQuery(sources=("chan",)), (), {"кыргыз"}),
     (ExportQuery(groups=("uzbek",)), (), {"vermin", "кыргыз"}),
     (ExportQuery(groups=("kyrgyz",), hallmarks=("dehumanization",)), (), set()),

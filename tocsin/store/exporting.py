@@ -59,9 +59,10 @@ class ExportQuery:
             conds.append(f"{date_expr} < datetime(?)")
             params.append(self.until)
         if self.languages:
-            conds.append("(" + " OR ".join(f"{LANG_EXPR} = ? OR {LANG_EXPR} LIKE ?" for _ in self.languages) + ")")
+            # a prefix compared as a string: '_' and '%' in a code match themselves (LIKE would take them as wildcards)
+            conds.append("(" + " OR ".join(f"{LANG_EXPR} = ? OR substr({LANG_EXPR}, 1, ?) = ?" for _ in self.languages) + ")")
             for lang in self.languages:
-                params += [lang, lang + "-%"]
+                params += [lang, len(lang) + 1, lang + "-"]
         if self.sources:
             conds.append(f"i.source IN ({marks(self.sources)})")
             params += list(self.sources)
