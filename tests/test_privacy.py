@@ -108,6 +108,14 @@ def test_same_author_same_pseudonym_within_one_export(fresh_db, tmp_path):
     assert authors[0] == authors[1] != authors[2]
 
 
+def test_an_export_key_does_not_show_its_secret_in_repr():
+    key = ExportKey(b"\x01secret-bytes-of-one-export\x02", "study")
+    assert "secret-bytes" not in repr(key) and "secret-bytes" not in str(key)
+    assert "study" in repr(key)
+    key.author("p1")  # the derived HMAC states, once cached, stay out of it too
+    assert "secret-bytes" not in repr(key)
+
+
 @pytest.mark.slow
 def test_dictionary_attack_of_a_million_handles_matches_no_author(fresh_db, tmp_path, monkeypatch):
     """An attacker holds the export and a list of 1,000,000 candidate handles that includes every real author.

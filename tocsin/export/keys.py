@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -49,7 +49,7 @@ class ExportKey:
     never equal an author pseudonym.
     """
 
-    key: bytes
+    key: bytes = field(repr=False)  # the secret: never in logs or tracebacks
     link_name: str = ""
 
     @classmethod
