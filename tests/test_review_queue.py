@@ -433,3 +433,11 @@ def test_a_read_snapshot_keeps_a_pages_counts_and_rows_together(tmp_path):
     assert ids[0] not in reviewing.queue_ids(reader, QueueFilters(), "rita")
     reader.close()
     writer.close()
+
+
+def test_a_read_snapshot_ended_inside_lets_the_first_error_through(db):
+    with pytest.raises(ValueError, match="the first error"):
+        with reviewing.read_snapshot(db):
+            db.execute("ROLLBACK")  # as SQLite does itself after some failures (an interrupted write, a full disk)
+            raise ValueError("the first error")
+    assert not db.conn.in_transaction

@@ -1,9 +1,9 @@
 """The review queue: flagged items in review order, narrowed by filters, with counts per filter value and
 an item's neighbours.
 
-Reads the ``review_queue`` table (migration ``m004_review_queue``): one row per flagged item (its newest
-analysis flags it) with its score, severity, language, source, dates and latest decision, kept right by
-triggers in the transaction of every write that changes it. Each request reads only the rows it shows
+Reads the ``review_queue`` table (migrations ``m004_review_queue`` to ``m007_review_queue_label_text``):
+one row per flagged item (its newest analysis flags it) with its score, severity, language, source, dates
+and latest decision, kept right by triggers in the transaction of every write that changes it. Each request reads only the rows it shows
 through the ``review_queue_order`` index, and counts with indexed lookups; nothing is gathered per request.
 """
 
@@ -153,7 +153,8 @@ def read_snapshot(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     try:
         yield db
     finally:
-        db.execute("COMMIT")
+        if db.conn.in_transaction:  # SQLite may have ended it after a failure: let that error through
+            db.execute("COMMIT")
 
 
 class QueueView:
