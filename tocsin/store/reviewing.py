@@ -17,8 +17,8 @@ from tocsin.store import alerting
 from tocsin.store.audit import log_event
 from tocsin.store.db import StoreError, transaction, utcnow
 from tocsin.store.review_queue import (  # noqa: F401 - the queue's names, used through this module
-    SEARCH_LIMIT, SEVERITY_LEVELS, STATUSES, QueueFilters, QueuePosition, QueueView, facet_counts, queue_count, queue_ids,
-    queue_items, queue_position, read_snapshot)
+    STATUSES, QueueFilters, QueuePosition, QueueView, facet_counts, queue_count, queue_ids, queue_items, queue_position,
+    read_snapshot)
 
 logger = logging.getLogger(__name__)
 
