@@ -176,6 +176,10 @@ def test_dictionary_attack_of_a_million_handles_matches_no_author(fresh_db, tmp_
     ("ask @osh_voice or @Ali.", "ask [handle] or [handle]."),
     ("see t.me/osh_voice, https://www.facebook.com/some.one?x=1 and https://kloop.kg/news/1",
      "see [profile], [profile] and https://kloop.kg/news/1"),
+    # decomposed letters (и + U+0306 is й, е + U+0308 is ё): the combining mark belongs to the name
+    ("пишите @и\u0306ван_ос\u0308л сегодня", "пишите [handle] сегодня"),
+    ("почта и\u0306ван@почта.рф.", "почта [email]."),
+    ("канал t.me/и\u0306ван_ош!", "канал [profile]!"),
 ])
 def test_redaction_rules(text, expected):
     assert Redactor(RedactionRules()).redact_text(text) == expected

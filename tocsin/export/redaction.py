@@ -18,7 +18,12 @@ RULES = ("emails", "profile_links", "handles", "phones")
 #: The token each rule puts in place of what it removes.
 TOKENS = {"emails": "[email]", "profile_links": "[profile]", "handles": "[handle]", "phones": "[phone]"}
 
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?!\w)")
+#: Combining marks (Latin and Cyrillic diacritics): in decomposed text (NFD) a letter such as й is и followed
+#: by U+0306, and the mark is part of the name it sits in, though ``\w`` does not match it.
+_MARKS = "\u0300-\u036f\u0483-\u0489"
+
+_EMAIL = re.compile(rf"(?<![\w{_MARKS}.+-])[\w{_MARKS}.+-]+@[\w{_MARKS}-]+(?:\.[\w{_MARKS}-]+)*"
+                    rf"\.[^\W\d_](?:[^\W\d_]|[{_MARKS}])+(?![\w{_MARKS}])")
 
 #: Hosts whose first path segment names a person (or a personal channel or page).
 _SOCIAL_HOSTS = (
@@ -28,13 +33,14 @@ _SOCIAL_HOSTS = (
 )
 _PROFILE_LINK = re.compile(
     r"(?:(?:https?://)?(?:www\.|m\.)?(?:" + _SOCIAL_HOSTS + r")/(?:s/|in/|profile/|@|u/|people/|joinchat/|\+)?"
-    r"[\w.@+-]+(?:/[\w.?=&%-]*)*(?:\?[\w.=&%-]*)?)",
+    rf"[\w{_MARKS}.@+-]+(?:/[\w{_MARKS}.?=&%-]*)*(?:\?[\w{_MARKS}.=&%-]*)?)",
     re.IGNORECASE,
 )
 
-#: '@' first, then a look back past it at the character before (the same as ``(?<![\w@.])@``): a
-#: literal first lets the regex engine jump from '@' to '@' instead of trying every position.
-_HANDLE = re.compile(r"@(?<![\w@.]@)[\w](?:[\w.]{0,62}\w)?(?![\w@])")
+#: '@' first, then a look back past it at the character before (the same as ``(?<![\w@.])@``, marks
+#: counting as word characters): a literal first lets the regex engine jump from '@' to '@' instead of
+#: trying every position.
+_HANDLE = re.compile(rf"@(?<![\w{_MARKS}@.]@)\w(?:[\w{_MARKS}.]{{0,62}}[\w{_MARKS}])?(?![\w{_MARKS}@])")
 
 #: Digits with the separators phone numbers are written with; checked further in :func:`_is_phone`.
 _PHONE = re.compile(r"(?<![\w+])(?:\+|\b00)?\(?\d(?:[ \t\u00a0\-.()]{0,3}\d){6,16}(?!\w)")
@@ -172,6 +178,8 @@ _PATTERNS = {"emails": _EMAIL, "profile_links": _PROFILE_LINK, "handles": _HANDL
 _NEEDS = {"emails": "@", "handles": "@", "profile_links": "/", "phones": ""}
 _DIGIT_RUN = re.compile(r"\d[\d \t\u00a0\-.()]{6,}\d")
 _ASCII_DIGITS = "0123456789"
+#: The characters besides ``isalnum()`` ones that an e-mail's name part holds: '_', '.', '+', '-' and the marks.
+_EMAIL_NAME_EXTRA = frozenset("_.+-" + "".join(map(chr, [*range(0x300, 0x370), *range(0x483, 0x48A)])))
 _ASCII_DIGIT_BYTES = _ASCII_DIGITS.encode("ascii")
 
 
@@ -185,7 +193,7 @@ def _email_spans(text: str) -> Iterator[tuple[int, int]]:
     at = text.find("@")
     while at >= 0:
         start = at
-        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.+-"):  # \w is isalnum() or '_'
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in _EMAIL_NAME_EXTRA):  # \w: isalnum() or '_'
             start -= 1
         if done <= start < at:
             m = _EMAIL.match(text, start)
