@@ -425,7 +425,7 @@ def test_a_read_snapshot_keeps_a_pages_counts_and_rows_together(tmp_path):
     reader, writer = connect(path), connect(path)
     add_role_users(reader)
     ids = add_corpus(reader)
-    with reviewing.read_snapshot(reader):
+    with reviewing.read_transaction(reader):
         before = reviewing.facet_counts(reader, QueueFilters(), "rita")
         reviewing.record_decision(writer, ids[0], "leo", "incitement")  # the daemon or another reviewer writes
         assert reviewing.facet_counts(reader, QueueFilters(), "rita") == before
@@ -437,7 +437,7 @@ def test_a_read_snapshot_keeps_a_pages_counts_and_rows_together(tmp_path):
 
 def test_a_read_snapshot_ended_inside_lets_the_first_error_through(db):
     with pytest.raises(ValueError, match="the first error"):
-        with reviewing.read_snapshot(db):
+        with reviewing.read_transaction(db):
             db.execute("ROLLBACK")  # as SQLite does itself after some failures (an interrupted write, a full disk)
             raise ValueError("the first error")
     assert not db.conn.in_transaction

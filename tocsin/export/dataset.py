@@ -22,7 +22,8 @@ from tocsin.export.redaction import RedactionRules, Redactor
 from tocsin.export.writers import FORMATS, WRITERS, open_writer
 from tocsin.store.audit import log_event
 from tocsin.store.db import utcnow
-from tocsin.store.exporting import ExportQuery, consistent_read, count_export_rows, describe_sources, get_link_key, iter_export_chunks
+from tocsin.store.db import read_transaction
+from tocsin.store.exporting import ExportQuery, count_export_rows, describe_sources, get_link_key, iter_export_chunks
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ def export_dataset(db: sqlite_utils.Database, settings: Settings, options: Expor
     stats = DatasheetStats()
     labels = set(options.labels)
     scanned = 0
-    with consistent_read(db), cyclic_gc_paused():
+    with read_transaction(db), cyclic_gc_paused():
         expected = count_export_rows(db, options.query)
         with open_writer(options.fmt, data_path) as writer:
             for chunk in iter_export_chunks(db, options.query, options.chunk_size):

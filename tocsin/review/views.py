@@ -122,7 +122,7 @@ def queue() -> Any:
     f = QueueFilters.from_mapping(request.args)
     size = max(1, context().settings.review.page_size)
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
-    with reviewing.read_snapshot(g.db):  # the counts and the rows agree while the daemon writes
+    with reviewing.read_transaction(g.db):  # the counts and the rows agree while the daemon writes
         view = reviewing.QueueView(g.db, f, me())
         facets = view.facets()
         total = dict(facets["status"])[f.status]

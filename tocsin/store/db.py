@@ -90,3 +90,21 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         raise
     else:
         conn.execute("COMMIT")
+
+
+@contextmanager
+def read_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Run several reads in one read transaction, so that they all see the store as of the first (a page's
+    rows and its counts agree, an export is one state of the store, while the daemon writes; WAL keeps
+    writers going). Nested use joins the outer transaction. If SQLite ended the transaction after a
+    failure, that failure comes through rather than a failed COMMIT."""
+    if db.conn.in_transaction:
+        yield db
+        return
+    db.execute("BEGIN DEFERRED")
+    try:
+        db.execute("SELECT 1 FROM items LIMIT 1").fetchall()  # takes the read snapshot now
+        yield db
+    finally:
+        if db.conn.in_transaction:
+            db.execute("COMMIT")

@@ -6,7 +6,6 @@ Reviewers' names never leave this module: each item carries only the latest deci
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -116,7 +115,7 @@ def iter_export_chunks(db: sqlite_utils.Database, query: ExportQuery, chunk_size
     the item, joined by commas, in no particular order (NULL when unreviewed; reviewers' names stay here).
 
     One query streams the rows (SQLite steps through them as they are fetched), so memory stays
-    constant whatever the number of items. Call it inside :func:`consistent_read` for a view
+    constant whatever the number of items. Call it inside :func:`tocsin.store.db.read_transaction` for a view
     consistent with :func:`count_export_rows`.
     """
     where, params = query.where()
@@ -129,21 +128,6 @@ def iter_export_chunks(db: sqlite_utils.Database, query: ExportQuery, chunk_size
             yield rows
     finally:
         cursor.close()
-
-
-@contextmanager
-def consistent_read(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """A read transaction: every query inside sees the same state of the store (WAL keeps writers going)."""
-    if db.conn.in_transaction:
-        yield db
-        return
-    db.execute("BEGIN DEFERRED")
-    try:
-        db.execute("SELECT count(*) FROM items").fetchone()  # takes the read snapshot now
-        yield db
-    finally:
-        if db.conn.in_transaction:
-            db.execute("COMMIT")
 
 
 def count_export_rows(db: sqlite_utils.Database, query: ExportQuery) -> int:

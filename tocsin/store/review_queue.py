@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
-from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from typing import Any, Iterator
+from typing import Any
 
 import sqlite_utils
 
+from tocsin.store.db import read_transaction
 from tocsin.store.search import search_item_ids
 
 logger = logging.getLogger(__name__)
@@ -142,21 +142,6 @@ def _values(raw: str | None, key: str) -> list[str]:
     return sorted(values)
 
 
-@contextmanager
-def read_snapshot(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """Run several reads in one read transaction, so they all see the store as of the first one (a page's
-    rows, its total and its counts agree while the daemon writes). Joins a transaction already open."""
-    if db.conn.in_transaction:
-        yield db
-        return
-    db.execute("BEGIN")
-    try:
-        yield db
-    finally:
-        if db.conn.in_transaction:  # SQLite may have ended it after a failure: let that error through
-            db.execute("COMMIT")
-
-
 class QueueView:
     """One reviewer's queue under some filters: its pages, length, counts per filter value, and where an
     item stands in it. Cheap to make (a full-text search, when asked for, runs once here)."""
@@ -252,7 +237,7 @@ class QueueView:
         language and source are filtered on; otherwise from the labels of the matching rows (one pass when
         none of them is filtered on, else one per facet, each leaving its own filter out).
         """
-        with read_snapshot(self.db):
+        with read_transaction(self.db):
             out, views = self._column_facets()
             if not any(getattr(self.f, name) for name in (*LABEL_FACETS, "date_from", "date_to", "q")):
                 out.update(self._label_facets_from_counts())
@@ -325,7 +310,7 @@ class QueueView:
 
     def position(self, item_id: str) -> QueuePosition:
         """Where ``item_id`` stands in the view (see :class:`QueuePosition`)."""
-        with read_snapshot(self.db):
+        with read_transaction(self.db):
             return self._position(item_id)
 
     def _position(self, item_id: str) -> QueuePosition:

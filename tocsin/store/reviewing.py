@@ -18,7 +18,7 @@ from tocsin.store.audit import log_event
 from tocsin.store.db import StoreError, transaction, utcnow
 from tocsin.store.review_queue import (  # noqa: F401 - the queue's names, used through this module
     STATUSES, QueueFilters, QueuePosition, QueueView, facet_counts, queue_count, queue_ids, queue_items, queue_position,
-    read_snapshot)
+    read_transaction)
 
 logger = logging.getLogger(__name__)
 
