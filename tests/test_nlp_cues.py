@@ -87,6 +87,12 @@ def _counted_markers(f: Features) -> list[str]:
     ru | Русские скоро придут жечь наши дома. | accusation_in_a_mirror | russian
     ru | Все эти кыргызы — падаль. | dehumanization | kyrgyz
     ru | Эти евреи крадут наших невест. | attack_on_women_and_girls | jewish
+    ru | Уйгуры только и ждут, чтобы резать нас. | accusation_in_a_mirror | uyghur
+    ru | Собирайте вещи, дунганы, пока целы. | call_to_expulsion | dungan
+    ru | Лавки таджиков пора исправить огнём. | call_to_violence | tajik
+    ru | Блогеры кормятся на деньги казахов. | questioning_ingroup_loyalty | kazakh
+    ru | Евреи губят нашу кровь. | threat_to_purity | jewish
+    ru | Почему мы называем кыргызов людьми? | dehumanization | kyrgyz
     ky | Мамлекет коргобосо, тажиктерди өзүбүз жазалайбыз. | call_to_violence | tajik
     ky | Казактарды жазалагыла, аябагыла! | call_to_violence | kazakh
     ky | Дуңгандар түнкүсүн курал чогултуп жатышат, сак болгула! | accusation_in_a_mirror | dungan
@@ -130,6 +136,9 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     ru | Наша сестра вышла на работу в школу. | attack_on_women_and_girls | -
     ru | Завхоз велел травить тараканов в столовой. | dehumanization | -
     ru | В аптеке продают средство от клопов. | dehumanization | -
+    ru | Узбеки не крысы, хватит так писать. | dehumanization | uzbek
+    ru | Сосед взял нож и нарезал узбекам лепёшки. | call_to_violence | uzbek
+    ru | Я собрал вещи и уехал к казахам в гости. | call_to_expulsion | kazakh
     # 'бөтөн' (stranger, other) reported in a warning about the past is not a call to expel
     ky | Ошондо тажиктерди бөтөн деп жарыялагандар баарыбызга кайгы алып келген. | call_to_expulsion | tajik
     ky | Бул шаарда бөтөн адамдар көп, базар ызы-чуу. | call_to_expulsion | -
@@ -166,6 +175,7 @@ def test_narrowed_cue_stays_quiet(analyser: TextAnalyser, lang: str, text: str, 
     ru | Эти дунганы как тараканы. | dehumanization
     ru | Тараканы они, а не соседи. | dehumanization
     ru | Таджики — крысы. | dehumanization
+    ru | Берите вилы! | call_to_violence
 """))
 def test_narrowed_cue_still_fires_in_its_hateful_sense(analyser: TextAnalyser, lang: str, text: str,
                                                         hallmark: str) -> None:
@@ -184,6 +194,7 @@ def test_narrowed_cue_still_fires_in_its_hateful_sense(analyser: TextAnalyser, l
     ru | Милиция опровергла слухи о том, что таджики готовят поджог. | counter_speech | -
     ru | С какой стати винить всех русских из-за одного хулигана? | counter_speech | -
     ru | Виноват один хулиган, а не народ. | counter_speech | -
+    ru | Не ведитесь на слухи, что таджики готовят резню. | counter_speech | accusation_in_a_mirror
     ky | Өзбектер курал чогултуп жатышат деген туура эмес. | counter_speech | -
     ky | Казактар айылды өрттөгөнү жатышат деген ушак, ишенбегиле. | counter_speech | -
     ky | Уйгурлар шаарды басып алат дегени чындыкка дал келбейт. | counter_speech | -
@@ -236,6 +247,10 @@ def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str
     uz | Militsiya bizni himoya qilmasa, tojiklarni o'zimiz o'ldiramiz. | news_reporting | call_to_violence
     # an impersonal 'they say' is a rumour, not reported speech
     ru | Говорят, что уйгуры готовят погром. | reported_speech | accusation_in_a_mirror
+    ru | Уйгуры ждут, чтобы вырезать нас. Не будьте наивными. | negation | accusation_in_a_mirror
+    ru | До сих пор никто не тронул дома русских. Пора исправить огнём. | negation | call_to_violence
+    ru | Вот скажите: почему мы считаем казахов людьми? | reported_speech | dehumanization
+    ru | Не верьте им, они куплены и работают против своего народа. | counter_speech | questioning_ingroup_loyalty
 """))
 def test_not_a_marker(analyser: TextAnalyser, lang: str, text: str, markers: str,
                       hallmark: str | None) -> None:
