@@ -66,6 +66,10 @@ def _counted_markers(f: Features) -> list[str]:
 
 @pytest.mark.parametrize(("lang", "text", "hallmark", "group"), _table("""
     en | Let's hunt down the Tajiks tonight. | call_to_violence | tajik
+    en | They say the Kazakhs have a plan to poison the wells. | accusation_in_a_mirror | kazakh
+    en | The Dungans keep lists of our houses, don't wait for them to strike. | accusation_in_a_mirror | dungan
+    en | Our council members always stand up for the Uyghurs. | questioning_ingroup_loyalty | uyghur
+    en | Anyone who trades with a Tajik is no friend of ours. | questioning_ingroup_loyalty | tajik
     en | Somebody should teach the Dungans a lesson. | call_to_violence | dungan
     en | Any Uyghur on our street after dark — strike first. | call_to_violence | uyghur
     en | Grab the sticks, the Kazakhs are at the gate. | call_to_violence | kazakh
@@ -130,6 +134,8 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     en | The Uyghur folk band sold out the town hall twice. | questioning_ingroup_loyalty | uyghur
     en | Not one of us expected the Kyrgyz choir to win. | questioning_ingroup_loyalty | kyrgyz
     en | Uzbek traders will pay less rent next year. | call_to_violence | uzbek
+    en | The Kazakh farmers plan to sell apricots in the spring. | accusation_in_a_mirror | kazakh
+    en | Last year a teacher spoke up for the Dungan pupils. | questioning_ingroup_loyalty | dungan
     en | By the time they left the bazaar, the Tajik musicians were tired. | call_to_expulsion | tajik
     en | The Russians plan to take part in the fair. | accusation_in_a_mirror | russian
     ru | Наши девушки выиграли турнир, узбеки их поздравили. | attack_on_women_and_girls | uzbek
@@ -188,6 +194,9 @@ def test_narrowed_cue_still_fires_in_its_hateful_sense(analyser: TextAnalyser, l
     en | That's not true: nobody asked anyone to beat the Dungans. | counter_speech | -
     en | Nobody in our mahalla is saying the Tajiks are rats. | counter_speech | -
     en | Rumours that the Uzbeks want to kill us are fake. | counter_speech | -
+    en | Nope, the Tajiks had nothing to do with the blackout. | counter_speech | -
+    en | The Uyghurs didn't cause the flood, whatever the chat says. | counter_speech | -
+    en | Our Kyrgyz neighbours are not vermin, and no one should harm them. | counter_speech | -
     en | The fact-checkers found no evidence that the Kazakhs are arming themselves. | counter_speech | -
     ru | Неправда, что узбеки копят оружие. | counter_speech | -
     ru | Это ложь: дунганы ничего не замышляют. | counter_speech | -
@@ -231,6 +240,7 @@ def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str
     # urgings are not negations
     en | The Uzbeks will come tonight. Don't wait, hit first. | negation+negated_cue | -
     en | No more talk. The Jews must be driven out. | negation+negated_cue | -
+    en | The Russians are coming at night. Don't be the ones caught sleeping. | negation+negated_cue | accusation_in_a_mirror
     # a slogan with 'no' does not negate the cue
     en | The Dungans are everywhere, no mixed marriages! | negated_cue | -
     # 'destroy' and 'lose' are no negations
