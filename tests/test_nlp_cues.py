@@ -110,6 +110,12 @@ def _counted_markers(f: Features) -> list[str]:
     ky | Казактар бизге кол салганы жатышат, даяр болгула! | accusation_in_a_mirror | kazakh
     ky | Уулдарыбыз өзбектер менен үйлөнбөгүлө, улуттун өлүмү ошол. | threat_to_purity | uzbek
     ky | Орустар менен иш кылган адам биздин тууган эмес. | questioning_ingroup_loyalty | russian
+    ky | Дуңгандарды бул айылдан кууп чыгышыбыз керек. | call_to_expulsion | dungan
+    ky | Казактарды бул айылдан кубалоо керек. | call_to_expulsion | kazakh
+    ky | Эртең казактардын көчөсүнө барабыз, таяк алып алгыла. | call_to_violence | kazakh
+    ky | Карындаштарыбызга эскертебиз: уйгурлар менен жүргөнүңөрдү көрсөк, өкүнөсүңөр. | attack_on_women_and_girls | uyghur
+    ky | Орустардын ырлары биздин салтыбызды бузуп жатат. | threat_to_purity | russian
+    ky | Тажиктер бул жерде конок гана, эртеби-кечпи кетиши керек. | call_to_expulsion | tajik
     uz | Qishloqdagi tojiklarni o'ldirish uchun ko'ngillilar kerak. | call_to_violence | tajik
     uz | Dunganlarni yo'q qilish kerak, boshqa chora yo'q. | call_to_violence | dungan
     uz | Hokimiyat aralashmasa, qozoqlarni o'zimiz qirib tashlaymiz. | call_to_violence | kazakh
@@ -122,6 +128,15 @@ def _counted_markers(f: Features) -> list[str]:
     uz | Dunganlar — zararkunandalar. | dehumanization | dungan
     # Cyrillic Uzbek uses the same rules
     uz | Қозоқларни ўлдириш учун йигитлар керак. | call_to_violence | kazakh
+    # beating and arming calls, 'attack our village', 'sold out the nation', a creature, slurs on women, ultimatums
+    uz | Yigitlar, kechasi dunganlarni savalaymiz! | call_to_violence | dungan
+    uz | Ertaga tojiklarning ko'chasiga chiqamiz, tayoq olinglar. | call_to_violence | tajik
+    uz | Qozoqlar qishlog'imizga hujum qilmoqchi, tayyor turing. | accusation_in_a_mirror | kazakh
+    uz | Bu hokim uyg'urlarni yoqlab, millatni sotdi. | questioning_ingroup_loyalty | uyghur
+    uz | Ruslar odamga o'xshagan maxluqlar. | dehumanization | russian
+    uz | Uyg'urlarning qizlari — uyatsiz. | attack_on_women_and_girls | uyghur
+    uz | Shahardagi barcha qirg'izlarga bir hafta muhlat. | call_to_expulsion | kyrgyz
+    uz | Тожиклар билан қиз бериб-олиш — наслнинг булғаниши. | threat_to_purity | tajik
 """))
 def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                            group: str) -> None:
@@ -155,6 +170,11 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     ky | Өзбек дүкөнүн талкалагандарды жазалоо керек. | call_to_violence | uzbek
     # 'our girls' alone, in a congratulation, is not an attack on women
     ky | Кыргыз кыздарыбызга мелдеште ийгилик каалайбыз! | attack_on_women_and_girls | kyrgyz
+    # 'аралаш' (mixed) alone: mixed families mentioned, not called a danger
+    ky | Өзбек менен кыргыз аралаш никелер бизде кадимки көрүнүш. | threat_to_purity | uzbek
+    ky | Бул айылда аралаш үй-бүлөлөр көп, тойлору шаңдуу өтөт. | threat_to_purity | -
+    # 'айдоо' alone is driving a car
+    ky | Тракторду айдоо керек. | call_to_expulsion | -
     # a girls' team: "our girls" alone is no attack on women
     uz | Tojik va o'zbek qizlaridan iborat jamoa yutdi, qizlarimiz zo'r o'ynadi! | attack_on_women_and_girls | tajik
     # mol-mulk is property, not cattle said of people
@@ -165,6 +185,10 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     uz | Hayitda rus qo'shnilarimiz bilan qo'y so'yamiz. | call_to_violence | russian
     # we will not kill: the negated verb is no call
     uz | Biz hech kimni o'ldirmaymiz, tojiklar ham qo'shnimiz. | call_to_violence | tajik
+    # a deadline for students, a stick taken to the garden, a pure blood sample
+    uz | Talabalar uchun bir hafta muhlat berildi, qozoq talabalar ham imtihon topshiradi. | call_to_expulsion | kazakh
+    uz | Bobom tayoq olib bog'ga chiqdi, qo'shnimiz tojik. | call_to_violence | tajik
+    uz | Qon tahlili uchun o'zbeklar navbatda turdi, qonning sof namunasi kerak. | threat_to_purity | uzbek
 """))
 def test_narrowed_cue_stays_quiet(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                   group: str | None) -> None:
@@ -181,6 +205,7 @@ def test_narrowed_cue_stays_quiet(analyser: TextAnalyser, lang: str, text: str, 
     ru | Эти дунганы как тараканы. | dehumanization
     ru | Тараканы они, а не соседи. | dehumanization
     ru | Таджики — крысы. | dehumanization
+    ky | Аралаш никелер элибизге зыян. | threat_to_purity
     ru | Берите вилы! | call_to_violence
 """))
 def test_narrowed_cue_still_fires_in_its_hateful_sense(analyser: TextAnalyser, lang: str, text: str,
@@ -204,14 +229,24 @@ def test_narrowed_cue_still_fires_in_its_hateful_sense(analyser: TextAnalyser, l
     ru | С какой стати винить всех русских из-за одного хулигана? | counter_speech | -
     ru | Виноват один хулиган, а не народ. | counter_speech | -
     ru | Не ведитесь на слухи, что таджики готовят резню. | counter_speech | accusation_in_a_mirror
+    ru | Дунганы не звери, и никто не смеет их обижать. | counter_speech | -
+    ru | Хватит так писать про узбеков, они не тараканы. | counter_speech | -
     ky | Өзбектер курал чогултуп жатышат деген туура эмес. | counter_speech | -
     ky | Казактар айылды өрттөгөнү жатышат деген ушак, ишенбегиле. | counter_speech | -
     ky | Уйгурлар шаарды басып алат дегени чындыкка дал келбейт. | counter_speech | -
+    ky | Тажиктер балдарыбызды азгырат деген кеп — жалган. | counter_speech | -
+    ky | Казактар курал жыйнап жатат деген маалымат таптакыр туура эмес. | counter_speech | accusation_in_a_mirror
+    # 'I don't think (that …)' negates the call before it
+    ky | Мен орустарды сабаш керек деп ойлобойм. | negated_cue | call_to_violence
     # a denial negates the rumour before it
     uz | Dunganlar qo'zg'olonga tayyorlanmoqda degani yolg'on. | counter_speech+negated_cue | accusation_in_a_mirror
     # "do not be fooled"
     uz | Uyg'urlar uylarimizni yoqmoqchi degan gaplarga aldanmanglar. | counter_speech | -
     uz | Руслар қирғинга тайёрланмоқда дегани нотўғри. | counter_speech | -
+    # 'the talk that … is nonsense', 'I never wrote that …', 'they are not our enemies'
+    uz | Dunganlar qudug'imizni zaharlamoqda degan gap bema'nilik. | counter_speech+negated_cue | accusation_in_a_mirror
+    uz | Men o'zbeklarni haydash kerak deb yozmaganman. | negated_cue | call_to_expulsion
+    uz | Qirg'izlar dushmanimiz emas. | counter_speech | -
     # reporting the words to the police or the moderators condemns them
     en | A chat posted “the Uyghurs are vermin”. We reported it to the moderators. | condemnation | -
     # news wording: an official source, a court, the police acting
@@ -241,16 +276,23 @@ def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str
     en | The Uzbeks will come tonight. Don't wait, hit first. | negation+negated_cue | -
     en | No more talk. The Jews must be driven out. | negation+negated_cue | -
     en | The Russians are coming at night. Don't be the ones caught sleeping. | negation+negated_cue | accusation_in_a_mirror
+    # a rumour passed on by a relative is no one else's words at a distance
+    en | A cousin in the militia says the Uyghurs keep lists of our houses. | reported_speech | accusation_in_a_mirror
     # a slogan with 'no' does not negate the cue
     en | The Dungans are everywhere, no mixed marriages! | negated_cue | -
     # 'destroy' and 'lose' are no negations
     ky | Кампадагы чегирткелерди жок кылуу керек, түшүм азайып жатат. | negation | -
     ky | Чоң атам базарда капчыгын жоготуп алды. | negation | -
+    # a rhetorical 'isn't it?' asserts; 'кампада' (in the store-room) has no negative suffix
+    ky | Эмне үчүн өзбектер курал чогултуп жатат? Бизге кол салганы жатышкан жокпу? | negation+negated_cue | accusation_in_a_mirror
+    ky | Кампада эски буюмдар көп. | negation | -
     uz | Qozoqlarni yo'q qilamiz! | negation | call_to_violence
     # 'a true patriot never …' is no denial
     uz | Haqiqiy vatanparvar hech qachon qirg'izlarning tarafini olmaydi. | negation | questioning_ingroup_loyalty
     # 'not hate' is no condemnation
     uz | Ruslarni quvib chiqarish nafrat emas, adolat. | condemnation | call_to_expulsion
+    # 'uyatsiz' (shameless) said of people is an insult, no condemnation
+    uz | Uyg'urlarning qizlari — uyatsiz. | condemnation | attack_on_women_and_girls
     # the police alone, or in a condition, is no news report
     en | If the police won't act, we'll crush the Tajiks ourselves. | news_reporting | -
     ky | Милиция коргобосо, түнкүсүн көчөгө чыкпайбыз. | news_reporting | -
@@ -277,6 +319,8 @@ def test_not_a_marker(analyser: TextAnalyser, lang: str, text: str, markers: str
     # the people's language still names the people, a language lesson names none
     uz | O'zbek tilida dars bo'ladi. | -
     uz | Bu yerda qirg'izlarning tili ko'payib ketdi. | kyrgyz
+    ky | Кыргыз тилинде сабак болот. | -
+    ky | Бул жерде тажиктердин тили көбөйүп кетти. | tajik
 """))
 def test_names_exactly_these_groups(analyser: TextAnalyser, lang: str, text: str, groups: str | None) -> None:
     assert analyser.features(text, lang).groups == _names(groups)
