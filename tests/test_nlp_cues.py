@@ -137,15 +137,6 @@ def _counted_markers(f: Features) -> list[str]:
     uz | Uyg'urlarning qizlari — uyatsiz. | attack_on_women_and_girls | uyghur
     uz | Shahardagi barcha qirg'izlarga bir hafta muhlat. | call_to_expulsion | kyrgyz
     uz | Тожиклар билан қиз бериб-олиш — наслнинг булғаниши. | threat_to_purity | tajik
-    # beating and arming calls, 'attack our village', 'sold out the nation', a creature, slurs on women, ultimatums
-    uz | Yigitlar, kechasi dunganlarni savalaymiz! | call_to_violence | dungan
-    uz | Ertaga tojiklarning ko'chasiga chiqamiz, tayoq olinglar. | call_to_violence | tajik
-    uz | Qozoqlar qishlog'imizga hujum qilmoqchi, tayyor turing. | accusation_in_a_mirror | kazakh
-    uz | Bu hokim uyg'urlarni yoqlab, millatni sotdi. | questioning_ingroup_loyalty | uyghur
-    uz | Ruslar odamga o'xshagan maxluqlar. | dehumanization | russian
-    uz | Uyg'urlarning qizlari — uyatsiz. | attack_on_women_and_girls | uyghur
-    uz | Shahardagi barcha qirg'izlarga bir hafta muhlat. | call_to_expulsion | kyrgyz
-    uz | Тожиклар билан қиз бериб-олиш — наслнинг булғаниши. | threat_to_purity | tajik
 """))
 def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                            group: str) -> None:
@@ -194,10 +185,6 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     uz | Hayitda rus qo'shnilarimiz bilan qo'y so'yamiz. | call_to_violence | russian
     # we will not kill: the negated verb is no call
     uz | Biz hech kimni o'ldirmaymiz, tojiklar ham qo'shnimiz. | call_to_violence | tajik
-    # a deadline for students, a stick taken to the garden, a pure blood sample
-    uz | Talabalar uchun bir hafta muhlat berildi, qozoq talabalar ham imtihon topshiradi. | call_to_expulsion | kazakh
-    uz | Bobom tayoq olib bog'ga chiqdi, qo'shnimiz tojik. | call_to_violence | tajik
-    uz | Qon tahlili uchun o'zbeklar navbatda turdi, qonning sof namunasi kerak. | threat_to_purity | uzbek
     # a deadline for students, a stick taken to the garden, a pure blood sample
     uz | Talabalar uchun bir hafta muhlat berildi, qozoq talabalar ham imtihon topshiradi. | call_to_expulsion | kazakh
     uz | Bobom tayoq olib bog'ga chiqdi, qo'shnimiz tojik. | call_to_violence | tajik
@@ -260,10 +247,6 @@ def test_narrowed_cue_still_fires_in_its_hateful_sense(analyser: TextAnalyser, l
     uz | Dunganlar qudug'imizni zaharlamoqda degan gap bema'nilik. | counter_speech+negated_cue | accusation_in_a_mirror
     uz | Men o'zbeklarni haydash kerak deb yozmaganman. | negated_cue | call_to_expulsion
     uz | Qirg'izlar dushmanimiz emas. | counter_speech | -
-    # 'the talk that … is nonsense', 'I never wrote that …', 'they are not our enemies'
-    uz | Dunganlar qudug'imizni zaharlamoqda degan gap bema'nilik. | counter_speech+negated_cue | accusation_in_a_mirror
-    uz | Men o'zbeklarni haydash kerak deb yozmaganman. | negated_cue | call_to_expulsion
-    uz | Qirg'izlar dushmanimiz emas. | counter_speech | -
     # reporting the words to the police or the moderators condemns them
     en | A chat posted “the Uyghurs are vermin”. We reported it to the moderators. | condemnation | -
     # news wording: an official source, a court, the police acting
@@ -308,8 +291,6 @@ def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str
     uz | Haqiqiy vatanparvar hech qachon qirg'izlarning tarafini olmaydi. | negation | questioning_ingroup_loyalty
     # 'not hate' is no condemnation
     uz | Ruslarni quvib chiqarish nafrat emas, adolat. | condemnation | call_to_expulsion
-    # 'uyatsiz' (shameless) said of people is an insult, no condemnation
-    uz | Uyg'urlarning qizlari — uyatsiz. | condemnation | attack_on_women_and_girls
     # 'uyatsiz' (shameless) said of people is an insult, no condemnation
     uz | Uyg'urlarning qizlari — uyatsiz. | condemnation | attack_on_women_and_girls
     # the police alone, or in a condition, is no news report
