@@ -116,6 +116,7 @@ def _counted_markers(f: Features) -> list[str]:
     ky | Карындаштарыбызга эскертебиз: уйгурлар менен жүргөнүңөрдү көрсөк, өкүнөсүңөр. | attack_on_women_and_girls | uyghur
     ky | Орустардын ырлары биздин салтыбызды бузуп жатат. | threat_to_purity | russian
     ky | Тажиктер бул жерде конок гана, эртеби-кечпи кетиши керек. | call_to_expulsion | tajik
+    ky | Өзбектерди кыздарыбыздан алыс кармагыла. | threat_to_purity | uzbek
     uz | Qishloqdagi tojiklarni o'ldirish uchun ko'ngillilar kerak. | call_to_violence | tajik
     uz | Dunganlarni yo'q qilish kerak, boshqa chora yo'q. | call_to_violence | dungan
     uz | Hokimiyat aralashmasa, qozoqlarni o'zimiz qirib tashlaymiz. | call_to_violence | kazakh
@@ -175,6 +176,7 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     ky | Бул айылда аралаш үй-бүлөлөр көп, тойлору шаңдуу өтөт. | threat_to_purity | -
     # 'айдоо' alone is driving a car
     ky | Тракторду айдоо керек. | call_to_expulsion | -
+    ky | Отту балдарыбыздан алыс кармагыла. | threat_to_purity | -
     # a girls' team: "our girls" alone is no attack on women
     uz | Tojik va o'zbek qizlaridan iborat jamoa yutdi, qizlarimiz zo'r o'ynadi! | attack_on_women_and_girls | tajik
     # mol-mulk is property, not cattle said of people
@@ -286,6 +288,8 @@ def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str
     # a rhetorical 'isn't it?' asserts; 'кампада' (in the store-room) has no negative suffix
     ky | Эмне үчүн өзбектер курал чогултуп жатат? Бизге кол салганы жатышкан жокпу? | negation+negated_cue | accusation_in_a_mirror
     ky | Кампада эски буюмдар көп. | negation | -
+    # 'no one will remain' is the claim itself, not a denial of it
+    ky | Уйгурлар толуп кетти, он жылдан кийин биздики деген эч ким калбайт. | negation+negated_cue | threat_to_purity
     uz | Qozoqlarni yo'q qilamiz! | negation | call_to_violence
     # 'a true patriot never …' is no denial
     uz | Haqiqiy vatanparvar hech qachon qirg'izlarning tarafini olmaydi. | negation | questioning_ingroup_loyalty
