@@ -297,6 +297,8 @@ def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str
     uz | Ruslarni quvib chiqarish nafrat emas, adolat. | condemnation | call_to_expulsion
     # 'uyatsiz' (shameless) said of people is an insult, no condemnation
     uz | Uyg'urlarning qizlari — uyatsiz. | condemnation | attack_on_women_and_girls
+    # 'they have no rights' negates no cue
+    uz | Bu shaharda dunganlarning huquqi yo'q, ular hayvonlar. | negation | dehumanization
     # the police alone, or in a condition, is no news report
     en | If the police won't act, we'll crush the Tajiks ourselves. | news_reporting | -
     ky | Милиция коргобосо, түнкүсүн көчөгө чыкпайбыз. | news_reporting | -
