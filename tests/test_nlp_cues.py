@@ -67,6 +67,7 @@ def _counted_markers(f: Features) -> list[str]:
 @pytest.mark.parametrize(("lang", "text", "hallmark", "group"), _table("""
     en | Let's hunt down the Tajiks tonight. | call_to_violence | tajik
     en | They say the Kazakhs have a plan to poison the wells. | accusation_in_a_mirror | kazakh
+    en | Tomorrow night we go to the Uyghur houses, all of us. | call_to_violence | uyghur
     en | The Dungans keep lists of our houses, don't wait for them to strike. | accusation_in_a_mirror | dungan
     en | Our council members always stand up for the Uyghurs. | questioning_ingroup_loyalty | uyghur
     en | Anyone who trades with a Tajik is no friend of ours. | questioning_ingroup_loyalty | tajik
@@ -152,6 +153,7 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     en | Uzbek traders will pay less rent next year. | call_to_violence | uzbek
     en | The Kazakh farmers plan to sell apricots in the spring. | accusation_in_a_mirror | kazakh
     en | Last year a teacher spoke up for the Dungan pupils. | questioning_ingroup_loyalty | dungan
+    en | Tonight we go to the Kyrgyz quarter to hear the komuz. | call_to_violence | kyrgyz
     en | By the time they left the bazaar, the Tajik musicians were tired. | call_to_expulsion | tajik
     en | The Russians plan to take part in the fair. | accusation_in_a_mirror | russian
     ru | Наши девушки выиграли турнир, узбеки их поздравили. | attack_on_women_and_girls | uzbek
