@@ -61,6 +61,8 @@ def new_page(browser, base: str, seen: list[str], **context_args):
 def log_in(page, base: str, username: str) -> None:
     """Log in with the keyboard only: the name field has focus on load."""
     page.goto(base + "/login")
+    # Type only once the name field has the focus (autofocus can land after the load event on a busy machine).
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'username'")
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
