@@ -133,6 +133,15 @@ def make_worker(settings, name, analyser=KeywordAnalyser, db=None, **kw):
     return StreamWorker(settings, db, analyser=analyser() if analyser else None, name=name, block_ms=100, **kw)
 
 
+def stop_processes(processes) -> None:
+    """Kill the test's crawler processes still running (after a failure), so that none goes on using the
+    module's Redis in the next test."""
+    for p in processes:
+        if p.poll() is None:
+            p.kill()
+            p.wait(timeout=10)
+
+
 def counts(db):
     return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("items", "item_versions", "analyses", "snapshots")}
 
@@ -541,12 +550,14 @@ def test_two_crawler_processes_share_one_queue_and_duplicate_filter(settings, tm
     env = {**os.environ, "PYTHONPATH": f"{TESTS}{os.pathsep}{ROOT}"}
     args = [sys.executable, str(TESTS / "test_distributed_fakes.py"), json.dumps({"redis_url": settings.distributed.redis_url}),
             start, "local-site", str(log)]
+    crawlers: list[subprocess.Popen] = []
     try:
         crawlers = [subprocess.Popen(args, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True) for _ in range(2)]
         for p in crawlers:
             _, err = p.communicate(timeout=60)
             assert p.returncode == 0, err
     finally:
+        stop_processes(crawlers)
         server.shutdown()
     fetched = [json.loads(line) for line in log.read_text().splitlines()]
     articles = [f["url"] for f in fetched if "/a/" in f["url"]]
@@ -572,6 +583,7 @@ def test_a_crawl_pauses_while_the_workers_are_behind_and_loses_nothing(settings,
     env = {**os.environ, "PYTHONPATH": f"{TESTS}{os.pathsep}{ROOT}"}
     limits = {"redis_url": settings.distributed.redis_url, "max_stream_entries": 3, "heartbeat_s": 1}
     redis = connect_redis(settings)
+    crawler = None
     try:
         crawler = subprocess.Popen([sys.executable, str(TESTS / "test_distributed_fakes.py"), json.dumps(limits),
                                     f"http://127.0.0.1:{server.server_port}/", "local-site", str(tmp_path / "log.jsonl")],
@@ -588,6 +600,7 @@ def test_a_crawl_pauses_while_the_workers_are_behind_and_loses_nothing(settings,
         _, err = crawler.communicate(timeout=60)
         assert crawler.returncode == 0, err
     finally:
+        stop_processes([crawler] if crawler else [])
         server.shutdown()
     stored += make_worker(settings, "w").run(until_idle_s=0).stored
     assert stored == 30 and counts(w.db)["items"] == 30
