@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Any
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -116,16 +117,31 @@ def redis_url(tmp_path_factory):
         yield url
 
 
-@pytest.fixture
-def settings(redis_url, tmp_path):
+def settings_for(redis_url: str, folder) -> Any:
+    """Settings of a test: its own database in ``folder``, the given Redis emptied."""
     s = load_settings(None, env={})
-    s.config_dir = tmp_path
-    s.database.path = str(tmp_path / "tocsin.db")
+    s.config_dir = folder
+    s.database.path = str(folder / "tocsin.db")
     s.distributed.redis_url = redis_url
     s.distributed.batch_size = 8
     s.distributed.claim_idle_s = 1
     connect_redis(s).flushdb()
     return s
+
+
+@pytest.fixture
+def settings(redis_url, tmp_path):
+    return settings_for(redis_url, tmp_path)
+
+
+@pytest.fixture
+def own_redis_settings(tmp_path):
+    """Settings with a Redis of the test's own: crawler subprocesses must not meet state that threads of
+    earlier tests may still write into the module's Redis."""
+    if redis_server_path() is None:
+        pytest.skip("redis-server is not installed (make test installs it: apt-get install redis-server)")
+    with local_redis(tmp_path / "redis") as url:
+        yield settings_for(url, tmp_path)
 
 
 def make_worker(settings, name, analyser=KeywordAnalyser, db=None, **kw):
@@ -539,7 +555,8 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
 @pytest.mark.slow
 @needs_redis
-def test_two_crawler_processes_share_one_queue_and_duplicate_filter(settings, tmp_path):
+def test_two_crawler_processes_share_one_queue_and_duplicate_filter(own_redis_settings, tmp_path):
+    settings = own_redis_settings
     SiteHandler.index_barrier = threading.Barrier(2, timeout=20)
     SiteHandler.article_delay_s = 0.3
     SiteHandler.in_flight, SiteHandler.both_crawling = 0, threading.Event()
@@ -573,7 +590,8 @@ def test_two_crawler_processes_share_one_queue_and_duplicate_filter(settings, tm
 
 @pytest.mark.slow
 @needs_redis
-def test_a_crawl_pauses_while_the_workers_are_behind_and_loses_nothing(settings, tmp_path):
+def test_a_crawl_pauses_while_the_workers_are_behind_and_loses_nothing(own_redis_settings, tmp_path):
+    settings = own_redis_settings
     from tocsin.distributed.heartbeat import read_heartbeats
 
     SiteHandler.index_barrier = threading.Barrier(1)  # one crawler here
