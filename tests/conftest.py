@@ -28,3 +28,26 @@ def db_path(tmp_path):
 def runner():
     """Click's runner, with stderr kept apart from stdout."""
     return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def save_tiny_model():
+    """A function writing a tiny one-layer, 32-wide BERT with tocsin's labels, a tokenizer trained on ``texts``
+    and its ``tocsin_model.json`` (name 'tiny', version 't1') into ``folder``; returns the folder."""
+    def save(folder, texts):
+        import json
+
+        import torch
+
+        from tocsin.models.train import ModelArguments, build_scratch_model, train_tokenizer
+
+        torch.manual_seed(0)
+        tokenizer = train_tokenizer(texts, vocab_size=200, max_length=64)
+        model = build_scratch_model(ModelArguments(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64,
+                                                   max_position=64), len(tokenizer), tokenizer.pad_token_id)
+        model.save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+        (folder / "tocsin_model.json").write_text(json.dumps({"name": "tiny", "version": "t1"}), encoding="utf-8")
+        return folder
+
+    return save

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from tocsin.config import ModelSettings
@@ -14,21 +12,9 @@ TEXTS = ["узбеков надо выгнать из оша", "o'zbeklar qo'shn
 
 
 @pytest.fixture(scope="module")
-def tiny_model_dir(tmp_path_factory):
+def tiny_model_dir(tmp_path_factory, save_tiny_model):
     """A two-layer, 32-wide BERT with our labels and a tokenizer trained on a few words."""
-    import torch
-
-    from tocsin.models.train import ModelArguments, build_scratch_model, train_tokenizer
-
-    torch.manual_seed(0)
-    folder = tmp_path_factory.mktemp("tiny")
-    tokenizer = train_tokenizer(TEXTS, vocab_size=200, max_length=64)
-    model = build_scratch_model(ModelArguments(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64,
-                                               max_position=64), len(tokenizer), tokenizer.pad_token_id)
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    (folder / "tocsin_model.json").write_text(json.dumps({"name": "tiny", "version": "t1"}), encoding="utf-8")
-    return folder
+    return save_tiny_model(tmp_path_factory.mktemp("tiny"), TEXTS)
 
 
 def test_from_settings_loads_a_folder_with_its_name_version_and_labels(tiny_model_dir):

@@ -100,20 +100,10 @@ def test_a_companion_made_with_other_settings_is_refused_with_the_fix(fitted, tm
         LexicalModel.load(tmp_path)
 
 
-def test_the_classifier_blends_the_companion_into_incitement_only(fitted, tmp_path):
-    import torch
-
+def test_the_classifier_blends_the_companion_into_incitement_only(fitted, tmp_path, save_tiny_model):
     from tocsin.models.classifier import Classifier
-    from tocsin.models.train import ModelArguments, build_scratch_model, train_tokenizer
 
-    torch.manual_seed(0)
-    texts = [t.format(g=g) for t in HATEFUL + PLAIN for g in GROUPS]
-    tokenizer = train_tokenizer(texts, vocab_size=200, max_length=64)
-    model = build_scratch_model(ModelArguments(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64,
-                                               max_position=64), len(tokenizer), tokenizer.pad_token_id)
-    model.save_pretrained(tmp_path)
-    tokenizer.save_pretrained(tmp_path)
-    (tmp_path / "tocsin_model.json").write_text(json.dumps({"name": "tiny", "version": "t1"}), encoding="utf-8")
+    save_tiny_model(tmp_path, [t.format(g=g) for t in HATEFUL + PLAIN for g in GROUPS])
     alone = Classifier.load(tmp_path, max_length=32, stride=8)
     assert alone.lexical is None
     fitted.save(tmp_path)
