@@ -128,3 +128,33 @@ def test_a_long_texts_best_sentence_is_discounted_by_how_high_chance_would_reach
     rng = np.random.default_rng(0)
     for n in (10, 100):
         assert abs(rng.standard_normal((2000, n)).max(axis=1).mean() - expected_maximum(n)) < 0.25
+
+
+def test_n_grams_of_too_few_templates_are_not_learnt():
+    # Each template (group) is filled with every target group; "zyx" words occur in one template only.
+    texts, labels, groups = [], [], []
+    for k, t in enumerate(HATEFUL + PLAIN):
+        for g in GROUPS:
+            texts.append(t.format(g=g) + (" qzyxw" if k == 0 else ""))
+            labels.append(int(k < len(HATEFUL)))
+            groups.append(f"t{k}")
+    plain = LexicalModel.fit(texts, labels, c=10.0)
+    shared = LexicalModel.fit(texts, labels, c=10.0, groups=groups, min_groups=2)
+    rare = np.array(sorted(set(ngram_buckets("qzyxw")) - set(ngram_buckets(" ".join(texts[4:])))))
+    assert len(rare) and (plain.coef[rare] != 0).any()
+    assert (shared.idf[rare] == 0).all() and (shared.coef[rare] == 0).all()
+    # a text made only of such n-grams tells the model nothing: it scores the intercept
+    assert shared.logits(["qzyxw"])[0] == pytest.approx(shared.intercept, abs=1e-6)
+    # words shared by templates are still learnt
+    assert shared.logits(["drive them out, burn"])[0] > shared.logits(["apples at the wedding"])[0] + 1.0
+
+
+def test_bias_shifts_the_blend_and_is_saved(fitted, tmp_path):
+    before = fitted.blend(0.3, 0.2)
+    fitted.bias = 1.5
+    try:
+        after = fitted.blend(0.3, 0.2)
+        assert math.log(after / (1 - after)) - math.log(before / (1 - before)) == pytest.approx(1.5)
+        assert LexicalModel.load(fitted.save(tmp_path).parent).bias == pytest.approx(1.5)
+    finally:
+        fitted.bias = 0.0

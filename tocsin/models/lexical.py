@@ -2,7 +2,8 @@
 
 A small transformer trained from scratch learns the sentence frames of its training templates and reads
 new frames poorly; a linear model over character n-grams (2 to 5 characters, within words) carries what
-words and word pieces mean across frames, spellings and inflections much better. The classifier blends
+words and word pieces mean across frames, spellings and inflections much better, the more so when it learns
+only n-grams that several templates share (``min_groups`` of :meth:`LexicalModel.fit`). The classifier blends
 the two in log-odds for the ``incitement`` label (see :meth:`LexicalModel.blend`); the hallmarks come
 from the transformer alone.
 
@@ -110,6 +111,17 @@ def weighted_row_from(buckets: np.ndarray, counts: np.ndarray, idf: np.ndarray) 
     return weights / norm if norm else weights
 
 
+def group_counts(rows: Sequence[tuple[np.ndarray, np.ndarray]], groups: Sequence[str]) -> np.ndarray:
+    """Per bucket, in how many distinct groups' texts it occurs (``rows``: each text's buckets and counts)."""
+    by_group: dict[str, list[np.ndarray]] = {}
+    for (buckets, _), group in zip(rows, groups):
+        by_group.setdefault(group, []).append(buckets)
+    out = np.zeros(N_FEATURES, dtype=np.int32)
+    for parts in by_group.values():
+        out[np.unique(np.concatenate(parts))] += 1
+    return out
+
+
 def expected_maximum(n: int) -> float:
     """About how far the largest of ``n`` standard normal draws lies above their mean (0 for one draw)."""
     if n <= 1:
@@ -125,6 +137,9 @@ class LexicalModel:
     :param weight: share of the blended incitement log-odds that comes from this model (0 to 1).
     :param scale: this model's log-odds are multiplied by it before blending (its logits are far less
         extreme than an over-confident small transformer's).
+    :param bias: log-odds added to the blend. A model trained on templates under-rates hateful texts written
+        in sentence frames it has not seen (its training frames are all it knows), so the embedded model's
+        blend is shifted up by an amount chosen on templates held out of its training.
     :param noise_sd: spread of the log-odds of ordinary training texts. A long text scored sentence by
         sentence keeps its most hateful sentence, discounted by ``noise_sd`` times :func:`expected_maximum`
         of its n sentences: about as far as the highest of n ordinary sentences rises by chance, so that a
@@ -137,11 +152,19 @@ class LexicalModel:
     weight: float = 0.5
     scale: float = 1.0
     noise_sd: float = 1.0
+    bias: float = 0.0
 
     @classmethod
     def fit(cls, texts: Sequence[str], labels: Sequence[int], sample_weight: Sequence[float] | None = None, *,
-            c: float = 3.0, weight: float = 0.5, scale: float = 1.0) -> "LexicalModel":
-        """Learn from prepared texts (see :func:`tocsin.models.classifier.prepare_text`) and 0/1 labels."""
+            c: float = 3.0, weight: float = 0.5, scale: float = 1.0, bias: float = 0.0,
+            groups: Sequence[str] | None = None, min_groups: int = 1) -> "LexicalModel":
+        """Learn from prepared texts (see :func:`tocsin.models.classifier.prepare_text`) and 0/1 labels.
+
+        :param groups: what each text was made from (its template; any unique id for a text of its own).
+        :param min_groups: only n-grams found in texts of at least this many groups are learnt: an n-gram of one
+            template's frame says nothing about texts written otherwise, and a model that leans on it reads new
+            sentence frames worse.
+        """
         from scipy.sparse import csr_matrix
         from sklearn.linear_model import LogisticRegression
 
@@ -150,6 +173,8 @@ class LexicalModel:
         for buckets, _ in rows:
             df[buckets] += 1
         idf = (np.log((1 + len(rows)) / (1 + df)) + 1).astype(np.float32)
+        if groups is not None and min_groups > 1:
+            idf[group_counts(rows, groups) < min_groups] = 0.0
         indptr = np.cumsum([0] + [len(b) for b, _ in rows])
         indices = np.concatenate([b for b, _ in rows]) if rows else np.zeros(0, dtype=np.int64)
         data = np.concatenate([weighted_row_from(b, c, idf) for b, c in rows]) if rows else np.zeros(0)
@@ -159,7 +184,7 @@ class LexicalModel:
         regression.fit(matrix, y, sample_weight=sample_weight)
         ordinary = regression.decision_function(matrix[y == 0]) if (y == 0).any() else np.zeros(1)
         return cls(idf=idf, coef=regression.coef_[0].astype(np.float32), intercept=float(regression.intercept_[0]),
-                   weight=weight, scale=scale, noise_sd=float(np.std(ordinary)) or 1.0)
+                   weight=weight, scale=scale, noise_sd=float(np.std(ordinary)) or 1.0, bias=bias)
 
     def logits(self, texts: Sequence[str], first_only: Sequence[bool] | None = None) -> list[float]:
         """Per prepared text, the log-odds of incitement of its most hateful chunk (discounted for many chunks)."""
@@ -183,9 +208,9 @@ class LexicalModel:
         return [b - self.noise_sd * expected_maximum(n) for b, n in zip(best, count)]
 
     def blend(self, transformer_probability: float, lexical_logit: float) -> float:
-        """The blended incitement probability: ``(1 - weight)·logit(p) + weight·scale·lexical_logit``."""
+        """The blended incitement probability: ``(1 - weight)·logit(p) + weight·scale·lexical_logit + bias``."""
         p = min(max(transformer_probability, 1e-6), 1 - 1e-6)
-        x = (1 - self.weight) * math.log(p / (1 - p)) + self.weight * self.scale * lexical_logit
+        x = (1 - self.weight) * math.log(p / (1 - p)) + self.weight * self.scale * lexical_logit + self.bias
         return 1 / (1 + math.exp(-max(min(x, 60.0), -60.0)))
 
     def save(self, folder: str | Path) -> Path:
@@ -195,7 +220,7 @@ class LexicalModel:
         path = Path(folder) / LEXICAL_FILE
         meta = {"n_features": str(N_FEATURES), "ngram_range": f"{NGRAM_RANGE[0]},{NGRAM_RANGE[1]}",
                 "analyzer": ANALYZER, "intercept": repr(self.intercept), "weight": repr(self.weight),
-                "scale": repr(self.scale), "noise_sd": repr(self.noise_sd)}
+                "scale": repr(self.scale), "noise_sd": repr(self.noise_sd), "bias": repr(self.bias)}
         # One metadata key: safetensors writes several in no fixed order, and the file's digest is the version.
         save_file({"idf": self.idf.astype(np.float16), "coef": self.coef.astype(np.float16)}, str(path),
                   metadata={"tocsin_lexical": json.dumps(meta, sort_keys=True)})
@@ -216,4 +241,4 @@ class LexicalModel:
                 raise ValueError(f"{path} was made with other n-gram settings ({meta}); retrain it with `tocsin train`")
             idf, coef = f.get_tensor("idf").astype(np.float32), f.get_tensor("coef").astype(np.float32)
         return cls(idf=idf, coef=coef, intercept=float(meta["intercept"]), weight=float(meta["weight"]),
-                   scale=float(meta["scale"]), noise_sd=float(meta.get("noise_sd", 1.0)))
+                   scale=float(meta["scale"]), noise_sd=float(meta.get("noise_sd", 1.0)), bias=float(meta.get("bias", 0.0)))
