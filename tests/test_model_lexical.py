@@ -148,13 +148,3 @@ def test_n_grams_of_too_few_templates_are_not_learnt():
     # words shared by templates are still learnt
     assert shared.logits(["drive them out, burn"])[0] > shared.logits(["apples at the wedding"])[0] + 1.0
 
-
-def test_bias_shifts_the_blend_and_is_saved(fitted, tmp_path):
-    before = fitted.blend(0.3, 0.2)
-    fitted.bias = 1.5
-    try:
-        after = fitted.blend(0.3, 0.2)
-        assert math.log(after / (1 - after)) - math.log(before / (1 - before)) == pytest.approx(1.5)
-        assert LexicalModel.load(fitted.save(tmp_path).parent).bias == pytest.approx(1.5)
-    finally:
-        fitted.bias = 0.0

@@ -137,9 +137,6 @@ class LexicalModel:
     :param weight: share of the blended incitement log-odds that comes from this model (0 to 1).
     :param scale: this model's log-odds are multiplied by it before blending (its logits are far less
         extreme than an over-confident small transformer's).
-    :param bias: log-odds added to the blend. A model trained on templates under-rates hateful texts written
-        in sentence frames it has not seen (its training frames are all it knows), so the embedded model's
-        blend is shifted up by an amount chosen on templates held out of its training.
     :param noise_sd: spread of the log-odds of ordinary training texts. A long text scored sentence by
         sentence keeps its most hateful sentence, discounted by ``noise_sd`` times :func:`expected_maximum`
         of its n sentences: about as far as the highest of n ordinary sentences rises by chance, so that a
@@ -152,11 +149,10 @@ class LexicalModel:
     weight: float = 0.5
     scale: float = 1.0
     noise_sd: float = 1.0
-    bias: float = 0.0
 
     @classmethod
     def fit(cls, texts: Sequence[str], labels: Sequence[int], sample_weight: Sequence[float] | None = None, *,
-            c: float = 3.0, weight: float = 0.5, scale: float = 1.0, bias: float = 0.0,
+            c: float = 3.0, weight: float = 0.5, scale: float = 1.0,
             groups: Sequence[str] | None = None, min_groups: int = 1) -> "LexicalModel":
         """Learn from prepared texts (see :func:`tocsin.models.classifier.prepare_text`) and 0/1 labels.
 
@@ -184,7 +180,7 @@ class LexicalModel:
         regression.fit(matrix, y, sample_weight=sample_weight)
         ordinary = regression.decision_function(matrix[y == 0]) if (y == 0).any() else np.zeros(1)
         return cls(idf=idf, coef=regression.coef_[0].astype(np.float32), intercept=float(regression.intercept_[0]),
-                   weight=weight, scale=scale, noise_sd=float(np.std(ordinary)) or 1.0, bias=bias)
+                   weight=weight, scale=scale, noise_sd=float(np.std(ordinary)) or 1.0)
 
     def logits(self, texts: Sequence[str], first_only: Sequence[bool] | None = None) -> list[float]:
         """Per prepared text, the log-odds of incitement of its most hateful chunk (discounted for many chunks)."""
@@ -208,9 +204,9 @@ class LexicalModel:
         return [b - self.noise_sd * expected_maximum(n) for b, n in zip(best, count)]
 
     def blend(self, transformer_probability: float, lexical_logit: float) -> float:
-        """The blended incitement probability: ``(1 - weight)·logit(p) + weight·scale·lexical_logit + bias``."""
+        """The blended incitement probability: ``(1 - weight)·logit(p) + weight·scale·lexical_logit``."""
         p = min(max(transformer_probability, 1e-6), 1 - 1e-6)
-        x = (1 - self.weight) * math.log(p / (1 - p)) + self.weight * self.scale * lexical_logit + self.bias
+        x = (1 - self.weight) * math.log(p / (1 - p)) + self.weight * self.scale * lexical_logit
         return 1 / (1 + math.exp(-max(min(x, 60.0), -60.0)))
 
     def save(self, folder: str | Path) -> Path:
@@ -220,7 +216,7 @@ class LexicalModel:
         path = Path(folder) / LEXICAL_FILE
         meta = {"n_features": str(N_FEATURES), "ngram_range": f"{NGRAM_RANGE[0]},{NGRAM_RANGE[1]}",
                 "analyzer": ANALYZER, "intercept": repr(self.intercept), "weight": repr(self.weight),
-                "scale": repr(self.scale), "noise_sd": repr(self.noise_sd), "bias": repr(self.bias)}
+                "scale": repr(self.scale), "noise_sd": repr(self.noise_sd)}
         # One metadata key: safetensors writes several in no fixed order, and the file's digest is the version.
         save_file({"idf": self.idf.astype(np.float16), "coef": self.coef.astype(np.float16)}, str(path),
                   metadata={"tocsin_lexical": json.dumps(meta, sort_keys=True)})
@@ -241,4 +237,4 @@ class LexicalModel:
                 raise ValueError(f"{path} was made with other n-gram settings ({meta}); retrain it with `tocsin train`")
             idf, coef = f.get_tensor("idf").astype(np.float32), f.get_tensor("coef").astype(np.float32)
         return cls(idf=idf, coef=coef, intercept=float(meta["intercept"]), weight=float(meta["weight"]),
-                   scale=float(meta["scale"]), noise_sd=float(meta.get("noise_sd", 1.0)), bias=float(meta.get("bias", 0.0)))
+                   scale=float(meta["scale"]), noise_sd=float(meta.get("noise_sd", 1.0)))

@@ -35,9 +35,6 @@ EMBEDDED_NAME = "tocsin-embedded"
 #: pretrained model reads them well itself, so it keeps most of the say.
 LEXICAL_WEIGHT_SCRATCH = 0.85
 LEXICAL_WEIGHT_PRETRAINED = 0.3
-#: Default log-odds added to the blend of a model trained from scratch: chosen on rounds of templates written
-#: after a model was trained, which it had never seen (see the model card).
-LEXICAL_BIAS_SCRATCH = 2.0
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
@@ -79,14 +76,10 @@ class ModelArguments:
                                        "model trained beside the transformer; -1: 0.85 from scratch, 0.3 when "
                                        "fine-tuning a pretrained model; 0: no companion.")
     lexical_scale: float = arg(6.0, "The companion's log-odds are multiplied by this before blending.")
-    lexical_c: float = arg(10.0, "Inverse regularisation strength of the companion's logistic regression.")
-    lexical_min_templates: int = arg(8, "The companion learns only character n-grams found in at least this many "
+    lexical_c: float = arg(3.0, "Inverse regularisation strength of the companion's logistic regression.")
+    lexical_min_templates: int = arg(2, "The companion learns only character n-grams found in at least this many "
                                         "templates (a text of the user's or a review counts as one of its own), so "
                                         "that it leans on words rather than on one template's frame.")
-    lexical_bias: float = arg(LEXICAL_BIAS_SCRATCH, "Log-odds added to the blended incitement score of a model "
-                                                    "trained from scratch, which under-rates hateful texts in "
-                                                    "sentence frames it has not seen; a fine-tuned pretrained "
-                                                    "model gets none.")
 
 
 @dataclass
@@ -438,8 +431,7 @@ def fit_lexical(rows: Sequence[Row], margs: ModelArguments) -> LexicalModel | No
     groups = [r.meta.get("template") or f"row-{i}" for i, r in enumerate(known)]
     lexical = LexicalModel.fit([prepare_text(r.text) for r in known], [int(r.labels[0] >= 0.5) for r in known],
                                [r.weight for r in known], c=margs.lexical_c, weight=weight,
-                               scale=margs.lexical_scale, bias=0.0 if margs.base_model else margs.lexical_bias,
-                               groups=groups, min_groups=margs.lexical_min_templates)
+                               scale=margs.lexical_scale, groups=groups, min_groups=margs.lexical_min_templates)
     logger.info("n-gram companion fitted on %d rows in %.1f s", len(known), time.perf_counter() - started)
     return lexical
 
