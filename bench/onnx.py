@@ -38,7 +38,7 @@ OPSET = 17
 INPUTS = ("input_ids", "attention_mask")
 
 
-class MissingBenchExtra(RuntimeError):
+class MissingBenchExtra(ImportError):
     """onnx / onnxruntime are not installed."""
 
 
