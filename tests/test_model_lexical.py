@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from tocsin.models.lexical import CHUNK_CHARS, LEXICAL_FILE, N_FEATURES, LexicalModel, chunks, ngram_buckets, weighted_row
+from tocsin.models.lexical import CHUNK_CHARS, LEXICAL_FILE, N_FEATURES, LexicalModel, chunks, ngram_buckets
 
 HATEFUL = ["drive the {g} out of town", "burn the {g} houses tonight", "the {g} are rats, drive them out",
            "beat every {g} you meet", "kick the {g} out, burn their shops"]
@@ -62,8 +62,7 @@ def test_a_hateful_sentence_deep_in_a_long_text_is_found(fitted):
     found, plain, first = fitted.logits([with_it, filler, with_it], first_only=[False, False, True])
     # The chunk holding the sentence stands out of the article's other chunks; scored whole, in one piece, the
     # article would read almost as plain as the one without it.
-    buckets, weights = weighted_row(with_it, fitted.idf)
-    whole = float(weights @ fitted.coef[buckets]) + fitted.intercept
+    whole = fitted.chunk_logit(with_it)
     assert found > plain + 1.0 and found > whole + 1.0
     assert first < found      # the cheap path reads only the first chunk, where there is nothing hateful
 

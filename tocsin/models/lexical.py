@@ -184,24 +184,19 @@ class LexicalModel:
 
     def logits(self, texts: Sequence[str], first_only: Sequence[bool] | None = None) -> list[float]:
         """Per prepared text, the log-odds of incitement of its most hateful chunk (discounted for many chunks)."""
-        pieces: list[str] = []
-        owner: list[int] = []
+        out = []
         for i, text in enumerate(texts):
             parts = chunks(text)
             if first_only is not None and first_only[i]:
                 parts = parts[:1]
-            pieces.extend(parts)
-            owner.extend([i] * len(parts))
-        scores = []
-        for piece in pieces:
-            buckets, weights = weighted_row(piece, self.idf)
-            scores.append(float(weights @ self.coef[buckets]) + self.intercept)
-        best = [-math.inf] * len(texts)
-        count = [0] * len(texts)
-        for i, s in zip(owner, scores):
-            best[i] = max(best[i], s)
-            count[i] += 1
-        return [b - self.noise_sd * expected_maximum(n) for b, n in zip(best, count)]
+            scores = [self.chunk_logit(part) for part in parts]
+            out.append(max(scores) - self.noise_sd * expected_maximum(len(scores)))
+        return out
+
+    def chunk_logit(self, chunk: str) -> float:
+        """The log-odds of incitement of one chunk."""
+        buckets, weights = weighted_row(chunk, self.idf)
+        return float(weights @ self.coef[buckets]) + self.intercept
 
     def blend(self, transformer_probability: float, lexical_logit: float) -> float:
         """The blended incitement probability: ``(1 - weight)·logit(p) + weight·scale·lexical_logit``."""
