@@ -132,37 +132,17 @@ def ort_forward(session: Any) -> Forward:
     return forward
 
 
-def windows_by_text(clf: Any, texts: list[str]) -> list[list[list[int]]]:
-    """Every token window of every text, as ``Classifier.predict`` makes them (texts prepared first)."""
-    from tocsin.models.classifier import prepare_text
-
-    out: list[list[list[int]]] = [[] for _ in texts]
-    for w in clf.windows([prepare_text(t) for t in texts]):
-        out[w.text_index].append(w.ids)
-    return out
-
-
-def incitement_scorer(windows: list[list[list[int]]], forward: Forward, batch_size: int, pad: int, column: int
-                      ) -> Callable[[list[int]], list[float]]:
+def incitement_scorer(clf: Any, windows: list[Any], forward: Forward, column: int) -> Callable[[list[int]], list[float]]:
     """A function of text indices -> incitement probability per text (sigmoid, maximum over its windows),
-    batching the windows shortest first and padding each batch to its longest, as the classifier does."""
+    batched and padded by the classifier itself (:meth:`Classifier.batches`)."""
 
     def score(indices: list[int]) -> list[float]:
-        flat = [(slot, ids) for slot, i in enumerate(indices) for ids in windows[i]]
-        flat.sort(key=lambda pair: len(pair[1]))
-        best = [-math.inf] * len(indices)
-        for start in range(0, len(flat), batch_size):
-            batch = flat[start:start + batch_size]
-            width = max(len(ids) for _, ids in batch)
-            ids_arr = np.full((len(batch), width), pad, dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for row, (_, ids) in enumerate(batch):
-                ids_arr[row, :len(ids)] = ids
-                mask[row, :len(ids)] = 1
-            logits = forward(ids_arr, mask)[:, column]
-            for (slot, _), value in zip(batch, logits.tolist()):
-                best[slot] = max(best[slot], value)
-        return [1.0 / (1.0 + math.exp(-v)) for v in best]
+        wanted = set(indices)
+        best = dict.fromkeys(indices, -math.inf)
+        for batch, ids, mask in clf.batches([w for w in windows if w.text_index in wanted]):
+            for w, value in zip(batch, forward(ids, mask)[:, column].tolist()):
+                best[w.text_index] = max(best[w.text_index], value)
+        return [1.0 / (1.0 + math.exp(-best[i])) for i in indices]
 
     return score
 
@@ -182,6 +162,7 @@ def main(threads: int = 2, posts: int = POSTS, articles: int = ARTICLES, repeats
 
     from tocsin.config import Settings
     from tocsin.models import Classifier
+    from tocsin.models.classifier import prepare_text
 
     settings = Settings()
     model_settings = dataclasses.replace(settings.model, threads=threads)
@@ -189,14 +170,13 @@ def main(threads: int = 2, posts: int = POSTS, articles: int = ARTICLES, repeats
     torch.set_num_threads(threads)
     all_posts, all_articles = sample_texts()
     sets = {"posts": all_posts[:posts], "articles": all_articles[:articles]}
-    windows = {name: windows_by_text(clf, texts) for name, texts in sets.items()}
-    pad = clf.tokenizer.pad_token_id or 0
+    windows = {name: clf.windows([prepare_text(t) for t in texts]) for name, texts in sets.items()}
     column = clf.raw_labels.index("incitement")
 
     figures: dict[str, Any] = {"threads": float(threads), "batch_size": float(clf.batch_size),
                                "max_length": float(clf.max_length), "stride": float(clf.stride),
                                "posts": float(len(sets["posts"])), "articles": float(len(sets["articles"])),
-                               "article_windows": float(sum(len(w) for w in windows["articles"])),
+                               "article_windows": float(len(windows["articles"])),
                                "onnxruntime": onnxruntime.__version__, "torch": torch.__version__}
     figures["predict_posts_per_s"] = rate(clf.predict, sets["posts"], repeats)
     figures["predict_articles_per_s"] = rate(clf.predict, sets["articles"], repeats)
@@ -217,7 +197,7 @@ def main(threads: int = 2, posts: int = POSTS, articles: int = ARTICLES, repeats
         for engine, forward in engines.items():
             probs[engine] = {}
             for name, texts in sets.items():
-                score = incitement_scorer(windows[name], forward, clf.batch_size, pad, column)
+                score = incitement_scorer(clf, windows[name], forward, column)
                 indices = list(range(len(texts)))
                 probs[engine][name] = score(indices)
                 figures[f"{engine}_{name}_per_s"] = rate(score, indices, repeats)

@@ -15,7 +15,9 @@ import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
+
+import numpy as np
 
 from tocsin.models.lexical import LexicalModel
 from tocsin.nlp.features import HALLMARKS
@@ -159,6 +161,21 @@ class Classifier:
                 out.append(_Window(i, ids))
         return out
 
+    def batches(self, windows: Sequence[_Window]) -> Iterator[tuple[list[_Window], np.ndarray, np.ndarray]]:
+        """The windows in batches of ``batch_size``, shortest first, each padded to its longest: the batch's
+        windows, their token ids and their attention mask (int64 arrays)."""
+        order = sorted(range(len(windows)), key=lambda k: len(windows[k].ids))
+        pad = self.tokenizer.pad_token_id or 0
+        for start in range(0, len(order), self.batch_size):
+            batch = [windows[k] for k in order[start:start + self.batch_size]]
+            width = max(len(w.ids) for w in batch)
+            ids = np.full((len(batch), width), pad, dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, w in enumerate(batch):
+                ids[row, : len(w.ids)] = w.ids
+                mask[row, : len(w.ids)] = 1
+            yield batch, ids, mask
+
     def predict(self, texts: Sequence[str], *, first_only: Sequence[bool] | None = None) -> list[dict[str, float]]:
         """Probability of each label for each text, in order.
 
@@ -174,18 +191,9 @@ class Classifier:
         prepared = [prepare_text(t or "") for t in texts]
         windows = self.windows(prepared, first_only)
         best = [[-math.inf] * len(self.raw_labels) for _ in texts]
-        order = sorted(range(len(windows)), key=lambda k: len(windows[k].ids))
-        pad = self.tokenizer.pad_token_id or 0
         with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                batch = [windows[k] for k in order[start:start + self.batch_size]]
-                width = max(len(w.ids) for w in batch)
-                ids = torch.full((len(batch), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(batch), width), dtype=torch.long)
-                for row, w in enumerate(batch):
-                    ids[row, : len(w.ids)] = torch.tensor(w.ids)
-                    mask[row, : len(w.ids)] = 1
-                logits = self.model(input_ids=ids, attention_mask=mask).logits
+            for batch, ids, mask in self.batches(windows):
+                logits = self.model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
                 probs = torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
                 for w, row in zip(batch, probs.tolist()):
                     best[w.text_index] = [max(a, b) for a, b in zip(best[w.text_index], row)]
