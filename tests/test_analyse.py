@@ -148,3 +148,19 @@ def test_russian_typed_in_latin_letters_is_read_like_cyrillic(analyser):
     assert model_input("Nado vygnat uzbekov iz Osha!", f).startswith("Надо")
     g = analyser.features(["Узбеков надо выгнать"])[0]
     assert model_input("Узбеков надо выгнать", g) == "Узбеков надо выгнать"
+
+
+def test_a_call_in_a_long_article_is_judged_in_its_passage_and_the_explanation_says_where(analyser):
+    """The article as a whole is excused by the counter-speech at its top; the call's passage is not."""
+    counter = "Те, кто пишет, что надо выгнать таджиков, — провокаторы, не верьте им. "
+    neutral = "В Оше открылся новый рынок, торговцы довольны. Погода в Джалал-Абаде тёплая, дождей не ожидается. "
+    call = "Надо выгнать узбеков из Оша, это наша земля! "
+    text = counter + neutral * 200 + call + neutral * 200
+    features = analyser.features([text], ["ru"])
+    assert not analyser.decide(features[0], analyser.probabilities([text], features)[0]).incitement
+    [a] = analyser.analyse_texts([text], lang_hints=["ru"])
+    assert a.incitement and a.explanation.startswith("call to expulsion against uzbek")
+    offset = int(a.explanation.rsplit("in the passage at character ", 1)[1].rstrip(")").replace(",", ""))
+    assert offset <= text.index(call) < offset + 400
+    [plain] = analyser.analyse_texts([counter + neutral * 400], lang_hints=["ru"])
+    assert not plain.incitement and "passage" not in plain.explanation

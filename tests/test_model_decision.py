@@ -154,3 +154,15 @@ def test_a_cue_counts_as_aimed_only_at_a_group_in_its_sentence_or_the_one_before
     before = "Узбеки? Крысы, а не люди."
     g = _sentences(before, [("target", "uzbek", "Узбеки")], [("cue", "dehumanization", "Крысы")], [])
     assert run(g, {"incitement": 0.3}).incitement       # raised by the hallmark aimed at the group
+
+
+def test_in_a_passage_of_a_long_text_only_an_answer_in_another_sentence_excuses_a_call():
+    call = "Надо выгнать узбеков из Оша!"
+    cue, target = [("cue", "call_to_expulsion", "Надо выгнать")], [("target", "uzbek", "узбеков")]
+    unrelated = _sentences(call + " Из-за града пострадал урожай лука.", target, cue, [("context", "news_reporting", "пострадал")])
+    assert "lowered by news reporting" in run(unrelated).explanation          # a post: the report may be about the call
+    passage = decide(unrelated, PROBS, 0.5, item_id="", content_hash="", model_name="m", model_version="v1", passage=True)
+    assert passage.incitement and "lowered" not in passage.explanation
+    answered = _sentences(call + " Не верьте провокаторам.", target, cue, [("context", "counter_speech", "провокаторам")])
+    passage = decide(answered, PROBS, 0.5, item_id="", content_hash="", model_name="m", model_version="v1", passage=True)
+    assert not passage.incitement and "lowered by counter speech" in passage.explanation

@@ -33,6 +33,9 @@ def small_sets(monkeypatch):
     monkeypatch.setattr(ev, "long_document_check", lambda analyser, rows, fillers_from=None: {
         "ru": {"passed": True, "sentence": "x", **{p: {"flagged": p != "none", "score": 0.9 if p != "none" else 0.1}
                                                 for p in ("start", "middle", "end", "none")}}})
+    monkeypatch.setattr(ev, "hard_negative_articles", lambda analyser, rows, per_language=20, seed=5: {
+        "ru": {"articles": 20, "flagged": 3 if len(rows) == len(sample) else 1}})
+    monkeypatch.setattr(ev, "training_rows", lambda seed=13: [])
     monkeypatch.setenv("TOCSIN_MODEL_THREADS", "1")
     return sample
 
@@ -44,7 +47,10 @@ def test_evaluate_writes_json_and_a_given_card_only(runner, tmp_path, small_sets
     result = runner.invoke(main, ["evaluate", "--card", str(card), "--json", str(report_path)])
     assert result.exit_code == 0, result.output
     report = json.loads(report_path.read_text(encoding="utf-8"))
-    assert {"test", "test_model_only", "blind", "blind_model_only", "long_document", "blind_error_kinds"} <= set(report)
+    assert {"test", "test_model_only", "blind", "blind_model_only", "long_document", "blind_error_kinds",
+            "hard_negative_articles"} <= set(report)
+    assert report["hard_negative_articles"] == {"training": {"ru": {"articles": 20, "flagged": 1}},
+                                                "test": {"ru": {"articles": 20, "flagged": 3}}}
     assert set(report["blind"]["per_language"]) == {"ru", "en"}
     assert {"subgroup_auc", "bpsn_auc", "bnsp_auc"} <= set(report["test"]["bias"]["uzbek"])
     assert report["test"]["evasion"]["pairs"] > 0
@@ -52,6 +58,7 @@ def test_evaluate_writes_json_and_a_given_card_only(runner, tmp_path, small_sets
     assert "STALE FIGURES" not in text and "intro" in text and "## Limits\nkept" in text
     assert "### Held-out test split" in text and "### Blind test set" in text and "| ru |" in text
     assert "### Long documents" in text
+    assert "| training split (read right one by one) | 1 |" in text and "| held-out test split | 3 |" in text
 
 
 def test_no_blind_leaves_the_embedded_card_alone(runner, small_sets, monkeypatch):

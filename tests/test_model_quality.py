@@ -42,15 +42,8 @@ def sample_records(analyser, held_out):
     return score_examples(analyser, originals + variants)
 
 
-#: Known failures, recorded in docs/model-card.md ("What was shown"): the short calls the check picks do not
-#: stand out of the chance maximum of 1,500 ordinary sentences of the grown corpus. Strict, so that a model
-#: that passes again makes this list fail until it is emptied.
-LONG_DOCUMENT_MISSES = pytest.mark.xfail(strict=True, reason="known miss of the shipped model, see docs/model-card.md")
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("lang", [pytest.param("ru", marks=LONG_DOCUMENT_MISSES), "uz-Cyrl",
-                                  pytest.param("en", marks=LONG_DOCUMENT_MISSES)])
+@pytest.mark.parametrize("lang", ["ru", "ky", "uz-Latn", "uz-Cyrl", "en"])
 def test_a_hateful_sentence_is_found_anywhere_in_a_20000_token_article(analyser, held_out, training, lang):
     """A held-out call to violence the system flags on its own, in an article of neutral training sentences."""
     fillers = article_fillers(training, lang)

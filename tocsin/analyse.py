@@ -69,14 +69,31 @@ class Analyser:
         """Analyses of several texts (not saved)."""
         feats = self.features(texts, lang_hints)
         probs = self.probabilities(texts, feats)
-        return [self.decide(f, p, item_id=item_ids[i] if item_ids else "", content_hash=content_hashes[i] if content_hashes else "")
-                for i, (f, p) in enumerate(zip(feats, probs))]
+        records = [self.decide(f, p, item_id=item_ids[i] if item_ids else "", content_hash=content_hashes[i] if content_hashes else "")
+                   for i, (f, p) in enumerate(zip(feats, probs))]
+        return self.review_passages(feats, records)
 
-    def decide(self, features: Features, probs: dict[str, float], *, item_id: str = "", content_hash: str = "") -> AnalysisRecord:
+    def decide(self, features: Features, probs: dict[str, float], *, item_id: str = "", content_hash: str = "",
+               passage: bool = False) -> AnalysisRecord:
         from tocsin.models.decision import decide
 
         return decide(features, probs, self.threshold, item_id=item_id, content_hash=content_hash,
-                      model_name=self.model_name, model_version=self.model_version)
+                      model_name=self.model_name, model_version=self.model_version, passage=passage)
+
+    def review_passages(self, features: Sequence[Features], records: Sequence[AnalysisRecord]) -> list[AnalysisRecord]:
+        """Each text's analysis, or for a long text one of its passages' that flags it (see
+        :mod:`tocsin.models.passages`); every passage of the batch goes through the classifier together."""
+        from tocsin.models.passages import cue_passages, passage_text, strongest
+
+        jobs = [(i, *passage_text(f.text, span)) for i, f in enumerate(features) for span in cue_passages(f)]
+        if not jobs:
+            return list(records)
+        texts = [text for _, text, _ in jobs]
+        feats = self.features(texts, [features[i].lang for i, _, _ in jobs])
+        judged: dict[int, list[tuple[AnalysisRecord, int]]] = {}
+        for (i, _, offset), f, p in zip(jobs, feats, self.probabilities(texts, feats)):
+            judged.setdefault(i, []).append((self.decide(f, p, passage=True), offset))
+        return [strongest(record, judged.get(i, [])) for i, record in enumerate(records)]
 
 
 def model_input(text: str, features: Features) -> str:

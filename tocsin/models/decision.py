@@ -64,6 +64,9 @@ def sigmoid(x: float) -> float:
 #: In texts longer than this (characters), only context markers and targets in a cue's sentence count.
 LOCAL_TEXT_CHARS = 1000
 _SENTENCE_END = re.compile(r"[.!?…\n]+[»”\"')]*\s+")
+#: Markers that answer a cue from a sentence of their own ("…? Rubbish.", "Don't believe it."), unlike a
+#: news report or reported speech, which excuse only words of their own sentence.
+ANSWERING_MARKERS = frozenset({"counter_speech", "condemnation", "quotation", "negation"})
 
 
 def sentence_bounds(text: str) -> list[tuple[int, int]]:
@@ -76,7 +79,7 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
-def local_context(features: Features) -> tuple[list[Span], list[Span]]:
+def local_context(features: Features, passage: bool = False) -> tuple[list[Span], list[Span]]:
     """The context markers and targets that bear on the cues.
 
     Without cues, all of them. With cues, a target counts when it is in a cue's sentence or the sentence
@@ -84,7 +87,9 @@ def local_context(features: Features) -> tuple[list[Span], list[Span]]:
     text, in a sentence that names no group of its own ("… Don't believe it, it's a provocation"): a
     sentence about another group is a statement of its own, and a news report in it does not excuse a
     call beside it. In a long text (an article) only markers in a cue's sentence count, so that a quotation
-    in paragraph 3 does not excuse a call to violence in paragraph 40.
+    in paragraph 3 does not excuse a call to violence in paragraph 40. In a ``passage`` cut from a long text
+    (see :mod:`tocsin.models.passages`) a marker of another sentence counts only when it answers the cue
+    (:data:`ANSWERING_MARKERS`).
     """
     if not features.cues:
         return list(features.context), list(features.targets)
@@ -100,7 +105,9 @@ def local_context(features: Features) -> tuple[list[Span], list[Span]]:
 
     def counts(marker: Span) -> bool:
         k = sentence_of(marker)
-        return k in cue_sentences or (short and k not in with_target)
+        if k in cue_sentences:
+            return True
+        return short and k not in with_target and (not passage or marker.label in ANSWERING_MARKERS)
 
     return [c for c in features.context if counts(c)], [t for t in features.targets if sentence_of(t) in near]
 
@@ -150,11 +157,11 @@ def context_markers(features: Features, context: list[Span]) -> list[str]:
     return sorted(markers)
 
 
-def adjusted_score(features: Features, probs: Mapping[str, float]) -> tuple[float, list[str]]:
+def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool = False) -> tuple[float, list[str]]:
     """The incitement score after the rules, and the reasons it moved (for the explanation)."""
     x = logit(float(probs.get("incitement", 0.0))) / TEMPERATURE
     reasons: list[str] = []
-    context, targets = local_context(features)
+    context, targets = local_context(features, passage)
     markers = context_markers(features, context)
     has_target = bool(features.targets)
     aimed = bool(targets)
@@ -253,14 +260,15 @@ def span_dict(span: Span) -> dict[str, Any]:
 
 
 def decide(features: Features, probs: Mapping[str, float], threshold: float, *, item_id: str, content_hash: str,
-           model_name: str, model_version: str) -> AnalysisRecord:
+           model_name: str, model_version: str, passage: bool = False) -> AnalysisRecord:
     """Combine the rules' evidence with the classifier into the analysis stored for one item version.
 
     :param features: what ``nlp`` found (targets, places, cues, context) in the text.
     :param probs: the classifier's probability per label (``incitement`` and each hallmark).
     :param threshold: the score at or above which the text is flagged.
+    :param passage: the text is a passage cut from a long one (see :func:`local_context`).
     """
-    score, reasons = adjusted_score(features, probs)
+    score, reasons = adjusted_score(features, probs, passage)
     if not features.targets:
         # Incitement is against a group by definition (a text with no group is a negative in the corpus,
         # e.g. abuse_no_group): without a target group the score stays below the threshold.

@@ -37,8 +37,8 @@ def score_examples(analyser: Any, rows: Sequence[dict[str, Any]], batch_size: in
         hints = [HINTS.get(r.get("lang", ""), r.get("lang", "")) for r in chunk]
         feats = analyser.features(texts, hints)
         probs = analyser.probabilities(texts, feats)
-        for row, f, p in zip(chunk, feats, probs):
-            a = analyser.decide(f, p)
+        analyses = analyser.review_passages(feats, [analyser.decide(f, p) for f, p in zip(feats, probs)])
+        for row, p, a in zip(chunk, probs, analyses):
             records.append({
                 "id": row.get("id", ""), "base_id": row.get("base_id", ""), "lang": row.get("lang", ""),
                 "category": row.get("category", ""), "targets": list(row.get("targets") or []),
@@ -134,6 +134,25 @@ def long_document_check(analyser: Any, rows: Sequence[dict[str, Any]], fillers_f
     return out
 
 
+def hard_negative_articles(analyser: Any, rows: Sequence[dict[str, Any]], per_language: int = 20,
+                           seed: int = 5) -> dict[str, dict[str, int]]:
+    """Per language: of ``per_language`` articles of 10, 30 or 100 hard negatives drawn at random from
+    ``rows`` (counter-speech, negation, quotation, reporting, neutral and positive mentions, non-group targets),
+    how many are flagged. No sentence of them is incitement: this is the false-alarm cost of finding one call
+    in a long article (see :mod:`tocsin.models.passages`)."""
+    rng = random.Random(seed)
+    out = {}
+    for lang in LANGS:
+        pool = [r["text"] for r in rows if r["lang"] == lang and r["category"] in HARD_NEGATIVE_CATEGORIES
+                and r["category"] != "abuse_no_group" and not r.get("base_id")]
+        if not pool:
+            continue
+        articles = [" ".join(rng.choice(pool) for _ in range(rng.choice((10, 30, 100)))) for _ in range(per_language)]
+        analyses = analyser.analyse_texts(articles, lang_hints=[HINTS.get(lang, lang)] * len(articles))
+        out[lang] = {"articles": len(articles), "flagged": sum(a.incitement for a in analyses)}
+    return out
+
+
 def errors(records: Sequence[dict[str, Any]], limit: int = 40) -> list[dict[str, Any]]:
     """Misclassified records, for reading."""
     wrong = [r for r in records if r["gold"] != r["pred"]]
@@ -153,6 +172,8 @@ def evaluate_all(settings: Any, *, blind: bool = True, analyser: Any = None, lon
     out["test_errors"] = errors(records)
     if long_docs:
         out["long_document"] = long_document_check(analyser, rows)
+        out["hard_negative_articles"] = {"training": hard_negative_articles(analyser, training_rows()),
+                                         "test": hard_negative_articles(analyser, rows)}
     blind_rows = read_blind() if blind else []
     if blind_rows:
         blind_records = score_examples(analyser, blind_rows)
@@ -215,6 +236,16 @@ def render_markdown(rep: dict[str, Any]) -> str:
         for lang, v in rep["long_document"].items():
             cell = lambda p: f"{'flagged' if v[p]['flagged'] else 'not flagged'} ({v[p]['score']:.2f})"  # noqa: E731
             lines.append(f"| {lang} | {cell('start')} | {cell('middle')} | {cell('end')} | {cell('none')} | {'yes' if v['passed'] else 'NO'} |")
+        lines.append("")
+    if rep.get("hard_negative_articles"):
+        split = rep["hard_negative_articles"]
+        langs = list(split.get("test") or split.get("training") or {})
+        lines += ["### Articles made only of hard negatives", "",
+                  "Flagged, of 20 articles of 10–100 hard-negative sentences drawn at random (none is incitement):", "",
+                  "| sentences from | " + " | ".join(langs) + " |", "| --- | " + " | ".join("---" for _ in langs) + " |"]
+        for name, title in (("training", "training split (read right one by one)"), ("test", "held-out test split")):
+            cells = [str(split.get(name, {}).get(lang, {}).get("flagged", "–")) for lang in langs]
+            lines.append(f"| {title} | " + " | ".join(cells) + " |")
         lines.append("")
     if rep.get("blind_error_kinds"):
         lines += ["### Blind-set errors by kind", "", "| kind | count |", "| --- | --- |"]

@@ -1,0 +1,72 @@
+"""Passages of a long text, each judged as a post of its own.
+
+In an article of thousands of words, one call to violence is a few words among many: the classifier's
+windows and the n-gram companion's most hateful sentence see it, but discounted for the chance that one of
+hundreds of ordinary sentences scores high. A monitor reads such an article differently: is there a passage
+that would be incitement if it were posted alone? So a long text is also read passage by passage. A passage
+is a sentence with a rule cue and a target group in it or in the sentence before, together with
+:data:`BEFORE` sentence before it and :data:`AFTER` after it (a reply such as "…? Rubbish. Mixed families
+are no threat to anyone." comes after the claim it answers). The article is flagged when its own score or
+a passage's is at or above the threshold; the explanation then quotes the passage and says where it is.
+
+Within a passage, a context marker in a neighbouring sentence that names no group bears on the cue only
+when it answers it (see :data:`tocsin.models.decision.ANSWERING_MARKERS`): a news report in the next
+sentence ("Hail damaged the onion crop in Kara-Suu") does not excuse a call beside it. Pure logic: no I/O.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import replace
+
+from tocsin.models.decision import CALLS, LOCAL_TEXT_CHARS, sentence_bounds
+from tocsin.nlp.features import Features
+from tocsin.store.analyses import AnalysisRecord
+
+#: Sentences of context taken before and after a passage's cue sentence.
+BEFORE = 1
+AFTER = 2
+#: At most this many passages are judged per text; sentences with a call to violence or expulsion first.
+MAX_PASSAGES = 64
+
+
+def cue_passages(features: Features) -> list[tuple[int, int]]:
+    """(start, end) of each passage of a long text worth judging alone, in text order; none for a short text."""
+    if len(features.text) <= LOCAL_TEXT_CHARS or not features.cues or not features.targets:
+        return []
+    bounds = sentence_bounds(features.text)
+    starts = [a for a, _ in bounds]
+
+    def sentence_of(position: int) -> int:
+        return max(0, bisect_right(starts, position) - 1)
+
+    with_target = {sentence_of(t.start) for t in features.targets}
+    calls = {sentence_of(c.start) for c in features.cues if c.label in CALLS}
+    aimed = sorted(k for k in {sentence_of(c.start) for c in features.cues} if k in with_target or k - 1 in with_target)
+    chosen = sorted(sorted(aimed, key=lambda k: k not in calls)[:MAX_PASSAGES])
+    spans = [(bounds[max(0, k - BEFORE)][0], bounds[min(len(bounds) - 1, k + AFTER)][1]) for k in chosen]
+    return list(dict.fromkeys(spans))
+
+
+def passage_text(text: str, span: tuple[int, int]) -> tuple[str, int]:
+    """The passage's text without surrounding white space, and the offset of its first character."""
+    start, end = span
+    raw = text[start:end]
+    lead = len(raw) - len(raw.lstrip())
+    return raw.strip(), start + lead
+
+
+def with_passage(article: AnalysisRecord, passage: AnalysisRecord, offset: int) -> AnalysisRecord:
+    """The article's analysis flagged by one of its passages: the passage's score, hallmarks and explanation
+    (saying where the passage starts), the article's targets, places and evidence spans."""
+    return replace(article, score=passage.score, incitement=passage.incitement, hallmarks=list(passage.hallmarks),
+                   explanation=f"{passage.explanation} (in the passage at character {offset:,})")
+
+
+def strongest(article: AnalysisRecord, passages: list[tuple[AnalysisRecord, int]]) -> AnalysisRecord:
+    """The article's analysis, or the passage's that flags it with a higher score (with its offset)."""
+    flagged = [(p, offset) for p, offset in passages if p.incitement and p.score > article.score]
+    if not flagged:
+        return article
+    passage, offset = max(flagged, key=lambda pair: pair[0].score)
+    return with_passage(article, passage, offset)
