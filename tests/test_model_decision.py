@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tocsin.models.decision import decide, explain, place_name
+from tocsin.models.decision import decide, excused, explain, place_name
 from tocsin.nlp.features import Features, Span
 
 TEXT = "Надо выгнать узбеков из Оша!"
@@ -166,3 +166,4 @@ def test_in_a_passage_of_a_long_text_only_an_answer_in_another_sentence_excuses_
     answered = _sentences(call + " Не верьте провокаторам.", target, cue, [("context", "counter_speech", "провокаторам")])
     passage = decide(answered, PROBS, 0.5, item_id="", content_hash="", model_name="m", model_version="v1", passage=True)
     assert not passage.incitement and "lowered by counter speech" in passage.explanation
+    assert excused(answered, passage=True) and excused(unrelated) and not excused(unrelated, passage=True)

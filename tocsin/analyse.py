@@ -82,7 +82,10 @@ class Analyser:
 
     def review_passages(self, features: Sequence[Features], records: Sequence[AnalysisRecord]) -> list[AnalysisRecord]:
         """Each text's analysis, or for a long text one of its passages' that flags it (see
-        :mod:`tocsin.models.passages`); every passage of the batch goes through the classifier together."""
+        :mod:`tocsin.models.passages`); every passage of the batch goes through the classifier together.
+        A passage whose cue is excused by a strong context marker (counter-speech, quotation …) leaves the
+        judgement to the article's own score."""
+        from tocsin.models.decision import excused
         from tocsin.models.passages import cue_passages, passage_text, strongest
 
         jobs = [(i, *passage_text(f.text, span)) for i, f in enumerate(features) for span in cue_passages(f)]
@@ -92,7 +95,8 @@ class Analyser:
         feats = self.features(texts, [features[i].lang for i, _, _ in jobs])
         judged: dict[int, list[tuple[AnalysisRecord, int]]] = {}
         for (i, _, offset), f, p in zip(jobs, feats, self.probabilities(texts, feats)):
-            judged.setdefault(i, []).append((self.decide(f, p, passage=True), offset))
+            if not excused(f, passage=True):
+                judged.setdefault(i, []).append((self.decide(f, p, passage=True), offset))
         return [strongest(record, judged.get(i, [])) for i, record in enumerate(records)]
 
 

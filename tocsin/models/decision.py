@@ -157,6 +157,11 @@ def context_markers(features: Features, context: list[Span]) -> list[str]:
     return sorted(markers)
 
 
+def excused(features: Features, passage: bool = False) -> bool:
+    """Whether a strong context marker (:data:`STRONG_CONTEXT`) bears on the text's cues."""
+    return bool(STRONG_CONTEXT & set(context_markers(features, local_context(features, passage)[0])))
+
+
 def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool = False) -> tuple[float, list[str]]:
     """The incitement score after the rules, and the reasons it moved (for the explanation)."""
     x = logit(float(probs.get("incitement", 0.0))) / TEMPERATURE

@@ -11,7 +11,9 @@ a passage's is at or above the threshold; the explanation then quotes the passag
 
 Within a passage, a context marker in a neighbouring sentence that names no group bears on the cue only
 when it answers it (see :data:`tocsin.models.decision.ANSWERING_MARKERS`): a news report in the next
-sentence ("Hail damaged the onion crop in Kara-Suu") does not excuse a call beside it. Pure logic: no I/O.
+sentence ("Hail damaged the onion crop in Kara-Suu") does not excuse a call beside it. A passage whose cue
+a strong marker excuses (counter-speech, quotation …) does not flag its article (see
+:meth:`tocsin.analyse.Analyser.review_passages`). Pure logic: no I/O.
 """
 
 from __future__ import annotations
