@@ -30,6 +30,7 @@ def small_sets(monkeypatch):
     sample += [r for r in rows if r["base_id"] in keep]
     monkeypatch.setattr(ev, "held_out_rows", lambda seed=13: sample)
     monkeypatch.setattr(ev, "read_blind", lambda folder=ev.BLIND_DIR: BLIND)
+    monkeypatch.setattr(ev, "read_validation", lambda folder=None: BLIND[:2])
     monkeypatch.setattr(ev, "long_document_check", lambda analyser, rows, fillers_from=None: {
         "ru": {"passed": True, "sentence": "x", **{p: {"flagged": p != "none", "score": 0.9 if p != "none" else 0.1}
                                                 for p in ("start", "middle", "end", "none")}}})
@@ -52,12 +53,13 @@ def test_evaluate_writes_json_and_a_given_card_only(runner, tmp_path, small_sets
     assert report["hard_negative_articles"] == {"training": {"ru": {"articles": 20, "flagged": 1}},
                                                 "test": {"ru": {"articles": 20, "flagged": 3}}}
     assert set(report["blind"]["per_language"]) == {"ru", "en"}
+    assert set(report["validation"]["per_language"]) == {"ru"} and report["validation"]["n"] == 2
     assert {"subgroup_auc", "bpsn_auc", "bnsp_auc"} <= set(report["test"]["bias"]["uzbek"])
     assert report["test"]["evasion"]["pairs"] > 0
     text = card.read_text(encoding="utf-8")
     assert "STALE FIGURES" not in text and "intro" in text and "## Limits\nkept" in text
     assert "### Held-out test split" in text and "### Blind test set" in text and "| ru |" in text
-    assert "### Long documents" in text
+    assert "### Long documents" in text and "### Validation set" in text
     assert "| training split (read right one by one) | 1 |" in text and "| held-out test split | 3 |" in text
 
 

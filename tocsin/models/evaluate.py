@@ -2,8 +2,10 @@
 
 Sets: the corpus's held-out ``test`` split (templates never seen in training, with evasion variants),
 the long-document check (a hateful sentence at the start, middle and end of a ~20,000-token article,
-and the same article without it), and the blind set in ``data/blind/<lang>.jsonl`` when present
-(written apart from the corpus; never used for training or thresholds).
+and the same article without it), the blind set in ``data/blind/<lang>.jsonl`` when present
+(written apart from the corpus; never used for training or thresholds), and the validation set in
+``data/validation/<lang>.jsonl`` (written apart from the corpus in the same way; the rules may be tuned on it,
+the model is never trained on it).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from tocsin.models.metrics import report
 logger = logging.getLogger(__name__)
 
 BLIND_DIR = DATA_DIR / "blind"
+VALIDATION_DIR = DATA_DIR / "validation"
 CARD_START = "<!-- evaluation:start -->"
 CARD_END = "<!-- evaluation:end -->"
 LONG_DOC_TOKENS = 20_000
@@ -65,8 +68,13 @@ def training_rows(seed: int = 13) -> list[dict[str, Any]]:
     return [e.to_dict() for e in build_corpus(seed=seed, evasions=False) if e.split == "train"]
 
 
+def read_validation(folder: Path | None = None) -> list[dict[str, Any]]:
+    """The validation set's rows, every language file found."""
+    return read_blind(folder or VALIDATION_DIR)
+
+
 def read_blind(folder: Path = BLIND_DIR) -> list[dict[str, Any]]:
-    """The blind set's rows, every language file found."""
+    """The blind set's rows (or another hand-written set's in the same format), every language file found."""
     rows = []
     for lang in LANGS:
         path = folder / f"{lang}.jsonl"
@@ -174,6 +182,12 @@ def evaluate_all(settings: Any, *, blind: bool = True, analyser: Any = None, lon
         out["long_document"] = long_document_check(analyser, rows)
         out["hard_negative_articles"] = {"training": hard_negative_articles(analyser, training_rows()),
                                          "test": hard_negative_articles(analyser, rows)}
+    validation_rows = read_validation() if blind else []
+    if validation_rows:
+        validation_records = score_examples(analyser, validation_rows)
+        out["validation"] = report(validation_records)
+        out["validation_model_only"] = model_only(validation_records)
+        out["validation_errors"] = errors(validation_records, limit=200)
     blind_rows = read_blind() if blind else []
     if blind_rows:
         blind_records = score_examples(analyser, blind_rows)
@@ -196,7 +210,9 @@ def _pct(x: float | None) -> str:
 def render_markdown(rep: dict[str, Any]) -> str:
     """The evaluation as Markdown tables for the model card."""
     lines = [f"Model `{rep['model']}` version `{rep['version']}`, threshold {rep['threshold']}.", ""]
-    for key, title in (("test", "Held-out test split (templates never seen in training)"), ("blind", "Blind test set")):
+    for key, title in (("test", "Held-out test split (templates never seen in training)"),
+                       ("validation", "Validation set (hand-written apart from the corpus; the rules were tuned on it)"),
+                       ("blind", "Blind test set")):
         if key not in rep:
             continue
         r, alone = rep[key], rep[f"{key}_model_only"]
