@@ -167,3 +167,15 @@ def test_in_a_passage_of_a_long_text_only_an_answer_in_another_sentence_excuses_
     passage = decide(answered, PROBS, 0.5, item_id="", content_hash="", model_name="m", model_version="v1", passage=True)
     assert not passage.incitement and "lowered by counter speech" in passage.explanation
     assert excused(answered, passage=True) and excused(unrelated) and not excused(unrelated, passage=True)
+
+
+def test_a_no_answering_a_question_that_holds_a_call_negates_it():
+    call = [("cue", "call_to_expulsion", "Выгнать")]
+    text = "Выгнать узбеков из Оша? Конечно, нет. Это и их город тоже."
+    f = _sentences(text, [("target", "uzbek", "узбеков")], call, [("context", "negation", "нет")])
+    a = run(f, {"incitement": 0.7})
+    assert not a.incitement and "negated cue" in a.explanation
+    # Not an answer: the question before it holds no group and no cue, or the negation comes late.
+    for other in ("Что делать? Нет, надо Выгнать узбеков из Оша!", "Выгнать узбеков из Оша? Давно пора, и никто нам не помешает."):
+        g = _sentences(other, [("target", "uzbek", "узбеков")], call, [("context", "negation", "никто" if "никто" in other else "Нет")])
+        assert "negated cue" not in run(g, {"incitement": 0.7}).explanation, other

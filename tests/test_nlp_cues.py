@@ -263,6 +263,13 @@ def test_narrowed_cue_still_fires_in_its_hateful_sense(analyser: TextAnalyser, l
     ru | Соседи говорят, что уйгуры готовят погром. | reported_speech | -
     # 'жок' (there is no …) is a negation
     ky | Бул айылда суу жок, дыйкандар нааразы. | negation | -
+    # addressing those who spread the words: counter speech
+    ru | Кто зовёт громить соседей, вспомните, кто вас лечил. | counter_speech | -
+    ky | Орустарды чыккынчы деп айткандарга: алар бул жерде туулган. | counter_speech | -
+    uz | Ruslarni ketsin deb baqirayotganlar, o'sha o'qituvchini unutdingizmi? | counter_speech | -
+    uz | Тожикларни ҳайдаш керак деганлар сизни алдашяпти. | counter_speech | -
+    en | To everyone posting that the Dungans must leave: they are our neighbours. | counter_speech | -
+    en | People who go on about pure blood should look at their own family trees. | counter_speech | -
 """))
 def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str,
                       hallmark: str | None) -> None:

@@ -27,6 +27,10 @@ CALL_BOOST = 2.0
 HALLMARK_BOOST = 1.0
 #: A negation that governs a cue is at most this many characters from it (see :func:`negation_scope`).
 NEGATION_REACH = 30
+#: A negation with at most this many words before it in its sentence can answer the question before it
+#: ("Нет.", "Конечно, нет.", "Of course not.", "Albatta yoʻq.").
+ANSWER_WORDS = 2
+_QUESTION_END = re.compile(r"\?[^\w]*$")
 #: Languages whose negation follows the verb it negates (Kyrgyz, Uzbek, Kazakh, Tajik).
 VERB_FINAL_LANGS = ("ky", "uz", "kk", "tg")
 #: What ends a clause between a negation and a cue; a comma before "что"/"that"/"чтобы" does not.
@@ -121,13 +125,17 @@ def negation_scope(features: Features, negation: Span) -> str:
     chiqarish hech kimga yo'l qo'ymaymiz"), with no clause break between them, and every cue of its
     sentence is so governed. ``"none"`` when it is part of a cue or its sentence holds a cue it does not
     govern ("никого не жалейте", "звери, а не люди", "другого выхода нет", "If the police won't act,
-    we'll wipe out…", "cockroaches, nothing but filth"). ``"unknown"`` when its sentence has no cue.
+    we'll wipe out…", "cockroaches, nothing but filth"). In a sentence with no cue, ``"cue"`` when it opens
+    the answer to a question about a group or with a cue just before it ("Выгнать узбеков из Оша? Конечно,
+    нет.", "Are the Kazakhs taking our jobs? No."), else ``"unknown"``.
     """
     text = features.text
-    bounds = next(((a, b) for a, b in sentence_bounds(text) if a <= negation.start < b), (0, len(text)))
+    sentences = sentence_bounds(text)
+    k = next((i for i, (a, b) in enumerate(sentences) if a <= negation.start < b), len(sentences) - 1)
+    bounds = sentences[k]
     cues = [c for c in features.cues if bounds[0] <= c.start < bounds[1]]
     if not cues:
-        return "unknown"
+        return "cue" if answers_question(features, sentences, k, negation) else "unknown"
     if any(c.start < negation.end and negation.start < c.end for c in cues):
         return "none"
     verb_final = features.lang in VERB_FINAL_LANGS
@@ -142,6 +150,17 @@ def negation_scope(features: Features, negation: Span) -> str:
         return len(gap) <= NEGATION_REACH and not _CLAUSE_BREAK.search(gap)
 
     return "cue" if all(governed(c) for c in cues) else "none"
+
+
+def answers_question(features: Features, sentences: list[tuple[int, int]], k: int, negation: Span) -> bool:
+    """Whether ``negation`` opens sentence ``k`` (after at most :data:`ANSWER_WORDS` words) right after a
+    question that names a group or holds a cue: the answer denies what the question suggested."""
+    if k == 0 or len(re.findall(r"\w+", features.text[sentences[k][0]:negation.start])) > ANSWER_WORDS:
+        return False
+    start, end = sentences[k - 1]
+    if not _QUESTION_END.search(features.text[start:end]):
+        return False
+    return any(start <= s.start < end for s in (*features.cues, *features.targets))
 
 
 def context_markers(features: Features, context: list[Span]) -> list[str]:
