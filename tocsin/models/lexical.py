@@ -173,7 +173,7 @@ class LexicalModel:
             idf[group_counts(rows, groups) < min_groups] = 0.0
         indptr = np.cumsum([0] + [len(b) for b, _ in rows])
         indices = np.concatenate([b for b, _ in rows]) if rows else np.zeros(0, dtype=np.int64)
-        data = np.concatenate([weighted_row_from(b, c, idf) for b, c in rows]) if rows else np.zeros(0)
+        data = np.concatenate([weighted_row_from(buckets, counts, idf) for buckets, counts in rows]) if rows else np.zeros(0)
         matrix = csr_matrix((data, indices, indptr), shape=(len(rows), N_FEATURES))
         regression = LogisticRegression(C=c, max_iter=3000)
         y = np.asarray(labels, dtype=np.int8)
