@@ -179,3 +179,18 @@ def test_a_no_answering_a_question_that_holds_a_call_negates_it():
     for other in ("Что делать? Нет, надо Выгнать узбеков из Оша!", "Выгнать узбеков из Оша? Давно пора, и никто нам не помешает."):
         g = _sentences(other, [("target", "uzbek", "узбеков")], call, [("context", "negation", "никто" if "никто" in other else "Нет")])
         assert "negated cue" not in run(g, {"incitement": 0.7}).explanation, other
+
+
+def test_the_layout_finds_each_positions_sentence_and_each_sentences_cues():
+    from tocsin.models.decision import Layout, sentence_bounds
+
+    text = "Надо выгнать узбеков! Погода хорошая.\nВыгнать их? Нет. "
+    f = _sentences(text, [("target", "uzbek", "узбеков")], [("cue", "call_to_expulsion", "выгнать"),
+                                                            ("cue", "call_to_expulsion", "Выгнать")], [])
+    layout = Layout(f)
+    bounds = sentence_bounds(text)
+    assert layout.bounds == bounds and len(bounds) == 5
+    for position in range(len(text) + 3):
+        expected = next((k for k, (a, b) in enumerate(bounds) if a <= position < b), len(bounds) - 1)
+        assert layout.sentence_of(position) == expected, position
+    assert {k: [c.text for c in cues] for k, cues in layout.cues.items()} == {0: ["выгнать"], 2: ["Выгнать"]}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from typing import Any, Mapping
 
 from tocsin.nlp.features import HALLMARKS, Features, Span
@@ -83,6 +84,22 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
+class Layout:
+    """A text's sentences (see :func:`sentence_bounds`), which sentence holds a position, and the cues of each
+    sentence: worked out once per text, so that a long text's hundreds of spans cost a lookup each."""
+
+    def __init__(self, features: Features):
+        self.bounds = sentence_bounds(features.text)
+        self._starts = [a for a, _ in self.bounds]
+        self.cues: dict[int, list[Span]] = {}
+        for c in features.cues:
+            self.cues.setdefault(self.sentence_of(c.start), []).append(c)
+
+    def sentence_of(self, position: int) -> int:
+        """The index of the sentence that holds character ``position`` (the last one past the end)."""
+        return max(0, bisect_right(self._starts, position) - 1)
+
+
 def local_context(features: Features, passage: bool = False) -> tuple[list[Span], list[Span]]:
     """The context markers and targets that bear on the cues.
 
@@ -97,12 +114,12 @@ def local_context(features: Features, passage: bool = False) -> tuple[list[Span]
     """
     if not features.cues:
         return list(features.context), list(features.targets)
-    bounds = sentence_bounds(features.text)
+    layout = Layout(features)
 
     def sentence_of(span: Span) -> int:
-        return next((k for k, (a, b) in enumerate(bounds) if a <= span.start < b), len(bounds) - 1)
+        return layout.sentence_of(span.start)
 
-    cue_sentences = {sentence_of(c) for c in features.cues}
+    cue_sentences = set(layout.cues)
     with_target = {sentence_of(t) for t in features.targets}
     near = cue_sentences | {k - 1 for k in cue_sentences}
     short = len(features.text) <= LOCAL_TEXT_CHARS
@@ -116,7 +133,7 @@ def local_context(features: Features, passage: bool = False) -> tuple[list[Span]
     return [c for c in features.context if counts(c)], [t for t in features.targets if sentence_of(t) in near]
 
 
-def negation_scope(features: Features, negation: Span) -> str:
+def negation_scope(features: Features, negation: Span, layout: Layout | None = None) -> str:
     """What a negation marker bears on.
 
     ``"cue"`` when it governs a cue of its clause: it comes at most :data:`NEGATION_REACH` characters
@@ -130,12 +147,11 @@ def negation_scope(features: Features, negation: Span) -> str:
     нет.", "Are the Kazakhs taking our jobs? No."), else ``"unknown"``.
     """
     text = features.text
-    sentences = sentence_bounds(text)
-    k = next((i for i, (a, b) in enumerate(sentences) if a <= negation.start < b), len(sentences) - 1)
-    bounds = sentences[k]
-    cues = [c for c in features.cues if bounds[0] <= c.start < bounds[1]]
+    layout = layout or Layout(features)
+    k = layout.sentence_of(negation.start)
+    cues = layout.cues.get(k, [])
     if not cues:
-        return "cue" if answers_question(features, sentences, k, negation) else "unknown"
+        return "cue" if answers_question(features, layout, k, negation) else "unknown"
     if any(c.start < negation.end and negation.start < c.end for c in cues):
         return "none"
     verb_final = features.lang in VERB_FINAL_LANGS
@@ -152,23 +168,24 @@ def negation_scope(features: Features, negation: Span) -> str:
     return "cue" if all(governed(c) for c in cues) else "none"
 
 
-def answers_question(features: Features, sentences: list[tuple[int, int]], k: int, negation: Span) -> bool:
+def answers_question(features: Features, layout: Layout, k: int, negation: Span) -> bool:
     """Whether ``negation`` opens sentence ``k`` (after at most :data:`ANSWER_WORDS` words) right after a
     question that names a group or holds a cue: the answer denies what the question suggested."""
-    if k == 0 or len(re.findall(r"\w+", features.text[sentences[k][0]:negation.start])) > ANSWER_WORDS:
+    if k == 0 or len(re.findall(r"\w+", features.text[layout.bounds[k][0]:negation.start])) > ANSWER_WORDS:
         return False
-    start, end = sentences[k - 1]
+    start, end = layout.bounds[k - 1]
     if not _QUESTION_END.search(features.text[start:end]):
         return False
-    return any(start <= s.start < end for s in (*features.cues, *features.targets))
+    return bool(layout.cues.get(k - 1)) or any(start <= t.start < end for t in features.targets)
 
 
 def context_markers(features: Features, context: list[Span]) -> list[str]:
     """The distinct context markers that count, negation resolved by :func:`negation_scope`."""
     markers = {c.label for c in context if c.label != "negation"}
+    layout = Layout(features) if any(c.label == "negation" for c in context) else None
     for c in context:
         if c.label == "negation":
-            scope = negation_scope(features, c)
+            scope = negation_scope(features, c, layout)
             if scope == "cue":
                 markers.add("negated_cue")
             elif scope == "unknown":

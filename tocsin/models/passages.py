@@ -18,10 +18,9 @@ a strong marker excuses (counter-speech, quotation …) does not flag its articl
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import replace
 
-from tocsin.models.decision import CALLS, LOCAL_TEXT_CHARS, sentence_bounds
+from tocsin.models.decision import CALLS, LOCAL_TEXT_CHARS, Layout
 from tocsin.nlp.features import Features
 from tocsin.store.analyses import AnalysisRecord
 
@@ -36,15 +35,11 @@ def cue_passages(features: Features) -> list[tuple[int, int]]:
     """(start, end) of each passage of a long text worth judging alone, in text order; none for a short text."""
     if len(features.text) <= LOCAL_TEXT_CHARS or not features.cues or not features.targets:
         return []
-    bounds = sentence_bounds(features.text)
-    starts = [a for a, _ in bounds]
-
-    def sentence_of(position: int) -> int:
-        return max(0, bisect_right(starts, position) - 1)
-
-    with_target = {sentence_of(t.start) for t in features.targets}
-    calls = {sentence_of(c.start) for c in features.cues if c.label in CALLS}
-    aimed = sorted(k for k in {sentence_of(c.start) for c in features.cues} if k in with_target or k - 1 in with_target)
+    layout = Layout(features)
+    bounds = layout.bounds
+    with_target = {layout.sentence_of(t.start) for t in features.targets}
+    calls = {k for k, cues in layout.cues.items() if any(c.label in CALLS for c in cues)}
+    aimed = sorted(k for k in layout.cues if k in with_target or k - 1 in with_target)
     chosen = sorted(sorted(aimed, key=lambda k: k not in calls)[:MAX_PASSAGES])
     spans = [(bounds[max(0, k - BEFORE)][0], bounds[min(len(bounds) - 1, k + AFTER)][1]) for k in chosen]
     return list(dict.fromkeys(spans))
