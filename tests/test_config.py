@@ -68,6 +68,19 @@ def test_bad_config_exits_2_naming_the_key_and_writes_no_database(tmp_path, runn
     assert not (tmp_path / "tocsin.db").exists()
 
 
+def test_sink_secrets_come_from_the_environment_so_they_stay_out_of_the_file(tmp_path):
+    path = write(tmp_path, "[[alerts.sinks]]\nname = 'ngo-mail'\nkind = 'email'\nsmtp_host = 'mail.example.org'\n"
+                           "username = 'in-file'\nrecipients = ['ops@example.org']\n[[alerts.sinks]]\nname = 'hook'\n"
+                           "kind = 'webhook'\n"
+                           "url = 'https://example.org/hook'\n")
+    settings = load_settings(path, env={"TOCSIN_SINK_NGO_MAIL_PASSWORD": "s3cret", "TOCSIN_SINK_NGO_MAIL_USERNAME": "ops",
+                                        "TOCSIN_SINK_HOOK_SECRET": "whsec_c2VjcmV0"})
+    mail, hook = settings.alerts.sinks
+    assert (mail.username, mail.password, mail.secret) == ("ops", "s3cret", "")
+    assert (hook.secret, hook.password) == ("whsec_c2VjcmV0", "")
+    assert load_settings(path, env={}).alerts.sinks[0].username == "in-file"
+
+
 def test_bad_env_value_names_the_variable(tmp_path):
     with pytest.raises(ConfigError, match="TOCSIN_MODEL_BATCH_SIZE"):
         load_settings(None, env={"TOCSIN_MODEL_BATCH_SIZE": "many"})

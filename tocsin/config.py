@@ -12,6 +12,7 @@ import dataclasses
 import ipaddress
 import logging
 import os
+import re
 import tomllib
 import typing
 from dataclasses import dataclass, field
@@ -132,12 +133,12 @@ class SinkSettings:
     kind: str = setting("console", f"One of {', '.join(SINK_KINDS)}.")
     path: str = setting("", "file: the JSONL file alerts are appended to.")
     url: str = setting("", "webhook: the URL that receives a JSON POST.", check="url")
-    secret: str = setting("", "webhook: signing secret (Standard Webhooks, 'whsec_…' base64 or any string).")
+    secret: str = setting("", "webhook: signing secret (Standard Webhooks, 'whsec_…' base64 or any string); better kept out of the file as TOCSIN_SINK_<NAME>_SECRET.")
     smtp_host: str = setting("", "email: SMTP server host.")
     smtp_port: int = setting(587, "email: SMTP server port.")
     starttls: bool = setting(True, "email: upgrade the connection with STARTTLS.")
     username: str = setting("", "email: SMTP login (empty: none).")
-    password: str = setting("", "email: SMTP password; prefer the TOCSIN_ env override.")
+    password: str = setting("", "email: SMTP password; better kept out of the file as TOCSIN_SINK_<NAME>_PASSWORD (the sink's name upper-cased, other characters as _).")
     sender: str = setting("tocsin@localhost", "email: From address.")
     recipients: list[str] = setting(factory=list, help="email: To addresses.")
     timeout_s: int = setting(10, "webhook/email: network timeout in seconds.")
@@ -366,11 +367,25 @@ def env_keys() -> dict[str, tuple[str, str]]:
     return names
 
 
+#: Keys of a sink that may come from ``TOCSIN_SINK_<NAME>_<KEY>``, so that secrets stay out of the TOML file.
+SINK_ENV_KEYS = ("secret", "username", "password")
+
+
+def sink_env_name(sink: str, key: str) -> str:
+    """``TOCSIN_SINK_<NAME>_<KEY>`` for a sink's name (upper-cased, other characters as ``_``) and key."""
+    return f"{ENV_PREFIX}SINK_{re.sub(r'[^A-Z0-9]', '_', sink.upper())}_{key.upper()}"
+
+
 def apply_env(settings: Settings, env: typing.Mapping[str, str]) -> None:
-    """Override settings from ``TOCSIN_<SECTION>_<KEY>`` variables."""
+    """Override settings from ``TOCSIN_<SECTION>_<KEY>`` variables, and sink secrets from
+    ``TOCSIN_SINK_<NAME>_<KEY>`` (see :data:`SINK_ENV_KEYS`)."""
     known = env_keys()
+    sinks = {sink_env_name(sink.name, key): (sink, key) for sink in settings.alerts.sinks for key in SINK_ENV_KEYS}
     for name, raw in env.items():
         if not name.startswith(ENV_PREFIX) or name in RESERVED_ENV:
+            continue
+        if name in sinks:
+            setattr(*sinks[name], raw)
             continue
         if name not in known:
             logger.warning("ignoring environment variable %s: no such setting", name)
