@@ -270,6 +270,9 @@ def test_narrowed_cue_still_fires_in_its_hateful_sense(analyser: TextAnalyser, l
     uz | Тожикларни ҳайдаш керак деганлар сизни алдашяпти. | counter_speech | -
     en | To everyone posting that the Dungans must leave: they are our neighbours. | counter_speech | -
     en | People who go on about pure blood should look at their own family trees. | counter_speech | -
+    # 'the talk that … is not true', whatever apostrophe is typed
+    uz | Qozoqlar yerimizni tortib olmoqchi, degan gap to’g’ri emas. | counter_speech | -
+    uz | Ruslar ketsin degani rost emas. | counter_speech | -
 """))
 def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str,
                       hallmark: str | None) -> None:
