@@ -100,7 +100,7 @@ class Layout:
         return max(0, bisect_right(self._starts, position) - 1)
 
 
-def local_context(features: Features, passage: bool = False) -> tuple[list[Span], list[Span]]:
+def local_context(features: Features, passage: bool = False, layout: Layout | None = None) -> tuple[list[Span], list[Span]]:
     """The context markers and targets that bear on the cues.
 
     Without cues, all of them. With cues, a target counts when it is in a cue's sentence or the sentence
@@ -114,7 +114,7 @@ def local_context(features: Features, passage: bool = False) -> tuple[list[Span]
     """
     if not features.cues:
         return list(features.context), list(features.targets)
-    layout = Layout(features)
+    layout = layout or Layout(features)
 
     def sentence_of(span: Span) -> int:
         return layout.sentence_of(span.start)
@@ -179,10 +179,11 @@ def answers_question(features: Features, layout: Layout, k: int, negation: Span)
     return bool(layout.cues.get(k - 1)) or any(start <= t.start < end for t in features.targets)
 
 
-def context_markers(features: Features, context: list[Span]) -> list[str]:
+def context_markers(features: Features, context: list[Span], layout: Layout | None = None) -> list[str]:
     """The distinct context markers that count, negation resolved by :func:`negation_scope`."""
     markers = {c.label for c in context if c.label != "negation"}
-    layout = Layout(features) if any(c.label == "negation" for c in context) else None
+    if layout is None and any(c.label == "negation" for c in context):
+        layout = Layout(features)
     for c in context:
         if c.label == "negation":
             scope = negation_scope(features, c, layout)
@@ -193,17 +194,25 @@ def context_markers(features: Features, context: list[Span]) -> list[str]:
     return sorted(markers)
 
 
+def bearing(features: Features, passage: bool = False) -> tuple[list[str], list[Span]]:
+    """The context markers that count (:func:`context_markers`) and the targets the cues are aimed at
+    (:func:`local_context`), the text's :class:`Layout` worked out once, and only when cues or negations need it."""
+    needed = features.cues or any(c.label == "negation" for c in features.context)
+    layout = Layout(features) if needed else None
+    context, targets = local_context(features, passage, layout)
+    return context_markers(features, context, layout), targets
+
+
 def excused(features: Features, passage: bool = False) -> bool:
     """Whether a strong context marker (:data:`STRONG_CONTEXT`) bears on the text's cues."""
-    return bool(STRONG_CONTEXT & set(context_markers(features, local_context(features, passage)[0])))
+    return bool(STRONG_CONTEXT & set(bearing(features, passage)[0]))
 
 
 def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool = False) -> tuple[float, list[str]]:
     """The incitement score after the rules, and the reasons it moved (for the explanation)."""
     x = logit(float(probs.get("incitement", 0.0))) / TEMPERATURE
     reasons: list[str] = []
-    context, targets = local_context(features, passage)
-    markers = context_markers(features, context)
+    markers, targets = bearing(features, passage)
     has_target = bool(features.targets)
     aimed = bool(targets)
     cues = {c.label for c in features.cues}
