@@ -30,7 +30,7 @@ def small_sets(monkeypatch):
     sample += [r for r in rows if r["base_id"] in keep]
     monkeypatch.setattr(ev, "held_out_rows", lambda seed=13: sample)
     monkeypatch.setattr(ev, "read_blind", lambda folder=ev.BLIND_DIR: BLIND)
-    monkeypatch.setattr(ev, "read_validation", lambda folder=None: BLIND[:2])
+    monkeypatch.setattr(ev, "read_validation", lambda folder=ev.VALIDATION_DIR: BLIND[:2])
     monkeypatch.setattr(ev, "long_document_check", lambda analyser, rows, fillers_from=None: {
         "ru": {"passed": True, "sentence": "x", **{p: {"flagged": p != "none", "score": 0.9 if p != "none" else 0.1}
                                                 for p in ("start", "middle", "end", "none")}}})

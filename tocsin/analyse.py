@@ -68,10 +68,14 @@ class Analyser:
                       item_ids: Sequence[str] | None = None, content_hashes: Sequence[str] | None = None) -> list[AnalysisRecord]:
         """Analyses of several texts (not saved)."""
         feats = self.features(texts, lang_hints)
-        probs = self.probabilities(texts, feats)
+        return self.decide_all(feats, self.probabilities(texts, feats), item_ids=item_ids, content_hashes=content_hashes)
+
+    def decide_all(self, features: Sequence[Features], probs: Sequence[dict[str, float]], *,
+                   item_ids: Sequence[str] | None = None, content_hashes: Sequence[str] | None = None) -> list[AnalysisRecord]:
+        """The analyses of texts whose features and classifier output are known, long texts' passages reviewed."""
         records = [self.decide(f, p, item_id=item_ids[i] if item_ids else "", content_hash=content_hashes[i] if content_hashes else "")
-                   for i, (f, p) in enumerate(zip(feats, probs))]
-        return self.review_passages(feats, records)
+                   for i, (f, p) in enumerate(zip(features, probs))]
+        return self.review_passages(features, records)
 
     def decide(self, features: Features, probs: dict[str, float], *, item_id: str = "", content_hash: str = "",
                passage: bool = False) -> AnalysisRecord:

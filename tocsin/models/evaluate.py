@@ -40,8 +40,7 @@ def score_examples(analyser: Any, rows: Sequence[dict[str, Any]], batch_size: in
         hints = [HINTS.get(r.get("lang", ""), r.get("lang", "")) for r in chunk]
         feats = analyser.features(texts, hints)
         probs = analyser.probabilities(texts, feats)
-        analyses = analyser.review_passages(feats, [analyser.decide(f, p) for f, p in zip(feats, probs)])
-        for row, p, a in zip(chunk, probs, analyses):
+        for row, p, a in zip(chunk, probs, analyser.decide_all(feats, probs)):
             records.append({
                 "id": row.get("id", ""), "base_id": row.get("base_id", ""), "lang": row.get("lang", ""),
                 "category": row.get("category", ""), "targets": list(row.get("targets") or []),
@@ -68,9 +67,9 @@ def training_rows(seed: int = 13) -> list[dict[str, Any]]:
     return [e.to_dict() for e in build_corpus(seed=seed, evasions=False) if e.split == "train"]
 
 
-def read_validation(folder: Path | None = None) -> list[dict[str, Any]]:
+def read_validation(folder: Path = VALIDATION_DIR) -> list[dict[str, Any]]:
     """The validation set's rows, every language file found."""
-    return read_blind(folder or VALIDATION_DIR)
+    return read_blind(folder)
 
 
 def read_blind(folder: Path = BLIND_DIR) -> list[dict[str, Any]]:
@@ -167,6 +166,17 @@ def errors(records: Sequence[dict[str, Any]], limit: int = 40) -> list[dict[str,
     return [{k: r[k] for k in ("lang", "category", "gold", "score", "text", "explanation")} for r in wrong[:limit]]
 
 
+def score_set(out: dict[str, Any], name: str, analyser: Any, rows: Sequence[dict[str, Any]],
+              error_limit: int = 200) -> list[dict[str, Any]]:
+    """Score one labelled set into ``out``: its report (``name``), the classifier's alone (``name_model_only``)
+    and its errors (``name_errors``); returns the records."""
+    records = score_examples(analyser, rows)
+    out[name] = report(records)
+    out[f"{name}_model_only"] = model_only(records)
+    out[f"{name}_errors"] = errors(records, limit=error_limit)
+    return records
+
+
 def evaluate_all(settings: Any, *, blind: bool = True, analyser: Any = None, long_docs: bool = True) -> dict[str, Any]:
     """The full evaluation of the configured model: held-out test split, long documents, blind set."""
     from tocsin.analyse import Analyser
@@ -174,26 +184,17 @@ def evaluate_all(settings: Any, *, blind: bool = True, analyser: Any = None, lon
     analyser = analyser or Analyser(settings)
     out: dict[str, Any] = {"model": analyser.model_name, "version": analyser.model_version, "threshold": analyser.threshold}
     rows = held_out_rows()
-    records = score_examples(analyser, rows)
-    out["test"] = report(records)
-    out["test_model_only"] = model_only(records)
-    out["test_errors"] = errors(records)
+    score_set(out, "test", analyser, rows, error_limit=40)
     if long_docs:
         out["long_document"] = long_document_check(analyser, rows)
         out["hard_negative_articles"] = {"training": hard_negative_articles(analyser, training_rows()),
                                          "test": hard_negative_articles(analyser, rows)}
     validation_rows = read_validation() if blind else []
     if validation_rows:
-        validation_records = score_examples(analyser, validation_rows)
-        out["validation"] = report(validation_records)
-        out["validation_model_only"] = model_only(validation_records)
-        out["validation_errors"] = errors(validation_records, limit=200)
+        score_set(out, "validation", analyser, validation_rows)
     blind_rows = read_blind() if blind else []
     if blind_rows:
-        blind_records = score_examples(analyser, blind_rows)
-        out["blind"] = report(blind_records)
-        out["blind_model_only"] = model_only(blind_records)
-        out["blind_errors"] = errors(blind_records, limit=200)
+        blind_records = score_set(out, "blind", analyser, blind_rows)
         out["blind_error_kinds"] = dict(Counter(
             f"{'missed' if r['gold'] else 'false alarm'}: {r['category'] or 'uncategorised'}"
             for r in blind_records if r["gold"] != r["pred"]).most_common())
