@@ -129,6 +129,29 @@ def test_a_long_texts_best_sentence_is_discounted_by_how_high_chance_would_reach
         assert abs(rng.standard_normal((2000, n)).max(axis=1).mean() - expected_maximum(n)) < 0.25
 
 
+def test_the_discount_is_the_measured_tail_of_ordinary_sentences(fitted, tmp_path):
+    from tocsin.models.lexical import TAIL_SIZES, expected_maximum, upper_tail
+
+    assert fitted.tail is not None and len(fitted.tail) == len(TAIL_SIZES)
+    assert list(fitted.tail) == sorted(fitted.tail) and fitted.discount(1) == 0.0
+    assert fitted.discount(10) == pytest.approx(fitted.tail[TAIL_SIZES.index(10)])
+    assert fitted.discount(2) < fitted.discount(7) < fitted.discount(10) < fitted.discount(10 ** 6) == fitted.tail[-1]
+    # A heavy upper tail (a few ordinary sentences that score like hate) is discounted more than a normal
+    # curve of the same spread would be, for long texts.
+    rng = np.random.default_rng(1)
+    ordinary = np.concatenate([rng.standard_normal(20_000), rng.normal(6.0, 1.0, 100)])
+    heavy = LexicalModel(idf=fitted.idf, coef=fitted.coef, intercept=0.0, noise_sd=float(ordinary.std()),
+                         tail=upper_tail(ordinary))
+    normal_curve = LexicalModel(idf=fitted.idf, coef=fitted.coef, intercept=0.0, noise_sd=float(ordinary.std()))
+    assert heavy.discount(1000) > normal_curve.discount(1000) + 1.5
+    # saved with the weights; a file saved without a tail keeps the normal-curve discount
+    fitted.save(tmp_path)
+    assert np.allclose(LexicalModel.load(tmp_path).tail, fitted.tail, atol=1e-5)
+    LexicalModel(idf=fitted.idf, coef=fitted.coef, intercept=fitted.intercept, noise_sd=1.3).save(tmp_path)
+    old = LexicalModel.load(tmp_path)
+    assert old.tail is None and old.discount(100) == pytest.approx(1.3 * expected_maximum(100))
+
+
 def test_n_grams_of_too_few_templates_are_not_learnt():
     # Each template (group) is filled with every target group; "zyx" words occur in one template only.
     texts, labels, groups = [], [], []

@@ -122,12 +122,24 @@ def group_counts(rows: Sequence[tuple[np.ndarray, np.ndarray]], groups: Sequence
     return out
 
 
+#: Numbers of sentences for which the fit records how far the highest ordinary one rises
+#: (see :attr:`LexicalModel.tail`).
+TAIL_SIZES = (2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+
+
 def expected_maximum(n: int) -> float:
     """About how far the largest of ``n`` standard normal draws lies above their mean (0 for one draw)."""
     if n <= 1:
         return 0.0
     a = math.sqrt(2 * math.log(n))
     return max(0.0, a - (math.log(math.log(n)) + math.log(4 * math.pi)) / (2 * a))
+
+
+def upper_tail(ordinary: np.ndarray) -> np.ndarray:
+    """For each n of :data:`TAIL_SIZES`, the 1 − 1/(n+1) quantile of ``ordinary`` log-odds above their mean
+    (never decreasing in n)."""
+    levels = [1 - 1 / (n + 1) for n in TAIL_SIZES]
+    return np.maximum.accumulate(np.quantile(ordinary, levels) - np.mean(ordinary)).astype(np.float64)
 
 
 @dataclass
@@ -138,9 +150,14 @@ class LexicalModel:
     :param scale: this model's log-odds are multiplied by it before blending (its logits are far less
         extreme than an over-confident small transformer's).
     :param noise_sd: spread of the log-odds of ordinary training texts. A long text scored sentence by
-        sentence keeps its most hateful sentence, discounted by ``noise_sd`` times :func:`expected_maximum`
-        of its n sentences: about as far as the highest of n ordinary sentences rises by chance, so that a
-        long article is not flagged because one of its hundreds of sentences happens to score high.
+        sentence keeps its most hateful sentence, discounted by about as far as the highest of its n
+        sentences rises by chance when all are ordinary (:meth:`discount`), so that a long article is not
+        flagged because one of its hundreds of sentences happens to score high.
+    :param tail: for each n of :data:`TAIL_SIZES`, how far the highest of n sentences of ordinary training
+        texts lies above their mean (their 1 − 1/(n+1) quantile). Ordinary sentences have a heavier upper
+        tail than a normal curve (a few neutral lines that list groups score like hate), so for long texts
+        the measured tail discounts more than ``noise_sd`` times :func:`expected_maximum`, which serves
+        files saved without it.
     """
 
     idf: np.ndarray
@@ -149,6 +166,7 @@ class LexicalModel:
     weight: float = 0.5
     scale: float = 1.0
     noise_sd: float = 1.0
+    tail: np.ndarray | None = None
 
     @classmethod
     def fit(cls, texts: Sequence[str], labels: Sequence[int], sample_weight: Sequence[float] | None = None, *,
@@ -179,8 +197,13 @@ class LexicalModel:
         y = np.asarray(labels, dtype=np.int8)
         regression.fit(matrix, y, sample_weight=sample_weight)
         ordinary = regression.decision_function(matrix[y == 0]) if (y == 0).any() else np.zeros(1)
-        return cls(idf=idf, coef=regression.coef_[0].astype(np.float32), intercept=float(regression.intercept_[0]),
-                   weight=weight, scale=scale, noise_sd=float(np.std(ordinary)) or 1.0)
+        model = cls(idf=idf, coef=regression.coef_[0].astype(np.float32), intercept=float(regression.intercept_[0]),
+                    weight=weight, scale=scale, noise_sd=float(np.std(ordinary)) or 1.0)
+        # Sentence by sentence, as long texts are read: a sentence of a counter-speech or negated text alone
+        # ("They say: kill them all.") can score far higher than its whole text.
+        sentences = [score for text, label in zip(texts, y) if label == 0 for score in model.chunk_logits(text)]
+        model.tail = upper_tail(np.array(sentences or [0.0]))
+        return model
 
     def logits(self, texts: Sequence[str], first_only: Sequence[bool] | None = None) -> list[float]:
         """Per prepared text, the log-odds of incitement of its most hateful chunk (discounted for many chunks)."""
@@ -190,8 +213,21 @@ class LexicalModel:
             if first_only is not None and first_only[i]:
                 parts = parts[:1]
             scores = [self.chunk_logit(part) for part in parts]
-            out.append(max(scores) - self.noise_sd * expected_maximum(len(scores)))
+            out.append(max(scores) - self.discount(len(scores)))
         return out
+
+    def chunk_logits(self, text: str) -> list[float]:
+        """The log-odds of incitement of each chunk of a prepared text."""
+        return [self.chunk_logit(part) for part in chunks(text)]
+
+    def discount(self, n: int) -> float:
+        """How far the highest of ``n`` ordinary sentences rises above an ordinary one by chance."""
+        if n <= 1:
+            return 0.0
+        if self.tail is None:
+            return self.noise_sd * expected_maximum(n)
+        sizes = np.log(np.array((1, *TAIL_SIZES), dtype=np.float64))
+        return float(np.interp(math.log(n), sizes, np.concatenate([[0.0], self.tail])))
 
     def chunk_logit(self, chunk: str) -> float:
         """The log-odds of incitement of one chunk."""
@@ -213,7 +249,10 @@ class LexicalModel:
                 "analyzer": ANALYZER, "intercept": repr(self.intercept), "weight": repr(self.weight),
                 "scale": repr(self.scale), "noise_sd": repr(self.noise_sd)}
         # One metadata key: safetensors writes several in no fixed order, and the file's digest is the version.
-        save_file({"idf": self.idf.astype(np.float16), "coef": self.coef.astype(np.float16)}, str(path),
+        tensors = {"idf": self.idf.astype(np.float16), "coef": self.coef.astype(np.float16)}
+        if self.tail is not None:
+            tensors["tail"] = self.tail.astype(np.float32)
+        save_file(tensors, str(path),
                   metadata={"tocsin_lexical": json.dumps(meta, sort_keys=True)})
         return path
 
@@ -231,5 +270,6 @@ class LexicalModel:
                     str(N_FEATURES), f"{NGRAM_RANGE[0]},{NGRAM_RANGE[1]}", ANALYZER):
                 raise ValueError(f"{path} was made with other n-gram settings ({meta}); retrain it with `tocsin train`")
             idf, coef = f.get_tensor("idf").astype(np.float32), f.get_tensor("coef").astype(np.float32)
+            tail = f.get_tensor("tail").astype(np.float64) if "tail" in f.keys() else None
         return cls(idf=idf, coef=coef, intercept=float(meta["intercept"]), weight=float(meta["weight"]),
-                   scale=float(meta["scale"]), noise_sd=float(meta.get("noise_sd", 1.0)))
+                   scale=float(meta["scale"]), noise_sd=float(meta.get("noise_sd", 1.0)), tail=tail)
