@@ -35,10 +35,21 @@ def test_a_short_text_has_no_passages():
 def test_a_call_in_a_long_text_is_judged_with_its_neighbouring_sentences():
     sentences = [FILLER] * 20 + [CALL] + [FILLER] * 20
     f = article(sentences)
-    [(start, end)] = cue_passages(f)
-    text, offset = passage_text(f.text, (start, end))
+    [passage] = cue_passages(f)
+    text, offset = passage_text(f.text, passage.span)
     assert text == ("".join([FILLER] * BEFORE + [CALL] + [FILLER] * AFTER)).strip()
     assert offset == len(FILLER) * (20 - BEFORE) and f.text[offset:].startswith(text)
+    assert passage_text(f.text, passage.claim) == (CALL.strip(), len(FILLER) * 20)
+
+
+def test_the_claim_takes_the_sentence_before_when_the_group_is_named_only_there():
+    naming = "Опять эти узбеки на нашем рынке. "
+    f = article([FILLER] * 20 + [naming, "Надо их выгнать! "] + [FILLER] * 20)
+    f.cues = [Span("cue", "call_to_expulsion", "Надо их выгнать", len(FILLER) * 20 + len(naming), len(FILLER) * 20 + len(naming) + 15)]
+    f.targets = [Span("target", "uzbek", "узбеки", len(FILLER) * 20 + 10, len(FILLER) * 20 + 16)]
+    [passage] = cue_passages(f)
+    assert passage_text(f.text, passage.claim)[0] == (naming + "Надо их выгнать!")
+    assert passage.span[0] == passage.claim[0] == len(FILLER) * 20
 
 
 def test_a_cue_with_no_group_near_it_gives_no_passage():
@@ -61,8 +72,8 @@ def test_calls_come_first_when_there_are_more_cues_than_passages_judged():
         at += len(s)
     passages = cue_passages(f)
     assert len(passages) == MAX_PASSAGES
-    assert any(f.text[a:b].find("Надо выгнать") >= 0 for a, b in passages)
-    assert passages == sorted(passages)
+    assert any(f.text[a:b].find("Надо выгнать") >= 0 for a, b in (p.span for p in passages))
+    assert [p.span for p in passages] == sorted(p.span for p in passages)
 
 
 def test_a_flagged_passage_flags_its_article_and_says_where_it_is():

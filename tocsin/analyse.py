@@ -92,16 +92,23 @@ class Analyser:
         from tocsin.models.decision import excused
         from tocsin.models.passages import cue_passages, passage_text, strongest
 
-        jobs = [(i, *passage_text(f.text, span)) for i, f in enumerate(features) for span in cue_passages(f)]
+        jobs = [(i, passage) for i, f in enumerate(features) for passage in cue_passages(f)]
         if not jobs:
             return list(records)
-        texts = [text for _, text, _ in jobs]
-        feats = self.features(texts, [features[i].lang for i, _, _ in jobs])
+        langs = [features[i].lang for i, _ in jobs]
+        passages = [passage_text(features[i].text, passage.span) for i, passage in jobs]
+        claims = [passage_text(features[i].text, passage.claim)[0] for i, passage in jobs]
+        feats = self.features([text for text, _ in passages], langs)
         judged: dict[int, list[tuple[AnalysisRecord, int]]] = {}
-        for (i, _, offset), f, p in zip(jobs, feats, self.probabilities(texts, feats)):
+        for (i, _), (_, offset), f, p in zip(jobs, passages, feats, self.claim_probabilities(claims, langs)):
             if not excused(f, passage=True):
                 judged.setdefault(i, []).append((self.decide(f, p, passage=True), offset))
         return [strongest(record, judged.get(i, [])) for i, record in enumerate(records)]
+
+    def claim_probabilities(self, claims: Sequence[str], langs: Sequence[str]) -> list[dict[str, float]]:
+        """Classifier output for the claims of passages (a sentence or two, read whole)."""
+        plain = self.text_analyser.languages(list(claims), list(langs))
+        return self.classifier.predict([model_input(text, f) for text, f in zip(claims, plain)])
 
 
 def model_input(text: str, features: Features) -> str:

@@ -9,6 +9,11 @@ is a sentence with a rule cue and a target group in it or in the sentence before
 are no threat to anyone." comes after the claim it answers). The article is flagged when its own score or
 a passage's is at or above the threshold; the explanation then quotes the passage and says where it is.
 
+The rules read the whole passage; the classifier reads only its claim: the cue's sentence, with the
+sentence before when the group is named only there. Four sentences drawn from an article are often about
+four things, and the small classifier reading them together is swayed by the unrelated ones both ways (a
+plain call beside a court report scores low; a football report beside a list of groups scores high).
+
 Within a passage, a context marker in a neighbouring sentence that names no group bears on the cue only
 when it answers it (see :data:`tocsin.models.decision.ANSWERING_MARKERS`): a news report in the next
 sentence ("Hail damaged the onion crop in Kara-Suu") does not excuse a call beside it. A passage whose cue
@@ -18,7 +23,7 @@ a strong marker excuses (counter-speech, quotation …) does not flag its articl
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from tocsin.models.decision import CALLS, LOCAL_TEXT_CHARS, Layout
 from tocsin.nlp.features import Features
@@ -31,8 +36,16 @@ AFTER = 2
 MAX_PASSAGES = 64
 
 
-def cue_passages(features: Features) -> list[tuple[int, int]]:
-    """(start, end) of each passage of a long text worth judging alone, in text order; none for a short text."""
+@dataclass(frozen=True)
+class Passage:
+    """Where a passage lies in its text, and where its claim lies: (start, end) character offsets."""
+
+    span: tuple[int, int]
+    claim: tuple[int, int]
+
+
+def cue_passages(features: Features) -> list[Passage]:
+    """Each passage of a long text worth judging alone, in text order; none for a short text."""
     if len(features.text) <= LOCAL_TEXT_CHARS or not features.cues or not features.targets:
         return []
     layout = Layout(features)
@@ -41,8 +54,9 @@ def cue_passages(features: Features) -> list[tuple[int, int]]:
     calls = {k for k, cues in layout.cues.items() if any(c.label in CALLS for c in cues)}
     aimed = sorted(k for k in layout.cues if k in with_target or k - 1 in with_target)
     chosen = sorted(sorted(aimed, key=lambda k: k not in calls)[:MAX_PASSAGES])
-    spans = [(bounds[max(0, k - BEFORE)][0], bounds[min(len(bounds) - 1, k + AFTER)][1]) for k in chosen]
-    return list(dict.fromkeys(spans))
+    passages = [Passage(span=(bounds[max(0, k - BEFORE)][0], bounds[min(len(bounds) - 1, k + AFTER)][1]),
+                        claim=(bounds[k if k in with_target or k == 0 else k - 1][0], bounds[k][1])) for k in chosen]
+    return list(dict.fromkeys(passages))
 
 
 def passage_text(text: str, span: tuple[int, int]) -> tuple[str, int]:

@@ -82,6 +82,11 @@ class TextAnalyser:
         """
         return self._run(texts, lang_hints, None)
 
+    def languages(self, texts: list[str], lang_hints: list[str]) -> list[Features]:
+        """Language, script and normalised text of each text, without running the rules (no spans): what the
+        classifier needs to read a text."""
+        return [self._prepare(text or "", hint or "")[0] for text, hint in zip(texts, lang_hints)]
+
     def explain(self, text: str, lang_hint: str = "") -> list[dict[str, Any]]:
         """Every span of ``text`` with the lexicon entry that found it: id, meaning and why.
 
