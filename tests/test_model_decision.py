@@ -65,8 +65,18 @@ def test_score_stays_in_unit_interval_and_threshold_decides():
     assert run(features(), threshold=0.0).incitement
 
 
+def test_without_a_cue_aimed_at_a_group_the_classifier_must_be_surer():
+    unsure = run(features(cues=False), {"incitement": 0.95})
+    assert not unsure.incitement and unsure.score < 0.5
+    assert unsure.explanation.endswith("; no hallmark cue aimed at a group")
+    assert run(features(cues=False), {"incitement": 0.995}).incitement
+    away = "Надо выгнать крыс из подвала. Вода есть. Рядом с Оша живёт много узбеков."
+    assert "no hallmark cue aimed at a group" in run(features(away), {"incitement": 0.6}).explanation
+    assert "no hallmark cue" not in run(features(), {"incitement": 0.6}).explanation
+
+
 def test_a_flag_always_names_a_hallmark_even_without_a_cue_but_only_as_suggested():
-    a = run(features(cues=False), {"incitement": 0.95, "dehumanization": 0.3, "call_to_violence": 0.1})
+    a = run(features(cues=False), {"incitement": 0.995, "dehumanization": 0.3, "call_to_violence": 0.1})
     assert a.incitement and a.hallmarks == ["dehumanization"]
     assert a.explanation.startswith("incitement against uzbek in Osh: '")
     assert a.explanation.endswith("; no cue words found, the classifier suggests dehumanization")

@@ -49,6 +49,11 @@ CONTEXT_PENALTY_MAX = 3.0
 STRONG_CONTEXT = {"counter_speech", "condemnation", "quotation", "news_reporting", "negated_cue"}
 #: Log-odds removed when no target group is found (the score is then also kept below the threshold).
 NO_TARGET_PENALTY = 1.5
+#: Log-odds removed when no hallmark cue is aimed at a group (the counterpart of the boosts): the
+#: classifier alone must then be surer (p ≥ 0.98 rather than 0.5 at a threshold of 0.5). Its confident
+#: errors are friendly or neutral lines naming groups (a census lists Kyrgyz, Uzbeks, Uyghurs and
+#: Tajiks; food; a match), which no cue fits. Chosen on the validation set among 0.5–2.
+NO_CUE_PENALTY = 1.0
 #: How far below the threshold the score of a text without a target group is held.
 NO_TARGET_MARGIN = 1e-3
 #: Probability at which the classifier alone names a hallmark.
@@ -226,6 +231,9 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
         elif cues:
             x += HALLMARK_BOOST
             reasons.append("raised by a hallmark against a group")
+    if not (aimed and cues):
+        x -= NO_CUE_PENALTY
+        reasons.append("no hallmark cue aimed at a group")
     if not has_target:
         x -= NO_TARGET_PENALTY
         reasons.append("no target group found")
