@@ -204,3 +204,17 @@ def test_the_layout_finds_each_positions_sentence_and_each_sentences_cues():
         expected = next((k for k, (a, b) in enumerate(bounds) if a <= position < b), len(bounds) - 1)
         assert layout.sentence_of(position) == expected, position
     assert {k: [c.text for c in cues] for k, cues in layout.cues.items()} == {0: ["выгнать"], 2: ["Выгнать"]}
+
+
+def test_a_classifier_sure_of_the_hostile_words_cannot_outvote_a_negated_cue():
+    text = "Никто не собирается выгонять узбеков из Оша."
+    start = text.index("не")
+    negation = [Span("context", "negation", "не", start, start + 2)]
+    f = features(text, context=negation, cues=False)
+    f.cues = [Span("cue", "call_to_expulsion", "выгонять", text.index("выгонять"), text.index("выгонять") + 8)]
+    sure = run(f, {"incitement": 0.99999})
+    assert not sure.incitement and sure.score < 0.3
+    assert "negated cue" in sure.explanation
+    plain = features(text.replace("не собирается", "собирается"), cues=False)
+    plain.cues = [Span("cue", "call_to_expulsion", "выгонять", plain.text.index("выгонять"), plain.text.index("выгонять") + 8)]
+    assert run(plain, {"incitement": 0.99999}).incitement
