@@ -218,3 +218,14 @@ def test_a_classifier_sure_of_the_hostile_words_cannot_outvote_a_negated_cue():
     plain = features(text.replace("не собирается", "собирается"), cues=False)
     plain.cues = [Span("cue", "call_to_expulsion", "выгонять", plain.text.index("выгонять"), plain.text.index("выгонять") + 8)]
     assert run(plain, {"incitement": 0.99999}).incitement
+
+
+def test_a_negated_cue_beside_a_plain_call_does_not_silence_the_classifier():
+    text = "Никто не собирается выгонять узбеков из Оша. А я скажу: надо бить узбеков!"
+    start = text.index("не")
+    f = features(text, context=[Span("context", "negation", "не", start, start + 2)], cues=False)
+    first, second = text.index("выгонять"), text.index("надо бить")
+    f.cues = [Span("cue", "call_to_expulsion", "выгонять", first, first + 8),
+              Span("cue", "call_to_violence", "надо бить", second, second + 9)]
+    f.targets.append(Span("target", "uzbek", "узбеков", text.rindex("узбеков"), text.rindex("узбеков") + 7))
+    assert run(f, {"incitement": 0.99999}).incitement

@@ -38,7 +38,7 @@ VERB_FINAL_LANGS = ("ky", "uz", "kk", "tg")
 _CLAUSE_BREAK = re.compile(r"[;:—–]|\s-\s|,(?!\s*(?:что|чтобы|that)\b)", re.IGNORECASE)
 #: Log-odds removed for a negation that governs a cue (it then also cancels the boost).
 NEGATED_CUE_PENALTY = 2.0
-#: With a negation that governs a cue ("Никто не собирается выгонять узбеков"), the classifier's log-odds
+#: With a negation that governs every cue ("Никто не собирается выгонять узбеков"), the classifier's log-odds
 #: (÷ TEMPERATURE) count at most this much: it reads the hostile words, not the negation, and must not
 #: outvote the rules' surest reading. Chosen on the validation set among 1–3 (none above 1.5 changed it).
 NEGATED_CLASSIFIER_CAP = 1.0
@@ -212,6 +212,19 @@ def bearing(features: Features, passage: bool = False) -> tuple[list[str], list[
     return context_markers(features, context, layout), targets
 
 
+def every_cue_negated(features: Features, passage: bool = False) -> bool:
+    """Whether a negation governs the cues of every sentence that holds one (see :func:`negation_scope`),
+    not just of one sentence beside a plain call elsewhere."""
+    layout = Layout(features)
+    context, _ = local_context(features, passage, layout)
+    negated = set()
+    for c in context:
+        if c.label == "negation" and negation_scope(features, c, layout) == "cue":
+            k = layout.sentence_of(c.start)
+            negated.add(k if k in layout.cues else k - 1)
+    return bool(layout.cues) and set(layout.cues) <= negated
+
+
 def excused(features: Features, passage: bool = False) -> bool:
     """Whether a strong context marker (:data:`STRONG_CONTEXT`) bears on the text's cues."""
     return bool(STRONG_CONTEXT & set(bearing(features, passage)[0]))
@@ -222,7 +235,7 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
     x = logit(float(probs.get("incitement", 0.0))) / TEMPERATURE
     reasons: list[str] = []
     markers, targets = bearing(features, passage)
-    if "negated_cue" in markers:
+    if "negated_cue" in markers and every_cue_negated(features, passage):
         x = min(x, NEGATED_CLASSIFIER_CAP)
     has_target = bool(features.targets)
     aimed = bool(targets)
