@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from tocsin.nlp.features import HALLMARKS, Features, Span
 from tocsin.store.analyses import AnalysisRecord
@@ -188,54 +188,64 @@ def answers_question(features: Features, layout: Layout, k: int, negation: Span)
     return bool(layout.cues.get(k - 1)) or any(start <= t.start < end for t in features.targets)
 
 
-def context_markers(features: Features, context: list[Span], layout: Layout | None = None) -> list[str]:
-    """The distinct context markers that count, negation resolved by :func:`negation_scope`."""
-    markers = {c.label for c in context if c.label != "negation"}
-    if layout is None and any(c.label == "negation" for c in context):
+def negation_scopes(features: Features, context: list[Span], layout: Layout | None = None) -> list[tuple[Span, str]]:
+    """Each negation marker of ``context`` with what it bears on (:func:`negation_scope`)."""
+    negations = [c for c in context if c.label == "negation"]
+    if negations and layout is None:
         layout = Layout(features)
-    for c in context:
-        if c.label == "negation":
-            scope = negation_scope(features, c, layout)
-            if scope == "cue":
-                markers.add("negated_cue")
-            elif scope == "unknown":
-                markers.add("negation")
+    return [(c, negation_scope(features, c, layout)) for c in negations]
+
+
+def context_markers(features: Features, context: list[Span], layout: Layout | None = None,
+                    scopes: list[tuple[Span, str]] | None = None) -> list[str]:
+    """The distinct context markers that count, negation resolved by :func:`negation_scope` (``scopes``
+    when :func:`negation_scopes` already worked them out)."""
+    markers = {c.label for c in context if c.label != "negation"}
+    for _, scope in negation_scopes(features, context, layout) if scopes is None else scopes:
+        if scope == "cue":
+            markers.add("negated_cue")
+        elif scope == "unknown":
+            markers.add("negation")
     return sorted(markers)
 
 
-def bearing(features: Features, passage: bool = False) -> tuple[list[str], list[Span]]:
-    """The context markers that count (:func:`context_markers`) and the targets the cues are aimed at
-    (:func:`local_context`), the text's :class:`Layout` worked out once, and only when cues or negations need it."""
+class Bearing(NamedTuple):
+    """What bears on a text's cues: the context markers that count, the targets the cues are aimed at, and
+    whether negations govern the cues of every sentence that holds one (not just of one sentence beside a
+    plain call elsewhere)."""
+
+    markers: list[str]
+    targets: list[Span]
+    every_cue_negated: bool
+
+
+def bearing(features: Features, passage: bool = False) -> Bearing:
+    """The :class:`Bearing` of a text (:func:`context_markers`, :func:`local_context`), its :class:`Layout`
+    and its negations' scopes worked out once, and only when cues or negations need them."""
     needed = features.cues or any(c.label == "negation" for c in features.context)
     layout = Layout(features) if needed else None
     context, targets = local_context(features, passage, layout)
-    return context_markers(features, context, layout), targets
-
-
-def every_cue_negated(features: Features, passage: bool = False) -> bool:
-    """Whether a negation governs the cues of every sentence that holds one (see :func:`negation_scope`),
-    not just of one sentence beside a plain call elsewhere."""
-    layout = Layout(features)
-    context, _ = local_context(features, passage, layout)
+    scopes = negation_scopes(features, context, layout)
     negated = set()
-    for c in context:
-        if c.label == "negation" and negation_scope(features, c, layout) == "cue":
-            k = layout.sentence_of(c.start)
-            negated.add(k if k in layout.cues else k - 1)
-    return bool(layout.cues) and set(layout.cues) <= negated
+    for negation, scope in scopes:
+        if scope == "cue":
+            k = layout.sentence_of(negation.start)
+            negated.add(k if k in layout.cues else k - 1)   # an answer's negation denies the question's cue
+    every_cue_negated = bool(layout and layout.cues) and set(layout.cues) <= negated
+    return Bearing(context_markers(features, context, layout, scopes), targets, every_cue_negated)
 
 
 def excused(features: Features, passage: bool = False) -> bool:
     """Whether a strong context marker (:data:`STRONG_CONTEXT`) bears on the text's cues."""
-    return bool(STRONG_CONTEXT & set(bearing(features, passage)[0]))
+    return bool(STRONG_CONTEXT & set(bearing(features, passage).markers))
 
 
 def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool = False) -> tuple[float, list[str]]:
     """The incitement score after the rules, and the reasons it moved (for the explanation)."""
     x = logit(float(probs.get("incitement", 0.0))) / TEMPERATURE
     reasons: list[str] = []
-    markers, targets = bearing(features, passage)
-    if "negated_cue" in markers and every_cue_negated(features, passage):
+    markers, targets, every_cue_negated = bearing(features, passage)
+    if every_cue_negated:
         x = min(x, NEGATED_CLASSIFIER_CAP)
     has_target = bool(features.targets)
     aimed = bool(targets)

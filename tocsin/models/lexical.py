@@ -125,6 +125,7 @@ def group_counts(rows: Sequence[tuple[np.ndarray, np.ndarray]], groups: Sequence
 #: Numbers of sentences for which the fit records how far the highest ordinary one rises
 #: (see :attr:`LexicalModel.tail`).
 TAIL_SIZES = (2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+_LOG_TAIL_SIZES = np.log(np.array((1, *TAIL_SIZES), dtype=np.float64))
 
 
 def expected_maximum(n: int) -> float:
@@ -226,8 +227,7 @@ class LexicalModel:
             return 0.0
         if self.tail is None:
             return self.noise_sd * expected_maximum(n)
-        sizes = np.log(np.array((1, *TAIL_SIZES), dtype=np.float64))
-        return float(np.interp(math.log(n), sizes, np.concatenate([[0.0], self.tail])))
+        return float(np.interp(math.log(n), _LOG_TAIL_SIZES, np.concatenate([[0.0], self.tail])))
 
     def chunk_logit(self, chunk: str) -> float:
         """The log-odds of incitement of one chunk."""
