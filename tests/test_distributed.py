@@ -411,6 +411,39 @@ def test_publish_and_store_commands(settings, runner, monkeypatch):
 
 
 @needs_redis
+def test_each_crawler_keeps_its_start_requests_and_shares_the_rest(settings):
+    import scrapy
+    from scrapy.utils.test import get_crawler
+
+    from tocsin.distributed.crawling import SourceScheduler
+
+    class Listing(scrapy.Spider):
+        name = "listing"
+        source_name = "site"
+
+    class Recheck(Listing):
+        shares_start_requests = True
+
+    def scheduler(spider_class):
+        crawler = get_crawler(spider_class, scrapy_overrides(settings))
+        spider = spider_class.from_crawler(crawler)
+        s = SourceScheduler.from_crawler(crawler)
+        s.open(spider)
+        return s
+
+    start = scrapy.Request("https://news.example.org/", dont_filter=True, meta={"is_start_request": True})
+    link = scrapy.Request("https://news.example.org/a/1")
+    first, second = scheduler(Listing), scheduler(Listing)
+    assert first.enqueue_request(start) and second.enqueue_request(start.copy()) and first.enqueue_request(link)
+    assert not second.enqueue_request(link.copy())  # the duplicate filter is shared
+    # Each takes its own start page first; the link found is in the shared queue, once.
+    assert [r.url for r in (second.next_request(), second.next_request())] == [start.url, link.url]
+    assert first.next_request().url == start.url and first.next_request() is None
+    rechecks = scheduler(Recheck)
+    assert rechecks.enqueue_request(start.copy()) and len(rechecks.queue) == 1  # a re-check's items are shared
+
+
+@needs_redis
 def test_crawlers_pause_while_the_workers_are_behind(settings):
     import inspect
 
@@ -431,11 +464,15 @@ def test_crawlers_pause_while_the_workers_are_behind(settings):
         source_name = "test"
 
     pipeline.open_spider(Spider())
-    assert [pipeline.process_item(item(n), Spider()) for n in range(3)] == [item(n) for n in range(3)]
-    waiting = pipeline.process_item(item(9), Spider())
-    assert inspect.iscoroutine(waiting)  # 4 waiting > 3: the crawl waits for the workers
-    waiting.close()
-    assert connect_redis(settings).xlen(settings.distributed.stream) == 4  # nothing dropped
+    redis = connect_redis(settings)
+    assert [pipeline.process_item(item(n), Spider()) for n in range(4)] == [item(n) for n in range(4)]
+    held = pipeline.process_item(item(9), Spider())
+    assert inspect.iscoroutine(held)  # 4 waiting > 3: the item waits for the workers, and so does the crawl
+    assert redis.xlen(settings.distributed.stream) == 4  # held back, not pushed
+    assert make_worker(settings, "w", analyser=None).run(until_idle_s=0).stored == 4
+    with pytest.raises(StopIteration) as pushed:  # the workers caught up: the held item goes on at once
+        held.send(None)
+    assert pushed.value.value == item(9) and redis.xlen(settings.distributed.stream) == 1  # nothing dropped
 
 
 @needs_redis
@@ -594,31 +631,39 @@ def test_a_crawl_pauses_while_the_workers_are_behind_and_loses_nothing(own_redis
     settings = own_redis_settings
     from tocsin.distributed.heartbeat import read_heartbeats
 
-    SiteHandler.index_barrier = threading.Barrier(1)  # one crawler here
+    SiteHandler.index_barrier = threading.Barrier(1)  # one crawler here: articles need not wait for a second
     SiteHandler.article_delay_s = 0.02
+    SiteHandler.in_flight, SiteHandler.both_crawling = 0, threading.Event()
+    SiteHandler.both_crawling.set()
     server = ThreadingHTTPServer(("127.0.0.1", 0), SiteHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     env = {**os.environ, "PYTHONPATH": f"{TESTS}{os.pathsep}{ROOT}"}
     limits = {"redis_url": settings.distributed.redis_url, "max_stream_entries": 3, "heartbeat_s": 1}
     redis = connect_redis(settings)
-    crawler = None
+    crawler, crawl_log = None, open(tmp_path / "crawl.log", "w")
     try:
         crawler = subprocess.Popen([sys.executable, str(TESTS / "test_distributed_fakes.py"), json.dumps(limits),
                                     f"http://127.0.0.1:{server.server_port}/", "local-site", str(tmp_path / "log.jsonl")],
-                                   env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+                                   env=env, cwd=tmp_path, stderr=crawl_log)
         deadline = time.monotonic() + 60
         while not any(h["state"].startswith("paused") for h in read_heartbeats(redis, Keys.of(settings))):
             assert time.monotonic() < deadline and crawler.poll() is None, "the crawl never paused"
             time.sleep(0.1)
         waiting = redis.xlen(settings.distributed.stream)
         time.sleep(1.5)
-        assert redis.xlen(settings.distributed.stream) == waiting  # paused: nothing more pushed
-        w = make_worker(settings, "w")
-        stored = w.run(until_idle_s=1).stored
-        _, err = crawler.communicate(timeout=60)
-        assert crawler.returncode == 0, err
+        # Held before the push: the stream stays at the limit (+1, the entry that crossed it) while the
+        # crawl goes on fetching, and nothing more is pushed while the workers are away.
+        assert waiting <= limits["max_stream_entries"] + 1
+        assert redis.xlen(settings.distributed.stream) == waiting
+        # Keep a worker going until the crawl ends: the crawl pauses again whenever the stream refills.
+        w, stored = make_worker(settings, "w"), 0
+        while crawler.poll() is None:
+            assert time.monotonic() < deadline + 60, "the crawl never finished"
+            stored = w.run(until_idle_s=0.5).stored  # the worker's running total
+        assert crawler.returncode == 0, (tmp_path / "crawl.log").read_text()
     finally:
         stop_processes([crawler] if crawler else [])
         server.shutdown()
+        crawl_log.close()
     stored += make_worker(settings, "w").run(until_idle_s=0).stored
     assert stored == 30 and counts(w.db)["items"] == 30

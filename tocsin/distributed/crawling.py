@@ -63,6 +63,10 @@ class SourceScheduler(Scheduler):
 
     A request that cannot travel through Redis (its callback or errback is a closure, not a spider
     method) is kept in a local queue of this process instead, so it is still crawled, only not shared.
+    So are start requests (feeds, listings, sitemaps, channel pages), unless the spider sets
+    ``shares_start_requests``: identical start requests of two processes would merge into one queue
+    entry, and the process that did not take it would find nothing to do and stop at once. What the
+    start pages lead to is shared and fetched once.
     """
 
     def open(self, spider: Any) -> None:
@@ -88,6 +92,9 @@ class SourceScheduler(Scheduler):
         if not request.dont_filter and self.df.request_seen(request):
             self.df.log(request, self.spider)
             return False
+        if request.meta.get("is_start_request") and not getattr(self.spider, "shares_start_requests", False):
+            self.local.append(request)
+            return True
         try:
             self.queue.push(request)
         except ValueError as e:  # not serialisable: crawl it here rather than lose it
@@ -173,28 +180,35 @@ class StreamPipeline:
             if ledger is not None:
                 ledger.error("no_text", "the page has no text to store and no feed summary to fall back on", payload.url)
             raise DropItem(f"no text: {payload.url}")
+        if self.workers_behind():
+            logger.warning("stream %s holds more than %d entries: pausing until the workers catch up",
+                           self.keys.stream, self.dist.max_stream_entries)
+            return self.push_once_caught_up(item, payload, ledger)
+        return self.push(item, payload, ledger)
+
+    def push(self, item: Any, payload: Any, ledger: Any) -> Any:
+        """Push one item's payload to the stream; the item goes on down the pipeline."""
+        assert self.pusher is not None and self.heartbeat is not None
         if self.pusher.push(payload) and isinstance(payload, ItemRecord):
             self.uncounted += 1
         self.count_in_crawl_run(ledger)
         self.heartbeat.beat("crawling", self.counters())
-        return self.wait_for_workers(item)
+        return item
 
-    def wait_for_workers(self, item: Any) -> Any:
-        """The item, or a coroutine that returns it once the stream is below ``max_stream_entries``."""
-        # Look at the stream's length once a second, and after every 1 % of the limit pushed.
+    def workers_behind(self) -> bool:
+        """Whether the stream holds more than ``max_stream_entries``; looked at once a second, and after
+        every 1 % of the limit pushed (so a burst cannot overshoot it by more than that)."""
         now = time.monotonic()
         self.pushed_since_check += 1
         if now - self.last_backlog_check < BACKPRESSURE_POLL_S and self.pushed_since_check < max(1, self.dist.max_stream_entries // 100):
-            return item
+            return False
         self.last_backlog_check, self.pushed_since_check = now, 0
         assert self.pusher is not None
-        if self.pusher.backlog() <= self.dist.max_stream_entries:
-            return item
-        logger.warning("stream %s holds more than %d entries: pausing until the workers catch up",
-                       self.keys.stream, self.dist.max_stream_entries)
-        return self.paused(item)
+        return self.pusher.backlog() > self.dist.max_stream_entries
 
-    async def paused(self, item: Any) -> Any:
+    async def push_once_caught_up(self, item: Any, payload: Any, ledger: Any) -> Any:
+        """Hold the item (and so, through Scrapy's scraper limits, the crawl) until the stream is back
+        under ``max_stream_entries``, then push it."""
         from scrapy.utils.defer import maybe_deferred_to_future
         from twisted.internet import reactor
         from twisted.internet.task import deferLater
@@ -202,4 +216,4 @@ class StreamPipeline:
         while self.pusher is not None and self.pusher.backlog() > self.dist.max_stream_entries:
             self.heartbeat.beat("paused: workers behind", self.counters())  # type: ignore[union-attr]
             await maybe_deferred_to_future(deferLater(reactor, BACKPRESSURE_POLL_S, lambda: None))
-        return item
+        return self.push(item, payload, ledger)

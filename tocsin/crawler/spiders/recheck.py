@@ -26,6 +26,8 @@ class RecheckSpider(SourceSpider):
     """
 
     kind = "recheck"
+    #: The items to re-check are the work itself: in distributed mode, processes share them (see SourceScheduler).
+    shares_start_requests = True
 
     def __init__(self, *args: Any, items: list[dict[str, Any]] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
