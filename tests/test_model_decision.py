@@ -43,12 +43,23 @@ def test_a_call_against_a_group_raises_the_score_and_explains_itself():
 def test_counter_speech_quotation_and_negation_lower_the_score():
     text = "Те, кто пишет «Надо выгнать узбеков из Оша!», — провокаторы."
     start = text.index("провокаторы")
-    marker = [Span("context", "counter_speech", "провокаторы", start, start + 11), Span("context", "quotation", "«", 14, 15)]
+    quoted = text[text.index("«"):text.index("»") + 1]  # a quotation that holds the cue
+    marker = [Span("context", "counter_speech", "провокаторы", start, start + 11),
+              Span("context", "quotation", quoted, 14, 14 + len(quoted))]
     plain = run(features(text))
     lowered = run(features(text, context=marker))
     assert lowered.score < PROBS["incitement"] < plain.score
     assert not lowered.incitement and lowered.hallmarks == []
     assert "lowered by counter speech, quotation" in lowered.explanation
+
+
+def test_a_quotation_that_holds_no_cue_excuses_nothing():
+    text = "«Юристы» из Оша — надо выгнать узбеков!"
+    scare_quotes = [Span("context", "quotation", "«Юристы»", 0, 8)]
+    a = run(features(text.replace("надо", "Надо"), context=scare_quotes))
+    assert a.incitement and "quotation" not in a.explanation
+    no_cue = run(features(text, context=scare_quotes, cues=False), probs={"incitement": 0.999})
+    assert "lowered by quotation" in no_cue.explanation  # without cues, a quotation may hold what no cue names
 
 
 def test_no_target_group_lowers_the_score():

@@ -34,6 +34,14 @@ ANSWER_WORDS = 2
 _QUESTION_END = re.compile(r"\?[^\w]*$")
 #: Languages whose negation follows the verb it negates (Kyrgyz, Uzbek, Kazakh, Tajik).
 VERB_FINAL_LANGS = ("ky", "uz", "kk", "tg")
+#: A cue that ends in a finite verb — a jussive ("кетсин", "ketsin"), a plural imperative ("ургула",
+#: "uringlar") or "must" ("керек", "kerak") — closes its clause in Kyrgyz and Uzbek, so a negation after it
+#: belongs to the next clause ("… жўнаб кетсин бизга кераги йўқ": we do not need them) and does not
+#: govern it, as it governs a verbal noun ("quvib chiqarish … yo'l qo'ymaymiz": we will not allow) or a
+#: clause that a quotative embeds ("сабаш керек деп ойлобойм": I do not think one should beat them).
+_FINITE_CUE_END = re.compile(r"(?:с[ыиуү]н(?:лар|лер)?|sin(?:lar)?|кере[кг]|кера[кг]|kerak|зарыл|zarur|"
+                             r"[гк][ыиуү]л[аеө]|инглар|нглар|inglar|nglar)\W*$", re.IGNORECASE)
+_QUOTATIVE = re.compile(r"^\W*(?:деп|деб|deb|деген|деган|degan|дея|deya)(?!\w)", re.IGNORECASE)
 #: What ends a clause between a negation and a cue; a comma before "что"/"that"/"чтобы" does not.
 _CLAUSE_BREAK = re.compile(r"[;:—–]|\s-\s|,(?!\s*(?:что|чтобы|that)\b)", re.IGNORECASE)
 #: Log-odds removed for a negation that governs a cue (it then also cancels the boost).
@@ -134,6 +142,8 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
     short = len(features.text) <= LOCAL_TEXT_CHARS
 
     def counts(marker: Span) -> bool:
+        if marker.label == "quotation" and not any(c.start < marker.end and marker.start < c.end for c in features.cues):
+            return False
         k = sentence_of(marker)
         if k in cue_sentences:
             return True
@@ -170,6 +180,8 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
             gap = text[negation.end:c.start]
         elif verb_final and c.end <= negation.start:
             gap = text[c.end:negation.start]
+            if _FINITE_CUE_END.search(text[c.start:c.end]) and not _QUOTATIVE.search(gap):
+                return False
         else:
             return False
         return len(gap) <= NEGATION_REACH and not _CLAUSE_BREAK.search(gap)
