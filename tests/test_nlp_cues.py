@@ -139,6 +139,12 @@ def _counted_markers(f: Features) -> list[str]:
     uz | Uyg'urlarning qizlari — uyatsiz. | attack_on_women_and_girls | uyghur
     uz | Shahardagi barcha qirg'izlarga bir hafta muhlat. | call_to_expulsion | kyrgyz
     uz | Тожиклар билан қиз бериб-олиш — наслнинг булғаниши. | threat_to_purity | tajik
+    # 'we smash / beat' rallies: the first person plural of a violent verb
+    ru | Сегодня вечером все на площадь, громим таджикские дома. | call_to_violence | tajik
+    ky | Өзбектерди көргөн жерде ургула. | call_to_violence | uzbek
+    # 'there is no place for them here', with the possessive or another word for place
+    ky | Уйгурлардын бул шаарда орду жок. | call_to_expulsion | uyghur
+    uz | Bu yerda qozoqlarga o‘rin yo‘q. | call_to_expulsion | kazakh
 """))
 def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                            group: str) -> None:
@@ -273,6 +279,9 @@ def test_narrowed_cue_still_fires_in_its_hateful_sense(analyser: TextAnalyser, l
     # 'the talk that … is not true', whatever apostrophe is typed
     uz | Qozoqlar yerimizni tortib olmoqchi, degan gap to’g’ri emas. | counter_speech | -
     uz | Ruslar ketsin degani rost emas. | counter_speech | -
+    # a call quoted between single quotes, which also serve as apostrophes (don't, o'zbek)
+    en | Some genius wrote 'drive out the Turks' on the fence, don't repeat it. | quotation | call_to_expulsion
+    uz | Devorga ‘tojiklar ketsin’ deb yozishibdi, o‘chirib tashladik. | quotation | call_to_expulsion
 """))
 def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str,
                       hallmark: str | None) -> None:
@@ -321,6 +330,11 @@ def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str
     ru | До сих пор никто не тронул дома русских. Пора исправить огнём. | negation | call_to_violence
     ru | Вот скажите: почему мы считаем казахов людьми? | reported_speech | dehumanization
     ru | Не верьте им, они куплены и работают против своего народа. | counter_speech | questioning_ingroup_loyalty
+    # a negation after a finite call (jussive, imperative, 'must') starts the next clause: 'we do not need them'
+    ky | Орустар кетсин бизге кереги жок. | negated_cue | call_to_expulsion
+    uz | Руслар ҳаммаси жўнаб кетсин бизга кераги йўқ. | negated_cue | call_to_expulsion
+    # apostrophes are no quotation marks
+    uz | O'zbeklar qishlog'imizdan ketsin, to'g'ri aytdim. | quotation | call_to_expulsion
 """))
 def test_not_a_marker(analyser: TextAnalyser, lang: str, text: str, markers: str,
                       hallmark: str | None) -> None:

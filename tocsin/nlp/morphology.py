@@ -116,7 +116,7 @@ _VOICING = {"ky": {"г": "к", "ғ": "қ"}, "kk": {"г": "к", "ғ": "қ"}, "uz"
 _VOWELS = set("аеиоуыэюяөүәіұaeiou")
 _RU_SOFT_ENDINGS = ("ями", "ем", "ём", "ей", "ям", "ях", "е", "я", "ю", "и")
 _RU_TAGS = {"impr": "Mood=Imp", "INFN": "VerbForm=Inf", "Name": "NameType=Giv", "Surn": "NameType=Sur",
-            "Patr": "NameType=Pat", "past": "Tense=Past", "plur": "Number=Plur"}
+            "Patr": "NameType=Pat", "past": "Tense=Past", "plur": "Number=Plur", "1per": "Person=1"}
 
 
 @lru_cache(maxsize=1)
