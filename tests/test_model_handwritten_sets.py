@@ -18,7 +18,7 @@ def words(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
-@pytest.mark.parametrize("name, rows, per_language", [("blind", read_blind(), 74), ("validation", read_validation(), 100)])
+@pytest.mark.parametrize("name, rows, per_language", [("blind", read_blind(), 74), ("validation", read_validation(), 200)])
 def test_each_set_is_well_formed_and_labelled_consistently(name, rows, per_language):
     assert {r["lang"] for r in rows} == set(LANGS), name
     for lang in LANGS:
