@@ -199,6 +199,11 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     uz | Talabalar uchun bir hafta muhlat berildi, qozoq talabalar ham imtihon topshiradi. | call_to_expulsion | kazakh
     uz | Bobom tayoq olib bog'ga chiqdi, qo'shnimiz tojik. | call_to_violence | tajik
     uz | Qon tahlili uchun o'zbeklar navbatda turdi, qonning sof namunasi kerak. | threat_to_purity | uzbek
+    # 'аябай' is the adverb 'very', not 'do not spare' (nor sparing them)
+    ky | Өзбек кошуналар аябай жакшы адамдар. | call_to_violence | uzbek
+    ky | Өзбек кошуналар аябай жакшы адамдар. | questioning_ingroup_loyalty | uzbek
+    # a school named after its language is no group: its defeat is sport
+    en | School No. 12 beat the Kyrgyz-language lyceum 3:1. | call_to_violence | -
 """))
 def test_narrowed_cue_stays_quiet(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                   group: str | None) -> None:

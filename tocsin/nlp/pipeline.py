@@ -195,7 +195,8 @@ def make_filters(nlp: Language, name: str) -> FilterComponent:
 
 
 class FilterComponent:
-    """Removes targets that are homonyms or parts of a person's name; removes helper spans."""
+    """Removes targets that are homonyms or parts of a person's name, and cues built on such a word ("beat the
+    Kyrgyz-language lyceum"); removes helper spans."""
 
     def __call__(self, doc: Doc) -> Doc:
         spans = list(doc.spans.get(SPANS_KEY, []))
@@ -208,6 +209,8 @@ class FilterComponent:
             if kind == "target":
                 if _overlaps(s, blocks, "not_target|") or _is_person_name(doc, s):
                     continue
+            if kind == "cue" and _overlaps(s, blocks, "not_target|"):
+                continue
             if kind == "context" and _overlaps(s, blocks, f"not_context|{label}"):
                 continue
             kept.append(s)
