@@ -338,6 +338,12 @@ def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str
     # a negation after a finite call (jussive, imperative, 'must') starts the next clause: 'we do not need them'
     ky | Орустар кетсин бизге кереги жок. | negated_cue | call_to_expulsion
     uz | Руслар ҳаммаси жўнаб кетсин бизга кераги йўқ. | negated_cue | call_to_expulsion
+    # a negated question urges ("hasn't the time come to …?", "isn't it time to …?"); an "until" converb
+    # closes its clause, so the "no …" after it is the next clause's
+    uz | Тожикларнинг уйларини кул қилиб юбориш вақти келмадими? | negation | call_to_violence
+    ky | Өзбектерди кууп чыгуунун убагы келбедиби? | negation | call_to_expulsion
+    ru | Не пора ли выгнать узбеков из Оша? | negation | call_to_expulsion
+    ky | Еврейлерди бул жерден сүрүп чыкмайынча бизге үй жок. | negated_cue | call_to_expulsion
     # apostrophes are no quotation marks
     uz | O'zbeklar qishlog'imizdan ketsin, to'g'ri aytdim. | quotation | call_to_expulsion
 """))

@@ -35,12 +35,15 @@ _QUESTION_END = re.compile(r"\?[^\w]*$")
 #: Languages whose negation follows the verb it negates (Kyrgyz, Uzbek, Kazakh, Tajik).
 VERB_FINAL_LANGS = ("ky", "uz", "kk", "tg")
 #: A cue that ends in a finite verb — a jussive ("кетсин", "ketsin"), a plural imperative ("ургула",
-#: "uringlar") or "must" ("керек", "kerak") — closes its clause in Kyrgyz and Uzbek, so a negation after it
-#: belongs to the next clause ("… жўнаб кетсин бизга кераги йўқ": we do not need them) and does not
-#: govern it, as it governs a verbal noun ("quvib chiqarish … yo'l qo'ymaymiz": we will not allow) or a
-#: clause that a quotative embeds ("сабаш керек деп ойлобойм": I do not think one should beat them).
+#: "uringlar") or "must" ("керек", "kerak") — or in an "until" converb ("сүрүп чыкмайынча",
+#: "haydamaguncha") closes its clause in Kyrgyz and Uzbek, so a negation after it belongs to the next
+#: clause ("… жўнаб кетсин бизга кераги йўқ": we do not need them; "… чыкмайынча бизге үй жок": until …,
+#: there are no flats for us) and does not govern it, as it governs a verbal noun ("quvib chiqarish …
+#: yo'l qo'ymaymiz": we will not allow) or a clause that a quotative embeds ("сабаш керек деп ойлобойм":
+#: I do not think one should beat them).
 _FINITE_CUE_END = re.compile(r"(?:с[ыиуү]н(?:лар|лер)?|sin(?:lar)?|кере[кг]|кера[кг]|kerak|зарыл|zarur|"
-                             r"[гк][ыиуү]л[аеө]|инглар|нглар|inglar|nglar)\W*$", re.IGNORECASE)
+                             r"[гк][ыиуү]л[аеө]|инглар|нглар|inglar|nglar|"
+                             r"[мбп][аеоө]й[ыиуү]н[чш][аеоө]|maguncha|magancha|магунча|маганча)\W*$", re.IGNORECASE)
 _QUOTATIVE = re.compile(r"^\W*(?:деп|деб|deb|деген|деган|degan|дея|deya)(?!\w)", re.IGNORECASE)
 #: What ends a clause between a negation and a cue; a comma before "что"/"that"/"чтобы" does not.
 _CLAUSE_BREAK = re.compile(r"[;:—–]|\s-\s|,(?!\s*(?:что|чтобы|that)\b)", re.IGNORECASE)
