@@ -145,6 +145,9 @@ def _counted_markers(f: Features) -> list[str]:
     # 'there is no place for them here', with the possessive or another word for place
     ky | Уйгурлардын бул шаарда орду жок. | call_to_expulsion | uyghur
     uz | Bu yerda qozoqlarga o‘rin yo‘q. | call_to_expulsion | kazakh
+    # 'not a single one should remain': the negation is the demand
+    en | Turks out of Namangan, not a single one should still be here by spring. | call_to_expulsion | turk
+    en | The Dungans must go. Not one more year of them! | call_to_expulsion | dungan
 """))
 def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                            group: str) -> None:
@@ -202,6 +205,8 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     # 'аябай' is the adverb 'very', not 'do not spare' (nor sparing them)
     ky | Өзбек кошуналар аябай жакшы адамдар. | call_to_violence | uzbek
     ky | Өзбек кошуналар аябай жакшы адамдар. | questioning_ingroup_loyalty | uzbek
+    # 'not a single one should be harmed' protects
+    en | Not a single one of our Uzbek neighbours should be harmed. | call_to_expulsion | uzbek
     # a school named after its language is no group: its defeat is sport
     en | School No. 12 beat the Kyrgyz-language lyceum 3:1. | call_to_violence | -
 """))
