@@ -145,7 +145,7 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
     short = len(features.text) <= LOCAL_TEXT_CHARS
 
     def counts(marker: Span) -> bool:
-        if marker.label == "quotation" and not any(c.start < marker.end and marker.start < c.end for c in features.cues):
+        if marker.label == "quotation" and not any(marker.overlaps(c) for c in features.cues):
             return False
         k = sentence_of(marker)
         if k in cue_sentences:
@@ -174,7 +174,7 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
     cues = layout.cues.get(k, [])
     if not cues:
         return "cue" if answers_question(features, layout, k, negation) else "unknown"
-    if any(c.start < negation.end and negation.start < c.end for c in cues):
+    if any(negation.overlaps(c) for c in cues):
         return "none"
     verb_final = features.lang in VERB_FINAL_LANGS
 

@@ -36,6 +36,10 @@ class Span:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def overlaps(self, other: "Span") -> bool:
+        """Whether the two spans share at least one character."""
+        return self.start < other.end and other.start < self.end
+
 
 @dataclass
 class Features:
