@@ -148,6 +148,11 @@ def _counted_markers(f: Features) -> list[str]:
     # 'not a single one should remain': the negation is the demand
     en | Turks out of Namangan, not a single one should still be here by spring. | call_to_expulsion | turk
     en | The Dungans must go. Not one more year of them! | call_to_expulsion | dungan
+    # 'let not a single <group> remain': the negated verb is the demand, in every language
+    en | Not a single Uzbek should remain in Osh. | call_to_expulsion | uzbek
+    ru | Ни один узбек не должен остаться в Оше. | call_to_expulsion | uzbek
+    ky | Бул айылда бир да тажик жашабасын. | call_to_expulsion | tajik
+    uz | Qishloqda bitta ham tojik qolmasin. | call_to_expulsion | tajik
 """))
 def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                            group: str) -> None:
@@ -209,6 +214,14 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     en | Not a single one of our Uzbek neighbours should be harmed. | call_to_expulsion | uzbek
     # a school named after its language is no group: its defeat is sport
     en | School No. 12 beat the Kyrgyz-language lyceum 3:1. | call_to_violence | -
+    # no <group> family / child left without help: care, not a call to expel or a purity claim
+    en | Not a single Kyrgyz family should remain without help after the flood. | threat_to_purity | kyrgyz
+    en | Not a single Kyrgyz family should remain without help after the flood. | call_to_expulsion | kyrgyz
+    en | No Uzbek should be left without shelter this winter. | call_to_expulsion | uzbek
+    ru | Ни одна узбекская семья не должна остаться без крыши. | call_to_expulsion | uzbek
+    ky | Суу ташкынынан кийин бир да кыргыз үй-бүлөсү жардамсыз калбасын. | threat_to_purity | kyrgyz
+    ky | Суу ташкынынан кийин бир да кыргыз үй-бүлөсү жардамсыз калбасын. | call_to_expulsion | kyrgyz
+    uz | Bitta ham o'zbek bolasi maktabsiz qolmasin. | call_to_expulsion | uzbek
 """))
 def test_narrowed_cue_stays_quiet(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                   group: str | None) -> None:
