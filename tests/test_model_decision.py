@@ -240,3 +240,22 @@ def test_a_negated_cue_beside_a_plain_call_does_not_silence_the_classifier():
               Span("cue", "call_to_violence", "надо бить", second, second + 9)]
     f.targets.append(Span("target", "uzbek", "узбеков", text.rindex("узбеков"), text.rindex("узбеков") + 7))
     assert run(f, {"incitement": 0.99999}).incitement
+
+
+def test_a_denial_beside_a_plain_call_does_not_excuse_the_call():
+    """The denial counts only as a negation of unknown reach: the call keeps its boost."""
+    text = "Никто не предлагает выгнать узбеков. Но таджиков надо бить!"
+
+    def span(kind: str, label: str, word: str) -> Span:
+        start = text.index(word)
+        return Span(kind, label, word, start, start + len(word))
+
+    f = Features(text=text, normalised=text, lang="ru", script="Cyrl",
+                 targets=[span("target", "uzbek", "узбеков"), span("target", "tajik", "таджиков")],
+                 cues=[span("cue", "call_to_expulsion", "выгнать"), span("cue", "call_to_violence", "надо бить")],
+                 context=[span("context", "negation", "не")], patterns_version="p1")
+    mixed = run(f, {"incitement": 0.3})
+    assert mixed.incitement and "negated cue" not in mixed.explanation
+    f.cues = f.cues[:1]   # the denial alone still excuses its own call
+    denial = run(f, {"incitement": 0.3})
+    assert not denial.incitement and "negated cue" in denial.explanation

@@ -247,6 +247,9 @@ def bearing(features: Features, passage: bool = False) -> Bearing:
             k = layout.sentence_of(negation.start)
             negated.add(k if k in layout.cues else k - 1)   # an answer's negation denies the question's cue
     every_cue_negated = bool(layout and layout.cues) and set(layout.cues) <= negated
+    if negated and layout.cues and not every_cue_negated:
+        # a denial beside a plain call does not excuse the call: it counts as a negation of unknown reach
+        scopes = [(negation, "unknown" if scope == "cue" else scope) for negation, scope in scopes]
     return Bearing(context_markers(features, context, layout, scopes), targets, every_cue_negated)
 
 
