@@ -153,6 +153,7 @@ def _counted_markers(f: Features) -> list[str]:
     ru | Ни один узбек не должен остаться в Оше. | call_to_expulsion | uzbek
     ky | Бул айылда бир да тажик жашабасын. | call_to_expulsion | tajik
     uz | Qishloqda bitta ham tojik qolmasin. | call_to_expulsion | tajik
+    en | A herd of Tajiks blocked the road to the bazaar. | dehumanization | tajik
 """))
 def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                            group: str) -> None:
@@ -222,6 +223,9 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     ky | Суу ташкынынан кийин бир да кыргыз үй-бүлөсү жардамсыз калбасын. | threat_to_purity | kyrgyz
     ky | Суу ташкынынан кийин бир да кыргыз үй-бүлөсү жардамсыз калбасын. | call_to_expulsion | kyrgyz
     uz | Bitta ham o'zbek bolasi maktabsiz qolmasin. | call_to_expulsion | uzbek
+    # herders and their herds are a trade, not a word for people
+    en | My grandfather traded with Kyrgyz herders all his life. | dehumanization | kyrgyz
+    en | A herd of sheep and two Uzbek shepherds blocked the road. | dehumanization | uzbek
 """))
 def test_narrowed_cue_stays_quiet(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                   group: str | None) -> None:
