@@ -154,6 +154,10 @@ def _counted_markers(f: Features) -> list[str]:
     ky | Бул айылда бир да тажик жашабасын. | call_to_expulsion | tajik
     uz | Qishloqda bitta ham tojik qolmasin. | call_to_expulsion | tajik
     en | A herd of Tajiks blocked the road to the bazaar. | dehumanization | tajik
+    en | Attack them all, the Uyghurs must pay! | call_to_violence | uyghur
+    en | No mixed marriages with Uzbeks! | threat_to_purity | uzbek
+    en | Mixed marriages with Tajiks will ruin us. | threat_to_purity | tajik
+    uz | O'zbeklar chigirtka kabi yerimizni yeyapti. | dehumanization | uzbek
 """))
 def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                            group: str) -> None:
@@ -226,6 +230,10 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     # herders and their herds are a trade, not a word for people
     en | My grandfather traded with Kyrgyz herders all his life. | dehumanization | kyrgyz
     en | A herd of sheep and two Uzbek shepherds blocked the road. | dehumanization | uzbek
+    # a winger 'in attack all game', a congratulation on a mixed marriage, spraying against locusts
+    en | Their Uyghur winger was dangerous in attack all game. | call_to_violence | uyghur
+    en | Mixed marriages like this one are the best, congratulations to the Uzbek groom. | threat_to_purity | uzbek
+    uz | O'shda chigirtkaga qarshi dori sepish boshlandi, o'zbek fermerlar ham qatnashdi. | dehumanization | uzbek
 """))
 def test_narrowed_cue_stays_quiet(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                   group: str | None) -> None:
@@ -389,3 +397,9 @@ def test_not_a_marker(analyser: TextAnalyser, lang: str, text: str, markers: str
 """))
 def test_names_exactly_these_groups(analyser: TextAnalyser, lang: str, text: str, groups: str | None) -> None:
     assert analyser.features(text, lang).groups == _names(groups)
+
+
+def test_the_word_a_pattern_forbids_after_its_cue_is_no_part_of_the_evidence(analyser: TextAnalyser) -> None:
+    """'not a single <group>' must not be followed by 'family'; the word that did follow is not quoted."""
+    f = analyser.features("Not a single Uzbek in our villages!", "en")
+    assert [c.text for c in f.cues if c.label == "threat_to_purity"] == ["Not a single Uzbek"]

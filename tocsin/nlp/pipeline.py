@@ -196,7 +196,13 @@ def make_filters(nlp: Language, name: str) -> FilterComponent:
 
 class FilterComponent:
     """Removes targets that are homonyms or parts of a person's name, and cues built on such a word ("beat the
-    Kyrgyz-language lyceum"); removes helper spans."""
+    Kyrgyz-language lyceum"); removes helper spans; trims the token a pattern's closing ``"OP": "!"`` (the word
+    that must not follow: "not a single Uzbek" but not "… Uzbek family") matched, which is no part of the
+    evidence."""
+
+    def __init__(self) -> None:
+        #: Ids of the entries whose pattern ends in a token that must not be there.
+        self.trim_last: set[str] = set()
 
     def __call__(self, doc: Doc) -> Doc:
         spans = list(doc.spans.get(SPANS_KEY, []))
@@ -213,6 +219,8 @@ class FilterComponent:
                 continue
             if kind == "context" and _overlaps(s, blocks, f"not_context|{label}"):
                 continue
+            if s.id_ in self.trim_last and len(s) > 1:
+                s = SpacySpan(doc, s.start, s.end - 1, label=s.label_, span_id=s.id_)
             kept.append(s)
         doc.spans[SPANS_KEY] = _longest_per_label(kept)
         return doc
@@ -379,6 +387,7 @@ def build_pipeline(lang: str, entries: list[LexiconEntry]) -> Language:
                 token_patterns.append({"label": label, "pattern": variant, "id": e.id})
     ruler.add_patterns(phrases)
     token_rules.add_patterns(token_patterns)
+    nlp.get_pipe("tocsin_filters").trim_last = {e.id for e, tokens in compiled if tokens and tokens[-1].get("OP") == "!"}
     logger.debug("pipeline %s: %d phrases, %d token patterns, %d lexicon keys", lang, len(phrases), len(token_patterns), len(keys))
     return nlp
 
