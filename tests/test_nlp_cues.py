@@ -158,6 +158,8 @@ def _counted_markers(f: Features) -> list[str]:
     en | No mixed marriages with Uzbeks! | threat_to_purity | uzbek
     en | Mixed marriages with Tajiks will ruin us. | threat_to_purity | tajik
     uz | O'zbeklar chigirtka kabi yerimizni yeyapti. | dehumanization | uzbek
+    ru | Смешанные браки с узбеками губят наш народ. | threat_to_purity | uzbek
+    ru | Нет смешанным бракам с таджиками! | threat_to_purity | tajik
 """))
 def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                            group: str) -> None:
@@ -234,6 +236,7 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     en | Their Uyghur winger was dangerous in attack all game. | call_to_violence | uyghur
     en | Mixed marriages like this one are the best, congratulations to the Uzbek groom. | threat_to_purity | uzbek
     uz | O'shda chigirtkaga qarshi dori sepish boshlandi, o'zbek fermerlar ham qatnashdi. | dehumanization | uzbek
+    ru | Сегодня в Оше отгуляли смешанную свадьбу: жених — узбек. | threat_to_purity | uzbek
 """))
 def test_narrowed_cue_stays_quiet(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                   group: str | None) -> None:
