@@ -160,6 +160,8 @@ def _counted_markers(f: Features) -> list[str]:
     uz | O'zbeklar chigirtka kabi yerimizni yeyapti. | dehumanization | uzbek
     ru | Смешанные браки с узбеками губят наш народ. | threat_to_purity | uzbek
     ru | Нет смешанным бракам с таджиками! | threat_to_purity | tajik
+    en | Gather at the mosque and we attack their houses, the Tajiks will learn. | call_to_violence | tajik
+    en | The Uyghurs took our water again, time to teach them a lesson with sticks. | call_to_violence | uyghur
 """))
 def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                            group: str) -> None:
@@ -237,6 +239,7 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     en | Mixed marriages like this one are the best, congratulations to the Uzbek groom. | threat_to_purity | uzbek
     uz | O'shda chigirtkaga qarshi dori sepish boshlandi, o'zbek fermerlar ham qatnashdi. | dehumanization | uzbek
     ru | Сегодня в Оше отгуляли смешанную свадьбу: жених — узбек. | threat_to_purity | uzbek
+    en | We attack their defence from the left wing, said the Uzbek coach. | call_to_violence | uzbek
 """))
 def test_narrowed_cue_stays_quiet(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                   group: str | None) -> None:
