@@ -83,6 +83,7 @@ def test_fine_tuning_a_pretrained_model_from_a_folder(tmp_path, base_model):
     metrics = train(DataArguments(per_template=2, extra_files=[str(extra)]), ModelArguments(base_model=str(base_model)),
                     TrainingArguments(output_dir=str(out), epochs=1, batch_size=16, max_length=48, max_minutes=5))
     assert metrics["name"] == "base-tocsin" and metrics["rows"]["train"] > 0
+    assert metrics["stopped_by"] == "epochs" and metrics["epochs_run"] == 1
     assert {"macro_f1", "per_language", "bias", "evasion"} <= set(metrics["test"])
     saved = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     assert saved["version"] == metrics["version"]
@@ -98,6 +99,8 @@ def test_fine_tuning_a_pretrained_model_from_a_folder(tmp_path, base_model):
         assert (out / weights).read_bytes() == (again / weights).read_bytes()
     # Without the companion the folder has none, and the classifier reads the transformer alone.
     bare = tmp_path / "bare"
-    train(DataArguments(per_template=2), ModelArguments(base_model=str(base_model), lexical_weight=0.0),
-          TrainingArguments(output_dir=str(bare), epochs=1, batch_size=16, max_length=48, max_minutes=5))
+    # With no time left the first batch ends training, and the metrics say why.
+    cut = train(DataArguments(per_template=2), ModelArguments(base_model=str(base_model), lexical_weight=0.0),
+                TrainingArguments(output_dir=str(bare), epochs=2, batch_size=16, max_length=48, max_minutes=0))
+    assert cut["stopped_by"] == "time budget" and cut["epochs_run"] == 1
     assert not (bare / LEXICAL_FILE).exists() and Classifier.load(bare, max_length=48, stride=8).lexical is None

@@ -339,6 +339,14 @@ def mean_loss(model: Any, tokenizer: Any, rows: Sequence[Row], max_length: int) 
     return total / max(n, 1)
 
 
+def stop_reason(out_of_time: bool, stale: int, targs: TrainingArguments) -> str:
+    """Why training ended: ``time budget`` (``max_minutes``), ``patience`` (the dev loss stopped falling) or
+    ``epochs`` (all of them ran)."""
+    if out_of_time:
+        return "time budget"
+    return "patience" if stale >= targs.patience else "epochs"
+
+
 def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
           progress: Callable[[str, float], None] | None = None) -> dict[str, Any]:
     """Train, save the model and its metrics into ``targs.output_dir``; return the metrics.
@@ -374,7 +382,7 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
     scheduler = get_linear_schedule_with_warmup(optimizer, int(total_steps * targs.warmup_ratio), total_steps)
     deadline = started + targs.max_minutes * 60
     best_loss, best_state, stale, history = math.inf, None, 0, []
-    step = 0
+    step, out_of_time = 0, False
     for epoch in range(targs.epochs):
         model.train()
         running = 0.0
@@ -390,6 +398,7 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
             if progress:
                 progress("train", step / total_steps)
             if time.perf_counter() > deadline:
+                out_of_time = True
                 break
         dev_loss = mean_loss(model, tokenizer, dev_rows, max_length) if dev_rows else running / steps_per_epoch
         history.append({"epoch": epoch + 1, "train_loss": round(running / steps_per_epoch, 4), "dev_loss": round(dev_loss, 4)})
@@ -399,8 +408,14 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         else:
             stale += 1
-        if stale >= targs.patience or time.perf_counter() > deadline:
+        out_of_time = out_of_time or time.perf_counter() > deadline
+        if stale >= targs.patience or out_of_time:
             break
+    stopped_by = stop_reason(out_of_time, stale, targs)
+    if stopped_by == "time budget" and len(history) < targs.epochs:
+        logger.warning("training stopped by the %g-minute budget after %d of %d epochs (dev loss %.4f); "
+                       "give it more with --max-minutes, or train when the machine is less busy",
+                       targs.max_minutes, len(history), targs.epochs, history[-1]["dev_loss"])
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
@@ -411,7 +426,7 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
 
     metrics: dict[str, Any] = {
         "name": name, "seed": targs.seed, "rows": {k: len(v) for k, v in splits.items()},
-        "epochs_run": len(history), "history": history, "train_seconds": round(train_seconds, 1),
+        "epochs_run": len(history), "stopped_by": stopped_by, "history": history, "train_seconds": round(train_seconds, 1),
         "threads": targs.threads, "learning_rate": lr, "max_length": max_length,
         "arguments": {"data": dataclasses.asdict(data), "model": dataclasses.asdict(margs), "training": dataclasses.asdict(targs)},
     }
