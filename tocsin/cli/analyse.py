@@ -190,9 +190,6 @@ def train(app: App, with_reviews: bool, **values: Any) -> None:
         raise click.ClickException(str(e)) from e
     test = metrics.get("test", {})
     click.echo(f"saved {metrics['name']} {metrics['version']} to {targs.output_dir} in {metrics['train_seconds']:.0f} s")
-    if metrics["stopped_by"] == "time budget" and metrics["epochs_run"] < targs.epochs:
-        click.echo(f"note: the {targs.max_minutes:g}-minute budget ended training after {metrics['epochs_run']} of "
-                   f"{targs.epochs} epochs; for a fuller run give --max-minutes more or train on a quieter machine")
     if test:
         per_lang = ", ".join(f"{k} {v['macro_f1']:.3f}" for k, v in test["per_language"].items())
         click.echo(f"held-out test macro-F1 (model alone): {test['macro_f1']:.3f} ({per_lang})")

@@ -340,8 +340,8 @@ def mean_loss(model: Any, tokenizer: Any, rows: Sequence[Row], max_length: int) 
 
 
 def stop_reason(out_of_time: bool, stale: int, targs: TrainingArguments) -> str:
-    """Why training ended: ``time budget`` (``max_minutes``), ``patience`` (the dev loss stopped falling) or
-    ``epochs`` (all of them ran)."""
+    """Why training ended: ``time budget`` (``max_minutes`` cut the run short), ``patience`` (the dev loss
+    stopped falling) or ``epochs`` (all of them ran)."""
     if out_of_time:
         return "time budget"
     return "patience" if stale >= targs.patience else "epochs"
@@ -408,11 +408,12 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         else:
             stale += 1
-        out_of_time = out_of_time or time.perf_counter() > deadline
+        # the budget cuts the run short only when an epoch is left to run
+        out_of_time = out_of_time or (epoch + 1 < targs.epochs and time.perf_counter() > deadline)
         if stale >= targs.patience or out_of_time:
             break
     stopped_by = stop_reason(out_of_time, stale, targs)
-    if stopped_by == "time budget" and len(history) < targs.epochs:
+    if stopped_by == "time budget":
         logger.warning("training stopped by the %g-minute budget after %d of %d epochs (dev loss %.4f); "
                        "give it more with --max-minutes, or train when the machine is less busy",
                        targs.max_minutes, len(history), targs.epochs, history[-1]["dev_loss"])

@@ -212,10 +212,9 @@ class FilterComponent:
             kind, _, label = s.label_.partition("|")
             if kind in ("not_target", "not_context", "name"):
                 continue
-            if kind == "target":
-                if _overlaps(s, blocks, "not_target|") or _is_person_name(doc, s):
-                    continue
-            if kind == "cue" and _overlaps(s, blocks, "not_target|"):
+            if kind in ("target", "cue") and _overlaps(s, blocks, "not_target|"):
+                continue
+            if kind == "target" and _is_person_name(doc, s):
                 continue
             if kind == "context" and _overlaps(s, blocks, f"not_context|{label}"):
                 continue
