@@ -79,7 +79,8 @@ class ModelArguments:
                                        "model trained beside the transformer; -1: 0.5 from scratch, 0.3 when "
                                        "fine-tuning a pretrained model; 0: no companion.")
     lexical_scale: float = arg(LEXICAL_SCALE, "The companion's log-odds are multiplied by this before blending.")
-    lexical_c: float = arg(3.0, "Inverse regularisation strength of the companion's logistic regression.")
+    lexical_c: float = arg(10.0, "Inverse regularisation strength of the companion's logistic regression "
+                                  "(10 was chosen on a template fold and the validation set; see docs/model-card.md).")
     lexical_min_templates: int = arg(2, "The companion learns only character n-grams found in at least this many "
                                         "templates (a text of the user's or a review counts as one of its own), so "
                                         "that it leans on words rather than on one template's frame.")
