@@ -110,6 +110,8 @@ def _counted_markers(f: Features) -> list[str]:
     ky | Уйгурлар кечинде кыздарыбызга асылып жүрүшөт. | attack_on_women_and_girls | uyghur
     ky | Казактар бизге кол салганы жатышат, даяр болгула! | accusation_in_a_mirror | kazakh
     ky | Уулдарыбыз өзбектер менен үйлөнбөгүлө, улуттун өлүмү ошол. | threat_to_purity | uzbek
+    ky | Бул дуңгандардын иттен эч айырмасы жок. | dehumanization | dungan
+    ky | Уйгурлардын маймылдан айырмасы жок. | dehumanization | uyghur
     ky | Орустар менен иш кылган адам биздин тууган эмес. | questioning_ingroup_loyalty | russian
     ky | Дуңгандарды бул айылдан кууп чыгышыбыз керек. | call_to_expulsion | dungan
     ky | Казактарды бул айылдан кубалоо керек. | call_to_expulsion | kazakh
@@ -238,6 +240,8 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     en | Their Uyghur winger was dangerous in attack all game. | call_to_violence | uyghur
     en | Mixed marriages like this one are the best, congratulations to the Uzbek groom. | threat_to_purity | uzbek
     uz | O'shda chigirtkaga qarshi dori sepish boshlandi, o'zbek fermerlar ham qatnashdi. | dehumanization | uzbek
+    # an animal comparison needs the animal: a phone no different from the old one is no dehumanization
+    ky | Жаңы телефондун мурункусунан айырмасы жок, дейт өзбек сатуучу. | dehumanization | uzbek
     ru | Сегодня в Оше отгуляли смешанную свадьбу: жених — узбек. | threat_to_purity | uzbek
     en | We attack their defence from the left wing, said the Uzbek coach. | call_to_violence | uzbek
 """))
