@@ -135,6 +135,18 @@ def test_a_negation_inside_or_beside_a_call_does_not_excuse_it():
     assert run(inside, {"incitement": 0.6}).incitement
 
 
+def test_a_negation_in_a_conditional_clause_is_a_condition_not_a_denial():
+    for text in ("If we don't wipe out the Uyghurs now, they will take everything.",
+                 "We will lose our land if we do not wipe out the Uyghurs."):
+        negation = "n't" if "n't" in text else "not"
+        a = run(negation_case(text, negation, "wipe out"), {"incitement": 0.6})
+        assert a.incitement and "negat" not in a.explanation, text
+    # the "if" of an earlier clause does not reach a denial in the next one
+    denial = run(negation_case("If you ask me, it's not true we should wipe out the Uyghurs.", "not", "wipe out"),
+                 {"incitement": 0.6})
+    assert not denial.incitement and "lowered by negated cue" in denial.explanation
+
+
 def test_unflagged_explanations_say_why():
     a = run(features(cues=False), {"incitement": 0.01})
     assert a.explanation.startswith("not flagged (score ") and "mentions uzbek in Osh" in a.explanation

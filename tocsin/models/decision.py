@@ -47,6 +47,9 @@ _FINITE_CUE_END = re.compile(r"(?:с[ыиуү]н(?:лар|лер)?|sin(?:lar)?|�
 _QUOTATIVE = re.compile(r"^\W*(?:деп|деб|deb|деген|деган|degan|дея|deya)(?!\w)", re.IGNORECASE)
 #: What ends a clause between a negation and a cue; a comma before "что"/"that"/"чтобы" does not.
 _CLAUSE_BREAK = re.compile(r"[;:—–]|\s-\s|,(?!\s*(?:что|чтобы|that)\b)", re.IGNORECASE)
+#: "If": a negation in a conditional clause states a condition, not a denial ("If we don't drive the Uzbeks out
+#: now, they will take everything" threatens what follows unless the call is heeded).
+_CONDITIONAL = re.compile(r"(?<!\w)(?:if|если|ежели|коль|agar|агар|эгер)(?!\w)", re.IGNORECASE)
 #: Log-odds removed for a negation that governs a cue (it then also cancels the boost).
 NEGATED_CUE_PENALTY = 2.0
 #: With a negation that governs every cue ("Никто не собирается выгонять узбеков"), the classifier's log-odds
@@ -164,7 +167,8 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
     chiqarish hech kimga yo'l qo'ymaymiz"), with no clause break between them, and every cue of its
     sentence is so governed. ``"none"`` when it is part of a cue or its sentence holds a cue it does not
     govern ("никого не жалейте", "звери, а не люди", "другого выхода нет", "If the police won't act,
-    we'll wipe out…", "cockroaches, nothing but filth"). In a sentence with no cue, ``"cue"`` when it opens
+    we'll wipe out…", "cockroaches, nothing but filth"), or when it is in a conditional clause ("If we don't
+    drive them out now, …", "Если не ударим первыми, …": a condition, not a denial). In a sentence with no cue, ``"cue"`` when it opens
     the answer to a question about a group or with a cue just before it ("Выгнать узбеков из Оша? Конечно,
     нет.", "Are the Kazakhs taking our jobs? No."), else ``"unknown"``.
     """
@@ -174,7 +178,7 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
     cues = layout.cues.get(k, [])
     if not cues:
         return "cue" if answers_question(features, layout, k, negation) else "unknown"
-    if any(negation.overlaps(c) for c in cues):
+    if any(negation.overlaps(c) for c in cues) or conditional(text[layout.bounds[k][0]:negation.start]):
         return "none"
     verb_final = features.lang in VERB_FINAL_LANGS
 
@@ -190,6 +194,12 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
         return len(gap) <= NEGATION_REACH and not _CLAUSE_BREAK.search(gap)
 
     return "cue" if all(governed(c) for c in cues) else "none"
+
+
+def conditional(before: str) -> bool:
+    """Whether the clause that ``before`` ends (the text of a sentence up to a negation) opens with "if"."""
+    clause = _CLAUSE_BREAK.split(before)[-1]
+    return bool(_CONDITIONAL.search(clause))
 
 
 def answers_question(features: Features, layout: Layout, k: int, negation: Span) -> bool:
