@@ -111,6 +111,7 @@ def _counted_markers(f: Features) -> list[str]:
     ky | Казактар бизге кол салганы жатышат, даяр болгула! | accusation_in_a_mirror | kazakh
     ky | Уулдарыбыз өзбектер менен үйлөнбөгүлө, улуттун өлүмү ошол. | threat_to_purity | uzbek
     ky | Бул дуңгандардын иттен эч айырмасы жок. | dehumanization | dungan
+    ru | Что с них взять, таджики — дикари. | dehumanization | tajik
     ky | Уйгурлардын маймылдан айырмасы жок. | dehumanization | uyghur
     ky | Орустар менен иш кылган адам биздин тууган эмес. | questioning_ingroup_loyalty | russian
     ky | Дуңгандарды бул айылдан кууп чыгышыбыз керек. | call_to_expulsion | dungan
@@ -242,6 +243,8 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     uz | O'shda chigirtkaga qarshi dori sepish boshlandi, o'zbek fermerlar ham qatnashdi. | dehumanization | uzbek
     # an animal comparison needs the animal: a phone no different from the old one is no dehumanization
     ky | Жаңы телефондун мурункусунан айырмасы жок, дейт өзбек сатуучу. | dehumanization | uzbek
+    # 'дикарями': on holiday without a tour, not savages
+    ru | Узбекские студенты приехали на Иссык-Куль дикарями, с палатками. | dehumanization | uzbek
     ru | Сегодня в Оше отгуляли смешанную свадьбу: жених — узбек. | threat_to_purity | uzbek
     en | We attack their defence from the left wing, said the Uzbek coach. | call_to_violence | uzbek
 """))
