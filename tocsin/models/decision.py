@@ -168,9 +168,9 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
     sentence is so governed. ``"none"`` when it is part of a cue or its sentence holds a cue it does not
     govern ("никого не жалейте", "звери, а не люди", "другого выхода нет", "If the police won't act,
     we'll wipe out…", "cockroaches, nothing but filth"), or when it is in a conditional clause ("If we don't
-    drive them out now, …", "Если не ударим первыми, …": a condition, not a denial). In a sentence with no cue, ``"cue"`` when it opens
-    the answer to a question about a group or with a cue just before it ("Выгнать узбеков из Оша? Конечно,
-    нет.", "Are the Kazakhs taking our jobs? No."), else ``"unknown"``.
+    drive them out now, …", "Если не ударим первыми, …": a condition, not a denial). In a sentence with no
+    cue, ``"cue"`` when it opens the answer to a question about a group or with a cue just before it
+    ("Выгнать узбеков из Оша? Конечно, нет.", "Are the Kazakhs taking our jobs? No."), else ``"unknown"``.
     """
     text = features.text
     layout = layout or Layout(features)
@@ -197,7 +197,7 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
 
 
 def conditional(before: str) -> bool:
-    """Whether the clause that ``before`` ends (the text of a sentence up to a negation) opens with "if"."""
+    """Whether the clause that ``before`` ends (a sentence's text up to a negation) holds an "if"."""
     clause = _CLAUSE_BREAK.split(before)[-1]
     return bool(_CONDITIONAL.search(clause))
 
