@@ -58,8 +58,26 @@ def test_a_quotation_that_holds_no_cue_excuses_nothing():
     scare_quotes = [Span("context", "quotation", "«Юристы»", 0, 8)]
     a = run(features(text.replace("надо", "Надо"), context=scare_quotes))
     assert a.incitement and "quotation" not in a.explanation
-    no_cue = run(features(text, context=scare_quotes, cues=False), probs={"incitement": 0.999})
+    said = "«Скоро эта земля будет нашей», — пишут про узбеков из Оша."
+    end = said.index("»") + 1
+    speech = [Span("context", "quotation", said[:end], 0, end)]
+    no_cue = run(features(said, context=speech, cues=False), probs={"incitement": 0.999})
     assert "lowered by quotation" in no_cue.explanation  # without cues, a quotation may hold what no cue names
+
+
+def test_scare_quotes_around_a_word_or_two_are_not_quoted_speech():
+    text = "Пусть «гости» из Оша собирают вещи: узбеков тут терпели долго."
+    for quoted in ("«гости»", "«дорогие гости»"):
+        start = text.replace("«гости»", quoted).index("«")
+        marked = text.replace("«гости»", quoted)
+        a = run(features(marked, cues=False, context=[Span("context", "quotation", quoted, start, start + len(quoted))]),
+                probs={"incitement": 0.999})
+        assert a.incitement and "quotation" not in a.explanation
+    three = text.replace("«гости»", "«наши дорогие гости»")
+    start = three.index("«")
+    b = run(features(three, cues=False, context=[Span("context", "quotation", "«наши дорогие гости»", start, start + 20)]),
+            probs={"incitement": 0.999})
+    assert "lowered by quotation" in b.explanation
 
 
 def test_no_target_group_lowers_the_score():

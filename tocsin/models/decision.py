@@ -78,6 +78,9 @@ NO_TARGET_MARGIN = 1e-3
 HALLMARK_THRESHOLD = 0.5
 CALLS = ("call_to_violence", "call_to_expulsion")
 QUOTE_CHARS = 60
+#: A quotation of at most this many words is a term set off by scare quotes (the "guests" who must leave,
+#: «родня» gathering for the night), not speech quoted to report or condemn it.
+SCARE_QUOTE_WORDS = 2
 
 
 def logit(p: float) -> float:
@@ -136,7 +139,7 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
     (:data:`ANSWERING_MARKERS`).
     """
     if not features.cues:
-        return list(features.context), list(features.targets)
+        return [c for c in features.context if not scare_quote(features.text, c)], list(features.targets)
     layout = layout or Layout(features)
 
     def sentence_of(span: Span) -> int:
@@ -156,6 +159,11 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
         return short and k not in with_target and (not passage or marker.label in ANSWERING_MARKERS)
 
     return [c for c in features.context if counts(c)], [t for t in features.targets if sentence_of(t) in near]
+
+
+def scare_quote(text: str, marker: Span) -> bool:
+    """Whether ``marker`` is a quotation of a word or two (see :data:`SCARE_QUOTE_WORDS`)."""
+    return marker.label == "quotation" and len(text[marker.start:marker.end].split()) <= SCARE_QUOTE_WORDS
 
 
 def negation_scope(features: Features, negation: Span, layout: Layout | None = None) -> str:
