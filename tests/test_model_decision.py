@@ -165,6 +165,22 @@ def test_a_negation_in_a_conditional_clause_is_a_condition_not_a_denial():
     assert not denial.incitement and "lowered by negated cue" in denial.explanation
 
 
+def test_a_negation_about_us_in_a_sentence_without_a_cue_denies_no_hatred():
+    def cue_less(text: str, negation: str) -> Features:
+        start, target = text.index(negation), text.index("Uyghurs")
+        return Features(text=text, normalised=text, lang="en", script="Latn",
+                        targets=[Span("target", "uyghur", "Uyghurs", target, target + 7)],
+                        context=[Span("context", "negation", negation, start, start + len(negation))])
+
+    sure = {"incitement": 0.995}
+    for text, negation in (("It wasn't us who started this. The Uyghurs are arming.", "n't"),
+                           ("We are not the aggressors. The Uyghurs are arming.", "not")):
+        a = run(cue_less(text, negation), sure)
+        assert a.incitement and "negation" not in a.explanation, text
+    denial = run(cue_less("That is not true. The Uyghurs are arming.", "not"), sure)
+    assert not denial.incitement and "lowered by negation" in denial.explanation
+
+
 def test_unflagged_explanations_say_why():
     a = run(features(cues=False), {"incitement": 0.01})
     assert a.explanation.startswith("not flagged (score ") and "mentions uzbek in Osh" in a.explanation

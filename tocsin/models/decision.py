@@ -50,6 +50,10 @@ _CLAUSE_BREAK = re.compile(r"[;:—–]|\s-\s|,(?!\s*(?:что|чтобы|that)\
 #: "If": a negation in a conditional clause states a condition, not a denial ("If we don't drive the Uzbeks out
 #: now, they will take everything" threatens what follows unless the call is heeded).
 _CONDITIONAL = re.compile(r"(?<!\w)(?:if|если|ежели|коль|agar|агар|эгер)(?!\w)", re.IGNORECASE)
+#: "We": a negation in a sentence about the speaker's own side with no cue ("It wasn't us who started this",
+#: "Мы не агрессоры", "Biz hech kimga tegmaganmiz") speaks of "us", and denies no hatred of a group.
+_FIRST_PERSON_PLURAL = re.compile(r"(?<!\w)(?:we|us|our|мы|нас|нам|нами|биз|бизди|бизге|бизден|биздин|бизде|бизни|бизга|"
+                                  r"биздан|бизнинг|бизда|biz|bizni|bizga|bizdan|bizning|bizda)(?!\w)", re.IGNORECASE)
 #: Log-odds removed for a negation that governs a cue (it then also cancels the boost).
 NEGATED_CUE_PENALTY = 2.0
 #: With a negation that governs every cue ("Никто не собирается выгонять узбеков"), the classifier's log-odds
@@ -178,14 +182,17 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
     we'll wipe out…", "cockroaches, nothing but filth"), or when it is in a conditional clause ("If we don't
     drive them out now, …", "Если не ударим первыми, …": a condition, not a denial). In a sentence with no
     cue, ``"cue"`` when it opens the answer to a question about a group or with a cue just before it
-    ("Выгнать узбеков из Оша? Конечно, нет.", "Are the Kazakhs taking our jobs? No."), else ``"unknown"``.
+    ("Выгнать узбеков из Оша? Конечно, нет.", "Are the Kazakhs taking our jobs? No."), ``"none"`` when the
+    sentence speaks of "us" ("It wasn't us who started this", "Мы не агрессоры"), else ``"unknown"``.
     """
     text = features.text
     layout = layout or Layout(features)
     k = layout.sentence_of(negation.start)
     cues = layout.cues.get(k, [])
     if not cues:
-        return "cue" if answers_question(features, layout, k, negation) else "unknown"
+        if answers_question(features, layout, k, negation):
+            return "cue"
+        return "none" if _FIRST_PERSON_PLURAL.search(text[slice(*layout.bounds[k])]) else "unknown"
     if any(negation.overlaps(c) for c in cues) or conditional(text[layout.bounds[k][0]:negation.start]):
         return "none"
     verb_final = features.lang in VERB_FINAL_LANGS
