@@ -42,17 +42,24 @@ def wait_for(condition, timeout_s: float, what: str, every_s: float = 0.02):
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
 
 
-def pending_of(redis, keys: Keys, consumer: str) -> int:
+def consumer_info(redis, keys: Keys, consumer: str) -> dict | None:
+    """What Redis knows of ``consumer`` in the analysis group (None before its first read)."""
     import redis as redis_lib
 
     try:
         consumers = redis.xinfo_consumers(keys.stream, keys.group)
     except redis_lib.ResponseError:  # no stream or group yet
-        return 0
-    for c in consumers:
-        if c["name"] == consumer.encode():
-            return int(c["pending"])
-    return 0
+        return None
+    return next((c for c in consumers if c["name"] == consumer.encode()), None)
+
+
+def is_consumer(redis, keys: Keys, consumer: str) -> bool:
+    return consumer_info(redis, keys, consumer) is not None
+
+
+def pending_of(redis, keys: Keys, consumer: str) -> int:
+    info = consumer_info(redis, keys, consumer)
+    return int(info["pending"]) if info else 0
 
 
 def test_two_crawlers_and_two_workers_store_and_analyse_every_item_once_despite_a_kill(tmp_path):
@@ -76,9 +83,12 @@ def test_two_crawlers_and_two_workers_store_and_analyse_every_item_once_despite_
                                     env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
         doomed = start("analyse", "--name", "doomed", db="hub.db")  # tocsin's own model and rules
-        survivor = start("analyse", "--name", "survivor", db="hub.db")
-        crawlers = [start("crawl", "--once", db=f"crawler-{i}.db") for i in range(2)]  # each as on its own machine
+        survivor = crawlers = None
         try:
+            # The doomed worker reads first, so that it, not the survivor, takes the first batch.
+            wait_for(lambda: is_consumer(redis, keys, "doomed"), 60, "the first worker to start reading")
+            survivor = start("analyse", "--name", "survivor", db="hub.db")
+            crawlers = [start("crawl", "--once", db=f"crawler-{i}.db") for i in range(2)]  # each as on its own machine
             wait_for(lambda: pending_of(redis, keys, "doomed") > 0, 60, "the first worker to take a batch")
             doomed.send_signal(signal.SIGKILL)
             doomed.wait(10)
@@ -92,8 +102,8 @@ def test_two_crawlers_and_two_workers_store_and_analyse_every_item_once_despite_
             out, err = survivor.communicate(timeout=30)
             assert survivor.returncode == 0, err
         finally:
-            for p in (doomed, survivor, *crawlers):
-                if p.poll() is None:
+            for p in (doomed, survivor, *(crawlers or [])):
+                if p is not None and p.poll() is None:
                     p.kill()
                     p.wait()
         dead_letters = redis.xlen(keys.dead)
