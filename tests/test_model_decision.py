@@ -166,16 +166,17 @@ def test_a_negation_in_a_conditional_clause_is_a_condition_not_a_denial():
 
 
 def test_a_negation_about_us_in_a_sentence_without_a_cue_denies_no_hatred():
-    def cue_less(text: str, negation: str) -> Features:
-        start, target = text.index(negation), text.index("Uyghurs")
+    def cue_less(text: str, negation: str, group: str = "Uyghurs") -> Features:
+        start, target = text.index(negation), text.index(group)
         return Features(text=text, normalised=text, lang="en", script="Latn",
-                        targets=[Span("target", "uyghur", "Uyghurs", target, target + 7)],
+                        targets=[Span("target", "uyghur", group, target, target + len(group))],
                         context=[Span("context", "negation", negation, start, start + len(negation))])
 
     sure = {"incitement": 0.995}
-    for text, negation in (("It wasn't us who started this. The Uyghurs are arming.", "n't"),
-                           ("We are not the aggressors. The Uyghurs are arming.", "not")):
-        a = run(cue_less(text, negation), sure)
+    for text, negation, group in (("It wasn't us who started this. The Uyghurs are arming.", "n't", "Uyghurs"),
+                                  ("We are not the aggressors. The Uyghurs are arming.", "not", "Uyghurs"),
+                                  ("Наши за ним молиться не будут. Раз уйгуры ему братья, пусть к ним и идёт.", "не", "уйгуры")):
+        a = run(cue_less(text, negation, group), sure)
         assert a.incitement and "negation" not in a.explanation, text
     denial = run(cue_less("That is not true. The Uyghurs are arming.", "not"), sure)
     assert not denial.incitement and "lowered by negation" in denial.explanation

@@ -52,7 +52,8 @@ _CLAUSE_BREAK = re.compile(r"[;:—–]|\s-\s|,(?!\s*(?:что|чтобы|that)\
 _CONDITIONAL = re.compile(r"(?<!\w)(?:if|если|ежели|коль|agar|агар|эгер)(?!\w)", re.IGNORECASE)
 #: "We": a negation in a sentence about the speaker's own side with no cue ("It wasn't us who started this",
 #: "Мы не агрессоры", "Biz hech kimga tegmaganmiz") speaks of "us", and denies no hatred of a group.
-_FIRST_PERSON_PLURAL = re.compile(r"(?<!\w)(?:we|us|our|мы|нас|нам|нами|биз|бизди|бизге|бизден|биздин|бизде|бизни|бизга|"
+_FIRST_PERSON_PLURAL = re.compile(r"(?<!\w)(?:we|us|our|ours|мы|нас|нам|нами|наш|наша|наше|наши|нашего|нашей|нашему|нашим|"
+                                  r"наших|нашу|нашими|нашем|биз|бизди|бизге|бизден|биздин|бизде|бизни|бизга|"
                                   r"биздан|бизнинг|бизда|biz|bizni|bizga|bizdan|bizning|bizda)(?!\w)", re.IGNORECASE)
 #: Log-odds removed for a negation that governs a cue (it then also cancels the boost).
 NEGATED_CUE_PENALTY = 2.0
