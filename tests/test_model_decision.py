@@ -178,8 +178,9 @@ def test_a_negation_about_us_in_a_sentence_without_a_cue_denies_no_hatred():
                                   ("Наши за ним молиться не будут. Раз уйгуры ему братья, пусть к ним и идёт.", "не", "уйгуры")):
         a = run(cue_less(text, negation, group), sure)
         assert a.incitement and "negation" not in a.explanation, text
-    denial = run(cue_less("That is not true. The Uyghurs are arming.", "not"), sure)
-    assert not denial.incitement and "lowered by negation" in denial.explanation
+    for text in ("That is not true. The Uyghurs are arming.", "The Uyghurs are not our enemies."):
+        denial = run(cue_less(text, "not"), sure)  # a denial, and a denial of hostility to a group
+        assert not denial.incitement and "lowered by negation" in denial.explanation, text
 
 
 def test_unflagged_explanations_say_why():

@@ -50,8 +50,8 @@ _CLAUSE_BREAK = re.compile(r"[;:—–]|\s-\s|,(?!\s*(?:что|чтобы|that)\
 #: "If": a negation in a conditional clause states a condition, not a denial ("If we don't drive the Uzbeks out
 #: now, they will take everything" threatens what follows unless the call is heeded).
 _CONDITIONAL = re.compile(r"(?<!\w)(?:if|если|ежели|коль|agar|агар|эгер)(?!\w)", re.IGNORECASE)
-#: "We": a negation in a sentence about the speaker's own side with no cue ("It wasn't us who started this",
-#: "Мы не агрессоры", "Biz hech kimga tegmaganmiz") speaks of "us", and denies no hatred of a group.
+#: "We": a negation in a clause about the speaker's own side, in a sentence with no cue ("It wasn't us who started
+#: this", "Мы не агрессоры", "Biz hech kimga tegmaganmiz"), speaks of "us", and denies no hatred of a group.
 _FIRST_PERSON_PLURAL = re.compile(r"(?<!\w)(?:we|us|our|ours|мы|нас|нам|нами|наш|наша|наше|наши|нашего|нашей|нашему|нашим|"
                                   r"наших|нашу|нашими|нашем|биз|бизди|бизге|бизден|биздин|бизде|бизни|бизга|"
                                   r"биздан|бизнинг|бизда|biz|bizni|bizga|bizdan|bizning|bizda)(?!\w)", re.IGNORECASE)
@@ -134,7 +134,7 @@ class Layout:
 def local_context(features: Features, passage: bool = False, layout: Layout | None = None) -> tuple[list[Span], list[Span]]:
     """The context markers and targets that bear on the cues.
 
-    Without cues, all of them. With cues, a target counts when it is in a cue's sentence or the sentence
+    Without cues, all of them but quotations of a word or two (:func:`scare_quote`). With cues, a target counts when it is in a cue's sentence or the sentence
     before it ("Tajiks? They must be driven out"), and a marker when it is in a cue's sentence or, in a short
     text, in a sentence that names no group of its own ("… Don't believe it, it's a provocation"): a
     sentence about another group is a statement of its own, and a news report in it does not excuse a
@@ -183,8 +183,9 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
     we'll wipe out…", "cockroaches, nothing but filth"), or when it is in a conditional clause ("If we don't
     drive them out now, …", "Если не ударим первыми, …": a condition, not a denial). In a sentence with no
     cue, ``"cue"`` when it opens the answer to a question about a group or with a cue just before it
-    ("Выгнать узбеков из Оша? Конечно, нет.", "Are the Kazakhs taking our jobs? No."), ``"none"`` when the
-    sentence speaks of "us" ("It wasn't us who started this", "Мы не агрессоры"), else ``"unknown"``.
+    ("Выгнать узбеков из Оша? Конечно, нет.", "Are the Kazakhs taking our jobs? No."), ``"none"`` when its
+    clause speaks of "us" and names no group ("It wasn't us who started this: …", "Мы не агрессоры"), else
+    ``"unknown"``.
     """
     text = features.text
     layout = layout or Layout(features)
@@ -193,7 +194,7 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
     if not cues:
         if answers_question(features, layout, k, negation):
             return "cue"
-        return "none" if _FIRST_PERSON_PLURAL.search(text[slice(*layout.bounds[k])]) else "unknown"
+        return "none" if about_us(features, layout.bounds[k], negation) else "unknown"
     if any(negation.overlaps(c) for c in cues) or conditional(text[layout.bounds[k][0]:negation.start]):
         return "none"
     verb_final = features.lang in VERB_FINAL_LANGS
@@ -216,6 +217,17 @@ def conditional(before: str) -> bool:
     """Whether the clause that ``before`` ends (a sentence's text up to a negation) holds an "if"."""
     clause = _CLAUSE_BREAK.split(before)[-1]
     return bool(_CONDITIONAL.search(clause))
+
+
+def about_us(features: Features, sentence: tuple[int, int], negation: Span) -> bool:
+    """Whether the clause of ``negation`` speaks of "us" and names no group ("It wasn't us who started this: …"),
+    unlike "The Uzbeks are not our enemies", which denies hostility to a group."""
+    start, end = sentence
+    before = _CLAUSE_BREAK.split(features.text[start:negation.start])[-1]
+    after = _CLAUSE_BREAK.split(features.text[negation.start:end])[0]
+    clause_start, clause_end = negation.start - len(before), negation.start + len(after)
+    return bool(_FIRST_PERSON_PLURAL.search(before + after)) and not any(
+        clause_start <= t.start < clause_end for t in features.targets)
 
 
 def answers_question(features: Features, layout: Layout, k: int, negation: Span) -> bool:
