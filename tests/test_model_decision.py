@@ -66,18 +66,16 @@ def test_a_quotation_that_holds_no_cue_excuses_nothing():
 
 
 def test_scare_quotes_around_a_word_or_two_are_not_quoted_speech():
-    text = "Пусть «гости» из Оша собирают вещи: узбеков тут терпели долго."
+    def quoting(quoted: str):
+        text = f"Пусть {quoted} из Оша собирают вещи: узбеков тут терпели долго."
+        start = text.index(quoted)
+        quotation = Span("context", "quotation", quoted, start, start + len(quoted))
+        return run(features(text, cues=False, context=[quotation]), probs={"incitement": 0.999})
+
     for quoted in ("«гости»", "«дорогие гости»"):
-        start = text.replace("«гости»", quoted).index("«")
-        marked = text.replace("«гости»", quoted)
-        a = run(features(marked, cues=False, context=[Span("context", "quotation", quoted, start, start + len(quoted))]),
-                probs={"incitement": 0.999})
+        a = quoting(quoted)
         assert a.incitement and "quotation" not in a.explanation
-    three = text.replace("«гости»", "«наши дорогие гости»")
-    start = three.index("«")
-    b = run(features(three, cues=False, context=[Span("context", "quotation", "«наши дорогие гости»", start, start + 20)]),
-            probs={"incitement": 0.999})
-    assert "lowered by quotation" in b.explanation
+    assert "lowered by quotation" in quoting("«наши дорогие гости»").explanation
 
 
 def test_no_target_group_lowers_the_score():

@@ -134,11 +134,11 @@ class Layout:
 def local_context(features: Features, passage: bool = False, layout: Layout | None = None) -> tuple[list[Span], list[Span]]:
     """The context markers and targets that bear on the cues.
 
-    Without cues, all of them but quotations of a word or two (:func:`scare_quote`). With cues, a target counts when it is in a cue's sentence or the sentence
-    before it ("Tajiks? They must be driven out"), and a marker when it is in a cue's sentence or, in a short
-    text, in a sentence that names no group of its own ("… Don't believe it, it's a provocation"): a
-    sentence about another group is a statement of its own, and a news report in it does not excuse a
-    call beside it. In a long text (an article) only markers in a cue's sentence count, so that a quotation
+    Without cues, all of them but quotations of a word or two (:func:`scare_quote`). With cues, a target
+    counts when it is in a cue's sentence or the sentence before it ("Tajiks? They must be driven out"), and
+    a marker when it is in a cue's sentence or, in a short text, in a sentence that names no group of its
+    own ("… Don't believe it, it's a provocation"): a sentence about another group is a statement of its
+    own, and a news report in it does not excuse a call beside it. In a long text (an article) only markers in a cue's sentence count, so that a quotation
     in paragraph 3 does not excuse a call to violence in paragraph 40. In a ``passage`` cut from a long text
     (see :mod:`tocsin.models.passages`) a marker of another sentence counts only when it answers the cue
     (:data:`ANSWERING_MARKERS`).
@@ -191,11 +191,12 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
     layout = layout or Layout(features)
     k = layout.sentence_of(negation.start)
     cues = layout.cues.get(k, [])
+    clause = clause_of(text, layout.bounds[k], negation)
     if not cues:
         if answers_question(features, layout, k, negation):
             return "cue"
-        return "none" if about_us(features, layout.bounds[k], negation) else "unknown"
-    if any(negation.overlaps(c) for c in cues) or conditional(text[layout.bounds[k][0]:negation.start]):
+        return "none" if about_us(features, clause) else "unknown"
+    if any(negation.overlaps(c) for c in cues) or conditional(text, clause, negation):
         return "none"
     verb_final = features.lang in VERB_FINAL_LANGS
 
@@ -213,21 +214,25 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
     return "cue" if all(governed(c) for c in cues) else "none"
 
 
-def conditional(before: str) -> bool:
-    """Whether the clause that ``before`` ends (a sentence's text up to a negation) holds an "if"."""
-    clause = _CLAUSE_BREAK.split(before)[-1]
-    return bool(_CONDITIONAL.search(clause))
-
-
-def about_us(features: Features, sentence: tuple[int, int], negation: Span) -> bool:
-    """Whether the clause of ``negation`` speaks of "us" and names no group ("It wasn't us who started this: …"),
-    unlike "The Uzbeks are not our enemies", which denies hostility to a group."""
+def clause_of(text: str, sentence: tuple[int, int], negation: Span) -> tuple[int, int]:
+    """Where the clause of ``negation`` starts and ends: between the clause breaks of its ``sentence``."""
     start, end = sentence
-    before = _CLAUSE_BREAK.split(features.text[start:negation.start])[-1]
-    after = _CLAUSE_BREAK.split(features.text[negation.start:end])[0]
-    clause_start, clause_end = negation.start - len(before), negation.start + len(after)
-    return bool(_FIRST_PERSON_PLURAL.search(before + after)) and not any(
-        clause_start <= t.start < clause_end for t in features.targets)
+    before = _CLAUSE_BREAK.split(text[start:negation.start])[-1]
+    after = _CLAUSE_BREAK.split(text[negation.start:end])[0]
+    return negation.start - len(before), negation.start + len(after)
+
+
+def conditional(text: str, clause: tuple[int, int], negation: Span) -> bool:
+    """Whether the ``clause`` of ``negation`` holds an "if" before it."""
+    return bool(_CONDITIONAL.search(text[clause[0]:negation.start]))
+
+
+def about_us(features: Features, clause: tuple[int, int]) -> bool:
+    """Whether the ``clause`` of a negation speaks of "us" and names no group ("It wasn't us who started this:
+    …"), unlike "The Uzbeks are not our enemies", which denies hostility to a group."""
+    start, end = clause
+    return bool(_FIRST_PERSON_PLURAL.search(features.text[start:end])) and not any(
+        start <= t.start < end for t in features.targets)
 
 
 def answers_question(features: Features, layout: Layout, k: int, negation: Span) -> bool:
