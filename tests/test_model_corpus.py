@@ -95,3 +95,26 @@ def test_a_bad_template_line_names_file_and_line(tmp_path):
     (tmp_path / "templates" / "ru.txt").write_text("ru-x-01 no_such_category: текст\n", encoding="utf-8")
     with pytest.raises(CorpusError, match=r"ru\.txt:1: unknown category"):
         read_templates("ru", tmp_path)
+
+
+def test_a_new_template_leaves_every_other_templates_texts_as_they_were(tmp_path):
+    import shutil
+
+    from tocsin.models.corpus import DATA_DIR
+
+    for folder in ("templates", "slots"):
+        shutil.copytree(DATA_DIR / folder, tmp_path / folder)
+    before = build_corpus(per_template=4, data_dir=tmp_path)
+    with (tmp_path / "templates" / "en.txt").open("a", encoding="utf-8") as f:
+        f.write("en-zzzzzzzzz-01 call_to_violence: [Drive|Chase] the {G.pl} out of {P.nom} [tonight|now]!\n")
+    after = build_corpus(per_template=4, data_dir=tmp_path)
+
+    # A quoted hateful core is drawn from every hateful template of its split, so it may change.
+    quoting = {e.template for e in before if e.category == "quoted_to_condemn"}
+
+    def texts(corpus):
+        return {(e.id, e.split, e.text) for e in corpus if e.template not in quoting and e.template != "en-zzzzzzzzz-01"}
+
+    new = [e for e in after if e.template == "en-zzzzzzzzz-01"]
+    assert new and all("{" not in e.text for e in new)
+    assert texts(after) == texts(before)

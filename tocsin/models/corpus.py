@@ -152,18 +152,45 @@ def fill(text: str, slots: dict[str, Any], rng: random.Random, core: str = "") -
     return filled[:1].upper() + filled[1:], group, place
 
 
+class TemplateStreams:
+    """One random stream per template for one purpose (phrasings, dev share, context, evasions), seeded by
+    the corpus seed, the purpose and the template id: adding a template leaves every other template's draws
+    as they were, so figures before and after a new template round compare text for text. (Texts that
+    draw from a pool of other templates, a quoted hateful core or a neutral sentence of context, can
+    still change when a template joins that pool.)"""
+
+    def __init__(self, seed: int, purpose: str) -> None:
+        self.seed, self.purpose = seed, purpose
+        self._streams: dict[str, random.Random] = {}
+
+    def __call__(self, template_id: str) -> random.Random:
+        stream = self._streams.get(template_id)
+        if stream is None:
+            stream = self._streams[template_id] = random.Random(f"{self.seed}/{self.purpose}/{template_id}")
+        return stream
+
+
+def pick(rng: random.Random, pool: list[Any]) -> Any:
+    """One item of a pool of other templates' texts, for exactly one draw of the stream (``rng.choice`` takes
+    more draws for some pool sizes than others), so that a pool grown by a new template shifts none of the
+    stream's later draws."""
+    return pool[int(rng.random() * len(pool))]
+
+
 def strip_end(core: str) -> str:
     """A hateful sentence as it sits inside quotation marks."""
     return core.strip()
 
 
-def expand_language(lang: str, templates: list[Template], split_of: dict[str, str], rng: random.Random,
+def expand_language(lang: str, templates: list[Template], split_of: dict[str, str], seed: int,
                     per_template: int, data_dir: Path = DATA_DIR) -> list[Example]:
-    """All examples of one template language."""
+    """All examples of one template language, each template's from its own random stream."""
     slots = read_slots(lang, data_dir)
     hateful = {s: [t for t in templates if t.incitement and split_of[t.id] == s] for s in ("train", "test")}
+    streams, core_streams = TemplateStreams(seed, "phrasing"), TemplateStreams(seed, "core")
     out: list[Example] = []
     for t in templates:
+        rng, core_rng = streams(t.id), core_streams(t.id)
         split = split_of[t.id]
         wanted = per_template if split == "train" else max(8, per_template // 2)
         seen: set[str] = set()
@@ -172,8 +199,8 @@ def expand_language(lang: str, templates: list[Template], split_of: dict[str, st
             attempts += 1
             core = core_group = core_place = ""
             if "{CORE}" in t.text:
-                source = rng.choice(hateful[split] or hateful["train"])
-                core, core_group, core_place = fill(source.text, slots, rng)
+                source = pick(core_rng, hateful[split] or hateful["train"])
+                core, core_group, core_place = fill(source.text, slots, core_rng)
             text, group, place = fill(t.text, slots, rng, core=strip_end(core))
             if text in seen:
                 continue
@@ -201,12 +228,13 @@ def to_uz_cyrl(examples: list[Example]) -> list[Example]:
     return out
 
 
-def add_context(examples: list[Example], rng: random.Random, share: float = 0.25, long_share: float = 0.0,
+def add_context(examples: list[Example], seed: int, share: float = 0.25, long_share: float = 0.0,
                 most: int = 5) -> list[Example]:
     """Give some examples neutral sentences around them (as in real posts and articles), keeping labels:
     one sentence before or after for ``share`` of them, and 2 to ``most`` sentences, with the example at
     a random place among them, for ``long_share`` (off by default: it did not help the shipped model).
     The neutral sentences come from templates of the same language and split."""
+    streams = TemplateStreams(seed, "context")
     fillers: dict[tuple[str, str], list[str]] = {}
     for e in examples:
         if e.category in ("neutral_mention", "positive_mention", "reporting"):
@@ -216,12 +244,13 @@ def add_context(examples: list[Example], rng: random.Random, share: float = 0.25
         pool = fillers.get((e.lang, e.split))
         if not pool:
             continue
+        rng = streams(e.template)
         if rng.random() < share:
-            other = rng.choice(pool)
+            other = pick(rng, pool)
             text = f"{other} {e.text}" if rng.random() < 0.5 else f"{e.text} {other}"
             out.append(Example(**{**e.to_dict(), "id": e.id + "-ctx", "text": text}))
         if long_share and rng.random() < long_share:
-            sentences = [rng.choice(pool) for _ in range(rng.randint(2, most))]
+            sentences = [pick(rng, pool) for _ in range(rng.randint(2, most))]
             sentences.insert(rng.randint(0, len(sentences)), e.text)
             out.append(Example(**{**e.to_dict(), "id": e.id + "-long", "text": " ".join(sentences)}))
     return out
@@ -230,27 +259,28 @@ def add_context(examples: list[Example], rng: random.Random, share: float = 0.25
 def build_corpus(seed: int = 13, per_template: int = 60, data_dir: Path = DATA_DIR,
                  evasions: bool = True, dev_share: float = 0.1) -> list[Example]:
     """The whole corpus, deterministic for a seed: every language, split, category; evasion variants too.
+    Every template draws from streams of its own (:class:`TemplateStreams`).
 
     ``dev`` (for early stopping) is a random ``dev_share`` of the training templates' examples; ``test``
     holds whole templates never seen in training.
     """
-    rng = random.Random(seed)
+    dev_draws = TemplateStreams(seed, "dev")
     examples: list[Example] = []
     for lang in TEMPLATE_LANGS:
         templates = read_templates(lang, data_dir)
         split_of = assign_splits(templates)
-        part = expand_language(lang, templates, split_of, rng, per_template, data_dir)
+        part = expand_language(lang, templates, split_of, seed, per_template, data_dir)
         for e in part:
-            if e.split == "train" and rng.random() < dev_share:
+            if e.split == "train" and dev_draws(e.template).random() < dev_share:
                 e.split = "dev"
         examples.extend(part)
         if lang == "uz-Latn":
             examples.extend(to_uz_cyrl(part))
-    examples.extend(add_context(examples, rng))
+    examples.extend(add_context(examples, seed))
     if evasions:
         from tocsin.models.evasion import evasion_examples
 
-        examples.extend(evasion_examples(examples, rng))
+        examples.extend(evasion_examples(examples, seed))
     return examples
 
 

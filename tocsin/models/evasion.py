@@ -12,7 +12,7 @@ import random
 import re
 from typing import Callable
 
-from tocsin.models.corpus import Example
+from tocsin.models.corpus import Example, TemplateStreams
 
 logger = logging.getLogger(__name__)
 
@@ -90,11 +90,14 @@ def kinds_for(lang: str, gens: dict[str, Generator]) -> list[str]:
     return [k for k in variants_for(lang) if k in gens] or sorted(gens)
 
 
-def evasion_examples(examples: list[Example], rng: random.Random, train_share: float = 0.15) -> list[Example]:
-    """Evasion variants: one per dev/test example (to measure flips), a share of the training examples."""
+def evasion_examples(examples: list[Example], seed: int, train_share: float = 0.15) -> list[Example]:
+    """Evasion variants: one per dev/test example (to measure flips), a share of the training examples;
+    each template's from its own random stream."""
     gens = generators()
+    streams = TemplateStreams(seed, "evasion")
     out = []
     for e in examples:
+        rng = streams(e.template)
         if e.base_id or (e.split == "train" and rng.random() >= train_share):
             continue
         kinds = kinds_for(e.lang, gens)
