@@ -305,6 +305,8 @@ def test_narrowed_cue_still_fires_in_its_hateful_sense(analyser: TextAnalyser, l
     uz | Dunganlar qudug'imizni zaharlamoqda degan gap bema'nilik. | counter_speech+negated_cue | accusation_in_a_mirror
     uz | Men o'zbeklarni haydash kerak deb yozmaganman. | negated_cue | call_to_expulsion
     uz | Qirg'izlar dushmanimiz emas. | counter_speech | -
+    ky | Өзбектер биздин душман эмес. | counter_speech | -
+    ky | Тажиктер душмандарыбыз эмес, кошуналарыбыз. | counter_speech | -
     # reporting the words to the police or the moderators condemns them
     en | A chat posted “the Uyghurs are vermin”. We reported it to the moderators. | condemnation | -
     # news wording: an official source, a court, the police acting
