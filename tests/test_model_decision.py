@@ -249,7 +249,8 @@ def test_a_no_answering_a_question_that_holds_a_call_negates_it():
 
 
 def test_the_layout_finds_each_positions_sentence_and_each_sentences_cues():
-    from tocsin.models.decision import Layout, sentence_bounds
+    from tocsin.models.decision import Layout
+    from tocsin.nlp.chunking import sentence_bounds
 
     text = "Надо выгнать узбеков! Погода хорошая.\nВыгнать их? Нет. "
     f = _sentences(text, [("target", "uzbek", "узбеков")], [("cue", "call_to_expulsion", "выгнать"),

@@ -15,6 +15,7 @@ import re
 from bisect import bisect_right
 from typing import Any, Mapping, NamedTuple
 
+from tocsin.nlp.chunking import sentence_bounds
 from tocsin.nlp.features import HALLMARKS, Features, Span
 from tocsin.store.analyses import AnalysisRecord
 
@@ -99,20 +100,9 @@ def sigmoid(x: float) -> float:
 
 #: In texts longer than this (characters), only context markers and targets in a cue's sentence count.
 LOCAL_TEXT_CHARS = 1000
-_SENTENCE_END = re.compile(r"[.!?…\n]+[»”\"')]*\s+")
 #: Markers that answer a cue from a sentence of their own ("…? Rubbish.", "Don't believe it."), unlike a
 #: news report or reported speech, which excuse only words of their own sentence.
 ANSWERING_MARKERS = frozenset({"counter_speech", "condemnation", "quotation", "negation"})
-
-
-def sentence_bounds(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence, split at ., !, ?, … and line breaks."""
-    bounds, start = [], 0
-    for m in _SENTENCE_END.finditer(text):
-        bounds.append((start, m.end()))
-        start = m.end()
-    bounds.append((start, len(text)))
-    return bounds
 
 
 class Layout:

@@ -26,6 +26,8 @@ from zlib import crc32
 
 import numpy as np
 
+from tocsin.nlp.chunking import split_sentences
+
 logger = logging.getLogger(__name__)
 
 LEXICAL_FILE = "lexical.safetensors"
@@ -41,7 +43,9 @@ CHUNK_OVERLAP = 100
 #: some 40 iterations, far from the optimum, and the companion it stops at reads unseen sentence frames worse
 #: (docs/model-card.md, "A template-fold study").
 FIT_TOLERANCE = 1e-6
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[»”\"')]*\s+|\n+")
+#: Inverse regularisation strength of the logistic regression, chosen on a template fold and the validation
+#: set (docs/model-card.md, "A template-fold study").
+LEXICAL_C = 10.0
 
 
 def chunks(text: str, size: int = CHUNK_CHARS, overlap: int = CHUNK_OVERLAP) -> list[str]:
@@ -50,9 +54,8 @@ def chunks(text: str, size: int = CHUNK_CHARS, overlap: int = CHUNK_OVERLAP) -> 
     if len(text) <= size:
         return [text]
     out: list[str] = []
-    for sentence in _SENTENCE_END.split(text):
-        if sentence.strip():
-            out.extend(pieces(sentence.strip(), size, overlap))
+    for start, end in split_sentences(text):
+        out.extend(pieces(text[start:end].strip(), size, overlap))
     return out or [text[:size]]
 
 
@@ -175,7 +178,7 @@ class LexicalModel:
 
     @classmethod
     def fit(cls, texts: Sequence[str], labels: Sequence[int], sample_weight: Sequence[float] | None = None, *,
-            c: float = 3.0, weight: float = 0.5, scale: float = 1.0,
+            c: float = LEXICAL_C, weight: float = 0.5, scale: float = 1.0,
             groups: Sequence[str] | None = None, min_groups: int = 1) -> "LexicalModel":
         """Learn from prepared texts (see :func:`tocsin.models.classifier.prepare_text`) and 0/1 labels.
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from tocsin.models.classifier import EMBEDDED_DIR, LABELS, METADATA_FILE, prepare_text
-from tocsin.models.lexical import LEXICAL_FILE, LexicalModel
+from tocsin.models.lexical import LEXICAL_C, LEXICAL_FILE, LexicalModel
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +79,8 @@ class ModelArguments:
                                        "model trained beside the transformer; -1: 0.5 from scratch, 0.3 when "
                                        "fine-tuning a pretrained model; 0: no companion.")
     lexical_scale: float = arg(LEXICAL_SCALE, "The companion's log-odds are multiplied by this before blending.")
-    lexical_c: float = arg(10.0, "Inverse regularisation strength of the companion's logistic regression "
-                                  "(10 was chosen on a template fold and the validation set; see docs/model-card.md).")
+    lexical_c: float = arg(LEXICAL_C, "Inverse regularisation strength of the companion's logistic regression "
+                                       "(chosen on a template fold and the validation set; see docs/model-card.md).")
     lexical_min_templates: int = arg(2, "The companion learns only character n-grams found in at least this many "
                                         "templates (a text of the user's or a review counts as one of its own), so "
                                         "that it leans on words rather than on one template's frame.")

@@ -5,21 +5,24 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-#: A sentence ends after . ! ? … or a line break, before white space.
-_SENTENCE_END = re.compile(r"(?<=[.!?…。\n])\s+")
+#: A sentence ends after . ! ? … or 。 (and any closing quotes or brackets) before white space, or at a line break.
+_SENTENCE_END = re.compile(r"[.!?…。]+[»”\"')]*\s+|\n\s*")
+
+
+def sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each sentence of ``text``, together covering all of it: a sentence ends after the
+    white space that follows it, and the last one may be empty. The one sentence splitter of the project."""
+    bounds, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        bounds.append((start, m.end()))
+        start = m.end()
+    bounds.append((start, len(text)))
+    return bounds
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of each sentence of ``text`` (white space between sentences is left out)."""
-    bounds = []
-    pos = 0
-    for m in _SENTENCE_END.finditer(text):
-        if m.start() > pos:
-            bounds.append((pos, m.start()))
-        pos = m.end()
-    if pos < len(text):
-        bounds.append((pos, len(text)))
-    return bounds
+    return [(start, start + len(text[start:end].rstrip())) for start, end in sentence_bounds(text) if text[start:end].strip()]
 
 
 def _hard_split(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
