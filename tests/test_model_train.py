@@ -104,3 +104,25 @@ def test_fine_tuning_a_pretrained_model_from_a_folder(tmp_path, base_model):
                 TrainingArguments(output_dir=str(bare), epochs=2, batch_size=16, max_length=48, max_minutes=0))
     assert cut["stopped_by"] == "time budget" and cut["epochs_run"] == 1
     assert not (bare / LEXICAL_FILE).exists() and Classifier.load(bare, max_length=48, stride=8).lexical is None
+
+
+def test_the_training_device_is_the_gpu_when_there_is_one_and_a_missing_gpu_is_a_clear_error():
+    import torch
+
+    from tocsin.models.train import TrainingError, training_device
+
+    assert training_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert training_device("cpu").type == "cpu"
+    with pytest.raises(TrainingError, match="unknown --device 'gpu please'.*cpu, cuda"):
+        training_device("gpu please")
+    if not torch.cuda.is_available():
+        with pytest.raises(TrainingError, match="torch sees none; use --device cpu"):
+            training_device("cuda:0")
+
+
+def test_tocsin_train_names_a_bad_device_before_it_reads_any_data(runner, tmp_path):
+    from tocsin.cli import main
+
+    result = runner.invoke(main, ["train", "--device", "quantum", "--output-dir", str(tmp_path / "out")])
+    assert result.exit_code != 0 and "unknown --device 'quantum'" in result.output
+    assert not (tmp_path / "out").exists()

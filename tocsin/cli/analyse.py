@@ -177,7 +177,7 @@ def train(app: App, with_reviews: bool, **values: Any) -> None:
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from tocsin.models.train import TrainingDataError, train as run_training
+    from tocsin.models.train import TrainingError, train as run_training
 
     data, margs, targs = split_options(values, *_train_classes())
     if with_reviews and not data.database:
@@ -186,7 +186,7 @@ def train(app: App, with_reviews: bool, **values: Any) -> None:
         with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True) as bar:
             task = bar.add_task("training", total=1.0)
             metrics = run_training(data, margs, targs, progress=lambda stage, share: bar.update(task, completed=share))
-    except TrainingDataError as e:
+    except TrainingError as e:
         raise click.ClickException(str(e)) from e
     test = metrics.get("test", {})
     click.echo(f"saved {metrics['name']} {metrics['version']} to {targs.output_dir} in {metrics['train_seconds']:.0f} s")

@@ -41,7 +41,11 @@ LEXICAL_WEIGHT_PRETRAINED = 0.3
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
-class TrainingDataError(ValueError):
+class TrainingError(ValueError):
+    """Training cannot run as asked; the message names the problem and the fix."""
+
+
+class TrainingDataError(TrainingError):
     """A labelled file given for training is malformed; the message names the file, line and fix."""
 
 
@@ -100,6 +104,8 @@ class TrainingArguments:
     warmup_ratio: float = arg(0.06, "Share of steps spent warming the learning rate up.")
     max_length: int = arg(128, "Training texts are cut to this many tokens.")
     threads: int = arg(1, "CPU threads for torch (1 is fastest when other programs share the cores).")
+    device: str = arg("auto", "Where to train: 'cpu', 'cuda' (or 'cuda:N'), or 'auto' (a CUDA GPU when torch sees one, "
+                              "else the CPU). The saved model is the same either way and runs on the CPU.")
     max_minutes: float = arg(25.0, "Stop training after this many minutes (the last epoch is cut short).")
     patience: int = arg(3, "Stop when the dev loss has not improved for this many epochs.")
     token_dropout: float = arg(0.1, "Share of tokens dropped at random from each training text (robustness to unseen phrasings).")
@@ -299,14 +305,36 @@ def batches(encoded: list[list[int]], rows: Sequence[Row], batch_size: int, pad_
                torch.tensor([rows[i].weight for i in idx]), idx)
 
 
+def training_device(name: str) -> Any:
+    """The torch device ``name`` names (``auto``: a CUDA GPU when torch sees one, else the CPU); a clear error
+    when a GPU is asked for and none is there."""
+    import torch
+
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError as exc:
+        raise TrainingError(f"unknown --device {name!r}: use cpu, cuda, cuda:N or auto") from exc
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise TrainingError(f"--device {name} asks for a GPU, but torch sees none; use --device cpu (or auto)")
+    return device
+
+
+def on_device(batch: Any, device: Any) -> Any:
+    """A batch from :func:`batches` with its tensors on ``device`` (the row indices stay as they are)."""
+    *tensors, idx = batch
+    return (*(t.to(device) for t in tensors), idx)
+
+
 def loss_of(model: Any, batch: Any) -> Any:
     """Masked, weighted binary cross-entropy; the incitement label counts double."""
     import torch
 
-    ids, mask, labels, label_mask, weights, _ = batch
+    ids, mask, labels, label_mask, weights, _ = on_device(batch, model.device)
     logits = model(input_ids=ids, attention_mask=mask).logits
     raw = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels, reduction="none")
-    column = torch.ones(labels.shape[1])
+    column = torch.ones(labels.shape[1], device=labels.device)
     column[0] = 2.0
     raw = raw * label_mask * column * weights[:, None]
     return raw.sum() / (label_mask * column).sum().clamp(min=1.0)
@@ -320,7 +348,8 @@ def predict_rows(model: Any, tokenizer: Any, rows: Sequence[Row], max_length: in
     encoded = encode(tokenizer, rows, max_length)
     out: list[list[float]] = [[]] * len(rows)
     with torch.inference_mode():
-        for ids, mask, _, _, _, idx in batches(encoded, rows, batch_size, tokenizer.pad_token_id or 0, None):
+        for batch in batches(encoded, rows, batch_size, tokenizer.pad_token_id or 0, None):
+            ids, mask, _, _, _, idx = on_device(batch, model.device)
             probs = torch.sigmoid(model(input_ids=ids, attention_mask=mask).logits).tolist()
             for i, p in zip(idx, probs):
                 out[i] = p
@@ -360,6 +389,7 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
     started = time.perf_counter()
     set_seed(targs.seed)
     torch.set_num_threads(max(1, targs.threads))
+    device = training_device(targs.device)
     rng = random.Random(targs.seed)
     splits = collect_rows(data)
     train_rows, dev_rows, test_rows = splits["train"], splits["dev"], splits["test"]
@@ -375,6 +405,8 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
         lr = targs.learning_rate or 2e-3
         name = targs.name or EMBEDDED_NAME
     max_length = min(targs.max_length, getattr(model.config, "max_position_embeddings", targs.max_length) - 2)
+    model.to(device)
+    logger.info("training on %s", device)
 
     encoded = encode(tokenizer, train_rows, max_length)
     steps_per_epoch = math.ceil(len(train_rows) / targs.batch_size)
@@ -420,7 +452,7 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
                        targs.max_minutes, len(history), targs.epochs, history[-1]["dev_loss"])
     if best_state is not None:
         model.load_state_dict(best_state)
-    model.eval()
+    model.to("cpu").eval()
     lexical = fit_lexical(train_rows + dev_rows, margs)
     train_seconds = time.perf_counter() - started
 
@@ -429,7 +461,7 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
     metrics: dict[str, Any] = {
         "name": name, "seed": targs.seed, "rows": {k: len(v) for k, v in splits.items()},
         "epochs_run": len(history), "stopped_by": stopped_by, "history": history, "train_seconds": round(train_seconds, 1),
-        "threads": targs.threads, "learning_rate": lr, "max_length": max_length,
+        "threads": targs.threads, "device": str(device), "learning_rate": lr, "max_length": max_length,
         "arguments": {"data": dataclasses.asdict(data), "model": dataclasses.asdict(margs), "training": dataclasses.asdict(targs)},
     }
     for split_name, rows in (("dev", dev_rows), ("test", test_rows)):
