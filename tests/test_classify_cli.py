@@ -65,6 +65,21 @@ def test_dash_means_stdin(runner, env):
     assert result.exit_code == 0 and lines(result.stdout)[0]["k"] == 1
 
 
+def test_broken_encoding_and_lone_surrogates_yield_errors_or_escapes_and_the_rest_go_on(runner, env):
+    raw = ("\ufeff{\"id\": 1, \"text\": \"Надо выгнать узбеков из Оша!\"}\n".encode("utf-8")
+           + "Узбеки — наши соседи.\n".encode("cp1251")                       # a line saved in Windows-1251
+           + b'{"id": 3, "text": "hello", "note": "\\ud800"}\n'             # a JSON escape of a lone surrogate
+           + "Kill the Uzbeks in Osh, spare no one!\n".encode("utf-8"))
+    result = runner.invoke(main, ["classify"], input=raw)
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout_bytes.decode("utf-8").splitlines()]
+    assert len(out) == 4
+    assert out[0]["id"] == 1 and out[0]["incitement"] is True                 # the byte-order mark is dropped
+    assert out[1] == {"error": "line 2: not valid UTF-8 (byte 0xd3 at byte 1); save the input as UTF-8", "line": 2}
+    assert out[2]["id"] == 3 and out[2]["note"] == "\ud800" and "lang" in out[2]
+    assert out[3]["incitement"] is True and out[3]["lang"] == "en"
+
+
 def test_read_inputs_numbers_lines():
     import io
 

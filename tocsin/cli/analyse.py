@@ -9,7 +9,7 @@ import dataclasses
 import json
 import sys
 import typing
-from typing import Any, Callable, Iterator, TextIO
+from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
 import click
 
@@ -57,10 +57,20 @@ def batch_alert_hook(settings: Any) -> Callable[[Any, list[dict[str, Any]]], Any
 # --------------------------------------------------------------------------- classify
 
 
-def read_inputs(stream: TextIO) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
-    """(line number, record or None, error) per non-empty input line; plain lines become ``{"text": line}``."""
-    for number, line in enumerate(stream, 1):
-        line = line.rstrip("\r\n")
+def read_inputs(stream: Iterable[bytes | str]) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    """(line number, record or None, error) per non-empty input line; plain lines become ``{"text": line}``.
+    A line of bytes that are not UTF-8 yields an error naming the line and the byte, and the rest go on."""
+    for number, raw in enumerate(stream, 1):
+        if isinstance(raw, bytes):
+            try:
+                raw = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                yield number, None, (f"line {number}: not valid UTF-8 (byte 0x{raw[e.start]:02x} at byte {e.start + 1}); "
+                                     "save the input as UTF-8")
+                continue
+        line = raw.rstrip("\r\n")
+        if number == 1:
+            line = line.removeprefix("\ufeff")   # the byte-order mark some editors write
         if not line.strip():
             continue
         if line.lstrip().startswith("{"):
@@ -77,6 +87,17 @@ def read_inputs(stream: TextIO) -> Iterator[tuple[int, dict[str, Any] | None, st
             yield number, {"text": line}, ""
 
 
+def json_line(obj: dict[str, Any]) -> str:
+    """``obj`` as one line of JSON, readable UTF-8 where it can be; a lone surrogate (from a JSON escape
+    such as ``\\ud800`` in the input) cannot be written as UTF-8, so such an object is written ASCII-escaped."""
+    text = json.dumps(obj, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(obj)
+    return text + "\n"
+
+
 def classify_output(record: dict[str, Any], analysis: Any, model: str) -> dict[str, Any]:
     """The JSON object written for one input: pass-through fields, then the analysis."""
     out = {k: v for k, v in record.items() if k != "text" and k not in CLASSIFY_FIELDS}
@@ -89,15 +110,16 @@ def classify_output(record: dict[str, Any], analysis: Any, model: str) -> dict[s
 
 
 @main.command()
-@click.argument("file", type=click.File("r", encoding="utf-8"), default="-", required=False)
+@click.argument("file", type=click.File("rb"), default="-", required=False)
 @click.option("--batch", "batch_size", type=int, default=64, show_default=True, help="Texts analysed together.")
 @pass_app
-def classify(app: App, file: TextIO, batch_size: int) -> None:
+def classify(app: App, file: BinaryIO, batch_size: int) -> None:
     """Classify texts from FILE (or stdin when FILE is absent or '-'), one JSON object per line.
 
     Input: plain text lines, or JSONL objects with a 'text' field whose other fields are passed through.
     Output, in input order: lang, incitement, score, targets, places, hallmarks, spans, explanation, model.
-    A bad line yields {"error": ...} naming the line, and the rest go on. Needs no database and no network.
+    Blank lines are skipped. A bad line (not JSON, no 'text', not UTF-8) yields {"error": ...} naming the line,
+    and the rest go on. Needs no database and no network.
     """
     from tocsin.analyse import Analyser
 
@@ -115,7 +137,7 @@ def classify(app: App, file: TextIO, batch_size: int) -> None:
                 results[n] = analysis
         for n, record, err in pending:
             obj = {"error": err, "line": n} if record is None else classify_output(record, results[n], model)
-            sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+            sys.stdout.write(json_line(obj))
         sys.stdout.flush()
         pending.clear()
 
