@@ -42,6 +42,16 @@ def test_bad_training_files_name_the_line_and_the_fix(tmp_path, content, message
         read_labelled_file(path)
 
 
+def test_a_spreadsheets_byte_order_mark_is_read_and_another_encoding_names_the_line(tmp_path):
+    excel = tmp_path / "excel.csv"
+    excel.write_bytes("\ufefftext,incitement\r\nВыгнать их всех,1\r\nДобрый день,0\r\n".encode("utf-8"))
+    assert [(r.text, r.labels[0]) for r in read_labelled_file(excel)] == [("Выгнать их всех", 1.0), ("Добрый день", 0.0)]
+    legacy = tmp_path / "legacy.csv"
+    legacy.write_bytes("text,incitement\nДобрый день,0\n".encode("cp1251"))
+    with pytest.raises(TrainingDataError, match=r"legacy\.csv:2: not valid UTF-8 \(byte 0xc4\); save the file as UTF-8"):
+        read_labelled_file(legacy)
+
+
 def test_review_decisions_are_labels_latest_wins(tmp_path):
     db_path = tmp_path / "t.db"
     db = connect(db_path)

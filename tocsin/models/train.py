@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
+import io
 import json
 import logging
 import math
@@ -156,18 +157,29 @@ def labelled_row(raw: dict[str, Any], where: str, weight: float = 1.0) -> Row:
     return Row(text, labels, mask, weight, meta={"lang": raw.get("lang", ""), "category": raw.get("category", "user")})
 
 
+def read_text_file(path: Path) -> str:
+    """A user's file as text: UTF-8, a byte-order mark (as spreadsheet programs write) dropped; any other
+    encoding is an error naming the line."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise TrainingDataError(f"{path}:{line}: not valid UTF-8 (byte 0x{data[e.start]:02x}); save the file as UTF-8") from e
+
+
 def read_labelled_file(path: str | Path, weight: float = 1.0) -> list[Row]:
     """Rows from a CSV (header with ``text`` and ``incitement``) or JSONL file."""
     path = Path(path)
     if not path.is_file():
         raise TrainingDataError(f"{path}: no such file")
+    text = read_text_file(path)
     rows = []
     if path.suffix.lower() == ".csv":
-        with path.open(encoding="utf-8", newline="") as f:
-            for number, raw in enumerate(csv.DictReader(f), 2):
-                rows.append(labelled_row(raw, f"{path}:{number}", weight))
+        for number, raw in enumerate(csv.DictReader(io.StringIO(text, newline="")), 2):
+            rows.append(labelled_row(raw, f"{path}:{number}", weight))
     else:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for number, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
             try:
