@@ -80,6 +80,21 @@ def test_broken_encoding_and_lone_surrogates_yield_errors_or_escapes_and_the_res
     assert out[3]["incitement"] is True and out[3]["lang"] == "en"
 
 
+def test_json_that_cannot_be_written_back_or_read_at_all_is_a_bad_line():
+    import io
+
+    deep = '{"x": ' + "[" * 100_000 + "]" * 100_000 + ', "text": "a"}'
+    lines = [deep, '{"text": "a", "x": NaN}', '{"text": "a", "id": 1e999}', '{"text": "a", "id": 1.5}']
+    got = list(read_inputs(io.StringIO("\n".join(lines) + "\n")))
+    assert [e for _, _, e in got] == [
+        "line 1: JSON nested too deeply to read; flatten the record",
+        "line 2: not valid JSON (NaN is not a JSON number; write it as a string or null)",
+        "line 3: not valid JSON (1e999 is too large for a JSON number; write it as a string)",
+        "",
+    ]
+    assert got[3][1] == {"text": "a", "id": 1.5}
+
+
 def test_read_inputs_numbers_lines():
     import io
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import sys
 import typing
 from typing import Any, BinaryIO, Callable, Iterable, Iterator
@@ -75,9 +76,15 @@ def read_inputs(stream: Iterable[bytes | str]) -> Iterator[tuple[int, dict[str, 
             continue
         if line.lstrip().startswith("{"):
             try:
-                record = json.loads(line)
+                record = json.loads(line, parse_constant=_not_json_number, parse_float=_finite_float)
             except json.JSONDecodeError as e:
                 yield number, None, f"line {number}: not valid JSON ({e.msg} at column {e.colno})"
+                continue
+            except ValueError as e:
+                yield number, None, f"line {number}: not valid JSON ({e})"
+                continue
+            except RecursionError:
+                yield number, None, f"line {number}: JSON nested too deeply to read; flatten the record"
                 continue
             if not isinstance(record, dict) or not isinstance(record.get("text"), str):
                 yield number, None, f"line {number}: a JSON object needs a string field 'text'"
@@ -85,6 +92,17 @@ def read_inputs(stream: Iterable[bytes | str]) -> Iterator[tuple[int, dict[str, 
             yield number, record, ""
         else:
             yield number, {"text": line}, ""
+
+
+def _not_json_number(constant: str) -> float:
+    raise ValueError(f"{constant} is not a JSON number; write it as a string or null")
+
+
+def _finite_float(literal: str) -> float:
+    value = float(literal)
+    if math.isinf(value):
+        raise ValueError(f"{literal} is too large for a JSON number; write it as a string")
+    return value
 
 
 def json_line(obj: dict[str, Any]) -> str:
