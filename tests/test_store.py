@@ -40,6 +40,27 @@ def test_failed_migration_rolls_back_whole(db_path, monkeypatch):
     assert raw.execute("SELECT count(*) FROM migrations").fetchone()[0] == len(MIGRATIONS)
 
 
+def test_another_programs_database_or_a_non_database_is_refused_and_left_untouched(tmp_path, runner):
+    from tocsin.cli import main
+    from tocsin.store.db import DatabaseUnusable
+
+    theirs = tmp_path / "theirs.db"
+    conn = sqlite3.connect(theirs)
+    conn.execute("CREATE TABLE items (x)")
+    conn.commit()
+    conn.close()
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all\n" * 100)
+    before = {p: p.read_bytes() for p in (theirs, junk)}
+    with pytest.raises(DatabaseUnusable, match=r"another program's SQLite database \(tables: items\)"):
+        connect(theirs)
+    with pytest.raises(DatabaseUnusable, match=r"not a tocsin database \(file is not a database\)"):
+        connect(junk)
+    result = runner.invoke(main, ["--db", str(theirs), "status"])
+    assert result.exit_code == 2 and "leaves it untouched" in result.output
+    assert {p: p.read_bytes() for p in (theirs, junk)} == before and not list(tmp_path.glob("*-wal"))
+
+
 def test_item_id_is_hash_of_canonical_url(fresh_db):
     a = ItemRecord(source="test", url="https://News.example.kg/a?utm_source=tg&id=3#comments", title="t", text="x")
     b = ItemRecord(source="test", url="https://news.example.kg/a?id=3", title="t", text="x")

@@ -66,17 +66,17 @@ def configure_logging(verbose: int) -> None:
 
 
 class TocsinGroup(click.Group):
-    """Turns a :class:`ConfigError` and a missing database into one clear message and exit code 2."""
+    """Turns a :class:`ConfigError` and a missing or unusable database into one clear message and exit code 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from tocsin.store.db import DatabaseMissing
+        from tocsin.store.db import DatabaseMissing, DatabaseUnusable
 
         try:
             return super().invoke(ctx)
         except ConfigError as e:
             click.echo(f"tocsin: bad config: {e}", err=True)
             ctx.exit(EXIT_CONFIG)
-        except DatabaseMissing as e:
+        except (DatabaseMissing, DatabaseUnusable) as e:
             click.echo(f"tocsin: {e}", err=True)
             ctx.exit(EXIT_CONFIG)
 
