@@ -52,6 +52,8 @@ def test_env_overrides_keys(tmp_path):
         ("[crawl]\nretries = true\n", "crawl.retries"),
         ("[[sources]]\nname = 'x'\nkind = 'feed'\nurls = ['ftp://x.kg/rss']\n", "sources[0].urls[0]"),
         ("[[sources]]\nname = 'x'\nkind = 'carrier-pigeon'\nurls = ['https://x.kg/']\n", "sources[0].kind"),
+        ("[[sources]]\nname = 'x'\nkind = 'feed'\nurls = ['http://[::1/rss']\n", "sources[0].urls[0]"),
+        ("[[sources]]\nname = 'x'\nkind = 'feed'\nurls = ['https://x.kg:99999/rss']\n", "sources[0].urls[0]"),
         ("[nlp]\nextra_lexicons = ['missing.jsonl']\n", "nlp.extra_lexicons[0]"),
         ("[[alerts.rules]]\nname = 'r'\nsinks = ['nowhere']\n", "alerts.rules[0].sinks"),
         ("[model\nthreshold = 0.5\n", "(file)"),

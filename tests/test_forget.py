@@ -167,6 +167,21 @@ def test_cli_forget_reads_authors_from_stdin_and_asks_first(runner, db_path, tmp
     assert item_id_for("https://t.me/s/chan/103") == ids["keeper"]
 
 
+def test_cli_forget_names_an_unreadable_or_empty_list_and_a_malformed_url(runner, db_path, tmp_path):
+    from tocsin.cli import main
+
+    legacy = tmp_path / "legacy.txt"
+    legacy.write_bytes("Фиктивный Автор\n".encode("cp1251"))
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n  \n", encoding="utf-8")
+    for path, message in ((legacy, "is not UTF-8 text"), (empty, "holds no names"), (tmp_path / "missing.txt", "cannot read"),
+                          (tmp_path, "cannot read")):
+        result = runner.invoke(main, ["--db", str(db_path), "forget", "--authors-from", str(path), "--dry-run"])
+        assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output, result.output
+    result = runner.invoke(main, ["--db", str(db_path), "forget", "--url", "http://[::1", "--dry-run"])
+    assert result.exit_code == 2 and "'http://[::1' is not a valid URL" in result.output
+
+
 def test_erasing_a_short_handle_leaves_ordinary_words_alone(fresh_db):
     from tocsin.export.erasure import mention_forms
 

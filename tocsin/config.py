@@ -483,7 +483,11 @@ def walk_checks(obj: Any, prefix: str, resolve: typing.Callable[[str], Path]) ->
 
 
 def check_url(key: str, url: str) -> None:
-    parsed = urlparse(url)
+    try:
+        parsed = urlparse(url)
+        parsed.port   # a port that is not a number, or outside 0-65535, is a ValueError
+    except ValueError as e:
+        raise ConfigError(key, url, f"not a valid URL ({e}); e.g. https://example.org/news") from None
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ConfigError(key, url, "expected an http:// or https:// URL with a host")
 

@@ -88,10 +88,32 @@ def export(app: App, fmt: str, out: str | None, since: str | None, until: str | 
 
 
 def read_names(path: str) -> list[str]:
-    """One name per line from a file ('-' for standard input), blank lines skipped."""
-    stream = click.open_file(path, encoding="utf-8")
-    with stream:
-        return [line.strip() for line in stream if line.strip()]
+    """One name per line from a UTF-8 file ('-' for standard input), blank lines skipped; a file that cannot
+    be read, is not UTF-8 or names no one is a usage error saying so."""
+    try:
+        with click.open_file(path, encoding="utf-8") as stream:
+            names = [line.strip() for line in stream if line.strip()]
+    except UnicodeDecodeError as e:
+        raise click.BadParameter(f"{path} is not UTF-8 text ({e.reason} at byte {e.start}); save it as UTF-8",
+                                 param_hint="--authors-from") from None
+    except OSError as e:
+        raise click.BadParameter(f"cannot read {path}: {e.strerror or e}", param_hint="--authors-from") from None
+    if not names:
+        raise click.BadParameter(f"{path} holds no names; put one author name or handle per line",
+                                 param_hint="--authors-from")
+    return names
+
+
+def checked_urls(urls: tuple[str, ...]) -> list[str]:
+    """The ``--url`` values, each one a URL an item can have (else a usage error naming it)."""
+    from tocsin.urls import canonical_url
+
+    for url in urls:
+        try:
+            canonical_url(url)
+        except ValueError as e:
+            raise click.BadParameter(f"{url!r} is not a valid URL ({e})", param_hint="--url") from None
+    return list(urls)
 
 
 @main.command()
@@ -111,6 +133,7 @@ def forget(app: App, authors: tuple[str, ...], authors_from: str | None, urls: t
     from tocsin.export.erasure import ErasureError, forget as erase, resolve_items
 
     names = list(authors) + (read_names(authors_from) if authors_from else [])
+    urls = tuple(checked_urls(urls))
     db = app.open_db()
     try:
         matched = resolve_items(db, names, list(urls), list(item_ids))
