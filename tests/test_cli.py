@@ -44,3 +44,12 @@ def test_status_without_database_says_how_to_create_one(runner, tmp_path):
     result = runner.invoke(main, ["--db", str(tmp_path / "none.db"), "status"])
     assert result.exit_code == 2
     assert "tocsin init" in result.output
+
+
+def test_a_model_that_cannot_be_loaded_is_one_clear_message(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    config = tmp_path / "tocsin.toml"
+    config.write_text(f"[model]\npath = {str(tmp_path / 'no-such-model')!r}\n", encoding="utf-8")
+    result = runner.invoke(main, ["--config", str(config), "classify"], input="hello\n")
+    assert result.exit_code == 2 and "cannot load the classifier" in result.output and "model.path" in result.output
+    assert "Traceback" not in result.output

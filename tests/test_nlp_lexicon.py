@@ -74,6 +74,15 @@ def test_patterns_version_is_stable_and_tracks_content(tmp_path):
         ({"id": "a", "kind": "target", "label": "Uzbek!", "language": "en", "pattern": "x", "meaning": "m"}, "lower-case"),
         ({"id": "a", "kind": "target", "label": "uzbek", "language": "fr", "pattern": "x", "meaning": "m"}, "language 'fr'"),
         ({"id": "a", "kind": "target", "label": "uzbek", "language": "en", "pattern": 5, "meaning": "m"}, "pattern must be"),
+        # patterns that would stop the pipeline from being built are refused when the file is read
+        ({"id": "a", "kind": "target", "label": "uzbek", "language": "ru", "pattern": "!!! ...", "meaning": "m"},
+         "no letters or digits"),
+        ({"id": "a", "kind": "cue", "label": "dehumanization", "language": "ru", "pattern": [{"LOWER": {"REGEX": "(["}}],
+          "meaning": "m"}, r"REGEX '\(\[' is not a valid regular expression"),
+        ({"id": "a", "kind": "cue", "label": "dehumanization", "language": "ru", "pattern": [{"FOO": "x"}], "meaning": "m"},
+         r"not a valid spaCy token pattern \(\[pattern -> 0 -> FOO\]"),
+        ({"id": "a", "kind": "cue", "label": "dehumanization", "language": "ru", "pattern": [{"LOWER": {"IN": "x"}}],
+          "meaning": "m"}, "not a valid spaCy token pattern"),
     ],
 )
 def test_bad_entries_name_the_line_and_the_fix(tmp_path, entry, message):
@@ -94,6 +103,27 @@ def test_bad_files(tmp_path):
         {"id": "target.uzbek.ru.1", "kind": "target", "label": "uzbek", "language": "ru", "pattern": "x", "meaning": "m"}])
     with pytest.raises(LexiconError, match="already used"):
         load_lexicons([dup])
+
+
+def test_an_unreadable_lexicon_or_one_nested_too_deeply_is_named(tmp_path):
+    with pytest.raises(LexiconError, match="cannot read the lexicon file"):
+        read_lexicon(tmp_path)
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text("[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="deep.jsonl:1: JSON nested too deeply"):
+        read_lexicon(deep)
+
+
+def test_a_bad_extra_lexicon_is_one_clear_message_from_any_command(tmp_path, runner):
+    from tocsin.cli import main
+
+    bad = _write(tmp_path / "bad.jsonl", [{"id": "a", "kind": "cue", "label": "dehumanization", "language": "ru",
+                                           "pattern": [{"LOWER": {"REGEX": "(["}}], "meaning": "m"}])
+    config = tmp_path / "tocsin.toml"
+    config.write_text(f"[nlp]\nextra_lexicons = [{str(bad)!r}]\n", encoding="utf-8")
+    result = runner.invoke(main, ["--config", str(config), "classify"], input="hello\n")
+    assert result.exit_code == 2 and "tocsin: bad lexicon: bad.jsonl:1: REGEX" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_languages_setting_limits_the_pipelines():

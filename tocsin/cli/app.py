@@ -66,22 +66,36 @@ def configure_logging(verbose: int) -> None:
 
 
 class TocsinGroup(click.Group):
-    """Turns a :class:`ConfigError` and a missing or unusable database into one clear message and exit code 2."""
+    """Turns an error whose message already names the problem and the fix (a bad config, lexicon or model; a
+    missing or unusable database) into that one message and exit code 2, without a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from tocsin.store.db import DatabaseMissing, DatabaseUnusable
-
         try:
             return super().invoke(ctx)
-        except ConfigError as e:
-            click.echo(f"tocsin: bad config: {e}", err=True)
-            ctx.exit(EXIT_CONFIG)
-        except (DatabaseMissing, DatabaseUnusable) as e:
-            click.echo(f"tocsin: {e}", err=True)
+        except Exception as e:
+            message = stated_problem(e)
+            if message is None:
+                raise
+            click.echo(f"tocsin: {message}", err=True)
             ctx.exit(EXIT_CONFIG)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(self.commands)
+
+
+def stated_problem(error: Exception) -> str | None:
+    """The message to show for an error that names its own fix (see :class:`TocsinGroup`); None for others."""
+    from tocsin.models.classifier import ModelLoadError
+    from tocsin.nlp.lexicon import LexiconError
+    from tocsin.store.db import DatabaseMissing, DatabaseUnusable
+
+    if isinstance(error, ConfigError):
+        return f"bad config: {error}"
+    if isinstance(error, LexiconError):
+        return f"bad lexicon: {error}"
+    if isinstance(error, (DatabaseMissing, DatabaseUnusable, ModelLoadError)):
+        return str(error)
+    return None
 
 
 @click.group(cls=TocsinGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -16,7 +16,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from tocsin.nlp.features import CONTEXT_MARKERS, HALLMARKS
 
@@ -81,13 +81,42 @@ def _check(raw: dict[str, Any], where: str) -> LexiconEntry:
         raise LexiconError(f"{where}: language {raw['language']!r} is unknown; use one or more of {', '.join(LEXICON_LANGUAGES)}")
     pattern = raw["pattern"]
     if isinstance(pattern, str):
-        if not pattern.strip():
-            raise LexiconError(f"{where}: pattern is empty; write the word or phrase in its dictionary form")
+        if not any(c.isalnum() for c in pattern):
+            raise LexiconError(f"{where}: pattern has no letters or digits; write the word or phrase in its dictionary form")
     elif isinstance(pattern, list) and pattern and all(isinstance(t, dict) for t in pattern):
-        pass
+        _check_token_pattern(pattern, where)
     else:
         raise LexiconError(f"{where}: pattern must be a phrase (string) or a list of spaCy token patterns (objects)")
     return LexiconEntry(str(raw["id"]), kind, label, langs, pattern, str(raw["meaning"]), str(raw.get("why", "")), where)
+
+
+def _check_token_pattern(pattern: list[dict[str, Any]], where: str) -> None:
+    """spaCy's own check of a token pattern's attributes and types, and every ``REGEX`` compiled, so that a
+    pattern that passes here cannot stop the pipeline from being built."""
+    from spacy.schemas import validate_token_pattern
+
+    problems = validate_token_pattern(pattern)
+    if problems:
+        raise LexiconError(f"{where}: not a valid spaCy token pattern ({'; '.join(problems[:3])}); see "
+                           "https://spacy.io/usage/rule-based-matching#adding-patterns-attributes")
+    for regex in _regexes(pattern):
+        try:
+            re.compile(regex)
+        except re.error as exc:
+            raise LexiconError(f"{where}: REGEX {regex!r} is not a valid regular expression ({exc})") from None
+
+
+def _regexes(value: Any) -> Iterator[str]:
+    """Every ``REGEX`` value in a token pattern, however deep."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "REGEX" and isinstance(inner, str):
+                yield inner
+            else:
+                yield from _regexes(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _regexes(inner)
 
 
 def read_lexicon(path: str | Path) -> list[LexiconEntry]:
@@ -102,6 +131,9 @@ def read_lexicon(path: str | Path) -> list[LexiconEntry]:
         raise LexiconError(f"{path}: lexicon file not found; fix the path in nlp.extra_lexicons") from exc
     except UnicodeDecodeError as exc:
         raise LexiconError(f"{path}: not UTF-8 text; save the lexicon as UTF-8 JSON Lines") from exc
+    except OSError as exc:
+        raise LexiconError(f"{path}: cannot read the lexicon file ({exc.strerror or exc}); fix the path in "
+                           "nlp.extra_lexicons") from exc
     entries = []
     for number, line in enumerate(lines, 1):
         stripped = line.strip()
@@ -112,6 +144,8 @@ def read_lexicon(path: str | Path) -> list[LexiconEntry]:
             raw = json.loads(stripped)
         except json.JSONDecodeError as exc:
             raise LexiconError(f"{where}: not valid JSON ({exc.msg}); one JSON object per line") from exc
+        except RecursionError:
+            raise LexiconError(f"{where}: JSON nested too deeply to read; one flat JSON object per line") from None
         if not isinstance(raw, dict):
             raise LexiconError(f"{where}: a line must be a JSON object with {', '.join(REQUIRED_FIELDS)}")
         entries.append(_check(raw, where))
