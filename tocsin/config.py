@@ -405,6 +405,14 @@ def validate(settings: Settings) -> None:
     check_range("crawl.concurrent_per_domain", settings.crawl.concurrent_per_domain, 1, 16)
     check_range("model.batch_size", settings.model.batch_size, 1, 4096)
     check_range("review.port", settings.review.port, 0, 65535)
+    check_range("review.threads", settings.review.threads, 1, 256)
+    check_ranges("crawl", settings.crawl, {"download_delay_s": (0, 3600), "timeout_s": (1, 3600), "retries": (0, 20),
+                                           "retry_backoff_s": (0, 3600), "max_page_bytes": (1000, 2_000_000_000),
+                                           "crawl_timeout_s": (10, 7 * 24 * 3600), "recheck_flagged_hours": (0, 24 * 365),
+                                           "recheck_days": (0, 3650)})
+    check_ranges("model", settings.model, {"threads": (1, 256), "max_length": (8, 8192), "stride": (0, settings.model.max_length - 1)})
+    check_range("nlp.max_chunk_chars", settings.nlp.max_chunk_chars, 1000, 10_000_000)
+    check_range("retention.retention_days", settings.retention.retention_days, 0, 100 * 365)
     check_unique("sources", [s.name for s in settings.sources])
     for i, src in enumerate(settings.sources):
         key = f"sources[{i}]"
@@ -413,7 +421,10 @@ def validate(settings: Settings) -> None:
         check_choice(f"{key}.kind", src.kind, SOURCE_KINDS)
         if src.enabled and not src.urls:
             raise ConfigError(f"{key}.urls", src.urls, "an enabled source needs at least one URL")
-        check_range(f"{key}.interval_minutes", src.interval_minutes, 1, 10 * 24 * 60)
+        check_ranges(key, src, {"interval_minutes": (1, 10 * 24 * 60), "max_pages": (1, 1_000_000), "since_days": (0, 3650)})
+        mode = src.pagination.get("mode", "")
+        if mode:
+            check_choice(f"{key}.pagination.mode", mode, ("cursor", "page"))
     check_unique("alerts.sinks", [s.name for s in settings.alerts.sinks])
     check_unique("alerts.rules", [r.name for r in settings.alerts.rules])
     sink_names = {s.name for s in settings.alerts.sinks}
@@ -498,6 +509,12 @@ def check_host(key: str, host: str) -> None:
     except ValueError:
         if not host or any(c in host for c in "/: "):
             raise ConfigError(key, host, "expected an IP address or host name, e.g. 127.0.0.1") from None
+
+
+def check_ranges(prefix: str, section: Any, ranges: dict[str, tuple[float, float]]) -> None:
+    """:func:`check_range` for several fields of one section (``{field: (low, high)}``)."""
+    for name, (low, high) in ranges.items():
+        check_range(f"{prefix}.{name}", getattr(section, name), low, high)
 
 
 def check_range(key: str, value: float, low: float, high: float) -> None:
