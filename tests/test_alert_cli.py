@@ -75,6 +75,8 @@ def test_unknown_alert_is_a_clear_error(runner, configured):
     config, _, _ = configured
     result = invoke(runner, config, "alert", "show", "999")
     assert result.exit_code == 1 and "no alert #999" in result.output
+    result = invoke(runner, config, "alert", "show", "99999999999999999999999")
+    assert result.exit_code == 2 and "is not in the range" in result.output
 
 
 def test_silence_add_list_expire(runner, configured):
@@ -94,6 +96,7 @@ def test_silence_add_list_expire(runner, configured):
 @pytest.mark.parametrize("args, message", [
     (["grp=uzbek"], "unknown matcher 'grp'"),
     (["group=uzbek", "--for", "soon"], "not a duration"),
+    (["group=uzbek", "--for", "999999w"], "longer than a silence may last (520w)"),
 ])
 def test_bad_silences_are_refused(runner, configured, args, message):
     config, _, _ = configured

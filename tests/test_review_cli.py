@@ -48,6 +48,8 @@ def test_users_errors_name_the_problem_and_change_nothing(runner, db_path):
     assert bad.exit_code == 1 and "bad username" in bad.output
     role = run(runner, db_path, "users", "add", "carl", "--role", "owner", "--password-stdin", input="long enough 1\n")
     assert role.exit_code == 2 and "owner" in role.output
+    legacy = run(runner, db_path, "users", "add", "dora", "--password-stdin", input="пароль длинный 1\n".encode("cp1251"))
+    assert legacy.exit_code == 2 and "not UTF-8 text" in legacy.output
     ghost = run(runner, db_path, "users", "passwd", "ghost", "--password-stdin", input="long enough 1\n")
     assert ghost.exit_code == 1 and "no user 'ghost'" in ghost.output
     assert run(runner, db_path, "users", "disable", "ghost").exit_code == 1

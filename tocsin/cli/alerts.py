@@ -12,6 +12,8 @@ from tocsin.cli.app import App, main, pass_app
 
 DURATION_RE = re.compile(r"(\d+)\s*([smhdw])")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+#: An alert number as SQLite can store it.
+ALERT_ID = click.IntRange(1, 2**63 - 1)
 
 
 def not_found_is_an_error(command):
@@ -30,13 +32,21 @@ def not_found_is_an_error(command):
     return wrapper
 
 
+#: The longest a silence may last: about ten years (a longer one is a typo, and past year 9999 no date exists).
+LONGEST_SILENCE = timedelta(weeks=520)
+
+
 def parse_duration(text: str) -> timedelta:
     """``90m``, ``2h``, ``1d12h``, ``1w`` → a timedelta."""
     cleaned = text.strip().lower()
     parts = DURATION_RE.findall(cleaned)
     if not parts or DURATION_RE.sub("", cleaned).strip():
-        raise click.BadParameter(f"{text!r} is not a duration; write e.g. 30m, 2h, 1d12h or 1w")
-    return timedelta(seconds=sum(int(n) * UNITS[u] for n, u in parts))
+        raise click.BadParameter(f"{text!r} is not a duration; write e.g. 30m, 2h, 1d12h or 1w", param_hint="--for")
+    seconds = sum(int(n) * UNITS[u] for n, u in parts)
+    if seconds > LONGEST_SILENCE.total_seconds():
+        raise click.BadParameter(f"{text!r} is longer than a silence may last ({LONGEST_SILENCE.days // 7}w); "
+                                 "silence for less and add another later", param_hint="--for")
+    return timedelta(seconds=seconds)
 
 
 @main.group()
@@ -80,7 +90,7 @@ def list_command(app: App, status: str, dead: bool, rule: str | None, limit: int
 
 
 @alert.command()
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=ALERT_ID)
 @pass_app
 @not_found_is_an_error
 def show(app: App, alert_id: int) -> None:
@@ -103,7 +113,7 @@ def show(app: App, alert_id: int) -> None:
 
 
 @alert.command()
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=ALERT_ID)
 @click.option("--by", default="operator", show_default=True, help="Who acknowledges (recorded in the audit log).")
 @pass_app
 @not_found_is_an_error
@@ -120,7 +130,7 @@ def ack(app: App, alert_id: int, by: str) -> None:
 
 
 @alert.command()
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=ALERT_ID)
 @click.option("--by", default="operator", show_default=True, help="Who resolves it (recorded in the audit log).")
 @pass_app
 @not_found_is_an_error

@@ -57,7 +57,13 @@ def users() -> None:
 def read_password(from_stdin: bool) -> str:
     """A new password from stdin (one line) or an interactive prompt with confirmation."""
     if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
+        try:
+            password = sys.stdin.readline().rstrip("\r\n")
+            password.encode("utf-8")   # bytes that are not UTF-8 may arrive as lone surrogates
+        except UnicodeError:
+            raise click.BadParameter("the password on stdin is not UTF-8 text; type it in a UTF-8 terminal or file",
+                                     param_hint="--password-stdin") from None
+        return password
     return click.prompt("password", hide_input=True, confirmation_prompt=True)
 
 
