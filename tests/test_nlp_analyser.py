@@ -334,6 +334,16 @@ def test_long_text_is_processed_in_bounded_chunks():
     assert_spans_exact(f)
 
 
+def test_a_word_too_long_to_be_one_gets_no_lemma_and_the_rest_is_read(analyser):
+    from tocsin.nlp.pipeline import LONGEST_WORD
+
+    blob = "узбек" * 20_000          # a pasted blob: one 100,000-letter "word" (a minute and 4 GB to lemmatise)
+    f = analyser.features(f"Бейте узбеков! {blob} Соседи живут мирно в Оше.")
+    assert f.groups == ["uzbek"] and f.hallmarks == ["call_to_violence"] and [p.label for p in f.places] == ["osh"]
+    doc = analyser.pipelines["ru"](f"Бейте узбеков {blob[:LONGEST_WORD + 1]} {blob[:LONGEST_WORD]}")
+    assert [t.lemma_ for t in doc][2:] == ["", "узбек" * (LONGEST_WORD // 5)]
+
+
 def test_unknown_language_gets_language_id_only(analyser):
     f = analyser.features("Қазақтар мен қырғыздар бауырлас халық")
     assert f.lang == "kk" and f.spans == []

@@ -54,6 +54,11 @@ _QUOTES = re.compile(r"«[^«»\n]{1,600}»|“[^“”\n]{1,600}”|„[^„“
                      r"(?<!\w)['‘](?=\w)[^'‘’\n]{1,300}?(?<=[\w.!?,…])['’](?!\w)")
 
 
+#: Longer "words" (a pasted blob, a base64 image, a run of one letter) get no lemma: analysing a word costs
+#: time and memory that grow faster than its length (a 100,000-letter one took a minute and 4 GB).
+LONGEST_WORD = 100
+
+
 @Language.factory("tocsin_lemmas", default_config={"lang": "ru"})
 def make_lemmas(nlp: Language, name: str, lang: str) -> LemmaComponent:
     return LemmaComponent(lang)
@@ -82,7 +87,7 @@ class LemmaComponent:
         tagged = False
         for token in doc:
             lower = token.lower_
-            if not token.is_alpha and not any(c.isalpha() for c in lower):
+            if len(lower) > LONGEST_WORD or not token.is_alpha and not any(c.isalpha() for c in lower):
                 continue
             lemma, morph, surface = analyse(lower)
             if token.is_title and (lower in self.given_names or self.lemmatiser.is_given_name(lower)):
