@@ -227,6 +227,12 @@ def test_cli_export_writes_data_and_datasheet(runner, db_path, tmp_path):
     assert bad.exit_code == 2 and "2026-06-01" in bad.output
     bad_key = runner.invoke(main, ["--db", str(db_path), "export", "--link-key", "no spaces", "--out", str(tmp_path / "y")])
     assert bad_key.exit_code == 1 and "letters, digits" in bad_key.output
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    unwritable = runner.invoke(main, ["--db", str(db_path), "export", "--out", str(blocked / "ds")])
+    assert unwritable.exit_code == 1 and "cannot write the export to" in unwritable.output and "Traceback" not in unwritable.output
+    typo = runner.invoke(main, ["--db", str(db_path), "export", "--language", "zz", "--out", str(tmp_path / "z")])
+    assert typo.exit_code == 0 and "wrote 0 rows" in typo.output and "no stored item matched the filters" in typo.output
 
 
 @pytest.mark.slow

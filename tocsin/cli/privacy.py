@@ -79,9 +79,15 @@ def export(app: App, fmt: str, out: str | None, since: str | None, until: str | 
             summary = export_dataset(db, settings, options, progress=lambda done, total: bar.update(task, completed=done, total=total))
     except (ExportError, LinkKeyNameError) as e:
         raise click.ClickException(str(e)) from None
+    except OSError as e:
+        raise click.ClickException(f"cannot write the export to {out} ({e.strerror or e}); give --out a folder you "
+                                   "can write to") from None
     if summary.link_key_created:
         click.echo(f"created link key '{summary.link_key}': later exports with --link-key {summary.link_key} share its pseudonyms")
     click.echo(f"wrote {summary.rows} rows to {summary.data_path} in {summary.seconds:.1f} s")
+    if not summary.rows and (since or until or languages or sources or groups or hallmarks or reviewed_only or min_score):
+        click.echo("warning: no stored item matched the filters; check their spelling (languages as ru, ky, uz, en; "
+                   "sources by name; groups as in the review page) and the dates, or run 'tocsin status'", err=True)
     click.echo(f"wrote {summary.datasheet_path}")
     if any(summary.redactions.values()):
         click.echo("redacted: " + ", ".join(f"{k} {v}" for k, v in summary.redactions.items() if v))
