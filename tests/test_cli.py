@@ -38,6 +38,12 @@ def test_init_then_status(runner, tmp_path):
     assert "items" in result.output
     again = runner.invoke(main, ["init", str(target)])
     assert again.exit_code != 0 and "--force" in again.output
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "tocsin.db").write_text("not a database", encoding="utf-8")
+    refused = runner.invoke(main, ["init", str(junk)])
+    assert refused.exit_code == 2 and "is not a tocsin database" in refused.output
+    assert not (junk / "tocsin.toml").exists()
 
 
 def test_status_without_database_says_how_to_create_one(runner, tmp_path):

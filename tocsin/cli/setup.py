@@ -27,11 +27,17 @@ def init(directory: str, force: bool) -> None:
     from tocsin.store.sources import sync_sources
 
     folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
     config_path = folder / "tocsin.toml"
     if config_path.exists() and not force:
         raise click.ClickException(f"{config_path} exists; use --force to overwrite it")
-    config_path.write_text(starter_config_text(), encoding="utf-8")
+    database = folder / "tocsin.db"   # the starter config's database.path
+    if database.exists():
+        connect(database, migrate=False).close()   # refuses a file that is not a tocsin store before anything is written
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        config_path.write_text(starter_config_text(), encoding="utf-8")
+    except OSError as e:
+        raise click.ClickException(f"cannot write {config_path} ({e.strerror or e}); choose a folder you can write to") from None
     settings = load_settings(config_path, env={})
     db = connect(settings.database_path)
     sync_sources(db, settings.sources)
