@@ -121,9 +121,10 @@ def test_a_bad_extra_lexicon_is_one_clear_message_from_any_command(tmp_path, run
                                            "pattern": [{"LOWER": {"REGEX": "(["}}], "meaning": "m"}])
     config = tmp_path / "tocsin.toml"
     config.write_text(f"[nlp]\nextra_lexicons = [{str(bad)!r}]\n", encoding="utf-8")
-    result = runner.invoke(main, ["--config", str(config), "classify"], input="hello\n")
-    assert result.exit_code == 2 and "tocsin: bad lexicon: bad.jsonl:1: REGEX" in result.output
-    assert "Traceback" not in result.output
+    for command in (["classify"], ["status"]):
+        result = runner.invoke(main, ["--config", str(config), "--db", str(tmp_path / "x.db"), *command], input="hello\n")
+        assert result.exit_code == 2 and "tocsin: bad lexicon: bad.jsonl:1: REGEX" in result.output, command
+        assert "Traceback" not in result.output
 
 
 def test_languages_setting_limits_the_pipelines():

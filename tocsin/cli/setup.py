@@ -48,11 +48,15 @@ def init(directory: str, force: bool) -> None:
 @main.command()
 @pass_app
 def status(app: App) -> None:
-    """Counts per table, per source and per language; delivery failures."""
+    """Counts per table, per source and per language; delivery failures. Checks the extra lexicons too."""
     from tocsin.alerts import status_lines as alert_status_lines
     from tocsin.distributed import status_lines as distributed_status_lines
     from tocsin.store.status import language_counts, source_summary, table_counts, unanalysed_count
 
+    if app.settings.nlp.extra_lexicons:   # a bad entry is a clear error here, not at the daemon's first analysis
+        from tocsin.nlp.lexicon import load_lexicons
+
+        load_lexicons(app.settings.nlp.extra_lexicons)
     db = app.open_db()
     console = Console()
     console.print(f"[bold]database[/bold] {app.database_path}")
