@@ -110,8 +110,8 @@ def read_names(path: str) -> list[str]:
     return names
 
 
-def checked_urls(urls: tuple[str, ...]) -> list[str]:
-    """The ``--url`` values, each one a URL an item can have (else a usage error naming it)."""
+def check_urls(urls: tuple[str, ...]) -> None:
+    """A usage error naming the first ``--url`` value that no item can have (one that cannot be parsed)."""
     from tocsin.urls import canonical_url
 
     for url in urls:
@@ -119,7 +119,6 @@ def checked_urls(urls: tuple[str, ...]) -> list[str]:
             canonical_url(url)
         except ValueError as e:
             raise click.BadParameter(f"{url!r} is not a valid URL ({e})", param_hint="--url") from None
-    return list(urls)
 
 
 @main.command()
@@ -139,7 +138,7 @@ def forget(app: App, authors: tuple[str, ...], authors_from: str | None, urls: t
     from tocsin.export.erasure import ErasureError, forget as erase, resolve_items
 
     names = list(authors) + (read_names(authors_from) if authors_from else [])
-    urls = tuple(checked_urls(urls))
+    check_urls(urls)
     db = app.open_db()
     try:
         matched = resolve_items(db, names, list(urls), list(item_ids))

@@ -87,7 +87,7 @@ class LemmaComponent:
         tagged = False
         for token in doc:
             lower = token.lower_
-            if len(lower) > LONGEST_WORD or not token.is_alpha and not any(c.isalpha() for c in lower):
+            if len(lower) > LONGEST_WORD or (not token.is_alpha and not any(c.isalpha() for c in lower)):
                 continue
             lemma, morph, surface = analyse(lower)
             if token.is_title and (lower in self.given_names or self.lemmatiser.is_given_name(lower)):
