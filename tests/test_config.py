@@ -56,6 +56,7 @@ def test_env_overrides_keys(tmp_path):
         ("[model]\nmax_length = 16\nstride = 64\n", "model.stride"),
         ("[model]\nthreads = -1\n", "model.threads"),
         ("[retention]\nretention_days = -5\n", "retention.retention_days"),
+        ("[nlp]\nlanguages = ['ru', 'xx']\n", "nlp.languages"),
         ("[[sources]]\nname = 'x'\nkind = 'feed'\nurls = ['https://x.kg/rss']\nmax_pages = -1\n", "sources[0].max_pages"),
         ("[[sources]]\nname = 'x'\nkind = 'json'\nurls = ['https://x.kg/api']\npagination = {mode = 'weird'}\n",
          "sources[0].pagination.mode"),

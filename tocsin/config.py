@@ -47,6 +47,8 @@ def setting(default: Any = dataclasses.MISSING, help: str = "", *, factory: Any 
 
 
 SOURCE_KINDS = ("feed", "sitemap", "telegram", "listing", "json")
+#: Languages a rule pipeline exists for (kk and tg have thin lexicons: enable them in nlp.languages).
+PIPELINE_LANGUAGES = ("ru", "ky", "uz", "en", "kk", "tg")
 RULE_KINDS = ("item", "spike", "spread", "stale_source")
 SINK_KINDS = ("console", "file", "webhook", "email")
 SEVERITIES = ("info", "warning", "high", "critical")
@@ -411,7 +413,7 @@ def validate(settings: Settings) -> None:
                                            "crawl_timeout_s": (10, 7 * 24 * 3600), "recheck_flagged_hours": (0, 24 * 365),
                                            "recheck_days": (0, 3650)})
     check_ranges("model", settings.model, {"threads": (1, 256), "max_length": (8, 8192), "stride": (0, settings.model.max_length - 1)})
-    check_range("nlp.max_chunk_chars", settings.nlp.max_chunk_chars, 1000, 10_000_000)
+    check_nlp(settings.nlp)
     check_range("retention.retention_days", settings.retention.retention_days, 0, 100 * 365)
     check_unique("sources", [s.name for s in settings.sources])
     for i, src in enumerate(settings.sources):
@@ -509,6 +511,15 @@ def check_host(key: str, host: str) -> None:
     except ValueError:
         if not host or any(c in host for c in "/: "):
             raise ConfigError(key, host, "expected an IP address or host name, e.g. 127.0.0.1") from None
+
+
+def check_nlp(nlp: Any) -> None:
+    """The nlp section's chunk size and languages (also checked when an analyser is built from settings
+    made in code, which skip :func:`validate`)."""
+    check_range("nlp.max_chunk_chars", nlp.max_chunk_chars, 1000, 10_000_000)
+    unknown = [lang for lang in nlp.languages if lang not in PIPELINE_LANGUAGES]
+    if unknown:
+        raise ConfigError("nlp.languages", unknown, f"no rule pipeline for these; use any of {', '.join(PIPELINE_LANGUAGES)}")
 
 
 def check_ranges(prefix: str, section: Any, ranges: dict[str, tuple[float, float]]) -> None:

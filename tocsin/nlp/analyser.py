@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from tocsin.config import ConfigError
+from tocsin.config import check_nlp
 from tocsin.nlp.chunking import split_chunks
 from tocsin.nlp.features import Features, Span
 from tocsin.nlp.language import detect_language
@@ -24,8 +24,6 @@ from tocsin.nlp.translit import ru_latn_to_cyrl, uz_cyrl_to_latn
 
 logger = logging.getLogger(__name__)
 
-#: Languages a rule pipeline exists for (kk and tg have thin lexicons: enable them in nlp.languages).
-PIPELINE_LANGUAGES = ("ru", "ky", "uz", "en", "kk", "tg")
 #: Latin words (not URLs, mentions or hashtags) in a Russian text: translit to map back to Cyrillic.
 _LATIN_WORD = re.compile(r"(?<![\w@#/.:])[A-Za-z][A-Za-z'\u02bb\u02bc]*(?![\w/@]|[.:][\w/])")
 #: Rules that are code, not lexicon entries.
@@ -59,11 +57,7 @@ class TextAnalyser:
 
     def __init__(self, settings: Any = None):
         self.settings = _read_settings(settings)
-        if self.settings.max_chunk_chars < 1000:
-            raise ConfigError("nlp.max_chunk_chars", self.settings.max_chunk_chars, "use at least 1000 (default 100000)")
-        unknown = [lang for lang in self.settings.languages if lang not in PIPELINE_LANGUAGES]
-        if unknown:
-            raise ConfigError("nlp.languages", unknown, f"no rule pipeline for these; use any of {', '.join(PIPELINE_LANGUAGES)}")
+        check_nlp(self.settings)
         entries = load_lexicons(self.settings.extra_lexicons)
         self.entries = {e.id: e for e in entries}
         self.patterns_version = patterns_version(self.settings.extra_lexicons)
