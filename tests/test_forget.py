@@ -180,6 +180,9 @@ def test_cli_forget_names_an_unreadable_or_empty_list_and_a_malformed_url(runner
         assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output, result.output
     result = runner.invoke(main, ["--db", str(db_path), "forget", "--url", "http://[::1", "--dry-run"])
     assert result.exit_code == 2 and "'http://[::1' is not a valid URL" in result.output
+    for extra in (["--dry-run"], ["--yes"]):
+        result = runner.invoke(main, ["--db", str(db_path), "forget", "--author", " ", *extra])
+        assert result.exit_code == 2 and "an empty name names no one" in result.output
 
 
 def test_erasing_a_short_handle_leaves_ordinary_words_alone(fresh_db):

@@ -137,6 +137,8 @@ def forget(app: App, authors: tuple[str, ...], authors_from: str | None, urls: t
     """Erase authors' or items' content from every table, the search index, snapshots and alert files, for good."""
     from tocsin.export.erasure import ErasureError, forget as erase, resolve_items
 
+    if any(not name.strip() for name in authors):
+        raise click.BadParameter("an empty name names no one; give the author's name or handle", param_hint="--author")
     names = list(authors) + (read_names(authors_from) if authors_from else [])
     check_urls(urls)
     db = app.open_db()
