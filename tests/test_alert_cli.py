@@ -77,6 +77,8 @@ def test_unknown_alert_is_a_clear_error(runner, configured):
     assert result.exit_code == 1 and "no alert #999" in result.output
     result = invoke(runner, config, "alert", "show", "99999999999999999999999")
     assert result.exit_code == 2 and "is not in the range" in result.output
+    result = invoke(runner, config, "alert", "silence", "expire", "99999999999999999999999")
+    assert result.exit_code == 2 and "is not in the range" in result.output
 
 
 def test_silence_add_list_expire(runner, configured):

@@ -174,7 +174,7 @@ def test_cli_forget_names_an_unreadable_or_empty_list_and_a_malformed_url(runner
     legacy.write_bytes("Фиктивный Автор\n".encode("cp1251"))
     empty = tmp_path / "empty.txt"
     empty.write_text("\n  \n", encoding="utf-8")
-    for path, message in ((legacy, "is not UTF-8 text"), (empty, "holds no names"), (tmp_path / "missing.txt", "cannot read"),
+    for path, message in ((legacy, "legacy.txt:1: not valid UTF-8 (byte 0xd4)"), (empty, "holds no names"), (tmp_path / "missing.txt", "cannot read"),
                           (tmp_path, "cannot read")):
         result = runner.invoke(main, ["--db", str(db_path), "forget", "--authors-from", str(path), "--dry-run"])
         assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output, result.output

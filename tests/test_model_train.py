@@ -50,6 +50,10 @@ def test_a_spreadsheets_byte_order_mark_is_read_and_another_encoding_names_the_l
     legacy.write_bytes("text,incitement\nДобрый день,0\n".encode("cp1251"))
     with pytest.raises(TrainingDataError, match=r"legacy\.csv:2: not valid UTF-8 \(byte 0xc4\); save the file as UTF-8"):
         read_labelled_file(legacy)
+    mixed = tmp_path / "mixed.csv"      # a spreadsheet's mark, then a row pasted from a Windows-1251 file
+    mixed.write_bytes("\ufefftext,incitement\r\n".encode("utf-8") + "Добрый день,0\r\n".encode("cp1251"))
+    with pytest.raises(TrainingDataError, match=r"mixed\.csv:2: not valid UTF-8 \(byte 0xc4\)"):
+        read_labelled_file(mixed)
 
 
 def test_review_decisions_are_labels_latest_wins(tmp_path):
@@ -130,9 +134,14 @@ def test_the_training_device_is_the_gpu_when_there_is_one_and_a_missing_gpu_is_a
             training_device("cuda:0")
 
 
-def test_tocsin_train_names_a_bad_device_before_it_reads_any_data(runner, tmp_path):
+def test_tocsin_train_names_a_bad_device_before_it_reads_any_data(runner, tmp_path, monkeypatch):
+    import tocsin.models.train as training
     from tocsin.cli import main
 
+    def no_data(data):
+        raise AssertionError("the corpus was read before the device was checked")
+
+    monkeypatch.setattr(training, "collect_rows", no_data)
     result = runner.invoke(main, ["train", "--device", "quantum", "--output-dir", str(tmp_path / "out")])
     assert result.exit_code != 0 and "unknown --device 'quantum'" in result.output
     assert not (tmp_path / "out").exists()

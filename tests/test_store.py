@@ -49,16 +49,27 @@ def test_another_programs_database_or_a_non_database_is_refused_and_left_untouch
     conn.execute("CREATE TABLE items (x)")
     conn.commit()
     conn.close()
+    laravel = tmp_path / "laravel.db"     # another program's own "migrations" table
+    conn = sqlite3.connect(laravel)
+    conn.execute("CREATE TABLE migrations (id INTEGER PRIMARY KEY, migration TEXT, batch INTEGER)")
+    conn.commit()
+    conn.close()
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database at all\n" * 100)
-    before = {p: p.read_bytes() for p in (theirs, junk)}
+    before = {p: p.read_bytes() for p in (theirs, laravel, junk)}
     with pytest.raises(DatabaseUnusable, match=r"another program's SQLite database \(tables: items\)"):
         connect(theirs)
+    with pytest.raises(DatabaseUnusable, match=r"another program's SQLite database \(tables: migrations\)"):
+        connect(laravel)
+    blocker = tmp_path / "a-file"        # --db a-file/t.db: the folder to create is a file
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(DatabaseUnusable, match=r"cannot open the database .*a-file.*check that the file and its folder"):
+        connect(blocker / "t.db")
     with pytest.raises(DatabaseUnusable, match=r"not a tocsin database \(file is not a database\)"):
         connect(junk)
     result = runner.invoke(main, ["--db", str(theirs), "status"])
     assert result.exit_code == 2 and "leaves it untouched" in result.output
-    assert {p: p.read_bytes() for p in (theirs, junk)} == before and not list(tmp_path.glob("*-wal"))
+    assert {p: p.read_bytes() for p in (theirs, laravel, junk)} == before and not list(tmp_path.glob("*-wal"))
 
 
 def test_item_id_is_hash_of_canonical_url(fresh_db):

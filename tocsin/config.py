@@ -47,6 +47,8 @@ def setting(default: Any = dataclasses.MISSING, help: str = "", *, factory: Any 
 
 
 SOURCE_KINDS = ("feed", "sitemap", "telegram", "listing", "json")
+#: How a json source pages (``pagination.mode``).
+PAGINATION_MODES = ("cursor", "page")
 #: Languages a rule pipeline exists for (kk and tg have thin lexicons: enable them in nlp.languages).
 PIPELINE_LANGUAGES = ("ru", "ky", "uz", "en", "kk", "tg")
 RULE_KINDS = ("item", "spike", "spread", "stale_source")
@@ -426,7 +428,7 @@ def validate(settings: Settings) -> None:
         check_ranges(key, src, {"interval_minutes": (1, 10 * 24 * 60), "max_pages": (1, 1_000_000), "since_days": (0, 3650)})
         mode = src.pagination.get("mode", "")
         if mode:
-            check_choice(f"{key}.pagination.mode", mode, ("cursor", "page"))
+            check_choice(f"{key}.pagination.mode", mode, PAGINATION_MODES)
     check_unique("alerts.sinks", [s.name for s in settings.alerts.sinks])
     check_unique("alerts.rules", [r.name for r in settings.alerts.rules])
     sink_names = {s.name for s in settings.alerts.sinks}

@@ -12,8 +12,8 @@ from tocsin.cli.app import App, main, pass_app
 
 DURATION_RE = re.compile(r"(\d+)\s*([smhdw])")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-#: An alert number as SQLite can store it.
-ALERT_ID = click.IntRange(1, 2**63 - 1)
+#: An alert or silence number as SQLite can store it.
+ROW_ID = click.IntRange(1, 2**63 - 1)
 
 
 def not_found_is_an_error(command):
@@ -90,7 +90,7 @@ def list_command(app: App, status: str, dead: bool, rule: str | None, limit: int
 
 
 @alert.command()
-@click.argument("alert_id", type=ALERT_ID)
+@click.argument("alert_id", type=ROW_ID)
 @pass_app
 @not_found_is_an_error
 def show(app: App, alert_id: int) -> None:
@@ -113,7 +113,7 @@ def show(app: App, alert_id: int) -> None:
 
 
 @alert.command()
-@click.argument("alert_id", type=ALERT_ID)
+@click.argument("alert_id", type=ROW_ID)
 @click.option("--by", default="operator", show_default=True, help="Who acknowledges (recorded in the audit log).")
 @pass_app
 @not_found_is_an_error
@@ -130,7 +130,7 @@ def ack(app: App, alert_id: int, by: str) -> None:
 
 
 @alert.command()
-@click.argument("alert_id", type=ALERT_ID)
+@click.argument("alert_id", type=ROW_ID)
 @click.option("--by", default="operator", show_default=True, help="Who resolves it (recorded in the audit log).")
 @pass_app
 @not_found_is_an_error
@@ -199,7 +199,7 @@ def silence_list(app: App, show_all: bool) -> None:
 
 
 @silence.command("expire")
-@click.argument("silence_id", type=int)
+@click.argument("silence_id", type=ROW_ID)
 @click.option("--by", default="operator", show_default=True, help="Who ends it (recorded in the audit log).")
 @pass_app
 @not_found_is_an_error

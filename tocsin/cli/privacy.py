@@ -85,7 +85,8 @@ def export(app: App, fmt: str, out: str | None, since: str | None, until: str | 
     if summary.link_key_created:
         click.echo(f"created link key '{summary.link_key}': later exports with --link-key {summary.link_key} share its pseudonyms")
     click.echo(f"wrote {summary.rows} rows to {summary.data_path} in {summary.seconds:.1f} s")
-    if not summary.rows and (since or until or languages or sources or groups or hallmarks or reviewed_only or min_score):
+    if not summary.rows and (since or until or languages or sources or groups or hallmarks or labels or reviewed_only
+                             or min_score is not None):
         click.echo("warning: no stored item matched the filters; check their spelling (languages as ru, ky, uz, en; "
                    "sources by name; groups as in the review page) and the dates, or run 'tocsin status'", err=True)
     click.echo(f"wrote {summary.datasheet_path}")
@@ -96,12 +97,13 @@ def export(app: App, fmt: str, out: str | None, since: str | None, until: str | 
 def read_names(path: str) -> list[str]:
     """One name per line from a UTF-8 file ('-' for standard input), blank lines skipped; a file that cannot
     be read, is not UTF-8 or names no one is a usage error saying so."""
+    from tocsin.text_files import NotUtf8, decode_utf8
+
     try:
-        with click.open_file(path, encoding="utf-8") as stream:
-            names = [line.strip() for line in stream if line.strip()]
-    except UnicodeDecodeError as e:
-        raise click.BadParameter(f"{path} is not UTF-8 text ({e.reason} at byte {e.start}); save it as UTF-8",
-                                 param_hint="--authors-from") from None
+        with click.open_file(path, "rb") as stream:
+            names = [line.strip() for line in decode_utf8(stream.read(), path).splitlines() if line.strip()]
+    except NotUtf8 as e:
+        raise click.BadParameter(str(e), param_hint="--authors-from") from None
     except OSError as e:
         raise click.BadParameter(f"cannot read {path}: {e.strerror or e}", param_hint="--authors-from") from None
     if not names:

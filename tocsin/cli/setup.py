@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from importlib import resources
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def init(directory: str, force: bool) -> None:
     config_path = folder / "tocsin.toml"
     if config_path.exists() and not force:
         raise click.ClickException(f"{config_path} exists; use --force to overwrite it")
-    database = folder / "tocsin.db"   # the starter config's database.path
+    database = folder / tomllib.loads(starter_config_text())["database"]["path"]
     if database.exists():
         connect(database, migrate=False).close()   # refuses a file that is not a tocsin store before anything is written
     try:

@@ -27,6 +27,7 @@ from typing import Any, Callable, Sequence
 
 from tocsin.models.classifier import EMBEDDED_DIR, LABELS, METADATA_FILE, prepare_text
 from tocsin.models.lexical import LEXICAL_C, LEXICAL_FILE, LexicalModel
+from tocsin.text_files import NotUtf8, decode_utf8
 
 logger = logging.getLogger(__name__)
 
@@ -157,23 +158,15 @@ def labelled_row(raw: dict[str, Any], where: str, weight: float = 1.0) -> Row:
     return Row(text, labels, mask, weight, meta={"lang": raw.get("lang", ""), "category": raw.get("category", "user")})
 
 
-def read_text_file(path: Path) -> str:
-    """A user's file as text: UTF-8, a byte-order mark (as spreadsheet programs write) dropped; any other
-    encoding is an error naming the line."""
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[:e.start].count(b"\n") + 1
-        raise TrainingDataError(f"{path}:{line}: not valid UTF-8 (byte 0x{data[e.start]:02x}); save the file as UTF-8") from e
-
-
 def read_labelled_file(path: str | Path, weight: float = 1.0) -> list[Row]:
     """Rows from a CSV (header with ``text`` and ``incitement``) or JSONL file."""
     path = Path(path)
     if not path.is_file():
         raise TrainingDataError(f"{path}: no such file")
-    text = read_text_file(path)
+    try:
+        text = decode_utf8(path.read_bytes(), str(path))
+    except NotUtf8 as e:
+        raise TrainingDataError(str(e)) from None
     rows = []
     if path.suffix.lower() == ".csv":
         for number, raw in enumerate(csv.DictReader(io.StringIO(text, newline="")), 2):

@@ -96,6 +96,8 @@ def _check_token_pattern(pattern: list[dict[str, Any]], where: str) -> None:
     from spacy.schemas import validate_token_pattern
 
     problems = validate_token_pattern(pattern)
+    if any("_" in token for token in pattern):
+        problems.append("custom attributes ('_') are not available to lexicon patterns")
     if problems:
         raise LexiconError(f"{where}: not a valid spaCy token pattern ({'; '.join(problems[:3])}); see "
                            "https://spacy.io/usage/rule-based-matching#adding-patterns-attributes")
@@ -110,7 +112,7 @@ def _regexes(value: Any) -> Iterator[str]:
     """Every ``REGEX`` value in a token pattern, however deep."""
     if isinstance(value, dict):
         for key, inner in value.items():
-            if key == "REGEX" and isinstance(inner, str):
+            if key.upper() == "REGEX" and isinstance(inner, str):
                 yield inner
             else:
                 yield from _regexes(inner)

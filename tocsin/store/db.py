@@ -28,6 +28,8 @@ class DatabaseUnusable(StoreError):
     """The file given as the database cannot be tocsin's store: not SQLite, another program's, or unreadable."""
 
 
+#: The columns of tocsin's ``migrations`` table (see :mod:`tocsin.store.migrations`), which mark a store as its own.
+MIGRATIONS_COLUMNS = {"name", "applied_at"}
 #: Most parameters one ``IN (...)`` list gets (SQLite's limit is far above; this keeps statements small).
 CHUNK_SIZE = 500
 
@@ -61,11 +63,12 @@ def connect(path: str | Path, *, busy_timeout_ms: int = 10_000, create: bool = T
         path = Path(path)
         if not path.exists() and not create:
             raise DatabaseMissing(f"no database at {path}; create one with 'tocsin init' or pass --db PATH")
-        path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        if not memory:
+            path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False)
         refuse_foreign_database(conn, path)
-    except sqlite3.Error as e:
+    except (sqlite3.Error, OSError) as e:
         raise DatabaseUnusable(f"cannot open the database {path} ({e}); check that the file and its folder are "
                                "readable and writable, or pass another --db") from e
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
@@ -83,14 +86,15 @@ def connect(path: str | Path, *, busy_timeout_ms: int = 10_000, create: bool = T
 
 def refuse_foreign_database(conn: sqlite3.Connection, path: str | Path) -> None:
     """Raise :class:`DatabaseUnusable` before anything is written when ``path`` is not SQLite, or is the
-    database of another program (tables, but not tocsin's ``migrations``)."""
+    database of another program (tables, but no ``migrations`` table of tocsin's shape)."""
     try:
         tables = sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
     except sqlite3.DatabaseError as e:
         conn.close()
         raise DatabaseUnusable(f"{path} is not a tocsin database ({e}); pass the right --db, or a new "
                                "file name to start a store") from e
-    if tables and "migrations" not in tables:
+    ours = "migrations" in tables and {r[1] for r in conn.execute("PRAGMA table_info(migrations)")} == MIGRATIONS_COLUMNS
+    if tables and not ours:
         conn.close()
         shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
         raise DatabaseUnusable(f"{path} is another program's SQLite database (tables: {shown}); tocsin leaves it "

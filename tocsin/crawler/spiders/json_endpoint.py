@@ -11,6 +11,7 @@ from typing import Any, Iterable, Iterator
 from scrapy import Request
 from scrapy.http import Response
 
+from tocsin.config import PAGINATION_MODES
 from tocsin.crawler.extract import normalise_date
 from tocsin.crawler.items import ItemRecord
 from tocsin.crawler.spiders.base import SourceSpider
@@ -18,8 +19,6 @@ from tocsin.crawler.spiders.paging import all_known, synthetic_url, with_query
 from tocsin.urls import item_id_for
 
 logger = logging.getLogger(__name__)
-
-MODES = ("cursor", "page")
 
 
 def get_path(data: Any, path: str) -> Any:
@@ -54,8 +53,8 @@ class JsonSpider(SourceSpider):
         if not fields.get("text"):
             raise ValueError(f"source {self.source.name!r}: fields need text (e.g. fields = {{ items = 'data', text = 'body' }})")
         mode = pagination.get("mode", "")
-        if mode and mode not in MODES:
-            raise ValueError(f"source {self.source.name!r}: pagination.mode = {mode!r}; use one of {', '.join(MODES)}")
+        if mode and mode not in PAGINATION_MODES:
+            raise ValueError(f"source {self.source.name!r}: pagination.mode = {mode!r}; use one of {', '.join(PAGINATION_MODES)}")
         if mode == "cursor" and not fields.get("next_cursor"):
             raise ValueError(f"source {self.source.name!r}: pagination by cursor needs fields.next_cursor")
 
