@@ -94,7 +94,7 @@ def read_inputs(stream: Iterable[bytes | str]) -> Iterator[tuple[int, dict[str, 
             yield number, {"text": line}, ""
 
 
-def _not_json_number(constant: str) -> float:
+def _not_json_number(constant: str) -> typing.NoReturn:
     raise ValueError(f"{constant} is not a JSON number; write it as a string or null")
 
 

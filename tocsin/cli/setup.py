@@ -31,12 +31,13 @@ def init(directory: str, force: bool) -> None:
     config_path = folder / "tocsin.toml"
     if config_path.exists() and not force:
         raise click.ClickException(f"{config_path} exists; use --force to overwrite it")
-    database = folder / tomllib.loads(starter_config_text())["database"]["path"]
+    starter = starter_config_text()
+    database = folder / tomllib.loads(starter)["database"]["path"]
     if database.exists():
         connect(database, migrate=False).close()   # refuses a file that is not a tocsin store before anything is written
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        config_path.write_text(starter_config_text(), encoding="utf-8")
+        config_path.write_text(starter, encoding="utf-8")
     except OSError as e:
         raise click.ClickException(f"cannot write {config_path} ({e.strerror or e}); choose a folder you can write to") from None
     settings = load_settings(config_path, env={})
