@@ -98,10 +98,29 @@ def test_bad_env_value_names_the_variable(tmp_path):
         load_settings(None, env={"TOCSIN_MODEL_BATCH_SIZE": "many"})
 
 
+def test_a_misspelt_env_override_is_named_with_the_setting_it_was_meant_for(caplog):
+    settings = load_settings(None, env={"TOCSIN_MODEL_THRESHHOLD": "0.9", "TOCSIN_NOTHING_LIKE_IT": "1"})
+    assert settings.model.threshold == 0.5
+    warnings = [r.getMessage() for r in caplog.records if r.name == "tocsin.config"]
+    assert any("TOCSIN_MODEL_THRESHHOLD" in w and "did you mean TOCSIN_MODEL_THRESHOLD?" in w for w in warnings)
+    assert any("TOCSIN_NOTHING_LIKE_IT" in w and "did you mean" not in w for w in warnings)
+
+
 def test_missing_config_file_is_a_clear_error(tmp_path, runner):
     result = runner.invoke(main, ["--config", str(tmp_path / "nope.toml"), "status"])
     assert result.exit_code == 2
     assert "tocsin init" in result.output
+
+
+def test_a_config_file_in_another_encoding_names_the_line_and_one_with_a_bom_is_read(tmp_path, runner):
+    path = tmp_path / "tocsin.toml"
+    path.write_bytes('[database]\npath = "store.db"\n# Ош\n'.encode("cp1251"))
+    with pytest.raises(ConfigError, match=r"tocsin\.toml:3: not valid UTF-8 \(byte 0xce\); save the file as UTF-8"):
+        load_settings(path, env={})
+    result = runner.invoke(main, ["--config", str(path), "status"])
+    assert result.exit_code == 2 and "tocsin.toml:3: not valid UTF-8" in result.output and "Traceback" not in result.output
+    path.write_bytes('\ufeff[database]\npath = "from-bom.db"\n'.encode("utf-8"))
+    assert load_settings(path, env={}).database.path.endswith("from-bom.db")
 
 
 def test_settings_round_trip_through_toml(tmp_path):

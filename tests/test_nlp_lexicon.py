@@ -109,6 +109,17 @@ def test_bad_files(tmp_path):
         load_lexicons([dup])
 
 
+def test_a_lexicon_in_another_encoding_names_the_line_and_one_with_a_bom_is_read(tmp_path):
+    entry = {"id": "local.1", "kind": "cue", "label": "dehumanization", "language": "ru", "pattern": "нелюди",
+             "meaning": "m"}
+    path = tmp_path / "local.jsonl"
+    path.write_bytes(("# ours\n" + json.dumps(entry, ensure_ascii=False) + "\n").encode("cp1251"))
+    with pytest.raises(LexiconError, match=r"local\.jsonl:2: not valid UTF-8 \(byte 0xed\); save the file as UTF-8"):
+        read_lexicon(path)
+    path.write_bytes(("\ufeff" + json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8"))
+    assert [e.id for e in read_lexicon(path)] == ["local.1"]
+
+
 def test_an_unreadable_lexicon_or_one_nested_too_deeply_is_named(tmp_path):
     with pytest.raises(LexiconError, match="cannot read the lexicon file"):
         read_lexicon(tmp_path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import difflib
 import ipaddress
 import logging
 import os
@@ -19,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+
+from tocsin.text_files import NotUtf8, decode_utf8
 
 logger = logging.getLogger(__name__)
 
@@ -260,11 +263,13 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         if not path.is_file():
             raise ConfigError("--config", str(path), "no such file; create one with 'tocsin init DIR' or fix the path")
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(decode_utf8(path.read_bytes(), path.name))
         except tomllib.TOMLDecodeError as e:
             raise ConfigError("(file)", str(path), f"not valid TOML ({e}); fix the syntax at that line") from e
-        except UnicodeDecodeError as e:
-            raise ConfigError("(file)", str(path), "not UTF-8; save the file as UTF-8") from e
+        except NotUtf8 as e:
+            raise ConfigError("(file)", str(path), str(e)) from None
+        except OSError as e:
+            raise ConfigError("(file)", str(path), f"cannot read the file ({e.strerror or e}); fix its permissions or the path") from e
         config_dir = path.resolve().parent
     settings = build(Settings, data, "")
     settings.config_dir = config_dir
@@ -392,7 +397,9 @@ def apply_env(settings: Settings, env: typing.Mapping[str, str]) -> None:
             setattr(*sinks[name], raw)
             continue
         if name not in known:
-            logger.warning("ignoring environment variable %s: no such setting", name)
+            close = difflib.get_close_matches(name, [*known, *sinks], n=1, cutoff=0.8)
+            logger.warning("ignoring environment variable %s: no such setting%s", name,
+                           f"; did you mean {close[0]}?" if close else " (names are listed in docs/configuration.md)")
             continue
         section, key = known[name]
         target = getattr(settings, section)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from tocsin.nlp.features import CONTEXT_MARKERS, HALLMARKS
+from tocsin.text_files import NotUtf8, decode_utf8
 
 logger = logging.getLogger(__name__)
 
@@ -128,11 +129,11 @@ def read_lexicon(path: str | Path) -> list[LexiconEntry]:
     """
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = decode_utf8(path.read_bytes(), str(path)).splitlines()
     except FileNotFoundError as exc:
         raise LexiconError(f"{path}: lexicon file not found; fix the path in nlp.extra_lexicons") from exc
-    except UnicodeDecodeError as exc:
-        raise LexiconError(f"{path}: not UTF-8 text; save the lexicon as UTF-8 JSON Lines") from exc
+    except NotUtf8 as exc:
+        raise LexiconError(f"{exc} (JSON Lines)") from None
     except OSError as exc:
         raise LexiconError(f"{path}: cannot read the lexicon file ({exc.strerror or exc}); fix the path in "
                            "nlp.extra_lexicons") from exc
