@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from tocsin.cli import main
+from tocsin.models.folder import EMBEDDED_DIR
 
 
 def all_commands(group, prefix=()):
@@ -36,6 +41,8 @@ def test_init_then_status(runner, tmp_path):
     result = runner.invoke(main, ["--db", str(target / "tocsin.db"), "status"])
     assert result.exit_code == 0, result.output
     assert "items" in result.output
+    embedded = json.loads((EMBEDDED_DIR / "tocsin_model.json").read_text(encoding="utf-8"))
+    assert f"model {embedded['name']} {embedded['version']} (embedded)" in result.output
     again = runner.invoke(main, ["init", str(target)])
     assert again.exit_code != 0 and "--force" in again.output
     junk = tmp_path / "junk"
@@ -50,6 +57,32 @@ def test_status_without_database_says_how_to_create_one(runner, tmp_path):
     result = runner.invoke(main, ["--db", str(tmp_path / "none.db"), "status"])
     assert result.exit_code == 2
     assert "tocsin init" in result.output
+
+
+@pytest.mark.parametrize("broken, message", [
+    ("missing", "no such folder; fix the path, or leave it empty"),
+    ("no config", "has no config.json"),
+    ("bad config", "config.json: cannot be read as JSON"),
+    ("no weights", "has no weights (model.safetensors or pytorch_model.bin)"),
+    ("no tokenizer", "has no tokenizer (tokenizer.json or tokenizer_config.json)"),
+    ("bad metadata", "tocsin_model.json: not a JSON object"),
+])
+def test_status_names_what_is_wrong_with_the_model_folder(runner, tmp_path, broken, message):
+    folder = tmp_path / "model"
+    if broken != "missing":
+        folder.mkdir()
+        files = {"config.json": "{}", "model.safetensors": "", "tokenizer.json": "{}", "tocsin_model.json": "{}"}
+        files.update({"no config": {"config.json": None}, "bad config": {"config.json": "{"},
+                      "no weights": {"model.safetensors": None}, "no tokenizer": {"tokenizer.json": None},
+                      "bad metadata": {"tocsin_model.json": "[]"}}[broken])
+        for name, text in files.items():
+            if text is not None:
+                (folder / name).write_text(text, encoding="utf-8")
+    runner.invoke(main, ["init", str(tmp_path / "x")])
+    config = tmp_path / "model.toml"
+    config.write_text(f"[model]\npath = {str(folder)!r}\n", encoding="utf-8")
+    result = runner.invoke(main, ["--config", str(config), "--db", str(tmp_path / "x" / "tocsin.db"), "status"])
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output, result.output
 
 
 def test_a_model_that_cannot_be_loaded_is_one_clear_message(runner, tmp_path, monkeypatch):

@@ -123,6 +123,15 @@ def test_a_config_file_in_another_encoding_names_the_line_and_one_with_a_bom_is_
     assert load_settings(path, env={}).database.path.endswith("from-bom.db")
 
 
+def test_a_relative_model_folder_is_read_from_the_config_files_folder(tmp_path, monkeypatch):
+    (tmp_path / "models" / "ours").mkdir(parents=True)
+    config = write(tmp_path, '[model]\npath = "models/ours"\n')
+    monkeypatch.chdir(tmp_path.parent)   # the daemon may start anywhere
+    assert load_settings(config, env={}).model.path == str(tmp_path / "models" / "ours")
+    config.write_text('[model]\npath = "some-org/some-model"\n', encoding="utf-8")
+    assert load_settings(config, env={}).model.path == "some-org/some-model"   # a hub id stays one
+
+
 def test_settings_round_trip_through_toml(tmp_path):
     from tocsin.config_toml import dump_settings
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from tocsin.config import ModelSettings
 from tocsin.models import Classifier
-from tocsin.models.classifier import LABELS, ModelLoadError
+from tocsin.models.classifier import EMBEDDED_DIR, LABELS, ModelLoadError
 
 TEXTS = ["узбеков надо выгнать из оша", "o'zbeklar qo'shnilarimiz", "the uzbeks are our neighbours", "кыргыздар"] * 20
 
@@ -82,3 +84,8 @@ def test_missing_or_broken_models_say_what_to_do(tmp_path):
         Classifier.load(tmp_path)
     with pytest.raises(ModelLoadError, match="leave it empty"):
         Classifier.load("no-such-org/no-such-model-here", offline=True)
+    saved = tmp_path / "saved"
+    shutil.copytree(EMBEDDED_DIR, saved)
+    (saved / "tocsin_model.json").write_text('{"name": "x", ', encoding="utf-8")
+    with pytest.raises(ModelLoadError, match="tocsin_model.json: cannot be read as JSON"):
+        Classifier.load(saved)

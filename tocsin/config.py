@@ -107,7 +107,7 @@ class NlpSettings:
 
 @dataclass
 class ModelSettings:
-    path: str = setting("", "Classifier: a local folder or a Hugging Face id; empty uses the embedded model.")
+    path: str = setting("", "Classifier: a local folder (a relative one is read from the config file's folder when it is there) or a Hugging Face id; empty uses the embedded model.")
     batch_size: int = setting(32, "Texts per inference batch.")
     threshold: float = setting(0.5, "Score at or above which a text is flagged as incitement, in [0, 1].")
     threads: int = setting(2, "CPU threads for inference (torch.set_num_threads).")
@@ -274,8 +274,18 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
     settings = build(Settings, data, "")
     settings.config_dir = config_dir
     apply_env(settings, os.environ if env is None else env)
+    settings.model.path = _model_folder(settings)
     validate(settings)
     return settings
+
+
+def _model_folder(settings: Settings) -> str:
+    """``model.path``, made absolute when it is a relative folder found in the config file's folder (so that
+    the daemon finds it whatever folder it starts in); otherwise as given (a hub id, an absolute path)."""
+    given = settings.model.path
+    if given and not Path(given).expanduser().is_absolute() and settings.resolve(given).is_dir():
+        return str(settings.resolve(given))
+    return given
 
 
 def build(cls: type, data: Any, prefix: str) -> Any:

@@ -85,7 +85,7 @@ class TocsinGroup(click.Group):
 
 def stated_problem(error: Exception) -> str | None:
     """The message to show for an error that names its own fix (see :class:`TocsinGroup`); None for others."""
-    from tocsin.models.classifier import ModelLoadError
+    from tocsin.models.folder import ModelLoadError
     from tocsin.nlp.lexicon import LexiconError
     from tocsin.store.db import DatabaseMissing, DatabaseUnusable
 

@@ -25,7 +25,7 @@ def run(app: App, sources: tuple[str, ...], no_crawl: bool) -> None:
     except DaemonAlreadyRunning as e:
         raise click.ClickException(str(e)) from None
     except Exception as e:
-        from tocsin.models.classifier import ModelLoadError
+        from tocsin.models.folder import ModelLoadError
 
         if isinstance(e, ModelLoadError):  # says what to fix; no traceback needed
             raise click.ClickException(str(e)) from None

@@ -50,18 +50,22 @@ def init(directory: str, force: bool) -> None:
 @main.command()
 @pass_app
 def status(app: App) -> None:
-    """Counts per table, per source and per language; delivery failures. Checks the extra lexicons too."""
+    """Counts per table, per source and per language; delivery failures. Names the classifier and checks its
+    folder and the extra lexicons too."""
     from tocsin.alerts import status_lines as alert_status_lines
     from tocsin.distributed import status_lines as distributed_status_lines
+    from tocsin.models.folder import identify
     from tocsin.store.status import language_counts, source_summary, table_counts, unanalysed_count
 
     if app.settings.nlp.extra_lexicons:   # a bad entry is a clear error here, not at the daemon's first analysis
         from tocsin.nlp.lexicon import load_lexicons
 
         load_lexicons(app.settings.nlp.extra_lexicons)
+    model = identify(app.settings.model.path)   # a broken model.path is a clear error here, not in the daemon
     db = app.open_db()
     console = Console()
     console.print(f"[bold]database[/bold] {app.database_path}")
+    console.print(f"[bold]model[/bold] {model.name} {model.version} ({model.source})", markup=True, highlight=False)
     counts = Table("table", "rows", title="tables")
     for name, n in table_counts(db).items():
         counts.add_row(name, str(n))

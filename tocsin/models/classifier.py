@@ -10,7 +10,6 @@ also hold a character n-gram companion (:mod:`tocsin.models.lexical`), blended i
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from dataclasses import dataclass
@@ -19,20 +18,15 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from tocsin.models.folder import EMBEDDED_DIR, ModelLoadError, folder_identity
 from tocsin.models.lexical import LexicalModel
 from tocsin.nlp.features import HALLMARKS
 
 logger = logging.getLogger(__name__)
 
-EMBEDDED_DIR = Path(__file__).parent / "embedded"
-METADATA_FILE = "tocsin_model.json"
 LABELS = ("incitement", *HALLMARKS)
 #: Label names that other classifiers use for "this text is hateful"; used when a model has no ``incitement``.
 POSITIVE_ALIASES = ("incitement", "hate", "hateful", "toxic", "offensive", "label_1", "1", "positive", "yes")
-
-
-class ModelLoadError(RuntimeError):
-    """The classifier could not be loaded; the message says what to check."""
 
 
 def prepare_text(text: str) -> str:
@@ -99,8 +93,7 @@ class Classifier:
         """
         where = str(path)
         local = Path(where).expanduser()
-        if local.exists() and not (local / "config.json").is_file():
-            raise ModelLoadError(f"{local} has no config.json; point model.path at a folder saved with save_pretrained()")
+        identity = folder_identity(local, str(local)) if local.exists() else None
         source = str(local) if local.exists() else where
         try:
             try:
@@ -115,13 +108,12 @@ class Classifier:
                 "the weights and the tokenizer, or a Hugging Face id already in the local cache; leave it empty "
                 "for the embedded model."
             ) from e
-        meta = read_metadata(local) if local.exists() else {}
         try:
             lexical = LexicalModel.load(local) if local.exists() else None
         except (OSError, ValueError) as e:
             raise ModelLoadError(f"cannot load the n-gram companion in {local}: {e}") from e
-        name = meta.get("name") or (local.name if local.exists() else where)
-        version = meta.get("version") or getattr(model.config, "tocsin_version", "") or getattr(model.config, "_commit_hash", "") or "unversioned"
+        name = identity.name if identity else where
+        version = identity.version if identity else getattr(model.config, "_commit_hash", "") or "unversioned"
         logger.info("loaded classifier %s %s from %s", name, version, source)
         return cls(model, tokenizer, name=name, version=str(version), lexical=lexical, **options)
 
@@ -220,11 +212,3 @@ def _from_pretrained(source: str, *, local_files_only: bool) -> tuple[Any, Any]:
     tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_files_only)
     model = AutoModelForSequenceClassification.from_pretrained(source, local_files_only=local_files_only)
     return tokenizer, model
-
-
-def read_metadata(folder: Path) -> dict[str, Any]:
-    """``tocsin_model.json`` of a model folder (name, version, training facts), or {}."""
-    path = Path(folder) / METADATA_FILE
-    if not path.is_file():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8"))

@@ -273,7 +273,7 @@ def render_markdown(rep: dict[str, Any]) -> str:
 
 def default_card(settings_path: str = "") -> Path:
     """The embedded model's card."""
-    from tocsin.models.classifier import EMBEDDED_DIR
+    from tocsin.models.folder import EMBEDDED_DIR
 
     return EMBEDDED_DIR / "README.md"
 

@@ -25,7 +25,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from tocsin.models.classifier import EMBEDDED_DIR, LABELS, METADATA_FILE, prepare_text
+from tocsin.models.classifier import LABELS, prepare_text
+from tocsin.models.folder import EMBEDDED_DIR, METADATA_FILE
 from tocsin.models.lexical import LEXICAL_C, LEXICAL_FILE, LexicalModel
 from tocsin.text_files import NotUtf8, decode_utf8
 
