@@ -204,7 +204,8 @@ def test_login_is_rate_limited_and_audited(world):
 def test_login_redirects_only_to_local_paths(world):
     client = world["app"].test_client()
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    for target, expected in (("//evil.example/x", "/"), ("https://evil.example/", "/"), ("/stats", "/stats")):
+    for target, expected in (("//evil.example/x", "/"), ("https://evil.example/", "/"), ("/\t/evil.example/", "/"),
+                             ("/\r\n/evil.example/", "/"), ("/\x7f/x", "/"), ("/stats", "/stats")):
         client.post("/logout", data={"csrf_token": token})
         token = csrf_from(client.get("/login").get_data(as_text=True))
         response = client.post("/login", data={"username": "leo", "password": PASSWORD, "csrf_token": token, "next": target})
@@ -416,3 +417,4 @@ def test_alert_link_in_messages_opens_that_alert(world):
     html = client.get(f"/alerts/{alert_id}").get_data(as_text=True)
     assert f"Alert #{alert_id}" in html and f'id="alert-{alert_id}"' in html
     assert client.get("/alerts/999999").status_code == 404
+    assert client.get("/alerts/99999999999999999999").status_code == 404   # past SQLite's integers: no server error

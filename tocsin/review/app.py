@@ -145,7 +145,8 @@ def load_user() -> None:
 
 
 def enforce_roles() -> Any:
-    """Anonymous users go to the login page; a view needs its role; unmarked views are refused."""
+    """Anonymous users go to the login page; a view needs its role; unmarked views are refused; a URL that
+    names no page is a 404 for a signed-in user (a 403 for anyone else, like every other page)."""
     endpoint = request.endpoint
     if endpoint in PUBLIC_ENDPOINTS:
         return None
@@ -153,6 +154,8 @@ def enforce_roles() -> Any:
         if request.method == "GET" and endpoint is not None:
             return redirect(url_for("review.login", next=request.full_path if request.query_string else request.path))
         return error_page(403)
+    if request.routing_exception is not None:   # no such page, for a signed-in user: the router's 404 (or 405)
+        return None
     view = context_view(endpoint)
     needed = getattr(view, "min_role", None)
     if needed is None or not role_at_least(g.user["role"], needed):

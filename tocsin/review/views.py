@@ -31,6 +31,8 @@ SILENCE_HOURS = (1, 4, 12, 24, 72, 168)
 BULK_ASSIGN_MAX = 200
 #: Below this many double-reviewed items a kappa is shown with a warning.
 FEW_PAIRS = 20
+#: The largest row id SQLite stores; a larger number in a URL is no alert (not a server error).
+SQLITE_MAX_INT = 2 ** 63 - 1
 
 
 def me() -> str:
@@ -66,8 +68,11 @@ def template_helpers() -> dict[str, Any]:
 
 
 def safe_next(target: str | None) -> str:
-    """A local path to go to after login; anything else becomes the queue."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target and "\n" not in target:
+    """A local path to go to after login; anything else becomes the queue. Browsers drop tabs and line
+    breaks from a URL ("/\t/evil.example" is "//evil.example", another site), so a path with any control
+    character is refused too."""
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ord(c) < 32 or ord(c) == 127 for c in target)):
         return target
     return url_for("review.queue")
 
@@ -276,7 +281,7 @@ def alerts() -> Any:
     return render_template("alerts.html", alerts=listed, silences=reviewing.active_silences(g.db), hours=SILENCE_HOURS)
 
 
-@blueprint.route("/alerts/<int:alert_id>")
+@blueprint.route(f"/alerts/<int(max={SQLITE_MAX_INT}):alert_id>")
 @requires("reviewer")
 def alert(alert_id: int) -> Any:
     """One alert, whatever its status (the link in alert messages)."""
@@ -304,7 +309,7 @@ def silence_matchers(alert: dict[str, Any]) -> dict[str, str]:
     return matchers
 
 
-@blueprint.route("/alerts/<int:alert_id>/ack", methods=["POST"])
+@blueprint.route(f"/alerts/<int(max={SQLITE_MAX_INT}):alert_id>/ack", methods=["POST"])
 @requires("lead")
 def acknowledge(alert_id: int) -> Any:
     """Acknowledge an open alert."""
