@@ -171,7 +171,7 @@ def test_datasheet_describes_the_export(corpus, tmp_path):
     assert summary.datasheet_path == summary.data_path.parent / "DATASHEET.md"
     for expected in ("Content warning", "| rows | 3 |", "| uzbek | 2 |", "| dehumanization | 1 |", "tocsin-test 1",
                      "fresh random key", "| handles | yes |", "Krippendorff", "Forbidden", "| en | 1 |",
-                     "| uz-Latn | 1 |", "min_score=0.0", "text[start:end]"):
+                     "| uz-Latn | 1 |", "min_score=0.0", "text[start:end]", "is a formula to a spreadsheet"):
         assert expected in sheet, expected
     assert "| phones | yes | 2 |" in sheet
     event = audit_events(db, "export")[0]

@@ -24,6 +24,7 @@ def starter_config_text() -> str:
 @click.option("--force", is_flag=True, help="Overwrite an existing tocsin.toml.")
 def init(directory: str, force: bool) -> None:
     """Write a commented starter config and an empty database into DIRECTORY."""
+    from tocsin.private_files import open_private
     from tocsin.store import connect
     from tocsin.store.sources import sync_sources
 
@@ -37,7 +38,8 @@ def init(directory: str, force: bool) -> None:
         connect(database, migrate=False).close()   # refuses a file that is not a tocsin store before anything is written
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        config_path.write_text(starter, encoding="utf-8")
+        with open_private(config_path, "w", encoding="utf-8") as f:   # it will hold secrets
+            f.write(starter)
     except OSError as e:
         raise click.ClickException(f"cannot write {config_path} ({e.strerror or e}); choose a folder you can write to") from None
     settings = load_settings(config_path, env={})

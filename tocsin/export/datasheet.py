@@ -38,6 +38,16 @@ _REVIEW_COUNTS = itemgetter(*(f"review_{d}" for d in DECISIONS))
 _GROUPS_OF = partial(map, itemgetter("group"))
 
 
+#: Scraped texts are written as they are, so that span offsets hold; a spreadsheet would run those that look
+#: like formulas.
+SPREADSHEET_WARNING = (
+    "Texts and titles are exactly as scraped, so that span offsets hold. A field that starts with `=`, `+`, `-` "
+    "or `@` is a formula to a spreadsheet program, and a hostile post can be written to be one (to fetch a "
+    "web address when the file is opened, say). Do not open the CSV by double-clicking it: import it with "
+    "every column typed as text (LibreOffice: tick *Format quoted field as text*; Excel: *Data → From "
+    "Text/CSV*, *Transform*, every column *Text*), or read the JSONL or Parquet file.\n")
+
+
 def _or(first: Any, second: Any) -> Any:
     return first or second
 
@@ -260,6 +270,7 @@ def render_datasheet(stats: DatasheetStats, ctx: DatasheetContext) -> str:
     add(_table(["field", "type", "meaning"], [[name, f"`{tp}`", doc] for name, tp, doc in FIELDS]))
     add("In CSV, lists are JSON strings, booleans `true`/`false` and null an empty field; in JSONL and CSV "
         "times are ISO 8601 strings in UTC.\n")
+    add(SPREADSHEET_WARNING)
     add("## Uses\n")
     add("Intended:\n\n" + "".join(f"- {u}\n" for u in INTENDED_USES))
     add("Forbidden:\n\n" + "".join(f"- {u}\n" for u in FORBIDDEN_USES))

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+import stat
 import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from tocsin.store import erasure as store
 from tocsin.store.audit import log_event
 from tocsin.store.db import transaction
 from tocsin.store.pseudonyms import pseudonymise_author
+from tocsin.private_files import open_private
 from tocsin.urls import canonical_url, item_id_for
 
 logger = logging.getLogger(__name__)
@@ -319,8 +321,8 @@ def scrub_file(path: Path, needles: Needles) -> int:
     removed = len(lines) - len(kept)
     if removed:
         tmp = path.with_name(path.name + ".erasing")
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            f.writelines(kept)
+        with open_private(tmp, "w", permissions=stat.S_IMODE(path.stat().st_mode), encoding="utf-8", newline="") as f:
+            f.writelines(kept)   # with the old file's permissions (an alert file is private)
         size = path.stat().st_size
         with open(path, "r+b") as f:  # overwrite the old bytes before the file is replaced
             f.write(b"\0" * size)

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tocsin.export.schema import BOOL_FIELDS, FIELD_NAMES, LIST_FIELDS, NULLABLE_FIELDS, SCHEMA, TIME_FIELDS
+from tocsin.private_files import open_private
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ class JsonlWriter(DatasetWriter):
     def __init__(self, path: Path, typed_prefix_bytes: int = 1 << 20):
         super().__init__(path)
         self.typed_prefix_bytes = typed_prefix_bytes
-        self.file = open(self.partial, "wb", buffering=WRITE_BUFFER)
+        self.file = open_private(self.partial, "wb", buffering=WRITE_BUFFER)
         self.offset = 0
         self.untyped = set(NULLABLE_FIELDS)
         self.first_typed: dict[str, tuple[int, int]] = {}  # field -> (line number, byte offset)
@@ -114,7 +115,7 @@ class JsonlWriter(DatasetWriter):
         with open(self.partial, "rb") as f:
             head = [line for number, line in enumerate(f) if number in lines]
         moved = self.partial.with_name(self.partial.name + ".sorted")
-        with open(self.partial, "rb") as src, open(moved, "wb") as dst:
+        with open(self.partial, "rb") as src, open_private(moved, "wb") as dst:
             dst.writelines(head)
             dst.writelines(line for number, line in enumerate(src) if number not in lines)
         os.replace(moved, self.partial)
@@ -136,7 +137,7 @@ class CsvWriter(DatasetWriter):
 
     def __init__(self, path: Path):
         super().__init__(path)
-        self.file = open(self.partial, "wb", buffering=WRITE_BUFFER)
+        self.file = open_private(self.partial, "wb", buffering=WRITE_BUFFER)
         self.file.write((",".join(FIELD_NAMES) + "\r\n").encode("utf-8"))
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
@@ -210,6 +211,7 @@ class ParquetWriter(DatasetWriter):
         self.buffer: list[dict[str, Any]] = []  # records not yet converted
         self.batches: list[pa.RecordBatch] = []  # converted, not yet written
         self.pending = 0  # rows in self.batches
+        open_private(self.partial).close()   # private before pyarrow writes into it
         self.writer = pq.ParquetWriter(self.partial, SCHEMA, compression="zstd", use_dictionary=list(DICTIONARY_FIELDS))
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:

@@ -11,6 +11,8 @@ from typing import Iterator, Sequence, Sized, TypeVar
 
 import sqlite_utils
 
+from tocsin.private_files import create_private
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -66,6 +68,7 @@ def connect(path: str | Path, *, busy_timeout_ms: int = 10_000, create: bool = T
     try:
         if not memory:
             path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(path)   # SQLite gives its -wal and -shm files the database file's permissions
         conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False)
         refuse_foreign_database(conn, path)
     except (sqlite3.Error, OSError) as e:
