@@ -174,6 +174,10 @@ def test_dictionary_attack_of_a_million_handles_matches_no_author(fresh_db, tmp_
     ("June 2010, 275,000 people; on 2010-06-10 at 12:30", "June 2010, 275,000 people; on 2010-06-10 at 12:30"),
     ("write to a.b-c@mail.example.kg.", "write to [email]."),
     ("ask @osh_voice or @Ali.", "ask [handle] or [handle]."),
+    ("Конец.@second_handle спасибо@osh_voice_1, ＠osh_voice_2 @\u200bhidden_3 @ivan-petrov",
+     "Конец.[handle] спасибо[handle], [handle] [handle] [handle]"),
+    ("fb.me/some.one instagr.am/some_one vk.me/some_one", "[profile] [profile] [profile]"),
+    ("open tg://resolve?domain=some_one&post=5 now", "open [profile] now"),
     ("see t.me/osh_voice, https://www.facebook.com/some.one?x=1 and https://kloop.kg/news/1",
      "see [profile], [profile] and https://kloop.kg/news/1"),
     # decomposed letters (и + U+0306 is й, е + U+0308 is ё): the combining mark belongs to the name

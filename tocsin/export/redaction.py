@@ -29,18 +29,20 @@ _EMAIL = re.compile(rf"(?<![\w{_MARKS}.+-])[\w{_MARKS}.+-]+@[\w{_MARKS}-]+(?:\.[
 _SOCIAL_HOSTS = (
     r"t\.me|telegram\.me|telegram\.dog|vk\.com|vk\.ru|ok\.ru|facebook\.com|fb\.com|m\.facebook\.com|"
     r"instagram\.com|twitter\.com|x\.com|tiktok\.com|youtube\.com|linkedin\.com|threads\.net|"
-    r"wa\.me|mastodon\.social|my\.mail\.ru"
+    r"wa\.me|mastodon\.social|my\.mail\.ru|fb\.me|instagr\.am|vk\.me|ig\.me|m\.me"
 )
 _PROFILE_LINK = re.compile(
-    r"(?:(?:https?://)?(?:www\.|m\.)?(?:" + _SOCIAL_HOSTS + r")/(?:s/|in/|profile/|@|u/|people/|joinchat/|\+)?"
+    r"(?:tg://resolve\?domain=[\w.-]+(?:&[\w.=&%-]*)?|(?:https?://)?(?:www\.|m\.)?(?:" + _SOCIAL_HOSTS + r")/(?:s/|in/|profile/|@|u/|people/|joinchat/|\+)?"
     rf"[\w{_MARKS}.@+-]+(?:/[\w{_MARKS}.?=&%-]*)*(?:\?[\w{_MARKS}.=&%-]*)?)",
     re.IGNORECASE,
 )
 
-#: '@' first, then a look back past it at the character before (the same as ``(?<![\w@.])@``, marks
-#: counting as word characters): a literal first lets the regex engine jump from '@' to '@' instead of
-#: trying every position.
-_HANDLE = re.compile(rf"@(?<![\w{_MARKS}@.]@)\w(?:[\w{_MARKS}.]{{0,62}}[\w{_MARKS}])?(?![\w{_MARKS}@])")
+#: Characters that show nothing, which a poster may slip in after the '@' so that a handle is not seen as one.
+_INVISIBLE = "\u200b-\u200d\u2060\ufeff\u00ad"
+#: '@' (or the full-width '＠') and the handle after it, whatever stands before: an e-mail address is
+#: redacted first (earlier rules win), and what is left of 'thanks@osh_voice' or 'The end.@handle' is a
+#: handle. Dots and hyphens may join its parts ('@ivan-petrov', '@Ali.K'), and it ends in a letter or digit.
+_HANDLE = re.compile(rf"[@\uff20][{_INVISIBLE}]*\w(?:[\w{_MARKS}.\-]{{0,62}}[\w{_MARKS}])?(?![\w{_MARKS}@\uff20])")
 
 #: Digits with the separators phone numbers are written with; checked further in :func:`_is_phone`.
 _PHONE = re.compile(r"(?<![\w+])(?:\+|\b00)?\(?\d(?:[ \t\u00a0\-.()]{0,3}\d){6,16}(?!\w)")
@@ -123,11 +125,14 @@ class Redactor:
         """Non-overlapping (start, end, rule) matches, earlier rules first where they overlap."""
         taken: list[tuple[int, int, str]] = []
         for rule in self.enabled:
-            if _NEEDS[rule] not in text if rule != "phones" else _too_few_digits(text):
+            if not any(c in text for c in _NEEDS[rule]) if rule != "phones" else _too_few_digits(text):
                 continue
             if rule == "profile_links" and not _names_social_host(text):
                 continue
             spans = _SPANS[rule](text) if rule in _SPANS else (m.span() for m in _PATTERNS[rule].finditer(text))
+            if rule == "handles" and "emails" not in self.enabled:   # an address kept on purpose keeps its domain
+                addresses = list(_email_spans(text))
+                spans = [(s, e) for s, e in spans if not any(s < a_end and a_start < e for a_start, a_end in addresses)]
             for start, end in spans:
                 if rule == "phones":
                     start, end = _trim_phone(text, start, end)
@@ -175,7 +180,7 @@ class Redactor:
 
 _PATTERNS = {"emails": _EMAIL, "profile_links": _PROFILE_LINK, "handles": _HANDLE, "phones": _PHONE}
 #: A character each rule's matches must contain (phones: checked by :data:`_DIGIT_RUN`).
-_NEEDS = {"emails": "@", "handles": "@", "profile_links": "/", "phones": ""}
+_NEEDS = {"emails": ("@",), "handles": ("@", "\uff20"), "profile_links": ("/",), "phones": ()}
 _DIGIT_RUN = re.compile(r"\d[\d \t\u00a0\-.()]{6,}\d")
 _ASCII_DIGITS = "0123456789"
 #: The characters besides ``isalnum()`` ones that an e-mail's name part holds: '_', '.', '+', '-' and the marks.
@@ -254,7 +259,7 @@ def _phone_spans(text: str) -> Iterator[tuple[int, int]]:
 
 
 #: A social host followed by '/': every profile link holds one (the full pattern is slow on long texts).
-_HOST_SLASH = re.compile(r"(?:" + _SOCIAL_HOSTS + r")/", re.IGNORECASE)
+_HOST_SLASH = re.compile(r"(?:" + _SOCIAL_HOSTS + r"|tg:)/", re.IGNORECASE)
 _LONGEST_HOST = max(len(host.replace("\\", "")) for host in _SOCIAL_HOSTS.split("|"))
 
 
