@@ -51,6 +51,24 @@ def test_flagged_item_raises_one_alert_with_one_delivery_per_sink(fresh_db, tmp_
     assert message["links"]["alert"] == f"http://review.test/alerts/{alert['id']}"
 
 
+def test_alert_messages_name_no_one(fresh_db, tmp_path):
+    """Alerts leave the store: no handle, phone, e-mail, profile link or item URL (which names the poster)."""
+    settings = make_settings(tmp_path, sinks=[SinkSettings(name="file", kind="file", path="alerts.jsonl")])
+    text = ("Write to @zqx_alert_handle or call +996 555 321 987, t.me/zqx_alert_chan: "
+            "drive the Uzbeks out of Osh, they are rats (zqx.alert@mail.example).")
+    row = store_flagged(fresh_db, text=text, score=0.93)
+    raise_for(fresh_db, settings, [row])
+    deliver_due(fresh_db, settings, now=NOW)
+    (message,) = lines(tmp_path)
+    sent = json.dumps(message, ensure_ascii=False)
+    for identifier in ("zqx_alert_handle", "321 987", "zqx_alert_chan", "zqx.alert", row["url"]):
+        assert identifier not in sent, identifier
+    (evidence,) = message["evidence"]
+    assert "url" not in evidence and "[handle]" in evidence["excerpt"] and "[phone]" in evidence["excerpt"]
+    assert evidence["cues"] == ["call_to_expulsion: “drive”"]   # the cue moved with the redactions before it
+    assert f"http://review.test/items/{row['item_id']}" in message["text"]
+
+
 def test_unflagged_untargeted_or_low_items_raise_nothing(fresh_db, tmp_path):
     settings = make_settings(tmp_path, rules=[AlertRuleSettings(name="incitement", kind="item", min_score=0.6)])
     rows = [store_flagged(fresh_db, incitement=False, score=0.3), store_flagged(fresh_db, groups=()),

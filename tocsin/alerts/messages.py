@@ -1,9 +1,16 @@
 """What an alert says: a title and a plain-text message with what, whom, where, how many, the top
-evidence and links to the review page; and the frozen body each sink receives."""
+evidence and links to the review page; and the frozen body each sink receives.
+
+Alerts leave the store (e-mail, webhooks, chat), so their evidence names no one: excerpts and cues are
+redacted as exports are (e-mail addresses, profile links, @handles, phone numbers), and an item is given by
+its review-page link, not by its own URL, which on social sites names its author.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from tocsin.export.redaction import RedactionRules, Redactor
 
 #: How a canonical group id reads in a message.
 GROUP_NAMES = {
@@ -53,18 +60,28 @@ def excerpt(text: str, spans: list[dict[str, Any]], limit: int = EXCERPT_CHARS) 
 
 
 def evidence_entry(row: dict[str, Any]) -> dict[str, Any]:
-    """One piece of evidence from an analysis joined with its item."""
-    spans = row.get("spans") or []
+    """One piece of evidence from an analysis joined with its item, with no personal identifier in it."""
+    redactor = Redactor(RedactionRules())
+    redacted = redactor.redact(row.get("text") or row.get("title") or "")
+    spans = [_mapped(span, redacted) for span in row.get("spans") or []]
     return {
         "item_id": row["item_id"],
         "score": round(float(row.get("score") or 0), 3),
         "source": row.get("source", ""),
-        "url": row.get("url", ""),
         "hallmarks": list(row.get("hallmarks") or []),
-        "cues": [f"{s.get('label')}: “{s.get('text')}”" for s in spans if s.get("kind") == "cue"][:3],
-        "excerpt": excerpt(row.get("text") or row.get("title") or "", spans),
+        "cues": [f"{s.get('label')}: “{redactor.redact_text(s.get('text') or '')}”" for s in spans if s.get("kind") == "cue"][:3],
+        "excerpt": excerpt(redacted.text, spans),
         "at": row.get("published_at") or row.get("first_seen") or "",
     }
+
+
+def _mapped(span: dict[str, Any], redacted: Any) -> dict[str, Any]:
+    """A span of the original text moved onto the redacted one (see :meth:`Redaction.map_span`)."""
+    start, end = span.get("start"), span.get("end")
+    if not (isinstance(start, int) and isinstance(end, int)):
+        return span
+    new_start, new_end = redacted.map_span(start, end)
+    return {**span, "start": new_start, "end": new_end, "text": redacted.text[new_start:new_end]}
 
 
 def what_line(payload: dict[str, Any]) -> str:
