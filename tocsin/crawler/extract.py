@@ -159,39 +159,78 @@ def html_to_text(fragment: str) -> str:
     return clean_whitespace(replace_entities(remove_tags(text)))
 
 
+#: Dates before this year are placeholders ("0000-00-00 00:00:00", "0001-01-01"), not publication times.
+EARLIEST_YEAR = 1990
+#: Epoch seconds (9–10 digits) or milliseconds (12–13 digits), as JSON APIs give them.
+_EPOCH = re.compile(r"^(\d{9,10}|\d{12,13})(?:\.\d+)?$")
+#: A text that starts with an ISO date: its day must exist ("2024-02-30" is no date, not 1 March).
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+#: A year before 1000 written out ("-0001-11-30", "01 Jan 0001"), which parsers would read as 2000 or 2001;
+#: not a time-zone offset ("+0600").
+_PLACEHOLDER_YEAR = re.compile(r"^-|(?<![\d+\-])0\d{3}(?!\d)")
+
+
 def normalise_date(value: Any) -> str | None:
-    """Any date string a page or feed gives, as the store's ISO UTC form; None when unreadable."""
-    if value is None or value == "":
+    """Any date a page, feed or API gives (a string, epoch seconds or milliseconds, a datetime), as the
+    store's ISO UTC form; None when it cannot be read or is no real time (a day that does not exist, a
+    placeholder year before :data:`EARLIEST_YEAR`, more than a year ahead)."""
+    if value is None or value == "" or isinstance(value, bool):
         return None
-    if isinstance(value, datetime):
-        dt = value
-    else:
-        text = str(value).strip()
-        dt = None
-        try:
-            dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            try:
-                dt = parsedate_to_datetime(text)
-            except (TypeError, ValueError, IndexError):
-                dt = parse_with_feedparser(text)
-        if dt is None:
-            return None
+    try:
+        dt = value if isinstance(value, datetime) else _parse_date(str(value).strip())
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+    return _plausible_iso(dt)
+
+
+def _parse_date(text: str) -> datetime | None:
+    epoch = _EPOCH.match(text)
+    if epoch:
+        seconds = float(text) / (1000 if len(epoch.group(1)) > 10 else 1)
+        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    if (text.isdigit() and len(text) != 8) or _PLACEHOLDER_YEAR.search(text):   # 8 digits: 20240601
+        return None
+    day = _ISO_DAY.match(text)
+    if day:
+        datetime(*map(int, day.groups()))   # raises for a day that does not exist
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return parse_with_feedparser(text)
+
+
+def _plausible_iso(dt: datetime | None) -> str | None:
+    """``dt`` in UTC as ISO text, or None when it is no plausible publication time."""
+    if dt is None:
+        return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+    try:
+        utc = dt.astimezone(timezone.utc)
+    except (ValueError, OverflowError):   # year 1 shifted back by a time zone
+        return None
+    if not EARLIEST_YEAR <= utc.year <= datetime.now(timezone.utc).year + 1:
+        return None
+    return utc.isoformat(timespec="seconds")
 
 
 def parse_with_feedparser(text: str) -> datetime | None:
     """feedparser's lenient date parser (many formats and languages)."""
-    from feedparser.datetimes import _parse_date
+    from feedparser.datetimes import _parse_date as feedparser_date
 
-    parsed = _parse_date(text)
+    parsed = feedparser_date(text)
     return datetime(*parsed[:6], tzinfo=timezone.utc) if parsed else None
 
 
 def struct_to_iso(value: Any) -> str | None:
-    """A ``time.struct_time`` in UTC (feedparser's ``*_parsed``) as ISO UTC."""
+    """A ``time.struct_time`` in UTC (feedparser's ``*_parsed``) as ISO UTC; None when it is no real time."""
     if not value:
         return None
-    return datetime(*value[:6], tzinfo=timezone.utc).isoformat(timespec="seconds")
+    try:
+        return _plausible_iso(datetime(*value[:6], tzinfo=timezone.utc))
+    except (TypeError, ValueError, OverflowError):
+        return None

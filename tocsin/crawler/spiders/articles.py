@@ -10,6 +10,7 @@ from scrapy import Request
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from tocsin.crawler.decoding import readable_response
 from tocsin.crawler.extract import extract_article, normalise_date, select, select_first, select_text
 from tocsin.crawler.items import ItemRecord
 from tocsin.crawler.spiders.base import SourceSpider
@@ -58,6 +59,7 @@ class ArticleSpider(SourceSpider):
             if lead.summary:
                 yield self.summary_item(lead, response, reason="not_html")
             return
+        response = readable_response(response)
         found = extract_article(response.text, response.url, selector=response.selector)
         if not found.text:
             if lead.summary:

@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Iterable, Iterator
 
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
+from tocsin.crawler.decoding import feed_as_utf8
 from tocsin.crawler.extract import html_to_text, struct_to_iso
 from tocsin.crawler.spiders.articles import ArticleLead, ArticleSpider
 
 logger = logging.getLogger(__name__)
+
+
+_CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def without_surrogate_references(body: bytes) -> bytes:
+    """``body`` with each character reference to a UTF-16 surrogate ("&#xD800;", "&#55296;") made U+FFFD: it
+    names no character, and feedparser's fallback parser fails on the whole feed for one."""
+    def replace(m: re.Match[bytes]) -> bytes:
+        value = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+        return b"&#xFFFD;" if 0xD800 <= value <= 0xDFFF else m.group(0)
+
+    return _CHARACTER_REFERENCE.sub(replace, body) if b"&#" in body else body
 
 
 def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[list[ArticleLead], str]:
@@ -21,6 +36,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[list[Arti
     """
     import feedparser
 
+    body, content_type = feed_as_utf8(without_surrogate_references(body), content_type)
     parsed = feedparser.parse(body, response_headers={"content-location": url, "content-type": content_type or "application/xml"})
     problem = ""
     if parsed.bozo:

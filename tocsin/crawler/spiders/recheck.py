@@ -8,6 +8,7 @@ from typing import Any, Iterable, Iterator
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
+from tocsin.crawler.decoding import readable_response
 from tocsin.crawler.extract import extract_article
 from tocsin.crawler.items import ItemRecord, Removed, StillThere
 from tocsin.crawler.spiders.base import SourceSpider
@@ -67,6 +68,7 @@ class RecheckSpider(SourceSpider):
             yield Removed(item["id"], item["url"], f"HTTP {response.status}")
             return
         if item["kind"] == "article" and isinstance(response, TextResponse):
+            response = readable_response(response)
             found = extract_article(response.text, response.url, selector=response.selector)
             if found.text:
                 yield ItemRecord(

@@ -1,0 +1,76 @@
+"""Hostile or broken sources lose nothing they need not: unreadable dates, legacy encodings, broken
+character references."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
+
+from test_crawl_parsing import BASE, make_spider
+from tocsin.crawler.extract import normalise_date
+from tocsin.crawler.spiders import FeedSpider
+from tocsin.crawler.spiders.articles import ArticleLead
+from tocsin.crawler.spiders.feed import parse_feed
+
+CALL = "Надо выгнать узбеков из Оша!"
+
+
+@pytest.mark.parametrize("given, stored", [
+    ("2024-06-01T10:00:00+06:00", "2024-06-01T04:00:00+00:00"),
+    ("Sat, 01 Jun 2024 10:00:00 +0600", "2024-06-01T04:00:00+00:00"),
+    ("1717236000", "2024-06-01T10:00:00+00:00"),          # epoch seconds, as JSON APIs give them
+    ("1717236000000", "2024-06-01T10:00:00+00:00"),       # epoch milliseconds
+    ("20240601", "2024-06-01T00:00:00+00:00"),
+    ("0000-00-00 00:00:00", None),                        # MySQL's zero date
+    ("0001-01-01T00:00:00+06:00", None),                  # out of range once moved to UTC
+    ("-0001-11-30T00:00:00+00:00", None),                 # PHP's zero date
+    ("Mon, 01 Jan 0001 00:00:00 +0600", None),
+    ("2024-02-30", None),                                 # no such day (not 1 March)
+    ("2999-01-01", None),
+    ("12345", None),
+    ("not a date", None),
+])
+def test_dates_are_read_or_left_empty_never_guessed(given, stored):
+    assert normalise_date(given) == stored
+
+
+def rss(*items: str, declaration: str = '<?xml version="1.0"?>') -> str:
+    return f'{declaration}<rss version="2.0"><channel><title>Ош</title>{"".join(items)}</channel></rss>'
+
+
+def item(n: int, title: str, date: str = "Sat, 01 Jun 2024 10:00:00 +0600") -> str:
+    return f"<item><title>{title}</title><link>{BASE}/a/{n}</link><pubDate>{date}</pubDate><description>{title}</description></item>"
+
+
+def test_a_feed_with_a_zero_date_keeps_every_entry():
+    leads, problem = parse_feed(rss(item(1, "one", "0000-00-00 00:00:00"), item(2, "two")).encode("utf-8"), f"{BASE}/rss")
+    assert [lead.title for lead in leads] == ["one", "two"] and problem == ""
+    assert [lead.published_at for lead in leads] == [None, "2024-06-01T04:00:00+00:00"]
+
+
+def test_a_windows_1251_feed_that_names_no_encoding_is_read_as_cyrillic():
+    body = rss(item(1, CALL), item(2, "Жители района говорят о соседях, рынке и новой школе.")).encode("cp1251")
+    leads, _ = parse_feed(body, f"{BASE}/rss", "text/xml")
+    assert leads[0].title == CALL and leads[0].summary == CALL
+
+
+def test_a_windows_1251_feed_that_says_so_is_left_to_its_declaration():
+    body = rss(item(1, CALL), declaration='<?xml version="1.0" encoding="windows-1251"?>').encode("cp1251")
+    assert parse_feed(body, f"{BASE}/rss", "text/xml")[0][0].title == CALL
+
+
+def test_a_surrogate_reference_costs_one_character_not_the_feed():
+    leads, _ = parse_feed(rss(item(1, "bad &#xD800; and &#55296; here"), item(2, "two")).encode("utf-8"), f"{BASE}/rss")
+    assert [lead.title for lead in leads] == ["bad \ufffd and \ufffd here", "two"]
+
+
+def test_an_article_in_windows_1251_that_says_utf_8_is_read_as_cyrillic(tmp_path):
+    spider = make_spider(FeedSpider, tmp_path)
+    text = f"{CALL} Так пишут в районном чате, и жители Оша обсуждают это второй день подряд."
+    html = f'<html><head><meta charset="utf-8"><title>Ош</title></head><body><article><p>{text}</p></article></body></html>'
+    url = f"{BASE}/a/1"
+    response = HtmlResponse(url=url, body=html.encode("cp1251"), headers={"Content-Type": "text/html; charset=utf-8"},
+                            request=Request(url))
+    (stored,) = spider.parse_article(response, ArticleLead(url=url))
+    assert CALL in stored.text and "\ufffd" not in stored.text

@@ -1,0 +1,68 @@
+"""Pages and feeds in a legacy encoding that say they are UTF-8, or say nothing: many of the region's older
+sites serve Windows-1251 Cyrillic so. Read as UTF-8 (or as Windows-1252, the web's default), the text
+would be stored as mojibake and its incitement missed; it is read in the encoding its bytes show instead."""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+
+from scrapy.http import TextResponse
+
+logger = logging.getLogger(__name__)
+
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*\bencoding\s*=\s*["']([\w.:-]+)["']""")
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+#: Bytes read to find the encoding of a large body.
+SAMPLE_BYTES = 200_000
+
+
+def is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def guessed_encoding(body: bytes) -> str | None:
+    """The encoding ``body``'s bytes show (charset_normalizer's best guess), or None."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body[:SAMPLE_BYTES]).best()
+    return best.encoding if best is not None else None
+
+
+def _is_utf8_name(name: str) -> bool:
+    try:
+        return codecs.lookup(name).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def readable_response(response: TextResponse) -> TextResponse:
+    """``response``, or a copy read in the encoding its bytes show when it claims UTF-8 (by declaration or by
+    Scrapy's default) and is not."""
+    if not _is_utf8_name(response.encoding) or is_utf8(response.body):
+        return response
+    encoding = guessed_encoding(response.body)
+    if not encoding or _is_utf8_name(encoding):
+        return response
+    logger.debug("%s is not UTF-8 as it says; read as %s", response.url, encoding)
+    return response.replace(encoding=encoding)
+
+
+def feed_as_utf8(body: bytes, content_type: str) -> tuple[bytes, str]:
+    """A feed's body and content type, transcoded to UTF-8 when the body is not UTF-8 and names no other
+    encoding (neither in its XML declaration nor in ``content_type``); otherwise as they are."""
+    declared = [m.group(1).decode("ascii", "replace") for m in [_XML_ENCODING.match(body[:300])] if m]
+    declared += [m.group(1) for m in [_CHARSET.search(content_type or "")] if m]
+    if any(not _is_utf8_name(name) for name in declared) or is_utf8(body):
+        return body, content_type
+    encoding = guessed_encoding(body)
+    if not encoding or _is_utf8_name(encoding):
+        return body, content_type
+    text = body.decode(encoding, errors="replace")
+    text = re.sub(r"""^(\s*<\?xml[^>]*\bencoding\s*=\s*["'])[\w.:-]+""", r"\1utf-8", text, count=1)
+    return text.encode("utf-8"), "application/xml; charset=utf-8"
