@@ -1,5 +1,5 @@
-"""Hostile or broken sources lose nothing they need not: unreadable dates, legacy encodings, broken
-character references."""
+"""Hostile or broken sources lose nothing they need not, and change no evidence: unreadable dates, legacy
+encodings, broken character references, rate-limit pages, redirects, unreadable markup."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-from test_crawl_parsing import BASE, make_spider
+from test_crawl_parsing import BASE, make_spider, resp
 from tocsin.crawler.extract import normalise_date
-from tocsin.crawler.spiders import FeedSpider
+from tocsin.crawler.items import ItemRecord, Removed, StillThere
+from tocsin.crawler.spiders import FeedSpider, RecheckSpider, TelegramSpider
 from tocsin.crawler.spiders.articles import ArticleLead
 from tocsin.crawler.spiders.feed import parse_feed
+from tocsin.crawler.spiders.telegram import parse_count
 
 CALL = "Надо выгнать узбеков из Оша!"
 
@@ -74,3 +76,58 @@ def test_an_article_in_windows_1251_that_says_utf_8_is_read_as_cyrillic(tmp_path
                             request=Request(url))
     (stored,) = spider.parse_article(response, ArticleLead(url=url))
     assert CALL in stored.text and "\ufffd" not in stored.text
+
+
+# ---------------------------------------------------------------------------------------------- telegram and re-checks
+
+MESSAGE = {"id": "x", "url": f"{BASE}/t.me/south_news_demo/1020", "kind": "post",
+           "meta": {"channel": "south_news_demo", "message_id": 1020, "channel_url": f"{BASE}/t.me/s/south_news_demo"}}
+
+
+def errors(spider) -> list[tuple[str, str]]:
+    spider.ledger.flush(force=True)
+    return [tuple(r) for r in spider.ledger.store.execute("SELECT kind, message FROM crawl_errors")]
+
+
+def test_a_channel_page_without_messages_marks_nothing_removed(tmp_path):
+    spider = make_spider(RecheckSpider, tmp_path)
+    page = "<html><body><h1>Too Many Requests</h1></body></html>"
+    assert list(spider.check_message(resp(f"{BASE}/t.me/s/south_news_demo?before=1021", page), MESSAGE)) == []
+    ((kind, message),) = errors(spider)
+    assert kind == "parse" and "whether message 1020 was deleted is unknown" in message
+
+
+@pytest.mark.parametrize("final, expected", [
+    (f"{BASE}/", Removed), (f"{BASE}/news", Removed),      # the front page or a section: the article is gone
+    (f"{BASE}/news/renamed.html", StillThere),             # another page: the stored text is kept, not replaced
+])
+def test_a_re_checked_article_that_redirects_away_is_not_overwritten(tmp_path, final, expected):
+    spider = make_spider(RecheckSpider, tmp_path)
+    page = resp(final, "<html><body><article><p>" + "Главная страница сайта, свежие новости. " * 5 + "</p></article></body></html>")
+    (found,) = spider.check_page(page, {"id": "y", "url": f"{BASE}/news/a1.html", "kind": "article"})
+    assert isinstance(found, expected)
+    assert expected is StillThere or found.reason == f"redirected to {final}"
+
+
+def test_a_same_page_over_https_with_a_final_slash_is_re_read(tmp_path):
+    spider = make_spider(RecheckSpider, tmp_path)
+    page = resp("https://www.demo.example/news/a1.html/", f"<html><body><article><p>{CALL} " * 3 + "</p></article></body></html>")
+    (found,) = spider.check_page(page, {"id": "y", "url": f"{BASE}/news/a1.html", "kind": "article"})
+    assert isinstance(found, ItemRecord) and CALL in found.text
+
+
+def test_a_channel_page_whose_messages_cannot_be_read_is_an_error(tmp_path):
+    spider = make_spider(TelegramSpider, tmp_path, urls=[f"{BASE}/t.me/s/south_news_demo"])
+    page = ('<html><body><section class="tgme_channel_history"><div class="tgme_widget_message">'
+            '<div class="tgme_widget_message_text">text</div></div></section></body></html>')
+    list(spider.start_requests_for())
+    assert list(spider.parse_page(resp(f"{BASE}/t.me/s/south_news_demo", page), start_url=f"{BASE}/t.me/s/south_news_demo",
+                                  channel="south_news_demo", chain="main", stop_at=0)) == []
+    ((kind, message),) = errors(spider)
+    assert kind == "parse" and "none could be read" in message
+
+
+@pytest.mark.parametrize("shown, views", [("987", 987), ("6.1K", 6100), ("6,1K", 6100), ("1.2M", 1_200_000),
+                                          ("1,234", 1234), ("1 234", 1234), ("1.2.3K", None), ("many", None)])
+def test_view_counts_read_or_none(shown, views):
+    assert parse_count(shown) == views

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any, Iterable, Iterator
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.http import Response, TextResponse
@@ -13,10 +14,28 @@ from tocsin.crawler.extract import extract_article
 from tocsin.crawler.items import ItemRecord, Removed, StillThere
 from tocsin.crawler.spiders.base import SourceSpider
 from tocsin.crawler.spiders.telegram import parse_channel_page, page_url
+from tocsin.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
 GONE = (404, 410)
+
+
+def moved_to(original: str, final: str) -> str:
+    """Where a re-checked page's redirects led: ``""`` (the same page, perhaps over https, with or without
+    ``www.`` or a final slash), ``"away"`` (the site's front page or a section above the page: the page is
+    gone) or ``"elsewhere"`` (another page)."""
+    def key(url: str) -> tuple[str, str]:
+        parts = urlsplit(canonical_url(url))
+        host = (parts.hostname or "").removeprefix("www.")
+        return host, parts.path.rstrip("/")
+
+    (host, path), (new_host, new_path) = key(original), key(final)
+    if (host, path) == (new_host, new_path):
+        return ""
+    if new_host == host and (not new_path or path.startswith(new_path + "/")):
+        return "away"
+    return "elsewhere"
 
 
 class RecheckSpider(SourceSpider):
@@ -51,6 +70,10 @@ class RecheckSpider(SourceSpider):
             yield Removed(item["id"], item["url"], f"channel page answered {response.status}")
             return
         page = parse_channel_page(response.selector, response.url)
+        if not page.messages:   # a rate-limit page, a changed layout: no evidence that the message is gone
+            self.ledger.error("parse", f"{response.url} shows no messages, so whether message {item['meta']['message_id']} "
+                                       "was deleted is unknown; it is checked again on the next re-check", response.url)
+            return
         wanted = int(item["meta"]["message_id"])
         msg = next((m for m in page.messages if m.id == wanted), None)
         if msg is None:
@@ -66,6 +89,14 @@ class RecheckSpider(SourceSpider):
     def check_page(self, response: Response, item: dict[str, Any]) -> Iterator:
         if response.status in GONE:
             yield Removed(item["id"], item["url"], f"HTTP {response.status}")
+            return
+        moved = moved_to(item["url"], response.url)
+        if moved == "away":   # the front page or a section: the article is gone, and that page is not its text
+            yield Removed(item["id"], item["url"], f"redirected to {response.url}")
+            return
+        if moved == "elsewhere":   # a new address may be the same article or another one: the text is kept
+            self.notes.append(f"{item['url']} now redirects to {response.url}; its text was not re-read")
+            yield StillThere(item["id"], item["url"])
             return
         if item["kind"] == "article" and isinstance(response, TextResponse):
             response = readable_response(response)

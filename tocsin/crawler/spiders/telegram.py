@@ -47,11 +47,14 @@ class ChannelPage:
 
 
 def parse_count(text: str) -> int | None:
-    """Telegram's view counts: ``987``, ``6.1K``, ``1.2M``."""
-    m = re.fullmatch(r"\s*([\d.,]+)\s*([KkMm]?)\s*", text or "")
+    """Telegram's view counts: ``987``, ``6.1K``, ``1.2M`` (also ``1,234`` and ``1 234`` with thousands
+    separators, ``6,1K``); None for anything else, which costs only that message's count."""
+    m = re.fullmatch(r"\s*(\d{1,3}(?:[,\u00a0 ]\d{3})+|\d+(?:[.,]\d+)?)\s*([KkMm]?)\s*", text or "")
     if not m:
         return None
-    number = float(m.group(1).replace(",", "."))
+    digits = m.group(1)
+    number = float(re.sub(r"[,\u00a0 ]", "", digits) if re.search(r"[,\u00a0 ]\d{3}$", digits) and not m.group(2)
+                   else digits.replace(",", "."))
     return int(round(number * {"": 1, "k": 1_000, "m": 1_000_000}[m.group(2).lower()]))
 
 
@@ -150,6 +153,10 @@ class TelegramSpider(SourceSpider):
             # t.me answers a private channel, a group or a renamed channel with a page without history.
             self.ledger.error("parse", f"no public message history at {response.url}: is {channel!r} a public channel "
                                        "with previews on (a group, a private or a renamed channel has none)?", response.url)
+            return
+        if not ids and response.css("div.tgme_widget_message"):
+            self.ledger.error("parse", f"{response.url} shows messages, but none could be read (no data-post): t.me's "
+                                       "page layout may have changed; update tocsin", response.url)
             return
         if chain == "main" and track["newest"] is None:
             track["newest"] = max(ids) if ids else stop_at
