@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 from scrapy import Request
-from scrapy.http import HtmlResponse
+from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 
 from test_crawl_parsing import BASE, make_spider, resp
 from tocsin.crawler.extract import normalise_date
 from tocsin.crawler.items import ItemRecord, Removed, StillThere
-from tocsin.crawler.spiders import FeedSpider, RecheckSpider, TelegramSpider
+from tocsin.crawler.spiders import FeedSpider, JsonSpider, RecheckSpider, TelegramSpider
 from tocsin.crawler.spiders.articles import ArticleLead
 from tocsin.crawler.spiders.feed import parse_feed
 from tocsin.crawler.spiders.telegram import parse_count
@@ -131,3 +131,30 @@ def test_a_channel_page_whose_messages_cannot_be_read_is_an_error(tmp_path):
                                           ("1,234", 1234), ("1 234", 1234), ("1.2.3K", None), ("many", None)])
 def test_view_counts_read_or_none(shown, views):
     assert parse_count(shown) == views
+
+
+def test_entries_without_a_usable_link_are_skipped_and_said_so_and_the_rest_kept():
+    body = rss(item(1, "good"), "<item><title>no link</title><description>text</description></item>",
+               "<item><title>bad port</title><link>http://127.0.0.1:99999/x</link></item>",
+               "<item><title>bad host</title><link>http://[::1/x</link></item>").encode("utf-8")
+    leads, problem = parse_feed(body, f"{BASE}/rss")
+    assert [lead.title for lead in leads] == ["good"]
+    assert "3 of 4 entries skipped: no link that can be read (first: 'no link')" in problem
+
+
+def test_a_feed_whose_every_entry_lacks_a_link_is_a_parse_error(tmp_path):
+    spider = make_spider(FeedSpider, tmp_path)
+    body = rss("<item><title>no link</title><description>text</description></item>")
+    assert list(spider.parse_feed(resp(f"{BASE}/rss", body, XmlResponse))) == []
+    ((kind, message),) = errors(spider)
+    assert kind == "parse" and "1 of 1 entries skipped" in message
+
+
+def test_a_lone_surrogate_in_json_costs_one_character_not_the_page(tmp_path):
+    spider = make_spider(JsonSpider, tmp_path, fields={"items": "posts", "id": "id", "text": "text", "next_cursor": "next"},
+                         pagination={"mode": "cursor", "param": "cursor"})
+    body = '{"posts": [{"id": 1, "text": "bad \\ud800 here"}, {"id": 2, "text": "fine \\ud83d\\ude00"}]}'
+    stored = [r for r in spider.parse_json(resp(f"{BASE}/api", body, TextResponse), endpoint=f"{BASE}/api", page=None)
+              if isinstance(r, ItemRecord)]
+    assert [r.text for r in stored] == ["bad \ufffd here", "fine \U0001f600"]
+    assert all(r.raw.decode("utf-8") for r in stored)

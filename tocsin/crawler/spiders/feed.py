@@ -12,6 +12,7 @@ from scrapy.http import Response, TextResponse
 from tocsin.crawler.decoding import feed_as_utf8
 from tocsin.crawler.extract import html_to_text, struct_to_iso
 from tocsin.crawler.spiders.articles import ArticleLead, ArticleSpider
+from tocsin.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
@@ -42,20 +43,31 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[list[Arti
     if parsed.bozo:
         problem = f"malformed feed: {type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"
     lang = (parsed.feed.get("language") or "").split("-")[0].lower() if parsed.get("feed") else ""
-    leads = [lead for lead in (entry_lead(e, url, lang) for e in parsed.entries) if lead]
+    found = [(entry, entry_lead(entry, url, lang)) for entry in parsed.entries]
+    leads = [lead for _, lead in found if lead]
+    unlinked = [entry for entry, lead in found if lead is None]
+    if unlinked:
+        first = html_to_text(unlinked[0].get("title", "")) or str(unlinked[0].get("id", ""))
+        problem = "; ".join(filter(None, [problem, f"{len(unlinked)} of {len(found)} entries skipped: no link that "
+                                                   f"can be read (first: {first[:80]!r}); the site's feed is at fault"]))
     if not leads and not problem and not parsed.get("version"):
         problem = "not a feed: no RSS or Atom structure found"
     return leads, problem
 
 
 def entry_lead(entry: Any, feed_url: str, lang: str) -> ArticleLead | None:
-    """One feed entry as an :class:`ArticleLead` (None when it links nowhere)."""
+    """One feed entry as an :class:`ArticleLead` (None when it links nowhere, or to an address that cannot
+    be read, such as port 99999)."""
     from urllib.parse import urljoin
 
     link = entry.get("link") or ""
     if not link and str(entry.get("id", "")).startswith(("http://", "https://")):
         link = entry["id"]
     if not link:
+        return None
+    try:
+        canonical_url(urljoin(feed_url, link))
+    except ValueError:
         return None
     content = entry.get("content") or []
     summary = html_to_text(content[0].get("value", "")) if content else ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any, Iterable, Iterator
 
 from scrapy import Request
@@ -35,12 +36,16 @@ def get_path(data: Any, path: str) -> Any:
     return data
 
 
+#: A UTF-16 surrogate on its own ("\\ud800" in JSON) names no character, and no UTF-8 text can hold it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def as_text(value: Any) -> str:
+    """A JSON value as text (objects and lists as JSON), each lone surrogate made U+FFFD."""
     if value is None:
         return ""
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value).strip()
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else str(value).strip()
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 class JsonSpider(SourceSpider):
@@ -114,7 +119,8 @@ class JsonSpider(SourceSpider):
             text=text, author=as_text(get_path(row, fields["author"])) if fields.get("author") else "",
             published_at=normalise_date(as_text(get_path(row, fields["date"]))) if fields.get("date") else None,
             lang=self.source.language, meta={"endpoint": endpoint, **({"post_id": item_id} if item_id else {})},
-            raw=json.dumps(row, ensure_ascii=False, sort_keys=True).encode("utf-8"), content_type="application/json",
+            raw=_LONE_SURROGATE.sub("\ufffd", json.dumps(row, ensure_ascii=False, sort_keys=True)).encode("utf-8"),
+            content_type="application/json",
         )
 
     def next_url(self, data: Any, response: Response, endpoint: str, page: int | None, had_rows: bool) -> str | None:
