@@ -196,3 +196,20 @@ def test_erasing_a_short_handle_leaves_ordinary_words_alone(fresh_db):
     summary = forget(fresh_db, Settings(), authors=["@osh"])
     assert summary.items == 1 and summary.snapshots == 0
     assert get_item(fresh_db, other)["text"] == "Prices in Osh rose; \u2588\u2588\u2588\u2588 said so."
+
+
+def test_erasing_one_item_keeps_what_other_pages_share_with_it(fresh_db):
+    """A site's navigation, a channel's footer or a one-word title is on every page of its source: erasing one
+    item must not take the other items' snapshots, or alerts quoting them, with it."""
+    footer = "Подписывайтесь на наш канал, чтобы не пропустить новости."
+    gone = add_item(fresh_db, url="https://news.example/erase-me", title="Новости", author="Reporter A",
+                    text=f"Короткая заметка zqxgoneword о погоде в Оше. {footer}", raw="<nav>Новости</nav><p>zqxgoneword</p>".encode())
+    kept = [add_item(fresh_db, url=f"https://news.example/keep-{n}", title=f"Рынок {n}", author="Reporter B",
+                     text=f"Другая статья {n} про рынок и цены на хлеб. {footer}",
+                     raw=f"<nav>Новости | Спорт</nav><p>Рынок {n}</p><footer>{footer}</footer>".encode()) for n in range(3)]
+    other_alert = add_alert(fresh_db, [kept[0]], title="Рынок", message=f"Top evidence: Новости дня. “{footer}”")
+    summary = forget(fresh_db, Settings(), item_ids=[gone])
+    assert summary.items == 1 and summary.snapshots == 1 and summary.alerts_scrubbed == 0
+    assert fresh_db.execute("""SELECT count(*) FROM item_versions v JOIN snapshots s ON s.sha256 = v.snapshot_sha256
+                               WHERE v.item_id IN (?, ?, ?)""", kept).fetchone()[0] == 3
+    assert fresh_db.execute("SELECT message FROM alerts WHERE id = ?", [other_alert]).fetchone()[0].endswith(f"“{footer}”")

@@ -26,6 +26,7 @@ import sqlite_utils
 
 from tocsin.config import Settings
 from tocsin.store import erasure as store
+from tocsin.store import search
 from tocsin.store.audit import log_event
 from tocsin.store.db import transaction
 from tocsin.store.pseudonyms import pseudonymise_author
@@ -136,6 +137,25 @@ def text_fragments(text: str) -> list[str]:
     return pieces[:FRAGMENTS_PER_TEXT]
 
 
+def distinctive_pieces(db: sqlite_utils.Database, titles: list[str], texts: list[str],
+                       erased: list[str]) -> tuple[list[str], list[str]]:
+    """What of the erased items' titles and texts is searched for elsewhere: the titles of several words and
+    the sentences (:func:`text_fragments`) that no other item also holds, and the texts without those shared
+    sentences (for the word runs of :class:`Needles`). A site's navigation ("Новости"), a channel's footer
+    or a stock phrase is on every page of its source: searched for, it would take every other page's
+    snapshot and every alert quoting it with the erased item."""
+    candidates = [t for t in titles if len(t) >= FRAGMENT_MIN and len(_WORD.findall(t)) >= 2]
+    candidates += [f for t in texts for f in text_fragments(t)]
+    candidates = list(dict.fromkeys(candidates))
+    shared = [c for c in candidates if search.phrase_elsewhere(db, c, erased)]
+    own_texts = []
+    for text in texts:
+        for piece in shared:
+            text = text.replace(piece, " ")
+        own_texts.append(text)
+    return [c for c in candidates if c not in shared], own_texts
+
+
 def resolve_items(db: sqlite_utils.Database, authors: list[str], urls: list[str], item_ids: list[str]) -> list[str]:
     """The stored item ids an erasure request names."""
     bad = [i for i in item_ids if not ITEM_ID.match(i.strip().lower())]
@@ -168,9 +188,8 @@ def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[s
     ids = resolve_items(db, authors, urls, item_ids)
     content = store.erased_content(db, ids)
     names = [form for a in authors for form in mention_forms(a)]
-    fragments = [f for t in content.texts for f in text_fragments(t)]
-    needles = Needles([*content.item_ids, *content.urls, *content.titles, *fragments, *content.author_pseudonyms], names,
-                      content.texts)
+    pieces, texts = distinctive_pieces(db, content.titles, content.texts, ids)
+    needles = Needles([*content.item_ids, *content.urls, *pieces, *content.author_pseudonyms], names, texts)
     # files first: once the rows are gone, a second run could no longer tell which lines quote them
     summary.file_lines_removed = sum(scrub_file(path, needles) for path in alert_files(settings))
     summary.waiting_in_redis = purge_waiting(settings, authors=authors, urls=[*urls, *content.urls], item_ids=ids)

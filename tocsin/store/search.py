@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -41,3 +42,17 @@ def search_items(db: sqlite_utils.Database, user_query: str, limit: int = 100) -
              FROM items_fts JOIN items ON items.seq = items_fts.rowid
              WHERE items_fts MATCH ? ORDER BY rank LIMIT ?"""
     return list(db.query(sql, [query, limit]))
+
+
+def phrase_elsewhere(db: sqlite_utils.Database, phrase: str, exclude: list[str]) -> bool:
+    """Whether an item not in ``exclude`` holds ``phrase`` in its title or text (case-folded): found through the
+    index as a phrase of words, then checked in the text itself."""
+    terms = _TOKEN.findall(phrase)
+    if not terms:
+        return False
+    query = '"' + " ".join(t.replace('"', '""') for t in terms) + '"'
+    folded = phrase.casefold()
+    sql = """SELECT items.title, items.text FROM items_fts JOIN items ON items.seq = items_fts.rowid
+             WHERE items_fts MATCH ? AND items.id NOT IN (SELECT value FROM json_each(?)) LIMIT 50"""
+    return any(folded in (title or "").casefold() or folded in (text or "").casefold()
+               for title, text in db.execute(sql, [query, json.dumps(exclude)]))
