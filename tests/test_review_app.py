@@ -213,6 +213,18 @@ def test_login_redirects_only_to_local_paths(world):
         token = csrf_from(client.get("/").get_data(as_text=True))
 
 
+def test_logging_out_ends_the_session_and_any_copy_of_its_cookie(world):
+    client = world["app"].test_client()
+    login(client, "rita")
+    copy = world["app"].test_client()
+    copy.set_cookie("tocsin_session", client.get_cookie("tocsin_session").value)   # say, taken from a shared machine
+    assert copy.get("/").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+    assert copy.get("/").status_code == 302 and client.get("/").status_code == 302
+    login(client, "rita")
+    assert client.get("/").status_code == 200
+
+
 def test_disabling_a_user_or_changing_the_password_ends_their_session(world):
     client = world["app"].test_client()
     login(client, "rita")

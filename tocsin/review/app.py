@@ -130,7 +130,8 @@ def close_store(_exc: BaseException | None = None) -> None:
 
 
 def load_user() -> None:
-    """Set ``g.user`` from the session; end sessions of disabled users, changed passwords and old logins."""
+    """Set ``g.user`` from the session; end sessions of disabled users, changed passwords, old logins and
+    sessions logged out (by the user's session generation: a copy of the cookie dies with its session)."""
     g.user = None
     name = session.get("user")
     if not name:
@@ -138,7 +139,7 @@ def load_user() -> None:
     user = reviewing.get_user(g.db, name)
     max_age = context().settings.review.session_hours * 3600
     if (user is None or user["disabled"] or session.get("pw") != password_fingerprint(user["password_hash"])
-            or time.time() - float(session.get("at", 0)) > max_age):
+            or session.get("gen") != user["session_generation"] or time.time() - float(session.get("at", 0)) > max_age):
         session.clear()
         return
     g.user = {"username": user["username"], "role": user["role"]}

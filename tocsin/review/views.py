@@ -103,7 +103,8 @@ def login() -> Any:
     ctx.limiter.succeeded(username, address)
     session.clear()
     session.permanent = True
-    session.update(user=user["username"], pw=password_fingerprint(user["password_hash"]), at=time.time())
+    session.update(user=user["username"], pw=password_fingerprint(user["password_hash"]), at=time.time(),
+                   gen=user["session_generation"])
     audit.log_event(g.db, user["username"], "login")
     return redirect(safe_next(request.form.get("next")))
 
@@ -111,8 +112,9 @@ def login() -> Any:
 @blueprint.route("/logout", methods=["POST"])
 @requires("reviewer")
 def logout() -> Any:
-    """End the session."""
+    """End the session, and every other of this user's (a copied cookie included)."""
     audit.log_event(g.db, me(), "logout")
+    reviewing.end_sessions(g.db, me())
     session.clear()
     return redirect(url_for("review.login"))
 

@@ -628,10 +628,16 @@ def m007_review_queue_label_text(db: sqlite_utils.Database) -> None:
     )
 
 
+def m008_user_session_generation(db: sqlite_utils.Database) -> None:
+    """A number per user that every review-page session carries; logging out raises it, so a copy of the
+    session cookie (Flask keeps sessions in the cookie alone) stops working with it."""
+    execute_script(db, "ALTER TABLE users ADD COLUMN session_generation INTEGER NOT NULL DEFAULT 0;")
+
+
 #: Every migration, in order. Append only.
 MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox, m003_privacy_indexes, m004_review_queue,
                               m005_review_queue_by_seq, m006_review_queue_counts,
-                              m007_review_queue_label_text]
+                              m007_review_queue_label_text, m008_user_session_generation]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:

@@ -233,6 +233,13 @@ def update_user(db: sqlite_utils.Database, username: str, actor: str, *, passwor
         log_event(db, actor, "user_change", username, changed=changed)
 
 
+def end_sessions(db: sqlite_utils.Database, username: str) -> None:
+    """End every review-page session of a user, copies of the cookie included (see
+    ``m008_user_session_generation``)."""
+    with transaction(db):
+        db.execute("UPDATE users SET session_generation = session_generation + 1 WHERE username = ?", [username])
+
+
 def active_usernames(db: sqlite_utils.Database) -> list[str]:
     """Names of users who can log in."""
     return [r[0] for r in db.execute("SELECT username FROM users WHERE disabled = 0 ORDER BY username")]
