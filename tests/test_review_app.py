@@ -201,6 +201,21 @@ def test_login_is_rate_limited_and_audited(world):
     assert failed["actor"] == "rita" and "wrong password" not in failed["details"]
 
 
+@pytest.mark.parametrize("proxies, rita_gets_in", [(1, True), (0, False)])
+def test_behind_a_proxy_one_address_guessing_names_locks_out_only_itself(world, tmp_path, proxies, rita_gets_in):
+    settings = Settings()
+    settings.review.login_attempts_per_minute = 3
+    settings.review.proxies = proxies
+    app = create_app(settings, tmp_path / "review.db")
+    guesser, rita = app.test_client(), app.test_client()
+    guesser.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.9"   # every request reaches the page from the proxy
+    rita.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.7"
+    for n in range(15):
+        login(guesser, f"name{n}", "wrong password")
+    assert login(guesser, "leo").status_code == 429
+    assert (login(rita, "rita").status_code == 302) is rita_gets_in
+
+
 def test_login_redirects_only_to_local_paths(world):
     client = world["app"].test_client()
     token = csrf_from(client.get("/login").get_data(as_text=True))

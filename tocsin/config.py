@@ -169,6 +169,7 @@ class ReviewSettings:
     login_attempts_per_minute: int = setting(5, "Failed logins allowed per account and address per minute.")
     secure_cookies: bool = setting(False, "Mark the session cookie Secure; turn on when the page is served over HTTPS (e.g. behind a TLS proxy).")
     threads: int = setting(4, "Worker threads of the review page's web server.")
+    proxies: int = setting(0, "Reverse proxies in front of the page whose X-Forwarded-For and X-Forwarded-Proto headers are trusted (1 behind one nginx or Caddy): the failed-login limit then counts each monitor's own address, not the proxy's; 0 trusts no header.")
 
 
 @dataclass
@@ -427,6 +428,7 @@ def validate(settings: Settings) -> None:
     check_range("model.batch_size", settings.model.batch_size, 1, 4096)
     check_range("review.port", settings.review.port, 0, 65535)
     check_range("review.threads", settings.review.threads, 1, 256)
+    check_range("review.proxies", settings.review.proxies, 0, 5)
     check_ranges("crawl", settings.crawl, {"download_delay_s": (0, 3600), "timeout_s": (1, 3600), "retries": (0, 20),
                                            "retry_backoff_s": (0, 3600), "max_page_bytes": (1000, 2_000_000_000),
                                            "crawl_timeout_s": (10, 7 * 24 * 3600), "recheck_flagged_hours": (0, 24 * 365),

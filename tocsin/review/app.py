@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from flask import Flask, Response, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tocsin.config import Settings
 from tocsin.review.accounts import role_at_least
@@ -115,6 +116,8 @@ def create_app(settings: Settings | None, db_path: str | Path) -> Flask:
     for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, error_page)
     app.jinja_env.globals.update(role_at_least=role_at_least)
+    if settings.review.proxies:   # the monitors' own addresses, for the failed-login limit, from the proxy's headers
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.review.proxies, x_proto=settings.review.proxies)  # type: ignore[method-assign]
     return app
 
 
