@@ -3,6 +3,8 @@ encodings, broken character references, rate-limit pages, redirects, unreadable 
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
@@ -158,3 +160,93 @@ def test_a_lone_surrogate_in_json_costs_one_character_not_the_page(tmp_path):
               if isinstance(r, ItemRecord)]
     assert [r.text for r in stored] == ["bad \ufffd here", "fine \U0001f600"]
     assert all(r.raw.decode("utf-8") for r in stored)
+
+
+def test_a_source_that_cannot_start_is_an_error_on_its_run(tmp_path):
+    spider = make_spider(JsonSpider, tmp_path, fields={"items": "posts", "text": "text"}, pagination={"mode": "page", "start": "abc"})
+
+    async def requests():
+        return [r async for r in spider.start()]
+
+    assert asyncio.run(requests()) == []
+    ((kind, message),) = errors(spider)
+    assert kind == "config" and "could not start: ValueError" in message
+
+
+@pytest.mark.parametrize("error, expected", [
+    ("DownloadConnectionRefusedError", "127.0.0.1:9 refused the connection"),
+    ("ResponseDataLossError", "127.0.0.1:9 closed the connection before the whole body arrived"),
+])
+def test_scrapys_connection_errors_are_connection_errors(error, expected):
+    import scrapy.exceptions
+    from twisted.python.failure import Failure
+
+    from tocsin.crawler.errors import classify_failure
+
+    try:
+        raise getattr(scrapy.exceptions, error)()
+    except Exception:
+        failure = Failure()
+    failure.request = Request("http://127.0.0.1:9/x")
+    kind, message = classify_failure(failure)
+    assert kind == "connection" and message.startswith(expected)
+
+
+def test_a_page_number_that_is_no_number_is_a_config_error(tmp_path):
+    from tocsin.config import ConfigError, load_settings
+
+    config = tmp_path / "tocsin.toml"
+    config.write_text('[[sources]]\nname = "api"\nkind = "json"\nurls = ["https://api.example/posts"]\n'
+                      'fields = { items = "posts", text = "text" }\npagination = { mode = "page", start = "abc" }\n',
+                      encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.pagination\.start.*whole number"):
+        load_settings(config, env={})
+
+
+# ---------------------------------------------------------------------------------------------- a locked store
+
+def test_an_item_the_locked_store_refuses_is_counted_lost_recorded_later_and_the_resume_point_stays(tmp_path, monkeypatch):
+    import sqlite3
+
+    from scrapy.exceptions import DropItem
+
+    from tocsin.crawler import pipelines
+    from tocsin.crawler.ledger import CrawlLedger
+
+    monkeypatch.setattr(pipelines, "RETRY_PAUSE_S", 0)
+    spider = make_spider(TelegramSpider, tmp_path, urls=[f"{BASE}/t.me/s/chan"])
+    db_path = str(tmp_path / "t.db")
+    spider.ledger = CrawlLedger(db_path, "src", spider.run_id, busy_timeout_ms=50)
+    spider.state, spider.channels = {}, {"chan": {"last_id": 0, "newest": 9, "open": {}}}
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")   # another program writes for a long time
+    record = ItemRecord(source="src", url=f"{BASE}/t.me/chan/9", kind="post", text="a post")
+    with pytest.raises(DropItem, match="store locked"):
+        pipelines.StorePipeline.save(spider.ledger, record)
+    spider.on_closed("finished")
+    holder.execute("ROLLBACK")
+    spider.ledger.flush(force=True)
+    assert spider.ledger.totals["lost"] == 1
+    ((kind, message),) = errors(spider)
+    assert kind == "store" and "fetched again on the next crawl" in message
+    assert spider.ledger.state() == {}   # no resume point moved past the post that was not stored
+
+
+def test_an_up_to_date_store_opens_while_another_program_writes_and_a_lock_is_one_message(tmp_path):
+    import sqlite3
+
+    from tocsin.cli.app import stated_problem
+    from tocsin.store import connect
+
+    connect(tmp_path / "t.db").close()
+    holder = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        db = connect(tmp_path / "t.db", busy_timeout_ms=50)   # migrations are only read: no write lock wanted
+        assert db.execute("SELECT count(*) FROM items").fetchone()[0] == 0
+        with pytest.raises(sqlite3.OperationalError) as locked:
+            db.execute("INSERT INTO sources (name) VALUES ('x')")
+        assert "locked by another program" in stated_problem(locked.value)
+        db.close()
+    finally:
+        holder.execute("ROLLBACK")

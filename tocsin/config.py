@@ -448,6 +448,9 @@ def validate(settings: Settings) -> None:
         mode = src.pagination.get("mode", "")
         if mode:
             check_choice(f"{key}.pagination.mode", mode, PAGINATION_MODES)
+        start = src.pagination.get("start", "1")
+        if mode == "page" and not str(start).strip().isdigit():
+            raise ConfigError(f"{key}.pagination.start", start, "the first page number must be a whole number, e.g. start = '1' (or 0)")
     check_unique("alerts.sinks", [s.name for s in settings.alerts.sinks])
     check_unique("alerts.rules", [r.name for r in settings.alerts.rules])
     sink_names = {s.name for s in settings.alerts.sinks}

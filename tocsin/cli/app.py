@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,9 @@ def stated_problem(error: Exception) -> str | None:
         return f"bad lexicon: {error}"
     if isinstance(error, (DatabaseMissing, DatabaseUnusable, ModelLoadError)):
         return str(error)
+    if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+        return ("the database is locked by another program (the daemon, a crawl, an export or a forget) for longer "
+                "than database.busy_timeout_ms; run the command again when it is done, or raise that setting")
     return None
 
 

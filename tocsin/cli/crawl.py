@@ -92,7 +92,9 @@ def crawl(app: App, names: tuple[str, ...], recheck: bool, timeout_s: int | None
 
 
 def print_errors(console: Console, results: list[Any]) -> None:
-    """The first errors of each source, one line each."""
+    """The first errors of each source, one line each, with the page each was on."""
     for r in results:
         for err in r.first_errors[:3]:
-            console.print(f"  [red]{escape(r.source)}[/red] {escape(err['kind'])}: {escape(err['message'][:200])}", highlight=False)
+            page = err.get("url") or ""
+            where = f" [dim]({escape(page[:150])})[/dim]" if page and page not in err["message"] else ""
+            console.print(f"  [red]{escape(r.source)}[/red] {escape(err['kind'])}: {escape(err['message'][:200])}{where}", highlight=False)

@@ -12,7 +12,11 @@ from tocsin.cli.app import App, main, pass_app
 @click.option("--no-crawl", is_flag=True, help="Skip the crawl: analyse, alert and deliver what is stored.")
 @pass_app
 def run(app: App, sources: tuple[str, ...], no_crawl: bool) -> None:
-    """One cycle: crawl → analyse → alert → deliver, then exit."""
+    """One cycle: crawl → analyse → alert → deliver, then exit.
+
+    Exits 1 when a source failed (the rest of the cycle still ran), as `tocsin crawl` does, so that cron
+    and monitoring notice; `tocsin status` names the errors.
+    """
     from tocsin.daemon import DaemonAlreadyRunning, InstanceLock, lock_path_for
     from tocsin.pipeline import run_cycle
 
@@ -32,6 +36,9 @@ def run(app: App, sources: tuple[str, ...], no_crawl: bool) -> None:
         raise
     for line in summary.lines():
         click.echo(line)
+    if summary.failed_sources:
+        click.echo(f"{len(summary.failed_sources)} source(s) failed; their errors: tocsin status, or tocsin crawl -s NAME", err=True)
+        raise SystemExit(1)
 
 
 @main.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+import scrapy.exceptions
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import defer
@@ -13,6 +14,11 @@ from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 logger = logging.getLogger(__name__)
+
+#: Scrapy 2.13+ wraps the transport's errors in its own: refused, failed, and cut off before the body ended.
+_REFUSED = tuple(filter(None, [getattr(scrapy.exceptions, "DownloadConnectionRefusedError", None)]))
+_FAILED = tuple(filter(None, [getattr(scrapy.exceptions, "DownloadFailedError", None)]))
+_CUT_OFF = tuple(filter(None, [getattr(scrapy.exceptions, "ResponseDataLossError", None)]))
 
 
 class BlockedAddress(IgnoreRequest):
@@ -63,8 +69,21 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
         if type(exc).__name__ == "PrivateAnswer" or refused:
             return "blocked_address", refused or str(exc)
         return "dns", str(exc)
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection", str(exc)
+    if isinstance(exc, (ConnectionRefusedError, *_REFUSED)):
+        return "connection", f"{_host(failure)} refused the connection: the server is down or the port is wrong{_detail(exc)}"
+    if isinstance(exc, _CUT_OFF):
+        return "connection", f"{_host(failure)} closed the connection before the whole body arrived; tried again next crawl"
+    if isinstance(exc, _FAILED):
+        return "connection", f"the download from {_host(failure)} failed{_detail(exc)}"
     if isinstance(exc, (ResponseFailed, ResponseNeverReceived)):
         return "connection", repr(exc)
     return type(exc).__name__.lower(), str(exc) or repr(exc)
+
+
+def _host(failure: Failure) -> str:
+    request = getattr(failure, "request", None)
+    return (urlsplit(request.url).netloc if request is not None else "") or "the server"
+
+
+def _detail(exc: BaseException) -> str:
+    return f" ({exc})" if str(exc) else ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 import time
 from typing import Any
@@ -47,7 +48,9 @@ class CrawlLedger:
         self.progress = progress
         self.db: sqlite_utils.Database | None = None
         self.pending = {"pages": 0, "items": 0, "new_items": 0}
-        self.totals = {"pages": 0, "items": 0, "new_items": 0, "errors": 0, "removed": 0}
+        self.totals = {"pages": 0, "items": 0, "new_items": 0, "errors": 0, "removed": 0, "lost": 0}
+        #: Errors that could not be written yet (the store was locked), written when it lets us.
+        self.unwritten: list[tuple[str, str, str]] = []
         self.last_flush = 0.0
 
     def open(self) -> None:
@@ -86,7 +89,14 @@ class CrawlLedger:
         return source_state(self.store, self.source)
 
     def save_state(self, state: dict[str, Any]) -> None:
-        save_source_state(self.store, self.source, state)
+        """Keep the source's resume state; when the store stays locked the old one stays (the next crawl
+        then reads a little more again, and loses nothing)."""
+        try:
+            save_source_state(self.store, self.source, state)
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) and "busy" not in str(e):
+                raise
+            logger.warning("%s: the store is locked; the resume point stays where it was", self.source)
 
     # ------------------------------------------------------------------ writes
 
@@ -100,6 +110,13 @@ class CrawlLedger:
             self.totals["new_items"] += 1
         self.flush()
         return outcome
+
+    def lost(self, url: str, why: str) -> None:
+        """An item fetched but not stored: counted, logged, and recorded as a ``store`` error as soon as the store
+        can be written (see :meth:`error`)."""
+        self.totals["lost"] += 1
+        logger.warning("%s: item not stored (%s): %s", self.source, why, url)
+        self.error("store", f"not stored: {why}", url)
 
     def removed(self, item_id: str) -> None:
         """A re-checked item is gone (counted as an item of the run)."""
@@ -123,10 +140,10 @@ class CrawlLedger:
         self.flush()
 
     def error(self, kind: str, message: str, url: str = "") -> None:
-        """Record one failure on this source's run."""
+        """Record one failure on this source's run (at once, or as soon as the store is no longer locked)."""
         logger.info("%s: %s %s %s", self.source, kind, url, message)
-        record_crawl_error(self.store, self.run_id, self.source, kind, message, url)
         self.totals["errors"] += 1
+        self.unwritten.append((kind, message, url))
         self.flush(force=True)
 
     def flush(self, force: bool = False) -> None:
@@ -135,9 +152,18 @@ class CrawlLedger:
         if not force and now - self.last_flush < FLUSH_EVERY_S:
             return
         self.last_flush = now
-        if any(self.pending.values()):
-            count_crawl_run(self.store, self.run_id, **self.pending)
-            self.pending = dict.fromkeys(self.pending, 0)
+        try:
+            while self.unwritten:
+                record_crawl_error(self.store, self.run_id, self.source, *self.unwritten[0])
+                self.unwritten.pop(0)
+            if any(self.pending.values()):
+                count_crawl_run(self.store, self.run_id, **self.pending)
+                self.pending = dict.fromkeys(self.pending, 0)
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) and "busy" not in str(e):
+                raise
+            logger.warning("%s: the store is locked by another program; this run's counts and %d error(s) are "
+                           "written when it is free", self.source, len(self.unwritten))
         if self.progress:
             emit_progress(self.source, self.run_id, self.totals)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -11,6 +13,11 @@ from scrapy.exceptions import DropItem
 from tocsin.crawler.items import ItemRecord, Removed, StillThere
 
 logger = logging.getLogger(__name__)
+
+#: Tries to store one item while another program holds the store's write lock (each waits
+#: ``database.busy_timeout_ms``), and the pause between them.
+STORE_TRIES = 3
+RETRY_PAUSE_S = 1.0
 
 
 class StorePipeline:
@@ -34,7 +41,24 @@ class StorePipeline:
             if not (item.text.strip() or item.title.strip()):
                 ledger.error("no_text", "the page has no text to store and no feed summary to fall back on", item.url)
                 raise DropItem(f"no text: {item.url}")
-            ledger.save(item)
+            self.save(ledger, item)
         else:
             raise DropItem(f"not an item tocsin stores: {type(item).__name__}")
         return item
+
+    @staticmethod
+    def save(ledger: Any, item: ItemRecord) -> None:
+        """Store one item, trying again while the store is locked; an item that still cannot be stored is
+        counted as lost (the spider then keeps its resume point, so the next crawl fetches it again) and
+        recorded as an error when the store lets it."""
+        for attempt in range(1, STORE_TRIES + 1):
+            try:
+                ledger.save(item)
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) and "busy" not in str(e):
+                    raise
+                if attempt < STORE_TRIES:
+                    time.sleep(RETRY_PAUSE_S)
+        ledger.lost(item.url, "the store stayed locked by another program; the item is fetched again on the next crawl")
+        raise DropItem(f"store locked: {item.url}")

@@ -641,11 +641,17 @@ MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox, m003_privacy_index
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
-    """Apply each pending migration once, in its own transaction; return the names applied."""
-    db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    """Apply each pending migration once, in its own transaction; return the names applied. A store that is
+    up to date is only read (no write lock is taken, so a busy store is opened at once)."""
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    done = {r[0] for r in db.execute("SELECT name FROM migrations")} if "migrations" in tables else set()
+    if "migrations" not in tables:
+        db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     applied = []
     for migration in MIGRATIONS:
         name = migration.__name__
+        if name in done:
+            continue
         with transaction(db):
             if db.execute("SELECT 1 FROM migrations WHERE name = ?", [name]).fetchone():
                 continue

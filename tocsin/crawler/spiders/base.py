@@ -87,8 +87,12 @@ class SourceSpider(scrapy.Spider):
     # ------------------------------------------------------------------ requests
 
     async def start(self):
-        for request in self.start_requests_for():
-            yield request
+        try:
+            for request in self.start_requests_for():
+                yield request
+        except Exception as exc:   # recorded on the run, not only a note: the source did not run
+            logger.debug("source %s could not start", self.source.name, exc_info=True)
+            self.ledger.error("config", f"the source could not start: {type(exc).__name__}: {exc}; check its settings")
 
     def start_requests_for(self) -> Iterable[Request]:
         raise NotImplementedError

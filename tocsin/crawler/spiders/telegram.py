@@ -193,7 +193,10 @@ class TelegramSpider(SourceSpider):
 
     def on_closed(self, reason: str) -> None:
         """Move each channel's resume point to its newest message; every chain still open becomes a gap
-        the next crawl fills."""
+        the next crawl fills. When an item could not be stored (the store stayed locked), nothing moves: the
+        next crawl reads the same messages again."""
+        if self.ledger.totals["lost"]:
+            return
         channels = dict(self.state.get("channels", {}))
         for channel, track in getattr(self, "channels", {}).items():
             if track["newest"] is None:
