@@ -213,3 +213,26 @@ def test_erasing_one_item_keeps_what_other_pages_share_with_it(fresh_db):
     assert fresh_db.execute("""SELECT count(*) FROM item_versions v JOIN snapshots s ON s.sha256 = v.snapshot_sha256
                                WHERE v.item_id IN (?, ?, ?)""", kept).fetchone()[0] == 3
     assert fresh_db.execute("SELECT message FROM alerts WHERE id = ?", [other_alert]).fetchone()[0].endswith(f"“{footer}”")
+
+
+def test_forget_reaches_silence_comments_and_rotated_alert_files(fresh_db, tmp_path):
+    import gzip
+
+    from tocsin.store import alerting
+
+    settings = Settings()
+    settings.config_dir = tmp_path
+    settings.alerts.sinks = [SinkSettings(name="file", kind="file", path="alerts.jsonl")]
+    add_item(fresh_db, url="https://t.me/s/chan/7", text=VICTIM_TEXTS[0], author=VICTIM, source="chan")
+    alerting.add_silence(fresh_db, {"group": "uzbek"}, comment=f"campaign run by {VICTIM}", created_by="lead",
+                         starts_at="2026-06-01T00:00:00+00:00", ends_at="2026-06-02T00:00:00+00:00")
+    line = json.dumps({"text": VICTIM_TEXTS[0]}) + "\n"
+    keep = json.dumps({"text": KEEPER_TEXT}) + "\n"
+    (tmp_path / "alerts.jsonl.1").write_text(line + keep, encoding="utf-8")
+    (tmp_path / "alerts.jsonl.2.gz").write_bytes(gzip.compress((keep + line).encode()))
+    summary = forget(fresh_db, settings, authors=[VICTIM])
+    assert summary.file_lines_removed == 2
+    assert (tmp_path / "alerts.jsonl.1").read_text(encoding="utf-8") == keep
+    assert gzip.decompress((tmp_path / "alerts.jsonl.2.gz").read_bytes()).decode() == keep
+    comments = [r[0] for r in fresh_db.execute("SELECT comment FROM silences")]
+    assert comments and all("zqx_victim" not in c for c in comments)

@@ -11,6 +11,8 @@ byte of it in the database or its WAL. The audit log records that an erasure hap
 
 from __future__ import annotations
 
+import glob
+import gzip
 import html
 import json
 import logging
@@ -313,8 +315,16 @@ def snapshots_mentioning(db: sqlite_utils.Database, needles: Needles) -> list[st
 
 
 def alert_files(settings: Settings) -> list[Path]:
-    """The JSONL files that ``file`` alert sinks append to."""
-    return [settings.resolve(s.path) for s in settings.alerts.sinks if s.kind == "file" and s.path]
+    """The JSONL files that ``file`` alert sinks append to, and their rotated copies beside them
+    (``alerts.jsonl.1``, ``alerts.jsonl.2.gz``, ``alerts.jsonl-20260601``: logrotate's names)."""
+    files = []
+    for sink in settings.alerts.sinks:
+        if sink.kind == "file" and sink.path:
+            path = settings.resolve(sink.path)
+            rotated = sorted(p for pattern in (f"{glob.escape(path.name)}.*", f"{glob.escape(path.name)}-*")
+                             for p in path.parent.glob(pattern) if not p.name.endswith(".erasing"))
+            files += [path, *rotated]
+    return list(dict.fromkeys(files))
 
 
 def line_mentions(line: str, needles: Needles) -> bool:
@@ -328,20 +338,24 @@ def line_mentions(line: str, needles: Needles) -> bool:
 
 
 def scrub_file(path: Path, needles: Needles) -> int:
-    """Rewrite a text file without the lines that mention erased content; returns the lines removed.
+    """Rewrite a text file (gzip-compressed when its name ends in ``.gz``, as logrotate leaves old alert
+    files) without the lines that mention erased content; returns the lines removed.
 
-    The new file replaces the old one atomically; the old one's blocks are overwritten first.
+    The new file replaces the old one atomically, with its permissions; the old one's blocks are
+    overwritten first.
     """
     if not path.is_file() or needles.empty:
         return 0
-    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as f:
         lines = f.readlines()
     kept = [line for line in lines if not line_mentions(line, needles)]
     removed = len(lines) - len(kept)
     if removed:
         tmp = path.with_name(path.name + ".erasing")
-        with open_private(tmp, "w", permissions=stat.S_IMODE(path.stat().st_mode), encoding="utf-8", newline="") as f:
-            f.writelines(kept)   # with the old file's permissions (an alert file is private)
+        with open_private(tmp, "wb", permissions=stat.S_IMODE(path.stat().st_mode)) as raw:
+            data = "".join(kept).encode("utf-8")
+            raw.write(gzip.compress(data) if path.suffix == ".gz" else data)
         size = path.stat().st_size
         with open(path, "r+b") as f:  # overwrite the old bytes before the file is replaced
             f.write(b"\0" * size)

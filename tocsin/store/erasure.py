@@ -197,6 +197,7 @@ MENTION_COLUMNS = (
     ("items", "seq", ("title", "text", "meta")),
     ("item_versions", "id", ("title", "text")),
     ("analyses", "id", ("targets", "places", "spans", "explanation")),
+    ("silences", "id", ("comment",)),
 )
 
 
