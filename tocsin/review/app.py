@@ -70,6 +70,15 @@ def password_fingerprint(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
+#: Bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069).
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def without_bidi_controls(text: str) -> str:
+    """``text`` without bidirectional controls: for the window title, where CSS cannot isolate them."""
+    return str(text).translate(_BIDI_CONTROLS)
+
+
 def context() -> ReviewContext:
     """The running app's :class:`ReviewContext`."""
     from flask import current_app
@@ -116,6 +125,7 @@ def create_app(settings: Settings | None, db_path: str | Path) -> Flask:
     for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, error_page)
     app.jinja_env.globals.update(role_at_least=role_at_least)
+    app.jinja_env.filters["no_bidi"] = without_bidi_controls
     if settings.review.proxies:   # the monitors' own addresses, for the failed-login limit, from the proxy's headers
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.review.proxies, x_proto=settings.review.proxies)  # type: ignore[method-assign]
     return app
