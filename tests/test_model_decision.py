@@ -306,3 +306,18 @@ def test_a_denial_beside_a_plain_call_does_not_excuse_the_call():
     f.cues = f.cues[:1]   # the denial alone still excuses its own call
     denial = run(f, {"incitement": 0.3})
     assert not denial.incitement and "negated cue" in denial.explanation
+
+
+def test_the_group_a_call_is_aimed_at_comes_first_not_the_group_called_on():
+    text = "Кыргызы должны выгнать узбеков из Оша."
+
+    def at(kind: str, label: str, word: str) -> Span:
+        start = text.index(word)
+        return Span(kind, label, word, start, start + len(word))
+
+    f = Features(text=text, lang="ru", targets=[at("target", "kyrgyz", "Кыргызы"), at("target", "uzbek", "узбеков")],
+                 places=[at("place", "osh", "Оша")], cues=[at("cue", "call_to_expulsion", "должны выгнать узбеков")],
+                 context=[], patterns_version="p1")
+    a = run(f)
+    assert [t["group"] for t in a.targets] == ["uzbek", "kyrgyz"]
+    assert a.explanation.startswith("call to expulsion against uzbek (also named: kyrgyz) in Osh")

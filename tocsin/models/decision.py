@@ -356,13 +356,31 @@ def place_name(label: str) -> str:
     return "-".join(part.capitalize() for part in re.split(r"[-_]", label))
 
 
+def groups_by_aim(features: Features) -> list[str]:
+    """Target groups, the one the text's calls (else its other cues) are aimed at first: the group named
+    nearest a cue, ties to the first mentioned, then the others in order of first mention. In "Kyrgyz must
+    drive the Uzbeks out" the Uzbeks are the target and the Kyrgyz the ones called on."""
+    groups = features.groups
+    cues = [c for c in features.cues if c.label in CALLS] or list(features.cues)
+    if len(groups) < 2 or not cues:
+        return groups
+
+    def gap(a: Span, b: Span) -> int:
+        return max(0, b.start - a.end, a.start - b.end)
+
+    nearest = {g: min(gap(t, c) for t in features.targets if t.label == g for c in cues) for g in groups}
+    first = min(groups, key=lambda g: (nearest[g], groups.index(g)))
+    return [first, *(g for g in groups if g != first)]
+
+
 def explain(features: Features, hallmarks: list[str], flagged: bool, score: float, reasons: list[str]) -> str:
     """One line a monitor can read, e.g. ``call to expulsion against uzbek in Osh: 'надо выгнать'``.
 
     A hallmark is named as found only with a cue in the text; one the classifier alone reports is
     given as suggested (``incitement against uzbek: '…'; no cue words found, the classifier suggests
     dehumanization``)."""
-    groups = ", ".join(features.groups)
+    aimed, *also = groups_by_aim(features) or [""]
+    groups = aimed + (f" (also named: {', '.join(also)})" if also else "")
     places = ", ".join(dict.fromkeys(place_name(p.label) for p in features.places))
     if flagged:
         # Only a hallmark with a cue in the text is named as found; the classifier's others are "suggested".
@@ -386,7 +404,7 @@ def explain(features: Features, hallmarks: list[str], flagged: bool, score: floa
         return line
     line = f"not flagged (score {score:.2f})"
     if groups:
-        line += f": mentions {groups}" + (f" in {places}" if places else "")
+        line += f": mentions {', '.join(features.groups)}" + (f" in {places}" if places else "")
     detail = [r for r in reasons if not r.startswith("raised")]
     if detail:
         line += ("; " if groups else ": ") + "; ".join(detail)
@@ -413,11 +431,13 @@ def decide(features: Features, probs: Mapping[str, float], threshold: float, *, 
         score = min(score, max(0.0, threshold - NO_TARGET_MARGIN))
     flagged = score >= threshold and bool(features.targets)
     hallmarks = hallmarks_of(features, probs, flagged)
+    aim = {group: rank for rank, group in enumerate(groups_by_aim(features))}
+    targets = sorted(features.targets, key=lambda t: aim[t.label])   # the aimed-at group's mentions first
     return AnalysisRecord(
         item_id=item_id, content_hash=content_hash, model_name=model_name, model_version=model_version,
         patterns_version=features.patterns_version, threshold=threshold, score=round(score, 6), incitement=flagged,
         lang=features.lang_tag,
-        targets=[{"group": t.label, "text": t.text, "start": t.start, "end": t.end} for t in features.targets],
+        targets=[{"group": t.label, "text": t.text, "start": t.start, "end": t.end} for t in targets],
         places=[{"place": p.label, "text": p.text, "start": p.start, "end": p.end} for p in features.places],
         hallmarks=hallmarks, spans=[span_dict(s) for s in features.spans],
         explanation=explain(features, hallmarks, flagged, score, reasons),
