@@ -69,6 +69,18 @@ def test_alert_messages_name_no_one(fresh_db, tmp_path):
     assert f"http://review.test/items/{row['item_id']}" in message["text"]
 
 
+def test_an_articles_cue_is_quoted_from_its_own_words():
+    """An article's spans count from its title (the analysed text is title + body); the alert quotes the body."""
+    from tocsin.alerts.messages import evidence_entry
+
+    title, body = "Новости Оша", "Вчера в городе. Надо выгнать узбеков из Оша, пишет @zqx_writer."
+    start = len(title) + 2 + body.index("Надо выгнать")
+    entry = evidence_entry({"item_id": "x", "title": title, "text": body,
+                            "spans": [{"kind": "cue", "label": "call_to_expulsion", "text": "Надо выгнать", "start": start, "end": start + 12}]})
+    assert entry["cues"] == ["call_to_expulsion: “Надо выгнать”"]
+    assert "Надо выгнать узбеков" in entry["excerpt"] and "zqx_writer" not in entry["excerpt"]
+
+
 def test_unflagged_untargeted_or_low_items_raise_nothing(fresh_db, tmp_path):
     settings = make_settings(tmp_path, rules=[AlertRuleSettings(name="incitement", kind="item", min_score=0.6)])
     rows = [store_flagged(fresh_db, incitement=False, score=0.3), store_flagged(fresh_db, groups=()),

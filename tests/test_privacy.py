@@ -178,6 +178,7 @@ def test_dictionary_attack_of_a_million_handles_matches_no_author(fresh_db, tmp_
      "Конец.[handle] спасибо[handle], [handle] [handle] [handle]"),
     ("fb.me/some.one instagr.am/some_one vk.me/some_one", "[profile] [profile] [profile]"),
     ("open tg://resolve?domain=some_one&post=5 now", "open [profile] now"),
+    ("Пишите ＠osh_voice_2 сегодня", "Пишите [handle] сегодня"),   # a full-width at sign and nothing else
     ("see t.me/osh_voice, https://www.facebook.com/some.one?x=1 and https://kloop.kg/news/1",
      "see [profile], [profile] and https://kloop.kg/news/1"),
     # decomposed letters (и + U+0306 is й, е + U+0308 is ё): the combining mark belongs to the name

@@ -62,8 +62,9 @@ def excerpt(text: str, spans: list[dict[str, Any]], limit: int = EXCERPT_CHARS) 
 def evidence_entry(row: dict[str, Any]) -> dict[str, Any]:
     """One piece of evidence from an analysis joined with its item, with no personal identifier in it."""
     redactor = Redactor(RedactionRules())
-    redacted = redactor.redact(row.get("text") or row.get("title") or "")
-    spans = [_mapped(span, redacted) for span in row.get("spans") or []]
+    original = row.get("text") or row.get("title") or ""
+    redacted = redactor.redact(original)
+    spans = [_mapped(span, original, redacted) for span in row.get("spans") or []]
     return {
         "item_id": row["item_id"],
         "score": round(float(row.get("score") or 0), 3),
@@ -75,10 +76,12 @@ def evidence_entry(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _mapped(span: dict[str, Any], redacted: Any) -> dict[str, Any]:
-    """A span of the original text moved onto the redacted one (see :meth:`Redaction.map_span`)."""
+def _mapped(span: dict[str, Any], original: str, redacted: Any) -> dict[str, Any]:
+    """A span of ``original`` moved onto its redacted text (see :meth:`Redaction.map_span`). A span whose
+    offsets point elsewhere (they count from the title of an article, and ``original`` is its body) is left
+    as it is: :func:`excerpt` then finds its words by their text."""
     start, end = span.get("start"), span.get("end")
-    if not (isinstance(start, int) and isinstance(end, int)):
+    if not (isinstance(start, int) and isinstance(end, int)) or original[start:end] != span.get("text"):
         return span
     new_start, new_end = redacted.map_span(start, end)
     return {**span, "start": new_start, "end": new_end, "text": redacted.text[new_start:new_end]}

@@ -130,9 +130,8 @@ class Redactor:
             if rule == "profile_links" and not _names_social_host(text):
                 continue
             spans = _SPANS[rule](text) if rule in _SPANS else (m.span() for m in _PATTERNS[rule].finditer(text))
-            if rule == "handles" and "emails" not in self.enabled:   # an address kept on purpose keeps its domain
-                addresses = list(_email_spans(text))
-                spans = [(s, e) for s, e in spans if not any(s < a_end and a_start < e for a_start, a_end in addresses)]
+            # an address kept on purpose keeps its domain
+            kept_addresses = sorted(_email_spans(text)) if rule == "handles" and "emails" not in self.enabled else []
             for start, end in spans:
                 if rule == "phones":
                     start, end = _trim_phone(text, start, end)
@@ -140,10 +139,9 @@ class Redactor:
                         continue
                 if rule == "profile_links":
                     end = _trim_trailing_punctuation(text, start, end)
-                if any(start < t_end and t_start < end for t_start, t_end, _ in taken):
-                    continue
-                taken.append((start, end, rule))
-        taken.sort()
+                if _overlaps(taken, start, end) or _overlaps(kept_addresses, start, end):
+                    continue   # a match of an earlier rule (or an earlier match) wins
+                bisect.insort(taken, (start, end, rule))
         return taken
 
     def redact(self, text: str | None) -> Redaction:
@@ -208,9 +206,17 @@ def _email_spans(text: str) -> Iterator[tuple[int, int]]:
         at = text.find("@", max(at + 1, done))
 
 
+def _overlaps(spans: list[tuple[int, int, str]] | list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether ``[start, end)`` overlaps one of ``spans`` (sorted, not overlapping each other): only its
+    neighbours need looking at."""
+    i = bisect.bisect_left(spans, (start,))
+    return bool((i and spans[i - 1][1] > start) or (i < len(spans) and spans[i][0] < end))
+
+
 def _might_match(text: str) -> bool:
-    """A cheap test that skips texts with no '@', no '/' and no run of eight digits and separators."""
-    if "@" in text or "/" in text:
+    """A cheap test that skips texts with no '@' (or full-width '＠'), no '/' and no run of eight digits and
+    separators."""
+    if "@" in text or "/" in text or "\uff20" in text:
         return True
     return _might_hold_phone(text)
 
