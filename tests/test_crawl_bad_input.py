@@ -11,7 +11,7 @@ from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 
 from test_crawl_parsing import BASE, make_spider, resp
 from tocsin.crawler.extract import normalise_date
-from tocsin.crawler.items import ItemRecord, Removed, StillThere
+from tocsin.crawler.items import ItemRecord, Removed
 from tocsin.crawler.spiders import FeedSpider, JsonSpider, RecheckSpider, TelegramSpider
 from tocsin.crawler.spiders.articles import ArticleLead
 from tocsin.crawler.spiders.feed import parse_feed
@@ -99,16 +99,27 @@ def test_a_channel_page_without_messages_marks_nothing_removed(tmp_path):
     assert kind == "parse" and "whether message 1020 was deleted is unknown" in message
 
 
-@pytest.mark.parametrize("final, expected", [
-    (f"{BASE}/", Removed), (f"{BASE}/news", Removed),      # the front page or a section: the article is gone
-    (f"{BASE}/news/renamed.html", StillThere),             # another page: the stored text is kept, not replaced
+def test_a_channel_whose_older_history_is_gone_marks_the_post_removed(tmp_path):
+    spider = make_spider(RecheckSpider, tmp_path)
+    page = '<html><body><section class="tgme_channel_history"></section></body></html>'
+    (gone,) = spider.check_message(resp(f"{BASE}/t.me/s/south_news_demo?before=1021", page), MESSAGE)
+    assert isinstance(gone, Removed)
+
+
+@pytest.mark.parametrize("original, final, removed", [
+    (f"{BASE}/news/a1.html", f"{BASE}/", True), (f"{BASE}/news/a1.html", f"{BASE}/news", True),   # front page, section
+    (f"{BASE}/?p=123", f"{BASE}/", True), (f"{BASE}/index.php?newsid=55", f"{BASE}/index.php", True),
+    (f"{BASE}/news/a1.html", f"{BASE}/news/renamed.html", False),   # another page proves nothing: no new text
+    (f"{BASE}/news.php?id=5", f"{BASE}/news.php?id=6", False),
 ])
-def test_a_re_checked_article_that_redirects_away_is_not_overwritten(tmp_path, final, expected):
+def test_a_re_checked_article_that_redirects_away_is_not_overwritten(tmp_path, original, final, removed):
     spider = make_spider(RecheckSpider, tmp_path)
     page = resp(final, "<html><body><article><p>" + "Главная страница сайта, свежие новости. " * 5 + "</p></article></body></html>")
-    (found,) = spider.check_page(page, {"id": "y", "url": f"{BASE}/news/a1.html", "kind": "article"})
-    assert isinstance(found, expected)
-    assert expected is StillThere or found.reason == f"redirected to {final}"
+    found = list(spider.check_page(page, {"id": "y", "url": original, "kind": "article"}))
+    if removed:
+        assert len(found) == 1 and isinstance(found[0], Removed) and found[0].reason == f"redirected to {final}"
+    else:
+        assert found == [] and spider.notes == [f"{original} now redirects to {final}; its text was not re-read"]
 
 
 def test_a_same_page_over_https_with_a_final_slash_is_re_read(tmp_path):

@@ -23,17 +23,17 @@ GONE = (404, 410)
 
 def moved_to(original: str, final: str) -> str:
     """Where a re-checked page's redirects led: ``""`` (the same page, perhaps over https, with or without
-    ``www.`` or a final slash), ``"away"`` (the site's front page or a section above the page: the page is
+    ``www.`` or a final slash), ``"away"`` (the site's front page, or a section above the page, or the same
+    script without the query that named the article — ``index.php?newsid=55`` → ``index.php``: the page is
     gone) or ``"elsewhere"`` (another page)."""
-    def key(url: str) -> tuple[str, str]:
+    def key(url: str) -> tuple[str, str, str]:
         parts = urlsplit(canonical_url(url))
-        host = (parts.hostname or "").removeprefix("www.")
-        return host, parts.path.rstrip("/")
+        return (parts.hostname or "").removeprefix("www."), parts.path.rstrip("/"), parts.query
 
-    (host, path), (new_host, new_path) = key(original), key(final)
-    if (host, path) == (new_host, new_path):
+    (host, path, query), (new_host, new_path, new_query) = key(original), key(final)
+    if (host, path, query) == (new_host, new_path, new_query):
         return ""
-    if new_host == host and (not new_path or path.startswith(new_path + "/")):
+    if new_host == host and not new_query and (not new_path or path.startswith(new_path + "/") or (query and new_path == path)):
         return "away"
     return "elsewhere"
 
@@ -70,7 +70,7 @@ class RecheckSpider(SourceSpider):
             yield Removed(item["id"], item["url"], f"channel page answered {response.status}")
             return
         page = parse_channel_page(response.selector, response.url)
-        if not page.messages:   # a rate-limit page, a changed layout: no evidence that the message is gone
+        if not page.messages and not response.css(".tgme_channel_history"):   # a rate-limit page: proves nothing
             self.ledger.error("parse", f"{response.url} shows no messages, so whether message {item['meta']['message_id']} "
                                        "was deleted is unknown; it is checked again on the next re-check", response.url)
             return
@@ -94,9 +94,8 @@ class RecheckSpider(SourceSpider):
         if moved == "away":   # the front page or a section: the article is gone, and that page is not its text
             yield Removed(item["id"], item["url"], f"redirected to {response.url}")
             return
-        if moved == "elsewhere":   # a new address may be the same article or another one: the text is kept
+        if moved == "elsewhere":   # the same article at a new address, or a login or consent page: proves nothing
             self.notes.append(f"{item['url']} now redirects to {response.url}; its text was not re-read")
-            yield StillThere(item["id"], item["url"])
             return
         if item["kind"] == "article" and isinstance(response, TextResponse):
             response = readable_response(response)
