@@ -26,6 +26,10 @@ CALL = "Надо выгнать узбеков из Оша!"
     ("1717236000", "2024-06-01T10:00:00+00:00"),          # epoch seconds, as JSON APIs give them
     ("1717236000000", "2024-06-01T10:00:00+00:00"),       # epoch milliseconds
     ("20240601", "2024-06-01T00:00:00+00:00"),
+    ("2024-06-01T10:00:00.0123Z", "2024-06-01T10:00:00+00:00"),   # a fraction of a second is no year 0123
+    ("2024-06-01T0530", "2024-06-01T05:30:00+00:00"),
+    ("2024-06-01 0930", "2024-06-01T09:30:00+00:00"),
+    ("-2024-01-01", None),
     ("0000-00-00 00:00:00", None),                        # MySQL's zero date
     ("0001-01-01T00:00:00+06:00", None),                  # out of range once moved to UTC
     ("-0001-11-30T00:00:00+00:00", None),                 # PHP's zero date
@@ -261,3 +265,14 @@ def test_an_up_to_date_store_opens_while_another_program_writes_and_a_lock_is_on
         db.close()
     finally:
         holder.execute("ROLLBACK")
+
+
+def test_a_utf_8_page_with_a_stray_byte_stays_utf_8(tmp_path):
+    spider = make_spider(FeedSpider, tmp_path)
+    text = "O‘zbeklar va qirg‘izlar bozorda savdo qilishdi. Oʻsh shahrida bayram boʻldi, hamma xursand edi. " * 3
+    body = f'<html><head><meta charset="utf-8"></head><body><article><p>{text}</p></article></body></html>'.encode()
+    url = f"{BASE}/a/2"
+    response = HtmlResponse(url=url, body=body.replace(b"bayram", b"bayram\xe9", 1), request=Request(url),
+                            headers={"Content-Type": "text/html; charset=utf-8"})
+    (stored,) = spider.parse_article(response, ArticleLead(url=url))
+    assert "O‘zbeklar va qirg‘izlar" in stored.text

@@ -18,11 +18,22 @@ _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 SAMPLE_BYTES = 200_000
 
 
+#: A body counts as UTF-8 when at most :data:`STRAY_BYTES` of its bytes, or this share of its non-ASCII
+#: characters, are bytes UTF-8 cannot read: a UTF-8 page with a stray Windows byte or two stays UTF-8 (one
+#: U+FFFD each); a Windows-1251 page read as UTF-8 is nearly all such bytes.
+STRAY_SHARE = 0.05
+STRAY_BYTES = 2
+
+
 def is_utf8(body: bytes) -> bool:
+    """Whether ``body`` is UTF-8, or UTF-8 with a few stray bytes (see :data:`STRAY_SHARE`)."""
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
-        return False
+        text = body[:SAMPLE_BYTES].decode("utf-8", errors="replace")
+        stray = text.count("\ufffd")
+        non_ascii = sum(1 for c in text if ord(c) > 127)
+        return stray <= max(STRAY_BYTES, STRAY_SHARE * non_ascii)
     return True
 
 

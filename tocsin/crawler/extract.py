@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
@@ -166,8 +166,10 @@ _EPOCH = re.compile(r"^(\d{9,10}|\d{12,13})(?:\.\d+)?$")
 #: A text that starts with an ISO date: its day must exist ("2024-02-30" is no date, not 1 March).
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 #: A year before 1000 written out ("-0001-11-30", "01 Jan 0001"), which parsers would read as 2000 or 2001;
-#: not a time-zone offset ("+0600").
-_PLACEHOLDER_YEAR = re.compile(r"^-|(?<![\d+\-])0\d{3}(?!\d)")
+#: not a time-zone offset ("+0600"), a fraction of a second (".0123") or a time ("T0530", " 0930:").
+_PLACEHOLDER_YEAR = re.compile(r"(?<![\d+\-.:T])0\d{3}(?![\d:])")
+#: A year from 1000 on: with one in the text, a "0930" is a time, not a year.
+_REAL_YEAR = re.compile(r"(?<!\d)[12]\d{3}(?!\d)")
 
 
 def normalise_date(value: Any) -> str | None:
@@ -188,7 +190,9 @@ def _parse_date(text: str) -> datetime | None:
     if epoch:
         seconds = float(text) / (1000 if len(epoch.group(1)) > 10 else 1)
         return datetime.fromtimestamp(seconds, tz=timezone.utc)
-    if (text.isdigit() and len(text) != 8) or _PLACEHOLDER_YEAR.search(text):   # 8 digits: 20240601
+    # a bare number that is no epoch and no 20240601, a negative year, or a placeholder year
+    if ((text.isdigit() and len(text) != 8) or text.startswith("-")
+            or (_PLACEHOLDER_YEAR.search(text) and not _REAL_YEAR.search(text))):
         return None
     day = _ISO_DAY.match(text)
     if day:
@@ -213,7 +217,7 @@ def _plausible_iso(dt: datetime | None) -> str | None:
         utc = dt.astimezone(timezone.utc)
     except (ValueError, OverflowError):   # year 1 shifted back by a time zone
         return None
-    if not EARLIEST_YEAR <= utc.year <= datetime.now(timezone.utc).year + 1:
+    if utc.year < EARLIEST_YEAR or utc > datetime.now(timezone.utc) + timedelta(days=366):
         return None
     return utc.isoformat(timespec="seconds")
 
