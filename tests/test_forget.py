@@ -202,8 +202,9 @@ def test_erasing_one_item_keeps_what_other_pages_share_with_it(fresh_db):
     """A site's navigation, a channel's footer or a one-word title is on every page of its source: erasing one
     item must not take the other items' snapshots, or alerts quoting them, with it."""
     footer = "Подписывайтесь на наш канал, чтобы не пропустить новости."
+    long_body = " ".join(f"Предложение номер {n} про zqxgoneword и погоду в Оше." for n in range(10))   # footer past the 8th
     gone = add_item(fresh_db, url="https://news.example/erase-me", title="Новости", author="Reporter A",
-                    text=f"Короткая заметка zqxgoneword о погоде в Оше. {footer}", raw="<nav>Новости</nav><p>zqxgoneword</p>".encode())
+                    text=f"{long_body} {footer}", raw="<nav>Новости</nav><p>zqxgoneword</p>".encode())
     kept = [add_item(fresh_db, url=f"https://news.example/keep-{n}", title=f"Рынок {n}", author="Reporter B",
                      text=f"Другая статья {n} про рынок и цены на хлеб. {footer}",
                      raw=f"<nav>Новости | Спорт</nav><p>Рынок {n}</p><footer>{footer}</footer>".encode()) for n in range(3)]

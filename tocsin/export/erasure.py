@@ -131,31 +131,39 @@ def mention_forms(author: str) -> list[str]:
     return forms
 
 
-def text_fragments(text: str) -> list[str]:
-    """Distinctive pieces of a text: each of its first lines or sentences of ``FRAGMENT_MIN``+ characters."""
+def text_fragments(text: str, limit: int | None = FRAGMENTS_PER_TEXT) -> list[str]:
+    """Distinctive pieces of a text: each of its first ``limit`` (None: all) lines or sentences of
+    ``FRAGMENT_MIN``+ characters."""
     pieces = [p.strip() for p in re.split(r"[\n\r]+|(?<=[.!?…])\s+", text) if len(p.strip()) >= FRAGMENT_MIN]
     if not pieces and text.strip():
         pieces = [text.strip()]
-    return pieces[:FRAGMENTS_PER_TEXT]
+    return pieces[:limit]
 
 
 def distinctive_pieces(db: sqlite_utils.Database, titles: list[str], texts: list[str],
                        erased: list[str]) -> tuple[list[str], list[str]]:
     """What of the erased items' titles and texts is searched for elsewhere: the titles of several words and
-    the sentences (:func:`text_fragments`) that no other item also holds, and the texts without those shared
-    sentences (for the word runs of :class:`Needles`). A site's navigation ("Новости"), a channel's footer
-    or a stock phrase is on every page of its source: searched for, it would take every other page's
-    snapshot and every alert quoting it with the erased item."""
-    candidates = [t for t in titles if len(t) >= FRAGMENT_MIN and len(_WORD.findall(t)) >= 2]
-    candidates += [f for t in texts for f in text_fragments(t)]
-    candidates = list(dict.fromkeys(candidates))
-    shared = [c for c in candidates if search.phrase_elsewhere(db, c, erased)]
+    the first sentences (:func:`text_fragments`) that no other item also holds, and the texts without any
+    sentence another item holds (for the word runs of :class:`Needles`). A site's navigation ("Новости"), a
+    channel's footer or a stock phrase is on every page of its source: searched for, it would take every
+    other page's snapshot and every alert quoting it with the erased item."""
+    shared: dict[str, bool] = {}
+
+    def held_elsewhere(piece: str) -> bool:
+        if piece not in shared:
+            shared[piece] = search.phrase_elsewhere(db, piece, erased)
+        return shared[piece]
+
+    needles = [t for t in titles if len(t) >= FRAGMENT_MIN and len(_WORD.findall(t)) >= 2 and not held_elsewhere(t)]
     own_texts = []
     for text in texts:
-        for piece in shared:
-            text = text.replace(piece, " ")
+        sentences = text_fragments(text, limit=None)
+        needles += [p for p in sentences[:FRAGMENTS_PER_TEXT] if not held_elsewhere(p)]
+        for piece in sentences:
+            if held_elsewhere(piece):
+                text = text.replace(piece, " ")
         own_texts.append(text)
-    return [c for c in candidates if c not in shared], own_texts
+    return list(dict.fromkeys(needles)), own_texts
 
 
 def resolve_items(db: sqlite_utils.Database, authors: list[str], urls: list[str], item_ids: list[str]) -> list[str]:
