@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tocsin.models.decision import decide, excused, explain, place_name
 from tocsin.nlp.features import Features, Span
 
@@ -308,15 +310,16 @@ def test_a_denial_beside_a_plain_call_does_not_excuse_the_call():
     assert not denial.incitement and "negated cue" in denial.explanation
 
 
-def test_the_group_a_call_is_aimed_at_comes_first_not_the_group_called_on():
-    text = "Кыргызы должны выгнать узбеков из Оша."
+@pytest.mark.parametrize("text, cue", [("Кыргызы должны выгнать узбеков из Оша.", "должны выгнать узбеков"),
+                                       ("Кыргызы, выгоним узбеков из Оша!", ", выгоним узбеков")])
+def test_the_group_a_call_is_aimed_at_comes_first_not_the_group_called_on(text, cue):
 
     def at(kind: str, label: str, word: str) -> Span:
         start = text.index(word)
         return Span(kind, label, word, start, start + len(word))
 
     f = Features(text=text, lang="ru", targets=[at("target", "kyrgyz", "Кыргызы"), at("target", "uzbek", "узбеков")],
-                 places=[at("place", "osh", "Оша")], cues=[at("cue", "call_to_expulsion", "должны выгнать узбеков")],
+                 places=[at("place", "osh", "Оша")], cues=[at("cue", "call_to_expulsion", cue)],
                  context=[], patterns_version="p1")
     a = run(f)
     assert [t["group"] for t in a.targets] == ["uzbek", "kyrgyz"]

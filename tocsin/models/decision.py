@@ -358,15 +358,18 @@ def place_name(label: str) -> str:
 
 def groups_by_aim(features: Features) -> list[str]:
     """Target groups, the one the text's calls (else its other cues) are aimed at first: the group named
-    nearest a cue, ties to the first mentioned, then the others in order of first mention. In "Kyrgyz must
-    drive the Uzbeks out" the Uzbeks are the target and the Kyrgyz the ones called on."""
+    inside a cue, else nearest one, ties to the first mentioned; then the others in order of first mention.
+    In "Kyrgyz must drive the Uzbeks out" and "Кыргызы, выгоним узбеков!" the Uzbeks are the target and the
+    Kyrgyz the ones called on."""
     groups = features.groups
     cues = [c for c in features.cues if c.label in CALLS] or list(features.cues)
     if len(groups) < 2 or not cues:
         return groups
 
-    def gap(a: Span, b: Span) -> int:
-        return max(0, b.start - a.end, a.start - b.end)
+    def gap(target: Span, cue: Span) -> int:   # -1 inside the cue ("выгоним узбеков"), 0 touching it
+        if cue.start <= target.start and target.end <= cue.end:
+            return -1
+        return max(0, cue.start - target.end, target.start - cue.end)
 
     nearest = {g: min(gap(t, c) for t in features.targets if t.label == g for c in cues) for g in groups}
     first = min(groups, key=lambda g: (nearest[g], groups.index(g)))
