@@ -25,6 +25,11 @@ logger = logging.getLogger(__name__)
 #: Prefix of the progress lines a crawl process writes to stdout.
 PROGRESS_PREFIX = "@progress "
 FLUSH_EVERY_S = 1.0
+#: After the store was found locked by another program, for this long the ledger waits at most
+#: :data:`LOCKED_BUSY_MS` for each write (not ``database.busy_timeout_ms``), so that the crawl's event loop
+#: keeps running: what cannot be written meanwhile is kept and written later.
+LOCK_BACKOFF_S = 30.0
+LOCKED_BUSY_MS = 500
 #: For how many days an article stored from its feed summary only is fetched again on each crawl.
 REFETCH_SUMMARY_DAYS = 3
 
@@ -51,11 +56,29 @@ class CrawlLedger:
         self.totals = {"pages": 0, "items": 0, "new_items": 0, "errors": 0, "removed": 0, "lost": 0}
         #: Errors that could not be written yet (the store was locked), written when it lets us.
         self.unwritten: list[tuple[str, str, str]] = []
+        self.locked_until = 0.0
         self.last_flush = 0.0
 
     def open(self) -> None:
         if self.db is None:
             self.db = connect(self.db_path, busy_timeout_ms=self.busy_timeout_ms, create=False, migrate=False)
+
+    def note_lock(self) -> None:
+        """The store was found locked: wait only briefly on it for a while (see :data:`LOCK_BACKOFF_S`)."""
+        self.locked_until = time.monotonic() + LOCK_BACKOFF_S
+        self._busy_timeout(min(self.busy_timeout_ms, LOCKED_BUSY_MS))
+
+    @property
+    def recently_locked(self) -> bool:
+        """Whether the store was found locked within :data:`LOCK_BACKOFF_S` (the full wait returns after)."""
+        if self.locked_until and time.monotonic() >= self.locked_until:
+            self.locked_until = 0.0
+            self._busy_timeout(self.busy_timeout_ms)
+        return bool(self.locked_until)
+
+    def _busy_timeout(self, ms: int) -> None:
+        if self.db is not None:
+            self.db.execute(f"PRAGMA busy_timeout = {int(ms)}")
 
     @property
     def store(self) -> sqlite_utils.Database:
@@ -162,6 +185,7 @@ class CrawlLedger:
         except sqlite3.OperationalError as e:
             if "locked" not in str(e) and "busy" not in str(e):
                 raise
+            self.note_lock()
             logger.warning("%s: the store is locked by another program; this run's counts and %d error(s) are "
                            "written when it is free", self.source, len(self.unwritten))
         if self.progress:

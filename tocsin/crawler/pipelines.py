@@ -50,15 +50,18 @@ class StorePipeline:
     def save(ledger: Any, item: ItemRecord) -> None:
         """Store one item, trying again while the store is locked; an item that still cannot be stored is
         counted as lost (the spider then keeps its resume point, so the next crawl fetches it again) and
-        recorded as an error when the store lets it."""
-        for attempt in range(1, STORE_TRIES + 1):
+        recorded as an error when the store lets it. While the store stays locked, each item is tried once,
+        briefly (see :meth:`CrawlLedger.note_lock`), so the crawl goes on fetching."""
+        tries = 1 if ledger.recently_locked else STORE_TRIES
+        for attempt in range(1, tries + 1):
             try:
                 ledger.save(item)
                 return
             except sqlite3.OperationalError as e:
                 if "locked" not in str(e) and "busy" not in str(e):
                     raise
-                if attempt < STORE_TRIES:
+                if attempt < tries:
                     time.sleep(RETRY_PAUSE_S)
+        ledger.note_lock()
         ledger.lost(item.url, "the store stayed locked by another program; the item is fetched again on the next crawl")
         raise DropItem(f"store locked: {item.url}")
