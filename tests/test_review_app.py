@@ -216,6 +216,17 @@ def test_behind_a_proxy_one_address_guessing_names_locks_out_only_itself(world, 
     assert (login(rita, "rita").status_code == 302) is rita_gets_in
 
 
+def test_trusting_a_proxy_while_listening_on_every_address_is_warned_of(tmp_path, caplog):
+    settings = Settings()
+    settings.review.proxies, settings.review.host = 1, "0.0.0.0"
+    create_app(settings, tmp_path / "review.db")
+    assert any("anyone can send that header" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    settings.review.host = "127.0.0.1"
+    create_app(settings, tmp_path / "review.db")
+    assert not any("anyone can send that header" in r.getMessage() for r in caplog.records)
+
+
 def test_login_redirects_only_to_local_paths(world):
     client = world["app"].test_client()
     token = csrf_from(client.get("/login").get_data(as_text=True))

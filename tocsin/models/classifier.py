@@ -113,7 +113,8 @@ class Classifier:
         except (OSError, ValueError) as e:
             raise ModelLoadError(f"cannot load the n-gram companion in {local}: {e}") from e
         name = identity.name if identity else where
-        version = identity.version if identity else getattr(model.config, "_commit_hash", "") or "unversioned"
+        version = identity.version if identity else (getattr(model.config, "tocsin_version", "")
+                                                     or getattr(model.config, "_commit_hash", "") or "unversioned")
         logger.info("loaded classifier %s %s from %s", name, version, source)
         return cls(model, tokenizer, name=name, version=str(version), lexical=lexical, **options)
 

@@ -82,7 +82,8 @@ def _cached_hub_version(model_id: str) -> str:
         raise ModelLoadError(f"model.path {model_id!r}: no such folder, nor a Hugging Face id; fix it, or leave it "
                              "empty for the embedded model") from None
     if not isinstance(cached, str):
-        return "not in the local cache: the first analysis downloads it, and fails with no network"
+        return ("not a folder here, nor in the local Hugging Face cache: if it is a folder, fix the path; if it "
+                "is a hub id, the first analysis downloads it, and fails with no network")
     return Path(cached).parent.name   # the snapshot folder is named by the commit
 
 
