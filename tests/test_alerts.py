@@ -384,3 +384,13 @@ def test_bad_rule_and_sink_values_are_config_errors_naming_the_key(tmp_path, tab
     with pytest.raises(ConfigError) as caught:
         load_settings(path, env={})
     assert caught.value.key == key
+
+
+def test_an_excerpt_starts_at_a_word():
+    from tocsin.alerts.messages import excerpt
+
+    text = "Дорогие соседи и все жители нашего района, слушайте внимательно: всех узбеков из Оша выгнать!"
+    cue = text.index("выгнать")
+    quoted = excerpt(text, [{"kind": "cue", "text": "выгнать", "start": cue, "end": cue + 7}], limit=60)
+    assert quoted.startswith("…") and text[text.index(quoted[1:].split()[0]) - 1] == " "
+    assert "выгнать" in quoted

@@ -55,6 +55,9 @@ def excerpt(text: str, spans: list[dict[str, Any]], limit: int = EXCERPT_CHARS) 
         elif cue.get("text") and cue["text"] in text:
             centre = text.index(cue["text"])
     begin = max(0, centre - limit // 3)
+    if begin:   # start at a word, not in the middle of one
+        space = text.find(" ", begin, centre)
+        begin = space + 1 if space >= 0 else begin
     piece = " ".join(text[begin:begin + limit].split())
     return ("…" if begin > 0 else "") + piece + ("…" if begin + limit < len(text) else "")
 
