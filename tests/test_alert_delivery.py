@@ -343,3 +343,41 @@ def test_kill_9_while_delivering_loses_nothing_and_duplicates_at_most_once_per_k
     assert {r["status"] for r in db.query("SELECT status FROM deliveries")} == {"sent"}
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     print(f"kill -9 x{kills}: {len(keys)} messages, {duplicates} duplicate(s)")
+
+
+def test_a_receiver_asking_to_wait_for_ages_waits_the_longest_backoff_and_blocks_no_other_sink(fresh_db, tmp_path):
+    from tocsin.alerts.delivery import MAX_BACKOFF_S
+    from tocsin.alerts.transports import TransportError
+
+    class Greedy:
+        def notify(self, message):
+            raise TransportError("webhook answered 503", retry_after=99_999_999_999_999)
+
+    settings = make_settings(tmp_path, sinks=[SinkSettings(name="hook", kind="webhook", url="https://hook.example/"),
+                                              SinkSettings(name="file", kind="file", path="alerts.jsonl")])
+    raise_for(fresh_db, settings, [store_flagged(fresh_db)])
+    summary = deliver_due(fresh_db, settings, now=NOW, transports={"hook": Greedy()})
+    assert summary.sent == 1 and summary.retrying == 1
+    rows = {r["sink"]: r for r in fresh_db.query("SELECT sink, status, next_attempt_at FROM deliveries")}
+    assert rows["file"]["status"] == "sent" and rows["hook"]["status"] == "pending"
+    assert rows["hook"]["next_attempt_at"] <= (NOW + timedelta(seconds=MAX_BACKOFF_S)).isoformat()
+
+
+def test_a_message_whose_outcome_cannot_be_recorded_waits_and_the_others_go_out(fresh_db, tmp_path, monkeypatch):
+    from tocsin.alerts import delivery
+
+    settings = make_settings(tmp_path, sinks=[SinkSettings(name="a", kind="file", path="a.jsonl"),
+                                              SinkSettings(name="b", kind="file", path="b.jsonl")])
+    raise_for(fresh_db, settings, [store_flagged(fresh_db)])
+    real = delivery.deliver_one
+
+    def broken_for_a(db, settings, row, *rest):
+        if row["sink"] == "a":
+            raise RuntimeError("disk trouble while recording")
+        return real(db, settings, row, *rest)
+
+    monkeypatch.setattr(delivery, "deliver_one", broken_for_a)
+    summary = deliver_due(fresh_db, settings, now=NOW)
+    assert summary.sent == 1 and any("disk trouble" in e for e in summary.errors)
+    rows = {r["sink"]: r for r in fresh_db.query("SELECT sink, status, next_attempt_at FROM deliveries")}
+    assert rows["b"]["status"] == "sent" and rows["a"]["status"] == "pending" and rows["a"]["next_attempt_at"] > NOW.isoformat()

@@ -96,7 +96,12 @@ def deliver_due(db: sqlite_utils.Database, settings: Settings, now: datetime | s
             if should_stop and should_stop():
                 store.release_deliveries(db, [rest["id"] for rest in claimed[n:]], iso(moment))
                 return summary
-            deliver_one(db, settings, row, moment, sinks, cache, silences, summary, rng)
+            try:
+                deliver_one(db, settings, row, moment, sinks, cache, silences, summary, rng)
+            except Exception as e:   # recording this message's outcome failed: it waits its backoff, the others go out
+                logger.exception("alert #%s to %s: its outcome could not be recorded", row["alert_id"], row["sink"])
+                store.release_deliveries(db, [row["id"]], iso(moment + timedelta(seconds=settings.alerts.backoff_s)))
+                summary.errors.append(f"alert #{row['alert_id']} to {row['sink']}: {type(e).__name__}: {e}")
         if len(claimed) < limit:
             return summary
 
@@ -164,7 +169,8 @@ def fail(db: sqlite_utils.Database, settings: Settings, row: dict[str, Any], mom
         summary.errors.append(why)
         logger.error("alert #%s to %s is dead-lettered: %s", row["alert_id"], row["sink"], why)
         return
-    delay = max(backoff_delay(row["attempts"], settings.alerts.backoff_s, rng), retry_after or 0)
+    # a receiver's Retry-After is honoured up to the longest backoff: one answering "in 3,000 years" is not
+    delay = max(backoff_delay(row["attempts"], settings.alerts.backoff_s, rng), min(retry_after or 0, MAX_BACKOFF_S))
     store.finish_delivery(db, row["id"], status="pending", attempt=row["attempts"], started_at=started, duration_ms=duration,
                           outcome="transient", error=error, next_attempt_at=iso(moment + timedelta(seconds=delay)))
     summary.retrying += 1
