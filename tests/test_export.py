@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from test_export_support import TRICKY_TEXT, add_corpus
-from tocsin.config import Settings
+from tocsin.config import Settings, SinkSettings
 from tocsin.export.dataset import ExportError, ExportOptions, export_dataset, parse_time_bound
 from tocsin.export.schema import FIELD_NAMES, SCHEMA
 from tocsin.export.writers import JsonlWriter
@@ -308,3 +308,29 @@ def test_spans_that_do_not_fit_are_counted_in_the_datasheet(fresh_db, tmp_path):
     record = read_jsonl(summary.data_path)[0]
     assert record["spans"][0]["text"] == "[handle]", "a span that does not fit is still redacted"
     assert "1 spans did not match" in summary.datasheet_path.read_text(encoding="utf-8")
+
+
+def test_an_export_never_overwrites_the_store_an_alert_file_or_another_kind_of_file(tmp_path, runner):
+    from tocsin.cli import main
+    from tocsin.store import connect
+
+    store = tmp_path / "tocsin.db"
+    db = connect(store)
+    add_corpus(db)
+    settings = Settings()
+    settings.config_dir = tmp_path
+    settings.alerts.sinks = [SinkSettings(name="file", kind="file", path="alerts.jsonl")]
+    (tmp_path / "alerts.jsonl").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    for target, fmt in ((store, "jsonl"), (tmp_path / "alerts.jsonl", "jsonl"), (tmp_path / "notes.txt", "csv")):
+        before = target.read_bytes()
+        with pytest.raises(ExportError, match="is never overwritten"):
+            export_dataset(db, settings, ExportOptions(fmt=fmt, out=target, force=True))
+        assert target.read_bytes() == before
+    folder = run_export(db, tmp_path / "exports", "csv", name="v1.2").data_path
+    assert folder == tmp_path / "exports" / "v1.2" / "tocsin-export.csv"   # a dotted name is a folder
+    swapped = runner.invoke(main, ["--db", str(store), "export", "--since", "2026-07-01", "--until", "2026-06-01"])
+    assert swapped.exit_code == 2 and "is not before --until" in swapped.output
+    far = runner.invoke(main, ["--db", str(store), "export", "--until", "9999-12-31", "--out", str(tmp_path / "far")])
+    assert far.exit_code == 2 and "Traceback" not in far.output
+    db.close()

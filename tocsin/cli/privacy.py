@@ -65,6 +65,8 @@ def export(app: App, fmt: str, out: str | None, since: str | None, until: str | 
     try:
         query = ExportQuery(since=parse_time_bound(since), until=parse_time_bound(until, end=True), languages=languages,
                             sources=sources, groups=groups, hallmarks=hallmarks, reviewed_only=reviewed_only, min_score=min_score)
+        if query.since and query.until and query.since >= query.until:
+            raise ExportError(f"--since {since} is not before --until {until}: nothing could match; swap them")
     except ExportError as e:
         raise click.BadParameter(str(e), param_hint="--since/--until") from None
     if out is None:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import sqlite_utils
 
@@ -20,6 +20,7 @@ from tocsin.export.keys import ExportKey, check_link_key_name
 from tocsin.export.records import RecordBuilder
 from tocsin.export.redaction import RedactionRules, Redactor
 from tocsin.export.writers import FORMATS, WRITERS, open_writer
+from tocsin.private_files import open_private
 from tocsin.store.audit import log_event
 from tocsin.store.db import utcnow
 from tocsin.store.db import read_transaction
@@ -88,24 +89,40 @@ def parse_time_bound(value: str | None, *, end: bool = False) -> str | None:
         else:
             moment = datetime.fromisoformat(text)
             moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-    except ValueError:
+    except (ValueError, OverflowError):   # 9999-12-31 as an end is past the last day there is
         raise ExportError(f"{value!r} is not a date or time; write it as 2026-06-01 or 2026-06-01T12:00:00Z") from None
     return moment.isoformat(timespec="seconds")
 
 
-def resolve_paths(fmt: str, out: Path, force: bool) -> tuple[Path, Path]:
-    """The data file and datasheet paths; refuses to overwrite without ``force``."""
+def resolve_paths(fmt: str, out: Path, force: bool, protected: Sequence[Path] = ()) -> tuple[Path, Path]:
+    """The data file and datasheet paths: ``out`` itself when it names a file of the format's suffix, else a
+    file in the folder ``out`` (``exports/v1.2`` is a folder). Refuses to overwrite without ``force``, and
+    never overwrites a ``protected`` file (the store, its lock, an alert file) or one of another kind.
+    """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     out = Path(out).expanduser()
-    if out.is_dir() or (not out.suffix and not out.exists()):
+    suffixes = {writer.suffix for writer in WRITERS.values()}
+    if out.is_dir() or (not out.exists() and out.suffix not in suffixes):
         out = out / f"tocsin-export{WRITERS[fmt].suffix}"
+    guarded = {p.expanduser().resolve() for p in protected}
+    if out.resolve() in guarded or (out.exists() and out.suffix != WRITERS[fmt].suffix):
+        raise ExportError(f"{out} is not a {fmt} export (it is the store, an alert file or another kind of file) "
+                          "and is never overwritten; choose another --out")
     out.parent.mkdir(parents=True, exist_ok=True)
     datasheet = out.parent / DATASHEET_NAME
     existing = [p for p in (out, datasheet) if p.exists()]
     if existing and not force:
         raise ExportError(f"{', '.join(map(str, existing))} already exists; choose another --out folder or pass --force")
     return out, datasheet
+
+
+def store_files(db: sqlite_utils.Database, settings: Settings) -> list[Path]:
+    """What an export must never overwrite: the store with its WAL, shared memory and lock, and the files
+    alert sinks append to."""
+    main = next((Path(row[2]) for row in db.execute("PRAGMA database_list") if row[1] == "main" and row[2]), None)
+    files = [main.with_name(main.name + suffix) for suffix in ("", "-wal", "-shm", "-journal", ".lock")] if main else []
+    return files + [settings.resolve(s.path) for s in settings.alerts.sinks if s.kind == "file" and s.path]
 
 
 def export_dataset(db: sqlite_utils.Database, settings: Settings, options: ExportOptions,
@@ -115,7 +132,7 @@ def export_dataset(db: sqlite_utils.Database, settings: Settings, options: Expor
     :param progress: called with (items read, items matching the query) after each chunk.
     """
     started = time.perf_counter()
-    data_path, datasheet_path = resolve_paths(options.fmt, options.out, options.force)
+    data_path, datasheet_path = resolve_paths(options.fmt, options.out, options.force, store_files(db, settings))
     rules = options.rules or RedactionRules.from_settings(settings.export)
     created = False
     if options.link_key:
@@ -150,7 +167,8 @@ def export_dataset(db: sqlite_utils.Database, settings: Settings, options: Expor
         redaction_counts=dict(redactor.totals), sources=sources, unmatched_spans=builder.unmatched_spans,
         unreadable_times=builder.unreadable_times, retention_days=settings.retention.retention_days,
     )
-    datasheet_path.write_text(render_datasheet(stats, ctx), encoding="utf-8")
+    with open_private(datasheet_path, "w", encoding="utf-8") as sheet:   # it names sources and counts: as private as the data
+        sheet.write(render_datasheet(stats, ctx))
     log_event(db, options.actor, "export", options.fmt, rows=stats.rows, filters=ctx.filters,
               link_key=options.link_key or None, redaction=ctx.redaction, sha256=ctx.sha256)
     seconds = time.perf_counter() - started
