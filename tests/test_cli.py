@@ -92,3 +92,19 @@ def test_a_model_that_cannot_be_loaded_is_one_clear_message(runner, tmp_path, mo
     result = runner.invoke(main, ["--config", str(config), "classify"], input="hello\n")
     assert result.exit_code == 2 and "cannot load the classifier" in result.output and "model.path" in result.output
     assert "Traceback" not in result.output
+
+
+def test_status_says_why_each_sources_last_crawl_failed(runner, tmp_path):
+    from tocsin.store import connect
+    from tocsin.store.sources import ensure_source, finish_crawl_run, record_crawl_error, start_crawl_run
+
+    runner.invoke(main, ["init", str(tmp_path)])
+    db = connect(tmp_path / "tocsin.db")
+    ensure_source(db, "slow-site")
+    run_id = start_crawl_run(db, "slow-site")
+    record_crawl_error(db, run_id, "slow-site", "timeout", "took longer than 5.0 seconds", "https://slow.example/rss")
+    finish_crawl_run(db, run_id, status="failed", message="")
+    db.close()
+    result = runner.invoke(main, ["--db", str(tmp_path / "tocsin.db"), "status"])
+    assert result.exit_code == 0
+    assert "slow-site timeout: took longer than 5.0 seconds (https://slow.example/rss)" in " ".join(result.output.split())

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -103,6 +104,46 @@ def test_after_a_suspend_each_due_job_runs_once(db_path, monkeypatch):
     daemon.tick()
     assert calls == {"deliver": 2, "crawl": 2}
     assert all(job.next_run > Later.now() for job in daemon.scheduler.jobs)
+
+
+def test_after_the_clock_is_set_back_each_job_runs_once_now_not_after_the_step(db_path, monkeypatch):
+    settings = disk_settings(db_path)
+    calls = {"deliver": 0}
+    daemon = Daemon(settings, connect(db_path), [Job("deliver", 60, lambda: calls.__setitem__("deliver", calls["deliver"] + 1))])
+    daemon.sleep_s = lambda: 0.0
+    wall = iter([1_000_000.0, 1_000_000.0 - 86_400] + [1_000_000.0 - 86_400] * 10)
+    monkeypatch.setattr(time, "time", lambda: next(wall))
+    for job in daemon.scheduler.jobs:
+        job.next_run = dt.datetime.now() + dt.timedelta(days=1)   # as schedule leaves it after a day's step back
+    daemon.loop(max_ticks=2)
+    assert calls["deliver"] == 1
+
+
+def test_a_store_deleted_under_the_daemon_stops_it_loudly(db_path, caplog):
+    settings = disk_settings(db_path)
+    calls = {"n": 0}
+    daemon = Daemon(settings, connect(db_path), [Job("work", 0.001, lambda: calls.__setitem__("n", calls["n"] + 1))])
+    daemon.sleep_s = lambda: 0.003
+    daemon.tick()
+    db_path.unlink()
+    assert daemon.run(max_ticks=5, handle_signals=False) == 1
+    assert calls["n"] == 1 and "was deleted or replaced while the daemon ran" in caplog.text
+
+
+def test_a_job_whose_end_cannot_be_recorded_does_not_stop_the_daemon(db_path, monkeypatch, caplog):
+    from tocsin.store import daemon as daemon_store
+
+    settings = disk_settings(db_path)
+    calls = {"n": 0}
+    daemon = Daemon(settings, connect(db_path), [Job("work", 0.001, lambda: calls.__setitem__("n", calls["n"] + 1))])
+    daemon.sleep_s = lambda: 0.003
+
+    def locked(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(daemon_store, "record_job_end", locked)
+    assert daemon.run(max_ticks=3, handle_signals=False) == 0
+    assert calls["n"] == 3 and "could not record the end of work" in caplog.text
 
 
 def hung_crawl(settings, names, timeout_s=None):
@@ -258,9 +299,12 @@ def test_build_jobs_schedules_every_step_at_its_interval(db_path):
 
 
 def failing_source_crawl(settings, names, timeout_s=None):
-    """A crawl whose process works but whose source failed (module-level, so a subprocess can run it)."""
+    """A crawl whose process works but whose sources failed, one with a message on its run and one with only
+    its errors (module-level, so a subprocess can run it)."""
     return [{"source": names[0], "run_id": 1, "status": "failed", "pages": 0, "items": 0, "new_items": 0, "errors": 1,
-             "message": "http_503 on the feed"}]
+             "message": "http_503 on the feed"},
+            {"source": "hung", "run_id": 2, "status": "failed", "pages": 0, "items": 0, "new_items": 0, "errors": 1,
+             "message": "", "first_errors": [{"kind": "timeout", "message": "took longer than 5.0 seconds"}]}]
 
 
 def test_a_crawl_whose_source_failed_is_a_failed_step_with_the_reason(db_path, caplog):
@@ -274,7 +318,8 @@ def test_a_crawl_whose_source_failed_is_a_failed_step_with_the_reason(db_path, c
         supervisor.reap()
         time.sleep(0.05)
     (name, status, counts, error, duration) = ended[0]
-    assert (status, counts["errors"]) == ("failed", 1) and error == "feed: http_503 on the feed"
+    assert (status, counts["errors"]) == ("failed", 2)
+    assert error == "feed: http_503 on the feed; hung: timeout: took longer than 5.0 seconds"
     assert "step crawl:feed: failed" in caplog.text
 
 

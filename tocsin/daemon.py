@@ -210,7 +210,7 @@ class Supervisor:
         failed = [r for r in message.get("result") or [] if isinstance(r, dict) and r.get("status") == "failed"]
         if status == "ok" and failed:  # the process worked, the source did not
             status = "failed"
-            error = "; ".join(f"{r.get('source')}: {r.get('message') or 'failed'}" for r in failed)
+            error = "; ".join(f"{r.get('source')}: {failure_reason(r)}" for r in failed)
         closed = self.close_open_runs(task, "failed", error or status) if status != "ok" else 0
         if closed:
             counts["runs_closed"] = closed
@@ -302,6 +302,12 @@ class Job:
     run: Callable[[], dict[str, Any] | None]
 
 
+def failure_reason(result: dict[str, Any]) -> str:
+    """Why a source's crawl failed, in words: its run's message, else its first errors (kind: message)."""
+    errors = [f"{e.get('kind')}: {e.get('message')}" for e in (result.get("first_errors") or [])[:2] if isinstance(e, dict)]
+    return result.get("message") or "; ".join(errors) or "failed"
+
+
 class Daemon:
     """The scheduled loop. Build it with :func:`build_jobs` (or any jobs, for tests) and call :meth:`run`.
 
@@ -327,6 +333,12 @@ class Daemon:
             scheduled.next_run = now  # everything once at start, then at its interval
         if supervisor and supervisor.on_finished is None:
             supervisor.on_finished = self.record_task
+        self.exit_code = 0
+        try:
+            opened = os.stat(settings.database_path)
+            self.store_identity: tuple[int, int] | None = (opened.st_dev, opened.st_ino)
+        except OSError:   # a store the tests keep in memory
+            self.store_identity = None
 
     @property
     def stopping(self) -> bool:
@@ -372,10 +384,17 @@ class Daemon:
         if isinstance(counts, dict) and counts.get("_quiet"):
             return  # a task started in a subprocess: its line and its record come when it ends
         logger.info("step %s: ok in %.1f s (%s)", job.name, duration, format_counts(counts))
-        record_job_end(self.db, job.name, now=iso(as_datetime()), status="ok", summary=format_counts(counts), duration_s=duration)
+        try:
+            record_job_end(self.db, job.name, now=iso(as_datetime()), status="ok", summary=format_counts(counts),
+                           duration_s=duration)
+        except Exception:  # noqa: BLE001 - the store locked or full just then: the step itself is done
+            logger.exception("could not record the end of %s", job.name)
 
     def tick(self) -> None:
-        """Run the jobs that are due (each once, however late) and look after running crawls."""
+        """Run the jobs that are due (each once, however late) and look after running crawls; stop when the
+        store was deleted or replaced under the daemon."""
+        if self.store_replaced():
+            return
         self.scheduler.run_pending()
         if self.supervisor and not self.stopping:
             try:
@@ -383,18 +402,39 @@ class Daemon:
             except Exception:  # noqa: BLE001 - e.g. the store locked while closing a run: try again next tick
                 logger.exception("looking after running crawls failed; trying again on the next tick")
 
+    def store_replaced(self) -> bool:
+        """Whether the store's file is no longer the one the daemon opened (deleted, or replaced by a copy):
+        the daemon then stops, loudly, rather than write on into a deleted file while crawls start a new one."""
+        path = self.settings.database_path
+        try:
+            now = os.stat(path)
+            same = (now.st_dev, now.st_ino) == self.store_identity
+        except OSError:
+            same = False
+        if not same and self.store_identity is not None:
+            logger.error("the store %s was deleted or replaced while the daemon ran; stopping, so that nothing more "
+                         "is written to the old file: put the store back (or start afresh with 'tocsin init') and "
+                         "start the daemon again", path)
+            self.exit_code = 1
+            self.stop()
+        return not same and self.store_identity is not None
+
     def sleep_s(self) -> float:
         idle = self.scheduler.idle_seconds
         return max(0.0, min(self.tick_s, idle if idle is not None else self.tick_s))
 
     def run(self, *, max_ticks: int | None = None, handle_signals: bool = True) -> int:
-        """Hold the lock and loop until stopped; returns the exit code (0)."""
+        """Hold the lock and loop until stopped; returns the exit code (0; 1 when the store was replaced)."""
         with InstanceLock(self.lock_path):
             previous = {}
             if handle_signals:
                 for sig in (signal.SIGTERM, signal.SIGINT):
                     previous[sig] = signal.signal(sig, self.stop)
             logger.info("daemon started: %d jobs, database %s", len(self.jobs), self.settings.database_path)
+            from tocsin.alerts.status import nowhere_to_send
+
+            if nowhere_to_send(self.settings):
+                logger.warning(nowhere_to_send(self.settings))
             try:
                 self.loop(max_ticks)
             finally:
@@ -406,7 +446,7 @@ class Daemon:
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
                 logger.info("daemon stopped")
-        return 0
+        return self.exit_code
 
     def loop(self, max_ticks: int | None) -> None:
         ticks = 0
@@ -414,7 +454,9 @@ class Daemon:
         while not self.stopping and (max_ticks is None or ticks < max_ticks):
             jump = (time.time() - wall) - (time.monotonic() - mono)
             if abs(jump) > max(60.0, 2 * self.tick_s):
-                logger.warning("the clock jumped %.0f s (suspend?); each due job runs once", jump)
+                logger.warning("the clock jumped %.0f s (suspend, or the clock set); each job runs once now", jump)
+                for scheduled in self.scheduler.jobs:   # after a step back, next runs would wait as long as the step
+                    scheduled.next_run = min(scheduled.next_run, datetime.now())
             self.tick()
             ticks += 1
             wall, mono = time.time(), time.monotonic()

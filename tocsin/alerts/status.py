@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlite_utils
 
 from tocsin.store import alerting as store
+
+
+def nowhere_to_send(settings: Any) -> str:
+    """A warning when alert rules are set but no sink is ('' otherwise): alerts would be raised and kept,
+    and reach nobody."""
+    if settings.alerts.rules and not settings.alerts.sinks:
+        return ("alerts are raised but sent nowhere: no [[alerts.sinks]] is configured; add one (a file, e-mail or "
+                "webhook sink) to tocsin.toml. Alerts raised until then are kept ('tocsin alert list'), not sent later")
+    return ""
 
 
 def status_lines(db: sqlite_utils.Database) -> list[str]:

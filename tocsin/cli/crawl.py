@@ -95,6 +95,11 @@ def print_errors(console: Console, results: list[Any]) -> None:
     """The first errors of each source, one line each, with the page each was on."""
     for r in results:
         for err in r.first_errors[:3]:
-            page = err.get("url") or ""
-            where = f" [dim]({escape(page[:150])})[/dim]" if page and page not in err["message"] else ""
-            console.print(f"  [red]{escape(r.source)}[/red] {escape(err['kind'])}: {escape(err['message'][:200])}{where}", highlight=False)
+            console.print(error_line(r.source, err), highlight=False)
+
+
+def error_line(source: str, err: dict[str, Any]) -> str:
+    """One crawl error as a console line (markup escaped): source, kind, message and the page it was on."""
+    page = err.get("url") or ""
+    where = f" [dim]({escape(page[:150])})[/dim]" if page and page not in err["message"] else ""
+    return f"  [red]{escape(source)}[/red] {escape(err['kind'])}: {escape(err['message'][:200])}{where}"

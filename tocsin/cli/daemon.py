@@ -17,6 +17,7 @@ def run(app: App, sources: tuple[str, ...], no_crawl: bool) -> None:
     Exits 1 when a source failed (the rest of the cycle still ran), as `tocsin crawl` does, so that cron
     and monitoring notice; `tocsin status` names the errors.
     """
+    from tocsin.alerts.status import nowhere_to_send
     from tocsin.daemon import DaemonAlreadyRunning, InstanceLock, lock_path_for
     from tocsin.pipeline import run_cycle
 
@@ -36,6 +37,9 @@ def run(app: App, sources: tuple[str, ...], no_crawl: bool) -> None:
         raise
     for line in summary.lines():
         click.echo(line)
+    warning = nowhere_to_send(settings)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
     if summary.failed_sources:
         click.echo(f"{len(summary.failed_sources)} source(s) failed; their errors: tocsin status, or tocsin crawl -s NAME", err=True)
         raise SystemExit(1)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tocsin.cli.app import App, main, pass_app
@@ -55,9 +56,11 @@ def status(app: App) -> None:
     """Counts per table, per source and per language; delivery failures. Names the classifier and checks its
     folder and the extra lexicons too."""
     from tocsin.alerts import status_lines as alert_status_lines
+    from tocsin.alerts.status import nowhere_to_send
+    from tocsin.cli.crawl import error_line
     from tocsin.distributed import status_lines as distributed_status_lines
     from tocsin.models.folder import identify
-    from tocsin.store.status import language_counts, source_summary, table_counts, unanalysed_count
+    from tocsin.store.status import language_counts, last_run_errors, source_summary, table_counts, unanalysed_count
 
     if app.settings.nlp.extra_lexicons:   # a bad entry is a clear error here, not at the daemon's first analysis
         from tocsin.nlp.lexicon import load_lexicons
@@ -73,6 +76,9 @@ def status(app: App) -> None:
         counts.add_row(name, str(n))
     console.print(counts)
     console.print(f"items waiting for analysis: {unanalysed_count(db)}")
+    warning = nowhere_to_send(app.settings)
+    if warning:
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False, soft_wrap=True)
     for line in [*alert_status_lines(db), *distributed_status_lines(app.settings)]:
         console.print(line, markup=False, highlight=False)
     sources = Table("source", "kind", "enabled", "items", "last crawl", "last success", "last run", "errors", title="sources")
@@ -81,6 +87,8 @@ def status(app: App) -> None:
                         row["last_crawl_at"] or "-", row["last_success_at"] or "-", row["last_status"] or "-",
                         str(row["last_errors"] or 0))
     console.print(sources)
+    for err in last_run_errors(db):   # why each source's last crawl failed, not only how often
+        console.print(error_line(err["source"], err), highlight=False)
     langs = Table("language", "items", title="languages")
     for lang, n in language_counts(db).items():
         langs.add_row(lang, str(n))

@@ -169,7 +169,7 @@ def execute(settings: Settings, runs: list[dict[str, Any]], timeout_s: int, on_p
         job_path.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
         outcome = run_process(job_path, Path(job["result_path"]), timeout_s + GRACE_S, on_progress)
     run_ids = [int(r["run_id"]) for r in runs]
-    db = connect(db_path, busy_timeout_ms=settings.database.busy_timeout_ms)
+    db = connect(db_path, busy_timeout_ms=settings.database.busy_timeout_ms, create=False)
     try:
         left_open = unfinished_runs(db, run_ids)
         if left_open:

@@ -30,6 +30,15 @@ def source_summary(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     )
 
 
+def last_run_errors(db: sqlite_utils.Database, per_source: int = 3) -> list[dict[str, Any]]:
+    """The first errors of each source's last crawl run (source, kind, message, url), for ``tocsin status``."""
+    return list(db.query(
+        """SELECT e.source, e.kind, e.message, e.url FROM crawl_errors e
+           WHERE e.run_id = (SELECT max(r.id) FROM crawl_runs r WHERE r.source = e.source)
+             AND e.id IN (SELECT e2.id FROM crawl_errors e2 WHERE e2.run_id = e.run_id ORDER BY e2.id LIMIT ?)
+           ORDER BY e.source, e.id""", [per_source]))
+
+
 #: An item's language: the one its newest analysis detected, else the crawler's hint.
 ITEM_LANG = """COALESCE((SELECT a.lang FROM analyses a WHERE a.item_id = items.id AND a.lang != ''
                          ORDER BY a.id DESC LIMIT 1), NULLIF(items.lang, ''), '?')"""
