@@ -167,11 +167,11 @@ timeout_s = 2
 def test_rules_without_a_sink_are_warned_of_in_status_and_run(runner, tmp_path):
     from tocsin.cli import main
 
-    config = tmp_path / "tocsin.toml"
-    config.write_text('[database]\npath = "t.db"\n\n[[alerts.rules]]\nname = "incitement"\nkind = "item"\n', encoding="utf-8")
     runner.invoke(main, ["init", str(tmp_path / "x")])
-    (tmp_path / "x" / "tocsin.db").rename(tmp_path / "t.db")
+    config = tmp_path / "tocsin.toml"
+    config.write_text('[database]\npath = "x/tocsin.db"\n\n[[alerts.rules]]\nname = "incitement"\nkind = "item"\n',
+                      encoding="utf-8")
     status = runner.invoke(main, ["--config", str(config), "status"])
-    assert status.exit_code == 0 and "sent nowhere: no [[alerts.sinks]]" in status.output
+    assert status.exit_code == 0 and "sent nowhere: no [[alerts.sinks]]" in status.output, status.output
     run = runner.invoke(main, ["--config", str(config), "run", "--no-crawl"])
     assert "sent nowhere" in run.output
