@@ -108,3 +108,33 @@ def test_status_says_why_each_sources_last_crawl_failed(runner, tmp_path):
     result = runner.invoke(main, ["--db", str(tmp_path / "tocsin.db"), "status"])
     assert result.exit_code == 0
     assert "slow-site timeout: took longer than 5.0 seconds (https://slow.example/rss)" in " ".join(result.output.split())
+
+
+def test_a_full_disk_or_read_only_store_is_one_message_that_keeps_the_store():
+    import errno
+    import sqlite3
+
+    from tocsin.cli.app import stated_problem
+
+    assert "free space on its disk" in stated_problem(sqlite3.OperationalError("database or disk is full"))
+    assert "attempt to write a readonly database" in stated_problem(sqlite3.OperationalError("attempt to write a readonly database"))
+    assert "tocsin.db.lock" in stated_problem(OSError(errno.EROFS, "Read-only file system", "/srv/tocsin/tocsin.db.lock"))
+    assert stated_problem(OSError(errno.ENOENT, "No such file")) is None   # not one the user fixes this way
+
+
+def test_a_store_that_cannot_be_read_is_not_called_foreign(tmp_path):
+    import sqlite3
+
+    import pytest
+
+    from tocsin.store.db import DatabaseUnusable, refuse_foreign_database
+
+    class Failing:
+        def execute(self, *_):
+            raise sqlite3.DatabaseError("disk I/O error")
+
+        def close(self):
+            pass
+
+    with pytest.raises(DatabaseUnusable, match=r"cannot read the database .* \(disk I/O error\).*left as it is"):
+        refuse_foreign_database(Failing(), tmp_path / "tocsin.db")

@@ -61,3 +61,15 @@ def test_forget_keeps_an_alert_files_permissions_when_it_rewrites_it(tmp_path, l
     alerts.chmod(0o600)
     assert scrub_file(alerts, Needles([], ["osh_voice_1"])) == 1
     assert mode(alerts) == 0o600 and alerts.read_text(encoding="utf-8") == '{"text": "keep"}\n'
+
+
+def test_an_export_that_cannot_be_finished_leaves_no_partial_file(tmp_path, monkeypatch):
+    writer = WRITERS["jsonl"](tmp_path / "out.jsonl")
+
+    def full_disk():
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writer, "_finish", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        writer.close()
+    assert not writer.partial.exists() and not (tmp_path / "out.jsonl").exists()

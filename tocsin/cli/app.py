@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sqlite3
@@ -99,6 +100,11 @@ def stated_problem(error: Exception) -> str | None:
     if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
         return ("the database is locked by another program (the daemon, a crawl, an export or a forget) for longer "
                 "than database.busy_timeout_ms; run the command again when it is done, or raise that setting")
+    if isinstance(error, sqlite3.OperationalError) and ("disk is full" in str(error) or "readonly" in str(error)):
+        return (f"the store cannot be written ({error}): free space on its disk, or make its folder writable, and "
+                "run the command again; what was stored before is intact")
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES):
+        return f"cannot write {error.filename or 'a file'} ({error.strerror}): free space or fix the permissions, and run again"
     return None
 
 

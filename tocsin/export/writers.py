@@ -44,8 +44,13 @@ class DatasetWriter:
         raise NotImplementedError
 
     def close(self) -> None:
-        """Flush, close and move the file into place."""
-        self._finish()
+        """Flush, close and move the file into place; a file that cannot be finished (a full disk) is removed,
+        not left half-written beside the export."""
+        try:
+            self._finish()
+        except BaseException:
+            self.partial.unlink(missing_ok=True)
+            raise
         os.replace(self.partial, self.path)
 
     def abort(self) -> None:
