@@ -7,6 +7,8 @@ import zlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+
 from test_export_support import add_item, add_reviews
 from tocsin.config import Settings
 from tocsin.export.retention import count_expired, purge_expired
@@ -35,7 +37,7 @@ def test_purge_blanks_old_unflagged_content_and_keeps_flagged_evidence(db_path):
     assert purge_expired(db, settings) == 0, "nothing is past retention yet"
     assert count_expired(db, settings, now=LATER) == 1
 
-    assert purge_expired(db, settings, now=LATER) == 1
+    assert purge_expired(db, settings, now=LATER, trust_clock=True) == 1
     assert count_expired(db, settings, now=LATER) == 0
     plain = get_item(db, ids["plain"])
     assert (plain["title"], plain["text"]) == ("", "") and "retention_purged_at" in plain["meta"]
@@ -46,7 +48,7 @@ def test_purge_blanks_old_unflagged_content_and_keeps_flagged_evidence(db_path):
     assert get_item(db, ids["escalated"])["text"].startswith("Zqxescalatedtext")
     assert item_versions(db, ids["flagged"])[0]["snapshot_sha256"] is not None
     assert search_item_ids(db, "zqxoldtext") == [] and search_item_ids(db, "zqxflaggedtext") == [ids["flagged"]]
-    assert purge_expired(db, settings, now=LATER) == 0, "a second run finds nothing new"
+    assert purge_expired(db, settings, now=LATER, trust_clock=True) == 0, "a second run finds nothing new"
     assert json.loads(audit_events(db, "retention")[0]["details"])["items"] == 1
     snapshots = [zlib.decompress(bytes(b)) for (b,) in db.execute("SELECT body FROM snapshots")]
     db.close()
@@ -59,7 +61,7 @@ def test_zero_days_keeps_everything(fresh_db):
     plant(fresh_db)
     settings = Settings()
     settings.retention.retention_days = 0
-    assert purge_expired(fresh_db, settings, now=LATER) == 0
+    assert purge_expired(fresh_db, settings, now=LATER, trust_clock=True) == 0
 
 
 def test_cli_retention(runner, db_path):
@@ -93,3 +95,23 @@ def test_an_old_version_is_purged_while_the_current_one_stays(fresh_db):
     assert get_item(fresh_db, item)["text"].startswith("Zqxsecondversion")
     places = {h: json.loads(p)[0]["text"] for h, p in fresh_db.execute("SELECT content_hash, places FROM analyses WHERE item_id = ?", [item])}
     assert places[current["content_hash"]] == "Osh" and sorted(places.values()) == ["", "Osh"]
+
+
+def test_a_clock_that_makes_even_the_newest_item_old_purges_nothing(runner, db_path):
+    """A dead clock battery or a bad time server sets the clock years ahead: everything just collected would
+    look expired, and the purge cannot be undone."""
+    from tocsin.cli import main
+    from tocsin.export.retention import ClockDoubt
+
+    db = connect(db_path)
+    ids = plant(db)
+    with pytest.raises(ClockDoubt, match="even the newest item collected"):
+        purge_expired(db, Settings(), now=LATER)
+    assert get_item(db, ids["plain"])["text"].startswith("Zqxoldtext")
+    db.execute("UPDATE items SET first_seen = '2020-01-01T00:00:00+00:00'")   # or a store that really is that old
+    db.execute("UPDATE item_versions SET seen_at = '2020-01-01T00:00:00+00:00'")
+    db.close()
+    refused = runner.invoke(main, ["--db", str(db_path), "retention"])
+    assert refused.exit_code == 1 and "tocsin retention --yes" in refused.output and "Nothing was purged" in refused.output
+    done = runner.invoke(main, ["--db", str(db_path), "retention", "--yes"])
+    assert done.exit_code == 0 and "purged the raw content of 2 unflagged items" in done.output

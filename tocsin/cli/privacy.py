@@ -169,10 +169,12 @@ def forget(app: App, authors: tuple[str, ...], authors_from: str | None, urls: t
 
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Only count the items whose raw content would be purged.")
+@click.option("--yes", "trust_clock", is_flag=True,
+              help="Purge even when the newest item collected is past retention (the clock is right, the store old).")
 @pass_app
-def retention(app: App, dry_run: bool) -> None:
+def retention(app: App, dry_run: bool, trust_clock: bool) -> None:
     """Purge now the raw content of unflagged items older than retention.retention_days."""
-    from tocsin.export.retention import count_expired, purge_expired
+    from tocsin.export.retention import ClockDoubt, count_expired, purge_expired
 
     settings = app.settings
     days = settings.retention.retention_days
@@ -183,7 +185,10 @@ def retention(app: App, dry_run: bool) -> None:
         n = count_expired(app.open_db(), settings)
         click.echo(f"{n} unflagged items hold raw content collected more than {days} days ago; nothing purged (dry run)")
         return
-    purged = purge_expired(app.open_db(), settings)
+    try:
+        purged = purge_expired(app.open_db(), settings, trust_clock=trust_clock)
+    except ClockDoubt as e:
+        raise click.ClickException(str(e)) from None
     click.echo(f"purged the raw content of {purged} unflagged items collected more than {days} days ago")
 
 

@@ -18,6 +18,11 @@ from tocsin.store.audit import log_event
 logger = logging.getLogger(__name__)
 
 
+class ClockDoubt(RuntimeError):
+    """Retention would purge even the newest items collected: the clock is more likely wrong (a dead clock
+    battery, a bad time server) than the store that old. Nothing is purged; the message says what to do."""
+
+
 def retention_cutoff(days: int, now: datetime | None = None) -> str:
     """The ISO UTC time before which content is past retention."""
     now = now or datetime.now(timezone.utc)
@@ -30,18 +35,28 @@ def count_expired(db: sqlite_utils.Database, settings: Settings, now: datetime |
     return store.count_purgeable(db, retention_cutoff(days, now)) if days > 0 else 0
 
 
-def purge_expired(db: sqlite_utils.Database, settings: Settings, now: datetime | None = None) -> int:
+def purge_expired(db: sqlite_utils.Database, settings: Settings, now: datetime | None = None, *,
+                  trust_clock: bool = False) -> int:
     """Purge raw content (item title and text, version texts, snapshots, quotes in analyses) of unflagged
     items collected more than ``retention_days`` ago; returns the number of items purged (0 when
     ``retention_days`` is 0, which keeps everything).
 
     Uses secure delete, merges the full-text index and checkpoints the WAL so the purged text is gone
     from the file, not just unlinked.
+
+    :param trust_clock: purge even when the newest item collected is past retention (see :class:`ClockDoubt`).
+    :raises ClockDoubt: when it is, unless ``trust_clock``.
     """
     days = settings.retention.retention_days
     if days <= 0:
         return 0
     cutoff = retention_cutoff(days, now)
+    newest = store.newest_collected(db)
+    if newest and newest < cutoff and not trust_clock:
+        raise ClockDoubt(f"retention would purge even the newest item collected ({newest}): by this machine's clock "
+                         f"({retention_cutoff(0, now)}) it is more than {days} days old. If the clock is wrong, set "
+                         "it; if the store really has collected nothing for that long, run 'tocsin retention --yes'. "
+                         "Nothing was purged")
     store.secure_delete_on(db)
     purged, snapshots = store.purge_raw_content(db, cutoff)
     if purged:

@@ -263,6 +263,12 @@ _OLD_CONTENT = f"""NOT {FLAGGED_SQL} AND (
                        i.first_seen) < ?))"""
 
 
+def newest_collected(db: sqlite_utils.Database) -> str | None:
+    """When anything was last collected (the newest item version seen, ISO UTC), or None for an empty store."""
+    return db.execute("SELECT max(m) FROM (SELECT max(seen_at) AS m FROM item_versions UNION ALL "
+                      "SELECT max(first_seen) FROM items)").fetchone()[0]
+
+
 def count_purgeable(db: sqlite_utils.Database, cutoff: str) -> int:
     """How many unflagged items still hold content collected before ``cutoff`` (what a purge would touch)."""
     return db.execute(f"SELECT count(*) FROM items i WHERE {_OLD_CONTENT}", [cutoff, cutoff]).fetchone()[0]
