@@ -381,3 +381,35 @@ def test_a_message_whose_outcome_cannot_be_recorded_waits_and_the_others_go_out(
     assert summary.sent == 1 and any("disk trouble" in e for e in summary.errors)
     rows = {r["sink"]: r for r in fresh_db.query("SELECT sink, status, next_attempt_at FROM deliveries")}
     assert rows["b"]["status"] == "sent" and rows["a"]["status"] == "pending" and rows["a"]["next_attempt_at"] > NOW.isoformat()
+
+
+def test_a_webhook_that_answers_a_byte_at_a_time_is_given_up_on_at_its_deadline(tmp_path):
+    from tocsin.alerts.transports import DEADLINE_FACTOR, TransportError, WebhookTransport
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    stop = threading.Event()
+
+    def drip():
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        while not stop.is_set():   # one header byte every 0.2 s: no single read ever times out
+            try:
+                conn.sendall(b"X")
+            except OSError:
+                break
+            time.sleep(0.2)
+        conn.close()
+
+    threading.Thread(target=drip, daemon=True).start()
+    settings = webhook_settings(tmp_path, f"http://127.0.0.1:{listener.getsockname()[1]}/")
+    settings.alerts.sinks[0].timeout_s = 1
+    transport = WebhookTransport(settings.alerts.sinks[0], settings)
+    started = time.monotonic()
+    with pytest.raises(TransportError, match="no complete answer within 3 s"):
+        transport.notify({"id": "m1", "text": "t"})
+    assert time.monotonic() - started < DEADLINE_FACTOR * 1 + 2
+    stop.set()
+    listener.close()

@@ -148,7 +148,7 @@ class SinkSettings:
     password: str = setting("", "email: SMTP password; better kept out of the file as TOCSIN_SINK_<NAME>_PASSWORD (the sink's name upper-cased, other characters as _).")
     sender: str = setting("tocsin@localhost", "email: From address.")
     recipients: list[str] = setting(factory=list, help="email: To addresses.")
-    timeout_s: int = setting(10, "webhook/email: network timeout in seconds.")
+    timeout_s: int = setting(10, "webhook/email: network timeout in seconds (1–600) for each wait; a whole send gives up after three times this.")
 
 
 @dataclass
@@ -456,6 +456,7 @@ def validate(settings: Settings) -> None:
     sink_names = {s.name for s in settings.alerts.sinks}
     for i, sink in enumerate(settings.alerts.sinks):
         check_choice(f"alerts.sinks[{i}].kind", sink.kind, SINK_KINDS)
+        check_range(f"alerts.sinks[{i}].timeout_s", sink.timeout_s, 1, 600)
         if sink.kind == "webhook" and not sink.url:
             raise ConfigError(f"alerts.sinks[{i}].url", sink.url, "a webhook sink needs url = 'https://…'")
         if sink.kind == "file" and not sink.path:

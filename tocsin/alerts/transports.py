@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ import smtplib
 import socket
 import ssl
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -162,11 +164,16 @@ class WebhookTransport(Transport):
     def notify(self, message: dict[str, Any]) -> None:
         body = message_json(message).encode("utf-8")
         request = urllib.request.Request(self.sink.url, data=body, method="POST", headers=self.headers(message, body))
+        within_deadline(self.sink.timeout_s, f"webhook {self.sink.url}", lambda: self.post(request))
+
+    def post(self, request: urllib.request.Request) -> None:
         try:
             with self.opener.open(request, timeout=self.sink.timeout_s) as response:
                 response.read(65536)
         except urllib.error.HTTPError as e:
             raise self.http_error(e.code, e.headers.get("Retry-After") if e.headers else None) from None
+        except http.client.HTTPException as e:   # not HTTP at all, or too many headers
+            raise TransportError(f"webhook {self.sink.url}: the answer is not HTTP ({type(e).__name__})") from e
         except (urllib.error.URLError, OSError, socket.timeout) as e:
             reason = getattr(e, "reason", e)
             if isinstance(reason, ssl.SSLCertVerificationError):
@@ -221,6 +228,9 @@ class EmailTransport(Transport):
 
     def notify(self, message: dict[str, Any]) -> None:
         mail = self.build(message)
+        within_deadline(self.sink.timeout_s, f"SMTP {self.sink.smtp_host}:{self.sink.smtp_port}", lambda: self.send(mail))
+
+    def send(self, mail: EmailMessage) -> None:
         try:
             client = self.connect()
             try:
@@ -245,6 +255,33 @@ class EmailTransport(Transport):
             raise TransportError(f"SMTP {self.sink.smtp_host}: certificate not trusted: {e}", permanent=True) from e
         except (smtplib.SMTPException, OSError) as e:
             raise TransportError(f"SMTP {self.sink.smtp_host}:{self.sink.smtp_port}: {e}") from e
+
+
+#: A send may take at most this many times the sink's ``timeout_s`` in all: ``timeout_s`` bounds each wait
+#: for a byte, and a server answering one byte at a time would otherwise hold the daemon for hours.
+DEADLINE_FACTOR = 3
+
+
+def within_deadline(timeout_s: float, what: str, send: Callable[[], None]) -> None:
+    """Run ``send`` in a worker thread and give up on it after ``DEADLINE_FACTOR × timeout_s`` (a transient
+    error, tried again later); its own errors are raised here."""
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            send()
+            outcome.append(None)
+        except BaseException as e:  # noqa: BLE001 - handed to the caller
+            outcome.append(e)
+
+    worker = threading.Thread(target=run, name=f"send to {what}", daemon=True)
+    worker.start()
+    worker.join(DEADLINE_FACTOR * timeout_s)
+    if worker.is_alive():
+        raise TransportError(f"{what}: no complete answer within {DEADLINE_FACTOR * timeout_s:.0f} s "
+                             "(a server answering a byte at a time?); tried again later")
+    if outcome and outcome[0] is not None:
+        raise outcome[0]
 
 
 def sample_message(sink: str, review_url: str) -> dict[str, Any]:
