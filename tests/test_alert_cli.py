@@ -99,6 +99,7 @@ def test_silence_add_list_expire(runner, configured):
     (["grp=uzbek"], "unknown matcher 'grp'"),
     (["group=uzbek", "--for", "soon"], "not a duration"),
     (["group=uzbek", "--for", "999999w"], "longer than a silence may last (520w)"),
+    (["group=uzbek", "--for", "0h"], "no time at all"),
 ])
 def test_bad_silences_are_refused(runner, configured, args, message):
     config, _, _ = configured

@@ -43,6 +43,8 @@ def parse_duration(text: str) -> timedelta:
     if not parts or DURATION_RE.sub("", cleaned).strip():
         raise click.BadParameter(f"{text!r} is not a duration; write e.g. 30m, 2h, 1d12h or 1w", param_hint="--for")
     seconds = sum(int(n) * UNITS[u] for n, u in parts)
+    if seconds <= 0:
+        raise click.BadParameter(f"{text!r} is no time at all; a silence lasts at least a minute (e.g. 30m)", param_hint="--for")
     if seconds > LONGEST_SILENCE.total_seconds():
         raise click.BadParameter(f"{text!r} is longer than a silence may last ({LONGEST_SILENCE.days // 7}w); "
                                  "silence for less and add another later", param_hint="--for")
