@@ -379,8 +379,32 @@ def test_a_message_whose_outcome_cannot_be_recorded_waits_and_the_others_go_out(
     monkeypatch.setattr(delivery, "deliver_one", broken_for_a)
     summary = deliver_due(fresh_db, settings, now=NOW)
     assert summary.sent == 1 and any("disk trouble" in e for e in summary.errors)
-    rows = {r["sink"]: r for r in fresh_db.query("SELECT sink, status, next_attempt_at FROM deliveries")}
+    rows = {r["sink"]: r for r in fresh_db.query("SELECT sink, status, attempts, next_attempt_at FROM deliveries")}
     assert rows["b"]["status"] == "sent" and rows["a"]["status"] == "pending" and rows["a"]["next_attempt_at"] > NOW.isoformat()
+    assert rows["a"]["attempts"] == 1   # counted: a message that always fails this way ends dead-lettered, not retried forever
+    settings.alerts.backoff_s = 0.0
+    for _ in range(settings.alerts.max_attempts):
+        deliver_due(fresh_db, settings, now=NOW + timedelta(days=1))
+    assert fresh_db.execute("SELECT status FROM deliveries WHERE sink = 'a'").fetchone()[0] == "dead"
+
+
+def test_after_one_send_hangs_the_sinks_other_messages_wait_for_a_later_call(fresh_db, tmp_path):
+    from tocsin.alerts.transports import TransportError
+
+    calls = []
+
+    class Hanging:
+        def notify(self, message):
+            calls.append(message["id"])
+            raise TransportError("webhook: no complete answer within 30 s", stalled=True)
+
+    settings = make_settings(tmp_path, sinks=[SinkSettings(name="hook", kind="webhook", url="https://hook.example/")])
+    raise_for(fresh_db, settings, [store_flagged(fresh_db, text="Fictional: drive the Uzbeks out of Osh.")])
+    raise_for(fresh_db, settings, [store_flagged(fresh_db, text="Fictional: drive the Tajiks out of Osh.", groups=("tajik",))])
+    summary = deliver_due(fresh_db, settings, now=NOW, transports={"hook": Hanging()})
+    assert len(calls) == 1 and summary.retrying == 1
+    waiting = fresh_db.execute("SELECT attempts, status FROM deliveries WHERE attempts = 0").fetchall()
+    assert waiting == [(0, "pending")]
 
 
 def test_a_webhook_that_answers_a_byte_at_a_time_is_given_up_on_at_its_deadline(tmp_path):

@@ -115,3 +115,18 @@ def test_a_clock_that_makes_even_the_newest_item_old_purges_nothing(runner, db_p
     assert refused.exit_code == 1 and "tocsin retention --yes" in refused.output and "Nothing was purged" in refused.output
     done = runner.invoke(main, ["--db", str(db_path), "retention", "--yes"])
     assert done.exit_code == 0 and "purged the raw content of 2 unflagged items" in done.output
+
+
+def test_items_crawled_after_the_clock_jumped_do_not_hide_the_jump(db_path):
+    """Crawls after the jump stamp their items with the wrong time; what the sources say they published does not."""
+    from tocsin.export.retention import ClockDoubt
+
+    db = connect(db_path)
+    ids = plant(db)   # published 2026-06-01 by the sources' own clocks
+    stamped = LATER.isoformat(timespec="seconds")
+    db.execute("UPDATE items SET first_seen = ?", [stamped])
+    db.execute("UPDATE item_versions SET seen_at = ?", [stamped])
+    with pytest.raises(ClockDoubt, match="collected or published"):
+        purge_expired(db, Settings(), now=LATER + timedelta(days=10))   # the new items look 10 days old
+    assert get_item(db, ids["plain"])["text"].startswith("Zqxoldtext")
+    db.close()

@@ -24,7 +24,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
@@ -454,9 +454,10 @@ class Daemon:
         while not self.stopping and (max_ticks is None or ticks < max_ticks):
             jump = (time.time() - wall) - (time.monotonic() - mono)
             if abs(jump) > max(60.0, 2 * self.tick_s):
-                logger.warning("the clock jumped %.0f s (suspend, or the clock set); each job runs once now", jump)
-                for scheduled in self.scheduler.jobs:   # after a step back, next runs would wait as long as the step
-                    scheduled.next_run = min(scheduled.next_run, datetime.now())
+                logger.warning("the clock jumped %.0f s (suspend, or the clock set); each due job runs once", jump)
+                if jump < 0:   # set back: each next run moves back with it, instead of waiting as long as the step
+                    for scheduled in self.scheduler.jobs:
+                        scheduled.next_run += timedelta(seconds=jump)
             self.tick()
             ticks += 1
             wall, mono = time.time(), time.monotonic()
@@ -553,7 +554,7 @@ def run_daemon(settings: Settings, *, analyser_factory: Callable[[], Any] | None
 
     lock = InstanceLock(lock_path_for(settings)).acquire()  # fail before loading anything heavy
     lock.release()
-    db = connect(settings.database_path, busy_timeout_ms=settings.database.busy_timeout_ms)
+    db = connect(settings.database_path, busy_timeout_ms=settings.database.busy_timeout_ms, create=False)
     sync_sources(db, settings.sources)
     supervisor = Supervisor(db, parallel=settings.daemon.parallel_crawls, grace_s=settings.daemon.stop_grace_s)
     holder: dict[str, Daemon] = {}

@@ -89,6 +89,7 @@ def deliver_due(db: sqlite_utils.Database, settings: Settings, now: datetime | s
     lease = timedelta(seconds=4 * max([s.timeout_s for s in sinks.values()] or [10]) + 60)
     silences = store.list_silences(db, active_at=iso(moment))
     cache: dict[str, Transport] = dict(transports or {})
+    stalled: set[str] = set()   # sinks that ran past their deadline in this call: their other messages wait
     while True:  # claim ``limit`` at a time until nothing is due (a failed message waits for its backoff)
         claimed = store.claim_due_deliveries(db, now=iso(moment), claimer=this_claimer(), lease_until=iso(moment + lease),
                                              limit=limit, claimer_alive=claimer_alive)
@@ -96,12 +97,18 @@ def deliver_due(db: sqlite_utils.Database, settings: Settings, now: datetime | s
             if should_stop and should_stop():
                 store.release_deliveries(db, [rest["id"] for rest in claimed[n:]], iso(moment))
                 return summary
+            if row["sink"] in stalled:   # one send to it just hung: the rest wait for a later call, uncounted
+                store.release_deliveries(db, [row["id"]], iso(moment + timedelta(seconds=max(60.0, settings.alerts.backoff_s))))
+                continue
             try:
-                deliver_one(db, settings, row, moment, sinks, cache, silences, summary, rng)
-            except Exception as e:   # recording this message's outcome failed: it waits its backoff, the others go out
-                logger.exception("alert #%s to %s: its outcome could not be recorded", row["alert_id"], row["sink"])
-                store.release_deliveries(db, [row["id"]], iso(moment + timedelta(seconds=settings.alerts.backoff_s)))
-                summary.errors.append(f"alert #{row['alert_id']} to {row['sink']}: {type(e).__name__}: {e}")
+                deliver_one(db, settings, row, moment, sinks, cache, silences, summary, rng, stalled)
+            except Exception as e:   # a bug or the store failing: a transient failure, counted, so it ends dead-lettered
+                logger.exception("alert #%s to %s failed unexpectedly", row["alert_id"], row["sink"])
+                try:
+                    fail(db, settings, row, moment, f"{type(e).__name__}: {e}", False, None, iso(datetime.now().astimezone()),
+                         time.monotonic(), summary, rng)
+                except Exception:  # noqa: BLE001 - the store itself: the lease ends and another call retries
+                    logger.exception("alert #%s to %s: the failure could not be recorded either", row["alert_id"], row["sink"])
         if len(claimed) < limit:
             return summary
 
@@ -126,8 +133,8 @@ def refresh_before_first_attempt(db: sqlite_utils.Database, settings: Settings, 
 
 def deliver_one(db: sqlite_utils.Database, settings: Settings, row: dict[str, Any], moment: datetime,
                 sinks: dict[str, Any], cache: dict[str, Transport], silences: list[dict[str, Any]],
-                summary: DeliverySummary, rng: random.Random | None) -> None:
-    """Send one claimed delivery and record the outcome."""
+                summary: DeliverySummary, rng: random.Random | None, stalled: set[str] | None = None) -> None:
+    """Send one claimed delivery and record the outcome (a sink whose send hung is added to ``stalled``)."""
     body = row["body"] = refresh_before_first_attempt(db, settings, row) if row["attempts"] == 1 else row["body"]
     silence = matching_silence(silences, body.get("labels", {}))
     if silence:
@@ -144,6 +151,8 @@ def deliver_one(db: sqlite_utils.Database, settings: Settings, row: dict[str, An
             transport = cache[row["sink"]] = build_transport(sinks[row["sink"]], settings)
         transport.notify(body)
     except TransportError as e:
+        if e.stalled and stalled is not None:
+            stalled.add(row["sink"])
         fail(db, settings, row, moment, str(e), e.permanent, e.retry_after, started, clock, summary, rng)
     except Exception as e:  # a bug or an unexpected library error: retried like a transient failure
         logger.exception("sink %s failed unexpectedly on message %s", row["sink"], row["idempotency_key"])

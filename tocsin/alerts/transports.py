@@ -41,10 +41,13 @@ class TransportError(Exception):
     """A message could not be sent. ``permanent``: retrying cannot help; ``retry_after``: seconds the
     receiver asked us to wait."""
 
-    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None):
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None,
+                 stalled: bool = False):
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
+        #: The send ran past its deadline (see :func:`within_deadline`): the sink's other messages wait.
+        self.stalled = stalled
 
 
 class Transport:
@@ -279,7 +282,7 @@ def within_deadline(timeout_s: float, what: str, send: Callable[[], None]) -> No
     worker.join(DEADLINE_FACTOR * timeout_s)
     if worker.is_alive():
         raise TransportError(f"{what}: no complete answer within {DEADLINE_FACTOR * timeout_s:.0f} s "
-                             "(a server answering a byte at a time?); tried again later")
+                             "(a server answering a byte at a time?); tried again later", stalled=True)
     if outcome and outcome[0] is not None:
         raise outcome[0]
 

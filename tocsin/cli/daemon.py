@@ -57,7 +57,7 @@ def daemon(app: App) -> None:
     root = logging.getLogger()
     if root.level > logging.INFO:
         root.setLevel(logging.INFO)  # the daemon's one line per step is its output
-    app.open_db(create=True)
+    app.open_db()   # a store comes from tocsin init: a deleted one is not made again empty by a restart
     try:
         code = run_daemon(app.settings)
     except DaemonAlreadyRunning as e:

@@ -51,12 +51,14 @@ def purge_expired(db: sqlite_utils.Database, settings: Settings, now: datetime |
     if days <= 0:
         return 0
     cutoff = retention_cutoff(days, now)
-    newest = store.newest_collected(db)
+    # Items collected after the clock jumped carry its wrong time, but what they were published at comes from
+    # the sources' clocks: when even the newest publication is past retention, this clock is in doubt too.
+    newest = min(filter(None, [store.newest_collected(db), store.newest_published(db)]), default=None)
     if newest and newest < cutoff and not trust_clock:
-        raise ClockDoubt(f"retention would purge even the newest item collected ({newest}): by this machine's clock "
-                         f"({retention_cutoff(0, now)}) it is more than {days} days old. If the clock is wrong, set "
-                         "it; if the store really has collected nothing for that long, run 'tocsin retention --yes'. "
-                         "Nothing was purged")
+        raise ClockDoubt(f"retention would purge even the newest item collected or published ({newest}): by this "
+                         f"machine's clock ({retention_cutoff(0, now)}) it is more than {days} days old. If the clock "
+                         "is wrong, set it; if the store really has collected nothing for that long, run "
+                         "'tocsin retention --yes'. Nothing was purged")
     store.secure_delete_on(db)
     purged, snapshots = store.purge_raw_content(db, cutoff)
     if purged:

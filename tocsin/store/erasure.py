@@ -269,6 +269,11 @@ def newest_collected(db: sqlite_utils.Database) -> str | None:
                       "SELECT max(first_seen) FROM items)").fetchone()[0]
 
 
+def newest_published(db: sqlite_utils.Database) -> str | None:
+    """The newest publication time the sources gave (by their own clocks, not this machine's), or None."""
+    return db.execute("SELECT max(published_at) FROM items WHERE published_at IS NOT NULL").fetchone()[0]
+
+
 def count_purgeable(db: sqlite_utils.Database, cutoff: str) -> int:
     """How many unflagged items still hold content collected before ``cutoff`` (what a purge would touch)."""
     return db.execute(f"SELECT count(*) FROM items i WHERE {_OLD_CONTENT}", [cutoff, cutoff]).fetchone()[0]
