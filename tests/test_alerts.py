@@ -391,6 +391,9 @@ def test_an_excerpt_starts_at_a_word():
 
     text = "Дорогие соседи и все жители нашего района, слушайте внимательно: всех узбеков из Оша выгнать!"
     cue = text.index("выгнать")
-    quoted = excerpt(text, [{"kind": "cue", "text": "выгнать", "start": cue, "end": cue + 7}], limit=60)
-    assert quoted.startswith("…") and text[text.index(quoted[1:].split()[0]) - 1] == " "
-    assert "выгнать" in quoted
+    for limit, first in ((60, "всех"), (69, "всех")):   # cut just before "всех", and inside "внимательно:"
+        quoted = excerpt(text, [{"kind": "cue", "text": "выгнать", "start": cue, "end": cue + 7}], limit=limit)
+        assert quoted.startswith("…" + first) and "выгнать" in quoted, (limit, quoted)
+    lines = "hhhh\niiii\njjjj KILL them"
+    kill = lines.index("KILL")
+    assert excerpt(lines, [{"kind": "cue", "text": "KILL", "start": kill, "end": kill + 4}], limit=18) == "…jjjj KILL them"

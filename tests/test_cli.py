@@ -130,11 +130,16 @@ def test_a_store_that_cannot_be_read_is_not_called_foreign(tmp_path):
     from tocsin.store.db import DatabaseUnusable, refuse_foreign_database
 
     class Failing:
+        def __init__(self, error: str):
+            self.error = error
+
         def execute(self, *_):
-            raise sqlite3.DatabaseError("disk I/O error")
+            raise sqlite3.DatabaseError(self.error)
 
         def close(self):
             pass
 
     with pytest.raises(DatabaseUnusable, match=r"cannot read the database .* \(disk I/O error\).*left as it is"):
-        refuse_foreign_database(Failing(), tmp_path / "tocsin.db")
+        refuse_foreign_database(Failing("disk I/O error"), tmp_path / "tocsin.db")
+    with pytest.raises(DatabaseUnusable, match=r"is damaged .*restore it from a backup.*\.recover"):
+        refuse_foreign_database(Failing("database disk image is malformed"), tmp_path / "tocsin.db")

@@ -329,6 +329,12 @@ def test_an_export_never_overwrites_the_store_an_alert_file_or_another_kind_of_f
         assert target.read_bytes() == before
     folder = run_export(db, tmp_path / "exports", "csv", name="v1.2").data_path
     assert folder == tmp_path / "exports" / "v1.2" / "tocsin-export.csv"   # a dotted name is a folder
+    (tmp_path / "link.jsonl").symlink_to(tmp_path / "alerts.jsonl")   # the sink's file under another name
+    with pytest.raises(ExportError, match="is the store or a file an alert sink appends to"):
+        export_dataset(db, settings, ExportOptions(fmt="jsonl", out=tmp_path / "link.jsonl", force=True))
+    again = tmp_path / "again" / "data.JSONL"
+    for _ in range(2):   # an earlier export of the same format is overwritten with --force, whatever the case
+        assert export_dataset(db, settings, ExportOptions(fmt="jsonl", out=again, force=True)).data_path == again
     swapped = runner.invoke(main, ["--db", str(store), "export", "--since", "2026-07-01", "--until", "2026-06-01"])
     assert swapped.exit_code == 2 and "is not before --until" in swapped.output
     far = runner.invoke(main, ["--db", str(store), "export", "--until", "9999-12-31", "--out", str(tmp_path / "far")])

@@ -304,7 +304,8 @@ class Job:
 
 def failure_reason(result: dict[str, Any]) -> str:
     """Why a source's crawl failed, in words: its run's message, else its first errors (kind: message)."""
-    errors = [f"{e.get('kind')}: {e.get('message')}" for e in (result.get("first_errors") or [])[:2] if isinstance(e, dict)]
+    errors = [f"{e.get('kind') or 'error'}: {e.get('message')}" for e in (result.get("first_errors") or [])[:2]
+              if isinstance(e, dict)]
     return result.get("message") or "; ".join(errors) or "failed"
 
 
@@ -433,8 +434,9 @@ class Daemon:
             logger.info("daemon started: %d jobs, database %s", len(self.jobs), self.settings.database_path)
             from tocsin.alerts.status import nowhere_to_send
 
-            if nowhere_to_send(self.settings):
-                logger.warning(nowhere_to_send(self.settings))
+            warning = nowhere_to_send(self.settings)
+            if warning:
+                logger.warning(warning)
             try:
                 self.loop(max_ticks)
             finally:

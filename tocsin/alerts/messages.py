@@ -8,6 +8,7 @@ its review-page link, not by its own URL, which on social sites names its author
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tocsin.export.redaction import RedactionRules, Redactor
@@ -41,6 +42,9 @@ def review_links(review_url: str, alert_id: int, item_ids: list[str]) -> dict[st
     return {"alert": f"{base}/alerts/{alert_id}", "items": [f"{base}/items/{i}" for i in item_ids]}
 
 
+_SPACE = re.compile(r"\s")
+
+
 def excerpt(text: str, spans: list[dict[str, Any]], limit: int = EXCERPT_CHARS) -> str:
     """A one-line excerpt of ``text`` of at most ``limit`` characters around its first cue (hallmark
     evidence), else its start."""
@@ -55,9 +59,9 @@ def excerpt(text: str, spans: list[dict[str, Any]], limit: int = EXCERPT_CHARS) 
         elif cue.get("text") and cue["text"] in text:
             centre = text.index(cue["text"])
     begin = max(0, centre - limit // 3)
-    if begin:   # start at a word, not in the middle of one
-        space = text.find(" ", begin, centre)
-        begin = space + 1 if space >= 0 else begin
+    if begin and not text[begin - 1].isspace():   # start at a word, not in the middle of one
+        space = _SPACE.search(text, begin, min(centre, begin + 20))
+        begin = space.end() if space else begin
     piece = " ".join(text[begin:begin + limit].split())
     return ("…" if begin > 0 else "") + piece + ("…" if begin + limit < len(text) else "")
 

@@ -101,10 +101,12 @@ def stated_problem(error: Exception) -> str | None:
         return ("the database is locked by another program (the daemon, a crawl, an export or a forget) for longer "
                 "than database.busy_timeout_ms; run the command again when it is done, or raise that setting")
     if isinstance(error, sqlite3.OperationalError) and ("disk is full" in str(error) or "readonly" in str(error)):
+        logger.debug("stated as a full or read-only disk", exc_info=error)
         return (f"the store cannot be written ({error}): free space on its disk, or make its folder writable, and "
-                "run the command again; what was stored before is intact")
-    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES):
-        return f"cannot write {error.filename or 'a file'} ({error.strerror}): free space or fix the permissions, and run again"
+                "run the command again; what the store had committed before is kept")
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EROFS):
+        logger.debug("stated as a full or read-only disk", exc_info=error)
+        return f"cannot write {error.filename or 'a file'} ({error.strerror}): free space on its disk or make it writable, and run again"
     return None
 
 

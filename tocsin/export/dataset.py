@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
+import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -103,12 +104,14 @@ def resolve_paths(fmt: str, out: Path, force: bool, protected: Sequence[Path] = 
         raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     out = Path(out).expanduser()
     suffixes = {writer.suffix for writer in WRITERS.values()}
-    if out.is_dir() or (not out.exists() and out.suffix not in suffixes):
+    if out.is_dir() or (not out.exists() and out.suffix.lower() not in suffixes):
         out = out / f"tocsin-export{WRITERS[fmt].suffix}"
-    guarded = {p.expanduser().resolve() for p in protected}
-    if out.resolve() in guarded or (out.exists() and out.suffix != WRITERS[fmt].suffix):
-        raise ExportError(f"{out} is not a {fmt} export (it is the store, an alert file or another kind of file) "
-                          "and is never overwritten; choose another --out")
+    if out.suffix.lower() != WRITERS[fmt].suffix:
+        raise ExportError(f"{out} is not a {fmt} file name; name it …{WRITERS[fmt].suffix}, or give a folder. A file of "
+                          "another kind (the store, an alert file) is never overwritten")
+    if out.exists() and any(_same_file(out, p) for p in protected):
+        raise ExportError(f"{out} is the store or a file an alert sink appends to, and is never overwritten; "
+                          "choose another --out")
     out.parent.mkdir(parents=True, exist_ok=True)
     datasheet = out.parent / DATASHEET_NAME
     existing = [p for p in (out, datasheet) if p.exists()]
@@ -117,12 +120,22 @@ def resolve_paths(fmt: str, out: Path, force: bool, protected: Sequence[Path] = 
     return out, datasheet
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (also on a file system that ignores case, or through a link)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def store_files(db: sqlite_utils.Database, settings: Settings) -> list[Path]:
     """What an export must never overwrite: the store with its WAL, shared memory and lock, and the files
     alert sinks append to."""
+    from tocsin.daemon import lock_path_for
+
     main = next((Path(row[2]) for row in db.execute("PRAGMA database_list") if row[1] == "main" and row[2]), None)
-    files = [main.with_name(main.name + suffix) for suffix in ("", "-wal", "-shm", "-journal", ".lock")] if main else []
-    return files + [settings.resolve(s.path) for s in settings.alerts.sinks if s.kind == "file" and s.path]
+    files = [main.with_name(main.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")] if main else []
+    return files + [lock_path_for(settings)] + [settings.resolve(s.path) for s in settings.alerts.sinks if s.kind == "file" and s.path]
 
 
 def export_dataset(db: sqlite_utils.Database, settings: Settings, options: ExportOptions,

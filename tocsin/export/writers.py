@@ -120,9 +120,13 @@ class JsonlWriter(DatasetWriter):
         with open(self.partial, "rb") as f:
             head = [line for number, line in enumerate(f) if number in lines]
         moved = self.partial.with_name(self.partial.name + ".sorted")
-        with open(self.partial, "rb") as src, open_private(moved, "wb") as dst:
-            dst.writelines(head)
-            dst.writelines(line for number, line in enumerate(src) if number not in lines)
+        try:
+            with open(self.partial, "rb") as src, open_private(moved, "wb") as dst:
+                dst.writelines(head)
+                dst.writelines(line for number, line in enumerate(src) if number not in lines)
+        except BaseException:   # a full disk: no second half-written copy of the texts is left behind
+            moved.unlink(missing_ok=True)
+            raise
         os.replace(moved, self.partial)
         logger.debug("moved %d rows to the top of the JSONL file so every field is typed early", len(lines))
 

@@ -94,9 +94,12 @@ def refuse_foreign_database(conn: sqlite3.Connection, path: str | Path) -> None:
         tables = sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
     except sqlite3.DatabaseError as e:
         conn.close()
-        if "not a database" in str(e) or "malformed" in str(e):
+        if "not a database" in str(e):
             raise DatabaseUnusable(f"{path} is not a tocsin database ({e}); pass the right --db, or a new "
                                    "file name to start a store") from e
+        if "malformed" in str(e):
+            raise DatabaseUnusable(f"the database {path} is damaged ({e}): restore it from a backup, or rescue what "
+                                   f"it holds with: sqlite3 {path} .recover | sqlite3 recovered.db") from e
         raise DatabaseUnusable(f"cannot read the database {path} ({e}): is its disk full, read-only or failing, or "
                                "are its -wal and -shm files left from another copy? Fix that and run the command "
                                "again; the store itself is left as it is") from e

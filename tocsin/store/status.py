@@ -31,12 +31,11 @@ def source_summary(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 
 
 def last_run_errors(db: sqlite_utils.Database, per_source: int = 3) -> list[dict[str, Any]]:
-    """The first errors of each source's last crawl run (source, kind, message, url), for ``tocsin status``."""
-    return list(db.query(
-        """SELECT e.source, e.kind, e.message, e.url FROM crawl_errors e
-           WHERE e.run_id = (SELECT max(r.id) FROM crawl_runs r WHERE r.source = e.source)
-             AND e.id IN (SELECT e2.id FROM crawl_errors e2 WHERE e2.run_id = e.run_id ORDER BY e2.id LIMIT ?)
-           ORDER BY e.source, e.id""", [per_source]))
+    """The first errors of each source's last finished crawl run (source, kind, message, url), for ``tocsin status``."""
+    runs = db.execute("""SELECT r.source, max(r.id) FROM crawl_runs r WHERE r.status != 'running' GROUP BY r.source
+                         ORDER BY r.source""").fetchall()
+    return [row for source, run_id in runs for row in db.query(
+        "SELECT source, kind, message, url FROM crawl_errors WHERE run_id = ? ORDER BY id LIMIT ?", [run_id, per_source])]
 
 
 #: An item's language: the one its newest analysis detected, else the crawler's hint.
