@@ -356,6 +356,10 @@ def place_name(label: str) -> str:
     return "-".join(part.capitalize() for part in re.split(r"[-_]", label))
 
 
+#: Cues on each side of a target (by position) looked at to find the group a call is aimed at.
+AIM_NEIGHBOURS = 3
+
+
 def groups_by_aim(features: Features) -> list[str]:
     """Target groups, the one the text's calls (else its other cues) are aimed at first: the group named
     inside a cue, else nearest one, ties to the first mentioned; then the others in order of first mention.
@@ -371,7 +375,14 @@ def groups_by_aim(features: Features) -> list[str]:
             return -1
         return max(0, cue.start - target.end, target.start - cue.end)
 
-    nearest = {g: min(gap(t, c) for t in features.targets if t.label == g for c in cues) for g in groups}
+    cues.sort(key=lambda c: c.start)
+    starts = [c.start for c in cues]
+
+    def nearby(target: Span) -> list[Span]:   # the cues around it by position: a long text has thousands of each
+        i = bisect_right(starts, target.start)
+        return cues[max(0, i - AIM_NEIGHBOURS):i + AIM_NEIGHBOURS]
+
+    nearest = {g: min(gap(t, c) for t in features.targets if t.label == g for c in nearby(t)) for g in groups}
     first = min(groups, key=lambda g: (nearest[g], groups.index(g)))
     return [first, *(g for g in groups if g != first)]
 
