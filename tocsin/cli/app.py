@@ -89,7 +89,7 @@ def stated_problem(error: Exception) -> str | None:
     """The message to show for an error that names its own fix (see :class:`TocsinGroup`); None for others."""
     from tocsin.models.folder import ModelLoadError
     from tocsin.nlp.lexicon import LexiconError
-    from tocsin.store.db import DatabaseMissing, DatabaseUnusable
+    from tocsin.store.db import DatabaseMissing, DatabaseUnusable, is_locked_error
 
     if isinstance(error, ConfigError):
         return f"bad config: {error}"
@@ -97,7 +97,7 @@ def stated_problem(error: Exception) -> str | None:
         return f"bad lexicon: {error}"
     if isinstance(error, (DatabaseMissing, DatabaseUnusable, ModelLoadError)):
         return str(error)
-    if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+    if is_locked_error(error):
         return ("the database is locked by another program (the daemon, a crawl, an export or a forget) for longer "
                 "than database.busy_timeout_ms; run the command again when it is done, or raise that setting")
     if isinstance(error, sqlite3.OperationalError) and ("disk is full" in str(error) or "readonly" in str(error)):

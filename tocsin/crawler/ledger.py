@@ -17,6 +17,7 @@ import sqlite_utils
 
 from tocsin.store import connect, mark_removed, upsert_item
 from tocsin.store.crawling import iso_before, mark_seen, summary_only_item_ids
+from tocsin.store.db import is_locked_error
 from tocsin.store.items import ItemRecord, known_item_ids
 from tocsin.store.sources import count_crawl_run, record_crawl_error, save_source_state, source_state
 
@@ -117,7 +118,7 @@ class CrawlLedger:
         try:
             save_source_state(self.store, self.source, state)
         except sqlite3.OperationalError as e:
-            if "locked" not in str(e) and "busy" not in str(e):
+            if not is_locked_error(e):
                 raise
             logger.warning("%s: the store is locked; the resume point stays where it was", self.source)
 
@@ -183,7 +184,7 @@ class CrawlLedger:
                 count_crawl_run(self.store, self.run_id, **self.pending)
                 self.pending = dict.fromkeys(self.pending, 0)
         except sqlite3.OperationalError as e:
-            if "locked" not in str(e) and "busy" not in str(e):
+            if not is_locked_error(e):
                 raise
             self.note_lock()
             logger.warning("%s: the store is locked by another program; this run's counts and %d error(s) are "

@@ -11,6 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from tocsin.crawler.items import ItemRecord, Removed, StillThere
+from tocsin.store.db import is_locked_error
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class StorePipeline:
                 ledger.save(item)
                 return
             except sqlite3.OperationalError as e:
-                if "locked" not in str(e) and "busy" not in str(e):
+                if not is_locked_error(e):
                     raise
                 if attempt < tries:
                     time.sleep(RETRY_PAUSE_S)

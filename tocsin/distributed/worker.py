@@ -32,6 +32,7 @@ from tocsin.distributed.stream import ensure_group
 from tocsin.store import transaction, upsert_item
 from tocsin.store.analyses import AnalysisRecord, save_analysis
 from tocsin.store.crawling import mark_seen
+from tocsin.store.db import is_locked_error
 from tocsin.store.distributed import analysed_versions, iter_item_ids
 from tocsin.store.modelling import saved_analyses
 from tocsin.store.items import ItemRecord, clean_text, content_hash, mark_removed
@@ -114,11 +115,6 @@ def carried_analyses(good: list[tuple["Entry", Payload]]) -> tuple[list[Analysis
         except (TypeError, ValueError) as e:
             unreadable.append((entry, f"its analysis cannot be read ({e})"))
     return analyses, unreadable
-
-
-def is_locked_error(error: BaseException) -> bool:
-    """True for SQLite's "database is locked" / "busy" errors (worth retrying)."""
-    return isinstance(error, sqlite3.OperationalError) and any(w in str(error).lower() for w in ("locked", "busy"))
 
 
 def write_with_retry(db: sqlite_utils.Database, write: Callable[[], Any], attempts: int = WRITE_ATTEMPTS,

@@ -87,6 +87,11 @@ def connect(path: str | Path, *, busy_timeout_ms: int = 10_000, create: bool = T
     return db
 
 
+def is_locked_error(error: BaseException) -> bool:
+    """True for SQLite's "database is locked" / "busy" errors (another program holds the write lock)."""
+    return isinstance(error, sqlite3.OperationalError) and any(w in str(error).lower() for w in ("locked", "busy"))
+
+
 def refuse_foreign_database(conn: sqlite3.Connection, path: str | Path) -> None:
     """Raise :class:`DatabaseUnusable` before anything is written when ``path`` is not SQLite, or is the
     database of another program (tables, but no ``migrations`` table of tocsin's shape)."""
