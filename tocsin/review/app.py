@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 import time
 from dataclasses import dataclass
@@ -80,14 +79,6 @@ def without_bidi_controls(text: str) -> str:
     return str(text).translate(_BIDI_CONTROLS)
 
 
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is this machine only (127.0.0.0/8, ::1, localhost)."""
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return host.lower() == "localhost"
-
-
 def context() -> ReviewContext:
     """The running app's :class:`ReviewContext`."""
     from flask import current_app
@@ -137,10 +128,6 @@ def create_app(settings: Settings | None, db_path: str | Path) -> Flask:
     app.jinja_env.filters["no_bidi"] = without_bidi_controls
     if settings.review.proxies:   # the monitors' own addresses, for the failed-login limit, from the proxy's headers
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.review.proxies, x_proto=settings.review.proxies)  # type: ignore[method-assign]
-        if not is_loopback(settings.review.host):
-            logger.warning("review.proxies = %d trusts X-Forwarded-For, but the page listens on %s, where anyone can "
-                           "send that header and slip past the failed-login limit: listen on 127.0.0.1 behind the proxy",
-                           settings.review.proxies, settings.review.host)
     return app
 
 

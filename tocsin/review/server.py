@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from pathlib import Path
 
@@ -9,6 +10,26 @@ from tocsin.config import Settings
 from tocsin.review.app import create_app
 
 logger = logging.getLogger(__name__)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine only (127.0.0.0/8, ::1, localhost)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host.lower() == "localhost"
+
+
+def listening_warnings(settings: Settings, host: str) -> list[str]:
+    """What to warn of when the page listens on ``host`` (the setting, or ``--host``) beyond this machine."""
+    if is_loopback(host):
+        return []
+    warnings = [f"the review page listens on {host}: put it behind HTTPS and set review.secure_cookies = true"]
+    if settings.review.proxies:
+        warnings.append(f"review.proxies = {settings.review.proxies} trusts X-Forwarded-For, but the page listens on "
+                        f"{host}, where anyone can send that header and slip past the failed-login limit: listen on "
+                        "127.0.0.1 behind the proxy")
+    return warnings
 
 
 def serve(settings: Settings | None, db_path: str | Path, *, host: str | None = None, port: int | None = None) -> None:
@@ -23,8 +44,8 @@ def serve(settings: Settings | None, db_path: str | Path, *, host: str | None = 
     app = create_app(settings, db_path)
     host = host or settings.review.host
     port = settings.review.port if port is None else port
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        logger.warning("the review page listens on %s: put it behind HTTPS and set review.secure_cookies = true", host)
+    for warning in listening_warnings(settings, host):
+        logger.warning(warning)
     logger.info("review page on http://%s:%s/ over %s", host, port, db_path)
     waitress_serve(app, host=host, port=port, threads=max(1, settings.review.threads), ident="tocsin",
                    clear_untrusted_proxy_headers=True, max_request_body_size=1_048_576)
