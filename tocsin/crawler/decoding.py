@@ -12,7 +12,8 @@ from scrapy.http import TextResponse
 
 logger = logging.getLogger(__name__)
 
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*\bencoding\s*=\s*["']([\w.:-]+)["']""")
+#: The encoding an XML declaration names (group 2), after what comes before it (group 1).
+_XML_ENCODING = r"""^(\s*<\?xml[^>]*\bencoding\s*=\s*["'])([\w.:-]+)"""
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 #: Bytes read to find the encoding of a large body.
 SAMPLE_BYTES = 200_000
@@ -52,13 +53,20 @@ def _is_utf8_name(name: str) -> bool:
         return False
 
 
+def legacy_encoding(body: bytes) -> str | None:
+    """The encoding to read ``body`` in when it is not UTF-8 (bar a stray byte or two, see :func:`is_utf8`)
+    and its bytes show another one; None when it should be read as UTF-8."""
+    if is_utf8(body):
+        return None
+    encoding = guessed_encoding(body)
+    return None if not encoding or _is_utf8_name(encoding) else encoding
+
+
 def readable_response(response: TextResponse) -> TextResponse:
     """``response``, or a copy read in the encoding its bytes show when it claims UTF-8 (by declaration or by
     Scrapy's default) and is not."""
-    if not _is_utf8_name(response.encoding) or is_utf8(response.body):
-        return response
-    encoding = guessed_encoding(response.body)
-    if not encoding or _is_utf8_name(encoding):
+    encoding = legacy_encoding(response.body) if _is_utf8_name(response.encoding) else None
+    if encoding is None:
         return response
     logger.debug("%s is not UTF-8 as it says; read as %s", response.url, encoding)
     return response.replace(encoding=encoding)
@@ -67,13 +75,11 @@ def readable_response(response: TextResponse) -> TextResponse:
 def feed_as_utf8(body: bytes, content_type: str) -> tuple[bytes, str]:
     """A feed's body and content type, transcoded to UTF-8 when the body is not UTF-8 and names no other
     encoding (neither in its XML declaration nor in ``content_type``); otherwise as they are."""
-    declared = [m.group(1).decode("ascii", "replace") for m in [_XML_ENCODING.match(body[:300])] if m]
+    declared = [m.group(2).decode("ascii", "replace") for m in [re.match(_XML_ENCODING.encode(), body[:300])] if m]
     declared += [m.group(1) for m in [_CHARSET.search(content_type or "")] if m]
-    if any(not _is_utf8_name(name) for name in declared) or is_utf8(body):
-        return body, content_type
-    encoding = guessed_encoding(body)
-    if not encoding or _is_utf8_name(encoding):
+    encoding = None if any(not _is_utf8_name(name) for name in declared) else legacy_encoding(body)
+    if encoding is None:
         return body, content_type
     text = body.decode(encoding, errors="replace")
-    text = re.sub(r"""^(\s*<\?xml[^>]*\bencoding\s*=\s*["'])[\w.:-]+""", r"\1utf-8", text, count=1)
+    text = re.sub(_XML_ENCODING, r"\1utf-8", text, count=1)
     return text.encode("utf-8"), "application/xml; charset=utf-8"
