@@ -309,6 +309,16 @@ def failure_reason(result: dict[str, Any]) -> str:
     return result.get("message") or "; ".join(errors) or "failed"
 
 
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """The (device, inode) of the file at ``path`` (None when there is none): it changes when the file is
+    deleted or replaced."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 class Daemon:
     """The scheduled loop. Build it with :func:`build_jobs` (or any jobs, for tests) and call :meth:`run`.
 
@@ -335,11 +345,7 @@ class Daemon:
         if supervisor and supervisor.on_finished is None:
             supervisor.on_finished = self.record_task
         self.exit_code = 0
-        try:
-            opened = os.stat(settings.database_path)
-            self.store_identity: tuple[int, int] | None = (opened.st_dev, opened.st_ino)
-        except OSError:   # a store the tests keep in memory
-            self.store_identity = None
+        self.store_identity = file_identity(settings.database_path)   # None: a store the tests keep in memory
 
     @property
     def stopping(self) -> bool:
@@ -407,18 +413,14 @@ class Daemon:
         """Whether the store's file is no longer the one the daemon opened (deleted, or replaced by a copy):
         the daemon then stops, loudly, rather than write on into a deleted file while crawls start a new one."""
         path = self.settings.database_path
-        try:
-            now = os.stat(path)
-            same = (now.st_dev, now.st_ino) == self.store_identity
-        except OSError:
-            same = False
-        if not same and self.store_identity is not None:
+        replaced = self.store_identity is not None and file_identity(path) != self.store_identity
+        if replaced:
             logger.error("the store %s was deleted or replaced while the daemon ran; stopping, so that nothing more "
                          "is written to the old file: put the store back (or start afresh with 'tocsin init') and "
                          "start the daemon again", path)
             self.exit_code = 1
             self.stop()
-        return not same and self.store_identity is not None
+        return replaced
 
     def sleep_s(self) -> float:
         idle = self.scheduler.idle_seconds

@@ -130,12 +130,13 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def store_files(db: sqlite_utils.Database, settings: Settings) -> list[Path]:
     """What an export must never overwrite: the store with its WAL, shared memory and lock, and the files
-    alert sinks append to."""
+    alert sinks append to (with their rotated copies)."""
     from tocsin.daemon import lock_path_for
+    from tocsin.export.erasure import alert_files
 
     main = next((Path(row[2]) for row in db.execute("PRAGMA database_list") if row[1] == "main" and row[2]), None)
     files = [main.with_name(main.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")] if main else []
-    return files + [lock_path_for(settings)] + [settings.resolve(s.path) for s in settings.alerts.sinks if s.kind == "file" and s.path]
+    return files + [lock_path_for(settings), *alert_files(settings)]
 
 
 def export_dataset(db: sqlite_utils.Database, settings: Settings, options: ExportOptions,
