@@ -237,3 +237,36 @@ def test_forget_reaches_silence_comments_and_rotated_alert_files(fresh_db, tmp_p
     assert gzip.decompress((tmp_path / "alerts.jsonl.2.gz").read_bytes()).decode() == keep
     comments = [r[0] for r in fresh_db.execute("SELECT comment FROM silences")]
     assert comments and all("zqx_victim" not in c for c in comments)
+
+
+def test_an_alert_that_keeps_other_items_is_rewritten_from_them(fresh_db, tmp_path):
+    """After one of its items is erased, an alert's message counts, dates and credits only the items it keeps:
+    no stale "2 items from 2 sources", no score or cue line of the erased item."""
+    from datetime import datetime, timezone
+
+    from test_alert_support import make_settings, raise_for, store_flagged
+    from tocsin.store import alerting
+
+    settings = make_settings(tmp_path)
+    gone = store_flagged(fresh_db, source="zqxgonechannel", score=0.93, hallmarks=("call_to_violence",),
+                         text="Fictional zqxgonecue: the Uzbeks must go, drive them from Osh tonight.",
+                         published_at=datetime(2026, 6, 9, 8, 0, tzinfo=timezone.utc))
+    kept = store_flagged(fresh_db, source="keptnews", score=0.71, published_at=datetime(2026, 6, 10, 9, 0, tzinfo=timezone.utc))
+    raise_for(fresh_db, settings, [gone, kept])
+    (before,) = alerting.list_alerts(fresh_db)
+    assert "How many: 2 items from 2 sources" in before["message"] and "score 0.93" in before["message"]
+
+    summary = forget(fresh_db, settings, item_ids=[gone["item_id"]])
+
+    assert summary.alerts_scrubbed == 1 and summary.alerts_deleted == 0
+    (after,) = alerting.list_alerts(fresh_db)
+    assert after["count"] == 1 and after["item_ids"] == [kept["item_id"]]
+    assert "How many: 1 item from 1 source (keptnews), 2026-06-10T09:00:00+00:00" in after["message"]
+    assert "score 0.71" in after["message"] and "score 0.93" not in after["message"]
+    assert "(erased)" not in after["message"], "the message is written afresh, not patched"
+    assert after["severity"] == "high" and after["payload"]["reasons"] == ["call to expulsion naming a place"]
+    payload = after["payload"]
+    assert payload["sources"] == ["keptnews"] and payload["labels"]["source"] == ["keptnews"]
+    assert payload["hallmarks"] == ["call_to_expulsion"] and payload["first_at"] == payload["last_at"]
+    for leftover in ("zqxgonechannel", "zqxgonecue", "call_to_violence", "call to violence", "0.93", gone["item_id"]):
+        assert leftover not in json.dumps(after, ensure_ascii=False), leftover

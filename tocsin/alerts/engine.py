@@ -92,6 +92,27 @@ def merge_payload(old: dict[str, Any] | None, event: Event, rule: AlertRuleSetti
     }
 
 
+def recounted(alert: dict[str, Any], members: list[dict[str, Any]], settings: Settings) -> dict[str, Any]:
+    """``alert`` after some of its items were erased, told again from ``members``, the items it keeps (rows
+    with source, times, text and their newest analysis): sources, hallmarks, groups and times, an item
+    alert's severity and its reasons, then title and message. Its evidence is left as it is."""
+    payload = alert["payload"]
+    sources = sorted({m.get("source", "") for m in members})
+    named = {t.get("group") for m in members for t in m.get("targets") or []}
+    times = sorted(iso(t) for t in (rules.item_time(m) for m in members) if t)
+    labels = {**payload.get("labels", {}), "source": sources}
+    alert["payload"] = {**payload, "labels": labels, "sources": sources,
+                        "hallmarks": sorted({h for m in members for h in m.get("hallmarks") or []}),
+                        "groups": [g for g in payload.get("groups", []) if g in named],
+                        "first_at": times[0] if times else "", "last_at": times[-1] if times else ""}
+    rule = next((r for r in settings.alerts.rules if r.name == alert["rule"]), None)
+    if rule is not None and rule.kind == "item" and members:
+        graded = [sev.item_severity(rule.severity, m, m.get("text") or "") for m in members]
+        alert["severity"] = max((level for level, _ in graded), key=sev.rank)
+        alert["payload"]["reasons"] = list(dict.fromkeys(r for _, reasons in graded for r in reasons))[:5]
+    return refreshed(alert, settings)
+
+
 def alert_labels(alert: dict[str, Any]) -> dict[str, Any]:
     """What silences match on: the payload's labels (group, place, source) with rule, kind, key and severity."""
     return {**alert["payload"].get("labels", {}), "rule": alert["rule"], "kind": alert["kind"], "key": alert["key"],

@@ -26,6 +26,7 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
+from tocsin.alerts import engine
 from tocsin.config import Settings
 from tocsin.store import erasure as store
 from tocsin.store import search
@@ -204,7 +205,7 @@ def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[s
     summary.file_lines_removed = sum(scrub_file(path, needles) for path in alert_files(settings))
     summary.waiting_in_redis = purge_waiting(settings, authors=authors, urls=[*urls, *content.urls], item_ids=ids)
     with transaction(db):
-        scrub_alerts(db, set(ids), needles, summary)
+        scrub_alerts(db, settings, set(ids), needles, summary)
         counts = store.delete_items(db, ids)
         for table, n in counts.items():
             setattr(summary, table, n)
@@ -243,8 +244,10 @@ def name_pattern(authors: list[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w@])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![\w])", re.IGNORECASE)
 
 
-def scrub_alerts(db: sqlite_utils.Database, ids: set[str], needles: Needles, summary: ErasureSummary) -> None:
-    """Delete alerts that were only about erased items; remove the erased items from the others."""
+def scrub_alerts(db: sqlite_utils.Database, settings: Settings, ids: set[str], needles: Needles,
+                 summary: ErasureSummary) -> None:
+    """Delete alerts that were only about erased items; remove the erased items from the others (whose
+    sources, hallmarks, times and message are then those of the items they keep)."""
     doomed: list[int] = []
     for alert in store.iter_alerts(db):
         listed = [i for i in alert["item_ids"] if i in ids]
@@ -257,9 +260,11 @@ def scrub_alerts(db: sqlite_utils.Database, ids: set[str], needles: Needles, sum
             continue
         alert["item_ids"] = remaining
         alert["count"] = max(1, int(alert["count"] or 1) - len(listed))
+        alert["payload"] = scrub_value(alert["payload"], needles)
+        if listed and alert["payload"].get("labels") and alert["kind"] != "stale_source":
+            engine.recounted(alert, store.alert_members(db, remaining), settings)
         alert["title"] = scrub_lines(alert["title"], needles)
         alert["message"] = scrub_lines(alert["message"], needles)
-        alert["payload"] = scrub_value(alert["payload"], needles)
         store.update_alert(db, alert)
         summary.alerts_scrubbed += 1
     summary.alerts_deleted = store.delete_alerts(db, doomed)

@@ -123,11 +123,26 @@ def scrub_audit_targets(db: sqlite_utils.Database, item_ids: list[str]) -> int:
 
 
 def iter_alerts(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
-    """Every alert's id, title, message, payload and item ids (JSON decoded)."""
-    for row in db.query("SELECT id, title, message, payload, item_ids, count FROM alerts ORDER BY id"):
+    """Every alert's id, rule, kind, severity, title, message, payload and item ids (JSON decoded)."""
+    for row in db.query("SELECT id, rule, kind, severity, title, message, payload, item_ids, count FROM alerts ORDER BY id"):
         row["payload"] = json.loads(row["payload"] or "{}")
         row["item_ids"] = json.loads(row["item_ids"] or "[]")
         yield row
+
+
+def alert_members(db: sqlite_utils.Database, item_ids: list[str]) -> list[dict[str, Any]]:
+    """The items an alert keeps: source, times and text, with the score, hallmarks, targets and places of
+    their newest analysis."""
+    members = []
+    for chunk in chunked(item_ids):
+        members += db.query(
+            f"""SELECT i.source, i.published_at, i.first_seen, i.text, a.score, a.hallmarks, a.targets, a.places
+                FROM items i LEFT JOIN analyses a ON a.id = (SELECT max(id) FROM analyses WHERE item_id = i.id)
+                WHERE i.id IN ({marks(chunk)})""", chunk)
+    for m in members:
+        for column in ("hallmarks", "targets", "places"):
+            m[column] = json.loads(m[column] or "[]")
+    return members
 
 
 def delete_alerts(db: sqlite_utils.Database, alert_ids: list[int]) -> int:
@@ -141,11 +156,11 @@ def delete_alerts(db: sqlite_utils.Database, alert_ids: list[int]) -> int:
 
 
 def update_alert(db: sqlite_utils.Database, alert: dict[str, Any]) -> None:
-    """Write back an alert's title, message, payload, item ids and count."""
+    """Write back an alert's severity, title, message, payload, item ids and count."""
     with transaction(db):
         db.execute(
-            "UPDATE alerts SET title = ?, message = ?, payload = ?, item_ids = ?, count = ? WHERE id = ?",
-            [alert["title"], alert["message"], json.dumps(alert["payload"], ensure_ascii=False),
+            "UPDATE alerts SET severity = ?, title = ?, message = ?, payload = ?, item_ids = ?, count = ? WHERE id = ?",
+            [alert["severity"], alert["title"], alert["message"], json.dumps(alert["payload"], ensure_ascii=False),
              json.dumps(alert["item_ids"]), alert["count"], alert["id"]],
         )
 
