@@ -130,6 +130,35 @@ def test_a_store_deleted_under_the_daemon_stops_it_loudly(db_path, caplog):
     assert calls["n"] == 1 and "was deleted or replaced while the daemon ran" in caplog.text
 
 
+def test_a_lock_file_deleted_under_the_daemon_is_made_again_and_a_rival_that_took_it_stops_the_daemon(db_path, caplog):
+    settings = disk_settings(db_path)
+    lock_path = lock_path_for(settings)
+    seen: dict[str, object] = {"n": 0}
+    rival: list[InstanceLock] = []
+
+    def work():
+        seen["n"] += 1
+        if seen["n"] == 2:
+            lock_path.unlink()   # deleted by hand: nobody else is waiting, so the daemon makes it again
+        elif seen["n"] == 3:
+            seen["remade"] = lock_path.read_text().strip() == str(os.getpid())
+            try:
+                InstanceLock(lock_path).acquire()
+                seen["second_one_ran"] = True
+            except DaemonAlreadyRunning:
+                seen["second_one_ran"] = False
+            lock_path.unlink()   # deleted again, and this time another daemon starts before the next tick
+            rival.append(InstanceLock(lock_path).acquire())
+
+    daemon = Daemon(settings, connect(db_path), [Job("work", 0.001, work)])
+    daemon.sleep_s = lambda: 0.003
+    assert daemon.run(max_ticks=10, handle_signals=False) == 1
+    assert seen == {"n": 3, "remade": True, "second_one_ran": False}
+    assert "is made and held again" in caplog.text and "another tocsin daemon or run has taken it" in caplog.text
+    assert lock_path.read_text().strip() == str(os.getpid()) and rival[0].fd is not None   # the rival keeps it
+    rival[0].release()
+
+
 def test_a_job_whose_end_cannot_be_recorded_does_not_stop_the_daemon(db_path, monkeypatch, caplog):
     from tocsin.store import daemon as daemon_store
 

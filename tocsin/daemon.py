@@ -49,6 +49,16 @@ class DaemonAlreadyRunning(RuntimeError):
 # --------------------------------------------------------------------------- single instance
 
 
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """The (device, inode) of the file at ``path`` (None when there is none): it changes when the file is
+    deleted or replaced."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 class InstanceLock:
     """An exclusive ``flock`` on a lock file holding the owner's pid; released when the process ends."""
 
@@ -58,19 +68,42 @@ class InstanceLock:
 
     def acquire(self) -> "InstanceLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            owner = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-            os.close(fd)
-            raise DaemonAlreadyRunning(
-                f"another tocsin daemon or run (pid {owner}) is working on this database (lock {self.path}); "
-                "stop it first, or give this one another database") from None
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                owner = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+                os.close(fd)
+                raise DaemonAlreadyRunning(
+                    f"another tocsin daemon or run (pid {owner}) is working on this database (lock {self.path}); "
+                    "stop it first, or give this one another database") from None
+            if self.names(fd):
+                break
+            os.close(fd)   # the file was deleted or replaced between opening and locking it: lock the new one
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self.fd = fd
         return self
+
+    def names(self, fd: int) -> bool:
+        """Whether the lock file's path still names the file open at ``fd``."""
+        found = os.fstat(fd)
+        return file_identity(self.path) == (found.st_dev, found.st_ino)
+
+    def still_held(self) -> bool:
+        """Whether this process still holds the lock: the file was not deleted or replaced under it, or it was
+        and no one else has taken the new one (this process then locks that, or makes it again)."""
+        if self.fd is None or self.names(self.fd):
+            return True
+        old = self.fd
+        try:
+            self.acquire()
+        except DaemonAlreadyRunning:
+            return False
+        os.close(old)   # closing releases the flock on the deleted file
+        logger.warning("the lock file %s was deleted or replaced; it is made and held again", self.path)
+        return True
 
     def release(self) -> None:
         if self.fd is not None:
@@ -309,16 +342,6 @@ def failure_reason(result: dict[str, Any]) -> str:
     return result.get("message") or "; ".join(errors) or "failed"
 
 
-def file_identity(path: Path) -> tuple[int, int] | None:
-    """The (device, inode) of the file at ``path`` (None when there is none): it changes when the file is
-    deleted or replaced."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return found.st_dev, found.st_ino
-
-
 class Daemon:
     """The scheduled loop. Build it with :func:`build_jobs` (or any jobs, for tests) and call :meth:`run`.
 
@@ -346,6 +369,7 @@ class Daemon:
             supervisor.on_finished = self.record_task
         self.exit_code = 0
         self.store_identity = file_identity(settings.database_path)   # None: a store the tests keep in memory
+        self.lock: InstanceLock | None = None
 
     @property
     def stopping(self) -> bool:
@@ -399,8 +423,8 @@ class Daemon:
 
     def tick(self) -> None:
         """Run the jobs that are due (each once, however late) and look after running crawls; stop when the
-        store was deleted or replaced under the daemon."""
-        if self.store_replaced():
+        store was deleted or replaced under the daemon, or another daemon took its deleted lock file's place."""
+        if self.store_replaced() or self.lock_lost():
             return
         self.scheduler.run_pending()
         if self.supervisor and not self.stopping:
@@ -422,13 +446,26 @@ class Daemon:
             self.stop()
         return replaced
 
+    def lock_lost(self) -> bool:
+        """Whether another process holds the lock now (after the lock file was deleted under this daemon): two
+        daemons must not work on one store, so this one stops."""
+        if self.lock is None or self.lock.still_held():
+            return False
+        logger.error("the lock file %s was deleted while the daemon ran, and another tocsin daemon or run has "
+                     "taken it since; stopping this one, so that only one works on the store (leave the lock file "
+                     "alone: it is removed by nothing and harmless when stale)", self.lock.path)
+        self.exit_code = 1
+        self.stop()
+        return True
+
     def sleep_s(self) -> float:
         idle = self.scheduler.idle_seconds
         return max(0.0, min(self.tick_s, idle if idle is not None else self.tick_s))
 
     def run(self, *, max_ticks: int | None = None, handle_signals: bool = True) -> int:
-        """Hold the lock and loop until stopped; returns the exit code (0; 1 when the store was replaced)."""
-        with InstanceLock(self.lock_path):
+        """Hold the lock and loop until stopped; returns the exit code (0; 1 when the store was replaced or
+        another daemon took the lock)."""
+        with InstanceLock(self.lock_path) as self.lock:
             previous = {}
             if handle_signals:
                 for sig in (signal.SIGTERM, signal.SIGINT):
