@@ -130,3 +130,33 @@ def test_items_crawled_after_the_clock_jumped_do_not_hide_the_jump(db_path):
         purge_expired(db, Settings(), now=LATER + timedelta(days=10))   # the new items look 10 days old
     assert get_item(db, ids["plain"])["text"].startswith("Zqxoldtext")
     db.close()
+
+
+def test_quiet_sources_crawled_all_along_are_purged_but_a_silent_crawl_record_is_doubted(db_path):
+    """Sources that publish nothing new for a whole retention period, while the daemon crawls them every day,
+    are not a clock jump: their old content is purged on schedule. A crawl record silent for months is."""
+    from tocsin.export.retention import ClockDoubt
+    from tocsin.store.sources import ensure_source
+
+    def crawled(db, days: range) -> None:
+        db["crawl_runs"].delete_where()
+        db["crawl_runs"].insert_all({"source": "test", "status": "ok", "started_at": (now - timedelta(days=d)).isoformat(timespec="seconds")}
+                                    for d in days)
+
+    now = datetime.now(timezone.utc)
+    old = (now - timedelta(days=400)).isoformat(timespec="seconds")
+    db = connect(db_path)
+    ids = plant(db)
+    ensure_source(db, "test")
+    db.execute("UPDATE items SET first_seen = ?, published_at = ?", [old, old])
+    db.execute("UPDATE item_versions SET seen_at = ?", [old])
+
+    crawled(db, [*range(399, 300, -2), *range(60, 0, -2)])   # nothing crawled for 240 days in between
+    with pytest.raises(ClockDoubt, match="no crawl was recorded for 24[01] days"):
+        purge_expired(db, Settings(), now=now)
+    assert get_item(db, ids["plain"])["text"].startswith("Zqxoldtext")
+
+    crawled(db, range(399, 0, -2))
+    assert purge_expired(db, Settings(), now=now) == 2   # the plain and the unreviewed low-score items
+    assert get_item(db, ids["plain"])["text"] == "" and get_item(db, ids["flagged"])["text"].startswith("Zqxflaggedtext")
+    db.close()

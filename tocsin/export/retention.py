@@ -19,8 +19,14 @@ logger = logging.getLogger(__name__)
 
 
 class ClockDoubt(RuntimeError):
-    """Retention would purge even the newest items collected: the clock is more likely wrong (a dead clock
-    battery, a bad time server) than the store that old. Nothing is purged; the message says what to do."""
+    """Retention would purge even the newest items collected, and the crawl record went silent for a long
+    while since: the clock is more likely wrong (a dead clock battery, a bad time server) than the store that
+    old. Nothing is purged; the message says what to do."""
+
+
+#: The share of ``retention_days`` the crawl record may go silent for before a store that is wholly past
+#: retention is taken for a clock that jumped.
+SILENCE_SHARE = 0.5
 
 
 def retention_cutoff(days: int, now: datetime | None = None) -> str:
@@ -52,13 +58,17 @@ def purge_expired(db: sqlite_utils.Database, settings: Settings, now: datetime |
         return 0
     cutoff = retention_cutoff(days, now)
     # Items collected after the clock jumped carry its wrong time, but what they were published at comes from
-    # the sources' clocks: when even the newest publication is past retention, this clock is in doubt too.
+    # the sources' clocks: when even the newest publication is past retention, this clock is in doubt too,
+    # unless the sources were crawled all along since (quiet sources, not a jump).
     newest = min(filter(None, [store.newest_collected(db), store.newest_published(db)]), default=None)
     if newest and newest < cutoff and not trust_clock:
-        raise ClockDoubt(f"retention would purge even the newest item collected or published ({newest}): by this "
-                         f"machine's clock ({retention_cutoff(0, now)}) it is more than {days} days old. If the clock "
-                         "is wrong, set it; if the store really has collected nothing for that long, run "
-                         "'tocsin retention --yes'. Nothing was purged")
+        gap = store.longest_crawl_gap_days(db, newest, retention_cutoff(0, now))
+        if gap > days * SILENCE_SHARE:
+            raise ClockDoubt(
+                f"retention would purge even the newest item collected or published ({newest}): by this machine's "
+                f"clock ({retention_cutoff(0, now)}) it is more than {days} days old, and no crawl was recorded for "
+                f"{gap:.0f} days in between. If the clock is wrong, set it; if the store really was left alone that "
+                "long, run 'tocsin retention --yes'. Nothing was purged")
     store.secure_delete_on(db)
     purged, snapshots = store.purge_raw_content(db, cutoff)
     if purged:

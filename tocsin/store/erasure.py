@@ -289,6 +289,17 @@ def newest_published(db: sqlite_utils.Database) -> str | None:
     return db.execute("SELECT max(published_at) FROM items WHERE published_at IS NOT NULL").fetchone()[0]
 
 
+def longest_crawl_gap_days(db: sqlite_utils.Database, since: str, until: str) -> float:
+    """The longest time, in days, between ``since``, the crawl runs started after it and ``until``: how long
+    the crawl record went silent. A clock that jumped leaves a gap as long as the jump; a store whose
+    sources are merely quiet, crawled all along, leaves none."""
+    return db.execute(
+        """WITH t(d) AS (SELECT julianday(started_at) FROM crawl_runs WHERE started_at >= ?
+                         UNION ALL SELECT julianday(?) UNION ALL SELECT julianday(?))
+           SELECT max(d - previous) FROM (SELECT d, lag(d) OVER (ORDER BY d) AS previous FROM t)""",
+        [since, since, until]).fetchone()[0] or 0.0
+
+
 def count_purgeable(db: sqlite_utils.Database, cutoff: str) -> int:
     """How many unflagged items still hold content collected before ``cutoff`` (what a purge would touch)."""
     return db.execute(f"SELECT count(*) FROM items i WHERE {_OLD_CONTENT}", [cutoff, cutoff]).fetchone()[0]
