@@ -235,6 +235,36 @@ def test_cli_export_writes_data_and_datasheet(runner, db_path, tmp_path):
     assert typo.exit_code == 0 and "wrote 0 rows" in typo.output and "no stored item matched the filters" in typo.output
 
 
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_an_export_stopped_by_a_signal_leaves_no_partial_file(db_path, tmp_path, signame):
+    """``kill`` (or an SSH session that drops) in the middle of an export: the half-written file goes."""
+    import signal
+    import subprocess
+    import sys
+
+    from tocsin.store import connect
+
+    db = connect(db_path)
+    add_corpus(db)
+    db.close()
+    out = tmp_path / "ds"
+    script = f"""
+import os, signal
+from tocsin.export import writers
+from tocsin.cli import main
+original = writers.JsonlWriter.write
+def write_then_signal(self, records):
+    original(self, records)
+    assert self.partial.exists()
+    os.kill(os.getpid(), signal.{signame})
+writers.JsonlWriter.write = write_then_signal
+main(["--db", {str(db_path)!r}, "export", "--format", "jsonl", "--out", {str(out)!r}])
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 128 + getattr(signal, signame), proc.stderr[-2000:]
+    assert not out.exists() or not any(out.iterdir()), sorted(p.name for p in out.iterdir())
+
+
 @pytest.mark.slow
 def test_jsonl_loads_with_hugging_face_datasets(corpus, tmp_path):
     datasets = pytest.importorskip("datasets")

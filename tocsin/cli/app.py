@@ -5,11 +5,13 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import signal
 import sqlite3
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import click
 
@@ -50,6 +52,22 @@ class App:
 
             self._db = connect(self.database_path, busy_timeout_ms=self.settings.database.busy_timeout_ms, create=create)
         return self._db
+
+
+@contextmanager
+def stopped_cleanly() -> Iterator[None]:
+    """SIGTERM and SIGHUP (a dropped SSH session) raise ``SystemExit`` inside the block instead of ending the
+    process where it stands, so that its ``with`` and ``finally`` clauses clean up (a half-written export
+    file is removed, not left behind)."""
+    def leave(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = {sig: signal.signal(sig, leave) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def config_from_env_or_cwd(value: str | None) -> str | None:

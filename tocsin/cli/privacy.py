@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from tocsin.cli.app import App, main, pass_app
+from tocsin.cli.app import App, main, pass_app, stopped_cleanly
 from tocsin.nlp.features import HALLMARKS
 
 FORMAT_CHOICES = ("csv", "jsonl", "parquet")
@@ -76,7 +76,7 @@ def export(app: App, fmt: str, out: str | None, since: str | None, until: str | 
     options = ExportOptions(fmt=fmt, out=Path(out), query=query, labels=labels, rules=rules, link_key=link_key, force=force)
     try:
         console = Console(stderr=True)
-        with Progress(transient=True, console=console, disable=not console.is_terminal) as bar:
+        with stopped_cleanly(), Progress(transient=True, console=console, disable=not console.is_terminal) as bar:
             task = bar.add_task("exporting", total=None)
             summary = export_dataset(db, settings, options, progress=lambda done, total: bar.update(task, completed=done, total=total))
     except (ExportError, LinkKeyNameError) as e:
