@@ -260,6 +260,20 @@ def test_file_sink_in_an_unwritable_place_is_a_permanent_error(fresh_db, tmp_pat
     assert summary.sent == 0 and summary.dead + summary.retrying == 1
 
 
+@pytest.mark.parametrize("path, blocking", [("a-file/alerts.jsonl", "a-file is a file, not a folder"),
+                                             ("a-file/deeper/alerts.jsonl", "a-file is a file, not a folder"),
+                                             ("a-folder", "it is a folder")])
+def test_a_file_sink_whose_path_is_blocked_says_what_blocks_it_and_gives_up(fresh_db, tmp_path, path, blocking):
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    (tmp_path / "a-folder").mkdir()
+    settings = make_settings(tmp_path, sinks=[SinkSettings(name="file", kind="file", path=path)])
+    raise_for(fresh_db, settings, [store_flagged(fresh_db)])
+    summary = deliver_due(fresh_db, settings, now=NOW)
+    assert summary.sent == 0 and summary.dead == 1 and summary.retrying == 0
+    (error,) = [r[0] for r in fresh_db.execute("SELECT last_error FROM deliveries")]
+    assert blocking in error and "set the sink's path to a file in a folder" in error
+
+
 def test_a_claim_left_by_a_dead_process_is_taken_over(fresh_db, tmp_path):
     settings = make_settings(tmp_path)
     raise_for(fresh_db, settings, [store_flagged(fresh_db)])

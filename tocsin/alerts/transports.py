@@ -96,6 +96,13 @@ class FileTransport(Transport):
         tail = os.pread(fd, size - start, start)
         return f'"id":{json.dumps(key, ensure_ascii=False)}'.encode() in tail
 
+    def misplaced(self) -> str:
+        """What stands in the alert file's way: the path is a folder, or one of its folders is a file."""
+        if self.path.is_dir():
+            return "it is a folder"
+        blocking = next((p for p in self.path.parents if p.exists() and not p.is_dir()), None)
+        return f"{blocking} is a file, not a folder" if blocking else "a part of the path is not a folder"
+
     def notify(self, message: dict[str, Any]) -> None:
         line = (message_json(message) + "\n").encode("utf-8")
         try:
@@ -103,6 +110,9 @@ class FileTransport(Transport):
             fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         except PermissionError as e:
             raise TransportError(f"cannot open {self.path}: {e}; fix the path or its permissions", permanent=True) from e
+        except (FileExistsError, NotADirectoryError, IsADirectoryError) as e:
+            raise TransportError(f"cannot open {self.path}: {self.misplaced()}; set the sink's path to a file in a "
+                                 "folder", permanent=True) from e
         except OSError as e:
             raise TransportError(f"cannot open {self.path}: {e}") from e
         try:
