@@ -307,6 +307,15 @@ def test_narrowed_cue_still_fires_in_its_hateful_sense(analyser: TextAnalyser, l
     uz | Qirg'izlar dushmanimiz emas. | counter_speech | -
     ky | Өзбектер биздин душман эмес. | counter_speech | -
     ky | Тажиктер душмандарыбыз эмес, кошуналарыбыз. | counter_speech | -
+    # "we are not" (the 1pl ending -пиз/-пуз of эмеспиз)
+    ky | Биз өзбектердин душманы эмеспиз. | counter_speech | -
+    # "… must …, not" denies the need ("керек эмес", "kerak emas"), unlike a jussive closed by its own ending
+    ky | Өзбектерди кууп чыгаруу керек эмес. | negated_cue | call_to_expulsion
+    uz | Qirgʻizlarni oʻldirish kerak emas. | negated_cue | call_to_violence
+    # a "не" or "нельзя" is no part of a call's words: it denies them
+    ru | Узбеков не надо выгонять. | negated_cue | call_to_expulsion
+    ru | Нельзя выгонять таджиков из города. | negation | -
+    ru | Узбеков выгонять не надо. | negation | -
     # reporting the words to the police or the moderators condemns them
     en | A chat posted “the Uyghurs are vermin”. We reported it to the moderators. | condemnation | -
     # news wording: an official source, a court, the police acting

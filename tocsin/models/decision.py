@@ -45,6 +45,10 @@ VERB_FINAL_LANGS = ("ky", "uz", "kk", "tg")
 _FINITE_CUE_END = re.compile(r"(?:с[ыиуү]н(?:лар|лер)?|sin(?:lar)?|кере[кг]|кера[кг]|kerak|зарыл|zarur|"
                              r"[гк][ыиуү]л[аеө]|инглар|нглар|inglar|nglar|"
                              r"[мбп][аеоө]й[ыиуү]н[чш][аеоө]|maguncha|magancha|магунча|маганча)\W*$", re.IGNORECASE)
+#: A cue that ends in "must" (керек, kerak, зарыл …), and the "not" straight after it: "… кууп чыгаруу керек
+#: эмес", "… oʻldirish kerak emas" deny the need, unlike a jussive or imperative closed by its own ending.
+_NECESSITY_END = re.compile(r"(?:кере[кг]|кера[кг]|kerak|зарыл|zarur)\W*$", re.IGNORECASE)
+_NOT_SO = re.compile(r"^\s*(?:эмес|emas|эмас)(?!\w)", re.IGNORECASE)
 _QUOTATIVE = re.compile(r"^\W*(?:деп|деб|deb|деген|деган|degan|дея|deya)(?!\w)", re.IGNORECASE)
 #: What ends a clause between a negation and a cue; a comma before "что"/"that"/"чтобы" does not.
 _CLAUSE_BREAK = re.compile(r"[;:—–]|\s-\s|,(?!\s*(?:что|чтобы|that)\b)", re.IGNORECASE)
@@ -195,7 +199,9 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
             gap = text[negation.end:c.start]
         elif verb_final and c.end <= negation.start:
             gap = text[c.end:negation.start]
-            if _FINITE_CUE_END.search(text[c.start:c.end]) and not _QUOTATIVE.search(gap):
+            cue_text = text[c.start:c.end]
+            denied_need = _NECESSITY_END.search(cue_text) and _NOT_SO.match(text[c.end:negation.end])
+            if _FINITE_CUE_END.search(cue_text) and not _QUOTATIVE.search(gap) and not denied_need:
                 return False
         else:
             return False

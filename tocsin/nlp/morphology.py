@@ -47,7 +47,7 @@ KY_SUFFIXES = _table([
     ("LAр", "Number=Plur"), ("NI", "Case=Acc"), ("NIн", "Case=Gen"), ("GA", "Case=Dat"), ("нA", "Case=Dat"),
     ("DA", "Case=Loc"), ("ндA", "Case=Loc"), ("DAн", "Case=Abl"), ("нAн", "Case=Abl"), ("ндAн", "Case=Abl"),
     ("I", ""), ("сI", ""), ("Iм", ""), ("м", ""), ("Iң", ""), ("ң", ""), ("IбIз", "Psor=1Pl"), ("бIз", "Psor=1Pl"),
-    ("IңIз", ""), ("IңAр", ""), ("чA", ""), ("DAй", ""), ("мIн", ""),
+    ("IңIз", ""), ("IңAр", ""), ("чA", ""), ("DAй", ""), ("мIн", ""), ("пIз", ""),
     ("сIң", ""), ("сIз", ""), ("GIлA", "Mood=Imp"), ("сIн", "Mood=Imp"), ("IшсIн", "Mood=Imp"),
     ("Aлы", "Mood=Imp"), ("йлы", "Mood=Imp"), ("Aлык", "Mood=Imp"), ("йлык", "Mood=Imp"), ("Aлi", "Mood=Imp"),
     ("ейли", "Mood=Imp"), ("өлү", "Mood=Imp"), ("олу", "Mood=Imp"), ("өлүк", "Mood=Imp"), ("олук", "Mood=Imp"),
