@@ -377,6 +377,31 @@ def test_a_receiver_asking_to_wait_for_ages_waits_the_longest_backoff_and_blocks
     assert rows["hook"]["next_attempt_at"] <= (NOW + timedelta(seconds=MAX_BACKOFF_S)).isoformat()
 
 
+def test_each_send_renews_its_lease_and_a_message_another_process_took_over_is_not_sent_twice(fresh_db, tmp_path):
+    """A batch can outlast the lease it was claimed with (slow sinks): each message's lease is renewed just
+    before it is sent, and one that another process claimed meanwhile is left to that process."""
+    leases: list[str] = []
+
+    class Slow:
+        def __init__(self):
+            self.sent = []
+
+        def notify(self, message):
+            self.sent.append(message["id"])
+            leases.extend(r[0] for r in fresh_db.execute("SELECT next_attempt_at FROM deliveries WHERE status = 'sending'"))
+            if len(self.sent) == 1:   # meanwhile another process takes the last message over
+                fresh_db.execute("UPDATE deliveries SET claimed_by = 'elsewhere:1' WHERE id = (SELECT max(id) FROM deliveries)")
+
+    settings = make_settings(tmp_path, sinks=[SinkSettings(name="hook", kind="webhook", url="https://hook.example/")])
+    raise_for(fresh_db, settings, [store_flagged(fresh_db, groups=(g,)) for g in ("uzbek", "kyrgyz", "tajik")])
+    hook = Slow()
+    summary = deliver_due(fresh_db, settings, now=NOW, transports={"hook": hook})
+    assert summary.sent == 2 and len(hook.sent) == 2
+    taken = fresh_db.execute("SELECT status, claimed_by FROM deliveries WHERE id = (SELECT max(id) FROM deliveries)").fetchone()
+    assert tuple(taken) == ("sending", "elsewhere:1"), "left to the process that took it"
+    assert leases and all(lease > NOW.isoformat() for lease in leases)
+
+
 def test_a_message_whose_outcome_cannot_be_recorded_waits_and_the_others_go_out(fresh_db, tmp_path, monkeypatch):
     from tocsin.alerts import delivery
 

@@ -90,8 +90,13 @@ def deliver_due(db: sqlite_utils.Database, settings: Settings, now: datetime | s
     silences = store.list_silences(db, active_at=iso(moment))
     cache: dict[str, Transport] = dict(transports or {})
     stalled: set[str] = set()   # sinks that ran past their deadline in this call: their other messages wait
+    me, started = this_claimer(), time.monotonic()
+
+    def lease_until() -> str:   # a lease from this moment on, counted from the call's own ``moment``
+        return iso(moment + timedelta(seconds=time.monotonic() - started) + lease)
+
     while True:  # claim ``limit`` at a time until nothing is due (a failed message waits for its backoff)
-        claimed = store.claim_due_deliveries(db, now=iso(moment), claimer=this_claimer(), lease_until=iso(moment + lease),
+        claimed = store.claim_due_deliveries(db, now=iso(moment), claimer=me, lease_until=lease_until(),
                                              limit=limit, claimer_alive=claimer_alive)
         for n, row in enumerate(claimed):
             if should_stop and should_stop():
@@ -99,6 +104,10 @@ def deliver_due(db: sqlite_utils.Database, settings: Settings, now: datetime | s
                 return summary
             if row["sink"] in stalled:   # one send to it just hung: the rest wait for a later call, uncounted
                 store.release_deliveries(db, [row["id"]], iso(moment + timedelta(seconds=max(60.0, settings.alerts.backoff_s))))
+                continue
+            if not store.renew_claim(db, row["id"], claimer=me, lease_until=lease_until()):
+                logger.info("alert #%s to %s: taken over by another process after this one's lease ran out",
+                            row["alert_id"], row["sink"])
                 continue
             try:
                 deliver_one(db, settings, row, moment, sinks, cache, silences, summary, rng, stalled)

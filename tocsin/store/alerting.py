@@ -208,6 +208,14 @@ def claim_due_deliveries(db: sqlite_utils.Database, *, now: str, claimer: str, l
     return taken
 
 
+def renew_claim(db: sqlite_utils.Database, delivery_id: int, *, claimer: str, lease_until: str) -> bool:
+    """Extend ``claimer``'s lease on a delivery it is about to send; False when the claim is no longer its own
+    (its lease ran out and another process took the delivery, which then sends it)."""
+    with transaction(db):
+        return db.execute("UPDATE deliveries SET next_attempt_at = ? WHERE id = ? AND status = 'sending' AND claimed_by = ?",
+                          [lease_until, delivery_id, claimer]).rowcount == 1
+
+
 def finish_delivery(db: sqlite_utils.Database, delivery_id: int, *, status: str, attempt: int, started_at: str,
                     duration_ms: int, outcome: str, error: str = "", next_attempt_at: str | None = None,
                     now: str | None = None) -> None:
