@@ -213,3 +213,49 @@ def test_the_resolver_refuses_private_answers_even_without_the_request_check(tmp
         fetched = base.world.requests
     assert fetched == [] and result.status == "failed"
     assert result.first_errors[0]["kind"] == "blocked_address" and "resolves to 127.0.0.1" in result.first_errors[0]["message"]
+
+
+FORCED_STOP_SCRIPT = """
+import dataclasses, os, signal, socket, sys, threading
+from tocsin.config import CrawlSettings, SourceSettings
+from tocsin.crawler import run as crawl_run
+from tocsin.store import connect
+from tocsin.store.sources import start_crawl_run, sync_sources
+
+db = sys.argv[1]
+server = socket.socket()
+server.bind(("127.0.0.1", 0))
+server.listen(5)
+held = []   # connections accepted and never answered
+threading.Thread(target=lambda: [held.append(server.accept()) for _ in iter(int, 1)], daemon=True).start()
+source = SourceSettings(name="hang", kind="feed", urls=[f"http://127.0.0.1:{server.getsockname()[1]}/feed.xml"],
+                        allow_private_networks=True)
+store = connect(db, create=True)
+sync_sources(store, [source])
+run_id = start_crawl_run(store, "hang")
+store.close()
+job = {"db_path": db, "crawl": dataclasses.asdict(CrawlSettings(timeout_s=60, download_delay_s=0, autothrottle=False)),
+       "runs": [{"source": dataclasses.asdict(source), "run_id": run_id}], "timeout_s": 600,
+       "scrapy_overrides": {"ROBOTSTXT_OBEY": False}}
+for after in (2, 4):   # a second SIGTERM forces Scrapy to stop without closing its spiders
+    threading.Timer(after, os.kill, (os.getpid(), signal.SIGTERM)).start()
+crawl_run.run_job(job)
+"""
+
+
+def test_a_crawl_stopped_by_force_is_recorded_as_interrupted_not_as_a_success(tmp_path):
+    """The daemon stopping (SIGTERM to the crawl, then again when its parent dies) or Ctrl-C twice: a source
+    that was cut short must not look healthy, nor move its last success."""
+    import subprocess
+    import sys
+
+    from tocsin.store import connect
+
+    db_path = tmp_path / "t.db"
+    proc = subprocess.run([sys.executable, "-c", FORCED_STOP_SCRIPT, str(db_path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    db = connect(db_path)
+    (run,) = db.query("SELECT status, message FROM crawl_runs")
+    assert run["status"] == "failed"
+    assert [r["kind"] for r in db.query("SELECT kind FROM crawl_errors")] == ["interrupted"]
+    assert db.execute("SELECT last_success_at FROM sources WHERE name = 'hang'").fetchone()[0] is None

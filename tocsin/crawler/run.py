@@ -80,6 +80,11 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
             totals = spider.ledger.totals if spider else {"items": 0, "errors": 1}
             # Errors and nothing stored is a failure, even when some pages (a broken feed) were fetched.
             status = "failed" if totals["errors"] and not totals["items"] else None
+            if spider is not None and spider.closed_reason is None:
+                # a second SIGTERM (the parent dying, Ctrl-C twice) stops Scrapy by force, without closing the spider
+                record_crawl_error(db, run_id, spider.source.name, "interrupted",
+                                   "the crawl process was stopped by force before the source was done; what it read is kept")
+                status = "failed"
             finish_crawl_run(db, run_id, status=status, message=note)
         notes[run_id] = note
     db.close()

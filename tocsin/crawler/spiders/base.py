@@ -41,6 +41,8 @@ class SourceSpider(scrapy.Spider):
         self.budget = max(source.max_pages, 1)
         self.budget_note = ""
         self.notes: list[str] = []
+        #: why Scrapy closed the spider; None while it runs, and after a forced stop that never closed it
+        self.closed_reason: str | None = None
         #: Hosts this source may reach on a private network (its own, when it opts in).
         self.private_hosts = frozenset(
             (urlsplit(u).hostname or "").lower() for u in source.urls) if source.allow_private_networks else frozenset()
@@ -71,6 +73,7 @@ class SourceSpider(scrapy.Spider):
         self.ledger.error("parse", f"{type(exc).__name__}: {exc}", response.url)
 
     def closed(self, reason: str) -> None:
+        self.closed_reason = reason
         if reason == "closespider_timeout":
             limit = self.crawler.settings.getint("CLOSESPIDER_TIMEOUT") if getattr(self, "crawler", None) else 0
             self.ledger.error("crawl_timeout", f"stopped after {limit} s (crawl time limit); the rest waits for the next crawl")
