@@ -53,6 +53,32 @@ def test_init_then_status(runner, tmp_path):
     assert not (junk / "tocsin.toml").exists()
 
 
+def test_init_remakes_a_lost_store_from_the_config_it_keeps_and_force_keeps_the_old_config(runner, tmp_path):
+    target = tmp_path / "x"
+    assert runner.invoke(main, ["init", str(target)]).exit_code == 0
+    config = target / "tocsin.toml"
+    mine = config.read_text(encoding="utf-8").replace('path = "tocsin.db"', 'path = "store/monitor.db"', 1)
+    config.write_text(mine, encoding="utf-8")
+    rebuilt = runner.invoke(main, ["init", str(target)])   # the store this config names is gone: make it
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "kept" in rebuilt.output and "made the database" in rebuilt.output
+    assert (target / "store" / "monitor.db").is_file() and config.read_text(encoding="utf-8") == mine
+    forced = runner.invoke(main, ["init", "--force", str(target)])
+    assert forced.exit_code == 0, forced.output
+    (backup,) = target.glob("tocsin.toml.bak-*")
+    assert backup.read_text(encoding="utf-8") == mine and "kept the old config as" in forced.output
+    assert 'path = "tocsin.db"' in config.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", [["run", "--no-crawl"], ["users", "add", "maria", "--password-stdin"]])
+def test_commands_that_write_refuse_a_missing_store_instead_of_making_one(runner, tmp_path, command):
+    """A cron job in the wrong folder, or a typo in --db, must not succeed on a new empty store."""
+    typo = tmp_path / "tocsn.db"
+    result = runner.invoke(main, ["--db", str(typo), *command], input="long enough 1\n")
+    assert result.exit_code == 2 and "no database at" in result.output and "tocsin init" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_status_without_database_says_how_to_create_one(runner, tmp_path):
     result = runner.invoke(main, ["--db", str(tmp_path / "none.db"), "status"])
     assert result.exit_code == 2

@@ -8,6 +8,9 @@ from tocsin.store import connect
 
 
 def run(runner, db_path, *args, input=None):
+    """``tocsin --db DB_PATH ARGS…`` on a store made first (commands that write refuse a missing one)."""
+    if not db_path.exists():
+        connect(db_path).close()
     return runner.invoke(main, ["--db", str(db_path), *args], input=input)
 
 
@@ -77,7 +80,7 @@ def test_serve_runs_waitress_on_the_configured_address(runner, db_path, monkeypa
     import waitress
 
     monkeypatch.setattr(waitress, "serve", fake_waitress)
-    missing = run(runner, db_path, "serve")
+    missing = runner.invoke(main, ["--db", str(db_path), "serve"])
     assert missing.exit_code == 2 and "tocsin init" in missing.output and not calls
     connect(db_path).close()
     result = run(runner, db_path, "serve", "--port", "9123")

@@ -24,9 +24,10 @@ def run(app: App, sources: tuple[str, ...], no_crawl: bool) -> None:
     settings = app.settings
     for name in sources:
         settings.source(name)  # an unknown name is a config error with the known names
+    db = app.open_db()   # a missing store is refused, not made afresh (a cron job in the wrong folder)
     try:
         with InstanceLock(lock_path_for(settings)):
-            summary = run_cycle(settings, app.open_db(create=True), names=list(sources) or None, crawl=not no_crawl)
+            summary = run_cycle(settings, db, names=list(sources) or None, crawl=not no_crawl)
     except DaemonAlreadyRunning as e:
         raise click.ClickException(str(e)) from None
     except Exception as e:

@@ -78,7 +78,7 @@ def users_add(app: App, username: str, role: str, password_stdin: bool) -> None:
 
     with account_errors():
         check_username(username)
-        name = add_user(app.open_db(create=True), username, read_password(password_stdin), role)
+        name = add_user(app.open_db(), username, read_password(password_stdin), role)
     click.echo(f"added {role} {name}")
 
 

@@ -22,32 +22,54 @@ def starter_config_text() -> str:
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False), default=".")
-@click.option("--force", is_flag=True, help="Overwrite an existing tocsin.toml.")
+@click.option("--force", is_flag=True, help="Replace an existing tocsin.toml with the starter (the old one is kept beside "
+                                             "it as tocsin.toml.bak-TIME).")
 def init(directory: str, force: bool) -> None:
-    """Write a commented starter config and an empty database into DIRECTORY."""
-    from tocsin.private_files import open_private
+    """Write a commented starter config and an empty database into DIRECTORY.
+
+    A folder that already has a tocsin.toml keeps it: init then only makes the database that config names,
+    when it is missing (a store lost and started afresh)."""
     from tocsin.store import connect
     from tocsin.store.sources import sync_sources
 
     folder = Path(directory)
     config_path = folder / "tocsin.toml"
-    if config_path.exists() and not force:
-        raise click.ClickException(f"{config_path} exists; use --force to overwrite it")
-    starter = starter_config_text()
-    database = folder / tomllib.loads(starter)["database"]["path"]
+    keep_config = config_path.exists() and not force
+    database = (load_settings(config_path, env={}).database_path if keep_config
+                else folder / tomllib.loads(starter_config_text())["database"]["path"])
     if database.exists():
         connect(database, migrate=False).close()   # refuses a file that is not a tocsin store before anything is written
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with open_private(config_path, "w", encoding="utf-8") as f:   # it will hold secrets
-            f.write(starter)
-    except OSError as e:
-        raise click.ClickException(f"cannot write {config_path} ({e.strerror or e}); choose a folder you can write to") from None
+        if keep_config:
+            raise click.ClickException(f"{folder} already holds {config_path.name} and its database {database}; nothing was "
+                                       "written (--force replaces the config with the starter, keeping the old one beside it)")
+    if not keep_config:
+        write_starter_config(config_path)
     settings = load_settings(config_path, env={})
+    existed = settings.database_path.exists()
     db = connect(settings.database_path)
     sync_sources(db, settings.sources)
-    click.echo(f"wrote {config_path} and {settings.database_path}")
+    config_done = f"kept {config_path}" if keep_config else f"wrote {config_path}"
+    click.echo(f"{config_done}; {'kept' if existed else 'made'} the database {settings.database_path}")
     click.echo(f"next: tocsin --config {config_path} status")
+
+
+def write_starter_config(config_path: Path) -> None:
+    """The starter config at ``config_path``, private from the first byte; a config already there is kept
+    beside it as ``tocsin.toml.bak-<time>``."""
+    from datetime import datetime, timezone
+
+    from tocsin.private_files import open_private
+
+    try:
+        config_path.parent.mkdir(parents=True, exist_ok=True)
+        if config_path.exists():
+            backup = config_path.with_name(f"{config_path.name}.bak-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}")
+            config_path.replace(backup)
+            click.echo(f"kept the old config as {backup}")
+        with open_private(config_path, "w", encoding="utf-8") as f:   # it will hold secrets
+            f.write(starter_config_text())
+    except OSError as e:
+        raise click.ClickException(f"cannot write {config_path} ({e.strerror or e}); choose a folder you can write to") from None
 
 
 @main.command()

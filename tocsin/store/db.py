@@ -100,8 +100,8 @@ def refuse_foreign_database(conn: sqlite3.Connection, path: str | Path) -> None:
     except sqlite3.DatabaseError as e:
         conn.close()
         if "not a database" in str(e):
-            raise DatabaseUnusable(f"{path} is not a tocsin database ({e}); pass the right --db, or a new "
-                                   "file name to start a store") from e
+            raise DatabaseUnusable(f"{path} is not a tocsin database ({e}); pass the right --db, or start a new "
+                                   "store elsewhere with 'tocsin init FOLDER'") from e
         if "malformed" in str(e):
             raise DatabaseUnusable(f"the database {path} is damaged ({e}): restore it from a backup, or rescue what "
                                    f"it holds with: sqlite3 {path} .recover | sqlite3 recovered.db") from e
@@ -113,7 +113,7 @@ def refuse_foreign_database(conn: sqlite3.Connection, path: str | Path) -> None:
         conn.close()
         shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
         raise DatabaseUnusable(f"{path} is another program's SQLite database (tables: {shown}); tocsin leaves it "
-                               "untouched: pass the right --db, or a new file name to start a store")
+                               "untouched: pass the right --db, or start a new store elsewhere with 'tocsin init FOLDER'")
 
 
 @contextmanager
