@@ -56,12 +56,31 @@ def demo_settings(base_url: str, workdir: Path, database: Path, review_port: int
     return settings
 
 
+class NotADemoStore(RuntimeError):
+    """The demo was pointed at a store that holds a real monitor's data; the message says what to do."""
+
+
+def refuse_a_real_store(settings: Settings, db: Any) -> None:
+    """Raise :class:`NotADemoStore` when the store holds items of sources other than the demo's, or review
+    accounts other than the demo's: the demo would mix fictional posts into it and open a lead account."""
+    demo = [s.name for s in settings.sources]
+    marks = ", ".join("?" * len(demo))
+    items = db.execute(f"SELECT count(*) FROM items WHERE source NOT IN ({marks})", demo).fetchone()[0]
+    accounts = db.execute("SELECT count(*) FROM users WHERE username != ?", [DEMO_USER]).fetchone()[0]
+    if items or accounts:
+        raise NotADemoStore(
+            f"{settings.database_path} holds a monitor's own data ({items} items of other sources, {accounts} review "
+            "accounts): the demo would add fictional posts and a 'demo' lead account to it. Run the demo without "
+            "--db (and without TOCSIN_DB), or give it a new file")
+
+
 def run_demo(settings: Settings, db: Any) -> DemoReport:
     """One full cycle over the demo world, a demo login, and the figures for the summary."""
     from tocsin.pipeline import run_cycle
     from tocsin.review.accounts import add_user, user_exists
     from tocsin.store.status import delivery_counts, flagged_breakdown, items_per_source_and_language
 
+    refuse_a_real_store(settings, db)
     cycle = run_cycle(settings, db)
     password = secrets.token_urlsafe(9)
     if user_exists(db, DEMO_USER):

@@ -41,14 +41,17 @@ def demo(app: App, serve: bool, port: int, world_only: bool, world_port: int) ->
 
 def run_and_report(console: Console, base_url: str, workdir: Path, database: Path, port: int):
     """Run the demo cycle with a progress line per step and print the summary."""
-    from tocsin.demo import demo_settings, run_demo
+    from tocsin.demo import NotADemoStore, demo_settings, run_demo
     from tocsin.store import connect
 
     settings = demo_settings(base_url, workdir, database, port)
     db = connect(database)
     started = time.monotonic()
-    with console.status("crawling, analysing and alerting on the demo world …"):
-        report = run_demo(settings, db)
+    try:
+        with console.status("crawling, analysing and alerting on the demo world …"):
+            report = run_demo(settings, db)
+    except NotADemoStore as e:
+        raise click.ClickException(str(e)) from None
     print_summary(console, report, time.monotonic() - started)
     return report
 

@@ -1,0 +1,39 @@
+"""``tocsin demo`` never mixes its fictional posts and its lead account into a monitor's own store."""
+
+from __future__ import annotations
+
+import pytest
+
+from test_export_support import add_item
+from tocsin.cli import main
+from tocsin.demo import NotADemoStore, demo_settings, refuse_a_real_store
+from tocsin.review.accounts import add_user
+from tocsin.store import connect
+
+
+def test_a_store_with_items_of_other_sources_or_other_accounts_is_refused(tmp_path):
+    settings = demo_settings("http://127.0.0.1:9", tmp_path, tmp_path / "tocsin.db")
+    db = connect(settings.database_path)
+    refuse_a_real_store(settings, db)   # a new store is fine
+    add_item(db, url=f"{settings.sources[0].urls[0]}/1", text="A demo post.", source=settings.sources[0].name)
+    add_user(db, "demo", "a long demo password", "lead")
+    refuse_a_real_store(settings, db)   # so is an earlier demo's
+    add_user(db, "maria", "a long real password", "reviewer")
+    with pytest.raises(NotADemoStore, match="1 review accounts"):
+        refuse_a_real_store(settings, db)
+    db.execute("DELETE FROM users WHERE username = 'maria'")
+    add_item(db, url="https://news.example.kg/real/1", text="A real monitor's item.", source="news")
+    with pytest.raises(NotADemoStore, match="1 items of other sources"):
+        refuse_a_real_store(settings, db)
+
+
+def test_tocsin_db_set_for_the_real_store_does_not_lead_the_demo_into_it(runner, tmp_path):
+    real = tmp_path / "tocsin.db"
+    db = connect(real)
+    add_item(db, url="https://news.example.kg/real/1", text="A real monitor's item.", source="news")
+    db.close()
+    result = runner.invoke(main, ["demo"], env={"TOCSIN_DB": str(real)})
+    assert result.exit_code == 1 and "holds a monitor's own data" in result.output and "TOCSIN_DB" in result.output
+    db = connect(real)
+    assert db.execute("SELECT count(*) FROM items").fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM users").fetchone()[0] == 0
