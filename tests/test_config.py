@@ -142,3 +142,21 @@ def test_settings_round_trip_through_toml(tmp_path):
     copy = load_settings(copy_path, env={})
     copy.config_dir = original.config_dir
     assert copy == original
+
+
+def test_extra_lexicons_are_read_from_the_config_files_folder_wherever_a_command_starts(tmp_path, monkeypatch):
+    from tocsin.nlp.lexicon import load_lexicons
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "osh-local.jsonl").write_text(
+        '{"id": "target.uzbek.local.1", "kind": "target", "label": "uzbek", "language": "ru", "pattern": "сартяки", '
+        '"meaning": "a local slur for Uzbeks", "why": "names the group"}\n', encoding="utf-8")
+    (site / "tocsin.toml").write_text("[nlp]\nextra_lexicons = ['osh-local.jsonl']\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "osh-local.jsonl").write_text("not the lexicon meant\n", encoding="utf-8")   # a namesake here
+    monkeypatch.chdir(elsewhere)
+    settings = load_settings(site / "tocsin.toml", env={})
+    assert settings.nlp.extra_lexicons == [str(site / "osh-local.jsonl")]
+    assert "target.uzbek.local.1" in {e.id for e in load_lexicons(settings.nlp.extra_lexicons)}

@@ -276,6 +276,8 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
     settings.config_dir = config_dir
     apply_env(settings, os.environ if env is None else env)
     settings.model.path = _model_folder(settings)
+    # read from the config file's folder, as they are checked, whatever folder a command starts in
+    settings.nlp.extra_lexicons = [str(settings.resolve(p)) for p in settings.nlp.extra_lexicons]
     validate(settings)
     return settings
 
