@@ -169,3 +169,9 @@ def test_a_store_that_cannot_be_read_is_not_called_foreign(tmp_path):
         refuse_foreign_database(Failing("disk I/O error"), tmp_path / "tocsin.db")
     with pytest.raises(DatabaseUnusable, match=r"is damaged .*restore it from a backup.*\.recover"):
         refuse_foreign_database(Failing("database disk image is malformed"), tmp_path / "tocsin.db")
+
+
+def test_a_mistyped_log_level_is_a_usage_error_naming_the_levels(runner, tmp_path):
+    result = runner.invoke(main, ["--db", str(tmp_path / "none.db"), "status"], env={"TOCSIN_LOG_LEVEL": "DEBG"})
+    assert result.exit_code == 2 and "TOCSIN_LOG_LEVEL='DEBG' is not a log level" in result.output
+    assert "DEBUG, INFO, WARNING" in result.output and isinstance(result.exception, SystemExit), "no traceback"

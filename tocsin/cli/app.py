@@ -21,6 +21,7 @@ from tocsin.config import ConfigError, Settings, load_settings
 logger = logging.getLogger(__name__)
 
 DEFAULT_CONFIG = "tocsin.toml"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 EXIT_CONFIG = 2
 
 
@@ -81,8 +82,11 @@ def config_from_env_or_cwd(value: str | None) -> str | None:
 
 def configure_logging(verbose: int) -> None:
     """Log to stderr; ``-v`` for info, ``-vv`` for debug (or ``TOCSIN_LOG_LEVEL``)."""
-    level = os.environ.get("TOCSIN_LOG_LEVEL") or ("DEBUG" if verbose > 1 else "INFO" if verbose == 1 else "WARNING")
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    level = (os.environ.get("TOCSIN_LOG_LEVEL") or ("DEBUG" if verbose > 1 else "INFO" if verbose == 1 else "WARNING")).upper()
+    if level not in LOG_LEVELS:
+        raise click.UsageError(f"TOCSIN_LOG_LEVEL={level!r} is not a log level; use one of {', '.join(LOG_LEVELS)}, "
+                               "or unset it")
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
 class TocsinGroup(click.Group):
