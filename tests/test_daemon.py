@@ -392,3 +392,33 @@ def test_the_analyse_step_raises_item_alerts_and_stops_between_batches(db_path, 
         upsert_item(db, ItemRecord(source="stored", url=f"https://stored.example/{n}", text=f"fictional post {n}"))
     stop["now"] = True
     assert step()["analysed"] == 0  # a stop requested before the step: nothing started
+
+
+def test_steps_left_unfinished_are_shown_as_such_and_closed_as_interrupted_when_the_daemon_starts_or_stops(db_path):
+    from tocsin.alerts.status import status_lines
+    from tocsin.store.daemon import record_job_end, record_job_start
+
+    settings = disk_settings(db_path)
+    db = connect(db_path)
+    record_job_start(db, "crawl:old", "2026-06-01T10:00:00+00:00")   # a daemon killed while it crawled
+    record_job_start(db, "deliver", "2026-06-01T10:00:00+00:00")
+    record_job_end(db, "deliver", now="2026-06-01T10:00:01+00:00", status="ok", summary="sent=1")
+    record_job_start(db, "deliver", "2026-06-01T10:05:00+00:00")
+    shown = "\n".join(status_lines(db))
+    assert "job crawl:old: started at 2026-06-01T10:00:00+00:00, not finished yet" in shown
+    assert "job deliver: started at 2026-06-01T10:05:00+00:00, not finished yet" in shown
+
+    def queue_a_waiting_step():   # a step that asked for a crawl slot and is still waiting when the daemon stops
+        from tocsin.alerts.times import as_datetime, iso
+
+        record_job_start(db, "crawl:waiting", iso(as_datetime()))
+        return {"_quiet": True}
+
+    daemon = Daemon(settings, db, [Job("queue", 3600, queue_a_waiting_step)])
+    assert daemon.run(max_ticks=1, handle_signals=False) == 0
+    runs = {r["name"]: r for r in job_runs(db)}
+    assert runs["crawl:old"]["last_status"] == "interrupted" and "killed" in runs["crawl:old"]["last_error"]
+    assert runs["crawl:waiting"]["last_status"] == "interrupted" and "waited for a crawl slot" in runs["crawl:waiting"]["last_error"]
+    assert runs["crawl:old"]["runs"] == 0 and runs["crawl:old"]["failures"] == 0, "not counted as a run"
+    shown = "\n".join(status_lines(db))
+    assert "job crawl:old: interrupted at" in shown and "not finished yet" not in shown

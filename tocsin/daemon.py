@@ -446,6 +446,16 @@ class Daemon:
             self.stop()
         return replaced
 
+    def close_unfinished_jobs(self, why: str) -> None:
+        """Record the steps that cannot be running any more (this daemon holds the lock) as interrupted."""
+        from tocsin.alerts.times import as_datetime, iso
+        from tocsin.store.daemon import close_unfinished_jobs
+
+        try:
+            close_unfinished_jobs(self.db, now=iso(as_datetime()), why=why)
+        except Exception:  # noqa: BLE001 - bookkeeping only: the store locked or full just then
+            logger.exception("could not record the steps left unfinished")
+
     def lock_lost(self) -> bool:
         """Whether another process holds the lock now (after the lock file was deleted under this daemon): two
         daemons must not work on one store, so this one stops."""
@@ -476,6 +486,7 @@ class Daemon:
             warning = nowhere_to_send(self.settings)
             if warning:
                 logger.warning(warning)
+            self.close_unfinished_jobs("the daemon stopped before it finished (it was killed, or the machine went down)")
             try:
                 self.loop(max_ticks)
             finally:
@@ -484,6 +495,7 @@ class Daemon:
                         self.supervisor.stop_all()
                     except Exception:  # noqa: BLE001 - exiting anyway; the crawls were signalled
                         logger.exception("stopping the running crawls failed")
+                self.close_unfinished_jobs("the daemon stopped while it waited for a crawl slot")
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
                 logger.info("daemon stopped")

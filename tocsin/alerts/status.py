@@ -45,6 +45,9 @@ def status_lines(db: sqlite_utils.Database) -> list[str]:
     from tocsin.store.daemon import job_runs
 
     for job in job_runs(db):
-        lines.append(f"job {job['name']}: {job['last_status'] or 'running'} at {job['last_finished_at'] or job['last_started_at']}"
-                     f" ({job['runs']} runs, {job['failures']} failed){' — ' + job['last_error'][:100] if job['last_status'] == 'failed' else ''}")
+        finished = job["last_finished_at"] and job["last_finished_at"] >= (job["last_started_at"] or "")
+        state = (f"{job['last_status']} at {job['last_finished_at']}" if finished
+                 else f"started at {job['last_started_at']}, not finished yet (running, or waiting for a crawl slot)")
+        why = f" — {job['last_error'][:100]}" if finished and job["last_status"] in ("failed", "interrupted") else ""
+        lines.append(f"job {job['name']}: {state} ({job['runs']} runs, {job['failures']} failed){why}")
     return lines
