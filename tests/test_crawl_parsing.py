@@ -427,6 +427,15 @@ def test_runs_left_open_by_a_killed_crawl_are_closed_later(tmp_path):
     assert status == {old_a: "failed", old_b: "running", fresh_a: "running"}  # b not crawled now; fresh_a may be alive
 
 
+def test_a_source_taken_out_of_the_config_keeps_its_row_but_is_no_longer_enabled(tmp_path):
+    db = connect(tmp_path / "t.db")
+    sync_sources(db, [SourceSettings(name="a", urls=[BASE]), SourceSettings(name="b", urls=[BASE])])
+    sync_sources(db, [SourceSettings(name="b", urls=[BASE])])   # "a" removed when going live
+    assert dict(db.execute("SELECT name, enabled FROM sources ORDER BY name").fetchall()) == {"a": 0, "b": 1}
+    sync_sources(db, [SourceSettings(name="a", urls=[BASE]), SourceSettings(name="b", urls=[BASE], enabled=False)])
+    assert dict(db.execute("SELECT name, enabled FROM sources ORDER BY name").fetchall()) == {"a": 1, "b": 0}
+
+
 def test_a_channel_without_public_history_is_an_error(tmp_path):
     spider = make_spider(TelegramSpider, tmp_path, urls=[f"{BASE}/t.me/s/some_group"])
     (first,) = list(spider.start_requests_for())

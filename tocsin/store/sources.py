@@ -9,15 +9,19 @@ from typing import Any, Iterable
 import sqlite_utils
 
 from tocsin.config import SourceSettings
-from tocsin.store.db import transaction, utcnow
+from tocsin.store.db import marks, transaction, utcnow
 
 logger = logging.getLogger(__name__)
 
 
 def sync_sources(db: sqlite_utils.Database, sources: Iterable[SourceSettings]) -> None:
-    """Make the ``sources`` table match the config (new rows added, settings updated, state kept)."""
+    """Make the ``sources`` table match the config (new rows added, settings updated, state kept); a source
+    no longer in the config keeps its row (its items refer to it) but is no longer enabled."""
     now = utcnow()
+    sources = list(sources)
     with transaction(db):
+        db.execute(f"UPDATE sources SET enabled = 0 WHERE name NOT IN ({marks([s.name for s in sources])})",
+                   [s.name for s in sources])
         for src in sources:
             db.execute(
                 """INSERT INTO sources (name, kind, url, language, enabled, interval_minutes, created_at)
