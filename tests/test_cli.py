@@ -175,3 +175,14 @@ def test_a_mistyped_log_level_is_a_usage_error_naming_the_levels(runner, tmp_pat
     result = runner.invoke(main, ["--db", str(tmp_path / "none.db"), "status"], env={"TOCSIN_LOG_LEVEL": "DEBG"})
     assert result.exit_code == 2 and "TOCSIN_LOG_LEVEL='DEBG' is not a log level" in result.output
     assert "DEBUG, INFO, WARNING" in result.output and isinstance(result.exception, SystemExit), "no traceback"
+
+
+def test_status_piped_or_logged_shortens_no_name_or_time(runner, tmp_path):
+    """Under cron, in a pipe or in the journal there is no terminal: rich would cut tables to 80 columns."""
+    import tomllib
+
+    assert runner.invoke(main, ["init", str(tmp_path)]).exit_code == 0
+    names = [s["name"] for s in tomllib.loads((tmp_path / "tocsin.toml").read_text(encoding="utf-8"))["sources"]]
+    result = runner.invoke(main, ["--config", str(tmp_path / "tocsin.toml"), "status"])
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output and all(name in result.output for name in names)

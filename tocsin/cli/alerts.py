@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import click
 
-from tocsin.cli.app import App, main, pass_app
+from tocsin.cli.app import App, main, pass_app, table_console
 
 DURATION_RE = re.compile(r"(\d+)\s*([smhdw])")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -66,7 +66,6 @@ def alert() -> None:
 @pass_app
 def list_command(app: App, status: str, dead: bool, rule: str | None, limit: int, as_json: bool) -> None:
     """Newest alerts first, with their deliveries (sent, pending, dead, silenced)."""
-    from rich.console import Console
     from rich.table import Table
 
     from tocsin.store import alerting
@@ -83,10 +82,7 @@ def list_command(app: App, status: str, dead: bool, rule: str | None, limit: int
         style = "bold red" if row["deliveries"].get("dead") else None
         table.add_row(str(row["id"]), row["severity"], row["status"], row["rule"], row["title"], str(row["count"]),
                       row["updated_at"][:16].replace("T", " "), deliveries, style=style)
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=160)  # piped or captured: do not wrap titles to the default 80 columns
-    console.print(table)
+    table_console().print(table)
     if not rows:
         click.echo("no alerts")
 

@@ -71,6 +71,15 @@ def stopped_cleanly() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def table_console(stderr: bool = False) -> Any:
+    """A rich console for tables: the terminal's width, and no shortening when the output is a pipe, a file, cron
+    or the journal (rich would assume 80 columns there and cut names and times to "demo-t…")."""
+    from rich.console import Console
+
+    console = Console(stderr=stderr)
+    return console if console.is_terminal else Console(stderr=stderr, width=400)
+
+
 def config_from_env_or_cwd(value: str | None) -> str | None:
     """``--config``, else ``TOCSIN_CONFIG``, else ``./tocsin.toml`` if it exists, else defaults."""
     if value:

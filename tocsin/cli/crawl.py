@@ -11,7 +11,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from tocsin.cli.app import App, main, pass_app
+from tocsin.cli.app import App, main, pass_app, table_console
 
 STATUS_STYLE = {"ok": "green", "partial": "yellow", "failed": "bold red", "running": "cyan"}
 
@@ -65,7 +65,7 @@ def crawl(app: App, names: tuple[str, ...], recheck: bool, timeout_s: int | None
 
     settings = app.settings
     app.open_db()  # a clear error when the database does not exist yet
-    console = Console()
+    console = table_console()
     live_ok = not no_progress and console.is_terminal
     if recheck:
         if settings.crawl.recheck_flagged_hours <= 0:

@@ -8,7 +8,7 @@ from typing import Iterator
 
 import click
 
-from tocsin.cli.app import App, main, pass_app
+from tocsin.cli.app import App, main, pass_app, table_console
 from tocsin.config import check_host, ConfigError
 
 ROLE_CHOICE = click.Choice(["reviewer", "lead", "admin"])
@@ -86,7 +86,6 @@ def users_add(app: App, username: str, role: str, password_stdin: bool) -> None:
 @pass_app
 def users_list(app: App) -> None:
     """List accounts with role, status, decisions and last login."""
-    from rich.console import Console
     from rich.table import Table
 
     from tocsin.review.accounts import list_users
@@ -95,7 +94,7 @@ def users_list(app: App) -> None:
     for u in list_users(app.open_db()):
         table.add_row(u["username"], u["role"], "disabled" if u["disabled"] else "active", str(u["decisions"]),
                       u["last_login"] or "-", u["created_at"])
-    Console().print(table)
+    table_console().print(table)
 
 
 @users.command("disable")

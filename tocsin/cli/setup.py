@@ -7,11 +7,10 @@ from importlib import resources
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tocsin.cli.app import App, main, pass_app
+from tocsin.cli.app import App, main, pass_app, table_console
 from tocsin.config import load_settings
 
 
@@ -90,7 +89,7 @@ def status(app: App) -> None:
         load_lexicons(app.settings.nlp.extra_lexicons)
     model = identify(app.settings.model.path)   # a broken model.path is a clear error here, not in the daemon
     db = app.open_db()
-    console = Console()
+    console = table_console()
     console.print(f"[bold]database[/bold] {app.database_path}")
     console.print(f"[bold]model[/bold] {model.name} {model.version} ({model.source})", markup=True, highlight=False)
     counts = Table("table", "rows", title="tables")
