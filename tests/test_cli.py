@@ -186,3 +186,13 @@ def test_status_piped_or_logged_shortens_no_name_or_time(runner, tmp_path):
     result = runner.invoke(main, ["--config", str(tmp_path / "tocsin.toml"), "status"])
     assert result.exit_code == 0, result.output
     assert "…" not in result.output and all(name in result.output for name in names)
+
+
+def test_status_warns_when_the_store_can_be_read_by_other_users(runner, tmp_path):
+    assert runner.invoke(main, ["init", str(tmp_path)]).exit_code == 0
+    store = tmp_path / "tocsin.db"
+    private = runner.invoke(main, ["--db", str(store), "status"])
+    assert private.exit_code == 0 and "can be read by" not in private.output
+    store.chmod(0o644)   # restored from a backup under umask 022
+    exposed = runner.invoke(main, ["--db", str(store), "status"])
+    assert "the store can be read by its group and every user" in exposed.output and f"chmod 600 {store}" in exposed.output

@@ -29,3 +29,13 @@ def create_private(path: str | Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE))
     except FileExistsError:
         pass
+
+
+def readable_by_others(path: str | Path) -> str:
+    """How ``path`` can be read by other users of the machine ("group and others", "others"), or "" when it
+    is private or missing."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return ""
+    return " and ".join(who for who, bit in (("its group", 0o040), ("every user", 0o004)) if mode & bit)

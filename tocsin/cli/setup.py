@@ -81,6 +81,7 @@ def status(app: App) -> None:
     from tocsin.cli.crawl import error_line
     from tocsin.distributed import status_lines as distributed_status_lines
     from tocsin.models.folder import identify
+    from tocsin.private_files import readable_by_others
     from tocsin.store.status import language_counts, last_run_errors, source_summary, table_counts, unanalysed_count
 
     if app.settings.nlp.extra_lexicons:   # a bad entry is a clear error here, not at the daemon's first analysis
@@ -97,8 +98,11 @@ def status(app: App) -> None:
         counts.add_row(name, str(n))
     console.print(counts)
     console.print(f"items waiting for analysis: {unanalysed_count(db)}")
-    warning = nowhere_to_send(app.settings)
-    if warning:
+    exposed = readable_by_others(app.database_path)
+    warnings = [nowhere_to_send(app.settings), exposed and (
+        f"the store can be read by {exposed} of this machine, and it holds the key that pseudonymises authors: "
+        f"chmod 600 {app.database_path}")]
+    for warning in filter(None, warnings):
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False, soft_wrap=True)
     for line in [*alert_status_lines(db), *distributed_status_lines(app.settings)]:
         console.print(line, markup=False, highlight=False)
