@@ -69,7 +69,8 @@ def test_crawl_prints_each_source_and_fails_when_one_failed(tmp_path, runner):
 def test_crawl_names_unknown_sources_and_rechecks_nothing_when_nothing_is_flagged(tmp_path, runner):
     config = write_config(tmp_path, "http://127.0.0.1:9")
     result = runner.invoke(main, ["--config", config, "crawl", "--source", "nope"])
-    assert result.exit_code == 2 and "no source named 'nope'" in result.output
+    assert result.exit_code == 2 and "no source named 'nope' in the config" in result.output
+    assert "'--source'" in result.output and "bad config" not in result.output, "a typo on the command line, not in the file"
     result = runner.invoke(main, ["--config", config, "crawl", "--source", "switched-off"])
     assert result.exit_code == 1 and "no enabled source" in result.output
     result = runner.invoke(main, ["--config", config, "crawl", "--recheck"])

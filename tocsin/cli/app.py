@@ -80,6 +80,15 @@ def table_console(stderr: bool = False) -> Any:
     return console if console.is_terminal else Console(stderr=stderr, width=400)
 
 
+def check_source_names(settings: Settings, names: tuple[str, ...] | list[str]) -> None:
+    """``--source`` names that the config does not know are a usage error listing the names it does know."""
+    known = [s.name for s in settings.sources]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise click.BadParameter(f"no source named {unknown[0]!r} in the config; known: {', '.join(known) or 'none'}",
+                                 param_hint="'--source'")
+
+
 def config_from_env_or_cwd(value: str | None) -> str | None:
     """``--config``, else ``TOCSIN_CONFIG``, else ``./tocsin.toml`` if it exists, else defaults."""
     if value:

@@ -11,7 +11,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from tocsin.cli.app import App, main, pass_app, table_console
+from tocsin.cli.app import App, check_source_names, main, pass_app, table_console
 
 STATUS_STYLE = {"ok": "green", "partial": "yellow", "failed": "bold red", "running": "cyan"}
 
@@ -76,6 +76,7 @@ def crawl(app: App, names: tuple[str, ...], recheck: bool, timeout_s: int | None
             console.print(summary_table(results, "re-check"))
         print_errors(console, results)
         return
+    check_source_names(settings, names)
     sources = select_sources(settings, list(names))
     if not sources:
         raise click.ClickException("no enabled source to crawl; enable one in the config ([[sources]] enabled = true)")

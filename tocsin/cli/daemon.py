@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from tocsin.cli.app import App, main, pass_app
+from tocsin.cli.app import App, check_source_names, main, pass_app
 
 
 @main.command()
@@ -22,8 +22,7 @@ def run(app: App, sources: tuple[str, ...], no_crawl: bool) -> None:
     from tocsin.pipeline import run_cycle
 
     settings = app.settings
-    for name in sources:
-        settings.source(name)  # an unknown name is a config error with the known names
+    check_source_names(settings, sources)
     db = app.open_db()   # a missing store is refused, not made afresh (a cron job in the wrong folder)
     try:
         with InstanceLock(lock_path_for(settings)):

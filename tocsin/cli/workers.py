@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from tocsin.cli.app import App, main, pass_app
+from tocsin.cli.app import App, check_source_names, main, pass_app
 
 logger = logging.getLogger(__name__)
 
@@ -123,8 +123,7 @@ def worker_crawl(app: App, sources: tuple[str, ...], once: bool, parallel: int) 
 
     require_distributed(app)
     names = list(sources) or None
-    for name in names or []:
-        app.settings.source(name)  # a ConfigError names the unknown source
+    check_source_names(app.settings, names or [])
     totals = run_crawler(app.settings, names, once=once, parallel=parallel, report=click.echo)
     click.echo(f"{totals['crawls']} crawls, {totals['pushed']} items pushed")
 
