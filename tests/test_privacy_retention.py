@@ -111,6 +111,8 @@ def test_a_clock_that_makes_even_the_newest_item_old_purges_nothing(runner, db_p
     db.execute("UPDATE items SET first_seen = '2020-01-01T00:00:00+00:00'")   # or a store that really is that old
     db.execute("UPDATE item_versions SET seen_at = '2020-01-01T00:00:00+00:00'")
     db.close()
+    dry = runner.invoke(main, ["--db", str(db_path), "retention", "--dry-run"])
+    assert dry.exit_code == 0 and "2 unflagged items" in dry.output and "a real run would refuse" in dry.output
     refused = runner.invoke(main, ["--db", str(db_path), "retention"])
     assert refused.exit_code == 1 and "tocsin retention --yes" in refused.output and "Nothing was purged" in refused.output
     done = runner.invoke(main, ["--db", str(db_path), "retention", "--yes"])

@@ -174,7 +174,7 @@ def forget(app: App, authors: tuple[str, ...], authors_from: str | None, urls: t
 @pass_app
 def retention(app: App, dry_run: bool, trust_clock: bool) -> None:
     """Purge now the raw content of unflagged items older than retention.retention_days."""
-    from tocsin.export.retention import ClockDoubt, count_expired, purge_expired
+    from tocsin.export.retention import ClockDoubt, clock_doubt, count_expired, purge_expired
 
     settings = app.settings
     days = settings.retention.retention_days
@@ -182,8 +182,12 @@ def retention(app: App, dry_run: bool, trust_clock: bool) -> None:
         click.echo("retention.retention_days is 0: everything is kept, nothing purged")
         return
     if dry_run:
-        n = count_expired(app.open_db(), settings)
+        db = app.open_db()
+        n = count_expired(db, settings)
         click.echo(f"{n} unflagged items hold raw content collected more than {days} days ago; nothing purged (dry run)")
+        doubt = clock_doubt(db, settings)
+        if doubt:
+            click.echo(f"warning: a real run would refuse: {doubt}", err=True)
         return
     try:
         purged = purge_expired(app.open_db(), settings, trust_clock=trust_clock)

@@ -41,6 +41,24 @@ def count_expired(db: sqlite_utils.Database, settings: Settings, now: datetime |
     return store.count_purgeable(db, retention_cutoff(days, now)) if days > 0 else 0
 
 
+def clock_doubt(db: sqlite_utils.Database, settings: Settings, now: datetime | None = None) -> str | None:
+    """Why this machine's clock is in doubt for a purge (see :class:`ClockDoubt`), or None when it is not."""
+    days = settings.retention.retention_days
+    # Items collected after the clock jumped carry its wrong time, but what they were published at comes from
+    # the sources' clocks: when even the newest publication is past retention, this clock is in doubt too,
+    # unless the sources were crawled all along since (quiet sources, not a jump).
+    newest = min(filter(None, [store.newest_collected(db), store.newest_published(db)]), default=None)
+    if days <= 0 or not newest or newest >= retention_cutoff(days, now):
+        return None
+    gap = store.longest_crawl_gap_days(db, newest, retention_cutoff(0, now))
+    if gap <= days * SILENCE_SHARE:
+        return None
+    return (f"retention would purge even the newest item collected or published ({newest}): by this machine's clock "
+            f"({retention_cutoff(0, now)}) it is more than {days} days old, and no crawl was recorded for {gap:.0f} "
+            "days in between. If the clock is wrong, set it; if the store really was left alone that long, run "
+            "'tocsin retention --yes'")
+
+
 def purge_expired(db: sqlite_utils.Database, settings: Settings, now: datetime | None = None, *,
                   trust_clock: bool = False) -> int:
     """Purge raw content (item title and text, version texts, snapshots, quotes in analyses) of unflagged
@@ -57,18 +75,9 @@ def purge_expired(db: sqlite_utils.Database, settings: Settings, now: datetime |
     if days <= 0:
         return 0
     cutoff = retention_cutoff(days, now)
-    # Items collected after the clock jumped carry its wrong time, but what they were published at comes from
-    # the sources' clocks: when even the newest publication is past retention, this clock is in doubt too,
-    # unless the sources were crawled all along since (quiet sources, not a jump).
-    newest = min(filter(None, [store.newest_collected(db), store.newest_published(db)]), default=None)
-    if newest and newest < cutoff and not trust_clock:
-        gap = store.longest_crawl_gap_days(db, newest, retention_cutoff(0, now))
-        if gap > days * SILENCE_SHARE:
-            raise ClockDoubt(
-                f"retention would purge even the newest item collected or published ({newest}): by this machine's "
-                f"clock ({retention_cutoff(0, now)}) it is more than {days} days old, and no crawl was recorded for "
-                f"{gap:.0f} days in between. If the clock is wrong, set it; if the store really was left alone that "
-                "long, run 'tocsin retention --yes'. Nothing was purged")
+    doubt = None if trust_clock else clock_doubt(db, settings, now)
+    if doubt:
+        raise ClockDoubt(f"{doubt}. Nothing was purged")
     store.secure_delete_on(db)
     purged, snapshots = store.purge_raw_content(db, cutoff)
     if purged:
