@@ -56,6 +56,8 @@ def test_list_show_ack_and_deliver(runner, configured, tmp_path):
     delivered = invoke(runner, config, "alert", "deliver")
     assert delivered.exit_code == 0 and "1 sent" in delivered.output
     assert (tmp_path / "alerts.jsonl").read_text(encoding="utf-8").count("\n") == 1
+    no_dead = invoke(runner, config, "alert", "list", "--dead")
+    assert no_dead.output.strip() == "no alerts with dead deliveries", "no empty table before it"
     shown = invoke(runner, config, "alert", "show", str(row["id"]))
     assert shown.exit_code == 0 and "Whom: Uzbeks" in shown.output and "attempt 1: sent" in shown.output
     acked = invoke(runner, config, "alert", "ack", str(row["id"]), "--by", "lead")

@@ -76,6 +76,9 @@ def list_command(app: App, status: str, dead: bool, rule: str | None, limit: int
             click.echo(json.dumps({k: row[k] for k in ("id", "rule", "kind", "key", "severity", "status", "title", "count",
                                                      "created_at", "updated_at", "deliveries")}, ensure_ascii=False))
         return
+    if not rows:
+        click.echo("no alerts" + (" with dead deliveries" if dead else ""))
+        return
     table = Table("id", "severity", "status", "rule", "title", "items", "updated (UTC)", "deliveries", title="alerts")
     for row in rows:
         deliveries = ", ".join(f"{k} {v}" for k, v in sorted(row["deliveries"].items())) or "-"
@@ -83,8 +86,6 @@ def list_command(app: App, status: str, dead: bool, rule: str | None, limit: int
         table.add_row(str(row["id"]), row["severity"], row["status"], row["rule"], row["title"], str(row["count"]),
                       row["updated_at"][:16].replace("T", " "), deliveries, style=style)
     table_console().print(table)
-    if not rows:
-        click.echo("no alerts")
 
 
 @alert.command()
