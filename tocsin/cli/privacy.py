@@ -209,7 +209,7 @@ def link_key_list(app: App) -> None:
 
     keys = link_keys(app.open_db())
     if not keys:
-        click.echo("no link keys: every export so far used a fresh key")
+        click.echo("no link keys stored (an export without --link-key uses a fresh key of its own)")
     for key in keys:
         click.echo(f"{key['name']}\tcreated {key['created_at']}")
 
