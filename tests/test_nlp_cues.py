@@ -312,6 +312,17 @@ def test_narrowed_cue_still_fires_in_its_hateful_sense(analyser: TextAnalyser, l
     # "… must …, not" denies the need ("керек эмес", "kerak emas"), unlike a jussive closed by its own ending
     ky | Өзбектерди кууп чыгаруу керек эмес. | negated_cue | call_to_expulsion
     uz | Qirgʻizlarni oʻldirish kerak emas. | negated_cue | call_to_violence
+    # rebukes, refusals and rhetorical questions about the words they repeat
+    ru | Хватит писать, что узбеков надо выгнать! | counter_speech | call_to_expulsion
+    ru | Кто сказал, что узбеков надо выгнать? | counter_speech | call_to_expulsion
+    ru | С чего ты взял, что таджиков надо выгнать? | counter_speech | call_to_expulsion
+    ru | Я против того, чтобы выгонять узбеков. | counter_speech | -
+    en | Stop saying the Uzbeks must be driven out. | counter_speech | -
+    en | Who says we must drive out the Uzbeks? | counter_speech | call_to_expulsion
+    ky | Өзбектерди кууп чыгаруу керек деп ким айтты? | counter_speech | call_to_expulsion
+    ky | Мен өзбектерди кууп чыгарууга каршымын. | counter_speech | call_to_expulsion
+    uz | Kim sizga qirgʻizlarni haydash kerak dedi? | counter_speech | -
+    uz | Qirgʻizlarni haydashga chaqirishni bas qiling! | counter_speech | call_to_expulsion
     # a "не" or "нельзя" is no part of a call's words: it denies them
     ru | Узбеков не надо выгонять. | negated_cue | call_to_expulsion
     ru | Нельзя выгонять таджиков из города. | negation | -
@@ -373,6 +384,8 @@ def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str
     uz | Qozoqlarni yo'q qilamiz! | negation | call_to_violence
     # 'a true patriot never …' is no denial
     uz | Haqiqiy vatanparvar hech qachon qirg'izlarning tarafini olmaydi. | negation | questioning_ingroup_loyalty
+    # 'enough talk of peace' is no rebuke of the call beside it
+    ru | Хватит говорить о мире, надо выгнать узбеков! | counter_speech | call_to_expulsion
     # 'not hate' is no condemnation
     uz | Ruslarni quvib chiqarish nafrat emas, adolat. | condemnation | call_to_expulsion
     # 'uyatsiz' (shameless) said of people is an insult, no condemnation
