@@ -324,3 +324,18 @@ def test_the_group_a_call_is_aimed_at_comes_first_not_the_group_called_on(text, 
     a = run(f)
     assert [t["group"] for t in a.targets] == ["uzbek", "kyrgyz"]
     assert a.explanation.startswith("call to expulsion against uzbek (also named: kyrgyz) in Osh")
+
+
+def test_a_refused_call_is_a_negated_cue_however_sure_the_classifier_but_a_refusal_elsewhere_excuses_no_call():
+    text = "Qirgʻizlarni urmanglar!"
+    refusal = Span("context", "refusal", "urmanglar", text.index("urmanglar"), len(text) - 1)
+    refused = Features(text=text, normalised=text, lang="uz", script="Latn", context=[refusal],
+                       targets=[Span("target", "kyrgyz", "Qirgʻizlarni", 0, 12)])
+    sure = run(refused, {"incitement": 0.999999})
+    assert not sure.incitement and sure.score < 0.2 and "refusal" in sure.explanation
+    call = "Не трогайте нас. А узбеков надо выгнать!"
+    start = call.index("узбеков")
+    f = Features(text=call, normalised=call, lang="ru", script="Cyrl", context=[Span("context", "refusal", "Не трогайте", 0, 11)],
+                 targets=[Span("target", "uzbek", "узбеков", start, start + 7)],
+                 cues=[Span("cue", "call_to_expulsion", "надо выгнать", call.index("надо"), call.index("надо") + 12)])
+    assert run(f, {"incitement": 0.9}).incitement, "a refusal about us, beside a call against a group"

@@ -323,6 +323,14 @@ def test_narrowed_cue_still_fires_in_its_hateful_sense(analyser: TextAnalyser, l
     ky | Мен өзбектерди кууп чыгарууга каршымын. | counter_speech | call_to_expulsion
     uz | Kim sizga qirgʻizlarni haydash kerak dedi? | counter_speech | -
     uz | Qirgʻizlarni haydashga chaqirishni bas qiling! | counter_speech | call_to_expulsion
+    # a call's own verb refused ("do not beat", "we will not drive out") bears on the group however sure the
+    # classifier is of the words
+    ky | Өзбектерди өлтүрбөгүлө! | refusal | -
+    ky | Биз өзбектерди кууп чыгарбайбыз. | refusal | -
+    uz | Biz qirgʻizlarni quvib chiqarmaymiz. | refusal | -
+    uz | Тожикларни урманглар! | refusal | -
+    ru | Не смейте трогать узбеков! | refusal | -
+    en | Don't beat the Tajiks! | refusal | -
     # a "не" or "нельзя" is no part of a call's words: it denies them
     ru | Узбеков не надо выгонять. | negated_cue | call_to_expulsion
     ru | Нельзя выгонять таджиков из города. | negation | -
@@ -386,6 +394,9 @@ def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str
     uz | Haqiqiy vatanparvar hech qachon qirg'izlarning tarafini olmaydi. | negation | questioning_ingroup_loyalty
     # 'enough talk of peace' is no rebuke of the call beside it
     ru | Хватит говорить о мире, надо выгнать узбеков! | counter_speech | call_to_expulsion
+    # a jussive, a converb or a girl kept at home is no refusal of violence against a group
+    ky | Эки күн калды, бир да өзбек көчөгө чыкпашы керек. | refusal | -
+    uz | Ularga yozgan qizni uydan chiqarmang! | refusal | -
     # 'not hate' is no condemnation
     uz | Ruslarni quvib chiqarish nafrat emas, adolat. | condemnation | call_to_expulsion
     # 'uyatsiz' (shameless) said of people is an insult, no condemnation

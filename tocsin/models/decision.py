@@ -71,10 +71,11 @@ NEGATED_CLASSIFIER_CAP = 1.0
 CONTEXT_PENALTY = {
     "counter_speech": 1.5, "condemnation": 1.5, "quotation": 1.2,
     "news_reporting": 1.0, "reported_speech": 0.6, "negation": 0.5, "negated_cue": NEGATED_CUE_PENALTY,
+    "refusal": NEGATED_CUE_PENALTY,
 }
 CONTEXT_PENALTY_MAX = 3.0
 #: Markers strong enough to cancel the boost of a call against a group.
-STRONG_CONTEXT = {"counter_speech", "condemnation", "quotation", "news_reporting", "negated_cue"}
+STRONG_CONTEXT = {"counter_speech", "condemnation", "quotation", "news_reporting", "negated_cue", "refusal"}
 #: Log-odds removed when no target group is found (the score is then also kept below the threshold).
 NO_TARGET_PENALTY = 1.5
 #: Log-odds removed when no hallmark cue is aimed at a group (the counterpart of the boosts): the
@@ -155,6 +156,8 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
         k = sentence_of(marker)
         if k in cue_sentences:
             return True
+        if marker.label == "refusal":   # "Не трогайте нас. Узбеков надо выгнать!": a refusal elsewhere excuses no call
+            return False
         return short and k not in with_target and (not passage or marker.label in ANSWERING_MARKERS)
 
     return [c for c in features.context if counts(c)], [t for t in features.targets if sentence_of(t) in near]
@@ -265,8 +268,8 @@ def context_markers(features: Features, context: list[Span], layout: Layout | No
 
 class Bearing(NamedTuple):
     """What bears on a text's cues: the context markers that count, the targets the cues are aimed at, and
-    whether negations govern the cues of every sentence that holds one (not just of one sentence beside a
-    plain call elsewhere)."""
+    whether negations or refusals govern the cues of every sentence that holds one (not just of one sentence
+    beside a plain call elsewhere), or a refusal stands in a text with no cue."""
 
     markers: list[str]
     targets: list[Span]
@@ -286,6 +289,11 @@ def bearing(features: Features, passage: bool = False) -> Bearing:
             k = layout.sentence_of(negation.start)
             negated.add(k if k in layout.cues else k - 1)   # an answer's negation denies the question's cue
     every_cue_negated = bool(layout and layout.cues) and set(layout.cues) <= negated
+    if any(c.label == "refusal" for c in context):
+        # "Don't beat the Kyrgyz!", "Biz qirgʻizlarni quvib chiqarmaymiz": the call's own verb, refused, is a
+        # negated cue however sure the classifier is of the hostile words (also in a text with no other cue)
+        refused = {layout.sentence_of(c.start) for c in context if c.label == "refusal"} if layout else set()
+        every_cue_negated = not (layout and layout.cues) or set(layout.cues) <= negated | refused
     if negated and layout.cues and not every_cue_negated:
         # a denial beside a plain call does not excuse the call: it counts as a negation of unknown reach
         scopes = [(negation, "unknown" if scope == "cue" else scope) for negation, scope in scopes]

@@ -20,7 +20,8 @@ HALLMARKS = (
 )
 
 #: Context markers that often flip a text's meaning.
-CONTEXT_MARKERS = ("negation", "quotation", "reported_speech", "condemnation", "counter_speech", "news_reporting")
+CONTEXT_MARKERS = ("negation", "quotation", "reported_speech", "condemnation", "counter_speech", "news_reporting",
+                   "refusal")
 
 
 @dataclass(frozen=True)
