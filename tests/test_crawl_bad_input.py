@@ -229,10 +229,11 @@ def test_an_item_the_locked_store_refuses_is_counted_lost_recorded_later_and_the
     from tocsin.crawler.ledger import CrawlLedger
 
     monkeypatch.setattr(pipelines, "RETRY_PAUSE_S", 0)
-    spider = make_spider(TelegramSpider, tmp_path, urls=[f"{BASE}/t.me/s/chan"])
+    spider = make_spider(TelegramSpider, tmp_path, urls=[f"{BASE}/t.me/s/chan", f"{BASE}/t.me/s/calm"])
     db_path = str(tmp_path / "t.db")
     spider.ledger = CrawlLedger(db_path, "src", spider.run_id, busy_timeout_ms=50)
-    spider.state, spider.channels = {}, {"chan": {"last_id": 0, "newest": 9, "open": {}}}
+    spider.state = {}
+    spider.channels = {"chan": {"last_id": 0, "newest": 9, "open": {}}, "calm": {"last_id": 3, "newest": 7, "open": {}}}
     tries = []
     save = spider.ledger.save
     monkeypatch.setattr(spider.ledger, "save", lambda record: (tries.append(record.url), save(record)))
@@ -247,7 +248,8 @@ def test_an_item_the_locked_store_refuses_is_counted_lost_recorded_later_and_the
     spider.ledger.flush(force=True)
     assert spider.ledger.totals["lost"] == 2
     assert [k for k, m in errors(spider)] == ["store", "store"] and "fetched again on the next crawl" in errors(spider)[0][1]
-    assert spider.ledger.state() == {}   # no resume point moved past the posts that were not stored
+    # no resume point moved past the posts that were not stored; the channel whose posts all were stored moves on
+    assert spider.ledger.state() == {"channels": {"calm": {"last_id": 7}}}
 
 
 def test_an_up_to_date_store_opens_while_another_program_writes_and_a_lock_is_one_message(tmp_path):

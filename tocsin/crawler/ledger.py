@@ -57,6 +57,8 @@ class CrawlLedger:
         self.totals = {"pages": 0, "items": 0, "new_items": 0, "errors": 0, "removed": 0, "lost": 0}
         #: Errors that could not be written yet (the store was locked), written when it lets us.
         self.unwritten: list[tuple[str, str, str]] = []
+        #: URLs of items fetched but not stored (see :meth:`lost`): a spider keeps its resume point behind them.
+        self.lost_urls: list[str] = []
         self.locked_until = 0.0
         self.last_flush = 0.0
 
@@ -139,6 +141,7 @@ class CrawlLedger:
         """An item fetched but not stored: counted, logged, and recorded as a ``store`` error as soon as the store
         can be written (see :meth:`error`)."""
         self.totals["lost"] += 1
+        self.lost_urls.append(url)
         logger.warning("%s: item not stored (%s): %s", self.source, why, url)
         self.error("store", f"not stored: {why}", url)
 

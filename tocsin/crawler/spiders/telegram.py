@@ -66,6 +66,12 @@ def channel_of(url: str) -> str:
     raise ValueError(f"{url}: not a channel preview URL; use https://t.me/s/<channel>")
 
 
+def message_channel(url: str) -> str:
+    """The channel of a message URL (``…/<channel>/<id>``, or ``…/s/<channel>/<id>``)."""
+    parts = [p for p in urlsplit(url).path.split("/") if p]
+    return parts[-2] if len(parts) >= 2 else ""
+
+
 def page_url(url: str, before: int | None = None) -> str:
     """The preview page URL, optionally paged back to before message ``before``."""
     parts = urlsplit(url)
@@ -193,14 +199,13 @@ class TelegramSpider(SourceSpider):
 
     def on_closed(self, reason: str) -> None:
         """Move each channel's resume point to its newest message; every chain still open becomes a gap
-        the next crawl fills. When an item could not be stored (the store stayed locked), nothing moves: the
-        next crawl reads the same messages again."""
-        if self.ledger.totals["lost"]:
-            return
+        the next crawl fills. A channel with an item that could not be stored (the store stayed locked) keeps
+        its old resume point: the next crawl reads its messages again; the other channels move on."""
+        unsaved = {message_channel(url) for url in self.ledger.lost_urls}
         channels = dict(self.state.get("channels", {}))
         for channel, track in getattr(self, "channels", {}).items():
-            if track["newest"] is None:
-                continue  # the newest page failed: keep the old state
+            if track["newest"] is None or channel in unsaved:
+                continue  # the newest page failed, or a message was not stored: keep the old state
             entry: dict[str, Any] = {"last_id": max(track["newest"], track["last_id"])}
             gaps = [{"before": b, "until": u} for b, u in track["open"].values() if b is not None]
             if gaps:
