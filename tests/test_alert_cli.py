@@ -11,7 +11,7 @@ from test_alert_support import raise_for, store_flagged
 from test_pipeline import fake_analyse  # noqa: F401 - fixture
 from tocsin.cli import main
 from tocsin.config import load_settings
-from tocsin.store import connect
+from tocsin.store import alerting, connect
 
 CONFIG = """
 [database]
@@ -112,9 +112,13 @@ def test_bad_silences_are_refused(runner, configured, args, message):
 def test_deliver_retry_dead_and_evaluate(runner, configured):
     config, settings, db = configured
     raise_for(db, settings, [store_flagged(db)])
-    db.execute("UPDATE deliveries SET status = 'dead'")
+    db.execute("UPDATE deliveries SET status = 'dead', attempts = 1")
+    db.execute("INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, outcome, error) "
+               "SELECT id, 1, '2026-06-10T12:00:00+00:00', 5, 'failed', 'HTTP 401' FROM deliveries")
     result = invoke(runner, config, "alert", "deliver", "--retry-dead")
     assert "1 dead deliveries queued again" in result.output and "1 sent" in result.output
+    shown = invoke(runner, config, "alert", "show", str(alerting.list_alerts(db)[0]["id"])).output
+    assert "2 attempt(s)" in shown and "attempt 1: failed" in shown and "attempt 2: sent" in shown, shown
     assert "alert(s) opened" in invoke(runner, config, "alert", "evaluate").output
 
 

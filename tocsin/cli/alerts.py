@@ -106,9 +106,9 @@ def show(app: App, alert_id: int) -> None:
     click.echo("deliveries:")
     for d in alerting.deliveries_for_alert(db, alert_id):
         click.echo(f"  #{d['id']} → {d['sink']} [{d['status']}] notification {d['notification']}, key {d['idempotency_key']}, "
-                   f"{d['attempts']} attempt(s){', sent ' + d['sent_at'] if d['sent_at'] else ''}")
-        for a in d["attempt_log"]:
-            click.echo(f"     {a['started_at']} attempt {a['attempt']}: {a['outcome']} ({a['duration_ms']} ms) {a['error']}")
+                   f"{len(d['attempt_log'])} attempt(s){', sent ' + d['sent_at'] if d['sent_at'] else ''}")
+        for n, a in enumerate(d["attempt_log"], 1):   # numbered across retries (--retry-dead starts a fresh count)
+            click.echo(f"     {a['started_at']} attempt {n}: {a['outcome']} ({a['duration_ms']} ms) {a['error']}")
 
 
 @alert.command()
