@@ -392,6 +392,11 @@ def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str
     uz | Qozoqlarni yo'q qilamiz! | negation | call_to_violence
     # 'a true patriot never …' is no denial
     uz | Haqiqiy vatanparvar hech qachon qirg'izlarning tarafini olmaydi. | negation | questioning_ingroup_loyalty
+    # a call made for the sake of peace or unity, or as the condition of peace, is no appeal for calm, and
+    # 'no … until', 'пока не' deny nothing
+    ru | Ради единства страны надо выгнать таджиков. | counter_speech | call_to_expulsion
+    en | There will be no peace until we drive out the Uzbeks. | counter_speech+negated_cue | call_to_expulsion
+    ru | Не будет мира, пока не выгоним узбеков! | counter_speech+negated_cue+refusal | call_to_expulsion
     # 'enough talk of peace' is no rebuke of the call beside it
     ru | Хватит говорить о мире, надо выгнать узбеков! | counter_speech | call_to_expulsion
     # a jussive, a converb or a girl kept at home is no refusal of violence against a group

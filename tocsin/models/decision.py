@@ -49,6 +49,9 @@ _FINITE_CUE_END = re.compile(r"(?:с[ыиуү]н(?:лар|лер)?|sin(?:lar)?|�
 #: эмес", "… oʻldirish kerak emas" deny the need, unlike a jussive or imperative closed by its own ending.
 _NECESSITY_END = re.compile(r"(?:кере[кг]|кера[кг]|kerak|зарыл|zarur)\W*$", re.IGNORECASE)
 _NOT_SO = re.compile(r"^\s*(?:эмес|emas|эмас)(?!\w)", re.IGNORECASE)
+#: "Until", "unless" between a negation and a cue make the cue a condition of what is negated ("There will be
+#: no peace until we drive out …", "не будет мира, пока …"): a threat, not a denial.
+_UNTIL = re.compile(r"(?<!\w)(?:until|till|unless|пока|покуда|toki)(?!\w)", re.IGNORECASE)
 _QUOTATIVE = re.compile(r"^\W*(?:деп|деб|deb|деген|деган|degan|дея|deya)(?!\w)", re.IGNORECASE)
 #: What ends a clause between a negation and a cue; a comma before "что"/"that"/"чтобы" does not.
 _CLAUSE_BREAK = re.compile(r"[;:—–]|\s-\s|,(?!\s*(?:что|чтобы|that)\b)", re.IGNORECASE)
@@ -200,6 +203,8 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
     def governed(c: Span) -> bool:
         if negation.end <= c.start:
             gap = text[negation.end:c.start]
+            if _UNTIL.search(gap):
+                return False
         elif verb_final and c.end <= negation.start:
             gap = text[c.end:negation.start]
             cue_text = text[c.start:c.end]
