@@ -312,17 +312,17 @@ def test_narrowed_cue_still_fires_in_its_hateful_sense(analyser: TextAnalyser, l
     # "… must …, not" denies the need ("керек эмес", "kerak emas"), unlike a jussive closed by its own ending
     ky | Өзбектерди кууп чыгаруу керек эмес. | negated_cue | call_to_expulsion
     uz | Qirgʻizlarni oʻldirish kerak emas. | negated_cue | call_to_violence
-    # rebukes, refusals and rhetorical questions about the words they repeat
-    ru | Хватит писать, что узбеков надо выгнать! | counter_speech | call_to_expulsion
-    ru | Кто сказал, что узбеков надо выгнать? | counter_speech | call_to_expulsion
-    ru | С чего ты взял, что таджиков надо выгнать? | counter_speech | call_to_expulsion
-    ru | Я против того, чтобы выгонять узбеков. | counter_speech | -
-    en | Stop saying the Uzbeks must be driven out. | counter_speech | -
-    en | Who says we must drive out the Uzbeks? | counter_speech | call_to_expulsion
-    ky | Өзбектерди кууп чыгаруу керек деп ким айтты? | counter_speech | call_to_expulsion
-    ky | Мен өзбектерди кууп чыгарууга каршымын. | counter_speech | call_to_expulsion
-    uz | Kim sizga qirgʻizlarni haydash kerak dedi? | counter_speech | -
-    uz | Qirgʻizlarni haydashga chaqirishni bas qiling! | counter_speech | call_to_expulsion
+    # rebukes and rhetorical questions about the words they repeat refuse the call
+    ru | Хватит писать, что узбеков надо выгнать! | refusal | call_to_expulsion
+    ru | Кто сказал, что узбеков надо выгнать? | refusal | call_to_expulsion
+    ru | С чего ты взял, что таджиков надо выгнать? | refusal | call_to_expulsion
+    ru | Я против того, чтобы выгонять узбеков. | refusal | -
+    en | Stop saying the Uzbeks must be driven out. | refusal | -
+    en | Who says we must drive out the Uzbeks? | refusal | call_to_expulsion
+    ky | Өзбектерди кууп чыгаруу керек деп ким айтты? | refusal | call_to_expulsion
+    ky | Мен өзбектерди кууп чыгарууга каршымын. | refusal | call_to_expulsion
+    uz | Kim sizga qirgʻizlarni haydash kerak dedi? | refusal | -
+    uz | Qirgʻizlarni haydashga chaqirishni bas qiling! | refusal | call_to_expulsion
     # a call's own verb refused ("do not beat", "we will not drive out") bears on the group however sure the
     # classifier is of the words
     ky | Өзбектерди өлтүрбөгүлө! | refusal | -

@@ -48,10 +48,12 @@ _FINITE_CUE_END = re.compile(r"(?:с[ыиуү]н(?:лар|лер)?|sin(?:lar)?|�
 #: A cue that ends in "must" (керек, kerak, зарыл …), and the "not" straight after it: "… кууп чыгаруу керек
 #: эмес", "… oʻldirish kerak emas" deny the need, unlike a jussive or imperative closed by its own ending.
 _NECESSITY_END = re.compile(r"(?:кере[кг]|кера[кг]|kerak|зарыл|zarur)\W*$", re.IGNORECASE)
-_NOT_SO = re.compile(r"^\s*(?:эмес|emas|эмас)(?!\w)", re.IGNORECASE)
-#: "Until", "unless" between a negation and a cue make the cue a condition of what is negated ("There will be
-#: no peace until we drive out …", "не будет мира, пока …"): a threat, not a denial.
-_UNTIL = re.compile(r"(?<!\w)(?:until|till|unless|пока|покуда|toki)(?!\w)", re.IGNORECASE)
+_NOT_SO = re.compile(r"\s*(?:эмес|emas|эмас)(?!\w)(?![^.!?\n]*\?)", re.IGNORECASE)   # not "… керек эмес беле?"
+#: "Until", "unless", "or else" between a negation and a cue make the cue a condition of what is negated ("There
+#: will be no peace until we drive out …", "не будет мира, пока …", "Don't touch us or we will kill …"): a threat,
+#: not a denial.
+_UNTIL = re.compile(r"(?<!\w)(?:until|till|unless|otherwise|or (?:else|we|they|you)|пока|покуда|иначе|а то|toki|"
+                    r"boʻlmasa|bo'lmasa|болбосо)(?!\w)", re.IGNORECASE)
 _QUOTATIVE = re.compile(r"^\W*(?:деп|деб|deb|деген|деган|degan|дея|deya)(?!\w)", re.IGNORECASE)
 #: What ends a clause between a negation and a cue; a comma before "что"/"that"/"чтобы" does not.
 _CLAUSE_BREAK = re.compile(r"[;:—–]|\s-\s|,(?!\s*(?:что|чтобы|that)\b)", re.IGNORECASE)
@@ -208,7 +210,8 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
         elif verb_final and c.end <= negation.start:
             gap = text[c.end:negation.start]
             cue_text = text[c.start:c.end]
-            denied_need = _NECESSITY_END.search(cue_text) and _NOT_SO.match(text[c.end:negation.end])
+            not_so = _NOT_SO.match(text, c.end)
+            denied_need = _NECESSITY_END.search(cue_text) and not_so is not None and not_so.end() == negation.end
             if _FINITE_CUE_END.search(cue_text) and not _QUOTATIVE.search(gap) and not denied_need:
                 return False
         else:
@@ -294,11 +297,15 @@ def bearing(features: Features, passage: bool = False) -> Bearing:
             k = layout.sentence_of(negation.start)
             negated.add(k if k in layout.cues else k - 1)   # an answer's negation denies the question's cue
     every_cue_negated = bool(layout and layout.cues) and set(layout.cues) <= negated
-    if any(c.label == "refusal" for c in context):
-        # "Don't beat the Kyrgyz!", "Biz qirgʻizlarni quvib chiqarmaymiz": the call's own verb, refused, is a
-        # negated cue however sure the classifier is of the hostile words (also in a text with no other cue)
-        refused = {layout.sentence_of(c.start) for c in context if c.label == "refusal"} if layout else set()
-        every_cue_negated = not (layout and layout.cues) or set(layout.cues) <= negated | refused
+    refusals = [c for c in context if c.label == "refusal"]
+    if refusals:
+        # "Qirgʻizlarni urmanglar!", "Biz qirgʻizlarni quvib chiqarmaymiz", "Кто сказал, что узбеков надо
+        # выгнать?": a call refused in its own words is a negated cue however sure the classifier is of them;
+        # a refusal of one call excuses no other ("Не трогайте наших, бейте узбеков!")
+        if all(any(r.overlaps(c) for r in refusals) for c in features.cues):
+            every_cue_negated = True
+        else:
+            context = [c for c in context if c.label != "refusal"]
     if negated and layout.cues and not every_cue_negated:
         # a denial beside a plain call does not excuse the call: it counts as a negation of unknown reach
         scopes = [(negation, "unknown" if scope == "cue" else scope) for negation, scope in scopes]

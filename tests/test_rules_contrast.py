@@ -1,0 +1,49 @@
+"""Contrast pairs through the whole decision (rules + the shipped classifier): a call refused or rebuked in its
+own words is not flagged, however sure the classifier is of the hostile words; the same refusal beside another
+call, or as the lesser half of "not …, but …", excuses nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tocsin.analyse import Analyser
+from tocsin.config import Settings
+
+FRIENDLY = [
+    "Qirgʻizlarni urmanglar!", "Өзбектерди өлтүрбөгүлө!", "Биз өзбектерди кууп чыгарбайбыз.",
+    "Biz qirgʻizlarni quvib chiqarmaymiz.", "Не смейте трогать узбеков!", "Don't beat the Tajiks!",
+    "The Kyrgyz must not be driven out of their homes.", "Кто сказал, что узбеков надо выгнать?",
+    "Хватит писать, что узбеков надо выгнать!", "Who says we must drive out the Uzbeks?",
+    "Өзбектерди кууп чыгаруу керек деп ким айтты?", "Мен өзбектерди кууп чыгарууга каршымын.",
+    "Өзбектерди кууп чыгаруу керек эмес.", "Qirgʻizlarni oʻldirish kerak emas.", "Узбеков не надо выгонять.",
+    "Биз өзбектердин душманы эмеспиз.",
+]
+HOSTILE = [
+    "Не трогайте наших, бейте узбеков!", "Qirgʻizlarni urmanglar, oʻldiringlar!", "Өзбектерди сабабагыла, өлтүргүлө!",
+    "Tojiklarni haydamaymiz, hammasini oʻldiramiz!", "Кыргыздарды кууп чыгарбайбыз, баарын өлтүрөбүз!",
+    "They must not be driven out, they must be killed, all the Uzbeks.", "Хватит говорить, что мы слабые, бейте узбеков!",
+    "Stop saying sorry and kill the Uzbeks.", "Өзбектерди кууп чыгаруу керек деп ким айтты? Өзбектерди өлтүргүлө!",
+    "Узбеков надо не выгонять, а убивать!", "Не трогайте нас. А узбеков надо выгнать!",
+    "Өзбектерди кууп чыгаруу керек эмес беле?", "There will be no peace until we drive out the Uzbeks.",
+    "Не будет мира, пока не выгоним узбеков!", "Ради единства страны надо выгнать таджиков.",
+]
+
+
+@pytest.fixture(scope="module")
+def decisions():
+    settings = Settings()
+    settings.model.threads = 1
+    analyser = Analyser(settings)
+    texts = FRIENDLY + HOSTILE
+    feats = analyser.features(texts)
+    return {t: a for t, a in zip(texts, analyser.decide_all(feats, analyser.probabilities(texts, feats)))}
+
+
+@pytest.mark.parametrize("text", FRIENDLY)
+def test_a_call_refused_or_rebuked_in_its_own_words_is_not_flagged(decisions, text):
+    assert not decisions[text].incitement, (text, decisions[text].score, decisions[text].explanation)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_a_refusal_or_rebuke_of_something_else_excuses_no_call(decisions, text):
+    assert decisions[text].incitement, (text, decisions[text].score, decisions[text].explanation)
