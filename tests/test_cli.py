@@ -175,6 +175,9 @@ def test_a_mistyped_log_level_is_a_usage_error_naming_the_levels(runner, tmp_pat
     result = runner.invoke(main, ["--db", str(tmp_path / "none.db"), "status"], env={"TOCSIN_LOG_LEVEL": "DEBG"})
     assert result.exit_code == 2 and "TOCSIN_LOG_LEVEL='DEBG' is not a log level" in result.output
     assert "DEBUG, INFO, WARNING" in result.output and isinstance(result.exception, SystemExit), "no traceback"
+    for accepted in ("warn", "NOTSET", "30"):   # what logging itself accepts still works
+        assert "not a log level" not in runner.invoke(main, ["--db", str(tmp_path / "none.db"), "status"],
+                                                      env={"TOCSIN_LOG_LEVEL": accepted}).output
 
 
 def test_status_piped_or_logged_shortens_no_name_or_time(runner, tmp_path):

@@ -265,6 +265,35 @@ main(["--db", {str(db_path)!r}, "export", "--format", "jsonl", "--out", {str(out
     assert not out.exists() or not any(out.iterdir()), sorted(p.name for p in out.iterdir())
 
 
+def test_an_export_under_nohup_survives_a_hangup(db_path, tmp_path):
+    """SIGHUP ignored on purpose (nohup) stays ignored: the export finishes."""
+    import signal
+    import subprocess
+    import sys
+
+    from tocsin.store import connect
+
+    db = connect(db_path)
+    add_corpus(db)
+    db.close()
+    out = tmp_path / "ds"
+    script = f"""
+import os, signal
+from tocsin.export import writers
+from tocsin.cli import main
+signal.signal(signal.SIGHUP, signal.SIG_IGN)   # as nohup leaves it
+original = writers.JsonlWriter.write
+def write_then_hang_up(self, records):
+    original(self, records)
+    os.kill(os.getpid(), signal.SIGHUP)
+writers.JsonlWriter.write = write_then_hang_up
+main(["--db", {str(db_path)!r}, "export", "--format", "jsonl", "--out", {str(out)!r}])
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (out / "tocsin-export.jsonl").is_file() and not list(out.glob("*.partial"))
+
+
 @pytest.mark.slow
 def test_jsonl_loads_with_hugging_face_datasets(corpus, tmp_path):
     datasets = pytest.importorskip("datasets")

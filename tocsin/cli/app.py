@@ -63,7 +63,9 @@ def stopped_cleanly() -> Iterator[None]:
     def leave(signum: int, _frame: Any) -> None:
         raise SystemExit(128 + signum)
 
-    previous = {sig: signal.signal(sig, leave) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    # a signal ignored on purpose (SIGHUP under nohup) stays ignored
+    previous = {sig: signal.signal(sig, leave) for sig in (signal.SIGTERM, signal.SIGHUP)
+                if signal.getsignal(sig) is not signal.SIG_IGN}
     try:
         yield
     finally:
@@ -101,9 +103,10 @@ def config_from_env_or_cwd(value: str | None) -> str | None:
 def configure_logging(verbose: int) -> None:
     """Log to stderr; ``-v`` for info, ``-vv`` for debug (or ``TOCSIN_LOG_LEVEL``)."""
     level = (os.environ.get("TOCSIN_LOG_LEVEL") or ("DEBUG" if verbose > 1 else "INFO" if verbose == 1 else "WARNING")).upper()
-    if level not in LOG_LEVELS:
+    if level not in logging.getLevelNamesMapping() and not level.isdigit():
         raise click.UsageError(f"TOCSIN_LOG_LEVEL={level!r} is not a log level; use one of {', '.join(LOG_LEVELS)}, "
                                "or unset it")
+    level = int(level) if level.isdigit() else level
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
