@@ -19,12 +19,19 @@ def test_a_store_with_items_of_other_sources_or_other_accounts_is_refused(tmp_pa
     add_user(db, "demo", "a long demo password", "lead")
     refuse_a_real_store(settings, db)   # so is an earlier demo's
     add_user(db, "maria", "a long real password", "reviewer")
-    with pytest.raises(NotADemoStore, match="1 review accounts"):
+    with pytest.raises(NotADemoStore, match="1 review accounts that are not the demo's"):
         refuse_a_real_store(settings, db)
     db.execute("DELETE FROM users WHERE username = 'maria'")
     add_item(db, url="https://news.example.kg/real/1", text="A real monitor's item.", source="news")
-    with pytest.raises(NotADemoStore, match="1 items of other sources"):
+    with pytest.raises(NotADemoStore, match="1 items"):
         refuse_a_real_store(settings, db)
+
+
+def test_a_store_just_made_by_init_is_a_monitors_store(runner, tmp_path):
+    assert runner.invoke(main, ["init", str(tmp_path / "live")]).exit_code == 0
+    settings = demo_settings("http://127.0.0.1:9", tmp_path, tmp_path / "live" / "tocsin.db")
+    with pytest.raises(NotADemoStore, match="sources"):
+        refuse_a_real_store(settings, connect(settings.database_path))
 
 
 def test_tocsin_db_set_for_the_real_store_does_not_lead_the_demo_into_it(runner, tmp_path):
@@ -33,7 +40,7 @@ def test_tocsin_db_set_for_the_real_store_does_not_lead_the_demo_into_it(runner,
     add_item(db, url="https://news.example.kg/real/1", text="A real monitor's item.", source="news")
     db.close()
     result = runner.invoke(main, ["demo"], env={"TOCSIN_DB": str(real)})
-    assert result.exit_code == 1 and "holds a monitor's own data" in result.output and "TOCSIN_DB" in result.output
+    assert result.exit_code == 1 and "is a monitor's own store" in result.output and "TOCSIN_DB" in result.output
     db = connect(real)
     assert db.execute("SELECT count(*) FROM items").fetchone()[0] == 1
     assert db.execute("SELECT count(*) FROM users").fetchone()[0] == 0

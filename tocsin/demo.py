@@ -61,17 +61,20 @@ class NotADemoStore(RuntimeError):
 
 
 def refuse_a_real_store(settings: Settings, db: Any) -> None:
-    """Raise :class:`NotADemoStore` when the store holds items of sources other than the demo's, or review
-    accounts other than the demo's: the demo would mix fictional posts into it and open a lead account."""
+    """Raise :class:`NotADemoStore` when the store holds sources, items or review accounts other than the
+    demo's (a monitor's store, even one just made with ``tocsin init``): the demo would mix fictional posts
+    into it and open a lead account."""
+    from tocsin.store.db import marks
+
     demo = [s.name for s in settings.sources]
-    marks = ", ".join("?" * len(demo))
-    items = db.execute(f"SELECT count(*) FROM items WHERE source NOT IN ({marks})", demo).fetchone()[0]
+    sources = db.execute(f"SELECT count(*) FROM sources WHERE name NOT IN ({marks(demo)})", demo).fetchone()[0]
+    items = db.execute(f"SELECT count(*) FROM items WHERE source NOT IN ({marks(demo)})", demo).fetchone()[0]
     accounts = db.execute("SELECT count(*) FROM users WHERE username != ?", [DEMO_USER]).fetchone()[0]
-    if items or accounts:
+    if sources or items or accounts:
         raise NotADemoStore(
-            f"{settings.database_path} holds a monitor's own data ({items} items of other sources, {accounts} review "
-            "accounts): the demo would add fictional posts and a 'demo' lead account to it. Run the demo without "
-            "--db (and without TOCSIN_DB), or give it a new file")
+            f"{settings.database_path} is a monitor's own store ({sources} sources, {items} items and {accounts} review "
+            "accounts that are not the demo's): the demo would add fictional posts and a 'demo' lead account to it. "
+            "Run the demo without --db (and without TOCSIN_DB), or give it a new file")
 
 
 def run_demo(settings: Settings, db: Any) -> DemoReport:
