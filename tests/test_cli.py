@@ -68,6 +68,14 @@ def test_init_remakes_a_lost_store_from_the_config_it_keeps_and_force_keeps_the_
     (backup,) = target.glob("tocsin.toml.bak-*")
     assert backup.read_text(encoding="utf-8") == mine and "kept the old config as" in forced.output
     assert 'path = "tocsin.db"' in config.read_text(encoding="utf-8")
+    from tocsin.store import connect
+
+    store = connect(target / "tocsin.db")
+    store.execute("UPDATE sources SET enabled = 1")   # the monitor's own choice of sources
+    enabled = store.execute("SELECT count(*) FROM sources WHERE enabled = 1").fetchone()[0]
+    again = runner.invoke(main, ["init", "--force", str(target)])   # the same second, and a store it keeps
+    assert again.exit_code == 0 and len(list(target.glob("tocsin.toml.bak-*"))) == 2, "no backup overwritten"
+    assert store.execute("SELECT count(*) FROM sources WHERE enabled = 1").fetchone()[0] == enabled
 
 
 @pytest.mark.parametrize("command", [["run", "--no-crawl"], ["users", "add", "maria", "--password-stdin"]])

@@ -46,7 +46,8 @@ def init(directory: str, force: bool) -> None:
     settings = load_settings(config_path, env={})
     existed = settings.database_path.exists()
     db = connect(settings.database_path)
-    sync_sources(db, settings.sources)
+    if not existed:   # a store kept under --force keeps its sources until its monitor's config runs again
+        sync_sources(db, settings.sources)
     config_done = f"kept {config_path}" if keep_config else f"wrote {config_path}"
     click.echo(f"{config_done}; {'kept' if existed else 'made'} the database {settings.database_path}")
     click.echo(f"next: tocsin --config {config_path} status")
@@ -62,7 +63,9 @@ def write_starter_config(config_path: Path) -> None:
     try:
         config_path.parent.mkdir(parents=True, exist_ok=True)
         if config_path.exists():
-            backup = config_path.with_name(f"{config_path.name}.bak-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}")
+            stamp = f"{config_path.name}.bak-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
+            backup = next(config_path.with_name(stamp + (f"-{n}" if n else "")) for n in range(1000)
+                          if not config_path.with_name(stamp + (f"-{n}" if n else "")).exists())
             config_path.replace(backup)
             click.echo(f"kept the old config as {backup}")
         with open_private(config_path, "w", encoding="utf-8") as f:   # it will hold secrets
