@@ -149,6 +149,10 @@ def test_a_lock_file_deleted_under_the_daemon_is_made_again_and_a_rival_that_too
                 seen["second_one_ran"] = False
             lock_path.unlink()   # deleted again, and this time another daemon starts before the next tick
             rival.append(InstanceLock(lock_path).acquire())
+            from tocsin.alerts.times import as_datetime, iso
+            from tocsin.store.daemon import record_job_start
+
+            record_job_start(daemon.db, "crawl:rival", iso(as_datetime()))   # the rival's step, under way
 
     daemon = Daemon(settings, connect(db_path), [Job("work", 0.001, work)])
     daemon.sleep_s = lambda: 0.003
@@ -156,6 +160,7 @@ def test_a_lock_file_deleted_under_the_daemon_is_made_again_and_a_rival_that_too
     assert seen == {"n": 3, "remade": True, "second_one_ran": False}
     assert "is made and held again" in caplog.text and "another tocsin daemon or run has taken it" in caplog.text
     assert lock_path.read_text().strip() == str(os.getpid()) and rival[0].fd is not None   # the rival keeps it
+    assert not [r for r in job_runs(daemon.db) if r["last_status"] == "interrupted"], "the rival's steps are left alone"
     rival[0].release()
 
 

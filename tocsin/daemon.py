@@ -370,6 +370,7 @@ class Daemon:
         self.exit_code = 0
         self.store_identity = file_identity(settings.database_path)   # None: a store the tests keep in memory
         self.lock: InstanceLock | None = None
+        self.lock_was_lost = False
 
     @property
     def stopping(self) -> bool:
@@ -459,8 +460,13 @@ class Daemon:
     def lock_lost(self) -> bool:
         """Whether another process holds the lock now (after the lock file was deleted under this daemon): two
         daemons must not work on one store, so this one stops."""
-        if self.lock is None or self.lock.still_held():
+        try:
+            if self.lock is None or self.lock.still_held():
+                return False
+        except OSError:   # the lock file could not be made again (its folder gone, or read-only): look next tick
+            logger.exception("could not check the lock file %s", self.lock.path)
             return False
+        self.lock_was_lost = True
         logger.error("the lock file %s was deleted while the daemon ran, and another tocsin daemon or run has "
                      "taken it since; stopping this one, so that only one works on the store (leave the lock file "
                      "alone: it is removed by nothing and harmless when stale)", self.lock.path)
@@ -495,7 +501,8 @@ class Daemon:
                         self.supervisor.stop_all()
                     except Exception:  # noqa: BLE001 - exiting anyway; the crawls were signalled
                         logger.exception("stopping the running crawls failed")
-                self.close_unfinished_jobs("the daemon stopped while it waited for a crawl slot")
+                if not self.lock_was_lost:   # the other daemon's steps are its own
+                    self.close_unfinished_jobs("the daemon stopped while it waited for a crawl slot")
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
                 logger.info("daemon stopped")
