@@ -274,6 +274,14 @@ def test_a_file_sink_whose_path_is_blocked_says_what_blocks_it_and_gives_up(fres
     assert blocking in error and "set the sink's path to a file in a folder" in error
 
 
+def test_a_file_sink_on_a_drive_not_mounted_yet_is_retried(fresh_db, tmp_path):
+    (tmp_path / "usb").symlink_to(tmp_path / "not-mounted")   # a link to a mount point that is not there
+    settings = make_settings(tmp_path, sinks=[SinkSettings(name="file", kind="file", path="usb/alerts.jsonl")])
+    raise_for(fresh_db, settings, [store_flagged(fresh_db)])
+    summary = deliver_due(fresh_db, settings, now=NOW)
+    assert summary.sent == 0 and summary.retrying == 1 and summary.dead == 0
+
+
 def test_a_claim_left_by_a_dead_process_is_taken_over(fresh_db, tmp_path):
     settings = make_settings(tmp_path)
     raise_for(fresh_db, settings, [store_flagged(fresh_db)])
@@ -377,9 +385,22 @@ def test_a_receiver_asking_to_wait_for_ages_waits_the_longest_backoff_and_blocks
     assert rows["hook"]["next_attempt_at"] <= (NOW + timedelta(seconds=MAX_BACKOFF_S)).isoformat()
 
 
-def test_each_send_renews_its_lease_and_a_message_another_process_took_over_is_not_sent_twice(fresh_db, tmp_path):
+def test_each_send_renews_its_lease_and_a_message_another_process_took_over_is_not_sent_twice(fresh_db, tmp_path,
+                                                                                                 monkeypatch):
     """A batch can outlast the lease it was claimed with (slow sinks): each message's lease is renewed just
     before it is sent, and one that another process claimed meanwhile is left to that process."""
+    import time
+    import types
+
+    from tocsin.alerts import delivery
+
+    clock = {"now": 0.0}
+
+    def slow_monotonic() -> float:   # every look at the clock finds ten minutes gone
+        clock["now"] += 600
+        return clock["now"]
+
+    monkeypatch.setattr(delivery, "time", types.SimpleNamespace(monotonic=slow_monotonic, time=time.time, sleep=time.sleep))
     leases: list[str] = []
 
     class Slow:
@@ -388,7 +409,7 @@ def test_each_send_renews_its_lease_and_a_message_another_process_took_over_is_n
 
         def notify(self, message):
             self.sent.append(message["id"])
-            leases.extend(r[0] for r in fresh_db.execute("SELECT next_attempt_at FROM deliveries WHERE status = 'sending'"))
+            leases.append(fresh_db.execute("SELECT max(next_attempt_at) FROM deliveries WHERE status = 'sending'").fetchone()[0])
             if len(self.sent) == 1:   # meanwhile another process takes the last message over
                 fresh_db.execute("UPDATE deliveries SET claimed_by = 'elsewhere:1' WHERE id = (SELECT max(id) FROM deliveries)")
 
@@ -399,7 +420,7 @@ def test_each_send_renews_its_lease_and_a_message_another_process_took_over_is_n
     assert summary.sent == 2 and len(hook.sent) == 2
     taken = fresh_db.execute("SELECT status, claimed_by FROM deliveries WHERE id = (SELECT max(id) FROM deliveries)").fetchone()
     assert tuple(taken) == ("sending", "elsewhere:1"), "left to the process that took it"
-    assert leases and all(lease > NOW.isoformat() for lease in leases)
+    assert len(leases) == 2 and leases[1] > leases[0] > NOW.isoformat(), "the second send's lease was renewed later"
 
 
 def test_a_message_whose_outcome_cannot_be_recorded_waits_and_the_others_go_out(fresh_db, tmp_path, monkeypatch):

@@ -97,11 +97,12 @@ class FileTransport(Transport):
         return f'"id":{json.dumps(key, ensure_ascii=False)}'.encode() in tail
 
     def misplaced(self) -> str:
-        """What stands in the alert file's way: the path is a folder, or one of its folders is a file."""
+        """What stands for good in the alert file's way: the path is a folder, or one of its folders is a regular
+        file; "" when nothing does (a link to a drive that is not mounted)."""
         if self.path.is_dir():
             return "it is a folder"
-        blocking = next((p for p in self.path.parents if p.exists() and not p.is_dir()), None)
-        return f"{blocking} is a file, not a folder" if blocking else "a part of the path is not a folder"
+        blocking = next((p for p in self.path.parents if p.is_file()), None)
+        return f"{blocking} is a file, not a folder" if blocking else ""
 
     def notify(self, message: dict[str, Any]) -> None:
         line = (message_json(message) + "\n").encode("utf-8")
@@ -111,8 +112,11 @@ class FileTransport(Transport):
         except PermissionError as e:
             raise TransportError(f"cannot open {self.path}: {e}; fix the path or its permissions", permanent=True) from e
         except (FileExistsError, NotADirectoryError, IsADirectoryError) as e:
-            raise TransportError(f"cannot open {self.path}: {self.misplaced()}; set the sink's path to a file in a "
-                                 "folder", permanent=True) from e
+            blocker = self.misplaced()
+            if not blocker:   # e.g. a link to a drive not mounted yet: it may come back, so retry
+                raise TransportError(f"cannot open {self.path}: {e}") from e
+            raise TransportError(f"cannot open {self.path}: {blocker}; set the sink's path to a file in a folder",
+                                 permanent=True) from e
         except OSError as e:
             raise TransportError(f"cannot open {self.path}: {e}") from e
         try:
