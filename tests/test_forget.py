@@ -270,3 +270,21 @@ def test_an_alert_that_keeps_other_items_is_rewritten_from_them(fresh_db, tmp_pa
     assert payload["hallmarks"] == ["call_to_expulsion"] and payload["first_at"] == payload["last_at"]
     for leftover in ("zqxgonechannel", "zqxgonecue", "call_to_violence", "call to violence", "0.93", gone["item_id"]):
         assert leftover not in json.dumps(after, ensure_ascii=False), leftover
+
+
+def test_a_spread_alert_is_recounted_after_one_copy_is_erased(fresh_db, tmp_path):
+    from test_alert_support import NOW, at, make_settings, store_flagged
+    from test_alerts import RUMOUR, SPREAD
+    from tocsin.alerts import evaluate_rules
+    from tocsin.store import alerting
+
+    settings = make_settings(tmp_path, rules=[SPREAD])
+    rows = [store_flagged(fresh_db, source=channel, text=RUMOUR, published_at=at(-30 + n))
+            for n, channel in enumerate(("tg-a", "tg-b", "zqxgonechannel", "tg-d"))]
+    assert evaluate_rules(fresh_db, settings, now=NOW) == 1
+    forget(fresh_db, settings, item_ids=[rows[2]["item_id"]])
+    (alert,) = alerting.list_alerts(fresh_db)
+    stats = alert["payload"]["stats"]
+    assert (stats["copies"], stats["sources"], stats["source_names"]) == (3, 3, ["tg-a", "tg-b", "tg-d"])
+    assert "3 copies in 3 sources" in alert["message"] and "How many: 3 items from 3 sources" in alert["message"]
+    assert "zqxgonechannel" not in json.dumps(alert, ensure_ascii=False)

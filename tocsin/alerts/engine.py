@@ -94,14 +94,20 @@ def merge_payload(old: dict[str, Any] | None, event: Event, rule: AlertRuleSetti
 
 def recounted(alert: dict[str, Any], members: list[dict[str, Any]], settings: Settings) -> dict[str, Any]:
     """``alert`` after some of its items were erased, told again from ``members``, the items it keeps (rows
-    with source, times, text and their newest analysis): sources, hallmarks, groups and times, an item
-    alert's severity and its reasons, then title and message. Its evidence is left as it is."""
+    with source, times, text and their newest analysis): sources, hallmarks, groups and times, a spread's copies
+    and sources and a burst's count, an item alert's severity and its reasons, then title and message. Its
+    evidence is left as it is."""
     payload = alert["payload"]
     sources = sorted({m.get("source", "") for m in members})
     named = {t.get("group") for m in members for t in m.get("targets") or []}
     times = sorted(iso(t) for t in (rules.item_time(m) for m in members) if t)
     labels = {**payload.get("labels", {}), "source": sources}
-    alert["payload"] = {**payload, "labels": labels, "sources": sources,
+    stats = dict(payload.get("stats") or {})
+    if alert["kind"] == "spread":
+        stats.update(copies=len(members), sources=len(sources), source_names=sources)
+    elif alert["kind"] == "spike" and "count" in stats:
+        stats["count"] = min(int(stats["count"]), len(members))
+    alert["payload"] = {**payload, "labels": labels, "sources": sources, "stats": stats,
                         "hallmarks": sorted({h for m in members for h in m.get("hallmarks") or []}),
                         "groups": [g for g in payload.get("groups", []) if g in named],
                         "first_at": times[0] if times else "", "last_at": times[-1] if times else ""}
