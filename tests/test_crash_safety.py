@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tocsin.config_toml import dump_settings
+from tocsin.store import connect
 
 KILLS = 20
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
@@ -61,6 +62,7 @@ def world_config(tmp_path_factory):
             rule.sinks = []
         config = workdir / "tocsin.toml"
         config.write_text(dump_settings(settings), encoding="utf-8")
+        connect(settings.database_path).close()   # made once, as 'tocsin init' does: 'tocsin run' never makes one
         yield config, workdir
 
 
