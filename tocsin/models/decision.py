@@ -161,8 +161,6 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
         k = sentence_of(marker)
         if k in cue_sentences:
             return True
-        if marker.label == "refusal":   # "Не трогайте нас. Узбеков надо выгнать!": a refusal elsewhere excuses no call
-            return False
         return short and k not in with_target and (not passage or marker.label in ANSWERING_MARKERS)
 
     return [c for c in features.context if counts(c)], [t for t in features.targets if sentence_of(t) in near]
