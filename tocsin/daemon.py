@@ -440,12 +440,16 @@ class Daemon:
         path = self.settings.database_path
         replaced = self.store_identity is not None and file_identity(path) != self.store_identity
         if replaced:
-            logger.error("the store %s was deleted or replaced while the daemon ran; stopping, so that nothing more "
-                         "is written to the old file: put the store back (or start afresh with 'tocsin init') and "
-                         "start the daemon again", path)
-            self.exit_code = 1
-            self.stop()
+            self.halt(f"the store {path} was deleted or replaced while the daemon ran; stopping, so that nothing more "
+                      "is written to the old file: put the store back (or start afresh with 'tocsin init') and start "
+                      "the daemon again")
         return replaced
+
+    def halt(self, why: str) -> None:
+        """Stop loudly: log ``why`` as an error and exit with code 1 once the current step is done."""
+        logger.error(why)
+        self.exit_code = 1
+        self.stop()
 
     def close_unfinished_jobs(self, why: str) -> None:
         """Record the steps that cannot be running any more (this daemon holds the lock) as interrupted."""
@@ -467,11 +471,9 @@ class Daemon:
             logger.exception("could not check the lock file %s", self.lock.path)
             return False
         self.lock_was_lost = True
-        logger.error("the lock file %s was deleted while the daemon ran, and another tocsin daemon or run has "
-                     "taken it since; stopping this one, so that only one works on the store (leave the lock file "
-                     "alone: it is removed by nothing and harmless when stale)", self.lock.path)
-        self.exit_code = 1
-        self.stop()
+        self.halt(f"the lock file {self.lock.path} was deleted while the daemon ran, and another tocsin daemon or run "
+                  "has taken it since; stopping this one, so that only one works on the store (leave the lock file "
+                  "alone: it is removed by nothing and harmless when stale)")
         return True
 
     def sleep_s(self) -> float:
