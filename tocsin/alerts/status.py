@@ -45,7 +45,7 @@ def status_lines(db: sqlite_utils.Database) -> list[str]:
     from tocsin.store.daemon import job_runs
 
     for job in job_runs(db):
-        finished = job["last_finished_at"] and job["last_finished_at"] >= (job["last_started_at"] or "")
+        finished = job["finished"]
         state = (f"{job['last_status']} at {job['last_finished_at']}" if finished
                  else f"started at {job['last_started_at']}, not finished yet (running, or waiting for a crawl slot)")
         why = f" — {job['last_error'][:100]}" if finished and job["last_status"] in ("failed", "interrupted") else ""

@@ -26,18 +26,21 @@ def record_job_end(db: sqlite_utils.Database, name: str, *, now: str, status: st
                    [now, status, summary[:500], error[:2000], round(duration_s, 3), int(status != "ok"), name])
 
 
+#: A job whose last start has no end after it: running, waiting for a crawl slot, or left by a daemon that died.
+UNFINISHED = "(last_finished_at IS NULL OR coalesce(last_started_at, '') > last_finished_at)"
+
+
 def close_unfinished_jobs(db: sqlite_utils.Database, *, now: str, why: str) -> int:
-    """Mark the jobs whose last start has no end (a step waiting for a crawl slot when the daemon stopped, or a
-    daemon that was killed) ``interrupted``, without counting a run; returns how many."""
+    """Mark the unfinished jobs (a step waiting for a crawl slot when the daemon stopped, or a daemon that was
+    killed) ``interrupted``, without counting a run; returns how many."""
     with transaction(db):
-        return db.execute("""UPDATE job_runs SET last_finished_at = ?, last_status = 'interrupted', last_summary = '',
-                             last_error = ? WHERE last_finished_at IS NULL OR last_started_at > last_finished_at""",
-                          [now, why]).rowcount
+        return db.execute(f"""UPDATE job_runs SET last_finished_at = ?, last_status = 'interrupted', last_summary = '',
+                              last_error = ? WHERE {UNFINISHED}""", [now, why]).rowcount
 
 
 def job_runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Every job's last run, by name."""
-    return list(db.query("SELECT * FROM job_runs ORDER BY name"))
+    """Every job's last run, by name, with ``finished``: whether its last start has ended."""
+    return list(db.query(f"SELECT *, NOT {UNFINISHED} AS finished FROM job_runs ORDER BY name"))
 
 
 def open_crawl_runs(db: sqlite_utils.Database, sources: list[str], since: str) -> list[int]:
