@@ -245,7 +245,8 @@ class Settings:
         for s in self.sources:
             if s.name == name:
                 return s
-        raise ConfigError("sources", name, f"no source named {name!r}; known: {', '.join(s.name for s in self.sources) or 'none'}")
+        raise ConfigError("sources", name, f"no source named {name!r} in the config; known: "
+                                           f"{', '.join(s.name for s in self.sources) or 'none'}")
 
 
 # --------------------------------------------------------------------------- reading

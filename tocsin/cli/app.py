@@ -83,12 +83,13 @@ def table_console(stderr: bool = False) -> Any:
 
 
 def check_source_names(settings: Settings, names: tuple[str, ...] | list[str]) -> None:
-    """``--source`` names that the config does not know are a usage error listing the names it does know."""
-    known = [s.name for s in settings.sources]
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise click.BadParameter(f"no source named {unknown[0]!r} in the config; known: {', '.join(known) or 'none'}",
-                                 param_hint="'--source'")
+    """``--source`` names that the config does not know are a usage error listing the names it does know
+    (:meth:`Settings.source`'s message)."""
+    for name in names:
+        try:
+            settings.source(name)
+        except ConfigError as e:
+            raise click.BadParameter(e.fix, param_hint="'--source'") from None
 
 
 def config_from_env_or_cwd(value: str | None) -> str | None:
