@@ -34,17 +34,17 @@ def init(directory: str, force: bool) -> None:
     folder = Path(directory)
     config_path = folder / "tocsin.toml"
     keep_config = config_path.exists() and not force
-    database = (load_settings(config_path, env={}).database_path if keep_config
-                else folder / tomllib.loads(starter_config_text())["database"]["path"])
-    if database.exists():
+    kept = load_settings(config_path, env={}) if keep_config else None
+    database = kept.database_path if kept else folder / tomllib.loads(starter_config_text())["database"]["path"]
+    existed = database.exists()
+    if existed:
         connect(database, migrate=False).close()   # refuses a file that is not a tocsin store before anything is written
         if keep_config:
             raise click.ClickException(f"{folder} already holds {config_path.name} and its database {database}; nothing was "
                                        "written (--force replaces the config with the starter, keeping the old one beside it)")
     if not keep_config:
         write_starter_config(config_path)
-    settings = load_settings(config_path, env={})
-    existed = settings.database_path.exists()
+    settings = kept or load_settings(config_path, env={})
     db = connect(settings.database_path)
     if not existed:   # a store kept under --force keeps its sources until its monitor's config runs again
         sync_sources(db, settings.sources)
@@ -64,8 +64,8 @@ def write_starter_config(config_path: Path) -> None:
         config_path.parent.mkdir(parents=True, exist_ok=True)
         if config_path.exists():
             stamp = f"{config_path.name}.bak-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
-            backup = next(config_path.with_name(stamp + (f"-{n}" if n else "")) for n in range(1000)
-                          if not config_path.with_name(stamp + (f"-{n}" if n else "")).exists())
+            names = (config_path.with_name(stamp + (f"-{n}" if n else "")) for n in range(1000))
+            backup = next(name for name in names if not name.exists())
             config_path.replace(backup)
             click.echo(f"kept the old config as {backup}")
         with open_private(config_path, "w", encoding="utf-8") as f:   # it will hold secrets
