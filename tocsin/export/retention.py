@@ -50,11 +50,12 @@ def clock_doubt(db: sqlite_utils.Database, settings: Settings, now: datetime | N
     newest = min(filter(None, [store.newest_collected(db), store.newest_published(db)]), default=None)
     if days <= 0 or not newest or newest >= retention_cutoff(days, now):
         return None
-    gap = store.longest_crawl_gap_days(db, newest, retention_cutoff(0, now))
+    today = retention_cutoff(0, now)
+    gap = store.longest_crawl_gap_days(db, newest, today)
     if gap <= days * SILENCE_SHARE:
         return None
     return (f"retention would purge even the newest item collected or published ({newest}): by this machine's clock "
-            f"({retention_cutoff(0, now)}) it is more than {days} days old, and no crawl was recorded for {gap:.0f} "
+            f"({today}) it is more than {days} days old, and no crawl was recorded for {gap:.0f} "
             "days in between. If the clock is wrong, set it; if the store really was left alone that long, run "
             "'tocsin retention --yes'")
 
