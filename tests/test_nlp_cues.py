@@ -165,6 +165,9 @@ def _counted_markers(f: Features) -> list[str]:
     ru | Нет смешанным бракам с таджиками! | threat_to_purity | tajik
     en | Gather at the mosque and we attack their houses, the Tajiks will learn. | call_to_violence | tajik
     en | The Uyghurs took our water again, time to teach them a lesson with sticks. | call_to_violence | uyghur
+    ky | Бирөөнү да аябайбыз, өзбектер! | call_to_violence | uzbek
+    uz | Тожиклар билан аралашмаймиз: бир миллат, бир қон! | threat_to_purity | tajik
+    uz | Qirgʻizlarga ijaraga uy bermaymiz. | call_to_expulsion | kyrgyz
 """))
 def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                            group: str) -> None:

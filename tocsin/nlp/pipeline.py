@@ -21,6 +21,7 @@ Components, in order:
 from __future__ import annotations
 
 import logging
+from itertools import combinations
 import re
 from typing import Any
 
@@ -39,9 +40,16 @@ logger = logging.getLogger(__name__)
 SPANS_KEY = "tocsin"
 NEGATED_KEY = "tocsin_negated"
 WORDS_KEY = "tocsin_words"
-#: Morphological features the rules test, set as ``token.tag_`` (plain equality: fast in the Matcher).
-#: A negated imperative (Kyrgyz өлтүрбөгүлө "do not kill") is ``NEG``, not ``IMP``.
+#: Morphological features the rules test, set as ``token.tag_``: the names of those a token has, joined
+#: by "+" (``NEG+PSOR1PL`` for Kyrgyz аябайбыз "we will not spare"), so that a pattern on one feature is a
+#: set lookup in the Matcher. A negated imperative or verbal noun (өлтүрбөгүлө "do not kill") is ``NEG``,
+#: not ``IMP`` or ``INF``: a pattern for a call must not read a refusal.
 TAG_OF_FEATURE = {"Psor=1Pl": "PSOR1PL", "Mood=Imp": "IMP", "VerbForm=Inf": "INF", "Polarity=Neg": "NEG"}
+_NEGATION_OVERRIDES = ("IMP", "INF")
+#: Every tag a token can have that holds each feature's name.
+TAGS_WITH = {name: sorted("+".join(sorted(combo)) for size in range(1, len(TAG_OF_FEATURE) + 1)
+                          for combo in combinations(TAG_OF_FEATURE.values(), size) if name in combo)
+             for name in TAG_OF_FEATURE.values()}
 #: spaCy language code of each pipeline (Uzbek, Kazakh and Tajik have none in spaCy: ``xx``).
 SPACY_LANG = {"ru": "ru", "ky": "ky", "en": "en", "uz": "xx", "kk": "xx", "tg": "xx"}
 #: Placeholder in token patterns replaced by the lemmas of every target group word of the language.
@@ -112,15 +120,10 @@ class LemmaComponent:
 
 
 def _tag_for(morph: str) -> str:
-    if "Psor=1Pl" in morph:
-        return "PSOR1PL"
-    if "Polarity=Neg" in morph:
-        return "NEG"
-    if "Mood=Imp" in morph:
-        return "IMP"
-    if "VerbForm=Inf" in morph:
-        return "INF"
-    return ""
+    names = [name for feature, name in TAG_OF_FEATURE.items() if feature in morph]
+    if "NEG" in names:
+        names = [name for name in names if name not in _NEGATION_OVERRIDES]
+    return "+".join(sorted(names))
 
 
 @Language.factory("tocsin_token_rules")
@@ -330,7 +333,7 @@ def _normalise_token_pattern(tp: dict[str, Any], lang: str) -> dict[str, Any]:
     morph = out.get("MORPH")
     if isinstance(morph, dict) and set(morph) == {"IS_SUPERSET"} and len(morph["IS_SUPERSET"]) == 1 \
             and morph["IS_SUPERSET"][0] in TAG_OF_FEATURE and "TAG" not in out:
-        out["TAG"] = TAG_OF_FEATURE[out.pop("MORPH")["IS_SUPERSET"][0]]
+        out["TAG"] = {"IN": TAGS_WITH[TAG_OF_FEATURE[out.pop("MORPH")["IS_SUPERSET"][0]]]}
     for attr in ("LEMMA", "NORM"):
         value = out.get(attr)
         if isinstance(value, str) and value != GROUP_PLACEHOLDER:
