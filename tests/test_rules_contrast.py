@@ -1,6 +1,7 @@
 """Contrast pairs through the whole decision (rules + the shipped classifier): a call refused or rebuked in its
 own words is not flagged, however sure the classifier is of the hostile words; the same refusal beside another
-call, or as the lesser half of "not …, but …", excuses nothing."""
+call, or as the lesser half of "not …, but …", excuses nothing; a call put as a bare infinitive ("Гнать узбеков!")
+or as a question why it has not been carried out is a call, and a report of one is not."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ FRIENDLY = [
     "Хватит писать, что узбеков надо выгнать!", "Who says we must drive out the Uzbeks?",
     "Өзбектерди кууп чыгаруу керек деп ким айтты?", "Мен өзбектерди кууп чыгарууга каршымын.",
     "Өзбектерди кууп чыгаруу керек эмес.", "Qirgʻizlarni oʻldirish kerak emas.", "Узбеков не надо выгонять.",
-    "Биз өзбектердин душманы эмеспиз.",
+    "Биз өзбектердин душманы эмеспиз.", "Qirgʻizlarga tegmanglar, ular ham shu yurtning odamlari.",
+    "Тажиктерге тийбегиле!", "Hands off the Tajiks!", "Бить узбеков — преступление.",
+    "Гнать таджиков нельзя, они здесь родились.", "Он призывал выгнать узбеков из города.",
 ]
 HOSTILE = [
     "Не трогайте наших, бейте узбеков!", "Qirgʻizlarni urmanglar, oʻldiringlar!", "Өзбектерди сабабагыла, өлтүргүлө!",
@@ -26,6 +29,9 @@ HOSTILE = [
     "Узбеков надо не выгонять, а убивать!", "Не трогайте нас. А узбеков надо выгнать!",
     "Өзбектерди кууп чыгаруу керек эмес беле?", "There will be no peace until we drive out the Uzbeks.",
     "Не будет мира, пока не выгоним узбеков!", "Ради единства страны надо выгнать таджиков.",
+    "Гнать узбеков, нечего им тут делать!", "Это позор, что узбеки ещё здесь. Выгнать их!",
+    "Почему мы до сих пор не выгнали узбеков?", "Эмнеге биз дагы эле өзбектерди кууп чыгарбайбыз?",
+    "Nega haligacha oʻzbeklarni quvib chiqarmadik?", "Бирөөнү да аябайбыз, өзбектер!",
 ]
 
 

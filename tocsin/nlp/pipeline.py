@@ -30,6 +30,7 @@ from spacy.language import Language
 from spacy.pipeline import SpanRuler
 from spacy.tokens import Doc, Span as SpacySpan
 
+from tocsin.nlp.chunking import sentence_bounds
 from tocsin.nlp.lexicon import LexiconEntry
 from tocsin.nlp.morphology import Lemmatiser
 from tocsin.nlp.normalise import normalise
@@ -124,6 +125,20 @@ def _tag_for(morph: str) -> str:
     if "NEG" in names:
         names = [name for name in names if name not in _NEGATION_OVERRIDES]
     return "+".join(sorted(names))
+
+
+@Language.factory("tocsin_sentences")
+def make_sentences(nlp: Language, name: str) -> Any:
+    return mark_sentence_starts
+
+
+def mark_sentence_starts(doc: Doc) -> Doc:
+    """Sets ``is_sent_start`` from the project's sentence splitter, so that ``IS_SENT_START`` in a pattern
+    means the start of any sentence of the text, not only of its first."""
+    starts = {start for start, _ in sentence_bounds(doc.text)}
+    for token in doc:
+        token.is_sent_start = token.idx in starts or token.i == 0
+    return doc
 
 
 @Language.factory("tocsin_token_rules")
@@ -348,6 +363,7 @@ def build_pipeline(lang: str, entries: list[LexiconEntry]) -> Language:
     """A blank spaCy pipeline for ``lang`` with the rule components and the entries that apply to it."""
     nlp = spacy.blank(SPACY_LANG.get(lang, "xx"))
     nlp.add_pipe("tocsin_lemmas", config={"lang": lang})
+    nlp.add_pipe("tocsin_sentences")
     ruler = nlp.add_pipe("span_ruler", config={"spans_key": SPANS_KEY, "overwrite": False, "validate": False,
                                                "phrase_matcher_attr": "LEMMA"})
     token_rules = nlp.add_pipe("tocsin_token_rules")
