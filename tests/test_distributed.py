@@ -375,6 +375,7 @@ def test_worker_command_stores_analyses_and_raises_item_alerts(settings, runner,
     settings.alerts.rules = [AlertRuleSettings(name="incitement", kind="item")]
     config = settings.config_dir / "tocsin.toml"
     config.write_text(dump_settings(settings), encoding="utf-8")
+    connect(settings.database_path).close()  # the hub's store, as 'tocsin init' makes it
     pusher = StreamPusher(connect_redis(settings), settings.distributed)
     pusher.ensure_group()
     for n in range(10):
@@ -399,6 +400,7 @@ def test_publish_and_store_commands(settings, runner, monkeypatch):
     monkeypatch.syspath_prepend(str(TESTS))
     config = settings.config_dir / "tocsin.toml"
     config.write_text(dump_settings(settings), encoding="utf-8")
+    connect(settings.database_path).close()  # the hub's store, as 'tocsin init' makes it
     pusher = StreamPusher(connect_redis(settings), settings.distributed)
     pusher.ensure_group()
     for n in range(5):
@@ -408,6 +410,20 @@ def test_publish_and_store_commands(settings, runner, monkeypatch):
     assert published.exit_code == 0 and "0 items stored (0 new), 5 analysed" in published.output, published.output
     stored = runner.invoke(main, ["--config", str(config), "worker", "store", "--until-idle", "0"])
     assert stored.exit_code == 0 and "5 items stored (5 new), 5 analysed" in stored.output, stored.output
+
+
+@needs_redis
+@pytest.mark.parametrize("command", [["analyse"], ["store"]])
+def test_a_worker_beside_the_database_refuses_a_missing_one_and_makes_none(settings, runner, command):
+    from tocsin.cli import main
+    from tocsin.config_toml import dump_settings
+
+    config = settings.config_dir / "tocsin.toml"
+    config.write_text(dump_settings(settings), encoding="utf-8")
+    typo = settings.config_dir / "tocsn.db"
+    result = runner.invoke(main, ["--config", str(config), "--db", str(typo), "worker", *command, "--until-idle", "0"])
+    assert result.exit_code != 0 and f"no database at {typo}" in result.output, result.output
+    assert not typo.exists()
 
 
 @needs_redis

@@ -82,6 +82,7 @@ def test_two_crawlers_and_two_workers_store_and_analyse_every_item_once_despite_
             return subprocess.Popen([*TOCSIN, "--config", str(config), "--db", str(tmp_path / db), "worker", *args],
                                     env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
+        connect(tmp_path / "hub.db").close()  # the hub's store, as 'tocsin init' makes it
         doomed = start("analyse", "--name", "doomed", db="hub.db")  # tocsin's own model and rules
         survivor = crawlers = None
         try:

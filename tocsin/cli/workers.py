@@ -51,7 +51,7 @@ def run_worker(app: App, *, mode: str, analyser: Any, name: str, batch_size: int
     settings = app.settings
     db = None
     if mode != "publish":
-        db = app.open_db(create=True)
+        db = app.open_db()  # a missing store is an error, as for 'tocsin run': a typo must not start a new one
         sync_sources(db, settings.sources)
 
     def on_batch_saved(batch_db: Any, rows: list[dict[str, Any]]) -> None:
