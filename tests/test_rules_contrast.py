@@ -20,6 +20,8 @@ FRIENDLY = [
     "Биз өзбектердин душманы эмеспиз.", "Qirgʻizlarga tegmanglar, ular ham shu yurtning odamlari.",
     "Тажиктерге тийбегиле!", "Hands off the Tajiks!", "Бить узбеков — преступление.",
     "Гнать таджиков нельзя, они здесь родились.", "Он призывал выгнать узбеков из города.",
+    "Өзбектерди кууп чыгаруу — уят иш.", "Qirgʻizlarni haydash — jinoyat.", "Выселить всех узбеков — это преступление.",
+    "Driving the Uzbeks out would be a crime.",
 ]
 HOSTILE = [
     "Не трогайте наших, бейте узбеков!", "Qirgʻizlarni urmanglar, oʻldiringlar!", "Өзбектерди сабабагыла, өлтүргүлө!",
@@ -32,6 +34,9 @@ HOSTILE = [
     "Гнать узбеков, нечего им тут делать!", "Это позор, что узбеки ещё здесь. Выгнать их!",
     "Почему мы до сих пор не выгнали узбеков?", "Эмнеге биз дагы эле өзбектерди кууп чыгарбайбыз?",
     "Nega haligacha oʻzbeklarni quvib chiqarmadik?", "Бирөөнү да аябайбыз, өзбектер!",
+    "Qirgʻizlarni haydash — gunoh emas, burch!", "Өзбектерди кууп чыгаруу — уят эмес, милдет!",
+    "Мир и дружба? Нет! Выгнать узбеков!", "Their crime is being here. Drive the Uzbeks out!",
+    "Shame on the Kyrgyz, kick them all out!",
 ]
 
 
