@@ -21,7 +21,16 @@ FRIENDLY = [
     "Тажиктерге тийбегиле!", "Hands off the Tajiks!", "Бить узбеков — преступление.",
     "Гнать таджиков нельзя, они здесь родились.", "Он призывал выгнать узбеков из города.",
     "Өзбектерди кууп чыгаруу — уят иш.", "Qirgʻizlarni haydash — jinoyat.", "Выселить всех узбеков — это преступление.",
-    "Driving the Uzbeks out would be a crime.",
+    "Driving the Uzbeks out would be a crime.", "Qirgʻizlarni haydab chiqarish — bu jinoyat.",
+    "It would be a crime to drive the Uzbeks out.",
+    # the calls' words in ordinary sentences: a landlord, a court, help "spared no effort", work
+    "Выселить таджиков из общежития пытался новый комендант, но суд его остановил.",
+    "Почему хозяин не выгнал узбеков-квартирантов? Потому что они платят вовремя и помогают ему.",
+    "Why didn't you kick the Uzbeks out? Because they are my tenants and they pay on time.",
+    "Мы любим наших соседей-узбеков. Выгнать их из дома в мороз было бы бесчеловечно.",
+    "Биз өзбек коңшуларга жардам берүүгө күчүбүздү аябайбыз.", "Qirgʻiz doʻstlarimizga yordam berishga hech narsani ayamaymiz.",
+    "Biz qoʻshni qirgʻizlarning oilaviy ishlariga aralashmaymiz, ularni hurmat qilamiz.",
+    "Residents met to discuss the floods. Uzbeks out of work will get help from the city.",
 ]
 HOSTILE = [
     "Не трогайте наших, бейте узбеков!", "Qirgʻizlarni urmanglar, oʻldiringlar!", "Өзбектерди сабабагыла, өлтүргүлө!",
@@ -36,7 +45,10 @@ HOSTILE = [
     "Nega haligacha oʻzbeklarni quvib chiqarmadik?", "Бирөөнү да аябайбыз, өзбектер!",
     "Qirgʻizlarni haydash — gunoh emas, burch!", "Өзбектерди кууп чыгаруу — уят эмес, милдет!",
     "Мир и дружба? Нет! Выгнать узбеков!", "Their crime is being here. Drive the Uzbeks out!",
-    "Shame on the Kyrgyz, kick them all out!",
+    "Shame on the Kyrgyz, kick them all out!", "Qirgʻizlarga tegmanglar, oʻzbeklar, aks holda uylaringizni yoqamiz!",
+    "Hands off the Kyrgyz land, Uzbeks! This land is ours and you will pay.",
+    "Мы давно призывали выгнать узбеков, и теперь пора это сделать!", "Nega hanuzgacha bu qirgʻizlarni haydab yubormadik?",
+    "Гнать поганой метлой узбеков!", "Тожикларни кўрсангиз аямай уринглар!",
 ]
 
 

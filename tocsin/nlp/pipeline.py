@@ -221,7 +221,7 @@ class FilterComponent:
     """Removes targets that are homonyms or parts of a person's name, and cues built on such a word ("beat the
     Kyrgyz-language lyceum"); removes helper spans; trims the token a pattern's closing ``"OP": "!"`` (the word
     that must not follow: "not a single Uzbek" but not "… Uzbek family") matched, which is no part of the
-    evidence, and the punctuation a cue opens with."""
+    evidence, and the punctuation at a cue's ends."""
 
     def __init__(self) -> None:
         #: Ids of the entries whose pattern ends in a token that must not be there.
@@ -244,20 +244,23 @@ class FilterComponent:
             if s.id_ in self.trim_last and len(s) > 1:
                 s = SpacySpan(doc, s.start, s.end - 1, label=s.label_, span_id=s.id_)
             if kind == "cue":
-                s = _without_leading_punctuation(doc, s)
+                s = _without_edge_punctuation(doc, s)
             kept.append(s)
         doc.spans[SPANS_KEY] = _longest_per_label(kept)
         return doc
 
 
-def _without_leading_punctuation(doc: Doc, span: SpacySpan) -> SpacySpan:
-    """A cue whose pattern opens with a guard ("any word but a negation") may start on the punctuation that
-    ends the sentence before ("Нет! Выгнать узбеков!" matched "! Выгнать узбеков"); the cue starts after it,
-    in its own sentence."""
-    start = span.start
-    while start < span.end - 1 and (doc[start].is_punct or doc[start].is_space):
+def _without_edge_punctuation(doc: Doc, span: SpacySpan) -> SpacySpan:
+    """A cue without the punctuation at its ends. A pattern that opens with a guard ("any word but a negation")
+    may start on the punctuation that ends the sentence before ("Нет! Выгнать узбеков!" matched "! Выгнать
+    узбеков"): the cue starts after it, in its own sentence. One that ends on a required comma or "!"
+    ("Гнать узбеков, …") keeps it out of the evidence."""
+    start, end = span.start, span.end
+    while start < end - 1 and (doc[start].is_punct or doc[start].is_space):
         start += 1
-    return span if start == span.start else SpacySpan(doc, start, span.end, label=span.label_, span_id=span.id_)
+    while end > start + 1 and (doc[end - 1].is_punct or doc[end - 1].is_space):
+        end -= 1
+    return span if (start, end) == (span.start, span.end) else SpacySpan(doc, start, end, label=span.label_, span_id=span.id_)
 
 
 def _overlaps(span: SpacySpan, blocks: list[SpacySpan], label_prefix: str) -> bool:
