@@ -459,3 +459,22 @@ def test_the_word_a_pattern_forbids_after_its_cue_is_no_part_of_the_evidence(ana
     """'not a single <group>' must not be followed by 'family'; the word that did follow is not quoted."""
     f = analyser.features("Not a single Uzbek in our villages!", "en")
     assert [c.text for c in f.cues if c.label == "threat_to_purity"] == ["Not a single Uzbek"]
+
+
+@pytest.mark.parametrize(("text", "cues"), [
+    ("Enough is enough. Tajiks out", ["Tajiks out"]),            # nothing follows: nothing forbidden follows
+    ("Enough is enough. Tajiks out!", ["Tajiks out"]),
+    ("Enough is enough. Tajiks out \n", ["Tajiks out"]),
+    ("Residents met. Uzbeks out of work will get help.", []),   # the forbidden word follows
+])
+def test_a_pattern_with_a_forbidden_next_word_also_matches_at_the_end_of_the_text(analyser: TextAnalyser, text: str,
+                                                                                  cues: list[str]) -> None:
+    f = analyser.features(text, "en")
+    assert [c.text for c in f.cues if c.label == "call_to_expulsion"] == cues
+
+
+def test_a_cue_after_a_sentence_break_starts_in_its_own_sentence(analyser: TextAnalyser) -> None:
+    """A pattern that opens with "any word but a negation" matched the "!" before its verb: the answer
+    "Нет!" then seemed to deny the call that follows it."""
+    f = analyser.features("Мир и дружба? Нет! Выгнать узбеков!", "ru")
+    assert [c.text for c in f.cues if c.label == "call_to_expulsion"] == ["Выгнать узбеков"]

@@ -31,6 +31,9 @@ FRIENDLY = [
     "Биз өзбек коңшуларга жардам берүүгө күчүбүздү аябайбыз.", "Qirgʻiz doʻstlarimizga yordam berishga hech narsani ayamaymiz.",
     "Biz qoʻshni qirgʻizlarning oilaviy ishlariga aralashmaymiz, ularni hurmat qilamiz.",
     "Residents met to discuss the floods. Uzbeks out of work will get help from the city.",
+    "Выселить таджиков, проживающих в общежитии, пытался новый комендант.", "Qirgʻizlar kelsa, biz tirik qolmaymiz.",
+    "Why didn't we kick the Uzbeks out? Because they are our neighbours and our friends.",
+    "Я никогда не призывал выгнать узбеков.", "Позор, что таджики подверглись нападению в Оше.",
 ]
 HOSTILE = [
     "Не трогайте наших, бейте узбеков!", "Qirgʻizlarni urmanglar, oʻldiringlar!", "Өзбектерди сабабагыла, өлтүргүлө!",
@@ -49,6 +52,8 @@ HOSTILE = [
     "Hands off the Kyrgyz land, Uzbeks! This land is ours and you will pay.",
     "Мы давно призывали выгнать узбеков, и теперь пора это сделать!", "Nega hanuzgacha bu qirgʻizlarni haydab yubormadik?",
     "Гнать поганой метлой узбеков!", "Тожикларни кўрсангиз аямай уринглар!",
+    "Өзбектерди кууп чыгаруу — уят иш эмес, милдет!", "Enough is enough. Tajiks out",
+    "Bittasini ham tik qoldirmaslik kerak, tojiklarni!", "Бить таджиков на рынке!", "Выгнать всех узбеков из Оша!",
 ]
 
 

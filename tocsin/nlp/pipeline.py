@@ -5,6 +5,8 @@ Components, in order:
 ``tocsin_lemmas``
     sets ``token.lemma_`` and ``token.morph`` from :class:`~tocsin.nlp.morphology.Lemmatiser`
     (pymorphy3 for Russian, lexicon-guided suffix stripping for Kyrgyz, Uzbek and English).
+``tocsin_sentences``
+    marks the first token of every sentence (the project's one sentence splitter) for ``IS_SENT_START``.
 ``span_ruler``
     spaCy's SpanRuler with the lexicons' phrases, matched on ``LEMMA``, writing to
     ``doc.spans["tocsin"]`` with labels ``kind|label`` (``target|uzbek``, ``place|osh`` …); spans may overlap.
@@ -49,8 +51,12 @@ TAG_OF_FEATURE = {"Psor=1Pl": "PSOR1PL", "Mood=Imp": "IMP", "VerbForm=Inf": "INF
 _NEGATION_OVERRIDES = ("IMP", "INF")
 #: Every tag a token can have that holds each feature's name.
 TAGS_WITH = {name: sorted("+".join(sorted(combo)) for size in range(1, len(TAG_OF_FEATURE) + 1)
-                          for combo in combinations(TAG_OF_FEATURE.values(), size) if name in combo)
+                          for combo in combinations(TAG_OF_FEATURE.values(), size)
+                          if name in combo and not ("NEG" in combo and set(combo) & set(_NEGATION_OVERRIDES)))
              for name in TAG_OF_FEATURE.values()}
+#: Id suffix of a pattern compiled without its closing ``"OP": "!"`` token, for matches that end the text
+#: (where no word follows, so none that must not follow can).
+AT_TEXT_END = "#end"
 #: spaCy language code of each pipeline (Uzbek, Kazakh and Tajik have none in spaCy: ``xx``).
 SPACY_LANG = {"ru": "ru", "ky": "ky", "en": "en", "uz": "xx", "kk": "xx", "tg": "xx"}
 #: Placeholder in token patterns replaced by the lemmas of every target group word of the language.
@@ -221,14 +227,15 @@ class FilterComponent:
     """Removes targets that are homonyms or parts of a person's name, and cues built on such a word ("beat the
     Kyrgyz-language lyceum"); removes helper spans; trims the token a pattern's closing ``"OP": "!"`` (the word
     that must not follow: "not a single Uzbek" but not "… Uzbek family") matched, which is no part of the
-    evidence, and the punctuation at a cue's ends."""
+    evidence (at the very end of the text, a pattern matches without that token), and the punctuation at a
+    cue's ends."""
 
     def __init__(self) -> None:
         #: Ids of the entries whose pattern ends in a token that must not be there.
         self.trim_last: set[str] = set()
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = list(doc.spans.get(SPANS_KEY, []))
+        spans = [s for s in doc.spans.get(SPANS_KEY, []) if _holds_here(s)]
         blocks = [s for s in spans if s.label_.startswith(("not_target|", "not_context|"))]
         kept = []
         for s in spans:
@@ -243,11 +250,19 @@ class FilterComponent:
                 continue
             if s.id_ in self.trim_last and len(s) > 1:
                 s = SpacySpan(doc, s.start, s.end - 1, label=s.label_, span_id=s.id_)
+            elif s.id_.endswith(AT_TEXT_END):   # matched without the closing token: nothing to trim, its own id
+                s = SpacySpan(doc, s.start, s.end, label=s.label_, span_id=s.id_[:-len(AT_TEXT_END)])
             if kind == "cue":
                 s = _without_edge_punctuation(doc, s)
             kept.append(s)
         doc.spans[SPANS_KEY] = _longest_per_label(kept)
         return doc
+
+
+def _holds_here(span: SpacySpan) -> bool:
+    """Whether a match stands: one of a pattern's :data:`AT_TEXT_END` variant only where nothing but white
+    space follows it."""
+    return not span.id_.endswith(AT_TEXT_END) or all(t.is_space for t in span.doc[span.end:])
 
 
 def _without_edge_punctuation(doc: Doc, span: SpacySpan) -> SpacySpan:
@@ -423,6 +438,8 @@ def build_pipeline(lang: str, entries: list[LexiconEntry]) -> Language:
         else:
             for variant in _split_first_token(_expand_groups(tokens, groups)):
                 token_patterns.append({"label": label, "pattern": variant, "id": e.id})
+                if variant[-1].get("OP") == "!" and len(variant) > 1:
+                    token_patterns.append({"label": label, "pattern": variant[:-1], "id": e.id + AT_TEXT_END})
     ruler.add_patterns(phrases)
     token_rules.add_patterns(token_patterns)
     nlp.get_pipe("tocsin_filters").trim_last = {e.id for e, tokens in compiled if tokens and tokens[-1].get("OP") == "!"}
