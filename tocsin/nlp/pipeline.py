@@ -27,7 +27,9 @@ from itertools import combinations
 import re
 from typing import Any
 
+import numpy
 import spacy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.pipeline import SpanRuler
 from spacy.tokens import Doc, Span as SpacySpan
@@ -141,9 +143,13 @@ def make_sentences(nlp: Language, name: str) -> Any:
 def mark_sentence_starts(doc: Doc) -> Doc:
     """Sets ``is_sent_start`` from the project's sentence splitter, so that ``IS_SENT_START`` in a pattern
     means the start of any sentence of the text, not only of its first."""
+    if not len(doc):
+        return doc
     starts = {start for start, _ in sentence_bounds(doc.text)}
-    for token in doc:
-        token.is_sent_start = token.idx in starts or token.i == 0
+    marks = numpy.fromiter((1 if token.idx in starts else -1 for token in doc), dtype=numpy.int64, count=len(doc))
+    marks[0] = 1
+    # one array for the whole doc: setting ``token.is_sent_start`` one token at a time rescans the doc each time
+    doc.from_array([SENT_START], marks.astype(numpy.uint64).reshape(-1, 1))
     return doc
 
 
