@@ -478,3 +478,9 @@ def test_a_cue_after_a_sentence_break_starts_in_its_own_sentence(analyser: TextA
     "Нет!" then seemed to deny the call that follows it."""
     f = analyser.features("Мир и дружба? Нет! Выгнать узбеков!", "ru")
     assert [c.text for c in f.cues if c.label == "call_to_expulsion"] == ["Выгнать узбеков"]
+
+
+@pytest.mark.parametrize("text", ["  Tajiks out!", "Enough.\n\n  Tajiks out!"])
+def test_a_sentence_that_opens_with_white_space_starts_at_its_first_word(analyser: TextAnalyser, text: str) -> None:
+    f = analyser.features(text, "en")
+    assert [c.text for c in f.cues if c.label == "call_to_expulsion"] == ["Tajiks out"]

@@ -34,6 +34,7 @@ FRIENDLY = [
     "Выселить таджиков, проживающих в общежитии, пытался новый комендант.", "Qirgʻizlar kelsa, biz tirik qolmaymiz.",
     "Why didn't we kick the Uzbeks out? Because they are our neighbours and our friends.",
     "Я никогда не призывал выгнать узбеков.", "Позор, что таджики подверглись нападению в Оше.",
+    "Өзбектерди кууп чыгаруу — уят иш эмес беле?", "Qirgʻizlarni haydash — uyat emasmi?",
 ]
 HOSTILE = [
     "Не трогайте наших, бейте узбеков!", "Qirgʻizlarni urmanglar, oʻldiringlar!", "Өзбектерди сабабагыла, өлтүргүлө!",
@@ -54,6 +55,7 @@ HOSTILE = [
     "Гнать поганой метлой узбеков!", "Тожикларни кўрсангиз аямай уринглар!",
     "Өзбектерди кууп чыгаруу — уят иш эмес, милдет!", "Enough is enough. Tajiks out",
     "Bittasini ham tik qoldirmaslik kerak, tojiklarni!", "Бить таджиков на рынке!", "Выгнать всех узбеков из Оша!",
+    "Гнать узбеков, а не кормить их!", "Гнать таджиков, пока не поздно!",
 ]
 
 

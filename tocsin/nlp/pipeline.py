@@ -146,8 +146,14 @@ def mark_sentence_starts(doc: Doc) -> Doc:
     if not len(doc):
         return doc
     starts = {start for start, _ in sentence_bounds(doc.text)}
-    marks = numpy.fromiter((1 if token.idx in starts else -1 for token in doc), dtype=numpy.int64, count=len(doc))
+    marks = numpy.full(len(doc), -1, dtype=numpy.int64)
     marks[0] = 1
+    opening = False
+    for token in doc:   # the first word of each sentence, past any white space it opens with
+        opening = opening or token.idx in starts
+        if opening and not token.is_space:
+            marks[token.i] = 1
+            opening = False
     # one array for the whole doc: setting ``token.is_sent_start`` one token at a time rescans the doc each time
     doc.from_array([SENT_START], marks.astype(numpy.uint64).reshape(-1, 1))
     return doc
