@@ -23,8 +23,8 @@ Components, in order:
 from __future__ import annotations
 
 import logging
-from itertools import combinations
 import re
+from itertools import combinations
 from typing import Any
 
 import numpy
@@ -51,11 +51,6 @@ WORDS_KEY = "tocsin_words"
 #: not ``IMP`` or ``INF``: a pattern for a call must not read a refusal.
 TAG_OF_FEATURE = {"Psor=1Pl": "PSOR1PL", "Mood=Imp": "IMP", "VerbForm=Inf": "INF", "Polarity=Neg": "NEG"}
 _NEGATION_OVERRIDES = ("IMP", "INF")
-#: Every tag a token can have that holds each feature's name.
-TAGS_WITH = {name: sorted("+".join(sorted(combo)) for size in range(1, len(TAG_OF_FEATURE) + 1)
-                          for combo in combinations(TAG_OF_FEATURE.values(), size)
-                          if name in combo and not ("NEG" in combo and set(combo) & set(_NEGATION_OVERRIDES)))
-             for name in TAG_OF_FEATURE.values()}
 #: Id suffix of a pattern compiled without its closing ``"OP": "!"`` token, for matches that end the text
 #: (where no word follows, so none that must not follow can).
 AT_TEXT_END = "#end"
@@ -133,6 +128,17 @@ def _tag_for(morph: str) -> str:
     if "NEG" in names:
         names = [name for name in names if name not in _NEGATION_OVERRIDES]
     return "+".join(sorted(names))
+
+
+#: Every tag a token can have (:func:`_tag_for` of every set of the features) that holds each feature's name.
+_ALL_TAGS = {_tag_for("|".join(combo)) for size in range(1, len(TAG_OF_FEATURE) + 1)
+             for combo in combinations(TAG_OF_FEATURE, size)}
+TAGS_WITH = {name: sorted(tag for tag in _ALL_TAGS if name in tag.split("+")) for name in TAG_OF_FEATURE.values()}
+
+
+def _forbids_next_word(tokens: list[dict[str, Any]]) -> bool:
+    """Whether a pattern ends in a token that must not be there (``"OP": "!"``): the word that must not follow."""
+    return bool(tokens) and tokens[-1].get("OP") == "!"
 
 
 @Language.factory("tocsin_sentences")
@@ -450,11 +456,11 @@ def build_pipeline(lang: str, entries: list[LexiconEntry]) -> Language:
         else:
             for variant in _split_first_token(_expand_groups(tokens, groups)):
                 token_patterns.append({"label": label, "pattern": variant, "id": e.id})
-                if variant[-1].get("OP") == "!" and len(variant) > 1:
+                if _forbids_next_word(variant) and len(variant) > 1:
                     token_patterns.append({"label": label, "pattern": variant[:-1], "id": e.id + AT_TEXT_END})
     ruler.add_patterns(phrases)
     token_rules.add_patterns(token_patterns)
-    nlp.get_pipe("tocsin_filters").trim_last = {e.id for e, tokens in compiled if tokens and tokens[-1].get("OP") == "!"}
+    nlp.get_pipe("tocsin_filters").trim_last = {e.id for e, tokens in compiled if _forbids_next_word(tokens)}
     logger.debug("pipeline %s: %d phrases, %d token patterns, %d lexicon keys", lang, len(phrases), len(token_patterns), len(keys))
     return nlp
 
