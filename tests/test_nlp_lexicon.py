@@ -181,3 +181,49 @@ def test_operator_token_pattern_with_morphology(tmp_path):
     assert "call_to_violence" in analyser.features("Громите их склады!").hallmarks
     assert analyser.features("жин деген сөз").hallmarks == []          # no morphology on the doc: no crash
     assert analyser.features("Алар жиндерди көрүшкөн").hallmarks == ["dehumanization"]
+
+
+def test_operator_token_patterns_are_tried_on_the_texts_holding_what_they_need(tmp_path):
+    extra = _write(tmp_path / "needs.jsonl", [
+        {"id": "local.regex", "kind": "cue", "label": "dehumanization", "language": "en",
+         "pattern": [{"LOWER": {"REGEX": "^vermin(ous)?$"}}], "meaning": "a word form by expression", "why": "test"},
+        {"id": "local.anchored", "kind": "cue", "label": "threat_to_purity", "language": "en",
+         "pattern": [{"LOWER": {"REGEX": r"\Apolluters\Z"}}], "meaning": "an expression anchored to the string",
+         "why": "test"},
+        {"id": "local.dash", "kind": "cue", "label": "call_to_expulsion", "language": "en",
+         "pattern": [{"LOWER": "zebra"}, {"LOWER": "—"}, {"LOWER": "quokka"}], "meaning": "a dash as a needed word",
+         "why": "test"},
+        {"id": "local.nothing", "kind": "cue", "label": "call_to_violence", "language": "en",
+         "pattern": [{"IS_TITLE": True}, {"IS_DIGIT": True}, {"IS_TITLE": True}], "meaning": "names no word",
+         "why": "test"},
+        {"id": "local.two", "kind": "cue", "label": "accusation_in_a_mirror", "language": "en",
+         "pattern": [{"LOWER": "poison"}, {"IS_ALPHA": True, "OP": "{0,3}"}, {"LOWER": "wells"}],
+         "meaning": "two needed words", "why": "test"},
+    ])
+    analyser = TextAnalyser(NlpSettings(extra_lexicons=[extra]))
+    def rules_found(text):
+        return {span["rule"] for span in analyser.explain(text, "en")}
+
+    assert "local.regex" in rules_found("They are verminous, every one")
+    assert "local.anchored" in rules_found("Such polluters everywhere")
+    assert "local.dash" in rules_found("The zebra — quokka line")
+    assert "local.nothing" in rules_found("The code they used was Alpha 12 Bravo")
+    assert "local.two" in rules_found("They poison all our wells")
+    assert "local.two" not in rules_found("They poison the river")
+
+    rules = analyser.pipelines["en"].get_pipe("tocsin_token_rules")
+    tried = {p["id"] for group in rules.groups_for({"poison", "river"}) for p in group.patterns}
+    assert "local.two" not in tried and "local.anchored" in tried and "local.nothing" in tried
+    assert "local.regex" not in tried
+    assert "local.regex" in {p["id"] for group in rules.groups_for({"vermin"}) for p in group.patterns}
+
+
+def test_a_plain_post_tries_few_of_the_token_patterns():
+    analyser = TextAnalyser()
+    for lang, text in (("en", "The weather is nice and the market is open today."),
+                       ("ru", "На рынке сегодня не было дождя, и он открыт."),
+                       ("ky", "Бүгүн базарда жаан болгон жок."), ("uz", "Bugun bozorda yomgʻir yogʻmadi.")):
+        rules = analyser.pipelines[lang].get_pipe("tocsin_token_rules")
+        words = {w for t in analyser.pipelines[lang](text) for w in (t.lemma_, t.norm_)}
+        tried = sum(len(group.patterns) for group in rules.groups_for(words))
+        assert tried < len(rules.patterns) / 20, (lang, tried)

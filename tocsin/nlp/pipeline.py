@@ -11,8 +11,8 @@ Components, in order:
     spaCy's SpanRuler with the lexicons' phrases, matched on ``LEMMA``, writing to
     ``doc.spans["tocsin"]`` with labels ``kind|label`` (``target|uzbek``, ``place|osh`` …); spans may overlap.
 ``tocsin_token_rules``
-    a second SpanRuler with the token patterns (cues with grammar), run only on docs that hold one of
-    the patterns' trigger words.
+    the token patterns (cues with grammar), grouped by the words they need; a doc runs only the groups whose
+    words it holds.
 ``tocsin_context``
     adds quotation spans (text between quote marks) and negation carried by a verb suffix.
 ``tocsin_filters``
@@ -31,7 +31,7 @@ import numpy
 import spacy
 from spacy.attrs import SENT_START
 from spacy.language import Language
-from spacy.pipeline import SpanRuler
+from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span as SpacySpan
 
 from tocsin.nlp.chunking import sentence_bounds
@@ -100,6 +100,8 @@ class LemmaComponent:
         for token in doc:
             lower = token.lower_
             if len(lower) > LONGEST_WORD or (not token.is_alpha and not any(c.isalpha() for c in lower)):
+                token.norm_ = lower   # what a pattern's LOWER means (spaCy's own norm of "—" is "-")
+                words.add(lower)
                 continue
             lemma, morph, surface = analyse(lower)
             if token.is_title and (lower in self.given_names or self.lemmatiser.is_given_name(lower)):
@@ -167,53 +169,115 @@ def mark_sentence_starts(doc: Doc) -> Doc:
 
 @Language.factory("tocsin_token_rules")
 def make_token_rules(nlp: Language, name: str) -> TokenRulesComponent:
-    return TokenRulesComponent(nlp, name)
+    return TokenRulesComponent(nlp)
 
 
 class TokenRulesComponent:
-    """A SpanRuler for the token patterns, run only on docs holding one of the patterns' trigger words.
+    """The token patterns, each run only on docs holding the words it needs.
 
-    Each token pattern has a mandatory token that names its lemma(s) or word(s); a doc without any of
-    those words cannot match, and most short posts skip the Matcher altogether.
+    spaCy's Matcher tries every one of its patterns at every token, so one Matcher for all ~1,000 patterns of a
+    language costs ~1,000 tries a token. Here the patterns are grouped by what they need (the words their
+    mandatory tokens name, and the regular expressions those tokens' word forms must match), one Matcher a
+    group, and a doc runs only the groups whose needs it meets: most short posts run none, a post naming a
+    group and a verb of violence a few dozen patterns.
     """
 
-    def __init__(self, nlp: Language, name: str):
-        self.ruler = SpanRuler(nlp, f"{name}_ruler", spans_key=SPANS_KEY, overwrite=False, validate=False)
-        self.triggers: set[str] = set()
-        self.always = False
+    def __init__(self, nlp: Language):
+        self.vocab = nlp.vocab
+        self.groups: list[_PatternGroup] = []
+        #: Index of every group a word can open (the words of its first needed token), and the groups needing no
+        #: particular word: checked on every doc (their regular expressions), or run on every doc (no needs).
+        self.opened_by: dict[str, list[int]] = {}
+        self.unindexed: list[int] = []
         self.uses_morph = False
+        self.spans_of: dict[int, tuple[str, str]] = {}
+
+    @property
+    def patterns(self) -> list[dict[str, Any]]:
+        """Every pattern added, as given."""
+        return [p for group in self.groups for p in group.patterns]
 
     def add_patterns(self, patterns: list[dict[str, Any]]) -> None:
-        """Add token patterns (``{"label", "pattern", "id"}``) and learn their trigger words."""
+        """Add token patterns (``{"label", "pattern", "id"}``), grouped by what they need."""
+        by_needs: dict[tuple[Any, ...], _PatternGroup] = {}
         for p in patterns:
             self.uses_morph = self.uses_morph or any("MORPH" in tp for tp in p["pattern"])
-            words = _trigger_words(p["pattern"])
-            if words is None:
-                self.always = True
-            else:
-                self.triggers.update(words)
-        self.ruler.add_patterns(patterns)
+            words, forms = _needs(p["pattern"])
+            group = by_needs.get((words, forms))
+            if group is None:
+                group = by_needs[(words, forms)] = _PatternGroup(words, forms, Matcher(self.vocab, validate=False))
+                index = len(self.groups)
+                self.groups.append(group)
+                for word in words[0] if words else ():
+                    self.opened_by.setdefault(word, []).append(index)
+                if not words:
+                    self.unindexed.append(index)
+            key = repr((p["label"], p["id"]))
+            self.spans_of[self.vocab.strings.add(key)] = (p["label"], p["id"])
+            group.matcher.add(key, [p["pattern"]])
+            group.patterns.append(p)
+
+    def groups_for(self, words: set[str]) -> list[_PatternGroup]:
+        """The groups whose needs a doc holding ``words`` (lemmas and word forms) meets."""
+        chosen = set(self.unindexed)
+        for word in words:
+            chosen.update(self.opened_by.get(word, ()))
+        lines = "\n".join(words) if chosen else ""
+        return [self.groups[i] for i in sorted(chosen) if self.groups[i].met_by(words, lines)]
 
     def __call__(self, doc: Doc) -> Doc:
-        if self.always or not self.triggers.isdisjoint(doc.user_data.get(WORDS_KEY, ())):
-            if self.uses_morph and len(doc) and not doc.has_annotation("MORPH"):
-                doc[0].set_morph("Typo=No")  # the Matcher refuses MORPH patterns on a doc without any
-            return self.ruler(doc)
+        runs = self.groups_for(doc.user_data.get(WORDS_KEY, set()))
+        if not runs:
+            return doc
+        if self.uses_morph and len(doc) and not doc.has_annotation("MORPH"):
+            doc[0].set_morph("Typo=No")  # the Matcher refuses MORPH patterns on a doc without any
+        found = set()
+        for group in runs:
+            for match_id, start, end in group.matcher(doc):
+                if start != end:
+                    label, span_id = self.spans_of[match_id]
+                    found.add(SpacySpan(doc, start, end, label=label, span_id=span_id))
+        doc.spans[SPANS_KEY] = [*doc.spans.get(SPANS_KEY, []), *sorted(found)]
         return doc
 
 
-def _trigger_words(tokens: list[dict[str, Any]]) -> set[str] | None:
-    """Lemmas/words one of which a doc must hold for the pattern to match; None when unknown."""
+class _PatternGroup:
+    """Patterns with the same needs, and their Matcher: a word of each set in ``words`` and a word form matching
+    each expression in ``forms``."""
+
+    def __init__(self, words: tuple[frozenset[str], ...], forms: tuple[str, ...], matcher: Matcher):
+        self.words = words
+        self.forms = [re.compile(rx, re.MULTILINE) for rx in forms]
+        self.matcher = matcher
+        self.patterns: list[dict[str, Any]] = []
+
+    def met_by(self, words: set[str], lines: str) -> bool:
+        """Whether a doc's ``words`` (and the same, one a line, as ``lines``) meet the needs; the first word set
+        is known to be met when there is one."""
+        return all(not need.isdisjoint(words) for need in self.words[1:]) and all(rx.search(lines) for rx in self.forms)
+
+
+def _needs(tokens: list[dict[str, Any]]) -> tuple[tuple[frozenset[str], ...], tuple[str, ...]]:
+    """What a doc must hold for the pattern to match, from its mandatory tokens: the words each names (its
+    ``LEMMA`` or ``NORM`` is one of them), and the regular expressions on ``NORM`` one of its words must match.
+
+    A doc's words are one a line when the expressions are tried, so ``^`` and ``$`` keep their meaning; those
+    anchored to the whole string (``\\A``, ``\\Z``) are left out (the pattern is then simply run more often)."""
+    words: list[frozenset[str]] = []
+    forms: list[str] = []
     for tp in tokens:
         if not _MANDATORY_OP.match(str(tp.get("OP", ""))):
             continue
         for attr in ("LEMMA", "NORM"):
             value = tp.get(attr)
             if isinstance(value, str):
-                return {value}
-            if isinstance(value, dict) and set(value) == {"IN"}:
-                return set(value["IN"])
-    return None
+                words.append(frozenset([value]))
+            elif isinstance(value, dict) and set(value) == {"IN"}:
+                words.append(frozenset(value["IN"]))
+            elif attr == "NORM" and isinstance(value, dict) and isinstance(value.get("REGEX"), str) \
+                    and "\\A" not in value["REGEX"] and "\\Z" not in value["REGEX"]:
+                forms.append(value["REGEX"])
+    return tuple(dict.fromkeys(words)), tuple(dict.fromkeys(forms))
 
 
 @Language.factory("tocsin_context")
