@@ -227,3 +227,29 @@ def test_a_plain_post_tries_few_of_the_token_patterns():
         words = {w for t in analyser.pipelines[lang](text) for w in (t.lemma_, t.norm_)}
         tried = sum(len(group.patterns) for group in rules.groups_for(words))
         assert tried < len(rules.patterns) / 20, (lang, tried)
+
+
+def test_a_long_text_finds_the_same_spans_with_its_patterns_run_group_by_group_or_in_one_matcher(monkeypatch):
+    from tocsin.nlp import pipeline
+
+    sentences = ["Надо выгнать узбеков из Оша!", "Мы не дадим тронуть наших соседей-узбеков.",
+                 "Бейте таджиков, сегодня же!", "В Оше открыли новый рынок.", "Киргизы и узбеки живут рядом.",
+                 "Гнать дунган, нечего им тут делать!", "Никто не собирается выгонять казахов."]
+    text = " ".join(sentences[i % len(sentences)] for i in range(300))
+    analyser = TextAnalyser()
+
+    def found():
+        return [(s["kind"], s["label"], s["start"], s["end"], s["rule"]) for s in analyser.explain(text, "ru")]
+
+    nlp = analyser.pipelines["ru"]
+    rules = nlp.get_pipe("tocsin_token_rules")
+    for words, one_matcher in ((text, True), (sentences[0], False)):
+        with nlp.select_pipes(disable=["tocsin_token_rules", "tocsin_context", "tocsin_filters"]):
+            doc = nlp(words)
+        runs = rules.groups_for(doc.user_data[pipeline.WORDS_KEY])
+        assert len(runs) > 1 and (len(rules._matchers_for(doc, runs)) == 1) == one_matcher
+
+    combined = found()
+    monkeypatch.setattr(pipeline, "RUNS_PER_COMPILED_PATTERN", 10 ** 12)   # never combine
+    assert found() == combined
+    assert sum(kind == "cue" for kind, *_ in combined) >= 3 * 300 // len(sentences)

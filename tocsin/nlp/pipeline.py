@@ -212,7 +212,7 @@ class TokenRulesComponent:
                     self.opened_by.setdefault(word, []).append(index)
                 if not words:
                     self.unindexed.append(index)
-            key = repr((p["label"], p["id"]))
+            key = _match_key(p)
             self.spans_of[self.vocab.strings.add(key)] = (p["label"], p["id"])
             group.matcher.add(key, [p["pattern"]])
             group.patterns.append(p)
@@ -232,13 +232,38 @@ class TokenRulesComponent:
         if self.uses_morph and len(doc) and not doc.has_annotation("MORPH"):
             doc[0].set_morph("Typo=No")  # the Matcher refuses MORPH patterns on a doc without any
         found = set()
-        for group in runs:
-            for match_id, start, end in group.matcher(doc):
+        for matcher in self._matchers_for(doc, runs):
+            for match_id, start, end in matcher(doc):
                 if start != end:
                     label, span_id = self.spans_of[match_id]
                     found.add(SpacySpan(doc, start, end, label=label, span_id=span_id))
         doc.spans[SPANS_KEY] = [*doc.spans.get(SPANS_KEY, []), *sorted(found)]
         return doc
+
+
+    def _matchers_for(self, doc: Doc, runs: list[_PatternGroup]) -> list[Matcher]:
+        """The groups' Matchers, or one Matcher made for this doc with all their patterns when that costs less.
+
+        Each run of a Matcher makes a token object for every word of the doc: for a long article meeting
+        the needs of dozens of groups that is most of the time, and one Matcher (compiled in about 80 µs a
+        pattern) runs several times faster."""
+        patterns = sum(len(group.patterns) for group in runs)
+        if (len(runs) - 1) * len(doc) <= RUNS_PER_COMPILED_PATTERN * patterns:
+            return [group.matcher for group in runs]
+        matcher = Matcher(self.vocab, validate=False)
+        for group in runs:
+            for p in group.patterns:
+                matcher.add(_match_key(p), [p["pattern"]])
+        return [matcher]
+
+
+def _match_key(pattern: dict[str, Any]) -> str:
+    """The Matcher's key of a pattern: its label and id (found again in ``spans_of``)."""
+    return repr((pattern["label"], pattern["id"]))
+
+
+#: Words read by one more Matcher run that cost about as much as compiling one pattern into a Matcher.
+RUNS_PER_COMPILED_PATTERN = 140
 
 
 class _PatternGroup:
