@@ -1,7 +1,8 @@
 """Contrast pairs through the whole decision (rules + the shipped classifier): a call refused or rebuked in its
 own words is not flagged, however sure the classifier is of the hostile words; the same refusal beside another
 call, or as the lesser half of "not …, but …", excuses nothing; a call put as a bare infinitive ("Гнать узбеков!")
-or as a question why it has not been carried out is a call, and a report of one is not."""
+or as a question why it has not been carried out is a call, and a report of one is not; a call said to be no crime
+is urged, and kindness to a group called a crime is a hallmark, not a condemnation of hatred."""
 
 from __future__ import annotations
 
@@ -35,6 +36,11 @@ FRIENDLY = [
     "Why didn't we kick the Uzbeks out? Because they are our neighbours and our friends.",
     "Я никогда не призывал выгнать узбеков.", "Позор, что таджики подверглись нападению в Оше.",
     "Өзбектерди кууп чыгаруу — уят иш эмес беле?", "Qirgʻizlarni haydash — uyat emasmi?",
+    # kindness to a group defended; a crime questioned, then answered; a justification reported and punished
+    "Дружить с узбеками — не позор, а радость.", "Дружить с таджиками — это не предательство.",
+    "Helping the Uzbeks is no crime.", "Жалеть узбеков — преступление? Нет, это нормально.",
+    "Killing Tajiks is a crime.", "Is killing Tajiks no crime?", "Выгнать узбеков — не преступление? Конечно, преступление.",
+    "Он заявил, что убить таджика — не преступление, и его задержали.",
 ]
 HOSTILE = [
     "Не трогайте наших, бейте узбеков!", "Qirgʻizlarni urmanglar, oʻldiringlar!", "Өзбектерди сабабагыла, өлтүргүлө!",
@@ -56,6 +62,12 @@ HOSTILE = [
     "Өзбектерди кууп чыгаруу — уят иш эмес, милдет!", "Enough is enough. Tajiks out",
     "Bittasini ham tik qoldirmaslik kerak, tojiklarni!", "Бить таджиков на рынке!", "Выгнать всех узбеков из Оша!",
     "Гнать узбеков, а не кормить их!", "Гнать таджиков, пока не поздно!",
+    # a call said to be no crime; kindness to a group called a crime or treason
+    "Убить таджика — не преступление!", "Выгнать узбеков — это не преступление, это долг.",
+    "It would be no crime to drive the Uzbeks out!", "Killing Tajiks is no crime.",
+    "Өзбектерди кууп чыгаруу кылмыш эмес!", "Oʻzbeklarni haydash jinoyat emas!",
+    "Жалеть узбеков — преступление!", "Дружить с узбеками — позор.", "Defending the Uzbeks is treason.",
+    "Помогать таджикам — предательство!",
 ]
 
 

@@ -71,6 +71,14 @@ NEGATED_CUE_PENALTY = 2.0
 #: (÷ TEMPERATURE) count at most this much: it reads the hostile words, not the negation, and must not
 #: outvote the rules' surest reading. Chosen on the validation set among 1–3 (none above 1.5 changed it).
 NEGATED_CLASSIFIER_CAP = 1.0
+#: With a call against a group said to be no crime or no sin in its own words ("Убить таджика — не
+#: преступление", "Killing Tajiks is no crime", "… кылмыш эмес", "… jinoyat emas": the cues ``*.nc1``,
+#: ``*.nc2``), the classifier's log-odds (÷ TEMPERATURE) count at least this much: it reads "not a crime" as
+#: the counter-speech it was trained on, where the rules read a justification of the call.
+JUSTIFIED_CALL_FLOOR = -1.0
+_NO_CRIME = re.compile(r"(?<!\w)(?:не|no|not|never|n't)\W+(?:\w+\W+)?(?:преступлени|грех|позор|зазорно|стыдно|зло|подлост|"
+                       r"crime|sin|shame|disgrace|wrong|murder)|(?:кылмыш|уят|күнөө|шерменделик|айып|jinoyat|gunoh|uyat|"
+                       r"ayb|sharmandalik)\w*\W+(?:\w+\W+)?(?:эмес|emas)(?!\w)", re.IGNORECASE)
 #: Log-odds removed per distinct context marker, and at most in total. A negation whose scope is unknown
 #: counts least ("spare no one" is a negation inside a call to violence); see :func:`negation_scope`.
 CONTEXT_PENALTY = {
@@ -330,6 +338,8 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
         reasons.append("lowered by " + ", ".join(m.replace("_", " ") for m in markers))
     if aimed and not STRONG_CONTEXT & set(markers):
         if cues & set(CALLS):
+            if justified_call(features):
+                x = max(x, JUSTIFIED_CALL_FLOOR)
             x += CALL_BOOST
             reasons.append("raised by a call against a group")
         elif cues:
@@ -342,6 +352,12 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
         x -= NO_TARGET_PENALTY
         reasons.append("no target group found")
     return sigmoid(x), reasons
+
+
+def justified_call(features: Features) -> bool:
+    """Whether a call to violence or expulsion says in its own words that it is no crime (see
+    :data:`JUSTIFIED_CALL_FLOOR`)."""
+    return any(c.label in CALLS and _NO_CRIME.search(c.text) for c in features.cues)
 
 
 def hallmarks_of(features: Features, probs: Mapping[str, float], flagged: bool) -> list[str]:
