@@ -41,6 +41,9 @@ FRIENDLY = [
     "Helping the Uzbeks is no crime.", "Жалеть узбеков — преступление? Нет, это нормально.",
     "Killing Tajiks is a crime.", "Is killing Tajiks no crime?", "Выгнать узбеков — не преступление? Конечно, преступление.",
     "Он заявил, что убить таджика — не преступление, и его задержали.",
+    # "did not drive them out": a statement about someone, not a call
+    "Nega direktor oʻzbeklarni quvib chiqarmadi? Chunki ular yaxshi ishchilar.",
+    "Uy egasi tojiklarni haydab yubormadi, ular oʻz vaqtida toʻlaydi.", "Директор өзбектерди кууп чыгарбады, алар жакшы иштейт.",
 ]
 HOSTILE = [
     "Не трогайте наших, бейте узбеков!", "Qirgʻizlarni urmanglar, oʻldiringlar!", "Өзбектерди сабабагыла, өлтүргүлө!",
@@ -67,7 +70,7 @@ HOSTILE = [
     "It would be no crime to drive the Uzbeks out!", "Killing Tajiks is no crime.",
     "Өзбектерди кууп чыгаруу кылмыш эмес!", "Oʻzbeklarni haydash jinoyat emas!",
     "Жалеть узбеков — преступление!", "Дружить с узбеками — позор.", "Defending the Uzbeks is treason.",
-    "Помогать таджикам — предательство!",
+    "Помогать таджикам — предательство!", "Өзбектерди кууп чыкмайынча тынчтык болбойт!",
 ]
 
 
