@@ -44,6 +44,7 @@ FRIENDLY = [
     # "did not drive them out": a statement about someone, not a call
     "Nega direktor oʻzbeklarni quvib chiqarmadi? Chunki ular yaxshi ishchilar.",
     "Uy egasi tojiklarni haydab yubormadi, ular oʻz vaqtida toʻlaydi.", "Директор өзбектерди кууп чыгарбады, алар жакшы иштейт.",
+    "Выгнать узбеков — преступление? Да, и страшное.", "Выгнать узбеков — преступление? Нет, это хуже: это подлость.",
 ]
 HOSTILE = [
     "Не трогайте наших, бейте узбеков!", "Qirgʻizlarni urmanglar, oʻldiringlar!", "Өзбектерди сабабагыла, өлтүргүлө!",
@@ -71,6 +72,8 @@ HOSTILE = [
     "Өзбектерди кууп чыгаруу кылмыш эмес!", "Oʻzbeklarni haydash jinoyat emas!",
     "Жалеть узбеков — преступление!", "Дружить с узбеками — позор.", "Defending the Uzbeks is treason.",
     "Помогать таджикам — предательство!", "Өзбектерди кууп чыкмайынча тынчтык болбойт!",
+    # the rebuke asked and answered "no, a duty"
+    "Выгнать узбеков — преступление? Нет, это наш долг!", "Бить таджиков — позор? Ничуть, это справедливость.",
 ]
 
 

@@ -196,6 +196,8 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
     ``"unknown"``.
     """
     text = features.text
+    if any(negation.overlaps(c) for c in features.cues):   # a cue may run on into the next sentence ("…? Нет, это долг")
+        return "none"
     layout = layout or Layout(features)
     k = layout.sentence_of(negation.start)
     cues = layout.cues.get(k, [])
@@ -204,7 +206,7 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
         if answers_question(features, layout, k, negation):
             return "cue"
         return "none" if about_us(features, clause) else "unknown"
-    if any(negation.overlaps(c) for c in cues) or conditional(text, clause, negation):
+    if conditional(text, clause, negation):
         return "none"
     verb_final = features.lang in VERB_FINAL_LANGS
 
