@@ -196,6 +196,11 @@ def test_operator_token_patterns_are_tried_on_the_texts_holding_what_they_need(t
         {"id": "local.nothing", "kind": "cue", "label": "call_to_violence", "language": "en",
          "pattern": [{"IS_TITLE": True}, {"IS_DIGIT": True}, {"IS_TITLE": True}], "meaning": "names no word",
          "why": "test"},
+        {"id": "local.lookahead", "kind": "cue", "label": "dehumanization", "language": "en",
+         "pattern": [{"LOWER": {"REGEX": r"^zorble(?!\s)"}}], "meaning": "an expression looking around", "why": "test"},
+        {"id": "local.bang", "kind": "cue", "label": "call_to_violence", "language": "en",
+         "pattern": [{"LOWER": "!"}, {"LEMMA": "smash", "OP": "?"}], "meaning": "a needed mark, a lemma after it",
+         "why": "test"},
         {"id": "local.two", "kind": "cue", "label": "accusation_in_a_mirror", "language": "en",
          "pattern": [{"LOWER": "poison"}, {"IS_ALPHA": True, "OP": "{0,3}"}, {"LOWER": "wells"}],
          "meaning": "two needed words", "why": "test"},
@@ -206,10 +211,17 @@ def test_operator_token_patterns_are_tried_on_the_texts_holding_what_they_need(t
 
     assert "local.regex" in rules_found("They are verminous, every one")
     assert "local.anchored" in rules_found("Such polluters everywhere")
-    assert "local.dash" in rules_found("The zebra — quokka line")
+    for dash in ("—", "–", "--", "-"):   # compared as spaCy normalises them
+        assert "local.dash" in rules_found(f"The zebra {dash} quokka line"), dash
+    assert "local.lookahead" in rules_found("They are zorble people, all of them")
     assert "local.nothing" in rules_found("The code they used was Alpha 12 Bravo")
     assert "local.two" in rules_found("They poison all our wells")
     assert "local.two" not in rules_found("They poison the river")
+
+    # a chunk of marks alone has no lemmas, tags or morphology: the Matcher must not refuse it
+    chunked = TextAnalyser(NlpSettings(extra_lexicons=[extra], max_chunk_chars=1000))
+    text = "The weather is nice today. " * 45 + "! " * 700
+    assert [s["rule"] for s in chunked.explain(text, "en")].count("local.bang") == 700
 
     rules = analyser.pipelines["en"].get_pipe("tocsin_token_rules")
     tried = {p["id"] for group in rules.groups_for({"poison", "river"}) for p in group.patterns}

@@ -96,12 +96,10 @@ class LemmaComponent:
         analyse = self.lemmatiser.analyse
         negated: list[int] = []
         words: set[str] = set()
-        tagged = False
         for token in doc:
             lower = token.lower_
             if len(lower) > LONGEST_WORD or (not token.is_alpha and not any(c.isalpha() for c in lower)):
-                token.norm_ = lower   # what a pattern's LOWER means (spaCy's own norm of "—" is "-")
-                words.add(lower)
+                words.add(token.norm_)   # spaCy's norm ("—", "–", "--" are "-"), as patterns' values are made
                 continue
             lemma, morph, surface = analyse(lower)
             if token.is_title and (lower in self.given_names or self.lemmatiser.is_given_name(lower)):
@@ -115,13 +113,10 @@ class LemmaComponent:
                 tag = _tag_for(morph)
                 if tag:
                     token.tag_ = tag
-                    tagged = True
                 if "Polarity=Neg" in morph:
                     negated.append(token.i)
         doc.user_data[NEGATED_KEY] = negated
         doc.user_data[WORDS_KEY] = words
-        if not tagged and len(doc):
-            doc[0].tag_ = "_"  # the Matcher refuses TAG patterns on a doc without any tag
         return doc
 
 
@@ -185,11 +180,11 @@ class TokenRulesComponent:
     def __init__(self, nlp: Language):
         self.vocab = nlp.vocab
         self.groups: list[_PatternGroup] = []
+        self._group_of: dict[tuple[Any, ...], _PatternGroup] = {}
         #: Index of every group a word can open (the words of its first needed token), and the groups needing no
         #: particular word: checked on every doc (their regular expressions), or run on every doc (no needs).
         self.opened_by: dict[str, list[int]] = {}
         self.unindexed: list[int] = []
-        self.uses_morph = False
         self.spans_of: dict[int, tuple[str, str]] = {}
 
     @property
@@ -199,18 +194,16 @@ class TokenRulesComponent:
 
     def add_patterns(self, patterns: list[dict[str, Any]]) -> None:
         """Add token patterns (``{"label", "pattern", "id"}``), grouped by what they need."""
-        by_needs: dict[tuple[Any, ...], _PatternGroup] = {}
         for p in patterns:
-            self.uses_morph = self.uses_morph or any("MORPH" in tp for tp in p["pattern"])
-            words, forms = _needs(p["pattern"])
-            group = by_needs.get((words, forms))
+            needs = _needs(p["pattern"])
+            group = self._group_of.get(needs)
             if group is None:
-                group = by_needs[(words, forms)] = _PatternGroup(words, forms, Matcher(self.vocab, validate=False))
-                index = len(self.groups)
+                group = self._group_of[needs] = _PatternGroup(*needs, Matcher(self.vocab, validate=False))
                 self.groups.append(group)
-                for word in words[0] if words else ():
+                index = len(self.groups) - 1
+                for word in group.opening_words:
                     self.opened_by.setdefault(word, []).append(index)
-                if not words:
+                if not group.opening_words:
                     self.unindexed.append(index)
             key = _match_key(p)
             self.spans_of[self.vocab.strings.add(key)] = (p["label"], p["id"])
@@ -223,23 +216,21 @@ class TokenRulesComponent:
         for word in words:
             chosen.update(self.opened_by.get(word, ()))
         lines = "\n".join(words) if chosen else ""
-        return [self.groups[i] for i in sorted(chosen) if self.groups[i].met_by(words, lines)]
+        return [self.groups[i] for i in sorted(chosen) if self.groups[i].rest_met_by(words, lines)]
 
     def __call__(self, doc: Doc) -> Doc:
         runs = self.groups_for(doc.user_data.get(WORDS_KEY, set()))
         if not runs:
             return doc
-        if self.uses_morph and len(doc) and not doc.has_annotation("MORPH"):
-            doc[0].set_morph("Typo=No")  # the Matcher refuses MORPH patterns on a doc without any
         found = set()
         for matcher in self._matchers_for(doc, runs):
-            for match_id, start, end in matcher(doc):
+            # allow_missing: a chunk of punctuation has no lemmas, and a doc may have no tags or morphology
+            for match_id, start, end in matcher(doc, allow_missing=True):
                 if start != end:
                     label, span_id = self.spans_of[match_id]
                     found.add(SpacySpan(doc, start, end, label=label, span_id=span_id))
         doc.spans[SPANS_KEY] = [*doc.spans.get(SPANS_KEY, []), *sorted(found)]
         return doc
-
 
     def _matchers_for(self, doc: Doc, runs: list[_PatternGroup]) -> list[Matcher]:
         """The groups' Matchers, or one Matcher made for this doc with all their patterns when that costs less.
@@ -257,38 +248,42 @@ class TokenRulesComponent:
         return [matcher]
 
 
+class _PatternGroup:
+    """Patterns with the same needs, and their Matcher: a word of each set in ``word_sets`` and a word form
+    matching each expression in ``forms``."""
+
+    def __init__(self, word_sets: tuple[frozenset[str], ...], forms: tuple[str, ...], matcher: Matcher):
+        self.word_sets = word_sets
+        self.forms = [re.compile(rx, re.MULTILINE) for rx in forms]
+        self.matcher = matcher
+        self.patterns: list[dict[str, Any]] = []
+
+    @property
+    def opening_words(self) -> frozenset[str]:
+        """The words of the first set (the index ``opened_by`` finds the group by), none when there is no set."""
+        return self.word_sets[0] if self.word_sets else frozenset()
+
+    def rest_met_by(self, words: set[str], lines: str) -> bool:
+        """Whether a doc whose ``words`` (the same, one a line, as ``lines``) hold one of the opening words
+        meets the other needs."""
+        return all(not need.isdisjoint(words) for need in self.word_sets[1:]) and all(rx.search(lines) for rx in self.forms)
+
+
 def _match_key(pattern: dict[str, Any]) -> str:
     """The Matcher's key of a pattern: its label and id (found again in ``spans_of``)."""
     return repr((pattern["label"], pattern["id"]))
 
 
-#: Words read by one more Matcher run that cost about as much as compiling one pattern into a Matcher.
-RUNS_PER_COMPILED_PATTERN = 140
-
-
-class _PatternGroup:
-    """Patterns with the same needs, and their Matcher: a word of each set in ``words`` and a word form matching
-    each expression in ``forms``."""
-
-    def __init__(self, words: tuple[frozenset[str], ...], forms: tuple[str, ...], matcher: Matcher):
-        self.words = words
-        self.forms = [re.compile(rx, re.MULTILINE) for rx in forms]
-        self.matcher = matcher
-        self.patterns: list[dict[str, Any]] = []
-
-    def met_by(self, words: set[str], lines: str) -> bool:
-        """Whether a doc's ``words`` (and the same, one a line, as ``lines``) meet the needs; the first word set
-        is known to be met when there is one."""
-        return all(not need.isdisjoint(words) for need in self.words[1:]) and all(rx.search(lines) for rx in self.forms)
+#: An expression tried on a doc's words one a line means what it means on one word unless it is anchored to
+#: the whole string, looks around, sets flags or names white space: such expressions choose no doc.
+_NOT_LINE_BY_LINE = re.compile(r"\\[AZzsSn]|\(\?(?:[=!a-zA-Z]|<[=!])")
 
 
 def _needs(tokens: list[dict[str, Any]]) -> tuple[tuple[frozenset[str], ...], tuple[str, ...]]:
     """What a doc must hold for the pattern to match, from its mandatory tokens: the words each names (its
-    ``LEMMA`` or ``NORM`` is one of them), and the regular expressions on ``NORM`` one of its words must match.
-
-    A doc's words are one a line when the expressions are tried, so ``^`` and ``$`` keep their meaning; those
-    anchored to the whole string (``\\A``, ``\\Z``) are left out (the pattern is then simply run more often)."""
-    words: list[frozenset[str]] = []
+    ``LEMMA`` or ``NORM`` is one of them), and the regular expressions on ``NORM`` one of its words must match
+    (those tried line by line, see :data:`_NOT_LINE_BY_LINE`; the pattern is simply run more often)."""
+    word_sets: list[frozenset[str]] = []
     forms: list[str] = []
     for tp in tokens:
         if not _MANDATORY_OP.match(str(tp.get("OP", ""))):
@@ -296,13 +291,17 @@ def _needs(tokens: list[dict[str, Any]]) -> tuple[tuple[frozenset[str], ...], tu
         for attr in ("LEMMA", "NORM"):
             value = tp.get(attr)
             if isinstance(value, str):
-                words.append(frozenset([value]))
+                word_sets.append(frozenset([value]))
             elif isinstance(value, dict) and set(value) == {"IN"}:
-                words.append(frozenset(value["IN"]))
+                word_sets.append(frozenset(value["IN"]))
             elif attr == "NORM" and isinstance(value, dict) and isinstance(value.get("REGEX"), str) \
-                    and "\\A" not in value["REGEX"] and "\\Z" not in value["REGEX"]:
+                    and not _NOT_LINE_BY_LINE.search(value["REGEX"]):
                 forms.append(value["REGEX"])
-    return tuple(dict.fromkeys(words)), tuple(dict.fromkeys(forms))
+    return tuple(dict.fromkeys(word_sets)), tuple(dict.fromkeys(forms))
+
+
+#: Words read by one more Matcher run that cost about as much as compiling one pattern into a Matcher.
+RUNS_PER_COMPILED_PATTERN = 140
 
 
 @Language.factory("tocsin_context")
@@ -474,10 +473,11 @@ def _expand_groups(token_patterns: list[dict[str, Any]], group_lemmas: list[str]
     return out
 
 
-def _normalise_token_pattern(tp: dict[str, Any], lang: str) -> dict[str, Any]:
+def _normalise_token_pattern(tp: dict[str, Any], lang: str, vocab: Any) -> dict[str, Any]:
     """Normalise the string values of LEMMA/LOWER in a hand-written token pattern.
 
-    ``LOWER`` becomes ``NORM``: the lower-cased word with emphasis repeats undone.
+    ``LOWER`` becomes ``NORM``: the lower-cased word with emphasis repeats undone; a value without letters takes
+    spaCy's norm of it, as the text's punctuation does ("—", "–" and "--" are "-", "«" and "”" are '"').
     """
     out = dict(tp)
     if "LOWER" in out:
@@ -486,12 +486,17 @@ def _normalise_token_pattern(tp: dict[str, Any], lang: str) -> dict[str, Any]:
     if isinstance(morph, dict) and set(morph) == {"IS_SUPERSET"} and len(morph["IS_SUPERSET"]) == 1 \
             and morph["IS_SUPERSET"][0] in TAG_OF_FEATURE and "TAG" not in out:
         out["TAG"] = {"IN": TAGS_WITH[TAG_OF_FEATURE[out.pop("MORPH")["IS_SUPERSET"][0]]]}
+    def normalised(value: str, attr: str) -> str:
+        if attr == "NORM" and not any(c.isalpha() for c in value):
+            return vocab[value].norm_
+        return prepare_pattern_text(value, lang).lower()
+
     for attr in ("LEMMA", "NORM"):
         value = out.get(attr)
         if isinstance(value, str) and value != GROUP_PLACEHOLDER:
-            out[attr] = prepare_pattern_text(value, lang).lower()
+            out[attr] = normalised(value, attr)
         elif isinstance(value, dict):
-            out[attr] = {op: ([prepare_pattern_text(v, lang).lower() for v in vals] if op in ("IN", "NOT_IN") else vals)
+            out[attr] = {op: ([normalised(v, attr) for v in vals] if op in ("IN", "NOT_IN") else vals)
                          for op, vals in value.items()}
     return out
 
@@ -518,7 +523,7 @@ def build_pipeline(lang: str, entries: list[LexiconEntry]) -> Language:
         if isinstance(e.pattern, str):
             tokens = _phrase_tokens(nlp, e.pattern, lang)
         else:
-            tokens = [_normalise_token_pattern(tp, lang) for tp in e.pattern]
+            tokens = [_normalise_token_pattern(tp, lang, nlp.vocab) for tp in e.pattern]
         if not tokens:
             continue
         _collect_keys(tokens, "LEMMA", keys)
