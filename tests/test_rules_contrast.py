@@ -45,6 +45,13 @@ FRIENDLY = [
     "Nega direktor oʻzbeklarni quvib chiqarmadi? Chunki ular yaxshi ishchilar.",
     "Uy egasi tojiklarni haydab yubormadi, ular oʻz vaqtida toʻlaydi.", "Директор өзбектерди кууп чыгарбады, алар жакшы иштейт.",
     "Выгнать узбеков — преступление? Да, и страшное.", "Выгнать узбеков — преступление? Нет, это хуже: это подлость.",
+    # the same verbs, or a group named, in other senses; a justification asked, reported or refused
+    "Бить тревогу за узбеков — не стыдно. Стыдно молчать.", "Killing time with Uzbek friends is no crime.",
+    "It is not wrong to push for Uzbek schools in Osh.", "Beating the Uzbeks at football is no crime.",
+    "Өзбектер үчүн гезит чыгаруу кылмыш эмес.", "Finalda qirgʻizlarga uchta gol urish uyat emas, yigitlar!",
+    "Oʻzbeklar uchun kitob chiqarish jinoyat emas.", "Is it not a crime to kill Tajiks? Of course it is.",
+    "Өзбектерди кууп чыгаруу кылмыш эмес деген блогер камакка алынды.", "Отказаться помогать таджикам — стыдно.",
+    "Поддерживать травлю таджиков — позор!", "Supporting attacks on Uzbeks is a disgrace.",
 ]
 HOSTILE = [
     "Не трогайте наших, бейте узбеков!", "Qirgʻizlarni urmanglar, oʻldiringlar!", "Өзбектерди сабабагыла, өлтүргүлө!",
@@ -74,6 +81,8 @@ HOSTILE = [
     "Помогать таджикам — предательство!", "Өзбектерди кууп чыкмайынча тынчтык болбойт!",
     # the rebuke asked and answered "no, a duty"
     "Выгнать узбеков — преступление? Нет, это наш долг!", "Бить таджиков — позор? Ничуть, это справедливость.",
+    "Выгнать всех узбеков из города — это не преступление!", "Тожикларни қувиб чиқариш ҳеч қандай жиноят эмас.",
+    "Өзбектерди кууп чыгаруу эч кандай кылмыш эмес.", "Мочить таджиков — не преступление, а подвиг!",
 ]
 
 
