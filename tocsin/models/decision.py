@@ -76,7 +76,7 @@ NEGATED_CLASSIFIER_CAP = 1.0
 #: ``*.nc2``), the classifier's log-odds (÷ TEMPERATURE) count at least this much: it reads "not a crime" as
 #: the counter-speech it was trained on, where the rules read a justification of the call.
 JUSTIFIED_CALL_FLOOR = -1.0
-_NO_CRIME = re.compile(r"(?<!\w)(?:не|no|not|never|n't)\W+(?:\w+\W+)?(?:преступлени|грех|позор|зазорно|стыдно|зло|подлост|"
+_NO_CRIME = re.compile(r"(?<!\w)(?:не|no|not|never|n't)\W+(?:\w+\W+){0,2}(?:преступлени|грех|позор|зазорно|стыдно|зло|подлост|"
                        r"crime|sin|shame|disgrace|wrong|murder)|(?:кылмыш|уят|күнөө|шерменделик|айып|jinoyat|gunoh|uyat|"
                        r"ayb|sharmandalik)\w*\W+(?:\w+\W+)?(?:эмес|emas)(?!\w)", re.IGNORECASE)
 #: Log-odds removed per distinct context marker, and at most in total. A negation whose scope is unknown
