@@ -387,6 +387,56 @@ def test_facet_counts_match_the_reference(db):
         assert dict(facets["status"]) == status
 
 
+def test_counts_are_reused_until_the_queue_changes_and_always_agree_with_counting_afresh(db, monkeypatch):
+    rng = random.Random(5)
+    ids = add_corpus(db)
+    views = [QueueFilters(), QueueFilters(status="all", group="uzbek", place="osh"), QueueFilters(status="assigned"),
+             QueueFilters(lang="en", status="reviewed")]
+
+    def afresh(f, who):
+        return QueueView(db, f, who).count_facets()
+
+    for step in range(40):
+        if step % 2:
+            action = rng.randrange(3)
+            if action == 0:
+                reviewing.record_decision(db, rng.choice(ids), rng.choice(["rita", "ada"]), rng.choice(reviewing.DECISIONS))
+            elif action == 1:
+                reviewing.assign_items(db, [rng.choice(ids)], [rng.choice(["rita", "ada"])], "leo")
+            else:
+                analyse_again(db, rng.choice(ids), score=round(rng.random(), 2), flagged=rng.random() < 0.7,
+                              version=f"v{step}", targets=rng.sample(["uzbek", "kyrgyz"], rng.randrange(3)))
+        for f in views:
+            for who in ("rita", "ada"):
+                cached = reviewing.facet_counts(db, f, who)      # counted now, or kept from before this write
+                assert cached == afresh(f, who), (step, f, who)
+
+    # nothing written: the counts come from the cache, not from the store, and each caller gets its own copy
+    counted = reviewing.facet_counts(db, views[1], "rita")
+    monkeypatch.setattr(QueueView, "_column_facets", lambda self: pytest.fail("counted again"))
+    kept = reviewing.facet_counts(db, views[1], "rita")
+    assert kept == counted and kept["group"]
+    kept["group"].clear()
+    assert reviewing.facet_counts(db, views[1], "rita") == counted
+
+
+def test_every_write_the_queue_shows_raises_its_version(db, tmp_path):
+    version = lambda: db.execute("SELECT n FROM review_queue_version").fetchone()[0]  # noqa: E731
+    before = version()
+    ids = add_corpus(db)
+    steps = [lambda: reviewing.record_decision(db, ids[0], "rita", "escalate"),
+             lambda: reviewing.assign_items(db, [ids[1]], ["ada"], "leo"),
+             lambda: analyse_again(db, ids[2], score=0.1, flagged=False, version="2"),
+             lambda: erasure.delete_items(db, [ids[3]])]
+    assert version() > before
+    for step in steps:
+        before = version()
+        step()
+        assert version() > before
+    store = db.execute("SELECT store FROM review_queue_version").fetchone()[0]
+    assert len(store) == 32 and store != connect(tmp_path / "other.db").execute("SELECT store FROM review_queue_version").fetchone()[0]
+
+
 # --------------------------------------------------------------------------- the migration
 
 

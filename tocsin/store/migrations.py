@@ -634,10 +634,30 @@ def m008_user_session_generation(db: sqlite_utils.Database) -> None:
     execute_script(db, "ALTER TABLE users ADD COLUMN session_generation INTEGER NOT NULL DEFAULT 0;")
 
 
+def m009_review_queue_version(db: sqlite_utils.Database) -> None:
+    """A number that every write changing what the review queue shows raises (its rows and labels, reviews,
+    assignments), in the writer's transaction, beside a random name for the store: a reader that finds both
+    unchanged may reuse what it counted."""
+    bumps = "\n".join(
+        f"""CREATE TRIGGER review_queue_version_{table}_{short} AFTER {event} ON {table} BEGIN
+            UPDATE review_queue_version SET n = n + 1 WHERE id = 1;
+        END;"""
+        for table in ("review_queue", "review_queue_labels", "reviews", "assignments")
+        for short, event in (("ai", "INSERT"), ("au", "UPDATE"), ("ad", "DELETE")))
+    execute_script(
+        db,
+        f"""
+        CREATE TABLE review_queue_version (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL, store TEXT NOT NULL);
+        INSERT INTO review_queue_version (id, n, store) VALUES (1, 0, lower(hex(randomblob(16))));
+        {bumps}
+        """,
+    )
+
+
 #: Every migration, in order. Append only.
 MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox, m003_privacy_indexes, m004_review_queue,
                               m005_review_queue_by_seq, m006_review_queue_counts,
-                              m007_review_queue_label_text, m008_user_session_generation]
+                              m007_review_queue_label_text, m008_user_session_generation, m009_review_queue_version]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:

@@ -5,13 +5,17 @@ Reads the ``review_queue`` table (migrations ``m004_review_queue`` to ``m007_rev
 one row per flagged item (its newest analysis flags it) with its score, severity, language, source, dates
 and latest decision, kept right by triggers in the transaction of every write that changes it. Each request reads only the rows it shows
 through the ``review_queue_order`` index, and counts with indexed lookups; nothing is gathered per request.
+The counts per filter value are kept for the next request with the same filters until the queue changes
+(``m009_review_queue_version``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, fields
+import threading
+from collections import OrderedDict
+from dataclasses import astuple, dataclass, fields
 from typing import Any
 
 import sqlite_utils
@@ -232,11 +236,24 @@ class QueueView:
         """For each filter, its values (the :data:`FACET_LIMIT` commonest) with how many items each would
         leave (the other filters applied); under ``status``, the size of each view with every filter applied.
 
+        Counted again only when the queue has changed since the same reviewer asked with the same filters
+        (:data:`FACET_CACHE`, keyed on the store's ``review_queue_version``, read in the same snapshot).
+
         Languages, sources and view sizes come from one pass over the queue per language, source and
         latest decision. Groups, places and hallmarks come from ``review_queue_counts`` when only the
         language and source are filtered on; otherwise from the labels of the matching rows (one pass when
         none of them is filtered on, else one per facet, each leaving its own filter out).
         """
+        with read_transaction(self.db):
+            key = self._cache_key()
+            cached = FACET_CACHE.get(key)
+            if cached is None:
+                cached = self.count_facets()
+                FACET_CACHE.put(key, cached)
+        return cached
+
+    def count_facets(self) -> dict[str, list[tuple[str, int]]]:
+        """What :meth:`facets` returns, counted now."""
         with read_transaction(self.db):
             out, views = self._column_facets()
             if not any(getattr(self.f, name) for name in (*LABEL_FACETS, "date_from", "date_to", "q")):
@@ -246,6 +263,13 @@ class QueueView:
         out = {name: out[name] for name in (*COLUMN_FACETS, *LABEL_FACETS)}
         out["status"] = views
         return out
+
+    def _cache_key(self) -> tuple[Any, ...]:
+        """Which store (its file, and the random name it was given: a copy of the file elsewhere is another
+        store), in which state, under which filters, for whom."""
+        path = next((row[2] for row in self.db.execute("PRAGMA database_list") if row[1] == "main"), "")
+        store, version = self.db.execute("SELECT store, n FROM review_queue_version").fetchone()
+        return path, store, version, astuple(self.f), self.reviewer
 
     def _label_facets_from_counts(self) -> dict[str, list[tuple[str, int]]]:
         """Counts per group, place and hallmark from ``review_queue_counts`` (language and source filters
@@ -328,6 +352,35 @@ class QueueView:
         following = self.db.execute(f"SELECT b.item_id FROM review_queue b WHERE {where} AND {_BEHIND} ORDER BY {_ORDER} LIMIT 1",
                                     [*params, *key]).fetchone()
         return QueuePosition(ahead, previous[0] if previous else None, following[0] if following else None, length)
+
+
+class FacetCache:
+    """The counts of the last few views asked for (least recently used dropped first); safe across threads.
+    Each caller gets its own copy of the lists."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._entries: OrderedDict[tuple[Any, ...], dict[str, list[tuple[str, int]]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> dict[str, list[tuple[str, int]]] | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            self._entries.move_to_end(key)
+        return {name: list(values) for name, values in found.items()}
+
+    def put(self, key: tuple[Any, ...], facets: dict[str, list[tuple[str, int]]]) -> None:
+        with self._lock:
+            self._entries[key] = {name: list(values) for name, values in facets.items()}
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+#: The review page's facet counts, shared by the server's threads.
+FACET_CACHE = FacetCache()
 
 
 def queue_items(db: sqlite_utils.Database, f: QueueFilters, reviewer: str, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
