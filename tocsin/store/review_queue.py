@@ -237,13 +237,16 @@ class QueueView:
         leave (the other filters applied); under ``status``, the size of each view with every filter applied.
 
         Counted again only when the queue has changed since the same reviewer asked with the same filters
-        (:data:`FACET_CACHE`, keyed on the store's ``review_queue_version``, read in the same snapshot).
+        (:data:`FACET_CACHE`, keyed on the token of ``review_queue_version``, read in the same snapshot). A
+        full-text search is always counted afresh: its matches change with texts that the queue does not hold.
 
         Languages, sources and view sizes come from one pass over the queue per language, source and
         latest decision. Groups, places and hallmarks come from ``review_queue_counts`` when only the
         language and source are filtered on; otherwise from the labels of the matching rows (one pass when
         none of them is filtered on, else one per facet, each leaving its own filter out).
         """
+        if self.f.q:
+            return self.count_facets()
         with read_transaction(self.db):
             key = self._cache_key()
             cached = FACET_CACHE.get(key)
@@ -265,11 +268,9 @@ class QueueView:
         return out
 
     def _cache_key(self) -> tuple[Any, ...]:
-        """Which store (its file, and the random name it was given: a copy of the file elsewhere is another
-        store), in which state, under which filters, for whom."""
-        path = next((row[2] for row in self.db.execute("PRAGMA database_list") if row[1] == "main"), "")
-        store, version = self.db.execute("SELECT store, n FROM review_queue_version").fetchone()
-        return path, store, version, astuple(self.f), self.reviewer
+        """The queue's state (a random token renewed by every write to it), the filters and who asks."""
+        token = self.db.execute("SELECT token FROM review_queue_version").fetchone()[0]
+        return token, astuple(self.f), self.reviewer
 
     def _label_facets_from_counts(self) -> dict[str, list[tuple[str, int]]]:
         """Counts per group, place and hallmark from ``review_queue_counts`` (language and source filters
