@@ -52,6 +52,7 @@ FRIENDLY = [
     "Oʻzbeklar uchun kitob chiqarish jinoyat emas.", "Is it not a crime to kill Tajiks? Of course it is.",
     "Өзбектерди кууп чыгаруу кылмыш эмес деген блогер камакка алынды.", "Отказаться помогать таджикам — стыдно.",
     "Поддерживать травлю таджиков — позор!", "Supporting attacks on Uzbeks is a disgrace.",
+    "Is it really not a crime to kill Tajiks? Of course it is.", "Убить таджика — преступление? Да, это дело прокуратуры.",
 ]
 HOSTILE = [
     "Не трогайте наших, бейте узбеков!", "Qirgʻizlarni urmanglar, oʻldiringlar!", "Өзбектерди сабабагыла, өлтүргүлө!",
@@ -86,6 +87,7 @@ HOSTILE = [
     "Убить таджика — вовсе не преступление.", "Убить таджика, это не преступление.", "Бить киргизов не грешно.",
     "Kicking the Uzbeks out of Osh is no crime.", "Beating up Uzbeks is not a crime, boys.",
     "Tojiklarni quvish umuman jinoyat emas.", "Убить таджика — преступление? Нет! Это самооборона.",
+    "Killing Tajiks isn't a crime.", "No crime to kill the Uzbeks.", "Тожикларни ҳайдаш жиноят эмас!",
 ]
 
 

@@ -76,9 +76,12 @@ NEGATED_CLASSIFIER_CAP = 1.0
 #: ``*.nc2``), the classifier's log-odds (÷ TEMPERATURE) count at least this much: it reads "not a crime" as
 #: the counter-speech it was trained on, where the rules read a justification of the call.
 JUSTIFIED_CALL_FLOOR = -1.0
-_NO_CRIME = re.compile(r"(?<!\w)(?:не|no|not|never|n't)\W+(?:\w+\W+){0,2}(?:преступлени|грех|позор|зазорно|стыдно|зло|подлост|"
-                       r"crime|sin|shame|disgrace|wrong|murder)|(?:кылмыш|уят|күнөө|шерменделик|айып|jinoyat|gunoh|uyat|"
-                       r"ayb|sharmandalik)\w*\W+(?:\w+\W+)?(?:эмес|emas)(?!\w)", re.IGNORECASE)
+#: The words of those cues that say so (their nouns, in the cue's own text: Uzbek may be in Cyrillic).
+_CRIME = (r"(?:преступлени|грех|греш|позор|зазорно|стыдно|зло|подлост|crime|sin|shame|disgrace|wrong|murder|"
+          r"кылмыш|уят|күнөө|шерменделик|айып|jinoyat|gunoh|uyat|ayb|sharmandalik|жиноят|гуноҳ|айб|шармандалик)\w*")
+_NO_CRIME = re.compile(rf"(?:(?<!\w)(?:не|no|not|never)|n't)\W+(?:\w+\W+){{0,2}}{_CRIME}"     # не преступление, isn't a crime
+                       rf"|{_CRIME}\W+(?:\w+\W+)?(?:эмес|emas|эмас)(?!\w)"                   # кылмыш эмес, jinoyat emas
+                       rf"|{_CRIME}\W*\?\W*(?:нет|ничуть|отнюдь)(?!\w)", re.IGNORECASE)      # преступление? Нет, …
 #: Log-odds removed per distinct context marker, and at most in total. A negation whose scope is unknown
 #: counts least ("spare no one" is a negation inside a call to violence); see :func:`negation_scope`.
 CONTEXT_PENALTY = {
@@ -335,13 +338,14 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
     has_target = bool(features.targets)
     aimed = bool(targets)
     cues = {c.label for c in features.cues}
+    boosted = aimed and not STRONG_CONTEXT & set(markers)
+    if boosted and justified_call(features):
+        x = max(x, JUSTIFIED_CALL_FLOOR)   # the classifier's reading, before the markers lower it
     if markers:
         x -= min(sum(CONTEXT_PENALTY.get(m, 0.5) for m in markers), CONTEXT_PENALTY_MAX)
         reasons.append("lowered by " + ", ".join(m.replace("_", " ") for m in markers))
-    if aimed and not STRONG_CONTEXT & set(markers):
+    if boosted:
         if cues & set(CALLS):
-            if justified_call(features):
-                x = max(x, JUSTIFIED_CALL_FLOOR)
             x += CALL_BOOST
             reasons.append("raised by a call against a group")
         elif cues:
@@ -357,9 +361,14 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
 
 
 def justified_call(features: Features) -> bool:
-    """Whether a call to violence or expulsion says in its own words that it is no crime (see
-    :data:`JUSTIFIED_CALL_FLOOR`)."""
-    return any(c.label in CALLS and _NO_CRIME.search(c.text) for c in features.cues)
+    """Whether a call to violence or expulsion says in its own words that it is no crime, and does not ask it
+    ("Is it not a crime to kill …?"; see :data:`JUSTIFIED_CALL_FLOOR`)."""
+    return any(c.label in CALLS and _NO_CRIME.search(c.text) and not _ASKED_AFTER.match(features.text, c.end)
+               for c in features.cues)
+
+
+#: The rest of a sentence that ends in a question mark.
+_ASKED_AFTER = re.compile(r"[^.!?\n]*\?")
 
 
 def hallmarks_of(features: Features, probs: Mapping[str, float], flagged: bool) -> list[str]:
