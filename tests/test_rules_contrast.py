@@ -53,6 +53,8 @@ FRIENDLY = [
     "Өзбектерди кууп чыгаруу кылмыш эмес деген блогер камакка алынды.", "Отказаться помогать таджикам — стыдно.",
     "Поддерживать травлю таджиков — позор!", "Supporting attacks on Uzbeks is a disgrace.",
     "Is it really not a crime to kill Tajiks? Of course it is.", "Убить таджика — преступление? Да, это дело прокуратуры.",
+    "Is it not a crime to kill the Uzbeks and Tajiks?", "Why is it no crime to kill the Uzbeks in Osh?",
+    "Killing Tajiks isn't a crime, it's genocide.", "Өзбектерди өлтүрүү кылмыш гана эмес, күнөө да.",
 ]
 HOSTILE = [
     "Не трогайте наших, бейте узбеков!", "Qirgʻizlarni urmanglar, oʻldiringlar!", "Өзбектерди сабабагыла, өлтүргүлө!",
@@ -88,6 +90,7 @@ HOSTILE = [
     "Kicking the Uzbeks out of Osh is no crime.", "Beating up Uzbeks is not a crime, boys.",
     "Tojiklarni quvish umuman jinoyat emas.", "Убить таджика — преступление? Нет! Это самооборона.",
     "Killing Tajiks isn't a crime.", "No crime to kill the Uzbeks.", "Тожикларни ҳайдаш жиноят эмас!",
+    "Killing Tajiks isn't a crime, right?", "Killing Tajiks isn’t a crime.", "Выгнать узбеков — варварство? Нет, это наш долг!",
 ]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
+from dataclasses import replace
 from typing import Any, Mapping, NamedTuple
 
 from tocsin.nlp.chunking import sentence_bounds
@@ -77,9 +78,10 @@ NEGATED_CLASSIFIER_CAP = 1.0
 #: the counter-speech it was trained on, where the rules read a justification of the call.
 JUSTIFIED_CALL_FLOOR = -1.0
 #: The words of those cues that say so (their nouns, in the cue's own text: Uzbek may be in Cyrillic).
-_CRIME = (r"(?:преступлени|грех|греш|позор|зазорно|стыдно|зло|подлост|crime|sin|shame|disgrace|wrong|murder|"
+_CRIME = (r"(?:преступлени|грех|греш|позор|зазорно|стыдно|зло|подлост|варварств|зверств|дикост|мерзост|"
+          r"crime|sin|shame|disgrace|wrong|murder|"
           r"кылмыш|уят|күнөө|шерменделик|айып|jinoyat|gunoh|uyat|ayb|sharmandalik|жиноят|гуноҳ|айб|шармандалик)\w*")
-_NO_CRIME = re.compile(rf"(?:(?<!\w)(?:не|no|not|never)|n't)\W+(?:\w+\W+){{0,2}}{_CRIME}"     # не преступление, isn't a crime
+_NO_CRIME = re.compile(rf"(?:(?<!\w)(?:не|no|not|never)|n['’ʼ]t)\W+(?:\w+\W+){{0,2}}{_CRIME}"     # не преступление, isn't a crime
                        rf"|{_CRIME}\W+(?:\w+\W+)?(?:эмес|emas|эмас)(?!\w)"                   # кылмыш эмес, jinoyat emas
                        rf"|{_CRIME}\W*\?\W*(?:нет|ничуть|отнюдь)(?!\w)", re.IGNORECASE)      # преступление? Нет, …
 #: Log-odds removed per distinct context marker, and at most in total. A negation whose scope is unknown
@@ -361,14 +363,52 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
 
 
 def justified_call(features: Features) -> bool:
-    """Whether a call to violence or expulsion says in its own words that it is no crime, and does not ask it
-    ("Is it not a crime to kill …?"; see :data:`JUSTIFIED_CALL_FLOOR`)."""
-    return any(c.label in CALLS and _NO_CRIME.search(c.text) and not _ASKED_AFTER.match(features.text, c.end)
+    """Whether a call to violence or expulsion says in its own words that it is no crime (see
+    :data:`JUSTIFIED_CALL_FLOOR`), and neither asks it nor goes on to call it worse (:func:`unsaid_justification`)."""
+    return any(c.label in CALLS and _NO_CRIME.search(c.text) and not unsaid_justification(features.text, c)
                for c in features.cues)
 
 
-#: The rest of a sentence that ends in a question mark.
-_ASKED_AFTER = re.compile(r"[^.!?\n]*\?")
+def unsaid_justification(text: str, cue: Span) -> bool:
+    """Whether a "no crime" cue is asked ("Is it not a crime to kill the Uzbeks who live next door?", "Разве …
+    — не преступление, если …?"; a tag question such as ", right?" asks nothing) or goes on to call the deed
+    worse ("… isn't a crime, it's genocide")."""
+    rest = _REST_OF_SENTENCE.match(text, cue.end).group()
+    if rest.endswith("?") and not _TAG_QUESTION.fullmatch(rest):
+        return True
+    return bool(_WORSE_AFTER.match(rest))
+
+
+def without_unsaid_justifications(features: Features) -> Features:
+    """``features`` with each "no crime" cue that says no such thing (:func:`unsaid_justification`) cut down to
+    its call ("not a crime to kill the Uzbeks" → "kill the Uzbeks"): its "not" is then read as a negation
+    again, as it was before the cue was found."""
+    cues, changed = [], False
+    for c in features.cues:
+        said = _NO_CRIME.search(c.text) if c.label in CALLS else None
+        if said is None or not unsaid_justification(features.text, c):
+            cues.append(c)
+            continue
+        changed = True
+        before, after = c.text[:said.start()], c.text[said.end():]
+        start, end = (c.start + said.end(), c.end) if len(after.strip()) > len(before.strip()) else (c.start, c.start + said.start())
+        call = _CALL_WORDS.search(features.text, start, end)
+        if call:
+            cues.append(Span(c.kind, c.label, call.group(1), call.start(1), call.end(1)))
+    return replace(features, cues=cues) if changed else features
+
+
+#: From the first word to the last, with no "to" before them.
+_CALL_WORDS = re.compile(r"(?:(?:to|in)\s+)?(\w.*\w|\w)", re.DOTALL)
+
+
+#: The rest of a sentence, with the mark that ends it.
+_REST_OF_SENTENCE = re.compile(r"[^.!?…;\n]*[.!?…;]?")
+_TAG_QUESTION = re.compile(r"\W*(?:right|isn['’]t it|is it|eh|не так ли|правда|верно|туурабы|to[ʻ'’‘]?g[ʻ'’‘]?rimi|тўғрими|"
+                           r"shundaymi|шундайми)\W*\?", re.IGNORECASE)
+_WORSE_AFTER = re.compile(r"\W*(?:it['’]?s|it is|this is|but|это|а|бул|bu|balki)\W+(?:\w+\W+)?(?:genocide|murder|worse|atrocity|"
+                          r"геноцид|убийств|хуже|зверств|злодеяни|киши өлтүрүү|жапайылык|genotsid|qotillik|vahshiylik)",
+                          re.IGNORECASE)
 
 
 def hallmarks_of(features: Features, probs: Mapping[str, float], flagged: bool) -> list[str]:
@@ -489,6 +529,7 @@ def decide(features: Features, probs: Mapping[str, float], threshold: float, *, 
     :param threshold: the score at or above which the text is flagged.
     :param passage: the text is a passage cut from a long one (see :func:`local_context`).
     """
+    features = without_unsaid_justifications(features)
     score, reasons = adjusted_score(features, probs, passage)
     if not features.targets:
         # Incitement is against a group by definition (a text with no group is a negative in the corpus,

@@ -638,13 +638,12 @@ def m009_review_queue_version(db: sqlite_utils.Database) -> None:
     """A random token that every write changing what the review queue shows renews (its rows and labels,
     reviews, assignments), in the writer's transaction, with a count of such writes: a reader that finds the
     same token sees the same queue, even in a store restored from a copy, and may reuse what it counted."""
-    events = {"review_queue": ("INSERT", "UPDATE", "DELETE"), "review_queue_labels": ("INSERT", "UPDATE", "DELETE"),
-              "reviews": ("INSERT", "DELETE"), "assignments": ("INSERT", "UPDATE", "DELETE")}   # reviews refuse updates
     renewals = "\n".join(
         f"""CREATE TRIGGER review_queue_version_{table}_{event.lower()} AFTER {event} ON {table} BEGIN
             UPDATE review_queue_version SET n = n + 1, token = lower(hex(randomblob(16))) WHERE id = 1;
         END;"""
-        for table, kinds in events.items() for event in kinds)
+        for table in ("review_queue", "review_queue_labels", "reviews", "assignments")
+        for event in ("INSERT", "UPDATE", "DELETE"))
     execute_script(
         db,
         f"""
