@@ -365,8 +365,12 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
 def justified_call(features: Features) -> bool:
     """Whether a call to violence or expulsion says in its own words that it is no crime (see
     :data:`JUSTIFIED_CALL_FLOOR`), and neither asks it nor goes on to call it worse (:func:`unsaid_justification`)."""
-    return any(c.label in CALLS and _NO_CRIME.search(c.text) and not unsaid_justification(features.text, c)
-               for c in features.cues)
+    return any(_no_crime_words(c) and not unsaid_justification(features.text, c) for c in features.cues)
+
+
+def _no_crime_words(cue: Span) -> re.Match[str] | None:
+    """Where a call cue says the call is no crime (:data:`_NO_CRIME`), if it does."""
+    return _NO_CRIME.search(cue.text) if cue.label in CALLS else None
 
 
 def unsaid_justification(text: str, cue: Span) -> bool:
@@ -385,7 +389,7 @@ def without_unsaid_justifications(features: Features) -> Features:
     again, as it was before the cue was found."""
     cues, changed = [], False
     for c in features.cues:
-        said = _NO_CRIME.search(c.text) if c.label in CALLS else None
+        said = _no_crime_words(c)
         if said is None or not unsaid_justification(features.text, c):
             cues.append(c)
             continue
