@@ -636,19 +636,19 @@ def m008_user_session_generation(db: sqlite_utils.Database) -> None:
 
 def m009_review_queue_version(db: sqlite_utils.Database) -> None:
     """A random token that every write changing what the review queue shows renews (its rows and labels,
-    reviews, assignments), in the writer's transaction, with a count of such writes: a reader that finds the
-    same token sees the same queue, even in a store restored from a copy, and may reuse what it counted."""
+    reviews, assignments), in the writer's transaction: a reader that finds the same token sees the same
+    queue, even in a store restored from a copy, and may reuse what it counted."""
     renewals = "\n".join(
         f"""CREATE TRIGGER review_queue_version_{table}_{event.lower()} AFTER {event} ON {table} BEGIN
-            UPDATE review_queue_version SET n = n + 1, token = lower(hex(randomblob(16))) WHERE id = 1;
+            UPDATE review_queue_version SET token = lower(hex(randomblob(16))) WHERE id = 1;
         END;"""
         for table in ("review_queue", "review_queue_labels", "reviews", "assignments")
         for event in ("INSERT", "UPDATE", "DELETE"))
     execute_script(
         db,
         f"""
-        CREATE TABLE review_queue_version (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL, token TEXT NOT NULL);
-        INSERT INTO review_queue_version (id, n, token) VALUES (1, 0, lower(hex(randomblob(16))));
+        CREATE TABLE review_queue_version (id INTEGER PRIMARY KEY CHECK (id = 1), token TEXT NOT NULL);
+        INSERT INTO review_queue_version (id, token) VALUES (1, lower(hex(randomblob(16))));
         {renewals}
         """,
     )
