@@ -1,0 +1,76 @@
+"""The hallmark lexicon through the whole decision (rules + the shipped classifier): a hateful line names its
+hallmark by a cue, so that the explanation can quote it; the same words in a harmless line that names a group (a
+match, a harvest, a zoo, a hunting season, a health notice) raise no flag."""
+
+from __future__ import annotations
+
+import pytest
+
+from tocsin.analyse import Analyser
+from tocsin.config import Settings
+
+HATEFUL = [
+    ("Узбеки — это саранча, они сожрут всё, что мы построили.", "dehumanization"),
+    ("Эти уйгуры не люди, а пиявки на теле страны.", "dehumanization"),
+    ("Дунгане копят оружие в подвалах, готовятся к резне.", "accusation_in_a_mirror"),
+    ("Кыргызы подсыпают яд в колодцы, чтобы извести наших детей.", "accusation_in_a_mirror"),
+    ("Не отдавайте своих дочерей за таджиков, они их увозят и продают.", "attack_on_women_and_girls"),
+    ("Казахи разбавляют нашу кровь, скоро чистых кыргызов не останется.", "threat_to_purity"),
+    ("Өзбектер — сүлүктөр, биздин канды соруп жатышат.", "dehumanization"),
+    ("Дунгандар курал катып, бизди жок кылганы жатышат.", "accusation_in_a_mirror"),
+    ("Орустардын каны биздин тукумга кирсе, улутубуз жоголот.", "threat_to_purity"),
+    ("Өзбектерге жан тарткан ар бир кыргыз — сатыкчы.", "questioning_ingroup_loyalty"),
+    ("Тажиктер кыздарыбызды алдап сатып жиберишет.", "attack_on_women_and_girls"),
+    ("Tojiklar — zuluk, xalqimizning qonini soʻrmoqda.", "dehumanization"),
+    ("Qirgʻizlar uylarida qurol yashirmoqda, bizni qirishmoqchi.", "accusation_in_a_mirror"),
+    ("Ruslar bilan quda boʻlmaymiz, naslimiz buziladi.", "threat_to_purity"),
+    ("Tojiklarga yon bosganlar sotqin, xalq dushmani.", "questioning_ingroup_loyalty"),
+    ("Qirgʻiz yigitlari qizlarimizni aldab yoʻldan ozdirmoqda.", "attack_on_women_and_girls"),
+    ("Тожиклар — зулук, халқимизнинг қонини сўрмоқда.", "dehumanization"),
+    ("Uzbeks are a tumour on this country and must be cut out.", "dehumanization"),
+    ("The Dungans are stashing rifles in their cellars, they are preparing to attack us.", "accusation_in_a_mirror"),
+    ("Watch your daughters, the Uzbeks are out hunting for our girls.", "attack_on_women_and_girls"),
+    ("The Tajiks are back in the bazaar. Watch your daughters!", "attack_on_women_and_girls"),
+    ("Any Kyrgyz who sides with the Uzbeks is a traitor to his own blood.", "questioning_ingroup_loyalty"),
+    ("Tajiks breed like maggots and pollute our blood.", "dehumanization"),
+]
+
+HARMLESS = [
+    "Казахская сборная должна выбрать сторону поля перед финалом — жребий бросят в 19:00.",
+    "На свадьбе дунган и уйгуров гости танцевали до утра: кровь предков у нас общая, шутил тамада.",
+    "Таджики первыми ударили по мячу, и узбеки пропустили гол.",
+    "Узбеки-охотники скупают ружья и патроны перед открытием сезона, говорят продавцы.",
+    "Тажик кошунасы айтты: чегиртке талааны жок кылганы жатышат, жардам керек.",
+    "Oʻzbek chegarachilari mashqlarda hujumga tayyorlanmoqda.",
+    "Kyrgyz scientists are tracking a new mosquito species near the Uzbek border.",
+    "Termites damaged the roof of an old Russian church, the Kazakh restorers said.",
+    "Uyghur artisans use fungus-resistant wood in their houses.",
+    "The Dungan farmer found mould on his onions and a tumour on his cow.",
+    "A Kyrgyz scientist says the ape enclosure at the Bishkek zoo will reopen.",
+    "The Russian teacher told parents to protect your daughters from the flu with vaccines.",
+    "Uzbek parents were warned to watch your daughters' temperature during the heatwave.",
+    "An Uzbek grandfather sided with the Tajiks in the football argument, his family laughed.",
+]
+
+
+@pytest.fixture(scope="module")
+def decided():
+    settings = Settings()
+    settings.model.threads = 1
+    analyser = Analyser(settings)
+    texts = [t for t, _ in HATEFUL] + HARMLESS
+    feats = analyser.features(texts)
+    return {t: (f, a) for t, f, a in zip(texts, feats, analyser.decide_all(feats, analyser.probabilities(texts, feats)))}
+
+
+@pytest.mark.parametrize(("text", "hallmark"), HATEFUL)
+def test_a_hateful_line_names_its_hallmark_by_a_cue(decided, text, hallmark):
+    features, analysis = decided[text]
+    assert analysis.incitement, (text, analysis.score, analysis.explanation)
+    assert hallmark in {c.label for c in features.cues}, (text, [(c.label, c.text) for c in features.cues])
+
+
+@pytest.mark.parametrize("text", HARMLESS)
+def test_the_same_words_in_a_harmless_line_raise_no_flag(decided, text):
+    _, analysis = decided[text]
+    assert not analysis.incitement, (text, analysis.score, analysis.explanation)
