@@ -33,6 +33,8 @@ HATEFUL = [
     ("The Tajiks are back in the bazaar. Watch your daughters!", "attack_on_women_and_girls"),
     ("Any Kyrgyz who sides with the Uzbeks is a traitor to his own blood.", "questioning_ingroup_loyalty"),
     ("Tajiks breed like maggots and pollute our blood.", "dehumanization"),
+    ("Тажиктер — мал, аларды айдап чыгуу керек.", "dehumanization"),
+    ("Qirgʻizlar qoʻtir itlar, ularni haydash kerak.", "dehumanization"),
 ]
 
 HARMLESS = [
@@ -50,6 +52,9 @@ HARMLESS = [
     "The Russian teacher told parents to protect your daughters from the flu with vaccines.",
     "Uzbek parents were warned to watch your daughters' temperature during the heatwave.",
     "An Uzbek grandfather sided with the Tajiks in the football argument, his family laughed.",
+    "Кыргыз малчылар малды тоого айдап чыгышты.",
+    "Qirgʻiz choʻponlari qoʻylardagi qoʻtir kasalligini davolashmoqda.",
+    "Узбекские врачи в Оше рассказали, как бороться с плесенью в подвалах.",
 ]
 
 
