@@ -57,6 +57,7 @@ FRIENDLY = [
     "Killing Tajiks isn't a crime, it's genocide.", "Өзбектерди өлтүрүү кылмыш гана эмес, күнөө да.",
 ]
 HOSTILE = [
+    "Никаких таджиков в нашем селе, гнать их!",   # "никаких <group>" is an exclusion slogan, not a denial
     "Не трогайте наших, бейте узбеков!", "Qirgʻizlarni urmanglar, oʻldiringlar!", "Өзбектерди сабабагыла, өлтүргүлө!",
     "Tojiklarni haydamaymiz, hammasini oʻldiramiz!", "Кыргыздарды кууп чыгарбайбыз, баарын өлтүрөбүз!",
     "They must not be driven out, they must be killed, all the Uzbeks.", "Хватит говорить, что мы слабые, бейте узбеков!",

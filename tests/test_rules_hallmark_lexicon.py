@@ -34,7 +34,7 @@ HATEFUL = [
     ("Any Kyrgyz who sides with the Uzbeks is a traitor to his own blood.", "questioning_ingroup_loyalty"),
     ("Tajiks breed like maggots and pollute our blood.", "dehumanization"),
     ("Тажиктер — мал, аларды айдап чыгуу керек.", "dehumanization"),
-    ("Qirgʻizlar qoʻtir itlar, ularni haydash kerak.", "dehumanization"),
+    ("Ата-бабаң көрсө сенден безмек: уйгурларды коңшу тутуп жүрөсүң. Канын унуткан киши биз үчүн жок.", "questioning_ingroup_loyalty"),
 ]
 
 HARMLESS = [
@@ -55,6 +55,34 @@ HARMLESS = [
     "Кыргыз малчылар малды тоого айдап чыгышты.",
     "Qirgʻiz choʻponlari qoʻylardagi qoʻtir kasalligini davolashmoqda.",
     "Узбекские врачи в Оше рассказали, как бороться с плесенью в подвалах.",
+    # homonyms of the cue words, and frames too loose to be cues: a herd, butchers, printing, surgery, hunting
+    "Старший сын узбека уехал в Москву, а младший осел в Оше.",
+    "Узбечка жила в мире с соседями всю жизнь.",
+    "Кыргыз мал чарбасы өнүгүп жатат.",
+    "Ош шаарында өзбек жана кыргыз улуттары аралашып тынч жашашат.",
+    "Кыргыз баатыры эл үчүн өлдү.",
+    "Кыргыз баатырларын эл унутпайт.",
+    "Кыргыз жагынан өкүлдөр келди, сүйлөшүүлөр башталды.",
+    "Qurbon hayiti oldidan oʻzbek qassoblari pichoqlarini qayrashadi.",
+    "Oʻzbek tilidagi darsliklarni bosib chiqarish rejasi tasdiqlandi.",
+    "Oʻzbek jamoasi birinchi boʻlib hujum qildi va gol urdi.",
+    "Qirgʻiz shifokorlari oʻzbek bemorning tanasidagi oʻsmani olib tashlashdi.",
+    "Qirgʻizlarning suruvi yaylovda semirdi.",
+    "Oʻzbek choʻponning qoʻylari qoʻtir boʻlib qoldi.",
+    "The Uzbek woman who lives next door bakes bread for the whole street.",
+    "Kyrgyz donors keep our blood banks full.",
+    "The Kyrgyz delay was no fault of ours.",
+    "The Kyrgyz children raised their arms and cheered.",
+    "The drought drained the Kyrgyz reservoir dry.",
+    "She stood with the Kyrgyz delegation at the ceremony.",
+    "Узбекские врачи: аспирин мешает свертываться крови.",
+    "Узбекские синоптики рассказали, к чему готовиться на выходных.",
+    "Узбекский фильм захватил наше внимание с первых минут.",
+    "Таджик увез жену в отпуск на Иссык-Куль.",
+    "Узбекские врачи советуют: берегите дочерей от гриппа.",
+    "Его деда-узбека объявили врагом народа в 1937 году.",
+    "Казахские коневоды вывели чистокровную ахалтекинскую кобылу.",
+    "Комары пьют кровь, предупредили узбекские ученые.",
 ]
 
 
@@ -76,6 +104,7 @@ def test_a_hateful_line_names_its_hallmark_by_a_cue(decided, text, hallmark):
 
 
 @pytest.mark.parametrize("text", HARMLESS)
-def test_the_same_words_in_a_harmless_line_raise_no_flag(decided, text):
-    _, analysis = decided[text]
+def test_the_same_words_in_a_harmless_line_are_no_cue_and_raise_no_flag(decided, text):
+    features, analysis = decided[text]
+    assert not features.cues, (text, [(c.label, c.text) for c in features.cues])
     assert not analysis.incitement, (text, analysis.score, analysis.explanation)
