@@ -67,17 +67,6 @@ def test_a_quotation_that_holds_no_cue_excuses_nothing():
     assert "lowered by quotation" in no_cue.explanation  # without cues, a quotation may hold what no cue names
 
 
-def test_a_quotation_bears_on_a_cue_in_any_of_its_sentences():
-    # the quote's first sentence names the group; its cue is in the second
-    text = "Блогер написал: «Узбеки из Оша везде. Надо выгнать узбеков!» Так он и написал."
-    quoted = text[text.index("«"):text.index("»") + 1]
-    cue_at = text.index("Надо выгнать")
-    f = features(text, context=[Span("context", "quotation", quoted, text.index("«"), text.index("«") + len(quoted))])
-    f.targets.insert(0, Span("target", "uzbek", "Узбеки", text.index("Узбеки"), text.index("Узбеки") + 6))
-    f.cues[:] = [Span("cue", "call_to_expulsion", "Надо выгнать", cue_at, cue_at + 12)]
-    assert "lowered by quotation" in run(f).explanation
-
-
 def test_scare_quotes_around_a_word_or_two_are_not_quoted_speech():
     def quoting(quoted: str):
         text = f"Пусть {quoted} из Оша собирают вещи: узбеков тут терпели долго."

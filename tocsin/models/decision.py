@@ -151,10 +151,8 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
     counts when it is in a cue's sentence or the sentence before it ("Tajiks? They must be driven out"), and
     a marker when it is in a cue's sentence or, in a short text, in a sentence that names no group of its
     own ("… Don't believe it, it's a provocation"): a sentence about another group is a statement of its
-    own, and a news report in it does not excuse a call beside it. A quotation counts when it holds a cue,
-    in whichever of its sentences (and only then). In a long text (an article) only markers in a cue's
-    sentence count, so that a quotation in paragraph 3 does not excuse a call to violence in paragraph 40.
-    In a ``passage`` cut from a long text
+    own, and a news report in it does not excuse a call beside it. In a long text (an article) only markers in a cue's sentence count, so that a quotation
+    in paragraph 3 does not excuse a call to violence in paragraph 40. In a ``passage`` cut from a long text
     (see :mod:`tocsin.models.passages`) a marker of another sentence counts only when it answers the cue
     (:data:`ANSWERING_MARKERS`).
     """
@@ -171,9 +169,8 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
     short = len(features.text) <= LOCAL_TEXT_CHARS
 
     def counts(marker: Span) -> bool:
-        if marker.label == "quotation":
-            # a quotation bears on the cues it holds, whichever of its sentences they are in
-            return any(marker.overlaps(c) for c in features.cues)
+        if marker.label == "quotation" and not any(marker.overlaps(c) for c in features.cues):
+            return False
         k = sentence_of(marker)
         if k in cue_sentences:
             return True
