@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh migrated store in memory, a database path, the CLI runner."""
+"""Shared fixtures: a fresh migrated store in memory, a database path, the CLI runner, the shipped analyser."""
 
 from __future__ import annotations
 
@@ -22,6 +22,28 @@ def fresh_db():
 def db_path(tmp_path):
     """A path for an on-disk store (not created)."""
     return tmp_path / "tocsin.db"
+
+
+@pytest.fixture(scope="session")
+def shipped_analyser():
+    """The shipped model and the bundled lexicons on one thread, built once for every test of the whole decision."""
+    from tocsin.analyse import Analyser
+    from tocsin.config import Settings
+
+    settings = Settings()
+    settings.model.threads = 1
+    return Analyser(settings)
+
+
+@pytest.fixture(scope="session")
+def decide_texts(shipped_analyser):
+    """A function: texts -> {text: (features, analysis)} through the rules and the shipped classifier."""
+    def decide(texts):
+        feats = shipped_analyser.features(texts)
+        analyses = shipped_analyser.decide_all(feats, shipped_analyser.probabilities(texts, feats))
+        return {t: (f, a) for t, f, a in zip(texts, feats, analyses)}
+
+    return decide
 
 
 @pytest.fixture

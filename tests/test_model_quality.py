@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from tocsin.analyse import Analyser
-from tocsin.config import Settings
 from tocsin.models.corpus import LANGS
 from tocsin.models.evaluate import HINTS, article_fillers, held_out_rows, long_document, score_examples, training_rows
 from tocsin.models.metrics import evasion_flips, macro_f1
 
 
 @pytest.fixture(scope="module")
-def analyser():
-    settings = Settings()
-    settings.model.threads = 1
-    return Analyser(settings)
+def analyser(shipped_analyser):
+    return shipped_analyser
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from tocsin.analyse import Analyser
-from tocsin.config import Settings
-
 FRIENDLY = [
     "Qirgʻizlarni urmanglar!", "Өзбектерди өлтүрбөгүлө!", "Биз өзбектерди кууп чыгарбайбыз.",
     "Biz qirgʻizlarni quvib chiqarmaymiz.", "Не смейте трогать узбеков!", "Don't beat the Tajiks!",
@@ -96,13 +93,8 @@ HOSTILE = [
 
 
 @pytest.fixture(scope="module")
-def decisions():
-    settings = Settings()
-    settings.model.threads = 1
-    analyser = Analyser(settings)
-    texts = FRIENDLY + HOSTILE
-    feats = analyser.features(texts)
-    return {t: a for t, a in zip(texts, analyser.decide_all(feats, analyser.probabilities(texts, feats)))}
+def decisions(decide_texts):
+    return {t: a for t, (_, a) in decide_texts(FRIENDLY + HOSTILE).items()}
 
 
 @pytest.mark.parametrize("text", FRIENDLY)

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from tocsin.analyse import Analyser
-from tocsin.config import Settings
-
 HATEFUL = [
     ("Узбеки — это саранча, они сожрут всё, что мы построили.", "dehumanization"),
     ("Эти уйгуры не люди, а пиявки на теле страны.", "dehumanization"),
@@ -89,13 +86,8 @@ HARMLESS = [
 
 
 @pytest.fixture(scope="module")
-def decided():
-    settings = Settings()
-    settings.model.threads = 1
-    analyser = Analyser(settings)
-    texts = [t for t, _ in HATEFUL] + HARMLESS
-    feats = analyser.features(texts)
-    return {t: (f, a) for t, f, a in zip(texts, feats, analyser.decide_all(feats, analyser.probabilities(texts, feats)))}
+def decided(decide_texts):
+    return decide_texts([t for t, _ in HATEFUL] + HARMLESS)
 
 
 @pytest.mark.parametrize(("text", "hallmark"), HATEFUL)
