@@ -52,6 +52,10 @@ FRIENDLY = [
     "Is it really not a crime to kill Tajiks? Of course it is.", "Убить таджика — преступление? Да, это дело прокуратуры.",
     "Is it not a crime to kill the Uzbeks and Tajiks?", "Why is it no crime to kill the Uzbeks in Osh?",
     "Killing Tajiks isn't a crime, it's genocide.", "Өзбектерди өлтүрүү кылмыш гана эмес, күнөө да.",
+    # "do not beat / insult <group>" refused in its own words; a rebuke asked and answered "no, it is love"
+    "Өзбектерди урбагыла, алар биздин кошуналар.", "Tojiklarni haqoratlamang.", "Тожикларни ҳақоратламанг.",
+    "Is it a crime to marry an Uzbek? No, it's love.", "Өзбек кызына үйлөнүү кылмышпы? Жок, бул сүйүү.",
+    "Qirgʻiz qiziga uylanish jinoyatmi? Yoʻq, bu sevgi.",
 ]
 HOSTILE = [
     "Никаких таджиков в нашем селе, гнать их!",   # "никаких <group>" is an exclusion slogan, not a denial
@@ -89,6 +93,11 @@ HOSTILE = [
     "Tojiklarni quvish umuman jinoyat emas.", "Убить таджика — преступление? Нет! Это самооборона.",
     "Killing Tajiks isn't a crime.", "No crime to kill the Uzbeks.", "Тожикларни ҳайдаш жиноят эмас!",
     "Killing Tajiks isn't a crime, right?", "Killing Tajiks isn’t a crime.", "Выгнать узбеков — варварство? Нет, это наш долг!",
+    "Өзбектерди өлтүрүү кылмышпы? Жок, бул биздин милдетибиз.", "Qirgʻizlarni oʻldirish jinoyatmi? Yoʻq, bu bizning burchimiz.",
+    "Қирғизларни ўлдириш жиноятми? Йўқ, бу бизнинг бурчимиз.", "Is killing Uzbeks a crime? No, it is our duty.",
+    "Выгнать таджиков — разве это грех? Нет, это наша обязанность.",
+    # a prohibition urged: its negation is the demand
+    "Не оставляйте в живых ни одного узбека!", "Don't leave a single Uzbek alive!", "Don't let your daughters marry Tajiks!",
 ]
 
 

@@ -83,7 +83,7 @@ _CRIME = (r"(?:преступлени|грех|греш|позор|зазорн�
           r"кылмыш|уят|күнөө|шерменделик|айып|jinoyat|gunoh|uyat|ayb|sharmandalik|жиноят|гуноҳ|айб|шармандалик)\w*")
 _NO_CRIME = re.compile(rf"(?:(?<!\w)(?:не|no|not|never)|n['’ʼ]t)\W+(?:\w+\W+){{0,2}}{_CRIME}"     # не преступление, isn't a crime
                        rf"|{_CRIME}\W+(?:\w+\W+)?(?:эмес|emas|эмас)(?!\w)"                   # кылмыш эмес, jinoyat emas
-                       rf"|{_CRIME}\W*\?\W*(?:нет|ничуть|отнюдь)(?!\w)", re.IGNORECASE)      # преступление? Нет, …
+                       rf"|{_CRIME}\W*\?\W*(?:нет|ничуть|отнюдь|жок|yo[ʻ'’‘]?q|йўқ|no|nope)(?!\w)", re.IGNORECASE)   # преступление? Нет, … crime? No, …
 #: Log-odds removed per distinct context marker, and at most in total. A negation whose scope is unknown
 #: counts least ("spare no one" is a negation inside a call to violence); see :func:`negation_scope`.
 CONTEXT_PENALTY = {
