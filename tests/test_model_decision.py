@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tocsin.models.decision import decide, excused, explain, place_name
@@ -339,3 +341,38 @@ def test_a_refused_call_is_a_negated_cue_however_sure_the_classifier_but_a_refus
                  targets=[Span("target", "uzbek", "узбеков", start, start + 7)],
                  cues=[Span("cue", "call_to_expulsion", "надо выгнать", call.index("надо"), call.index("надо") + 12)])
     assert run(f, {"incitement": 0.9}).incitement, "a refusal about us, beside a call against a group"
+
+
+def _quoted_call(text: str, endorsement: str) -> Features:
+    """``text`` with its «…» quotation, the call and the group inside it, and ``endorsement`` marked."""
+    def span(kind: str, label: str, word: str, after: int = 0) -> Span:
+        start = text.index(word, after)
+        return Span(kind, label, word, start, start + len(word))
+
+    quoted = text[text.index("«"):text.index("»") + 1]
+    return Features(text=text, normalised=text, lang="ru", script="Cyrl",
+                    targets=[span("target", "uzbek", "Узбеков")], cues=[span("cue", "call_to_expulsion", "надо выгнать")],
+                    context=[span("context", "quotation", quoted), span("context", "endorsement", endorsement)])
+
+
+def test_a_quoted_call_approved_by_the_writer_is_not_excused_by_its_quotation():
+    sure_it_is_quoted = {"incitement": 1e-6}
+    approved = run(_quoted_call("«Узбеков надо выгнать» — правильно сказано!", "правильно сказано"), sure_it_is_quoted)
+    assert approved.incitement and "approved" in approved.explanation and "quotation" not in approved.explanation
+    next_sentence = run(_quoted_call("Блогер пишет: «Узбеков надо выгнать». Правильно сказано!", "Правильно сказано"),
+                        sure_it_is_quoted)
+    assert next_sentence.incitement
+    # approval that introduces words of its own approves them, not the call quoted before it
+    own_words = run(_quoted_call("«Узбеков надо выгнать», кричали в толпе. Правильно сказал аким: позор им.", "Правильно сказал"),
+                    sure_it_is_quoted)
+    assert not own_words.incitement and "approved" not in own_words.explanation
+    # approval two sentences away, or inside the quotation, approves nothing
+    far = run(_quoted_call("«Узбеков надо выгнать». Так писали в 2010-м. Правильно сказано!", "Правильно сказано"), sure_it_is_quoted)
+    inside = run(_quoted_call("«Узбеков надо выгнать, правильно сказано» — пишет тролль.", "правильно сказано"), sure_it_is_quoted)
+    assert not far.incitement and not inside.incitement
+
+
+def test_approval_leaves_a_news_report_beside_the_quotation_in_place():
+    f = _quoted_call("Задержан автор поста «Узбеков надо выгнать» — и правильно!", "и правильно")
+    a = run(replace(f, context=f.context + [Span("context", "news_reporting", "Задержан", 0, 8)]), {"incitement": 1e-6})
+    assert not a.incitement and "news reporting" in a.explanation

@@ -72,11 +72,12 @@ NEGATED_CUE_PENALTY = 2.0
 #: (÷ TEMPERATURE) count at most this much: it reads the hostile words, not the negation, and must not
 #: outvote the rules' surest reading. Chosen on the validation set among 1–3 (none above 1.5 changed it).
 NEGATED_CLASSIFIER_CAP = 1.0
-#: With a call against a group said to be no crime or no sin in its own words ("Убить таджика — не
-#: преступление", "Killing Tajiks is no crime", "… кылмыш эмес", "… jinoyat emas": the cues ``*.nc1``,
-#: ``*.nc2``), the classifier's log-odds (÷ TEMPERATURE) count at least this much: it reads "not a crime" as
-#: the counter-speech it was trained on, where the rules read a justification of the call.
-JUSTIFIED_CALL_FLOOR = -1.0
+#: With a hallmark against a group that the writer adopts in words the classifier was trained to read as
+#: distance, its log-odds (÷ TEMPERATURE) count at least this much: a call said to be no crime or no sin
+#: ("Убить таджика — не преступление", "Killing Tajiks is no crime", "… кылмыш эмес": the cues ``*.nc1``,
+#: ``*.nc2``), which it reads as counter-speech, and words quoted or reported and then approved («Узбеков
+#: надо выгнать» — правильно сказано!, "… — well said, share it!"), which it reads as quotation.
+ADOPTION_FLOOR = -1.0
 #: The words of those cues that say so (their nouns, in the cue's own text: Uzbek may be in Cyrillic).
 _CRIME = (r"(?:преступлени|грех|греш|позор|зазорно|стыдно|зло|подлост|варварств|зверств|дикост|мерзост|"
           r"crime|sin|shame|disgrace|wrong|murder|"
@@ -92,6 +93,11 @@ CONTEXT_PENALTY = {
     "refusal": NEGATED_CUE_PENALTY,
 }
 CONTEXT_PENALTY_MAX = 3.0
+#: Markers whose excuse an endorsement cancels: a writer who approves the words he quotes or reports says them
+#: himself. A news report, counter-speech or condemnation beside it stays ("… арестован за «бейте узбеков» — и
+#: правильно!" approves the arrest).
+ENDORSABLE = frozenset({"quotation", "reported_speech"})
+ENDORSED = "the quoted or reported words approved"
 #: Markers strong enough to cancel the boost of a call against a group.
 STRONG_CONTEXT = {"counter_speech", "condemnation", "quotation", "news_reporting", "negated_cue", "refusal"}
 #: Log-odds removed when no target group is found (the score is then also kept below the threshold).
@@ -295,6 +301,7 @@ class Bearing(NamedTuple):
     markers: list[str]
     targets: list[Span]
     every_cue_negated: bool
+    endorsed: bool = False
 
 
 def bearing(features: Features, passage: bool = False) -> Bearing:
@@ -303,6 +310,8 @@ def bearing(features: Features, passage: bool = False) -> Bearing:
     needed = features.cues or any(c.label == "negation" for c in features.context)
     layout = Layout(features) if needed else None
     context, targets = local_context(features, passage, layout)
+    endorsed = endorses_a_cue(features, layout)
+    context = [c for c in context if c.label != "endorsement" and not (endorsed and c.label in ENDORSABLE)]
     scopes = negation_scopes(features, context, layout)
     negated = set()
     for negation, scope in scopes:
@@ -322,7 +331,27 @@ def bearing(features: Features, passage: bool = False) -> Bearing:
     if negated and layout.cues and not every_cue_negated:
         # a denial beside a plain call does not excuse the call: it counts as a negation of unknown reach
         scopes = [(negation, "unknown" if scope == "cue" else scope) for negation, scope in scopes]
-    return Bearing(context_markers(features, context, layout, scopes), targets, every_cue_negated)
+    return Bearing(context_markers(features, context, layout, scopes), targets, every_cue_negated, endorsed)
+
+
+def endorses_a_cue(features: Features, layout: Layout | None) -> bool:
+    """Whether an endorsement ("правильно сказано", "туура айтылган", "toʻgʻri gap", "well said", "share it")
+    approves cue words that are quoted or reported: one outside every quotation, in a cue's sentence or the next.
+    One that introduces words of its own ("Правильно сказал аким: …") approves only a cue that follows it."""
+    endorsements = [c for c in features.context if c.label == "endorsement"]
+    if not endorsements or layout is None or not layout.cues:
+        return False
+    quotations = [c for c in features.context if c.label == "quotation"]
+
+    def approves(endorsement: Span) -> bool:
+        if any(q.start <= endorsement.start and endorsement.end <= q.end for q in quotations):
+            return False
+        k = layout.sentence_of(endorsement.start)
+        if ":" in features.text[endorsement.end:layout.bounds[k][1]]:
+            return any(c.start >= endorsement.end for c in layout.cues.get(k, []))
+        return k in layout.cues or k - 1 in layout.cues
+
+    return any(approves(e) for e in endorsements)
 
 
 def excused(features: Features, passage: bool = False) -> bool:
@@ -334,15 +363,17 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
     """The incitement score after the rules, and the reasons it moved (for the explanation)."""
     x = logit(float(probs.get("incitement", 0.0))) / TEMPERATURE
     reasons: list[str] = []
-    markers, targets, every_cue_negated = bearing(features, passage)
+    markers, targets, every_cue_negated, endorsed = bearing(features, passage)
     if every_cue_negated:
         x = min(x, NEGATED_CLASSIFIER_CAP)
     has_target = bool(features.targets)
     aimed = bool(targets)
     cues = {c.label for c in features.cues}
     boosted = aimed and not STRONG_CONTEXT & set(markers)
-    if boosted and justified_call(features):
-        x = max(x, JUSTIFIED_CALL_FLOOR)   # the classifier's reading, before the markers lower it
+    if boosted and (endorsed or justified_call(features)):
+        x = max(x, ADOPTION_FLOOR)   # the classifier's reading, before the markers lower it
+    if endorsed:
+        reasons.append(ENDORSED)
     if markers:
         x -= min(sum(CONTEXT_PENALTY.get(m, 0.5) for m in markers), CONTEXT_PENALTY_MAX)
         reasons.append("lowered by " + ", ".join(m.replace("_", " ") for m in markers))
@@ -364,7 +395,7 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
 
 def justified_call(features: Features) -> bool:
     """Whether a call to violence or expulsion says in its own words that it is no crime (see
-    :data:`JUSTIFIED_CALL_FLOOR`), and neither asks it nor goes on to call it worse (:func:`unsaid_justification`)."""
+    :data:`ADOPTION_FLOOR`), and neither asks it nor goes on to call it worse (:func:`unsaid_justification`)."""
     return any(_no_crime_words(c) and not unsaid_justification(features.text, c) for c in features.cues)
 
 
@@ -507,6 +538,8 @@ def explain(features: Features, hallmarks: list[str], flagged: bool, score: floa
         suggested = [h.replace("_", " ") for h in hallmarks if h not in cued]
         if suggested:
             line += ("; no cue words found, " if not cued else "; ") + f"the classifier suggests {', '.join(suggested)}"
+        if ENDORSED in reasons:
+            line += f"; {ENDORSED}"
         lowered = [r for r in reasons if r.startswith("lowered")]
         if lowered:
             line += f" (despite {lowered[0][len('lowered by '):]})"

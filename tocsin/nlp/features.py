@@ -21,7 +21,7 @@ HALLMARKS = (
 
 #: Context markers that often flip a text's meaning.
 CONTEXT_MARKERS = ("negation", "quotation", "reported_speech", "condemnation", "counter_speech", "news_reporting",
-                   "refusal")
+                   "refusal", "endorsement")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,54 @@
+"""Quoted or reported words approved by the writer, through the whole decision (rules + the shipped classifier):
+«…» — правильно сказано, "well said, share it" make the writer say the words himself, so the quotation or report
+no longer excuses them; the same approval of a road repair, a missing-child notice or an arrest, and hostile
+words quoted to condemn or report them, raise no flag."""
+
+from __future__ import annotations
+
+import pytest
+
+APPROVED = [
+    "«Узбеков надо выгнать из Оша» — правильно сказано!",
+    "Один депутат сказал: «таджиков надо гнать отсюда». Полностью согласен, подписываюсь под каждым словом.",
+    "Он написал «бейте узбеков» — и правильно, репост!",
+    "«Өзбектерди Оштон кууп чыгуу керек» — туура айтылган!",
+    "«Тажиктерди кууп чыгаргыла» — туура айтасыз, бөлүшүңүз!",
+    "«Qirgʻizlarni quvib chiqarish kerak» — toʻgʻri aytilgan!",
+    "Deputat «qirgʻizlarni uringlar» dedi. Barakalla, toʻgʻri gap!",
+    "«Қирғизларни уриш керак» — гапингиз тўғри, улашинг!",
+    'He said "drive the Tajiks out" — well said, share it!',
+    '"Uzbeks are rats" — couldn\'t agree more.',
+]
+NOT_APPROVED = [
+    "«Узбеков надо выгнать из Оша» — так написал провокатор. Позор ему!",
+    "Правильно сказал аким: дороги надо чинить.",
+    "Пропала девочка в Узгене, родители — узбеки из махалли. Распространите, пожалуйста!",
+    "Полиция задержала мужчину, который написал «бейте узбеков». Так ему и надо!",
+    "«Выгнать узбеков» — кричали провокаторы в 2010-м. Правильно сказал аксакал: такое не должно повториться.",
+    "«Өзбектерди кууп чыгуу керек» деп жазган провокатор кармалды.",
+    "Аксакал туура айтты: «Өзбек менен кыргыз бир тууган, эч кимди кууп чыгуунун кереги жок».",
+    "«Qirgʻizlarni urish kerak» degan gap — yolgʻon va uyat. Tarqating, hamma bilsin!",
+    "Ҳоким тўғри айтди: йўлларни таъмирлаш керак.",
+    'He said "drive the Tajiks out" — police have detained him for inciting hatred.',
+    '"Uzbeks are rats" — don\'t share it, it is a lie.',
+    "The elder put it well: \"Nobody should drive the Tajiks out; we are one people.\"",
+]
+
+
+@pytest.fixture(scope="module")
+def decisions(decide_texts):
+    return decide_texts(APPROVED + NOT_APPROVED)
+
+
+@pytest.mark.parametrize("text", APPROVED)
+def test_quoted_words_approved_by_the_writer_are_his_own(decisions, text):
+    features, analysis = decisions[text]
+    assert "endorsement" in {c.label for c in features.context}, text
+    assert analysis.incitement, (text, analysis.score, analysis.explanation)
+    assert "approved" in analysis.explanation
+
+
+@pytest.mark.parametrize("text", NOT_APPROVED)
+def test_approval_of_something_else_or_quoted_words_condemned_raise_no_flag(decisions, text):
+    _, analysis = decisions[text]
+    assert not analysis.incitement, (text, analysis.score, analysis.explanation)
