@@ -18,6 +18,8 @@ APPROVED = [
     "«Қирғизларни уриш керак» — гапингиз тўғри, улашинг!",
     'He said "drive the Tajiks out" — well said, share it!',
     '"Uzbeks are rats" — couldn\'t agree more.',
+    "Как говорил мой дед: «Таджики — чужие. Гнать таджиков из Оша!» И он был прав.",
+    "Чоң атам «өзбектерди кууп чыгуу керек» дечү. Ал туура айткан.",
 ]
 NOT_APPROVED = [
     "«Узбеков надо выгнать из Оша» — так написал провокатор. Позор ему!",
@@ -32,6 +34,7 @@ NOT_APPROVED = [
     'He said "drive the Tajiks out" — police have detained him for inciting hatred.',
     '"Uzbeks are rats" — don\'t share it, it is a lie.',
     "The elder put it well: \"Nobody should drive the Tajiks out; we are one people.\"",
+    "Дед говорил: «Узбеки и кыргызы — братья». И он был прав.",
 ]
 
 

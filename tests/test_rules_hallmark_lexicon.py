@@ -1,6 +1,6 @@
 """The hallmark lexicon through the whole decision (rules + the shipped classifier): a hateful line names its
 hallmark by a cue, so that the explanation can quote it; the same words in a harmless line that names a group (a
-match, a harvest, a zoo, a hunting season, a health notice) raise no flag."""
+match, a harvest, a zoo, a hunting season, a health notice, a herd, a racehorse) are no cue and raise no flag."""
 
 from __future__ import annotations
 
@@ -34,6 +34,13 @@ HATEFUL = [
     ("Tajiks breed like maggots and pollute our blood.", "dehumanization"),
     ("Тажиктер — мал, аларды айдап чыгуу керек.", "dehumanization"),
     ("Ата-бабаң көрсө сенден безмек: уйгурларды коңшу тутуп жүрөсүң. Канын унуткан киши биз үчүн жок.", "questioning_ingroup_loyalty"),
+    # an everyday word said to BE the group, or likened to it
+    ("Эти таджики просто скот, а не люди.", "dehumanization"),
+    ("Узбеки ведут себя как животные, гоните их из Оша.", "dehumanization"),
+    ("Узбеки, вы здесь чужие, убирайтесь домой!", "call_to_expulsion"),
+    ("Надо очистить город от узбеков.", "threat_to_purity"),
+    ("Силер, тажиктер, жаныбарсыңар!", "dehumanization"),
+    ("Алар жаныбарлар, адам эмес, өзбектерди кечирбегиле.", "dehumanization"),
 ]
 
 HARMLESS = [
@@ -82,6 +89,20 @@ HARMLESS = [
     "Его деда-узбека объявили врагом народа в 1937 году.",
     "Казахские коневоды вывели чистокровную ахалтекинскую кобылу.",
     "Комары пьют кровь, предупредили узбекские ученые.",
+    # a bare everyday word that was a cue: herds, rot, a racehorse, a pie, medicine, a shop, a zoo, a burial
+    "Кыргызские пастухи перегоняют скот на летние пастбища.",
+    "Узбекские садоводы в Оше борются с гнилью на винограде.",
+    "Русский тренер вывел полукровку к победе на скачках в Оше.",
+    "Узбекским гостям на свадьбе в Оше чужой пирог понравился больше своего.",
+    "Кыргызские врачи объяснили, почему смешение лекарств опасно.",
+    "Узбекский магазин в Оше смог продать всё за день.",
+    "Узбекские родственники предали тело земле по обычаю.",
+    "Кыргызские врачи: при переливании чужой крови нужен анализ.",
+    "Өзбек балдары зоопарктагы ар бир жаныбарды сүрөткө тартышты.",
+    "Өзбек дыйкандын уйларына илдет жукту, ветеринар келди.",
+    "Qirgʻiz shifokorlari yuqumli kasalliklardan saqlanishni tushuntirdi.",
+    "The Uzbek vet in Osh treated every animal on the farm.",
+    "An Uzbek doctor in Osh treats cancer patients.",
 ]
 
 
