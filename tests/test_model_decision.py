@@ -376,3 +376,11 @@ def test_approval_leaves_a_news_report_beside_the_quotation_in_place():
     f = _quoted_call("Задержан автор поста «Узбеков надо выгнать» — и правильно!", "и правильно")
     a = run(replace(f, context=f.context + [Span("context", "news_reporting", "Задержан", 0, 8)]), {"incitement": 1e-6})
     assert not a.incitement and "news reporting" in a.explanation
+
+
+def test_approval_beside_words_neither_quoted_nor_reported_changes_nothing():
+    text = "Надо выгнать узбеков из Оша! Полностью согласен."
+    approval = Span("context", "endorsement", "Полностью согласен", text.index("Полностью"), len(text) - 1)
+    unsure = {"incitement": 0.01}
+    plain, approved = run(features(text), unsure), run(features(text, context=[approval]), unsure)
+    assert approved.score == plain.score and "approved" not in approved.explanation

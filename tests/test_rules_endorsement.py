@@ -20,6 +20,8 @@ APPROVED = [
     '"Uzbeks are rats" — couldn\'t agree more.',
     "Как говорил мой дед: «Таджики — чужие. Гнать таджиков из Оша!» И он был прав.",
     "Чоң атам «өзбектерди кууп чыгуу керек» дечү. Ал туура айткан.",
+    "«Бейте узбеков» — правильно сказано, репост до 21:00!",
+    "«Узбеков надо выгнать» — 100% согласен!",
 ]
 NOT_APPROVED = [
     "«Узбеков надо выгнать из Оша» — так написал провокатор. Позор ему!",
@@ -35,6 +37,18 @@ NOT_APPROVED = [
     '"Uzbeks are rats" — don\'t share it, it is a lie.',
     "The elder put it well: \"Nobody should drive the Tajiks out; we are one people.\"",
     "Дед говорил: «Узбеки и кыргызы — братья». И он был прав.",
+    # approval of a verdict, a dismissal or a warning to pass on, after hostile words quoted
+    "Суд приговорил автора поста «Узбеков надо выгнать» к 3 годам. Так ему и надо.",
+    "«Бейте узбеков», — кричал он. И правильно, что его уволили.",
+    "«Таджиков надо гнать», — написал блогер. Отец сказал, что это чушь, и он прав.",
+    '"Kick the Uzbeks out" — a candidate said. Voters rejected him, and they were right.',
+    "Осторожно: в сети пишут «бейте таджиков». Перешлите родителям, пусть следят за детьми.",
+    "Qirgʻiz kanallarida «tojiklarni uringlar» degan chaqiriq tarqaldi. Ulashing, hamma ogoh boʻlsin.",
+    '"Tojiklarni haydash kerak" deb yozgan odam qamaldi. Shunday boʻlishi kerak.',
+    # a refused approval, and a call the approved speaker quotes in turn
+    '"Qirgʻizlarni haydash kerak" deb yozdi u. U toʻgʻri aytmadi.',
+    "«Өзбектерди кууп чыгыш керек» деп жазды ал. Ал туура айткан жок.",
+    "Правильно сказал аким: «Те, кто пишет „узбеков надо выгнать“, ответят по закону».",
 ]
 
 

@@ -16,6 +16,7 @@ from bisect import bisect_right
 from dataclasses import replace
 from typing import Any, Mapping, NamedTuple
 
+from tocsin.models.endorsement import without_approved_excuses
 from tocsin.nlp.chunking import sentence_bounds
 from tocsin.nlp.features import HALLMARKS, Features, Span
 from tocsin.store.analyses import AnalysisRecord
@@ -93,10 +94,6 @@ CONTEXT_PENALTY = {
     "refusal": NEGATED_CUE_PENALTY,
 }
 CONTEXT_PENALTY_MAX = 3.0
-#: Markers whose excuse an endorsement cancels: a writer who approves the words he quotes or reports says them
-#: himself. A news report, counter-speech or condemnation beside it stays ("… арестован за «бейте узбеков» — и
-#: правильно!" approves the arrest).
-ENDORSABLE = frozenset({"quotation", "reported_speech"})
 ENDORSED = "the quoted or reported words approved"
 #: Markers strong enough to cancel the boost of a call against a group.
 STRONG_CONTEXT = {"counter_speech", "condemnation", "quotation", "news_reporting", "negated_cue", "refusal"}
@@ -310,8 +307,9 @@ def bearing(features: Features, passage: bool = False) -> Bearing:
     needed = features.cues or any(c.label == "negation" for c in features.context)
     layout = Layout(features) if needed else None
     context, targets = local_context(features, passage, layout)
-    endorsed = endorses_a_cue(features, layout)
-    context = [c for c in context if c.label != "endorsement" and not (endorsed and c.label in ENDORSABLE)]
+    # approval is read in a short text or a passage of a long one, where it stands beside the words it approves
+    context, endorsed = without_approved_excuses(features, layout if passage or len(features.text) <= LOCAL_TEXT_CHARS
+                                                 else None, context)
     scopes = negation_scopes(features, context, layout)
     negated = set()
     for negation, scope in scopes:
@@ -332,26 +330,6 @@ def bearing(features: Features, passage: bool = False) -> Bearing:
         # a denial beside a plain call does not excuse the call: it counts as a negation of unknown reach
         scopes = [(negation, "unknown" if scope == "cue" else scope) for negation, scope in scopes]
     return Bearing(context_markers(features, context, layout, scopes), targets, every_cue_negated, endorsed)
-
-
-def endorses_a_cue(features: Features, layout: Layout | None) -> bool:
-    """Whether an endorsement ("правильно сказано", "туура айтылган", "toʻgʻri gap", "well said", "share it")
-    approves cue words that are quoted or reported: one outside every quotation, in a cue's sentence or the next.
-    One that introduces words of its own ("Правильно сказал аким: …") approves only a cue that follows it."""
-    endorsements = [c for c in features.context if c.label == "endorsement"]
-    if not endorsements or layout is None or not layout.cues:
-        return False
-    quotations = [c for c in features.context if c.label == "quotation"]
-
-    def approves(endorsement: Span) -> bool:
-        if any(q.start <= endorsement.start and endorsement.end <= q.end for q in quotations):
-            return False
-        k = layout.sentence_of(endorsement.start)
-        if ":" in features.text[endorsement.end:layout.bounds[k][1]]:
-            return any(c.start >= endorsement.end for c in layout.cues.get(k, []))
-        return k in layout.cues or k - 1 in layout.cues
-
-    return any(approves(e) for e in endorsements)
 
 
 def excused(features: Features, passage: bool = False) -> bool:

@@ -1,0 +1,123 @@
+"""Approval of quoted or reported words: a writer who approves the call he quotes says it himself.
+
+The classifier and the rules read quote marks and "he said that …" as distance, which excuses the hostile words
+inside them. An endorsement marker (``context.endorsement.*``: "правильно сказано", "туура айтылган", "toʻgʻri
+gap", "well said", "share it") cancels that excuse, but only where it plainly answers those words: right after
+them, introducing them, or as the short sentence that follows them. An approval of a verdict, an arrest or a
+warning to pass on stands in the same places less plainly and is left alone. Pure logic: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from tocsin.nlp.features import Features, Span
+
+if TYPE_CHECKING:
+    from tocsin.models.decision import Layout
+
+#: Markers whose excuse an approval cancels. A news report, counter-speech or condemnation beside the words stays
+#: ("… арестован за «бейте узбеков» — и правильно!" approves the arrest).
+ENDORSABLE = frozenset({"quotation", "reported_speech"})
+#: What may stand between the words and the approval that follows them in their sentence: punctuation, a dash, a
+#: number, "and", a quotative ("that says", "to the words": «…» — и правильно!, "…" — well said, share it!, «…»
+#: деген сөзгө кол коём, «…» degan gapga qoʻshilaman).
+_ADJACENT = re.compile(r"[\W\d_]*(?:(?:и|а|да|and|va|ва|жана|деген|деп|деб|деган|degan|deb|сөзгө|сөзүнө|гапга|gapga|"
+                       r"сўзга|so[ʻ'’]zga|словам)(?!\w)[\W\d_]*){0,2}", re.IGNORECASE)
+#: An approval before the words introduces them: a colon or dash straight after it ("Правильно сказано: «…»").
+_INTRODUCES = re.compile(r"(?:[^\w:—–-]{1,3}\w+){0,3}[^\w:—–-]{0,3}[:—–-]")   # "Правильно сказал депутат: «…»"
+#: An approval that names words, speech, agreement or truth ("верно говорят", "полностью согласен", "he was right",
+#: "туура айтат", "toʻgʻri gap") can answer the sentence before it; one that only applauds or passes on ("так и
+#: надо", "репост", "share it", "barakalla") does not, since a verdict or a warning is applauded and shared too.
+_OF_WORDS = re.compile(r"сказ|говор|соглас|подпис|слов|(?<!\w)прав[аы]?(?!\w)|правда|айт|макул|сөз|ayt|gap|гап|"
+                       r"so[ʻ'’]z|сўз|rozi|рози|qo[ʻ'’]shil|қўшил|(?<!\w)(?:haq|ҳақ)|said|put|agree|word|right|true|spoken|"
+                       r"better", re.IGNORECASE)
+#: A word that opens a clause of its own after the approval ("И правильно, что его уволили" approves a dismissal).
+_OWN_CLAUSE = re.compile(r"(?<!\w)(?:что|чтобы|потому|ki|деп|because)(?!\w)", re.IGNORECASE)
+#: A colon after the approval introduces words of its own ("Правильно сказал аксакал: такое не должно повториться"),
+#: not one between digits ("репост до 21:00").
+_OWN_WORDS = re.compile(r"(?<!\d):(?!\d)")
+#: The longest sentence, in words, that answers the one before it as a whole ("Полностью согласен, подписываюсь
+#: под каждым словом.").
+ANSWER_WORDS = 8
+#: Marks of a quotation inside a quotation: a cue in one is quoted by the quoted speaker, not approved.
+_INNER_QUOTE = re.compile(r"„[^„“”]*[“”]|“[^“”]*”|\"[^\"]*\"|‘[^‘’]*’|‹[^‹›]*›")
+
+
+def approved_cues(features: Features, layout: Layout) -> list[Span]:
+    """The cues whose quoted or reported words an endorsement outside every quotation approves:
+
+    - in the cue's sentence, right after the quotation that holds the cue (or after the cue itself), with nothing
+      but punctuation, "and" or other approvals between («…» — правильно сказано!, "…" — well said, share it!);
+    - before it, introducing it with a colon or dash ("Правильно сказано: «…»"), unless the cue is quoted again
+      inside that quotation;
+    - opening the next sentence, a short one with no clause of its own, when it names words, agreement or truth
+      ("Верно говорят.", "Полностью согласен, подписываюсь под каждым словом.").
+    """
+    quotations = [c for c in features.context if c.label == "quotation"]
+    endorsements = [c for c in features.context if c.label == "endorsement"
+                    and not any(q.start <= c.start and c.end <= q.end for q in quotations)]
+    if not endorsements:
+        return []
+    text = features.text
+
+    def quotation_of(cue: Span) -> Span | None:
+        return next((q for q in quotations if q.start <= cue.start and cue.end <= q.end), None)
+
+    def adjacent(start: int, end: int) -> bool:
+        """Nothing but punctuation, "and" or other approvals in a row ("— правильно сказано, поддерживаю")."""
+        between = list(text[start:end])
+        for other in endorsements:
+            if start <= other.start and other.end <= end:
+                between[other.start - start:other.end - start] = " " * (other.end - other.start)
+        return _ADJACENT.fullmatch("".join(between)) is not None
+
+    def follows(endorsement: Span, cue: Span) -> bool:
+        quoted = quotation_of(cue)
+        end = quoted.end if quoted else cue.end
+        return endorsement.start >= end and adjacent(end, endorsement.start)
+
+    def introduces(endorsement: Span, cue: Span) -> bool:
+        if endorsement.end > cue.start or not _INTRODUCES.match(text, endorsement.end):
+            return False
+        quoted = quotation_of(cue)
+        return not quoted or not any(m.start() <= cue.start < m.end()
+                                     for m in _INNER_QUOTE.finditer(text, quoted.start + 1, quoted.end - 1))
+
+    def answers(endorsement: Span, k: int) -> bool:
+        start, end = layout.bounds[k]
+        sentence = text[start:end]
+        return (_OF_WORDS.search(endorsement.text) is not None and adjacent(start, endorsement.start)
+                and len(sentence.split()) <= ANSWER_WORDS
+                and not _OWN_CLAUSE.search(text, endorsement.end, end) and not _OWN_WORDS.search(text, endorsement.end, end))
+
+    approved = []
+    for k, cues in layout.cues.items():
+        for cue in cues:
+            if any(layout.sentence_of(e.start) == k and (follows(e, cue) or introduces(e, cue))
+                   or layout.sentence_of(e.start) == k + 1 and answers(e, k + 1) for e in endorsements):
+                approved.append(cue)
+    return approved
+
+
+def without_approved_excuses(features: Features, layout: Layout | None, context: list[Span]) -> tuple[list[Span], bool]:
+    """``context`` without endorsement markers, and without the quotations and reported speech that hold an approved
+    cue (:func:`approved_cues`) or stand in its sentence or the approval's; and whether the text holds such words."""
+    context = [c for c in context if c.label != "endorsement"]
+    if layout is None or not layout.cues or not any(c.label in ENDORSABLE for c in features.context):
+        return context, False
+    approved = approved_cues(features, layout)
+    if not approved:
+        return context, False
+    sentences = {layout.sentence_of(c.start) for c in approved}
+    sentences |= {k for k in (layout.sentence_of(c.start) for c in features.context if c.label == "endorsement")
+                  if k - 1 in sentences}
+
+    def excuses_approved(marker: Span) -> bool:
+        return marker.label in ENDORSABLE and (layout.sentence_of(marker.start) in sentences
+                                               or any(marker.overlaps(cue) for cue in approved))
+
+    # the classifier reads the quote marks even where the rules do not count them (a quotation that starts in the
+    # sentence before the cue's), so an approval of quoted or reported words is one whether or not they counted
+    return [c for c in context if not excuses_approved(c)], any(excuses_approved(c) for c in features.context)
