@@ -41,6 +41,9 @@ HATEFUL = [
     ("Надо очистить город от узбеков.", "threat_to_purity"),
     ("Силер, тажиктер, жаныбарсыңар!", "dehumanization"),
     ("Алар жаныбарлар, адам эмес, өзбектерди кечирбегиле.", "dehumanization"),
+    ("Эти скоты узбеки опять пришли на наш базар.", "dehumanization"),
+    ("Tajiks behave like animals, drive them out.", "dehumanization"),
+    ("The Uzbeks breed like rats.", "dehumanization"),
 ]
 
 HARMLESS = [
@@ -103,6 +106,13 @@ HARMLESS = [
     "Qirgʻiz shifokorlari yuqumli kasalliklardan saqlanishni tushuntirdi.",
     "The Uzbek vet in Osh treated every animal on the farm.",
     "An Uzbek doctor in Osh treats cancer patients.",
+    # a frame word that is no simile, a noun after the word, and a dehumanization denied in its own words
+    "Кыргызские пастухи, как и животные, страдают от жары.",
+    "The Uzbek woman in Osh is a cancer survivor and runs a bakery.",
+    "Kyrgyz herders in Osh are cattle ranchers.",
+    "Don't leave home without breathing the mountain air, say Kyrgyz guides.",
+    "Узбеки — не скот, а люди.",
+    "Таджики — не животные, а наши соседи.",
 ]
 
 
