@@ -33,6 +33,13 @@ _INTRODUCES = re.compile(r"(?:[^\w:—–-]{1,3}\w+){0,3}[^\w:—–-]{0,3}[:—
 _OF_WORDS = re.compile(r"сказ|говор|соглас|подпис|слов|(?<!\w)прав[аы]?(?!\w)|правда|айт|макул|сөз|ayt|gap|гап|"
                        r"so[ʻ'’]z|сўз|rozi|рози|qo[ʻ'’]shil|қўшил|(?<!\w)(?:haq|ҳақ)|said|put|agree|word|right|true|spoken|"
                        r"better", re.IGNORECASE)
+#: A call to pass words on ("перешлите", "share this", "tarqating") answers nothing before it: warnings and
+#: fact-checks are shared too.
+_PASS_ON = re.compile(r"распростран|репост|перепост|перешл|разошл|расшар|share|repost|retweet|spread|pass|tarqat|ulash|"
+                      r"тарқат|улаш|бөлүш|тарат|жайылт", re.IGNORECASE)
+#: An approval that only applauds ("Поддерживаю!", "Так и надо, расклеим по всему городу!") answers the sentence
+#: before it when its own sentence is at most this long.
+APPLAUSE_WORDS = 6
 #: A word that opens a clause of its own after the approval ("И правильно, что его уволили" approves a dismissal).
 _OWN_CLAUSE = re.compile(r"(?<!\w)(?:что|чтобы|потому|ki|деп|because)(?!\w)", re.IGNORECASE)
 #: A colon after the approval introduces words of its own ("Правильно сказал аксакал: такое не должно повториться"),
@@ -53,7 +60,8 @@ def approved_cues(features: Features, layout: Layout) -> list[Span]:
     - before it, introducing it with a colon or dash ("Правильно сказано: «…»"), unless the cue is quoted again
       inside that quotation;
     - opening the next sentence, a short one with no clause of its own, when it names words, agreement or truth
-      ("Верно говорят.", "Полностью согласен, подписываюсь под каждым словом.").
+      ("Верно говорят.", "Полностью согласен, подписываюсь под каждым словом."), or applauds in a shorter one
+      ("Поддерживаю!", "Так и надо, расклеим по всему городу!"); a call to pass on ("Перешлите родителям") never.
     """
     quotations = [c for c in features.context if c.label == "quotation"]
     endorsements = [c for c in features.context if c.label == "endorsement"
@@ -88,8 +96,10 @@ def approved_cues(features: Features, layout: Layout) -> list[Span]:
     def answers(endorsement: Span, k: int) -> bool:
         start, end = layout.bounds[k]
         sentence = text[start:end]
-        return (_OF_WORDS.search(endorsement.text) is not None and adjacent(start, endorsement.start)
-                and len(sentence.split()) <= ANSWER_WORDS
+        words = len(sentence.split())
+        of_words = _OF_WORDS.search(endorsement.text) is not None
+        applause = not of_words and not _PASS_ON.search(endorsement.text) and words <= APPLAUSE_WORDS
+        return ((of_words or applause) and adjacent(start, endorsement.start) and words <= ANSWER_WORDS
                 and not _OWN_CLAUSE.search(text, endorsement.end, end) and not _OWN_WORDS.search(text, endorsement.end, end))
 
     approved = []
