@@ -45,6 +45,8 @@ NOT_APPROVED = [
     "Осторожно: в сети пишут «бейте таджиков». Перешлите родителям, пусть следят за детьми.",
     "Qirgʻiz kanallarida «tojiklarni uringlar» degan chaqiriq tarqaldi. Ulashing, hamma ogoh boʻlsin.",
     '"Tojiklarni haydash kerak" deb yozgan odam qamaldi. Shunday boʻlishi kerak.',
+    "Суд приговорил автора поста «Узбеков надо выгнать» к 3 годам. Так и надо.",
+    "Автора поста «Бейте таджиков» оштрафовали. Поддерживаю!",
     # a refused approval, and a call the approved speaker quotes in turn
     '"Qirgʻizlarni haydash kerak" deb yozdi u. U toʻgʻri aytmadi.',
     "«Өзбектерди кууп чыгыш керек» деп жазды ал. Ал туура айткан жок.",

@@ -94,6 +94,7 @@ CONTEXT_PENALTY = {
     "refusal": NEGATED_CUE_PENALTY,
 }
 CONTEXT_PENALTY_MAX = 3.0
+#: The reason given when an approval cancelled the excuse of quoted or reported words (:mod:`tocsin.models.endorsement`).
 ENDORSED = "the quoted or reported words approved"
 #: Markers strong enough to cancel the boost of a call against a group.
 STRONG_CONTEXT = {"counter_speech", "condemnation", "quotation", "news_reporting", "negated_cue", "refusal"}
