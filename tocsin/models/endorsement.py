@@ -64,14 +64,14 @@ def approved_cues(features: Features, layout: Layout) -> list[Span]:
       ("Поддерживаю!", "Так и надо, расклеим по всему городу!"); a call to pass on ("Перешлите родителям") never.
     """
     quotations = [c for c in features.context if c.label == "quotation"]
-    endorsements = [c for c in features.context if c.label == "endorsement"
-                    and not any(q.start <= c.start and c.end <= q.end for q in quotations)]
+
+    def quotation_of(span: Span) -> Span | None:
+        return next((q for q in quotations if q.start <= span.start and span.end <= q.end), None)
+
+    endorsements = [c for c in features.context if c.label == "endorsement" and quotation_of(c) is None]
     if not endorsements:
         return []
     text = features.text
-
-    def quotation_of(cue: Span) -> Span | None:
-        return next((q for q in quotations if q.start <= cue.start and cue.end <= q.end), None)
 
     def adjacent(start: int, end: int) -> bool:
         """Nothing but punctuation, "and" or other approvals in a row ("— правильно сказано, поддерживаю")."""
@@ -102,13 +102,10 @@ def approved_cues(features: Features, layout: Layout) -> list[Span]:
         return ((of_words or applause) and adjacent(start, endorsement.start) and words <= ANSWER_WORDS
                 and not _OWN_CLAUSE.search(text, endorsement.end, end) and not _OWN_WORDS.search(text, endorsement.end, end))
 
-    approved = []
-    for k, cues in layout.cues.items():
-        for cue in cues:
-            if any(layout.sentence_of(e.start) == k and (follows(e, cue) or introduces(e, cue))
-                   or layout.sentence_of(e.start) == k + 1 and answers(e, k + 1) for e in endorsements):
-                approved.append(cue)
-    return approved
+    placed = [(e, layout.sentence_of(e.start)) for e in endorsements]
+    answered = {k - 1 for e, k in placed if answers(e, k)}   # the sentences a next one answers as a whole
+    return [cue for k, cues in layout.cues.items() for cue in cues
+            if k in answered or any(j == k and (follows(e, cue) or introduces(e, cue)) for e, j in placed)]
 
 
 def without_approved_excuses(features: Features, layout: Layout | None, context: list[Span]) -> tuple[list[Span], bool]:
