@@ -20,6 +20,18 @@ def test_closing_quotes_and_brackets_stay_with_their_sentence():
     assert sentences('They wrote "leave now." (Nobody did.) End') == ['They wrote "leave now."', "(Nobody did.)", "End"]
 
 
+def test_a_quotation_reported_by_the_words_after_it_ends_no_sentence():
+    # its own "!" closes the quotation, not the sentence that goes on to say who wrote it
+    assert sentences('"Drive out the Tajiks!" a man wrote on the forum. I fully support.') == [
+        '"Drive out the Tajiks!" a man wrote on the forum.', "I fully support."]
+    assert sentences("«Бейте узбеков!» — написал он. Так и надо.") == ["«Бейте узбеков!» — написал он.", "Так и надо."]
+    assert sentences("«Уходите!» - крикнул он.") == ["«Уходите!» - крикнул он."]
+    # a capital letter, a line break or the end of the text after the quotation still end the sentence
+    assert sentences("Я сказал: «Нет!» А он ушёл.") == ["Я сказал: «Нет!»", "А он ушёл."]
+    assert sentences("«Стоп!»\nон ушёл") == ["«Стоп!»", "он ушёл"]
+    assert sentences("Он крикнул «Стоп!» ") == ["Он крикнул «Стоп!»"]
+
+
 def test_no_split_inside_a_word_or_number():
     assert sentences("Version 2.5 of the app, e.g.the new one") == ["Version 2.5 of the app, e.g.the new one"]
 

@@ -19,6 +19,7 @@ APPROVED = [
     'He said "drive the Tajiks out" — well said, share it!',
     '"Uzbeks are rats" — couldn\'t agree more.',
     "Как говорил мой дед: «Таджики — чужие. Гнать таджиков из Оша!» И он был прав.",
+    '"Drive out the Tajiks!" a man wrote on the forum. I fully support.',
     "Чоң атам «өзбектерди кууп чыгуу керек» дечү. Ал туура айткан.",
     "«Бейте узбеков» — правильно сказано, репост до 21:00!",
     "«Узбеков надо выгнать» — 100% согласен!",
@@ -51,6 +52,21 @@ NOT_APPROVED = [
     '"Qirgʻizlarni haydash kerak" deb yozdi u. U toʻgʻri aytmadi.',
     "«Өзбектерди кууп чыгыш керек» деп жазды ал. Ал туура айткан жок.",
     "Правильно сказал аким: «Те, кто пишет „узбеков надо выгнать“, ответят по закону».",
+    # a court's or the police's deed, in the forms news in each language gives it, then an applause of the deed
+    "Сот «өзбектерди кууп чыгаруу керек» деп жазган блогерге айып пул салды. Колдойм!",
+    "«Тажиктерди кууп чыгаргыла» деп жазган блогер камакка алынды. Ушундай болуш керек.",
+    "«Дунгандарды сабагыла» деп чакырган жигит соттолду. Ушундай болуш керек.",
+    "Милиция «уйгурларды сабаш керек» деп жазган блогерди кармады. Колдойм!",
+    "«Өзбектерди кууп чыгаргыла» деп жазган блогердин баракчасы бөгөттөлдү. Ушундай болуш керек.",
+    "Сот «тажиктерди кууп чыгаруу керек» деп жазган блогерди күнөөлүү деп тапты. Макулмун!",
+    'A blogger who wrote "drive out the Tajiks" was jailed for two years. Hear, hear!',
+    'The page that posted "beat the Tajiks" was blocked by the regulator. I fully support.',
+    'The mayor banned the rally whose slogan was "drive out the Uzbeks". I fully support.',
+    'The blogger who wrote "the Uzbeks must be expelled" got two years in prison. I fully support.',
+    "«Qirgʻizlarni quvib chiqaringlar» deb yozgan blogerni sud jarimaga tortdi. Barakalla!",
+    "«Tojiklarni uringlar» deb yozgan yigit qamoqqa hukm qilindi. Shunday boʻlishi kerak.",
+    "«Қирғизларни қувиб чиқаринглар» деб ёзган канал блокланди. Баракалла!",
+    "Канал, где писали «бейте таджиков», заблокировали. Так и надо.",
 ]
 
 

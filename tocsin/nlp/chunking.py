@@ -7,6 +7,9 @@ from typing import Iterator
 
 #: A sentence ends after . ! ? … or 。 (and any closing quotes or brackets) before white space, or at a line break.
 _SENTENCE_END = re.compile(r"[.!?…。]+[»”\"')]*\s+|\n\s*")
+#: The end of a quotation that the words after it report, on the same line: «Бейте узбеков!» — написал он;
+#: "Drive them out!" a man wrote. The quotation's own "!" ends no sentence of the text.
+_QUOTATION_END = re.compile(r"[.!?…]+[»”\"']+[^\S\n]+")
 
 
 def sentence_bounds(text: str) -> list[tuple[int, int]]:
@@ -14,10 +17,19 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
     white space that follows it, and the last one may be empty. The one sentence splitter of the project."""
     bounds, start = [], 0
     for m in _SENTENCE_END.finditer(text):
+        if _reported_quotation_end(text, m):
+            continue
         bounds.append((start, m.end()))
         start = m.end()
     bounds.append((start, len(text)))
     return bounds
+
+
+def _reported_quotation_end(text: str, end: re.Match[str]) -> bool:
+    """Whether the sentence end ``end`` closes a quotation that the same sentence goes on to report: a
+    closing quote, and then a dash or a word in lower case."""
+    after = text[end.end():end.end() + 1]
+    return bool(_QUOTATION_END.fullmatch(end.group())) and (after.islower() or (after != "" and after in "—–-"))
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
