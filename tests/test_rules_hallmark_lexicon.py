@@ -44,6 +44,20 @@ HATEFUL = [
     ("Эти скоты узбеки опять пришли на наш базар.", "dehumanization"),
     ("Tajiks behave like animals, drive them out.", "dehumanization"),
     ("The Uzbeks breed like rats.", "dehumanization"),
+    # a call to keep a group out of work, housing, trade or a place
+    ("Не берите узбеков на работу.", "call_to_expulsion"),
+    ("Таджикам вход воспрещён.", "call_to_expulsion"),
+    ("Сдаю квартиру, кроме узбеков.", "call_to_expulsion"),
+    ("Бойкот узбекским магазинам! Ничего не покупайте у узбеков.", "call_to_expulsion"),
+    ("Өзбектерди жумушка албагыла!", "call_to_expulsion"),
+    ("Бул базар кыргыздар үчүн гана.", "call_to_expulsion"),
+    ("Дуңгандардан эч нерсе сатып албагыла, бойкот!", "call_to_expulsion"),
+    ("Tojiklarni ishga olmanglar!", "call_to_expulsion"),
+    ("Ijaraga uy beraman, qirg'izlardan tashqari.", "call_to_expulsion"),
+    ("Қирғизлар ишга олинмаслиги керак.", "call_to_expulsion"),
+    ("Uzbeks should not be hired.", "call_to_expulsion"),
+    ("Flat for rent in Jalal-Abad, no Uzbeks.", "call_to_expulsion"),
+    ("Close the market to the Dungans.", "call_to_expulsion"),
 ]
 
 HARMLESS = [
@@ -113,6 +127,10 @@ HARMLESS = [
     "Don't leave home without breathing the mountain air, say Kyrgyz guides.",
     "Узбеки — не скот, а люди.",
     "Таджики — не животные, а наши соседи.",
+    "The market is close to the Uzbek border.",
+    "Don't buy from the Uzbek stall — it's closed today anyway.",
+    "Раньше таджиков на работу не брали, теперь это запрещено законом.",
+    "Oʻzbek oilasi uyni ijaraga beradi, qirgʻizlardan tashqari boshqalar ham soʻradi.",
 ]
 
 
