@@ -216,6 +216,10 @@ def test_a_news_report_about_another_group_beside_a_call_does_not_excuse_it():
     alone = _sentences(call + " Полиция сообщила, что автор задержан.", [("target", "uzbek", "узбеков")],
                        [("cue", "call_to_expulsion", "Надо выгнать")], [("context", "news_reporting", "Полиция сообщила")])
     assert "lowered by news reporting" in run(alone).explanation
+    # Before the call, it is the call's pretext ("Police reported a fight. Drive out the Uzbeks!"): it does not count.
+    pretext = _sentences("Полиция сообщила о драке у школы. " + call, [("target", "uzbek", "узбеков")],
+                         [("cue", "call_to_expulsion", "Надо выгнать")], [("context", "news_reporting", "Полиция сообщила")])
+    assert run(pretext).incitement and "lowered" not in run(pretext).explanation
 
 
 def test_a_cue_counts_as_aimed_only_at_a_group_in_its_sentence_or_the_one_before():

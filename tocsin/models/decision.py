@@ -128,7 +128,8 @@ def sigmoid(x: float) -> float:
 #: In texts longer than this (characters), only context markers and targets in a cue's sentence count.
 LOCAL_TEXT_CHARS = 1000
 #: Markers that answer a cue from a sentence of their own ("…? Rubbish.", "Don't believe it."), unlike a
-#: news report or reported speech, which excuse only words of their own sentence.
+#: news report or reported speech, which excuse only words of their own sentence or, in a short text, a cue
+#: before them (see :func:`local_context`).
 ANSWERING_MARKERS = frozenset({"counter_speech", "condemnation", "quotation", "negation"})
 
 
@@ -154,11 +155,14 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
     Without cues, all of them but quotations of a word or two (:func:`scare_quote`). With cues, a target
     counts when it is in a cue's sentence or the sentence before it ("Tajiks? They must be driven out"), and
     a marker when it is in a cue's sentence or, in a short text, in a sentence that names no group of its
-    own ("… Don't believe it, it's a provocation"): a sentence about another group is a statement of its
-    own, and a news report in it does not excuse a call beside it. In a long text (an article) only markers in a cue's sentence count, so that a quotation
-    in paragraph 3 does not excuse a call to violence in paragraph 40. In a ``passage`` cut from a long text
-    (see :mod:`tocsin.models.passages`) a marker of another sentence counts only when it answers the cue
-    (:data:`ANSWERING_MARKERS`).
+    own: a sentence about another group is a statement of its own, and a news report in it does not excuse a
+    call beside it. Such a marker counts when it answers the cue (:data:`ANSWERING_MARKERS`: "… Don't believe
+    it, it's a provocation"); a news report or reported speech counts only after the cue, where it may say what
+    became of the words ("… Полиция сообщила, что автор задержан"), not before it, where it is the pretext
+    ("Милиция кабарлады. Тажиктерди кырыш керек."). In a long text (an article) only markers in a cue's
+    sentence count, so that a quotation in paragraph 3 does not excuse a call to violence in paragraph 40. In a
+    ``passage`` cut from a long text (see :mod:`tocsin.models.passages`) only answering markers count from
+    another sentence.
     """
     if not features.cues:
         return [c for c in features.context if not scare_quote(features.text, c)], list(features.targets)
@@ -171,6 +175,7 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
     with_target = {sentence_of(t) for t in features.targets}
     near = cue_sentences | {k - 1 for k in cue_sentences}
     short = len(features.text) <= LOCAL_TEXT_CHARS
+    first_cue_sentence = min(cue_sentences)
 
     def counts(marker: Span) -> bool:
         if marker.label == "quotation" and not any(marker.overlaps(c) for c in features.cues):
@@ -178,7 +183,9 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
         k = sentence_of(marker)
         if k in cue_sentences:
             return True
-        return short and k not in with_target and (not passage or marker.label in ANSWERING_MARKERS)
+        if not short or k in with_target:
+            return False
+        return marker.label in ANSWERING_MARKERS or (not passage and k > first_cue_sentence)
 
     return [c for c in features.context if counts(c)], [t for t in features.targets if sentence_of(t) in near]
 
