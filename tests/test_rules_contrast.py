@@ -98,6 +98,9 @@ HOSTILE = [
     "Выгнать таджиков — разве это грех? Нет, это наша обязанность.",
     # a prohibition urged: its negation is the demand
     "Не оставляйте в живых ни одного узбека!", "Don't leave a single Uzbek alive!", "Don't let your daughters marry Tajiks!",
+    # a news line before the call is its pretext, not a report of it; "я скажу" is the writer's own word
+    "Милиция Баткендеги мушташ тууралуу кабарлады. Тажиктер кайра жерибизге кирип жатат — аларды кырыш керек.",
+    "Суд оштрафовал блогера Каримова. А я скажу прямо: гнать узбеков из Оша надо, и он был прав!",
 ]
 
 

@@ -67,6 +67,10 @@ NOT_APPROVED = [
     "«Tojiklarni uringlar» deb yozgan yigit qamoqqa hukm qilindi. Shunday boʻlishi kerak.",
     "«Қирғизларни қувиб чиқаринглар» деб ёзган канал блокланди. Баракалла!",
     "Канал, где писали «бейте таджиков», заблокировали. Так и надо.",
+    # the words reported in a news line, with no approval at all
+    "Drive the Dungans out of Uzgen, the posts said, the Interior Ministry warned.",
+    "Beat the Uzbeks, they shouted, a woman who was beaten told reporters.",
+    "Kill the Tajiks, the leaflets said, the security service said on Monday.",
 ]
 
 
