@@ -219,7 +219,7 @@ def test_a_news_report_about_another_group_beside_a_call_does_not_excuse_it():
     # Before the call, it is the call's pretext ("Police reported a fight. Drive out the Uzbeks!"): it does not count.
     pretext = _sentences("Полиция сообщила о драке у школы. " + call, [("target", "uzbek", "узбеков")],
                          [("cue", "call_to_expulsion", "Надо выгнать")], [("context", "news_reporting", "Полиция сообщила")])
-    assert run(pretext).incitement and "lowered" not in run(pretext).explanation
+    assert run(pretext).incitement and "despite" not in run(pretext).explanation
 
 
 def test_a_cue_counts_as_aimed_only_at_a_group_in_its_sentence_or_the_one_before():

@@ -128,9 +128,11 @@ def sigmoid(x: float) -> float:
 #: In texts longer than this (characters), only context markers and targets in a cue's sentence count.
 LOCAL_TEXT_CHARS = 1000
 #: Markers that answer a cue from a sentence of their own ("…? Rubbish.", "Don't believe it."), unlike a
-#: news report or reported speech, which excuse only words of their own sentence or, in a short text, a cue
-#: before them (see :func:`local_context`).
+#: news report or reported speech (:data:`REPORTING_MARKERS`).
 ANSWERING_MARKERS = frozenset({"counter_speech", "condemnation", "quotation", "negation"})
+#: Markers that tell of words or deeds: in another sentence of a short text they count only after every cue,
+#: where they may say what became of the words, not before one, where they are its pretext.
+REPORTING_MARKERS = frozenset({"news_reporting", "reported_speech"})
 
 
 class Layout:
@@ -155,14 +157,14 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
     Without cues, all of them but quotations of a word or two (:func:`scare_quote`). With cues, a target
     counts when it is in a cue's sentence or the sentence before it ("Tajiks? They must be driven out"), and
     a marker when it is in a cue's sentence or, in a short text, in a sentence that names no group of its
-    own: a sentence about another group is a statement of its own, and a news report in it does not excuse a
-    call beside it. Such a marker counts when it answers the cue (:data:`ANSWERING_MARKERS`: "… Don't believe
-    it, it's a provocation"); a news report or reported speech counts only after the cue, where it may say what
-    became of the words ("… Полиция сообщила, что автор задержан"), not before it, where it is the pretext
+    own ("… Don't believe it, it's a provocation"): a sentence about another group is a statement of its own,
+    and a news report in it does not excuse a call beside it. A news report or reported speech
+    (:data:`REPORTING_MARKERS`) in another sentence counts only after every cue sentence, where it may say what
+    became of the words ("… Полиция сообщила, что автор задержан"), not before one, where it is the pretext
     ("Милиция кабарлады. Тажиктерди кырыш керек."). In a long text (an article) only markers in a cue's
     sentence count, so that a quotation in paragraph 3 does not excuse a call to violence in paragraph 40. In a
-    ``passage`` cut from a long text (see :mod:`tocsin.models.passages`) only answering markers count from
-    another sentence.
+    ``passage`` cut from a long text (see :mod:`tocsin.models.passages`) a marker of another sentence counts
+    only when it answers the cue (:data:`ANSWERING_MARKERS`).
     """
     if not features.cues:
         return [c for c in features.context if not scare_quote(features.text, c)], list(features.targets)
@@ -175,7 +177,7 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
     with_target = {sentence_of(t) for t in features.targets}
     near = cue_sentences | {k - 1 for k in cue_sentences}
     short = len(features.text) <= LOCAL_TEXT_CHARS
-    first_cue_sentence = min(cue_sentences)
+    last_cue_sentence = max(cue_sentences)
 
     def counts(marker: Span) -> bool:
         if marker.label == "quotation" and not any(marker.overlaps(c) for c in features.cues):
@@ -185,7 +187,9 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
             return True
         if not short or k in with_target:
             return False
-        return marker.label in ANSWERING_MARKERS or (not passage and k > first_cue_sentence)
+        if marker.label in REPORTING_MARKERS:
+            return not passage and k > last_cue_sentence
+        return not passage or marker.label in ANSWERING_MARKERS
 
     return [c for c in features.context if counts(c)], [t for t in features.targets if sentence_of(t) in near]
 

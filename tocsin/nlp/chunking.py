@@ -8,8 +8,13 @@ from typing import Iterator
 #: A sentence ends after . ! ? … or 。 (and any closing quotes or brackets) before white space, or at a line break.
 _SENTENCE_END = re.compile(r"[.!?…。]+[»”\"')]*\s+|\n\s*")
 #: The end of a quotation that the words after it report, on the same line: «Бейте узбеков!» — написал он;
-#: "Drive them out!" a man wrote. The quotation's own "!" ends no sentence of the text.
-_QUOTATION_END = re.compile(r"[.!?…]+[»”\"']+[^\S\n]+")
+#: "Drive them out!" a man wrote. The quotation's own "!" or "?" ends no sentence of the text.
+_QUOTATION_END = re.compile(r"[!?]+[»”\"']+[^\S\n]+")
+#: A verb of saying within the first words after it: the words after the quotation report it.
+_SAYING_NEXT = re.compile(r"[—–-]?\s*(?:\w+\s+){0,4}?(?:said|says|wrote|writes|shouted|shouts|posted|posts|yelled|cried|added|"
+                          r"asked|told|сказал\w*|написал\w*|пишет|пишут|крикнул\w*|кричал\w*|заявил\w*|говорит|говорят|"
+                          r"ответил\w*|добавил\w*|скандировал\w*|деди|деп|дешти|деген|жазды|жазышты|айтты|кыйкырды|dedi|deb|"
+                          r"deydi|degan|yozdi|aytdi|qichqirdi|деб|дейди|деган|ёзди|айтди)(?!\w)", re.IGNORECASE)
 
 
 def sentence_bounds(text: str) -> list[tuple[int, int]]:
@@ -27,9 +32,10 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
 
 def _reported_quotation_end(text: str, end: re.Match[str]) -> bool:
     """Whether the sentence end ``end`` closes a quotation that the same sentence goes on to report: a
-    closing quote, and then a dash or a word in lower case."""
+    closing quote after "!" or "?", then a dash or a word in lower case, and a verb of saying within five words."""
     after = text[end.end():end.end() + 1]
-    return bool(_QUOTATION_END.fullmatch(end.group())) and (after.islower() or (after != "" and after in "—–-"))
+    return (bool(_QUOTATION_END.fullmatch(end.group())) and (after.islower() or (after != "" and after in "—–-"))
+            and bool(_SAYING_NEXT.match(text, end.end())))
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
