@@ -58,6 +58,8 @@ HATEFUL = [
     ("Uzbeks should not be hired.", "call_to_expulsion"),
     ("Flat for rent in Jalal-Abad, no Uzbeks.", "call_to_expulsion"),
     ("Close the market to the Dungans.", "call_to_expulsion"),
+    ("Boycott the Uzbeks!", "call_to_expulsion"),
+    ("Бойкотируйте узбекские магазины!", "call_to_expulsion"),
 ]
 
 HARMLESS = [
@@ -131,6 +133,7 @@ HARMLESS = [
     "Don't buy from the Uzbek stall — it's closed today anyway.",
     "Раньше таджиков на работу не брали, теперь это запрещено законом.",
     "Oʻzbek oilasi uyni ijaraga beradi, qirgʻizlardan tashqari boshqalar ham soʻradi.",
+    "Boycott Russian gas now!",   # a country's goods, not its people
 ]
 
 
