@@ -134,6 +134,15 @@ HARMLESS = [
     "Раньше таджиков на работу не брали, теперь это запрещено законом.",
     "Oʻzbek oilasi uyni ijaraga beradi, qirgʻizlardan tashqari boshqalar ham soʻradi.",
     "Boycott Russian gas now!",   # a country's goods, not its people
+    # the group as an adjective, the addressee or the subject of a law, not the people kept out
+    "Не берите кыргызов на работу без договора — советует юрист, оформляйте всех официально",
+    "Кыргызских детей одних к реке не пускайте — предупреждает МЧС.",
+    "Не покупайте у узбекского поставщика просроченный товар — партию отозвали.",
+    "Закроем кафе для узбекской свадьбы на весь вечер, предупредите гостей.",
+    "Өзбек апалар балдарды бассейнге киргизбегиле, суу муздак.",
+    "Voyaga yetmagan oʻzbek oʻsmirlarni ishga olmang, bu qonunga zid.",
+    "Hayit munosabati bilan oʻzbek bozorini yopish toʻgʻrisida mahalla qaror qildi.",
+    "Uzbeks should not be hired without a written contract, the labour lawyer warned.",
 ]
 
 
