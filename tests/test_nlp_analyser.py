@@ -82,20 +82,21 @@ def test_each_named_evasion_changes_the_text():
         ("киргизов много", "kyrgyz"), ("кыргызам сказали", "kyrgyz"), ("таджиков много", "tajik"),
         ("русских много", "russian"), ("дунган много", "dungan"), ("дунганы пришли", "dungan"), ("уйгурами", "uyghur"), ("казахов много", "kazakh"),
         ("турок-месхетинцев много", "turk"), ("турков избили", "turk"), ("евреев много", "jewish"), ("мусульман много", "muslim"),
-        ("христиан много", "christian"),
+        ("христиан много", "christian"), ("китайцев много", "chinese"), ("китаянка пришла", "chinese"),
         # Kyrgyz suffix chains
         ("өзбектерди көрдүм", "uzbek"), ("өзбектердин үйү", "uzbek"), ("өзбектерге айт", "uzbek"),
         ("өзбектерден сура", "uzbek"), ("кыргыздарды көрдүм", "kyrgyz"), ("тажиктерге айт", "tajik"),
         ("орустардын үйү", "russian"), ("казактар келди", "kazakh"), ("дуңгандарды көрдүм", "dungan"),
+        ("дүңгөндөрдү көрдүм", "dungan"), ("кытайларды көрдүм", "chinese"), ("кытайлыктар келди", "chinese"),
         ("менин өзбегим келди", "uzbek"),                                   # к voiced before a vowel
         # Uzbek suffix chains, both scripts
         ("qirg'izlarni ko'rdim", "kyrgyz"), ("qirg'izlarga ayt", "kyrgyz"), ("qirgʻizlarning uyi", "kyrgyz"),
         ("o'zbeklardan so'ra", "uzbek"), ("tojiklarni ko'rdim", "tajik"), ("ruslarga ayt", "russian"),
-        ("uning tojigi keldi", "tajik"),
+        ("uning tojigi keldi", "tajik"), ("xitoyliklarni ko'rdim", "chinese"),
         ("қирғизларни кўрдим", "kyrgyz"), ("ўзбекларга айт", "uzbek"), ("қозоқлар келди", "kazakh"),
         # English
         ("the Uzbeks came", "uzbek"), ("a Kyrgyz family", "kyrgyz"), ("Tajik's house", "tajik"),
-        ("the Meskhetian Turks", "turk"), ("Uyghurs and Dungans", "uyghur"),
+        ("the Meskhetian Turks", "turk"), ("Uyghurs and Dungans", "uyghur"), ("Chinese workers arrived", "chinese"),
     ],
 )
 def test_inflected_and_suffixed_forms(analyser, text, group):
@@ -124,6 +125,11 @@ def test_inflected_and_suffixed_forms(analyser, text, group):
         ("ФК «Узбек» выиграл матч.", "uzbek", "ru"),               # a club
         ("U ruscha gapiradi.", "russian", "uz"),                   # 'in Russian'
         ("Ал кыргызча сүйлөйт.", "kyrgyz", "ky"),
+        ("Купил китайский телефон, работает.", "chinese", "ru"),   # goods, not people
+        ("Мен кытай тилин үйрөнүп жатам.", "chinese", "ky"),
+        ("Кытайга иш сапары менен бардым.", "chinese", "ky"),      # the country: to China
+        ("Xitoydan kelgan mollar arzon.", "chinese", "uz"),
+        ("We ordered Chinese food and tea.", "chinese", "en"),
     ],
 )
 def test_homonyms_and_names_are_not_targets(analyser, text, not_group, lang):

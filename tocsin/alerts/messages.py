@@ -17,7 +17,7 @@ from tocsin.export.redaction import RedactionRules, Redactor
 GROUP_NAMES = {
     "uzbek": "Uzbeks", "kyrgyz": "Kyrgyz", "tajik": "Tajiks", "russian": "Russians", "dungan": "Dungans",
     "uyghur": "Uyghurs", "kazakh": "Kazakhs", "turk": "Turks", "jewish": "Jews", "muslim": "Muslims",
-    "christian": "Christians",
+    "christian": "Christians", "chinese": "Chinese",
 }
 #: Evidence items shown in a message.
 TOP_EVIDENCE = 3
