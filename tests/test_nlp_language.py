@@ -121,3 +121,28 @@ def test_kyrgyz_typed_on_a_russian_keyboard_is_still_kyrgyz():
     ky = [text.translate(plain) for cls, text in eval_rows() if cls == "ky"]
     hits = sum(detect_language(t)[0] == "ky" for t in ky)
     assert hits / len(ky) >= 0.9
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        # Kyrgyz typed on a Russian keyboard, too short for the n-grams alone: few words are Russian ones
+        ("Оштогу кафеге барбагыла.", "ky"),
+        ("Ооба, билем.", "ky"),
+        ("Ошко качан келесин?", "ky"),
+        ("Ошол кафеде тамак даамсыз.", "ky"),
+        ("Оштогу кафеге тажиктерди киргизбегиле", "ky"),
+        # short Russian lines with local words stay Russian: most of their words are in the dictionary
+        ("Братан, го на базар", "ru"),
+        ("Ну ты тормоз", "ru"),
+        ("Админ, ты клоун.", "ru"),
+        ("Ака, узбеки опять подняли цены", "ru"),
+        # short English lines are not Russian typed in Latin letters, though they share "kh"
+        ("Kazakhs are here", "en"),
+        ("No Kazakhs at our stalls.", "en"),
+        ("Kazakh people are not 'land grabbers'.", "en"),
+        ("nado vygnat ikh vsekh", "ru"),
+    ],
+)
+def test_short_lines_are_told_apart_by_their_words(text, lang):
+    assert detect_language(text)[0] == lang

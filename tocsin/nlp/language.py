@@ -10,7 +10,8 @@ Training takes a fraction of a second and happens once per process, on first use
 The script (Cyrillic, Latin, mixed, none) is counted first and limits the classes considered, which
 is what tells Kyrgyz (ң ө ү), Kazakh (ә і ұ қ), Tajik (ӣ ӯ ҷ) and Uzbek Cyrillic (ў қ ғ ҳ) apart
 from Russian so reliably; the n-grams then do the rest (Kyrgyz morphology, Uzbek Latin spelling,
-Russian written in Latin letters).
+Russian written in Latin letters), and whole words decide short texts: Russian dictionary words in
+Cyrillic with none of those letters, English function words in Latin script.
 """
 
 from __future__ import annotations
@@ -44,10 +45,17 @@ MAX_N = 4
 ALPHA = 0.5
 #: A text whose minority script has at least this share of the letters is ``mixed``.
 MIXED_SHARE = 0.25
-#: Cyrillic letters that Russian lacks (Kyrgyz, Kazakh, Uzbek, Tajik); with none of them a short
-#: Cyrillic text is most likely Russian, which gets :data:`PLAIN_CYRILLIC_BONUS`.
+#: Cyrillic letters that Russian lacks (Kyrgyz, Kazakh, Uzbek, Tajik). A Cyrillic text with none of them
+#: is Russian, or Kyrgyz or Uzbek typed on a Russian keyboard; the words tell which: Russian gets up to
+#: :data:`PLAIN_CYRILLIC_BONUS` when most of them are in pymorphy3's dictionary, and loses as much when
+#: few are ("Ошко качан келесин?", "Оштогу кафеге барбагыла").
 NON_RUSSIAN_CYRILLIC = set("ңөүўқғҳәіұһӣӯҷҒҚҢӨҮЎҲӘІҰҺӢӮҶ")
-PLAIN_CYRILLIC_BONUS = 0.25
+PLAIN_CYRILLIC_BONUS = 0.35
+#: English gets up to this much for its function words ("are", "here", "at our"), which tell a short English
+#: line from Russian typed in Latin letters ("Kazakhs are here" shares "kh" with "nado vygnat ikh").
+ENGLISH_WORDS_BONUS = 0.35
+#: Only this many words are looked up in the dictionaries.
+WORDS_LOOKED_UP = 40
 #: Only this many leading characters are read to decide (long texts are sampled).
 SAMPLE_CHARS = 4000
 _NON_LETTER = re.compile(r"[^\w']+|[\d_]+")
@@ -181,7 +189,7 @@ def detect_language(text: str, hint: str = "") -> tuple[str, str]:
     script = "mixed" if min(cyr, lat) / total >= MIXED_SHARE else ("Cyrl" if cyr > lat else "Latn")
     dominant = "Cyrl" if cyr >= lat else "Latn"
     scores = model().scores(sample)
-    plain_cyrillic = dominant == "Cyrl" and not NON_RUSSIAN_CYRILLIC.intersection(sample)
+    bonus = _word_bonus(sample, dominant)
     best_class, best = "", -math.inf
     for cls, value in scores.items():
         lang, cls_script = CLASSES[cls]
@@ -189,10 +197,39 @@ def detect_language(text: str, hint: str = "") -> tuple[str, str]:
             continue
         if hint and lang == hint.split("-")[0]:
             value += 0.15
-        if plain_cyrillic and cls == "ru":
-            value += PLAIN_CYRILLIC_BONUS
+        value += bonus.get(cls, 0.0)
         if value > best:
             best_class, best = cls, value
     if not best_class:
         return "other", script
     return CLASSES[best_class][0], script
+
+
+def _word_bonus(sample: str, dominant: str) -> dict[str, float]:
+    """What whole words add to the n-gram scores: Russian dictionary words in plain Cyrillic, English
+    function words in Latin script."""
+    words = clean(sample).split()[:WORDS_LOOKED_UP]
+    if not words:
+        return {}
+    if dominant == "Cyrl":
+        if NON_RUSSIAN_CYRILLIC.intersection(sample):
+            return {}
+        known = sum(map(_is_russian_word, words)) / len(words)
+        return {"ru": PLAIN_CYRILLIC_BONUS * (2 * known - 1)}
+    english = sum(w in _english_function_words() for w in words) / len(words)
+    return {"en": ENGLISH_WORDS_BONUS * english}
+
+
+@lru_cache(maxsize=20_000)
+def _is_russian_word(word: str) -> bool:
+    """``word`` is in pymorphy3's Russian dictionary (not merely guessed from its ending)."""
+    from tocsin.nlp.morphology import russian_analyzer
+
+    return russian_analyzer().word_is_known(word)
+
+
+@lru_cache(maxsize=1)
+def _english_function_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)

@@ -120,7 +120,8 @@ _RU_TAGS = {"impr": "Mood=Imp", "INFN": "VerbForm=Inf", "Name": "NameType=Giv", 
 
 
 @lru_cache(maxsize=1)
-def _morph_analyzer():  # pragma: no cover - trivial
+def russian_analyzer():
+    """pymorphy3's Russian analyser (loaded once per process)."""
     import pymorphy3
 
     return pymorphy3.MorphAnalyzer()
@@ -179,7 +180,7 @@ class Lemmatiser:
         self._names: dict[str, bool] = {}
         self._tails: dict[str, frozenset[str] | None] = {}
         self._cache_size = cache_size
-        self._morph = _morph_analyzer() if lang == "ru" else None
+        self._morph = russian_analyzer() if lang == "ru" else None
         # informal typing without the language's own letters: Kyrgyz озбек for өзбек, Uzbek ozbek for oʻzbek
         self._plain_table = _PLAIN_TYPING.get(lang)
         self._plain_keys: dict[str, str] = {}
