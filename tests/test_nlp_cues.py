@@ -94,6 +94,8 @@ def _counted_markers(f: Features) -> list[str]:
     ru | Эти евреи крадут наших невест. | attack_on_women_and_girls | jewish
     ru | Уйгуры только и ждут, чтобы резать нас. | accusation_in_a_mirror | uyghur
     ru | Собирайте вещи, дунганы, пока целы. | call_to_expulsion | dungan
+    ru | Надо выгнать турков из Оша! | call_to_expulsion | turk
+    ru | Турков на работу не принимаем. | call_to_expulsion | turk
     ru | Лавки таджиков пора исправить огнём. | call_to_violence | tajik
     ru | Блогеры кормятся на деньги казахов. | questioning_ingroup_loyalty | kazakh
     ru | Евреи губят нашу кровь. | threat_to_purity | jewish

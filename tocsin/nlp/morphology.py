@@ -115,6 +115,9 @@ _PLAIN_TYPING = {
 _VOICING = {"ky": {"г": "к", "ғ": "қ"}, "kk": {"г": "к", "ғ": "қ"}, "uz": {"g": "k", "gʻ": "q"}}
 _VOWELS = set("аеиоуыэюяөүәіұaeiou")
 _RU_SOFT_ENDINGS = ("ями", "ем", "ём", "ей", "ям", "ях", "е", "я", "ю", "и")
+#: Russian group words pymorphy3 reads only as another word: "турков" (Turks, accusative in speech) as the
+#: surname Турков. A surname next to a given name is still no target (see the name filter).
+_RU_LEMMA_FIXES = {"турков": "турок"}
 _RU_TAGS = {"impr": "Mood=Imp", "INFN": "VerbForm=Inf", "Name": "NameType=Giv", "Surn": "NameType=Sur",
             "Patr": "NameType=Pat", "past": "Tense=Past", "plur": "Number=Plur", "1per": "Person=1"}
 
@@ -255,6 +258,9 @@ class Lemmatiser:
     def _lookup(self, word: str) -> tuple[str, str] | None:
         morph = self._morph
         if morph is not None and word.isalpha():
+            fixed = _RU_LEMMA_FIXES.get(word)
+            if fixed in self.known:
+                return fixed, "Number=Plur"
             parses = morph.parse(word)
             if word in self.known:  # a lexicon word as written (the phrase patterns are lemmatised the same way)
                 same = [q for q in parses if q.normal_form.replace("ё", "е") == word] or parses[:1]
