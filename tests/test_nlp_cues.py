@@ -78,6 +78,9 @@ def _counted_markers(f: Features) -> list[str]:
     en | We should push the Russians out of the valley. | call_to_expulsion | russian
     en | Make the Jews' life hard until they are gone. | call_to_expulsion | jewish
     en | Let them live in their own country, these Kyrgyz. | call_to_expulsion | kyrgyz
+    en | Fire every Tajik worker in this town. | call_to_expulsion | tajik
+    en | Dungans are not welcome at our bazaar. | call_to_expulsion | dungan
+    en | Don't let the Chinese anywhere near the shop. | call_to_expulsion | chinese
     en | The Tajiks plan to poison the wells in spring. | accusation_in_a_mirror | tajik
     en | The Dungans are jackals. | dehumanization | dungan
     en | Never marry one of the Uyghurs. | threat_to_purity | uyghur

@@ -60,6 +60,24 @@ HATEFUL = [
     ("Close the market to the Dungans.", "call_to_expulsion"),
     ("Boycott the Uzbeks!", "call_to_expulsion"),
     ("Бойкотируйте узбекские магазины!", "call_to_expulsion"),
+    # stop hiring, fire, "need not apply" in advert slang, no place, no land, a closed door
+    ("Хватит нанимать таджиков, своих безработных полно.", "call_to_expulsion"),
+    ("Увольняйте всех узбеков с рынка.", "call_to_expulsion"),
+    ("Сдам комнату. Кыргызы — мимо!", "call_to_expulsion"),
+    ("Таджикам не беспокоить, сдаю только своим.", "call_to_expulsion"),
+    ("Уйгурларга дүкөн ижарага бербейбиз.", "call_to_expulsion"),
+    ("Тажиктерди базарга жолотпогула!", "call_to_expulsion"),
+    ("Кытайларга бир карыш жер сатпагыла!", "call_to_expulsion"),
+    ("Tojiklarni ishga olmaslik kerak.", "call_to_expulsion"),
+    ("Uygʻurlarga bozordan joy bermanglar.", "call_to_expulsion"),
+    ("Ruslar uchun eshigimiz yopiq.", "call_to_expulsion"),
+    ("Хамма қирғизларни ишдан бўшатинглар!", "call_to_expulsion"),
+    ("Fire the Uzbeks and hire our own.", "call_to_expulsion"),
+    ("Stop renting to Uzbeks, they never leave.", "call_to_expulsion"),
+    ("No Kyrgyz at our stalls from Monday.", "call_to_expulsion"),
+    ("Тажиктер биздин базарда иштебесин.", "call_to_expulsion"),
+    ("Qirgʻizlar bizning mahallada yashamasin.", "call_to_expulsion"),
+    ("Xitoyliklarni bozorga qoʻymanglar.", "call_to_expulsion"),
 ]
 
 HARMLESS = [
@@ -143,6 +161,16 @@ HARMLESS = [
     "Voyaga yetmagan oʻzbek oʻsmirlarni ishga olmang, bu qonunga zid.",
     "Hayit munosabati bilan oʻzbek bozorini yopish toʻgʻrisida mahalla qaror qildi.",
     "Uzbeks should not be hired without a written contract, the labour lawyer warned.",
+    # the same verbs about one person, a thing, or no group; a door said to be open; a description
+    "Уволить директора рынка давно пора.",
+    "Узбеки мимо проходили, поздоровались.",
+    "Балдарга таттуу бербегиле, тиштери оорушат.",
+    "Oʻzbeklar uchun eshigimiz yopiq emas, marhamat!",
+    "Fire the Uzbek coach? He just won the cup.",
+    "There are no Uzbeks in our team this year.",
+    "Stop selling Chinese goods, they break in a week.",
+    "Өзбектер ачка жашабасын, жардам берели.",      # a wish that they not live hungry: no place
+    "Oʻzbeklar och yashamasin, yordam beraylik.",
 ]
 
 
