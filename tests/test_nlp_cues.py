@@ -81,6 +81,7 @@ def _counted_markers(f: Features) -> list[str]:
     en | Fire every Tajik worker in this town. | call_to_expulsion | tajik
     en | Dungans are not welcome at our bazaar. | call_to_expulsion | dungan
     en | Don't let the Chinese anywhere near the shop. | call_to_expulsion | chinese
+    en | Everyone is welcome except Uzbeks, don't even call. | call_to_expulsion | uzbek
     en | The Tajiks plan to poison the wells in spring. | accusation_in_a_mirror | tajik
     en | The Dungans are jackals. | dehumanization | dungan
     en | Never marry one of the Uyghurs. | threat_to_purity | uyghur
