@@ -130,6 +130,10 @@ def test_inflected_and_suffixed_forms(analyser, text, group):
         ("Кытайга иш сапары менен бардым.", "chinese", "ky"),      # the country: to China
         ("Xitoydan kelgan mollar arzon.", "chinese", "uz"),
         ("We ordered Chinese food and tea.", "chinese", "en"),
+        ("кытайга жер сатпагыла!", "chinese", "ky"),                 # the country in lower case too
+        ("Кытай компанияларын өлкөдөн кууп чыгуу керек!", "chinese", "ky"),
+        ("Xitoy mollari arzon, lekin sifatsiz.", "chinese", "uz"),
+        ("The Chinese government must get out of Kyrgyzstan.", "chinese", "en"),
     ],
 )
 def test_homonyms_and_names_are_not_targets(analyser, text, not_group, lang):

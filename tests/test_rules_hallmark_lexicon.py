@@ -78,6 +78,9 @@ HATEFUL = [
     ("Тажиктер биздин базарда иштебесин.", "call_to_expulsion"),
     ("Qirgʻizlar bizning mahallada yashamasin.", "call_to_expulsion"),
     ("Xitoyliklarni bozorga qoʻymanglar.", "call_to_expulsion"),
+    ("Хватит нанимать русских!", "call_to_expulsion"),                # 'русские' is a noun here
+    ("Русские — мимо, сдаю только своим.", "call_to_expulsion"),
+    ("Кытайлыктарга жерибизди сатпагыла!", "call_to_expulsion"),
 ]
 
 HARMLESS = [
@@ -171,6 +174,25 @@ HARMLESS = [
     "Stop selling Chinese goods, they break in a week.",
     "Өзбектер ачка жашабасын, жардам берели.",      # a wish that they not live hungry: no place
     "Oʻzbeklar och yashamasin, yordam beraylik.",
+    # a state, not a place; a danger, a list or trust, not a place or a home; one person; the group hiring
+    "Кыргыздар эч качан кедейчиликте жашабасын.",
+    "Oʻzbeklar qashshoqlikda yashamasin.",
+    "Qirgʻizlarni uyatga qoʻymanglar.",
+    "Өзбектерге бул жерде жооп бербейбиз, сураныч, кыргызча жазгыла.",
+    "Орустарга ишеним бербейбиз.",
+    "Кытайлыктарды тизмеге киргизбейбиз.",
+    "Хватит звать таджиков чурками, это оскорбление.",
+    "Хватит брать в пример казахов, у нас своя история.",
+    "Пенальти! Казахи мимо.",
+    "Суд обязал вернуть на работу: уволить кыргызов за язык нельзя.",
+    "Мусульманам просьба не беспокоить имама во время молитвы.",
+    "No Uzbeks in this village voted for him.",
+    "Never let the Kazakh near the grill, he burns everything.",
+    "Stop letting Russian propaganda into our news.",
+    "Xitoyliklar ishga olmaymiz deyishdi, faqat oʻzlarinikini olishadi.",
+    "Этого таджика к кассе не подпускать, он уже воровал.",
+    "Oʻzbek teatri eshiklari yopiq, taʼmir ketmoqda.",
+    "Musulmonlar harom savdo qilmasin.",
 ]
 
 

@@ -10,8 +10,8 @@ Training takes a fraction of a second and happens once per process, on first use
 The script (Cyrillic, Latin, mixed, none) is counted first and limits the classes considered, which
 is what tells Kyrgyz (ң ө ү), Kazakh (ә і ұ қ), Tajik (ӣ ӯ ҷ) and Uzbek Cyrillic (ў қ ғ ҳ) apart
 from Russian so reliably; the n-grams then do the rest (Kyrgyz morphology, Uzbek Latin spelling,
-Russian written in Latin letters), and whole words decide short texts: Russian dictionary words in
-Cyrillic with none of those letters, English function words in Latin script.
+Russian written in Latin letters), and whole words (the first 40) weigh in, which decides short texts:
+Russian dictionary words in Cyrillic with none of those letters, English function words in Latin script.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ ALPHA = 0.5
 MIXED_SHARE = 0.25
 #: Cyrillic letters that Russian lacks (Kyrgyz, Kazakh, Uzbek, Tajik). A Cyrillic text with none of them
 #: is Russian, or Kyrgyz or Uzbek typed on a Russian keyboard; the words tell which: Russian gets up to
-#: :data:`PLAIN_CYRILLIC_BONUS` when most of them are in pymorphy3's dictionary, and loses as much when
+#: :data:`PLAIN_CYRILLIC_BONUS` when most of them are in pymorphy3's dictionary, and loses half as much when
 #: few are ("Ошко качан келесин?", "Оштогу кафеге барбагыла").
 NON_RUSSIAN_CYRILLIC = set("ңөүўқғҳәіұһӣӯҷҒҚҢӨҮЎҲӘІҰҺӢӮҶ")
 PLAIN_CYRILLIC_BONUS = 0.35
@@ -145,11 +145,15 @@ class NgramModel:
 
     def scores(self, text: str) -> dict[str, float]:
         """Log-likelihood per class of ``text`` (mean per n-gram, so lengths compare)."""
+        return self.scores_of(clean(text[:SAMPLE_CHARS]).split())
+
+    def scores_of(self, words: list[str]) -> dict[str, float]:
+        """:meth:`scores` of a text already cleaned and split into words."""
         rows: list[int] = []
         n_grams = 0
         cache = self._words
         index = self.index
-        for word in clean(text[:SAMPLE_CHARS]).split():
+        for word in words:
             hit = cache.get(word)
             if hit is None:
                 grams = word_ngrams(word)
@@ -188,8 +192,9 @@ def detect_language(text: str, hint: str = "") -> tuple[str, str]:
         return "other", "none"
     script = "mixed" if min(cyr, lat) / total >= MIXED_SHARE else ("Cyrl" if cyr > lat else "Latn")
     dominant = "Cyrl" if cyr >= lat else "Latn"
-    scores = model().scores(sample)
-    bonus = _word_bonus(sample, dominant)
+    words = clean(sample).split()
+    scores = model().scores_of(words)
+    bonus = _word_bonus(sample, words[:WORDS_LOOKED_UP], dominant)
     best_class, best = "", -math.inf
     for cls, value in scores.items():
         lang, cls_script = CLASSES[cls]
@@ -205,17 +210,15 @@ def detect_language(text: str, hint: str = "") -> tuple[str, str]:
     return CLASSES[best_class][0], script
 
 
-def _word_bonus(sample: str, dominant: str) -> dict[str, float]:
-    """What whole words add to the n-gram scores: Russian dictionary words in plain Cyrillic, English
-    function words in Latin script."""
-    words = clean(sample).split()[:WORDS_LOOKED_UP]
-    if not words:
+def _word_bonus(sample: str, words: list[str], dominant: str) -> dict[str, float]:
+    """What whole words add to the n-gram scores: Russian dictionary words in plain Cyrillic (from
+    +:data:`PLAIN_CYRILLIC_BONUS` when all are known to half of it taken away when none is: slang and
+    names are not Russian dictionary words either), English function words in Latin script."""
+    if not words or (dominant == "Cyrl" and NON_RUSSIAN_CYRILLIC.intersection(sample)):
         return {}
     if dominant == "Cyrl":
-        if NON_RUSSIAN_CYRILLIC.intersection(sample):
-            return {}
         known = sum(map(_is_russian_word, words)) / len(words)
-        return {"ru": PLAIN_CYRILLIC_BONUS * (2 * known - 1)}
+        return {"ru": PLAIN_CYRILLIC_BONUS * max(2 * known - 1, -0.5)}
     english = sum(w in _english_function_words() for w in words) / len(words)
     return {"en": ENGLISH_WORDS_BONUS * english}
 
@@ -228,8 +231,16 @@ def _is_russian_word(word: str) -> bool:
     return russian_analyzer().word_is_known(word)
 
 
+#: Contractions as :func:`clean` keeps them (one word with its apostrophe), which spaCy's list splits.
+_ENGLISH_CONTRACTIONS = frozenset({
+    "don't", "dont", "aren't", "isn't", "won't", "wont", "can't", "cant", "doesn't", "didn't", "wasn't", "weren't",
+    "we're", "they're", "you're", "it's", "i'm", "let's", "that's", "there's",
+})
+
+
 @lru_cache(maxsize=1)
 def _english_function_words() -> frozenset[str]:
+    """spaCy's English stop words and the common contractions."""
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    return frozenset(STOP_WORDS)
+    return frozenset(STOP_WORDS) | _ENGLISH_CONTRACTIONS
