@@ -211,9 +211,12 @@ def detect_language(text: str, hint: str = "") -> tuple[str, str]:
 
 
 def _word_bonus(sample: str, words: list[str], dominant: str) -> dict[str, float]:
-    """What whole words add to the n-gram scores: Russian dictionary words in plain Cyrillic (from
-    +:data:`PLAIN_CYRILLIC_BONUS` when all are known to half of it taken away when none is: slang and
-    names are not Russian dictionary words either), English function words in Latin script."""
+    """What whole words add to the n-gram scores.
+
+    In Cyrillic with none of :data:`NON_RUSSIAN_CYRILLIC`, Russian gets :data:`PLAIN_CYRILLIC_BONUS` when every
+    word is in pymorphy3's dictionary and loses half of it when none is (slang and names are no dictionary
+    words either, so a miss counts less than a hit). In Latin script, English gets its share of function words.
+    """
     if not words or (dominant == "Cyrl" and NON_RUSSIAN_CYRILLIC.intersection(sample)):
         return {}
     if dominant == "Cyrl":
