@@ -68,7 +68,7 @@ def test_reviews_are_aggregated_per_item_without_names(corpus, tmp_path):
     assert unreviewed["review_count"] == 0 and unreviewed["review_majority"] is None and unreviewed["label_source"] == "model"
     assert unreviewed["label"] == "not_incitement"
     raw = path.read_text(encoding="utf-8")
-    for reviewer in ("rita", "leo", "ada", "note by"):
+    for reviewer in ("rita", "leo", "zoya", "note by"):
         assert reviewer not in raw
 
 

@@ -97,6 +97,7 @@ def add_corpus(db) -> dict[str, str]:
                              author="", score=0.1, lang="uz-Latn", published_at=None)
     ids["unanalysed"] = add_item(db, url="https://news.example.kg/a/4", text=f"Ring {CANARY_PHONES[2]} today.",
                                  analyse=False, published_at="2026-07-15T08:00:00+06:00")
-    add_reviews(db, ids["flagged"], [("rita", "not_incitement"), ("rita", "incitement"), ("leo", "incitement"), ("ada", "escalate")])
+    # reviewer names with letters beyond a–f, so that no hex digest in an export can contain one by chance
+    add_reviews(db, ids["flagged"], [("rita", "not_incitement"), ("rita", "incitement"), ("leo", "incitement"), ("zoya", "escalate")])
     add_reviews(db, ids["counter"], [("rita", "not_incitement"), ("leo", "incitement")])
     return ids
