@@ -143,12 +143,9 @@ class NgramModel:
         unseen = np.log(ALPHA / denom)
         return cls(classes, index, log_probs.astype(np.float32), unseen.astype(np.float32))
 
-    def scores(self, text: str) -> dict[str, float]:
-        """Log-likelihood per class of ``text`` (mean per n-gram, so lengths compare)."""
-        return self.scores_of(clean(text[:SAMPLE_CHARS]).split())
-
-    def scores_of(self, words: list[str]) -> dict[str, float]:
-        """:meth:`scores` of a text already cleaned and split into words."""
+    def scores(self, words: list[str]) -> dict[str, float]:
+        """Log-likelihood per class of a text's words (as :func:`clean` leaves them), mean per n-gram so that
+        lengths compare."""
         rows: list[int] = []
         n_grams = 0
         cache = self._words
@@ -193,7 +190,7 @@ def detect_language(text: str, hint: str = "") -> tuple[str, str]:
     script = "mixed" if min(cyr, lat) / total >= MIXED_SHARE else ("Cyrl" if cyr > lat else "Latn")
     dominant = "Cyrl" if cyr >= lat else "Latn"
     words = clean(sample).split()
-    scores = model().scores_of(words)
+    scores = model().scores(words)
     bonus = _word_bonus(sample, words[:WORDS_LOOKED_UP], dominant)
     best_class, best = "", -math.inf
     for cls, value in scores.items():
