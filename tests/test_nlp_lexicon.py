@@ -73,10 +73,14 @@ def test_operator_adds_a_term_without_code(tmp_path):
          "pattern": "Жайма", "meaning": "Jayma bazaar in Osh", "why": "local landmark named in rumours"},
         {"id": "local.cue.1", "kind": "cue", "label": "dehumanization", "language": "en",
          "pattern": "termite", "meaning": "insect word used of people", "why": "seen in local posts"},
+        {"id": "local.cue.2", "kind": "cue", "label": "call_to_expulsion", "form": "exclusion", "language": "en",
+         "pattern": "no Uzbeks at the pool", "meaning": "a pool kept from a group", "why": "seen on a sign"},
     ])
     analyser = TextAnalyser(NlpSettings(extra_lexicons=[extra]))
     assert [p.label for p in analyser.features("Пожар на базаре Жайма в Оше").places] == ["jayma_bazaar", "osh"]
     assert analyser.features("They are termites, all of them").hallmarks == ["dehumanization"]
+    assert [(c.label, c.form) for c in analyser.features("Summer rule: no Uzbeks at the pool.").cues] == [
+        ("call_to_expulsion", "exclusion")]
     assert analyser.patterns_version == patterns_version([extra]) != patterns_version()
 
 
@@ -99,6 +103,12 @@ def test_patterns_version_is_stable_and_tracks_content(tmp_path):
         ({"id": "a", "kind": "target", "label": "Uzbek!", "language": "en", "pattern": "x", "meaning": "m"}, "lower-case"),
         ({"id": "a", "kind": "target", "label": "uzbek", "language": "fr", "pattern": "x", "meaning": "m"}, "language 'fr'"),
         ({"id": "a", "kind": "target", "label": "uzbek", "language": "en", "pattern": 5, "meaning": "m"}, "pattern must be"),
+        ({"id": "a", "kind": "cue", "label": "call_to_expulsion", "form": "eviction", "language": "en", "pattern": "x",
+          "meaning": "m"}, "form 'eviction' is unknown for a cue labelled 'call_to_expulsion'; use 'exclusion' or leave it out"),
+        ({"id": "a", "kind": "cue", "label": "dehumanization", "form": "exclusion", "language": "en", "pattern": "x",
+          "meaning": "m"}, "form 'exclusion' is unknown for a cue labelled 'dehumanization'; leave it out"),
+        ({"id": "a", "kind": "target", "label": "uzbek", "form": "exclusion", "language": "en", "pattern": "x",
+          "meaning": "m"}, "form 'exclusion' is unknown for a target"),
         # patterns that would stop the pipeline from being built are refused when the file is read
         ({"id": "a", "kind": "target", "label": "uzbek", "language": "ru", "pattern": "!!! ...", "meaning": "m"},
          "no letters or digits"),

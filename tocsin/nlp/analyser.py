@@ -145,8 +145,7 @@ class TextAnalyser:
         feats.normalised = "".join(normalised_parts) if len(normalised_parts) > 1 else (normalised_parts[0] if normalised_parts else "")
         return feats, prepared
 
-    @staticmethod
-    def _collect(feats: Features, doc, norm: NormalisedText, offset: int, rules: dict[Span, str] | None) -> None:
+    def _collect(self, feats: Features, doc, norm: NormalisedText, offset: int, rules: dict[Span, str] | None) -> None:
         original = feats.text
         seen: set[tuple[str, str, int, int]] = set()
         for span in doc.spans.get(SPANS_KEY, []):
@@ -160,7 +159,8 @@ class TextAnalyser:
             if key in seen or end <= start:
                 continue
             seen.add(key)
-            found = Span(kind, label, original[start:end], start, end)
+            entry = self.entries.get(span.id_)
+            found = Span(kind, label, original[start:end], start, end, entry.form if entry else "")
             getattr(feats, field_name).append(found)
             if rules is not None:
                 rules[found] = span.id_

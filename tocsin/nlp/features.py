@@ -19,6 +19,10 @@ HALLMARKS = (
     "call_to_expulsion",
 )
 
+#: Narrower forms of a hallmark that a cue may name (its lexicon entry's ``form``): a call to exclusion keeps a
+#: group out of work, housing, trade, service, school or a place, rather than out of the land or their homes.
+CUE_FORMS = {"call_to_expulsion": ("exclusion",)}
+
 #: Context markers that often flip a text's meaning.
 CONTEXT_MARKERS = ("negation", "quotation", "reported_speech", "condemnation", "counter_speech", "news_reporting",
                    "refusal", "endorsement")
@@ -33,9 +37,19 @@ class Span:
     text: str    # the surface form, as in the original text
     start: int   # character offsets into the original (not the normalised) text
     end: int
+    form: str = ""   # a cue's narrower form of its hallmark (see CUE_FORMS), else ""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The span as a dict; ``form`` only where there is one."""
+        out = asdict(self)
+        if not self.form:
+            del out["form"]
+        return out
+
+    @property
+    def exclusion(self) -> bool:
+        """Whether the span is a cue calling to keep a group out of a part of life (see :data:`CUE_FORMS`)."""
+        return self.form == "exclusion"
 
     def overlaps(self, other: "Span") -> bool:
         """Whether the two spans share at least one character."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from tocsin.nlp.features import CONTEXT_MARKERS, HALLMARKS
+from tocsin.nlp.features import CONTEXT_MARKERS, CUE_FORMS, HALLMARKS
 from tocsin.text_files import NotUtf8, decode_utf8
 
 logger = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ class LexiconEntry:
     meaning: str
     why: str
     source: str           # file:line, for error messages and docs
+    form: str = ""        # a cue's narrower form of its hallmark (``exclusion``), see CUE_FORMS
 
     def applies_to(self, lang: str) -> bool:
         """Whether the entry is used by the pipeline of ``lang``."""
@@ -88,7 +89,21 @@ def _check(raw: dict[str, Any], where: str) -> LexiconEntry:
         _check_token_pattern(pattern, where)
     else:
         raise LexiconError(f"{where}: pattern must be a phrase (string) or a list of spaCy token patterns (objects)")
-    return LexiconEntry(str(raw["id"]), kind, label, langs, pattern, str(raw["meaning"]), str(raw.get("why", "")), where)
+    return LexiconEntry(str(raw["id"]), kind, label, langs, pattern, str(raw["meaning"]), str(raw.get("why", "")), where,
+                        _checked_form(raw, kind, label, where))
+
+
+def _checked_form(raw: dict[str, Any], kind: str, label: str, where: str) -> str:
+    """The entry's ``form``, if it has one: only a cue may, and only one its hallmark knows (:data:`CUE_FORMS`)."""
+    form = raw.get("form")
+    if form in (None, ""):
+        return ""
+    known = CUE_FORMS.get(label, ()) if kind == "cue" else ()
+    if form not in known:
+        fix = f"use {' or '.join(map(repr, known))} or leave it out" if known else "leave it out"
+        forms = "; ".join(f"{hallmark}: {', '.join(names)}" for hallmark, names in CUE_FORMS.items())
+        raise LexiconError(f"{where}: form {form!r} is unknown for a {kind} labelled {label!r}; {fix} (forms: {forms})")
+    return form
 
 
 def _check_token_pattern(pattern: list[dict[str, Any]], where: str) -> None:
