@@ -99,6 +99,20 @@ def test_severity_rises_with_score_and_a_call_naming_a_place_or_time():
     assert item_severity("warning", {**call, "places": [{"place": "osh"}]}, "beat them in Osh tomorrow")[0] == "critical"
 
 
+def test_a_call_to_exclusion_is_not_raised_for_its_place_or_time_but_a_call_to_expulsion_beside_it_is():
+    def cue(form: str = "") -> dict:
+        return {"kind": "cue", "label": "call_to_expulsion", "text": "…", "start": 0, "end": 1, **({"form": form} if form else {})}
+
+    osh = [{"place": "osh"}]
+    excluded = {"score": 0.9, "hallmarks": ["call_to_expulsion"], "places": osh, "spans": [cue("exclusion")]}
+    level, reasons = item_severity("warning", excluded, "no Uzbeks at our stalls in Osh from tomorrow")
+    assert level == "high" and reasons == ["score 0.90 ≥ 0.85"]
+    both = {**excluded, "spans": [cue("exclusion"), cue()]}
+    assert item_severity("warning", both, "drive them out of Osh tomorrow, and no jobs for them")[0] == "critical"
+    stored_before_forms = {**excluded, "spans": [cue()]}
+    assert item_severity("warning", stored_before_forms, "no Uzbeks in Osh tomorrow")[0] == "critical"
+
+
 @pytest.mark.parametrize("text", ["завтра в 18:00 все на площадь", "эртең баарыбыз чогулабыз", "ertaga hammamiz boramiz",
                                   "эртага ҳамма чиқсин", "meet on Friday", "at 6pm"])
 def test_times_are_found_in_each_language(text):

@@ -388,3 +388,29 @@ def test_approval_beside_words_neither_quoted_nor_reported_changes_nothing():
     unsure = {"incitement": 0.01}
     plain, approved = run(features(text), unsure), run(features(text, context=[approval]), unsure)
     assert approved.score == plain.score and "approved" not in approved.explanation
+
+
+def test_a_call_to_exclusion_is_held_to_the_floor_and_named_but_not_when_negated_or_excused():
+    def excluding(text: str, form: str = "exclusion", context: list[Span] | None = None) -> Features:
+        words = "узбеков из Оша на работу не берём"
+        start = text.index(words)
+        cue = Span("cue", "call_to_expulsion", words, start, start + len(words), form)
+        return replace(features(text, cues=False, context=context), cues=[cue])
+
+    sure_it_is_harmless = {"incitement": 0.0001}
+    text = "Говорю прямо: узбеков из Оша на работу не берём."
+    assert not run(excluding(text, form=""), sure_it_is_harmless).incitement   # a plain call: the classifier weighs it
+    a = run(excluding(text), sure_it_is_harmless)
+    assert a.incitement and a.explanation == "call to exclusion against uzbek in Osh: 'узбеков из Оша на работу не берём'"
+    assert [s["form"] for s in a.spans if s["kind"] == "cue"] == ["exclusion"]
+    assert all("form" not in s for s in a.spans if s["kind"] != "cue")
+    denied = "Неправда, что узбеков из Оша на работу не берём."
+    negation = [Span("context", "negation", "Неправда", 0, 8)]
+    assert not run(excluding(denied, context=negation), sure_it_is_harmless).incitement
+    beside = denied + " Предатели они."   # a cue of its own in the next sentence: the denial still governs the call
+    other = Span("cue", "questioning_ingroup_loyalty", "Предатели", len(denied) + 1, len(denied) + 10)
+    with_other = excluding(beside, context=negation)
+    assert not run(replace(with_other, cues=[*with_other.cues, other]), sure_it_is_harmless).incitement
+    at = text.index("прямо")
+    condemned = [Span("context", "condemnation", "прямо", at, at + 5)]
+    assert not run(excluding(text, context=condemned), sure_it_is_harmless).incitement

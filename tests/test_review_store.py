@@ -172,6 +172,9 @@ def test_highlight_handles_overlaps_bad_offsets_and_moved_text():
     assert by_text["shops"].kinds == ["cue", "place"]
     assert by_text["The"].kinds == ["other"] and by_text["The"].css == "ev-other"
     assert [s.get("text") for s in result.unplaced] == ["absent", None]
+    excluded = highlight("No Uzbeks served.", [{"kind": "cue", "label": "call_to_expulsion", "form": "exclusion",
+                                                "text": "No Uzbeks served", "start": 0, "end": 16}])
+    assert excluded.segments[0].tooltip == "cue: call_to_expulsion (exclusion)"
 
 
 def test_accounts_hash_passwords_and_refuse_bad_input(db):

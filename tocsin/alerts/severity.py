@@ -1,5 +1,7 @@
 """How severe an item alert is: the rule's base severity, raised by a high score and by a call to
-violence or expulsion that names a place or a time (the marks of a call someone could act on)."""
+violence or expulsion that names a place or a time (the marks of a call someone could act on). A call to
+exclusion (keep a group out of work, housing, trade or a shop: a cue of the form ``exclusion``) is not raised
+for its place or time: "no Uzbeks at our stalls in Osh" names a place as every such notice does."""
 
 from __future__ import annotations
 
@@ -42,11 +44,18 @@ def names_a_time(text: str) -> bool:
     return bool(TIME_PATTERN.search(text or ""))
 
 
+def exclusion_only(analysis: dict[str, Any]) -> bool:
+    """Whether every call cue of an analysis is a call to exclusion (an analysis stored before cues had a
+    form has none, and counts as a call to expulsion)."""
+    calls = [s for s in analysis.get("spans") or [] if s.get("kind") == "cue" and s.get("label") in ACTION_HALLMARKS]
+    return bool(calls) and all(s.get("form") == "exclusion" for s in calls)
+
+
 def item_severity(base: str, analysis: dict[str, Any], text: str) -> tuple[str, list[str]]:
     """The severity of an item alert and the reasons it was raised.
 
     :param base: the rule's severity.
-    :param analysis: a decoded analysis (score, hallmarks, places).
+    :param analysis: a decoded analysis (score, hallmarks, places, spans).
     :param text: the item's text, searched for a time.
     """
     steps, reasons = 0, []
@@ -54,7 +63,7 @@ def item_severity(base: str, analysis: dict[str, Any], text: str) -> tuple[str, 
         steps += 1
         reasons.append(f"score {float(analysis['score']):.2f} ≥ {HIGH_SCORE}")
     calls = [h for h in analysis.get("hallmarks") or [] if h in ACTION_HALLMARKS]
-    if calls:
+    if calls and not exclusion_only(analysis):
         place = bool(analysis.get("places"))
         time = names_a_time(text)
         if place or time:

@@ -77,7 +77,10 @@ NEGATED_CLASSIFIER_CAP = 1.0
 #: distance, its log-odds (÷ TEMPERATURE) count at least this much: a call said to be no crime or no sin
 #: ("Убить таджика — не преступление", "Killing Tajiks is no crime", "… кылмыш эмес": the cues ``*.nc1``,
 #: ``*.nc2``), which it reads as counter-speech, and words quoted or reported and then approved («Узбеков
-#: надо выгнать» — правильно сказано!, "… — well said, share it!"), which it reads as quotation.
+#: надо выгнать» — правильно сказано!, "… — well said, share it!"), which it reads as quotation. A call to
+#: exclusion (a cue of the form ``exclusion``: "Турков на работу не принимаем", "Everyone is welcome except
+#: Uzbeks") is held to it too: the classifier, which learned calls from their violent words, reads such a
+#: notice in the words of trade and hiring as harmless.
 ADOPTION_FLOOR = -1.0
 #: The words of those cues that say so (their nouns, in the cue's own text: Uzbek may be in Cyrillic).
 _CRIME = (r"(?:преступлени|грех|греш|позор|зазорно|стыдно|зло|подлост|варварств|зверств|дикост|мерзост|"
@@ -305,12 +308,14 @@ def context_markers(features: Features, context: list[Span], layout: Layout | No
 class Bearing(NamedTuple):
     """What bears on a text's cues: the context markers that count, the targets the cues are aimed at, and
     whether negations or refusals govern the cues of every sentence that holds one (not just of one sentence
-    beside a plain call elsewhere), or a refusal stands in a text with no cue."""
+    beside a plain call elsewhere), or a refusal stands in a text with no cue; whether an approval cancelled an
+    excuse; and whether a call to exclusion stands in a sentence whose cues no negation or refusal governs."""
 
     markers: list[str]
     targets: list[Span]
     every_cue_negated: bool
     endorsed: bool = False
+    exclusion: bool = False
 
 
 def bearing(features: Features, passage: bool = False) -> Bearing:
@@ -338,10 +343,13 @@ def bearing(features: Features, passage: bool = False) -> Bearing:
             every_cue_negated = True
         else:
             context = [c for c in context if c.label != "refusal"]
+    exclusion = not every_cue_negated and any(
+        c.exclusion and layout.sentence_of(c.start) not in negated and not any(r.overlaps(c) for r in refusals)
+        for c in features.cues)
     if negated and layout.cues and not every_cue_negated:
         # a denial beside a plain call does not excuse the call: it counts as a negation of unknown reach
         scopes = [(negation, "unknown" if scope == "cue" else scope) for negation, scope in scopes]
-    return Bearing(context_markers(features, context, layout, scopes), targets, every_cue_negated, endorsed)
+    return Bearing(context_markers(features, context, layout, scopes), targets, every_cue_negated, endorsed, exclusion)
 
 
 def excused(features: Features, passage: bool = False) -> bool:
@@ -353,14 +361,14 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
     """The incitement score after the rules, and the reasons it moved (for the explanation)."""
     x = logit(float(probs.get("incitement", 0.0))) / TEMPERATURE
     reasons: list[str] = []
-    markers, targets, every_cue_negated, endorsed = bearing(features, passage)
+    markers, targets, every_cue_negated, endorsed, exclusion = bearing(features, passage)
     if every_cue_negated:
         x = min(x, NEGATED_CLASSIFIER_CAP)
     has_target = bool(features.targets)
     aimed = bool(targets)
     cues = {c.label for c in features.cues}
     boosted = aimed and not STRONG_CONTEXT & set(markers)
-    if boosted and (endorsed or justified_call(features)):
+    if boosted and (endorsed or exclusion or justified_call(features)):
         x = max(x, ADOPTION_FLOOR)   # the classifier's reading, before the markers lower it
     if endorsed:
         reasons.append(ENDORSED)
@@ -419,7 +427,7 @@ def without_unsaid_justifications(features: Features) -> Features:
         start, end = (c.start + said.end(), c.end) if len(after.strip()) > len(before.strip()) else (c.start, c.start + said.start())
         call = _CALL_WORDS.search(features.text, start, end)
         if call:
-            cues.append(Span(c.kind, c.label, call.group(1), call.start(1), call.end(1)))
+            cues.append(replace(c, text=call.group(1), start=call.start(1), end=call.end(1)))
     return replace(features, cues=cues) if changed else features
 
 
@@ -451,12 +459,25 @@ def hallmarks_of(features: Features, probs: Mapping[str, float], flagged: bool) 
     return [h for h in HALLMARKS if h in found]
 
 
-def quote(features: Features, hallmark: str | None) -> str:
-    """The words behind a hallmark: its own cue, else (no cue for it) the first target's surroundings."""
-    text = features.text
+def main_cue(features: Features, hallmark: str | None) -> Span | None:
+    """The cue that stands for a hallmark in the explanation: its first, a call to expulsion before a call to
+    exclusion (the graver form)."""
     cues = [c for c in features.cues if c.label == hallmark]
-    if cues:
-        span = cues[0].text
+    return min(cues, key=lambda c: c.exclusion) if cues else None
+
+
+def hallmark_name(hallmark: str, cue: Span | None) -> str:
+    """``call_to_expulsion`` → "call to expulsion", or "call to exclusion" when its cue is of that form."""
+    return (cue.form and f"call to {cue.form}" if cue and hallmark == "call_to_expulsion" else "") or hallmark.replace("_", " ")
+
+
+def quote(features: Features, hallmark: str | None) -> str:
+    """The words behind a hallmark: its own cue (:func:`main_cue`), else (no cue for it) the first target's
+    surroundings."""
+    text = features.text
+    cue = main_cue(features, hallmark)
+    if cue:
+        span = cue.text
     elif features.targets:
         t = features.targets[0]
         start = max(0, t.start - QUOTE_CHARS // 2)
@@ -516,13 +537,13 @@ def explain(features: Features, hallmarks: list[str], flagged: bool, score: floa
         # Only a hallmark with a cue in the text is named as found; the classifier's others are "suggested".
         cued = [h for h in hallmarks if h in {c.label for c in features.cues}]
         main = next((h for h in CALLS if h in cued), cued[0] if cued else None)
-        line = main.replace("_", " ") if main else "incitement"
+        line = hallmark_name(main, main_cue(features, main)) if main else "incitement"
         if groups:
             line += f" against {groups}"
         if places:
             line += f" in {places}"
         line += f": '{quote(features, main)}'"
-        others = [h.replace("_", " ") for h in cued if h != main]
+        others = [hallmark_name(h, main_cue(features, h)) for h in cued if h != main]
         if others:
             line += f"; also {', '.join(others)}"
         suggested = [h.replace("_", " ") for h in hallmarks if h not in cued]
@@ -541,10 +562,6 @@ def explain(features: Features, hallmarks: list[str], flagged: bool, score: floa
     if detail:
         line += ("; " if groups else ": ") + "; ".join(detail)
     return line
-
-
-def span_dict(span: Span) -> dict[str, Any]:
-    return {"kind": span.kind, "label": span.label, "text": span.text, "start": span.start, "end": span.end}
 
 
 def decide(features: Features, probs: Mapping[str, float], threshold: float, *, item_id: str, content_hash: str,
@@ -572,6 +589,6 @@ def decide(features: Features, probs: Mapping[str, float], threshold: float, *, 
         lang=features.lang_tag,
         targets=[{"group": t.label, "text": t.text, "start": t.start, "end": t.end} for t in targets],
         places=[{"place": p.label, "text": p.text, "start": p.start, "end": p.end} for p in features.places],
-        hallmarks=hallmarks, spans=[span_dict(s) for s in features.spans],
+        hallmarks=hallmarks, spans=[s.to_dict() for s in features.spans],
         explanation=explain(features, hallmarks, flagged, score, reasons),
     )

@@ -64,7 +64,8 @@ def highlight(text: str, spans: list[dict[str, Any]]) -> Highlighted:
             unplaced.append(span)
             continue
         kind = span.get("kind") if span.get("kind") in KNOWN_KINDS else "other"
-        placed.append((where[0], where[1], kind, f"{kind}: {span.get('label', '')}"))
+        form = f" ({span['form']})" if span.get("form") else ""
+        placed.append((where[0], where[1], kind, f"{kind}: {span.get('label', '')}{form}"))
     cuts = sorted({0, len(text), *(s for s, _, _, _ in placed), *(e for _, e, _, _ in placed)})
     segments: list[Segment] = []
     for left, right in zip(cuts, cuts[1:]):
