@@ -109,6 +109,8 @@ def test_a_call_to_exclusion_is_not_raised_for_its_place_or_time_but_a_call_to_e
     assert level == "high" and reasons == ["score 0.90 ≥ 0.85"]
     both = {**excluded, "spans": [cue("exclusion"), cue()]}
     assert item_severity("warning", both, "drive them out of Osh tomorrow, and no jobs for them")[0] == "critical"
+    violence_suggested = {**excluded, "hallmarks": ["call_to_violence", "call_to_expulsion"]}
+    assert item_severity("warning", violence_suggested, "no jobs for them in Osh; tomorrow we burn their stalls")[0] == "critical"
     stored_before_forms = {**excluded, "spans": [cue()]}
     assert item_severity("warning", stored_before_forms, "no Uzbeks in Osh tomorrow")[0] == "critical"
 

@@ -45,8 +45,11 @@ def names_a_time(text: str) -> bool:
 
 
 def exclusion_only(analysis: dict[str, Any]) -> bool:
-    """Whether every call cue of an analysis is a call to exclusion (an analysis stored before cues had a
-    form has none, and counts as a call to expulsion)."""
+    """Whether the only call of an analysis is to exclusion: its one call hallmark is ``call_to_expulsion`` (no
+    call to violence, found or suggested) and every call cue is of the form ``exclusion`` (an analysis stored
+    before cues had a form has none, and counts as a call to expulsion)."""
+    if [h for h in analysis.get("hallmarks") or [] if h in ACTION_HALLMARKS] != ["call_to_expulsion"]:
+        return False
     calls = [s for s in analysis.get("spans") or [] if s.get("kind") == "cue" and s.get("label") in ACTION_HALLMARKS]
     return bool(calls) and all(s.get("form") == "exclusion" for s in calls)
 

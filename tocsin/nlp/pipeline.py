@@ -339,6 +339,8 @@ class FilterComponent:
     def __init__(self) -> None:
         #: Ids of the entries whose pattern ends in a token that must not be there.
         self.trim_last: set[str] = set()
+        #: The form of each cue entry that has one (``exclusion``), by id.
+        self.forms: dict[str, str] = {}
 
     def __call__(self, doc: Doc) -> Doc:
         spans = [s for s in doc.spans.get(SPANS_KEY, []) if _holds_here(s)]
@@ -361,7 +363,7 @@ class FilterComponent:
             if kind == "cue":
                 s = _without_edge_punctuation(doc, s)
             kept.append(s)
-        doc.spans[SPANS_KEY] = _longest_per_label(kept)
+        doc.spans[SPANS_KEY] = _longest_per_label(kept, self.forms)
         return doc
 
 
@@ -388,11 +390,12 @@ def _overlaps(span: SpacySpan, blocks: list[SpacySpan], label_prefix: str) -> bo
     return any(b.label_.startswith(label_prefix) and b.start < span.end and span.start < b.end for b in blocks)
 
 
-def _longest_per_label(spans: list[SpacySpan]) -> list[SpacySpan]:
-    """Of overlapping spans with the same label keep the longest (optional tokens yield several)."""
-    by_label: dict[str, list[SpacySpan]] = {}
+def _longest_per_label(spans: list[SpacySpan], forms: dict[str, str]) -> list[SpacySpan]:
+    """Of overlapping spans with the same label and form keep the longest (optional tokens yield several): a call
+    to exclusion does not swallow a call to expulsion beside it ("Гнать узбеков и в Ош не пускать!")."""
+    by_label: dict[tuple[str, str], list[SpacySpan]] = {}
     for s in spans:
-        by_label.setdefault(s.label_, []).append(s)
+        by_label.setdefault((s.label_, forms.get(s.id_, "")), []).append(s)
     out: list[SpacySpan] = []
     for group in by_label.values():
         if len(group) == 1:
@@ -554,7 +557,9 @@ def build_pipeline(lang: str, entries: list[LexiconEntry]) -> Language:
                     token_patterns.append({"label": label, "pattern": variant[:-1], "id": e.id + AT_TEXT_END})
     ruler.add_patterns(phrases)
     token_rules.add_patterns(token_patterns)
-    nlp.get_pipe("tocsin_filters").trim_last = {e.id for e, tokens in compiled if _forbids_next_word(tokens)}
+    filters = nlp.get_pipe("tocsin_filters")
+    filters.trim_last = {e.id for e, tokens in compiled if _forbids_next_word(tokens)}
+    filters.forms = {e.id: e.form for e, _ in compiled if e.form}
     logger.debug("pipeline %s: %d phrases, %d token patterns, %d lexicon keys", lang, len(phrases), len(token_patterns), len(keys))
     return nlp
 
