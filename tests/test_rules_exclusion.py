@@ -5,7 +5,12 @@ look-alikes (a boycott of a match or a website, a sign the police took down, a r
 
 from __future__ import annotations
 
+import json
+
 import pytest
+
+from tocsin.config import NlpSettings
+from tocsin.nlp import TextAnalyser
 
 #: Calls the classifier alone scores below the threshold (0.19–0.49): the floor under their cue flags them.
 CALLS = [
@@ -24,6 +29,24 @@ CALLS = [
     "Boycott Uzbek traders in Osh!",
     "Бойкотируйте узбекских таксистов!",
     "Ижарага берем, тажиктерге эмес.",
+    # the people, their families and shops boycotted; orders in the singular; house rules in the present passive
+    "Boycott Uzbek families in our street",
+    "boycott the Uzbeks completely",
+    "Boycott Kyrgyz-owned shops in Osh.",
+    "Бойкотируйте узбеков немедленно",
+    "Бойкот узбекским рынкам!",
+    "Never buy from Tajiks guys",
+    "Казактардын дүкөндөрүн бойкоттогула!",
+    "Uygʻurlarning doʻkonlarini boykot qilinglar!",
+    "Кожоюн айтты: казактарды жумушка алба.",
+    "Xo'jayin aytdi: qozoqlarni ishga olma.",
+    "Турки на наш базар не допускаются.",
+    "Turks are not served in this café.",
+    "Kvartira ijaraga beriladi, ruslarga emas.",
+    "Xitoyliklarga bozorda savdo qilishga ruxsat bermaymiz!",
+    "Qirg'iz bolalarini maktabimizga qabul qilmanglar.",
+    "Дунгандардын дүкөндөрүнөн эч нерсе сатып албагыла!",
+    "Don't let Uzbek kids into our school.",
 ]
 
 #: The same words where no group is kept out, or the call is refused or taken down.
@@ -41,6 +64,17 @@ LOOK_ALIKES = [
     "Объявление «таджикам квартиры не сдаём» полиция сняла в тот же день.",
     "«Tojiklarga ijaraga bermaymiz» degan eʼlonni militsiya olib tashladi.",
     "A sign saying \"Tajiks not welcome\" was removed from the café door.",
+    "Boycott the Russian-made products!",
+    "Shun the Uzbek league this season, the referees are awful.",
+    "Please answer in English, no Russian please.",
+    # a report, a question or a complaint about an exclusion, called what it is
+    "Омбудсман қирғизларни ишга олмаслик ҳақидаги шикоятни текширмоқда.",
+    "Is it true that firms in Jalal-Abad won't hire Dungans?",
+    "Why did the firm stop hiring Kyrgyz? That is discrimination.",
+    "Не берите узбеков на работу? Это же дискриминация.",
+    # a boycott refused
+    "Казактардын дүкөнүн бойкоттобойм, ал жерден жыйырма жыл бою соода кылып келем.",
+    "Uygʻurlarning doʻkonini boykot qilmayman, u yerdan yigirma yil xarid qilaman.",
 ]
 
 
@@ -69,3 +103,15 @@ def test_a_call_to_expulsion_beside_one_to_exclusion_is_named_first(decide_texts
     features, analysis = decide_texts([text])[text]
     assert {c.form for c in features.cues if c.label == "call_to_expulsion"} == {"", "exclusion"}
     assert analysis.incitement and analysis.explanation.startswith("call to expulsion against uzbek in Osh: 'Узбеков надо выгнать'")
+
+
+def test_a_longer_call_to_exclusion_does_not_swallow_a_call_to_expulsion_it_overlaps(tmp_path):
+    extra = tmp_path / "local.jsonl"
+    extra.write_text("\n".join(json.dumps(e, ensure_ascii=False) for e in [
+        {"id": "local.expel", "kind": "cue", "label": "call_to_expulsion", "language": "en", "pattern": "throw the Tajiks out",
+         "meaning": "expulsion"},
+        {"id": "local.exclude", "kind": "cue", "label": "call_to_expulsion", "form": "exclusion", "language": "en",
+         "pattern": "Tajiks out of our shops and cafes", "meaning": "exclusion from shops"},
+    ]), encoding="utf-8")
+    cues = TextAnalyser(NlpSettings(extra_lexicons=[str(extra)])).features("Throw the Tajiks out of our shops and cafes!").cues
+    assert sorted((c.text, c.form) for c in cues) == [("Tajiks out of our shops and cafes", "exclusion"), ("Throw the Tajiks out", "")]
