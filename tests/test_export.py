@@ -369,6 +369,21 @@ def test_spans_that_do_not_fit_are_counted_in_the_datasheet(fresh_db, tmp_path):
     assert "1 spans did not match" in summary.datasheet_path.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("text", ["No Uzbeks served at our stalls.", "Call @zqx_x: No Uzbeks served at our stalls."])
+def test_a_cues_form_is_exported_in_every_format_and_null_where_it_has_none(fresh_db, tmp_path, text):
+    from test_export_support import add_item
+
+    add_item(fresh_db, url="https://news.example.kg/v/3", text=text,
+             words=[("target", "uzbek", "Uzbeks"), ("cue", "call_to_expulsion", "No Uzbeks served")])
+    spans = json.loads(fresh_db.execute("SELECT spans FROM analyses").fetchone()[0])
+    spans[1]["form"] = "exclusion"   # as the analyser stores a call to exclusion; the target has none
+    fresh_db.execute("UPDATE analyses SET spans = ?", [json.dumps(spans)])
+    jsonl = read_jsonl(run_export(fresh_db, tmp_path, "jsonl", name="j").data_path)[0]["spans"]
+    parquet = pq.read_table(run_export(fresh_db, tmp_path, "parquet", name="p").data_path).to_pylist()[0]["spans"]
+    assert [s["form"] for s in jsonl] == [s["form"] for s in parquet] == [None, "exclusion"]
+    assert jsonl == parquet   # a redacted text ("[handle]") or not, the same spans in both formats
+
+
 def test_an_export_never_overwrites_the_store_an_alert_file_or_another_kind_of_file(tmp_path, runner):
     from tocsin.cli import main
     from tocsin.store import connect

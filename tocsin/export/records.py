@@ -76,8 +76,10 @@ def profile_link(meta_json: str | None) -> str:
     return ""
 
 
-#: The keys of a target, place and span in the export, in order, by their naming keys.
-_SHAPES = {labels: (*labels, "text", "start", "end") for labels in (("group",), ("place",), ("kind", "label"))}
+#: The keys of a target, place and span in the export, in order, by their naming keys. A span also has ``form``:
+#: a cue's narrower form (``exclusion``), or null; the store keeps it only where there is one.
+_SHAPES = {("group",): ("group", "text", "start", "end"), ("place",): ("place", "text", "start", "end"),
+           ("kind", "label"): ("kind", "label", "text", "start", "end", "form")}
 
 
 class RecordBuilder:
@@ -146,22 +148,25 @@ class RecordBuilder:
     def _spans(self, spans: list[Any], labels: tuple[str, ...], original: str, text: Redaction) -> list[dict[str, Any]]:
         """The spans of one list with offsets into the redacted text (see :meth:`_span`).
 
-        Where nothing was redacted, a span that already fits ``original`` and has the export's shape is
-        kept as it is, checked here without a call per span (most spans of most items).
+        Where nothing was redacted, a span that already fits ``original`` and has the export's shape (a span
+        stored without its ``form`` given it as null) is kept as it is, checked here without a call per span
+        (most spans of most items).
         """
         if not spans:
             return []
         if text.replacements:
             return [self._span(s, labels, original, text) for s in spans]
         shape = _SHAPES[labels]
+        formless = shape[:-1] if labels == ("kind", "label") else None
         first, second = labels[0], labels[-1]
         out = []
         for span in spans:
-            if tuple(span) == shape:
+            keys = tuple(span)
+            if keys == shape or keys == formless:
                 start, end, surface = span["start"], span["end"], span["text"]
                 if (type(start) is int and type(end) is int and 0 <= start <= end and type(surface) is str
                         and original[start:end] == surface and type(span[first]) is str and type(span[second]) is str):
-                    out.append(span)  # already exact and in the export's shape
+                    out.append(span if keys == shape else {**span, "form": None})  # already exact and in the export's shape
                     continue
             out.append(self._span(span, labels, original, text))
         return out
@@ -185,6 +190,8 @@ class RecordBuilder:
             start, end = text.map_span(max(0, _int(start)), max(0, _int(end)))
             surface = self.redactor.redact_text(surface)
         out["text"], out["start"], out["end"] = surface, start, end
+        if "form" in _SHAPES[labels]:
+            out["form"] = str(span["form"]) if span.get("form") else None
         return out
 
 

@@ -7,7 +7,7 @@ import pyarrow as pa
 TARGET = pa.struct([("group", pa.string()), ("text", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
 PLACE = pa.struct([("place", pa.string()), ("text", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
 SPAN = pa.struct([("kind", pa.string()), ("label", pa.string()), ("text", pa.string()),
-                  ("start", pa.int64()), ("end", pa.int64())])
+                  ("start", pa.int64()), ("end", pa.int64()), ("form", pa.string())])
 TIMESTAMP = pa.timestamp("ms", tz="UTC")  # Parquet has no seconds unit
 
 #: (name, Parquet type, description). JSONL and CSV carry the same fields in this order.
@@ -29,7 +29,7 @@ FIELDS: list[tuple[str, pa.DataType, str]] = [
     ("hallmarks", pa.list_(pa.string()), "Dangerous-speech hallmarks found (names)."),
     ("targets", pa.list_(TARGET), "Target group mentions: group id, surface text, start, end."),
     ("places", pa.list_(PLACE), "Place mentions: place id, surface text, start, end."),
-    ("spans", pa.list_(SPAN), "All evidence spans: kind (target, place, cue, context), label, text, start, end."),
+    ("spans", pa.list_(SPAN), "All evidence spans: kind (target, place, cue, context), label, text, start, end; form (exclusion: a call to keep a group out of work, housing, trade or a place) on a cue of a narrower form, else absent (null in Parquet)."),
     ("explanation", pa.string(), "Why the model decided as it did, redacted."),
     ("model_name", pa.string(), "Classifier name of the latest analysis, or null."),
     ("model_version", pa.string(), "Classifier version of the latest analysis, or null."),
