@@ -414,3 +414,5 @@ def test_a_call_to_exclusion_is_held_to_the_floor_and_named_but_not_when_negated
     at = text.index("прямо")
     condemned = [Span("context", "condemnation", "прямо", at, at + 5)]
     assert not run(excluding(text, context=condemned), sure_it_is_harmless).incitement
+    reported = [Span("context", "reported_speech", "Говорю", 0, 6)]   # someone else's words: the classifier decides
+    assert not run(excluding(text, context=reported), sure_it_is_harmless).incitement

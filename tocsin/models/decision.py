@@ -79,8 +79,9 @@ NEGATED_CLASSIFIER_CAP = 1.0
 #: ``*.nc2``), which it reads as counter-speech, and words quoted or reported and then approved («Узбеков
 #: надо выгнать» — правильно сказано!, "… — well said, share it!"), which it reads as quotation. A call to
 #: exclusion (a cue of the form ``exclusion``: "Турков на работу не принимаем", "Everyone is welcome except
-#: Uzbeks") is held to it too: the classifier, which learned calls from their violent words, reads such a
-#: notice in the words of trade and hiring as harmless.
+#: Uzbeks") is held to it too, when the words are the writer's own (not reported, unless approved): the
+#: classifier, which learned calls from their violent words, reads such a notice in the words of trade and
+#: hiring as harmless.
 ADOPTION_FLOOR = -1.0
 #: The words of those cues that say so (their nouns, in the cue's own text: Uzbek may be in Cyrillic).
 _CRIME = (r"(?:преступлени|грех|греш|позор|зазорно|стыдно|зло|подлост|варварств|зверств|дикост|мерзост|"
@@ -368,7 +369,9 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
     aimed = bool(targets)
     cues = {c.label for c in features.cues}
     boosted = aimed and not STRONG_CONTEXT & set(markers)
-    if boosted and (endorsed or exclusion or justified_call(features)):
+    # a call to exclusion is held up as the writer's own, not when he reports someone else's (unless he approves it)
+    own_exclusion = exclusion and "reported_speech" not in markers
+    if boosted and (endorsed or own_exclusion or justified_call(features)):
         x = max(x, ADOPTION_FLOOR)   # the classifier's reading, before the markers lower it
     if endorsed:
         reasons.append(ENDORSED)
