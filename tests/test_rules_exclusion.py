@@ -16,10 +16,8 @@ from tocsin.nlp import TextAnalyser
 CALLS = [
     "Турков на работу не принимаем, вакансия только для своих.",
     "Турок на работу не принимаем.",
-    "Китайцев к магазину не подпускать, сказал хозяин.",     # the owner's order, passed on
     "Дүңгөндөрдү биздин мектепке кабыл албайбыз.",
     "Озбекторду дуконго жолотпогула.",                          # typed without ө ү
-    "Казактар жумушка алынбасын, кожоюн ушундай деди.",       # the boss's order, passed on
     "Room for rent in Osh — no Tajiks, don't bother calling.",
     "Dungans are not welcome at our bazaar.",
     "Don't let the Chinese anywhere near the shop.",
@@ -29,24 +27,21 @@ CALLS = [
     "Boycott Uzbek traders in Osh!",
     "Бойкотируйте узбекских таксистов!",
     "Ижарага берем, тажиктерге эмес.",
+    "Казактарды жумушка алба, уктуңбу?",                          # an order in the singular
+    # reported, then approved: the writer's own again
+    "My neighbour says don't hire Uyghurs. He's right, don't hire them.",
     # the people, their families and shops boycotted; orders in the singular; house rules in the present passive
     "Boycott Uzbek families in our street",
     "boycott the Uzbeks completely",
     "Boycott Kyrgyz-owned shops in Osh.",
     "Бойкотируйте узбеков немедленно",
-    "Бойкот узбекским рынкам!",
     "Never buy from Tajiks guys",
     "Казактардын дүкөндөрүн бойкоттогула!",
     "Uygʻurlarning doʻkonlarini boykot qilinglar!",
-    "Кожоюн айтты: казактарды жумушка алба.",
-    "Xo'jayin aytdi: qozoqlarni ishga olma.",
-    "Турки на наш базар не допускаются.",
-    "Turks are not served in this café.",
     "Kvartira ijaraga beriladi, ruslarga emas.",
     "Xitoyliklarga bozorda savdo qilishga ruxsat bermaymiz!",
     "Qirg'iz bolalarini maktabimizga qabul qilmanglar.",
     "Дунгандардын дүкөндөрүнөн эч нерсе сатып албагыла!",
-    "Don't let Uzbek kids into our school.",
 ]
 
 #: The same words where no group is kept out, or the call is refused or taken down.
@@ -71,7 +66,24 @@ LOOK_ALIKES = [
     "Омбудсман қирғизларни ишга олмаслик ҳақидаги шикоятни текширмоқда.",
     "Is it true that firms in Jalal-Abad won't hire Dungans?",
     "Why did the firm stop hiring Kyrgyz? That is discrimination.",
-    "Не берите узбеков на работу? Это же дискриминация.",
+    # someone else's call reported, and answered
+    "Сосед говорит, таджиков на работу не брать. Не дождётесь, я беру всех.",
+    "Chatda qirg'izlarga uy bermanglar deb yozishyapti. Men beraman.",
+    "Somebody online says don't hire Russians. Yeah right, my best worker is Russian.",
+    "Someone wants to boycott Turkish cafes? I'm eating there tonight.",
+    # reports, questions, a country's market or series, goods, safety advice, a loan
+    "Russians are not allowed at the Olympics this year, the IOC said.",
+    "Investors should boycott the Russian market.",
+    "Boycott the Uzbeks match tickets, they cost a fortune.",
+    "We don't buy from Kazakhs directly, only through the wholesaler.",
+    "Don't let Uzbek kids near the river, the current is strong.",
+    "Правда ли, что турки на наш базар не допускаются?",
+    "Бойкот китайскому рынку!",
+    "Түрк сериалдарын бойкоттогула, балдар көрбөсүн.",
+    "Кытай базарынан эч нерсе сатып албагыла, баары жасалма.",
+    "Tojiklar ishga olma olib kelishdi.",
+    "Qarzni beramiz, xitoyliklarga emas, Jahon bankiga.",
+    "Turk seriallarini boykot qilinglar, bolalar koʻrmasin.",
     # a boycott refused
     "Казактардын дүкөнүн бойкоттобойм, ал жерден жыйырма жыл бою соода кылып келем.",
     "Uygʻurlarning doʻkonini boykot qilmayman, u yerdan yigirma yil xarid qilaman.",
