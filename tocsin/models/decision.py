@@ -471,7 +471,9 @@ def main_cue(features: Features, hallmark: str | None) -> Span | None:
 
 def hallmark_name(hallmark: str, cue: Span | None) -> str:
     """``call_to_expulsion`` → "call to expulsion", or "call to exclusion" when its cue is of that form."""
-    return (cue.form and f"call to {cue.form}" if cue and hallmark == "call_to_expulsion" else "") or hallmark.replace("_", " ")
+    if hallmark == "call_to_expulsion" and cue is not None and cue.form:
+        return f"call to {cue.form}"
+    return hallmark.replace("_", " ")
 
 
 def quote(features: Features, hallmark: str | None) -> str:
