@@ -167,7 +167,9 @@ class RecordBuilder:
                 if (type(start) is int and type(end) is int and 0 <= start <= end and type(surface) is str
                         and original[start:end] == surface and type(span[first]) is str and type(span[second]) is str
                         and (formless is None or keys == formless or type(span["form"]) is str and span["form"])):
-                    out.append(span if keys == shape else {**span, "form": None})  # already exact and in the export's shape
+                    if keys == formless:
+                        span["form"] = None   # the row's own dict, parsed for it alone: no copy per span
+                    out.append(span)  # already exact and in the export's shape
                     continue
             out.append(self._span(span, labels, original, text))
         return out
