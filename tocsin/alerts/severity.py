@@ -44,11 +44,11 @@ def names_a_time(text: str) -> bool:
     return bool(TIME_PATTERN.search(text or ""))
 
 
-def exclusion_only(analysis: dict[str, Any]) -> bool:
-    """Whether the only call of an analysis is to exclusion: its one call hallmark is ``call_to_expulsion`` (no
-    call to violence, found or suggested) and every call cue is of the form ``exclusion`` (an analysis stored
-    before cues had a form has none, and counts as a call to expulsion)."""
-    if [h for h in analysis.get("hallmarks") or [] if h in ACTION_HALLMARKS] != ["call_to_expulsion"]:
+def exclusion_only(calls: list[str], analysis: dict[str, Any]) -> bool:
+    """Whether the only call of an analysis is to exclusion: its one call hallmark (of ``calls``) is
+    ``call_to_expulsion`` (no call to violence, found or suggested) and every call cue is of the form ``exclusion``
+    (an analysis stored before cues had a form has none, and counts as a call to expulsion)."""
+    if calls != ["call_to_expulsion"]:
         return False
     calls = [s for s in analysis.get("spans") or [] if s.get("kind") == "cue" and s.get("label") in ACTION_HALLMARKS]
     return bool(calls) and all(s.get("form") == "exclusion" for s in calls)
@@ -66,7 +66,7 @@ def item_severity(base: str, analysis: dict[str, Any], text: str) -> tuple[str, 
         steps += 1
         reasons.append(f"score {float(analysis['score']):.2f} ≥ {HIGH_SCORE}")
     calls = [h for h in analysis.get("hallmarks") or [] if h in ACTION_HALLMARKS]
-    if calls and not exclusion_only(analysis):
+    if calls and not exclusion_only(calls, analysis):
         place = bool(analysis.get("places"))
         time = names_a_time(text)
         if place or time:

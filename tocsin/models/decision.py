@@ -476,11 +476,10 @@ def hallmark_name(hallmark: str, cue: Span | None) -> str:
     return hallmark.replace("_", " ")
 
 
-def quote(features: Features, hallmark: str | None) -> str:
-    """The words behind a hallmark: its own cue (:func:`main_cue`), else (no cue for it) the first target's
+def quote(features: Features, cue: Span | None) -> str:
+    """The words behind a hallmark: its cue (:func:`main_cue`), else (no cue for it) the first target's
     surroundings."""
     text = features.text
-    cue = main_cue(features, hallmark)
     if cue:
         span = cue.text
     elif features.targets:
@@ -542,12 +541,13 @@ def explain(features: Features, hallmarks: list[str], flagged: bool, score: floa
         # Only a hallmark with a cue in the text is named as found; the classifier's others are "suggested".
         cued = [h for h in hallmarks if h in {c.label for c in features.cues}]
         main = next((h for h in CALLS if h in cued), cued[0] if cued else None)
-        line = hallmark_name(main, main_cue(features, main)) if main else "incitement"
+        cue = main_cue(features, main)
+        line = hallmark_name(main, cue) if main else "incitement"
         if groups:
             line += f" against {groups}"
         if places:
             line += f" in {places}"
-        line += f": '{quote(features, main)}'"
+        line += f": '{quote(features, cue)}'"
         others = [hallmark_name(h, main_cue(features, h)) for h in cued if h != main]
         if others:
             line += f"; also {', '.join(others)}"
