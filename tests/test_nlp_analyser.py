@@ -418,6 +418,32 @@ def test_group_words_typed_without_special_letters(analyser, text, hint, group, 
     assert_spans_exact(f)
 
 
+@pytest.mark.parametrize(
+    "text, hint, group",
+    [
+        ("Узбектерди шаардан кубалагыла", "ky", "uzbek"),       # Russian spelling of өзбек
+        ("Казахтарды кууп чыгуу керек", "ky", "kazakh"),
+        ("Таджиктерди кууп чыгуу керек", "ky", "tajik"),
+        ("Uzbeklarni shahardan haydanglar", "uz", "uzbek"),
+        ("Kazaxlarni quvib chiqarish kerak", "uz", "kazakh"),
+        ("Kirgizlarni shahardan haydab chiqarish kerak", "uz", "kyrgyz"),
+        ("Tadjiklarni quvib chiqarish kerak", "uz", "tajik"),
+        ("Таджикларни шаҳардан ҳайдаб чиқариш керак", "uz", "tajik"),   # Uzbek Cyrillic
+        ("Киргизларни шаҳардан ҳайдаб чиқариш керак", "uz", "kyrgyz"),
+    ],
+)
+def test_group_words_in_their_russian_spelling(analyser, text, hint, group):
+    f = analyser.features(text, hint)
+    assert f.groups == [group] and f.hallmarks == ["call_to_expulsion"]
+
+
+def test_let_in_is_no_kyrgyz(analyser):
+    # kirgiz-/киргиз- is also "let in": only the plural of the Russian spelling names the Kyrgyz
+    for text, hint in (("Uyga hech kimni kirgizmaymiz", "uz"), ("Mehmonlarni ichkariga kirgizing", "uz"),
+                       ("Оштогу кафеге тажиктерди киргизбегиле", "ky")):
+        assert "kyrgyz" not in analyser.features(text, hint).groups
+
+
 def test_plain_typing_does_not_turn_other_verbs_into_cues(analyser):
     # олтургула "sit down" is not өлтүргүлө "kill" typed plainly: only group words and places are folded
     assert analyser.features("Тажиктерди көрдүм, олтургула", "ky").hallmarks == []
