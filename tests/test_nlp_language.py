@@ -143,6 +143,14 @@ def test_kyrgyz_typed_on_a_russian_keyboard_is_still_kyrgyz():
         ("Kazakh people are not 'land grabbers'.", "en"),
         ("Kazakhs aren't welcome", "en"),                            # contractions are function words
         ("nado vygnat ikh vsekh", "ru"),
+        # headlines and slogans with no function word, lower-case or not
+        ("boycott Uzbek merchants", "en"),
+        ("never trust Kazakhs", "en"),
+        ("Kyrgyz traders protest", "en"),
+        ("UZBEK KYRGYZ PEACE MARCH", "en"),
+        # short Uzbek greetings are not Russian in Latin letters
+        ("katta rahmat", "uz"),
+        ("assalomu alaykum aka", "uz"),
     ],
 )
 def test_short_lines_are_told_apart_by_their_words(text, lang):
