@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench._machine import reference_ms
+
 
 def benchmark_modules() -> list[str]:
     """Names of the benchmark modules in this folder."""
@@ -33,6 +35,7 @@ def run_all(only: list[str] | None = None) -> dict[str, dict[str, float]]:
 
 
 if __name__ == "__main__":
+    print(f"machine reference (bench/_machine.py): {reference_ms()} ms", flush=True)
     figures = run_all(sys.argv[1:] or None)
     print("\n| benchmark | figure | value |\n| --- | --- | --- |")
     for bench_name, values in figures.items():

@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench._machine import reference_ms
+
 ITEMS = 100_000
 FORMATS = ("csv", "jsonl", "parquet")
 WORDS = ("bazaar", "Osh", "uzbek", "kyrgyz", "neighbours", "market", "prices", "rumour", "police", "border", "school",
@@ -97,7 +99,8 @@ def export_once(fmt: str, db_path: str, out: str) -> dict[str, float]:
 
 def main(items: int = ITEMS) -> dict[str, float]:
     """Build the store, export it in each format, print and return the figures."""
-    figures: dict[str, float] = {}
+    figures: dict[str, float] = {"reference_ms": reference_ms()}
+    print(f"machine reference (bench/_machine.py): {figures['reference_ms']} ms", flush=True)
     with tempfile.TemporaryDirectory(prefix="tocsin-bench-export-") as tmp:
         db_path = Path(tmp) / "bench.db"
         figures["build_s"] = round(build_store(db_path, items), 1)
