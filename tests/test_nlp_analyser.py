@@ -430,6 +430,9 @@ def test_group_words_typed_without_special_letters(analyser, text, hint, group, 
         ("Tadjiklarni quvib chiqarish kerak", "uz", "tajik"),
         ("Таджикларни шаҳардан ҳайдаб чиқариш керак", "uz", "tajik"),   # Uzbek Cyrillic
         ("Киргизларни шаҳардан ҳайдаб чиқариш керак", "uz", "kyrgyz"),
+        ("Tadzhiks must be expelled", "en", "tajik"),                 # English spellings from Russian
+        ("Uigurs must be expelled", "en", "uyghur"),
+        ("evreev nado vygnat", "ru", "jewish"),                        # translit: an opening e may be е
     ],
 )
 def test_group_words_in_their_russian_spelling(analyser, text, hint, group):

@@ -220,7 +220,7 @@ class Lemmatiser:
         if word in self.surfaces:
             return (*self._default(word), word)
         if len(word) > 3:
-            for candidate in [*degeminated(word), *self._ze_variants(word)]:
+            for candidate in [*degeminated(word), *self._letter_variants(word)]:
                 found = self._lookup(candidate)
                 if found is not None:
                     return (*found, candidate)
@@ -299,11 +299,14 @@ class Lemmatiser:
                 return stem, "|".join(sorted(feats))
         return None
 
-    def _ze_variants(self, word: str) -> list[str]:
-        """Cyrillic words: each ``з`` read as ``е`` (the digit 3 stands for both: ``узб3ки``)."""
+    def _letter_variants(self, word: str) -> list[str]:
+        """Cyrillic words: each ``з`` read as ``е`` (the digit 3 stands for both: ``узб3ки``); Russian typed in
+        Latin letters and read back also gets ``е`` for its opening ``э`` (``evreev`` is ``евреев`` as often
+        as ``e`` is ``э`` in ``eto``)."""
+        variants = ["е" + word[1:]] if self.lang == "ru" and word.startswith("э") else []
         if self.lang not in ("ru", "ky") or "з" not in word:
-            return []
-        return [word[:i] + "е" + word[i + 1:] for i, ch in enumerate(word) if ch == "з"]
+            return variants
+        return variants + [word[:i] + "е" + word[i + 1:] for i, ch in enumerate(word) if ch == "з"]
 
     @staticmethod
     def _ru_feats(parse) -> str:
