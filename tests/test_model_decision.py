@@ -416,3 +416,17 @@ def test_a_call_to_exclusion_is_held_to_the_floor_and_named_but_not_when_negated
     assert not run(excluding(text, context=condemned), sure_it_is_harmless).incitement
     reported = [Span("context", "reported_speech", "Говорю", 0, 6)]   # someone else's words: the classifier decides
     assert not run(excluding(text, context=reported), sure_it_is_harmless).incitement
+
+
+def test_a_call_made_twice_is_held_to_the_floor_unless_anything_frames_it():
+    text = "Надо выгнать узбеков из Оша, им тут не место."
+    first, second = "Надо выгнать", "им тут не место"
+    calls = [Span("cue", "call_to_expulsion", w, text.index(w), text.index(w) + len(w)) for w in (first, second)]
+    sure_it_is_harmless = {"incitement": 0.0001}
+    twice = replace(features(text, cues=False), cues=calls)
+    assert run(twice, sure_it_is_harmless).incitement
+    assert not run(replace(twice, cues=calls[:1]), sure_it_is_harmless).incitement     # once: the classifier weighs it
+    overlapping = Span("cue", "call_to_violence", "выгнать из Оша", text.index("выгнать"), text.index("выгнать") + 14)
+    assert not run(replace(twice, cues=[calls[0], overlapping]), sure_it_is_harmless).incitement   # one call read twice
+    quoted = [Span("context", "quotation", text, 0, len(text))]
+    assert not run(replace(twice, context=quoted), sure_it_is_harmless).incitement

@@ -371,7 +371,7 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
     boosted = aimed and not STRONG_CONTEXT & set(markers)
     # a call to exclusion is held up as the writer's own, not when he reports someone else's (unless he approves it)
     own_exclusion = exclusion and "reported_speech" not in markers
-    if boosted and (endorsed or own_exclusion or justified_call(features)):
+    if boosted and (endorsed or own_exclusion or justified_call(features) or (not markers and repeated_call(features))):
         x = max(x, ADOPTION_FLOOR)   # the classifier's reading, before the markers lower it
     if endorsed:
         reasons.append(ENDORSED)
@@ -392,6 +392,12 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
         x -= NO_TARGET_PENALTY
         reasons.append("no target group found")
     return sigmoid(x), reasons
+
+
+def repeated_call(features: Features) -> bool:
+    """Whether the text makes its call twice, in two cues apart ("… чыгып кетсин, алардын бизде орду жок")."""
+    calls = [c for c in features.cues if c.label in CALLS]
+    return any(not a.overlaps(b) for i, a in enumerate(calls) for b in calls[i + 1:])
 
 
 def justified_call(features: Features) -> bool:
