@@ -430,3 +430,11 @@ def test_a_call_made_twice_is_held_to_the_floor_unless_anything_frames_it():
     assert not run(replace(twice, cues=[calls[0], overlapping]), sure_it_is_harmless).incitement   # one call read twice
     quoted = [Span("context", "quotation", text, 0, len(text))]
     assert not run(replace(twice, context=quoted), sure_it_is_harmless).incitement
+
+
+def test_a_call_made_twice_counts_only_where_the_group_is_named_in_a_calls_clause():
+    text = "Крыс надо выгнать, гнёзда им тут не место — говорит сосед-узбек."
+    calls = [Span("cue", "call_to_expulsion", w, text.index(w), text.index(w) + len(w)) for w in ("надо выгнать", "им тут не место")]
+    target = Span("target", "uzbek", "узбек", text.index("узбек"), text.index("узбек") + 5)
+    f = replace(features(), text=text, normalised=text, cues=calls, targets=[target], places=[])
+    assert not run(f, {"incitement": 0.0001}).incitement   # the group is named after the dash, apart from both calls

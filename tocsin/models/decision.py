@@ -395,9 +395,18 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
 
 
 def repeated_call(features: Features) -> bool:
-    """Whether the text makes its call twice, in two cues apart ("… чыгып кетсин, алардын бизде орду жок")."""
+    """Whether the text makes its call twice, in two cues apart, and names the group in the clause of one of them
+    ("Жөөттөр бул шаардан чыгып кетсин, алардын бизде орду жок"; not "Rats must be driven out, their nests burned —
+    my Kyrgyz neighbour says")."""
     calls = [c for c in features.cues if c.label in CALLS]
-    return any(not a.overlaps(b) for i, a in enumerate(calls) for b in calls[i + 1:])
+    twice = any(not a.overlaps(b) for i, a in enumerate(calls) for b in calls[i + 1:])
+    return twice and any(same_clause(features.text, t, c) for t in features.targets for c in calls)
+
+
+def same_clause(text: str, a: Span, b: Span) -> bool:
+    """Whether no clause break (:data:`_CLAUSE_BREAK`) comes between two spans."""
+    first, second = (a, b) if a.start <= b.start else (b, a)
+    return first.overlaps(second) or not _CLAUSE_BREAK.search(text[first.end:second.start])
 
 
 def justified_call(features: Features) -> bool:
