@@ -460,3 +460,32 @@ def test_everyday_sentences_carry_no_hallmark_cue(analyser):
     texts += [s for sents in training_sentences().values() for s in sents]
     flagged = [(f.text, [(c.label, c.text) for c in f.cues]) for f in analyser.features_many(texts) if f.cues]
     assert flagged == []
+
+
+@pytest.mark.parametrize(
+    "text, hallmark",
+    [
+        ("Казахов с рынка Кара-Суу выкинуть, нечего им тут торговать", "call_to_expulsion"),   # the group fronted
+        ("Узбеков из Оша выгнать!", "call_to_expulsion"),
+        ("Дунган жечь вместе с их теплицами", "call_to_violence"),
+        ("Russians have no place in Khujand anymore", "call_to_expulsion"),
+    ],
+)
+def test_calls_with_the_group_fronted_or_told_it_has_no_place(analyser, text, hallmark):
+    f = analyser.features(text)
+    assert hallmark in f.hallmarks and f.groups
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Узбеков выгнать нельзя.",                       # forbidden: the infinitive does not close the clause
+        "Узбеков выгнать?",                              # asked
+        "Хотят узбеков выгнать.",                        # someone's intent, reported
+        "Зачем уйгуров депортировать, объясните",        # a question word before the group
+        "Приказ был евреев уничтожить, — рассказывает экскурсовод.",
+        "Uzbeks have no place to live after the flood, help them.",
+    ],
+)
+def test_fronted_group_infinitives_that_are_no_call(analyser, text):
+    assert not {"call_to_expulsion", "call_to_violence"} & set(analyser.features(text).hallmarks)
