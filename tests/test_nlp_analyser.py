@@ -469,6 +469,10 @@ def test_everyday_sentences_carry_no_hallmark_cue(analyser):
         ("Узбеков из Оша выгнать!", "call_to_expulsion"),
         ("Дунган жечь вместе с их теплицами", "call_to_violence"),
         ("Russians have no place in Khujand anymore", "call_to_expulsion"),
+        ("Өзбектерди кууйлу!", "call_to_expulsion"),                       # hortative of куу after the group
+        ("Казак мигранттарды таш менен уруп куугула!", "call_to_expulsion"),
+        ("Turklarni mahalladan haydaymiz!", "call_to_expulsion"),           # a resolve: "we will drive out"
+        ("Турклар кўпайиб кетди. Уриб ҳайдаймиз уларни.", "call_to_expulsion"),
     ],
 )
 def test_calls_with_the_group_fronted_or_told_it_has_no_place(analyser, text, hallmark):
@@ -485,7 +489,12 @@ def test_calls_with_the_group_fronted_or_told_it_has_no_place(analyser, text, ha
         "Зачем уйгуров депортировать, объясните",        # a question word before the group
         "Приказ был евреев уничтожить, — рассказывает экскурсовод.",
         "Uzbeks have no place to live after the flood, help them.",
+        "Көк бөрүдө казак жигиттер менен улакты кууйлу.",                # chase the goat with Kazakh boys
+        "Мага орустарды кууйлу дешти, мен макул болгон жокмун.",          # someone's words, reported
+        "Turklarni mahalladan haydamaymiz, ular qo'shnilarimiz.",           # negated
+        "Uyg'urlarni quvamiz degan odamni sudga berishdi.",                 # reported
+        "Eshakni savalab haydaymiz, bo'lmasa qirg'izlarning bog'iga kirib ketadi.",   # a donkey
     ],
 )
-def test_fronted_group_infinitives_that_are_no_call(analyser, text):
+def test_look_alikes_of_those_calls(analyser, text):
     assert not {"call_to_expulsion", "call_to_violence"} & set(analyser.features(text).hallmarks)
