@@ -430,6 +430,11 @@ def test_a_call_made_twice_is_held_to_the_floor_unless_anything_frames_it():
     assert not run(replace(twice, cues=[calls[0], overlapping]), sure_it_is_harmless).incitement   # one call read twice
     quoted = [Span("context", "quotation", text, 0, len(text))]
     assert not run(replace(twice, context=quoted), sure_it_is_harmless).incitement
+    reported = [Span("context", "reported_speech", "Надо", 0, 4)]   # a weak marker beside them: the classifier weighs it
+    assert not run(replace(twice, context=reported), sure_it_is_harmless).incitement
+    inside = replace(twice, targets=[Span("target", "uzbek", "узбеков", 13, 20)],
+                     cues=[Span("cue", "call_to_expulsion", "Надо выгнать узбеков", 0, 20), calls[1]])
+    assert run(inside, sure_it_is_harmless).incitement   # the group inside a call's own span is in its clause
 
 
 def test_a_call_made_twice_counts_only_where_the_group_is_named_in_a_calls_clause():

@@ -494,6 +494,16 @@ def test_calls_with_the_group_fronted_or_told_it_has_no_place(analyser, text, ha
         "Turklarni mahalladan haydamaymiz, ular qo'shnilarimiz.",           # negated
         "Uyg'urlarni quvamiz degan odamni sudga berishdi.",                 # reported
         "Eshakni savalab haydaymiz, bo'lmasa qirg'izlarning bog'iga kirib ketadi.",   # a donkey
+        "Погромщики шли узбеков бить, а соседи их прятали.",             # the group not opening the sentence
+        "Кто посмеет узбеков выгнать, ответит по закону.",
+        "Казахов выгнать, конечно, проще, чем договориться.",             # a judgement after the comma
+        "Казактарды узатып анан койлорду тоого кууйлу.",                  # another object: the sheep
+        "Казак жылкыларды жайлоого кууйлу.",                              # livestock
+        "Өзбектерди кууйлу дейсиңерби?",                                  # a verb of saying after it
+        "Reytingda qozoqlarni quvamiz, keyingi yil oldinga o'tamiz!",       # catch up, in a ranking
+        "Turklarni mahalladan haydaymiz desangiz, qamalasiz.",
+        "Tajiks have no future here without jobs, economists warn.",
+        "Kazakhs have no place on the podium this year.",
     ],
 )
 def test_look_alikes_of_those_calls(analyser, text):

@@ -302,9 +302,10 @@ class Lemmatiser:
 
     def _letter_variants(self, word: str) -> list[str]:
         """Cyrillic words: each ``з`` read as ``е`` (the digit 3 stands for both: ``узб3ки``); Russian typed in
-        Latin letters and read back also gets ``е`` for its opening ``э`` (``evreev`` is ``евреев`` as often
-        as ``e`` is ``э`` in ``eto``)."""
-        variants = ["е" + word[1:]] if self.lang == "ru" and word.startswith("э") else []
+        Latin letters and read back also gets ``е`` for an opening ``э`` that makes no dictionary word (``evreev``
+        is ``евреев`` as often as ``e`` is ``э`` in ``eto``)."""
+        misread = self.lang == "ru" and word.startswith("э") and not self._morph.word_is_known(word)   # not Эдем
+        variants = ["е" + word[1:]] if misread else []
         if self.lang not in ("ru", "ky") or "з" not in word:
             return variants
         return variants + [word[:i] + "е" + word[i + 1:] for i, ch in enumerate(word) if ch == "з"]
