@@ -420,26 +420,25 @@ def test_a_call_to_exclusion_is_held_to_the_floor_and_named_but_not_when_negated
 
 def test_a_call_made_twice_is_held_to_the_floor_unless_anything_frames_it():
     text = "Надо выгнать узбеков из Оша, им тут не место."
-    first, second = "Надо выгнать", "им тут не место"
-    calls = [Span("cue", "call_to_expulsion", w, text.index(w), text.index(w) + len(w)) for w in (first, second)]
+    calls = _spans(text, ("cue", "call_to_expulsion", "Надо выгнать"), ("cue", "call_to_expulsion", "им тут не место"))
     sure_it_is_harmless = {"incitement": 0.0001}
     twice = replace(features(text, cues=False), cues=calls)
     assert run(twice, sure_it_is_harmless).incitement
     assert not run(replace(twice, cues=calls[:1]), sure_it_is_harmless).incitement     # once: the classifier weighs it
-    overlapping = Span("cue", "call_to_violence", "выгнать из Оша", text.index("выгнать"), text.index("выгнать") + 14)
-    assert not run(replace(twice, cues=[calls[0], overlapping]), sure_it_is_harmless).incitement   # one call read twice
+    overlapping = _spans(text, ("cue", "call_to_violence", "выгнать узбеков"))
+    assert not run(replace(twice, cues=[calls[0], *overlapping]), sure_it_is_harmless).incitement   # one call read twice
     quoted = [Span("context", "quotation", text, 0, len(text))]
     assert not run(replace(twice, context=quoted), sure_it_is_harmless).incitement
     reported = [Span("context", "reported_speech", "Надо", 0, 4)]   # a weak marker beside them: the classifier weighs it
     assert not run(replace(twice, context=reported), sure_it_is_harmless).incitement
-    inside = replace(twice, targets=[Span("target", "uzbek", "узбеков", 13, 20)],
-                     cues=[Span("cue", "call_to_expulsion", "Надо выгнать узбеков", 0, 20), calls[1]])
+    inside = replace(twice, targets=_spans(text, ("target", "uzbek", "узбеков")),
+                     cues=[*_spans(text, ("cue", "call_to_expulsion", "Надо выгнать узбеков")), calls[1]])
     assert run(inside, sure_it_is_harmless).incitement   # the group inside a call's own span is in its clause
 
 
 def test_a_call_made_twice_counts_only_where_the_group_is_named_in_a_calls_clause():
     text = "Крыс надо выгнать, гнёзда им тут не место — говорит сосед-узбек."
-    calls = [Span("cue", "call_to_expulsion", w, text.index(w), text.index(w) + len(w)) for w in ("надо выгнать", "им тут не место")]
-    target = Span("target", "uzbek", "узбек", text.index("узбек"), text.index("узбек") + 5)
-    f = replace(features(), text=text, normalised=text, cues=calls, targets=[target], places=[])
+    calls = _spans(text, ("cue", "call_to_expulsion", "надо выгнать"), ("cue", "call_to_expulsion", "им тут не место"))
+    f = replace(features(), text=text, normalised=text, cues=calls, targets=_spans(text, ("target", "uzbek", "узбек")),
+                places=[])
     assert not run(f, {"incitement": 0.0001}).incitement   # the group is named after the dash, apart from both calls
