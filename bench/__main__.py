@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench._machine import reference_ms
+from bench._machine import reference_line
 
 
 def benchmark_modules() -> list[str]:
@@ -35,7 +35,7 @@ def run_all(only: list[str] | None = None) -> dict[str, dict[str, float]]:
 
 
 if __name__ == "__main__":
-    print(f"machine reference (bench/_machine.py): {reference_ms()} ms", flush=True)
+    print(reference_line(), flush=True)
     figures = run_all(sys.argv[1:] or None)
     print("\n| benchmark | figure | value |\n| --- | --- | --- |")
     for bench_name, values in figures.items():

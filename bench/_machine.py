@@ -17,3 +17,8 @@ def reference_ms(repeats: int = 5) -> float:
         sum(range(10**7))
         best = min(best, time.perf_counter() - started)
     return round(best * 1000, 1)
+
+
+def reference_line() -> str:
+    """The reference as the benchmarks print it before their figures."""
+    return f"machine reference (bench/_machine.py): {reference_ms()} ms"

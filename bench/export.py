@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench._machine import reference_ms
+from bench._machine import reference_line
 
 ITEMS = 100_000
 FORMATS = ("csv", "jsonl", "parquet")
@@ -145,5 +145,5 @@ if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "--one":
         print(json.dumps(export_once(*sys.argv[2:])))
     else:
-        print(f"machine reference (bench/_machine.py): {reference_ms()} ms", flush=True)
+        print(reference_line(), flush=True)
         main(int(sys.argv[1]) if len(sys.argv) > 1 else ITEMS)

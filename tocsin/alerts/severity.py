@@ -50,8 +50,8 @@ def exclusion_only(calls: list[str], analysis: dict[str, Any]) -> bool:
     (an analysis stored before cues had a form has none, and counts as a call to expulsion)."""
     if calls != ["call_to_expulsion"]:
         return False
-    calls = [s for s in analysis.get("spans") or [] if s.get("kind") == "cue" and s.get("label") in ACTION_HALLMARKS]
-    return bool(calls) and all(s.get("form") == "exclusion" for s in calls)
+    cues = [s for s in analysis.get("spans") or [] if s.get("kind") == "cue" and s.get("label") in ACTION_HALLMARKS]
+    return bool(cues) and all(s.get("form") == "exclusion" for s in cues)
 
 
 def item_severity(base: str, analysis: dict[str, Any], text: str) -> tuple[str, list[str]]:
