@@ -25,6 +25,14 @@ APPROVED = [
     "«Узбеков надо выгнать» — 100% согласен!",
     "Chatda dunganlarni haydanglar deyishyapti. Nihoyat kimdir aytdi.",            # at last someone said it
     "Чатта дунгандарды базардан кубалагыла деп жазышыптыр. Акыры бирөө айтты.",
+    # a bare approval, a word of its own ending its sentence
+    "«Узбеков надо выгнать из Оша» — верно!",
+    "Сосед говорит, что узбеков надо выгнать из Оша. Правильно!",
+    "«Өзбектерди базардан кууп чыгуу керек» — туура!",
+    "Чатта «тажиктерди базардан кубалагыла» деп жазышты. Туура!",
+    "«Қирғизларни бозордан қувиб чиқариш керак» — тўғри!",
+    'Someone wrote "drive the Tajiks out of Osh". Exactly!',
+    '"Kick the Uzbeks out of the bazaar" — about time.',
 ]
 NOT_APPROVED = [
     "Наконец-то кто-то сказал правду: узбеки и кыргызы — соседи, и делить нам нечего.",
@@ -71,6 +79,13 @@ NOT_APPROVED = [
     "«Tojiklarni uringlar» deb yozgan yigit qamoqqa hukm qilindi. Shunday boʻlishi kerak.",
     "«Қирғизларни қувиб чиқаринглар» деб ёзган канал блокланди. Баракалла!",
     "Канал, где писали «бейте таджиков», заблокировали. Так и надо.",
+    # a bare approval negated, asked, or of a deed, a verdict or friendly words
+    "«Узбеков надо выгнать» — не точно. Так пишут только провокаторы.",
+    "«Бейте узбеков» — верно? Нет, это преступление.",
+    '"Drive the Tajiks out" — not exactly. That would be a crime.',
+    "Полиция задержала мужчину, который писал «узбеков надо выгнать». Верно!",
+    '"Kick the Uzbeks out" — a man shouted; police detained him. About time.',
+    "«Узбеки и кыргызы — братья», — сказал аксакал. Верно!",
     # the words reported in a news line, with no approval at all
     "Drive the Dungans out of Uzgen, the posts said, the Interior Ministry warned.",
     "Beat the Uzbeks, they shouted, a woman who was beaten told reporters.",
