@@ -471,6 +471,8 @@ def test_everyday_sentences_carry_no_hallmark_cue(analyser):
         ("Russians have no place in Khujand anymore", "call_to_expulsion"),
         ("Өзбектерди кууйлу!", "call_to_expulsion"),                       # hortative of куу after the group
         ("Казак мигранттарды таш менен уруп куугула!", "call_to_expulsion"),
+        ("Туура, өзбектерди шаардан кууш керек.", "call_to_expulsion"),   # куу as a verbal noun with "must"
+        ("Тажиктерди бул жерден куушубуз керек!", "call_to_expulsion"),
         ("Turklarni mahalladan haydaymiz!", "call_to_expulsion"),           # a resolve: "we will drive out"
         ("Турклар кўпайиб кетди. Уриб ҳайдаймиз уларни.", "call_to_expulsion"),
     ],
@@ -500,6 +502,7 @@ def test_calls_with_the_group_fronted_or_told_it_has_no_place(analyser, text, ha
         "Казактарды узатып анан койлорду тоого кууйлу.",                  # another object: the sheep
         "Казак жылкыларды жайлоого кууйлу.",                              # livestock
         "Өзбектерди кууйлу дейсиңерби?",                                  # a verb of saying after it
+        "Казактарды узатып, койлорду тоого кууш керек.",                  # the sheep must be driven
         "Reytingda qozoqlarni quvamiz, keyingi yil oldinga o'tamiz!",       # catch up, in a ranking
         "Turklarni mahalladan haydaymiz desangiz, qamalasiz.",
         "Tajiks have no future here without jobs, economists warn.",
