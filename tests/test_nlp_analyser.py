@@ -511,3 +511,37 @@ def test_calls_with_the_group_fronted_or_told_it_has_no_place(analyser, text, ha
 )
 def test_look_alikes_of_those_calls(analyser, text):
     assert not {"call_to_expulsion", "call_to_violence"} & set(analyser.features(text).hallmarks)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Qirgʻizlar hayvonlar!",                            # an animal word as a predicate
+        "Тажиктер айбандар, адам эмес.",
+        "Uygʻurlar — parazitlar.",
+        "Dunganlar kalamushga oʻxshaydi.",                  # compared with vermin
+        "Тажиктер келемиштерге окшош.",
+        "Өзбектер биттей көбөйүп кетти.",
+        "Qirgʻizlar qurtlar, ulardan tozalash kerak.",
+        "Tojiklar bitdek koʻpayib ketdi.",
+    ],
+)
+def test_vermin_and_animal_words_said_of_a_group(analyser, text):
+    f = analyser.features(text)
+    assert "dehumanization" in f.hallmarks and f.groups
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Qirgʻiz choʻponlari hayvonlarni yaylovga haydashdi.",          # herders drive the animals
+        "Кыргыз малчылары айбандарды жайлоого айдашты.",
+        "Oʻzbek dehqonlari zararkunandalarga qarshi dori sepishmoqda.",  # farmers spray against pests
+        "Базарда өзбек аялдар курт сатышат.",                            # курт: dried curd
+        "Bozorda oʻzbek ayollar qurt sotishadi.",
+        "Тожиклар билан битим тузилди.",                                 # битим: an agreement
+        "Кыргыздар менен иш битти, келишим түзүлдү.",                    # the job is done
+    ],
+)
+def test_animals_curd_and_agreements_beside_a_group_are_no_dehumanization(analyser, text):
+    assert "dehumanization" not in analyser.features(text).hallmarks
