@@ -524,6 +524,8 @@ def test_look_alikes_of_those_calls(analyser, text):
         "Өзбектер биттей көбөйүп кетти.",
         "Qirgʻizlar qurtlar, ulardan tozalash kerak.",
         "Tojiklar bitdek koʻpayib ketdi.",
+        "Өзбек келемиштерди көргүм келбейт.",                # the group word names the vermin, in any case
+        "Oʻzbek kalamushlarini koʻrishni xohlamayman.",
     ],
 )
 def test_vermin_and_animal_words_said_of_a_group(analyser, text):
