@@ -526,13 +526,6 @@ def test_look_alikes_of_those_calls(analyser, text):
         "Tojiklar bitdek koʻpayib ketdi.",
         "Өзбек келемиштерди көргүм келбейт.",                # the group word names the vermin, in any case
         "Oʻzbek kalamushlarini koʻrishni xohlamayman.",
-        "The Uzbeks are a disease on this valley.",          # English words of disease, pests, rubbish: predicates
-        "Tajiks are pure garbage.",
-        "They come like locusts, the Dungans, and eat everything.",
-        "Kick out these Uzbek pigs!",
-        "The Kyrgyz quarter is a nest of infection.",
-        "Uyghurs — a plague on our streets.",
-        "Who are the Russians? A disease!",
     ],
 )
 def test_vermin_and_animal_words_said_of_a_group(analyser, text):
@@ -550,12 +543,6 @@ def test_vermin_and_animal_words_said_of_a_group(analyser, text):
         "Bozorda oʻzbek ayollar qurt sotishadi.",
         "Тожиклар билан битим тузилди.",                                 # битим: an agreement
         "Кыргыздар менен иш битти, келишим түзүлдү.",                    # the job is done
-        "Uzbek street cleaners collect the garbage every morning in Osh.",
-        "A Kyrgyz boy was bitten by a snake near Jalal-Abad.",
-        "Kyrgyz farmers in Batken are fighting locusts this summer.",
-        "Uzbek doctors in Osh are fighting the disease with a new vaccine.",
-        "Russian farmers near Kant raise pigs for the market.",
-        "Kyrgyz pig farmers met in Kant.",
     ],
 )
 def test_animals_curd_and_agreements_beside_a_group_are_no_dehumanization(analyser, text):
