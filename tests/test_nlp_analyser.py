@@ -503,6 +503,9 @@ def test_calls_with_the_group_fronted_or_told_it_has_no_place(analyser, text, ha
         "Казак жылкыларды жайлоого кууйлу.",                              # livestock
         "Өзбектерди кууйлу дейсиңерби?",                                  # a verb of saying after it
         "Казактарды узатып, койлорду тоого кууш керек.",                  # the sheep must be driven
+        "Рейтингде казактарды кууш керек, кийинки жылы алдыга чыгабыз.",  # catch up in a ranking
+        "Көкбөрүдө казактарды кууш керек эле, улак алардын колунда.",      # in kok-boru
+        "Өзбектерди шаардан кууш керек дегендер жазаланат.",              # the words of others, punished
         "Reytingda qozoqlarni quvamiz, keyingi yil oldinga o'tamiz!",       # catch up, in a ranking
         "Turklarni mahalladan haydaymiz desangiz, qamalasiz.",
         "Tajiks have no future here without jobs, economists warn.",
@@ -543,6 +546,12 @@ def test_vermin_and_animal_words_said_of_a_group(analyser, text):
         "Bozorda oʻzbek ayollar qurt sotishadi.",
         "Тожиклар билан битим тузилди.",                                 # битим: an agreement
         "Кыргыздар менен иш битти, келишим түзүлдү.",                    # the job is done
+        "Qirgʻizlar kalamushlarni tutib, omborni tozalashdi.",            # the group catches the rats
+        "Qirgʻizlar qurt tayyorlashadi.",
+        "Дунгандар доңуз этин жебейт.",                                   # pork
+        "Кыргыздар үчүн бул жыл — чычкан жылы.",                          # the year of the mouse
+        "Uygʻur oshpazlar toʻngʻiz goʻshtini ishlatmaydi.",
+        "Тажик малчылары: айбандарыбыз ачка, жем жок.",                   # our animals
     ],
 )
 def test_animals_curd_and_agreements_beside_a_group_are_no_dehumanization(analyser, text):

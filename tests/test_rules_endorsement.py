@@ -33,6 +33,8 @@ APPROVED = [
     "«Қирғизларни бозордан қувиб чиқариш керак» — тўғри!",
     'Someone wrote "drive the Tajiks out of Osh". Exactly!',
     '"Kick the Uzbeks out of the bazaar" — about time.',
+    "«Узбеков надо выгнать» — совершенно верно.",                   # after an intensifier
+    "«Бейте таджиков», — пишут в чате. Абсолютно верно!",
 ]
 NOT_APPROVED = [
     "Наконец-то кто-то сказал правду: узбеки и кыргызы — соседи, и делить нам нечего.",
