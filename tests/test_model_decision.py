@@ -174,7 +174,7 @@ def test_a_negation_about_us_in_a_sentence_without_a_cue_denies_no_hatred():
                         targets=[Span("target", "uyghur", group, target, target + len(group))],
                         context=[Span("context", "negation", negation, start, start + len(negation))])
 
-    sure = {"incitement": 0.99}
+    sure = {"incitement": 0.995}
     for text, negation, group in (("It wasn't us who started this. The Uyghurs are arming.", "n't", "Uyghurs"),
                                   ("We are not the aggressors. The Uyghurs are arming.", "not", "Uyghurs"),
                                   ("Наши за ним молиться не будут. Раз уйгуры ему братья, пусть к ним и идёт.", "не", "уйгуры")):
