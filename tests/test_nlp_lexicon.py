@@ -203,6 +203,50 @@ def test_command_line_check_and_analyse(tmp_path, capsys):
     assert out["lang"] == "ru" and [s["label"] for s in out["spans"]] == ["jayma_bazaar"]
 
 
+def test_a_named_word_list_stands_for_its_words_in_the_patterns_of_its_language(tmp_path):
+    extra = _write(tmp_path / "lists.jsonl", [
+        {"id": "local.words.en.pests", "kind": "words", "label": "pests", "language": "en",
+         "pattern": ["termites", "weevils"], "meaning": "pest insects"},
+        {"id": "local.cue.pests", "kind": "cue", "label": "dehumanization", "language": "en",
+         "pattern": [{"LOWER": {"IN": ["are", "were"]}}, {"LOWER": {"IN": ["$pests", "locusts"]}}],
+         "meaning": "'are termites / weevils / locusts'"},
+        {"id": "local.cue.not_pests", "kind": "cue", "label": "dehumanization", "language": "en",
+         "pattern": [{"LOWER": "filthy"}, {"LOWER": {"NOT_IN": ["$pests"]}}],
+         "meaning": "'filthy' before anything but a pest word"},
+    ])
+    entries = {e.id: e for e in load_lexicons([extra])}
+    assert "local.words.en.pests" not in entries            # a list matches nothing by itself
+    assert entries["local.cue.pests"].pattern[1] == {"LOWER": {"IN": ["termites", "weevils", "locusts"]}}
+    assert entries["local.cue.not_pests"].pattern[1] == {"LOWER": {"NOT_IN": ["termites", "weevils"]}}
+    analyser = TextAnalyser(NlpSettings(extra_lexicons=[extra]))
+    assert analyser.features("They are weevils, all of them").hallmarks == ["dehumanization"]
+    assert analyser.features("Those filthy termites ate the fence").hallmarks == []
+    # the bundled lists serve an operator's patterns too
+    bundled = _write(tmp_path / "uses_bundled.jsonl", [
+        {"id": "local.cue.ru", "kind": "cue", "label": "call_to_violence", "language": "ru",
+         "pattern": [{"LEMMA": {"IN": ["$kill_verbs"]}}, {"LOWER": "чужаков"}], "meaning": "'kill the strangers'"}])
+    words = next(e for e in load_lexicons([bundled]) if e.id == "local.cue.ru").pattern[0]["LEMMA"]["IN"]
+    assert "убить" in words and "$kill_verbs" not in words
+
+
+@pytest.mark.parametrize("entries, message", [
+    ([{"id": "c", "kind": "cue", "label": "dehumanization", "language": "ky", "pattern": [{"LEMMA": {"IN": ["$kill_verbs"]}}],
+       "meaning": "m"}], r"no word list 'kill_verbs' for language ky; define it as an entry of kind 'words'"),
+    ([{"id": "w1", "kind": "words", "label": "pests", "language": "en", "pattern": ["a"], "meaning": "m"},
+      {"id": "w2", "kind": "words", "label": "pests", "language": "en ru", "pattern": ["b"], "meaning": "m"}],
+     r"the word list 'pests' is already defined for en at .*:1; give one of them another label"),
+    ([{"id": "w", "kind": "words", "label": "pests", "language": "en", "pattern": "termites", "meaning": "m"}],
+     r"a words entry's pattern is a list of words"),
+])
+def test_a_word_list_named_but_not_defined_or_defined_twice_is_an_error_that_says_the_fix(tmp_path, entries, message):
+    from tocsin.nlp.__main__ import main
+
+    path = _write(tmp_path / "lists.jsonl", entries)
+    with pytest.raises(LexiconError, match=message):
+        load_lexicons([path])
+    assert main(["--check", path]) == 2        # the file alone is checked against the bundled lists
+
+
 def test_operator_token_pattern_with_morphology(tmp_path):
     extra = _write(tmp_path / "morph.jsonl", [
         {"id": "local.kill.plural", "kind": "cue", "label": "call_to_violence", "language": "ru",

@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass
@@ -30,11 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hint", default="", help="language hint (ru, ky, uz, en …)")
     args = parser.parse_args(argv)
 
-    from tocsin.nlp.lexicon import LexiconError, read_lexicon
+    from tocsin.nlp.lexicon import LexiconError, bundled_pattern_files, load_lexicons, read_lexicon
 
     if args.check:
         try:
             entries = read_lexicon(args.check)
+            # with the bundled files, as the analyser will load it: ids that clash, word lists it names
+            bundled = {path.resolve() for path in bundled_pattern_files()}
+            load_lexicons([] if Path(args.check).resolve() in bundled else [args.check])
         except LexiconError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

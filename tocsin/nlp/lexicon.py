@@ -5,7 +5,9 @@ One entry per line (blank lines and lines starting with ``#`` or ``//`` are comm
     {"id": "target.uzbek.ru", "kind": "target", "label": "uzbek", "language": "ru",
      "pattern": "узбек", "meaning": "Uzbek (noun)", "why": "ethnonym"}
 
-See ``docs/lexicons.md`` for the full format.
+A ``words`` entry names a list of words once (its ``label``, its ``pattern`` a list of strings); a token
+pattern of the same language writes ``"$label"`` among the values of an ``IN`` or ``NOT_IN`` list to stand
+for them all (:func:`expand_word_lists`). See ``docs/lexicons.md`` for the full format.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import hashlib
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -28,8 +30,9 @@ PATTERNS_DIR = Path(__file__).parent / "patterns"
 LEXICON_LANGUAGES = ("ru", "ky", "uz", "en", "kk", "tg", "any")
 #: Kinds of entry: evidence kinds, plus ``not_target`` (homonyms that cancel a target), ``not_context``
 #: (set phrases that cancel a context marker: "пока не поздно" is no negation) and ``name`` (given
-#: names; a group word next to one is a surname, not a group mention).
-ENTRY_KINDS = ("target", "place", "cue", "context", "not_target", "not_context", "name")
+#: names; a group word next to one is a surname, not a group mention) and ``words`` (a named word list that
+#: token patterns use, expanded when the lexicons load; it matches nothing itself).
+ENTRY_KINDS = ("target", "place", "cue", "context", "not_target", "not_context", "name", "words")
 REQUIRED_FIELDS = ("id", "kind", "label", "language", "pattern", "meaning")
 _LABEL = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -82,7 +85,10 @@ def _check(raw: dict[str, Any], where: str) -> LexiconEntry:
     if bad or not langs:
         raise LexiconError(f"{where}: language {raw['language']!r} is unknown; use one or more of {', '.join(LEXICON_LANGUAGES)}")
     pattern = raw["pattern"]
-    if isinstance(pattern, str):
+    if kind == "words":
+        if not (isinstance(pattern, list) and all(isinstance(w, str) and w.strip() for w in pattern)):
+            raise LexiconError(f"{where}: a words entry's pattern is a list of words (strings), e.g. [\"убить\", \"резать\"]")
+    elif isinstance(pattern, str):
         if not any(c.isalnum() for c in pattern):
             raise LexiconError(f"{where}: pattern has no letters or digits; write the word or phrase in its dictionary form")
     elif isinstance(pattern, list) and pattern and all(isinstance(t, dict) for t in pattern):
@@ -171,7 +177,8 @@ def read_lexicon(path: str | Path) -> list[LexiconEntry]:
 
 
 def load_lexicons(extra: Iterable[str | Path] = ()) -> list[LexiconEntry]:
-    """All bundled entries plus those of the operator's extra files; ids must be unique."""
+    """All bundled entries plus those of the operator's extra files, word lists expanded
+    (:func:`expand_word_lists`); ids must be unique."""
     entries: list[LexiconEntry] = []
     for path in [*bundled_pattern_files(), *map(Path, extra)]:
         entries.extend(read_lexicon(path))
@@ -180,7 +187,66 @@ def load_lexicons(extra: Iterable[str | Path] = ()) -> list[LexiconEntry]:
         if e.id in seen:
             raise LexiconError(f"{e.source}: id {e.id!r} is already used at {seen[e.id]}; give each entry its own id")
         seen[e.id] = e.source
-    return entries
+    return expand_word_lists(entries)
+
+
+#: How a token pattern names a word list among the values of ``IN`` or ``NOT_IN``.
+WORD_LIST_MARK = "$"
+
+
+def expand_word_lists(entries: list[LexiconEntry]) -> list[LexiconEntry]:
+    """The entries with every ``"$name"`` in an ``IN``/``NOT_IN`` list replaced by the words of the ``words``
+    entry labelled ``name`` that serves each of the entry's languages, and the ``words`` entries left out.
+
+    :raises LexiconError: a name no list of the entry's language defines, or one defined twice for it.
+    """
+    lists = [e for e in entries if e.kind == "words"]
+    for k, e in enumerate(lists):
+        twin = next((o for o in lists[:k] if o.label == e.label and set(o.languages) & set(e.languages)), None)
+        if twin is not None:
+            raise LexiconError(f"{e.source}: the word list {e.label!r} is already defined for "
+                               f"{' '.join(sorted(set(twin.languages) & set(e.languages)))} at {twin.source}; "
+                               "give one of them another label")
+    out = []
+    for e in entries:
+        if e.kind == "words":
+            continue
+        if isinstance(e.pattern, list):
+            e = replace(e, pattern=[_expanded_token(token, e, lists) for token in e.pattern])
+        out.append(e)
+    return out
+
+
+def _expanded_token(token: dict[str, Any], entry: LexiconEntry, lists: list[LexiconEntry]) -> dict[str, Any]:
+    """``token`` with the word lists named in its ``IN``/``NOT_IN`` values spelled out."""
+    out: dict[str, Any] = {}
+    for attr, value in token.items():
+        if isinstance(value, dict):
+            value = {op: (_expanded_values(vals, entry, lists) if op in ("IN", "NOT_IN") and isinstance(vals, list)
+                          else vals) for op, vals in value.items()}
+        out[attr] = value
+    return out
+
+
+def _expanded_values(values: list[Any], entry: LexiconEntry, lists: list[LexiconEntry]) -> list[Any]:
+    words: list[Any] = []
+    for value in values:
+        if isinstance(value, str) and value.startswith(WORD_LIST_MARK) and len(value) > 1:
+            words.extend(_word_list(value[1:], entry, lists))
+        else:
+            words.append(value)
+    return list(dict.fromkeys(words))
+
+
+def _word_list(name: str, entry: LexiconEntry, lists: list[LexiconEntry]) -> list[str]:
+    """The words of the list ``name`` that serves every language of ``entry`` (a list for ``any`` serves all)."""
+    for words in lists:
+        if words.label == name and all(words.applies_to(lang) for lang in entry.languages):
+            return words.pattern
+    known = sorted({w.label for w in lists if any(w.applies_to(lang) for lang in entry.languages)})
+    raise LexiconError(f"{entry.source}: no word list {name!r} for language {' '.join(entry.languages)}; define it "
+                       f"as an entry of kind 'words' with that label and language"
+                       + (f" (lists known there: {', '.join(known)})" if known else ""))
 
 
 def patterns_version(extra: Iterable[str | Path] = ()) -> str:
