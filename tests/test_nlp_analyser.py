@@ -529,6 +529,14 @@ def test_look_alikes_of_those_calls(analyser, text):
         "Tojiklar bitdek koʻpayib ketdi.",
         "Өзбек келемиштерди көргүм келбейт.",                # the group word names the vermin, in any case
         "Oʻzbek kalamushlarini koʻrishni xohlamayman.",
+        "Mahallamizni kalamushlardan tozalash vaqti keldi: dunganlar.",   # a purge of "vermin" from our place
+        "Шаҳримизни зараркунандалардан тозалаймиз, руслар кетсин.",
+        "Шаарыбызды келемиштерден тазалоо убагы келди: өзбектерди айтып жатам.",
+        "Келемиштерден айылды тазалайлы, дуңгандар бул жерде жашабасын.",
+        "Qozoq bolasi — ilonning bolasi.",                               # children named a snake's young
+        "Тажиктин баласы — жыландын баласы, чоңойсо чагат.",
+        "Tojiklar shu yerda. Zararkunandaga rahm qilinmaydi.",           # mercy denied to "vermin"
+        "Орустар келди. Келемишке ырайым жок.",
     ],
 )
 def test_vermin_and_animal_words_said_of_a_group(analyser, text):
@@ -552,6 +560,11 @@ def test_vermin_and_animal_words_said_of_a_group(analyser, text):
         "Кыргыздар үчүн бул жыл — чычкан жылы.",                          # the year of the mouse
         "Uygʻur oshpazlar toʻngʻiz goʻshtini ishlatmaydi.",
         "Тажик малчылары: айбандарыбыз ачка, жем жок.",                   # our animals
+        "Oʻzbek fermerlar omborni kalamushlardan tozalashdi.",            # a barn, a field cleared of pests
+        "Кыргыз фермерлер кампаны келемиштерден тазалашты.",
+        "Qirgʻiz dehqonlar dalani zararkunandalardan tozalashdi.",
+        "Zoologlar aytishicha, ilonning bolasi tuxumdan chiqadi; qozoq olimlar kuzatdi.",  # a snake's young
+        "Shahrimizni chiqindidan tozalash kuni: oʻzbek va qirgʻiz yoshlar birga chiqdi.",  # litter, not people
     ],
 )
 def test_animals_curd_and_agreements_beside_a_group_are_no_dehumanization(analyser, text):
