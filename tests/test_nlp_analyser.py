@@ -517,6 +517,28 @@ def test_look_alikes_of_those_calls(analyser, text):
 
 
 @pytest.mark.parametrize(
+    "text, plain",
+    [
+        ("Uzbeks are garbage.", "Uzbek street cleaners collect the garbage every morning in Osh."),
+        ("Uzbeks are garbage.", "A Kyrgyz driver's garbage truck broke down in Osh."),
+        ("The Kyrgyz are snakes.", "A Kyrgyz boy was bitten by a snake near Jalal-Abad."),
+        ("The Tajiks are pigs.", "Tajik farmers raise pigs near Kant."),
+        ("The Tajiks are pigs.", "Kyrgyz vets: swine fever found on a farm near Osh."),
+        ("Uzbeks are a virus.", "Kazakh doctors vaccinate children against the virus."),
+        ("Таджики — свиньи.", "Русские фермеры под Кантом разводят свиней."),
+        ("Узбеки — стадо.", "Узбекские чабаны пасут стадо овец у Оша."),
+    ],
+)
+def test_a_dehumanizing_word_in_its_plain_sense_is_no_cue(analyser, text, plain):
+    assert "dehumanization" in analyser.features(text).hallmarks
+    assert "dehumanization" not in analyser.features(plain).hallmarks
+
+
+def test_pest_control_said_of_clearing_a_group_stays_a_cue(analyser):
+    assert "dehumanization" in analyser.features("Clearing the street of the Uzbeks is just pest control.").hallmarks
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Qirgʻizlar hayvonlar!",                            # an animal word as a predicate

@@ -84,6 +84,22 @@ def test_operator_adds_a_term_without_code(tmp_path):
     assert analyser.patterns_version == patterns_version([extra]) != patterns_version()
 
 
+def test_operator_marks_a_plain_sense_of_a_cue_word(tmp_path):
+    extra = _write(tmp_path / "plain.jsonl", [
+        {"id": "local.not_cue.termite", "kind": "not_cue", "label": "dehumanization", "language": "en",
+         "pattern": "termite inspection", "meaning": "a house checked for termites"},
+        {"id": "local.cue.termite", "kind": "cue", "label": "dehumanization", "language": "en",
+         "pattern": "termite", "meaning": "insect word used of people"},
+    ])
+    analyser = TextAnalyser(NlpSettings(extra_lexicons=[extra]))
+    assert analyser.features("Kazakhs are termites").hallmarks == ["dehumanization"]
+    assert analyser.features("A Kazakh firm does the termite inspection").hallmarks == []
+    bad = _write(tmp_path / "bad.jsonl", [{"id": "x", "kind": "not_cue", "label": "rudeness", "language": "en",
+                                           "pattern": "x", "meaning": "m"}])
+    with pytest.raises(LexiconError, match="cue label 'rudeness' is not a hallmark"):
+        load_lexicons([bad])
+
+
 def test_patterns_version_is_stable_and_tracks_content(tmp_path):
     assert patterns_version() == patterns_version() and len(patterns_version()) == 12
     extra = tmp_path / "x.jsonl"

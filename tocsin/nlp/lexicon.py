@@ -30,9 +30,11 @@ PATTERNS_DIR = Path(__file__).parent / "patterns"
 LEXICON_LANGUAGES = ("ru", "ky", "uz", "en", "kk", "tg", "any")
 #: Kinds of entry: evidence kinds, plus ``not_target`` (homonyms that cancel a target), ``not_context``
 #: (set phrases that cancel a context marker: "пока не поздно" is no negation) and ``name`` (given
-#: names; a group word next to one is a surname, not a group mention) and ``words`` (a named word list that
-#: token patterns use, expanded when the lexicons load; it matches nothing itself).
-ENTRY_KINDS = ("target", "place", "cue", "context", "not_target", "not_context", "name", "words")
+#: names; a group word next to one is a surname, not a group mention), ``not_cue`` (set phrases that use a cue
+#: word in its plain sense: "collect the garbage", "разводят свиней"; a cue of that hallmark inside one is
+#: dropped) and ``words`` (a named word list that token patterns use, expanded when the lexicons load; it
+#: matches nothing itself).
+ENTRY_KINDS = ("target", "place", "cue", "context", "not_target", "not_context", "not_cue", "name", "words")
 REQUIRED_FIELDS = ("id", "kind", "label", "language", "pattern", "meaning")
 _LABEL = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -75,7 +77,7 @@ def _check(raw: dict[str, Any], where: str) -> LexiconEntry:
     label = str(raw["label"])
     if not _LABEL.match(label):
         raise LexiconError(f"{where}: label {label!r} must be lower-case letters, digits and '_' (e.g. 'uzbek')")
-    if kind == "cue" and label not in HALLMARKS:
+    if kind in ("cue", "not_cue") and label not in HALLMARKS:
         raise LexiconError(f"{where}: cue label {label!r} is not a hallmark; use one of {', '.join(HALLMARKS)}")
     if kind in ("context", "not_context") and label not in CONTEXT_MARKERS:
         raise LexiconError(f"{where}: context label {label!r} is unknown; use one of {', '.join(CONTEXT_MARKERS)}")

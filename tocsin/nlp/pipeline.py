@@ -16,8 +16,9 @@ Components, in order:
 ``tocsin_context``
     adds quotation spans (text between quote marks) and negation carried by a verb suffix.
 ``tocsin_filters``
-    drops targets that are homonyms (``not_target`` patterns) or surnames, and context markers inside a
-    set phrase that does not carry them (``not_context``: "пока не поздно" is no negation).
+    drops targets that are homonyms (``not_target`` patterns) or surnames, context markers inside a
+    set phrase that does not carry them (``not_context``: "пока не поздно" is no negation), and cues inside
+    one that uses their word plainly (``not_cue``: "collect the garbage", "разводят свиней").
 """
 
 from __future__ import annotations
@@ -331,7 +332,8 @@ def make_filters(nlp: Language, name: str) -> FilterComponent:
 
 class FilterComponent:
     """Removes targets that are homonyms or parts of a person's name, and cues built on such a word ("beat the
-    Kyrgyz-language lyceum"); removes helper spans; trims the token a pattern's closing ``"OP": "!"`` (the word
+    Kyrgyz-language lyceum"); removes cues inside a phrase that uses their word plainly ("collect the garbage");
+    removes helper spans; trims the token a pattern's closing ``"OP": "!"`` (the word
     that must not follow: "not a single Uzbek" but not "… Uzbek family") matched, which is no part of the
     evidence (at the very end of the text, a pattern matches without that token), and the punctuation at a
     cue's ends."""
@@ -344,13 +346,15 @@ class FilterComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = [s for s in doc.spans.get(SPANS_KEY, []) if _holds_here(s)]
-        blocks = [s for s in spans if s.label_.startswith(("not_target|", "not_context|"))]
+        blocks = [s for s in spans if s.label_.startswith(("not_target|", "not_context|", "not_cue|"))]
         kept = []
         for s in spans:
             kind, _, label = s.label_.partition("|")
-            if kind in ("not_target", "not_context", "name"):
+            if kind in ("not_target", "not_context", "not_cue", "name"):
                 continue
             if kind in ("target", "cue") and _overlaps(s, blocks, "not_target|"):
+                continue
+            if kind == "cue" and _within(s, blocks, f"not_cue|{label}"):
                 continue
             if kind == "target" and _is_person_name(doc, s):
                 continue
@@ -388,6 +392,12 @@ def _without_edge_punctuation(doc: Doc, span: SpacySpan) -> SpacySpan:
 
 def _overlaps(span: SpacySpan, blocks: list[SpacySpan], label_prefix: str) -> bool:
     return any(b.label_.startswith(label_prefix) and b.start < span.end and span.start < b.end for b in blocks)
+
+
+def _within(span: SpacySpan, blocks: list[SpacySpan], label: str) -> bool:
+    """Whether ``span`` lies inside a block labelled ``label`` (a cue word inside a phrase that uses it plainly:
+    not a longer cue that only touches one)."""
+    return any(b.label_ == label and b.start <= span.start and span.end <= b.end for b in blocks)
 
 
 def _longest_per_label(spans: list[SpacySpan], forms: dict[str, str]) -> list[SpacySpan]:
