@@ -42,6 +42,10 @@ CALLS = [
     "Xitoyliklarga bozorda savdo qilishga ruxsat bermaymiz!",
     "Qirg'iz bolalarini maktabimizga qabul qilmanglar.",
     "Дунгандардын дүкөндөрүнөн эч нерсе сатып албагыла!",
+    # "no way / no place for" the group, named in the dative (also as vermin)
+    "Өзбектерге бул шаарда жол жок.",
+    "Oʻzbeklarga bu shaharda yoʻl yoʻq.",
+    "Тажик келемиштерине жол жок.",
 ]
 
 #: The same words where no group is kept out, or the call is refused or taken down.
@@ -87,6 +91,10 @@ LOOK_ALIKES = [
     # a boycott refused
     "Казактардын дүкөнүн бойкоттобойм, ал жерден жыйырма жыл бою соода кылып келем.",
     "Uygʻurlarning doʻkonini boykot qilmayman, u yerdan yigirma yil xarid qilaman.",
+    # no road, no seats: a place or a bus, not a group, has no room
+    "Баткенге жол жок, көпүрө кулады; кыргыз айдоочулар күтүп жатат.",
+    "Кыргыз айдоочуларга чек арадан жол жок, алар үч күн күтүштү.",
+    "Oʻzbek yoʻlovchilar koʻp, avtobusda joy yoʻq.",
 ]
 
 
