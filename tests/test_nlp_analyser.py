@@ -277,6 +277,17 @@ def test_idioms_with_a_negation_word_are_not_negation(analyser):
     assert "negation" in {c.label for c in analyser.features("Не надо громить лавки.").context}
 
 
+@pytest.mark.parametrize("text, negated", [
+    ("Tojik bolalar yovvoyi olma terishdi.", False),      # olma, the apple
+    ("Bozorda qozoq ayollar olma va uzum sotadi.", False),
+    ("Oʻzbek dehqonlar bir kilo olma berdi.", False),
+    ("Qirgʻizlarni ishga olma!", True),                   # olma!, do not take
+])
+def test_uzbek_olma_is_the_apple_after_a_word_that_describes_or_counts_it_and_before_what_is_done_with_it(
+        analyser, text, negated):
+    assert ("negation" in {c.label for c in analyser.features(text).context}) is negated
+
+
 def test_negation_carried_by_a_verb_suffix(analyser):
     ky = analyser.features("Аларды өлтүрбөгүлө!")
     assert "negation" in {c.label for c in ky.context}
@@ -526,7 +537,8 @@ def test_look_alikes_of_those_calls(analyser, text):
         ("The Tajiks are pigs.", "Kyrgyz vets: swine fever found on a farm near Osh."),
         ("Uzbeks are a virus.", "Kazakh doctors vaccinate children against the virus."),
         ("Таджики — свиньи.", "Русские фермеры под Кантом разводят свиней."),
-        ("Узбеки — стадо.", "Узбекские чабаны пасут стадо овец у Оша."),
+        ("Tojiklar yovvoyi.", "Tojik bolalar yovvoyi olma terishdi."),
+        ("Өзбектер жапайы.", "Тажик балдар жапайы алма терип келишти."),
     ],
 )
 def test_a_dehumanizing_word_in_its_plain_sense_is_no_cue(analyser, text, plain):
@@ -534,8 +546,13 @@ def test_a_dehumanizing_word_in_its_plain_sense_is_no_cue(analyser, text, plain)
     assert "dehumanization" not in analyser.features(plain).hallmarks
 
 
-def test_pest_control_said_of_clearing_a_group_stays_a_cue(analyser):
-    assert "dehumanization" in analyser.features("Clearing the street of the Uzbeks is just pest control.").hallmarks
+@pytest.mark.parametrize("text", [
+    "Clearing the street of the Uzbeks is just pest control.",       # a purge's euphemism
+    "эти кыргызы стадо баранов",                                     # a herd of rams, said of people
+    "Tojiklar yovvoyi hayvonlar.",                                   # wild beasts, said of people
+])
+def test_the_words_said_of_a_group_stay_cues(analyser, text):
+    assert "dehumanization" in analyser.features(text).hallmarks
 
 
 @pytest.mark.parametrize(
