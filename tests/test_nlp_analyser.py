@@ -277,6 +277,13 @@ def test_idioms_with_a_negation_word_are_not_negation(analyser):
     assert "negation" in {c.label for c in analyser.features("Не надо громить лавки.").context}
 
 
+def test_distrust_of_a_group_urged_is_no_counter_speech(analyser):
+    markers = lambda text: {c.label for c in analyser.features(text).context}
+    assert "counter_speech" not in markers("Никогда не верь узбеку.")
+    assert "counter_speech" not in markers("Не верьте таджикам, они всегда обманут.")
+    assert "counter_speech" in markers("Не верьте слухам про узбеков, это провокация.")
+
+
 @pytest.mark.parametrize("text, negated", [
     ("Tojik bolalar yovvoyi olma terishdi.", False),      # olma, the apple
     ("Bozorda qozoq ayollar olma va uzum sotadi.", False),
