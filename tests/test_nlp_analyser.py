@@ -277,6 +277,13 @@ def test_idioms_with_a_negation_word_are_not_negation(analyser):
     assert "negation" in {c.label for c in analyser.features("Не надо громить лавки.").context}
 
 
+def test_more_spellings_and_frames_from_a_probe(analyser):
+    assert "jewish" in analyser.features("Жүйүттөр мите, аларды Ферганадан кууп чыгаргыла.").groups
+    court = analyser.features("Жалал-Абад соту өзбектерди кууп чыгууга чакырган блогерди беш жылга соттоду.")
+    assert "news_reporting" in {c.label for c in court.context}
+    assert "call_to_violence" in analyser.features("Узбеков надо наказывать.").hallmarks
+
+
 def test_distrust_of_a_group_urged_is_no_counter_speech(analyser):
     markers = lambda text: {c.label for c in analyser.features(text).context}
     assert "counter_speech" not in markers("Никогда не верь узбеку.")
@@ -544,6 +551,8 @@ def test_look_alikes_of_those_calls(analyser, text):
         ("The Tajiks are pigs.", "Kyrgyz vets: swine fever found on a farm near Osh."),
         ("Uzbeks are a virus.", "Kazakh doctors vaccinate children against the virus."),
         ("Таджики — свиньи.", "Русские фермеры под Кантом разводят свиней."),
+        ("Kazakhs are a disease.", "Vets say the foot-and-mouth disease among Kazakh herders' cattle is under control."),
+        ("Өзбектер жапайы.", "Баткендин жанында жапайы жылкылардын үйүрү жолду кесип өттү, тажик чек арачылары келди."),
         ("Tojiklar yovvoyi.", "Tojik bolalar yovvoyi olma terishdi."),
         ("Өзбектер жапайы.", "Тажик балдар жапайы алма терип келишти."),
     ],

@@ -46,6 +46,8 @@ CALLS = [
     "Өзбектерге бул шаарда жол жок.",
     "Oʻzbeklarga bu shaharda yoʻl yoʻq.",
     "Тажик келемиштерине жол жок.",
+    "Don't buy from Dungan shops, starve them out.",                 # the group's shops, in the plural
+    "Ошто батир ижарага берилет, өзбектерге берилбейт.",             # a rental notice
 ]
 
 #: The same words where no group is kept out, or the call is refused or taken down.
@@ -95,6 +97,7 @@ LOOK_ALIKES = [
     "Баткенге жол жок, көпүрө кулады; кыргыз айдоочулар күтүп жатат.",
     "Кыргыз айдоочуларга чек арадан жол жок, алар үч күн күтүштү.",
     "Oʻzbek yoʻlovchilar koʻp, avtobusda joy yoʻq.",
+    "Өзбекстандын жарандарына виза берилбейт, деп кабарлады элчилик.",   # a visa, not a flat
 ]
 
 
