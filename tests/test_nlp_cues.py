@@ -96,6 +96,8 @@ def _counted_markers(f: Features) -> list[str]:
     ru | Русские скоро придут жечь наши дома. | accusation_in_a_mirror | russian
     ru | Все эти кыргызы — падаль. | dehumanization | kyrgyz
     ru | Эти евреи крадут наших невест. | attack_on_women_and_girls | jewish
+    ru | Их узбечек заберём себе, когда войдём. | attack_on_women_and_girls | uzbek
+    ru | Таджички? Заберём себе всех таджичек. | attack_on_women_and_girls | tajik
     ru | Уйгуры только и ждут, чтобы резать нас. | accusation_in_a_mirror | uyghur
     ru | Собирайте вещи, дунганы, пока целы. | call_to_expulsion | dungan
     ru | Надо выгнать турков из Оша! | call_to_expulsion | turk
@@ -193,6 +195,8 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     en | The Russians plan to take part in the fair. | accusation_in_a_mirror | russian
     ru | Наши девушки выиграли турнир, узбеки их поздравили. | attack_on_women_and_girls | uzbek
     ru | Наша сестра вышла на работу в школу. | attack_on_women_and_girls | -
+    ru | Их жён забрали в больницу, сообщили узбекские врачи. | attack_on_women_and_girls | uzbek
+    ru | Возьмём с собой узбечек на свадьбу? | attack_on_women_and_girls | uzbek
     ru | Завхоз велел травить тараканов в столовой. | dehumanization | -
     ru | В аптеке продают средство от клопов. | dehumanization | -
     ru | Узбеки не крысы, хватит так писать. | dehumanization | uzbek
