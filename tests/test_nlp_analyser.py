@@ -284,6 +284,13 @@ def test_more_spellings_and_frames_from_a_probe(analyser):
     assert "call_to_violence" in analyser.features("Узбеков надо наказывать.").hallmarks
 
 
+@pytest.mark.parametrize("text", ["Баткендеги тажиктер куралданып жатат дешет. Бул калп! Эл өрүк терип жатат.",
+                                  "Qirgʻizlar qurollanmoqda deyishadi. Bu yolgʻon! Bugun Oʻshda edim."])
+def test_this_is_a_lie_in_a_sentence_of_its_own_is_counter_speech(analyser, text):
+    assert "counter_speech" in {c.label for c in analyser.features(text).context}
+    assert "counter_speech" not in {c.label for c in analyser.features("Тажиктер куралданып жатат. Бул калп эмес!").context}
+
+
 def test_distrust_of_a_group_urged_is_no_counter_speech(analyser):
     markers = lambda text: {c.label for c in analyser.features(text).context}
     assert "counter_speech" not in markers("Никогда не верь узбеку.")
@@ -296,6 +303,7 @@ def test_distrust_of_a_group_urged_is_no_counter_speech(analyser):
     ("Bozorda qozoq ayollar olma va uzum sotadi.", False),
     ("Oʻzbek dehqonlar bir kilo olma berdi.", False),
     ("Qirgʻizlarni ishga olma!", True),                   # olma!, do not take
+    ("Бозорда хитой олмаси арзон.", False),
 ])
 def test_uzbek_olma_is_the_apple_after_a_word_that_describes_or_counts_it_and_before_what_is_done_with_it(
         analyser, text, negated):

@@ -22,9 +22,12 @@ if TYPE_CHECKING:
 ENDORSABLE = frozenset({"quotation", "reported_speech"})
 #: What may stand between the words and the approval that follows them in their sentence: punctuation, a dash, a
 #: number, "and", a quotative ("that says", "to the words": «…» — и правильно!, "…" — well said, share it!, «…»
-#: деген сөзгө кол коём, «…» degan gapga qoʻshilaman).
+#: деген сөзгө кол коём, «…» degan gapga qoʻshilaman), and in Kyrgyz and Uzbek, where the verb of saying follows
+#: the words, that verb («…» деп кыйкырды — туура айтат!, «…» deb baqirdi — toʻgʻri aytadi!, «…» деди — тўғри!).
 _ADJACENT = re.compile(r"[\W\d_]*(?:(?:и|а|да|and|va|ва|жана|деген|деп|деб|деган|degan|deb|сөзгө|сөзүнө|гапга|gapga|"
-                       r"сўзга|so[ʻ'’]zga|словам)(?!\w)[\W\d_]*){0,2}", re.IGNORECASE)
+                       r"сўзга|so[ʻ'’]zga|словам|"
+                       r"(?:кыйкыр|айт|жаз|деди|дешти|baqir|qichqir|ayt|yoz|dedi|бақир|қичқир|ёз)\w*)"
+                       r"(?!\w)[\W\d_]*){0,2}", re.IGNORECASE)
 #: An approval before the words introduces them: a colon or dash straight after it ("Правильно сказано: «…»").
 _INTRODUCES = re.compile(r"(?:[^\w:—–-]{1,3}\w+){0,3}[^\w:—–-]{0,3}[:—–-]")   # "Правильно сказал депутат: «…»"
 #: An approval that names words, speech, agreement or truth ("верно говорят", "полностью согласен", "he was right",
