@@ -25,7 +25,7 @@ CUE_FORMS = {"call_to_expulsion": ("exclusion",)}
 
 #: Context markers that often flip a text's meaning.
 CONTEXT_MARKERS = ("negation", "quotation", "reported_speech", "condemnation", "counter_speech", "news_reporting",
-                   "refusal", "endorsement")
+                   "refusal", "endorsement", "inclusion")
 
 
 @dataclass(frozen=True)
