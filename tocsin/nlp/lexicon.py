@@ -231,6 +231,7 @@ def _expanded_token(token: dict[str, Any], entry: LexiconEntry, lists: list[Lexi
 
 
 def _expanded_values(values: list[Any], entry: LexiconEntry, lists: list[LexiconEntry]) -> list[Any]:
+    """``values`` with each ``"$name"`` replaced by its list's words, in order, each word once."""
     words: list[Any] = []
     for value in values:
         if isinstance(value, str) and value.startswith(WORD_LIST_MARK) and len(value) > 1:
