@@ -291,6 +291,13 @@ def test_this_is_a_lie_in_a_sentence_of_its_own_is_counter_speech(analyser, text
     assert "counter_speech" not in {c.label for c in analyser.features("Тажиктер куралданып жатат. Бул калп эмес!").context}
 
 
+@pytest.mark.parametrize("text", ["Бул жолку олжобуз — казактар. Эч бири качып кутулбасын.",
+                                  "Oʻljamiz — qirgʻizlar. Birortasi ham qochib qutulmasin.",
+                                  "Добыча — таджики. Ни один не уйдёт."])
+def test_let_none_escape_negates_nothing(analyser, text):
+    assert "negation" not in {c.label for c in analyser.features(text).context}
+
+
 def test_distrust_of_a_group_urged_is_no_counter_speech(analyser):
     markers = lambda text: {c.label for c in analyser.features(text).context}
     assert "counter_speech" not in markers("Никогда не верь узбеку.")

@@ -97,6 +97,12 @@ def _counted_markers(f: Features) -> list[str]:
     ru | Все эти кыргызы — падаль. | dehumanization | kyrgyz
     ru | Эти евреи крадут наших невест. | attack_on_women_and_girls | jewish
     ru | Их узбечек заберём себе, когда войдём. | attack_on_women_and_girls | uzbek
+    ru | Сезон охоты открыт, добыча — таджики. | dehumanization | tajik
+    ru | Охота на узбеков начнётся в пятницу. | call_to_violence | uzbek
+    en | Hunting season on the Uyghurs opens Friday. | call_to_violence | uyghur
+    en | The Kazakhs are fair game now. | dehumanization | kazakh
+    ky | Бул жолку олжобуз — Кара-Сууда жашаган казактар. | dehumanization | kazakh
+    uz | Ov mavsumi ochildi, oʻlja — tojiklar. | dehumanization | tajik
     ru | Таджички? Заберём себе всех таджичек. | attack_on_women_and_girls | tajik
     ru | Уйгуры только и ждут, чтобы резать нас. | accusation_in_a_mirror | uyghur
     ru | Собирайте вещи, дунганы, пока целы. | call_to_expulsion | dungan
@@ -196,6 +202,9 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     ru | Наши девушки выиграли турнир, узбеки их поздравили. | attack_on_women_and_girls | uzbek
     ru | Наша сестра вышла на работу в школу. | attack_on_women_and_girls | -
     ru | Их жён забрали в больницу, сообщили узбекские врачи. | attack_on_women_and_girls | uzbek
+    ru | Добыча кыргызских охотников — архар и козерог. | dehumanization | kyrgyz
+    en | Kyrgyz hunters say the prey this year is the ibex. | dehumanization | kyrgyz
+    en | The game: Uzbeks against Kyrgyz, Saturday at six. | dehumanization | uzbek
     ru | Возьмём с собой узбечек на свадьбу? | attack_on_women_and_girls | uzbek
     ru | Завхоз велел травить тараканов в столовой. | dehumanization | -
     ru | В аптеке продают средство от клопов. | dehumanization | -
