@@ -103,6 +103,11 @@ def _counted_markers(f: Features) -> list[str]:
     en | The Kazakhs are fair game now. | dehumanization | kazakh
     ky | Бул жолку олжобуз — Кара-Сууда жашаган казактар. | dehumanization | kazakh
     uz | Ov mavsumi ochildi, oʻlja — tojiklar. | dehumanization | tajik
+    en | After the match, make sure the Tajiks of Osh remember this night. | call_to_violence | tajik
+    en | We're going to the Uyghur side of Batken. Nobody there will get any sleep. | call_to_violence | uyghur
+    ru | Пусть узбеки запомнят эту ночь. | call_to_violence | uzbek
+    ky | Ноокатта өзбектер бул түндү унутпасын. | call_to_violence | uzbek
+    uz | Oʻzganda tojiklar tong otguncha uxlamasin. | call_to_violence | tajik
     ru | Таджички? Заберём себе всех таджичек. | attack_on_women_and_girls | tajik
     ru | Уйгуры только и ждут, чтобы резать нас. | accusation_in_a_mirror | uyghur
     ru | Собирайте вещи, дунганы, пока целы. | call_to_expulsion | dungan
@@ -205,6 +210,8 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     ru | Добыча кыргызских охотников — архар и козерог. | dehumanization | kyrgyz
     en | Kyrgyz hunters say the prey this year is the ibex. | dehumanization | kyrgyz
     en | The game: Uzbeks against Kyrgyz, Saturday at six. | dehumanization | uzbek
+    en | Kyrgyz families will remember this night: the concert in Osh was wonderful. | call_to_violence | kyrgyz
+    ru | Кыргызы запомнят эту ночь: концерт был чудесным. | call_to_violence | kyrgyz
     ru | Возьмём с собой узбечек на свадьбу? | attack_on_women_and_girls | uzbek
     ru | Завхоз велел травить тараканов в столовой. | dehumanization | -
     ru | В аптеке продают средство от клопов. | dehumanization | -
