@@ -90,19 +90,19 @@ _CRIME = (r"(?:преступлени|грех|греш|позор|зазорн�
 _NO_CRIME = re.compile(rf"(?:(?<!\w)(?:не|no|not|never)|n['’ʼ]t)\W+(?:\w+\W+){{0,2}}{_CRIME}"     # не преступление, isn't a crime
                        rf"|{_CRIME}\W+(?:\w+\W+)?(?:эмес|emas|эмас)(?!\w)"                   # кылмыш эмес, jinoyat emas
                        rf"|{_CRIME}\W*\?\W*(?:нет|ничуть|отнюдь|жок|yo[ʻ'’‘]?q|йўқ|no|nope)(?!\w)", re.IGNORECASE)   # преступление? Нет, … crime? No, …
-#: Log-odds removed per distinct context marker, and at most in total. A negation whose scope is unknown
-#: counts least ("spare no one" is a negation inside a call to violence); see :func:`negation_scope`.
-CONTEXT_PENALTY = {
-    "counter_speech": 1.5, "condemnation": 1.5, "quotation": 1.2,
-    "news_reporting": 1.0, "reported_speech": 0.6, "negation": 0.5, "negated_cue": NEGATED_CUE_PENALTY,
-    "refusal": NEGATED_CUE_PENALTY, "inclusion": 2.5,
-}
 #: An ``inclusion`` marker ("рады семьям любой национальности", "all welcome", "баарын күтөбүз") counts only in a
 #: text with no cue whose every group word stands in a sentence that holds one (:func:`welcomes_all_it_names`): a
 #: job ad or a notice that lists groups to welcome them, which the classifier, taught that lists of groups go with
 #: calls, reads as hateful (p → 1: the 2.5 takes a sure reading with no cue below the threshold). Beside a cue it
 #: says nothing ("Everyone welcome except Uzbeks"), nor beside a sentence that names a group on its own.
 INCLUSION = "inclusion"
+#: Log-odds removed per distinct context marker, and at most in total. A negation whose scope is unknown
+#: counts least ("spare no one" is a negation inside a call to violence); see :func:`negation_scope`.
+CONTEXT_PENALTY = {
+    "counter_speech": 1.5, "condemnation": 1.5, "quotation": 1.2,
+    "news_reporting": 1.0, "reported_speech": 0.6, "negation": 0.5, "negated_cue": NEGATED_CUE_PENALTY,
+    "refusal": NEGATED_CUE_PENALTY, INCLUSION: 2.5,
+}
 CONTEXT_PENALTY_MAX = 3.0
 #: The reason given when an approval cancelled the excuse of quoted or reported words (:mod:`tocsin.models.endorsement`).
 ENDORSED = "the quoted or reported words approved"
@@ -331,6 +331,8 @@ def bearing(features: Features, passage: bool = False) -> Bearing:
     needed = features.cues or any(c.label == "negation" for c in features.context)
     layout = Layout(features) if needed else None
     context, targets = local_context(features, passage, layout)
+    if any(c.label == INCLUSION for c in context) and not welcomes_all_it_names(features, layout):
+        context = [c for c in context if c.label != INCLUSION]
     # approval is read in a short text or a passage of a long one, where it stands beside the words it approves
     context, endorsed = without_approved_excuses(features, layout if passage or len(features.text) <= LOCAL_TEXT_CHARS
                                                  else None, context)
@@ -369,8 +371,6 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
     x = logit(float(probs.get("incitement", 0.0))) / TEMPERATURE
     reasons: list[str] = []
     markers, targets, every_cue_negated, endorsed, exclusion = bearing(features, passage)
-    if INCLUSION in markers and not welcomes_all_it_names(features):
-        markers = [m for m in markers if m != INCLUSION]
     if every_cue_negated:
         x = min(x, NEGATED_CLASSIFIER_CAP)
     has_target = bool(features.targets)
@@ -407,13 +407,13 @@ _EXCEPT = re.compile(r"(?<!\w)(?:кроме|исключени\w*|except|excludi
                      re.IGNORECASE)
 
 
-def welcomes_all_it_names(features: Features) -> bool:
+def welcomes_all_it_names(features: Features, layout: Layout | None = None) -> bool:
     """Whether a text with no cue names every group in a sentence with an inclusion marker and no exception ("Берём
     узбеков, кыргызов, таджиков — национальность не важна"; not "… кроме таджиков"), not one that names a group in a
     sentence of its own beside it."""
     if features.cues:
         return False
-    layout = Layout(features)
+    layout = layout or Layout(features)
     welcoming = {k for k in (layout.sentence_of(c.start) for c in features.context if c.label == INCLUSION)
                  if not _EXCEPT.search(features.text[slice(*layout.bounds[k])])}
     return all(layout.sentence_of(t.start) in welcoming for t in features.targets)
