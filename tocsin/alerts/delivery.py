@@ -81,7 +81,8 @@ def deliver_due(db: sqlite_utils.Database, settings: Settings, now: datetime | s
 
     :param limit: messages claimed at a time (the call goes on until nothing is due).
     :param transports: sink name → transport, to replace the configured ones (tests).
-    :param should_stop: checked between messages; True stops early (the rest stay queued).
+    :param should_stop: checked between messages and while a network send waits; True stops early (a send
+        under way is cut short and tried again later; the rest stay queued).
     """
     moment = as_datetime(now)
     summary = DeliverySummary()
@@ -110,7 +111,7 @@ def deliver_due(db: sqlite_utils.Database, settings: Settings, now: datetime | s
                             row["alert_id"], row["sink"])
                 continue
             try:
-                deliver_one(db, settings, row, moment, sinks, cache, silences, summary, rng, stalled)
+                deliver_one(db, settings, row, moment, sinks, cache, silences, summary, rng, stalled, should_stop)
             except Exception as e:   # a bug or the store failing: a transient failure, counted, so it ends dead-lettered
                 logger.exception("alert #%s to %s failed unexpectedly", row["alert_id"], row["sink"])
                 try:
@@ -142,8 +143,10 @@ def refresh_before_first_attempt(db: sqlite_utils.Database, settings: Settings, 
 
 def deliver_one(db: sqlite_utils.Database, settings: Settings, row: dict[str, Any], moment: datetime,
                 sinks: dict[str, Any], cache: dict[str, Transport], silences: list[dict[str, Any]],
-                summary: DeliverySummary, rng: random.Random | None, stalled: set[str] | None = None) -> None:
-    """Send one claimed delivery and record the outcome (a sink whose send hung is added to ``stalled``)."""
+                summary: DeliverySummary, rng: random.Random | None, stalled: set[str] | None = None,
+                should_stop: Callable[[], bool] | None = None) -> None:
+    """Send one claimed delivery and record the outcome (a sink whose send hung is added to ``stalled``;
+    ``should_stop`` cuts a waiting send short)."""
     body = row["body"] = refresh_before_first_attempt(db, settings, row) if row["attempts"] == 1 else row["body"]
     silence = matching_silence(silences, body.get("labels", {}))
     if silence:
@@ -158,6 +161,8 @@ def deliver_one(db: sqlite_utils.Database, settings: Settings, row: dict[str, An
                 raise TransportError(f"sink {row['sink']!r} is no longer configured; add it back and run "
                                      "'tocsin alert deliver --retry-dead'", permanent=True)
             transport = cache[row["sink"]] = build_transport(sinks[row["sink"]], settings)
+        if should_stop is not None:
+            transport.should_stop = should_stop
         transport.notify(body)
     except TransportError as e:
         if e.stalled and stalled is not None:

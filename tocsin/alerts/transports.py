@@ -18,7 +18,6 @@ import smtplib
 import socket
 import ssl
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -27,6 +26,7 @@ from email.utils import formatdate
 from typing import Any, Callable, TextIO
 
 from tocsin import __version__
+from tocsin.alerts.deadline import SendAbandoned, run_within, track, tracked_opener
 from tocsin.config import Settings, SinkSettings
 
 logger = logging.getLogger(__name__)
@@ -46,8 +46,13 @@ class TransportError(Exception):
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
-        #: The send ran past its deadline (see :func:`within_deadline`): the sink's other messages wait.
+        #: The send ran past its deadline or was cut short by a stop (see :func:`within_deadline`): the
+        #: sink's other messages wait.
         self.stalled = stalled
+
+
+def never() -> bool:
+    return False
 
 
 class Transport:
@@ -56,6 +61,8 @@ class Transport:
     def __init__(self, sink: SinkSettings, settings: Settings):
         self.sink = sink
         self.settings = settings
+        #: Checked while a network send waits: true cuts the send short (the daemon is stopping).
+        self.should_stop: Callable[[], bool] = never
 
     def notify(self, message: dict[str, Any]) -> None:
         """Send one message; raise :class:`TransportError` on failure."""
@@ -160,7 +167,7 @@ class WebhookTransport(Transport):
     """POSTs the message as JSON with Standard Webhooks headers (``webhook-id`` is the idempotency key,
     the same on every retry; ``webhook-signature`` is an HMAC with the sink's secret)."""
 
-    opener = urllib.request.build_opener(NoRedirect)
+    opener = tracked_opener(NoRedirect)
 
     def headers(self, message: dict[str, Any], body: bytes, now: float | None = None) -> dict[str, str]:
         timestamp = int(now if now is not None else time.time())
@@ -181,7 +188,7 @@ class WebhookTransport(Transport):
     def notify(self, message: dict[str, Any]) -> None:
         body = message_json(message).encode("utf-8")
         request = urllib.request.Request(self.sink.url, data=body, method="POST", headers=self.headers(message, body))
-        within_deadline(self.sink.timeout_s, f"webhook {self.sink.url}", lambda: self.post(request))
+        within_deadline(self.sink.timeout_s, f"webhook {self.sink.url}", lambda: self.post(request), self.should_stop)
 
     def post(self, request: urllib.request.Request) -> None:
         try:
@@ -204,6 +211,24 @@ class WebhookTransport(Transport):
         if code in TRANSIENT_HTTP or code >= 500:
             return TransportError(f"webhook {self.sink.url} answered {code}", retry_after=wait)
         return TransportError(f"webhook {self.sink.url} answered {code}; check the URL and the secret", permanent=True)
+
+
+class TrackedSMTP(smtplib.SMTP):
+    """An SMTP client whose sockets a send given up on can cut (see :mod:`tocsin.alerts.deadline`)."""
+
+    def _get_socket(self, host, port, timeout):  # noqa: D102 - smtplib API
+        sock = super()._get_socket(host, port, timeout)
+        track(sock)
+        return sock
+
+    def starttls(self, *args, **kwargs):  # noqa: D102 - smtplib API
+        answer = super().starttls(*args, **kwargs)
+        track(self.sock)   # the TLS wrapper takes the plain socket's place
+        return answer
+
+
+class TrackedSMTPSSL(TrackedSMTP, smtplib.SMTP_SSL):
+    """The same over implicit TLS (port 465)."""
 
 
 class EmailTransport(Transport):
@@ -231,8 +256,8 @@ class EmailTransport(Transport):
     def connect(self) -> smtplib.SMTP:
         sink, context = self.sink, ssl.create_default_context()
         if sink.smtp_port == 465:
-            return smtplib.SMTP_SSL(sink.smtp_host, sink.smtp_port, timeout=sink.timeout_s, context=context)
-        client = smtplib.SMTP(sink.smtp_host, sink.smtp_port, timeout=sink.timeout_s)
+            return TrackedSMTPSSL(sink.smtp_host, sink.smtp_port, timeout=sink.timeout_s, context=context)
+        client = TrackedSMTP(sink.smtp_host, sink.smtp_port, timeout=sink.timeout_s)
         if sink.starttls:
             client.ehlo()
             if not client.has_extn("starttls"):
@@ -245,7 +270,8 @@ class EmailTransport(Transport):
 
     def notify(self, message: dict[str, Any]) -> None:
         mail = self.build(message)
-        within_deadline(self.sink.timeout_s, f"SMTP {self.sink.smtp_host}:{self.sink.smtp_port}", lambda: self.send(mail))
+        within_deadline(self.sink.timeout_s, f"SMTP {self.sink.smtp_host}:{self.sink.smtp_port}", lambda: self.send(mail),
+                        self.should_stop)
 
     def send(self, mail: EmailMessage) -> None:
         try:
@@ -279,26 +305,18 @@ class EmailTransport(Transport):
 DEADLINE_FACTOR = 3
 
 
-def within_deadline(timeout_s: float, what: str, send: Callable[[], None]) -> None:
-    """Run ``send`` in a worker thread and give up on it after ``DEADLINE_FACTOR × timeout_s`` (a transient
-    error, tried again later); its own errors are raised here."""
-    outcome: list[BaseException | None] = []
-
-    def run() -> None:
-        try:
-            send()
-            outcome.append(None)
-        except BaseException as e:  # noqa: BLE001 - handed to the caller
-            outcome.append(e)
-
-    worker = threading.Thread(target=run, name=f"send to {what}", daemon=True)
-    worker.start()
-    worker.join(DEADLINE_FACTOR * timeout_s)
-    if worker.is_alive():
+def within_deadline(timeout_s: float, what: str, send: Callable[[], None],
+                    should_stop: Callable[[], bool] | None = None) -> None:
+    """Run ``send``, giving up on it after ``DEADLINE_FACTOR × timeout_s`` or as soon as ``should_stop()``
+    (a transient error, tried again later; its connections are cut, so nothing is left running); its own
+    errors are raised here."""
+    try:
+        run_within(DEADLINE_FACTOR * timeout_s, send, should_stop)
+    except SendAbandoned as e:
+        if e.stopping:
+            raise TransportError(f"{what}: cut short because tocsin is stopping; tried again later", stalled=True) from None
         raise TransportError(f"{what}: no complete answer within {DEADLINE_FACTOR * timeout_s:.0f} s "
-                             "(a server answering a byte at a time?); tried again later", stalled=True)
-    if outcome and outcome[0] is not None:
-        raise outcome[0]
+                             "(a server answering a byte at a time?); tried again later", stalled=True) from None
 
 
 def sample_message(sink: str, review_url: str) -> dict[str, Any]:
