@@ -180,9 +180,16 @@ def test_a_negation_about_us_in_a_sentence_without_a_cue_denies_no_hatred():
                                   ("Наши за ним молиться не будут. Раз уйгуры ему братья, пусть к ним и идёт.", "не", "уйгуры")):
         a = run(cue_less(text, negation, group), sure)
         assert a.incitement and "negation" not in a.explanation, text
-    for text in ("That is not true. The Uyghurs are arming.", "The Uyghurs are not our enemies."):
-        denial = run(cue_less(text, "not"), sure)  # a denial, and a denial of hostility to a group
+    for text in ("That is not true. The Uyghurs are arming.", "The Uyghurs are not our enemies.",
+                 "The Uyghurs are arming. They are not arming."):
+        # a denial of a claim, of hostility to a group, of what "they" do
+        denial = run(cue_less(text, "not"), sure)
         assert not denial.incitement and "lowered by negation" in denial.explanation, text
+    # a negation that speaks of no one denies nothing about the group
+    for text, negation in (("No tickets are left for the match. The Uyghurs are arming.", "No"),
+                           ("The Uyghurs are arming, and nobody is doing anything.", "nobody")):
+        a = run(cue_less(text, negation), sure)
+        assert a.incitement and "negation" not in a.explanation, text
 
 
 def test_unflagged_explanations_say_why():

@@ -374,8 +374,8 @@ def test_narrowed_cue_still_fires_in_its_hateful_sense(analyser: TextAnalyser, l
     uz | Militsiya O'shda ikki kishi ushlanganini xabar qildi, ular tojiklar. | news_reporting | -
     # someone named says it: reported speech
     ru | Соседи говорят, что уйгуры готовят погром. | reported_speech | -
-    # 'жок' (there is no …) is a negation
-    ky | Бул айылда суу жок, дыйкандар нааразы. | negation | -
+    # 'жок' (there is no …) is a negation, and counts where it speaks of a group
+    ky | Бул айылда өзбектер жок, дыйкандар нааразы. | negation | -
     # addressing those who spread the words: counter speech
     ru | Кто зовёт громить соседей, вспомните, кто вас лечил. | counter_speech | -
     ky | Орустарды чыккынчы деп айткандарга: алар бул жерде туулган. | counter_speech | -
@@ -416,6 +416,7 @@ def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str
     # a rhetorical 'isn't it?' asserts; 'кампада' (in the store-room) has no negative suffix
     ky | Эмне үчүн өзбектер курал чогултуп жатат? Бизге кол салганы жатышкан жокпу? | negation+negated_cue | accusation_in_a_mirror
     ky | Кампада эски буюмдар көп. | negation | -
+    ky | Уйгурлар ун кампаларынан уурдап кетишти. | negation | -
     # 'no one will remain' is the claim itself, not a denial of it
     ky | Уйгурлар толуп кетти, он жылдан кийин биздики деген эч ким калбайт. | negation+negated_cue | threat_to_purity
     uz | Qozoqlarni yo'q qilamiz! | negation | call_to_violence

@@ -67,6 +67,14 @@ _CONDITIONAL = re.compile(r"(?<!\w)(?:if|если|ежели|коль|agar|аг�
 _FIRST_PERSON_PLURAL = re.compile(r"(?<!\w)(?:we|us|our|ours|мы|нас|нам|нами|наш|наша|наше|наши|нашего|нашей|нашему|нашим|"
                                   r"наших|нашу|нашими|нашем|биз|бизди|бизге|бизден|биздин|бизде|бизни|бизга|"
                                   r"биздан|бизнинг|бизда|biz|bizni|bizga|bizdan|bizning|bizda)(?!\w)", re.IGNORECASE)
+#: "They" and its forms: a clause that says it speaks of a group without naming it.
+_THEY = re.compile(r"(?<!\w)(?:they|them|their|theirs|они|их|им|ими|них|ним|ними|алар|аларды|аларга|алардан|алардын|аларда|"
+                   r"ular|ularni|ularga|ulardan|ularning|ularda|улар|уларни|уларга|улардан|уларнинг|уларда)(?!\w)", re.IGNORECASE)
+#: A dash that ends the text before a clause (see :func:`about_a_group`).
+_DASH_END = re.compile(r"\s*[—–-]\s*$")
+#: Words a denial of a claim negates ("not true", "неправда", "туура эмес", "rost emas").
+_UNTRUE = re.compile(r"(?<!\w)(?:true|so|the case|правд\w*|верно|так|чын\w*|туура|андай|rost|to[ʻ'’`‘]?g[ʻ'’`‘]?ri|"
+                     r"тўғри|рост|unday|ундай)(?!\w)", re.IGNORECASE)
 #: Log-odds removed for a negation that governs a cue (it then also cancels the boost).
 NEGATED_CUE_PENALTY = 2.0
 #: With a negation that governs every cue ("Никто не собирается выгонять узбеков"), the classifier's log-odds
@@ -235,7 +243,7 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
     if not cues:
         if answers_question(features, layout, k, negation):
             return "cue"
-        return "none" if about_us(features, clause) else "unknown"
+        return "unknown" if about_a_group(features, clause, layout.bounds[k]) else "none"
     if conditional(text, clause, negation):
         return "none"
     verb_final = features.lang in VERB_FINAL_LANGS
@@ -270,6 +278,22 @@ def clause_of(text: str, sentence: tuple[int, int], negation: Span) -> tuple[int
 def conditional(text: str, clause: tuple[int, int], negation: Span) -> bool:
     """Whether the ``clause`` of ``negation`` holds an "if" before it."""
     return bool(_CONDITIONAL.search(text[clause[0]:negation.start]))
+
+
+def about_a_group(features: Features, clause: tuple[int, int], sentence: tuple[int, int]) -> bool:
+    """Whether the ``clause`` of a negation in a sentence with no cue may deny something about a group: it names
+    one ("The Uzbeks are not our enemies"), says "they" ("Они ни в чём не виноваты") or denies a claim ("That
+    is not true", "Бул туура эмес"), and is not about "us" (:func:`about_us`). A negation that speaks of no
+    one ("ҳеч кимни ажратмасдан", without setting anyone apart; "no tickets left") denies nothing about a group,
+    so it does not lower the score."""
+    text = features.text
+    start, end = clause
+    dash = _DASH_END.search(text, sentence[0], start)
+    if dash:   # "Бить тревогу за узбеков — не стыдно": the dash joins the subject to its negated predicate
+        start = dash.start() - len(_CLAUSE_BREAK.split(text[sentence[0]:dash.start()])[-1])
+    named = (any(start <= t.start < end for t in features.targets) or _THEY.search(text, start, end)
+             or _UNTRUE.search(text, start, end))
+    return bool(named) and not about_us(features, clause)
 
 
 def about_us(features: Features, clause: tuple[int, int]) -> bool:
