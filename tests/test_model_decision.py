@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -190,6 +191,27 @@ def test_a_negation_about_us_in_a_sentence_without_a_cue_denies_no_hatred():
                            ("The Uyghurs are arming, and nobody is doing anything.", "nobody")):
         a = run(cue_less(text, negation), sure)
         assert a.incitement and "negation" not in a.explanation, text
+
+
+def test_the_words_a_text_puts_in_a_groups_mouth_are_not_reported_at_a_distance():
+    def with_speech(text: str, verb: str, quote: str | None = None) -> Features:
+        group, start = re.search(r"Uyghurs?", text), text.index(verb)
+        context = [Span("context", "reported_speech", verb, start, start + len(verb))]
+        if quote:
+            q = text.index(quote)
+            context.append(Span("context", "quotation", quote, q, q + len(quote)))
+        return Features(text=text, normalised=text, lang="en", script="Latn",
+                        targets=[Span("target", "uyghur", group.group(), group.start(), group.end())], context=context)
+
+    sure = {"incitement": 0.995}
+    claim = "Listen to what the Uyghurs tell their children: «Soon this land will be ours, all of it»."
+    a = run(with_speech(claim, "tell", "«Soon this land will be ours, all of it»"), sure)
+    assert a.incitement and "lowered" not in a.explanation
+    # someone else's words about a group, and one person's of the group, are still reported at a distance
+    for text, verb in (("The neighbours say that the Uyghurs are buying land.", "say"),
+                       ("A Uyghur teacher says the land will be sold.", "says")):
+        b = run(with_speech(text, verb), sure)
+        assert not b.incitement and "lowered by reported speech" in b.explanation, text
 
 
 def test_unflagged_explanations_say_why():

@@ -70,6 +70,9 @@ _FIRST_PERSON_PLURAL = re.compile(r"(?<!\w)(?:we|us|our|ours|мы|нас|нам|
 #: "They" and its forms: a clause that says it speaks of a group without naming it.
 _THEY = re.compile(r"(?<!\w)(?:they|them|their|theirs|они|их|им|ими|них|ним|ними|алар|аларды|аларга|алардан|алардын|аларда|"
                    r"ular|ularni|ularga|ulardan|ularning|ularda|улар|уларни|уларга|улардан|уларнинг|уларда)(?!\w)", re.IGNORECASE)
+#: A group word in the plural ("Uzbeks", "узбеки", "өзбектер", "ruslarning"), not an adjective ("a Kyrgyz
+#: scientist", "узбекский учёный"): the group itself, not one of its people.
+_PLURAL_GROUP = re.compile(r"(?:s|ы|и|е|ов|ев|(?:лар|лер|дар|дер|тар|тер|лор|лөр|дор|дөр|тор|төр|lar|ler)\w*)$", re.IGNORECASE)
 #: A dash that ends the text before a clause (see :func:`about_a_group`).
 _DASH_END = re.compile(r"\s*[—–-]\s*$")
 #: Words a denial of a claim negates ("not true", "неправда", "туура эмес", "rost emas").
@@ -172,7 +175,8 @@ class Layout:
 def local_context(features: Features, passage: bool = False, layout: Layout | None = None) -> tuple[list[Span], list[Span]]:
     """The context markers and targets that bear on the cues.
 
-    Without cues, all of them but quotations of a word or two (:func:`scare_quote`). With cues, a target
+    Without cues, all of them but quotations of a word or two (:func:`scare_quote`) and a group's own words
+    (:func:`without_a_groups_words`). With cues, a target
     counts when it is in a cue's sentence or the sentence before it ("Tajiks? They must be driven out"), and
     a marker when it is in a cue's sentence or, in a short text, in a sentence that names no group of its
     own ("… Don't believe it, it's a provocation"): a sentence about another group is a statement of its own,
@@ -185,7 +189,8 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
     only when it answers the cue (:data:`ANSWERING_MARKERS`).
     """
     if not features.cues:
-        return [c for c in features.context if not scare_quote(features.text, c)], list(features.targets)
+        context = [c for c in features.context if not scare_quote(features.text, c)]
+        return without_a_groups_words(features, context, layout), list(features.targets)
     layout = layout or Layout(features)
 
     def sentence_of(span: Span) -> int:
@@ -210,6 +215,32 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
         return not passage or marker.label in ANSWERING_MARKERS
 
     return [c for c in features.context if counts(c)], [t for t in features.targets if sentence_of(t) in near]
+
+
+def without_a_groups_words(features: Features, context: list[Span], layout: Layout | None = None) -> list[Span]:
+    """``context`` less the reported speech whose speaker is a group (named in the plural, or "they", before the
+    verb in its sentence; not "a Kyrgyz scientist says") and the quotations after it in that sentence: "Послушайте, что узбеки говорят своим детям: «Скоро
+    эта земля будет нашей»", "Ruslarning xaritalarida Andijon allaqachon ularning yeri deb yozib qo'yilgan". The
+    words a text puts in a group's mouth are its own claim about the group, not speech it reports at a distance.
+    For a text with no cue: beside a cue, markers bear on the cue (:func:`local_context`)."""
+    speeches = [c for c in context if c.label == "reported_speech"]
+    if not speeches:
+        return context
+    layout = layout or Layout(features)
+    text = features.text
+
+    def a_group_speaks(speech: Span) -> bool:
+        start = layout.bounds[layout.sentence_of(speech.start)][0]
+        return (any(start <= t.start < speech.start and _PLURAL_GROUP.search(text, t.start, t.end) for t in features.targets)
+                or bool(_THEY.search(text, start, speech.start)))
+
+    groups = [c for c in speeches if a_group_speaks(c)]
+
+    def quoted_from_a_group(marker: Span) -> bool:
+        return marker.label == "quotation" and any(
+            g.start < marker.start and layout.sentence_of(g.start) == layout.sentence_of(marker.start) for g in groups)
+
+    return [c for c in context if c not in groups and not quoted_from_a_group(c)]
 
 
 def scare_quote(text: str, marker: Span) -> bool:
