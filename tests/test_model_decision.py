@@ -207,6 +207,14 @@ def test_the_words_a_text_puts_in_a_groups_mouth_are_not_reported_at_a_distance(
     claim = "Listen to what the Uyghurs tell their children: «Soon this land will be ours, all of it»."
     a = run(with_speech(claim, "tell", "«Soon this land will be ours, all of it»"), sure)
     assert a.incitement and "lowered" not in a.explanation
+    # Kyrgyz: the group named before the quotation its quotative closes
+    toast = "Тажиктер жыйындарында ачык эле «жакында бул шаардын ээси биз болобуз» деп тост айтышат."
+    q, group = toast.index("«"), "Тажиктер"
+    said = Features(text=toast, normalised=toast, lang="ky", script="Cyrl",
+                    targets=[Span("target", "tajik", group, 0, len(group))],
+                    context=[Span("context", "quotation", toast[q:toast.index("»") + 1], q, toast.index("»") + 1)])
+    c = run(said, sure)
+    assert c.incitement and "lowered" not in c.explanation
     # someone else's words about a group, and one person's of the group, are still reported at a distance
     for text, verb in (("The neighbours say that the Uyghurs are buying land.", "say"),
                        ("A Uyghur teacher says the land will be sold.", "says")):

@@ -218,29 +218,32 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
 
 
 def without_a_groups_words(features: Features, context: list[Span], layout: Layout | None = None) -> list[Span]:
-    """``context`` less the reported speech whose speaker is a group (named in the plural, or "they", before the
-    verb in its sentence; not "a Kyrgyz scientist says") and the quotations after it in that sentence: "Послушайте, что узбеки говорят своим детям: «Скоро
-    эта земля будет нашей»", "Ruslarning xaritalarida Andijon allaqachon ularning yeri deb yozib qo'yilgan". The
-    words a text puts in a group's mouth are its own claim about the group, not speech it reports at a distance.
-    For a text with no cue: beside a cue, markers bear on the cue (:func:`local_context`)."""
-    speeches = [c for c in context if c.label == "reported_speech"]
-    if not speeches:
+    """``context`` less the words a text puts in a group's mouth: reported speech whose speaker is a group (named in
+    the plural, or "they", before the verb in its sentence; not "a Kyrgyz scientist says"), a quotation after such
+    a verb in its sentence, and a quotation a Kyrgyz or Uzbek quotative closes with a group before it ("Послушайте,
+    что узбеки говорят своим детям: «Скоро эта земля будет нашей»", "Тажиктер жыйындарында ачык эле «жакында бул
+    шаардын ээси биз болобуз» деп тост айтышат"). They are the text's own claim about the group, not speech it
+    reports at a distance. For a text with no cue: beside a cue, markers bear on the cue (:func:`local_context`)."""
+    if not any(c.label in ("reported_speech", "quotation") for c in context):
         return context
     layout = layout or Layout(features)
     text = features.text
 
-    def a_group_speaks(speech: Span) -> bool:
-        start = layout.bounds[layout.sentence_of(speech.start)][0]
-        return (any(start <= t.start < speech.start and _PLURAL_GROUP.search(text, t.start, t.end) for t in features.targets)
-                or bool(_THEY.search(text, start, speech.start)))
+    def a_group_before(position: int) -> bool:
+        start = layout.bounds[layout.sentence_of(position)][0]
+        return (any(start <= t.start < position and _PLURAL_GROUP.search(text, t.start, t.end) for t in features.targets)
+                or bool(_THEY.search(text, start, position)))
 
-    groups = [c for c in speeches if a_group_speaks(c)]
+    speeches = [c for c in context if c.label == "reported_speech" and a_group_before(c.start)]
 
-    def quoted_from_a_group(marker: Span) -> bool:
-        return marker.label == "quotation" and any(
-            g.start < marker.start and layout.sentence_of(g.start) == layout.sentence_of(marker.start) for g in groups)
+    def a_groups_quotation(marker: Span) -> bool:
+        if marker.label != "quotation":
+            return False
+        if any(s.start < marker.start and layout.sentence_of(s.start) == layout.sentence_of(marker.start) for s in speeches):
+            return True
+        return bool(_QUOTATIVE.match(text[marker.end:marker.end + 20])) and a_group_before(marker.start)
 
-    return [c for c in context if c not in groups and not quoted_from_a_group(c)]
+    return [c for c in context if c not in speeches and not a_groups_quotation(c)]
 
 
 def scare_quote(text: str, marker: Span) -> bool:
