@@ -417,6 +417,9 @@ def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str
     ky | Эмне үчүн өзбектер курал чогултуп жатат? Бизге кол салганы жатышкан жокпу? | negation+negated_cue | accusation_in_a_mirror
     ky | Кампада эски буюмдар көп. | negation | -
     ky | Уйгурлар ун кампаларынан уурдап кетишти. | negation | -
+    # 'there is no other way' insists on the call before it
+    ky | Өзбектер менен баш кошкон жаштарга жер берилбесин. Канды таза сактоонун башка жолу жок. | negation+negated_cue | threat_to_purity
+    uz | Oʻzbeklar qonimizni buzyapti, qonni toza saqlashning boshqa yoʻli yoʻq. | negation+negated_cue | threat_to_purity
     # 'no one will remain' is the claim itself, not a denial of it
     ky | Уйгурлар толуп кетти, он жылдан кийин биздики деген эч ким калбайт. | negation+negated_cue | threat_to_purity
     uz | Qozoqlarni yo'q qilamiz! | negation | call_to_violence
