@@ -3,7 +3,7 @@
 ``timeout_s`` bounds each wait for a byte, so a server answering one byte at a time could hold a send for
 hours. :func:`run_within` runs the send in a worker thread, waits for it no longer than its deadline, and
 returns at once when ``should_stop`` says the daemon is stopping. A send it gives up on is not left
-behind: every socket the send opened (through :data:`tracked_opener`, or one passed to :func:`track`) is
+behind: every socket the send opened (through :func:`tracked_opener`, or one passed to :func:`track`) is
 shut down, so the worker's blocked read returns and its thread ends.
 """
 
@@ -120,7 +120,6 @@ def run_within(seconds: float, send: Callable[[], None], should_stop: Callable[[
     worker = threading.Thread(target=run, name="alert send", daemon=True)
     deadline = time.monotonic() + seconds
     worker.start()
-    stopping = False
     while worker.is_alive():
         left = deadline - time.monotonic()
         stopping = bool(should_stop and should_stop())

@@ -52,6 +52,7 @@ class TransportError(Exception):
 
 
 def never() -> bool:
+    """A stop that never comes (a transport outside the daemon)."""
     return False
 
 
