@@ -303,10 +303,18 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
 
 def clause_of(text: str, sentence: tuple[int, int], negation: Span) -> tuple[int, int]:
     """Where the clause of ``negation`` starts and ends: between the clause breaks of its ``sentence``."""
-    start, end = sentence
-    before = _CLAUSE_BREAK.split(text[start:negation.start])[-1]
-    after = _CLAUSE_BREAK.split(text[negation.start:end])[0]
-    return negation.start - len(before), negation.start + len(after)
+    after = _CLAUSE_BREAK.split(text[negation.start:sentence[1]])[0]
+    return clause_start(text, sentence[0], negation.start), negation.start + len(after)
+
+
+def clause_start(text: str, sentence_start: int, position: int) -> int:
+    """Where the clause that holds ``position`` starts: after the last clause break of its sentence before it."""
+    return position - len(_CLAUSE_BREAK.split(text[sentence_start:position])[-1])
+
+
+def names_a_group(features: Features, start: int, end: int) -> bool:
+    """Whether a group word (a target) starts between ``start`` and ``end``."""
+    return any(start <= t.start < end for t in features.targets)
 
 
 def conditional(text: str, clause: tuple[int, int], negation: Span) -> bool:
@@ -324,9 +332,8 @@ def about_a_group(features: Features, clause: tuple[int, int], sentence: tuple[i
     start, end = clause
     dash = _DASH_END.search(text, sentence[0], start)
     if dash:   # "Бить тревогу за узбеков — не стыдно": the dash joins the subject to its negated predicate
-        start = dash.start() - len(_CLAUSE_BREAK.split(text[sentence[0]:dash.start()])[-1])
-    named = (any(start <= t.start < end for t in features.targets) or _THEY.search(text, start, end)
-             or _UNTRUE.search(text, start, end))
+        start = clause_start(text, sentence[0], dash.start())
+    named = names_a_group(features, start, end) or _THEY.search(text, start, end) or _UNTRUE.search(text, start, end)
     return bool(named) and not about_us(features, clause)
 
 
@@ -334,8 +341,7 @@ def about_us(features: Features, clause: tuple[int, int]) -> bool:
     """Whether the ``clause`` of a negation speaks of "us" and names no group ("It wasn't us who started this:
     …"), unlike "The Uzbeks are not our enemies", which denies hostility to a group."""
     start, end = clause
-    return bool(_FIRST_PERSON_PLURAL.search(features.text[start:end])) and not any(
-        start <= t.start < end for t in features.targets)
+    return bool(_FIRST_PERSON_PLURAL.search(features.text[start:end])) and not names_a_group(features, start, end)
 
 
 def answers_question(features: Features, layout: Layout, k: int, negation: Span) -> bool:
@@ -346,7 +352,7 @@ def answers_question(features: Features, layout: Layout, k: int, negation: Span)
     start, end = layout.bounds[k - 1]
     if not _QUESTION_END.search(features.text[start:end]):
         return False
-    return bool(layout.cues.get(k - 1)) or any(start <= t.start < end for t in features.targets)
+    return bool(layout.cues.get(k - 1)) or names_a_group(features, start, end)
 
 
 def negation_scopes(features: Features, context: list[Span], layout: Layout | None = None) -> list[tuple[Span, str]]:
