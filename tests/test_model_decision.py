@@ -268,6 +268,32 @@ def test_a_cue_counts_as_aimed_only_at_a_group_in_its_sentence_or_the_one_before
     assert run(g, {"incitement": 0.3}).incitement       # raised by the hallmark aimed at the group
 
 
+def test_a_cue_questioning_loyalty_is_aimed_at_a_group_named_anywhere_before_it_in_a_short_text():
+    imam = "Имам назвал уйгуров братьями в пятничной проповеди. Чей он имам, наш или их? Такой имам — предатель."
+    target = [("target", "uyghur", "уйгуров")]
+    loyalty = _sentences(imam, target, [("cue", "questioning_ingroup_loyalty", "предатель")], [])
+    a = run(loyalty, {"incitement": 0.3})
+    assert a.incitement and "against uyghur" in a.explanation
+    # Another hallmark two sentences after the group is not aimed at it, nor is the cue in a long text.
+    assert not run(_sentences(imam, target, [("cue", "dehumanization", "предатель")], []), {"incitement": 0.3}).incitement
+    article = imam.replace(" Чей", " Погода в Оше тёплая." * 60 + " Чей")
+    assert not run(_sentences(article, target, [("cue", "questioning_ingroup_loyalty", "предатель")], []),
+                   {"incitement": 0.3}).incitement
+
+
+def test_beside_an_accusation_in_a_mirror_a_groups_speech_does_not_count_but_a_quotative_still_does():
+    mirror = [("cue", "accusation_in_a_mirror", "долина станет нашей")]
+    said = "Узбеки говорят своим детям: «Скоро долина станет нашей»."
+    f = _sentences(said, [("target", "uzbek", "Узбеки")], mirror,
+                   [("context", "reported_speech", "говорят"), ("context", "quotation", "«Скоро долина станет нашей»")])
+    assert not re.search("speech|quotation", run(f, {"incitement": 0.4}).explanation)
+    # the group before a Kyrgyz quotative is the rumour's subject here, not its speaker
+    rumour = "Эксперттер кыргыздар кыргынга даярданып жатышат деп айтышты."
+    g = _sentences(rumour, [("target", "kyrgyz", "кыргыздар")], [("cue", "accusation_in_a_mirror", "кыргынга даярданып")],
+                   [("context", "reported_speech", "деп")])
+    assert "(despite reported speech)" in run(g, {"incitement": 0.4}).explanation
+
+
 def test_in_a_passage_of_a_long_text_only_an_answer_in_another_sentence_excuses_a_call():
     call = "Надо выгнать узбеков из Оша!"
     cue, target = [("cue", "call_to_expulsion", "Надо выгнать")], [("target", "uzbek", "узбеков")]

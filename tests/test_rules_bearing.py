@@ -1,6 +1,7 @@
-"""What a context marker bears on in a text with no cue, read through the whole pipeline: a negation that speaks of
+"""What a context marker bears on, read through the whole pipeline. In a text with no cue, a negation that speaks of
 no one denies nothing, and the words a text puts in a group's mouth are its own claim, not speech reported at a
-distance; a denial about a group, and one person's words, still lower the score."""
+distance; a denial about a group, and one person's words, still lower the score. Beside an accusation in a mirror,
+the group's words it quotes are the text's claim too, and a rebuttal of them still lowers the score."""
 
 from __future__ import annotations
 
@@ -24,9 +25,14 @@ STILL_LOWERING = [
 ]
 
 
+#: An accusation in a mirror put in a group's mouth (flagged), and the same words rebutted (not flagged).
+MIRRORED = "Послушайте, что таджики в Оше говорят своим детям: «Скоро эта долина станет нашей». Кто так говорит, тот уже всё решил."
+REBUTTED = "Провокаторы пишут, что узбеки говорят: «Эта долина станет нашей». Не верьте этим фейкам."
+
+
 @pytest.fixture(scope="module")
 def decided(decide_texts):
-    return decide_texts([t for t, _ in NOT_LOWERING + STILL_LOWERING])
+    return decide_texts([t for t, _ in NOT_LOWERING + STILL_LOWERING] + [MIRRORED, REBUTTED])
 
 
 def labels(features) -> set[str]:
@@ -51,3 +57,12 @@ def test_a_denial_about_a_group_and_one_persons_words_still_lower_it(decided, te
     features, analysis = decided[text]
     assert not features.cues, features.cues
     assert marker in lowered_by(analysis.explanation), analysis.explanation
+
+
+def test_a_groups_words_quoted_beside_an_accusation_in_a_mirror_are_the_texts_claim(decided):
+    features, analysis = decided[MIRRORED]
+    assert [c.label for c in features.cues] == ["accusation_in_a_mirror"], features.cues
+    assert {"quotation", "reported_speech"} <= labels(features), features.context
+    assert analysis.incitement and not lowered_by(analysis.explanation), analysis.explanation
+    features, analysis = decided[REBUTTED]
+    assert not analysis.incitement and "counter speech" in lowered_by(analysis.explanation), analysis.explanation

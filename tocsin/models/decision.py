@@ -177,7 +177,8 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
 
     Without cues, all of them but quotations of a word or two (:func:`scare_quote`) and a group's own words
     (:func:`without_a_groups_words`). With cues, a target
-    counts when it is in a cue's sentence or the sentence before it ("Tajiks? They must be driven out"), and
+    counts when it is in a cue's sentence or the sentence before it ("Tajiks? They must be driven out"), or in a
+    short text anywhere before a cue that questions in-group loyalty (:func:`last_loyalty_cue`), and
     a marker when it is in a cue's sentence or, in a short text, in a sentence that names no group of its
     own ("… Don't believe it, it's a provocation"): a sentence about another group is a statement of its own,
     and a news report in it does not excuse a call beside it. A news report or reported speech
@@ -200,6 +201,8 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
     with_target = {sentence_of(t) for t in features.targets}
     near = cue_sentences | {k - 1 for k in cue_sentences}
     short = len(features.text) <= LOCAL_TEXT_CHARS
+    if short:
+        near |= set(range(last_loyalty_cue(layout) + 1))
     last_cue_sentence = max(cue_sentences)
 
     def counts(marker: Span) -> bool:
@@ -214,17 +217,46 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
             return not passage and k > last_cue_sentence
         return not passage or marker.label in ANSWERING_MARKERS
 
-    return [c for c in features.context if counts(c)], [t for t in features.targets if sentence_of(t) in near]
+    context = [c for c in features.context if counts(c)]
+    mirrors = {k for k, cues in layout.cues.items() if all(c.label == MIRROR for c in cues)}
+    if mirrors and any(c.label in GROUP_SPEECH for c in context):
+        # a group's own words, quoted to accuse it of what the text would do to it, are the text's claim
+        theirs = [c for c in context if c not in without_a_groups_words(features, context, layout, quotatives=False)]
+        context = [c for c in context if c not in theirs or sentence_of(c) not in mirrors]
+    return context, [t for t in features.targets if sentence_of(t) in near]
 
 
-def without_a_groups_words(features: Features, context: list[Span], layout: Layout | None = None) -> list[Span]:
+#: The hallmark whose cue blames one of "us" for siding with a group, named anywhere before it.
+LOYALTY = "questioning_ingroup_loyalty"
+
+
+def last_loyalty_cue(layout: Layout) -> int:
+    """The last sentence that holds a cue questioning in-group loyalty (-1 when none). Such a cue is aimed at
+    the group the text named before it, however far: "The imam called the Uyghurs 'our brothers' in his Friday
+    sermon. Whose imam is he, ours or theirs? Such an imam will not set foot in our mosque." blames the imam
+    for the Uyghurs, named two sentences back."""
+    return max((k for k, cues in layout.cues.items() if any(c.label == LOYALTY for c in cues)), default=-1)
+
+
+#: The hallmark whose cues put words in a group's mouth, a plot the text then answers ("… they say: «this valley
+#: will be ours»").
+MIRROR = "accusation_in_a_mirror"
+#: The markers a text may use to put words in a group's mouth (see :func:`without_a_groups_words`).
+GROUP_SPEECH = ("reported_speech", "quotation")
+
+
+def without_a_groups_words(features: Features, context: list[Span], layout: Layout | None = None,
+                           quotatives: bool = True) -> list[Span]:
     """``context`` less the words a text puts in a group's mouth: reported speech whose speaker is a group (named in
     the plural, or "they", before the verb in its sentence; not "a Kyrgyz scientist says"), a quotation after such
     a verb in its sentence, and a quotation a Kyrgyz or Uzbek quotative closes with a group before it ("Послушайте,
     что узбеки говорят своим детям: «Скоро эта земля будет нашей»", "Тажиктер жыйындарында ачык эле «жакында бул
     шаардын ээси биз болобуз» деп тост айтышат"). They are the text's own claim about the group, not speech it
-    reports at a distance. For a text with no cue: beside a cue, markers bear on the cue (:func:`local_context`)."""
-    if not any(c.label in ("reported_speech", "quotation") for c in context):
+    reports at a distance. For a text with no cue: beside a cue, markers bear on the cue (:func:`local_context`),
+    and only an accusation in a mirror is read so, without ``quotatives``: the group named before a Kyrgyz or Uzbek
+    quotative is as often the subject of the claim reported ("Эксперттер кыргыздар кыргынга даярданып жатышат
+    деген ушакты текшерип, фейк деп аташты") as its speaker."""
+    if not any(c.label in GROUP_SPEECH for c in context):
         return context
     layout = layout or Layout(features)
     text = features.text
@@ -234,14 +266,15 @@ def without_a_groups_words(features: Features, context: list[Span], layout: Layo
         return (any(start <= t.start < position and _PLURAL_GROUP.search(text, t.start, t.end) for t in features.targets)
                 or bool(_THEY.search(text, start, position)))
 
-    speeches = [c for c in context if c.label == "reported_speech" and a_group_before(c.start)]
+    speeches = [c for c in context if c.label == "reported_speech" and a_group_before(c.start)
+                and (quotatives or not _QUOTATIVE.match(c.text))]
 
     def a_groups_quotation(marker: Span) -> bool:
         if marker.label != "quotation":
             return False
         if any(s.start < marker.start and layout.sentence_of(s.start) == layout.sentence_of(marker.start) for s in speeches):
             return True
-        return bool(_QUOTATIVE.match(text[marker.end:marker.end + 20])) and a_group_before(marker.start)
+        return quotatives and bool(_QUOTATIVE.match(text[marker.end:marker.end + 20])) and a_group_before(marker.start)
 
     return [c for c in context if c not in speeches and not a_groups_quotation(c)]
 
