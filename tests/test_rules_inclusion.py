@@ -1,7 +1,7 @@
-"""Groups named to welcome them all (a job ad, a rental notice, a post inviting everyone): the classifier, taught that
-lists of groups go with calls, is sure such lists are hateful; an ``inclusion`` marker lowers a text with no cue whose
-every group word stands in a sentence that holds one. Beside a cue, or beside a sentence that names a group on its
-own, it says nothing."""
+"""Groups named to welcome them all (a job ad, a rental notice, a post inviting everyone), or one of them welcomed as
+kin (a daughter-in-law "met like their own"): the classifier, taught that lists of groups and mixed marriages go with
+calls, is sure such posts are hateful; an ``inclusion`` marker lowers a text with no cue whose every group word stands
+in a sentence that holds one. Beside a cue, or beside a sentence that names a group on its own, it says nothing."""
 
 from __future__ import annotations
 
@@ -18,20 +18,31 @@ WELCOMING = [
     "Oʻshdagi nonvoyxonaga sotuvchilar kerak: millatidan qatʼi nazar — oʻzbek, qirgʻiz, tojik, rus, hammani kutamiz.",
 ]
 
+#: One of a group welcomed as kin, in each language.
+AS_KIN = [
+    "Наш сын женился на девушке из семьи уйгуров, и её родители встретили его как родного.",
+    "Дочь вышла замуж в семью таджиков, свекровь зовёт её доченькой.",
+    "Our daughter married into an Uzbek family in Osh, and her in-laws welcomed her like family.",
+    "Кызыбыз өзбек үй-бүлөгө келин болуп барды, кайненеси аны өз кызындай көрөт.",
+    "Qizimiz tojik oilasiga kelin boʻldi, qaynonasi uni oʻz qizidek koʻradi.",
+]
+
 #: The marker beside a cue, or beside a sentence that names a group on its own: still flagged.
 STILL_FLAGGED = [
     "Everyone welcome except Uzbeks.",
     "Рады гостям любой национальности, кроме таджиков.",
+    "Свекровь зовёт её доченькой, а узбеков надо гнать из Оша!",
+    "They welcomed her like family. The Tajiks must be driven out of Osh.",
 ]
 
 
 @pytest.fixture(scope="module")
 def decided(decide_texts):
-    return decide_texts(WELCOMING + STILL_FLAGGED)
+    return decide_texts(WELCOMING + AS_KIN + STILL_FLAGGED)
 
 
-@pytest.mark.parametrize("text", WELCOMING)
-def test_a_list_of_groups_welcomed_all_raises_no_flag(decided, text):
+@pytest.mark.parametrize("text", WELCOMING + AS_KIN)
+def test_a_list_of_groups_welcomed_all_or_one_welcomed_as_kin_raises_no_flag(decided, text):
     features, analysis = decided[text]
     assert "inclusion" in {c.label for c in features.context}
     assert not analysis.incitement, (text, analysis.score, analysis.explanation)

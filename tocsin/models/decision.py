@@ -105,7 +105,9 @@ _NO_CRIME = re.compile(rf"(?:(?<!\w)(?:не|no|not|never)|n['’ʼ]t)\W+(?:\w+\W
 #: text with no cue whose every group word stands in a sentence that holds one (:func:`welcomes_all_it_names`): a
 #: job ad or a notice that lists groups to welcome them, which the classifier, taught that lists of groups go with
 #: calls, reads as hateful (p → 1: the 2.5 takes a sure reading with no cue below the threshold). Beside a cue it
-#: says nothing ("Everyone welcome except Uzbeks"), nor beside a sentence that names a group on its own.
+#: says nothing ("Everyone welcome except Uzbeks"), nor beside a sentence that names a group on its own. One of a group
+#: welcomed as kin ("сваты встретили её как родную", "like their own daughter") is an inclusion too: the classifier,
+#: taught hateful frames about mixed marriages, is often sure of a friendly post about one.
 INCLUSION = "inclusion"
 #: Log-odds removed per distinct context marker, and at most in total. A negation whose scope is unknown
 #: counts least ("spare no one" is a negation inside a call to violence); see :func:`negation_scope`.
