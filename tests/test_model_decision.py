@@ -65,17 +65,22 @@ def test_a_quotation_that_holds_no_cue_excuses_nothing():
     assert a.incitement and "quotation" not in a.explanation
     said = "«Скоро эта земля будет нашей», — пишут про узбеков из Оша."
     end = said.index("»") + 1
-    speech = [Span("context", "quotation", said[:end], 0, end)]
+    writes = said.index("пишут")
+    speech = [Span("context", "quotation", said[:end], 0, end), Span("context", "reported_speech", "пишут", writes, writes + 5)]
     no_cue = run(features(said, context=speech, cues=False), probs={"incitement": 0.999})
     assert "lowered by quotation" in no_cue.explanation  # without cues, a quotation may hold what no cue names
+    # ... when something frames it: a quotation no one is said to have said, with no verdict on it, is the writer's own
+    unframed = run(features(said, context=speech[:1], cues=False), probs={"incitement": 0.999})
+    assert "quotation" not in unframed.explanation and unframed.incitement
 
 
 def test_scare_quotes_around_a_word_or_two_are_not_quoted_speech():
     def quoting(quoted: str):
-        text = f"Пусть {quoted} из Оша собирают вещи: узбеков тут терпели долго."
-        start = text.index(quoted)
+        text = f"Пусть {quoted} из Оша собирают вещи, пишут в чате: узбеков тут терпели долго."
+        start, writes = text.index(quoted), text.index("пишут")
         quotation = Span("context", "quotation", quoted, start, start + len(quoted))
-        return run(features(text, cues=False, context=[quotation]), probs={"incitement": 0.999})
+        speech = Span("context", "reported_speech", "пишут", writes, writes + 5)
+        return run(features(text, cues=False, context=[quotation, speech]), probs={"incitement": 0.999})
 
     for quoted in ("«гости»", "«дорогие гости»"):
         a = quoting(quoted)

@@ -1,6 +1,7 @@
 """What a context marker bears on, read through the whole pipeline. In a text with no cue, a negation that speaks of
 no one denies nothing, and the words a text puts in a group's mouth are its own claim, not speech reported at a
-distance; a denial about a group, and one person's words, still lower the score. Beside an accusation in a mirror,
+distance, and so is a quotation nothing frames (a banner, a proverb); a denial about a group, one person's words and
+a quotation someone is said to have said still lower the score. Beside an accusation in a mirror,
 the group's words it quotes are the text's claim too, and a rebuttal of them still lowers the score."""
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ NOT_LOWERING = [
     ("Послушайте, что таджики говорят своим детям в Оше: «Придёт наше время».", "quotation"),
     ("At the teahouse in Osh the Uyghurs said it openly: “Our time will come.”", "reported speech"),
     ("Өзбектер чайканаларында «бул көчөлөр жакында биздики болот» деп айтып жүрүшөт.", "quotation"),
+    # quotations nothing frames: no one is said to have said them, and the text passes no verdict on them
+    ("Banner for Saturday: “One valley, one people, one flag.” Every Uyghur shop on our street will see it.", "quotation"),
+    ("Бабабыздын накылы: «Бөтөн иттен ит чыкпайт». Ноокаттагы дуңгандар муну эстеп жүрсүн.", "quotation"),
 ]
 
 #: (text, the marker that still lowers it)
@@ -22,6 +26,7 @@ STILL_LOWERING = [
     ("Это не так. Таджики в Оше живут мирно.", "negation"),
     ("A Kyrgyz teacher says the new school in Osh will open in May.", "reported speech"),
     ("Соседи говорят, что уйгуры в Оше покупают дома.", "reported speech"),
+    ("People in Osh whisper that the Uzbeks “will take the whole bazaar”.", "quotation"),
 ]
 
 

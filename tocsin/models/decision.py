@@ -177,8 +177,9 @@ class Layout:
 def local_context(features: Features, passage: bool = False, layout: Layout | None = None) -> tuple[list[Span], list[Span]]:
     """The context markers and targets that bear on the cues.
 
-    Without cues, all of them but quotations of a word or two (:func:`scare_quote`) and a group's own words
-    (:func:`without_a_groups_words`). With cues, a target
+    Without cues, all of them but quotations of a word or two (:func:`scare_quote`), a group's own words
+    (:func:`without_a_groups_words`) and quotations that nothing frames (:func:`unframed_quotations_dropped`).
+    With cues, a target
     counts when it is in a cue's sentence or the sentence before it ("Tajiks? They must be driven out"), or in a
     short text anywhere before a cue that questions in-group loyalty (:func:`last_loyalty_cue`), and
     a marker when it is in a cue's sentence or, in a short text, in a sentence that names no group of its
@@ -193,7 +194,7 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
     """
     if not features.cues:
         context = [c for c in features.context if not scare_quote(features.text, c)]
-        return without_a_groups_words(features, context, layout), list(features.targets)
+        return unframed_quotations_dropped(without_a_groups_words(features, context, layout)), list(features.targets)
     layout = layout or Layout(features)
 
     def sentence_of(span: Span) -> int:
@@ -279,6 +280,20 @@ def without_a_groups_words(features: Features, context: list[Span], layout: Layo
         return quotatives and bool(_QUOTATIVE.match(text[marker.end:marker.end + 20])) and a_group_before(marker.start)
 
     return [c for c in context if c not in speeches and not a_groups_quotation(c)]
+
+
+#: Markers that say whose words a quotation holds or what the text thinks of them.
+FRAMING_MARKERS = frozenset({"reported_speech", "news_reporting", "counter_speech", "condemnation"})
+
+
+def unframed_quotations_dropped(context: list[Span]) -> list[Span]:
+    """``context`` of a text with no cue, less its quotations when nothing frames them (:data:`FRAMING_MARKERS`):
+    a proverb ("Ата-бабабыз айткан: «Жоону аяган — өзү жоголот»"), a chant, a firm's name or a group's supposed
+    saying in quotation marks, with no one named as saying it and no verdict on it, is the writer's own argument,
+    not words kept at a distance. "People still whisper that she 'spoiled the blood'" still counts."""
+    if any(c.label in FRAMING_MARKERS for c in context):
+        return context
+    return [c for c in context if c.label != "quotation"]
 
 
 def scare_quote(text: str, marker: Span) -> bool:
