@@ -81,9 +81,15 @@ HATEFUL = [
     ("Хватит нанимать русских!", "call_to_expulsion"),                # 'русские' is a noun here
     ("Русские — мимо, сдаю только своим.", "call_to_expulsion"),
     ("Кытайлыктарга жерибизди сатпагыла!", "call_to_expulsion"),
+    # "the time to beat / drive out <group>" (a participle and a word for time)
+    ("Farg'onada yahudiylarni uradigan payt keldi, bir haftadan keyin kech bo'ladi.", "call_to_violence"),
+    ("Дунганларни ҳайдайдиган вақт келди, кейин кеч бўлади.", "call_to_expulsion"),
+    ("Ошто өзбектерди кырчу мезгил келди, эртең кеч болот.", "call_to_violence"),
+    ("Дуңгандарды кууп чыгаруучу убак келди.", "call_to_expulsion"),
 ]
 
 HARMLESS = [
+    "Dalada begona o'tlarni yo'q qiladigan payt keldi, qo'shni tojik dehqonlar ham chiqdi.",   # weeds, not a group
     "Казахская сборная должна выбрать сторону поля перед финалом — жребий бросят в 19:00.",
     "На свадьбе дунган и уйгуров гости танцевали до утра: кровь предков у нас общая, шутил тамада.",
     "Таджики первыми ударили по мячу, и узбеки пропустили гол.",
