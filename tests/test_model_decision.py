@@ -264,6 +264,17 @@ def test_a_news_report_about_another_group_beside_a_call_does_not_excuse_it():
     assert run(pretext).incitement and "despite" not in run(pretext).explanation
 
 
+def test_a_report_that_gives_the_reason_for_a_call_in_its_sentence_does_not_excuse_it():
+    cue, target = [("cue", "call_to_violence", "бить узбеков")], [("target", "uzbek", "узбеков")]
+    pretext = _sentences("Полиция сообщила, что занята выборами, так что пора бить узбеков.", target, cue,
+                         [("context", "news_reporting", "Полиция сообщила")])
+    assert run(pretext).incitement and "news reporting" not in run(pretext).explanation
+    # without "so" the report may be of the call itself, and still counts
+    report = _sentences("Полиция сообщила, что в чате звали бить узбеков.", target, cue,
+                        [("context", "news_reporting", "Полиция сообщила")])
+    assert "lowered by news reporting" in run(report).explanation
+
+
 def test_a_cue_counts_as_aimed_only_at_a_group_in_its_sentence_or_the_one_before():
     text = "Травить крыс на складе пора. Перепись: в Ноокате больше узбеков."
     f = _sentences(text, [("target", "uzbek", "узбеков")], [("cue", "dehumanization", "крыс")], [])

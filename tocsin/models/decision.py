@@ -187,7 +187,8 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
     and a news report in it does not excuse a call beside it. A news report or reported speech
     (:data:`REPORTING_MARKERS`) in another sentence counts only after every cue sentence, where it may say what
     became of the words ("… Полиция сообщила, что автор задержан"), not before one, where it is the pretext
-    ("Милиция кабарлады. Тажиктерди кырыш керек."). In a long text (an article) only markers in a cue's
+    ("Милиция кабарлады. Тажиктерди кырыш керек."); so is one in the cue's sentence that "so" joins to the cue
+    (:func:`gives_a_reason_for`). In a long text (an article) only markers in a cue's
     sentence count, so that a quotation in paragraph 3 does not excuse a call to violence in paragraph 40. In a
     ``passage`` cut from a long text (see :mod:`tocsin.models.passages`) a marker of another sentence counts
     only when it answers the cue (:data:`ANSWERING_MARKERS`).
@@ -213,7 +214,7 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
             return False
         k = sentence_of(marker)
         if k in cue_sentences:
-            return True
+            return not (marker.label in REPORTING_MARKERS and gives_a_reason_for(features.text, marker, layout.cues[k]))
         if not short or k in with_target:
             return False
         if marker.label in REPORTING_MARKERS:
@@ -246,6 +247,19 @@ def last_loyalty_cue(layout: Layout) -> int:
 MIRROR = "accusation_in_a_mirror"
 #: The markers a text may use to put words in a group's mouth (see :func:`without_a_groups_words`).
 GROUP_SPEECH = ("reported_speech", "quotation")
+
+
+#: A word that makes what comes before it the reason for what follows ("… so", "поэтому", "shuning uchun").
+_THEREFORE = re.compile(r"(?:,\s*so|(?<!\w)(?:therefore|that is why|which is why|поэтому|потому|так что|значит|вот почему|"
+                        r"shuning uchun|shu sababli|shu bois|demak|ошондуктан|ошон үчүн|андыктан|демек))(?!\w)", re.IGNORECASE)
+
+
+def gives_a_reason_for(text: str, marker: Span, cues: list[Span]) -> bool:
+    """Whether a report before a cue of its sentence is the call's reason, joined to it by "so" ("Militsiya boshqa
+    ish bilan band, shuning uchun … uradigan payt — aynan hozir", "The police are busy, so now is the time to …"):
+    the pretext, not a report of the call."""
+    after = [c.start for c in cues if c.start >= marker.end]
+    return bool(after) and bool(_THEREFORE.search(text, marker.end, min(after)))
 
 
 def without_a_groups_words(features: Features, context: list[Span], layout: Layout | None = None,
