@@ -86,10 +86,15 @@ HATEFUL = [
     ("Дунганларни ҳайдайдиган вақт келди, кейин кеч бўлади.", "call_to_expulsion"),
     ("Ошто өзбектерди кырчу мезгил келди, эртең кеч болот.", "call_to_violence"),
     ("Дуңгандарды кууп чыгаруучу убак келди.", "call_to_expulsion"),
+    # "<group> won't see the dawn": a death threat
+    ("The Uzbeks of Osh won't see the dawn.", "call_to_violence"),
+    ("Узбеки в Оше не доживут до утра.", "call_to_violence"),
 ]
 
 HARMLESS = [
     "Dalada begona o'tlarni yo'q qiladigan payt keldi, qo'shni tojik dehqonlar ham chiqdi.",   # weeds, not a group
+    "Узбеки ночью не увидели рассвета из-за тумана.",   # past: fog, not a threat
+    "Our Uzbek neighbours worked all night and won't see the morning shift.",
     "Казахская сборная должна выбрать сторону поля перед финалом — жребий бросят в 19:00.",
     "На свадьбе дунган и уйгуров гости танцевали до утра: кровь предков у нас общая, шутил тамада.",
     "Таджики первыми ударили по мячу, и узбеки пропустили гол.",
