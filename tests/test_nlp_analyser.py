@@ -277,6 +277,15 @@ def test_idioms_with_a_negation_word_are_not_negation(analyser):
     assert "negation" in {c.label for c in analyser.features("Не надо громить лавки.").context}
 
 
+@pytest.mark.parametrize("text", [
+    "Такие слова просто так не говорят.", "Не зря таджики скупают дома.", "Узбеки не шутят.", "They are not joking.",
+    "It is no accident that the Uzbeks bought those houses.", "Бул тамаша эмес.", "Бекер эмес, дуңгандар үй сатып алышат.",
+    "Bu hazil emas.", "Qozoqlar uylarni bejiz emas sotib olmoqda.",
+])
+def test_idioms_that_assert_are_not_negation(analyser, text):
+    assert "negation" not in {c.label for c in analyser.features(text).context}, text
+
+
 def test_more_spellings_and_frames_from_a_probe(analyser):
     assert "jewish" in analyser.features("Жүйүттөр мите, аларды Ферганадан кууп чыгаргыла.").groups
     court = analyser.features("Жалал-Абад соту өзбектерди кууп чыгууга чакырган блогерди беш жылга соттоду.")
