@@ -89,12 +89,18 @@ HATEFUL = [
     # "<group> won't see the dawn": a death threat
     ("The Uzbeks of Osh won't see the dawn.", "call_to_violence"),
     ("Узбеки в Оше не доживут до утра.", "call_to_violence"),
+    # "not a single <group> must remain", the negation first
+    ("By September there should not be a single Dungan child on the school registers of Aravan.", "call_to_expulsion"),
+    ("В Оше не должно остаться ни одного узбека.", "call_to_expulsion"),
+    ("Ошто бир да өзбек калбашы керек.", "call_to_expulsion"),
+    ("O'shda birorta ham tojik qolmasligi kerak.", "call_to_expulsion"),
 ]
 
 HARMLESS = [
     "Dalada begona o'tlarni yo'q qiladigan payt keldi, qo'shni tojik dehqonlar ham chiqdi.",   # weeds, not a group
     "Узбеки ночью не увидели рассвета из-за тумана.",   # past: fog, not a threat
     "Our Uzbek neighbours worked all night and won't see the morning shift.",
+    "There should not be a single Uzbek child without a school place.",
     "Казахская сборная должна выбрать сторону поля перед финалом — жребий бросят в 19:00.",
     "На свадьбе дунган и уйгуров гости танцевали до утра: кровь предков у нас общая, шутил тамада.",
     "Таджики первыми ударили по мячу, и узбеки пропустили гол.",
