@@ -74,6 +74,18 @@ def test_a_quotation_that_holds_no_cue_excuses_nothing():
     assert "quotation" not in unframed.explanation and unframed.incitement
 
 
+def test_a_word_in_scare_quotes_inside_a_longer_cue_is_not_a_quotation_of_it():
+    text = "Сезон открыт: сегодня «дичь» — таджики из Оша."
+    cue = [("cue", "dehumanization", "дичь» — таджики")]
+    scare = _sentences(text, [("target", "tajik", "таджики")], cue, [("context", "quotation", "«дичь»")])
+    assert "quotation" not in run(scare, {"incitement": 0.4}).explanation
+    # a call of two words quoted whole is still quoted speech
+    said = "Он написал «Бей узбеков», и его задержали."
+    quoted = _sentences(said, [("target", "uzbek", "узбеков")], [("cue", "call_to_violence", "Бей узбеков")],
+                        [("context", "quotation", "«Бей узбеков»")])
+    assert "quotation" in run(quoted, {"incitement": 0.4}).explanation
+
+
 def test_scare_quotes_around_a_word_or_two_are_not_quoted_speech():
     def quoting(quoted: str):
         text = f"Пусть {quoted} из Оша собирают вещи, пишут в чате: узбеков тут терпели долго."

@@ -94,6 +94,7 @@ HATEFUL = [
     ("В Оше не должно остаться ни одного узбека.", "call_to_expulsion"),
     ("Ошто бир да өзбек калбашы керек.", "call_to_expulsion"),
     ("O'shda birorta ham tojik qolmasligi kerak.", "call_to_expulsion"),
+    ("Ууга чыга турган убак келди, жигиттер. Бул жолку «кийик» — Жалал-Абадда жашаган казактар.", "dehumanization"),
 ]
 
 HARMLESS = [

@@ -210,7 +210,7 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
     last_cue_sentence = max(cue_sentences)
 
     def counts(marker: Span) -> bool:
-        if marker.label == "quotation" and not any(marker.overlaps(c) for c in features.cues):
+        if marker.label == "quotation" and not any(quotes_the_cue(features.text, marker, c) for c in features.cues):
             return False
         k = sentence_of(marker)
         if k in cue_sentences:
@@ -308,6 +308,14 @@ def unframed_quotations_dropped(context: list[Span]) -> list[Span]:
     if any(c.label in FRAMING_MARKERS for c in context):
         return context
     return [c for c in context if c.label != "quotation"]
+
+
+def quotes_the_cue(text: str, quotation: Span, cue: Span) -> bool:
+    """Whether ``quotation`` quotes ``cue``: it overlaps it, and is not a word or two in scare quotes that the cue runs
+    past, the writer's own sentence ("Бул жолку «кийик» — … казактар", "сегодня «дичь» — таджики")."""
+    if not quotation.overlaps(cue):
+        return False
+    return not (scare_quote(text, quotation) and (cue.start < quotation.start or cue.end > quotation.end))
 
 
 def scare_quote(text: str, marker: Span) -> bool:
