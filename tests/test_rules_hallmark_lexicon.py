@@ -95,6 +95,8 @@ HATEFUL = [
     ("Ошто бир да өзбек калбашы керек.", "call_to_expulsion"),
     ("O'shda birorta ham tojik qolmasligi kerak.", "call_to_expulsion"),
     ("Ууга чыга турган убак келди, жигиттер. Бул жолку «кийик» — Жалал-Абадда жашаган казактар.", "dehumanization"),
+    ("Машыктыруучу курамга төрт тажикти коюп, балдарыбызды запаска отургузду. Бул команда эми кимдики?",
+     "questioning_ingroup_loyalty"),
 ]
 
 HARMLESS = [
@@ -102,6 +104,7 @@ HARMLESS = [
     "Узбеки ночью не увидели рассвета из-за тумана.",   # past: fog, not a threat
     "Our Uzbek neighbours worked all night and won't see the morning shift.",
     "There should not be a single Uzbek child without a school place.",
+    "Бул үй кимдики? Өзбек кошуналар сатып алыптыр.",   # whose house: a plain question
     "Казахская сборная должна выбрать сторону поля перед финалом — жребий бросят в 19:00.",
     "На свадьбе дунган и уйгуров гости танцевали до утра: кровь предков у нас общая, шутил тамада.",
     "Таджики первыми ударили по мячу, и узбеки пропустили гол.",
