@@ -97,6 +97,9 @@ HATEFUL = [
     ("Ууга чыга турган убак келди, жигиттер. Бул жолку «кийик» — Жалал-Абадда жашаган казактар.", "dehumanization"),
     ("Машыктыруучу курамга төрт тажикти коюп, балдарыбызды запаска отургузду. Бул команда эми кимдики?",
      "questioning_ingroup_loyalty"),
+    ("Murabbiyimiz yana uchta tojik yigitni asosiy tarkibga qo'ydi, bizning bolalar zaxirada. U kimning murabbiyi o'zi?",
+     "questioning_ingroup_loyalty"),
+    ("Тренер опять выпустил в основе трёх таджиков, а наши сидят на скамейке. Чей он тренер?", "questioning_ingroup_loyalty"),
 ]
 
 HARMLESS = [
