@@ -100,6 +100,8 @@ HATEFUL = [
     ("Murabbiyimiz yana uchta tojik yigitni asosiy tarkibga qo'ydi, bizning bolalar zaxirada. U kimning murabbiyi o'zi?",
      "questioning_ingroup_loyalty"),
     ("Тренер опять выпустил в основе трёх таджиков, а наши сидят на скамейке. Чей он тренер?", "questioning_ingroup_loyalty"),
+    ("Tonight's documentary: the Tajiks of Osh in their natural habitat, fighting over scraps behind the bazaar.",
+     "dehumanization"),
 ]
 
 HARMLESS = [
@@ -108,6 +110,7 @@ HARMLESS = [
     "Our Uzbek neighbours worked all night and won't see the morning shift.",
     "There should not be a single Uzbek child without a school place.",
     "Бул үй кимдики? Өзбек кошуналар сатып алыптыр.",   # whose house: a plain question
+    "Снежные барсы в естественной среде обитания живут в горах над Ошем, рассказали узбекские учёные.",
     "Казахская сборная должна выбрать сторону поля перед финалом — жребий бросят в 19:00.",
     "На свадьбе дунган и уйгуров гости танцевали до утра: кровь предков у нас общая, шутил тамада.",
     "Таджики первыми ударили по мячу, и узбеки пропустили гол.",
