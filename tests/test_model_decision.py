@@ -285,6 +285,10 @@ def test_a_report_that_gives_the_reason_for_a_call_in_its_sentence_does_not_excu
     report = _sentences("Полиция сообщила, что в чате звали бить узбеков.", target, cue,
                         [("context", "news_reporting", "Полиция сообщила")])
     assert "lowered by news reporting" in run(report).explanation
+    # "потому что" (because) makes the call the reason for the report: the report of it still counts
+    because = _sentences("Полиция задержала блогера, потому что он звал бить узбеков.", target, cue,
+                         [("context", "news_reporting", "Полиция задержала")])
+    assert "lowered by news reporting" in run(because).explanation
 
 
 def test_a_cue_counts_as_aimed_only_at_a_group_in_its_sentence_or_the_one_before():
