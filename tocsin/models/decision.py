@@ -225,8 +225,8 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
     mirrors = {k for k, cues in layout.cues.items() if all(c.label == MIRROR for c in cues)}
     if mirrors and any(c.label in GROUP_SPEECH for c in context):
         # a group's own words, quoted to accuse it of what the text would do to it, are the text's claim
-        theirs = [c for c in context if c not in without_a_groups_words(features, context, layout, quotatives=False)]
-        context = [c for c in context if c not in theirs or sentence_of(c) not in mirrors]
+        not_theirs = without_a_groups_words(features, context, layout, quotatives=False)
+        context = [c for c in context if c in not_theirs or sentence_of(c) not in mirrors]
     return context, [t for t in features.targets if sentence_of(t) in near]
 
 
