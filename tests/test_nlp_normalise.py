@@ -58,6 +58,19 @@ def test_map_points_back_to_the_original_characters():
     assert _original(raw, start, start + 5) == "кр\u200bысы"
 
 
+def test_odd_characters_between_plain_runs_are_passed_one_by_one():
+    """Plain runs are copied whole; a mark after one composes with its last letter, which then maps to both."""
+    raw = "Ура и\u0306 ﬁne\u200b Ｏsh"
+    n = normalise(raw)
+    assert n.text == "Ура \u0439 fine Osh"
+    start = n.text.index("\u0439")
+    assert _original(raw, start, start + 1) == "и\u0306"
+    start = n.text.index("fi")
+    assert _original(raw, start, start + 2) == "ﬁ"
+    start = n.text.index("Osh")
+    assert _original(raw, start, start + 3) == "Ｏsh"
+
+
 def test_ten_thousand_combining_marks_are_dropped():
     raw = "e" + "\u0301" * 10_000 + " узбек"
     n = normalise(raw)

@@ -60,7 +60,10 @@ _NEEDS_WORD_PASS = re.compile(r"([^\W\d_])\1\1|[0-9@$][^\W\d_]|[^\W\d_][0-9@$]|[
 _HAS_CYRL = re.compile(r"[\u0400-\u052f]")
 _HAS_LATN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 # Text that needs no character pass: printable ASCII, common whitespace, basic Cyrillic, Uzbek okina.
-_PLAIN = re.compile(r"[\t\n\r\x20-\x7e\u0400-\u0482\u048a-\u04ff\u02bb\u02bc]*\Z")
+_PLAIN_CHARS = r"[\t\n\r\x20-\x7e\u0400-\u0482\u048a-\u04ff\u02bb\u02bc]"
+_PLAIN = re.compile(_PLAIN_CHARS + r"*\Z")
+#: A run of characters that step 1 leaves as they are.
+_PLAIN_RUN = re.compile(_PLAIN_CHARS + "+")
 
 
 @dataclass
@@ -130,13 +133,29 @@ def _script_of(ch: str) -> str:
 
 
 def _char_pass(text: str) -> tuple[list[str], list[int], list[int]]:
-    """Step 1: NFKC per character, invisible/control characters out, combining marks composed or dropped."""
+    """Step 1: NFKC per character, invisible/control characters out, combining marks composed or dropped.
+
+    Runs of characters the step leaves as they are (:data:`_PLAIN_RUN`) are copied whole; only the
+    characters between them are looked at one by one."""
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
+    pos = 0
+    for run in _PLAIN_RUN.finditer(text):
+        a, b = run.span()
+        _odd_characters(text, pos, a, chars, starts, ends)
+        chars.extend(text[a:b]), starts.extend(range(a, b)), ends.extend(range(a + 1, b + 1))
+        pos = b
+    _odd_characters(text, pos, len(text), chars, starts, ends)
+    return chars, starts, ends
+
+
+def _odd_characters(text: str, begin: int, end: int, chars: list[str], starts: list[int], ends: list[int]) -> None:
+    """Step 1 for the characters ``text[begin:end]``, appended to ``chars`` with their offsets."""
     nfkc = unicodedata.normalize
     category = unicodedata.category
-    for i, ch in enumerate(text):
+    for i in range(begin, end):
+        ch = text[i]
         if ch in INVISIBLE:
             continue
         cat = category(ch)
@@ -165,7 +184,6 @@ def _char_pass(text: str) -> tuple[list[str], list[int], list[int]]:
                     chars[-1] = composed
                 continue
             chars.append(c), starts.append(i), ends.append(i + 1)
-    return chars, starts, ends
 
 
 def _drop_symbols_in_words(text: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:

@@ -217,7 +217,8 @@ class TokenRulesComponent:
         for word in words:
             chosen.update(self.opened_by.get(word, ()))
         lines = "\n".join(words) if chosen else ""
-        return [self.groups[i] for i in sorted(chosen) if self.groups[i].rest_met_by(words, lines)]
+        found: dict[re.Pattern[str], bool] = {}   # many groups need the same word forms: each searched once
+        return [self.groups[i] for i in sorted(chosen) if self.groups[i].rest_met_by(words, lines, found)]
 
     def __call__(self, doc: Doc) -> Doc:
         runs = self.groups_for(doc.user_data.get(WORDS_KEY, set()))
@@ -264,10 +265,19 @@ class _PatternGroup:
         """The words of the first set (the index ``opened_by`` finds the group by), none when there is no set."""
         return self.word_sets[0] if self.word_sets else frozenset()
 
-    def rest_met_by(self, words: set[str], lines: str) -> bool:
+    def rest_met_by(self, words: set[str], lines: str, found: dict[re.Pattern[str], bool]) -> bool:
         """Whether a doc whose ``words`` (the same, one a line, as ``lines``) hold one of the opening words
-        meets the other needs."""
-        return all(not need.isdisjoint(words) for need in self.word_sets[1:]) and all(rx.search(lines) for rx in self.forms)
+        meets the other needs (``found``: whether each word form expression searched so far was found)."""
+        return (all(not need.isdisjoint(words) for need in self.word_sets[1:])
+                and all(_found(rx, lines, found) for rx in self.forms))
+
+
+def _found(rx: re.Pattern[str], lines: str, found: dict[re.Pattern[str], bool]) -> bool:
+    """Whether ``rx`` is found in ``lines``, searched once and remembered in ``found``."""
+    hit = found.get(rx)
+    if hit is None:
+        hit = found[rx] = rx.search(lines) is not None
+    return hit
 
 
 def _match_key(pattern: dict[str, Any]) -> str:
