@@ -138,16 +138,11 @@ def test_a_hallmark_without_a_cue_is_not_quoted_with_another_hallmarks_cue():
                              "the classifier suggests dehumanization")
 
 
-@pytest.mark.parametrize("women, text", [
-    (False, "Надо выгнать узбеков из Оша!"),
-    (False, "Надо выгнать узбеков из Оша, это опасно и материал для кызмат!"),
-    (True, "Надо выгнать узбеков из Оша, они обижают наших дочерей!"),
-    (True, "Надо выгнать узбеков из Оша! Кыздарыбызды коргойлу."),
-    (True, "Надо выгнать узбеков из Оша! Qizlarimizni asrang."),
-])
-def test_the_classifier_suggests_an_attack_on_women_only_in_a_text_that_speaks_of_them(women: bool, text: str):
+@pytest.mark.parametrize("women", [False, True])
+def test_the_classifier_suggests_an_attack_on_women_only_in_a_text_that_speaks_of_them(women: bool):
     probs = {"incitement": 0.99, "call_to_expulsion": 0.1, "attack_on_women_and_girls": 0.8, "dehumanization": 0.3}
-    flagged = run(features(text, cues=False), probs)
+    text = "Надо выгнать узбеков из Оша, они обижают наших дочерей!"
+    flagged = run(replace(features(text, cues=False), speaks_of_women=women), probs)
     assert flagged.incitement
     assert flagged.hallmarks == (["attack_on_women_and_girls"] if women else ["dehumanization"])   # the next most likely
     women_cue = Span("cue", "attack_on_women_and_girls", "выгнать", 5, 12)

@@ -141,6 +141,28 @@ def test_homonyms_and_names_are_not_targets(analyser, text, not_group, lang):
     assert not_group not in f.groups, (text, f.targets)
 
 
+@pytest.mark.parametrize(
+    "text, lang, women",
+    [
+        ("Они обижают наших дочерей и сёстер.", "ru", True), ("Мама кыргызка, папа узбек.", "ru", True),
+        ("Кто женится на узбечке, тот нам не брат.", "ru", True), ("Кыздар, не ходите туда вечером!", "ru", True),
+        ("Бабушки принесли сюзане на выставку.", "ru", True), ("Мы обсуждали цены на хлопок.", "ru", False),
+        ("Кыздарыбызды коргойлу.", "ky", True), ("Тажиктер аял-кыздарыбызга кол салып жатат.", "ky", True),
+        ("Апам менен энем келди.", "ky", True),
+        ("Ал кызматтан кетти.", "ky", False),                 # кызмат, service, is not кыз, girl
+        ("Кызыл алма сатылат.", "ky", False), ("Аялдамада күтүп турабыз.", "ky", False),
+        ("Ата-энелер документтерди тапшырсын.", "ky", False),  # parents
+        ("Qizlarimizni asrang.", "uz", True), ("Onam qirg'iz, otam o'zbek.", "uz", True),
+        ("Қизларимизни асранг.", "uz", True),
+        ("Qizil Xoch yordam berdi.", "uz", False), ("Keling, choy ichamiz.", "uz", False),
+        ("Our schoolgirls are lured into cars.", "en", True), ("The ladies' choir sang.", "en", True),
+        ("Prices at the bazaar fell.", "en", False),
+    ],
+)
+def test_a_text_speaks_of_women_when_a_word_for_them_occurs_in_any_form(analyser, text, lang, women):
+    assert analyser.features(text, lang_hint=lang).speaks_of_women is women, text
+
+
 def test_common_words_are_not_places(analyser):
     assert analyser.features("Мы стояли в арке у старого дома.").places == []
     assert analyser.features("Quyosh sharqdan chiqadi, hamma biladi.").places == []

@@ -10,7 +10,7 @@ import pytest
 from tocsin.config import NlpSettings
 from tocsin.nlp import TextAnalyser, patterns_version
 from tocsin.nlp.features import CONTEXT_MARKERS, HALLMARKS
-from tocsin.nlp.lexicon import LexiconError, bundled_pattern_files, load_lexicons, read_lexicon
+from tocsin.nlp.lexicon import LexiconError, bundled_pattern_files, load_lexicons, read_lexicon, read_lexicons, words_of
 
 GROUPS = {"uzbek", "kyrgyz", "tajik", "russian", "dungan", "uyghur", "kazakh", "turk", "jewish", "muslim", "christian"}
 
@@ -243,6 +243,17 @@ def test_a_named_word_list_stands_for_its_words_in_the_patterns_of_its_language(
          "pattern": [{"LEMMA": {"IN": ["$kill_verbs"]}}, {"LOWER": "чужаков"}], "meaning": "'kill the strangers'"}])
     words = next(e for e in load_lexicons([bundled]) if e.id == "local.cue.ru").pattern[0]["LEMMA"]["IN"]
     assert "убить" in words and "$kill_verbs" not in words
+
+
+def test_an_operators_word_list_adds_words_that_name_women(tmp_path):
+    extra = _write(tmp_path / "ky_words.jsonl", [
+        {"id": "local.words.ky.women_other", "kind": "words", "label": "women_other", "language": "ky",
+         "pattern": ["апа"], "meaning": "mother, elder sister"}])
+    assert {e.id for e in read_lexicons([extra]) if e.kind == "words"} >= {"local.words.ky.women_other", "words.ky.women"}
+    assert words_of(read_lexicons([extra]), ["women", "women_other"], "ky") >= {"апа", "кыз"}
+    plain, local = TextAnalyser(), TextAnalyser(NlpSettings(extra_lexicons=[extra]))
+    assert not plain.features("Апам келди.", "ky").speaks_of_women
+    assert local.features("Апам келди.", "ky").speaks_of_women
 
 
 @pytest.mark.parametrize("entries, message", [

@@ -69,6 +69,8 @@ class Features:
     cues: list[Span] = field(default_factory=list)
     context: list[Span] = field(default_factory=list)
     patterns_version: str = ""
+    #: Whether a word for women or girls (wife, daughter, mother …: the lexicons' women word lists) occurs.
+    speaks_of_women: bool = False
 
     @property
     def lang_tag(self) -> str:

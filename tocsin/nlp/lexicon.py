@@ -181,6 +181,12 @@ def read_lexicon(path: str | Path) -> list[LexiconEntry]:
 def load_lexicons(extra: Iterable[str | Path] = ()) -> list[LexiconEntry]:
     """All bundled entries plus those of the operator's extra files, word lists expanded
     (:func:`expand_word_lists`); ids must be unique."""
+    return expand_word_lists(read_lexicons(extra))
+
+
+def read_lexicons(extra: Iterable[str | Path] = ()) -> list[LexiconEntry]:
+    """All bundled entries plus those of the operator's extra files as written, ``words`` entries among them;
+    ids must be unique."""
     entries: list[LexiconEntry] = []
     for path in [*bundled_pattern_files(), *map(Path, extra)]:
         entries.extend(read_lexicon(path))
@@ -189,7 +195,14 @@ def load_lexicons(extra: Iterable[str | Path] = ()) -> list[LexiconEntry]:
         if e.id in seen:
             raise LexiconError(f"{e.source}: id {e.id!r} is already used at {seen[e.id]}; give each entry its own id")
         seen[e.id] = e.source
-    return expand_word_lists(entries)
+    return entries
+
+
+def words_of(entries: Iterable[LexiconEntry], labels: Iterable[str], lang: str) -> frozenset[str]:
+    """Every word, lower-cased, of the ``words`` entries with one of ``labels`` that serve ``lang``."""
+    wanted = set(labels)
+    return frozenset(word.lower() for e in entries if e.kind == "words" and e.label in wanted and e.applies_to(lang)
+                     for word in e.pattern)
 
 
 #: How a token pattern names a word list among the values of ``IN`` or ``NOT_IN``.

@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import re
 from itertools import combinations
-from typing import Any
+from typing import Any, Iterable
 
 import numpy
 import spacy
@@ -524,8 +524,12 @@ def _normalise_token_pattern(tp: dict[str, Any], lang: str, vocab: Any) -> dict[
     return out
 
 
-def build_pipeline(lang: str, entries: list[LexiconEntry]) -> Language:
-    """A blank spaCy pipeline for ``lang`` with the rule components and the entries that apply to it."""
+def build_pipeline(lang: str, entries: list[LexiconEntry], words: Iterable[str] = ()) -> Language:
+    """A blank spaCy pipeline for ``lang`` with the rule components and the entries that apply to it.
+
+    :param words: dictionary forms to lemmatise to besides the entries' (words a caller looks for in
+        ``token.lemma_``, and words that only look like an inflected form of a lexicon word).
+    """
     nlp = spacy.blank(SPACY_LANG.get(lang, "xx"))
     nlp.add_pipe("tocsin_lemmas", config={"lang": lang})
     nlp.add_pipe("tocsin_sentences")
@@ -559,6 +563,7 @@ def build_pipeline(lang: str, entries: list[LexiconEntry]) -> Language:
             given.update(t["LEMMA"] for t in tokens if isinstance(t.get("LEMMA"), str))
             continue
         compiled.append((e, tokens))
+    keys.update(words)
     keys.discard(GROUP_PLACEHOLDER)
     surfaces.discard(GROUP_PLACEHOLDER)
     nlp.get_pipe("tocsin_lemmas").set_known(keys, given, plain_typed, surfaces)
