@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from tocsin.models.decision import decide, excused, explain, place_name
+from tocsin.models.decision import decide, excused
+from tocsin.models.explanation import explain, place_name
 from tocsin.nlp.features import Features, Span
 
 TEXT = "Надо выгнать узбеков из Оша!"
@@ -363,7 +364,7 @@ def test_a_no_answering_a_question_that_holds_a_call_negates_it():
 
 
 def test_the_layout_finds_each_positions_sentence_and_each_sentences_cues():
-    from tocsin.models.decision import Layout
+    from tocsin.models.layout import Layout
     from tocsin.nlp.chunking import sentence_bounds
 
     text = "Надо выгнать узбеков! Погода хорошая.\nВыгнать их? Нет. "

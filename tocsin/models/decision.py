@@ -3,7 +3,7 @@
 The classifier's incitement probability is moved in log-odds by what the rules saw: a call to violence
 or expulsion aimed at a group raises it; counter-speech, quotation, negation, reported speech,
 condemnation and news reporting lower it (a negation only when it governs a cue, see
-:func:`negation_scope`); a text with no target group at all is never flagged, since the tool looks for
+:func:`tocsin.models.negation.negation_scope`); a text with no target group at all is never flagged, since the tool looks for
 *ethnically targeted* incitement. The result is a score in [0, 1], compared with the
 configured threshold. Pure logic: no I/O.
 """
@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_right
 from dataclasses import replace
-from typing import Any, Mapping, NamedTuple
+from typing import Mapping, NamedTuple
 
 from tocsin.models.endorsement import without_approved_excuses
-from tocsin.nlp.chunking import sentence_bounds
-from tocsin.nlp.features import HALLMARKS, Features, Span
+from tocsin.models.explanation import ENDORSED, explain, groups_by_aim, hallmarks_of
+from tocsin.models.layout import Layout
+from tocsin.models.negation import CLAUSE_BREAK, QUOTATIVE, THEY, negation_scopes
+from tocsin.nlp.features import CALLS, Features, Span
 from tocsin.store.analyses import AnalysisRecord
 
 #: The classifier's log-odds are divided by this before the rules add theirs: a small model trained on
@@ -29,55 +30,9 @@ TEMPERATURE = 4.0
 CALL_BOOST = 2.0
 #: Log-odds added for any other hallmark cue with a target group.
 HALLMARK_BOOST = 1.0
-#: A negation that governs a cue is at most this many characters from it (see :func:`negation_scope`).
-NEGATION_REACH = 30
-#: A negation with at most this many words before it in its sentence can answer the question before it
-#: ("Нет.", "Конечно, нет.", "Of course not.", "Albatta yoʻq.").
-ANSWER_WORDS = 2
-_QUESTION_END = re.compile(r"\?[^\w]*$")
-#: Languages whose negation follows the verb it negates (Kyrgyz, Uzbek, Kazakh, Tajik).
-VERB_FINAL_LANGS = ("ky", "uz", "kk", "tg")
-#: A cue that ends in a finite verb — a jussive ("кетсин", "ketsin"), a plural imperative ("ургула",
-#: "uringlar") or "must" ("керек", "kerak") — or in an "until" converb ("сүрүп чыкмайынча",
-#: "haydamaguncha") closes its clause in Kyrgyz and Uzbek, so a negation after it belongs to the next
-#: clause ("… жўнаб кетсин бизга кераги йўқ": we do not need them; "… чыкмайынча бизге үй жок": until …,
-#: there are no flats for us) and does not govern it, as it governs a verbal noun ("quvib chiqarish …
-#: yo'l qo'ymaymiz": we will not allow) or a clause that a quotative embeds ("сабаш керек деп ойлобойм":
-#: I do not think one should beat them).
-_FINITE_CUE_END = re.compile(r"(?:с[ыиуү]н(?:лар|лер)?|sin(?:lar)?|кере[кг]|кера[кг]|kerak|зарыл|zarur|"
-                             r"[гк][ыиуү]л[аеө]|инглар|нглар|inglar|nglar|"
-                             r"[мбп][аеоө]й[ыиуү]н[чш][аеоө]|maguncha|magancha|магунча|маганча)\W*$", re.IGNORECASE)
-#: A cue that ends in "must" (керек, kerak, зарыл …), and the "not" straight after it: "… кууп чыгаруу керек
-#: эмес", "… oʻldirish kerak emas" deny the need, unlike a jussive or imperative closed by its own ending.
-_NECESSITY_END = re.compile(r"(?:кере[кг]|кера[кг]|kerak|зарыл|zarur)\W*$", re.IGNORECASE)
-_NOT_SO = re.compile(r"\s*(?:эмес|emas|эмас)(?!\w)(?![^.!?\n]*\?)", re.IGNORECASE)   # not "… керек эмес беле?"
-#: "Until", "unless", "or else" between a negation and a cue make the cue a condition of what is negated ("There
-#: will be no peace until we drive out …", "не будет мира, пока …", "Don't touch us or we will kill …"): a threat,
-#: not a denial.
-_UNTIL = re.compile(r"(?<!\w)(?:until|till|unless|otherwise|or (?:else|we|they|you)|пока|покуда|иначе|а то|toki|"
-                    r"boʻlmasa|bo'lmasa|болбосо)(?!\w)", re.IGNORECASE)
-_QUOTATIVE = re.compile(r"^\W*(?:деп|деб|deb|деген|деган|degan|дея|deya)(?!\w)", re.IGNORECASE)
-#: What ends a clause between a negation and a cue; a comma before "что"/"that"/"чтобы" does not.
-_CLAUSE_BREAK = re.compile(r"[;:—–]|\s-\s|,(?!\s*(?:что|чтобы|that)\b)", re.IGNORECASE)
-#: "If": a negation in a conditional clause states a condition, not a denial ("If we don't drive the Uzbeks out
-#: now, they will take everything" threatens what follows unless the call is heeded).
-_CONDITIONAL = re.compile(r"(?<!\w)(?:if|если|ежели|коль|agar|агар|эгер)(?!\w)", re.IGNORECASE)
-#: "We": a negation in a clause about the speaker's own side, in a sentence with no cue ("It wasn't us who started
-#: this", "Мы не агрессоры", "Biz hech kimga tegmaganmiz"), speaks of "us", and denies no hatred of a group.
-_FIRST_PERSON_PLURAL = re.compile(r"(?<!\w)(?:we|us|our|ours|мы|нас|нам|нами|наш|наша|наше|наши|нашего|нашей|нашему|нашим|"
-                                  r"наших|нашу|нашими|нашем|биз|бизди|бизге|бизден|биздин|бизде|бизни|бизга|"
-                                  r"биздан|бизнинг|бизда|biz|bizni|bizga|bizdan|bizning|bizda)(?!\w)", re.IGNORECASE)
-#: "They" and its forms: a clause that says it speaks of a group without naming it.
-_THEY = re.compile(r"(?<!\w)(?:they|them|their|theirs|они|их|им|ими|них|ним|ними|алар|аларды|аларга|алардан|алардын|аларда|"
-                   r"ular|ularni|ularga|ulardan|ularning|ularda|улар|уларни|уларга|улардан|уларнинг|уларда)(?!\w)", re.IGNORECASE)
 #: A group word in the plural ("Uzbeks", "узбеки", "өзбектер", "ruslarning"), not an adjective ("a Kyrgyz
 #: scientist", "узбекский учёный"): the group itself, not one of its people.
 _PLURAL_GROUP = re.compile(r"(?:s|ы|и|е|ов|ев|(?:лар|лер|дар|дер|тар|тер|лор|лөр|дор|дөр|тор|төр|lar|ler)\w*)$", re.IGNORECASE)
-#: A dash that ends the text before a clause (see :func:`about_a_group`).
-_DASH_END = re.compile(r"\s*[—–-]\s*$")
-#: Words a denial of a claim negates ("not true", "неправда", "туура эмес", "rost emas").
-_UNTRUE = re.compile(r"(?<!\w)(?:true|so|the case|правд\w*|верно|так|чын\w*|туура|андай|rost|to[ʻ'’`‘]?g[ʻ'’`‘]?ri|"
-                     r"тўғри|рост|unday|ундай)(?!\w)", re.IGNORECASE)
 #: Log-odds removed for a negation that governs a cue (it then also cancels the boost).
 NEGATED_CUE_PENALTY = 2.0
 #: With a negation that governs every cue ("Никто не собирается выгонять узбеков"), the classifier's log-odds
@@ -110,15 +65,13 @@ _NO_CRIME = re.compile(rf"(?:(?<!\w)(?:не|no|not|never)|n['’ʼ]t)\W+(?:\w+\W
 #: taught hateful frames about mixed marriages, is often sure of a friendly post about one.
 INCLUSION = "inclusion"
 #: Log-odds removed per distinct context marker, and at most in total. A negation whose scope is unknown
-#: counts least ("spare no one" is a negation inside a call to violence); see :func:`negation_scope`.
+#: counts least ("spare no one" is a negation inside a call to violence); see :func:`tocsin.models.negation.negation_scope`.
 CONTEXT_PENALTY = {
     "counter_speech": 1.5, "condemnation": 1.5, "quotation": 1.2,
     "news_reporting": 1.0, "reported_speech": 0.6, "negation": 0.5, "negated_cue": NEGATED_CUE_PENALTY,
     "refusal": NEGATED_CUE_PENALTY, INCLUSION: 2.5,
 }
 CONTEXT_PENALTY_MAX = 3.0
-#: The reason given when an approval cancelled the excuse of quoted or reported words (:mod:`tocsin.models.endorsement`).
-ENDORSED = "the quoted or reported words approved"
 #: Markers strong enough to cancel the boost of a call against a group.
 STRONG_CONTEXT = {"counter_speech", "condemnation", "quotation", "news_reporting", "negated_cue", "refusal"}
 #: Log-odds removed when no target group is found (the score is then also kept below the threshold).
@@ -130,10 +83,6 @@ NO_TARGET_PENALTY = 1.5
 NO_CUE_PENALTY = 1.0
 #: How far below the threshold the score of a text without a target group is held.
 NO_TARGET_MARGIN = 1e-3
-#: Probability at which the classifier alone names a hallmark.
-HALLMARK_THRESHOLD = 0.5
-CALLS = ("call_to_violence", "call_to_expulsion")
-QUOTE_CHARS = 60
 #: A quotation of at most this many words is a term set off by scare quotes (the "guests" who must leave,
 #: «родня» gathering for the night), not speech quoted to report or condemn it.
 SCARE_QUOTE_WORDS = 2
@@ -156,22 +105,6 @@ ANSWERING_MARKERS = frozenset({"counter_speech", "condemnation", "quotation", "n
 #: Markers that tell of words or deeds: in another sentence of a short text they count only after every cue,
 #: where they may say what became of the words, not before one, where they are its pretext.
 REPORTING_MARKERS = frozenset({"news_reporting", "reported_speech"})
-
-
-class Layout:
-    """A text's sentences (see :func:`sentence_bounds`), which sentence holds a position, and the cues of each
-    sentence: worked out once per text, so that a long text's hundreds of spans cost a lookup each."""
-
-    def __init__(self, features: Features):
-        self.bounds = sentence_bounds(features.text)
-        self._starts = [a for a, _ in self.bounds]
-        self.cues: dict[int, list[Span]] = {}
-        for c in features.cues:
-            self.cues.setdefault(self.sentence_of(c.start), []).append(c)
-
-    def sentence_of(self, position: int) -> int:
-        """The index of the sentence that holds character ``position`` (the last one past the end)."""
-        return max(0, bisect_right(self._starts, position) - 1)
 
 
 def local_context(features: Features, passage: bool = False, layout: Layout | None = None) -> tuple[list[Span], list[Span]]:
@@ -281,17 +214,17 @@ def without_a_groups_words(features: Features, context: list[Span], layout: Layo
     def a_group_before(position: int) -> bool:
         start = layout.bounds[layout.sentence_of(position)][0]
         return (any(start <= t.start < position and _PLURAL_GROUP.search(text, t.start, t.end) for t in features.targets)
-                or bool(_THEY.search(text, start, position)))
+                or bool(THEY.search(text, start, position)))
 
     speeches = [c for c in context if c.label == "reported_speech" and a_group_before(c.start)
-                and (quotatives or not _QUOTATIVE.match(c.text))]
+                and (quotatives or not QUOTATIVE.match(c.text))]
 
     def a_groups_quotation(marker: Span) -> bool:
         if marker.label != "quotation":
             return False
         if any(s.start < marker.start and layout.sentence_of(s.start) == layout.sentence_of(marker.start) for s in speeches):
             return True
-        return quotatives and bool(_QUOTATIVE.match(text[marker.end:marker.end + 20])) and a_group_before(marker.start)
+        return quotatives and bool(QUOTATIVE.match(text[marker.end:marker.end + 20])) and a_group_before(marker.start)
 
     return [c for c in context if c not in speeches and not a_groups_quotation(c)]
 
@@ -323,122 +256,10 @@ def scare_quote(text: str, marker: Span) -> bool:
     return marker.label == "quotation" and len(text[marker.start:marker.end].split()) <= SCARE_QUOTE_WORDS
 
 
-def negation_scope(features: Features, negation: Span, layout: Layout | None = None) -> str:
-    """What a negation marker bears on.
-
-    ``"cue"`` when it governs a cue of its clause: it comes at most :data:`NEGATION_REACH` characters
-    before the cue ("It's not true we should wipe out…", "не считаю, что … надо жечь", "Hech kim …
-    o'ldirish kerak deb hisoblamayman") or, in the verb-final Kyrgyz and Uzbek, also after it ("… quvib
-    chiqarish hech kimga yo'l qo'ymaymiz"), with no clause break between them, and every cue of its
-    sentence is so governed. ``"none"`` when it is part of a cue or its sentence holds a cue it does not
-    govern ("никого не жалейте", "звери, а не люди", "другого выхода нет", "If the police won't act,
-    we'll wipe out…", "cockroaches, nothing but filth"), or when it is in a conditional clause ("If we don't
-    drive them out now, …", "Если не ударим первыми, …": a condition, not a denial). In a sentence with no
-    cue, ``"cue"`` when it opens the answer to a question about a group or with a cue just before it
-    ("Выгнать узбеков из Оша? Конечно, нет.", "Are the Kazakhs taking our jobs? No."), ``"none"`` when its
-    clause speaks of "us" and names no group ("It wasn't us who started this: …", "Мы не агрессоры"), else
-    ``"unknown"``.
-    """
-    text = features.text
-    if any(negation.overlaps(c) for c in features.cues):   # a cue may run on into the next sentence ("…? Нет, это долг")
-        return "none"
-    layout = layout or Layout(features)
-    k = layout.sentence_of(negation.start)
-    cues = layout.cues.get(k, [])
-    clause = clause_of(text, layout.bounds[k], negation)
-    if not cues:
-        if answers_question(features, layout, k, negation):
-            return "cue"
-        return "unknown" if about_a_group(features, clause, layout.bounds[k]) else "none"
-    if conditional(text, clause, negation):
-        return "none"
-    verb_final = features.lang in VERB_FINAL_LANGS
-
-    def governed(c: Span) -> bool:
-        if negation.end <= c.start:
-            gap = text[negation.end:c.start]
-            if _UNTIL.search(gap):
-                return False
-        elif verb_final and c.end <= negation.start:
-            gap = text[c.end:negation.start]
-            cue_text = text[c.start:c.end]
-            not_so = _NOT_SO.match(text, c.end)
-            denied_need = _NECESSITY_END.search(cue_text) and not_so is not None and not_so.end() == negation.end
-            if _FINITE_CUE_END.search(cue_text) and not _QUOTATIVE.search(gap) and not denied_need:
-                return False
-        else:
-            return False
-        return len(gap) <= NEGATION_REACH and not _CLAUSE_BREAK.search(gap)
-
-    return "cue" if all(governed(c) for c in cues) else "none"
-
-
-def clause_of(text: str, sentence: tuple[int, int], negation: Span) -> tuple[int, int]:
-    """Where the clause of ``negation`` starts and ends: between the clause breaks of its ``sentence``."""
-    after = _CLAUSE_BREAK.split(text[negation.start:sentence[1]])[0]
-    return clause_start(text, sentence[0], negation.start), negation.start + len(after)
-
-
-def clause_start(text: str, sentence_start: int, position: int) -> int:
-    """Where the clause that holds ``position`` starts: after the last clause break of its sentence before it."""
-    return position - len(_CLAUSE_BREAK.split(text[sentence_start:position])[-1])
-
-
-def names_a_group(features: Features, start: int, end: int) -> bool:
-    """Whether a group word (a target) starts between ``start`` and ``end``."""
-    return any(start <= t.start < end for t in features.targets)
-
-
-def conditional(text: str, clause: tuple[int, int], negation: Span) -> bool:
-    """Whether the ``clause`` of ``negation`` holds an "if" before it."""
-    return bool(_CONDITIONAL.search(text[clause[0]:negation.start]))
-
-
-def about_a_group(features: Features, clause: tuple[int, int], sentence: tuple[int, int]) -> bool:
-    """Whether the ``clause`` of a negation in a sentence with no cue may deny something about a group: it names
-    one ("The Uzbeks are not our enemies"), says "they" ("Они ни в чём не виноваты") or denies a claim ("That
-    is not true", "Бул туура эмес"), and is not about "us" (:func:`about_us`). A negation that speaks of no
-    one ("ҳеч кимни ажратмасдан", without setting anyone apart; "no tickets left") denies nothing about a group,
-    so it does not lower the score."""
-    text = features.text
-    start, end = clause
-    dash = _DASH_END.search(text, sentence[0], start)
-    if dash:   # "Бить тревогу за узбеков — не стыдно": the dash joins the subject to its negated predicate
-        start = clause_start(text, sentence[0], dash.start())
-    named = names_a_group(features, start, end) or _THEY.search(text, start, end) or _UNTRUE.search(text, start, end)
-    return bool(named) and not about_us(features, clause)
-
-
-def about_us(features: Features, clause: tuple[int, int]) -> bool:
-    """Whether the ``clause`` of a negation speaks of "us" and names no group ("It wasn't us who started this:
-    …"), unlike "The Uzbeks are not our enemies", which denies hostility to a group."""
-    start, end = clause
-    return bool(_FIRST_PERSON_PLURAL.search(features.text[start:end])) and not names_a_group(features, start, end)
-
-
-def answers_question(features: Features, layout: Layout, k: int, negation: Span) -> bool:
-    """Whether ``negation`` opens sentence ``k`` (after at most :data:`ANSWER_WORDS` words) right after a
-    question that names a group or holds a cue: the answer denies what the question suggested."""
-    if k == 0 or len(re.findall(r"\w+", features.text[layout.bounds[k][0]:negation.start])) > ANSWER_WORDS:
-        return False
-    start, end = layout.bounds[k - 1]
-    if not _QUESTION_END.search(features.text[start:end]):
-        return False
-    return bool(layout.cues.get(k - 1)) or names_a_group(features, start, end)
-
-
-def negation_scopes(features: Features, context: list[Span], layout: Layout | None = None) -> list[tuple[Span, str]]:
-    """Each negation marker of ``context`` with what it bears on (:func:`negation_scope`)."""
-    negations = [c for c in context if c.label == "negation"]
-    if negations and layout is None:
-        layout = Layout(features)
-    return [(c, negation_scope(features, c, layout)) for c in negations]
-
-
 def context_markers(features: Features, context: list[Span], layout: Layout | None = None,
                     scopes: list[tuple[Span, str]] | None = None) -> list[str]:
-    """The distinct context markers that count, negation resolved by :func:`negation_scope` (``scopes``
-    when :func:`negation_scopes` already worked them out)."""
+    """The distinct context markers that count, negation resolved by :func:`~tocsin.models.negation.negation_scope` (``scopes``
+    when :func:`~tocsin.models.negation.negation_scopes` already worked them out)."""
     markers = {c.label for c in context if c.label != "negation"}
     for _, scope in negation_scopes(features, context, layout) if scopes is None else scopes:
         if scope == "cue":
@@ -565,9 +386,9 @@ def repeated_call(features: Features) -> bool:
 
 
 def same_clause(text: str, a: Span, b: Span) -> bool:
-    """Whether no clause break (:data:`_CLAUSE_BREAK`) comes between two spans."""
+    """Whether no clause break (:data:`CLAUSE_BREAK`) comes between two spans."""
     first, second = (a, b) if a.start <= b.start else (b, a)
-    return not _CLAUSE_BREAK.search(text[first.end:second.start])   # empty where they overlap
+    return not CLAUSE_BREAK.search(text[first.end:second.start])   # empty where they overlap
 
 
 def justified_call(features: Features) -> bool:
@@ -621,134 +442,6 @@ _TAG_QUESTION = re.compile(r"\W*(?:right|isn['’]t it|is it|eh|не так ли
 _WORSE_AFTER = re.compile(r"\W*(?:it['’]?s|it is|this is|but|это|а|бул|bu|balki)\W+(?:\w+\W+)?(?:genocide|murder|worse|atrocity|"
                           r"геноцид|убийств|хуже|зверств|злодеяни|киши өлтүрүү|жапайылык|genotsid|qotillik|vahshiylik)",
                           re.IGNORECASE)
-
-
-WOMEN_HALLMARK = "attack_on_women_and_girls"
-
-
-def hallmarks_of(features: Features, probs: Mapping[str, float], flagged: bool) -> list[str]:
-    """Hallmarks of a flagged text: the classifier's (≥ 0.5) and the rules' cues, canonical order.
-
-    A flagged text always names at least one: the classifier's most likely. The classifier names an attack
-    on women and girls only in a text with a word for them (``features.speaks_of_women``: alone it gave 0.8 to
-    short Uzbek calls such as "Oʻzbeklar bu yerdan ketsin!"); a rule's cue always counts.
-    """
-    if not flagged:
-        return []
-    suggested = [h for h in HALLMARKS if h in probs and (features.speaks_of_women or h != WOMEN_HALLMARK)]
-    found = {h for h in suggested if probs[h] >= HALLMARK_THRESHOLD} | {c.label for c in features.cues if c.label in HALLMARKS}
-    if not found:
-        scored = [(probs[h], h) for h in suggested]
-        if scored:
-            found = {max(scored)[1]}
-    return [h for h in HALLMARKS if h in found]
-
-
-def main_cue(features: Features, hallmark: str | None) -> Span | None:
-    """The cue that stands for a hallmark in the explanation: its first, a call to expulsion before a call to
-    exclusion (the graver form)."""
-    cues = [c for c in features.cues if c.label == hallmark]
-    return min(cues, key=lambda c: c.exclusion) if cues else None
-
-
-def hallmark_name(hallmark: str, cue: Span | None) -> str:
-    """``call_to_expulsion`` → "call to expulsion", or "call to exclusion" when its cue is of that form."""
-    if hallmark == "call_to_expulsion" and cue is not None and cue.form:
-        return f"call to {cue.form}"
-    return hallmark.replace("_", " ")
-
-
-def quote(features: Features, cue: Span | None) -> str:
-    """The words behind a hallmark: its cue (:func:`main_cue`), else (no cue for it) the first target's
-    surroundings."""
-    text = features.text
-    if cue:
-        span = cue.text
-    elif features.targets:
-        t = features.targets[0]
-        start = max(0, t.start - QUOTE_CHARS // 2)
-        span = text[start:t.end + QUOTE_CHARS // 2]
-    else:
-        span = text[:QUOTE_CHARS]
-    span = " ".join(span.split())
-    return span if len(span) <= QUOTE_CHARS else span[: QUOTE_CHARS - 1] + "…"
-
-
-def place_name(label: str) -> str:
-    """``jalal-abad`` or ``jalal_abad`` → ``Jalal-Abad``."""
-    return "-".join(part.capitalize() for part in re.split(r"[-_]", label))
-
-
-#: Cues on each side of a target (by position) looked at to find the group a call is aimed at.
-AIM_NEIGHBOURS = 3
-
-
-def groups_by_aim(features: Features) -> list[str]:
-    """Target groups, the one the text's calls (else its other cues) are aimed at first: the group named
-    inside a cue, else nearest one, ties to the first mentioned; then the others in order of first mention.
-    In "Kyrgyz must drive the Uzbeks out" and "Кыргызы, выгоним узбеков!" the Uzbeks are the target and the
-    Kyrgyz the ones called on."""
-    groups = features.groups
-    cues = [c for c in features.cues if c.label in CALLS] or list(features.cues)
-    if len(groups) < 2 or not cues:
-        return groups
-
-    def gap(target: Span, cue: Span) -> int:   # -1 inside the cue ("выгоним узбеков"), 0 touching it
-        if cue.start <= target.start and target.end <= cue.end:
-            return -1
-        return max(0, cue.start - target.end, target.start - cue.end)
-
-    cues.sort(key=lambda c: c.start)
-    starts = [c.start for c in cues]
-
-    def nearby(target: Span) -> list[Span]:   # the cues around it by position: a long text has thousands of each
-        i = bisect_right(starts, target.start)
-        return cues[max(0, i - AIM_NEIGHBOURS):i + AIM_NEIGHBOURS]
-
-    nearest = {g: min(gap(t, c) for t in features.targets if t.label == g for c in nearby(t)) for g in groups}
-    first = min(groups, key=lambda g: (nearest[g], groups.index(g)))
-    return [first, *(g for g in groups if g != first)]
-
-
-def explain(features: Features, hallmarks: list[str], flagged: bool, score: float, reasons: list[str]) -> str:
-    """One line a monitor can read, e.g. ``call to expulsion against uzbek in Osh: 'надо выгнать'``.
-
-    A hallmark is named as found only with a cue in the text; one the classifier alone reports is
-    given as suggested (``incitement against uzbek: '…'; no cue words found, the classifier suggests
-    dehumanization``)."""
-    aimed, *also = groups_by_aim(features) or [""]
-    groups = aimed + (f" (also named: {', '.join(also)})" if also else "")
-    places = ", ".join(dict.fromkeys(place_name(p.label) for p in features.places))
-    if flagged:
-        # Only a hallmark with a cue in the text is named as found; the classifier's others are "suggested".
-        cued = [h for h in hallmarks if h in {c.label for c in features.cues}]
-        main = next((h for h in CALLS if h in cued), cued[0] if cued else None)
-        cue = main_cue(features, main)
-        line = hallmark_name(main, cue) if main else "incitement"
-        if groups:
-            line += f" against {groups}"
-        if places:
-            line += f" in {places}"
-        line += f": '{quote(features, cue)}'"
-        others = [hallmark_name(h, main_cue(features, h)) for h in cued if h != main]
-        if others:
-            line += f"; also {', '.join(others)}"
-        suggested = [h.replace("_", " ") for h in hallmarks if h not in cued]
-        if suggested:
-            line += ("; no cue words found, " if not cued else "; ") + f"the classifier suggests {', '.join(suggested)}"
-        if ENDORSED in reasons:
-            line += f"; {ENDORSED}"
-        lowered = [r for r in reasons if r.startswith("lowered")]
-        if lowered:
-            line += f" (despite {lowered[0][len('lowered by '):]})"
-        return line
-    line = f"not flagged (score {score:.2f})"
-    if groups:
-        line += f": mentions {', '.join(features.groups)}" + (f" in {places}" if places else "")
-    detail = [r for r in reasons if not r.startswith("raised")]
-    if detail:
-        line += ("; " if groups else ": ") + "; ".join(detail)
-    return line
 
 
 def decide(features: Features, probs: Mapping[str, float], threshold: float, *, item_id: str, content_hash: str,

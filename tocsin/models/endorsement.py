@@ -10,12 +10,9 @@ warning to pass on stands in the same places less plainly and is left alone. Pur
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
+from tocsin.models.layout import Layout
 from tocsin.nlp.features import Features, Span
-
-if TYPE_CHECKING:
-    from tocsin.models.decision import Layout
 
 #: Markers whose excuse an approval cancels. A news report, counter-speech or condemnation beside the words stays
 #: ("… арестован за «бейте узбеков» — и правильно!" approves the arrest).

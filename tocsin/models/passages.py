@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from tocsin.models.decision import CALLS, LOCAL_TEXT_CHARS, Layout
-from tocsin.nlp.features import Features
+from tocsin.models.decision import LOCAL_TEXT_CHARS
+from tocsin.models.layout import Layout
+from tocsin.nlp.features import CALLS, Features
 from tocsin.store.analyses import AnalysisRecord
 
 #: Sentences of context taken before and after a passage's cue sentence.

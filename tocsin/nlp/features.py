@@ -18,6 +18,8 @@ HALLMARKS = (
     "call_to_violence",
     "call_to_expulsion",
 )
+#: The hallmarks that call for a deed: violence or expulsion.
+CALLS = ("call_to_violence", "call_to_expulsion")
 
 #: Narrower forms of a hallmark that a cue may name (its lexicon entry's ``form``): a call to exclusion keeps a
 #: group out of work, housing, trade, service, school or a place, rather than out of the land or their homes.

@@ -1,0 +1,141 @@
+"""The hallmarks a flagged text is given and the one line that explains a decision to a monitor."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from typing import Mapping
+
+from tocsin.nlp.features import CALLS, HALLMARKS, Features, Span
+
+#: The reason given when an approval cancelled the excuse of quoted or reported words (:mod:`tocsin.models.endorsement`).
+ENDORSED = "the quoted or reported words approved"
+#: Probability at which the classifier alone names a hallmark.
+HALLMARK_THRESHOLD = 0.5
+#: The most characters of the text an explanation quotes.
+QUOTE_CHARS = 60
+#: The hallmark the classifier may suggest only for a text that speaks of women (see :func:`hallmarks_of`).
+WOMEN_HALLMARK = "attack_on_women_and_girls"
+#: Cues on each side of a target (by position) looked at to find the group a call is aimed at.
+AIM_NEIGHBOURS = 3
+
+
+def hallmarks_of(features: Features, probs: Mapping[str, float], flagged: bool) -> list[str]:
+    """Hallmarks of a flagged text: the classifier's (≥ 0.5) and the rules' cues, canonical order.
+
+    A flagged text always names at least one: the classifier's most likely. The classifier names an attack
+    on women and girls only in a text with a word for them (``features.speaks_of_women``: alone it gave 0.8 to
+    short Uzbek calls such as "Oʻzbeklar bu yerdan ketsin!"); a rule's cue always counts.
+    """
+    if not flagged:
+        return []
+    suggested = [h for h in HALLMARKS if h in probs and (features.speaks_of_women or h != WOMEN_HALLMARK)]
+    found = {h for h in suggested if probs[h] >= HALLMARK_THRESHOLD} | {c.label for c in features.cues if c.label in HALLMARKS}
+    if not found:
+        scored = [(probs[h], h) for h in suggested]
+        if scored:
+            found = {max(scored)[1]}
+    return [h for h in HALLMARKS if h in found]
+
+
+def main_cue(features: Features, hallmark: str | None) -> Span | None:
+    """The cue that stands for a hallmark in the explanation: its first, a call to expulsion before a call to
+    exclusion (the graver form)."""
+    cues = [c for c in features.cues if c.label == hallmark]
+    return min(cues, key=lambda c: c.exclusion) if cues else None
+
+
+def hallmark_name(hallmark: str, cue: Span | None) -> str:
+    """``call_to_expulsion`` → "call to expulsion", or "call to exclusion" when its cue is of that form."""
+    if hallmark == "call_to_expulsion" and cue is not None and cue.form:
+        return f"call to {cue.form}"
+    return hallmark.replace("_", " ")
+
+
+def quote(features: Features, cue: Span | None) -> str:
+    """The words behind a hallmark: its cue (:func:`main_cue`), else (no cue for it) the first target's
+    surroundings."""
+    text = features.text
+    if cue:
+        span = cue.text
+    elif features.targets:
+        t = features.targets[0]
+        start = max(0, t.start - QUOTE_CHARS // 2)
+        span = text[start:t.end + QUOTE_CHARS // 2]
+    else:
+        span = text[:QUOTE_CHARS]
+    span = " ".join(span.split())
+    return span if len(span) <= QUOTE_CHARS else span[: QUOTE_CHARS - 1] + "…"
+
+
+def place_name(label: str) -> str:
+    """``jalal-abad`` or ``jalal_abad`` → ``Jalal-Abad``."""
+    return "-".join(part.capitalize() for part in re.split(r"[-_]", label))
+
+
+def groups_by_aim(features: Features) -> list[str]:
+    """Target groups, the one the text's calls (else its other cues) are aimed at first: the group named
+    inside a cue, else nearest one, ties to the first mentioned; then the others in order of first mention.
+    In "Kyrgyz must drive the Uzbeks out" and "Кыргызы, выгоним узбеков!" the Uzbeks are the target and the
+    Kyrgyz the ones called on."""
+    groups = features.groups
+    cues = [c for c in features.cues if c.label in CALLS] or list(features.cues)
+    if len(groups) < 2 or not cues:
+        return groups
+
+    def gap(target: Span, cue: Span) -> int:   # -1 inside the cue ("выгоним узбеков"), 0 touching it
+        if cue.start <= target.start and target.end <= cue.end:
+            return -1
+        return max(0, cue.start - target.end, target.start - cue.end)
+
+    cues.sort(key=lambda c: c.start)
+    starts = [c.start for c in cues]
+
+    def nearby(target: Span) -> list[Span]:   # the cues around it by position: a long text has thousands of each
+        i = bisect_right(starts, target.start)
+        return cues[max(0, i - AIM_NEIGHBOURS):i + AIM_NEIGHBOURS]
+
+    nearest = {g: min(gap(t, c) for t in features.targets if t.label == g for c in nearby(t)) for g in groups}
+    first = min(groups, key=lambda g: (nearest[g], groups.index(g)))
+    return [first, *(g for g in groups if g != first)]
+
+
+def explain(features: Features, hallmarks: list[str], flagged: bool, score: float, reasons: list[str]) -> str:
+    """One line a monitor can read, e.g. ``call to expulsion against uzbek in Osh: 'надо выгнать'``.
+
+    A hallmark is named as found only with a cue in the text; one the classifier alone reports is
+    given as suggested (``incitement against uzbek: '…'; no cue words found, the classifier suggests
+    dehumanization``)."""
+    aimed, *also = groups_by_aim(features) or [""]
+    groups = aimed + (f" (also named: {', '.join(also)})" if also else "")
+    places = ", ".join(dict.fromkeys(place_name(p.label) for p in features.places))
+    if flagged:
+        # Only a hallmark with a cue in the text is named as found; the classifier's others are "suggested".
+        cued = [h for h in hallmarks if h in {c.label for c in features.cues}]
+        main = next((h for h in CALLS if h in cued), cued[0] if cued else None)
+        cue = main_cue(features, main)
+        line = hallmark_name(main, cue) if main else "incitement"
+        if groups:
+            line += f" against {groups}"
+        if places:
+            line += f" in {places}"
+        line += f": '{quote(features, cue)}'"
+        others = [hallmark_name(h, main_cue(features, h)) for h in cued if h != main]
+        if others:
+            line += f"; also {', '.join(others)}"
+        suggested = [h.replace("_", " ") for h in hallmarks if h not in cued]
+        if suggested:
+            line += ("; no cue words found, " if not cued else "; ") + f"the classifier suggests {', '.join(suggested)}"
+        if ENDORSED in reasons:
+            line += f"; {ENDORSED}"
+        lowered = [r for r in reasons if r.startswith("lowered")]
+        if lowered:
+            line += f" (despite {lowered[0][len('lowered by '):]})"
+        return line
+    line = f"not flagged (score {score:.2f})"
+    if groups:
+        line += f": mentions {', '.join(features.groups)}" + (f" in {places}" if places else "")
+    detail = [r for r in reasons if not r.startswith("raised")]
+    if detail:
+        line += ("; " if groups else ": ") + "; ".join(detail)
+    return line

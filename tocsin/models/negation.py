@@ -1,0 +1,174 @@
+"""What a negation bears on: a cue it governs, a claim about a group it denies, or nothing.
+
+A negation lowers a score only when it denies hatred ("Никто не собирается выгонять узбеков", "The Uzbeks are not
+our enemies"), not when it is part of a call ("никого не жалейте"), a condition ("If we don't drive them out …") or
+a line about "us" (see :func:`negation_scope`). Pure logic on the text and its spans.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tocsin.models.layout import Layout
+from tocsin.nlp.features import Features, Span
+
+#: A negation that governs a cue is at most this many characters from it (see :func:`negation_scope`).
+NEGATION_REACH = 30
+#: A negation with at most this many words before it in its sentence can answer the question before it
+#: ("Нет.", "Конечно, нет.", "Of course not.", "Albatta yoʻq.").
+ANSWER_WORDS = 2
+_QUESTION_END = re.compile(r"\?[^\w]*$")
+#: Languages whose negation follows the verb it negates (Kyrgyz, Uzbek, Kazakh, Tajik).
+VERB_FINAL_LANGS = ("ky", "uz", "kk", "tg")
+#: A cue that ends in a finite verb — a jussive ("кетсин", "ketsin"), a plural imperative ("ургула",
+#: "uringlar") or "must" ("керек", "kerak") — or in an "until" converb ("сүрүп чыкмайынча",
+#: "haydamaguncha") closes its clause in Kyrgyz and Uzbek, so a negation after it belongs to the next
+#: clause ("… жўнаб кетсин бизга кераги йўқ": we do not need them; "… чыкмайынча бизге үй жок": until …,
+#: there are no flats for us) and does not govern it, as it governs a verbal noun ("quvib chiqarish …
+#: yo'l qo'ymaymiz": we will not allow) or a clause that a quotative embeds ("сабаш керек деп ойлобойм":
+#: I do not think one should beat them).
+_FINITE_CUE_END = re.compile(r"(?:с[ыиуү]н(?:лар|лер)?|sin(?:lar)?|кере[кг]|кера[кг]|kerak|зарыл|zarur|"
+                             r"[гк][ыиуү]л[аеө]|инглар|нглар|inglar|nglar|"
+                             r"[мбп][аеоө]й[ыиуү]н[чш][аеоө]|maguncha|magancha|магунча|маганча)\W*$", re.IGNORECASE)
+#: A cue that ends in "must" (керек, kerak, зарыл …), and the "not" straight after it: "… кууп чыгаруу керек
+#: эмес", "… oʻldirish kerak emas" deny the need, unlike a jussive or imperative closed by its own ending.
+_NECESSITY_END = re.compile(r"(?:кере[кг]|кера[кг]|kerak|зарыл|zarur)\W*$", re.IGNORECASE)
+_NOT_SO = re.compile(r"\s*(?:эмес|emas|эмас)(?!\w)(?![^.!?\n]*\?)", re.IGNORECASE)   # not "… керек эмес беле?"
+#: "Until", "unless", "or else" between a negation and a cue make the cue a condition of what is negated ("There
+#: will be no peace until we drive out …", "не будет мира, пока …", "Don't touch us or we will kill …"): a threat,
+#: not a denial.
+_UNTIL = re.compile(r"(?<!\w)(?:until|till|unless|otherwise|or (?:else|we|they|you)|пока|покуда|иначе|а то|toki|"
+                    r"boʻlmasa|bo'lmasa|болбосо)(?!\w)", re.IGNORECASE)
+#: A Kyrgyz or Uzbek quotative ("деп", "deb", "деген": saying) that opens a stretch of text: the words before it
+#: are quoted, not said by the writer.
+QUOTATIVE = re.compile(r"^\W*(?:деп|деб|deb|деген|деган|degan|дея|deya)(?!\w)", re.IGNORECASE)
+#: What ends a clause between a negation and a cue; a comma before "что"/"that"/"чтобы" does not.
+CLAUSE_BREAK = re.compile(r"[;:—–]|\s-\s|,(?!\s*(?:что|чтобы|that)\b)", re.IGNORECASE)
+#: "If": a negation in a conditional clause states a condition, not a denial ("If we don't drive the Uzbeks out
+#: now, they will take everything" threatens what follows unless the call is heeded).
+_CONDITIONAL = re.compile(r"(?<!\w)(?:if|если|ежели|коль|agar|агар|эгер)(?!\w)", re.IGNORECASE)
+#: "We": a negation in a clause about the speaker's own side, in a sentence with no cue ("It wasn't us who started
+#: this", "Мы не агрессоры", "Biz hech kimga tegmaganmiz"), speaks of "us", and denies no hatred of a group.
+_FIRST_PERSON_PLURAL = re.compile(r"(?<!\w)(?:we|us|our|ours|мы|нас|нам|нами|наш|наша|наше|наши|нашего|нашей|нашему|нашим|"
+                                  r"наших|нашу|нашими|нашем|биз|бизди|бизге|бизден|биздин|бизде|бизни|бизга|"
+                                  r"биздан|бизнинг|бизда|biz|bizni|bizga|bizdan|bizning|bizda)(?!\w)", re.IGNORECASE)
+#: "They" and its forms: a clause that says it speaks of a group without naming it.
+THEY = re.compile(r"(?<!\w)(?:they|them|their|theirs|они|их|им|ими|них|ним|ними|алар|аларды|аларга|алардан|алардын|аларда|"
+                   r"ular|ularni|ularga|ulardan|ularning|ularda|улар|уларни|уларга|улардан|уларнинг|уларда)(?!\w)", re.IGNORECASE)
+#: A dash that ends the text before a clause (see :func:`about_a_group`).
+_DASH_END = re.compile(r"\s*[—–-]\s*$")
+#: Words a denial of a claim negates ("not true", "неправда", "туура эмес", "rost emas").
+_UNTRUE = re.compile(r"(?<!\w)(?:true|so|the case|правд\w*|верно|так|чын\w*|туура|андай|rost|to[ʻ'’`‘]?g[ʻ'’`‘]?ri|"
+                     r"тўғри|рост|unday|ундай)(?!\w)", re.IGNORECASE)
+
+
+def negation_scope(features: Features, negation: Span, layout: Layout | None = None) -> str:
+    """What a negation marker bears on.
+
+    ``"cue"`` when it governs a cue of its clause: it comes at most :data:`NEGATION_REACH` characters
+    before the cue ("It's not true we should wipe out…", "не считаю, что … надо жечь", "Hech kim …
+    o'ldirish kerak deb hisoblamayman") or, in the verb-final Kyrgyz and Uzbek, also after it ("… quvib
+    chiqarish hech kimga yo'l qo'ymaymiz"), with no clause break between them, and every cue of its
+    sentence is so governed. ``"none"`` when it is part of a cue or its sentence holds a cue it does not
+    govern ("никого не жалейте", "звери, а не люди", "другого выхода нет", "If the police won't act,
+    we'll wipe out…", "cockroaches, nothing but filth"), or when it is in a conditional clause ("If we don't
+    drive them out now, …", "Если не ударим первыми, …": a condition, not a denial). In a sentence with no
+    cue, ``"cue"`` when it opens the answer to a question about a group or with a cue just before it
+    ("Выгнать узбеков из Оша? Конечно, нет.", "Are the Kazakhs taking our jobs? No."), ``"none"`` when its
+    clause speaks of "us" and names no group ("It wasn't us who started this: …", "Мы не агрессоры"), else
+    ``"unknown"``.
+    """
+    text = features.text
+    if any(negation.overlaps(c) for c in features.cues):   # a cue may run on into the next sentence ("…? Нет, это долг")
+        return "none"
+    layout = layout or Layout(features)
+    k = layout.sentence_of(negation.start)
+    cues = layout.cues.get(k, [])
+    clause = clause_of(text, layout.bounds[k], negation)
+    if not cues:
+        if answers_question(features, layout, k, negation):
+            return "cue"
+        return "unknown" if about_a_group(features, clause, layout.bounds[k]) else "none"
+    if conditional(text, clause, negation):
+        return "none"
+    verb_final = features.lang in VERB_FINAL_LANGS
+
+    def governed(c: Span) -> bool:
+        if negation.end <= c.start:
+            gap = text[negation.end:c.start]
+            if _UNTIL.search(gap):
+                return False
+        elif verb_final and c.end <= negation.start:
+            gap = text[c.end:negation.start]
+            cue_text = text[c.start:c.end]
+            not_so = _NOT_SO.match(text, c.end)
+            denied_need = _NECESSITY_END.search(cue_text) and not_so is not None and not_so.end() == negation.end
+            if _FINITE_CUE_END.search(cue_text) and not QUOTATIVE.search(gap) and not denied_need:
+                return False
+        else:
+            return False
+        return len(gap) <= NEGATION_REACH and not CLAUSE_BREAK.search(gap)
+
+    return "cue" if all(governed(c) for c in cues) else "none"
+
+
+def clause_of(text: str, sentence: tuple[int, int], negation: Span) -> tuple[int, int]:
+    """Where the clause of ``negation`` starts and ends: between the clause breaks of its ``sentence``."""
+    after = CLAUSE_BREAK.split(text[negation.start:sentence[1]])[0]
+    return clause_start(text, sentence[0], negation.start), negation.start + len(after)
+
+
+def clause_start(text: str, sentence_start: int, position: int) -> int:
+    """Where the clause that holds ``position`` starts: after the last clause break of its sentence before it."""
+    return position - len(CLAUSE_BREAK.split(text[sentence_start:position])[-1])
+
+
+def names_a_group(features: Features, start: int, end: int) -> bool:
+    """Whether a group word (a target) starts between ``start`` and ``end``."""
+    return any(start <= t.start < end for t in features.targets)
+
+
+def conditional(text: str, clause: tuple[int, int], negation: Span) -> bool:
+    """Whether the ``clause`` of ``negation`` holds an "if" before it."""
+    return bool(_CONDITIONAL.search(text[clause[0]:negation.start]))
+
+
+def about_a_group(features: Features, clause: tuple[int, int], sentence: tuple[int, int]) -> bool:
+    """Whether the ``clause`` of a negation in a sentence with no cue may deny something about a group: it names
+    one ("The Uzbeks are not our enemies"), says "they" ("Они ни в чём не виноваты") or denies a claim ("That
+    is not true", "Бул туура эмес"), and is not about "us" (:func:`about_us`). A negation that speaks of no
+    one ("ҳеч кимни ажратмасдан", without setting anyone apart; "no tickets left") denies nothing about a group,
+    so it does not lower the score."""
+    text = features.text
+    start, end = clause
+    dash = _DASH_END.search(text, sentence[0], start)
+    if dash:   # "Бить тревогу за узбеков — не стыдно": the dash joins the subject to its negated predicate
+        start = clause_start(text, sentence[0], dash.start())
+    named = names_a_group(features, start, end) or THEY.search(text, start, end) or _UNTRUE.search(text, start, end)
+    return bool(named) and not about_us(features, clause)
+
+
+def about_us(features: Features, clause: tuple[int, int]) -> bool:
+    """Whether the ``clause`` of a negation speaks of "us" and names no group ("It wasn't us who started this:
+    …"), unlike "The Uzbeks are not our enemies", which denies hostility to a group."""
+    start, end = clause
+    return bool(_FIRST_PERSON_PLURAL.search(features.text[start:end])) and not names_a_group(features, start, end)
+
+
+def answers_question(features: Features, layout: Layout, k: int, negation: Span) -> bool:
+    """Whether ``negation`` opens sentence ``k`` (after at most :data:`ANSWER_WORDS` words) right after a
+    question that names a group or holds a cue: the answer denies what the question suggested."""
+    if k == 0 or len(re.findall(r"\w+", features.text[layout.bounds[k][0]:negation.start])) > ANSWER_WORDS:
+        return False
+    start, end = layout.bounds[k - 1]
+    if not _QUESTION_END.search(features.text[start:end]):
+        return False
+    return bool(layout.cues.get(k - 1)) or names_a_group(features, start, end)
+
+
+def negation_scopes(features: Features, context: list[Span], layout: Layout | None = None) -> list[tuple[Span, str]]:
+    """Each negation marker of ``context`` with what it bears on (:func:`negation_scope`)."""
+    negations = [c for c in context if c.label == "negation"]
+    if negations and layout is None:
+        layout = Layout(features)
+    return [(c, negation_scope(features, c, layout)) for c in negations]
