@@ -301,6 +301,11 @@ def test_a_report_that_gives_the_reason_for_a_call_in_its_sentence_does_not_excu
     because = _sentences("Полиция задержала блогера, потому что он звал бить узбеков.", target, cue,
                          [("context", "news_reporting", "Полиция задержала")])
     assert "lowered by news reporting" in run(because).explanation
+    # ", so-called" gives no reason
+    so_called = replace(_sentences("Police reported that the bloggers, so-called patriots, urged people to beat the Uzbeks.",
+                                   [("target", "uzbek", "Uzbeks")], [("cue", "call_to_violence", "beat the Uzbeks")],
+                                   [("context", "news_reporting", "Police reported")]), lang="en", script="Latn")
+    assert "lowered by news reporting" in run(so_called).explanation
 
 
 def test_a_cue_counts_as_aimed_only_at_a_group_in_its_sentence_or_the_one_before():

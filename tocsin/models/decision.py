@@ -184,7 +184,7 @@ GROUP_SPEECH = ("reported_speech", "quotation")
 
 #: A word that makes what comes before it the reason for what follows ("… so", "поэтому", "shuning uchun").
 _THEREFORE = re.compile(r"(?:,\s*so|(?<!\w)(?:therefore|that is why|which is why|поэтому|потому-то|так что|значит|вот почему|"
-                        r"shuning uchun|shu sababli|shu bois|demak|ошондуктан|ошон үчүн|андыктан|демек))(?!\w)", re.IGNORECASE)
+                        r"shuning uchun|shu sababli|shu bois|demak|ошондуктан|ошон үчүн|андыктан|демек))(?![\w-])", re.IGNORECASE)
 
 
 def gives_a_reason_for(text: str, marker: Span, cues: list[Span]) -> bool:
