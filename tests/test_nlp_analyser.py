@@ -157,10 +157,24 @@ def test_homonyms_and_names_are_not_targets(analyser, text, not_group, lang):
         ("Qizil Xoch yordam berdi.", "uz", False), ("Keling, choy ichamiz.", "uz", False),
         ("Our schoolgirls are lured into cars.", "en", True), ("The ladies' choir sang.", "en", True),
         ("Prices at the bazaar fell.", "en", False),
+        # a line in another language of the region
+        ("Надо выгнать узбеков из Оша! Кыздарыбызды коргойлу.", "ru", True),
+        ("Drive the Uzbeks out of Osh! Кыздарыбызды коргойлу.", "en", True),
+        ("Студентке стипендия берилди.", "ky", False),       # a Kyrgyz word for a student, not Russian студентка
+        ("Надо выгнать узбеков из Оша! Кызматтан кетсин.", "ru", False),
     ],
 )
 def test_a_text_speaks_of_women_when_a_word_for_them_occurs_in_any_form(analyser, text, lang, women):
     assert analyser.features(text, lang_hint=lang).speaks_of_women is women, text
+
+
+def test_a_word_for_women_far_into_a_long_text_counts():
+    from tocsin.config import NlpSettings
+
+    analyser = TextAnalyser(NlpSettings(max_chunk_chars=1000))
+    filler = "Цены на хлопок в долине выросли. " * 100
+    assert not analyser.features(filler, "ru").speaks_of_women
+    assert analyser.features(filler + "Они обижают наших дочерей.", "ru").speaks_of_women
 
 
 def test_common_words_are_not_places(analyser):

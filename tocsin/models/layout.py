@@ -9,7 +9,7 @@ from tocsin.nlp.features import Features, Span
 
 
 class Layout:
-    """A text's sentences (see :func:`sentence_bounds`), which sentence holds a position, and the cues of each
+    """A text's sentences (see :func:`tocsin.nlp.chunking.sentence_bounds`), which sentence holds a position, and the cues of each
     sentence: worked out once per text, so that a long text's hundreds of spans cost a lookup each."""
 
     def __init__(self, features: Features):

@@ -54,7 +54,7 @@ _FIRST_PERSON_PLURAL = re.compile(r"(?<!\w)(?:we|us|our|ours|мы|нас|нам|
                                   r"биздан|бизнинг|бизда|biz|bizni|bizga|bizdan|bizning|bizda)(?!\w)", re.IGNORECASE)
 #: "They" and its forms: a clause that says it speaks of a group without naming it.
 THEY = re.compile(r"(?<!\w)(?:they|them|their|theirs|они|их|им|ими|них|ним|ними|алар|аларды|аларга|алардан|алардын|аларда|"
-                   r"ular|ularni|ularga|ulardan|ularning|ularda|улар|уларни|уларга|улардан|уларнинг|уларда)(?!\w)", re.IGNORECASE)
+                  r"ular|ularni|ularga|ulardan|ularning|ularda|улар|уларни|уларга|улардан|уларнинг|уларда)(?!\w)", re.IGNORECASE)
 #: A dash that ends the text before a clause (see :func:`about_a_group`).
 _DASH_END = re.compile(r"\s*[—–-]\s*$")
 #: Words a denial of a claim negates ("not true", "неправда", "туура эмес", "rost emas").

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from tocsin.config import check_nlp
 from tocsin.nlp.chunking import split_chunks
@@ -19,8 +19,9 @@ from tocsin.nlp.features import Features, Span
 from tocsin.nlp.language import detect_language
 from tocsin.nlp.lexicon import expand_word_lists, patterns_version, read_lexicons, words_of
 from tocsin.nlp.normalise import NormalisedText, normalise
-from tocsin.nlp.pipeline import SPANS_KEY, build_pipeline, prepare_pattern_text
+from tocsin.nlp.pipeline import SPANS_KEY, WORDS_KEY, build_pipeline, prepare_pattern_text
 from tocsin.nlp.translit import ru_latn_to_cyrl, uz_cyrl_to_latn
+from tocsin.nlp.women import WOMEN_WORD_LISTS, WomenWords
 
 logger = logging.getLogger(__name__)
 
@@ -29,10 +30,9 @@ _LATIN_WORD = re.compile(r"(?<![\w@#/.:])[A-Za-z][A-Za-z'\u02bb\u02bc]*(?![\w/@]
 #: Rules that are code, not lexicon entries.
 _BUILT_IN_RULES = {"quotation": "builtin.quote_marks", "negation": "builtin.negating_suffix"}
 _KIND_TO_FIELD = {"target": "targets", "place": "places", "cue": "cues", "context": "context"}
-#: The word lists (``words`` entries) whose words make a text one that speaks of women and girls.
-WOMEN_WORD_LISTS = ("women", "womenfolk", "group_women", "women_other")
-#: The word lists of words that begin like a lexicon word but are others ("кызмат", service, is not "кыз", girl).
-LOOKALIKE_WORD_LISTS = ("lookalikes",)
+#: The word lists of words that begin like a lexicon word but are others ("кызмат", service, is not "кыз", girl);
+#: ``lookalikes_local`` is left free for an operator's extra lexicon.
+LOOKALIKE_WORD_LISTS = ("lookalikes", "lookalikes_local")
 
 
 @dataclass
@@ -66,10 +66,12 @@ class TextAnalyser:
         entries = expand_word_lists(written)
         self.entries = {e.id: e for e in entries}
         self.patterns_version = patterns_version(self.settings.extra_lexicons)
-        languages = dict.fromkeys(self.settings.languages)
-        self.women_words = {lang: _prepared(words_of(written, WOMEN_WORD_LISTS, lang), lang) for lang in languages}
-        self.pipelines = {lang: build_pipeline(lang, entries, self.women_words[lang] | _prepared(
-            words_of(written, LOOKALIKE_WORD_LISTS, lang), lang)) for lang in languages}
+        women, self.pipelines = {}, {}
+        for lang in dict.fromkeys(self.settings.languages):
+            women[lang] = _prepared(words_of(written, WOMEN_WORD_LISTS, lang), lang)
+            lookalikes = _prepared(words_of(written, LOOKALIKE_WORD_LISTS, lang), lang)
+            self.pipelines[lang] = build_pipeline(lang, entries, women[lang] | lookalikes)
+        self.women = WomenWords(women, {lang: _lemma_function(nlp) for lang, nlp in self.pipelines.items()})
         for nlp in self.pipelines.values():
             nlp.max_length = max(nlp.max_length, self.settings.max_chunk_chars * 4 + 1000)
 
@@ -155,8 +157,7 @@ class TextAnalyser:
 
     def _collect(self, feats: Features, doc, norm: NormalisedText, offset: int, rules: dict[Span, str] | None) -> None:
         original = feats.text
-        women = self.women_words.get(feats.lang, frozenset())
-        feats.speaks_of_women = feats.speaks_of_women or any(t.lemma_ in women or t.norm_ in women for t in doc)
+        feats.speaks_of_women = feats.speaks_of_women or self.women.spoken_of(feats.lang, doc.user_data.get(WORDS_KEY, ()))
         seen: set[tuple[str, str, int, int]] = set()
         for span in doc.spans.get(SPANS_KEY, []):
             kind, _, label = span.label_.partition("|")
@@ -179,6 +180,12 @@ class TextAnalyser:
 def _prepared(words: frozenset[str], lang: str) -> frozenset[str]:
     """Words as the patterns of ``lang`` write them (normalised and lower-cased, as lemmas come out)."""
     return frozenset(prepare_pattern_text(w, lang).lower() for w in words)
+
+
+def _lemma_function(nlp: Any) -> Callable[[str], str]:
+    """The lemma of a lower-cased word by the lemmatiser of a pipeline (see :mod:`tocsin.nlp.morphology`)."""
+    analyse = nlp.get_pipe("tocsin_lemmas").lemmatiser.analyse
+    return lambda word: analyse(word)[0]
 
 
 def build_analyser(settings: Any = None) -> TextAnalyser:

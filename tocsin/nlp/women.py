@@ -1,0 +1,50 @@
+"""Whether a text speaks of women and girls: a word of the lexicons' women lists, in any form.
+
+The decision lets the classifier suggest an attack on women and girls only in such a text. A word counts in the
+text's own language (by the lemmas its pipeline gave), and a Kyrgyz or Uzbek word in a text of another language
+too, read by that language's lemmatiser: posts in the region switch languages ("Надо выгнать узбеков!
+Кыздарыбызды коргойлу.").
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+#: The word lists (``words`` entries) whose words name women and girls; ``women_local`` is left free for an
+#: operator's extra lexicon (a list label may be defined once per language).
+WOMEN_WORD_LISTS = ("women", "womenfolk", "group_women", "women_other", "women_local")
+#: How many first letters a word must share with another language's women word before that language's
+#: lemmatiser is asked about it (a Kyrgyz or Uzbek lemma is the start of the word; a Russian one nearly so).
+PREFIX_LETTERS = 3
+#: The languages whose women words are looked for in texts of other languages too. Not Russian: a Russian word in a
+#: Kyrgyz or Uzbek text is often a loan inflected their way ("студентке", to the student), which the Russian
+#: lemmatiser reads as a woman ("студентка").
+LOOKED_UP_ELSEWHERE = ("ky", "uz")
+#: Longer words are not looked up in another language (no word for women is so long; a run of letters may be a page).
+LONGEST_LOOKUP = 40
+
+
+class WomenWords:
+    """The women words of each language and the lemmatisers that find them in any form.
+
+    :param words: per language, the women words as its patterns write them (lower-cased dictionary forms).
+    :param lemma_of: per language, a function from a lower-cased word to its lemma.
+    """
+
+    def __init__(self, words: dict[str, frozenset[str]], lemma_of: dict[str, Callable[[str], str]]):
+        self.words = words
+        self.lemma_of = lemma_of
+        self.prefixes = {lang: frozenset(w[:PREFIX_LETTERS] for w in ws) for lang, ws in words.items()}
+
+    def spoken_of(self, lang: str, words: Iterable[str]) -> bool:
+        """Whether ``words`` (a text's lemmas and word forms in ``lang``) hold a word for women and girls."""
+        words = set(words)
+        if not self.words.get(lang, frozenset()).isdisjoint(words):
+            return True
+        for other, women in self.words.items():
+            if other == lang or other not in LOOKED_UP_ELSEWHERE or not women:
+                continue
+            prefixes, lemma_of = self.prefixes[other], self.lemma_of[other]
+            if any(w[:PREFIX_LETTERS] in prefixes and len(w) <= LONGEST_LOOKUP and lemma_of(w) in women for w in words):
+                return True
+        return False
