@@ -386,7 +386,7 @@ def repeated_call(features: Features) -> bool:
 
 
 def same_clause(text: str, a: Span, b: Span) -> bool:
-    """Whether no clause break (:data:`CLAUSE_BREAK`) comes between two spans."""
+    """Whether no clause break (:data:`tocsin.models.negation.CLAUSE_BREAK`) comes between two spans."""
     first, second = (a, b) if a.start <= b.start else (b, a)
     return not CLAUSE_BREAK.search(text[first.end:second.start])   # empty where they overlap
 

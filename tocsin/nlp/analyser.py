@@ -157,7 +157,7 @@ class TextAnalyser:
 
     def _collect(self, feats: Features, doc, norm: NormalisedText, offset: int, rules: dict[Span, str] | None) -> None:
         original = feats.text
-        feats.speaks_of_women = feats.speaks_of_women or self.women.spoken_of(feats.lang, doc.user_data.get(WORDS_KEY, ()))
+        feats.speaks_of_women = feats.speaks_of_women or self.women.spoken_of(feats.lang, doc.user_data.get(WORDS_KEY, frozenset()))
         seen: set[tuple[str, str, int, int]] = set()
         for span in doc.spans.get(SPANS_KEY, []):
             kind, _, label = span.label_.partition("|")

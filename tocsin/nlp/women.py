@@ -8,7 +8,7 @@ too, read by that language's lemmatiser: posts in the region switch languages ("
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import AbstractSet, Callable
 
 #: The word lists (``words`` entries) whose words name women and girls; ``women_local`` is left free for an
 #: operator's extra lexicon (a list label may be defined once per language).
@@ -33,18 +33,13 @@ class WomenWords:
 
     def __init__(self, words: dict[str, frozenset[str]], lemma_of: dict[str, Callable[[str], str]]):
         self.words = words
-        self.lemma_of = lemma_of
-        self.prefixes = {lang: frozenset(w[:PREFIX_LETTERS] for w in ws) for lang, ws in words.items()}
+        #: per language looked up elsewhere: its women words, their first letters and its lemmatiser
+        self.elsewhere = {lang: (words[lang], frozenset(w[:PREFIX_LETTERS] for w in words[lang]), lemma_of[lang])
+                          for lang in LOOKED_UP_ELSEWHERE if words.get(lang)}
 
-    def spoken_of(self, lang: str, words: Iterable[str]) -> bool:
+    def spoken_of(self, lang: str, words: AbstractSet[str]) -> bool:
         """Whether ``words`` (a text's lemmas and word forms in ``lang``) hold a word for women and girls."""
-        words = set(words)
         if not self.words.get(lang, frozenset()).isdisjoint(words):
             return True
-        for other, women in self.words.items():
-            if other == lang or other not in LOOKED_UP_ELSEWHERE or not women:
-                continue
-            prefixes, lemma_of = self.prefixes[other], self.lemma_of[other]
-            if any(w[:PREFIX_LETTERS] in prefixes and len(w) <= LONGEST_LOOKUP and lemma_of(w) in women for w in words):
-                return True
-        return False
+        return any(w[:PREFIX_LETTERS] in prefixes and len(w) <= LONGEST_LOOKUP and lemma_of(w) in women
+                   for other, (women, prefixes, lemma_of) in self.elsewhere.items() if other != lang for w in words)
