@@ -260,12 +260,39 @@ def test_an_operators_word_lists_add_words_for_women_and_look_alikes(tmp_path):
     assert not local.features("Ал кызганып кетти.", "ky").speaks_of_women
 
 
+def test_an_operators_words_entry_can_extend_a_bundled_list(tmp_path):
+    extra = _write(tmp_path / "more_words.jsonl", [
+        {"id": "local.words.ru.kill", "kind": "words", "label": "kill_verbs", "language": "ru", "extends": True,
+         "pattern": ["укокошить"], "meaning": "slang: to kill"},
+        {"id": "local.words.ru.women", "kind": "words", "label": "women", "language": "ru", "extends": True,
+         "pattern": ["тётя"], "meaning": "aunt"},
+        {"id": "local.cue.ru", "kind": "cue", "label": "call_to_violence", "language": "ru",
+         "pattern": [{"LEMMA": {"IN": ["$kill_verbs"]}}, {"LOWER": "чужаков"}], "meaning": "'kill the strangers'"}])
+    words = next(e for e in load_lexicons([extra]) if e.id == "local.cue.ru").pattern[0]["LEMMA"]["IN"]
+    assert {"убить", "укокошить"} <= set(words)                  # the bundled words, then the operator's
+    bundled_cue = next(e for e in load_lexicons([extra]) if e.id == "cue.call_to_violence.ru.1")
+    assert "укокошить" in str(bundled_cue.pattern)                # the bundled patterns get them too
+    plain, extended = TextAnalyser(), TextAnalyser(NlpSettings(extra_lexicons=[extra]))
+    assert plain.features("Укокошьте узбеков!", "ru").hallmarks == []
+    assert extended.features("Укокошьте узбеков!", "ru").hallmarks == ["call_to_violence"]
+    assert extended.features("Приехала тётя из Бишкека.", "ru").speaks_of_women
+
+
 @pytest.mark.parametrize("entries, message", [
     ([{"id": "c", "kind": "cue", "label": "dehumanization", "language": "ky", "pattern": [{"LEMMA": {"IN": ["$kill_verbs"]}}],
        "meaning": "m"}], r"no word list 'kill_verbs' for language ky; define it as an entry of kind 'words'"),
     ([{"id": "w1", "kind": "words", "label": "pests", "language": "en", "pattern": ["a"], "meaning": "m"},
       {"id": "w2", "kind": "words", "label": "pests", "language": "en ru", "pattern": ["b"], "meaning": "m"}],
-     r"the word list 'pests' is already defined for en at .*:1; give one of them another label"),
+     r"the word list 'pests' is already defined for en at .*:1; give one of them another label, or write "
+     r"\"extends\": true to add to it"),
+    ([{"id": "w", "kind": "words", "label": "pests", "language": "en", "pattern": ["a"], "meaning": "m", "extends": True}],
+     r"no word list 'pests' for language en to extend; define it there first, or leave 'extends' out"),
+    ([{"id": "w", "kind": "words", "label": "kill_verbs", "language": "en ky", "pattern": ["a"], "meaning": "m",
+       "extends": True}], r"no word list 'kill_verbs' for language ky to extend"),
+    ([{"id": "w", "kind": "words", "label": "kill_verbs", "language": "ru", "pattern": ["a"], "meaning": "m",
+       "extends": "yes"}], r"extends must be true or false, not 'yes'"),
+    ([{"id": "c", "kind": "cue", "label": "dehumanization", "language": "ru", "pattern": "крысы", "meaning": "m",
+       "extends": True}], r"only a words entry can extend a word list; leave 'extends' out of a cue entry"),
     ([{"id": "w", "kind": "words", "label": "pests", "language": "en", "pattern": "termites", "meaning": "m"}],
      r"a words entry's pattern is a list of words"),
 ])

@@ -7,7 +7,8 @@ One entry per line (blank lines and lines starting with ``#`` or ``//`` are comm
 
 A ``words`` entry names a list of words once (its ``label``, its ``pattern`` a list of strings); a token
 pattern of the same language writes ``"$label"`` among the values of an ``IN`` or ``NOT_IN`` list to stand
-for them all (:func:`expand_word_lists`). See ``docs/lexicons.md`` for the full format.
+for them all (:func:`expand_word_lists`); a ``words`` entry with ``"extends": true`` adds its words to the list
+of that label another file defines. See ``docs/lexicons.md`` for the full format.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class LexiconEntry:
     why: str
     source: str           # file:line, for error messages and docs
     form: str = ""        # a cue's narrower form of its hallmark (``exclusion``), see CUE_FORMS
+    extends: bool = False  # a ``words`` entry that adds its words to a list defined elsewhere with its label
 
     def applies_to(self, lang: str) -> bool:
         """Whether the entry is used by the pipeline of ``lang``."""
@@ -98,7 +100,17 @@ def _check(raw: dict[str, Any], where: str) -> LexiconEntry:
     else:
         raise LexiconError(f"{where}: pattern must be a phrase (string) or a list of spaCy token patterns (objects)")
     return LexiconEntry(str(raw["id"]), kind, label, langs, pattern, str(raw["meaning"]), str(raw.get("why", "")), where,
-                        _checked_form(raw, kind, label, where))
+                        _checked_form(raw, kind, label, where), _checked_extends(raw, kind, where))
+
+
+def _checked_extends(raw: dict[str, Any], kind: str, where: str) -> bool:
+    """The entry's ``extends`` flag: ``true`` or ``false``, and ``true`` only on a ``words`` entry."""
+    extends = raw.get("extends", False)
+    if not isinstance(extends, bool):
+        raise LexiconError(f"{where}: extends must be true or false, not {extends!r}")
+    if extends and kind != "words":
+        raise LexiconError(f"{where}: only a words entry can extend a word list; leave 'extends' out of a {kind} entry")
+    return extends
 
 
 def _checked_form(raw: dict[str, Any], kind: str, label: str, where: str) -> str:
@@ -211,17 +223,14 @@ WORD_LIST_MARK = "$"
 
 def expand_word_lists(entries: list[LexiconEntry]) -> list[LexiconEntry]:
     """The entries with every ``"$name"`` in an ``IN``/``NOT_IN`` list replaced by the words of the ``words``
-    entry labelled ``name`` that serves each of the entry's languages, and the ``words`` entries left out.
+    entry labelled ``name`` that serves each of the entry's languages, with those of the entries that extend
+    it, and the ``words`` entries left out.
 
-    :raises LexiconError: a name no list of the entry's language defines, or one defined twice for it.
+    :raises LexiconError: a name no list of the entry's language defines, one defined twice for it, or an
+        extension of a list no file defines.
     """
     lists = [e for e in entries if e.kind == "words"]
-    for k, e in enumerate(lists):
-        twin = next((o for o in lists[:k] if o.label == e.label and set(o.languages) & set(e.languages)), None)
-        if twin is not None:
-            raise LexiconError(f"{e.source}: the word list {e.label!r} is already defined for "
-                               f"{' '.join(sorted(set(twin.languages) & set(e.languages)))} at {twin.source}; "
-                               "give one of them another label")
+    _check_word_lists(lists)
     out = []
     for e in entries:
         if e.kind == "words":
@@ -230,6 +239,23 @@ def expand_word_lists(entries: list[LexiconEntry]) -> list[LexiconEntry]:
             e = replace(e, pattern=[_expanded_token(token, e, lists) for token in e.pattern])
         out.append(e)
     return out
+
+
+def _check_word_lists(lists: list[LexiconEntry]) -> None:
+    """Each label defined at most once per language, and each extension extending a list that is defined."""
+    definitions = [e for e in lists if not e.extends]
+    for k, e in enumerate(definitions):
+        twin = next((o for o in definitions[:k] if o.label == e.label and set(o.languages) & set(e.languages)), None)
+        if twin is not None:
+            raise LexiconError(f"{e.source}: the word list {e.label!r} is already defined for "
+                               f"{' '.join(sorted(set(twin.languages) & set(e.languages)))} at {twin.source}; "
+                               'give one of them another label, or write "extends": true to add to it')
+    for e in lists:
+        unserved = [lang for lang in e.languages
+                    if not any(d.label == e.label and d.applies_to(lang) for d in definitions)]
+        if e.extends and unserved:
+            raise LexiconError(f"{e.source}: no word list {e.label!r} for language {' '.join(unserved)} to extend; "
+                               "define it there first, or leave 'extends' out to define it")
 
 
 def _expanded_token(token: dict[str, Any], entry: LexiconEntry, lists: list[LexiconEntry]) -> dict[str, Any]:
@@ -255,10 +281,12 @@ def _expanded_values(values: list[Any], entry: LexiconEntry, lists: list[Lexicon
 
 
 def _word_list(name: str, entry: LexiconEntry, lists: list[LexiconEntry]) -> list[str]:
-    """The words of the list ``name`` that serves every language of ``entry`` (a list for ``any`` serves all)."""
-    for words in lists:
-        if words.label == name and all(words.applies_to(lang) for lang in entry.languages):
-            return words.pattern
+    """The words of the list ``name`` that serves every language of ``entry`` (a list for ``any`` serves all),
+    then those of each extension of it that serves them all."""
+    serving = [w for w in lists if w.label == name and all(w.applies_to(lang) for lang in entry.languages)]
+    definition = next((w for w in serving if not w.extends), None)
+    if definition is not None:
+        return [*definition.pattern, *(word for w in serving if w.extends for word in w.pattern)]
     known = sorted({w.label for w in lists if any(w.applies_to(lang) for lang in entry.languages)})
     raise LexiconError(f"{entry.source}: no word list {name!r} for language {' '.join(entry.languages)}; define it "
                        f"as an entry of kind 'words' with that label and language"
