@@ -685,3 +685,18 @@ def test_vermin_and_animal_words_said_of_a_group(analyser, text):
 )
 def test_animals_curd_and_agreements_beside_a_group_are_no_dehumanization(analyser, text):
     assert "dehumanization" not in analyser.features(text).hallmarks
+
+
+def test_an_analyser_on_demand_builds_a_language_only_for_its_texts_and_finds_the_same(analyser):
+    lazy = TextAnalyser(on_demand=True)
+    assert lazy.pipelines.built == [] and set(lazy.pipelines) == {"ru", "ky", "uz", "en"}
+    texts = ["Надо выгнать узбеков из Оша!", "Мы обсуждали цены на хлопок."]
+    assert lazy.features_many(texts) == analyser.features_many(texts)
+    assert lazy.pipelines.built == ["ru"]
+    # a Kyrgyz word for girls in a Russian text is read by the Kyrgyz lemmatiser, built for it then
+    mixed = "Надо выгнать узбеков из Оша! Кыздарыбызды коргойлу."
+    assert lazy.features(mixed, "ru") == analyser.features(mixed, "ru")
+    assert lazy.features(mixed, "ru").speaks_of_women and "ky" in lazy.pipelines.built
+    assert lazy.pipelines["ky"] is lazy.pipelines["ky"]          # built once
+    with pytest.raises(KeyError):
+        lazy.pipelines["kk"]                                      # not configured

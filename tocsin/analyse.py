@@ -36,16 +36,17 @@ class Analyser:
     :param settings: the full :class:`tocsin.config.Settings`.
     :param classifier: an already loaded :class:`tocsin.models.Classifier` (default: from ``settings.model``).
     :param text_analyser: an already built ``tocsin.nlp.TextAnalyser`` (default: from ``settings.nlp``).
+    :param on_demand: build each language's rule pipeline when a text first needs it (for one-off commands).
     """
 
-    def __init__(self, settings: Any, *, classifier: Any = None, text_analyser: Any = None):
+    def __init__(self, settings: Any, *, classifier: Any = None, text_analyser: Any = None, on_demand: bool = False):
         from tocsin.models import Classifier
         from tocsin.nlp import TextAnalyser
 
         self.settings = settings
         self.threshold = float(settings.model.threshold)
         self.cascade = bool(getattr(settings.model, "cascade", True))
-        self.text_analyser = text_analyser or TextAnalyser(settings.nlp)
+        self.text_analyser = text_analyser or TextAnalyser(settings.nlp, on_demand=on_demand)
         self.classifier = classifier or Classifier.from_settings(settings.model)
 
     @property

@@ -141,7 +141,7 @@ def classify(app: App, file: BinaryIO, batch_size: int) -> None:
     """
     from tocsin.analyse import Analyser
 
-    analyser = Analyser(app.settings)
+    analyser = Analyser(app.settings, on_demand=True)      # a pipeline only for the languages read
     model = f"{analyser.model_name} {analyser.model_version}"
     pending: list[tuple[int, dict[str, Any] | None, str]] = []
 

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     from tocsin.nlp import TextAnalyser
 
     try:
-        analyser = TextAnalyser(_Settings(extra_lexicons=args.lexicon))
+        analyser = TextAnalyser(_Settings(extra_lexicons=args.lexicon), on_demand=True)   # one text, one language
     except LexiconError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable
 
 from tocsin.config import check_nlp
@@ -20,6 +21,7 @@ from tocsin.nlp.language import detect_language
 from tocsin.nlp.lexicon import expand_word_lists, patterns_version, read_lexicons, words_of
 from tocsin.nlp.normalise import NormalisedText, normalise
 from tocsin.nlp.pipeline import SPANS_KEY, WORDS_KEY, build_pipeline, prepare_pattern_text
+from tocsin.nlp.pipelines import Pipelines
 from tocsin.nlp.translit import ru_latn_to_cyrl, uz_cyrl_to_latn
 from tocsin.nlp.women import WOMEN_WORD_LISTS, WomenWords
 
@@ -56,24 +58,33 @@ class TextAnalyser:
     """Builds the spaCy pipelines once; turns texts into :class:`~tocsin.nlp.features.Features`.
 
     :param settings: ``settings.nlp`` (languages, extra_lexicons, max_chunk_chars); None for defaults.
+    :param on_demand: build each language's pipeline when a text first needs it, not all of them now (a
+        one-off command over texts of one language starts sooner; a daemon builds them all up front).
     :raises tocsin.nlp.lexicon.LexiconError: a lexicon file is missing or wrong.
     """
 
-    def __init__(self, settings: Any = None):
+    def __init__(self, settings: Any = None, *, on_demand: bool = False):
         self.settings = _read_settings(settings)
         check_nlp(self.settings)
         written = read_lexicons(self.settings.extra_lexicons)
         entries = expand_word_lists(written)
         self.entries = {e.id: e for e in entries}
         self.patterns_version = patterns_version(self.settings.extra_lexicons)
-        women, self.pipelines = {}, {}
+        women, recipes = {}, {}
         for lang in dict.fromkeys(self.settings.languages):
             women[lang] = _prepared(words_of(written, WOMEN_WORD_LISTS, lang), lang)
             lookalikes = _prepared(words_of(written, LOOKALIKE_WORD_LISTS, lang), lang)
-            self.pipelines[lang] = build_pipeline(lang, entries, women[lang] | lookalikes)
-        self.women = WomenWords(women, {lang: _lemma_function(nlp) for lang, nlp in self.pipelines.items()})
-        for nlp in self.pipelines.values():
-            nlp.max_length = max(nlp.max_length, self.settings.max_chunk_chars * 4 + 1000)
+            recipes[lang] = partial(self._built, lang, entries, women[lang] | lookalikes)
+        self.pipelines = Pipelines(recipes)
+        if not on_demand:
+            self.pipelines.build_all()
+        self.women = WomenWords(women, {lang: _lemma_function(self.pipelines, lang) for lang in self.pipelines})
+
+    def _built(self, lang: str, entries: list[Any], words: frozenset[str]) -> Any:
+        """The rule pipeline of ``lang``, able to take a chunk of the configured size."""
+        nlp = build_pipeline(lang, entries, words)
+        nlp.max_length = max(nlp.max_length, self.settings.max_chunk_chars * 4 + 1000)
+        return nlp
 
     def features(self, text: str, lang_hint: str = "") -> Features:
         """Features of one text (see :meth:`features_many`)."""
@@ -182,10 +193,10 @@ def _prepared(words: frozenset[str], lang: str) -> frozenset[str]:
     return frozenset(prepare_pattern_text(w, lang).lower() for w in words)
 
 
-def _lemma_function(nlp: Any) -> Callable[[str], str]:
-    """The lemma of a lower-cased word by the lemmatiser of a pipeline (see :mod:`tocsin.nlp.morphology`)."""
-    analyse = nlp.get_pipe("tocsin_lemmas").lemmatiser.analyse
-    return lambda word: analyse(word)[0]
+def _lemma_function(pipelines: Pipelines, lang: str) -> Callable[[str], str]:
+    """The lemma of a lower-cased word by the lemmatiser of the pipeline of ``lang`` (see
+    :mod:`tocsin.nlp.morphology`), built when first asked."""
+    return lambda word: pipelines[lang].get_pipe("tocsin_lemmas").lemmatiser.analyse(word)[0]
 
 
 def build_analyser(settings: Any = None) -> TextAnalyser:
