@@ -250,10 +250,10 @@ def _check_word_lists(lists: list[LexiconEntry]) -> None:
             raise LexiconError(f"{e.source}: the word list {e.label!r} is already defined for "
                                f"{' '.join(sorted(set(twin.languages) & set(e.languages)))} at {twin.source}; "
                                'give one of them another label, or write "extends": true to add to it')
-    for e in lists:
+    for e in (e for e in lists if e.extends):
         unserved = [lang for lang in e.languages
                     if not any(d.label == e.label and d.applies_to(lang) for d in definitions)]
-        if e.extends and unserved:
+        if unserved:
             raise LexiconError(f"{e.source}: no word list {e.label!r} for language {' '.join(unserved)} to extend; "
                                "define it there first, or leave 'extends' out to define it")
 
