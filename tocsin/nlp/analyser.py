@@ -33,7 +33,7 @@ _LATIN_WORD = re.compile(r"(?<![\w@#/.:])[A-Za-z][A-Za-z'\u02bb\u02bc]*(?![\w/@]
 _BUILT_IN_RULES = {"quotation": "builtin.quote_marks", "negation": "builtin.negating_suffix"}
 _KIND_TO_FIELD = {"target": "targets", "place": "places", "cue": "cues", "context": "context"}
 #: The word lists of words that begin like a lexicon word but are others ("кызмат", service, is not "кыз", girl);
-#: ``lookalikes_local`` is left free for an operator's extra lexicon.
+#: an operator's extra lexicon adds to them with ``"extends": true``, or defines ``lookalikes_local``, left free for it.
 LOOKALIKE_WORD_LISTS = ("lookalikes", "lookalikes_local")
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import AbstractSet, Callable
 
-#: The word lists (``words`` entries) whose words name women and girls; ``women_local`` is left free for an
-#: operator's extra lexicon (a list label may be defined once per language).
+#: The word lists (``words`` entries) whose words name women and girls; an operator's extra lexicon adds to them with
+#: ``"extends": true``, or defines ``women_local``, which the bundled files leave free.
 WOMEN_WORD_LISTS = ("women", "womenfolk", "group_women", "women_other", "women_local")
 #: How many first letters a word must share with another language's women word before that language's
 #: lemmatiser is asked about it (a Kyrgyz or Uzbek lemma is the start of the word; a Russian one nearly so).
