@@ -162,7 +162,7 @@ def main(threads: int = 2, posts: int = POSTS, articles: int = ARTICLES, repeats
 
     from tocsin.config import Settings
     from tocsin.models import Classifier
-    from tocsin.models.classifier import prepare_text
+    from tocsin.models.classifier import EMBEDDED_DIR, load_with_transformers, prepare_text
 
     settings = Settings()
     model_settings = dataclasses.replace(settings.model, threads=threads)
@@ -186,7 +186,9 @@ def main(threads: int = 2, posts: int = POSTS, articles: int = ARTICLES, repeats
         # A padded row in the sample, so that no all-ones-mask shortcut is traced into the graph.
         sample_mask = torch.ones((2, 16), dtype=torch.long)
         sample_mask[1, 10:] = 0
-        export_warnings = export_onnx(clf.model, fp32, torch.full((2, 16), 5, dtype=torch.long), sample_mask)
+        # Exported as transformers builds it (the plain PyTorch forward pass the classifier runs is no nn.Module).
+        _, network = load_with_transformers(str(settings.model.path or EMBEDDED_DIR), local_files_only=True)
+        export_warnings = export_onnx(network, fp32, torch.full((2, 16), 5, dtype=torch.long), sample_mask)
         quantise_int8(fp32, int8)
         figures["onnx_fp32_mb"] = fp32.stat().st_size / 1e6
         figures["onnx_int8_mb"] = int8.stat().st_size / 1e6

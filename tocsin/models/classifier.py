@@ -205,6 +205,18 @@ class Classifier:
 
 
 def _from_pretrained(source: str, *, local_files_only: bool) -> tuple[Any, Any]:
+    """The tokenizer and model of ``source``: a BERT classifier folder (the embedded model among them) in plain
+    PyTorch, which starts seconds sooner; anything else through ``transformers``."""
+    from tocsin.models import plain_bert
+
+    plain = plain_bert.load(source) if Path(source).is_dir() else None
+    if plain is not None:
+        return plain
+    return load_with_transformers(source, local_files_only=local_files_only)
+
+
+def load_with_transformers(source: str, *, local_files_only: bool) -> tuple[Any, Any]:
+    """The tokenizer and model of ``source`` as ``transformers`` builds them (any architecture it knows)."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
