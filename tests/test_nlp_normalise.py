@@ -134,3 +134,21 @@ def test_transliterated_text_keeps_the_map():
     start = n.text.index("haydash")
     s, e = n.to_original(start, start + len("haydash"))
     assert raw[s:e] == "ҳайдаш"
+
+
+def test_a_texts_main_script_counts_the_letters_each_script_has():
+    """The regular expressions that count a text's letters agree with the letter-by-letter reading."""
+    from tocsin.nlp.normalise import _script_of, _text_script
+
+    def by_letter(text):
+        scripts = [_script_of(ch) for ch in text]
+        return "Cyrl" if scripts.count("Cyrl") >= scripts.count("Latn") else "Latn"
+
+    rng = random.Random(5)
+    blocks = [(0x20, 0x250), (0x2B0, 0x2C0), (0x370, 0x530), (0x1C80, 0x1C90), (0x1E00, 0x1F00), (0x2DE0, 0x2E00),
+              (0xA640, 0xA6A0), (0x20, 0x10000), (0x1F600, 0x1F650)]
+    texts = ["", "²³½ 123", "ʻʼ", "Ошда oʻzbeklar", "Osh shahrida бозор"]
+    for _ in range(3000):
+        texts.append("".join(chr(rng.randrange(*rng.choice(blocks))) for _ in range(rng.randrange(1, 40))))
+    assert [_text_script(t) for t in texts] == [by_letter(t) for t in texts]
+    assert {_text_script(t) for t in texts} == {"Cyrl", "Latn"}

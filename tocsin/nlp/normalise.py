@@ -301,14 +301,20 @@ def _unify_apostrophe(word: str) -> str:
     return "".join(chars)
 
 
+def _letter_class(script: str) -> re.Pattern[str]:
+    """A character class of every character that :func:`_script_of` assigns to ``script``."""
+    return re.compile("[" + "".join(re.escape(chr(o)) for o in range(0x10000) if _script_of(chr(o)) == script) + "]")
+
+
+#: Letters counted for a text's main script (the same as :func:`_script_of`, in one regular expression each, so
+#: that a long article is not read character by character in Python).
+_CYRL_LETTER, _LATN_LETTER = _letter_class("Cyrl"), _letter_class("Latn")
+
+
 def _text_script(text: str) -> str:
-    cyr = lat = 0
-    for ch in text:
-        s = _script_of(ch)
-        if s == "Cyrl":
-            cyr += 1
-        elif s == "Latn":
-            lat += 1
+    """``Cyrl`` when the text has at least as many Cyrillic letters as Latin ones, else ``Latn``."""
+    cyr = len(text) - len(_CYRL_LETTER.sub("", text))
+    lat = len(text) - len(_LATN_LETTER.sub("", text))
     return "Cyrl" if cyr >= lat else "Latn"
 
 
