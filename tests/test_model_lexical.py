@@ -55,6 +55,25 @@ def test_unseen_phrasings_of_learnt_words_score_on_the_right_side(fitted):
     assert hateful > 0 > plain
 
 
+def test_chunks_read_together_score_as_each_read_alone(fitted, monkeypatch):
+    from tocsin.models import lexical
+
+    texts = ["burn the uzbek houses tonight", "", "the kyrgyz sell apples", "drive drive drive the tajik out", "x",
+             "broken \ud800 surrogate", "our dungan neighbours came to the wedding"]
+    monkeypatch.setattr(lexical, "COUNT_BLOCK", 3)    # blocks of three chunks: the boundaries are crossed too
+
+    def by_hand(text):
+        buckets, counts = np.unique(np.array(ngram_buckets(text), dtype=np.int64), return_counts=True)
+        weights = (1 + np.log(counts)) * fitted.idf[buckets]
+        norm = np.sqrt(weights @ weights)
+        return float((weights / norm) @ fitted.coef[buckets]) + fitted.intercept if norm else fitted.intercept
+
+    together = fitted.chunks_logits(texts)
+    assert together.tolist() == pytest.approx([fitted.chunk_logit(t) for t in texts], abs=1e-12)
+    assert together.tolist() == pytest.approx([by_hand(t) for t in texts], abs=1e-9)
+    assert fitted.chunks_logits([]).shape == (0,)
+
+
 def test_a_hateful_sentence_deep_in_a_long_text_is_found(fitted):
     filler = " ".join(PLAIN[i % len(PLAIN)].format(g="kyrgyz") + "." for i in range(300))
     with_it = filler[: len(filler) // 2] + " Burn the uzbek houses tonight, drive them out. " + filler[len(filler) // 2:]

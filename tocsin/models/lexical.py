@@ -105,28 +105,43 @@ def word_buckets(word: str) -> tuple[int, ...]:
     return tuple(out)
 
 
-def weighted_row(text: str, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bucket ids and their TF-IDF weights (sublinear term frequency, unit length) for one text."""
-    buckets, counts = np.unique(np.fromiter(ngram_buckets(text), dtype=np.int64), return_counts=True)
-    return buckets, weighted_row_from(buckets, counts, idf)
+#: Chunks counted together by :func:`bucket_counts` (a whole training corpus at once would need gigabytes).
+COUNT_BLOCK = 8192
 
 
-def weighted_row_from(buckets: np.ndarray, counts: np.ndarray, idf: np.ndarray) -> np.ndarray:
-    """TF-IDF weights of one text's buckets and counts, scaled to unit length."""
+def bucket_counts(parts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each distinct (chunk, n-gram bucket) pair of ``parts``, ordered by chunk then bucket: the chunk's index,
+    the bucket and how often the chunk has it (int32 arrays)."""
+    blocks = [_block_counts(parts[start:start + COUNT_BLOCK], start) for start in range(0, len(parts), COUNT_BLOCK)]
+    if not blocks:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32)
+    part_of, buckets, counts = (np.concatenate(column) for column in zip(*blocks))
+    return part_of, buckets, counts
+
+
+def _block_counts(parts: Sequence[str], first: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`bucket_counts` of a block of chunks, the first of which is chunk number ``first``."""
+    rows = [np.fromiter(ngram_buckets(part), dtype=np.int64) for part in parts]
+    owner = np.repeat(np.arange(len(parts), dtype=np.int64), [len(row) for row in rows])
+    keys, counts = np.unique(owner * N_FEATURES + np.concatenate(rows), return_counts=True)
+    part_of, buckets = np.divmod(keys, N_FEATURES)
+    return (part_of + first).astype(np.int32), buckets.astype(np.int32), counts.astype(np.int32)
+
+
+def unit_weights(part_of: np.ndarray, buckets: np.ndarray, counts: np.ndarray, idf: np.ndarray, n: int) -> np.ndarray:
+    """The TF-IDF weight (sublinear term frequency) of each pair of :func:`bucket_counts`, each of the ``n``
+    chunks' weights scaled to unit length."""
     weights = (1.0 + np.log(counts)) * idf[buckets]
-    norm = float(np.sqrt(weights @ weights))
-    return weights / norm if norm else weights
+    norms = np.sqrt(np.bincount(part_of, weights=weights * weights, minlength=n))[part_of]
+    return np.divide(weights, norms, out=np.zeros_like(weights), where=norms > 0)
 
 
-def group_counts(rows: Sequence[tuple[np.ndarray, np.ndarray]], groups: Sequence[str]) -> np.ndarray:
-    """Per bucket, in how many distinct groups' texts it occurs (``rows``: each text's buckets and counts)."""
-    by_group: dict[str, list[np.ndarray]] = {}
-    for (buckets, _), group in zip(rows, groups):
-        by_group.setdefault(group, []).append(buckets)
-    out = np.zeros(N_FEATURES, dtype=np.int32)
-    for parts in by_group.values():
-        out[np.unique(np.concatenate(parts))] += 1
-    return out
+def group_counts(part_of: np.ndarray, buckets: np.ndarray, groups: Sequence[str]) -> np.ndarray:
+    """Per bucket, in how many distinct groups' texts it occurs (``part_of``, ``buckets``: see
+    :func:`bucket_counts`; ``groups``: each text's group)."""
+    _, group_of = np.unique(np.asarray(groups, dtype=str), return_inverse=True)
+    pairs = np.unique(group_of.astype(np.int64)[part_of] * N_FEATURES + buckets)
+    return np.bincount(pairs % N_FEATURES, minlength=N_FEATURES).astype(np.int32)
 
 
 #: Numbers of sentences for which the fit records how far the highest ordinary one rises
@@ -190,17 +205,14 @@ class LexicalModel:
         from scipy.sparse import csr_matrix
         from sklearn.linear_model import LogisticRegression
 
-        rows = [np.unique(np.fromiter(ngram_buckets(t), dtype=np.int64), return_counts=True) for t in texts]
-        df = np.zeros(N_FEATURES, dtype=np.float64)
-        for buckets, _ in rows:
-            df[buckets] += 1
-        idf = (np.log((1 + len(rows)) / (1 + df)) + 1).astype(np.float32)
+        part_of, buckets, counts = bucket_counts(texts)
+        df = np.bincount(buckets, minlength=N_FEATURES).astype(np.float64)
+        idf = (np.log((1 + len(texts)) / (1 + df)) + 1).astype(np.float32)
         if groups is not None and min_groups > 1:
-            idf[group_counts(rows, groups) < min_groups] = 0.0
-        indptr = np.cumsum([0] + [len(b) for b, _ in rows])
-        indices = np.concatenate([b for b, _ in rows]) if rows else np.zeros(0, dtype=np.int64)
-        data = np.concatenate([weighted_row_from(buckets, counts, idf) for buckets, counts in rows]) if rows else np.zeros(0)
-        matrix = csr_matrix((data, indices, indptr), shape=(len(rows), N_FEATURES))
+            idf[group_counts(part_of, buckets, groups) < min_groups] = 0.0
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(part_of, minlength=len(texts)))])
+        data = unit_weights(part_of, buckets, counts, idf, len(texts))
+        matrix = csr_matrix((data, buckets, indptr), shape=(len(texts), N_FEATURES))
         regression = LogisticRegression(C=c, max_iter=5000, tol=FIT_TOLERANCE)
         y = np.asarray(labels, dtype=np.int8)
         regression.fit(matrix, y, sample_weight=sample_weight)
@@ -215,18 +227,26 @@ class LexicalModel:
 
     def logits(self, texts: Sequence[str], first_only: Sequence[bool] | None = None) -> list[float]:
         """Per prepared text, the log-odds of incitement of its most hateful chunk (discounted for many chunks)."""
-        out = []
-        for i, text in enumerate(texts):
-            parts = chunks(text)
-            if first_only is not None and first_only[i]:
-                parts = parts[:1]
-            scores = [self.chunk_logit(part) for part in parts]
-            out.append(max(scores) - self.discount(len(scores)))
+        parts = [chunks(text)[:1] if first_only is not None and first_only[i] else chunks(text)
+                 for i, text in enumerate(texts)]
+        scores = self.chunks_logits([part for text_parts in parts for part in text_parts])
+        out, start = [], 0
+        for text_parts in parts:
+            mine = scores[start:start + len(text_parts)]
+            start += len(text_parts)
+            out.append(float(mine.max()) - self.discount(len(mine)))
         return out
 
     def chunk_logits(self, text: str) -> list[float]:
         """The log-odds of incitement of each chunk of a prepared text."""
-        return [self.chunk_logit(part) for part in chunks(text)]
+        return self.chunks_logits(chunks(text)).tolist()
+
+    def chunks_logits(self, parts: Sequence[str]) -> np.ndarray:
+        """The log-odds of incitement of each chunk, all read at once (as :meth:`chunk_logit` reads one: the
+        TF-IDF row of each chunk scaled to unit length, times the weights, plus the intercept)."""
+        part_of, buckets, counts = bucket_counts(parts)
+        weights = unit_weights(part_of, buckets, counts, self.idf, len(parts))
+        return np.bincount(part_of, weights=weights * self.coef[buckets], minlength=len(parts)) + self.intercept
 
     def discount(self, n: int) -> float:
         """How far the highest of ``n`` ordinary sentences rises above an ordinary one by chance."""
@@ -238,8 +258,7 @@ class LexicalModel:
 
     def chunk_logit(self, chunk: str) -> float:
         """The log-odds of incitement of one chunk."""
-        buckets, weights = weighted_row(chunk, self.idf)
-        return float(weights @ self.coef[buckets]) + self.intercept
+        return float(self.chunks_logits([chunk])[0])
 
     def blend(self, transformer_probability: float, lexical_logit: float) -> float:
         """The blended incitement probability: ``(1 - weight)·logit(p) + weight·scale·lexical_logit``."""
