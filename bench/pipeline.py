@@ -139,6 +139,7 @@ def run_daemon(settings, workdir: Path, world, seconds: int) -> dict[str, float]
     import psutil
 
     from tocsin.config_toml import dump_settings
+    from tocsin.store import connect
 
     settings.database.path = str(workdir / "daemon.db")
     settings.alerts.sinks[0].path = str(workdir / "daemon-alerts.jsonl")
@@ -148,6 +149,7 @@ def run_daemon(settings, workdir: Path, world, seconds: int) -> dict[str, float]
     d.tick_seconds, d.analyse_every_minutes, d.deliver_every_minutes, d.evaluate_every_minutes = 1, 1, 1, 1
     config = workdir / "daemon.toml"
     config.write_text(dump_settings(settings), encoding="utf-8")
+    connect(settings.database_path).close()  # the daemon runs on an existing store only
     tocsin = Path(sys.executable).with_name("tocsin")
     log = (workdir / "daemon.log").open("wb")
     started = time.monotonic()
@@ -185,8 +187,6 @@ def run_daemon(settings, workdir: Path, world, seconds: int) -> dict[str, float]
     if proc.returncode not in (0, -signal.SIGTERM):
         tail = (workdir / "daemon.log").read_text(errors="replace")[-2000:]
         raise RuntimeError(f"the daemon exited with {proc.returncode}:\n{tail}")
-    from tocsin.store import connect
-
     db = connect(settings.database_path)
     items = db.execute("SELECT count(*) FROM items").fetchone()[0]
     analysed = db.execute("SELECT count(*) FROM analyses").fetchone()[0]
