@@ -44,3 +44,33 @@ def test_tocsin_db_set_for_the_real_store_does_not_lead_the_demo_into_it(runner,
     db = connect(real)
     assert db.execute("SELECT count(*) FROM items").fetchone()[0] == 1
     assert db.execute("SELECT count(*) FROM users").fetchone()[0] == 0
+
+
+def summary_text(report) -> str:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from tocsin.cli.demo import print_summary
+
+    out = StringIO()
+    print_summary(Console(file=out, width=300), report, 1.0)
+    return out.getvalue()
+
+
+def test_the_summary_says_why_a_source_brought_nothing(tmp_path):
+    from tocsin.demo import DemoReport
+    from tocsin.pipeline import CycleSummary
+
+    report = DemoReport(database=tmp_path / "tocsin.db", alerts_file=tmp_path / "alerts.jsonl", review_url="http://127.0.0.1:1/",
+                        username="demo", password="pw", items=[("demo-forum", "ru", 3)])
+    report.cycle = CycleSummary(sources=2, pages=9, items=3, new_items=3, crawl_errors=0)
+    quiet = summary_text(report)
+    assert "crawl: 2 sources, 9 pages, 3 items (3 new), 0 errors" in quiet and "tocsin --db" not in quiet
+    report.cycle = CycleSummary(sources=2, pages=9, items=3, new_items=3, crawl_errors=6, failed_sources=["demo-news"])
+    report.crawl_errors = [{"source": "demo-news", "kind": "parse", "message": "ImportError: no article extractor",
+                            "url": "http://127.0.0.1:1/news/1.html"}]
+    loud = summary_text(report)
+    assert "6 errors — failed: demo-news" in loud
+    assert "demo-news parse: ImportError: no article extractor (http://127.0.0.1:1/news/1.html)" in loud
+    assert f"tocsin --db {tmp_path / 'tocsin.db'} status" in loud

@@ -28,6 +28,8 @@ class DemoReport:
     items: list[tuple[str, str, int]] = field(default_factory=list)
     flagged: dict[str, dict[str, int]] = field(default_factory=dict)
     deliveries: dict[str, int] = field(default_factory=dict)
+    #: The first errors of each source's crawl (source, kind, message, url): why a source brought little.
+    crawl_errors: list[dict[str, Any]] = field(default_factory=list)
 
 
 def demo_settings(base_url: str, workdir: Path, database: Path, review_port: int = 8765) -> Settings:
@@ -81,7 +83,7 @@ def run_demo(settings: Settings, db: Any) -> DemoReport:
     """One full cycle over the demo world, a demo login, and the figures for the summary."""
     from tocsin.pipeline import run_cycle
     from tocsin.review.accounts import add_user, user_exists
-    from tocsin.store.status import delivery_counts, flagged_breakdown, items_per_source_and_language
+    from tocsin.store.status import delivery_counts, flagged_breakdown, items_per_source_and_language, last_run_errors
 
     refuse_a_real_store(settings, db)
     cycle = run_cycle(settings, db)
@@ -102,4 +104,5 @@ def run_demo(settings: Settings, db: Any) -> DemoReport:
         items=items_per_source_and_language(db),
         flagged=flagged_breakdown(db),
         deliveries=delivery_counts(db),
+        crawl_errors=last_run_errors(db),
     )

@@ -62,6 +62,7 @@ def print_summary(console: Console, report, seconds: float) -> None:
     for source, lang, n in report.items:
         items.add_row(source, lang or "?", str(n))
     console.print(items)
+    print_crawl_errors(console, report)
     for kind, counts in report.flagged.items():
         table = Table(kind, "flagged items", title=f"flagged items per {kind}")
         for name, n in sorted(counts.items(), key=lambda kv: -kv[1]):
@@ -73,6 +74,19 @@ def print_summary(console: Console, report, seconds: float) -> None:
     console.print(f"review page: {report.review_url}  login: {report.username} / {report.password}"
                   "  (run with --serve to keep it open)")
     console.print(f"done in {seconds:.0f} s")
+
+
+def print_crawl_errors(console: Console, report) -> None:
+    """The crawl's error count and, when there were errors, the first of each source's (a source that
+    brought nothing says why)."""
+    if report.cycle is not None:
+        console.print(report.cycle.lines()[0], markup=False, highlight=False)
+    if report.crawl_errors:
+        from tocsin.cli.crawl import error_line
+
+        for err in report.crawl_errors:
+            console.print(error_line(err["source"], err), highlight=False)
+        console.print(f"each source's last crawl: tocsin --db {report.database} status", markup=False)
 
 
 def serve_review(app: App, report, port: int, console: Console) -> None:
