@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tocsin.config import ConfigError, load_settings
-from tocsin.distributed import Keys, masked_url, scrapy_overrides, status_lines
+from tocsin.distributed import DistributedError, Keys, masked_url, scrapy_overrides, status_lines
 from tocsin.distributed.connection import check_redis_url, connect_redis
 from tocsin.distributed.deadletters import list_dead, requeue_dead
 from tocsin.distributed.records import BadEntry, RemovedMark, decode_entry, encode_entry
@@ -80,6 +80,33 @@ def test_worker_commands_say_how_to_turn_distributed_mode_on(runner, db_path):
 
     result = runner.invoke(main, ["--db", str(db_path), "worker", "status"], env={"TOCSIN_DISTRIBUTED_REDIS_URL": ""})
     assert result.exit_code != 0 and "distributed.redis_url" in result.output
+
+
+def hide_package(monkeypatch, missing: str) -> None:
+    """Make ``missing`` look uninstalled to ``importlib.util.find_spec``."""
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == missing else real_find_spec(name, *a))
+
+
+def test_a_worker_without_the_redis_package_names_the_install_command(runner, db_path, monkeypatch):
+    from tocsin.cli import main
+
+    connect(db_path).close()
+    hide_package(monkeypatch, "redis")
+    result = runner.invoke(main, ["--db", str(db_path), "worker", "crawl", "--once"],
+                           env={"TOCSIN_DISTRIBUTED_REDIS_URL": "redis://127.0.0.1:1/0"})
+    assert result.exit_code == 2 and not isinstance(result.exception, DistributedError), result.output
+    assert "needs the 'redis' package" in result.stderr and "pip install 'tocsin[distributed]'" in result.stderr
+
+
+def test_a_crawl_without_scrapy_redis_names_the_install_command(monkeypatch):
+    settings = load_settings(None, env={"TOCSIN_DISTRIBUTED_REDIS_URL": "redis://127.0.0.1:1/0"})
+    assert scrapy_overrides(settings)["SCHEDULER"].endswith("SourceScheduler")
+    hide_package(monkeypatch, "scrapy_redis")
+    with pytest.raises(DistributedError, match=r"needs the 'scrapy_redis' package.*pip install 'tocsin\[distributed\]'"):
+        scrapy_overrides(settings)
 
 
 def test_status_names_an_unreachable_redis_without_failing():

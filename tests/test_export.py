@@ -267,7 +267,6 @@ main(["--db", {str(db_path)!r}, "export", "--format", "jsonl", "--out", {str(out
 
 def test_an_export_under_nohup_survives_a_hangup(db_path, tmp_path):
     """SIGHUP ignored on purpose (nohup) stays ignored: the export finishes."""
-    import signal
     import subprocess
     import sys
 

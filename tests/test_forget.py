@@ -53,7 +53,7 @@ def plant(db, alert_file: Path) -> dict[str, str]:
     record_crawl_error(db, None, "chan", "http_404", "gone", url="https://t.me/s/chan/101")
     record_crawl_error(db, None, "chan", "crawl_crashed", f"log tail: Dropped: {{'author': '{VICTIM}'}}")
     alert_file.write_text("".join(json.dumps({"title": t, "message": m}, ensure_ascii=False) + "\n" for t, m in [
-        (f"Incitement: {VICTIM_TITLE}", VICTIM_TEXTS[0]), ("Other", KEEPER_TEXT), ("Spread", f"“…by the same\nauthor, zqxsecondtoken and…”")]), encoding="utf-8")
+        (f"Incitement: {VICTIM_TITLE}", VICTIM_TEXTS[0]), ("Other", KEEPER_TEXT), ("Spread", "“…by the same\nauthor, zqxsecondtoken and…”")]), encoding="utf-8")
     return ids
 
 

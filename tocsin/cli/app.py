@@ -113,7 +113,7 @@ def configure_logging(verbose: int) -> None:
 
 class TocsinGroup(click.Group):
     """Turns an error whose message already names the problem and the fix (a bad config, lexicon or model; a
-    missing or unusable database) into that one message and exit code 2, without a traceback."""
+    missing or unusable database; distributed mode without its packages or its Redis) into that one message and exit code 2, without a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -131,6 +131,7 @@ class TocsinGroup(click.Group):
 
 def stated_problem(error: Exception) -> str | None:
     """The message to show for an error that names its own fix (see :class:`TocsinGroup`); None for others."""
+    from tocsin.distributed.connection import DistributedError
     from tocsin.models.folder import ModelLoadError
     from tocsin.nlp.lexicon import LexiconError
     from tocsin.store.db import DatabaseMissing, DatabaseUnusable, is_locked_error
@@ -139,7 +140,7 @@ def stated_problem(error: Exception) -> str | None:
         return f"bad config: {error}"
     if isinstance(error, LexiconError):
         return f"bad lexicon: {error}"
-    if isinstance(error, (DatabaseMissing, DatabaseUnusable, ModelLoadError)):
+    if isinstance(error, (DatabaseMissing, DatabaseUnusable, ModelLoadError, DistributedError)):
         return str(error)
     if is_locked_error(error):
         return ("the database is locked by another program (the daemon, a crawl, an export or a forget) for longer "

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -6,6 +6,7 @@ needs a Redis server (nor, strictly, the ``redis`` package).
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import socket
 from dataclasses import dataclass
@@ -52,6 +53,14 @@ def check_redis_url(url: str) -> None:
                           "expected redis://[:password@]host:6379/0 (rediss:// for TLS, unix:///path.sock); empty for one machine")
 
 
+def require_package(module: str) -> None:
+    """Raise :class:`DistributedError` naming the install command when ``module`` (``redis``,
+    ``scrapy_redis``: the ``distributed`` extra) is not installed."""
+    if importlib.util.find_spec(module) is None:
+        raise DistributedError(f"distributed mode needs the '{module}' package, which is not installed here: "
+                               "pip install 'tocsin[distributed]' (redis and scrapy-redis), or empty distributed.redis_url")
+
+
 def connect_redis(settings: Settings | DistributedSettings, *, check: bool = True) -> Any:
     """A Redis client for ``distributed.redis_url`` (bytes in, bytes out).
 
@@ -64,10 +73,9 @@ def connect_redis(settings: Settings | DistributedSettings, *, check: bool = Tru
     if not url:
         raise DistributedError("distributed mode is off: set distributed.redis_url (or TOCSIN_DISTRIBUTED_REDIS_URL) to redis://host:6379/0")
     check_redis_url(url)
-    try:
-        import redis
-    except ImportError as e:  # pragma: no cover - redis is a dependency, but keep the message clear
-        raise DistributedError("distributed mode needs the 'redis' package: pip install redis scrapy-redis") from e
+    require_package("redis")
+    import redis
+
     client = redis.Redis.from_url(url, socket_connect_timeout=10, socket_timeout=60, health_check_interval=30,
                                   retry_on_timeout=True, client_name=f"tocsin-{socket.gethostname()}")
     if check:

@@ -10,7 +10,7 @@ import dataclasses
 from typing import Any
 
 from tocsin.config import DistributedSettings, Settings
-from tocsin.distributed.connection import Keys, is_distributed
+from tocsin.distributed.connection import Keys, is_distributed, require_package
 
 #: Scrapy setting that carries the ``[distributed]`` section into the crawl process.
 SETTINGS_KEY = "TOCSIN_DISTRIBUTED"
@@ -24,6 +24,7 @@ def scrapy_overrides(settings: Settings) -> dict[str, Any]:
     """
     if not is_distributed(settings):
         return {}
+    require_package("scrapy_redis")
     keys = Keys.of(settings)
     return {
         "SCHEDULER": "tocsin.distributed.crawling.SourceScheduler",

@@ -61,8 +61,6 @@ def stream_status(redis: Any, keys: Keys) -> QueueStatus:
 
 def queue_status(redis: Any, settings: Settings) -> QueueStatus:
     """Read the stream, group, dead letters, request queues and heartbeats (read only)."""
-    import redis as redis_lib
-
     keys = Keys.of(settings)
     status = stream_status(redis, keys)
     analysed = stream_status(redis, keys.analysed())

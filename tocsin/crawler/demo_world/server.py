@@ -188,7 +188,6 @@ class Handler(BaseHTTPRequestHandler):
 
     def hostile(self, path: str, query: dict[str, list[str]]) -> None:
         name = path[len("/hostile/"):]
-        base = self.world.base_url
         if name == "feed.xml":
             return self.send(200, hostile_feed(f"http://localhost:{self.server.server_address[1]}"), "application/rss+xml")
         if name == "malformed.xml":
