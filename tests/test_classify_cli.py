@@ -113,3 +113,16 @@ def test_classify_runs_offline_in_a_fresh_process(tmp_path):
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["incitement"] is True and out["model"].startswith("tocsin-embedded")
+
+
+@pytest.mark.slow
+def test_classify_loads_no_database_code_and_no_transformers(tmp_path):
+    """What keeps it quick to start: sqlite-utils (which imports pandas when it is installed) and transformers stay out."""
+    code = ("import atexit, sys; from tocsin.cli import main; "
+            "atexit.register(lambda: print(sorted(m for m in ('sqlite_utils', 'pandas', 'transformers') if m in sys.modules), "
+            "file=sys.stderr)); main(['classify'])")
+    proc = subprocess.run([sys.executable, "-c", code], input="Uzbeks must be driven out of Osh!\n", capture_output=True,
+                          text=True, cwd=tmp_path, timeout=300, env={**os.environ, "TOCSIN_MODEL_THREADS": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["incitement"] is True
+    assert proc.stderr.strip().splitlines()[-1] == "[]", proc.stderr[-500:]

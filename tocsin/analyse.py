@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from tocsin.nlp.features import Features
-from tocsin.store.analyses import AnalysisRecord
+from tocsin.analysis_record import AnalysisRecord
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from tocsin.config import Settings
 from tocsin.distributed.connection import DistributedError
-from tocsin.store.analyses import AnalysisRecord
+from tocsin.analysis_record import AnalysisRecord
 
 logger = logging.getLogger(__name__)
 

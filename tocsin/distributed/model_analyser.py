@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from tocsin.config import Settings
-from tocsin.store.analyses import AnalysisRecord
+from tocsin.analysis_record import AnalysisRecord
 
 logger = logging.getLogger(__name__)
 

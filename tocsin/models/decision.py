@@ -20,7 +20,7 @@ from tocsin.models.explanation import ENDORSED, explain, groups_by_aim, hallmark
 from tocsin.models.layout import Layout
 from tocsin.models.negation import CLAUSE_BREAK, QUOTATIVE, THEY, negation_scopes
 from tocsin.nlp.features import CALLS, Features, Span
-from tocsin.store.analyses import AnalysisRecord
+from tocsin.analysis_record import AnalysisRecord
 
 #: The classifier's log-odds are divided by this before the rules add theirs: a small model trained on
 #: templates is over-confident on phrasings it has not seen (it gives "Бейте таджиков…" 0.003), so the

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from tocsin.models.decision import LOCAL_TEXT_CHARS
 from tocsin.models.layout import Layout
 from tocsin.nlp.features import CALLS, Features
-from tocsin.store.analyses import AnalysisRecord
+from tocsin.analysis_record import AnalysisRecord
 
 #: Sentences of context taken before and after a passage's cue sentence.
 BEFORE = 1

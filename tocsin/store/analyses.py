@@ -3,35 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import sqlite_utils
 
+from tocsin.analysis_record import AnalysisRecord  # noqa: F401 - also imported from here
 from tocsin.store.db import transaction, utcnow
 
 JSON_COLUMNS = ("targets", "places", "hallmarks", "spans")
-
-
-@dataclass
-class AnalysisRecord:
-    """The decision for one item version, as stored (see the ``analyses`` table)."""
-
-    item_id: str
-    content_hash: str
-    model_name: str
-    model_version: str
-    patterns_version: str
-    threshold: float
-    score: float
-    incitement: bool
-    lang: str = ""
-    targets: list[dict[str, Any]] = field(default_factory=list)    # {group, text, start, end}
-    places: list[dict[str, Any]] = field(default_factory=list)     # {place, text, start, end}
-    hallmarks: list[str] = field(default_factory=list)
-    spans: list[dict[str, Any]] = field(default_factory=list)      # {kind, label, text, start, end}
-    explanation: str = ""
-    error: str = ""
 
 
 def save_analysis(db: sqlite_utils.Database, record: AnalysisRecord) -> int | None:
