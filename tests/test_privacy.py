@@ -172,6 +172,9 @@ def test_dictionary_attack_of_a_million_handles_matches_no_author(fresh_db, tmp_
     ("Звоните 8 (3222) 5-55-55.", "Звоните [phone]."),
     ("Tel: 90 123 45 67", "Tel: [phone]"),
     ("June 2010, 275,000 people; on 2010-06-10 at 12:30", "June 2010, 275,000 people; on 2010-06-10 at 12:30"),
+    # Kyrgyz numbers grouped like dates are phones; real dates, with a time after them, are not
+    ("Тел. 0555-12-34-56, 0555.12.34.56 или 0312-66-12-34", "Тел. [phone], [phone] или [phone]"),
+    ("on 2010-06-10 12 30 and 01.06.2026 18 00", "on 2010-06-10 12 30 and 01.06.2026 18 00"),
     ("write to a.b-c@mail.example.kg.", "write to [email]."),
     ("ask @osh_voice or @Ali.", "ask [handle] or [handle]."),
     ("Конец.@second_handle спасибо@osh_voice_1, ＠osh_voice_2 @\u200bhidden_3 @ivan-petrov",

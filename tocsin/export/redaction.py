@@ -46,7 +46,10 @@ _HANDLE = re.compile(rf"[@\uff20][{_INVISIBLE}]*\w(?:[\w{_MARKS}.\-]{{0,62}}[\w{
 
 #: Digits with the separators phone numbers are written with; checked further in :func:`_is_phone`.
 _PHONE = re.compile(r"(?<![\w+])(?:\+|\b00)?\(?\d(?:[ \t\u00a0\-.()]{0,3}\d){6,16}(?!\w)")
-_DATE_LIKE = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$|^\d{1,2}:\d{2}")
+#: A candidate that opens with a real calendar date (year 19xx/20xx first, or day and month first) or a time:
+#: "2010-06-10 12 30" is not a phone, but "0555-12-34-56" (a Kyrgyz mobile) and "0312-66-12-34" are.
+_YEAR, _MONTH, _DAY = r"(?:19|20)\d{2}", r"(?:0?[1-9]|1[0-2])", r"(?:0?[1-9]|[12]\d|3[01])"
+_DATE_LIKE = re.compile(rf"^{_YEAR}([-./]){_MONTH}\1{_DAY}(?!\d)|^{_DAY}([-./]){_MONTH}\2(?:{_YEAR}|\d{{2}})(?!\d)|^\d{{1,2}}:\d{{2}}")
 
 
 def _is_phone(candidate: str) -> bool:
