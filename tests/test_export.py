@@ -230,9 +230,10 @@ def test_cli_export_writes_data_and_datasheet(runner, db_path, tmp_path):
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder", encoding="utf-8")
     unwritable = runner.invoke(main, ["--db", str(db_path), "export", "--out", str(blocked / "ds")])
-    assert unwritable.exit_code == 1 and "cannot write the export to" in unwritable.output and "Traceback" not in unwritable.output
+    assert unwritable.exit_code == 1 and "a-file is a file, not a folder" in unwritable.output and "Traceback" not in unwritable.output
     typo = runner.invoke(main, ["--db", str(db_path), "export", "--language", "zz", "--out", str(tmp_path / "z")])
     assert typo.exit_code == 0 and "wrote 0 rows" in typo.output and "no stored item matched the filters" in typo.output
+    assert "--language zz: no stored item has it" in typo.output
 
 
 @pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
@@ -413,3 +414,51 @@ def test_an_export_never_overwrites_the_store_an_alert_file_or_another_kind_of_f
     far = runner.invoke(main, ["--db", str(store), "export", "--until", "9999-12-31", "--out", str(tmp_path / "far")])
     assert far.exit_code == 2 and "Traceback" not in far.output
     db.close()
+
+
+def test_a_path_through_a_missing_folder_cannot_reach_a_protected_file(tmp_path):
+    from tocsin.store import connect
+
+    store = tmp_path / "store.jsonl"   # a store whose name a JSONL export could take
+    db = connect(store)
+    add_corpus(db)
+    settings = Settings()
+    settings.config_dir = tmp_path
+    settings.alerts.sinks = [SinkSettings(name="file", kind="file", path="alerts.jsonl")]
+    (tmp_path / "alerts.jsonl").write_text("{}\n", encoding="utf-8")
+    for target in (tmp_path / "missing" / ".." / "alerts.jsonl", tmp_path / "missing" / ".." / "store.jsonl"):
+        with pytest.raises(ExportError, match="is never overwritten"):
+            export_dataset(db, settings, ExportOptions(fmt="jsonl", out=target, force=True))
+    assert (tmp_path / "alerts.jsonl").read_text(encoding="utf-8") == "{}\n"
+    assert store.read_bytes().startswith(b"SQLite format 3") and not (tmp_path / "missing").exists()
+    db.close()
+
+
+def test_each_export_keeps_its_datasheet(corpus, tmp_path):
+    db, _ = corpus
+    csv = run_export(db, tmp_path, "csv", name="both/data.csv")
+    for force in (False, True):
+        with pytest.raises(ExportError, match="describes data.csv, another export in that folder"):
+            run_export(db, tmp_path, "parquet", name="both/data.parquet", force=force)
+    assert "`data.csv` (csv)" in csv.datasheet_path.read_text(encoding="utf-8")
+    (tmp_path / "notes").write_text("mine", encoding="utf-8")
+    with pytest.raises(ExportError, match="notes is a file, not a folder"):
+        run_export(db, tmp_path, "jsonl", name="notes/x.jsonl")
+
+
+def test_exports_started_in_the_same_second_get_folders_of_their_own(tmp_path):
+    from tocsin.cli.privacy import new_export_folder
+
+    folders = [new_export_folder(tmp_path / "exports") for _ in range(3)]
+    assert len(set(folders)) == 3 and all(f.is_dir() and f.name.startswith("export-") for f in folders)
+
+
+def test_filters_take_any_case_and_name_what_matched_nothing(corpus, tmp_path, runner):
+    from tocsin.store.exporting import unmatched_filters
+
+    db, _ = corpus
+    for query in (ExportQuery(languages=("UZ",)), ExportQuery(languages=("uz-latn",)), ExportQuery(groups=("Uzbek",))):
+        assert read_jsonl(run_export(db, tmp_path, "jsonl", query=query, force=True).data_path), query
+    lines = unmatched_filters(db, ExportQuery(sources=("chan", "chann"), languages=("RU", "xx"), groups=("martian",)))
+    assert [line.split(":")[0] for line in lines] == ["--source chann", "--language xx", "--group martian"]
+    assert "chan" in lines[0] and "uz-Latn" in lines[1] and "uzbek" in lines[2]

@@ -69,10 +69,9 @@ def export(app: App, fmt: str, out: str | None, since: str | None, until: str | 
             raise ExportError(f"--since {since} is not before --until {until}: nothing could match; swap them")
     except ExportError as e:
         raise click.BadParameter(str(e), param_hint="--since/--until") from None
-    if out is None:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        out = str(settings.resolve(settings.export.out_dir) / f"export-{stamp}")
     db = app.open_db()
+    if out is None:
+        out = str(new_export_folder(settings.resolve(settings.export.out_dir)))
     options = ExportOptions(fmt=fmt, out=Path(out), query=query, labels=labels, rules=rules, link_key=link_key, force=force)
     try:
         console = Console(stderr=True)
@@ -89,11 +88,30 @@ def export(app: App, fmt: str, out: str | None, since: str | None, until: str | 
     click.echo(f"wrote {summary.rows} rows to {summary.data_path} in {summary.seconds:.1f} s")
     if not summary.rows and (since or until or languages or sources or groups or hallmarks or labels or reviewed_only
                              or min_score is not None):
+        from tocsin.store.exporting import unmatched_filters
+
         click.echo("warning: no stored item matched the filters; check their spelling (languages as ru, ky, uz, en; "
                    "sources by name; groups as in the review page) and the dates, or run 'tocsin status'", err=True)
+        for line in unmatched_filters(db, query):
+            click.echo(f"  {line}", err=True)
     click.echo(f"wrote {summary.datasheet_path}")
     if any(summary.redactions.values()):
         click.echo("redacted: " + ", ".join(f"{k} {v}" for k, v in summary.redactions.items() if v))
+
+
+def new_export_folder(parent: Path) -> Path:
+    """A new folder ``export-<UTC time>`` in ``parent`` (``-2``, ``-3``… after it when exports start in the same
+    second), made here so that two exports never share one."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    parent.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 1000):
+        folder = parent / (f"export-{stamp}" if n == 1 else f"export-{stamp}-{n}")
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            continue
+    raise click.ClickException(f"{parent} already holds 999 exports made this second; give --out")
 
 
 def read_names(path: str) -> list[str]:

@@ -6,6 +6,7 @@ import gc
 import hashlib
 import logging
 import os
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from tocsin.store.exporting import ExportQuery, count_export_rows, describe_sour
 logger = logging.getLogger(__name__)
 
 DATASHEET_NAME = "DATASHEET.md"
+#: The datasheet's row naming its data file (see :func:`tocsin.export.datasheet.render_datasheet`).
+_DATASHEET_FILE_ROW = re.compile(r"^\| file \| `([^`/]+)` \(", re.MULTILINE)
 
 
 class ExportError(RuntimeError):
@@ -102,7 +105,8 @@ def resolve_paths(fmt: str, out: Path, force: bool, protected: Sequence[Path] = 
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    out = Path(out).expanduser()
+    # Resolved first, so that "missing/../alerts.jsonl" is seen to be the alert file before "missing" is made.
+    out = Path(os.path.realpath(Path(out).expanduser()))
     suffixes = {writer.suffix for writer in WRITERS.values()}
     if out.is_dir() or (not out.exists() and out.suffix.lower() not in suffixes):
         out = out / f"tocsin-export{WRITERS[fmt].suffix}"
@@ -112,12 +116,31 @@ def resolve_paths(fmt: str, out: Path, force: bool, protected: Sequence[Path] = 
     if out.exists() and any(_same_file(out, p) for p in protected):
         raise ExportError(f"{out} is the store or a file an alert sink appends to, and is never overwritten; "
                           "choose another --out")
+    blocking = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise ExportError(f"{blocking} is a file, not a folder; give --out a folder (or a file in a folder) you can write to")
     out.parent.mkdir(parents=True, exist_ok=True)
     datasheet = out.parent / DATASHEET_NAME
+    other = described_file(datasheet)
+    if other and other != out.name and (out.parent / other).exists():
+        raise ExportError(f"{datasheet} describes {other}, another export in that folder, which would be left without "
+                          "its datasheet; give this export a folder of its own")
     existing = [p for p in (out, datasheet) if p.exists()]
     if existing and not force:
-        raise ExportError(f"{', '.join(map(str, existing))} already exists; choose another --out folder or pass --force")
+        raise ExportError(f"{', '.join(map(str, existing))} already {'exist' if len(existing) > 1 else 'exists'}; "
+                          "choose another --out folder or pass --force")
     return out, datasheet
+
+
+def described_file(datasheet: Path) -> str | None:
+    """The data file an existing datasheet describes (its "file" row), or None."""
+    try:
+        with datasheet.open(encoding="utf-8", errors="replace") as f:
+            head = f.read(20_000)
+    except OSError:
+        return None
+    found = _DATASHEET_FILE_ROW.search(head)
+    return found.group(1) if found else None
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -28,9 +28,9 @@ class ExportQuery:
 
     :param since: keep items published (or, without a date, first seen) at or after this ISO time.
     :param until: keep items published (or first seen) strictly before this ISO time.
-    :param languages: language codes; ``uz`` also matches ``uz-Latn`` and ``uz-Cyrl``.
+    :param languages: language codes, in any case; ``uz`` also matches ``uz-Latn`` and ``uz-Cyrl``.
     :param sources: source names.
-    :param groups: target group ids found by the latest analysis.
+    :param groups: target group ids found by the latest analysis, in any case.
     :param hallmarks: hallmark names found by the latest analysis.
     :param reviewed_only: keep only items with at least one review.
     :param min_score: keep only items whose latest analysis scored at least this.
@@ -58,16 +58,18 @@ class ExportQuery:
             conds.append(f"{date_expr} < datetime(?)")
             params.append(self.until)
         if self.languages:
-            # a prefix compared as a string: '_' and '%' in a code match themselves (LIKE would take them as wildcards)
-            conds.append("(" + " OR ".join(f"{LANG_EXPR} = ? OR substr({LANG_EXPR}, 1, ?) = ?" for _ in self.languages) + ")")
-            for lang in self.languages:
+            # any case (language tags are); a prefix compared as a string: '_' and '%' in a code match themselves
+            # (LIKE would take them as wildcards)
+            lang_expr = f"lower({LANG_EXPR})"
+            conds.append("(" + " OR ".join(f"{lang_expr} = ? OR substr({lang_expr}, 1, ?) = ?" for _ in self.languages) + ")")
+            for lang in map(str.lower, self.languages):
                 params += [lang, len(lang) + 1, lang + "-"]
         if self.sources:
             conds.append(f"i.source IN ({marks(self.sources)})")
             params += list(self.sources)
         if self.groups:
-            conds.append(f"EXISTS (SELECT 1 FROM json_each(a.targets) t WHERE json_extract(t.value, '$.group') IN ({marks(self.groups)}))")
-            params += list(self.groups)
+            conds.append(f"EXISTS (SELECT 1 FROM json_each(a.targets) t WHERE lower(json_extract(t.value, '$.group')) IN ({marks(self.groups)}))")
+            params += [group.lower() for group in self.groups]
         if self.hallmarks:
             conds.append(f"EXISTS (SELECT 1 FROM json_each(a.hallmarks) h WHERE h.value IN ({marks(self.hallmarks)}))")
             params += list(self.hallmarks)
@@ -182,3 +184,22 @@ def bulk_insert(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]
     with transaction(db):
         db.conn.executemany(sql, ([row[c] for c in columns] for row in rows))
     return len(rows)
+
+
+def unmatched_filters(db: sqlite_utils.Database, query: ExportQuery) -> list[str]:
+    """For an export that matched nothing: each ``--source``, ``--language`` or ``--group`` value that matches no
+    stored item on its own, with the values the store does have."""
+    def stored(sql: str) -> list[str]:
+        return sorted({row[0] for row in db.execute(sql) if row[0]})
+
+    found = []
+    checks = (("source", query.sources, stored("SELECT DISTINCT source FROM items"), lambda v, s: v == s),
+              ("language", query.languages, stored(f"SELECT DISTINCT {LANG_EXPR} {_FROM}"),
+               lambda v, s: s.lower() == v.lower() or s.lower().startswith(v.lower() + "-")),
+              ("group", query.groups, stored(f"SELECT DISTINCT json_extract(t.value, '$.group') {_FROM}, json_each({_LIST.format('targets')}) t"),
+               lambda v, s: v.lower() == s.lower()))
+    for name, values, known, matches in checks:
+        for value in values:
+            if not any(matches(value, k) for k in known):
+                found.append(f"--{name} {value}: no stored item has it (the store has: {', '.join(known) or 'none'})")
+    return found
