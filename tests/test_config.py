@@ -96,6 +96,25 @@ def test_sink_secrets_come_from_the_environment_so_they_stay_out_of_the_file(tmp
 def test_bad_env_value_names_the_variable(tmp_path):
     with pytest.raises(ConfigError, match="TOCSIN_MODEL_BATCH_SIZE"):
         load_settings(None, env={"TOCSIN_MODEL_BATCH_SIZE": "many"})
+    with pytest.raises(ConfigError, match=r"'model.threshold' \(set by the environment variable TOCSIN_MODEL_THRESHOLD\) = 1.6"):
+        load_settings(None, env={"TOCSIN_MODEL_THRESHOLD": "1.6"})
+    path = write(tmp_path, "[[alerts.sinks]]\nname = 'hook'\nkind = 'webhook'\nurl = 'https://example.org/hook'\n")
+    with pytest.raises(ConfigError, match="set by the environment variable TOCSIN_SINK_HOOK_SECRET") as bad:
+        load_settings(path, env={"TOCSIN_SINK_HOOK_SECRET": "whsec_not*base64"})
+    assert "not*base64" not in str(bad.value)
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("[[alerts.sink]]\nname = 'hook'\nkind = 'webhook'\nsecret = 'whsec_TOPSECRET1'\n", "TOPSECRET1"),   # a misspelt table
+    ("[[alerts.sinks]]\nname = 'mail'\nkind = 'email'\npassword = 87654321\n", "87654321"),               # not quoted
+    ("[[alerts.sinks]]\nname = 'hook'\nkind = 'webhook'\nurl = 'https://example.org/h'\nsecrett = 'hunter22'\n", "hunter22"),
+])
+def test_a_config_error_never_prints_a_secret(tmp_path, runner, text, secret):
+    from tocsin.cli import main
+
+    result = runner.invoke(main, ["--config", str(write(tmp_path, text)), "status"])
+    assert result.exit_code == 2 and "bad config" in result.stderr, result.output
+    assert secret not in result.output and secret not in result.stderr
 
 
 def test_a_misspelt_env_override_is_named_with_the_setting_it_was_meant_for(caplog):

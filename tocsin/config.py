@@ -31,11 +31,32 @@ RESERVED_ENV = {"TOCSIN_DB", "TOCSIN_CONFIG", "TOCSIN_LOG_LEVEL"}
 
 
 class ConfigError(ValueError):
-    """A config value is wrong: names the key, the value and how to fix it."""
+    """A config value is wrong: names the key, the value (secrets hidden, see :func:`shown_value`) and how to fix it."""
 
-    def __init__(self, key: str, value: Any, fix: str):
+    def __init__(self, key: str, value: Any, fix: str, *, env_name: str = ""):
         self.key, self.value, self.fix = key, value, fix
-        super().__init__(f"config key '{key}' = {value!r}: {fix}")
+        origin = f" (set by the environment variable {env_name})" if env_name else ""
+        super().__init__(f"config key '{key}'{origin} = {shown_value(key, value)!r}: {fix}")
+
+
+#: Parts of key names whose values an error message never prints (webhook secrets, SMTP passwords, tokens).
+SECRET_KEY_PARTS = ("secret", "password", "token", "api_key")
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@/\s]+@")
+
+
+def shown_value(key: str, value: Any) -> Any:
+    """``value`` as an error may print it: the value of a secret key (also inside a table or list) as
+    ``'(hidden)'``, and the password of a URL (``redis://:pw@host``) as ``***``."""
+    name = re.sub(r"\[\d*\]", "", str(key).rsplit(".", 1)[-1]).lower()
+    if value not in ("", None) and any(part in name for part in SECRET_KEY_PARTS):
+        return "(hidden)"
+    if isinstance(value, dict):
+        return {k: shown_value(str(k), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shown_value(key, v) for v in value]
+    if isinstance(value, str):
+        return _URL_PASSWORD.sub(r"\1***@", value)
+    return value
 
 
 def setting(default: Any = dataclasses.MISSING, help: str = "", *, factory: Any = None, check: str = "") -> Any:
@@ -275,11 +296,16 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         config_dir = path.resolve().parent
     settings = build(Settings, data, "")
     settings.config_dir = config_dir
-    apply_env(settings, os.environ if env is None else env)
+    from_env = apply_env(settings, os.environ if env is None else env)
     settings.model.path = _model_folder(settings)
     # read from the config file's folder, as they are checked, whatever folder a command starts in
     settings.nlp.extra_lexicons = [str(settings.resolve(p)) for p in settings.nlp.extra_lexicons]
-    validate(settings)
+    try:
+        validate(settings)
+    except ConfigError as e:
+        if e.key not in from_env:
+            raise
+        raise ConfigError(e.key, e.value, e.fix, env_name=from_env[e.key]) from None
     return settings
 
 
@@ -399,16 +425,20 @@ def sink_env_name(sink: str, key: str) -> str:
     return f"{ENV_PREFIX}SINK_{re.sub(r'[^A-Z0-9]', '_', sink.upper())}_{key.upper()}"
 
 
-def apply_env(settings: Settings, env: typing.Mapping[str, str]) -> None:
+def apply_env(settings: Settings, env: typing.Mapping[str, str]) -> dict[str, str]:
     """Override settings from ``TOCSIN_<SECTION>_<KEY>`` variables, and sink secrets from
-    ``TOCSIN_SINK_<NAME>_<KEY>`` (see :data:`SINK_ENV_KEYS`)."""
+    ``TOCSIN_SINK_<NAME>_<KEY>`` (see :data:`SINK_ENV_KEYS`); returns the keys set so, each with its variable."""
     known = env_keys()
-    sinks = {sink_env_name(sink.name, key): (sink, key) for sink in settings.alerts.sinks for key in SINK_ENV_KEYS}
+    sinks = {sink_env_name(sink.name, key): (sink, key, f"alerts.sinks[{i}].{key}")
+             for i, sink in enumerate(settings.alerts.sinks) for key in SINK_ENV_KEYS}
+    applied: dict[str, str] = {}
     for name, raw in env.items():
         if not name.startswith(ENV_PREFIX) or name in RESERVED_ENV:
             continue
         if name in sinks:
-            setattr(*sinks[name], raw)
+            sink, key, path = sinks[name]
+            setattr(sink, key, raw)
+            applied[path] = name
             continue
         if name not in known:
             close = difflib.get_close_matches(name, [*known, *sinks], n=1, cutoff=0.8)
@@ -418,6 +448,8 @@ def apply_env(settings: Settings, env: typing.Mapping[str, str]) -> None:
         section, key = known[name]
         target = getattr(settings, section)
         setattr(target, key, parse_env_value(field_type(type(target), key), raw, name))
+        applied[f"{section}.{key}"] = name
+    return applied
 
 
 # --------------------------------------------------------------------------- validation
