@@ -46,6 +46,26 @@ def test_init_writes_a_private_config_and_store(runner, tmp_path, loose_umask):
         assert mode(tmp_path / "x" / "tocsin.db-wal") == 0o600
 
 
+@pytest.fixture
+def open_umask():
+    old = os.umask(0)
+    yield
+    os.umask(old)
+
+
+def test_the_folders_tocsin_makes_are_its_owners_only_and_those_already_there_are_left_alone(runner, tmp_path, open_umask):
+    from tocsin.cli.privacy import new_export_folder
+    from tocsin.private_files import make_private_folders
+
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    assert runner.invoke(main, ["init", str(shared / "srv" / "tocsin")]).exit_code == 0
+    assert mode(shared / "srv") == mode(shared / "srv" / "tocsin") == 0o700 and mode(shared) == 0o755
+    assert mode(new_export_folder(shared / "exports")) == mode(shared / "exports") == 0o700
+    make_private_folders(shared)   # already there: left as it is
+    assert mode(shared) == 0o755
+
+
 @pytest.mark.parametrize("fmt", sorted(WRITERS))
 def test_an_export_is_private_while_it_is_written(tmp_path, loose_umask, fmt):
     writer = WRITERS[fmt](tmp_path / f"out.{fmt}")

@@ -32,6 +32,7 @@ import schedule
 import sqlite_utils
 
 from tocsin.config import Settings
+from tocsin.private_files import make_private_folders
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class InstanceLock:
         self.fd: int | None = None
 
     def acquire(self) -> "InstanceLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_folders(self.path.parent)
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             try:

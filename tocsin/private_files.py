@@ -1,5 +1,5 @@
 """Files that hold what must stay private (the store, exports, alert files): readable and writable by their
-owner only, from the moment they exist, whatever the umask."""
+owner only, from the moment they exist, whatever the umask; the folders tocsin makes for them, likewise."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import IO, Any
 
 #: Owner read and write, nobody else.
 PRIVATE = 0o600
+#: A folder only its owner can list, enter or change.
+PRIVATE_FOLDER = 0o700
 
 
 def open_private(path: str | Path, mode: str = "wb", *, permissions: int = PRIVATE, **kwargs: Any) -> IO[Any]:
@@ -29,6 +31,20 @@ def create_private(path: str | Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE))
     except FileExistsError:
         pass
+
+
+def make_private_folders(folder: str | Path) -> None:
+    """Make ``folder`` and any missing folder above it, each owner-only (:data:`PRIVATE_FOLDER`) whatever the
+    umask, so that nobody else can delete or replace the files put in them; folders already there are left as
+    they are."""
+    folder = Path(folder)
+    missing = [f for f in (folder, *folder.parents) if not f.exists()]
+    for f in reversed(missing):
+        try:
+            f.mkdir(mode=PRIVATE_FOLDER)
+        except FileExistsError:   # made meanwhile by another process: left as it is
+            continue
+        os.chmod(f, PRIVATE_FOLDER)
 
 
 def readable_by_others(path: str | Path) -> str:

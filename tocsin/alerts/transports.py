@@ -28,6 +28,7 @@ from typing import Any, Callable, TextIO
 from tocsin import __version__
 from tocsin.alerts.deadline import SendAbandoned, run_within, track, tracked_opener
 from tocsin.config import Settings, SinkSettings
+from tocsin.private_files import make_private_folders
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ class FileTransport(Transport):
     def notify(self, message: dict[str, Any]) -> None:
         line = (message_json(message) + "\n").encode("utf-8")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_folders(self.path.parent)
             fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         except PermissionError as e:
             raise TransportError(f"cannot open {self.path}: {e}; fix the path or its permissions", permanent=True) from e

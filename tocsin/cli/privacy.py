@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import click
 
 from tocsin.cli.app import App, main, pass_app, stopped_cleanly
 from tocsin.nlp.features import HALLMARKS
+from tocsin.private_files import PRIVATE_FOLDER, make_private_folders
 
 FORMAT_CHOICES = ("csv", "jsonl", "parquet")
 LABEL_CHOICES = ("incitement", "not_incitement", "escalate", "unsure", "disputed", "unlabelled")
@@ -103,11 +105,12 @@ def new_export_folder(parent: Path) -> Path:
     """A new folder ``export-<UTC time>`` in ``parent`` (``-2``, ``-3``… after it when exports start in the same
     second), made here so that two exports never share one."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    parent.mkdir(parents=True, exist_ok=True)
+    make_private_folders(parent)
     for n in range(1, 1000):
         folder = parent / (f"export-{stamp}" if n == 1 else f"export-{stamp}-{n}")
         try:
-            folder.mkdir()
+            folder.mkdir(mode=PRIVATE_FOLDER)
+            os.chmod(folder, PRIVATE_FOLDER)
             return folder
         except FileExistsError:
             continue

@@ -58,10 +58,10 @@ def write_starter_config(config_path: Path) -> None:
     beside it as ``tocsin.toml.bak-<time>``."""
     from datetime import datetime, timezone
 
-    from tocsin.private_files import open_private
+    from tocsin.private_files import make_private_folders, open_private
 
     try:
-        config_path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_folders(config_path.parent)
         if config_path.exists():
             stamp = f"{config_path.name}.bak-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
             names = (config_path.with_name(stamp + (f"-{n}" if n else "")) for n in range(1000))

@@ -22,7 +22,7 @@ from tocsin.export.keys import ExportKey, check_link_key_name
 from tocsin.export.records import RecordBuilder
 from tocsin.export.redaction import RedactionRules, Redactor
 from tocsin.export.writers import FORMATS, WRITERS, open_writer
-from tocsin.private_files import open_private
+from tocsin.private_files import make_private_folders, open_private
 from tocsin.store.audit import log_event
 from tocsin.store.db import utcnow
 from tocsin.store.db import read_transaction
@@ -119,7 +119,7 @@ def resolve_paths(fmt: str, out: Path, force: bool, protected: Sequence[Path] = 
     blocking = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
     if blocking is not None:
         raise ExportError(f"{blocking} is a file, not a folder; give --out a folder (or a file in a folder) you can write to")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    make_private_folders(out.parent)
     datasheet = out.parent / DATASHEET_NAME
     other = described_file(datasheet)
     if other and other != out.name and (out.parent / other).exists():

@@ -11,7 +11,7 @@ from typing import Iterator, Sequence, Sized, TypeVar
 
 import sqlite_utils
 
-from tocsin.private_files import create_private
+from tocsin.private_files import create_private, make_private_folders
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def connect(path: str | Path, *, busy_timeout_ms: int = 10_000, create: bool = T
             raise DatabaseMissing(f"no database at {path}; create one with 'tocsin init' or pass --db PATH")
     try:
         if not memory:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_folders(path.parent)
             create_private(path)   # SQLite gives its -wal and -shm files the database file's permissions
         conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False)
         refuse_foreign_database(conn, path)
