@@ -199,6 +199,25 @@ def test_status_piped_or_logged_shortens_no_name_or_time(runner, tmp_path):
     assert "…" not in result.output and all(name in result.output for name in names)
 
 
+def test_status_shows_the_sources_as_the_config_has_them_now(runner, tmp_path):
+    """An operator checks an edited config with status before restarting the daemon."""
+    import re
+
+    assert runner.invoke(main, ["init", str(tmp_path)]).exit_code == 0
+    config = tmp_path / "tocsin.toml"
+    text = config.read_text(encoding="utf-8")
+    first, second = re.findall(r'^name = "(demo-[\w-]+)"', text, re.MULTILINE)[:2]
+    block = re.search(rf'\[\[sources\]\]\nname = "{second}".*?(?=\n\[\[|\Z)', text, re.DOTALL).group(0)
+    text = text.replace(block, "")   # taken out of the config
+    text = text.replace(f'name = "{first}"\n', f'name = "{first}"\nenabled = false\n', 1)
+    config.write_text(text, encoding="utf-8")
+    result = runner.invoke(main, ["--config", str(config), "status"])
+    assert result.exit_code == 0, result.output
+    rows = {line.split("│")[1].strip(): line.split("│")[3].strip() for line in result.output.splitlines()
+            if line.count("│") > 4 and line.split("│")[1].strip().startswith("demo-")}
+    assert rows[first] == "no" and rows[second] == "not in config"
+
+
 def test_status_warns_when_the_store_can_be_read_by_other_users(runner, tmp_path):
     assert runner.invoke(main, ["init", str(tmp_path)]).exit_code == 0
     store = tmp_path / "tocsin.db"

@@ -74,6 +74,20 @@ def write_starter_config(config_path: Path) -> None:
         raise click.ClickException(f"cannot write {config_path} ({e.strerror or e}); choose a folder you can write to") from None
 
 
+def sources_table(settings, stored: list[dict]) -> Table:
+    """The sources of the config (enabled or not, as the config says now) and those the store still has from
+    an earlier config ("not in config"), with each one's items and last crawl."""
+    configured = {src.name: src for src in settings.sources}
+    table = Table("source", "kind", "enabled", "items", "last crawl", "last success", "last run", "errors", title="sources")
+    rows = {row["name"]: row for row in stored}
+    for name in sorted(configured.keys() | rows.keys()):
+        row, src = rows.get(name, {}), configured.get(name)
+        enabled = "not in config" if src is None else "yes" if src.enabled else "no"
+        table.add_row(name, src.kind if src else row["kind"], enabled, str(row.get("items") or 0), row.get("last_crawl_at") or "-",
+                      row.get("last_success_at") or "-", row.get("last_status") or "-", str(row.get("last_errors") or 0))
+    return table
+
+
 @main.command()
 @pass_app
 def status(app: App) -> None:
@@ -109,12 +123,7 @@ def status(app: App) -> None:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False, soft_wrap=True)
     for line in [*alert_status_lines(db), *distributed_status_lines(app.settings)]:
         console.print(line, markup=False, highlight=False)
-    sources = Table("source", "kind", "enabled", "items", "last crawl", "last success", "last run", "errors", title="sources")
-    for row in source_summary(db):
-        sources.add_row(row["name"], row["kind"], "yes" if row["enabled"] else "no", str(row["items"]),
-                        row["last_crawl_at"] or "-", row["last_success_at"] or "-", row["last_status"] or "-",
-                        str(row["last_errors"] or 0))
-    console.print(sources)
+    console.print(sources_table(app.settings, source_summary(db)))
     for err in last_run_errors(db):   # why each source's last crawl failed, not only how often
         console.print(error_line(err["source"], err), highlight=False)
     langs = Table("language", "items", title="languages")
