@@ -91,6 +91,14 @@ def test_status_without_database_says_how_to_create_one(runner, tmp_path):
     result = runner.invoke(main, ["--db", str(tmp_path / "none.db"), "status"])
     assert result.exit_code == 2
     assert "tocsin init" in result.output
+    assert "No config was read" not in result.output
+
+
+def test_a_missing_store_at_the_default_path_says_that_no_config_was_read(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["status"], env={"TOCSIN_CONFIG": "", "TOCSIN_DB": ""})
+    assert result.exit_code == 2
+    assert f"No config was read (tocsin.toml is not in {tmp_path}" in result.output and "--config" in result.output
 
 
 @pytest.mark.parametrize("broken, message", [

@@ -49,9 +49,16 @@ class App:
     def open_db(self, create: bool = False):
         """The store, migrated. Without ``create``, a missing database is an error."""
         if self._db is None:
-            from tocsin.store import connect
+            from tocsin.store import DatabaseMissing, connect
 
-            self._db = connect(self.database_path, busy_timeout_ms=self.settings.database.busy_timeout_ms, create=create)
+            try:
+                self._db = connect(self.database_path, busy_timeout_ms=self.settings.database.busy_timeout_ms, create=create)
+            except DatabaseMissing as e:
+                if self.config_path or self.db_path:
+                    raise
+                raise DatabaseMissing(f"{e}. No config was read ({DEFAULT_CONFIG} is not in {Path.cwd()} and TOCSIN_CONFIG is "
+                                      "not set), so this is the default path: to use a monitor's store, pass --config "
+                                      "PATH/tocsin.toml or run the command in that folder") from None
         return self._db
 
 
