@@ -73,6 +73,17 @@ def test_list_show_ack_and_deliver(runner, configured, tmp_path):
     assert "already resolved" in invoke(runner, config, "alert", "resolve", str(row["id"])).output
 
 
+def test_list_dead_says_why_each_message_could_not_be_delivered(runner, configured):
+    config, settings, db = configured
+    raise_for(db, settings, [store_flagged(db)])
+    db.execute("UPDATE deliveries SET status = 'dead', attempts = 8, last_error = 'webhook answered 404; check the URL'")
+    listed = invoke(runner, config, "alert", "list", "--dead")
+    assert listed.exit_code == 0 and "after 8 attempt(s): webhook answered 404; check the URL" in listed.output
+    (row,) = [json.loads(line) for line in invoke(runner, config, "alert", "list", "--dead", "--json").output.splitlines()]
+    assert row["dead_letters"][0]["last_error"] == "webhook answered 404; check the URL"
+    assert "dead_letters" not in json.loads(invoke(runner, config, "alert", "list", "--json").output)
+
+
 def test_unknown_alert_is_a_clear_error(runner, configured):
     config, _, _ = configured
     result = invoke(runner, config, "alert", "show", "999")

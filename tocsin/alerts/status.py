@@ -35,8 +35,7 @@ def status_lines(db: sqlite_utils.Database) -> list[str]:
     dead = store.recent_dead_deliveries(db)
     if dead:
         lines.append(f"dead letters: {deliveries.get('dead', 0)} (retry with 'tocsin alert deliver --retry-dead')")
-        for row in dead:
-            lines.append(f"  alert #{row['alert_id']} → {row['sink']} after {row['attempts']} attempt(s): {row['last_error'][:120]}")
+        lines += [dead_letter_line(row) for row in dead]
     silences = store.list_silences(db, active_at=now)
     if silences:
         lines.append(f"active silences: {len(silences)}")
@@ -51,3 +50,8 @@ def status_lines(db: sqlite_utils.Database) -> list[str]:
         why = f" — {job['last_error'][:100]}" if finished and job["last_status"] in ("failed", "interrupted") else ""
         lines.append(f"job {job['name']}: {state} ({job['runs']} runs, {job['failures']} failed){why}")
     return lines
+
+
+def dead_letter_line(row: dict[str, Any]) -> str:
+    """One dead-lettered delivery: its alert, sink, attempts and why it failed."""
+    return f"  alert #{row['alert_id']} → {row['sink']} after {row['attempts']} attempt(s): {row['last_error'][:120]}"

@@ -74,7 +74,8 @@ def list_command(app: App, status: str, dead: bool, rule: str | None, limit: int
     if as_json:
         for row in rows:
             click.echo(json.dumps({k: row[k] for k in ("id", "rule", "kind", "key", "severity", "status", "title", "count",
-                                                     "created_at", "updated_at", "deliveries")}, ensure_ascii=False))
+                                                     "created_at", "updated_at", "deliveries", "dead_letters") if k in row},
+                                  ensure_ascii=False))
         return
     if not rows:
         click.echo("no alerts" + (" with dead deliveries" if dead else ""))
@@ -86,6 +87,12 @@ def list_command(app: App, status: str, dead: bool, rule: str | None, limit: int
         table.add_row(str(row["id"]), row["severity"], row["status"], row["rule"], row["title"], str(row["count"]),
                       row["updated_at"][:16].replace("T", " "), deliveries, style=style)
     table_console().print(table)
+    if dead:
+        from tocsin.alerts.status import dead_letter_line
+
+        click.echo("why (retry with 'tocsin alert deliver --retry-dead'):")
+        for line in (dead_letter_line(d) for row in rows for d in row["dead_letters"]):
+            click.echo(line)
 
 
 @alert.command()

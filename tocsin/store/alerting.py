@@ -104,7 +104,8 @@ def get_alert(db: sqlite_utils.Database, alert_id: int) -> dict[str, Any]:
 
 def list_alerts(db: sqlite_utils.Database, *, status: str | None = None, rule: str | None = None,
                 dead_only: bool = False, limit: int = 50) -> list[dict[str, Any]]:
-    """Newest alerts first, each with counts of its deliveries per status (``sent``, ``pending``, ``dead``, …)."""
+    """Newest alerts first, each with counts of its deliveries per status (``sent``, ``pending``, ``dead``, …);
+    with ``dead_only``, also its dead-lettered deliveries (``dead_letters``: sink, attempts, last error)."""
     where, args = ["1 = 1"], []
     if status:
         where.append("a.status = ?")
@@ -119,6 +120,9 @@ def list_alerts(db: sqlite_utils.Database, *, status: str | None = None, rule: s
     for row in rows:
         row["deliveries"] = {s: n for s, n in db.execute(
             "SELECT status, count(*) FROM deliveries WHERE alert_id = ? GROUP BY status", [row["id"]])}
+        if dead_only:
+            row["dead_letters"] = list(db.query("""SELECT alert_id, sink, attempts, last_error FROM deliveries
+                                                   WHERE alert_id = ? AND status = 'dead' ORDER BY id""", [row["id"]]))
     return rows
 
 
