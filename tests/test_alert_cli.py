@@ -193,3 +193,18 @@ def test_rules_without_a_sink_are_warned_of_in_status_and_run(runner, tmp_path):
     assert status.exit_code == 0 and "sent nowhere: no [[alerts.sinks]]" in status.output, status.output
     run = runner.invoke(main, ["--config", str(config), "run", "--no-crawl"])
     assert "sent nowhere" in run.output
+
+
+def test_status_warns_of_a_webhook_sink_without_a_secret(runner, tmp_path):
+    from tocsin.cli import main
+
+    runner.invoke(main, ["init", str(tmp_path / "x")])
+    config = tmp_path / "tocsin.toml"
+    hooks = "".join(f'[[alerts.sinks]]\nname = "{name}"\nkind = "webhook"\nurl = "https://example.org/{name}"\n{extra}\n'
+                    for name, extra in (("ngo-hook", ""), ("signed", 'secret = "whsec_c2VjcmV0"')))
+    config.write_text(f'[database]\npath = "x/tocsin.db"\n\n{hooks}', encoding="utf-8")
+    status = runner.invoke(main, ["--config", str(config), "status"])
+    assert status.exit_code == 0 and "webhook sink(s) ngo-hook send unsigned messages" in status.output, status.output
+    assert "TOCSIN_SINK_NGO_HOOK_SECRET" in status.output and "signed send" not in status.output
+    quiet = runner.invoke(main, ["--config", str(config), "status"], env={"TOCSIN_SINK_NGO_HOOK_SECRET": "s3cret"})
+    assert "unsigned" not in quiet.output

@@ -490,10 +490,9 @@ class Daemon:
                 for sig in (signal.SIGTERM, signal.SIGINT):
                     previous[sig] = signal.signal(sig, self.stop)
             logger.info("daemon started: %d jobs, database %s", len(self.jobs), self.settings.database_path)
-            from tocsin.alerts.status import nowhere_to_send
+            from tocsin.alerts.status import nowhere_to_send, unsigned_webhooks
 
-            warning = nowhere_to_send(self.settings)
-            if warning:
+            for warning in filter(None, (nowhere_to_send(self.settings), unsigned_webhooks(self.settings))):
                 logger.warning(warning)
             self.close_unfinished_jobs("the daemon stopped before it finished (it was killed, or the machine went down)")
             try:

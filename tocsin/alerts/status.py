@@ -18,6 +18,18 @@ def nowhere_to_send(settings: Any) -> str:
     return ""
 
 
+def unsigned_webhooks(settings: Any) -> str:
+    """A warning naming the webhook sinks with no ``secret`` ('' when there are none): their messages carry no
+    signature, so a receiver cannot tell them from forged ones."""
+    from tocsin.config import sink_env_name
+
+    unsigned = [sink.name for sink in settings.alerts.sinks if sink.kind == "webhook" and not sink.secret]
+    if not unsigned:
+        return ""
+    return (f"webhook sink(s) {', '.join(unsigned)} send unsigned messages that a receiver cannot tell from forged "
+            f"ones: give each a secret (e.g. {sink_env_name(unsigned[0], 'secret')}) and check the signature on receipt")
+
+
 def status_lines(db: sqlite_utils.Database) -> list[str]:
     """Alerts per status, the delivery queue, dead letters (with the newest few) and active silences."""
     from tocsin.alerts.times import as_datetime, iso

@@ -94,7 +94,7 @@ def status(app: App) -> None:
     """Counts per table, per source and per language; delivery failures. Names the classifier and checks its
     folder and the extra lexicons too."""
     from tocsin.alerts import status_lines as alert_status_lines
-    from tocsin.alerts.status import nowhere_to_send
+    from tocsin.alerts.status import nowhere_to_send, unsigned_webhooks
     from tocsin.cli.crawl import error_line
     from tocsin.distributed import status_lines as distributed_status_lines
     from tocsin.models.folder import identify
@@ -116,7 +116,7 @@ def status(app: App) -> None:
     console.print(counts)
     console.print(f"items waiting for analysis: {unanalysed_count(db)}")
     exposed = readable_by_others(app.database_path)
-    warnings = [nowhere_to_send(app.settings), exposed and (
+    warnings = [nowhere_to_send(app.settings), unsigned_webhooks(app.settings), exposed and (
         f"the store can be read by {exposed} of this machine, and it holds the key that pseudonymises authors: "
         f"chmod 600 {app.database_path}")]
     for warning in filter(None, warnings):
