@@ -71,6 +71,8 @@ def test_crawl_names_unknown_sources_and_rechecks_nothing_when_nothing_is_flagge
     result = runner.invoke(main, ["--config", config, "crawl", "--source", "nope"])
     assert result.exit_code == 2 and "no source named 'nope' in the config" in result.output
     assert "'--source'" in result.output and "bad config" not in result.output, "a typo on the command line, not in the file"
+    typo = runner.invoke(main, ["--config", config, "run", "-s", "switched-of"])
+    assert typo.exit_code == 2 and "did you mean 'switched-off'?" in typo.output
     result = runner.invoke(main, ["--config", config, "crawl", "--source", "switched-off"])
     assert result.exit_code == 1 and "no enabled source" in result.output
     result = runner.invoke(main, ["--config", config, "crawl", "--recheck"])

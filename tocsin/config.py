@@ -266,8 +266,10 @@ class Settings:
         for s in self.sources:
             if s.name == name:
                 return s
-        raise ConfigError("sources", name, f"no source named {name!r} in the config; known: "
-                                           f"{', '.join(s.name for s in self.sources) or 'none'}")
+        names = [s.name for s in self.sources]
+        close = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
+        hint = f"; did you mean {close[0]!r}?" if close else "."
+        raise ConfigError("sources", name, f"no source named {name!r} in the config{hint} Known: {', '.join(names) or 'none'}")
 
 
 # --------------------------------------------------------------------------- reading

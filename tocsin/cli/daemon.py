@@ -8,7 +8,7 @@ from tocsin.cli.app import App, check_source_names, main, pass_app
 
 
 @main.command()
-@click.option("--source", "sources", multiple=True, help="Crawl only this source (repeatable); default: all enabled.")
+@click.option("--source", "-s", "sources", multiple=True, help="Crawl only this source (repeatable); default: all enabled.")
 @click.option("--no-crawl", is_flag=True, help="Skip the crawl: analyse, alert and deliver what is stored.")
 @pass_app
 def run(app: App, sources: tuple[str, ...], no_crawl: bool) -> None:

@@ -58,12 +58,15 @@ def read_password(from_stdin: bool) -> str:
     """A new password from stdin (one line) or an interactive prompt with confirmation."""
     if from_stdin:
         try:
-            password = sys.stdin.readline().rstrip("\r\n")
-            password.encode("utf-8")   # bytes that are not UTF-8 may arrive as lone surrogates
+            line = sys.stdin.readline()
+            line.encode("utf-8")   # bytes that are not UTF-8 may arrive as lone surrogates
         except UnicodeError:
             raise click.BadParameter("the password on stdin is not UTF-8 text; type it in a UTF-8 terminal or file",
                                      param_hint="--password-stdin") from None
-        return password
+        if not line:
+            raise click.BadParameter("nothing came on stdin; pipe the password in, e.g. from a password manager, "
+                                     "or leave out --password-stdin to be asked for it", param_hint="--password-stdin")
+        return line.rstrip("\r\n")
     return click.prompt("password", hide_input=True, confirmation_prompt=True)
 
 
