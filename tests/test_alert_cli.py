@@ -108,6 +108,16 @@ def test_silence_add_list_expire(runner, configured):
     assert "[expired]" in invoke(runner, config, "alert", "silence", "list", "--all").output
 
 
+def test_a_silence_that_could_match_no_alert_is_warned_of(runner, configured):
+    config, _, _ = configured
+    typo = runner.invoke(main, ["--config", str(config), "alert", "silence", "add", "group=uzbeks", "rule=incitment"])
+    assert typo.exit_code == 0 and typo.output.startswith("silence #1 until")
+    assert "no group is called 'uzbeks' (did you mean 'uzbek'?)" in typo.stderr
+    assert "no rule is called 'incitment' (did you mean 'incitement'?)" in typo.stderr
+    fine = runner.invoke(main, ["--config", str(config), "alert", "silence", "add", "group=uzbek", "rule=incit*", "place=osh"])
+    assert fine.exit_code == 0 and "warning" not in fine.stderr
+
+
 @pytest.mark.parametrize("args, message", [
     (["grp=uzbek"], "unknown matcher 'grp'"),
     (["group=uzbek", "--for", "soon"], "not a duration"),

@@ -29,6 +29,25 @@ def parse_matchers(args: list[str]) -> dict[str, str]:
     return matchers
 
 
+def unknown_values(matchers: dict[str, str], settings: Any) -> list[str]:
+    """Warnings for matchers without wildcards whose value no alert can carry: a group tocsin does not name
+    (``uzbeks`` for ``uzbek``), a source or a rule the config lacks. A silence that matches nothing mutes nothing."""
+    import difflib
+
+    from tocsin.alerts.messages import GROUP_NAMES
+
+    known = {"group": list(GROUP_NAMES), "source": [s.name for s in settings.sources],
+             "rule": [r.name for r in settings.alerts.rules]}
+    warnings = []
+    for name, value in matchers.items():
+        if name not in known or any(ch in value for ch in "*?[") or value in known[name]:
+            continue
+        close = difflib.get_close_matches(value, known[name], n=1, cutoff=0.7)
+        warnings.append(f"no {name} is called {value!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+                        + f"; this silence mutes only alerts whose {name} is exactly {value!r}")
+    return warnings
+
+
 def matches(matchers: dict[str, str], labels: dict[str, Any]) -> bool:
     """Whether every matcher matches the alert's labels (a list label matches when any element does)."""
     for name, pattern in matchers.items():

@@ -168,7 +168,7 @@ def silence() -> None:
 def silence_add(app: App, matchers: tuple[str, ...], duration: str, comment: str, by: str) -> None:
     """Add a silence. MATCHERS are name=value (wildcards * and ?): rule, kind, key, severity, group,
     place, source. Example: tocsin alert silence add group=uzbek place=osh --for 6h --comment "known campaign"."""
-    from tocsin.alerts.silences import BadMatcher, parse_matchers
+    from tocsin.alerts.silences import BadMatcher, parse_matchers, unknown_values
     from tocsin.alerts.times import as_datetime, iso
     from tocsin.store import alerting
     from tocsin.store.audit import log_event
@@ -183,6 +183,8 @@ def silence_add(app: App, matchers: tuple[str, ...], duration: str, comment: str
     silence_id = alerting.add_silence(db, parsed, starts_at=iso(now), ends_at=iso(now + length), comment=comment, created_by=by)
     log_event(db, by, "silence", f"silence:{silence_id}", matchers=parsed, ends_at=iso(now + length), comment=comment)
     click.echo(f"silence #{silence_id} until {iso(now + length)}: {' '.join(f'{k}={v}' for k, v in parsed.items())}")
+    for warning in unknown_values(parsed, app.settings):
+        click.echo(f"warning: {warning} (expire it with 'tocsin alert silence expire {silence_id}')", err=True)
 
 
 @silence.command("list")
