@@ -375,6 +375,29 @@ def test_a_large_crawl_report_does_not_block_the_crawl(db_path):
     assert ended[0][1] == "ok" and ended[0][4] < 30
 
 
+def test_the_daemon_starts_the_next_waiting_crawl_when_one_ends_not_at_its_next_tick(db_path):
+    settings = disk_settings(db_path)
+    db = connect(db_path)
+    ended = []
+    supervisor = Supervisor(db, parallel=1, on_finished=lambda *a: ended.append(a))
+    daemon = Daemon(settings, db, [], supervisor=supervisor, tick_s=90)
+    for name in ("crawl:big", "crawl:feed"):   # a large report to read first, then a crawl waiting for the slot
+        target = chatty_crawl if name == "crawl:big" else failing_source_crawl
+        supervisor.request(name, target, (settings, [name[6:]]), {}, timeout_s=300, sources=[name[6:]])
+    assert list(supervisor.running) == ["crawl:big"] and len(supervisor.waiting) == 1
+    deadline = time.monotonic() + 120
+    while len(ended) < 2 and time.monotonic() < deadline:
+        started = time.monotonic()
+        daemon.pause(90)
+        assert time.monotonic() - started < 60, "slept through the crawl's end"
+        daemon.tick()
+    assert [e[0] for e in ended] == ["crawl:big", "crawl:feed"]
+    daemon.stop()
+    started = time.monotonic()
+    daemon.pause(90)
+    assert time.monotonic() - started < 5
+
+
 def test_the_analyse_step_raises_item_alerts_and_stops_between_batches(db_path, tmp_path, fake_analyse):
     from test_alert_support import make_settings
     from tocsin.daemon import AnalyseStep

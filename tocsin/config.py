@@ -209,7 +209,7 @@ class RetentionSettings:
 
 @dataclass
 class DaemonSettings:
-    tick_seconds: int = setting(10, "How often the daemon's loop wakes to run due jobs.")
+    tick_seconds: int = setting(10, "How often the daemon's loop wakes to run due jobs (it also wakes when a crawl ends, to start the next one).")
     analyse_every_minutes: int = setting(2, "How often new items are analysed.")
     deliver_every_minutes: int = setting(1, "How often pending alert deliveries are attempted.")
     retention_every_hours: int = setting(24, "How often the retention job runs.")

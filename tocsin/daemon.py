@@ -18,6 +18,7 @@ import fcntl
 import importlib
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import threading
@@ -174,6 +175,10 @@ class Task:
             self.report = self.report or {}
 
 
+#: While crawls run, the daemon's pause looks this often whether it was asked to stop.
+STOP_CHECK_S = 0.5
+
+
 class Supervisor:
     """Runs crawls (and re-checks) in subprocesses, a few at a time, and kills those past their time.
 
@@ -211,6 +216,12 @@ class Supervisor:
             now = time.monotonic()
             self.running[name] = Task(name, process, parent, now, iso(as_datetime()), now + timeout_s, sources)
             logger.info("step %s: started (pid %s, limit %.0f s)", name, process.pid, timeout_s)
+
+    def waitables(self) -> list[Any]:
+        """What tells that a running task needs looking after: its process ending, or its report arriving
+        (a large report must be read before the task can exit)."""
+        return [w for task in self.running.values()
+                for w in (task.process.sentinel, task.conn if task.report is None else None) if w is not None]
 
     def reap(self) -> int:
         """Collect finished tasks, kill overdue ones, start queued ones; returns tasks that ended."""
@@ -524,7 +535,19 @@ class Daemon:
             ticks += 1
             wall, mono = time.time(), time.monotonic()
             if not self.stopping and (max_ticks is None or ticks < max_ticks):
-                self.stop_event.wait(self.sleep_s())
+                self.pause(self.sleep_s())
+
+    def pause(self, seconds: float) -> None:
+        """Wait ``seconds`` or less: until a stop is asked, or a running crawl ends or sends its report, so that
+        the next waiting crawl starts then, not at the next tick."""
+        waitables = self.supervisor.waitables() if self.supervisor else []
+        if not waitables:
+            self.stop_event.wait(seconds)
+            return
+        deadline = time.monotonic() + seconds
+        while not self.stopping and (left := deadline - time.monotonic()) > 0:
+            if multiprocessing.connection.wait(waitables, timeout=min(left, STOP_CHECK_S)):
+                return
 
 
 # --------------------------------------------------------------------------- the real jobs
