@@ -104,6 +104,16 @@ def test_bad_env_value_names_the_variable(tmp_path):
     assert "not*base64" not in str(bad.value)
 
 
+def test_an_error_in_a_list_of_tables_names_the_entry_by_its_name(tmp_path):
+    sources = "".join(f"[[sources]]\nname = 'feed-{n}'\nkind = 'feed'\nurls = ['https://x{n}.kg/rss']\n" for n in range(3))
+    bad = sources.replace("urls = ['https://x2.kg/rss']", "urls = ['https://x2.kg/rss']\ninterval_minutes = 0")
+    with pytest.raises(ConfigError, match=r"'sources\[2\].interval_minutes' \(the entry with name = \"feed-2\"\) = 0"):
+        load_settings(write(tmp_path, bad), env={})
+    typo = sources + "[[alerts.sinks]]\nname = 'ngo-file'\nkind = 'file'\npath = 'a.jsonl'\ntimout_s = 3\n"
+    with pytest.raises(ConfigError, match=r"'alerts.sinks\[0\].timout_s' \(the entry with name = \"ngo-file\"\)"):
+        load_settings(write(tmp_path, typo), env={})
+
+
 @pytest.mark.parametrize("text, secret", [
     ("[[alerts.sink]]\nname = 'hook'\nkind = 'webhook'\nsecret = 'whsec_TOPSECRET1'\n", "TOPSECRET1"),   # a misspelt table
     ("[[alerts.sinks]]\nname = 'mail'\nkind = 'email'\npassword = 87654321\n", "87654321"),               # not quoted

@@ -11,6 +11,7 @@ import base64
 import dataclasses
 import difflib
 import ipaddress
+import json
 import logging
 import os
 import re
@@ -33,9 +34,10 @@ RESERVED_ENV = {"TOCSIN_DB", "TOCSIN_CONFIG", "TOCSIN_LOG_LEVEL"}
 class ConfigError(ValueError):
     """A config value is wrong: names the key, the value (secrets hidden, see :func:`shown_value`) and how to fix it."""
 
-    def __init__(self, key: str, value: Any, fix: str, *, env_name: str = ""):
+    def __init__(self, key: str, value: Any, fix: str, *, env_name: str = "", entry_name: str = ""):
         self.key, self.value, self.fix = key, value, fix
-        origin = f" (set by the environment variable {env_name})" if env_name else ""
+        origin = (f" (set by the environment variable {env_name})" if env_name
+                  else f" (the entry with name = {json.dumps(entry_name, ensure_ascii=False)})" if entry_name else "")
         super().__init__(f"config key '{key}'{origin} = {shown_value(key, value)!r}: {fix}")
 
 
@@ -296,7 +298,10 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         except OSError as e:
             raise ConfigError("(file)", str(path), f"cannot read the file ({e.strerror or e}); fix its permissions or the path") from e
         config_dir = path.resolve().parent
-    settings = build(Settings, data, "")
+    try:
+        settings = build(Settings, data, "")
+    except ConfigError as e:
+        raise ConfigError(e.key, e.value, e.fix, entry_name=entry_name(e.key, data)) from None
     settings.config_dir = config_dir
     from_env = apply_env(settings, os.environ if env is None else env)
     settings.model.path = _model_folder(settings)
@@ -305,10 +310,28 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
     try:
         validate(settings)
     except ConfigError as e:
-        if e.key not in from_env:
-            raise
-        raise ConfigError(e.key, e.value, e.fix, env_name=from_env[e.key]) from None
+        if e.key in from_env:
+            raise ConfigError(e.key, e.value, e.fix, env_name=from_env[e.key]) from None
+        raise ConfigError(e.key, e.value, e.fix, entry_name=entry_name(e.key, data)) from None
     return settings
+
+
+_LIST_ENTRY = re.compile(r"^((?:[a-z_]+\.)*[a-z_]+)\[(\d+)\]")
+
+
+def entry_name(key: str, data: dict[str, Any]) -> str:
+    """The ``name`` in the file of the list entry a key points into (``demo-osh-times`` for
+    ``sources[22].interval_minutes``), so that nobody has to count entries from zero; '' when it has none."""
+    found = _LIST_ENTRY.match(key)
+    if not found:
+        return ""
+    entries: Any = data
+    for part in found.group(1).split("."):
+        entries = entries.get(part) if isinstance(entries, dict) else None
+    index = int(found.group(2))
+    entry = entries[index] if isinstance(entries, list) and index < len(entries) else None
+    name = entry.get("name") if isinstance(entry, dict) else None
+    return name if isinstance(name, str) else ""
 
 
 def _model_folder(settings: Settings) -> str:
