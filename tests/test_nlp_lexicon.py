@@ -147,6 +147,17 @@ def test_bad_entries_name_the_line_and_the_fix(tmp_path, entry, message):
     assert "bad.jsonl:1" in str(err.value)
 
 
+def test_every_bad_line_of_a_lexicon_is_named_at_once(tmp_path):
+    good = {"id": "local.ok", "kind": "cue", "label": "dehumanization", "language": "en", "pattern": "vermin", "meaning": "m"}
+    bad = [{**good, "id": f"local.{n}", "meaning": None} for n in range(25)]
+    path = _write(tmp_path / "many.jsonl", [good, {**good, "id": "local.x", "kind": "omen"}, *bad])
+    with pytest.raises(LexiconError) as err:
+        read_lexicon(path)
+    message = str(err.value)
+    assert message.startswith("many.jsonl: 26 bad entries:") and "many.jsonl:2: kind 'omen' is unknown" in message
+    assert "many.jsonl:3:" in message and "many.jsonl:21:" in message and "… and 6 more" in message
+
+
 def test_bad_files(tmp_path):
     with pytest.raises(LexiconError, match="not found.*nlp.extra_lexicons"):
         TextAnalyser(NlpSettings(extra_lexicons=[str(tmp_path / "missing.jsonl")]))

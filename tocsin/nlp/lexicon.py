@@ -40,6 +40,10 @@ REQUIRED_FIELDS = ("id", "kind", "label", "language", "pattern", "meaning")
 _LABEL = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+#: Most bad lines of one lexicon file an error lists.
+MAX_PROBLEMS_SHOWN = 20
+
+
 class LexiconError(ValueError):
     """A lexicon file or entry is wrong: names the file, the line and the fix."""
 
@@ -172,22 +176,35 @@ def read_lexicon(path: str | Path) -> list[LexiconEntry]:
     except OSError as exc:
         raise LexiconError(f"{path}: cannot read the lexicon file ({exc.strerror or exc}); fix the path in "
                            "nlp.extra_lexicons") from exc
-    entries = []
+    entries, problems = [], []
     for number, line in enumerate(lines, 1):
         stripped = line.strip()
         if not stripped or stripped.startswith(("#", "//")):
             continue
-        where = f"{path.name}:{number}"
         try:
-            raw = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise LexiconError(f"{where}: not valid JSON ({exc.msg}); one JSON object per line") from exc
-        except RecursionError:
-            raise LexiconError(f"{where}: JSON nested too deeply to read; one flat JSON object per line") from None
-        if not isinstance(raw, dict):
-            raise LexiconError(f"{where}: a line must be a JSON object with {', '.join(REQUIRED_FIELDS)}")
-        entries.append(_check(raw, where))
+            entries.append(_entry(stripped, f"{path.name}:{number}"))
+        except LexiconError as exc:   # every bad line is named at once, not one per try
+            problems.append(str(exc))
+    if len(problems) == 1:
+        raise LexiconError(problems[0])
+    if problems:
+        shown = problems[:MAX_PROBLEMS_SHOWN]
+        more = f"\n  … and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
+        raise LexiconError(f"{path.name}: {len(problems)} bad entries:\n  " + "\n  ".join(shown) + more)
     return entries
+
+
+def _entry(line: str, where: str) -> LexiconEntry:
+    """One line of a lexicon file as a checked entry."""
+    try:
+        raw = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise LexiconError(f"{where}: not valid JSON ({exc.msg}); one JSON object per line") from exc
+    except RecursionError:
+        raise LexiconError(f"{where}: JSON nested too deeply to read; one flat JSON object per line") from None
+    if not isinstance(raw, dict):
+        raise LexiconError(f"{where}: a line must be a JSON object with {', '.join(REQUIRED_FIELDS)}")
+    return _check(raw, where)
 
 
 def load_lexicons(extra: Iterable[str | Path] = ()) -> list[LexiconEntry]:
