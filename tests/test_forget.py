@@ -131,6 +131,26 @@ def test_forget_author_leaves_no_byte_behind(db_path, tmp_path):
     db.close()
 
 
+def test_an_alert_file_the_store_has_written_is_scrubbed_and_kept_safe_under_any_config(tmp_path):
+    """forget, or an export, run with another config (or none) still know the files the alerts went to."""
+    from test_alert_support import make_settings, raise_for, store_flagged
+    from tocsin.alerts import deliver_due
+    from tocsin.export.dataset import ExportError, ExportOptions, export_dataset
+
+    db = connect(tmp_path / "tocsin.db")
+    delivering = make_settings(tmp_path, sinks=[SinkSettings(name="file", kind="file", path="alerts/alerts.jsonl")])
+    raise_for(db, delivering, [store_flagged(db, text=f"{VICTIM_TEXTS[0]} — {VICTIM}")])
+    deliver_due(db, delivering)
+    alert_file = tmp_path / "alerts" / "alerts.jsonl"
+    assert "zqxerasedtoken" in alert_file.read_text(encoding="utf-8").lower()
+    other = Settings()   # a config with no sink at all, as when the command runs from another folder
+    with pytest.raises(ExportError, match="is never overwritten"):
+        export_dataset(db, other, ExportOptions(fmt="jsonl", out=alert_file, force=True))
+    assert forget(db, other, item_ids=[row[0] for row in db.execute("SELECT id FROM items")]).file_lines_removed == 1
+    assert "zqxerasedtoken" not in alert_file.read_text(encoding="utf-8").lower()
+    db.close()
+
+
 def test_forget_by_url_and_by_item_id(fresh_db, tmp_path):
     ids = plant(fresh_db, tmp_path / "alerts.jsonl")
     add_item(fresh_db, url="https://t.me/s/chan/105", text="Posted without the at sign.", author="zqx_bare", source="chan")

@@ -161,6 +161,8 @@ def deliver_one(db: sqlite_utils.Database, settings: Settings, row: dict[str, An
                 raise TransportError(f"sink {row['sink']!r} is no longer configured; add it back and run "
                                      "'tocsin alert deliver --retry-dead'", permanent=True)
             transport = cache[row["sink"]] = build_transport(sinks[row["sink"]], settings)
+            if sinks[row["sink"]].kind == "file":   # known to the store from now on, whatever config reads it later
+                store.remember_alert_file(db, str(settings.resolve(sinks[row["sink"]].path).absolute()), row["sink"])
         if should_stop is not None:
             transport.should_stop = should_stop
         transport.notify(body)

@@ -159,7 +159,7 @@ def store_files(db: sqlite_utils.Database, settings: Settings) -> list[Path]:
 
     main = next((Path(row[2]) for row in db.execute("PRAGMA database_list") if row[1] == "main" and row[2]), None)
     files = [main.with_name(main.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")] if main else []
-    return files + [lock_path_for(settings), *alert_files(settings)]
+    return files + [lock_path_for(settings), *alert_files(settings, db)]
 
 
 def export_dataset(db: sqlite_utils.Database, settings: Settings, options: ExportOptions,

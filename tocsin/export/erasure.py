@@ -202,7 +202,7 @@ def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[s
     pieces, texts = distinctive_pieces(db, content.titles, content.texts, ids)
     needles = Needles([*content.item_ids, *content.urls, *pieces, *content.author_pseudonyms], names, texts)
     # files first: once the rows are gone, a second run could no longer tell which lines quote them
-    summary.file_lines_removed = sum(scrub_file(path, needles) for path in alert_files(settings))
+    summary.file_lines_removed = sum(scrub_file(path, needles) for path in alert_files(settings, db))
     summary.waiting_in_redis = purge_waiting(settings, authors=authors, urls=[*urls, *content.urls], item_ids=ids)
     with transaction(db):
         scrub_alerts(db, settings, set(ids), needles, summary)
@@ -327,16 +327,19 @@ def snapshots_mentioning(db: sqlite_utils.Database, needles: Needles) -> list[st
     return found
 
 
-def alert_files(settings: Settings) -> list[Path]:
-    """The JSONL files that ``file`` alert sinks append to, and their rotated copies beside them
-    (``alerts.jsonl.1``, ``alerts.jsonl.2.gz``, ``alerts.jsonl-20260601``: logrotate's names)."""
+def alert_files(settings: Settings, db: sqlite_utils.Database | None = None) -> list[Path]:
+    """The JSONL files that ``file`` alert sinks append to (those of ``settings``, and with ``db`` every one the
+    store has recorded, whatever config wrote it), and their rotated copies beside them (``alerts.jsonl.1``,
+    ``alerts.jsonl.2.gz``, ``alerts.jsonl-20260601``: logrotate's names)."""
+    from tocsin.store.alerting import remembered_alert_files
+
+    configured = [settings.resolve(sink.path) for sink in settings.alerts.sinks if sink.kind == "file" and sink.path]
+    remembered = [Path(path) for path in remembered_alert_files(db)] if db is not None else []
     files = []
-    for sink in settings.alerts.sinks:
-        if sink.kind == "file" and sink.path:
-            path = settings.resolve(sink.path)
-            rotated = sorted(p for pattern in (f"{glob.escape(path.name)}.*", f"{glob.escape(path.name)}-*")
-                             for p in path.parent.glob(pattern) if not p.name.endswith(".erasing"))
-            files += [path, *rotated]
+    for path in dict.fromkeys(path.absolute() for path in [*configured, *remembered]):
+        rotated = sorted(p for pattern in (f"{glob.escape(path.name)}.*", f"{glob.escape(path.name)}-*")
+                         for p in path.parent.glob(pattern) if not p.name.endswith(".erasing"))
+        files += [path, *rotated]
     return list(dict.fromkeys(files))
 
 

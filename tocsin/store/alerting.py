@@ -365,3 +365,14 @@ def item_summaries(db: sqlite_utils.Database, item_ids: list[str]) -> dict[str, 
                             f"FROM items WHERE id IN ({marks(chunk)})", chunk):
             out[row["id"]] = row
     return out
+
+
+def remember_alert_file(db: sqlite_utils.Database, path: str, sink: str) -> None:
+    """Record that the file sink ``sink`` appends to ``path`` (an absolute path)."""
+    with transaction(db):
+        db.execute("INSERT OR IGNORE INTO alert_files (path, sink, first_written_at) VALUES (?, ?, ?)", [path, sink, utcnow()])
+
+
+def remembered_alert_files(db: sqlite_utils.Database) -> list[str]:
+    """Every file an alert sink of this store has appended to (see :func:`remember_alert_file`)."""
+    return [row[0] for row in db.execute("SELECT path FROM alert_files ORDER BY path")]

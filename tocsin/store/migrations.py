@@ -654,10 +654,17 @@ def m009_review_queue_version(db: sqlite_utils.Database) -> None:
     )
 
 
+def m010_alert_files(db: sqlite_utils.Database) -> None:
+    """The files alert sinks have appended to, whatever config wrote them: an export never overwrites them and
+    ``forget`` scrubs them, also when it runs with another config or none."""
+    execute_script(db, "CREATE TABLE alert_files (path TEXT PRIMARY KEY, sink TEXT NOT NULL, first_written_at TEXT NOT NULL);")
+
+
 #: Every migration, in order. Append only.
 MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox, m003_privacy_indexes, m004_review_queue,
                               m005_review_queue_by_seq, m006_review_queue_counts,
-                              m007_review_queue_label_text, m008_user_session_generation, m009_review_queue_version]
+                              m007_review_queue_label_text, m008_user_session_generation, m009_review_queue_version,
+                              m010_alert_files]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
