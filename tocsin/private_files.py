@@ -41,10 +41,21 @@ def make_private_folders(folder: str | Path) -> None:
     missing = [f for f in (folder, *folder.parents) if not f.exists()]
     for f in reversed(missing):
         try:
-            f.mkdir(mode=PRIVATE_FOLDER)
+            make_private_folder(f)
         except FileExistsError:   # made meanwhile by another process: left as it is
             continue
-        os.chmod(f, PRIVATE_FOLDER)
+
+
+def make_private_folder(folder: str | Path) -> None:
+    """Make one folder, owner-only (:data:`PRIVATE_FOLDER`) whatever the umask; ``FileExistsError`` when
+    something is there already."""
+    os.mkdir(folder, PRIVATE_FOLDER)
+    os.chmod(folder, PRIVATE_FOLDER)
+
+
+def file_in_the_way(path: str | Path) -> Path | None:
+    """A file standing where a folder above ``path`` should be (``notes`` in ``notes/x.jsonl``), or None."""
+    return next((p for p in Path(path).parents if p.exists() and not p.is_dir()), None)
 
 
 def readable_by_others(path: str | Path) -> str:

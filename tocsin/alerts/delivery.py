@@ -22,7 +22,7 @@ import sqlite_utils
 
 from tocsin.alerts.silences import matching_silence
 from tocsin.alerts.times import as_datetime, iso
-from tocsin.alerts.transports import Transport, TransportError, build_transport
+from tocsin.alerts.transports import FileTransport, Transport, TransportError, build_transport
 from tocsin.config import Settings
 from tocsin.store import alerting as store
 
@@ -161,8 +161,8 @@ def deliver_one(db: sqlite_utils.Database, settings: Settings, row: dict[str, An
                 raise TransportError(f"sink {row['sink']!r} is no longer configured; add it back and run "
                                      "'tocsin alert deliver --retry-dead'", permanent=True)
             transport = cache[row["sink"]] = build_transport(sinks[row["sink"]], settings)
-            if sinks[row["sink"]].kind == "file":   # known to the store from now on, whatever config reads it later
-                store.remember_alert_file(db, str(settings.resolve(sinks[row["sink"]].path).absolute()), row["sink"])
+            if isinstance(transport, FileTransport):   # known to the store from now on, whatever config reads it later
+                store.remember_alert_file(db, str(transport.path.absolute()), row["sink"])
         if should_stop is not None:
             transport.should_stop = should_stop
         transport.notify(body)

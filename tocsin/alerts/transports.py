@@ -28,7 +28,7 @@ from typing import Any, Callable, TextIO
 from tocsin import __version__
 from tocsin.alerts.deadline import SendAbandoned, run_within, track, tracked_opener
 from tocsin.config import Settings, SinkSettings
-from tocsin.private_files import make_private_folders
+from tocsin.private_files import file_in_the_way, make_private_folders
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class FileTransport(Transport):
         file; "" when nothing does (a link to a drive that is not mounted)."""
         if self.path.is_dir():
             return "it is a folder"
-        blocking = next((p for p in self.path.parents if p.is_file()), None)
+        blocking = file_in_the_way(self.path)
         return f"{blocking} is a file, not a folder" if blocking else ""
 
     def notify(self, message: dict[str, Any]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import click
 
 from tocsin.cli.app import App, main, pass_app, stopped_cleanly
 from tocsin.nlp.features import HALLMARKS
-from tocsin.private_files import PRIVATE_FOLDER, make_private_folders
+from tocsin.private_files import make_private_folder, make_private_folders
 
 FORMAT_CHOICES = ("csv", "jsonl", "parquet")
 LABEL_CHOICES = ("incitement", "not_incitement", "escalate", "unsure", "disputed", "unlabelled")
@@ -109,8 +108,7 @@ def new_export_folder(parent: Path) -> Path:
     for n in range(1, 1000):
         folder = parent / (f"export-{stamp}" if n == 1 else f"export-{stamp}-{n}")
         try:
-            folder.mkdir(mode=PRIVATE_FOLDER)
-            os.chmod(folder, PRIVATE_FOLDER)
+            make_private_folder(folder)
             return folder
         except FileExistsError:
             continue

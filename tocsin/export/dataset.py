@@ -22,7 +22,7 @@ from tocsin.export.keys import ExportKey, check_link_key_name
 from tocsin.export.records import RecordBuilder
 from tocsin.export.redaction import RedactionRules, Redactor
 from tocsin.export.writers import FORMATS, WRITERS, open_writer
-from tocsin.private_files import make_private_folders, open_private
+from tocsin.private_files import file_in_the_way, make_private_folders, open_private
 from tocsin.store.audit import log_event
 from tocsin.store.db import utcnow
 from tocsin.store.db import read_transaction
@@ -116,7 +116,7 @@ def resolve_paths(fmt: str, out: Path, force: bool, protected: Sequence[Path] = 
     if out.exists() and any(_same_file(out, p) for p in protected):
         raise ExportError(f"{out} is the store or a file an alert sink appends to, and is never overwritten; "
                           "choose another --out")
-    blocking = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    blocking = file_in_the_way(out)
     if blocking is not None:
         raise ExportError(f"{blocking} is a file, not a folder; give --out a folder (or a file in a folder) you can write to")
     make_private_folders(out.parent)

@@ -188,18 +188,15 @@ def bulk_insert(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]
 
 def unmatched_filters(db: sqlite_utils.Database, query: ExportQuery) -> list[str]:
     """For an export that matched nothing: each ``--source``, ``--language`` or ``--group`` value that matches no
-    stored item on its own, with the values the store does have."""
-    def stored(sql: str) -> list[str]:
-        return sorted({row[0] for row in db.execute(sql) if row[0]})
-
+    stored item on its own (by the export's own filter), with the values the store does have."""
+    checks = (("source", "sources", "SELECT DISTINCT source FROM items"),
+              ("language", "languages", f"SELECT DISTINCT {LANG_EXPR} {_FROM}"),
+              ("group", "groups", f"SELECT DISTINCT json_extract(t.value, '$.group') {_FROM}, json_each({_LIST.format('targets')}) t"))
     found = []
-    checks = (("source", query.sources, stored("SELECT DISTINCT source FROM items"), lambda v, s: v == s),
-              ("language", query.languages, stored(f"SELECT DISTINCT {LANG_EXPR} {_FROM}"),
-               lambda v, s: s.lower() == v.lower() or s.lower().startswith(v.lower() + "-")),
-              ("group", query.groups, stored(f"SELECT DISTINCT json_extract(t.value, '$.group') {_FROM}, json_each({_LIST.format('targets')}) t"),
-               lambda v, s: v.lower() == s.lower()))
-    for name, values, known, matches in checks:
-        for value in values:
-            if not any(matches(value, k) for k in known):
-                found.append(f"--{name} {value}: no stored item has it (the store has: {', '.join(known) or 'none'})")
+    for name, field_name, stored_values in checks:
+        unmatched = [value for value in getattr(query, field_name)
+                     if not count_export_rows(db, ExportQuery(**{field_name: (value,)}))]
+        if unmatched:
+            known = ", ".join(sorted({row[0] for row in db.execute(stored_values) if row[0]})) or "none"
+            found += [f"--{name} {value}: no stored item has it (the store has: {known})" for value in unmatched]
     return found
