@@ -384,17 +384,24 @@ def test_a_cues_form_is_exported_in_every_format_and_null_where_it_has_none(fres
     assert jsonl == parquet   # a redacted text ("[handle]") or not, the same spans in both formats
 
 
-def test_an_export_never_overwrites_the_store_an_alert_file_or_another_kind_of_file(tmp_path, runner):
-    from tocsin.cli import main
+def store_beside_an_alert_file(folder: Path, store_name: str):
+    """A store holding the test corpus in ``folder``, and settings whose file sink appends to ``alerts.jsonl`` there."""
     from tocsin.store import connect
 
-    store = tmp_path / "tocsin.db"
-    db = connect(store)
+    db = connect(folder / store_name)
     add_corpus(db)
     settings = Settings()
-    settings.config_dir = tmp_path
+    settings.config_dir = folder
     settings.alerts.sinks = [SinkSettings(name="file", kind="file", path="alerts.jsonl")]
-    (tmp_path / "alerts.jsonl").write_text("{}\n", encoding="utf-8")
+    (folder / "alerts.jsonl").write_text("{}\n", encoding="utf-8")
+    return db, settings
+
+
+def test_an_export_never_overwrites_the_store_an_alert_file_or_another_kind_of_file(tmp_path, runner):
+    from tocsin.cli import main
+
+    store = tmp_path / "tocsin.db"
+    db, settings = store_beside_an_alert_file(tmp_path, store.name)
     (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
     for target, fmt in ((store, "jsonl"), (tmp_path / "alerts.jsonl", "jsonl"), (tmp_path / "notes.txt", "csv")):
         before = target.read_bytes()
@@ -417,15 +424,8 @@ def test_an_export_never_overwrites_the_store_an_alert_file_or_another_kind_of_f
 
 
 def test_a_path_through_a_missing_folder_cannot_reach_a_protected_file(tmp_path):
-    from tocsin.store import connect
-
     store = tmp_path / "store.jsonl"   # a store whose name a JSONL export could take
-    db = connect(store)
-    add_corpus(db)
-    settings = Settings()
-    settings.config_dir = tmp_path
-    settings.alerts.sinks = [SinkSettings(name="file", kind="file", path="alerts.jsonl")]
-    (tmp_path / "alerts.jsonl").write_text("{}\n", encoding="utf-8")
+    db, settings = store_beside_an_alert_file(tmp_path, store.name)
     for target in (tmp_path / "missing" / ".." / "alerts.jsonl", tmp_path / "missing" / ".." / "store.jsonl"):
         with pytest.raises(ExportError, match="is never overwritten"):
             export_dataset(db, settings, ExportOptions(fmt="jsonl", out=target, force=True))
