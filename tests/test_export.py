@@ -14,7 +14,7 @@ import pytest
 from test_export_support import TRICKY_TEXT, add_corpus
 from tocsin.config import Settings, SinkSettings
 from tocsin.export.dataset import ExportError, ExportOptions, export_dataset, parse_time_bound
-from tocsin.export.schema import FIELD_NAMES, SCHEMA
+from tocsin.export.schema import FIELD_NAMES, SCHEMA, TIME_FIELDS
 from tocsin.export.writers import JsonlWriter
 from tocsin.store.audit import audit_events
 from tocsin.store.exporting import ExportQuery
@@ -111,7 +111,7 @@ def test_parquet_round_trips_with_the_typed_schema(corpus, tmp_path):
         row = rows[record["id"]]
         for name in FIELD_NAMES:
             value = row[name]
-            if name in ("published_at", "first_seen", "removed_at"):
+            if name in TIME_FIELDS:
                 value = value.isoformat() if value is not None else None
             assert value == record[name], name
 

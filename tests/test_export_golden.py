@@ -18,11 +18,11 @@ from tocsin.config import Settings
 from tocsin.export.dataset import ExportOptions, export_dataset
 from tocsin.export.keys import ExportKey, normalise_profile_url
 from tocsin.export.redaction import _PHONE, _phone_spans
-from tocsin.export.schema import FIELD_NAMES, LIST_FIELDS
+from tocsin.export.schema import FIELD_NAMES, LIST_FIELDS, TIME_FIELDS
 from tocsin.export.writers import CsvWriter
 from tocsin.store.exporting import get_link_key
 
-_COMMON = {"kind": "article", "removed_at": None, "model_name": "tocsin-test", "model_version": "1", "patterns_version": "p1",
+_COMMON = {"kind": "article", "removed_at": None, "retention_purged_at": None, "model_name": "tocsin-test", "model_version": "1", "patterns_version": "p1",
            "threshold": 0.5, "review_unsure": 0}
 _UNREVIEWED = {"review_count": 0, "review_incitement": 0, "review_not_incitement": 0, "review_escalate": 0, "review_unsure": 0,
                "review_majority": None, "review_agreement": None}
@@ -58,7 +58,7 @@ EXPECTED = {
                "hallmarks": [], "targets": [], "places": [], "spans": [], "explanation": "flagged for nothing",
                "label": "not_incitement", "label_source": "model"},
     "unanalysed": {**_UNREVIEWED, "source": "test", "kind": "article", "lang": "en", "title": "", "text": "Ring [phone] today.",
-                   "published_at": "2026-07-15T02:00:00+00:00", "removed_at": None, "score": None, "incitement": None,
+                   "published_at": "2026-07-15T02:00:00+00:00", "removed_at": None, "retention_purged_at": None, "score": None, "incitement": None,
                    "threshold": None, "hallmarks": [], "targets": [], "places": [], "spans": [], "explanation": None,
                    "model_name": None, "model_version": None, "patterns_version": None, "label": None, "label_source": None},
 }
@@ -104,7 +104,7 @@ def test_known_store_exports_exactly_these_rows_in_every_format(fresh_db, tmp_pa
     assert runs["csv"].data_path.read_bytes() == csv_module_text(expected).encode("utf-8")
     rows = pq.read_table(runs["parquet"].data_path).to_pylist()
     for row in rows:
-        for name in ("published_at", "first_seen", "removed_at"):
+        for name in TIME_FIELDS:
             row[name] = row[name].isoformat() if row[name] is not None else None
     assert rows == expected
 
@@ -178,6 +178,6 @@ def test_parquet_row_groups_are_whole_whatever_the_batches(fresh_db, tmp_path):
     assert [parquet.metadata.row_group(i).num_rows for i in range(parquet.metadata.num_row_groups)] == [5, 5, 5, 1]
     rows = parquet.read().to_pylist()
     for row in rows:
-        for name in ("published_at", "first_seen", "removed_at"):
+        for name in TIME_FIELDS:
             row[name] = row[name].isoformat() if row[name] is not None else None
     assert rows == records and writer.rows == 16

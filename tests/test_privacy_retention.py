@@ -162,3 +162,26 @@ def test_quiet_sources_crawled_all_along_are_purged_but_a_silent_crawl_record_is
     assert purge_expired(db, Settings(), now=now) == 2   # the plain and the unreviewed low-score items
     assert get_item(db, ids["plain"])["text"] == "" and get_item(db, ids["flagged"])["text"].startswith("Zqxflaggedtext")
     db.close()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_an_export_marks_purged_items(db_path, tmp_path, fmt):
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from tocsin.export.dataset import ExportOptions, export_dataset
+
+    db = connect(db_path)
+    add_reviews(db, plant(db)["escalated"], [("rita", "escalate")])
+    assert purge_expired(db, Settings(), now=LATER, trust_clock=True) == 1
+    summary = export_dataset(db, Settings(), ExportOptions(fmt=fmt, out=tmp_path / "out"))
+    read = {"jsonl": lambda p: [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()],
+            "csv": lambda p: pacsv.read_csv(p).to_pylist(), "parquet": lambda p: pq.read_table(p).to_pylist()}[fmt]
+    rows = read(summary.data_path)
+    purged = [r for r in rows if r["retention_purged_at"] is not None]
+    assert len(rows) == 3 and len(purged) == 1
+    row = purged[0]
+    assert (row["text"] or "", row["explanation"] or "", row["score"]) == ("", "", 0.1), "content gone, labels kept"
+    assert str(row["retention_purged_at"])[:4] == str(datetime.now(timezone.utc).year), "the purge's own time"
+    assert all(r["text"] for r in rows if r is not row), "items still holding content are not marked"
+    assert "(`retention_purged_at`: 1 items here)" in summary.datasheet_path.read_text(encoding="utf-8")

@@ -30,7 +30,8 @@ FORBIDDEN_USES = (
 )
 
 
-_COUNTED = itemgetter("published_at", "first_seen", "source", "kind", "lang", "label", "label_source", "removed_at", "author",
+_COUNTED = itemgetter("published_at", "first_seen", "source", "kind", "lang", "label", "label_source", "removed_at",
+                      "retention_purged_at", "author",
                       "model_name", "model_version", "patterns_version", "threshold", "incitement", "targets", "hallmarks",
                       "review_count")
 _REVIEW_COUNTS = itemgetter(*(f"review_{d}" for d in DECISIONS))
@@ -83,6 +84,7 @@ class DatasheetStats:
     flagged: int = 0
     analysed: int = 0
     removed: int = 0
+    purged: int = 0
     with_author: int = 0
     reviewed: int = 0
     multi_reviewed: int = 0
@@ -99,8 +101,8 @@ class DatasheetStats:
         if not records:
             return
         self.rows += len(records)
-        (published, first_seen, sources, kinds, langs, labels, label_sources, removed, authors, model_names, model_versions,
-         patterns, thresholds, incitements, targets, hallmarks, review_counts) = zip(*map(_COUNTED, records))
+        (published, first_seen, sources, kinds, langs, labels, label_sources, removed, purged, authors, model_names,
+         model_versions, patterns, thresholds, incitements, targets, hallmarks, review_counts) = zip(*map(_COUNTED, records))
         times = [t for t in map(_or, published, first_seen) if t]
         if times:
             low, high = min(times), max(times)
@@ -112,6 +114,7 @@ class DatasheetStats:
         self.labels.update([label or "unlabelled" for label in labels])
         self.label_sources.update([source or "none" for source in label_sources])
         self.removed += len(removed) - removed.count(None)
+        self.purged += len(purged) - purged.count(None)
         self.with_author += len(authors) - authors.count(None)
         analysed = list(map(is_not, model_names, repeat(None)))
         self.analysed += sum(analysed)
@@ -278,7 +281,9 @@ def render_datasheet(stats: DatasheetStats, ctx: DatasheetContext) -> str:
     add("tocsin erases an author's or an item's content from its store on request (`tocsin forget`), and "
         "purges the raw content of unflagged items after "
         f"{ctx.retention_days or 'an unlimited number of'} days. Neither reaches copies of this file: when the "
-        "operator asks, delete or re-export your copy.\n")
+        "operator asks, delete or re-export your copy. An item whose content retention has purged keeps its "
+        "source, times, pseudonymous author, score, labels and span offsets, with empty title, text and "
+        f"explanation (`retention_purged_at`: {stats.purged} items here).\n")
     return "\n".join(out)
 
 

@@ -63,13 +63,24 @@ def _aggregate_joined(decisions: str) -> dict[str, Any]:
 
 def profile_link(meta_json: str | None) -> str:
     """The author's profile link from an item's ``meta`` JSON, or ''."""
-    if not meta_json or '"author' not in meta_json and '"profile' not in meta_json:
+    return meta_value(meta_json, PROFILE_META_KEYS)
+
+
+def retention_purged_at(meta_json: str | None) -> str:
+    """When retention purged the item's content, from its ``meta`` JSON, or ''."""
+    return meta_value(meta_json, ("retention_purged_at",))
+
+
+def meta_value(meta_json: str | None, keys: tuple[str, ...]) -> str:
+    """The first non-blank string among ``keys`` in an item's ``meta`` JSON, or '' (the JSON is parsed only
+    when one of the keys occurs in it)."""
+    if not meta_json or not any(f'"{key}"' in meta_json for key in keys):
         return ""
     try:
         meta = orjson.loads(meta_json)
     except ValueError:
         return ""
-    for key in PROFILE_META_KEYS:
+    for key in keys:
         value = meta.get(key) if isinstance(meta, dict) else None
         if isinstance(value, str) and value.strip():
             return value
@@ -116,6 +127,7 @@ class RecordBuilder:
             "published_at": self._time(published_at),
             "first_seen": self._time(first_seen),
             "removed_at": self._time(removed_at),
+            "retention_purged_at": self._time(retention_purged_at(meta) or None),
             "score": float(score) if analysed else None,
             "incitement": bool(incitement) if analysed else None,
             "threshold": float(threshold) if analysed else None,

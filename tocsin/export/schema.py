@@ -23,6 +23,7 @@ FIELDS: list[tuple[str, pa.DataType, str]] = [
     ("published_at", TIMESTAMP, "Publication time given by the source (UTC), or null."),
     ("first_seen", TIMESTAMP, "When tocsin first collected the item (UTC)."),
     ("removed_at", TIMESTAMP, "When tocsin found the item removed from its source (UTC), or null."),
+    ("retention_purged_at", TIMESTAMP, "When retention purged the item's content (UTC): its title, text and explanation are then empty and its spans keep their offsets with empty text; null otherwise."),
     ("score", pa.float64(), "Incitement score of the latest analysis in [0, 1]; null when not analysed."),
     ("incitement", pa.bool_(), "The model's decision (score >= threshold); null when not analysed."),
     ("threshold", pa.float64(), "Threshold the decision used; null when not analysed."),
