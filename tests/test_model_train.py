@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import time
 
 import pytest
 
@@ -89,13 +91,13 @@ def base_model(tmp_path):
 
 
 @pytest.mark.slow
-def test_fine_tuning_a_pretrained_model_from_a_folder(tmp_path, base_model):
+def test_fine_tuning_a_pretrained_model_from_a_folder(tmp_path, base_model, monkeypatch):
     """The path a user takes with e.g. a local XLM-R: its head is replaced by one for our labels."""
     extra = tmp_path / "mine.jsonl"
     extra.write_text(json.dumps({"text": "Гоните их всех", "incitement": 1}, ensure_ascii=False) + "\n", encoding="utf-8")
     out = tmp_path / "out"
     metrics = train(DataArguments(per_template=2, extra_files=[str(extra)]), ModelArguments(base_model=str(base_model)),
-                    TrainingArguments(output_dir=str(out), epochs=1, batch_size=16, max_length=48, max_minutes=5))
+                    TrainingArguments(output_dir=str(out), epochs=1, batch_size=16, max_length=48))
     assert metrics["name"] == "base-tocsin" and metrics["rows"]["train"] > 0
     assert metrics["stopped_by"] == "epochs" and metrics["epochs_run"] == 1
     assert {"macro_f1", "per_language", "bias", "evasion"} <= set(metrics["test"])
@@ -105,17 +107,22 @@ def test_fine_tuning_a_pretrained_model_from_a_folder(tmp_path, base_model):
     assert clf.labels == list(LABELS) and clf.name == "base-tocsin" and clf.version == metrics["version"]
     assert len(clf.predict(["Гоните их всех"])[0]) == len(LABELS)
     assert clf.lexical is not None and clf.lexical.weight == LEXICAL_WEIGHT_PRETRAINED   # the n-gram companion
-    # Seeded: the same data, base and seed give the same weights.
+    # Seeded: the same data, base and seed give the same weights, however slow the machine, since by default
+    # no time budget cuts the run short (here each look at the clock finds an hour gone).
     again = tmp_path / "again"
-    train(DataArguments(per_template=2, extra_files=[str(extra)]), ModelArguments(base_model=str(base_model)),
-          TrainingArguments(output_dir=str(again), epochs=1, batch_size=16, max_length=48, max_minutes=5))
+    hours = itertools.count(time.perf_counter(), 3600)
+    monkeypatch.setattr(time, "perf_counter", lambda: next(hours))
+    slow = train(DataArguments(per_template=2, extra_files=[str(extra)]), ModelArguments(base_model=str(base_model)),
+                 TrainingArguments(output_dir=str(again), epochs=1, batch_size=16, max_length=48))
+    monkeypatch.undo()
+    assert slow["stopped_by"] == "epochs" and slow["train_seconds"] > 3600
     for weights in ("model.safetensors", LEXICAL_FILE):
         assert (out / weights).read_bytes() == (again / weights).read_bytes()
     # Without the companion the folder has none, and the classifier reads the transformer alone.
     bare = tmp_path / "bare"
-    # With no time left the first batch ends training, and the metrics say why.
+    # With a budget spent by the first batch, that batch ends training, and the metrics say why.
     cut = train(DataArguments(per_template=2), ModelArguments(base_model=str(base_model), lexical_weight=0.0),
-                TrainingArguments(output_dir=str(bare), epochs=2, batch_size=16, max_length=48, max_minutes=0))
+                TrainingArguments(output_dir=str(bare), epochs=2, batch_size=16, max_length=48, max_minutes=1e-9))
     assert cut["stopped_by"] == "time budget" and cut["epochs_run"] == 1
     assert not (bare / LEXICAL_FILE).exists() and Classifier.load(bare, max_length=48, stride=8).lexical is None
 

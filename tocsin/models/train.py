@@ -109,7 +109,8 @@ class TrainingArguments:
     threads: int = arg(1, "CPU threads for torch (1 is fastest when other programs share the cores).")
     device: str = arg("auto", "Where to train: 'cpu', 'cuda' (or 'cuda:N'), or 'auto' (a CUDA GPU when torch sees one, "
                               "else the CPU). The saved model is the same either way and runs on the CPU.")
-    max_minutes: float = arg(25.0, "Stop training after this many minutes (the last epoch is cut short).")
+    max_minutes: float = arg(0.0, "Stop training after this many minutes (the last epoch is cut short); 0: no limit, "
+                                  "so that the same data and seed give the same model however busy the machine is.")
     patience: int = arg(3, "Stop when the dev loss has not improved for this many epochs.")
     token_dropout: float = arg(0.1, "Share of tokens dropped at random from each training text (robustness to unseen phrasings).")
 
@@ -419,7 +420,7 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
     total_steps = steps_per_epoch * targs.epochs
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=targs.weight_decay)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(total_steps * targs.warmup_ratio), total_steps)
-    deadline = started + targs.max_minutes * 60
+    deadline = started + targs.max_minutes * 60 if targs.max_minutes > 0 else math.inf
     best_loss, best_state, stale, history = math.inf, None, 0, []
     step, out_of_time = 0, False
     for epoch in range(targs.epochs):
