@@ -141,14 +141,49 @@ def test_the_training_device_is_the_gpu_when_there_is_one_and_a_missing_gpu_is_a
             training_device("cuda:0")
 
 
-def test_tocsin_train_names_a_bad_device_before_it_reads_any_data(runner, tmp_path, monkeypatch):
+@pytest.fixture
+def no_data(monkeypatch):
+    """Reading the corpus fails the test: what is checked must be checked before any data is read."""
     import tocsin.models.train as training
+
+    def read(data):
+        raise AssertionError("the corpus was read before the arguments were checked")
+
+    monkeypatch.setattr(training, "collect_rows", read)
+
+
+def test_tocsin_train_names_a_bad_device_before_it_reads_any_data(runner, tmp_path, no_data):
     from tocsin.cli import main
 
-    def no_data(data):
-        raise AssertionError("the corpus was read before the device was checked")
-
-    monkeypatch.setattr(training, "collect_rows", no_data)
     result = runner.invoke(main, ["train", "--device", "quantum", "--output-dir", str(tmp_path / "out")])
     assert result.exit_code != 0 and "unknown --device 'quantum'" in result.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--batch-size", "0", "--batch-size must be at least 1, got 0"),
+    ("--epochs", "-2", "--epochs must be at least 1, got -2"),
+    ("--max-minutes", "-5", "--max-minutes must be at least 0, got -5.0"),
+    ("--learning-rate", "nan", "--learning-rate must be at least 0, got nan"),
+    ("--token-dropout", "1", "--token-dropout must be a share from 0 up to (not including) 1, got 1.0"),
+    ("--review-weight", "0", "--review-weight must be more than 0, got 0.0"),
+    ("--lexical-weight", "1.5", "--lexical-weight must be from 0 to 1, or -1 for the default, got 1.5"),
+    ("--num-heads", "3", "--hidden-size (128) must be a multiple of --num-heads (3)"),
+])
+def test_tocsin_train_names_an_argument_out_of_range_before_it_reads_any_data(runner, tmp_path, no_data,
+                                                                              option, value, message):
+    from tocsin.cli import main
+
+    result = runner.invoke(main, ["train", option, value, "--output-dir", str(tmp_path / "out")])
+    assert result.exit_code != 0 and message in result.output and "tocsin train --help" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_every_argument_out_of_range_is_named_at_once_and_the_defaults_are_in_range():
+    from tocsin.models.train import argument_problems
+
+    assert argument_problems(DataArguments(), ModelArguments(), TrainingArguments()) == []
+    assert argument_problems(DataArguments(per_template=0), ModelArguments(lexical_c=-1),
+                             TrainingArguments(patience=0)) == [
+        "--per-template must be at least 1, got 0", "--patience must be at least 1, got 0",
+        "--lexical-c must be more than 0, got -1"]

@@ -115,6 +115,37 @@ class TrainingArguments:
     token_dropout: float = arg(0.1, "Share of tokens dropped at random from each training text (robustness to unseen phrasings).")
 
 
+def argument_problems(data: DataArguments, margs: ModelArguments, targs: TrainingArguments) -> list[str]:
+    """Each training argument out of its range, as ``--flag must be …, got …`` (NaN is out of every range)."""
+    at_least = {
+        "--per-template": (data.per_template, 1), "--vocab-size": (margs.vocab_size, 100),
+        "--hidden-size": (margs.hidden_size, 1), "--num-layers": (margs.num_layers, 1),
+        "--num-heads": (margs.num_heads, 1), "--intermediate-size": (margs.intermediate_size, 1),
+        "--max-position": (margs.max_position, 16), "--lexical-min-templates": (margs.lexical_min_templates, 1),
+        "--epochs": (targs.epochs, 1), "--batch-size": (targs.batch_size, 1), "--learning-rate": (targs.learning_rate, 0),
+        "--weight-decay": (targs.weight_decay, 0), "--max-length": (targs.max_length, 8), "--threads": (targs.threads, 1),
+        "--max-minutes": (targs.max_minutes, 0), "--patience": (targs.patience, 1),
+    }
+    problems = [f"{flag} must be at least {low}, got {value}" for flag, (value, low) in at_least.items() if not value >= low]
+    positive = {"--review-weight": data.review_weight, "--lexical-scale": margs.lexical_scale, "--lexical-c": margs.lexical_c}
+    problems += [f"{flag} must be more than 0, got {value}" for flag, value in positive.items() if not value > 0]
+    shares = {"--warmup-ratio": targs.warmup_ratio, "--token-dropout": targs.token_dropout}
+    problems += [f"{flag} must be a share from 0 up to (not including) 1, got {value}"
+                 for flag, value in shares.items() if not 0 <= value < 1]
+    if not (margs.lexical_weight == -1 or 0 <= margs.lexical_weight <= 1):
+        problems.append(f"--lexical-weight must be from 0 to 1, or -1 for the default, got {margs.lexical_weight}")
+    if margs.num_heads >= 1 and margs.hidden_size % margs.num_heads:
+        problems.append(f"--hidden-size ({margs.hidden_size}) must be a multiple of --num-heads ({margs.num_heads})")
+    return problems
+
+
+def check_arguments(data: DataArguments, margs: ModelArguments, targs: TrainingArguments) -> None:
+    """Raise :class:`TrainingError` naming every argument out of its range, before any data is read."""
+    problems = argument_problems(data, margs, targs)
+    if problems:
+        raise TrainingError("cannot train: " + "; ".join(problems) + " (see tocsin train --help)")
+
+
 @dataclass
 class Row:
     text: str
@@ -393,6 +424,7 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
     import torch
     from transformers import get_linear_schedule_with_warmup, set_seed
 
+    check_arguments(data, margs, targs)
     started = time.perf_counter()
     set_seed(targs.seed)
     torch.set_num_threads(max(1, targs.threads))
@@ -523,7 +555,10 @@ def main(argv: Sequence[str] | None = None) -> None:  # pragma: no cover - thin 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     parser = HfArgumentParser((DataArguments, ModelArguments, TrainingArguments))
     data, margs, targs = parser.parse_args_into_dataclasses(args=argv)
-    metrics = train(data, margs, targs)
+    try:
+        metrics = train(data, margs, targs)
+    except TrainingError as e:
+        raise SystemExit(f"error: {e}") from None
     print(json.dumps({k: metrics[k] for k in ("name", "version", "train_seconds", "epochs_run")}, indent=2))
 
 
