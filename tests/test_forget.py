@@ -200,6 +200,32 @@ def test_cli_forget_names_an_unreadable_or_empty_list_and_a_malformed_url(runner
         assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output, result.output
     result = runner.invoke(main, ["--db", str(db_path), "forget", "--url", "http://[::1", "--dry-run"])
     assert result.exit_code == 2 and "'http://[::1' is not a valid URL" in result.output
+    for url, example in (("t.me/s/chan/101", "https://t.me/s/chan/101"), ("//t.me/s/chan/101", "https://t.me/s/chan/101"),
+                         ("ftp://t.me/s/chan/101", "https://example.org/news/1"), ("https://", "https://example.org/news/1")):
+        result = runner.invoke(main, ["--db", str(db_path), "forget", "--url", url, "--yes"])
+        assert result.exit_code == 2 and f"{url!r} is not an item's address" in result.output, result.output
+        assert f"e.g. {example}" in result.output and "erased" not in result.output
+
+
+def test_cli_forget_names_an_address_with_no_item_and_the_stored_one_it_may_mean(runner, db_path, tmp_path):
+    from tocsin.cli import main
+
+    db = connect(db_path)
+    ids = plant(db, tmp_path / "alerts.jsonl")
+    db.close()
+    dry = runner.invoke(main, ["--db", str(db_path), "forget", "--url", "http://t.me/s/chan/101",
+                               "--url", "https://www.news.example.kg/k/1", "--url", "https://t.me/s/chan/103",
+                               "--url", "https://t.me/s/chan/999", "--dry-run"])
+    assert dry.exit_code == 0 and "1 stored items would be erased" in dry.output
+    assert ("no item is stored at http://t.me/s/chan/101; one is stored at https://t.me/s/chan/101: "
+            "to erase it, give --url https://t.me/s/chan/101") in dry.output
+    assert "no item is stored at https://www.news.example.kg/k/1; one is stored at https://news.example.kg/k/1" in dry.output
+    assert "no item is stored at https://t.me/s/chan/999\n" in dry.output and "chan/103" not in dry.output
+    result = runner.invoke(main, ["--db", str(db_path), "forget", "--url", "http://t.me/s/chan/101", "--yes"])
+    assert result.exit_code == 0 and "no stored item matched, so no item was erased" in result.output
+    db = connect(db_path)
+    assert get_item(db, ids["victim1"]) is not None
+    db.close()
     for extra in (["--dry-run"], ["--yes"]):
         result = runner.invoke(main, ["--db", str(db_path), "forget", "--author", " ", *extra])
         assert result.exit_code == 2 and "an empty name names no one" in result.output

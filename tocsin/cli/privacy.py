@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -134,7 +135,10 @@ def read_names(path: str) -> list[str]:
 
 
 def check_urls(urls: tuple[str, ...]) -> None:
-    """A usage error naming the first ``--url`` value that no item can have (one that cannot be parsed)."""
+    """A usage error naming the first ``--url`` value that no item can have: one that cannot be parsed, or
+    that is not a whole http(s) address (items are stored under theirs, ``https://`` included)."""
+    from urllib.parse import urlsplit
+
     from tocsin.urls import canonical_url
 
     for url in urls:
@@ -142,6 +146,20 @@ def check_urls(urls: tuple[str, ...]) -> None:
             canonical_url(url)
         except ValueError as e:
             raise click.BadParameter(f"{url!r} is not a valid URL ({e})", param_hint="--url") from None
+        parts = urlsplit(url.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            example = "https://" + url.strip().lstrip("/") if not parts.scheme else "https://example.org/news/1"
+            raise click.BadParameter(f"{url!r} is not an item's address: write it whole, as stored, e.g. {example}",
+                                     param_hint="--url")
+
+
+def warn_unmatched_urls(db: Any, urls: tuple[str, ...]) -> None:
+    """Say which ``--url`` values name no stored item, and the stored address each may have meant."""
+    from tocsin.export.erasure import unmatched_urls
+
+    for url, meant in unmatched_urls(db, urls).items():
+        hint = f"; one is stored at {meant}: to erase it, give --url {meant}" if meant else ""
+        click.echo(f"warning: no item is stored at {url}{hint}", err=True)
 
 
 @main.command()
@@ -169,6 +187,7 @@ def forget(app: App, authors: tuple[str, ...], authors_from: str | None, urls: t
         matched = resolve_items(db, names, list(urls), list(item_ids))
         if not (names or urls or item_ids):
             raise ErasureError("name what to erase: --author NAME, --authors-from FILE, --url URL or --item ID")
+        warn_unmatched_urls(db, urls)
         if dry_run:
             click.echo(f"{len(matched)} stored items would be erased; nothing erased (dry run)")
             return
@@ -178,7 +197,7 @@ def forget(app: App, authors: tuple[str, ...], authors_from: str | None, urls: t
     except ErasureError as e:
         raise click.UsageError(str(e)) from None
     if not summary.items:
-        click.echo("no stored item matched; nothing of them is in the store")
+        click.echo("no stored item matched, so no item was erased")
     counts = {k: v for k, v in summary.as_dict().items() if k != "checkpoint_complete" and v}
     click.echo("erased: " + (", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()) or "nothing"))
     if not summary.checkpoint_complete:

@@ -23,6 +23,7 @@ import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable
+from urllib.parse import urlsplit, urlunsplit
 
 import sqlite_utils
 
@@ -179,6 +180,26 @@ def resolve_items(db: sqlite_utils.Database, authors: list[str], urls: list[str]
     canon = [canonical_url(u) for u in urls]
     ids += store.item_ids_by_url_or_id(db, canon, [item_id_for(u) for u in urls] + [i.strip().lower() for i in item_ids])
     return list(dict.fromkeys(ids))
+
+
+def items_at(db: sqlite_utils.Database, url: str) -> list[str]:
+    """Ids of the stored items at ``url`` (compared canonically)."""
+    return store.item_ids_by_url_or_id(db, [canonical_url(url)], [item_id_for(url)])
+
+
+def address_variants(url: str) -> list[str]:
+    """Addresses a person may have meant by ``url``: the other scheme, and each scheme with or without ``www.``."""
+    parts = urlsplit(canonical_url(url))
+    other = "http" if parts.scheme == "https" else "https"
+    host = parts.netloc
+    toggled = host[4:] if host.startswith("www.") else f"www.{host}"
+    return [urlunsplit((scheme, netloc, parts.path, parts.query, ""))
+            for scheme, netloc in ((other, host), (parts.scheme, toggled), (other, toggled))]
+
+
+def unmatched_urls(db: sqlite_utils.Database, urls: Iterable[str]) -> dict[str, str | None]:
+    """Each of ``urls`` at which no item is stored, with a stored address it may have meant (None if none)."""
+    return {url: next((v for v in address_variants(url) if items_at(db, v)), None) for url in urls if not items_at(db, url)}
 
 
 def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[str] = (), urls: Iterable[str] = (),
