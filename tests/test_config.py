@@ -67,6 +67,18 @@ def test_env_overrides_keys(tmp_path):
         ("[nlp]\nextra_lexicons = ['missing.jsonl']\n", "nlp.extra_lexicons[0]"),
         ("[[alerts.rules]]\nname = 'r'\nsinks = ['nowhere']\n", "alerts.rules[0].sinks"),
         ("[model\nthreshold = 0.5\n", "(file)"),
+        ("[review]\nsession_hours = -3\n", "review.session_hours"),
+        ("[review]\npage_size = 0\n", "review.page_size"),
+        ("[review]\nlogin_attempts_per_minute = 0\n", "review.login_attempts_per_minute"),
+        ("[database]\nbusy_timeout_ms = -5\n", "database.busy_timeout_ms"),
+        ("[daemon]\nstop_grace_s = -1\n", "daemon.stop_grace_s"),
+        ("[distributed]\nheartbeat_s = 0\n", "distributed.heartbeat_s"),
+        ("[distributed]\nmax_stream_entries = -1\n", "distributed.max_stream_entries"),
+        ("[distributed]\nstream = ' '\n", "distributed.stream"),
+        ("[[alerts.sinks]]\nname = 'mail'\nkind = 'email'\nsmtp_host = 'localhost'\nrecipients = ['a@example.org']\n"
+         "smtp_port = 70000\n", "alerts.sinks[0].smtp_port"),
+        ("[[alerts.sinks]]\nname = 'mail'\nkind = 'email'\nsmtp_host = 'localhost'\nrecipients = ['a@example.org']\n"
+         "sender = ''\n", "alerts.sinks[0].sender"),
     ],
 )
 def test_bad_config_exits_2_naming_the_key_and_writes_no_database(tmp_path, runner, text, key):

@@ -486,9 +486,11 @@ def validate(settings: Settings) -> None:
     check_range("model.threshold", settings.model.threshold, 0.0, 1.0)
     check_range("crawl.concurrent_per_domain", settings.crawl.concurrent_per_domain, 1, 16)
     check_range("model.batch_size", settings.model.batch_size, 1, 4096)
-    check_range("review.port", settings.review.port, 0, 65535)
-    check_range("review.threads", settings.review.threads, 1, 256)
-    check_range("review.proxies", settings.review.proxies, 0, 5)
+    check_range("database.busy_timeout_ms", settings.database.busy_timeout_ms, 0, 3_600_000)
+    check_ranges("review", settings.review, {"port": (0, 65535), "threads": (1, 256), "proxies": (0, 5),
+                                             "page_size": (1, 1000), "session_hours": (1, 24 * 365),
+                                             "login_attempts_per_minute": (1, 1000)})
+    check_distributed(settings.distributed)
     check_ranges("crawl", settings.crawl, {"download_delay_s": (0, 3600), "timeout_s": (1, 3600), "retries": (0, 20),
                                            "retry_backoff_s": (0, 3600), "max_page_bytes": (1000, 2_000_000_000),
                                            "crawl_timeout_s": (10, 7 * 24 * 3600), "recheck_flagged_hours": (0, 24 * 365),
@@ -523,6 +525,11 @@ def validate(settings: Settings) -> None:
             raise ConfigError(f"alerts.sinks[{i}].path", sink.path, "a file sink needs path = 'alerts.jsonl'")
         if sink.kind == "email" and not (sink.smtp_host and sink.recipients):
             raise ConfigError(f"alerts.sinks[{i}].smtp_host", sink.smtp_host, "an email sink needs smtp_host and recipients")
+        if sink.kind == "email":
+            check_range(f"alerts.sinks[{i}].smtp_port", sink.smtp_port, 1, 65535)
+            if "@" not in sink.sender:
+                raise ConfigError(f"alerts.sinks[{i}].sender", sink.sender,
+                                  "an email sink needs a From address, e.g. sender = 'tocsin@example.org'")
     for i, rule in enumerate(settings.alerts.rules):
         check_choice(f"alerts.rules[{i}].kind", rule.kind, RULE_KINDS)
         check_choice(f"alerts.rules[{i}].severity", rule.severity, SEVERITIES)
@@ -554,6 +561,18 @@ def validate(settings: Settings) -> None:
     for key in ("tick_seconds", "analyse_every_minutes", "deliver_every_minutes", "evaluate_every_minutes",
                 "retention_every_hours", "parallel_crawls"):
         check_range(f"daemon.{key}", getattr(settings.daemon, key), 1, 100_000)
+    check_range("daemon.stop_grace_s", settings.daemon.stop_grace_s, 0, 3600)
+
+
+def check_distributed(section: Any) -> None:
+    """Ranges and names of the distributed settings (checked whether or not a Redis URL turns them on)."""
+    check_ranges("distributed", section, {"batch_size": (1, 10_000), "claim_idle_s": (1, 86_400), "heartbeat_s": (1, 3600),
+                                          "dedupe_ttl_s": (1, 30 * 86_400), "max_deliveries": (1, 1000),
+                                          "max_stream_entries": (1, 1_000_000_000)})
+    for name in ("stream", "group", "key_prefix"):
+        if not getattr(section, name).strip():
+            raise ConfigError(f"distributed.{name}", getattr(section, name), "must not be empty; the default is "
+                              f"{getattr(type(section)(), name)!r}")
 
 
 def walk_checks(obj: Any, prefix: str, resolve: typing.Callable[[str], Path]) -> None:
