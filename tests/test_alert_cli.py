@@ -123,6 +123,8 @@ def test_a_silence_that_could_match_no_alert_is_warned_of(runner, configured):
     (["group=uzbek", "--for", "soon"], "not a duration"),
     (["group=uzbek", "--for", "999999w"], "longer than a silence may last (520w)"),
     (["group=uzbek", "--for", "0h"], "no time at all"),
+    (["group=uzbek", "--for", "45s"], "'45s' is under a minute; a silence lasts at least a minute"),
+    (["group=uzbek", "--by", " "], "a blank name records no one in the audit log; say who acts, e.g. --by rita"),
 ])
 def test_bad_silences_are_refused(runner, configured, args, message):
     config, _, _ = configured

@@ -33,6 +33,30 @@ def test_every_command_has_a_one_line_help(runner):
         assert name in top
 
 
+HUGE = "100000000000000000000"   # more than SQLite's integers hold
+
+
+@pytest.mark.parametrize("args, option, problem", [
+    (["export", "--min-score", "nan"], "--min-score", "'nan' is not a finite number"),
+    (["worker", "analyse", "--until-idle", "nan"], "--until-idle", "'nan' is not a finite number"),
+    (["worker", "analyse", "--until-idle", "inf"], "--until-idle", "inf is not in the range 0<=x<=604800"),
+    (["analyse", "--limit", "0"], "--limit", "0 is not in the range"),
+    (["analyse", "--limit", "-5"], "--limit", "-5 is not in the range"),
+    (["alert", "list", "--limit", HUGE], "--limit", f"{HUGE} is not in the range"),
+    (["worker", "dead", "--limit", HUGE], "--limit", f"{HUGE} is not in the range"),
+    (["classify", "--batch", "0"], "--batch", "0 is not in the range"),
+    (["crawl", "--timeout", "1000000000000"], "--timeout", "1000000000000 is not in the range 1<=x<=604800"),
+    (["demo", "--world-port", "70000"], "--world-port", "70000 is not in the range 0<=x<=65535"),
+    (["demo", "--port", "0"], "--port", "0 is not in the range 1<=x<=65535"),
+    (["serve", "--port", "0"], "--port", "0 is not in the range 1<=x<=65535"),
+])
+def test_a_number_out_of_range_is_a_usage_error_naming_the_option(runner, tmp_path, args, option, problem):
+    result = runner.invoke(main, ["--db", str(tmp_path / "none.db"), *args])
+    assert result.exit_code == 2 and f"Invalid value for '{option}'" in result.output and problem in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not (tmp_path / "none.db").exists()
+
+
 def test_init_then_status(runner, tmp_path):
     target = tmp_path / "x"
     result = runner.invoke(main, ["init", str(target)])

@@ -185,8 +185,10 @@ def test_accounts_hash_passwords_and_refuse_bad_input(db):
     assert accounts.authenticate(db, "nobody", PASSWORD) is None
     with pytest.raises(accounts.AccountError, match="exists"):
         accounts.add_user(db, "rita", PASSWORD, "reviewer")
-    with pytest.raises(accounts.AccountError, match="too short"):
-        accounts.add_user(db, "newbie", "short", "reviewer")
+    for weak in ("short", " " * 12, "a b c d e f g", "\t\t  pass  \n"):
+        with pytest.raises(accounts.AccountError, match="too short: use at least 8 characters besides spaces"):
+            accounts.add_user(db, "newbie", weak, "reviewer")
+    assert accounts.check_password("a b c d e f g h") == "a b c d e f g h"   # a passphrase's spaces are welcome
     with pytest.raises(accounts.AccountError, match="unknown role"):
         accounts.add_user(db, "newbie", PASSWORD, "owner")
     with pytest.raises(accounts.AccountError, match="bad username"):

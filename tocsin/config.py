@@ -487,7 +487,7 @@ def validate(settings: Settings) -> None:
     check_range("crawl.concurrent_per_domain", settings.crawl.concurrent_per_domain, 1, 16)
     check_range("model.batch_size", settings.model.batch_size, 1, 4096)
     check_range("database.busy_timeout_ms", settings.database.busy_timeout_ms, 0, 3_600_000)
-    check_ranges("review", settings.review, {"port": (0, 65535), "threads": (1, 256), "proxies": (0, 5),
+    check_ranges("review", settings.review, {"port": (1, 65535), "threads": (1, 256), "proxies": (0, 5),
                                              "page_size": (1, 1000), "session_hours": (1, 24 * 365),
                                              "login_attempts_per_minute": (1, 1000)})
     check_distributed(settings.distributed)

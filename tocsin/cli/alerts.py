@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from typing import Callable
 
 import click
 
-from tocsin.cli.app import App, main, pass_app, table_console
+from tocsin.cli.app import LIMIT, App, main, pass_app, table_console
 
 DURATION_RE = re.compile(r"(\d+)\s*([smhdw])")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 #: An alert or silence number as SQLite can store it.
-ROW_ID = click.IntRange(1, 2**63 - 1)
+ROW_ID = LIMIT
 
 
 def not_found_is_an_error(command):
@@ -43,12 +44,24 @@ def parse_duration(text: str) -> timedelta:
     if not parts or DURATION_RE.sub("", cleaned).strip():
         raise click.BadParameter(f"{text!r} is not a duration; write e.g. 30m, 2h, 1d12h or 1w", param_hint="--for")
     seconds = sum(int(n) * UNITS[u] for n, u in parts)
-    if seconds <= 0:
-        raise click.BadParameter(f"{text!r} is no time at all; a silence lasts at least a minute (e.g. 30m)", param_hint="--for")
+    if seconds < 60:
+        raise click.BadParameter(f"{text!r} is {'under a minute' if seconds else 'no time at all'}; a silence lasts at "
+                                 "least a minute (e.g. 30m)", param_hint="--for")
     if seconds > LONGEST_SILENCE.total_seconds():
         raise click.BadParameter(f"{text!r} is longer than a silence may last ({LONGEST_SILENCE.days // 7}w); "
                                  "silence for less and add another later", param_hint="--for")
     return timedelta(seconds=seconds)
+
+
+def by_option(does: str) -> Callable[[Callable], Callable]:
+    """The ``--by`` option of an action on alerts: who ``does`` it, a name the audit log records (not blank)."""
+    def actor(ctx: click.Context, param: click.Parameter, value: str) -> str:
+        if not value.strip():
+            raise click.BadParameter("a blank name records no one in the audit log; say who acts, e.g. --by rita")
+        return value.strip()
+
+    return click.option("--by", default="operator", show_default=True, callback=actor,
+                        help=f"Who {does} (recorded in the audit log).")
 
 
 @main.group()
@@ -61,7 +74,7 @@ def alert() -> None:
               help="Only alerts in this state.")
 @click.option("--dead", is_flag=True, help="Only alerts with a dead-lettered delivery.")
 @click.option("--rule", help="Only alerts of this rule.")
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Most alerts shown.")
+@click.option("--limit", type=LIMIT, default=50, show_default=True, help="Most alerts shown.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
 @pass_app
 def list_command(app: App, status: str, dead: bool, rule: str | None, limit: int, as_json: bool) -> None:
@@ -120,7 +133,7 @@ def show(app: App, alert_id: int) -> None:
 
 @alert.command()
 @click.argument("alert_id", type=ROW_ID)
-@click.option("--by", default="operator", show_default=True, help="Who acknowledges (recorded in the audit log).")
+@by_option("acknowledges")
 @pass_app
 @not_found_is_an_error
 def ack(app: App, alert_id: int, by: str) -> None:
@@ -137,7 +150,7 @@ def ack(app: App, alert_id: int, by: str) -> None:
 
 @alert.command()
 @click.argument("alert_id", type=ROW_ID)
-@click.option("--by", default="operator", show_default=True, help="Who resolves it (recorded in the audit log).")
+@by_option("resolves it")
 @pass_app
 @not_found_is_an_error
 def resolve(app: App, alert_id: int, by: str) -> None:
@@ -163,7 +176,7 @@ def silence() -> None:
 @click.argument("matchers", nargs=-1, required=True)
 @click.option("--for", "duration", default="2h", show_default=True, help="How long: 30m, 2h, 1d, 1w.")
 @click.option("--comment", default="", help="Why (shown in lists and the audit log).")
-@click.option("--by", default="operator", show_default=True, help="Who adds it (recorded in the audit log).")
+@by_option("adds it")
 @pass_app
 def silence_add(app: App, matchers: tuple[str, ...], duration: str, comment: str, by: str) -> None:
     """Add a silence. MATCHERS are name=value (wildcards * and ?): rule, kind, key, severity, group,
@@ -208,7 +221,7 @@ def silence_list(app: App, show_all: bool) -> None:
 
 @silence.command("expire")
 @click.argument("silence_id", type=ROW_ID)
-@click.option("--by", default="operator", show_default=True, help="Who ends it (recorded in the audit log).")
+@by_option("ends it")
 @pass_app
 @not_found_is_an_error
 def silence_expire(app: App, silence_id: int, by: str) -> None:

@@ -14,14 +14,14 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
 import click
 
-from tocsin.cli.app import App, main, pass_app
+from tocsin.cli.app import LIMIT, App, main, pass_app
 
 #: Fields written by ``classify`` for every text (pass-through fields of JSONL input come first).
 CLASSIFY_FIELDS = ("lang", "incitement", "score", "targets", "places", "hallmarks", "spans", "explanation", "model")
 
 
 @main.command()
-@click.option("--limit", type=int, default=None, help="Analyse at most this many items.")
+@click.option("--limit", type=LIMIT, default=None, help="Analyse at most this many items.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @pass_app
 def analyse(app: App, limit: int | None, quiet: bool) -> None:
@@ -129,7 +129,7 @@ def classify_output(record: dict[str, Any], analysis: Any, model: str) -> dict[s
 
 @main.command()
 @click.argument("file", type=click.File("rb"), default="-", required=False)
-@click.option("--batch", "batch_size", type=int, default=64, show_default=True, help="Texts analysed together.")
+@click.option("--batch", "batch_size", type=click.IntRange(1, 4096), default=64, show_default=True, help="Texts analysed together.")
 @pass_app
 def classify(app: App, file: BinaryIO, batch_size: int) -> None:
     """Classify texts from FILE (or stdin when FILE is absent or '-'), one JSON object per line.
@@ -161,7 +161,7 @@ def classify(app: App, file: BinaryIO, batch_size: int) -> None:
 
     for entry in read_inputs(file):
         pending.append(entry)
-        if len(pending) >= max(1, batch_size):
+        if len(pending) >= batch_size:
             flush()
     flush()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import math
 import os
 import signal
 import sqlite3
@@ -23,6 +24,20 @@ logger = logging.getLogger(__name__)
 DEFAULT_CONFIG = "tocsin.toml"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 EXIT_CONFIG = 2
+#: How many rows to show or take: at least one, and no more than SQLite's integers hold.
+LIMIT = click.IntRange(1, 2**63 - 1)
+#: A port to listen on; 0 ("any free port") is not offered where the address is printed for people to open.
+PORT = click.IntRange(1, 65535)
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A :class:`click.FloatRange` that also refuses ``nan`` and ``inf`` (NaN passes every comparison)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
 
 
 @dataclass

@@ -50,8 +50,8 @@ def summary_table(results: list[Any], title: str) -> Table:
 @click.option("--source", "-s", "names", multiple=True, metavar="NAME",
               help="Crawl only this source (repeat for several); default: every enabled source.")
 @click.option("--recheck", is_flag=True, help="Re-visit flagged items due for a re-check (records edits and deletions) instead of crawling.")
-@click.option("--timeout", "timeout_s", type=click.IntRange(min=1), default=None,
-              help="Stop each source after this many seconds (default: crawl.crawl_timeout_s).")
+@click.option("--timeout", "timeout_s", type=click.IntRange(1, 7 * 24 * 3600), default=None,
+              help="Stop each source after this many seconds, at most a week (default: crawl.crawl_timeout_s).")
 @click.option("--no-progress", is_flag=True, help="No live display; print the summary only (for cron and logs).")
 @pass_app
 def crawl(app: App, names: tuple[str, ...], recheck: bool, timeout_s: int | None, no_progress: bool) -> None:

@@ -10,14 +10,14 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from tocsin.cli.app import App, main, pass_app
+from tocsin.cli.app import PORT, App, main, pass_app
 
 
 @main.command()
 @click.option("--serve", is_flag=True, help="Keep the review page running after the demo (Ctrl-C stops it).")
-@click.option("--port", type=int, default=8765, show_default=True, help="Port of the review page.")
+@click.option("--port", type=PORT, default=8765, show_default=True, help="Port of the review page.")
 @click.option("--world-only", is_flag=True, help="Only serve the demo world (for the starter config's demo sources).")
-@click.option("--world-port", type=int, default=0, help="Port of the demo world (default: a free one; the starter config uses 8790).")
+@click.option("--world-port", type=click.IntRange(0, 65535), default=0, help="Port of the demo world (default: a free one; the starter config uses 8790).")
 @pass_app
 def demo(app: App, serve: bool, port: int, world_only: bool, world_port: int) -> None:
     """Crawl, analyse and alert on the bundled demo world, then print what was found.

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from tocsin.cli.app import App, main, pass_app, stopped_cleanly
+from tocsin.cli.app import App, FiniteFloatRange, main, pass_app, stopped_cleanly
 from tocsin.nlp.features import HALLMARKS
 from tocsin.private_files import make_private_folder, make_private_folders
 
@@ -36,7 +36,7 @@ def redaction_option(rule: str, what: str):
 @click.option("--label", "labels", multiple=True, type=click.Choice(LABEL_CHOICES),
               help="Only items with this label (reviewers' majority, else the model's decision); repeatable.")
 @click.option("--reviewed-only", is_flag=True, help="Only items at least one reviewer decided on.")
-@click.option("--min-score", type=click.FloatRange(0.0, 1.0), default=None, help="Only items whose latest analysis scored at least this.")
+@click.option("--min-score", type=FiniteFloatRange(0.0, 1.0), default=None, help="Only items whose latest analysis scored at least this.")
 @redaction_option("handles", "@handles")
 @redaction_option("phones", "phone numbers")
 @redaction_option("emails", "e-mail addresses")

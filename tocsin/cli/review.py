@@ -8,7 +8,7 @@ from typing import Iterator
 
 import click
 
-from tocsin.cli.app import App, main, pass_app, table_console
+from tocsin.cli.app import PORT, App, main, pass_app, table_console
 from tocsin.config import check_host, ConfigError
 
 ROLE_CHOICE = click.Choice(["reviewer", "lead", "admin"])
@@ -27,7 +27,7 @@ def account_errors() -> Iterator[None]:
 
 @main.command()
 @click.option("--host", help="Address to listen on (default: review.host, 127.0.0.1).")
-@click.option("--port", type=click.IntRange(0, 65535), help="Port to listen on (default: review.port, 8765).")
+@click.option("--port", type=PORT, help="Port to listen on (default: review.port, 8765).")
 @pass_app
 def serve(app: App, host: str | None, port: int | None) -> None:
     """Serve the review page for monitors (Ctrl-C stops it)."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from tocsin.cli.app import App, check_source_names, main, pass_app
+from tocsin.cli.app import LIMIT, App, FiniteFloatRange, check_source_names, main, pass_app
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def worker_options(f: Any) -> Any:
     f = click.option("--name", default="", help="Consumer name; keep it stable across restarts (e.g. host-1) so a "
                      "restarted worker resumes its own pending batch at once. Default: role@host/pid.")(f)
     f = click.option("--batch-size", type=click.IntRange(1, 10_000), help="Entries per batch (default: distributed.batch_size).")(f)
-    f = click.option("--until-idle", "until_idle", type=click.FloatRange(0), default=None,
+    f = click.option("--until-idle", "until_idle", type=FiniteFloatRange(0, 7 * 86_400), default=None,
                      help="Exit once the stream has been empty for this many seconds (default: run until stopped).")(f)
     f = click.option("--max-batches", type=click.IntRange(1), default=None, help="Exit after this many batches.")(f)
     return f
@@ -140,7 +140,7 @@ def worker_status(app: App) -> None:
 
 @worker.command("dead")
 @click.option("--requeue", is_flag=True, help="Push every dead letter back onto the stream (after fixing the cause).")
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Most dead letters listed.")
+@click.option("--limit", type=LIMIT, default=50, show_default=True, help="Most dead letters listed.")
 @pass_app
 def worker_dead(app: App, requeue: bool, limit: int) -> None:
     """List the dead letters (entries no worker could take, with the reason), or put them back."""

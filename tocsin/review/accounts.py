@@ -39,9 +39,9 @@ def check_username(username: str) -> str:
 
 
 def check_password(password: str) -> str:
-    """The password, if long enough (and not absurdly long)."""
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"password too short: use at least {MIN_PASSWORD_LENGTH} characters")
+    """The password, if long enough without its spaces (and not absurdly long)."""
+    if len("".join((password or "").split())) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password too short: use at least {MIN_PASSWORD_LENGTH} characters besides spaces")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError(f"password too long: use at most {MAX_PASSWORD_LENGTH} characters")
     return password
