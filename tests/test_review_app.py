@@ -279,8 +279,13 @@ def test_deciding_on_the_item_page_stores_it_and_moves_on(world):
     token = csrf_from(client.get("/").get_data(as_text=True))
     assert client.post(f"/items/{ids[1]}/decide", data={"decision": "delete", "csrf_token": token}).status_code == 400
     assert client.post(f"/items/{ids[1]}/decide", data={"decision": "unsure", "note": "x" * 2001, "csrf_token": token}).status_code == 400
+    for note in ("a\x00b", "\x1b[31mred", "bell\x07", "\x9bcsi"):   # could drive a terminal the note is printed on
+        refused = client.post(f"/items/{ids[1]}/decide", data={"decision": "unsure", "note": note, "csrf_token": token})
+        assert refused.status_code == 400 and "holds control characters" in refused.get_data(as_text=True)
+    kept = client.post(f"/items/{ids[1]}/decide", data={"decision": "unsure", "note": "line one\n\tline two", "csrf_token": token})
+    assert kept.status_code == 302 and reviewing.item_reviews(world["db"], ids[1])[-1]["note"] == "line one\n\tline two"
     assert client.post("/items/nope/decide", data={"decision": "unsure", "csrf_token": token}).status_code == 404
-    assert len(reviewing.item_reviews(world["db"], ids[1])) == 1
+    assert len(reviewing.item_reviews(world["db"], ids[1])) == 2
 
 
 def test_item_page_shows_the_evidence_and_context(world):
@@ -399,6 +404,35 @@ def test_alerts_page_acknowledges_and_silences(world):
     assert not matches(silence["matchers"], {"rule": "spread-rule", "kind": "spread", "group": "tajik", "place": "osh"})
 
 
+@pytest.mark.parametrize("fields, problem", [
+    ({"rule": "x" * 201}, "The rule matcher is longer than 200 characters"),
+    ({"rule": "spread-rule", "comment": "c" * 2001}, "The comment is longer than 2000 characters"),
+    ({"rule": "a\x00b"}, "The rule matcher holds control characters"),
+    ({"rule": "spread-rule", "comment": "\x1b[2J"}, "The comment holds control characters"),
+])
+def test_a_silence_too_long_or_with_control_characters_is_refused_whole(world, fields, problem):
+    client = world["app"].test_client()
+    login(client, "leo")
+    token = csrf_from(client.get("/alerts").get_data(as_text=True))
+    response = client.post("/silences", data={**fields, "hours": "4", "csrf_token": token})
+    assert response.status_code == 400 and problem in response.get_data(as_text=True)
+    assert reviewing.active_silences(world["db"]) == []
+
+
+def test_a_silence_no_alert_can_match_is_stored_and_warned_of(world):
+    client = world["app"].test_client()
+    login(client, "leo")
+    token = csrf_from(client.get("/alerts").get_data(as_text=True))
+    response = client.post("/silences", data={"severity": "bogus", "group": "uzbeks", "kind": "spread", "hours": "4",
+                                              "csrf_token": token})
+    assert response.status_code == 302
+    page = client.get("/alerts").get_data(as_text=True)
+    assert "no severity is called &#39;bogus&#39;" in page and "no group is called &#39;uzbeks&#39; (did you mean &#39;uzbek&#39;?)" in page
+    assert "no kind is called" not in page and "Expire it if that is not what you meant" in page
+    [silence] = reviewing.active_silences(world["db"])
+    assert silence["matchers"] == {"severity": "bogus", "group": "uzbeks", "kind": "spread"}
+
+
 def test_silence_patterns_match_labels_literally():
     from tocsin.alerts.silences import matches
     from tocsin.review.views import silence_matchers
@@ -421,7 +455,9 @@ def test_admin_manages_accounts_on_the_page(world):
     client.post("/users", data={"username": "olga", "password": "short", "role": "lead", "csrf_token": token})
     assert "too short" in client.get("/users").get_data(as_text=True) or not accounts.user_exists(world["db"], "olga")
     assert not accounts.user_exists(world["db"], "olga")
-    assert client.post("/users/ada/disable", data={"csrf_token": token}).status_code == 400
+    for myself in ("ada", "ADA", "ada%20"):   # the name as the store reads it: no locking oneself out
+        assert client.post(f"/users/{myself}/disable", data={"csrf_token": token}).status_code == 400
+    assert accounts.authenticate(world["db"], "ada", PASSWORD) is not None
     assert client.post("/users/nadia/disable", data={"csrf_token": token}).status_code == 302
     assert accounts.authenticate(world["db"], "nadia", "long enough 7") is None
     assert client.post("/users/ghost/disable", data={"csrf_token": token}).status_code == 404
@@ -437,6 +473,10 @@ def test_lead_assigns_a_sample_of_the_filtered_queue(world):
     assigned = [r[0] for r in world["db"].execute("SELECT item_id FROM assignments WHERE reviewer = 'spare' ORDER BY id")]
     assert assigned == [ids[0], ids[4]]  # the first two uzbek items in queue order
     assert client.post("/assign", data={"reviewer": "ghost", "count": "2", "csrf_token": token}).status_code == 400
+    # user names are read as everywhere else: case and outer spaces do not matter
+    assert client.post("/assign", data={"reviewer": " SPARE ", "count": "3", "csrf_token": token}).status_code == 302
+    assert client.post(f"/items/{ids[1]}/assign", data={"reviewer": "Spare", "csrf_token": token}).status_code == 302
+    assert {r[0] for r in world["db"].execute("SELECT reviewer FROM assignments")} == {"spare"}
 
 
 def test_the_audit_log_keeps_no_network_address(world):

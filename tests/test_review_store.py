@@ -87,6 +87,9 @@ def test_from_mapping_cleans_bad_input():
     f = QueueFilters.from_mapping({"status": "evil", "date_from": "2026-13", "date_to": "2026-11-02", "lang": "x" * 500, "junk": "1"})
     assert f.status == "todo" and f.date_from == "" and f.date_to == "2026-11-02" and len(f.lang) == 200
     assert QueueFilters.from_mapping({"lang": "ru", "status": "todo"}).as_params() == {"lang": "ru"}
+    for impossible in ("2026-02-30", "9999-99-99", "2026-W01-1", "20260101"):
+        assert QueueFilters.from_mapping({"date_from": impossible, "date_to": impossible}).as_params() == {}
+    assert QueueFilters.from_mapping({"date_from": "2024-02-29"}).date_from == "2024-02-29"
 
 
 def test_decisions_are_append_only_and_leave_the_todo_view(db):
@@ -185,8 +188,8 @@ def test_accounts_hash_passwords_and_refuse_bad_input(db):
     assert accounts.authenticate(db, "nobody", PASSWORD) is None
     with pytest.raises(accounts.AccountError, match="exists"):
         accounts.add_user(db, "rita", PASSWORD, "reviewer")
-    for weak in ("short", " " * 12, "a b c d e f g", "\t\t  pass  \n"):
-        with pytest.raises(accounts.AccountError, match="too short: use at least 8 characters besides spaces"):
+    for weak in ("short", " " * 12, "a b c d e f g", "\t\t  pass  \n", "a" + "\x00" * 8, "\u200b" * 9, "ab\u200bcd\u200bef\u200bg"):
+        with pytest.raises(accounts.AccountError, match="too short: use at least 8 visible characters"):
             accounts.add_user(db, "newbie", weak, "reviewer")
     assert accounts.check_password("a b c d e f g h") == "a b c d e f g h"   # a passphrase's spaces are welcome
     with pytest.raises(accounts.AccountError, match="unknown role"):

@@ -31,13 +31,15 @@ def parse_matchers(args: list[str]) -> dict[str, str]:
 
 def unknown_values(matchers: dict[str, str], settings: Any) -> list[str]:
     """Warnings for matchers without wildcards whose value no alert can carry: a group tocsin does not name
-    (``uzbeks`` for ``uzbek``), a source or a rule the config lacks. A silence that matches nothing mutes nothing."""
+    (``uzbeks`` for ``uzbek``), a source or a rule the config lacks, a severity or kind of alert that does not
+    exist. A silence that matches nothing mutes nothing."""
     import difflib
 
     from tocsin.alerts.messages import GROUP_NAMES
+    from tocsin.config import RULE_KINDS, SEVERITIES
 
     known = {"group": list(GROUP_NAMES), "source": [s.name for s in settings.sources],
-             "rule": [r.name for r in settings.alerts.rules]}
+             "rule": [r.name for r in settings.alerts.rules], "severity": list(SEVERITIES), "kind": list(RULE_KINDS)}
     warnings = []
     for name, value in matchers.items():
         if name not in known or any(ch in value for ch in "*?[") or value in known[name]:

@@ -39,9 +39,11 @@ def check_username(username: str) -> str:
 
 
 def check_password(password: str) -> str:
-    """The password, if long enough without its spaces (and not absurdly long)."""
-    if len("".join((password or "").split())) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"password too short: use at least {MIN_PASSWORD_LENGTH} characters besides spaces")
+    """The password, if long enough in characters one can see (spaces, control and invisible characters
+    do not count), and not absurdly long."""
+    if sum(c.isprintable() and not c.isspace() for c in password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password too short: use at least {MIN_PASSWORD_LENGTH} visible characters (spaces and invisible "
+                           "characters do not count)")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError(f"password too long: use at most {MAX_PASSWORD_LENGTH} characters")
     return password

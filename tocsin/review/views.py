@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -12,7 +13,7 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from tocsin.alerts.silences import MATCHER_NAMES
+from tocsin.alerts.silences import MATCHER_NAMES, unknown_values
 from tocsin.review import accounts
 from tocsin.review.agreement import cohen_kappa, describe_kappa
 from tocsin.review.app import context, error_page, password_fingerprint, requires
@@ -27,6 +28,9 @@ blueprint = Blueprint("review", __name__)
 
 DECISION_LABELS = {"incitement": "Incitement", "not_incitement": "Not incitement", "escalate": "Escalate", "unsure": "Unsure"}
 MAX_NOTE = 2000
+MAX_MATCHER = 200
+#: Control characters (tab and line breaks aside): stored, they could drive an operator's terminal.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 SILENCE_HOURS = (1, 4, 12, 24, 72, 168)
 BULK_ASSIGN_MAX = 200
 #: Below this many double-reviewed items a kappa is shown with a warning.
@@ -187,6 +191,16 @@ def displayed_meta(meta: Any, limit: int = 500) -> dict[str, str]:
     return {str(k): (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))[:limit] for k, v in meta.items()}
 
 
+def form_text(name: str, limit: int, what: str) -> str:
+    """A form field, stripped; a 400 naming ``what`` when it is longer than ``limit`` or holds control characters."""
+    value = (request.form.get(name) or "").strip()
+    if len(value) > limit:
+        abort(400, description=f"The {what} is longer than {limit} characters; shorten it.")
+    if CONTROL_CHARACTERS.search(value):
+        abort(400, description=f"The {what} holds control characters; type it again without them.")
+    return value
+
+
 @blueprint.route("/items/<item_id>/decide", methods=["POST"])
 @requires("reviewer")
 def decide(item_id: str) -> Any:
@@ -194,9 +208,7 @@ def decide(item_id: str) -> Any:
     decision = request.form.get("decision", "")
     if decision not in DECISIONS:
         abort(400, description=f"Unknown decision; use one of {', '.join(DECISIONS)}.")
-    note = (request.form.get("note") or "").strip()
-    if len(note) > MAX_NOTE:
-        abort(400, description=f"The note is longer than {MAX_NOTE} characters; shorten it.")
+    note = form_text("note", MAX_NOTE, "note")
     found = get_item(g.db, item_id)
     if found is None:
         abort(404)
@@ -215,7 +227,7 @@ def assign(item_id: str) -> Any:
     """Assign one item to reviewers for double review."""
     if get_item(g.db, item_id) is None:
         abort(404)
-    names = [n for n in request.form.getlist("reviewer") if n][:20]
+    names = [n.strip().lower() for n in request.form.getlist("reviewer") if n.strip()][:20]
     if not names:
         abort(400, description="Choose at least one reviewer.")
     try:
@@ -231,7 +243,7 @@ def assign(item_id: str) -> Any:
 def assign_queue() -> Any:
     """Assign the first N items of the filtered queue to a reviewer (a double-review sample)."""
     f = filters_from(request.form.get("filters", ""))
-    name = request.form.get("reviewer", "")
+    name = request.form.get("reviewer", "").strip().lower()
     count = max(1, min(request.form.get("count", 10, type=int) or 10, BULK_ASSIGN_MAX))
     ids = reviewing.queue_ids(g.db, f, me(), limit=count)
     try:
@@ -331,8 +343,8 @@ def silence() -> Any:
     hours = request.form.get("hours", 0, type=int)
     if hours not in SILENCE_HOURS:
         abort(400, description=f"Choose a duration of {', '.join(map(str, SILENCE_HOURS))} hours.")
-    matchers = {k: (request.form.get(k) or "").strip()[:200] for k in MATCHER_NAMES}
-    comment = (request.form.get("comment") or "").strip()[:MAX_NOTE]
+    matchers = {k: form_text(k, MAX_MATCHER, f"{k} matcher") for k in MATCHER_NAMES}
+    comment = form_text("comment", MAX_NOTE, "comment")
     start = datetime.now(timezone.utc)
     try:
         silence_id = reviewing.create_silence(
@@ -341,6 +353,8 @@ def silence() -> Any:
     except reviewing.ReviewError as e:
         abort(400, description=str(e))
     flash(f"Silence {silence_id} set for {hours} h.", "ok")
+    for warning in unknown_values({k: v for k, v in matchers.items() if v}, context().settings):
+        flash(f"Silence {silence_id}: {warning}. Expire it if that is not what you meant.", "error")
     return redirect(url_for("review.alerts"))
 
 
@@ -372,7 +386,7 @@ def add_user() -> Any:
 @requires("admin")
 def disable_user(username: str) -> Any:
     """Disable an account (its sessions end at once)."""
-    if username == me():
+    if username.strip().lower() == me():
         abort(400, description="You cannot disable your own account.")
     return change_user(username, disabled=True)
 

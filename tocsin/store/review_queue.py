@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import astuple, dataclass, fields
+from datetime import date
 from typing import Any
 
 import sqlite_utils
@@ -34,6 +36,7 @@ SEVERITY_LEVELS = ("info", "warning", "high", "critical")
 SEARCH_LIMIT = 5000
 #: Most values listed per filter.
 FACET_LIMIT = 100
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass
@@ -68,10 +71,14 @@ class QueueFilters:
 
 
 def _is_date(value: str) -> bool:
-    if not value:
+    """Whether ``value`` is a real calendar date written YYYY-MM-DD (not 2026-02-30)."""
+    if not ISO_DATE.fullmatch(value or ""):
         return False
-    parts = value.split("-")
-    return len(parts) == 3 and all(p.isdigit() for p in parts) and [len(p) for p in parts] == [4, 2, 2]
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass
