@@ -29,6 +29,7 @@ from tocsin import __version__
 from tocsin.alerts.deadline import SendAbandoned, run_within, track, tracked_opener
 from tocsin.config import Settings, SinkSettings
 from tocsin.private_files import file_in_the_way, make_private_folders
+from tocsin.terminal import terminal_safe
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ class ConsoleTransport(Transport):
     def notify(self, message: dict[str, Any]) -> None:
         stream = self.stream or sys.stdout
         try:
-            stream.write(f"\n{message['text']}\n")
+            stream.write(f"\n{terminal_safe(message['text'])}\n")
             stream.flush()
         except (BrokenPipeError, OSError) as e:
             raise TransportError(f"cannot write to the console: {e}") from e

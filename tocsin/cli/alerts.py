@@ -9,7 +9,8 @@ from typing import Callable
 
 import click
 
-from tocsin.cli.app import LIMIT, App, main, pass_app, table_console
+from tocsin.cli.app import LIMIT, App, main, pass_app, plain_cell, table_console
+from tocsin.terminal import json_terminal_safe, terminal_safe
 
 DURATION_RE = re.compile(r"(\d+)\s*([smhdw])")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -86,9 +87,9 @@ def list_command(app: App, status: str, dead: bool, rule: str | None, limit: int
     rows = alerting.list_alerts(app.open_db(), status=None if status == "all" else status, rule=rule, dead_only=dead, limit=limit)
     if as_json:
         for row in rows:
-            click.echo(json.dumps({k: row[k] for k in ("id", "rule", "kind", "key", "severity", "status", "title", "count",
-                                                     "created_at", "updated_at", "deliveries", "dead_letters") if k in row},
-                                  ensure_ascii=False))
+            click.echo(json_terminal_safe(json.dumps(
+                {k: row[k] for k in ("id", "rule", "kind", "key", "severity", "status", "title", "count", "created_at",
+                                     "updated_at", "deliveries", "dead_letters") if k in row}, ensure_ascii=False)))
         return
     if not rows:
         click.echo("no alerts" + (" with dead deliveries" if dead else ""))
@@ -97,7 +98,7 @@ def list_command(app: App, status: str, dead: bool, rule: str | None, limit: int
     for row in rows:
         deliveries = ", ".join(f"{k} {v}" for k, v in sorted(row["deliveries"].items())) or "-"
         style = "bold red" if row["deliveries"].get("dead") else None
-        table.add_row(str(row["id"]), row["severity"], row["status"], row["rule"], row["title"], str(row["count"]),
+        table.add_row(str(row["id"]), row["severity"], row["status"], plain_cell(row["rule"]), plain_cell(row["title"]), str(row["count"]),
                       row["updated_at"][:16].replace("T", " "), deliveries, style=style)
     table_console().print(table)
     if dead:
@@ -105,7 +106,7 @@ def list_command(app: App, status: str, dead: bool, rule: str | None, limit: int
 
         click.echo("why (retry with 'tocsin alert deliver --retry-dead'):")
         for line in (dead_letter_line(d) for row in rows for d in row["dead_letters"]):
-            click.echo(line)
+            click.echo(terminal_safe(line))
 
 
 @alert.command()
@@ -118,7 +119,7 @@ def show(app: App, alert_id: int) -> None:
 
     db = app.open_db()
     row = alerting.get_alert(db, alert_id)
-    click.echo(row["message"])
+    click.echo(terminal_safe(row["message"]))
     click.echo(f"\nstatus {row['status']} · {row['count']} item(s) · opened {row['created_at']} · updated {row['updated_at']}"
                + (f" · acknowledged by {row['acknowledged_by']} at {row['acknowledged_at']}" if row["acknowledged_by"] else ""))
     for item_id in row["item_ids"]:
@@ -128,7 +129,7 @@ def show(app: App, alert_id: int) -> None:
         click.echo(f"  #{d['id']} → {d['sink']} [{d['status']}] notification {d['notification']}, key {d['idempotency_key']}, "
                    f"{len(d['attempt_log'])} attempt(s){', sent ' + d['sent_at'] if d['sent_at'] else ''}")
         for n, a in enumerate(d["attempt_log"], 1):   # numbered across retries (--retry-dead starts a fresh count)
-            click.echo(f"     {a['started_at']} attempt {n}: {a['outcome']} ({a['duration_ms']} ms) {a['error']}")
+            click.echo(f"     {a['started_at']} attempt {n}: {a['outcome']} ({a['duration_ms']} ms) {terminal_safe(a['error'])}")
 
 
 @alert.command()
@@ -212,9 +213,9 @@ def silence_list(app: App, show_all: bool) -> None:
     rows = alerting.list_silences(app.open_db(), active_at=None if show_all else now)
     for s in rows:
         state = "active" if s["starts_at"] <= now < s["ends_at"] else "expired"
-        click.echo(f"#{s['id']} [{state}] {' '.join(f'{k}={v}' for k, v in s['matchers'].items())} "
-                   f"from {s['starts_at']} until {s['ends_at']} by {s['created_by'] or '-'}"
-                   + (f" — {s['comment']}" if s["comment"] else ""))
+        click.echo(terminal_safe(f"#{s['id']} [{state}] {' '.join(f'{k}={v}' for k, v in s['matchers'].items())} "
+                                 f"from {s['starts_at']} until {s['ends_at']} by {s['created_by'] or '-'}"
+                                 + (f" — {s['comment']}" if s["comment"] else "")))
     if not rows:
         click.echo("no silences" if show_all else "no active silences")
 
@@ -251,7 +252,7 @@ def deliver(app: App, retry_dead: bool) -> None:
     s = deliver_due(db, app.settings)
     click.echo(f"{s.sent} sent, {s.retrying} to retry, {s.dead} dead, {s.silenced} silenced")
     for error in s.errors[:10]:
-        click.echo(f"  {error}", err=True)
+        click.echo(f"  {terminal_safe(error)}", err=True)
 
 
 @alert.command("test")

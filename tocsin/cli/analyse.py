@@ -15,6 +15,7 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator
 import click
 
 from tocsin.cli.app import LIMIT, App, main, pass_app
+from tocsin.terminal import json_terminal_safe
 
 #: Fields written by ``classify`` for every text (pass-through fields of JSONL input come first).
 CLASSIFY_FIELDS = ("lang", "incitement", "score", "targets", "places", "hallmarks", "spans", "explanation", "model")
@@ -113,7 +114,7 @@ def json_line(obj: dict[str, Any]) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:
         text = json.dumps(obj)
-    return text + "\n"
+    return json_terminal_safe(text) + "\n"
 
 
 def classify_output(record: dict[str, Any], analysis: Any, model: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import click
 
 from tocsin import __version__
 from tocsin.config import ConfigError, Settings, load_settings
+from tocsin.terminal import TerminalSafeFormatter, terminal_safe
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,14 @@ def stopped_cleanly() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def plain_cell(text: object) -> Any:
+    """A table cell showing stored or scraped ``text`` as it is: no rich markup read in it (a title holding
+    "[/x]" or "[link=…]"), no control character that could drive the terminal."""
+    from rich.text import Text
+
+    return Text(terminal_safe(text))
+
+
 def table_console(stderr: bool = False) -> Any:
     """A rich console for tables: the terminal's width, and no shortening when the output is a pipe, a file, cron
     or the journal (rich would assume 80 columns there and cut names and times to "demo-t…")."""
@@ -130,7 +139,9 @@ def configure_logging(verbose: int) -> None:
         raise click.UsageError(f"TOCSIN_LOG_LEVEL={level!r} is not a log level; use one of {', '.join(LOG_LEVELS)}, "
                                "or unset it")
     level = int(level) if level.isdigit() else level
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(TerminalSafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 class TocsinGroup(click.Group):

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tocsin.cli.app import App, check_source_names, main, pass_app, table_console
+from tocsin.terminal import terminal_safe
 
 STATUS_STYLE = {"ok": "green", "partial": "yellow", "failed": "bold red", "running": "cyan"}
 
@@ -103,4 +104,4 @@ def error_line(source: str, err: dict[str, Any]) -> str:
     """One crawl error as a console line (markup escaped): source, kind, message and the page it was on."""
     page = err.get("url") or ""
     where = f" [dim]({escape(page[:150])})[/dim]" if page and page not in err["message"] else ""
-    return f"  [red]{escape(source)}[/red] {escape(err['kind'])}: {escape(err['message'][:200])}{where}"
+    return terminal_safe(f"  [red]{escape(source)}[/red] {escape(err['kind'])}: {escape(err['message'][:200])}{where}")

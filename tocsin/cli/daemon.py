@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from tocsin.cli.app import App, check_source_names, main, pass_app
+from tocsin.terminal import terminal_safe
 
 
 @main.command()
@@ -36,7 +37,7 @@ def run(app: App, sources: tuple[str, ...], no_crawl: bool) -> None:
             raise click.ClickException(str(e)) from None
         raise
     for line in summary.lines():
-        click.echo(line)
+        click.echo(terminal_safe(line))
     warning = nowhere_to_send(settings)
     if warning:
         click.echo(f"warning: {warning}", err=True)

@@ -1,0 +1,34 @@
+"""Text bound for a terminal or a log: control characters that could drive a terminal are shown, not obeyed.
+
+Scraped titles, texts, addresses and error messages may hold escape sequences (ESC, CSI, OSC: colours,
+cursor moves, a window title, in some terminals the clipboard). Printed raw, a hostile post could
+rewrite or hide what an operator reads in ``tocsin alert show``, ``tocsin status`` or the daemon's log.
+Tab and line feed stay; every other C0 control, DEL and the C1 controls are written as ``\\xNN``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+_CONTROLS = (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0))
+_SHOWN = {c: f"\\x{c:02x}" for c in _CONTROLS}
+#: The same characters as JSON escapes: within a JSON string they mean the same text.
+_JSON_ESCAPED = {c: f"\\u{c:04x}" for c in _CONTROLS}
+
+
+def terminal_safe(text: object) -> str:
+    """``text`` with every control character but tab and line feed written out as ``\\xNN``."""
+    return str(text).translate(_SHOWN)
+
+
+def json_terminal_safe(json_text: str) -> str:
+    """A JSON document with any raw control character escaped (``json.dumps(..., ensure_ascii=False)``
+    leaves DEL and the C1 controls raw); it decodes to the same value."""
+    return json_text.translate(_JSON_ESCAPED)
+
+
+class TerminalSafeFormatter(logging.Formatter):
+    """A log formatter whose lines (messages, scraped addresses, tracebacks) cannot drive a terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(super().format(record))
