@@ -46,13 +46,21 @@ def test_flagged_item_raises_one_alert_with_one_delivery_per_sink(fresh_db, tmp_
     text = message["text"]
     for expected in ("Incitement against Uzbeks in Osh", "Whom: Uzbeks", "Where: Osh", "How many: 1 item",
                      "call to expulsion", "score 0.93", "drive the Uzbeks",
-                     f"http://review.test/items/{row['item_id']}", f"http://review.test/alerts/{alert['id']}"):
+                     f"http://review.test/alerts/{alert['id']}/items/{link_id(fresh_db, row['item_id'])}",
+                     f"http://review.test/alerts/{alert['id']}"):
         assert expected in text, expected
     assert message["links"]["alert"] == f"http://review.test/alerts/{alert['id']}"
 
 
+def link_id(db, item_id: str) -> str:
+    from tocsin.store.pseudonyms import item_link_ids
+
+    return item_link_ids(db)(item_id)
+
+
 def test_alert_messages_name_no_one(fresh_db, tmp_path):
-    """Alerts leave the store: no handle, phone, e-mail, profile link or item URL (which names the poster)."""
+    """Alerts leave the store: no handle, phone, e-mail, profile link or item URL (which names the poster), nor
+    the store's item id (a hash of that URL, which a guessed URL can be checked against)."""
     settings = make_settings(tmp_path, sinks=[SinkSettings(name="file", kind="file", path="alerts.jsonl")])
     text = ("Write to @zqx_alert_handle or call +996 555 321 987, t.me/zqx_alert_chan: "
             "drive the Uzbeks out of Osh, they are rats (zqx.alert@mail.example).")
@@ -61,12 +69,14 @@ def test_alert_messages_name_no_one(fresh_db, tmp_path):
     deliver_due(fresh_db, settings, now=NOW)
     (message,) = lines(tmp_path)
     sent = json.dumps(message, ensure_ascii=False)
-    for identifier in ("zqx_alert_handle", "321 987", "zqx_alert_chan", "zqx.alert", row["url"]):
+    for identifier in ("zqx_alert_handle", "321 987", "zqx_alert_chan", "zqx.alert", row["url"], row["item_id"][:12]):
         assert identifier not in sent, identifier
     (evidence,) = message["evidence"]
-    assert "url" not in evidence and "[handle]" in evidence["excerpt"] and "[phone]" in evidence["excerpt"]
+    assert "url" not in evidence and "item_id" not in evidence and "[handle]" in evidence["excerpt"] and "[phone]" in evidence["excerpt"]
     assert evidence["cues"] == ["call_to_expulsion: “drive”"]   # the cue moved with the redactions before it
-    assert f"http://review.test/items/{row['item_id']}" in message["text"]
+    assert evidence["item_link"] == link_id(fresh_db, row["item_id"]) and len(evidence["item_link"]) == 20
+    assert f"http://review.test/alerts/{message['alert_id']}/items/{evidence['item_link']}" in message["text"]
+    assert message["links"]["items"] == [f"http://review.test/alerts/{message['alert_id']}/items/{evidence['item_link']}"]
 
 
 def test_an_articles_cue_is_quoted_from_its_own_words():
@@ -319,6 +329,8 @@ def test_spread_fires_when_one_text_appears_in_three_channels(fresh_db, tmp_path
     assert alert["kind"] == "spread" and alert["count"] == 3
     assert sorted(alert["payload"]["sources"]) == ["tg-a", "tg-b", "tg-c"]
     assert "3 copies in 3 sources" in alert["message"]
+    first = min(alert["item_ids"], key=lambda i: fresh_db.execute("SELECT published_at FROM items WHERE id = ?", [i]).fetchone()[0])
+    assert alert["key"] == f"text:{link_id(fresh_db, first)[:16]}" and first[:16] not in alert["key"]   # no store id leaves
     # a fourth channel joins the same alert; nothing is re-sent before the repeat interval
     store_flagged(fresh_db, source="tg-e", text=RUMOUR, published_at=at(1))
     assert evaluate_rules(fresh_db, settings, now=at(2)) == 1

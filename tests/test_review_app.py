@@ -12,6 +12,7 @@ from tocsin.review import accounts, create_app
 from tocsin.review.app import CONTENT_SECURITY_POLICY
 from tocsin.store import connect, reviewing
 from tocsin.store.audit import audit_events
+from tocsin.store.pseudonyms import item_link_ids
 
 ROLES = ("reviewer", "lead", "admin")
 
@@ -29,7 +30,7 @@ def world(tmp_path):
     settings.review.login_attempts_per_minute = 3
     app = create_app(settings, path)
     app.config["TESTING"] = True
-    yield {"app": app, "db": db, "ids": ids, "alert": alert}
+    yield {"app": app, "db": db, "ids": ids, "alert": alert, "alert_link": item_link_ids(db)(ids[4])}
     db.close()
 
 
@@ -48,6 +49,7 @@ MIN_ROLE = {
     ("review.decide", "POST"): "reviewer",
     ("review.alerts", "GET"): "reviewer",
     ("review.alert", "GET"): "reviewer",
+    ("review.alert_item", "GET"): "reviewer",
     ("review.assign", "POST"): "lead",
     ("review.assign_queue", "POST"): "lead",
     ("review.stats", "GET"): "lead",
@@ -73,6 +75,7 @@ def request_for(endpoint: str, world: dict) -> tuple[str, dict]:
         "review.decide": (f"/items/{item}/decide", {"decision": "unsure", "note": "n"}),
         "review.alerts": ("/alerts", {}),
         "review.alert": (f"/alerts/{alert}", {}),
+        "review.alert_item": (f"/alerts/{alert}/items/{world['alert_link']}", {}),
         "review.assign": (f"/items/{item}/assign", {"reviewer": "spare"}),
         "review.assign_queue": ("/assign", {"reviewer": "spare", "count": "2"}),
         "review.stats": ("/stats", {}),
@@ -495,6 +498,21 @@ def test_alert_link_in_messages_opens_that_alert(world):
     assert f"Alert #{alert_id}" in html and f'id="alert-{alert_id}"' in html
     assert client.get("/alerts/999999").status_code == 404
     assert client.get("/alerts/99999999999999999999").status_code == 404   # past SQLite's integers: no server error
+
+
+def test_an_items_link_in_alert_messages_opens_it_only_within_its_alert(world):
+    """Messages give an item by a link id only the store can compute; the page finds it among the alert's items."""
+    client = world["app"].test_client()
+    login(client, ROLE_USERS["reviewer"])
+    alert_id, ids, link = world["alert"], world["ids"], item_link_ids(world["db"])
+    for item in (ids[0], ids[4]):
+        opened = client.get(f"/alerts/{alert_id}/items/{link(item)}")
+        assert opened.status_code == 302 and opened.headers["Location"] == f"/items/{item}"
+    assert link(ids[0]) != link(ids[4]) and len(link(ids[0])) == 20 and link(ids[0]) not in ids[0]
+    for wrong in (f"/alerts/{alert_id}/items/{link(ids[1])}",     # an item of no alert of these
+                  f"/alerts/{alert_id}/items/{ids[0]}",            # the store's own id is no link id
+                  f"/alerts/999999/items/{link(ids[0])}"):
+        assert client.get(wrong).status_code == 404, wrong
 
 
 def test_bidirectional_controls_in_scraped_titles_stay_inside_their_element(world):

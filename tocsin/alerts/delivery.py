@@ -25,6 +25,7 @@ from tocsin.alerts.times import as_datetime, iso
 from tocsin.alerts.transports import FileTransport, Transport, TransportError, build_transport
 from tocsin.config import Settings
 from tocsin.store import alerting as store
+from tocsin.store.pseudonyms import item_link_ids
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +133,8 @@ def refresh_before_first_attempt(db: sqlite_utils.Database, settings: Settings, 
     old = row["body"]
     alert = store.get_alert(db, row["alert_id"])
     body = render_body(alert, idempotency_key=row["idempotency_key"], notification=row["notification"],
-                       reason=old.get("reason", ""), review_url=settings.alerts.review_url, thread=old.get("thread", ""))
+                       reason=old.get("reason", ""), review_url=settings.alerts.review_url, link_id=item_link_ids(db),
+                       thread=old.get("thread", ""))
     if body == old:
         return old
     store.freeze_delivery_body(db, row["id"], body)

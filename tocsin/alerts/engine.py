@@ -27,6 +27,7 @@ from tocsin.alerts.times import as_datetime, iso, minutes, parse_time
 from tocsin.config import AlertRuleSettings, Settings
 from tocsin.store import alerting as store
 from tocsin.store.db import transaction
+from tocsin.store.pseudonyms import item_link_ids
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,8 @@ def merge_payload(old: dict[str, Any] | None, event: Event, rule: AlertRuleSetti
     }
 
 
-def recounted(alert: dict[str, Any], members: list[dict[str, Any]], settings: Settings) -> dict[str, Any]:
+def recounted(db: sqlite_utils.Database, alert: dict[str, Any], members: list[dict[str, Any]],
+              settings: Settings) -> dict[str, Any]:
     """``alert`` after some of its items were erased, told again from ``members``, the items it keeps (rows
     with source, times, text and their newest analysis): sources, hallmarks, groups and times, a spread's copies
     and sources and a burst's count, an item alert's severity and its reasons, then title and message. Its
@@ -116,7 +118,7 @@ def recounted(alert: dict[str, Any], members: list[dict[str, Any]], settings: Se
         graded = [sev.item_severity(rule.severity, m, m.get("text") or "") for m in members]
         alert["severity"] = max((level for level, _ in graded), key=sev.rank)
         alert["payload"]["reasons"] = list(dict.fromkeys(r for _, reasons in graded for r in reasons))[:5]
-    return refreshed(alert, settings)
+    return refreshed(db, alert, settings)
 
 
 def alert_labels(alert: dict[str, Any]) -> dict[str, Any]:
@@ -136,7 +138,7 @@ def notify(db: sqlite_utils.Database, settings: Settings, rule: AlertRuleSetting
     for sink in rule_sinks(settings, rule):
         key = idempotency_key(instance, alert["id"], number, sink)
         body = messages.render_body(alert, idempotency_key=key, notification=number, reason=reason,
-                                    review_url=settings.alerts.review_url,
+                                    review_url=settings.alerts.review_url, link_id=item_link_ids(db),
                                     thread=idempotency_key(instance, alert["id"], 1, sink))
         status = "silenced" if silence else "pending"
         store.insert_delivery(db, alert_id=alert["id"], sink=sink, idempotency_key=key, notification=number, body=body,
@@ -149,11 +151,11 @@ def notify(db: sqlite_utils.Database, settings: Settings, rule: AlertRuleSetting
     return enqueued
 
 
-def refreshed(alert: dict[str, Any], settings: Settings) -> dict[str, Any]:
+def refreshed(db: sqlite_utils.Database, alert: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """``alert`` with its title and message rendered from its payload."""
     alert["title"] = messages.render_title(alert["payload"])
     alert["message"] = messages.render_text(alert["id"], alert["rule"], alert["severity"], alert["count"],
-                                            alert["payload"], settings.alerts.review_url)
+                                            alert["payload"], settings.alerts.review_url, item_link_ids(db))
     return alert
 
 
@@ -177,7 +179,7 @@ def fire(db: sqlite_utils.Database, settings: Settings, rule: AlertRuleSettings,
             alert_id = store.insert_alert(db, rule=rule.name, kind=rule.kind, key=event.key, severity=event.severity,
                                           title=messages.render_title(payload), message="", payload=payload,
                                           item_ids=event.item_ids, now=stamp)
-            alert = refreshed(store.get_alert(db, alert_id), settings)
+            alert = refreshed(db, store.get_alert(db, alert_id), settings)
             store.update_alert(db, alert_id, message=alert["message"])
             notify(db, settings, rule, alert, "new", stamp)
             return True
@@ -187,7 +189,7 @@ def fire(db: sqlite_utils.Database, settings: Settings, rule: AlertRuleSettings,
             if event.repeat_while_firing:
                 alert["payload"] = merge_payload(alert["payload"], event, rule)
                 alert["updated_at"] = stamp
-                refreshed(alert, settings)
+                refreshed(db, alert, settings)
                 store.update_alert(db, alert["id"], updated_at=stamp, payload=alert["payload"], message=alert["message"])
                 if (alert["status"] == "open" and not store.has_unsent_delivery(db, alert["id"])
                         and parse_time(alert["last_sent_at"] or alert["created_at"]) <= now - repeat):
@@ -200,7 +202,7 @@ def fire(db: sqlite_utils.Database, settings: Settings, rule: AlertRuleSettings,
         alert["updated_at"] = stamp
         if escalated and alert["status"] == "acknowledged":
             alert["status"] = "open"
-        refreshed(alert, settings)
+        refreshed(db, alert, settings)
         store.update_alert(db, alert["id"], item_ids=alert["item_ids"], count=alert["count"], severity=alert["severity"],
                            payload=alert["payload"], updated_at=stamp, title=alert["title"], message=alert["message"],
                            status=alert["status"])
@@ -304,7 +306,9 @@ def evaluate_spike(db: sqlite_utils.Database, settings: Settings, rule: AlertRul
 def evaluate_spread(db: sqlite_utils.Database, settings: Settings, rule: AlertRuleSettings, now: datetime) -> int:
     window = minutes(rule.window_minutes)
     rows = store.scored_analyses_since(db, iso(now - window), min_score=rule.min_score, only_flagged=True)
-    findings = rules.find_spread(rows, now, window=window, similarity=rule.similarity, min_sources=rule.min_sources)
+    link_id = item_link_ids(db)
+    findings = rules.find_spread(rows, now, window=window, similarity=rule.similarity, min_sources=rule.min_sources,
+                                 key_of=lambda item_id: link_id(item_id)[:16])
     by_id = {r["item_id"]: r for r in rows}
     return sum(fire(db, settings, rule, aggregate_event(f, rule, by_id), now) for f in findings)
 

@@ -3,13 +3,14 @@ evidence and links to the review page; and the frozen body each sink receives.
 
 Alerts leave the store (e-mail, webhooks, chat), so their evidence names no one: excerpts and cues are
 redacted as exports are (e-mail addresses, profile links, @handles, phone numbers), and an item is given by
-its review-page link, not by its own URL, which on social sites names its author.
+its review-page link, not by its own URL, which on social sites names its author, nor by the store's id (a
+hash of that URL): by a link id only the store can compute (:func:`tocsin.store.pseudonyms.item_link_ids`).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 from tocsin.export.redaction import RedactionRules, Redactor
 
@@ -36,10 +37,20 @@ def place_name(place: str) -> str:
     return "-".join(part.capitalize() for part in place.replace("_", " ").split("-"))
 
 
-def review_links(review_url: str, alert_id: int, item_ids: list[str]) -> dict[str, Any]:
-    """Links to the alert and its items on the review page."""
+def review_links(review_url: str, alert_id: int, link_ids: list[str]) -> dict[str, Any]:
+    """Links to the alert and its items (by their link ids) on the review page."""
     base = review_url.rstrip("/")
-    return {"alert": f"{base}/alerts/{alert_id}", "items": [f"{base}/items/{i}" for i in item_ids]}
+    return {"alert": f"{base}/alerts/{alert_id}", "items": [item_link(base, alert_id, i) for i in link_ids]}
+
+
+def item_link(review_url: str, alert_id: int, link_id: str) -> str:
+    """The review page's address of one item of an alert, by its link id."""
+    return f"{review_url.rstrip('/')}/alerts/{alert_id}/items/{link_id}"
+
+
+def public_evidence(evidence: list[dict[str, Any]], link_id: Callable[[str], str]) -> list[dict[str, Any]]:
+    """Evidence as it leaves the store: each item's link id in place of its store id."""
+    return [{"item_link": link_id(ev["item_id"]), **{k: v for k, v in ev.items() if k != "item_id"}} for ev in evidence]
 
 
 _SPACE = re.compile(r"\s")
@@ -129,8 +140,9 @@ def render_title(payload: dict[str, Any]) -> str:
 
 
 def render_text(alert_id: int, rule: str, severity: str, count: int, payload: dict[str, Any], review_url: str,
-                reason: str = "", status: str = "open") -> str:
-    """The plain-text message: what, whom, where, how many, top evidence and review links."""
+                link_id: Callable[[str], str], reason: str = "", status: str = "open") -> str:
+    """The plain-text message: what, whom, where, how many, top evidence and review links (items by
+    ``link_id``, see :func:`tocsin.store.pseudonyms.item_link_ids`)."""
     labels = payload["labels"]
     links = review_links(review_url, alert_id, [])
     lines = [f"[{'RESOLVED' if status == 'resolved' else severity.upper()}] {render_title(payload)}"]
@@ -155,20 +167,21 @@ def render_text(alert_id: int, rule: str, severity: str, count: int, payload: di
                 if ev.get("cues"):
                     lines.append(f"     {'; '.join(ev['cues'])}")
                 lines.append(f"     “{ev['excerpt']}”")
-                lines.append(f"     {review_url.rstrip('/')}/items/{ev['item_id']}")
+                lines.append(f"     {item_link(review_url, alert_id, link_id(ev['item_id']))}")
     lines.append(f"Review: {links['alert']}")
     lines.append(f"Rule {rule} · alert #{alert_id}" + (f" · {reason}" if reason else ""))
     return "\n".join(lines)
 
 
 def render_body(alert: dict[str, Any], *, idempotency_key: str, notification: int, reason: str,
-                review_url: str, thread: str = "") -> dict[str, Any]:
+                review_url: str, link_id: Callable[[str], str], thread: str = "") -> dict[str, Any]:
     """The message every sink receives for one notification (frozen in the outbox row).
 
+    :param link_id: gives each item id its link id (:func:`tocsin.store.pseudonyms.item_link_ids`).
     :param thread: the key of this alert's first message to the same sink (threads repeats in e-mail).
     """
     payload = alert["payload"]
-    evidence = payload.get("evidence") or []
+    evidence = public_evidence((payload.get("evidence") or [])[:TOP_EVIDENCE], link_id)
     return {
         "id": idempotency_key,
         "type": f"alert.{alert['kind']}",
@@ -182,14 +195,14 @@ def render_body(alert: dict[str, Any], *, idempotency_key: str, notification: in
         "severity": alert["severity"],
         "status": alert["status"],
         "title": alert["title"],
-        "text": render_text(alert["id"], alert["rule"], alert["severity"], alert["count"], payload, review_url, reason,
-                            alert["status"]),
+        "text": render_text(alert["id"], alert["rule"], alert["severity"], alert["count"], payload, review_url, link_id,
+                            reason, alert["status"]),
         "count": alert["count"],
         "labels": {**payload["labels"], "rule": alert["rule"], "kind": alert["kind"], "key": alert["key"],
                    "severity": alert["severity"]},
         "stats": payload.get("stats", {}),
-        "evidence": evidence[:TOP_EVIDENCE],
-        "links": review_links(review_url, alert["id"], [e["item_id"] for e in evidence[:TOP_EVIDENCE]]),
+        "evidence": evidence,
+        "links": review_links(review_url, alert["id"], [e["item_link"] for e in evidence]),
         "created_at": alert["created_at"],
         "updated_at": alert["updated_at"],
     }

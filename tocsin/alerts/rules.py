@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from tocsin.alerts.times import parse_time
 
@@ -130,10 +130,11 @@ def jaccard(a: set[bytes], b: set[bytes]) -> float:
 
 
 def find_spread(rows: Iterable[dict[str, Any]], now: datetime, *, window: timedelta, similarity: float,
-                min_sources: int) -> list[Finding]:
+                min_sources: int, key_of: Callable[[str], str]) -> list[Finding]:
     """Clusters of the same or nearly the same text carried by at least ``min_sources`` distinct sources
     within ``window``. MinHash LSH (tuned for recall, below ``similarity``) proposes pairs; the exact
-    Jaccard similarity of their character 5-grams decides."""
+    Jaccard similarity of their character 5-grams decides. A cluster's key is ``text:`` and ``key_of`` its
+    first item (alert keys leave the store: not the store's id, a hash anyone can compute from a URL)."""
     from datasketch import MinHash, MinHashLSH
 
     start = now - window
@@ -179,7 +180,7 @@ def find_spread(rows: Iterable[dict[str, Any]], now: datetime, *, window: timede
         groups = [t.get("group") for t in first.get("targets") or [] if t.get("group")]
         places = [p.get("place") for p in first.get("places") or [] if p.get("place")]
         findings.append(Finding(
-            key=f"text:{members[0][:16]}", item_ids=members,
+            key=f"text:{key_of(members[0])}", item_ids=members,
             labels={"group": groups[0] if groups else "", "place": places[0] if places else NO_PLACE},
             stats={"copies": len(members), "sources": len(sources), "source_names": sources,
                    "window_minutes": int(window.total_seconds() // 60)}))

@@ -283,7 +283,7 @@ def scrub_alerts(db: sqlite_utils.Database, settings: Settings, ids: set[str], n
         alert["count"] = max(1, int(alert["count"] or 1) - len(listed))
         alert["payload"] = scrub_value(alert["payload"], needles)
         if listed and alert["payload"].get("labels") and alert["kind"] != "stale_source":
-            engine.recounted(alert, store.alert_members(db, remaining), settings)
+            engine.recounted(db, alert, store.alert_members(db, remaining), settings)
         alert["title"] = scrub_lines(alert["title"], needles)
         alert["message"] = scrub_lines(alert["message"], needles)
         store.update_alert(db, alert)

@@ -20,6 +20,7 @@ from tocsin.review.app import context, error_page, password_fingerprint, require
 from tocsin.analyse import item_text
 from tocsin.review.highlight import highlight_item
 from tocsin.store import analyses, audit, get_item, item_versions, reviewing
+from tocsin.store.pseudonyms import item_link_ids
 from tocsin.store.reviewing import DECISIONS, QueueFilters
 
 logger = logging.getLogger(__name__)
@@ -305,6 +306,20 @@ def alert(alert_id: int) -> Any:
     found["items"] = reviewing.alert_items(g.db, found)
     found["silence"] = silence_matchers(found)
     return render_template("alerts.html", alerts=[found], silences=[], hours=SILENCE_HOURS, single=True)
+
+
+@blueprint.route(f"/alerts/<int(max={SQLITE_MAX_INT}):alert_id>/items/<link_id>")
+@requires("reviewer")
+def alert_item(alert_id: int, link_id: str) -> Any:
+    """An item of an alert, by the link id its messages give (they never carry the store's id)."""
+    found = reviewing.get_alert(g.db, alert_id)
+    if found is None:
+        abort(404)
+    link = item_link_ids(g.db)
+    item_id = next((i for i in found["item_ids"] if link(i) == link_id), None)
+    if item_id is None:   # not of this alert, or erased since
+        abort(404)
+    return redirect(url_for("review.item", item_id=item_id))
 
 
 def literal_pattern(value: str) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets as random_secrets
+from typing import Callable
 
 import sqlite_utils
 
 from tocsin.store.db import utcnow
 
 AUTHOR_KEY = "author_key"
+ITEM_LINK_KEY = "item_link_key"
 
 
 def get_secret(db: sqlite_utils.Database, name: str, nbytes: int = 32) -> bytes:
@@ -33,3 +35,14 @@ def pseudonymise_author(db: sqlite_utils.Database, author: str) -> str:
     if not author or not author.strip():
         return ""
     return "a_" + keyed_hash(get_secret(db, AUTHOR_KEY), author)
+
+
+def item_link_ids(db: sqlite_utils.Database) -> Callable[[str], str]:
+    """What stands for a store item id in messages that leave the store (alert links and evidence).
+
+    The store id is the SHA-256 of the item's URL, which anyone can compute: a guessed channel and message
+    number (``t.me/<channel>/<n>``) checked against it would name the author. The link id is a keyed hash of
+    it that only the store can compute; the review page finds the item among its alert's items.
+    """
+    key = get_secret(db, ITEM_LINK_KEY)
+    return lambda item_id: keyed_hash(key, item_id, 20)
