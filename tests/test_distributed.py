@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
@@ -568,7 +569,10 @@ def test_forgetting_reaches_items_still_waiting_in_redis(settings):
     for n in range(6):
         pusher.push(item(n))  # authors "Reporter 0", "Reporter 1", "Reporter 2"
     redis.xadd(keys.dead, {**encode_entry(item(7)), b"reason": b"test"})  # Reporter 1, set aside
-    assert purge_waiting(settings, authors=["reporter 1"], urls=[item(0).url + "?utm_source=x"]) == 4
+    pusher.push(dataclasses.replace(item(8), author="@zqx_handle"))
+    pusher.push(dataclasses.replace(item(9), author="ZQX_other"))
+    # names match as the store matches them: any case, with or without a leading '@'
+    assert purge_waiting(settings, authors=["reporter 1", "zqx_handle", "@zqx_other"], urls=[item(0).url + "?utm_source=x"]) == 6
     totals = make_worker(settings, "w").run(until_idle_s=0)
     assert totals.stored == 3 and redis.xlen(keys.dead) == 0
     assert sorted(r[0] for r in connect(settings.database_path).execute("SELECT url FROM items")) == [

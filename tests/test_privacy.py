@@ -62,6 +62,20 @@ def test_each_redaction_rule_can_be_turned_off_alone(fresh_db, tmp_path):
     assert "| emails | no (turned off for this export) | 0 |" in summary.datasheet_path.read_text(encoding="utf-8")
 
 
+def test_the_datasheet_names_a_sources_site_not_its_start_address(fresh_db, tmp_path):
+    """A channel's start address names its owner, who is the author of every item of that source."""
+    from tocsin.store.sources import ensure_source
+
+    ensure_source(fresh_db, "tg-one", kind="telegram", url="https://t.me/s/zqx_private_channel")
+    ensure_source(fresh_db, "news", kind="feed", url="https://www.news.example.kg/rss")
+    add_item(fresh_db, url="https://t.me/s/zqx_private_channel/5", text="Market day in Osh.", source="tg-one")
+    add_item(fresh_db, url="https://news.example.kg/a/1", text="Prices in Osh.", source="news")
+    summary = export_dataset(fresh_db, Settings(), ExportOptions(fmt="jsonl", out=tmp_path / "out"))
+    sheet = summary.datasheet_path.read_text(encoding="utf-8")
+    assert "| tg-one | telegram | t.me | 1 |" in sheet and "| news | feed | news.example.kg | 1 |" in sheet
+    assert "zqx_private_channel" not in sheet + summary.data_path.read_text(encoding="utf-8")
+
+
 def test_two_default_exports_share_no_pseudonym(fresh_db, tmp_path):
     add_corpus(fresh_db)
     _, first = export_text(fresh_db, tmp_path, "jsonl", "one")

@@ -21,6 +21,11 @@ logger = logging.getLogger(__name__)
 PAGE = 500
 
 
+def bare_name(author: str) -> str:
+    """An author's name or handle as compared for erasure: no leading '@', case folded (as the store matches it)."""
+    return (author or "").strip().lstrip("@").casefold()
+
+
 def purge_waiting(settings: Settings, *, authors: Iterable[str] = (), urls: Iterable[str] = (),
                   item_ids: Iterable[str] = (), redis: Any = None) -> int:
     """Delete waiting entries of these authors (raw names, as crawled), URLs or item ids from every stream
@@ -28,7 +33,7 @@ def purge_waiting(settings: Settings, *, authors: Iterable[str] = (), urls: Iter
     if not is_distributed(settings):
         return 0
     redis = redis if redis is not None else connect_redis(settings)
-    names = {a.strip().casefold() for a in authors if a.strip()}
+    names = {bare_name(a) for a in authors if bare_name(a)}
     ids = set(item_ids) | {item_id_for(u) for u in urls}
     canonical = {canonical_url(u) for u in urls}
     keys = Keys.of(settings)
@@ -36,7 +41,7 @@ def purge_waiting(settings: Settings, *, authors: Iterable[str] = (), urls: Iter
     for stream, group in ((keys.stream, keys.group), (keys.analysed().stream, keys.analysed().group),
                           (keys.dead, None), (keys.analysed().dead, None)):
         removed += purge_stream(redis, stream, group, lambda r: (r.id in ids or r.canonical_url in canonical
-                                                                 or r.author.strip().casefold() in names))
+                                                                 or bare_name(r.author) in names))
     if removed:
         logger.info("erased %d waiting entries from Redis", removed)
     return removed

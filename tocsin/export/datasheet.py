@@ -12,6 +12,7 @@ from functools import lru_cache, partial
 from itertools import chain, combinations, compress, repeat
 from operator import is_not, itemgetter
 from typing import Any
+from urllib.parse import urlsplit
 
 from tocsin import __version__
 from tocsin.export.schema import DECISIONS, FIELDS
@@ -47,6 +48,11 @@ SPREADSHEET_WARNING = (
     "web address when the file is opened, say). Do not open the CSV by double-clicking it: import it with "
     "every column typed as text (LibreOffice: tick *Format quoted field as text*; Excel: *Data → From "
     "Text/CSV*, *Transform*, every column *Text*), or read the JSONL or Parquet file.\n")
+
+
+def site_of(url: str) -> str:
+    """The host of a source's start URL (``https://t.me/s/some_channel`` → ``t.me``); ``-`` when there is none."""
+    return (urlsplit(url or "").hostname or "-").removeprefix("www.")
 
 
 def _or(first: Any, second: Any) -> Any:
@@ -204,8 +210,10 @@ def render_datasheet(stats: DatasheetStats, ctx: DatasheetContext) -> str:
         "Each item is one article, post or comment; edits are kept as versions in the store and deletions "
         f"at the source are recorded (`removed_at`: {stats.removed} items here).\n")
     by_name = {s["name"]: s for s in ctx.sources}
-    add(_table(["source", "kind", "start URL", "items"],
-               [[name, by_name.get(name, {}).get("kind", "?"), by_name.get(name, {}).get("url", "") or "-", str(n)]
+    add("A source is given by its site only: its start address can name a person (a channel's `t.me/s/<name>`), "
+        "and every item of that source would then name its author.\n")
+    add(_table(["source", "kind", "site", "items"],
+               [[name, by_name.get(name, {}).get("kind", "?"), site_of(by_name.get(name, {}).get("url", "")), str(n)]
                 for name, n in sorted(stats.sources.items())]))
     add(_table(["item kind", "items"], _rows(stats.kinds)))
     add("## Languages and scripts\n")
