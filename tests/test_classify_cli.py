@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tocsin.cli import main
-from tocsin.cli.analyse import read_inputs
+from tocsin.cli.classify_input import read_inputs
 
 FIELDS = {"lang", "incitement", "score", "targets", "places", "hallmarks", "spans", "explanation", "model"}
 
@@ -100,6 +100,54 @@ def test_read_inputs_numbers_lines():
 
     got = list(read_inputs(io.StringIO("a\n\n{\"text\": \"b\"}\n[1]\n")))
     assert [(n, r, bool(e)) for n, r, e in got] == [(1, {"text": "a"}, False), (3, {"text": "b"}, False), (4, {"text": "[1]"}, False)]
+
+
+def entries(data: bytes) -> list[tuple[int, dict | None, str]]:
+    import io
+
+    return list(read_inputs(io.BytesIO(data)))
+
+
+def test_every_line_end_counts_and_utf16_is_read_or_named():
+    # LF, CRLF and a lone CR each end a line; two CRs leave a blank line between
+    assert [(n, r["text"]) for n, r, _ in entries(b"one\r\ntwo\rthree\r\rfive\nsix\r")] == [
+        (1, "one"), (2, "two"), (3, "three"), (5, "five"), (6, "six")]
+    text = "Надо выгнать узбеков из Оша!\r\nhello\n"
+    for encoding in ("utf-16-le", "utf-16-be"):
+        with_mark = entries(("\ufeff" + text).encode(encoding))
+        assert [(n, r["text"]) for n, r, _ in with_mark] == [(1, "Надо выгнать узбеков из Оша!"), (2, "hello")]
+        without = entries(text.encode(encoding))   # no byte-order mark: named, never read as text
+        assert without and all(r is None and "looks like UTF-16" in e and "iconv -f UTF-16" in e for _, r, e in without), without
+
+
+def test_a_utf16_file_that_breaks_off_is_one_clear_error(runner, env, tmp_path):
+    path = tmp_path / "broken.txt"
+    path.write_bytes("hello\n".encode("utf-16") + b"\x00\xd8")   # a lone surrogate's first half at the end
+    result = runner.invoke(main, ["classify", str(path)])
+    assert result.exit_code == 1 and "the input starts as UTF-16 but byte 15 is not" in result.output
+    assert "iconv -f UTF-16 -t UTF-8" in result.output and "Traceback" not in result.output
+
+
+def test_records_that_would_be_misread_are_bad_lines_or_read_as_meant():
+    data = ('{"text": "a"}\n\ufeff{"id": 2, "text": "b"}\n[{"id": 3, "text": "Kill the Uzbeks in Osh"}]\n[1] footnote\n'
+            '{шутка} надо\n{"text": "c", "x": ' + "[" * 101 + "]" * 101 + '}\n{"text": "d", "id": ' + "9" * 5000 + "}\n")
+    got = entries(data.encode("utf-8"))
+    assert got[1][1] == {"id": 2, "text": "b"}                        # a byte-order mark mid-file (files joined with cat)
+    assert got[2][2] == 'line 3: a JSON array; write one {"text": …} object per line'
+    assert got[3][1] == {"text": "[1] footnote"}                       # plain text that starts with a bracket
+    assert got[4][2].startswith("line 5: not valid JSON") and 'write it as {"text": "…"}' in got[4][2]
+    assert got[5][2] == "line 6: JSON nested more than 100 deep; flatten the record"
+    assert got[6][2] == "line 7: not valid JSON (a number of 5000 digits is too long; write it as a string)"
+
+
+def test_output_fields_and_error_are_not_passed_through_and_separators_are_escaped(runner, env):
+    record = {"id": 1, "text": "hello\u2028world", "error": "x", "line": 77, "score": 5, "spans": "x", "lang": "en"}
+    result = runner.invoke(main, ["classify"], input=json.dumps(record, ensure_ascii=False) + "\n")
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 1                      # U+2028 went out as \u2028
+    (out,) = lines(result.stdout)
+    assert out["id"] == 1 and "error" not in out and "line" not in out and out["lang"] == "en"
+    assert isinstance(out["score"], float) and isinstance(out["spans"], list)
 
 
 @pytest.mark.slow

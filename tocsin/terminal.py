@@ -12,8 +12,9 @@ import logging
 
 _CONTROLS = (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0))
 _SHOWN = {c: f"\\x{c:02x}" for c in _CONTROLS}
-#: The same characters as JSON escapes: within a JSON string they mean the same text.
-_JSON_ESCAPED = {c: f"\\u{c:04x}" for c in _CONTROLS}
+#: The same characters as JSON escapes (within a JSON string they mean the same text), and the line and
+#: paragraph separators, which readers that split on every line break would take for the end of a line.
+_JSON_ESCAPED = {c: f"\\u{c:04x}" for c in (*_CONTROLS, 0x2028, 0x2029)}
 
 
 def terminal_safe(text: object) -> str:
@@ -22,8 +23,8 @@ def terminal_safe(text: object) -> str:
 
 
 def json_terminal_safe(json_text: str) -> str:
-    """A JSON document with any raw control character escaped (``json.dumps(..., ensure_ascii=False)``
-    leaves DEL and the C1 controls raw); it decodes to the same value."""
+    """A JSON document with any raw control character or line separator escaped (``json.dumps(...,
+    ensure_ascii=False)`` leaves DEL, the C1 controls, U+2028 and U+2029 raw); it decodes to the same value."""
     return json_text.translate(_JSON_ESCAPED)
 
 

@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import sys
 import typing
-from typing import Any, BinaryIO, Callable, Iterable, Iterator
+from typing import Any, BinaryIO, Callable
 
 import click
 
 from tocsin.cli.app import LIMIT, App, main, pass_app
+from tocsin.cli.classify_input import InputError, read_inputs
 from tocsin.terminal import json_terminal_safe
 
 #: Fields written by ``classify`` for every text (pass-through fields of JSONL input come first).
 CLASSIFY_FIELDS = ("lang", "incitement", "score", "targets", "places", "hallmarks", "spans", "explanation", "model")
+#: Input fields not passed through: the analysis's own, and those of a bad line's object.
+RESERVED_FIELDS = ("text", *CLASSIFY_FIELDS, "error", "line")
 
 
 @main.command()
@@ -59,53 +61,6 @@ def batch_alert_hook(settings: Any) -> Callable[[Any, list[dict[str, Any]]], Any
 # --------------------------------------------------------------------------- classify
 
 
-def read_inputs(stream: Iterable[bytes | str]) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
-    """(line number, record or None, error) per non-empty input line; plain lines become ``{"text": line}``.
-    A line of bytes that are not UTF-8 yields an error naming the line and the byte, and the rest go on."""
-    for number, raw in enumerate(stream, 1):
-        if isinstance(raw, bytes):
-            try:
-                raw = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                yield number, None, (f"line {number}: not valid UTF-8 (byte 0x{raw[e.start]:02x} at byte {e.start + 1}); "
-                                     "save the input as UTF-8")
-                continue
-        line = raw.rstrip("\r\n")
-        if number == 1:
-            line = line.removeprefix("\ufeff")   # the byte-order mark some editors write
-        if not line.strip():
-            continue
-        if line.lstrip().startswith("{"):
-            try:
-                record = json.loads(line, parse_constant=_not_json_number, parse_float=_finite_float)
-            except json.JSONDecodeError as e:
-                yield number, None, f"line {number}: not valid JSON ({e.msg} at column {e.colno})"
-                continue
-            except ValueError as e:
-                yield number, None, f"line {number}: not valid JSON ({e})"
-                continue
-            except RecursionError:
-                yield number, None, f"line {number}: JSON nested too deeply to read; flatten the record"
-                continue
-            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                yield number, None, f"line {number}: a JSON object needs a string field 'text'"
-                continue
-            yield number, record, ""
-        else:
-            yield number, {"text": line}, ""
-
-
-def _not_json_number(constant: str) -> typing.NoReturn:
-    raise ValueError(f"{constant} is not a JSON number; write it as a string or null")
-
-
-def _finite_float(literal: str) -> float:
-    value = float(literal)
-    if math.isinf(value):
-        raise ValueError(f"{literal} is too large for a JSON number; write it as a string")
-    return value
-
-
 def json_line(obj: dict[str, Any]) -> str:
     """``obj`` as one line of JSON, readable UTF-8 where it can be; a lone surrogate (from a JSON escape
     such as ``\\ud800`` in the input) cannot be written as UTF-8, so such an object is written ASCII-escaped."""
@@ -119,7 +74,7 @@ def json_line(obj: dict[str, Any]) -> str:
 
 def classify_output(record: dict[str, Any], analysis: Any, model: str) -> dict[str, Any]:
     """The JSON object written for one input: pass-through fields, then the analysis."""
-    out = {k: v for k, v in record.items() if k != "text" and k not in CLASSIFY_FIELDS}
+    out = {k: v for k, v in record.items() if k not in RESERVED_FIELDS}
     out.update({
         "lang": analysis.lang, "incitement": analysis.incitement, "score": round(analysis.score, 4),
         "targets": analysis.targets, "places": analysis.places, "hallmarks": analysis.hallmarks,
@@ -135,13 +90,16 @@ def classify_output(record: dict[str, Any], analysis: Any, model: str) -> dict[s
 def classify(app: App, file: BinaryIO, batch_size: int) -> None:
     """Classify texts from FILE (or stdin when FILE is absent or '-'), one JSON object per line.
 
-    Input: plain text lines, or JSONL objects with a 'text' field whose other fields are passed through.
+    Input: plain text lines, or JSONL objects with a 'text' field whose other fields are passed through (but
+    not fields named like the output's, or 'error' and 'line'; 'lang' is also read as a language hint).
     Output, in input order: lang, incitement, score, targets, places, hallmarks, spans, explanation, model.
-    Blank lines are skipped. A bad line (not JSON, no 'text', not UTF-8) yields {"error": ...} naming the line,
-    and the rest go on. Needs no database and no network.
+    Blank lines are skipped. A bad line (not JSON, no 'text', not UTF-8) yields {"error": ..., "line": N}
+    naming the line, and the rest go on. Needs no database and no network.
     """
     from tocsin.analyse import Analyser
 
+    if sys.stdout is None:
+        raise click.ClickException("standard output is closed; give classify somewhere to write (a file or a pipe)")
     analyser = Analyser(app.settings, on_demand=True)      # a pipeline only for the languages read
     model = f"{analyser.model_name} {analyser.model_version}"
     pending: list[tuple[int, dict[str, Any] | None, str]] = []
@@ -156,14 +114,23 @@ def classify(app: App, file: BinaryIO, batch_size: int) -> None:
                 results[n] = analysis
         for n, record, err in pending:
             obj = {"error": err, "line": n} if record is None else classify_output(record, results[n], model)
-            sys.stdout.write(json_line(obj))
+            try:
+                written = json_line(obj)
+            except (ValueError, RecursionError) as e:   # read, yet not writable back: still one line for it
+                written = json_line({"error": f"line {n}: the result cannot be written as JSON ({e})", "line": n})
+            sys.stdout.write(written)
         sys.stdout.flush()
         pending.clear()
 
-    for entry in read_inputs(file):
-        pending.append(entry)
-        if len(pending) >= batch_size:
-            flush()
+    try:
+        for entry in read_inputs(file):
+            pending.append(entry)
+            if len(pending) >= batch_size:
+                flush()
+    except (InputError, OSError) as e:
+        flush()   # what was read is written
+        reason = str(e) if isinstance(e, InputError) else f"cannot read the input ({e.strerror or e})"
+        raise click.ClickException(f"{reason}; the lines before it were classified") from None
     flush()
 
 

@@ -1,0 +1,149 @@
+"""What ``tocsin classify`` reads: lines of plain text or JSONL records, each turned into a record or an error
+that names the line and the fix, so that one bad line costs only its own output line.
+
+Lines end at LF, CRLF or a lone CR (a raw CR cannot stand inside a JSON string). A file that starts with a
+UTF-16 byte-order mark is decoded as UTF-16; a line of UTF-16 without one (every other byte 0) is named as
+such. A byte-order mark is dropped wherever it starts a line (files joined with ``cat``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import typing
+from itertools import chain
+from typing import Any, Iterable, Iterator
+
+#: How deep a JSON record may nest; deeper, it could not be written back (Python's recursion limit).
+MAX_NESTING = 100
+#: The longest integer a JSON record may hold (Python's own limit on converting digits).
+MAX_DIGITS = 4300
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20)])
+UTF16_FIX = "save the input as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8 FILE)"
+
+Line = typing.Union[bytes, str]
+Entry = tuple[int, "dict[str, Any] | None", str]
+
+
+def read_inputs(stream: Iterable[Line]) -> Iterator[Entry]:
+    """(line number, record or None, error) per non-empty input line; plain lines become ``{"text": line}``.
+    A line of bytes that are not UTF-8 yields an error naming the line and the byte, and the rest go on."""
+    for number, raw in enumerate(input_lines(stream), 1):
+        if isinstance(raw, bytes):
+            if looks_like_utf16(raw):
+                yield number, None, f"line {number}: looks like UTF-16 (every other byte a control byte); {UTF16_FIX}"
+                continue
+            try:
+                raw = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                yield number, None, (f"line {number}: not valid UTF-8 (byte 0x{raw[e.start]:02x} at byte {e.start + 1}); "
+                                     "save the input as UTF-8")
+                continue
+        line = raw.removeprefix("\ufeff")   # the byte-order mark some editors write
+        if line.strip():
+            yield (number, *record_of(line, number))
+
+
+def looks_like_utf16(raw: bytes) -> bool:
+    """Whether a quarter or more of a line's bytes are control bytes (tab and line ends aside): UTF-16 text
+    without its byte-order mark (Latin letters then 0x00, Cyrillic ones 0x04), which real UTF-8 text never is."""
+    return bool(raw) and (len(raw) - len(raw.translate(None, CONTROL_BYTES))) * 4 >= len(raw)
+
+
+def input_lines(stream: Iterable[Line]) -> Iterator[Line]:
+    """The input's lines without their ends, split at LF, CRLF or a lone CR; a UTF-16 file with its
+    byte-order mark is decoded first."""
+    lines = iter(stream)
+    first = next(lines, None)
+    if first is None:
+        return
+    if isinstance(first, bytes) and first[:2] in UTF16_MARKS:
+        whole = first + b"".join(lines)
+        try:
+            text = whole.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise InputError(f"the input starts as UTF-16 but byte {e.start + 1} is not; {UTF16_FIX}") from None
+        yield from split_line_ends(text)
+        return
+    for raw in chain([first], lines):
+        yield from split_line_ends(raw)
+
+
+def split_line_ends(raw: Line) -> list[Line]:
+    """``raw`` (one LF-ended line, or a whole text) cut at every line end."""
+    lf, cr = ("\n", "\r") if isinstance(raw, str) else (b"\n", b"\r")
+    pieces = raw.split(lf)
+    if pieces[-1] == raw[:0]:   # the final line end, not an empty line after it
+        pieces.pop()
+    out: list[Line] = []
+    for piece in pieces:
+        piece = piece[:-1] if piece.endswith(cr) else piece
+        out.extend(piece.split(cr))
+    return out
+
+
+class InputError(ValueError):
+    """The input as a whole cannot be read; the message names the fix."""
+
+
+def record_of(line: str, number: int) -> tuple[dict[str, Any] | None, str]:
+    """The record a non-blank line stands for, or None and an error naming the line and the fix."""
+    start = line.lstrip()[:1]
+    if start == "[":
+        parsed = _loads_or_none(line)
+        if isinstance(parsed, list) and any(isinstance(v, dict) for v in parsed):
+            return None, f"line {number}: a JSON array; write one {{\"text\": …}} object per line"
+    if start != "{":
+        return {"text": line}, ""
+    try:
+        record = json.loads(line, parse_constant=_not_json_number, parse_float=_finite_float, parse_int=_bounded_int)
+    except json.JSONDecodeError as e:
+        return None, (f"line {number}: not valid JSON ({e.msg} at column {e.colno}); a plain-text line that starts "
+                      "with '{' is read as JSON: write it as {\"text\": \"…\"}")
+    except ValueError as e:
+        return None, f"line {number}: not valid JSON ({e})"
+    except RecursionError:
+        return None, f"line {number}: JSON nested too deeply to read; flatten the record"
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+        return None, f"line {number}: a JSON object needs a string field 'text'"
+    if nesting(record) > MAX_NESTING:
+        return None, f"line {number}: JSON nested more than {MAX_NESTING} deep; flatten the record"
+    return record, ""
+
+
+def nesting(value: Any) -> int:
+    """How deep lists and objects nest in ``value`` (a flat object: 1)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _loads_or_none(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _not_json_number(constant: str) -> typing.NoReturn:
+    raise ValueError(f"{constant} is not a JSON number; write it as a string or null")
+
+
+def _finite_float(literal: str) -> float:
+    value = float(literal)
+    if math.isinf(value):
+        raise ValueError(f"{literal} is too large for a JSON number; write it as a string")
+    return value
+
+
+def _bounded_int(literal: str) -> int:
+    if len(literal.lstrip("-")) > MAX_DIGITS:
+        raise ValueError(f"a number of {len(literal.lstrip('-'))} digits is too long; write it as a string")
+    return int(literal)
