@@ -22,6 +22,11 @@ def terminal_safe(text: object) -> str:
     return str(text).translate(_SHOWN)
 
 
+def has_controls(text: str) -> bool:
+    """Whether ``text`` holds a control character other than tab and line feed (a CR too counts)."""
+    return len(text.translate(_SHOWN)) != len(text)
+
+
 def json_terminal_safe(json_text: str) -> str:
     """A JSON document with any raw control character or line separator escaped (``json.dumps(...,
     ensure_ascii=False)`` leaves DEL, the C1 controls, U+2028 and U+2029 raw); it decodes to the same value."""

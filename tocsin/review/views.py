@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -22,6 +21,7 @@ from tocsin.review.highlight import highlight_item
 from tocsin.store import analyses, audit, get_item, item_versions, reviewing
 from tocsin.store.pseudonyms import item_link_ids
 from tocsin.store.reviewing import DECISIONS, QueueFilters
+from tocsin.terminal import has_controls
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +30,6 @@ blueprint = Blueprint("review", __name__)
 DECISION_LABELS = {"incitement": "Incitement", "not_incitement": "Not incitement", "escalate": "Escalate", "unsure": "Unsure"}
 MAX_NOTE = 2000
 MAX_MATCHER = 200
-#: Control characters (tab and line breaks aside): stored, they could drive an operator's terminal.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 SILENCE_HOURS = (1, 4, 12, 24, 72, 168)
 BULK_ASSIGN_MAX = 200
 #: Below this many double-reviewed items a kappa is shown with a warning.
@@ -193,11 +191,12 @@ def displayed_meta(meta: Any, limit: int = 500) -> dict[str, str]:
 
 
 def form_text(name: str, limit: int, what: str) -> str:
-    """A form field, stripped; a 400 naming ``what`` when it is longer than ``limit`` or holds control characters."""
+    """A form field, stripped; a 400 naming ``what`` when it is longer than ``limit`` or holds control characters
+    (line breaks inside a note aside: stored, they could drive the terminal of whoever lists them)."""
     value = (request.form.get(name) or "").strip()
     if len(value) > limit:
         abort(400, description=f"The {what} is longer than {limit} characters; shorten it.")
-    if CONTROL_CHARACTERS.search(value):
+    if has_controls(value.replace("\r\n", "\n")):
         abort(400, description=f"The {what} holds control characters; type it again without them.")
     return value
 
