@@ -35,6 +35,12 @@ CALL = "Надо выгнать узбеков из Оша!"
     ("-0001-11-30T00:00:00+00:00", None),                 # PHP's zero date
     ("Mon, 01 Jan 0001 00:00:00 +0600", None),
     ("2024-02-30", None),                                 # no such day (not 1 March)
+    ("2024/06/01", "2024-06-01T00:00:00+00:00"),          # not 1 December, as lenient parsers read it
+    ("2024.11.05 10:00", "2024-11-05T10:00:00+00:00"),
+    ("01.06.2024 10:00", "2024-06-01T10:00:00+00:00"),    # day first, as the region writes it
+    ("1/6/2024, 9:05", "2024-06-01T09:05:00+00:00"),
+    ("31.04.2024", None),
+    ("2024/06/01 25:00", None),
     ("2999-01-01", None),
     ("12345", None),
     ("not a date", None),
@@ -157,6 +163,45 @@ def test_entries_without_a_usable_link_are_skipped_and_said_so_and_the_rest_kept
     leads, problem = parse_feed(body, f"{BASE}/rss")
     assert [lead.title for lead in leads] == ["good"]
     assert "3 of 4 entries skipped: no link that can be read (first: 'no link')" in problem
+
+
+def test_links_that_are_no_web_address_are_skipped_and_the_rest_of_the_page_kept(tmp_path):
+    from test_crawl_parsing import split
+    from tocsin.crawler.spiders import ListingSpider
+
+    spider = make_spider(FeedSpider, tmp_path)
+    body = rss("<item><title>mail</title><link>mailto:desk@example.org</link><description>x</description></item>",
+               "<item><title>urn</title><guid>urn:uuid:1</guid><description>y</description></item>",
+               "<item><title>file</title><link>file:///etc/passwd</link><description>z</description></item>",
+               item(2, "good", "2027/01/15 10:00"))
+    requests, items = split(spider.parse_feed(resp(f"{BASE}/rss", body, XmlResponse)))
+    assert [r.url for r in requests] == [f"{BASE}/a/2"] and items == []
+    assert requests[0].cb_kwargs["lead"].published_at == "2027-01-15T10:00:00+00:00"   # as written, not 1 December
+    assert any("3 of 4 entries skipped: no link that can be read (first: 'mail')" in note for note in spider.notes)
+    listing = make_spider(ListingSpider, tmp_path / "l", selectors={"item": "div.post", "text": "p", "link": "a::attr(href)",
+                                                                    "next_page": "a.next::attr(href)"})
+    page = ("<div class=post><p>first post</p><a href='javascript:void(0)'>#</a></div>"
+            "<div class=post><p>second post</p><a href='#post2'>#</a></div>"
+            "<div class=post><p>third post</p><a href='#post3'>#</a></div>"
+            "<a class=next href='javascript:void(0)'>next</a>")
+    requests, items = split(listing.parse_listing(resp(f"{BASE}/board", page)))
+    assert requests == [] and "links that are no web address were skipped (first: 'javascript:void(0)')" in listing.notes
+    assert [i.url for i in items][1:] == [f"{BASE}/board?anchor=post2", f"{BASE}/board?anchor=post3"]
+    assert items[0].url.startswith(f"{BASE}/board") and len({i.id for i in items}) == 3   # three posts, three items
+
+
+def test_comments_that_link_to_anchors_of_their_article_are_items_of_their_own(tmp_path):
+    from tocsin.crawler.spiders.articles import ArticleLead
+
+    spider = make_spider(FeedSpider, tmp_path, selectors={"comment": "div.c", "comment_text": "p", "comment_link": "a::attr(href)"})
+    url = f"{BASE}/a/1"
+    page = ("<html><body><article><h1>Title</h1>" + "<p>The article's own long text about the market in Osh.</p>" * 5
+            + "</article>" + "".join(f"<div class=c><p>comment {n} says something</p><a href='{url}#comment-{n}'>#</a></div>"
+                                     for n in (1, 2, 3)) + "</body></html>")
+    records = list(spider.parse_article(resp(url, page), ArticleLead(url=url, title="Title", summary="", author="", lang="en")))
+    comments = [r for r in records if r.kind == "comment"]
+    assert [c.url for c in comments] == [f"{url}?anchor=comment-{n}" for n in (1, 2, 3)]
+    assert len({r.id for r in records}) == len(records) == 4   # the article keeps its id; no comment overwrites it
 
 
 def test_a_feed_whose_every_entry_lacks_a_link_is_a_parse_error(tmp_path):

@@ -170,6 +170,12 @@ _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _PLACEHOLDER_YEAR = re.compile(r"(?<![\d+\-.:T])0\d{3}(?![\d:])")
 #: A year from 1000 on: with one in the text, a "0930" is a time, not a year.
 _REAL_YEAR = re.compile(r"(?<!\d)[12]\d{3}(?!\d)")
+#: Numeric dates as sites of the region write them, with an optional time: 2024/06/01 and 2024.06.01 (year
+#: first), 01.06.2024 and 01/06/2024 (day first, never month first); lenient parsers read the first two as
+#: 1 December.
+_TIME = r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+_YEAR_FIRST = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})" + _TIME)
+_DAY_FIRST = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})" + _TIME)
 
 
 def normalise_date(value: Any) -> str | None:
@@ -194,6 +200,9 @@ def _parse_date(text: str) -> datetime | None:
     if ((text.isdigit() and len(text) != 8) or text.startswith("-")
             or (_PLACEHOLDER_YEAR.search(text) and not _REAL_YEAR.search(text))):
         return None
+    numeric = _YEAR_FIRST.match(text) or _DAY_FIRST.match(text)
+    if numeric:
+        return _numeric_date(numeric)
     day = _ISO_DAY.match(text)
     if day:
         datetime(*map(int, day.groups()))   # raises for a day that does not exist
@@ -205,6 +214,15 @@ def _parse_date(text: str) -> datetime | None:
         return parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return parse_with_feedparser(text)
+
+
+def _numeric_date(match: re.Match) -> datetime:
+    """The date (UTC when no zone is given) of a :data:`_YEAR_FIRST` or :data:`_DAY_FIRST` match; a
+    ValueError for a day or time that does not exist."""
+    first, second, third, *clock = match.groups()
+    year, month, day = (first, second, third) if len(first) == 4 else (third, second, first)
+    hour, minute, second_ = (int(part or 0) for part in clock)
+    return datetime(int(year), int(month), int(day), hour, minute, second_, tzinfo=timezone.utc)
 
 
 def _plausible_iso(dt: datetime | None) -> str | None:

@@ -14,6 +14,7 @@ from tocsin.crawler.decoding import readable_response
 from tocsin.crawler.extract import extract_article, normalise_date, select, select_first, select_text
 from tocsin.crawler.items import ItemRecord
 from tocsin.crawler.spiders.base import SourceSpider
+from tocsin.urls import item_addresses
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class ArticleSpider(SourceSpider):
                                errback=lambda failure, lead=lead: self.on_article_error(failure, lead))
             if req is not None:
                 yield req
-            elif lead.summary:
+            elif lead.summary and self.budget <= 0:
                 # Over the page budget: keep what the feed says; the page is fetched on a later re-check.
                 yield self.summary_item(lead, None, reason="max_pages")
 
@@ -97,12 +98,11 @@ class ArticleSpider(SourceSpider):
         sel = self.source.selectors
         if not sel.get("comment"):
             return
-        for n, node in enumerate(select(response.selector, sel["comment"]), start=1):
-            text = select_text(node, sel.get("comment_text", "")) or select_text(node, ".")
-            if not text:
-                continue
-            link = select_first(node, sel.get("comment_link", ""))
-            url = response.urljoin(link) if link else f"{lead.url}{'&' if '?' in lead.url else '?'}comment={n}"
+        found = [(n, node, text) for n, node in enumerate(select(response.selector, sel["comment"]), start=1)
+                 if (text := select_text(node, sel.get("comment_text", "")) or select_text(node, "."))]
+        urls = item_addresses(response.url, [select_first(node, sel.get("comment_link", "")) for _, node, _ in found],
+                              [f"{lead.url}{'&' if '?' in lead.url else '?'}comment={n}" for n, _, _ in found])
+        for (n, node, text), url in zip(found, urls):
             yield ItemRecord(
                 source=self.source.name, url=url, kind="comment", text=text,
                 author=select_first(node, sel.get("comment_author", "")),

@@ -16,7 +16,7 @@ from twisted.python.failure import Failure
 from tocsin.config import SourceSettings
 from tocsin.crawler.errors import classify_failure
 from tocsin.crawler.ledger import CrawlLedger
-from tocsin.urls import canonical_url, item_id_for
+from tocsin.urls import canonical_url, is_web_address, item_id_for
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ class SourceSpider(scrapy.Spider):
         self.ledger = CrawlLedger(db_path, source.name, run_id, busy_timeout_ms=busy_timeout_ms, progress=progress, claims=claims)
         self.budget = max(source.max_pages, 1)
         self.budget_note = ""
+        self.odd_link_note = ""
         self.notes: list[str] = []
         #: why Scrapy closed the spider; None while it runs, and after a forced stop that never closed it
         self.closed_reason: str | None = None
@@ -104,7 +105,13 @@ class SourceSpider(scrapy.Spider):
                 meta: dict[str, Any] | None = None, errback: Callable | None = None, priority: int = 0,
                 dont_filter: bool = False, handle_status: list[int] | None = None,
                 headers: dict[str, str] | None = None) -> Request | None:
-        """A request within the page budget (``max_pages``), its failures recorded; None when over budget."""
+        """A request within the page budget (``max_pages``), its failures recorded; None when over budget, or
+        for a link that is no web address (``mailto:``, ``javascript:void(0)``), which is noted once."""
+        if not is_web_address(url):
+            if not self.odd_link_note:
+                self.odd_link_note = f"links that are no web address were skipped (first: {url[:80]!r})"
+                self.notes.append(self.odd_link_note)
+            return None
         if self.budget <= 0:
             if not self.budget_note:
                 self.budget_note = f"max_pages ({self.source.max_pages}) reached; the rest waits for the next crawl"

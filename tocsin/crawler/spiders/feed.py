@@ -10,9 +10,9 @@ from scrapy import Request
 from scrapy.http import Response, TextResponse
 
 from tocsin.crawler.decoding import feed_as_utf8
-from tocsin.crawler.extract import html_to_text, struct_to_iso
+from tocsin.crawler.extract import html_to_text, normalise_date, struct_to_iso
 from tocsin.crawler.spiders.articles import ArticleLead, ArticleSpider
-from tocsin.urls import canonical_url
+from tocsin.urls import canonical_url, is_web_address
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +56,8 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[list[Arti
 
 
 def entry_lead(entry: Any, feed_url: str, lang: str) -> ArticleLead | None:
-    """One feed entry as an :class:`ArticleLead` (None when it links nowhere, or to an address that cannot
-    be read, such as port 99999)."""
+    """One feed entry as an :class:`ArticleLead` (None when it links nowhere, to no web address such as a
+    ``mailto:`` or a ``urn:`` id, or to an address that cannot be read, such as port 99999)."""
     from urllib.parse import urljoin
 
     link = entry.get("link") or ""
@@ -69,13 +69,17 @@ def entry_lead(entry: Any, feed_url: str, lang: str) -> ArticleLead | None:
         canonical_url(urljoin(feed_url, link))
     except ValueError:
         return None
+    if not is_web_address(urljoin(feed_url, link)):
+        return None
     content = entry.get("content") or []
     summary = html_to_text(content[0].get("value", "")) if content else ""
     summary = summary or html_to_text(entry.get("summary", ""))
     return ArticleLead(
         url=urljoin(feed_url, link), title=html_to_text(entry.get("title", "")), summary=summary,
         author=entry.get("author", ""), lang=lang,
-        published_at=struct_to_iso(entry.get("published_parsed") or entry.get("updated_parsed")),
+        # the date as written first: feedparser's own reading takes 2024/06/01 for 1 December
+        published_at=(normalise_date(entry.get("published") or entry.get("updated"))
+                      or struct_to_iso(entry.get("published_parsed") or entry.get("updated_parsed"))),
         meta={"feed_url": feed_url, **({"guid": entry["id"]} if entry.get("id") else {})},
     )
 

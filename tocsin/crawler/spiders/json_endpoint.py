@@ -17,7 +17,7 @@ from tocsin.crawler.extract import normalise_date
 from tocsin.crawler.items import ItemRecord
 from tocsin.crawler.spiders.base import SourceSpider
 from tocsin.crawler.spiders.paging import all_known, synthetic_url, with_query
-from tocsin.urls import item_id_for
+from tocsin.urls import item_addresses, item_id_for
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class JsonSpider(SourceSpider):
             url = response.urljoin(url_spec.format(id=item_id))
         else:
             url = as_text(get_path(row, url_spec)) if url_spec else ""
-            url = response.urljoin(url) if url else synthetic_url(endpoint, item_id or text)
+            url = item_addresses(response.url, [url], [synthetic_url(endpoint, item_id or text)])[0]
         return ItemRecord(
             source=self.source.name, url=url, kind="post", title=as_text(get_path(row, fields.get("title", ""))) if fields.get("title") else "",
             text=text, author=as_text(get_path(row, fields["author"])) if fields.get("author") else "",

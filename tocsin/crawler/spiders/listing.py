@@ -9,11 +9,12 @@ from typing import Iterable, Iterator
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
+from tocsin.crawler.decoding import readable_response
 from tocsin.crawler.extract import normalise_date, select, select_first, select_text
 from tocsin.crawler.items import ItemRecord
 from tocsin.crawler.spiders.base import SourceSpider
 from tocsin.crawler.spiders.paging import all_known, synthetic_url
-from tocsin.urls import item_id_for
+from tocsin.urls import item_addresses, item_id_for
 
 logger = logging.getLogger(__name__)
 
@@ -52,20 +53,17 @@ class ListingSpider(SourceSpider):
         if not isinstance(response, TextResponse):
             self.ledger.error("not_html", "the listing page is not text", response.url)
             return
+        response = readable_response(response)   # a page in another encoding than it declares
         sel = self.source.selectors
-        records = []
-        for node in select(response.selector, sel["item"]):
-            text = select_text(node, sel["text"])
-            if not text:
-                continue
-            link = select_first(node, sel.get("link", ""))
-            url = response.urljoin(link) if link else synthetic_url(response.url, text)
-            records.append(ItemRecord(
-                source=self.source.name, url=url, kind="post", title=select_first(node, sel.get("title", "")), text=text,
-                author=select_first(node, sel.get("author", "")), published_at=normalise_date(select_first(node, sel.get("date", ""))),
-                lang=self.source.language, meta={"listing_url": response.url}, raw=node.get().encode("utf-8"),
-                content_type="text/html; charset=utf-8",
-            ))
+        posts = [(node, text) for node in select(response.selector, sel["item"]) if (text := select_text(node, sel["text"]))]
+        urls = item_addresses(response.url, [select_first(node, sel.get("link", "")) for node, _ in posts],
+                              [synthetic_url(response.url, text) for _, text in posts])
+        records = [ItemRecord(
+            source=self.source.name, url=url, kind="post", title=select_first(node, sel.get("title", "")), text=text,
+            author=select_first(node, sel.get("author", "")), published_at=normalise_date(select_first(node, sel.get("date", ""))),
+            lang=self.source.language, meta={"listing_url": response.url}, raw=node.get().encode("utf-8"),
+            content_type="text/html; charset=utf-8",
+        ) for (node, text), url in zip(posts, urls)]
         if not records and not select(response.selector, sel["item"]):
             self.ledger.error("parse", f"selectors.item {sel['item']!r} matched nothing on the page", response.url)
             return
