@@ -222,6 +222,29 @@ def test_a_lone_surrogate_in_json_costs_one_character_not_the_page(tmp_path):
     assert all(r.raw.decode("utf-8") for r in stored)
 
 
+def test_json_records_whose_text_is_no_string_are_skipped_with_a_note_and_deep_json_is_a_parse_error(tmp_path):
+    spider = make_spider(JsonSpider, tmp_path, fields={"items": "posts", "id": "id", "text": "text"})
+    body = '{"posts": [{"id": 1, "text": 5}, {"id": 2, "text": {"a": 1}}, {"id": 3, "text": "a real post"}, {"id": 4, "text": true}]}'
+    stored = [r for r in spider.parse_json(resp(f"{BASE}/api", body, TextResponse), endpoint=f"{BASE}/api", page=None)
+              if isinstance(r, ItemRecord)]
+    assert [r.text for r in stored] == ["a real post"]
+    assert spider.notes == ["fields.text 'text' is not a string in some records; those were skipped"]
+    deep = '{"posts": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    assert list(spider.parse_json(resp(f"{BASE}/api2", deep, TextResponse), endpoint=f"{BASE}/api2", page=None)) == []
+    assert ("parse", "JSON nested too deeply to read") in errors(spider)
+
+
+def test_a_telegram_post_id_that_is_no_plain_number_is_skipped(tmp_path):
+    from parsel import Selector
+
+    from tocsin.crawler.spiders.telegram import parse_channel_page
+
+    posts = "".join(f'<div class="tgme_widget_message" data-post="chan/{i}"><div class="tgme_widget_message_text">post {n}'
+                    "</div></div>" for n, i in enumerate(("12", "٣", "99999999999999999999", "x1", "13")))
+    page = parse_channel_page(Selector(text=f"<html><body>{posts}</body></html>"), "https://t.me/s/chan")
+    assert [m.id for m in page.messages] == [12, 13]
+
+
 def test_a_source_that_cannot_start_is_an_error_on_its_run(tmp_path):
     spider = make_spider(JsonSpider, tmp_path, fields={"items": "posts", "text": "text"}, pagination={"mode": "page", "start": "abc"})
 

@@ -124,6 +124,11 @@ class SourceSpider(scrapy.Spider):
         return Request(url, callback=callback, cb_kwargs=cb_kwargs or {}, meta=meta, errback=errback or self.on_error,
                        priority=priority, dont_filter=dont_filter, headers=headers)
 
+    def note_once(self, note: str) -> None:
+        """Add ``note`` to this run's notes unless it is there already."""
+        if note not in self.notes:
+            self.notes.append(note)
+
     def on_error(self, failure: Failure) -> None:
         """Record a failed request on this source; the crawl goes on."""
         kind, message = classify_failure(failure)

@@ -83,6 +83,9 @@ class JsonSpider(SourceSpider):
         except ValueError as e:
             self.ledger.error("parse", f"not JSON: {e}", response.url)
             return
+        except RecursionError:
+            self.ledger.error("parse", "JSON nested too deeply to read", response.url)
+            return
         fields = self.source.fields
         rows = get_path(data, fields.get("items", ""))
         if not isinstance(rows, list):
@@ -104,7 +107,11 @@ class JsonSpider(SourceSpider):
 
     def record(self, row: dict[str, Any], response: Response, endpoint: str) -> ItemRecord | None:
         fields = self.source.fields
-        text = as_text(get_path(row, fields["text"]))
+        value = get_path(row, fields["text"])
+        if value is not None and not isinstance(value, str):   # a number, object or list is no post's text
+            self.note_once(f"fields.text {fields['text']!r} is not a string in some records; those were skipped")
+            return None
+        text = as_text(value)
         if not text:
             return None
         item_id = as_text(get_path(row, fields.get("id", "id")))

@@ -22,6 +22,9 @@ from tocsin.crawler.items import ItemRecord
 from tocsin.crawler.spiders.base import SourceSpider
 
 logger = logging.getLogger(__name__)
+#: A message id as t.me writes it in ``data-post``: ASCII digits, at most 15 (a larger one would become the
+#: resume point and hide every real message after it).
+MESSAGE_ID = re.compile(r"[0-9]{1,15}")
 
 
 @dataclass
@@ -84,7 +87,7 @@ def parse_channel_page(selector: Selector, url: str) -> ChannelPage:
     for node in selector.css("div.tgme_widget_message[data-post]"):
         post = node.attrib.get("data-post", "")
         channel, _, msg_id = post.rpartition("/")
-        if not msg_id.isdigit():
+        if not MESSAGE_ID.fullmatch(msg_id):   # ASCII digits of a real id: not "٣", not 20 digits
             continue
         text_node = node.css("div.tgme_widget_message_text")
         text = clean_whitespace(_text_with_breaks(text_node[0])) if text_node else ""
