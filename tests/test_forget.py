@@ -131,6 +131,24 @@ def test_forget_author_leaves_no_byte_behind(db_path, tmp_path):
     db.close()
 
 
+def test_an_alert_file_line_that_names_an_item_only_by_its_link_id_is_removed(db_path, tmp_path):
+    from tocsin.store.pseudonyms import item_link_ids
+
+    alert_file = tmp_path / "alerts.jsonl"
+    settings = Settings()
+    settings.alerts.sinks = [SinkSettings(name="file", kind="file", path=str(alert_file))]
+    db = connect(db_path)
+    gone = add_item(db, url="https://t.me/s/chan/7", text="A short post.", author="@a", source="chan")
+    kept = add_item(db, url="https://t.me/s/chan/8", text="Another post.", author="@b", source="chan")
+    link = item_link_ids(db)
+    alert_file.write_text("".join(json.dumps({"links": {"items": [f"http://review.test/alerts/{n}/items/{link(i)}"]}}) + "\n"
+                                  for n, i in ((1, gone), (2, kept))), encoding="utf-8")
+    summary = forget(db, settings, item_ids=[gone])
+    db.close()
+    left = alert_file.read_text(encoding="utf-8")
+    assert summary.file_lines_removed == 1 and link(gone) not in left and link(kept) in left
+
+
 def test_an_alert_file_the_store_has_written_is_scrubbed_and_kept_safe_under_any_config(tmp_path):
     """forget, or an export, run with another config (or none) still know the files the alerts went to."""
     from test_alert_support import make_settings, raise_for, store_flagged

@@ -33,7 +33,7 @@ from tocsin.store import erasure as store
 from tocsin.store import search
 from tocsin.store.audit import log_event
 from tocsin.store.db import transaction
-from tocsin.store.pseudonyms import pseudonymise_author
+from tocsin.store.pseudonyms import item_link_ids, pseudonymise_author
 from tocsin.private_files import open_private
 from tocsin.urls import canonical_url, item_id_for
 
@@ -221,7 +221,9 @@ def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[s
     content = store.erased_content(db, ids)
     names = [form for a in authors for form in mention_forms(a)]
     pieces, texts = distinctive_pieces(db, content.titles, content.texts, ids)
-    needles = Needles([*content.item_ids, *content.urls, *pieces, *content.author_pseudonyms], names, texts)
+    link_id = item_link_ids(db)   # how alert messages named the items
+    needles = Needles([*content.item_ids, *map(link_id, content.item_ids), *content.urls, *pieces,
+                       *content.author_pseudonyms], names, texts)
     # files first: once the rows are gone, a second run could no longer tell which lines quote them
     summary.file_lines_removed = sum(scrub_file(path, needles) for path in alert_files(settings, db))
     summary.waiting_in_redis = purge_waiting(settings, authors=authors, urls=[*urls, *content.urls], item_ids=ids)
