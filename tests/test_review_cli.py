@@ -46,7 +46,7 @@ def test_users_errors_name_the_problem_and_change_nothing(runner, db_path):
     dup = run(runner, db_path, "users", "add", "ann", "--password-stdin", input="long enough 2\n")
     assert dup.exit_code == 1 and "exists" in dup.output and "tocsin users passwd ann" in dup.output
     short = run(runner, db_path, "users", "add", "bob", "--password-stdin", input="short\n")
-    assert short.exit_code == 1 and "at least 8 characters" in short.output
+    assert short.exit_code == 1 and "at least 8 visible characters" in short.output
     empty = run(runner, db_path, "users", "add", "bob", "--password-stdin", input="")
     assert empty.exit_code == 2 and "nothing came on stdin" in empty.output
     bad = run(runner, db_path, "users", "add", "b c", "--password-stdin", input="long enough 1\n")
