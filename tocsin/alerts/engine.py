@@ -134,11 +134,12 @@ def notify(db: sqlite_utils.Database, settings: Settings, rule: AlertRuleSetting
     number = int(alert.get("notifications") or 0) + 1
     silence = matching_silence(store.list_silences(db, active_at=now), alert_labels(alert))
     instance = store.instance_id(db)
+    link_id = item_link_ids(db)
     enqueued = 0
     for sink in rule_sinks(settings, rule):
         key = idempotency_key(instance, alert["id"], number, sink)
         body = messages.render_body(alert, idempotency_key=key, notification=number, reason=reason,
-                                    review_url=settings.alerts.review_url, link_id=item_link_ids(db),
+                                    review_url=settings.alerts.review_url, link_id=link_id,
                                     thread=idempotency_key(instance, alert["id"], 1, sink))
         status = "silenced" if silence else "pending"
         store.insert_delivery(db, alert_id=alert["id"], sink=sink, idempotency_key=key, notification=number, body=body,

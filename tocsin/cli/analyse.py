@@ -114,11 +114,7 @@ def classify(app: App, file: BinaryIO, batch_size: int) -> None:
                 results[n] = analysis
         for n, record, err in pending:
             obj = {"error": err, "line": n} if record is None else classify_output(record, results[n], model)
-            try:
-                written = json_line(obj)
-            except (ValueError, RecursionError) as e:   # read, yet not writable back: still one line for it
-                written = json_line({"error": f"line {n}: the result cannot be written as JSON ({e})", "line": n})
-            sys.stdout.write(written)
+            sys.stdout.write(json_line(obj))   # records nest at most MAX_NESTING deep, so each can be written
         sys.stdout.flush()
         pending.clear()
 

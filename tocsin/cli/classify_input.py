@@ -2,8 +2,8 @@
 that names the line and the fix, so that one bad line costs only its own output line.
 
 Lines end at LF, CRLF or a lone CR (a raw CR cannot stand inside a JSON string). A file that starts with a
-UTF-16 byte-order mark is decoded as UTF-16; a line of UTF-16 without one (every other byte 0) is named as
-such. A byte-order mark is dropped wherever it starts a line (files joined with ``cat``).
+UTF-16 byte-order mark is decoded as UTF-16; a line of UTF-16 without one (every other byte a control byte)
+is named as such. A byte-order mark is dropped wherever it starts a line (files joined with ``cat``).
 """
 
 from __future__ import annotations

@@ -139,16 +139,15 @@ def check_urls(urls: tuple[str, ...]) -> None:
     that is not a whole http(s) address (items are stored under theirs, ``https://`` included)."""
     from urllib.parse import urlsplit
 
-    from tocsin.urls import canonical_url
+    from tocsin.urls import canonical_url, is_web_address
 
     for url in urls:
         try:
             canonical_url(url)
         except ValueError as e:
             raise click.BadParameter(f"{url!r} is not a valid URL ({e})", param_hint="--url") from None
-        parts = urlsplit(url.strip())
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            example = "https://" + url.strip().lstrip("/") if not parts.scheme else "https://example.org/news/1"
+        if not is_web_address(url):
+            example = "https://" + url.strip().lstrip("/") if not urlsplit(url.strip()).scheme else "https://example.org/news/1"
             raise click.BadParameter(f"{url!r} is not an item's address: write it whole, as stored, e.g. {example}",
                                      param_hint="--url")
 

@@ -65,17 +65,18 @@ def entry_lead(entry: Any, feed_url: str, lang: str) -> ArticleLead | None:
         link = entry["id"]
     if not link:
         return None
+    url = urljoin(feed_url, link)
     try:
-        canonical_url(urljoin(feed_url, link))
+        canonical_url(url)
     except ValueError:
         return None
-    if not is_web_address(urljoin(feed_url, link)):
+    if not is_web_address(url):
         return None
     content = entry.get("content") or []
     summary = html_to_text(content[0].get("value", "")) if content else ""
     summary = summary or html_to_text(entry.get("summary", ""))
     return ArticleLead(
-        url=urljoin(feed_url, link), title=html_to_text(entry.get("title", "")), summary=summary,
+        url=url, title=html_to_text(entry.get("title", "")), summary=summary,
         author=entry.get("author", ""), lang=lang,
         # the date as written first: feedparser's own reading takes 2024/06/01 for 1 December
         published_at=(normalise_date(entry.get("published") or entry.get("updated"))
