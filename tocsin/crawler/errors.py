@@ -41,6 +41,9 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
         location = (exc.response.headers.get(b"Location") or b"").decode("latin-1")
         if 300 <= status < 400 and location and not location.lower().startswith(("http://", "https://", "/")):
             return "blocked_scheme", f"redirect from {exc.response.url} to {location} refused: only http and https are followed"
+        if b"challenge" in (exc.response.headers.get(b"cf-mitigated") or b"").lower():
+            return "bot_check", (f"HTTP {status} from {exc.response.url}: the site answered with a Cloudflare bot check, "
+                                 "which a crawler cannot pass; ask the site to allow the crawler, or follow its feed instead")
         return f"http_{status}", f"HTTP {status} from {exc.response.url}"
     if isinstance(exc, BlockedScheme):
         return "blocked_scheme", str(exc)

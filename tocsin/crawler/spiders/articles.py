@@ -14,6 +14,7 @@ from tocsin.crawler.decoding import readable_response
 from tocsin.crawler.extract import extract_article, normalise_date, select, select_first, select_text
 from tocsin.crawler.items import ItemRecord
 from tocsin.crawler.spiders.base import SourceSpider
+from tocsin.crawler.standin import js_redirect, stand_in
 from tocsin.urls import item_addresses
 
 logger = logging.getLogger(__name__)
@@ -62,12 +63,22 @@ class ArticleSpider(SourceSpider):
             return
         response = readable_response(response)
         found = extract_article(response.text, response.url, selector=response.selector)
-        if not found.text:
+        check = stand_in(response, found.text)
+        if check:
+            kept = "stored the feed's summary for now" if lead.summary else "nothing stored"
+            self.ledger.error("bot_check", f"the site answered with {check} instead of the article: {kept}; the page "
+                                           "is fetched again on a later crawl", response.url)
             if lead.summary:
-                self.ledger.error("no_text", "no main text on the page; stored the feed's summary instead", response.url)
+                yield self.summary_item(lead, response, reason="bot_check")
+            return
+        if not found.text:
+            target = js_redirect(response.text)
+            why = f"no main text on the page{f' (it redirects with JavaScript to {target})' if target else ''}"
+            if lead.summary:
+                self.ledger.error("no_text", f"{why}; stored the feed's summary instead", response.url)
                 yield self.summary_item(lead, response, reason="no_text")
             else:
-                self.ledger.error("no_text", "no main text on the page and no summary in the feed", response.url)
+                self.ledger.error("no_text", f"{why} and no summary in the feed", response.url)
         else:
             yield ItemRecord(
                 source=self.source.name, url=lead.url, kind="article", title=found.title or lead.title, text=found.text,

@@ -14,6 +14,7 @@ from tocsin.crawler.extract import extract_article
 from tocsin.crawler.items import ItemRecord, Removed, StillThere
 from tocsin.crawler.spiders.base import SourceSpider
 from tocsin.crawler.spiders.telegram import parse_channel_page, page_url
+from tocsin.crawler.standin import stand_in
 from tocsin.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,10 @@ class RecheckSpider(SourceSpider):
         if item["kind"] == "article" and isinstance(response, TextResponse):
             response = readable_response(response)
             found = extract_article(response.text, response.url, selector=response.selector)
+            check = stand_in(response, found.text)
+            if check:   # proves neither that the article is there nor that it is gone
+                self.notes.append(f"{item['url']} answered with {check}; its text was not re-read")
+                return
             if found.text:
                 yield ItemRecord(
                     source=self.source.name, url=item["url"], kind="article", title=found.title, text=found.text,
