@@ -122,6 +122,17 @@ def test_broken_unicode_and_nul_are_stored_cleanly(fresh_db):
     assert "surrogate" in item["text"]
 
 
+def test_a_huge_title_is_cut_and_the_snapshot_keeps_it_whole(fresh_db):
+    huge = "Ош: " + "очень длинный заголовок " * 50_000
+    record = ItemRecord(source="test", url="https://e.kg/5", title=huge, text="x", raw=huge.encode("utf-8"))
+    upsert_item(fresh_db, record)
+    item = get_item(fresh_db, record.id)
+    assert len(item["title"]) <= 1_000 and item["title"].startswith("Ош: очень") and item["title"].endswith("…")
+    (version,) = item_versions(fresh_db, record.id)
+    assert version["title"] == item["title"] and read_snapshot(fresh_db, version["snapshot_sha256"]) == huge.encode("utf-8")
+    assert upsert_item(fresh_db, record) == "unchanged"     # the same page again is no new version
+
+
 HOSTILE = ['"', '""', "'", "(", ")", "((", "AND", "OR", "NOT", "NEAR(", "a AND", "OR b", "*", "-", "--", "a - b",
            "title:", "text:x", "{title}", "^", "a NEAR/2 b", "\\", "\x00", "ж\"", "::", "[", "]", "+", "a+b", "%", "_"]
 

@@ -60,6 +60,17 @@ def clean_text(value: str) -> str:
     return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
+#: A stored title is cut to this many characters: a page whose ``og:title`` holds a whole article (or a
+#: megabyte of junk) would otherwise fill every alert, queue row and export line. The raw snapshot keeps it all.
+MAX_TITLE_CHARS = 1_000
+
+
+def clean_title(value: str) -> str:
+    """A scraped title made storable (:func:`clean_text`) and cut to :data:`MAX_TITLE_CHARS` with an ellipsis."""
+    title = clean_text(value)
+    return title if len(title) <= MAX_TITLE_CHARS else title[:MAX_TITLE_CHARS - 1].rstrip() + "…"
+
+
 def store_snapshot(db: sqlite_utils.Database, raw: bytes, content_type: str = "") -> str:
     """Keep a compressed copy of a raw body; return its SHA-256 (stored once per distinct body)."""
     digest = hashlib.sha256(raw).hexdigest()
@@ -83,7 +94,7 @@ def upsert_item(db: sqlite_utils.Database, record: ItemRecord) -> UpsertOutcome:
     (and clears ``removed_at``: it is back).
     """
     now = utcnow()
-    title, text = clean_text(record.title), clean_text(record.text)
+    title, text = clean_title(record.title), clean_text(record.text)
     digest = content_hash(title, text)
     with transaction(db):
         snapshot = store_snapshot(db, record.raw, record.content_type) if record.raw else None
