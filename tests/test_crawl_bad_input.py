@@ -12,7 +12,7 @@ from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from test_crawl_parsing import BASE, make_spider, resp
 from tocsin.crawler.extract import normalise_date
 from tocsin.crawler.items import ItemRecord, Removed
-from tocsin.crawler.spiders import FeedSpider, JsonSpider, RecheckSpider, TelegramSpider
+from tocsin.crawler.spiders import FeedSpider, JsonSpider, RecheckSpider, SitemapSpider, TelegramSpider
 from tocsin.crawler.spiders.articles import ArticleLead
 from tocsin.crawler.spiders.feed import parse_feed
 from tocsin.crawler.spiders.telegram import parse_count
@@ -349,3 +349,30 @@ def test_a_utf_8_page_with_a_stray_byte_stays_utf_8(tmp_path):
                             headers={"Content-Type": "text/html; charset=utf-8"})
     (stored,) = spider.parse_article(response, ArticleLead(url=url))
     assert "O‘zbeklar va qirg‘izlar" in stored.text
+
+
+SITEMAP_HEAD = b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+
+
+def sitemap_urls(n: int) -> bytes:
+    return b"".join(b"<url><loc>%s/news/%d.html</loc></url>\n" % (BASE.encode(), i) for i in range(n))
+
+
+def test_a_sitemap_cut_off_is_used_up_to_its_last_whole_address_and_noted(tmp_path):
+    spider = make_spider(SitemapSpider, tmp_path)
+    body = SITEMAP_HEAD + sitemap_urls(4)
+    cut = body[:-17]   # inside the fourth address
+    requests = [r for r in spider.parse_sitemap(resp(f"{BASE}/sitemap.xml", cut, TextResponse)) if isinstance(r, Request)]
+    assert sorted(r.url for r in requests) == [f"{BASE}/news/{i}.html" for i in range(3)]
+    (note,) = spider.notes
+    assert note.startswith(f"{BASE}/sitemap.xml: malformed sitemap: ") and "cut off before its end" in note
+    assert "the 3 entries read before or around it were used" in note
+
+
+def test_a_sitemap_with_bare_ampersands_keeps_every_address_whole(tmp_path):
+    spider = make_spider(SitemapSpider, tmp_path)
+    body = SITEMAP_HEAD + f"<url><loc>{BASE}/index.php?newsid=5&amp;page=1&print=1&#38;x=2</loc></url></urlset>".encode()
+    (request,) = [r for r in spider.parse_sitemap(resp(f"{BASE}/sitemap.xml", body, TextResponse)) if isinstance(r, Request)]
+    assert request.url == f"{BASE}/index.php?newsid=5&page=1&print=1&x=2" and spider.notes == []
+    whole = SITEMAP_HEAD + sitemap_urls(2) + b"</urlset>"
+    assert len(list(make_spider(SitemapSpider, tmp_path / "b").parse_sitemap(resp(f"{BASE}/s.xml", whole, TextResponse)))) == 2

@@ -4,6 +4,7 @@ date window (``since_days``)."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable, Iterator
@@ -34,6 +35,15 @@ class SitemapEntry:
 class Sitemap:
     kind: str  # "urlset" | "sitemapindex" | "robots"
     entries: list[SitemapEntry] = field(default_factory=list)
+    #: What the XML parser had to recover from ('' when the sitemap is well-formed): entries after it may be lost.
+    problem: str = ""
+
+
+#: An ``&`` that starts no character or entity reference: sites write ``?a=1&b=2`` into sitemaps unescaped, and
+#: the recovering parser would drop ``&b`` from the address.
+_BARE_AMPERSAND = re.compile(rb"&(?!(?:[A-Za-z][A-Za-z0-9._-]*|#[0-9]+|#[xX][0-9A-Fa-f]+);)")
+#: The closing tag of a sitemap's root, as a whole sitemap ends.
+_CLOSED = re.compile(rb"</(?:[\w.-]+:)?(?:urlset|sitemapindex)\s*>\s*$")
 
 
 def local(tag: object) -> str:
@@ -54,12 +64,12 @@ def parse_sitemap(body: bytes) -> Sitemap:
         raise ValueError("neither XML nor a robots.txt with Sitemap: lines")
     parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
     try:
-        root = etree.fromstring(body, parser=parser)
+        root = etree.fromstring(_BARE_AMPERSAND.sub(b"&amp;", body), parser=parser)
     except etree.XMLSyntaxError as e:
         raise ValueError(f"not XML: {e}") from e
     if root is None or local(root.tag) not in ("urlset", "sitemapindex"):
         raise ValueError(f"not a sitemap: root element is {local(getattr(root, 'tag', '')) or 'missing'}")
-    sitemap = Sitemap(local(root.tag))
+    sitemap = Sitemap(local(root.tag), problem=recovered_from(parser))
     for node in root:
         fields: dict[str, str] = {}
         news = False
@@ -74,7 +84,20 @@ def parse_sitemap(body: bytes) -> Sitemap:
                 loc=fields["loc"], date=normalise_date(fields.get("publication_date") or fields.get("lastmod")),
                 title=fields.get("title", ""), lang=fields.get("language", ""), news=news,
             ))
+    if sitemap.problem and not _CLOSED.search(body[-512:]):
+        # Cut off: the last entry's address may be cut too ("https://site.example/ne"); it is not followed.
+        sitemap.entries = sitemap.entries[:-1]
+        sitemap.problem = f"{sitemap.problem}; cut off before its end"
     return sitemap
+
+
+def recovered_from(parser: etree.XMLParser) -> str:
+    """The first error a recovering parser read past, with its line, or ``''``."""
+    errors = [e for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
+    if not errors:
+        return ""
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"malformed sitemap: {errors[0].message.strip()} at line {errors[0].line}{more}"
 
 
 def in_window(entry: SitemapEntry, since: datetime) -> bool:
@@ -106,6 +129,9 @@ class SitemapSpider(ArticleSpider):
         except ValueError as e:
             self.ledger.error("parse", str(e), response.url)
             return
+        if sitemap.problem:
+            self.note_once(f"{response.url}: {sitemap.problem}; the {len(sitemap.entries)} entries read before or "
+                           "around it were used, any after it may be missing until the site mends its sitemap")
         since = self.since()
         if sitemap.kind in ("sitemapindex", "robots"):
             for entry in sitemap.entries:
