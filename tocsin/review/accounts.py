@@ -30,9 +30,14 @@ class AccountError(ValueError):
     """An account operation was refused; the message names the problem and the fix."""
 
 
+def folded_username(username: str | None) -> str:
+    """A username as accounts are stored and compared: trimmed and lower-cased (``" Aziza "`` is ``aziza``)."""
+    return (username or "").strip().lower()
+
+
 def check_username(username: str) -> str:
     """The username, lower-cased, if it is 2–64 of a–z, 0–9, '_', '.', '-' (starting with a letter or digit)."""
-    name = (username or "").strip().lower()
+    name = folded_username(username)
     if not USERNAME_PATTERN.match(name):
         raise AccountError(f"bad username {username!r}: use 2-64 characters a-z, 0-9, '_', '.', '-', starting with a letter or digit")
     return name
@@ -72,7 +77,7 @@ def add_user(db: sqlite_utils.Database, username: str, password: str, role: str 
 
 def user_exists(db: sqlite_utils.Database, username: str) -> bool:
     """Whether an account of this name exists (enabled or not)."""
-    return reviewing.get_user(db, (username or "").strip().lower()) is not None
+    return reviewing.get_user(db, folded_username(username)) is not None
 
 
 def set_password(db: sqlite_utils.Database, username: str, password: str, actor: str = "system") -> None:
@@ -93,7 +98,7 @@ def set_role(db: sqlite_utils.Database, username: str, role: str, actor: str = "
 
 def _update(db: sqlite_utils.Database, username: str, actor: str, **changes: Any) -> None:
     try:
-        reviewing.update_user(db, (username or "").strip().lower(), actor, **changes)
+        reviewing.update_user(db, folded_username(username), actor, **changes)
     except reviewing.UnknownUser as e:
         raise AccountError(str(e)) from e
 
@@ -108,7 +113,7 @@ def authenticate(db: sqlite_utils.Database, username: str, password: str) -> dic
 
     Hashes made with older argon2 parameters are upgraded on success.
     """
-    name = (username or "").strip().lower()
+    name = folded_username(username)
     user = reviewing.get_user(db, name) if USERNAME_PATTERN.match(name) else None
     try:
         _hasher.verify(user["password_hash"] if user else _DUMMY_HASH, password or "")

@@ -88,7 +88,7 @@ def login() -> Any:
             return redirect(url_for("review.queue"))
         return render_template("login.html", next=request.args.get("next", ""))
     ctx = context()
-    username = (request.form.get("username") or "").strip().lower()[:64]
+    username = accounts.folded_username(request.form.get("username"))[:64]
     password = request.form.get("password") or ""
     address = request.remote_addr or "?"
     wait = ctx.limiter.blocked_for(username, address)
@@ -227,7 +227,7 @@ def assign(item_id: str) -> Any:
     """Assign one item to reviewers for double review."""
     if get_item(g.db, item_id) is None:
         abort(404)
-    names = [n.strip().lower() for n in request.form.getlist("reviewer") if n.strip()][:20]
+    names = [accounts.folded_username(n) for n in request.form.getlist("reviewer") if n.strip()][:20]
     if not names:
         abort(400, description="Choose at least one reviewer.")
     try:
@@ -243,7 +243,7 @@ def assign(item_id: str) -> Any:
 def assign_queue() -> Any:
     """Assign the first N items of the filtered queue to a reviewer (a double-review sample)."""
     f = filters_from(request.form.get("filters", ""))
-    name = request.form.get("reviewer", "").strip().lower()
+    name = accounts.folded_username(request.form.get("reviewer"))
     count = max(1, min(request.form.get("count", 10, type=int) or 10, BULK_ASSIGN_MAX))
     ids = reviewing.queue_ids(g.db, f, me(), limit=count)
     try:
@@ -400,7 +400,7 @@ def add_user() -> Any:
 @requires("admin")
 def disable_user(username: str) -> Any:
     """Disable an account (its sessions end at once)."""
-    if username.strip().lower() == me():
+    if accounts.folded_username(username) == me():
         abort(400, description="You cannot disable your own account.")
     return change_user(username, disabled=True)
 
