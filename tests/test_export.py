@@ -434,6 +434,52 @@ def test_a_path_through_a_missing_folder_cannot_reach_a_protected_file(tmp_path)
     db.close()
 
 
+def test_links_planted_where_an_export_writes_are_replaced_never_followed(tmp_path):
+    store = tmp_path / "tocsin.db"
+    db, settings = store_beside_an_alert_file(tmp_path, store.name)
+    before = store.read_bytes()
+    for n, planted in enumerate(("tocsin-export.jsonl.partial", "DATASHEET.md", "DATASHEET.md.partial")):
+        folder = tmp_path / f"e{n}"
+        folder.mkdir()
+        (folder / planted).symlink_to(store)
+        summary = export_dataset(db, settings, ExportOptions(fmt="jsonl", out=folder, force=True))
+        assert store.read_bytes() == before and not (folder / planted).is_symlink()
+        assert summary.datasheet_path.read_text(encoding="utf-8").startswith("#")
+        assert sorted(p.name for p in folder.iterdir()) == ["DATASHEET.md", "tocsin-export.jsonl"]
+    db.close()
+
+
+def test_an_export_whose_datasheet_cannot_be_written_leaves_nothing_and_logs_nothing(corpus, tmp_path, monkeypatch):
+    import errno
+
+    from tocsin.export import dataset
+
+    db, _ = corpus
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(dataset, "render_datasheet", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        run_export(db, tmp_path, "parquet", name="full")
+    assert list((tmp_path / "full").iterdir()) == []
+    assert [e for e in audit_events(db) if e["action"] == "export"] == []
+
+
+def test_a_writer_that_cannot_start_leaves_no_partial_file(tmp_path, monkeypatch):
+    import errno
+
+    from tocsin.export import writers
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(writers.pq, "ParquetWriter", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        writers.open_writer("parquet", tmp_path / "out.parquet")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_each_export_keeps_its_datasheet(corpus, tmp_path):
     db, _ = corpus
     csv = run_export(db, tmp_path, "csv", name="both/data.csv")

@@ -93,3 +93,21 @@ def test_an_export_that_cannot_be_finished_leaves_no_partial_file(tmp_path, monk
     with pytest.raises(OSError, match="No space left"):
         writer.close()
     assert not writer.partial.exists() and not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_private_file_is_never_written_through_a_link(tmp_path):
+    from tocsin.cli.app import stated_problem
+    from tocsin.private_files import LinkInTheWay
+
+    target = tmp_path / "tocsin.db"
+    target.write_bytes(b"SQLite format 3\x00 keep")
+    (tmp_path / "notes.md").symlink_to(target)
+    with pytest.raises(LinkInTheWay) as refused:
+        open_private(tmp_path / "notes.md", "w")
+    assert stated_problem(refused.value) == (f"{tmp_path / 'notes.md'} is a symbolic link, and private files are never "
+                                             "written through one (it could point at the store); remove the link or "
+                                             "choose another path")
+    with open_private(tmp_path / "notes.md", "w", fresh=True) as f:   # a file of tocsin's own: the link is replaced
+        f.write("new")
+    assert target.read_bytes() == b"SQLite format 3\x00 keep" and (tmp_path / "notes.md").read_text() == "new"
+    assert mode(tmp_path / "notes.md") == 0o600

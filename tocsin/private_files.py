@@ -3,6 +3,7 @@ owner only, from the moment they exist, whatever the umask; the folders tocsin m
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from typing import IO, Any
@@ -13,10 +14,32 @@ PRIVATE = 0o600
 PRIVATE_FOLDER = 0o700
 
 
-def open_private(path: str | Path, mode: str = "wb", *, permissions: int = PRIVATE, **kwargs: Any) -> IO[Any]:
+class LinkInTheWay(OSError):
+    """A symbolic link stands where a private file is to be written."""
+
+
+def open_private(path: str | Path, mode: str = "wb", *, permissions: int = PRIVATE, fresh: bool = False,
+                 **kwargs: Any) -> IO[Any]:
     """Open ``path`` for writing (truncated; created if missing) with ``permissions``, set before a byte is
-    written, also on a file that was already there. ``mode`` and ``kwargs`` are those of :func:`open`."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, permissions)
+    written, also on a file that was already there. ``mode`` and ``kwargs`` are those of :func:`open`.
+
+    Never writes through a symbolic link: one planted at a file's path could point at the store, which would be
+    emptied. A link at ``path`` is :class:`LinkInTheWay`; with ``fresh`` (a temporary file of tocsin's own,
+    ``….partial``) whatever is at ``path`` is removed first, a link as a link, and a new file made there.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW
+    if fresh:
+        Path(path).unlink(missing_ok=True)
+        flags |= os.O_EXCL
+    else:
+        flags |= os.O_TRUNC
+    try:
+        fd = os.open(path, flags, permissions)
+    except OSError as e:
+        if e.errno == errno.ELOOP or os.path.islink(path):
+            raise LinkInTheWay(f"{path} is a symbolic link, and private files are never written through one (it could "
+                               "point at the store); remove the link or choose another path") from e
+        raise
     try:
         os.fchmod(fd, permissions)
         return os.fdopen(fd, mode, **kwargs)

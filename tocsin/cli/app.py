@@ -167,13 +167,14 @@ def stated_problem(error: Exception) -> str | None:
     from tocsin.distributed.connection import DistributedError
     from tocsin.models.folder import ModelLoadError
     from tocsin.nlp.lexicon import LexiconError
+    from tocsin.private_files import LinkInTheWay
     from tocsin.store.db import DatabaseMissing, DatabaseUnusable, is_locked_error
 
     if isinstance(error, ConfigError):
         return f"bad config: {error}"
     if isinstance(error, LexiconError):
         return f"bad lexicon: {error}"
-    if isinstance(error, (DatabaseMissing, DatabaseUnusable, ModelLoadError, DistributedError)):
+    if isinstance(error, (DatabaseMissing, DatabaseUnusable, ModelLoadError, DistributedError, LinkInTheWay)):
         return str(error)
     if is_locked_error(error):
         return ("the database is locked by another program (the daemon, a crawl, an export or a forget) for longer "

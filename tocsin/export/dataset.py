@@ -21,7 +21,7 @@ from tocsin.export.datasheet import DatasheetContext, DatasheetStats, render_dat
 from tocsin.export.keys import ExportKey, check_link_key_name
 from tocsin.export.records import RecordBuilder
 from tocsin.export.redaction import RedactionRules, Redactor
-from tocsin.export.writers import FORMATS, WRITERS, open_writer
+from tocsin.export.writers import FORMATS, WRITERS, open_writer, partial_path
 from tocsin.private_files import file_in_the_way, make_private_folders, open_private
 from tocsin.store.audit import log_event
 from tocsin.store.db import utcnow
@@ -183,9 +183,11 @@ def export_dataset(db: sqlite_utils.Database, settings: Settings, options: Expor
     stats = DatasheetStats()
     labels = set(options.labels)
     scanned = 0
-    with read_transaction(db), cyclic_gc_paused():
-        expected = count_export_rows(db, options.query)
-        with open_writer(options.fmt, data_path) as writer:
+    sheet_partial = partial_path(datasheet_path)
+    writer = open_writer(options.fmt, data_path)
+    try:
+        with read_transaction(db), cyclic_gc_paused():
+            expected = count_export_rows(db, options.query)
             for chunk in iter_export_chunks(db, options.query, options.chunk_size):
                 records = [builder.build(row) for row in chunk]
                 scanned += len(records)
@@ -195,19 +197,28 @@ def export_dataset(db: sqlite_utils.Database, settings: Settings, options: Expor
                 writer.write(records)
                 if progress:
                     progress(scanned, expected)
-        sources = describe_sources(db, sorted(stats.sources))
-    data_path.chmod(0o600)  # the texts are sensitive: readable by the exporting user only until shared on purpose
-    ctx = DatasheetContext(
-        data_file=data_path.name, fmt=options.fmt, created_at=utcnow(), sha256=file_sha256(data_path),
-        filters=describe_filters(options), link_key=options.link_key,
-        redaction={rule: getattr(rules, rule) for rule in ("handles", "phones", "emails", "profile_links")},
-        redaction_counts=dict(redactor.totals), sources=sources, unmatched_spans=builder.unmatched_spans,
-        unreadable_times=builder.unreadable_times, retention_days=settings.retention.retention_days,
-    )
-    with open_private(datasheet_path, "w", encoding="utf-8") as sheet:   # it names sources and counts: as private as the data
-        sheet.write(render_datasheet(stats, ctx))
-    log_event(db, options.actor, "export", options.fmt, rows=stats.rows, filters=ctx.filters,
-              link_key=options.link_key or None, redaction=ctx.redaction, sha256=ctx.sha256)
+            sources = describe_sources(db, sorted(stats.sources))
+        writer.finish()
+        os.chmod(writer.partial, 0o600)   # the texts are sensitive: the exporting user's alone until shared on purpose
+        ctx = DatasheetContext(
+            data_file=data_path.name, fmt=options.fmt, created_at=utcnow(), sha256=file_sha256(writer.partial),
+            filters=describe_filters(options), link_key=options.link_key,
+            redaction={rule: getattr(rules, rule) for rule in ("handles", "phones", "emails", "profile_links")},
+            redaction_counts=dict(redactor.totals), sources=sources, unmatched_spans=builder.unmatched_spans,
+            unreadable_times=builder.unreadable_times, retention_days=settings.retention.retention_days,
+        )
+        # As private as the data (it names sources and counts), and complete before either file takes its name:
+        # a full disk leaves no export that looks finished without its datasheet or its line in the audit log.
+        with open_private(sheet_partial, "w", encoding="utf-8", fresh=True) as sheet:
+            sheet.write(render_datasheet(stats, ctx))
+        log_event(db, options.actor, "export", options.fmt, rows=stats.rows, filters=ctx.filters,
+                  link_key=options.link_key or None, redaction=ctx.redaction, sha256=ctx.sha256)
+        writer.publish()
+        os.replace(sheet_partial, datasheet_path)
+    except BaseException:
+        writer.abort()
+        sheet_partial.unlink(missing_ok=True)
+        raise
     seconds = time.perf_counter() - started
     logger.info("exported %d rows as %s in %.1f s", stats.rows, options.fmt, seconds)
     return ExportSummary(data_path, datasheet_path, stats.rows, seconds, options.link_key, created, dict(redactor.totals))

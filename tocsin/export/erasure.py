@@ -392,7 +392,7 @@ def scrub_file(path: Path, needles: Needles) -> int:
     removed = len(lines) - len(kept)
     if removed:
         tmp = path.with_name(path.name + ".erasing")
-        with open_private(tmp, "wb", permissions=stat.S_IMODE(path.stat().st_mode)) as raw:
+        with open_private(tmp, "wb", permissions=stat.S_IMODE(path.stat().st_mode), fresh=True) as raw:
             data = "".join(kept).encode("utf-8")
             raw.write(gzip.compress(data) if path.suffix == ".gz" else data)
         size = path.stat().st_size

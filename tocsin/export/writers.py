@@ -34,8 +34,13 @@ class DatasetWriter:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.partial = self.path.with_name(self.path.name + ".partial")
+        self.partial = partial_path(self.path)
         self.rows = 0
+
+    def _open_partial(self, **kwargs: Any) -> Any:
+        """A new private partial file for writing; whatever stood at its path (a stale file, a link) is removed
+        first, never written through."""
+        return open_private(self.partial, "wb", fresh=True, **kwargs)
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
         raise NotImplementedError
@@ -44,13 +49,21 @@ class DatasetWriter:
         raise NotImplementedError
 
     def close(self) -> None:
-        """Flush, close and move the file into place; a file that cannot be finished (a full disk) is removed,
-        not left half-written beside the export."""
+        """:meth:`finish`, then :meth:`publish`."""
+        self.finish()
+        self.publish()
+
+    def finish(self) -> None:
+        """Flush and close the partial file; a file that cannot be finished (a full disk) is removed, not left
+        half-written beside the export."""
         try:
             self._finish()
         except BaseException:
             self.partial.unlink(missing_ok=True)
             raise
+
+    def publish(self) -> None:
+        """Move the finished partial file into place (a link at the final path is replaced, not followed)."""
         os.replace(self.partial, self.path)
 
     def abort(self) -> None:
@@ -86,7 +99,7 @@ class JsonlWriter(DatasetWriter):
     def __init__(self, path: Path, typed_prefix_bytes: int = 1 << 20):
         super().__init__(path)
         self.typed_prefix_bytes = typed_prefix_bytes
-        self.file = open_private(self.partial, "wb", buffering=WRITE_BUFFER)
+        self.file = self._open_partial(buffering=WRITE_BUFFER)
         self.offset = 0
         self.untyped = set(NULLABLE_FIELDS)
         self.first_typed: dict[str, tuple[int, int]] = {}  # field -> (line number, byte offset)
@@ -121,7 +134,7 @@ class JsonlWriter(DatasetWriter):
             head = [line for number, line in enumerate(f) if number in lines]
         moved = self.partial.with_name(self.partial.name + ".sorted")
         try:
-            with open(self.partial, "rb") as src, open_private(moved, "wb") as dst:
+            with open(self.partial, "rb") as src, open_private(moved, "wb", fresh=True) as dst:
                 dst.writelines(head)
                 dst.writelines(line for number, line in enumerate(src) if number not in lines)
         except BaseException:   # a full disk: no second half-written copy of the texts is left behind
@@ -146,7 +159,7 @@ class CsvWriter(DatasetWriter):
 
     def __init__(self, path: Path):
         super().__init__(path)
-        self.file = open_private(self.partial, "wb", buffering=WRITE_BUFFER)
+        self.file = self._open_partial(buffering=WRITE_BUFFER)
         self.file.write((",".join(FIELD_NAMES) + "\r\n").encode("utf-8"))
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
@@ -220,7 +233,7 @@ class ParquetWriter(DatasetWriter):
         self.buffer: list[dict[str, Any]] = []  # records not yet converted
         self.batches: list[pa.RecordBatch] = []  # converted, not yet written
         self.pending = 0  # rows in self.batches
-        open_private(self.partial).close()   # private before pyarrow writes into it
+        self._open_partial().close()   # private before pyarrow writes into it
         self.writer = pq.ParquetWriter(self.partial, SCHEMA, compression="zstd", use_dictionary=list(DICTIONARY_FIELDS))
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
@@ -263,9 +276,18 @@ class ParquetWriter(DatasetWriter):
 WRITERS: dict[str, type[DatasetWriter]] = {"csv": CsvWriter, "jsonl": JsonlWriter, "parquet": ParquetWriter}
 
 
+def partial_path(path: Path) -> Path:
+    """Where a file is written before it is complete: ``….partial`` beside it."""
+    return path.with_name(path.name + ".partial")
+
+
 def open_writer(fmt: str, path: Path) -> DatasetWriter:
-    """A writer for ``fmt`` (csv, jsonl or parquet) to ``path``."""
+    """A writer for ``fmt`` (csv, jsonl or parquet) to ``path``; one that cannot start (a full disk) leaves no
+    partial file behind."""
+    if fmt not in WRITERS:
+        raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     try:
         return WRITERS[fmt](path)
-    except KeyError:
-        raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}") from None
+    except BaseException:
+        partial_path(Path(path)).unlink(missing_ok=True)
+        raise
