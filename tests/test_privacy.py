@@ -202,6 +202,11 @@ def test_dictionary_attack_of_a_million_handles_matches_no_author(fresh_db, tmp_
     ("пишите @и\u0306ван_ос\u0308л сегодня", "пишите [handle] сегодня"),
     ("почта и\u0306ван@почта.рф.", "почта [email]."),
     ("канал t.me/и\u0306ван_ош!", "канал [profile]!"),
+    # non-Latin names as browsers copy them, percent-encoded; more platforms of the region's readers
+    ("https://www.youtube.com/@%D0%98%D0%B2%D0%B0%D0%BD and vk.com/%D0%B8%D0%B2%D0%B0%D0%BD.", "[profile] and [profile]."),
+    ("dzen.ru/some_one bsky.app/profile/some.one reddit.com/user/some_one max.ru/some_one",
+     "[profile] [profile] [profile] [profile]"),
+    ("blog https://some-one.livejournal.com/1234.html, not www.livejournal.com/", "blog [profile], not www.livejournal.com/"),
 ])
 def test_redaction_rules(text, expected):
     assert Redactor(RedactionRules()).redact_text(text) == expected

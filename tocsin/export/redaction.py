@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterator
 
 #: Rule names, in the order they are applied (earlier rules win where matches overlap).
@@ -29,11 +30,15 @@ _EMAIL = re.compile(rf"(?<![\w{_MARKS}.+-])[\w{_MARKS}.+-]+@[\w{_MARKS}-]+(?:\.[
 _SOCIAL_HOSTS = (
     r"t\.me|telegram\.me|telegram\.dog|vk\.com|vk\.ru|ok\.ru|facebook\.com|fb\.com|m\.facebook\.com|"
     r"instagram\.com|twitter\.com|x\.com|tiktok\.com|youtube\.com|linkedin\.com|threads\.net|"
-    r"wa\.me|mastodon\.social|my\.mail\.ru|fb\.me|instagr\.am|vk\.me|ig\.me|m\.me"
+    r"wa\.me|mastodon\.social|my\.mail\.ru|fb\.me|instagr\.am|vk\.me|ig\.me|m\.me|dzen\.ru|zen\.yandex\.ru|"
+    r"bsky\.app|reddit\.com|max\.ru"
 )
+#: Hosts whose subdomain names a person (``ivan.livejournal.com``).
+_PERSONAL_SUBDOMAIN_HOSTS = r"livejournal\.com"
 _PROFILE_LINK = re.compile(
-    r"(?:tg://resolve\?domain=[\w.-]+(?:&[\w.=&%-]*)?|(?:https?://)?(?:www\.|m\.)?(?:" + _SOCIAL_HOSTS + r")/(?:s/|in/|profile/|@|u/|people/|joinchat/|\+)?"
-    rf"[\w{_MARKS}.@+-]+(?:/[\w{_MARKS}.?=&%-]*)*(?:\?[\w{_MARKS}.=&%-]*)?)",
+    r"(?:tg://resolve\?domain=[\w.-]+(?:&[\w.=&%-]*)?|(?:https?://)?(?<![\w.-])(?!www\.)[\w-]+\.(?:" + _PERSONAL_SUBDOMAIN_HOSTS + r")(?:/[\w.?=&%-]*)*|"
+    r"(?:https?://)?(?:www\.|m\.)?(?:" + _SOCIAL_HOSTS + r")/(?:s/|in/|profile/|@|u/|user/|people/|joinchat/|\+)?"
+    rf"[\w{_MARKS}.@+%-]+(?:/[\w{_MARKS}.?=&%-]*)*(?:\?[\w{_MARKS}.=&%-]*)?)",
     re.IGNORECASE,
 )
 
@@ -98,8 +103,7 @@ class Redaction:
         """
         if not self.replacements:
             return offset
-        starts = [r[0] for r in self.replacements]
-        i = bisect.bisect_right(starts, offset) - 1
+        i = bisect.bisect_right(self.starts, offset) - 1
         if i < 0:
             return offset
         o_start, o_end, n_start, n_end = self.replacements[i]
@@ -108,6 +112,11 @@ class Redaction:
         if offset == o_start:
             return n_start
         return n_end if is_end else n_start
+
+    @cached_property
+    def starts(self) -> list[int]:
+        """Where each replacement starts in the original text (made once: a long text maps thousands of spans)."""
+        return [r[0] for r in self.replacements]
 
     def map_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a ``[start, end)`` span of the original text."""
@@ -268,8 +277,8 @@ def _phone_spans(text: str) -> Iterator[tuple[int, int]]:
 
 
 #: A social host followed by '/': every profile link holds one (the full pattern is slow on long texts).
-_HOST_SLASH = re.compile(r"(?:" + _SOCIAL_HOSTS + r"|tg:)/", re.IGNORECASE)
-_LONGEST_HOST = max(len(host.replace("\\", "")) for host in _SOCIAL_HOSTS.split("|"))
+_HOST_SLASH = re.compile(r"(?:" + _SOCIAL_HOSTS + "|" + _PERSONAL_SUBDOMAIN_HOSTS + r"|tg:)/", re.IGNORECASE)
+_LONGEST_HOST = max(len(host.replace("\\", "")) for host in (_SOCIAL_HOSTS + "|" + _PERSONAL_SUBDOMAIN_HOSTS).split("|"))
 
 
 def _names_social_host(text: str) -> bool:
