@@ -57,6 +57,14 @@ def test_a_number_out_of_range_is_a_usage_error_naming_the_option(runner, tmp_pa
     assert not (tmp_path / "none.db").exists()
 
 
+@pytest.mark.parametrize("args", [["export", "--source", "\udcff"], ["forget", "--author", "\udcc8\udce2\udce0\udced"],
+                                  ["link-key", "delete", "x\udcff"], ["--db", "st\udcffre.db", "status"]])
+def test_an_argument_that_is_not_utf_8_is_named_before_anything_runs(runner, tmp_path, args):
+    result = runner.invoke(main, ["--db", str(tmp_path / "none.db"), *args])
+    assert result.exit_code == 2 and "is not UTF-8 text: set the terminal (or the script) to UTF-8" in result.output
+    assert "\\x" in result.output and "Traceback" not in result.output and not list(tmp_path.iterdir())
+
+
 def test_init_then_status(runner, tmp_path):
     target = tmp_path / "x"
     result = runner.invoke(main, ["init", str(target)])

@@ -185,6 +185,23 @@ def test_forget_by_url_and_by_item_id(fresh_db, tmp_path):
         forget(fresh_db, Settings())
 
 
+def test_an_author_is_found_whatever_spaces_or_unicode_form_the_source_wrote(fresh_db):
+    import hashlib
+    import hmac
+
+    from tocsin.store.pseudonyms import AUTHOR_KEY, get_secret
+
+    add_item(fresh_db, url="https://e.kg/1", text="First post.", author="Айгерим\u00a0Касымова")
+    add_item(fresh_db, url="https://e.kg/2", text="Second post.", author="Сеи\u0306ткали")   # й decomposed
+    assert pseudonymise_author(fresh_db, "Айгерим\u00a0Касымова") == pseudonymise_author(fresh_db, " айгерим  КАСЫМОВА ")
+    # an item stored before names were normalised: its pseudonym is the old hash of the name as the source wrote it
+    old = "a_" + hmac.new(get_secret(fresh_db, AUTHOR_KEY), "иван\u00a0петров".encode(), hashlib.sha256).hexdigest()[:16]
+    legacy = add_item(fresh_db, url="https://e.kg/3", text="Third post.", author="someone else")
+    fresh_db.execute("UPDATE items SET author_pseudonym = ? WHERE id = ?", [old, legacy])
+    summary = forget(fresh_db, Settings(), authors=["Айгерим Касымова", "Сейткали", "Иван Петров"])
+    assert summary.items == 3 and fresh_db.execute("SELECT count(*) FROM items").fetchone()[0] == 0
+
+
 def test_cli_forget_reads_authors_from_stdin_and_asks_first(runner, db_path, tmp_path):
     from tocsin.cli import main
 

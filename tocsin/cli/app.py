@@ -6,6 +6,7 @@ import errno
 import logging
 import math
 import os
+import re
 import signal
 import sqlite3
 import sys
@@ -158,8 +159,22 @@ class TocsinGroup(click.Group):
             click.echo(f"tocsin: {message}", err=True)
             ctx.exit(EXIT_CONFIG)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Refuse an argument that is not UTF-8 (a terminal set to CP1251 sends such bytes): it could match no
+        stored name or address, and would fail later where it is written."""
+        for arg in args:
+            if _NOT_UTF8.search(arg):
+                shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                raise click.UsageError(f"the argument '{shown}' is not UTF-8 text: set the terminal (or the script) to "
+                                       "UTF-8 and give it again; rename a file whose name is in another encoding", ctx)
+        return super().parse_args(ctx, args)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(self.commands)
+
+
+#: What Python makes of bytes that are not UTF-8 in a command line (``surrogateescape``).
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
 
 def stated_problem(error: Exception) -> str | None:

@@ -14,6 +14,7 @@ from tocsin.config import Settings
 from tocsin.distributed.connection import Keys, connect_redis, is_distributed
 from tocsin.distributed.records import BadEntry, decode_entry
 from tocsin.store.items import ItemRecord
+from tocsin.store.pseudonyms import name_key
 from tocsin.urls import canonical_url, item_id_for
 
 logger = logging.getLogger(__name__)
@@ -22,8 +23,9 @@ PAGE = 500
 
 
 def bare_name(author: str) -> str:
-    """An author's name or handle as compared for erasure: no leading '@', case folded (as the store matches it)."""
-    return (author or "").strip().lstrip("@").casefold()
+    """An author's name or handle as compared for erasure: no leading '@', as the store compares names
+    (:func:`~tocsin.store.pseudonyms.name_key`)."""
+    return name_key(author or "").lstrip("@")
 
 
 def purge_waiting(settings: Settings, *, authors: Iterable[str] = (), urls: Iterable[str] = (),

@@ -33,7 +33,7 @@ from tocsin.store import erasure as store
 from tocsin.store import search
 from tocsin.store.audit import log_event
 from tocsin.store.db import transaction
-from tocsin.store.pseudonyms import item_link_ids, pseudonymise_author
+from tocsin.store.pseudonyms import author_pseudonyms, item_link_ids
 from tocsin.private_files import open_private
 from tocsin.urls import canonical_url, item_id_for
 
@@ -176,7 +176,8 @@ def resolve_items(db: sqlite_utils.Database, authors: list[str], urls: list[str]
     ids: list[str] = []
     for author in authors:
         for variant in author_variants(author):
-            ids += store.item_ids_by_author(db, pseudonymise_author(db, variant))
+            for pseudonym in author_pseudonyms(db, variant):
+                ids += store.item_ids_by_author(db, pseudonym)
     canon = [canonical_url(u) for u in urls]
     ids += store.item_ids_by_url_or_id(db, canon, [item_id_for(u) for u in urls] + [i.strip().lower() for i in item_ids])
     return list(dict.fromkeys(ids))

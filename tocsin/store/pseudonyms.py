@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets as random_secrets
+import unicodedata
 from typing import Callable
 
 import sqlite_utils
@@ -25,9 +26,15 @@ def get_secret(db: sqlite_utils.Database, name: str, nbytes: int = 32) -> bytes:
     return bytes(db.execute("SELECT value FROM secrets WHERE name = ?", [name]).fetchone()[0])
 
 
+def name_key(value: str) -> str:
+    """A name as it is compared: Unicode NFC (a decomposed й is й), any run of spaces (no-break, thin, tabs) one
+    space, trimmed, case-folded. "Айгерим\u00a0Касымова" and " айгерим  касымова " are one name."""
+    return " ".join(unicodedata.normalize("NFC", value).split()).casefold()
+
+
 def keyed_hash(key: bytes, value: str, length: int = 16) -> str:
-    """HMAC-SHA256 of ``value`` under ``key``, hex, truncated to ``length`` characters."""
-    return hmac.new(key, value.strip().casefold().encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:length]
+    """HMAC-SHA256 of ``value`` (as :func:`name_key` compares it) under ``key``, hex, cut to ``length`` characters."""
+    return hmac.new(key, name_key(value).encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:length]
 
 
 def pseudonymise_author(db: sqlite_utils.Database, author: str) -> str:
@@ -35,6 +42,19 @@ def pseudonymise_author(db: sqlite_utils.Database, author: str) -> str:
     if not author or not author.strip():
         return ""
     return "a_" + keyed_hash(get_secret(db, AUTHOR_KEY), author)
+
+
+def author_pseudonyms(db: sqlite_utils.Database, author: str) -> list[str]:
+    """Every pseudonym the store may hold for ``author``: today's, and those that stores written before names were
+    compared by :func:`name_key` gave the same name decomposed (NFD) or with no-break spaces."""
+    if not author or not author.strip():
+        return []
+    key = get_secret(db, AUTHOR_KEY)
+    name = name_key(author)
+    older = {unicodedata.normalize(form, spaced) for form in ("NFC", "NFD")
+             for spaced in (name, name.replace(" ", "\u00a0"))}
+    legacy = ["a_" + hmac.new(key, value.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:16] for value in sorted(older)]
+    return list(dict.fromkeys(["a_" + keyed_hash(key, author), *legacy]))
 
 
 def item_link_ids(db: sqlite_utils.Database) -> Callable[[str], str]:
