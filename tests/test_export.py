@@ -164,6 +164,18 @@ def test_filters(corpus, tmp_path, query, labels, expected):
     assert {m for r in records for m in markers if m in r["text"]} == expected
 
 
+@pytest.mark.parametrize("labels", [("disputed",), ("unlabelled",), ("incitement", "not_incitement")])
+def test_an_export_by_label_counts_only_the_rows_it_writes(corpus, tmp_path, labels):
+    db, _ = corpus
+    summary = run_export(db, tmp_path, "jsonl", name="_".join(labels), labels=labels)
+    records = read_jsonl(summary.data_path)
+    assert {r["label"] or "unlabelled" for r in records} <= set(labels)
+    written = {rule: sum((r["text"] + r["title"] + (r["explanation"] or "")).count(token) for r in records)
+               for rule, token in (("handles", "[handle]"), ("emails", "[email]"), ("phones", "[phone]"))}
+    assert {rule: summary.redactions.get(rule, 0) for rule in written} == written
+    assert f"| rows | {len(records)} |" in summary.datasheet_path.read_text(encoding="utf-8")
+
+
 def test_datasheet_describes_the_export(corpus, tmp_path):
     db, _ = corpus
     summary = run_export(db, tmp_path, "parquet", query=ExportQuery(min_score=0.0))

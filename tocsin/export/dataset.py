@@ -189,10 +189,8 @@ def export_dataset(db: sqlite_utils.Database, settings: Settings, options: Expor
         with read_transaction(db), cyclic_gc_paused():
             expected = count_export_rows(db, options.query)
             for chunk in iter_export_chunks(db, options.query, options.chunk_size):
-                records = [builder.build(row) for row in chunk]
-                scanned += len(records)
-                if labels:
-                    records = [r for r in records if (r["label"] or "unlabelled") in labels]
+                scanned += len(chunk)
+                records = [builder.build(row) for row in chunk if not labels or builder.label(row) in labels]
                 stats.add_many(records)
                 writer.write(records)
                 if progress:

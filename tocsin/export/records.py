@@ -93,6 +93,15 @@ _SHAPES = {("group",): ("group", "text", "start", "end"), ("place",): ("place", 
            ("kind", "label"): ("kind", "label", "text", "start", "end", "form")}
 
 
+def _label(reviews: dict[str, Any], analysed: bool, incitement: Any) -> tuple[str | None, str | None]:
+    """An item's label and where it comes from: the reviewers' majority, else the model's decision, else none."""
+    if reviews["review_count"]:
+        return reviews["review_majority"], "review"
+    if analysed:
+        return ("incitement" if incitement else "not_incitement"), "model"
+    return None, None
+
+
 class RecordBuilder:
     """Turns store rows (from :func:`tocsin.store.exporting.iter_export_chunks`) into export records."""
 
@@ -141,13 +150,16 @@ class RecordBuilder:
             "patterns_version": patterns_version,
         }
         record.update(_aggregate_joined(decisions) if decisions else _UNREVIEWED)
-        if record["review_count"]:
-            record["label"], record["label_source"] = record["review_majority"], "review"
-        elif analysed:
-            record["label"], record["label_source"] = ("incitement" if record["incitement"] else "not_incitement"), "model"
-        else:
-            record["label"], record["label_source"] = None, None
+        record["label"], record["label_source"] = _label(record, analysed, incitement)
         return record
+
+    @staticmethod
+    def label(row: tuple[Any, ...]) -> str:
+        """The label :meth:`build` gives a row, ``"unlabelled"`` for none: an export filtered by label drops rows
+        before they are built, so its redaction and datasheet counts are those of the rows it writes."""
+        lists, incitement, decisions = row[14], row[12], row[19]
+        label, _ = _label(_aggregate_joined(decisions) if decisions else _UNREVIEWED, lists is not None, incitement)
+        return label or "unlabelled"
 
     def _time(self, value: str | None) -> str | None:
         if value is None or (len(value) == 25 and value[10] == "T" and value.endswith("+00:00")):
