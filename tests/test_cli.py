@@ -65,6 +65,17 @@ def test_an_argument_that_is_not_utf_8_is_named_before_anything_runs(runner, tmp
     assert "\\x" in result.output and "Traceback" not in result.output and not list(tmp_path.iterdir())
 
 
+def test_an_export_folder_that_cannot_be_made_names_the_setting(runner, tmp_path):
+    assert runner.invoke(main, ["init", str(tmp_path)]).exit_code == 0
+    (tmp_path / "exports").write_text("a file where the folder should be", encoding="utf-8")
+    config = tmp_path / "bad.toml"
+    config.write_text('[export]\nout_dir = "exports/2026"\n', encoding="utf-8")
+    result = runner.invoke(main, ["--db", str(tmp_path / "tocsin.db"), "--config", str(config), "export"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert (f"cannot make an export folder in {tmp_path / 'exports' / '2026'} (Not a directory): set export.out_dir "
+            "to a folder you can write to, or give --out") in result.output
+
+
 def test_init_then_status(runner, tmp_path):
     target = tmp_path / "x"
     result = runner.invoke(main, ["init", str(target)])

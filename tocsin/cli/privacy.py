@@ -73,7 +73,12 @@ def export(app: App, fmt: str, out: str | None, since: str | None, until: str | 
         raise click.BadParameter(str(e), param_hint="--since/--until") from None
     db = app.open_db()
     if out is None:
-        out = str(new_export_folder(settings.resolve(settings.export.out_dir)))
+        parent = settings.resolve(settings.export.out_dir)
+        try:
+            out = str(new_export_folder(parent))
+        except OSError as e:
+            raise click.ClickException(f"cannot make an export folder in {parent} ({e.strerror or e}): set export.out_dir "
+                                       "to a folder you can write to, or give --out") from None
     options = ExportOptions(fmt=fmt, out=Path(out), query=query, labels=labels, rules=rules, link_key=link_key, force=force)
     try:
         console = Console(stderr=True)
