@@ -185,3 +185,21 @@ def test_an_export_marks_purged_items(db_path, tmp_path, fmt):
     assert str(row["retention_purged_at"])[:4] == str(datetime.now(timezone.utc).year), "the purge's own time"
     assert all(r["text"] for r in rows if r is not row), "items still holding content are not marked"
     assert "(`retention_purged_at`: 1 items here)" in summary.datasheet_path.read_text(encoding="utf-8")
+
+
+def test_an_edited_item_whose_analysed_version_was_purged_exports_its_current_text(fresh_db, tmp_path):
+    from tocsin.export.dataset import ExportOptions, export_dataset
+    from tocsin.store import ItemRecord, upsert_item
+
+    item = add_item(fresh_db, url="https://news.example.kg/r/9", text="Zqxfirstversion about Osh.", score=0.1,
+                    words=[("place", "osh", "Osh")])
+    upsert_item(fresh_db, ItemRecord(source="test", url="https://news.example.kg/r/9", text="Zqxsecondversion about Osh."))
+    current = get_item(fresh_db, item)   # edited, and not analysed again yet
+    old = "2020-01-01T00:00:00+00:00"  # test setup: make the first version and the item's first sighting old
+    fresh_db.execute("UPDATE item_versions SET seen_at = ? WHERE item_id = ? AND content_hash != ?", [old, item, current["content_hash"]])
+    fresh_db.execute("UPDATE items SET first_seen = ? WHERE id = ?", [old, item])
+    assert purge_expired(fresh_db, Settings()) == 1
+    summary = export_dataset(fresh_db, Settings(), ExportOptions(fmt="jsonl", out=tmp_path / "out"))
+    (row,) = [json.loads(line) for line in summary.data_path.read_text(encoding="utf-8").splitlines()]
+    assert row["text"] == "Zqxsecondversion about Osh." and row["retention_purged_at"] is None
+    assert row["score"] == 0.1 and row["places"] == [], "the purged version's offsets are not laid on the new text"

@@ -100,11 +100,13 @@ _SELECT = f"""
     SELECT i.id, i.source, i.kind, COALESCE(v.title, i.title), COALESCE(v.text, i.text),
            i.author_pseudonym, i.published_at, i.first_seen, i.removed_at, {LANG_EXPR}, i.meta,
            a.score, a.incitement, a.threshold,
-           CASE WHEN a.id IS NOT NULL THEN '[' || {_LIST.format('hallmarks')} || ',' || {_LIST.format('targets')} || ','
-                || {_LIST.format('places')} || ',' || {_LIST.format('spans')} || ']' END,
+           CASE WHEN a.id IS NULL THEN NULL
+                WHEN v.id IS NULL AND a.content_hash != i.content_hash THEN '[' || {_LIST.format('hallmarks')} || ',[],[],[]]'
+                ELSE '[' || {_LIST.format('hallmarks')} || ',' || {_LIST.format('targets')} || ','
+                     || {_LIST.format('places')} || ',' || {_LIST.format('spans')} || ']' END,
            a.explanation, a.model_name, a.model_version, a.patterns_version, {_DECISIONS}
     {_FROM}
-    LEFT JOIN item_versions v ON v.item_id = i.id AND v.content_hash = a.content_hash
+    LEFT JOIN item_versions v ON v.item_id = i.id AND v.content_hash = a.content_hash AND (v.title != '' OR v.text != '')
 """
 
 
@@ -112,7 +114,8 @@ def iter_export_chunks(db: sqlite_utils.Database, query: ExportQuery, chunk_size
     """Matching items in store order, ``chunk_size`` at a time, as tuples of :data:`EXPORT_COLUMNS`.
 
     ``title`` and ``text`` are those of the version the latest analysis read (so its offsets fit), else
-    the current ones. ``lists`` is one JSON array holding the analysis' hallmarks, targets, places and
+    the current ones: also when retention purged that version of an item edited since, whose targets, places
+    and spans are then left out (their offsets are into the purged text). ``lists`` is one JSON array holding the analysis' hallmarks, targets, places and
     spans (NULL when the item has no analysis). ``decisions`` is the latest decision of each reviewer of
     the item, joined by commas, in no particular order (NULL when unreviewed; reviewers' names stay here).
 
