@@ -93,13 +93,17 @@ def export(app: App, fmt: str, out: str | None, since: str | None, until: str | 
     if summary.link_key_created:
         click.echo(f"created link key '{summary.link_key}': later exports with --link-key {summary.link_key} share its pseudonyms")
     click.echo(f"wrote {summary.rows} rows to {summary.data_path} in {summary.seconds:.1f} s")
+    from tocsin.store.exporting import unmatched_filters
+
     if not summary.rows and (since or until or languages or sources or groups or hallmarks or labels or reviewed_only
                              or min_score is not None):
-        from tocsin.store.exporting import unmatched_filters
-
         click.echo("warning: no stored item matched the filters; check their spelling (languages as ru, ky, uz, en; "
                    "sources by name; groups as in the review page) and the dates, or run 'tocsin status'", err=True)
         for line in unmatched_filters(db, query):
+            click.echo(f"  {line}", err=True)
+    elif unmatched := unmatched_filters(db, query):   # a misspelt value beside one that matched
+        click.echo("warning: some filter values matched no stored item, so the export holds only the others:", err=True)
+        for line in unmatched:
             click.echo(f"  {line}", err=True)
     click.echo(f"wrote {summary.datasheet_path}")
     if any(summary.redactions.values()):

@@ -87,13 +87,15 @@ def parse_time_bound(value: str | None, *, end: bool = False) -> str | None:
         return None
     text = value.strip()
     try:
-        if len(text) == 10:
+        if len(text) == 10 or (len(text) == 8 and text.isdigit()):   # 2026-06-01, or 20260601 (ISO basic)
             day = date.fromisoformat(text)
+            if end and day == date.max:   # the last day there is: no end bound at all
+                return None
             moment = datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + (timedelta(days=1) if end else timedelta())
         else:
             moment = datetime.fromisoformat(text)
             moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-    except (ValueError, OverflowError):   # 9999-12-31 as an end is past the last day there is
+    except (ValueError, OverflowError):
         raise ExportError(f"{value!r} is not a date or time; write it as 2026-06-01 or 2026-06-01T12:00:00Z") from None
     return moment.isoformat(timespec="seconds")
 

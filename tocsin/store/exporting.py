@@ -190,7 +190,7 @@ def bulk_insert(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]
 
 
 def unmatched_filters(db: sqlite_utils.Database, query: ExportQuery) -> list[str]:
-    """For an export that matched nothing: each ``--source``, ``--language`` or ``--group`` value that matches no
+    """Each ``--source``, ``--language`` or ``--group`` value that matches no
     stored item on its own (by the export's own filter), with the values the store does have."""
     checks = (("source", "sources", "SELECT DISTINCT source FROM items"),
               ("language", "languages", f"SELECT DISTINCT {LANG_EXPR} {_FROM}"),
