@@ -76,6 +76,17 @@ def test_a_second_instance_exits_at_once_with_a_clear_message(db_path):
     Daemon(settings, db, []).run(max_ticks=1, handle_signals=False)
 
 
+def test_a_store_reached_through_a_link_shares_the_stores_one_lock(db_path, tmp_path):
+    connect(db_path).close()
+    (tmp_path / "elsewhere").mkdir()
+    link = tmp_path / "elsewhere" / "link.db"
+    link.symlink_to(db_path)
+    assert lock_path_for(disk_settings(link)) == lock_path_for(disk_settings(db_path))
+    with InstanceLock(lock_path_for(disk_settings(db_path))):
+        with pytest.raises(DaemonAlreadyRunning):
+            Daemon(disk_settings(link), connect(link), []).run(max_ticks=1, handle_signals=False)
+
+
 def test_after_a_suspend_each_due_job_runs_once(db_path, monkeypatch):
     settings = disk_settings(db_path)
     db = connect(db_path)

@@ -122,10 +122,12 @@ class InstanceLock:
 
 
 def lock_path_for(settings: Settings) -> Path:
-    """``daemon.lock_file``, or ``<database>.lock``."""
+    """``daemon.lock_file``, or ``<database>.lock`` beside the store's real file: a store reached through a
+    symbolic link has the one lock of the file it links to."""
     if settings.daemon.lock_file:
         return settings.resolve(settings.daemon.lock_file)
-    return settings.database_path.with_name(settings.database_path.name + ".lock")
+    database = Path(os.path.realpath(settings.database_path))
+    return database.with_name(database.name + ".lock")
 
 
 # --------------------------------------------------------------------------- subprocess tasks (crawls)
