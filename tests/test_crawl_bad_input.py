@@ -320,6 +320,38 @@ def test_an_item_the_locked_store_refuses_is_counted_lost_recorded_later_and_the
     assert spider.ledger.state() == {"channels": {"calm": {"last_id": 7}}}
 
 
+def test_an_item_a_full_disk_refuses_is_counted_lost_and_its_error_written_once_there_is_room(tmp_path, monkeypatch):
+    import sqlite3
+
+    from scrapy.exceptions import DropItem
+
+    from tocsin.crawler import ledger as ledger_module
+    from tocsin.crawler import pipelines
+    from tocsin.crawler.ledger import CrawlLedger
+
+    spider = make_spider(FeedSpider, tmp_path)
+    spider.ledger = CrawlLedger(str(tmp_path / "t.db"), "src", spider.run_id, busy_timeout_ms=50)
+    full = {"on": True}
+    upsert, record_error = ledger_module.upsert_item, ledger_module.record_crawl_error
+
+    def disk(write):
+        def guarded(*args, **kwargs):
+            if full["on"]:
+                raise sqlite3.OperationalError("database or disk is full")
+            return write(*args, **kwargs)
+        return guarded
+
+    monkeypatch.setattr(ledger_module, "upsert_item", disk(upsert))
+    monkeypatch.setattr(ledger_module, "record_crawl_error", disk(record_error))
+    with pytest.raises(DropItem, match="store not writable"):
+        pipelines.StorePipeline.save(spider.ledger, ItemRecord(source="src", url=f"{BASE}/news/1.html", text="a text"))
+    assert spider.ledger.totals["lost"] == 1 and spider.ledger.lost_urls == [f"{BASE}/news/1.html"]
+    full["on"] = False   # room again: the error kept in memory is written, and the run cannot look clean
+    spider.ledger.flush(force=True)
+    ((kind, message),) = errors(spider)
+    assert kind == "store" and "the store cannot be written (database or disk is full)" in message
+
+
 def test_an_up_to_date_store_opens_while_another_program_writes_and_a_lock_is_one_message(tmp_path):
     import sqlite3
 

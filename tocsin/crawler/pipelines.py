@@ -49,18 +49,21 @@ class StorePipeline:
 
     @staticmethod
     def save(ledger: Any, item: ItemRecord) -> None:
-        """Store one item, trying again while the store is locked; an item that still cannot be stored is
-        counted as lost (the spider then keeps its resume point, so the next crawl fetches it again) and
-        recorded as an error when the store lets it. While the store stays locked, each item is tried once,
-        briefly (see :meth:`CrawlLedger.note_lock`), so the crawl goes on fetching."""
+        """Store one item, trying again while the store is locked; an item that still cannot be stored, or that a
+        full disk or a read-only store refuses, is counted as lost (the spider then keeps its resume point, so
+        the next crawl fetches it again) and recorded as an error when the store lets it. While the store stays
+        locked, each item is tried once, briefly (see :meth:`CrawlLedger.note_lock`), so the crawl goes on
+        fetching."""
         tries = 1 if ledger.recently_locked else STORE_TRIES
         for attempt in range(1, tries + 1):
             try:
                 ledger.save(item)
                 return
             except sqlite3.OperationalError as e:
-                if not is_locked_error(e):
-                    raise
+                if not is_locked_error(e):   # a full disk, a read-only or damaged store: counted, never silent
+                    ledger.lost(item.url, f"the store cannot be written ({e}); free space on its disk or make it "
+                                          "writable, and the item is fetched again on the next crawl")
+                    raise DropItem(f"store not writable: {item.url}") from e
                 if attempt < tries:
                     time.sleep(RETRY_PAUSE_S)
         ledger.note_lock()
