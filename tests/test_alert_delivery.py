@@ -150,6 +150,36 @@ def test_transient_failures_dead_letter_after_max_attempts(fresh_db, tmp_path, r
     assert len(hook.requests) == 3
 
 
+def test_messages_dead_lettered_while_their_sink_was_down_are_sent_once_it_answers_again(fresh_db, tmp_path, receiver):
+    hook = receiver([500] * 3)   # the receiver is down for three attempts, then answers
+    settings = webhook_settings(tmp_path, hook.url, max_attempts=3, backoff_s=10.0)
+    raise_for(fresh_db, settings, [store_flagged(fresh_db)])
+    for hour in range(3):
+        deliver_due(fresh_db, settings, now=NOW + timedelta(hours=hour))
+    assert [d["status"] for d in fresh_db.query("SELECT status FROM deliveries")] == ["dead"]
+    raise_for(fresh_db, settings, [store_flagged(fresh_db, text="Fictional call: beat the Tajiks in Batken.", groups=("tajik",), places=("batken",))])
+    back = deliver_due(fresh_db, settings, now=NOW + timedelta(hours=4))
+    assert back.sent == 1 and back.revived == 1
+    assert deliver_due(fresh_db, settings, now=NOW + timedelta(hours=4)).sent == 1
+    assert sorted(d["status"] for d in fresh_db.query("SELECT status FROM deliveries")) == ["sent", "sent"]
+    keys = [r["headers"]["webhook-id"] for r in hook.accepted]
+    assert len(keys) == len(set(keys)) == 2, "each message accepted once"
+
+
+def test_a_message_the_receiver_keeps_failing_while_others_get_through_stays_dead(fresh_db, tmp_path, receiver):
+    hook = receiver([500, 204, 500, 500])   # the first message fails, the second is accepted, the first fails again
+    settings = webhook_settings(tmp_path, hook.url, max_attempts=3, backoff_s=10.0)
+    raise_for(fresh_db, settings, [store_flagged(fresh_db)])
+    deliver_due(fresh_db, settings, now=NOW)
+    raise_for(fresh_db, settings, [store_flagged(fresh_db, text="Fictional call: beat the Tajiks in Batken.", groups=("tajik",), places=("batken",))])
+    for hour in range(1, 4):
+        deliver_due(fresh_db, settings, now=NOW + timedelta(hours=hour))
+    assert sorted(d["status"] for d in fresh_db.query("SELECT status FROM deliveries")) == ["dead", "sent"]
+    raise_for(fresh_db, settings, [store_flagged(fresh_db, text="Fictional call: drive the Dungans out of Tokmok.", groups=("dungan",), places=("tokmok",))])
+    later = deliver_due(fresh_db, settings, now=NOW + timedelta(hours=5))
+    assert later.sent == 1 and later.revived == 0
+
+
 def test_backoff_doubles_with_jitter_and_is_capped():
     rng = random.Random(7)
     for attempts in range(1, 8):

@@ -177,7 +177,7 @@ class SinkSettings:
 @dataclass
 class AlertSettings:
     review_url: str = setting("http://127.0.0.1:8765", "Base URL of the review page, used for links in alert messages.", check="url")
-    max_attempts: int = setting(8, "Delivery attempts before an alert goes to the dead-letter state.")
+    max_attempts: int = setting(8, "Delivery attempts before an alert goes to the dead-letter state (one that died while its sink accepted nothing is queued again when the sink next accepts a message).")
     backoff_s: float = setting(30.0, "First retry delay; doubles on each attempt, with jitter.")
     rules: list[AlertRuleSettings] = setting(factory=list, help="Alert rules ([[alerts.rules]] tables).")
     sinks: list[SinkSettings] = setting(factory=list, help="Where alerts go ([[alerts.sinks]] tables).")

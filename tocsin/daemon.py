@@ -594,7 +594,8 @@ def crawl_step(supervisor: Supervisor, settings: Settings, name: str, timeout: f
 
 
 def delivery_counts(summary: Any) -> dict[str, Any]:
-    return {"sent": summary.sent, "retrying": summary.retrying, "dead": summary.dead, "silenced": summary.silenced}
+    return {"sent": summary.sent, "retrying": summary.retrying, "dead": summary.dead, "silenced": summary.silenced,
+            **({"revived": summary.revived} if summary.revived else {})}
 
 
 class AnalyseStep:

@@ -41,7 +41,11 @@ class DeliverySummary:
     retrying: int = 0
     dead: int = 0
     silenced: int = 0
+    #: dead letters put back in the queue because their sink, down when they died, accepts messages again
+    revived: int = 0
     errors: list[str] = field(default_factory=list)
+    #: the sinks already checked for such dead letters in this call
+    revived_for: set[str] = field(default_factory=set)
 
     @property
     def attempted(self) -> int:
@@ -180,6 +184,13 @@ def deliver_one(db: sqlite_utils.Database, settings: Settings, row: dict[str, An
                               duration_ms=int((time.monotonic() - clock) * 1000), outcome="sent", now=iso(moment))
         summary.sent += 1
         logger.info("sent alert #%s to %s (%s, attempt %d)", row["alert_id"], row["sink"], row["idempotency_key"], row["attempts"])
+        if row["sink"] not in summary.revived_for:
+            summary.revived_for.add(row["sink"])
+            revived = store.revive_outage_dead_letters(db, row["sink"], iso(moment))
+            summary.revived += revived
+            if revived:
+                logger.warning("%s accepts messages again: %d message(s) dead-lettered while it was down are queued "
+                               "again", row["sink"], revived)
 
 
 def fail(db: sqlite_utils.Database, settings: Settings, row: dict[str, Any], moment: datetime, error: str,

@@ -250,7 +250,8 @@ def deliver(app: App, retry_dead: bool) -> None:
     if retry_dead:
         click.echo(f"{alerting.retry_dead_deliveries(db, iso(as_datetime()))} dead deliveries queued again")
     s = deliver_due(db, app.settings)
-    click.echo(f"{s.sent} sent, {s.retrying} to retry, {s.dead} dead, {s.silenced} silenced")
+    click.echo(f"{s.sent} sent, {s.retrying} to retry, {s.dead} dead, {s.silenced} silenced"
+               + (f"; {s.revived} dead-lettered while their sink was down queued again" if s.revived else ""))
     for error in s.errors[:10]:
         click.echo(f"  {terminal_safe(error)}", err=True)
 

@@ -261,6 +261,26 @@ def retry_dead_deliveries(db: sqlite_utils.Database, now: str, alert_id: int | N
         return cur.rowcount
 
 
+def revive_outage_dead_letters(db: sqlite_utils.Database, sink: str, now: str) -> int:
+    """Put back in the queue, with fresh attempts, the deliveries to ``sink`` that died of transient failures
+    (5xx, timeouts, no connection) while the sink accepted nothing at all: an outage, not a message the receiver
+    refuses. Called when the sink accepts a message again. A message that died while others to its sink got
+    through is left dead, so one the receiver keeps failing on is not retried for ever. Returns how many."""
+    with transaction(db):
+        ids = [row[0] for row in db.execute(
+            """WITH span AS (SELECT delivery_id, min(id) AS first, max(id) AS latest FROM delivery_attempts GROUP BY delivery_id)
+               SELECT d.id FROM deliveries d JOIN span ON span.delivery_id = d.id
+               JOIN delivery_attempts last_try ON last_try.id = span.latest
+               WHERE d.sink = ? AND d.status = 'dead' AND last_try.outcome = 'transient'
+               AND NOT EXISTS (SELECT 1 FROM delivery_attempts ok JOIN deliveries other ON other.id = ok.delivery_id
+                               WHERE other.sink = d.sink AND ok.outcome = 'sent' AND ok.id BETWEEN span.first AND span.latest)""",
+            [sink])]
+        for chunk in chunked(ids):
+            db.execute(f"""UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, claimed_by = ''
+                           WHERE id IN ({marks(chunk)})""", [now, *chunk])
+        return len(ids)
+
+
 def deliveries_for_alert(db: sqlite_utils.Database, alert_id: int) -> list[dict[str, Any]]:
     """Every delivery of one alert with its attempts (``attempt_log``), oldest first."""
     rows = list(db.query("SELECT * FROM deliveries WHERE alert_id = ? ORDER BY id", [alert_id]))
