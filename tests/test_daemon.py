@@ -433,6 +433,41 @@ def test_the_analyse_step_raises_item_alerts_and_stops_between_batches(db_path, 
     assert step()["analysed"] == 0  # a stop requested before the step: nothing started
 
 
+def test_items_that_keep_failing_cannot_hold_back_newer_ones(db_path, tmp_path):
+    from test_alert_support import make_settings
+    from tocsin.analysis_record import AnalysisRecord
+    from tocsin.daemon import AnalyseStep
+    from tocsin.store import ItemRecord, upsert_item
+    from tocsin.store.sources import ensure_source
+
+    class PartlyBroken:
+        """Fails on every batch holding a text with "broken" in it, as a bug in a pipeline would."""
+        model_name, model_version = "fake", "1"
+
+        def analyse_texts(self, texts, lang_hints, item_ids, content_hashes):
+            if any("broken" in text for text in texts):
+                raise ValueError("cannot read this text")
+            return [AnalysisRecord(item_id=i, content_hash=h, model_name="fake", model_version="1", patterns_version="p",
+                                   threshold=0.5, score=0.1, incitement=False) for i, h in zip(item_ids, content_hashes)]
+
+    settings = make_settings(tmp_path)
+    settings.model.batch_size = 5
+    db = connect(db_path)
+    ensure_source(db, "stored")
+
+    def store(texts):
+        for text in texts:
+            upsert_item(db, ItemRecord(source="stored", url=f"https://stored.example/{text.replace(' ', '-')}", text=text))
+
+    store([f"broken post {n}" for n in range(32)] + [f"fine post {n}" for n in range(8)])   # the oldest are the bad ones
+    step = AnalyseStep(settings, db, lambda: False, analyser_factory=PartlyBroken)
+    assert step() == {"analysed": 8, "flagged": 0, "failed": 32, "alerts": 0}
+    store([f"new post {n}" for n in range(3)])
+    assert step() == {"analysed": 3, "flagged": 0, "failed": 0, "alerts": 0}, "the failed ones are fetched past"
+    step.failed_since -= AnalyseStep.RETRY_FAILED_AFTER_S   # an hour on, they are tried again
+    assert step()["failed"] == 32
+
+
 def test_steps_left_unfinished_are_shown_as_such_and_closed_as_interrupted_when_the_daemon_starts_or_stops(db_path):
     from tocsin.alerts.status import status_lines
     from tocsin.store.daemon import record_job_end, record_job_start

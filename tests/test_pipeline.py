@@ -26,7 +26,7 @@ class FakeSummary:
     failed: int = 0
 
 
-def keyword_analyse_pending(db, settings, *, analyser=None, limit=None, on_batch_saved=None, progress=None):
+def keyword_analyse_pending(db, settings, *, analyser=None, limit=None, on_batch_saved=None, progress=None, failed_ids=None):
     """Flags every pending item as incitement against Uzbeks in Osh, in batches of 5, calling
     ``on_batch_saved`` inside each batch's transaction like the real analyser."""
     summary = FakeSummary()

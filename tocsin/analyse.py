@@ -154,7 +154,8 @@ def analyse_batch(analyser: Analyser, items: list[dict[str, Any]]) -> tuple[list
 
 
 def analyse_pending(db: Any, settings: Any, *, analyser: Analyser | None = None, limit: int | None = None,
-                    on_batch_saved: BatchSaved | None = None, progress: Progress | None = None) -> AnalyseSummary:
+                    on_batch_saved: BatchSaved | None = None, progress: Progress | None = None,
+                    failed_ids: set[str] | None = None) -> AnalyseSummary:
     """Analyse every item with no analysis by the current model version; each item once per version.
 
     :param db: the store.
@@ -164,6 +165,8 @@ def analyse_pending(db: Any, settings: Any, *, analyser: Analyser | None = None,
     :param on_batch_saved: called as ``on_batch_saved(db, rows)`` inside each batch's transaction, with the
         saved analyses decoded plus the item's source, kind, url, title, first_seen and published_at.
     :param progress: called as ``progress(done, total)`` after each batch.
+    :param failed_ids: items that failed before, fetched past (they stay pending); those that fail now are added.
+        A caller that analyses in many calls (the daemon) keeps it, so bad items cannot hold back the rest.
     """
     from tocsin.store.analyses import pending_items, save_analysis
     from tocsin.store.db import transaction
@@ -172,11 +175,11 @@ def analyse_pending(db: Any, settings: Any, *, analyser: Analyser | None = None,
     analyser = analyser or Analyser(settings)
     summary = AnalyseSummary()
     batch_size = max(1, int(settings.model.batch_size))
-    failed_ids: set[str] = set()
+    failed_ids = set() if failed_ids is None else failed_ids
     total = None
     while limit is None or summary.analysed + summary.failed < limit:
         want = batch_size if limit is None else min(batch_size, limit - summary.analysed - summary.failed)
-        # Items that failed this run stay pending; fetch past them so the run ends.
+        # Items that failed stay pending; fetch past them so the run ends.
         items = [i for i in pending_items(db, analyser.model_name, analyser.model_version, limit=want + len(failed_ids))
                  if i["id"] not in failed_ids][:want]
         if not items:

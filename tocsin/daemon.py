@@ -602,11 +602,17 @@ class AnalyseStep:
     """Analyse pending items in chunks (checking for a stop between them), raising item alerts in the
     same transaction. The analyser (models and pipelines) is loaded once, on first use."""
 
+    #: Items whose analysis failed are fetched past for this long, then tried again (a failure may pass).
+    RETRY_FAILED_AFTER_S = 3600.0
+
     def __init__(self, settings: Settings, db: sqlite_utils.Database, should_stop: Callable[[], bool],
                  analyser_factory: Callable[[], Any] | None = None):
         self.settings, self.db, self.should_stop = settings, db, should_stop
         self.analyser_factory = analyser_factory
         self.analyser: Any = None
+        #: items that failed, kept across steps: however many there are, they cannot hold back newer items
+        self.failed_ids: set[str] = set()
+        self.failed_since = time.monotonic()
 
     def __call__(self) -> dict[str, Any]:
         from tocsin.alerts import raise_item_alerts
@@ -619,12 +625,16 @@ class AnalyseStep:
         def on_batch_saved(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:
             totals["alerts"] += raise_item_alerts(db, self.settings, rows)
 
+        if time.monotonic() - self.failed_since >= self.RETRY_FAILED_AFTER_S:
+            self.failed_ids.clear()
+            self.failed_since = time.monotonic()
         chunk = max(1, self.settings.model.batch_size)  # one batch per call: a stop request waits for one batch at most
         while not self.should_stop():
-            summary = analyse_pending(self.db, self.settings, analyser=self.analyser, limit=chunk, on_batch_saved=on_batch_saved)
+            summary = analyse_pending(self.db, self.settings, analyser=self.analyser, limit=chunk,
+                                      on_batch_saved=on_batch_saved, failed_ids=self.failed_ids)
             for key in ("analysed", "flagged", "failed"):
                 totals[key] += int(getattr(summary, key, 0) or 0)
-            if summary.analysed == 0 or summary.analysed + summary.failed < chunk:
+            if summary.analysed + summary.failed < chunk:   # nothing more pending, past the failed ones
                 break
         return totals
 
