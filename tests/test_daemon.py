@@ -60,6 +60,26 @@ def test_the_loop_survives_a_job_that_always_raises_for_100_ticks(db_path, caplo
     assert runs["good"]["failures"] == 0 and runs["good"]["last_summary"] == f"done={calls['good']}"
 
 
+def test_a_model_that_cannot_load_stops_the_daemon_before_it_starts_and_a_stated_failure_has_no_traceback(db_path, caplog):
+    from tocsin.daemon import run_daemon
+    from tocsin.models.folder import ModelLoadError
+
+    connect(db_path).close()
+    settings = disk_settings(db_path)
+    settings.model.path = str(db_path.parent / "no-such-model")
+    with pytest.raises(ModelLoadError, match="no such folder"):
+        run_daemon(settings, max_ticks=1)
+
+    def analyse():
+        raise ModelLoadError("model.path 'x': no such folder; fix the path")
+
+    daemon = Daemon(disk_settings(db_path), connect(db_path), [Job("analyse", 0.001, analyse)])
+    caplog.set_level(logging.INFO, logger="tocsin.daemon")
+    daemon.run(max_ticks=2, handle_signals=False)
+    assert "step analyse: failed" in caplog.text and "no such folder; fix the path" in caplog.text
+    assert "Traceback" not in caplog.text
+
+
 def test_a_second_instance_exits_at_once_with_a_clear_message(db_path):
     settings = disk_settings(db_path)
     db = connect(db_path)

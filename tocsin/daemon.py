@@ -419,7 +419,13 @@ class Daemon:
         except Exception as e:  # noqa: BLE001 - a job must never stop the loop
             duration = time.monotonic() - started
             self.failures[job.name] = self.failures.get(job.name, 0) + 1
-            logger.exception("step %s: failed in %.1f s: %s", job.name, duration, e)
+            from tocsin.cli.app import stated_problem
+
+            stated = stated_problem(e)
+            if stated is None:
+                logger.exception("step %s: failed in %.1f s: %s", job.name, duration, e)
+            else:   # an error that names its own fix needs no traceback every few minutes
+                logger.error("step %s: failed in %.1f s: %s", job.name, duration, stated)
             try:
                 record_job_end(self.db, job.name, now=iso(as_datetime()), status="failed", error=traceback.format_exc(),
                                duration_s=duration)
@@ -652,6 +658,10 @@ def run_daemon(settings: Settings, *, analyser_factory: Callable[[], Any] | None
 
     lock = InstanceLock(lock_path_for(settings)).acquire()  # fail before loading anything heavy
     lock.release()
+    if analyser_factory is None:   # a model that cannot load would fail every analyse step and raise no alert, ever
+        from tocsin.models.folder import identify
+
+        identify(settings.model.path)
     db = connect(settings.database_path, busy_timeout_ms=settings.database.busy_timeout_ms, create=False)
     sync_sources(db, settings.sources)
     supervisor = Supervisor(db, parallel=settings.daemon.parallel_crawls, grace_s=settings.daemon.stop_grace_s)
