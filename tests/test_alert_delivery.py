@@ -180,6 +180,23 @@ def test_a_message_the_receiver_keeps_failing_while_others_get_through_stays_dea
     assert later.sent == 1 and later.revived == 0
 
 
+def test_a_webhooks_login_is_sent_as_basic_auth_and_its_credentials_and_token_are_never_shown(fresh_db, tmp_path, receiver):
+    hook = receiver([500])
+    url = hook.url.replace("http://", "http://bot:Zqx%20secret@").replace("/hook", "/hooks/T1/B2/ZQXTOKEN?key=ZQXKEY")
+    settings = webhook_settings(tmp_path, url, max_attempts=3, backoff_s=10.0)
+    raise_for(fresh_db, settings, [store_flagged(fresh_db)])
+    failed = deliver_due(fresh_db, settings, now=NOW)
+    port = hook.url.split(":")[2].split("/")[0]
+    assert failed.retrying == 1 and failed.errors == [f"webhook http://127.0.0.1:{port}/… answered 500"]
+    assert deliver_due(fresh_db, settings, now=NOW + timedelta(hours=1)).sent == 1
+    (accepted,) = hook.accepted
+    assert accepted["headers"]["authorization"] == "Basic " + base64.b64encode(b"bot:Zqx secret").decode()
+    shown = "\n".join(status_lines(fresh_db)) + json.dumps(list(fresh_db.query("SELECT * FROM deliveries"))) + json.dumps(
+        list(fresh_db.query("SELECT * FROM delivery_attempts")))
+    for secret in ("Zqx", "ZQXTOKEN", "ZQXKEY", "bot:"):
+        assert secret not in shown
+
+
 def test_backoff_doubles_with_jitter_and_is_capped():
     rng = random.Random(7)
     for attempts in range(1, 8):

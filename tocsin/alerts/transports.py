@@ -20,6 +20,7 @@ import ssl
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -172,6 +173,18 @@ class WebhookTransport(Transport):
 
     opener = tracked_opener(NoRedirect)
 
+    def __init__(self, sink: SinkSettings, settings: Settings):
+        super().__init__(sink, settings)
+        parts = urllib.parse.urlsplit(sink.url)
+        #: The URL without a user name and password, which are sent as HTTP Basic authentication instead.
+        self.url = urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+        self.login = (f"{urllib.parse.unquote(parts.username or '')}:{urllib.parse.unquote(parts.password or '')}"
+                      if parts.username or parts.password else "")
+        #: How errors, logs and ``status`` name the receiver: its host only, since a webhook's path and query
+        #: often hold its token (``/hooks/T1/B2/<token>``, ``?key=…``).
+        self.where = f"webhook {parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}" + (
+            "/…" if parts.path.strip("/") or parts.query else "")
+
     def headers(self, message: dict[str, Any], body: bytes, now: float | None = None) -> dict[str, str]:
         timestamp = int(now if now is not None else time.time())
         headers = {
@@ -180,6 +193,8 @@ class WebhookTransport(Transport):
             "webhook-id": message["id"],
             "webhook-timestamp": str(timestamp),
         }
+        if self.login:
+            headers["Authorization"] = "Basic " + base64.b64encode(self.login.encode("utf-8")).decode("ascii")
         if self.sink.secret:
             try:
                 headers["webhook-signature"] = sign(self.sink.secret, message["id"], timestamp, body)
@@ -190,8 +205,8 @@ class WebhookTransport(Transport):
 
     def notify(self, message: dict[str, Any]) -> None:
         body = message_json(message).encode("utf-8")
-        request = urllib.request.Request(self.sink.url, data=body, method="POST", headers=self.headers(message, body))
-        within_deadline(self.sink.timeout_s, f"webhook {self.sink.url}", lambda: self.post(request), self.should_stop)
+        request = urllib.request.Request(self.url, data=body, method="POST", headers=self.headers(message, body))
+        within_deadline(self.sink.timeout_s, self.where, lambda: self.post(request), self.should_stop)
 
     def post(self, request: urllib.request.Request) -> None:
         try:
@@ -200,20 +215,20 @@ class WebhookTransport(Transport):
         except urllib.error.HTTPError as e:
             raise self.http_error(e.code, e.headers.get("Retry-After") if e.headers else None) from None
         except http.client.HTTPException as e:   # not HTTP at all, or too many headers
-            raise TransportError(f"webhook {self.sink.url}: the answer is not HTTP ({type(e).__name__})") from e
+            raise TransportError(f"{self.where}: the answer is not HTTP ({type(e).__name__})") from e
         except (urllib.error.URLError, OSError, socket.timeout) as e:
             reason = getattr(e, "reason", e)
             if isinstance(reason, ssl.SSLCertVerificationError):
-                raise TransportError(f"webhook {self.sink.url}: certificate not trusted: {reason}", permanent=True) from e
-            raise TransportError(f"webhook {self.sink.url}: {reason}") from e
+                raise TransportError(f"{self.where}: certificate not trusted: {reason}", permanent=True) from e
+            raise TransportError(f"{self.where}: {reason}") from e
 
     def http_error(self, code: int, retry_after: str | None) -> TransportError:
         wait = float(retry_after) if retry_after and retry_after.strip().isdigit() else None
         if 300 <= code < 400:
-            return TransportError(f"webhook {self.sink.url} answered {code} (a redirect); configure the final URL", permanent=True)
+            return TransportError(f"{self.where} answered {code} (a redirect); configure the final URL", permanent=True)
         if code in TRANSIENT_HTTP or code >= 500:
-            return TransportError(f"webhook {self.sink.url} answered {code}", retry_after=wait)
-        return TransportError(f"webhook {self.sink.url} answered {code}; check the URL and the secret", permanent=True)
+            return TransportError(f"{self.where} answered {code}", retry_after=wait)
+        return TransportError(f"{self.where} answered {code}; check the URL and the secret", permanent=True)
 
 
 class TrackedSMTP(smtplib.SMTP):
