@@ -397,6 +397,15 @@ def test_silences_match_on_key_severity_and_wildcards(fresh_db, tmp_path):
     assert statuses == {"uzbek|osh": "silenced", "kyrgyz|osh": "pending"}
 
 
+def test_silences_match_in_any_case(fresh_db, tmp_path):
+    settings = make_settings(tmp_path)
+    alerting.add_silence(fresh_db, parse_matchers(["place=Osh", "group=UZBEK"]), starts_at=at(-1).isoformat(),
+                         ends_at=at(60).isoformat())   # as alert titles write them
+    raise_for(fresh_db, settings, [store_flagged(fresh_db), store_flagged(fresh_db, groups=("kyrgyz",))])
+    statuses = {json.loads(r["body"])["key"]: r["status"] for r in deliveries(fresh_db)}
+    assert statuses == {"uzbek|osh": "silenced", "kyrgyz|osh": "pending"}
+
+
 @pytest.mark.parametrize("table, key", [
     ("[[alerts.rules]]\nname = 'x'\nkind = 'spread'\nsimilarity = 1.5", "alerts.rules[0].similarity"),
     ("[[alerts.rules]]\nname = 'x'\nkind = 'spike'\nmin_count = 0", "alerts.rules[0].min_count"),

@@ -42,20 +42,21 @@ def unknown_values(matchers: dict[str, str], settings: Any) -> list[str]:
              "rule": [r.name for r in settings.alerts.rules], "severity": list(SEVERITIES), "kind": list(RULE_KINDS)}
     warnings = []
     for name, value in matchers.items():
-        if name not in known or any(ch in value for ch in "*?[") or value in known[name]:
+        if name not in known or any(ch in value for ch in "*?[") or value.casefold() in {k.casefold() for k in known[name]}:
             continue
         close = difflib.get_close_matches(value, known[name], n=1, cutoff=0.7)
         warnings.append(f"no {name} is called {value!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
-                        + f"; this silence mutes only alerts whose {name} is exactly {value!r}")
+                        + f"; this silence mutes only alerts whose {name} is {value!r}")
     return warnings
 
 
 def matches(matchers: dict[str, str], labels: dict[str, Any]) -> bool:
-    """Whether every matcher matches the alert's labels (a list label matches when any element does)."""
+    """Whether every matcher matches the alert's labels (a list label matches when any element does), in any
+    case: ``place=Osh``, as titles write it, matches the label ``osh``."""
     for name, pattern in matchers.items():
         value = labels.get(name)
         values = value if isinstance(value, list) else [value]
-        if not any(v is not None and fnmatch.fnmatchcase(str(v), pattern) for v in values):
+        if not any(v is not None and fnmatch.fnmatchcase(str(v).casefold(), pattern.casefold()) for v in values):
             return False
     return True
 
