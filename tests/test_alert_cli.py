@@ -157,6 +157,21 @@ def test_run_one_cycle_without_crawl(runner, configured, fake_analyse):  # noqa:
     assert "analyse: 1 analysed, 1 flagged" in result.output and "deliver: 1 sent" in result.output
 
 
+def test_run_exits_1_when_alert_messages_cannot_be_delivered(runner, tmp_path, fake_analyse):  # noqa: F811 - fixture
+    from tocsin.store import ItemRecord, connect, upsert_item
+    from tocsin.store.sources import ensure_source
+
+    config = tmp_path / "tocsin.toml"
+    config.write_text(CONFIG.replace("kind = \"file\"", "kind = \"webhook\"\nurl = \"http://127.0.0.1:9/hook\"\ntimeout_s = 2"),
+                      encoding="utf-8")
+    db = connect(tmp_path / "tocsin.db")
+    ensure_source(db, "stored")
+    upsert_item(db, ItemRecord(source="stored", url="https://stored.example/1", text="fictional post"))
+    result = invoke(runner, config, "run", "--no-crawl")
+    assert result.exit_code == 1 and "deliver: 0 sent, 1 to retry" in result.output
+    assert "alert messages not delivered (0 dead, 1 to retry)" in result.output
+
+
 def test_run_refuses_while_a_daemon_holds_the_database(runner, configured):
     from tocsin.daemon import InstanceLock, lock_path_for
 

@@ -15,8 +15,9 @@ from tocsin.terminal import terminal_safe
 def run(app: App, sources: tuple[str, ...], no_crawl: bool) -> None:
     """One cycle: crawl → analyse → alert → deliver, then exit.
 
-    Exits 1 when a source failed (the rest of the cycle still ran), as `tocsin crawl` does, so that cron
-    and monitoring notice; `tocsin status` names the errors.
+    Exits 1 when a source failed (the rest of the cycle still ran), as `tocsin crawl` does, or when alert
+    messages could not be delivered (dead-lettered, or waiting for a retry while none got through), so that
+    cron and monitoring notice; `tocsin status` names the errors.
     """
     from tocsin.alerts.status import nowhere_to_send
     from tocsin.daemon import DaemonAlreadyRunning, InstanceLock, lock_path_for
@@ -41,8 +42,13 @@ def run(app: App, sources: tuple[str, ...], no_crawl: bool) -> None:
     warning = nowhere_to_send(settings)
     if warning:
         click.echo(f"warning: {warning}", err=True)
+    undelivered = summary.dead or (summary.retrying and not summary.sent)
+    if undelivered:
+        click.echo(f"alert messages not delivered ({summary.dead} dead, {summary.retrying} to retry): "
+                   "tocsin alert list --dead, tocsin alert test", err=True)
     if summary.failed_sources:
         click.echo(f"{len(summary.failed_sources)} source(s) failed; their errors: tocsin status, or tocsin crawl -s NAME", err=True)
+    if summary.failed_sources or undelivered:
         raise SystemExit(1)
 
 
