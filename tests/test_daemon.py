@@ -20,7 +20,7 @@ import schedule
 
 from test_pipeline import fake_analyse  # noqa: F401 - fixture
 from tocsin.config import Settings
-from tocsin.daemon import Daemon, DaemonAlreadyRunning, InstanceLock, Job, Supervisor, lock_path_for
+from tocsin.daemon import Daemon, DaemonAlreadyRunning, InstanceLock, Job, Supervisor, lock_holder, lock_path_for
 from tocsin.store import connect
 from tocsin.store.daemon import job_runs
 
@@ -498,9 +498,16 @@ def test_steps_left_unfinished_are_shown_as_such_and_closed_as_interrupted_when_
     record_job_start(db, "deliver", "2026-06-01T10:00:00+00:00")
     record_job_end(db, "deliver", now="2026-06-01T10:00:01+00:00", status="ok", summary="sent=1")
     record_job_start(db, "deliver", "2026-06-01T10:05:00+00:00")
-    shown = "\n".join(status_lines(db))
-    assert "job crawl:old: started at 2026-06-01T10:00:00+00:00, not finished yet" in shown
-    assert "job deliver: started at 2026-06-01T10:05:00+00:00, not finished yet" in shown
+    shown = "\n".join(status_lines(db, daemon_pid=None))   # no daemon holds the lock: the steps' process is gone
+    assert "daemon: not running" in shown
+    assert ("job crawl:old: started at 2026-06-01T10:00:00+00:00, not finished (its process is gone: closed as "
+            "interrupted when the daemon next starts)") in shown
+    assert "job deliver: started at 2026-06-01T10:05:00+00:00, not finished (its process is gone" in shown
+    with InstanceLock(lock_path_for(settings)):
+        assert lock_holder(lock_path_for(settings)) == str(os.getpid())
+        shown = "\n".join(status_lines(db, daemon_pid=lock_holder(lock_path_for(settings))))
+        assert f"daemon: running (pid {os.getpid()})" in shown and "not finished (running, or waiting for a crawl slot)" in shown
+    assert lock_holder(lock_path_for(settings)) is None, "a lock file no process holds names no daemon"
 
     def queue_a_waiting_step():   # a step that asked for a crawl slot and is still waiting when the daemon stops
         from tocsin.alerts.times import as_datetime, iso
@@ -515,4 +522,4 @@ def test_steps_left_unfinished_are_shown_as_such_and_closed_as_interrupted_when_
     assert runs["crawl:waiting"]["last_status"] == "interrupted" and "waited for a crawl slot" in runs["crawl:waiting"]["last_error"]
     assert runs["crawl:old"]["runs"] == 0 and runs["crawl:old"]["failures"] == 0, "not counted as a run"
     shown = "\n".join(status_lines(db))
-    assert "job crawl:old: interrupted at" in shown and "not finished yet" not in shown
+    assert "job crawl:old: interrupted at" in shown and "not finished" not in shown

@@ -121,6 +121,22 @@ class InstanceLock:
         self.release()
 
 
+def lock_holder(path: Path) -> str | None:
+    """The pid (as the lock file says it) of the daemon or run holding the lock at ``path``, or None when
+    none does (no file, or a file no process holds: one left by a process that died)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+    finally:
+        os.close(fd)   # closing releases a lock taken here
+    return None
+
+
 def lock_path_for(settings: Settings) -> Path:
     """``daemon.lock_file``, or ``<database>.lock`` beside the store's real file: a store reached through a
     symbolic link has the one lock of the file it links to."""

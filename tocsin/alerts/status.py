@@ -30,8 +30,13 @@ def unsigned_webhooks(settings: Any) -> str:
             f"ones: give each a secret (e.g. {sink_env_name(unsigned[0], 'secret')}) and check the signature on receipt")
 
 
-def status_lines(db: sqlite_utils.Database) -> list[str]:
-    """Alerts per status, the delivery queue, dead letters (with the newest few) and active silences."""
+def status_lines(db: sqlite_utils.Database, daemon_pid: str | None = "") -> list[str]:
+    """Alerts per status, the delivery queue, dead letters (with the newest few), active silences and the
+    daemon's steps.
+
+    :param daemon_pid: the pid of the daemon or run holding the store's lock, None when none does (a step
+        left unfinished then is one whose process died), ``""`` when unknown.
+    """
     from tocsin.alerts.times import as_datetime, iso
 
     now = iso(as_datetime())
@@ -55,10 +60,16 @@ def status_lines(db: sqlite_utils.Database) -> list[str]:
             lines.append(f"  #{s['id']} {' '.join(f'{k}={v}' for k, v in s['matchers'].items())} until {s['ends_at']}")
     from tocsin.store.daemon import job_runs
 
+    if daemon_pid is not None and daemon_pid != "":
+        lines.append(f"daemon: running (pid {daemon_pid})")
+    elif daemon_pid is None:
+        lines.append("daemon: not running (start it with 'tocsin daemon', or schedule 'tocsin run')")
+    unfinished = ("its process is gone: closed as interrupted when the daemon next starts" if daemon_pid is None
+                  else "running, or waiting for a crawl slot")
     for job in job_runs(db):
         finished = job["finished"]
         state = (f"{job['last_status']} at {job['last_finished_at']}" if finished
-                 else f"started at {job['last_started_at']}, not finished yet (running, or waiting for a crawl slot)")
+                 else f"started at {job['last_started_at']}, not finished ({unfinished})")
         why = f" — {job['last_error'][:100]}" if finished and job["last_status"] in ("failed", "interrupted") else ""
         lines.append(f"job {job['name']}: {state} ({job['runs']} runs, {job['failures']} failed){why}")
     return lines

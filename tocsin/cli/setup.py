@@ -96,6 +96,7 @@ def status(app: App) -> None:
     from tocsin.alerts import status_lines as alert_status_lines
     from tocsin.alerts.status import nowhere_to_send, unsigned_webhooks
     from tocsin.cli.crawl import error_line
+    from tocsin.daemon import lock_holder, lock_path_for
     from tocsin.distributed import status_lines as distributed_status_lines
     from tocsin.models.folder import identify
     from tocsin.private_files import readable_by_others
@@ -121,7 +122,8 @@ def status(app: App) -> None:
         f"chmod 600 {app.database_path}")]
     for warning in filter(None, warnings):
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False, soft_wrap=True)
-    for line in [*alert_status_lines(db), *distributed_status_lines(app.settings)]:
+    daemon_pid = lock_holder(lock_path_for(app.settings))
+    for line in [*alert_status_lines(db, daemon_pid), *distributed_status_lines(app.settings)]:
         console.print(line, markup=False, highlight=False)
     console.print(sources_table(app.settings, source_summary(db)))
     for err in last_run_errors(db):   # why each source's last crawl failed, not only how often
