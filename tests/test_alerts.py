@@ -376,6 +376,30 @@ def test_stale_source_alerts_after_twice_its_interval_and_resolves_on_success(fr
     assert resolved["reason"] == "resolved" and resolved["text"].startswith("[RESOLVED] Source quiet-feed")
 
 
+def test_a_stale_source_alert_stays_open_while_a_retry_runs_and_a_crawl_stopped_with_the_daemon_is_no_failure(fresh_db, tmp_path):
+    from tocsin.store.sources import record_crawl_error
+
+    settings = make_settings(tmp_path, rules=[AlertRuleSettings(name="stale", kind="stale_source", severity="info")])
+    for name in ("broken-feed", "healthy-feed"):
+        ensure_source(fresh_db, name)
+        finish_crawl_run(fresh_db, start_crawl_run(fresh_db, name), "ok")
+    fresh_db.execute("UPDATE sources SET interval_minutes = 30")
+    fresh_db.execute("DELETE FROM sources WHERE name = 'test'")
+    now = datetime.now(timezone.utc)
+    finish_crawl_run(fresh_db, start_crawl_run(fresh_db, "broken-feed"), "failed")
+    stopped = start_crawl_run(fresh_db, "healthy-feed")   # cut short by a clean stop of the daemon
+    record_crawl_error(fresh_db, stopped, "healthy-feed", "interrupted", "the crawl process was told to stop")
+    finish_crawl_run(fresh_db, stopped, "failed")
+    assert evaluate_rules(fresh_db, settings, now=now + timedelta(minutes=61)) == 1
+    (alert,) = alerting.list_alerts(fresh_db)
+    assert alert["key"] == "broken-feed", "the interrupted crawl says nothing of the healthy source"
+    retry = start_crawl_run(fresh_db, "broken-feed")   # the retry runs; the source has not crawled well yet
+    fresh_db.execute("UPDATE crawl_runs SET started_at = ? WHERE id = ?", [(now + timedelta(minutes=62)).isoformat(), retry])
+    evaluate_rules(fresh_db, settings, now=now + timedelta(minutes=63))
+    assert alerting.get_alert(fresh_db, alert["id"])["status"] != "resolved"
+    assert "resolved" not in [json.loads(r["body"]).get("reason") for r in fresh_db.query("SELECT body FROM deliveries")]
+
+
 def test_a_failing_rule_does_not_stop_the_others(fresh_db, tmp_path, monkeypatch, caplog):
     from tocsin.alerts import engine
 

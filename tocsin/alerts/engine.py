@@ -318,13 +318,18 @@ def evaluate_stale(db: sqlite_utils.Database, settings: Settings, rule: AlertRul
     configured = {s.name for s in settings.enabled_sources()}
     rows = [r for r in store.source_freshness(db) if not configured or r["name"] in configured]
     findings = {f.key: f for f in rules.find_stale_sources(rows, now)}
+    last_success = {r["name"]: parse_time(r["last_success_at"]) for r in rows}
     changed = 0
     for finding in findings.values():
         event = Event(key=finding.key, severity=rule.severity, labels=finding.labels, stats=finding.stats,
                       repeat_while_firing=True)
         changed += fire(db, settings, rule, event, now)
     for alert in store.unresolved_alerts(db, rule.name):
-        if alert["key"] not in findings:
+        # resolved once the source has crawled well since the alert (or is no longer crawled), not while a retry
+        # of a failing source merely runs
+        succeeded = last_success.get(alert["key"])
+        if alert["key"] not in findings and (alert["key"] not in last_success
+                                             or (succeeded is not None and succeeded >= parse_time(alert["created_at"]))):
             with transaction(db):
                 store.resolve_alert(db, alert["id"], iso(now))
                 logger.info("alert #%s resolved: source %s crawls again", alert["id"], alert["key"])

@@ -369,11 +369,13 @@ def scored_analyses_since(db: sqlite_utils.Database, since: str, *, min_score: f
 
 def source_freshness(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Per enabled source: interval, last crawl, last success, when it was added, and the status and start
-    of its latest crawl run."""
+    of its latest crawl run that was not interrupted (a crawl stopped with the daemon says nothing of the source)."""
     return list(db.query(
         """SELECT s.name, s.interval_minutes, s.last_crawl_at, s.last_success_at, s.created_at,
                   r.status AS last_status, r.started_at AS last_started_at
-           FROM sources s LEFT JOIN crawl_runs r ON r.id = (SELECT max(id) FROM crawl_runs WHERE source = s.name)
+           FROM sources s LEFT JOIN crawl_runs r ON r.id = (
+               SELECT max(r2.id) FROM crawl_runs r2 WHERE r2.source = s.name AND r2.message NOT LIKE 'interrupted%'
+               AND NOT EXISTS (SELECT 1 FROM crawl_errors e WHERE e.run_id = r2.id AND e.kind = 'interrupted'))
            WHERE s.enabled = 1 ORDER BY s.name"""))
 
 
