@@ -72,6 +72,24 @@ def test_another_programs_database_or_a_non_database_is_refused_and_left_untouch
     assert {p: p.read_bytes() for p in (theirs, laravel, junk)} == before and not list(tmp_path.glob("*-wal"))
 
 
+def test_damage_found_after_the_store_opened_is_one_message_saying_what_to_do(tmp_path, runner):
+    from tocsin.cli import main
+
+    assert runner.invoke(main, ["init", str(tmp_path)]).exit_code == 0
+    conn = sqlite3.connect(tmp_path / "tocsin.db")
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'alerts'").fetchone()[0]
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    with open(tmp_path / "tocsin.db", "r+b") as f:   # a leaf page whose cells point past its end
+        f.seek((root - 1) * page_size)
+        f.write(b"\x0d\x00\x00\x00\x05\xff\xff\x00" + b"\xff" * (page_size - 8))
+    result = runner.invoke(main, ["--db", str(tmp_path / "tocsin.db"), "alert", "list"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "the store is damaged (database disk image is malformed): stop the daemon, copy the database file" in result.output
+    assert ".recover" in result.output
+
+
 def test_item_id_is_hash_of_canonical_url(fresh_db):
     a = ItemRecord(source="test", url="https://News.example.kg/a?utm_source=tg&id=3#comments", title="t", text="x")
     b = ItemRecord(source="test", url="https://news.example.kg/a?id=3", title="t", text="x")

@@ -198,6 +198,11 @@ def stated_problem(error: Exception) -> str | None:
         logger.debug("stated as a full or read-only disk", exc_info=error)
         return (f"the store cannot be written ({error}): free space on its disk, or make its folder writable, and "
                 "run the command again; what the store had committed before is kept")
+    if isinstance(error, sqlite3.DatabaseError) and "malformed" in str(error):   # damage found after the store opened
+        logger.debug("stated as a damaged store", exc_info=error)
+        return (f"the store is damaged ({error}): stop the daemon, copy the database file aside, then restore it "
+                "from a backup, or rescue what it holds with: sqlite3 tocsin.db .recover | sqlite3 recovered.db "
+                "(your database file in place of tocsin.db)")
     if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EROFS):
         logger.debug("stated as a full or read-only disk", exc_info=error)
         return f"cannot write {error.filename or 'a file'} ({error.strerror}): free space on its disk or make it writable, and run again"
