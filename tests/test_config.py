@@ -79,6 +79,9 @@ def test_env_overrides_keys(tmp_path):
          "smtp_port = 70000\n", "alerts.sinks[0].smtp_port"),
         ("[[alerts.sinks]]\nname = 'mail'\nkind = 'email'\nsmtp_host = 'localhost'\nrecipients = ['a@example.org']\n"
          "sender = ''\n", "alerts.sinks[0].sender"),
+        ("[[alerts.rules]]\nname = 'r'\nrepeat_interval_minutes = 0\n", "alerts.rules[0].repeat_interval_minutes"),
+        ("[[alerts.rules]]\nname = 'r'\nrepeat_interval_minutes = 20\n", "alerts.rules[0].group_interval_minutes"),
+        ("[alerts.sinks]\nname = 'x'\nkind = 'console'\n", "alerts.sinks"),
     ],
 )
 def test_bad_config_exits_2_naming_the_key_and_writes_no_database(tmp_path, runner, text, key):
@@ -90,6 +93,13 @@ def test_bad_config_exits_2_naming_the_key_and_writes_no_database(tmp_path, runn
     assert result.exit_code == 2
     assert key in result.output
     assert not (tmp_path / "tocsin.db").exists()
+
+
+def test_a_table_written_with_single_brackets_is_told_to_use_double_ones(tmp_path):
+    with pytest.raises(ConfigError, match=r"\(a table of them is written \[\[alerts.sinks\]\], with double brackets"):
+        load_settings(write(tmp_path, "[alerts.sinks]\nname = 'x'\nkind = 'console'\n"), env={})
+    with pytest.raises(ConfigError, match=r"between 0 and the rule's repeat_interval_minutes \(20\)"):
+        load_settings(write(tmp_path, "[[alerts.rules]]\nname = 'r'\nrepeat_interval_minutes = 20\n"), env={})
 
 
 def test_sink_secrets_come_from_the_environment_so_they_stay_out_of_the_file(tmp_path):

@@ -381,7 +381,10 @@ def coerce(tp: Any, value: Any, key: str) -> Any:
     if origin is list:
         (item_tp,) = typing.get_args(tp)
         if not isinstance(value, list):
-            raise ConfigError(key, value, f"expected a list, e.g. {key.rsplit('.', 1)[-1]} = [...]")
+            name = key.rsplit(".", 1)[-1]
+            hint = (f" (a table of them is written [[{key}]], with double brackets, once per entry)"
+                    if dataclasses.is_dataclass(item_tp) and isinstance(value, dict) else "")
+            raise ConfigError(key, value, f"expected a list, e.g. {name} = [...]{hint}")
         return [coerce(item_tp, v, f"{key}[{i}]") for i, v in enumerate(value)]
     if origin is dict:
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
@@ -545,8 +548,10 @@ def validate(settings: Settings) -> None:
         check_range(f"alerts.rules[{i}].baseline_days", rule.baseline_days, 1, 365)
         check_range(f"alerts.rules[{i}].min_count", rule.min_count, 1, 1_000_000)
         check_range(f"alerts.rules[{i}].min_sources", rule.min_sources, 2, 1000)
-        check_range(f"alerts.rules[{i}].group_interval_minutes", rule.group_interval_minutes, 0, rule.repeat_interval_minutes)
         check_range(f"alerts.rules[{i}].repeat_interval_minutes", rule.repeat_interval_minutes, 1, 30 * 24 * 60)
+        if not 0 <= rule.group_interval_minutes <= rule.repeat_interval_minutes:
+            raise ConfigError(f"alerts.rules[{i}].group_interval_minutes", rule.group_interval_minutes,
+                              f"must be between 0 and the rule's repeat_interval_minutes ({rule.repeat_interval_minutes})")
     check_range("alerts.max_attempts", settings.alerts.max_attempts, 1, 100)
     check_range("alerts.backoff_s", settings.alerts.backoff_s, 0.0, 86_400.0)
     for i, sink in enumerate(settings.alerts.sinks):
