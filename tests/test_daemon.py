@@ -453,22 +453,31 @@ def test_the_analyse_step_raises_item_alerts_and_stops_between_batches(db_path, 
     assert step()["analysed"] == 0  # a stop requested before the step: nothing started
 
 
+class Instant:
+    """An analyser that reads every text as harmless at once."""
+    model_name, model_version = "fake", "1"
+
+    def analyse_texts(self, texts, lang_hints, item_ids, content_hashes):
+        from tocsin.analysis_record import AnalysisRecord
+
+        return [AnalysisRecord(item_id=i, content_hash=h, model_name="fake", model_version="1", patterns_version="p",
+                               threshold=0.5, score=0.1, incitement=False) for i, h in zip(item_ids, content_hashes)]
+
+
+class PartlyBroken(Instant):
+    """Fails on every batch holding a text with "broken" in it, as a bug in a pipeline would."""
+
+    def analyse_texts(self, texts, lang_hints, item_ids, content_hashes):
+        if any("broken" in text for text in texts):
+            raise ValueError("cannot read this text")
+        return super().analyse_texts(texts, lang_hints, item_ids, content_hashes)
+
+
 def test_items_that_keep_failing_cannot_hold_back_newer_ones(db_path, tmp_path):
     from test_alert_support import make_settings
-    from tocsin.analysis_record import AnalysisRecord
     from tocsin.daemon import AnalyseStep
     from tocsin.store import ItemRecord, upsert_item
     from tocsin.store.sources import ensure_source
-
-    class PartlyBroken:
-        """Fails on every batch holding a text with "broken" in it, as a bug in a pipeline would."""
-        model_name, model_version = "fake", "1"
-
-        def analyse_texts(self, texts, lang_hints, item_ids, content_hashes):
-            if any("broken" in text for text in texts):
-                raise ValueError("cannot read this text")
-            return [AnalysisRecord(item_id=i, content_hash=h, model_name="fake", model_version="1", patterns_version="p",
-                                   threshold=0.5, score=0.1, incitement=False) for i, h in zip(item_ids, content_hashes)]
 
     settings = make_settings(tmp_path)
     settings.model.batch_size = 5
@@ -486,6 +495,28 @@ def test_items_that_keep_failing_cannot_hold_back_newer_ones(db_path, tmp_path):
     assert step() == {"analysed": 3, "flagged": 0, "failed": 0, "alerts": 0}, "the failed ones are fetched past"
     step.failed_since -= AnalyseStep.RETRY_FAILED_AFTER_S   # an hour on, they are tried again
     assert step()["failed"] == 32
+
+
+def test_a_backlog_is_analysed_over_several_steps_so_deliveries_run_between_them(db_path, tmp_path, monkeypatch):
+    import types
+
+    from test_alert_support import make_settings
+    from tocsin.daemon import AnalyseStep
+    from tocsin.store import ItemRecord, upsert_item
+    from tocsin.store.sources import ensure_source
+
+    settings = make_settings(tmp_path)
+    settings.model.batch_size = 5
+    settings.daemon.deliver_every_minutes = 1
+    db = connect(db_path)
+    ensure_source(db, "stored")
+    for n in range(40):
+        upsert_item(db, ItemRecord(source="stored", url=f"https://stored.example/{n}", text=f"fictional post {n}"))
+    step = AnalyseStep(settings, db, lambda: False, analyser_factory=Instant)
+    clock = iter(range(0, 10_000, 25))   # each look at the clock: 25 s later
+    monkeypatch.setattr("tocsin.daemon.time", types.SimpleNamespace(monotonic=lambda: float(next(clock))))
+    assert step()["analysed"] == 10, "two batches fit in the minute between deliveries"
+    assert step()["analysed"] == 10 and db.execute("SELECT count(*) FROM analyses").fetchone()[0] == 20
 
 
 def test_steps_left_unfinished_are_shown_as_such_and_closed_as_interrupted_when_the_daemon_starts_or_stops(db_path):

@@ -622,7 +622,8 @@ def delivery_counts(summary: Any) -> dict[str, Any]:
 
 class AnalyseStep:
     """Analyse pending items in chunks (checking for a stop between them), raising item alerts in the
-    same transaction. The analyser (models and pipelines) is loaded once, on first use."""
+    same transaction, for at most the deliver interval per step. The analyser (models and pipelines) is loaded
+    once, on first use."""
 
     #: Items whose analysis failed are fetched past for this long, then tried again (a failure may pass).
     RETRY_FAILED_AFTER_S = 3600.0
@@ -651,7 +652,11 @@ class AnalyseStep:
             self.failed_ids.clear()
             self.failed_since = time.monotonic()
         chunk = max(1, self.settings.model.batch_size)  # one batch per call: a stop request waits for one batch at most
-        while not self.should_stop():
+        # A backlog (a new model, a long pause) is worked off over several steps, so the alerts it raises are
+        # delivered between them instead of after hours of analysis.
+        budget_s = max(60.0, self.settings.daemon.deliver_every_minutes * 60.0)
+        started = time.monotonic()
+        while not self.should_stop() and time.monotonic() - started < budget_s:
             summary = analyse_pending(self.db, self.settings, analyser=self.analyser, limit=chunk,
                                       on_batch_saved=on_batch_saved, failed_ids=self.failed_ids)
             for key in ("analysed", "flagged", "failed"):
