@@ -90,3 +90,48 @@ def test_progress_board_shows_the_latest_counters():
     console.print(board)
     text = console.export_text()
     assert "a " in text and " 7 " in text and " 3 " in text and "b " in text
+
+
+def test_a_crawl_told_to_stop_stops_its_crawl_process_and_closes_its_runs(tmp_path):
+    """SIGTERM (systemd, a dropped SSH session) to ``tocsin crawl``: the crawl process goes with it."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    silent = socket.socket()   # a server that accepts and never answers: the crawl waits on it
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    config = tmp_path / "tocsin.toml"
+    config.write_text('[database]\npath = "tocsin.db"\n\n[crawl]\ntimeout_s = 120\n\n[[sources]]\nname = "slow"\nkind = "feed"\n'
+                      f'urls = ["http://127.0.0.1:{silent.getsockname()[1]}/rss"]\nallow_private_networks = true\n',
+                      encoding="utf-8")
+    connect(tmp_path / "tocsin.db").close()
+    tocsin = Path(sys.executable).with_name("tocsin")
+    parent = subprocess.Popen([str(tocsin), "--config", str(config), "crawl", "--no-progress"], cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        children: list[int] = []
+        while time.monotonic() < deadline and not children:
+            silent.settimeout(0.5)
+            try:
+                silent.accept()   # the crawl process is connected: it runs
+            except TimeoutError:
+                continue
+            children = [int(p) for p in Path(f"/proc/{parent.pid}/task/{parent.pid}/children").read_text().split()]
+        assert children, "the crawl process never started"
+        parent.send_signal(signal.SIGTERM)
+        parent.wait(timeout=60)
+        assert not Path(f"/proc/{children[0]}").exists() or "zombie" in Path(f"/proc/{children[0]}/status").read_text()
+        db = connect(tmp_path / "tocsin.db")
+        ((status, message),) = db.execute("SELECT status, message FROM crawl_runs").fetchall()
+        assert status == "failed" and message.startswith("interrupted: the crawl was told to stop")
+        assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob(f"tocsin-crawl-*/*{parent.pid}*"))
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        silent.close()

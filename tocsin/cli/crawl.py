@@ -11,7 +11,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from tocsin.cli.app import App, check_source_names, main, pass_app, table_console
+from tocsin.cli.app import App, check_source_names, main, pass_app, stopped_cleanly, table_console
 from tocsin.terminal import terminal_safe
 
 STATUS_STYLE = {"ok": "green", "partial": "yellow", "failed": "bold red", "running": "cyan"}
@@ -82,11 +82,12 @@ def crawl(app: App, names: tuple[str, ...], recheck: bool, timeout_s: int | None
     if not sources:
         raise click.ClickException("no enabled source to crawl; enable one in the config ([[sources]] enabled = true)")
     board = ProgressBoard([s.name for s in sources], "crawling")
-    if live_ok:
-        with Live(board, console=console, refresh_per_second=4, transient=True):
-            results = crawl_sources(settings, [s.name for s in sources], timeout_s=timeout_s, on_progress=board.update)
-    else:
-        results = crawl_sources(settings, [s.name for s in sources], timeout_s=timeout_s)
+    with stopped_cleanly():   # SIGTERM or a dropped session stops the crawl process too, its runs closed
+        if live_ok:
+            with Live(board, console=console, refresh_per_second=4, transient=True):
+                results = crawl_sources(settings, [s.name for s in sources], timeout_s=timeout_s, on_progress=board.update)
+        else:
+            results = crawl_sources(settings, [s.name for s in sources], timeout_s=timeout_s)
     console.print(summary_table(results, "crawl"))
     print_errors(console, results)
     if any(r.status == "failed" for r in results):

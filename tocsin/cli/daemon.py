@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from tocsin.cli.app import App, check_source_names, main, pass_app
+from tocsin.cli.app import App, check_source_names, main, pass_app, stopped_cleanly
 from tocsin.terminal import terminal_safe
 
 
@@ -27,7 +27,7 @@ def run(app: App, sources: tuple[str, ...], no_crawl: bool) -> None:
     check_source_names(settings, sources)
     db = app.open_db()   # a missing store is refused, not made afresh (a cron job in the wrong folder)
     try:
-        with InstanceLock(lock_path_for(settings)):
+        with stopped_cleanly(), InstanceLock(lock_path_for(settings)):   # SIGTERM stops the crawl too, then the lock goes
             summary = run_cycle(settings, db, names=list(sources) or None, crawl=not no_crawl)
     except DaemonAlreadyRunning as e:
         raise click.ClickException(str(e)) from None

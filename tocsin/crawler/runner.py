@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from tocsin.config import Settings, SourceSettings
 from tocsin.crawler.ledger import PROGRESS_PREFIX
+from tocsin.processes import stop_process
 from tocsin.store import connect
 from tocsin.store.crawling import close_stale_runs, crawl_runs, iso_before, items_due_for_recheck, run_errors, unfinished_runs
 from tocsin.store.sources import ensure_source, finish_crawl_run, record_crawl_error, start_crawl_run, sync_sources
@@ -166,7 +167,11 @@ def execute(settings: Settings, runs: list[dict[str, Any]], timeout_s: int, on_p
         }
         job_path = Path(tmp) / "job.json"
         job_path.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
-        outcome = run_process(job_path, Path(job["result_path"]), timeout_s + GRACE_S, on_progress)
+        try:
+            outcome = run_process(job_path, Path(job["result_path"]), timeout_s + GRACE_S, on_progress)
+        except BaseException:   # this process is stopping: the runs its crawl left open are closed as interrupted
+            close_interrupted_runs(settings, db_path, runs)
+            raise
     run_ids = [int(r["run_id"]) for r in runs]
     db = connect(db_path, busy_timeout_ms=settings.database.busy_timeout_ms, create=False)
     try:
@@ -194,6 +199,23 @@ def execute(settings: Settings, runs: list[dict[str, Any]], timeout_s: int, on_p
     return results
 
 
+def close_interrupted_runs(settings: Settings, db_path: str, runs: list[dict[str, Any]]) -> None:
+    """Close the runs a crawl stopped with its parent left open (what they stored is kept)."""
+    message = "interrupted: the crawl was told to stop before the source was done; what it read is kept"
+    try:
+        db = connect(db_path, busy_timeout_ms=settings.database.busy_timeout_ms, create=False)
+    except Exception:  # noqa: BLE001 - stopping anyway; the next crawl closes them
+        logger.warning("could not close the interrupted crawl runs; the next crawl closes them")
+        return
+    try:
+        names = {int(r["run_id"]): r["source"]["name"] for r in runs}
+        for run_id in unfinished_runs(db, list(names)):
+            record_crawl_error(db, run_id, names[run_id], "interrupted", message)
+            finish_crawl_run(db, run_id, status="failed", message=message)
+    finally:
+        db.close()
+
+
 #: The last crawl process's result (elapsed time, peak memory), for benchmarks and tests.
 last_process: dict[str, Any] = {}
 
@@ -216,12 +238,10 @@ def run_process(job_path: Path, result_path: Path, limit_s: float, on_progress: 
             proc.wait(timeout=limit_s)
         except subprocess.TimeoutExpired:
             timed_out = True
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
+        except BaseException:   # the parent is stopping (Ctrl-C, SIGTERM): its crawl stops with it, runs closed
+            stop_process(proc)
+            raise
         reader.join(timeout=5)
         log.seek(0)
         log_tail = log.read()[-4000:].decode("utf-8", "replace")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from tocsin.distributed.connection import DistributedError
+from tocsin.processes import stop_process
 
 logger = logging.getLogger(__name__)
 
@@ -66,11 +67,6 @@ def local_redis(folder: Path, *, start_timeout_s: float = 10.0) -> Iterator[str]
         try:
             yield f"redis://127.0.0.1:{port}/0"
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc, grace_s=5)
         return
     raise DistributedError(f"redis-server did not start; see the logs in {folder}")
