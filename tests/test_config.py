@@ -82,6 +82,7 @@ def test_env_overrides_keys(tmp_path):
         ("[[alerts.rules]]\nname = 'r'\nrepeat_interval_minutes = 0\n", "alerts.rules[0].repeat_interval_minutes"),
         ("[[alerts.rules]]\nname = 'r'\nrepeat_interval_minutes = 20\n", "alerts.rules[0].group_interval_minutes"),
         ("[alerts.sinks]\nname = 'x'\nkind = 'console'\n", "alerts.sinks"),
+        ("[[sources]]\nname = 'x'\nkind = 'feed'\nurls = ['https://x.kg/rss']\ntimezone = 'UTC+6'\n", "sources[0].timezone"),
     ],
 )
 def test_bad_config_exits_2_naming_the_key_and_writes_no_database(tmp_path, runner, text, key):

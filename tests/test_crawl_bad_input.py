@@ -9,7 +9,7 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 
-from test_crawl_parsing import BASE, make_spider, resp
+from test_crawl_parsing import BASE, make_spider, resp, split
 from tocsin.crawler.extract import normalise_date
 from tocsin.crawler.items import ItemRecord, Removed
 from tocsin.crawler.spiders import FeedSpider, JsonSpider, RecheckSpider, SitemapSpider, TelegramSpider
@@ -55,6 +55,38 @@ def rss(*items: str, declaration: str = '<?xml version="1.0"?>') -> str:
 
 def item(n: int, title: str, date: str = "Sat, 01 Jun 2024 10:00:00 +0600") -> str:
     return f"<item><title>{title}</title><link>{BASE}/a/{n}</link><pubDate>{date}</pubDate><description>{title}</description></item>"
+
+
+@pytest.mark.parametrize("given, stored", [
+    ("01.06.2024 10:00", "2024-06-01T04:00:00+00:00"),            # Bishkek is UTC+6 all year
+    ("2024-06-01T10:00:00", "2024-06-01T04:00:00+00:00"),
+    ("Sat, 01 Jun 2024 10:00:00", "2024-06-01T04:00:00+00:00"),
+    ("2024-06-01T10:00:00+05:00", "2024-06-01T05:00:00+00:00"),   # a time with its offset keeps it
+    ("1717236000", "2024-06-01T10:00:00+00:00"),                  # epoch seconds are UTC by definition
+])
+def test_times_without_an_offset_are_read_in_the_sources_time_zone(given, stored):
+    from zoneinfo import ZoneInfo
+
+    assert normalise_date(given, ZoneInfo("Asia/Bishkek")) == stored
+
+
+def test_a_sources_time_zone_reaches_its_feed_listing_and_article_times(tmp_path):
+    from tocsin.crawler.spiders import ListingSpider
+
+    body = rss(item(1, "one", "Sat, 01 Jun 2024 10:00:00")).encode("utf-8")
+    assert parse_feed(body, f"{BASE}/rss", zone=None)[0][0].published_at == "2024-06-01T10:00:00+00:00"
+    spider = make_spider(FeedSpider, tmp_path, timezone="Asia/Tashkent")   # UTC+5
+    requests, _ = split(spider.parse_feed(resp(f"{BASE}/rss", body, XmlResponse)))
+    assert requests[0].cb_kwargs["lead"].published_at == "2024-06-01T05:00:00+00:00"
+    page = ('<html><head><meta property="article:published_time" content="2024-06-01T10:00"></head><body><article><p>'
+            + "Жители Кара-Суу вышли на субботник и посадили деревья. " * 5 + "</p></article></body></html>")
+    (article,) = spider.parse_article(resp(f"{BASE}/a/1", page), ArticleLead(url=f"{BASE}/a/1"))
+    assert article.published_at == "2024-06-01T05:00:00+00:00"
+    forum = make_spider(ListingSpider, tmp_path / "f", timezone="Asia/Bishkek",
+                        selectors={"item": "div.post", "text": "p", "date": "time::text"})
+    (post,) = [i for i in forum.parse_listing(resp(f"{BASE}/forum", '<div class="post"><p>Салам</p><time>01.06.2024 10:00</time></div>'))
+               if isinstance(i, ItemRecord)]
+    assert post.published_at == "2024-06-01T04:00:00+00:00"
 
 
 def test_a_feed_with_a_zero_date_keeps_every_entry():

@@ -95,6 +95,7 @@ class SourceSettings:
     urls: list[str] = setting(factory=list, help="Start URLs: feeds, sitemaps, t.me/s/<channel> pages, listing pages or JSON endpoints.", check="urls")
     interval_minutes: int = setting(60, "How often the daemon crawls this source.")
     language: str = setting("", "Language hint (ru, ky, uz, en, …) used when a page does not say; empty: detect.")
+    timezone: str = setting("", "Time zone in which the source writes times that carry no offset ('12.06.2026 14:30'), as an IANA name: Asia/Bishkek, Asia/Tashkent; empty: UTC.")
     enabled: bool = setting(True, "Whether the source is crawled at all.")
     allow_private_networks: bool = setting(False, "Let this one source reach its own hosts (those in its urls) on loopback or a private network (the demo world, an intranet); redirects and links to other private hosts stay blocked.")
     max_pages: int = setting(200, "Most pages fetched from this source in one crawl (pagination, articles).")
@@ -510,6 +511,8 @@ def validate(settings: Settings) -> None:
         if src.enabled and not src.urls:
             raise ConfigError(f"{key}.urls", src.urls, "an enabled source needs at least one URL")
         check_ranges(key, src, {"interval_minutes": (1, 10 * 24 * 60), "max_pages": (1, 1_000_000), "since_days": (0, 3650)})
+        if src.timezone:
+            check_time_zone(f"{key}.timezone", src.timezone)
         mode = src.pagination.get("mode", "")
         if mode:
             check_choice(f"{key}.pagination.mode", mode, PAGINATION_MODES)
@@ -640,6 +643,17 @@ def check_ranges(prefix: str, section: Any, ranges: dict[str, tuple[float, float
 def check_range(key: str, value: float, low: float, high: float) -> None:
     if not low <= value <= high:
         raise ConfigError(key, value, f"must be between {low} and {high}")
+
+
+def check_time_zone(key: str, name: str) -> None:
+    """An IANA time zone name this machine knows (Asia/Bishkek, not UTC+6 or Bishkek)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(key, name, "not a time zone this machine knows; write an IANA name such as Asia/Bishkek "
+                                     "(Kyrgyzstan) or Asia/Tashkent (Uzbekistan)") from None
 
 
 def check_choice(key: str, value: str, choices: tuple[str, ...]) -> None:

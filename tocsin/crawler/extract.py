@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
@@ -63,13 +63,14 @@ def first_of(sel: Selector, queries: tuple[str, ...]) -> str:
     return ""
 
 
-def extract_article(html: str | bytes, url: str = "", selector: Selector | None = None) -> Extracted:
+def extract_article(html: str | bytes, url: str = "", selector: Selector | None = None, zone: tzinfo | None = None) -> Extracted:
     """Main text, title, author, date and language of an article page (navigation, ads, comments left out).
 
     Title, author and date come from the page's own markup (Open Graph, ``<time>``, ``rel=author``) when it
     has them; otherwise trafilatura's metadata extraction (slower) finds them.
 
     :param selector: the page already parsed (saves a parse).
+    :param zone: the source's time zone, for times the page writes without an offset.
     """
     import trafilatura
 
@@ -79,7 +80,7 @@ def extract_article(html: str | bytes, url: str = "", selector: Selector | None 
         return Extracted()
     sel = selector if selector is not None else Selector(text=html)
     title, author = first_of(sel, TITLE_QUERIES), first_of(sel, AUTHOR_QUERIES)
-    published = next((d for d in (normalise_date(sel.css(q).get()) for q in PUBLISHED_QUERIES) if d), None)
+    published = next((d for d in (normalise_date(sel.css(q).get(), zone) for q in PUBLISHED_QUERIES) if d), None)
     need_metadata = not (title and published)
     doc = trafilatura.bare_extraction(
         html, url=url or None, fast=True, include_comments=False, include_tables=True, with_metadata=need_metadata,
@@ -91,7 +92,7 @@ def extract_article(html: str | bytes, url: str = "", selector: Selector | None 
     if need_metadata:
         title = title or (doc.title or "").strip()
         author = author or (doc.author or "").strip()
-        published = published or normalise_date(doc.date)
+        published = published or normalise_date(doc.date, zone)
     text = (doc.text or "").strip()
     if title and text.startswith(title):
         text = text[len(title):].lstrip()
@@ -178,17 +179,20 @@ _YEAR_FIRST = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})" + _TIME)
 _DAY_FIRST = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})" + _TIME)
 
 
-def normalise_date(value: Any) -> str | None:
+def normalise_date(value: Any, zone: tzinfo | None = None) -> str | None:
     """Any date a page, feed or API gives (a string, epoch seconds or milliseconds, a datetime), as the
     store's ISO UTC form; None when it cannot be read or is no real time (a day that does not exist, a
-    placeholder year before :data:`EARLIEST_YEAR`, more than a year ahead)."""
+    placeholder year before :data:`EARLIEST_YEAR`, more than a year ahead).
+
+    :param zone: the time zone of a time written without an offset (the source's ``timezone``); UTC if None.
+    """
     if value is None or value == "" or isinstance(value, bool):
         return None
     try:
         dt = value if isinstance(value, datetime) else _parse_date(str(value).strip())
     except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    return _plausible_iso(dt)
+    return _plausible_iso(dt, zone)
 
 
 def _parse_date(text: str) -> datetime | None:
@@ -217,20 +221,21 @@ def _parse_date(text: str) -> datetime | None:
 
 
 def _numeric_date(match: re.Match) -> datetime:
-    """The date (UTC when no zone is given) of a :data:`_YEAR_FIRST` or :data:`_DAY_FIRST` match; a
-    ValueError for a day or time that does not exist."""
+    """The date, without a zone, of a :data:`_YEAR_FIRST` or :data:`_DAY_FIRST` match; a ValueError for a day
+    or time that does not exist."""
     first, second, third, *clock = match.groups()
     year, month, day = (first, second, third) if len(first) == 4 else (third, second, first)
     hour, minute, second_ = (int(part or 0) for part in clock)
-    return datetime(int(year), int(month), int(day), hour, minute, second_, tzinfo=timezone.utc)
+    return datetime(int(year), int(month), int(day), hour, minute, second_)
 
 
-def _plausible_iso(dt: datetime | None) -> str | None:
-    """``dt`` in UTC as ISO text, or None when it is no plausible publication time."""
+def _plausible_iso(dt: datetime | None, zone: tzinfo | None = None) -> str | None:
+    """``dt`` in UTC as ISO text (read in ``zone``, else UTC, when it has no offset), or None when it is no
+    plausible publication time."""
     if dt is None:
         return None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=zone or timezone.utc)
     try:
         utc = dt.astimezone(timezone.utc)
     except (ValueError, OverflowError):   # year 1 shifted back by a time zone

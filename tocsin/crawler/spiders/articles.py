@@ -62,7 +62,7 @@ class ArticleSpider(SourceSpider):
                 yield self.summary_item(lead, response, reason="not_html")
             return
         response = readable_response(response)
-        found = extract_article(response.text, response.url, selector=response.selector)
+        found = extract_article(response.text, response.url, selector=response.selector, zone=self.zone)
         check = stand_in(response, found.text)
         if check:
             kept = "stored the feed's summary for now" if lead.summary else "nothing stored"
@@ -117,7 +117,7 @@ class ArticleSpider(SourceSpider):
             yield ItemRecord(
                 source=self.source.name, url=url, kind="comment", text=text,
                 author=select_first(node, sel.get("comment_author", "")),
-                published_at=normalise_date(select_first(node, sel.get("comment_date", ""))),
+                published_at=normalise_date(select_first(node, sel.get("comment_date", "")), self.zone),
                 lang=self.source.language, meta={"article_url": lead.url, "position": n},
                 raw=node.get().encode("utf-8"), content_type="text/html; charset=utf-8",
             )

@@ -6,6 +6,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import scrapy
 from scrapy import Request, signals
@@ -47,6 +48,8 @@ class SourceSpider(scrapy.Spider):
         #: Hosts this source may reach on a private network (its own, when it opts in).
         self.private_hosts = frozenset(
             (urlsplit(u).hostname or "").lower() for u in source.urls) if source.allow_private_networks else frozenset()
+        #: The zone of times the source writes without an offset (``timezone``); None: UTC.
+        self.zone = ZoneInfo(source.timezone) if source.timezone else None
         self.check_config()
 
     def check_config(self) -> None:

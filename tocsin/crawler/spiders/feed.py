@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import tzinfo
 from typing import Any, Iterable, Iterator
 
 from scrapy import Request
@@ -30,10 +31,12 @@ def without_surrogate_references(body: bytes) -> bytes:
     return _CHARACTER_REFERENCE.sub(replace, body) if b"&#" in body else body
 
 
-def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[list[ArticleLead], str]:
+def parse_feed(body: bytes, url: str, content_type: str = "", zone: tzinfo | None = None) -> tuple[list[ArticleLead], str]:
     """The entries of a feed as leads, and a problem ('' when the feed is fine).
 
     A feed feedparser calls malformed but that still yields entries is used, with the problem noted.
+
+    :param zone: the source's time zone, for entry times written without an offset.
     """
     import feedparser
 
@@ -43,7 +46,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[list[Arti
     if parsed.bozo:
         problem = f"malformed feed: {type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"
     lang = (parsed.feed.get("language") or "").split("-")[0].lower() if parsed.get("feed") else ""
-    found = [(entry, entry_lead(entry, url, lang)) for entry in parsed.entries]
+    found = [(entry, entry_lead(entry, url, lang, zone)) for entry in parsed.entries]
     leads = [lead for _, lead in found if lead]
     unlinked = [entry for entry, lead in found if lead is None]
     if unlinked:
@@ -55,7 +58,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[list[Arti
     return leads, problem
 
 
-def entry_lead(entry: Any, feed_url: str, lang: str) -> ArticleLead | None:
+def entry_lead(entry: Any, feed_url: str, lang: str, zone: tzinfo | None = None) -> ArticleLead | None:
     """One feed entry as an :class:`ArticleLead` (None when it links nowhere, to no web address such as a
     ``mailto:`` or a ``urn:`` id, or to an address that cannot be read, such as port 99999)."""
     from urllib.parse import urljoin
@@ -79,7 +82,7 @@ def entry_lead(entry: Any, feed_url: str, lang: str) -> ArticleLead | None:
         url=url, title=html_to_text(entry.get("title", "")), summary=summary,
         author=entry.get("author", ""), lang=lang,
         # the date as written first: feedparser's own reading takes 2024/06/01 for 1 December
-        published_at=(normalise_date(entry.get("published") or entry.get("updated"))
+        published_at=(normalise_date(entry.get("published") or entry.get("updated"), zone)
                       or struct_to_iso(entry.get("published_parsed") or entry.get("updated_parsed"))),
         meta={"feed_url": feed_url, **({"guid": entry["id"]} if entry.get("id") else {})},
     )
@@ -109,7 +112,8 @@ class FeedSpider(ArticleSpider):
         if response.status == 304:
             return  # unchanged since the last crawl (conditional GET): nothing to do
         self.remember_validators(response)
-        leads, problem = parse_feed(response.body, response.url, response.headers.get("Content-Type", b"").decode("latin-1"))
+        leads, problem = parse_feed(response.body, response.url, response.headers.get("Content-Type", b"").decode("latin-1"),
+                                    self.zone)
         if problem and not leads:
             advertised = advertised_feeds(response) if not discovered else []
             if advertised:

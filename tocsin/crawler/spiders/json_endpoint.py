@@ -124,7 +124,7 @@ class JsonSpider(SourceSpider):
         return ItemRecord(
             source=self.source.name, url=url, kind="post", title=as_text(get_path(row, fields.get("title", ""))) if fields.get("title") else "",
             text=text, author=as_text(get_path(row, fields["author"])) if fields.get("author") else "",
-            published_at=normalise_date(as_text(get_path(row, fields["date"]))) if fields.get("date") else None,
+            published_at=normalise_date(as_text(get_path(row, fields["date"])), self.zone) if fields.get("date") else None,
             lang=self.source.language, meta={"endpoint": endpoint, **({"post_id": item_id} if item_id else {})},
             raw=_LONE_SURROGATE.sub("\ufffd", json.dumps(row, ensure_ascii=False, sort_keys=True)).encode("utf-8"),
             content_type="application/json",

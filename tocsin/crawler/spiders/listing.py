@@ -60,7 +60,7 @@ class ListingSpider(SourceSpider):
                               [synthetic_url(response.url, text) for _, text in posts])
         records = [ItemRecord(
             source=self.source.name, url=url, kind="post", title=select_first(node, sel.get("title", "")), text=text,
-            author=select_first(node, sel.get("author", "")), published_at=normalise_date(select_first(node, sel.get("date", ""))),
+            author=select_first(node, sel.get("author", "")), published_at=normalise_date(select_first(node, sel.get("date", "")), self.zone),
             lang=self.source.language, meta={"listing_url": response.url}, raw=node.get().encode("utf-8"),
             content_type="text/html; charset=utf-8",
         ) for (node, text), url in zip(posts, urls)]

@@ -100,7 +100,7 @@ class RecheckSpider(SourceSpider):
             return
         if item["kind"] == "article" and isinstance(response, TextResponse):
             response = readable_response(response)
-            found = extract_article(response.text, response.url, selector=response.selector)
+            found = extract_article(response.text, response.url, selector=response.selector, zone=self.zone)
             check = stand_in(response, found.text)
             if check:   # proves neither that the article is there nor that it is gone
                 self.notes.append(f"{item['url']} answered with {check}; its text was not re-read")
