@@ -87,6 +87,11 @@ def test_a_sources_time_zone_reaches_its_feed_listing_and_article_times(tmp_path
     (post,) = [i for i in forum.parse_listing(resp(f"{BASE}/forum", '<div class="post"><p>Салам</p><time>01.06.2024 10:00</time></div>'))
                if isinstance(i, ItemRecord)]
     assert post.published_at == "2024-06-01T04:00:00+00:00"
+    sitemap = make_spider(SitemapSpider, tmp_path / "s", timezone="Asia/Bishkek", since_days=3650)
+    entry = f"<url><loc>{BASE}/news/1.html</loc><lastmod>2024-06-01T10:00:00</lastmod></url>"
+    (lead_request,) = [r for r in sitemap.parse_sitemap(resp(f"{BASE}/sitemap.xml", SITEMAP_HEAD + entry.encode() + b"</urlset>",
+                                                             TextResponse)) if isinstance(r, Request)]
+    assert lead_request.cb_kwargs["lead"].published_at == "2024-06-01T04:00:00+00:00"
 
 
 def test_a_feed_with_a_zero_date_keeps_every_entry():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Iterable, Iterator
 
 from lxml import etree
@@ -50,8 +50,9 @@ def local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def parse_sitemap(body: bytes) -> Sitemap:
-    """Parse a sitemap, sitemap index or robots.txt body (already decompressed).
+def parse_sitemap(body: bytes, zone: tzinfo | None = None) -> Sitemap:
+    """Parse a sitemap, sitemap index or robots.txt body (already decompressed); ``zone`` is the source's time
+    zone, for dates written without an offset.
 
     :raises ValueError: when it is none of these.
     """
@@ -81,7 +82,7 @@ def parse_sitemap(body: bytes) -> Sitemap:
                 fields[name] = child.text.strip()
         if fields.get("loc"):
             sitemap.entries.append(SitemapEntry(
-                loc=fields["loc"], date=normalise_date(fields.get("publication_date") or fields.get("lastmod")),
+                loc=fields["loc"], date=normalise_date(fields.get("publication_date") or fields.get("lastmod"), zone),
                 title=fields.get("title", ""), lang=fields.get("language", ""), news=news,
             ))
     if sitemap.problem and not _CLOSED.search(body[-512:]):
@@ -125,7 +126,7 @@ class SitemapSpider(ArticleSpider):
                 self.ledger.error("too_large" if "max" in type(e).__name__.lower() else "parse", f"gzipped sitemap: {e!r}", response.url)
                 return
         try:
-            sitemap = parse_sitemap(body)
+            sitemap = parse_sitemap(body, self.zone)
         except ValueError as e:
             self.ledger.error("parse", str(e), response.url)
             return
