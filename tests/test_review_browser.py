@@ -114,6 +114,13 @@ def test_keyboard_review_filter_search_and_screenshots(browser, corpus_site, tmp
     for key, item_id in zip("23", order[2:4]):
         page.keyboard.press(key)
         page.wait_for_url(f"{base}/items/{item_id}")
+    # after c (copy the link) the shortcuts work at once: no Esc needed
+    page.keyboard.press("c")
+    for _ in range(50):   # the copy may finish a moment later (the clipboard answers asynchronously)
+        if page.evaluate("document.activeElement.id") != "url":
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate("document.activeElement.id") != "url"
     # a note typed after 'n' does not trigger shortcuts; Esc leaves it, 4 decides
     page.keyboard.press("n")
     page.keyboard.type("unclear 1234 jk")
@@ -138,6 +145,11 @@ def test_keyboard_review_filter_search_and_screenshots(browser, corpus_site, tmp
         (order[5], "rita", "not_incitement", ""),
     ]
     assert page.locator("#total").inner_text() == "1"
+    # Enter on a focused tab follows the tab, not the selected row
+    page.focus("nav.tabs a.tab >> text=All flagged")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "status=all" in page.url
 
     # a filter: all flagged items in Russian
     page.goto(base + "/?status=all")

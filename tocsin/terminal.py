@@ -22,6 +22,14 @@ def terminal_safe(text: object) -> str:
     return str(text).translate(_SHOWN)
 
 
+_DROPPED = dict.fromkeys(_CONTROLS)
+
+
+def without_controls(text: str) -> str:
+    """``text`` with every control character but tab and line feed removed (a CR LF line break kept as LF)."""
+    return text.replace("\r\n", "\n").translate(_DROPPED)
+
+
 def has_controls(text: str) -> bool:
     """Whether ``text`` holds a control character other than tab and line feed (a CR too counts)."""
     return len(text.translate(_SHOWN)) != len(text)

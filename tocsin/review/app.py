@@ -102,7 +102,7 @@ def create_app(settings: Settings | None, db_path: str | Path) -> Flask:
         SECRET_KEY=secret,
         SESSION_COOKIE_NAME="tocsin_session",
         SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SAMESITE="Lax",   # a link to an alert from a mail or chat keeps the session; POSTs need the CSRF token
         SESSION_COOKIE_SECURE=settings.review.secure_cookies,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.review.session_hours),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which expires by itself

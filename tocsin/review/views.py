@@ -21,7 +21,7 @@ from tocsin.review.highlight import highlight_item
 from tocsin.store import analyses, audit, get_item, item_versions, reviewing
 from tocsin.store.pseudonyms import item_link_ids
 from tocsin.store.reviewing import DECISIONS, QueueFilters
-from tocsin.terminal import has_controls
+from tocsin.terminal import has_controls, without_controls
 
 logger = logging.getLogger(__name__)
 
@@ -190,10 +190,16 @@ def displayed_meta(meta: Any, limit: int = 500) -> dict[str, str]:
     return {str(k): (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))[:limit] for k, v in meta.items()}
 
 
-def form_text(name: str, limit: int, what: str) -> str:
+def form_text(name: str, limit: int, what: str, *, drop_controls: bool = False) -> str:
     """A form field, stripped; a 400 naming ``what`` when it is longer than ``limit`` or holds control characters
-    (line breaks inside a note aside: stored, they could drive the terminal of whoever lists them)."""
+    (line breaks inside a note aside: stored, they could drive the terminal of whoever lists them).
+
+    :param drop_controls: remove control characters instead (a note pasted from text read in the wrong encoding
+        holds invisible ones; refusing it would throw away the decision it came with).
+    """
     value = (request.form.get(name) or "").strip()
+    if drop_controls:
+        value = without_controls(value).strip()
     if len(value) > limit:
         abort(400, description=f"The {what} is longer than {limit} characters; shorten it.")
     if has_controls(value.replace("\r\n", "\n")):
@@ -208,7 +214,7 @@ def decide(item_id: str) -> Any:
     decision = request.form.get("decision", "")
     if decision not in DECISIONS:
         abort(400, description=f"Unknown decision; use one of {', '.join(DECISIONS)}.")
-    note = form_text("note", MAX_NOTE, "note")
+    note = form_text("note", MAX_NOTE, "note", drop_controls=True)
     found = get_item(g.db, item_id)
     if found is None:
         abort(404)

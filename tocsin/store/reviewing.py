@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime, timezone
 from typing import Any
 
 import sqlite_utils
@@ -84,13 +85,30 @@ def analysis_history(db: sqlite_utils.Database, item_id: str) -> list[dict[str, 
 # --------------------------------------------------------------------------- decisions and assignments
 
 
+#: A decision the same as the reviewer's latest on the item, with the same note, within this many seconds of
+#: it, is the same form sent again (a retry after a lost answer on a bad line, a reload), not a new decision.
+REPEAT_WINDOW_S = 600
+
+
+def _seconds_since(at: str) -> float:
+    try:
+        return (datetime.now(timezone.utc) - datetime.fromisoformat(at)).total_seconds()
+    except (TypeError, ValueError):
+        return float("inf")
+
+
 def record_decision(db: sqlite_utils.Database, item_id: str, reviewer: str, decision: str, note: str = "") -> int:
-    """Append a reviewer's decision on an item (and its audit event); returns the review id."""
+    """Append a reviewer's decision on an item (and its audit event); returns the review id. The same decision
+    sent again within :data:`REPEAT_WINDOW_S` is recorded once: its first review's id is returned."""
     if decision not in DECISIONS:
         raise ReviewError(f"unknown decision {decision!r}; use one of {', '.join(DECISIONS)}")
     with transaction(db):
         if not db.execute("SELECT 1 FROM items WHERE id = ?", [item_id]).fetchone():
             raise UnknownItem(f"no item {item_id!r}")
+        latest = db.execute("""SELECT id, decision, note, at FROM reviews WHERE item_id = ? AND reviewer = ?
+                               ORDER BY id DESC LIMIT 1""", [item_id, reviewer]).fetchone()
+        if latest and (latest[1], latest[2]) == (decision, note) and _seconds_since(latest[3]) < REPEAT_WINDOW_S:
+            return latest[0]
         review_id = db.execute(
             "INSERT INTO reviews (item_id, reviewer, decision, note, at) VALUES (?, ?, ?, ?, ?)",
             [item_id, reviewer, decision, note, utcnow()],

@@ -19,6 +19,7 @@
     var done = function () {
       var button = document.getElementById("copy-url");
       if (button) { button.textContent = "Copied"; }
+      field.blur();   // the shortcuts work again at once, without Esc
     };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(field.value).then(done, function () { document.execCommand("copy"); done(); });
@@ -92,6 +93,9 @@
       if (event.key === "Escape") { event.target.blur(); }
       return;
     }
+    // Enter and Space on a focused link or button (a tab, the pager, Filter, Assign) are the link's or button's
+    // own: keyboard and screen-reader users reach them with Tab.
+    if ((event.key === "Enter" || event.key === " ") && /^(A|BUTTON|SUMMARY)$/.test(event.target.tagName)) { return; }
     var page = document.body.getAttribute("data-page");
     if (event.key === "/") {
       var search = document.getElementById("q");
