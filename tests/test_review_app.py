@@ -299,6 +299,36 @@ def test_deciding_on_the_item_page_stores_it_and_moves_on(world):
     assert len(reviewing.item_reviews(world["db"], ids[1])) == 6
 
 
+def test_a_decision_sent_after_the_session_ended_is_shown_back_unrecorded_with_its_note(world):
+    client = world["app"].test_client()
+    login(client, "rita")
+    ids = world["ids"]
+    token = csrf_from(client.get(f"/items/{ids[1]}").get_data(as_text=True))
+    other = world["app"].test_client()
+    login(other, "rita")
+    other.post("/logout", data={"csrf_token": csrf_from(other.get("/").get_data(as_text=True))})   # ends every session
+    before = len(reviewing.item_reviews(world["db"], ids[1]))
+    refused = client.post(f"/items/{ids[1]}/decide", data={"decision": "escalate", "note": "seen <b>twice</b> in Osh",
+                                                           "csrf_token": token})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 403 and "Your decision was not recorded" in html
+    assert "escalate" in html and "seen &lt;b&gt;twice&lt;/b&gt; in Osh</textarea>" in html
+    assert f'href="/login?next=/items/{ids[1]}"' in html or f"next=%2Fitems%2F{ids[1]}" in html
+    assert len(reviewing.item_reviews(world["db"], ids[1])) == before
+
+
+def test_a_decision_from_the_queue_returns_to_its_page_and_row_and_a_page_past_the_end_is_the_last(world):
+    client = world["app"].test_client()
+    login(client, "rita")
+    ids = world["ids"]
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    back = client.post(f"/items/{ids[2]}/decide", data={"decision": "unsure", "return_to": "queue", "page": "2", "row": "3",
+                                                        "filters": "status=all&lang=ru", "csrf_token": token})
+    assert back.status_code == 302 and back.headers["Location"] == f"/?lang=ru&status=all&page=2#row-3-{ids[2]}"
+    far = client.get("/?status=all&page=999999").get_data(as_text=True)
+    assert "999999" not in far and "showing 1–" in far
+
+
 def test_item_page_shows_the_evidence_and_context(world):
     client = world["app"].test_client()
     login(client, "leo")

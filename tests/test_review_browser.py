@@ -150,6 +150,14 @@ def test_keyboard_review_filter_search_and_screenshots(browser, corpus_site, tmp
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert "status=all" in page.url
+    # a decision from the queue comes back to the same page with the row after the decided one selected, since in
+    # All flagged the decided item stays in view
+    page.keyboard.press("j")
+    with page.expect_navigation():
+        page.keyboard.press("4")
+    assert "#row-1-" in page.url
+    selected = "Array.prototype.indexOf.call(document.querySelectorAll('tr.qrow'), document.querySelector('tr.qrow.selected'))"
+    assert page.evaluate(selected) == 2
 
     # a filter: all flagged items in Russian
     page.goto(base + "/?status=all")

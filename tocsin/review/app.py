@@ -167,6 +167,9 @@ def enforce_roles() -> Any:
     if g.user is None:
         if request.method == "GET" and endpoint is not None:
             return redirect(url_for("review.login", next=request.full_path if request.query_string else request.path))
+        if endpoint == "review.decide":
+            return unrecorded_decision("Your session had ended (you logged out elsewhere, it lasted its hours, or your "
+                                       "password or account changed).")
         return error_page(403)
     if request.routing_exception is not None:   # no such page, for a signed-in user: the router's 404 (or 405)
         return None
@@ -193,8 +196,17 @@ def add_security_headers(response: Response) -> Response:
 
 def csrf_refused(error: CSRFError) -> tuple[str, int]:
     logger.info("refused %s %s: %s", request.method, request.path, error.description)
+    if request.endpoint == "review.decide":
+        return unrecorded_decision("The page's security token had expired or belonged to an ended session.")
     return render_template("error.html", code=403, message="The form was missing its security token or it had expired. "
                            "Go back, reload the page and try again."), 403
+
+
+def unrecorded_decision(why: str) -> tuple[str, int]:
+    """A decision that could not be recorded, shown back with its note so that neither is lost without notice."""
+    item_id = (request.view_args or {}).get("item_id", "")
+    return render_template("unrecorded.html", why=why, decision=request.form.get("decision", ""),
+                           note=request.form.get("note", "")[:5000], item_path=url_for("review.item", item_id=item_id)), 403
 
 
 ERROR_MESSAGES = {

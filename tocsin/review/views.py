@@ -136,10 +136,12 @@ def queue() -> Any:
         view = reviewing.QueueView(g.db, f, me())
         facets = view.facets()
         total = dict(facets["status"])[f.status]
+        pages = max(1, -(-total // size))
+        page = min(page, pages)   # past the end (a bookmark, a queue that shrank): the last page
         rows = view.items(limit=size, offset=(page - 1) * size)
     from tocsin.nlp.features import HALLMARKS
 
-    return render_template("queue.html", f=f, rows=rows, facets=facets, total=total, page=page, pages=max(1, -(-total // size)),
+    return render_template("queue.html", f=f, rows=rows, facets=facets, total=total, page=page, pages=pages,
                            offset=(page - 1) * size, hallmarks=HALLMARKS, statuses=reviewing.STATUSES,
                            reviewers=reviewing.active_usernames(g.db))
 
@@ -224,7 +226,11 @@ def decide(item_id: str) -> Any:
     flash(f"Recorded “{DECISION_LABELS[decision]}” on: {(found['title'] or found['text'])[:80]}", "ok")
     if request.form.get("return_to") == "item" and following:
         return redirect(item_url(following, f))
-    return redirect(queue_url(f))
+    page = request.form.get("page", 1, type=int) or 1
+    row = request.form.get("row", type=int)
+    # back to the page the decision was made on, the selection kept (see review.js rowAfterDecision)
+    where = f"#row-{row}-{item_id}" if row is not None and 0 <= row < 10_000 else ""
+    return redirect(queue_url(f, **({"page": page} if page > 1 else {})) + where)
 
 
 @blueprint.route("/items/<item_id>/assign", methods=["POST"])

@@ -47,6 +47,17 @@
     rows[current].scrollIntoView({ block: "nearest" });
   }
 
+  // Back from a decision made on the queue ("#row-N-<decided item>"): the row that was selected, or the one after
+  // it when the decided item is still in this view (All flagged, Reviewed), so the next key press never decides
+  // an item that was not read.
+  function rowAfterDecision() {
+    var found = /^#row-(\d+)-([0-9a-f]+)$/.exec(window.location.hash);
+    if (!found) { return 0; }
+    var index = Math.min(Number(found[1]), rows.length - 1);
+    var same = rows[index] && rows[index].getAttribute("data-decide").indexOf("/items/" + found[2]) >= 0;
+    return same ? index + 1 : index;
+  }
+
   function queueKey(event) {
     var key = event.key;
     if (key === "j" || key === "ArrowDown") { select(current + 1); }
@@ -61,6 +72,7 @@
       var decisions = ["incitement", "not_incitement", "escalate", "unsure"];
       form.action = rows[current].getAttribute("data-decide");
       form.elements.decision.value = decisions[Number(key) - 1];
+      form.elements.row.value = String(current);
       form.submit();
     } else if (key === "n") { follow("next-page"); }
     else if (key === "p") { follow("prev-page"); }
@@ -116,7 +128,7 @@
     rows.forEach(function (row, index) {
       row.addEventListener("click", function (event) { if (event.target.tagName !== "A") { select(index); } });
     });
-    if (rows.length) { select(0); }
+    if (rows.length) { select(rowAfterDecision()); }
     var copy = document.getElementById("copy-url");
     if (copy) { copy.addEventListener("click", copyUrl); }
     var decision = document.getElementById("decision-form");
