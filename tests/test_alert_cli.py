@@ -170,6 +170,9 @@ def test_run_exits_1_when_alert_messages_cannot_be_delivered(runner, tmp_path, f
     result = invoke(runner, config, "run", "--no-crawl")
     assert result.exit_code == 1 and "deliver: 0 sent, 1 to retry" in result.output
     assert "alert messages not delivered (0 dead, 1 to retry)" in result.output
+    db.execute("UPDATE deliveries SET status = 'dead'")
+    again = invoke(runner, config, "alert", "deliver", "--retry-dead")
+    assert again.exit_code == 1 and "1 dead deliveries queued again" in again.output and "0 sent, 1 to retry" in again.output
 
 
 def test_run_refuses_while_a_daemon_holds_the_database(runner, configured):

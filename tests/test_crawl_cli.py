@@ -73,8 +73,11 @@ def test_crawl_names_unknown_sources_and_rechecks_nothing_when_nothing_is_flagge
     assert "'--source'" in result.output and "bad config" not in result.output, "a typo on the command line, not in the file"
     typo = runner.invoke(main, ["--config", config, "run", "-s", "switched-of"])
     assert typo.exit_code == 2 and "did you mean 'switched-off'?" in typo.output
-    result = runner.invoke(main, ["--config", config, "crawl", "--source", "switched-off"])
-    assert result.exit_code == 1 and "no enabled source" in result.output
+    # a disabled source named on purpose is crawled: an operator tries a feed before enabling it
+    result = runner.invoke(main, ["--config", config, "crawl", "--source", "switched-off", "--no-progress"])
+    assert "switched-off" in result.output and "no enabled source" not in result.output
+    db = connect(tmp_path / "tocsin.db")
+    assert [r[0] for r in db.execute("SELECT source FROM crawl_runs")] == ["switched-off"]
     result = runner.invoke(main, ["--config", config, "crawl", "--recheck"])
     assert result.exit_code == 0 and "re-checked 0" in result.output
 

@@ -100,7 +100,7 @@ class SourceSettings:
     allow_private_networks: bool = setting(False, "Let this one source reach its own hosts (those in its urls) on loopback or a private network (the demo world, an intranet); redirects and links to other private hosts stay blocked.")
     max_pages: int = setting(200, "Most pages fetched from this source in one crawl (pagination, articles).")
     since_days: int = setting(7, "sitemap: only entries modified in the last N days; telegram/json: how far back to page on a first crawl.")
-    selectors: dict[str, str] = setting(factory=dict, help="listing: CSS or XPath selectors: item, text, author, date, link, next_page, title.")
+    selectors: dict[str, str] = setting(factory=dict, help="listing: CSS or XPath selectors: item, text, author, date, link, next_page, title; feed and sitemap: comments under articles: comment, comment_text, comment_author, comment_date, comment_link.")
     fields: dict[str, str] = setting(factory=dict, help="json: dotted paths of items, id, text, author, date, url, title, next_cursor in the response.")
     pagination: dict[str, str] = setting(factory=dict, help="json: how to page: {mode = 'cursor'|'page', param = 'cursor', start = '1'}; listing: {stop_at_known = 'false'} to page on past pages with only known items.")
 

@@ -241,7 +241,8 @@ def silence_expire(app: App, silence_id: int, by: str) -> None:
 @click.option("--retry-dead", is_flag=True, help="First put dead-lettered deliveries back in the queue.")
 @pass_app
 def deliver(app: App, retry_dead: bool) -> None:
-    """Send the deliveries that are due now."""
+    """Send the deliveries that are due now. Exits 1 when messages went dead, or waited for a retry while none
+    got through (as `tocsin run` does), so a script notices."""
     from tocsin.alerts import deliver_due
     from tocsin.alerts.times import as_datetime, iso
     from tocsin.store import alerting
@@ -254,6 +255,8 @@ def deliver(app: App, retry_dead: bool) -> None:
                + (f"; {s.revived} dead-lettered while their sink was down queued again" if s.revived else ""))
     for error in s.errors[:10]:
         click.echo(f"  {terminal_safe(error)}", err=True)
+    if s.dead or (s.retrying and not s.sent):
+        raise SystemExit(1)
 
 
 @alert.command("test")

@@ -58,7 +58,7 @@ class ProcessOutcome:
 
 
 def select_sources(settings: Settings, names: list[str] | None) -> list[SourceSettings]:
-    """The enabled sources named (all enabled ones when ``names`` is empty).
+    """The sources named, enabled or not (all enabled ones when ``names`` is empty).
 
     :raises ConfigError: a name is not in the config.
     """
@@ -66,9 +66,10 @@ def select_sources(settings: Settings, names: list[str] | None) -> list[SourceSe
         return settings.enabled_sources()
     chosen = [settings.source(name) for name in dict.fromkeys(names)]
     disabled = [s.name for s in chosen if not s.enabled]
-    if disabled:
-        logger.warning("not crawling disabled source(s) %s: set enabled = true in the config", ", ".join(disabled))
-    return [s for s in chosen if s.enabled]
+    if disabled:   # named on purpose: tried before it is enabled ("does this feed still work?")
+        logger.warning("crawling disabled source(s) %s because they were named; the daemon crawls them once "
+                       "enabled = true in the config", ", ".join(disabled))
+    return chosen
 
 
 def crawl_sources(settings: Settings, names: list[str] | None = None, *, timeout_s: int | None = None,
