@@ -389,8 +389,15 @@ def test_blind_double_review_hides_other_decisions_until_the_assignee_decides(wo
     assert f"/items/{ids[2]}" in queue
     page = spare.get(f"/items/{ids[2]}").get_data(as_text=True)
     assert "rita&#39;s note" not in page and "1 decision(s) by others stay hidden" in page
+    # nor do the views tell it: the item is in neither Reviewed nor Escalated for them, and the counts agree
+    reviewing.record_decision(world["db"], ids[2], "rita", "escalate", "rita's note")
+    for view in ("reviewed", "escalated"):
+        listed = spare.get(f"/?status={view}").get_data(as_text=True)
+        assert f"/items/{ids[2]}" not in listed
+        assert int(listed.split('<strong id="total">')[1].split("<")[0]) == len(re.findall(r'<tr class="qrow"', listed))
     spare.post(f"/items/{ids[2]}/decide", data={"decision": "incitement", "csrf_token": csrf_from(page)})
     assert "rita&#39;s note" in spare.get(f"/items/{ids[2]}").get_data(as_text=True)
+    assert f"/items/{ids[2]}" in spare.get("/?status=reviewed").get_data(as_text=True)
 
 
 def test_queue_page_filters_counts_and_pages(world):

@@ -186,11 +186,12 @@ def test_assignments_bring_items_back_into_the_assignees_views(db):
     counts = lambda who: dict(reviewing.facet_counts(db, QueueFilters(), who)["status"])  # noqa: E731
     assert counts("ada") == {"todo": 5, "assigned": 0, "escalated": 0, "reviewed": 1, "all": 6}
     reviewing.assign_items(db, [ids[1], ids[2]], ["ada"], "leo")
-    assert counts("ada") == {"todo": 6, "assigned": 2, "escalated": 0, "reviewed": 1, "all": 6}
+    # ids[1], decided by rita, leaves ada's Reviewed until ada decides it: her review stays blind
+    assert counts("ada") == {"todo": 6, "assigned": 2, "escalated": 0, "reviewed": 0, "all": 6}
     assert counts("rita")["assigned"] == 0 and counts("rita")["todo"] == 5
     assert reviewing.queue_ids(db, QueueFilters(status="assigned"), "ada") == [ids[1], ids[2]]
     reviewing.record_decision(db, ids[2], "ada", "incitement")
-    assert counts("ada") == {"todo": 5, "assigned": 1, "escalated": 0, "reviewed": 2, "all": 6}
+    assert counts("ada") == {"todo": 5, "assigned": 1, "escalated": 0, "reviewed": 1, "all": 6}   # ids[2]; ids[1] still blind
     assert_queue_right(db)
 
 
@@ -318,8 +319,8 @@ def reference_view(db, f: QueueFilters, reviewer: str) -> list[str]:
     mine = {i for (i,) in db.execute("SELECT item_id FROM assignments WHERE reviewer = ?", [reviewer])
             if (i, reviewer) not in decided_by}
     keep = {"todo": lambda i, r: r["latest_decision"] is None or i in mine, "assigned": lambda i, r: i in mine,
-            "escalated": lambda i, r: r["latest_decision"] == "escalate",
-            "reviewed": lambda i, r: r["latest_decision"] is not None, "all": lambda i, r: True}[f.status]
+            "escalated": lambda i, r: r["latest_decision"] == "escalate" and i not in mine,   # blind double review
+            "reviewed": lambda i, r: r["latest_decision"] is not None and i not in mine, "all": lambda i, r: True}[f.status]
     chosen = [(i, r) for i, r in rows.items() if keep(i, r)
               and (not f.lang or r["lang"] == f.lang) and (not f.source or r["source"] == f.source)
               and all(not getattr(f, k) or (k, getattr(f, k)) in r["labels"] for k in ("group", "place", "hallmark"))

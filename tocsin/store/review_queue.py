@@ -107,8 +107,11 @@ _BEHIND = f"{_KEY} < (?, ?, ?, ?)"
 #: Items assigned to a reviewer that the reviewer has not decided yet (binds the reviewer twice).
 _MINE = """SELECT s.item_id FROM assignments s WHERE s.reviewer = ?
            AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = s.item_id AND r.reviewer = ?)"""
+#: The views. An item assigned to the reviewer and not yet decided by them is left out of Escalated and Reviewed:
+#: seeing it there would tell them another reviewer's decision before they make their own (blind double review).
 _STATUS_SQL = {"todo": f"(b.latest_decision IS NULL OR b.item_id IN ({_MINE}))", "assigned": f"b.item_id IN ({_MINE})",
-               "escalated": "b.latest_decision = 'escalate'", "reviewed": "b.latest_decision IS NOT NULL", "all": "1"}
+               "escalated": f"b.latest_decision = 'escalate' AND b.item_id NOT IN ({_MINE})",
+               "reviewed": f"b.latest_decision IS NOT NULL AND b.item_id NOT IN ({_MINE})", "all": "1"}
 #: Ends each ``facet=value`` token of ``review_queue.labels_text`` (which starts with it too); values that
 #: hold it are only in ``review_queue_labels``, and a filter on one is tested there.
 LABEL_END = "\x1f"
@@ -124,9 +127,9 @@ def _in_view(view: str, decision: str | None, rows: int, mine: int) -> int:
     if view == "assigned":
         return mine
     if view == "escalated":
-        return rows if decision == "escalate" else 0
+        return rows - mine if decision == "escalate" else 0
     if view == "reviewed":
-        return rows if decision is not None else 0
+        return rows - mine if decision is not None else 0
     return rows
 
 
