@@ -700,3 +700,14 @@ def test_an_analyser_on_demand_builds_a_language_only_for_its_texts_and_finds_th
     assert lazy.pipelines["ky"] is lazy.pipelines["ky"]          # built once
     with pytest.raises(KeyError):
         lazy.pipelines["kk"]                                      # not configured
+
+
+@pytest.mark.parametrize("text, cue", [
+    ("🔥🔥 Узбеков из Оша выгнать!", "Узбеков из Оша выгнать"),
+    ("Это позор. ‼️ Узбеков из Оша выгнать!", "Узбеков из Оша выгнать"),
+    ("👉 Ruslarni Andijondan haydash kerak", "Ruslarni Andijondan haydash"),
+])
+def test_a_sentence_that_opens_with_emoji_starts_at_its_first_word(analyser, text, cue):
+    f = analyser.features(text)
+    assert cue in [s.text for s in f.spans if s.kind == "cue"] and "call_to_expulsion" in f.hallmarks
+    assert_spans_exact(f)

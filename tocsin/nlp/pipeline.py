@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from itertools import combinations
 from typing import Any, Iterable
 
@@ -153,14 +154,25 @@ def mark_sentence_starts(doc: Doc) -> Doc:
     marks = numpy.full(len(doc), -1, dtype=numpy.int64)
     marks[0] = 1
     opening = False
-    for token in doc:   # the first word of each sentence, past any white space it opens with
+    for token in doc:   # the first word of each sentence, past any white space or emoji it opens with
         opening = opening or token.idx in starts
-        if opening and not token.is_space:
+        if opening and not token.is_space and not is_decoration(token.text):
             marks[token.i] = 1
             opening = False
     # one array for the whole doc: setting ``token.is_sent_start`` one token at a time rescans the doc each time
     doc.from_array([SENT_START], marks.astype(numpy.uint64).reshape(-1, 1))
     return doc
+
+
+#: Unicode categories of characters that decorate a post without being words or punctuation: emoji and other
+#: symbols, their modifiers and joiners.
+_DECORATION = frozenset({"So", "Sk", "Sm", "Cf", "Mn", "Me", "Co", "Cs"})
+
+
+def is_decoration(text: str) -> bool:
+    """Whether a token is only emoji or other symbols ("🔥🔥", "‼️"): a sentence that opens with them ("🔥 Узбеков
+    из Оша выгнать!") still starts at its first word."""
+    return bool(text) and all(unicodedata.category(c) in _DECORATION for c in text)
 
 
 @Language.factory("tocsin_token_rules")
