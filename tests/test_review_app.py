@@ -521,6 +521,11 @@ def test_lead_assigns_a_sample_of_the_filtered_queue(world):
     assigned = [r[0] for r in world["db"].execute("SELECT item_id FROM assignments WHERE reviewer = 'spare' ORDER BY id")]
     assert assigned == [ids[0], ids[4]]  # the first two uzbek items in queue order
     assert client.post("/assign", data={"reviewer": "ghost", "count": "2", "csrf_token": token}).status_code == 400
+    before = world["db"].execute("SELECT count(*) FROM assignments").fetchone()[0]
+    for count in ("0", "abc", "", "100000"):   # not quietly read as 10
+        refused = client.post("/assign", data={"reviewer": "spare", "count": count, "csrf_token": token})
+        assert refused.status_code == 400 and "a whole number from 1 to" in refused.get_data(as_text=True)
+    assert world["db"].execute("SELECT count(*) FROM assignments").fetchone()[0] == before
     # user names are read as everywhere else: case and outer spaces do not matter
     assert client.post("/assign", data={"reviewer": " SPARE ", "count": "3", "csrf_token": token}).status_code == 302
     assert client.post(f"/items/{ids[1]}/assign", data={"reviewer": "Spare", "csrf_token": token}).status_code == 302

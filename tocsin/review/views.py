@@ -256,7 +256,9 @@ def assign_queue() -> Any:
     """Assign the first N items of the filtered queue to a reviewer (a double-review sample)."""
     f = filters_from(request.form.get("filters", ""))
     name = accounts.folded_username(request.form.get("reviewer"))
-    count = max(1, min(request.form.get("count", 10, type=int) or 10, BULK_ASSIGN_MAX))
+    count = request.form.get("count", type=int)
+    if count is None or not 1 <= count <= BULK_ASSIGN_MAX:
+        abort(400, description=f"Give how many items to assign: a whole number from 1 to {BULK_ASSIGN_MAX}.")
     ids = reviewing.queue_ids(g.db, f, me(), limit=count)
     try:
         made = reviewing.assign_items(g.db, ids, [name], me())
