@@ -117,6 +117,14 @@ def test_status_names_an_unreachable_redis_without_failing():
     assert len(lines) == 1 and "cannot reach Redis" in lines[0] and "pw" not in lines[0]
 
 
+def test_worker_status_exits_1_when_redis_cannot_be_read(runner, db_path):
+    from tocsin.cli import main
+
+    result = runner.invoke(main, ["--db", str(db_path), "worker", "status"],
+                           env={"TOCSIN_DISTRIBUTED_REDIS_URL": "redis://:pw@127.0.0.1:1/0"})
+    assert result.exit_code == 1 and "cannot reach Redis" in result.output and "pw" not in result.output
+
+
 def test_write_retries_while_the_store_is_locked(tmp_path):
     path = tmp_path / "t.db"
     db = connect(path, busy_timeout_ms=100)

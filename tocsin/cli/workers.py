@@ -130,12 +130,16 @@ def worker_crawl(app: App, sources: tuple[str, ...], once: bool, parallel: int) 
 @worker.command("status")
 @pass_app
 def worker_status(app: App) -> None:
-    """The stream, pending entries, request queues and the workers seen recently."""
-    from tocsin.distributed import status_lines
+    """The stream, pending entries, request queues and the workers seen recently; exits 1 when Redis cannot be
+    read, so a monitoring check notices."""
+    from tocsin.distributed.status import read_status
 
     require_distributed(app)
-    for line in status_lines(app.settings):
+    lines, answered = read_status(app.settings)
+    for line in lines:
         click.echo(line)
+    if not answered:
+        raise SystemExit(1)
 
 
 @worker.command("dead")

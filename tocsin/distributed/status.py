@@ -79,17 +79,22 @@ def queue_status(redis: Any, settings: Settings) -> QueueStatus:
 
 def status_lines(settings: Settings) -> list[str]:
     """Lines for ``tocsin status``; empty on one machine. Never raises: an unreachable Redis is a line."""
+    return read_status(settings)[0]
+
+
+def read_status(settings: Settings) -> tuple[list[str], bool]:
+    """:func:`status_lines`, and whether Redis answered (False on one machine too)."""
     if not is_distributed(settings):
-        return []
+        return [], False
     url = masked_url(settings.distributed.redis_url)
     try:
         redis = connect_redis(settings)
         status = queue_status(redis, settings)
     except DistributedError as e:
-        return [f"distributed: {e}"]
+        return [f"distributed: {e}"], False
     except Exception as e:  # status must always print
-        return [f"distributed: cannot read Redis at {url} ({e})"]
-    return format_status(status, url, settings)
+        return [f"distributed: cannot read Redis at {url} ({e})"], False
+    return format_status(status, url, settings), True
 
 
 def format_status(status: QueueStatus, url: str, settings: Settings) -> list[str]:
