@@ -194,8 +194,12 @@ def test_login_is_rate_limited_and_audited(world):
     client = world["app"].test_client()
     for _ in range(3):
         assert login(client, "rita", "wrong password").status_code == 401
-    blocked = login(client, "rita", PASSWORD)
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    blocked = client.post("/login", data={"username": "rita", "password": PASSWORD, "csrf_token": token,
+                                          "next": "/alerts/1"})
     assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+    page = blocked.get_data(as_text=True)
+    assert "Too many attempts for this name: wait" in page and 'value="/alerts/1"' in page   # the way back kept
     assert client.get("/").status_code == 302
     assert login(client, "leo").status_code == 302  # another account from the same address still works
     actions = [e["action"] for e in audit_events(world["db"])]

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from tocsin.alerts.silences import MATCHER_NAMES, unknown_values
 from tocsin.review import accounts
 from tocsin.review.agreement import cohen_kappa, describe_kappa
-from tocsin.review.app import context, error_page, password_fingerprint, requires
+from tocsin.review.app import context, password_fingerprint, requires
 from tocsin.analyse import item_text
 from tocsin.review.highlight import highlight_item
 from tocsin.store import analyses, audit, get_item, item_versions, reviewing
@@ -94,8 +94,9 @@ def login() -> Any:
     wait = ctx.limiter.blocked_for(username, address)
     if wait > 0:
         audit.log_event(g.db, username if accounts.user_exists(g.db, username) else "anonymous", "login_blocked")
-        body, code = error_page(429)
-        return Response(body, code, headers={"Retry-After": str(int(wait) + 1)}, content_type="text/html; charset=utf-8")
+        flash(f"Too many attempts for this name: wait {int(wait) + 1} s and try again.", "error")
+        body = render_template("login.html", next=request.form.get("next", ""))   # the way back to the page kept
+        return Response(body, 429, headers={"Retry-After": str(int(wait) + 1)}, content_type="text/html; charset=utf-8")
     user = accounts.authenticate(g.db, username, password)
     if user is None:
         ctx.limiter.failed(username, address)
