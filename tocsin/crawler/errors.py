@@ -13,6 +13,8 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTi
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
+from tocsin.crawler.standin import is_cloudflare_challenge
+
 logger = logging.getLogger(__name__)
 
 #: Scrapy 2.13+ wraps the transport's errors in its own: refused, failed, and cut off before the body ended.
@@ -41,7 +43,7 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
         location = (exc.response.headers.get(b"Location") or b"").decode("latin-1")
         if 300 <= status < 400 and location and not location.lower().startswith(("http://", "https://", "/")):
             return "blocked_scheme", f"redirect from {exc.response.url} to {location} refused: only http and https are followed"
-        if b"challenge" in (exc.response.headers.get(b"cf-mitigated") or b"").lower():
+        if is_cloudflare_challenge(exc.response.headers):
             return "bot_check", (f"HTTP {status} from {exc.response.url}: the site answered with a Cloudflare bot check, "
                                  "which a crawler cannot pass; ask the site to allow the crawler, or follow its feed instead")
         return f"http_{status}", f"HTTP {status} from {exc.response.url}"

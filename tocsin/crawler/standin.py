@@ -10,6 +10,7 @@ by a short text that is nothing but the check's own words.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from scrapy.http import TextResponse
 
@@ -42,10 +43,15 @@ SHORT_TEXT = 400
 _JS_REDIRECT = re.compile(r"""location(?:\.href)?\s*=\s*["']([^"']{1,500})["']|location\.(?:replace|assign)\(\s*["']([^"']{1,500})["']""")
 
 
+def is_cloudflare_challenge(headers: Any) -> bool:
+    """Whether a response's headers say Cloudflare answered with its bot check (``cf-mitigated: challenge``)."""
+    return b"challenge" in (headers.get(b"cf-mitigated") or b"").lower()
+
+
 def stand_in(response: TextResponse, text: str) -> str:
     """What ``response`` is instead of the article (``"a Cloudflare bot check"``, …), or ``""`` when it is the
     article. ``text`` is the main text extracted from it."""
-    if b"challenge" in (response.headers.get(b"cf-mitigated") or b"").lower():
+    if is_cloudflare_challenge(response.headers):
         return "a Cloudflare bot check"
     if len(text) > SHORT_TEXT:
         return ""
