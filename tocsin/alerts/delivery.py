@@ -52,6 +52,12 @@ class DeliverySummary:
         return self.sent + self.retrying + self.dead
 
 
+def undelivered(summary: Any) -> bool:
+    """Whether a delivery round (a :class:`DeliverySummary`, or a cycle's summary with the same counts) left alert
+    messages undelivered: some went dead, or some wait for a retry while none got through."""
+    return bool(summary.dead or (summary.retrying and not summary.sent))
+
+
 def backoff_delay(attempts: int, base_s: float, rng: random.Random | None = None) -> float:
     """Seconds before attempt ``attempts + 1``: ``base × 2^(attempts-1)``, half of it random ("equal
     jitter", so many failing messages do not retry in step), at most :data:`MAX_BACKOFF_S`."""

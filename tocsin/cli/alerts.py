@@ -244,6 +244,7 @@ def deliver(app: App, retry_dead: bool) -> None:
     """Send the deliveries that are due now. Exits 1 when messages went dead, or waited for a retry while none
     got through (as `tocsin run` does), so a script notices."""
     from tocsin.alerts import deliver_due
+    from tocsin.alerts.delivery import undelivered
     from tocsin.alerts.times import as_datetime, iso
     from tocsin.store import alerting
 
@@ -255,7 +256,7 @@ def deliver(app: App, retry_dead: bool) -> None:
                + (f"; {s.revived} dead-lettered while their sink was down queued again" if s.revived else ""))
     for error in s.errors[:10]:
         click.echo(f"  {terminal_safe(error)}", err=True)
-    if s.dead or (s.retrying and not s.sent):
+    if undelivered(s):
         raise SystemExit(1)
 
 

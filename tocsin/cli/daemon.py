@@ -19,6 +19,7 @@ def run(app: App, sources: tuple[str, ...], no_crawl: bool) -> None:
     messages could not be delivered (dead-lettered, or waiting for a retry while none got through), so that
     cron and monitoring notice; `tocsin status` names the errors.
     """
+    from tocsin.alerts.delivery import undelivered
     from tocsin.alerts.status import nowhere_to_send
     from tocsin.daemon import DaemonAlreadyRunning, InstanceLock, lock_path_for
     from tocsin.pipeline import run_cycle
@@ -42,13 +43,13 @@ def run(app: App, sources: tuple[str, ...], no_crawl: bool) -> None:
     warning = nowhere_to_send(settings)
     if warning:
         click.echo(f"warning: {warning}", err=True)
-    undelivered = summary.dead or (summary.retrying and not summary.sent)
-    if undelivered:
+    not_delivered = undelivered(summary)
+    if not_delivered:
         click.echo(f"alert messages not delivered ({summary.dead} dead, {summary.retrying} to retry): "
                    "tocsin alert list --dead, tocsin alert test", err=True)
     if summary.failed_sources:
         click.echo(f"{len(summary.failed_sources)} source(s) failed; their errors: tocsin status, or tocsin crawl -s NAME", err=True)
-    if summary.failed_sources or undelivered:
+    if summary.failed_sources or not_delivered:
         raise SystemExit(1)
 
 
