@@ -60,7 +60,7 @@ def status_lines(db: sqlite_utils.Database, daemon_pid: str | None = "") -> list
             lines.append(f"  #{s['id']} {' '.join(f'{k}={v}' for k, v in s['matchers'].items())} until {s['ends_at']}")
     from tocsin.store.daemon import job_runs
 
-    if daemon_pid is not None and daemon_pid != "":
+    if daemon_pid:
         lines.append(f"daemon: running (pid {daemon_pid})")
     elif daemon_pid is None:
         lines.append("daemon: not running (start it with 'tocsin daemon', or schedule 'tocsin run')")

@@ -13,6 +13,7 @@ from tocsin.analyse import item_text
 from tocsin.export.keys import ExportKey
 from tocsin.export.redaction import Redaction, Redactor
 from tocsin.export.schema import DECISIONS
+from tocsin.store.exporting import EXPORT_COLUMNS
 
 #: Keys of an item's ``meta`` that may hold the author's profile link, in order of preference.
 PROFILE_META_KEYS = ("author_url", "author_link", "profile_url", "author_profile")
@@ -93,6 +94,10 @@ _SHAPES = {("group",): ("group", "text", "start", "end"), ("place",): ("place", 
            ("kind", "label"): ("kind", "label", "text", "start", "end", "form")}
 
 
+#: Where each of :data:`~tocsin.store.exporting.EXPORT_COLUMNS` stands in a row.
+_COLUMN = {name: i for i, name in enumerate(EXPORT_COLUMNS)}
+
+
 def _label(reviews: dict[str, Any], analysed: bool, incitement: Any) -> tuple[str | None, str | None]:
     """An item's label and where it comes from: the reviewers' majority, else the model's decision, else none."""
     if reviews["review_count"]:
@@ -157,7 +162,7 @@ class RecordBuilder:
     def label(row: tuple[Any, ...]) -> str:
         """The label :meth:`build` gives a row, ``"unlabelled"`` for none: an export filtered by label drops rows
         before they are built, so its redaction and datasheet counts are those of the rows it writes."""
-        lists, incitement, decisions = row[14], row[12], row[19]
+        lists, incitement, decisions = (row[_COLUMN[name]] for name in ("lists", "incitement", "decisions"))
         label, _ = _label(_aggregate_joined(decisions) if decisions else _UNREVIEWED, lists is not None, incitement)
         return label or "unlabelled"
 

@@ -315,7 +315,6 @@ def _trim_trailing_punctuation(text: str, start: int, end: int) -> int:
     return end
 
 
-#: Rules whose matches are found by a faster route than ``finditer`` over the whole text (same spans).
 def _profile_spans(text: str) -> Iterator[tuple[int, int]]:
     """The spans of profile links, and of personal blogs' addresses where the text names their host."""
     yield from (m.span() for m in _PROFILE_LINK.finditer(text))
@@ -323,4 +322,5 @@ def _profile_spans(text: str) -> Iterator[tuple[int, int]]:
         yield from (m.span() for m in _PERSONAL_BLOG.finditer(text))
 
 
+#: Rules whose matches are found by a faster route than ``finditer`` over the whole text (same spans).
 _SPANS = {"emails": _email_spans, "phones": _phone_spans, "profile_links": _profile_spans}

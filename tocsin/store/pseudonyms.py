@@ -34,7 +34,11 @@ def name_key(value: str) -> str:
 
 def keyed_hash(key: bytes, value: str, length: int = 16) -> str:
     """HMAC-SHA256 of ``value`` (as :func:`name_key` compares it) under ``key``, hex, cut to ``length`` characters."""
-    return hmac.new(key, name_key(value).encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:length]
+    return _hmac_hex(key, name_key(value), length)
+
+
+def _hmac_hex(key: bytes, text: str, length: int) -> str:
+    return hmac.new(key, text.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:length]
 
 
 def pseudonymise_author(db: sqlite_utils.Database, author: str) -> str:
@@ -53,7 +57,7 @@ def author_pseudonyms(db: sqlite_utils.Database, author: str) -> list[str]:
     name = name_key(author)
     older = {unicodedata.normalize(form, spaced) for form in ("NFC", "NFD")
              for spaced in (name, name.replace(" ", "\u00a0"))}
-    legacy = ["a_" + hmac.new(key, value.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:16] for value in sorted(older)]
+    legacy = ["a_" + _hmac_hex(key, value, 16) for value in sorted(older)]
     return list(dict.fromkeys(["a_" + keyed_hash(key, author), *legacy]))
 
 
