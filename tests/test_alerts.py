@@ -348,13 +348,18 @@ def test_spread_quiet_in_two_channels_or_one_channel_repeating(fresh_db, tmp_pat
 # --------------------------------------------------------------------------- stale source
 
 
+def crawled_once_with_a_stale_rule(db, tmp_path, *names: str):
+    """Settings with a stale-source rule, and the named sources, crawling every 30 minutes, each crawled once well."""
+    for name in names:
+        ensure_source(db, name)
+        finish_crawl_run(db, start_crawl_run(db, name), "ok")
+    db.execute("UPDATE sources SET interval_minutes = 30")
+    db.execute("DELETE FROM sources WHERE name = 'test'")
+    return make_settings(tmp_path, rules=[AlertRuleSettings(name="stale", kind="stale_source", severity="info")])
+
+
 def test_stale_source_alerts_after_twice_its_interval_and_resolves_on_success(fresh_db, tmp_path):
-    settings = make_settings(tmp_path, rules=[AlertRuleSettings(name="stale", kind="stale_source", severity="info")])
-    for name in ("quiet-feed", "hung-feed"):
-        ensure_source(fresh_db, name)
-        finish_crawl_run(fresh_db, start_crawl_run(fresh_db, name), "ok")
-    fresh_db.execute("UPDATE sources SET interval_minutes = 30")
-    fresh_db.execute("DELETE FROM sources WHERE name = 'test'")
+    settings = crawled_once_with_a_stale_rule(fresh_db, tmp_path, "quiet-feed", "hung-feed")
     now = datetime.now(timezone.utc)
     assert evaluate_rules(fresh_db, settings, now=now + timedelta(minutes=59)) == 0
     # nobody tried since (the daemon was stopped): not stale yet, no burst of alerts on restart
@@ -379,12 +384,7 @@ def test_stale_source_alerts_after_twice_its_interval_and_resolves_on_success(fr
 def test_a_stale_source_alert_stays_open_while_a_retry_runs_and_a_crawl_stopped_with_the_daemon_is_no_failure(fresh_db, tmp_path):
     from tocsin.store.sources import record_crawl_error
 
-    settings = make_settings(tmp_path, rules=[AlertRuleSettings(name="stale", kind="stale_source", severity="info")])
-    for name in ("broken-feed", "healthy-feed"):
-        ensure_source(fresh_db, name)
-        finish_crawl_run(fresh_db, start_crawl_run(fresh_db, name), "ok")
-    fresh_db.execute("UPDATE sources SET interval_minutes = 30")
-    fresh_db.execute("DELETE FROM sources WHERE name = 'test'")
+    settings = crawled_once_with_a_stale_rule(fresh_db, tmp_path, "broken-feed", "healthy-feed")
     now = datetime.now(timezone.utc)
     finish_crawl_run(fresh_db, start_crawl_run(fresh_db, "broken-feed"), "failed")
     stopped = start_crawl_run(fresh_db, "healthy-feed")   # cut short by a clean stop of the daemon
