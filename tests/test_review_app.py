@@ -321,6 +321,34 @@ def test_a_decision_sent_after_the_session_ended_is_shown_back_unrecorded_with_i
     assert len(reviewing.item_reviews(world["db"], ids[1])) == before
 
 
+def seen_review_from(html: str) -> str:
+    return re.search(r'name="seen_review" value="(\d+)"', html).group(1)
+
+
+def test_a_decision_made_while_another_monitor_decided_the_item_says_so_and_keeps_both(world):
+    rita, leo = world["app"].test_client(), world["app"].test_client()
+    login(rita, "rita")
+    login(leo, "leo")
+    ids = world["ids"]
+    page = rita.get(f"/items/{ids[1]}").get_data(as_text=True)
+    queue = rita.get("/").get_data(as_text=True)
+    assert seen_review_from(page) == seen_review_from(queue)
+    leo_page = leo.get(f"/items/{ids[1]}").get_data(as_text=True)
+    leo.post(f"/items/{ids[1]}/decide", data={"decision": "not_incitement", "seen_review": seen_review_from(leo_page),
+                                              "csrf_token": csrf_from(leo_page)})
+    assert "others decided it too" not in leo.get("/").get_data(as_text=True), "nobody else had decided"
+    rita.post(f"/items/{ids[1]}/decide", data={"decision": "incitement", "seen_review": seen_review_from(page),
+                                               "csrf_token": csrf_from(page)})
+    shown = rita.get("/").get_data(as_text=True)
+    assert 'class="flash flash-warning"' in shown and "others decided it too" in shown
+    assert "leo: “Not incitement” at " in shown and "Both decisions are kept" in shown
+    assert [r["reviewer"] for r in reviewing.item_reviews(world["db"], ids[1])] == ["leo", "rita"]
+    # from the queue, a page shown after leo's decision warns of nothing; rita's own decisions never warn
+    rita.post(f"/items/{ids[1]}/decide", data={"decision": "escalate", "return_to": "queue", "csrf_token": csrf_from(shown),
+                                               "seen_review": seen_review_from(shown)})
+    assert "others decided it too" not in rita.get("/").get_data(as_text=True)
+
+
 def test_a_decision_from_the_queue_returns_to_its_page_and_row_and_a_page_past_the_end_is_the_last(world):
     client = world["app"].test_client()
     login(client, "rita")
@@ -333,14 +361,26 @@ def test_a_decision_from_the_queue_returns_to_its_page_and_row_and_a_page_past_t
     assert "999999" not in far and "showing 1–" in far
 
 
+def marked_at(html: str, kind: str, tooltip: str, words: str) -> str:
+    """The id of the mark of ``words`` with this kind and tooltip (fails the test when there is none)."""
+    found = re.search(f'<mark class="ev ev-{kind}" id="(ev-\\d+)" tabindex="-1" title="{re.escape(tooltip)}">{words}</mark>', html)
+    assert found, f"no {kind} mark of {words!r}"
+    return found.group(1)
+
+
 def test_item_page_shows_the_evidence_and_context(world):
     client = world["app"].test_client()
     login(client, "leo")
     ids = world["ids"]
     html = client.get(f"/items/{ids[0]}").get_data(as_text=True)
-    assert '<mark class="ev ev-target" title="target: uzbek">узбеков</mark>' in html
-    assert '<mark class="ev ev-place" title="place: osh">Оша</mark>' in html
-    assert '<mark class="ev ev-cue" title="cue: call_to_expulsion">Выгоним</mark>' in html
+    target = marked_at(html, "target", "target: uzbek", "узбеков")
+    place = marked_at(html, "place", "place: osh", "Оша")
+    cue = marked_at(html, "cue", "cue: call_to_expulsion", "Выгоним")
+    # each span listed beside the text, in text order, with a link to its mark (reachable without hovering)
+    listed = re.findall(r'<li><span class="ev-kind ev-(\w+)">\w+</span> ([\w ()]+): <a href="#(ev-\d+)">“([^”]+)”</a></li>', html)
+    assert sorted(listed, key=lambda e: int(e[2][3:])) == listed
+    assert {("target", "uzbek", target, "узбеков"), ("place", "osh", place, "Оша"),
+            ("cue", "call_to_expulsion", cue, "Выгоним")} <= set(listed)
     for expected in ("call_to_expulsion", "tocsin-test 1", "p-test", "osh-news", "2026-11-20T08:00:00+00:00",
                      'readonly value="https://news.example/osh/1"'):
         assert expected in html
@@ -362,7 +402,7 @@ def test_item_page_shows_edit_history_removal_and_analysed_version(world):
     mark_removed(world["db"], item)
     html = client.get(f"/items/{item}").get_data(as_text=True)
     assert "Removed at the source since" in html and "changed after it was analysed" in html
-    assert '<mark class="ev ev-cue" title="cue: call_to_violence">should burn</mark>' in html  # analysed version
+    assert marked_at(html, "cue", "cue: call_to_violence", "should burn")  # analysed version
     assert "Edited fictional text without the words." in html and html.count('<tr><td class="when">') >= 2
 
 

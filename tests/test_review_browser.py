@@ -108,6 +108,12 @@ def test_keyboard_review_filter_search_and_screenshots(browser, corpus_site, tmp
     page.wait_for_url(f"{base}/items/{order[0]}")
     assert page.locator("mark.ev-target").first.inner_text() == "узбеков"
     page.screenshot(path=str(shots / "item.png"), full_page=True)
+    # the evidence list reaches each mark from the keyboard: Enter on its link moves the focus to the words
+    link = page.locator("ol.evidence a").first
+    link.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement.tagName === 'MARK'")
+    assert "#" + page.evaluate("document.activeElement.id") == link.get_attribute("href")
     page.keyboard.press("1")
     page.keyboard.press("1")  # a double press records one decision
     page.wait_for_url(f"{base}/items/{order[1]}")

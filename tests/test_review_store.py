@@ -180,6 +180,26 @@ def test_highlight_handles_overlaps_bad_offsets_and_moved_text():
     assert excluded.segments[0].tooltip == "cue: call_to_expulsion (exclusion)"
 
 
+def test_highlight_lists_each_placed_span_in_text_order_anchored_where_it_starts():
+    text = "In Osh the Uzbek shops should burn."
+    spans = [
+        {"kind": "cue", "label": "call_to_violence", "text": "Uzbek shops should burn", "start": 11, "end": 34},
+        {"kind": "target", "label": "uzbek", "text": "Uzbek", "start": 11, "end": 16},
+        {"kind": "place", "label": "osh", "text": "Osh", "start": 3, "end": 6},
+        {"kind": "target", "label": "uzbek", "text": "Uzbek", "start": 11, "end": 16},   # a duplicate: listed once
+        {"kind": "cue", "label": "gone", "text": "absent", "start": 0, "end": 6},
+    ]
+    result = highlight(text, spans)
+    listed = [(e.kind, e.label, e.text, e.anchor) for e in result.evidence]
+    assert listed == [("place", "osh", "Osh", 3), ("target", "uzbek", "Uzbek", 11),
+                      ("cue", "call_to_violence", "Uzbek shops should burn", 11)]
+    assert {s.start for s in result.segments if s.kinds} == {3, 11, 16}, "every anchor is a marked segment's start"
+    # two spans with the same description side by side share one segment: the second anchors at its start
+    twice = highlight("Uzbeks Uzbeks", [{"kind": "target", "label": "uzbek", "text": "Uzbeks ", "start": 0, "end": 7},
+                                        {"kind": "target", "label": "uzbek", "text": "Uzbeks", "start": 7, "end": 13}])
+    assert len(twice.segments) == 1 and [e.anchor for e in twice.evidence] == [0, 0]
+
+
 def test_accounts_hash_passwords_and_refuse_bad_input(db):
     user = reviewing.get_user(db, "rita")
     assert user["password_hash"].startswith("$argon2") and PASSWORD not in user["password_hash"]
@@ -267,9 +287,14 @@ def test_highlight_item_splits_the_analysed_title_and_body():
     title_segments, body = highlight_item(title, text, analysed, spans)
     assert [(s.text, s.kinds) for s in title_segments] == [("Osh", ["place"]), (" news", [])]
     assert [(s.text, s.kinds) for s in body.segments] == [("The ", []), ("Uzbek", ["target"]), (" shops.", [])]
+    assert [(e.text, e.anchor) for e in body.evidence] == [("Osh", 0), ("Uzbek", 14)]
+    assert body.segments[1].start == 14, "a body segment keeps its place in the analysed text"
     # a body that starts with the title was analysed alone: the title stays plain
     title_segments, body = highlight_item("The Uzbek", "The Uzbek shops.", "The Uzbek shops.", spans[1:])
     assert [s.kinds for s in title_segments] == [[]] and "".join(s.text for s in body.segments) == "The Uzbek shops."
+    # a title the analysed text held but the page cannot show marked: its evidence is listed without a link
+    _, shown = highlight_item("", "The Uzbek shops.", "Osh news\n\nThe Uzbek shops.", spans)
+    assert [(e.text, e.anchor) for e in shown.evidence] == [("Osh", None), ("Uzbek", 14)]
     # a title-only item
     title_segments, body = highlight_item("Osh news", "", "Osh news", spans[:1])
     assert title_segments[0].kinds == ["place"] and body.segments == []

@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 blueprint = Blueprint("review", __name__)
 
+EVIDENCE_LISTED = 200   #: evidence spans listed beside an item (all stay marked in its text)
 DECISION_LABELS = {"incitement": "Incitement", "not_incitement": "Not incitement", "escalate": "Escalate", "unsure": "Unsure"}
 MAX_NOTE = 2000
 MAX_MATCHER = 200
@@ -63,8 +64,8 @@ def encode_filters(f: QueueFilters) -> str:
 
 @blueprint.app_context_processor
 def template_helpers() -> dict[str, Any]:
-    return {"DECISION_LABELS": DECISION_LABELS, "DECISIONS": DECISIONS, "item_url": item_url, "queue_url": queue_url,
-            "encode_filters": encode_filters}
+    return {"DECISION_LABELS": DECISION_LABELS, "DECISIONS": DECISIONS, "EVIDENCE_LISTED": EVIDENCE_LISTED,
+            "item_url": item_url, "queue_url": queue_url, "encode_filters": encode_filters}
 
 
 # --------------------------------------------------------------------------- login
@@ -140,10 +141,12 @@ def queue() -> Any:
         pages = max(1, -(-total // size))
         page = min(page, pages)   # past the end (a bookmark, a queue that shrank): the last page
         rows = view.items(limit=size, offset=(page - 1) * size)
+        seen_review = reviewing.latest_review_id(g.db)
     from tocsin.nlp.features import HALLMARKS
 
     return render_template("queue.html", f=f, rows=rows, facets=facets, total=total, page=page, pages=pages,
                            offset=(page - 1) * size, hallmarks=HALLMARKS, statuses=reviewing.STATUSES,
+                           seen_review=seen_review,
                            reviewers=reviewing.active_usernames(g.db))
 
 
@@ -170,6 +173,7 @@ def item(item_id: str) -> Any:
     where = reviewing.queue_position(g.db, f, me(), item_id)
     blind = reviewing.pending_assignment(g.db, item_id, me())
     reviews = reviewing.item_reviews(g.db, item_id)
+    seen_review = reviewing.latest_review_id(g.db)
     hidden_reviews = 0
     if blind:
         hidden_reviews = sum(1 for r in reviews if r["reviewer"] != me())
@@ -181,7 +185,7 @@ def item(item_id: str) -> Any:
         assignments=reviewing.item_assignments(g.db, item_id), alerts=reviewing.item_alerts(g.db, item_id),
         cluster=reviewing.spread_cluster(g.db, item_id), history=reviewing.analysis_history(g.db, item_id),
         f=f, position=where.position, queue_length=where.length, previous_id=where.previous_id, next_id=where.next_id,
-        meta=meta,
+        meta=meta, seen_review=seen_review,
         reviewers=reviewing.active_usernames(g.db),
     )
 
@@ -224,7 +228,11 @@ def decide(item_id: str) -> Any:
     f = filters_from(request.form.get("filters", ""))
     following = reviewing.queue_position(g.db, f, me(), item_id).next_id  # before the decision moves the item
     reviewing.record_decision(g.db, item_id, me(), decision, note)
-    flash(f"Recorded “{DECISION_LABELS[decision]}” on: {(found['title'] or found['text'])[:80]}", "ok")
+    what = (found['title'] or found['text'])[:80]
+    flash(f"Recorded “{DECISION_LABELS[decision]}” on: {what}", "ok")
+    seen = request.form.get("seen_review", type=int)
+    if seen is not None:
+        warn_of_decisions_since(item_id, what, seen)
     if request.form.get("return_to") == "item" and following:
         return redirect(item_url(following, f))
     page = request.form.get("page", 1, type=int) or 1
@@ -232,6 +240,18 @@ def decide(item_id: str) -> Any:
     # back to the page the decision was made on, the selection kept (see review.js rowAfterDecision)
     where = f"#row-{row}-{item_id}" if row is not None and 0 <= row < 10_000 else ""
     return redirect(queue_url(f, **({"page": page} if page > 1 else {})) + where)
+
+
+def warn_of_decisions_since(item_id: str, what: str, seen: int) -> None:
+    """Say which decisions others made on the item after the page the decision came from was shown."""
+    others = reviewing.decisions_by_others_since(g.db, item_id, me(), seen)
+    if not others:
+        return
+    said = "; ".join(f"{r['reviewer']}: “{DECISION_LABELS.get(r['decision'], r['decision'])}” at "
+                     f"{str(r['at'])[:16].replace('T', ' ')} UTC" for r in others[-3:])
+    more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+    flash(f"While you had “{what}” open, others decided it too — {said}{more}. Both decisions are kept; "
+          "the item's Decisions list shows them.", "warning")
 
 
 @blueprint.route("/items/<item_id>/assign", methods=["POST"])

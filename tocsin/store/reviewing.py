@@ -52,6 +52,17 @@ def item_reviews(db: sqlite_utils.Database, item_id: str) -> list[dict[str, Any]
     return list(db.query("SELECT * FROM reviews WHERE item_id = ? ORDER BY id", [item_id]))
 
 
+def latest_review_id(db: sqlite_utils.Database) -> int:
+    """The newest decision's id (0 when there is none): a page records it to learn later what was decided since."""
+    return db.execute("SELECT COALESCE(MAX(id), 0) FROM reviews").fetchone()[0]
+
+
+def decisions_by_others_since(db: sqlite_utils.Database, item_id: str, reviewer: str, after_id: int) -> list[dict[str, Any]]:
+    """Decisions others made on an item after review ``after_id``, oldest first (what a page did not show)."""
+    return list(db.query("SELECT * FROM reviews WHERE item_id = ? AND reviewer != ? AND id > ? ORDER BY id",
+                         [item_id, reviewer, after_id]))
+
+
 def item_assignments(db: sqlite_utils.Database, item_id: str) -> list[dict[str, Any]]:
     """Who an item is assigned to, with whether each has decided since."""
     return list(db.query(
