@@ -84,6 +84,22 @@ def test_list_dead_says_why_each_message_could_not_be_delivered(runner, configur
     assert "dead_letters" not in json.loads(invoke(runner, config, "alert", "list", "--json").output)
 
 
+def test_list_shows_a_damaged_alert_row_instead_of_failing(runner, configured):
+    config, settings, db = configured
+    raise_for(db, settings, [store_flagged(db)])
+    db.execute("PRAGMA writable_schema = ON")   # damage SQLite reads as rows: NULLs where the schema says NOT NULL
+    db.execute("""UPDATE sqlite_schema SET sql = replace(replace(sql, 'updated_at TEXT NOT NULL', 'updated_at TEXT'),
+                  'severity TEXT NOT NULL', 'severity TEXT') WHERE name = 'alerts'""")
+    db.execute("PRAGMA writable_schema = OFF")
+    db.conn.commit()
+    db.close()
+    damaged = connect(settings.database_path)
+    damaged.execute("UPDATE alerts SET updated_at = NULL, severity = NULL")
+    damaged.conn.commit()
+    listed = invoke(runner, config, "alert", "list")
+    assert listed.exit_code == 0 and "Incitement against Uzbeks" in listed.output
+
+
 def test_unknown_alert_is_a_clear_error(runner, configured):
     config, _, _ = configured
     result = invoke(runner, config, "alert", "show", "999")

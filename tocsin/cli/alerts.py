@@ -98,8 +98,9 @@ def list_command(app: App, status: str, dead: bool, rule: str | None, limit: int
     for row in rows:
         deliveries = ", ".join(f"{k} {v}" for k, v in sorted(row["deliveries"].items())) or "-"
         style = "bold red" if row["deliveries"].get("dead") else None
-        table.add_row(str(row["id"]), row["severity"], row["status"], plain_cell(row["rule"]), plain_cell(row["title"]), str(row["count"]),
-                      row["updated_at"][:16].replace("T", " "), deliveries, style=style)
+        table.add_row(str(row["id"]), plain_cell(row["severity"]), plain_cell(row["status"]), plain_cell(row["rule"]),
+                      plain_cell(row["title"]), str(row["count"]), str(row["updated_at"] or "")[:16].replace("T", " "),
+                      deliveries, style=style)
     table_console().print(table)
     if dead:
         from tocsin.alerts.status import dead_letter_line
