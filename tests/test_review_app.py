@@ -303,22 +303,79 @@ def test_deciding_on_the_item_page_stores_it_and_moves_on(world):
     assert len(reviewing.item_reviews(world["db"], ids[1])) == 6
 
 
-def test_a_decision_sent_after_the_session_ended_is_shown_back_unrecorded_with_its_note(world):
+def refused_decision(world, decision: str, note: str):
+    """Rita's decision on ids[1] sent after another of her sessions logged out: the page that answers it."""
     client = world["app"].test_client()
     login(client, "rita")
     ids = world["ids"]
-    token = csrf_from(client.get(f"/items/{ids[1]}").get_data(as_text=True))
+    page = client.get(f"/items/{ids[1]}").get_data(as_text=True)
     other = world["app"].test_client()
     login(other, "rita")
     other.post("/logout", data={"csrf_token": csrf_from(other.get("/").get_data(as_text=True))})   # ends every session
+    refused = client.post(f"/items/{ids[1]}/decide", data={"decision": decision, "note": note, "csrf_token": csrf_from(page),
+                                                           "seen_review": seen_review_from(page)})
+    return client, refused
+
+
+def carried_fields(html: str) -> dict[str, str]:
+    import html as markup
+
+    return {name: markup.unescape(value) for name, value in re.findall(r'type="hidden" name="(pending_\w+|next)" value="([^"]*)"', html)}
+
+
+def test_a_decision_sent_after_the_session_ended_is_shown_back_unrecorded_with_its_note(world):
+    ids = world["ids"]
     before = len(reviewing.item_reviews(world["db"], ids[1]))
-    refused = client.post(f"/items/{ids[1]}/decide", data={"decision": "escalate", "note": "seen <b>twice</b> in Osh",
-                                                           "csrf_token": token})
+    _, refused = refused_decision(world, "escalate", "seen <b>twice</b> in Osh")
     html = refused.get_data(as_text=True)
     assert refused.status_code == 403 and "Your decision was not recorded" in html
-    assert "escalate" in html and "seen &lt;b&gt;twice&lt;/b&gt; in Osh</textarea>" in html
-    assert f'href="/login?next=/items/{ids[1]}"' in html or f"next=%2Fitems%2F{ids[1]}" in html
+    assert "Escalate" in html and "seen &lt;b&gt;twice&lt;/b&gt; in Osh</textarea>" in html
+    assert carried_fields(html)["next"] == f"/items/{ids[1]}" and 'name="pending_keep" value="1" checked' in html
     assert len(reviewing.item_reviews(world["db"], ids[1])) == before
+
+
+def test_logging_in_from_the_unrecorded_page_records_the_decision_it_carried(world):
+    ids = world["ids"]
+    client, refused = refused_decision(world, "escalate", "seen twice\nin Osh")
+    html = refused.get_data(as_text=True)
+    carried = carried_fields(html)
+    assert carried["pending_decision"] == "escalate" and carried["pending_note"] == "seen twice\nin Osh"
+    # a mistyped password keeps carrying it
+    wrong = client.post("/login", data={**carried, "username": "rita", "password": "wrong", "csrf_token": csrf_from(html),
+                                        "pending_keep": "1"})
+    assert wrong.status_code == 401 and carried_fields(wrong.get_data(as_text=True)) == carried
+    leo_page = world["app"].test_client()
+    login(leo_page, "leo")
+    shown = leo_page.get(f"/items/{ids[1]}").get_data(as_text=True)
+    leo_page.post(f"/items/{ids[1]}/decide", data={"decision": "incitement", "csrf_token": csrf_from(shown)})
+    logged_in = client.post("/login", data={**carried, "username": "rita", "password": PASSWORD, "pending_keep": "1",
+                                            "csrf_token": csrf_from(wrong.get_data(as_text=True))})
+    assert logged_in.status_code == 302 and logged_in.headers["Location"] == f"/items/{ids[1]}"
+    reviews = reviewing.item_reviews(world["db"], ids[1])
+    assert [(r["reviewer"], r["decision"], r["note"]) for r in reviews[-2:]] == [
+        ("leo", "incitement", ""), ("rita", "escalate", "seen twice\nin Osh")]
+    back = client.get(logged_in.headers["Location"]).get_data(as_text=True)
+    assert "the decision you made before logging in again" in back and "leo: “Incitement”" in back
+
+
+def test_a_carried_decision_is_not_recorded_when_unticked_or_its_item_is_gone(world):
+    ids = world["ids"]
+    client, refused = refused_decision(world, "unsure", "")
+    html = refused.get_data(as_text=True)
+    before = len(reviewing.item_reviews(world["db"], ids[1]))
+    unticked = client.post("/login", data={**carried_fields(html), "username": "rita", "password": PASSWORD,
+                                           "csrf_token": csrf_from(html)})
+    assert unticked.status_code == 302 and len(reviewing.item_reviews(world["db"], ids[1])) == before
+    other = world["app"].test_client()
+    page = other.get("/login").get_data(as_text=True)
+    gone = other.post("/login", data={**carried_fields(html), "pending_item": "f" * 64, "username": "rita",
+                                      "password": PASSWORD, "pending_keep": "1", "csrf_token": csrf_from(page)})
+    assert gone.status_code == 302 and "no longer in the store" in other.get("/").get_data(as_text=True)
+    forged = world["app"].test_client()
+    page = forged.get("/login").get_data(as_text=True)
+    forged.post("/login", data={"pending_item": ids[1], "pending_decision": "delete", "pending_keep": "1",
+                                "username": "rita", "password": PASSWORD, "csrf_token": csrf_from(page)})
+    assert len(reviewing.item_reviews(world["db"], ids[1])) == before, "only the four decisions are carried"
 
 
 def seen_review_from(html: str) -> str:

@@ -204,9 +204,15 @@ def csrf_refused(error: CSRFError) -> tuple[str, int]:
 
 def unrecorded_decision(why: str) -> tuple[str, int]:
     """A decision that could not be recorded, shown back with its note so that neither is lost without notice."""
+    from tocsin.review.views import DECISION_LABELS, carried_decision
+
     item_id = (request.view_args or {}).get("item_id", "")
-    return render_template("unrecorded.html", why=why, decision=request.form.get("decision", ""),
-                           note=request.form.get("note", "")[:5000], item_path=url_for("review.item", item_id=item_id)), 403
+    form, decision = request.form, request.form.get("decision", "")
+    carried = {"pending_item": item_id, "pending_decision": decision, "pending_note": form.get("note", ""),
+               "pending_seen_review": form.get("seen_review", "")}
+    return render_template("unrecorded.html", why=why, decision=DECISION_LABELS.get(decision, decision),
+                           note=request.form.get("note", "")[:5000], next=url_for("review.item", item_id=item_id),
+                           pending=carried_decision(carried)), 403
 
 
 ERROR_MESSAGES = {

@@ -96,7 +96,8 @@ def login() -> Any:
     if wait > 0:
         audit.log_event(g.db, username if accounts.user_exists(g.db, username) else "anonymous", "login_blocked")
         flash(f"Too many attempts for this name: wait {int(wait) + 1} s and try again.", "error")
-        body = render_template("login.html", next=request.form.get("next", ""))   # the way back to the page kept
+        body = render_template("login.html", next=request.form.get("next", ""),   # the way back to the page kept
+                               pending=carried_decision(request.form))
         return Response(body, 429, headers={"Retry-After": str(int(wait) + 1)}, content_type="text/html; charset=utf-8")
     user = accounts.authenticate(g.db, username, password)
     if user is None:
@@ -104,14 +105,41 @@ def login() -> Any:
         known = accounts.user_exists(g.db, username)
         audit.log_event(g.db, username if known else "anonymous", "login_failed")
         flash("Wrong name or password, or the account is disabled.", "error")
-        return render_template("login.html", next=request.form.get("next", "")), 401
+        return render_template("login.html", next=request.form.get("next", ""), pending=carried_decision(request.form)), 401
     ctx.limiter.succeeded(username, address)
     session.clear()
     session.permanent = True
     session.update(user=user["username"], pw=password_fingerprint(user["password_hash"]), at=time.time(),
                    gen=user["session_generation"])
     audit.log_event(g.db, user["username"], "login")
+    pending = carried_decision(request.form)
+    if pending and request.form.get("pending_keep"):
+        g.user = {"username": user["username"], "role": user["role"]}
+        record_carried_decision(pending)
     return redirect(safe_next(request.form.get("next")))
+
+
+def carried_decision(form: Any) -> dict[str, str] | None:
+    """A decision its session refused, carried through the login form (``pending_*`` fields), or None."""
+    decision, item_id = form.get("pending_decision", ""), form.get("pending_item", "")
+    if decision not in DECISIONS or not item_id or len(item_id) > 128:
+        return None
+    return {"item": item_id, "decision": decision, "note": without_controls(form.get("pending_note", ""))[:MAX_NOTE].strip(),
+            "seen_review": form.get("pending_seen_review", "")}
+
+
+def record_carried_decision(pending: dict[str, str]) -> None:
+    """Record a carried decision for the user who just logged in, and say so (or why not)."""
+    found = get_item(g.db, pending["item"])
+    if found is None:
+        flash("The item of the decision you made before logging in is no longer in the store (erased?); "
+              "that decision was not recorded.", "error")
+        return
+    reviewing.record_decision(g.db, found["id"], me(), pending["decision"], pending["note"])
+    what = (found["title"] or found["text"])[:80]
+    flash(f"Recorded “{DECISION_LABELS[pending['decision']]}”, the decision you made before logging in again, on: {what}", "ok")
+    if pending["seen_review"].isdigit():
+        warn_of_decisions_since(found["id"], what, int(pending["seen_review"]))
 
 
 @blueprint.route("/logout", methods=["POST"])
