@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 
 import pytest
 
 from tocsin.models.classifier import LABELS, Classifier
+from tocsin.models.labelled_files import TrainingDataError, read_labelled_file
 from tocsin.models.lexical import LEXICAL_FILE
 from tocsin.models.train import (
-    LEXICAL_WEIGHT_PRETRAINED, DataArguments, ModelArguments, TrainingArguments, TrainingDataError, read_labelled_file,
-    review_rows, train, train_tokenizer,
+    LEXICAL_WEIGHT_PRETRAINED, DataArguments, ModelArguments, TrainingArguments, review_rows, train, train_tokenizer,
 )
 from tocsin.store import ItemRecord, connect, transaction, upsert_item
 
@@ -33,7 +34,8 @@ def test_csv_and_jsonl_files_become_rows_with_masked_unknown_hallmarks(tmp_path)
 
 @pytest.mark.parametrize("content,message", [
     ("{bad json\n", r"l\.jsonl:1: not valid JSON"),
-    ('{"text": "x"}\n', r"l\.jsonl:1: 'incitement' must be 0/1"),
+    ('{"text": "x"}\n', r"l\.jsonl:1: no 'incitement' label; give every record incitement 0 or 1"),
+    ('{"text": "x", "incitement": 2}\n', r"l\.jsonl:1: 'incitement' must be 0/1 or true/false, got 2"),
     ('{"incitement": 1}\n', r"l\.jsonl:1: no 'text'"),
     ('{"text": "x", "incitement": 1, "hallmarks": ["rudeness"]}\n', r"unknown hallmark"),
 ])
@@ -146,7 +148,7 @@ def no_data(monkeypatch):
     """Reading the corpus fails the test: what is checked must be checked before any data is read."""
     import tocsin.models.train as training
 
-    def read(data):
+    def read(data, user_rows=None):
         raise AssertionError("the corpus was read before the arguments were checked")
 
     monkeypatch.setattr(training, "collect_rows", read)
@@ -187,3 +189,66 @@ def test_every_argument_out_of_range_is_named_at_once_and_the_defaults_are_in_ra
                              TrainingArguments(patience=0)) == [
         "--per-template must be at least 1, got 0", "--patience must be at least 1, got 0",
         "--lexical-c must be more than 0, got -1"]
+
+
+def test_tocsin_train_refuses_a_bad_labelled_file_before_it_reads_any_data(runner, tmp_path, no_data):
+    from tocsin.cli import main
+
+    header_only = tmp_path / "mine.csv"
+    header_only.write_text("text,incitement\n", encoding="utf-8")
+    result = runner.invoke(main, ["train", "--extra-files", str(header_only), "--output-dir", str(tmp_path / "out")])
+    assert result.exit_code != 0 and f"{header_only}: a header but no records below it" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_a_bad_labelled_file_is_refused_before_torch_is_loaded(tmp_path):
+    """Loading torch and building the corpus take half a minute: a bad file must not wait for them."""
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": ["a", "b"], "incitement": 1}\n', encoding="utf-8")
+    script = ("import sys\nfrom tocsin.models.train import *\n"
+              f"try:\n    train(DataArguments(extra_files=[{str(bad)!r}]), ModelArguments(),"
+              f" TrainingArguments(output_dir={str(tmp_path / 'out')!r}))\n"
+              "except TrainingError as e:\n    print(e)\nprint('torch loaded' if 'torch' in sys.modules else 'no torch')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stdout.splitlines() == [f"{bad}:1: 'text' must be a string, got an array; write the text as one JSON "
+                                        "string", "no torch"], done.stderr
+
+
+@pytest.mark.parametrize("a_file, output_dir, message", [
+    ("out", "out", r"--output-dir \S+/out is a file; give a folder \(it is made when missing\)"),
+    ("plain", "plain/out", r"--output-dir \S+/plain/out cannot be made: \S+/plain is a file; give a folder"),
+])
+def test_an_output_dir_that_cannot_be_a_folder_is_named_before_training(runner, tmp_path, no_data, a_file, output_dir,
+                                                                        message):
+    from tocsin.cli import main
+
+    (tmp_path / a_file).write_text("not a folder", encoding="utf-8")
+    result = runner.invoke(main, ["train", "--output-dir", str(tmp_path / output_dir)])
+    assert result.exit_code != 0 and re.search(message, result.output) and "Traceback" not in result.output
+
+
+def test_an_output_dir_is_checked_for_writing_without_being_made(tmp_path, monkeypatch):
+    import tempfile
+
+    from tocsin.models.train import TrainingError, check_output_dir
+
+    check_output_dir(tmp_path / "new" / "model")
+    assert not (tmp_path / "new").exists()
+
+    def refuse(**kw):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+    with pytest.raises(TrainingError, match=rf"--output-dir {tmp_path}/model: cannot write in {tmp_path} "
+                                            r"\(Permission denied\); give a folder you can write to"):
+        check_output_dir(tmp_path / "model")
+
+
+def test_a_review_keeps_the_language_the_store_gives_it():
+    from tocsin.models.train import review_row
+
+    row = review_row({"item_id": "i1", "text": "Merhaba", "incitement": 0, "lang": "tr"}, 3.0)
+    assert row.meta == {"lang": "tr", "category": "review"} and row.weight == 3.0

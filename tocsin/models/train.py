@@ -1,24 +1,24 @@
 """Train the incitement classifier: the small embedded model from scratch, or fine-tune any HF model.
 
 Data: the project's corpus (``corpus.py``), the monitors' review decisions from a store, and any
-labelled CSV/JSONL files (``text``, ``incitement``, optional ``hallmarks``). From scratch, a WordPiece
-tokenizer is trained on the corpus and a small BERT is built from a config; with ``base_model`` the
-model and tokenizer come from a local folder or a Hugging Face id. Seeded; metrics are saved as
-``metrics.json`` beside the model, name and version in ``tocsin_model.json``.
+labelled CSV/JSONL files (``text``, ``incitement``, optional ``hallmarks``; read and checked by
+``labelled_files.py`` before training starts). From scratch, a WordPiece tokenizer is trained on the
+corpus and a small BERT is built from a config; with ``base_model`` the model and tokenizer come from a
+local folder or a Hugging Face id. Seeded; metrics are saved as ``metrics.json`` beside the model, name
+and version in ``tocsin_model.json``.
 
 Run ``tocsin train --help`` or ``python -m tocsin.models.train --help``.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
-import io
 import json
 import logging
 import math
 import random
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -27,8 +27,8 @@ from typing import Any, Callable, Sequence
 
 from tocsin.models.classifier import LABELS, prepare_text
 from tocsin.models.folder import EMBEDDED_DIR, METADATA_FILE
+from tocsin.models.labelled_files import Row, TrainingError, labelled_row, read_labelled_files
 from tocsin.models.lexical import LEXICAL_C, LEXICAL_FILE, LexicalModel
-from tocsin.text_files import NotUtf8, decode_utf8
 
 logger = logging.getLogger(__name__)
 
@@ -44,14 +44,6 @@ LEXICAL_WEIGHT_PRETRAINED = 0.3
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
-class TrainingError(ValueError):
-    """Training cannot run as asked; the message names the problem and the fix."""
-
-
-class TrainingDataError(TrainingError):
-    """A labelled file given for training is malformed; the message names the file, line and fix."""
-
-
 def arg(default: Any = dataclasses.MISSING, help: str = "", **kw: Any) -> Any:
     """A training argument with its help text (shown by ``tocsin train --help``)."""
     if "default_factory" in kw:
@@ -65,8 +57,9 @@ class DataArguments:
 
     per_template: int = arg(60, "Examples generated per training template (test templates get half).")
     corpus_seed: int = arg(13, "Seed of the corpus generator (phrasings, groups, places, evasions).")
-    extra_files: list[str] = arg(help="Labelled CSV/JSONL files (columns text, incitement, optional hallmarks, lang).",
-                                 default_factory=list)
+    extra_files: list[str] = arg(help="Labelled files: .csv with a header (columns text, incitement, optional "
+                                      "hallmarks, lang), any other name JSON Lines with those keys; all are checked "
+                                      "before training starts.", default_factory=list)
     database: str = arg("", "A tocsin store whose review decisions (incitement / not_incitement) are added as labels.")
     review_weight: float = arg(3.0, "How many times a reviewed item counts compared with a corpus example.")
 
@@ -146,15 +139,6 @@ def check_arguments(data: DataArguments, margs: ModelArguments, targs: TrainingA
         raise TrainingError("cannot train: " + "; ".join(problems) + " (see tocsin train --help)")
 
 
-@dataclass
-class Row:
-    text: str
-    labels: list[float]          # one per LABELS entry
-    mask: list[float]            # 1 where the label is known
-    weight: float = 1.0
-    meta: dict[str, Any] = field(default_factory=dict)
-
-
 # --------------------------------------------------------------------------- data
 
 
@@ -169,55 +153,6 @@ def corpus_rows(data: DataArguments) -> dict[str, list[Row]]:
     return out
 
 
-def labelled_row(raw: dict[str, Any], where: str, weight: float = 1.0) -> Row:
-    """A row from a user's labelled record; hallmarks are masked out when the record has none."""
-    text = str(raw.get("text") or "").strip()
-    if not text:
-        raise TrainingDataError(f"{where}: no 'text'; every record needs a text and an incitement label")
-    value = raw.get("incitement")
-    if isinstance(value, str):
-        value = {"1": 1, "true": 1, "yes": 1, "0": 0, "false": 0, "no": 0}.get(value.strip().lower())
-    if value not in (0, 1, True, False):
-        raise TrainingDataError(f"{where}: 'incitement' must be 0/1 or true/false, got {raw.get('incitement')!r}")
-    hallmarks = raw.get("hallmarks")
-    if isinstance(hallmarks, str):
-        hallmarks = [h.strip() for h in hallmarks.replace(";", ",").split(",") if h.strip()]
-    unknown = [h for h in hallmarks or [] if h not in LABELS[1:]]
-    if unknown:
-        raise TrainingDataError(f"{where}: unknown hallmark(s) {unknown}; known: {', '.join(LABELS[1:])}")
-    known = hallmarks is not None and (raw.get("hallmarks") not in ("", None))
-    labels = [float(bool(value))] + [float(h in (hallmarks or [])) for h in LABELS[1:]]
-    mask = [1.0] + [1.0 if known or not value else 0.0] * (len(LABELS) - 1)
-    return Row(text, labels, mask, weight, meta={"lang": raw.get("lang", ""), "category": raw.get("category", "user")})
-
-
-def read_labelled_file(path: str | Path, weight: float = 1.0) -> list[Row]:
-    """Rows from a CSV (header with ``text`` and ``incitement``) or JSONL file."""
-    path = Path(path)
-    if not path.is_file():
-        raise TrainingDataError(f"{path}: no such file")
-    try:
-        text = decode_utf8(path.read_bytes(), str(path))
-    except NotUtf8 as e:
-        raise TrainingDataError(str(e)) from None
-    rows = []
-    if path.suffix.lower() == ".csv":
-        for number, raw in enumerate(csv.DictReader(io.StringIO(text, newline="")), 2):
-            rows.append(labelled_row(raw, f"{path}:{number}", weight))
-    else:
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise TrainingDataError(f"{path}:{number}: not valid JSON ({e.msg}); one object per line") from e
-            if not isinstance(raw, dict):
-                raise TrainingDataError(f"{path}:{number}: expected a JSON object with 'text' and 'incitement'")
-            rows.append(labelled_row(raw, f"{path}:{number}", weight))
-    return rows
-
-
 def review_rows(database: str, weight: float) -> list[Row]:
     """The monitors' decisions from a store, as rows (hallmarks masked unless the decision is 'not')."""
     from tocsin.store import connect
@@ -225,22 +160,55 @@ def review_rows(database: str, weight: float) -> list[Row]:
 
     db = connect(database, create=False)
     try:
-        return [labelled_row({"text": r["text"], "incitement": r["incitement"], "lang": r["lang"], "category": "review"},
-                             f"review of {r['item_id']}", weight) for r in review_labels(db)]
+        return [review_row(r, weight) for r in review_labels(db)]
     finally:
         db.close()
 
 
-def collect_rows(data: DataArguments) -> dict[str, list[Row]]:
-    """Every training source, by split: user files and reviews go to training."""
+def review_row(review: Any, weight: float) -> Row:
+    """One review decision as a row; the item's language is kept as the store has it (detected, or as its
+    source declares)."""
+    record = {"text": review["text"], "incitement": review["incitement"], "category": "review"}
+    row = labelled_row(record, f"review of {review['item_id']}", weight)
+    row.meta["lang"] = review["lang"] or ""
+    return row
+
+
+def collect_rows(data: DataArguments, user_rows: list[Row] | None = None) -> dict[str, list[Row]]:
+    """Every training source, by split: user files (``user_rows`` when already read) and reviews go to training."""
     splits = corpus_rows(data)
-    for path in data.extra_files:
-        splits["train"].extend(read_labelled_file(path))
+    splits["train"].extend(read_labelled_files(data.extra_files) if user_rows is None else user_rows)
     if data.database:
         reviewed = review_rows(data.database, data.review_weight)
         logger.info("adding %d reviewed items from %s", len(reviewed), data.database)
         splits["train"].extend(reviewed)
     return splits
+
+
+def check_output_dir(out: Path) -> None:
+    """Raise :class:`TrainingError` unless the model can be written to ``out`` (a folder there, or one that can
+    be made), so that a run is not lost at its end; nothing is created."""
+    existing = nearest_existing(out)
+    if not existing.is_dir():
+        where = "is a file" if existing == out else f"cannot be made: {existing} is a file"
+        raise TrainingError(f"--output-dir {out} {where}; give a folder (it is made when missing)")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as e:
+        raise TrainingError(f"--output-dir {out}: cannot write in {existing} ({e.strerror or e}); give a folder you "
+                            "can write to") from None
+
+
+def nearest_existing(path: Path) -> Path:
+    """``path``, or the nearest folder above it that exists."""
+    try:
+        while not path.exists() and path != path.parent:
+            path = path.parent
+    except OSError as e:
+        raise TrainingError(f"--output-dir {path}: cannot look there ({e.strerror or e}); give a folder you can "
+                            "write to") from None
+    return path
 
 
 # --------------------------------------------------------------------------- model
@@ -421,16 +389,19 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
 
     :param progress: called with (stage, share done) as training goes.
     """
+    check_arguments(data, margs, targs)
+    check_output_dir(Path(targs.output_dir))
+    user_rows = read_labelled_files(data.extra_files)   # a bad file is named now, not after the corpus is built
+
     import torch
     from transformers import get_linear_schedule_with_warmup, set_seed
 
-    check_arguments(data, margs, targs)
     started = time.perf_counter()
     set_seed(targs.seed)
     torch.set_num_threads(max(1, targs.threads))
     device = training_device(targs.device)
     rng = random.Random(targs.seed)
-    splits = collect_rows(data)
+    splits = collect_rows(data, user_rows)
     train_rows, dev_rows, test_rows = splits["train"], splits["dev"], splits["test"]
     logger.info("training on %d rows (dev %d, test %d)", len(train_rows), len(dev_rows), len(test_rows))
 
