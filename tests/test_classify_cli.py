@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from tocsin.cli import main
 from tocsin.cli.classify_input import read_inputs
@@ -120,12 +121,90 @@ def test_every_line_end_counts_and_utf16_is_read_or_named():
         assert without and all(r is None and "looks like UTF-16" in e and "iconv -f UTF-16" in e for _, r, e in without), without
 
 
-def test_a_utf16_file_that_breaks_off_is_one_clear_error(runner, env, tmp_path):
+def test_a_bad_line_in_utf16_costs_only_itself(runner, env, tmp_path):
+    lone_surrogate = b"\x00\xd8"
     path = tmp_path / "broken.txt"
-    path.write_bytes("hello\n".encode("utf-16") + b"\x00\xd8")   # a lone surrogate's first half at the end
+    path.write_bytes("hello\n".encode("utf-16") + lone_surrogate + "\nKill the Uzbeks in Osh!\n".encode("utf-16-le")
+                     + lone_surrogate)   # the file breaks off inside a character
     result = runner.invoke(main, ["classify", str(path)])
-    assert result.exit_code == 1 and "the input starts as UTF-16 but byte 15 is not" in result.output
-    assert "iconv -f UTF-16 -t UTF-8" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 0, result.output
+    out = lines(result.stdout)
+    assert [o.get("line") for o in out] == [None, 2, None, 4]
+    assert out[0]["lang"] == "en" and out[2]["incitement"] is True
+    assert out[1]["error"].startswith("line 2: not valid UTF-16 (") and "correct or remove that line" in out[1]["error"]
+
+
+def test_utf16_lines_are_found_wherever_the_input_is_cut():
+    data = ("\ufeffЊ\u0a0a\r\n{\"text\": \"b\"}\rc\n\nd").encode("utf-16-be")   # Њ and U+0A0A hold a 0x0A byte
+    for size in (1, 3, 4, 7):
+        chunks = [data[:2]] + [data[i:i + size] for i in range(2, len(data), size)]
+        got = list(read_inputs(chunks))
+        assert [(n, r["text"]) for n, r, _ in got] == [(1, "Њ\u0a0a"), (2, "b"), (3, "c"), (5, "d")], size
+
+
+def test_a_line_that_is_a_json_string_is_read_as_that_text():
+    data = ('"Надо выгнать узбеков из Оша!"\n"\\u0443збеков\\nиз Оша"\n"quoted" he said\n"\n'
+            '42\nnull\n[{"text": "a"}]\n["a", "b"]\n')
+    got = entries(data.encode("utf-8"))
+    assert [r for _, r, _ in got] == [
+        {"text": "Надо выгнать узбеков из Оша!"}, {"text": "узбеков\nиз Оша"},   # what jq prints without -r
+        {"text": '"quoted" he said'}, {"text": '"'}, {"text": "42"}, {"text": "null"}, None, {"text": '["a", "b"]'}]
+    assert got[6][2] == 'line 7: a JSON array; write one {"text": …} object per line'
+
+
+def test_invisible_characters_around_a_json_object_are_not_part_of_it():
+    data = ('\u200b{"id": 1, "text": "a"}\n\u00a0{"id": 2, "text": "b"}\u2060\n\u2060\ufeff {"id": 3, "text": "c"}\n'
+            '\u200b"d"\n\u3000[{"text": "e"}]\n\u200bplain {text}\n')
+    got = entries(data.encode("utf-8"))
+    assert [r for _, r, _ in got] == [{"id": 1, "text": "a"}, {"id": 2, "text": "b"}, {"id": 3, "text": "c"},
+                                      {"text": "d"}, None, {"text": "\u200bplain {text}"}]
+
+
+def test_a_json_string_line_is_scored_as_its_text(runner, env):
+    text = "Надо выгнать узбеков из Оша!"
+    result = runner.invoke(main, ["classify"], input=f"{text}\n{json.dumps(text)}\n{json.dumps(text, ensure_ascii=False)}\n")
+    assert result.exit_code == 0, result.output
+    plain, escaped, quoted = lines(result.stdout)
+    assert plain == escaped == quoted and plain["incitement"] is True
+
+
+@pytest.mark.parametrize("charset", ["cp1251", "ascii"])
+def test_output_is_utf8_whatever_the_stdout_encoding(env, charset):
+    texts = ["Oʻzbeklar 😀", "Надо выгнать узбеков из Оша!"]
+    result = CliRunner(charset=charset).invoke(main, ["classify"], input="\n".join(texts).encode("utf-8"))
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout_bytes.decode("utf-8").splitlines()]
+    assert [o["targets"][0]["text"] for o in out] == ["Oʻzbeklar", "узбеков"]
+
+
+def test_exit_status_is_1_only_when_nothing_could_be_classified(runner, env):
+    failed = runner.invoke(main, ["classify"], input='{"id": 1}\n\n[{"text": "a"}]\n')
+    assert failed.exit_code == 1
+    assert [o["line"] for o in lines(failed.stdout)] == [1, 3]
+    assert "no line could be classified" in failed.stderr and "Traceback" not in failed.stderr
+    assert runner.invoke(main, ["classify"], input="\n \n").exit_code == 0    # nothing to classify is no failure
+    assert runner.invoke(main, ["classify"], input="{bad\nhello\n").exit_code == 0
+
+
+def test_an_input_that_breaks_off_says_what_was_written(runner, env, monkeypatch):
+    import tocsin.cli.analyse as commands
+
+    def breaks_off(_stream):
+        yield 1, {"text": "hello"}, ""
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(commands, "read_inputs", breaks_off)
+    result = runner.invoke(main, ["classify"], input="")
+    assert result.exit_code == 1 and len(lines(result.stdout)) == 1
+    assert "cannot read the input (Input/output error); 1 output line written before it" in result.stderr
+
+
+def test_a_closed_stdin_is_a_usage_error_naming_the_fix():
+    code = "from tocsin.cli import main; main(['classify'])"
+    proc = subprocess.run([sys.executable, "-c", code], preexec_fn=lambda: os.close(0), capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "standard input is closed; give the texts as FILE" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_records_that_would_be_misread_are_bad_lines_or_read_as_meant():
@@ -141,10 +220,11 @@ def test_records_that_would_be_misread_are_bad_lines_or_read_as_meant():
 
 
 def test_output_fields_and_error_are_not_passed_through_and_separators_are_escaped(runner, env):
-    record = {"id": 1, "text": "hello\u2028world", "error": "x", "line": 77, "score": 5, "spans": "x", "lang": "en"}
+    record = {"id": 1, "text": "hello\u2028world", "note": "\u202e", "error": "x", "line": 77, "score": 5, "spans": "x", "lang": "en"}
     result = runner.invoke(main, ["classify"], input=json.dumps(record, ensure_ascii=False) + "\n")
     assert result.exit_code == 0, result.output
     assert len(result.stdout.splitlines()) == 1                      # U+2028 went out as \u2028
+    assert "\u202e" not in result.stdout and "\\u202e" in result.stdout   # a right-to-left override, escaped
     (out,) = lines(result.stdout)
     assert out["id"] == 1 and "error" not in out and "line" not in out and out["lang"] == "en"
     assert isinstance(out["score"], float) and isinstance(out["spans"], list)

@@ -12,20 +12,33 @@ from tocsin.config import Settings, SinkSettings
 from tocsin.store import connect
 from tocsin.terminal import TerminalSafeFormatter, json_terminal_safe, terminal_safe
 
-#: A window title set (OSC), a colour (CSI), a C1 CSI, a carriage return that would overwrite the line, a bell.
-HOSTILE = "Срочно\x1b]0;owned\x07 [/x] [link=http://evil.example]click[/link]\x1b[8mhidden\x9b2J\rfake\x7f"
-CONTROLS = ("\x1b", "\x07", "\x9b", "\r", "\x7f")
+#: A window title set (OSC), a colour (CSI), a C1 CSI, a carriage return that would overwrite the line, a bell,
+#: and a right-to-left override and isolate that would show "exe.txt" as "txt.exe".
+HOSTILE = ("Срочно\x1b]0;owned\x07 [/x] [link=http://evil.example]click[/link]\x1b[8mhidden\x9b2J\rfake\x7f"
+           " \u202eexe.txt\u2067")
+CONTROLS = ("\x1b", "\x07", "\x9b", "\r", "\x7f", "\u202e", "\u2067")
+#: Every bidirectional control: embeddings and overrides, isolates, and the direction marks.
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 
 
 def test_every_control_but_tab_and_line_feed_is_written_out():
     shown = terminal_safe(HOSTILE + "\ttab\nline")
     assert not any(c in shown for c in CONTROLS)
     assert "\\x1b]0;owned\\x07" in shown and "\\x9b2J\\x0dfake\\x7f" in shown and shown.endswith("\ttab\nline")
+    assert "\\u202eexe.txt\\u2067" in shown
     assert terminal_safe("Ошская ярмарка, oʻzbek — “quoted”") == "Ошская ярмарка, oʻzbek — “quoted”"
     document = json.dumps({"title": HOSTILE}, ensure_ascii=False)
     assert "\x9b" in document and "\x7f" in document          # what json.dumps leaves raw
     escaped = json_terminal_safe(document)
     assert not any(c in escaped for c in CONTROLS) and json.loads(escaped) == {"title": HOSTILE}
+
+
+def test_bidirectional_controls_are_written_out_and_escaped_in_json():
+    shown = terminal_safe(f"a{BIDI}b")
+    assert not any(c in shown for c in BIDI)
+    assert shown == "a" + "".join(f"\\u{ord(c):04x}" for c in BIDI) + "b"
+    escaped = json_terminal_safe(json.dumps({"title": BIDI}, ensure_ascii=False))
+    assert not any(c in escaped for c in BIDI) and json.loads(escaped) == {"title": BIDI}
 
 
 def test_alert_commands_show_a_hostile_title_and_message_as_text(runner, db_path):

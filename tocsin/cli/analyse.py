@@ -9,12 +9,13 @@ import dataclasses
 import json
 import sys
 import typing
+from collections import Counter
 from typing import Any, BinaryIO, Callable
 
 import click
 
 from tocsin.cli.app import LIMIT, App, main, pass_app
-from tocsin.cli.classify_input import InputError, read_inputs
+from tocsin.cli.classify_input import read_inputs
 from tocsin.terminal import json_terminal_safe
 
 #: Fields written by ``classify`` for every text (pass-through fields of JSONL input come first).
@@ -61,15 +62,37 @@ def batch_alert_hook(settings: Any) -> Callable[[Any, list[dict[str, Any]]], Any
 # --------------------------------------------------------------------------- classify
 
 
-def json_line(obj: dict[str, Any]) -> str:
-    """``obj`` as one line of JSON, readable UTF-8 where it can be; a lone surrogate (from a JSON escape
+def json_line(obj: dict[str, Any]) -> bytes:
+    """``obj`` as one line of JSON in UTF-8, readable where it can be; a lone surrogate (from a JSON escape
     such as ``\\ud800`` in the input) cannot be written as UTF-8, so such an object is written ASCII-escaped."""
-    text = json.dumps(obj, ensure_ascii=False)
     try:
-        text.encode("utf-8")
+        data = json_terminal_safe(json.dumps(obj, ensure_ascii=False)).encode("utf-8")
     except UnicodeEncodeError:
-        text = json.dumps(obj)
-    return json_terminal_safe(text) + "\n"
+        data = json_terminal_safe(json.dumps(obj)).encode("ascii")
+    return data + b"\n"
+
+
+class InputFile(click.File):
+    """A ``click.File`` that names a closed standard input (``<&-``) as a usage error, not a traceback."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value == "-" and sys.stdin is None:
+            self.fail("standard input is closed; give the texts as FILE, or pipe them in", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+def utf8_stdout() -> BinaryIO:
+    """Standard output as bytes, so that what is written is UTF-8 whatever the locale or PYTHONIOENCODING."""
+    if sys.stdout is None:
+        raise click.ClickException("standard output is closed; give classify somewhere to write (a file or a pipe)")
+    sys.stdout.flush()
+    return sys.stdout.buffer
+
+
+def written_before(counts: Counter[str]) -> str:
+    """What was written before the input broke off, for the message that says so."""
+    written = counts["classified"] + counts["error"]
+    return f"{written} output line{'' if written == 1 else 's'} written before it" if written else "nothing was written"
 
 
 def classify_output(record: dict[str, Any], analysis: Any, model: str) -> dict[str, Any]:
@@ -84,7 +107,7 @@ def classify_output(record: dict[str, Any], analysis: Any, model: str) -> dict[s
 
 
 @main.command()
-@click.argument("file", type=click.File("rb"), default="-", required=False)
+@click.argument("file", type=InputFile("rb"), default="-", required=False)
 @click.option("--batch", "batch_size", type=click.IntRange(1, 4096), default=64, show_default=True, help="Texts analysed together.")
 @pass_app
 def classify(app: App, file: BinaryIO, batch_size: int) -> None:
@@ -93,16 +116,20 @@ def classify(app: App, file: BinaryIO, batch_size: int) -> None:
     Input: plain text lines, or JSONL objects with a 'text' field whose other fields are passed through (but
     not fields named like the output's, or 'error' and 'line'; 'lang' is also read as a language hint).
     Output, in input order: lang, incitement, score, targets, places, hallmarks, spans, explanation, model.
-    Blank lines are skipped. A bad line (not JSON, no 'text', not UTF-8) yields {"error": ..., "line": N}
-    naming the line, and the rest go on. Needs no database and no network.
+    A line that is a JSON string ("…", as jq prints without -r) is read as that text. Output is UTF-8
+    whatever the locale. Blank lines are skipped. A bad line (not JSON, no 'text', not UTF-8) yields
+    {"error": ..., "line": N} naming the line, and the rest go on. Needs no database and no network.
+
+    Exit status: 0 when some line was classified or the input was empty; 1 when every line was an error,
+    or the input could not be read to its end; 2 for a usage error (FILE missing, stdin closed).
     """
     from tocsin.analyse import Analyser
 
-    if sys.stdout is None:
-        raise click.ClickException("standard output is closed; give classify somewhere to write (a file or a pipe)")
+    out = utf8_stdout()
     analyser = Analyser(app.settings, on_demand=True)      # a pipeline only for the languages read
     model = f"{analyser.model_name} {analyser.model_version}"
     pending: list[tuple[int, dict[str, Any] | None, str]] = []
+    counts: Counter[str] = Counter()   # lines written: "classified" and "error"
 
     def flush() -> None:
         good = [(n, r) for n, r, err in pending if r is not None]
@@ -114,8 +141,9 @@ def classify(app: App, file: BinaryIO, batch_size: int) -> None:
                 results[n] = analysis
         for n, record, err in pending:
             obj = {"error": err, "line": n} if record is None else classify_output(record, results[n], model)
-            sys.stdout.write(json_line(obj))   # records nest at most MAX_NESTING deep, so each can be written
-        sys.stdout.flush()
+            out.write(json_line(obj))   # records nest at most MAX_NESTING deep, so each can be written
+            counts["error" if record is None else "classified"] += 1
+        out.flush()
         pending.clear()
 
     try:
@@ -123,11 +151,13 @@ def classify(app: App, file: BinaryIO, batch_size: int) -> None:
             pending.append(entry)
             if len(pending) >= batch_size:
                 flush()
-    except (InputError, OSError) as e:
+    except OSError as e:
         flush()   # what was read is written
-        reason = str(e) if isinstance(e, InputError) else f"cannot read the input ({e.strerror or e})"
-        raise click.ClickException(f"{reason}; the lines before it were classified") from None
+        raise click.ClickException(f"cannot read the input ({e.strerror or e}); {written_before(counts)}") from None
     flush()
+    if counts["error"] and not counts["classified"]:
+        raise click.ClickException("no line could be classified: the output holds only errors, each naming its "
+                                   "line and the fix")
 
 
 # --------------------------------------------------------------------------- train / evaluate

@@ -2,8 +2,13 @@
 that names the line and the fix, so that one bad line costs only its own output line.
 
 Lines end at LF, CRLF or a lone CR (a raw CR cannot stand inside a JSON string). A file that starts with a
-UTF-16 byte-order mark is decoded as UTF-16; a line of UTF-16 without one (every other byte a control byte)
-is named as such. A byte-order mark is dropped wherever it starts a line (files joined with ``cat``).
+UTF-16 byte-order mark is decoded as UTF-16, line by line, so that a line that is not UTF-16 costs only itself;
+a line of UTF-16 without one (every other byte a control byte) is named as such. A byte-order mark is dropped
+wherever it starts a line (files joined with ``cat``).
+
+A line that is a JSON string (``jq '.text'`` without ``-r``) is read as the text it stands for. Spaces and
+invisible characters (a zero-width space, a word joiner, a byte-order mark) around a JSON object, array or
+string are not part of it.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import typing
+import unicodedata
 from itertools import chain
 from typing import Any, Iterable, Iterator
 
@@ -22,7 +28,14 @@ UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20)])
 UTF16_FIX = "save the input as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8 FILE)"
 
-Line = typing.Union[bytes, str]
+
+class Unreadable(typing.NamedTuple):
+    """A line that could not be decoded: why, and the fix."""
+
+    reason: str
+
+
+Line = typing.Union[bytes, str, Unreadable]
 Entry = tuple[int, "dict[str, Any] | None", str]
 
 
@@ -30,6 +43,9 @@ def read_inputs(stream: Iterable[Line]) -> Iterator[Entry]:
     """(line number, record or None, error) per non-empty input line; plain lines become ``{"text": line}``.
     A line of bytes that are not UTF-8 yields an error naming the line and the byte, and the rest go on."""
     for number, raw in enumerate(input_lines(stream), 1):
+        if isinstance(raw, Unreadable):
+            yield number, None, f"line {number}: {raw.reason}"
+            continue
         if isinstance(raw, bytes):
             if looks_like_utf16(raw):
                 yield number, None, f"line {number}: looks like UTF-16 (every other byte a control byte); {UTF16_FIX}"
@@ -52,22 +68,74 @@ def looks_like_utf16(raw: bytes) -> bool:
 
 
 def input_lines(stream: Iterable[Line]) -> Iterator[Line]:
-    """The input's lines without their ends, split at LF, CRLF or a lone CR; a UTF-16 file with its
-    byte-order mark is decoded first."""
+    """The input's lines without their ends, split at LF, CRLF or a lone CR; the lines of a UTF-16 file with
+    its byte-order mark are decoded one by one."""
     lines = iter(stream)
     first = next(lines, None)
     if first is None:
         return
     if isinstance(first, bytes) and first[:2] in UTF16_MARKS:
-        whole = first + b"".join(lines)
-        try:
-            text = whole.decode("utf-16")
-        except UnicodeDecodeError as e:
-            raise InputError(f"the input starts as UTF-16 but byte {e.start + 1} is not; {UTF16_FIX}") from None
-        yield from split_line_ends(text)
+        encoding = "utf-16-le" if first[:2] == b"\xff\xfe" else "utf-16-be"
+        yield from utf16_lines(chain([first[2:]], lines), encoding)
         return
     for raw in chain([first], lines):
         yield from split_line_ends(raw)
+
+
+def utf16_lines(chunks: Iterable[bytes], encoding: str) -> Iterator[Line]:
+    """The lines of UTF-16 text arriving in ``chunks`` (cut anywhere), each decoded by itself: a line that is
+    not UTF-16 is :class:`Unreadable`, and the lines before and after it are read."""
+    line_feed = "\n".encode(encoding)
+    pending = bytearray()   # what follows the last line feed, from a code unit on
+    searched = 0            # where in pending a line feed may still start
+    for chunk in chunks:
+        pending += chunk
+        line_start = 0
+        for at in code_units_at(pending, line_feed, searched):
+            yield from decoded_utf16_line(bytes(pending[line_start:at]), encoding)
+            line_start = at + len(line_feed)
+        del pending[:line_start]
+        searched = max(len(pending) - 1, 0)
+    if pending:
+        yield from decoded_utf16_line(bytes(pending), encoding)
+
+
+def code_units_at(data: bytes | bytearray, unit: bytes, start: int = 0) -> Iterator[int]:
+    """Where the UTF-16 code unit ``unit`` stands in ``data`` from ``start`` on: at even bytes only, not
+    where its two bytes end one character and begin the next."""
+    at = data.find(unit, start)
+    while at >= 0:
+        if at % 2 == 0:
+            yield at
+        at = data.find(unit, at + 1)
+
+
+def split_code_units(data: bytes, separator: bytes) -> list[bytes]:
+    """``data`` cut at every UTF-16 code unit ``separator``, the separators left out."""
+    pieces, start = [], 0
+    for at in code_units_at(data, separator):
+        pieces.append(data[start:at])
+        start = at + len(separator)
+    pieces.append(data[start:])
+    return pieces
+
+
+def decoded_utf16_line(raw: bytes, encoding: str) -> list[Line]:
+    """One LF-ended line of UTF-16 (its LF left out) cut at CRLF or a lone CR, each part decoded or
+    :class:`Unreadable`."""
+    carriage_return = "\r".encode(encoding)
+    if raw.endswith(carriage_return) and len(raw) % 2 == 0:
+        raw = raw[:-len(carriage_return)]
+    return [decoded_utf16(part, encoding) for part in split_code_units(raw, carriage_return)]
+
+
+def decoded_utf16(raw: bytes, encoding: str) -> Line:
+    """``raw`` decoded, or :class:`Unreadable` naming the first byte that is not UTF-16."""
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as e:
+        return Unreadable(f"not valid UTF-16 ({e.reason} at byte {e.start + 1} of the line); correct or remove "
+                          "that line, or save the input as UTF-8")
 
 
 def split_line_ends(raw: Line) -> list[Line]:
@@ -83,21 +151,20 @@ def split_line_ends(raw: Line) -> list[Line]:
     return out
 
 
-class InputError(ValueError):
-    """The input as a whole cannot be read; the message names the fix."""
-
-
 def record_of(line: str, number: int) -> tuple[dict[str, Any] | None, str]:
     """The record a non-blank line stands for, or None and an error naming the line and the fix."""
-    start = line.lstrip()[:1]
-    if start == "[":
-        parsed = _loads_or_none(line)
+    body = without_invisible_edges(line)
+    start = body[:1]
+    if start in ("[", '"'):
+        parsed = _loads_or_none(body)
         if isinstance(parsed, list) and any(isinstance(v, dict) for v in parsed):
             return None, f"line {number}: a JSON array; write one {{\"text\": …}} object per line"
+        if isinstance(parsed, str):
+            return {"text": parsed}, ""
     if start != "{":
         return {"text": line}, ""
     try:
-        record = json.loads(line, parse_constant=_not_json_number, parse_float=_finite_float, parse_int=_bounded_int)
+        record = json.loads(body, parse_constant=_not_json_number, parse_float=_finite_float, parse_int=_bounded_int)
     except json.JSONDecodeError as e:
         return None, (f"line {number}: not valid JSON ({e.msg} at column {e.colno}); a plain-text line that starts "
                       "with '{' is read as JSON: write it as {\"text\": \"…\"}")
@@ -110,6 +177,22 @@ def record_of(line: str, number: int) -> tuple[dict[str, Any] | None, str]:
     if nesting(record) > MAX_NESTING:
         return None, f"line {number}: JSON nested more than {MAX_NESTING} deep; flatten the record"
     return record, ""
+
+
+def without_invisible_edges(line: str) -> str:
+    """``line`` without the spaces (any Unicode space) and invisible format characters (zero-width space,
+    word joiner, byte-order mark, direction marks) at its start and end, which JSON does not take for space."""
+    start, end = 0, len(line)
+    while start < end and is_invisible(line[start]):
+        start += 1
+    while end > start and is_invisible(line[end - 1]):
+        end -= 1
+    return line[start:end]
+
+
+def is_invisible(char: str) -> bool:
+    """Whether ``char`` is a space or an invisible format character (Unicode category Cf)."""
+    return char.isspace() or unicodedata.category(char) == "Cf"
 
 
 def nesting(value: Any) -> int:
