@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import inspect
 import json
 import os
 import sqlite3
@@ -10,6 +12,8 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -74,6 +78,31 @@ def test_redis_url_is_checked_and_passwords_masked():
         check_redis_url("http://localhost:6379")
     assert masked_url("redis://:s3cret@hub.example:6380/1") == "redis://:***@hub.example:6380/1"
     assert "s3cret" not in masked_url("rediss://tocsin:s3cret@hub.example/0")
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("redis://:zq/xv@127.0.0.1:6379/0", "redis://:***@127.0.0.1:6379/0"),
+    ("redis://:zq#xv@127.0.0.1:6379/0", "redis://:***@127.0.0.1:6379/0"),
+    ("rediss://tocsin:zq?x/v@hub.example:6380/1", "rediss://tocsin:***@hub.example:6380/1"),
+    ("redis://:zq@xv@hub.example/0", "redis://:***@hub.example/0"),
+    ("redis://zqxv@hub.example/0", "redis://***@hub.example/0"),        # a password without the colon
+    (":zq/xv@hub.example:6379", ":***@hub.example:6379"),                # no scheme
+    ("redis://hub.example:6379/0", "redis://hub.example:6379/0"),
+])
+def test_a_password_is_masked_whatever_characters_it_holds(url, shown):
+    assert masked_url(url) == shown
+
+
+def test_a_password_a_url_parser_misreads_must_be_percent_encoded():
+    with pytest.raises(ConfigError, match="percent-encode") as refused:
+        check_redis_url("redis://:zq/xv@127.0.0.1:6379/0")
+    assert "zq" not in str(refused.value) and "xv" not in str(refused.value)
+    check_redis_url("redis://:zq%2Fxv@127.0.0.1:6379/0")
+    check_redis_url("unix:///run/redis@main.sock")   # an '@' in a socket path is no password
+    settings = load_settings(None, env={})
+    settings.distributed.redis_url = "redis://:zq/xv@127.0.0.1:1/0"
+    (line,) = status_lines(settings)
+    assert "percent-encode" in line and "zq" not in line and "xv" not in line
 
 
 def test_worker_commands_say_how_to_turn_distributed_mode_on(runner, db_path):
@@ -302,6 +331,162 @@ def test_an_entry_that_keeps_killing_workers_is_set_aside(settings):
     assert "delivered 4 times" in list_dead(redis, settings)[0]["reason"]
 
 
+def push_all(settings, entries) -> Any:
+    """Push ``entries`` (payloads, or raw fields added as they are) to the stream; returns the Redis client."""
+    redis = connect_redis(settings)
+    pusher = StreamPusher(redis, settings.distributed)
+    pusher.ensure_group()
+    for entry in entries:
+        if isinstance(entry, dict):
+            redis.xadd(settings.distributed.stream, entry)
+        else:
+            pusher.push(entry)
+    return redis
+
+
+def without_waiting(worker: StreamWorker) -> StreamWorker:
+    """``worker`` with its backoff pauses noted in ``worker.pauses`` instead of waited for."""
+    worker.pauses = []
+    worker.sleep = worker.pauses.append
+    return worker
+
+
+def read_only_store(worker, redis, monkeypatch):
+    worker.db.execute("PRAGMA query_only = ON")  # "attempt to write a readonly database"
+    return lambda: worker.db.execute("PRAGMA query_only = OFF")
+
+
+def full_store(worker, redis, monkeypatch):
+    pages = worker.db.execute("PRAGMA page_count").fetchone()[0]
+    worker.db.execute(f"PRAGMA max_page_count = {pages}")  # "database or disk is full"
+    return lambda: worker.db.execute("PRAGMA max_page_count = 1073741823")
+
+
+def locked_store(worker, redis, monkeypatch):
+    from tocsin.distributed import worker as worker_module
+
+    def still_locked(db, write, **_):
+        raise worker_module.StoreBusy("the store stayed locked through 6 attempts: raise database.busy_timeout_ms")
+
+    monkeypatch.setattr(worker_module, "write_with_retry", still_locked)
+    return monkeypatch.undo
+
+
+def redis_out_of_memory(worker, redis, monkeypatch):
+    redis.config_set("maxmemory", "1")  # the batch is stored, acknowledging it is refused
+    return lambda: redis.config_set("maxmemory", "0")
+
+
+@needs_redis
+@pytest.mark.parametrize("outage, fix", [(read_only_store, "make its folder writable"), (full_store, "free space on its disk"),
+                                         (locked_store, "busy_timeout_ms"), (redis_out_of_memory, "raise its maxmemory")])
+def test_a_failing_store_or_redis_keeps_the_batch_pending_and_sends_nothing_to_dead_letters(settings, monkeypatch, caplog,
+                                                                                             outage, fix):
+    redis = push_all(settings, [item(n, text=f"Fictional market news number {n}. " * 100) for n in range(24)])
+    w = without_waiting(make_worker(settings, "w"))
+    w.start()
+    end_outage = outage(w, redis, monkeypatch)
+    try:
+        assert not any(w.step() for _ in range(8))  # more failures than max_deliveries (5)
+    finally:
+        end_outage()
+    assert w.totals.errors == 8 and w.pauses == sorted(w.pauses) and redis.xlen(Keys.of(settings).dead) == 0
+    assert fix in caplog.text and "nothing is lost" in caplog.text and "of pipeline" not in caplog.text
+    pending = redis.xpending_range(settings.distributed.stream, settings.distributed.group, "-", "+", 100)
+    assert len(pending) == 8 and {p["times_delivered"] for p in pending} == {1}  # retries here are no redeliveries
+    totals = w.run(until_idle_s=0)
+    assert totals.stored == 24 and totals.dead == 0 and counts(w.db)["analyses"] == 24
+    assert redis.xlen(settings.distributed.stream) == 0
+
+
+@needs_redis
+def test_a_worker_restarted_while_holding_an_entry_counts_a_delivery(settings):
+    redis = push_all(settings, [item(1)])
+    settings.distributed.max_deliveries = 2
+    settings.distributed.claim_idle_s = 3600
+    for _ in range(3):  # the same worker killed three times while it holds the entry
+        w = make_worker(settings, "host-1")
+        w.start()
+        assert len(w.next_batch()) == 1
+    totals = make_worker(settings, "host-1").run(until_idle_s=0)
+    assert totals.dead == 1 and "delivered 4 times" in list_dead(redis, settings)[0]["reason"]
+
+
+def entry_with_null_title(n: int) -> dict[bytes, bytes]:
+    """The entry of ``item(n)`` with ``"title": null``: it decodes, but cannot be stored."""
+    fields = encode_entry(item(n))
+    fields[b"record"] = json.dumps({**json.loads(fields[b"record"]), "title": None}).encode()
+    return fields
+
+
+@needs_redis
+@pytest.mark.parametrize("mode, reason", [("analyse", "it failed on its own (AttributeError: 'NoneType'"),
+                                          ("store", "the store rejected it (AttributeError: 'NoneType'"),
+                                          ("publish", "it failed on its own (AttributeError: 'NoneType'")])
+def test_an_entry_that_fails_on_its_own_goes_alone_to_dead_letters_with_its_reason(settings, mode, reason):
+    redis = push_all(settings, [*map(item, range(3)), entry_with_null_title(3), *map(item, range(4, 8))])
+    db = None if mode == "publish" else connect(settings.database_path)
+    w = without_waiting(StreamWorker(settings, db, analyser=None if mode == "store" else KeywordAnalyser(), mode=mode,
+                                     name="w", block_ms=100))
+    totals = w.run(until_idle_s=0)
+    assert totals.dead == 1 and totals.errors == 0 and w.pauses == []
+    (dead,) = list_dead(redis, settings)
+    assert dead["reason"].startswith(reason) and dead["url"] == item(3).url
+    if mode == "publish":
+        assert totals.analysed == 7 and redis.xlen(Keys.of(settings).analysed().stream) == 7
+    else:
+        assert totals.stored == 7 and counts(db)["items"] == 7
+
+
+@needs_redis
+def test_an_alert_rule_failing_on_one_item_sets_only_that_item_aside(settings):
+    push_all(settings, [item(n) for n in range(8)])
+
+    def alerts(db, rows):
+        if any(row["url"] == item(5).url for row in rows):
+            raise ValueError("rule 'threats' cannot read item 5")
+
+    w = without_waiting(make_worker(settings, "w", on_batch_saved=alerts))
+    totals = w.run(until_idle_s=0)
+    assert totals.stored == 7 and totals.analysed == 7 and totals.dead == 1 and totals.errors == 0
+    assert counts(w.db)["analyses"] == 7
+    (dead,) = list_dead(connect_redis(settings), settings)
+    assert dead["reason"] == "it failed on its own (ValueError: rule 'threats' cannot read item 5)"
+
+
+@needs_redis
+def test_a_worker_makes_its_group_again_after_redis_lost_its_data(settings):
+    redis = push_all(settings, [item(n) for n in range(3)])
+    w = without_waiting(make_worker(settings, "w"))
+    assert w.run(until_idle_s=0).stored == 3
+    redis.flushdb()  # Redis restarted without persistence
+    StreamPusher(redis, settings.distributed).push(item(9))  # a crawler goes on pushing: a stream, but no group
+    assert any(w.step() for _ in range(3))
+    assert w.totals.stored == 4 and w.totals.errors == 0
+    assert redis.scard(Keys.of(settings).stored) == 4  # crawlers learn again what the store holds
+
+
+@needs_redis
+def test_a_worker_started_while_redis_refuses_writes_waits_for_it(settings):
+    redis = connect_redis(settings)
+    w = make_worker(settings, "w")
+    pauses = []
+
+    def pause(seconds):
+        pauses.append(seconds)
+        if len(pauses) == 2:
+            redis.config_set("maxmemory", "0")
+
+    w.sleep = pause
+    redis.config_set("maxmemory", "1")  # out of memory: making the group is refused
+    try:
+        totals = w.run(until_idle_s=0)
+    finally:
+        redis.config_set("maxmemory", "0")
+    assert len(pauses) == 2 and totals.errors == 2
+    assert [g["name"] for g in redis.xinfo_groups(settings.distributed.stream)] == [settings.distributed.group.encode()]
+
+
 @needs_redis
 def test_status_shows_stream_pending_and_recent_workers(settings):
     redis = connect_redis(settings)
@@ -495,27 +680,26 @@ def test_each_crawler_keeps_its_start_requests_and_shares_the_rest(settings):
     assert rechecks.enqueue_request(start.copy()) and len(rechecks.queue) == 1  # a re-check's items are shared
 
 
-@needs_redis
-def test_crawlers_pause_while_the_workers_are_behind(settings):
-    import inspect
+def stream_pipeline(settings, spider) -> Any:
+    """The item pipeline of a distributed crawl of ``spider``, opened as Scrapy opens it."""
+    from scrapy.settings import Settings as ScrapySettings
 
     from tocsin.distributed.crawling import StreamPipeline
 
-    class Crawler:
-        def __init__(self, values):
-            from scrapy.settings import Settings as ScrapySettings
+    pipeline = StreamPipeline(SimpleNamespace(settings=ScrapySettings(scrapy_overrides(settings)), spider=spider))
+    pipeline.open_spider(spider)
+    return pipeline
 
-            self.settings = ScrapySettings(values)
-            self.spider = None
 
+class Spider:
+    name = "spider"
+    source_name = "test"
+
+
+@needs_redis
+def test_crawlers_pause_while_the_workers_are_behind(settings):
     settings.distributed.max_stream_entries = 3
-    pipeline = StreamPipeline(Crawler(scrapy_overrides(settings)))
-
-    class Spider:
-        name = "spider"
-        source_name = "test"
-
-    pipeline.open_spider(Spider())
+    pipeline = stream_pipeline(settings, Spider())
     redis = connect_redis(settings)
     assert [pipeline.process_item(item(n), Spider()) for n in range(4)] == [item(n) for n in range(4)]
     held = pipeline.process_item(item(9), Spider())
@@ -525,6 +709,127 @@ def test_crawlers_pause_while_the_workers_are_behind(settings):
     with pytest.raises(StopIteration) as pushed:  # the workers caught up: the held item goes on at once
         held.send(None)
     assert pushed.value.value == item(9) and redis.xlen(settings.distributed.stream) == 1  # nothing dropped
+
+
+def record_pauses(pipeline, on_pause=lambda: None) -> list[float]:
+    """Make ``pipeline`` wait for no time, calling ``on_pause`` instead; returns the pauses it asks for."""
+    pauses: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        on_pause()
+
+    pipeline.pause = pause
+    return pauses
+
+
+def through(pipeline, record, spider) -> Any:
+    """Pass one item through ``pipeline`` to its end, awaiting it when the pipeline holds it."""
+    out = pipeline.process_item(record, spider)
+    return asyncio.run(out) if inspect.iscoroutine(out) else out
+
+
+@contextmanager
+def out_of_memory(redis):
+    """Redis refuses every write, as it does past ``maxmemory`` with ``noeviction``."""
+    redis.config_set("maxmemory", 1)
+    try:
+        yield
+    finally:
+        redis.config_set("maxmemory", 0)
+
+
+def crawl_errors_of(spider) -> list[tuple[str, str]]:
+    spider.ledger.flush(force=True)
+    return [tuple(r) for r in spider.ledger.store.execute("SELECT kind, message FROM crawl_errors")]
+
+
+@needs_redis
+def test_a_push_redis_refuses_waits_and_goes_through_once_redis_takes_it(settings):
+    from tocsin.distributed.crawling import PUSH_RETRY_PAUSES_S
+
+    redis = connect_redis(settings)
+    pipeline = stream_pipeline(settings, Spider())
+    with out_of_memory(redis):
+        pauses = record_pauses(pipeline, on_pause=lambda: redis.config_set("maxmemory", 0))
+        assert through(pipeline, item(1), Spider()) == item(1)
+    assert pauses == list(PUSH_RETRY_PAUSES_S[:1]) and redis.xlen(settings.distributed.stream) == 1
+    assert pipeline.counters() == {"pushed": 1, "skipped": 0, "lost": 0}
+
+
+@needs_redis
+def test_an_article_redis_will_not_take_is_lost_recorded_and_its_claim_released(settings, tmp_path):
+    from scrapy.exceptions import DropItem
+
+    from test_crawl_parsing import BASE, make_spider
+    from tocsin.crawler.spiders import FeedSpider
+    from tocsin.distributed.claims import SharedClaims
+    from tocsin.distributed.crawling import PUSH_RETRY_PAUSES_S
+
+    redis = connect_redis(settings)
+    spider = make_spider(FeedSpider, tmp_path)
+    spider.ledger.claimed = SharedClaims(redis, settings.distributed)
+    article = item(1, source="src")
+    assert spider.ledger.claim(article.id)    # this crawl fetches the article: no other crawler may
+    assert article.id in SharedClaims(redis, settings.distributed)
+    spider.state, spider.validators = {}, {f"{BASE}/start": {"etag": '"v1"'}}   # the feed answered with an ETag
+    pipeline = stream_pipeline(settings, spider)
+    pauses = record_pauses(pipeline)
+    with out_of_memory(redis), pytest.raises(DropItem, match="not pushed to Redis"):
+        through(pipeline, article, spider)
+    assert pauses == list(PUSH_RETRY_PAUSES_S) and redis.xlen(settings.distributed.stream) == 0
+    assert spider.ledger.totals["lost"] == 1 and spider.ledger.lost_urls == [article.url]
+    ((kind, message),) = crawl_errors_of(spider)
+    assert kind == "store" and "out of memory" in message and "maxmemory" in message
+    assert article.id not in SharedClaims(redis, settings.distributed)   # released: the next crawl may fetch it
+    spider.on_closed("finished")
+    assert spider.ledger.state() == {}   # no ETag kept: the next crawl reads the feed in full, not a 304
+    assert pipeline.counters()["lost"] == 1
+
+
+@needs_redis
+def test_messages_pushed_while_redis_is_gone_are_lost_and_the_channel_keeps_its_resume_point(tmp_path):
+    from scrapy.exceptions import DropItem
+
+    from test_crawl_parsing import BASE, make_spider
+    from tocsin.crawler.spiders import TelegramSpider
+    from tocsin.store.items import ItemRecord
+
+    spider = make_spider(TelegramSpider, tmp_path, urls=[f"{BASE}/t.me/s/chan", f"{BASE}/t.me/s/calm"])
+    spider.state = {}
+    spider.channels = {"chan": {"last_id": 0, "newest": 9, "open": {}}, "calm": {"last_id": 3, "newest": 7, "open": {}}}
+    with local_redis(tmp_path / "redis") as url:
+        settings = settings_for(url, tmp_path)
+        pipeline = stream_pipeline(settings, spider)
+        record_pauses(pipeline)
+        connect_redis(settings).shutdown(nosave=True)   # Redis stops (a restart, a crash) in the middle of the crawl
+        for n in (7, 8, 9):
+            with pytest.raises(DropItem, match="not pushed to Redis"):
+                through(pipeline, ItemRecord(source="src", url=f"{BASE}/t.me/chan/{n}", kind="post", text="a post"), spider)
+    assert spider.ledger.totals["lost"] == 3
+    messages = [m for k, m in crawl_errors_of(spider) if k == "store"]
+    assert len(messages) == 3 and "cannot reach Redis" in messages[0] and "start redis-server" in messages[0]
+    spider.on_closed("finished")
+    # the channel whose messages were lost is read again from its old resume point; the other moves on
+    assert spider.ledger.state() == {"channels": {"calm": {"last_id": 7}}}
+
+
+@needs_redis
+def test_a_refused_password_is_named_as_such(tmp_path):
+    from tocsin.distributed import RedisUnavailable
+
+    with local_redis(tmp_path / "redis") as url:
+        connect_redis(settings_for(url, tmp_path)).config_set("requirepass", "zqxv-right")
+        settings = load_settings(None, env={})
+        for given in (url, url.replace("redis://", "redis://:zqxv-wrong@")):
+            settings.distributed.redis_url = given
+            with pytest.raises(RedisUnavailable) as refused:
+                connect_redis(settings)
+            message = str(refused.value)
+            assert "refused the password" in message and "check the password in the URL" in message
+            assert "cannot reach" not in message and "zqxv" not in message
+            (line,) = status_lines(settings)
+            assert "refused the password" in line and "zqxv" not in line
 
 
 @needs_redis

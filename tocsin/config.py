@@ -232,7 +232,9 @@ class DistributedSettings:
     group: str = setting("analysers", "Consumer group of the workers reading the stream.")
     heartbeat_s: int = setting(10, "How often workers and crawlers report themselves; 'tocsin status' lists those seen within three heartbeats.")
     dedupe_ttl_s: int = setting(1800, "How long a request or item version already taken by one crawler is skipped by the others (about one crawl round); after that it is fetched again.")
-    max_deliveries: int = setting(5, "An entry delivered this many times without success (its worker kept dying) goes to the dead-letter stream '<stream>:dead'.")
+    max_deliveries: int = setting(5, "An entry delivered this many times without success (to a restarted worker, or claimed by "
+                                  "another: its workers kept dying) goes to the dead-letter stream '<stream>:dead'; a worker "
+                                  "retrying its own batch after a store or Redis failure does not count.")
     max_stream_entries: int = setting(200_000, "Crawlers pause while the stream holds more entries than this (the workers are behind); nothing is dropped.")
 
 

@@ -111,6 +111,10 @@ class CrawlLedger:
         self.claimed.add(item_id)
         return True
 
+    def release(self, item_id: str) -> None:
+        """Give up the claim on ``item_id`` (its item was lost), so that a later crawl may fetch it again."""
+        self.claimed.discard(item_id)
+
     def state(self) -> dict[str, Any]:
         return source_state(self.store, self.source)
 

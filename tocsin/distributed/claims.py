@@ -14,6 +14,7 @@ from typing import Any, Iterable
 
 from tocsin.config import DistributedSettings
 from tocsin.distributed.connection import Keys, connect_redis
+from tocsin.distributed.fleet import RELEASE_SCRIPT
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class SharedClaims:
     def __init__(self, redis: Any, dist: DistributedSettings):
         self.redis, self.keys, self.ttl_s = redis, Keys.of(dist), max(1, dist.dedupe_ttl_s)
         self.script = redis.register_script(CLAIM_SCRIPT)
+        self.release_script = redis.register_script(RELEASE_SCRIPT)  # deletes a key only while it is ours
         self.owner = f"{socket.gethostname()}/{os.getpid()}"
         self.mine: set[str] = set()
         self.stats = {"claimed": 0, "taken": 0, "stored": 0}
@@ -70,6 +72,17 @@ class SharedClaims:
 
     def add(self, item_id: str) -> None:
         self.mine.add(item_id)
+
+    def discard(self, item_id: str) -> None:
+        """Release this process's claim on ``item_id`` (its item was lost), so that any crawler may fetch it
+        again; when Redis cannot be told, the claim expires after ``dedupe_ttl_s``."""
+        from redis import RedisError
+
+        self.mine.discard(item_id)
+        try:
+            self.release_script(keys=[self.keys.claim(item_id)], args=[self.owner])
+        except (RedisError, OSError) as e:
+            logger.warning("could not release the claim on item %s (%s); it expires within %d s", item_id, e, self.ttl_s)
 
 
 def shared_claims(scrapy_overrides: dict[str, Any] | None) -> SharedClaims | None:

@@ -11,7 +11,7 @@ import logging
 import socket
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from tocsin.config import ConfigError, DistributedSettings, Settings
 
@@ -25,7 +25,7 @@ class DistributedError(RuntimeError):
 
 
 class RedisUnavailable(DistributedError):
-    """The Redis server named by ``distributed.redis_url`` cannot be reached."""
+    """The Redis server named by ``distributed.redis_url`` cannot be reached, or refuses its password."""
 
 
 def is_distributed(settings: Settings) -> bool:
@@ -34,23 +34,60 @@ def is_distributed(settings: Settings) -> bool:
 
 
 def masked_url(url: str) -> str:
-    """``url`` with any password replaced by ``***``, safe for logs and ``tocsin status``."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """``url`` safe for logs and ``tocsin status``: whatever stands between ``://`` and the last ``@`` is
+    masked, a user name kept (``redis://tocsin:***@hub:6379/0``). Read from the raw text, not parsed, so
+    that a password holding ``/``, ``?`` or ``#`` is masked too."""
+    credentials, at, address = url.rpartition("@")
+    if not at:
         return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, f"{user}:***@{host}", parts.path, parts.query, parts.fragment))
+    scheme, sep, userinfo = credentials.partition("://")
+    if not sep:
+        scheme, userinfo = "", credentials
+    user, colon, _ = userinfo.partition(":")
+    return f"{scheme}{sep}{user}{colon}***@{address}" if colon else f"{scheme}{sep}***@{address}"
 
 
 def check_redis_url(url: str) -> None:
-    """Raise :class:`ConfigError` unless ``url`` is a Redis URL (``redis://``, ``rediss://``, ``unix://``)."""
+    """Raise :class:`ConfigError` unless ``url`` is a Redis URL (``redis://``, ``rediss://``, ``unix://``)
+    whose password, if any, can be read from it."""
+    if misread_credentials(url):
+        raise ConfigError("distributed.redis_url", masked_url(url),
+                          "the password (or user name) holds '/', '?' or '#', which end the address part of a URL: "
+                          "percent-encode them (/ as %2F, ? as %3F, # as %23)")
     parts = urlsplit(url)
     if parts.scheme not in REDIS_SCHEMES or (parts.scheme != "unix" and not parts.hostname):
         raise ConfigError("distributed.redis_url", masked_url(url),
                           "expected redis://[:password@]host:6379/0 (rediss:// for TLS, unix:///path.sock); empty for one machine")
+
+
+def misread_credentials(url: str) -> bool:
+    """Whether ``url`` has an ``@`` that a URL parser does not read as the end of a user name and password
+    (they hold ``/``, ``?`` or ``#``); an ``@`` in a socket path (``unix:///run/redis@1.sock``) is no such."""
+    after_scheme = url.partition("://")[2]
+    return "@" in after_scheme and not after_scheme.startswith("/") and "@" not in urlsplit(url).netloc
+
+
+def refused_password(error: Exception) -> bool:
+    """Whether ``error`` is Redis refusing the URL's credentials (a wrong or missing password, an unknown user)."""
+    import redis
+
+    return isinstance(error, redis.AuthenticationError) or str(error).startswith(("NOAUTH", "WRONGPASS"))
+
+
+def redis_problem(url: str, error: Exception) -> str:
+    """What went wrong with the Redis at ``url`` (``error``) and what to do about it, the password masked."""
+    import redis
+
+    where = masked_url(url)
+    if refused_password(error):
+        return (f"Redis at {where} refused the password ({error}); check the password in the URL "
+                "(distributed.redis_url or TOCSIN_DISTRIBUTED_REDIS_URL) against the server's requirepass or ACL user")
+    if isinstance(error, redis.exceptions.OutOfMemoryError):
+        return (f"Redis at {where} is out of memory ({error}); raise its maxmemory, or lower "
+                "distributed.max_stream_entries so that crawlers pause sooner")
+    if isinstance(error, (redis.ConnectionError, redis.TimeoutError, OSError)):
+        return f"cannot reach Redis at {where} ({error}); start redis-server there or fix distributed.redis_url"
+    return f"Redis at {where} answered with an error ({type(error).__name__}: {error}); see the Redis server's log"
 
 
 def require_package(module: str) -> None:
@@ -66,7 +103,7 @@ def connect_redis(settings: Settings | DistributedSettings, *, check: bool = Tru
 
     :param check: ping the server now, so a wrong address fails here with a clear message.
     :raises DistributedError: distributed mode is off, or the ``redis`` package is missing.
-    :raises RedisUnavailable: the server does not answer.
+    :raises RedisUnavailable: the server does not answer, or refuses the password.
     """
     dist = settings.distributed if isinstance(settings, Settings) else settings
     url = dist.redis_url.strip()
@@ -82,8 +119,7 @@ def connect_redis(settings: Settings | DistributedSettings, *, check: bool = Tru
         try:
             client.ping()
         except redis.RedisError as e:
-            raise RedisUnavailable(f"cannot reach Redis at {masked_url(url)} ({e}); start redis-server there "
-                                   "or fix distributed.redis_url") from e
+            raise RedisUnavailable(redis_problem(url, e)) from e
     return client
 
 

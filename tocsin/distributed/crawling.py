@@ -8,15 +8,16 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from typing import Any
+from typing import Any, NoReturn
 
+from redis import RedisError
 from scrapy.exceptions import DropItem
 from scrapy.utils.misc import load_object
 from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
-from tocsin.distributed.connection import Keys, connect_redis
+from tocsin.distributed.connection import Keys, connect_redis, redis_problem
 from tocsin.distributed.heartbeat import Heartbeat, node_name
 from tocsin.distributed.records import payload_of
 from tocsin.distributed.scrapy_settings import distributed_settings_from, source_key
@@ -28,6 +29,12 @@ logger = logging.getLogger(__name__)
 
 #: Seconds between two looks at the stream's length while the workers are behind.
 BACKPRESSURE_POLL_S = 1.0
+#: Pauses before each new try of a push Redis did not take (connection lost, Redis restarting or out of
+#: memory); the item waits meanwhile. After the last one the item is counted as lost (see
+#: :meth:`StreamPipeline.give_up`) and fetched again on the next crawl.
+PUSH_RETRY_PAUSES_S = (0.5, 1.0, 2.0)
+#: What a push to a Redis that cannot take it raises.
+PUSH_ERRORS = (RedisError, OSError)
 
 
 class ExpiringDupeFilter(RFPDupeFilter):
@@ -118,7 +125,9 @@ class StreamPipeline:
     """Pushes each crawled item (and each re-check outcome) to the Redis stream.
 
     An item with neither text nor title is dropped as the store pipeline does. While the stream holds
-    more than ``max_stream_entries`` (workers behind), the pipeline waits; nothing is dropped.
+    more than ``max_stream_entries`` (workers behind), the pipeline waits; nothing is dropped. A push
+    Redis does not take is tried again (:data:`PUSH_RETRY_PAUSES_S`); an item that still cannot be pushed
+    is counted as lost, as the store pipeline counts one the store refused.
     """
 
     def __init__(self, crawler: Any):
@@ -132,6 +141,7 @@ class StreamPipeline:
         self.uncounted = 0
         self.last_count = 0.0
         self.pushed_since_check = 0
+        self.lost = 0
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "StreamPipeline":
@@ -165,7 +175,7 @@ class StreamPipeline:
 
     def counters(self) -> dict[str, int]:
         p = self.pusher
-        return {"pushed": p.pushed if p else 0, "skipped": p.skipped if p else 0}
+        return {"pushed": p.pushed if p else 0, "skipped": p.skipped if p else 0, "lost": self.lost}
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         if self.pusher is None:
@@ -180,11 +190,14 @@ class StreamPipeline:
             if ledger is not None:
                 ledger.error("no_text", "the page has no text to store and no feed summary to fall back on", payload.url)
             raise DropItem(f"no text: {payload.url}")
-        if self.workers_behind():
-            logger.warning("stream %s holds more than %d entries: pausing until the workers catch up",
-                           self.keys.stream, self.dist.max_stream_entries)
-            return self.push_once_caught_up(item, payload, ledger)
-        return self.push(item, payload, ledger)
+        try:
+            if self.workers_behind():
+                logger.warning("stream %s holds more than %d entries: pausing until the workers catch up",
+                               self.keys.stream, self.dist.max_stream_entries)
+                return self.push_once_caught_up(item, payload, ledger)
+            return self.push(item, payload, ledger)
+        except PUSH_ERRORS as e:
+            return self.push_with_retries(item, payload, ledger, e)
 
     def push(self, item: Any, payload: Any, ledger: Any) -> Any:
         """Push one item's payload to the stream; the item goes on down the pipeline."""
@@ -209,11 +222,48 @@ class StreamPipeline:
     async def push_once_caught_up(self, item: Any, payload: Any, ledger: Any) -> Any:
         """Hold the item (and so, through Scrapy's scraper limits, the crawl) until the stream is back
         under ``max_stream_entries``, then push it."""
+        try:
+            while self.pusher is not None and self.pusher.backlog() > self.dist.max_stream_entries:
+                self.heartbeat.beat("paused: workers behind", self.counters())  # type: ignore[union-attr]
+                await self.pause(BACKPRESSURE_POLL_S)
+            return self.push(item, payload, ledger)
+        except PUSH_ERRORS as e:
+            return await self.push_with_retries(item, payload, ledger, e)
+
+    async def push_with_retries(self, item: Any, payload: Any, ledger: Any, error: Exception) -> Any:
+        """Try again a push that failed with ``error``, after each pause of :data:`PUSH_RETRY_PAUSES_S`,
+        holding the item (and so the crawl) meanwhile as the back-pressure wait does; when every try fails,
+        :meth:`give_up`."""
+        for pause_s in PUSH_RETRY_PAUSES_S:
+            logger.warning("%s; trying again in %.1f s", redis_problem(self.dist.redis_url, error), pause_s)
+            self.heartbeat.beat("paused: Redis unavailable", self.counters())  # type: ignore[union-attr]
+            await self.pause(pause_s)
+            try:
+                return self.push(item, payload, ledger)
+            except PUSH_ERRORS as e:
+                error = e
+        self.give_up(payload, ledger, error)
+
+    def give_up(self, payload: Any, ledger: Any, error: Exception) -> NoReturn:
+        """Count an item Redis would not take as lost, as the store pipeline counts one the store refused:
+        the spider keeps its resume point (a feed its ETag) behind it, the run is not reported clean, and the
+        item's claim is released, so the next crawl, on any machine, fetches it again."""
+        self.lost += 1
+        url = payload.url or getattr(payload, "item_id", "")
+        why = (f"{redis_problem(self.dist.redis_url, error)}; tried {len(PUSH_RETRY_PAUSES_S) + 1} times, "
+               "and the item is fetched again on the next crawl")
+        if ledger is None:
+            logger.error("item not pushed (%s): %s", why, url)
+        else:
+            ledger.lost(url, why)
+            if isinstance(payload, ItemRecord):
+                ledger.release(payload.id)
+        raise DropItem(f"not pushed to Redis: {url}")
+
+    async def pause(self, seconds: float) -> None:
+        """Wait ``seconds`` without holding up Scrapy's event loop."""
         from scrapy.utils.defer import maybe_deferred_to_future
         from twisted.internet import reactor
         from twisted.internet.task import deferLater
 
-        while self.pusher is not None and self.pusher.backlog() > self.dist.max_stream_entries:
-            self.heartbeat.beat("paused: workers behind", self.counters())  # type: ignore[union-attr]
-            await maybe_deferred_to_future(deferLater(reactor, BACKPRESSURE_POLL_S, lambda: None))
-        return self.push(item, payload, ledger)
+        await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))

@@ -1,5 +1,6 @@
-"""The dead-letter stream: entries no worker could take (unreadable, rejected by the store, or delivered
-``max_deliveries`` times to workers that died). Kept whole, with the reason, until requeued."""
+"""The dead-letter stream: entries no worker could take (unreadable, rejected by the store, failing on their
+own when their batch was done again entry by entry, or delivered ``max_deliveries`` times to workers that
+died). Kept whole, with the reason, until requeued."""
 
 from __future__ import annotations
 

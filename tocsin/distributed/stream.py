@@ -54,7 +54,11 @@ class StreamPusher:
         ensure_group(self.redis, self.keys)
 
     def push(self, payload: Payload) -> bool:
-        """Push one payload; False when the same item version was pushed recently (by any crawler)."""
+        """Push one payload; False when the same item version was pushed recently (by any crawler).
+
+        :raises redis.RedisError: Redis did not take it (nothing was pushed, or it was and the answer was lost:
+            pushing it again then skips it); the caller keeps the item or counts it as lost.
+        """
         if isinstance(payload, ItemRecord):
             marker, ttl = self.keys.seen(item_version_digest(payload)), self.dist.dedupe_ttl_s
         else:
@@ -83,5 +87,13 @@ def ensure_group(redis: Any, keys: Keys) -> None:
     except redis_lib.ResponseError as e:
         if "BUSYGROUP" not in str(e):
             raise
+
+
+def is_missing_group(error: BaseException) -> bool:
+    """True for Redis's NOGROUP answer: the stream or its group is gone (Redis lost its data); :func:`ensure_group`
+    makes them again."""
+    import redis as redis_lib
+
+    return isinstance(error, redis_lib.ResponseError) and str(error).startswith("NOGROUP")
 
 

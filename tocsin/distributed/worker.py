@@ -4,8 +4,11 @@ SQLite store (and analyses it), and acknowledges the entries only after the tran
 A worker that dies leaves its batch pending in the group; after ``claim_idle_s`` another worker claims
 it (XAUTOCLAIM) and does it again. Doing a batch twice is harmless: ``upsert_item`` of an unchanged item
 only moves ``last_seen`` and an item version is analysed once per model version (a unique key), so every
-item is stored and analysed exactly once. An entry whose workers kept dying (``max_deliveries``) or that
-cannot be read goes to the dead-letter stream ``<stream>:dead`` with the reason; nothing is dropped.
+item is stored and analysed exactly once. An entry that cannot be read, that fails on its own (a batch that
+fails is done again entry by entry) or whose workers kept dying (``max_deliveries`` real deliveries: a
+restart or a claim, never a worker's own retries) goes to the dead-letter stream ``<stream>:dead`` with the
+reason; nothing is dropped. While the store or Redis itself fails, a worker keeps its batch pending, says
+what failed and how to fix it, and retries with backoff: that never sends an entry to dead letters.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import random
 import signal
 import sqlite3
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -25,10 +29,10 @@ import sqlite_utils
 from tocsin.config import Settings
 from tocsin.distributed.analysis import BatchAnalyser
 from tocsin.distributed.claims import remember_stored
-from tocsin.distributed.connection import Keys, connect_redis
+from tocsin.distributed.connection import Keys, connect_redis, redis_problem
 from tocsin.distributed.heartbeat import Heartbeat, forget_old_heartbeats, node_name
 from tocsin.distributed.records import BadEntry, Payload, RemovedMark, SeenMark, decode_entry
-from tocsin.distributed.stream import ensure_group
+from tocsin.distributed.stream import ensure_group, is_missing_group
 from tocsin.store import transaction, upsert_item
 from tocsin.store.analyses import AnalysisRecord, save_analysis
 from tocsin.store.crawling import mark_seen
@@ -58,6 +62,37 @@ class StoreBusy(RuntimeError):
     """The store stayed locked through every attempt; the batch stays pending and is retried."""
 
 
+def is_outage(error: BaseException) -> bool:
+    """True when the store or Redis itself failed (locked, full, read-only or damaged store, a file system
+    error, Redis unreachable or refusing writes), not the entries being done: their batch stays pending."""
+    import redis as redis_lib
+
+    if isinstance(error, (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError, sqlite3.DataError)):
+        return False  # this entry's data: a constraint, a value SQLite cannot bind
+    return isinstance(error, (redis_lib.RedisError, StoreBusy, OSError, sqlite3.DatabaseError))
+
+
+def outage_message(error: Exception, redis_url: str) -> str:
+    """What failed and how to fix it, in the words ``tocsin`` and the daemon use for the same problem."""
+    import redis as redis_lib
+
+    from tocsin.cli.app import stated_problem
+
+    if isinstance(error, redis_lib.RedisError):
+        return redis_problem(redis_url, type(error)(redis_answer(error)))
+    return stated_problem(error) or str(error)
+
+
+def redis_answer(error: Exception) -> str:
+    """Redis's own answer, without the command of a failed pipeline (its arguments are entry data)."""
+    return str(error).rpartition(" of pipeline caused error: ")[2]
+
+
+def error_text(error: BaseException) -> str:
+    """An exception as a dead letter's reason: its type and its message."""
+    return f"{type(error).__name__}: {error}"
+
+
 @dataclass
 class Entry:
     """One stream entry as read: its id, its raw fields and how often the group delivered it."""
@@ -80,6 +115,11 @@ class BatchResult:
     failed: int = 0
     dead: int = 0
     stored_ids: list[str] = field(default_factory=list)
+
+    def add(self, other: "BatchResult") -> None:
+        """Count in ``other`` (one entry of a batch done entry by entry)."""
+        for name in (f.name for f in dataclasses.fields(self)):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 @dataclass
@@ -135,7 +175,9 @@ def write_with_retry(db: sqlite_utils.Database, write: Callable[[], Any], attemp
             delay = base_delay_s * (2**attempt) * (0.5 + random.random())
             logger.warning("store locked (%s); retrying the batch in %.1f s (%d/%d)", e, delay, attempt + 1, attempts)
             time.sleep(delay)
-    raise StoreBusy(f"the store stayed locked through {attempts} attempts; another process holds it too long")
+    raise StoreBusy(f"the store stayed locked through {attempts} attempts: another program (the daemon, a crawl, an "
+                    "export or a forget) holds it too long; the batch is retried, raise database.busy_timeout_ms if "
+                    "this goes on")
 
 
 #: What a worker does: ``analyse`` (store and analyse, beside the database), ``publish`` (analyse only and
@@ -185,20 +227,40 @@ class StreamWorker:
         self.failures = 0
         self.last_claim = 0.0
         self.claim_cursor: bytes | str = b"0-0"
+        #: The batch this process holds: entry id -> deliveries when it got them (see :meth:`own_pending`).
+        self.held: dict[bytes, int] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
         """Create the group if needed, tidy old heartbeats and consumers, report ready."""
+        self.join_group()
+        forget_old_heartbeats(self.redis, self.keys)
+        self.forget_idle_consumers()
+        self.heartbeat.beat("ready", self.counters(), force=True)
+        logger.info("worker %s reading %s (group %s, batches of %d)", self.name, self.keys.stream, self.keys.group, self.batch_size)
+
+    def start_when_possible(self) -> None:
+        """:meth:`start`, retried with backoff while Redis or the store fails (Redis out of memory refuses to
+        make the group), until it succeeds or the worker is stopped."""
+        while not self.stopping:
+            try:
+                self.start()
+                self.failures = 0
+                return
+            except Exception as e:
+                if not is_outage(e):
+                    raise
+                self.back_off(e)
+
+    def join_group(self) -> None:
+        """Make the stream and its group if missing (the writer's too, when publishing); beside the store,
+        tell the crawlers what it holds when Redis has forgotten it."""
         ensure_group(self.redis, self.keys)
         if self.mode == "publish":
             ensure_group(self.redis, self.keys.analysed())  # results wait for the writer from the start
         else:
             self.seed_stored_ids()
-        forget_old_heartbeats(self.redis, self.keys)
-        self.forget_idle_consumers()
-        self.heartbeat.beat("ready", self.counters(), force=True)
-        logger.info("worker %s reading %s (group %s, batches of %d)", self.name, self.keys.stream, self.keys.group, self.batch_size)
 
     def stop(self, *_: Any) -> None:
         """Finish the current batch, then return from :meth:`run` (SIGTERM, SIGINT)."""
@@ -215,7 +277,7 @@ class StreamWorker:
             anywhere) for this many seconds.
         :param max_batches: also return after this many batches.
         """
-        self.start()
+        self.start_when_possible()
         if until_idle_s is not None:  # do not wait on an empty stream longer than asked to
             self.read_wait_ms = None if until_idle_s <= 0 else min(self.block_ms, max(1, int(until_idle_s * 1000)))
         idle_since: float | None = None
@@ -240,8 +302,6 @@ class StreamWorker:
     def step(self) -> bool:
         """Read (or claim) one batch and do it; True if there was work. Never raises for Redis or the
         store being unavailable: it logs, waits with backoff and lets the next step retry."""
-        import redis as redis_lib
-
         try:
             entries = self.next_batch()
             if not entries:
@@ -252,16 +312,21 @@ class StreamWorker:
             self.failures = 0
             self.heartbeat.beat("working", self.counters())
             return True
-        except Exception as e:  # Redis down, store busy, a bug in an alert rule: retry later, never crash-loop
-            if not isinstance(e, (redis_lib.RedisError, StoreBusy, OSError)):
-                logger.exception("worker %s: the batch failed", self.name)
-            self.failures += 1
-            self.totals.errors += 1
-            delay = min(MAX_BACKOFF_S, 0.5 * 2 ** min(self.failures, 8))
-            logger.error("worker %s: %s; retrying in %.0f s (the batch stays pending, nothing is lost)", self.name, e, delay)
-            self.heartbeat.beat(f"error: {str(e)[:200]}", self.counters(), force=True)
-            self.sleep(delay)
+        except Exception as e:  # Redis down, store busy or full: retry later, never crash-loop
+            self.back_off(e)
             return False
+
+    def back_off(self, error: Exception) -> None:
+        """Log ``error`` (the problem and its fix when the store or Redis failed), then wait, longer after
+        each failure in a row."""
+        self.failures += 1
+        self.totals.errors += 1
+        delay = min(MAX_BACKOFF_S, 0.5 * 2 ** min(self.failures, 8))
+        problem = outage_message(error, self.dist.redis_url) if is_outage(error) else str(error)
+        logger.error("worker %s: %s; retrying in %.0f s (nothing is lost: entries stay in the stream until stored)",
+                     self.name, problem, delay, exc_info=None if is_outage(error) else error)
+        self.heartbeat.beat(f"error: {problem[:200]}", self.counters(), force=True)
+        self.sleep(delay)
 
     def sleep(self, seconds: float) -> None:
         end = time.monotonic() + seconds
@@ -272,20 +337,58 @@ class StreamWorker:
 
     def next_batch(self) -> list[Entry]:
         """This worker's own unacknowledged entries first, then stale ones of silent workers, then new ones."""
+        batch = self.own_pending() or self.claim_due() or self.read(b">", block_ms=self.read_wait_ms)
+        self.held = {entry.id: entry.deliveries for entry in batch}
+        return batch
+
+    def own_pending(self) -> list[Entry]:
+        """This worker's unacknowledged entries, with how often they were delivered.
+
+        Redis counts each re-read as a delivery. For the entries this process holds already (a batch retried
+        after a failure here) the count is set back to what it was, so that only real redeliveries (to a
+        restarted worker, or claimed by another) count toward ``max_deliveries``."""
         own = self.read(b"0", block_ms=None)
-        if own:
-            return self.with_deliveries(own)
+        if not own:
+            return []
+        entries = self.with_deliveries(own)
+        retried = [entry for entry in entries if entry.id in self.held]
+        for entry in retried:
+            entry.deliveries = self.held[entry.id]
+        self.set_deliveries(retried)
+        return entries
+
+    def set_deliveries(self, entries: list[Entry]) -> None:
+        """Set the group's delivery count of ``entries`` (pending on this worker) to their ``deliveries``."""
+        by_count: dict[int, list[bytes]] = defaultdict(list)
+        for entry in entries:
+            by_count[entry.deliveries].append(entry.id)
+        for count, ids in by_count.items():
+            self.redis.xclaim(self.keys.stream, self.keys.group, self.name, 0, ids, retrycount=count, justid=True)
+
+    def claim_due(self) -> list[Entry]:
+        """Stale entries of silent workers (:meth:`claim_stale`), looked for every quarter of ``claim_idle_s``."""
         now = time.monotonic()
-        if now - self.last_claim >= max(0.5, self.dist.claim_idle_s / 4):
-            self.last_claim = now
-            claimed = self.claim_stale()
-            if claimed:
-                return claimed
-        return self.read(b">", block_ms=self.read_wait_ms)
+        if now - self.last_claim < max(0.5, self.dist.claim_idle_s / 4):
+            return []
+        self.last_claim = now
+        return self.claim_stale()
+
+    def in_group(self, command: Callable[[], Any]) -> Any:
+        """Run a group command; when Redis answers that the group is gone (it lost its data: a restart
+        without persistence, FLUSHALL), make the group again and run it once more."""
+        try:
+            return command()
+        except Exception as e:
+            if not is_missing_group(e):
+                raise
+            logger.warning("worker %s: Redis has lost the group %s of %s (restarted without persistence, or "
+                           "flushed); making it again", self.name, self.keys.group, self.keys.stream)
+        self.join_group()
+        return command()
 
     def read(self, start: bytes, block_ms: int | None) -> list[Entry]:
-        reply = self.redis.xreadgroup(self.keys.group, self.name, {self.keys.stream: start},
-                                      count=self.batch_size, block=block_ms)
+        reply = self.in_group(lambda: self.redis.xreadgroup(self.keys.group, self.name, {self.keys.stream: start},
+                                                            count=self.batch_size, block=block_ms))
         if not reply:
             return []
         _, messages = reply[0]
@@ -293,9 +396,9 @@ class StreamWorker:
 
     def claim_stale(self) -> list[Entry]:
         """Take over entries pending longer than ``claim_idle_s`` on other consumers (they died or hang)."""
-        reply = self.redis.xautoclaim(self.keys.stream, self.keys.group, self.name,
-                                      min_idle_time=self.dist.claim_idle_s * 1000, start_id=self.claim_cursor,
-                                      count=self.batch_size)
+        reply = self.in_group(lambda: self.redis.xautoclaim(
+            self.keys.stream, self.keys.group, self.name, min_idle_time=self.dist.claim_idle_s * 1000,
+            start_id=self.claim_cursor, count=self.batch_size))
         self.claim_cursor = reply[0] or b"0-0"  # scan the whole pending list over successive calls
         messages = reply[1] if len(reply) > 1 else []
         entries = [Entry(id=entry_id, fields=fields or None) for entry_id, fields in messages]
@@ -318,6 +421,42 @@ class StreamWorker:
     # ------------------------------------------------------------------ processing
 
     def process(self, entries: list[Entry]) -> BatchResult:
+        """Do a batch (:meth:`process_together`). When it fails, and not because the store or Redis failed,
+        do its entries one by one, so that only an entry that fails on its own goes to dead letters. An error
+        of the store or of Redis is raised: what is not done yet stays pending and is retried.
+        """
+        try:
+            return self.process_together(entries)
+        except Exception as e:
+            if is_outage(e):
+                raise
+            logger.warning("worker %s: a batch of %d entries failed (%s); doing its entries one by one",
+                           self.name, len(entries), error_text(e))
+        return self.process_each(entries)
+
+    def process_each(self, entries: list[Entry]) -> BatchResult:
+        """Do ``entries`` one at a time; one that fails alone goes to dead letters with that error as its reason."""
+        result = BatchResult()
+        for entry in entries:
+            try:
+                result.add(self.process_together([entry]))
+            except Exception as e:
+                if is_outage(e):
+                    raise
+                logger.error("worker %s: entry %s failed on its own; moving it to %s (see 'tocsin worker dead')",
+                             self.name, entry.id.decode(), self.keys.dead, exc_info=e)
+                result.add(self.set_aside(entry, f"it failed on its own ({error_text(e)})"))
+        return result
+
+    def set_aside(self, entry: Entry, reason: str) -> BatchResult:
+        """Move one entry to dead letters and acknowledge it."""
+        if self.mode == "publish":
+            self.publish([entry], [], [], [(entry, reason)])
+        else:
+            self.acknowledge([entry], [(entry, reason)])
+        return BatchResult(entries=1, dead=1)
+
+    def process_together(self, entries: list[Entry]) -> BatchResult:
         """Decode, analyse (outside any transaction), store in one transaction, then acknowledge."""
         result = BatchResult(entries=len(entries))
         good: list[tuple[Entry, Payload]] = []
@@ -396,10 +535,12 @@ class StreamWorker:
                         mark_seen(self.db, payload.item_id)
                         counts.marks += 1
                     self.db.execute("RELEASE entry")
-                except sqlite3.IntegrityError as e:  # this entry's data breaks a constraint: set it aside
+                except Exception as e:  # this entry's data (a constraint, a null title): set it aside
                     self.db.execute("ROLLBACK TO entry")
                     self.db.execute("RELEASE entry")
-                    rejected.append((entry, f"the store rejected it: {e}"))
+                    if is_outage(e):
+                        raise
+                    rejected.append((entry, f"the store rejected it ({error_text(e)})"))
             saved: list[int] = []
             for analysis in analyses:
                 if analysis.item_id in stored_ids:
