@@ -418,6 +418,49 @@ def test_five_megabyte_text(analyser):
     assert_spans_exact(f)
 
 
+CALL = "Надо выгнать узбеков из Оша!"
+
+
+@pytest.mark.parametrize("padding", [" " * 4000, "😀" * 5000 + " ", "." * 5000 + " ", "12345 " * 1000, "\u200b" * 5000])
+def test_padding_without_letters_does_not_hide_the_language_of_the_words(analyser, padding):
+    f = analyser.features(padding + CALL)
+    assert (f.lang, f.groups, f.hallmarks) == ("ru", ["uzbek"], ["call_to_expulsion"])
+    assert_spans_exact(f)
+
+
+@pytest.mark.parametrize("before, after, lang, hallmark", [
+    ("The weather in the city was nice today and the market opened early. " * 80, CALL, "en", "call_to_expulsion"),
+    ("Бүгүн шаарда аба ырайы жакшы болду жана базар эрте ачылды. " * 80, "Надо выгнать всех узбеков из Оша, пока не поздно, "
+     "прямо сейчас!", "ky", "call_to_expulsion"),
+    ("Сегодня в городе хорошая погода. " * 50, "Өзбектерди Оштон кууп чыгуу керек!", "ru", "call_to_expulsion"),
+    ("Сегодня в городе хорошая погода. " * 150, "We must drive the Uzbeks out of Osh!", "ru", "call_to_expulsion"),
+    ("Вчера в Оше прошёл большой митинг. Журналисты писали о нём весь день.\n", "Oʻzbeklarni Oshdan haydash kerak!",
+     "ru", "call_to_expulsion"),
+])
+def test_a_sentence_in_another_language_is_read_by_its_own_rules(analyser, before, after, lang, hallmark):
+    f = analyser.features(before + after)
+    assert f.lang == lang, "the text's language is the language of most of it"
+    assert "uzbek" in f.groups and hallmark in f.hallmarks
+    assert all(t.start >= len(before) for t in f.targets)
+    assert_spans_exact(f)
+
+
+def test_language_runs_keep_short_sentences_with_their_neighbours_and_cover_the_text():
+    from tocsin.nlp.language import detect_language
+    from tocsin.nlp.runs import language_runs, letters_sample
+
+    text = "Сегодня в городе хорошая погода и много людей. OK. Спасибо! The market opened early today for everyone. Да."
+    runs = language_runs(text, "ru", "Cyrl", {"ru", "en"}, detect_language)
+    assert "".join(piece for _, piece, _, _ in runs) == text
+    assert [(lang, piece.strip()) for _, piece, lang, _ in runs] == [
+        ("ru", "Сегодня в городе хорошая погода и много людей. OK. Спасибо!"),
+        ("en", "The market opened early today for everyone. Да.")]
+    assert all(text[offset:offset + len(piece)] == piece for offset, piece, _, _ in runs)
+    assert language_runs(text, "ru", "Cyrl", {"ru"}, detect_language) == [(0, text, "ru", "Cyrl")], "no English rules"
+    assert letters_sample(["... 😀 12 Ош, ", "!!! узбеки"]) == "Ош, узбеки"
+    assert len(letters_sample(["слово " * 2000], limit=100)) == 100
+
+
 def test_long_text_is_processed_in_bounded_chunks():
     from tocsin.config import NlpSettings
 

@@ -22,6 +22,7 @@ from tocsin.nlp.lexicon import expand_word_lists, patterns_version, read_lexicon
 from tocsin.nlp.normalise import NormalisedText, normalise
 from tocsin.nlp.pipeline import SPANS_KEY, WORDS_KEY, build_pipeline, prepare_pattern_text
 from tocsin.nlp.pipelines import Pipelines
+from tocsin.nlp.runs import language_runs, letters_sample
 from tocsin.nlp.translit import ru_latn_to_cyrl, uz_cyrl_to_latn
 from tocsin.nlp.women import WOMEN_WORD_LISTS, WomenWords
 
@@ -100,7 +101,7 @@ class TextAnalyser:
     def languages(self, texts: list[str], lang_hints: list[str]) -> list[Features]:
         """Language, script and normalised text of each text, without running the rules (no spans): what the
         classifier needs to read a text."""
-        return [self._prepare(text or "", hint or "")[0] for text, hint in zip(texts, lang_hints)]
+        return [self._prepare(text or "", hint or "", foreign=False)[0] for text, hint in zip(texts, lang_hints)]
 
     def explain(self, text: str, lang_hint: str = "") -> list[dict[str, Any]]:
         """Every span of ``text`` with the lexicon entry that found it: id, meaning and why.
@@ -132,43 +133,54 @@ class TextAnalyser:
                 raise TypeError(f"features_many: text {i} is {type(text).__name__}, not str")
             feats, chunks = self._prepare(text, hint or "")
             results.append(feats)
-            lang = feats.lang
-            if lang in self.pipelines:
-                for offset, norm in chunks:
+            for offset, norm, lang in chunks:
+                if lang in self.pipelines:
                     jobs.setdefault(lang, []).append((i, offset, norm))
         for lang, items in jobs.items():
             nlp = self.pipelines[lang]
             docs = nlp.pipe((norm.text for _, _, norm in items), batch_size=256)
             for (i, offset, norm), doc in zip(items, docs):
-                self._collect(results[i], doc, norm, offset, rules[i] if rules is not None else None)
+                self._collect(results[i], doc, norm, offset, lang, rules[i] if rules is not None else None)
         for feats in results:
-            for name in _KIND_TO_FIELD.values():
-                getattr(feats, name).sort(key=lambda s: (s.start, s.end, s.label))
+            for name in _KIND_TO_FIELD.values():   # a sentence read in two languages may give a span twice
+                unique = {(s.start, s.end, s.label): s for s in reversed(getattr(feats, name))}
+                setattr(feats, name, sorted(unique.values(), key=lambda s: (s.start, s.end, s.label)))
         return results
 
-    def _prepare(self, text: str, hint: str) -> tuple[Features, list[tuple[int, NormalisedText]]]:
-        """Normalise and identify the language; chunks for the rule pipeline with their offsets."""
+    def _prepare(self, text: str, hint: str, foreign: bool = True) -> tuple[Features, list[tuple[int, NormalisedText, str]]]:
+        """Normalise and identify the language (from the text's words); the pieces for the rule pipelines, each
+        with its offset and the language it is read in: every chunk in the text's language, and (``foreign``)
+        each sentence plainly in another language in that one too (see :mod:`tocsin.nlp.runs`)."""
         feats = Features(text=text, patterns_version=self.patterns_version)
-        chunks: list[tuple[int, NormalisedText]] = []
-        normalised_parts: list[str] = []
-        for offset, piece in split_chunks(text, self.settings.max_chunk_chars):
-            chunks.append((offset, normalise(piece)))
-        sample = " ".join(n.text for _, n in chunks[:3])[:4000]
+        chunks = split_chunks(text, self.settings.max_chunk_chars)
+        sample = normalise(letters_sample(piece for _, piece in chunks)).text
         feats.lang, feats.script = detect_language(sample, hint)
-        prepared = []
-        for offset, norm in chunks:
-            if feats.lang == "uz" and feats.script != "Latn":
-                norm = norm.transliterated(uz_cyrl_to_latn)
-            elif feats.lang == "ru" and feats.script != "Cyrl":
-                norm = norm.replaced_words(_LATIN_WORD, ru_latn_to_cyrl)
-            normalised_parts.append(norm.text)
-            prepared.append((offset, norm))
-        feats.normalised = "".join(normalised_parts) if len(normalised_parts) > 1 else (normalised_parts[0] if normalised_parts else "")
+        prepared: list[tuple[int, NormalisedText, str]] = []
+        whole: list[str] = []
+        for offset, piece in chunks:
+            norm = self._readable(normalise(piece), feats.lang, feats.script)
+            prepared.append((offset, norm, feats.lang))
+            whole.append(norm.text)
+            runs = language_runs(piece, feats.lang, feats.script, self.pipelines, detect_language) if foreign else []
+            for start, run, lang, script in runs:
+                if lang != feats.lang:
+                    prepared.append((offset + start, self._readable(normalise(run), lang, script), lang))
+        feats.normalised = "".join(whole) if len(whole) > 1 else (whole[0] if whole else "")
         return feats, prepared
 
-    def _collect(self, feats: Features, doc, norm: NormalisedText, offset: int, rules: dict[Span, str] | None) -> None:
+    @staticmethod
+    def _readable(norm: NormalisedText, lang: str, script: str) -> NormalisedText:
+        """``norm`` in the script its language's rules are written in (Uzbek in Latin, Russian in Cyrillic)."""
+        if lang == "uz" and script != "Latn":
+            return norm.transliterated(uz_cyrl_to_latn)
+        if lang == "ru" and script != "Cyrl":
+            return norm.replaced_words(_LATIN_WORD, ru_latn_to_cyrl)
+        return norm
+
+    def _collect(self, feats: Features, doc, norm: NormalisedText, offset: int, lang: str,
+                 rules: dict[Span, str] | None) -> None:
         original = feats.text
-        feats.speaks_of_women = feats.speaks_of_women or self.women.spoken_of(feats.lang, doc.user_data.get(WORDS_KEY, frozenset()))
+        feats.speaks_of_women = feats.speaks_of_women or self.women.spoken_of(lang, doc.user_data.get(WORDS_KEY, frozenset()))
         seen: set[tuple[str, str, int, int]] = set()
         for span in doc.spans.get(SPANS_KEY, []):
             kind, _, label = span.label_.partition("|")

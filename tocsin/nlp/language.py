@@ -223,6 +223,12 @@ def _word_bonus(sample: str, words: list[str], dominant: str) -> dict[str, float
     return {"en": ENGLISH_WORDS_BONUS * english}
 
 
+def russian_share(text: str) -> float:
+    """The share of the words of ``text`` that are in pymorphy3's Russian dictionary (0 for no words)."""
+    words = clean(text).split()
+    return sum(map(_is_russian_word, words)) / len(words) if words else 0.0
+
+
 @lru_cache(maxsize=20_000)
 def _is_russian_word(word: str) -> bool:
     """``word`` is in pymorphy3's Russian dictionary (not merely guessed from its ending)."""
