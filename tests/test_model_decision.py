@@ -554,3 +554,39 @@ def test_a_call_made_twice_counts_only_where_the_group_is_named_in_a_calls_claus
     f = replace(features(), text=text, normalised=text, cues=calls, targets=_spans(text, ("target", "uzbek", "узбек")),
                 places=[])
     assert not run(f, {"incitement": 0.0001}).incitement   # the group is named after the dash, apart from both calls
+
+
+def names(text: str, *words: tuple[str, str, str]) -> Features:
+    """Features of ``text`` with a span for each (kind, label, word) and no cue."""
+    spans = {"target": [], "place": []}
+    for kind, label, word in words:
+        start = text.index(word)
+        spans[kind].append(Span(kind, label, word, start, start + len(word)))
+    return Features(text=text, normalised=text, lang="ru", script="Cyrl", targets=spans["target"], places=spans["place"],
+                    patterns_version="p1")
+
+
+@pytest.mark.parametrize("text, words", [
+    ("узбеки", [("target", "uzbek", "узбеки")]),
+    ("#Кыргыздар!!! 🔥", [("target", "kyrgyz", "Кыргыздар")]),
+    ("Uzbeks and Tajiks in Osh?", [("target", "uzbek", "Uzbeks"), ("target", "tajik", "Tajiks"), ("place", "osh", "Osh")]),
+])
+def test_a_text_that_only_names_groups_is_not_flagged_however_sure_the_classifier_is(text, words):
+    from tocsin.models.decision import names_only
+
+    sure = {"incitement": 0.99999, "dehumanization": 0.9}
+    a = run(names(text, *words), sure)
+    assert names_only(names(text, *words)) and not a.incitement and a.score < 0.3
+    assert "it only names a group" in a.explanation
+
+
+@pytest.mark.parametrize("text, words", [
+    ("Узбеки вон", [("target", "uzbek", "Узбеки")]),                   # a word beside the name: the classifier reads it
+    ("Узбеки живут в Оше", [("target", "uzbek", "Узбеки"), ("place", "osh", "Оше")]),
+    ("Ош", [("place", "osh", "Ош")]),                                   # no group named
+])
+def test_a_text_with_more_than_names_keeps_the_classifiers_reading(text, words):
+    from tocsin.models.decision import names_only
+
+    assert not names_only(names(text, *words))
+    assert "it only names a group" not in run(names(text, *words), {"incitement": 0.99999}).explanation

@@ -86,3 +86,19 @@ def test_hateful_examples_are_explained_with_their_evidence(analyser):
         for span in a.spans:
             assert text[span["start"]:span["end"]] == span["text"]
         assert a.explanation.split(" against ")[0].replace(" ", "_") in a.hallmarks
+
+
+def test_a_bare_group_name_or_tag_raises_no_flag(analyser):
+    texts = ["узбеки", "Uzbeks", "#кыргыздар", "Oʻzbeklar!", "Ўзбеклар", "Uzbeks and Tajiks in Osh?"]
+    flagged = [text for a, text in zip(analyser.analyse_texts(texts), texts) if a.incitement]
+    assert flagged == []
+
+
+def test_padding_or_a_passage_in_another_language_hides_no_call(analyser):
+    call = "Надо выгнать узбеков из Оша!"
+    texts = ["😀" * 3000 + " " + call, "." * 3000 + " " + call,
+             "The market opened early today and the weather was fine. " * 40 + call,
+             "Сегодня в городе хорошая погода. " * 100 + "We must drive the Uzbeks out of Osh!"]
+    results = analyser.analyse_texts(texts)
+    assert [a.incitement for a in results] == [True] * 4
+    assert all("call_to_expulsion" in a.hallmarks for a in results)

@@ -81,6 +81,16 @@ NO_TARGET_PENALTY = 1.5
 #: errors are friendly or neutral lines naming groups (a census lists Kyrgyz, Uzbeks, Uyghurs and
 #: Tajiks; food; a match), which no cue fits. Chosen on the validation set among 0.5–2.
 NO_CUE_PENALTY = 1.0
+#: The most the classifier may give a text that only names groups (and places): "Узбеки", "#кыргыздар", "Uzbeks in
+#: Osh?". Taught that group words go with calls, it is sure of a bare name (p > 0.9999), which would flag every
+#: one-word comment and tag naming a group; with the no-cue penalty such a text scores 0.27.
+NAMES_ONLY_CAP = 0.0
+#: Words that may stand between names in a text that only names groups and places ("Uzbeks and Tajiks in Osh").
+LINKING_WORDS = frozenset({
+    "in", "of", "and", "or", "the", "from", "to", "at", "в", "во", "из", "и", "или", "на", "с", "со", "от", "а", "да",
+    "жана", "менен", "же", "va", "ва", "yoki", "ёки", "bilan", "билан", "ham", "ҳам", "dan", "дан", "da", "да"})
+NAMES_ONLY_TEXT_CHARS = 200
+_LETTERS = re.compile(r"[^\W\d_]+")
 #: How far below the threshold the score of a text without a target group is held.
 NO_TARGET_MARGIN = 1e-3
 #: A quotation of at most this many words is a term set off by scare quotes (the "guests" who must leave,
@@ -330,6 +340,9 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
     markers, targets, every_cue_negated, endorsed, exclusion = bearing(features, passage)
     if every_cue_negated:
         x = min(x, NEGATED_CLASSIFIER_CAP)
+    if not features.cues and names_only(features):
+        x = min(x, NAMES_ONLY_CAP)
+        reasons.append("it only names a group")
     has_target = bool(features.targets)
     aimed = bool(targets)
     cues = {c.label for c in features.cues}
@@ -357,6 +370,17 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
         x -= NO_TARGET_PENALTY
         reasons.append("no target group found")
     return sigmoid(x), reasons
+
+
+def names_only(features: Features) -> bool:
+    """Whether a short text holds no word but group names, places and :data:`LINKING_WORDS` (a tag, a heading,
+    a one-word reply): it says nothing of the groups it names."""
+    text = features.text
+    if not features.targets or len(text) > NAMES_ONLY_TEXT_CHARS:
+        return False
+    named = [(s.start, s.end) for s in features.targets + features.places]
+    rest = "".join(" " if any(a <= i < b for a, b in named) else ch for i, ch in enumerate(text))
+    return all(word.lower() in LINKING_WORDS for word in _LETTERS.findall(rest))
 
 
 #: A word that excepts someone from a welcome ("любой национальности, кроме таджиков", "all welcome except …").
