@@ -16,11 +16,11 @@ _CONTROLS = (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0))
 _SHOWN = {c: f"\\x{c:02x}" for c in _CONTROLS}
 #: Bidirectional controls: the Arabic letter mark, the left-to-right and right-to-left marks, the embeddings
 #: and overrides (U+202A–U+202E) and the isolates (U+2066–U+2069).
-_BIDI_CONTROLS = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
-_SHOWN_IN_TERMINAL = {**_SHOWN, **{c: f"\\u{c:04x}" for c in _BIDI_CONTROLS}}
+BIDI_CONTROLS = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_SHOWN_IN_TERMINAL = {**_SHOWN, **{c: f"\\u{c:04x}" for c in BIDI_CONTROLS}}
 #: The same characters as JSON escapes (within a JSON string they mean the same text), and the line and
 #: paragraph separators, which readers that split on every line break would take for the end of a line.
-_JSON_ESCAPED = {c: f"\\u{c:04x}" for c in (*_CONTROLS, *_BIDI_CONTROLS, 0x2028, 0x2029)}
+_JSON_ESCAPED = {c: f"\\u{c:04x}" for c in (*_CONTROLS, *BIDI_CONTROLS, 0x2028, 0x2029)}
 
 
 def terminal_safe(text: object) -> str:

@@ -20,6 +20,7 @@ from tocsin.review.accounts import role_at_least
 from tocsin.review.ratelimit import LoginLimiter
 from tocsin.store import connect, reviewing
 from tocsin.store.pseudonyms import get_secret
+from tocsin.terminal import BIDI_CONTROLS
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def password_fingerprint(password_hash: str) -> str:
 
 
 #: Bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069).
-_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+_BIDI_CONTROLS = dict.fromkeys(BIDI_CONTROLS)
 
 
 def without_bidi_controls(text: str) -> str:
