@@ -148,7 +148,7 @@ def no_data(monkeypatch):
     """Reading the corpus fails the test: what is checked must be checked before any data is read."""
     import tocsin.models.train as training
 
-    def read(data, user_rows=None):
+    def read(data, extra=None):
         raise AssertionError("the corpus was read before the arguments were checked")
 
     monkeypatch.setattr(training, "collect_rows", read)
@@ -189,6 +189,14 @@ def test_every_argument_out_of_range_is_named_at_once_and_the_defaults_are_in_ra
                              TrainingArguments(patience=0)) == [
         "--per-template must be at least 1, got 0", "--patience must be at least 1, got 0",
         "--lexical-c must be more than 0, got -1"]
+
+
+def test_tocsin_train_names_a_missing_store_before_it_reads_any_data(runner, tmp_path, no_data):
+    from tocsin.cli import main
+
+    result = runner.invoke(main, ["train", "--database", str(tmp_path / "none.db"), "--output-dir", str(tmp_path / "out")])
+    assert result.exit_code == 1 and f"--database: no database at {tmp_path / 'none.db'}" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
 
 
 def test_tocsin_train_refuses_a_bad_labelled_file_before_it_reads_any_data(runner, tmp_path, no_data):

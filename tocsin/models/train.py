@@ -174,14 +174,26 @@ def review_row(review: Any, weight: float) -> Row:
     return row
 
 
-def collect_rows(data: DataArguments, user_rows: list[Row] | None = None) -> dict[str, list[Row]]:
-    """Every training source, by split: user files (``user_rows`` when already read) and reviews go to training."""
-    splits = corpus_rows(data)
-    splits["train"].extend(read_labelled_files(data.extra_files) if user_rows is None else user_rows)
+def user_rows(data: DataArguments) -> list[Row]:
+    """The user's labelled files and the store's review decisions, read and checked (before any training)."""
+    from tocsin.store import StoreError
+
+    rows = read_labelled_files(data.extra_files)
     if data.database:
-        reviewed = review_rows(data.database, data.review_weight)
+        try:
+            reviewed = review_rows(data.database, data.review_weight)
+        except StoreError as e:
+            raise TrainingError(f"--database: {e}") from None
         logger.info("adding %d reviewed items from %s", len(reviewed), data.database)
-        splits["train"].extend(reviewed)
+        rows += reviewed
+    return rows
+
+
+def collect_rows(data: DataArguments, extra: list[Row] | None = None) -> dict[str, list[Row]]:
+    """Every training source, by split: the user's rows (``extra`` when already read, see :func:`user_rows`) go
+    to training."""
+    splits = corpus_rows(data)
+    splits["train"].extend(user_rows(data) if extra is None else extra)
     return splits
 
 
@@ -391,7 +403,7 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
     """
     check_arguments(data, margs, targs)
     check_output_dir(Path(targs.output_dir))
-    user_rows = read_labelled_files(data.extra_files)   # a bad file is named now, not after the corpus is built
+    extra = user_rows(data)   # a bad file or store is named now, not after the corpus is built
 
     import torch
     from transformers import get_linear_schedule_with_warmup, set_seed
@@ -401,7 +413,7 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
     torch.set_num_threads(max(1, targs.threads))
     device = training_device(targs.device)
     rng = random.Random(targs.seed)
-    splits = collect_rows(data, user_rows)
+    splits = collect_rows(data, extra)
     train_rows, dev_rows, test_rows = splits["train"], splits["dev"], splits["test"]
     logger.info("training on %d rows (dev %d, test %d)", len(train_rows), len(dev_rows), len(test_rows))
 
