@@ -182,15 +182,16 @@ def redis_url(tmp_path_factory):
         yield url
 
 
-def settings_for(redis_url: str, folder) -> Any:
-    """Settings of a test: its own database in ``folder``, the given Redis emptied."""
+def settings_for(redis_url: str, folder, *, running: bool = True) -> Any:
+    """Settings of a test: its own database in ``folder``, the given Redis emptied (unless not ``running``)."""
     s = load_settings(None, env={})
     s.config_dir = folder
     s.database.path = str(folder / "tocsin.db")
     s.distributed.redis_url = redis_url
     s.distributed.batch_size = 8
     s.distributed.claim_idle_s = 1
-    connect_redis(s).flushdb()
+    if running:
+        connect_redis(s).flushdb()
     return s
 
 
@@ -893,6 +894,172 @@ def test_forgetting_reaches_items_still_waiting_in_redis(settings):
     assert purge_waiting(load_settings(None, env={}), authors=["x"]) == 0  # one machine: nothing to do
 
 
+def write_config(settings) -> Path:
+    """``settings`` as the config file a CLI test runs with, and the hub's store beside it."""
+    from tocsin.config_toml import dump_settings
+
+    config = settings.config_dir / "tocsin.toml"
+    config.write_text(dump_settings(settings), encoding="utf-8")
+    connect(settings.database_path).close()  # the hub's store, as 'tocsin init' makes it
+    return config
+
+
+def add_dead_letter(redis, stream: str, record, *, days_old: float = 0) -> None:
+    """Set ``record`` aside in the dead-letter stream ``stream``, ``days_old`` days ago by Redis's clock."""
+    seconds, micros = redis.time()
+    at_ms = seconds * 1000 + micros // 1000 - int(days_old * 86_400_000)
+    redis.xadd(stream, {**encode_entry(record), b"reason": b"test"}, id=f"{at_ms}-0" if days_old else "*")
+
+
+@needs_redis
+def test_the_retention_job_trims_dead_letters_older_than_retention_and_the_listing_shows_their_age(settings, runner):
+    from tocsin.cli import main
+    from tocsin.daemon import retention_step
+    from tocsin.store.audit import audit_events
+
+    settings.retention.retention_days = 30
+    config = write_config(settings)
+    redis = connect_redis(settings)
+    keys = Keys.of(settings)
+    add_dead_letter(redis, keys.dead, item(1), days_old=45)
+    add_dead_letter(redis, keys.analysed().dead, item(2), days_old=31)
+    add_dead_letter(redis, keys.dead, item(3), days_old=29)
+    add_dead_letter(redis, keys.dead, item(4))
+    listed = runner.invoke(main, ["--config", str(config), "worker", "dead"])
+    assert listed.exit_code == 0, listed.output
+    assert [line.split("  ")[2] for line in listed.output.splitlines()] == ["45 d old", "29 d old", "0 s old", "31 d old"]
+    dry = runner.invoke(main, ["--config", str(config), "retention", "--dry-run"])
+    assert dry.exit_code == 0 and "2 dead letters in Redis are older than 30 days; none trimmed" in dry.output, dry.output
+    assert redis.xlen(keys.dead) == 3 and redis.xlen(keys.analysed().dead) == 1
+    db = connect(settings.database_path)
+    assert retention_step(db, settings) == {"purged": 0, "dead_letters": 2}   # the daemon's retention job
+    assert [item(n).url for n in (3, 4)] == [row["url"] for row in list_dead(redis, settings)]
+    assert redis.xlen(keys.analysed().dead) == 0
+    assert json.loads(audit_events(db, "retention_dead_letters")[0]["details"]) == {"dead_letters": 2, "days": 30}
+    settings.retention.retention_days = 20
+    cli = runner.invoke(main, ["--config", str(write_config(settings)), "retention"])
+    assert cli.exit_code == 0 and "trimmed 1 dead letters older than 20 days from Redis" in cli.output, cli.output
+    assert [row["url"] for row in list_dead(redis, settings)] == [item(4).url]
+
+
+def test_retention_names_an_unreachable_redis_after_purging_the_store(runner, tmp_path):
+    from tocsin.cli import main
+
+    connect(tmp_path / "tocsin.db").close()
+    result = runner.invoke(main, ["--db", str(tmp_path / "tocsin.db"), "retention"],
+                           env={"TOCSIN_DISTRIBUTED_REDIS_URL": "redis://:pw@127.0.0.1:1/0"})
+    assert result.exit_code == 1 and "cannot reach Redis" in result.output and "pw" not in result.output
+    assert "store's content past retention was purged" in result.output
+
+
+@needs_redis
+def test_forgetting_masks_an_erased_author_in_items_still_waiting_in_redis(settings):
+    from tocsin.export.erasure import forget
+
+    redis = connect_redis(settings)
+    keys = Keys.of(settings)
+    db = connect(settings.database_path)
+    own = dataclasses.replace(item(1), author="@zqx_handle")
+    mention = item(2, text="As @zqx_handle wrote, the market opens at nine.", raw=b"<p>by @zqx_handle</p>")
+    mention.meta = {"quoted": "@zqx_handle"}
+    page_only = item(3, raw=b"<p>see @zqx_handle</p>")
+    unrelated = item(4, raw=b"<p>weather</p>")
+    push_all(settings, [own, mention, page_only, unrelated])
+    add_dead_letter(redis, keys.dead, item(5, text="Reposted from @ZQX_handle today."))
+    summary = forget(db, settings, authors=["@zqx_handle"])
+    assert summary.waiting_in_redis == 1 and summary.waiting_in_redis_cleaned == 3
+    assert requeue_dead(redis, settings) == 1
+    make_worker(settings, "w", db=db).run(until_idle_s=0)
+    stored = {row[0]: row[1:] for row in db.execute("SELECT url, text, meta FROM items")}
+    assert sorted(stored) == [item(n).url for n in (2, 3, 4, 5)]
+    masked = "█" * len("@zqx_handle")
+    assert stored[mention.url][0] == f"As {masked} wrote, the market opens at nine."   # same length: offsets hold
+    assert stored[item(5).url][0] == f"Reposted from {masked} today."
+    assert json.loads(stored[mention.url][1]) == {"quoted": masked}
+    assert not any("zqx" in " ".join(map(str, row)).lower() for row in stored.values())
+    snapshots = {url: item_versions(db, item_id_of(url))[0]["snapshot_sha256"] for url in stored}
+    assert snapshots[mention.url] is None and snapshots[page_only.url] is None   # raw pages quoting the author: dropped
+    assert read_snapshot(db, snapshots[unrelated.url]) == b"<p>weather</p>"
+
+
+@needs_redis
+def test_forgetting_masks_an_analysed_entry_and_its_analysis_stays_with_the_masked_text(settings):
+    from tocsin.distributed.stream import ensure_group
+    from tocsin.export.erasure import forget
+
+    redis = connect_redis(settings)
+    ensure_group(redis, Keys.of(settings).analysed())
+    push_all(settings, [item(2, text="Expel them all, says @zqx_handle.")])
+    make_worker(settings, "publisher", db=None, mode="publish").run(until_idle_s=0)
+    db = connect(settings.database_path)
+    assert forget(db, settings, authors=["@zqx_handle"]).waiting_in_redis_cleaned == 1
+    make_worker(settings, "writer", analyser=None, mode="write", db=db).run(until_idle_s=0)
+    (version,) = item_versions(db, item(2).id)
+    assert "zqx" not in version["text"] and "█" in version["text"]
+    analysis = db.execute("SELECT content_hash, incitement FROM analyses").fetchone()
+    assert tuple(analysis) == (version["content_hash"], 1)   # the stored version's analysis: not analysed again
+
+
+def item_id_of(url: str) -> str:
+    from tocsin.urls import item_id_for
+
+    return item_id_for(url)
+
+
+@needs_redis
+def test_forgetting_with_kept_mentions_leaves_waiting_texts_as_they_are(settings):
+    from tocsin.export.erasure import forget
+
+    push_all(settings, [item(2, text="As @zqx_handle wrote.")])
+    summary = forget(connect(settings.database_path), settings, authors=["@zqx_handle"], mask_mentions=False)
+    assert summary.waiting_in_redis_cleaned == 0
+    make_worker(settings, "w").run(until_idle_s=0)
+    assert connect(settings.database_path).execute("SELECT text FROM items").fetchone()[0] == "As @zqx_handle wrote."
+
+
+def summary_only(n: int):
+    """Item ``n`` as an article stored from its feed summary only (its page failed)."""
+    record = item(n, text=f"Feed summary {n}.")
+    record.meta = {"text_from": "feed_summary", "why": "fetch_failed"}
+    return record
+
+
+@needs_redis
+def test_an_article_stored_from_its_feed_summary_is_fetched_again_for_three_days(settings):
+    from tocsin.distributed.claims import SharedClaims, stored_member, summary_only_key
+
+    redis = connect_redis(settings)
+    keys = Keys.of(settings)
+    push_all(settings, [summary_only(1), item(2), summary_only(3)])
+    make_worker(settings, "w").run(until_idle_s=0)
+    redis.zadd(summary_only_key(keys), {stored_member(item(3).id): time.time() - 3 * 86_400 - 60})  # stored 3 days ago
+    crawler = SharedClaims(redis, settings.distributed)
+    assert item(2).id in crawler                     # stored with its text: never fetched again
+    assert item(1).id not in crawler                 # summary only: this crawler fetches it again now
+    assert item(3).id in crawler                     # summary only, but 3 days old: left as it is, as on one machine
+    assert crawler.stats == {"claimed": 1, "taken": 0, "stored": 2}
+    assert redis.sismember(keys.stored, stored_member(item(3).id)) and not redis.zscore(summary_only_key(keys), stored_member(item(3).id))
+    push_all(settings, [item(1)])                    # the page came through this time
+    make_worker(settings, "w").run(until_idle_s=0)
+    assert item(1).id in SharedClaims(redis, settings.distributed)
+    assert redis.zcard(summary_only_key(keys)) == 0
+
+
+@needs_redis
+def test_a_new_redis_learns_which_stored_articles_are_summary_only(settings):
+    from tocsin.distributed.claims import SharedClaims
+    from tocsin.store import upsert_item
+    from tocsin.store.sources import ensure_source
+
+    db = connect(settings.database_path)
+    ensure_source(db, "test")
+    for record in (summary_only(1), item(2)):
+        upsert_item(db, record)
+    make_worker(settings, "w", db=db).start()
+    crawler = SharedClaims(connect_redis(settings), settings.distributed)
+    assert item(1).id not in crawler and item(2).id in crawler
+
+
 # --------------------------------------------------------------------------- two crawler processes
 
 
@@ -1027,3 +1194,222 @@ def test_a_crawl_pauses_while_the_workers_are_behind_and_loses_nothing(own_redis
         crawl_log.close()
     stored += make_worker(settings, "w").run(until_idle_s=0).stored
     assert stored == 30 and counts(w.db)["items"] == 30
+
+
+# --------------------------------------------------------------------------- Redis going away, status, back-pressure
+
+
+@contextmanager
+def redis_on_port(port: int, folder: Path):
+    """A redis-server on ``port`` (the port of one that stopped, or one nothing listens on yet)."""
+    from unittest import mock
+
+    with mock.patch("tocsin.distributed.redis_server.free_port", return_value=port), local_redis(folder) as url:
+        yield url
+
+
+def port_of(settings) -> int:
+    return int(settings.distributed.redis_url.rsplit(":", 1)[1].split("/")[0])
+
+
+def redis_comes_back(settings, folder, after_pauses: int, stack, events: list) -> Any:
+    """A sleep that notes each pause in ``events`` and starts Redis (again) on the settings' port at the
+    ``after_pauses``-th."""
+    def sleep(seconds: float) -> None:
+        events.append(seconds)
+        if len(events) == after_pauses:
+            stack.enter_context(redis_on_port(port_of(settings), folder / f"redis-{len(events)}"))
+
+    return sleep
+
+
+def fake_crawl(monkeypatch, during=lambda settings: None) -> list:
+    """Crawls that only call ``during(settings)`` and report one page and one item; returns the sources crawled."""
+    from tocsin.crawler import CrawlResult
+
+    crawled = []
+
+    def crawl_sources(settings, names, timeout_s=None):
+        during(settings)
+        crawled.extend(names)
+        return [CrawlResult(source=name, run_id=1, status="ok", pages=1, items=1) for name in names]
+
+    monkeypatch.setattr("tocsin.crawler.crawl_sources", crawl_sources)
+    return crawled
+
+
+def one_source(settings) -> Any:
+    from tocsin.config import SourceSettings
+
+    settings.sources = [SourceSettings(name="a", urls=["https://a.example.org/rss"], interval_minutes=60)]
+    return settings
+
+
+@needs_redis
+def test_a_crawler_rides_out_redis_stopping_in_the_middle_of_a_crawl(tmp_path, monkeypatch, caplog):
+    from contextlib import ExitStack
+
+    from tocsin.distributed.fleet import CrawlFleet, run_crawler
+
+    with ExitStack() as stack:
+        settings = one_source(settings_for(stack.enter_context(local_redis(tmp_path / "redis")), tmp_path))
+        crawled = fake_crawl(monkeypatch, during=lambda s: connect_redis(s).shutdown(nosave=True))
+        pauses: list[float] = []
+        totals = run_crawler(settings, once=True, sleep=redis_comes_back(settings, tmp_path, 2, stack, pauses))
+        assert crawled == ["a"] and totals == {"crawls": 1, "pushed": 1}
+        assert pauses == [1.0, 2.0]  # doubling
+        record = CrawlFleet(settings, connect_redis(settings), "x").last_crawls()["a"]
+        assert record["status"] == "ok" and record["items"] == 1  # the outcome, kept until Redis took it
+    assert "cannot reach Redis" in caplog.text and "start redis-server there" in caplog.text
+    assert "trying again in 2 s" in caplog.text
+
+
+@needs_redis
+def test_a_crawler_started_while_redis_is_down_waits_for_it(tmp_path, monkeypatch, caplog):
+    from contextlib import ExitStack
+
+    from tocsin.distributed.fleet import run_crawler
+    from tocsin.distributed.redis_server import free_port
+
+    settings = one_source(settings_for(f"redis://127.0.0.1:{free_port()}/0", tmp_path, running=False))
+    crawled = fake_crawl(monkeypatch)
+    pauses: list[float] = []
+    with ExitStack() as stack:
+        totals = run_crawler(settings, once=True, sleep=redis_comes_back(settings, tmp_path, 3, stack, pauses))
+    assert pauses == [1.0, 2.0, 4.0] and crawled == ["a"] and totals["crawls"] == 1
+    waits = [r.getMessage() for r in caplog.records if "trying again" in r.getMessage()]
+    assert len(waits) == 3 and all("cannot reach Redis" in w for w in waits)
+
+
+@needs_redis
+def test_a_crawler_reports_itself_all_through_a_long_crawl(settings, monkeypatch):
+    from tocsin.distributed.fleet import run_crawler
+    from tocsin.distributed.heartbeat import read_heartbeats
+
+    one_source(settings).distributed.heartbeat_s = 0.2
+    seen = []
+
+    def look_after_a_while(s):
+        time.sleep(0.7)
+        seen.extend(h for h in read_heartbeats(connect_redis(s), Keys.of(s)) if h["role"] == "crawl")
+
+    fake_crawl(monkeypatch, during=look_after_a_while)
+    run_crawler(settings, once=True)
+    (beat,) = seen
+    assert beat["state"] == "crawling a" and beat["age_s"] < 0.45  # not only the beat before the crawl
+
+
+@needs_redis
+def test_an_analysis_worker_loads_its_model_only_once_redis_answers(tmp_path, runner, monkeypatch, caplog):
+    from contextlib import ExitStack
+    from functools import partial
+
+    import test_distributed_fakes
+    from tocsin.cli import main
+    from tocsin.distributed import connection
+    from tocsin.distributed.redis_server import free_port
+
+    settings = settings_for(f"redis://127.0.0.1:{free_port()}/0", tmp_path, running=False)
+    config = write_config(settings)
+    events: list = []
+    monkeypatch.syspath_prepend(str(TESTS))
+    monkeypatch.setattr(test_distributed_fakes, "make_analyser", lambda s: events.append("model") or KeywordAnalyser(s))
+    with ExitStack() as stack:
+        pause = redis_comes_back(settings, tmp_path, 2, stack, events)
+        monkeypatch.setattr(connection, "wait_for_redis", partial(connection.wait_for_redis, sleep=pause))
+        result = runner.invoke(main, ["--config", str(config), "worker", "analyse", "--until-idle", "0",
+                                      "--analyser", "test_distributed_fakes:make_analyser"])
+    assert result.exit_code == 0, result.output
+    assert events == [1.0, 2.0, "model"]
+    assert "cannot reach Redis" in caplog.text
+
+
+@needs_redis
+@pytest.mark.parametrize("command", [["crawl", "--once"], ["analyse"], ["store"]])
+def test_workers_exit_at_once_on_a_redis_url_that_cannot_work(tmp_path, runner, command, monkeypatch):
+    from tocsin.cli import main
+    from tocsin.distributed.connection import Backoff
+
+    monkeypatch.setattr(Backoff, "next_pause", lambda self: pytest.fail("waited for a Redis that cannot work"))
+    with local_redis(tmp_path / "redis") as url:
+        config = write_config(settings_for(url, tmp_path))
+        connect_redis(settings_for(url, tmp_path)).config_set("requirepass", "zqxv-right")
+        for given, message in ((url, "refused the password"), ("redis://:zq/xv@127.0.0.1:1/0", "percent-encode")):
+            result = runner.invoke(main, ["--config", str(config), "worker", *command],
+                                   env={"TOCSIN_DISTRIBUTED_REDIS_URL": given})
+            assert result.exit_code == 2 and message in result.output, result.output
+
+
+def push_pushed_ago(redis, settings, seconds: float, n: int) -> None:
+    """Push ``n`` entries with the stream ids they would have had ``seconds`` ago (by Redis's clock)."""
+    now_s, now_us = redis.time()
+    pushed_ms = now_s * 1000 + now_us // 1000 - int(seconds * 1000)
+    for seq in range(n):
+        redis.xadd(settings.distributed.stream, encode_entry(item(seq)), id=f"{pushed_ms}-{seq}")
+
+
+@needs_redis
+def test_status_warns_and_exits_1_when_entries_wait_and_no_worker_takes_them(settings, runner):
+    from tocsin.cli import main
+
+    settings.distributed.claim_idle_s = 120
+    config = write_config(settings)
+    redis = connect_redis(settings)
+    StreamPusher(redis, settings.distributed).ensure_group()
+    push_pushed_ago(redis, settings, 30, 10)
+    calm = runner.invoke(main, ["--config", str(config), "worker", "status"])
+    assert calm.exit_code == 0 and "10 waiting, 0 pending on 0 consumers; oldest waiting 30 s" in calm.output, calm.output
+    redis.delete(settings.distributed.stream)
+    push_pushed_ago(redis, settings, 300, 10)
+    stuck = runner.invoke(main, ["--config", str(config), "worker", "status"])
+    assert stuck.exit_code == 1, stuck.output
+    assert "warning: the oldest entry of tocsin:items has waited 300 s for a worker, longer than claim_idle_s (120 s)" in stuck.output
+    assert "start 'tocsin worker analyse'" in stuck.output
+
+
+@needs_redis
+def test_status_shows_how_long_ago_pending_entries_were_pushed_not_their_idle_time(settings):
+    from tocsin.distributed.status import read_status
+
+    settings.distributed.claim_idle_s = 120
+    redis = connect_redis(settings)
+    StreamPusher(redis, settings.distributed).ensure_group()
+    push_pushed_ago(redis, settings, 100, 8)
+    StreamPusher(redis, settings.distributed).push(item(20))
+    w = make_worker(settings, "w")
+    w.start()
+    assert len(w.next_batch()) == 8  # just taken: idle 0 s, but pushed 100 s ago
+    lines, healthy = read_status(settings)
+    assert "1 waiting, 8 pending on 1 consumers; oldest waiting 0 s, oldest pending 100 s" in "\n".join(lines)
+    assert healthy
+
+
+@needs_redis
+def test_crawlers_pause_while_the_writer_is_behind(settings):
+    settings.distributed.max_stream_entries = 3
+    redis = push_all(settings, [item(n) for n in range(4)])
+    publisher = StreamWorker(settings, None, analyser=KeywordAnalyser(), mode="publish", name="remote", block_ms=100)
+    assert publisher.run(max_batches=1).analysed == 4  # moved to the analysed stream: no writer runs
+    pipeline = stream_pipeline(settings, Spider())
+    held = pipeline.process_item(item(9), Spider())
+    assert inspect.iscoroutine(held) and redis.xlen(settings.distributed.stream) == 0  # held, not pushed
+    assert make_worker(settings, "writer", analyser=None, mode="write").run(until_idle_s=0).stored == 4
+    with pytest.raises(StopIteration):
+        held.send(None)
+    assert redis.xlen(settings.distributed.stream) == 1
+
+
+@needs_redis
+def test_publishing_workers_pause_while_the_writer_is_behind(settings):
+    settings.distributed.max_stream_entries = 3
+    keys = Keys.of(settings)
+    redis = push_all(settings, [item(n) for n in range(6)])
+    first = StreamWorker(settings, None, analyser=KeywordAnalyser(), mode="publish", name="remote", block_ms=100,
+                         batch_size=4)
+    assert first.run(max_batches=1).analysed == 4
+    publisher = without_waiting(first)
+    assert not publisher.step() and publisher.pauses == [0.1]  # 4 analysed > 3: it reads nothing more
+    assert redis.xlen(keys.stream) == 2 and redis.xlen(keys.analysed().stream) == 4
+    assert redis.xinfo_groups(keys.stream)[0]["pending"] == 0
+    assert make_worker(settings, "writer", analyser=None, mode="write").run(until_idle_s=0).stored == 4
+    assert publisher.run(until_idle_s=0).analysed == 6 and redis.xlen(keys.analysed().stream) == 2  # totals since start

@@ -207,7 +207,7 @@ class ExportSettings:
 
 @dataclass
 class RetentionSettings:
-    retention_days: int = setting(365, "Raw content of unflagged items older than this is purged; 0 keeps everything.")
+    retention_days: int = setting(365, "Raw content of unflagged items older than this is purged (in distributed mode also dead letters in Redis); 0 keeps everything.")
 
 
 @dataclass
@@ -227,7 +227,7 @@ class DistributedSettings:
     redis_url: str = setting("", "Redis URL (redis://host:port/db) that turns on distributed mode; empty: one machine.")
     stream: str = setting("tocsin:items", "Redis stream crawled items are pushed to.")
     batch_size: int = setting(64, "Items an analysis worker claims at once.")
-    claim_idle_s: int = setting(120, "A batch pending longer than this on a silent worker is claimed by another.")
+    claim_idle_s: int = setting(120, "A batch pending longer than this on a silent worker is claimed by another; 'tocsin worker status' warns (and exits 1) when an entry has waited or been pending longer than this.")
     key_prefix: str = setting("tocsin", "Prefix of tocsin's other Redis keys (request queues, duplicate filters, heartbeats); two deployments sharing one Redis need different prefixes and streams.")
     group: str = setting("analysers", "Consumer group of the workers reading the stream.")
     heartbeat_s: int = setting(10, "How often workers and crawlers report themselves; 'tocsin status' lists those seen within three heartbeats.")
@@ -235,7 +235,7 @@ class DistributedSettings:
     max_deliveries: int = setting(5, "An entry delivered this many times without success (to a restarted worker, or claimed by "
                                   "another: its workers kept dying) goes to the dead-letter stream '<stream>:dead'; a worker "
                                   "retrying its own batch after a store or Redis failure does not count.")
-    max_stream_entries: int = setting(200_000, "Crawlers pause while the stream holds more entries than this (the workers are behind); nothing is dropped.")
+    max_stream_entries: int = setting(200_000, "Crawlers pause while the stream and '<stream>:analysed' hold more entries than this together (the workers or the writer are behind), publishing workers while '<stream>:analysed' alone does; nothing is dropped.")
 
 
 @dataclass

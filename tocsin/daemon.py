@@ -667,9 +667,9 @@ class AnalyseStep:
 
 
 def retention_step(db: sqlite_utils.Database, settings: Settings) -> dict[str, Any]:
-    from tocsin.export.retention import purge_expired
+    from tocsin.export.retention import run_retention
 
-    return {"purged": purge_expired(db, settings)}
+    return run_retention(db, settings)
 
 
 def run_daemon(settings: Settings, *, analyser_factory: Callable[[], Any] | None = None, max_ticks: int | None = None) -> int:

@@ -219,8 +219,10 @@ def forget(app: App, authors: tuple[str, ...], authors_from: str | None, urls: t
               help="Purge even when the newest item collected is past retention (the clock is right, the store old).")
 @pass_app
 def retention(app: App, dry_run: bool, trust_clock: bool) -> None:
-    """Purge now the raw content of unflagged items older than retention.retention_days."""
-    from tocsin.export.retention import ClockDoubt, clock_doubt, count_expired, purge_expired
+    """Purge now the raw content of unflagged items older than retention.retention_days (in distributed mode
+    also the dead letters Redis has held that long)."""
+    from tocsin.distributed.connection import DistributedError, is_distributed
+    from tocsin.export.retention import ClockDoubt, run_retention
 
     settings = app.settings
     days = settings.retention.retention_days
@@ -228,18 +230,38 @@ def retention(app: App, dry_run: bool, trust_clock: bool) -> None:
         click.echo("retention.retention_days is 0: everything is kept, nothing purged")
         return
     if dry_run:
-        db = app.open_db()
-        n = count_expired(db, settings)
-        click.echo(f"{n} unflagged items hold raw content collected more than {days} days ago; nothing purged (dry run)")
-        doubt = clock_doubt(db, settings)
-        if doubt:
-            click.echo(f"warning: a real run would refuse: {doubt}", err=True)
+        retention_dry_run(app)
         return
     try:
-        purged = purge_expired(app.open_db(), settings, trust_clock=trust_clock)
+        done = run_retention(app.open_db(), settings, trust_clock=trust_clock)
     except ClockDoubt as e:
         raise click.ClickException(str(e)) from None
-    click.echo(f"purged the raw content of {purged} unflagged items collected more than {days} days ago")
+    except DistributedError as e:
+        raise click.ClickException(f"{e}. The store's content past retention was purged; run 'tocsin retention' "
+                                   "again once Redis answers") from None
+    click.echo(f"purged the raw content of {done['purged']} unflagged items collected more than {days} days ago")
+    if is_distributed(settings):
+        click.echo(f"trimmed {done['dead_letters']} dead letters older than {days} days from Redis")
+
+
+def retention_dry_run(app: App) -> None:
+    """``tocsin retention --dry-run``: count what a real run would purge (and trim), and say whether it would refuse."""
+    from tocsin.distributed.connection import DistributedError, is_distributed
+    from tocsin.export.retention import clock_doubt, count_expired, trim_dead_letters
+
+    settings, db = app.settings, app.open_db()
+    days = settings.retention.retention_days
+    click.echo(f"{count_expired(db, settings)} unflagged items hold raw content collected more than {days} days ago; "
+               "nothing purged (dry run)")
+    if is_distributed(settings):
+        try:
+            old = trim_dead_letters(settings, dry_run=True)
+        except DistributedError as e:
+            raise click.ClickException(str(e)) from None
+        click.echo(f"{old} dead letters in Redis are older than {days} days; none trimmed (dry run)")
+    doubt = clock_doubt(db, settings)
+    if doubt:
+        click.echo(f"warning: a real run would refuse: {doubt}", err=True)
 
 
 @main.group("link-key")

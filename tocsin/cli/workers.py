@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Callable
 
 import click
 
@@ -40,10 +40,13 @@ def worker_options(f: Any) -> Any:
     return f
 
 
-def run_worker(app: App, *, mode: str, analyser: Any, name: str, batch_size: int | None, until_idle: float | None,
-               max_batches: int | None) -> None:
+def run_worker(app: App, *, mode: str, make_analyser: Callable[[], Any] | None, name: str, batch_size: int | None,
+               until_idle: float | None, max_batches: int | None) -> None:
+    """Start a stream worker: open the store (if it needs one), wait for Redis, only then make the analyser
+    (a model takes seconds to load: no restart loop reloads it while Redis is down), and run until stopped."""
     from tocsin.alerts import raise_item_alerts
     from tocsin.distributed import DistributedError
+    from tocsin.distributed.connection import wait_for_redis
     from tocsin.distributed.worker import StreamWorker
     from tocsin.store.sources import sync_sources
 
@@ -52,12 +55,15 @@ def run_worker(app: App, *, mode: str, analyser: Any, name: str, batch_size: int
     if mode != "publish":
         db = app.open_db()  # a missing store is an error, as for 'tocsin run': a typo must not start a new one
         sync_sources(db, settings.sources)
+    redis = wait_for_redis(settings)
+    analyser = make_analyser() if make_analyser else None
 
     def on_batch_saved(batch_db: Any, rows: list[dict[str, Any]]) -> None:
         raise_item_alerts(batch_db, settings, rows)
 
     try:
-        stream_worker = StreamWorker(settings, db, analyser=analyser, mode=mode, name=name, batch_size=batch_size,
+        stream_worker = StreamWorker(settings, db, redis=redis, analyser=analyser, mode=mode, name=name,
+                                     batch_size=batch_size,
                                      on_batch_saved=on_batch_saved if mode in ("analyse", "write") else None)
     except DistributedError as e:
         raise click.ClickException(str(e)) from e
@@ -82,15 +88,15 @@ def worker_analyse(app: App, name: str, batch_size: int | None, until_idle: floa
     """Analyse crawled items from the stream: beside the database, store them with their analyses and item
     alerts (M of these); with --publish, on any machine, for one 'tocsin worker store' to write."""
     from tocsin.distributed import DistributedError
-    from tocsin.distributed.analysis import load_analyser
+    from tocsin.distributed.analysis import analyser_factory
 
     require_distributed(app)
     try:
-        analyser = load_analyser(app.settings, analyser_spec)
+        factory = analyser_factory(analyser_spec)
     except DistributedError as e:
         raise click.ClickException(str(e)) from e
-    run_worker(app, mode="publish" if publish else "analyse", analyser=analyser, name=name, batch_size=batch_size,
-               until_idle=until_idle, max_batches=max_batches)
+    run_worker(app, mode="publish" if publish else "analyse", make_analyser=lambda: factory(app.settings), name=name,
+               batch_size=batch_size, until_idle=until_idle, max_batches=max_batches)
 
 
 @worker.command("store")
@@ -102,7 +108,7 @@ def worker_store(app: App, name: str, batch_size: int | None, until_idle: float 
                  unanalysed: bool) -> None:
     """The single writer: store what publishing workers analysed (items, analyses, item alerts)."""
     require_distributed(app)
-    run_worker(app, mode="store" if unanalysed else "write", analyser=None, name=name, batch_size=batch_size,
+    run_worker(app, mode="store" if unanalysed else "write", make_analyser=None, name=name, batch_size=batch_size,
                until_idle=until_idle, max_batches=max_batches)
 
 
@@ -116,7 +122,8 @@ def worker_crawl(app: App, sources: tuple[str, ...], once: bool, parallel: int) 
     """Crawl sources as they fall due, sharing them with the crawlers on other machines.
 
     Each source is crawled by one crawler at a time, once per its interval_minutes fleet-wide; items go
-    to the Redis stream. SIGTERM stops after the running crawl.
+    to the Redis stream. SIGTERM to this process alone stops it after the running crawl; sent to the whole
+    process group (systemd's KillMode=control-group) it stops the crawl too, whose run is closed as interrupted.
     """
     from tocsin.distributed.fleet import run_crawler
 
@@ -131,14 +138,15 @@ def worker_crawl(app: App, sources: tuple[str, ...], once: bool, parallel: int) 
 @pass_app
 def worker_status(app: App) -> None:
     """The stream, pending entries, request queues and the workers seen recently; exits 1 when Redis cannot be
-    read, so a monitoring check notices."""
+    read or a warning is shown (an entry has waited or been pending longer than claim_idle_s), so a monitoring
+    check notices."""
     from tocsin.distributed.status import read_status
 
     require_distributed(app)
-    lines, answered = read_status(app.settings)
+    lines, healthy = read_status(app.settings)
     for line in lines:
         click.echo(line)
-    if not answered:
+    if not healthy:
         raise SystemExit(1)
 
 
@@ -147,7 +155,9 @@ def worker_status(app: App) -> None:
 @click.option("--limit", type=LIMIT, default=50, show_default=True, help="Most dead letters listed.")
 @pass_app
 def worker_dead(app: App, requeue: bool, limit: int) -> None:
-    """List the dead letters (entries no worker could take, with the reason), or put them back."""
+    """List the dead letters (entries no worker could take, with their age and reason), or put them back.
+
+    The retention job deletes those older than retention.retention_days."""
     from tocsin.distributed import connect_redis
     from tocsin.distributed.deadletters import list_dead, requeue_dead
 
@@ -161,4 +171,4 @@ def worker_dead(app: App, requeue: bool, limit: int) -> None:
     if not rows:
         click.echo("no dead letters")
     for row in rows:
-        click.echo(f"{row['stream']}  {row['id']}  {row['type']}  {row['url']}  — {row['reason']}")
+        click.echo(f"{row['stream']}  {row['id']}  {row['age']} old  {row['type']}  {row['url']}  — {row['reason']}")

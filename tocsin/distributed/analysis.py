@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from tocsin.config import Settings
 from tocsin.distributed.connection import DistributedError
@@ -29,17 +29,17 @@ class BatchAnalyser(Protocol):
         ...
 
 
-def load_analyser(settings: Settings, spec: str = "") -> BatchAnalyser:
-    """The analyser named by ``spec`` (``module:factory``), or tocsin's own when empty."""
+def analyser_factory(spec: str = "") -> Callable[[Settings], BatchAnalyser]:
+    """What makes the analyser named by ``spec`` (``module:factory``), or tocsin's own when empty. The spec is
+    checked now; the analyser (tocsin's own loads a model: seconds of CPU) is made only when it is called."""
     if not spec:
         from tocsin.distributed.model_analyser import ModelBatchAnalyser
 
-        return ModelBatchAnalyser(settings)
+        return ModelBatchAnalyser
     module_name, _, factory_name = spec.partition(":")
     if not module_name or not factory_name:
         raise DistributedError(f"--analyser {spec!r}: expected MODULE:FACTORY, e.g. mypackage.analysis:build")
     try:
-        factory = getattr(importlib.import_module(module_name), factory_name)
+        return getattr(importlib.import_module(module_name), factory_name)
     except (ImportError, AttributeError) as e:
         raise DistributedError(f"--analyser {spec!r}: cannot load it ({e}); check the module is importable") from e
-    return factory(settings)

@@ -3,6 +3,10 @@ and never when the central store already has it (incremental crawling across mac
 
 The crawler's ledger asks ``item_id in claims`` and then ``claims.add(item_id)``; :class:`SharedClaims`
 answers the first question atomically in Redis (test and set), so two processes never both win.
+
+An article stored from its feed summary only (its page failed) is not "stored" for the first
+:data:`~tocsin.crawler.ledger.REFETCH_SUMMARY_DAYS` days, as on one machine: the workers keep it apart
+(:func:`summary_only_key`, with when it was first stored), and crawlers fetch its page again meanwhile.
 """
 
 from __future__ import annotations
@@ -10,21 +14,33 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from tocsin.config import DistributedSettings
+from tocsin.crawler.ledger import REFETCH_SUMMARY_DAYS
 from tocsin.distributed.connection import Keys, connect_redis
 from tocsin.distributed.fleet import RELEASE_SCRIPT
 
 logger = logging.getLogger(__name__)
 
-# KEYS[1]: the set of stored item ids, KEYS[2]: this item's claim; ARGV: member, owner, TTL.
-# Returns 2: stored already, 1: claimed by another process, 0: claimed now by this one.
+# KEYS[1]: the set of stored item ids, KEYS[2]: this item's claim, KEYS[3]: the summary-only items (score: when
+# first stored, unix seconds); ARGV: member, owner, TTL, how long a summary-only item is fetched again (s).
+# Returns 2: stored already, 1: claimed by another process, 0: claimed now by this one. A summary-only item
+# past its time counts as stored from then on (moved to the stored set).
 CLAIM_SCRIPT = """
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 2 end
+local since = redis.call('ZSCORE', KEYS[3], ARGV[1])
+if since and tonumber(since) < tonumber(redis.call('TIME')[1]) - tonumber(ARGV[4]) then
+  redis.call('SADD', KEYS[1], ARGV[1])
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  return 2
+end
 if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'EX', ARGV[3]) then return 0 end
 return 1
 """
+
+#: How long an article stored from its feed summary only is fetched again, in seconds.
+REFETCH_SUMMARY_S = REFETCH_SUMMARY_DAYS * 86_400
 
 
 def stored_member(item_id: str) -> bytes:
@@ -35,11 +51,25 @@ def stored_member(item_id: str) -> bytes:
         return item_id.encode()
 
 
-def remember_stored(pipe: Any, keys: Keys, item_ids: Iterable[str]) -> None:
-    """Queue ``SADD`` of stored item ids on a Redis pipeline (a worker does this after its commit)."""
+def summary_only_key(keys: Keys) -> str:
+    """Sorted set of the items stored from their feed summary only (16-byte members, scored with when they
+    were first stored): crawlers fetch them again for :data:`REFETCH_SUMMARY_S`."""
+    return f"{keys.stored}:summary"
+
+
+def remember_stored(pipe: Any, keys: Keys, item_ids: Iterable[str], summary_only: Mapping[str, float] | None = None) -> None:
+    """Queue on a Redis pipeline what a worker tells the crawlers after its commit: the items stored with their
+    text (``SADD``, no longer summary-only) and those stored from their feed summary only, with when they were
+    first stored (``ZADD NX``: a failed fetch again keeps the first time).
+
+    :param summary_only: item id -> unix time first stored; these are not added to the stored set.
+    """
     members = [stored_member(i) for i in item_ids]
     if members:
         pipe.sadd(keys.stored, *members)
+        pipe.zrem(summary_only_key(keys), *members)
+    if summary_only:
+        pipe.zadd(summary_only_key(keys), {stored_member(i): at for i, at in summary_only.items()}, nx=True)
 
 
 class SharedClaims:
@@ -61,8 +91,8 @@ class SharedClaims:
             return False
         if item_id in self.mine:
             return True
-        outcome = int(self.script(keys=[self.keys.stored, self.keys.claim(item_id)],
-                                  args=[stored_member(item_id), self.owner, self.ttl_s]))
+        outcome = int(self.script(keys=[self.keys.stored, self.keys.claim(item_id), summary_only_key(self.keys)],
+                                  args=[stored_member(item_id), self.owner, self.ttl_s, REFETCH_SUMMARY_S]))
         if outcome == 0:
             self.mine.add(item_id)
             self.stats["claimed"] += 1

@@ -9,8 +9,9 @@ from __future__ import annotations
 import importlib.util
 import logging
 import socket
+import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from tocsin.config import ConfigError, DistributedSettings, Settings
@@ -18,6 +19,9 @@ from tocsin.config import ConfigError, DistributedSettings, Settings
 logger = logging.getLogger(__name__)
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
+#: The pause after a first failure of Redis, doubled after each failure in a row up to the longest.
+FIRST_RETRY_S = 1.0
+LONGEST_RETRY_S = 60.0
 
 
 class DistributedError(RuntimeError):
@@ -121,6 +125,55 @@ def connect_redis(settings: Settings | DistributedSettings, *, check: bool = Tru
         except redis.RedisError as e:
             raise RedisUnavailable(redis_problem(url, e)) from e
     return client
+
+
+def will_pass(error: BaseException) -> bool:
+    """Whether waiting can cure ``error``: Redis cannot be reached, refuses the connection, is still loading or
+    is out of memory. A malformed URL, a missing package or a refused password needs a fix instead."""
+    import redis
+
+    cause = error.__cause__ if isinstance(error, RedisUnavailable) else error
+    if cause is None or refused_password(cause):
+        return False
+    return isinstance(cause, (redis.ConnectionError, redis.TimeoutError, redis.exceptions.OutOfMemoryError, OSError))
+
+
+class Backoff:
+    """The pauses after failures in a row: :data:`FIRST_RETRY_S`, doubled each time up to
+    :data:`LONGEST_RETRY_S`; :meth:`reset` after a success."""
+
+    def __init__(self) -> None:
+        self.failures = 0
+
+    def next_pause(self) -> float:
+        """The pause after one more failure."""
+        pause = min(LONGEST_RETRY_S, FIRST_RETRY_S * 2 ** min(self.failures, 16))
+        self.failures += 1
+        return pause
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+def wait_for_redis(settings: Settings | DistributedSettings, *, stopped: Callable[[], bool] = lambda: False,
+                   sleep: Callable[[float], Any] = time.sleep) -> Any:
+    """:func:`connect_redis`, tried again with :class:`Backoff` (a log line each time) while waiting can cure
+    the failure (:func:`will_pass`), until Redis answers or ``stopped()``; None when stopped first.
+
+    :raises DistributedError: what waiting cannot cure (distributed mode off, a missing package, a refused
+        password); a malformed URL raises :class:`ConfigError`.
+    """
+    backoff = Backoff()
+    while not stopped():
+        try:
+            return connect_redis(settings)
+        except RedisUnavailable as e:
+            if not will_pass(e):
+                raise
+            pause = backoff.next_pause()
+            logger.error("%s; trying again in %.0f s", e, pause)
+            sleep(pause)
+    return None
 
 
 @dataclass(frozen=True)

@@ -124,10 +124,11 @@ class SourceScheduler(Scheduler):
 class StreamPipeline:
     """Pushes each crawled item (and each re-check outcome) to the Redis stream.
 
-    An item with neither text nor title is dropped as the store pipeline does. While the stream holds
-    more than ``max_stream_entries`` (workers behind), the pipeline waits; nothing is dropped. A push
-    Redis does not take is tried again (:data:`PUSH_RETRY_PAUSES_S`); an item that still cannot be pushed
-    is counted as lost, as the store pipeline counts one the store refused.
+    An item with neither text nor title is dropped as the store pipeline does. While the stream and the
+    analysed stream hold more than ``max_stream_entries`` together (workers or the writer behind), the
+    pipeline waits; nothing is dropped. A push Redis does not take is tried again
+    (:data:`PUSH_RETRY_PAUSES_S`); an item that still cannot be pushed is counted as lost, as the store
+    pipeline counts one the store refused.
     """
 
     def __init__(self, crawler: Any):
@@ -192,8 +193,9 @@ class StreamPipeline:
             raise DropItem(f"no text: {payload.url}")
         try:
             if self.workers_behind():
-                logger.warning("stream %s holds more than %d entries: pausing until the workers catch up",
-                               self.keys.stream, self.dist.max_stream_entries)
+                logger.warning("streams %s and %s hold more than %d entries together: pausing until the workers "
+                               "(and the writer) catch up", self.keys.stream, self.keys.analysed().stream,
+                               self.dist.max_stream_entries)
                 return self.push_once_caught_up(item, payload, ledger)
             return self.push(item, payload, ledger)
         except PUSH_ERRORS as e:
@@ -209,8 +211,9 @@ class StreamPipeline:
         return item
 
     def workers_behind(self) -> bool:
-        """Whether the stream holds more than ``max_stream_entries``; looked at once a second, and after
-        every 1 % of the limit pushed (so a burst cannot overshoot it by more than that)."""
+        """Whether the stream and the analysed stream hold more than ``max_stream_entries`` together (see
+        :meth:`StreamPusher.backlog`); looked at once a second, and after every 1 % of the limit pushed (so a
+        burst cannot overshoot it by more than that)."""
         now = time.monotonic()
         self.pushed_since_check += 1
         if now - self.last_backlog_check < BACKPRESSURE_POLL_S and self.pushed_since_check < max(1, self.dist.max_stream_entries // 100):
@@ -220,11 +223,11 @@ class StreamPipeline:
         return self.pusher.backlog() > self.dist.max_stream_entries
 
     async def push_once_caught_up(self, item: Any, payload: Any, ledger: Any) -> Any:
-        """Hold the item (and so, through Scrapy's scraper limits, the crawl) until the stream is back
+        """Hold the item (and so, through Scrapy's scraper limits, the crawl) until the streams are back
         under ``max_stream_entries``, then push it."""
         try:
             while self.pusher is not None and self.pusher.backlog() > self.dist.max_stream_entries:
-                self.heartbeat.beat("paused: workers behind", self.counters())  # type: ignore[union-attr]
+                self.heartbeat.beat("paused: workers or writer behind", self.counters())  # type: ignore[union-attr]
                 await self.pause(BACKPRESSURE_POLL_S)
             return self.push(item, payload, ledger)
         except PUSH_ERRORS as e:

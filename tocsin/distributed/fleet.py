@@ -109,22 +109,23 @@ class CrawlFleet:
         return out
 
 
-class LeaseKeeper:
-    """Renews leases from a background thread while a crawl runs (``with LeaseKeeper(fleet, names):``)."""
+class Repeating:
+    """Calls ``action`` every ``every_s`` seconds from a background thread while a block runs
+    (``with Repeating(action, 15, "renew crawl leases"):``); a failure is logged, never raised."""
 
-    def __init__(self, fleet: CrawlFleet, names: list[str], every_s: float = RENEW_EVERY_S):
-        self.fleet, self.names, self.every_s = fleet, names, every_s
+    def __init__(self, action: Callable[[], Any], every_s: float, what: str):
+        self.action, self.every_s, self.what = action, every_s, what
         self.done = threading.Event()
-        self.thread = threading.Thread(target=self.loop, name="lease-keeper", daemon=True)
+        self.thread = threading.Thread(target=self.loop, name=what, daemon=True)
 
     def loop(self) -> None:
         while not self.done.wait(self.every_s):
             try:
-                self.fleet.renew(self.names)
-            except Exception as e:  # a missed renewal only risks a second crawler taking over
-                logger.warning("could not renew crawl leases: %s", e)
+                self.action()
+            except Exception as e:  # a missed renewal or heartbeat must not stop the crawl
+                logger.warning("could not %s: %s", self.what, e)
 
-    def __enter__(self) -> "LeaseKeeper":
+    def __enter__(self) -> "Repeating":
         self.thread.start()
         return self
 
@@ -133,43 +134,140 @@ class LeaseKeeper:
         self.thread.join(5)
 
 
-def run_crawler(settings: Settings, names: list[str] | None = None, *, once: bool = False, parallel: int = 4,
-                report: Callable[[str], Any] = logger.info) -> dict[str, int]:
-    """``tocsin worker crawl``: take due sources (up to ``parallel`` at once), crawl them into the stream,
-    record the outcome; until SIGTERM, or until nothing is due with ``once``."""
-    from tocsin.crawler import crawl_sources
-    from tocsin.distributed.connection import connect_redis
-    from tocsin.distributed.heartbeat import Heartbeat, node_name
+class LeaseKeeper(Repeating):
+    """Renews leases while a crawl runs (``with LeaseKeeper(fleet, names):``); a missed renewal only risks a
+    second crawler taking over."""
 
-    redis = connect_redis(settings)
-    owner = node_name("crawl")
-    fleet = CrawlFleet(settings, redis, owner)
-    heartbeat = Heartbeat(redis, fleet.keys, owner, "crawl", settings.distributed.heartbeat_s)
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    totals = {"crawls": 0, "pushed": 0}
-    while not stopping.is_set():
-        taken = fleet.take(fleet.due(names), parallel)
+    def __init__(self, fleet: CrawlFleet, names: list[str], every_s: float = RENEW_EVERY_S):
+        super().__init__(lambda: fleet.renew(names), every_s, "renew crawl leases")
+
+
+class FleetCrawler:
+    """One ``tocsin worker crawl`` process: takes due sources, crawls them and records how each went.
+
+    :param sleep: waits between looks for due sources and after a failure (returns early once stopped).
+    """
+
+    def __init__(self, settings: Settings, redis: Any, *, names: list[str] | None, parallel: int,
+                 report: Callable[[str], Any], sleep: Callable[[float], Any]):
+        from tocsin.distributed.connection import Backoff
+        from tocsin.distributed.heartbeat import Heartbeat, node_name
+
+        self.settings, self.names, self.parallel, self.report, self.sleep = settings, names, parallel, report, sleep
+        self.fleet = CrawlFleet(settings, redis, node_name("crawl"))
+        self.heartbeat = Heartbeat(redis, self.fleet.keys, self.fleet.owner, "crawl", settings.distributed.heartbeat_s)
+        self.backoff = Backoff()
+        self.totals = {"crawls": 0, "pushed": 0}
+        #: Crawls done whose outcome Redis has not taken yet: source -> outcome.
+        self.unrecorded: dict[str, dict[str, Any]] = {}
+
+    def crawl_due(self) -> bool:
+        """Record outcomes Redis did not take before, then crawl the due sources (up to ``parallel``) and
+        record theirs; False when none was due. Raises what Redis raised (the outcomes wait meanwhile)."""
+        self.record_outcomes()
+        taken = self.fleet.take(self.fleet.due(self.names), self.parallel)
         if not taken:
-            if once:
-                break
-            heartbeat.beat("waiting for a due source", totals)
-            stopping.wait(min(settings.daemon.tick_seconds, settings.distributed.heartbeat_s))
-            continue
-        heartbeat.beat("crawling " + ", ".join(taken), totals, force=True)
-        try:
-            with LeaseKeeper(fleet, taken):
-                results = crawl_sources(settings, taken, timeout_s=settings.crawl.crawl_timeout_s)
-        except BaseException:
-            for name in taken:
-                fleet.finish(name, {"status": "failed", "message": "the crawler stopped"})
-            raise
+            return False
+        results = self.crawl(taken)
         for r in results:
-            fleet.finish(r.source, {"status": r.status, "pages": r.pages, "items": r.items, "errors": r.errors})
-            report(f"{r.source}: {r.status}, {r.pages} pages, {r.items} items pushed, {r.errors} errors")
-            totals["crawls"] += 1
-            totals["pushed"] += r.items
+            self.unrecorded[r.source] = {"status": r.status, "pages": r.pages, "items": r.items, "errors": r.errors}
+            self.report(f"{r.source}: {r.status}, {r.pages} pages, {r.items} items pushed, {r.errors} errors")
+            self.totals["crawls"] += 1
+            self.totals["pushed"] += r.items
         for name in set(taken) - {r.source for r in results}:
-            fleet.finish(name, {"status": "failed", "message": "no result from the crawl process"})
-    heartbeat.beat("stopped", totals, force=True)
-    return totals
+            self.unrecorded[name] = {"status": "failed", "message": "no result from the crawl process"}
+        self.record_outcomes()
+        return True
+
+    def crawl(self, taken: list[str]) -> list[Any]:
+        """Crawl ``taken`` while keeping their leases and reporting this process every ``heartbeat_s``."""
+        from tocsin.crawler import crawl_sources
+
+        state = "crawling " + ", ".join(taken)
+        self.heartbeat.beat(state, self.totals, force=True)
+        beating = Repeating(lambda: self.heartbeat.beat(state, self.totals, force=True),
+                            self.settings.distributed.heartbeat_s, "report the crawl")
+        try:
+            with LeaseKeeper(self.fleet, taken), beating:
+                return crawl_sources(self.settings, taken, timeout_s=self.settings.crawl.crawl_timeout_s)
+        except BaseException:
+            self.unrecorded.update({name: {"status": "failed", "message": "the crawler stopped"} for name in taken})
+            raise
+
+    def record_outcomes(self) -> None:
+        """Record each crawl not recorded yet (so no crawler does it again before its interval) and release
+        its lease; what Redis does not take stays for the next try."""
+        for name, outcome in list(self.unrecorded.items()):
+            self.fleet.finish(name, outcome)
+            del self.unrecorded[name]
+
+    def back_off(self, error: Exception) -> None:
+        """Log what failed in Redis and how to fix it, then wait, longer after each failure in a row."""
+        from tocsin.distributed.connection import redis_problem
+
+        pause = self.backoff.next_pause()
+        problem = redis_problem(self.settings.distributed.redis_url, error)
+        logger.error("crawler %s: %s; trying again in %.0f s", self.fleet.owner, problem, pause)
+        self.heartbeat.beat(f"error: {problem[:200]}", self.totals, force=True)
+        self.sleep(pause)
+
+    def wait(self) -> None:
+        """Nothing due: report so, and look again after a while."""
+        self.heartbeat.beat("waiting for a due source", self.totals)
+        self.sleep(min(self.settings.daemon.tick_seconds, self.settings.distributed.heartbeat_s))
+
+    def run(self, stopping: threading.Event, once: bool) -> None:
+        """Crawl due sources until ``stopping`` is set, or until nothing is due with ``once``; while Redis
+        fails, :meth:`back_off` and try again."""
+        from redis import RedisError
+
+        while not stopping.is_set():
+            try:
+                crawled = self.crawl_due()
+            except RedisError as e:  # Redis down, restarting or full: retry later, never crash-loop
+                self.back_off(e)
+                continue
+            self.backoff.reset()
+            if not crawled:
+                if once:
+                    break
+                self.wait()
+
+    def stop(self) -> None:
+        """Try once more to record what is not recorded yet, and report this process stopped."""
+        from redis import RedisError
+
+        try:
+            self.record_outcomes()
+        except RedisError as e:
+            logger.error("crawler %s: the outcome of %s is not recorded (%s); its lease expires in %d s",
+                         self.fleet.owner, ", ".join(self.unrecorded), e, LEASE_S)
+        self.heartbeat.beat("stopped", self.totals, force=True)
+
+
+def run_crawler(settings: Settings, names: list[str] | None = None, *, once: bool = False, parallel: int = 4,
+                report: Callable[[str], Any] = logger.info,
+                sleep: Callable[[float], Any] | None = None) -> dict[str, int]:
+    """``tocsin worker crawl``: take due sources (up to ``parallel`` at once), crawl them into the stream,
+    record the outcome; until SIGTERM, or until nothing is due with ``once``. While Redis cannot be reached
+    (at start too) or fails, it logs the problem and its fix and tries again with backoff.
+
+    :param sleep: waits (default: until SIGTERM, at most the time given).
+    """
+    from tocsin.distributed.connection import wait_for_redis
+
+    stopping = threading.Event()
+    previous_handler = signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    sleep = sleep or stopping.wait
+    try:
+        redis = wait_for_redis(settings, stopped=stopping.is_set, sleep=sleep)
+        if redis is None:
+            return {"crawls": 0, "pushed": 0}
+        crawler = FleetCrawler(settings, redis, names=names, parallel=parallel, report=report, sleep=sleep)
+        try:
+            crawler.run(stopping, once)
+        finally:
+            crawler.stop()
+        return crawler.totals
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)

@@ -1,5 +1,7 @@
 """Erasure reaches Redis too: items waiting in the streams (or set aside as dead letters) that belong to
-an author or a URL being forgotten are deleted before any worker stores them.
+an author or a URL being forgotten are deleted before any worker stores them, and the other waiting items
+are cleaned as the erasure cleans stored ones (:class:`Scrub`): the erased authors' names masked where they
+are mentioned, a raw page that quotes erased content dropped.
 
 ``tocsin forget`` calls :func:`purge_waiting` in distributed mode. An entry a worker has already taken
 may still be stored: run the erasure again once ``tocsin status`` shows nothing pending.
@@ -7,19 +9,76 @@ may still be stored: run the erasure again once ``tocsin status`` shows nothing 
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import Any, Iterable
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
 
 from tocsin.config import Settings
 from tocsin.distributed.connection import Keys, connect_redis, is_distributed
 from tocsin.distributed.records import BadEntry, decode_entry
-from tocsin.store.items import ItemRecord
+from tocsin.distributed.worker import ANALYSIS_FIELD
+from tocsin.store.items import ItemRecord, clean_text, content_hash
 from tocsin.store.pseudonyms import name_key
 from tocsin.urls import canonical_url, item_id_for
 
 logger = logging.getLogger(__name__)
 
 PAGE = 500
+
+
+@dataclass
+class Scrub:
+    """How waiting entries that are not erased themselves are cleaned, as the erasure cleans stored items.
+
+    :param mask: masks the erased authors' names in a text, keeping its length (applied to an entry's title,
+        text and meta, and to the analysis a publishing worker attached, which then belongs to the masked text).
+    :param quotes: whether a raw page (zlib-compressed, as the entry holds it) quotes erased content; such a
+        page is dropped, as such snapshots are, and the item keeps its text.
+    """
+
+    mask: Callable[[str], str] | None = None
+    quotes: Callable[[bytes], bool] | None = None
+    #: Entries changed so far.
+    scrubbed: int = 0
+
+    def cleaned(self, fields: dict[bytes, bytes]) -> dict[bytes, bytes] | None:
+        """``fields`` cleaned, or None when nothing in them needed it."""
+        new = dict(fields)
+        if self.mask is not None:
+            new[b"record"] = masked_record(fields[b"record"], self.mask)
+            if ANALYSIS_FIELD in fields and new[b"record"] != fields[b"record"]:
+                new[ANALYSIS_FIELD] = masked_analysis(fields[ANALYSIS_FIELD], new[b"record"], self.mask)
+        if self.quotes is not None and b"raw" in fields and self.quotes(fields[b"raw"]):
+            del new[b"raw"]
+        if new == fields:
+            return None
+        self.scrubbed += 1
+        return new
+
+
+def masked_record(raw: bytes, mask: Callable[[str], str]) -> bytes:
+    """An item entry's ``record`` JSON with ``mask`` applied to its title, text and meta (as the erasure
+    masks the same columns of stored items); the same bytes when nothing changed."""
+    record = json.loads(raw.decode("utf-8", "surrogatepass"))
+    masked = dict(record)
+    for name in ("title", "text"):
+        if isinstance(record.get(name), str):
+            masked[name] = mask(record[name])
+    if isinstance(record.get("meta"), dict):
+        masked["meta"] = json.loads(mask(json.dumps(record["meta"], ensure_ascii=False)))
+    if masked == record:
+        return raw
+    return json.dumps(masked, ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+def masked_analysis(raw: bytes, record: bytes, mask: Callable[[str], str]) -> bytes:
+    """A publishing worker's analysis JSON with ``mask`` applied, tied to the masked ``record`` (the content
+    hash of its title and text, as the worker computes it), so that the writer stores it with that version."""
+    analysis = json.loads(mask(raw.decode("utf-8", "replace")))
+    item = json.loads(record.decode("utf-8", "surrogatepass"))
+    analysis["content_hash"] = content_hash(clean_text(item.get("title") or ""), clean_text(item.get("text") or ""))
+    return json.dumps(analysis, ensure_ascii=False).encode()
 
 
 def bare_name(author: str) -> str:
@@ -29,9 +88,10 @@ def bare_name(author: str) -> str:
 
 
 def purge_waiting(settings: Settings, *, authors: Iterable[str] = (), urls: Iterable[str] = (),
-                  item_ids: Iterable[str] = (), redis: Any = None) -> int:
+                  item_ids: Iterable[str] = (), redis: Any = None, scrub: Scrub | None = None) -> int:
     """Delete waiting entries of these authors (raw names, as crawled), URLs or item ids from every stream
-    and dead-letter stream; returns how many. Nothing to do (0) on one machine."""
+    and dead-letter stream, and clean the others with ``scrub`` (see :class:`Scrub`; its ``scrubbed`` then
+    counts them); returns how many were deleted. Nothing to do (0) on one machine."""
     if not is_distributed(settings):
         return 0
     redis = redis if redis is not None else connect_redis(settings)
@@ -43,34 +103,49 @@ def purge_waiting(settings: Settings, *, authors: Iterable[str] = (), urls: Iter
     for stream, group in ((keys.stream, keys.group), (keys.analysed().stream, keys.analysed().group),
                           (keys.dead, None), (keys.analysed().dead, None)):
         removed += purge_stream(redis, stream, group, lambda r: (r.id in ids or r.canonical_url in canonical
-                                                                 or bare_name(r.author) in names))
-    if removed:
-        logger.info("erased %d waiting entries from Redis", removed)
+                                                                 or bare_name(r.author) in names), scrub)
+    if removed or (scrub and scrub.scrubbed):
+        logger.info("erased %d waiting entries from Redis, cleaned %d", removed, scrub.scrubbed if scrub else 0)
     return removed
 
 
-def purge_stream(redis: Any, stream: str, group: str | None, matches: Any) -> int:
-    """Delete (and acknowledge) the entries of ``stream`` whose item matches."""
+def purge_stream(redis: Any, stream: str, group: str | None, matches: Any, scrub: Scrub | None = None) -> int:
+    """Delete (and acknowledge) the entries of ``stream`` whose item matches; replace those ``scrub`` cleans
+    by their cleaned copy (added at the stream's end, in the same MULTI). Returns how many were deleted."""
     removed, start = 0, "-"
     while True:
         page = redis.xrange(stream, min=start, max="+", count=PAGE)
         if not page:
             return removed
-        doomed = []
+        doomed, cleaned = [], []
         for entry_id, fields in page:
             try:
                 payload = decode_entry(fields)
             except BadEntry:
                 continue
-            if isinstance(payload, ItemRecord) and matches(payload):
+            if not isinstance(payload, ItemRecord):
+                continue
+            if matches(payload):
                 doomed.append(entry_id)
-        if doomed:
-            pipe = redis.pipeline(transaction=True)
-            if group:
-                pipe.xack(stream, group, *doomed)
-            pipe.xdel(stream, *doomed)
-            pipe.execute()
-            removed += len(doomed)
+            elif scrub is not None and (copy := scrub.cleaned(fields)) is not None:
+                cleaned.append((entry_id, copy))
+        replace(redis, stream, group, doomed, cleaned)
+        removed += len(doomed)
         if len(page) < PAGE:
             return removed
         start = "(" + page[-1][0].decode()
+
+
+def replace(redis: Any, stream: str, group: str | None, doomed: list[bytes],
+            cleaned: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
+    """One MULTI: add the cleaned copies, then acknowledge and delete the doomed entries and the originals."""
+    gone = doomed + [entry_id for entry_id, _ in cleaned]
+    if not gone:
+        return
+    pipe = redis.pipeline(transaction=True)
+    for _, fields in cleaned:
+        pipe.xadd(stream, fields)
+    if group:
+        pipe.xack(stream, group, *gone)
+    pipe.xdel(stream, *gone)
+    pipe.execute()

@@ -74,8 +74,12 @@ class StreamPusher:
         return True
 
     def backlog(self) -> int:
-        """Entries in the stream not yet acknowledged by a worker."""
-        return int(self.redis.xlen(self.keys.stream))
+        """Entries not stored yet: those of the stream (waiting for a worker) and of ``<stream>:analysed``
+        (analysed by publishing workers, waiting for the writer). Stored entries are deleted."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.xlen(self.keys.stream)
+        pipe.xlen(self.keys.analysed().stream)
+        return sum(int(n) for n in pipe.execute())
 
 
 def ensure_group(redis: Any, keys: Keys) -> None:

@@ -22,20 +22,22 @@ import sqlite3
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Callable
 
 import sqlite_utils
 
 from tocsin.config import Settings
+from tocsin.crawler.ledger import REFETCH_SUMMARY_DAYS
 from tocsin.distributed.analysis import BatchAnalyser
-from tocsin.distributed.claims import remember_stored
+from tocsin.distributed.claims import remember_stored, summary_only_key
 from tocsin.distributed.connection import Keys, connect_redis, redis_problem
 from tocsin.distributed.heartbeat import Heartbeat, forget_old_heartbeats, node_name
 from tocsin.distributed.records import BadEntry, Payload, RemovedMark, SeenMark, decode_entry
 from tocsin.distributed.stream import ensure_group, is_missing_group
 from tocsin.store import transaction, upsert_item
 from tocsin.store.analyses import AnalysisRecord, save_analysis
-from tocsin.store.crawling import mark_seen
+from tocsin.store.crawling import iso_before, is_summary_only, mark_seen, summary_only_first_seen
 from tocsin.store.db import is_locked_error
 from tocsin.store.distributed import analysed_versions, iter_item_ids
 from tocsin.store.modelling import saved_analyses
@@ -115,6 +117,8 @@ class BatchResult:
     failed: int = 0
     dead: int = 0
     stored_ids: list[str] = field(default_factory=list)
+    #: Of ``stored_ids``, the articles stored from their feed summary only (fetched again for a while).
+    summary_ids: list[str] = field(default_factory=list)
 
     def add(self, other: "BatchResult") -> None:
         """Count in ``other`` (one entry of a batch done entry by entry)."""
@@ -303,6 +307,8 @@ class StreamWorker:
         """Read (or claim) one batch and do it; True if there was work. Never raises for Redis or the
         store being unavailable: it logs, waits with backoff and lets the next step retry."""
         try:
+            if self.writer_behind():
+                return False
             entries = self.next_batch()
             if not entries:
                 self.heartbeat.beat("idle", self.counters())
@@ -332,6 +338,20 @@ class StreamWorker:
         end = time.monotonic() + seconds
         while not self.stopping and time.monotonic() < end:
             time.sleep(min(0.2, end - time.monotonic()))
+
+    # ------------------------------------------------------------------ back-pressure of publishing workers
+
+    def writer_behind(self) -> bool:
+        """Whether this is a publishing worker and ``<stream>:analysed`` holds more than ``max_stream_entries``
+        (the writer is behind or stopped). It then reads nothing, says so and waits as long as a read would."""
+        analysed = self.keys.analysed().stream
+        if self.mode != "publish" or int(self.redis.xlen(analysed)) <= self.dist.max_stream_entries:
+            return False
+        if self.heartbeat.beat("paused: writer behind", self.counters()):
+            logger.warning("worker %s: %s holds more than %d entries: pausing until 'tocsin worker store' catches up",
+                           self.name, analysed, self.dist.max_stream_entries)
+        self.sleep(self.block_ms / 1000)
+        return True
 
     # ------------------------------------------------------------------ reading
 
@@ -483,7 +503,7 @@ class StreamWorker:
             bad_ids = {e.id for e, _ in unreadable}
             good = [(e, p) for e, p in good if e.id not in bad_ids]
         write_with_retry(self.db, lambda: self.write(good, analyses, dead, result))
-        self.acknowledge(entries, dead, result.stored_ids)
+        self.acknowledge(entries, dead, result.stored_ids, result.summary_ids)
         result.dead = len(dead)
         if dead:
             logger.error("worker %s: %d entries moved to %s (see 'tocsin worker dead')", self.name, len(dead), self.keys.dead)
@@ -516,6 +536,7 @@ class StreamWorker:
         """One transaction: items and marks, then analyses, then ``on_batch_saved`` (alerts)."""
         counts = BatchResult()
         stored_ids: set[str] = set()
+        with_text: set[str] = set()
         rejected: list[tuple[Entry, str]] = []
         with transaction(self.db):
             for source in sorted({p.source for _, p in good if isinstance(p, ItemRecord)}):
@@ -528,6 +549,8 @@ class StreamWorker:
                         counts.stored += 1
                         counts.new += outcome == "new"
                         stored_ids.add(payload.id)
+                        if not is_summary_only(payload.meta):
+                            with_text.add(payload.id)
                     elif isinstance(payload, RemovedMark):
                         mark_removed(self.db, payload.item_id)
                         counts.marks += 1
@@ -553,6 +576,7 @@ class StreamWorker:
         # committed: only now count (a retried attempt must not count twice)
         result.stored, result.new, result.marks = counts.stored, counts.new, counts.marks
         result.stored_ids = sorted(stored_ids)
+        result.summary_ids = sorted(stored_ids - with_text)
         result.analysed = len(rows)
         result.flagged = sum(1 for r in rows if r["incitement"])
         dead.extend(rejected)
@@ -586,12 +610,15 @@ class StreamWorker:
                            b"at": str(time.time()).encode()})
             pipe.xadd(self.keys.dead, fields)
 
-    def acknowledge(self, entries: list[Entry], dead: list[tuple[Entry, str]], stored_ids: list[str] = ()) -> None:
-        """Move dead entries to the dead-letter stream, note the stored items for the crawlers' claims,
-        acknowledge and delete every entry: one MULTI."""
+    def acknowledge(self, entries: list[Entry], dead: list[tuple[Entry, str]], stored_ids: list[str] = (),
+                    summary_ids: list[str] = ()) -> None:
+        """Move dead entries to the dead-letter stream, note the stored items for the crawlers' claims (those
+        stored from their feed summary only apart, with the time), acknowledge and delete every entry: one MULTI."""
         ids = [e.id for e in entries]
+        summary = set(summary_ids)
+        now = time.time()
         pipe = self.redis.pipeline(transaction=True)
-        remember_stored(pipe, self.keys, stored_ids)
+        remember_stored(pipe, self.keys, [i for i in stored_ids if i not in summary], {i: now for i in summary})
         self.queue_dead(pipe, dead)
         pipe.xack(self.keys.stream, self.keys.group, *ids)
         pipe.xdel(self.keys.stream, *ids)
@@ -611,17 +638,25 @@ class StreamWorker:
     def seed_stored_ids(self) -> int:
         """Fill the crawlers' set of stored item ids from the store when Redis has none (a new or
         flushed Redis), so crawlers skip what the store already has; returns how many."""
-        if self.redis.exists(self.keys.stored):
+        if self.redis.exists(self.keys.stored, summary_only_key(self.keys)):
             return 0
         seeded = 0
         for chunk in iter_item_ids(self.db):
             pipe = self.redis.pipeline(transaction=False)
-            remember_stored(pipe, self.keys, chunk)
+            remember_stored(pipe, self.keys, *self.split_summary_only(chunk))
             pipe.execute()
             seeded += len(chunk)
         if seeded:
             logger.info("worker %s: told the crawlers about %d stored items", self.name, seeded)
         return seeded
+
+    def split_summary_only(self, item_ids: list[str]) -> tuple[list[str], dict[str, float]]:
+        """``item_ids`` apart from the articles stored from their feed summary only within
+        :data:`~tocsin.crawler.ledger.REFETCH_SUMMARY_DAYS`, and those with when they were first stored (unix time)."""
+        since = iso_before(days=REFETCH_SUMMARY_DAYS)
+        recent = summary_only_first_seen(self.db, item_ids, first_seen_after=since)
+        first_seen = {i: datetime.fromisoformat(at).timestamp() for i, at in recent.items()}
+        return [i for i in item_ids if i not in first_seen], first_seen
 
     def forget_idle_consumers(self) -> int:
         """Remove consumers of the group with nothing pending and silent for a day (old worker names)."""

@@ -22,7 +22,7 @@ import stat
 import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 import sqlite_utils
@@ -67,6 +67,7 @@ class ErasureSummary:
     mentions_masked: int = 0
     file_lines_removed: int = 0
     waiting_in_redis: int = 0
+    waiting_in_redis_cleaned: int = 0
     checkpoint_complete: bool = True
 
     def as_dict(self) -> dict[str, Any]:
@@ -227,7 +228,9 @@ def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[s
                        *content.author_pseudonyms], names, texts)
     # files first: once the rows are gone, a second run could no longer tell which lines quote them
     summary.file_lines_removed = sum(scrub_file(path, needles) for path in alert_files(settings, db))
-    summary.waiting_in_redis = purge_waiting(settings, authors=authors, urls=[*urls, *content.urls], item_ids=ids)
+    mask = masker(authors) if mask_mentions and authors else None
+    summary.waiting_in_redis, summary.waiting_in_redis_cleaned = purge_waiting(
+        settings, authors=authors, urls=[*urls, *content.urls], item_ids=ids, mask=mask, needles=needles)
     with transaction(db):
         scrub_alerts(db, settings, set(ids), needles, summary)
         counts = store.delete_items(db, ids)
@@ -240,10 +243,9 @@ def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[s
         doomed = store.unreferenced_snapshots(db, content.snapshot_shas)
         doomed += [sha for sha in snapshots_mentioning(db, needles) if sha not in doomed]
         summary.snapshots = store.drop_snapshots(db, doomed)
-        if mask_mentions and authors:
+        if mask is not None:
             pattern = name_pattern(authors)
-            summary.mentions_masked = store.rewrite_mentions(
-                db, lambda v: pattern.search(v) is not None, lambda v: pattern.sub(lambda m: MASK * len(m.group()), v))
+            summary.mentions_masked = store.rewrite_mentions(db, lambda v: pattern.search(v) is not None, mask)
     by = [k for k, v in (("author", authors), ("url", urls), ("item", item_ids)) if v]
     log_event(db, actor, "forget", "", by=by, **{k: v for k, v in summary.as_dict().items() if k != "checkpoint_complete"})
     summary.checkpoint_complete = store.compact(db, vacuum=True)
@@ -251,21 +253,33 @@ def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[s
     return summary
 
 
-def purge_waiting(settings: Settings, **what: Any) -> int:
-    """Items of the erased authors, URLs or ids still waiting in Redis (distributed mode only)."""
+def purge_waiting(settings: Settings, *, mask: Callable[[str], str] | None, needles: Needles,
+                  **what: Any) -> tuple[int, int]:
+    """Delete the items of the erased authors, URLs or ids still waiting in Redis, and clean the other waiting
+    items as stored ones are (``mask`` their mentions of the authors, drop their raw pages that quote erased
+    content): distributed mode only. Returns how many were deleted and how many cleaned."""
     from tocsin.distributed import is_distributed
 
     if not is_distributed(settings):
-        return 0
+        return 0, 0
+    from tocsin.distributed.purge import Scrub
     from tocsin.distributed.purge import purge_waiting as purge
 
-    return purge(settings, **what)
+    scrub = Scrub(mask=mask, quotes=None if needles.empty else lambda body: raw_page_mentions(body, needles))
+    return purge(settings, scrub=scrub, **what), scrub.scrubbed
 
 
 def name_pattern(authors: list[str]) -> re.Pattern[str]:
     """Whole-word, case-insensitive mentions of the authors (see :func:`mention_forms`)."""
     forms = sorted({f for a in authors for f in mention_forms(a)}, key=len, reverse=True)
     return re.compile(r"(?<![\w@])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![\w])", re.IGNORECASE)
+
+
+def masker(authors: list[str]) -> Callable[[str], str]:
+    """A text with the authors' names masked (:func:`name_pattern`), one :data:`MASK` per character, so that
+    offsets into it stay valid."""
+    pattern = name_pattern(authors)
+    return lambda text: pattern.sub(lambda m: MASK * len(m.group()), text)
 
 
 def scrub_alerts(db: sqlite_utils.Database, settings: Settings, ids: set[str], needles: Needles,
@@ -340,15 +354,20 @@ def snapshots_mentioning(db: sqlite_utils.Database, needles: Needles) -> list[st
     if needles.empty:
         return found
     for sha, body in store.iter_snapshots(db):
-        try:
-            raw = zlib.decompress(body).decode("utf-8", "replace")
-        except zlib.error:
-            logger.warning("snapshot %s is not readable zlib data; dropping it as it cannot be checked", sha[:12])
-            found.append(sha)
-            continue
-        if needles.found_in(raw, word_runs=False) or ("&" in raw and needles.found_in(html.unescape(raw), word_runs=False)):
+        if raw_page_mentions(body, needles):
             found.append(sha)
     return found
+
+
+def raw_page_mentions(body: bytes, needles: Needles) -> bool:
+    """Whether a zlib-compressed raw page contains erased content (HTML entities read too); a page that is not
+    readable zlib data counts, as it cannot be checked."""
+    try:
+        raw = zlib.decompress(body).decode("utf-8", "replace")
+    except zlib.error:
+        logger.warning("a raw page is not readable zlib data; dropping it as it cannot be checked")
+        return True
+    return needles.found_in(raw, word_runs=False) or ("&" in raw and needles.found_in(html.unescape(raw), word_runs=False))
 
 
 def alert_files(settings: Settings, db: sqlite_utils.Database | None = None) -> list[Path]:

@@ -1,13 +1,15 @@
 """Retention: the raw content of unflagged items is kept ``retention.retention_days`` days, then purged.
 
 Flagged items (flagged by any analysis, or judged incitement or escalated by a reviewer) keep all their
-evidence. The daemon calls :func:`purge_expired` on its schedule; ``tocsin retention`` runs it now.
+evidence. In distributed mode the dead letters in Redis (raw author names, raw pages) are kept no longer
+either. The daemon calls :func:`run_retention` on its schedule; ``tocsin retention`` runs it now.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import sqlite_utils
 
@@ -86,3 +88,47 @@ def purge_expired(db: sqlite_utils.Database, settings: Settings, now: datetime |
         store.compact(db, vacuum=False)
     logger.info("retention: purged raw content of %d items collected before %s", purged, cutoff)
     return purged
+
+
+def trim_dead_letters(settings: Settings, *, dry_run: bool = False, redis: Any = None) -> int:
+    """Delete the dead letters Redis has held longer than ``retention_days`` (by Redis's clock); returns how
+    many (with ``dry_run``, how many it would). 0 on one machine and when ``retention_days`` is 0.
+
+    :raises DistributedError: Redis cannot be reached or answers with an error; the message says what to do.
+    """
+    from tocsin.distributed.connection import is_distributed
+
+    days = settings.retention.retention_days
+    if days <= 0 or not is_distributed(settings):
+        return 0
+    import redis as redis_lib
+
+    from tocsin.distributed.connection import DistributedError, connect_redis, redis_problem
+    from tocsin.distributed.deadletters import count_old_dead, trim_dead
+
+    max_age_s = days * 86_400
+    try:
+        redis = redis if redis is not None else connect_redis(settings)
+        count = count_old_dead if dry_run else trim_dead
+        trimmed = count(redis, settings, max_age_s)
+    except redis_lib.RedisError as e:
+        raise DistributedError(f"the dead letters older than {days} days could not be trimmed: "
+                               f"{redis_problem(settings.distributed.redis_url, e)}") from e
+    if trimmed and not dry_run:
+        logger.info("retention: trimmed %d dead letters older than %d days from Redis", trimmed, days)
+    return trimmed
+
+
+def run_retention(db: sqlite_utils.Database, settings: Settings, *, trust_clock: bool = False) -> dict[str, int]:
+    """The retention job: :func:`purge_expired`, then (in distributed mode) :func:`trim_dead_letters`; returns
+    ``{"purged": items, "dead_letters": trimmed}``. A purge refused for a doubtful clock trims nothing.
+
+    :raises ClockDoubt: see :func:`purge_expired`.
+    :raises DistributedError: the store's content was purged, but Redis could not be reached to trim.
+    """
+    purged = purge_expired(db, settings, trust_clock=trust_clock)
+    trimmed = trim_dead_letters(settings)
+    if trimmed:
+        log_event(db, "retention", "retention_dead_letters", "", dead_letters=trimmed,
+                  days=settings.retention.retention_days)
+    return {"purged": purged, "dead_letters": trimmed}

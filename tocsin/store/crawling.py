@@ -77,18 +77,32 @@ def run_errors(db: sqlite_utils.Database, run_ids: list[int], per_run: int = 5) 
     return out
 
 
-def summary_only_item_ids(db: sqlite_utils.Database, ids: list[str], *, first_seen_after: str) -> set[str]:
+#: ``meta.text_from`` of an article stored from its feed's summary only (its page failed or had no text).
+SUMMARY_ONLY = "feed_summary"
+
+
+def is_summary_only(meta: dict[str, Any] | None) -> bool:
+    """Whether an item's ``meta`` says it was stored from its feed's summary only."""
+    return isinstance(meta, dict) and meta.get("text_from") == SUMMARY_ONLY
+
+
+def summary_only_first_seen(db: sqlite_utils.Database, ids: list[str], *, first_seen_after: str) -> dict[str, str]:
     """Of ``ids``, the articles stored from their feed's summary only (the page failed or had no text),
-    first seen after ``first_seen_after``: worth fetching again."""
-    found: set[str] = set()
+    first seen after ``first_seen_after``, with when they were first seen (ISO UTC): worth fetching again."""
+    found: dict[str, str] = {}
     for chunk in chunked(ids):
         rows = db.execute(
-            f"""SELECT id FROM items WHERE id IN ({','.join('?' * len(chunk))}) AND first_seen >= ?
-                AND json_extract(meta, '$.text_from') = 'feed_summary'""",
-            [*chunk, first_seen_after],
+            f"""SELECT id, first_seen FROM items WHERE id IN ({','.join('?' * len(chunk))}) AND first_seen >= ?
+                AND json_extract(meta, '$.text_from') = ?""",
+            [*chunk, first_seen_after, SUMMARY_ONLY],
         )
-        found.update(r[0] for r in rows)
+        found.update((r[0], r[1]) for r in rows)
     return found
+
+
+def summary_only_item_ids(db: sqlite_utils.Database, ids: list[str], *, first_seen_after: str) -> set[str]:
+    """The ids of :func:`summary_only_first_seen`."""
+    return set(summary_only_first_seen(db, ids, first_seen_after=first_seen_after))
 
 
 def close_stale_runs(db: sqlite_utils.Database, sources: list[str], *, started_before: str, message: str) -> int:
