@@ -102,3 +102,13 @@ def test_padding_or_a_passage_in_another_language_hides_no_call(analyser):
     results = analyser.analyse_texts(texts)
     assert [a.incitement for a in results] == [True] * 4
     assert all("call_to_expulsion" in a.hallmarks for a in results)
+
+
+def test_groups_called_brothers_or_neighbours_raise_no_flag_and_a_call_beside_it_still_does(analyser):
+    peace = ["Узбеки и кыргызы — братья.", "Узбеки нам соседи.", "Кыргыздар менен өзбектер бир тууган.",
+             "Uzbeks and Kyrgyz are brothers.", "Oʻzbeklar va qirgʻizlar qardosh xalqlar.", "Дружба народов: узбеки и таджики."]
+    results = analyser.analyse_texts(peace)
+    assert [text for a, text in zip(results, peace) if a.incitement] == []
+    assert all("lowered by" in a.explanation for a in results)
+    hostile = ["Узбеки нам не братья, гнать их!", "Uzbeks are not our brothers, drive them out!"]
+    assert all(a.incitement for a in analyser.analyse_texts(hostile))

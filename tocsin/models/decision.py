@@ -85,6 +85,10 @@ NO_CUE_PENALTY = 1.0
 #: Osh?". Taught that group words go with calls, it is sure of a bare name (p > 0.9999), which would flag every
 #: one-word comment and tag naming a group; with the no-cue penalty such a text scores 0.27.
 NAMES_ONLY_CAP = 0.0
+#: The most the classifier may give a text whose every group is welcomed or called kin, with no cue (see
+#: :data:`INCLUSION`): sure that a list of groups goes with a call, it gave "Uzbeks and Kyrgyz are brothers" 0.92,
+#: which the inclusion penalty alone took only to 0.49.
+INCLUSION_CAP = 0.0
 #: Words that may stand between names in a text that only names groups and places ("Uzbeks and Tajiks in Osh").
 LINKING_WORDS = frozenset({
     "in", "of", "and", "or", "the", "from", "to", "at", "в", "во", "из", "и", "или", "на", "с", "со", "от", "а", "да",
@@ -343,6 +347,8 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
     if not features.cues and names_only(features):
         x = min(x, NAMES_ONLY_CAP)
         reasons.append("it only names a group")
+    if INCLUSION in markers:   # every group it names is welcomed or called kin, and it holds no cue
+        x = min(x, INCLUSION_CAP)
     has_target = bool(features.targets)
     aimed = bool(targets)
     cues = {c.label for c in features.cues}
