@@ -135,11 +135,8 @@ def record_carried_decision(pending: dict[str, str]) -> None:
         flash("The item of the decision you made before logging in is no longer in the store (erased?); "
               "that decision was not recorded.", "error")
         return
-    reviewing.record_decision(g.db, found["id"], me(), pending["decision"], pending["note"])
-    what = (found["title"] or found["text"])[:80]
-    flash(f"Recorded “{DECISION_LABELS[pending['decision']]}”, the decision you made before logging in again, on: {what}", "ok")
-    if pending["seen_review"].isdigit():
-        warn_of_decisions_since(found["id"], what, int(pending["seen_review"]))
+    seen = int(pending["seen_review"]) if pending["seen_review"].isdigit() else None
+    record_and_report(found, pending["decision"], pending["note"], seen, ", the decision you made before logging in again,")
 
 
 @blueprint.route("/logout", methods=["POST"])
@@ -255,12 +252,7 @@ def decide(item_id: str) -> Any:
         abort(404)
     f = filters_from(request.form.get("filters", ""))
     following = reviewing.queue_position(g.db, f, me(), item_id).next_id  # before the decision moves the item
-    reviewing.record_decision(g.db, item_id, me(), decision, note)
-    what = (found['title'] or found['text'])[:80]
-    flash(f"Recorded “{DECISION_LABELS[decision]}” on: {what}", "ok")
-    seen = request.form.get("seen_review", type=int)
-    if seen is not None:
-        warn_of_decisions_since(item_id, what, seen)
+    record_and_report(found, decision, note, request.form.get("seen_review", type=int))
     if request.form.get("return_to") == "item" and following:
         return redirect(item_url(following, f))
     page = request.form.get("page", 1, type=int) or 1
@@ -268,6 +260,16 @@ def decide(item_id: str) -> Any:
     # back to the page the decision was made on, the selection kept (see review.js rowAfterDecision)
     where = f"#row-{row}-{item_id}" if row is not None and 0 <= row < 10_000 else ""
     return redirect(queue_url(f, **({"page": page} if page > 1 else {})) + where)
+
+
+def record_and_report(found: dict[str, Any], decision: str, note: str, seen: int | None, which: str = "") -> None:
+    """Record the user's decision on item ``found`` and say so, and what others decided since review ``seen``
+    (the newest when the page the decision came from was shown)."""
+    reviewing.record_decision(g.db, found["id"], me(), decision, note)
+    what = (found["title"] or found["text"])[:80]
+    flash(f"Recorded “{DECISION_LABELS[decision]}”{which} on: {what}", "ok")
+    if seen is not None:
+        warn_of_decisions_since(found["id"], what, seen)
 
 
 def warn_of_decisions_since(item_id: str, what: str, seen: int) -> None:
