@@ -152,13 +152,12 @@ class TextAnalyser:
         with its offset and the language it is read in: every chunk in the text's language, and (``foreign``)
         each sentence plainly in another language in that one too (see :mod:`tocsin.nlp.runs`)."""
         feats = Features(text=text, patterns_version=self.patterns_version)
-        chunks = split_chunks(text, self.settings.max_chunk_chars)
-        sample = normalise(letters_sample(piece for _, piece in chunks)).text
-        feats.lang, feats.script = detect_language(sample, hint)
+        chunks = [(offset, piece, normalise(piece)) for offset, piece in split_chunks(text, self.settings.max_chunk_chars)]
+        feats.lang, feats.script = detect_language(letters_sample(norm.text for _, _, norm in chunks), hint)
         prepared: list[tuple[int, NormalisedText, str]] = []
         whole: list[str] = []
-        for offset, piece in chunks:
-            norm = self._readable(normalise(piece), feats.lang, feats.script)
+        for offset, piece, normalised in chunks:
+            norm = self._readable(normalised, feats.lang, feats.script)
             prepared.append((offset, norm, feats.lang))
             whole.append(norm.text)
             runs = language_runs(piece, feats.lang, feats.script, self.pipelines, detect_language) if foreign else []
