@@ -9,6 +9,7 @@ from typing import Any
 
 from tocsin.config import Settings
 from tocsin.distributed.connection import DistributedError, Keys, connect_redis, is_distributed, masked_url
+from tocsin.distributed.deadletters import entry_ms, redis_now_ms
 from tocsin.distributed.fleet import CrawlFleet
 from tocsin.distributed.heartbeat import read_heartbeats
 
@@ -47,8 +48,7 @@ def stream_status(redis: Any, keys: Keys) -> QueueStatus:
     import redis as redis_lib
 
     status = QueueStatus(stream=keys.stream, entries=int(redis.xlen(keys.stream)), dead=int(redis.xlen(keys.dead)))
-    seconds, microseconds = redis.time()
-    now_ms = seconds * 1000 + microseconds // 1000
+    now_ms = redis_now_ms(redis)
     try:
         groups = redis.xinfo_groups(keys.stream)
     except redis_lib.ResponseError:  # no stream yet
@@ -72,8 +72,7 @@ def stream_status(redis: Any, keys: Keys) -> QueueStatus:
 
 def age_s(entry_id: bytes | str, now_ms: int) -> float:
     """Seconds since the entry ``entry_id`` was pushed: its id starts with Redis's clock then, in milliseconds."""
-    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-    return max(0.0, (now_ms - int(text.partition("-")[0])) / 1000)
+    return max(0.0, (now_ms - entry_ms(entry_id)) / 1000)
 
 
 def next_id(entry_id: bytes | str) -> str:

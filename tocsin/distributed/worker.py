@@ -31,7 +31,7 @@ from tocsin.config import Settings
 from tocsin.crawler.ledger import REFETCH_SUMMARY_DAYS
 from tocsin.distributed.analysis import BatchAnalyser
 from tocsin.distributed.claims import remember_stored, summary_only_key
-from tocsin.distributed.connection import Keys, connect_redis, redis_problem
+from tocsin.distributed.connection import Backoff, Keys, connect_redis, redis_problem
 from tocsin.distributed.heartbeat import Heartbeat, forget_old_heartbeats, node_name
 from tocsin.distributed.records import BadEntry, Payload, RemovedMark, SeenMark, decode_entry
 from tocsin.distributed.stream import ensure_group, is_missing_group
@@ -48,8 +48,6 @@ logger = logging.getLogger(__name__)
 
 #: Attempts of one batch's write while SQLite stays locked by other writers (each after the busy timeout).
 WRITE_ATTEMPTS = 6
-#: Longest pause after failures (Redis down, store locked), in seconds.
-MAX_BACKOFF_S = 60.0
 #: Consumers with nothing pending and silent this long are removed from the group when a worker starts.
 FORGET_CONSUMER_MS = 24 * 3600 * 1000
 
@@ -228,7 +226,7 @@ class StreamWorker:
         self.totals = WorkerTotals()
         self.heartbeat = Heartbeat(self.redis, self.keys, self.name, self.role, self.dist.heartbeat_s)
         self.stopping = False
-        self.failures = 0
+        self.backoff = Backoff()   # pauses after failures in a row (Redis down, store locked)
         self.last_claim = 0.0
         self.claim_cursor: bytes | str = b"0-0"
         #: The batch this process holds: entry id -> deliveries when it got them (see :meth:`own_pending`).
@@ -250,7 +248,7 @@ class StreamWorker:
         while not self.stopping:
             try:
                 self.start()
-                self.failures = 0
+                self.backoff.reset()
                 return
             except Exception as e:
                 if not is_outage(e):
@@ -315,7 +313,7 @@ class StreamWorker:
                 return False
             result = self.process(entries)
             self.totals.add(result)
-            self.failures = 0
+            self.backoff.reset()
             self.heartbeat.beat("working", self.counters())
             return True
         except Exception as e:  # Redis down, store busy or full: retry later, never crash-loop
@@ -325,9 +323,8 @@ class StreamWorker:
     def back_off(self, error: Exception) -> None:
         """Log ``error`` (the problem and its fix when the store or Redis failed), then wait, longer after
         each failure in a row."""
-        self.failures += 1
         self.totals.errors += 1
-        delay = min(MAX_BACKOFF_S, 0.5 * 2 ** min(self.failures, 8))
+        delay = self.backoff.next_pause()
         problem = outage_message(error, self.dist.redis_url) if is_outage(error) else str(error)
         logger.error("worker %s: %s; retrying in %.0f s (nothing is lost: entries stay in the stream until stored)",
                      self.name, problem, delay, exc_info=None if is_outage(error) else error)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import sqlite_utils
 
@@ -90,7 +89,7 @@ def purge_expired(db: sqlite_utils.Database, settings: Settings, now: datetime |
     return purged
 
 
-def trim_dead_letters(settings: Settings, *, dry_run: bool = False, redis: Any = None) -> int:
+def trim_dead_letters(settings: Settings, *, dry_run: bool = False) -> int:
     """Delete the dead letters Redis has held longer than ``retention_days`` (by Redis's clock); returns how
     many (with ``dry_run``, how many it would). 0 on one machine and when ``retention_days`` is 0.
 
@@ -108,7 +107,7 @@ def trim_dead_letters(settings: Settings, *, dry_run: bool = False, redis: Any =
 
     max_age_s = days * 86_400
     try:
-        redis = redis if redis is not None else connect_redis(settings)
+        redis = connect_redis(settings)
         count = count_old_dead if dry_run else trim_dead
         trimmed = count(redis, settings, max_age_s)
     except redis_lib.RedisError as e:
