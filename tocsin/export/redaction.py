@@ -281,6 +281,8 @@ def _phone_spans(text: str) -> Iterator[tuple[int, int]]:
 
 
 #: A social host followed by '/': every profile link holds one (the full pattern is slow on long texts).
+#: A host of personal blogs named anywhere in a text (only then are its blogs' addresses looked for).
+_PERSONAL_HOST = re.compile(_PERSONAL_SUBDOMAIN_HOSTS, re.IGNORECASE)
 _HOST_SLASH = re.compile(r"(?:" + _SOCIAL_HOSTS + "|" + _PERSONAL_SUBDOMAIN_HOSTS + r"|tg:)/", re.IGNORECASE)
 _LONGEST_HOST = max(len(host.replace("\\", "")) for host in (_SOCIAL_HOSTS + "|" + _PERSONAL_SUBDOMAIN_HOSTS).split("|"))
 
@@ -318,7 +320,7 @@ def _trim_trailing_punctuation(text: str, start: int, end: int) -> int:
 def _profile_spans(text: str) -> Iterator[tuple[int, int]]:
     """The spans of profile links, and of personal blogs' addresses where the text names their host."""
     yield from (m.span() for m in _PROFILE_LINK.finditer(text))
-    if "livejournal." in text.lower():
+    if _PERSONAL_HOST.search(text):
         yield from (m.span() for m in _PERSONAL_BLOG.finditer(text))
 
 

@@ -11,6 +11,7 @@ line a record starts on and the fix; a file with no records is refused too.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import logging
@@ -122,6 +123,7 @@ def language_tag(value: Any, where: str) -> str:
                             "or leave it empty")
 
 
+@functools.cache
 def language_tags() -> dict[str, str]:
     """Every language code a record may give, lower-cased, to its written form: a language tocsin detects,
     alone or with its script (``ky``, ``uz-Latn``, ``ru-Cyrl``)."""

@@ -189,11 +189,11 @@ def user_rows(data: DataArguments) -> list[Row]:
     return rows
 
 
-def collect_rows(data: DataArguments, extra: list[Row] | None = None) -> dict[str, list[Row]]:
-    """Every training source, by split: the user's rows (``extra`` when already read, see :func:`user_rows`) go
-    to training."""
+def collect_rows(data: DataArguments, extra: list[Row]) -> dict[str, list[Row]]:
+    """Every training source, by split: the corpus, and the user's rows (``extra``, see :func:`user_rows`) in
+    training."""
     splits = corpus_rows(data)
-    splits["train"].extend(user_rows(data) if extra is None else extra)
+    splits["train"].extend(extra)
     return splits
 
 
