@@ -150,6 +150,13 @@ def test_a_config_error_never_prints_a_secret(tmp_path, runner, text, secret):
     assert secret not in result.output and secret not in result.stderr
 
 
+@pytest.mark.parametrize("url", ["redis://:hunter33@hub.example/0", "redis://hub.example/0?db=1&password=hunter33",
+                                 "https://hooks.example/in?token=hunter33"])
+def test_a_config_error_masks_the_secret_of_a_url(url):
+    message = str(ConfigError("distributed.redis_url", url, "fix it"))
+    assert "hunter33" not in message and ("hub.example" in message or "hooks.example" in message)
+
+
 def test_a_misspelt_env_override_is_named_with_the_setting_it_was_meant_for(caplog):
     settings = load_settings(None, env={"TOCSIN_MODEL_THRESHHOLD": "0.9", "TOCSIN_NOTHING_LIKE_IT": "1"})
     assert settings.model.threshold == 0.5

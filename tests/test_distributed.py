@@ -1413,3 +1413,14 @@ def test_publishing_workers_pause_while_the_writer_is_behind(settings):
     assert redis.xinfo_groups(keys.stream)[0]["pending"] == 0
     assert make_worker(settings, "writer", analyser=None, mode="write").run(until_idle_s=0).stored == 4
     assert publisher.run(until_idle_s=0).analysed == 6 and redis.xlen(keys.analysed().stream) == 2  # totals since start
+
+
+@pytest.mark.parametrize("url, secret", [
+    ("redis://hub.example:6379/0?password=zqxv", "zqxv"),          # redis-py also reads the password from the query
+    ("unix:///run/redis.sock?db=0&password=zqxv", "zqxv"),
+    ("rediss://tocsin:pw1@hub.example/0?password=zqxv", "zqxv"),
+])
+def test_a_password_in_the_query_is_masked_too(url, secret):
+    shown = masked_url(url)
+    assert secret not in shown and "password=***" in shown
+    assert "hub.example" in shown or "redis.sock" in shown

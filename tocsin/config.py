@@ -44,6 +44,13 @@ class ConfigError(ValueError):
 #: Parts of key names whose values an error message never prints (webhook secrets, SMTP passwords, tokens).
 SECRET_KEY_PARTS = ("secret", "password", "token", "api_key")
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@/\s]+@")
+_QUERY_SECRET = re.compile(r"([?&;][^=&#\s]*(?:secret|password|token|api_key|apikey)[^=&#\s]*=)[^&#\s]+", re.IGNORECASE)
+
+
+def masked_secrets(text: str) -> str:
+    """``text`` with the secrets of the URLs in it masked: a password before ``@`` (``redis://:***@host``)
+    and the value of a query parameter named like a secret (``?password=***``, ``&token=***``)."""
+    return _QUERY_SECRET.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))
 
 
 def shown_value(key: str, value: Any) -> Any:
@@ -57,7 +64,7 @@ def shown_value(key: str, value: Any) -> Any:
     if isinstance(value, list):
         return [shown_value(key, v) for v in value]
     if isinstance(value, str):
-        return _URL_PASSWORD.sub(r"\1***@", value)
+        return masked_secrets(value)
     return value
 
 

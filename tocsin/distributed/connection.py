@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from tocsin.config import ConfigError, DistributedSettings, Settings
+from tocsin.config import ConfigError, DistributedSettings, Settings, masked_secrets
 
 logger = logging.getLogger(__name__)
 
@@ -40,15 +40,15 @@ def is_distributed(settings: Settings) -> bool:
 def masked_url(url: str) -> str:
     """``url`` safe for logs and ``tocsin status``: whatever stands between ``://`` and the last ``@`` is
     masked, a user name kept (``redis://tocsin:***@hub:6379/0``). Read from the raw text, not parsed, so
-    that a password holding ``/``, ``?`` or ``#`` is masked too."""
+    that a password holding ``/``, ``?`` or ``#`` is masked too; so is a ``?password=`` in the query."""
     credentials, at, address = url.rpartition("@")
     if not at:
-        return url
+        return masked_secrets(url)
     scheme, sep, userinfo = credentials.partition("://")
     if not sep:
         scheme, userinfo = "", credentials
     user, colon, _ = userinfo.partition(":")
-    return f"{scheme}{sep}{user}{colon}***@{address}" if colon else f"{scheme}{sep}***@{address}"
+    return masked_secrets(f"{scheme}{sep}{user}{colon}***@{address}" if colon else f"{scheme}{sep}***@{address}")
 
 
 def check_redis_url(url: str) -> None:
