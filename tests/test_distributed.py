@@ -1000,6 +1000,28 @@ def test_forgetting_masks_an_analysed_entry_and_its_analysis_stays_with_the_mask
     assert tuple(analysis) == (version["content_hash"], 1)   # the stored version's analysis: not analysed again
 
 
+@needs_redis
+@pytest.mark.parametrize("split", [False, True])
+def test_an_item_whose_title_the_store_cuts_keeps_its_analysis(settings, split):
+    """A 5,000-character og:title is stored cut to MAX_TITLE_CHARS: the workers tie the analysis to that version."""
+    from tocsin.distributed.stream import ensure_group
+
+    long_title = dataclasses.replace(item(2, text="Expel them all."), title="Headline " * 600)
+    redis = push_all(settings, [long_title])
+    db = connect(settings.database_path)
+    if split:
+        ensure_group(redis, Keys.of(settings).analysed())
+        make_worker(settings, "publisher", db=None, mode="publish").run(until_idle_s=0)
+        make_worker(settings, "writer", analyser=None, mode="write", db=db).run(until_idle_s=0)
+    else:
+        make_worker(settings, "w", db=db).run(until_idle_s=0)
+    (version,) = item_versions(db, long_title.id)
+    assert len(version["title"]) < len(long_title.title)
+    analyses = db.execute("SELECT content_hash, incitement FROM analyses").fetchall()
+    assert [tuple(a) for a in analyses] == [(version["content_hash"], 1)]
+    assert long_title.content_hash == version["content_hash"]
+
+
 def item_id_of(url: str) -> str:
     from tocsin.urls import item_id_for
 

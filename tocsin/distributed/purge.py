@@ -18,7 +18,7 @@ from tocsin.config import Settings
 from tocsin.distributed.connection import Keys, connect_redis, is_distributed
 from tocsin.distributed.records import BadEntry, decode_entry
 from tocsin.distributed.worker import ANALYSIS_FIELD
-from tocsin.store.items import ItemRecord, clean_text, content_hash
+from tocsin.store.items import ItemRecord, stored_content_hash
 from tocsin.store.pseudonyms import name_key
 from tocsin.urls import canonical_url, item_id_for
 
@@ -77,7 +77,7 @@ def masked_analysis(raw: bytes, record: bytes, mask: Callable[[str], str]) -> by
     hash of its title and text, as the worker computes it), so that the writer stores it with that version."""
     analysis = json.loads(mask(raw.decode("utf-8", "replace")))
     item = json.loads(record.decode("utf-8", "surrogatepass"))
-    analysis["content_hash"] = content_hash(clean_text(item.get("title") or ""), clean_text(item.get("text") or ""))
+    analysis["content_hash"] = stored_content_hash(item.get("title") or "", item.get("text") or "")
     return json.dumps(analysis, ensure_ascii=False).encode()
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from tocsin.config import DistributedSettings
 from tocsin.distributed.connection import Keys
 from tocsin.distributed.records import Payload, encode_entry
-from tocsin.store.items import ItemRecord, clean_text, content_hash
+from tocsin.store.items import ItemRecord, stored_content_hash
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ return id
 
 def item_version_digest(record: ItemRecord) -> str:
     """One id per item version (item id and content hash, as the store computes it)."""
-    digest = content_hash(clean_text(record.title), clean_text(record.text))
+    digest = stored_content_hash(record.title, record.text)
     return hashlib.sha1(f"{record.id}\n{digest}".encode()).hexdigest()
 
 

@@ -41,7 +41,7 @@ from tocsin.store.crawling import iso_before, is_summary_only, mark_seen, summar
 from tocsin.store.db import is_locked_error
 from tocsin.store.distributed import analysed_versions, iter_item_ids
 from tocsin.store.modelling import saved_analyses
-from tocsin.store.items import ItemRecord, clean_text, content_hash, mark_removed
+from tocsin.store.items import ItemRecord, content_hash, mark_removed, storable, stored_content_hash
 from tocsin.store.sources import ensure_source
 
 logger = logging.getLogger(__name__)
@@ -512,7 +512,7 @@ class StreamWorker:
             return []
         rows: dict[tuple[str, str], dict[str, Any]] = {}
         for record in records:
-            title, text = clean_text(record.title), clean_text(record.text)
+            title, text = storable(record.title, record.text)
             key = (record.id, content_hash(title, text))
             rows[key] = {"id": record.id, "source": record.source, "kind": record.kind, "title": title, "text": text,
                          "lang": record.lang, "content_hash": key[1], "published_at": record.published_at}
@@ -589,7 +589,7 @@ class StreamWorker:
         for entry, payload in good:
             fields = dict(entry.fields or {})
             if isinstance(payload, ItemRecord):
-                analysis = by_version.get((payload.id, content_hash(clean_text(payload.title), clean_text(payload.text))))
+                analysis = by_version.get((payload.id, stored_content_hash(payload.title, payload.text)))
                 if analysis is not None:
                     fields[ANALYSIS_FIELD] = json.dumps(dataclasses.asdict(analysis), ensure_ascii=False).encode()
             fields[b"analysed_by"] = self.name.encode()

@@ -46,7 +46,8 @@ class ItemRecord:
 
     @property
     def content_hash(self) -> str:
-        return content_hash(self.title, self.text)
+        """The content hash the store gives this record's version."""
+        return stored_content_hash(self.title, self.text)
 
 
 def content_hash(title: str, text: str) -> str:
@@ -69,6 +70,17 @@ def clean_title(value: str) -> str:
     """A scraped title made storable (:func:`clean_text`) and cut to :data:`MAX_TITLE_CHARS` with an ellipsis."""
     title = clean_text(value)
     return title if len(title) <= MAX_TITLE_CHARS else title[:MAX_TITLE_CHARS - 1].rstrip() + "…"
+
+
+def storable(title: str, text: str) -> tuple[str, str]:
+    """A scraped title and text as the store keeps them (:func:`clean_title`, :func:`clean_text`)."""
+    return clean_title(title), clean_text(text)
+
+
+def stored_content_hash(title: str, text: str) -> str:
+    """The content hash of the version the store keeps of this scraped title and text: what its analyses,
+    versions and the distributed workers' keys are tied to."""
+    return content_hash(*storable(title, text))
 
 
 def store_snapshot(db: sqlite_utils.Database, raw: bytes, content_type: str = "") -> str:
@@ -94,7 +106,7 @@ def upsert_item(db: sqlite_utils.Database, record: ItemRecord) -> UpsertOutcome:
     (and clears ``removed_at``: it is back).
     """
     now = utcnow()
-    title, text = clean_title(record.title), clean_text(record.text)
+    title, text = storable(record.title, record.text)
     digest = content_hash(title, text)
     with transaction(db):
         snapshot = store_snapshot(db, record.raw, record.content_type) if record.raw else None
