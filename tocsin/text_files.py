@@ -1,5 +1,5 @@
-"""Files a user hands over (labelled data, name lists) as text: UTF-8, and a clear error naming the line
-of the first byte that is not."""
+"""Files a user hands over (labelled data, name lists, texts to classify) as text: UTF-8, and a clear error
+naming the line of the first byte that is not; JSON numbers too long to read."""
 
 from __future__ import annotations
 
@@ -21,3 +21,15 @@ def decode_utf8(data: bytes, where: str) -> str:
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b"\n") + 1
         raise NotUtf8(f"{where}:{line}: not valid UTF-8 (byte 0x{data[e.start]:02x}); save the file as UTF-8") from None
+
+
+#: The longest integer a JSON record may hold (Python's own limit on converting digits).
+MAX_JSON_DIGITS = 4300
+
+
+def bounded_json_int(literal: str, fix: str = "write it as a string") -> int:
+    """A JSON integer (``json.loads(..., parse_int=...)``); one too long for Python to read is refused with ``fix``."""
+    digits = len(literal.lstrip("-"))
+    if digits > MAX_JSON_DIGITS:
+        raise ValueError(f"a number of {digits} digits is too long; {fix}")
+    return int(literal)

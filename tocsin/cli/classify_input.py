@@ -20,10 +20,10 @@ import unicodedata
 from itertools import chain
 from typing import Any, Iterable, Iterator
 
+from tocsin.text_files import bounded_json_int
+
 #: How deep a JSON record may nest; deeper, it could not be written back (Python's recursion limit).
 MAX_NESTING = 100
-#: The longest integer a JSON record may hold (Python's own limit on converting digits).
-MAX_DIGITS = 4300
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20)])
 UTF16_FIX = "save the input as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8 FILE)"
@@ -164,7 +164,7 @@ def record_of(line: str, number: int) -> tuple[dict[str, Any] | None, str]:
     if start != "{":
         return {"text": line}, ""
     try:
-        record = json.loads(body, parse_constant=_not_json_number, parse_float=_finite_float, parse_int=_bounded_int)
+        record = json.loads(body, parse_constant=_not_json_number, parse_float=_finite_float, parse_int=bounded_json_int)
     except json.JSONDecodeError as e:
         return None, (f"line {number}: not valid JSON ({e.msg} at column {e.colno}); a plain-text line that starts "
                       "with '{' is read as JSON: write it as {\"text\": \"…\"}")
@@ -224,9 +224,3 @@ def _finite_float(literal: str) -> float:
     if math.isinf(value):
         raise ValueError(f"{literal} is too large for a JSON number; write it as a string")
     return value
-
-
-def _bounded_int(literal: str) -> int:
-    if len(literal.lstrip("-")) > MAX_DIGITS:
-        raise ValueError(f"a number of {len(literal.lstrip('-'))} digits is too long; write it as a string")
-    return int(literal)

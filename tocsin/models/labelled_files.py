@@ -20,16 +20,16 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from tocsin.models.classifier import LABELS
-from tocsin.text_files import NotUtf8, decode_utf8
+from tocsin.text_files import NotUtf8, bounded_json_int, decode_utf8
 
 logger = logging.getLogger(__name__)
 
 #: The longest CSV field read, in characters: room for a long article (by default the crawler
 #: accepts pages of up to 10 MB).
 MAX_FIELD_CHARS = 16 * 1024 * 1024
-#: The longest integer a JSON record may hold (Python's own limit on converting digits).
-MAX_DIGITS = 4300
 REQUIRED_COLUMNS = ("text", "incitement")
+#: A JSON integer of a labelled line; one too long to read is refused with the fix.
+labelled_int = functools.partial(bounded_json_int, fix="write 0 or 1 for incitement, a string elsewhere")
 OPTIONAL_COLUMNS = ("hallmarks", "lang", "category")
 #: Whitespace around a JSON value; a line of nothing else is skipped.
 JSON_WHITESPACE = " \t\r"
@@ -256,7 +256,7 @@ def json_record(content: str, where: str) -> dict[str, Any]:
     """One JSONL line as an object; a line that is not one is named with the fix."""
     fix = "one JSON object per line (only files ending in .csv are read as CSV)"
     try:
-        record = json.loads(content, parse_int=bounded_int, object_pairs_hook=unique_keys)
+        record = json.loads(content, parse_int=labelled_int, object_pairs_hook=unique_keys)
     except json.JSONDecodeError as e:
         raise TrainingDataError(f"{where}: not valid JSON ({e.msg} at column {e.colno}); {fix}") from None
     except ValueError as e:
@@ -268,14 +268,6 @@ def json_record(content: str, where: str) -> dict[str, Any]:
         raise TrainingDataError(f"{where}: expected a JSON object with 'text' and 'incitement', got "
                                 f"{json_type(record)}; {fix}")
     return record
-
-
-def bounded_int(literal: str) -> int:
-    """A JSON integer; one too long for Python to read is refused with the fix."""
-    digits = len(literal.lstrip("-"))
-    if digits > MAX_DIGITS:
-        raise ValueError(f"a number of {digits} digits is too long; write 0 or 1 for incitement, a string elsewhere")
-    return int(literal)
 
 
 def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

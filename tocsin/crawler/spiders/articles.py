@@ -15,6 +15,7 @@ from tocsin.crawler.extract import extract_article, normalise_date, select, sele
 from tocsin.crawler.items import ItemRecord
 from tocsin.crawler.spiders.base import SourceSpider
 from tocsin.crawler.standin import js_redirect, stand_in
+from tocsin.store.crawling import SUMMARY_ONLY
 from tocsin.urls import item_addresses
 
 logger = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ class ArticleSpider(SourceSpider):
         return ItemRecord(
             source=self.source.name, url=lead.url, kind="article", title=lead.title, text=lead.summary,
             author=lead.author, published_at=lead.published_at, lang=lead.lang or self.source.language,
-            meta={**lead.meta, "text_from": "feed_summary", "why": reason},
+            meta={**lead.meta, "text_from": SUMMARY_ONLY, "why": reason},
             raw=response.body if response is not None else None,
             content_type=content_type(response) if response is not None else "",
         )
