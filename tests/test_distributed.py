@@ -154,6 +154,31 @@ def test_worker_status_exits_1_when_redis_cannot_be_read(runner, db_path):
     assert result.exit_code == 1 and "cannot reach Redis" in result.output and "pw" not in result.output
 
 
+@pytest.mark.parametrize("command", [["worker", "crawl", "--once"], ["worker", "store", "--until-idle", "5"],
+                                     ["worker", "analyse", "--until-idle", "5"]])
+def test_a_run_meant_to_end_gives_up_on_an_unreachable_redis(runner, db_path, command):
+    from tocsin.cli import main
+
+    connect(db_path).close()
+    result = runner.invoke(main, ["--db", str(db_path), *command, "--give-up-after", "0"],
+                           env={"TOCSIN_DISTRIBUTED_REDIS_URL": "redis://:pw@127.0.0.1:1/0"})
+    assert result.exit_code != 0 and "cannot reach Redis" in result.output and "gave up after" in result.output
+    assert "run it again" in result.output and "pw" not in result.output
+
+
+def test_backoff_gives_up_only_once_its_pauses_would_pass_its_patience():
+    from tocsin.distributed.connection import Backoff, GaveUp
+
+    patient = Backoff(patience_s=3.5)
+    assert [patient.next_pause("x"), patient.next_pause("x")] == [1.0, 2.0]
+    with pytest.raises(GaveUp, match="Redis is down; gave up after 2 tries in 3 s"):
+        patient.next_pause("Redis is down")
+    patient.reset()
+    assert patient.next_pause() == 1.0
+    endless = Backoff()
+    assert [endless.next_pause() for _ in range(12)][-1] == 60.0
+
+
 def test_write_retries_while_the_store_is_locked(tmp_path):
     path = tmp_path / "t.db"
     db = connect(path, busy_timeout_ms=100)
@@ -1301,6 +1326,23 @@ def test_a_crawler_started_while_redis_is_down_waits_for_it(tmp_path, monkeypatc
     assert pauses == [1.0, 2.0, 4.0] and crawled == ["a"] and totals["crawls"] == 1
     waits = [r.getMessage() for r in caplog.records if "trying again" in r.getMessage()]
     assert len(waits) == 3 and all("cannot reach Redis" in w for w in waits)
+
+
+@needs_redis
+def test_a_crawler_run_once_gives_up_when_redis_fails_mid_crawl_and_keeps_the_lease_to_expire(tmp_path, monkeypatch, caplog):
+    from contextlib import ExitStack
+
+    from tocsin.distributed.connection import GaveUp
+    from tocsin.distributed.fleet import run_crawler
+
+    with ExitStack() as stack:
+        settings = one_source(settings_for(stack.enter_context(local_redis(tmp_path / "redis")), tmp_path))
+        crawled = fake_crawl(monkeypatch, during=lambda s: connect_redis(s).shutdown(nosave=True))
+        pauses: list[float] = []
+        with pytest.raises(GaveUp, match="cannot reach Redis.*gave up after 2 tries in 3 s"):
+            run_crawler(settings, once=True, sleep=pauses.append, give_up_after_s=5)
+    assert crawled == ["a"] and pauses == [1.0, 2.0]
+    assert "the outcome of a is not recorded" in caplog.text
 
 
 @needs_redis

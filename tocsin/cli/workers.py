@@ -11,6 +11,9 @@ from tocsin.cli.app import LIMIT, App, FiniteFloatRange, check_source_names, mai
 
 logger = logging.getLogger(__name__)
 
+#: How long ``worker crawl --once`` and ``worker … --until-idle`` wait out failures in a row by default.
+GIVE_UP_AFTER_S = 600.0
+
 
 @main.group()
 def worker() -> None:
@@ -37,11 +40,19 @@ def worker_options(f: Any) -> Any:
     f = click.option("--until-idle", "until_idle", type=FiniteFloatRange(0, 7 * 86_400), default=None,
                      help="Exit once the stream has been empty for this many seconds (default: run until stopped).")(f)
     f = click.option("--max-batches", type=click.IntRange(1), default=None, help="Exit after this many batches.")(f)
+    f = give_up_option("--until-idle", "Redis or the store")(f)
     return f
 
 
+def give_up_option(ending_flag: str, failing: str = "Redis") -> Callable[[Any], Any]:
+    """``--give-up-after``: how long a run meant to end (``ending_flag``) waits out failures in a row."""
+    return click.option("--give-up-after", "give_up_after", type=FiniteFloatRange(0, 7 * 86_400), default=GIVE_UP_AFTER_S,
+                        show_default=True, help=f"With {ending_flag}: stop with an error naming the problem once {failing} "
+                        "has failed for this many seconds in a row, so that a scheduled run does not wait forever.")
+
+
 def run_worker(app: App, *, mode: str, make_analyser: Callable[[], Any] | None, name: str, batch_size: int | None,
-               until_idle: float | None, max_batches: int | None) -> None:
+               until_idle: float | None, max_batches: int | None, give_up_after: float | None = None) -> None:
     """Start a stream worker: open the store (if it needs one), wait for Redis, only then make the analyser
     (a model takes seconds to load: no restart loop reloads it while Redis is down), and run until stopped."""
     from tocsin.alerts import raise_item_alerts
@@ -55,7 +66,7 @@ def run_worker(app: App, *, mode: str, make_analyser: Callable[[], Any] | None, 
     if mode != "publish":
         db = app.open_db()  # a missing store is an error, as for 'tocsin run': a typo must not start a new one
         sync_sources(db, settings.sources)
-    redis = wait_for_redis(settings)
+    redis = wait_for_redis(settings, patience_s=give_up_after if until_idle is not None else None)
     analyser = make_analyser() if make_analyser else None
 
     def on_batch_saved(batch_db: Any, rows: list[dict[str, Any]]) -> None:
@@ -70,7 +81,7 @@ def run_worker(app: App, *, mode: str, make_analyser: Callable[[], Any] | None, 
     stream_worker.install_signal_handlers()
     target = f"{stream_worker.keys.stream}:analysed" if mode == "publish" else app.database_path
     click.echo(f"{stream_worker.name}: reading {stream_worker.keys.stream} into {target} (SIGTERM stops after the batch)", err=True)
-    totals = stream_worker.run(until_idle_s=until_idle, max_batches=max_batches)
+    totals = stream_worker.run(until_idle_s=until_idle, max_batches=max_batches, give_up_after_s=give_up_after)
     click.echo(f"{stream_worker.name}: {totals.batches} batches, {totals.stored} items stored ({totals.new} new), "
                f"{totals.analysed} analysed, {totals.flagged} flagged, {totals.failed} failed, "
                f"{totals.claimed} claimed from other workers, {totals.dead} dead letters, {totals.errors} errors")
@@ -84,7 +95,7 @@ def run_worker(app: App, *, mode: str, make_analyser: Callable[[], Any] | None, 
               help="Another batch analyser: FACTORY(settings) returns it (default: tocsin's own model and rules).")
 @pass_app
 def worker_analyse(app: App, name: str, batch_size: int | None, until_idle: float | None, max_batches: int | None,
-                   publish: bool, analyser_spec: str) -> None:
+                   give_up_after: float, publish: bool, analyser_spec: str) -> None:
     """Analyse crawled items from the stream: beside the database, store them with their analyses and item
     alerts (M of these); with --publish, on any machine, for one 'tocsin worker store' to write."""
     from tocsin.distributed import DistributedError
@@ -96,7 +107,7 @@ def worker_analyse(app: App, name: str, batch_size: int | None, until_idle: floa
     except DistributedError as e:
         raise click.ClickException(str(e)) from e
     run_worker(app, mode="publish" if publish else "analyse", make_analyser=lambda: factory(app.settings), name=name,
-               batch_size=batch_size, until_idle=until_idle, max_batches=max_batches)
+               batch_size=batch_size, until_idle=until_idle, max_batches=max_batches, give_up_after=give_up_after)
 
 
 @worker.command("store")
@@ -105,11 +116,11 @@ def worker_analyse(app: App, name: str, batch_size: int | None, until_idle: floa
               "('tocsin analyse' or the daemon analyses them), instead of what 'worker analyse --publish' analysed.")
 @pass_app
 def worker_store(app: App, name: str, batch_size: int | None, until_idle: float | None, max_batches: int | None,
-                 unanalysed: bool) -> None:
+                 give_up_after: float, unanalysed: bool) -> None:
     """The single writer: store what publishing workers analysed (items, analyses, item alerts)."""
     require_distributed(app)
     run_worker(app, mode="store" if unanalysed else "write", make_analyser=None, name=name, batch_size=batch_size,
-               until_idle=until_idle, max_batches=max_batches)
+               until_idle=until_idle, max_batches=max_batches, give_up_after=give_up_after)
 
 
 @worker.command("crawl")
@@ -117,8 +128,9 @@ def worker_store(app: App, name: str, batch_size: int | None, until_idle: float 
 @click.option("--once", is_flag=True, help="Crawl the sources due now (those no other crawler holds), then exit.")
 @click.option("--parallel", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Most sources this process crawls at the same time (in one Scrapy process).")
+@give_up_option("--once")
 @pass_app
-def worker_crawl(app: App, sources: tuple[str, ...], once: bool, parallel: int) -> None:
+def worker_crawl(app: App, sources: tuple[str, ...], once: bool, parallel: int, give_up_after: float) -> None:
     """Crawl sources as they fall due, sharing them with the crawlers on other machines.
 
     Each source is crawled by one crawler at a time, once per its interval_minutes fleet-wide; items go
@@ -130,7 +142,7 @@ def worker_crawl(app: App, sources: tuple[str, ...], once: bool, parallel: int) 
     require_distributed(app)
     names = list(sources) or None
     check_source_names(app.settings, names or [])
-    totals = run_crawler(app.settings, names, once=once, parallel=parallel, report=click.echo)
+    totals = run_crawler(app.settings, names, once=once, parallel=parallel, report=click.echo, give_up_after_s=give_up_after)
     click.echo(f"{totals['crawls']} crawls, {totals['pushed']} items pushed")
 
 

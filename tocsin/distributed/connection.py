@@ -138,39 +138,56 @@ def will_pass(error: BaseException) -> bool:
     return isinstance(cause, (redis.ConnectionError, redis.TimeoutError, redis.exceptions.OutOfMemoryError, OSError))
 
 
+class GaveUp(DistributedError):
+    """A run meant to end (``worker crawl --once``, ``worker … --until-idle``) met failures for longer than
+    it was told to wait (``--give-up-after``); nothing is lost, the run can be started again."""
+
+
 class Backoff:
     """The pauses after failures in a row: :data:`FIRST_RETRY_S`, doubled each time up to
-    :data:`LONGEST_RETRY_S`; :meth:`reset` after a success."""
+    :data:`LONGEST_RETRY_S`; :meth:`reset` after a success.
 
-    def __init__(self) -> None:
+    :param patience_s: give up (:class:`GaveUp`) instead of pausing once the pauses in a row would add up to
+        more than this; None: never.
+    """
+
+    def __init__(self, patience_s: float | None = None) -> None:
+        self.patience_s = patience_s
         self.failures = 0
+        self.waited_s = 0.0
 
-    def next_pause(self) -> float:
-        """The pause after one more failure."""
+    def next_pause(self, problem: str = "") -> float:
+        """The pause after one more failure (``problem``, named when giving up)."""
         pause = min(LONGEST_RETRY_S, FIRST_RETRY_S * 2 ** min(self.failures, 16))
+        if self.patience_s is not None and self.waited_s + pause > self.patience_s:
+            raise GaveUp(f"{problem or 'failures in a row'}; gave up after {self.failures} tries in {self.waited_s:.0f} s "
+                         "(--give-up-after); nothing was lost: run it again once that is mended")
         self.failures += 1
+        self.waited_s += pause
         return pause
 
     def reset(self) -> None:
         self.failures = 0
+        self.waited_s = 0.0
 
 
 def wait_for_redis(settings: Settings | DistributedSettings, *, stopped: Callable[[], bool] = lambda: False,
-                   sleep: Callable[[float], Any] = time.sleep) -> Any:
+                   sleep: Callable[[float], Any] = time.sleep, patience_s: float | None = None) -> Any:
     """:func:`connect_redis`, tried again with :class:`Backoff` (a log line each time) while waiting can cure
     the failure (:func:`will_pass`), until Redis answers or ``stopped()``; None when stopped first.
 
+    :param patience_s: give up after this many seconds of pauses (default: wait as long as it takes).
     :raises DistributedError: what waiting cannot cure (distributed mode off, a missing package, a refused
-        password); a malformed URL raises :class:`ConfigError`.
+        password), or :class:`GaveUp`; a malformed URL raises :class:`ConfigError`.
     """
-    backoff = Backoff()
+    backoff = Backoff(patience_s)
     while not stopped():
         try:
             return connect_redis(settings)
         except RedisUnavailable as e:
             if not will_pass(e):
                 raise
-            pause = backoff.next_pause()
+            pause = backoff.next_pause(str(e))
             logger.error("%s; trying again in %.0f s", e, pause)
             sleep(pause)
     return None

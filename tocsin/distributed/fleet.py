@@ -149,14 +149,14 @@ class FleetCrawler:
     """
 
     def __init__(self, settings: Settings, redis: Any, *, names: list[str] | None, parallel: int,
-                 report: Callable[[str], Any], sleep: Callable[[float], Any]):
+                 report: Callable[[str], Any], sleep: Callable[[float], Any], patience_s: float | None = None):
         from tocsin.distributed.connection import Backoff
         from tocsin.distributed.heartbeat import Heartbeat, node_name
 
         self.settings, self.names, self.parallel, self.report, self.sleep = settings, names, parallel, report, sleep
         self.fleet = CrawlFleet(settings, redis, node_name("crawl"))
         self.heartbeat = Heartbeat(redis, self.fleet.keys, self.fleet.owner, "crawl", settings.distributed.heartbeat_s)
-        self.backoff = Backoff()
+        self.backoff = Backoff(patience_s)
         self.totals = {"crawls": 0, "pushed": 0}
         #: Crawls done whose outcome Redis has not taken yet: source -> outcome.
         self.unrecorded: dict[str, dict[str, Any]] = {}
@@ -205,8 +205,8 @@ class FleetCrawler:
         """Log what failed in Redis and how to fix it, then wait, longer after each failure in a row."""
         from tocsin.distributed.connection import redis_problem
 
-        pause = self.backoff.next_pause()
         problem = redis_problem(self.settings.distributed.redis_url, error)
+        pause = self.backoff.next_pause(problem)
         logger.error("crawler %s: %s; trying again in %.0f s", self.fleet.owner, problem, pause)
         self.heartbeat.beat(f"error: {problem[:200]}", self.totals, force=True)
         self.sleep(pause)
@@ -246,13 +246,15 @@ class FleetCrawler:
 
 
 def run_crawler(settings: Settings, names: list[str] | None = None, *, once: bool = False, parallel: int = 4,
-                report: Callable[[str], Any] = logger.info,
-                sleep: Callable[[float], Any] | None = None) -> dict[str, int]:
+                report: Callable[[str], Any] = logger.info, sleep: Callable[[float], Any] | None = None,
+                give_up_after_s: float | None = None) -> dict[str, int]:
     """``tocsin worker crawl``: take due sources (up to ``parallel`` at once), crawl them into the stream,
     record the outcome; until SIGTERM, or until nothing is due with ``once``. While Redis cannot be reached
     (at start too) or fails, it logs the problem and its fix and tries again with backoff.
 
     :param sleep: waits (default: until SIGTERM, at most the time given).
+    :param give_up_after_s: with ``once``, raise :class:`~tocsin.distributed.connection.GaveUp` once Redis
+        has failed for this long in a row (default: wait as long as it takes).
     """
     from tocsin.distributed.connection import wait_for_redis
 
@@ -260,10 +262,12 @@ def run_crawler(settings: Settings, names: list[str] | None = None, *, once: boo
     previous_handler = signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     sleep = sleep or stopping.wait
     try:
-        redis = wait_for_redis(settings, stopped=stopping.is_set, sleep=sleep)
+        patience_s = give_up_after_s if once else None
+        redis = wait_for_redis(settings, stopped=stopping.is_set, sleep=sleep, patience_s=patience_s)
         if redis is None:
             return {"crawls": 0, "pushed": 0}
-        crawler = FleetCrawler(settings, redis, names=names, parallel=parallel, report=report, sleep=sleep)
+        crawler = FleetCrawler(settings, redis, names=names, parallel=parallel, report=report, sleep=sleep,
+                               patience_s=patience_s)
         try:
             crawler.run(stopping, once)
         finally:

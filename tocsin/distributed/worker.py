@@ -272,13 +272,18 @@ class StreamWorker:
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
 
-    def run(self, *, until_idle_s: float | None = None, max_batches: int | None = None) -> WorkerTotals:
+    def run(self, *, until_idle_s: float | None = None, max_batches: int | None = None,
+            give_up_after_s: float | None = None) -> WorkerTotals:
         """Work until stopped.
 
         :param until_idle_s: also return once the stream has been empty (nothing waiting, nothing pending
             anywhere) for this many seconds.
         :param max_batches: also return after this many batches.
+        :param give_up_after_s: with ``until_idle_s``, raise :class:`~tocsin.distributed.connection.GaveUp`
+            once Redis or the store has failed for this long in a row (default: wait as long as it takes).
         """
+        if until_idle_s is not None:
+            self.backoff.patience_s = give_up_after_s
         self.start_when_possible()
         if until_idle_s is not None:  # do not wait on an empty stream longer than asked to
             self.read_wait_ms = None if until_idle_s <= 0 else min(self.block_ms, max(1, int(until_idle_s * 1000)))
@@ -324,8 +329,8 @@ class StreamWorker:
         """Log ``error`` (the problem and its fix when the store or Redis failed), then wait, longer after
         each failure in a row."""
         self.totals.errors += 1
-        delay = self.backoff.next_pause()
         problem = outage_message(error, self.dist.redis_url) if is_outage(error) else str(error)
+        delay = self.backoff.next_pause(problem)
         logger.error("worker %s: %s; retrying in %.0f s (nothing is lost: entries stay in the stream until stored)",
                      self.name, problem, delay, exc_info=None if is_outage(error) else error)
         self.heartbeat.beat(f"error: {problem[:200]}", self.counters(), force=True)
