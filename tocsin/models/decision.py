@@ -92,7 +92,7 @@ INCLUSION_CAP = 0.0
 #: Words that may stand between names in a text that only names groups and places ("Uzbeks and Tajiks in Osh").
 LINKING_WORDS = frozenset({
     "in", "of", "and", "or", "the", "from", "to", "at", "в", "во", "из", "и", "или", "на", "с", "со", "от", "а", "да",
-    "жана", "менен", "же", "va", "ва", "yoki", "ёки", "bilan", "билан", "ham", "ҳам", "dan", "дан", "da", "да"})
+    "жана", "менен", "же", "va", "ва", "yoki", "ёки", "bilan", "билан", "ham", "ҳам", "dan", "дан", "da"})
 NAMES_ONLY_TEXT_CHARS = 200
 _LETTERS = re.compile(r"[^\W\d_]+")
 #: How far below the threshold the score of a text without a target group is held.
