@@ -241,6 +241,31 @@ def test_comments_that_link_to_anchors_of_their_article_are_items_of_their_own(t
     assert len({r.id for r in records}) == len(records) == 4   # the article keeps its id; no comment overwrites it
 
 
+def test_comments_of_an_article_announced_with_a_fragment_do_not_overwrite_it(tmp_path):
+    from tocsin.crawler.spiders.articles import ArticleLead
+
+    spider = make_spider(FeedSpider, tmp_path, selectors={"comment": "div.c", "comment_text": "p"})
+    url = f"{BASE}/2024/06/osh.html#xtor=RSS-3"
+    page = ("<html><body><article><h1>Title</h1>" + "<p>The article's own long text about the market in Osh.</p>" * 5
+            + "</article>" + "".join(f"<div class=c><p>comment {n} says something</p></div>" for n in (1, 2)) + "</body></html>")
+    records = list(spider.parse_article(resp(url, page), ArticleLead(url=url, title="Title", summary="", author="", lang="en")))
+    assert [r.url for r in records if r.kind == "comment"] == [f"{BASE}/2024/06/osh.html?comment={n}" for n in (1, 2)]
+    assert len({r.id for r in records}) == len(records) == 3
+
+
+def test_query_values_in_a_legacy_encoding_keep_items_apart_and_stay_fetchable():
+    from tocsin.urls import canonical_url, is_web_address, item_addresses, with_query
+
+    cp1251 = [f"{BASE}/tag.php?tag=%E0%E1", f"{BASE}/tag.php?tag=%E2%E3"]   # "аб" and "вг" in windows-1251
+    assert [canonical_url(u) for u in cp1251] == cp1251   # as written: not both "??" (one id for two pages)
+    assert canonical_url(f"{BASE}/news.php?12345") == f"{BASE}/news.php?12345"   # no "12345=" the site may not read
+    assert canonical_url(f"{BASE}/a?q=%d0%9e%d1%88&utm_source=tg") == canonical_url(f"{BASE}/a?q=Ош") == f"{BASE}/a?q=%D0%9E%D1%88"
+    assert with_query(f"{BASE}/api?tag=%E0%E1&page=2#top", page="3") == f"{BASE}/api?tag=%E0%E1&page=3"
+    assert not is_web_address("http://x.kg:99999/p")   # a port no address can have
+    assert item_addresses(f"{BASE}/board", ["http://x.kg:99999/p", "/p/2"], ["fallback-1", "fallback-2"]) == \
+        ["fallback-1", f"{BASE}/p/2"]   # the rest of the page is kept
+
+
 def test_a_feed_whose_every_entry_lacks_a_link_is_a_parse_error(tmp_path):
     spider = make_spider(FeedSpider, tmp_path)
     body = rss("<item><title>no link</title><description>text</description></item>")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import parse_qsl, quote, urljoin, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote_plus, urljoin, urlencode, urlsplit, urlunsplit
 
 #: The schemes of addresses tocsin fetches and stores items under.
 WEB_SCHEMES = ("http", "https")
@@ -22,10 +22,44 @@ def canonical_url(url: str) -> str:
         host = f"{host}:{port}"
     if parts.username:
         host = f"{parts.username}@{host}"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS]
-    path = parts.path or "/"
-    return urlunsplit((scheme, host, path, urlencode(query, doseq=True), ""))
+    query = "&".join(normal_piece(piece) for piece in query_pieces(parts.query) if not is_tracking(piece_name(piece)))
+    return urlunsplit((scheme, host, parts.path or "/", query, ""))
+
+
+def query_pieces(query: str) -> list[str]:
+    """The ``&``-separated pieces of a query as written (empty ones dropped)."""
+    return [piece for piece in query.split("&") if piece]
+
+
+def piece_name(piece: str) -> str:
+    """The decoded name of one query piece (``utm_source`` of ``utm_source=x``)."""
+    return unquote_plus(piece.partition("=")[0], errors="replace")
+
+
+def is_tracking(name: str) -> bool:
+    """Whether a query parameter only tracks the click (``utm_*``, ``fbclid``, …)."""
+    return name.lower().startswith("utm_") or name.lower() in TRACKING_PARAMS
+
+
+def normal_piece(piece: str) -> str:
+    """One query piece in one spelling (``%d0%9e``, ``%D0%9E`` and ``О`` alike), or as written when its escapes
+    are not UTF-8 (``%E0%E1`` of a windows-1251 site: decoding would turn every such value into the same
+    replacement characters). A bare ``key`` stays bare (``news.php?12345``)."""
+    key, eq, value = piece.partition("=")
+    try:
+        key, value = unquote_plus(key, errors="strict"), unquote_plus(value, errors="strict")
+    except UnicodeDecodeError:
+        return piece
+    return urlencode([(key, value)]) if eq else quote_plus(key)
+
+
+def with_query(url: str, **params: str) -> str:
+    """``url`` without its fragment, with query parameters set (replacing any of the same name); the other
+    pieces of its query stay as written."""
+    parts = urlsplit(url)
+    kept = [piece for piece in query_pieces(parts.query) if piece_name(piece) not in params]
+    query = "&".join([*kept, urlencode(list(params.items()))] if params else kept)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
 def item_id_for(url: str) -> str:
@@ -37,6 +71,7 @@ def is_web_address(url: str) -> bool:
     """Whether ``url`` is an absolute http(s) address with a host (not ``mailto:``, ``javascript:``, ``urn:``)."""
     try:
         parts = urlsplit(url.strip())
+        parts.port  # raises for a port out of range (``:99999``), which no address can have
         return parts.scheme.lower() in WEB_SCHEMES and bool(parts.hostname)
     except ValueError:
         return False

@@ -16,7 +16,7 @@ from tocsin.crawler.items import ItemRecord
 from tocsin.crawler.spiders.base import SourceSpider
 from tocsin.crawler.standin import js_redirect, stand_in
 from tocsin.store.crawling import SUMMARY_ONLY
-from tocsin.urls import item_addresses
+from tocsin.urls import item_addresses, with_query
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class ArticleSpider(SourceSpider):
         found = [(n, node, text) for n, node in enumerate(select(response.selector, sel["comment"]), start=1)
                  if (text := select_text(node, sel.get("comment_text", "")) or select_text(node, "."))]
         urls = item_addresses(response.url, [select_first(node, sel.get("comment_link", "")) for _, node, _ in found],
-                              [f"{lead.url}{'&' if '?' in lead.url else '?'}comment={n}" for n, _, _ in found])
+                              [with_query(lead.url, comment=str(n)) for n, _, _ in found])
         for (n, node, text), url in zip(found, urls):
             yield ItemRecord(
                 source=self.source.name, url=url, kind="comment", text=text,

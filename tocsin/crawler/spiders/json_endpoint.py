@@ -16,8 +16,8 @@ from tocsin.config import PAGINATION_MODES
 from tocsin.crawler.extract import normalise_date
 from tocsin.crawler.items import ItemRecord
 from tocsin.crawler.spiders.base import SourceSpider
-from tocsin.crawler.spiders.paging import all_known, synthetic_url, with_query
-from tocsin.urls import item_addresses, item_id_for
+from tocsin.crawler.spiders.paging import all_known, synthetic_url
+from tocsin.urls import item_addresses, item_id_for, with_query
 
 logger = logging.getLogger(__name__)
 

@@ -3,17 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from tocsin.urls import item_id_for
-
-
-def with_query(url: str, **params: str) -> str:
-    """``url`` with query parameters set (replacing any of the same name)."""
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
-    query.extend((k, v) for k, v in params.items())
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+from tocsin.urls import item_id_for, with_query
 
 
 def synthetic_url(page_url: str, key: str) -> str:
