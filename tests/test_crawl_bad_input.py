@@ -176,6 +176,17 @@ def test_a_same_page_over_https_with_a_final_slash_is_re_read(tmp_path):
     assert isinstance(found, ItemRecord) and CALL in found.text
 
 
+def test_a_re_read_page_drops_the_marks_of_a_summary_only_article(tmp_path):
+    from tocsin.store.crawling import SUMMARY_ONLY, is_summary_only
+
+    spider = make_spider(RecheckSpider, tmp_path)
+    page = resp(f"{BASE}/news/a1.html", f"<html><body><article><p>{CALL} " * 3 + "</p></article></body></html>")
+    stored = {"id": "y", "url": f"{BASE}/news/a1.html", "kind": "article",
+              "meta": {"feed_url": f"{BASE}/rss", "text_from": SUMMARY_ONLY, "why": "fetch_failed"}}
+    (found,) = spider.check_page(page, stored)
+    assert found.meta == {"feed_url": f"{BASE}/rss"} and not is_summary_only(found.meta)
+
+
 def test_a_channel_page_whose_messages_cannot_be_read_is_an_error(tmp_path):
     spider = make_spider(TelegramSpider, tmp_path, urls=[f"{BASE}/t.me/s/south_news_demo"])
     page = ('<html><body><section class="tgme_channel_history"><div class="tgme_widget_message">'

@@ -1047,6 +1047,19 @@ def test_an_item_whose_title_the_store_cuts_keeps_its_analysis(settings, split):
     assert long_title.content_hash == version["content_hash"]
 
 
+@needs_redis
+def test_a_feed_summary_after_the_article_keeps_its_text_and_its_analysis(settings):
+    """The page failed on a later crawl: the stored full text and its analysis stay what the item shows."""
+    article = item(2, text="Expel them all.")
+    db = connect(settings.database_path)
+    push_all(settings, [article])
+    make_worker(settings, "w", db=db).run(until_idle_s=0)
+    push_all(settings, [summary_only(2)])
+    make_worker(settings, "w", db=db).run(until_idle_s=0)
+    assert get_item(db, article.id)["text"] == "Expel them all."
+    assert [tuple(a) for a in db.execute("SELECT content_hash, incitement FROM analyses")] == [(article.content_hash, 1)]
+
+
 def item_id_of(url: str) -> str:
     from tocsin.urls import item_id_for
 

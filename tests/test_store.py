@@ -100,6 +100,23 @@ def test_item_id_is_hash_of_canonical_url(fresh_db):
     assert get_item(fresh_db, a.id)["url"] == "https://news.example.kg/a?id=3"
 
 
+def test_a_feed_summary_never_replaces_an_article_stored_with_its_page_text(fresh_db):
+    from tocsin.store.crawling import SUMMARY_ONLY, read_from_page
+
+    summary_meta = {"feed_url": "https://e.kg/rss", "text_from": SUMMARY_ONLY, "why": "fetch_failed"}
+    record = ItemRecord(source="test", url="https://e.kg/a/1", title="T", text="Short summary", meta=summary_meta)
+    assert upsert_item(fresh_db, record) == "new"
+    full = "The article's full text, read from its page. " * 20
+    stored_meta = get_item(fresh_db, record.id)["meta"]
+    assert read_from_page(stored_meta) == {"feed_url": "https://e.kg/rss"}   # what a re-check stores with the page's text
+    assert upsert_item(fresh_db, ItemRecord(source="test", url=record.url, title="T", text=full,
+                                            meta=read_from_page(stored_meta))) == "changed"
+    assert upsert_item(fresh_db, record) == "unchanged"   # the page failed again: the feed's summary only
+    item = get_item(fresh_db, record.id)
+    assert item["text"] == full and "text_from" not in item["meta"]
+    assert [v["text"] for v in item_versions(fresh_db, record.id)] == ["Short summary", full]
+
+
 def test_new_content_adds_a_version_and_keeps_reviews(fresh_db):
     record = ItemRecord(source="test", url="https://e.kg/1", title="Title", text="first text", author="someone", raw=b"<html>1</html>")
     assert upsert_item(fresh_db, record) == "new"

@@ -41,7 +41,7 @@ from tocsin.store.crawling import iso_before, is_summary_only, mark_seen, summar
 from tocsin.store.db import is_locked_error
 from tocsin.store.distributed import analysed_versions, iter_item_ids
 from tocsin.store.modelling import saved_analyses
-from tocsin.store.items import ItemRecord, content_hash, mark_removed, storable, stored_content_hash
+from tocsin.store.items import ItemRecord, content_hash, is_current_version, mark_removed, storable, stored_content_hash
 from tocsin.store.sources import ensure_source
 
 logger = logging.getLogger(__name__)
@@ -568,7 +568,7 @@ class StreamWorker:
                     rejected.append((entry, f"the store rejected it ({error_text(e)})"))
             saved: list[int] = []
             for analysis in analyses:
-                if analysis.item_id in stored_ids:
+                if analysis.item_id in stored_ids and is_current_version(self.db, analysis.item_id, analysis.content_hash):
                     analysis_id = save_analysis(self.db, analysis)
                     if analysis_id is not None:
                         saved.append(analysis_id)

@@ -86,6 +86,11 @@ def is_summary_only(meta: dict[str, Any] | None) -> bool:
     return isinstance(meta, dict) and meta.get("text_from") == SUMMARY_ONLY
 
 
+def read_from_page(meta: dict[str, Any]) -> dict[str, Any]:
+    """``meta`` of an article whose page has now been read: the summary-only marks (``text_from``, ``why``) dropped."""
+    return {key: value for key, value in meta.items() if key not in ("text_from", "why")}
+
+
 def summary_only_first_seen(db: sqlite_utils.Database, ids: list[str], *, first_seen_after: str) -> dict[str, str]:
     """Of ``ids``, the articles stored from their feed's summary only (the page failed or had no text),
     first seen after ``first_seen_after``, with when they were first seen (ISO UTC): worth fetching again."""

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import sqlite_utils
 
+from tocsin.store.crawling import is_summary_only
 from tocsin.store.db import chunked, marks, transaction, utcnow
 from tocsin.store.pseudonyms import pseudonymise_author
 from tocsin.urls import canonical_url, item_id_for
@@ -83,6 +84,11 @@ def stored_content_hash(title: str, text: str) -> str:
     return content_hash(*storable(title, text))
 
 
+def is_current_version(db: sqlite_utils.Database, item_id: str, digest: str) -> bool:
+    """Whether ``digest`` is the content hash of the version an item shows now."""
+    return db.execute("SELECT 1 FROM items WHERE id = ? AND content_hash = ?", [item_id, digest]).fetchone() is not None
+
+
 def store_snapshot(db: sqlite_utils.Database, raw: bytes, content_type: str = "") -> str:
     """Keep a compressed copy of a raw body; return its SHA-256 (stored once per distinct body)."""
     digest = hashlib.sha256(raw).hexdigest()
@@ -110,7 +116,10 @@ def upsert_item(db: sqlite_utils.Database, record: ItemRecord) -> UpsertOutcome:
     digest = content_hash(title, text)
     with transaction(db):
         snapshot = store_snapshot(db, record.raw, record.content_type) if record.raw else None
-        row = db.execute("SELECT content_hash FROM items WHERE id = ?", [record.id]).fetchone()
+        row = db.execute("SELECT content_hash, meta FROM items WHERE id = ?", [record.id]).fetchone()
+        if row is not None and row[0] != digest and keeps_full_text(row[1], record.meta):
+            db.execute("UPDATE items SET last_seen = ?, removed_at = NULL WHERE id = ?", [now, record.id])
+            return "unchanged"
         if row is None:
             db.execute(
                 """INSERT INTO items (id, source, kind, url, title, text, author_pseudonym, published_at,
@@ -140,6 +149,12 @@ def upsert_item(db: sqlite_utils.Database, record: ItemRecord) -> UpsertOutcome:
                 [snapshot, record.id, digest],
             )
     return outcome
+
+
+def keeps_full_text(stored_meta: str | None, new_meta: dict[str, Any]) -> bool:
+    """Whether a record from a feed's summary only (its page failed or had no text) arrives for an item stored
+    with its page's text: the summary is no new version of the article, and the full text stays."""
+    return is_summary_only(new_meta) and not is_summary_only(json.loads(stored_meta or "{}"))
 
 
 def mark_removed(db: sqlite_utils.Database, item_id: str, at: str | None = None) -> None:

@@ -15,6 +15,7 @@ from tocsin.crawler.items import ItemRecord, Removed, StillThere
 from tocsin.crawler.spiders.base import SourceSpider
 from tocsin.crawler.spiders.telegram import parse_channel_page, page_url
 from tocsin.crawler.standin import stand_in
+from tocsin.store.crawling import read_from_page
 from tocsin.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ class RecheckSpider(SourceSpider):
                 yield ItemRecord(
                     source=self.source.name, url=item["url"], kind="article", title=found.title, text=found.text,
                     author=found.author, published_at=found.published_at, lang=found.lang or self.source.language,
-                    meta=item.get("meta") or {}, raw=response.body,
+                    meta=read_from_page(item.get("meta") or {}), raw=response.body,
                     content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
                 )
                 return
