@@ -196,6 +196,18 @@ def test_telegram_spider_pages_back_and_stops_at_the_resume_point(tmp_path):
     assert spider.ledger.state()["channels"]["south_news_demo"] == {"last_id": 1022}
 
 
+def test_a_lost_message_keeps_the_resume_point_whatever_the_case_of_the_channel_name(tmp_path):
+    spider = make_spider(TelegramSpider, tmp_path, urls=[f"{BASE}/t.me/s/South_News_Demo"])
+    spider.ledger.save_state({"channels": {"South_News_Demo": {"last_id": 1015}}})
+    (first,) = list(spider.start_requests_for())
+    body = pages.telegram_page_html("south_news_demo", WorldState().messages("south_news_demo"), None, 10, BASE)
+    _, items = split(spider.parse_page(resp(first.url, body), **first.cb_kwargs))
+    assert "/south_news_demo/" in items[0].url   # the links name the channel as t.me writes it
+    spider.ledger.lost(items[0].url, "the store stayed locked")
+    spider.on_closed("finished")
+    assert spider.ledger.state()["channels"]["South_News_Demo"] == {"last_id": 1015}   # read again next time
+
+
 # ---------------------------------------------------------------------------------------------- listing and json
 
 

@@ -204,10 +204,10 @@ class TelegramSpider(SourceSpider):
         """Move each channel's resume point to its newest message; every chain still open becomes a gap
         the next crawl fills. A channel with an item that could not be stored (the store stayed locked) keeps
         its old resume point: the next crawl reads its messages again; the other channels move on."""
-        unsaved = {message_channel(url) for url in self.ledger.lost_urls}
+        unsaved = {message_channel(url).casefold() for url in self.ledger.lost_urls}   # t.me/OshNews/1 of t.me/s/oshnews
         channels = dict(self.state.get("channels", {}))
         for channel, track in getattr(self, "channels", {}).items():
-            if track["newest"] is None or channel in unsaved:
+            if track["newest"] is None or channel.casefold() in unsaved:
                 continue  # the newest page failed, or a message was not stored: keep the old state
             entry: dict[str, Any] = {"last_id": max(track["newest"], track["last_id"])}
             gaps = [{"before": b, "until": u} for b, u in track["open"].values() if b is not None]
