@@ -13,6 +13,8 @@ from typing import Any
 from parsel import Selector, SelectorList
 from w3lib.html import remove_tags, replace_entities
 
+from tocsin.crawler.written_dates import written_date
+
 logger = logging.getLogger(__name__)
 
 XPATH_START = ("/", "(", "./", "string(", "normalize-space(")
@@ -177,6 +179,8 @@ _REAL_YEAR = re.compile(r"(?<!\d)[12]\d{3}(?!\d)")
 _TIME = r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
 _YEAR_FIRST = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})" + _TIME)
 _DAY_FIRST = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})" + _TIME)
+#: A time before the date, as listings write it ("14:30 01.06.2024", "08:15, 25.03.2025").
+_TIME_FIRST = re.compile(r"^(?P<time>\d{1,2}:\d{2}(?::\d{2})?)[,\s]+(?P<date>\d.*)$")
 
 
 def normalise_date(value: Any, zone: tzinfo | None = None) -> str | None:
@@ -204,6 +208,9 @@ def _parse_date(text: str) -> datetime | None:
     if ((text.isdigit() and len(text) != 8) or text.startswith("-")
             or (_PLACEHOLDER_YEAR.search(text) and not _REAL_YEAR.search(text))):
         return None
+    time_first = _TIME_FIRST.match(text)
+    if time_first:   # "14:30 01.06.2024" as "01.06.2024 14:30"
+        text = f"{time_first['date']} {time_first['time']}"
     numeric = _YEAR_FIRST.match(text) or _DAY_FIRST.match(text)
     if numeric:
         return _numeric_date(numeric)
@@ -217,7 +224,8 @@ def _parse_date(text: str) -> datetime | None:
     try:
         return parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
-        return parse_with_feedparser(text)
+        pass
+    return written_date(text) or parse_with_feedparser(text)
 
 
 def _numeric_date(match: re.Match) -> datetime:
@@ -250,7 +258,9 @@ def parse_with_feedparser(text: str) -> datetime | None:
     from feedparser.datetimes import _parse_date as feedparser_date
 
     parsed = feedparser_date(text)
-    return datetime(*parsed[:6], tzinfo=timezone.utc) if parsed else None
+    if not parsed or any(int(year) != parsed[0] for year in _REAL_YEAR.findall(text)):
+        return None   # it fills in today's date for a date it cannot read beside a time it can
+    return datetime(*parsed[:6], tzinfo=timezone.utc)
 
 
 def struct_to_iso(value: Any) -> str | None:
