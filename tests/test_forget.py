@@ -202,6 +202,20 @@ def test_an_author_is_found_whatever_spaces_or_unicode_form_the_source_wrote(fre
     assert summary.items == 3 and fresh_db.execute("SELECT count(*) FROM items").fetchone()[0] == 0
 
 
+@pytest.mark.parametrize("written", ["Иван  Петров", "Иван\tПетров", "Иван\u00a0Петров Иванович"])
+def test_an_author_stored_before_names_were_normalised_is_found_spaced_as_the_source_wrote_it(fresh_db, written):
+    """Older stores hashed the name only trimmed and case-folded: two spaces, a tab or mixed spaces stayed in it."""
+    import hashlib
+    import hmac
+
+    from tocsin.store.pseudonyms import AUTHOR_KEY, get_secret
+
+    old = "a_" + hmac.new(get_secret(fresh_db, AUTHOR_KEY), written.casefold().encode(), hashlib.sha256).hexdigest()[:16]
+    legacy = add_item(fresh_db, url="https://e.kg/1", text="A post.", author="someone else")
+    fresh_db.execute("UPDATE items SET author_pseudonym = ? WHERE id = ?", [old, legacy])
+    assert forget(fresh_db, Settings(), authors=[written]).items == 1
+
+
 def test_cli_forget_reads_authors_from_stdin_and_asks_first(runner, db_path, tmp_path):
     from tocsin.cli import main
 

@@ -60,22 +60,35 @@ def test_a_spreadsheets_byte_order_mark_is_read_and_another_encoding_names_the_l
         read_labelled_file(mixed)
 
 
-def test_review_decisions_are_labels_latest_wins(tmp_path):
-    db_path = tmp_path / "t.db"
-    db = connect(db_path)
+def store_with_reviews(db_path, texts: list[str], decisions: list[tuple[int, str]]) -> str:
+    """A store holding ``texts`` as items and ``decisions`` as (index of the text, decision) reviews, in order."""
     from tocsin.store.sources import ensure_source
 
+    db = connect(db_path)
     ensure_source(db, "test")
-    for i, text in enumerate(["Надо выгнать их", "Хороший день", "Спорный текст"]):
+    for i, text in enumerate(texts):
         upsert_item(db, ItemRecord(source="test", url=f"https://e.org/{i}", text=text))
     ids = [r[0] for r in db.execute("SELECT id FROM items ORDER BY seq")]
     with transaction(db):
-        for item_id, decision in [(ids[0], "not_incitement"), (ids[0], "incitement"), (ids[1], "not_incitement"), (ids[2], "unsure")]:
-            db.execute("INSERT INTO reviews (item_id, reviewer, decision, at) VALUES (?, 'r', ?, '2026-01-01')", [item_id, decision])
+        for index, decision in decisions:
+            db.execute("INSERT INTO reviews (item_id, reviewer, decision, at) VALUES (?, 'r', ?, '2026-01-01')", [ids[index], decision])
     db.close()
-    rows = review_rows(str(db_path), weight=3.0)
+    return str(db_path)
+
+
+def test_review_decisions_are_labels_latest_wins(tmp_path):
+    database = store_with_reviews(tmp_path / "t.db", ["Надо выгнать их", "Хороший день", "Спорный текст"],
+                                  [(0, "not_incitement"), (0, "incitement"), (1, "not_incitement"), (2, "unsure")])
+    rows = review_rows(database, weight=3.0)
     assert sorted((r.text, r.labels[0]) for r in rows) == [("Надо выгнать их", 1.0), ("Хороший день", 0.0)]
     assert all(r.weight == 3.0 for r in rows)
+
+
+def test_reviewed_texts_are_redacted_before_training(tmp_path):
+    """The tokenizer and the model ship: a handle, phone number or blog address must not reach their vocabulary."""
+    database = store_with_reviews(tmp_path / "t.db", ["Пишите @zqx_poster или +996 555 987 654, zqx-blog.livejournal.com"],
+                                  [(0, "incitement")])
+    assert [r.text for r in review_rows(database, weight=3.0)] == ["Пишите [handle] или [phone], [profile]"]
 
 
 @pytest.fixture

@@ -76,6 +76,17 @@ def test_the_datasheet_names_a_sources_site_not_its_start_address(fresh_db, tmp_
     assert "zqx_private_channel" not in sheet + summary.data_path.read_text(encoding="utf-8")
 
 
+def test_the_datasheet_names_a_personal_blogs_host_not_its_owner(fresh_db, tmp_path):
+    """A blog's subdomain is its owner's name: the datasheet gives the host it is under."""
+    from tocsin.store.sources import ensure_source
+
+    ensure_source(fresh_db, "blog", kind="feed", url="https://zqx-blogger.livejournal.com/data/rss")
+    add_item(fresh_db, url="https://zqx-blogger.livejournal.com/1.html", text="Market day in Osh.", source="blog")
+    summary = export_dataset(fresh_db, Settings(), ExportOptions(fmt="jsonl", out=tmp_path / "out"))
+    sheet = summary.datasheet_path.read_text(encoding="utf-8")
+    assert "| blog | feed | livejournal.com | 1 |" in sheet and "zqx-blogger" not in sheet
+
+
 def test_two_default_exports_share_no_pseudonym(fresh_db, tmp_path):
     add_corpus(fresh_db)
     _, first = export_text(fresh_db, tmp_path, "jsonl", "one")
@@ -120,6 +131,16 @@ def test_same_author_same_pseudonym_within_one_export(fresh_db, tmp_path):
     _, records = export_text(fresh_db, tmp_path, "jsonl", "one")
     authors = [r["author"] for r in records]
     assert authors[0] == authors[1] != authors[2]
+
+
+def test_profile_links_that_name_their_person_in_the_query_stay_apart():
+    """``tg://resolve?domain=…`` and ``profile.php?id=…`` links of different people are different profiles."""
+    key = ExportKey.fresh()
+    people = ["tg://resolve?domain=some_one", "tg://resolve?domain=other_one", "tg://resolve?phone=996555123456",
+              "https://www.facebook.com/profile.php?id=1001", "https://facebook.com/profile.php?id=1002"]
+    assert len({key.profile(url) for url in people}) == len(people)
+    assert key.profile("https://m.facebook.com/profile.php?ref=bookmarks&id=1001#top") == key.profile(people[3])
+    assert key.profile("tg://resolve?domain=Some_One&post=5") == key.profile(people[0])
 
 
 def test_an_export_key_does_not_show_its_secret_in_repr():
@@ -207,6 +228,13 @@ def test_dictionary_attack_of_a_million_handles_matches_no_author(fresh_db, tmp_
     ("dzen.ru/some_one bsky.app/profile/some.one reddit.com/user/some_one max.ru/some_one",
      "[profile] [profile] [profile] [profile]"),
     ("blog https://some-one.livejournal.com/1234.html, not www.livejournal.com/", "blog [profile], not www.livejournal.com/"),
+    # a blog's bare address, with no '/' after the host, and no other '/' or '@' in the text
+    ("Читайте some-one.livejournal.com каждый день", "Читайте [profile] каждый день"),
+    ("blog: https://some.LiveJournal.com.", "blog: [profile]."),
+    # a handle is redacted whole: however long, with an invisible character inside, or right before another
+    ("write @" + "a" * 70 + " now", "write [handle] now"),
+    ("cc @some_one@other_one, @some\u200bone", "cc [handle][handle], [handle]"),
+    ("some.one@mail.example.kg@other_one", "[email][handle]"),
 ])
 def test_redaction_rules(text, expected):
     assert Redactor(RedactionRules()).redact_text(text) == expected

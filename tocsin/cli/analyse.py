@@ -199,7 +199,7 @@ def _train_classes() -> tuple[type, type, type]:
 
 
 @main.command()
-@click.option("--with-reviews", is_flag=True, help="Add the monitors' review decisions from the configured store.")
+@click.option("--with-reviews", is_flag=True, help="Add the monitors' review decisions from the configured store (their texts redacted).")
 @dataclass_options(*_train_classes())
 @pass_app
 def train(app: App, with_reviews: bool, **values: Any) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tocsin import __version__
+from tocsin.export.redaction import site_without_person
 from tocsin.export.schema import DECISIONS, FIELDS
 
 INTENDED_USES = (
@@ -51,8 +52,9 @@ SPREADSHEET_WARNING = (
 
 
 def site_of(url: str) -> str:
-    """The host of a source's start URL (``https://t.me/s/some_channel`` → ``t.me``); ``-`` when there is none."""
-    return (urlsplit(url or "").hostname or "-").removeprefix("www.")
+    """The host of a source's start URL (``https://t.me/s/some_channel`` → ``t.me``), less a subdomain that
+    names a person (``ivan.livejournal.com`` → ``livejournal.com``); ``-`` when there is none."""
+    return site_without_person((urlsplit(url or "").hostname or "-").removeprefix("www."))
 
 
 def _or(first: Any, second: Any) -> Any:
@@ -210,8 +212,8 @@ def render_datasheet(stats: DatasheetStats, ctx: DatasheetContext) -> str:
         "Each item is one article, post or comment; edits are kept as versions in the store and deletions "
         f"at the source are recorded (`removed_at`: {stats.removed} items here).\n")
     by_name = {s["name"]: s for s in ctx.sources}
-    add("A source is given by its site only: its start address can name a person (a channel's `t.me/s/<name>`), "
-        "and every item of that source would then name its author.\n")
+    add("A source is given by its site only: its start address can name a person (a channel's `t.me/s/<name>`, "
+        "a blog's `<name>.livejournal.com`), and every item of that source would then name its author.\n")
     add(_table(["source", "kind", "site", "items"],
                [[name, by_name.get(name, {}).get("kind", "?"), site_of(by_name.get(name, {}).get("url", "")), str(n)]
                 for name, n in sorted(stats.sources.items())]))

@@ -19,6 +19,10 @@ from typing import Any
 PSEUDONYM_HEX = 20
 
 _PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.|m\.)?", re.IGNORECASE)
+#: Query parameters that name the person a profile link points to (``tg://resolve?domain=<name>``,
+#: ``tg://resolve?phone=<number>``, ``facebook.com/profile.php?id=<number>``): without them every such link
+#: of every author would be one profile. The rest of a query (tracking, page state) is dropped.
+IDENTIFYING_PARAMETERS = frozenset({"domain", "id", "phone"})
 
 #: SHA-256's block size and HMAC's pads (RFC 2104), as byte translation tables.
 _BLOCK = 64
@@ -100,11 +104,19 @@ class ExportKey:
 
 
 def normalise_profile_url(url: str) -> str:
-    """Lower-cased host and path of a profile link, without scheme, ``www.``, query or trailing slash."""
+    """Lower-cased host and path of a profile link and the query parameters that name its person (see
+    :data:`IDENTIFYING_PARAMETERS`), without scheme, ``www.``, other parameters or trailing slash."""
     url = (url or "").strip()
     if not url:
         return ""
-    url = _PREFIX.sub("", url)
-    url = url.split("#", 1)[0].split("?", 1)[0].rstrip("/")
-    return url.casefold()
+    path, _, query = _PREFIX.sub("", url).split("#", 1)[0].partition("?")
+    kept = _identifying_query(query)
+    return (path.rstrip("/") + ("?" + kept if kept else "")).casefold()
+
+
+def _identifying_query(query: str) -> str:
+    """The ``name=value`` pairs of ``query`` whose name is in :data:`IDENTIFYING_PARAMETERS`, sorted, joined by '&'."""
+    pairs = (pair.partition("=") for pair in query.split("&"))
+    return "&".join(sorted(f"{name.casefold()}={value}" for name, _, value in pairs
+                           if value and name.casefold() in IDENTIFYING_PARAMETERS))
 

@@ -35,6 +35,8 @@ _SOCIAL_HOSTS = (
 )
 #: Hosts whose subdomain names a person (``ivan.livejournal.com``).
 _PERSONAL_SUBDOMAIN_HOSTS = r"livejournal\.com"
+#: A host under one of those, and the host it is under.
+_UNDER_PERSONAL_HOST = re.compile(r".+\.(" + _PERSONAL_SUBDOMAIN_HOSTS + ")", re.IGNORECASE)
 #: A personal blog's address; a pattern of its own, tried only on texts that name such a host (trying its
 #: ``name.`` at every word of every text made redaction a third slower).
 _PERSONAL_BLOG = re.compile(r"(?:https?://)?(?<![\w.-])(?!www\.)[\w-]+\.(?:" + _PERSONAL_SUBDOMAIN_HOSTS
@@ -51,7 +53,9 @@ _INVISIBLE = "\u200b-\u200d\u2060\ufeff\u00ad"
 #: '@' (or the full-width '＠') and the handle after it, whatever stands before: an e-mail address is
 #: redacted first (earlier rules win), and what is left of 'thanks@osh_voice' or 'The end.@handle' is a
 #: handle. Dots and hyphens may join its parts ('@ivan-petrov', '@Ali.K'), and it ends in a letter or digit.
-_HANDLE = re.compile(rf"[@\uff20][{_INVISIBLE}]*\w(?:[\w{_MARKS}.\-]{{0,62}}[\w{_MARKS}])?(?![\w{_MARKS}@\uff20])")
+#: However long the run is, all of it is redacted, invisible characters inside it too; an '@' in it starts
+#: the next handle ('@ivan@anna' is two).
+_HANDLE = re.compile(rf"[@\uff20][{_INVISIBLE}]*\w(?:[\w{_MARKS}.\-{_INVISIBLE}]*[\w{_MARKS}])?")
 
 #: Digits with the separators phone numbers are written with; checked further in :func:`_is_phone`.
 _PHONE = re.compile(r"(?<![\w+])(?:\+|\b00)?\(?\d(?:[ \t\u00a0\-.()]{0,3}\d){6,16}(?!\w)")
@@ -59,6 +63,12 @@ _PHONE = re.compile(r"(?<![\w+])(?:\+|\b00)?\(?\d(?:[ \t\u00a0\-.()]{0,3}\d){6,1
 #: "2010-06-10 12 30" is not a phone, but "0555-12-34-56" (a Kyrgyz mobile) and "0312-66-12-34" are.
 _YEAR, _MONTH, _DAY = r"(?:19|20)\d{2}", r"(?:0?[1-9]|1[0-2])", r"(?:0?[1-9]|[12]\d|3[01])"
 _DATE_LIKE = re.compile(rf"^{_YEAR}([-./]){_MONTH}\1{_DAY}(?!\d)|^{_DAY}([-./]){_MONTH}\2(?:{_YEAR}|\d{{2}})(?!\d)|^\d{{1,2}}:\d{{2}}")
+
+
+def site_without_person(host: str) -> str:
+    """``host`` less a subdomain that names a person (``ivan.livejournal.com`` → ``livejournal.com``)."""
+    under = _UNDER_PERSONAL_HOST.fullmatch(host)
+    return under.group(1).lower() if under else host
 
 
 def _is_phone(candidate: str) -> bool:
@@ -141,9 +151,7 @@ class Redactor:
         """Non-overlapping (start, end, rule) matches, earlier rules first where they overlap."""
         taken: list[tuple[int, int, str]] = []
         for rule in self.enabled:
-            if not any(c in text for c in _NEEDS[rule]) if rule != "phones" else _too_few_digits(text):
-                continue
-            if rule == "profile_links" and not _names_social_host(text):
+            if not _worth_trying(rule, text):
                 continue
             spans = _SPANS[rule](text) if rule in _SPANS else (m.span() for m in _PATTERNS[rule].finditer(text))
             # an address kept on purpose keeps its domain
@@ -193,8 +201,8 @@ class Redactor:
 
 
 _PATTERNS = {"emails": _EMAIL, "profile_links": _PROFILE_LINK, "handles": _HANDLE, "phones": _PHONE}
-#: A character each rule's matches must contain (phones: checked by :data:`_DIGIT_RUN`).
-_NEEDS = {"emails": ("@",), "handles": ("@", "\uff20"), "profile_links": ("/",), "phones": ()}
+#: A character each rule's matches must contain (phones and profile links: see :func:`_worth_trying`).
+_NEEDS = {"emails": ("@",), "handles": ("@", "\uff20")}
 _DIGIT_RUN = re.compile(r"\d[\d \t\u00a0\-.()]{6,}\d")
 _ASCII_DIGITS = "0123456789"
 #: The characters besides ``isalnum()`` ones that an e-mail's name part holds: '_', '.', '+', '-' and the marks.
@@ -230,11 +238,20 @@ def _overlaps(spans: list[tuple[int, int, str]] | list[tuple[int, int]], start: 
 
 
 def _might_match(text: str) -> bool:
-    """A cheap test that skips texts with no '@' (or full-width '＠'), no '/' and no run of eight digits and
-    separators."""
+    """A cheap test that skips texts with no '@' (or full-width '＠'), no '/', no host of personal blogs and
+    no run of eight digits and separators."""
     if "@" in text or "/" in text or "\uff20" in text:
         return True
-    return _might_hold_phone(text)
+    return _might_hold_phone(text) or _names_personal_host(text)
+
+
+def _worth_trying(rule: str, text: str) -> bool:
+    """Whether ``text`` might hold a match of ``rule``: cheap tests, since the full patterns are slow on long texts."""
+    if rule == "phones":
+        return not _too_few_digits(text)
+    if rule == "profile_links":   # a personal blog's address needs no '/' ("ivan.livejournal.com")
+        return _names_social_host(text) or _names_personal_host(text)
+    return any(c in text for c in _NEEDS[rule])
 
 
 def _might_hold_phone(text: str) -> bool:
@@ -280,11 +297,17 @@ def _phone_spans(text: str) -> Iterator[tuple[int, int]]:
             yield m.span()
 
 
+#: A host of personal blogs after a '.', as in every blog's address (only then are such addresses looked for).
+#: The case-sensitive '.' first lets the search skip ahead fast (ignoring case throughout made it several times slower).
+_PERSONAL_HOST = re.compile(r"\.(?i:" + _PERSONAL_SUBDOMAIN_HOSTS + ")")
 #: A social host followed by '/': every profile link holds one (the full pattern is slow on long texts).
-#: A host of personal blogs named anywhere in a text (only then are its blogs' addresses looked for).
-_PERSONAL_HOST = re.compile(_PERSONAL_SUBDOMAIN_HOSTS, re.IGNORECASE)
-_HOST_SLASH = re.compile(r"(?:" + _SOCIAL_HOSTS + "|" + _PERSONAL_SUBDOMAIN_HOSTS + r"|tg:)/", re.IGNORECASE)
-_LONGEST_HOST = max(len(host.replace("\\", "")) for host in (_SOCIAL_HOSTS + "|" + _PERSONAL_SUBDOMAIN_HOSTS).split("|"))
+_HOST_SLASH = re.compile(r"(?:" + _SOCIAL_HOSTS + r"|tg:)/", re.IGNORECASE)
+_LONGEST_HOST = max(len(host.replace("\\", "")) for host in _SOCIAL_HOSTS.split("|"))
+
+
+def _names_personal_host(text: str) -> bool:
+    """Whether ``text`` names a host of personal blogs, with or without a '/' after it."""
+    return _PERSONAL_HOST.search(text) is not None
 
 
 def _names_social_host(text: str) -> bool:
@@ -320,7 +343,7 @@ def _trim_trailing_punctuation(text: str, start: int, end: int) -> int:
 def _profile_spans(text: str) -> Iterator[tuple[int, int]]:
     """The spans of profile links, and of personal blogs' addresses where the text names their host."""
     yield from (m.span() for m in _PROFILE_LINK.finditer(text))
-    if _PERSONAL_HOST.search(text):
+    if _names_personal_host(text):
         yield from (m.span() for m in _PERSONAL_BLOG.finditer(text))
 
 

@@ -60,7 +60,8 @@ class DataArguments:
     extra_files: list[str] = arg(help="Labelled files: .csv with a header (columns text, incitement, optional "
                                       "hallmarks, lang), any other name JSON Lines with those keys; all are checked "
                                       "before training starts.", default_factory=list)
-    database: str = arg("", "A tocsin store whose review decisions (incitement / not_incitement) are added as labels.")
+    database: str = arg("", "A tocsin store whose review decisions (incitement / not_incitement) are added as labels "
+                        "(their texts redacted, as exports are).")
     review_weight: float = arg(3.0, "How many times a reviewed item counts compared with a corpus example.")
 
 
@@ -154,13 +155,19 @@ def corpus_rows(data: DataArguments) -> dict[str, list[Row]]:
 
 
 def review_rows(database: str, weight: float) -> list[Row]:
-    """The monitors' decisions from a store, as rows (hallmarks masked unless the decision is 'not')."""
+    """The monitors' decisions from a store, as rows (hallmarks masked unless the decision is 'not').
+
+    Their texts are redacted with every rule, as alerts are: the tokenizer's vocabulary, the model and its
+    n-gram companion are trained on them and leave with the model, so no handle or phone number may reach them.
+    """
+    from tocsin.export.redaction import RedactionRules, Redactor
     from tocsin.store import connect
     from tocsin.store.modelling import review_labels
 
+    redactor = Redactor(RedactionRules())
     db = connect(database, create=False)
     try:
-        return [review_row(r, weight) for r in review_labels(db)]
+        return [review_row({**r, "text": redactor.redact_text(r["text"])}, weight) for r in review_labels(db)]
     finally:
         db.close()
 

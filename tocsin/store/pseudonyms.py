@@ -50,13 +50,16 @@ def pseudonymise_author(db: sqlite_utils.Database, author: str) -> str:
 
 def author_pseudonyms(db: sqlite_utils.Database, author: str) -> list[str]:
     """Every pseudonym the store may hold for ``author``: today's, and those that stores written before names were
-    compared by :func:`name_key` gave the same name decomposed (NFD) or with no-break spaces."""
+    compared by :func:`name_key` hashed the name only trimmed and case-folded, so they gave the same name composed
+    (NFC) or decomposed (NFD), with single spaces or no-break spaces, and as ``author`` is written (two spaces, a tab,
+    mixed spaces or Unicode forms) another pseudonym each."""
     if not author or not author.strip():
         return []
     key = get_secret(db, AUTHOR_KEY)
     name = name_key(author)
-    older = {unicodedata.normalize(form, spaced) for form in ("NFC", "NFD")
-             for spaced in (name, name.replace(" ", "\u00a0"))}
+    as_written = author.strip().casefold()
+    older = {as_written, *(unicodedata.normalize(form, spaced) for form in ("NFC", "NFD")
+                           for spaced in (name, name.replace(" ", "\u00a0"), as_written))}
     legacy = ["a_" + _hmac_hex(key, value, 16) for value in sorted(older)]
     return list(dict.fromkeys(["a_" + keyed_hash(key, author), *legacy]))
 
