@@ -138,6 +138,25 @@ def test_an_article_in_windows_1251_that_says_utf_8_is_read_as_cyrillic(tmp_path
     assert CALL in stored.text and "\ufffd" not in stored.text
 
 
+@pytest.mark.parametrize("declared", ["meta", "header"])
+def test_an_article_in_utf_8_that_says_windows_1251_is_read_as_utf_8(tmp_path, declared):
+    spider = make_spider(FeedSpider, tmp_path)
+    text = f"{CALL} Так пишут в районном чате, и жители Оша обсуждают это второй день подряд."
+    meta = '<meta charset="windows-1251">' if declared == "meta" else ""
+    html = f"<html><head>{meta}<title>Ош</title></head><body><article><p>{text}</p></article></body></html>"
+    url = f"{BASE}/a/1"
+    header = "text/html; charset=windows-1251" if declared == "header" else "text/html"
+    response = HtmlResponse(url=url, body=html.encode("utf-8"), headers={"Content-Type": header}, request=Request(url))
+    (stored,) = spider.parse_article(response, ArticleLead(url=url))
+    assert CALL in stored.text
+
+
+def test_a_utf_8_feed_that_says_windows_1251_is_read_as_utf_8():
+    body = rss(item(1, CALL), declaration='<?xml version="1.0" encoding="windows-1251"?>').encode("utf-8")
+    assert parse_feed(body, f"{BASE}/rss", "text/xml")[0][0].title == CALL
+    assert parse_feed(rss(item(1, CALL)).encode("utf-8"), f"{BASE}/rss", "text/xml; charset=windows-1251")[0][0].title == CALL
+
+
 # ---------------------------------------------------------------------------------------------- telegram and re-checks
 
 MESSAGE = {"id": "x", "url": f"{BASE}/t.me/south_news_demo/1020", "kind": "post",

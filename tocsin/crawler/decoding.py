@@ -1,6 +1,8 @@
 """Pages and feeds in a legacy encoding that say they are UTF-8, or say nothing: many of the region's older
 sites serve Windows-1251 Cyrillic so. Read as UTF-8 (or as Windows-1252, the web's default), the text
-would be stored as mojibake and its incitement missed; it is read in the encoding its bytes show instead."""
+would be stored as mojibake and its incitement missed; it is read in the encoding its bytes show instead.
+The other way round too: a UTF-8 body that says it is Windows-1251 (a CMS moved to UTF-8, its template not)
+is read as UTF-8."""
 
 from __future__ import annotations
 
@@ -62,10 +64,25 @@ def legacy_encoding(body: bytes) -> str | None:
     return None if not encoding or _is_utf8_name(encoding) else encoding
 
 
+def is_plainly_utf8(body: bytes) -> bool:
+    """Whether ``body`` is UTF-8 beyond doubt: it reads as UTF-8 without one bad byte and holds characters
+    beyond ASCII (a Windows-1251 or KOI8-R text of any length never does; UTF-16's NULs rule it out)."""
+    if body.isascii() or b"\x00" in body[:SAMPLE_BYTES]:
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def readable_response(response: TextResponse) -> TextResponse:
     """``response``, or a copy read in the encoding its bytes show when it claims UTF-8 (by declaration or by
-    Scrapy's default) and is not."""
-    encoding = legacy_encoding(response.body) if _is_utf8_name(response.encoding) else None
+    Scrapy's default) and is not, or read as UTF-8 when it claims another encoding and is plainly UTF-8."""
+    if _is_utf8_name(response.encoding):
+        encoding = legacy_encoding(response.body)
+    else:
+        encoding = "utf-8" if is_plainly_utf8(response.body) else None
     if encoding is None:
         return response
     logger.debug("%s is not UTF-8 as it says; read as %s", response.url, encoding)
@@ -74,10 +91,14 @@ def readable_response(response: TextResponse) -> TextResponse:
 
 def feed_as_utf8(body: bytes, content_type: str) -> tuple[bytes, str]:
     """A feed's body and content type, transcoded to UTF-8 when the body is not UTF-8 and names no other
-    encoding (neither in its XML declaration nor in ``content_type``); otherwise as they are."""
+    encoding (neither in its XML declaration nor in ``content_type``), or declared UTF-8 when it names another
+    and is plainly UTF-8; otherwise as they are."""
     declared = [m.group(2).decode("ascii", "replace") for m in [re.match(_XML_ENCODING.encode(), body[:300])] if m]
     declared += [m.group(1) for m in [_CHARSET.search(content_type or "")] if m]
-    encoding = None if any(not _is_utf8_name(name) for name in declared) else legacy_encoding(body)
+    if any(not _is_utf8_name(name) for name in declared):
+        encoding = "utf-8" if is_plainly_utf8(body) else None
+    else:
+        encoding = legacy_encoding(body)
     if encoding is None:
         return body, content_type
     text = body.decode(encoding, errors="replace")
