@@ -234,6 +234,28 @@ def test_listing_spider_with_xpath_selectors_and_no_permalinks(tmp_path):
     assert [r.url for r in requests] == [f"{BASE}/c?page=2"]
 
 
+def test_a_post_without_a_link_keeps_its_id_as_newer_posts_push_it_to_the_next_page(tmp_path):
+    spider = make_spider(ListingSpider, tmp_path, selectors={"item": "li", "text": "p", "author": "b::text",
+                                                             "next_page": "a.older::attr(href)"})
+    post = "<li><b>{who}</b><p>{text}</p></li>"
+    first = ("<ol>" + post.format(who="Guli", text="Same words.") + post.format(who="Timur", text="Same words.")
+             + "</ol><a class=older href='/c?page=2'>older</a>")
+    (request,), items = split(spider.parse_listing(resp(f"{BASE}/c", first), start_url=f"{BASE}/c"))
+    assert len({i.id for i in items}) == 2   # two people posting the same words are two items
+    _, later = split(spider.parse_listing(resp(request.url, "<ol>" + post.format(who="Guli", text="Same words.") + "</ol>"),
+                                          **request.cb_kwargs))
+    assert later[0].id == items[0].id   # the same post, now on page 2: the same item
+
+
+def test_json_records_without_the_id_their_link_is_made_of_stay_apart(tmp_path):
+    spider = make_spider(JsonSpider, tmp_path, fields={"items": "posts", "id": "id", "text": "text", "author": "by",
+                                                       "url": f"{BASE}/p/{{id}}"})
+    body = '{"posts": [{"id": 7, "text": "one"}, {"text": "two", "by": "a"}, {"text": "three", "by": "b"}]}'
+    items = [r for r in spider.parse_json(resp(f"{BASE}/api", body, TextResponse), endpoint=f"{BASE}/api", page=None)
+             if isinstance(r, ItemRecord)]
+    assert items[0].url == f"{BASE}/p/7" and "tocsin_item=" in items[1].url and len({i.id for i in items}) == 3
+
+
 def test_listing_and_json_configs_are_checked(tmp_path):
     with pytest.raises(ValueError, match="selectors need item"):
         make_spider(ListingSpider, tmp_path, selectors={"text": "p"})

@@ -115,16 +115,18 @@ class JsonSpider(SourceSpider):
         if not text:
             return None
         item_id = as_text(get_path(row, fields.get("id", "id")))
+        author = as_text(get_path(row, fields["author"])) if fields.get("author") else ""
+        published_at = normalise_date(as_text(get_path(row, fields["date"])), self.zone) if fields.get("date") else None
         url_spec = fields.get("url", "")
-        if "{" in url_spec:
+        if "{" in url_spec and item_id:
             url = response.urljoin(url_spec.format(id=item_id))
-        else:
-            url = as_text(get_path(row, url_spec)) if url_spec else ""
-            url = item_addresses(response.url, [url], [synthetic_url(endpoint, item_id or text)])[0]
+        else:   # no link, or a record without the id its link is made of
+            url = as_text(get_path(row, url_spec)) if url_spec and "{" not in url_spec else ""
+            key = [item_id] if item_id else [author, published_at or "", text]
+            url = item_addresses(response.url, [url], [synthetic_url(endpoint, *key)])[0]
         return ItemRecord(
             source=self.source.name, url=url, kind="post", title=as_text(get_path(row, fields.get("title", ""))) if fields.get("title") else "",
-            text=text, author=as_text(get_path(row, fields["author"])) if fields.get("author") else "",
-            published_at=normalise_date(as_text(get_path(row, fields["date"])), self.zone) if fields.get("date") else None,
+            text=text, author=author, published_at=published_at,
             lang=self.source.language, meta={"endpoint": endpoint, **({"post_id": item_id} if item_id else {})},
             raw=_LONE_SURROGATE.sub("\ufffd", json.dumps(row, ensure_ascii=False, sort_keys=True)).encode("utf-8"),
             content_type="application/json",

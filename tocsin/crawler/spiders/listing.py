@@ -45,25 +45,27 @@ class ListingSpider(SourceSpider):
 
     def start_requests_for(self) -> Iterable[Request]:
         for url in self.source.urls:
-            req = self.request(url, self.parse_listing, dont_filter=True)
+            req = self.request(url, self.parse_listing, cb_kwargs={"start_url": url}, dont_filter=True)
             if req is not None:
                 yield req
 
-    def parse_listing(self, response: Response) -> Iterator:
+    def parse_listing(self, response: Response, start_url: str = "") -> Iterator:
         if not isinstance(response, TextResponse):
             self.ledger.error("not_html", "the listing page is not text", response.url)
             return
         response = readable_response(response)   # a page in another encoding than it declares
         sel = self.source.selectors
         posts = [(node, text) for node in select(response.selector, sel["item"]) if (text := select_text(node, sel["text"]))]
-        urls = item_addresses(response.url, [select_first(node, sel.get("link", "")) for node, _ in posts],
-                              [synthetic_url(response.url, text) for _, text in posts])
         records = [ItemRecord(
-            source=self.source.name, url=url, kind="post", title=select_first(node, sel.get("title", "")), text=text,
+            source=self.source.name, url="", kind="post", title=select_first(node, sel.get("title", "")), text=text,
             author=select_first(node, sel.get("author", "")), published_at=normalise_date(select_first(node, sel.get("date", "")), self.zone),
             lang=self.source.language, meta={"listing_url": response.url}, raw=node.get().encode("utf-8"),
             content_type="text/html; charset=utf-8",
-        ) for (node, text), url in zip(posts, urls)]
+        ) for node, text in posts]
+        urls = item_addresses(response.url, [select_first(node, sel.get("link", "")) for node, _ in posts],
+                              [synthetic_url(start_url or response.url, r.author, r.published_at or "", r.text) for r in records])
+        for record, url in zip(records, urls):
+            record.url = url
         if not records and not select(response.selector, sel["item"]):
             self.ledger.error("parse", f"selectors.item {sel['item']!r} matched nothing on the page", response.url)
             return
@@ -74,6 +76,6 @@ class ListingSpider(SourceSpider):
             return  # newest first: nothing new past this page
         next_link = select_first(response.selector, sel.get("next_page", ""))
         if next_link:
-            req = self.request(response.urljoin(next_link), self.parse_listing)
+            req = self.request(response.urljoin(next_link), self.parse_listing, cb_kwargs={"start_url": start_url})
             if req is not None:
                 yield req

@@ -7,10 +7,12 @@ import hashlib
 from tocsin.urls import item_id_for, with_query
 
 
-def synthetic_url(page_url: str, key: str) -> str:
-    """A stable URL for an item that has no permalink: the page URL with ``tocsin_item=<hash>``."""
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
-    return with_query(page_url, tocsin_item=digest)
+def synthetic_url(start_url: str, *key: str) -> str:
+    """A stable URL for an item that has no permalink: the start URL of its pages (not the page it is on, which
+    changes as newer items push it back) with ``tocsin_item=<hash of key>``; the key is its author, date and text
+    where there are such, so that two people posting the same words stay two items."""
+    digest = hashlib.sha256("\x1f".join(part for part in key if part).encode("utf-8")).hexdigest()[:16]
+    return with_query(start_url, tocsin_item=digest)
 
 
 def all_known(urls: list[str], known_ids: set[str]) -> bool:
