@@ -271,7 +271,7 @@ def render_markdown(rep: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def default_card(settings_path: str = "") -> Path:
+def default_card() -> Path:
     """The embedded model's card."""
     from tocsin.models.folder import EMBEDDED_DIR
 
