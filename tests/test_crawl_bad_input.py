@@ -4,6 +4,7 @@ encodings, broken character references, rate-limit pages, redirects, unreadable 
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timezone
 
 import pytest
 from scrapy import Request
@@ -79,6 +80,21 @@ def test_times_without_an_offset_are_read_in_the_sources_time_zone(given, stored
     from zoneinfo import ZoneInfo
 
     assert normalise_date(given, ZoneInfo("Asia/Bishkek")) == stored
+
+
+def test_days_named_relative_to_today_are_read_in_the_sources_time_zone():
+    from zoneinfo import ZoneInfo
+
+    from tocsin.crawler.written_dates import relative_date
+
+    late_evening = datetime(2026, 12, 4, 20, 0, tzinfo=timezone.utc)   # already 5 December in Bishkek
+    bishkek = ZoneInfo("Asia/Bishkek")
+    assert relative_date("Сегодня, 14:30", bishkek, late_evening) == datetime(2026, 12, 5, 8, 30, tzinfo=timezone.utc)
+    assert relative_date("вчера в 09:05", bishkek, late_evening) == datetime(2026, 12, 4, 3, 5, tzinfo=timezone.utc)
+    assert relative_date("Kecha, 18:00", bishkek, late_evening) == relative_date("Кечээ 18:00", bishkek, late_evening)
+    assert relative_date("14:30", bishkek, late_evening) == relative_date("Бүгүн 14:30", bishkek, late_evening)
+    assert relative_date("сегодня 14:30 и ещё", bishkek, late_evening) is None
+    assert normalise_date("Yesterday at 9:05", bishkek) is not None and normalise_date("вчера в 25:00", bishkek) is None
 
 
 def test_a_sources_time_zone_reaches_its_feed_listing_and_article_times(tmp_path):

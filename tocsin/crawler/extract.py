@@ -13,7 +13,7 @@ from typing import Any
 from parsel import Selector, SelectorList
 from w3lib.html import remove_tags, replace_entities
 
-from tocsin.crawler.written_dates import written_date
+from tocsin.crawler.written_dates import relative_date, written_date
 
 logger = logging.getLogger(__name__)
 
@@ -184,16 +184,17 @@ _TIME_FIRST = re.compile(r"^(?P<time>\d{1,2}:\d{2}(?::\d{2})?)[,\s]+(?P<date>\d.
 
 
 def normalise_date(value: Any, zone: tzinfo | None = None) -> str | None:
-    """Any date a page, feed or API gives (a string, epoch seconds or milliseconds, a datetime), as the
-    store's ISO UTC form; None when it cannot be read or is no real time (a day that does not exist, a
-    placeholder year before :data:`EARLIEST_YEAR`, more than a year ahead).
+    """Any date a page, feed or API gives (a string, epoch seconds or milliseconds, a datetime; "Сегодня, 14:30"
+    and "вчера" read against today in ``zone``), as the store's ISO UTC form; None when it cannot be read or is
+    no real time (a day that does not exist, a placeholder year before :data:`EARLIEST_YEAR`, more than a year
+    ahead).
 
     :param zone: the time zone of a time written without an offset (the source's ``timezone``); UTC if None.
     """
     if value is None or value == "" or isinstance(value, bool):
         return None
     try:
-        dt = value if isinstance(value, datetime) else _parse_date(str(value).strip())
+        dt = value if isinstance(value, datetime) else relative_date(str(value), zone) or _parse_date(str(value).strip())
     except (TypeError, ValueError, OverflowError, IndexError):
         return None
     return _plausible_iso(dt, zone)

@@ -1,5 +1,6 @@
 """Dates written with a month's name, as the region's sites write them: "1 июня 2024, 14:30", "1-июнь 2024",
-"2024-жылдын 1-июну", "2024-yil 1-iyun", "1 iyun 2024", "June 1, 2024".
+"2024-жылдын 1-июну", "2024-yil 1-iyun", "1 iyun 2024", "June 1, 2024"; and days named relative to today, as
+forums and comment threads write them: "Сегодня, 14:30", "вчера в 09:05", "Бүгүн 14:30", "Kecha, 18:00", "14:30".
 
 Russian, Kyrgyz and Uzbek Cyrillic month names share their stems; Uzbek Latin and English have their own. A
 time (14:30) after the date, or before it, is read with it; the date has no zone (the source's is applied later).
@@ -8,7 +9,7 @@ time (14:30) after the date, or before it, is read with it; the date has no zone
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta, timezone, tzinfo
 
 _LETTERS = r"[^\W\d_]"
 #: Stems of the month names (Russian, Kyrgyz, Uzbek Cyrillic; Uzbek Latin), read with any ending: "июня",
@@ -48,3 +49,24 @@ def written_date(text: str) -> datetime | None:
             hour, minute, second = (int(part or 0) for part in clock.groups()) if clock else (0, 0, 0)
             return datetime(int(found["year"]), month, int(found["day"]), hour, minute, second)
     return None
+
+
+#: Words for today and yesterday (Russian, Kyrgyz, Uzbek Latin and Cyrillic, English), by days back.
+_DAYS_BACK = {"сегодня": 0, "бүгүн": 0, "бугун": 0, "bugun": 0, "today": 0,
+              "вчера": 1, "кечээ": 1, "кеча": 1, "kecha": 1, "yesterday": 1}
+_RELATIVE = re.compile(rf"^(?:(?P<word>{'|'.join(_DAYS_BACK)})[\s,]*(?:в|at|soat)?\s*)?"
+                       r"(?P<hour>\d{1,2}):(?P<minute>\d{2})$|^(?P<alone>" + "|".join(_DAYS_BACK) + ")$", re.IGNORECASE)
+
+
+def relative_date(text: str, zone: tzinfo | None = None, now: datetime | None = None) -> datetime | None:
+    """The time of "Сегодня, 14:30", "вчера в 09:05", "Kecha" or a bare "14:30" (today), with today taken in
+    ``zone`` (the source's; UTC if None); None for any other text."""
+    found = _RELATIVE.match(text.strip())
+    if not found:
+        return None
+    zone = zone or timezone.utc
+    today = (now or datetime.now(timezone.utc)).astimezone(zone)
+    word = (found["word"] or found["alone"] or "").casefold()
+    day = today - timedelta(days=_DAYS_BACK.get(word, 0))
+    hour, minute = int(found["hour"] or 0), int(found["minute"] or 0)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
