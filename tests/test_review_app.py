@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -223,6 +227,44 @@ def test_behind_a_proxy_one_address_guessing_names_locks_out_only_itself(world, 
     assert (login(rita, "rita").status_code == 302) is rita_gets_in
 
 
+def test_behind_a_proxy_served_by_waitress_the_page_sees_each_monitors_address(world, tmp_path):
+    from waitress.server import create_server
+
+    from tocsin.review.server import waitress_options
+
+    settings = Settings()
+    settings.review.login_attempts_per_minute = 3
+    settings.review.proxies = 1
+    server = create_server(create_app(settings, tmp_path / "review.db"), host="127.0.0.1", port=0,
+                           **waitress_options(settings))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.effective_port}"
+
+    def attempt(address: str, name: str, password: str) -> int:
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(), NoRedirect())
+        headers = {"X-Forwarded-For": address}
+        page = opener.open(urllib.request.Request(f"{base}/login", headers=headers)).read().decode()
+        form = urllib.parse.urlencode({"username": name, "password": password, "csrf_token": csrf_from(page)}).encode()
+        try:
+            return opener.open(urllib.request.Request(f"{base}/login", data=form, headers=headers)).status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    try:
+        for n in range(15):
+            attempt("203.0.113.9", f"name{n}", "wrong password")
+        assert attempt("203.0.113.9", "leo", PASSWORD) == 429
+        assert attempt("198.51.100.7", "rita", PASSWORD) == 302   # the guesser's address is limited, not the proxy's
+    finally:
+        server.close()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
 def test_trusting_a_proxy_while_listening_on_every_address_is_warned_of():
     from tocsin.review.server import listening_warnings
 
@@ -265,9 +307,14 @@ def test_disabling_a_user_or_changing_the_password_ends_their_session(world):
     assert client.get("/").status_code == 302
     login(client, "rita", "another secret 1")
     assert client.get("/").status_code == 200
+    copy = world["app"].test_client()   # a copy of the cookie, as on a seized device
+    copy.set_cookie(world["app"].config["SESSION_COOKIE_NAME"], client.get_cookie(world["app"].config["SESSION_COOKIE_NAME"]).value)
+    assert copy.get("/").status_code == 200
     accounts.set_disabled(world["db"], "rita")
     assert client.get("/").status_code == 302
     assert login(client, "rita", "another secret 1").status_code == 401
+    accounts.set_disabled(world["db"], "rita", False)   # enabled again (a new device): the old cookie stays dead
+    assert copy.get("/").status_code == 302
 
 
 def test_deciding_on_the_item_page_stores_it_and_moves_on(world):

@@ -47,5 +47,12 @@ def serve(settings: Settings | None, db_path: str | Path, *, host: str | None = 
     for warning in listening_warnings(settings, host):
         logger.warning(warning)
     logger.info("review page on http://%s:%s/ over %s", host, port, db_path)
-    waitress_serve(app, host=host, port=port, threads=max(1, settings.review.threads), ident="tocsin",
-                   clear_untrusted_proxy_headers=True, max_request_body_size=1_048_576)
+    waitress_serve(app, host=host, port=port, **waitress_options(settings))
+
+
+def waitress_options(settings: Settings) -> dict[str, object]:
+    """waitress's settings for the review page. Behind trusted proxies (``review.proxies``) their
+    ``X-Forwarded-*`` headers are passed on to the page, which reads them for as many proxies as trusted;
+    otherwise waitress drops them, so that nobody can claim another address."""
+    return {"threads": max(1, settings.review.threads), "ident": "tocsin", "max_request_body_size": 1_048_576,
+            "clear_untrusted_proxy_headers": not settings.review.proxies}

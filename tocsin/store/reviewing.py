@@ -253,8 +253,9 @@ def update_user(db: sqlite_utils.Database, username: str, actor: str, *, passwor
         if password_hash is not None:
             db.execute("UPDATE users SET password_hash = ? WHERE username = ?", [password_hash, username])
             changed.append("password")
-        if disabled is not None:
-            db.execute("UPDATE users SET disabled = ? WHERE username = ?", [int(disabled), username])
+        if disabled is not None:   # either way its sessions end: a cookie copied before it was disabled stays dead
+            db.execute("UPDATE users SET disabled = ?, session_generation = session_generation + 1 WHERE username = ?",
+                       [int(disabled), username])
             changed.append("disabled" if disabled else "enabled")
         if role is not None:
             db.execute("UPDATE users SET role = ? WHERE username = ?", [role, username])
