@@ -367,7 +367,7 @@ def refused_decision(world, decision: str, note: str):
 def carried_fields(html: str) -> dict[str, str]:
     import html as markup
 
-    return {name: markup.unescape(value) for name, value in re.findall(r'type="hidden" name="(pending_\w+|next)" value="([^"]*)"', html)}
+    return {name: markup.unescape(value) for name, value in re.findall(r'type="hidden" name="(pending|next)" value="([^"]*)"', html)}
 
 
 def test_a_decision_sent_after_the_session_ended_is_shown_back_unrecorded_with_its_note(world):
@@ -386,7 +386,7 @@ def test_logging_in_from_the_unrecorded_page_records_the_decision_it_carried(wor
     client, refused = refused_decision(world, "escalate", "seen twice\nin Osh")
     html = refused.get_data(as_text=True)
     carried = carried_fields(html)
-    assert carried["pending_decision"] == "escalate" and carried["pending_note"] == "seen twice\nin Osh"
+    assert set(carried) == {"pending", "next"}   # one signed field: the decision cannot be altered on the way
     # a mistyped password keeps carrying it
     wrong = client.post("/login", data={**carried, "username": "rita", "password": "wrong", "csrf_token": csrf_from(html),
                                         "pending_keep": "1"})
@@ -413,16 +413,48 @@ def test_a_carried_decision_is_not_recorded_when_unticked_or_its_item_is_gone(wo
     unticked = client.post("/login", data={**carried_fields(html), "username": "rita", "password": PASSWORD,
                                            "csrf_token": csrf_from(html)})
     assert unticked.status_code == 302 and len(reviewing.item_reviews(world["db"], ids[1])) == before
+    from tocsin.review.carried import carry_token
+
+    with world["app"].test_request_context():
+        gone_item = carry_token({"item": "f" * 64, "decision": "unsure", "note": "", "seen_review": ""}, "rita")
+        deleting = carry_token({"item": ids[1], "decision": "delete", "note": "", "seen_review": ""}, "rita")
     other = world["app"].test_client()
     page = other.get("/login").get_data(as_text=True)
-    gone = other.post("/login", data={**carried_fields(html), "pending_item": "f" * 64, "username": "rita",
-                                      "password": PASSWORD, "pending_keep": "1", "csrf_token": csrf_from(page)})
+    gone = other.post("/login", data={"pending": gone_item, "username": "rita", "password": PASSWORD, "pending_keep": "1",
+                                      "csrf_token": csrf_from(page)})
     assert gone.status_code == 302 and "no longer in the store" in other.get("/").get_data(as_text=True)
-    forged = world["app"].test_client()
-    page = forged.get("/login").get_data(as_text=True)
-    forged.post("/login", data={"pending_item": ids[1], "pending_decision": "delete", "pending_keep": "1",
-                                "username": "rita", "password": PASSWORD, "csrf_token": csrf_from(page)})
-    assert len(reviewing.item_reviews(world["db"], ids[1])) == before, "only the four decisions are carried"
+    token = carried_fields(html)["pending"]
+    for forged_fields in ({"pending_item": ids[1], "pending_decision": "incitement"}, {"pending": deleting},
+                          {"pending": token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]}):
+        forged = world["app"].test_client()
+        page = forged.get("/login").get_data(as_text=True)
+        forged.post("/login", data={**forged_fields, "pending_keep": "1", "username": "rita", "password": PASSWORD,
+                                    "csrf_token": csrf_from(page)})
+    assert len(reviewing.item_reviews(world["db"], ids[1])) == before, "only signed, unaltered, known decisions are carried"
+
+
+def test_a_decision_sent_from_another_site_is_not_carried_into_anyones_login(world):
+    ids = world["ids"]
+    before = len(reviewing.item_reviews(world["db"], ids[1]))
+    attacker = world["app"].test_client()   # a form on another site: no session cookie, no token
+    refused = attacker.post(f"/items/{ids[1]}/decide", data={"decision": "not_incitement", "note": "attacker's note"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 403 and "came without your session" in html
+    assert 'name="pending"' not in html and "pending_keep" not in html
+    logged_in = attacker.post("/login", data={**carried_fields(html), "username": "rita", "password": PASSWORD,
+                                              "pending_keep": "1", "csrf_token": csrf_from(html)})
+    assert logged_in.status_code == 302 and len(reviewing.item_reviews(world["db"], ids[1])) == before
+
+
+def test_a_carried_decision_is_recorded_only_for_the_monitor_whose_session_it_was(world):
+    ids = world["ids"]
+    client, refused = refused_decision(world, "escalate", "rita's note")
+    html = refused.get_data(as_text=True)
+    before = len(reviewing.item_reviews(world["db"], ids[1]))
+    as_leo = client.post("/login", data={**carried_fields(html), "username": "leo", "password": PASSWORD,
+                                         "pending_keep": "1", "csrf_token": csrf_from(html)})
+    assert as_leo.status_code == 302 and len(reviewing.item_reviews(world["db"], ids[1])) == before
+    assert "from rita&#39;s ended session was not recorded under your name" in client.get("/").get_data(as_text=True)
 
 
 def seen_review_from(html: str) -> str:

@@ -155,6 +155,7 @@ def load_user() -> None:
     if (user is None or user["disabled"] or session.get("pw") != password_fingerprint(user["password_hash"])
             or session.get("gen") != user["session_generation"] or time.time() - float(session.get("at", 0)) > max_age):
         session.clear()
+        g.ended_user = name   # whose decision a refused form may carry (see tocsin.review.carried)
         return
     g.user = {"username": user["username"], "role": user["role"]}
 
@@ -204,16 +205,21 @@ def csrf_refused(error: CSRFError) -> tuple[str, int]:
 
 
 def unrecorded_decision(why: str) -> tuple[str, int]:
-    """A decision that could not be recorded, shown back with its note so that neither is lost without notice."""
-    from tocsin.review.views import DECISION_LABELS, carried_decision
+    """A decision that could not be recorded, shown back with its note so that neither is lost without notice;
+    carried through the login form only when the request came with the monitor's own session (ended, or with
+    an expired token), never for a form sent from another site (see :mod:`tocsin.review.carried`)."""
+    from tocsin.review.carried import carried_decision, carry_token
+    from tocsin.review.views import DECISION_LABELS
 
     item_id = (request.view_args or {}).get("item_id", "")
     form, decision = request.form, request.form.get("decision", "")
-    carried = {"pending_item": item_id, "pending_decision": decision, "pending_note": form.get("note", ""),
-               "pending_seen_review": form.get("seen_review", "")}
+    pending = carried_decision({"pending_item": item_id, "pending_decision": decision, "pending_note": form.get("note", ""),
+                                "pending_seen_review": form.get("seen_review", "")})
+    owner = g.get("ended_user") or session.get("user")
+    carry = {"pending": pending, "carry": carry_token(pending, owner)} if pending and owner else {}
     return render_template("unrecorded.html", why=why, decision=DECISION_LABELS.get(decision, decision),
                            note=request.form.get("note", "")[:5000], next=url_for("review.item", item_id=item_id),
-                           pending=carried_decision(carried)), 403
+                           **carry), 403
 
 
 ERROR_MESSAGES = {

@@ -16,6 +16,7 @@ from tocsin.alerts.silences import MATCHER_NAMES, unknown_values
 from tocsin.review import accounts
 from tocsin.review.agreement import cohen_kappa, describe_kappa
 from tocsin.review.app import context, password_fingerprint, requires
+from tocsin.review.carried import MAX_NOTE, carried_for
 from tocsin.analyse import item_text
 from tocsin.review.highlight import highlight_item
 from tocsin.store import analyses, audit, get_item, item_versions, reviewing
@@ -29,7 +30,6 @@ blueprint = Blueprint("review", __name__)
 
 EVIDENCE_LISTED = 200   #: evidence spans listed beside an item (all stay marked in its text)
 DECISION_LABELS = {"incitement": "Incitement", "not_incitement": "Not incitement", "escalate": "Escalate", "unsure": "Unsure"}
-MAX_NOTE = 2000
 MAX_MATCHER = 200
 SILENCE_HOURS = (1, 4, 12, 24, 72, 168)
 BULK_ASSIGN_MAX = 200
@@ -97,7 +97,7 @@ def login() -> Any:
         audit.log_event(g.db, username if accounts.user_exists(g.db, username) else "anonymous", "login_blocked")
         flash(f"Too many attempts for this name: wait {int(wait) + 1} s and try again.", "error")
         body = render_template("login.html", next=request.form.get("next", ""),   # the way back to the page kept
-                               pending=carried_decision(request.form))
+                               **still_carried(request.form))
         return Response(body, 429, headers={"Retry-After": str(int(wait) + 1)}, content_type="text/html; charset=utf-8")
     user = accounts.authenticate(g.db, username, password)
     if user is None:
@@ -105,27 +105,27 @@ def login() -> Any:
         known = accounts.user_exists(g.db, username)
         audit.log_event(g.db, username if known else "anonymous", "login_failed")
         flash("Wrong name or password, or the account is disabled.", "error")
-        return render_template("login.html", next=request.form.get("next", ""), pending=carried_decision(request.form)), 401
+        return render_template("login.html", next=request.form.get("next", ""), **still_carried(request.form)), 401
     ctx.limiter.succeeded(username, address)
     session.clear()
     session.permanent = True
     session.update(user=user["username"], pw=password_fingerprint(user["password_hash"]), at=time.time(),
                    gen=user["session_generation"])
     audit.log_event(g.db, user["username"], "login")
-    pending = carried_decision(request.form)
+    pending, owner = carried_for(request.form.get("pending"))
     if pending and request.form.get("pending_keep"):
-        g.user = {"username": user["username"], "role": user["role"]}
-        record_carried_decision(pending)
+        if owner == user["username"]:
+            g.user = {"username": user["username"], "role": user["role"]}
+            record_carried_decision(pending)
+        else:
+            flash(f"The decision carried from {owner}'s ended session was not recorded under your name.", "error")
     return redirect(safe_next(request.form.get("next")))
 
 
-def carried_decision(form: Any) -> dict[str, str] | None:
-    """A decision its session refused, carried through the login form (``pending_*`` fields), or None."""
-    decision, item_id = form.get("pending_decision", ""), form.get("pending_item", "")
-    if decision not in DECISIONS or not item_id or len(item_id) > 128:
-        return None
-    return {"item": item_id, "decision": decision, "note": without_controls(form.get("pending_note", ""))[:MAX_NOTE].strip(),
-            "seen_review": form.get("pending_seen_review", "")}
+def still_carried(form: Any) -> dict[str, Any]:
+    """The login form's carried decision, for showing the form again (a mistyped password keeps it)."""
+    pending, _ = carried_for(form.get("pending"))
+    return {"pending": pending, "carry": form.get("pending", "")} if pending else {}
 
 
 def record_carried_decision(pending: dict[str, str]) -> None:
