@@ -137,15 +137,27 @@ def test_after_a_suspend_each_due_job_runs_once(db_path, monkeypatch):
     assert all(job.next_run > Later.now() for job in daemon.scheduler.jobs)
 
 
-def test_after_the_clock_is_set_back_each_job_runs_once_now_not_after_the_step(db_path, monkeypatch):
+@pytest.mark.parametrize("step", [dt.timedelta(days=1), dt.timedelta(hours=1)], ids=["clock set back", "daylight saving ends"])
+def test_after_the_clock_is_set_back_each_job_runs_once_now_not_after_the_step(db_path, monkeypatch, step):
+    """The scheduler runs on local wall time: when daylight saving time ends it reads an hour less, though
+    time.time() goes on; the deliver job must not wait that hour."""
+    import tocsin.daemon
+
     settings = disk_settings(db_path)
     calls = {"deliver": 0}
     daemon = Daemon(settings, connect(db_path), [Job("deliver", 60, lambda: calls.__setitem__("deliver", calls["deliver"] + 1))])
     daemon.sleep_s = lambda: 0.0
-    wall = iter([1_000_000.0, 1_000_000.0 - 86_400] + [1_000_000.0 - 86_400] * 10)
-    monkeypatch.setattr(time, "time", lambda: next(wall))
+    before = dt.datetime.now()
+    local = iter([before, before - step] + [before - step] * 10)
+
+    class SetBack(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return next(local)
+
+    monkeypatch.setattr(tocsin.daemon, "datetime", SetBack)
     for job in daemon.scheduler.jobs:
-        job.next_run = dt.datetime.now() + dt.timedelta(days=1)   # as schedule leaves it after a day's step back
+        job.next_run = dt.datetime.now() + step   # as schedule leaves it after the step back
     daemon.loop(max_ticks=2)
     assert calls["deliver"] == 1
 

@@ -547,17 +547,20 @@ class Daemon:
 
     def loop(self, max_ticks: int | None) -> None:
         ticks = 0
-        wall, mono = time.time(), time.monotonic()
+        # the scheduler runs on local wall time (schedule's naive datetime.now()), which also jumps when daylight
+        # saving time ends or starts; time.time() does not, so the jump is measured on the time it uses
+        wall, mono = datetime.now(), time.monotonic()
         while not self.stopping and (max_ticks is None or ticks < max_ticks):
-            jump = (time.time() - wall) - (time.monotonic() - mono)
+            jump = (datetime.now() - wall).total_seconds() - (time.monotonic() - mono)
             if abs(jump) > max(60.0, 2 * self.tick_s):
-                logger.warning("the clock jumped %.0f s (suspend, or the clock set); each due job runs once", jump)
+                logger.warning("the clock jumped %.0f s (suspend, the clock set, or daylight saving time); each due "
+                               "job runs once", jump)
                 if jump < 0:   # set back: each next run moves back with it, instead of waiting as long as the step
                     for scheduled in self.scheduler.jobs:
                         scheduled.next_run += timedelta(seconds=jump)
             self.tick()
             ticks += 1
-            wall, mono = time.time(), time.monotonic()
+            wall, mono = datetime.now(), time.monotonic()
             if not self.stopping and (max_ticks is None or ticks < max_ticks):
                 self.pause(self.sleep_s())
 
