@@ -244,6 +244,17 @@ def test_login_limiter_blocks_per_account_and_address_for_a_minute():
     assert limiter.blocked_for("fresh", "10.0.0.9") > 0
 
 
+def test_login_limiter_forgets_names_and_addresses_a_minute_after_their_last_failure():
+    now = [1000.0]
+    limiter = LoginLimiter(3, clock=lambda: now[0])
+    for n in range(500):   # ever new addresses, as from an IPv6 range
+        limiter.failed(f"name{n}", f"2001:db8::{n:x}")
+    assert len(limiter) == 1000
+    now[0] += 61
+    limiter.failed("rita", "10.0.0.1")
+    assert len(limiter) == 2   # only the failure of this minute is remembered
+
+
 def test_alerts_ack_and_silences(db):
     ids = add_corpus(db)
     alert = add_alert(db, rule="spread-rule", kind="spread", key="uzbek|osh", severity="high", item_ids=[ids[0], ids[4]])

@@ -19,6 +19,7 @@ class LoginLimiter:
         self.clock = clock
         self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
+        self._swept_at = self.clock()
 
     def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
         times = self._failures[key]
@@ -45,6 +46,19 @@ class LoginLimiter:
         with self._lock:
             self._failures[(username, address)].append(now)
             self._failures[("", address)].append(now)
+            if now - self._swept_at >= 60.0:
+                self._sweep(now)
+
+    def _sweep(self, now: float) -> None:
+        """Forget names and addresses with no failure in the last minute (guesses from ever new addresses or
+        names would otherwise be remembered for as long as the page runs)."""
+        for key in [key for key, times in self._failures.items() if not times or now - times[-1] >= 60.0]:
+            del self._failures[key]
+        self._swept_at = now
+
+    def __len__(self) -> int:
+        """How many names and addresses with failures are remembered."""
+        return len(self._failures)
 
     def succeeded(self, username: str, address: str) -> None:
         """Forget this account's failures from this address."""
