@@ -311,6 +311,41 @@ def test_erasing_one_item_keeps_what_other_pages_share_with_it(fresh_db):
     assert fresh_db.execute("SELECT message FROM alerts WHERE id = ?", [other_alert]).fetchone()[0].endswith(f"“{footer}”")
 
 
+def test_forget_masks_mentions_in_another_unicode_form_or_spacing(fresh_db):
+    import unicodedata
+
+    victim = "@Ойбек_77"
+    decomposed = unicodedata.normalize("NFD", victim)
+    add_item(fresh_db, url="https://t.me/s/chan/1", text="zqxownpost here", author=victim, source="chan")
+    other = add_item(fresh_db, url="https://t.me/s/chan/2", text=f"reply to {decomposed}: stop it", author="@other", source="chan")
+    spaced = add_item(fresh_db, url="https://t.me/s/chan/3", text="as Ivan\u00a0 Petrov_2 wrote", author="@third", source="chan")
+    forget(fresh_db, Settings(), authors=[victim, "Ivan Petrov_2"])
+    assert get_item(fresh_db, other)["text"] == "reply to " + "█" * len(decomposed) + ": stop it"   # offsets kept
+    assert get_item(fresh_db, spaced)["text"] == "as " + "█" * len("Ivan\u00a0 Petrov_2") + " wrote"
+
+
+def test_forget_drops_a_shared_raw_page_that_holds_the_post_with_markup_inside_its_sentences(fresh_db):
+    text = "Zqxsecret plan: all of them must leave the town tomorrow morning."
+    raw = page("Zqxsecret plan: all of them must <b>leave</b> the town\ntomorrow morning.", KEEPER_TEXT)
+    victim = add_item(fresh_db, url="https://t.me/s/chan/101", text=text, author=VICTIM, source="chan", raw=raw)
+    add_item(fresh_db, url="https://t.me/s/chan/102", text=KEEPER_TEXT, author="@other", source="chan", raw=raw)
+    assert forget(fresh_db, Settings(), item_ids=[victim]).snapshots == 1
+    assert fresh_db.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 0
+
+
+def test_forget_reaches_crawl_runs_and_the_daemons_last_errors(fresh_db):
+    from tocsin.store.daemon import record_job_end
+    from tocsin.store.sources import finish_crawl_run, start_crawl_run
+
+    add_item(fresh_db, url="https://t.me/s/chan/101", text=VICTIM_TEXTS[0], author=VICTIM, source="chan")
+    tail = f"log tail: Dropped: {{'author': '{VICTIM}'}}"
+    finish_crawl_run(fresh_db, start_crawl_run(fresh_db, "chan"), "failed", message=tail)
+    record_job_end(fresh_db, "crawl:chan", now="2026-06-01T00:00:00+00:00", status="failed", error=tail)
+    forget(fresh_db, Settings(), authors=[VICTIM])
+    left = fresh_db.execute("SELECT message FROM crawl_runs UNION ALL SELECT last_error FROM job_runs").fetchall()
+    assert left and all("zqx_victim" not in row[0] for row in left)
+
+
 def test_forget_reaches_silence_comments_and_rotated_alert_files(fresh_db, tmp_path):
     import gzip
 

@@ -196,7 +196,8 @@ def silence_add(app: App, matchers: tuple[str, ...], duration: str, comment: str
     now = as_datetime()
     db = app.open_db()
     silence_id = alerting.add_silence(db, parsed, starts_at=iso(now), ends_at=iso(now + length), comment=comment, created_by=by)
-    log_event(db, by, "silence", f"silence:{silence_id}", matchers=parsed, ends_at=iso(now + length), comment=comment)
+    # the comment stays with the silence (where forget masks names), not in the audit log
+    log_event(db, by, "silence", f"silence:{silence_id}", matchers=parsed, ends_at=iso(now + length), with_comment=bool(comment))
     click.echo(f"silence #{silence_id} until {iso(now + length)}: {' '.join(f'{k}={v}' for k, v in parsed.items())}")
     for warning in unknown_values(parsed, app.settings):
         click.echo(f"warning: {warning} (expire it with 'tocsin alert silence expire {silence_id}')", err=True)

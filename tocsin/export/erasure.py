@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import stat
+import unicodedata
 import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -83,10 +84,10 @@ class Needles:
     """
 
     def __init__(self, exact: Iterable[str], names: Iterable[str], texts: Iterable[str] = ()):
-        exact = sorted({s for s in exact if s and len(s) >= 4}, key=len, reverse=True)
+        exact = sorted({s for s in exact if s and len(s.strip()) >= 4}, key=len, reverse=True)
         names = sorted({n for n in names if n}, key=len, reverse=True)
-        parts = [re.escape(s) for s in exact] + [r"(?<!\w)" + re.escape(n) + r"(?!\w)" for n in names]
-        variants = [re.escape(html.escape(s)) for s in exact if html.escape(s) != s]
+        parts = [spaced_as_any(s) for s in exact] + [r"(?<!\w)" + written_as_any(n) + r"(?!\w)" for n in names]
+        variants = [spaced_as_any(html.escape(s)) for s in exact if html.escape(s) != s]
         self.pattern = re.compile("|".join(parts + variants), re.IGNORECASE) if parts else None
         self.shingles = {run for text in texts for run in shingles(text)}
 
@@ -106,6 +107,24 @@ class Needles:
 
 SHINGLE_WORDS = 6
 _WORD = re.compile(r"\w+")
+
+
+def spaced_as_any(text: str) -> str:
+    """A pattern of ``text`` with any run of whitespace where it has one (a sentence quoted across a line break,
+    or with its spaces squeezed or doubled)."""
+    return r"\s+".join(re.escape(word) for word in text.split())
+
+
+def written_as_any(name: str) -> str:
+    """A pattern of a name in any Unicode form and spacing: a composed or decomposed letter (й or и + ◌̆), and any
+    run of spaces, no-break spaces or tabs between its words; the store compares authors' names so
+    (:func:`tocsin.store.pseudonyms.name_key`)."""
+    def letter(char: str) -> str:
+        forms = {unicodedata.normalize("NFC", char), unicodedata.normalize("NFD", char)}
+        return re.escape(char) if len(forms) == 1 else "(?:" + "|".join(map(re.escape, sorted(forms))) + ")"
+
+    words = unicodedata.normalize("NFC", name).split()
+    return r"\s+".join("".join(map(letter, word)) for word in words)
 
 
 def shingles(text: str) -> set[tuple[str, ...]]:
@@ -272,7 +291,7 @@ def purge_waiting(settings: Settings, *, mask: Callable[[str], str] | None, need
 def name_pattern(authors: list[str]) -> re.Pattern[str]:
     """Whole-word, case-insensitive mentions of the authors (see :func:`mention_forms`)."""
     forms = sorted({f for a in authors for f in mention_forms(a)}, key=len, reverse=True)
-    return re.compile(r"(?<![\w@])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![\w])", re.IGNORECASE)
+    return re.compile(r"(?<![\w@])(?:" + "|".join(written_as_any(f) for f in forms) + r")(?![\w])", re.IGNORECASE)
 
 
 def masker(authors: list[str]) -> Callable[[str], str]:
@@ -367,7 +386,13 @@ def raw_page_mentions(body: bytes, needles: Needles) -> bool:
     except zlib.error:
         logger.warning("a raw page is not readable zlib data; dropping it as it cannot be checked")
         return True
-    return needles.found_in(raw, word_runs=False) or ("&" in raw and needles.found_in(html.unescape(raw), word_runs=False))
+    if needles.found_in(raw, word_runs=False) or ("&" in raw and needles.found_in(html.unescape(raw), word_runs=False)):
+        return True
+    # the text as a reader sees it: markup inside a sentence ("must <b>leave</b> the town"), entities read
+    return "<" in raw and needles.found_in(html.unescape(_TAG.sub(" ", raw)), word_runs=False)
+
+
+_TAG = re.compile(r"<[^<>]*>")
 
 
 def alert_files(settings: Settings, db: sqlite_utils.Database | None = None) -> list[Path]:

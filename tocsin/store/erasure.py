@@ -216,8 +216,10 @@ MENTION_COLUMNS = (
 )
 
 
-#: Free-text columns of crawl errors (a crashed crawl's log tail may quote scraped items).
-CRAWL_ERROR_COLUMNS = (("crawl_errors", "id", ("message",)),)
+#: Free-text columns of crawl errors, runs and the daemon's jobs (a crashed crawl's log tail may quote scraped
+#: items, and is copied into its run's message and its job's last error).
+CRAWL_ERROR_COLUMNS = (("crawl_errors", "id", ("message",)), ("crawl_runs", "id", ("message",)),
+                       ("job_runs", "name", ("last_error", "last_summary")))
 
 
 def rewrite_mentions(db: sqlite_utils.Database, matches: Callable[[str], bool], rewrite: Callable[[str], str],
