@@ -57,6 +57,18 @@ def test_purge_blanks_old_unflagged_content_and_keeps_flagged_evidence(db_path):
     assert b"zqxflaggedtext" in raw and len(snapshots) == 1 and b"Zqxflaggedtext" in snapshots[0]
 
 
+def test_an_item_an_alert_names_keeps_its_evidence_though_no_analysis_flagged_it(fresh_db):
+    """A spike rule with a min_score below the threshold counts, and its alert quotes, items scored 0.4."""
+    from test_export_support import add_alert
+
+    text = "Zqxspiketext about the neighbours in Osh, borderline."
+    counted = add_item(fresh_db, url="https://news.example.kg/r/9", text=text, score=0.4)
+    plain = add_item(fresh_db, url="https://news.example.kg/r/10", text="Zqxplaintext, the weather.", score=0.1)
+    add_alert(fresh_db, [counted], rule="spike", kind="spike", title="Spike uzbek|osh", message=f"1. “{text}”")
+    assert purge_expired(fresh_db, Settings(), now=LATER, trust_clock=True) == 1
+    assert get_item(fresh_db, counted)["text"] == text and get_item(fresh_db, plain)["text"] == ""
+
+
 def test_zero_days_keeps_everything(fresh_db):
     plant(fresh_db)
     settings = Settings()

@@ -21,10 +21,13 @@ logger = logging.getLogger(__name__)
 #: Decisions of a reviewer that make an item's evidence worth keeping.
 FLAGGING_DECISIONS = ("incitement", "escalate")
 
-#: An item is flagged when any analysis flagged it or a reviewer called it incitement or escalated it.
-#: (``+fa.incitement`` keeps SQLite on the per-item index rather than scanning every flagged analysis.)
+#: An item is flagged when any analysis flagged it, a reviewer called it incitement or escalated it, or an alert
+#: names it (a spike or spread rule with a ``min_score`` below the threshold counts items no analysis flagged, and
+#: the alert quotes them). (``+fa.incitement`` keeps SQLite on the per-item index rather than scanning every
+#: flagged analysis.)
 FLAGGED_SQL = f"""(EXISTS (SELECT 1 FROM analyses fa WHERE fa.item_id = i.id AND +fa.incitement = 1)
-   OR EXISTS (SELECT 1 FROM reviews fr WHERE fr.item_id = i.id AND fr.decision IN ({",".join(repr(d) for d in FLAGGING_DECISIONS)})))"""
+   OR EXISTS (SELECT 1 FROM reviews fr WHERE fr.item_id = i.id AND fr.decision IN ({",".join(repr(d) for d in FLAGGING_DECISIONS)}))
+   OR EXISTS (SELECT 1 FROM alert_items fl WHERE fl.item_id = i.id))"""
 
 ERASED = "(erased)"
 
