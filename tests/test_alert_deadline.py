@@ -124,6 +124,22 @@ def test_a_stop_during_delivery_keeps_the_message_for_a_later_call(drip, fresh_d
     assert delivery["status"] == "pending" and "stopping" in delivery["last_error"]
 
 
+def test_a_stop_during_the_last_allowed_attempt_uses_up_no_attempt_and_dead_letters_nothing(drip, fresh_db, tmp_path):
+    server = drip(b"HTTP/1.1 200 OK\r\n", read_first=True)
+    settings = make_settings(tmp_path, sinks=[SinkSettings(name="hook", kind="webhook",
+                                                           url=f"http://127.0.0.1:{server.port}/", timeout_s=20)],
+                             max_attempts=1)
+    raise_for(fresh_db, settings, [store_flagged(fresh_db)])
+    stop_at = time.monotonic() + 0.5
+    summary = deliver_due(fresh_db, settings, now=NOW, should_stop=lambda: time.monotonic() >= stop_at)
+    assert summary.dead == 0 and summary.retrying == 0
+    (delivery,) = fresh_db.query("SELECT id, status, attempts, next_attempt_at FROM deliveries")
+    assert (delivery["status"], delivery["attempts"]) == ("pending", 0)
+    assert delivery["next_attempt_at"] <= NOW.isoformat()   # due again as soon as tocsin runs
+    outcomes = [r["outcome"] for r in fresh_db.query("SELECT outcome FROM delivery_attempts WHERE delivery_id = ?", [delivery["id"]])]
+    assert outcomes == ["interrupted"]
+
+
 def test_a_send_that_finishes_in_time_returns_its_own_error_and_a_late_one_is_abandoned():
     with pytest.raises(ValueError, match="its own"):
         run_within(5, lambda: (_ for _ in ()).throw(ValueError("its own")))

@@ -231,6 +231,14 @@ def smtp_server():
     class Handler:
         def __init__(self):
             self.messages = []
+            #: address → answers given to it at RCPT, one per attempt, before it is accepted
+            self.refusals: dict[str, list[str]] = {}
+
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd API
+            if self.refusals.get(address):
+                return self.refusals[address].pop(0)
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
 
         async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
             self.messages.append(envelope)
@@ -270,6 +278,38 @@ def test_email_refuses_to_send_in_clear_when_starttls_is_asked_but_not_offered(f
     assert handler.messages == []
     (delivery,) = fresh_db.query("SELECT last_error FROM deliveries")
     assert "does not offer STARTTLS" in delivery["last_error"]
+
+
+def alert_to_duty_and_lead(db, tmp_path, smtp_server, duty_answer: str):
+    """An alert queued to an e-mail sink with two recipients, duty@ answering ``duty_answer`` at RCPT the first
+    time; returns the settings and the server's handler."""
+    controller, handler = smtp_server
+    handler.refusals["duty@ngo.example"] = [duty_answer]
+    sink = SinkSettings(name="desk", kind="email", smtp_host="127.0.0.1", smtp_port=controller.port, starttls=False,
+                        sender="tocsin@monitor.example", recipients=["duty@ngo.example", "lead@ngo.example"], timeout_s=5)
+    settings = make_settings(tmp_path, sinks=[sink])
+    raise_for(db, settings, [store_flagged(db)])
+    return settings, handler
+
+
+def test_an_email_one_recipient_defers_is_sent_again_to_that_recipient_only(fresh_db, tmp_path, smtp_server):
+    settings, handler = alert_to_duty_and_lead(fresh_db, tmp_path, smtp_server, "450 4.2.0 mailbox busy, try later")
+    assert deliver_due(fresh_db, settings, now=NOW).retrying == 1
+    (delivery,) = fresh_db.query("SELECT status, last_error FROM deliveries")
+    assert delivery["status"] == "pending" and "duty@ngo.example (450 4.2.0 mailbox busy" in delivery["last_error"]
+    assert deliver_due(fresh_db, settings, now=NOW + timedelta(hours=1)).sent == 1
+    assert [m.rcpt_tos for m in handler.messages] == [["lead@ngo.example"], ["duty@ngo.example"]]
+    ids = {message_from_bytes(m.content)["Message-ID"] for m in handler.messages}
+    assert len(ids) == 1
+
+
+def test_an_email_one_recipient_refuses_for_good_is_a_dead_letter_naming_it_and_the_fix(fresh_db, tmp_path, smtp_server):
+    settings, handler = alert_to_duty_and_lead(fresh_db, tmp_path, smtp_server, "550 5.1.1 no such user")
+    assert deliver_due(fresh_db, settings, now=NOW).dead == 1
+    assert [m.rcpt_tos for m in handler.messages] == [["lead@ngo.example"]]
+    (delivery,) = fresh_db.query("SELECT last_error FROM deliveries")
+    assert "refused duty@ngo.example (550 5.1.1 no such user) for good" in delivery["last_error"]
+    assert "lead@ngo.example has it" in delivery["last_error"] and "fix the address" in delivery["last_error"]
 
 
 def test_unreachable_smtp_is_transient(fresh_db, tmp_path):
@@ -512,3 +552,93 @@ def test_after_one_send_hangs_the_sinks_other_messages_wait_for_a_later_call(fre
     assert len(calls) == 1 and summary.retrying == 1
     waiting = fresh_db.execute("SELECT attempts, status FROM deliveries WHERE attempts = 0").fetchall()
     assert waiting == [(0, "pending")]
+
+
+# --------------------------------------------------------------------------- frozen messages
+
+
+class Recorder:
+    """A sink that records the id and count of every message it is handed, and fails while ``failing``."""
+
+    def __init__(self, failing: bool = False):
+        self.failing = failing
+        self.seen: list[tuple[str, int]] = []
+
+    def notify(self, message):
+        from tocsin.alerts.transports import TransportError
+
+        self.seen.append((message["id"], message["count"]))
+        if self.failing:
+            raise TransportError("timed out")
+
+
+def counts_by_id(seen: list[tuple[str, int]]) -> dict[str, set[int]]:
+    out: dict[str, set[int]] = {}
+    for key, count in seen:
+        out.setdefault(key, set()).add(count)
+    return out
+
+
+def hook_sinks(*names: str) -> list[SinkSettings]:
+    return [SinkSettings(name=name, kind="webhook", url=f"https://{name}.example/") for name in names]
+
+
+def test_a_dead_letter_queued_again_goes_out_as_it_was_and_items_that_joined_come_in_an_update(fresh_db, tmp_path):
+    """A receiver that drops repeated ids must lose nothing: one id, one content."""
+    settings = make_settings(tmp_path, sinks=hook_sinks("hook"), max_attempts=2)
+    hook = Recorder(failing=True)
+    raise_for(fresh_db, settings, [store_flagged(fresh_db)])
+    for hour in range(2):
+        deliver_due(fresh_db, settings, now=NOW + timedelta(hours=hour), transports={"hook": hook})
+    assert [d["status"] for d in fresh_db.query("SELECT status FROM deliveries")] == ["dead"]
+    raise_for(fresh_db, settings, [store_flagged(fresh_db), store_flagged(fresh_db)], now=NOW + timedelta(hours=2))
+    alerting.retry_dead_deliveries(fresh_db, (NOW + timedelta(hours=2)).isoformat())
+    hook.failing = False
+    deliver_due(fresh_db, settings, now=NOW + timedelta(hours=2), transports={"hook": hook})
+    told = counts_by_id(hook.seen)
+    assert all(len(counts) == 1 for counts in told.values()), told
+    assert sorted(min(c) for c in told.values()) == [1, 3]
+    assert {d["status"] for d in fresh_db.query("SELECT status FROM deliveries")} == {"sent"}
+
+
+def test_every_sink_is_told_of_every_item_when_a_stop_leaves_one_sinks_message_unsent(fresh_db, tmp_path):
+    """Sink b's first attempt fails, a stop leaves a's message unsent, items join before a's is sent."""
+    from tocsin.alerts import evaluate_rules
+
+    settings = make_settings(tmp_path, sinks=hook_sinks("b", "a"))
+    sinks = {"b": Recorder(failing=True), "a": Recorder()}
+    raise_for(fresh_db, settings, [store_flagged(fresh_db)])
+    stops = iter([False, True])
+    deliver_due(fresh_db, settings, now=NOW, transports=sinks, should_stop=lambda: next(stops, True))
+    assert (len(sinks["b"].seen), len(sinks["a"].seen)) == (1, 0)
+    sinks["b"].failing = False
+    raise_for(fresh_db, settings, [store_flagged(fresh_db), store_flagged(fresh_db)], now=NOW + timedelta(minutes=10))
+    for minute in (11, 40, 80):
+        evaluate_rules(fresh_db, settings, now=NOW + timedelta(minutes=minute))
+        deliver_due(fresh_db, settings, now=NOW + timedelta(minutes=minute), transports=sinks)
+    for name, sink in sinks.items():
+        assert max(count for _, count in sink.seen) == 3, (name, sink.seen)
+        assert all(len(counts) == 1 for counts in counts_by_id(sink.seen).values()), (name, sink.seen)
+
+
+def test_the_migration_freezes_the_notifications_already_tried(tmp_path, monkeypatch):
+    """A store from before ``frozen_at``: a notification one of whose messages was tried (even if queued again
+    since, attempts back at 0) is frozen for every sink; one never tried is still rendered again."""
+    from tocsin.store import migrations, transaction
+
+    path = tmp_path / "old.db"
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:migrations.MIGRATIONS.index(migrations.m011_delivery_progress)])
+    db = connect(path)
+    settings = make_settings(tmp_path, sinks=hook_sinks("b", "a"))
+    raise_for(db, settings, [store_flagged(db, groups=("uzbek",)), store_flagged(db, groups=("tajik",))])
+    with transaction(db):   # alert 1: b tried once and dead-lettered, then queued again; a never tried
+        db.execute("""INSERT INTO delivery_attempts (delivery_id, attempt, started_at, outcome)
+                      SELECT id, 1, created_at, 'transient' FROM deliveries WHERE alert_id = 1 AND sink = 'b'""")
+    db.close()
+    monkeypatch.undo()
+
+    db = connect(path)
+    frozen = {(r["alert_id"], r["sink"]): r["frozen_at"] is not None for r in db.query("SELECT * FROM deliveries")}
+    assert frozen == {(1, "b"): True, (1, "a"): True, (2, "b"): False, (2, "a"): False}
+    assert not alerting.has_unsent_delivery(db, 1) and alerting.has_unsent_delivery(db, 2)
+    db.close()

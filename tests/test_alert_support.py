@@ -45,10 +45,27 @@ def store_flagged(db, *, text: str = "Fictional call: drive the Uzbeks out of Os
     record = AnalysisRecord(item_id=rec.id, content_hash=rec.content_hash, model_name="test-model", model_version="1",
                             patterns_version="p1", threshold=0.5, score=score, incitement=incitement, lang="en",
                             targets=targets, places=found, hallmarks=list(hallmarks), spans=spans, explanation="test")
+    return saved_row(db, record)
+
+
+def reanalysed(db, row: dict[str, Any], *, model_version: str, score: float | None = None) -> dict[str, Any]:
+    """Analyse the item of a :func:`store_flagged` row again, as a new model version does (the same findings, the
+    given score); return the new row as ``analyse_pending`` passes it."""
+    record = AnalysisRecord(item_id=row["item_id"], content_hash=row["content_hash"], model_name=row["model_name"],
+                            model_version=model_version, patterns_version=row["patterns_version"], threshold=row["threshold"],
+                            score=row["score"] if score is None else score, incitement=row["incitement"], lang=row["lang"],
+                            targets=row["targets"], places=row["places"], hallmarks=row["hallmarks"], spans=row["spans"],
+                            explanation=row["explanation"])
+    return saved_row(db, record)
+
+
+def saved_row(db, record: AnalysisRecord) -> dict[str, Any]:
+    """Save an analysis; return it decoded with its item's source, kind, url, title and times."""
     with transaction(db):
         analysis_id = save_analysis(db, record)
     row = decode(next(iter(db.query("SELECT * FROM analyses WHERE id = ?", [analysis_id]))))
-    item = next(iter(db.query("SELECT source, kind, url, title, first_seen, published_at FROM items WHERE id = ?", [rec.id])))
+    item = next(iter(db.query("SELECT source, kind, url, title, first_seen, published_at FROM items WHERE id = ?",
+                              [record.item_id])))
     return {**row, **item}
 
 

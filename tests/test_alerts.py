@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from test_alert_support import NOW, at, make_settings, raise_for, store_flagged
+from test_alert_support import NOW, at, make_settings, raise_for, reanalysed, store_flagged
 from tocsin.alerts import deliver_due, evaluate_rules
 from tocsin.alerts.rules import find_spikes, poisson_tail
-from tocsin.alerts.severity import item_severity, names_a_time
+from tocsin.alerts.severity import item_severity, names_a_time, rank
 from tocsin.alerts.silences import BadMatcher, parse_matchers
 from tocsin.config import AlertRuleSettings, SinkSettings
 from tocsin.store import alerting, transaction
@@ -233,6 +234,38 @@ def test_a_quiet_alert_resolves_and_the_next_event_opens_a_new_one(fresh_db, tmp
     assert len(alerts) == 2 and alerts[0]["status"] == "open" and alerts[0]["id"] != first["id"]
 
 
+@pytest.mark.parametrize("woken_by", ["an evaluation", "a new item"])
+def test_items_that_joined_are_announced_when_their_alert_resolves_before_the_update_was_due(fresh_db, tmp_path, woken_by):
+    settings = make_settings(tmp_path)
+    raise_for(fresh_db, settings, [store_flagged(fresh_db)], now=NOW)
+    deliver_due(fresh_db, settings, now=at(1))
+    raise_for(fresh_db, settings, [store_flagged(fresh_db), store_flagged(fresh_db)], now=at(10))
+    evaluate_rules(fresh_db, settings, now=at(20))  # the update is due at +30, but the daemon stops at +25
+    if woken_by == "an evaluation":
+        evaluate_rules(fresh_db, settings, now=at(260))
+    else:
+        raise_for(fresh_db, settings, [store_flagged(fresh_db)], now=at(260))
+    deliver_due(fresh_db, settings, now=at(261))
+    first = alerting.list_alerts(fresh_db)[-1]
+    assert (first["status"], first["count"], first["notified_count"]) == ("resolved", 3, 3)
+    sent = [(m["alert_id"], m["count"], m["reason"]) for m in lines(tmp_path)]
+    assert sent[:2] == [(first["id"], 1, "new"), (first["id"], 3, "update")]
+
+
+def test_an_item_analysed_again_raises_no_alert_again_unless_its_severity_rises(fresh_db, tmp_path):
+    settings = make_settings(tmp_path)
+    row = store_flagged(fresh_db, published_at=at(-30))
+    raise_for(fresh_db, settings, [row])
+    evaluate_rules(fresh_db, settings, now=at(300))  # quiet for the repeat interval: resolved
+    assert raise_for(fresh_db, settings, [reanalysed(fresh_db, row, model_version="2")], now=at(400)) == 0
+    (first,) = alerting.list_alerts(fresh_db)
+    assert first["status"] == "resolved" and len(deliveries(fresh_db)) == 1
+    assert raise_for(fresh_db, settings, [reanalysed(fresh_db, row, model_version="3", score=0.95)], now=at(500)) == 1
+    worse, first = alerting.list_alerts(fresh_db)
+    assert worse["status"] == "open" and worse["item_ids"] == first["item_ids"]
+    assert rank(worse["severity"]) > rank(first["severity"])
+
+
 # --------------------------------------------------------------------------- silences
 
 
@@ -296,6 +329,16 @@ def test_spike_fires_on_a_burst_and_stays_quiet_on_a_steady_baseline_of_the_same
     assert len(deliveries(fresh_db)) == 1
 
 
+@pytest.mark.parametrize(("late_minutes", "alerts"), [(0, 0), (24 * 60, 1)])
+def test_spike_finds_a_burst_that_reached_tocsin_after_its_window_ended(fresh_db, tmp_path, late_minutes, alerts):
+    settings = make_settings(tmp_path, rules=[replace(SPIKE, late_minutes=late_minutes)])
+    for n in range(12):  # published within five minutes, 70 minutes before the crawl that fetched them
+        store_flagged(fresh_db, published_at=at(-70 + n * 0.4))
+    store_flagged(fresh_db, published_at=at(-20 * 60))  # one earlier item of the pair: a baseline, not a burst
+    assert evaluate_rules(fresh_db, settings, now=NOW) == alerts
+    assert [(a["count"], a["payload"]["stats"]["count"]) for a in alerting.list_alerts(fresh_db)] == [(12, 12)] * alerts
+
+
 def test_spike_quiet_on_a_busy_but_steady_pair():
     rows = [{"item_id": f"i{n}", "targets": [{"group": "uzbek"}], "places": [{"place": "osh"}],
              "published_at": (NOW - timedelta(minutes=20 * n + 1)).isoformat(), "first_seen": NOW.isoformat()}
@@ -336,6 +379,21 @@ def test_spread_fires_when_one_text_appears_in_three_channels(fresh_db, tmp_path
     assert evaluate_rules(fresh_db, settings, now=at(2)) == 1
     alerts = alerting.list_alerts(fresh_db)
     assert len(alerts) == 1 and alerts[0]["count"] == 4 and len(deliveries(fresh_db)) == 1
+
+
+@pytest.mark.parametrize("rule", [SPREAD, replace(SPIKE, window_minutes=360)], ids=["spread", "spike"])
+def test_items_still_in_the_window_after_their_alert_resolved_raise_no_second_alert(fresh_db, tmp_path, rule):
+    settings = make_settings(tmp_path, rules=[rule])  # a window of 360 minutes, longer than the repeat interval (240)
+    for channel in ("tg-a", "tg-b", "tg-c"):
+        store_flagged(fresh_db, source=channel, text=RUMOUR, published_at=at(-5))
+    for minute in range(0, 300, 5):  # every five minutes, as the daemon evaluates
+        evaluate_rules(fresh_db, settings, now=at(minute))
+    (first,) = alerting.list_alerts(fresh_db)
+    assert first["status"] == "resolved" and len(deliveries(fresh_db)) == 1
+    store_flagged(fresh_db, source="tg-d", text=RUMOUR, published_at=at(300))  # something new: a new episode, of it alone
+    assert evaluate_rules(fresh_db, settings, now=at(301)) == 1
+    second, first = alerting.list_alerts(fresh_db)
+    assert second["count"] == 1 and not set(second["item_ids"]) & set(first["item_ids"])
 
 
 def test_spread_quiet_in_two_channels_or_one_channel_repeating(fresh_db, tmp_path):

@@ -25,6 +25,7 @@ from tocsin.alerts.times import as_datetime, iso
 from tocsin.alerts.transports import FileTransport, Transport, TransportError, build_transport
 from tocsin.config import Settings
 from tocsin.store import alerting as store
+from tocsin.store.db import transaction
 from tocsin.store.pseudonyms import item_link_ids
 
 logger = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ def deliver_due(db: sqlite_utils.Database, settings: Settings, now: datetime | s
     :param limit: messages claimed at a time (the call goes on until nothing is due).
     :param transports: sink name → transport, to replace the configured ones (tests).
     :param should_stop: checked between messages and while a network send waits; True stops early (a send
-        under way is cut short and tried again later; the rest stay queued).
+        under way is cut short and tried again later without using up an attempt; the rest stay queued).
     """
     moment = as_datetime(now)
     summary = DeliverySummary()
@@ -134,23 +135,29 @@ def deliver_due(db: sqlite_utils.Database, settings: Settings, now: datetime | s
             return summary
 
 
-def refresh_before_first_attempt(db: sqlite_utils.Database, settings: Settings, row: dict[str, Any]) -> dict[str, Any]:
-    """Render a message again from its alert just before its first send, and freeze it: items that
-    joined since it was enqueued go out in this message instead of a second one."""
+def message_to_send(db: sqlite_utils.Database, settings: Settings, row: dict[str, Any], moment: datetime) -> dict[str, Any]:
+    """The frozen message of a claimed delivery. The first attempt of any message of a notification first
+    renders every message of it again from the alert and freezes them all for good: items that joined since
+    the notification was enqueued go out in it, to every sink alike, instead of in a second one; a retry, a
+    dead letter queued again or a send cut short by a stop keeps the same bytes under the same id."""
     from tocsin.alerts import severity as sev
     from tocsin.alerts.messages import render_body
 
-    old = row["body"]
-    alert = store.get_alert(db, row["alert_id"])
-    body = render_body(alert, idempotency_key=row["idempotency_key"], notification=row["notification"],
-                       reason=old.get("reason", ""), review_url=settings.alerts.review_url, link_id=item_link_ids(db),
-                       thread=old.get("thread", ""))
-    if body == old:
-        return old
-    store.freeze_delivery_body(db, row["id"], body)
-    notified = alert["severity"] if sev.rank(alert["severity"]) > sev.rank(alert["notified_severity"]) else alert["notified_severity"]
-    store.update_alert(db, alert["id"], notified_count=max(alert["count"], alert["notified_count"]), notified_severity=notified)
-    return body
+    if row["frozen_at"]:   # frozen when it was claimed: its body is final
+        return row["body"]
+    with transaction(db):
+        waiting = store.unfrozen_messages(db, row["alert_id"], row["notification"])
+        if waiting:
+            alert = store.get_alert(db, row["alert_id"])
+            link_id = item_link_ids(db)
+            bodies = {message["id"]: render_body(
+                alert, idempotency_key=message["idempotency_key"], notification=row["notification"],
+                reason=message["body"].get("reason", ""), review_url=settings.alerts.review_url, link_id=link_id,
+                thread=message["body"].get("thread", "")) for message in waiting}
+            store.freeze_notification(db, row["alert_id"], row["notification"], bodies, iso(moment))
+            notified = alert["severity"] if sev.rank(alert["severity"]) > sev.rank(alert["notified_severity"]) else alert["notified_severity"]
+            store.update_alert(db, alert["id"], notified_count=max(alert["count"], alert["notified_count"]), notified_severity=notified)
+        return store.delivery_body(db, row["id"])
 
 
 def deliver_one(db: sqlite_utils.Database, settings: Settings, row: dict[str, Any], moment: datetime,
@@ -159,7 +166,7 @@ def deliver_one(db: sqlite_utils.Database, settings: Settings, row: dict[str, An
                 should_stop: Callable[[], bool] | None = None) -> None:
     """Send one claimed delivery and record the outcome (a sink whose send hung is added to ``stalled``;
     ``should_stop`` cuts a waiting send short)."""
-    body = row["body"] = refresh_before_first_attempt(db, settings, row) if row["attempts"] == 1 else row["body"]
+    body = row["body"] = message_to_send(db, settings, row, moment)
     silence = matching_silence(silences, body.get("labels", {}))
     if silence:
         store.silence_delivery(db, row["id"], silence["id"])
@@ -177,11 +184,17 @@ def deliver_one(db: sqlite_utils.Database, settings: Settings, row: dict[str, An
                 store.remember_alert_file(db, str(transport.path.absolute()), row["sink"])
         if should_stop is not None:
             transport.should_stop = should_stop
+        transport.reached = frozenset(row["reached"])
         transport.notify(body)
     except TransportError as e:
         if e.stalled and stalled is not None:
             stalled.add(row["sink"])
-        fail(db, settings, row, moment, str(e), e.permanent, e.retry_after, started, clock, summary, rng)
+        if e.interrupted:   # tocsin is stopping: the message stays queued and keeps its attempts
+            store.interrupt_delivery(db, row["id"], attempt=row["attempts"], started_at=started,
+                                     duration_ms=int((time.monotonic() - clock) * 1000), error=str(e), now=iso(moment))
+            logger.info("alert #%s to %s: %s", row["alert_id"], row["sink"], e)
+            return
+        fail(db, settings, row, moment, str(e), e.permanent, e.retry_after, started, clock, summary, rng, e.reached)
     except Exception as e:  # a bug or an unexpected library error: retried like a transient failure
         logger.exception("sink %s failed unexpectedly on message %s", row["sink"], row["idempotency_key"])
         fail(db, settings, row, moment, f"{type(e).__name__}: {e}", False, None, started, clock, summary, rng)
@@ -201,14 +214,16 @@ def deliver_one(db: sqlite_utils.Database, settings: Settings, row: dict[str, An
 
 def fail(db: sqlite_utils.Database, settings: Settings, row: dict[str, Any], moment: datetime, error: str,
          permanent: bool, retry_after: float | None, started: str, clock: float, summary: DeliverySummary,
-         rng: random.Random | None) -> None:
-    """Record a failed attempt: retry later, or dead-letter it."""
+         rng: random.Random | None, reached: tuple[str, ...] | None = None) -> None:
+    """Record a failed attempt: retry later, or dead-letter it (``reached``: the sink's recipients that have the
+    message now, when the transport says)."""
     duration = int((time.monotonic() - clock) * 1000)
     exhausted = row["attempts"] >= settings.alerts.max_attempts
     if permanent or exhausted:
         why = error if permanent else f"{error} (gave up after {row['attempts']} attempts)"
         store.finish_delivery(db, row["id"], status="dead", attempt=row["attempts"], started_at=started,
-                              duration_ms=duration, outcome="permanent" if permanent else "transient", error=why)
+                              duration_ms=duration, outcome="permanent" if permanent else "transient", error=why,
+                              reached=reached)
         summary.dead += 1
         summary.errors.append(why)
         logger.error("alert #%s to %s is dead-lettered: %s", row["alert_id"], row["sink"], why)
@@ -216,7 +231,8 @@ def fail(db: sqlite_utils.Database, settings: Settings, row: dict[str, Any], mom
     # a receiver's Retry-After is honoured up to the longest backoff: one answering "in 3,000 years" is not
     delay = max(backoff_delay(row["attempts"], settings.alerts.backoff_s, rng), min(retry_after or 0, MAX_BACKOFF_S))
     store.finish_delivery(db, row["id"], status="pending", attempt=row["attempts"], started_at=started, duration_ms=duration,
-                          outcome="transient", error=error, next_attempt_at=iso(moment + timedelta(seconds=delay)))
+                          outcome="transient", error=error, next_attempt_at=iso(moment + timedelta(seconds=delay)),
+                          reached=reached)
     summary.retrying += 1
     summary.errors.append(error)
     logger.warning("alert #%s to %s failed (attempt %d/%d), retry in %.0f s: %s", row["alert_id"], row["sink"],

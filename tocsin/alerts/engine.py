@@ -6,7 +6,9 @@ event notifies at once; items that join later are announced in one update no soo
 message not yet sent carries everything that joined before its first attempt (it is rendered again
 then), so a batch of items makes one message, not one per item. A condition that keeps firing with
 nothing new (a stale source) is re-sent after ``repeat_interval_minutes``. An alert without new events
-for a repeat interval is resolved; the next event opens a new one. A notification is one ``deliveries``
+for a repeat interval is resolved (its due update enqueued first); the next event opens a new one. An item
+raises a rule once: one that an alert of the rule holds (open or resolved) raises it again only at a higher
+severity than that alert's. A notification is one ``deliveries``
 row per sink with an idempotency key, written in the same transaction as the alert (and, for item
 alerts, as the analysis that raised it).
 """
@@ -53,6 +55,9 @@ class Event:
     groups: list[str] = field(default_factory=list)
     #: stale sources: repeat while the condition holds, even with nothing new.
     repeat_while_firing: bool = False
+    #: spike/spread: every item of the finding, also those already alerted (a spread cluster keeps the open
+    #: alert that holds any of them).
+    cluster: list[str] = field(default_factory=list)
 
 
 def rule_sinks(settings: Settings, rule: AlertRuleSettings) -> list[str]:
@@ -170,10 +175,10 @@ def fire(db: sqlite_utils.Database, settings: Settings, rule: AlertRuleSettings,
     with transaction(db):
         alert = None
         if rule.kind == "spread":
-            alert = store.current_alert_with_items(db, rule.name, event.item_ids)
+            alert = store.current_alert_with_items(db, rule.name, event.cluster or event.item_ids)
         alert = alert or store.current_alert(db, rule.name, event.key)
         if alert and not event.repeat_while_firing and parse_time(alert["updated_at"]) <= now - repeat:
-            store.resolve_alert(db, alert["id"], stamp)  # quiet for a whole repeat interval: a new episode
+            resolve_quiet(db, settings, rule, alert, now)  # quiet for a whole repeat interval: a new episode
             alert = None
         if alert is None:
             payload = merge_payload(None, event, rule)
@@ -212,20 +217,38 @@ def fire(db: sqlite_utils.Database, settings: Settings, rule: AlertRuleSettings,
 
 
 def announce(db: sqlite_utils.Database, settings: Settings, rule: AlertRuleSettings, alert: dict[str, Any],
-             now: datetime) -> bool:
+             now: datetime, *, closing: bool = False) -> bool:
     """Notify about a changed alert when due: at once when its severity rose above what was last sent,
-    else once ``group_interval_minutes`` have passed since the last notification. Nothing is enqueued
-    while a message of this alert waits for its first attempt (it will carry the change)."""
+    else once ``group_interval_minutes`` have passed since the last notification, or at once when
+    ``closing`` (the alert is about to be resolved: its last chance). Nothing is enqueued while a message
+    of this alert waits for its first attempt (it will carry the change)."""
     if alert["status"] != "open" or store.has_unsent_delivery(db, alert["id"]):
         return False
     if sev.rank(alert["severity"]) > sev.rank(alert["notified_severity"]):
         notify(db, settings, rule, alert, f"escalated to {alert['severity']}", iso(now))
         return True
     last = parse_time(alert["last_sent_at"] or alert["created_at"])
-    if alert["count"] > alert["notified_count"] and last <= now - minutes(rule.group_interval_minutes):
+    if alert["count"] > alert["notified_count"] and (closing or last <= now - minutes(rule.group_interval_minutes)):
         notify(db, settings, rule, alert, "update", iso(now))
         return True
     return False
+
+
+def resolve_quiet(db: sqlite_utils.Database, settings: Settings, rule: AlertRuleSettings, alert: dict[str, Any],
+                  now: datetime) -> bool:
+    """Resolve an alert quiet for a repeat interval, first enqueueing the update it is due (items that joined
+    after its last message, when no evaluation ran between their arrival and now); True when one was."""
+    announced = announce(db, settings, rule, alert, now, closing=True)
+    store.resolve_alert(db, alert["id"], iso(now))
+    return announced
+
+
+def fresh_items(db: sqlite_utils.Database, rule: AlertRuleSettings, item_ids: list[str], severity: str) -> list[str]:
+    """Those of ``item_ids`` that may raise ``rule`` at ``severity``: those no alert of the rule holds yet (open or
+    resolved), and those it holds only at a lower severity (an item re-analysed or edited into something worse).
+    An item already told is not told again when its alert resolved, a new model analysed it, or it was edited."""
+    held = store.alert_severities_of_items(db, rule.name, item_ids)
+    return [i for i in item_ids if sev.rank(severity) > max(map(sev.rank, held.get(i, [])), default=-1)]
 
 
 # --------------------------------------------------------------------------- item rule
@@ -273,7 +296,9 @@ def raise_item_alerts(db: sqlite_utils.Database, settings: Settings, rows: list[
             full = {**item, **{k: v for k, v in row.items() if v is not None}, "item_id": row["item_id"]}
             for rule in item_rules:
                 event = item_event(rule, full, text)
-                if event and fire(db, settings, rule, event, moment):
+                if event is None or not fresh_items(db, rule, event.item_ids, event.severity):
+                    continue
+                if fire(db, settings, rule, event, moment):
                     raised += 1
     return raised
 
@@ -285,23 +310,41 @@ def evidence_for(rows_by_id: dict[str, dict[str, Any]], item_ids: list[str]) -> 
     return [messages.evidence_entry(rows_by_id[i]) for i in item_ids if i in rows_by_id]
 
 
-def aggregate_event(finding: rules.Finding, rule: AlertRuleSettings, rows_by_id: dict[str, dict[str, Any]]) -> Event:
-    """An event for a spike or spread finding, with its items' evidence."""
-    members = [rows_by_id[i] for i in finding.item_ids if i in rows_by_id]
+def aggregate_event(finding: rules.Finding, rule: AlertRuleSettings, rows_by_id: dict[str, dict[str, Any]],
+                    item_ids: list[str]) -> Event:
+    """An event for a spike or spread finding that raises ``item_ids`` (those of its items not yet alerted),
+    with their evidence."""
+    members = [rows_by_id[i] for i in item_ids if i in rows_by_id]
     times = [iso(t) for t in (rules.item_time(r) for r in members) if t]
-    return Event(key=finding.key, severity=rule.severity, labels=finding.labels, item_ids=finding.item_ids,
-                 evidence=evidence_for(rows_by_id, finding.item_ids), sources=sorted({r.get("source", "") for r in members}),
-                 hallmarks=sorted({h for r in members for h in r.get("hallmarks") or []}), stats=finding.stats, times=times)
+    return Event(key=finding.key, severity=rule.severity, labels=finding.labels, item_ids=item_ids,
+                 evidence=evidence_for(rows_by_id, item_ids), sources=sorted({r.get("source", "") for r in members}),
+                 hallmarks=sorted({h for r in members for h in r.get("hallmarks") or []}), stats=finding.stats, times=times,
+                 cluster=finding.item_ids)
+
+
+def fire_findings(db: sqlite_utils.Database, settings: Settings, rule: AlertRuleSettings, findings: list[rules.Finding],
+                  rows: list[dict[str, Any]], now: datetime) -> int:
+    """Fire each spike or spread finding with its items not yet alerted under ``rule`` (a burst or a cluster
+    still in the window after its alert resolved raises nothing again); returns the alerts opened or changed."""
+    by_id = {r["item_id"]: r for r in rows}
+    changed = 0
+    for finding in findings:
+        with transaction(db):
+            fresh = fresh_items(db, rule, finding.item_ids, rule.severity)
+            if fresh and fire(db, settings, rule, aggregate_event(finding, rule, by_id, fresh), now):
+                changed += 1
+    return changed
 
 
 def evaluate_spike(db: sqlite_utils.Database, settings: Settings, rule: AlertRuleSettings, now: datetime) -> int:
     window, baseline = minutes(rule.window_minutes), minutes(rule.baseline_days * 24 * 60)
+    late = minutes(rule.late_minutes)
     only_flagged = rule.min_score <= 0
-    rows = store.scored_analyses_since(db, iso(now - window - baseline), min_score=rule.min_score, only_flagged=only_flagged)
+    rows = store.scored_analyses_since(db, iso(now - late - window - baseline), min_score=rule.min_score,
+                                       only_flagged=only_flagged)
     findings = rules.find_spikes(rows, now, window=window, baseline=baseline, min_count=rule.min_count,
-                                 max_p_value=rule.max_p_value)
-    by_id = {r["item_id"]: r for r in rows}
-    return sum(fire(db, settings, rule, aggregate_event(f, rule, by_id), now) for f in findings)
+                                 max_p_value=rule.max_p_value, late=late)
+    return fire_findings(db, settings, rule, findings, rows, now)
 
 
 def evaluate_spread(db: sqlite_utils.Database, settings: Settings, rule: AlertRuleSettings, now: datetime) -> int:
@@ -310,8 +353,7 @@ def evaluate_spread(db: sqlite_utils.Database, settings: Settings, rule: AlertRu
     link_id = item_link_ids(db)
     findings = rules.find_spread(rows, now, window=window, similarity=rule.similarity, min_sources=rule.min_sources,
                                  key_of=lambda item_id: link_id(item_id)[:16])
-    by_id = {r["item_id"]: r for r in rows}
-    return sum(fire(db, settings, rule, aggregate_event(f, rule, by_id), now) for f in findings)
+    return fire_findings(db, settings, rule, findings, rows, now)
 
 
 def evaluate_stale(db: sqlite_utils.Database, settings: Settings, rule: AlertRuleSettings, now: datetime) -> int:
@@ -340,7 +382,8 @@ def evaluate_stale(db: sqlite_utils.Database, settings: Settings, rule: AlertRul
 
 
 def sweep(db: sqlite_utils.Database, settings: Settings, now: datetime) -> int:
-    """Send due updates of alerts that gathered items since their last notification; resolve quiet ones."""
+    """Send due updates of alerts that gathered items since their last notification; resolve quiet ones (with
+    the update they are due)."""
     by_name = {r.name: r for r in settings.alerts.rules if r.enabled}
     sent = 0
     for alert in store.unresolved_alerts(db):
@@ -350,7 +393,7 @@ def sweep(db: sqlite_utils.Database, settings: Settings, now: datetime) -> int:
         repeat = minutes(rule.repeat_interval_minutes)
         with transaction(db):
             if parse_time(alert["updated_at"]) <= now - repeat:
-                store.resolve_alert(db, alert["id"], iso(now))
+                sent += resolve_quiet(db, settings, rule, alert, now)
             elif announce(db, settings, rule, alert, now):
                 sent += 1
     return sent

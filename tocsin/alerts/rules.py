@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any, Callable, Iterable
 
 from tocsin.alerts.times import parse_time
 
 NO_PLACE = "-"
+#: The time of a (time, item id) entry of a timeline.
+TIME_OF = itemgetter(0)
 
 
 @dataclass
@@ -64,44 +68,68 @@ def poisson_tail(count: int, expected: float) -> float:
     return min(1.0, total)
 
 
+@dataclass
+class Window:
+    """The items of one pair in one window, and how unlikely so many are under the baseline before it."""
+
+    item_ids: list[str]
+    expected: float
+    p_value: float
+    baseline_items: int
+
+
 def find_spikes(rows: Iterable[dict[str, Any]], now: datetime, *, window: timedelta, baseline: timedelta,
-                min_count: int, max_p_value: float) -> list[Finding]:
-    """(group, place) pairs whose flagged items in the last ``window`` are a burst against their own
-    baseline: at least ``min_count`` items, and a Poisson tail probability of at most ``max_p_value``
-    given the pair's rate over the ``baseline`` before the window (with one pseudo-count, so a pair never
-    seen before still needs ``min_count`` items)."""
-    window_start, baseline_start = now - window, now - window - baseline
-    in_window: dict[tuple[str, str], list[str]] = {}
-    in_baseline: dict[tuple[str, str], set[str]] = {}
-    hallmarks: dict[tuple[str, str], set[str]] = {}
+                min_count: int, max_p_value: float, late: timedelta = timedelta(0)) -> list[Finding]:
+    """(group, place) pairs with a burst of flagged items in a ``window``: at least ``min_count`` items, and a
+    Poisson tail probability of at most ``max_p_value`` given the pair's rate over the ``baseline`` before
+    that window (with one pseudo-count, so a pair never seen before still needs ``min_count`` items).
+
+    A window ends now and, so that a burst reaching tocsin late (crawl lag, downtime, an analysis backlog) is
+    still counted together, also at the time of each item of the last ``late``. A finding holds the items of
+    every window that is a burst, with the figures of the least likely one."""
+    history_start = now - late - window - baseline
+    times: dict[tuple[str, str], dict[str, datetime]] = {}
+    hallmarks: dict[str, list[str]] = {}
     for row in rows:
         at = item_time(row)
-        if at is None or at > now or at < baseline_start:
+        if at is None or at > now or at < history_start:
             continue
+        hallmarks[row["item_id"]] = row.get("hallmarks") or []
         for pair in pairs_of(row):
-            if at > window_start:
-                ids = in_window.setdefault(pair, [])
-                if row["item_id"] not in ids:
-                    ids.append(row["item_id"])
-                hallmarks.setdefault(pair, set()).update(row.get("hallmarks") or [])
-            else:
-                in_baseline.setdefault(pair, set()).add(row["item_id"])
-    windows_in_baseline = baseline / window
+            times.setdefault(pair, {}).setdefault(row["item_id"], at)
     findings = []
-    for pair, ids in sorted(in_window.items()):
-        count = len(ids)
-        if count < min_count:
+    for pair, by_id in sorted(times.items()):
+        if len(by_id) < min_count:
             continue
-        expected = (len(in_baseline.get(pair, ())) + 1) / windows_in_baseline
-        p = poisson_tail(count, expected)
-        if p <= max_p_value:
-            group, place = pair
-            findings.append(Finding(
-                key=f"{group}|{place}", item_ids=ids, labels={"group": group, "place": place},
-                stats={"count": count, "expected": round(expected, 4), "p_value": p,
-                       "baseline_items": len(in_baseline.get(pair, ())), "baseline_days": f"{baseline.total_seconds() / 86400:g}",
-                       "window_minutes": int(window.total_seconds() // 60), "hallmarks": sorted(hallmarks[pair])}))
+        timeline = sorted((at, item_id) for item_id, at in by_id.items())
+        ends = sorted({now, *(at for at, _ in timeline if at > now - late)}, reverse=True)
+        windows = [window_ending(timeline, end, window, baseline, min_count) for end in ends]
+        bursts = [w for w in windows if w.p_value <= max_p_value]
+        if not bursts:
+            continue
+        best = min(bursts, key=lambda w: w.p_value)  # of windows as unlikely, the latest
+        ids = sorted({i for w in bursts for i in w.item_ids}, key=lambda i: (by_id[i], i))
+        group, place = pair
+        findings.append(Finding(
+            key=f"{group}|{place}", item_ids=ids, labels={"group": group, "place": place},
+            stats={"count": len(best.item_ids), "expected": round(best.expected, 4), "p_value": best.p_value,
+                   "baseline_items": best.baseline_items, "baseline_days": f"{baseline.total_seconds() / 86400:g}",
+                   "window_minutes": int(window.total_seconds() // 60),
+                   "hallmarks": sorted({h for i in ids for h in hallmarks[i]})}))
     return findings
+
+
+def window_ending(timeline: list[tuple[datetime, str]], end: datetime, window: timedelta, baseline: timedelta,
+                  min_count: int) -> Window:
+    """The ``window`` ending at ``end`` in ``timeline`` (one pair's items by time), tested against the items of the
+    ``baseline`` before it; fewer than ``min_count`` items are no burst (p = 1)."""
+    first = bisect_right(timeline, end - window, key=TIME_OF)
+    last = bisect_right(timeline, end, key=TIME_OF)
+    before = first - bisect_left(timeline, end - window - baseline, key=TIME_OF)
+    expected = (before + 1) / (baseline / window)
+    count = last - first
+    return Window(item_ids=[i for _, i in timeline[first:last]], expected=expected, baseline_items=before,
+                  p_value=poisson_tail(count, expected) if count >= min_count else 1.0)
 
 
 # --------------------------------------------------------------------------- spread

@@ -2,7 +2,7 @@
 
 Each transport sends one frozen message (see :func:`tocsin.alerts.messages.render_body`) and raises
 :class:`TransportError` when it cannot: ``permanent=True`` for errors a retry cannot fix (a rejected
-address, a 4xx answer, bad credentials), otherwise the delivery is retried with backoff.
+address, a 4xx HTTP answer, bad credentials), otherwise the delivery is retried with backoff.
 """
 
 from __future__ import annotations
@@ -45,13 +45,17 @@ class TransportError(Exception):
     receiver asked us to wait."""
 
     def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None,
-                 stalled: bool = False):
+                 stalled: bool = False, interrupted: bool = False, reached: tuple[str, ...] | None = None):
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
         #: The send ran past its deadline or was cut short by a stop (see :func:`within_deadline`): the
         #: sink's other messages wait.
         self.stalled = stalled
+        #: The send was cut short by a stop: no attempt that counts; the message stays queued.
+        self.interrupted = interrupted
+        #: The sink's recipients that have the message now (an e-mail some recipients refused), or None.
+        self.reached = reached
 
 
 def never() -> bool:
@@ -67,6 +71,9 @@ class Transport:
         self.settings = settings
         #: Checked while a network send waits: true cuts the send short (the daemon is stopping).
         self.should_stop: Callable[[], bool] = never
+        #: The recipients that accepted the message to send next on an earlier attempt: it is not sent to them
+        #: again (set before each send; only e-mail has several recipients).
+        self.reached: frozenset[str] = frozenset()
 
     def notify(self, message: dict[str, Any]) -> None:
         """Send one message; raise :class:`TransportError` on failure."""
@@ -287,28 +294,35 @@ class EmailTransport(Transport):
         return client
 
     def notify(self, message: dict[str, Any]) -> None:
-        mail = self.build(message)
-        within_deadline(self.sink.timeout_s, f"SMTP {self.sink.smtp_host}:{self.sink.smtp_port}", lambda: self.send(mail),
-                        self.should_stop)
+        mail, reached = self.build(message), self.reached
+        within_deadline(self.sink.timeout_s, f"SMTP {self.sink.smtp_host}:{self.sink.smtp_port}",
+                        lambda: self.send(mail, reached), self.should_stop)
 
-    def send(self, mail: EmailMessage) -> None:
+    def send(self, mail: EmailMessage, reached: frozenset[str] = frozenset()) -> None:
+        """Send ``mail`` to the recipients not ``reached`` by an earlier attempt; raise :meth:`refusal` when some
+        refuse it."""
+        recipients = [r for r in self.sink.recipients if r not in reached]
+        if not recipients:
+            return   # every recipient accepted it on an earlier attempt
         try:
             client = self.connect()
             try:
                 if self.sink.username:
                     client.login(self.sink.username, self.sink.password)
-                client.send_message(mail)
+                refused = client.send_message(mail, to_addrs=recipients)
             finally:
                 try:
                     client.quit()
                 except (smtplib.SMTPException, OSError):
                     client.close()
+            if refused:
+                raise self.refusal(refused, reached | {r for r in recipients if r not in refused})
         except TransportError:
             raise
         except smtplib.SMTPAuthenticationError as e:
             raise TransportError(f"SMTP login refused ({e.smtp_code}); check username and password", permanent=True) from e
         except smtplib.SMTPRecipientsRefused as e:
-            raise TransportError(f"SMTP refused the recipients {sorted(e.recipients)}", permanent=True) from e
+            raise self.refusal(e.recipients, reached) from e
         except smtplib.SMTPResponseException as e:
             permanent = 500 <= e.smtp_code < 600
             raise TransportError(f"SMTP {self.sink.smtp_host} answered {e.smtp_code} {e.smtp_error!r}", permanent=permanent) from e
@@ -316,6 +330,28 @@ class EmailTransport(Transport):
             raise TransportError(f"SMTP {self.sink.smtp_host}: certificate not trusted: {e}", permanent=True) from e
         except (smtplib.SMTPException, OSError) as e:
             raise TransportError(f"SMTP {self.sink.smtp_host}:{self.sink.smtp_port}: {e}") from e
+
+    def refusal(self, refused: dict[str, tuple[int, bytes]], reached: frozenset[str]) -> TransportError:
+        """The error for recipients that refused a message (``reached``: those that have it): permanent when one
+        refused it for good (not 4xx: the error names it and the fix), else transient, and the next attempt goes
+        to the refused ones only."""
+        later = {r: answer for r, answer in refused.items() if 400 <= answer[0] < 500}
+        never = {r: answer for r, answer in refused.items() if r not in later}
+        has_it = f"; {', '.join(sorted(reached))} ha{'s' if len(reached) == 1 else 've'} it" if reached else ""
+        if never:
+            deferred = f"; {recipient_answers(later)} deferred it" if later else ""
+            return TransportError(f"SMTP {self.sink.smtp_host} refused {recipient_answers(never)} for good{deferred}{has_it}: "
+                                  f"fix the address in the recipients of sink {self.sink.name!r}, then run "
+                                  "'tocsin alert deliver --retry-dead' (it goes to those that do not have it)",
+                                  permanent=True, reached=tuple(sorted(reached)))
+        return TransportError(f"SMTP {self.sink.smtp_host}: {recipient_answers(later)} deferred it{has_it}; "
+                              "tried again later for the refused recipient(s) only", reached=tuple(sorted(reached)))
+
+
+def recipient_answers(refused: dict[str, tuple[int, bytes]]) -> str:
+    """``a@x (450 mailbox busy), b@y (…)``: each refused recipient with the server's answer."""
+    return ", ".join(f"{r} ({code} {answer.decode('utf-8', 'replace') if isinstance(answer, bytes) else answer})"
+                     for r, (code, answer) in sorted(refused.items()))
 
 
 #: A send may take at most this many times the sink's ``timeout_s`` in all: ``timeout_s`` bounds each wait
@@ -332,7 +368,8 @@ def within_deadline(timeout_s: float, what: str, send: Callable[[], None],
         run_within(DEADLINE_FACTOR * timeout_s, send, should_stop)
     except SendAbandoned as e:
         if e.stopping:
-            raise TransportError(f"{what}: cut short because tocsin is stopping; tried again later", stalled=True) from None
+            raise TransportError(f"{what}: cut short because tocsin is stopping; tried again later", stalled=True,
+                                 interrupted=True) from None
         raise TransportError(f"{what}: no complete answer within {DEADLINE_FACTOR * timeout_s:.0f} s "
                              "(a server answering a byte at a time?); tried again later", stalled=True) from None
 

@@ -68,6 +68,18 @@ def current_alert_with_items(db: sqlite_utils.Database, rule: str, item_ids: Ite
     return decode_alert(rows[0]) if rows else None
 
 
+def alert_severities_of_items(db: sqlite_utils.Database, rule: str, item_ids: Iterable[str]) -> dict[str, list[str]]:
+    """For each of ``item_ids`` that an alert of ``rule`` holds (open, acknowledged or resolved), the severities
+    of those alerts; items in none are left out."""
+    held: dict[str, list[str]] = {}
+    for chunk in chunked(list(dict.fromkeys(item_ids))):
+        for item_id, severity in db.execute(
+                f"""SELECT ai.item_id, al.severity FROM alert_items ai JOIN alerts al ON al.id = ai.alert_id
+                    WHERE al.rule = ? AND ai.item_id IN ({marks(chunk)})""", [rule, *chunk]):
+            held.setdefault(item_id, []).append(severity)
+    return held
+
+
 def insert_alert(db: sqlite_utils.Database, *, rule: str, kind: str, key: str, severity: str, title: str, message: str,
                  payload: dict[str, Any], item_ids: list[str], now: str) -> int:
     """Open a new alert; returns its id.
@@ -173,15 +185,40 @@ def insert_delivery(db: sqlite_utils.Database, *, alert_id: int, sink: str, idem
 
 
 def has_unsent_delivery(db: sqlite_utils.Database, alert_id: int) -> bool:
-    """Whether a message of this alert still waits for its first attempt."""
-    return db.execute("SELECT 1 FROM deliveries WHERE alert_id = ? AND status = 'pending' AND attempts = 0 LIMIT 1",
-                      [alert_id]).fetchone() is not None
+    """Whether a message of this alert still waits for its first attempt: its notification is not frozen yet,
+    so it will carry what joins the alert meanwhile."""
+    return db.execute("""SELECT 1 FROM deliveries WHERE alert_id = ? AND status IN ('pending', 'sending')
+                         AND frozen_at IS NULL LIMIT 1""", [alert_id]).fetchone() is not None
 
 
-def freeze_delivery_body(db: sqlite_utils.Database, delivery_id: int, body: dict[str, Any]) -> None:
-    """Replace a message's body before its first send (it then carries everything that joined its alert)."""
+def unfrozen_messages(db: sqlite_utils.Database, alert_id: int, notification: int) -> list[dict[str, Any]]:
+    """The messages of one notification of an alert that wait to be sent (bodies decoded), when none of the
+    notification's messages has been frozen yet; else an empty list."""
+    rows = list(db.query("SELECT id, idempotency_key, status, frozen_at, body FROM deliveries WHERE alert_id = ? AND notification = ? ORDER BY id",
+                         [alert_id, notification]))
+    if any(row["frozen_at"] for row in rows):
+        return []
+    return [{**row, "body": json.loads(row["body"])} for row in rows if row["status"] in ("pending", "sending")]
+
+
+def freeze_notification(db: sqlite_utils.Database, alert_id: int, notification: int, bodies: dict[int, dict[str, Any]],
+                        now: str) -> None:
+    """Freeze every message of one notification of an alert for good, first replacing the bodies given.
+
+    :param bodies: delivery id → its message rendered again.
+    :param now: ISO time stored as ``frozen_at``.
+    """
     with transaction(db):
-        db.execute("UPDATE deliveries SET body = ? WHERE id = ?", [json.dumps(body, ensure_ascii=False, sort_keys=True), delivery_id])
+        for delivery_id, body in bodies.items():
+            db.execute("UPDATE deliveries SET body = ? WHERE id = ? AND frozen_at IS NULL",
+                       [json.dumps(body, ensure_ascii=False, sort_keys=True), delivery_id])
+        db.execute("UPDATE deliveries SET frozen_at = ? WHERE alert_id = ? AND notification = ? AND frozen_at IS NULL",
+                   [now, alert_id, notification])
+
+
+def delivery_body(db: sqlite_utils.Database, delivery_id: int) -> dict[str, Any]:
+    """The message of one delivery as stored now, decoded."""
+    return json.loads(db.execute("SELECT body FROM deliveries WHERE id = ?", [delivery_id]).fetchone()[0])
 
 
 def claim_due_deliveries(db: sqlite_utils.Database, *, now: str, claimer: str, lease_until: str, limit: int,
@@ -208,7 +245,7 @@ def claim_due_deliveries(db: sqlite_utils.Database, *, now: str, claimer: str, l
             db.execute("UPDATE deliveries SET status = 'sending', claimed_by = ?, attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
                        [claimer, lease_until, row["id"]])
             row["attempts"] += 1
-            row["body"] = json.loads(row["body"])
+            row["body"], row["reached"] = json.loads(row["body"]), json.loads(row["reached"])
     return taken
 
 
@@ -222,19 +259,33 @@ def renew_claim(db: sqlite_utils.Database, delivery_id: int, *, claimer: str, le
 
 def finish_delivery(db: sqlite_utils.Database, delivery_id: int, *, status: str, attempt: int, started_at: str,
                     duration_ms: int, outcome: str, error: str = "", next_attempt_at: str | None = None,
-                    now: str | None = None) -> None:
-    """Record the outcome of one attempt and move the delivery to ``status`` (sent, pending, dead, silenced)."""
+                    now: str | None = None, reached: Iterable[str] | None = None) -> None:
+    """Record the outcome of one attempt and move the delivery to ``status`` (sent, pending, dead, silenced).
+
+    :param reached: the sink's recipients that have the message now, when the attempt says (kept otherwise).
+    """
     if status not in DELIVERY_STATUSES:
         raise ValueError(f"unknown delivery status {status!r}")
     now = now or utcnow()
     with transaction(db):
         db.execute(
-            """UPDATE deliveries SET status = ?, last_error = ?, claimed_by = '',
+            """UPDATE deliveries SET status = ?, last_error = ?, claimed_by = '', reached = COALESCE(?, reached),
                next_attempt_at = COALESCE(?, next_attempt_at), sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END
-               WHERE id = ?""", [status, error[:2000], next_attempt_at, status, now, delivery_id])
+               WHERE id = ?""", [status, error[:2000], None if reached is None else json.dumps(sorted(reached)),
+                                 next_attempt_at, status, now, delivery_id])
         if outcome:
             db.execute("INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, outcome, error) VALUES (?, ?, ?, ?, ?, ?)",
                        [delivery_id, attempt, started_at, duration_ms, outcome, error[:2000]])
+
+
+def interrupt_delivery(db: sqlite_utils.Database, delivery_id: int, *, attempt: int, started_at: str, duration_ms: int,
+                       error: str, now: str) -> None:
+    """Record a send cut short by a stop: logged as ``interrupted``, not counted as an attempt; the delivery is
+    pending again, due at ``now``."""
+    with transaction(db):
+        finish_delivery(db, delivery_id, status="pending", attempt=attempt, started_at=started_at, duration_ms=duration_ms,
+                        outcome="interrupted", error=error, next_attempt_at=now)
+        db.execute("UPDATE deliveries SET attempts = max(0, attempts - 1) WHERE id = ?", [delivery_id])
 
 
 def release_deliveries(db: sqlite_utils.Database, delivery_ids: list[int], now: str) -> None:

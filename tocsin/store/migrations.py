@@ -660,11 +660,31 @@ def m010_alert_files(db: sqlite_utils.Database) -> None:
     execute_script(db, "CREATE TABLE alert_files (path TEXT PRIMARY KEY, sink TEXT NOT NULL, first_written_at TEXT NOT NULL);")
 
 
+def m011_delivery_progress(db: sqlite_utils.Database) -> None:
+    """Per delivery, when its body was frozen (``frozen_at``: the first attempt of any message of its notification;
+    until then every message of the notification is rendered again) and which recipients of its sink have it
+    already (``reached``, JSON: an e-mail refused by some recipients is sent again to those only). A
+    ``delivery_attempts`` row may now also have the outcome ``interrupted`` (a send cut short by a stop, not
+    counted). A notification any of whose messages was tried before is frozen as of its creation."""
+    execute_script(
+        db,
+        """
+        ALTER TABLE deliveries ADD COLUMN frozen_at TEXT;
+        ALTER TABLE deliveries ADD COLUMN reached TEXT NOT NULL DEFAULT '[]';
+        UPDATE deliveries SET frozen_at = created_at WHERE EXISTS (
+            SELECT 1 FROM deliveries tried WHERE tried.alert_id = deliveries.alert_id
+            AND tried.notification = deliveries.notification
+            AND (tried.attempts > 0 OR tried.status IN ('sending', 'sent', 'dead')
+                 OR EXISTS (SELECT 1 FROM delivery_attempts a WHERE a.delivery_id = tried.id)));
+        """,
+    )
+
+
 #: Every migration, in order. Append only.
 MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox, m003_privacy_indexes, m004_review_queue,
                               m005_review_queue_by_seq, m006_review_queue_counts,
                               m007_review_queue_label_text, m008_user_session_generation, m009_review_queue_version,
-                              m010_alert_files]
+                              m010_alert_files, m011_delivery_progress]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
