@@ -461,6 +461,46 @@ def test_language_runs_keep_short_sentences_with_their_neighbours_and_cover_the_
     assert len(letters_sample(["слово " * 2000], limit=100)) == 100
 
 
+@pytest.mark.parametrize(
+    "tail",
+    [
+        " https://example.com/news/2026/11/some-long-article-slug-here",
+        " @some_channel_name_here #breakingnews #kyrgyzstan",
+        "\n@some_channel_name_here #breakingnews #kyrgyzstan",
+    ],
+)
+@pytest.mark.parametrize("hint", ["", "ru"])
+def test_a_link_or_hashtags_do_not_take_a_russian_post_to_english_rules(analyser, tail, hint):
+    text = "Узбеков надо выгнать из Оша" + tail
+    f = analyser.features(text, hint)
+    assert (f.lang, f.script) == ("ru", "Cyrl")
+    assert [(s.kind, s.label, text[s.start:s.end]) for s in f.spans] == [
+        ("target", "uzbek", "Узбеков"), ("cue", "call_to_expulsion", "Узбеков надо выгнать"), ("place", "osh", "Оша")]
+    assert_spans_exact(f)
+
+
+def test_letters_sample_leaves_out_links_and_tags_unless_they_are_all():
+    from tocsin.nlp.runs import letters_sample
+
+    assert letters_sample(["Ош, https://t.me/some_channel/12 узбеки @name #tag"]) == "Ош, узбеки"
+    assert letters_sample(["(https://example.com/a), #tag"]) == "(https://example.com/a), #tag"
+
+
+@pytest.mark.parametrize(
+    "text, target, place",
+    [
+        ("Узбековввв надо выгнать из Ошааааа", "Узбековввв", "Ошааааа"),
+        ("Drive the Uzbeksssss out of Oshhhh", "Uzbeksssss", "Oshhhh"),
+        ("У̸з̸б̸е̸к̸о̸в̸ надо выгнать из О̸ш̸а̸", "У̸з̸б̸е̸к̸о̸в̸", "О̸ш̸а̸"),
+    ],
+)
+def test_spans_keep_the_repeats_and_marks_at_a_words_end(analyser, text, target, place):
+    f = analyser.features(text)
+    assert [text[s.start:s.end] for s in f.targets] == [target]
+    assert [text[s.start:s.end] for s in f.places] == [place]
+    assert_spans_exact(f)
+
+
 def test_long_text_is_processed_in_bounded_chunks():
     from tocsin.config import NlpSettings
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tocsin.nlp.language import detect_language, script_of, training_sentences
+from tocsin.nlp.language import count_scripts, detect_language, script_of, training_sentences
 from tocsin.nlp.translit import ru_cyrl_to_latn
 
 EVAL = Path(__file__).parent / "fixtures" / "nlp" / "langid_eval.tsv"
@@ -84,6 +84,27 @@ def test_scripts():
     assert script_of("Oʻsh shahrida") == "Latn"
     assert script_of("Ош шаары Osh city") == "mixed"
     assert script_of("123") == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Узбеков надо выгнать из Оша https://example.com/news/2026/11/some-long-article-slug-here",
+        "Узбеков надо выгнать из Оша @some_channel_name_here #breakingnews #kyrgyzstan",
+        "Узбеков надо выгнать из Оша (www.example.com/some-long-article-slug, editor.desk@example.com)",
+    ],
+)
+def test_links_mentions_and_hashtags_do_not_count_as_latin_letters(text):
+    assert count_scripts(text) == (23, 0)
+    assert script_of(text) == "Cyrl"
+    assert detect_language(text) == ("ru", "Cyrl")
+    assert detect_language(text, hint="ru") == ("ru", "Cyrl")
+
+
+def test_a_text_of_links_or_hashtags_only_is_read_from_them():
+    assert detect_language("#breakingnews #kyrgyzstan") == ("en", "Latn")
+    assert script_of("#Ош #узбеки") == "Cyrl"
+    assert count_scripts("уб@ть #узбеков") == (4, 0), "a symbol inside a word is no mention"
 
 
 def test_kyrgyz_letters_and_morphology_tell_it_from_russian():

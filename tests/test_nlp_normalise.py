@@ -71,6 +71,32 @@ def test_odd_characters_between_plain_runs_are_passed_one_by_one():
     assert _original(raw, start, start + 3) == "Ｏsh"
 
 
+@pytest.mark.parametrize(
+    "raw, word, expected",
+    [
+        ("Узбековввв надо выгнать", "Узбековв", "Узбековввв"),   # the repeats cut at a word's end
+        ("Ошааааа", "Ошаа", "Ошааааа"),
+        ("Uzbeksssss out", "Uzbekss", "Uzbeksssss"),
+        ("Узбеккккков надо", "Узбекков", "Узбеккккков"),         # and inside a word
+    ],
+)
+def test_repeats_cut_from_a_word_map_back_to_the_last_letter_kept(raw, word, expected):
+    n = normalise(raw)
+    start = n.text.index(word)
+    s, e = n.to_original(start, start + len(word))
+    assert raw[s:e] == expected
+
+
+def test_a_dropped_combining_mark_maps_back_to_its_letter():
+    raw = "У̸з̸б̸е̸к̸о̸в̸ надо выгнать из О̸ш̸а̸"
+    n = normalise(raw)
+    assert n.text == "Узбеков надо выгнать из Оша"
+    s, e = n.to_original(0, 7)
+    assert raw[s:e] == "У̸з̸б̸е̸к̸о̸в̸"
+    s, e = n.to_original(len(n.text) - 3, len(n.text))
+    assert raw[s:e] == "О̸ш̸а̸"
+
+
 def test_ten_thousand_combining_marks_are_dropped():
     raw = "e" + "\u0301" * 10_000 + " узбек"
     n = normalise(raw)

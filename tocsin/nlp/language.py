@@ -59,6 +59,17 @@ WORDS_LOOKED_UP = 40
 #: Only this many leading characters are read to decide (long texts are sampled).
 SAMPLE_CHARS = 4000
 _NON_LETTER = re.compile(r"[^\w']+|[\d_]+")
+#: URLs, e-mail addresses, @mentions and #hashtags: their letters (Latin, mostly) say nothing of the language of the
+#: text around them ("Узбеков надо выгнать https://example.com/news/…" is Russian).
+_LINK = re.compile(
+    r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)\S*"            # https://…, www.…
+    r"|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/\S*"            # example.com/…, t.me/…
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b"        # name@example.com
+    r"|(?<![\w@#])[@#]\w+",                             # @mention, #hashtag
+    re.IGNORECASE,
+)
+#: What every match of :data:`_LINK` holds (a text without it is left as it is, quickly).
+_LINK_SIGN = re.compile(r"[/@#]|www\.", re.IGNORECASE)
 _KY_PLAIN = str.maketrans({"ө": "о", "ү": "у", "ң": "н", "Ө": "О", "Ү": "У", "Ң": "Н"})
 _APOSTROPHES = str.maketrans({c: "'" for c in "`\u2018\u2019\u02bb\u02bc\u00b4\u2032"})
 
@@ -68,8 +79,19 @@ def clean(text: str) -> str:
     return " " + " ".join(_NON_LETTER.sub(" ", text.lower().translate(_APOSTROPHES)).split()) + " "
 
 
+def without_links(text: str) -> str:
+    """``text`` with its URLs, e-mail addresses, @mentions and #hashtags replaced by a space."""
+    return _LINK.sub(" ", text) if _LINK_SIGN.search(text) else text
+
+
 def count_scripts(text: str) -> tuple[int, int]:
-    """Numbers of Cyrillic and Latin letters in ``text``."""
+    """Numbers of Cyrillic and Latin letters in ``text``, leaving out those of its URLs, e-mail addresses,
+    @mentions and #hashtags (:func:`without_links`)."""
+    return _count_letters(without_links(text))
+
+
+def _count_letters(text: str) -> tuple[int, int]:
+    """Numbers of Cyrillic and Latin letters in ``text``, every one counted."""
     cyr = lat = 0
     for ch in text:
         o = ord(ch)
@@ -81,8 +103,9 @@ def count_scripts(text: str) -> tuple[int, int]:
 
 
 def script_of(text: str) -> str:
-    """``Cyrl``, ``Latn``, ``mixed`` (minority script ≥ 25 % of letters) or ``none``."""
-    cyr, lat = count_scripts(text)
+    """``Cyrl``, ``Latn``, ``mixed`` (minority script ≥ 25 % of letters) or ``none``, told as
+    :func:`detect_language` tells it (links and tags left out, unless they are all the text has)."""
+    _, cyr, lat = _read_sample(text)
     total = cyr + lat
     if total == 0:
         return "none"
@@ -182,8 +205,7 @@ def detect_language(text: str, hint: str = "") -> tuple[str, str]:
     :param hint: a language the source is known to publish in (``ru``, ``uz`` …); it decides close
         calls only, a text plainly in another language is still reported as such.
     """
-    sample = text[:SAMPLE_CHARS]
-    cyr, lat = count_scripts(sample)
+    sample, cyr, lat = _read_sample(text[:SAMPLE_CHARS])
     total = cyr + lat
     if total == 0:
         return "other", "none"
@@ -205,6 +227,17 @@ def detect_language(text: str, hint: str = "") -> tuple[str, str]:
     if not best_class:
         return "other", script
     return CLASSES[best_class][0], script
+
+
+def _read_sample(text: str) -> tuple[str, int, int]:
+    """``text`` without its links and tags (:func:`without_links`) and its numbers of Cyrillic and Latin letters;
+    ``text`` as it is when nothing else in it has a letter (a post of hashtags only)."""
+    sample = without_links(text)
+    cyr, lat = _count_letters(sample)
+    if cyr + lat == 0:
+        sample = text
+        cyr, lat = _count_letters(sample)
+    return sample, cyr, lat
 
 
 def _word_bonus(sample: str, words: list[str], dominant: str) -> dict[str, float]:

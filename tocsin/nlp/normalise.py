@@ -170,11 +170,11 @@ def _odd_characters(text: str, begin: int, end: int, chars: list[str], starts: l
         if cat == "Cf" or cat == "Cs" or cat == "Co" or cat == "Cn":
             continue
         if cat in ("Mn", "Me", "Mc"):
-            if chars:
+            if chars:   # composed or dropped, the mark belongs to the letter before it
                 composed = nfkc("NFC", chars[-1] + ch)
                 if len(composed) == 1:
                     chars[-1] = composed
-                    ends[-1] = i + 1
+                ends[-1] = i + 1
             continue
         out = nfkc("NFKC", ch) if ord(ch) > 0x7E else ch
         for c in out:
@@ -182,6 +182,7 @@ def _odd_characters(text: str, begin: int, end: int, chars: list[str], starts: l
                 composed = nfkc("NFC", chars[-1] + c)
                 if len(composed) == 1:
                     chars[-1] = composed
+                ends[-1] = i + 1
                 continue
             chars.append(c), starts.append(i), ends.append(i + 1)
 
@@ -269,16 +270,20 @@ def _fold_word(word: str, default_script: str) -> str:
     return "".join(chars)
 
 
-def _squeeze(word: str) -> tuple[str, list[int]]:
-    """Letters repeated three or more times cut to two; returns the word and kept indexes."""
+def _squeeze(word: str) -> tuple[str, list[int], list[int]]:
+    """Letters repeated three or more times cut to two; returns the word, the index of each kept character and
+    the index of the last character it stands for (itself, or the last repeat cut after it)."""
     keep: list[int] = []
+    last: list[int] = []
     out: list[str] = []
     for k, ch in enumerate(word):
         if len(out) >= 2 and ch.isalpha() and out[-1].lower() == ch.lower() and out[-2].lower() == ch.lower():
+            last[-1] = k
             continue
         out.append(ch)
         keep.append(k)
-    return "".join(out), keep
+        last.append(k)
+    return "".join(out), keep, last
 
 
 def _unify_apostrophe(word: str) -> str:
@@ -344,7 +349,7 @@ def normalise(text: str) -> NormalisedText:
             continue
         a, b = m.span()
         folded = _unify_apostrophe(_fold_word(word, default_script))
-        squeezed, keep = _squeeze(folded)
+        squeezed, keep, last = _squeeze(folded)
         if squeezed == word:
             continue
         changed = True
@@ -352,7 +357,7 @@ def normalise(text: str) -> NormalisedText:
         new_starts.extend(starts[pos:a]), new_ends.extend(ends[pos:a])
         out.append(squeezed)
         new_starts.extend(starts[a + k] for k in keep)
-        new_ends.extend(ends[a + k] for k in keep)
+        new_ends.extend(ends[a + k] for k in last)
         pos = b
     if not changed:
         return NormalisedText(chars_text, starts, ends, n)

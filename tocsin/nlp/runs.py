@@ -12,7 +12,7 @@ import re
 from typing import Callable, Container, Iterable
 
 from tocsin.nlp.chunking import sentence_bounds
-from tocsin.nlp.language import NON_RUSSIAN_CYRILLIC, SAMPLE_CHARS, count_scripts, russian_share
+from tocsin.nlp.language import NON_RUSSIAN_CYRILLIC, SAMPLE_CHARS, count_scripts, russian_share, without_links
 from tocsin.nlp.normalise import normalise
 
 #: Letters a sentence needs before it may be read in another language of the same script (a short sentence
@@ -37,18 +37,27 @@ Detector = Callable[[str, str], tuple[str, str]]
 
 def letters_sample(texts: Iterable[str], limit: int = SAMPLE_CHARS) -> str:
     """The words of ``texts`` that hold a letter, in order, joined, up to ``limit`` characters: what the
-    language of a text is told from (runs of emoji, digits or punctuation say nothing of it)."""
+    language of a text is told from (runs of emoji, digits or punctuation say nothing of it, nor do URLs,
+    e-mail addresses, @mentions and #hashtags, left out unless the texts have no other letters)."""
     words: list[str] = []
     size = 0
+    linked: list[str] = []   # the words, links and tags kept: the sample of texts that have nothing else
+    linked_size = 0
     for text in texts:
         for match in _WORD.finditer(text):
             word = _INVISIBLE.sub("", match.group())
+            if not any(ch.isalpha() for ch in word):
+                continue
+            if linked_size < limit:
+                linked.append(word)
+                linked_size += len(word) + 1
+            word = without_links(word).strip()
             if any(ch.isalpha() for ch in word):
                 words.append(word)
                 size += len(word) + 1
                 if size >= limit:
                     return " ".join(words)[:limit]
-    return " ".join(words)
+    return " ".join(words or linked)[:limit]
 
 
 def language_runs(text: str, lang: str, script: str, readable: Container[str],
