@@ -570,6 +570,8 @@ def names(text: str, *words: tuple[str, str, str]) -> Features:
     ("узбеки", [("target", "uzbek", "узбеки")]),
     ("#Кыргыздар!!! 🔥", [("target", "kyrgyz", "Кыргыздар")]),
     ("Uzbeks and Tajiks in Osh?", [("target", "uzbek", "Uzbeks"), ("target", "tajik", "Tajiks"), ("place", "osh", "Osh")]),
+    ("Uzbeks \u0430nd Tajiks", [("target", "uzbek", "Uzbeks"), ("target", "tajik", "Tajiks")]),   # a Cyrillic "а"
+    ("Uzbeks a\u200bnd Tajiks", [("target", "uzbek", "Uzbeks"), ("target", "tajik", "Tajiks")]),   # a zero-width space
 ])
 def test_a_text_that_only_names_groups_is_not_flagged_however_sure_the_classifier_is(text, words):
     from tocsin.models.decision import names_only
@@ -590,3 +592,21 @@ def test_a_text_with_more_than_names_keeps_the_classifiers_reading(text, words):
 
     assert not names_only(names(text, *words))
     assert "it only names a group" not in run(names(text, *words), {"incitement": 0.99999}).explanation
+
+
+def test_a_call_and_a_target_share_a_clause_as_the_pairwise_reading_says():
+    """clause_mates looks at the nearest targets only; on random texts it agrees with every pair looked at."""
+    import random
+
+    from tocsin.models.decision import clause_mates, same_clause
+
+    rng = random.Random(7)
+    for _ in range(300):
+        text = "".join(rng.choice("ab ,;:—-") for _ in range(60))
+        spans = []
+        for label in ("target", "cue", "target", "cue", "target"):
+            start = rng.randrange(0, 55)
+            spans.append(Span(label, "x", text[start:start + 3], start, start + rng.randrange(1, 5)))
+        targets = [s for s in spans if s.label == "target"]
+        for call in (s for s in spans if s.label == "cue"):
+            assert clause_mates(text, targets)(call) == any(same_clause(text, t, call) for t in targets), (text, call)

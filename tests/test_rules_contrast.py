@@ -78,6 +78,8 @@ HOSTILE = [
     "Өзбектерди кууп чыгаруу — уят иш эмес, милдет!", "Enough is enough. Tajiks out",
     "Bittasini ham tik qoldirmaslik kerak, tojiklarni!", "Бить таджиков на рынке!", "Выгнать всех узбеков из Оша!",
     "Гнать узбеков, а не кормить их!", "Гнать таджиков, пока не поздно!",
+    # "no crime" behind an evasion the rules read through (a zero-width space, a Cyrillic "о")
+    "Killing Tajiks is no cr\u200bime.", "Killing Tajiks is n\u043e crime.",
     # a call said to be no crime; kindness to a group called a crime or treason
     "Убить таджика — не преступление!", "Выгнать узбеков — это не преступление, это долг.",
     "It would be no crime to drive the Uzbeks out!", "Killing Tajiks is no crime.",

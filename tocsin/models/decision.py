@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from dataclasses import replace
-from typing import Mapping, NamedTuple
+from itertools import accumulate
+from typing import Callable, Mapping, NamedTuple
 
 from tocsin.models.endorsement import without_approved_excuses
 from tocsin.models.explanation import ENDORSED, explain, groups_by_aim, hallmarks_of
 from tocsin.models.layout import Layout
 from tocsin.models.negation import CLAUSE_BREAK, QUOTATIVE, THEY, negation_scopes
 from tocsin.nlp.features import CALLS, Features, Span
+from tocsin.nlp.normalise import normalise
 from tocsin.analysis_record import AnalysisRecord
 
 #: The classifier's log-odds are divided by this before the rules add theirs: a small model trained on
@@ -233,14 +236,20 @@ def without_a_groups_words(features: Features, context: list[Span], layout: Layo
     speeches = [c for c in context if c.label == "reported_speech" and a_group_before(c.start)
                 and (quotatives or not QUOTATIVE.match(c.text))]
 
+    first_speech: dict[int, int] = {}   # sentence → where its first such reported speech starts
+    for speech in speeches:
+        sentence = layout.sentence_of(speech.start)
+        first_speech[sentence] = min(speech.start, first_speech.get(sentence, speech.start))
+
     def a_groups_quotation(marker: Span) -> bool:
         if marker.label != "quotation":
             return False
-        if any(s.start < marker.start and layout.sentence_of(s.start) == layout.sentence_of(marker.start) for s in speeches):
+        if first_speech.get(layout.sentence_of(marker.start), marker.start) < marker.start:
             return True
         return quotatives and bool(QUOTATIVE.match(text[marker.end:marker.end + 20])) and a_group_before(marker.start)
 
-    return [c for c in context if c not in speeches and not a_groups_quotation(c)]
+    spoken = set(speeches)
+    return [c for c in context if c not in spoken and not a_groups_quotation(c)]
 
 
 #: Markers that say whose words a quotation holds or what the text thinks of them.
@@ -386,7 +395,8 @@ def names_only(features: Features) -> bool:
         return False
     named = [(s.start, s.end) for s in features.targets + features.places]
     rest = "".join(" " if any(a <= i < b for a, b in named) else ch for i, ch in enumerate(text))
-    return all(word.lower() in LINKING_WORDS for word in _LETTERS.findall(rest))
+    # read through evasions, as the rules read the names: "Uzbeks аnd Tajiks" with a Cyrillic "а" links them too
+    return all(word.lower() in LINKING_WORDS for word in _LETTERS.findall(normalise(rest).text))
 
 
 #: A word that excepts someone from a welcome ("любой национальности, кроме таджиков", "all welcome except …").
@@ -401,8 +411,8 @@ def welcomes_all_it_names(features: Features, layout: Layout | None = None) -> b
     if features.cues:
         return False
     layout = layout or Layout(features)
-    welcoming = {k for k in (layout.sentence_of(c.start) for c in features.context if c.label == INCLUSION)
-                 if not _EXCEPT.search(features.text[slice(*layout.bounds[k])])}
+    welcoming = {k for k in {layout.sentence_of(c.start) for c in features.context if c.label == INCLUSION}
+                 if not _EXCEPT.search(features.text, *layout.bounds[k])}
     return all(layout.sentence_of(t.start) in welcoming for t in features.targets)
 
 
@@ -412,13 +422,28 @@ def repeated_call(features: Features) -> bool:
     my Kyrgyz neighbour says")."""
     calls = [c for c in features.cues if c.label in CALLS]
     twice = any(not a.overlaps(b) for i, a in enumerate(calls) for b in calls[i + 1:])
-    return twice and any(same_clause(features.text, t, c) for t in features.targets for c in calls)
+    return twice and any(map(clause_mates(features.text, features.targets), calls))
+
+
+def clause_mates(text: str, targets: list[Span]) -> Callable[[Span], bool]:
+    """A test of whether a span shares its clause with any of ``targets`` (:func:`same_clause`). Only the nearest
+    target on each side need be looked at (a clause break between the span and it lies between the span and every
+    farther one), and the targets are sorted once, so thousands of targets and calls cost a lookup each."""
+    ordered = sorted(targets, key=lambda t: t.start)
+    starts = [t.start for t in ordered]
+    reaching = list(accumulate(ordered, lambda best, t: t if t.end > best.end else best))   # furthest end so far
+
+    def shares_clause(span: Span) -> bool:
+        k = bisect_right(starts, span.start)
+        return (k > 0 and same_clause(text, reaching[k - 1], span)) or (k < len(ordered) and same_clause(text, ordered[k], span))
+
+    return shares_clause
 
 
 def same_clause(text: str, a: Span, b: Span) -> bool:
     """Whether no clause break (:data:`tocsin.models.negation.CLAUSE_BREAK`) comes between two spans."""
     first, second = (a, b) if a.start <= b.start else (b, a)
-    return not CLAUSE_BREAK.search(text[first.end:second.start])   # empty where they overlap
+    return not CLAUSE_BREAK.search(text, first.end, max(first.end, second.start))   # nothing between where they overlap
 
 
 def justified_call(features: Features) -> bool:
@@ -427,9 +452,14 @@ def justified_call(features: Features) -> bool:
     return any(_no_crime_words(c) and not unsaid_justification(features.text, c) for c in features.cues)
 
 
-def _no_crime_words(cue: Span) -> re.Match[str] | None:
-    """Where a call cue says the call is no crime (:data:`_NO_CRIME`), if it does."""
-    return _NO_CRIME.search(cue.text) if cue.label in CALLS else None
+def _no_crime_words(cue: Span) -> tuple[int, int] | None:
+    """Where, in its own text, a call cue says the call is no crime (:data:`_NO_CRIME`), read through evasions as
+    the rules read the cue ("no cr\u200bime", "nо crime" with a Cyrillic "о"); None when it does not."""
+    if cue.label not in CALLS:
+        return None
+    normal = normalise(cue.text)
+    said = _NO_CRIME.search(normal.text)
+    return normal.to_original(said.start(), said.end()) if said else None
 
 
 def unsaid_justification(text: str, cue: Span) -> bool:
@@ -453,8 +483,8 @@ def without_unsaid_justifications(features: Features) -> Features:
             cues.append(c)
             continue
         changed = True
-        before, after = c.text[:said.start()], c.text[said.end():]
-        start, end = (c.start + said.end(), c.end) if len(after.strip()) > len(before.strip()) else (c.start, c.start + said.start())
+        before, after = c.text[:said[0]], c.text[said[1]:]
+        start, end = (c.start + said[1], c.end) if len(after.strip()) > len(before.strip()) else (c.start, c.start + said[0])
         call = _CALL_WORDS.search(features.text, start, end)
         if call:
             cues.append(replace(c, text=call.group(1), start=call.start(1), end=call.end(1)))
