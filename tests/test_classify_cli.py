@@ -42,6 +42,14 @@ def test_plain_lines_from_stdin(runner, env):
     assert 0 <= out[1]["score"] < 0.5 <= out[0]["score"] <= 1
 
 
+def test_a_link_in_a_post_changes_neither_its_language_nor_its_score(runner, env):
+    post = "Узбеков надо выгнать из Оша"
+    link = " https://example.com/news/2026/11/some-long-article-slug-here"
+    out = lines(runner.invoke(main, ["classify"], input=f"{post}\n{post}{link}\n{post} www.example.org/p?id=5 #Ош\n").stdout)
+    assert [o["lang"] for o in out] == ["ru", "ru", "ru"] and all(o["incitement"] for o in out)
+    assert out[1]["score"] == pytest.approx(out[0]["score"], abs=0.02) and out[1]["hallmarks"] == out[0]["hallmarks"]
+
+
 def test_jsonl_file_passes_fields_through_and_reports_bad_lines(runner, env, tmp_path):
     path = tmp_path / "in.jsonl"
     path.write_text(

@@ -114,10 +114,13 @@ class Analyser:
 
 def model_input(text: str, features: Features) -> str:
     """What the classifier reads: Russian typed in Latin letters in Cyrillic, as the rules read it
-    (the nlp's normalised text); any other text as it is (the classifier normalises it itself)."""
+    (the nlp's normalised text); any other text as it is (the classifier normalises it itself); either way
+    without URLs and e-mail addresses (:func:`tocsin.nlp.language.without_addresses`)."""
+    from tocsin.nlp.language import without_addresses
+
     if features.lang == "ru" and features.script == "Latn" and features.normalised:
-        return features.normalised
-    return text
+        return without_addresses(features.normalised)
+    return without_addresses(text)
 
 
 def item_text(item: dict[str, Any]) -> str:
