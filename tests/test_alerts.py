@@ -250,6 +250,8 @@ def test_items_that_joined_are_announced_when_their_alert_resolves_before_the_up
     assert (first["status"], first["count"], first["notified_count"]) == ("resolved", 3, 3)
     sent = [(m["alert_id"], m["count"], m["reason"]) for m in lines(tmp_path)]
     assert sent[:2] == [(first["id"], 1, "new"), (first["id"], 3, "update")]
+    update = lines(tmp_path)[1]["text"]   # news, not a closing message: it heads with its severity
+    assert not update.startswith("[RESOLVED]") and update.endswith("update · the alert has since resolved")
 
 
 def test_an_item_analysed_again_raises_no_alert_again_unless_its_severity_rises(fresh_db, tmp_path):

@@ -145,7 +145,10 @@ def render_text(alert_id: int, rule: str, severity: str, count: int, payload: di
     ``link_id``, see :func:`tocsin.store.pseudonyms.item_link_ids`)."""
     labels = payload["labels"]
     links = review_links(review_url, alert_id, [])
-    lines = [f"[{'RESOLVED' if status == 'resolved' else severity.upper()}] {render_title(payload)}"]
+    # an update sent after its alert resolved (items that joined while it went quiet) still heads with its
+    # severity: only the message that says the condition ended reads RESOLVED
+    closing = status == "resolved" and reason in ("", "resolved")
+    lines = [f"[{'RESOLVED' if closing else severity.upper()}] {render_title(payload)}"]
     lines.append(f"What: {what_line(payload)}")
     if labels["kind"] != "stale_source":
         others = [g for g in payload.get("groups", []) if g != labels.get("group")]
@@ -169,7 +172,8 @@ def render_text(alert_id: int, rule: str, severity: str, count: int, payload: di
                 lines.append(f"     “{ev['excerpt']}”")
                 lines.append(f"     {item_link(review_url, alert_id, link_id(ev['item_id']))}")
     lines.append(f"Review: {links['alert']}")
-    lines.append(f"Rule {rule} · alert #{alert_id}" + (f" · {reason}" if reason else ""))
+    lines.append(f"Rule {rule} · alert #{alert_id}" + (f" · {reason}" if reason else "")
+                 + (" · the alert has since resolved" if status == "resolved" and not closing else ""))
     return "\n".join(lines)
 
 
