@@ -370,6 +370,13 @@ def carried_fields(html: str) -> dict[str, str]:
     return {name: markup.unescape(value) for name, value in re.findall(r'type="hidden" name="(pending|next)" value="([^"]*)"', html)}
 
 
+def login_carrying(client, page: str, username: str, password: str = PASSWORD, *, keep: bool = True):
+    """Log in through the login form of ``page`` with the decision it carries (its hidden fields), the box to
+    record it ticked unless ``keep`` is False."""
+    return client.post("/login", data={**carried_fields(page), "username": username, "password": password,
+                                       "csrf_token": csrf_from(page), **({"pending_keep": "1"} if keep else {})})
+
+
 def test_a_decision_sent_after_the_session_ended_is_shown_back_unrecorded_with_its_note(world):
     ids = world["ids"]
     before = len(reviewing.item_reviews(world["db"], ids[1]))
@@ -388,15 +395,13 @@ def test_logging_in_from_the_unrecorded_page_records_the_decision_it_carried(wor
     carried = carried_fields(html)
     assert set(carried) == {"pending", "next"}   # one signed field: the decision cannot be altered on the way
     # a mistyped password keeps carrying it
-    wrong = client.post("/login", data={**carried, "username": "rita", "password": "wrong", "csrf_token": csrf_from(html),
-                                        "pending_keep": "1"})
+    wrong = login_carrying(client, html, "rita", "wrong")
     assert wrong.status_code == 401 and carried_fields(wrong.get_data(as_text=True)) == carried
     leo_page = world["app"].test_client()
     login(leo_page, "leo")
     shown = leo_page.get(f"/items/{ids[1]}").get_data(as_text=True)
     leo_page.post(f"/items/{ids[1]}/decide", data={"decision": "incitement", "csrf_token": csrf_from(shown)})
-    logged_in = client.post("/login", data={**carried, "username": "rita", "password": PASSWORD, "pending_keep": "1",
-                                            "csrf_token": csrf_from(wrong.get_data(as_text=True))})
+    logged_in = login_carrying(client, wrong.get_data(as_text=True), "rita")
     assert logged_in.status_code == 302 and logged_in.headers["Location"] == f"/items/{ids[1]}"
     reviews = reviewing.item_reviews(world["db"], ids[1])
     assert [(r["reviewer"], r["decision"], r["note"]) for r in reviews[-2:]] == [
@@ -410,8 +415,7 @@ def test_a_carried_decision_is_not_recorded_when_unticked_or_its_item_is_gone(wo
     client, refused = refused_decision(world, "unsure", "")
     html = refused.get_data(as_text=True)
     before = len(reviewing.item_reviews(world["db"], ids[1]))
-    unticked = client.post("/login", data={**carried_fields(html), "username": "rita", "password": PASSWORD,
-                                           "csrf_token": csrf_from(html)})
+    unticked = login_carrying(client, html, "rita", keep=False)
     assert unticked.status_code == 302 and len(reviewing.item_reviews(world["db"], ids[1])) == before
     from tocsin.review.carried import carry_token
 
@@ -441,8 +445,7 @@ def test_a_decision_sent_from_another_site_is_not_carried_into_anyones_login(wor
     html = refused.get_data(as_text=True)
     assert refused.status_code == 403 and "came without your session" in html
     assert 'name="pending"' not in html and "pending_keep" not in html
-    logged_in = attacker.post("/login", data={**carried_fields(html), "username": "rita", "password": PASSWORD,
-                                              "pending_keep": "1", "csrf_token": csrf_from(html)})
+    logged_in = login_carrying(attacker, html, "rita")
     assert logged_in.status_code == 302 and len(reviewing.item_reviews(world["db"], ids[1])) == before
 
 
@@ -451,8 +454,7 @@ def test_a_carried_decision_is_recorded_only_for_the_monitor_whose_session_it_wa
     client, refused = refused_decision(world, "escalate", "rita's note")
     html = refused.get_data(as_text=True)
     before = len(reviewing.item_reviews(world["db"], ids[1]))
-    as_leo = client.post("/login", data={**carried_fields(html), "username": "leo", "password": PASSWORD,
-                                         "pending_keep": "1", "csrf_token": csrf_from(html)})
+    as_leo = login_carrying(client, html, "leo")
     assert as_leo.status_code == 302 and len(reviewing.item_reviews(world["db"], ids[1])) == before
     assert "from rita&#39;s ended session was not recorded under your name" in client.get("/").get_data(as_text=True)
 
