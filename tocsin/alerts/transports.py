@@ -336,11 +336,11 @@ class EmailTransport(Transport):
         refused it for good (not 4xx: the error names it and the fix), else transient, and the next attempt goes
         to the refused ones only."""
         later = {r: answer for r, answer in refused.items() if 400 <= answer[0] < 500}
-        never = {r: answer for r, answer in refused.items() if r not in later}
+        for_good = {r: answer for r, answer in refused.items() if r not in later}
         has_it = f"; {', '.join(sorted(reached))} ha{'s' if len(reached) == 1 else 've'} it" if reached else ""
-        if never:
+        if for_good:
             deferred = f"; {recipient_answers(later)} deferred it" if later else ""
-            return TransportError(f"SMTP {self.sink.smtp_host} refused {recipient_answers(never)} for good{deferred}{has_it}: "
+            return TransportError(f"SMTP {self.sink.smtp_host} refused {recipient_answers(for_good)} for good{deferred}{has_it}: "
                                   f"fix the address in the recipients of sink {self.sink.name!r}, then run "
                                   "'tocsin alert deliver --retry-dead' (it goes to those that do not have it)",
                                   permanent=True, reached=tuple(sorted(reached)))
