@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from tocsin.nlp.features import Features
+from tocsin.nlp.language import without_addresses
 from tocsin.analysis_record import AnalysisRecord
 
 logger = logging.getLogger(__name__)
@@ -116,8 +117,6 @@ def model_input(text: str, features: Features) -> str:
     """What the classifier reads: Russian typed in Latin letters in Cyrillic, as the rules read it
     (the nlp's normalised text); any other text as it is (the classifier normalises it itself); either way
     without URLs and e-mail addresses (:func:`tocsin.nlp.language.without_addresses`)."""
-    from tocsin.nlp.language import without_addresses
-
     if features.lang == "ru" and features.script == "Latn" and features.normalised:
         return without_addresses(features.normalised)
     return without_addresses(text)
