@@ -14,6 +14,7 @@ from tocsin.models.labelled_files import TrainingDataError, read_labelled_file
 from tocsin.models.lexical import LEXICAL_FILE
 from tocsin.models.train import (
     LEXICAL_WEIGHT_PRETRAINED, DataArguments, ModelArguments, TrainingArguments, review_rows, train, train_tokenizer,
+    user_rows,
 )
 from tocsin.store import ItemRecord, connect, transaction, upsert_item
 
@@ -89,6 +90,15 @@ def test_reviewed_texts_are_redacted_before_training(tmp_path):
     database = store_with_reviews(tmp_path / "t.db", ["Пишите @zqx_poster или +996 555 987 654, zqx-blog.livejournal.com"],
                                   [(0, "incitement")])
     assert [r.text for r in review_rows(database, weight=3.0)] == ["Пишите [handle] или [phone], [profile]"]
+
+
+def test_texts_of_the_users_labelled_files_are_redacted_before_training(tmp_path):
+    """Like reviewed texts: a handle, e-mail address or phone number in --extra-files must not reach the vocabulary."""
+    extra = tmp_path / "l.jsonl"
+    extra.write_text(json.dumps({"text": "Пишите @zqx_poster, zqx@mail.kg или +996 555 987 654", "incitement": 1},
+                                ensure_ascii=False) + "\n", encoding="utf-8")
+    rows = user_rows(DataArguments(extra_files=[str(extra)]))
+    assert [r.text for r in rows] == ["Пишите [handle], [email] или [phone]"]
 
 
 @pytest.fixture

@@ -59,7 +59,8 @@ class DataArguments:
     corpus_seed: int = arg(13, "Seed of the corpus generator (phrasings, groups, places, evasions).")
     extra_files: list[str] = arg(help="Labelled files: .csv with a header (columns text, incitement, optional "
                                       "hallmarks, lang), any other name JSON Lines with those keys; all are checked "
-                                      "before training starts.", default_factory=list)
+                                      "before training starts (their texts redacted, as exports are).",
+                                 default_factory=list)
     database: str = arg("", "A tocsin store whose review decisions (incitement / not_incitement) are added as labels "
                         "(their texts redacted, as exports are).")
     review_weight: float = arg(3.0, "How many times a reviewed item counts compared with a corpus example.")
@@ -154,20 +155,25 @@ def corpus_rows(data: DataArguments) -> dict[str, list[Row]]:
     return out
 
 
-def review_rows(database: str, weight: float) -> list[Row]:
-    """The monitors' decisions from a store, as rows (hallmarks masked unless the decision is 'not').
-
-    Their texts are redacted with every rule, as alerts are: the tokenizer's vocabulary, the model and its
-    n-gram companion are trained on them and leave with the model, so no handle or phone number may reach them.
-    """
+def text_redactor() -> Callable[[str], str]:
+    """Redaction of a text with every rule, as alerts and exports have it, for the texts a model learns from:
+    the tokenizer's vocabulary, the model and its n-gram companion leave with the model, so no handle, e-mail
+    address, phone number or profile link may reach them."""
     from tocsin.export.redaction import RedactionRules, Redactor
+
+    return Redactor(RedactionRules()).redact_text
+
+
+def review_rows(database: str, weight: float) -> list[Row]:
+    """The monitors' decisions from a store, as rows (hallmarks masked unless the decision is 'not'), their texts
+    redacted (see :func:`text_redactor`)."""
     from tocsin.store import connect
     from tocsin.store.modelling import review_labels
 
-    redactor = Redactor(RedactionRules())
+    redact = text_redactor()
     db = connect(database, create=False)
     try:
-        return [review_row({**r, "text": redactor.redact_text(r["text"])}, weight) for r in review_labels(db)]
+        return [review_row({**r, "text": redact(r["text"])}, weight) for r in review_labels(db)]
     finally:
         db.close()
 
@@ -182,10 +188,12 @@ def review_row(review: Any, weight: float) -> Row:
 
 
 def user_rows(data: DataArguments) -> list[Row]:
-    """The user's labelled files and the store's review decisions, read and checked (before any training)."""
+    """The user's labelled files and the store's review decisions, read and checked (before any training), their
+    texts redacted (see :func:`text_redactor`)."""
     from tocsin.store import StoreError
 
-    rows = read_labelled_files(data.extra_files)
+    redact = text_redactor()
+    rows = [dataclasses.replace(row, text=redact(row.text)) for row in read_labelled_files(data.extra_files)]
     if data.database:
         try:
             reviewed = review_rows(data.database, data.review_weight)
