@@ -58,6 +58,24 @@ def test_map_points_back_to_the_original_characters():
     assert _original(raw, start, start + 5) == "кр\u200bысы"
 
 
+
+@pytest.mark.parametrize(
+    "raw, expected, word, original",
+    [
+        ("У з б е к о в живут в Оше", "Узбеков живут в Оше", "Узбеков", "У з б е к о в"),  # -ов is the ending
+        ("у з б е к о в Оше", "узбеков Оше", "узбеков", "у з б е к о в"),
+        ("у з б е к о в в Оше", "узбеков в Оше", "в Оше", "в Оше"),                       # doubled: a preposition
+        ("т у р о к в Оше", "турок в Оше", "в Оше", "в Оше"),                             # after a consonant too
+        ("т а д ж и к и в Оше", "таджики в Оше", "таджики", "т а д ж и к и"),
+        ("живут в Оше", "живут в Оше", "в Оше", "в Оше"),                                 # no spaced run
+    ],
+)
+def test_a_trailing_spaced_v_is_joined_unless_it_is_the_preposition(raw, expected, word, original):
+    n = normalise(raw)
+    assert n.text == expected
+    start = n.text.index(word)
+    assert _original(raw, start, start + len(word)) == original
+
 def test_odd_characters_between_plain_runs_are_passed_one_by_one():
     """Plain runs are copied whole; a mark after one composes with its last letter, which then maps to both."""
     raw = "Ура и\u0306 ﬁne\u200b Ｏsh"

@@ -53,6 +53,8 @@ _SPACED = re.compile(r"(?<![^\W_])[^\W\d_](?P<sep>[ .\-_*·/|])[^\W\d_](?:(?P=se
 # A single-letter preposition that may end a spaced-out run without being part of it ("т у р о к в Оше").
 # Only "в": other one-letter words (и, а, к …) end too many real words.
 _SINGLE_LETTER_WORDS = set("в")
+# Letters before a final "в" that make it a word's ending ("у з б е к о в" is узбеков, not "узбеко в").
+_ENDING_BEFORE_V = set("оеё")
 _WORDISH = re.compile(r"(?:[^\W_]|[@$'`\u2018\u2019\u00b4\u2032])+")
 # Signs that a word pass is needed: a letter repeated 3+ times, digits/symbols touching letters,
 # apostrophes, Greek letters.
@@ -199,6 +201,19 @@ def _drop_symbols_in_words(text: str, starts: list[int], ends: list[int]) -> tup
             [e for e, k in zip(ends, keep) if k])
 
 
+def _ends_with_preposition(text: str, end: int) -> bool:
+    """Whether the last letter of the spaced run ending at ``end`` is the preposition "в", not part of the word.
+
+    It is when doubled (``у з б е к о в в Оше``) or when a word follows and the letter before it is not one
+    that ends words in "-ов/-ев" (``т у р о к в Оше``, but ``у з б е к о в живут`` is узбеков)."""
+    last, before = text[end - 1].lower(), text[end - 3].lower()
+    if last not in _SINGLE_LETTER_WORDS:
+        return False
+    if before == last:
+        return True
+    return before not in _ENDING_BEFORE_V and end + 1 < len(text) and text[end] == " " and text[end + 1].isalpha()
+
+
 def _join_spaced(text: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
     """Step 2: ``у з б е к`` -> ``узбек``."""
     if not _SPACED.search(text):
@@ -209,8 +224,7 @@ def _join_spaced(text: str, starts: list[int], ends: list[int]) -> tuple[str, li
     pos = 0
     for m in _SPACED.finditer(text):
         a, b = m.span()
-        if (m.group("sep") == " " and b - a >= 9 and text[b - 1].lower() in _SINGLE_LETTER_WORDS
-                and b + 1 < len(text) and text[b] == " " and text[b + 1].isalpha()):
+        if m.group("sep") == " " and b - a >= 9 and _ends_with_preposition(text, b):
             b -= 2  # "т у р о к в Джалал-Абаде": the last "в" is the preposition
         out.append(text[pos:a])
         new_starts.extend(starts[pos:a]), new_ends.extend(ends[pos:a])
