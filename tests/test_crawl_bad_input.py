@@ -310,6 +310,64 @@ def test_comments_of_an_article_announced_with_a_fragment_do_not_overwrite_it(tm
     assert len({r.id for r in records}) == len(records) == 3
 
 
+def live(n: int, guid: bool = True, title: str = "") -> str:
+    """An entry of a live blog: the blog's page with ``#p<n>``, its own guid, title and text."""
+    return (f"<item><title>{title or f'Update {n}'}</title><link>{BASE}/live#p{n}</link>"
+            + (f"<guid isPermaLink='false'>live-{n}</guid>" if guid else "") + f"<description>Text of update {n}</description></item>")
+
+
+def feed_outcome(spider, body: str) -> tuple[list[str], list[ItemRecord]]:
+    requests, items = split(spider.parse_feed(resp(f"{BASE}/rss", rss(body), XmlResponse)))
+    return [r.url for r in requests], items
+
+
+@pytest.mark.parametrize("guid", [True, False])
+def test_entries_of_one_page_that_differ_only_by_fragment_are_items_of_their_own(tmp_path, guid):
+    from tocsin.urls import item_id_for
+
+    spider = make_spider(FeedSpider, tmp_path)
+    urls, items = feed_outcome(spider, live(3, guid) + live(2, guid) + live(1, guid) + item(7, "an article"))
+    assert [i.text for i in items] == [f"Text of update {n}" for n in (3, 2, 1)]   # none lost
+    assert [i.title for i in items] == [f"Update {n}" for n in (3, 2, 1)] and {i.kind for i in items} == {"post"}
+    assert len({i.id for i in items}) == 3 and item_id_for(f"{BASE}/live") not in {i.id for i in items}
+    assert urls == [f"{BASE}/live", f"{BASE}/a/7"]   # the page itself is fetched once, under the id it always had
+
+
+def test_one_entry_that_links_to_its_article_with_a_fragment_stays_one_item(tmp_path):
+    from tocsin.urls import item_id_for
+
+    spider = make_spider(FeedSpider, tmp_path)
+    same = "<title>Osh</title><guid>osh-1</guid><description>text</description>"
+    urls, items = feed_outcome(spider, f"<item>{same}<link>{BASE}/a/1#comments</link></item>"
+                                       f"<item>{same}<link>{BASE}/a/1#xtor=RSS-3</link></item>")
+    assert items == [] and [item_id_for(u) for u in urls] == [item_id_for(f"{BASE}/a/1")]
+    unnamed = "<title>Osh</title><description>text</description>"   # no guid: the same title and text
+    urls, items = feed_outcome(make_spider(FeedSpider, tmp_path / "2"), f"<item>{unnamed}<link>{BASE}/a/1#top</link></item>"
+                                                                        f"<item>{unnamed}<link>{BASE}/a/1#more</link></item>")
+    assert items == [] and [item_id_for(u) for u in urls] == [item_id_for(f"{BASE}/a/1")]
+
+
+def test_entries_of_a_shared_page_keep_their_ids_and_nothing_stored_is_duplicated(tmp_path):
+    from tocsin.store import upsert_item
+    from tocsin.urls import item_id_for
+
+    # Stored before entries of a shared page were told apart: the page, under its bare id, from its first entry.
+    first = make_spider(FeedSpider, tmp_path)
+    upsert_item(first.ledger.store, ItemRecord(source="src", url=f"{BASE}/live#p1", text="the live page", meta={"guid": "live-1"}))
+    urls, crawl_1 = feed_outcome(first, live(2) + live(1))
+    assert urls == []   # the page stored before is not fetched again, nor stored twice
+    assert len(crawl_1) == 2 and item_id_for(f"{BASE}/live") not in {i.id for i in crawl_1}
+    for record in crawl_1:
+        upsert_item(first.ledger.store, record)
+    urls, crawl_2 = feed_outcome(make_spider(FeedSpider, tmp_path), live(4) + live(3) + live(2) + live(1))
+    assert urls == [] and [i.text for i in crawl_2] == ["Text of update 4", "Text of update 3"]   # only the new ones
+    again = feed_outcome(make_spider(FeedSpider, tmp_path / "again"), live(4) + live(3) + live(2) + live(1))[1]
+    assert [i.id for i in again][2:] == [i.id for i in crawl_1]   # the same entry, the same id, whatever the feed holds
+    assert feed_outcome(make_spider(FeedSpider, tmp_path), live(2)) == ([], [])   # listed alone: still known
+    edited = feed_outcome(make_spider(FeedSpider, tmp_path / "edited"), live(2, title="Update 2, corrected") + live(1))[1]
+    assert edited[0].id == crawl_1[0].id   # the guid names the entry, whatever its title says now
+
+
 def test_query_values_in_a_legacy_encoding_keep_items_apart_and_stay_fetchable():
     from tocsin.urls import canonical_url, is_web_address, item_addresses, with_query
 

@@ -6,14 +6,17 @@ import logging
 import re
 from datetime import tzinfo
 from typing import Any, Iterable, Iterator
+from urllib.parse import urldefrag
 
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
 from tocsin.crawler.decoding import feed_as_utf8
 from tocsin.crawler.extract import html_to_text, normalise_date, struct_to_iso
-from tocsin.crawler.spiders.articles import ArticleLead, ArticleSpider
-from tocsin.urls import canonical_url, is_web_address
+from tocsin.crawler.items import ItemRecord
+from tocsin.crawler.spiders.articles import ArticleLead, ArticleSpider, content_type
+from tocsin.crawler.spiders.paging import synthetic_url
+from tocsin.urls import canonical_url, is_web_address, item_id_for
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +91,32 @@ def entry_lead(entry: Any, feed_url: str, lang: str, zone: tzinfo | None = None)
     )
 
 
+def entry_key(lead: ArticleLead) -> tuple[str, ...]:
+    """What tells a feed entry from the others: its guid (Atom ``<id>``), else its title and text."""
+    guid = str(lead.meta.get("guid", "")).strip()
+    return (guid,) if guid else (lead.title, lead.summary)
+
+
+def shared_pages(leads: list[ArticleLead]) -> set[str]:
+    """The canonical URLs that several distinct entries of one feed link to: a live blog's ``/live#p1`` and
+    ``/live#p2``, or one page of short news items linked by each (ids ignore the ``#anchor``)."""
+    keys: dict[str, set[tuple[str, ...]]] = {}
+    for lead in leads:
+        keys.setdefault(canonical_url(lead.url), set()).add(entry_key(lead))
+    return {page for page, found in keys.items() if len(found) > 1}
+
+
+def entry_address(lead: ArticleLead) -> str:
+    """The address an entry of a shared page is stored under: the page with ``tocsin_item=<hash of its
+    entry_key>``. It depends on the entry alone, so the entry keeps its id whatever else the feed lists."""
+    return synthetic_url(lead.url, *entry_key(lead))
+
+
+def page_lead(lead: ArticleLead) -> ArticleLead:
+    """The lead of a shared page itself: none of one entry's title, text or guid."""
+    return ArticleLead(url=urldefrag(lead.url).url, lang=lead.lang, meta={"feed_url": lead.meta.get("feed_url", "")})
+
+
 class FeedSpider(ArticleSpider):
     """Discovers articles through the source's feeds."""
 
@@ -127,7 +156,35 @@ class FeedSpider(ArticleSpider):
             return
         if problem:
             self.notes.append(f"{response.url}: {problem} (entries used)")
-        yield from self.follow(leads)
+        yield from self.follow_entries(leads, response)
+
+    def follow_entries(self, leads: list[ArticleLead], feed: Response) -> Iterator[Request | ItemRecord]:
+        """Follow each entry's page, as any article's. Entries whose page other distinct entries share are items of
+        their own, from the feed (:func:`entry_address`), and their page is followed once, under the id it always
+        had; an entry stored so stays so when the feed later lists it alone."""
+        shared = shared_pages(leads)
+        addresses = [entry_address(lead) for lead in leads]
+        stored = self.ledger.known([item_id_for(address) for address in addresses])
+        to_follow: list[ArticleLead] = []
+        entries: dict[str, ArticleLead] = {}
+        for lead, address in zip(leads, addresses):
+            if canonical_url(lead.url) in shared:
+                to_follow.append(page_lead(lead))
+                entries.setdefault(address, lead)
+            elif item_id_for(address) not in stored:
+                to_follow.append(lead)
+        yield from self.follow(to_follow)
+        for url in self.unknown(list(entries)):
+            yield self.entry_item(entries[url], url, feed)
+
+    def entry_item(self, lead: ArticleLead, url: str, feed: Response) -> ItemRecord:
+        """An entry of a shared page as an item: its text is the feed's (the page holds the other entries too,
+        and a re-check does not read it as the entry's), its snapshot the feed."""
+        return ItemRecord(
+            source=self.source.name, url=url, kind="post", title=lead.title, text=lead.summary, author=lead.author,
+            published_at=lead.published_at, lang=lead.lang or self.source.language, meta={**lead.meta, "page_url": lead.url},
+            raw=feed.body, content_type=content_type(feed),
+        )
 
     def remember_validators(self, response: Response) -> None:
         """Keep the feed's ``ETag``/``Last-Modified`` so the next crawl asks "changed since?"."""

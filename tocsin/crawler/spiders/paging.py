@@ -1,4 +1,5 @@
-"""What the listing and JSON spiders share: stop paging at known items, build URLs for items without one."""
+"""What the listing and JSON spiders share: stop paging at known items, build URLs for items without one (also
+for the feed entries that share one page)."""
 
 from __future__ import annotations
 
