@@ -312,6 +312,24 @@ def test_an_email_one_recipient_refuses_for_good_is_a_dead_letter_naming_it_and_
     assert "lead@ngo.example has it" in delivery["last_error"] and "fix the address" in delivery["last_error"]
 
 
+def test_an_email_refused_for_good_by_one_recipient_and_deferred_by_another_is_dead_only_for_the_first(
+        fresh_db, tmp_path, smtp_server):
+    settings, handler = alert_to_duty_and_lead(fresh_db, tmp_path, smtp_server, "550 5.1.1 no such user")
+    handler.refusals["lead@ngo.example"] = ["450 4.2.0 mailbox busy, try later"]
+    summary = deliver_due(fresh_db, settings, now=NOW)
+    assert (summary.dead, summary.retrying, summary.sent) == (1, 1, 0)
+    rows = {row["status"]: row for row in fresh_db.query("SELECT * FROM deliveries")}
+    dead, waiting = rows["dead"], rows["pending"]
+    assert "refused duty@ngo.example (550 5.1.1 no such user) for good" in dead["last_error"]
+    assert "fix the address" in dead["last_error"] and json.loads(dead["reached"]) == ["lead@ngo.example"]
+    assert "lead@ngo.example (450 4.2.0 mailbox busy" in waiting["last_error"]
+    assert deliver_due(fresh_db, settings, now=NOW + timedelta(hours=1)).sent == 1   # the deferring recipient only
+    assert alerting.retry_dead_deliveries(fresh_db, (NOW + timedelta(hours=2)).isoformat()) == 1   # the address fixed
+    assert deliver_due(fresh_db, settings, now=NOW + timedelta(hours=2)).sent == 1
+    assert [m.rcpt_tos for m in handler.messages] == [["lead@ngo.example"], ["duty@ngo.example"]]
+    assert len({message_from_bytes(m.content)["Message-ID"] for m in handler.messages}) == 1
+
+
 def test_unreachable_smtp_is_transient(fresh_db, tmp_path):
     sink = SinkSettings(name="desk", kind="email", smtp_host="127.0.0.1", smtp_port=free_port(), starttls=False,
                         recipients=["desk@monitor.example"], timeout_s=2)

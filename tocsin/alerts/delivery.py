@@ -194,7 +194,11 @@ def deliver_one(db: sqlite_utils.Database, settings: Settings, row: dict[str, An
                                      duration_ms=int((time.monotonic() - clock) * 1000), error=str(e), now=iso(moment))
             logger.info("alert #%s to %s: %s", row["alert_id"], row["sink"], e)
             return
-        fail(db, settings, row, moment, str(e), e.permanent, e.retry_after, started, clock, summary, rng, e.reached)
+        reached = e.reached
+        if e.refused_for_good:   # a dead letter for those; this delivery goes on to the others
+            dead_letter_for(db, row, e, cache[row["sink"]].sink.recipients, moment, started, clock, summary)
+            reached = tuple(sorted({*(e.reached or ()), *e.refused_for_good}))
+        fail(db, settings, row, moment, str(e), e.permanent, e.retry_after, started, clock, summary, rng, reached)
     except Exception as e:  # a bug or an unexpected library error: retried like a transient failure
         logger.exception("sink %s failed unexpectedly on message %s", row["sink"], row["idempotency_key"])
         fail(db, settings, row, moment, f"{type(e).__name__}: {e}", False, None, started, clock, summary, rng)
@@ -210,6 +214,18 @@ def deliver_one(db: sqlite_utils.Database, settings: Settings, row: dict[str, An
             if revived:
                 logger.warning("%s accepts messages again: %d message(s) dead-lettered while it was down are queued "
                                "again", row["sink"], revived)
+
+
+def dead_letter_for(db: sqlite_utils.Database, row: dict[str, Any], error: TransportError, recipients: list[str],
+                    moment: datetime, started: str, clock: float, summary: DeliverySummary) -> None:
+    """Split a dead letter off a claimed delivery for the sink's recipients that refused it for good
+    (``error.refused_for_good``) while others deferred it."""
+    store.split_off_dead_letter(db, row["id"], reached=[r for r in recipients if r not in error.refused_for_good],
+                                attempt=row["attempts"], started_at=started, duration_ms=int((time.monotonic() - clock) * 1000),
+                                error=str(error), now=iso(moment))
+    summary.dead += 1
+    logger.error("alert #%s to %s is dead-lettered for %s: %s", row["alert_id"], row["sink"],
+                 ", ".join(error.refused_for_good), error)
 
 
 def fail(db: sqlite_utils.Database, settings: Settings, row: dict[str, Any], moment: datetime, error: str,

@@ -45,7 +45,8 @@ class TransportError(Exception):
     receiver asked us to wait."""
 
     def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None,
-                 stalled: bool = False, interrupted: bool = False, reached: tuple[str, ...] | None = None):
+                 stalled: bool = False, interrupted: bool = False, reached: tuple[str, ...] | None = None,
+                 refused_for_good: tuple[str, ...] = ()):
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
@@ -56,6 +57,9 @@ class TransportError(Exception):
         self.interrupted = interrupted
         #: The sink's recipients that have the message now (an e-mail some recipients refused), or None.
         self.reached = reached
+        #: Recipients that refused the message for good while others only deferred it: a transient error, retried
+        #: to the deferring ones, from which a dead letter for these is split off.
+        self.refused_for_good = refused_for_good
 
 
 def never() -> bool:
@@ -332,20 +336,23 @@ class EmailTransport(Transport):
             raise TransportError(f"SMTP {self.sink.smtp_host}:{self.sink.smtp_port}: {e}") from e
 
     def refusal(self, refused: dict[str, tuple[int, bytes]], reached: frozenset[str]) -> TransportError:
-        """The error for recipients that refused a message (``reached``: those that have it): permanent when one
-        refused it for good (not 4xx: the error names it and the fix), else transient, and the next attempt goes
-        to the refused ones only."""
+        """The error for recipients that refused a message (``reached``: those that have it): transient when some
+        deferred it (4xx), and the next attempt goes to those only; one that refused it for good (not 4xx) is named
+        with the fix, and makes the error permanent when none deferred it (else it is in ``refused_for_good``)."""
         later = {r: answer for r, answer in refused.items() if 400 <= answer[0] < 500}
         for_good = {r: answer for r, answer in refused.items() if r not in later}
         has_it = f"; {', '.join(sorted(reached))} ha{'s' if len(reached) == 1 else 've'} it" if reached else ""
-        if for_good:
-            deferred = f"; {recipient_answers(later)} deferred it" if later else ""
-            return TransportError(f"SMTP {self.sink.smtp_host} refused {recipient_answers(for_good)} for good{deferred}{has_it}: "
-                                  f"fix the address in the recipients of sink {self.sink.name!r}, then run "
-                                  "'tocsin alert deliver --retry-dead' (it goes to those that do not have it)",
-                                  permanent=True, reached=tuple(sorted(reached)))
-        return TransportError(f"SMTP {self.sink.smtp_host}: {recipient_answers(later)} deferred it{has_it}; "
-                              "tried again later for the refused recipient(s) only", reached=tuple(sorted(reached)))
+        retried = "tried again later for the deferring recipient(s) only"
+        if not for_good:
+            return TransportError(f"SMTP {self.sink.smtp_host}: {recipient_answers(later)} deferred it{has_it}; {retried}",
+                                  reached=tuple(sorted(reached)))
+        deferred = f"; {recipient_answers(later)} deferred it" if later else ""
+        return TransportError(f"SMTP {self.sink.smtp_host} refused {recipient_answers(for_good)} for good{deferred}{has_it}: "
+                              f"fix the address in the recipients of sink {self.sink.name!r}, then run "
+                              "'tocsin alert deliver --retry-dead' (it goes to those that do not have it)"
+                              + (f"; {retried}" if later else ""),
+                              permanent=not later, reached=tuple(sorted(reached)),
+                              refused_for_good=tuple(sorted(for_good)) if later else ())
 
 
 def recipient_answers(refused: dict[str, tuple[int, bytes]]) -> str:

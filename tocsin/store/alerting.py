@@ -278,6 +278,26 @@ def finish_delivery(db: sqlite_utils.Database, delivery_id: int, *, status: str,
                        [delivery_id, attempt, started_at, duration_ms, outcome, error[:2000]])
 
 
+def split_off_dead_letter(db: sqlite_utils.Database, delivery_id: int, *, reached: Iterable[str], attempt: int,
+                          started_at: str, duration_ms: int, error: str, now: str) -> int:
+    """Record a dead letter for some recipients of a delivery's sink (an e-mail they refused for good while others
+    deferred it, which stays queued for those): a new ``dead`` delivery of the same frozen message, with the
+    attempt and its error. Returns its id.
+
+    :param reached: the sink's other recipients, which it never goes to (``--retry-dead`` sends it to the rest).
+    """
+    with transaction(db):
+        dead_id = db.execute(
+            """INSERT INTO deliveries (alert_id, sink, idempotency_key, status, attempts, next_attempt_at, last_error,
+                                       created_at, notification, body, frozen_at, reached)
+               SELECT alert_id, sink, idempotency_key || '-refused-' || (SELECT max(id) + 1 FROM deliveries), 'dead', ?, ?,
+                      ?, ?, notification, body, frozen_at, ? FROM deliveries WHERE id = ?""",
+            [attempt, now, error[:2000], now, json.dumps(sorted(reached)), delivery_id]).lastrowid
+        db.execute("INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, outcome, error) VALUES (?, ?, ?, ?, ?, ?)",
+                   [dead_id, attempt, started_at, duration_ms, "permanent", error[:2000]])
+    return dead_id
+
+
 def interrupt_delivery(db: sqlite_utils.Database, delivery_id: int, *, attempt: int, started_at: str, duration_ms: int,
                        error: str, now: str) -> None:
     """Record a send cut short by a stop: logged as ``interrupted``, not counted as an attempt; the delivery is
