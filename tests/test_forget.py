@@ -185,6 +185,19 @@ def test_forget_by_url_and_by_item_id(fresh_db, tmp_path):
         forget(fresh_db, Settings())
 
 
+def test_forget_takes_an_erased_item_out_of_assignment_audit_events(fresh_db):
+    from tocsin.review.accounts import add_user
+    from tocsin.store.reviewing import assign_items
+
+    gone = add_item(fresh_db, url="https://t.me/s/chan/7", text="A short post.", author="@a", source="chan")
+    kept = add_item(fresh_db, url="https://t.me/s/chan/8", text="Another post.", author="@b", source="chan")
+    add_user(fresh_db, "rita", "a fictional password", "reviewer")
+    assign_items(fresh_db, [gone, kept], ["rita"], "leo")
+    assert forget(fresh_db, Settings(), item_ids=[gone]).audit_events_scrubbed == 1
+    event = audit_events(fresh_db, "assign")[0]
+    assert event["target"] == "rita" and json.loads(event["details"])["item_ids"] == [kept]
+
+
 def test_an_author_is_found_whatever_spaces_or_unicode_form_the_source_wrote(fresh_db):
     import hashlib
     import hmac

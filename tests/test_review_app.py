@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -210,6 +211,36 @@ def test_login_is_rate_limited_and_audited(world):
     assert actions.count("login_failed") == 3 and "login_blocked" in actions and "login" in actions
     failed = audit_events(world["db"], "login_failed")[0]
     assert failed["actor"] == "rita" and "wrong password" not in failed["details"]
+
+
+def test_guesses_sent_at_once_get_no_more_password_checks_than_the_limit(world, monkeypatch):
+    checked, lock, barrier = [], threading.Lock(), threading.Barrier(8)
+    real_authenticate = accounts.authenticate
+
+    def slow_authenticate(db, username, password):   # a password check takes a while: the guesses overlap
+        with lock:
+            checked.append(password)
+        time.sleep(0.2)
+        return real_authenticate(db, username, password)
+
+    monkeypatch.setattr(accounts, "authenticate", slow_authenticate)
+    statuses = []
+
+    def guess(n: int) -> None:
+        client = world["app"].test_client()
+        token = csrf_from(client.get("/login").get_data(as_text=True))
+        barrier.wait()
+        answer = client.post("/login", data={"username": "rita", "password": f"guess {n}", "csrf_token": token})
+        with lock:
+            statuses.append(answer.status_code)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(checked) == 3 and sorted(statuses) == [401] * 3 + [429] * 5
+    assert login(world["app"].test_client(), "leo").status_code == 302   # a success from the address still gets in
 
 
 @pytest.mark.parametrize("proxies, rita_gets_in", [(1, True), (0, False)])

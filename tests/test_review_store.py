@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -135,6 +136,15 @@ def test_assigned_items_stay_in_the_assignees_queue_until_they_decide(db):
         reviewing.assign_items(db, [ids[2]], ["ghost"], "leo")
 
 
+def test_an_assignment_audit_event_names_its_items_and_reviewers(db):
+    ids = add_corpus(db)
+    assert reviewing.assign_items(db, [ids[2], ids[0], ids[2]], ["rita", "ada"], "leo") == 4
+    (event,) = audit_events(db, "assign")
+    details = json.loads(event["details"])
+    assert event["actor"] == "leo" and event["target"] == "rita,ada"
+    assert details == {"items": 3, "made": 4, "item_ids": [ids[2], ids[0]]}
+
+
 def test_decision_pairs_use_each_reviewers_latest_decision_per_language(db):
     ids = add_corpus(db)
     reviewing.record_decision(db, ids[0], "rita", "unsure")
@@ -242,6 +252,18 @@ def test_login_limiter_blocks_per_account_and_address_for_a_minute():
     for name in range(12):  # spraying many names from one address
         limiter.failed(f"user{name}", "10.0.0.9")
     assert limiter.blocked_for("fresh", "10.0.0.9") > 0
+
+
+def test_login_limiter_counts_a_reserved_attempt_until_it_succeeds():
+    now = [1000.0]
+    limiter = LoginLimiter(3, clock=lambda: now[0])
+    for _ in range(3):
+        assert limiter.reserve("rita", "10.0.0.1") == 0   # checked and counted at once
+    assert limiter.reserve("rita", "10.0.0.1") == pytest.approx(60.0)
+    for name in range(20):   # logins that succeed cost the address nothing
+        assert limiter.reserve(f"user{name}", "10.0.0.5") == 0
+        limiter.succeeded(f"user{name}", "10.0.0.5")
+    assert len(limiter) == 2   # rita's failures, from her account and address
 
 
 def test_login_limiter_forgets_names_and_addresses_a_minute_after_their_last_failure():

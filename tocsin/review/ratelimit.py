@@ -12,7 +12,8 @@ PER_ADDRESS_FACTOR = 4
 
 
 class LoginLimiter:
-    """Counts failed logins in a sliding one-minute window."""
+    """Counts failed logins in a sliding one-minute window (an attempt :meth:`reserve` let through counts as
+    failed until it succeeds)."""
 
     def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic):
         self.per_minute = max(1, int(per_minute))
@@ -29,25 +30,43 @@ class LoginLimiter:
             self._failures.pop(key, None)
         return times
 
+    def _wait(self, username: str, address: str, now: float) -> float:
+        """Seconds until another attempt is allowed (0 when allowed now); the caller holds the lock."""
+        waits = []
+        for key, limit in (((username, address), self.per_minute), (("", address), self.per_minute * PER_ADDRESS_FACTOR)):
+            times = self._recent(key, now)
+            if len(times) >= limit:
+                waits.append(60.0 - (now - times[0]))
+        return max(waits, default=0.0)
+
+    def _record(self, username: str, address: str, now: float) -> None:
+        """Count one failed attempt; the caller holds the lock."""
+        self._failures[(username, address)].append(now)
+        self._failures[("", address)].append(now)
+        if now - self._swept_at >= 60.0:
+            self._sweep(now)
+
     def blocked_for(self, username: str, address: str) -> float:
         """Seconds until another attempt is allowed (0 when allowed now)."""
         now = self.clock()
         with self._lock:
-            waits = []
-            for key, limit in (((username, address), self.per_minute), (("", address), self.per_minute * PER_ADDRESS_FACTOR)):
-                times = self._recent(key, now)
-                if len(times) >= limit:
-                    waits.append(60.0 - (now - times[0]))
-            return max(waits, default=0.0)
+            return self._wait(username, address, now)
+
+    def reserve(self, username: str, address: str) -> float:
+        """Check and count one attempt at once: the seconds to wait (nothing counted), or 0 and the attempt counted
+        as failed until :meth:`succeeded` says otherwise, so guesses sent together cannot all pass the check."""
+        now = self.clock()
+        with self._lock:
+            wait = self._wait(username, address, now)
+            if wait <= 0:
+                self._record(username, address, now)
+            return wait
 
     def failed(self, username: str, address: str) -> None:
         """Record a failed attempt."""
         now = self.clock()
         with self._lock:
-            self._failures[(username, address)].append(now)
-            self._failures[("", address)].append(now)
-            if now - self._swept_at >= 60.0:
-                self._sweep(now)
+            self._record(username, address, now)
 
     def _sweep(self, now: float) -> None:
         """Forget names and addresses with no failure in the last minute (guesses from ever new addresses or
@@ -61,6 +80,12 @@ class LoginLimiter:
         return len(self._failures)
 
     def succeeded(self, username: str, address: str) -> None:
-        """Forget this account's failures from this address."""
+        """Forget this account's failures from this address, and the address's count of the attempt
+        :meth:`reserve` counted."""
         with self._lock:
             self._failures.pop((username, address), None)
+            times = self._failures.get(("", address))
+            if times:
+                times.pop()
+                if not times:
+                    del self._failures[("", address)]

@@ -92,7 +92,7 @@ def login() -> Any:
     username = accounts.folded_username(request.form.get("username"))[:64]
     password = request.form.get("password") or ""
     address = request.remote_addr or "?"
-    wait = ctx.limiter.blocked_for(username, address)
+    wait = ctx.limiter.reserve(username, address)   # counted as failed until it succeeds: no guess slips past
     if wait > 0:
         audit.log_event(g.db, username if accounts.user_exists(g.db, username) else "anonymous", "login_blocked")
         flash(f"Too many attempts for this name: wait {int(wait) + 1} s and try again.", "error")
@@ -101,7 +101,6 @@ def login() -> Any:
         return Response(body, 429, headers={"Retry-After": str(int(wait) + 1)}, content_type="text/html; charset=utf-8")
     user = accounts.authenticate(g.db, username, password)
     if user is None:
-        ctx.limiter.failed(username, address)
         known = accounts.user_exists(g.db, username)
         audit.log_event(g.db, username if known else "anonymous", "login_failed")
         flash("Wrong name or password, or the account is disabled.", "error")

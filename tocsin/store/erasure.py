@@ -115,13 +115,21 @@ def delete_crawl_errors_for(db: sqlite_utils.Database, urls: list[str]) -> int:
 
 
 def scrub_audit_targets(db: sqlite_utils.Database, item_ids: list[str]) -> int:
-    """Blank the target and details of audit events about these items (the events themselves stay)."""
-    changed = 0
+    """Blank the target and details of audit events about these items, and take them out of the ``item_ids`` of
+    events about several items (an assignment); the events themselves stay. Returns how many events changed."""
+    changed, erased = 0, set(item_ids)
     with transaction(db):
         for chunk in chunked(item_ids):
             changed += db.execute(
                 f"UPDATE audit_log SET target = ?, details = '{{}}' WHERE target IN ({marks(chunk)})", [ERASED, *chunk]
             ).rowcount
+            naming = db.execute(f"""SELECT id, details FROM audit_log WHERE EXISTS (SELECT 1 FROM
+                                    json_each(audit_log.details, '$.item_ids') WHERE value IN ({marks(chunk)}))""", chunk).fetchall()
+            for event_id, details in naming:
+                kept = json.loads(details)
+                kept["item_ids"] = [i for i in kept["item_ids"] if i not in erased]
+                db.execute("UPDATE audit_log SET details = ? WHERE id = ?", [json.dumps(kept, ensure_ascii=False), event_id])
+            changed += len(naming)
     return changed
 
 

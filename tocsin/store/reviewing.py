@@ -129,7 +129,8 @@ def record_decision(db: sqlite_utils.Database, item_id: str, reviewer: str, deci
 
 
 def assign_items(db: sqlite_utils.Database, item_ids: list[str], reviewers: list[str], assigned_by: str) -> int:
-    """Assign items to reviewers for (double) review; returns how many new assignments were made."""
+    """Assign items to reviewers for (double) review; returns how many new assignments were made. The audit event
+    names the reviewers (its target) and the items (``item_ids``)."""
     made = 0
     with transaction(db):
         for name in reviewers:
@@ -144,7 +145,8 @@ def assign_items(db: sqlite_utils.Database, item_ids: list[str], reviewers: list
                     [item_id, name, assigned_by, utcnow()],
                 ).rowcount
         if made:
-            log_event(db, assigned_by, "assign", ",".join(reviewers), items=len(item_ids), made=made)
+            log_event(db, assigned_by, "assign", ",".join(reviewers), items=len(item_ids), made=made,
+                      item_ids=list(dict.fromkeys(item_ids)))
     return made
 
 
