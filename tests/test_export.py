@@ -382,6 +382,21 @@ def test_text_is_the_version_the_latest_analysis_read(fresh_db, tmp_path):
     assert record["text"][span["start"]:span["end"]] == "vermin"
 
 
+
+def test_an_item_edited_back_is_exported_with_the_analysis_of_the_text_it_shows(fresh_db, tmp_path):
+    from test_export_support import add_item
+    from tocsin.store import ItemRecord, upsert_item
+
+    url = "https://news.example.kg/v/aba"
+    add_item(fresh_db, url=url, text="They are vermin, says the post.", score=0.9, words=[("cue", "dehumanization", "vermin")])
+    add_item(fresh_db, url=url, text="A calm correction.", score=0.1)   # edited, analysed again
+    upsert_item(fresh_db, ItemRecord(source="test", url=url, text="They are vermin, says the post.", lang="en",
+                                     published_at="2026-06-01T10:00:00+00:00"))   # and back: not analysed again
+    record = read_jsonl(run_export(fresh_db, tmp_path, "jsonl").data_path)[0]
+    assert record["text"] == "They are vermin, says the post." and (record["score"], record["incitement"]) == (0.9, True)
+    span = record["spans"][0]
+    assert record["text"][span["start"]:span["end"]] == "vermin"
+
 def test_spans_that_do_not_fit_are_counted_in_the_datasheet(fresh_db, tmp_path):
     from test_export_support import add_item
 

@@ -132,6 +132,63 @@ def test_new_content_adds_a_version_and_keeps_reviews(fresh_db):
     assert get_item(fresh_db, record.id)["text"] == "edited text"
 
 
+
+def analyse_version(db, record: ItemRecord, score: float) -> None:
+    """Store an analysis of the record's version (what an analysis worker saves)."""
+    from tocsin.store.analyses import AnalysisRecord, save_analysis
+
+    save_analysis(db, AnalysisRecord(item_id=record.id, content_hash=record.content_hash, model_name="m", model_version="1",
+                                     patterns_version="p", threshold=0.5, score=score, incitement=score >= 0.5))
+
+
+def test_an_item_edited_back_shows_its_first_version_as_the_newest_with_its_analysis(fresh_db):
+    from tocsin.store.analyses import latest_analysis, pending_items
+
+    a = ItemRecord(source="test", url="https://e.kg/aba", title="T", text="text A", raw=b"<html>A</html>")
+    b = ItemRecord(source="test", url=a.url, title="T", text="text B", raw=b"<html>B</html>")
+    assert upsert_item(fresh_db, a) == "new"
+    analyse_version(fresh_db, a, 0.9)
+    assert upsert_item(fresh_db, b) == "changed"
+    analyse_version(fresh_db, b, 0.1)
+    first_seen_a = item_versions(fresh_db, a.id)[0]["seen_at"]
+    assert upsert_item(fresh_db, a) == "changed"   # in the same second as the edit: the order still holds
+    versions = item_versions(fresh_db, a.id)
+    assert [v["text"] for v in versions] == ["text B", "text A"], "the return to A is the newest event"
+    assert versions[-1]["seen_at"] == first_seen_a and versions[-1]["current_since"] >= versions[0]["current_since"]
+    assert [read_snapshot(fresh_db, v["snapshot_sha256"]) for v in versions] == [b"<html>B</html>", b"<html>A</html>"]
+    analysis = latest_analysis(fresh_db, a.id)
+    assert (analysis["content_hash"], analysis["score"]) == (a.content_hash, 0.9)
+    assert pending_items(fresh_db, "m", "1") == [], "A was analysed already: nothing to analyse again"
+    assert upsert_item(fresh_db, a) == "unchanged"
+    assert [v["text"] for v in item_versions(fresh_db, a.id)] == ["text B", "text A"]
+
+
+def test_the_migration_orders_versions_an_item_returned_to_before_it(db_path, monkeypatch):
+    import tocsin.store.migrations as migrations
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:MIGRATIONS.index(migrations.m012_item_version_order)])
+    db = connect(db_path)
+    ensure_source(db, "test")
+    a = ItemRecord(source="test", url="https://e.kg/old-aba", text="text A")
+    b = ItemRecord(source="test", url=a.url, text="text B")
+    db.execute("""INSERT INTO items (id, source, kind, url, first_seen, last_seen, content_hash)
+                  VALUES (?, 'test', 'article', ?, '2026-01-01T00:00:00+00:00', '2026-01-03T00:00:00+00:00', ?)""",
+               [a.id, a.url, a.content_hash])   # A -> B -> A as stored before: one row per content, by first sighting
+    for record, seen in ((a, "2026-01-01T00:00:00+00:00"), (b, "2026-01-02T00:00:00+00:00")):
+        db.execute("INSERT INTO item_versions (item_id, content_hash, text, seen_at) VALUES (?, ?, ?, ?)",
+                   [a.id, record.content_hash, record.text, seen])
+    db.conn.commit()
+    db.close()
+    monkeypatch.undo()
+
+    db = connect(db_path)
+    versions = item_versions(db, a.id)
+    assert [(v["text"], v["seen_at"], v["current_since"]) for v in versions] == [
+        ("text B", "2026-01-02T00:00:00+00:00", "2026-01-02T00:00:00+00:00"),
+        ("text A", "2026-01-01T00:00:00+00:00", "2026-01-02T00:00:00+00:00")]
+    upsert_item(db, b)
+    assert [v["text"] for v in item_versions(db, a.id)] == ["text A", "text B"]
+
 def test_reviews_are_append_only(fresh_db):
     record = ItemRecord(source="test", url="https://e.kg/2", text="x")
     upsert_item(fresh_db, record)

@@ -56,9 +56,23 @@ def decode(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def current_analysis_id(item: str, where: str = "1") -> str:
+    """SQL for the id of the analysis that speaks for the item whose id is the SQL expression ``item``: the
+    newest (among those ``a2`` matching ``where``) of the version the item shows, else of the one it showed
+    last. An item edited A → B → A is judged by A's analysis again, though B's was made later.
+
+    :param item: an SQL expression for the item's id (a column of the outer query, a named parameter).
+    :param where: an extra condition on the analyses ``a2``.
+    """
+    return f"""(SELECT a2.id FROM analyses a2 JOIN items i2 ON i2.id = a2.item_id
+                LEFT JOIN item_versions v2 ON v2.item_id = a2.item_id AND v2.content_hash = a2.content_hash
+                WHERE a2.item_id = {item} AND {where}
+                ORDER BY a2.content_hash = i2.content_hash DESC, v2.current_rank DESC, a2.id DESC LIMIT 1)"""
+
+
 def latest_analysis(db: sqlite_utils.Database, item_id: str) -> dict[str, Any] | None:
-    """The newest analysis of an item, decoded, or None."""
-    rows = list(db.query("SELECT * FROM analyses WHERE item_id = ? ORDER BY id DESC LIMIT 1", [item_id]))
+    """The analysis that speaks for an item now (:func:`current_analysis_id`), decoded, or None."""
+    rows = list(db.query(f"SELECT * FROM analyses WHERE id = {current_analysis_id(':item')}", {"item": item_id}))
     return decode(rows[0]) if rows else None
 
 

@@ -11,6 +11,7 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
+from tocsin.store.analyses import current_analysis_id
 from tocsin.store.db import marks, transaction
 from tocsin.store.pseudonyms import get_secret
 
@@ -81,8 +82,9 @@ class ExportQuery:
         return (" AND ".join(conds) or "1"), params
 
 
-#: Each item with its latest successful analysis (if any).
-_FROM = "FROM items i LEFT JOIN analyses a ON a.id = (SELECT max(a2.id) FROM analyses a2 WHERE a2.item_id = i.id AND a2.error = '')"
+#: Each item with the successful analysis that speaks for it (if any): that of the version it shows, else of
+#: the version it showed last (:func:`tocsin.store.analyses.current_analysis_id`).
+_FROM = "FROM items i LEFT JOIN analyses a ON a.id = " + current_analysis_id("i.id", "a2.error = ''")
 
 #: The latest decision of each reviewer of item ``i``, joined by commas (reviews are append-only); NULL when none.
 _DECISIONS = """(SELECT group_concat(r.decision) FROM reviews r WHERE r.item_id = i.id
@@ -113,7 +115,7 @@ _SELECT = f"""
 def iter_export_chunks(db: sqlite_utils.Database, query: ExportQuery, chunk_size: int = 1000) -> Iterator[list[tuple[Any, ...]]]:
     """Matching items in store order, ``chunk_size`` at a time, as tuples of :data:`EXPORT_COLUMNS`.
 
-    ``title`` and ``text`` are those of the version the latest analysis read (so its offsets fit), else
+    ``title`` and ``text`` are those of the version the item's analysis read (so its offsets fit), else
     the current ones: also when retention purged that version of an item edited since, whose targets, places
     and spans are then left out (their offsets are into the purged text). ``lists`` is one JSON array holding the analysis' hallmarks, targets, places and
     spans (NULL when the item has no analysis). ``decisions`` is the latest decision of each reviewer of

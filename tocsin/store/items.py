@@ -108,8 +108,9 @@ def read_snapshot(db: sqlite_utils.Database, sha256: str) -> bytes | None:
 def upsert_item(db: sqlite_utils.Database, record: ItemRecord) -> UpsertOutcome:
     """Insert a new item or record a new version of a known one.
 
-    Reviews, analyses and earlier versions are never touched. A seen-again item only moves ``last_seen``
-    (and clears ``removed_at``: it is back).
+    Reviews, analyses and earlier versions' contents are never touched. A seen-again item only moves ``last_seen``
+    (and clears ``removed_at``: it is back). An item that returns to a version it showed before (A → B → A)
+    keeps one row per version; triggers (migration m012) make the version it shows the newest in its history.
     """
     now = utcnow()
     title, text = storable(record.title, record.text)
@@ -174,8 +175,9 @@ def get_item(db: sqlite_utils.Database, item_id: str) -> dict[str, Any] | None:
 
 
 def item_versions(db: sqlite_utils.Database, item_id: str) -> list[dict[str, Any]]:
-    """Every distinct version of an item, oldest first."""
-    return list(db.query("SELECT * FROM item_versions WHERE item_id = ? ORDER BY id", [item_id]))
+    """Every distinct version of an item, in the order the item last showed them: the one it shows now last
+    (``current_since`` says when it came back to a version it had shown before)."""
+    return list(db.query("SELECT * FROM item_versions WHERE item_id = ? ORDER BY current_rank, id", [item_id]))
 
 
 def known_item_ids(db: sqlite_utils.Database, ids: list[str]) -> set[str]:

@@ -680,11 +680,43 @@ def m011_delivery_progress(db: sqlite_utils.Database) -> None:
     )
 
 
+def m012_item_version_order(db: sqlite_utils.Database) -> None:
+    """When an item last came to show each of its versions (``current_since``: the version's first sighting,
+    or the item's latest return to it) and the order of those times (``current_rank``: the version the item
+    shows has the highest of its item, also after edits within one second), kept by triggers whichever module
+    writes: an item edited A → B → A has A, not B, as its newest version. A return stored before this
+    migration gets the top rank and, its time unknown, the newest sighting among the item's versions."""
+    execute_script(
+        db,
+        """
+        ALTER TABLE item_versions ADD COLUMN current_since TEXT;
+        ALTER TABLE item_versions ADD COLUMN current_rank INTEGER NOT NULL DEFAULT 0;
+        UPDATE item_versions SET current_since = seen_at, current_rank = id;
+        UPDATE item_versions AS v
+        SET current_since = (SELECT max(o.seen_at) FROM item_versions o WHERE o.item_id = v.item_id),
+            current_rank = (SELECT max(o.id) FROM item_versions o WHERE o.item_id = v.item_id) + 1
+        WHERE EXISTS (SELECT 1 FROM items i WHERE i.id = v.item_id AND i.content_hash = v.content_hash)
+          AND v.id < (SELECT max(o.id) FROM item_versions o WHERE o.item_id = v.item_id);
+        CREATE TRIGGER item_versions_order_ai AFTER INSERT ON item_versions WHEN new.current_rank = 0 BEGIN
+            UPDATE item_versions SET current_since = COALESCE(new.current_since, new.seen_at),
+                current_rank = (SELECT max(o.current_rank) + 1 FROM item_versions o WHERE o.item_id = new.item_id)
+            WHERE id = new.id;
+        END;
+        CREATE TRIGGER item_versions_order_items_au AFTER UPDATE OF content_hash ON items
+        WHEN old.content_hash IS NOT new.content_hash BEGIN
+            UPDATE item_versions SET current_since = new.last_seen,
+                current_rank = (SELECT max(o.current_rank) + 1 FROM item_versions o WHERE o.item_id = new.id)
+            WHERE item_id = new.id AND content_hash = new.content_hash;
+        END;
+        """,
+    )
+
+
 #: Every migration, in order. Append only.
 MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox, m003_privacy_indexes, m004_review_queue,
                               m005_review_queue_by_seq, m006_review_queue_counts,
                               m007_review_queue_label_text, m008_user_session_generation, m009_review_queue_version,
-                              m010_alert_files, m011_delivery_progress]
+                              m010_alert_files, m011_delivery_progress, m012_item_version_order]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
