@@ -32,11 +32,22 @@ def _json_list(raw):
     return value if isinstance(value, list) else []
 
 
+def speaking_analyses(db) -> dict[str, dict]:
+    """Per item, the analysis that speaks for it: the newest of the version it shows, else of the version it
+    showed last (the highest ``current_rank``, kept by m012's triggers)."""
+    shows = dict(db.execute("SELECT id, content_hash FROM items"))
+    rank = {(i, h): r for i, h, r in db.execute("SELECT item_id, content_hash, current_rank FROM item_versions")}
+    best: dict[str, tuple] = {}
+    for row in db.query("SELECT * FROM analyses"):
+        key = (row["content_hash"] == shows.get(row["item_id"]), rank.get((row["item_id"], row["content_hash"]), -1), row["id"])
+        if row["item_id"] not in best or key > best[row["item_id"]][0]:
+            best[row["item_id"]] = (key, row)
+    return {item_id: row for item_id, (_, row) in best.items()}
+
+
 def expected_queue(db) -> dict[str, dict]:
     """The queue computed in Python from the base tables: item id -> row with its labels."""
-    latest = {}
-    for row in db.query("SELECT * FROM analyses ORDER BY id"):
-        latest[row["item_id"]] = row
+    latest = speaking_analyses(db)
     items = {r["id"]: r for r in db.query("SELECT seq, id, source, lang, first_seen, published_at FROM items")}
     decisions = {}
     for item_id, decision in db.execute("SELECT item_id, decision FROM reviews ORDER BY id"):
@@ -150,6 +161,48 @@ def test_a_changed_item_keeps_its_row_until_analysed_again(db):
                         lang="ky", published_at="2026-11-25T00:00:00+00:00")
     assert upsert_item(db, record) == "changed"
     assert assert_queue_right(db)[ids[1]]["score"] == entry["score"]
+
+
+def corpus_entry(item_id: str) -> dict:
+    return next(e for e in CORPUS if ItemRecord(source=e["source"], url=e["url"]).id == item_id)
+
+
+def edit(db, item_id: str, text: str) -> None:
+    """Store a corpus item again with ``text`` (what a crawl of an edited page does)."""
+    entry = corpus_entry(item_id)
+    upsert_item(db, ItemRecord(source=entry["source"], url=entry["url"], title=entry["title"], text=text,
+                               lang=entry["lang"].split("-")[0], published_at=entry["published_at"]))
+
+
+@pytest.mark.parametrize("a_flagged", [True, False])
+def test_an_item_edited_back_is_queued_and_labelled_as_its_texts_analysis_says(db, a_flagged):
+    """A -> B -> A: the worker does not analyse A again; the return itself brings A's analysis back."""
+    ids = add_corpus(db)
+    item_id, text_a = ids[1], CORPUS[1]["text"]
+    if not a_flagged:
+        analyse_again(db, item_id, score=0.2, flagged=False, version="2")
+    edit(db, item_id, "Fictional correction: the traders were only arguing about prices.")
+    analyse_again(db, item_id, score=0.9 if not a_flagged else 0.1, flagged=not a_flagged, version="2",
+                  hallmarks=["othering"], targets=["tajik"])
+    assert (item_id in assert_queue_right(db)) == (not a_flagged), "B's analysis speaks while the item shows B"
+    edit(db, item_id, text_a)
+    queue = assert_queue_right(db)
+    assert (item_id in queue) == a_flagged, "back to A: A's analysis speaks again"
+    if a_flagged:
+        assert queue[item_id]["score"] == CORPUS[1]["score"]
+        assert queue[item_id]["labels"] == {("group", "kyrgyz"), ("place", "jalal-abad"), ("hallmark", "dehumanization"),
+                                            ("hallmark", "call_to_expulsion")}
+    assert (item_id in reviewing.queue_ids(db, QueueFilters(status="all"), "rita")) == a_flagged
+    assert (item_id in reviewing.queue_ids(db, QueueFilters(group="tajik", status="all"), "rita")) is False
+    edit(db, item_id, "Fictional: a third text, not analysed yet.")
+    assert (item_id in assert_queue_right(db)) == a_flagged, "a new text keeps the analysis of the one shown last"
+
+
+def test_the_queue_triggers_use_the_store_s_current_analysis(db):
+    """m013 froze the text of ``current_analysis_id``: a change to it needs a migration recreating the triggers."""
+    from tocsin.store.analyses import current_analysis_id
+
+    assert " ".join(migrations._M013_CURRENT_ANALYSIS.format(item="x.id").split()) == " ".join(current_analysis_id("x.id").split())
 
 
 def test_item_columns_the_queue_keeps_follow_the_item(db):
@@ -286,8 +339,10 @@ def test_a_random_mix_of_writes_keeps_the_table_right(db):
     alerts = []
     for step in range(120):
         item_id = rng.choice(ids)
-        action = rng.randrange(6)
-        if action == 0:
+        action = rng.randrange(7)
+        if action == 6:   # an edit, often back to a text the item showed before
+            edit(db, item_id, corpus_entry(item_id)["text"] + rng.choice(["", "", " Edited.", " Edited again."]))
+        elif action == 0:
             analyse_again(db, item_id, score=round(rng.random(), 2), flagged=rng.random() < 0.6, version=f"v{step}",
                           hallmarks=rng.sample(["call_to_violence", "dehumanization", "othering"], rng.randrange(3)),
                           targets=rng.sample(["uzbek", "kyrgyz", "tajik"], rng.randrange(3)))
@@ -476,6 +531,32 @@ def test_the_migrations_fill_the_queue_from_an_existing_store(tmp_path, monkeypa
     assert expected[ids[0]]["latest_decision"] == "escalate"
     assert reviewing.queue_ids(db, QueueFilters(), "rita") == [ids[1], ids[3], ids[4], ids[5]]
     assert [a["id"] for a in reviewing.item_alerts(db, ids[3])] == [1]
+    db.close()
+
+
+def test_the_migration_requeues_items_edited_back_by_their_texts_analysis(tmp_path, monkeypatch):
+    """A store where the queue followed each item's newest analysis (the migrations before m013 applied)."""
+    path = tmp_path / "m012.db"
+    m013 = migrations.MIGRATIONS.index(migrations.m013_review_queue_current_analysis)
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:m013])
+    db = connect(path)
+    add_role_users(db)
+    ids = add_corpus(db)
+    for item_id, flagged_b in ((ids[0], False), (ids[5], True)):
+        if flagged_b:
+            analyse_again(db, item_id, score=0.2, flagged=False, version="2")
+        text_a = db.execute("SELECT text FROM items WHERE id = ?", [item_id]).fetchone()[0]
+        edit(db, item_id, "Fictional: an edited text.")
+        analyse_again(db, item_id, score=0.8 if flagged_b else 0.1, flagged=flagged_b, version="2", targets=["tajik"])
+        edit(db, item_id, text_a)
+    assert ids[0] not in stored_queue(db) and ids[5] in stored_queue(db), "the old triggers kept B's analysis"
+    db.close()
+    monkeypatch.undo()
+
+    db = connect(path)
+    expected = assert_queue_right(db)
+    assert ids[0] in expected and ids[5] not in expected
+    assert expected[ids[0]]["labels"] == {("group", "uzbek"), ("place", "osh"), ("hallmark", "call_to_expulsion")}
     db.close()
 
 

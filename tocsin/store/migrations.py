@@ -712,11 +712,70 @@ def m012_item_version_order(db: sqlite_utils.Database) -> None:
     )
 
 
+# m013 -- the review queue follows the analysis that speaks for each item (m012's version order), not its newest
+# analysis: an item edited A -> B -> A is queued, or not, and labelled as A's analysis says. Frozen like m004.
+
+#: The id of the analysis that speaks for the item whose id is the SQL expression ``{item}``: the newest of the
+#: version it shows, else of the one it showed last (the text of ``analyses.current_analysis_id`` when m013 shipped).
+_M013_CURRENT_ANALYSIS = """(SELECT a2.id FROM analyses a2 JOIN items i2 ON i2.id = a2.item_id
+                LEFT JOIN item_versions v2 ON v2.item_id = a2.item_id AND v2.content_hash = a2.content_hash
+                WHERE a2.item_id = {item} AND 1
+                ORDER BY a2.content_hash = i2.content_hash DESC, v2.current_rank DESC, a2.id DESC LIMIT 1)"""
+
+
+def _m013_refresh(item: str) -> str:
+    """Statements that rebuild the queue row and labels of the item whose id is the SQL expression ``item``
+    from the analysis that speaks for it."""
+    return (f"\n    DELETE FROM review_queue WHERE item_id = {item};"
+            + _M005_QUEUE_ROWS.format(which=f"a.id = {_M013_CURRENT_ANALYSIS.format(item=item)}")
+            + _M005_LABELS.format(which=f"b.item_id = {item}"))
+
+
+def m013_review_queue_current_analysis(db: sqlite_utils.Database) -> None:
+    """The review queue's rows from the analysis that speaks for each item (the one of the version it shows, else
+    of the one it showed last) instead of its newest: rows from another analysis are rebuilt, and the triggers on
+    analyses and items recreated. An item whose content changes is refreshed too (also outside the queue): one
+    edited back to a version analysed before is judged by that analysis again, though no new analysis is made."""
+    execute_script(
+        db,
+        f"""
+        DROP TRIGGER review_queue_analyses_ai;
+        DROP TRIGGER review_queue_analyses_au;
+        DROP TRIGGER review_queue_analyses_moved;
+        DROP TRIGGER review_queue_analyses_ad;
+        DROP TRIGGER review_queue_items_au;
+        CREATE TEMP TABLE m013_stale AS SELECT i.seq FROM items i
+        WHERE (SELECT b.analysis_id FROM review_queue b WHERE b.seq = i.seq) IS NOT {_M013_CURRENT_ANALYSIS.format(item="i.id")};
+        DELETE FROM review_queue WHERE seq IN (SELECT seq FROM temp.m013_stale);
+        {_M005_QUEUE_ROWS.format(which=f"i.seq IN (SELECT seq FROM temp.m013_stale) "
+                                       f"AND a.id = {_M013_CURRENT_ANALYSIS.format(item='a.item_id')}")}
+        {_M005_LABELS.format(which="b.seq IN (SELECT seq FROM temp.m013_stale)")}
+        DROP TABLE temp.m013_stale;
+        CREATE TRIGGER review_queue_analyses_ai AFTER INSERT ON analyses BEGIN{_m013_refresh("new.item_id")}
+        END;
+        CREATE TRIGGER review_queue_analyses_au
+        AFTER UPDATE OF item_id, content_hash, incitement, score, lang, targets, places, hallmarks
+        ON analyses BEGIN{_m013_refresh("new.item_id")}
+        END;
+        CREATE TRIGGER review_queue_analyses_moved AFTER UPDATE OF item_id ON analyses
+        WHEN old.item_id IS NOT new.item_id BEGIN{_m013_refresh("old.item_id")}
+        END;
+        CREATE TRIGGER review_queue_analyses_ad AFTER DELETE ON analyses BEGIN{_m013_refresh("old.item_id")}
+        END;
+        CREATE TRIGGER review_queue_items_au AFTER UPDATE OF source, lang, published_at, first_seen, content_hash ON items
+        WHEN old.content_hash IS NOT new.content_hash OR EXISTS (SELECT 1 FROM review_queue WHERE seq = new.seq)
+        BEGIN{_m013_refresh("new.id")}
+        END;
+        """,
+    )
+
+
 #: Every migration, in order. Append only.
 MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox, m003_privacy_indexes, m004_review_queue,
                               m005_review_queue_by_seq, m006_review_queue_counts,
                               m007_review_queue_label_text, m008_user_session_generation, m009_review_queue_version,
-                              m010_alert_files, m011_delivery_progress, m012_item_version_order]
+                              m010_alert_files, m011_delivery_progress, m012_item_version_order,
+                              m013_review_queue_current_analysis]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:

@@ -1,8 +1,9 @@
 """The review queue: flagged items in review order, narrowed by filters, with counts per filter value and
 an item's neighbours.
 
-Reads the ``review_queue`` table (migrations ``m004_review_queue`` to ``m007_review_queue_label_text``):
-one row per flagged item (its newest analysis flags it) with its score, severity, language, source, dates
+Reads the ``review_queue`` table (migrations ``m004_review_queue`` to ``m007_review_queue_label_text``, and
+``m013_review_queue_current_analysis``): one row per flagged item (the analysis that speaks for it flags it: that
+of the version it shows, else of the one it showed last) with its score, severity, language, source, dates
 and latest decision, kept right by triggers in the transaction of every write that changes it. Each request reads only the rows it shows
 through the ``review_queue_order`` index, and counts with indexed lookups; nothing is gathered per request.
 The counts per filter value are kept for the next request with the same filters until the queue changes

@@ -7,6 +7,8 @@ from typing import Any
 
 import sqlite_utils
 
+from tocsin.store.analyses import current_analysis_id
+
 #: Tables whose row counts ``status`` shows, in the order of the data flow.
 STATUS_TABLES = ("sources", "crawl_runs", "items", "item_versions", "snapshots", "analyses",
                  "alerts", "deliveries", "reviews", "users", "audit_log")
@@ -38,9 +40,10 @@ def last_run_errors(db: sqlite_utils.Database, per_source: int = 3) -> list[dict
         "SELECT source, kind, message, url FROM crawl_errors WHERE run_id = ? ORDER BY id LIMIT ?", [run_id, per_source])]
 
 
-#: An item's language: the one its newest analysis detected, else the crawler's hint.
-ITEM_LANG = """COALESCE((SELECT a.lang FROM analyses a WHERE a.item_id = items.id AND a.lang != ''
-                         ORDER BY a.id DESC LIMIT 1), NULLIF(items.lang, ''), '?')"""
+#: An item's language: the one detected by the analysis that speaks for it (among those that detected one:
+#: :func:`~tocsin.store.analyses.current_analysis_id`), else the crawler's hint.
+ITEM_LANG = f"""COALESCE((SELECT a.lang FROM analyses a WHERE a.id = {current_analysis_id("items.id", "a2.lang != ''")}),
+                         NULLIF(items.lang, ''), '?')"""
 
 
 def language_counts(db: sqlite_utils.Database) -> dict[str, int]:
@@ -62,10 +65,11 @@ def unanalysed_count(db: sqlite_utils.Database) -> int:
 
 
 def flagged_breakdown(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
-    """Flagged items (latest analysis of each item) per target group, place and hallmark."""
+    """Flagged items (by the analysis that speaks for each: :func:`~tocsin.store.analyses.current_analysis_id`, as
+    the review queue) per target group, place and hallmark."""
     rows = db.execute(
-        """SELECT a.targets, a.places, a.hallmarks FROM analyses a
-           WHERE a.incitement = 1 AND a.id = (SELECT max(b.id) FROM analyses b WHERE b.item_id = a.item_id)"""
+        f"""SELECT a.targets, a.places, a.hallmarks FROM analyses a
+            WHERE a.incitement = 1 AND a.id = {current_analysis_id("a.item_id")}"""
     ).fetchall()
     out: dict[str, dict[str, int]] = {"group": {}, "place": {}, "hallmark": {}}
     for targets, places, hallmarks in rows:
