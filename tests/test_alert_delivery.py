@@ -330,6 +330,89 @@ def test_an_email_refused_for_good_by_one_recipient_and_deferred_by_another_is_d
     assert len({message_from_bytes(m.content)["Message-ID"] for m in handler.messages}) == 1
 
 
+def test_a_later_error_of_the_queued_part_does_not_say_the_dead_lettered_recipient_has_it(fresh_db, tmp_path, smtp_server):
+    """After the split, duty@ (refused for good) is skipped by the queued message, lead@ (deferring) by the dead
+    letter: neither's later error says the other has it."""
+    settings, handler = alert_to_duty_and_lead(fresh_db, tmp_path, smtp_server, "550 5.1.1 no such user")
+    handler.refusals["duty@ngo.example"].append("450 4.2.0 mailbox busy, try later")
+    handler.refusals["lead@ngo.example"] = ["450 4.2.0 mailbox busy, try later"] * 3
+    deliver_due(fresh_db, settings, now=NOW)
+    assert deliver_due(fresh_db, settings, now=NOW + timedelta(hours=1)).retrying == 1
+    waiting = fresh_db.execute("SELECT last_error, reached FROM deliveries WHERE status = 'pending'").fetchone()
+    assert "lead@ngo.example (450" in waiting[0] and "has it" not in waiting[0] and json.loads(waiting[1]) == ["duty@ngo.example"]
+    alerting.retry_dead_deliveries(fresh_db, (NOW + timedelta(hours=2)).isoformat())
+    assert deliver_due(fresh_db, settings, now=NOW + timedelta(hours=2)).retrying == 2
+    errors = [row[0] for row in fresh_db.execute("SELECT last_error FROM deliveries ORDER BY id")]
+    assert "lead@ngo.example (450" in errors[0] and "duty@ngo.example (450" in errors[1]
+    assert not any("has it" in error for error in errors), errors
+    assert handler.messages == []
+
+
+def test_a_dead_letter_split_off_and_queued_again_keeps_when_it_was_made_and_first_failed(fresh_db, tmp_path, smtp_server):
+    settings, handler = alert_to_duty_and_lead(fresh_db, tmp_path, smtp_server, "450 4.2.0 mailbox busy, try later")
+    handler.refusals["duty@ngo.example"] += ["550 5.1.1 no such user", "550 5.1.1 no such user"]
+    handler.refusals["lead@ngo.example"] = ["450 4.2.0 mailbox busy, try later"] * 2
+    deliver_due(fresh_db, settings, now=NOW)
+    fresh_db.execute("UPDATE delivery_attempts SET started_at = ?", [NOW.isoformat()])   # the first attempt, made at NOW
+    deliver_due(fresh_db, settings, now=NOW + timedelta(hours=1))   # duty@ refuses it for good: a dead letter split off
+    created = {row["status"]: row["created_at"] for row in fresh_db.query("SELECT status, created_at FROM deliveries")}
+    assert created["dead"] == created["pending"]
+    alerting.retry_dead_deliveries(fresh_db, (NOW + timedelta(hours=2)).isoformat())
+    deliver_due(fresh_db, settings, now=NOW + timedelta(hours=2))   # refused for good again
+    (alert,) = alerting.list_alerts(fresh_db, dead_only=True)
+    (dead,) = alert["dead_letters"]
+    assert dead["failing_since"] == NOW.isoformat() and dead["attempts"] == 1
+    assert "after 1 attempt(s), failing since 2026-06-10 12:00 UTC: SMTP" in "\n".join(status_lines(fresh_db))
+
+
+def record_sent_failing(monkeypatch, times: int) -> list[str]:
+    """Make recording a message as sent fail ``times`` times ("database is locked"); returns the errors raised."""
+    import sqlite3
+
+    from tocsin.alerts import delivery
+
+    real, raised = alerting.finish_delivery, []
+    monkeypatch.setattr(delivery, "RECORD_PAUSES_S", (0.0, 0.0))
+
+    def locked(db, delivery_id, **fields):
+        if fields["status"] == "sent" and len(raised) < times:
+            raised.append("database is locked")
+            raise sqlite3.OperationalError("database is locked")
+        return real(db, delivery_id, **fields)
+
+    monkeypatch.setattr(alerting, "finish_delivery", locked)
+    return raised
+
+
+def test_a_send_whose_record_fails_once_is_recorded_on_a_second_try_and_not_sent_again(
+        fresh_db, tmp_path, receiver, monkeypatch):
+    hook = receiver()
+    settings = webhook_settings(tmp_path, hook.url)
+    raise_for(fresh_db, settings, [store_flagged(fresh_db)])
+    raised = record_sent_failing(monkeypatch, 1)
+    summary = deliver_due(fresh_db, settings, now=NOW)
+    assert raised and (summary.sent, summary.retrying, summary.dead) == (1, 0, 0)
+    assert deliver_due(fresh_db, settings, now=NOW + timedelta(days=1)).attempted == 0
+    assert fresh_db.execute("SELECT status FROM deliveries").fetchone()[0] == "sent" and len(hook.requests) == 1
+
+
+def test_a_send_that_cannot_be_recorded_is_not_counted_as_failed_and_goes_again_only_under_its_own_id(
+        fresh_db, tmp_path, receiver, monkeypatch, caplog):
+    hook = receiver()
+    settings = webhook_settings(tmp_path, hook.url)
+    raise_for(fresh_db, settings, [store_flagged(fresh_db)])
+    record_sent_failing(monkeypatch, 99)
+    summary = deliver_due(fresh_db, settings, now=NOW)
+    assert (summary.sent, summary.retrying, summary.dead) == (1, 0, 0) and "could not be recorded" in summary.errors[0]
+    row = fresh_db.execute("SELECT status, idempotency_key FROM deliveries").fetchone()
+    assert row[0] == "sending", "still claimed: not queued for a retry"
+    assert fresh_db.execute("SELECT count(*) FROM delivery_attempts").fetchone()[0] == 0, "no failed attempt recorded"
+    assert any(r.levelname == "ERROR" and row[1] in r.getMessage() for r in caplog.records)
+    monkeypatch.undo()
+    assert deliver_due(fresh_db, settings, now=NOW + timedelta(hours=1)).sent == 1   # its claim taken over
+    assert {r["headers"]["webhook-id"] for r in hook.requests} == {row[1]}
+
+
 def test_unreachable_smtp_is_transient(fresh_db, tmp_path):
     sink = SinkSettings(name="desk", kind="email", smtp_host="127.0.0.1", smtp_port=free_port(), starttls=False,
                         recipients=["desk@monitor.example"], timeout_s=2)

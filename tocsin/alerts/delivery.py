@@ -3,8 +3,10 @@ exponential backoff and jitter, dead-letter permanent failures and exhausted ret
 
 A message is claimed (``sending``, one more attempt counted) in its own committed transaction before
 it is sent, and marked ``sent`` after: a crash between the two sends it again later with the same
-idempotency key (at most one duplicate per crash), never loses it. A claim left by a dead process on this
-machine is taken over at once; one from another machine after its lease.
+idempotency key (at most one duplicate per crash), never loses it. Marking it is tried again a few times
+when the store fails (locked too long); a send it still cannot record is no failed attempt: the message stays
+claimed and goes again, under the same key, only when its claim is taken over, as after a crash. A claim left
+by a dead process on this machine is taken over at once; one from another machine after its lease.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 #: Longest wait between two attempts.
 MAX_BACKOFF_S = 6 * 3600
+#: Pauses before trying again to record a message the sink accepted (each try also waits out the store's busy timeout).
+RECORD_PAUSES_S = (1.0, 3.0)
 
 
 @dataclass
@@ -185,6 +189,7 @@ def deliver_one(db: sqlite_utils.Database, settings: Settings, row: dict[str, An
         if should_stop is not None:
             transport.should_stop = should_stop
         transport.reached = frozenset(row["reached"])
+        transport.elsewhere = frozenset(store.recipients_elsewhere(db, row["id"]) if row["reached"] else ())
         transport.notify(body)
     except TransportError as e:
         if e.stalled and stalled is not None:
@@ -203,9 +208,9 @@ def deliver_one(db: sqlite_utils.Database, settings: Settings, row: dict[str, An
         logger.exception("sink %s failed unexpectedly on message %s", row["sink"], row["idempotency_key"])
         fail(db, settings, row, moment, f"{type(e).__name__}: {e}", False, None, started, clock, summary, rng)
     else:
-        store.finish_delivery(db, row["id"], status="sent", attempt=row["attempts"], started_at=started,
-                              duration_ms=int((time.monotonic() - clock) * 1000), outcome="sent", now=iso(moment))
         summary.sent += 1
+        if not record_sent(db, row, moment, started, clock, summary):
+            return
         logger.info("sent alert #%s to %s (%s, attempt %d)", row["alert_id"], row["sink"], row["idempotency_key"], row["attempts"])
         if row["sink"] not in summary.revived_for:
             summary.revived_for.add(row["sink"])
@@ -214,6 +219,33 @@ def deliver_one(db: sqlite_utils.Database, settings: Settings, row: dict[str, An
             if revived:
                 logger.warning("%s accepts messages again: %d message(s) dead-lettered while it was down are queued "
                                "again", row["sink"], revived)
+
+
+def record_sent(db: sqlite_utils.Database, row: dict[str, Any], moment: datetime, started: str, clock: float,
+                summary: DeliverySummary) -> bool:
+    """Mark a message its sink accepted ``sent``, trying again after each of :data:`RECORD_PAUSES_S` when the store
+    fails. When it never succeeds, the send is not made a failed attempt (which would send it again after a backoff,
+    or dead-letter a message that arrived): the message stays claimed, and goes again only when its claim is taken
+    over, with the same idempotency key (webhook id, ``Message-ID``) a receiver can drop it by; logged as an error.
+    Returns whether it was recorded."""
+    error: Exception | None = None
+    for pause in (*RECORD_PAUSES_S, None):
+        try:
+            store.finish_delivery(db, row["id"], status="sent", attempt=row["attempts"], started_at=started,
+                                  duration_ms=int((time.monotonic() - clock) * 1000), outcome="sent", now=iso(moment))
+            return True
+        except Exception as e:  # noqa: BLE001 - the store (locked, full): the send itself succeeded
+            error = e
+            if pause is not None:
+                logger.warning("alert #%s to %s was sent but could not be recorded (%s); trying again in %.0f s",
+                               row["alert_id"], row["sink"], e, pause)
+                time.sleep(pause)
+    why = (f"alert #{row['alert_id']} to {row['sink']} was sent but could not be recorded ({type(error).__name__}: "
+           f"{error}): it stays claimed and may go out once more, with the same id {row['idempotency_key']}, when "
+           "its claim is taken over")
+    summary.errors.append(why)
+    logger.error(why)
+    return False
 
 
 def dead_letter_for(db: sqlite_utils.Database, row: dict[str, Any], error: TransportError, recipients: list[str],

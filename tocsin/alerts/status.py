@@ -76,5 +76,7 @@ def status_lines(db: sqlite_utils.Database, daemon_pid: str | None = "") -> list
 
 
 def dead_letter_line(row: dict[str, Any]) -> str:
-    """One dead-lettered delivery: its alert, sink, attempts and why it failed."""
-    return f"  alert #{row['alert_id']} → {row['sink']} after {row['attempts']} attempt(s): {row['last_error'][:120]}"
+    """One dead-lettered delivery: its alert, sink, attempts (since it was last queued), when its message first
+    failed (``failing_since``, kept when it is queued again) and why it failed."""
+    since = f", failing since {row['failing_since'][:16].replace('T', ' ')} UTC" if row.get("failing_since") else ""
+    return f"  alert #{row['alert_id']} → {row['sink']} after {row['attempts']} attempt(s){since}: {row['last_error'][:120]}"

@@ -78,6 +78,9 @@ class Transport:
         #: The recipients that accepted the message to send next on an earlier attempt: it is not sent to them
         #: again (set before each send; only e-mail has several recipients).
         self.reached: frozenset[str] = frozenset()
+        #: Those of ``reached`` that do not have it: another delivery of the message is for them (a dead letter
+        #: split off); an error does not say they have it.
+        self.elsewhere: frozenset[str] = frozenset()
 
     def notify(self, message: dict[str, Any]) -> None:
         """Send one message; raise :class:`TransportError` on failure."""
@@ -336,12 +339,14 @@ class EmailTransport(Transport):
             raise TransportError(f"SMTP {self.sink.smtp_host}:{self.sink.smtp_port}: {e}") from e
 
     def refusal(self, refused: dict[str, tuple[int, bytes]], reached: frozenset[str]) -> TransportError:
-        """The error for recipients that refused a message (``reached``: those that have it): transient when some
-        deferred it (4xx), and the next attempt goes to those only; one that refused it for good (not 4xx) is named
-        with the fix, and makes the error permanent when none deferred it (else it is in ``refused_for_good``)."""
+        """The error for recipients that refused a message (``reached``: those it is not sent to, which have it but
+        for :attr:`elsewhere`): transient when some deferred it (4xx), and the next attempt goes to those only; one
+        that refused it for good (not 4xx) is named with the fix, and makes the error permanent when none deferred it
+        (else it is in ``refused_for_good``)."""
         later = {r: answer for r, answer in refused.items() if 400 <= answer[0] < 500}
         for_good = {r: answer for r, answer in refused.items() if r not in later}
-        has_it = f"; {', '.join(sorted(reached))} ha{'s' if len(reached) == 1 else 've'} it" if reached else ""
+        holders = reached - self.elsewhere
+        has_it = f"; {', '.join(sorted(holders))} ha{'s' if len(holders) == 1 else 've'} it" if holders else ""
         retried = "tried again later for the deferring recipient(s) only"
         if not for_good:
             return TransportError(f"SMTP {self.sink.smtp_host}: {recipient_answers(later)} deferred it{has_it}; {retried}",

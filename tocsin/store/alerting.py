@@ -22,6 +22,12 @@ DELIVERY_STATUSES = ("pending", "sending", "sent", "dead", "silenced")
 ALERT_JSON = ("payload", "item_ids")
 UPDATABLE_ALERT_COLUMNS = {"severity", "status", "title", "message", "payload", "item_ids", "count", "updated_at",
                            "last_sent_at", "notifications", "notified_count", "notified_severity"}
+#: When the message of delivery ``d`` first failed: its earliest failed attempt, or that of another delivery of the
+#: same notification to the same sink (a dead letter split off). Attempts are never deleted, so a dead letter
+#: queued again keeps this time while its ``attempts`` count starts afresh.
+FAILING_SINCE = """(SELECT min(a.started_at) FROM deliveries m JOIN delivery_attempts a ON a.delivery_id = m.id
+                    WHERE m.alert_id = d.alert_id AND m.sink = d.sink AND m.notification = d.notification
+                    AND a.outcome IN ('transient', 'permanent')) AS failing_since"""
 
 
 class AlertNotFound(StoreError):
@@ -117,7 +123,8 @@ def get_alert(db: sqlite_utils.Database, alert_id: int) -> dict[str, Any]:
 def list_alerts(db: sqlite_utils.Database, *, status: str | None = None, rule: str | None = None,
                 dead_only: bool = False, limit: int = 50) -> list[dict[str, Any]]:
     """Newest alerts first, each with counts of its deliveries per status (``sent``, ``pending``, ``dead``, …);
-    with ``dead_only``, also its dead-lettered deliveries (``dead_letters``: sink, attempts, last error)."""
+    with ``dead_only``, also its dead-lettered deliveries (``dead_letters``: sink, attempts, last error, and
+    ``failing_since``, see :data:`FAILING_SINCE`)."""
     where, args = ["1 = 1"], []
     if status:
         where.append("a.status = ?")
@@ -133,8 +140,9 @@ def list_alerts(db: sqlite_utils.Database, *, status: str | None = None, rule: s
         row["deliveries"] = {s: n for s, n in db.execute(
             "SELECT status, count(*) FROM deliveries WHERE alert_id = ? GROUP BY status", [row["id"]])}
         if dead_only:
-            row["dead_letters"] = list(db.query("""SELECT alert_id, sink, attempts, last_error FROM deliveries
-                                                   WHERE alert_id = ? AND status = 'dead' ORDER BY id""", [row["id"]]))
+            row["dead_letters"] = list(db.query(f"""SELECT alert_id, sink, attempts, last_error, {FAILING_SINCE}
+                                                    FROM deliveries d WHERE alert_id = ? AND status = 'dead' ORDER BY id""",
+                                                [row["id"]]))
     return rows
 
 
@@ -281,8 +289,8 @@ def finish_delivery(db: sqlite_utils.Database, delivery_id: int, *, status: str,
 def split_off_dead_letter(db: sqlite_utils.Database, delivery_id: int, *, reached: Iterable[str], attempt: int,
                           started_at: str, duration_ms: int, error: str, now: str) -> int:
     """Record a dead letter for some recipients of a delivery's sink (an e-mail they refused for good while others
-    deferred it, which stays queued for those): a new ``dead`` delivery of the same frozen message, with the
-    attempt and its error. Returns its id.
+    deferred it, which stays queued for those): a new ``dead`` delivery of the same frozen message, created when
+    the delivery was, with the attempt and its error. Returns its id.
 
     :param reached: the sink's other recipients, which it never goes to (``--retry-dead`` sends it to the rest).
     """
@@ -291,11 +299,22 @@ def split_off_dead_letter(db: sqlite_utils.Database, delivery_id: int, *, reache
             """INSERT INTO deliveries (alert_id, sink, idempotency_key, status, attempts, next_attempt_at, last_error,
                                        created_at, notification, body, frozen_at, reached)
                SELECT alert_id, sink, idempotency_key || '-refused-' || (SELECT max(id) + 1 FROM deliveries), 'dead', ?, ?,
-                      ?, ?, notification, body, frozen_at, ? FROM deliveries WHERE id = ?""",
-            [attempt, now, error[:2000], now, json.dumps(sorted(reached)), delivery_id]).lastrowid
+                      ?, created_at, notification, body, frozen_at, ? FROM deliveries WHERE id = ?""",
+            [attempt, now, error[:2000], json.dumps(sorted(reached)), delivery_id]).lastrowid
         db.execute("INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, outcome, error) VALUES (?, ?, ?, ?, ?, ?)",
                    [dead_id, attempt, started_at, duration_ms, "permanent", error[:2000]])
     return dead_id
+
+
+def recipients_elsewhere(db: sqlite_utils.Database, delivery_id: int) -> set[str]:
+    """The recipients in a delivery's ``reached`` that do not have its message: another delivery of the same
+    notification to the same sink, not sent yet, is for them (a dead letter split off for recipients that refused
+    it for good, or the message still queued for those that deferred it), so its own ``reached`` lacks them."""
+    return {row[0] for row in db.execute(
+        """SELECT DISTINCT r.value FROM deliveries mine JOIN json_each(mine.reached) r
+           JOIN deliveries other ON other.alert_id = mine.alert_id AND other.sink = mine.sink
+                AND other.notification = mine.notification AND other.id != mine.id AND other.status != 'sent'
+           WHERE mine.id = ? AND r.value NOT IN (SELECT value FROM json_each(other.reached))""", [delivery_id])}
 
 
 def interrupt_delivery(db: sqlite_utils.Database, delivery_id: int, *, attempt: int, started_at: str, duration_ms: int,
@@ -373,9 +392,9 @@ def next_due_delivery(db: sqlite_utils.Database) -> str | None:
 
 
 def recent_dead_deliveries(db: sqlite_utils.Database, limit: int = 5) -> list[dict[str, Any]]:
-    """The newest dead-lettered deliveries with their alert's title."""
+    """The newest dead-lettered deliveries with their alert's title and ``failing_since`` (:data:`FAILING_SINCE`)."""
     return list(db.query(
-        """SELECT d.id, d.alert_id, d.sink, d.attempts, d.last_error, a.title FROM deliveries d
+        f"""SELECT d.id, d.alert_id, d.sink, d.attempts, d.last_error, a.title, {FAILING_SINCE} FROM deliveries d
            JOIN alerts a ON a.id = d.alert_id WHERE d.status = 'dead' ORDER BY d.id DESC LIMIT ?""", [limit]))
 
 
