@@ -383,6 +383,20 @@ def test_spread_fires_when_one_text_appears_in_three_channels(fresh_db, tmp_path
     assert len(alerts) == 1 and alerts[0]["count"] == 4 and len(deliveries(fresh_db)) == 1
 
 
+@pytest.mark.parametrize(("late_minutes", "alerts"), [(0, 0), (24 * 60, 1)])
+def test_spread_finds_a_copy_that_reached_tocsin_after_its_window_was_evaluated(fresh_db, tmp_path, late_minutes, alerts):
+    settings = make_settings(tmp_path, rules=[replace(SPREAD, window_minutes=60, late_minutes=late_minutes)])
+    for n, channel in enumerate(("tg-a", "tg-b")):
+        store_flagged(fresh_db, source=channel, text=RUMOUR, published_at=at(-70 + n))
+    assert evaluate_rules(fresh_db, settings, now=at(-65)) == 0  # two channels: not yet a spread
+    store_flagged(fresh_db, source="tg-c", text=RUMOUR, published_at=at(-68))  # a channel crawled an hour late
+    assert evaluate_rules(fresh_db, settings, now=NOW) == alerts
+    assert [(a["count"], a["payload"]["stats"]["sources"]) for a in alerting.list_alerts(fresh_db)] == [(3, 3)] * alerts
+    for minute in range(5, 600, 5):  # evaluated on, through its resolution: the copies raise the rule once
+        evaluate_rules(fresh_db, settings, now=at(minute))
+    assert len(alerting.list_alerts(fresh_db)) == len(deliveries(fresh_db)) == alerts
+
+
 @pytest.mark.parametrize("rule", [SPREAD, replace(SPIKE, window_minutes=360)], ids=["spread", "spike"])
 def test_items_still_in_the_window_after_their_alert_resolved_raise_no_second_alert(fresh_db, tmp_path, rule):
     settings = make_settings(tmp_path, rules=[rule])  # a window of 360 minutes, longer than the repeat interval (240)

@@ -156,7 +156,7 @@ class AlertRuleSettings:
     min_score: float = setting(0.0, "item/spike/spread: only analyses with at least this score count.")
     window_minutes: int = setting(60, "spike/spread: the window counted.")
     baseline_days: int = setting(14, "spike: days of history that make the rolling baseline.")
-    late_minutes: int = setting(1440, "spike: how late a burst may reach tocsin (crawl lag, downtime, an analysis backlog) and still be found: windows ending at the time of each item this recent are counted too.")
+    late_minutes: int = setting(1440, "spike/spread: how late a burst or a copy may reach tocsin (crawl lag, downtime, an analysis backlog) and still be found: windows ending at the time of each item this recent are counted too.")
     min_count: int = setting(3, "spike: fewest flagged items in the window for an alert.")
     min_sources: int = setting(3, "spread: fewest distinct sources or channels carrying the same text.")
     similarity: float = setting(0.8, "spread: Jaccard similarity above which two texts are the same.")

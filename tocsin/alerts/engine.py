@@ -348,11 +348,11 @@ def evaluate_spike(db: sqlite_utils.Database, settings: Settings, rule: AlertRul
 
 
 def evaluate_spread(db: sqlite_utils.Database, settings: Settings, rule: AlertRuleSettings, now: datetime) -> int:
-    window = minutes(rule.window_minutes)
-    rows = store.scored_analyses_since(db, iso(now - window), min_score=rule.min_score, only_flagged=True)
+    window, late = minutes(rule.window_minutes), minutes(rule.late_minutes)
+    rows = store.scored_analyses_since(db, iso(now - late - window), min_score=rule.min_score, only_flagged=True)
     link_id = item_link_ids(db)
     findings = rules.find_spread(rows, now, window=window, similarity=rule.similarity, min_sources=rule.min_sources,
-                                 key_of=lambda item_id: link_id(item_id)[:16])
+                                 key_of=lambda item_id: link_id(item_id)[:16], late=late)
     return fire_findings(db, settings, rule, findings, rows, now)
 
 

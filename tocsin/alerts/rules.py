@@ -102,8 +102,7 @@ def find_spikes(rows: Iterable[dict[str, Any]], now: datetime, *, window: timede
         if len(by_id) < min_count:
             continue
         timeline = sorted((at, item_id) for item_id, at in by_id.items())
-        ends = sorted({now, *(at for at, _ in timeline if at > now - late)}, reverse=True)
-        windows = [window_ending(timeline, end, window, baseline, min_count) for end in ends]
+        windows = [window_ending(timeline, end, window, baseline, min_count) for end in window_ends(timeline, now, late)]
         bursts = [w for w in windows if w.p_value <= max_p_value]
         if not bursts:
             continue
@@ -119,12 +118,24 @@ def find_spikes(rows: Iterable[dict[str, Any]], now: datetime, *, window: timede
     return findings
 
 
+def window_ends(timeline: list[tuple[datetime, str]], now: datetime, late: timedelta) -> list[datetime]:
+    """The ends of the windows a rule tests on ``timeline`` ((time, item id) entries by time), latest first: now
+    and, so that items reaching tocsin late (crawl lag, downtime, an analysis backlog) are still counted together
+    with those they came with, the time of each entry of the last ``late``."""
+    return sorted({now, *(at for at, _ in timeline if at > now - late)}, reverse=True)
+
+
+def window_span(timeline: list[tuple[datetime, str]], end: datetime, window: timedelta) -> tuple[int, int]:
+    """``(first, last)``: ``timeline[first:last]`` are the entries of the ``window`` ending at ``end`` (after
+    ``end - window``, up to ``end``)."""
+    return bisect_right(timeline, end - window, key=TIME_OF), bisect_right(timeline, end, key=TIME_OF)
+
+
 def window_ending(timeline: list[tuple[datetime, str]], end: datetime, window: timedelta, baseline: timedelta,
                   min_count: int) -> Window:
     """The ``window`` ending at ``end`` in ``timeline`` (one pair's items by time), tested against the items of the
     ``baseline`` before it; fewer than ``min_count`` items are no burst (p = 1)."""
-    first = bisect_right(timeline, end - window, key=TIME_OF)
-    last = bisect_right(timeline, end, key=TIME_OF)
+    first, last = window_span(timeline, end, window)
     before = first - bisect_left(timeline, end - window - baseline, key=TIME_OF)
     expected = (before + 1) / (baseline / window)
     count = last - first
@@ -158,14 +169,18 @@ def jaccard(a: set[bytes], b: set[bytes]) -> float:
 
 
 def find_spread(rows: Iterable[dict[str, Any]], now: datetime, *, window: timedelta, similarity: float,
-                min_sources: int, key_of: Callable[[str], str]) -> list[Finding]:
+                min_sources: int, key_of: Callable[[str], str], late: timedelta = timedelta(0)) -> list[Finding]:
     """Clusters of the same or nearly the same text carried by at least ``min_sources`` distinct sources
-    within ``window``. MinHash LSH (tuned for recall, below ``similarity``) proposes pairs; the exact
+    within a ``window``. MinHash LSH (tuned for recall, below ``similarity``) proposes pairs; the exact
     Jaccard similarity of their character 5-grams decides. A cluster's key is ``text:`` and ``key_of`` its
-    first item (alert keys leave the store: not the store's id, a hash anyone can compute from a URL)."""
+    first item (alert keys leave the store: not the store's id, a hash anyone can compute from a URL).
+
+    As for spikes, a window ends now and also at the time of each copy of the last ``late`` (:func:`window_ends`),
+    so copies reaching tocsin late still count with those they came with; a finding holds the copies of every
+    window carried by enough sources."""
     from datasketch import MinHash, MinHashLSH
 
-    start = now - window
+    start = now - late - window
     docs: dict[str, dict[str, Any]] = {}
     for row in rows:
         at = item_time(row)
@@ -199,11 +214,12 @@ def find_spread(rows: Iterable[dict[str, Any]], now: datetime, *, window: timede
     for item_id in docs:
         clusters.setdefault(root(item_id), []).append(item_id)
     findings = []
-    for members in clusters.values():
-        sources = sorted({docs[m]["row"].get("source", "") for m in members})
-        if len(sources) < min_sources:
+    for cluster in clusters.values():
+        members = spread_members(sorted((docs[m]["at"], m) for m in cluster), now, window, late, min_sources,
+                                 source_of=lambda m: docs[m]["row"].get("source", ""))
+        if not members:
             continue
-        members.sort(key=lambda m: (docs[m]["at"], m))
+        sources = sorted({docs[m]["row"].get("source", "") for m in members})
         first = docs[members[0]]["row"]
         groups = [t.get("group") for t in first.get("targets") or [] if t.get("group")]
         places = [p.get("place") for p in first.get("places") or [] if p.get("place")]
@@ -213,6 +229,21 @@ def find_spread(rows: Iterable[dict[str, Any]], now: datetime, *, window: timede
             stats={"copies": len(members), "sources": len(sources), "source_names": sources,
                    "window_minutes": int(window.total_seconds() // 60)}))
     return findings
+
+
+def spread_members(timeline: list[tuple[datetime, str]], now: datetime, window: timedelta, late: timedelta,
+                   min_sources: int, source_of: Callable[[str], str]) -> list[str]:
+    """The copies of one cluster (``timeline``: its (time, item id) entries by time) in a window carried by at
+    least ``min_sources`` distinct sources, of every window tested (:func:`window_ends`), in time order."""
+    if len({source_of(i) for _, i in timeline}) < min_sources:
+        return []  # not even all its copies together
+    held: set[str] = set()
+    for end in window_ends(timeline, now, late):
+        first, last = window_span(timeline, end, window)
+        inside = [item_id for _, item_id in timeline[first:last]]
+        if len({source_of(i) for i in inside}) >= min_sources:
+            held.update(inside)
+    return [item_id for _, item_id in timeline if item_id in held]
 
 
 # --------------------------------------------------------------------------- stale sources
