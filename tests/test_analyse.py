@@ -1,14 +1,20 @@
 """The analyse step over the store: batches in one transaction, each item once per model version,
-failures counted and retried, the alert hook called inside the transaction."""
+failures counted and retried, the alert hook called inside the transaction (its failure undoing only its own
+writes, its alerts owed in the store)."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
-from tocsin.analyse import Analyser, AnalyseSummary, analyse_pending, item_text
+from tocsin.analyse import Analyser, AnalyseSummary, analyse_pending, item_text, raise_owed_alerts
 from tocsin.config import Settings
-from tocsin.store import ItemRecord, upsert_item
+from tocsin.store import ItemRecord, connect, upsert_item
+from tocsin.store.alerts_owed import owed_alert_ids, owed_alerts_summary
 from tocsin.store.analyses import latest_analysis
+from tocsin.store.erasure import delete_items
+from tocsin.store.sources import ensure_source
 
 TEXTS = [
     "Надо выгнать узбеков из Оша, это наша земля!",
@@ -65,13 +71,54 @@ def test_the_hook_runs_inside_each_batch_transaction_with_item_fields(fresh_db, 
     assert isinstance(row["targets"], list) and isinstance(row["incitement"], bool)
 
 
-def test_a_failing_hook_rolls_its_batch_back(fresh_db, analyser):
+def test_a_failing_hook_undoes_only_its_own_writes_and_its_alerts_are_owed_not_the_analyses(fresh_db, analyser, caplog):
     add_items(fresh_db, TEXTS[:2])
 
     def hook(db, rows):
+        db.execute("INSERT INTO secrets (name, value, created_at) VALUES ('hook', x'00', '')")
         raise RuntimeError("sink down")
 
-    with pytest.raises(RuntimeError):
+    summary = analyse_pending(fresh_db, analyser.settings, analyser=analyser, on_batch_saved=hook)
+    saved = sorted(row[0] for row in fresh_db.execute("SELECT id FROM analyses"))
+    assert summary.analysed == 2 and len(saved) == 2 and owed_alert_ids(fresh_db) == saved
+    assert summary.alert_errors == ["alerts of 2 analyses: RuntimeError: sink down"] and "sink down" in caplog.text
+    assert fresh_db.execute("SELECT count(*) FROM secrets WHERE name = 'hook'").fetchone()[0] == 0
+    assert analyse_pending(fresh_db, analyser.settings, analyser=analyser, on_batch_saved=hook).analysed == 0
+    assert raise_owed_alerts(fresh_db, hook) == "alerts of 2 analyses: RuntimeError: sink down"
+    assert owed_alert_ids(fresh_db) == saved and owed_alerts_summary(fresh_db)["error"] == "RuntimeError: sink down"
+    calls = []
+    assert raise_owed_alerts(fresh_db, lambda db, rows: calls.append(rows)) is None
+    assert owed_alert_ids(fresh_db) == [] and [[r["id"] for r in rows] for rows in calls] == [saved]
+    assert raise_owed_alerts(fresh_db, hook) is None, "nothing owed: the hook is not called"
+
+
+def test_owed_alerts_survive_a_restart_and_go_with_their_items(db_path, analyser):
+    db = connect(db_path)
+    ensure_source(db, "test")
+    add_items(db, TEXTS[:3])
+
+    def hook(db, rows):
+        raise RuntimeError("a bug in raising alerts")
+
+    analyse_pending(db, analyser.settings, analyser=analyser, on_batch_saved=hook)
+    db.conn.close()
+    db = connect(db_path)   # a new process on the same store
+    assert owed_alerts_summary(db)["count"] == 3
+    forgotten = db.execute("SELECT item_id FROM analyses ORDER BY id LIMIT 1").fetchone()[0]
+    delete_items(db, [forgotten])   # as 'tocsin forget' does: the debt goes with the analysis
+    calls = []
+    assert raise_owed_alerts(db, lambda db, rows: calls.append(rows)) is None
+    assert [len(rows) for rows in calls] == [2] and forgotten not in {r["item_id"] for r in calls[0]}
+    assert owed_alerts_summary(db)["count"] == 0
+
+
+def test_a_store_failure_in_the_hook_rolls_its_batch_back(fresh_db, analyser):
+    add_items(fresh_db, TEXTS[:2])
+
+    def hook(db, rows):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with pytest.raises(sqlite3.OperationalError):
         analyse_pending(fresh_db, analyser.settings, analyser=analyser, on_batch_saved=hook)
     assert fresh_db.execute("SELECT count(*) FROM analyses").fetchone()[0] == 0
 

@@ -3,6 +3,7 @@ suspend runs each due job once."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -507,6 +508,48 @@ def test_items_that_keep_failing_cannot_hold_back_newer_ones(db_path, tmp_path):
     assert step() == {"analysed": 3, "flagged": 0, "failed": 0, "alerts": 0}, "the failed ones are fetched past"
     step.failed_since -= AnalyseStep.RETRY_FAILED_AFTER_S   # an hour on, they are tried again
     assert step()["failed"] == 32
+
+
+class Hateful(Instant):
+    """An analyser that reads every text as a call against Uzbeks in Osh."""
+
+    def analyse_texts(self, texts, lang_hints, item_ids, content_hashes):
+        return [dataclasses.replace(record, score=0.9, incitement=True, targets=[{"group": "uzbek", "text": "Uzbeks", "start": 0, "end": 0}],
+                                    places=[{"place": "osh", "text": "Osh", "start": 0, "end": 0}])
+                for record in super().analyse_texts(texts, lang_hints, item_ids, content_hashes)]
+
+
+def test_alerts_that_fail_keep_their_analyses_and_are_raised_at_a_later_step_also_after_a_restart(db_path, tmp_path,
+                                                                                                  monkeypatch, caplog):
+    from test_alert_support import make_settings
+    from tocsin.daemon import AnalyseStep
+    from tocsin.store import ItemRecord, upsert_item
+    from tocsin.store.sources import ensure_source
+
+    settings = make_settings(tmp_path)
+    settings.model.batch_size = 5
+    db = connect(db_path)
+    ensure_source(db, "stored")
+    for n in range(7):
+        upsert_item(db, ItemRecord(source="stored", url=f"https://stored.example/{n}", text=f"fictional post {n}"))
+    step = AnalyseStep(settings, db, lambda: False, analyser_factory=Hateful)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in raising alerts")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("tocsin.alerts.engine.fire", broken)
+        assert step() == {"analysed": 7, "flagged": 7, "failed": 0, "alerts": 0, "alert_errors": 2, "alerts_owed": 7}
+        assert step() == {"analysed": 0, "flagged": 0, "failed": 0, "alerts": 0, "alert_errors": 1, "alerts_owed": 7}
+    assert "a bug in raising alerts" in caplog.text
+    assert db.execute("SELECT count(*) FROM alerts").fetchone()[0] == 0
+    db.close()
+    db = connect(db_path)   # the daemon restarted: what is owed is in the store
+    step = AnalyseStep(settings, db, lambda: False, analyser_factory=Hateful)
+    assert step() == {"analysed": 0, "flagged": 0, "failed": 0, "alerts": 7}, "the alerts, not the analyses, are done again"
+    assert db.execute("SELECT count(*) FROM alerts_owed").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM analyses").fetchone()[0] == 7
+    assert db.execute("SELECT count(*) FROM deliveries").fetchone()[0] == 1
 
 
 def test_a_backlog_is_analysed_over_several_steps_so_deliveries_run_between_them(db_path, tmp_path, monkeypatch):

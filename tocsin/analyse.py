@@ -3,13 +3,17 @@
 ``Analyser(settings)`` loads the rule pipelines and the classifier once; ``analyse_pending`` walks the
 items that have no analysis by the current model version, in batches, and saves each batch in one
 transaction (with ``on_batch_saved`` called inside it, so alerts commit with their analyses). An item
-whose analysis fails is logged and counted, and stays pending: it is retried on the next run.
+whose analysis fails is logged and counted, and stays pending: it is retried on the next run. When raising
+the alerts fails, only the alerts are undone: the analyses are kept, the error is logged and counted, and
+their alerts are owed, in the store (:func:`raise_owed_alerts` tries them again, also after a restart), so a
+failing alert never has the same items analysed again and again.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import sqlite3
+from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from tocsin.nlp.features import Features
@@ -29,6 +33,8 @@ class AnalyseSummary:
     analysed: int = 0
     flagged: int = 0
     failed: int = 0
+    #: batches whose alerts failed (their analyses are saved; their alerts owed)
+    alert_errors: list[str] = field(default_factory=list)
 
 
 class Analyser:
@@ -172,7 +178,7 @@ def analyse_pending(db: Any, settings: Any, *, analyser: Analyser | None = None,
     """
     from tocsin.store.analyses import pending_items, save_analysis
     from tocsin.store.db import transaction
-    from tocsin.store.modelling import count_pending, saved_analyses
+    from tocsin.store.modelling import count_pending
 
     analyser = analyser or Analyser(settings)
     summary = AnalyseSummary()
@@ -203,8 +209,56 @@ def analyse_pending(db: Any, settings: Any, *, analyser: Analyser | None = None,
                 summary.analysed += 1
                 summary.flagged += int(record.incitement)
             if on_batch_saved is not None and saved_ids:
-                on_batch_saved(db, saved_analyses(db, saved_ids))
+                error = raise_alerts(db, on_batch_saved, saved_ids)
+                if error:
+                    summary.alert_errors.append(error)
         logger.info("analysed %d items (%d flagged, %d failed)", summary.analysed, summary.flagged, summary.failed)
         if progress is not None:
             progress(summary.analysed + summary.failed, total or 0)
     return summary
+
+
+def raise_alerts(db: Any, on_batch_saved: BatchSaved, analysis_ids: list[int]) -> str | None:
+    """Call ``on_batch_saved`` with saved analyses, inside the caller's transaction. When it fails, only what it
+    wrote is undone: the analyses stay, the error is logged and returned, and their alerts are recorded as owed
+    in the same transaction (those that succeed are no longer owed). A failure of the store itself (locked,
+    full, damaged) is raised, and the caller's whole transaction undone.
+
+    :param analysis_ids: ids of saved analyses.
+    """
+    from tocsin.store.alerts_owed import owe_alerts, settle_alerts
+    from tocsin.store.db import savepoint
+    from tocsin.store.modelling import saved_analyses
+
+    try:
+        with savepoint(db, "alerts"):
+            on_batch_saved(db, saved_analyses(db, analysis_ids))
+    except Exception as e:
+        if store_failed(db, e):
+            raise
+        logger.error("raising the alerts of %d analyses failed (the analyses are kept; their alerts are tried "
+                     "again later): %s", len(analysis_ids), e, exc_info=True)
+        owe_alerts(db, analysis_ids, f"{type(e).__name__}: {e}")
+        return f"alerts of {len(analysis_ids)} analyses: {type(e).__name__}: {e}"
+    settle_alerts(db, analysis_ids)
+    return None
+
+
+def raise_owed_alerts(db: Any, on_batch_saved: BatchSaved) -> str | None:
+    """Try again, in one transaction, the alerts owed in the store (see :func:`raise_alerts`); returns the error
+    when they fail again (they stay owed). Takes no write lock when none are owed."""
+    from tocsin.store.alerts_owed import owed_alert_ids
+    from tocsin.store.db import transaction
+
+    if not owed_alert_ids(db):
+        return None
+    with transaction(db):
+        owed = owed_alert_ids(db)   # read again under the lock
+        return raise_alerts(db, on_batch_saved, owed) if owed else None
+
+
+def store_failed(db: Any, error: BaseException) -> bool:
+    """Whether ``error`` is a failure of the store itself (locked, full, read-only, damaged, or the transaction
+    gone), not of the step that ran in it."""
+    return (not db.conn.in_transaction or isinstance(error, (OSError, sqlite3.OperationalError))
+            or type(error) is sqlite3.DatabaseError)

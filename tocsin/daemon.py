@@ -626,7 +626,9 @@ def delivery_counts(summary: Any) -> dict[str, Any]:
 class AnalyseStep:
     """Analyse pending items in chunks (checking for a stop between them), raising item alerts in the
     same transaction, for at most the deliver interval per step. The analyser (models and pipelines) is loaded
-    once, on first use."""
+    once, on first use. Alerts owed in the store (raising them failed; their analyses saved) are tried again at
+    the start of each step; the step's counts say how many batches' alerts failed and how many analyses' alerts
+    are owed."""
 
     #: Items whose analysis failed are fetched past for this long, then tried again (a failure may pass).
     RETRY_FAILED_AFTER_S = 3600.0
@@ -642,7 +644,8 @@ class AnalyseStep:
 
     def __call__(self) -> dict[str, Any]:
         from tocsin.alerts import raise_item_alerts
-        from tocsin.analyse import Analyser, analyse_pending
+        from tocsin.analyse import Analyser, analyse_pending, raise_owed_alerts
+        from tocsin.store.alerts_owed import owed_alerts_summary
 
         if self.analyser is None:
             self.analyser = self.analyser_factory() if self.analyser_factory else Analyser(self.settings)
@@ -659,13 +662,20 @@ class AnalyseStep:
         # delivered between them instead of after hours of analysis.
         budget_s = max(60.0, self.settings.daemon.deliver_every_minutes * 60.0)
         started = time.monotonic()
+        alert_errors = 0
+        if not self.should_stop() and raise_owed_alerts(self.db, on_batch_saved):
+            alert_errors += 1
         while not self.should_stop() and time.monotonic() - started < budget_s:
             summary = analyse_pending(self.db, self.settings, analyser=self.analyser, limit=chunk,
                                       on_batch_saved=on_batch_saved, failed_ids=self.failed_ids)
             for key in ("analysed", "flagged", "failed"):
                 totals[key] += int(getattr(summary, key, 0) or 0)
+            alert_errors += len(getattr(summary, "alert_errors", ()))
             if summary.analysed + summary.failed < chunk:   # nothing more pending, past the failed ones
                 break
+        owed = owed_alerts_summary(self.db)["count"]
+        if alert_errors or owed:
+            totals.update(alert_errors=alert_errors, alerts_owed=owed)
         return totals
 
 

@@ -30,6 +30,8 @@ class CycleSummary:
     flagged: int = 0
     analyse_failed: int = 0
     item_alerts: int = 0
+    #: analyses whose item alerts failed to be raised, owed in the store (tried again at the next analyse)
+    alerts_owed: int = 0
     rule_alerts: int = 0
     sent: int = 0
     retrying: int = 0
@@ -45,7 +47,9 @@ class CycleSummary:
             f"{self.crawl_errors} errors{' — failed: ' + ', '.join(self.failed_sources) if self.failed_sources else ''}"
             f" [{d.get('crawl', 0):.1f} s]",
             f"analyse: {self.analysed} analysed, {self.flagged} flagged, {self.analyse_failed} failed [{d.get('analyse', 0):.1f} s]",
-            f"alerts: {self.item_alerts} from items, {self.rule_alerts} from spike/spread/stale rules [{d.get('evaluate', 0):.1f} s]",
+            f"alerts: {self.item_alerts} from items, {self.rule_alerts} from spike/spread/stale rules"
+            f"{f', {self.alerts_owed} analyses owe theirs (raising them failed, see the log)' if self.alerts_owed else ''}"
+            f" [{d.get('evaluate', 0):.1f} s]",
             f"deliver: {self.sent} sent, {self.retrying} to retry, {self.dead} dead, {self.silenced} silenced [{d.get('deliver', 0):.1f} s]",
         ]
 
@@ -59,7 +63,8 @@ def run_cycle(settings: Settings, db: sqlite_utils.Database, *, names: list[str]
     :param progress: passed to ``analyse_pending``.
     """
     from tocsin.alerts import deliver_due, evaluate_rules, raise_item_alerts
-    from tocsin.analyse import analyse_pending
+    from tocsin.analyse import analyse_pending, raise_owed_alerts
+    from tocsin.store.alerts_owed import owed_alerts_summary
     from tocsin.store.sources import sync_sources
 
     summary = CycleSummary()
@@ -81,8 +86,10 @@ def run_cycle(settings: Settings, db: sqlite_utils.Database, *, names: list[str]
         summary.item_alerts += raise_item_alerts(batch_db, settings, rows)
 
     with timed(summary, "analyse"):
+        raise_owed_alerts(db, on_batch_saved)   # those an earlier run or the daemon failed to raise
         analysed = analyse_pending(db, settings, analyser=analyser, on_batch_saved=on_batch_saved, progress=progress)
         summary.analysed, summary.flagged, summary.analyse_failed = analysed.analysed, analysed.flagged, analysed.failed
+        summary.alerts_owed = owed_alerts_summary(db)["count"]
     with timed(summary, "evaluate"):
         summary.rule_alerts = evaluate_rules(db, settings)
     with timed(summary, "deliver"):

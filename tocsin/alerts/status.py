@@ -7,6 +7,7 @@ from typing import Any
 import sqlite_utils
 
 from tocsin.store import alerting as store
+from tocsin.store.alerts_owed import owed_alerts_summary
 
 
 def nowhere_to_send(settings: Any) -> str:
@@ -46,6 +47,10 @@ def status_lines(db: sqlite_utils.Database, daemon_pid: str | None = "") -> list
         "alerts: " + (", ".join(f"{k} {v}" for k, v in sorted(alerts.items())) or "none"),
         "delivery queue: " + ", ".join(f"{k} {deliveries.get(k, 0)}" for k in ("pending", "sending", "sent", "silenced", "dead")),
     ]
+    owed = owed_alerts_summary(db)
+    if owed["count"]:
+        lines.append(f"alerts owed: {owed['count']} analyses since {owed['since']} (raising their alerts failed: "
+                     f"{owed['error'][:120]}); tried again at the next analyse step")
     due = store.next_due_delivery(db)
     if due:
         lines.append(f"next delivery attempt: {due}")

@@ -32,13 +32,16 @@ def analyse(app: App, limit: int | None, quiet: bool) -> None:
     """Analyse the items in the store that the current model version has not seen yet."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from tocsin.analyse import Analyser, analyse_pending
+    from tocsin.analyse import Analyser, analyse_pending, raise_owed_alerts
+    from tocsin.store.alerts_owed import owed_alerts_summary
 
     db = app.open_db()
     settings = app.settings
     click.echo("loading the rules and the classifier…", err=True)
     analyser = Analyser(settings)
     on_batch_saved = batch_alert_hook(settings)
+    if on_batch_saved is not None:
+        raise_owed_alerts(db, on_batch_saved)   # those an earlier run or the daemon failed to raise
     with Progress(TextColumn("analysing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   disable=quiet, transient=True) as bar:
         task = bar.add_task("analyse", total=None)
@@ -48,6 +51,10 @@ def analyse(app: App, limit: int | None, quiet: bool) -> None:
                f"{summary.flagged} flagged, {summary.failed} failed")
     if summary.failed:
         click.echo("failed items stay pending and are retried on the next run; see the log (-v) for the errors", err=True)
+    owed = owed_alerts_summary(db)["count"]
+    if owed:
+        click.echo(f"raising the alerts of {owed} analyses failed; they are owed and tried again on the next run "
+                   f"(see the log for the errors)", err=True)
 
 
 def batch_alert_hook(settings: Any) -> Callable[[Any, list[dict[str, Any]]], Any] | None:

@@ -137,6 +137,26 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 
 
 @contextmanager
+def savepoint(db: sqlite_utils.Database, name: str = "block") -> Iterator[sqlite_utils.Database]:
+    """Run a block inside the current transaction so that, when it raises, only its own writes are undone and
+    the transaction's earlier writes stay; the exception goes on. Where SQLite already rolled the whole
+    transaction back (a full disk, an I/O error), there is nothing left to undo.
+
+    :param name: the savepoint's name (an SQL identifier).
+    """
+    db.execute(f"SAVEPOINT {name}")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute(f"ROLLBACK TO {name}")
+            db.execute(f"RELEASE {name}")
+        raise
+    else:
+        db.execute(f"RELEASE {name}")
+
+
+@contextmanager
 def read_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """Run several reads in one read transaction, so that they all see the store as of the first (a page's
     rows and its counts agree, an export is one state of the store, while the daemon writes; WAL keeps

@@ -227,10 +227,11 @@ MENTION_COLUMNS = (
 )
 
 
-#: Free-text columns of crawl errors, runs and the daemon's jobs (a crashed crawl's log tail may quote scraped
-#: items, and is copied into its run's message and its job's last error).
+#: Free-text columns of crawl errors, runs, the daemon's jobs and owed alerts (a crashed crawl's log tail may quote
+#: scraped items, and is copied into its run's message and its job's last error; a failure to raise a batch's
+#: alerts, stored on each of its analyses, may quote one of its items).
 CRAWL_ERROR_COLUMNS = (("crawl_errors", "id", ("message",)), ("crawl_runs", "id", ("message",)),
-                       ("job_runs", "name", ("last_error", "last_summary")))
+                       ("job_runs", "name", ("last_error", "last_summary")), ("alerts_owed", "analysis_id", ("error",)))
 
 
 def rewrite_mentions(db: sqlite_utils.Database, matches: Callable[[str], bool], rewrite: Callable[[str], str],

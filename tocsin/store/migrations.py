@@ -770,12 +770,27 @@ def m013_review_queue_current_analysis(db: sqlite_utils.Database) -> None:
     )
 
 
+def m014_alerts_owed(db: sqlite_utils.Database) -> None:
+    """Saved analyses whose item alerts failed to be raised, kept until raising them succeeds (so they outlive a
+    restart); deleted with their analysis."""
+    execute_script(
+        db,
+        """
+        CREATE TABLE alerts_owed (
+            analysis_id INTEGER PRIMARY KEY REFERENCES analyses(id) ON DELETE CASCADE,
+            failed_at TEXT NOT NULL,                   -- the first failure
+            error TEXT NOT NULL                        -- the latest failure
+        );
+        """,
+    )
+
+
 #: Every migration, in order. Append only.
 MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox, m003_privacy_indexes, m004_review_queue,
                               m005_review_queue_by_seq, m006_review_queue_counts,
                               m007_review_queue_label_text, m008_user_session_generation, m009_review_queue_version,
                               m010_alert_files, m011_delivery_progress, m012_item_version_order,
-                              m013_review_queue_current_analysis]
+                              m013_review_queue_current_analysis, m014_alerts_owed]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
