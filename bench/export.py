@@ -5,6 +5,9 @@ Builds a store of synthetic items (with analyses, spans, identifiers to redact a
 peak resident memory (``ru_maxrss``: interpreter, pyarrow and all) is its own. Goal: at least 20,000
 rows/s within 300 MB. Wall-clock rows/s depends on what else the machine runs; rows per CPU second
 does not. Run: ``python -m bench.export [N]``.
+
+``python -m bench.export N --spans K`` exports N long posts of K evidence spans each instead (no reviews):
+memory must stay flat there too, however many spans an item carries.
 """
 
 from __future__ import annotations
@@ -54,29 +57,70 @@ def build_store(path: Path, items: int = ITEMS) -> float:
         for n in range(start, min(items, start + 10_000)):
             text = synthetic_text(rng, n)
             item_id = f"{n:064x}"
-            rows.append({"id": item_id, "source": ("alpha", "beta", "gamma")[n % 3], "kind": "post", "url": f"https://example.org/{n}",
-                         "title": f"Item {n}", "text": text, "author_pseudonym": f"a_{n % 5000:016x}", "published_at": now,
-                         "first_seen": now, "last_seen": now, "lang": "ru", "content_hash": item_id,
-                         "meta": json.dumps({"author_url": f"https://t.me/user_{n % 5000}"})})
+            rows.append(item_row(n, text, now))
             spans = []
             analysed = f"Item {n}\n\n{text}"  # what the analyser reads: title, blank line, body
             for kind, label, word in (("target", "uzbek", "uzbek"), ("place", "osh", "Osh"), ("cue", "dehumanization", "vermin")):
                 at = analysed.find(word)
                 if at >= 0:
                     spans.append({"kind": kind, "label": label, "text": word, "start": at, "end": at + len(word)})
-            score = rng.random()
-            analyses.append({"item_id": item_id, "content_hash": item_id, "model_name": "bench", "model_version": "1",
-                             "patterns_version": "p1", "threshold": 0.5, "score": score, "incitement": int(score >= 0.5),
-                             "lang": "ru", "hallmarks": json.dumps(["dehumanization"] if score >= 0.5 else []),
-                             "targets": json.dumps([{"group": s["label"], "text": s["text"], "start": s["start"], "end": s["end"]} for s in spans if s["kind"] == "target"]),
-                             "places": json.dumps([{"place": s["label"], "text": s["text"], "start": s["start"], "end": s["end"]} for s in spans if s["kind"] == "place"]),
-                             "spans": json.dumps(spans), "explanation": "benchmark", "error": "", "analysed_at": now})
+            analyses.append(analysis_row(item_id, spans, rng.random(), now))
             if n % 5 == 0:
                 reviews += [{"item_id": item_id, "reviewer": r, "decision": rng.choice(("incitement", "not_incitement")), "note": "", "at": now}
                             for r in ("r1", "r2", "r3")]
         bulk_insert(db, "items", rows)
         bulk_insert(db, "analyses", analyses)
         bulk_insert(db, "reviews", reviews)
+    db.close()
+    return time.perf_counter() - started
+
+
+def item_row(n: int, text: str, now: str) -> dict[str, object]:
+    """The ``items`` row of synthetic item ``n``, titled ``Item n``."""
+    item_id = f"{n:064x}"
+    return {"id": item_id, "source": ("alpha", "beta", "gamma")[n % 3], "kind": "post", "url": f"https://example.org/{n}",
+            "title": f"Item {n}", "text": text, "author_pseudonym": f"a_{n % 5000:016x}", "published_at": now,
+            "first_seen": now, "last_seen": now, "lang": "ru", "content_hash": item_id,
+            "meta": json.dumps({"author_url": f"https://t.me/user_{n % 5000}"})}
+
+
+def analysis_row(item_id: str, spans: list[dict[str, object]], score: float, now: str) -> dict[str, object]:
+    """The ``analyses`` row of an item with these evidence spans (its targets and places taken from them)."""
+    return {"item_id": item_id, "content_hash": item_id, "model_name": "bench", "model_version": "1",
+            "patterns_version": "p1", "threshold": 0.5, "score": score, "incitement": int(score >= 0.5),
+            "lang": "ru", "hallmarks": json.dumps(["dehumanization"] if score >= 0.5 else []),
+            "targets": json.dumps([{"group": s["label"], "text": s["text"], "start": s["start"], "end": s["end"]} for s in spans if s["kind"] == "target"]),
+            "places": json.dumps([{"place": s["label"], "text": s["text"], "start": s["start"], "end": s["end"]} for s in spans if s["kind"] == "place"]),
+            "spans": json.dumps(spans), "explanation": "benchmark", "error": "", "analysed_at": now}
+
+
+#: The sentence long posts repeat, and its evidence spans: (kind, label, word).
+SENTENCE = "In Osh the uzbek neighbours are vermin, they must leave. "
+SENTENCE_SPANS = (("place", "osh", "Osh"), ("target", "uzbek", "uzbek"), ("cue", "dehumanization", "vermin"))
+
+
+def build_span_store(path: Path, items: int, spans_per_item: int) -> float:
+    """Create a store of ``items`` long posts with ``spans_per_item`` evidence spans each (a place, a target and
+    a cue in every sentence) and an analysis each; seconds taken."""
+    from tocsin.store import connect
+    from tocsin.store.db import utcnow
+    from tocsin.store.exporting import bulk_insert
+    from tocsin.store.sources import ensure_source
+
+    started = time.perf_counter()
+    db = connect(path)
+    for source in ("alpha", "beta", "gamma"):
+        ensure_source(db, source)
+    now = utcnow()
+    sentences = -(-spans_per_item // len(SENTENCE_SPANS))
+    text = SENTENCE * sentences
+    for n in range(items):
+        offset = len(f"Item {n}\n\n")  # the analysed text: title, blank line, body
+        spans = [{"kind": kind, "label": label, "text": word, "start": at, "end": at + len(word)}
+                 for k in range(sentences) for kind, label, word in SENTENCE_SPANS
+                 for at in [offset + k * len(SENTENCE) + SENTENCE.index(word)]][:spans_per_item]
+        bulk_insert(db, "items", [item_row(n, text, now)])
+        bulk_insert(db, "analyses", [analysis_row(f"{n:064x}", spans, 0.9, now)])
     db.close()
     return time.perf_counter() - started
 
@@ -97,13 +141,19 @@ def export_once(fmt: str, db_path: str, out: str) -> dict[str, float]:
             "file_mb": round(summary.data_path.stat().st_size / 1e6, 1)}
 
 
-def main(items: int = ITEMS) -> dict[str, float]:
-    """Build the store, export it in each format, print and return the figures."""
+def main(items: int = ITEMS, spans_per_item: int = 0) -> dict[str, float]:
+    """Build the store (long posts of ``spans_per_item`` spans each, if given), export it in each format, print
+    and return the figures."""
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="tocsin-bench-export-") as tmp:
         db_path = Path(tmp) / "bench.db"
-        figures["build_s"] = round(build_store(db_path, items), 1)
-        print(f"built {items} items in {figures['build_s']} s", flush=True)
+        if spans_per_item:
+            figures["build_s"] = round(build_span_store(db_path, items, spans_per_item), 1)
+            print(f"built {items} items of {spans_per_item:,} spans each ({items * spans_per_item:,} spans) "
+                  f"in {figures['build_s']} s", flush=True)
+        else:
+            figures["build_s"] = round(build_store(db_path, items), 1)
+            print(f"built {items} items in {figures['build_s']} s", flush=True)
         for fmt in FORMATS:
             load = os.getloadavg()[0]  # other work on the machine slows the wall-clock rate
             out = subprocess.run([sys.executable, "-m", "bench.export", "--one", fmt, str(db_path), str(Path(tmp) / fmt)],
@@ -145,5 +195,8 @@ if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "--one":
         print(json.dumps(export_once(*sys.argv[2:])))
     else:
+        args = sys.argv[1:]
+        spans = int(args.pop(args.index("--spans") + 1)) if "--spans" in args else 0
+        args = [a for a in args if a != "--spans"]
         print(reference_line(), flush=True)
-        main(int(sys.argv[1]) if len(sys.argv) > 1 else ITEMS)
+        main(int(args[0]) if args else ITEMS, spans)

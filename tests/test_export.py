@@ -11,7 +11,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from test_export_support import TRICKY_TEXT, add_corpus
+from test_export_support import TRICKY_TEXT, add_corpus, add_item
 from tocsin.config import Settings, SinkSettings
 from tocsin.export.dataset import ExportError, ExportOptions, export_dataset, parse_time_bound
 from tocsin.export.schema import FIELD_NAMES, SCHEMA, TIME_FIELDS
@@ -548,3 +548,59 @@ def test_filters_take_any_case_and_name_what_matched_nothing(corpus, tmp_path, r
     lines = unmatched_filters(db, ExportQuery(sources=("chan", "chann"), languages=("RU", "xx"), groups=("martian",)))
     assert [line.split(":")[0] for line in lines] == ["--source chann", "--language xx", "--group martian"]
     assert "chan" in lines[0] and "uz-Latn" in lines[1] and "uzbek" in lines[2]
+
+
+#: A sentence that long posts repeat, a target span in each (as :func:`long_posts` stores them).
+_SENTENCE = "the uzbek neighbours "
+
+
+@pytest.fixture
+def long_posts(fresh_db):
+    """Six posts of 3,000 target spans each (about 0.5 MB of text and span lists a post)."""
+    spans = [{"kind": "target", "label": "uzbek", "text": "uzbek", "start": at, "end": at + 5}
+             for at in range(4, 3000 * len(_SENTENCE), len(_SENTENCE))]
+    for n in range(6):
+        add_item(fresh_db, url=f"https://example.org/long/{n}", text=_SENTENCE * 3000, spans=spans)
+    return fresh_db
+
+
+def test_items_with_many_spans_are_read_a_few_at_a_time(long_posts, tmp_path, monkeypatch):
+    """A chunk is bounded by the text and span lists it holds, not only by its number of items: each span
+    takes hundreds of bytes once decoded and built, so 64 items of thousands of spans took gigabytes."""
+    from tocsin.export import dataset
+    from tocsin.store.exporting import EXPORT_COLUMNS, iter_export_chunks
+
+    sized = [EXPORT_COLUMNS.index(name) for name in ("title", "text", "lists", "explanation")]
+    chunks: list[tuple[int, int]] = []   # (rows, characters) of each chunk the export read
+
+    def spy(*args, **kwargs):
+        for chunk in iter_export_chunks(*args, **kwargs):
+            chunks.append((len(chunk), sum(len(row[i] or "") for row in chunk for i in sized)))
+            yield chunk
+
+    monkeypatch.setattr(dataset, "iter_export_chunks", spy)
+    summary = run_export(long_posts, tmp_path, "jsonl", name="chunked", link_key="k")
+    assert sum(rows for rows, _ in chunks) == summary.rows == 6
+    assert len(chunks) > 1 and max(chars for _, chars in chunks) <= 1 << 20
+    monkeypatch.undo()
+    one_by_one = run_export(long_posts, tmp_path, "jsonl", name="one", link_key="k", chunk_size=1)
+    assert summary.data_path.read_bytes() == one_by_one.data_path.read_bytes()
+    assert len(read_jsonl(summary.data_path)[0]["spans"]) == 3000
+
+
+def test_parquet_buffers_and_row_groups_are_bounded_by_bytes(long_posts, tmp_path):
+    """Records of many spans are converted and written in row groups by their size, not only by their count;
+    the table read back is the same."""
+    from tocsin.export.writers import ParquetWriter
+
+    records = read_jsonl(run_export(long_posts, tmp_path, "jsonl", link_key="k").data_path)
+    whole = ParquetWriter(tmp_path / "whole.parquet")
+    bounded = ParquetWriter(tmp_path / "bounded.parquet", row_group_bytes=200_000, batch_bytes=2_000_000)
+    with whole, bounded:
+        for record in records:
+            whole.write([record])
+            bounded.write([record])
+            assert bounded.buffered_bytes < bounded.batch_bytes and bounded.pending_bytes < bounded.row_group_bytes
+    assert pq.ParquetFile(whole.path).metadata.num_row_groups == 1
+    assert pq.ParquetFile(bounded.path).metadata.num_row_groups > 1
+    assert pq.read_table(bounded.path).equals(pq.read_table(whole.path))

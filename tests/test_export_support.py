@@ -39,14 +39,16 @@ def add_item(db, *, url: str, text: str, title: str = "", author: str = "", sour
              lang: str = "en", published_at: str | None = "2026-06-01T10:00:00+00:00", meta: dict | None = None,
              raw: bytes | None = None, analyse: bool = True, score: float = 0.9, incitement: bool | None = None,
              words: list[tuple[str, str, str]] | None = None, hallmarks: list[str] | None = None,
-             explanation: str = "") -> str:
-    """Store one item (author pseudonymised by the store) with an analysis whose spans match its text."""
+             explanation: str = "", spans: list[dict[str, Any]] | None = None) -> str:
+    """Store one item (author pseudonymised by the store) with an analysis whose spans match its text: those of
+    ``words``, or ``spans`` as given."""
     ensure_source(db, source)
     record = ItemRecord(source=source, url=url, title=title, text=text, author=author, lang=lang.split("-")[0],
                         published_at=published_at, meta=meta or {}, raw=raw, content_type="text/html" if raw else "")
     upsert_item(db, record)
     if analyse:
-        spans = spans_for(item_text({"title": title, "text": text}), words or [])  # offsets into the analysed text
+        if spans is None:
+            spans = spans_for(item_text({"title": title, "text": text}), words or [])  # offsets into the analysed text
         save_analysis(db, AnalysisRecord(
             item_id=record.id, content_hash=record.content_hash, model_name="tocsin-test", model_version="1",
             patterns_version="p1", threshold=0.5, score=score, incitement=score >= 0.5 if incitement is None else incitement,

@@ -49,9 +49,9 @@ class ExportOptions:
     :param rules: redaction rules; ``None`` takes them from ``settings.export``.
     :param link_key: name of a stored link key; empty draws a fresh key for this export alone.
     :param force: overwrite an existing data file and datasheet.
-    :param chunk_size: items read, built and written at a time. Small chunks stay in the CPU's cache
-        from one step to the next; with 1,000 items a chunk (about 5 MB of records) the export ran a
-        third slower.
+    :param chunk_size: items read, built and written at a time (fewer where they hold more text and spans
+        than :data:`~tocsin.store.exporting.CHUNK_CHARS`). Small chunks stay in the CPU's cache from one
+        step to the next; with 1,000 items a chunk (about 5 MB of records) the export ran a third slower.
     """
 
     fmt: str

@@ -217,31 +217,53 @@ DICTIONARY_FIELDS = ("source", "kind", "lang", "hallmarks", "model_name", "model
 _WIRE_SCHEMA = pa.schema([pa.field(f.name, pa.string()) if f.name in TIME_FIELDS else f for f in SCHEMA])
 
 
+#: Rough bytes a target, place or span takes as a Python dict (see :func:`record_bytes`).
+_ENTRY_BYTES = 500
+
+
+def record_bytes(record: dict[str, Any]) -> int:
+    """Roughly how many bytes a record holds in memory: its text, and its targets, places and spans."""
+    return len(record["text"]) + _ENTRY_BYTES * (len(record["targets"]) + len(record["places"]) + len(record["spans"]))
+
+
 class ParquetWriter(DatasetWriter):
     """Parquet with the typed schema of :data:`tocsin.export.schema.SCHEMA`, zstd, in row groups."""
 
     suffix = ".parquet"
 
-    def __init__(self, path: Path, row_group_size: int = 10_000, batch_size: int = 512):
+    def __init__(self, path: Path, row_group_size: int = 10_000, batch_size: int = 512,
+                 row_group_bytes: int = 32 << 20, batch_bytes: int = 16 << 20):
         """
         :param batch_size: records converted to Arrow at a time; small enough that they are still in the
             CPU's cache from being built, and Arrow holds the rest of a row group far more compactly.
+        :param row_group_bytes: Arrow bytes that end a row group before ``row_group_size`` rows.
+        :param batch_bytes: bytes of records (:func:`record_bytes`) converted before ``batch_size`` records.
+            Where items carry thousands of spans, memory follows these two, not the number of spans. Posts
+            reach neither (about 1 kB each in Arrow, 4 kB of record bytes), so their files are as before.
         """
         super().__init__(path)
         self.row_group_size = row_group_size
         self.batch_size = batch_size
+        self.row_group_bytes = row_group_bytes
+        self.batch_bytes = batch_bytes
         self.buffer: list[dict[str, Any]] = []  # records not yet converted
+        self.buffered_bytes = 0  # record_bytes of self.buffer
         self.batches: list[pa.RecordBatch] = []  # converted, not yet written
         self.pending = 0  # rows in self.batches
+        self.pending_bytes = 0  # Arrow bytes of self.batches
         self._open_partial().close()   # private before pyarrow writes into it
         self.writer = pq.ParquetWriter(self.partial, SCHEMA, compression="zstd", use_dictionary=list(DICTIONARY_FIELDS))
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
+        start = len(self.buffer)
         self.buffer.extend(records)
-        if len(self.buffer) >= self.batch_size:
+        self.buffered_bytes += sum(map(record_bytes, self.buffer[start:]))
+        if len(self.buffer) >= self.batch_size or self.buffered_bytes >= self.batch_bytes:
             self._convert()
             if self.pending >= self.row_group_size:
-                self._write_row_groups(final=False)
+                self._write_row_groups(everything=False)
+            elif self.pending_bytes >= self.row_group_bytes:
+                self._write_row_groups(everything=True)
 
     def _convert(self) -> None:
         """Turn the buffered records into one record batch of the typed schema."""
@@ -249,25 +271,27 @@ class ParquetWriter(DatasetWriter):
             # column-wise: transpose the records in C, then convert each column to Arrow in one call
             columns = zip(*map(_FIELD_VALUES, self.buffer))
             arrays = [pa.array(column, type=f.type) for column, f in zip(columns, _WIRE_SCHEMA)]
-            self.batches.append(pa.RecordBatch.from_arrays(arrays, schema=_WIRE_SCHEMA).cast(SCHEMA))
+            batch = pa.RecordBatch.from_arrays(arrays, schema=_WIRE_SCHEMA).cast(SCHEMA)
+            self.batches.append(batch)
             self.pending += len(self.buffer)
-            self.buffer = []
+            self.pending_bytes += batch.nbytes
+            self.buffer, self.buffered_bytes = [], 0
 
-    def _write_row_groups(self, final: bool) -> None:
-        """Write whole row groups of ``row_group_size`` rows (and, when ``final``, the rest)."""
+    def _write_row_groups(self, everything: bool) -> None:
+        """Write whole row groups of ``row_group_size`` rows (and, when ``everything``, the rest)."""
         table = pa.Table.from_batches(self.batches, schema=SCHEMA)
-        size = table.num_rows if final else table.num_rows - table.num_rows % self.row_group_size
+        size = table.num_rows if everything else table.num_rows - table.num_rows % self.row_group_size
         if size:
             self.writer.write_table(table.slice(0, size), row_group_size=self.row_group_size)
             self.rows += size
         rest = table.slice(size)
-        self.batches, self.pending = rest.to_batches(), rest.num_rows
+        self.batches, self.pending, self.pending_bytes = rest.to_batches(), rest.num_rows, rest.nbytes
 
     def _finish(self) -> None:
         if self.writer is not None:
             try:
                 self._convert()
-                self._write_row_groups(final=True)
+                self._write_row_groups(everything=True)
             finally:
                 self.writer.close()
                 self.writer = None

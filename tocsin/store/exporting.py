@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Iterator
 
 import sqlite_utils
@@ -112,8 +113,25 @@ _SELECT = f"""
 """
 
 
-def iter_export_chunks(db: sqlite_utils.Database, query: ExportQuery, chunk_size: int = 1000) -> Iterator[list[tuple[Any, ...]]]:
-    """Matching items in store order, ``chunk_size`` at a time, as tuples of :data:`EXPORT_COLUMNS`.
+#: Characters of text and JSON lists a chunk of :func:`iter_export_chunks` holds at most (one item may hold more).
+#: An item's spans take a few hundred bytes each once decoded and built into a record, so a chunk counted in
+#: items alone would grow with the spans: 64 items of 10,000 spans each are about a gigabyte of records.
+CHUNK_CHARS = 1 << 20
+
+#: The columns a row's size is counted from (title, text, lists, explanation).
+_SIZED = itemgetter(*(EXPORT_COLUMNS.index(name) for name in ("title", "text", "lists", "explanation")))
+
+
+def row_chars(row: tuple[Any, ...]) -> int:
+    """Characters of an export row's title, text, lists and explanation (what its record's size follows)."""
+    title, text, lists, explanation = _SIZED(row)
+    return len(title or "") + len(text or "") + len(lists or "") + len(explanation or "")
+
+
+def iter_export_chunks(db: sqlite_utils.Database, query: ExportQuery, chunk_size: int = 1000,
+                       chunk_chars: int = CHUNK_CHARS) -> Iterator[list[tuple[Any, ...]]]:
+    """Matching items in store order, ``chunk_size`` at a time (fewer where they would hold more than
+    ``chunk_chars`` characters of text and lists: see :data:`CHUNK_CHARS`), as tuples of :data:`EXPORT_COLUMNS`.
 
     ``title`` and ``text`` are those of the version the item's analysis read (so its offsets fit), else
     the current ones: also when retention purged that version of an item edited since, whose targets, places
@@ -122,17 +140,23 @@ def iter_export_chunks(db: sqlite_utils.Database, query: ExportQuery, chunk_size
     the item, joined by commas, in no particular order (NULL when unreviewed; reviewers' names stay here).
 
     One query streams the rows (SQLite steps through them as they are fetched), so memory stays
-    constant whatever the number of items. Call it inside :func:`tocsin.store.db.read_transaction` for a view
-    consistent with :func:`count_export_rows`.
+    constant whatever the number of items and spans. Call it inside :func:`tocsin.store.db.read_transaction`
+    for a view consistent with :func:`count_export_rows`.
     """
     where, params = query.where()
     cursor = db.execute(f"{_SELECT} WHERE {where} ORDER BY i.seq", params)
     try:
-        while True:
-            rows = cursor.fetchmany(chunk_size)
-            if not rows:
-                return
-            yield rows
+        chunk: list[tuple[Any, ...]] = []
+        chars = 0
+        for row in cursor:
+            size = row_chars(row)
+            if chunk and (len(chunk) >= chunk_size or chars + size > chunk_chars):
+                yield chunk
+                chunk, chars = [], 0
+            chunk.append(row)
+            chars += size
+        if chunk:
+            yield chunk
     finally:
         cursor.close()
 
