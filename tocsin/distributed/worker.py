@@ -4,11 +4,14 @@ SQLite store (and analyses it), and acknowledges the entries only after the tran
 A worker that dies leaves its batch pending in the group; after ``claim_idle_s`` another worker claims
 it (XAUTOCLAIM) and does it again. Doing a batch twice is harmless: ``upsert_item`` of an unchanged item
 only moves ``last_seen`` and an item version is analysed once per model version (a unique key), so every
-item is stored and analysed exactly once. An entry that cannot be read, that fails on its own (a batch that
-fails is done again entry by entry) or whose workers kept dying (``max_deliveries`` real deliveries: a
-restart or a claim, never a worker's own retries) goes to the dead-letter stream ``<stream>:dead`` with the
-reason; nothing is dropped. While the store or Redis itself fails, a worker keeps its batch pending, says
-what failed and how to fix it, and retries with backoff: that never sends an entry to dead letters.
+item is stored and analysed exactly once. When raising a batch's item alerts fails, only the alerts are
+undone: the items and analyses are stored and the entries acknowledged, and the alerts are owed in the store
+(:func:`tocsin.analyse.raise_alerts`), tried again every :data:`OWED_ALERTS_EVERY_S`. An entry that cannot be
+read, that fails on its own (a batch that fails is done again entry by entry) or whose workers kept dying
+(``max_deliveries`` real deliveries: a restart or a claim, never a worker's own retries) goes to the
+dead-letter stream ``<stream>:dead`` with the reason; nothing is dropped. While the store or Redis itself
+fails, a worker keeps its batch pending, says what failed and how to fix it, and retries with backoff: that
+never sends an entry to dead letters.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any, Callable
 
 import sqlite_utils
 
+from tocsin.analyse import raise_alerts, raise_owed_alerts
 from tocsin.config import Settings
 from tocsin.crawler.ledger import REFETCH_SUMMARY_DAYS
 from tocsin.distributed.analysis import BatchAnalyser
@@ -50,6 +54,8 @@ logger = logging.getLogger(__name__)
 WRITE_ATTEMPTS = 6
 #: Consumers with nothing pending and silent this long are removed from the group when a worker starts.
 FORGET_CONSUMER_MS = 24 * 3600 * 1000
+#: How often a worker that raises alerts tries again the alerts owed in the store (raising them failed).
+OWED_ALERTS_EVERY_S = 60.0
 
 OnBatchSaved = Callable[[sqlite_utils.Database, list[dict[str, Any]]], Any]
 
@@ -114,6 +120,8 @@ class BatchResult:
     flagged: int = 0
     failed: int = 0
     dead: int = 0
+    #: batches whose item alerts failed (items and analyses stored; their alerts owed in the store)
+    alert_errors: int = 0
     stored_ids: list[str] = field(default_factory=list)
     #: Of ``stored_ids``, the articles stored from their feed summary only (fetched again for a while).
     summary_ids: list[str] = field(default_factory=list)
@@ -138,10 +146,11 @@ class WorkerTotals:
     dead: int = 0
     claimed: int = 0
     errors: int = 0
+    alert_errors: int = 0
 
     def add(self, result: BatchResult) -> None:
         self.batches += 1
-        for name in ("entries", "stored", "new", "analysed", "flagged", "failed", "dead"):
+        for name in ("entries", "stored", "new", "analysed", "flagged", "failed", "dead", "alert_errors"):
             setattr(self, name, getattr(self, name) + getattr(result, name))
 
 
@@ -196,7 +205,8 @@ class StreamWorker:
     :param redis: a Redis client (default: from ``distributed.redis_url``).
     :param analyser: analyses items (``analyse`` and ``publish`` modes).
     :param mode: one of :data:`MODES`; default ``analyse`` with an analyser, else ``store``.
-    :param on_batch_saved: called inside each batch's transaction with the saved analyses (alerts).
+    :param on_batch_saved: called inside each batch's transaction with the saved analyses (alerts); when it
+        fails, their alerts are owed in the store and tried again every :data:`OWED_ALERTS_EVERY_S`.
     :param name: the consumer name; a worker restarted under the same name resumes its own pending batch
         at once, otherwise others claim it after ``claim_idle_s``.
     :param block_ms: how long one read waits for new entries.
@@ -229,6 +239,7 @@ class StreamWorker:
         self.backoff = Backoff()   # pauses after failures in a row (Redis down, store locked)
         self.last_claim = 0.0
         self.claim_cursor: bytes | str = b"0-0"
+        self.last_owed_alerts: float | None = None   # when owed alerts were last tried (monotonic)
         #: The batch this process holds: entry id -> deliveries when it got them (see :meth:`own_pending`).
         self.held: dict[bytes, int] = {}
 
@@ -312,6 +323,7 @@ class StreamWorker:
         try:
             if self.writer_behind():
                 return False
+            self.raise_owed_alerts()
             entries = self.next_batch()
             if not entries:
                 self.heartbeat.beat("idle", self.counters())
@@ -324,6 +336,17 @@ class StreamWorker:
         except Exception as e:  # Redis down, store busy or full: retry later, never crash-loop
             self.back_off(e)
             return False
+
+    def raise_owed_alerts(self) -> None:
+        """Try again the alerts owed in the store (see :func:`tocsin.analyse.raise_owed_alerts`), when this worker
+        raises alerts, at its first step and then every :data:`OWED_ALERTS_EVERY_S`."""
+        now = time.monotonic()
+        if self.on_batch_saved is None or self.db is None or (
+                self.last_owed_alerts is not None and now - self.last_owed_alerts < OWED_ALERTS_EVERY_S):
+            return
+        self.last_owed_alerts = now
+        if write_with_retry(self.db, lambda: raise_owed_alerts(self.db, self.on_batch_saved)):
+            self.totals.alert_errors += 1
 
     def back_off(self, error: Exception) -> None:
         """Log ``error`` (the problem and its fix when the store or Redis failed), then wait, longer after
@@ -535,7 +558,8 @@ class StreamWorker:
 
     def write(self, good: list[tuple[Entry, Payload]], analyses: list[AnalysisRecord],
               dead: list[tuple[Entry, str]], result: BatchResult) -> None:
-        """One transaction: items and marks, then analyses, then ``on_batch_saved`` (alerts)."""
+        """One transaction: items and marks, then analyses, then ``on_batch_saved`` (alerts; when it fails, only
+        the alerts are undone and owed: :func:`tocsin.analyse.raise_alerts`)."""
         counts = BatchResult()
         stored_ids: set[str] = set()
         with_text: set[str] = set()
@@ -573,14 +597,14 @@ class StreamWorker:
                     if analysis_id is not None:
                         saved.append(analysis_id)
             rows = saved_analyses(self.db, saved)
-            if rows and self.on_batch_saved is not None:
-                self.on_batch_saved(self.db, rows)
+            alert_error = raise_alerts(self.db, self.on_batch_saved, saved) if rows and self.on_batch_saved else None
         # committed: only now count (a retried attempt must not count twice)
         result.stored, result.new, result.marks = counts.stored, counts.new, counts.marks
         result.stored_ids = sorted(stored_ids)
         result.summary_ids = sorted(stored_ids - with_text)
         result.analysed = len(rows)
         result.flagged = sum(1 for r in rows if r["incitement"])
+        result.alert_errors = int(alert_error is not None)
         dead.extend(rejected)
 
     def publish(self, entries: list[Entry], good: list[tuple[Entry, Payload]], analyses: list[AnalysisRecord],
