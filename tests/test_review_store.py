@@ -310,6 +310,24 @@ def test_stats_queries(db):
     assert by_lang == {"en": (3, 3, 3, 1), "ru": (2, 2, 2, 1), "uz-Latn": (1, 1, 1, 0)}
 
 
+def test_stats_follow_the_analysis_of_the_text_an_item_shows_again(db):
+    """A -> B -> A, not analysed again on the return: A's analysis (Russian, flagged) speaks, not B's."""
+    from tocsin.store import ItemRecord, upsert_item
+
+    url, text_a = "https://x.example/aba", "Fictional: text A."
+    item = add_flagged(db, url=url, text=text_a, lang="ru", score=0.9)
+    add_flagged(db, url=url, text="Fictional: text B.", lang="ky", score=0.1, flagged=False)
+    upsert_item(db, ItemRecord(source="test", url=url, text=text_a, lang="ru"))
+    reviewing.record_decision(db, item, "rita", "incitement")
+    reviewing.record_decision(db, item, "leo", "unsure")
+    assert [(r["lang"], r["seen"], r["analysed"], r["flagged"], r["reviewed"])
+            for r in reviewing.volume_by_language(db)] == [("ru", 1, 1, 1, 1)]
+    assert [(r["seen"], r["flagged"]) for r in reviewing.volume_by_day(db)] == [(1, 1)]
+    assert {(r["lang"], r["decision"]): r["n"] for r in reviewing.decision_counts(db)} == {
+        ("ru", "incitement"): 1, ("ru", "unsure"): 1}
+    assert reviewing.decision_pairs(db) == {"ru": [("incitement", "unsure")]}
+
+
 def test_highlight_item_splits_the_analysed_title_and_body():
     from tocsin.review.highlight import highlight_item
 

@@ -15,6 +15,7 @@ from typing import Any
 import sqlite_utils
 
 from tocsin.store import alerting
+from tocsin.store.analyses import current_analysis_id
 from tocsin.store.audit import log_event
 from tocsin.store.db import StoreError, transaction, utcnow
 from tocsin.store.review_queue import (  # noqa: F401 - the queue's names, used through this module
@@ -39,8 +40,10 @@ class UnknownUser(ReviewError):
     """No user has this name."""
 
 
-#: The newest analysis of every item, flagged or not (for statistics).
-_LATEST_ANY = """latest AS (SELECT a.* FROM analyses a WHERE a.id IN (SELECT MAX(id) FROM analyses GROUP BY item_id))"""
+#: Item ``i`` with the analysis ``a`` that speaks for it, flagged or not (for statistics; NULLs when none): that of
+#: the version it shows, as the queue and exports (:func:`~tocsin.store.analyses.current_analysis_id`).
+_WITH_ANALYSIS = "LEFT JOIN analyses a ON a.id = " + current_analysis_id("i.id")
+#: The language of item ``i``: the one its analysis ``a`` detected, else the crawler's hint.
 _LANG = "COALESCE(NULLIF(a.lang, ''), i.lang)"
 
 
@@ -167,13 +170,12 @@ def decision_pairs(db: sqlite_utils.Database) -> dict[str, list[tuple[str, str]]
     Each reviewer's latest decision counts; the two reviewers are the first two to decide the item.
     """
     rows = db.execute(
-        f"""WITH {_LATEST_ANY},
-            per_reviewer AS (SELECT item_id, reviewer, MIN(id) AS first_id, MAX(id) AS last_id
-                             FROM reviews GROUP BY item_id, reviewer),
+        f"""WITH per_reviewer AS (SELECT item_id, reviewer, MIN(id) AS first_id, MAX(id) AS last_id
+                                  FROM reviews GROUP BY item_id, reviewer),
             double AS (SELECT item_id FROM per_reviewer GROUP BY item_id HAVING COUNT(*) >= 2)
             SELECT p.item_id, COALESCE(NULLIF({_LANG}, ''), 'unknown') AS lang, r.decision
             FROM per_reviewer p JOIN double d ON d.item_id = p.item_id JOIN reviews r ON r.id = p.last_id
-            JOIN items i ON i.id = p.item_id LEFT JOIN latest a ON a.item_id = i.id
+            JOIN items i ON i.id = p.item_id {_WITH_ANALYSIS}
             ORDER BY p.item_id, p.first_id""").fetchall()
     by_item: dict[str, tuple[str, list[str]]] = {}
     for item_id, lang, decision in rows:
@@ -187,28 +189,28 @@ def decision_pairs(db: sqlite_utils.Database) -> dict[str, list[tuple[str, str]]
 def decision_counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Decisions per language and decision (every appended decision counts)."""
     return list(db.query(
-        f"""WITH {_LATEST_ANY} SELECT COALESCE(NULLIF({_LANG}, ''), 'unknown') AS lang, r.decision, COUNT(*) AS n
-            FROM reviews r JOIN items i ON i.id = r.item_id LEFT JOIN latest a ON a.item_id = i.id
+        f"""SELECT COALESCE(NULLIF({_LANG}, ''), 'unknown') AS lang, r.decision, COUNT(*) AS n
+            FROM reviews r JOIN items i ON i.id = r.item_id {_WITH_ANALYSIS}
             GROUP BY 1, 2 ORDER BY 1, 2"""))
 
 
 def volume_by_day(db: sqlite_utils.Database, days: int = 30) -> list[dict[str, Any]]:
     """Per day of first sight over the last ``days``: items seen, flagged, and reviewed."""
     return list(db.query(
-        f"""WITH {_LATEST_ANY} SELECT substr(i.first_seen, 1, 10) AS day, COUNT(*) AS seen,
+        f"""SELECT substr(i.first_seen, 1, 10) AS day, COUNT(*) AS seen,
                    SUM(COALESCE(a.incitement, 0)) AS flagged,
                    SUM(EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id)) AS reviewed
-            FROM items i LEFT JOIN latest a ON a.item_id = i.id
+            FROM items i {_WITH_ANALYSIS}
             WHERE i.first_seen >= date('now', ?) GROUP BY day ORDER BY day DESC""", [f"-{int(days)} days"]))
 
 
 def volume_by_language(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Per language (of the newest analysis, else the item): items, analysed, flagged, reviewed."""
+    """Per language (of the analysis that speaks for the item, else the item's): items, analysed, flagged, reviewed."""
     return list(db.query(
-        f"""WITH {_LATEST_ANY} SELECT COALESCE(NULLIF({_LANG}, ''), 'unknown') AS lang, COUNT(*) AS seen,
+        f"""SELECT COALESCE(NULLIF({_LANG}, ''), 'unknown') AS lang, COUNT(*) AS seen,
                    COUNT(a.id) AS analysed, SUM(COALESCE(a.incitement, 0)) AS flagged,
                    SUM(EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id)) AS reviewed
-            FROM items i LEFT JOIN latest a ON a.item_id = i.id GROUP BY 1 ORDER BY 2 DESC"""))
+            FROM items i {_WITH_ANALYSIS} GROUP BY 1 ORDER BY 2 DESC"""))
 
 
 def reviewer_counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
