@@ -12,7 +12,8 @@ from tocsin.cli.app import App, FiniteFloatRange, main, pass_app, stopped_cleanl
 from tocsin.nlp.features import HALLMARKS
 from tocsin.private_files import make_private_folder, make_private_folders
 
-FORMAT_CHOICES = ("csv", "jsonl", "parquet")
+#: As :data:`tocsin.export.writers.FORMATS` (not imported here: it loads pyarrow).
+FORMAT_CHOICES = ("csv", "csv-excel", "jsonl", "parquet")
 LABEL_CHOICES = ("incitement", "not_incitement", "escalate", "unsure", "disputed", "unlabelled")
 
 
@@ -24,7 +25,10 @@ def redaction_option(rule: str, what: str):
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="jsonl", show_default=True, help="File format of the dataset.")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="jsonl", show_default=True,
+              help="File format of the dataset. csv keeps texts byte-exact for programs (pandas, R); csv-excel is the "
+                   "CSV for spreadsheets: a UTF-8 byte-order mark, and a ' before each text that starts with =, +, -, @, "
+                   "tab or CR, so Excel or LibreOffice never runs it as a formula.")
 @click.option("--out", type=click.Path(), default=None,
               help="Data file or folder (DATASHEET.md is written beside it); default: a new folder under export.out_dir.")
 @click.option("--since", help="Only items published (else first seen) on or after this date or time, e.g. 2026-06-01.")

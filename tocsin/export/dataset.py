@@ -43,7 +43,7 @@ class ExportError(RuntimeError):
 class ExportOptions:
     """What to export, where, and how.
 
-    :param fmt: csv, jsonl or parquet.
+    :param fmt: csv, csv-excel (CSV defused for spreadsheets), jsonl or parquet.
     :param out: the data file, or a folder (the file is then ``tocsin-export.<fmt>`` inside it).
     :param labels: keep only items with one of these labels (see :data:`tocsin.export.schema.LABELS`).
     :param rules: redaction rules; ``None`` takes them from ``settings.export``.
@@ -206,6 +206,7 @@ def export_dataset(db: sqlite_utils.Database, settings: Settings, options: Expor
             redaction={rule: getattr(rules, rule) for rule in ("handles", "phones", "emails", "profile_links")},
             redaction_counts=dict(redactor.totals), sources=sources, unmatched_spans=builder.unmatched_spans,
             unreadable_times=builder.unreadable_times, retention_days=settings.retention.retention_days,
+            defused_fields=getattr(writer, "defused", 0),
         )
         # As private as the data (it names sources and counts), and complete before either file takes its name:
         # a full disk leaves no export that looks finished without its datasheet or its line in the audit log.

@@ -48,7 +48,23 @@ SPREADSHEET_WARNING = (
     "or `@` is a formula to a spreadsheet program, and a hostile post can be written to be one (to fetch a "
     "web address when the file is opened, say). Do not open the CSV by double-clicking it: import it with "
     "every column typed as text (LibreOffice: tick *Format quoted field as text*; Excel: *Data → From "
-    "Text/CSV*, *Transform*, every column *Text*), or read the JSONL or Parquet file.\n")
+    "Text/CSV*, *Transform*, every column *Text*), read the JSONL or Parquet file, or export again with "
+    "`--format csv-excel` for spreadsheets.\n")
+
+
+def spreadsheet_note(defused: int) -> str:
+    """What the datasheet of a ``csv-excel`` export says about the ``'`` its text fields carry."""
+    return (
+        "This is the CSV for spreadsheet programs (`csv-excel`): it starts with a UTF-8 byte-order mark, so that "
+        "Excel reads Cyrillic and Uzbek `oʻ` correctly, and every text field that starts with `=`, `+`, `-`, `@`, "
+        "a tab or a carriage return (a formula to a spreadsheet) has a `'` put before it, as OWASP advises "
+        f"against CSV injection ({defused} fields here). Excel shows such a field as text and hides the `'`; "
+        "other programs may show it. Numbers, booleans, lists and times are as in the plain CSV. The `'` is not "
+        "part of the text and span offsets do not count it: for analysis in a program (pandas, R), use the plain "
+        "`csv`, JSONL or Parquet export, which hold the texts exactly as scraped. Where Windows' list separator is "
+        "`;` (Russian and many other regional settings), Excel splits a double-clicked file at semicolons, which "
+        "texts contain too, and a piece after one can still be a formula: there, open the file with *Data → From "
+        "Text/CSV* (delimiter *Comma*).\n")
 
 
 def site_of(url: str) -> str:
@@ -186,6 +202,8 @@ class DatasheetContext:
     unmatched_spans: int = 0
     unreadable_times: int = 0
     retention_days: int = 0
+    #: Text fields a ``csv-excel`` export put a ``'`` before.
+    defused_fields: int = 0
 
 
 def render_datasheet(stats: DatasheetStats, ctx: DatasheetContext) -> str:
@@ -283,7 +301,7 @@ def render_datasheet(stats: DatasheetStats, ctx: DatasheetContext) -> str:
     add(_table(["field", "type", "meaning"], [[name, f"`{tp}`", doc] for name, tp, doc in FIELDS]))
     add("In CSV, lists are JSON strings, booleans `true`/`false` and null an empty field; in JSONL and CSV "
         "times are ISO 8601 strings in UTC.\n")
-    add(SPREADSHEET_WARNING)
+    add(spreadsheet_note(ctx.defused_fields) if ctx.fmt == "csv-excel" else SPREADSHEET_WARNING)
     add("## Uses\n")
     add("Intended:\n\n" + "".join(f"- {u}\n" for u in INTENDED_USES))
     add("Forbidden:\n\n" + "".join(f"- {u}\n" for u in FORBIDDEN_USES))

@@ -1,4 +1,5 @@
-"""Streaming dataset writers: CSV, JSONL and Parquet, fed records in batches, written incrementally.
+"""Streaming dataset writers: CSV (plain, or defused for spreadsheets), JSONL and Parquet, fed records in
+batches, written incrementally.
 
 Each writer writes to ``<path>.partial`` and renames it into place on :meth:`DatasetWriter.close`, so
 an interrupted export never leaves a file that looks complete.
@@ -6,6 +7,7 @@ an interrupted export never leaves a file that looks complete.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import os
 from operator import itemgetter
@@ -21,7 +23,7 @@ from tocsin.private_files import open_private
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("csv", "jsonl", "parquet")
+FORMATS = ("csv", "csv-excel", "jsonl", "parquet")
 
 #: Bytes each text writer buffers before it writes to its file.
 WRITE_BUFFER = 1 << 20
@@ -149,32 +151,60 @@ class CsvWriter(DatasetWriter):
 
     Lists are JSON strings; booleans are ``true``/``false``; null is the empty field. Fields are quoted
     exactly as the ``csv`` module quotes them with ``QUOTE_MINIMAL`` and its default dialect: a field
-    holding a comma, a double quote, CR or LF is quoted, its double quotes doubled.
+    holding a comma, a double quote, CR or LF is quoted, its double quotes doubled. Texts are written as
+    they are, byte for byte, for programs (pandas, R); :class:`SpreadsheetCsvWriter` is the variant for
+    spreadsheets.
 
     Each batch is formatted a column at a time (see :func:`csv_column`), which is several times faster
     than the ``csv`` module's writer or formatting field by field.
     """
 
     suffix = ".csv"
+    #: Bytes written before the header row.
+    preamble = b""
+    #: Whether text fields a spreadsheet would read as a formula get a leading ``'`` (see :func:`defuse_formulas`).
+    defuse = False
 
     def __init__(self, path: Path):
         super().__init__(path)
+        #: Text fields given a leading ``'`` so far (always 0 unless :attr:`defuse`).
+        self.defused = 0
         self.file = self._open_partial(buffering=WRITE_BUFFER)
-        self.file.write((",".join(FIELD_NAMES) + "\r\n").encode("utf-8"))
+        self.file.write(self.preamble + (",".join(FIELD_NAMES) + "\r\n").encode("utf-8"))
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
         records = list(records)
         if not records:
             return
-        columns = [csv_column(kind, column) for kind, column in zip(_CSV_KINDS, zip(*map(_FIELD_VALUES, records)))]
+        columns = [self._column(kind, column) for kind, column in zip(_CSV_KINDS, zip(*map(_FIELD_VALUES, records)))]
         # one line at a time into the file's buffer: a batch joined into one string and encoded at once
         # makes large short-lived allocations, which cost more than the calls they save
         self.file.writelines([(",".join(row) + "\r\n").encode("utf-8") for row in zip(*columns)])
         self.rows += len(records)
 
+    def _column(self, kind: str, values: tuple[Any, ...]) -> list[str]:
+        if not self.defuse or kind != "text":
+            return csv_column(kind, values)
+        fields, defused = defuse_formulas(_text_fields(values))
+        self.defused += defused
+        return quote_fields(fields)
+
     def _finish(self) -> None:
         if not self.file.closed:
             self.file.close()
+
+
+class SpreadsheetCsvWriter(CsvWriter):
+    """The CSV of :class:`CsvWriter` made safe to open in Excel or LibreOffice (format ``csv-excel``).
+
+    Two differences: a UTF-8 byte-order mark first, without which Excel reads the file in the system's
+    legacy code page (mangling Cyrillic and Uzbek ``oʻ``); and every text field a spreadsheet would take
+    for a formula starts with ``'`` (:func:`defuse_formulas`). Numbers, booleans, lists and times are
+    written as in the plain CSV, so a negative number stays a number.
+    """
+
+    preamble = codecs.BOM_UTF8
+    defuse = True
 
 
 #: A record's values in :data:`FIELD_NAMES` order, fetched in C.
@@ -187,25 +217,50 @@ _CSV_KINDS = ["list" if name in LIST_FIELDS else "bool" if name in BOOL_FIELDS e
 _SPECIAL = ('"', ",", "\n", "\r")
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection"): ``=``, ``+``,
+#: ``-``, ``@``, tab (0x09) and carriage return (0x0D).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_column(kind: str, values: tuple[Any, ...]) -> list[str]:
     """One column of a batch as CSV fields; ``kind`` is text, number, bool or list (see :data:`_CSV_KINDS`).
 
     None is the empty field. Numbers are written with ``str`` (a float as its shortest repr), which
-    never needs quotes; text and lists (as JSON) are quoted where they must be, a whole column first
-    being checked at once since most columns of most batches need no quotes at all.
+    never needs quotes; text and lists (as JSON) are quoted where they must be (:func:`quote_fields`).
     """
     if kind == "number":
         return ["" if v is None else str(v) for v in values]
     if kind == "bool":
         return ["" if v is None else "true" if v else "false" for v in values]
     if kind == "list":
-        fields = [orjson.dumps(v).decode("utf-8") for v in values]
-    else:
-        fields = [v if type(v) is str else "" if v is None else str(v) for v in values]
+        return quote_fields([orjson.dumps(v).decode("utf-8") for v in values])
+    return quote_fields(_text_fields(values))
+
+
+def _text_fields(values: tuple[Any, ...]) -> list[str]:
+    return [v if type(v) is str else "" if v is None else str(v) for v in values]
+
+
+def quote_fields(fields: list[str]) -> list[str]:
+    """Fields quoted where they must be, a whole column first being checked at once since most columns of
+    most batches need no quotes at all."""
     joined = "\x00".join(fields)
     if not any(map(joined.__contains__, _SPECIAL)):
         return fields
     return [('"' + v.replace('"', '""') + '"') if ('"' in v or "," in v or "\n" in v or "\r" in v) else v for v in fields]
+
+
+def defuse_formulas(fields: list[str]) -> tuple[list[str], int]:
+    """Text fields with ``'`` put before each that starts with one of :data:`FORMULA_STARTS`, and how many got it.
+
+    This is OWASP's advice for CSV injection: the spreadsheet then shows the field as text (Excel hides the
+    ``'``) instead of running it (``=HYPERLINK(…)``, ``=WEBSERVICE(…)``, DDE). Only the first character
+    counts, as in OWASP's list (which says nothing of characters after leading whitespace).
+    """
+    if not any(v.startswith(FORMULA_STARTS) for v in fields):
+        return fields, 0
+    out = ["'" + v if v.startswith(FORMULA_STARTS) else v for v in fields]
+    return out, sum(len(a) != len(b) for a, b in zip(out, fields))
 
 
 #: Columns whose values repeat, dictionary-encoded in Parquet. The others (ids, texts, offsets) have
@@ -297,7 +352,8 @@ class ParquetWriter(DatasetWriter):
                 self.writer = None
 
 
-WRITERS: dict[str, type[DatasetWriter]] = {"csv": CsvWriter, "jsonl": JsonlWriter, "parquet": ParquetWriter}
+WRITERS: dict[str, type[DatasetWriter]] = {"csv": CsvWriter, "csv-excel": SpreadsheetCsvWriter, "jsonl": JsonlWriter,
+                                           "parquet": ParquetWriter}
 
 
 def partial_path(path: Path) -> Path:
@@ -306,7 +362,7 @@ def partial_path(path: Path) -> Path:
 
 
 def open_writer(fmt: str, path: Path) -> DatasetWriter:
-    """A writer for ``fmt`` (csv, jsonl or parquet) to ``path``; one that cannot start (a full disk) leaves no
+    """A writer for ``fmt`` (one of :data:`FORMATS`) to ``path``; one that cannot start (a full disk) leaves no
     partial file behind."""
     if fmt not in WRITERS:
         raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
