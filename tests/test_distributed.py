@@ -725,7 +725,13 @@ def stream_pipeline(settings, spider) -> Any:
 
     pipeline = StreamPipeline(SimpleNamespace(settings=ScrapySettings(scrapy_overrides(settings)), spider=spider))
     pipeline.open_spider(spider)
+    pipeline.off_reactor = inline   # no reactor runs here (see test_publishing_runs_off_the_reactor_thread_...)
     return pipeline
+
+
+async def inline(call) -> Any:
+    """Run what the pipeline would run on its publisher thread here and now."""
+    return call()
 
 
 class Spider:
@@ -736,16 +742,19 @@ class Spider:
 @needs_redis
 def test_crawlers_pause_while_the_workers_are_behind(settings):
     settings.distributed.max_stream_entries = 3
+    from tocsin.distributed.crawling import BACKPRESSURE_POLL_S
+
     pipeline = stream_pipeline(settings, Spider())
     redis = connect_redis(settings)
-    assert [pipeline.process_item(item(n), Spider()) for n in range(4)] == [item(n) for n in range(4)]
-    held = pipeline.process_item(item(9), Spider())
-    assert inspect.iscoroutine(held)  # 4 waiting > 3: the item waits for the workers, and so does the crawl
-    assert redis.xlen(settings.distributed.stream) == 4  # held back, not pushed
-    assert make_worker(settings, "w", analyser=None).run(until_idle_s=0).stored == 4
-    with pytest.raises(StopIteration) as pushed:  # the workers caught up: the held item goes on at once
-        held.send(None)
-    assert pushed.value.value == item(9) and redis.xlen(settings.distributed.stream) == 1  # nothing dropped
+    assert [through(pipeline, item(n), Spider()) for n in range(4)] == [item(n) for n in range(4)]
+
+    def workers_catch_up():  # 4 waiting > 3: the item waits for the workers, and so does the crawl
+        assert redis.xlen(settings.distributed.stream) == 4  # held back, not pushed
+        assert make_worker(settings, "w", analyser=None).run(until_idle_s=0).stored == 4
+
+    pauses = record_pauses(pipeline, on_pause=workers_catch_up)
+    assert through(pipeline, item(9), Spider()) == item(9)  # the workers caught up: the held item goes on at once
+    assert pauses == [BACKPRESSURE_POLL_S] and redis.xlen(settings.distributed.stream) == 1  # nothing dropped
 
 
 def record_pauses(pipeline, on_pause=lambda: None) -> list[float]:
@@ -758,6 +767,25 @@ def record_pauses(pipeline, on_pause=lambda: None) -> list[float]:
 
     pipeline.pause = pause
     return pauses
+
+
+@pytest.mark.parametrize("reactor", ["asyncio", "default"])
+def test_publishing_runs_off_the_reactor_thread_so_a_hanging_redis_does_not_stall_the_crawl(reactor):
+    """The pipeline on a running reactor, its Redis hanging on each push: process_item returns at once, the
+    reactor goes on (a LoopingCall ticks), and each item is done only once Redis took it, in order."""
+    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); import test_distributed_fakes as f;"
+            "print(json.dumps(f.publish_while_redis_hangs(sys.argv[2], hang_s=3, ticks_before_release=10)))")
+    out = subprocess.run([sys.executable, "-c", code, str(TESTS), reactor], capture_output=True, text=True,
+                         cwd=ROOT, timeout=60)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.splitlines()[-1])
+    assert report["process_item_s"] < 1.0                        # the reactor thread did not wait for Redis
+    assert report["done_before_release"] == 0                    # no item reported done before Redis took it
+    assert [url for url, _ in report["results"]] == [item(1).url, item(2).url]
+    assert all(ticks >= 10 for _, ticks in report["results"])    # the reactor ticked while Redis hung
+    assert [url for _, url in report["pushes"]] == [item(1).url, item(2).url]   # pushed in order
+    assert {thread for thread, _ in report["pushes"]} != {report["reactor_thread"]}
+    assert all(thread.startswith("tocsin-publish") for thread, _ in report["pushes"])
 
 
 def through(pipeline, record, spider) -> Any:
@@ -978,6 +1006,41 @@ def test_the_retention_job_trims_dead_letters_older_than_retention_and_the_listi
     assert [row["url"] for row in list_dead(redis, settings)] == [item(4).url]
 
 
+@needs_redis
+def test_a_requeued_dead_letter_that_dies_again_keeps_the_age_of_its_first_failure(settings):
+    from tocsin.export.retention import trim_dead_letters
+
+    settings.retention.retention_days = 30
+    redis = connect_redis(settings)
+    keys = Keys.of(settings)
+    StreamPusher(redis, settings.distributed).ensure_group()
+    broken = {b"v": b"1", b"type": b"item", b"record": b"{broken"}
+    seconds, micros = redis.time()
+    redis.xadd(keys.dead, {**broken, b"reason": b"test"}, id=f"{seconds * 1000 + micros // 1000 - 45 * 86_400_000}-0")
+    for _ in range(2):   # requeued after a "fix" that did not fix it, twice: it dies again each time
+        assert requeue_dead(redis, settings) == 1
+        assert make_worker(settings, "w").run(until_idle_s=0).dead == 1
+        assert [row["age"] for row in list_dead(redis, settings)] == ["45 d"]   # not "0 s": since it first died
+    redis.xadd(keys.stream, broken)                                             # another entry, dying now
+    assert make_worker(settings, "w").run(until_idle_s=0).dead == 1
+    assert [row["age"] for row in list_dead(redis, settings)] == ["45 d", "0 s"]
+    assert trim_dead_letters(settings, dry_run=True) == 1
+    assert trim_dead_letters(settings) == 1 and [row["age"] for row in list_dead(redis, settings)] == ["0 s"]
+
+
+@needs_redis
+def test_a_dead_letter_cleaned_by_an_erasure_keeps_the_age_of_its_first_failure(settings):
+    from tocsin.export.erasure import forget
+
+    redis = connect_redis(settings)
+    keys = Keys.of(settings)
+    add_dead_letter(redis, keys.dead, item(5, text="Reposted from @zqx_handle today."), days_old=45)
+    ((first_id, _),) = redis.xrange(keys.dead)
+    assert forget(connect(settings.database_path), settings, authors=["@zqx_handle"]).waiting_in_redis_cleaned == 1
+    (dead,) = list_dead(redis, settings)
+    assert dead["id"] != first_id.decode() and dead["age"] == "45 d"   # added again, cleaned, as old as it was
+
+
 def test_retention_names_an_unreachable_redis_after_purging_the_store(runner, tmp_path):
     from tocsin.cli import main
 
@@ -1034,6 +1097,27 @@ def test_forgetting_masks_an_analysed_entry_and_its_analysis_stays_with_the_mask
     assert "zqx" not in version["text"] and "█" in version["text"]
     analysis = db.execute("SELECT content_hash, incitement FROM analyses").fetchone()
     assert tuple(analysis) == (version["content_hash"], 1)   # the stored version's analysis: not analysed again
+
+
+@needs_redis
+def test_purging_reads_each_waiting_record_once(settings, monkeypatch):
+    """The scrub masks the payload the purge decoded: an entry's ``record`` JSON is parsed once, not again to
+    mask it nor to tie its analysis to the masked text."""
+    from tocsin.distributed.purge import Scrub, purge_stream
+
+    keys = Keys.of(settings)
+    entry = {**encode_entry(item(2, text="Expel them all, says @zqx_handle.")), b"analysis": b'{"score": 0.9}'}
+    redis = push_all(settings, [entry])
+    parsed, loads = [], json.loads
+    monkeypatch.setattr(json, "loads", lambda s, *a, **k: parsed.append(value := loads(s, *a, **k)) or value)
+    scrub = Scrub(mask=lambda text: text.replace("@zqx_handle", "█" * 11))
+    assert purge_stream(redis, keys.stream, keys.group, lambda record: False, scrub) == 0 and scrub.scrubbed == 1
+    assert sum(isinstance(v, dict) and "url" in v for v in parsed) == 1
+    monkeypatch.undo()
+    ((_, fields),) = redis.xrange(keys.stream)
+    masked = decode_entry(fields)
+    assert masked.text == "Expel them all, says ███████████." and masked.raw == item(2).raw
+    assert json.loads(fields[b"analysis"]) == {"score": 0.9, "content_hash": masked.content_hash}
 
 
 @needs_redis
@@ -1479,11 +1563,13 @@ def test_crawlers_pause_while_the_writer_is_behind(settings):
     publisher = StreamWorker(settings, None, analyser=KeywordAnalyser(), mode="publish", name="remote", block_ms=100)
     assert publisher.run(max_batches=1).analysed == 4  # moved to the analysed stream: no writer runs
     pipeline = stream_pipeline(settings, Spider())
-    held = pipeline.process_item(item(9), Spider())
-    assert inspect.iscoroutine(held) and redis.xlen(settings.distributed.stream) == 0  # held, not pushed
-    assert make_worker(settings, "writer", analyser=None, mode="write").run(until_idle_s=0).stored == 4
-    with pytest.raises(StopIteration):
-        held.send(None)
+
+    def writer_catches_up():
+        assert redis.xlen(settings.distributed.stream) == 0  # held, not pushed
+        assert make_worker(settings, "writer", analyser=None, mode="write").run(until_idle_s=0).stored == 4
+
+    pauses = record_pauses(pipeline, on_pause=writer_catches_up)
+    assert through(pipeline, item(9), Spider()) == item(9) and len(pauses) == 1
     assert redis.xlen(settings.distributed.stream) == 1
 
 

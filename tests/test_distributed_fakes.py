@@ -4,12 +4,15 @@
   that records which process analysed which item, so tests can check "exactly once".
 - :class:`PagesSpider`: a Scrapy spider over a local site, with the same shape as tocsin's spiders
   (one spider class, a source name per instance).
+- :func:`publish_while_redis_hangs`: a crawler's item pipeline on a running reactor, with a Redis whose pushes
+  hang until released (run in a subprocess: the reactor cannot restart).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from typing import Any
 
@@ -122,6 +125,87 @@ def run_pages_crawl(settings_json: str, start: str, source: str, log_path: str) 
     process = CrawlerProcess(values)
     process.crawl(_spider_class(), source_name=source, start=start, log_path=log_path)
     process.start()
+
+
+class HangingRedis:
+    """The few calls a crawler's :class:`StreamPipeline` makes, answered at once, except each push (the XADD of
+    its script), which hangs until ``release`` is set (a slow or unreachable Redis, up to its socket timeout)."""
+
+    def __init__(self, hang_s: float):
+        self.hang_s = hang_s
+        self.release = threading.Event()
+        self.pushes: list[tuple[str, bytes]] = []   # (thread, item url) of each push, in order
+
+    def register_script(self, script: str) -> Any:
+        def push(keys: list[Any], args: list[Any]) -> bytes:
+            self.release.wait(self.hang_s)
+            record = json.loads(args[args.index(b"record") + 1])
+            self.pushes.append((threading.current_thread().name, record["url"]))
+            return b"1-0"
+        return push
+
+    def xgroup_create(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def hset(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def pipeline(self, transaction: bool = True) -> Any:
+        """For the backlog: empty streams."""
+        from types import SimpleNamespace
+
+        return SimpleNamespace(xlen=lambda stream: None, execute=lambda: [0, 0])
+
+
+def publish_while_redis_hangs(reactor_name: str, hang_s: float = 5.0, ticks_before_release: int = 10) -> dict[str, Any]:
+    """Pass two items through a crawler's pipeline on a running reactor while Redis hangs, release Redis after
+    ``ticks_before_release`` ticks of a ``LoopingCall``; returns what happened (printed as JSON by ``__main__``)."""
+    from types import SimpleNamespace
+    from unittest import mock
+
+    from scrapy.settings import Settings as ScrapySettings
+    from scrapy.utils.reactor import install_reactor
+
+    if reactor_name == "asyncio":
+        install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+    from scrapy.utils.defer import deferred_from_coro
+    from twisted.internet import reactor, task
+    from twisted.internet.defer import Deferred, DeferredList, succeed
+
+    from tocsin.config import load_settings
+    from tocsin.distributed import crawling, scrapy_overrides
+
+    settings = load_settings(None, env={})
+    settings.distributed.redis_url = "redis://127.0.0.1:1/0"
+    redis = HangingRedis(hang_s)
+    with mock.patch.object(crawling, "connect_redis", lambda dist: redis):
+        pipeline = crawling.StreamPipeline(SimpleNamespace(settings=ScrapySettings(scrapy_overrides(settings)), spider=None))
+    spider = SimpleNamespace(name="spider", source_name="test")
+    pipeline.open_spider(spider)
+    report: dict[str, Any] = {"reactor_thread": threading.current_thread().name, "ticks": 0, "results": []}
+
+    def tick() -> None:
+        report["ticks"] += 1
+        if report["ticks"] == ticks_before_release:
+            report["done_before_release"] = len(report["results"])
+            redis.release.set()
+
+    def start() -> None:
+        started = time.monotonic()
+        outs = [deferred_from_coro(pipeline.process_item(item(n), spider)) for n in (1, 2)]
+        report["process_item_s"] = time.monotonic() - started
+        outs = [d if isinstance(d, Deferred) else succeed(d) for d in outs]   # returned done: pushed here
+        for d in outs:
+            d.addCallback(lambda out: report["results"].append([out.url, report["ticks"]]))
+        done = DeferredList(outs, consumeErrors=True)
+        task.LoopingCall(tick).start(0.02)
+        done.addBoth(lambda _: reactor.callLater(0.1, reactor.stop))
+
+    reactor.callWhenRunning(start)
+    reactor.callLater(30, reactor.stop)   # a safety net
+    reactor.run()
+    report["pushes"] = redis.pushes
+    return report
 
 
 if __name__ == "__main__":

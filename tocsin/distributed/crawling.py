@@ -8,7 +8,9 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from typing import Any, NoReturn
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
+from typing import Any, Callable, NoReturn
 
 from redis import RedisError
 from scrapy.exceptions import DropItem
@@ -129,6 +131,13 @@ class StreamPipeline:
     pipeline waits; nothing is dropped. A push Redis does not take is tried again
     (:data:`PUSH_RETRY_PAUSES_S`); an item that still cannot be pushed is counted as lost, as the store
     pipeline counts one the store refused.
+
+    Every Redis call of a crawl in progress (push, backlog, heartbeat) runs on one publisher thread of its
+    own (:meth:`off_reactor`), never on Scrapy's reactor thread: a slow or unreachable Redis (the client
+    waits up to its socket timeout) holds only the items waiting to be pushed, while the downloads go on.
+    :meth:`process_item` returns a coroutine that ends once Redis took the item (at least once: an item
+    goes on down the pipeline, and is counted, only after that), and the one thread pushes in the order the
+    items came.
     """
 
     def __init__(self, crawler: Any):
@@ -138,6 +147,7 @@ class StreamPipeline:
         self.keys = Keys.of(self.dist)
         self.pusher: StreamPusher | None = None
         self.heartbeat: Heartbeat | None = None
+        self.publisher: ThreadPoolExecutor | None = None
         self.last_backlog_check = 0.0
         self.uncounted = 0
         self.last_count = 0.0
@@ -156,6 +166,7 @@ class StreamPipeline:
         self.pusher.ensure_group()
         self.heartbeat = Heartbeat(self.redis, self.keys, name, "crawl", self.dist.heartbeat_s)
         self.heartbeat.beat("crawling", self.counters(), force=True)
+        self.publisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"tocsin-publish-{source}")
 
     def count_in_crawl_run(self, ledger: Any, force: bool = False) -> None:
         """Add the items pushed to this crawl's run in the local store (at most once a second)."""
@@ -169,16 +180,21 @@ class StreamPipeline:
         except Exception as e:  # bookkeeping only: the items themselves are safe in the stream
             logger.warning("could not count pushed items in the crawl run: %s", e)
 
-    def close_spider(self, spider: Any = None) -> None:
+    async def close_spider(self, spider: Any = None) -> None:
         self.count_in_crawl_run(getattr(spider or self.crawler.spider, "ledger", None), force=True)
         if self.heartbeat:
-            self.heartbeat.beat("finished", self.counters(), force=True)
+            await self.off_reactor(partial(self.heartbeat.beat, "finished", self.counters(), force=True))
+        if self.publisher is not None:
+            self.publisher.shutdown(wait=False)   # every item is done: nothing is left to push
+            self.publisher = None
 
     def counters(self) -> dict[str, int]:
         p = self.pusher
         return {"pushed": p.pushed if p else 0, "skipped": p.skipped if p else 0, "lost": self.lost}
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
+        """Drop an item without text at once (:class:`DropItem`); otherwise return a coroutine that pushes
+        it (waiting while the workers are behind, trying again while Redis does not take it) and returns it."""
         if self.pusher is None:
             self.open_spider(spider)
         assert self.pusher is not None and self.heartbeat is not None
@@ -191,45 +207,95 @@ class StreamPipeline:
             if ledger is not None:
                 ledger.error("no_text", "the page has no text to store and no feed summary to fall back on", payload.url)
             raise DropItem(f"no text: {payload.url}")
-        try:
-            if self.workers_behind():
-                logger.warning("streams %s and %s hold more than %d entries together: pausing until the workers "
-                               "(and the writer) catch up", self.keys.stream, self.keys.analysed().stream,
-                               self.dist.max_stream_entries)
-                return self.push_once_caught_up(item, payload, ledger)
-            return self.push(item, payload, ledger)
-        except PUSH_ERRORS as e:
-            return self.push_with_retries(item, payload, ledger, e)
+        return self.publish(item, payload, ledger)
 
-    def push(self, item: Any, payload: Any, ledger: Any) -> Any:
-        """Push one item's payload to the stream; the item goes on down the pipeline."""
-        assert self.pusher is not None and self.heartbeat is not None
-        if self.pusher.push(payload) and isinstance(payload, ItemRecord):
+    async def publish(self, item: Any, payload: Any, ledger: Any) -> Any:
+        """Push one item's payload, unless the workers are behind (then wait for them first); returns the item
+        once pushed."""
+        try:
+            if await self.push(payload, ledger, look_at_backlog=self.backlog_due()):
+                return item
+            logger.warning("streams %s and %s hold more than %d entries together: pausing until the workers "
+                           "(and the writer) catch up", self.keys.stream, self.keys.analysed().stream,
+                           self.dist.max_stream_entries)
+            return await self.push_once_caught_up(item, payload, ledger)
+        except PUSH_ERRORS as e:
+            return await self.push_with_retries(item, payload, ledger, e)
+
+    async def push(self, payload: Any, ledger: Any, *, look_at_backlog: bool = False) -> bool:
+        """Push one item's payload to the stream (on the publisher thread, after the payloads handed to it
+        before); False, and nothing pushed, when ``look_at_backlog`` and the workers are behind."""
+        pushed = await self.off_reactor(partial(self.push_now, payload, look_at_backlog))
+        if pushed is None:
+            return False
+        if pushed and isinstance(payload, ItemRecord):
             self.uncounted += 1
         self.count_in_crawl_run(ledger)
-        self.heartbeat.beat("crawling", self.counters())
-        return item
+        return True
 
-    def workers_behind(self) -> bool:
-        """Whether the stream and the analysed stream hold more than ``max_stream_entries`` together (see
-        :meth:`StreamPusher.backlog`); looked at once a second, and after every 1 % of the limit pushed (so a
-        burst cannot overshoot it by more than that)."""
+    def push_now(self, payload: Any, look_at_backlog: bool = False) -> bool | None:
+        """Push ``payload`` and beat the heartbeat: blocking Redis calls, for the publisher thread only. Returns
+        whether it was pushed (False: another crawler pushed it recently), or None when ``look_at_backlog``
+        and the streams hold more than ``max_stream_entries`` (then nothing was pushed). One call, so that
+        the look and the push keep their place in the order of the items."""
+        assert self.pusher is not None and self.heartbeat is not None
+        if look_at_backlog and self.pusher.backlog() > self.dist.max_stream_entries:
+            return None
+        pushed = self.pusher.push(payload)
+        self.heartbeat.beat("crawling", self.counters())
+        return pushed
+
+    async def off_reactor(self, call: Callable[[], Any]) -> Any:
+        """Run ``call`` (blocking Redis calls) on the publisher thread, one call at a time in the order asked,
+        and return its result (or raise its error) on the reactor thread, which goes on meanwhile."""
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet import reactor
+        from twisted.internet.defer import Deferred
+
+        if self.publisher is None:   # opened lazily, or used after close_spider
+            self.publisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tocsin-publish")
+        done: Deferred[Any] = Deferred()
+
+        def settle(future: Future[Any]) -> None:   # on the reactor thread
+            error = future.exception()
+            if error is not None:
+                done.errback(error)
+            else:
+                done.callback(future.result())
+
+        self.publisher.submit(call).add_done_callback(lambda future: reactor.callFromThread(settle, future))
+        return await maybe_deferred_to_future(done)
+
+    def backlog_due(self) -> bool:
+        """Whether to look, before this push, whether the stream and the analysed stream hold more than
+        ``max_stream_entries`` together (see :meth:`StreamPusher.backlog`): once a second, and after every 1 %
+        of the limit pushed (so a burst cannot overshoot it by more than that)."""
         now = time.monotonic()
         self.pushed_since_check += 1
         if now - self.last_backlog_check < BACKPRESSURE_POLL_S and self.pushed_since_check < max(1, self.dist.max_stream_entries // 100):
             return False
         self.last_backlog_check, self.pushed_since_check = now, 0
+        return True
+
+    async def backlog(self) -> int:
+        """:meth:`StreamPusher.backlog`, read on the publisher thread."""
         assert self.pusher is not None
-        return self.pusher.backlog() > self.dist.max_stream_entries
+        return await self.off_reactor(self.pusher.backlog)
+
+    async def beat(self, state: str) -> None:
+        """Report ``state`` in this crawler's heartbeat (on the publisher thread)."""
+        assert self.heartbeat is not None
+        await self.off_reactor(partial(self.heartbeat.beat, state, self.counters()))
 
     async def push_once_caught_up(self, item: Any, payload: Any, ledger: Any) -> Any:
         """Hold the item (and so, through Scrapy's scraper limits, the crawl) until the streams are back
         under ``max_stream_entries``, then push it."""
         try:
-            while self.pusher is not None and self.pusher.backlog() > self.dist.max_stream_entries:
-                self.heartbeat.beat("paused: workers or writer behind", self.counters())  # type: ignore[union-attr]
+            while self.pusher is not None and await self.backlog() > self.dist.max_stream_entries:
+                await self.beat("paused: workers or writer behind")
                 await self.pause(BACKPRESSURE_POLL_S)
-            return self.push(item, payload, ledger)
+            await self.push(payload, ledger)
+            return item
         except PUSH_ERRORS as e:
             return await self.push_with_retries(item, payload, ledger, e)
 
@@ -239,10 +305,11 @@ class StreamPipeline:
         :meth:`give_up`."""
         for pause_s in PUSH_RETRY_PAUSES_S:
             logger.warning("%s; trying again in %.1f s", redis_problem(self.dist.redis_url, error), pause_s)
-            self.heartbeat.beat("paused: Redis unavailable", self.counters())  # type: ignore[union-attr]
+            await self.beat("paused: Redis unavailable")
             await self.pause(pause_s)
             try:
-                return self.push(item, payload, ledger)
+                await self.push(payload, ledger)
+                return item
             except PUSH_ERRORS as e:
                 error = e
         self.give_up(payload, ledger, error)

@@ -9,6 +9,7 @@ may still be stored: run the erasure again once ``tocsin status`` shows nothing 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ from typing import Any, Callable, Iterable
 
 from tocsin.config import Settings
 from tocsin.distributed.connection import Keys, connect_redis, is_distributed
-from tocsin.distributed.records import BadEntry, decode_entry
+from tocsin.distributed.deadletters import keep_first_failure
+from tocsin.distributed.records import BadEntry, decode_entry, encode_entry
 from tocsin.distributed.worker import ANALYSIS_FIELD
 from tocsin.store.items import ItemRecord, stored_content_hash
 from tocsin.store.pseudonyms import name_key
@@ -42,13 +44,17 @@ class Scrub:
     #: Entries changed so far.
     scrubbed: int = 0
 
-    def cleaned(self, fields: dict[bytes, bytes]) -> dict[bytes, bytes] | None:
-        """``fields`` cleaned, or None when nothing in them needed it."""
+    def cleaned(self, fields: dict[bytes, bytes], item: ItemRecord) -> dict[bytes, bytes] | None:
+        """``fields`` cleaned, or None when nothing in them needed it.
+
+        :param item: the entry's payload, as :func:`~tocsin.distributed.records.decode_entry` read it from
+            ``fields`` (its ``record`` JSON is not parsed again).
+        """
         new = dict(fields)
-        if self.mask is not None:
-            new[b"record"] = masked_record(fields[b"record"], self.mask)
-            if ANALYSIS_FIELD in fields and new[b"record"] != fields[b"record"]:
-                new[ANALYSIS_FIELD] = masked_analysis(fields[ANALYSIS_FIELD], new[b"record"], self.mask)
+        if self.mask is not None and (masked := masked_item(item, self.mask)) != item:
+            new[b"record"] = encode_entry(dataclasses.replace(masked, raw=None))[b"record"]
+            if ANALYSIS_FIELD in fields:
+                new[ANALYSIS_FIELD] = masked_analysis(fields[ANALYSIS_FIELD], masked, self.mask)
         if self.quotes is not None and b"raw" in fields and self.quotes(fields[b"raw"]):
             del new[b"raw"]
         if new == fields:
@@ -57,27 +63,21 @@ class Scrub:
         return new
 
 
-def masked_record(raw: bytes, mask: Callable[[str], str]) -> bytes:
-    """An item entry's ``record`` JSON with ``mask`` applied to its title, text and meta (as the erasure
-    masks the same columns of stored items); the same bytes when nothing changed."""
-    record = json.loads(raw.decode("utf-8", "surrogatepass"))
-    masked = dict(record)
-    for name in ("title", "text"):
-        if isinstance(record.get(name), str):
-            masked[name] = mask(record[name])
-    if isinstance(record.get("meta"), dict):
-        masked["meta"] = json.loads(mask(json.dumps(record["meta"], ensure_ascii=False)))
-    if masked == record:
-        return raw
-    return json.dumps(masked, ensure_ascii=False).encode("utf-8", "surrogatepass")
+def masked_item(item: ItemRecord, mask: Callable[[str], str]) -> ItemRecord:
+    """``item`` with ``mask`` applied to its title, text and meta (as the erasure masks the same columns of
+    stored items); equal to ``item`` when nothing changed."""
+    changes: dict[str, Any] = {name: mask(getattr(item, name)) for name in ("title", "text")
+                               if isinstance(getattr(item, name), str)}
+    if isinstance(item.meta, dict):
+        changes["meta"] = json.loads(mask(json.dumps(item.meta, ensure_ascii=False)))
+    return dataclasses.replace(item, **changes)
 
 
-def masked_analysis(raw: bytes, record: bytes, mask: Callable[[str], str]) -> bytes:
-    """A publishing worker's analysis JSON with ``mask`` applied, tied to the masked ``record`` (the content
+def masked_analysis(raw: bytes, item: ItemRecord, mask: Callable[[str], str]) -> bytes:
+    """A publishing worker's analysis JSON with ``mask`` applied, tied to the masked ``item`` (the content
     hash of its title and text, as the worker computes it), so that the writer stores it with that version."""
     analysis = json.loads(mask(raw.decode("utf-8", "replace")))
-    item = json.loads(record.decode("utf-8", "surrogatepass"))
-    analysis["content_hash"] = stored_content_hash(item.get("title") or "", item.get("text") or "")
+    analysis["content_hash"] = stored_content_hash(item.title or "", item.text or "")
     return json.dumps(analysis, ensure_ascii=False).encode()
 
 
@@ -127,7 +127,7 @@ def purge_stream(redis: Any, stream: str, group: str | None, matches: Any, scrub
                 continue
             if matches(payload):
                 doomed.append(entry_id)
-            elif scrub is not None and (copy := scrub.cleaned(fields)) is not None:
+            elif scrub is not None and (copy := scrub.cleaned(fields, payload)) is not None:
                 cleaned.append((entry_id, copy))
         replace(redis, stream, group, doomed, cleaned)
         removed += len(doomed)
@@ -138,13 +138,14 @@ def purge_stream(redis: Any, stream: str, group: str | None, matches: Any, scrub
 
 def replace(redis: Any, stream: str, group: str | None, doomed: list[bytes],
             cleaned: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
-    """One MULTI: add the cleaned copies, then acknowledge and delete the doomed entries and the originals."""
+    """One MULTI: add the cleaned copies, then acknowledge and delete the doomed entries and the originals. In a
+    dead-letter stream (no ``group``) a cleaned copy keeps the time its original first died."""
     gone = doomed + [entry_id for entry_id, _ in cleaned]
     if not gone:
         return
     pipe = redis.pipeline(transaction=True)
-    for _, fields in cleaned:
-        pipe.xadd(stream, fields)
+    for entry_id, fields in cleaned:
+        pipe.xadd(stream, fields if group else keep_first_failure(entry_id, fields))
     if group:
         pipe.xack(stream, group, *gone)
     pipe.xdel(stream, *gone)

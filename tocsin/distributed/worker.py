@@ -36,6 +36,7 @@ from tocsin.crawler.ledger import REFETCH_SUMMARY_DAYS
 from tocsin.distributed.analysis import BatchAnalyser
 from tocsin.distributed.claims import remember_stored, summary_only_key
 from tocsin.distributed.connection import Backoff, Keys, connect_redis, redis_problem
+from tocsin.distributed.deadletters import FIRST_DEAD_FIELD
 from tocsin.distributed.heartbeat import Heartbeat, forget_old_heartbeats, node_name
 from tocsin.distributed.records import BadEntry, Payload, RemovedMark, SeenMark, decode_entry
 from tocsin.distributed.stream import ensure_group, is_missing_group
@@ -617,6 +618,7 @@ class StreamWorker:
         pipe = self.redis.pipeline(transaction=True)
         for entry, payload in good:
             fields = dict(entry.fields or {})
+            fields.pop(FIRST_DEAD_FIELD, None)  # done on this stream: a death on the next is a new first failure
             if isinstance(payload, ItemRecord):
                 analysis = by_version.get((payload.id, stored_content_hash(payload.title, payload.text)))
                 if analysis is not None:
