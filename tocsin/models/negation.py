@@ -8,6 +8,8 @@ a line about "us" (see :func:`negation_scope`). Pure logic on the text and its s
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from typing import Sequence
 
 from tocsin.models.layout import Layout
 from tocsin.nlp.features import Features, Span
@@ -44,6 +46,11 @@ _UNTIL = re.compile(r"(?<!\w)(?:until|till|unless|otherwise|or (?:else|we|they|y
 QUOTATIVE = re.compile(r"^\W*(?:деп|деб|deb|деген|деган|degan|дея|deya)(?!\w)", re.IGNORECASE)
 #: What ends a clause between a negation and a cue; a comma before "что"/"that"/"чтобы" does not.
 CLAUSE_BREAK = re.compile(r"[;:—–]|\s-\s|,(?!\s*(?:что|чтобы|that)\b)", re.IGNORECASE)
+#: :func:`clause_start` in a long sentence looks for a clause break this many characters before a position first.
+LOOK_BACK = 200
+#: A character after which a scan for clause breaks may not start afresh (see :func:`clause_start`): one that a
+#: break may straddle (" - "), or a comma, whose look-ahead reads on through the white space after it.
+_STRADDLED = re.compile(r"[\s,-]")
 #: "If": a negation in a conditional clause states a condition, not a denial ("If we don't drive the Uzbeks out
 #: now, they will take everything" threatens what follows unless the call is heeded).
 _CONDITIONAL = re.compile(r"(?<!\w)(?:if|если|ежели|коль|agar|агар|эгер)(?!\w)", re.IGNORECASE)
@@ -57,6 +64,7 @@ THEY = re.compile(r"(?<!\w)(?:they|them|their|theirs|они|их|им|ими|н�
                   r"ular|ularni|ularga|ulardan|ularning|ularda|улар|уларни|уларга|улардан|уларнинг|уларда)(?!\w)", re.IGNORECASE)
 #: A dash that ends the text before a clause (see :func:`about_a_group`).
 _DASH_END = re.compile(r"\s*[—–-]\s*$")
+_BLANK = re.compile(r"\s*")
 #: Words a denial of a claim negates ("not true", "неправда", "туура эмес", "rost emas").
 _UNTRUE = re.compile(r"(?<!\w)(?:true|so|the case|правд\w*|верно|так|чын\w*|туура|андай|rost|to[ʻ'’`‘]?g[ʻ'’`‘]?ri|"
                      r"тўғри|рост|unday|ундай)(?!\w)", re.IGNORECASE)
@@ -79,16 +87,16 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
     ``"unknown"``.
     """
     text = features.text
-    if any(negation.overlaps(c) for c in features.cues):   # a cue may run on into the next sentence ("…? Нет, это долг")
-        return "none"
     layout = layout or Layout(features)
+    if layout.overlaps_a_cue(negation):   # a cue may run on into the next sentence ("…? Нет, это долг")
+        return "none"
     k = layout.sentence_of(negation.start)
     cues = layout.cues.get(k, [])
-    clause = clause_of(text, layout.bounds[k], negation)
+    clause = clause_of(text, layout.bounds[k], negation, layout.break_ends(k, CLAUSE_BREAK))
     if not cues:
         if answers_question(features, layout, k, negation):
             return "cue"
-        return "unknown" if about_a_group(features, clause, layout.bounds[k]) else "none"
+        return "unknown" if about_a_group(features, clause, layout.bounds[k], layout.break_ends(k, CLAUSE_BREAK)) else "none"
     if conditional(text, clause, negation):
         return "none"
     verb_final = features.lang in VERB_FINAL_LANGS
@@ -112,15 +120,55 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
     return "cue" if all(governed(c) for c in cues) else "none"
 
 
-def clause_of(text: str, sentence: tuple[int, int], negation: Span) -> tuple[int, int]:
-    """Where the clause of ``negation`` starts and ends: between the clause breaks of its ``sentence``."""
-    after = CLAUSE_BREAK.split(text[negation.start:sentence[1]])[0]
-    return clause_start(text, sentence[0], negation.start), negation.start + len(after)
+def clause_of(text: str, sentence: tuple[int, int], negation: Span, breaks: Sequence[int] | None = None) -> tuple[int, int]:
+    """Where the clause of ``negation`` starts and ends: between the clause breaks of its ``sentence``.
+
+    :param breaks: see :func:`clause_start`.
+    """
+    after = CLAUSE_BREAK.search(text, negation.start, sentence[1])
+    end = after.start() if after else max(sentence[1], negation.start)
+    return clause_start(text, sentence[0], negation.start, breaks), end
 
 
-def clause_start(text: str, sentence_start: int, position: int) -> int:
-    """Where the clause that holds ``position`` starts: after the last clause break of its sentence before it."""
-    return position - len(CLAUSE_BREAK.split(text[sentence_start:position])[-1])
+def clause_start(text: str, sentence_start: int, position: int, breaks: Sequence[int] | None = None) -> int:
+    """Where the clause that holds ``position`` starts: after the last clause break of its sentence before it
+    (the last of those that scanning ``text[sentence_start:position]`` finds).
+
+    :param breaks: where each clause break of the sentence ends, the sentence scanned whole
+        (:meth:`tocsin.models.layout.Layout.break_ends`): a position far into a long sentence then costs a look at
+        the :data:`LOOK_BACK` characters before it, not a scan of the sentence up to it (a text of megabytes with
+        no sentence punctuation is one sentence, with thousands of negations).
+    """
+    if breaks is None or position - sentence_start <= LOOK_BACK:
+        return position - len(CLAUSE_BREAK.split(text[sentence_start:position])[-1])
+    # From a character after neither white space, "-" nor a comma, a scan finds the breaks that a scan from the
+    # sentence start finds: no break straddles it (the only break longer than a character is " - "). Before it,
+    # the sentence's breaks are those of text[sentence_start:position]: none of them reads as far as position
+    # (a comma's look-ahead reads the white space after it, then at most six characters).
+    window = position - LOOK_BACK
+    while window > sentence_start and _STRADDLED.match(text, window - 1):
+        window -= 1
+    last = None
+    for last in CLAUSE_BREAK.finditer(text, window, position):
+        pass
+    if last is not None:
+        return last.end()
+    before = bisect_right(breaks, window)
+    return breaks[before - 1] if before else sentence_start
+
+
+def dash_before(text: str, sentence_start: int, position: int) -> re.Match[str] | None:
+    """``_DASH_END.search(text, sentence_start, position)``: a dash (with white space around it) that ends the text
+    before ``position``, looked for backwards from ``position``, not forwards through the whole sentence."""
+    window, step = position, 64
+    while True:
+        window = max(sentence_start, window - step)
+        dash = _DASH_END.search(text, window, position)
+        # a match that starts after the window's start, or none where the window holds more than white space,
+        # is what the search from the sentence start finds; else the white space may go on before the window
+        if window == sentence_start or (dash.start() > window if dash else not _BLANK.fullmatch(text, window, position)):
+            return dash
+        step *= 2
 
 
 def names_a_group(features: Features, start: int, end: int) -> bool:
@@ -133,17 +181,18 @@ def conditional(text: str, clause: tuple[int, int], negation: Span) -> bool:
     return bool(_CONDITIONAL.search(text[clause[0]:negation.start]))
 
 
-def about_a_group(features: Features, clause: tuple[int, int], sentence: tuple[int, int]) -> bool:
+def about_a_group(features: Features, clause: tuple[int, int], sentence: tuple[int, int],
+                  breaks: Sequence[int] | None = None) -> bool:
     """Whether the ``clause`` of a negation in a sentence with no cue may deny something about a group: it names
     one ("The Uzbeks are not our enemies"), says "they" ("Они ни в чём не виноваты") or denies a claim ("That
     is not true", "Бул туура эмес"), and is not about "us" (:func:`about_us`). A negation that speaks of no
     one ("ҳеч кимни ажратмасдан", without setting anyone apart; "no tickets left") denies nothing about a group,
-    so it does not lower the score."""
+    so it does not lower the score. ``breaks``: see :func:`clause_start`."""
     text = features.text
     start, end = clause
-    dash = _DASH_END.search(text, sentence[0], start)
+    dash = dash_before(text, sentence[0], start)
     if dash:   # "Бить тревогу за узбеков — не стыдно": the dash joins the subject to its negated predicate
-        start = clause_start(text, sentence[0], dash.start())
+        start = clause_start(text, sentence[0], dash.start(), breaks)
     named = names_a_group(features, start, end) or THEY.search(text, start, end) or _UNTRUE.search(text, start, end)
     return bool(named) and not about_us(features, clause)
 
