@@ -182,23 +182,33 @@ def find_spread(rows: Iterable[dict[str, Any]], now: datetime, *, window: timede
 
     start = now - late - window
     docs: dict[str, dict[str, Any]] = {}
+    # Exact copies (after normalising) share one entry in the index: a campaign's thousand identical
+    # copies are one text to compare, joined to it at once.
+    first_with_text: dict[str, str] = {}
+    copy_of: dict[str, str] = {}
     for row in rows:
         at = item_time(row)
         if at is None or not (start < at <= now) or row["item_id"] in docs:
             continue
         norm = normalise_for_matching(f"{row.get('title') or ''} {row.get('text') or ''}")
+        if norm in first_with_text:
+            copy_of[row["item_id"]] = first_with_text[norm]
+            docs[row["item_id"]] = {"row": row, "at": at}
+            continue
         grams = shingles(norm)
         if len(norm) < 20 or not grams:
             continue  # too short to tell a copy from a coincidence
         mh = MinHash(num_perm=NUM_PERM, seed=1)
         mh.update_batch(list(grams))
+        first_with_text[norm] = row["item_id"]
         docs[row["item_id"]] = {"row": row, "minhash": mh, "at": at, "grams": grams}
     if len(docs) < min_sources:
         return []
+    indexed = {item_id: doc for item_id, doc in docs.items() if item_id not in copy_of}
     lsh = MinHashLSH(threshold=max(0.3, similarity - 0.15), num_perm=NUM_PERM, weights=(0.2, 0.8))
-    for item_id, doc in docs.items():
+    for item_id, doc in indexed.items():
         lsh.insert(item_id, doc["minhash"])
-    parent = {item_id: item_id for item_id in docs}
+    parent = {item_id: copy_of.get(item_id, item_id) for item_id in docs}
 
     def root(x: str) -> str:
         while parent[x] != x:
@@ -206,9 +216,10 @@ def find_spread(rows: Iterable[dict[str, Any]], now: datetime, *, window: timede
             x = parent[x]
         return x
 
-    for item_id, doc in docs.items():
+    for item_id, doc in indexed.items():
         for other in lsh.query(doc["minhash"]):
-            if other != item_id and jaccard(doc["grams"], docs[other]["grams"]) >= similarity:
+            # texts already joined need no exact comparison: near copies of a campaign would cost k² of them
+            if root(other) != root(item_id) and jaccard(doc["grams"], docs[other]["grams"]) >= similarity:
                 parent[root(other)] = root(item_id)
     clusters: dict[str, list[str]] = {}
     for item_id in docs:
