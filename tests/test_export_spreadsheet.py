@@ -70,24 +70,27 @@ def blank_record(**values) -> dict:
     return record | values
 
 
-def test_numeric_columns_stay_numbers_and_only_a_dangerous_first_character_is_prefixed(tmp_path):
+def test_numeric_columns_stay_numbers_and_only_a_dangerous_start_is_prefixed(tmp_path):
     records = [
         blank_record(id="i_1", title="-5", text="\tindented", explanation="\rcarriage", source="+996 news",
                      score=-0.25, threshold=-1.0, review_count=-3, review_agreement=-0.5, hallmarks=["-x"]),
-        blank_record(id="i_2", title=" =not first", text="a-b", explanation="", source="plain", score=0.5, review_count=0),
+        blank_record(id="i_2", title="not first: =1", text="a-b", explanation="", source="plain", score=0.5, review_count=0),
+        blank_record(id="i_3", title=" =1+1", text="\u00a0\n=HYPERLINK(\"x\")", explanation="  @x", source="plain"),
     ]
     for cls in (CsvWriter, SpreadsheetCsvWriter):
         with cls(tmp_path / f"{cls.__name__}.csv") as writer:
             writer.write(records)
     plain = read_rows((tmp_path / "CsvWriter.csv").read_bytes())
     excel = read_rows((tmp_path / "SpreadsheetCsvWriter.csv").read_bytes().removeprefix(codecs.BOM_UTF8))
-    first, second = excel
+    first, second, third = excel
     assert (first["score"], first["threshold"], first["review_count"], first["review_agreement"]) == ("-0.25", "-1.0", "-3", "-0.5")
     assert (first["title"], first["text"], first["explanation"], first["source"]) == ("'-5", "'\tindented", "'\rcarriage", "'+996 news")
     assert first["hallmarks"] == '["-x"]', "lists are JSON and start with ["
     assert second == plain[1], "no field of the second record starts with a formula character"
     assert plain[0]["title"] == "-5" and plain[0]["text"] == "\tindented"
-    assert writer.defused == 4
+    assert (third["title"], third["text"], third["explanation"]) == ("' =1+1", "'\u00a0\n=HYPERLINK(\"x\")", "'  @x"), \
+        "white space a spreadsheet may trim on import does not hide a formula"
+    assert writer.defused == 7
 
 
 def test_cli_exports_csv_excel(runner, db_path, tmp_path):

@@ -57,7 +57,7 @@ def spreadsheet_note(defused: int) -> str:
     return (
         "This is the CSV for spreadsheet programs (`csv-excel`): it starts with a UTF-8 byte-order mark, so that "
         "Excel reads Cyrillic and Uzbek `oʻ` correctly, and every text field that starts with `=`, `+`, `-`, `@`, "
-        "a tab or a carriage return (a formula to a spreadsheet) has a `'` put before it, as OWASP advises "
+        "a tab or a carriage return, also after leading white space (a formula to a spreadsheet), has a `'` put before it, as OWASP advises "
         f"against CSV injection ({defused} fields here). Excel shows such a field as text and hides the `'`; "
         "other programs may show it. Numbers, booleans, lists and times are as in the plain CSV. The `'` is not "
         "part of the text and span offsets do not count it: for analysis in a program (pandas, R), use the plain "

@@ -222,6 +222,12 @@ _SPECIAL = ('"', ",", "\n", "\r")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet could read ``text`` as a formula: it starts with one of :data:`FORMULA_STARTS`,
+    also after leading white space (a tab or carriage return there counts itself)."""
+    return text.startswith(FORMULA_STARTS) or text.lstrip().startswith(FORMULA_STARTS)
+
+
 def csv_column(kind: str, values: tuple[Any, ...]) -> list[str]:
     """One column of a batch as CSV fields; ``kind`` is text, number, bool or list (see :data:`_CSV_KINDS`).
 
@@ -254,12 +260,12 @@ def defuse_formulas(fields: list[str]) -> tuple[list[str], int]:
     """Text fields with ``'`` put before each that starts with one of :data:`FORMULA_STARTS`, and how many got it.
 
     This is OWASP's advice for CSV injection: the spreadsheet then shows the field as text (Excel hides the
-    ``'``) instead of running it (``=HYPERLINK(…)``, ``=WEBSERVICE(…)``, DDE). Only the first character
-    counts, as in OWASP's list (which says nothing of characters after leading whitespace).
+    ``'``) instead of running it (``=HYPERLINK(…)``, ``=WEBSERVICE(…)``, DDE). The first character after any
+    leading white space (spaces, no-break spaces, line breaks) counts, since a spreadsheet may trim those on import.
     """
-    if not any(v.startswith(FORMULA_STARTS) for v in fields):
+    if not any(looks_like_formula(v) for v in fields):
         return fields, 0
-    out = ["'" + v if v.startswith(FORMULA_STARTS) else v for v in fields]
+    out = ["'" + v if looks_like_formula(v) else v for v in fields]
     return out, sum(len(a) != len(b) for a, b in zip(out, fields))
 
 
