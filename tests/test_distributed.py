@@ -1029,6 +1029,23 @@ def test_a_requeued_dead_letter_that_dies_again_keeps_the_age_of_its_first_failu
 
 
 @needs_redis
+def test_trimming_dead_letters_reads_none_that_are_old_by_their_id(settings, monkeypatch):
+    """Old dead letters (each may hold a raw page) go by XTRIM without being read; only newer ones are read."""
+    from tocsin.distributed.deadletters import trim_dead
+
+    redis = connect_redis(settings)
+    keys = Keys.of(settings)
+    for n in range(30):
+        add_dead_letter(redis, keys.dead, item(n), days_old=45 - n / 1000)
+    add_dead_letter(redis, keys.dead, item(99), days_old=1)
+    read: list[bytes] = []
+    real_xrange = redis.xrange
+    monkeypatch.setattr(redis, "xrange", lambda *a, **kw: read.extend(i for i, _ in real_xrange(*a, **kw)) or real_xrange(*a, **kw))
+    assert trim_dead(redis, settings, max_age_s=30 * 86_400) == 30
+    assert len(read) == 1 and redis.xlen(keys.dead) == 1
+
+
+@needs_redis
 def test_a_dead_letter_cleaned_by_an_erasure_keeps_the_age_of_its_first_failure(settings):
     from tocsin.export.erasure import forget
 

@@ -98,13 +98,18 @@ def expiry_ms(redis: Any, max_age_s: float) -> int:
     return max(0, redis_now_ms(redis) - int(max_age_s * 1000))
 
 
-def old_dead_ids(redis: Any, stream: str, before_ms: int, page: int = 500) -> Iterator[list[bytes]]:
-    """The ids of the dead letters of ``stream`` that first died before ``before_ms``, page by page.
+#: Dead letters read at once when looking for old ones: each may hold a raw page of up to
+#: ``crawl.max_page_bytes``, so a page of them is bounded in entries, not bytes.
+DEAD_PAGE = 20
 
-    The stream's order is the order of the last deaths, not the first, so ``XTRIM MINID`` cannot do: a requeued
-    entry that died again has a new id but an old first failure. Every entry is read (``XRANGE``) and its
-    :func:`first_dead_ms` compared; dead-letter streams are short."""
-    start = "-"
+
+def old_dead_ids(redis: Any, stream: str, before_ms: int, page: int = DEAD_PAGE, start: str = "-") -> Iterator[list[bytes]]:
+    """The ids of the dead letters of ``stream`` from ``start`` on that first died before ``before_ms``, page by
+    page.
+
+    The stream's order is the order of the last deaths, not the first: a requeued entry that died again has a new
+    id but an old first failure. So every entry is read (``XRANGE``, ``page`` at a time) and its
+    :func:`first_dead_ms` compared."""
     while True:
         batch = redis.xrange(stream, min=start, max="+", count=page)
         old = [entry_id for entry_id, fields in batch if first_dead_ms(entry_id, fields) < before_ms]
@@ -116,10 +121,17 @@ def old_dead_ids(redis: Any, stream: str, before_ms: int, page: int = 500) -> It
 
 
 def trim_dead(redis: Any, settings: Settings, max_age_s: float) -> int:
-    """Delete the dead letters that first died more than ``max_age_s`` ago (``XDEL`` of those
-    :func:`old_dead_ids` finds); returns how many."""
+    """Delete the dead letters that first died more than ``max_age_s`` ago; returns how many.
+
+    Those whose id is older go by ``XTRIM MINID`` without being read (an entry first died no later than its
+    id); of the rest, the requeued ones that died again with an old first failure by ``XDEL`` (see
+    :func:`old_dead_ids`)."""
     before = expiry_ms(redis, max_age_s)
-    return sum(int(redis.xdel(keys.dead, *ids)) for keys in streams(settings) for ids in old_dead_ids(redis, keys.dead, before))
+    trimmed = 0
+    for keys in streams(settings):
+        trimmed += int(redis.xtrim(keys.dead, minid=before, approximate=False))
+        trimmed += sum(int(redis.xdel(keys.dead, *ids)) for ids in old_dead_ids(redis, keys.dead, before, start=str(before)))
+    return trimmed
 
 
 def count_old_dead(redis: Any, settings: Settings, max_age_s: float) -> int:
