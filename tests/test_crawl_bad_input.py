@@ -330,7 +330,25 @@ def test_entries_of_one_page_that_differ_only_by_fragment_are_items_of_their_own
     assert [i.text for i in items] == [f"Text of update {n}" for n in (3, 2, 1)]   # none lost
     assert [i.title for i in items] == [f"Update {n}" for n in (3, 2, 1)] and {i.kind for i in items} == {"post"}
     assert len({i.id for i in items}) == 3 and item_id_for(f"{BASE}/live") not in {i.id for i in items}
-    assert urls == [f"{BASE}/live", f"{BASE}/a/7"]   # the page itself is fetched once, under the id it always had
+    assert urls == [f"{BASE}/a/7"]   # the page itself is neither fetched nor stored: each entry is stored once
+
+
+def test_a_page_that_every_entry_links_to_is_never_requested(tmp_path):
+    from tocsin.crawler.spiders.paging import is_synthetic_url
+    from tocsin.store import upsert_item
+
+    # A feed whose entries all link to the home page (which has no text of its own): only the entries are stored,
+    # no request goes to the page, so no `no_text` error recurs on each crawl (nor clears the feed's ETag).
+    home = "".join(f"<item><title>News {n}</title><link>{BASE}/</link><guid>n-{n}</guid>"
+                   f"<description>Text of news {n}</description></item>" for n in (1, 2, 3))
+    spider = make_spider(FeedSpider, tmp_path)
+    urls, items = feed_outcome(spider, home)
+    assert urls == [] and [i.text for i in items] == [f"Text of news {n}" for n in (1, 2, 3)]
+    assert all(i.kind == "post" and is_synthetic_url(i.url) for i in items)
+    assert errors(spider) == []
+    for record in items:
+        upsert_item(spider.ledger.store, record)
+    assert feed_outcome(make_spider(FeedSpider, tmp_path), home) == ([], [])   # the next crawl: nothing to do
 
 
 def test_one_entry_that_links_to_its_article_with_a_fragment_stays_one_item(tmp_path):
@@ -355,7 +373,7 @@ def test_entries_of_a_shared_page_keep_their_ids_and_nothing_stored_is_duplicate
     first = make_spider(FeedSpider, tmp_path)
     upsert_item(first.ledger.store, ItemRecord(source="src", url=f"{BASE}/live#p1", text="the live page", meta={"guid": "live-1"}))
     urls, crawl_1 = feed_outcome(first, live(2) + live(1))
-    assert urls == []   # the page stored before is not fetched again, nor stored twice
+    assert urls == []   # the page stored before is left as it is: not fetched again, nor stored twice
     assert len(crawl_1) == 2 and item_id_for(f"{BASE}/live") not in {i.id for i in crawl_1}
     for record in crawl_1:
         upsert_item(first.ledger.store, record)
@@ -366,6 +384,36 @@ def test_entries_of_a_shared_page_keep_their_ids_and_nothing_stored_is_duplicate
     assert feed_outcome(make_spider(FeedSpider, tmp_path), live(2)) == ([], [])   # listed alone: still known
     edited = feed_outcome(make_spider(FeedSpider, tmp_path / "edited"), live(2, title="Update 2, corrected") + live(1))[1]
     assert edited[0].id == crawl_1[0].id   # the guid names the entry, whatever its title says now
+    page = first.ledger.store.execute("SELECT kind, text FROM items WHERE id = ?", [item_id_for(f"{BASE}/live")]).fetchall()
+    assert [tuple(r) for r in page] == [("article", "the live page")]
+
+
+def test_items_under_a_synthetic_address_are_never_re_checked(tmp_path):
+    from tocsin.crawler.spiders.paging import is_synthetic_url, synthetic_url
+    from tocsin.store import upsert_item
+    from tocsin.store.analyses import AnalysisRecord, save_analysis
+    from tocsin.store.crawling import items_due_for_recheck
+
+    # A feed entry of a shared page and a listing post without a permalink: fetching their address says nothing
+    # (a site that drops unknown parameters would redirect it "away", and it would be removed); an article is due.
+    spider = make_spider(FeedSpider, tmp_path)
+    urls = [f"{BASE}/live?tocsin_item=0123456789abcdef", synthetic_url(f"{BASE}/forum?page=2", "ali", CALL),
+            f"{BASE}/a/1?tocsin_items=3"]
+    entry, post = (ItemRecord(source="src", url=u, kind="post", text=f"{CALL} {n}") for n, u in enumerate(urls[:2]))
+    article = ItemRecord(source="src", url=urls[2], kind="article", text=CALL)
+    db = spider.ledger.store
+    for record in (entry, post, article):
+        upsert_item(db, record)
+        stored = db.execute("SELECT content_hash FROM items WHERE id = ?", [record.id]).fetchone()[0]
+        save_analysis(db, AnalysisRecord(item_id=record.id, content_hash=stored, model_name="t", model_version="1",
+                                         patterns_version="1", threshold=0.5, score=0.9, incitement=True))
+    db.execute("UPDATE items SET last_seen = ?", [datetime.now(timezone.utc).isoformat()[:10] + "T00:00:00+00:00"])
+    due = items_due_for_recheck(db, every_hours=0, within_days=30, now=datetime.now(timezone.utc))
+    assert [d["id"] for d in due] == [article.id]
+    assert [is_synthetic_url(u) for u in urls] == [True, True, False]
+    recheck = make_spider(RecheckSpider, tmp_path / "recheck")
+    recheck.items = [{"id": r.id, "url": r.url, "kind": r.kind, "meta": {}} for r in (entry, post, article)]
+    assert [r.url for r in recheck.start_requests_for()] == [urls[2]]   # a stale list skips them too
 
 
 def test_query_values_in_a_legacy_encoding_keep_items_apart_and_stay_fetchable():

@@ -11,6 +11,10 @@ WEB_SCHEMES = ("http", "https")
 #: Query parameters that only track the click and never change the content.
 TRACKING_PARAMS = {"fbclid", "gclid", "yclid", "mc_cid", "mc_eid", "ref", "ref_src", "igshid", "_ga", "spm"}
 
+#: The query parameter tocsin adds to the address of an item that has none of its own (see
+#: ``tocsin.crawler.spiders.paging.synthetic_url``): no site knows it, so such an address cannot be re-checked.
+SYNTHETIC_PARAM = "tocsin_item"
+
 
 def canonical_url(url: str) -> str:
     """Lower-case scheme and host, no fragment, no default port, no ``utm_*`` or other tracking parameters."""

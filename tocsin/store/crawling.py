@@ -10,6 +10,7 @@ from typing import Any
 import sqlite_utils
 
 from tocsin.store.db import chunked, marks, transaction, utcnow
+from tocsin.urls import SYNTHETIC_PARAM
 
 logger = logging.getLogger(__name__)
 
@@ -26,11 +27,15 @@ def items_due_for_recheck(db: sqlite_utils.Database, *, every_hours: float, with
     for ``every_hours`` hours: the ones to re-visit for edits and deletions.
 
     An item counts as flagged when any analysis flagged it and no reviewer has since decided it is not
-    incitement.
+    incitement. Items stored under a synthetic address (``?tocsin_item=``: a listing post or a feed entry with
+    no page of its own) are never due: fetching that address says nothing about them.
 
     :param sources: only these sources (default: all).
     """
-    params: list[Any] = [iso_before(days=within_days, now=now), iso_before(hours=every_hours, now=now)]
+    # Stored URLs are canonical and synthetic_url appends the parameter, so it follows a "?" or a "&".
+    synthetic = SYNTHETIC_PARAM.replace("_", "\\_")
+    params: list[Any] = [iso_before(days=within_days, now=now), iso_before(hours=every_hours, now=now),
+                         f"%?{synthetic}=%", f"%&{synthetic}=%"]
     where = ""
     if sources is not None:
         if not sources:
@@ -41,6 +46,7 @@ def items_due_for_recheck(db: sqlite_utils.Database, *, every_hours: float, with
     rows = db.execute(
         f"""SELECT i.id, i.source, i.kind, i.url, i.meta FROM items i
             WHERE i.removed_at IS NULL AND i.first_seen >= ? AND i.last_seen <= ?
+              AND i.url NOT LIKE ? ESCAPE '\\' AND i.url NOT LIKE ? ESCAPE '\\'
               AND EXISTS (SELECT 1 FROM analyses a WHERE a.item_id = i.id AND a.incitement = 1)
               AND COALESCE((SELECT r.decision FROM reviews r WHERE r.item_id = i.id ORDER BY r.id DESC LIMIT 1), '') != 'not_incitement'
               {where}

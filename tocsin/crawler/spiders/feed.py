@@ -6,7 +6,6 @@ import logging
 import re
 from datetime import tzinfo
 from typing import Any, Iterable, Iterator
-from urllib.parse import urldefrag
 
 from scrapy import Request
 from scrapy.http import Response, TextResponse
@@ -112,11 +111,6 @@ def entry_address(lead: ArticleLead) -> str:
     return synthetic_url(lead.url, *entry_key(lead))
 
 
-def page_lead(lead: ArticleLead) -> ArticleLead:
-    """The lead of a shared page itself: none of one entry's title, text or guid."""
-    return ArticleLead(url=urldefrag(lead.url).url, lang=lead.lang, meta={"feed_url": lead.meta.get("feed_url", "")})
-
-
 class FeedSpider(ArticleSpider):
     """Discovers articles through the source's feeds."""
 
@@ -160,8 +154,10 @@ class FeedSpider(ArticleSpider):
 
     def follow_entries(self, leads: list[ArticleLead], feed: Response) -> Iterator[Request | ItemRecord]:
         """Follow each entry's page, as any article's. Entries whose page other distinct entries share are items of
-        their own, from the feed (:func:`entry_address`), and their page is followed once, under the id it always
-        had; an entry stored so stays so when the feed later lists it alone."""
+        their own, from the feed (:func:`entry_address`), and their page is neither fetched nor stored: it holds
+        every entry (stored once each already), often no text of its own (a home page, a live blog built by
+        script); a page that older code stored under its plain id stays as it is. An entry stored as such an item stays
+        so when the feed later lists it alone."""
         shared = shared_pages(leads)
         addresses = [entry_address(lead) for lead in leads]
         stored = self.ledger.known([item_id_for(address) for address in addresses])
@@ -169,7 +165,6 @@ class FeedSpider(ArticleSpider):
         entries: dict[str, ArticleLead] = {}
         for lead, address in zip(leads, addresses):
             if canonical_url(lead.url) in shared:
-                to_follow.append(page_lead(lead))
                 entries.setdefault(address, lead)
             elif item_id_for(address) not in stored:
                 to_follow.append(lead)
@@ -179,7 +174,7 @@ class FeedSpider(ArticleSpider):
 
     def entry_item(self, lead: ArticleLead, url: str, feed: Response) -> ItemRecord:
         """An entry of a shared page as an item: its text is the feed's (the page holds the other entries too,
-        and a re-check does not read it as the entry's), its snapshot the feed."""
+        and no re-check fetches its synthetic address), its snapshot the feed."""
         return ItemRecord(
             source=self.source.name, url=url, kind="post", title=lead.title, text=lead.summary, author=lead.author,
             published_at=lead.published_at, lang=lead.lang or self.source.language, meta={**lead.meta, "page_url": lead.url},

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 
-from tocsin.urls import item_id_for, with_query
+from urllib.parse import urlsplit
+
+from tocsin.urls import SYNTHETIC_PARAM, item_id_for, piece_name, query_pieces, with_query
 
 
 def synthetic_url(start_url: str, *key: str) -> str:
@@ -13,7 +15,13 @@ def synthetic_url(start_url: str, *key: str) -> str:
     changes as newer items push it back) with ``tocsin_item=<hash of key>``; the key is its author, date and text
     where there are such, so that two people posting the same words stay two items."""
     digest = hashlib.sha256("\x1f".join(part for part in key if part).encode("utf-8")).hexdigest()[:16]
-    return with_query(start_url, tocsin_item=digest)
+    return with_query(start_url, **{SYNTHETIC_PARAM: digest})
+
+
+def is_synthetic_url(url: str) -> bool:
+    """Whether ``url`` was made by :func:`synthetic_url` (it carries ``tocsin_item``): the item has no page of its
+    own, so fetching that address says nothing about it (a re-check must skip it)."""
+    return any(piece_name(piece) == SYNTHETIC_PARAM for piece in query_pieces(urlsplit(url).query))
 
 
 def all_known(urls: list[str], known_ids: set[str]) -> bool:

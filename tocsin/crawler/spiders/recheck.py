@@ -13,6 +13,7 @@ from tocsin.crawler.decoding import readable_response
 from tocsin.crawler.extract import extract_article
 from tocsin.crawler.items import ItemRecord, Removed, StillThere
 from tocsin.crawler.spiders.base import SourceSpider
+from tocsin.crawler.spiders.paging import is_synthetic_url
 from tocsin.crawler.spiders.telegram import parse_channel_page, page_url
 from tocsin.crawler.standin import stand_in
 from tocsin.store.crawling import read_from_page
@@ -62,6 +63,8 @@ class RecheckSpider(SourceSpider):
             if meta.get("channel_url") and meta.get("message_id"):
                 url = page_url(meta["channel_url"], before=int(meta["message_id"]) + 1)
                 req = self.request(url, self.check_message, cb_kwargs={"item": item}, dont_filter=True, handle_status=list(GONE))
+            elif is_synthetic_url(item["url"]):
+                continue   # no page of its own (listing post, feed entry of a shared page): fetching proves nothing
             else:
                 req = self.request(item["url"], self.check_page, cb_kwargs={"item": item}, dont_filter=True, handle_status=list(GONE))
             if req is not None:
