@@ -747,7 +747,7 @@ def m013_review_queue_current_analysis(db: sqlite_utils.Database) -> None:
         CREATE TEMP TABLE m013_stale AS SELECT i.seq FROM items i
         WHERE (SELECT b.analysis_id FROM review_queue b WHERE b.seq = i.seq) IS NOT {_M013_CURRENT_ANALYSIS.format(item="i.id")};
         DELETE FROM review_queue WHERE seq IN (SELECT seq FROM temp.m013_stale);
-        {_M005_QUEUE_ROWS.format(which=f"i.seq IN (SELECT seq FROM temp.m013_stale) "
+        {_M005_QUEUE_ROWS.format(which=f"+i.seq IN (SELECT seq FROM temp.m013_stale) "
                                        f"AND a.id = {_M013_CURRENT_ANALYSIS.format(item='a.item_id')}")}
         {_M005_LABELS.format(which="b.seq IN (SELECT seq FROM temp.m013_stale)")}
         DROP TABLE temp.m013_stale;
