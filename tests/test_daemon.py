@@ -446,15 +446,11 @@ def test_the_analyse_step_raises_item_alerts_and_stops_between_batches(db_path, 
     from test_alert_support import make_settings
     from tocsin.daemon import AnalyseStep
     from tocsin.store import ItemRecord, upsert_item
-    from tocsin.store.sources import ensure_source
 
     settings = make_settings(tmp_path)
     settings.database.path = str(db_path)
     settings.model.batch_size = 5
-    db = connect(db_path)
-    ensure_source(db, "stored")
-    for n in range(23):
-        upsert_item(db, ItemRecord(source="stored", url=f"https://stored.example/{n}", text=f"fictional post {n}"))
+    db = stored_posts(db_path, 23)
     stop = {"now": False}
     step = AnalyseStep(settings, db, lambda: stop["now"], analyser_factory=object)
     counts = step()
@@ -523,15 +519,10 @@ def test_alerts_that_fail_keep_their_analyses_and_are_raised_at_a_later_step_als
                                                                                                   monkeypatch, caplog):
     from test_alert_support import make_settings
     from tocsin.daemon import AnalyseStep
-    from tocsin.store import ItemRecord, upsert_item
-    from tocsin.store.sources import ensure_source
 
     settings = make_settings(tmp_path)
     settings.model.batch_size = 5
-    db = connect(db_path)
-    ensure_source(db, "stored")
-    for n in range(7):
-        upsert_item(db, ItemRecord(source="stored", url=f"https://stored.example/{n}", text=f"fictional post {n}"))
+    db = stored_posts(db_path, 7)
     step = AnalyseStep(settings, db, lambda: False, analyser_factory=Hateful)
 
     def broken(*args, **kwargs):
@@ -557,16 +548,11 @@ def test_a_backlog_is_analysed_over_several_steps_so_deliveries_run_between_them
 
     from test_alert_support import make_settings
     from tocsin.daemon import AnalyseStep
-    from tocsin.store import ItemRecord, upsert_item
-    from tocsin.store.sources import ensure_source
 
     settings = make_settings(tmp_path)
     settings.model.batch_size = 5
     settings.daemon.deliver_every_minutes = 1
-    db = connect(db_path)
-    ensure_source(db, "stored")
-    for n in range(40):
-        upsert_item(db, ItemRecord(source="stored", url=f"https://stored.example/{n}", text=f"fictional post {n}"))
+    db = stored_posts(db_path, 40)
     step = AnalyseStep(settings, db, lambda: False, analyser_factory=Instant)
     clock = iter(range(0, 10_000, 25))   # each look at the clock: 25 s later
     monkeypatch.setattr("tocsin.daemon.time", types.SimpleNamespace(monotonic=lambda: float(next(clock))))
@@ -609,3 +595,15 @@ def test_steps_left_unfinished_are_shown_as_such_and_closed_as_interrupted_when_
     assert runs["crawl:old"]["runs"] == 0 and runs["crawl:old"]["failures"] == 0, "not counted as a run"
     shown = "\n".join(status_lines(db))
     assert "job crawl:old: interrupted at" in shown and "not finished" not in shown
+
+
+def stored_posts(db_path, count: int):
+    """The store at ``db_path`` holding ``count`` fictional posts of the source "stored", none analysed."""
+    from tocsin.store import ItemRecord, upsert_item
+    from tocsin.store.sources import ensure_source
+
+    db = connect(db_path)
+    ensure_source(db, "stored")
+    for n in range(count):
+        upsert_item(db, ItemRecord(source="stored", url=f"https://stored.example/{n}", text=f"fictional post {n}"))
+    return db
