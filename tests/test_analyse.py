@@ -92,6 +92,57 @@ def test_a_failing_hook_undoes_only_its_own_writes_and_its_alerts_are_owed_not_t
     assert raise_owed_alerts(fresh_db, hook) is None, "nothing owed: the hook is not called"
 
 
+def owe_every_analysis(db):
+    db.execute("INSERT INTO alerts_owed (analysis_id, failed_at, error) SELECT id, '2026-01-01T00:00:00Z', 'x' FROM analyses")
+
+
+def test_one_analysis_whose_alerts_always_fail_holds_back_no_other(fresh_db, analyser, caplog):
+    add_items(fresh_db)
+    analyse_pending(fresh_db, analyser.settings, analyser=analyser)
+    owe_every_analysis(fresh_db)
+    bad = fresh_db.execute("SELECT id FROM analyses ORDER BY id LIMIT 1 OFFSET 2").fetchone()[0]
+
+    def hook(db, rows):   # raises the alerts it can, in the store; fails on one analysis
+        for row in rows:
+            db.execute("INSERT INTO secrets (name, value, created_at) VALUES (?, x'00', '')", [f"alert {row['id']}"])
+        if bad in {row["id"] for row in rows}:
+            raise ValueError(f"cannot alert on analysis {bad}")
+
+    assert raise_owed_alerts(fresh_db, hook) == f"alerts of 1 analyses: ValueError: cannot alert on analysis {bad}"
+    assert owed_alert_ids(fresh_db) == [bad]
+    raised = sorted(int(r[0].split()[1]) for r in fresh_db.execute("SELECT name FROM secrets WHERE name LIKE 'alert %'"))
+    assert raised == sorted(r[0] for r in fresh_db.execute("SELECT id FROM analyses WHERE id != ?", [bad]))
+    assert f"first: analysis {bad}" in caplog.text
+
+
+def test_a_backlog_of_owed_alerts_larger_than_the_stores_variable_limit_is_raised(fresh_db, analyser):
+    add_items(fresh_db, [f"Новость номер {n}: в Оше открылся рынок." for n in range(1200)])
+    analyse_pending(fresh_db, analyser.settings, analyser=analyser)
+    owe_every_analysis(fresh_db)
+    fresh_db.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)   # SQLite's default in many builds
+    sizes = []
+    assert raise_owed_alerts(fresh_db, lambda db, rows: sizes.append(len(rows))) is None
+    assert sum(sizes) == 1200 and max(sizes) < 999 and owed_alert_ids(fresh_db) == []
+
+
+def test_owed_alerts_of_an_analysis_a_newer_judgement_replaced_are_settled_without_raising(fresh_db, analyser):
+    add_items(fresh_db, TEXTS[:2])
+
+    def failing(db, rows):
+        raise RuntimeError("sink down")
+
+    analyse_pending(fresh_db, analyser.settings, analyser=analyser, on_batch_saved=failing)
+    first, second = owed_alert_ids(fresh_db)
+    upsert_item(fresh_db, ItemRecord(source="test", kind="post", url="https://example.org/p/0", text="Погода хорошая."))
+    edited = []
+    analyse_pending(fresh_db, analyser.settings, analyser=analyser, on_batch_saved=lambda db, rows: edited.extend(rows))
+    assert [r["item_id"] for r in edited] == [fresh_db.execute("SELECT item_id FROM analyses WHERE id = ?", [first]).fetchone()[0]]
+    calls = []
+    assert raise_owed_alerts(fresh_db, lambda db, rows: calls.append([r["id"] for r in rows])) is None
+    assert calls == [[second]], "the edited item's old analysis raises no alert: the new one spoke for it"
+    assert owed_alert_ids(fresh_db) == []
+
+
 def test_owed_alerts_survive_a_restart_and_go_with_their_items(db_path, analyser):
     db = connect(db_path)
     ensure_source(db, "test")

@@ -189,6 +189,14 @@ def test_the_migration_orders_versions_an_item_returned_to_before_it(db_path, mo
     upsert_item(db, b)
     assert [v["text"] for v in item_versions(db, a.id)] == ["text A", "text B"]
 
+
+def test_an_edit_finds_the_items_newest_rank_through_an_index_not_by_reading_every_version(fresh_db):
+    """A live blog with thousands of versions: m012's triggers look up the highest ``current_rank`` of one item."""
+    plan = " ".join(str(row) for row in fresh_db.execute(
+        "EXPLAIN QUERY PLAN SELECT max(o.current_rank) + 1 FROM item_versions o WHERE o.item_id = ?", ["x"]))
+    assert "COVERING INDEX item_versions_rank" in plan, plan
+
+
 def test_reviews_are_append_only(fresh_db):
     record = ItemRecord(source="test", url="https://e.kg/2", text="x")
     upsert_item(fresh_db, record)

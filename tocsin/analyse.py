@@ -227,6 +227,66 @@ def raise_alerts(db: Any, on_batch_saved: BatchSaved, analysis_ids: list[int]) -
     :param analysis_ids: ids of saved analyses.
     """
     from tocsin.store.alerts_owed import owe_alerts, settle_alerts
+
+    error = _try_alerts(db, on_batch_saved, analysis_ids)
+    if error is None:
+        settle_alerts(db, analysis_ids)
+        return None
+    logger.error("raising the alerts of %d analyses failed (the analyses are kept; their alerts are tried "
+                 "again later): %s", len(analysis_ids), _describe(error), exc_info=error)
+    owe_alerts(db, analysis_ids, _describe(error))
+    return f"alerts of {len(analysis_ids)} analyses: {_describe(error)}"
+
+
+#: owed alerts are tried again this many analyses at a time (an ``IN (...)`` list each)
+OWED_AT_ONCE = 200
+
+
+def raise_owed_alerts(db: Any, on_batch_saved: BatchSaved) -> str | None:
+    """Try again, in one transaction, the alerts owed in the store (see :func:`raise_alerts`). Those of analyses
+    that no longer speak for their item (a newer model or an edit judged it since) are settled without raising.
+    The rest are raised :data:`OWED_AT_ONCE` at a time; a group that fails is halved until the analyses that
+    fail are alone, so one bad analysis holds back no other. Returns the error when some fail again (they stay
+    owed). Takes no write lock when none are owed."""
+    from tocsin.store.alerts_owed import owed_alert_ids, settle_superseded_alerts
+    from tocsin.store.db import chunked, transaction
+
+    if not owed_alert_ids(db):
+        return None
+    with transaction(db):
+        superseded = settle_superseded_alerts(db)
+        if superseded:
+            logger.info("settled the owed alerts of %d analyses that no longer speak for their item", superseded)
+        failures: list[tuple[int, Exception]] = []
+        for chunk in chunked(owed_alert_ids(db), OWED_AT_ONCE):   # read again under the lock
+            failures += _raise_isolating_failures(db, on_batch_saved, list(chunk))
+    if not failures:
+        return None
+    first = failures[0][1]
+    logger.error("raising the owed alerts of %d analyses failed again (they stay owed; first: analysis %d): %s",
+                 len(failures), failures[0][0], _describe(first), exc_info=first)
+    return f"alerts of {len(failures)} analyses: {_describe(first)}"
+
+
+def _raise_isolating_failures(db: Any, on_batch_saved: BatchSaved, analysis_ids: list[int]) -> list[tuple[int, Exception]]:
+    """Raise the alerts of these owed analyses, halving a group that fails until each failing analysis is alone;
+    returns ``(analysis id, error)`` for those that failed, which stay owed (with their new error)."""
+    from tocsin.store.alerts_owed import owe_alerts, settle_alerts
+
+    error = _try_alerts(db, on_batch_saved, analysis_ids)
+    if error is None:
+        settle_alerts(db, analysis_ids)
+        return []
+    if len(analysis_ids) == 1:
+        owe_alerts(db, analysis_ids, _describe(error))
+        return [(analysis_ids[0], error)]
+    half = len(analysis_ids) // 2
+    return (_raise_isolating_failures(db, on_batch_saved, analysis_ids[:half])
+            + _raise_isolating_failures(db, on_batch_saved, analysis_ids[half:]))
+
+
+def _try_alerts(db: Any, on_batch_saved: BatchSaved, analysis_ids: list[int]) -> Exception | None:
+    """Call ``on_batch_saved`` in a savepoint; return its error (its writes undone), or raise a store failure."""
     from tocsin.store.db import savepoint
     from tocsin.store.modelling import saved_analyses
 
@@ -236,25 +296,12 @@ def raise_alerts(db: Any, on_batch_saved: BatchSaved, analysis_ids: list[int]) -
     except Exception as e:
         if store_failed(db, e):
             raise
-        logger.error("raising the alerts of %d analyses failed (the analyses are kept; their alerts are tried "
-                     "again later): %s", len(analysis_ids), e, exc_info=True)
-        owe_alerts(db, analysis_ids, f"{type(e).__name__}: {e}")
-        return f"alerts of {len(analysis_ids)} analyses: {type(e).__name__}: {e}"
-    settle_alerts(db, analysis_ids)
+        return e
     return None
 
 
-def raise_owed_alerts(db: Any, on_batch_saved: BatchSaved) -> str | None:
-    """Try again, in one transaction, the alerts owed in the store (see :func:`raise_alerts`); returns the error
-    when they fail again (they stay owed). Takes no write lock when none are owed."""
-    from tocsin.store.alerts_owed import owed_alert_ids
-    from tocsin.store.db import transaction
-
-    if not owed_alert_ids(db):
-        return None
-    with transaction(db):
-        owed = owed_alert_ids(db)   # read again under the lock
-        return raise_alerts(db, on_batch_saved, owed) if owed else None
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 def store_failed(db: Any, error: BaseException) -> bool:

@@ -785,12 +785,19 @@ def m014_alerts_owed(db: sqlite_utils.Database) -> None:
     )
 
 
+def m015_item_version_rank_index(db: sqlite_utils.Database) -> None:
+    """An index for m012's version order: its triggers find an item's highest ``current_rank`` without reading
+    every version of the item (a live blog with 3,000 versions: 11 → 0.5 ms per stored edit)."""
+    execute_script(db, "CREATE INDEX item_versions_rank ON item_versions(item_id, current_rank);")
+
+
 #: Every migration, in order. Append only.
 MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox, m003_privacy_indexes, m004_review_queue,
                               m005_review_queue_by_seq, m006_review_queue_counts,
                               m007_review_queue_label_text, m008_user_session_generation, m009_review_queue_version,
                               m010_alert_files, m011_delivery_progress, m012_item_version_order,
-                              m013_review_queue_current_analysis, m014_alerts_owed]
+                              m013_review_queue_current_analysis, m014_alerts_owed,
+                              m015_item_version_rank_index]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
