@@ -14,6 +14,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections import Counter
 from datetime import timedelta
 from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -321,8 +322,8 @@ def test_an_email_refused_for_good_by_one_recipient_and_deferred_by_another_is_d
     rows = {row["status"]: row for row in fresh_db.query("SELECT * FROM deliveries")}
     dead, waiting = rows["dead"], rows["pending"]
     assert "refused duty@ngo.example (550 5.1.1 no such user) for good" in dead["last_error"]
-    assert "fix the address" in dead["last_error"] and json.loads(dead["reached"]) == ["lead@ngo.example"]
-    assert "lead@ngo.example (450 4.2.0 mailbox busy" in waiting["last_error"]
+    assert "fix the address" in dead["last_error"] and json.loads(dead["owed"]) == ["duty@ngo.example"]
+    assert "lead@ngo.example (450 4.2.0 mailbox busy" in waiting["last_error"] and json.loads(waiting["owed"]) == ["lead@ngo.example"]
     assert deliver_due(fresh_db, settings, now=NOW + timedelta(hours=1)).sent == 1   # the deferring recipient only
     assert alerting.retry_dead_deliveries(fresh_db, (NOW + timedelta(hours=2)).isoformat()) == 1   # the address fixed
     assert deliver_due(fresh_db, settings, now=NOW + timedelta(hours=2)).sent == 1
@@ -331,15 +332,15 @@ def test_an_email_refused_for_good_by_one_recipient_and_deferred_by_another_is_d
 
 
 def test_a_later_error_of_the_queued_part_does_not_say_the_dead_lettered_recipient_has_it(fresh_db, tmp_path, smtp_server):
-    """After the split, duty@ (refused for good) is skipped by the queued message, lead@ (deferring) by the dead
-    letter: neither's later error says the other has it."""
+    """After the split, the queued message owes it to lead@ (deferring) only, the dead letter to duty@ (refused for
+    good) only: neither's later error says the other has it."""
     settings, handler = alert_to_duty_and_lead(fresh_db, tmp_path, smtp_server, "550 5.1.1 no such user")
     handler.refusals["duty@ngo.example"].append("450 4.2.0 mailbox busy, try later")
     handler.refusals["lead@ngo.example"] = ["450 4.2.0 mailbox busy, try later"] * 3
     deliver_due(fresh_db, settings, now=NOW)
     assert deliver_due(fresh_db, settings, now=NOW + timedelta(hours=1)).retrying == 1
-    waiting = fresh_db.execute("SELECT last_error, reached FROM deliveries WHERE status = 'pending'").fetchone()
-    assert "lead@ngo.example (450" in waiting[0] and "has it" not in waiting[0] and json.loads(waiting[1]) == ["duty@ngo.example"]
+    waiting = fresh_db.execute("SELECT last_error, owed FROM deliveries WHERE status = 'pending'").fetchone()
+    assert "lead@ngo.example (450" in waiting[0] and "has it" not in waiting[0] and json.loads(waiting[1]) == ["lead@ngo.example"]
     alerting.retry_dead_deliveries(fresh_db, (NOW + timedelta(hours=2)).isoformat())
     assert deliver_due(fresh_db, settings, now=NOW + timedelta(hours=2)).retrying == 2
     errors = [row[0] for row in fresh_db.execute("SELECT last_error FROM deliveries ORDER BY id")]
@@ -365,8 +366,97 @@ def test_a_dead_letter_split_off_and_queued_again_keeps_when_it_was_made_and_fir
     assert "after 1 attempt(s), failing since 2026-06-10 12:00 UTC: SMTP" in "\n".join(status_lines(fresh_db))
 
 
-def record_sent_failing(monkeypatch, times: int) -> list[str]:
-    """Make recording a message as sent fail ``times`` times ("database is locked"); returns the errors raised."""
+def split_between_duty_and_lead(db, tmp_path, smtp_server, lead_answers: list[str] | None = None):
+    """An alert whose e-mail duty@ refused for good while lead@ deferred it: a dead letter split off for duty@ and the
+    message queued for lead@ (who then answers ``lead_answers``, and accepts it). Returns the settings and handler."""
+    settings, handler = alert_to_duty_and_lead(db, tmp_path, smtp_server, "550 5.1.1 no such user")
+    handler.refusals["lead@ngo.example"] = ["450 4.2.0 mailbox busy, try later", *(lead_answers or [])]
+    summary = deliver_due(db, settings, now=NOW)
+    assert (summary.dead, summary.retrying) == (1, 1)
+    return settings, handler
+
+
+def copies_received(handler) -> dict[str, int]:
+    """How many copies of the message each address received."""
+    return dict(Counter(address for message in handler.messages for address in message.rcpt_tos))
+
+
+@pytest.mark.parametrize("dead_letter_first", [True, False], ids=["dead-letter-first", "deferring-part-first"])
+def test_an_address_corrected_after_a_split_gets_the_message_once_whichever_part_goes_first(
+        fresh_db, tmp_path, smtp_server, dead_letter_first):
+    """The operator corrects duty@'s address and queues the dead letter again while the other part waits for lead@:
+    the corrected address is neither sent the message by both parts nor skipped by both."""
+    settings, handler = split_between_duty_and_lead(fresh_db, tmp_path, smtp_server)
+    settings.alerts.sinks[0].recipients = ["duty.desk@ngo.example", "lead@ngo.example"]
+    if not dead_letter_first:
+        deliver_due(fresh_db, settings, now=NOW + timedelta(hours=1))
+    alerting.retry_dead_deliveries(fresh_db, NOW.isoformat())
+    deliver_due(fresh_db, settings, now=NOW)   # the part queued for lead@ is not due yet
+    deliver_due(fresh_db, settings, now=NOW + timedelta(hours=2))
+    assert copies_received(handler) == {"duty.desk@ngo.example": 1, "lead@ngo.example": 1}
+    assert len({message_from_bytes(m.content)["Message-ID"] for m in handler.messages}) == 1
+    assert {row[0] for row in fresh_db.execute("SELECT status FROM deliveries")} == {"sent"}
+
+
+def test_both_parts_dead_and_both_addresses_corrected_send_each_corrected_address_one_copy(fresh_db, tmp_path, smtp_server):
+    settings, handler = split_between_duty_and_lead(fresh_db, tmp_path, smtp_server, ["550 5.1.1 no such user"])
+    assert deliver_due(fresh_db, settings, now=NOW + timedelta(hours=1)).dead == 1   # lead@ refuses it for good too
+    settings.alerts.sinks[0].recipients = ["duty.desk@ngo.example", "lead.home@ngo.example"]
+    assert alerting.retry_dead_deliveries(fresh_db, (NOW + timedelta(hours=2)).isoformat()) == 2
+    assert deliver_due(fresh_db, settings, now=NOW + timedelta(hours=2)).sent == 2
+    assert copies_received(handler) == {"duty.desk@ngo.example": 1, "lead.home@ngo.example": 1}
+
+
+def test_a_dead_letter_is_split_off_only_with_the_record_of_the_attempt_it_comes_from(
+        fresh_db, tmp_path, smtp_server, monkeypatch):
+    """Recording the attempt fails (the store locked) after duty@ refused the e-mail for good and lead@ deferred it:
+    no dead letter is left owing duty@ beside the queued message, which still owes it too, so duty@ gets one copy."""
+    settings, handler = alert_to_duty_and_lead(fresh_db, tmp_path, smtp_server, "550 5.1.1 no such user")
+    handler.refusals["duty@ngo.example"].append("550 5.1.1 no such user")
+    handler.refusals["lead@ngo.example"] = ["450 4.2.0 mailbox busy, try later"]
+    raised = record_failing(monkeypatch, 1, status="pending")
+    deliver_due(fresh_db, settings, now=NOW)
+    assert raised and fresh_db.execute("SELECT status FROM deliveries").fetchall() == [("pending",)]
+    deliver_due(fresh_db, settings, now=NOW + timedelta(hours=1))   # lead@ takes it, duty@ refuses it for good again
+    alerting.retry_dead_deliveries(fresh_db, (NOW + timedelta(hours=2)).isoformat())   # duty@'s mailbox made
+    deliver_due(fresh_db, settings, now=NOW + timedelta(hours=2))
+    assert copies_received(handler) == {"duty@ngo.example": 1, "lead@ngo.example": 1}
+
+
+def test_the_migration_tells_each_part_of_a_message_split_before_whom_it_owes(tmp_path, smtp_server, monkeypatch):
+    """A store from before ``owed``: chief@ took the e-mail, duty@ refused it for good while lead@ deferred it; each
+    part recorded only whom it skips. Once migrated, duty@'s corrected address and lead@ get one copy, chief@ none."""
+    from tocsin.store import migrations, transaction
+
+    path = tmp_path / "old.db"
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:migrations.MIGRATIONS.index(migrations.m016_delivery_owed)])
+    db = connect(path)
+    settings, handler = alert_to_duty_and_lead(db, tmp_path, smtp_server, "250 OK")
+    handler.refusals.clear()
+    with transaction(db):
+        db.execute("""UPDATE deliveries SET status = 'pending', attempts = 1, frozen_at = created_at,
+                      reached = '["chief@ngo.example","duty@ngo.example"]'""")
+        db.execute("""INSERT INTO deliveries (alert_id, sink, idempotency_key, status, attempts, next_attempt_at, last_error,
+                                              created_at, notification, body, frozen_at, reached)
+                      SELECT alert_id, sink, idempotency_key || '-refused-2', 'dead', 1, next_attempt_at, 'refused',
+                             created_at, notification, body, frozen_at, '["chief@ngo.example","lead@ngo.example"]'
+                      FROM deliveries""")
+    db.close()
+    monkeypatch.undo()
+
+    db = connect(path)
+    parts = {row[0]: (json.loads(row[1]), json.loads(row[2])) for row in db.execute("SELECT status, owed, reached FROM deliveries")}
+    assert parts == {"pending": (["lead@ngo.example"], ["chief@ngo.example"]),
+                     "dead": (["duty@ngo.example"], ["chief@ngo.example"])}
+    settings.alerts.sinks[0].recipients = ["chief@ngo.example", "duty.desk@ngo.example", "lead@ngo.example"]
+    alerting.retry_dead_deliveries(db, NOW.isoformat())
+    assert deliver_due(db, settings, now=NOW + timedelta(hours=1)).sent == 2
+    assert copies_received(handler) == {"duty.desk@ngo.example": 1, "lead@ngo.example": 1}
+    db.close()
+
+
+def record_failing(monkeypatch, times: int, status: str = "sent") -> list[str]:
+    """Make recording a message as ``status`` fail ``times`` times ("database is locked"); returns the errors raised."""
     import sqlite3
 
     from tocsin.alerts import delivery
@@ -375,7 +465,7 @@ def record_sent_failing(monkeypatch, times: int) -> list[str]:
     monkeypatch.setattr(delivery, "RECORD_PAUSES_S", (0.0, 0.0))
 
     def locked(db, delivery_id, **fields):
-        if fields["status"] == "sent" and len(raised) < times:
+        if fields["status"] == status and len(raised) < times:
             raised.append("database is locked")
             raise sqlite3.OperationalError("database is locked")
         return real(db, delivery_id, **fields)
@@ -389,7 +479,7 @@ def test_a_send_whose_record_fails_once_is_recorded_on_a_second_try_and_not_sent
     hook = receiver()
     settings = webhook_settings(tmp_path, hook.url)
     raise_for(fresh_db, settings, [store_flagged(fresh_db)])
-    raised = record_sent_failing(monkeypatch, 1)
+    raised = record_failing(monkeypatch, 1)
     summary = deliver_due(fresh_db, settings, now=NOW)
     assert raised and (summary.sent, summary.retrying, summary.dead) == (1, 0, 0)
     assert deliver_due(fresh_db, settings, now=NOW + timedelta(days=1)).attempted == 0
@@ -401,7 +491,7 @@ def test_a_send_that_cannot_be_recorded_is_not_counted_as_failed_and_goes_again_
     hook = receiver()
     settings = webhook_settings(tmp_path, hook.url)
     raise_for(fresh_db, settings, [store_flagged(fresh_db)])
-    record_sent_failing(monkeypatch, 99)
+    record_failing(monkeypatch, 99)
     summary = deliver_due(fresh_db, settings, now=NOW)
     assert (summary.sent, summary.retrying, summary.dead) == (1, 0, 0) and "could not be recorded" in summary.errors[0]
     row = fresh_db.execute("SELECT status, idempotency_key FROM deliveries").fetchone()

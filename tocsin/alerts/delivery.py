@@ -27,6 +27,7 @@ from tocsin.alerts.times import as_datetime, iso
 from tocsin.alerts.transports import FileTransport, Transport, TransportError, build_transport
 from tocsin.config import Settings
 from tocsin.store import alerting as store
+from tocsin.store import delivery_parts
 from tocsin.store.db import transaction
 from tocsin.store.pseudonyms import item_link_ids
 
@@ -189,7 +190,7 @@ def deliver_one(db: sqlite_utils.Database, settings: Settings, row: dict[str, An
         if should_stop is not None:
             transport.should_stop = should_stop
         transport.reached = frozenset(row["reached"])
-        transport.elsewhere = frozenset(store.recipients_elsewhere(db, row["id"]) if row["reached"] else ())
+        transport.owed = recipients_owed(db, row, transport)
         transport.notify(body)
     except TransportError as e:
         if e.stalled and stalled is not None:
@@ -199,11 +200,14 @@ def deliver_one(db: sqlite_utils.Database, settings: Settings, row: dict[str, An
                                      duration_ms=int((time.monotonic() - clock) * 1000), error=str(e), now=iso(moment))
             logger.info("alert #%s to %s: %s", row["alert_id"], row["sink"], e)
             return
-        reached = e.reached
-        if e.refused_for_good:   # a dead letter for those; this delivery goes on to the others
-            dead_letter_for(db, row, e, cache[row["sink"]].sink.recipients, moment, started, clock, summary)
-            reached = tuple(sorted({*(e.reached or ()), *e.refused_for_good}))
-        fail(db, settings, row, moment, str(e), e.permanent, e.retry_after, started, clock, summary, rng, reached)
+        with transaction(db):   # a dead letter split off for some recipients is kept only with the attempt it comes from
+            if e.refused_for_good:   # this delivery goes on to the others
+                dead_letter_for(db, row, e, cache[row["sink"]], moment, started, clock)
+            fail(db, settings, row, moment, str(e), e.permanent, e.retry_after, started, clock, summary, rng, e.reached)
+        if e.refused_for_good:
+            summary.dead += 1
+            logger.error("alert #%s to %s is dead-lettered for %s: %s", row["alert_id"], row["sink"],
+                         ", ".join(e.refused_for_good), e)
     except Exception as e:  # a bug or an unexpected library error: retried like a transient failure
         logger.exception("sink %s failed unexpectedly on message %s", row["sink"], row["idempotency_key"])
         fail(db, settings, row, moment, f"{type(e).__name__}: {e}", False, None, started, clock, summary, rng)
@@ -248,16 +252,22 @@ def record_sent(db: sqlite_utils.Database, row: dict[str, Any], moment: datetime
     return False
 
 
-def dead_letter_for(db: sqlite_utils.Database, row: dict[str, Any], error: TransportError, recipients: list[str],
-                    moment: datetime, started: str, clock: float, summary: DeliverySummary) -> None:
+def recipients_owed(db: sqlite_utils.Database, row: dict[str, Any], transport: Transport) -> frozenset[str] | None:
+    """Whom a claimed delivery's message is for: None for every recipient of its sink (a message never split), else
+    those its part of the message owes it to (see :func:`~tocsin.store.delivery_parts.take_on_unowed`)."""
+    if row["owed"] is None:
+        return None
+    return frozenset(delivery_parts.take_on_unowed(db, row["id"], transport.sink.recipients))
+
+
+def dead_letter_for(db: sqlite_utils.Database, row: dict[str, Any], error: TransportError, transport: Transport,
+                    moment: datetime, started: str, clock: float) -> None:
     """Split a dead letter off a claimed delivery for the sink's recipients that refused it for good
-    (``error.refused_for_good``) while others deferred it."""
-    store.split_off_dead_letter(db, row["id"], reached=[r for r in recipients if r not in error.refused_for_good],
-                                attempt=row["attempts"], started_at=started, duration_ms=int((time.monotonic() - clock) * 1000),
-                                error=str(error), now=iso(moment))
-    summary.dead += 1
-    logger.error("alert #%s to %s is dead-lettered for %s: %s", row["alert_id"], row["sink"],
-                 ", ".join(error.refused_for_good), error)
+    (``error.refused_for_good``) while others deferred it; the delivery keeps the others it was for."""
+    delivery_parts.split_off_refused(
+        db, row["id"], refused=error.refused_for_good,
+        owed=transport.sink.recipients if transport.owed is None else transport.owed, attempt=row["attempts"],
+        started_at=started, duration_ms=int((time.monotonic() - clock) * 1000), error=str(error), now=iso(moment))
 
 
 def fail(db: sqlite_utils.Database, settings: Settings, row: dict[str, Any], moment: datetime, error: str,

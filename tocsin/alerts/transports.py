@@ -78,9 +78,9 @@ class Transport:
         #: The recipients that accepted the message to send next on an earlier attempt: it is not sent to them
         #: again (set before each send; only e-mail has several recipients).
         self.reached: frozenset[str] = frozenset()
-        #: Those of ``reached`` that do not have it: another delivery of the message is for them (a dead letter
-        #: split off); an error does not say they have it.
-        self.elsewhere: frozenset[str] = frozenset()
+        #: The recipients the message to send next is for, or None for all of the sink's (set before each send):
+        #: those its part owes it to, once a dead letter was split off it (see :mod:`tocsin.store.delivery_parts`).
+        self.owed: frozenset[str] | None = None
 
     def notify(self, message: dict[str, Any]) -> None:
         """Send one message; raise :class:`TransportError` on failure."""
@@ -301,16 +301,16 @@ class EmailTransport(Transport):
         return client
 
     def notify(self, message: dict[str, Any]) -> None:
-        mail, reached = self.build(message), self.reached
+        mail, reached, owed = self.build(message), self.reached, self.owed
         within_deadline(self.sink.timeout_s, f"SMTP {self.sink.smtp_host}:{self.sink.smtp_port}",
-                        lambda: self.send(mail, reached), self.should_stop)
+                        lambda: self.send(mail, reached, owed), self.should_stop)
 
-    def send(self, mail: EmailMessage, reached: frozenset[str] = frozenset()) -> None:
-        """Send ``mail`` to the recipients not ``reached`` by an earlier attempt; raise :meth:`refusal` when some
-        refuse it."""
-        recipients = [r for r in self.sink.recipients if r not in reached]
+    def send(self, mail: EmailMessage, reached: frozenset[str] = frozenset(), owed: frozenset[str] | None = None) -> None:
+        """Send ``mail`` to the recipients it is ``owed`` to (None: all) that it has not ``reached`` on an earlier
+        attempt; raise :meth:`refusal` when some refuse it."""
+        recipients = [r for r in self.sink.recipients if r not in reached and (owed is None or r in owed)]
         if not recipients:
-            return   # every recipient accepted it on an earlier attempt
+            return   # every recipient it is for accepted it on an earlier attempt
         try:
             client = self.connect()
             try:
@@ -339,14 +339,12 @@ class EmailTransport(Transport):
             raise TransportError(f"SMTP {self.sink.smtp_host}:{self.sink.smtp_port}: {e}") from e
 
     def refusal(self, refused: dict[str, tuple[int, bytes]], reached: frozenset[str]) -> TransportError:
-        """The error for recipients that refused a message (``reached``: those it is not sent to, which have it but
-        for :attr:`elsewhere`): transient when some deferred it (4xx), and the next attempt goes to those only; one
-        that refused it for good (not 4xx) is named with the fix, and makes the error permanent when none deferred it
-        (else it is in ``refused_for_good``)."""
+        """The error for recipients that refused a message (``reached``: those that have it): transient when some
+        deferred it (4xx), and the next attempt goes to those only; one that refused it for good (not 4xx) is named
+        with the fix, and makes the error permanent when none deferred it (else it is in ``refused_for_good``)."""
         later = {r: answer for r, answer in refused.items() if 400 <= answer[0] < 500}
         for_good = {r: answer for r, answer in refused.items() if r not in later}
-        holders = reached - self.elsewhere
-        has_it = f"; {', '.join(sorted(holders))} ha{'s' if len(holders) == 1 else 've'} it" if holders else ""
+        has_it = f"; {', '.join(sorted(reached))} ha{'s' if len(reached) == 1 else 've'} it" if reached else ""
         retried = "tried again later for the deferring recipient(s) only"
         if not for_good:
             return TransportError(f"SMTP {self.sink.smtp_host}: {recipient_answers(later)} deferred it{has_it}; {retried}",

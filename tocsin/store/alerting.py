@@ -290,9 +290,10 @@ def split_off_dead_letter(db: sqlite_utils.Database, delivery_id: int, *, reache
                           started_at: str, duration_ms: int, error: str, now: str) -> int:
     """Record a dead letter for some recipients of a delivery's sink (an e-mail they refused for good while others
     deferred it, which stays queued for those): a new ``dead`` delivery of the same frozen message, created when
-    the delivery was, with the attempt and its error. Returns its id.
+    the delivery was, with the attempt and its error. Returns its id; whom it owes the message to is set by
+    :func:`~tocsin.store.delivery_parts.split_off_refused`.
 
-    :param reached: the sink's other recipients, which it never goes to (``--retry-dead`` sends it to the rest).
+    :param reached: those recipients that already have the message (not sent it again).
     """
     with transaction(db):
         dead_id = db.execute(
@@ -304,17 +305,6 @@ def split_off_dead_letter(db: sqlite_utils.Database, delivery_id: int, *, reache
         db.execute("INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, outcome, error) VALUES (?, ?, ?, ?, ?, ?)",
                    [dead_id, attempt, started_at, duration_ms, "permanent", error[:2000]])
     return dead_id
-
-
-def recipients_elsewhere(db: sqlite_utils.Database, delivery_id: int) -> set[str]:
-    """The recipients in a delivery's ``reached`` that do not have its message: another delivery of the same
-    notification to the same sink, not sent yet, is for them (a dead letter split off for recipients that refused
-    it for good, or the message still queued for those that deferred it), so its own ``reached`` lacks them."""
-    return {row[0] for row in db.execute(
-        """SELECT DISTINCT r.value FROM deliveries mine JOIN json_each(mine.reached) r
-           JOIN deliveries other ON other.alert_id = mine.alert_id AND other.sink = mine.sink
-                AND other.notification = mine.notification AND other.id != mine.id AND other.status != 'sent'
-           WHERE mine.id = ? AND r.value NOT IN (SELECT value FROM json_each(other.reached))""", [delivery_id])}
 
 
 def interrupt_delivery(db: sqlite_utils.Database, delivery_id: int, *, attempt: int, started_at: str, duration_ms: int,

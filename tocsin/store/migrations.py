@@ -791,13 +791,46 @@ def m015_item_version_rank_index(db: sqlite_utils.Database) -> None:
     execute_script(db, "CREATE INDEX item_versions_rank ON item_versions(item_id, current_rank);")
 
 
+#: ``other`` is another delivery of the same message as ``mine``: its notification to its sink, in parts once split.
+_M016_OTHER_PART = """other.alert_id = mine.alert_id AND other.sink = mine.sink AND other.notification = mine.notification
+                AND other.id != mine.id"""
+
+
+def m016_delivery_owed(db: sqlite_utils.Database) -> None:
+    """Per delivery, the recipients of its sink it owes its message to (``owed``, JSON; NULL: every recipient of the
+    sink). An e-mail some recipients refused for good (5xx) while others deferred it (4xx) is split: a dead letter for
+    the first, the message queued for the rest. Each part told whom it owes only by the recipients it skipped
+    (``reached``), so a recipient neither skipped, such as an address corrected before ``--retry-dead``, was sent the
+    message by both. Now each part names its own recipients, and ``reached`` holds only those that have the message.
+    A message split before (several deliveries of one notification to one sink) is converted: each part owes what
+    the others skipped and it did not, and keeps in ``reached`` what all of them skipped."""
+    execute_script(
+        db,
+        f"""
+        ALTER TABLE deliveries ADD COLUMN owed TEXT;
+        CREATE TEMP TABLE m016_parts AS SELECT mine.id,
+            (SELECT json_group_array(value) FROM (
+                SELECT DISTINCT r.value FROM deliveries other, json_each(other.reached) r WHERE {_M016_OTHER_PART}
+                AND r.value NOT IN (SELECT value FROM json_each(mine.reached)) ORDER BY r.value)) AS owed,
+            (SELECT json_group_array(r.value) FROM json_each(mine.reached) r WHERE NOT EXISTS (
+                SELECT 1 FROM deliveries other WHERE {_M016_OTHER_PART}
+                AND r.value NOT IN (SELECT value FROM json_each(other.reached)))) AS reached
+        FROM deliveries mine WHERE EXISTS (SELECT 1 FROM deliveries other WHERE {_M016_OTHER_PART});
+        UPDATE deliveries SET owed = (SELECT owed FROM temp.m016_parts p WHERE p.id = deliveries.id),
+                              reached = (SELECT reached FROM temp.m016_parts p WHERE p.id = deliveries.id)
+        WHERE id IN (SELECT id FROM temp.m016_parts);
+        DROP TABLE temp.m016_parts;
+        """,
+    )
+
+
 #: Every migration, in order. Append only.
 MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox, m003_privacy_indexes, m004_review_queue,
                               m005_review_queue_by_seq, m006_review_queue_counts,
                               m007_review_queue_label_text, m008_user_session_generation, m009_review_queue_version,
                               m010_alert_files, m011_delivery_progress, m012_item_version_order,
                               m013_review_queue_current_analysis, m014_alerts_owed,
-                              m015_item_version_rank_index]
+                              m015_item_version_rank_index, m016_delivery_owed]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
