@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import fields, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,9 @@ def make_settings(folder: Path, rules: list[AlertRuleSettings] | None = None,
 def store_flagged(db, *, text: str = "Fictional call: drive the Uzbeks out of Osh, they are rats.", source: str = "test",
                   groups: tuple[str, ...] = ("uzbek",), places: tuple[str, ...] = ("osh",), score: float = 0.7,
                   hallmarks: tuple[str, ...] = ("call_to_expulsion",), incitement: bool = True,
-                  published_at: datetime | None = None) -> dict[str, Any]:
-    """Store one item and its analysis; return the row ``analyse_pending`` passes to ``on_batch_saved``."""
+                  published_at: datetime | None = None, cue_form: str | None = None) -> dict[str, Any]:
+    """Store one item and its analysis (its cue, the word "drive", of ``cue_form``); return the row
+    ``analyse_pending`` passes to ``on_batch_saved``."""
     ensure_source(db, source)
     rec = ItemRecord(source=source, url=f"https://{source}.example/{next(_urls)}", text=text, kind="post",
                      published_at=published_at.isoformat(timespec="seconds") if published_at else None)
@@ -41,22 +43,42 @@ def store_flagged(db, *, text: str = "Fictional call: drive the Uzbeks out of Os
     targets = [{"group": g, "text": g.capitalize(), "start": 0, "end": 0} for g in groups]
     found = [{"place": p, "text": p.capitalize(), "start": 0, "end": 0} for p in places]
     cue_at = text.find("drive")
-    spans = [{"kind": "cue", "label": hallmarks[0], "text": "drive", "start": cue_at, "end": cue_at + 5}] if hallmarks and cue_at >= 0 else []
+    spans = [{"kind": "cue", "label": hallmarks[0], "text": "drive", "start": cue_at, "end": cue_at + 5, "form": cue_form}
+             ] if hallmarks and cue_at >= 0 else []
     record = AnalysisRecord(item_id=rec.id, content_hash=rec.content_hash, model_name="test-model", model_version="1",
                             patterns_version="p1", threshold=0.5, score=score, incitement=incitement, lang="en",
                             targets=targets, places=found, hallmarks=list(hallmarks), spans=spans, explanation="test")
     return saved_row(db, record)
 
 
+def record_of(row: dict[str, Any]) -> AnalysisRecord:
+    """The analysis of a :func:`store_flagged` row as a record, to store changed."""
+    return AnalysisRecord(**{f.name: row[f.name] for f in fields(AnalysisRecord)})
+
+
 def reanalysed(db, row: dict[str, Any], *, model_version: str, score: float | None = None) -> dict[str, Any]:
     """Analyse the item of a :func:`store_flagged` row again, as a new model version does (the same findings, the
     given score); return the new row as ``analyse_pending`` passes it."""
-    record = AnalysisRecord(item_id=row["item_id"], content_hash=row["content_hash"], model_name=row["model_name"],
-                            model_version=model_version, patterns_version=row["patterns_version"], threshold=row["threshold"],
-                            score=row["score"] if score is None else score, incitement=row["incitement"], lang=row["lang"],
-                            targets=row["targets"], places=row["places"], hallmarks=row["hallmarks"], spans=row["spans"],
-                            explanation=row["explanation"])
-    return saved_row(db, record)
+    record = record_of(row)
+    return saved_row(db, replace(record, model_version=model_version, score=record.score if score is None else score))
+
+
+def edit(db, row: dict[str, Any], text: str) -> str:
+    """Store the item of a :func:`store_flagged` row again with ``text``, as a crawl of the edited post does
+    (nothing is analysed); returns the content hash of that version."""
+    record = ItemRecord(source=row["source"], url=row["url"], text=text, kind="post", published_at=row["published_at"])
+    upsert_item(db, record)
+    return record.content_hash
+
+
+def edited_back(db, row: dict[str, Any], text: str, **verdict: Any) -> dict[str, Any]:
+    """Edit the item of a :func:`store_flagged` row to ``text``, analysed as the row's text with ``verdict``
+    (``score``, ``incitement``, …) changed, then back to the row's text, which is not analysed again: A → B → A,
+    where B's analysis is the newest but A's speaks for the item. Returns B's analysis row."""
+    shown = db.execute("SELECT text FROM items WHERE id = ?", [row["item_id"]]).fetchone()[0]
+    edited = saved_row(db, replace(record_of(row), content_hash=edit(db, row, text), **verdict))
+    edit(db, row, shown)
+    return edited
 
 
 def saved_row(db, record: AnalysisRecord) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from test_alert_support import NOW, at, make_settings, raise_for, reanalysed, store_flagged
+from test_alert_support import NOW, at, edited_back, make_settings, raise_for, reanalysed, store_flagged
 from tocsin.alerts import deliver_due, evaluate_rules
 from tocsin.alerts.rules import find_spikes, poisson_tail
 from tocsin.alerts.severity import item_severity, names_a_time, rank
@@ -410,6 +410,21 @@ def test_items_still_in_the_window_after_their_alert_resolved_raise_no_second_al
     assert evaluate_rules(fresh_db, settings, now=at(301)) == 1
     second, first = alerting.list_alerts(fresh_db)
     assert second["count"] == 1 and not set(second["item_ids"]) & set(first["item_ids"])
+
+
+@pytest.mark.parametrize("a_flagged", [True, False], ids=["flagged-text-back", "harmless-text-back"])
+@pytest.mark.parametrize("rule", [SPREAD, SPIKE], ids=["spread", "spike"])
+def test_an_item_edited_back_counts_as_the_analysis_of_the_text_it_shows(fresh_db, tmp_path, rule, a_flagged):
+    """A -> B -> A, A not analysed again: A's analysis speaks for the item, though B's is the newest."""
+    settings = make_settings(tmp_path, rules=[rule])
+    for n, channel in enumerate(("tg-a", "tg-b")):
+        store_flagged(fresh_db, source=channel, text=RUMOUR, published_at=at(-30 + n))
+    third = store_flagged(fresh_db, source="tg-c", text=RUMOUR, published_at=at(-28), incitement=a_flagged,
+                          score=0.7 if a_flagged else 0.2)
+    edited_back(fresh_db, third, "Fictional correction: the wells in Osh are fine, nobody poisoned them.",
+                incitement=not a_flagged, score=0.2 if a_flagged else 0.7)
+    assert evaluate_rules(fresh_db, settings, now=NOW) == int(a_flagged)
+    assert [len(a["item_ids"]) for a in alerting.list_alerts(fresh_db)] == ([3] if a_flagged else [])
 
 
 def test_spread_quiet_in_two_channels_or_one_channel_repeating(fresh_db, tmp_path):

@@ -415,6 +415,56 @@ def test_an_alert_that_keeps_other_items_is_rewritten_from_them(fresh_db, tmp_pa
         assert leftover not in json.dumps(after, ensure_ascii=False), leftover
 
 
+def test_an_alert_is_recounted_from_the_analysis_that_speaks_for_each_item_it_keeps(fresh_db, tmp_path):
+    """A kept item edited A -> B -> A is told again as A's analysis says, though B's (naming no one) is newer; the
+    erased item, also edited back, is found by the alert's item ids and leaves no quote of either of its texts."""
+    from test_alert_support import edited_back, make_settings, raise_for, store_flagged
+    from tocsin.store import alerting
+
+    settings = make_settings(tmp_path)
+    gone = store_flagged(fresh_db, source="zqxgonechannel", text="Fictional zqxgonefirst: drive the Uzbeks out of Osh.")
+    kept = store_flagged(fresh_db, source="keptnews")
+    raise_for(fresh_db, settings, [gone, kept])
+    harmless = dict(incitement=False, score=0.1, targets=[], places=[], hallmarks=[], spans=[])
+    edited_back(fresh_db, gone, "Fictional zqxgonesecond: market prices in Osh went up.", **harmless)
+    edited_back(fresh_db, kept, "Fictional correction: a post about the weather in Osh.", **harmless)
+
+    summary = forget(fresh_db, settings, item_ids=[gone["item_id"]])
+
+    assert summary.alerts_scrubbed == 1 and summary.alerts_deleted == 0
+    (after,) = alerting.list_alerts(fresh_db)
+    assert after["item_ids"] == [kept["item_id"]] and after["severity"] == "high"
+    payload = after["payload"]
+    assert payload["groups"] == ["uzbek"] and payload["hallmarks"] == ["call_to_expulsion"]
+    assert payload["reasons"] == ["call to expulsion naming a place"]
+    for leftover in ("zqxgonechannel", "zqxgonefirst", "zqxgonesecond", gone["item_id"]):
+        assert leftover not in json.dumps(after, ensure_ascii=False), leftover
+
+
+def test_an_alert_that_keeps_only_a_call_to_exclusion_is_not_raised_for_its_place(fresh_db, tmp_path):
+    """Told again after an erasure, an item whose only call is to exclusion ("drive them from our stalls in Osh")
+    keeps the rule's severity: its place does not raise it, as it did not when the alert was raised."""
+    from test_alert_support import make_settings, raise_for, store_flagged
+    from tocsin.store import alerting
+
+    settings = make_settings(tmp_path)
+    gone = store_flagged(fresh_db, source="zqxgonechannel", score=0.93, hallmarks=("call_to_violence",),
+                         text="Fictional zqxgonecue: drive the Uzbeks from Osh tonight.")
+    kept = store_flagged(fresh_db, source="keptnews", text="Fictional notice: drive the Uzbeks from our stalls in Osh.",
+                         cue_form="exclusion")
+    raise_for(fresh_db, settings, [kept])
+    (alone,) = alerting.list_alerts(fresh_db)
+    assert alone["severity"] == "warning" and alone["payload"]["reasons"] == []
+    raise_for(fresh_db, settings, [gone])
+    assert alerting.list_alerts(fresh_db)[0]["severity"] == "critical"
+
+    forget(fresh_db, settings, item_ids=[gone["item_id"]])
+
+    (after,) = alerting.list_alerts(fresh_db)
+    assert after["item_ids"] == [kept["item_id"]]
+    assert after["severity"] == "warning" and after["payload"]["reasons"] == []
+
+
 def test_a_spread_alert_is_recounted_after_one_copy_is_erased(fresh_db, tmp_path):
     from test_alert_support import NOW, at, make_settings, store_flagged
     from test_alerts import RUMOUR, SPREAD

@@ -101,9 +101,9 @@ def merge_payload(old: dict[str, Any] | None, event: Event, rule: AlertRuleSetti
 def recounted(db: sqlite_utils.Database, alert: dict[str, Any], members: list[dict[str, Any]],
               settings: Settings) -> dict[str, Any]:
     """``alert`` after some of its items were erased, told again from ``members``, the items it keeps (rows
-    with source, times, text and their newest analysis): sources, hallmarks, groups and times, a spread's copies
-    and sources and a burst's count, an item alert's severity and its reasons, then title and message. Its
-    evidence is left as it is."""
+    with source, times, text and the analysis that speaks for each): sources, hallmarks, groups and times, a
+    spread's copies and sources and a burst's count, an item alert's severity and its reasons, then title and
+    message. Its evidence is left as it is."""
     payload = alert["payload"]
     sources = sorted({m.get("source", "") for m in members})
     named = {t.get("group") for m in members for t in m.get("targets") or []}

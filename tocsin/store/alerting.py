@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable
 
 import sqlite_utils
 
+from tocsin.store.analyses import current_analysis_id
 from tocsin.store.db import StoreError, chunked, marks, transaction, utcnow
 
 ALERT_STATUSES = ("open", "acknowledged", "resolved")
@@ -424,20 +425,21 @@ def expire_silence(db: sqlite_utils.Database, silence_id: int, now: str) -> None
 
 
 def scored_analyses_since(db: sqlite_utils.Database, since: str, *, min_score: float, only_flagged: bool) -> list[dict[str, Any]]:
-    """The newest analysis of each item seen or published since about ``since`` that is flagged (or, when
-    ``only_flagged`` is false, scores at least ``min_score``), with its item's source, text and times.
+    """The analysis that speaks for each item seen or published since about ``since`` (the newest successful one
+    of the version it shows, else of the one it showed last: :func:`~tocsin.store.analyses.current_analysis_id`)
+    when it is flagged (or, when ``only_flagged`` is false, scores at least ``min_score``), with its item's
+    source, text and times. An item edited A → B → A counts as A's analysis says, however old that analysis is.
 
-    The time filter is coarse (a day of slack for time zones); callers compare times precisely.
+    Items are chosen by their own times, which the rules compare, not by when their analysis was made. The time
+    filter is coarse (a day of slack for time zones); callers compare times precisely.
     """
     rows = db.query(
-        """SELECT a.id, a.item_id, a.score, a.incitement, a.targets, a.places, a.hallmarks, a.spans, a.threshold,
+        f"""SELECT a.id, a.item_id, a.score, a.incitement, a.targets, a.places, a.hallmarks, a.spans, a.threshold,
                   i.source, i.kind, i.url, i.title, i.text, i.first_seen, i.published_at
-           FROM analyses a JOIN items i ON i.id = a.item_id
-           WHERE (a.incitement = 1 OR (? = 0 AND a.score >= ?)) AND a.error = ''
-             AND a.score >= ?
-             AND a.id = (SELECT max(a2.id) FROM analyses a2 WHERE a2.item_id = a.item_id AND a2.error = '')
-             AND (i.first_seen >= date(?, '-1 day') OR i.published_at >= date(?, '-1 day'))
-           ORDER BY a.id""", [int(only_flagged), min_score, min_score, since, since])
+           FROM items i JOIN analyses a ON a.id = {current_analysis_id("i.id", "a2.error = ''")}
+           WHERE (i.first_seen >= date(?, '-1 day') OR i.published_at >= date(?, '-1 day'))
+             AND (a.incitement = 1 OR (? = 0 AND a.score >= ?)) AND a.score >= ?
+           ORDER BY a.id""", [since, since, int(only_flagged), min_score, min_score])
     out = []
     for row in rows:
         for column in ("targets", "places", "hallmarks", "spans"):

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator
 
 import sqlite_utils
 
+from tocsin.store.analyses import current_analysis_id
 from tocsin.store.db import chunked, marks, transaction, utcnow
 
 logger = logging.getLogger(__name__)
@@ -142,16 +143,18 @@ def iter_alerts(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
 
 
 def alert_members(db: sqlite_utils.Database, item_ids: list[str]) -> list[dict[str, Any]]:
-    """The items an alert keeps: source, times and text, with the score, hallmarks, targets and places of
-    their newest analysis."""
+    """The items an alert keeps: source, times and text, with the score, hallmarks, targets, places and spans of the
+    successful analysis that speaks for each (:func:`~tocsin.store.analyses.current_analysis_id`: an item edited
+    A → B → A is told as A's analysis says, though B's is newer)."""
     members = []
     for chunk in chunked(item_ids):
         members += db.query(
-            f"""SELECT i.source, i.published_at, i.first_seen, i.text, a.score, a.hallmarks, a.targets, a.places
-                FROM items i LEFT JOIN analyses a ON a.id = (SELECT max(id) FROM analyses WHERE item_id = i.id)
+            f"""SELECT i.source, i.published_at, i.first_seen, i.text, a.score, a.hallmarks, a.targets, a.places,
+                       a.spans
+                FROM items i LEFT JOIN analyses a ON a.id = {current_analysis_id("i.id", "a2.error = ''")}
                 WHERE i.id IN ({marks(chunk)})""", chunk)
     for m in members:
-        for column in ("hallmarks", "targets", "places"):
+        for column in ("hallmarks", "targets", "places", "spans"):
             m[column] = json.loads(m[column] or "[]")
     return members
 
