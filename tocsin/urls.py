@@ -81,18 +81,36 @@ def is_web_address(url: str) -> bool:
         return False
 
 
+def join_url(base: str, link: str) -> str:
+    """``link`` made absolute against ``base``; ``link`` as written when it cannot be (``http://[::1``, a bracket
+    never closed), so that :func:`is_web_address` refuses it and one bad link costs no more than itself."""
+    try:
+        return urljoin(base, link)
+    except ValueError:
+        return link
+
+
 def item_addresses(page_url: str, links: list[str], fallbacks: list[str]) -> list[str]:
     """The addresses items found on one page (posts of a listing, comments, records of an API) are stored
-    under: each link made absolute; its fallback when there is no link or it is no web address
-    (``javascript:void(0)``, ``mailto:``). Ids ignore ``#anchors``, so where two items of the page, or an item
-    and the page itself, differ only by one (``#comment-5`` on the article, ``#p5`` and ``#p7`` of a thread),
-    the anchor is kept as the query parameter ``anchor``."""
-    absolute = [urljoin(page_url, link.strip()) if link and link.strip() else "" for link in links]
+    under: each link made absolute; its fallback when there is no link, it is no web address
+    (``javascript:void(0)``, ``mailto:``), or it is no permalink of the item: the page itself (a reply button's
+    ``href="#"``), or a link that other items of the page share (a thread's address under each of its posts),
+    which would store them all as versions of one. Items with one fallback are one item (a pinned post listed
+    twice) and keep their shared link. Ids ignore ``#anchors``, so where two items of the page, or an item and
+    the page itself, differ only by one (``#comment-5`` on the article, ``#p5`` and ``#p7`` of a thread), the
+    anchor is kept as the query parameter ``anchor``."""
+    absolute = [join_url(page_url, link.strip()) if link and link.strip() else "" for link in links]
     usable = [url if is_web_address(url) else "" for url in absolute]
     bare = [canonical_url(url) if url else "" for url in usable]
-    shared = {b for b in bare if b and (bare.count(b) > 1 or b == canonical_url(page_url))}
-    return [fallback if not url else with_anchor(url) if b in shared and urlsplit(url).fragment else url
-            for url, b, fallback in zip(usable, bare, fallbacks)]
+    page = canonical_url(page_url)
+    shared = {b for b in bare if b and (bare.count(b) > 1 or b == page)}
+    anchored = [with_anchor(url) if b in shared and urlsplit(url).fragment else url for url, b in zip(usable, bare)]
+    keys = [canonical_url(url) if url else "" for url in anchored]
+    items_of: dict[str, set[str]] = {}
+    for key, fallback in zip(keys, fallbacks):
+        items_of.setdefault(key, set()).add(fallback)
+    return [url if key and key != page and len(items_of[key]) == 1 else fallback
+            for url, key, fallback in zip(anchored, keys, fallbacks)]
 
 
 def with_anchor(url: str) -> str:

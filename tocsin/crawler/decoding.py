@@ -92,7 +92,9 @@ def readable_response(response: TextResponse) -> TextResponse:
 def feed_as_utf8(body: bytes, content_type: str) -> tuple[bytes, str]:
     """A feed's body and content type, transcoded to UTF-8 when the body is not UTF-8 and names no other
     encoding (neither in its XML declaration nor in ``content_type``), or declared UTF-8 when it names another
-    and is plainly UTF-8; otherwise as they are."""
+    and is plainly UTF-8; otherwise as they are. A UTF-8 byte-order mark is dropped: it would hide the declaration,
+    and XML reads a body that starts with one as UTF-8 whatever the declaration says."""
+    body = body.removeprefix(codecs.BOM_UTF8)
     declared = [m.group(2).decode("ascii", "replace") for m in [re.match(_XML_ENCODING.encode(), body[:300])] if m]
     declared += [m.group(1) for m in [_CHARSET.search(content_type or "")] if m]
     if any(not _is_utf8_name(name) for name in declared):

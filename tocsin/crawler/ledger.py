@@ -190,12 +190,12 @@ class CrawlLedger:
             if any(self.pending.values()):
                 count_crawl_run(self.store, self.run_id, **self.pending)
                 self.pending = dict.fromkeys(self.pending, 0)
-        except sqlite3.OperationalError as e:
+        except sqlite3.DatabaseError as e:
             if is_locked_error(e):
                 self.note_lock()
                 logger.warning("%s: the store is locked by another program; this run's counts and %d error(s) are "
                                "written when it is free", self.source, len(self.unwritten))
-            else:   # a full disk or a read-only store: kept here, and written if it can be before the run ends
+            else:   # a full disk, a read-only or damaged store: kept here, and written if it can be before the run ends
                 logger.error("%s: the store cannot be written (%s); this run's counts and %d error(s) are written "
                              "when it can be", self.source, e, len(self.unwritten))
         if self.progress:

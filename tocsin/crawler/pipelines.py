@@ -59,13 +59,20 @@ class StorePipeline:
             try:
                 ledger.save(item)
                 return
-            except sqlite3.OperationalError as e:
+            except sqlite3.DatabaseError as e:
                 if not is_locked_error(e):   # a full disk, a read-only or damaged store: counted, never silent
-                    ledger.lost(item.url, f"the store cannot be written ({e}); free space on its disk or make it "
-                                          "writable, and the item is fetched again on the next crawl")
+                    ledger.lost(item.url, f"{unwritable(e)}, and the item is fetched again on the next crawl")
                     raise DropItem(f"store not writable: {item.url}") from e
                 if attempt < tries:
                     time.sleep(RETRY_PAUSE_S)
         ledger.note_lock()
         ledger.lost(item.url, "the store stayed locked by another program; the item is fetched again on the next crawl")
         raise DropItem(f"store locked: {item.url}")
+
+
+def unwritable(error: sqlite3.DatabaseError) -> str:
+    """Why the store refused a write, and the fix."""
+    if "malformed" in str(error):
+        return (f"the store is damaged ({error}); copy the database file aside and restore it from a backup, or "
+                "rescue it with: sqlite3 tocsin.db .recover | sqlite3 recovered.db")
+    return f"the store cannot be written ({error}); free space on its disk or make it writable"

@@ -41,8 +41,9 @@ class ArticleSpider(SourceSpider):
     """Base of the feed and sitemap spiders."""
 
     def follow(self, leads: list[ArticleLead]) -> Iterator[Request | ItemRecord]:
-        """Requests for the leads not stored yet (incremental crawling); known articles are never fetched."""
-        by_url = {lead.url: lead for lead in leads}
+        """Requests for the leads not stored yet (incremental crawling); known articles are never fetched, and
+        leads that are no web address are skipped with a note."""
+        by_url = {lead.url: lead for lead in leads if self.is_followable(lead.url)}
         for url in self.unknown(list(by_url)):
             lead = by_url[url]
             # dont_filter: claims already dedupe articles, and a redirect loop must end in an error

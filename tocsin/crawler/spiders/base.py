@@ -110,10 +110,7 @@ class SourceSpider(scrapy.Spider):
                 headers: dict[str, str] | None = None) -> Request | None:
         """A request within the page budget (``max_pages``), its failures recorded; None when over budget, or
         for a link that is no web address (``mailto:``, ``javascript:void(0)``), which is noted once."""
-        if not is_web_address(url):
-            if not self.odd_link_note:
-                self.odd_link_note = f"links that are no web address were skipped (first: {url[:80]!r})"
-                self.notes.append(self.odd_link_note)
+        if not self.is_followable(url):
             return None
         if self.budget <= 0:
             if not self.budget_note:
@@ -126,6 +123,16 @@ class SourceSpider(scrapy.Spider):
             meta["handle_httpstatus_list"] = handle_status
         return Request(url, callback=callback, cb_kwargs=cb_kwargs or {}, meta=meta, errback=errback or self.on_error,
                        priority=priority, dont_filter=dont_filter, headers=headers)
+
+    def is_followable(self, url: str) -> bool:
+        """Whether ``url`` is a web address a request can be made for; the first that is not (``mailto:``,
+        ``javascript:void(0)``, ``http://[::1``) is named in a note of the run."""
+        if is_web_address(url):
+            return True
+        if not self.odd_link_note:
+            self.odd_link_note = f"links that are no web address were skipped (first: {url[:80]!r})"
+            self.notes.append(self.odd_link_note)
+        return False
 
     def note_once(self, note: str) -> None:
         """Add ``note`` to this run's notes unless it is there already."""

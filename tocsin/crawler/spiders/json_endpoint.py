@@ -91,7 +91,12 @@ class JsonSpider(SourceSpider):
         if not isinstance(rows, list):
             self.ledger.error("parse", f"fields.items {fields.get('items', '')!r} is not a list in the response", response.url)
             return
-        records = [r for r in (self.record(row, response, endpoint) for row in rows if isinstance(row, dict)) if r]
+        found = [r for r in (self.record(row, response, endpoint) for row in rows if isinstance(row, dict)) if r]
+        records = [record for record, _ in found]
+        # addresses of the page as a whole: a link that several records share is the permalink of none
+        urls = item_addresses(response.url, [record.url for record in records], [fallback for _, fallback in found])
+        for record, url in zip(records, urls):
+            record.url = url
         known = self.ledger.known([item_id_for(r.url) for r in records])
         yield from records
         if all_known([r.url for r in records], known):
@@ -105,7 +110,9 @@ class JsonSpider(SourceSpider):
             if req is not None:
                 yield req
 
-    def record(self, row: dict[str, Any], response: Response, endpoint: str) -> ItemRecord | None:
+    def record(self, row: dict[str, Any], response: Response, endpoint: str) -> tuple[ItemRecord, str] | None:
+        """A record as an item, its ``url`` the link it gives (see :func:`item_addresses`), with the address it is
+        stored under when that link is none of its own; None when it has no text."""
         fields = self.source.fields
         value = get_path(row, fields["text"])
         if value is not None and not isinstance(value, str):   # a number, object or list is no post's text
@@ -119,18 +126,17 @@ class JsonSpider(SourceSpider):
         published_at = normalise_date(as_text(get_path(row, fields["date"])), self.zone) if fields.get("date") else None
         url_spec = fields.get("url", "")
         if "{" in url_spec and item_id:
-            url = response.urljoin(url_spec.format(id=item_id))
+            url = url_spec.format(id=item_id)
         else:   # no link, or a record without the id its link is made of
             url = as_text(get_path(row, url_spec)) if url_spec and "{" not in url_spec else ""
-            key = [item_id] if item_id else [author, published_at or "", text]
-            url = item_addresses(response.url, [url], [synthetic_url(endpoint, *key)])[0]
+        fallback = synthetic_url(endpoint, *([item_id] if item_id else [author, published_at or "", text]))
         return ItemRecord(
             source=self.source.name, url=url, kind="post", title=as_text(get_path(row, fields.get("title", ""))) if fields.get("title") else "",
             text=text, author=author, published_at=published_at,
             lang=self.source.language, meta={"endpoint": endpoint, **({"post_id": item_id} if item_id else {})},
             raw=_LONE_SURROGATE.sub("\ufffd", json.dumps(row, ensure_ascii=False, sort_keys=True)).encode("utf-8"),
             content_type="application/json",
-        )
+        ), fallback
 
     def next_url(self, data: Any, response: Response, endpoint: str, page: int | None, had_rows: bool) -> str | None:
         mode = self.source.pagination.get("mode", "")

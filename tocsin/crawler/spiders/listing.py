@@ -14,7 +14,7 @@ from tocsin.crawler.extract import normalise_date, select, select_first, select_
 from tocsin.crawler.items import ItemRecord
 from tocsin.crawler.spiders.base import SourceSpider
 from tocsin.crawler.spiders.paging import all_known, synthetic_url
-from tocsin.urls import item_addresses, item_id_for
+from tocsin.urls import item_addresses, item_id_for, join_url
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +76,6 @@ class ListingSpider(SourceSpider):
             return  # newest first: nothing new past this page
         next_link = select_first(response.selector, sel.get("next_page", ""))
         if next_link:
-            req = self.request(response.urljoin(next_link), self.parse_listing, cb_kwargs={"start_url": start_url})
+            req = self.request(join_url(response.url, next_link), self.parse_listing, cb_kwargs={"start_url": start_url})
             if req is not None:
                 yield req

@@ -16,6 +16,7 @@ from scrapy.utils.gz import gunzip
 
 from tocsin.crawler.extract import normalise_date
 from tocsin.crawler.spiders.articles import ArticleLead, ArticleSpider
+from tocsin.urls import join_url
 
 logger = logging.getLogger(__name__)
 
@@ -137,12 +138,12 @@ class SitemapSpider(ArticleSpider):
         if sitemap.kind in ("sitemapindex", "robots"):
             for entry in sitemap.entries:
                 if in_window(entry, since):
-                    req = self.request(response.urljoin(entry.loc), self.parse_sitemap)
+                    req = self.request(join_url(response.url, entry.loc), self.parse_sitemap)
                     if req is not None:
                         yield req
             return
         leads = [
-            ArticleLead(url=response.urljoin(e.loc), title=e.title, published_at=e.date, lang=e.lang.split("-")[0],
+            ArticleLead(url=join_url(response.url, e.loc), title=e.title, published_at=e.date, lang=e.lang.split("-")[0],
                         meta={"sitemap_url": response.url, **({"news_sitemap": True} if e.news else {})})
             for e in sitemap.entries if in_window(e, since)
         ]

@@ -11,7 +11,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from parsel import Selector
 from scrapy import Request
@@ -20,8 +20,13 @@ from scrapy.http import Response
 from tocsin.crawler.extract import clean_whitespace, normalise_date
 from tocsin.crawler.items import ItemRecord
 from tocsin.crawler.spiders.base import SourceSpider
+from tocsin.urls import is_web_address, join_url
 
 logger = logging.getLogger(__name__)
+#: The message's own text: not the quote of the message it replies to, which has the same class (and
+#: ``js-message_reply_text``) inside ``tgme_widget_message_reply``; the outer one where Telegram nests two.
+OWN_TEXT = ('(.//div[has-class("tgme_widget_message_text")][not(has-class("js-message_reply_text"))]'
+            '[not(ancestor::*[has-class("tgme_widget_message_reply")])])[1]')
 #: A message id as t.me writes it in ``data-post``: ASCII digits, at most 15 (a larger one would become the
 #: resume point and hide every real message after it).
 MESSAGE_ID = re.compile(r"[0-9]{1,15}")
@@ -89,17 +94,18 @@ def parse_channel_page(selector: Selector, url: str) -> ChannelPage:
         channel, _, msg_id = post.rpartition("/")
         if not MESSAGE_ID.fullmatch(msg_id):   # ASCII digits of a real id: not "٣", not 20 digits
             continue
-        text_node = node.css("div.tgme_widget_message_text")
-        text = clean_whitespace(_text_with_breaks(text_node[0])) if text_node else ""
-        date_link = node.css("a.tgme_widget_message_date")
-        href = date_link.attrib.get("href", "") if date_link else ""
+        text_node = node.xpath(OWN_TEXT)
+        words = clean_whitespace(_text_with_breaks(text_node[0])) if text_node else ""
+        text = "\n".join(filter(None, [words, poll_text(node)]))
+        href = node.css("a.tgme_widget_message_date::attr(href)").get() or ""
+        own_url = join_url(url, href) if href else ""
         messages.append(ChannelMessage(
-            channel=channel, id=int(msg_id), url=_absolute(url, href) if href else _absolute(url, f"/{channel}/{msg_id}"),
+            channel=channel, id=int(msg_id), url=own_url if is_web_address(own_url) else join_url(url, f"/{channel}/{msg_id}"),
             text=text, published_at=normalise_date(node.css("time::attr(datetime)").get()),
             views=parse_count(node.css(".tgme_widget_message_views::text").get() or ""),
             forwarded_from=clean_whitespace(" ".join(node.css(".tgme_widget_message_forwarded_from_name ::text").getall())),
             author=clean_whitespace(" ".join(node.css(".tgme_widget_message_owner_name ::text").getall())),
-            links=[_absolute(url, h) for h in (text_node.css("a::attr(href)").getall() if text_node else [])],
+            links=[join_url(url, h) for h in (text_node[0].css("a::attr(href)").getall() if text_node else [])],
             html=node.get(),
         ))
     more = selector.css("a.tme_messages_more::attr(data-before)").get()
@@ -117,8 +123,13 @@ def _text_with_breaks(node: Selector) -> str:
     return "".join(parts)
 
 
-def _absolute(base: str, href: str) -> str:
-    return urljoin(base, href)
+def poll_text(node: Selector) -> str:
+    """A poll's question and options, a line each ('' when the message has no poll): a poll has no other text."""
+    poll = node.css(".tgme_widget_message_poll")
+    if not poll:
+        return ""
+    parts = poll.css(".tgme_widget_message_poll_question, .tgme_widget_message_poll_option_text")
+    return "\n".join(line for line in (clean_whitespace(" ".join(p.css("::text").getall())) for p in parts) if line)
 
 
 class TelegramSpider(SourceSpider):
