@@ -207,6 +207,7 @@ def export_dataset(db: sqlite_utils.Database, settings: Settings, options: Expor
             redaction_counts=dict(redactor.totals), sources=sources, unmatched_spans=builder.unmatched_spans,
             unreadable_times=builder.unreadable_times, retention_days=settings.retention.retention_days,
             defused_fields=getattr(writer, "defused", 0),
+            link_key_fingerprint=key.fingerprint if key.linked else "", link_key_created=created,
         )
         # As private as the data (it names sources and counts), and complete before either file takes its name:
         # a full disk leaves no export that looks finished without its datasheet or its line in the audit log.

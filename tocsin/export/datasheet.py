@@ -204,6 +204,9 @@ class DatasheetContext:
     retention_days: int = 0
     #: Text fields a ``csv-excel`` export put a ``'`` before.
     defused_fields: int = 0
+    #: The link key's :attr:`~tocsin.export.keys.ExportKey.fingerprint`, and whether this export made the key.
+    link_key_fingerprint: str = ""
+    link_key_created: bool = False
 
 
 def render_datasheet(stats: DatasheetStats, ctx: DatasheetContext) -> str:
@@ -270,9 +273,7 @@ def render_datasheet(stats: DatasheetStats, ctx: DatasheetContext) -> str:
     ]))
     add("## Pseudonymisation and redaction\n")
     if ctx.link_key:
-        add(f"Pseudonyms were made with the stored link key **`{ctx.link_key}`**: other exports made with the "
-            "same key share item, author and profile pseudonyms, so they can be joined. Whoever holds the "
-            "database holds this key.\n")
+        add(link_key_note(ctx))
     else:
         add("Pseudonyms were made with a **fresh random key drawn for this export alone and then discarded**: no "
             "other export shares a pseudonym with this one, and no one, the operator included, can reverse a "
@@ -313,6 +314,18 @@ def render_datasheet(stats: DatasheetStats, ctx: DatasheetContext) -> str:
         "source, times, pseudonymous author, score, labels and span offsets, with empty title, text and "
         f"explanation (`retention_purged_at`: {stats.purged} items here).\n")
     return "\n".join(out)
+
+
+def link_key_note(ctx: DatasheetContext) -> str:
+    """What the datasheet of a linked export says about its key: name, fingerprint, and whether it is new."""
+    note = (f"Pseudonyms were made with the stored link key **`{ctx.link_key}`**, fingerprint `{ctx.link_key_fingerprint}`: "
+            "other exports whose datasheet shows this fingerprint share item, author and profile pseudonyms with this "
+            "one, so they can be joined; one made with a key of the same name deleted and made again shows another "
+            "fingerprint and shares none. Whoever holds the database holds this key.")
+    if ctx.link_key_created:
+        note += (" The key was made by this export: no earlier export shares its pseudonyms (if this export was to "
+                 "extend an earlier one, check the key's name with `tocsin link-key list`).")
+    return note + "\n"
 
 
 def _rows(counter: Counter) -> list[list[str]]:

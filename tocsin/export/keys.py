@@ -9,6 +9,7 @@ trying names. ``--link-key NAME`` instead uses the key stored in the ``secrets``
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -88,6 +89,12 @@ class ExportKey:
         inner.update(value.encode("utf-8", "surrogatepass"))
         outer.update(inner.digest())
         return prefix + outer.hexdigest()[:PSEUDONYM_HEX]
+
+    @property
+    def fingerprint(self) -> str:
+        """16 hex characters that tell keys apart without revealing them (HMAC of a domain of its own): exports
+        whose datasheets show one fingerprint share pseudonyms; a key made again under an old name shows another."""
+        return hmac.new(self.key, b"fingerprint\x00", hashlib.sha256).hexdigest()[:16]
 
     def item(self, item_id: str) -> str:
         """The exported id of an item (its store id is a hash of a public URL, so it is re-keyed)."""

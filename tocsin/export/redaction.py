@@ -23,7 +23,7 @@ TOKENS = {"emails": "[email]", "profile_links": "[profile]", "handles": "[handle
 #: by U+0306, and the mark is part of the name it sits in, though ``\w`` does not match it.
 _MARKS = "\u0300-\u036f\u0483-\u0489"
 
-_EMAIL = re.compile(rf"(?<![\w{_MARKS}.+-])[\w{_MARKS}.+-]+@[\w{_MARKS}-]+(?:\.[\w{_MARKS}-]+)*"
+_EMAIL = re.compile(rf"(?<![\w{_MARKS}.+-])[\w{_MARKS}.+-]+[@\uff20][\w{_MARKS}-]+(?:\.[\w{_MARKS}-]+)*"
                     rf"\.[^\W\d_](?:[^\W\d_]|[{_MARKS}])+(?![\w{_MARKS}])")
 
 #: Hosts whose first path segment names a person (or a personal channel or page).
@@ -31,7 +31,7 @@ _SOCIAL_HOSTS = (
     r"t\.me|telegram\.me|telegram\.dog|vk\.com|vk\.ru|ok\.ru|facebook\.com|fb\.com|m\.facebook\.com|"
     r"instagram\.com|twitter\.com|x\.com|tiktok\.com|youtube\.com|linkedin\.com|threads\.net|"
     r"wa\.me|mastodon\.social|my\.mail\.ru|fb\.me|instagr\.am|vk\.me|ig\.me|m\.me|dzen\.ru|zen\.yandex\.ru|"
-    r"bsky\.app|reddit\.com|max\.ru"
+    r"bsky\.app|reddit\.com|max\.ru|vkontakte\.ru|odnoklassniki\.ru|threads\.com"
 )
 #: Hosts whose subdomain names a person (``ivan.livejournal.com``).
 _PERSONAL_SUBDOMAIN_HOSTS = r"livejournal\.com"
@@ -41,9 +41,11 @@ _UNDER_PERSONAL_HOST = re.compile(r".+\.(" + _PERSONAL_SUBDOMAIN_HOSTS + ")", re
 #: ``name.`` at every word of every text made redaction a third slower).
 _PERSONAL_BLOG = re.compile(r"(?:https?://)?(?<![\w.-])(?!www\.)[\w-]+\.(?:" + _PERSONAL_SUBDOMAIN_HOSTS
                             + r")(?:/[\w.?=&%-]*)*", re.IGNORECASE)
+#: A profile link; its host is not the end of a longer one (``dropbox.com`` is no ``x.com``), though it may follow a
+#: subdomain (``mobile.twitter.com``) or be glued to a word in another script ("Подписывайтесьt.me/…").
 _PROFILE_LINK = re.compile(
-    r"(?:tg://resolve\?domain=[\w.-]+(?:&[\w.=&%-]*)?|"
-    r"(?:https?://)?(?:www\.|m\.)?(?:" + _SOCIAL_HOSTS + r")/(?:s/|in/|profile/|@|u/|user/|people/|joinchat/|\+)?"
+    r"(?:tg://(?:resolve|user|openmessage)\?[\w.=&%+-]+|"   # a Telegram user by name, id or phone
+    r"(?<![a-z0-9-])(?:https?://)?(?:www\.|m\.)?(?:" + _SOCIAL_HOSTS + r")/(?:s/|in/|profile/|@|u/|user/|people/|joinchat/|\+)?"
     rf"[\w{_MARKS}.@+%-]+(?:/[\w{_MARKS}.?=&%-]*)*(?:\?[\w{_MARKS}.=&%-]*)?)",
     re.IGNORECASE,
 )
@@ -57,12 +59,19 @@ _INVISIBLE = "\u200b-\u200d\u2060\ufeff\u00ad"
 #: the next handle ('@ivan@anna' is two).
 _HANDLE = re.compile(rf"[@\uff20][{_INVISIBLE}]*\w(?:[\w{_MARKS}.\-{_INVISIBLE}]*[\w{_MARKS}])?")
 
+#: Dashes as typed or autocorrected between digits: hyphen (also Unicode's and the non-breaking one), figure and en
+#: dashes, minus. Em dashes are left out: they join words and numbers in prose ("2019 — 2020 — 2021").
+_DASHES = "\\-\u2010-\u2013\u2212"
+#: What phone numbers separate digit groups with (as a character class's body): spaces (also no-break, figure,
+#: thin and narrow no-break ones, as word processors group digits), dashes, dots and brackets.
+_PHONE_SEPARATORS = r" \t\u00a0\u2007\u2009\u202f.()" + _DASHES
 #: Digits with the separators phone numbers are written with; checked further in :func:`_is_phone`.
-_PHONE = re.compile(r"(?<![\w+])(?:\+|\b00)?\(?\d(?:[ \t\u00a0\-.()]{0,3}\d){6,16}(?!\w)")
+_PHONE = re.compile(rf"(?<![\w+])(?:\+|\b00)?\(?\d(?:[{_PHONE_SEPARATORS}]{{0,3}}\d){{6,16}}(?!\w)")
 #: A candidate that opens with a real calendar date (year 19xx/20xx first, or day and month first) or a time:
 #: "2010-06-10 12 30" is not a phone, but "0555-12-34-56" (a Kyrgyz mobile) and "0312-66-12-34" are.
 _YEAR, _MONTH, _DAY = r"(?:19|20)\d{2}", r"(?:0?[1-9]|1[0-2])", r"(?:0?[1-9]|[12]\d|3[01])"
-_DATE_LIKE = re.compile(rf"^{_YEAR}([-./]){_MONTH}\1{_DAY}(?!\d)|^{_DAY}([-./]){_MONTH}\2(?:{_YEAR}|\d{{2}})(?!\d)|^\d{{1,2}}:\d{{2}}")
+_DATE_LIKE = re.compile(rf"^{_YEAR}([./{_DASHES}]){_MONTH}\1{_DAY}(?!\d)|^{_DAY}([./{_DASHES}]){_MONTH}\2(?:{_YEAR}|\d{{2}})(?!\d)"
+                        rf"|^\d{{1,2}}:\d{{2}}")
 
 
 def site_without_person(host: str) -> str:
@@ -202,22 +211,32 @@ class Redactor:
 
 _PATTERNS = {"emails": _EMAIL, "profile_links": _PROFILE_LINK, "handles": _HANDLE, "phones": _PHONE}
 #: A character each rule's matches must contain (phones and profile links: see :func:`_worth_trying`).
-_NEEDS = {"emails": ("@",), "handles": ("@", "\uff20")}
-_DIGIT_RUN = re.compile(r"\d[\d \t\u00a0\-.()]{6,}\d")
+_NEEDS = {"emails": ("@", "\uff20"), "handles": ("@", "\uff20")}
+_DIGIT_RUN = re.compile(rf"\d[\d{_PHONE_SEPARATORS}]{{6,}}\d")
 _ASCII_DIGITS = "0123456789"
 #: The characters besides ``isalnum()`` ones that an e-mail's name part holds: '_', '.', '+', '-' and the marks.
 _EMAIL_NAME_EXTRA = frozenset("_.+-" + "".join(map(chr, [*range(0x300, 0x370), *range(0x483, 0x48A)])))
 _ASCII_DIGIT_BYTES = _ASCII_DIGITS.encode("ascii")
 
 
+_AT = re.compile("[@\uff20]")
+
+
+def _find_at(text: str, start: int) -> int:
+    """Where the next '@' or '＠' from ``start`` is, or -1."""
+    found = _AT.search(text, start)
+    return found.start() if found else -1
+
+
 def _email_spans(text: str) -> Iterator[tuple[int, int]]:
-    """The spans ``_EMAIL.finditer(text)`` finds, found from each '@' instead of from every position.
+    """The spans ``_EMAIL.finditer(text)`` finds, found from each '@' (or full-width '＠', which hides an address
+    from simple scrapers) instead of from every position.
 
     A match holds exactly one '@' and starts where the run of word characters and ``.+-`` before it starts (the
     look-behind forbids starting inside the run), so each '@' has one place a match can start.
     """
     done = 0
-    at = text.find("@")
+    at = _find_at(text, 0)
     while at >= 0:
         start = at
         while start > 0 and (text[start - 1].isalnum() or text[start - 1] in _EMAIL_NAME_EXTRA):  # \w: isalnum() or '_'
@@ -227,7 +246,7 @@ def _email_spans(text: str) -> Iterator[tuple[int, int]]:
             if m:
                 yield m.span()
                 done = m.end()
-        at = text.find("@", max(at + 1, done))
+        at = _find_at(text, max(at + 1, done))
 
 
 def _overlaps(spans: list[tuple[int, int, str]] | list[tuple[int, int]], start: int, end: int) -> bool:
@@ -272,10 +291,10 @@ def _too_few_digits(text: str) -> bool:
 
 
 #: A digit and the run of digits and phone characters after it. Every match of :data:`_PHONE` lies in
-#: one run of the characters it can hold (digits and ``+() \t\u00a0-.``) and holds seven digits or more.
-_PHONE_RUN = re.compile(r"\d[\d+() \t\u00a0\-.]*")
+#: one run of the characters it can hold (digits, '+' and :data:`_PHONE_SEPARATORS`) and holds seven digits or more.
+_PHONE_RUN = re.compile(rf"\d[\d+{_PHONE_SEPARATORS}]*")
 #: The characters other than digits that :data:`_PHONE` can match.
-_PHONE_NON_DIGITS = "+() \t\u00a0-."
+_PHONE_NON_DIGITS = frozenset("+() \t\u00a0\u2007\u2009\u202f.-\u2010\u2011\u2012\u2013\u2212")
 
 
 def _phone_spans(text: str) -> Iterator[tuple[int, int]]:

@@ -87,7 +87,8 @@ class DatasetWriter:
 
 
 class JsonlWriter(DatasetWriter):
-    """One JSON object per line, UTF-8, every field always present with one type (lists stay lists).
+    """One JSON object per line, UTF-8, every field always present with one type (lists stay lists). Only the
+    newline ends a line: U+2028, U+2029 and NEL inside texts are escaped (:func:`escape_line_separators`).
 
     Loaders that infer types from the start of a file (the Hugging Face ``datasets`` JSON loader reads
     10 MiB at a time and fixes each column's type from the first piece) fail when a field is null or an
@@ -109,7 +110,7 @@ class JsonlWriter(DatasetWriter):
     def write(self, records: Iterable[dict[str, Any]]) -> None:
         chunk: list[bytes] = []
         for record in records:
-            line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+            line = escape_line_separators(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
             if self.untyped:
                 self._note_types(record)
             chunk.append(line)
@@ -144,6 +145,20 @@ class JsonlWriter(DatasetWriter):
             raise
         os.replace(moved, self.partial)
         logger.debug("moved %d rows to the top of the JSONL file so every field is typed early", len(lines))
+
+
+#: Characters that are valid raw in a JSON string but end a line for ``str.splitlines`` and many editors
+#: (U+2028, U+2029, NEL), as UTF-8, with the JSON escape each is written as.
+_LINE_SEPARATORS = {"\u2028".encode(): b"\\u2028", "\u2029".encode(): b"\\u2029", "\x85".encode(): b"\\u0085"}
+
+
+def escape_line_separators(line: bytes) -> bytes:
+    """A JSON line with U+2028, U+2029 and NEL escaped, so that every reader sees one record per line (the text
+    loads back the same). Each is a whole UTF-8 sequence that only that character can make."""
+    for raw, escaped in _LINE_SEPARATORS.items():
+        if raw in line:
+            line = line.replace(raw, escaped)
+    return line
 
 
 class CsvWriter(DatasetWriter):
