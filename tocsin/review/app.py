@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -80,6 +81,16 @@ def without_bidi_controls(text: str) -> str:
     return str(text).translate(_BIDI_CONTROLS)
 
 
+#: A language tag as HTML's ``lang`` takes it (``ru``, ``uz-Latn``); anything else is given as "" (unknown).
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+
+
+def language_tag(lang: str | None) -> str:
+    """``lang`` if it is a language tag, else "": for the ``lang`` attribute of scraped text, so that a screen
+    reader reads it in its own language rather than the page's English."""
+    return lang if lang and LANGUAGE_TAG.fullmatch(lang) else ""
+
+
 def context() -> ReviewContext:
     """The running app's :class:`ReviewContext`."""
     from flask import current_app
@@ -127,6 +138,7 @@ def create_app(settings: Settings | None, db_path: str | Path) -> Flask:
         app.register_error_handler(code, error_page)
     app.jinja_env.globals.update(role_at_least=role_at_least)
     app.jinja_env.filters["no_bidi"] = without_bidi_controls
+    app.jinja_env.filters["lang_tag"] = language_tag
     if settings.review.proxies:   # the monitors' own addresses, for the failed-login limit, from the proxy's headers
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.review.proxies, x_proto=settings.review.proxies)  # type: ignore[method-assign]
     return app
@@ -135,6 +147,13 @@ def create_app(settings: Settings | None, db_path: str | Path) -> Flask:
 def open_store() -> None:
     ctx = context()
     g.db = connect(ctx.db_path, busy_timeout_ms=ctx.settings.database.busy_timeout_ms, create=False, migrate=False)
+    g.db.conn.text_factory = lenient_text
+
+
+def lenient_text(raw: bytes) -> str:
+    """A stored text, any bytes in it that are not UTF-8 shown as U+FFFD: one text written by another tool or
+    damaged on disk must not make the queue fail for every monitor."""
+    return raw.decode("utf-8", "replace")
 
 
 def close_store(_exc: BaseException | None = None) -> None:

@@ -130,12 +130,10 @@ def still_carried(form: Any) -> dict[str, Any]:
 def record_carried_decision(pending: dict[str, str]) -> None:
     """Record a carried decision for the user who just logged in, and say so (or why not)."""
     found = get_item(g.db, pending["item"])
-    if found is None:
+    if found is None or not record_and_report(found, pending["decision"], pending["note"], review_id(pending["seen_review"]),
+                                              ", the decision you made before logging in again,"):
         flash("The item of the decision you made before logging in is no longer in the store (erased?); "
               "that decision was not recorded.", "error")
-        return
-    seen = int(pending["seen_review"]) if pending["seen_review"].isdigit() else None
-    record_and_report(found, pending["decision"], pending["note"], seen, ", the decision you made before logging in again,")
 
 
 @blueprint.route("/logout", methods=["POST"])
@@ -248,10 +246,11 @@ def decide(item_id: str) -> Any:
     note = form_text("note", MAX_NOTE, "note", drop_controls=True)
     found = get_item(g.db, item_id)
     if found is None:
-        abort(404)
+        return item_gone(decision, note)
     f = filters_from(request.form.get("filters", ""))
     following = reviewing.queue_position(g.db, f, me(), item_id).next_id  # before the decision moves the item
-    record_and_report(found, decision, note, request.form.get("seen_review", type=int))
+    if not record_and_report(found, decision, note, review_id(request.form.get("seen_review"))):
+        return item_gone(decision, note)
     if request.form.get("return_to") == "item" and following:
         return redirect(item_url(following, f))
     page = request.form.get("page", 1, type=int) or 1
@@ -261,26 +260,57 @@ def decide(item_id: str) -> Any:
     return redirect(queue_url(f, **({"page": page} if page > 1 else {})) + where)
 
 
-def record_and_report(found: dict[str, Any], decision: str, note: str, seen: int | None, which: str = "") -> None:
-    """Record the user's decision on item ``found`` and say so, and what others decided since review ``seen``
-    (the newest when the page the decision came from was shown)."""
-    reviewing.record_decision(g.db, found["id"], me(), decision, note)
+def review_id(value: str | None) -> int | None:
+    """The review id a page sent back (``seen_review``); None for anything else (absent, altered, not ASCII digits,
+    past SQLite's integers), which then warns of nothing rather than failing after the decision is stored."""
+    if value and value.isascii() and value.isdigit() and len(value) <= 19 and int(value) <= SQLITE_MAX_INT:
+        return int(value)
+    return None
+
+
+def item_gone(decision: str, note: str) -> tuple[str, int]:
+    """The answer to a decision on an item that is not in the store (erased while its page was open): nothing
+    recorded, said plainly, with the note shown back."""
+    message = (f"This item is no longer in the store (it was erased, or the address is wrong): your decision "
+               f"“{DECISION_LABELS[decision]}” was not recorded.")
+    return render_template("error.html", code=404, message=message, note=note), 404
+
+
+def record_and_report(found: dict[str, Any], decision: str, note: str, seen: int | None, which: str = "") -> bool:
+    """Record the user's decision on item ``found`` and say so, and what was decided since review ``seen``
+    (the newest when the page the decision came from was shown). False, with nothing recorded, when the item
+    was erased meanwhile."""
+    try:
+        recorded = reviewing.record_decision(g.db, found["id"], me(), decision, note)
+    except reviewing.UnknownItem:
+        return False
     what = (found["title"] or found["text"])[:80]
     flash(f"Recorded “{DECISION_LABELS[decision]}”{which} on: {what}", "ok")
     if seen is not None:
-        warn_of_decisions_since(found["id"], what, seen)
+        warn_of_decisions_since(found["id"], what, seen, recorded)
+    return True
 
 
-def warn_of_decisions_since(item_id: str, what: str, seen: int) -> None:
-    """Say which decisions others made on the item after the page the decision came from was shown."""
-    others = reviewing.decisions_by_others_since(g.db, item_id, me(), seen)
-    if not others:
-        return
+def warn_of_decisions_since(item_id: str, what: str, seen: int, recorded: int) -> None:
+    """Say which decisions others made on the item after the page the decision came from was shown, and which
+    of the user's own (in another tab or on another device) the decision just ``recorded`` now follows."""
+    since = reviewing.decisions_since(g.db, item_id, seen)
+    others = [r for r in since if r["reviewer"] != me()]
+    mine = [r for r in since if r["reviewer"] == me() and r["id"] < recorded]
+    if others:
+        flash(f"While you had “{what}” open, others decided it too — {described(others)}. Both decisions are kept; "
+              "the item's Decisions list shows them.", "warning")
+    if mine:
+        flash(f"While you had “{what}” open, you decided it elsewhere too (another tab or device) — {described(mine)}. "
+              "The decision you just sent is the one that counts now; both are kept in the item's Decisions list.",
+              "warning")
+
+
+def described(reviews: list[dict[str, Any]]) -> str:
+    """The last three of ``reviews`` as 'name: “Decision” at time UTC', and how many more."""
     said = "; ".join(f"{r['reviewer']}: “{DECISION_LABELS.get(r['decision'], r['decision'])}” at "
-                     f"{str(r['at'])[:16].replace('T', ' ')} UTC" for r in others[-3:])
-    more = f" and {len(others) - 3} more" if len(others) > 3 else ""
-    flash(f"While you had “{what}” open, others decided it too — {said}{more}. Both decisions are kept; "
-          "the item's Decisions list shows them.", "warning")
+                     f"{str(r['at'])[:16].replace('T', ' ')} UTC" for r in reviews[-3:])
+    return said + (f" and {len(reviews) - 3} more" if len(reviews) > 3 else "")
 
 
 @blueprint.route("/items/<item_id>/assign", methods=["POST"])
@@ -292,10 +322,7 @@ def assign(item_id: str) -> Any:
     names = [accounts.folded_username(n) for n in request.form.getlist("reviewer") if n.strip()][:20]
     if not names:
         abort(400, description="Choose at least one reviewer.")
-    try:
-        made = reviewing.assign_items(g.db, [item_id], names, me())
-    except reviewing.UnknownUser as e:
-        abort(400, description=str(e))
+    made = assign_or_refuse([item_id], names)
     flash(f"{made} new assignment(s).", "ok")
     return redirect(item_url(item_id, filters_from(request.form.get("filters", ""))))
 
@@ -309,13 +336,20 @@ def assign_queue() -> Any:
     count = request.form.get("count", type=int)
     if count is None or not 1 <= count <= BULK_ASSIGN_MAX:
         abort(400, description=f"Give how many items to assign: a whole number from 1 to {BULK_ASSIGN_MAX}.")
-    ids = reviewing.queue_ids(g.db, f, me(), limit=count)
-    try:
-        made = reviewing.assign_items(g.db, ids, [name], me())
-    except reviewing.UnknownUser as e:
-        abort(400, description=str(e))
+    made = assign_or_refuse(reviewing.queue_ids(g.db, f, me(), limit=count), [name])
     flash(f"Assigned {made} item(s) to {name} for double review.", "ok")
     return redirect(queue_url(f))
+
+
+def assign_or_refuse(item_ids: list[str], names: list[str]) -> int:
+    """Assign items to reviewers (how many new assignments), or a 400 saying why nothing was: a reviewer unknown
+    or disabled, or an item erased since the page was shown."""
+    try:
+        return reviewing.assign_items(g.db, item_ids, names, me())
+    except reviewing.UnknownItem:
+        abort(400, description="An item was erased meanwhile, so nothing was assigned. Reload the page and try again.")
+    except reviewing.UnknownUser as e:
+        abort(400, description=str(e))
 
 
 # --------------------------------------------------------------------------- stats

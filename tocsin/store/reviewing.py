@@ -60,10 +60,12 @@ def latest_review_id(db: sqlite_utils.Database) -> int:
     return db.execute("SELECT COALESCE(MAX(id), 0) FROM reviews").fetchone()[0]
 
 
-def decisions_by_others_since(db: sqlite_utils.Database, item_id: str, reviewer: str, after_id: int) -> list[dict[str, Any]]:
-    """Decisions others made on an item after review ``after_id``, oldest first (what a page did not show)."""
-    return list(db.query("SELECT * FROM reviews WHERE item_id = ? AND reviewer != ? AND id > ? ORDER BY id",
-                         [item_id, reviewer, after_id]))
+def decisions_since(db: sqlite_utils.Database, item_id: str, after_id: int) -> list[dict[str, Any]]:
+    """Decisions on an item after review ``after_id``, oldest first (what a page did not show).
+
+    :param after_id: the newest review id when the page was shown (:func:`latest_review_id`).
+    """
+    return list(db.query("SELECT * FROM reviews WHERE item_id = ? AND id > ? ORDER BY id", [item_id, after_id]))
 
 
 def item_assignments(db: sqlite_utils.Database, item_id: str) -> list[dict[str, Any]]:
