@@ -216,3 +216,9 @@ def test_an_item_a_damaged_store_refuses_is_counted_lost_and_the_resume_point_st
     assert "the store is damaged" in spider.ledger.unwritten[0][1] and ".recover" in spider.ledger.unwritten[0][1]
     spider.on_closed("finished")
     assert spider.ledger.state() == {}   # the channel is read again from message 3 on the next crawl
+
+
+@pytest.mark.parametrize("body", [b"  \n\t ", b"\xef\xbb\xbf \n", b""], ids=["white-space", "byte-order-mark", "nothing"])
+def test_an_empty_feed_is_named_as_empty_with_the_fix(body):
+    leads, problem = parse_feed(body, f"{BASE}/rss")
+    assert leads == [] and problem.startswith("empty feed:") and "check the source's address" in problem

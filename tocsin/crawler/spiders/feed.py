@@ -33,6 +33,11 @@ def without_surrogate_references(body: bytes) -> bytes:
     return _CHARACTER_REFERENCE.sub(replace, body) if b"&#" in body else body
 
 
+#: The problem of a feed whose body is empty or only white space.
+EMPTY_FEED = ("empty feed: the server sent no content (or only white space); check the source's address, or wait if the "
+              "site is down for repairs")
+
+
 def parse_feed(body: bytes, url: str, content_type: str = "", zone: tzinfo | None = None) -> tuple[list[ArticleLead], str]:
     """The entries of a feed as leads, and a problem ('' when the feed is fine).
 
@@ -43,6 +48,8 @@ def parse_feed(body: bytes, url: str, content_type: str = "", zone: tzinfo | Non
     import feedparser
 
     body, content_type = feed_as_utf8(without_surrogate_references(body), content_type)
+    if not body.strip():
+        return [], EMPTY_FEED
     parsed = feedparser.parse(body, response_headers={"content-location": url, "content-type": content_type or "application/xml"})
     problem = ""
     if parsed.bozo:
@@ -56,7 +63,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "", zone: tzinfo | Non
         problem = "; ".join(filter(None, [problem, f"{len(unlinked)} of {len(found)} entries skipped: no link that "
                                                    f"can be read (first: {first[:80]!r}); the site's feed is at fault"]))
     if not leads and not problem and not parsed.get("version"):
-        problem = "not a feed: no RSS or Atom structure found"
+        problem = "not a feed: no RSS or Atom structure found; check that the source's address is its feed's"
     return leads, problem
 
 
