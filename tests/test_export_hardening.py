@@ -114,3 +114,25 @@ def test_one_store_and_one_link_key_give_the_same_bytes(fresh_db, tmp_path, fmt)
 ])
 def test_a_host_that_only_ends_like_a_social_one_is_left_alone(text, expected):
     assert redact(text) == expected
+
+
+def test_a_link_key_made_while_others_exist_is_warned_of_as_a_possible_misspelling(runner, db_path, tmp_path):
+    from tocsin.cli import main
+    from tocsin.store import connect
+
+    db = connect(db_path)
+    add_item(db, url="https://news.example.kg/lk/1", text="A calm fictional market report.")
+    db.close()
+
+    def export_with(key: str, name: str):
+        return runner.invoke(main, ["--db", str(db_path), "export", "--format", "jsonl", "--out", str(tmp_path / name),
+                                    "--link-key", key])
+
+    first = export_with("study-1", "a")
+    assert first.exit_code == 0 and "warning" not in first.stderr
+    again = export_with("study-1", "b")
+    assert again.exit_code == 0 and "created link key" not in again.output and "warning" not in again.stderr
+    typo = export_with("studdy-1", "c")
+    assert typo.exit_code == 0 and "created link key 'studdy-1'" in typo.stdout
+    assert "shares no pseudonyms with exports made under 'study-1'" in typo.stderr
+    assert "tocsin link-key delete studdy-1" in typo.stderr

@@ -96,6 +96,7 @@ def export(app: App, fmt: str, out: str | None, since: str | None, until: str | 
                                    "can write to") from None
     if summary.link_key_created:
         click.echo(f"created link key '{summary.link_key}': later exports with --link-key {summary.link_key} share its pseudonyms")
+        warn_if_other_link_keys(db, summary.link_key)
     click.echo(f"wrote {summary.rows} rows to {summary.data_path} in {summary.seconds:.1f} s")
     from tocsin.store.exporting import unmatched_filters
 
@@ -266,6 +267,17 @@ def retention_dry_run(app: App) -> None:
     doubt = clock_doubt(db, settings)
     if doubt:
         click.echo(f"warning: a real run would refuse: {doubt}", err=True)
+
+
+def warn_if_other_link_keys(db, created: str) -> None:
+    """Warn, on stderr, that a link key was just made while others exist: a misspelt name links nothing."""
+    from tocsin.store.exporting import link_keys
+
+    others = [k["name"] for k in link_keys(db) if k["name"] != created]
+    if others:
+        click.echo(f"warning: no link key named '{created}' existed, so this export shares no pseudonyms with exports "
+                   f"made under {', '.join(repr(name) for name in others)}; if the name is misspelt, run 'tocsin "
+                   f"link-key delete {created}', then export again with the right name", err=True)
 
 
 @main.group("link-key")
