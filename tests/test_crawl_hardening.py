@@ -222,3 +222,11 @@ def test_an_item_a_damaged_store_refuses_is_counted_lost_and_the_resume_point_st
 def test_an_empty_feed_is_named_as_empty_with_the_fix(body):
     leads, problem = parse_feed(body, f"{BASE}/rss")
     assert leads == [] and problem.startswith("empty feed:") and "check the source's address" in problem
+
+
+def test_a_service_message_of_telegram_is_no_post():
+    service = message(4, '<div class="tgme_widget_message_text js-message_text">Channel photo updated</div>').replace(
+        'class="tgme_widget_message js-widget_message"', 'class="tgme_widget_message js-widget_message service_message"')
+    page = parse_channel_page(channel(service, message(5, '<div class="tgme_widget_message_text">A fictional post.</div>')),
+                              "https://t.me/s/demo_chan")
+    assert [(m.id, m.text) for m in page.messages] == [(5, "A fictional post.")]

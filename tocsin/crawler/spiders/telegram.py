@@ -94,6 +94,8 @@ def parse_channel_page(selector: Selector, url: str) -> ChannelPage:
         channel, _, msg_id = post.rpartition("/")
         if not MESSAGE_ID.fullmatch(msg_id):   # ASCII digits of a real id: not "٣", not 20 digits
             continue
+        if "service_message" in node.attrib.get("class", "").split():
+            continue   # "Channel created", "Channel photo updated": Telegram's words, no one's post
         text_node = node.xpath(OWN_TEXT)
         words = clean_whitespace(_text_with_breaks(text_node[0])) if text_node else ""
         text = "\n".join(filter(None, [words, poll_text(node)]))
