@@ -49,9 +49,9 @@ def expected_queue(db) -> dict[str, dict]:
     """The queue computed in Python from the base tables: item id -> row with its labels."""
     latest = speaking_analyses(db)
     items = {r["id"]: r for r in db.query("SELECT seq, id, source, lang, first_seen, published_at FROM items")}
-    decisions = {}
-    for item_id, decision in db.execute("SELECT item_id, decision FROM reviews ORDER BY id"):
-        decisions[item_id] = decision
+    decisions: dict[str, list[tuple]] = {}   # per item, (version decided on, decision), oldest first
+    for item_id, version, decision in db.execute("SELECT item_id, content_hash, decision FROM reviews ORDER BY id"):
+        decisions.setdefault(item_id, []).append((version, decision))
     alert_level: dict[str, int] = {}
     for severity, raw in db.execute("SELECT severity, item_ids FROM alerts WHERE status = 'open'"):
         for item_id in _json_list(raw):
@@ -71,10 +71,16 @@ def expected_queue(db) -> dict[str, dict]:
             "seq": item["seq"], "analysis_id": a["id"], "source": item["source"], "lang": a["lang"] or item["lang"], "score": a["score"],
             "hallmark_level": hallmark_level, "alert_level": alert_level.get(item_id, 0),
             "severity_level": max(hallmark_level, alert_level.get(item_id, 0)), "first_seen": item["first_seen"],
-            "dated_at": item["published_at"] or item["first_seen"], "latest_decision": decisions.get(item_id),
+            "dated_at": item["published_at"] or item["first_seen"], "latest_decision": latest_decision(decisions.get(item_id, []), a),
             "labels": labels,
         }
     return out
+
+
+def latest_decision(decisions: list[tuple], analysis: dict) -> str | None:
+    """The newest of an item's (version, decision) pairs made on the version ``analysis`` read, or on an unknown
+    version (None: decided before versions were recorded)."""
+    return next((d for version, d in reversed(decisions) if version in (None, analysis["content_hash"])), None)
 
 
 def stored_queue(db) -> dict[str, dict]:
@@ -515,7 +521,9 @@ def test_the_migrations_fill_the_queue_from_an_existing_store(tmp_path, monkeypa
     ids = add_corpus(db)
     analyse_again(db, ids[2], score=0.3, flagged=False, version="2")  # cleared by a later analysis
     add_flagged(db, url="https://x.example/calm", text="A calm fictional text.", score=0.1, flagged=False)
-    reviewing.record_decision(db, ids[0], "rita", "escalate")
+    with transaction(db):   # as the store of that time wrote a decision (no version)
+        db.execute("INSERT INTO reviews (item_id, reviewer, decision, at) VALUES (?, 'rita', 'escalate', ?)",
+                   [ids[0], "2026-11-01T10:00:00+00:00"])
     add_alert(db, rule="spike", kind="spike", key="tajik|batken", severity="critical", item_ids=[ids[3]])
     add_alert(db, rule="old", kind="spike", key="k", severity="critical", item_ids=[ids[5]])
     with transaction(db):

@@ -35,7 +35,7 @@ FIELDS: list[tuple[str, pa.DataType, str]] = [
     ("model_name", pa.string(), "Classifier name of the latest analysis, or null."),
     ("model_version", pa.string(), "Classifier version of the latest analysis, or null."),
     ("patterns_version", pa.string(), "Version of the lexicons and rules used, or null."),
-    ("review_count", pa.int64(), "Reviewers who decided on the item (each reviewer's latest decision counts once)."),
+    ("review_count", pa.int64(), "Reviewers who decided on the text exported (each reviewer's latest decision on it counts once; decisions on other versions of an edited item are left out)."),
     ("review_incitement", pa.int64(), "Reviewers whose decision is incitement."),
     ("review_not_incitement", pa.int64(), "Reviewers whose decision is not_incitement."),
     ("review_escalate", pa.int64(), "Reviewers whose decision is escalate."),

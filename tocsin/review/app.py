@@ -233,7 +233,8 @@ def unrecorded_decision(why: str) -> tuple[str, int]:
     item_id = (request.view_args or {}).get("item_id", "")
     form, decision = request.form, request.form.get("decision", "")
     pending = carried_decision({"pending_item": item_id, "pending_decision": decision, "pending_note": form.get("note", ""),
-                                "pending_seen_review": form.get("seen_review", "")})
+                                "pending_seen_review": form.get("seen_review", ""),
+                                "pending_version": form.get("content_hash", "")})
     owner = g.get("ended_user") or session.get("user")
     carry = {"pending": pending, "carry": carry_token(pending, owner)} if pending and owner else {}
     return render_template("unrecorded.html", why=why, decision=DECISION_LABELS.get(decision, decision),

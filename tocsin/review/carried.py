@@ -24,13 +24,15 @@ _SALT = "tocsin-carried-decision"
 
 
 def carried_decision(fields: Mapping[str, Any]) -> dict[str, str] | None:
-    """The decision in ``pending_*`` fields (``item``, ``decision``, ``note``, ``seen_review``), checked, or None."""
+    """The decision in ``pending_*`` fields (``item``, ``decision``, ``note``, ``seen_review``, ``version``: the
+    version of the item its page showed, checked when it is recorded), or None."""
     decision, item_id = str(fields.get("pending_decision", "")), str(fields.get("pending_item", ""))
     if decision not in DECISIONS or not item_id or len(item_id) > 128:
         return None
     return {"item": item_id, "decision": decision,
             "note": without_controls(str(fields.get("pending_note", "")))[:MAX_NOTE].strip(),
-            "seen_review": str(fields.get("pending_seen_review", ""))}
+            "seen_review": str(fields.get("pending_seen_review", "")),
+            "version": str(fields.get("pending_version", ""))[:128]}
 
 
 def _serializer() -> URLSafeTimedSerializer:

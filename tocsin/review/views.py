@@ -131,6 +131,7 @@ def record_carried_decision(pending: dict[str, str]) -> None:
     """Record a carried decision for the user who just logged in, and say so (or why not)."""
     found = get_item(g.db, pending["item"])
     if found is None or not record_and_report(found, pending["decision"], pending["note"], review_id(pending["seen_review"]),
+                                              version_sent(pending["version"]),
                                               ", the decision you made before logging in again,"):
         flash("The item of the decision you made before logging in is no longer in the store (erased?); "
               "that decision was not recorded.", "error")
@@ -185,11 +186,9 @@ def item(item_id: str) -> Any:
     f = QueueFilters.from_mapping(request.args)
     analysis = analyses.latest_analysis(g.db, item_id)
     versions = item_versions(g.db, item_id)
-    shown, analysed_current = found, True
-    if analysis and analysis["content_hash"] != found["content_hash"]:
-        older = [v for v in versions if v["content_hash"] == analysis["content_hash"]]
-        if older:
-            shown, analysed_current = older[-1], False
+    shown_hash = reviewing.shown_version(g.db, item_id)
+    shown = next((v for v in versions if v["content_hash"] == shown_hash), found)
+    analysed_current = shown_hash == found["content_hash"]
     spans = analysis["spans"] if analysis and isinstance(analysis.get("spans"), list) else []
     title_segments, text = highlight_item(shown["title"], shown["text"], item_text(shown), spans)
     where = reviewing.queue_position(g.db, f, me(), item_id)
@@ -200,16 +199,32 @@ def item(item_id: str) -> Any:
     if blind:
         hidden_reviews = sum(1 for r in reviews if r["reviewer"] != me())
         reviews = [r for r in reviews if r["reviewer"] == me()]
+    for r in reviews:
+        r["other_version"] = other_version(r, shown_hash, shown.get("current_rank") or 0)
     meta = displayed_meta(found["meta"])
     return render_template(
         "item.html", item=found, analysis=analysis, title_segments=title_segments, text=text, analysed_current=analysed_current,
-        versions=versions, reviews=reviews, hidden_reviews=hidden_reviews, blind=blind,
+        versions=versions, reviews=reviews, hidden_reviews=hidden_reviews, blind=blind, shown_hash=shown_hash,
         assignments=reviewing.item_assignments(g.db, item_id), alerts=reviewing.item_alerts(g.db, item_id),
         cluster=reviewing.spread_cluster(g.db, item_id), history=reviewing.analysis_history(g.db, item_id),
         f=f, position=where.position, queue_length=where.length, previous_id=where.previous_id, next_id=where.next_id,
         meta=meta, seen_review=seen_review,
         reviewers=reviewing.active_usernames(g.db),
     )
+
+
+def other_version(review: dict[str, Any], shown_hash: str | None, shown_rank: int) -> str:
+    """What the decisions list says of a decision made on another version of the item than the one shown ('' for
+    one on the version shown, or on an unknown version: made before versions were recorded).
+
+    :param shown_rank: the place of the version shown in the item's edit history (``current_rank``).
+    """
+    if not review.get("content_hash") or review["content_hash"] == shown_hash:
+        return ""
+    which = "a later" if (review.get("version_rank") or 0) > shown_rank else "an earlier"
+    seen = review.get("version_seen_at")
+    when = f" (first seen at {str(seen)[:16].replace('T', ' ')} UTC)" if seen else ""
+    return f"decided on {which} version of this text{when}"
 
 
 def displayed_meta(meta: Any, limit: int = 500) -> dict[str, str]:
@@ -249,7 +264,8 @@ def decide(item_id: str) -> Any:
         return item_gone(decision, note)
     f = filters_from(request.form.get("filters", ""))
     following = reviewing.queue_position(g.db, f, me(), item_id).next_id  # before the decision moves the item
-    if not record_and_report(found, decision, note, review_id(request.form.get("seen_review"))):
+    if not record_and_report(found, decision, note, review_id(request.form.get("seen_review")),
+                             version_sent(request.form.get("content_hash"))):
         return item_gone(decision, note)
     if request.form.get("return_to") == "item" and following:
         return redirect(item_url(following, f))
@@ -268,6 +284,14 @@ def review_id(value: str | None) -> int | None:
     return None
 
 
+def version_sent(value: str | None) -> str | None:
+    """The version hash a page sent back (``content_hash``, the version it showed) when it is one: 64 lowercase hex
+    digits; None for anything else, which the store replaces with the version the page shows now."""
+    if value and len(value) == 64 and all(c in "0123456789abcdef" for c in value):
+        return value
+    return None
+
+
 def item_gone(decision: str, note: str) -> tuple[str, int]:
     """The answer to a decision on an item that is not in the store (erased while its page was open): nothing
     recorded, said plainly, with the note shown back."""
@@ -276,18 +300,23 @@ def item_gone(decision: str, note: str) -> tuple[str, int]:
     return render_template("error.html", code=404, message=message, note=note), 404
 
 
-def record_and_report(found: dict[str, Any], decision: str, note: str, seen: int | None, which: str = "") -> bool:
-    """Record the user's decision on item ``found`` and say so, and what was decided since review ``seen``
-    (the newest when the page the decision came from was shown). False, with nothing recorded, when the item
-    was erased meanwhile."""
+def record_and_report(found: dict[str, Any], decision: str, note: str, seen: int | None, version: str | None,
+                      which: str = "") -> bool:
+    """Record the user's decision on version ``version`` of item ``found`` (the one the page showed; see
+    :func:`~tocsin.store.reviewing.record_decision`) and say so, and what was decided since review ``seen`` (the
+    newest when the page the decision came from was shown). False, with nothing recorded, when the item was erased
+    meanwhile."""
     try:
-        recorded = reviewing.record_decision(g.db, found["id"], me(), decision, note)
+        recorded = reviewing.record_decision(g.db, found["id"], me(), decision, note, version)
     except reviewing.UnknownItem:
         return False
     what = (found["title"] or found["text"])[:80]
     flash(f"Recorded “{DECISION_LABELS[decision]}”{which} on: {what}", "ok")
     if seen is not None:
         warn_of_decisions_since(found["id"], what, seen, recorded)
+    if version and version != reviewing.shown_version(g.db, found["id"]):
+        flash(f"“{what}” changed while you had it open: your decision is recorded on the text you read. Its page now "
+              "shows another version, which your decision does not cover.", "warning")
     return True
 
 

@@ -1,6 +1,7 @@
 """Queries behind research exports: items with their latest analysis and reviewers' decisions.
 
-Reviewers' names never leave this module: each item carries only the latest decision of each reviewer.
+Reviewers' names never leave this module: each item carries only the latest decision of each reviewer on the
+version of the item it is exported with.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class ExportQuery:
     :param sources: source names.
     :param groups: target group ids found by the latest analysis, in any case.
     :param hallmarks: hallmark names found by the latest analysis.
-    :param reviewed_only: keep only items with at least one review.
+    :param reviewed_only: keep only items with at least one review of the version exported.
     :param min_score: keep only items whose latest analysis scored at least this.
     """
 
@@ -76,7 +77,7 @@ class ExportQuery:
             conds.append(f"EXISTS (SELECT 1 FROM json_each(a.hallmarks) h WHERE h.value IN ({marks(self.hallmarks)}))")
             params += list(self.hallmarks)
         if self.reviewed_only:
-            conds.append("EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id)")
+            conds.append(f"EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id AND {_decided_on('r', _EXPORTED_VERSION)})")
         if self.min_score is not None:
             conds.append("a.score >= ?")
             params.append(float(self.min_score))
@@ -87,9 +88,23 @@ class ExportQuery:
 #: the version it showed last (:func:`tocsin.store.analyses.current_analysis_id`).
 _FROM = "FROM items i LEFT JOIN analyses a ON a.id = " + current_analysis_id("i.id", "a2.error = ''")
 
-#: The latest decision of each reviewer of item ``i``, joined by commas (reviews are append-only); NULL when none.
-_DECISIONS = """(SELECT group_concat(r.decision) FROM reviews r WHERE r.item_id = i.id
-                 AND r.id = (SELECT max(r2.id) FROM reviews r2 WHERE r2.item_id = i.id AND r2.reviewer = r.reviewer))"""
+#: The version ``v`` of item ``i`` its analysis ``a`` read, while its text is kept: the one the item is exported with.
+_KEPT_VERSION = "v.item_id = i.id AND v.content_hash = a.content_hash AND (v.title != '' OR v.text != '')"
+#: The content hash of the version item ``i`` is exported with: :data:`_KEPT_VERSION`, else the one it shows now.
+_EXPORTED_VERSION = f"COALESCE((SELECT v.content_hash FROM item_versions v WHERE {_KEPT_VERSION}), i.content_hash)"
+
+
+def _decided_on(review: str, version: str) -> str:
+    """SQL: the review ``review`` (an alias) was made on the version whose hash is ``version``, or on an unknown
+    version (made before versions were recorded)."""
+    return f"({review}.content_hash IS NULL OR {review}.content_hash = {version})"
+
+
+#: The latest decision of each reviewer of item ``i`` on the version it is exported with (``v``, else the current one;
+#: see :func:`_decided_on`), joined by commas (reviews are append-only); NULL when none.
+_DECISIONS = f"""(SELECT group_concat(r.decision) FROM reviews r WHERE r.item_id = i.id
+                 AND r.id = (SELECT max(r2.id) FROM reviews r2 WHERE r2.item_id = i.id AND r2.reviewer = r.reviewer
+                             AND {_decided_on('r2', 'COALESCE(v.content_hash, i.content_hash)')}))"""
 
 #: An analysis list column as JSON ('[]' when empty or missing from the stored row).
 _LIST = "COALESCE(NULLIF(a.{0}, ''), '[]')"
@@ -109,7 +124,7 @@ _SELECT = f"""
                      || {_LIST.format('places')} || ',' || {_LIST.format('spans')} || ']' END,
            a.explanation, a.model_name, a.model_version, a.patterns_version, {_DECISIONS}
     {_FROM}
-    LEFT JOIN item_versions v ON v.item_id = i.id AND v.content_hash = a.content_hash AND (v.title != '' OR v.text != '')
+    LEFT JOIN item_versions v ON {_KEPT_VERSION}
 """
 
 
@@ -137,7 +152,8 @@ def iter_export_chunks(db: sqlite_utils.Database, query: ExportQuery, chunk_size
     the current ones: also when retention purged that version of an item edited since, whose targets, places
     and spans are then left out (their offsets are into the purged text). ``lists`` is one JSON array holding the analysis' hallmarks, targets, places and
     spans (NULL when the item has no analysis). ``decisions`` is the latest decision of each reviewer of
-    the item, joined by commas, in no particular order (NULL when unreviewed; reviewers' names stay here).
+    the item made on the version exported (or on an unknown version, made before versions were recorded), joined
+    by commas, in no particular order (NULL when none; reviewers' names stay here).
 
     One query streams the rows (SQLite steps through them as they are fetched), so memory stays
     constant whatever the number of items and spans. Call it inside :func:`tocsin.store.db.read_transaction`

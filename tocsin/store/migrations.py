@@ -824,13 +824,92 @@ def m016_delivery_owed(db: sqlite_utils.Database) -> None:
     )
 
 
+# m017 -- each decision records the version of the item it was made on (``reviews.content_hash``; NULL: unknown, made
+# before m017, and it counts for every version), and a queue row's latest decision is the newest made on the version
+# its analysis read: an item edited after its decision is back in To review, and one edited back to a decided text
+# has that decision again. Frozen like m004.
+
+#: The newest decision on the item of the analysis ``{analysis}`` (an alias) made on the version it read, or on a
+#: version not recorded: the latest decision of that analysis's queue row.
+_M017_LATEST_DECISION = """(SELECT r.decision FROM reviews r WHERE r.item_id = {analysis}.item_id
+                   AND (r.content_hash IS NULL OR r.content_hash = {analysis}.content_hash) ORDER BY r.id DESC LIMIT 1)"""
+#: m005's decision of a queue row: the item's newest, whatever version it was made on.
+_M005_LATEST_DECISION = "(SELECT r.decision FROM reviews r WHERE r.item_id = a.item_id ORDER BY r.id DESC LIMIT 1)"
+
+
+def _replaced_once(sql: str, old: str, new: str) -> str:
+    """``sql`` with its one occurrence of ``old`` replaced by ``new`` (a ValueError when there is not exactly one)."""
+    if sql.count(old) != 1:
+        raise ValueError(f"expected one {old[:40]!r}… in the SQL, found {sql.count(old)}")
+    return sql.replace(old, new)
+
+
+#: m005's queue rows with m017's latest decision.
+_M017_QUEUE_ROWS = _replaced_once(_M005_QUEUE_ROWS, _M005_LATEST_DECISION, _M017_LATEST_DECISION.format(analysis="a"))
+#: The latest decision of the queue row ``review_queue`` (in an UPDATE of it), from the analysis it was built from.
+_M017_ROW_DECISION = (f"(SELECT {_M017_LATEST_DECISION.format(analysis='ra')} "
+                      "FROM analyses ra WHERE ra.id = review_queue.analysis_id)")
+
+
+def _m017_refresh(item: str) -> str:
+    """Statements that rebuild the queue row and labels of the item whose id is the SQL expression ``item``
+    from the analysis that speaks for it, with the latest decision on that analysis's version."""
+    return (f"\n    DELETE FROM review_queue WHERE item_id = {item};"
+            + _M017_QUEUE_ROWS.format(which=f"a.id = {_M013_CURRENT_ANALYSIS.format(item=item)}")
+            + _M005_LABELS.format(which=f"b.item_id = {item}"))
+
+
+def _m017_redecide(item: str) -> str:
+    """A statement that sets the latest decision of the queue row of the item whose id is ``item`` again."""
+    return f"""
+    UPDATE review_queue SET latest_decision = {_M017_ROW_DECISION} WHERE item_id = {item};"""
+
+
+def m017_review_version(db: sqlite_utils.Database) -> None:
+    """Decisions record the version of the item they were made on (``reviews.content_hash``; decisions made before
+    keep NULL, a version unknown, and count for every version as they did). The queue's latest decision becomes the
+    newest made on the version its row's analysis read, or on an unknown one: rows whose decision changes are set
+    again, and the triggers that compute it (on analyses, items and reviews) recreated. The counts (m006) and the
+    queue's version token (m009) follow through their triggers on ``review_queue``."""
+    refreshing = ("review_queue_analyses_ai", "review_queue_analyses_au", "review_queue_analyses_moved",
+                  "review_queue_analyses_ad", "review_queue_items_au", "review_queue_reviews_ai", "review_queue_reviews_ad")
+    execute_script(
+        db,
+        "".join(f"DROP TRIGGER {name};\n" for name in refreshing)
+        + f"""
+        ALTER TABLE reviews ADD COLUMN content_hash TEXT;
+        UPDATE review_queue SET latest_decision = {_M017_ROW_DECISION}
+        WHERE latest_decision IS NOT {_M017_ROW_DECISION};
+        CREATE TRIGGER review_queue_analyses_ai AFTER INSERT ON analyses BEGIN{_m017_refresh("new.item_id")}
+        END;
+        CREATE TRIGGER review_queue_analyses_au
+        AFTER UPDATE OF item_id, content_hash, incitement, score, lang, targets, places, hallmarks
+        ON analyses BEGIN{_m017_refresh("new.item_id")}
+        END;
+        CREATE TRIGGER review_queue_analyses_moved AFTER UPDATE OF item_id ON analyses
+        WHEN old.item_id IS NOT new.item_id BEGIN{_m017_refresh("old.item_id")}
+        END;
+        CREATE TRIGGER review_queue_analyses_ad AFTER DELETE ON analyses BEGIN{_m017_refresh("old.item_id")}
+        END;
+        CREATE TRIGGER review_queue_items_au AFTER UPDATE OF source, lang, published_at, first_seen, content_hash ON items
+        WHEN old.content_hash IS NOT new.content_hash OR EXISTS (SELECT 1 FROM review_queue WHERE seq = new.seq)
+        BEGIN{_m017_refresh("new.id")}
+        END;
+        CREATE TRIGGER review_queue_reviews_ai AFTER INSERT ON reviews BEGIN{_m017_redecide("new.item_id")}
+        END;
+        CREATE TRIGGER review_queue_reviews_ad AFTER DELETE ON reviews BEGIN{_m017_redecide("old.item_id")}
+        END;
+        """,
+    )
+
+
 #: Every migration, in order. Append only.
 MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox, m003_privacy_indexes, m004_review_queue,
                               m005_review_queue_by_seq, m006_review_queue_counts,
                               m007_review_queue_label_text, m008_user_session_generation, m009_review_queue_version,
                               m010_alert_files, m011_delivery_progress, m012_item_version_order,
                               m013_review_queue_current_analysis, m014_alerts_owed,
-                              m015_item_version_rank_index, m016_delivery_owed]
+                              m015_item_version_rank_index, m016_delivery_owed, m017_review_version]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:

@@ -15,11 +15,17 @@ LABEL_DECISIONS = {"incitement": 1, "not_incitement": 0}
 def review_labels(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Items whose latest labelling review says incitement or not: ``{item_id, text, lang, incitement}``.
 
-    The latest ``incitement``/``not_incitement`` decision per item wins; items without text are skipped.
+    The latest ``incitement``/``not_incitement`` decision per item wins, with the title and text of the version it
+    was made on (the current ones for a decision on the version shown now, or on an unknown version: made before
+    versions were recorded);
+    a decision whose version's text is gone (purged by retention) or empty is skipped, never paired with another text.
     """
     rows = db.query(
-        """SELECT i.id AS item_id, trim(i.title || ' ' || i.text) AS text, i.lang, r.decision
+        """SELECT i.id AS item_id, i.lang, r.decision,
+                  CASE WHEN r.content_hash IS NULL OR r.content_hash = i.content_hash THEN trim(i.title || ' ' || i.text)
+                       ELSE trim(COALESCE(v.title, '') || ' ' || COALESCE(v.text, '')) END AS text
            FROM reviews r JOIN items i ON i.id = r.item_id
+           LEFT JOIN item_versions v ON v.item_id = r.item_id AND v.content_hash = r.content_hash
            WHERE r.decision IN ('incitement', 'not_incitement')
              AND r.id = (SELECT max(r2.id) FROM reviews r2 WHERE r2.item_id = r.item_id
                          AND r2.decision IN ('incitement', 'not_incitement'))

@@ -51,8 +51,38 @@ _LANG = "COALESCE(NULLIF(a.lang, ''), i.lang)"
 
 
 def item_reviews(db: sqlite_utils.Database, item_id: str) -> list[dict[str, Any]]:
-    """Every decision on an item, oldest first."""
-    return list(db.query("SELECT * FROM reviews WHERE item_id = ? ORDER BY id", [item_id]))
+    """Every decision on an item, oldest first, each with ``version_rank`` and ``version_seen_at``: the place in the
+    item's edit history (:func:`~tocsin.store.items.item_versions`) of the version it was made on, and when that
+    version was first seen (NULL for a decision whose version is unknown, made before versions were recorded)."""
+    return list(db.query(
+        """SELECT r.*, v.current_rank AS version_rank, v.seen_at AS version_seen_at FROM reviews r
+           LEFT JOIN item_versions v ON v.item_id = r.item_id AND v.content_hash = r.content_hash
+           WHERE r.item_id = ? ORDER BY r.id""", [item_id]))
+
+
+def shown_version(db: sqlite_utils.Database, item_id: str) -> str | None:
+    """The content hash of the version an item's page shows: the one the analysis that speaks for the item read, while
+    that version is stored (the page then says the item changed since), else the one the item shows now; None when
+    there is no such item."""
+    row = db.execute(
+        f"""SELECT COALESCE(v.content_hash, i.content_hash) FROM items i {_WITH_ANALYSIS}
+            LEFT JOIN item_versions v ON v.item_id = i.id AND v.content_hash = a.content_hash
+            WHERE i.id = ?""", [item_id]).fetchone()
+    return row[0] if row else None
+
+
+def decided_version(db: sqlite_utils.Database, item_id: str, content_hash: str | None) -> str | None:
+    """The version a decision on an item is recorded on: ``content_hash`` when it is one of the item's versions, else
+    the version its page shows now (:func:`shown_version`).
+
+    :param content_hash: the version the page the decision came from showed (as the page sent it: unchecked).
+    """
+    if content_hash and db.execute(
+            "SELECT 1 FROM item_versions WHERE item_id = ? AND content_hash = ? UNION ALL "
+            "SELECT 1 FROM items WHERE id = ? AND content_hash = ?",
+            [item_id, content_hash, item_id, content_hash]).fetchone():
+        return content_hash
+    return shown_version(db, item_id)
 
 
 def latest_review_id(db: sqlite_utils.Database) -> int:
@@ -113,21 +143,28 @@ def _seconds_since(at: str) -> float:
         return float("inf")
 
 
-def record_decision(db: sqlite_utils.Database, item_id: str, reviewer: str, decision: str, note: str = "") -> int:
-    """Append a reviewer's decision on an item (and its audit event); returns the review id. The same decision
-    sent again within :data:`REPEAT_WINDOW_S` is recorded once: its first review's id is returned."""
+def record_decision(db: sqlite_utils.Database, item_id: str, reviewer: str, decision: str, note: str = "",
+                    content_hash: str | None = None) -> int:
+    """Append a reviewer's decision on a version of an item (and its audit event); returns the review id. The same
+    decision on the same version sent again within :data:`REPEAT_WINDOW_S` is recorded once: its first review's id
+    is returned.
+
+    :param content_hash: the version the reviewer judged (the one the page showed); when None or not one of the
+        item's versions, the one its page shows now (:func:`decided_version`).
+    """
     if decision not in DECISIONS:
         raise ReviewError(f"unknown decision {decision!r}; use one of {', '.join(DECISIONS)}")
     with transaction(db):
-        if not db.execute("SELECT 1 FROM items WHERE id = ?", [item_id]).fetchone():
+        version = decided_version(db, item_id, content_hash)
+        if version is None:
             raise UnknownItem(f"no item {item_id!r}")
-        latest = db.execute("""SELECT id, decision, note, at FROM reviews WHERE item_id = ? AND reviewer = ?
+        latest = db.execute("""SELECT id, decision, note, content_hash, at FROM reviews WHERE item_id = ? AND reviewer = ?
                                ORDER BY id DESC LIMIT 1""", [item_id, reviewer]).fetchone()
-        if latest and (latest[1], latest[2]) == (decision, note) and _seconds_since(latest[3]) < REPEAT_WINDOW_S:
+        if latest and tuple(latest[1:4]) == (decision, note, version) and _seconds_since(latest[4]) < REPEAT_WINDOW_S:
             return latest[0]
         review_id = db.execute(
-            "INSERT INTO reviews (item_id, reviewer, decision, note, at) VALUES (?, ?, ?, ?, ?)",
-            [item_id, reviewer, decision, note, utcnow()],
+            "INSERT INTO reviews (item_id, reviewer, decision, note, content_hash, at) VALUES (?, ?, ?, ?, ?, ?)",
+            [item_id, reviewer, decision, note, version, utcnow()],
         ).lastrowid
         log_event(db, reviewer, "decision", item_id, decision=decision, review_id=review_id, with_note=bool(note))
     return review_id
