@@ -262,6 +262,8 @@ class Settings:
     daemon: DaemonSettings = setting(factory=DaemonSettings, help="The scheduled loop.")
     distributed: DistributedSettings = setting(factory=DistributedSettings, help="Several machines through Redis.")
     config_dir: Path = field(default_factory=Path.cwd, metadata={"help": "internal", "check": "", "internal": True})
+    #: the file the settings were read from (None: defaults and the environment only); not part of their value
+    config_file: Path | None = field(default=None, compare=False, metadata={"help": "internal", "check": "", "internal": True})
 
     def resolve(self, path: str) -> Path:
         """Resolve a path from the config against the config file's folder."""
@@ -314,6 +316,7 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
     except ConfigError as e:
         raise ConfigError(e.key, e.value, e.fix, entry_name=entry_name(e.key, data)) from None
     settings.config_dir = config_dir
+    settings.config_file = path.resolve() if path is not None else None
     from_env = apply_env(settings, os.environ if env is None else env)
     settings.model.path = _model_folder(settings)
     # read from the config file's folder, as they are checked, whatever folder a command starts in

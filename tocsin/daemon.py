@@ -5,8 +5,10 @@ are analysed (item alerts are raised in the same transaction), the spike/spread/
 evaluated, due deliveries are sent, flagged items are re-checked for deletion, and retention runs.
 
 - One daemon per database: an ``flock`` on ``<database>.lock``; a second one exits at once.
-- SIGTERM/SIGINT: the current step finishes (deliveries and analysis stop between messages and batches),
-  running crawls are asked to stop and killed after ``daemon.stop_grace_s``; exit well within 30 s.
+- SIGTERM/SIGINT/SIGHUP: the current step finishes (deliveries and analysis stop between messages and batches),
+  running crawls are asked to stop and killed after ``daemon.stop_grace_s``; exit well within 30 s. A daemon
+  killed outright takes its crawls with it (they get SIGTERM when it dies).
+- The config is read at start; a change to its file is logged (with whether the daemon would start with it).
 - A job that raises is logged with its traceback and recorded in ``job_runs``; the loop goes on.
 - After a suspend (or any clock jump) each due job runs once, not once per missed interval.
 """
@@ -48,6 +50,10 @@ class DaemonAlreadyRunning(RuntimeError):
     """Another daemon (or ``tocsin run``) holds this database's lock."""
 
 
+class LockFileUnusable(RuntimeError):
+    """The lock file cannot be made or opened (its folder missing, read-only or not ours)."""
+
+
 # --------------------------------------------------------------------------- single instance
 
 
@@ -61,6 +67,33 @@ def file_identity(path: Path) -> tuple[int, int] | None:
     return found.st_dev, found.st_ino
 
 
+def file_stamp(path: Path) -> tuple[int, ...] | None:
+    """What changes when the file at ``path`` is edited, replaced or deleted (None when there is none)."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino, found.st_mtime_ns, found.st_size
+
+
+def config_problem(path: Path) -> str:
+    """Why the config file at ``path`` would not start tocsin as it is now ('' when it would)."""
+    from tocsin.config import ConfigError, load_settings
+
+    try:
+        load_settings(path)
+    except ConfigError as e:
+        return f"bad config: {e}"
+    return ""
+
+
+def stop_signals() -> list[signal.Signals]:
+    """The signals that stop the daemon cleanly: SIGTERM, SIGINT, and SIGHUP (its terminal or SSH session closed)
+    unless it is ignored on purpose (``nohup``)."""
+    hangup = [signal.SIGHUP] if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN else []
+    return [signal.SIGTERM, signal.SIGINT, *hangup]
+
+
 class InstanceLock:
     """An exclusive ``flock`` on a lock file holding the owner's pid; released when the process ends."""
 
@@ -69,9 +102,8 @@ class InstanceLock:
         self.fd: int | None = None
 
     def acquire(self) -> "InstanceLock":
-        make_private_folders(self.path.parent)
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = self.open()
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -87,6 +119,16 @@ class InstanceLock:
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self.fd = fd
         return self
+
+    def open(self) -> int:
+        """The lock file, opened (made, with its folders, when missing); :class:`LockFileUnusable` names the fix."""
+        try:
+            make_private_folders(self.path.parent)
+            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as e:
+            raise LockFileUnusable(
+                f"cannot make or open the lock file {self.path} ({e.strerror or e}): give daemon.lock_file a path in a "
+                "folder this user can write to, or leave it empty for '<database>.lock'") from None
 
     def names(self, fd: int) -> bool:
         """Whether the lock file's path still names the file open at ``fd``."""
@@ -158,7 +200,12 @@ def resolve(target: str | Callable[..., Any]) -> Callable[..., Any]:
 
 
 def child_main(target: str | Callable[..., Any], args: tuple, kwargs: dict, conn: Any) -> None:
-    """Run one task in a fresh process group, so the daemon can stop it and everything it started."""
+    """Run one task in a fresh process group, so the daemon can stop it and everything it started; the task
+    stops when the daemon dies (killed outright, it cannot stop its tasks itself)."""
+    from tocsin.processes import stop_with_parent
+
+    parent = multiprocessing.parent_process()
+    stop_with_parent(parent.pid if parent and parent.pid else os.getppid())
     os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C on the daemon's terminal is the daemon's business
     try:
@@ -284,7 +331,10 @@ class Supervisor:
             logger.error("step %s: %s in %.1f s (%s): %s", task.name, status, duration, format_counts(counts),
                          error.strip().splitlines()[-1] if error.strip() else "")
         if self.on_finished:
-            self.on_finished(task.name, status, counts, error, duration)
+            try:
+                self.on_finished(task.name, status, counts, error, duration)
+            except Exception:  # noqa: BLE001 - bookkeeping only; the next start closes the step as interrupted
+                logger.exception("could not record the end of %s", task.name)
 
     def terminate(self, task: Task, why: str) -> None:
         """Ask a task's process group to stop (SIGTERM), kill it after the grace period, record why."""
@@ -298,13 +348,19 @@ class Supervisor:
         self.finish(task, "killed", why)
 
     def close_open_runs(self, task: Task, status: str, why: str) -> int:
-        """Finish the crawl runs a stopped crawl left ``running`` (nothing stays half-open)."""
+        """Finish the crawl runs a stopped crawl left ``running`` (nothing stays half-open); returns how many. When
+        the store cannot be written just then, says so and returns 0: the next crawl of the sources closes them."""
         from tocsin.store.daemon import open_crawl_runs
         from tocsin.store.sources import finish_crawl_run
 
-        runs = open_crawl_runs(self.db, task.sources, task.started_at)
-        for run_id in runs:
-            finish_crawl_run(self.db, run_id, status, f"interrupted: {why.strip().splitlines()[-1] if why.strip() else why}")
+        try:
+            runs = open_crawl_runs(self.db, task.sources, task.started_at)
+            for run_id in runs:
+                finish_crawl_run(self.db, run_id, status, f"interrupted: {why.strip().splitlines()[-1] if why.strip() else why}")
+        except Exception:  # noqa: BLE001 - the store locked or full just then: the task has ended all the same
+            logger.exception("step %s: could not close the crawl runs it left open; the next crawl of its sources "
+                             "closes them", task.name)
+            return 0
         return len(runs)
 
     def stop_all(self) -> None:
@@ -401,15 +457,17 @@ class Daemon:
         self.store_identity = file_identity(settings.database_path)   # None: a store the tests keep in memory
         self.lock: InstanceLock | None = None
         self.lock_was_lost = False
+        self.config_stamp = file_stamp(settings.config_file) if settings.config_file else None
 
     @property
     def stopping(self) -> bool:
         return self.stop_event.is_set()
 
-    def stop(self, *_: Any) -> None:
-        """Ask the loop to finish the current step and exit (the SIGTERM/SIGINT handler)."""
+    def stop(self, signum: int | None = None, _frame: Any = None) -> None:
+        """Ask the loop to finish the current step and exit (the SIGTERM/SIGINT/SIGHUP handler)."""
         if not self.stop_event.is_set():
-            logger.info("stop requested: finishing the current step")
+            by = f" ({signal.Signals(signum).name})" if signum else ""
+            logger.info("stop requested%s: finishing the current step", by)
         self.stop_event.set()
 
     def record_task(self, name: str, status: str, counts: dict[str, Any], error: str, duration: float) -> None:
@@ -463,6 +521,7 @@ class Daemon:
         store was deleted or replaced under the daemon, or another daemon took its deleted lock file's place."""
         if self.store_replaced() or self.lock_lost():
             return
+        self.notice_config_change()
         self.scheduler.run_pending()
         if self.supervisor and not self.stopping:
             try:
@@ -480,6 +539,23 @@ class Daemon:
                       "is written to the old file: put the store back (or start afresh with 'tocsin init') and start "
                       "the daemon again")
         return replaced
+
+    def notice_config_change(self) -> None:
+        """Log once per change that the config file changed (the daemon keeps the settings it started with),
+        and whether the file as it is now would start it again."""
+        path = self.settings.config_file
+        stamp = file_stamp(path) if path else None
+        if path is None or stamp == self.config_stamp:
+            return
+        self.config_stamp = stamp
+        problem = config_problem(path)
+        if problem:
+            logger.error("the config file %s changed while the daemon ran, and the daemon would not start with it: %s; "
+                         "the daemon goes on with the settings it started with: fix the file before it is restarted",
+                         path, problem)
+        else:
+            logger.warning("the config file %s changed while the daemon ran; the daemon goes on with the settings it "
+                           "started with: restart it to apply the change (e.g. systemctl restart tocsin)", path)
 
     def halt(self, why: str) -> None:
         """Stop loudly: log ``why`` as an error and exit with code 1 once the current step is done."""
@@ -503,7 +579,7 @@ class Daemon:
         try:
             if self.lock is None or self.lock.still_held():
                 return False
-        except OSError:   # the lock file could not be made again (its folder gone, or read-only): look next tick
+        except (OSError, LockFileUnusable):   # the lock file could not be made again (its folder gone, or read-only): look next tick
             logger.exception("could not check the lock file %s", self.lock.path)
             return False
         self.lock_was_lost = True
@@ -520,10 +596,7 @@ class Daemon:
         """Hold the lock and loop until stopped; returns the exit code (0; 1 when the store was replaced or
         another daemon took the lock)."""
         with InstanceLock(self.lock_path) as self.lock:
-            previous = {}
-            if handle_signals:
-                for sig in (signal.SIGTERM, signal.SIGINT):
-                    previous[sig] = signal.signal(sig, self.stop)
+            previous = {sig: signal.signal(sig, self.stop) for sig in stop_signals()} if handle_signals else {}
             logger.info("daemon started: %d jobs, database %s", len(self.jobs), self.settings.database_path)
             from tocsin.alerts.status import nowhere_to_send, unsigned_webhooks
 
@@ -686,7 +759,7 @@ def retention_step(db: sqlite_utils.Database, settings: Settings) -> dict[str, A
 
 
 def run_daemon(settings: Settings, *, analyser_factory: Callable[[], Any] | None = None, max_ticks: int | None = None) -> int:
-    """Open the store, build the jobs and run the daemon until SIGTERM/SIGINT; returns the exit code."""
+    """Open the store, build the jobs and run the daemon until SIGTERM/SIGINT/SIGHUP; returns the exit code."""
     from tocsin.store import connect
     from tocsin.store.sources import sync_sources
 

@@ -1,7 +1,9 @@
-"""Child processes tocsin starts (a crawl, a local Redis): stopped politely, then for sure."""
+"""Child processes tocsin starts (a crawl, a local Redis, a daemon's task): stopped politely, then for sure."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 
 
@@ -13,3 +15,24 @@ def stop_process(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+#: ``prctl`` option: the signal this process gets when the thread that started it ends.
+PR_SET_PDEATHSIG = 1
+
+
+def stop_with_parent(parent_pid: int) -> None:
+    """Have Linux send this process SIGTERM when its parent (``parent_pid``) dies, so that a parent killed
+    outright (SIGKILL, the OOM killer) leaves nothing of its running on its own. Elsewhere a no-op.
+
+    :param parent_pid: the parent's pid, read before the child ran anything: a parent already gone is noticed.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)

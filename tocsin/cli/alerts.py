@@ -269,11 +269,14 @@ def test_sinks(app: App, sink_names: tuple[str, ...]) -> None:
     """Send a test message to each sink now (not through the queue) and say whether it arrived."""
     from tocsin.alerts.transports import TransportError, build_transport, sample_message
 
+    known = [s.name for s in app.settings.alerts.sinks]
+    unknown = sorted(set(sink_names) - set(known))
+    if unknown:   # a usage error, as an unknown --source is
+        raise click.BadParameter(f"no sink named {', '.join(unknown)} in the config. Known: {', '.join(known) or 'none'}",
+                                 param_hint="'--sink'")
     sinks = [s for s in app.settings.alerts.sinks if not sink_names or s.name in sink_names]
-    unknown = set(sink_names) - {s.name for s in sinks}
-    if unknown or not sinks:
-        raise click.ClickException(f"no sink named {', '.join(sorted(unknown))}" if unknown else
-                                   "no sinks configured; add [[alerts.sinks]] to the config")
+    if not sinks:
+        raise click.ClickException("no sinks configured; add [[alerts.sinks]] to the config")
     failed = 0
     for sink in sinks:
         try:

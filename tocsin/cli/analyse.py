@@ -218,9 +218,13 @@ def train(app: App, with_reviews: bool, **values: Any) -> None:
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from tocsin.models.train import TrainingError, train as run_training
+    from tocsin.models.train import TrainingError, check_arguments, train as run_training
 
     data, margs, targs = split_options(values, *_train_classes())
+    try:
+        check_arguments(data, margs, targs)   # an option out of its range is a usage error (exit code 2)
+    except TrainingError as e:
+        raise click.UsageError(str(e)) from None
     if with_reviews and not data.database:
         data.database = str(app.database_path)
     try:

@@ -179,6 +179,7 @@ _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
 def stated_problem(error: Exception) -> str | None:
     """The message to show for an error that names its own fix (see :class:`TocsinGroup`); None for others."""
+    from tocsin.daemon import LockFileUnusable
     from tocsin.distributed.connection import DistributedError
     from tocsin.models.folder import ModelLoadError
     from tocsin.nlp.lexicon import LexiconError
@@ -189,7 +190,7 @@ def stated_problem(error: Exception) -> str | None:
         return f"bad config: {error}"
     if isinstance(error, LexiconError):
         return f"bad lexicon: {error}"
-    if isinstance(error, (DatabaseMissing, DatabaseUnusable, ModelLoadError, DistributedError, LinkInTheWay)):
+    if isinstance(error, (DatabaseMissing, DatabaseUnusable, ModelLoadError, DistributedError, LinkInTheWay, LockFileUnusable)):
         return str(error)
     if is_locked_error(error):
         return ("the database is locked by another program (the daemon, a crawl, an export or a forget) for longer "

@@ -56,8 +56,11 @@ def run(app: App, sources: tuple[str, ...], no_crawl: bool) -> None:
 @main.command()
 @pass_app
 def daemon(app: App) -> None:
-    """Run the scheduled loop until SIGTERM/SIGINT: crawl each source at its interval, analyse, evaluate
-    rules, deliver alerts, re-check flagged items, apply retention. One per database."""
+    """Run the scheduled loop until SIGTERM, SIGINT or SIGHUP: crawl each source at its interval, analyse,
+    evaluate rules, deliver alerts, re-check flagged items, apply retention. One per database.
+
+    The config is read once, at start: restart the daemon to apply a change (it logs when the file changes,
+    and whether it would start with it)."""
     import logging
 
     from tocsin.daemon import DaemonAlreadyRunning, run_daemon

@@ -11,12 +11,13 @@ import json
 import logging
 import os
 import resource
-import signal
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 from typing import Any
+
+from tocsin.processes import stop_with_parent
 
 logger = logging.getLogger(__name__)
 
@@ -104,25 +105,10 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def stop_with_parent() -> None:
-    """Ask Linux to send SIGTERM when the parent dies (a killed daemon leaves no crawl running on its own);
-    Scrapy then stops cleanly and the runs are closed as interrupted. Elsewhere a no-op."""
-    parent = os.getppid()
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os.kill(os.getpid(), signal.SIGTERM)
-
-
 def main(argv: list[str] | None = None) -> int:
     # sqlite-utils imports pandas when it can; a crawl never needs it, and it costs a second of start-up.
     sys.modules.setdefault("pandas", None)  # type: ignore[arg-type]
-    stop_with_parent()
+    stop_with_parent(os.getppid())   # a killed daemon leaves no crawl running on its own; Scrapy stops cleanly
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
         print("usage: python -m tocsin.crawler.run JOB.json", file=sys.stderr)
