@@ -116,6 +116,13 @@ def test_sink_secrets_come_from_the_environment_so_they_stay_out_of_the_file(tmp
     assert load_settings(path, env={}).alerts.sinks[0].username == "in-file"
 
 
+def test_two_sinks_whose_secret_variables_would_be_one_are_refused(tmp_path):
+    path = write(tmp_path, "[[alerts.sinks]]\nname = 'ngo-mail'\nkind = 'console'\n"
+                           "[[alerts.sinks]]\nname = 'ngo_mail'\nkind = 'console'\n")
+    with pytest.raises(ConfigError, match=r"alerts.sinks\[1\].name.*same variables \(TOCSIN_SINK_NGO_MAIL_\*\) as those of sink 'ngo-mail'"):
+        load_settings(path, env={})
+
+
 def test_bad_env_value_names_the_variable(tmp_path):
     with pytest.raises(ConfigError, match="TOCSIN_MODEL_BATCH_SIZE"):
         load_settings(None, env={"TOCSIN_MODEL_BATCH_SIZE": "many"})
@@ -169,6 +176,12 @@ def test_missing_config_file_is_a_clear_error(tmp_path, runner):
     result = runner.invoke(main, ["--config", str(tmp_path / "nope.toml"), "status"])
     assert result.exit_code == 2
     assert "tocsin init" in result.output
+
+
+def test_a_config_path_that_is_a_folder_names_the_file_to_give(tmp_path, runner):
+    result = runner.invoke(main, ["status"], env={"TOCSIN_CONFIG": str(tmp_path)})
+    assert result.exit_code == 2
+    assert "a folder, not a file" in result.output and str(tmp_path / "tocsin.toml") in result.output
 
 
 def test_a_config_file_in_another_encoding_names_the_line_and_one_with_a_bom_is_read(tmp_path, runner):

@@ -300,6 +300,8 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
     config_dir = Path.cwd()
     if path is not None:
         path = Path(path)
+        if path.is_dir():
+            raise ConfigError("--config", str(path), f"a folder, not a file; give the config file in it, e.g. {path / 'tocsin.toml'}")
         if not path.is_file():
             raise ConfigError("--config", str(path), "no such file; create one with 'tocsin init DIR' or fix the path")
         try:
@@ -533,6 +535,7 @@ def validate(settings: Settings) -> None:
         if mode == "page" and not str(start).strip().isdigit():
             raise ConfigError(f"{key}.pagination.start", start, "the first page number must be a whole number, e.g. start = '1' (or 0)")
     check_unique("alerts.sinks", [s.name for s in settings.alerts.sinks])
+    check_sink_env_names([s.name for s in settings.alerts.sinks])
     check_unique("alerts.rules", [r.name for r in settings.alerts.rules])
     sink_names = {s.name for s in settings.alerts.sinks}
     for i, sink in enumerate(settings.alerts.sinks):
@@ -673,6 +676,18 @@ def check_time_zone(key: str, name: str) -> None:
 def check_choice(key: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise ConfigError(key, value, f"must be one of: {', '.join(choices)}")
+
+
+def check_sink_env_names(names: list[str]) -> None:
+    """Refuse two sinks whose secrets would come from the same ``TOCSIN_SINK_<NAME>_*`` variables
+    (``ngo-mail`` and ``ngo_mail``): one sink would silently take the other's password."""
+    first: dict[str, str] = {}
+    for i, name in enumerate(names):
+        variable = sink_env_name(name, "*")
+        if first.setdefault(variable, name) != name:
+            raise ConfigError(f"alerts.sinks[{i}].name", name,
+                              f"its secrets would be read from the same variables ({variable}) as those of sink "
+                              f"{first[variable]!r}; rename one of them")
 
 
 def check_unique(key: str, names: list[str]) -> None:
