@@ -209,3 +209,33 @@ def test_a_store_locked_while_crawls_are_stopped_stops_every_crawl_and_says_what
         for process in processes:
             if process.is_alive():
                 process.kill()
+
+
+def crawl_while_the_clock_goes_back(db_path, source):
+    """A crawl that opens its run, the clock then set back an hour before it is stopped (as an NTP correction may)."""
+    from tocsin.store.sources import start_crawl_run
+
+    db = connect(db_path)
+    run_id = start_crawl_run(db, source)
+    db.execute("UPDATE crawl_runs SET started_at = datetime(started_at, '-1 hour') WHERE id = ?", [run_id])
+    db.conn.commit()
+    stubborn_task(None, [source])
+
+
+def test_the_runs_of_a_stopped_crawl_are_closed_though_the_clock_went_back_while_it_ran(db_path):
+    from tocsin.daemon import Supervisor
+    from tocsin.store.sources import ensure_source, start_crawl_run
+
+    db = connect(db_path)
+    ensure_source(db, "tg-a")
+    older = start_crawl_run(db, "tg-a")   # left open by a crawl before this one: not this crawl's to close
+    supervisor = Supervisor(db, grace_s=0.5)
+    supervisor.request("crawl:tg-a", crawl_while_the_clock_goes_back, (str(db_path), "tg-a"), {}, 600, sources=["tg-a"])
+    deadline = time.monotonic() + 30
+    while db.execute("SELECT count(*) FROM crawl_runs").fetchone()[0] < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    supervisor.stop_all()
+    runs = {run_id: (status, error) for run_id, status, error in db.execute("SELECT id, status, message FROM crawl_runs")}
+    assert runs.pop(older)[0] == "running"
+    ((status, error),) = runs.values()
+    assert status == "failed" and error.startswith("interrupted: the daemon is stopping")

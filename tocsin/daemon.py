@@ -226,7 +226,8 @@ class Task:
     process: Any
     conn: Any
     started: float
-    started_at: str
+    #: the newest crawl run when the task started: the crawl runs it opens have larger ids
+    runs_after: int
     deadline: float
     sources: list[str] = field(default_factory=list)
     report: dict[str, Any] | None = None
@@ -270,16 +271,17 @@ class Supervisor:
         return "started" if name in self.running else "queued"
 
     def start_waiting(self) -> None:
-        from tocsin.alerts.times import as_datetime, iso
+        from tocsin.store.daemon import latest_crawl_run_id
 
         while self.waiting and len(self.running) < self.parallel:
             name, target, args, kwargs, timeout_s, sources = self.waiting.pop(0)
+            runs_after = latest_crawl_run_id(self.db)
             parent, child = self.context.Pipe(duplex=False)
             process = self.context.Process(target=child_main, args=(target, args, kwargs, child), name=f"tocsin-{name}", daemon=False)
             process.start()
             child.close()
             now = time.monotonic()
-            self.running[name] = Task(name, process, parent, now, iso(as_datetime()), now + timeout_s, sources)
+            self.running[name] = Task(name, process, parent, now, runs_after, now + timeout_s, sources)
             logger.info("step %s: started (pid %s, limit %.0f s)", name, process.pid, timeout_s)
 
     def waitables(self) -> list[Any]:
@@ -354,7 +356,7 @@ class Supervisor:
         from tocsin.store.sources import finish_crawl_run
 
         try:
-            runs = open_crawl_runs(self.db, task.sources, task.started_at)
+            runs = open_crawl_runs(self.db, task.sources, task.runs_after)
             for run_id in runs:
                 finish_crawl_run(self.db, run_id, status, f"interrupted: {why.strip().splitlines()[-1] if why.strip() else why}")
         except Exception:  # noqa: BLE001 - the store locked or full just then: the task has ended all the same

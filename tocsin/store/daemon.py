@@ -43,9 +43,15 @@ def job_runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return list(db.query(f"SELECT *, NOT {UNFINISHED} AS finished FROM job_runs ORDER BY name"))
 
 
-def open_crawl_runs(db: sqlite_utils.Database, sources: list[str], since: str) -> list[int]:
-    """Ids of crawl runs of ``sources`` started since ``since`` that were never finished."""
+def latest_crawl_run_id(db: sqlite_utils.Database) -> int:
+    """The id of the newest crawl run (0 when there is none): runs a crawl starts after this have larger ones."""
+    return db.execute("SELECT COALESCE(MAX(id), 0) FROM crawl_runs").fetchone()[0]
+
+
+def open_crawl_runs(db: sqlite_utils.Database, sources: list[str], after_id: int) -> list[int]:
+    """Ids of crawl runs of ``sources`` newer than run ``after_id`` that were never finished (by id, not by time:
+    a clock set back while a crawl ran changes nothing)."""
     if not sources:
         return []
     return [r[0] for r in db.execute(
-        f"SELECT id FROM crawl_runs WHERE status = 'running' AND source IN ({marks(sources)}) AND started_at >= ?", [*sources, since])]
+        f"SELECT id FROM crawl_runs WHERE status = 'running' AND source IN ({marks(sources)}) AND id > ?", [*sources, after_id])]
