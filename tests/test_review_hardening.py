@@ -95,6 +95,18 @@ def test_a_decision_on_an_item_erased_while_its_page_was_open_says_so_and_shows_
     assert reviewing.item_reviews(site["db"], item) == []
 
 
+def test_a_note_too_long_is_shown_back_with_why_the_decision_was_not_recorded(site):
+    """A note past the limit (the text box stops at it, a script or an old browser may not) is not thrown away."""
+    client, page = signed_in(site, "rita")
+    item, note = site["ids"][1], "A fictional note. " * 120
+    sent = client.post(f"/items/{item}/decide", data={"decision": "incitement", "note": note, "csrf_token": csrf_from(page)})
+    shown = markup.unescape(sent.get_data(as_text=True))
+    assert sent.status_code == 400
+    assert f"Your note is {len(note.strip()):,} characters long, more than the 2,000 kept" in shown
+    assert "“Incitement” was not recorded" in shown and f"{note.strip()}</textarea>" in shown
+    assert reviewing.item_reviews(site["db"], item) == []
+
+
 def test_an_item_erased_between_reading_it_and_recording_the_decision_is_no_server_error(site, monkeypatch):
     client, page = signed_in(site, "rita")
     item = site["ids"][1]

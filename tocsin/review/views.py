@@ -234,16 +234,10 @@ def displayed_meta(meta: Any, limit: int = 500) -> dict[str, str]:
     return {str(k): (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))[:limit] for k, v in meta.items()}
 
 
-def form_text(name: str, limit: int, what: str, *, drop_controls: bool = False) -> str:
+def form_text(name: str, limit: int, what: str) -> str:
     """A form field, stripped; a 400 naming ``what`` when it is longer than ``limit`` or holds control characters
-    (line breaks inside a note aside: stored, they could drive the terminal of whoever lists them).
-
-    :param drop_controls: remove control characters instead (a note pasted from text read in the wrong encoding
-        holds invisible ones; refusing it would throw away the decision it came with).
-    """
+    (stored, they could drive the terminal of whoever lists them)."""
     value = (request.form.get(name) or "").strip()
-    if drop_controls:
-        value = without_controls(value).strip()
     if len(value) > limit:
         abort(400, description=f"The {what} is longer than {limit} characters; shorten it.")
     if has_controls(value.replace("\r\n", "\n")):
@@ -258,7 +252,12 @@ def decide(item_id: str) -> Any:
     decision = request.form.get("decision", "")
     if decision not in DECISIONS:
         abort(400, description=f"Unknown decision; use one of {', '.join(DECISIONS)}.")
-    note = form_text("note", MAX_NOTE, "note", drop_controls=True)
+    # control characters are dropped, not refused: a note pasted from text read in the wrong encoding holds
+    # invisible ones, and refusing it would throw away the decision it came with
+    note = without_controls((request.form.get("note") or "").strip()).strip()
+    if len(note) > MAX_NOTE:
+        return not_recorded(decision, note, f"Your note is {len(note):,} characters long, more than the {MAX_NOTE:,} "
+                                            "kept: shorten it, then decide again.", 400)
     found = get_item(g.db, item_id)
     if found is None:
         return item_gone(decision, note)
@@ -293,11 +292,14 @@ def version_sent(value: str | None) -> str | None:
 
 
 def item_gone(decision: str, note: str) -> tuple[str, int]:
-    """The answer to a decision on an item that is not in the store (erased while its page was open): nothing
-    recorded, said plainly, with the note shown back."""
-    message = (f"This item is no longer in the store (it was erased, or the address is wrong): your decision "
-               f"“{DECISION_LABELS[decision]}” was not recorded.")
-    return render_template("error.html", code=404, message=message, note=note), 404
+    """The answer to a decision on an item that is not in the store (erased while its page was open)."""
+    return not_recorded(decision, note, "This item is no longer in the store (it was erased, or the address is wrong).", 404)
+
+
+def not_recorded(decision: str, note: str, why: str, code: int) -> tuple[str, int]:
+    """The answer to a decision that was not recorded: ``why``, said plainly, with the note shown back to copy."""
+    message = f"{why} Your decision “{DECISION_LABELS[decision]}” was not recorded."
+    return render_template("error.html", code=code, message=message, note=note), code
 
 
 def record_and_report(found: dict[str, Any], decision: str, note: str, seen: int | None, version: str | None,
