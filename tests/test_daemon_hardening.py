@@ -239,3 +239,38 @@ def test_the_runs_of_a_stopped_crawl_are_closed_though_the_clock_went_back_while
     assert runs.pop(older)[0] == "running"
     ((status, error),) = runs.values()
     assert status == "failed" and error.startswith("interrupted: the daemon is stopping")
+
+
+def test_a_backlog_is_read_once_per_step_not_once_per_batch_and_an_edit_is_taken_at_the_next_step(db_path, tmp_path,
+                                                                                                  monkeypatch):
+    """Working off a backlog in batches, the analyse step reads on from the last item it took instead of from the
+    store's first item each batch (a whole scan per batch of 32, on a store of a million items, costs more than the
+    analysis), and counts nothing it shows no one; an item edited behind it is taken by the next step."""
+    import tocsin.store.analyses
+    import tocsin.store.modelling
+    from test_alert_support import make_settings
+    from test_daemon import Instant, stored_posts
+    from tocsin.daemon import AnalyseStep
+    from tocsin.store import ItemRecord, upsert_item
+
+    settings = make_settings(tmp_path)
+    settings.model.batch_size = 5
+    db = stored_posts(db_path, 23)
+    starts, read = [], tocsin.store.analyses.pending_items
+
+    def pending_items(*args, after_seq=0, **kwargs):
+        starts.append(after_seq)
+        return read(*args, after_seq=after_seq, **kwargs)
+
+    def count_pending(*_args):
+        raise AssertionError("the whole backlog counted for no progress bar")
+
+    monkeypatch.setattr(tocsin.store.analyses, "pending_items", pending_items)
+    monkeypatch.setattr(tocsin.store.modelling, "count_pending", count_pending)
+    step = AnalyseStep(settings, db, lambda: False, analyser_factory=Instant)
+    assert step()["analysed"] == 23
+    seqs = [row[0] for row in db.execute("SELECT seq FROM items ORDER BY seq")]
+    assert starts == [0, seqs[4], seqs[9], seqs[14], seqs[19], seqs[22]]   # the last finds nothing more
+    upsert_item(db, ItemRecord(source="stored", url="https://stored.example/2", text="fictional post 2, edited"))
+    starts.clear()
+    assert step()["analysed"] == 1 and starts[0] == 0

@@ -24,13 +24,16 @@ class FakeSummary:
     analysed: int = 0
     flagged: int = 0
     failed: int = 0
+    last_seq: int = 0
 
 
-def keyword_analyse_pending(db, settings, *, analyser=None, limit=None, on_batch_saved=None, progress=None, failed_ids=None):
+def keyword_analyse_pending(db, settings, *, analyser=None, limit=None, on_batch_saved=None, progress=None, failed_ids=None,
+                            after_seq=0):
     """Flags every pending item as incitement against Uzbeks in Osh, in batches of 5, calling
     ``on_batch_saved`` inside each batch's transaction like the real analyser."""
-    summary = FakeSummary()
-    items = pending_items(db, "keyword", "1", limit=limit or 10_000)
+    summary = FakeSummary(last_seq=after_seq)
+    items = pending_items(db, "keyword", "1", limit=limit or 10_000, after_seq=after_seq)
+    summary.last_seq = items[-1]["seq"] if items else after_seq
     for start in range(0, len(items), 5):
         with transaction(db):
             rows = []

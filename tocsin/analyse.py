@@ -33,6 +33,8 @@ class AnalyseSummary:
     analysed: int = 0
     flagged: int = 0
     failed: int = 0
+    #: the ``seq`` of the last item taken: a caller that goes on in another call passes it as ``after_seq``
+    last_seq: int = 0
     #: batches whose alerts failed (their analyses are saved; their alerts owed)
     alert_errors: list[str] = field(default_factory=list)
 
@@ -163,7 +165,7 @@ def analyse_batch(analyser: Analyser, items: list[dict[str, Any]]) -> tuple[list
 
 def analyse_pending(db: Any, settings: Any, *, analyser: Analyser | None = None, limit: int | None = None,
                     on_batch_saved: BatchSaved | None = None, progress: Progress | None = None,
-                    failed_ids: set[str] | None = None) -> AnalyseSummary:
+                    failed_ids: set[str] | None = None, after_seq: int = 0) -> AnalyseSummary:
     """Analyse every item with no analysis by the current model version; each item once per version.
 
     :param db: the store.
@@ -175,24 +177,29 @@ def analyse_pending(db: Any, settings: Any, *, analyser: Analyser | None = None,
     :param progress: called as ``progress(done, total)`` after each batch.
     :param failed_ids: items that failed before, fetched past (they stay pending); those that fail now are added.
         A caller that analyses in many calls (the daemon) keeps it, so bad items cannot hold back the rest.
+    :param after_seq: take only items stored after this one (by ``seq``): a caller that analyses a backlog in many
+        calls passes the ``last_seq`` of the call before, so that no call reads again the items before it (an
+        item edited meanwhile is taken by a later pass that starts from 0).
     """
     from tocsin.store.analyses import pending_items, save_analysis
     from tocsin.store.db import transaction
     from tocsin.store.modelling import count_pending
 
     analyser = analyser or Analyser(settings)
-    summary = AnalyseSummary()
+    summary = AnalyseSummary(last_seq=after_seq)
     batch_size = max(1, int(settings.model.batch_size))
     failed_ids = set() if failed_ids is None else failed_ids
     total = None
     while limit is None or summary.analysed + summary.failed < limit:
         want = batch_size if limit is None else min(batch_size, limit - summary.analysed - summary.failed)
         # Items that failed stay pending; fetch past them so the run ends.
-        items = [i for i in pending_items(db, analyser.model_name, analyser.model_version, limit=want + len(failed_ids))
+        items = [i for i in pending_items(db, analyser.model_name, analyser.model_version, limit=want + len(failed_ids),
+                                          after_seq=summary.last_seq)
                  if i["id"] not in failed_ids][:want]
         if not items:
             break
-        if total is None:
+        summary.last_seq = items[-1]["seq"]
+        if total is None and progress is not None:   # a whole scan of the store: only for a progress bar
             total = count_pending(db, analyser.model_name, analyser.model_version)
             total = total if limit is None else min(total, limit)
         records, _ = analyse_batch(analyser, items)

@@ -738,11 +738,13 @@ class AnalyseStep:
         budget_s = max(60.0, self.settings.daemon.deliver_every_minutes * 60.0)
         started = time.monotonic()
         alert_errors = 0
+        after_seq = 0   # each step reads the store from its start once, whatever the batches (edits included)
         if not self.should_stop() and raise_owed_alerts(self.db, on_batch_saved):
             alert_errors += 1
         while not self.should_stop() and time.monotonic() - started < budget_s:
             summary = analyse_pending(self.db, self.settings, analyser=self.analyser, limit=chunk,
-                                      on_batch_saved=on_batch_saved, failed_ids=self.failed_ids)
+                                      on_batch_saved=on_batch_saved, failed_ids=self.failed_ids, after_seq=after_seq)
+            after_seq = summary.last_seq
             for key in ("analysed", "flagged", "failed"):
                 totals[key] += int(getattr(summary, key, 0) or 0)
             alert_errors += len(getattr(summary, "alert_errors", ()))

@@ -31,16 +31,18 @@ def save_analysis(db: sqlite_utils.Database, record: AnalysisRecord) -> int | No
         return cur.lastrowid if cur.rowcount else None
 
 
-def pending_items(db: sqlite_utils.Database, model_name: str, model_version: str, limit: int = 500) -> list[dict[str, Any]]:
-    """Items whose current content has no analysis by this model version, oldest first."""
+def pending_items(db: sqlite_utils.Database, model_name: str, model_version: str, limit: int = 500,
+                  after_seq: int = 0) -> list[dict[str, Any]]:
+    """Items whose current content has no analysis by this model version, oldest first (by ``seq``, only those
+    after ``after_seq``: a caller working through a backlog does not read its start again for every batch)."""
     return list(
         db.query(
-            """SELECT i.id, i.source, i.kind, i.title, i.text, i.lang, i.content_hash, i.published_at, i.first_seen
-               FROM items i WHERE NOT EXISTS (
+            """SELECT i.seq, i.id, i.source, i.kind, i.title, i.text, i.lang, i.content_hash, i.published_at, i.first_seen
+               FROM items i WHERE i.seq > ? AND NOT EXISTS (
                  SELECT 1 FROM analyses a WHERE a.item_id = i.id AND a.content_hash = i.content_hash
                  AND a.model_name = ? AND a.model_version = ?)
                ORDER BY i.seq LIMIT ?""",
-            [model_name, model_version, limit],
+            [after_seq, model_name, model_version, limit],
         )
     )
 
