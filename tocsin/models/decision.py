@@ -96,7 +96,6 @@ INCLUSION_CAP = 0.0
 LINKING_WORDS = frozenset({
     "in", "of", "and", "or", "the", "from", "to", "at", "в", "во", "из", "и", "или", "на", "с", "со", "от", "а", "да",
     "жана", "менен", "же", "va", "ва", "yoki", "ёки", "bilan", "билан", "ham", "ҳам", "dan", "дан", "da"})
-NAMES_ONLY_TEXT_CHARS = 200
 _LETTERS = re.compile(r"[^\W\d_]+")
 #: How far below the threshold the score of a text without a target group is held.
 NO_TARGET_MARGIN = 1e-3
@@ -388,15 +387,25 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
 
 
 def names_only(features: Features) -> bool:
-    """Whether a short text holds no word but group names, places and :data:`LINKING_WORDS` (a tag, a heading,
-    a one-word reply): it says nothing of the groups it names."""
-    text = features.text
-    if not features.targets or len(text) > NAMES_ONLY_TEXT_CHARS:
+    """Whether a text holds no word but group names, places and :data:`LINKING_WORDS` (a tag, a heading, a
+    one-word reply, a line of hashtags, a name said over and over): it says nothing of the groups it names."""
+    if not features.targets:
         return False
-    named = [(s.start, s.end) for s in features.targets + features.places]
-    rest = "".join(" " if any(a <= i < b for a, b in named) else ch for i, ch in enumerate(text))
+    rest = _unnamed(features.text, features.targets + features.places)
     # read through evasions, as the rules read the names: "Uzbeks аnd Tajiks" with a Cyrillic "а" links them too
     return all(word.lower() in LINKING_WORDS for word in _LETTERS.findall(normalise(rest).text))
+
+
+def _unnamed(text: str, named: list[Span]) -> str:
+    """``text`` with the characters of the ``named`` spans made spaces."""
+    pieces, pos = [], 0
+    for span in sorted(named, key=lambda s: s.start):
+        if span.end > pos:
+            start = max(pos, span.start)
+            pieces += [text[pos:start], " " * (span.end - start)]
+            pos = span.end
+    pieces.append(text[pos:])
+    return "".join(pieces)
 
 
 #: A word that excepts someone from a welcome ("любой национальности, кроме таджиков", "all welcome except …").

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
 from typing import Mapping
 
@@ -16,6 +17,9 @@ HALLMARK_THRESHOLD = 0.5
 QUOTE_CHARS = 60
 #: The hallmark the classifier may suggest only for a text that speaks of women (see :func:`hallmarks_of`).
 WOMEN_HALLMARK = "attack_on_women_and_girls"
+#: Unicode categories :func:`readable` leaves out of a quotation: control, format and surrogate characters
+#: (white space is made one space instead).
+_UNREADABLE = frozenset({"Cc", "Cf", "Cs"})
 #: Cues on each side of a target (by position) looked at to find the group a call is aimed at.
 AIM_NEIGHBOURS = 3
 
@@ -64,8 +68,16 @@ def quote(features: Features, cue: Span | None) -> str:
         span = text[start:t.end + QUOTE_CHARS // 2]
     else:
         span = text[:QUOTE_CHARS]
-    span = " ".join(span.split())
+    span = " ".join(readable(span).split())
     return span if len(span) <= QUOTE_CHARS else span[: QUOTE_CHARS - 1] + "…"
+
+
+def readable(text: str) -> str:
+    """``text`` without the characters a reader cannot see or that change how the rest of a line is shown:
+    controls other than white space (NUL …), format characters (zero-width, soft hyphen, bidirectional
+    controls such as U+202E, which would show the rest of the explanation reversed) and lone surrogates.
+    The spans keep the text as it is."""
+    return "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in _UNREADABLE)
 
 
 def place_name(label: str) -> str:

@@ -6,7 +6,9 @@ import re
 from typing import Iterator
 
 #: A sentence ends after . ! ? … or 。 (and any closing quotes or brackets) before white space, or at a line break.
-_SENTENCE_END = re.compile(r"[.!?…。]+[»”\"')]*\s+|\n\s*")
+#: A match starts only where a run of end marks starts, and takes the run whole (possessive), so that a long run
+#: with no white space after it ("!!!…" a hundred thousand times) is read once, not once per mark.
+_SENTENCE_END = re.compile(r"(?<![.!?…。])[.!?…。]++[»”\"')]*+\s+|\n\s*")
 #: The end of a quotation that the words after it report, on the same line: «Бейте узбеков!» — написал он;
 #: "Drive them out!" a man wrote. The quotation's own "!" or "?" ends no sentence of the text.
 _QUOTATION_END = re.compile(r"[!?]+[»”\"']+[^\S\n]+")

@@ -4,9 +4,10 @@
 which characters of the original it came from:
 
 1. Unicode NFKC; zero-width, bidi and other control characters (NUL included) removed; combining
-   marks composed with their letter where possible, dropped otherwise (a pile of 10,000 marks goes).
-2. Emoji and pictographs put inside a word removed (``уз🙂беки``); letters spaced out to dodge filters
-   (``у з б е к``, ``u.z.b.e.k``) joined into one word.
+   marks composed with their letter where that gives a letter of the alphabets read (й, ё, ў, é …),
+   dropped otherwise (``ќ`` from к + ◌́ is not made; a pile of 10,000 marks goes).
+2. Emoji and pictographs put inside a word removed (``уз🙂беки``); runs of more than 20 symbols cut to 20;
+   letters spaced out to dodge filters (``у з б е к``, ``u.z.b.e.k``) joined into one word.
 3. Per word: look-alike letters folded to the word's dominant script (Latin ``a e o c y`` inside a
    Cyrillic word and the reverse, Greek look-alikes too), digits and symbols used as letters
    (``3``→з/e, ``0``→о/o, ``@``→а/a, ``4``→ч/a …), and letters repeated three or more times cut to two.
@@ -43,9 +44,21 @@ GREEK_TO_CYRL = dict(zip("αβεκορτχΑΒΕΗΚΜΟΡΤΧ", "авекорт
 LEET_CYRL = {"3": "з", "0": "о", "4": "ч", "6": "б", "8": "в", "9": "я", "@": "а", "$": "с"}
 LEET_LATN = {"3": "e", "0": "o", "4": "a", "1": "i", "5": "s", "7": "t", "@": "a", "$": "s", "8": "b"}
 
+#: Letters with a mark that the alphabets read here have: й ё ў ӣ ӯ ї (Russian, Uzbek, Tajik, Ukrainian) and the
+#: Latin letters of Latin-1 and Latin Extended-A (café, Turkish, Polish). A combining mark that would make any
+#: other letter of its base (к + ◌́ → ќ, о + ◌̈ → ӧ, e + ◌̃ → ẽ) is dropped: an accent put on a letter of a word,
+#: for stress or to dodge a filter, is not a letter of the word.
+COMPOSED_LETTERS = frozenset("йЙёЁўЎӣӢӯӮїЇ") | frozenset(c for c in map(chr, range(0xC0, 0x180)) if c.isalpha())
+
+#: A run of more symbols than this (neither letters, digits nor white space: "!!!…", emoji, "₽₽₽", "___") is cut
+#: to this many. spaCy's tokenizer takes such a run apart one character at a time, in a time that grows with the
+#: square of its length: 10,000 "!" after a word took 9 s, 100,000 a quarter of an hour.
+SYMBOL_RUN_KEPT = 20
+
 APOSTROPHES = set("'`\u2018\u2019\u02bb\u02bc\u00b4\u2032\u02b9\u02bf\u02be")
 _CONTRACTION_TAILS = ("s", "t", "ll", "re", "ve", "d", "m")
 
+_SYMBOL_RUN = re.compile(r"(?:[^\w\s]|_){%d,}" % (SYMBOL_RUN_KEPT + 1))
 # Emoji, pictographs and dingbats between two letters of a word.
 _SYMBOL_IN_WORD = re.compile(r"(?<=[^\W\d_])[\u2190-\u21ff\u2300-\u23ff\u2500-\u27bf\u2b00-\u2bff\U0001F000-\U0001FAFF]+(?=[^\W\d_])")
 # A run of at least four single letters joined by the same separator: "у з б е к", "u.z.b.e.k".
@@ -173,20 +186,43 @@ def _odd_characters(text: str, begin: int, end: int, chars: list[str], starts: l
             continue
         if cat in ("Mn", "Me", "Mc"):
             if chars:   # composed or dropped, the mark belongs to the letter before it
-                composed = nfkc("NFC", chars[-1] + ch)
-                if len(composed) == 1:
-                    chars[-1] = composed
+                chars[-1] = _with_mark(chars[-1], ch)
                 ends[-1] = i + 1
             continue
         out = nfkc("NFKC", ch) if ord(ch) > 0x7E else ch
         for c in out:
             if category(c) in ("Mn", "Me", "Mc") and chars:
-                composed = nfkc("NFC", chars[-1] + c)
-                if len(composed) == 1:
-                    chars[-1] = composed
+                chars[-1] = _with_mark(chars[-1], c)
                 ends[-1] = i + 1
                 continue
             chars.append(c), starts.append(i), ends.append(i + 1)
+
+
+def _with_mark(letter: str, mark: str) -> str:
+    """``letter`` with the combining ``mark`` composed into it when that gives one of :data:`COMPOSED_LETTERS`,
+    else ``letter`` as it was (the mark dropped)."""
+    composed = unicodedata.normalize("NFC", letter + mark)
+    return composed if composed in COMPOSED_LETTERS else letter
+
+
+def _cut_symbol_runs(text: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
+    """Step 2b: a run of more than :data:`SYMBOL_RUN_KEPT` symbols cut to that many, the last one kept mapping
+    back to the end of the run."""
+    if not _SYMBOL_RUN.search(text):
+        return text, starts, ends
+    pieces: list[str] = []
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    pos = 0
+    for m in _SYMBOL_RUN.finditer(text):
+        kept = m.start() + SYMBOL_RUN_KEPT
+        pieces.append(text[pos:kept])
+        new_starts.extend(starts[pos:kept]), new_ends.extend(ends[pos:kept])
+        new_ends[-1] = ends[m.end() - 1]
+        pos = m.end()
+    pieces.append(text[pos:])
+    new_starts.extend(starts[pos:]), new_ends.extend(ends[pos:])
+    return "".join(pieces), new_starts, new_ends
 
 
 def _drop_symbols_in_words(text: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
@@ -348,6 +384,7 @@ def normalise(text: str) -> NormalisedText:
         chars, starts, ends = _char_pass(text)
         chars_text = "".join(chars)
     chars_text, starts, ends = _drop_symbols_in_words(chars_text, starts, ends)
+    chars_text, starts, ends = _cut_symbol_runs(chars_text, starts, ends)
     chars_text, starts, ends = _join_spaced(chars_text, starts, ends)
     if not _NEEDS_WORD_PASS.search(chars_text) and not (_HAS_CYRL.search(chars_text) and _HAS_LATN.search(chars_text)):
         return NormalisedText(chars_text, starts, ends, n)

@@ -26,8 +26,9 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from dataclasses import dataclass
 from itertools import combinations
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy
 import spacy
@@ -536,6 +537,22 @@ def _normalise_token_pattern(tp: dict[str, Any], lang: str, vocab: Any) -> dict[
     return out
 
 
+#: The longest token spaCy's web-address pattern is tried on. That pattern takes a time that grows with the square
+#: of a token's length when the token holds many colons (a 32,000-character "a:a:…" took 3 s, a chunk of 100,000 half
+#: a minute); a longer token is no address a post gives, and is taken apart like any other.
+URL_TOKEN_CHARS = 4096
+
+
+@dataclass(frozen=True)
+class _ShortTokenURLs:
+    """spaCy's ``url_match``, tried only on tokens of at most :data:`URL_TOKEN_CHARS` characters."""
+
+    match: Callable[[str], Any]
+
+    def __call__(self, token: str) -> Any:
+        return self.match(token) if len(token) <= URL_TOKEN_CHARS else None
+
+
 def build_pipeline(lang: str, entries: list[LexiconEntry], words: Iterable[str] = ()) -> Language:
     """A blank spaCy pipeline for ``lang`` with the rule components and the entries that apply to it.
 
@@ -543,6 +560,8 @@ def build_pipeline(lang: str, entries: list[LexiconEntry], words: Iterable[str] 
         ``token.lemma_``, and words that only look like an inflected form of a lexicon word).
     """
     nlp = spacy.blank(SPACY_LANG.get(lang, "xx"))
+    if nlp.tokenizer.url_match is not None:
+        nlp.tokenizer.url_match = _ShortTokenURLs(nlp.tokenizer.url_match)
     nlp.add_pipe("tocsin_lemmas", config={"lang": lang})
     nlp.add_pipe("tocsin_sentences")
     ruler = nlp.add_pipe("span_ruler", config={"spans_key": SPANS_KEY, "overwrite": False, "validate": False,
