@@ -24,6 +24,13 @@ _PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.|m\.)?", re.IGNORECASE)
 #: ``tg://resolve?phone=<number>``, ``facebook.com/profile.php?id=<number>``): without them every such link
 #: of every author would be one profile. The rest of a query (tracking, page state) is dropped.
 IDENTIFYING_PARAMETERS = frozenset({"domain", "id", "phone"})
+#: Telegram's other addresses of one channel or user, normalised: its other hosts, the web preview's ``s/``
+#: (``t.me/s/<name>``) and ``tg://resolve?domain=<name>`` (without the scheme, which is gone by then) all name
+#: ``t.me/<name>``. A post keeps its number (``t.me/s/<name>/5`` is ``t.me/<name>/5``, not the channel).
+_TELEGRAM_ADDRESSES = (
+    (re.compile(r"^(?:t\.me|telegram\.me|telegram\.dog)/(?:s/)?"), "t.me/"),
+    (re.compile(r"^resolve\?domain=([^&]+)$"), r"t.me/\1"),
+)
 
 #: SHA-256's block size and HMAC's pads (RFC 2104), as byte translation tables.
 _BLOCK = 64
@@ -112,13 +119,21 @@ class ExportKey:
 
 def normalise_profile_url(url: str) -> str:
     """Lower-cased host and path of a profile link and the query parameters that name its person (see
-    :data:`IDENTIFYING_PARAMETERS`), without scheme, ``www.``, other parameters or trailing slash."""
+    :data:`IDENTIFYING_PARAMETERS`), without scheme, ``www.``, other parameters or trailing slash; a Telegram
+    address as ``t.me/<name>`` (see :data:`_TELEGRAM_ADDRESSES`)."""
     url = (url or "").strip()
     if not url:
         return ""
     path, _, query = _PREFIX.sub("", url).split("#", 1)[0].partition("?")
     kept = _identifying_query(query)
-    return (path.rstrip("/") + ("?" + kept if kept else "")).casefold()
+    return _normalise_telegram((path.rstrip("/") + ("?" + kept if kept else "")).casefold())
+
+
+def _normalise_telegram(address: str) -> str:
+    """A normalised Telegram address (lower-cased, without scheme) under ``t.me/``; any other address as it is."""
+    for pattern, replacement in _TELEGRAM_ADDRESSES:
+        address = pattern.sub(replacement, address, count=1)
+    return address
 
 
 def _identifying_query(query: str) -> str:

@@ -23,24 +23,35 @@ TOKENS = {"emails": "[email]", "profile_links": "[profile]", "handles": "[handle
 #: by U+0306, and the mark is part of the name it sits in, though ``\w`` does not match it.
 _MARKS = "\u0300-\u036f\u0483-\u0489"
 
-_EMAIL = re.compile(rf"(?<![\w{_MARKS}.+-])[\w{_MARKS}.+-]+[@\uff20][\w{_MARKS}-]+(?:\.[\w{_MARKS}-]+)*"
-                    rf"\.[^\W\d_](?:[^\W\d_]|[{_MARKS}])+(?![\w{_MARKS}])")
+#: Format characters that show nothing (zero-width space, non-joiner and joiner, word joiner, soft hyphen, BOM,
+#: direction marks, invisible operators), which a poster may slip into an address or a handle (before, inside or
+#: after its '@') so that it is not seen as one. None is special inside a character class.
+_INVISIBLE = "".join(map(chr, [0xad, 0x61c, 0x180e, *range(0x200b, 0x2010), *range(0x202a, 0x202f),
+                               *range(0x2060, 0x2065), *range(0x2066, 0x2070), 0xfeff]))
+
+#: An e-mail address; invisible characters may stand anywhere in it ("ivan\u200b@mail.ru") and are redacted with it.
+_EMAIL = re.compile(rf"(?<![\w{_MARKS}.+\-{_INVISIBLE}])[\w{_MARKS}.+\-{_INVISIBLE}]+[@\uff20]"
+                    rf"[\w{_MARKS}\-{_INVISIBLE}]+(?:\.[\w{_MARKS}\-{_INVISIBLE}]+)*"
+                    rf"\.[{_INVISIBLE}]*[^\W\d_](?:[^\W\d_]|[{_MARKS}{_INVISIBLE}])+(?![\w{_MARKS}{_INVISIBLE}])")
 
 #: Hosts whose first path segment names a person (or a personal channel or page).
 _SOCIAL_HOSTS = (
     r"t\.me|telegram\.me|telegram\.dog|vk\.com|vk\.ru|ok\.ru|facebook\.com|fb\.com|m\.facebook\.com|"
     r"instagram\.com|twitter\.com|x\.com|tiktok\.com|youtube\.com|linkedin\.com|threads\.net|"
     r"wa\.me|mastodon\.social|my\.mail\.ru|fb\.me|instagr\.am|vk\.me|ig\.me|m\.me|dzen\.ru|zen\.yandex\.ru|"
-    r"bsky\.app|reddit\.com|max\.ru|vkontakte\.ru|odnoklassniki\.ru|threads\.com"
+    r"bsky\.app|reddit\.com|max\.ru|vkontakte\.ru|odnoklassniki\.ru|threads\.com|medium\.com|tumblr\.com|blogger\.com"
 )
-#: Hosts whose subdomain names a person (``ivan.livejournal.com``).
-_PERSONAL_SUBDOMAIN_HOSTS = r"livejournal\.com"
+#: Hosts whose subdomain names a person (``ivan.livejournal.com``, ``ivan.blogspot.com``): personal blogs.
+#: Blogspot's country domains come first (``blogspot.com.br`` before ``blogspot.com``), so a blog is matched whole.
+_PERSONAL_SUBDOMAIN_HOSTS = (r"livejournal\.com|blogspot\.(?:com?\.[a-z]{2}|com|[a-z]{2})|substack\.com|wordpress\.com|"
+                             r"tumblr\.com|medium\.com")
 #: A host under one of those, and the host it is under.
 _UNDER_PERSONAL_HOST = re.compile(r".+\.(" + _PERSONAL_SUBDOMAIN_HOSTS + ")", re.IGNORECASE)
-#: A personal blog's address; a pattern of its own, tried only on texts that name such a host (trying its
-#: ``name.`` at every word of every text made redaction a third slower).
-_PERSONAL_BLOG = re.compile(r"(?:https?://)?(?<![\w.-])(?!www\.)[\w-]+\.(?:" + _PERSONAL_SUBDOMAIN_HOSTS
-                            + r")(?:/[\w.?=&%-]*)*", re.IGNORECASE)
+#: A personal blog's address, ``www.`` or ``m.`` before its name or not (the host's own ``www.blogspot.com``
+#: is no blog); a pattern of its own, tried only on texts that name such a host (trying its ``name.`` at every
+#: word of every text made redaction a third slower).
+_PERSONAL_BLOG = re.compile(r"(?:https?://)?(?<![\w.-])(?:www\.|m\.)?(?!www\.)[\w-]+\.(?:" + _PERSONAL_SUBDOMAIN_HOSTS
+                            + r")(?![\w-])(?:/[\w.?=&%-]*)*", re.IGNORECASE)
 #: A profile link; its host is not the end of a longer one (``dropbox.com`` is no ``x.com``), though it may follow a
 #: subdomain (``mobile.twitter.com``) or be glued to a word in another script ("Подписывайтесьt.me/…").
 _PROFILE_LINK = re.compile(
@@ -50,8 +61,6 @@ _PROFILE_LINK = re.compile(
     re.IGNORECASE,
 )
 
-#: Characters that show nothing, which a poster may slip in after the '@' so that a handle is not seen as one.
-_INVISIBLE = "\u200b-\u200d\u2060\ufeff\u00ad"
 #: '@' (or the full-width '＠') and the handle after it, whatever stands before: an e-mail address is
 #: redacted first (earlier rules win), and what is left of 'thanks@osh_voice' or 'The end.@handle' is a
 #: handle. Dots and hyphens may join its parts ('@ivan-petrov', '@Ali.K'), and it ends in a letter or digit.
@@ -72,6 +81,9 @@ _PHONE = re.compile(rf"(?<![\w+])(?:\+|\b00)?\(?\d(?:[{_PHONE_SEPARATORS}]{{0,3}
 _YEAR, _MONTH, _DAY = r"(?:19|20)\d{2}", r"(?:0?[1-9]|1[0-2])", r"(?:0?[1-9]|[12]\d|3[01])"
 _DATE_LIKE = re.compile(rf"^{_YEAR}([./{_DASHES}]){_MONTH}\1{_DAY}(?!\d)|^{_DAY}([./{_DASHES}]){_MONTH}\2(?:{_YEAR}|\d{{2}})(?!\d)"
                         rf"|^\d{{1,2}}:\d{{2}}")
+#: Digits grouped in threes by one kind of space (or dot) throughout, as amounts are written: "1 000 000 000",
+#: "250 000 000". Checked further in :func:`_is_grouped_amount`.
+_GROUPED_IN_THREES = re.compile(r"([1-9]\d{0,2})([ \u00a0\u2007\u2009\u202f.])\d{3}(?:\2\d{3})+")
 
 
 def site_without_person(host: str) -> str:
@@ -87,7 +99,21 @@ def _is_phone(candidate: str) -> bool:
         return False
     if _DATE_LIKE.search(candidate.strip("()")):
         return False
-    return True
+    return not _is_grouped_amount(candidate)
+
+
+def _is_grouped_amount(candidate: str) -> bool:
+    """Digits grouped in threes as amounts are, led by one or two digits or with only ``000`` groups after the
+    first.
+
+    "1 000 000 000" and "250 000 000" are amounts; "555 123 456", "996 555 123 456" and "996 555 123 000" (Kyrgyz
+    numbers without their '+') are phones, as is anything with a '+', a bracket, a dash or a leading 0.
+    """
+    grouped = _GROUPED_IN_THREES.fullmatch(candidate)
+    if grouped is None:
+        return False
+    lead, separator = grouped.group(1), grouped.group(2)
+    return len(lead) < 3 or set(candidate[len(lead):].split(separator)) == {"", "000"}
 
 
 @dataclass
@@ -214,8 +240,9 @@ _PATTERNS = {"emails": _EMAIL, "profile_links": _PROFILE_LINK, "handles": _HANDL
 _NEEDS = {"emails": ("@", "\uff20"), "handles": ("@", "\uff20")}
 _DIGIT_RUN = re.compile(rf"\d[\d{_PHONE_SEPARATORS}]{{6,}}\d")
 _ASCII_DIGITS = "0123456789"
-#: The characters besides ``isalnum()`` ones that an e-mail's name part holds: '_', '.', '+', '-' and the marks.
-_EMAIL_NAME_EXTRA = frozenset("_.+-" + "".join(map(chr, [*range(0x300, 0x370), *range(0x483, 0x48A)])))
+#: The characters besides ``isalnum()`` ones that an e-mail's name part holds: '_', '.', '+', '-', the marks and
+#: the invisible characters.
+_EMAIL_NAME_EXTRA = frozenset("_.+-" + "".join(map(chr, [*range(0x300, 0x370), *range(0x483, 0x48A)])) + _INVISIBLE)
 _ASCII_DIGIT_BYTES = _ASCII_DIGITS.encode("ascii")
 
 
@@ -360,10 +387,13 @@ def _trim_trailing_punctuation(text: str, start: int, end: int) -> int:
 
 
 def _profile_spans(text: str) -> Iterator[tuple[int, int]]:
-    """The spans of profile links, and of personal blogs' addresses where the text names their host."""
-    yield from (m.span() for m in _PROFILE_LINK.finditer(text))
+    """The spans of personal blogs' addresses where the text names their host, then of profile links.
+
+    Blogs come first: ``ivan.medium.com/post`` is one blog's address, not ``ivan.`` before a profile link.
+    """
     if _names_personal_host(text):
         yield from (m.span() for m in _PERSONAL_BLOG.finditer(text))
+    yield from (m.span() for m in _PROFILE_LINK.finditer(text))
 
 
 #: Rules whose matches are found by a faster route than ``finditer`` over the whole text (same spans).
