@@ -2,13 +2,17 @@
 sites serve Windows-1251 Cyrillic so. Read as UTF-8 (or as Windows-1252, the web's default), the text
 would be stored as mojibake and its incitement missed; it is read in the encoding its bytes show instead.
 The other way round too: a UTF-8 body that says it is Windows-1251 (a CMS moved to UTF-8, its template not)
-is read as UTF-8."""
+is read as UTF-8. A body that its declared encoding reads as no plausible Cyrillic (KOI8-R that says it is
+Windows-1251) is read in the single-byte Cyrillic encoding that does, and UTF-16 without a byte-order mark is
+told by its NUL bytes."""
 
 from __future__ import annotations
 
 import codecs
 import logging
+import math
 import re
+from itertools import islice
 
 from scrapy.http import TextResponse
 
@@ -48,26 +52,154 @@ def guessed_encoding(body: bytes) -> str | None:
     return best.encoding if best is not None else None
 
 
-def _is_utf8_name(name: str) -> bool:
+def _codec_name(name: str) -> str | None:
+    """Python's name of the encoding ``name`` names ("windows-1251": "cp1251"), None for no encoding it knows."""
     try:
-        return codecs.lookup(name).name == "utf-8"
+        return codecs.lookup(name).name
     except LookupError:
-        return False
+        return None
+
+
+def _is_utf8_name(name: str) -> bool:
+    return _codec_name(name) == "utf-8"
 
 
 def legacy_encoding(body: bytes) -> str | None:
     """The encoding to read ``body`` in when it is not UTF-8 (bar a stray byte or two, see :func:`is_utf8`)
-    and its bytes show another one; None when it should be read as UTF-8."""
+    and its bytes show another one; None when it should be read as UTF-8. A guess that reads a Cyrillic text
+    as no plausible Cyrillic (charset_normalizer takes a line of KOI8-R for Shift JIS) gives way to the
+    Cyrillic encoding that does (see :func:`better_cyrillic`)."""
     if is_utf8(body):
         return None
     encoding = guessed_encoding(body)
-    return None if not encoding or _is_utf8_name(encoding) else encoding
+    if not encoding or _is_utf8_name(encoding):
+        return None
+    return better_cyrillic(body, encoding) or encoding
+
+
+#: Share of Russian letters, per mille, by which :func:`cyrillic_score` judges a reading (Kyrgyz and Uzbek
+#: Cyrillic share the common ones; their own letters are given a share of their own); any other Cyrillic letter
+#: (і, ї, ѕ) counts as :data:`RARE_LETTER`.
+LETTER_FREQUENCY = dict(zip("оеаинтсрвлкмдпуяыьгзбчйхжшюцщэфъёүөңўқғҳ", (
+    110, 85, 80, 74, 67, 63, 55, 47, 45, 44, 35, 32, 30, 28, 26, 20, 19, 17, 17, 17, 16, 14, 12, 10, 9, 7, 6, 5,
+    4, 3, 3, 0.4, 0.4, 5, 5, 5, 5, 5, 5, 5)))
+RARE_LETTER = 0.5
+#: Characters beyond ASCII that are no letter but common in Cyrillic text; any other (a box-drawing "═", an
+#: "®", a letter of another script inside a word) is as unlikely as :data:`STRANGE`.
+TYPOGRAPHY = set("«»—–…№“”„‘’\u00a0•·°")
+STRANGE = 1e-4
+#: The likelihood of a Cyrillic word in capitals ("СРОЧНО"; not one of up to :data:`ABBREVIATION_LETTERS`,
+#: "ФСБ", "МВД КР"), and of one whose case is mixed other than as a capital initial ("оБДП", "хГАЕЙ":
+#: KOI8-R read as Windows-1251 swaps the case of every letter).
+CAPITALS, MIXED_CASE = 0.1, 1e-3
+ABBREVIATION_LETTERS = 4
+_LOG_LETTER = {c: math.log(f / 1000) for c, f in LETTER_FREQUENCY.items()}
+_LOG_RARE, _LOG_STRANGE = math.log(RARE_LETTER / 1000), math.log(STRANGE)
+_TOKEN = re.compile(r"[^\W\d_]+|[^\x00-\x7f]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]+")
+
+
+def _token_score(token: str) -> tuple[float, int]:
+    """The log-likelihood of one token beyond ASCII (a word, or a character that is no letter) and the characters
+    it counts for; nothing for a word of up to :data:`ABBREVIATION_LETTERS` capitals, which may be any."""
+    if not token[0].isalpha():
+        return (0.0 if token in TYPOGRAPHY else _LOG_STRANGE), 1
+    if not _CYRILLIC.fullmatch(token):
+        strange = sum(1 for c in token if not c.isascii())
+        return strange * _LOG_STRANGE, strange
+    if token.isupper() and len(token) <= ABBREVIATION_LETTERS:
+        return 0.0, 0
+    score = sum(_LOG_LETTER.get(c, _LOG_RARE) for c in token.lower())
+    if token.isupper():
+        score += math.log(CAPITALS)
+    elif not (token[1:].islower() or len(token) == 1):
+        score += math.log(MIXED_CASE)
+    return score, len(token)
+
+
+def cyrillic_score(text: str) -> tuple[float, int]:
+    """How plausibly ``text`` is Cyrillic prose: the mean log-likelihood of its characters beyond ASCII (of its
+    first :data:`CYRILLIC_TOKENS` words and signs beyond ASCII), by letter frequency and the case of words (-3 to
+    -3.4 for Russian or Kyrgyz prose, -4 and below for KOI8-R read as Windows-1251; 0.0 when it has none), and
+    how many characters it is judged on."""
+    tokens = islice((t for m in _TOKEN.finditer(text) if not (t := m.group()).isascii()), CYRILLIC_TOKENS)
+    scores = [_token_score(t) for t in tokens]
+    count = sum(n for _, n in scores)
+    return (sum(score for score, _ in scores) / count if count else 0.0), count
+
+
+#: The single-byte Cyrillic encodings a body may be in whatever it declares, in order of preference.
+CYRILLIC_ENCODINGS = ("cp1251", "koi8-r", "koi8-u", "iso8859-5", "cp866")
+#: Cyrillic encodings rare on the region's web that charset_normalizer may guess for Windows-1251, whose small
+#: letters they read alike but not all its capitals ("Ѕишкек"): one of :data:`CYRILLIC_ENCODINGS` that reads a
+#: body at least as well is preferred.
+RARE_CYRILLIC = ("mac-cyrillic", "ptcp154", "kz1048", "cp1125", "cp855", "koi8-t")
+#: A reading scoring at least this (:func:`cyrillic_score`) is plausible and kept; another replaces a reading
+#: that is not only when it is plausible and scores :data:`CYRILLIC_MARGIN` more.
+PLAUSIBLE_SCORE = -3.7
+CYRILLIC_MARGIN = 0.5
+#: Words :func:`cyrillic_score` judges a text by, and the fewest characters it must judge each reading on
+#: for :func:`better_cyrillic` to prefer one: a few words ("ФСБ и МВД КР") read about as well in another
+#: encoding as in their own.
+CYRILLIC_TOKENS = 2_000
+CYRILLIC_EVIDENCE = 20
+
+
+def _readings(sample: bytes, names: tuple[str, ...]) -> dict[str, tuple[float, int]]:
+    """:func:`cyrillic_score` of ``sample`` read in each of ``names``."""
+    return {name: cyrillic_score(sample.decode(name, errors="replace")) for name in names}
+
+
+def better_cyrillic(body: bytes, encoding: str) -> str | None:
+    """The single-byte Cyrillic encoding (of :data:`CYRILLIC_ENCODINGS`) that reads ``body`` as plausible
+    Cyrillic when ``encoding`` does not (KOI8-R read as Windows-1251 gives "оБДП ЧЩЗОБФШ") or is one of
+    :data:`RARE_CYRILLIC`; None when ``encoding`` reads it plausibly, or no other reads it clearly better."""
+    sample = body[:SAMPLE_BYTES]
+    if sample.isascii() or _codec_name(encoding) is None:
+        return None
+    if _codec_name(encoding) in RARE_CYRILLIC:
+        scores = _readings(sample, (*CYRILLIC_ENCODINGS, encoding))
+        best = max(scores, key=lambda n: scores[n][0])
+        return None if best == encoding else best
+    given, count = cyrillic_score(sample.decode(encoding, errors="replace"))
+    if given >= PLAUSIBLE_SCORE or count < CYRILLIC_EVIDENCE:
+        return None
+    scores = _readings(sample, CYRILLIC_ENCODINGS)
+    best = max(scores, key=lambda n: scores[n][0])
+    score, count = scores[best]
+    return best if score >= max(PLAUSIBLE_SCORE, given + CYRILLIC_MARGIN) and count >= CYRILLIC_EVIDENCE else None
+
+
+#: Bytes :func:`utf16_encoding` reads; a UTF-16 body has NUL bytes at every other position among them for all its
+#: ASCII (markup, spaces, digits), at least :data:`UTF16_NUL_SHARE` of its pairs, and almost none at the others.
+UTF16_SAMPLE_BYTES = 4_000
+UTF16_NUL_SHARE = 0.1
+#: Characters a UTF-16 reading may hold (besides ASCII): Latin, Cyrillic, punctuation; at least
+#: :data:`UTF16_PLAUSIBLE_SHARE` of them. UTF-8 read as UTF-16 gives CJK characters instead.
+_UTF16_TEXT = re.compile(r"[\x00-\u04ff\u2000-\u206f\u2116]")
+UTF16_PLAUSIBLE_SHARE = 0.95
+
+
+def utf16_encoding(body: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" when ``body`` is UTF-16 without a byte-order mark (as some Windows tools write
+    feeds), told by where its NUL bytes are; None otherwise (a body with a BOM is read by it)."""
+    sample = body[:UTF16_SAMPLE_BYTES]
+    sample = sample[:len(sample) - len(sample) % 2]
+    if b"\x00" not in sample or sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if max(even, odd) < UTF16_NUL_SHARE * len(sample) / 2 or min(even, odd) * 10 > max(even, odd):
+        return None
+    encoding = "utf-16-le" if odd > even else "utf-16-be"
+    text = sample.decode(encoding, errors="replace")
+    return encoding if len(_UTF16_TEXT.findall(text)) >= UTF16_PLAUSIBLE_SHARE * len(text) else None
 
 
 def is_plainly_utf8(body: bytes) -> bool:
     """Whether ``body`` is UTF-8 beyond doubt: it reads as UTF-8 without one bad byte and holds characters
-    beyond ASCII (a Windows-1251 or KOI8-R text of any length never does; UTF-16's NULs rule it out)."""
-    if body.isascii() or b"\x00" in body[:SAMPLE_BYTES]:
+    beyond ASCII (a Windows-1251 or KOI8-R text of any length never does) and is no UTF-16 (see
+    :func:`utf16_encoding`); a stray NUL byte (``узб\\x00еков``) does not stop it being UTF-8."""
+    if body.isascii() or utf16_encoding(body):
         return False
     try:
         body.decode("utf-8")
@@ -76,33 +208,69 @@ def is_plainly_utf8(body: bytes) -> bool:
     return True
 
 
+def better_encoding(body: bytes, claimed: str) -> str | None:
+    """The encoding to read ``body`` in instead of the one it ``claimed`` (by declaration or Scrapy's guess), or
+    None when that one reads it: UTF-16 without a byte-order mark; when it claims UTF-8 and is not, the encoding
+    its bytes show; when it claims another, UTF-8 if it is plainly UTF-8, and the Cyrillic encoding that reads it
+    plausibly when the claimed one does not (KOI8-R that says Windows-1251, see :func:`better_cyrillic`)."""
+    utf16 = utf16_encoding(body)
+    if utf16:
+        return None if _codec_name(claimed) == utf16 else utf16
+    if _is_utf8_name(claimed):
+        return legacy_encoding(body)
+    if is_plainly_utf8(body):
+        return "utf-8"
+    return better_cyrillic(body, claimed)
+
+
 def readable_response(response: TextResponse) -> TextResponse:
-    """``response``, or a copy read in the encoding its bytes show when it claims UTF-8 (by declaration or by
-    Scrapy's default) and is not, or read as UTF-8 when it claims another encoding and is plainly UTF-8."""
-    if _is_utf8_name(response.encoding):
-        encoding = legacy_encoding(response.body)
-    else:
-        encoding = "utf-8" if is_plainly_utf8(response.body) else None
+    """``response``, or a copy read in the encoding :func:`better_encoding` finds for it."""
+    encoding = better_encoding(response.body, response.encoding)
     if encoding is None:
         return response
-    logger.debug("%s is not UTF-8 as it says; read as %s", response.url, encoding)
+    logger.debug("%s is not in %s as it says; read as %s", response.url, response.encoding, encoding)
     return response.replace(encoding=encoding)
 
 
+def feed_encoding(body: bytes, declared: list[str]) -> str | None:
+    """The encoding to transcode a feed from, or None to leave it to the encoding it ``declared`` (in its XML
+    declaration or content type): UTF-16 without a byte-order mark; when it declares none other than UTF-8 and
+    is not UTF-8, the encoding its bytes show; when it declares another, UTF-8 if it is plainly UTF-8, and the
+    Cyrillic encoding that reads it plausibly when a declared one does not (KOI8-R that says Windows-1251, see
+    :func:`better_cyrillic`)."""
+    utf16 = utf16_encoding(body)
+    if utf16:
+        return utf16
+    if all(_is_utf8_name(name) for name in declared):
+        return legacy_encoding(body)
+    if is_plainly_utf8(body):
+        return "utf-8"
+    return next(filter(None, (better_cyrillic(body, name) for name in declared if not _is_utf8_name(name))), None)
+
+
+def without_nuls(body: bytes, declared: list[str]) -> bytes:
+    """``body`` without NUL bytes, which XML allows nowhere: a word split by one (``узб\\x00еков``, to slip past
+    a filter or from a broken CMS) is joined as the store joins it, and the feed is no longer malformed. A body
+    in UTF-16 or UTF-32 (by its byte-order mark or as ``declared``) is left as it is, its NULs being part of its
+    characters."""
+    wide = body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE))
+    wide = wide or any((_codec_name(name) or "").startswith(("utf-16", "utf-32")) for name in declared)
+    if b"\x00" not in body or wide:
+        return body
+    return body.replace(b"\x00", b"")
+
+
 def feed_as_utf8(body: bytes, content_type: str) -> tuple[bytes, str]:
-    """A feed's body and content type, transcoded to UTF-8 when the body is not UTF-8 and names no other
-    encoding (neither in its XML declaration nor in ``content_type``), or declared UTF-8 when it names another
-    and is plainly UTF-8; otherwise as they are. A UTF-8 byte-order mark is dropped: it would hide the declaration,
-    and XML reads a body that starts with one as UTF-8 whatever the declaration says."""
+    """A feed's body and content type, transcoded to UTF-8 when :func:`feed_encoding` finds the body in another
+    encoding than it declares; otherwise as they are. A UTF-8 byte-order mark is dropped: it would hide the
+    declaration, and XML reads a body that starts with one as UTF-8 whatever the declaration says. NUL bytes are
+    dropped (:func:`without_nuls`)."""
     body = body.removeprefix(codecs.BOM_UTF8)
     declared = [m.group(2).decode("ascii", "replace") for m in [re.match(_XML_ENCODING.encode(), body[:300])] if m]
     declared += [m.group(1) for m in [_CHARSET.search(content_type or "")] if m]
-    if any(not _is_utf8_name(name) for name in declared):
-        encoding = "utf-8" if is_plainly_utf8(body) else None
-    else:
-        encoding = legacy_encoding(body)
+    encoding = feed_encoding(body, declared)
     if encoding is None:
-        return body, content_type
-    text = body.decode(encoding, errors="replace")
+        return without_nuls(body, declared), content_type
+    text = body.decode(encoding, errors="replace").replace("\x00", "")
     text = re.sub(_XML_ENCODING, r"\1utf-8", text, count=1)
     return text.encode("utf-8"), "application/xml; charset=utf-8"
