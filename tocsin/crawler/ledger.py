@@ -18,7 +18,7 @@ import sqlite_utils
 from tocsin.store import connect, mark_removed, upsert_item
 from tocsin.store.crawling import iso_before, mark_seen, summary_only_item_ids
 from tocsin.store.db import is_locked_error
-from tocsin.store.items import ItemRecord, known_item_ids
+from tocsin.store.items import ItemRecord, is_current_version, known_item_ids
 from tocsin.store.sources import count_crawl_run, record_crawl_error, save_source_state, source_state
 
 logger = logging.getLogger(__name__)
@@ -94,6 +94,11 @@ class CrawlLedger:
     def known(self, item_ids: list[str]) -> set[str]:
         """The ids already in the store."""
         return known_item_ids(self.store, item_ids) if item_ids else set()
+
+    def changed(self, digests: dict[str, str]) -> set[str]:
+        """Of ``digests`` (item id → the content hash a crawl found), the ids stored with another current version."""
+        known = self.known(list(digests))
+        return {item_id for item_id in known if not is_current_version(self.store, item_id, digests[item_id])}
 
     def complete(self, item_ids: list[str]) -> set[str]:
         """The ids already in the store with their full text: an article stored from its feed summary in

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from datetime import tzinfo
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from scrapy import Request
 from scrapy.http import Response, TextResponse
@@ -97,9 +98,10 @@ def entry_lead(entry: Any, feed_url: str, lang: str, zone: tzinfo | None = None)
     )
 
 
-def entry_key(lead: ArticleLead) -> tuple[str, ...]:
-    """What tells a feed entry from the others: its guid (Atom ``<id>``), else its title and text."""
-    guid = str(lead.meta.get("guid", "")).strip()
+def entry_key(lead: ArticleLead, by_guid: bool = True) -> tuple[str, ...]:
+    """What tells a feed entry from the others: its guid (Atom ``<id>``), else its title and text (always its
+    title and text when ``by_guid`` is false: the feed makes a new guid on each fetch)."""
+    guid = str(lead.meta.get("guid", "")).strip() if by_guid else ""
     return (guid,) if guid else (lead.title, lead.summary)
 
 
@@ -112,10 +114,51 @@ def shared_pages(leads: list[ArticleLead]) -> set[str]:
     return {page for page, found in keys.items() if len(found) > 1}
 
 
-def entry_address(lead: ArticleLead) -> str:
+def entry_address(lead: ArticleLead, by_guid: bool = True) -> str:
     """The address an entry of a shared page is stored under: the page with ``tocsin_item=<hash of its
     entry_key>``. It depends on the entry alone, so the entry keeps its id whatever else the feed lists."""
-    return synthetic_url(lead.url, *entry_key(lead))
+    return synthetic_url(lead.url, *entry_key(lead, by_guid))
+
+
+#: How many entries of shared pages the source's state keeps of a feed's last fetch (see :func:`remembered_entries`).
+REMEMBERED_ENTRIES = 500
+#: How many entries of the last fetch must be back, with their title and text, to judge whether a feed's guids last.
+GUID_EVIDENCE = 2
+
+
+def short_digest(*parts: str) -> str:
+    """A short hash of ``parts``: what the source's state keeps of an entry's title and text, or of its guid."""
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def content_digest(lead: ArticleLead) -> str:
+    """The hash of an entry's title and text."""
+    return short_digest(lead.title, lead.summary)
+
+
+def guid_digest(lead: ArticleLead) -> str:
+    """The hash of an entry's guid ('' without one)."""
+    guid = str(lead.meta.get("guid", "")).strip()
+    return short_digest(guid) if guid else ""
+
+
+def remembered_entries(leads: list[ArticleLead], address_of: Callable[[ArticleLead], str]) -> dict[str, list[str]]:
+    """What the source's state keeps of one fetch's entries of shared pages for the next: the hash of each one's
+    title and text → the hash of its guid and the address it is stored under (at most :data:`REMEMBERED_ENTRIES`)."""
+    remembered: dict[str, list[str]] = {}
+    for lead in leads[:REMEMBERED_ENTRIES]:
+        remembered.setdefault(content_digest(lead), [guid_digest(lead), address_of(lead)])
+    return remembered
+
+
+def guids_unstable(leads: list[ArticleLead], last: dict[str, list[str]]) -> bool:
+    """Whether the entries of the last fetch (:func:`remembered_entries`) are back with their title and text but
+    with new guids, (almost) all of them: the feed makes a fresh guid on each fetch. An edited entry keeps its guid
+    and comes back with another text; a busy feed's new entries come with new titles."""
+    pairs = [(last[content][0], guid) for lead in leads
+             if (content := content_digest(lead)) in last and last[content][0] and (guid := guid_digest(lead))]
+    kept = sum(old == new for old, new in pairs)
+    return len(pairs) >= GUID_EVIDENCE and kept * 10 <= len(pairs)
 
 
 class FeedSpider(ArticleSpider):
@@ -128,10 +171,14 @@ class FeedSpider(ArticleSpider):
         self.state: dict[str, Any] = {}
         #: Each feed's last ETag / Last-Modified (saved in the source's state).
         self.validators: dict[str, dict[str, str]] = {}
+        #: Per feed: ``unstable`` (its guids change on each fetch) and ``last`` (:func:`remembered_entries`),
+        #: saved in the source's state.
+        self.shared_entries: dict[str, dict[str, Any]] = {}
 
     def start_requests_for(self) -> Iterable[Request]:
         self.state = self.ledger.state()
         self.validators = dict(self.state.get("feeds", {}))
+        self.shared_entries = dict(self.state.get("shared_entries", {}))
         for url in self.source.urls:
             req = self.request(url, self.parse_feed, dont_filter=True, handle_status=[304],
                                headers=conditional_headers(self.validators.get(url, {})))
@@ -161,12 +208,13 @@ class FeedSpider(ArticleSpider):
 
     def follow_entries(self, leads: list[ArticleLead], feed: Response) -> Iterator[Request | ItemRecord]:
         """Follow each entry's page, as any article's. Entries whose page other distinct entries share are items of
-        their own, from the feed (:func:`entry_address`), and their page is neither fetched nor stored: it holds
+        their own, from the feed (:meth:`entry_addresses`), and their page is neither fetched nor stored: it holds
         every entry (stored once each already), often no text of its own (a home page, a live blog built by
         script); a page that older code stored under its plain id stays as it is. An entry stored as such an item stays
         so when the feed later lists it alone."""
         shared = shared_pages(leads)
-        addresses = [entry_address(lead) for lead in leads]
+        address_of = self.entry_addresses(requested_url(feed), [lead for lead in leads if canonical_url(lead.url) in shared])
+        addresses = [address_of(lead) for lead in leads]
         stored = self.ledger.known([item_id_for(address) for address in addresses])
         to_follow: list[ArticleLead] = []
         entries: dict[str, ArticleLead] = {}
@@ -176,8 +224,43 @@ class FeedSpider(ArticleSpider):
             elif item_id_for(address) not in stored:
                 to_follow.append(lead)
         yield from self.follow(to_follow)
-        for url in self.unknown(list(entries)):
-            yield self.entry_item(entries[url], url, feed)
+        yield from self.entry_items(entries, feed)
+
+    def entry_addresses(self, feed_url: str, on_shared: list[ArticleLead]) -> Callable[[ArticleLead], str]:
+        """How this fetch of a feed names its entries (:func:`entry_address`): by guid; once the feed is found to
+        make new guids on each fetch (:func:`guids_unstable`, from then on), by the address the entry's title and
+        text had at the last fetch, else by its title and text. Remembers this fetch's entries of shared pages."""
+        known = self.shared_entries.get(feed_url, {})
+        last, unstable = known.get("last", {}), bool(known.get("unstable"))
+        if not unstable and guids_unstable(on_shared, last):
+            unstable = True
+            logger.info("%s: the feed %s gives its entries a new guid on each fetch: entries that share a page are "
+                        "told apart by their title and text from now on", self.source.name, feed_url)
+
+        def address_of(lead: ArticleLead) -> str:
+            before = last.get(content_digest(lead)) if unstable else None
+            return before[1] if before else entry_address(lead, by_guid=not unstable)
+
+        self.remember_entries(feed_url, unstable, remembered_entries(on_shared, address_of))
+        return address_of
+
+    def remember_entries(self, feed_url: str, unstable: bool, last: dict[str, list[str]]) -> None:
+        """Keep what the next crawl needs of this fetch of a feed (nothing for a feed without shared pages)."""
+        kept = {**({"unstable": True} if unstable else {}), **({"last": last} if last else {})}
+        if kept:
+            self.shared_entries[feed_url] = kept
+        else:
+            self.shared_entries.pop(feed_url, None)
+
+    def entry_items(self, entries: dict[str, ArticleLead], feed: Response) -> Iterator[ItemRecord]:
+        """The items of entries of shared pages (address → entry) not stored yet, and of those stored with another
+        title or text: edited since, stored as a new version."""
+        records = [self.entry_item(lead, url, feed) for url, lead in entries.items()]
+        new = set(self.unknown([record.url for record in records]))
+        edited = self.ledger.changed({record.id: record.content_hash for record in records if record.url not in new})
+        for record in records:
+            if record.url in new or (record.id in edited and self.ledger.claim(record.id)):
+                yield record
 
     def entry_item(self, lead: ArticleLead, url: str, feed: Response) -> ItemRecord:
         """An entry of a shared page as an item: its text is the feed's (the page holds the other entries too,
@@ -190,7 +273,7 @@ class FeedSpider(ArticleSpider):
 
     def remember_validators(self, response: Response) -> None:
         """Keep the feed's ``ETag``/``Last-Modified`` so the next crawl asks "changed since?"."""
-        url = response.request.url if response.request is not None else response.url
+        url = requested_url(response)
         etag = (response.headers.get(b"ETag") or b"").decode("latin-1")
         modified = (response.headers.get(b"Last-Modified") or b"").decode("latin-1")
         if etag or modified:
@@ -202,8 +285,14 @@ class FeedSpider(ArticleSpider):
         if self.ledger.totals["errors"] or self.budget_note or reason != "finished":
             # Something was left undone: the next crawl must read the feeds in full, not get a 304.
             self.validators = {}
-        if self.validators != self.state.get("feeds", {}):
-            self.ledger.save_state({**self.state, "feeds": self.validators})
+        state = {**self.state, "feeds": self.validators, "shared_entries": self.shared_entries}
+        if state != {"feeds": {}, "shared_entries": {}, **self.state}:
+            self.ledger.save_state(state)
+
+
+def requested_url(response: Response) -> str:
+    """The feed's address as requested (the key of what the source's state keeps of it)."""
+    return response.request.url if response.request is not None else response.url
 
 
 def advertised_feeds(response: Response) -> list[str]:
