@@ -226,8 +226,9 @@ def csrf_refused(error: CSRFError) -> tuple[str, int]:
 def unrecorded_decision(why: str) -> tuple[str, int]:
     """A decision that could not be recorded, shown back with its note so that neither is lost without notice;
     carried through the login form only when the request came with the monitor's own session (ended, or with
-    an expired token), never for a form sent from another site (see :mod:`tocsin.review.carried`)."""
-    from tocsin.review.carried import carried_decision, carry_token
+    an expired token), never for a form sent from another site (see :mod:`tocsin.review.carried`). A note too long
+    to record is not carried either: it is shown back whole, with why."""
+    from tocsin.review.carried import carried_decision, carry_token, kept_note, too_long
     from tocsin.review.views import DECISION_LABELS
 
     item_id = (request.view_args or {}).get("item_id", "")
@@ -238,8 +239,8 @@ def unrecorded_decision(why: str) -> tuple[str, int]:
     owner = g.get("ended_user") or session.get("user")
     carry = {"pending": pending, "carry": carry_token(pending, owner)} if pending and owner else {}
     return render_template("unrecorded.html", why=why, decision=DECISION_LABELS.get(decision, decision),
-                           note=request.form.get("note", "")[:5000], next=url_for("review.item", item_id=item_id),
-                           **carry), 403
+                           note=form.get("note", ""), note_refused=too_long(kept_note(form.get("note", ""))),
+                           next=url_for("review.item", item_id=item_id), **carry), 403
 
 
 ERROR_MESSAGES = {

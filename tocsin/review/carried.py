@@ -23,14 +23,29 @@ CARRY_MAX_AGE_S = 86_400
 _SALT = "tocsin-carried-decision"
 
 
+def kept_note(note: str) -> str:
+    """A note as a decision keeps it: control characters dropped (a note pasted from text read in the wrong encoding
+    holds invisible ones, and refusing it would throw away its decision), white space at its ends stripped."""
+    return without_controls(note.strip()).strip()
+
+
+def too_long(note: str) -> str:
+    """Why a decision with this (kept) note is not recorded: it is longer than :data:`MAX_NOTE`, and cutting it would
+    lose the end without notice; '' when it is not too long."""
+    if len(note) <= MAX_NOTE:
+        return ""
+    return f"Your note is {len(note):,} characters long, more than the {MAX_NOTE:,} kept: shorten it, then decide again."
+
+
 def carried_decision(fields: Mapping[str, Any]) -> dict[str, str] | None:
     """The decision in ``pending_*`` fields (``item``, ``decision``, ``note``, ``seen_review``, ``version``: the
-    version of the item its page showed, checked when it is recorded), or None."""
+    version of the item its page showed, checked when it is recorded), or None; None too for a note that is
+    :func:`too_long`, which is refused with the note shown back, never cut to fit."""
     decision, item_id = str(fields.get("pending_decision", "")), str(fields.get("pending_item", ""))
-    if decision not in DECISIONS or not item_id or len(item_id) > 128:
+    note = kept_note(str(fields.get("pending_note", "")))
+    if decision not in DECISIONS or not item_id or len(item_id) > 128 or too_long(note):
         return None
-    return {"item": item_id, "decision": decision,
-            "note": without_controls(str(fields.get("pending_note", "")))[:MAX_NOTE].strip(),
+    return {"item": item_id, "decision": decision, "note": note,
             "seen_review": str(fields.get("pending_seen_review", "")),
             "version": str(fields.get("pending_version", ""))[:128]}
 

@@ -16,13 +16,13 @@ from tocsin.alerts.silences import MATCHER_NAMES, unknown_values
 from tocsin.review import accounts
 from tocsin.review.agreement import cohen_kappa, describe_kappa
 from tocsin.review.app import context, password_fingerprint, requires
-from tocsin.review.carried import MAX_NOTE, carried_for
+from tocsin.review.carried import MAX_NOTE, carried_for, kept_note, too_long
 from tocsin.analyse import item_text
 from tocsin.review.highlight import highlight_item
 from tocsin.store import analyses, audit, get_item, item_versions, reviewing
 from tocsin.store.pseudonyms import item_link_ids
 from tocsin.store.reviewing import DECISIONS, QueueFilters
-from tocsin.terminal import has_controls, without_controls
+from tocsin.terminal import has_controls
 
 logger = logging.getLogger(__name__)
 
@@ -252,12 +252,9 @@ def decide(item_id: str) -> Any:
     decision = request.form.get("decision", "")
     if decision not in DECISIONS:
         abort(400, description=f"Unknown decision; use one of {', '.join(DECISIONS)}.")
-    # control characters are dropped, not refused: a note pasted from text read in the wrong encoding holds
-    # invisible ones, and refusing it would throw away the decision it came with
-    note = without_controls((request.form.get("note") or "").strip()).strip()
-    if len(note) > MAX_NOTE:
-        return not_recorded(decision, note, f"Your note is {len(note):,} characters long, more than the {MAX_NOTE:,} "
-                                            "kept: shorten it, then decide again.", 400)
+    note = kept_note(request.form.get("note") or "")
+    if too_long(note):
+        return not_recorded(decision, note, too_long(note), 400)
     found = get_item(g.db, item_id)
     if found is None:
         return item_gone(decision, note)

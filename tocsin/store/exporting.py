@@ -16,6 +16,7 @@ import sqlite_utils
 from tocsin.store.analyses import current_analysis_id
 from tocsin.store.db import marks, transaction
 from tocsin.store.pseudonyms import get_secret
+from tocsin.store.review_queue import decided_on
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class ExportQuery:
             conds.append(f"EXISTS (SELECT 1 FROM json_each(a.hallmarks) h WHERE h.value IN ({marks(self.hallmarks)}))")
             params += list(self.hallmarks)
         if self.reviewed_only:
-            conds.append(f"EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id AND {_decided_on('r', _EXPORTED_VERSION)})")
+            conds.append(f"EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id AND {decided_on('r', _EXPORTED_VERSION)})")
         if self.min_score is not None:
             conds.append("a.score >= ?")
             params.append(float(self.min_score))
@@ -94,17 +95,11 @@ _KEPT_VERSION = "v.item_id = i.id AND v.content_hash = a.content_hash AND (v.tit
 _EXPORTED_VERSION = f"COALESCE((SELECT v.content_hash FROM item_versions v WHERE {_KEPT_VERSION}), i.content_hash)"
 
 
-def _decided_on(review: str, version: str) -> str:
-    """SQL: the review ``review`` (an alias) was made on the version whose hash is ``version``, or on an unknown
-    version (made before versions were recorded)."""
-    return f"({review}.content_hash IS NULL OR {review}.content_hash = {version})"
-
-
 #: The latest decision of each reviewer of item ``i`` on the version it is exported with (``v``, else the current one;
-#: see :func:`_decided_on`), joined by commas (reviews are append-only); NULL when none.
+#: see :func:`~tocsin.store.review_queue.decided_on`), joined by commas (reviews are append-only); NULL when none.
 _DECISIONS = f"""(SELECT group_concat(r.decision) FROM reviews r WHERE r.item_id = i.id
                  AND r.id = (SELECT max(r2.id) FROM reviews r2 WHERE r2.item_id = i.id AND r2.reviewer = r.reviewer
-                             AND {_decided_on('r2', 'COALESCE(v.content_hash, i.content_hash)')}))"""
+                             AND {decided_on('r2', 'COALESCE(v.content_hash, i.content_hash)')}))"""
 
 #: An analysis list column as JSON ('[]' when empty or missing from the stored row).
 _LIST = "COALESCE(NULLIF(a.{0}, ''), '[]')"

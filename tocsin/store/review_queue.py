@@ -105,9 +105,33 @@ _REVERSED = "b.severity_level, b.score, b.first_seen, b.item_id"
 _KEY = "(b.severity_level, b.score, b.first_seen, b.item_id)"
 _AHEAD = f"{_KEY} > (?, ?, ?, ?)"
 _BEHIND = f"{_KEY} < (?, ?, ?, ?)"
-#: Items assigned to a reviewer that the reviewer has not decided yet (binds the reviewer twice).
-_MINE = """SELECT s.item_id FROM assignments s WHERE s.reviewer = ?
-           AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = s.item_id AND r.reviewer = ?)"""
+
+
+def decided_on(review: str, version: str) -> str:
+    """SQL: the review ``review`` (an alias) was made on the version of its item whose content hash is the SQL
+    expression ``version``, or on an unknown version (made before versions were recorded: it counts for every
+    version): the rule m017_review_version gives a queue row's latest decision, for the queries beside it."""
+    return f"({review}.content_hash IS NULL OR {review}.content_hash = {version})"
+
+
+def owed(assignment: str, version: str) -> str:
+    """SQL: the assignment ``assignment`` (an alias) is owed: its reviewer has not decided its item on the version
+    whose content hash is the SQL expression ``version`` (:func:`decided_on`); a decision on an earlier text of an
+    edited item does not settle it."""
+    return f"""NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = {assignment}.item_id
+                          AND r.reviewer = {assignment}.reviewer AND {decided_on('r', version)})"""
+
+
+#: The version ``v`` of item ``i`` that its analysis ``a`` read when the item was edited since and that version is
+#: stored (NULLs otherwise: the item's own title and text are shown): with ``COALESCE(v.…, i.…)``, the text its queue
+#: row and its page show, and a decision from them is recorded on.
+SHOWN_VERSION = ("LEFT JOIN item_versions v ON v.item_id = i.id AND v.content_hash = a.content_hash "
+                 "AND a.content_hash != i.content_hash")
+
+#: Queued items assigned to a reviewer that the reviewer has not decided on the version the queue row's analysis
+#: read (binds the reviewer once).
+_MINE = f"""SELECT s.item_id FROM assignments s JOIN review_queue q ON q.item_id = s.item_id
+           JOIN analyses qa ON qa.id = q.analysis_id WHERE s.reviewer = ? AND {owed('s', 'qa.content_hash')}"""
 #: The views. An item assigned to the reviewer and not yet decided by them is left out of Escalated and Reviewed:
 #: seeing it there would tell them another reviewer's decision before they make their own (blind double review).
 _STATUS_SQL = {"todo": f"(b.latest_decision IS NULL OR b.item_id IN ({_MINE}))", "assigned": f"b.item_id IN ({_MINE})",
@@ -181,7 +205,7 @@ class QueueView:
 
     def _status(self, status: str) -> tuple[str, list[Any]]:
         sql = _STATUS_SQL[status]
-        return sql, [self.reviewer] * (2 * sql.count(_MINE))
+        return sql, [self.reviewer] * sql.count(_MINE)
 
     def _filters(self, exclude: tuple[str, ...] = ()) -> tuple[str, list[Any]]:
         """Every filter but the status (and those named in ``exclude``) on ``review_queue b``."""
@@ -225,16 +249,20 @@ class QueueView:
             [*params, limit, offset])]
 
     def items(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-        """One page of the view, with each item's title, excerpt, severity, groups, places and hallmarks."""
+        """One page of the view, with each item's title, excerpt, severity, groups, places and hallmarks: those of
+        the version its analysis read (:data:`SHOWN_VERSION`, also when the item was edited since), whose hash is
+        ``content_hash``, the version a decision from the row is recorded on."""
         where, params = self._where()
         rows = []
         for row in self.db.query(
             f"""WITH page AS (SELECT b.* FROM review_queue b WHERE {where} ORDER BY {_ORDER} LIMIT ? OFFSET ?)
-                SELECT i.id, i.source, i.kind, i.title, substr(i.text, 1, 300) AS excerpt, i.published_at, i.first_seen,
+                SELECT i.id, i.source, i.kind, COALESCE(v.title, i.title) AS title,
+                       substr(COALESCE(v.text, i.text), 1, 300) AS excerpt,
+                       COALESCE(v.content_hash, i.content_hash) AS content_hash, i.published_at, i.first_seen,
                        i.removed_at, b.lang, b.score, b.severity_level, a.targets, a.places, a.hallmarks,
                        (SELECT COUNT(*) FROM reviews r WHERE r.item_id = i.id) AS reviews,
                        (SELECT COUNT(*) FROM assignments s WHERE s.item_id = i.id) AS assignments
-                FROM page b JOIN items i ON i.seq = b.seq JOIN analyses a ON a.id = b.analysis_id
+                FROM page b JOIN items i ON i.seq = b.seq JOIN analyses a ON a.id = b.analysis_id {SHOWN_VERSION}
                 ORDER BY {_ORDER}""", [*params, limit, offset]):
             row["groups"] = _values(row.pop("targets"), "group")
             row["places"] = _values(row["places"], "place")
@@ -297,7 +325,7 @@ class QueueView:
         mine = {tuple(r[:3]): r[3] for r in self.db.execute(
             f"""SELECT l.facet, l.value, COALESCE(b.latest_decision, ''), COUNT(*)
                 FROM review_queue b JOIN review_queue_labels l ON l.seq = b.seq
-                WHERE b.item_id IN ({_MINE}) AND {where} GROUP BY 1, 2, 3""", [self.reviewer, self.reviewer, *params])}
+                WHERE b.item_id IN ({_MINE}) AND {where} GROUP BY 1, 2, 3""", [self.reviewer, *params])}
         counts: dict[str, dict[str, int]] = {name: {} for name in LABEL_FACETS}
         for facet, value, decision, n in every:
             shown = _in_view(self.f.status, decision or None, n, mine.get((facet, value, decision), 0))
@@ -328,7 +356,7 @@ class QueueView:
         sql = "SELECT b.lang, b.source, b.latest_decision, COUNT(*) FROM review_queue b WHERE {} GROUP BY 1, 2, 3"
         every = self.db.execute(sql.format(where), params).fetchall()
         mine = {tuple(r[:3]): r[3] for r in self.db.execute(sql.format(f"b.item_id IN ({_MINE}) AND {where}"),
-                                                            [self.reviewer, self.reviewer, *params])}
+                                                            [self.reviewer, *params])}
         counts: dict[str, dict[str, int]] = {name: {} for name in COLUMN_FACETS}
         views = dict.fromkeys(STATUSES, 0)
         for lang, source, decision, n in every:

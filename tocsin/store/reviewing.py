@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timezone
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import sqlite_utils
@@ -19,8 +21,8 @@ from tocsin.store.analyses import current_analysis_id
 from tocsin.store.audit import log_event
 from tocsin.store.db import StoreError, transaction, utcnow
 from tocsin.store.review_queue import (  # noqa: F401 - the queue's names, used through this module
-    STATUSES, QueueFilters, QueuePosition, QueueView, facet_counts, queue_count, queue_ids, queue_items, queue_position,
-    read_transaction)
+    SHOWN_VERSION, STATUSES, QueueFilters, QueuePosition, QueueView, decided_on, facet_counts, owed, queue_count,
+    queue_ids, queue_items, queue_position, read_transaction)
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,9 @@ class UnknownUser(ReviewError):
 _WITH_ANALYSIS = "LEFT JOIN analyses a ON a.id = " + current_analysis_id("i.id")
 #: The language of item ``i``: the one its analysis ``a`` detected, else the crawler's hint.
 _LANG = "COALESCE(NULLIF(a.lang, ''), i.lang)"
+#: The content hash of the version item ``i`` is judged by: the one its analysis ``a`` read (its queue row's), else
+#: the one it shows. A decision counts for the item, its assignments and the statistics only on that version.
+_JUDGED = "COALESCE(a.content_hash, i.content_hash)"
 
 
 # --------------------------------------------------------------------------- item page
@@ -65,9 +70,8 @@ def shown_version(db: sqlite_utils.Database, item_id: str) -> str | None:
     that version is stored (the page then says the item changed since), else the one the item shows now; None when
     there is no such item."""
     row = db.execute(
-        f"""SELECT COALESCE(v.content_hash, i.content_hash) FROM items i {_WITH_ANALYSIS}
-            LEFT JOIN item_versions v ON v.item_id = i.id AND v.content_hash = a.content_hash
-            WHERE i.id = ?""", [item_id]).fetchone()
+        f"SELECT COALESCE(v.content_hash, i.content_hash) FROM items i {_WITH_ANALYSIS} {SHOWN_VERSION} WHERE i.id = ?",
+        [item_id]).fetchone()
     return row[0] if row else None
 
 
@@ -99,10 +103,12 @@ def decisions_since(db: sqlite_utils.Database, item_id: str, after_id: int) -> l
 
 
 def item_assignments(db: sqlite_utils.Database, item_id: str) -> list[dict[str, Any]]:
-    """Who an item is assigned to, with whether each has decided since."""
+    """Who an item is assigned to, with whether each has decided it (``done``) on the version it is judged by: a
+    decision on an earlier text of an edited item leaves the assignment owed (:func:`pending_assignment`)."""
     return list(db.query(
-        """SELECT s.*, EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = s.item_id AND r.reviewer = s.reviewer) AS done
-           FROM assignments s WHERE s.item_id = ? ORDER BY s.id""", [item_id]))
+        f"""SELECT s.*, NOT {owed('s', _JUDGED)} AS done
+            FROM assignments s JOIN items i ON i.id = s.item_id {_WITH_ANALYSIS} WHERE s.item_id = ? ORDER BY s.id""",
+        [item_id]))
 
 
 def item_alerts(db: sqlite_utils.Database, item_id: str) -> list[dict[str, Any]]:
@@ -193,10 +199,12 @@ def assign_items(db: sqlite_utils.Database, item_ids: list[str], reviewers: list
 
 
 def pending_assignment(db: sqlite_utils.Database, item_id: str, reviewer: str) -> bool:
-    """Whether ``reviewer`` is assigned this item and has not decided yet (the page then hides others' decisions)."""
+    """Whether ``reviewer`` is assigned this item and has not decided it yet on the version it is judged by, as the
+    queue's Assigned view says (the page then hides others' decisions): an item edited since their decision is owed
+    one on its new text."""
     return db.execute(
-        """SELECT 1 FROM assignments s WHERE s.item_id = ? AND s.reviewer = ?
-           AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = s.item_id AND r.reviewer = s.reviewer)""",
+        f"""SELECT 1 FROM assignments s JOIN items i ON i.id = s.item_id {_WITH_ANALYSIS}
+            WHERE s.item_id = ? AND s.reviewer = ? AND {owed('s', _JUDGED)}""",
         [item_id, reviewer]).fetchone() is not None
 
 
@@ -204,24 +212,45 @@ def pending_assignment(db: sqlite_utils.Database, item_id: str, reviewer: str) -
 
 
 def decision_pairs(db: sqlite_utils.Database) -> dict[str, list[tuple[str, str]]]:
-    """Per language, the (first reviewer, second reviewer) decisions on items decided by two or more people.
+    """Per language, the (first reviewer, second reviewer) decisions on each version of an item decided by two or
+    more people (:func:`version_pairs`): decisions on different texts of an edited item are never paired.
 
-    Each reviewer's latest decision counts; the two reviewers are the first two to decide the item.
+    Reads the decisions of items with two or more reviewers one item at a time, in the order of the ``reviews_item``
+    index; the language is that of the analysis that speaks for the item, else the item's.
     """
     rows = db.execute(
-        f"""WITH per_reviewer AS (SELECT item_id, reviewer, MIN(id) AS first_id, MAX(id) AS last_id
-                                  FROM reviews GROUP BY item_id, reviewer),
-            double AS (SELECT item_id FROM per_reviewer GROUP BY item_id HAVING COUNT(*) >= 2)
-            SELECT p.item_id, COALESCE(NULLIF({_LANG}, ''), 'unknown') AS lang, r.decision
-            FROM per_reviewer p JOIN double d ON d.item_id = p.item_id JOIN reviews r ON r.id = p.last_id
-            JOIN items i ON i.id = p.item_id {_WITH_ANALYSIS}
-            ORDER BY p.item_id, p.first_id""").fetchall()
-    by_item: dict[str, tuple[str, list[str]]] = {}
-    for item_id, lang, decision in rows:
-        by_item.setdefault(item_id, (lang, []))[1].append(decision)
+        """SELECT item_id, content_hash, reviewer, decision FROM reviews WHERE item_id IN
+               (SELECT item_id FROM reviews GROUP BY item_id HAVING COUNT(DISTINCT reviewer) >= 2)
+           ORDER BY item_id, id""")
+    by_item = {item_id: found for item_id, decisions in groupby(rows, key=itemgetter(0))
+               if (found := version_pairs([row[1:] for row in decisions]))}
+    langs = dict(db.execute(
+        f"""SELECT i.id, COALESCE(NULLIF({_LANG}, ''), 'unknown') FROM items i {_WITH_ANALYSIS}
+            WHERE i.id IN (SELECT value FROM json_each(?))""", [json.dumps(list(by_item))]).fetchall())
     pairs: dict[str, list[tuple[str, str]]] = {}
-    for lang, decisions in by_item.values():
-        pairs.setdefault(lang, []).append((decisions[0], decisions[1]))
+    for item_id, found in by_item.items():
+        pairs.setdefault(langs[item_id], []).extend(found)
+    return pairs
+
+
+def version_pairs(decisions: list[tuple[str | None, str, str]]) -> list[tuple[str, str]]:
+    """The (first reviewer, second reviewer) decisions on each version of one item that two or more people decided,
+    in the order its versions were first decided: each reviewer's latest decision on that version, of the first two
+    reviewers to decide it.
+
+    :param decisions: the item's ``(version, reviewer, decision)``, oldest first; a version None (unknown: decided
+        before versions were recorded) counts for every version, as in :func:`~tocsin.store.review_queue.decided_on`.
+    """
+    versions = list(dict.fromkeys(version for version, _, _ in decisions if version is not None)) or [None]
+    pairs = []
+    for version in versions:
+        latest: dict[str, str] = {}   # by reviewer, in the order they first decided the version
+        for made_on, reviewer, decision in decisions:
+            if made_on is None or made_on == version:
+                latest[reviewer] = decision
+        if len(latest) >= 2:
+            first, second = list(latest.values())[:2]
+            pairs.append((first, second))
     return pairs
 
 
@@ -234,21 +263,23 @@ def decision_counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 
 
 def volume_by_day(db: sqlite_utils.Database, days: int = 30) -> list[dict[str, Any]]:
-    """Per day of first sight over the last ``days``: items seen, flagged, and reviewed."""
+    """Per day of first sight over the last ``days``: items seen, flagged, and reviewed (decided on the version they
+    are judged by, as the queue counts them: an item edited and flagged again since its decision is not)."""
     return list(db.query(
         f"""SELECT substr(i.first_seen, 1, 10) AS day, COUNT(*) AS seen,
                    SUM(COALESCE(a.incitement, 0)) AS flagged,
-                   SUM(EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id)) AS reviewed
+                   SUM(EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id AND {decided_on('r', _JUDGED)})) AS reviewed
             FROM items i {_WITH_ANALYSIS}
             WHERE i.first_seen >= date('now', ?) GROUP BY day ORDER BY day DESC""", [f"-{int(days)} days"]))
 
 
 def volume_by_language(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Per language (of the analysis that speaks for the item, else the item's): items, analysed, flagged, reviewed."""
+    """Per language (of the analysis that speaks for the item, else the item's): items, analysed, flagged, reviewed
+    (as in :func:`volume_by_day`)."""
     return list(db.query(
         f"""SELECT COALESCE(NULLIF({_LANG}, ''), 'unknown') AS lang, COUNT(*) AS seen,
                    COUNT(a.id) AS analysed, SUM(COALESCE(a.incitement, 0)) AS flagged,
-                   SUM(EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id)) AS reviewed
+                   SUM(EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id AND {decided_on('r', _JUDGED)})) AS reviewed
             FROM items i {_WITH_ANALYSIS} GROUP BY 1 ORDER BY 2 DESC"""))
 
 

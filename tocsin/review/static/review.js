@@ -71,6 +71,7 @@
       var form = document.getElementById("quick-decide");
       var decisions = ["incitement", "not_incitement", "escalate", "unsure"];
       form.action = rows[current].getAttribute("data-decide");
+      form.elements.content_hash.value = rows[current].getAttribute("data-version") || "";   // the text the row shows
       form.elements.decision.value = decisions[Number(key) - 1];
       form.elements.row.value = String(current);
       form.submit();
