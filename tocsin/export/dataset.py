@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import hashlib
 import logging
@@ -100,10 +101,10 @@ def parse_time_bound(value: str | None, *, end: bool = False) -> str | None:
     return moment.isoformat(timespec="seconds")
 
 
-def resolve_paths(fmt: str, out: Path, force: bool, protected: Sequence[Path] = ()) -> tuple[Path, Path]:
-    """The data file and datasheet paths: ``out`` itself when it names a file of the format's suffix, else a
-    file in the folder ``out`` (``exports/v1.2`` is a folder). Refuses to overwrite without ``force``, and
-    never overwrites a ``protected`` file (the store, its lock, an alert file) or one of another kind.
+def resolve_data_path(fmt: str, out: Path, protected: Sequence[Path] = ()) -> Path:
+    """The data file: ``out`` itself when it names a file of the format's suffix, else a file in the folder
+    ``out`` (``exports/v1.2`` is a folder), whose folders are made. Never a ``protected`` file (the store, its
+    lock, an alert file) or one of another kind.
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -122,6 +123,13 @@ def resolve_paths(fmt: str, out: Path, force: bool, protected: Sequence[Path] = 
     if blocking is not None:
         raise ExportError(f"{blocking} is a file, not a folder; give --out a folder (or a file in a folder) you can write to")
     make_private_folders(out.parent)
+    return out
+
+
+def claim_paths(out: Path, force: bool) -> Path:
+    """The datasheet beside the data file ``out``, once sure this export may write both (call it with the
+    folder locked): refused without ``force`` where either exists, and always where the folder's datasheet
+    describes another data file still there."""
     datasheet = out.parent / DATASHEET_NAME
     other = described_file(datasheet)
     if other and other != out.name and (out.parent / other).exists():
@@ -131,7 +139,25 @@ def resolve_paths(fmt: str, out: Path, force: bool, protected: Sequence[Path] = 
     if existing and not force:
         raise ExportError(f"{', '.join(map(str, existing))} already {'exist' if len(existing) > 1 else 'exists'}; "
                           "choose another --out folder or pass --force")
-    return out, datasheet
+    return datasheet
+
+
+@contextmanager
+def folder_locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on the export's folder while an export writes into it, never waited for.
+
+    :raises ExportError: when another export, in this process or another, is writing there.
+    """
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ExportError(f"another export is writing to {folder} now; wait for it to end, or give this one "
+                              "another --out folder") from None
+        yield
+    finally:
+        os.close(fd)   # lets the lock go
 
 
 def described_file(datasheet: Path) -> str | None:
@@ -171,7 +197,20 @@ def export_dataset(db: sqlite_utils.Database, settings: Settings, options: Expor
     :param progress: called with (items read, items matching the query) after each chunk.
     """
     started = time.perf_counter()
-    data_path, datasheet_path = resolve_paths(options.fmt, options.out, options.force, store_files(db, settings))
+    data_path = resolve_data_path(options.fmt, options.out, store_files(db, settings))
+    with folder_locked(data_path.parent):
+        datasheet_path = claim_paths(data_path, options.force)
+        summary = write_export(db, settings, options, data_path, datasheet_path, progress)
+    summary.seconds = time.perf_counter() - started
+    logger.info("exported %d rows as %s in %.1f s", summary.rows, options.fmt, summary.seconds)
+    return summary
+
+
+def write_export(db: sqlite_utils.Database, settings: Settings, options: ExportOptions, data_path: Path,
+                 datasheet_path: Path, progress: Callable[[int, int], None] | None) -> ExportSummary:
+    """Write the data file and its datasheet, each as ``.partial`` renamed into place once both are complete and
+    the export is in the audit log; an earlier datasheet is removed first, so no datasheet ever sits beside
+    data it does not describe, whenever the process dies."""
     rules = options.rules or RedactionRules.from_settings(settings.export)
     created = False
     if options.link_key:
@@ -215,15 +254,14 @@ def export_dataset(db: sqlite_utils.Database, settings: Settings, options: Expor
             sheet.write(render_datasheet(stats, ctx))
         log_event(db, options.actor, "export", options.fmt, rows=stats.rows, filters=ctx.filters,
                   link_key=options.link_key or None, redaction=ctx.redaction, sha256=ctx.sha256)
+        datasheet_path.unlink(missing_ok=True)   # an earlier export's (with --force): never beside the new data
         writer.publish()
         os.replace(sheet_partial, datasheet_path)
     except BaseException:
         writer.abort()
         sheet_partial.unlink(missing_ok=True)
         raise
-    seconds = time.perf_counter() - started
-    logger.info("exported %d rows as %s in %.1f s", stats.rows, options.fmt, seconds)
-    return ExportSummary(data_path, datasheet_path, stats.rows, seconds, options.link_key, created, dict(redactor.totals))
+    return ExportSummary(data_path, datasheet_path, stats.rows, 0.0, options.link_key, created, dict(redactor.totals))
 
 
 @contextmanager
