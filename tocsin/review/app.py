@@ -110,6 +110,7 @@ def create_app(settings: Settings | None, db_path: str | Path) -> Flask:
     finally:
         db.close()
     app = Flask(__name__)
+    app.response_class = Page
     app.config.update(
         SECRET_KEY=secret,
         SESSION_COOKIE_NAME="tocsin_session",
@@ -154,6 +155,19 @@ def lenient_text(raw: bytes) -> str:
     """A stored text, any bytes in it that are not UTF-8 shown as U+FFFD: one text written by another tool or
     damaged on disk must not make the queue fail for every monitor."""
     return raw.decode("utf-8", "replace")
+
+
+#: A UTF-16 surrogate on its own: what a JSON escape such as ``"\\ud800"`` in a stored analysis decodes to; it names
+#: no character, and no UTF-8 page can hold it.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class Page(Response):
+    """A response whose text is written to UTF-8 with each lone surrogate shown as U+FFFD (as :func:`lenient_text`
+    reads bytes that are not UTF-8): a bad character in a stored value must not make the page fail."""
+
+    def set_data(self, value: bytes | str) -> None:
+        super().set_data(LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value)
 
 
 def close_store(_exc: BaseException | None = None) -> None:

@@ -255,10 +255,15 @@ def version_pairs(decisions: list[tuple[str | None, str, str]]) -> list[tuple[st
 
 
 def decision_counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Decisions per language and decision (every appended decision counts)."""
+    """Decisions per language and decision: each reviewer's current decision on each item, their latest on the version
+    the item is judged by (:func:`~tocsin.store.review_queue.decided_on`), as agreement takes it. A decision on an
+    earlier text of an edited item, or one its reviewer changed since, is left out (:func:`reviewer_counts` counts it)."""
     return list(db.query(
         f"""SELECT COALESCE(NULLIF({_LANG}, ''), 'unknown') AS lang, r.decision, COUNT(*) AS n
             FROM reviews r JOIN items i ON i.id = r.item_id {_WITH_ANALYSIS}
+            WHERE {decided_on('r', _JUDGED)} AND NOT EXISTS (
+                SELECT 1 FROM reviews later WHERE later.item_id = r.item_id AND later.reviewer = r.reviewer
+                AND later.id > r.id AND {decided_on('later', _JUDGED)})
             GROUP BY 1, 2 ORDER BY 1, 2"""))
 
 
@@ -284,7 +289,8 @@ def volume_by_language(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 
 
 def reviewer_counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Decisions per reviewer, with the time of each one's latest."""
+    """Decisions per reviewer, every one they made (on any version of a text, changed since or not: all of it was
+    work), with the time of each one's latest."""
     return list(db.query(
         "SELECT reviewer, COUNT(*) AS n, MAX(at) AS last_at FROM reviews GROUP BY reviewer ORDER BY n DESC"))
 
