@@ -26,8 +26,8 @@ def items_due_for_recheck(db: sqlite_utils.Database, *, every_hours: float, with
     """Flagged items, not known to be removed, first seen in the last ``within_days`` days and not seen
     for ``every_hours`` hours: the ones to re-visit for edits and deletions.
 
-    An item counts as flagged when any analysis flagged it and no reviewer has since decided it is not
-    incitement. Items stored under a synthetic address (``?tocsin_item=``: a listing post or a feed entry with
+    An item counts as flagged when any analysis flagged it and the latest decision on the version its queue row
+    shows is not 'not incitement' (a decision on an earlier text spares not an edit flagged since). Items stored under a synthetic address (``?tocsin_item=``: a listing post or a feed entry with
     no page of its own) are never due: fetching that address says nothing about them.
 
     :param sources: only these sources (default: all).
@@ -48,7 +48,7 @@ def items_due_for_recheck(db: sqlite_utils.Database, *, every_hours: float, with
             WHERE i.removed_at IS NULL AND i.first_seen >= ? AND i.last_seen <= ?
               AND i.url NOT LIKE ? ESCAPE '\\' AND i.url NOT LIKE ? ESCAPE '\\'
               AND EXISTS (SELECT 1 FROM analyses a WHERE a.item_id = i.id AND a.incitement = 1)
-              AND COALESCE((SELECT r.decision FROM reviews r WHERE r.item_id = i.id ORDER BY r.id DESC LIMIT 1), '') != 'not_incitement'
+              AND COALESCE((SELECT q.latest_decision FROM review_queue q WHERE q.item_id = i.id), '') != 'not_incitement'
               {where}
             ORDER BY i.last_seen LIMIT ?""",
         params,
