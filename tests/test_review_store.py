@@ -263,7 +263,7 @@ def test_login_limiter_counts_a_reserved_attempt_until_it_succeeds():
     for name in range(20):   # logins that succeed cost the address nothing
         assert limiter.reserve(f"user{name}", "10.0.0.5") == 0
         limiter.succeeded(f"user{name}", "10.0.0.5")
-    assert len(limiter) == 2   # rita's failures, from her account and address
+    assert len(limiter) == 3   # rita's failures: from her address, of that address, of her account
 
 
 def test_login_limiter_forgets_names_and_addresses_a_minute_after_their_last_failure():
@@ -271,10 +271,29 @@ def test_login_limiter_forgets_names_and_addresses_a_minute_after_their_last_fai
     limiter = LoginLimiter(3, clock=lambda: now[0])
     for n in range(500):   # ever new addresses, as from an IPv6 range
         limiter.failed(f"name{n}", f"2001:db8::{n:x}")
-    assert len(limiter) == 1000
+    assert len(limiter) == 1500
     now[0] += 61
     limiter.failed("rita", "10.0.0.1")
-    assert len(limiter) == 2   # only the failure of this minute is remembered
+    assert len(limiter) == 3   # only the failure of this minute is remembered
+
+
+def test_login_limiter_limits_one_account_guessed_from_many_addresses_but_not_from_where_it_logged_in():
+    now = [1000.0]
+    limiter = LoginLimiter(3, clock=lambda: now[0])
+    assert limiter.reserve("rita", "10.0.0.1") == 0
+    limiter.succeeded("rita", "10.0.0.1")   # rita's own machine
+    for n in range(12):   # 3 × 4 guesses, each from a new address (a botnet, rotating exits)
+        assert limiter.reserve("rita", f"203.0.113.{n}") == 0
+    assert limiter.reserve("rita", "203.0.113.200") == pytest.approx(60.0)   # a 13th address is refused
+    assert limiter.blocked_for("leo", "203.0.113.200") == 0   # another account is not
+    assert limiter.reserve("rita", "10.0.0.1") == 0   # rita herself, from where she logged in, is not locked out
+    limiter.succeeded("rita", "10.0.0.1")
+    now[0] += 61
+    assert limiter.reserve("rita", "203.0.113.200") == 0   # a minute later
+    now[0] += 24 * 3600
+    for n in range(12):
+        limiter.failed("rita", f"198.51.100.{n}")
+    assert limiter.blocked_for("rita", "10.0.0.1") > 0   # trusted for a day only
 
 
 def test_alerts_ack_and_silences(db):

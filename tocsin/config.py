@@ -198,7 +198,8 @@ class ReviewSettings:
     port: int = setting(8765, "Port the review page listens on.")
     page_size: int = setting(50, "Items per queue page.")
     session_hours: int = setting(12, "Hours a login stays valid.")
-    login_attempts_per_minute: int = setting(5, "Failed logins allowed per account and address per minute.")
+    login_attempts_per_minute: int = setting(5, "Failed logins allowed per account and address per minute (four times as many per "
+                                            "address, and per account over all addresses but those it logged in from in the last day).")
     secure_cookies: bool = setting(False, "Mark the session cookie Secure; turn on when the page is served over HTTPS (e.g. behind a TLS proxy).")
     threads: int = setting(4, "Worker threads of the review page's web server.")
     proxies: int = setting(0, "Reverse proxies in front of the page whose X-Forwarded-For and X-Forwarded-Proto headers are trusted (1 behind one nginx or Caddy): the failed-login limit then counts each monitor's own address, not the proxy's; 0 trusts no header.")

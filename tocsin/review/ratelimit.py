@@ -1,4 +1,5 @@
-"""A small in-process limiter of failed logins per account and address, and per address alone."""
+"""A small in-process limiter of failed logins per account and address, per address alone, and per account
+from every address it has not logged in from."""
 
 from __future__ import annotations
 
@@ -9,16 +10,25 @@ from typing import Callable
 
 #: An address may fail this many times more than one account may (guessing across many names).
 PER_ADDRESS_FACTOR = 4
+#: An account may fail this many times more, summed over every address, than from one address (guessing one
+#: monitor's password from many addresses); the addresses it logged in from are spared (see :data:`TRUSTED_S`).
+PER_ACCOUNT_FACTOR = 4
+#: How long an address an account logged in from is spared that account's limit over all addresses, so that
+#: guesses sent from elsewhere cannot lock the monitor out of their own machine.
+TRUSTED_S = 24 * 3600.0
+#: The key of the count of an address (any name), and of an account (any address).
+ANY = ""
 
 
 class LoginLimiter:
     """Counts failed logins in a sliding one-minute window (an attempt :meth:`reserve` let through counts as
-    failed until it succeeds)."""
+    failed until it succeeds). Nothing is stored: addresses live in memory only."""
 
     def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic):
         self.per_minute = max(1, int(per_minute))
         self.clock = clock
         self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._trusted: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
         self._swept_at = self.clock()
 
@@ -30,10 +40,17 @@ class LoginLimiter:
             self._failures.pop(key, None)
         return times
 
+    def _limits(self, username: str, address: str, now: float) -> list[tuple[tuple[str, str], int]]:
+        """The counts an attempt is checked against and counted in, with their limits."""
+        limits = [((username, address), self.per_minute), ((ANY, address), self.per_minute * PER_ADDRESS_FACTOR)]
+        if now - self._trusted.get((username, address), -TRUSTED_S) >= TRUSTED_S:
+            limits.append(((username, ANY), self.per_minute * PER_ACCOUNT_FACTOR))
+        return limits
+
     def _wait(self, username: str, address: str, now: float) -> float:
         """Seconds until another attempt is allowed (0 when allowed now); the caller holds the lock."""
         waits = []
-        for key, limit in (((username, address), self.per_minute), (("", address), self.per_minute * PER_ADDRESS_FACTOR)):
+        for key, limit in self._limits(username, address, now):
             times = self._recent(key, now)
             if len(times) >= limit:
                 waits.append(60.0 - (now - times[0]))
@@ -41,8 +58,8 @@ class LoginLimiter:
 
     def _record(self, username: str, address: str, now: float) -> None:
         """Count one failed attempt; the caller holds the lock."""
-        self._failures[(username, address)].append(now)
-        self._failures[("", address)].append(now)
+        for key in ((username, address), (ANY, address), (username, ANY)):
+            self._failures[key].append(now)
         if now - self._swept_at >= 60.0:
             self._sweep(now)
 
@@ -69,10 +86,12 @@ class LoginLimiter:
             self._record(username, address, now)
 
     def _sweep(self, now: float) -> None:
-        """Forget names and addresses with no failure in the last minute (guesses from ever new addresses or
-        names would otherwise be remembered for as long as the page runs)."""
+        """Forget names and addresses with no failure in the last minute, and addresses trusted too long ago
+        (guesses from ever new addresses or names would otherwise be remembered for as long as the page runs)."""
         for key in [key for key, times in self._failures.items() if not times or now - times[-1] >= 60.0]:
             del self._failures[key]
+        for key in [key for key, at in self._trusted.items() if now - at >= TRUSTED_S]:
+            del self._trusted[key]
         self._swept_at = now
 
     def __len__(self) -> int:
@@ -80,12 +99,14 @@ class LoginLimiter:
         return len(self._failures)
 
     def succeeded(self, username: str, address: str) -> None:
-        """Forget this account's failures from this address, and the address's count of the attempt
-        :meth:`reserve` counted."""
+        """Forget this account's failures from this address, take back the attempt :meth:`reserve` counted for the
+        address and the account, and spare the address the account's limit over all addresses for a day."""
         with self._lock:
             self._failures.pop((username, address), None)
-            times = self._failures.get(("", address))
-            if times:
-                times.pop()
-                if not times:
-                    del self._failures[("", address)]
+            for key in ((ANY, address), (username, ANY)):
+                times = self._failures.get(key)
+                if times:
+                    times.pop()
+                    if not times:
+                        del self._failures[key]
+            self._trusted[(username, address)] = self.clock()
