@@ -31,6 +31,9 @@ _TELEGRAM_ADDRESSES = (
     (re.compile(r"^(?:t\.me|telegram\.me|telegram\.dog)/(?:s/)?"), "t.me/"),
     (re.compile(r"^resolve\?domain=([^&]+)$"), r"t.me/\1"),
 )
+#: A Telegram invite link, ``t.me/+<code>`` or ``t.me/joinchat/<code>`` (one chat), on any of Telegram's hosts. Unlike a
+#: name, its code is case-sensitive: ``t.me/+AbCd`` and ``t.me/+abcd`` are two chats.
+_TELEGRAM_INVITE = re.compile(r"(?:t\.me|telegram\.me|telegram\.dog)/(?:\+|joinchat/)([^/?]+)(.*)", re.IGNORECASE)
 
 #: SHA-256's block size and HMAC's pads (RFC 2104), as byte translation tables.
 _BLOCK = 64
@@ -120,13 +123,18 @@ class ExportKey:
 def normalise_profile_url(url: str) -> str:
     """Lower-cased host and path of a profile link and the query parameters that name its person (see
     :data:`IDENTIFYING_PARAMETERS`), without scheme, ``www.``, other parameters or trailing slash; a Telegram
-    address as ``t.me/<name>`` (see :data:`_TELEGRAM_ADDRESSES`)."""
+    address as ``t.me/<name>`` (see :data:`_TELEGRAM_ADDRESSES`), an invite link as ``t.me/+<code>`` with its code's
+    case kept (see :data:`_TELEGRAM_INVITE`)."""
     url = (url or "").strip()
     if not url:
         return ""
     path, _, query = _PREFIX.sub("", url).split("#", 1)[0].partition("?")
     kept = _identifying_query(query)
-    return _normalise_telegram((path.rstrip("/") + ("?" + kept if kept else "")).casefold())
+    address = path.rstrip("/") + ("?" + kept if kept else "")
+    invite = _TELEGRAM_INVITE.fullmatch(address)
+    if invite:
+        return "t.me/+" + invite.group(1) + invite.group(2).casefold()
+    return _normalise_telegram(address.casefold())
 
 
 def _normalise_telegram(address: str) -> str:

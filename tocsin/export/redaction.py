@@ -39,7 +39,7 @@ _SOCIAL_HOSTS = (
     r"t\.me|telegram\.me|telegram\.dog|vk\.com|vk\.ru|ok\.ru|facebook\.com|fb\.com|m\.facebook\.com|"
     r"instagram\.com|twitter\.com|x\.com|tiktok\.com|youtube\.com|linkedin\.com|threads\.net|"
     r"wa\.me|mastodon\.social|my\.mail\.ru|fb\.me|instagr\.am|vk\.me|ig\.me|m\.me|dzen\.ru|zen\.yandex\.ru|"
-    r"bsky\.app|reddit\.com|max\.ru|vkontakte\.ru|odnoklassniki\.ru|threads\.com|medium\.com|tumblr\.com|blogger\.com"
+    r"bsky\.app|reddit\.com|max\.ru|vkontakte\.ru|odnoklassniki\.ru|threads\.com|medium\.com|tumblr\.com|blogger\.com|substack\.com"
 )
 #: Hosts whose subdomain names a person (``ivan.livejournal.com``, ``ivan.blogspot.com``): personal blogs.
 #: Blogspot's country domains come first (``blogspot.com.br`` before ``blogspot.com``), so a blog is matched whole.
@@ -81,9 +81,13 @@ _PHONE = re.compile(rf"(?<![\w+])(?:\+|\b00)?\(?\d(?:[{_PHONE_SEPARATORS}]{{0,3}
 _YEAR, _MONTH, _DAY = r"(?:19|20)\d{2}", r"(?:0?[1-9]|1[0-2])", r"(?:0?[1-9]|[12]\d|3[01])"
 _DATE_LIKE = re.compile(rf"^{_YEAR}([./{_DASHES}]){_MONTH}\1{_DAY}(?!\d)|^{_DAY}([./{_DASHES}]){_MONTH}\2(?:{_YEAR}|\d{{2}})(?!\d)"
                         rf"|^\d{{1,2}}:\d{{2}}")
+#: The spaces word processors group digits with: plain, no-break, figure, thin and narrow no-break.
+_SPACES = " \u00a0\u2007\u2009\u202f"
 #: Digits grouped in threes by one kind of space (or dot) throughout, as amounts are written: "1 000 000 000",
 #: "250 000 000". Checked further in :func:`_is_grouped_amount`.
-_GROUPED_IN_THREES = re.compile(r"([1-9]\d{0,2})([ \u00a0\u2007\u2009\u202f.])\d{3}(?:\2\d{3})+")
+_GROUPED_IN_THREES = re.compile(rf"([1-9]\d{{0,2}})([{_SPACES}.])\d{{3}}(?:\2\d{{3}})+")
+#: A year and, after spaces, the rest of a candidate: "2025 1 000 000 000" is a year and an amount, not a phone.
+_AFTER_YEAR = re.compile(rf"{_YEAR}[{_SPACES}]+(.+)")
 
 
 def site_without_person(host: str) -> str:
@@ -93,13 +97,14 @@ def site_without_person(host: str) -> str:
 
 
 def _is_phone(candidate: str) -> bool:
-    """Nine to fifteen digits that do not read as a date, a time or a grouped amount."""
+    """Nine to fifteen digits that do not read as a date, a time or a grouped amount (a year before it or not)."""
     digits = sum(ch.isdigit() for ch in candidate)
     if not 9 <= digits <= 15:
         return False
     if _DATE_LIKE.search(candidate.strip("()")):
         return False
-    return not _is_grouped_amount(candidate)
+    after_year = _AFTER_YEAR.fullmatch(candidate)   # after a year, what follows is judged alone
+    return not _is_grouped_amount(after_year.group(1) if after_year else candidate)
 
 
 def _is_grouped_amount(candidate: str) -> bool:
