@@ -15,19 +15,36 @@ import re
 from itertools import islice
 
 from scrapy.http import TextResponse
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
 logger = logging.getLogger(__name__)
 
 #: The encoding an XML declaration names (group 2), after what comes before it (group 1).
 _XML_ENCODING = r"""^(\s*<\?xml[^>]*\bencoding\s*=\s*["'])([\w.:-]+)"""
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
-#: Bytes read to find the encoding of a large body.
+#: Bytes read to find the encoding of a large body, from its first byte beyond ASCII (see :func:`_sample`).
 SAMPLE_BYTES = 200_000
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+#: ASCII bytes before the first byte beyond ASCII that the sample keeps (see :func:`_sample`).
+SAMPLE_LEAD = 100
+#: Byte-order marks of the encodings whose characters hold NUL bytes (UTF-32 LE's starts as UTF-16 LE's does).
+_WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
+
+
+def _sample(body: bytes) -> bytes:
+    """The :data:`SAMPLE_BYTES` of ``body`` its encoding is judged by, from a little before its first byte beyond
+    ASCII (:data:`SAMPLE_LEAD` bytes, all ASCII, so that its word is whole: "Café", not "é"): a page whose first
+    :data:`SAMPLE_BYTES` are ASCII markup (inline scripts and styles) is judged by its text, not taken for UTF-8
+    or ASCII."""
+    first = _NON_ASCII.search(body)
+    start = max(0, first.start() - SAMPLE_LEAD) if first else 0
+    return body[start:start + SAMPLE_BYTES]
 
 
 #: A body counts as UTF-8 when at most :data:`STRAY_BYTES` of its bytes, or this share of its non-ASCII
 #: characters, are bytes UTF-8 cannot read: a UTF-8 page with a stray Windows byte or two stays UTF-8 (one
-#: U+FFFD each); a Windows-1251 page read as UTF-8 is nearly all such bytes.
+#: U+FFFD each); a Windows-1251 page read as UTF-8 is nearly all such bytes, and a body whose only bytes beyond
+#: ASCII are stray ones ("Ош" in Windows-1251, "Zürich" in Latin-1) is none.
 STRAY_SHARE = 0.05
 STRAY_BYTES = 2
 
@@ -37,10 +54,10 @@ def is_utf8(body: bytes) -> bool:
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
-        text = body[:SAMPLE_BYTES].decode("utf-8", errors="replace")
+        text = _sample(body).decode("utf-8", errors="replace")
         stray = text.count("\ufffd")
         non_ascii = sum(1 for c in text if ord(c) > 127)
-        return stray <= max(STRAY_BYTES, STRAY_SHARE * non_ascii)
+        return stray < non_ascii and stray <= max(STRAY_BYTES, STRAY_SHARE * non_ascii)
     return True
 
 
@@ -48,7 +65,7 @@ def guessed_encoding(body: bytes) -> str | None:
     """The encoding ``body``'s bytes show (charset_normalizer's best guess), or None."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(body[:SAMPLE_BYTES]).best()
+    best = from_bytes(_sample(body)).best()
     return best.encoding if best is not None else None
 
 
@@ -64,17 +81,18 @@ def _is_utf8_name(name: str) -> bool:
     return _codec_name(name) == "utf-8"
 
 
-def legacy_encoding(body: bytes) -> str | None:
+def legacy_encoding(body: bytes, guess: str | None = None) -> str | None:
     """The encoding to read ``body`` in when it is not UTF-8 (bar a stray byte or two, see :func:`is_utf8`)
-    and its bytes show another one; None when it should be read as UTF-8. A guess that reads a Cyrillic text
-    as no plausible Cyrillic (charset_normalizer takes a line of KOI8-R for Shift JIS) gives way to the
-    Cyrillic encoding that does (see :func:`better_cyrillic`)."""
+    and its bytes show another one (``guess``, or charset_normalizer's guess when none is given); None when it
+    should be read as UTF-8. A guess that reads a Cyrillic text as no plausible Cyrillic (charset_normalizer
+    takes a line of KOI8-R for Shift JIS) gives way to the Cyrillic encoding that does (see
+    :func:`better_cyrillic`), on a text of a few letters too (see :func:`short_text_encoding`)."""
     if is_utf8(body):
         return None
-    encoding = guessed_encoding(body)
+    encoding = guess or guessed_encoding(body)
     if not encoding or _is_utf8_name(encoding):
         return None
-    return better_cyrillic(body, encoding) or encoding
+    return short_text_encoding(body, encoding) or better_cyrillic(body, encoding) or encoding
 
 
 #: Share of Russian letters, per mille, by which :func:`cyrillic_score` judges a reading (Kyrgyz and Uzbek
@@ -88,32 +106,45 @@ RARE_LETTER = 0.5
 #: "®", a letter of another script inside a word) is as unlikely as :data:`STRANGE`.
 TYPOGRAPHY = set("«»—–…№“”„‘’\u00a0•·°")
 STRANGE = 1e-4
-#: The likelihood of a Cyrillic word in capitals ("СРОЧНО"; not one of up to :data:`ABBREVIATION_LETTERS`,
-#: "ФСБ", "МВД КР"), and of one whose case is mixed other than as a capital initial ("оБДП", "хГАЕЙ":
-#: KOI8-R read as Windows-1251 swaps the case of every letter).
-CAPITALS, MIXED_CASE = 0.1, 1e-3
+#: The likelihood of a Cyrillic word in capitals ("СРОЧНО"; not an abbreviation of two to
+#: :data:`ABBREVIATION_LETTERS`, "ФСБ", "МВД КР", none of whose letters is one no word starts with, "ГЬЫС"), of
+#: one whose case is mixed other than as a capital initial ("оБДП", "хГАЕЙ": KOI8-R read as Windows-1251 swaps
+#: the case of every letter), of one with :data:`CONSONANT_RUN` consonants in a row, which Russian, Kyrgyz and
+#: Uzbek hardly have ("бодрствовать"; "япнвмн" is "СРОЧНО" in Windows-1251 read as KOI8-R), and of one of two
+#: letters or more without a vowel ("млн"; "нчд" is "МВД" in KOI8-R read as Windows-1251).
+CAPITALS, MIXED_CASE, CONSONANTS, NO_VOWEL = 0.1, 1e-3, 1e-3, 0.1
 ABBREVIATION_LETTERS = 4
+NO_INITIAL = set("ЪЫЬ")
+CONSONANT_RUN = 5
+_CONSONANTS = re.compile(f"[бвгджзйклмнпрстфхцчшщқғҳң]{{{CONSONANT_RUN}}}")
+VOWELS = set("аеёиоуыэюяіүөў")
 _LOG_LETTER = {c: math.log(f / 1000) for c, f in LETTER_FREQUENCY.items()}
 _LOG_RARE, _LOG_STRANGE = math.log(RARE_LETTER / 1000), math.log(STRANGE)
 _TOKEN = re.compile(r"[^\W\d_]+|[^\x00-\x7f]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]+")
+_CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]{2}")
 
 
 def _token_score(token: str) -> tuple[float, int]:
     """The log-likelihood of one token beyond ASCII (a word, or a character that is no letter) and the characters
-    it counts for; nothing for a word of up to :data:`ABBREVIATION_LETTERS` capitals, which may be any."""
+    it counts for; nothing for an abbreviation (see :data:`CAPITALS`), which may be any."""
     if not token[0].isalpha():
         return (0.0 if token in TYPOGRAPHY else _LOG_STRANGE), 1
     if not _CYRILLIC.fullmatch(token):
         strange = sum(1 for c in token if not c.isascii())
         return strange * _LOG_STRANGE, strange
-    if token.isupper() and len(token) <= ABBREVIATION_LETTERS:
+    if token.isupper() and 1 < len(token) <= ABBREVIATION_LETTERS and not NO_INITIAL & set(token):
         return 0.0, 0
-    score = sum(_LOG_LETTER.get(c, _LOG_RARE) for c in token.lower())
-    if token.isupper():
+    lower = token.lower()
+    score = sum(_LOG_LETTER.get(c, _LOG_RARE) for c in lower)
+    if token.isupper() and len(token) > 1:
         score += math.log(CAPITALS)
     elif not (token[1:].islower() or len(token) == 1):
         score += math.log(MIXED_CASE)
+    if _CONSONANTS.search(lower):
+        score += math.log(CONSONANTS)
+    if len(token) > 1 and not VOWELS & set(lower):
+        score += math.log(NO_VOWEL)
     return score, len(token)
 
 
@@ -154,7 +185,7 @@ def better_cyrillic(body: bytes, encoding: str) -> str | None:
     """The single-byte Cyrillic encoding (of :data:`CYRILLIC_ENCODINGS`) that reads ``body`` as plausible
     Cyrillic when ``encoding`` does not (KOI8-R read as Windows-1251 gives "оБДП ЧЩЗОБФШ") or is one of
     :data:`RARE_CYRILLIC`; None when ``encoding`` reads it plausibly, or no other reads it clearly better."""
-    sample = body[:SAMPLE_BYTES]
+    sample = _sample(body)
     if sample.isascii() or _codec_name(encoding) is None:
         return None
     if _codec_name(encoding) in RARE_CYRILLIC:
@@ -168,6 +199,67 @@ def better_cyrillic(body: bytes, encoding: str) -> str | None:
     best = max(scores, key=lambda n: scores[n][0])
     score, count = scores[best]
     return best if score >= max(PLAUSIBLE_SCORE, given + CYRILLIC_MARGIN) and count >= CYRILLIC_EVIDENCE else None
+
+
+#: What a Latin text holds beyond ASCII (see :func:`reads_as_latin`): letters of the Latin script (Uzbek's
+#: ``oʻ`` and ``gʻ`` among them), and signs (``£``, ``«``, ``—``, ``€``, ``™``).
+_LATIN_LETTER = re.compile(r"[\u00c0-\u024f\u02bb\u02bc\u1e00-\u1eff]")
+_LATIN_SIGN = re.compile(r"[\u00a0-\u00bf\u00d7\u00f7\u2000-\u20cf\u2116\u2122]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+#: Printable ASCII, which an encoding a text of the region may be in reads as itself (EBCDIC and UTF-16 do not).
+_PRINTABLE = bytes(range(0x20, 0x7f))
+#: The encoding a short body that declares none is read in when it reads as Latin text and no other reading is
+#: plausible: the web's default.
+WESTERN = "cp1252"
+
+
+def reads_as_latin(text: str) -> bool:
+    """Whether ``text`` reads as Latin-script text: what it holds beyond ASCII is signs and Latin letters, each
+    word of two letters or more among them holding ASCII letters as well ("Café", "Größe"; a word with none,
+    "Ìèòèíã", is Windows-1251 read as Windows-1252)."""
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if token.isascii():
+            continue
+        if not token[0].isalpha():
+            if not _LATIN_SIGN.fullmatch(token):
+                return False
+        elif any(not (c.isascii() or _LATIN_LETTER.fullmatch(c)) for c in token):
+            return False
+        elif len(token) > 1 and not _ASCII_LETTER.search(token):
+            return False
+    return True
+
+
+def _reads_as_text(sample: bytes, encoding: str) -> bool:
+    """Whether ``encoding`` reads ``sample`` as text in a script of the region: its ASCII as ASCII, and the rest
+    as Latin (:func:`reads_as_latin`) or as plausible Cyrillic (:func:`cyrillic_score`) in an encoding not of
+    :data:`RARE_CYRILLIC`."""
+    if _codec_name(encoding) in RARE_CYRILLIC or _PRINTABLE.decode(encoding, errors="replace") != _PRINTABLE.decode():
+        return False
+    text = sample.decode(encoding, errors="replace")
+    return reads_as_latin(text) or _CYRILLIC.search(text) is not None and cyrillic_score(text)[0] >= PLAUSIBLE_SCORE
+
+
+def short_text_encoding(body: bytes, guess: str) -> str | None:
+    """The encoding to read ``body`` (which declares none, or UTF-8 that it is not) in instead of the ``guess`` made
+    for it, when it is short (the guess reads it as fewer than :data:`CYRILLIC_EVIDENCE` letters, too few for
+    :func:`better_cyrillic`) and the guess reads it as no text in a script of the region (charset_normalizer takes
+    the Windows-1251 bytes of "ФСБ" for Japanese): the first of :data:`CYRILLIC_ENCODINGS` (a few letters say
+    little about which; Windows-1251 is the region's commonest) whose reading is plausible (:func:`cyrillic_score`)
+    and has a word of two letters or more ("à Paris" is "а Paris" in Windows-1251); else :data:`WESTERN` when that
+    reads it as Latin text ("Café résumé"); None to keep the guess. A body with a byte-order mark keeps its guess."""
+    sample = _sample(body)
+    if sample.isascii() or sample.startswith(_WIDE_BOMS) or _codec_name(guess) is None:
+        return None
+    letters = cyrillic_score(sample.decode(guess, errors="replace"))[1]
+    if letters >= CYRILLIC_EVIDENCE or _reads_as_text(sample, guess):
+        return None
+    for name in CYRILLIC_ENCODINGS:
+        text = sample.decode(name, errors="replace")
+        if cyrillic_score(text)[0] >= PLAUSIBLE_SCORE and _CYRILLIC_WORD.search(text):
+            return name
+    return WESTERN if reads_as_latin(sample.decode(WESTERN, errors="replace")) else None
 
 
 #: Bytes :func:`utf16_encoding` reads; a UTF-16 body has NUL bytes at every other position among them for all its
@@ -208,24 +300,37 @@ def is_plainly_utf8(body: bytes) -> bool:
     return True
 
 
-def better_encoding(body: bytes, claimed: str) -> str | None:
-    """The encoding to read ``body`` in instead of the one it ``claimed`` (by declaration or Scrapy's guess), or
-    None when that one reads it: UTF-16 without a byte-order mark; when it claims UTF-8 and is not, the encoding
-    its bytes show; when it claims another, UTF-8 if it is plainly UTF-8, and the Cyrillic encoding that reads it
-    plausibly when the claimed one does not (KOI8-R that says Windows-1251, see :func:`better_cyrillic`)."""
+def better_encoding(body: bytes, claimed: str, declared: bool = True) -> str | None:
+    """The encoding to read ``body`` in instead of the one it ``claimed`` (by declaration or, not ``declared``,
+    Scrapy's guess), or None when that one reads it: UTF-16 without a byte-order mark; when it claims UTF-8 and is
+    not, the encoding its bytes show; when it declares none, UTF-8 if it is UTF-8 (bar a stray byte or two) and
+    else the guess, or a better one (see :func:`legacy_encoding`); when it declares another, UTF-8 if it is
+    plainly UTF-8, and the Cyrillic encoding that reads it plausibly when the claimed one does not (KOI8-R that
+    says Windows-1251, see :func:`better_cyrillic`)."""
     utf16 = utf16_encoding(body)
     if utf16:
         return None if _codec_name(claimed) == utf16 else utf16
     if _is_utf8_name(claimed):
         return legacy_encoding(body)
+    if not declared and not body.isascii():
+        encoding = legacy_encoding(body, claimed) or "utf-8"
+        return None if _codec_name(encoding) == _codec_name(claimed) else encoding
     if is_plainly_utf8(body):
         return "utf-8"
     return better_cyrillic(body, claimed)
 
 
+def declares_encoding(response: TextResponse) -> bool:
+    """Whether ``response`` names its encoding, as Scrapy reads one: by a byte-order mark, its ``Content-Type``,
+    or a ``<meta>`` tag or XML declaration."""
+    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+    body = response.body
+    return bool(read_bom(body)[0] or http_content_type_encoding(content_type) or html_body_declared_encoding(body))
+
+
 def readable_response(response: TextResponse) -> TextResponse:
     """``response``, or a copy read in the encoding :func:`better_encoding` finds for it."""
-    encoding = better_encoding(response.body, response.encoding)
+    encoding = better_encoding(response.body, response.encoding, declares_encoding(response))
     if encoding is None:
         return response
     logger.debug("%s is not in %s as it says; read as %s", response.url, response.encoding, encoding)
@@ -253,7 +358,7 @@ def without_nuls(body: bytes, declared: list[str]) -> bytes:
     a filter or from a broken CMS) is joined as the store joins it, and the feed is no longer malformed. A body
     in UTF-16 or UTF-32 (by its byte-order mark or as ``declared``) is left as it is, its NULs being part of its
     characters."""
-    wide = body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE))
+    wide = body.startswith(_WIDE_BOMS)
     wide = wide or any((_codec_name(name) or "").startswith(("utf-16", "utf-32")) for name in declared)
     if b"\x00" not in body or wide:
         return body
