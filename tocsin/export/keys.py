@@ -34,6 +34,11 @@ _TELEGRAM_ADDRESSES = (
 #: A Telegram invite link, ``t.me/+<code>`` or ``t.me/joinchat/<code>`` (one chat), on any of Telegram's hosts. Unlike a
 #: name, its code is case-sensitive: ``t.me/+AbCd`` and ``t.me/+abcd`` are two chats.
 _TELEGRAM_INVITE = re.compile(r"(?:t\.me|telegram\.me|telegram\.dog)/(?:\+|joinchat/)([^/?]+)(.*)", re.IGNORECASE)
+#: Telegram's app links (``tg://``, the scheme gone by then) to an invite or a private channel's post, as the web
+#: address they stand for: its prefix, then the values of the query parameters named, joined by '/' (the first one
+#: required). ``tg://join?invite=<code>`` is ``t.me/+<code>``; ``tg://privatepost?channel=<id>&post=<n>`` is
+#: ``t.me/c/<id>/<n>``.
+_TELEGRAM_APP_LINKS = {"join": ("t.me/+", "invite"), "privatepost": ("t.me/c/", "channel", "post")}
 
 #: SHA-256's block size and HMAC's pads (RFC 2104), as byte translation tables.
 _BLOCK = 64
@@ -123,12 +128,15 @@ class ExportKey:
 def normalise_profile_url(url: str) -> str:
     """Lower-cased host and path of a profile link and the query parameters that name its person (see
     :data:`IDENTIFYING_PARAMETERS`), without scheme, ``www.``, other parameters or trailing slash; a Telegram
-    address as ``t.me/<name>`` (see :data:`_TELEGRAM_ADDRESSES`), an invite link as ``t.me/+<code>`` with its code's
-    case kept (see :data:`_TELEGRAM_INVITE`)."""
+    address as ``t.me/<name>`` (see :data:`_TELEGRAM_ADDRESSES` and :data:`_TELEGRAM_APP_LINKS`), an invite link
+    (``tg://join?invite=<code>`` too) as ``t.me/+<code>`` with its code's case kept (see :data:`_TELEGRAM_INVITE`)."""
     url = (url or "").strip()
     if not url:
         return ""
     path, _, query = _PREFIX.sub("", url).split("#", 1)[0].partition("?")
+    web = _telegram_web_address(path, query)
+    if web:
+        path, query = web, ""
     kept = _identifying_query(query)
     address = path.rstrip("/") + ("?" + kept if kept else "")
     invite = _TELEGRAM_INVITE.fullmatch(address)
@@ -142,6 +150,15 @@ def _normalise_telegram(address: str) -> str:
     for pattern, replacement in _TELEGRAM_ADDRESSES:
         address = pattern.sub(replacement, address, count=1)
     return address
+
+
+def _telegram_web_address(path: str, query: str) -> str:
+    """The web address of a Telegram app link's ``path`` and ``query`` (see :data:`_TELEGRAM_APP_LINKS`), or ""."""
+    prefix, *names = _TELEGRAM_APP_LINKS.get(path.casefold(), ("",))
+    params = {name.casefold(): value for name, _, value in (pair.partition("=") for pair in query.split("&")) if value}
+    if not names or names[0] not in params:
+        return ""
+    return prefix + "/".join(params[name] for name in names if name in params)
 
 
 def _identifying_query(query: str) -> str:

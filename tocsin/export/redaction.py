@@ -55,7 +55,7 @@ _PERSONAL_BLOG = re.compile(r"(?:https?://)?(?<![\w.-])(?:www\.|m\.)?(?!www\.)[\
 #: A profile link; its host is not the end of a longer one (``dropbox.com`` is no ``x.com``), though it may follow a
 #: subdomain (``mobile.twitter.com``) or be glued to a word in another script ("Подписывайтесьt.me/…").
 _PROFILE_LINK = re.compile(
-    r"(?:tg://(?:resolve|user|openmessage)\?[\w.=&%+-]+|"   # a Telegram user by name, id or phone
+    r"(?:tg://(?:resolve|user|openmessage|join|privatepost)\?[\w.=&%+-]+|"   # a Telegram user, invite or private post
     r"(?<![a-z0-9-])(?:https?://)?(?:www\.|m\.)?(?:" + _SOCIAL_HOSTS + r")/(?:s/|in/|profile/|@|u/|user/|people/|joinchat/|\+)?"
     rf"[\w{_MARKS}.@+%-]+(?:/[\w{_MARKS}.?=&%-]*)*(?:\?[\w{_MARKS}.=&%-]*)?)",
     re.IGNORECASE,
