@@ -365,6 +365,17 @@ def without_nuls(body: bytes, declared: list[str]) -> bytes:
     return body.replace(b"\x00", b"")
 
 
+#: An XML content type of the ``text`` kind with no charset, which RFC 3023 reads as US-ASCII whatever the XML says.
+_TEXT_XML = re.compile(r"\s*text/(?:[\w.-]+\+)?xml\s*(?:;(?![^;]*\bcharset\s*=).*)?$", re.IGNORECASE | re.DOTALL)
+
+
+def _without_text_default(content_type: str) -> str:
+    """``content_type``, but ``application/xml`` for ``text/xml`` (or ``text/rss+xml``…) without a charset: servers
+    send that for UTF-8 feeds, and feedparser, taking it for US-ASCII as RFC 3023 says, would call every such feed
+    malformed (CharacterEncodingOverride). The body's encoding was checked before (:func:`feed_encoding`)."""
+    return "application/xml" if content_type and _TEXT_XML.match(content_type) else content_type
+
+
 def feed_as_utf8(body: bytes, content_type: str) -> tuple[bytes, str]:
     """A feed's body and content type, transcoded to UTF-8 when :func:`feed_encoding` finds the body in another
     encoding than it declares; otherwise as they are. A UTF-8 byte-order mark is dropped: it would hide the
@@ -375,7 +386,7 @@ def feed_as_utf8(body: bytes, content_type: str) -> tuple[bytes, str]:
     declared += [m.group(1) for m in [_CHARSET.search(content_type or "")] if m]
     encoding = feed_encoding(body, declared)
     if encoding is None:
-        return without_nuls(body, declared), content_type
+        return without_nuls(body, declared), _without_text_default(content_type)
     text = body.decode(encoding, errors="replace").replace("\x00", "")
     text = re.sub(_XML_ENCODING, r"\1utf-8", text, count=1)
     return text.encode("utf-8"), "application/xml; charset=utf-8"
