@@ -34,7 +34,8 @@ MESSAGE_ID = re.compile(r"[0-9]{1,15}")
 
 @dataclass
 class ChannelMessage:
-    """One message of a channel preview page."""
+    """One message of a channel preview page. ``author`` is whose words ``text`` holds: the channel's name, or for a
+    forward the name it was forwarded from (the forwarding channel stays ``channel``)."""
 
     channel: str
     id: int
@@ -43,7 +44,9 @@ class ChannelMessage:
     published_at: str | None = None
     views: int | None = None
     forwarded_from: str = ""
+    forwarded_from_url: str = ""   # the original message ('' when Telegram links none: a hidden account)
     author: str = ""
+    edited: bool = False
     links: list[str] = field(default_factory=list)
     html: str = ""
 
@@ -101,12 +104,13 @@ def parse_channel_page(selector: Selector, url: str) -> ChannelPage:
         text = "\n".join(filter(None, [words, poll_text(node)]))
         href = node.css("a.tgme_widget_message_date::attr(href)").get() or ""
         own_url = join_url(url, href) if href else ""
+        origin, origin_url = forward_origin(node, url)
+        owner = clean_whitespace(" ".join(node.css(".tgme_widget_message_owner_name ::text").getall()))
         messages.append(ChannelMessage(
             channel=channel, id=int(msg_id), url=own_url if is_web_address(own_url) else join_url(url, f"/{channel}/{msg_id}"),
             text=text, published_at=normalise_date(node.css("time::attr(datetime)").get()),
             views=parse_count(node.css(".tgme_widget_message_views::text").get() or ""),
-            forwarded_from=clean_whitespace(" ".join(node.css(".tgme_widget_message_forwarded_from_name ::text").getall())),
-            author=clean_whitespace(" ".join(node.css(".tgme_widget_message_owner_name ::text").getall())),
+            forwarded_from=origin, forwarded_from_url=origin_url, author=origin or owner, edited=is_edited(node),
             links=[join_url(url, h) for h in (text_node[0].css("a::attr(href)").getall() if text_node else [])],
             html=node.get(),
         ))
@@ -123,6 +127,22 @@ def _text_with_breaks(node: Selector) -> str:
     for piece in node.xpath(".//text() | .//br"):
         parts.append("\n" if not isinstance(piece.root, str) else piece.root)
     return "".join(parts)
+
+
+def forward_origin(node: Selector, base: str) -> tuple[str, str]:
+    """Whose words a forwarded message holds: the name after "Forwarded from" and the link to the original
+    message ('' when Telegram gives none); ``("", "")`` for a message of the channel's own."""
+    origin = node.css(".tgme_widget_message_forwarded_from_name")
+    if not origin:
+        return "", ""
+    href = origin[0].attrib.get("href", "")
+    link = join_url(base, href) if href else ""
+    return clean_whitespace(" ".join(origin.css("::text").getall())), link if is_web_address(link) else ""
+
+
+def is_edited(node: Selector) -> bool:
+    """Whether the message's footer marks it ``edited`` (the word before its date)."""
+    return any("edited" in t for t in node.xpath('.//*[has-class("tgme_widget_message_meta")]/text()').getall())
 
 
 def poll_text(node: Selector) -> str:
@@ -203,8 +223,14 @@ class TelegramSpider(SourceSpider):
         meta: dict[str, Any] = {"channel": msg.channel, "message_id": msg.id, "channel_url": page_url(response.url)}
         if msg.views is not None:
             meta["views"] = msg.views
-        if msg.forwarded_from:
+        if msg.forwarded_from:   # for spread tracking: where the words come from (``author`` is that name too)
             meta["forwarded_from"] = msg.forwarded_from
+        if msg.forwarded_from_url:
+            meta["forwarded_from_url"] = msg.forwarded_from_url
+            if origin := message_channel(msg.forwarded_from_url):
+                meta["forwarded_from_channel"] = origin
+        if msg.edited:
+            meta["edited"] = True
         if msg.links:
             meta["links"] = msg.links
         return ItemRecord(
