@@ -140,7 +140,9 @@ def test_profile_links_that_name_their_person_in_the_query_stay_apart():
               "https://www.facebook.com/profile.php?id=1001", "https://facebook.com/profile.php?id=1002"]
     assert len({key.profile(url) for url in people}) == len(people)
     assert key.profile("https://m.facebook.com/profile.php?ref=bookmarks&id=1001#top") == key.profile(people[3])
-    assert key.profile("tg://resolve?domain=Some_One&post=5") == key.profile(people[0])
+    assert key.profile("tg://resolve?domain=Some_One") == key.profile(people[0])
+    # a post keeps its number, as on the web: the app link to post 5 is t.me/some_one/5, not the channel
+    assert key.profile("tg://resolve?domain=Some_One&post=5") == key.profile("https://t.me/s/some_one/5") != key.profile(people[0])
 
 
 def test_an_export_key_does_not_show_its_secret_in_repr():

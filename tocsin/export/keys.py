@@ -24,21 +24,21 @@ _PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.|m\.)?", re.IGNORECASE)
 #: ``tg://resolve?phone=<number>``, ``facebook.com/profile.php?id=<number>``): without them every such link
 #: of every author would be one profile. The rest of a query (tracking, page state) is dropped.
 IDENTIFYING_PARAMETERS = frozenset({"domain", "id", "phone"})
-#: Telegram's other addresses of one channel or user, normalised: its other hosts, the web preview's ``s/``
-#: (``t.me/s/<name>``) and ``tg://resolve?domain=<name>`` (without the scheme, which is gone by then) all name
-#: ``t.me/<name>``. A post keeps its number (``t.me/s/<name>/5`` is ``t.me/<name>/5``, not the channel).
+#: Telegram's other addresses of one channel or user, normalised: its other hosts and the web preview's ``s/``
+#: (``t.me/s/<name>``) all name ``t.me/<name>`` (``tg://resolve?domain=<name>``: see :data:`_TELEGRAM_APP_LINKS`). A post keeps its number (``t.me/s/<name>/5`` is ``t.me/<name>/5``, not the channel).
 _TELEGRAM_ADDRESSES = (
     (re.compile(r"^(?:t\.me|telegram\.me|telegram\.dog)/(?:s/)?"), "t.me/"),
-    (re.compile(r"^resolve\?domain=([^&]+)$"), r"t.me/\1"),
 )
 #: A Telegram invite link, ``t.me/+<code>`` or ``t.me/joinchat/<code>`` (one chat), on any of Telegram's hosts. Unlike a
 #: name, its code is case-sensitive: ``t.me/+AbCd`` and ``t.me/+abcd`` are two chats.
 _TELEGRAM_INVITE = re.compile(r"(?:t\.me|telegram\.me|telegram\.dog)/(?:\+|joinchat/)([^/?]+)(.*)", re.IGNORECASE)
-#: Telegram's app links (``tg://``, the scheme gone by then) to an invite or a private channel's post, as the web
-#: address they stand for: its prefix, then the values of the query parameters named, joined by '/' (the first one
-#: required). ``tg://join?invite=<code>`` is ``t.me/+<code>``; ``tg://privatepost?channel=<id>&post=<n>`` is
+#: Telegram's app links (``tg://``, the scheme gone by then) to a name, an invite or a private channel's post, as the
+#: web address they stand for: its prefix, then the values of the query parameters named, joined by '/' (the first
+#: one required). ``tg://resolve?domain=<name>&post=<n>`` is ``t.me/<name>/<n>`` (a post keeps its number, as on the
+#: web); ``tg://join?invite=<code>`` is ``t.me/+<code>``; ``tg://privatepost?channel=<id>&post=<n>`` is
 #: ``t.me/c/<id>/<n>``.
-_TELEGRAM_APP_LINKS = {"join": ("t.me/+", "invite"), "privatepost": ("t.me/c/", "channel", "post")}
+_TELEGRAM_APP_LINKS = {"resolve": ("t.me/", "domain", "post"), "join": ("t.me/+", "invite"),
+                       "privatepost": ("t.me/c/", "channel", "post")}
 
 #: SHA-256's block size and HMAC's pads (RFC 2104), as byte translation tables.
 _BLOCK = 64
