@@ -84,10 +84,13 @@ _DATE_LIKE = re.compile(rf"^{_YEAR}([./{_DASHES}]){_MONTH}\1{_DAY}(?!\d)|^{_DAY}
 #: The spaces word processors group digits with: plain, no-break, figure, thin and narrow no-break.
 _SPACES = " \u00a0\u2007\u2009\u202f"
 #: Digits grouped in threes by one kind of space (or dot) throughout, as amounts are written: "1 000 000 000",
-#: "250 000 000". Checked further in :func:`_is_grouped_amount`.
-_GROUPED_IN_THREES = re.compile(rf"([1-9]\d{{0,2}})([{_SPACES}.])\d{{3}}(?:\2\d{{3}})+")
-#: A year and, after spaces, the rest of a candidate: "2025 1 000 000 000" is a year and an amount, not a phone.
+#: "250 000 000", "100 000" (too short for a phone alone; after a year, see :func:`_phone_in`). Checked further in :func:`_is_grouped_amount`.
+_GROUPED_IN_THREES = re.compile(rf"([1-9]\d{{0,2}})([{_SPACES}.])\d{{3}}(?:\2\d{{3}})*")
+#: A year and, after spaces, the rest of a candidate: "2025 1 000 000 000" is a year and an amount, not a phone;
+#: "2025 0555 123 456" a year and a phone.
 _AFTER_YEAR = re.compile(rf"{_YEAR}[{_SPACES}]+(.+)")
+#: Years in a row, as a list of them is written: "2019 2020 2021".
+_YEARS = re.compile(rf"{_YEAR}(?:[{_SPACES}]+{_YEAR})+")
 
 
 def site_without_person(host: str) -> str:
@@ -96,15 +99,30 @@ def site_without_person(host: str) -> str:
     return under.group(1).lower() if under else host
 
 
+def _phone_in(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where the phone number of a candidate span is: all of it, or what follows a year that opens it ("2025 996 555
+    123 456" is a year and a number, and only the number goes); None when it holds none (a date, a time, an amount, a
+    year and an amount: "2025 100 000", "2024 1 500 000")."""
+    candidate = text[start:end]
+    after_year = _AFTER_YEAR.fullmatch(candidate)
+    if after_year:
+        rest = after_year.group(1)
+        if _is_phone(rest):
+            return start + after_year.start(1), end
+        if _is_grouped_amount(rest):
+            return None
+    return (start, end) if _is_phone(candidate) else None
+
+
 def _is_phone(candidate: str) -> bool:
-    """Nine to fifteen digits that do not read as a date, a time or a grouped amount (a year before it or not)."""
+    """Nine to fifteen digits that do not read as a date, a time, years ("в 2019 2020 2021 годах") or a grouped
+    amount."""
     digits = sum(ch.isdigit() for ch in candidate)
     if not 9 <= digits <= 15:
         return False
-    if _DATE_LIKE.search(candidate.strip("()")):
+    if _DATE_LIKE.search(candidate.strip("()")) or _YEARS.fullmatch(candidate):
         return False
-    after_year = _AFTER_YEAR.fullmatch(candidate)   # after a year, what follows is judged alone
-    return not _is_grouped_amount(after_year.group(1) if after_year else candidate)
+    return not _is_grouped_amount(candidate)
 
 
 def _is_grouped_amount(candidate: str) -> bool:
@@ -198,9 +216,10 @@ class Redactor:
             kept_addresses = sorted(_email_spans(text)) if rule == "handles" and "emails" not in self.enabled else []
             for start, end in spans:
                 if rule == "phones":
-                    start, end = _trim_phone(text, start, end)
-                    if not _is_phone(text[start:end]):
+                    phone = _phone_in(text, *_trim_phone(text, start, end))
+                    if phone is None:
                         continue
+                    start, end = phone
                 if rule == "profile_links":
                     end = _trim_trailing_punctuation(text, start, end)
                 if _overlaps(taken, start, end) or _overlaps(kept_addresses, start, end):
