@@ -93,3 +93,21 @@ def test_emoji_shown_as_images_keep_their_characters(tmp_path):
              "style=\"background-image:url('//telegram.org/img/emoji/40/E29DA4.png')\"><b>❤️</b></i></tg-emoji>")
     (item,) = crawl(tmp_path, message(8, text(emoji)))
     assert item.text == "🔥 Fictional news ❤️"
+
+
+def signed(name: str) -> str:
+    """A channel post's signature, as Telegram puts it in the footer before the views."""
+    return f'<span class="tgme_widget_message_from_author" dir="auto">{name}</span>'
+
+
+def test_a_signed_post_is_credited_to_its_signer_and_an_unsigned_one_to_the_channel(tmp_path):
+    items = crawl(tmp_path, message(5, OWNER + text("Signed words") + signed("Zqx Editor")),
+                  message(6, OWNER + text("Unsigned words")))
+    assert [(i.text, i.author) for i in items] == [("Signed words", "Zqx Editor"), ("Unsigned words", "Demo Channel")]
+    assert items[0].meta["channel"] == "demo_chan"
+
+
+def test_a_signed_forward_is_credited_to_where_it_came_from(tmp_path):
+    link = '<a class="tgme_widget_message_forwarded_from_name"><span dir="auto">Origin Channel</span></a>'
+    (item,) = crawl(tmp_path, message(7, OWNER + forwarded(link) + text("Passed on") + signed("Zqx Editor")))
+    assert item.author == "Origin Channel"

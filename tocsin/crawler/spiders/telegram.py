@@ -34,8 +34,8 @@ MESSAGE_ID = re.compile(r"[0-9]{1,15}")
 
 @dataclass
 class ChannelMessage:
-    """One message of a channel preview page. ``author`` is whose words ``text`` holds: the channel's name, or for a
-    forward the name it was forwarded from (the forwarding channel stays ``channel``)."""
+    """One message of a channel preview page. ``author`` is whose words ``text`` holds: for a forward the name it was
+    forwarded from (the forwarding channel stays ``channel``), for a signed post its signer, else the channel's name."""
 
     channel: str
     id: int
@@ -106,11 +106,12 @@ def parse_channel_page(selector: Selector, url: str) -> ChannelPage:
         own_url = join_url(url, href) if href else ""
         origin, origin_url = forward_origin(node, url)
         owner = clean_whitespace(" ".join(node.css(".tgme_widget_message_owner_name ::text").getall()))
+        signer = clean_whitespace(" ".join(node.css(".tgme_widget_message_from_author ::text").getall()))
         messages.append(ChannelMessage(
             channel=channel, id=int(msg_id), url=own_url if is_web_address(own_url) else join_url(url, f"/{channel}/{msg_id}"),
             text=text, published_at=normalise_date(node.css("time::attr(datetime)").get()),
             views=parse_count(node.css(".tgme_widget_message_views::text").get() or ""),
-            forwarded_from=origin, forwarded_from_url=origin_url, author=origin or owner, edited=is_edited(node),
+            forwarded_from=origin, forwarded_from_url=origin_url, author=origin or signer or owner, edited=is_edited(node),
             links=[join_url(url, h) for h in (text_node[0].css("a::attr(href)").getall() if text_node else [])],
             html=node.get(),
         ))
