@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from test_crawl_hardening import message
 from test_crawl_parsing import make_spider, resp, split
-from tocsin.crawler.spiders import TelegramSpider
+from tocsin.crawler.spiders import RecheckSpider, TelegramSpider
 from tocsin.store import connect, get_item, item_versions, upsert_item
 
 CHANNEL = "https://t.me/s/demo_chan"
@@ -111,3 +111,17 @@ def test_a_signed_forward_is_credited_to_where_it_came_from(tmp_path):
     link = '<a class="tgme_widget_message_forwarded_from_name"><span dir="auto">Origin Channel</span></a>'
     (item,) = crawl(tmp_path, message(7, OWNER + forwarded(link) + text("Passed on") + signed("Zqx Editor")))
     assert item.author == "Origin Channel"
+
+
+def test_a_recheck_that_finds_an_older_message_edited_marks_it_edited_and_keeps_what_was_stored(tmp_path):
+    spider = make_spider(RecheckSpider, tmp_path)
+    stored = {"id": "x", "url": "https://t.me/demo_chan/8", "kind": "post",
+              "meta": {"channel": "demo_chan", "message_id": 8, "channel_url": CHANNEL, "views": 10, "note": "kept"}}
+    body = page(edited(message(8, OWNER + text("Words changed later"))))
+    (found,) = spider.check_message(resp(f"{CHANNEL}?before=9", body), stored)
+    assert found.text == "Words changed later" and found.url == stored["url"]
+    assert found.meta["edited"] is True and found.meta["note"] == "kept" and found.meta["channel_url"] == CHANNEL
+    # seen edited once, it stays marked when a later page no longer shows the word
+    (again,) = spider.check_message(resp(f"{CHANNEL}?before=9", page(message(8, OWNER + text("Words changed later")))),
+                                    {**stored, "meta": found.meta})
+    assert again.meta["edited"] is True

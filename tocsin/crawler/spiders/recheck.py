@@ -14,7 +14,7 @@ from tocsin.crawler.extract import extract_article
 from tocsin.crawler.items import ItemRecord, Removed, StillThere
 from tocsin.crawler.spiders.base import SourceSpider
 from tocsin.crawler.spiders.paging import is_synthetic_url
-from tocsin.crawler.spiders.telegram import parse_channel_page, page_url
+from tocsin.crawler.spiders.telegram import message_item, message_meta, page_url, parse_channel_page
 from tocsin.crawler.standin import stand_in
 from tocsin.store.crawling import read_from_page
 from tocsin.urls import canonical_url
@@ -84,12 +84,9 @@ class RecheckSpider(SourceSpider):
         if msg is None:
             yield Removed(item["id"], item["url"], "message missing from the channel")
             return
-        yield ItemRecord(
-            source=self.source.name, url=item["url"], kind="post", text=msg.text, author=msg.author or msg.channel,
-            published_at=msg.published_at, lang=self.source.language,
-            meta={**item["meta"], **({"views": msg.views} if msg.views is not None else {})},
-            raw=msg.html.encode("utf-8"), content_type="text/html; charset=utf-8",
-        )
+        # what the page shows now (views, an edit, links) over what was stored; an edit once seen stays recorded
+        meta = {**item["meta"], **message_meta(msg, response.url)}
+        yield message_item(msg, self.source.name, self.source.language, item["url"], meta)
 
     def check_page(self, response: Response, item: dict[str, Any]) -> Iterator:
         if response.status in GONE:

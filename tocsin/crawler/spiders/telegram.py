@@ -155,6 +155,33 @@ def poll_text(node: Selector) -> str:
     return "\n".join(line for line in (clean_whitespace(" ".join(p.css("::text").getall())) for p in parts) if line)
 
 
+def message_meta(msg: ChannelMessage, page: str) -> dict[str, Any]:
+    """What an item of ``msg``, read on the channel page ``page``, records beside its text."""
+    meta: dict[str, Any] = {"channel": msg.channel, "message_id": msg.id, "channel_url": page_url(page)}
+    if msg.views is not None:
+        meta["views"] = msg.views
+    if msg.forwarded_from:   # for spread tracking: where the words come from (``author`` is that name too)
+        meta["forwarded_from"] = msg.forwarded_from
+    if msg.forwarded_from_url:
+        meta["forwarded_from_url"] = msg.forwarded_from_url
+        if origin := message_channel(msg.forwarded_from_url):
+            meta["forwarded_from_channel"] = origin
+    if msg.edited:
+        meta["edited"] = True
+    if msg.links:
+        meta["links"] = msg.links
+    return meta
+
+
+def message_item(msg: ChannelMessage, source: str, language: str, url: str, meta: dict[str, Any]) -> ItemRecord:
+    """The item of ``msg`` stored under ``url``."""
+    return ItemRecord(
+        source=source, url=url, kind="post", text=msg.text, author=msg.author or msg.channel,
+        published_at=msg.published_at, lang=language, meta=meta,
+        raw=msg.html.encode("utf-8"), content_type="text/html; charset=utf-8",
+    )
+
+
 class TelegramSpider(SourceSpider):
     """Pages back through each channel of the source until the last message seen (or ``since_days``)."""
 
@@ -221,24 +248,7 @@ class TelegramSpider(SourceSpider):
             yield req
 
     def item(self, msg: ChannelMessage, response: Response) -> ItemRecord:
-        meta: dict[str, Any] = {"channel": msg.channel, "message_id": msg.id, "channel_url": page_url(response.url)}
-        if msg.views is not None:
-            meta["views"] = msg.views
-        if msg.forwarded_from:   # for spread tracking: where the words come from (``author`` is that name too)
-            meta["forwarded_from"] = msg.forwarded_from
-        if msg.forwarded_from_url:
-            meta["forwarded_from_url"] = msg.forwarded_from_url
-            if origin := message_channel(msg.forwarded_from_url):
-                meta["forwarded_from_channel"] = origin
-        if msg.edited:
-            meta["edited"] = True
-        if msg.links:
-            meta["links"] = msg.links
-        return ItemRecord(
-            source=self.source.name, url=msg.url, kind="post", text=msg.text, author=msg.author or msg.channel,
-            published_at=msg.published_at, lang=self.source.language, meta=meta,
-            raw=msg.html.encode("utf-8"), content_type="text/html; charset=utf-8",
-        )
+        return message_item(msg, self.source.name, self.source.language, msg.url, message_meta(msg, response.url))
 
     def on_closed(self, reason: str) -> None:
         """Move each channel's resume point to its newest message; every chain still open becomes a gap
