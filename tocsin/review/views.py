@@ -387,8 +387,7 @@ def assign_or_refuse(item_ids: list[str], names: list[str]) -> int:
 @requires("lead")
 def stats() -> Any:
     """Volume, decisions and inter-reviewer agreement per language."""
-    pairs = reviewing.decision_pairs(g.db)
-    counts = reviewing.decision_counts(g.db)
+    counts, pairs = reviewing.decisions(g.db)
     langs = sorted({r["lang"] for r in counts} | set(pairs))
     table = {lang: {d: 0 for d in DECISIONS} for lang in langs}
     for row in counts:
@@ -401,11 +400,11 @@ def stats() -> Any:
         agreement.append({"lang": lang, "pairs": len(pairs.get(lang, [])), "agree": same, "kappa": kappa, "words": words})
     every = [p for v in pairs.values() for p in v]
     overall = cohen_kappa(every)
-    volume = reviewing.volume_by_day(g.db)
+    volume, languages = reviewing.volume(g.db)
     overall_words = describe_kappa(overall) + (" (too few items to rely on)" if 0 < len(every) < FEW_PAIRS else "")
     return render_template("stats.html", volume=volume, volume_max=max([v["seen"] for v in volume] or [1]), table=table,
                            agreement=agreement, overall=overall, overall_words=overall_words, overall_pairs=len(every),
-                           reviewers=reviewing.reviewer_counts(g.db), languages=reviewing.volume_by_language(g.db))
+                           reviewers=reviewing.reviewer_counts(g.db), languages=languages)
 
 
 # --------------------------------------------------------------------------- alerts

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from datetime import datetime, timezone
 from itertools import groupby
 from operator import itemgetter
@@ -213,24 +214,30 @@ def pending_assignment(db: sqlite_utils.Database, item_id: str, reviewer: str) -
 
 def decision_pairs(db: sqlite_utils.Database) -> dict[str, list[tuple[str, str]]]:
     """Per language, the (first reviewer, second reviewer) decisions on each version of an item decided by two or
-    more people (:func:`version_pairs`): decisions on different texts of an edited item are never paired.
+    more people (:func:`version_pairs`): decisions on different texts of an edited item are never paired. The
+    language is that of the analysis that speaks for the item, else the item's."""
+    return decisions(db)[1]
 
-    Reads the decisions of items with two or more reviewers one item at a time, in the order of the ``reviews_item``
-    index; the language is that of the analysis that speaks for the item, else the item's.
-    """
-    rows = db.execute(
-        """SELECT item_id, content_hash, reviewer, decision FROM reviews WHERE item_id IN
-               (SELECT item_id FROM reviews GROUP BY item_id HAVING COUNT(DISTINCT reviewer) >= 2)
-           ORDER BY item_id, id""")
-    by_item = {item_id: found for item_id, decisions in groupby(rows, key=itemgetter(0))
-               if (found := version_pairs([row[1:] for row in decisions]))}
-    langs = dict(db.execute(
-        f"""SELECT i.id, COALESCE(NULLIF({_LANG}, ''), 'unknown') FROM items i {_WITH_ANALYSIS}
-            WHERE i.id IN (SELECT value FROM json_each(?))""", [json.dumps(list(by_item))]).fetchall())
+
+def decisions(db: sqlite_utils.Database) -> tuple[list[dict[str, Any]], dict[str, list[tuple[str, str]]]]:
+    """:func:`decision_counts` and :func:`decision_pairs`, from one read of the reviews, one item at a time in the
+    order of the ``reviews_item`` index."""
+    judged = {item_id: (lang, version) for item_id, lang, version in db.execute(
+        f"""SELECT i.id, COALESCE(NULLIF({_LANG}, ''), 'unknown'), {_JUDGED} FROM items i {_WITH_ANALYSIS}
+            WHERE i.id IN (SELECT item_id FROM reviews)""")}
+    counts: Counter[tuple[str, str]] = Counter()
     pairs: dict[str, list[tuple[str, str]]] = {}
-    for item_id, found in by_item.items():
-        pairs.setdefault(langs[item_id], []).extend(found)
-    return pairs
+    rows = db.execute("SELECT item_id, content_hash, reviewer, decision FROM reviews ORDER BY item_id, id")
+    for item_id, reviews in groupby(rows, key=itemgetter(0)):
+        if item_id not in judged:
+            continue
+        lang, version = judged[item_id]
+        made = [row[1:] for row in reviews]
+        current = {reviewer: decision for made_on, reviewer, decision in made if made_on is None or made_on == version}
+        counts.update((lang, decision) for decision in current.values())
+        if len({reviewer for _, reviewer, _ in made}) >= 2 and (found := version_pairs(made)):
+            pairs.setdefault(lang, []).extend(found)
+    return [{"lang": lang, "decision": decision, "n": n} for (lang, decision), n in sorted(counts.items())], pairs
 
 
 def version_pairs(decisions: list[tuple[str | None, str, str]]) -> list[tuple[str, str]]:
@@ -258,34 +265,46 @@ def decision_counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Decisions per language and decision: each reviewer's current decision on each item, their latest on the version
     the item is judged by (:func:`~tocsin.store.review_queue.decided_on`), as agreement takes it. A decision on an
     earlier text of an edited item, or one its reviewer changed since, is left out (:func:`reviewer_counts` counts it)."""
-    return list(db.query(
-        f"""SELECT COALESCE(NULLIF({_LANG}, ''), 'unknown') AS lang, r.decision, COUNT(*) AS n
-            FROM reviews r JOIN items i ON i.id = r.item_id {_WITH_ANALYSIS}
-            WHERE {decided_on('r', _JUDGED)} AND NOT EXISTS (
-                SELECT 1 FROM reviews later WHERE later.item_id = r.item_id AND later.reviewer = r.reviewer
-                AND later.id > r.id AND {decided_on('later', _JUDGED)})
-            GROUP BY 1, 2 ORDER BY 1, 2"""))
+    return decisions(db)[0]
+
+
+def volume(db: sqlite_utils.Database, days: int = 30) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Items seen, analysed, flagged and reviewed (decided on the version they are judged by, as the queue counts them:
+    an item edited and flagged again since its decision is not), per day of first sight over the last ``days`` (newest
+    first) and per language over all time (of the analysis that speaks for the item, else the item's; most items
+    first), from one pass over the items."""
+    rows = db.execute(
+        f"""SELECT substr(i.first_seen, 1, 10), COALESCE(NULLIF({_LANG}, ''), 'unknown'), COUNT(*), COUNT(a.id),
+                   SUM(COALESCE(a.incitement, 0)),
+                   SUM(EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id AND {decided_on('r', _JUDGED)})),
+                   date('now', ?)
+            FROM items i {_WITH_ANALYSIS} GROUP BY 1, 2""", [f"-{int(days)} days"]).fetchall()
+    by_day: dict[str, dict[str, Any]] = {}
+    by_lang: dict[str, dict[str, Any]] = {}
+    for day, lang, seen, analysed, flagged, reviewed, since in rows:
+        if day >= since:
+            _add(by_day.setdefault(day, {"day": day, "seen": 0, "flagged": 0, "reviewed": 0}),
+                 seen=seen, flagged=flagged, reviewed=reviewed)
+        _add(by_lang.setdefault(lang, {"lang": lang, "seen": 0, "analysed": 0, "flagged": 0, "reviewed": 0}),
+             seen=seen, analysed=analysed, flagged=flagged, reviewed=reviewed)
+    return (sorted(by_day.values(), key=itemgetter("day"), reverse=True),
+            sorted(by_lang.values(), key=lambda row: (-row["seen"], row["lang"])))
+
+
+def _add(total: dict[str, Any], **counts: int) -> None:
+    """Add ``counts`` to the same keys of ``total``."""
+    for key, n in counts.items():
+        total[key] += n
 
 
 def volume_by_day(db: sqlite_utils.Database, days: int = 30) -> list[dict[str, Any]]:
-    """Per day of first sight over the last ``days``: items seen, flagged, and reviewed (decided on the version they
-    are judged by, as the queue counts them: an item edited and flagged again since its decision is not)."""
-    return list(db.query(
-        f"""SELECT substr(i.first_seen, 1, 10) AS day, COUNT(*) AS seen,
-                   SUM(COALESCE(a.incitement, 0)) AS flagged,
-                   SUM(EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id AND {decided_on('r', _JUDGED)})) AS reviewed
-            FROM items i {_WITH_ANALYSIS}
-            WHERE i.first_seen >= date('now', ?) GROUP BY day ORDER BY day DESC""", [f"-{int(days)} days"]))
+    """The per-day half of :func:`volume`."""
+    return volume(db, days)[0]
 
 
 def volume_by_language(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Per language (of the analysis that speaks for the item, else the item's): items, analysed, flagged, reviewed
-    (as in :func:`volume_by_day`)."""
-    return list(db.query(
-        f"""SELECT COALESCE(NULLIF({_LANG}, ''), 'unknown') AS lang, COUNT(*) AS seen,
-                   COUNT(a.id) AS analysed, SUM(COALESCE(a.incitement, 0)) AS flagged,
-                   SUM(EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id AND {decided_on('r', _JUDGED)})) AS reviewed
-            FROM items i {_WITH_ANALYSIS} GROUP BY 1 ORDER BY 2 DESC"""))
+    """The per-language half of :func:`volume`."""
+    return volume(db)[1]
 
 
 def reviewer_counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
