@@ -70,3 +70,15 @@ def test_a_page_whose_first_200_kb_are_ascii_markup_is_judged_by_its_text():
     script = "<script>" + "var a = 1;\n" * (SAMPLE_BYTES // 10) + "</script>"
     body = f"<html><head>{script}</head><body><p>{TEXT}</p></body></html>".encode("cp1251")
     assert read(body, "text/html; charset=utf-8") == TEXT
+
+
+@pytest.mark.parametrize("text", ["СРОЧНО", "ВНИМАНИЕ", "ОБНОВЛЕНО", "КУРС ВАЛЮТ", "БАТКЕН", "ГЛАВНОЕ", "ФСБ"])
+def test_a_short_koi8_r_headline_in_capitals_is_not_read_as_small_windows_1251_letters(text):
+    # letter frequencies alone read "СРОЧНО" in KOI8-R as "утпюоп" in Windows-1251; the letter pairs do not
+    assert read(f"<p>{text}</p>".encode("koi8-r")) == text
+
+
+@pytest.mark.parametrize("text", ["Ёлка", "мэрия", "Эфир", "подъём", "ВЫБОРЫ", "съезд", "СЪЕЗД", "ПОДЪЁМ"])
+@pytest.mark.parametrize("encoding", ["cp1251", "koi8-r"])
+def test_a_short_word_with_rare_letters_is_read_as_cyrillic(text, encoding):
+    assert read(f"<p>{text}</p>".encode(encoding)) == text

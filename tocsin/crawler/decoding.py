@@ -17,6 +17,8 @@ from itertools import islice
 from scrapy.http import TextResponse
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
+from tocsin.crawler.letter_pairs import pair_score
+
 logger = logging.getLogger(__name__)
 
 #: The encoding an XML declaration names (group 2), after what comes before it (group 1).
@@ -231,35 +233,44 @@ def reads_as_latin(text: str) -> bool:
     return True
 
 
-def _reads_as_text(sample: bytes, encoding: str) -> bool:
-    """Whether ``encoding`` reads ``sample`` as text in a script of the region: its ASCII as ASCII, and the rest
-    as Latin (:func:`reads_as_latin`) or as plausible Cyrillic (:func:`cyrillic_score`) in an encoding not of
-    :data:`RARE_CYRILLIC`."""
+def _reads_as_latin_text(sample: bytes, encoding: str) -> bool:
+    """Whether ``encoding`` reads ``sample`` as Latin text (:func:`reads_as_latin`), its ASCII as ASCII, and is not
+    one of :data:`RARE_CYRILLIC`."""
     if _codec_name(encoding) in RARE_CYRILLIC or _PRINTABLE.decode(encoding, errors="replace") != _PRINTABLE.decode():
         return False
-    text = sample.decode(encoding, errors="replace")
-    return reads_as_latin(text) or _CYRILLIC.search(text) is not None and cyrillic_score(text)[0] >= PLAUSIBLE_SCORE
+    return reads_as_latin(sample.decode(encoding, errors="replace"))
 
 
 def short_text_encoding(body: bytes, guess: str) -> str | None:
     """The encoding to read ``body`` (which declares none, or UTF-8 that it is not) in instead of the ``guess`` made
     for it, when it is short (the guess reads it as fewer than :data:`CYRILLIC_EVIDENCE` letters, too few for
-    :func:`better_cyrillic`) and the guess reads it as no text in a script of the region (charset_normalizer takes
-    the Windows-1251 bytes of "ФСБ" for Japanese): the first of :data:`CYRILLIC_ENCODINGS` (a few letters say
-    little about which; Windows-1251 is the region's commonest) whose reading is plausible (:func:`cyrillic_score`)
-    and has a word of two letters or more ("à Paris" is "а Paris" in Windows-1251); else :data:`WESTERN` when that
-    reads it as Latin text ("Café résumé"); None to keep the guess. A body with a byte-order mark keeps its guess."""
+    :func:`better_cyrillic`) and the guess does not read it as Latin text: of :data:`CYRILLIC_ENCODINGS`, those whose
+    reading is not implausible (:data:`SHORT_PLAUSIBLE_SCORE`, :func:`cyrillic_score`: charset_normalizer takes the
+    Windows-1251 bytes of "ФСБ" for Japanese) and has a word of two letters or more ("à Paris" is "а Paris" in
+    Windows-1251), the one whose letter pairs are likeliest (:func:`~tocsin.crawler.letter_pairs.pair_score`; a few
+    letters' frequencies cannot tell "СРОЧНО" in KOI8-R from the "утпюоп" Windows-1251 makes of it), Windows-1251,
+    the region's commonest, given :data:`COMMONEST_BONUS`; else :data:`WESTERN` when that reads it as Latin text
+    ("Café résumé"); None to keep the guess. A body with a byte-order mark keeps its guess."""
     sample = _sample(body)
     if sample.isascii() or sample.startswith(_WIDE_BOMS) or _codec_name(guess) is None:
         return None
-    letters = cyrillic_score(sample.decode(guess, errors="replace"))[1]
-    if letters >= CYRILLIC_EVIDENCE or _reads_as_text(sample, guess):
+    if cyrillic_score(sample.decode(guess, errors="replace"))[1] >= CYRILLIC_EVIDENCE or _reads_as_latin_text(sample, guess):
         return None
+    likelihood = {}
     for name in CYRILLIC_ENCODINGS:
         text = sample.decode(name, errors="replace")
-        if cyrillic_score(text)[0] >= PLAUSIBLE_SCORE and _CYRILLIC_WORD.search(text):
-            return name
+        if cyrillic_score(text)[0] >= SHORT_PLAUSIBLE_SCORE and _CYRILLIC_WORD.search(text):
+            likelihood[name] = pair_score(text) + (COMMONEST_BONUS if name == CYRILLIC_ENCODINGS[0] else 0.0)
+    if likelihood:
+        return max(likelihood, key=likelihood.__getitem__)
     return WESTERN if reads_as_latin(sample.decode(WESTERN, errors="replace")) else None
+
+
+#: How low a short text's :func:`cyrillic_score` may be and still be read as Cyrillic: words with rare letters
+#: ("Эфир", "подъём", "ещё") score -4 to -5.3, a Western text misread as Cyrillic -9 and below.
+SHORT_PLAUSIBLE_SCORE = -5.5
+#: The head start (in mean log-probability of a letter pair) of Windows-1251 among readings of a short text.
+COMMONEST_BONUS = 0.3
 
 
 #: Bytes :func:`utf16_encoding` reads; a UTF-16 body has NUL bytes at every other position among them for all its
