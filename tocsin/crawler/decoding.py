@@ -17,7 +17,7 @@ from itertools import islice
 from scrapy.http import TextResponse
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
-from tocsin.crawler.letter_pairs import pair_score
+from tocsin.crawler.letter_pairs import MIXED_CASE, CYRILLIC_RUN, has_mixed_case, is_abbreviation, pair_score
 
 logger = logging.getLogger(__name__)
 
@@ -109,21 +109,18 @@ RARE_LETTER = 0.5
 TYPOGRAPHY = set("«»—–…№“”„‘’\u00a0•·°")
 STRANGE = 1e-4
 #: The likelihood of a Cyrillic word in capitals ("СРОЧНО"; not an abbreviation of two to
-#: :data:`ABBREVIATION_LETTERS`, "ФСБ", "МВД КР", none of whose letters is one no word starts with, "ГЬЫС"), of
-#: one whose case is mixed other than as a capital initial ("оБДП", "хГАЕЙ": KOI8-R read as Windows-1251 swaps
-#: the case of every letter), of one with :data:`CONSONANT_RUN` consonants in a row, which Russian, Kyrgyz and
+#: :data:`~tocsin.crawler.letter_pairs.ABBREVIATION_LETTERS`, "ФСБ", "МВД КР", none of whose letters is one no word
+#: starts with, "ГЬЫС"), of one whose case is mixed other than as a capital initial (:data:`MIXED_CASE`; "оБДП",
+#: "хГАЕЙ": KOI8-R read as Windows-1251 swaps the case of every letter), of one with :data:`CONSONANT_RUN` consonants in a row, which Russian, Kyrgyz and
 #: Uzbek hardly have ("бодрствовать"; "япнвмн" is "СРОЧНО" in Windows-1251 read as KOI8-R), and of one of two
 #: letters or more without a vowel ("млн"; "нчд" is "МВД" in KOI8-R read as Windows-1251).
-CAPITALS, MIXED_CASE, CONSONANTS, NO_VOWEL = 0.1, 1e-3, 1e-3, 0.1
-ABBREVIATION_LETTERS = 4
-NO_INITIAL = set("ЪЫЬ")
+CAPITALS, CONSONANTS, NO_VOWEL = 0.1, 1e-3, 0.1
 CONSONANT_RUN = 5
 _CONSONANTS = re.compile(f"[бвгджзйклмнпрстфхцчшщқғҳң]{{{CONSONANT_RUN}}}")
 VOWELS = set("аеёиоуыэюяіүөў")
 _LOG_LETTER = {c: math.log(f / 1000) for c, f in LETTER_FREQUENCY.items()}
 _LOG_RARE, _LOG_STRANGE = math.log(RARE_LETTER / 1000), math.log(STRANGE)
 _TOKEN = re.compile(r"[^\W\d_]+|[^\x00-\x7f]")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]+")
 _CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]{2}")
 
 
@@ -132,16 +129,16 @@ def _token_score(token: str) -> tuple[float, int]:
     it counts for; nothing for an abbreviation (see :data:`CAPITALS`), which may be any."""
     if not token[0].isalpha():
         return (0.0 if token in TYPOGRAPHY else _LOG_STRANGE), 1
-    if not _CYRILLIC.fullmatch(token):
+    if not CYRILLIC_RUN.fullmatch(token):
         strange = sum(1 for c in token if not c.isascii())
         return strange * _LOG_STRANGE, strange
-    if token.isupper() and 1 < len(token) <= ABBREVIATION_LETTERS and not NO_INITIAL & set(token):
+    if is_abbreviation(token):
         return 0.0, 0
     lower = token.lower()
     score = sum(_LOG_LETTER.get(c, _LOG_RARE) for c in lower)
     if token.isupper() and len(token) > 1:
         score += math.log(CAPITALS)
-    elif not (token[1:].islower() or len(token) == 1):
+    elif has_mixed_case(token):
         score += math.log(MIXED_CASE)
     if _CONSONANTS.search(lower):
         score += math.log(CONSONANTS)
@@ -254,7 +251,8 @@ def short_text_encoding(body: bytes, guess: str) -> str | None:
     sample = _sample(body)
     if sample.isascii() or sample.startswith(_WIDE_BOMS) or _codec_name(guess) is None:
         return None
-    if cyrillic_score(sample.decode(guess, errors="replace"))[1] >= CYRILLIC_EVIDENCE or _reads_as_latin_text(sample, guess):
+    letters = cyrillic_score(sample.decode(guess, errors="replace"))[1]
+    if letters >= CYRILLIC_EVIDENCE or _reads_as_latin_text(sample, guess):
         return None
     likelihood = {}
     for name in CYRILLIC_ENCODINGS:
