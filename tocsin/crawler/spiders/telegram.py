@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
-from parsel import Selector
+from parsel import Selector, SelectorList
 from scrapy import Request
 from scrapy.http import Response
 
@@ -105,8 +105,8 @@ def parse_channel_page(selector: Selector, url: str) -> ChannelPage:
         href = node.css("a.tgme_widget_message_date::attr(href)").get() or ""
         own_url = join_url(url, href) if href else ""
         origin, origin_url = forward_origin(node, url)
-        owner = clean_whitespace(" ".join(node.css(".tgme_widget_message_owner_name ::text").getall()))
-        signer = clean_whitespace(" ".join(node.css(".tgme_widget_message_from_author ::text").getall()))
+        owner = joined_text(node.css(".tgme_widget_message_owner_name"))
+        signer = joined_text(node.css(".tgme_widget_message_from_author"))
         messages.append(ChannelMessage(
             channel=channel, id=int(msg_id), url=own_url if is_web_address(own_url) else join_url(url, f"/{channel}/{msg_id}"),
             text=text, published_at=normalise_date(node.css("time::attr(datetime)").get()),
@@ -130,6 +130,11 @@ def _text_with_breaks(node: Selector) -> str:
     return "".join(parts)
 
 
+def joined_text(nodes: Selector | SelectorList) -> str:
+    """All the text in ``nodes``, joined by spaces, white space made single."""
+    return clean_whitespace(" ".join(nodes.css("::text").getall()))
+
+
 def forward_origin(node: Selector, base: str) -> tuple[str, str]:
     """Whose words a forwarded message holds: the name after "Forwarded from" and the link to the original
     message ('' when Telegram gives none); ``("", "")`` for a message of the channel's own."""
@@ -138,7 +143,7 @@ def forward_origin(node: Selector, base: str) -> tuple[str, str]:
         return "", ""
     href = origin[0].attrib.get("href", "")
     link = join_url(base, href) if href else ""
-    return clean_whitespace(" ".join(origin.css("::text").getall())), link if is_web_address(link) else ""
+    return joined_text(origin), link if is_web_address(link) else ""
 
 
 def is_edited(node: Selector) -> bool:
@@ -152,7 +157,7 @@ def poll_text(node: Selector) -> str:
     if not poll:
         return ""
     parts = poll.css(".tgme_widget_message_poll_question, .tgme_widget_message_poll_option_text")
-    return "\n".join(line for line in (clean_whitespace(" ".join(p.css("::text").getall())) for p in parts) if line)
+    return "\n".join(line for line in map(joined_text, parts) if line)
 
 
 def message_meta(msg: ChannelMessage, page: str) -> dict[str, Any]:
