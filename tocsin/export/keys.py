@@ -25,7 +25,8 @@ _PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.|m\.)?", re.IGNORECASE)
 #: of every author would be one profile. The rest of a query (tracking, page state) is dropped.
 IDENTIFYING_PARAMETERS = frozenset({"domain", "id", "phone"})
 #: Telegram's other addresses of one channel or user, normalised: its other hosts and the web preview's ``s/``
-#: (``t.me/s/<name>``) all name ``t.me/<name>`` (``tg://resolve?domain=<name>``: see :data:`_TELEGRAM_APP_LINKS`). A post keeps its number (``t.me/s/<name>/5`` is ``t.me/<name>/5``, not the channel).
+#: (``t.me/s/<name>``) all name ``t.me/<name>`` (``tg://resolve?domain=<name>``: see :data:`_TELEGRAM_APP_LINKS`).
+#: A post keeps its number (``t.me/s/<name>/5`` is ``t.me/<name>/5``, not the channel).
 _TELEGRAM_ADDRESSES = (
     (re.compile(r"^(?:t\.me|telegram\.me|telegram\.dog)/(?:s/)?"), "t.me/"),
 )

@@ -84,7 +84,8 @@ _DATE_LIKE = re.compile(rf"^{_YEAR}([./{_DASHES}]){_MONTH}\1{_DAY}(?!\d)|^{_DAY}
 #: The spaces word processors group digits with: plain, no-break, figure, thin and narrow no-break.
 _SPACES = " \u00a0\u2007\u2009\u202f"
 #: Digits grouped in threes by one kind of space (or dot) throughout, as amounts are written: "1 000 000 000",
-#: "250 000 000", "100 000" (too short for a phone alone; after a year, see :func:`_phone_in`). Checked further in :func:`_is_grouped_amount`.
+#: "250 000 000", "100 000" (too short for a phone alone; after a year, see :func:`_phone_in`). Checked further in
+#: :func:`_is_grouped_amount`.
 _GROUPED_IN_THREES = re.compile(rf"([1-9]\d{{0,2}})([{_SPACES}.])\d{{3}}(?:\2\d{{3}})*")
 #: A year and, after spaces, the rest of a candidate: "2025 1 000 000 000" is a year and an amount, not a phone;
 #: "2025 0555 123 456" a year and a phone.
