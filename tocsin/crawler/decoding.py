@@ -64,11 +64,20 @@ def is_utf8(body: bytes) -> bool:
 
 
 def guessed_encoding(body: bytes) -> str | None:
-    """The encoding ``body``'s bytes show (charset_normalizer's best guess), or None."""
+    """The encoding ``body``'s bytes show (charset_normalizer's best guess), or None. When :data:`WESTERN`, the
+    web's default, reads them as well as the best guess (as little mess, as coherent), it is the guess:
+    charset_normalizer breaks such ties by the order of its code pages and would read "São Paulo" in Windows-1252
+    as "Săo Paulo" in Windows-1250."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(_sample(body)).best()
-    return best.encoding if best is not None else None
+    matches = from_bytes(_sample(body))
+    best = matches.best()
+    if best is None:
+        return None
+    if any(_codec_name(match.encoding) == WESTERN and (match.chaos, match.coherence) == (best.chaos, best.coherence)
+           for match in matches):
+        return WESTERN
+    return best.encoding
 
 
 def _codec_name(name: str) -> str | None:
@@ -94,7 +103,8 @@ def legacy_encoding(body: bytes, guess: str | None = None) -> str | None:
     encoding = guess or guessed_encoding(body)
     if not encoding or _is_utf8_name(encoding):
         return None
-    return short_text_encoding(body, encoding) or better_cyrillic(body, encoding) or encoding
+    return (short_text_encoding(body, encoding) or better_cyrillic(body, encoding)
+            or western_instead(_sample(body), encoding, short=False) or encoding)
 
 
 #: Share of Russian letters, per mille, by which :func:`cyrillic_score` judges a reading (Kyrgyz and Uzbek
@@ -183,7 +193,8 @@ def _readings(sample: bytes, names: tuple[str, ...]) -> dict[str, tuple[float, i
 def better_cyrillic(body: bytes, encoding: str) -> str | None:
     """The single-byte Cyrillic encoding (of :data:`CYRILLIC_ENCODINGS`) that reads ``body`` as plausible
     Cyrillic when ``encoding`` does not (KOI8-R read as Windows-1251 gives "оБДП ЧЩЗОБФШ") or is one of
-    :data:`RARE_CYRILLIC`; None when ``encoding`` reads it plausibly, or no other reads it clearly better."""
+    :data:`RARE_CYRILLIC`; None when ``encoding`` reads it plausibly or as Latin text (German read in CP866 makes
+    "Bürgermeister" "B№rgermeister", whose "№" a Cyrillic text may hold), or no other reads it clearly better."""
     sample = _sample(body)
     if sample.isascii() or _codec_name(encoding) is None:
         return None
@@ -192,7 +203,7 @@ def better_cyrillic(body: bytes, encoding: str) -> str | None:
         best = max(scores, key=lambda n: scores[n][0])
         return None if best == encoding else best
     given, count = cyrillic_score(sample.decode(encoding, errors="replace"))
-    if given >= PLAUSIBLE_SCORE or count < CYRILLIC_EVIDENCE:
+    if given >= PLAUSIBLE_SCORE or count < CYRILLIC_EVIDENCE or _reads_as_latin_text(sample, encoding):
         return None
     scores = _readings(sample, CYRILLIC_ENCODINGS)
     best = max(scores, key=lambda n: scores[n][0])
@@ -210,6 +221,14 @@ _PRINTABLE = bytes(range(0x20, 0x7f))
 #: The encoding a short body that declares none is read in when it reads as Latin text and no other reading is
 #: plausible: the web's default.
 WESTERN = "cp1252"
+
+
+#: The single-byte encodings web browsers read (the WHATWG Encoding Standard's), by Python's names; charset_normalizer
+#: also guesses DOS and old Mac code pages, which no web page is in.
+WEB_ENCODINGS = frozenset((
+    "cp866", "iso8859-2", "iso8859-3", "iso8859-4", "iso8859-5", "iso8859-6", "iso8859-7", "iso8859-8", "iso8859-10",
+    "iso8859-13", "iso8859-14", "iso8859-15", "iso8859-16", "koi8-r", "koi8-u", "mac-roman", "cp874", "cp1250",
+    "cp1251", "cp1252", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258", "mac-cyrillic"))
 
 
 def reads_as_latin(text: str) -> bool:
@@ -252,8 +271,10 @@ def short_text_encoding(body: bytes, guess: str) -> str | None:
     if sample.isascii() or sample.startswith(_WIDE_BOMS) or _codec_name(guess) is None:
         return None
     letters = cyrillic_score(sample.decode(guess, errors="replace"))[1]
-    if letters >= CYRILLIC_EVIDENCE or _reads_as_latin_text(sample, guess):
+    if letters >= CYRILLIC_EVIDENCE:
         return None
+    if _reads_as_latin_text(sample, guess):
+        return western_instead(sample, guess, short=True)
     likelihood = {}
     for name in CYRILLIC_ENCODINGS:
         text = sample.decode(name, errors="replace")
@@ -262,6 +283,18 @@ def short_text_encoding(body: bytes, guess: str) -> str | None:
     if likelihood:
         return max(likelihood, key=likelihood.__getitem__)
     return WESTERN if reads_as_latin(sample.decode(WESTERN, errors="replace")) else None
+
+
+def western_instead(sample: bytes, guess: str, short: bool) -> str | None:
+    """:data:`WESTERN` for a ``sample`` that the ``guess`` reads as Latin text when it reads it so too and the
+    guess is no better founded: the sample is ``short`` (a few words tell Western code pages apart no better than
+    chance) or the guess is none of :data:`WEB_ENCODINGS` (charset_normalizer reads "€10 fine" as "Ç10 fine" in
+    the DOS code page 437, and English prose with "café" and "£5" in the Baltic DOS page 775); None to keep it."""
+    if _codec_name(guess) == WESTERN or not (short or _codec_name(guess) not in WEB_ENCODINGS):
+        return None
+    if not (_reads_as_latin_text(sample, guess) and reads_as_latin(sample.decode(WESTERN, errors="replace"))):
+        return None
+    return WESTERN
 
 
 #: How low a short text's :func:`cyrillic_score` may be and still be read as Cyrillic: words with rare letters
