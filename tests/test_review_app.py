@@ -11,7 +11,8 @@ import urllib.request
 
 import pytest
 
-from test_review_support import PASSWORD, ROLE_USERS, add_alert, add_corpus, add_role_users, csrf_from, login
+from test_review_support import (CORPUS, PASSWORD, ROLE_USERS, add_alert, add_corpus, add_flagged, add_role_users,
+                                 csrf_from, login)
 from tocsin.config import Settings
 from tocsin.review import accounts, create_app
 from tocsin.review.app import CONTENT_SECURITY_POLICY
@@ -611,6 +612,26 @@ def test_blind_double_review_hides_other_decisions_until_the_assignee_decides(wo
     spare.post(f"/items/{ids[2]}/decide", data={"decision": "incitement", "csrf_token": csrf_from(page)})
     assert "rita&#39;s note" in spare.get(f"/items/{ids[2]}").get_data(as_text=True)
     assert f"/items/{ids[2]}" in spare.get("/?status=reviewed").get_data(as_text=True)
+
+
+def test_a_decision_that_leaves_a_blind_review_owed_names_no_one_elses(world):
+    # the assignee decides the text he opened after the source edited it: that settles no assignment, so the
+    # warning of decisions made meanwhile must not tell him what the others decided
+    ids = world["ids"]
+    lead = world["app"].test_client()
+    login(lead, "leo")
+    html = lead.get(f"/items/{ids[3]}").get_data(as_text=True)
+    lead.post(f"/items/{ids[3]}/assign", data={"reviewer": "spare", "csrf_token": csrf_from(html)})
+    spare = world["app"].test_client()
+    login(spare, "spare")
+    page = spare.get(f"/items/{ids[3]}").get_data(as_text=True)
+    reviewing.record_decision(world["db"], ids[3], "rita", "escalate", "rita's note")
+    add_flagged(world["db"], **{**CORPUS[3], "text": CORPUS[3]["text"] + " Edited later."})
+    sent = {name: re.search(rf'name="{name}" value="([^"]*)"', page).group(1) for name in ("seen_review", "content_hash")}
+    spare.post(f"/items/{ids[3]}/decide", data={**sent, "decision": "incitement", "csrf_token": csrf_from(page)})
+    shown = spare.get(f"/items/{ids[3]}").get_data(as_text=True)
+    assert reviewing.pending_assignment(world["db"], ids[3], "spare"), "a decision on an earlier text settles nothing"
+    assert "Recorded" in shown and "others decided it too" not in shown and "rita" not in shown
 
 
 def test_queue_page_filters_counts_and_pages(world):

@@ -320,10 +320,13 @@ def record_and_report(found: dict[str, Any], decision: str, note: str, seen: int
 
 
 def warn_of_decisions_since(item_id: str, what: str, seen: int, recorded: int) -> None:
-    """Say which decisions others made on the item after the page the decision came from was shown, and which
-    of the user's own (in another tab or on another device) the decision just ``recorded`` now follows."""
+    """Say which decisions others made on the item after the page the decision came from was shown (unless the user
+    still owes it a blind review), and which of the user's own (in another tab or on another device) the decision just ``recorded`` now follows."""
     since = reviewing.decisions_since(g.db, item_id, seen)
-    others = [r for r in since if r["reviewer"] != me()]
+    # while the user still owes a blind review of the item (a decision on an earlier text settles none), others'
+    # decisions stay hidden, here as on its page
+    blind = reviewing.pending_assignment(g.db, item_id, me())
+    others = [] if blind else [r for r in since if r["reviewer"] != me()]
     mine = [r for r in since if r["reviewer"] == me() and r["id"] < recorded]
     if others:
         flash(f"While you had “{what}” open, others decided it too — {described(others)}. Both decisions are kept; "
