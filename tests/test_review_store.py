@@ -266,6 +266,19 @@ def test_login_limiter_counts_a_reserved_attempt_until_it_succeeds():
     assert len(limiter) == 3   # rita's failures: from her address, of that address, of her account
 
 
+def test_login_limiter_counts_an_empty_name_once_like_any_other():
+    # the count of an address (any name) must not share its key with the name "": each empty-name attempt was
+    # counted twice there, and its name limit reached after three
+    now = [1000.0]
+    limiter = LoginLimiter(3, clock=lambda: now[0])
+    for _ in range(3):
+        assert limiter.reserve("", "10.0.0.1") == 0
+    assert limiter.reserve("", "10.0.0.1") == pytest.approx(60.0)
+    for name in range(9):   # the address's limit is 12: 3 attempts spent, 9 left for other names
+        assert limiter.reserve(f"user{name}", "10.0.0.1") == 0
+    assert limiter.reserve("leo", "10.0.0.1") == pytest.approx(60.0)
+
+
 def test_login_limiter_forgets_names_and_addresses_a_minute_after_their_last_failure():
     now = [1000.0]
     limiter = LoginLimiter(3, clock=lambda: now[0])

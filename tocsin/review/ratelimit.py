@@ -16,8 +16,11 @@ PER_ACCOUNT_FACTOR = 4
 #: How long an address an account logged in from is spared that account's limit over all addresses, so that
 #: guesses sent from elsewhere cannot lock the monitor out of their own machine.
 TRUSTED_S = 24 * 3600.0
-#: The key of the count of an address (any name), and of an account (any address).
-ANY = ""
+#: The key of the count of an address (any name), and of an account (any address): no name or address is None, so
+#: an empty name ("") has a count of its own and is not counted twice in its address's.
+ANY = None
+#: A count's key: (name, address), (ANY, address) or (name, ANY).
+Key = tuple[str | None, str | None]
 
 
 class LoginLimiter:
@@ -27,12 +30,12 @@ class LoginLimiter:
     def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic):
         self.per_minute = max(1, int(per_minute))
         self.clock = clock
-        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
-        self._trusted: dict[tuple[str, str], float] = {}
+        self._failures: dict[Key, deque[float]] = defaultdict(deque)
+        self._trusted: dict[Key, float] = {}
         self._lock = threading.Lock()
         self._swept_at = self.clock()
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+    def _recent(self, key: Key, now: float) -> deque[float]:
         times = self._failures[key]
         while times and now - times[0] >= 60.0:
             times.popleft()
@@ -40,7 +43,7 @@ class LoginLimiter:
             self._failures.pop(key, None)
         return times
 
-    def _limits(self, username: str, address: str, now: float) -> list[tuple[tuple[str, str], int]]:
+    def _limits(self, username: str, address: str, now: float) -> list[tuple[Key, int]]:
         """The counts an attempt is checked against and counted in, with their limits."""
         limits = [((username, address), self.per_minute), ((ANY, address), self.per_minute * PER_ADDRESS_FACTOR)]
         if now - self._trusted.get((username, address), -TRUSTED_S) >= TRUSTED_S:
