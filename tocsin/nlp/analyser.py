@@ -19,7 +19,7 @@ from tocsin.nlp.chunking import split_chunks
 from tocsin.nlp.features import Features, Span
 from tocsin.nlp.language import detect_language
 from tocsin.nlp.lexicon import expand_word_lists, patterns_version, read_lexicons, words_of
-from tocsin.nlp.normalise import NormalisedText, normalise
+from tocsin.nlp.normalise import ACCENTLESS_LATIN, NormalisedText, normalise
 from tocsin.nlp.pipeline import SPANS_KEY, WORDS_KEY, build_pipeline, prepare_pattern_text
 from tocsin.nlp.pipelines import Pipelines
 from tocsin.nlp.runs import language_runs, letters_sample
@@ -169,12 +169,13 @@ class TextAnalyser:
 
     @staticmethod
     def _readable(norm: NormalisedText, lang: str, script: str) -> NormalisedText:
-        """``norm`` in the script its language's rules are written in (Uzbek in Latin, Russian in Cyrillic)."""
+        """``norm`` in the script its language's rules are written in (Uzbek in Latin, Russian in Cyrillic), without
+        accents on the Latin letters of a language that writes none (:data:`~tocsin.nlp.normalise.ACCENTLESS_LATIN`)."""
         if lang == "uz" and script != "Latn":
-            return norm.transliterated(uz_cyrl_to_latn)
+            norm = norm.transliterated(uz_cyrl_to_latn)
         if lang == "ru" and script != "Cyrl":
             return norm.replaced_words(_LATIN_WORD, ru_latn_to_cyrl)
-        return norm
+        return norm.without_latin_accents() if lang in ACCENTLESS_LATIN else norm
 
     def _collect(self, feats: Features, doc, norm: NormalisedText, offset: int, lang: str,
                  rules: dict[Span, str] | None) -> None:

@@ -7,7 +7,8 @@ which characters of the original it came from:
    marks composed with their letter where that gives a letter of the alphabets read (й, ё, ў, é …),
    dropped otherwise (``ќ`` from к + ◌́ is not made; a pile of 10,000 marks goes).
 2. Emoji and pictographs put inside a word removed (``уз🙂беки``); runs of more than 20 symbols cut to 20;
-   letters spaced out to dodge filters (``у з б е к``, ``u.z.b.e.k``) joined into one word.
+   runs of white space made one space (or their line breaks), tabs spaces; letters spaced out to dodge filters
+   (``у з б е к``, ``u.z.b.e.k``) joined into one word.
 3. Per word: look-alike letters folded to the word's dominant script (Latin ``a e o c y`` inside a
    Cyrillic word and the reverse, Greek look-alikes too), digits and symbols used as letters
    (``3``→з/e, ``0``→о/o, ``@``→а/a, ``4``→ч/a …), and letters repeated three or more times cut to two.
@@ -50,6 +51,15 @@ LEET_LATN = {"3": "e", "0": "o", "4": "a", "1": "i", "5": "s", "7": "t", "@": "a
 #: for stress or to dodge a filter, is not a letter of the word.
 COMPOSED_LETTERS = frozenset("йЙёЁўЎӣӢӯӮїЇ") | frozenset(c for c in map(chr, range(0xC0, 0x180)) if c.isalpha())
 
+#: Languages whose Latin alphabet has no letter with a diacritic (Uzbek's ``oʻ``, ``gʻ`` take a modifier letter):
+#: an accent on a letter of theirs (``Üzbeks``, ``Kýrgyz``, ``Úzbeklarni``) is there for show or to dodge a filter,
+#: and their rules read the letter without it (see :meth:`NormalisedText.without_latin_accents`); loanwords such
+#: as ``café`` read as ``cafe``, which the lexicons list too.
+ACCENTLESS_LATIN = ("en", "uz")
+_LATIN_ACCENTS_FOLDED = {ord(c): base for c in map(chr, range(0xC0, 0x250))
+                         if (base := unicodedata.normalize("NFD", c)[0]) != c and base.isascii() and base.isalpha()}
+_LATIN_ACCENTED = re.compile("[" + "".join(map(chr, _LATIN_ACCENTS_FOLDED)) + "]")
+
 #: A run of more symbols than this (neither letters, digits nor white space: "!!!…", emoji, "₽₽₽", "___") is cut
 #: to this many. spaCy's tokenizer takes such a run apart one character at a time, in a time that grows with the
 #: square of its length: 10,000 "!" after a word took 9 s, 100,000 a quarter of an hour.
@@ -59,6 +69,10 @@ APOSTROPHES = set("'`\u2018\u2019\u02bb\u02bc\u00b4\u2032\u02b9\u02bf\u02be")
 _CONTRACTION_TAILS = ("s", "t", "ll", "re", "ve", "d", "m")
 
 _SYMBOL_RUN = re.compile(r"(?:[^\w\s]|_){%d,}" % (SYMBOL_RUN_KEPT + 1))
+#: White space other than one plain space or a line break alone: a run ("Do not  hire", "\n\n" among them, left
+#: as it is), a tab or a carriage return. spaCy makes each extra white space a token of its own, which no rule's
+#: phrase steps over: doubling a space hid a call from every rule.
+_LOOSE_SPACE = re.compile(r"\s{2,}|[^\S \n]")
 # Emoji, pictographs and dingbats between two letters of a word.
 _SYMBOL_IN_WORD = re.compile(r"(?<=[^\W\d_])[\u2190-\u21ff\u2300-\u23ff\u2500-\u27bf\u2b00-\u2bff\U0001F000-\U0001FAFF]+(?=[^\W\d_])")
 # A run of at least four single letters joined by the same separator: "у з б е к", "u.z.b.e.k".
@@ -133,6 +147,15 @@ class NormalisedText:
         starts.extend(self.starts[pos:])
         ends.extend(self.ends[pos:])
         return NormalisedText("".join(pieces), starts, ends, self.original_length)
+
+    def without_latin_accents(self) -> NormalisedText:
+        """The text with each Latin letter that bears a diacritic as its base letter (``Üzbeks`` → ``Uzbeks``), one
+        character for one: for languages that write none (:data:`ACCENTLESS_LATIN`)."""
+        if not _LATIN_ACCENTED.search(self.text):
+            return self
+        folded = self.text.translate(_LATIN_ACCENTS_FOLDED)
+        folded = _WORDISH.sub(lambda m: _unify_apostrophe(m.group()), folded)   # "Óʻzbek" is "Oʻzbek", not "O'zbek"
+        return NormalisedText(folded, self.starts, self.ends, self.original_length)
 
 
 def _script_of(ch: str) -> str:
@@ -220,6 +243,34 @@ def _cut_symbol_runs(text: str, starts: list[int], ends: list[int]) -> tuple[str
         new_starts.extend(starts[pos:kept]), new_ends.extend(ends[pos:kept])
         new_ends[-1] = ends[m.end() - 1]
         pos = m.end()
+    pieces.append(text[pos:])
+    new_starts.extend(starts[pos:]), new_ends.extend(ends[pos:])
+    return "".join(pieces), new_starts, new_ends
+
+
+def _tighten_spaces(text: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
+    """Step 2c: a run of white space made one space (mapping back to the whole run), or its line breaks when it
+    holds any (a paragraph break stays one; "\r\n" is "\n"); a tab one space."""
+    if not _LOOSE_SPACE.search(text):
+        return text, starts, ends
+    pieces: list[str] = []
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    pos = 0
+    for m in _LOOSE_SPACE.finditer(text):
+        a, b = m.span()
+        breaks = [k for k in range(a, b) if text[k] == "\n"]
+        if len(breaks) == b - a:
+            continue
+        pieces.append(text[pos:a])
+        new_starts.extend(starts[pos:a]), new_ends.extend(ends[pos:a])
+        if breaks:
+            pieces.append("\n" * len(breaks))
+            new_starts.extend(starts[k] for k in breaks), new_ends.extend(ends[k] for k in breaks)
+        else:
+            pieces.append(" ")
+            new_starts.append(starts[a]), new_ends.append(ends[b - 1])
+        pos = b
     pieces.append(text[pos:])
     new_starts.extend(starts[pos:]), new_ends.extend(ends[pos:])
     return "".join(pieces), new_starts, new_ends
@@ -385,6 +436,7 @@ def normalise(text: str) -> NormalisedText:
         chars_text = "".join(chars)
     chars_text, starts, ends = _drop_symbols_in_words(chars_text, starts, ends)
     chars_text, starts, ends = _cut_symbol_runs(chars_text, starts, ends)
+    chars_text, starts, ends = _tighten_spaces(chars_text, starts, ends)
     chars_text, starts, ends = _join_spaced(chars_text, starts, ends)
     if not _NEEDS_WORD_PASS.search(chars_text) and not (_HAS_CYRL.search(chars_text) and _HAS_LATN.search(chars_text)):
         return NormalisedText(chars_text, starts, ends, n)

@@ -40,7 +40,7 @@ from spacy.tokens import Doc, Span as SpacySpan
 from tocsin.nlp.chunking import sentence_bounds
 from tocsin.nlp.lexicon import LexiconEntry
 from tocsin.nlp.morphology import Lemmatiser
-from tocsin.nlp.normalise import normalise
+from tocsin.nlp.normalise import ACCENTLESS_LATIN, normalise
 from tocsin.nlp.translit import uz_cyrl_to_latn
 
 logger = logging.getLogger(__name__)
@@ -471,6 +471,8 @@ def prepare_pattern_text(text: str, lang: str) -> str:
     norm = normalise(text)
     if lang == "uz":
         norm = norm.transliterated(uz_cyrl_to_latn)
+    if lang in ACCENTLESS_LATIN:
+        norm = norm.without_latin_accents()
     if lang == "ru":  # the Russian lemmatiser compares words without ё
         return norm.text.replace("ё", "е").replace("Ё", "Е")
     return norm.text
