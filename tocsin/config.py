@@ -203,6 +203,7 @@ class ReviewSettings:
     secure_cookies: bool = setting(False, "Mark the session cookie Secure; turn on when the page is served over HTTPS (e.g. behind a TLS proxy).")
     threads: int = setting(4, "Worker threads of the review page's web server.")
     proxies: int = setting(0, "Reverse proxies in front of the page whose X-Forwarded-For and X-Forwarded-Proto headers are trusted (1 behind one nginx or Caddy): the failed-login limit then counts each monitor's own address, not the proxy's; 0 trusts no header.")
+    allowed_hosts: list[str] = setting(factory=list, help="Host names the review page answers to besides localhost, 127.0.0.1, ::1, the host of alerts.review_url and the listen address (e.g. ['review.ngo.example']): any other name in a request's Host header gets a 400, a guard against DNS rebinding. Empty: those names only while the page listens on loopback, any name when it listens beyond this machine (tocsin serve warns).")
 
 
 @dataclass

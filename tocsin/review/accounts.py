@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from typing import Any
 
 import sqlite_utils
@@ -43,9 +44,16 @@ def check_username(username: str) -> str:
     return name
 
 
+def normalised_password(password: str | None) -> str:
+    """The password in Unicode NFC, as it is hashed and checked: "ё" typed as one character or as "е" and a combining
+    diaeresis (some keyboards, systems and password managers send the decomposed form) is the same password."""
+    return unicodedata.normalize("NFC", password or "")
+
+
 def check_password(password: str) -> str:
-    """The password, if long enough in characters one can see (spaces, control and invisible characters
-    do not count), and not absurdly long."""
+    """The password in NFC (see :func:`normalised_password`), if long enough in characters one can see (spaces,
+    control and invisible characters do not count), and not absurdly long."""
+    password = normalised_password(password)
     if sum(c.isprintable() and not c.isspace() for c in password or "") < MIN_PASSWORD_LENGTH:
         raise AccountError(f"password too short: use at least {MIN_PASSWORD_LENGTH} visible characters (spaces and invisible "
                            "characters do not count)")
@@ -67,7 +75,7 @@ def add_user(db: sqlite_utils.Database, username: str, password: str, role: str 
     :raises AccountError: bad name, short password, unknown role, or the user exists.
     """
     name, role = check_username(username), check_role(role)
-    check_password(password)
+    password = check_password(password)
     if reviewing.get_user(db, name):
         raise AccountError(f"user {name!r} exists; change its password with 'tocsin users passwd {name}'")
     reviewing.insert_user(db, name, _hasher.hash(password), role, actor)
@@ -82,8 +90,7 @@ def user_exists(db: sqlite_utils.Database, username: str) -> bool:
 
 def set_password(db: sqlite_utils.Database, username: str, password: str, actor: str = "system") -> None:
     """Give a user a new password (their open sessions end)."""
-    check_password(password)
-    _update(db, username, actor, password_hash=_hasher.hash(password))
+    _update(db, username, actor, password_hash=_hasher.hash(check_password(password)))
 
 
 def set_disabled(db: sqlite_utils.Database, username: str, disabled: bool = True, actor: str = "system") -> None:
@@ -111,20 +118,31 @@ def list_users(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 def authenticate(db: sqlite_utils.Database, username: str, password: str) -> dict[str, Any] | None:
     """The user row if the name and password match an enabled account, else None.
 
-    Hashes made with older argon2 parameters are upgraded on success.
+    Hashes made with older argon2 parameters, or of a password set before passwords were normalised that was not in
+    NFC, are made again (of the NFC form) on success.
     """
     name = folded_username(username)
     user = reviewing.get_user(db, name) if USERNAME_PATTERN.match(name) else None
-    try:
-        _hasher.verify(user["password_hash"] if user else _DUMMY_HASH, password or "")
-    except (VerificationError, InvalidHashError):
+    matched = matching_form(user["password_hash"] if user else _DUMMY_HASH, password or "")
+    if matched is None or user is None or user["disabled"]:
         return None
-    if user is None or user["disabled"]:
-        return None
-    if _hasher.check_needs_rehash(user["password_hash"]):
-        reviewing.update_user(db, name, name, password_hash=_hasher.hash(password))
+    nfc = normalised_password(password)
+    if matched != nfc or _hasher.check_needs_rehash(user["password_hash"]):
+        reviewing.update_user(db, name, name, password_hash=_hasher.hash(nfc))
         user = reviewing.get_user(db, name)
     return user
+
+
+def matching_form(password_hash: str, password: str) -> str | None:
+    """The form of ``password`` that ``password_hash`` was made of: its NFC form, or else the password as typed
+    (a hash made before passwords were normalised); None when neither matches."""
+    for form in dict.fromkeys((normalised_password(password), password)):
+        try:
+            _hasher.verify(password_hash, form)
+            return form
+        except (VerificationError, InvalidHashError):
+            continue
+    return None
 
 
 def role_at_least(role: str, needed: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,8 +19,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tocsin.config import Settings
 from tocsin.review.accounts import role_at_least
+from tocsin.review.hosts import allowed_host_names, host_name
 from tocsin.review.ratelimit import LoginLimiter
 from tocsin.store import connect, reviewing
+from tocsin.store.db import is_locked_error
 from tocsin.store.pseudonyms import get_secret
 from tocsin.terminal import BIDI_CONTROLS
 
@@ -51,6 +54,8 @@ class ReviewContext:
     settings: Settings
     db_path: str
     limiter: LoginLimiter
+    #: The host names the page answers to; None: any (see :func:`tocsin.review.hosts.allowed_host_names`).
+    hosts: frozenset[str] | None = None
 
 
 def requires(role: str) -> Callable:
@@ -98,12 +103,15 @@ def context() -> ReviewContext:
     return current_app.extensions["tocsin_review"]
 
 
-def create_app(settings: Settings | None, db_path: str | Path) -> Flask:
+def create_app(settings: Settings | None, db_path: str | Path, *, listen_host: str | None = None) -> Flask:
     """Build the review app over the store at ``db_path`` (created and migrated if needed).
 
     :param settings: tocsin settings (``review`` section used); None for the defaults.
+    :param listen_host: the address the page listens on (default ``review.host``), which decides the host names
+        it answers to (see :func:`tocsin.review.hosts.allowed_host_names`).
     """
     settings = settings or Settings()
+    hosts = allowed_host_names(settings, listen_host or settings.review.host)
     db = connect(db_path, busy_timeout_ms=settings.database.busy_timeout_ms)
     try:
         secret = get_secret(db, SESSION_SECRET)
@@ -123,7 +131,9 @@ def create_app(settings: Settings | None, db_path: str | Path) -> Flask:
         MAX_CONTENT_LENGTH=256 * 1024,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
-    app.extensions["tocsin_review"] = ReviewContext(settings, str(db_path), LoginLimiter(settings.review.login_attempts_per_minute))
+    app.extensions["tocsin_review"] = ReviewContext(settings, str(db_path), LoginLimiter(settings.review.login_attempts_per_minute),
+                                                    hosts)
+    app.before_request(refuse_unknown_host)   # first, before the CSRF check and the store
     CSRFProtect(app)
 
     from tocsin.review.views import blueprint
@@ -137,12 +147,28 @@ def create_app(settings: Settings | None, db_path: str | Path) -> Flask:
     app.register_error_handler(CSRFError, csrf_refused)
     for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, error_page)
+    app.register_error_handler(sqlite3.OperationalError, store_busy)
+    app.register_error_handler(500, server_error)
     app.jinja_env.globals.update(role_at_least=role_at_least)
     app.jinja_env.filters["no_bidi"] = without_bidi_controls
     app.jinja_env.filters["lang_tag"] = language_tag
     if settings.review.proxies:   # the monitors' own addresses, for the failed-login limit, from the proxy's headers
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.review.proxies, x_proto=settings.review.proxies)  # type: ignore[method-assign]
     return app
+
+
+def refuse_unknown_host() -> tuple[str, int] | None:
+    """A 400 for a request whose ``Host`` header names the page by a name it does not answer to (a hostile page's
+    own name, pointed at this machine by DNS rebinding), saying how to allow the name if it is the page's own."""
+    allowed = context().hosts
+    name = host_name(request.host)
+    if allowed is None or name in allowed:
+        return None
+    logger.warning("refused %s %s for the host name %r: not in review.allowed_hosts (nor localhost, 127.0.0.1, ::1, "
+                   "the host of alerts.review_url or the listen address)", request.method, request.path, name)
+    message = (f"This page does not answer to the name “{name[:100]}”. If that is its name, add it to "
+               "review.allowed_hosts in tocsin.toml and restart tocsin serve.")
+    return render_template("host_refused.html", code=400, message=message), 400
 
 
 def open_store() -> None:
@@ -264,7 +290,14 @@ ERROR_MESSAGES = {
     405: "That method is not allowed here.",
     413: "The form was too large.",
     429: "Too many attempts. Wait a minute and try again.",
+    500: "Something went wrong on the server (its log says what). Go back and try again; if it happens again, "
+         "tell the operator.",
 }
+#: What a page says when another process (the daemon writing, a backup) kept the store locked past the busy timeout.
+STORE_BUSY = ("The store was busy (another process, such as the daemon, was writing to it), so nothing was recorded. "
+              "Try again in a moment.")
+#: Seconds a client is asked to wait after the store was busy.
+BUSY_RETRY_AFTER_S = 5
 
 
 def error_page(error: Any) -> tuple[str, int]:
@@ -273,3 +306,28 @@ def error_page(error: Any) -> tuple[str, int]:
     if not isinstance(error, int) and code == 400 and getattr(error, "description", ""):
         message = str(error.description)
     return render_template("error.html", code=code, message=message), code
+
+
+def store_busy(error: sqlite3.OperationalError) -> Any:
+    """A 503 with ``Retry-After`` when the store stayed locked past its busy timeout: nothing was recorded, and a
+    decision is shown back with its note to copy. Any other SQLite error goes on to :func:`server_error`."""
+    if not is_locked_error(error):
+        raise error
+    logger.warning("store locked past database.busy_timeout_ms on %s %s: %s", request.method, request.path, error)
+    if request.endpoint == "review.decide":
+        from tocsin.review.carried import kept_note
+        from tocsin.review.views import not_recorded
+
+        body, _ = not_recorded(request.form.get("decision", ""), kept_note(request.form.get("note") or ""), STORE_BUSY, 503)
+    else:
+        body = render_template("error.html", code=503, message=STORE_BUSY)
+    return body, 503, {"Retry-After": str(BUSY_RETRY_AFTER_S)}
+
+
+def server_error(error: Any) -> tuple[str, int]:
+    """The site's own page for an unexpected error (Flask has logged it with its traceback; none is shown): on a
+    decision, with its note to copy."""
+    from tocsin.review.carried import kept_note
+
+    note = kept_note(request.form.get("note") or "") if request.endpoint == "review.decide" else ""
+    return render_template("error.html", code=500, message=ERROR_MESSAGES[500], note=note), 500

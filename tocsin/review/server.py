@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from pathlib import Path
 
 from tocsin.config import Settings
 from tocsin.review.app import create_app
+from tocsin.review.hosts import allowed_host_names, is_loopback
 
 logger = logging.getLogger(__name__)
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is this machine only (127.0.0.0/8, ::1, localhost)."""
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return host.lower() == "localhost"
 
 
 def listening_warnings(settings: Settings, host: str) -> list[str]:
@@ -29,6 +21,9 @@ def listening_warnings(settings: Settings, host: str) -> list[str]:
         warnings.append(f"review.proxies = {settings.review.proxies} trusts X-Forwarded-For, but the page listens on "
                         f"{host}, where anyone can send that header and slip past the failed-login limit: listen on "
                         "127.0.0.1 behind the proxy")
+    if allowed_host_names(settings, host) is None:
+        warnings.append(f"review.allowed_hosts is empty, so the page answers to any host name on {host}: set it to the "
+                        "names monitors open it by (e.g. allowed_hosts = ['review.example.org']), against DNS rebinding")
     return warnings
 
 
@@ -41,8 +36,8 @@ def serve(settings: Settings | None, db_path: str | Path, *, host: str | None = 
     from waitress import serve as waitress_serve
 
     settings = settings or Settings()
-    app = create_app(settings, db_path)
     host = host or settings.review.host
+    app = create_app(settings, db_path, listen_host=host)
     port = settings.review.port if port is None else port
     for warning in listening_warnings(settings, host):
         logger.warning(warning)

@@ -294,8 +294,10 @@ def item_gone(decision: str, note: str) -> tuple[str, int]:
 
 
 def not_recorded(decision: str, note: str, why: str, code: int) -> tuple[str, int]:
-    """The answer to a decision that was not recorded: ``why``, said plainly, with the note shown back to copy."""
-    message = f"{why} Your decision “{DECISION_LABELS[decision]}” was not recorded."
+    """The answer to a decision that was not recorded: ``why``, said plainly, with the note shown back to copy (a
+    ``decision`` that is none of :data:`DECISION_LABELS`, sent by a script, is shown as sent)."""
+    label = DECISION_LABELS.get(decision, decision[:40])
+    message = f"{why} Your decision{f' “{label}”' if label else ''} was not recorded."
     return render_template("error.html", code=code, message=message, note=note), code
 
 
