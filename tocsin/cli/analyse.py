@@ -15,7 +15,7 @@ from typing import Any, BinaryIO, Callable
 import click
 
 from tocsin.cli.app import LIMIT, App, main, pass_app
-from tocsin.cli.classify_input import read_inputs
+from tocsin.cli.classify_input import lines_as_they_come, read_inputs
 from tocsin.terminal import json_terminal_safe
 
 #: Fields written by ``classify`` for every text (pass-through fields of JSONL input come first).
@@ -115,7 +115,8 @@ def classify_output(record: dict[str, Any], analysis: Any, model: str) -> dict[s
 
 @main.command()
 @click.argument("file", type=InputFile("rb"), default="-", required=False)
-@click.option("--batch", "batch_size", type=click.IntRange(1, 4096), default=64, show_default=True, help="Texts analysed together.")
+@click.option("--batch", "batch_size", type=click.IntRange(1, 4096), default=64, show_default=True,
+              help="Texts analysed together (fewer when a pipe or a terminal pauses).")
 @pass_app
 def classify(app: App, file: BinaryIO, batch_size: int) -> None:
     """Classify texts from FILE (or stdin when FILE is absent or '-'), one JSON object per line.
@@ -125,7 +126,8 @@ def classify(app: App, file: BinaryIO, batch_size: int) -> None:
     Output, in input order: lang, incitement, score, targets, places, hallmarks, spans, explanation, model.
     A line that is a JSON string ("…", as jq prints without -r) is read as that text. Output is UTF-8
     whatever the locale. Blank lines are skipped. A bad line (not JSON, no 'text', not UTF-8) yields
-    {"error": ..., "line": N} naming the line, and the rest go on. Needs no database and no network.
+    {"error": ..., "line": N} naming the line, and the rest go on. From a pipe or a terminal (tail -f), what was
+    read is classified and written as soon as the input pauses. Needs no database and no network.
 
     Exit status: 0 when some line was classified or the input was empty; 1 when every line was an error,
     or the input could not be read to its end; 2 for a usage error (FILE missing, stdin closed).
@@ -154,7 +156,7 @@ def classify(app: App, file: BinaryIO, batch_size: int) -> None:
         pending.clear()
 
     try:
-        for entry in read_inputs(file):
+        for entry in read_inputs(lines_as_they_come(file, on_stall=flush)):
             pending.append(entry)
             if len(pending) >= batch_size:
                 flush()

@@ -3,8 +3,12 @@ that names the line and the fix, so that one bad line costs only its own output 
 
 Lines end at LF, CRLF or a lone CR (a raw CR cannot stand inside a JSON string). A file that starts with a
 UTF-16 byte-order mark is decoded as UTF-16, line by line, so that a line that is not UTF-16 costs only itself;
-a line of UTF-16 without one (every other byte a control byte) is named as such. A byte-order mark is dropped
-wherever it starts a line (files joined with ``cat``).
+a line of UTF-16 without one (every other byte 0x00 to 0x06, the high byte of a Latin or Cyrillic letter) is
+named as such, one error per line: the NUL bytes of its line ends make no lines of their own. A byte-order mark
+is dropped wherever it starts a line (files joined with ``cat``).
+
+From a pipe or a terminal, lines are handed on as they arrive, and the reader says when the input pauses, so
+that what was read is classified and written then, not held back until a batch is full (``tail -f``).
 
 A line that is a JSON string (``jq '.text'`` without ``-r``) is read as the text it stands for. Spaces and
 invisible characters (a zero-width space, a word joiner, a byte-order mark) around a JSON object, array or
@@ -15,18 +19,27 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import select
+import stat
 import typing
 import unicodedata
 from itertools import chain
-from typing import Any, Iterable, Iterator
+from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
 from tocsin.text_files import bounded_json_int
 
 #: How deep a JSON record may nest; deeper, it could not be written back (Python's recursion limit).
 MAX_NESTING = 100
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
-CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20)])
+#: The high byte of a UTF-16 code unit of Latin (0x00-0x02), Greek, Cyrillic (0x04) ... Arabic (0x06) text: control
+#: bytes that UTF-8 text holds none of. Tab, the line ends and those a terminal uses (ESC, BEL) are not among them.
+UTF16_HIGH_BYTES = bytes(range(0x00, 0x07))
 UTF16_FIX = "save the input as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8 FILE)"
+#: How long a pipe or a terminal may keep the next input waiting before what was read is classified and written.
+STALL_SECONDS = 0.1
+#: The most bytes read from a pipe or a terminal at once.
+CHUNK_BYTES = 1 << 16
 
 
 class Unreadable(typing.NamedTuple):
@@ -47,8 +60,11 @@ def read_inputs(stream: Iterable[Line]) -> Iterator[Entry]:
             yield number, None, f"line {number}: {raw.reason}"
             continue
         if isinstance(raw, bytes):
+            if is_blank_utf16(raw):
+                continue
             if looks_like_utf16(raw):
-                yield number, None, f"line {number}: looks like UTF-16 (every other byte a control byte); {UTF16_FIX}"
+                yield number, None, (f"line {number}: looks like UTF-16 without a byte-order mark (every other byte "
+                                     f"0x00 to 0x06); {UTF16_FIX}")
                 continue
             try:
                 raw = raw.decode("utf-8")
@@ -62,9 +78,16 @@ def read_inputs(stream: Iterable[Line]) -> Iterator[Entry]:
 
 
 def looks_like_utf16(raw: bytes) -> bool:
-    """Whether a quarter or more of a line's bytes are control bytes (tab and line ends aside): UTF-16 text
-    without its byte-order mark (Latin letters then 0x00, Cyrillic ones 0x04), which real UTF-8 text never is."""
-    return bool(raw) and (len(raw) - len(raw.translate(None, CONTROL_BYTES))) * 4 >= len(raw)
+    """Whether a quarter or more of a line's bytes are :data:`UTF16_HIGH_BYTES`: UTF-16 text without its
+    byte-order mark (Latin letters then 0x00, Cyrillic ones 0x04), which real UTF-8 text never is. A terminal's
+    escape codes (``\\x1b[0m``) are not counted."""
+    return bool(raw) and (len(raw) - len(raw.translate(None, UTF16_HIGH_BYTES))) * 4 >= len(raw)
+
+
+def is_blank_utf16(raw: bytes) -> bool:
+    """Whether ``raw`` holds nothing but NUL bytes and white space: a blank line of UTF-16 without a byte-order
+    mark, or the NUL byte that its last line feed (``\\n\\x00``) leaves after itself."""
+    return b"\x00" in raw and not raw.translate(None, b"\x00").strip()
 
 
 def input_lines(stream: Iterable[Line]) -> Iterator[Line]:
@@ -139,16 +162,58 @@ def decoded_utf16(raw: bytes, encoding: str) -> Line:
 
 
 def split_line_ends(raw: Line) -> list[Line]:
-    """``raw`` (one LF-ended line, or a whole text) cut at every line end."""
-    lf, cr = ("\n", "\r") if isinstance(raw, str) else (b"\n", b"\r")
+    """``raw`` (one LF-ended line, a run of them, or a whole text) cut at every line end. What stands before an
+    LF loses the CR of a CRLF: a CR, or a CR and a NUL byte, which is how the CRLF of UTF-16 without a byte-order
+    mark is cut at its LF byte (``\\r\\x00|\\n\\x00`` and ``\\x00\\r\\x00|\\n``)."""
+    lf, cr, nul = ("\n", "\r", "\x00") if isinstance(raw, str) else (b"\n", b"\r", b"\x00")
     pieces = raw.split(lf)
     if pieces[-1] == raw[:0]:   # the final line end, not an empty line after it
         pieces.pop()
     out: list[Line] = []
     for piece in pieces:
-        piece = piece[:-1] if piece.endswith(cr) else piece
+        piece = piece.removesuffix(cr + nul) if piece.endswith(cr + nul) else piece.removesuffix(cr)
         out.extend(piece.split(cr))
     return out
+
+
+def lines_as_they_come(stream: BinaryIO, on_stall: Callable[[], None]) -> Iterable[bytes]:
+    """``stream``'s lines, for :func:`read_inputs`. A pipe or a terminal, whose input can pause (``tail -f``, a
+    person typing), is read as its input arrives, and ``on_stall`` is called whenever no more is ready within
+    :data:`STALL_SECONDS`, before waiting for it; a regular file (or a stream with no file descriptor) is
+    ``stream`` itself."""
+    fd = pausing_descriptor(stream)
+    return stream if fd is None else arriving_lines(fd, on_stall)
+
+
+def pausing_descriptor(stream: BinaryIO) -> int | None:
+    """The file descriptor of ``stream`` when it is not a regular file (a pipe, a terminal, a socket); else None."""
+    try:
+        fd = stream.fileno()
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except (OSError, ValueError):   # no descriptor: io.UnsupportedOperation is both
+        return None
+    return None if regular else fd
+
+
+def arriving_lines(fd: int, on_stall: Callable[[], None]) -> Iterator[bytes]:
+    """The input on ``fd`` (which nothing has read from yet) in runs of whole LF-ended lines, each run as soon as
+    it is read (the last line may have no LF); ``on_stall`` is called before each wait for input that is not
+    ready within :data:`STALL_SECONDS`."""
+    held: list[bytes] = []   # the start of a line that has not ended yet
+    while True:
+        if not select.select([fd], [], [], STALL_SECONDS)[0]:
+            on_stall()
+        chunk = os.read(fd, CHUNK_BYTES)
+        if not chunk:
+            break
+        end = chunk.rfind(b"\n") + 1
+        if end:
+            yield b"".join([*held, chunk[:end]])
+            held = [chunk[end:]]
+        else:
+            held.append(chunk)
+    if any(held):
+        yield b"".join(held)
 
 
 def record_of(line: str, number: int) -> tuple[dict[str, Any] | None, str]:
