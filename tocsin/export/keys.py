@@ -24,10 +24,12 @@ _PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.|m\.)?", re.IGNORECASE)
 #: ``tg://resolve?phone=<number>``, ``facebook.com/profile.php?id=<number>``): without them every such link
 #: of every author would be one profile. The rest of a query (tracking, page state) is dropped.
 IDENTIFYING_PARAMETERS = frozenset({"domain", "id", "phone"})
-#: Telegram's other addresses of one channel or user, normalised: its other hosts and the web preview's ``s/``
+#: Telegram's other addresses of one channel or user, normalised: the subdomain form (``<name>.t.me``, which Telegram
+#: treats as ``t.me/<name>``; ``www.`` is gone by then), its other hosts and the web preview's ``s/``
 #: (``t.me/s/<name>``) all name ``t.me/<name>`` (``tg://resolve?domain=<name>``: see :data:`_TELEGRAM_APP_LINKS`).
-#: A post keeps its number (``t.me/s/<name>/5`` is ``t.me/<name>/5``, not the channel).
+#: A post keeps its number (``t.me/s/<name>/5`` and ``<name>.t.me/5`` are ``t.me/<name>/5``, not the channel).
 _TELEGRAM_ADDRESSES = (
+    (re.compile(r"^([\w-]+)\.t\.me(?=/|$)"), r"t.me/\1"),
     (re.compile(r"^(?:t\.me|telegram\.me|telegram\.dog)/(?:s/)?"), "t.me/"),
 )
 #: A Telegram invite link, ``t.me/+<code>`` or ``t.me/joinchat/<code>`` (one chat), on any of Telegram's hosts. Unlike a
@@ -129,8 +131,9 @@ class ExportKey:
 def normalise_profile_url(url: str) -> str:
     """Lower-cased host and path of a profile link and the query parameters that name its person (see
     :data:`IDENTIFYING_PARAMETERS`), without scheme, ``www.``, other parameters or trailing slash; a Telegram
-    address as ``t.me/<name>`` (see :data:`_TELEGRAM_ADDRESSES` and :data:`_TELEGRAM_APP_LINKS`), an invite link
-    (``tg://join?invite=<code>`` too) as ``t.me/+<code>`` with its code's case kept (see :data:`_TELEGRAM_INVITE`)."""
+    address (``<name>.t.me`` too) as ``t.me/<name>`` (see :data:`_TELEGRAM_ADDRESSES` and :data:`_TELEGRAM_APP_LINKS`),
+    an invite link (``tg://join?invite=<code>`` too) as ``t.me/+<code>`` with its code's case kept (see
+    :data:`_TELEGRAM_INVITE`)."""
     url = (url or "").strip()
     if not url:
         return ""

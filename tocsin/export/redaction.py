@@ -11,6 +11,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import chain
 from typing import Iterator
 
 #: Rule names, in the order they are applied (earlier rules win where matches overlap).
@@ -29,10 +30,18 @@ _MARKS = "\u0300-\u036f\u0483-\u0489"
 _INVISIBLE = "".join(map(chr, [0xad, 0x61c, 0x180e, *range(0x200b, 0x2010), *range(0x202a, 0x202f),
                                *range(0x2060, 0x2065), *range(0x2066, 0x2070), 0xfeff]))
 
+#: An '@' as addresses write it: also full-width ("ivan＠mail.ru", to hide it from scrapers) or percent-encoded
+#: ("mailto:ivan%40mail.ru", as links carry it).
+_AT_SIGN = "[@\uff20]|%40"
+#: Mail services whose name alone, without its top-level domain, stands for an address ("ivan@gmail").
+_MAIL_SERVICES = (r"gmail|googlemail|mail|yandex|inbox|list|bk|rambler|outlook|hotmail|icloud|yahoo|proton|protonmail|"
+                  r"ukr")
 #: An e-mail address; invisible characters may stand anywhere in it ("ivan\u200b@mail.ru") and are redacted with it.
-_EMAIL = re.compile(rf"(?<![\w{_MARKS}.+\-{_INVISIBLE}])[\w{_MARKS}.+\-{_INVISIBLE}]+[@\uff20]"
-                    rf"[\w{_MARKS}\-{_INVISIBLE}]+(?:\.[\w{_MARKS}\-{_INVISIBLE}]+)*"
-                    rf"\.[{_INVISIBLE}]*[^\W\d_](?:[^\W\d_]|[{_MARKS}{_INVISIBLE}])+(?![\w{_MARKS}{_INVISIBLE}])")
+#: Its domain has a top-level domain, or is one of :data:`_MAIL_SERVICES` (not followed by more of a name).
+_EMAIL = re.compile(rf"(?<![\w{_MARKS}.+\-{_INVISIBLE}])[\w{_MARKS}.+\-{_INVISIBLE}]+(?:{_AT_SIGN})"
+                    rf"(?:[\w{_MARKS}\-{_INVISIBLE}]+(?:\.[\w{_MARKS}\-{_INVISIBLE}]+)*"
+                    rf"\.[{_INVISIBLE}]*[^\W\d_](?:[^\W\d_]|[{_MARKS}{_INVISIBLE}])+(?![\w{_MARKS}{_INVISIBLE}])"
+                    rf"|(?i:{_MAIL_SERVICES})(?!\.?[\w{_MARKS}{_INVISIBLE}\-]))")
 
 #: Hosts whose first path segment names a person (or a personal channel or page).
 _SOCIAL_HOSTS = (
@@ -41,10 +50,11 @@ _SOCIAL_HOSTS = (
     r"wa\.me|mastodon\.social|my\.mail\.ru|fb\.me|instagr\.am|vk\.me|ig\.me|m\.me|dzen\.ru|zen\.yandex\.ru|"
     r"bsky\.app|reddit\.com|max\.ru|vkontakte\.ru|odnoklassniki\.ru|threads\.com|medium\.com|tumblr\.com|blogger\.com|substack\.com"
 )
-#: Hosts whose subdomain names a person (``ivan.livejournal.com``, ``ivan.blogspot.com``): personal blogs.
+#: Hosts whose subdomain names a person (``ivan.livejournal.com``, ``ivan.blogspot.com``): personal blogs, and
+#: Telegram's ``t.me``, where ``ivan.t.me`` is ``t.me/ivan`` (``www.t.me`` is no one's: see :data:`_PERSONAL_BLOG`).
 #: Blogspot's country domains come first (``blogspot.com.br`` before ``blogspot.com``), so a blog is matched whole.
 _PERSONAL_SUBDOMAIN_HOSTS = (r"livejournal\.com|blogspot\.(?:com?\.[a-z]{2}|com|[a-z]{2})|substack\.com|wordpress\.com|"
-                             r"tumblr\.com|medium\.com")
+                             r"tumblr\.com|medium\.com|t\.me")
 #: A host under one of those, and the host it is under.
 _UNDER_PERSONAL_HOST = re.compile(r".+\.(" + _PERSONAL_SUBDOMAIN_HOSTS + ")", re.IGNORECASE)
 #: A personal blog's address, ``www.`` or ``m.`` before its name or not (the host's own ``www.blogspot.com``
@@ -74,8 +84,18 @@ _DASHES = "\\-\u2010-\u2013\u2212"
 #: What phone numbers separate digit groups with (as a character class's body): spaces (also no-break, figure,
 #: thin and narrow no-break ones, as word processors group digits), dashes, dots and brackets.
 _PHONE_SEPARATORS = r" \t\u00a0\u2007\u2009\u202f.()" + _DASHES
-#: Digits with the separators phone numbers are written with; checked further in :func:`_is_phone`.
-_PHONE = re.compile(rf"(?<![\w+])(?:\+|\b00)?\(?\d(?:[{_PHONE_SEPARATORS}]{{0,3}}\d){{6,16}}(?!\w)")
+#: Where a phone number may start: not inside a word or number, nor after a time's "12:" (the minutes are no number's
+#: digits: "в 12:30 0555 123 456"); a percent-encoded '+' may stand before it ("tel:%2B996…": see
+#: :func:`_with_encoded_plus`).
+_PHONE_START = r"(?:(?<![\w+])(?<!\d:)|(?<=%2[Bb]))"
+#: Digits with the separators phone numbers are written with; checked further in :func:`_is_phone`. However long the
+#: run is, it is one match: two numbers in a row ("0555 123 456 0777 123 456") are told apart in :func:`_split_phones`.
+_PHONE = re.compile(rf"{_PHONE_START}(?:\+|\b00)?\(?\d(?:[{_PHONE_SEPARATORS}]{{0,3}}\d){{6,}}(?!\w)")
+#: A phone number in the shape of one, a '+' and a country code or a leading 0 and nine or ten more digits, glued to a
+#: word on one side: "тел0555123456", "WhatsApp+996555987654", "+996555123456Иван" (the word must be letters alone:
+#: see :func:`_glued_phone_spans`). Codes such as "A320", "iPhone15" or "COVID-19" have too few digits for it.
+_GLUED_SHAPE = rf"(?:\+\d(?:[{_PHONE_SEPARATORS}]{{0,3}}\d){{8,14}}|0[1-9](?:[{_PHONE_SEPARATORS}]{{0,3}}\d){{8,9}})"
+_GLUED_PHONE = re.compile(rf"(?<=[^\W\d_]){_GLUED_SHAPE}(?!\w)|(?<![\w+]){_GLUED_SHAPE}(?=[^\W\d_])")
 #: A candidate that opens with a real calendar date (year 19xx/20xx first, or day and month first) or a time:
 #: "2010-06-10 12 30" is not a phone, but "0555-12-34-56" (a Kyrgyz mobile) and "0312-66-12-34" are.
 _YEAR, _MONTH, _DAY = r"(?:19|20)\d{2}", r"(?:0?[1-9]|1[0-2])", r"(?:0?[1-9]|[12]\d|3[01])"
@@ -90,8 +110,15 @@ _GROUPED_IN_THREES = re.compile(rf"([1-9]\d{{0,2}})([{_SPACES}.])\d{{3}}(?:\2\d{
 #: A year and, after spaces, the rest of a candidate: "2025 1 000 000 000" is a year and an amount, not a phone;
 #: "2025 0555 123 456" a year and a phone.
 _AFTER_YEAR = re.compile(rf"{_YEAR}[{_SPACES}]+(.+)")
-#: Years in a row, as a list of them is written: "2019 2020 2021".
-_YEARS = re.compile(rf"{_YEAR}(?:[{_SPACES}]+{_YEAR})+")
+#: A year, or years in a row as a list of them is written: "2019 2020 2021".
+_YEARS = re.compile(rf"{_YEAR}(?:[{_SPACES}]+{_YEAR})*")
+#: What may stand between two numbers written in a row: separators with a space among them ("0555 123 456 0777 123
+#: 456", "10.06.2026 0555 12 34 56", "0555 123 456 - 0777 123 456"). Brackets stay with the number they belong to.
+_GAP_CHARACTERS = _SPACES + "\t." + _DASHES
+_NUMBER_GAP = re.compile(rf"[{_GAP_CHARACTERS}]*[{_SPACES}\t][{_GAP_CHARACTERS}]*")
+#: The most parts (between gaps) one piece of a split candidate holds: a phone number is written in six groups at most,
+#: an amount up to a sextillion ("1 000 000 000 000 000 000") in seven.
+_MOST_PARTS = 8
 
 
 def site_without_person(host: str) -> str:
@@ -104,26 +131,100 @@ def _phone_in(text: str, start: int, end: int) -> tuple[int, int] | None:
     """Where the phone number of a candidate span is: all of it, or what follows a year that opens it ("2025 996 555
     123 456" is a year and a number, and only the number goes); None when it holds none (a date, a time, an amount, a
     year and an amount: "2025 100 000", "2024 1 500 000")."""
-    candidate = text[start:end]
-    after_year = _AFTER_YEAR.fullmatch(candidate)
-    if after_year:
-        rest = after_year.group(1)
-        if _is_phone(rest):
-            return start + after_year.start(1), end
-        if _is_grouped_amount(rest):
-            return None
-    return (start, end) if _is_phone(candidate) else None
+    after_year = _AFTER_YEAR.fullmatch(text, start, end)
+    if after_year and _is_phone(after_year.group(1)):
+        return after_year.start(1), end
+    return (start, end) if _is_phone(text[start:end]) else None
+
+
+def _phones_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The phone numbers of a candidate span: the one :func:`_phone_in` finds, else, where it may be several numbers
+    (:func:`_may_be_several`), those :func:`_split_phones` finds among its parts."""
+    phone = _phone_in(text, start, end)
+    if phone:
+        return [phone]
+    return _split_phones(text, start, end) if _may_be_several(text[start:end]) else []
+
+
+def _may_be_several(candidate: str) -> bool:
+    """Whether a candidate that is no phone number as a whole may be several numbers: it has more digits than one
+    phone number, or a date opens it and more than nine digits follow; but not when it is years or an amount ("12 345
+    678 901 234 567" is no "12 345" and a phone number)."""
+    digits = _count_digits(candidate)
+    return ((digits > 15 or (digits > 9 and _DATE_LIKE.search(candidate) is not None))
+            and not _is_years_or_amount(candidate))
+
+
+def _split_phones(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The phone numbers in a candidate that is none as a whole, being several numbers written in a row with spaces
+    between them: "0555 123 456 0777 123 456" is two phone numbers, "10.06.2026 0555 12 34 56" a date and one.
+
+    The candidate is cut at those spaces into the pieces that leave the fewest digits unexplained (in no phone number,
+    date, year or amount: see :func:`_read_piece`), then hold the most phone numbers, then redact the fewest digits
+    ("1 000 000 000 0555 123 456" is an amount and a number, not "1 000" and a longer number).
+    """
+    parts = _parts_between_gaps(text, start, end)
+    if len(parts) < 2:
+        return []
+    # best[i]: the best reading of parts[i:], as its score (added up piece by piece), where its first piece ends (the
+    # index of the part after it) and that piece's phone number, if any. Each piece holds _MOST_PARTS parts at most, so
+    # a long run of numbers (a table) takes time in proportion to its length.
+    best = [((0, 0, 0), len(parts), [])] * (len(parts) + 1)
+    for first in range(len(parts) - 1, -1, -1):
+        readings = []
+        for last in range(first, min(first + _MOST_PARTS, len(parts))):
+            score, phones = _read_piece(text, parts[first][0], parts[last][1])
+            rest = best[last + 1][0]
+            readings.append(((score[0] + rest[0], score[1] + rest[1], score[2] + rest[2]), last + 1, phones))
+        best[first] = min(readings, key=lambda reading: reading[0])
+    found, first = [], 0
+    while first < len(parts):
+        _, first, phones = best[first]
+        found += phones
+    return found
+
+
+def _parts_between_gaps(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The stretches of ``text[start:end]`` between the gaps two numbers in a row may have (:data:`_NUMBER_GAP`)."""
+    parts, part_start = [], start
+    for gap in _NUMBER_GAP.finditer(text, start, end):
+        parts.append((part_start, gap.start()))
+        part_start = gap.end()
+    parts.append((part_start, end))
+    return parts
+
+
+def _read_piece(text: str, start: int, end: int) -> tuple[tuple[int, int, int], list[tuple[int, int]]]:
+    """How one piece of a split candidate reads: its score (digits unexplained, minus the phone numbers, digits
+    redacted) and its phone number's span, if it holds one. A piece whose digits open with ``000`` holds none: it is
+    the end of an amount ("1 000 000 000")."""
+    piece = text[start:end]
+    digits = _digits_of(piece)
+    phone = _phone_in(text, *_trim_phone(text, start, end)) if len(digits) >= 9 and digits[:3] != "000" else None
+    if phone:
+        return (0, -1, _count_digits(text[phone[0]:phone[1]])), [phone]
+    explained = len(digits) >= 4 and _is_other_number(piece)   # a date, a year or an amount has four digits or more
+    return (0 if explained else len(digits), 0, 0), []
 
 
 def _is_phone(candidate: str) -> bool:
-    """Nine to fifteen digits that do not read as a date, a time, years ("в 2019 2020 2021 годах") or a grouped
-    amount."""
-    digits = sum(ch.isdigit() for ch in candidate)
-    if not 9 <= digits <= 15:
-        return False
-    if _DATE_LIKE.search(candidate.strip("()")) or _YEARS.fullmatch(candidate):
-        return False
-    return not _is_grouped_amount(candidate)
+    """Nine to fifteen digits that do not read as another number (:func:`_is_other_number`)."""
+    return 9 <= _count_digits(candidate) <= 15 and not _is_other_number(candidate)
+
+
+def _is_other_number(candidate: str) -> bool:
+    """Whether ``candidate`` reads as a number other than a phone number: a date or a time opens it, or it is years
+    or an amount (:func:`_is_years_or_amount`)."""
+    return _DATE_LIKE.search(candidate.strip("()")) is not None or _is_years_or_amount(candidate)
+
+
+def _is_years_or_amount(candidate: str) -> bool:
+    """Whether ``candidate`` is a year or years ("в 2019 2020 2021 годах"), or a grouped amount, after a year or not
+    ("2025 100 000")."""
+    if _YEARS.fullmatch(candidate):
+        return True
+    after_year = _AFTER_YEAR.fullmatch(candidate)
+    return _is_grouped_amount(after_year.group(1) if after_year else candidate)
 
 
 def _is_grouped_amount(candidate: str) -> bool:
@@ -138,6 +239,21 @@ def _is_grouped_amount(candidate: str) -> bool:
         return False
     lead, separator = grouped.group(1), grouped.group(2)
     return len(lead) < 3 or set(candidate[len(lead):].split(separator)) == {"", "000"}
+
+
+def _count_digits(candidate: str) -> int:
+    """How many digits ``candidate`` holds."""
+    return sum(map(str.isdigit, candidate))
+
+
+def _digits_of(candidate: str) -> str:
+    """The digits of ``candidate`` alone."""
+    return "".join(ch for ch in candidate if ch.isdigit())
+
+
+def _with_encoded_plus(text: str, start: int) -> int:
+    """Where a phone number starting at ``start`` starts with the percent-encoded '+' before it ("tel:%2B996…")."""
+    return start - 3 if text[max(0, start - 3):start] in ("%2B", "%2b") else start
 
 
 @dataclass
@@ -216,11 +332,6 @@ class Redactor:
             # an address kept on purpose keeps its domain
             kept_addresses = sorted(_email_spans(text)) if rule == "handles" and "emails" not in self.enabled else []
             for start, end in spans:
-                if rule == "phones":
-                    phone = _phone_in(text, *_trim_phone(text, start, end))
-                    if phone is None:
-                        continue
-                    start, end = phone
                 if rule == "profile_links":
                     end = _trim_trailing_punctuation(text, start, end)
                 if _overlaps(taken, start, end) or _overlaps(kept_addresses, start, end):
@@ -262,7 +373,7 @@ class Redactor:
 
 _PATTERNS = {"emails": _EMAIL, "profile_links": _PROFILE_LINK, "handles": _HANDLE, "phones": _PHONE}
 #: A character each rule's matches must contain (phones and profile links: see :func:`_worth_trying`).
-_NEEDS = {"emails": ("@", "\uff20"), "handles": ("@", "\uff20")}
+_NEEDS = {"emails": ("@", "\uff20", "%40"), "handles": ("@", "\uff20")}
 _DIGIT_RUN = re.compile(rf"\d[\d{_PHONE_SEPARATORS}]{{6,}}\d")
 _ASCII_DIGITS = "0123456789"
 #: The characters besides ``isalnum()`` ones that an e-mail's name part holds: '_', '.', '+', '-', the marks and
@@ -271,24 +382,28 @@ _EMAIL_NAME_EXTRA = frozenset("_.+-" + "".join(map(chr, [*range(0x300, 0x370), *
 _ASCII_DIGIT_BYTES = _ASCII_DIGITS.encode("ascii")
 
 
+#: An '@' or '＠'; :data:`_AT_OR_ENCODED` finds '%40' too, and is used only on texts that hold one (a search for an
+#: alternation cannot skip ahead as one for a character class does: it took four times as long).
 _AT = re.compile("[@\uff20]")
+_AT_OR_ENCODED = re.compile(_AT_SIGN)
 
 
-def _find_at(text: str, start: int) -> int:
-    """Where the next '@' or '＠' from ``start`` is, or -1."""
-    found = _AT.search(text, start)
+def _find_at(at_sign: re.Pattern[str], text: str, start: int) -> int:
+    """Where the next match of ``at_sign`` (:data:`_AT` or :data:`_AT_OR_ENCODED`) from ``start`` is, or -1."""
+    found = at_sign.search(text, start)
     return found.start() if found else -1
 
 
 def _email_spans(text: str) -> Iterator[tuple[int, int]]:
     """The spans ``_EMAIL.finditer(text)`` finds, found from each '@' (or full-width '＠', which hides an address
-    from simple scrapers) instead of from every position.
+    from simple scrapers, or percent-encoded '%40') instead of from every position.
 
     A match holds exactly one '@' and starts where the run of word characters and ``.+-`` before it starts (the
     look-behind forbids starting inside the run), so each '@' has one place a match can start.
     """
+    at_sign = _AT_OR_ENCODED if "%" in text and "%40" in text else _AT
     done = 0
-    at = _find_at(text, 0)
+    at = _find_at(at_sign, text, 0)
     while at >= 0:
         start = at
         while start > 0 and (text[start - 1].isalnum() or text[start - 1] in _EMAIL_NAME_EXTRA):  # \w: isalnum() or '_'
@@ -298,7 +413,7 @@ def _email_spans(text: str) -> Iterator[tuple[int, int]]:
             if m:
                 yield m.span()
                 done = m.end()
-        at = _find_at(text, max(at + 1, done))
+        at = _find_at(at_sign, text, max(at + 1, done))
 
 
 def _overlaps(spans: list[tuple[int, int, str]] | list[tuple[int, int]], start: int, end: int) -> bool:
@@ -309,9 +424,9 @@ def _overlaps(spans: list[tuple[int, int, str]] | list[tuple[int, int]], start: 
 
 
 def _might_match(text: str) -> bool:
-    """A cheap test that skips texts with no '@' (or full-width '＠'), no '/', no host of personal blogs and
-    no run of eight digits and separators."""
-    if "@" in text or "/" in text or "\uff20" in text:
+    """A cheap test that skips texts with no '@' (or full-width '＠', or '%40'), no '/', no host of personal blogs
+    and no run of eight digits and separators."""
+    if "@" in text or "/" in text or "\uff20" in text or ("%" in text and "%40" in text):
         return True
     return _might_hold_phone(text) or _names_personal_host(text)
 
@@ -349,23 +464,74 @@ _PHONE_RUN = re.compile(rf"\d[\d+{_PHONE_SEPARATORS}]*")
 _PHONE_NON_DIGITS = frozenset("+() \t\u00a0\u2007\u2009\u202f.-\u2010\u2011\u2012\u2013\u2212")
 
 
-def _phone_spans(text: str) -> Iterator[tuple[int, int]]:
-    """The spans ``_PHONE.finditer(text)`` finds, searching only the runs of phone characters that hold a digit.
+def _phone_runs(text: str) -> Iterator[tuple[int, int]]:
+    """The runs of phone characters that hold a digit and can hold a match of :data:`_PHONE` or
+    :data:`_GLUED_PHONE`, each from the '+', '(' or separator before its first digit to its end.
 
-    The pattern's look-behind is slow to try at every position of a long text. A match cannot cross the
+    The patterns' look-behinds are slow to try at every position of a long text. A match cannot cross the
     end of a run (the character there is not one it can hold), so matching each run on its own, with the
     character on either side for the look-behind and the look-ahead, finds exactly the same spans; and
     a run shorter than seven characters from its first digit cannot hold a match's seven digits.
     """
-    size = len(text)
     for run in _PHONE_RUN.finditer(text):
         start, end = run.span()
         if end - start < 7:
             continue
         while start > 0 and text[start - 1] in _PHONE_NON_DIGITS:  # a '+', '(' or separator before the first digit
             start -= 1
-        for m in _PHONE.finditer(text, start, min(end + 1, size)):
-            yield m.span()
+        yield start, end
+
+
+def _phone_spans(text: str) -> Iterator[tuple[int, int]]:
+    """The spans ``_PHONE.finditer(text)`` finds, searching only the runs of :func:`_phone_runs`."""
+    for start, end in _phone_runs(text):
+        yield from _spans_in_run(_PHONE, text, start, end)
+
+
+def _spans_in_run(pattern: re.Pattern[str], text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """The spans of ``pattern`` in the run ``text[start:end]``, with the character after it for a look-ahead."""
+    return (m.span() for m in pattern.finditer(text, start, end + 1))
+
+
+def _glued_phone_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """The spans of :data:`_GLUED_PHONE` in the run ``text[start:end]`` where the word glued to the number is letters
+    alone: "тел0555123456" is a word and a number, but "3f0a0123456789" (a hash) is one token and stays."""
+    return (span for span in _spans_in_run(_GLUED_PHONE, text, start, end) if _glued_word(text, *span).isalpha())
+
+
+def _touches_a_letter(text: str, start: int, end: int) -> bool:
+    """Whether a letter stands right before the first digit of the run ``text[start:end]`` (or before the '+' there),
+    or right after its last digit: only then can it hold a glued number (:func:`_glued_phone_spans`)."""
+    first = start
+    while not text[first].isdigit():   # the '+', '(' or separators before the first digit
+        first += 1
+    before = text[max(0, first - 2):first]
+    return (before[-1:].isalpha() or (before[-1:] == "+" and before[:1].isalpha())
+            or (text[end - 1].isdigit() and text[end:end + 1].isalpha()))
+
+
+def _glued_word(text: str, start: int, end: int) -> str:
+    """The word characters right before ``start``, else those right after ``end``."""
+    first, last = start, end
+    while first and (text[first - 1].isalnum() or text[first - 1] == "_"):
+        first -= 1
+    if first < start:
+        return text[first:start]
+    while last < len(text) and (text[last].isalnum() or text[last] == "_"):
+        last += 1
+    return text[end:last]
+
+
+def _phone_numbers(text: str) -> Iterator[tuple[int, int]]:
+    """Where the phone numbers in ``text`` are: in each candidate span, less what it swallowed at either end, the
+    numbers :func:`_phones_in` finds, each with the percent-encoded '+' before it."""
+    for run_start, run_end in _phone_runs(text):
+        candidates = _spans_in_run(_PHONE, text, run_start, run_end)
+        if _touches_a_letter(text, run_start, run_end):
+            candidates = chain(candidates, _glued_phone_spans(text, run_start, run_end))
+        for start, end in candidates:
+            for phone_start, phone_end in _phones_in(text, *_trim_phone(text, start, end)):
+                yield _with_encoded_plus(text, phone_start), phone_end
 
 
 #: A host of personal blogs after a '.', as in every blog's address (only then are such addresses looked for).
@@ -421,5 +587,6 @@ def _profile_spans(text: str) -> Iterator[tuple[int, int]]:
     yield from (m.span() for m in _PROFILE_LINK.finditer(text))
 
 
-#: Rules whose matches are found by a faster route than ``finditer`` over the whole text (same spans).
-_SPANS = {"emails": _email_spans, "phones": _phone_spans, "profile_links": _profile_spans}
+#: Rules whose matches are found by a faster route than ``finditer`` over the whole text (same spans; phone numbers'
+#: are then checked, split where several are in a row, and joined by those glued to a word).
+_SPANS = {"emails": _email_spans, "phones": _phone_numbers, "profile_links": _profile_spans}
