@@ -309,10 +309,14 @@ def newest_published(db: sqlite_utils.Database) -> str | None:
 def longest_crawl_gap_days(db: sqlite_utils.Database, since: str, until: str) -> float:
     """The longest time, in days, between ``since``, the crawl runs started after it and ``until``: how long
     the crawl record went silent. A clock that jumped leaves a gap as long as the jump; a store whose
-    sources are merely quiet, crawled all along, leaves none."""
+    sources are merely quiet, crawled all along, leaves none. The time before the store's first crawl run is
+    no silence (a new store of a quiet forum or an archive holds what was published long before): when
+    ``since`` is earlier, the record is read from that run on."""
     return db.execute(
-        """WITH t(d) AS (SELECT julianday(started_at) FROM crawl_runs WHERE started_at >= ?
-                         UNION ALL SELECT julianday(?) UNION ALL SELECT julianday(?))
+        """WITH start(at) AS (SELECT CASE WHEN julianday(min(started_at)) > julianday(?) THEN min(started_at) ELSE ? END
+                              FROM crawl_runs),
+                t(d) AS (SELECT julianday(started_at) FROM crawl_runs WHERE started_at >= (SELECT at FROM start)
+                         UNION ALL SELECT julianday(at) FROM start UNION ALL SELECT julianday(?))
            SELECT max(d - previous) FROM (SELECT d, lag(d) OVER (ORDER BY d) AS previous FROM t)""",
         [since, since, until]).fetchone()[0] or 0.0
 
