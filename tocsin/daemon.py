@@ -199,15 +199,22 @@ def resolve(target: str | Callable[..., Any]) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), name)
 
 
-def child_main(target: str | Callable[..., Any], args: tuple, kwargs: dict, conn: Any) -> None:
+def child_main(target: str | Callable[..., Any], args: tuple, kwargs: dict, conn: Any, grace_s: float | None = None) -> None:
     """Run one task in a fresh process group, so the daemon can stop it and everything it started; the task
-    stops when the daemon dies (killed outright, it cannot stop its tasks itself)."""
-    from tocsin.processes import stop_with_parent
+    stops when the daemon dies (killed outright, it cannot stop its tasks itself).
+
+    :param grace_s: how long the task, asked to stop, gives the processes it started (its crawl) to stop in turn;
+        the daemon kills the whole group after the same time.
+    """
+    from tocsin import processes
 
     parent = multiprocessing.parent_process()
-    stop_with_parent(parent.pid if parent and parent.pid else os.getppid())
+    processes.stop_with_parent(parent.pid if parent and parent.pid else os.getppid())
     os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C on the daemon's terminal is the daemon's business
+    if grace_s is not None:
+        processes.STOP_GRACE_S = grace_s
+    signal.signal(signal.SIGTERM, leave_once)
     try:
         result = resolve(target)(*args, **kwargs)
         if isinstance(result, list):
@@ -216,6 +223,14 @@ def child_main(target: str | Callable[..., Any], args: tuple, kwargs: dict, conn
     except BaseException:  # noqa: BLE001 - reported to the parent, which logs it
         conn.send({"ok": False, "error": traceback.format_exc()})
         raise SystemExit(1) from None
+
+
+def leave_once(signum: int, _frame: Any) -> None:
+    """A task's SIGTERM handler: raise ``SystemExit`` where the task stands, so that it stops what it started the
+    way it would on Ctrl-C (a crawl process gets one SIGTERM and closes its spiders); a second SIGTERM, while it
+    does so, is ignored (it would cut that short)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise SystemExit(128 + signum)
 
 
 @dataclass
@@ -277,7 +292,7 @@ class Supervisor:
             name, target, args, kwargs, timeout_s, sources = self.waiting.pop(0)
             runs_after = latest_crawl_run_id(self.db)
             parent, child = self.context.Pipe(duplex=False)
-            process = self.context.Process(target=child_main, args=(target, args, kwargs, child), name=f"tocsin-{name}", daemon=False)
+            process = self.context.Process(target=child_main, args=(target, args, kwargs, child, self.grace_s), name=f"tocsin-{name}", daemon=False)
             process.start()
             child.close()
             now = time.monotonic()
@@ -339,15 +354,25 @@ class Supervisor:
                 logger.exception("could not record the end of %s", task.name)
 
     def terminate(self, task: Task, why: str) -> None:
-        """Ask a task's process group to stop (SIGTERM), kill it after the grace period, record why."""
-        signal_group(task.process.pid, signal.SIGTERM)
+        """Ask a task to stop (see :meth:`ask_to_stop`), kill its process group after the grace period, record why."""
+        self.ask_to_stop(task)
         task.process.join(self.grace_s)
-        if task.process.is_alive():
-            signal_group(task.process.pid, signal.SIGKILL)
-            task.process.join(5)
-        else:
-            signal_group(task.process.pid, signal.SIGKILL)  # whatever it started and left behind
+        self.kill_group(task)
         self.finish(task, "killed", why)
+
+    @staticmethod
+    def ask_to_stop(task: Task) -> None:
+        """SIGTERM to the task's own process only: it stops the crawl process it started with one SIGTERM and
+        waits for it to close its spiders. Signalled too, the crawl would get a second SIGTERM as its parent
+        stops, and Scrapy stops by force on a second one, without closing them."""
+        task.process.terminate()
+
+    @staticmethod
+    def kill_group(task: Task) -> None:
+        """SIGKILL to the task's process group: the task, if it is still running, and whatever it started and
+        left behind."""
+        signal_group(task.process.pid, signal.SIGKILL)
+        task.process.join(5)
 
     def close_open_runs(self, task: Task, status: str, why: str) -> int:
         """Finish the crawl runs a stopped crawl left ``running`` (nothing stays half-open); returns how many. When
@@ -366,21 +391,17 @@ class Supervisor:
         return len(runs)
 
     def stop_all(self) -> None:
-        """Stop every running task (SIGTERM, then SIGKILL after the grace period) and drop the queue."""
+        """Stop every running task (see :meth:`ask_to_stop`; SIGKILL after the grace period) and drop the queue."""
         self.waiting.clear()
         for task in list(self.running.values()):
-            signal_group(task.process.pid, signal.SIGTERM)
+            self.ask_to_stop(task)
         deadline = time.monotonic() + self.grace_s
         for task in list(self.running.values()):
             task.process.join(max(0.0, deadline - time.monotonic()))
         for task in list(self.running.values()):
-            if task.process.is_alive():
-                signal_group(task.process.pid, signal.SIGKILL)
-                task.process.join(5)
-                self.finish(task, "killed", "the daemon is stopping")
-            else:
-                signal_group(task.process.pid, signal.SIGKILL)
-                self.finish(task, "killed" if task.process.exitcode else None, "the daemon is stopping")
+            stopped = not task.process.is_alive()
+            self.kill_group(task)
+            self.finish(task, "killed" if not stopped or task.process.exitcode else None, "the daemon is stopping")
 
 
 def signal_group(pid: int | None, sig: int) -> None:

@@ -7,8 +7,15 @@ import signal
 import subprocess
 
 
-def stop_process(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
-    """Ask ``proc`` to stop (SIGTERM, which lets it close what it has open) and kill it after ``grace_s``."""
+#: How long :func:`stop_process` gives a process to stop, unless told otherwise. A daemon's task sets it to the
+#: daemon's ``stop_grace_s``: its crawl is then killed no sooner than the daemon says.
+STOP_GRACE_S = 10.0
+
+
+def stop_process(proc: subprocess.Popen, grace_s: float | None = None) -> None:
+    """Ask ``proc`` to stop (SIGTERM, which lets it close what it has open) and kill it after ``grace_s``
+    (default :data:`STOP_GRACE_S`)."""
+    grace_s = STOP_GRACE_S if grace_s is None else grace_s
     proc.terminate()
     try:
         proc.wait(timeout=grace_s)
