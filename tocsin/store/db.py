@@ -57,14 +57,15 @@ def connect(path: str | Path, *, busy_timeout_ms: int = 10_000, create: bool = T
 
     :param path: database file, or ``":memory:"``.
     :param busy_timeout_ms: how long to wait for another writer's lock.
-    :param create: create the file if missing; otherwise raise :class:`DatabaseMissing`.
+    :param create: create the store if the file is missing or empty; otherwise raise :class:`DatabaseMissing`
+        (:class:`DatabaseUnusable` for an empty file).
     :param migrate: apply pending migrations.
     """
     memory = str(path) == ":memory:"
     if not memory:
         path = Path(path)
-        if not path.exists() and not create:
-            raise DatabaseMissing(f"no database at {path}; create one with 'tocsin init' or pass --db PATH")
+        if not create:
+            refuse_to_make(path)
     try:
         if not memory:
             make_private_folders(path.parent)
@@ -85,6 +86,24 @@ def connect(path: str | Path, *, busy_timeout_ms: int = 10_000, create: bool = T
 
         apply_migrations(db)
     return db
+
+
+def refuse_to_make(path: Path) -> None:
+    """For a caller that must not make a store (the daemon, ``status``, a crawl): raise :class:`DatabaseMissing`
+    when ``path`` does not exist, :class:`DatabaseUnusable` when it is empty (SQLite would take it for a new
+    database, and a new store with a new pseudonym key would be made in it)."""
+    if not path.exists():
+        raise DatabaseMissing(f"no database at {path}; create one with 'tocsin init' or pass --db PATH")
+    if is_empty_file(path):
+        raise DatabaseUnusable(f"the database {path} is an empty file (0 bytes): a copy or restore into it failed, or "
+                               "it was never written. Restore it from a backup, or delete it and make a new, empty "
+                               "store with 'tocsin init FOLDER'; nothing was written to it")
+
+
+def is_empty_file(path: Path) -> bool:
+    """True for a file of 0 bytes with no write-ahead log beside it holding pages: no database at all."""
+    wal = path.with_name(path.name + "-wal")
+    return path.is_file() and path.stat().st_size == 0 and not (wal.is_file() and wal.stat().st_size > 0)
 
 
 def is_locked_error(error: BaseException) -> bool:
