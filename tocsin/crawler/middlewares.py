@@ -6,6 +6,8 @@ import asyncio
 import ipaddress
 import logging
 import socket
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
@@ -137,6 +139,21 @@ def resolve_literal(host: str) -> list[IPAddress]:
         return []
 
 
+def retry_after_s(header: str, now: datetime | None = None) -> float | None:
+    """The seconds a ``Retry-After`` header asks to wait, in either form RFC 9110 allows: a number of seconds or
+    an HTTP date (counted from ``now``; a date past is 0). None for an empty or unreadable header."""
+    header = header.strip()
+    if header.isdigit():
+        return float(header)
+    try:
+        when = parsedate_to_datetime(header)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:   # "-0000": UTC, by RFC 5322
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's retries, each after a growing pause (``RETRY_BACKOFF_S`` doubled per try, or the server's
     ``Retry-After`` up to 60 s). The pause holds only the retried request, never the engine."""
@@ -150,9 +167,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         tries = max(int(retry.meta.get("retry_times", 1)), 1)
         delay = self.backoff_s * 2 ** (tries - 1)
         if response is not None:
-            header = (response.headers.get(b"Retry-After") or b"").decode("latin-1").strip()
-            if header.isdigit():
-                delay = max(delay, min(float(header), MAX_RETRY_AFTER_S))
+            asked = retry_after_s((response.headers.get(b"Retry-After") or b"").decode("latin-1"))
+            if asked is not None:
+                delay = max(delay, asked)
         return min(delay, MAX_RETRY_AFTER_S)
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
