@@ -589,6 +589,18 @@ def validate(settings: Settings) -> None:
                 "retention_every_hours", "parallel_crawls"):
         check_range(f"daemon.{key}", getattr(settings.daemon, key), 1, 100_000)
     check_range("daemon.stop_grace_s", settings.daemon.stop_grace_s, 0, 3600)
+    check_store_paths(settings)
+
+
+def check_store_paths(settings: Settings) -> None:
+    """The database is named, and the daemon's lock file is not a folder: ``tocsin status`` then reports what the
+    daemon would refuse."""
+    if not settings.database.path.strip():
+        raise ConfigError("database.path", settings.database.path, "empty; name the store's file, e.g. tocsin.db (a "
+                                                                   "relative path is read from the config file's folder)")
+    if settings.daemon.lock_file and settings.resolve(settings.daemon.lock_file).is_dir():
+        raise ConfigError("daemon.lock_file", settings.daemon.lock_file, "a folder, not a file; name a file in it (e.g. "
+                                                                         "tocsin.lock there), or leave it empty for '<database>.lock'")
 
 
 def check_distributed(section: Any) -> None:

@@ -195,10 +195,16 @@ def stated_problem(error: Exception) -> str | None:
     if is_locked_error(error):
         return ("the database is locked by another program (the daemon, a crawl, an export or a forget) for longer "
                 "than database.busy_timeout_ms; run the command again when it is done, or raise that setting")
-    if isinstance(error, sqlite3.OperationalError) and ("disk is full" in str(error) or "readonly" in str(error)):
-        logger.debug("stated as a full or read-only disk", exc_info=error)
-        return (f"the store cannot be written ({error}): free space on its disk, or make its folder writable, and "
-                "run the command again; what the store had committed before is kept")
+    if isinstance(error, sqlite3.OperationalError) and "readonly" in str(error):
+        logger.debug("stated as a read-only store", exc_info=error)
+        return (f"the store cannot be written ({error}): make the database file, and its -wal and -shm files beside "
+                "it, writable by the user tocsin runs as (their mode or owner: chmod u+w, chown), make its folder "
+                "writable, and check that its disk is not mounted read-only; then run the command again; what the "
+                "store had committed before is kept")
+    if isinstance(error, sqlite3.OperationalError) and "disk is full" in str(error):
+        logger.debug("stated as a full disk", exc_info=error)
+        return (f"the store cannot be written ({error}): free space on its disk and run the command again; what the "
+                "store had committed before is kept")
     if isinstance(error, sqlite3.DatabaseError) and "malformed" in str(error):   # damage found after the store opened
         logger.debug("stated as a damaged store", exc_info=error)
         return (f"the store is damaged ({error}): stop the daemon, copy the database file aside, then restore it "
