@@ -17,7 +17,9 @@ import os
 import re
 import tomllib
 import typing
+import unicodedata
 from dataclasses import dataclass, field
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -551,9 +553,10 @@ def validate(settings: Settings) -> None:
             raise ConfigError(f"alerts.sinks[{i}].smtp_host", sink.smtp_host, "an email sink needs smtp_host and recipients")
         if sink.kind == "email":
             check_range(f"alerts.sinks[{i}].smtp_port", sink.smtp_port, 1, 65535)
-            if "@" not in sink.sender:
-                raise ConfigError(f"alerts.sinks[{i}].sender", sink.sender,
-                                  "an email sink needs a From address, e.g. sender = 'tocsin@example.org'")
+            check_email_address(f"alerts.sinks[{i}].sender", sink.sender, "sender = 'tocsin@example.org'")
+            for j, recipient in enumerate(sink.recipients):
+                check_email_address(f"alerts.sinks[{i}].recipients[{j}]", recipient,
+                                    "recipients = ['a@example.org', 'b@example.org'], one address per entry")
     for i, rule in enumerate(settings.alerts.rules):
         check_choice(f"alerts.rules[{i}].kind", rule.kind, RULE_KINDS)
         check_choice(f"alerts.rules[{i}].severity", rule.severity, SEVERITIES)
@@ -639,6 +642,10 @@ def walk_checks(obj: Any, prefix: str, resolve: typing.Callable[[str], Path]) ->
 
 
 def check_url(key: str, url: str) -> None:
+    """An http(s) URL with a host, a valid port, and no raw space or control character (which cannot be sent)."""
+    if any(c == " " or unicodedata.category(c) == "Cc" for c in url):
+        raise ConfigError(key, url, "contains a space, line break or control character, which cannot be sent; "
+                                    "write a space as %20 and leave out the others")
     try:
         parsed = urlparse(url)
         parsed.port   # a port that is not a number, or outside 0-65535, is a ValueError
@@ -646,6 +653,21 @@ def check_url(key: str, url: str) -> None:
         raise ConfigError(key, url, f"not a valid URL ({e}); e.g. https://example.org/news") from None
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ConfigError(key, url, "expected an http:// or https:// URL with a host")
+
+
+def check_email_address(key: str, value: str, example: str) -> None:
+    """``value`` is one e-mail address with an ``@`` (``a@example.org`` or ``Name <a@example.org>``) on one line:
+    not a comma-separated list, which would reach only its first address. ``example``: the fix to suggest."""
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
+        raise ConfigError(key, value, f"contains a line break or control character; write one address on one line, e.g. {example}")
+    found = getaddresses([value])
+    if len(found) > 1:
+        raise ConfigError(key, value, f"holds {len(found)} addresses; give each its own entry, e.g. {example}")
+    name, address = found[0] if found else ("", "")
+    local, at, domain = address.rpartition("@")
+    whole = value.strip() == address or (value.strip().endswith(f"<{address}>") and bool(name))
+    if not (local and at and domain and whole) or any(c.isspace() for c in address):
+        raise ConfigError(key, value, f"not an e-mail address; write one such as {example}")
 
 
 def check_host(key: str, host: str) -> None:

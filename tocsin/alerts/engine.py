@@ -373,12 +373,23 @@ def evaluate_stale(db: sqlite_utils.Database, settings: Settings, rule: AlertRul
         if alert["key"] not in findings and (alert["key"] not in last_success
                                              or (succeeded is not None and succeeded >= parse_time(alert["created_at"]))):
             with transaction(db):
+                alert = crawled_again(db, alert, succeeded)
                 store.resolve_alert(db, alert["id"], iso(now))
                 logger.info("alert #%s resolved: source %s crawls again", alert["id"], alert["key"])
                 if alert["notifications"] and alert["status"] == "open":  # tell those who were told it stopped
                     notify(db, settings, rule, {**alert, "status": "resolved", "updated_at": iso(now)}, "resolved", iso(now))
             changed += 1
     return changed
+
+
+def crawled_again(db: sqlite_utils.Database, alert: dict[str, Any], succeeded: datetime | None) -> dict[str, Any]:
+    """``alert`` of a stale source with when the source crawled successfully again (``crawled_again_at`` in its
+    stats, "" when it is no longer crawled) stored in its payload, which its ``[RESOLVED]`` message is rendered
+    from."""
+    stats = {**alert["payload"].get("stats", {}), "crawled_again_at": iso(succeeded) if succeeded else ""}
+    payload = {**alert["payload"], "stats": stats}
+    store.update_alert(db, alert["id"], payload=payload)
+    return {**alert, "payload": payload}
 
 
 def sweep(db: sqlite_utils.Database, settings: Settings, now: datetime) -> int:

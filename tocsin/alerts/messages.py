@@ -105,8 +105,11 @@ def _mapped(span: dict[str, Any], original: str, redacted: Any) -> dict[str, Any
     return {**span, "start": new_start, "end": new_end, "text": redacted.text[new_start:new_end]}
 
 
-def what_line(payload: dict[str, Any]) -> str:
+def what_line(payload: dict[str, Any], closing: bool = False) -> str:
+    """What happened, in one line; ``closing``: for the message that says the alert resolved."""
     kind = payload["labels"]["kind"]
+    if kind == "stale_source" and closing:
+        return crawled_again_line(payload)
     if kind == "stale_source":
         stats = payload.get("stats", {})
         state = "its latest crawl failed" if stats.get("last_status") == "failed" else "its latest crawl is still running"
@@ -125,6 +128,16 @@ def what_line(payload: dict[str, Any]) -> str:
         s = payload.get("stats", {})
         return f"one text spreading ({shown}): {s.get('copies')} copies in {s.get('sources')} sources"
     return shown
+
+
+def crawled_again_line(payload: dict[str, Any]) -> str:
+    """What the resolved message of a stale source says: it crawled successfully again (at ``crawled_again_at``
+    when known), rather than the failure it reported."""
+    source = payload["labels"].get("source")
+    again = payload.get("stats", {}).get("crawled_again_at")
+    if again:
+        return f"source {source} crawled successfully again at {again}; the alert is resolved"
+    return f"source {source} is no longer stale (it crawled successfully again, or is no longer crawled); the alert is resolved"
 
 
 def render_title(payload: dict[str, Any]) -> str:
@@ -149,7 +162,7 @@ def render_text(alert_id: int, rule: str, severity: str, count: int, payload: di
     # severity: only the message that says the condition ended reads RESOLVED
     closing = status == "resolved" and reason in ("", "resolved")
     lines = [f"[{'RESOLVED' if closing else severity.upper()}] {render_title(payload)}"]
-    lines.append(f"What: {what_line(payload)}")
+    lines.append(f"What: {what_line(payload, closing)}")
     if labels["kind"] != "stale_source":
         others = [g for g in payload.get("groups", []) if g != labels.get("group")]
         lines.append(f"Whom: {group_name(labels.get('group', ''))}"

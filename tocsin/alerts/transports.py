@@ -19,6 +19,7 @@ import socket
 import ssl
 import sys
 import time
+import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -30,6 +31,7 @@ from tocsin import __version__
 from tocsin.alerts.deadline import SendAbandoned, run_within, track, tracked_opener
 from tocsin.config import Settings, SinkSettings
 from tocsin.private_files import file_in_the_way, make_private_folders
+from tocsin.retry_after import retry_after_s
 from tocsin.terminal import terminal_safe
 
 logger = logging.getLogger(__name__)
@@ -176,6 +178,18 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
+def ascii_url(url: str) -> str:
+    """``url`` with the non-ASCII characters of its path and query percent-encoded as UTF-8, as browsers send
+    them (``/хук`` → ``/%D1%85%D1%83%D0%BA``); ASCII, ``%XX`` escapes included, is left as it is."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path=encode_non_ascii(parts.path), query=encode_non_ascii(parts.query)))
+
+
+def encode_non_ascii(text: str) -> str:
+    """Each non-ASCII character of ``text`` as its UTF-8 ``%XX`` escapes; every ASCII character unchanged."""
+    return "".join(c if c.isascii() else urllib.parse.quote(c, safe="") for c in text)
+
+
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102 - urllib API
         return None
@@ -191,7 +205,7 @@ class WebhookTransport(Transport):
         super().__init__(sink, settings)
         parts = urllib.parse.urlsplit(sink.url)
         #: The URL without a user name and password, which are sent as HTTP Basic authentication instead.
-        self.url = urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+        self.url = ascii_url(urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])))
         self.login = (f"{urllib.parse.unquote(parts.username or '')}:{urllib.parse.unquote(parts.password or '')}"
                       if parts.username or parts.password else "")
         #: How errors, logs and ``status`` name the receiver: its host only, since a webhook's path and query
@@ -219,7 +233,10 @@ class WebhookTransport(Transport):
 
     def notify(self, message: dict[str, Any]) -> None:
         body = message_json(message).encode("utf-8")
-        request = urllib.request.Request(self.url, data=body, method="POST", headers=self.headers(message, body))
+        try:
+            request = urllib.request.Request(self.url, data=body, method="POST", headers=self.headers(message, body))
+        except ValueError as e:   # urllib cannot read the URL at all
+            raise self.invalid_url(e) from None
         within_deadline(self.sink.timeout_s, self.where, lambda: self.post(request), self.should_stop)
 
     def post(self, request: urllib.request.Request) -> None:
@@ -228,6 +245,8 @@ class WebhookTransport(Transport):
                 response.read(65536)
         except urllib.error.HTTPError as e:
             raise self.http_error(e.code, e.headers.get("Retry-After") if e.headers else None) from None
+        except (http.client.InvalidURL, UnicodeError) as e:   # refused before anything was sent
+            raise self.invalid_url(e) from None
         except http.client.HTTPException as e:   # not HTTP at all, or too many headers
             raise TransportError(f"{self.where}: the answer is not HTTP ({type(e).__name__})") from e
         except (urllib.error.URLError, OSError, socket.timeout) as e:
@@ -236,8 +255,16 @@ class WebhookTransport(Transport):
                 raise TransportError(f"{self.where}: certificate not trusted: {reason}", permanent=True) from e
             raise TransportError(f"{self.where}: {reason}") from e
 
+    def invalid_url(self, error: Exception) -> TransportError:
+        """The permanent error for a URL that cannot be sent: it names the error's kind only, since its text
+        would show the path and query, which often hold the webhook's token."""
+        return TransportError(f"{self.where}: the URL of sink {self.sink.name!r} is not valid ({type(error).__name__}); "
+                              "write a space as %20 and leave out control characters", permanent=True)
+
     def http_error(self, code: int, retry_after: str | None) -> TransportError:
-        wait = float(retry_after) if retry_after and retry_after.strip().isdigit() else None
+        """The error for an HTTP answer ``code`` that is not 2xx; ``retry_after``: its ``Retry-After`` header (the
+        delivery caps the wait it asks for)."""
+        wait = retry_after_s(retry_after) if retry_after else None
         if 300 <= code < 400:
             return TransportError(f"{self.where} answered {code} (a redirect); configure the final URL", permanent=True)
         if code in TRANSIENT_HTTP or code >= 500:
@@ -272,16 +299,18 @@ class EmailTransport(Transport):
         return self.sink.sender.rpartition("@")[2] or "tocsin.localhost"
 
     def build(self, message: dict[str, Any]) -> EmailMessage:
+        """The e-mail of ``message``; its text headers are made one line (see :func:`header_safe`). A ``ValueError``
+        (an address with a line break, in settings that skipped the config check) is raised as it is."""
         mail = EmailMessage()
-        mail["Subject"] = f"[tocsin {message['severity'].upper()}] {message['title']}"
+        mail["Subject"] = header_safe(f"[tocsin {message['severity'].upper()}] {message['title']}")
         mail["From"] = self.sink.sender
         mail["To"] = ", ".join(self.sink.recipients)
         mail["Date"] = formatdate(localtime=False, usegmt=True)
-        mail["Message-ID"] = f"<{message['id']}@{self.domain()}>"
+        mail["Message-ID"] = header_safe(f"<{message['id']}@{self.domain()}>")
         if message.get("thread") and message["thread"] != message["id"]:
-            mail["In-Reply-To"] = mail["References"] = f"<{message['thread']}@{self.domain()}>"
-        mail["X-Tocsin-Alert"] = str(message["alert_id"])
-        mail["X-Tocsin-Severity"] = message["severity"]
+            mail["In-Reply-To"] = mail["References"] = header_safe(f"<{message['thread']}@{self.domain()}>")
+        mail["X-Tocsin-Alert"] = header_safe(str(message["alert_id"]))
+        mail["X-Tocsin-Severity"] = header_safe(message["severity"])
         mail.set_content(message["text"] + "\n")
         return mail
 
@@ -301,7 +330,12 @@ class EmailTransport(Transport):
         return client
 
     def notify(self, message: dict[str, Any]) -> None:
-        mail, reached, owed = self.build(message), self.reached, self.owed
+        try:
+            mail = self.build(message)
+        except ValueError as e:   # retrying builds the same e-mail again
+            raise TransportError(f"sink {self.sink.name!r}: cannot build the e-mail ({e}); check its sender and "
+                                 "recipients (one address each, on one line)", permanent=True) from None
+        reached, owed = self.reached, self.owed
         within_deadline(self.sink.timeout_s, f"SMTP {self.sink.smtp_host}:{self.sink.smtp_port}",
                         lambda: self.send(mail, reached, owed), self.should_stop)
 
@@ -356,6 +390,12 @@ class EmailTransport(Transport):
                               + (f"; {retried}" if later else ""),
                               permanent=not later, reached=tuple(sorted(reached)),
                               refused_for_good=tuple(sorted(for_good)) if later else ())
+
+
+def header_safe(value: str) -> str:
+    """``value`` fit for one e-mail header line: line breaks and other control characters (a source name with a
+    newline in a Subject) become spaces, which the mail library would otherwise refuse or fold on."""
+    return "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in value)
 
 
 def recipient_answers(refused: dict[str, tuple[int, bytes]]) -> str:

@@ -283,7 +283,11 @@ def test_sinks(app: App, sink_names: tuple[str, ...]) -> None:
             build_transport(sink, app.settings).notify(sample_message(sink.name, app.settings.alerts.review_url))
         except TransportError as e:
             failed += 1
-            click.echo(f"{sink.name} ({sink.kind}): FAILED — {e} ({'permanent' if e.permanent else 'transient'})")
+            click.echo(f"{sink.name} ({sink.kind}): FAILED — {terminal_safe(str(e))} "
+                       f"({'permanent' if e.permanent else 'transient'})")
+        except Exception as e:  # noqa: BLE001 - a bug or a library error: reported for this sink, the others still tried
+            failed += 1
+            click.echo(f"{sink.name} ({sink.kind}): FAILED — unexpected {type(e).__name__}: {terminal_safe(str(e))}")
         else:
             click.echo(f"{sink.name} ({sink.kind}): ok")
     if failed:

@@ -6,8 +6,6 @@ import asyncio
 import ipaddress
 import logging
 import socket
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
@@ -19,6 +17,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from tocsin.crawler.errors import BlockedAddress, BlockedScheme, UnresolvableHost
+from tocsin.retry_after import retry_after_s
 
 logger = logging.getLogger(__name__)
 
@@ -137,21 +136,6 @@ def resolve_literal(host: str) -> list[IPAddress]:
         return [ipaddress.ip_address(host.strip("[]"))]
     except ValueError:
         return []
-
-
-def retry_after_s(header: str, now: datetime | None = None) -> float | None:
-    """The seconds a ``Retry-After`` header asks to wait, in either form RFC 9110 allows: a number of seconds or
-    an HTTP date (counted from ``now``; a date past is 0). None for an empty or unreadable header."""
-    header = header.strip()
-    if header.isdigit():
-        return float(header)
-    try:
-        when = parsedate_to_datetime(header)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:   # "-0000": UTC, by RFC 5322
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
