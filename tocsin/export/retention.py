@@ -7,14 +7,20 @@ either. The daemon calls :func:`run_retention` on its schedule; ``tocsin retenti
 
 from __future__ import annotations
 
+import html
 import logging
+import re
+import zlib
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 import sqlite_utils
 
 from tocsin.config import Settings
+from tocsin.export import erasure
 from tocsin.store import erasure as store
 from tocsin.store.audit import log_event
+from tocsin.store.pseudonyms import author_pseudonyms
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +71,8 @@ def purge_expired(db: sqlite_utils.Database, settings: Settings, now: datetime |
                   trust_clock: bool = False) -> int:
     """Purge raw content (item title and text, version texts, snapshots, quotes in analyses) of unflagged
     items collected more than ``retention_days`` ago; returns the number of items purged (0 when
-    ``retention_days`` is 0, which keeps everything).
+    ``retention_days`` is 0, which keeps everything). Their content is also masked in the snapshots other items
+    keep (:class:`SharedSnapshotScrub`).
 
     Uses secure delete, merges the full-text index and checkpoints the WAL so the purged text is gone
     from the file, not just unlinked.
@@ -81,12 +88,92 @@ def purge_expired(db: sqlite_utils.Database, settings: Settings, now: datetime |
     if doubt:
         raise ClockDoubt(f"{doubt}. Nothing was purged")
     store.secure_delete_on(db)
-    purged, snapshots = store.purge_raw_content(db, cutoff)
+    shared = SharedSnapshotScrub(db)
+    purged, snapshots = store.purge_raw_content(db, cutoff, scrub_shared=shared)
     if purged:
-        log_event(db, "retention", "retention", "", items=purged, snapshots=len(snapshots), cutoff=cutoff)
+        log_event(db, "retention", "retention", "", items=purged, snapshots=len(snapshots) + shared.dropped,
+                  snapshots_masked=shared.masked, cutoff=cutoff)
         store.compact(db, vacuum=False)
     logger.info("retention: purged raw content of %d items collected before %s", purged, cutoff)
     return purged
+
+
+class SharedSnapshotScrub:
+    """Takes purged items' content out of the snapshots other items keep (an article's page, kept because the
+    article is flagged or young, holding old unflagged comments scraped from it).
+
+    In each such page the purged titles and sentences (those no other item holds: :func:`distinctive_pieces`)
+    and the purged authors' names are masked as ``forget`` masks mentions (one :data:`MASK` per character);
+    the page is stored again under its new SHA-256. A page still holding purged content once masked (a sentence
+    split by markup or written with character entities), or that cannot be read in its declared charset, is
+    dropped, as ``forget`` drops pages it cannot clean. Counts pages masked and dropped.
+    """
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+        self.masked = 0
+        self.dropped = 0
+        self.pseudonyms: dict[str, set[str]] = {}  # the pseudonyms of each piece of page text, computed once
+
+    def pseudonyms_of(self, name: str) -> set[str]:
+        """Every pseudonym the store may hold for ``name``, with or without a leading '@'."""
+        if name not in self.pseudonyms:
+            self.pseudonyms[name] = {p for v in erasure.author_variants(name) for p in author_pseudonyms(self.db, v)}
+        return self.pseudonyms[name]
+
+    def __call__(self, content: store.ErasedContent) -> None:
+        if not content.item_ids:
+            return
+        pieces, texts = erasure.distinctive_pieces(self.db, content.titles, content.texts, content.item_ids)
+        pieces += [p for text in texts for p in erasure.text_fragments(text, limit=None)]
+        for sha in store.snapshots_beside(self.db, content.item_ids):
+            self.scrub(sha, pieces, set(content.author_pseudonyms))
+
+    def scrub(self, sha: str, pieces: list[str], authors: set[str]) -> None:
+        """Mask the purged ``pieces`` and the names of the purged ``authors`` (pseudonyms) in one snapshot."""
+        stored = store.read_stored_snapshot(self.db, sha)
+        if stored is None:
+            return
+        content_type, body = stored
+        raw = zlib.decompress(body)
+        codec = page_charset(content_type, raw)
+        try:
+            page = raw.decode(codec)
+        except (LookupError, UnicodeDecodeError):
+            if erasure.raw_page_mentions(body, erasure.Needles(pieces, [])):
+                self.dropped += store.drop_snapshots(self.db, [sha])
+            return
+        names = names_in_page(page, authors - set(store.snapshot_owners(self.db, sha)), self.pseudonyms_of)
+        needles = erasure.Needles(pieces, names)
+        if needles.pattern is None:
+            return
+        masked = needles.pattern.sub(lambda m: erasure.MASK * len(m.group()), page)
+        if erasure.raw_page_mentions(zlib.compress(masked.encode("utf-8"), 1), needles):
+            self.dropped += store.drop_snapshots(self.db, [sha])
+        elif masked != page:
+            store.replace_snapshot(self.db, sha, masked.encode(codec, "xmlcharrefreplace"))
+            self.masked += 1
+
+
+_CHARSET = re.compile(rb"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+_TEXT_NODE = re.compile(r"<[^<>]*>|[\r\n]+")
+#: The longest piece of a page's text taken for a possible author name.
+NAME_MAX = 80
+
+
+def page_charset(content_type: str, raw: bytes) -> str:
+    """The charset a raw page declares (its content type, else a ``charset=`` near its start), else UTF-8."""
+    found = _CHARSET.search(content_type.encode("ascii", "replace")) or _CHARSET.search(raw[:4096])
+    return found.group(1).decode("ascii") if found else "utf-8"
+
+
+def names_in_page(page: str, authors: set[str], pseudonyms_of: Callable[[str], set[str]]) -> list[str]:
+    """The pieces of a page's text (between tags or line breaks, as a comment's byline shows its author) that
+    ``pseudonyms_of`` gives one of the pseudonyms ``authors``."""
+    if not authors:
+        return []
+    pieces = {html.unescape(p).strip() for p in _TEXT_NODE.split(page)}
+    return [piece for piece in pieces if 0 < len(piece) <= NAME_MAX and not authors.isdisjoint(pseudonyms_of(piece))]
 
 
 def trim_dead_letters(settings: Settings, *, dry_run: bool = False) -> int:

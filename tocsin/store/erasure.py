@@ -7,8 +7,10 @@ copy of erased content is left in the database, its WAL or the FTS5 segments.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -326,7 +328,8 @@ def count_purgeable(db: sqlite_utils.Database, cutoff: str) -> int:
     return db.execute(f"SELECT count(*) FROM items i WHERE {_OLD_CONTENT}", [cutoff, cutoff]).fetchone()[0]
 
 
-def purge_raw_content(db: sqlite_utils.Database, cutoff: str, batch: int = 1000) -> tuple[int, list[str]]:
+def purge_raw_content(db: sqlite_utils.Database, cutoff: str, batch: int = 1000,
+                      scrub_shared: Callable[[ErasedContent], Any] | None = None) -> tuple[int, list[str]]:
     """Blank the raw content of unflagged items collected before ``cutoff``, ``batch`` items per transaction.
 
     Versions seen before ``cutoff`` lose title, text and snapshot; items whose current version is that
@@ -334,6 +337,10 @@ def purge_raw_content(db: sqlite_utils.Database, cutoff: str, batch: int = 1000)
     scores, labels and offsets but lose quoted text and the explanation. Short transactions keep the
     crawler and the review page writing while a large purge runs. Returns the number of items touched
     and the snapshots left unreferenced (deleted).
+
+    :param scrub_shared: called in each batch's transaction, once the batch is blanked, with what it held
+        (:func:`purged_content`), to take that content out of the snapshots other items keep (an article's
+        page holding its comments).
     """
     meta = json.dumps({"retention_purged_at": utcnow()})
     touched = 0
@@ -347,6 +354,7 @@ def purge_raw_content(db: sqlite_utils.Database, cutoff: str, batch: int = 1000)
                 break
             last_seq = rows[-1][0]
             ids = [r[1] for r in rows]
+            content = purged_content(db, ids, cutoff) if scrub_shared else None
             detached = [sha for (sha,) in db.execute(
                 f"SELECT snapshot_sha256 FROM item_versions WHERE item_id IN ({marks(ids)}) AND seen_at < ? "
                 "AND snapshot_sha256 IS NOT NULL", [*ids, cutoff])]
@@ -360,8 +368,70 @@ def purge_raw_content(db: sqlite_utils.Database, cutoff: str, batch: int = 1000)
             gone = unreferenced_snapshots(db, list(dict.fromkeys(detached)))
             drop_snapshots(db, gone)
             dropped += gone
+            if content is not None:
+                scrub_shared(content)
             touched += len(ids)
     return touched, dropped
+
+
+def purged_content(db: sqlite_utils.Database, item_ids: list[str], cutoff: str) -> ErasedContent:
+    """What a retention purge of these items is about to blank: the titles and texts of their versions seen before
+    ``cutoff``, and their author pseudonyms (ids and pseudonyms only of the items with such text)."""
+    out = ErasedContent()
+    for chunk in chunked(item_ids):
+        for item_id, title, text, author in db.execute(
+            f"""SELECT v.item_id, v.title, v.text, i.author_pseudonym FROM item_versions v JOIN items i ON i.id = v.item_id
+                WHERE v.item_id IN ({marks(chunk)}) AND v.seen_at < ? AND (v.title != '' OR v.text != '')""", [*chunk, cutoff]
+        ):
+            out.item_ids.append(item_id)
+            out.titles.append(title)
+            out.texts.append(text)
+            out.author_pseudonyms.append(author)
+    out.item_ids = list(dict.fromkeys(out.item_ids))
+    out.titles = [t for t in dict.fromkeys(out.titles) if t]
+    out.texts = [t for t in dict.fromkeys(out.texts) if t]
+    out.author_pseudonyms = [a for a in dict.fromkeys(out.author_pseudonyms) if a]
+    return out
+
+
+def snapshots_beside(db: sqlite_utils.Database, item_ids: list[str]) -> list[str]:
+    """The snapshots that items of the same sources as these items still point to: the pages that may hold
+    these items' content too (an article's page with its comments, a channel page with several posts)."""
+    shas: list[str] = []
+    for chunk in chunked(item_ids):
+        shas += [r[0] for r in db.execute(
+            f"""SELECT DISTINCT v.snapshot_sha256 FROM item_versions v JOIN items i ON i.id = v.item_id
+                WHERE v.snapshot_sha256 IS NOT NULL
+                AND i.source IN (SELECT source FROM items WHERE id IN ({marks(chunk)}))""", chunk)]
+    return list(dict.fromkeys(shas))
+
+
+def snapshot_owners(db: sqlite_utils.Database, sha: str) -> list[str]:
+    """The author pseudonyms of the items whose versions point to a snapshot."""
+    return [r[0] for r in db.execute("""SELECT DISTINCT i.author_pseudonym FROM item_versions v JOIN items i ON i.id = v.item_id
+                                        WHERE v.snapshot_sha256 = ?""", [sha])]
+
+
+def read_stored_snapshot(db: sqlite_utils.Database, sha: str) -> tuple[str, bytes] | None:
+    """A snapshot's content type and compressed body, or None if there is none."""
+    row = db.execute("SELECT content_type, body FROM snapshots WHERE sha256 = ?", [sha]).fetchone()
+    return (row[0], bytes(row[1])) if row else None
+
+
+def replace_snapshot(db: sqlite_utils.Database, sha: str, raw: bytes) -> str:
+    """Store ``raw`` in place of snapshot ``sha`` (its content type and fetch time kept), point the item versions
+    that held the old one to it and delete the old one; returns the new SHA-256 (snapshots are keyed by
+    their body's)."""
+    new = hashlib.sha256(raw).hexdigest()
+    if new == sha:
+        return sha
+    with transaction(db):
+        db.execute("""INSERT OR IGNORE INTO snapshots (sha256, content_type, size, body, fetched_at)
+                      SELECT ?, content_type, ?, ?, fetched_at FROM snapshots WHERE sha256 = ?""",
+                   [new, len(raw), zlib.compress(raw, 6), sha])
+        db.execute("UPDATE item_versions SET snapshot_sha256 = ? WHERE snapshot_sha256 = ?", [new, sha])
+        db.execute("DELETE FROM snapshots WHERE sha256 = ?", [sha])
+    return new
 
 
 def purge_analysis_quotes(db: sqlite_utils.Database, item_ids: list[str], cutoff: str | None = None) -> int:
