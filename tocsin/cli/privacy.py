@@ -175,6 +175,14 @@ def warn_unmatched_urls(db: Any, urls: tuple[str, ...]) -> None:
         click.echo(f"warning: no item is stored at {url}{hint}", err=True)
 
 
+def collateral(counted: Any) -> str:
+    """What an erasure (a :class:`tocsin.export.erasure.Preview`) does beyond its own items, in words: " (also 1 other
+    items' raw snapshots quoting them dropped; the names masked in 3 other items)", or "" for nothing."""
+    extra = [f"{counted.other_snapshots} other items' raw snapshots quoting them dropped"] if counted.other_snapshots else []
+    extra += [f"the names masked in {counted.other_items_mentioning} other items"] if counted.other_items_mentioning else []
+    return f" (also {'; '.join(extra)})" if extra else ""
+
+
 @main.command()
 @click.option("--author", "authors", multiple=True, metavar="NAME",
               help="An author's name or handle as the source shows it; repeatable (it lands in your shell history: prefer --authors-from).")
@@ -184,12 +192,12 @@ def warn_unmatched_urls(db: Any, urls: tuple[str, ...]) -> None:
 @click.option("--item", "item_ids", multiple=True, metavar="ID", help="An item id (64 hex characters); repeatable.")
 @click.option("--keep-mentions", is_flag=True, help="Do not mask the authors' names where other items mention them.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--dry-run", is_flag=True, help="Only count the stored items that would be erased.")
+@click.option("--dry-run", is_flag=True, help="Only count what would be erased: items, other items' snapshots quoting them, mentions masked.")
 @pass_app
 def forget(app: App, authors: tuple[str, ...], authors_from: str | None, urls: tuple[str, ...], item_ids: tuple[str, ...],
            keep_mentions: bool, yes: bool, dry_run: bool) -> None:
     """Erase authors' or items' content from every table, the search index, snapshots and alert files, for good."""
-    from tocsin.export.erasure import ErasureError, forget as erase, resolve_items
+    from tocsin.export.erasure import ErasureError, forget as erase, preview
 
     if any(not name.strip() for name in authors):
         raise click.BadParameter("an empty name names no one; give the author's name or handle", param_hint="--author")
@@ -197,15 +205,18 @@ def forget(app: App, authors: tuple[str, ...], authors_from: str | None, urls: t
     check_urls(urls)
     db = app.open_db()
     try:
-        matched = resolve_items(db, names, list(urls), list(item_ids))
         if not (names or urls or item_ids):
             raise ErasureError("name what to erase: --author NAME, --authors-from FILE, --url URL or --item ID")
+        # counted only for someone to read (it reads every snapshot once, as the erasure does)
+        counted = preview(db, authors=names, urls=urls, item_ids=item_ids,
+                          mask_mentions=not keep_mentions) if dry_run or not yes else None
         warn_unmatched_urls(db, urls)
-        if dry_run:
-            click.echo(f"{len(matched)} stored items would be erased; nothing erased (dry run)")
+        if counted is not None and dry_run:
+            click.echo(f"{counted.items} stored items would be erased{collateral(counted)}; nothing erased (dry run)")
             return
-        if not yes:
-            click.confirm(f"erase {len(matched)} stored items and every trace of them? This cannot be undone", abort=True)
+        if counted is not None:
+            click.confirm(f"erase {counted.items} stored items{collateral(counted)} and every trace of them? "
+                          "This cannot be undone", abort=True)
         summary = erase(db, app.settings, authors=names, urls=urls, item_ids=item_ids, mask_mentions=not keep_mentions)
     except ErasureError as e:
         raise click.UsageError(str(e)) from None

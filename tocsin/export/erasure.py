@@ -23,7 +23,7 @@ import unicodedata
 import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import sqlite_utils
@@ -69,6 +69,7 @@ class ErasureSummary:
     file_lines_removed: int = 0
     waiting_in_redis: int = 0
     waiting_in_redis_cleaned: int = 0
+    source_states: int = 0
     checkpoint_complete: bool = True
 
     def as_dict(self) -> dict[str, Any]:
@@ -188,19 +189,47 @@ def distinctive_pieces(db: sqlite_utils.Database, titles: list[str], texts: list
     return list(dict.fromkeys(needles)), own_texts
 
 
-def resolve_items(db: sqlite_utils.Database, authors: list[str], urls: list[str], item_ids: list[str]) -> list[str]:
-    """The stored item ids an erasure request names."""
+def check_authors(authors: Iterable[str]) -> None:
+    """Refuse an author name with no letter in it (only digits, punctuation or '@'): it names no one, and searched
+    for as a name it would mask a year or a number in every other item."""
+    for author in authors:
+        if not any(char.isalpha() for char in author):
+            raise ErasureError(f"{author.strip()!r} has no letter in it, so it names no one; give the author's name or "
+                               "handle as the source shows it, e.g. --author @handle or --author \"Ivan Petrov\"")
+
+
+def items_by_author(db: sqlite_utils.Database, author: str) -> list[str]:
+    """The stored item ids of one author (see :func:`author_variants`)."""
+    return [item_id for variant in author_variants(author) for pseudonym in author_pseudonyms(db, variant)
+            for item_id in store.item_ids_by_author(db, pseudonym)]
+
+
+@dataclass
+class Target:
+    """The stored items an erasure request names, and the authors it names, whose names are masked and searched
+    for elsewhere whether or not they have an item of their own (a person mentioned in others' posts)."""
+
+    ids: list[str]
+    authors: list[str]
+
+
+def resolve(db: sqlite_utils.Database, authors: list[str], urls: list[str], item_ids: list[str]) -> Target:
+    """The stored items (and the authors) an erasure request names."""
     bad = [i for i in item_ids if not ITEM_ID.match(i.strip().lower())]
     if bad:
         raise ErasureError(f"{bad[0]!r} is not an item id (64 hex characters); to erase by address use --url")
+    check_authors(authors)
     ids: list[str] = []
     for author in authors:
-        for variant in author_variants(author):
-            for pseudonym in author_pseudonyms(db, variant):
-                ids += store.item_ids_by_author(db, pseudonym)
+        ids += items_by_author(db, author)
     canon = [canonical_url(u) for u in urls]
     ids += store.item_ids_by_url_or_id(db, canon, [item_id_for(u) for u in urls] + [i.strip().lower() for i in item_ids])
-    return list(dict.fromkeys(ids))
+    return Target(list(dict.fromkeys(ids)), list(authors))
+
+
+def resolve_items(db: sqlite_utils.Database, authors: list[str], urls: list[str], item_ids: list[str]) -> list[str]:
+    """The stored item ids an erasure request names."""
+    return resolve(db, authors, urls, item_ids).ids
 
 
 def items_at(db: sqlite_utils.Database, url: str) -> list[str]:
@@ -223,33 +252,89 @@ def unmatched_urls(db: sqlite_utils.Database, urls: Iterable[str]) -> dict[str, 
     return {url: next((v for v in address_variants(url) if items_at(db, v)), None) for url in urls if not items_at(db, url)}
 
 
+@dataclass
+class Plan:
+    """What one erasure request reaches: its items, what they held, what marks a quote of them, and how the
+    named authors' names are masked in other items (None: they are not)."""
+
+    target: Target
+    content: store.ErasedContent
+    needles: Needles
+    pattern: re.Pattern[str] | None
+
+    @property
+    def mask(self) -> Callable[[str], str] | None:
+        """A text with the named authors' names masked, one :data:`MASK` per character so that offsets into it
+        stay valid; None when names are not masked."""
+        pattern = self.pattern
+        return None if pattern is None else lambda text: pattern.sub(lambda m: MASK * len(m.group()), text)
+
+
+def plan(db: sqlite_utils.Database, authors: list[str], urls: list[str], item_ids: list[str],
+         mask_mentions: bool = True) -> Plan:
+    """Resolve an erasure request and gather what :func:`forget` searches for: only the authors with a stored
+    item count as names (see :class:`Target`)."""
+    target = resolve(db, authors, urls, item_ids)
+    content = store.erased_content(db, target.ids)
+    names = [form for a in target.authors for form in mention_forms(a)]
+    pieces, texts = distinctive_pieces(db, content.titles, content.texts, target.ids)
+    link_id = item_link_ids(db)   # how alert messages named the items
+    needles = Needles([*content.item_ids, *map(link_id, content.item_ids), *content.urls, *pieces,
+                       *content.author_pseudonyms], names, texts)
+    pattern = name_pattern(target.authors) if mask_mentions else None
+    return Plan(target, content, needles, pattern)
+
+
+@dataclass
+class Preview:
+    """What a real run would erase, counted before it (``tocsin forget --dry-run`` and its prompt)."""
+
+    items: int
+    other_snapshots: int
+    other_items_mentioning: int
+
+
+def preview(db: sqlite_utils.Database, *, authors: Iterable[str] = (), urls: Iterable[str] = (),
+            item_ids: Iterable[str] = (), mask_mentions: bool = True) -> Preview:
+    """Count what :func:`forget` would erase: the items, other items' raw snapshots that quote them (read once,
+    as :func:`forget` does), and other items whose text mentions a named author's name (to be masked)."""
+    what = plan(db, [a for a in authors if a.strip()], list(urls), list(item_ids), mask_mentions)
+    own = set(what.content.snapshot_shas)
+    others = [sha for sha in snapshots_mentioning(db, what.needles) if sha not in own]
+    return Preview(len(what.target.ids), len(others), items_mentioning(db, what.pattern, set(what.target.ids)))
+
+
+def items_mentioning(db: sqlite_utils.Database, pattern: re.Pattern[str] | None, erased: set[str]) -> int:
+    """How many stored items, other than ``erased``, hold a match of ``pattern`` in their title, text or meta."""
+    if pattern is None:
+        return 0
+    db.conn.create_function("tocsin_names", 1, lambda v: bool(v) and pattern.search(v) is not None, deterministic=True)
+    rows = db.execute("SELECT id FROM items WHERE tocsin_names(title) OR tocsin_names(text) OR tocsin_names(meta)")
+    return sum(1 for (item_id,) in rows if item_id not in erased)
+
+
 def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[str] = (), urls: Iterable[str] = (),
            item_ids: Iterable[str] = (), actor: str = "cli", mask_mentions: bool = True) -> ErasureSummary:
     """Erase the named authors' items, and the items at ``urls`` or with ``item_ids``, from everywhere.
 
     :param authors: raw author names or handles, as the source shows them (``@name`` and ``name`` are
-        both tried).
-    :param mask_mentions: also mask the authors' names where other items mention them.
+        both tried); a name with no letter is refused (:func:`check_authors`).
+    :param mask_mentions: also mask the authors' names where other items mention them (also of an author with
+        no item of their own: a person mentioned in others' posts).
     """
     authors, urls, item_ids = [a for a in authors if a.strip()], list(urls), list(item_ids)
     if not (authors or urls or item_ids):
         raise ErasureError("name what to erase: --author NAME, --url URL or --item ID")
     if db.conn.in_transaction:
         raise ErasureError("forget cannot run inside an open transaction (it vacuums the database); call it on its own")
+    what = plan(db, authors, urls, item_ids, mask_mentions)
     store.secure_delete_on(db)
     summary = ErasureSummary()
-    ids = resolve_items(db, authors, urls, item_ids)
-    content = store.erased_content(db, ids)
-    names = [form for a in authors for form in mention_forms(a)]
-    pieces, texts = distinctive_pieces(db, content.titles, content.texts, ids)
-    link_id = item_link_ids(db)   # how alert messages named the items
-    needles = Needles([*content.item_ids, *map(link_id, content.item_ids), *content.urls, *pieces,
-                       *content.author_pseudonyms], names, texts)
+    ids, content, needles = what.target.ids, what.content, what.needles
     # files first: once the rows are gone, a second run could no longer tell which lines quote them
     summary.file_lines_removed = sum(scrub_file(path, needles) for path in alert_files(settings, db))
-    mask = masker(authors) if mask_mentions and authors else None
     summary.waiting_in_redis, summary.waiting_in_redis_cleaned = purge_waiting(
-        settings, authors=authors, urls=[*urls, *content.urls], item_ids=ids, mask=mask, needles=needles)
+        settings, authors=authors, urls=[*urls, *content.urls], item_ids=ids, mask=what.mask, needles=needles)
     with transaction(db):
         scrub_alerts(db, settings, set(ids), needles, summary)
         counts = store.delete_items(db, ids)
@@ -259,17 +344,43 @@ def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[s
         summary.crawl_errors += store.rewrite_mentions(db, needles.found_in, lambda v: store.ERASED if needles.found_in(v) else v,
                                                        columns=store.CRAWL_ERROR_COLUMNS)
         summary.audit_events_scrubbed = store.scrub_audit_targets(db, ids)
+        summary.source_states = forget_in_source_states(db, content.urls)
         doomed = store.unreferenced_snapshots(db, content.snapshot_shas)
         doomed += [sha for sha in snapshots_mentioning(db, needles) if sha not in doomed]
         summary.snapshots = store.drop_snapshots(db, doomed)
-        if mask is not None:
-            pattern = name_pattern(authors)
+        if (pattern := what.pattern) is not None and (mask := what.mask) is not None:
             summary.mentions_masked = store.rewrite_mentions(db, lambda v: pattern.search(v) is not None, mask)
     by = [k for k, v in (("author", authors), ("url", urls), ("item", item_ids)) if v]
     log_event(db, actor, "forget", "", by=by, **{k: v for k, v in summary.as_dict().items() if k != "checkpoint_complete"})
     summary.checkpoint_complete = store.compact(db, vacuum=True)
     logger.info("erasure done: %d items, %d snapshots, %d alerts deleted", summary.items, summary.snapshots, summary.alerts_deleted)
     return summary
+
+
+def forget_in_source_states(db: sqlite_utils.Database, urls: list[str]) -> int:
+    """Take the erased items' addresses (and what is kept with them: a feed entry's hash of its title and text)
+    out of every source's crawl state, keeping the rest so the crawl resumes; returns the states rewritten."""
+    from tocsin.crawler.spiders.feed import without_entries_at
+    from tocsin.store.sources import save_source_state
+
+    erased = {canonical_url(u) for u in urls}
+    if not erased:
+        return 0
+
+    def is_erased(address: str) -> bool:
+        try:
+            return canonical_url(address) in erased
+        except ValueError:
+            return False
+
+    rewritten = 0
+    for name, raw in db.execute("SELECT name, state FROM sources WHERE state IS NOT NULL AND state != ''").fetchall():
+        state = json.loads(raw)
+        kept = without_entries_at(state, is_erased) if isinstance(state, dict) else state
+        if kept != state:
+            save_source_state(db, name, kept)
+            rewritten += 1
+    return rewritten
 
 
 def purge_waiting(settings: Settings, *, mask: Callable[[str], str] | None, needles: Needles,
@@ -288,17 +399,13 @@ def purge_waiting(settings: Settings, *, mask: Callable[[str], str] | None, need
     return purge(settings, scrub=scrub, **what), scrub.scrubbed
 
 
-def name_pattern(authors: list[str]) -> re.Pattern[str]:
-    """Whole-word, case-insensitive mentions of the authors (see :func:`mention_forms`)."""
+def name_pattern(authors: list[str]) -> re.Pattern[str] | None:
+    """Whole-word, case-insensitive mentions of the authors (see :func:`mention_forms`); None when they have no
+    form to search for (an empty alternation would match every text)."""
     forms = sorted({f for a in authors for f in mention_forms(a)}, key=len, reverse=True)
+    if not forms:
+        return None
     return re.compile(r"(?<![\w@])(?:" + "|".join(written_as_any(f) for f in forms) + r")(?![\w])", re.IGNORECASE)
-
-
-def masker(authors: list[str]) -> Callable[[str], str]:
-    """A text with the authors' names masked (:func:`name_pattern`), one :data:`MASK` per character, so that
-    offsets into it stay valid."""
-    pattern = name_pattern(authors)
-    return lambda text: pattern.sub(lambda m: MASK * len(m.group()), text)
 
 
 def scrub_alerts(db: sqlite_utils.Database, settings: Settings, ids: set[str], needles: Needles,
@@ -368,28 +475,74 @@ def scrub_value(value: Any, needles: Needles) -> Any:
 
 
 def snapshots_mentioning(db: sqlite_utils.Database, needles: Needles) -> list[str]:
-    """Snapshots whose raw body (decompressed; HTML entities read too) contains erased content."""
+    """Snapshots whose raw body (decompressed, read in its encoding; HTML entities and JSON escapes read too)
+    contains erased content."""
     found: list[str] = []
     if needles.empty:
         return found
+    content_types = dict(db.execute("SELECT sha256, content_type FROM snapshots").fetchall())
     for sha, body in store.iter_snapshots(db):
-        if raw_page_mentions(body, needles):
+        if raw_page_mentions(body, needles, content_types.get(sha) or ""):
             found.append(sha)
     return found
 
 
-def raw_page_mentions(body: bytes, needles: Needles) -> bool:
-    """Whether a zlib-compressed raw page contains erased content (HTML entities read too); a page that is not
-    readable zlib data counts, as it cannot be checked."""
+def raw_page_mentions(body: bytes, needles: Needles, content_type: str = "") -> bool:
+    """Whether a zlib-compressed raw page contains erased content, whatever its encoding (:func:`page_text`;
+    HTML entities and JSON ``\\uXXXX`` escapes read too); a page that is not readable zlib data counts, as it
+    cannot be checked."""
     try:
-        raw = zlib.decompress(body).decode("utf-8", "replace")
+        raw = zlib.decompress(body)
     except zlib.error:
         logger.warning("a raw page is not readable zlib data; dropping it as it cannot be checked")
         return True
-    if needles.found_in(raw, word_runs=False) or ("&" in raw and needles.found_in(html.unescape(raw), word_runs=False)):
-        return True
-    # the text as a reader sees it: markup inside a sentence ("must <b>leave</b> the town"), entities read
-    return "<" in raw and needles.found_in(html.unescape(_TAG.sub(" ", raw)), word_runs=False)
+    return any(needles.found_in(reading, word_runs=False) for reading in page_readings(page_text(raw, content_type)))
+
+
+def page_text(raw: bytes, content_type: str = "") -> str:
+    """A raw page's text, read as the crawler reads it: by its byte-order mark, else in the encoding its content
+    type or markup declares, or the one its bytes show when that is wrong or missing
+    (:func:`tocsin.crawler.decoding.better_encoding`: Windows-1251, KOI8-R, UTF-16 without a byte-order mark)."""
+    from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
+
+    from tocsin.crawler.decoding import better_encoding
+
+    encoding = read_bom(raw)[0]
+    if not encoding:
+        declared = http_content_type_encoding(content_type) or html_body_declared_encoding(raw)
+        encoding = better_encoding(raw, declared or "utf-8", declared=bool(declared)) or declared or "utf-8"
+    try:
+        return raw.decode(encoding, "replace")
+    except LookupError:
+        return raw.decode("utf-8", "replace")
+
+
+_JSON_ESCAPE = re.compile(r'\\(?:u[0-9a-fA-F]{4}|[\\/"bfnrt])')
+
+
+def json_unescaped(text: str) -> str:
+    """``text`` with its JSON escapes read (``\\u0411`` as Б, a surrogate pair as one character, ``\\/`` as /),
+    as an API's JSON body holds a post's text."""
+    read = _JSON_ESCAPE.sub(lambda m: json.loads(f'"{m.group()}"'), text)
+    return read.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def page_readings(text: str) -> Iterator[str]:
+    """The ways a page may hold a quote (:func:`markup_readings`), and, for a body with JSON escapes, the same
+    with its escapes read."""
+    yield from markup_readings(text)
+    if "\\" in text and (unescaped := json_unescaped(text)) != text:
+        yield from markup_readings(unescaped)
+
+
+def markup_readings(text: str) -> Iterator[str]:
+    """A page's text, cheapest first: as it is, with HTML entities read, and as a reader sees it (markup inside a
+    sentence, "must <b>leave</b> the town")."""
+    yield text
+    if "&" in text:
+        yield html.unescape(text)
+    if "<" in text:
+        yield html.unescape(_TAG.sub(" ", text))
 
 
 _TAG = re.compile(r"<[^<>]*>")

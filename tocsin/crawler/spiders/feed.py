@@ -151,6 +151,19 @@ def remembered_entries(leads: list[ArticleLead], address_of: Callable[[ArticleLe
     return remembered
 
 
+def without_entries_at(state: dict[str, Any], erased: Callable[[str], bool]) -> dict[str, Any]:
+    """A source's state without the remembered entries (:func:`remembered_entries`) stored under an address
+    ``erased`` says is erased (for ``tocsin forget``): the rest, ETags and whether a feed's guids last included,
+    is kept so the crawl resumes."""
+    feeds = {}
+    for feed_url, known in state.get("shared_entries", {}).items():
+        last = {digest: kept for digest, kept in known.get("last", {}).items() if not erased(kept[-1])}
+        known = {key: value for key, value in known.items() if key != "last"} | ({"last": last} if last else {})
+        if known:
+            feeds[feed_url] = known
+    return {**state, "shared_entries": feeds} if "shared_entries" in state else state
+
+
 def guids_unstable(leads: list[ArticleLead], last: dict[str, list[str]]) -> bool:
     """Whether the entries of the last fetch (:func:`remembered_entries`) are back with their title and text but
     with new guids, (almost) all of them: the feed makes a fresh guid on each fetch. An edited entry keeps its guid
