@@ -25,20 +25,22 @@ COMMENTS = [
 PURGED = [s for _, author, text, flagged in COMMENTS if not flagged for s in (author, text)]
 
 
-def article_page(charset: str) -> bytes:
-    """The article's page, as its site serves it, with the comments below the article."""
+def article_page(charset: str, declared: bool = True) -> bytes:
+    """The article's page, as its site serves it, with the comments below the article (its charset in a
+    ``<meta>`` tag, or not: an old site's Windows-1251 page often declares none)."""
     comments = "".join(f'<div class="comment" id="comment-{n}"><span class="comment-author">{author}</span>'
                        f'<div class="comment-body"><p>{text}</p></div></div>' for n, author, text, _ in COMMENTS)
-    page = (f'<html><head><meta charset="{charset}"><title>Драка на Жайма-базаре</title></head><body>'
+    meta = f'<meta charset="{charset}">' if declared else ""
+    page = (f'<html><head>{meta}<title>Драка на Жайма-базаре</title></head><body>'
             f'<article><p>{ARTICLE_TEXT}</p></article><section class="comments">{comments}</section></body></html>')
     return page.encode(charset)
 
 
-def plant(db, charset: str) -> dict[str, str]:
+def plant(db, charset: str, declared: bool = True) -> dict[str, str]:
     """The article (with its page's snapshot) escalated by a reviewer, and its comments (no snapshot of their own),
     the second one flagged."""
     ids = {"article": add_item(db, url=ARTICLE, title="Драка на Жайма-базаре", text=ARTICLE_TEXT, lang="ru", score=0.1,
-                               raw=article_page(charset))}
+                               raw=article_page(charset, declared))}
     add_reviews(db, ids["article"], [("rita", "escalate")])
     for n, author, text, flagged in COMMENTS:
         ids[n] = add_item(db, url=f"{ARTICLE}?replytocom={n}", text=text, author=author, lang="ru",
@@ -53,10 +55,10 @@ def article_snapshot(db, article_id: str) -> bytes:
     return zlib.decompress(body)
 
 
-@pytest.mark.parametrize("charset", ["utf-8", "windows-1251"])
-def test_purged_comments_leave_the_page_their_escalated_article_keeps(db_path, charset):
+@pytest.mark.parametrize("charset, declared", [("utf-8", True), ("windows-1251", True), ("windows-1251", False)])
+def test_purged_comments_leave_the_page_their_escalated_article_keeps(db_path, charset, declared):
     db = connect(db_path)
-    ids = plant(db, charset)
+    ids = plant(db, charset, declared)
 
     assert purge_expired(db, Settings(), now=LATER, trust_clock=True) == 2
 

@@ -496,25 +496,35 @@ def raw_page_mentions(body: bytes, needles: Needles, content_type: str = "") -> 
     except zlib.error:
         logger.warning("a raw page is not readable zlib data; dropping it as it cannot be checked")
         return True
-    return any(needles.found_in(reading, word_runs=False) for reading in page_readings(page_text(raw, content_type)))
+    return page_text_mentions(page_text(raw, content_type), needles)
+
+
+def page_text_mentions(text: str, needles: Needles) -> bool:
+    """Whether a page's decoded text contains erased content (HTML entities and JSON ``\\uXXXX`` escapes read too)."""
+    return any(needles.found_in(reading, word_runs=False) for reading in page_readings(text))
 
 
 def page_text(raw: bytes, content_type: str = "") -> str:
-    """A raw page's text, read as the crawler reads it: by its byte-order mark, else in the encoding its content
-    type or markup declares, or the one its bytes show when that is wrong or missing
+    """A raw page's text, in :func:`page_encoding` (UTF-8 when Python knows no such encoding)."""
+    try:
+        return raw.decode(page_encoding(raw, content_type), "replace")
+    except LookupError:
+        return raw.decode("utf-8", "replace")
+
+
+def page_encoding(raw: bytes, content_type: str = "") -> str:
+    """The encoding a raw page is in, found as the crawler finds it: by its byte-order mark, else the encoding its
+    content type or markup declares, or the one its bytes show when that is wrong or missing
     (:func:`tocsin.crawler.decoding.better_encoding`: Windows-1251, KOI8-R, UTF-16 without a byte-order mark)."""
     from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
     from tocsin.crawler.decoding import better_encoding
 
     encoding = read_bom(raw)[0]
-    if not encoding:
-        declared = http_content_type_encoding(content_type) or html_body_declared_encoding(raw)
-        encoding = better_encoding(raw, declared or "utf-8", declared=bool(declared)) or declared or "utf-8"
-    try:
-        return raw.decode(encoding, "replace")
-    except LookupError:
-        return raw.decode("utf-8", "replace")
+    if encoding:
+        return encoding
+    declared = http_content_type_encoding(content_type) or html_body_declared_encoding(raw)
+    return better_encoding(raw, declared or "utf-8", declared=bool(declared)) or declared or "utf-8"
 
 
 _JSON_ESCAPE = re.compile(r'\\(?:u[0-9a-fA-F]{4}|[\\/"bfnrt])')

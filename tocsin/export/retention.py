@@ -105,7 +105,7 @@ class SharedSnapshotScrub:
     In each such page the purged titles and sentences (those no other item holds: :func:`distinctive_pieces`)
     and the purged authors' names are masked as ``forget`` masks mentions (one :data:`MASK` per character);
     the page is stored again under its new SHA-256. A page still holding purged content once masked (a sentence
-    split by markup or written with character entities), or that cannot be read in its declared charset, is
+    split by markup or written with character entities), or that cannot be read in its encoding, is
     dropped, as ``forget`` drops pages it cannot clean. Counts pages masked and dropped.
     """
 
@@ -136,11 +136,11 @@ class SharedSnapshotScrub:
             return
         content_type, body = stored
         raw = zlib.decompress(body)
-        codec = page_charset(content_type, raw)
+        codec = erasure.page_encoding(raw, content_type)
         try:
             page = raw.decode(codec)
-        except (LookupError, UnicodeDecodeError):
-            if erasure.raw_page_mentions(body, erasure.Needles(pieces, [])):
+        except (LookupError, UnicodeError):
+            if erasure.raw_page_mentions(body, erasure.Needles(pieces, []), content_type):
                 self.dropped += store.drop_snapshots(self.db, [sha])
             return
         names = names_in_page(page, authors - set(store.snapshot_owners(self.db, sha)), self.pseudonyms_of)
@@ -148,23 +148,16 @@ class SharedSnapshotScrub:
         if needles.pattern is None:
             return
         masked = needles.pattern.sub(lambda m: erasure.MASK * len(m.group()), page)
-        if erasure.raw_page_mentions(zlib.compress(masked.encode("utf-8"), 1), needles):
+        if erasure.page_text_mentions(masked, needles):
             self.dropped += store.drop_snapshots(self.db, [sha])
         elif masked != page:
             store.replace_snapshot(self.db, sha, masked.encode(codec, "xmlcharrefreplace"))
             self.masked += 1
 
 
-_CHARSET = re.compile(rb"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 _TEXT_NODE = re.compile(r"<[^<>]*>|[\r\n]+")
 #: The longest piece of a page's text taken for a possible author name.
 NAME_MAX = 80
-
-
-def page_charset(content_type: str, raw: bytes) -> str:
-    """The charset a raw page declares (its content type, else a ``charset=`` near its start), else UTF-8."""
-    found = _CHARSET.search(content_type.encode("ascii", "replace")) or _CHARSET.search(raw[:4096])
-    return found.group(1).decode("ascii") if found else "utf-8"
 
 
 def names_in_page(page: str, authors: set[str], pseudonyms_of: Callable[[str], set[str]]) -> list[str]:
