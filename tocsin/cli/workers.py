@@ -84,7 +84,8 @@ def run_worker(app: App, *, mode: str, make_analyser: Callable[[], Any] | None, 
     totals = stream_worker.run(until_idle_s=until_idle, max_batches=max_batches, give_up_after_s=give_up_after)
     click.echo(f"{stream_worker.name}: {totals.batches} batches, {totals.stored} items stored ({totals.new} new), "
                f"{totals.analysed} analysed, {totals.flagged} flagged, {totals.failed} failed, "
-               f"{totals.claimed} claimed from other workers, {totals.dead} dead letters, {totals.errors} errors")
+               f"{totals.claimed} claimed from other workers, {totals.dead} dead letters, {totals.errors} errors"
+               + (f", {totals.erased} erased items not stored again" if totals.erased else ""))
 
 
 @worker.command("analyse")

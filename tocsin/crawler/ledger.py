@@ -54,7 +54,8 @@ class CrawlLedger:
         self.progress = progress
         self.db: sqlite_utils.Database | None = None
         self.pending = {"pages": 0, "items": 0, "new_items": 0}
-        self.totals = {"pages": 0, "items": 0, "new_items": 0, "errors": 0, "removed": 0, "lost": 0}
+        self.totals = {"pages": 0, "items": 0, "new_items": 0, "errors": 0, "removed": 0, "lost": 0,
+                       "erased": 0}
         #: Errors that could not be written yet (the store was locked), written when it lets us.
         self.unwritten: list[tuple[str, str, str]] = []
         #: URLs of items fetched but not stored (see :meth:`lost`): a spider keeps its resume point behind them.
@@ -136,8 +137,12 @@ class CrawlLedger:
     # ------------------------------------------------------------------ writes
 
     def save(self, record: ItemRecord) -> str:
-        """Store an item (new, changed or unchanged) and count it."""
+        """Store an item (new, changed or unchanged) and count it; an item erased by ``tocsin forget`` is
+        not stored again, only counted (``erased``)."""
         outcome = upsert_item(self.store, record)
+        if outcome == "erased":   # erased by 'tocsin forget': not stored again, counted, never named
+            self.totals["erased"] += 1
+            return outcome
         self.pending["items"] += 1
         self.totals["items"] += 1
         if outcome == "new":

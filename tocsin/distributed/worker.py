@@ -121,6 +121,8 @@ class BatchResult:
     flagged: int = 0
     failed: int = 0
     dead: int = 0
+    #: items erased by ``tocsin forget`` met again: not stored, only counted
+    erased: int = 0
     #: batches whose item alerts failed (items and analyses stored; their alerts owed in the store)
     alert_errors: int = 0
     stored_ids: list[str] = field(default_factory=list)
@@ -148,10 +150,11 @@ class WorkerTotals:
     claimed: int = 0
     errors: int = 0
     alert_errors: int = 0
+    erased: int = 0
 
     def add(self, result: BatchResult) -> None:
         self.batches += 1
-        for name in ("entries", "stored", "new", "analysed", "flagged", "failed", "dead", "alert_errors"):
+        for name in ("entries", "stored", "new", "analysed", "flagged", "failed", "dead", "alert_errors", "erased"):
             setattr(self, name, getattr(self, name) + getattr(result, name))
 
 
@@ -573,6 +576,10 @@ class StreamWorker:
                     self.db.execute("SAVEPOINT entry")
                     if isinstance(payload, ItemRecord):
                         outcome = upsert_item(self.db, payload)
+                        if outcome == "erased":   # erased by 'tocsin forget': not stored again, only counted
+                            counts.erased += 1
+                            self.db.execute("RELEASE entry")
+                            continue
                         counts.stored += 1
                         counts.new += outcome == "new"
                         stored_ids.add(payload.id)
@@ -600,7 +607,7 @@ class StreamWorker:
             rows = saved_analyses(self.db, saved)
             alert_error = raise_alerts(self.db, self.on_batch_saved, saved) if rows and self.on_batch_saved else None
         # committed: only now count (a retried attempt must not count twice)
-        result.stored, result.new, result.marks = counts.stored, counts.new, counts.marks
+        result.stored, result.new, result.marks, result.erased = counts.stored, counts.new, counts.marks, counts.erased
         result.stored_ids = sorted(stored_ids)
         result.summary_ids = sorted(stored_ids - with_text)
         result.analysed = len(rows)
@@ -661,7 +668,7 @@ class StreamWorker:
     def counters(self) -> dict[str, Any]:
         t = self.totals
         return {"batches": t.batches, "stored": t.stored, "analysed": t.analysed, "flagged": t.flagged,
-                "failed": t.failed, "dead": t.dead, "claimed": t.claimed, "errors": t.errors}
+                "failed": t.failed, "dead": t.dead, "claimed": t.claimed, "errors": t.errors, "erased": t.erased}
 
     def seed_stored_ids(self) -> int:
         """Fill the crawlers' set of stored item ids from the store when Redis has none (a new or

@@ -199,9 +199,73 @@ def check_authors(authors: Iterable[str]) -> None:
 
 
 def items_by_author(db: sqlite_utils.Database, author: str) -> list[str]:
-    """The stored item ids of one author (see :func:`author_variants`)."""
-    return [item_id for variant in author_variants(author) for pseudonym in author_pseudonyms(db, variant)
-            for item_id in store.item_ids_by_author(db, pseudonym)]
+    """The stored item ids of one author (see :func:`author_variants`), and, when the name has the form of a
+    Telegram handle, the items of the channel with that handle (see :func:`items_of_channel`): Telegram items
+    are stored under the channel's display name, a post's signer or a forward's origin, never the handle."""
+    ids = [item_id for variant in author_variants(author) for pseudonym in author_pseudonyms(db, variant)
+           for item_id in store.item_ids_by_author(db, pseudonym)]
+    handle = channel_handle(author)
+    return list(dict.fromkeys(ids + (items_of_channel(db, handle) if handle else [])))
+
+
+TELEGRAM_HANDLE = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")   # a channel's or person's public @name
+TELEGRAM_HOSTS = {"t.me", "telegram.me"}
+MESSAGE_NUMBER = re.compile(r"[0-9]+")
+
+
+def channel_handle(author: str) -> str | None:
+    """The Telegram handle ``author`` may be (``@name`` or ``name``: 4 to 32 ASCII letters, digits and ``_``,
+    a letter first), case-folded as Telegram compares handles; None for any other name (``Ivan Petrov``)."""
+    bare = author.strip().lstrip("@")
+    return bare.casefold() if TELEGRAM_HANDLE.fullmatch(bare) else None
+
+
+def telegram_channel(url: str, *, profile: bool = False) -> str:
+    """The channel (case-folded) of a Telegram message address — ``t.me/<handle>/<N>`` or
+    ``t.me/s/<handle>/<N>``, any case, also ``telegram.me`` — or, with ``profile``, of the bare
+    ``t.me/<handle>``; '' for any other address."""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").removeprefix("www.")
+    except ValueError:
+        return ""
+    path = [p for p in parts.path.split("/") if p]
+    if host not in TELEGRAM_HOSTS or not path:
+        return ""
+    if path[0].casefold() == "s" and len(path) > 1:
+        path = path[1:]
+    if (len(path) == 2 and MESSAGE_NUMBER.fullmatch(path[1])) or (profile and len(path) == 1):
+        return path[0].casefold() if TELEGRAM_HANDLE.fullmatch(path[0]) else ""
+    return ""
+
+
+def channels_recorded(url: str, meta: dict[str, Any]) -> set[str]:
+    """The Telegram channels (case-folded) whose content a stored item is: the channel at its address and in
+    its ``meta`` (``channel``), and the channel or person a forward came from (``forwarded_from_channel``,
+    ``forwarded_from_url``) — a forward holds the origin's words, so erasing the origin erases it too."""
+    found = {telegram_channel(url), telegram_channel(str(meta.get("forwarded_from_url") or ""), profile=True)}
+    found |= {str(meta[key]).strip().lstrip("@").casefold() for key in ("channel", "forwarded_from_channel")
+              if isinstance(meta.get(key), str)}
+    return found - {""}
+
+
+def items_of_channel(db: sqlite_utils.Database, handle: str) -> list[str]:
+    """Ids of the stored items of the Telegram channel ``handle`` (case-folded), in store order: its own posts,
+    and forwards of its posts in other channels (see :func:`channels_recorded`); a channel whose handle merely
+    starts the same (``@name2``) is another channel."""
+    # the LIKE only narrows the scan (ASCII case-insensitive, '_' matching any character); channels_recorded decides
+    rows = db.execute("SELECT id, url, meta FROM items WHERE url LIKE ? OR meta LIKE ? ORDER BY seq",
+                      [f"%{handle}%", f"%{handle}%"])
+    return [item_id for item_id, url, meta in rows if handle in channels_recorded(url, parsed_meta(meta))]
+
+
+def parsed_meta(meta: str | None) -> dict[str, Any]:
+    """An item's ``meta`` column as a dict ({} when it is not a JSON object)."""
+    try:
+        value = json.loads(meta or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 @dataclass
@@ -337,6 +401,7 @@ def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[s
         settings, authors=authors, urls=[*urls, *content.urls], item_ids=ids, mask=what.mask, needles=needles)
     with transaction(db):
         scrub_alerts(db, settings, set(ids), needles, summary)
+        store.bury_items(db, ids)   # tombstones (keyed hashes only): a later crawl does not store them again
         counts = store.delete_items(db, ids)
         for table, n in counts.items():
             setattr(summary, table, n)

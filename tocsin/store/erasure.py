@@ -18,6 +18,7 @@ import sqlite_utils
 
 from tocsin.store.analyses import current_analysis_id
 from tocsin.store.db import chunked, marks, transaction, utcnow
+from tocsin.store import tombstones
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,12 @@ def erased_content(db: sqlite_utils.Database, item_ids: list[str]) -> ErasedCont
     out.author_pseudonyms = list(dict.fromkeys(out.author_pseudonyms))
     out.snapshot_shas = list(dict.fromkeys(out.snapshot_shas))
     return out
+
+
+def bury_items(db: sqlite_utils.Database, item_ids: list[str]) -> int:
+    """Leave a tombstone (keyed hashes only) for each of the items about to be deleted, so that a later crawl
+    does not store them again: see :mod:`tocsin.store.tombstones`. Call it in the deletion's transaction."""
+    return tombstones.bury_items(db, item_ids)
 
 
 def delete_items(db: sqlite_utils.Database, item_ids: list[str]) -> dict[str, int]:

@@ -14,11 +14,13 @@ import sqlite_utils
 from tocsin.store.crawling import is_summary_only
 from tocsin.store.db import chunked, marks, transaction, utcnow
 from tocsin.store.pseudonyms import pseudonymise_author
+from tocsin.store.tombstones import is_erased
 from tocsin.urls import canonical_url, item_id_for
 
 logger = logging.getLogger(__name__)
 
-UpsertOutcome = Literal["new", "changed", "unchanged"]
+#: ``erased``: the item was erased by ``tocsin forget`` (it has a tombstone) and is not stored again.
+UpsertOutcome = Literal["new", "changed", "unchanged", "erased"]
 
 
 @dataclass
@@ -111,11 +113,14 @@ def upsert_item(db: sqlite_utils.Database, record: ItemRecord) -> UpsertOutcome:
     Reviews, analyses and earlier versions' contents are never touched. A seen-again item only moves ``last_seen``
     (and clears ``removed_at``: it is back). An item that returns to a version it showed before (A → B → A)
     keeps one row per version; triggers (migration m012) make the version it shows the newest in its history.
+    An item erased by ``tocsin forget`` (see :mod:`tocsin.store.tombstones`) is not stored again: ``"erased"``.
     """
     now = utcnow()
     title, text = storable(record.title, record.text)
     digest = content_hash(title, text)
     with transaction(db):
+        if is_erased(db, record.url):
+            return "erased"
         snapshot = store_snapshot(db, record.raw, record.content_type) if record.raw else None
         row = db.execute("SELECT content_hash, meta FROM items WHERE id = ?", [record.id]).fetchone()
         if row is not None and row[0] != digest and keeps_full_text(row[1], record.meta):

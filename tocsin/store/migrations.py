@@ -903,13 +903,30 @@ def m017_review_version(db: sqlite_utils.Database) -> None:
     )
 
 
+def m018_erased_items(db: sqlite_utils.Database) -> None:
+    """Tombstones of the items ``tocsin forget`` erased, so that a later crawl does not store them again: keyed
+    hashes only (of the canonical URL and of the item id, under the ``erased_key`` secret), never the address."""
+    execute_script(
+        db,
+        """
+        CREATE TABLE erased_items (
+            url_hash TEXT PRIMARY KEY,                 -- HMAC-SHA-256 of the canonical URL
+            id_hash TEXT NOT NULL,                     -- HMAC-SHA-256 of the item id
+            erased_at TEXT NOT NULL
+        );
+        CREATE INDEX erased_items_id ON erased_items(id_hash);
+        """,
+    )
+
+
 #: Every migration, in order. Append only.
 MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox, m003_privacy_indexes, m004_review_queue,
                               m005_review_queue_by_seq, m006_review_queue_counts,
                               m007_review_queue_label_text, m008_user_session_generation, m009_review_queue_version,
                               m010_alert_files, m011_delivery_progress, m012_item_version_order,
                               m013_review_queue_current_analysis, m014_alerts_owed,
-                              m015_item_version_rank_index, m016_delivery_owed, m017_review_version]
+                              m015_item_version_rank_index, m016_delivery_owed, m017_review_version,
+                              m018_erased_items]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:

@@ -37,6 +37,12 @@ def keyed_hash(key: bytes, value: str, length: int = 16) -> str:
     return _hmac_hex(key, name_key(value), length)
 
 
+def keyed_digest(key: bytes, text: str, length: int = 64) -> str:
+    """HMAC-SHA256 of ``text`` exactly as given (no :func:`name_key`: addresses and ids differ by case) under
+    ``key``, hex, cut to ``length`` characters."""
+    return _hmac_hex(key, text, length)
+
+
 def _hmac_hex(key: bytes, text: str, length: int) -> str:
     return hmac.new(key, text.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:length]
 

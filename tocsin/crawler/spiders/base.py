@@ -85,6 +85,9 @@ class SourceSpider(scrapy.Spider):
             self.ledger.error("interrupted", "the crawl process was told to stop before the source was done")
         elif reason != "finished":
             self.notes.append(f"stopped: {reason}")
+        if erased := self.ledger.totals.get("erased"):
+            self.note_once(f"{erased} erased items not stored again")
+            logger.info("%s: %d erased items not stored again", self.source.name, erased)
         self.on_closed(reason)
         self.ledger.close()
 

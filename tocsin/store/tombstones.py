@@ -1,0 +1,56 @@
+"""Tombstones of erased items: what keeps ``tocsin forget`` for good when a later crawl meets an item again.
+
+A tombstone holds only keyed hashes (HMAC-SHA-256 under the store's ``erased_key`` secret) of an erased item's
+canonical URL and of its id (the SHA-256 of that URL, which anyone can compute). Without the key a tombstone
+names nothing: a guessed address cannot be checked against it from the file's other contents alone.
+:func:`tocsin.store.items.upsert_item` stores no item whose URL or id has a tombstone.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from tocsin.store.db import chunked, marks, utcnow
+from tocsin.store.pseudonyms import get_secret, keyed_digest
+from tocsin.urls import canonical_url, item_id_for
+
+ERASED_KEY = "erased_key"
+
+
+def _digests(key: bytes, canonical: str, item_id: str) -> tuple[str, str]:
+    return keyed_digest(key, "url\x1f" + canonical), keyed_digest(key, "id\x1f" + item_id)
+
+
+def bury_items(db: sqlite_utils.Database, item_ids: list[str]) -> int:
+    """Leave a tombstone for each stored item of ``item_ids`` (call it before the items are deleted, in the same
+    transaction); returns how many were new."""
+    if not item_ids:
+        return 0
+    key = get_secret(db, ERASED_KEY)
+    now, added = utcnow(), 0
+    for chunk in chunked(item_ids):
+        for item_id, url in db.execute(f"SELECT id, url FROM items WHERE id IN ({marks(chunk)})", chunk).fetchall():
+            url_hash, id_hash = _digests(key, canonical_url(url), item_id)
+            added += db.execute("INSERT OR IGNORE INTO erased_items (url_hash, id_hash, erased_at) VALUES (?, ?, ?)",
+                                [url_hash, id_hash, now]).rowcount
+    return added
+
+
+def _key(db: sqlite_utils.Database) -> bytes | None:
+    """The tombstones' key, or None when the store has none (so no tombstone): nothing is created."""
+    row = db.execute("SELECT value FROM secrets WHERE name = ?", [ERASED_KEY]).fetchone()
+    return bytes(row[0]) if row else None
+
+
+def is_erased(db: sqlite_utils.Database, url: str) -> bool:
+    """Whether an item at ``url`` (compared canonically, or by the id it gives) was erased by ``tocsin forget``."""
+    key = _key(db)
+    if key is None:
+        return False
+    url_hash, id_hash = _digests(key, canonical_url(url), item_id_for(url))
+    return db.execute("SELECT 1 FROM erased_items WHERE url_hash = ? OR id_hash = ?", [url_hash, id_hash]).fetchone() is not None
+
+
+def count_tombstones(db: sqlite_utils.Database) -> int:
+    """How many erased items have a tombstone."""
+    return db.execute("SELECT count(*) FROM erased_items").fetchone()[0]
