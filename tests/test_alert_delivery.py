@@ -12,19 +12,17 @@ import socket
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections import Counter
 from datetime import timedelta
 from email import message_from_bytes
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from test_alert_support import NOW, make_settings, raise_for, store_flagged
+from test_alert_support import NOW, make_settings, raise_for, receiver, store_flagged  # noqa: F401 - fixture
 from tocsin.alerts import deliver_due, status_lines
 from tocsin.alerts.delivery import backoff_delay
 from tocsin.alerts.transports import sign
@@ -32,60 +30,6 @@ from tocsin.config import SinkSettings
 from tocsin.store import alerting, connect
 
 SECRET = "whsec_" + base64.b64encode(b"fictional-test-secret-0123456789").decode()
-
-
-class Receiver:
-    """A local webhook endpoint: answers with the scripted statuses, then 204; records every request."""
-
-    def __init__(self, statuses: list[int] | None = None, delay_s: float = 0.0):
-        self.statuses = list(statuses or [])
-        self.delay_s = delay_s
-        self.requests: list[dict] = []
-        self.accepted: list[dict] = []
-        self.round = 0
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server API
-                length = int(self.headers["Content-Length"])
-                body = self.rfile.read(length)
-                if len(body) < length:
-                    return  # the sender died mid-request: a receiver never sees this as a message
-                with receiver.lock:
-                    status = receiver.statuses.pop(0) if receiver.statuses else 204
-                    record = {"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body, "status": status, "round": receiver.round}
-                    receiver.requests.append(record)
-                    if status < 300:
-                        receiver.accepted.append(record)
-                time.sleep(receiver.delay_s)
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    made = []
-
-    def make(statuses=None, delay_s=0.0):
-        made.append(Receiver(statuses, delay_s))
-        return made[-1]
-
-    yield make
-    for r in made:
-        r.close()
 
 
 def webhook_settings(tmp_path, url, **alerts):

@@ -5,14 +5,12 @@ resolved message of a stale source."""
 from __future__ import annotations
 
 import json
-import threading
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from test_alert_support import NOW, make_settings, raise_for, store_flagged
+from test_alert_support import NOW, make_settings, raise_for, receiver, store_flagged  # noqa: F401 - fixture
 from tocsin.alerts import deliver_due, evaluate_rules
 from tocsin.alerts.transports import EmailTransport, TransportError, WebhookTransport, header_safe, sample_message
 from tocsin.cli import main
@@ -31,48 +29,6 @@ name = "file"
 kind = "file"
 path = "alerts.jsonl"
 """
-
-
-class PathReceiver:
-    """A local webhook endpoint answering every POST with ``status`` (and ``headers``); records the paths asked."""
-
-    def __init__(self, status: int = 204, headers: dict[str, str] | None = None):
-        self.paths: list[str] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server API
-                self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.paths.append(self.path)
-                self.send_response(status)
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    made: list[PathReceiver] = []
-
-    def make(status: int = 204, headers: dict[str, str] | None = None) -> PathReceiver:
-        made.append(PathReceiver(status, headers))
-        return made[-1]
-
-    yield make
-    for r in made:
-        r.close()
 
 
 def write_config(tmp_path, extra: str):
@@ -104,7 +60,7 @@ url = "{hook.base}/хук?token=SECRET&q=д%20x"
     result = alert_test(runner, config, "--sink", "hook")
     assert result.exit_code == 0 and "hook (webhook): ok" in result.output
     # UTF-8 escapes for the Cyrillic letters; the %20 already there is kept as it is
-    assert hook.paths == ["/%D1%85%D1%83%D0%BA?token=SECRET&q=%D0%B4%20x"]
+    assert [r["path"] for r in hook.requests] == ["/%D1%85%D1%83%D0%BA?token=SECRET&q=%D0%B4%20x"]
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:9/a b?token=SECRET", "http://127.0.0.1:9/a\tb", "http://127.0.0.1:9/\x7f"])
@@ -213,8 +169,8 @@ def test_a_webhook_retry_after_given_as_an_http_date_is_honoured(tmp_path):
 
 
 def test_a_retry_after_date_a_day_ahead_delays_the_retry_six_hours_at_most(fresh_db, tmp_path, receiver):
-    hook = receiver(503, {"Retry-After": http_date(datetime.now(timezone.utc) + timedelta(days=1))})
-    settings = hook_settings(tmp_path, f"{hook.base}/hook")
+    hook = receiver([503], headers={"Retry-After": http_date(datetime.now(timezone.utc) + timedelta(days=1))})
+    settings = hook_settings(tmp_path, hook.url)
     settings.alerts.backoff_s = 1.0
     raise_for(fresh_db, settings, [store_flagged(fresh_db)])
     assert deliver_due(fresh_db, settings, now=NOW).retrying == 1

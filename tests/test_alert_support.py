@@ -1,12 +1,18 @@
-"""Helpers shared by the alert tests (no tests here): settings with sinks and rules, flagged items."""
+"""Helpers shared by the alert tests (no tests here): settings with sinks and rules, flagged items, a local
+webhook receiver."""
 
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 from dataclasses import fields, replace
 from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tocsin.config import AlertRuleSettings, Settings, SinkSettings
 from tocsin.store import ItemRecord, transaction, upsert_item
@@ -101,3 +107,62 @@ def raise_for(db, settings: Settings, rows: list[dict[str, Any]], now: datetime 
 
 def at(minutes: float = 0, base: datetime = NOW) -> datetime:
     return base + timedelta(minutes=minutes)
+
+
+class Receiver:
+    """A local webhook endpoint on 127.0.0.1: answers with the scripted statuses, then 204, each with ``headers``;
+    records every request (with the path it asked for)."""
+
+    def __init__(self, statuses: list[int] | None = None, delay_s: float = 0.0, headers: dict[str, str] | None = None):
+        self.statuses = list(statuses or [])
+        self.delay_s = delay_s
+        self.requests: list[dict] = []
+        self.accepted: list[dict] = []
+        self.round = 0
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server API
+                length = int(self.headers["Content-Length"])
+                body = self.rfile.read(length)
+                if len(body) < length:
+                    return  # the sender died mid-request: a receiver never sees this as a message
+                with receiver.lock:
+                    status = receiver.statuses.pop(0) if receiver.statuses else 204
+                    record = {"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body, "status": status,
+                              "round": receiver.round, "path": self.path}
+                    receiver.requests.append(record)
+                    if status < 300:
+                        receiver.accepted.append(record)
+                time.sleep(receiver.delay_s)
+                self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.url = f"{self.base}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    made = []
+
+    def make(statuses=None, delay_s=0.0, headers=None):
+        made.append(Receiver(statuses, delay_s, headers))
+        return made[-1]
+
+    yield make
+    for r in made:
+        r.close()
