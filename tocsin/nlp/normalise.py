@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
 from tocsin.nlp.translit import UZ_OKINA
 
@@ -228,24 +228,43 @@ def _with_mark(letter: str, mark: str) -> str:
     return composed if composed in COMPOSED_LETTERS else letter
 
 
+#: A stretch ``text[a:b]`` to replace: ``(a, b, new text, and for each of its characters where in the original it
+#: starts and ends)``.
+Run = tuple[int, int, str, list[int], list[int]]
+
+
+def _rewrite_runs(text: str, starts: list[int], ends: list[int], runs: Iterable[Run]) -> tuple[str, list[int], list[int]]:
+    """``text`` and its map back to the original with each of ``runs`` (in order, none overlapping) in place of the
+    stretch it replaces."""
+    pieces: list[str] = []
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    pos = 0
+    for a, b, new, run_starts, run_ends in runs:
+        pieces += (text[pos:a], new)
+        new_starts += starts[pos:a]
+        new_starts += run_starts
+        new_ends += ends[pos:a]
+        new_ends += run_ends
+        pos = b
+    pieces.append(text[pos:])
+    new_starts += starts[pos:]
+    new_ends += ends[pos:]
+    return "".join(pieces), new_starts, new_ends
+
+
 def _cut_symbol_runs(text: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
     """Step 2b: a run of more than :data:`SYMBOL_RUN_KEPT` symbols cut to that many, the last one kept mapping
     back to the end of the run."""
     if not _SYMBOL_RUN.search(text):
         return text, starts, ends
-    pieces: list[str] = []
-    new_starts: list[int] = []
-    new_ends: list[int] = []
-    pos = 0
-    for m in _SYMBOL_RUN.finditer(text):
-        kept = m.start() + SYMBOL_RUN_KEPT
-        pieces.append(text[pos:kept])
-        new_starts.extend(starts[pos:kept]), new_ends.extend(ends[pos:kept])
-        new_ends[-1] = ends[m.end() - 1]
-        pos = m.end()
-    pieces.append(text[pos:])
-    new_starts.extend(starts[pos:]), new_ends.extend(ends[pos:])
-    return "".join(pieces), new_starts, new_ends
+
+    def cut(m: re.Match[str]) -> Run:
+        a, b = m.span()
+        kept = a + SYMBOL_RUN_KEPT
+        return a, b, text[a:kept], starts[a:kept], [*ends[a:kept - 1], ends[b - 1]]
+
+    return _rewrite_runs(text, starts, ends, map(cut, _SYMBOL_RUN.finditer(text)))
 
 
 def _tighten_spaces(text: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
@@ -253,27 +272,16 @@ def _tighten_spaces(text: str, starts: list[int], ends: list[int]) -> tuple[str,
     holds any (a paragraph break stays one; "\r\n" is "\n"); a tab one space."""
     if not _LOOSE_SPACE.search(text):
         return text, starts, ends
-    pieces: list[str] = []
-    new_starts: list[int] = []
-    new_ends: list[int] = []
-    pos = 0
-    for m in _LOOSE_SPACE.finditer(text):
+
+    def tightened(m: re.Match[str]) -> Run:
         a, b = m.span()
         breaks = [k for k in range(a, b) if text[k] == "\n"]
-        if len(breaks) == b - a:
-            continue
-        pieces.append(text[pos:a])
-        new_starts.extend(starts[pos:a]), new_ends.extend(ends[pos:a])
         if breaks:
-            pieces.append("\n" * len(breaks))
-            new_starts.extend(starts[k] for k in breaks), new_ends.extend(ends[k] for k in breaks)
-        else:
-            pieces.append(" ")
-            new_starts.append(starts[a]), new_ends.append(ends[b - 1])
-        pos = b
-    pieces.append(text[pos:])
-    new_starts.extend(starts[pos:]), new_ends.extend(ends[pos:])
-    return "".join(pieces), new_starts, new_ends
+            return a, b, "\n" * len(breaks), [starts[k] for k in breaks], [ends[k] for k in breaks]
+        return a, b, " ", [starts[a]], [ends[b - 1]]
+
+    runs = (tightened(m) for m in _LOOSE_SPACE.finditer(text) if m.group().strip("\n"))   # line breaks alone stay
+    return _rewrite_runs(text, starts, ends, runs)
 
 
 def _drop_symbols_in_words(text: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
@@ -305,23 +313,14 @@ def _join_spaced(text: str, starts: list[int], ends: list[int]) -> tuple[str, li
     """Step 2: ``у з б е к`` -> ``узбек``."""
     if not _SPACED.search(text):
         return text, starts, ends
-    out: list[str] = []
-    new_starts: list[int] = []
-    new_ends: list[int] = []
-    pos = 0
-    for m in _SPACED.finditer(text):
+
+    def joined(m: re.Match[str]) -> Run:
         a, b = m.span()
         if m.group("sep") == " " and b - a >= 9 and _ends_with_preposition(text, b):
             b -= 2  # "т у р о к в Джалал-Абаде": the last "в" is the preposition
-        out.append(text[pos:a])
-        new_starts.extend(starts[pos:a]), new_ends.extend(ends[pos:a])
-        for k in range(a, b, 2):
-            out.append(text[k])
-            new_starts.append(starts[k]), new_ends.append(ends[k])
-        pos = b
-    out.append(text[pos:])
-    new_starts.extend(starts[pos:]), new_ends.extend(ends[pos:])
-    return "".join(out), new_starts, new_ends
+        return a, b, text[a:b:2], starts[a:b:2], ends[a:b:2]
+
+    return _rewrite_runs(text, starts, ends, map(joined, _SPACED.finditer(text)))
 
 
 def _dominant_script(word: str, default: str) -> str:
@@ -441,29 +440,20 @@ def normalise(text: str) -> NormalisedText:
     if not _NEEDS_WORD_PASS.search(chars_text) and not (_HAS_CYRL.search(chars_text) and _HAS_LATN.search(chars_text)):
         return NormalisedText(chars_text, starts, ends, n)
     default_script = _text_script(chars_text)
-    out: list[str] = []
-    new_starts: list[int] = []
-    new_ends: list[int] = []
-    pos = 0
-    changed = False
-    for m in _WORDISH.finditer(chars_text):
-        word = m.group()
-        if word.isalpha() and not (_HAS_CYRL.search(word) and _HAS_LATN.search(word)) and not _NEEDS_WORD_PASS.search(word):
-            continue
-        a, b = m.span()
-        folded = _unify_apostrophe(_fold_word(word, default_script))
-        squeezed, keep, last = _squeeze(folded)
-        if squeezed == word:
-            continue
-        changed = True
-        out.append(chars_text[pos:a])
-        new_starts.extend(starts[pos:a]), new_ends.extend(ends[pos:a])
-        out.append(squeezed)
-        new_starts.extend(starts[a + k] for k in keep)
-        new_ends.extend(ends[a + k] for k in last)
-        pos = b
-    if not changed:
+    runs = [run for m in _WORDISH.finditer(chars_text) if (run := _folded_word(m, starts, ends, default_script))]
+    if not runs:
         return NormalisedText(chars_text, starts, ends, n)
-    out.append(chars_text[pos:])
-    new_starts.extend(starts[pos:]), new_ends.extend(ends[pos:])
-    return NormalisedText("".join(out), new_starts, new_ends, n)
+    return NormalisedText(*_rewrite_runs(chars_text, starts, ends, runs), n)
+
+
+def _folded_word(m: re.Match[str], starts: list[int], ends: list[int], default_script: str) -> Run | None:
+    """Step 3 and 4 for one word: look-alikes folded, digits and symbols read as letters, repeats squeezed and
+    apostrophes unified; None when that leaves it as it was."""
+    word = m.group()
+    if word.isalpha() and not (_HAS_CYRL.search(word) and _HAS_LATN.search(word)) and not _NEEDS_WORD_PASS.search(word):
+        return None
+    squeezed, keep, last = _squeeze(_unify_apostrophe(_fold_word(word, default_script)))
+    if squeezed == word:
+        return None
+    a, b = m.span()
+    return a, b, squeezed, [starts[a + k] for k in keep], [ends[a + k] for k in last]
