@@ -18,12 +18,18 @@ ITEM_LINK_KEY = "item_link_key"
 
 def get_secret(db: sqlite_utils.Database, name: str, nbytes: int = 32) -> bytes:
     """The stored secret ``name``, created with ``nbytes`` random bytes on first use."""
-    row = db.execute("SELECT value FROM secrets WHERE name = ?", [name]).fetchone()
-    if row:
-        return bytes(row[0])
+    found = stored_secret(db, name)
+    if found is not None:
+        return found
     value = random_secrets.token_bytes(nbytes)
     db.execute("INSERT OR IGNORE INTO secrets (name, value, created_at) VALUES (?, ?, ?)", [name, value, utcnow()])
-    return bytes(db.execute("SELECT value FROM secrets WHERE name = ?", [name]).fetchone()[0])
+    return stored_secret(db, name)  # type: ignore[return-value] - inserted, or there already
+
+
+def stored_secret(db: sqlite_utils.Database, name: str) -> bytes | None:
+    """The stored secret ``name``, or None when there is none (nothing is created)."""
+    row = db.execute("SELECT value FROM secrets WHERE name = ?", [name]).fetchone()
+    return bytes(row[0]) if row else None
 
 
 def name_key(value: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from tocsin.store.db import chunked, marks, utcnow
-from tocsin.store.pseudonyms import get_secret, keyed_digest
+from tocsin.store.pseudonyms import get_secret, keyed_digest, stored_secret
 from tocsin.urls import canonical_url, item_id_for
 
 ERASED_KEY = "erased_key"
@@ -36,15 +36,9 @@ def bury_items(db: sqlite_utils.Database, item_ids: list[str]) -> int:
     return added
 
 
-def _key(db: sqlite_utils.Database) -> bytes | None:
-    """The tombstones' key, or None when the store has none (so no tombstone): nothing is created."""
-    row = db.execute("SELECT value FROM secrets WHERE name = ?", [ERASED_KEY]).fetchone()
-    return bytes(row[0]) if row else None
-
-
 def is_erased(db: sqlite_utils.Database, url: str) -> bool:
     """Whether an item at ``url`` (compared canonically, or by the id it gives) was erased by ``tocsin forget``."""
-    key = _key(db)
+    key = stored_secret(db, ERASED_KEY)   # none: no item was ever erased, and none is made
     if key is None:
         return False
     url_hash, id_hash = _digests(key, canonical_url(url), item_id_for(url))
