@@ -388,7 +388,7 @@ class FilterComponent:
             elif s.id_.endswith(AT_TEXT_END):   # matched without the closing token: nothing to trim, its own id
                 s = SpacySpan(doc, s.start, s.end, label=s.label_, span_id=s.id_[:-len(AT_TEXT_END)])
             if kind == "cue":
-                s = _without_edge_punctuation(doc, s)
+                s = _from_word_start(doc, _without_edge_punctuation(doc, s))
             kept.append(s)
         doc.spans[SPANS_KEY] = _longest_per_label(kept, self.forms)
         return doc
@@ -411,6 +411,15 @@ def _without_edge_punctuation(doc: Doc, span: SpacySpan) -> SpacySpan:
     while end > start + 1 and (doc[end - 1].is_punct or doc[end - 1].is_space):
         end -= 1
     return span if (start, end) == (span.start, span.end) else SpacySpan(doc, start, end, label=span.label_, span_id=span.id_)
+
+
+def _from_word_start(doc: Doc, span: SpacySpan) -> SpacySpan:
+    """A cue that starts inside a word starts at the word's beginning: a pattern that opens on the "n't" the
+    tokenizer splits from "Don't" quotes "Don't rent to Uzbeks", not "n't rent to Uzbeks"."""
+    start = span.start
+    while start > 0 and doc[start - 1].is_alpha and not doc[start - 1].whitespace_ and not doc[start].is_punct:
+        start -= 1
+    return span if start == span.start else SpacySpan(doc, start, span.end, label=span.label_, span_id=span.id_)
 
 
 def _overlaps(span: SpacySpan, blocks: list[SpacySpan], label_prefix: str) -> bool:
