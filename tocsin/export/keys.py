@@ -15,11 +15,14 @@ import secrets
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+from urllib.parse import unquote
 
 #: Hex characters kept from each HMAC (80 bits: no collision in any realistic dataset).
 PSEUDONYM_HEX = 20
 
-_PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.|m\.)?", re.IGNORECASE)
+#: A scheme and a subdomain that only picks a version of the site: ``www.``, or the mobile and web ones
+#: (``m.facebook.com``, ``web.facebook.com``, ``mbasic.facebook.com``, ``mobile.twitter.com``).
+_PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.|m\.|web\.|mobile\.|mbasic\.)?", re.IGNORECASE)
 #: Query parameters that name the person a profile link points to (``tg://resolve?domain=<name>``,
 #: ``tg://resolve?phone=<number>``, ``facebook.com/profile.php?id=<number>``): without them every such link
 #: of every author would be one profile. The rest of a query (tracking, page state) is dropped.
@@ -35,13 +38,14 @@ _TELEGRAM_ADDRESSES = (
 #: A Telegram invite link, ``t.me/+<code>`` or ``t.me/joinchat/<code>`` (one chat), on any of Telegram's hosts. Unlike a
 #: name, its code is case-sensitive: ``t.me/+AbCd`` and ``t.me/+abcd`` are two chats.
 _TELEGRAM_INVITE = re.compile(r"(?:t\.me|telegram\.me|telegram\.dog)/(?:\+|joinchat/)([^/?]+)(.*)", re.IGNORECASE)
-#: Telegram's app links (``tg://``, the scheme gone by then) to a name, an invite or a private channel's post, as the
-#: web address they stand for: its prefix, then the values of the query parameters named, joined by '/' (the first
-#: one required). ``tg://resolve?domain=<name>&post=<n>`` is ``t.me/<name>/<n>`` (a post keeps its number, as on the
-#: web); ``tg://join?invite=<code>`` is ``t.me/+<code>``; ``tg://privatepost?channel=<id>&post=<n>`` is
-#: ``t.me/c/<id>/<n>``.
-_TELEGRAM_APP_LINKS = {"resolve": ("t.me/", "domain", "post"), "join": ("t.me/+", "invite"),
-                       "privatepost": ("t.me/c/", "channel", "post")}
+#: Telegram's app links (``tg://``, the scheme gone by then) to a name, a phone number, an invite or a private
+#: channel's post, as the web address they stand for: per path, its forms, each a prefix, then the values of the query
+#: parameters named, joined by '/' (the first one required). ``tg://resolve?domain=<name>&post=<n>`` is
+#: ``t.me/<name>/<n>`` (a post keeps its number, as on the web); ``tg://resolve?phone=<number>`` is ``t.me/+<number>``,
+#: Telegram's web link to a phone number; ``tg://join?invite=<code>`` is ``t.me/+<code>``;
+#: ``tg://privatepost?channel=<id>&post=<n>`` is ``t.me/c/<id>/<n>``.
+_TELEGRAM_APP_LINKS = {"resolve": (("t.me/", "domain", "post"), ("t.me/+", "phone")), "join": (("t.me/+", "invite"),),
+                       "privatepost": (("t.me/c/", "channel", "post"),)}
 
 #: SHA-256's block size and HMAC's pads (RFC 2104), as byte translation tables.
 _BLOCK = 64
@@ -129,12 +133,13 @@ class ExportKey:
 
 
 def normalise_profile_url(url: str) -> str:
-    """Lower-cased host and path of a profile link and the query parameters that name its person (see
-    :data:`IDENTIFYING_PARAMETERS`), without scheme, ``www.``, other parameters or trailing slash; a Telegram
+    """Lower-cased host and path of a profile link, percent-escapes decoded, and the query parameters that name its
+    person (see :data:`IDENTIFYING_PARAMETERS`), without scheme, ``www.`` (or a mobile or web subdomain: see
+    :data:`_PREFIX`), other parameters or trailing slash; a Telegram
     address (``<name>.t.me`` too) as ``t.me/<name>`` (see :data:`_TELEGRAM_ADDRESSES` and :data:`_TELEGRAM_APP_LINKS`),
     an invite link (``tg://join?invite=<code>`` too) as ``t.me/+<code>`` with its code's case kept (see
     :data:`_TELEGRAM_INVITE`)."""
-    url = (url or "").strip()
+    url = _decoded((url or "").strip())
     if not url:
         return ""
     path, _, query = _PREFIX.sub("", url).split("#", 1)[0].partition("?")
@@ -156,13 +161,22 @@ def _normalise_telegram(address: str) -> str:
     return address
 
 
+def _decoded(url: str) -> str:
+    """``url`` with its percent-escapes decoded (``vk.com/%D0%B8…`` is ``vk.com/и…``), or as written when they are
+    not UTF-8 (decoding would turn every such name into the same replacement characters)."""
+    try:
+        return unquote(url, errors="strict")
+    except UnicodeDecodeError:
+        return url
+
+
 def _telegram_web_address(path: str, query: str) -> str:
     """The web address of a Telegram app link's ``path`` and ``query`` (see :data:`_TELEGRAM_APP_LINKS`), or ""."""
-    prefix, *names = _TELEGRAM_APP_LINKS.get(path.casefold(), ("",))
     params = {name.casefold(): value for name, _, value in (pair.partition("=") for pair in query.split("&")) if value}
-    if not names or names[0] not in params:
-        return ""
-    return prefix + "/".join(params[name] for name in names if name in params)
+    for prefix, *names in _TELEGRAM_APP_LINKS.get(path.casefold(), ()):
+        if names[0] in params:
+            return prefix + "/".join(params[name] for name in names if name in params)
+    return ""
 
 
 def _identifying_query(query: str) -> str:

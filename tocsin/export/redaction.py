@@ -3,6 +3,10 @@
 Each match is replaced by a short bracketed token (``[email]``, ``[profile]``, ``[handle]``, ``[phone]``).
 Because a token is rarely as long as what it replaces, :meth:`Redaction.map_offset` translates a
 character offset in the original text into the redacted text, so evidence spans stay exact.
+
+The rules read a text as a reader or a browser shows it (see :class:`_Reading`): percent-escapes decoded
+("t.me%2Fivan", "%40ivan") and invisible characters left out ("t.me/\u200bivan"); what they find is redacted
+in the original, escapes and invisible characters inside it included.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain
-from typing import Iterator
+from typing import Iterable, Iterator
 
 #: Rule names, in the order they are applied (earlier rules win where matches overlap).
 RULES = ("emails", "profile_links", "handles", "phones")
@@ -25,8 +29,8 @@ TOKENS = {"emails": "[email]", "profile_links": "[profile]", "handles": "[handle
 _MARKS = "\u0300-\u036f\u0483-\u0489"
 
 #: Format characters that show nothing (zero-width space, non-joiner and joiner, word joiner, soft hyphen, BOM,
-#: direction marks, invisible operators), which a poster may slip into an address or a handle (before, inside or
-#: after its '@') so that it is not seen as one. None is special inside a character class.
+#: direction marks, invisible operators), which a poster may slip into an address, a link or a handle so that it is
+#: not seen as one (:class:`_Reading` leaves them out). None is special inside a character class.
 _INVISIBLE = "".join(map(chr, [0xad, 0x61c, 0x180e, *range(0x200b, 0x2010), *range(0x202a, 0x202f),
                                *range(0x2060, 0x2065), *range(0x2066, 0x2070), 0xfeff]))
 
@@ -36,12 +40,16 @@ _AT_SIGN = "[@\uff20]|%40"
 #: Mail services whose name alone, without its top-level domain, stands for an address ("ivan@gmail").
 _MAIL_SERVICES = (r"gmail|googlemail|mail|yandex|inbox|list|bk|rambler|outlook|hotmail|icloud|yahoo|proton|protonmail|"
                   r"ukr")
+#: The one host name without a dot that makes a word before it an address: the machine itself ("root@localhost", as
+#: logs and configuration files write it). Other dotless names after a word are handles ("thanks@osh_voice").
+_LOCAL_HOST = "localhost"
 #: An e-mail address; invisible characters may stand anywhere in it ("ivan\u200b@mail.ru") and are redacted with it.
-#: Its domain has a top-level domain, or is one of :data:`_MAIL_SERVICES` (not followed by more of a name).
+#: Its domain has a top-level domain, or is one of :data:`_MAIL_SERVICES` or :data:`_LOCAL_HOST` (not followed by more
+#: of a name).
 _EMAIL = re.compile(rf"(?<![\w{_MARKS}.+\-{_INVISIBLE}])[\w{_MARKS}.+\-{_INVISIBLE}]+(?:{_AT_SIGN})"
                     rf"(?:[\w{_MARKS}\-{_INVISIBLE}]+(?:\.[\w{_MARKS}\-{_INVISIBLE}]+)*"
                     rf"\.[{_INVISIBLE}]*[^\W\d_](?:[^\W\d_]|[{_MARKS}{_INVISIBLE}])+(?![\w{_MARKS}{_INVISIBLE}])"
-                    rf"|(?i:{_MAIL_SERVICES})(?!\.?[\w{_MARKS}{_INVISIBLE}\-]))")
+                    rf"|(?i:{_MAIL_SERVICES}|{_LOCAL_HOST})(?!\.?[\w{_MARKS}{_INVISIBLE}\-]))")
 
 #: Hosts whose first path segment names a person (or a personal channel or page).
 _SOCIAL_HOSTS = (
@@ -71,12 +79,14 @@ _PROFILE_LINK = re.compile(
     re.IGNORECASE,
 )
 
+#: A time of day after an '@' ("meet@5pm", "@17:00"), which is no handle.
+_TIME_OF_DAY = r"\d{1,2}(?::\d{2})?(?i:[ap]m)?(?![\w:])"
 #: '@' (or the full-width '＠') and the handle after it, whatever stands before: an e-mail address is
 #: redacted first (earlier rules win), and what is left of 'thanks@osh_voice' or 'The end.@handle' is a
 #: handle. Dots and hyphens may join its parts ('@ivan-petrov', '@Ali.K'), and it ends in a letter or digit.
 #: However long the run is, all of it is redacted, invisible characters inside it too; an '@' in it starts
-#: the next handle ('@ivan@anna' is two).
-_HANDLE = re.compile(rf"[@\uff20][{_INVISIBLE}]*\w(?:[\w{_MARKS}.\-{_INVISIBLE}]*[\w{_MARKS}])?")
+#: the next handle ('@ivan@anna' is two). A time of day after it is no handle ("meet@5pm").
+_HANDLE = re.compile(rf"[@\uff20][{_INVISIBLE}]*(?!{_TIME_OF_DAY})\w(?:[\w{_MARKS}.\-{_INVISIBLE}]*[\w{_MARKS}])?")
 
 #: Dashes as typed or autocorrected between digits: hyphen (also Unicode's and the non-breaking one), figure and en
 #: dashes, minus. Em dashes are left out: they join words and numbers in prose ("2019 — 2020 — 2021").
@@ -96,6 +106,11 @@ _PHONE = re.compile(rf"{_PHONE_START}(?:\+|\b00)?\(?\d(?:[{_PHONE_SEPARATORS}]{{
 #: see :func:`_glued_phone_spans`). Codes such as "A320", "iPhone15" or "COVID-19" have too few digits for it.
 _GLUED_SHAPE = rf"(?:\+\d(?:[{_PHONE_SEPARATORS}]{{0,3}}\d){{8,14}}|0[1-9](?:[{_PHONE_SEPARATORS}]{{0,3}}\d){{8,9}})"
 _GLUED_PHONE = re.compile(rf"(?<=[^\W\d_]){_GLUED_SHAPE}(?!\w)|(?<![\w+]){_GLUED_SHAPE}(?=[^\W\d_])")
+#: Latin capitals glued before digits without a '+' make a code ("SKU0123456789", "ID0555123456"), not a word and a
+#: phone number, unless they are a word that announces a number ("TEL0555123456").
+_PHONE_WORDS = frozenset({"TEL", "PHONE", "MOB", "MOBILE", "CALL", "SMS", "WA", "WHATSAPP", "VIBER", "TG", "TELEGRAM"})
+#: A UUID ("123e4567-e89b-12d3-a456-426614174000"): its groups of digits are no phone number.
+_UUID = re.compile(r"(?<![\w-])[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}(?![\w-])", re.IGNORECASE)
 #: A candidate that opens with a real calendar date (year 19xx/20xx first, or day and month first) or a time:
 #: "2010-06-10 12 30" is not a phone, but "0555-12-34-56" (a Kyrgyz mobile) and "0312-66-12-34" are.
 _YEAR, _MONTH, _DAY = r"(?:19|20)\d{2}", r"(?:0?[1-9]|1[0-2])", r"(?:0?[1-9]|[12]\d|3[01])"
@@ -103,6 +118,9 @@ _DATE_LIKE = re.compile(rf"^{_YEAR}([./{_DASHES}]){_MONTH}\1{_DAY}(?!\d)|^{_DAY}
                         rf"|^\d{{1,2}}:\d{{2}}")
 #: The spaces word processors group digits with: plain, no-break, figure, thin and narrow no-break.
 _SPACES = " \u00a0\u2007\u2009\u202f"
+#: A payment card's number: sixteen to nineteen digits in groups of four (the last may be shorter), with one kind of
+#: space or dash throughout or none ("4169 5853 1234 5678", "4169-5853-1234-5678", "4169585312345678").
+_CARD_NUMBER = re.compile(rf"\d{{4}}([{_SPACES}{_DASHES}]?)\d{{4}}\1\d{{4}}\1\d{{4}}(?:\1\d{{1,3}})?")
 #: Digits grouped in threes by one kind of space (or dot) throughout, as amounts are written: "1 000 000 000",
 #: "250 000 000", "100 000" (too short for a phone alone; after a year, see :func:`_phone_in`). Checked further in
 #: :func:`_is_grouped_amount`.
@@ -208,8 +226,16 @@ def _read_piece(text: str, start: int, end: int) -> tuple[tuple[int, int, int], 
 
 
 def _is_phone(candidate: str) -> bool:
-    """Nine to fifteen digits that do not read as another number (:func:`_is_other_number`)."""
+    """Nine to fifteen digits that do not read as another number (:func:`_is_other_number`), or a card number (one
+    redaction, where its last fifteen digits alone would read as a phone number and leave the first ones)."""
+    if _is_card_number(candidate):
+        return True
     return 9 <= _count_digits(candidate) <= 15 and not _is_other_number(candidate)
+
+
+def _is_card_number(candidate: str) -> bool:
+    """Whether ``candidate`` is written as a card's number (:data:`_CARD_NUMBER`) and is not years in a row."""
+    return _CARD_NUMBER.fullmatch(candidate) is not None and _YEARS.fullmatch(candidate) is None
 
 
 def _is_other_number(candidate: str) -> bool:
@@ -314,6 +340,73 @@ class Redaction:
         return new_start, new_end
 
 
+#: What hides part of a text from the patterns: a percent-escape of one character (an ASCII one, "%40", "%2F", or the
+#: UTF-8 bytes of one letter, "%D0%B8") or an invisible character.
+_HIDDEN = re.compile(rf"%[0-9A-Fa-f]{{2}}(?:%[89ABab][0-9A-Fa-f])*|[{_INVISIBLE}]")
+_INVISIBLE_CHARACTERS = frozenset(_INVISIBLE)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """A text as a reader (or a browser) sees it: percent-escapes decoded and invisible characters left out, and
+    where each of its characters stands in the original (``starts`` and ``ends``; empty when nothing was hidden)."""
+
+    text: str
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, text: str) -> "_Reading":
+        """The reading of ``text``; ``text`` itself, cheaply, when it hides nothing."""
+        if not _may_hide(text):
+            return cls(text)
+        shown: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        for start, end, piece in _pieces(text):
+            shown.append(piece)
+            if piece == text[start:end]:   # as written: each character stands at its own place
+                starts.extend(range(start, end))
+                ends.extend(range(start + 1, end + 1))
+            else:   # decoded or left out: what is shown stands for the whole piece
+                starts.extend([start] * len(piece))
+                ends.extend([end] * len(piece))
+        return cls("".join(shown), starts, ends)
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The stretch of the original text that ``[start, end)`` of the reading was read from."""
+        if not self.starts:
+            return start, end
+        return self.starts[start], self.ends[end - 1]
+
+
+def _may_hide(text: str) -> bool:
+    """Whether ``text`` holds a percent-escape or an invisible character (an ASCII text can hold only the former)."""
+    return ("%" in text or not text.isascii()) and _HIDDEN.search(text) is not None
+
+
+def _pieces(text: str) -> Iterator[tuple[int, int, str]]:
+    """``text`` cut into stretches as written and hidden pieces between them: (start, end, what a reader sees)."""
+    position = 0
+    for hidden in _HIDDEN.finditer(text):
+        yield position, hidden.start(), text[position:hidden.start()]
+        yield hidden.start(), hidden.end(), _shown(hidden.group())
+        position = hidden.end()
+    yield position, len(text), text[position:]
+
+
+def _shown(hidden: str) -> str:
+    """What a reader sees of a hidden piece: nothing of an invisible character; the character a percent-escape
+    stands for (nothing if that is invisible), or the escape as written when its bytes are no character."""
+    if not hidden.startswith("%"):
+        return ""
+    try:
+        character = bytes.fromhex(hidden.replace("%", "")).decode("utf-8")
+    except UnicodeDecodeError:
+        return hidden
+    return "" if character in _INVISIBLE_CHARACTERS else character
+
+
 class Redactor:
     """Applies the enabled rules to texts; one instance per export (it counts what it removed)."""
 
@@ -323,28 +416,39 @@ class Redactor:
         self.totals: dict[str, int] = {r: 0 for r in self.enabled}
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
-        """Non-overlapping (start, end, rule) matches, earlier rules first where they overlap."""
+        """Non-overlapping (start, end, rule) matches, earlier rules first where they overlap, found in what
+        ``text`` reads as (see :class:`_Reading`)."""
+        reading = _Reading.of(text)
+        if not _might_match(reading.text):
+            return []
+        return [(*reading.original_span(start, end), rule) for start, end, rule in self._find_in(reading.text)]
+
+    def _find_in(self, text: str) -> list[tuple[int, int, str]]:
+        """:meth:`find` in a text that hides nothing."""
         taken: list[tuple[int, int, str]] = []
         for rule in self.enabled:
-            if not _worth_trying(rule, text):
-                continue
-            spans = _SPANS[rule](text) if rule in _SPANS else (m.span() for m in _PATTERNS[rule].finditer(text))
-            # an address kept on purpose keeps its domain
-            kept_addresses = sorted(_email_spans(text)) if rule == "handles" and "emails" not in self.enabled else []
-            for start, end in spans:
-                if rule == "profile_links":
-                    end = _trim_trailing_punctuation(text, start, end)
-                if _overlaps(taken, start, end) or _overlaps(kept_addresses, start, end):
-                    continue   # a match of an earlier rule (or an earlier match) wins
-                bisect.insort(taken, (start, end, rule))
+            spans = _rule_spans(rule, text)
+            if rule == "handles":
+                kept = self._kept_whole(text)
+                spans = (span for span in spans if not _overlaps(kept, *span))
+            _take(taken, spans, rule)
         return taken
+
+    def _kept_whole(self, text: str) -> list[tuple[int, int, str]]:
+        """The addresses and profile links of rules turned off: kept on purpose, they keep the '@' and what follows
+        it (an address its domain, "youtube.com/@name" its name) rather than lose it as a handle."""
+        kept: list[tuple[int, int, str]] = []
+        for rule in ("emails", "profile_links"):
+            if rule not in self.enabled:
+                _take(kept, _rule_spans(rule, text), rule)
+        return kept
 
     def redact(self, text: str | None) -> Redaction:
         """Redact one text; ``None`` is treated as empty."""
         text = text or ""
         if not self.enabled or not text:
             return Redaction(text)
-        matches = self.find(text) if _might_match(text) else []
+        matches = self.find(text)
         if not matches:
             return Redaction(text)
         out: list[str] = []
@@ -366,9 +470,24 @@ class Redactor:
 
     def redact_text(self, text: str | None) -> str:
         """Only the redacted string."""
-        if not text or not self.enabled or not _might_match(text):
+        if not text or not self.enabled:
             return text or ""
         return self.redact(text).text
+
+
+def _rule_spans(rule: str, text: str) -> Iterable[tuple[int, int]]:
+    """The spans of ``rule``'s matches in ``text``, none where cheap tests show it holds none."""
+    if not _worth_trying(rule, text):
+        return ()
+    return _SPANS[rule](text) if rule in _SPANS else (m.span() for m in _PATTERNS[rule].finditer(text))
+
+
+def _take(taken: list[tuple[int, int, str]], spans: Iterable[tuple[int, int]], rule: str) -> None:
+    """Add each of ``spans`` that overlaps nothing in ``taken`` (sorted) as ``(start, end, rule)``: a match taken
+    earlier wins."""
+    for start, end in spans:
+        if not _overlaps(taken, start, end):
+            bisect.insort(taken, (start, end, rule))
 
 
 _PATTERNS = {"emails": _EMAIL, "profile_links": _PROFILE_LINK, "handles": _HANDLE, "phones": _PHONE}
@@ -495,8 +614,22 @@ def _spans_in_run(pattern: re.Pattern[str], text: str, start: int, end: int) -> 
 
 def _glued_phone_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """The spans of :data:`_GLUED_PHONE` in the run ``text[start:end]`` where the word glued to the number is letters
-    alone: "тел0555123456" is a word and a number, but "3f0a0123456789" (a hash) is one token and stays."""
-    return (span for span in _spans_in_run(_GLUED_PHONE, text, start, end) if _glued_word(text, *span).isalpha())
+    alone and makes no code: "тел0555123456" is a word and a number, but "3f0a0123456789" (a hash) and
+    "SKU0123456789" (see :func:`_is_code`) are one token each and stay."""
+    return (span for span in _spans_in_run(_GLUED_PHONE, text, start, end) if _is_glued_to_a_word(text, *span))
+
+
+def _is_glued_to_a_word(text: str, start: int, end: int) -> bool:
+    """Whether the number ``text[start:end]`` is glued to a word of letters alone that makes no code with it."""
+    word = _glued_word(text, start, end)
+    return word.isalpha() and not _is_code(text, start, word)
+
+
+def _is_code(text: str, start: int, word: str) -> bool:
+    """Whether ``word`` stands right before a number at ``start`` that has no '+', and is Latin capitals that
+    announce no number (see :data:`_PHONE_WORDS`)."""
+    return (text[start] != "+" and text.endswith(word, 0, start)
+            and word.isascii() and word.isupper() and word not in _PHONE_WORDS)
 
 
 def _touches_a_letter(text: str, start: int, end: int) -> bool:
@@ -523,15 +656,23 @@ def _glued_word(text: str, start: int, end: int) -> str:
 
 
 def _phone_numbers(text: str) -> Iterator[tuple[int, int]]:
-    """Where the phone numbers in ``text`` are: in each candidate span, less what it swallowed at either end, the
-    numbers :func:`_phones_in` finds, each with the percent-encoded '+' before it."""
+    """Where the phone numbers in ``text`` are: in each candidate span outside a UUID, less what it swallowed at
+    either end, the numbers :func:`_phones_in` finds, each with the percent-encoded '+' before it."""
+    uuids = _uuid_spans(text)
     for run_start, run_end in _phone_runs(text):
         candidates = _spans_in_run(_PHONE, text, run_start, run_end)
         if _touches_a_letter(text, run_start, run_end):
             candidates = chain(candidates, _glued_phone_spans(text, run_start, run_end))
         for start, end in candidates:
+            if _overlaps(uuids, start, end):
+                continue
             for phone_start, phone_end in _phones_in(text, *_trim_phone(text, start, end)):
                 yield _with_encoded_plus(text, phone_start), phone_end
+
+
+def _uuid_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of the UUIDs in ``text`` (a UUID has dashes: a text without one is not searched)."""
+    return [m.span() for m in _UUID.finditer(text)] if "-" in text else []
 
 
 #: A host of personal blogs after a '.', as in every blog's address (only then are such addresses looked for).
@@ -578,13 +719,14 @@ def _trim_trailing_punctuation(text: str, start: int, end: int) -> int:
 
 
 def _profile_spans(text: str) -> Iterator[tuple[int, int]]:
-    """The spans of personal blogs' addresses where the text names their host, then of profile links.
+    """The spans of personal blogs' addresses where the text names their host, then of profile links, each without
+    the punctuation after it.
 
     Blogs come first: ``ivan.medium.com/post`` is one blog's address, not ``ivan.`` before a profile link.
     """
-    if _names_personal_host(text):
-        yield from (m.span() for m in _PERSONAL_BLOG.finditer(text))
-    yield from (m.span() for m in _PROFILE_LINK.finditer(text))
+    blogs = _PERSONAL_BLOG.finditer(text) if _names_personal_host(text) else ()
+    for link in chain(blogs, _PROFILE_LINK.finditer(text)):
+        yield link.start(), _trim_trailing_punctuation(text, *link.span())
 
 
 #: Rules whose matches are found by a faster route than ``finditer`` over the whole text (same spans; phone numbers'
