@@ -180,7 +180,14 @@ def collateral(counted: Any) -> str:
     items' raw snapshots quoting them dropped; the names masked in 3 other items)", or "" for nothing."""
     extra = [f"{counted.other_snapshots} other items' raw snapshots quoting them dropped"] if counted.other_snapshots else []
     extra += [f"the names masked in {counted.other_items_mentioning} other items"] if counted.other_items_mentioning else []
+    extra += [blocked(counted.unstored_urls)] if counted.unstored_urls else []
     return f" (also {'; '.join(extra)})" if extra else ""
+
+
+def blocked(addresses: int) -> str:
+    """What a tombstone for addresses at which no item is stored does, in words."""
+    return (f"{addresses} addresses at which no item is stored blocked by a tombstone, so that a later crawl does "
+            "not store an item there")
 
 
 @main.command()
@@ -188,11 +195,14 @@ def collateral(counted: Any) -> str:
               help="An author's name or handle as the source shows it; repeatable (it lands in your shell history: prefer --authors-from).")
 @click.option("--authors-from", type=click.Path(allow_dash=True), default=None,
               help="A file with one author name or handle per line ('-' reads standard input).")
-@click.option("--url", "urls", multiple=True, help="An item's address; repeatable.")
+@click.option("--url", "urls", multiple=True,
+              help="An item's address; repeatable. One at which no item is stored is blocked for later crawls.")
 @click.option("--item", "item_ids", multiple=True, metavar="ID", help="An item id (64 hex characters); repeatable.")
 @click.option("--keep-mentions", is_flag=True, help="Do not mask the authors' names where other items mention them.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--dry-run", is_flag=True, help="Only count what would be erased: items, other items' snapshots quoting them, mentions masked.")
+@click.option("--dry-run", is_flag=True,
+              help="Only count what would be erased: items, other items' snapshots quoting them, mentions masked, "
+                   "addresses blocked.")
 @pass_app
 def forget(app: App, authors: tuple[str, ...], authors_from: str | None, urls: tuple[str, ...], item_ids: tuple[str, ...],
            keep_mentions: bool, yes: bool, dry_run: bool) -> None:
@@ -222,8 +232,11 @@ def forget(app: App, authors: tuple[str, ...], authors_from: str | None, urls: t
         raise click.UsageError(str(e)) from None
     if not summary.items:
         click.echo("no stored item matched, so no item was erased")
-    counts = {k: v for k, v in summary.as_dict().items() if k != "checkpoint_complete" and v}
+    told_apart = ("checkpoint_complete", "unstored_urls_blocked")
+    counts = {k: v for k, v in summary.as_dict().items() if k not in told_apart and v}
     click.echo("erased: " + (", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()) or "nothing"))
+    if summary.unstored_urls_blocked:
+        click.echo(blocked(summary.unstored_urls_blocked))
     if not summary.checkpoint_complete:
         click.echo("warning: another process held the database open, so old pages may remain in the WAL; "
                    "stop the daemon and review page and run 'tocsin forget' again", err=True)

@@ -174,8 +174,8 @@ def format_status(status: QueueStatus, url: str, settings: Settings) -> list[str
     recent = settings.distributed.heartbeat_s * RECENT_HEARTBEATS
     lines.append(f"  workers seen in the last {recent} s: {len(status.workers)}")
     for w in status.workers:
-        counts = ", ".join(f"{k} {w[k]}" for k in ("pushed", "skipped", "lost", "stored", "analysed", "flagged", "failed",
-                                                    "dead", "claimed") if w.get(k))
+        counts = ", ".join(f"{k} {w[k]}" for k in ("pushed", "skipped", "lost", "stored", "erased", "analysed", "flagged",
+                                                    "failed", "dead", "claimed") if w.get(k))
         memory = f", {w['peak_rss_mb']} MB" if w.get("peak_rss_mb") else ""
         lines.append(f"    {w['name']} [{w.get('role', '?')}] {w.get('state', '?')}, {w['age_s']:.0f} s ago{memory}"
                      + (f"; {counts}" if counts else ""))

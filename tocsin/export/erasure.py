@@ -4,8 +4,10 @@ What goes: the items with every version, analysis, review and assignment; their 
 full-text index (merged away); raw snapshots that held their content (also other items' snapshots
 that quoted it, e.g. a channel page); alerts about them only (others, and their
 frozen delivery messages, lose the mention); crawl errors
-about their URLs; lines about them in alert files written by ``file`` sinks. An erased author's name
-is masked where other items mention it. Secure delete, a WAL checkpoint and VACUUM then leave no
+about their URLs; lines about them in alert files written by ``file`` sinks. An erased author's name (and a
+Telegram channel's display name, for a channel named by its handle) is masked where other items mention it.
+Each erased item, and each address named at which no item is stored, leaves a tombstone (keyed hashes only)
+so that a later crawl does not store it. Secure delete, a WAL checkpoint and VACUUM then leave no
 byte of it in the database or its WAL. The audit log records that an erasure happened, with counts.
 """
 
@@ -70,6 +72,8 @@ class ErasureSummary:
     waiting_in_redis: int = 0
     waiting_in_redis_cleaned: int = 0
     source_states: int = 0
+    #: addresses named by ``--url`` at which no item is stored, given a tombstone all the same
+    unstored_urls_blocked: int = 0
     checkpoint_complete: bool = True
 
     def as_dict(self) -> dict[str, Any]:
@@ -189,11 +193,16 @@ def distinctive_pieces(db: sqlite_utils.Database, titles: list[str], texts: list
     return list(dict.fromkeys(needles)), own_texts
 
 
+def names_someone(name: str) -> bool:
+    """Whether a name has a letter in it: one of only digits, punctuation or '@' names no one, and searched for as a
+    name it would mask a year or a number in every other item."""
+    return any(char.isalpha() for char in name)
+
+
 def check_authors(authors: Iterable[str]) -> None:
-    """Refuse an author name with no letter in it (only digits, punctuation or '@'): it names no one, and searched
-    for as a name it would mask a year or a number in every other item."""
+    """Refuse an author name with no letter in it (see :func:`names_someone`)."""
     for author in authors:
-        if not any(char.isalpha() for char in author):
+        if not names_someone(author):
             raise ErasureError(f"{author.strip()!r} has no letter in it, so it names no one; give the author's name or "
                                "handle as the source shows it, e.g. --author @handle or --author \"Ivan Petrov\"")
 
@@ -243,20 +252,55 @@ def channels_recorded(url: str, meta: dict[str, Any]) -> set[str]:
     """The Telegram channels (case-folded) whose content a stored item is: the channel at its address and in
     its ``meta`` (``channel``), and the channel or person a forward came from (``forwarded_from_channel``,
     ``forwarded_from_url``) — a forward holds the origin's words, so erasing the origin erases it too."""
-    found = {telegram_channel(url), telegram_channel(str(meta.get("forwarded_from_url") or ""), profile=True)}
-    found |= {str(meta[key]).strip().lstrip("@").casefold() for key in ("channel", "forwarded_from_channel")
-              if isinstance(meta.get(key), str)}
-    return found - {""}
+    return ({telegram_channel(url), recorded_channel(meta, "channel")} | forward_origins(meta)) - {""}
+
+
+def forward_origins(meta: dict[str, Any]) -> set[str]:
+    """The channel or person (case-folded) a forward's words come from, as its ``meta`` records them
+    (``forwarded_from_url``, ``forwarded_from_channel``); empty for an item that is no forward."""
+    return {telegram_channel(str(meta.get("forwarded_from_url") or ""), profile=True),
+            recorded_channel(meta, "forwarded_from_channel")} - {""}
+
+
+def recorded_channel(meta: dict[str, Any], key: str) -> str:
+    """The channel handle ``meta`` records under ``key``, case-folded, without '@' ('' when there is none)."""
+    value = meta.get(key)
+    return value.strip().lstrip("@").casefold() if isinstance(value, str) else ""
 
 
 def items_of_channel(db: sqlite_utils.Database, handle: str) -> list[str]:
     """Ids of the stored items of the Telegram channel ``handle`` (case-folded), in store order: its own posts,
     and forwards of its posts in other channels (see :func:`channels_recorded`); a channel whose handle merely
     starts the same (``@name2``) is another channel."""
-    # the LIKE only narrows the scan (ASCII case-insensitive, '_' matching any character); channels_recorded decides
-    rows = db.execute("SELECT id, url, meta FROM items WHERE url LIKE ? OR meta LIKE ? ORDER BY seq",
-                      [f"%{handle}%", f"%{handle}%"])
-    return [item_id for item_id, url, meta in rows if handle in channels_recorded(url, parsed_meta(meta))]
+    return [item_id for item_id, _, _ in channel_items(db, handle)]
+
+
+def channel_items(db: sqlite_utils.Database, handle: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """The id, URL and meta of the stored items of the Telegram channel ``handle`` (see :func:`items_of_channel`)."""
+    rows = [(item_id, url, parsed_meta(meta)) for item_id, url, meta in store.items_holding(db, handle)]
+    return [(item_id, url, meta) for item_id, url, meta in rows if handle in channels_recorded(url, meta)]
+
+
+def channel_names(db: sqlite_utils.Database, handle: str) -> list[str]:
+    """The display names of the Telegram channel ``handle`` (also one it has since changed), as its stored items
+    show them: the owner's name on the raw pages of its own posts, and the origin forwards of its posts name. Its
+    posts are stored under such a name, never the handle; a name with no letter is left out (:func:`names_someone`)."""
+    items = channel_items(db, handle)
+    own = [item_id for item_id, url, _ in items if telegram_channel(url) == handle]
+    names = [name for raw, content_type in store.raw_pages(db, own)
+             for name in owner_names(page_text(raw, content_type))]
+    names += [meta["forwarded_from"] for _, _, meta in items
+              if handle in forward_origins(meta) and isinstance(meta.get("forwarded_from"), str)]
+    return [name for name in dict.fromkeys(" ".join(n.split()) for n in names) if names_someone(name)]
+
+
+def owner_names(page: str) -> list[str]:
+    """The channel names a Telegram message's raw page shows as its owner (as the crawler reads them)."""
+    from parsel import Selector
+
+    from tocsin.crawler.spiders.telegram import joined_text
+
+    return [joined_text(node) for node in Selector(text=page).css(".tgme_widget_message_owner_name")]
 
 
 def parsed_meta(meta: str | None) -> dict[str, Any]:
@@ -270,11 +314,14 @@ def parsed_meta(meta: str | None) -> dict[str, Any]:
 
 @dataclass
 class Target:
-    """The stored items an erasure request names, and the authors it names, whose names are masked and searched
-    for elsewhere whether or not they have an item of their own (a person mentioned in others' posts)."""
+    """The stored items an erasure request names; the authors it names (with the display names of a Telegram
+    channel named by its handle), whose names are masked and searched for elsewhere whether or not they have an
+    item of their own (a person mentioned in others' posts); and the addresses it names at which no item is stored
+    (canonical), which get a tombstone all the same."""
 
     ids: list[str]
     authors: list[str]
+    unstored_urls: list[str]
 
 
 def resolve(db: sqlite_utils.Database, authors: list[str], urls: list[str], item_ids: list[str]) -> Target:
@@ -288,7 +335,17 @@ def resolve(db: sqlite_utils.Database, authors: list[str], urls: list[str], item
         ids += items_by_author(db, author)
     canon = [canonical_url(u) for u in urls]
     ids += store.item_ids_by_url_or_id(db, canon, [item_id_for(u) for u in urls] + [i.strip().lower() for i in item_ids])
-    return Target(list(dict.fromkeys(ids)), list(authors))
+    return Target(list(dict.fromkeys(ids)), names_of(db, authors), unstored_urls(db, urls))
+
+
+def names_of(db: sqlite_utils.Database, authors: list[str]) -> list[str]:
+    """The authors' names as given, and for each in the form of a Telegram handle its channel's display names
+    (see :func:`channel_names`)."""
+    names = list(authors)
+    for author in authors:
+        if handle := channel_handle(author):
+            names += channel_names(db, handle)
+    return list(dict.fromkeys(names))
 
 
 def resolve_items(db: sqlite_utils.Database, authors: list[str], urls: list[str], item_ids: list[str]) -> list[str]:
@@ -309,6 +366,11 @@ def address_variants(url: str) -> list[str]:
     toggled = host[4:] if host.startswith("www.") else f"www.{host}"
     return [urlunsplit((scheme, netloc, parts.path, parts.query, ""))
             for scheme, netloc in ((other, host), (parts.scheme, toggled), (other, toggled))]
+
+
+def unstored_urls(db: sqlite_utils.Database, urls: Iterable[str]) -> list[str]:
+    """The canonical forms of those of ``urls`` at which no item is stored."""
+    return list(dict.fromkeys(canonical_url(url) for url in urls if not items_at(db, url)))
 
 
 def unmatched_urls(db: sqlite_utils.Database, urls: Iterable[str]) -> dict[str, str | None]:
@@ -336,8 +398,8 @@ class Plan:
 
 def plan(db: sqlite_utils.Database, authors: list[str], urls: list[str], item_ids: list[str],
          mask_mentions: bool = True) -> Plan:
-    """Resolve an erasure request and gather what :func:`forget` searches for: only the authors with a stored
-    item count as names (see :class:`Target`)."""
+    """Resolve an erasure request and gather what :func:`forget` searches for: every named author's name, with or
+    without a stored item, and a named Telegram channel's display names (see :class:`Target`)."""
     target = resolve(db, authors, urls, item_ids)
     content = store.erased_content(db, target.ids)
     names = [form for a in target.authors for form in mention_forms(a)]
@@ -356,16 +418,20 @@ class Preview:
     items: int
     other_snapshots: int
     other_items_mentioning: int
+    #: addresses at which no item is stored, to get a tombstone all the same
+    unstored_urls: int = 0
 
 
 def preview(db: sqlite_utils.Database, *, authors: Iterable[str] = (), urls: Iterable[str] = (),
             item_ids: Iterable[str] = (), mask_mentions: bool = True) -> Preview:
     """Count what :func:`forget` would erase: the items, other items' raw snapshots that quote them (read once,
-    as :func:`forget` does), and other items whose text mentions a named author's name (to be masked)."""
+    as :func:`forget` does), other items whose text mentions a named author's name (to be masked), and the
+    addresses at which no item is stored (to be blocked by a tombstone)."""
     what = plan(db, [a for a in authors if a.strip()], list(urls), list(item_ids), mask_mentions)
     own = set(what.content.snapshot_shas)
     others = [sha for sha in snapshots_mentioning(db, what.needles) if sha not in own]
-    return Preview(len(what.target.ids), len(others), items_mentioning(db, what.pattern, set(what.target.ids)))
+    return Preview(len(what.target.ids), len(others), items_mentioning(db, what.pattern, set(what.target.ids)),
+                   len(what.target.unstored_urls))
 
 
 def items_mentioning(db: sqlite_utils.Database, pattern: re.Pattern[str] | None, erased: set[str]) -> int:
@@ -383,6 +449,8 @@ def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[s
 
     :param authors: raw author names or handles, as the source shows them (``@name`` and ``name`` are
         both tried); a name with no letter is refused (:func:`check_authors`).
+    :param urls: items' addresses; one at which no item is stored gets a tombstone all the same, so that a later
+        crawl does not store an item there.
     :param mask_mentions: also mask the authors' names where other items mention them (also of an author with
         no item of their own: a person mentioned in others' posts).
     """
@@ -395,6 +463,7 @@ def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[s
     store.secure_delete_on(db)
     summary = ErasureSummary()
     ids, content, needles = what.target.ids, what.content, what.needles
+    addresses = [*content.urls, *what.target.unstored_urls]   # those named with no item stored there too
     # files first: once the rows are gone, a second run could no longer tell which lines quote them
     summary.file_lines_removed = sum(scrub_file(path, needles) for path in alert_files(settings, db))
     summary.waiting_in_redis, summary.waiting_in_redis_cleaned = purge_waiting(
@@ -402,14 +471,16 @@ def forget(db: sqlite_utils.Database, settings: Settings, *, authors: Iterable[s
     with transaction(db):
         scrub_alerts(db, settings, set(ids), needles, summary)
         store.bury_items(db, ids)   # tombstones (keyed hashes only): a later crawl does not store them again
+        store.bury_urls(db, what.target.unstored_urls)
+        summary.unstored_urls_blocked = len(what.target.unstored_urls)
         counts = store.delete_items(db, ids)
         for table, n in counts.items():
             setattr(summary, table, n)
-        summary.crawl_errors = store.delete_crawl_errors_for(db, content.urls)
+        summary.crawl_errors = store.delete_crawl_errors_for(db, addresses)
         summary.crawl_errors += store.rewrite_mentions(db, needles.found_in, lambda v: store.ERASED if needles.found_in(v) else v,
                                                        columns=store.CRAWL_ERROR_COLUMNS)
         summary.audit_events_scrubbed = store.scrub_audit_targets(db, ids)
-        summary.source_states = forget_in_source_states(db, content.urls)
+        summary.source_states = forget_in_source_states(db, addresses)
         doomed = store.unreferenced_snapshots(db, content.snapshot_shas)
         doomed += [sha for sha in snapshots_mentioning(db, needles) if sha not in doomed]
         summary.snapshots = store.drop_snapshots(db, doomed)

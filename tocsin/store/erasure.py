@@ -69,6 +69,22 @@ def item_ids_by_url_or_id(db: sqlite_utils.Database, urls: list[str], ids: list[
     return list(dict.fromkeys(found))
 
 
+def items_holding(db: sqlite_utils.Database, fragment: str) -> list[tuple[str, str, str]]:
+    """The id, URL and ``meta`` (JSON) of the items whose URL or meta holds ``fragment`` (ASCII case-insensitive,
+    '_' matching any character: a first narrowing only), in store order."""
+    return db.execute("SELECT id, url, meta FROM items WHERE url LIKE ? OR meta LIKE ? ORDER BY seq",
+                      [f"%{fragment}%", f"%{fragment}%"]).fetchall()
+
+
+def raw_pages(db: sqlite_utils.Database, item_ids: list[str]) -> Iterator[tuple[bytes, str]]:
+    """The raw pages (decompressed) that these items' versions still have, each with its content type."""
+    for chunk in chunked(item_ids):
+        rows = db.execute(f"""SELECT body, content_type FROM snapshots WHERE sha256 IN (SELECT snapshot_sha256
+                              FROM item_versions WHERE item_id IN ({marks(chunk)}))""", chunk).fetchall()
+        for body, content_type in rows:
+            yield zlib.decompress(body), content_type or ""
+
+
 def erased_content(db: sqlite_utils.Database, item_ids: list[str]) -> ErasedContent:
     """Collect the URLs, titles, texts (every version), author pseudonyms and snapshots of items."""
     out = ErasedContent(item_ids=list(item_ids))
@@ -99,6 +115,12 @@ def bury_items(db: sqlite_utils.Database, item_ids: list[str]) -> int:
     """Leave a tombstone (keyed hashes only) for each of the items about to be deleted, so that a later crawl
     does not store them again: see :mod:`tocsin.store.tombstones`. Call it in the deletion's transaction."""
     return tombstones.bury_items(db, item_ids)
+
+
+def bury_urls(db: sqlite_utils.Database, urls: list[str]) -> int:
+    """Leave a tombstone (keyed hashes only) for each of ``urls``, stored there or not, so that a later crawl does
+    not store an item there: see :mod:`tocsin.store.tombstones`."""
+    return tombstones.bury_urls(db, urls)
 
 
 def delete_items(db: sqlite_utils.Database, item_ids: list[str]) -> dict[str, int]:

@@ -2,7 +2,8 @@
 
 A tombstone holds only keyed hashes (HMAC-SHA-256 under the store's ``erased_key`` secret) of an erased item's
 canonical URL and of its id (the SHA-256 of that URL, which anyone can compute). Without the key a tombstone
-names nothing: a guessed address cannot be checked against it from the file's other contents alone.
+names nothing: a guessed address cannot be checked against it from the file's other contents alone. An address
+at which no item was stored gets one too when ``tocsin forget --url`` names it (:func:`bury_urls`).
 :func:`tocsin.store.items.upsert_item` stores no item whose URL or id has a tombstone.
 """
 
@@ -26,14 +27,27 @@ def bury_items(db: sqlite_utils.Database, item_ids: list[str]) -> int:
     transaction); returns how many were new."""
     if not item_ids:
         return 0
-    key = get_secret(db, ERASED_KEY)
-    now, added = utcnow(), 0
+    key, now, added = get_secret(db, ERASED_KEY), utcnow(), 0
     for chunk in chunked(item_ids):
         for item_id, url in db.execute(f"SELECT id, url FROM items WHERE id IN ({marks(chunk)})", chunk).fetchall():
-            url_hash, id_hash = _digests(key, canonical_url(url), item_id)
-            added += db.execute("INSERT OR IGNORE INTO erased_items (url_hash, id_hash, erased_at) VALUES (?, ?, ?)",
-                                [url_hash, id_hash, now]).rowcount
+            added += _bury(db, key, canonical_url(url), item_id, now)
     return added
+
+
+def bury_urls(db: sqlite_utils.Database, urls: list[str]) -> int:
+    """Leave a tombstone for each of ``urls`` (compared canonically, as :func:`is_erased` compares), whether or not
+    an item is stored there: a person may ask before any crawl met it. Returns how many were new."""
+    if not urls:
+        return 0
+    key, now = get_secret(db, ERASED_KEY), utcnow()
+    return sum(_bury(db, key, canonical_url(url), item_id_for(url), now) for url in urls)
+
+
+def _bury(db: sqlite_utils.Database, key: bytes, canonical: str, item_id: str, now: str) -> int:
+    """Leave one tombstone; 1 when it is new, 0 when there was one."""
+    url_hash, id_hash = _digests(key, canonical, item_id)
+    return db.execute("INSERT OR IGNORE INTO erased_items (url_hash, id_hash, erased_at) VALUES (?, ?, ?)",
+                      [url_hash, id_hash, now]).rowcount
 
 
 def is_erased(db: sqlite_utils.Database, url: str) -> bool:
