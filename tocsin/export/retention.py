@@ -18,6 +18,7 @@ import sqlite_utils
 
 from tocsin.config import Settings
 from tocsin.export import erasure
+from tocsin.export.page_masking import mask_as_read
 from tocsin.store import erasure as store
 from tocsin.store.audit import log_event
 from tocsin.store.pseudonyms import author_pseudonyms
@@ -104,9 +105,10 @@ class SharedSnapshotScrub:
 
     In each such page the purged titles and sentences (those no other item holds: :func:`distinctive_pieces`)
     and the purged authors' names are masked as ``forget`` masks mentions (one :data:`MASK` per character);
-    the page is stored again under its new SHA-256. A page still holding purged content once masked (a sentence
-    split by markup or written with character entities), or that cannot be read in its encoding, is
-    dropped, as ``forget`` drops pages it cannot clean. Counts pages masked and dropped.
+    the page is stored again under its new SHA-256. A sentence split by markup or written with character
+    entities is masked as a reader sees it (:func:`~tocsin.export.page_masking.mask_as_read`), its tags kept. A
+    page still holding purged content once masked (in JSON escapes, say), or that cannot be read in its encoding,
+    is dropped, as ``forget`` drops pages it cannot clean. Counts pages masked and dropped.
     """
 
     def __init__(self, db: sqlite_utils.Database):
@@ -148,6 +150,8 @@ class SharedSnapshotScrub:
         if needles.pattern is None:
             return
         masked = needles.pattern.sub(lambda m: erasure.MASK * len(m.group()), page)
+        if erasure.page_text_mentions(masked, needles):   # split by markup or written with entities
+            masked = mask_as_read(masked, needles.pattern, erasure.MASK)
         if erasure.page_text_mentions(masked, needles):
             self.dropped += store.drop_snapshots(self.db, [sha])
         elif masked != page:
