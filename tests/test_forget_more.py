@@ -98,7 +98,7 @@ def test_cli_says_plainly_that_an_address_with_no_stored_item_is_blocked(runner,
     connect(db_path).close()
     args = ["--db", str(db_path), "forget", "--url", BLOCKED_URL]
     dry = runner.invoke(main, [*args, "--dry-run"])
-    blocked = ("1 addresses at which no item is stored blocked by a tombstone, so that a later crawl does not store "
+    blocked = ("1 address at which no item is stored blocked by a tombstone, so that a later crawl does not store "
                "an item there")
     assert dry.exit_code == 0 and blocked in dry.output and "nothing erased (dry run)" in dry.output, dry.output
     db = connect(db_path)

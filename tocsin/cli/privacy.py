@@ -186,8 +186,8 @@ def collateral(counted: Any) -> str:
 
 def blocked(addresses: int) -> str:
     """What a tombstone for addresses at which no item is stored does, in words."""
-    return (f"{addresses} addresses at which no item is stored blocked by a tombstone, so that a later crawl does "
-            "not store an item there")
+    return (f"{addresses} {'address' if addresses == 1 else 'addresses'} at which no item is stored blocked by a "
+            "tombstone, so that a later crawl does not store an item there")
 
 
 @main.command()
@@ -238,7 +238,8 @@ def forget(app: App, authors: tuple[str, ...], authors_from: str | None, urls: t
     if summary.unstored_urls_blocked:
         click.echo(blocked(summary.unstored_urls_blocked))
     if not summary.checkpoint_complete:
-        click.echo("warning: another process held the database open, so old pages may remain in the WAL; "
+        click.echo("warning: another process held the database open, so the erased content may remain in the database "
+                   "file until its WAL is checkpointed; "
                    "stop the daemon and review page and run 'tocsin forget' again", err=True)
 
 
