@@ -6,12 +6,10 @@ from __future__ import annotations
 import logging
 import sqlite3
 import unicodedata
-from contextlib import contextmanager
-from typing import Iterator
 
 import pytest
 
-from test_review_support import PASSWORD, add_corpus, add_role_users, csrf_from, login
+from test_review_support import PASSWORD, add_corpus, add_role_users, csrf_from, login, store_locked
 from tocsin.config import Settings
 from tocsin.review import accounts, create_app
 from tocsin.review.hosts import allowed_host_names, host_name
@@ -115,18 +113,6 @@ def test_serve_answers_to_the_names_of_the_address_it_listens_on(store, monkeypa
 
 
 # --------------------------------------------------------------------------- a busy store, a failure
-
-
-@contextmanager
-def store_locked(path) -> Iterator[None]:
-    """Another process's write lock on the store, as the daemon holds it while it writes."""
-    other = sqlite3.connect(path, isolation_level=None)
-    other.execute("BEGIN EXCLUSIVE")
-    try:
-        yield
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
 
 
 def quick_to_give_up() -> Settings:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
@@ -120,6 +121,18 @@ def login(client, username: str, password: str = PASSWORD):
     """Log a Flask test client in; returns the response of the login POST."""
     token = csrf_from(client.get("/login").get_data(as_text=True))
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+@contextmanager
+def store_locked(path) -> Iterator[None]:
+    """Another process's write lock on the store, as the daemon holds it while it writes."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
 
 
 @contextmanager

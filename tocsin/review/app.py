@@ -21,6 +21,7 @@ from tocsin.config import Settings
 from tocsin.review.accounts import role_at_least
 from tocsin.review.hosts import allowed_host_names, host_name
 from tocsin.review.ratelimit import LoginLimiter
+from tocsin.review.too_large import MAX_FORM_BYTES, form_too_large
 from tocsin.store import connect, reviewing
 from tocsin.store.db import is_locked_error
 from tocsin.store.pseudonyms import get_secret
@@ -128,7 +129,7 @@ def create_app(settings: Settings | None, db_path: str | Path, *, listen_host: s
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.review.session_hours),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which expires by itself
         WTF_CSRF_SSL_STRICT=False,
-        MAX_CONTENT_LENGTH=256 * 1024,
+        MAX_CONTENT_LENGTH=MAX_FORM_BYTES,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     app.extensions["tocsin_review"] = ReviewContext(settings, str(db_path), LoginLimiter(settings.review.login_attempts_per_minute),
@@ -145,8 +146,9 @@ def create_app(settings: Settings | None, db_path: str | Path, *, listen_host: s
     app.teardown_request(close_store)
     app.after_request(add_security_headers)
     app.register_error_handler(CSRFError, csrf_refused)
-    for code in (400, 403, 404, 405, 413, 429):
+    for code in (400, 403, 404, 405, 429):
         app.register_error_handler(code, error_page)
+    app.register_error_handler(413, form_too_large)
     app.register_error_handler(sqlite3.OperationalError, store_busy)
     app.register_error_handler(500, server_error)
     app.jinja_env.globals.update(role_at_least=role_at_least)
@@ -288,7 +290,6 @@ ERROR_MESSAGES = {
     403: "You are not allowed to do that.",
     404: "There is nothing here.",
     405: "That method is not allowed here.",
-    413: "The form was too large.",
     429: "Too many attempts. Wait a minute and try again.",
     500: "Something went wrong on the server (its log says what). Go back and try again; if it happens again, "
          "tell the operator.",

@@ -106,10 +106,20 @@ class LoginLimiter:
         address and the account, and spare the address the account's limit over all addresses for a day."""
         with self._lock:
             self._failures.pop((username, address), None)
-            for key in ((ANY, address), (username, ANY)):
-                times = self._failures.get(key)
-                if times:
-                    times.pop()
-                    if not times:
-                        del self._failures[key]
+            self._take_back(((ANY, address), (username, ANY)))
             self._trusted[(username, address)] = self.clock()
+
+    def withdraw(self, username: str, address: str) -> None:
+        """Take back the attempt :meth:`reserve` counted, for an attempt that was never judged (the store was busy):
+        nobody typed anything wrong."""
+        with self._lock:
+            self._take_back(((username, address), (ANY, address), (username, ANY)))
+
+    def _take_back(self, keys: tuple[Key, ...]) -> None:
+        """Drop one counted attempt from each of ``keys``; the caller holds the lock."""
+        for key in keys:
+            times = self._failures.get(key)
+            if times:
+                times.pop()
+                if not times:
+                    del self._failures[key]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -20,6 +21,7 @@ from tocsin.review.carried import MAX_NOTE, carried_for, kept_note, too_long
 from tocsin.analyse import item_text
 from tocsin.review.highlight import highlight_item
 from tocsin.store import analyses, audit, get_item, item_versions, reviewing
+from tocsin.store.db import is_locked_error
 from tocsin.store.pseudonyms import item_link_ids
 from tocsin.store.reviewing import DECISIONS, QueueFilters
 from tocsin.terminal import has_controls
@@ -99,18 +101,18 @@ def login() -> Any:
         body = render_template("login.html", next=request.form.get("next", ""),   # the way back to the page kept
                                **still_carried(request.form))
         return Response(body, 429, headers={"Retry-After": str(int(wait) + 1)}, content_type="text/html; charset=utf-8")
-    user = accounts.authenticate(g.db, username, password)
+    user = authenticated(username, password, address)
     if user is None:
         known = accounts.user_exists(g.db, username)
         audit.log_event(g.db, username if known else "anonymous", "login_failed")
         flash("Wrong name or password, or the account is disabled.", "error")
         return render_template("login.html", next=request.form.get("next", ""), **still_carried(request.form)), 401
     ctx.limiter.succeeded(username, address)
+    audit.log_event(g.db, user["username"], "login")   # before the session: a busy store leaves nobody logged in
     session.clear()
     session.permanent = True
     session.update(user=user["username"], pw=password_fingerprint(user["password_hash"]), at=time.time(),
                    gen=user["session_generation"])
-    audit.log_event(g.db, user["username"], "login")
     pending, owner = carried_for(request.form.get("pending"))
     if pending and request.form.get("pending_keep"):
         if owner == user["username"]:
@@ -119,6 +121,18 @@ def login() -> Any:
         else:
             flash(f"The decision carried from {owner}'s ended session was not recorded under your name.", "error")
     return redirect(safe_next(request.form.get("next")))
+
+
+def authenticated(username: str, password: str, address: str) -> dict[str, Any] | None:
+    """The account that ``username`` and ``password`` match, or None (see :func:`accounts.authenticate`). When the
+    store is busy while they are checked, the attempt the limiter counted is taken back (nobody typed anything
+    wrong) and the error goes on to the page that says the store was busy."""
+    try:
+        return accounts.authenticate(g.db, username, password)
+    except sqlite3.OperationalError as error:
+        if is_locked_error(error):
+            context().limiter.withdraw(username, address)
+        raise
 
 
 def still_carried(form: Any) -> dict[str, Any]:
