@@ -361,6 +361,8 @@ def test_build_jobs_schedules_every_step_at_its_interval(db_path):
     requested = []
 
     class FakeSupervisor:
+        grace_s = 15
+
         def request(self, name, target, args, kwargs, timeout_s, sources=None):
             requested.append((name, target, args[1], kwargs, timeout_s, sources))
             return "started"
@@ -369,7 +371,7 @@ def test_build_jobs_schedules_every_step_at_its_interval(db_path):
     assert set(jobs) == {"deliver", "evaluate", "analyse", "crawl:fast", "crawl:slow", "recheck", "retention"}
     assert (jobs["crawl:fast"].every_s, jobs["crawl:slow"].every_s, jobs["deliver"].every_s) == (300, 7200, 60)
     assert jobs["crawl:fast"].run()["task"] == "started"
-    assert requested == [("crawl:fast", CRAWL_TARGET, ["fast"], {"timeout_s": 1800}, 1860, ["fast"])]
+    assert requested == [("crawl:fast", CRAWL_TARGET, ["fast"], {"timeout_s": 1800, "stop_grace_s": 15}, 1860, ["fast"])]
     settings.crawl.recheck_flagged_hours = 0
     settings.retention.retention_days = 0
     names = {j.name for j in build_jobs(settings, connect(db_path), lambda: False, FakeSupervisor())}

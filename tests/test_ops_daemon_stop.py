@@ -114,7 +114,7 @@ def test_stopping_the_daemon_lets_a_crawl_close_its_spiders_within_the_grace_per
 
 
 @pytest.mark.slow
-def test_a_crawl_past_its_time_limit_is_asked_to_stop_once_before_it_is_killed(db_path):
+def test_a_crawl_past_its_time_limit_is_asked_to_stop_once_and_stops_cleanly(db_path):
     with slow_feed() as base_url:
         db, supervisor, ended = start_slow_crawl(db_path, base_url, grace_s=120)
         supervisor.running["crawl:slow"].deadline = time.monotonic()   # its time is up now
@@ -123,5 +123,5 @@ def test_a_crawl_past_its_time_limit_is_asked_to_stop_once_before_it_is_killed(d
             supervisor.reap()
             time.sleep(0.1)
     ((name, status, counts, error, duration),) = ended
-    assert (name, status) == ("crawl:slow", "killed") and "time limit" in error
+    assert (name, status) == ("crawl:slow", "stopped") and "time limit" in error
     assert_closed_by_the_crawl_itself(db)

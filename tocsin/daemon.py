@@ -199,21 +199,15 @@ def resolve(target: str | Callable[..., Any]) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), name)
 
 
-def child_main(target: str | Callable[..., Any], args: tuple, kwargs: dict, conn: Any, grace_s: float | None = None) -> None:
+def child_main(target: str | Callable[..., Any], args: tuple, kwargs: dict, conn: Any) -> None:
     """Run one task in a fresh process group, so the daemon can stop it and everything it started; the task
-    stops when the daemon dies (killed outright, it cannot stop its tasks itself).
-
-    :param grace_s: how long the task, asked to stop, gives the processes it started (its crawl) to stop in turn;
-        the daemon kills the whole group after the same time.
-    """
+    stops when the daemon dies (killed outright, it cannot stop its tasks itself)."""
     from tocsin import processes
 
     parent = multiprocessing.parent_process()
     processes.stop_with_parent(parent.pid if parent and parent.pid else os.getppid())
     os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C on the daemon's terminal is the daemon's business
-    if grace_s is not None:
-        processes.STOP_GRACE_S = grace_s
     signal.signal(signal.SIGTERM, leave_once)
     try:
         result = resolve(target)(*args, **kwargs)
@@ -292,7 +286,7 @@ class Supervisor:
             name, target, args, kwargs, timeout_s, sources = self.waiting.pop(0)
             runs_after = latest_crawl_run_id(self.db)
             parent, child = self.context.Pipe(duplex=False)
-            process = self.context.Process(target=child_main, args=(target, args, kwargs, child, self.grace_s), name=f"tocsin-{name}", daemon=False)
+            process = self.context.Process(target=child_main, args=(target, args, kwargs, child), name=f"tocsin-{name}", daemon=False)
             process.start()
             child.close()
             now = time.monotonic()
@@ -313,7 +307,7 @@ class Supervisor:
             if task.process.is_alive() and time.monotonic() < task.deadline:
                 continue
             if task.process.is_alive():
-                self.terminate(task, f"killed after its time limit of {task.deadline - task.started:.0f} s")
+                self.terminate(task, f"past its time limit of {task.deadline - task.started:.0f} s")
             else:
                 self.finish(task)
             ended += 1
@@ -342,11 +336,7 @@ class Supervisor:
         if closed:
             counts["runs_closed"] = closed
         duration = time.monotonic() - task.started
-        if status == "ok":
-            logger.info("step %s: ok in %.1f s (%s)", task.name, duration, format_counts(counts))
-        else:
-            logger.error("step %s: %s in %.1f s (%s): %s", task.name, status, duration, format_counts(counts),
-                         error.strip().splitlines()[-1] if error.strip() else "")
+        log_task_end(task.name, status, duration, counts, error)
         if self.on_finished:
             try:
                 self.on_finished(task.name, status, counts, error, duration)
@@ -357,8 +347,17 @@ class Supervisor:
         """Ask a task to stop (see :meth:`ask_to_stop`), kill its process group after the grace period, record why."""
         self.ask_to_stop(task)
         task.process.join(self.grace_s)
+        self.end_stopped(task, why)
+
+    def end_stopped(self, task: Task, why: str) -> None:
+        """Kill what is left of a task asked to stop (its process group) and record how it ended: ``stopped`` when
+        it stopped within the grace period, ``killed`` when it had to be killed, or as its own report says when
+        it finished its work meanwhile."""
+        status = stop_status(task.process)
         self.kill_group(task)
-        self.finish(task, "killed", why)
+        if status == "killed":
+            why = f"{why}; it did not stop within {self.grace_s:g} s of being asked"
+        self.finish(task, status, why)
 
     @staticmethod
     def ask_to_stop(task: Task) -> None:
@@ -399,9 +398,26 @@ class Supervisor:
         for task in list(self.running.values()):
             task.process.join(max(0.0, deadline - time.monotonic()))
         for task in list(self.running.values()):
-            stopped = not task.process.is_alive()
-            self.kill_group(task)
-            self.finish(task, "killed" if not stopped or task.process.exitcode else None, "the daemon is stopping")
+            self.end_stopped(task, "the daemon is stopping")
+
+
+def stop_status(process: Any) -> str | None:
+    """How a task's process asked to stop ended: ``killed`` while it still runs (it is about to be), ``stopped``
+    when it exited by itself, None (its report says) when it exited with code 0, its work done."""
+    if process.is_alive():
+        return "killed"
+    return None if process.exitcode == 0 else "stopped"
+
+
+def log_task_end(name: str, status: str, duration: float, counts: dict[str, Any], error: str) -> None:
+    """One log line for a task that ended: ok, stopped cleanly when asked, failed or killed."""
+    last_line = error.strip().splitlines()[-1] if error.strip() else ""
+    if status == "ok":
+        logger.info("step %s: ok in %.1f s (%s)", name, duration, format_counts(counts))
+    elif status == "stopped":
+        logger.warning("step %s: stopped cleanly in %.1f s (%s): %s", name, duration, format_counts(counts), last_line)
+    else:
+        logger.error("step %s: %s in %.1f s (%s): %s", name, status, duration, format_counts(counts), last_line)
 
 
 def signal_group(pid: int | None, sig: int) -> None:
@@ -696,20 +712,31 @@ def build_jobs(settings: Settings, db: sqlite_utils.Database, daemon_stop: Calla
                         crawl_step(supervisor, settings, source.name, timeout)))
     if settings.crawl.recheck_flagged_hours > 0:
         jobs.append(Job("recheck", settings.crawl.recheck_flagged_hours * 3600,
-                        lambda: {"task": supervisor.request("recheck", RECHECK_TARGET, (settings,), {}, timeout), "_quiet": True}))
+                        recheck_step(supervisor, settings, timeout)))
     if settings.retention.retention_days > 0:
         jobs.append(Job("retention", d.retention_every_hours * 3600, lambda: retention_step(db, settings)))
     return jobs
 
 
 def crawl_step(supervisor: Supervisor, settings: Settings, name: str, timeout: float) -> Callable[[], dict[str, Any]]:
+    """The step of the job ``crawl:<name>``: start its crawl in a subprocess, given the daemon's grace to stop."""
     def start() -> dict[str, Any]:
         state = supervisor.request(f"crawl:{name}", CRAWL_TARGET, (settings, [name]),
-                                   {"timeout_s": settings.crawl.crawl_timeout_s}, timeout, sources=[name])
+                                   {"timeout_s": settings.crawl.crawl_timeout_s, "stop_grace_s": supervisor.grace_s},
+                                   timeout, sources=[name])
         if state != "started":
             logger.info("step crawl:%s: %s", name, "still running, not started again" if state == "already running"
                         else "waiting for a free crawl slot")
         return {"task": state, "_quiet": True}
+
+    return start
+
+
+def recheck_step(supervisor: Supervisor, settings: Settings, timeout: float) -> Callable[[], dict[str, Any]]:
+    """The step of the job ``recheck``: start the re-check in a subprocess, given the daemon's grace to stop."""
+    def start() -> dict[str, Any]:
+        return {"task": supervisor.request("recheck", RECHECK_TARGET, (settings,), {"stop_grace_s": supervisor.grace_s},
+                                           timeout), "_quiet": True}
 
     return start
 

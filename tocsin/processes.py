@@ -7,8 +7,8 @@ import signal
 import subprocess
 
 
-#: How long :func:`stop_process` gives a process to stop, unless told otherwise. A daemon's task sets it to the
-#: daemon's ``stop_grace_s``: its crawl is then killed no sooner than the daemon says.
+#: How long :func:`stop_process` gives a process to stop, unless told otherwise (a daemon's crawl is given the
+#: daemon's ``stop_grace_s``, so that it is killed no sooner than the daemon says).
 STOP_GRACE_S = 10.0
 
 

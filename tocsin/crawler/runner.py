@@ -73,13 +73,15 @@ def select_sources(settings: Settings, names: list[str] | None) -> list[SourceSe
 
 
 def crawl_sources(settings: Settings, names: list[str] | None = None, *, timeout_s: int | None = None,
-                  on_progress: ProgressCallback | None = None) -> list[CrawlResult]:
+                  on_progress: ProgressCallback | None = None, stop_grace_s: float | None = None) -> list[CrawlResult]:
     """Crawl the named enabled sources (default: all enabled) with the real Scrapy engine in a subprocess.
 
     :param settings: the settings; items and crawl runs go to ``settings.database_path``.
     :param names: source names; unknown names raise :class:`ConfigError`, disabled ones are skipped.
     :param timeout_s: stop each source after this many seconds (default ``crawl.crawl_timeout_s``).
     :param on_progress: called with ``{source, run_id, pages, items, new_items, errors}`` as the crawl goes.
+    :param stop_grace_s: how long the crawl process, asked to stop, may take before it is killed (default
+        :data:`tocsin.processes.STOP_GRACE_S`; a daemon's task passes ``daemon.stop_grace_s``).
     """
     sources = select_sources(settings, names)
     if not sources:
@@ -92,7 +94,7 @@ def crawl_sources(settings: Settings, names: list[str] | None = None, *, timeout
         runs = [{"source": source_dict(src), "run_id": start_crawl_run(db, src.name)} for src in sources]
     finally:
         db.close()
-    return execute(settings, runs, timeout_s, on_progress)
+    return execute(settings, runs, timeout_s, on_progress, stop_grace_s)
 
 
 def close_abandoned_runs(db: Any, names: list[str], timeout_s: int) -> None:
@@ -104,14 +106,16 @@ def close_abandoned_runs(db: Any, names: list[str], timeout_s: int) -> None:
         logger.warning("closed %d crawl run(s) left open by a killed crawl", closed)
 
 
-def recheck_flagged(settings: Settings, *, on_progress: ProgressCallback | None = None) -> int:
+def recheck_flagged(settings: Settings, *, on_progress: ProgressCallback | None = None,
+                    stop_grace_s: float | None = None) -> int:
     """Re-visit flagged items due for a re-check (``crawl.recheck_flagged_hours``, ``crawl.recheck_days``):
     a 404/410 or a message gone from its channel sets ``removed_at``; a changed article becomes a new
     version. Returns the number of items re-visited (0 when re-checks are turned off)."""
-    return sum(r.items for r in recheck_runs(settings, on_progress=on_progress))
+    return sum(r.items for r in recheck_runs(settings, on_progress=on_progress, stop_grace_s=stop_grace_s))
 
 
-def recheck_runs(settings: Settings, *, on_progress: ProgressCallback | None = None) -> list[CrawlResult]:
+def recheck_runs(settings: Settings, *, on_progress: ProgressCallback | None = None,
+                 stop_grace_s: float | None = None) -> list[CrawlResult]:
     """:func:`recheck_flagged`, returning one :class:`CrawlResult` per source re-checked (``items`` = items
     re-visited, errors as in a crawl)."""
     if settings.crawl.recheck_flagged_hours <= 0:
@@ -133,7 +137,7 @@ def recheck_runs(settings: Settings, *, on_progress: ProgressCallback | None = N
         db.close()
     if not runs:
         return []
-    return execute(settings, runs, settings.crawl.crawl_timeout_s, on_progress)
+    return execute(settings, runs, settings.crawl.crawl_timeout_s, on_progress, stop_grace_s)
 
 
 def child_log_level() -> str:
@@ -155,8 +159,10 @@ def source_dict(src: SourceSettings) -> dict[str, Any]:
     return dataclasses.asdict(src)
 
 
-def execute(settings: Settings, runs: list[dict[str, Any]], timeout_s: int, on_progress: ProgressCallback | None) -> list[CrawlResult]:
-    """Run the crawl process for ``runs``, then close whatever it left open and collect the results."""
+def execute(settings: Settings, runs: list[dict[str, Any]], timeout_s: int, on_progress: ProgressCallback | None,
+            stop_grace_s: float | None = None) -> list[CrawlResult]:
+    """Run the crawl process for ``runs`` (see :func:`run_process`), then close whatever it left open and collect
+    the results."""
     db_path = str(Path(settings.database_path).resolve())
     with tempfile.TemporaryDirectory(prefix="tocsin-crawl-") as tmp:
         job = {
@@ -169,7 +175,7 @@ def execute(settings: Settings, runs: list[dict[str, Any]], timeout_s: int, on_p
         job_path = Path(tmp) / "job.json"
         job_path.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
         try:
-            outcome = run_process(job_path, Path(job["result_path"]), timeout_s + GRACE_S, on_progress)
+            outcome = run_process(job_path, Path(job["result_path"]), timeout_s + GRACE_S, on_progress, stop_grace_s)
         except BaseException:   # this process is stopping: the runs its crawl left open are closed as interrupted
             close_interrupted_runs(settings, db_path, runs)
             raise
@@ -221,8 +227,10 @@ def close_interrupted_runs(settings: Settings, db_path: str, runs: list[dict[str
 last_process: dict[str, Any] = {}
 
 
-def run_process(job_path: Path, result_path: Path, limit_s: float, on_progress: ProgressCallback | None) -> ProcessOutcome:
-    """Run ``python -m tocsin.crawler.run`` on a job; stop it after ``limit_s`` seconds."""
+def run_process(job_path: Path, result_path: Path, limit_s: float, on_progress: ProgressCallback | None,
+                stop_grace_s: float | None = None) -> ProcessOutcome:
+    """Run ``python -m tocsin.crawler.run`` on a job; stop it after ``limit_s`` seconds, or when this process is
+    stopping, killing it if it has not stopped ``stop_grace_s`` later (see :func:`~tocsin.processes.stop_process`)."""
     verbose = logging.getLogger("tocsin").isEnabledFor(logging.INFO)
     with tempfile.TemporaryFile() as log:
         # With -v the crawl's own log goes straight to stderr; otherwise it is kept for error messages.
@@ -239,9 +247,9 @@ def run_process(job_path: Path, result_path: Path, limit_s: float, on_progress: 
             proc.wait(timeout=limit_s)
         except subprocess.TimeoutExpired:
             timed_out = True
-            stop_process(proc)
+            stop_process(proc, stop_grace_s)
         except BaseException:   # the parent is stopping (Ctrl-C, SIGTERM): its crawl stops with it, runs closed
-            stop_process(proc)
+            stop_process(proc, stop_grace_s)
             raise
         reader.join(timeout=5)
         log.seek(0)

@@ -18,7 +18,7 @@ def record_job_start(db: sqlite_utils.Database, name: str, now: str) -> None:
 
 def record_job_end(db: sqlite_utils.Database, name: str, *, now: str, status: str, summary: str = "", error: str = "",
                    duration_s: float = 0.0) -> None:
-    """Note how a job ended (``ok``, ``failed`` or ``killed``) with its counts or its error."""
+    """Note how a job ended (``ok``, ``failed``, ``stopped`` when asked or ``killed``) with its counts or its error."""
     with transaction(db):
         db.execute("""INSERT INTO job_runs (name, last_started_at) VALUES (?, ?) ON CONFLICT(name) DO NOTHING""", [name, now])
         db.execute("""UPDATE job_runs SET last_finished_at = ?, last_status = ?, last_summary = ?, last_error = ?,
