@@ -127,7 +127,8 @@ def classify(app: App, file: BinaryIO, batch_size: int) -> None:
     A line that is a JSON string ("…", as jq prints without -r) is read as that text. Output is UTF-8
     whatever the locale. Blank lines are skipped. A bad line (not JSON, no 'text', not UTF-8) yields
     {"error": ..., "line": N} naming the line, and the rest go on. From a pipe or a terminal (tail -f), what was
-    read is classified and written as soon as the input pauses. Needs no database and no network.
+    read is classified and written as soon as the input pauses, and within about a second while it keeps coming.
+    Needs no database and no network.
 
     Exit status: 0 when some line was classified or the input was empty; 1 when every line was an error,
     or the input could not be read to its end; 2 for a usage error (FILE missing, stdin closed).

@@ -7,8 +7,9 @@ a line of UTF-16 without one (every other byte 0x00 to 0x06, the high byte of a 
 named as such, one error per line: the NUL bytes of its line ends make no lines of their own. A byte-order mark
 is dropped wherever it starts a line (files joined with ``cat``).
 
-From a pipe or a terminal, lines are handed on as they arrive, and the reader says when the input pauses, so
-that what was read is classified and written then, not held back until a batch is full (``tail -f``).
+From a pipe or a terminal, lines are handed on as they arrive, and the reader says when the input pauses, or
+when a line handed on has waited :data:`MAX_WAIT_SECONDS` while input kept coming, so that what was read is
+classified and written then, not held back until a batch is full (``tail -f``, a steady feed).
 
 A line that is a JSON string (``jq '.text'`` without ``-r``) is read as the text it stands for. Spaces and
 invisible characters (a zero-width space, a word joiner, a byte-order mark) around a JSON object, array or
@@ -22,6 +23,7 @@ import math
 import os
 import select
 import stat
+import time
 import typing
 import unicodedata
 from itertools import chain
@@ -38,6 +40,8 @@ UTF16_HIGH_BYTES = bytes(range(0x00, 0x07))
 UTF16_FIX = "save the input as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8 FILE)"
 #: How long a pipe or a terminal may keep the next input waiting before what was read is classified and written.
 STALL_SECONDS = 0.1
+#: How long a line read from a pipe or a terminal may wait to be classified while input keeps coming without a pause.
+MAX_WAIT_SECONDS = 1.0
 #: The most bytes read from a pipe or a terminal at once.
 CHUNK_BYTES = 1 << 16
 
@@ -178,9 +182,9 @@ def split_line_ends(raw: Line) -> list[Line]:
 
 def lines_as_they_come(stream: BinaryIO, on_stall: Callable[[], None]) -> Iterable[bytes]:
     """``stream``'s lines, for :func:`read_inputs`. A pipe or a terminal, whose input can pause (``tail -f``, a
-    person typing), is read as its input arrives, and ``on_stall`` is called whenever no more is ready within
-    :data:`STALL_SECONDS`, before waiting for it; a regular file (or a stream with no file descriptor) is
-    ``stream`` itself."""
+    person typing), is read as its input arrives, and ``on_stall`` is called when what was handed on should be
+    classified now (see :func:`arriving_lines`); a regular file (or a stream with no file descriptor) is ``stream``
+    itself."""
     fd = pausing_descriptor(stream)
     return stream if fd is None else arriving_lines(fd, on_stall)
 
@@ -197,23 +201,37 @@ def pausing_descriptor(stream: BinaryIO) -> int | None:
 
 def arriving_lines(fd: int, on_stall: Callable[[], None]) -> Iterator[bytes]:
     """The input on ``fd`` (which nothing has read from yet) in runs of whole LF-ended lines, each run as soon as
-    it is read (the last line may have no LF); ``on_stall`` is called before each wait for input that is not
-    ready within :data:`STALL_SECONDS`."""
+    it is read (the last line may have no LF). ``on_stall`` is called before each wait for input that is not ready
+    within :data:`STALL_SECONDS`, and before reading on once the first run handed on since the last call was read
+    :data:`MAX_WAIT_SECONDS` ago (a steady feed never pauses; a call after the consumer's own flush is harmless)."""
     held: list[bytes] = []   # the start of a line that has not ended yet
+    oldest: float | None = None   # when the first run handed on since on_stall was last called was read
     while True:
-        if not select.select([fd], [], [], STALL_SECONDS)[0]:
+        if waited_too_long(oldest) or not ready_within(fd, STALL_SECONDS):
             on_stall()
+            oldest = None
         chunk = os.read(fd, CHUNK_BYTES)
         if not chunk:
             break
         end = chunk.rfind(b"\n") + 1
         if end:
+            oldest = oldest or time.monotonic()
             yield b"".join([*held, chunk[:end]])
             held = [chunk[end:]]
         else:
             held.append(chunk)
     if any(held):
         yield b"".join(held)
+
+
+def waited_too_long(since: float | None) -> bool:
+    """Whether a run read at ``since`` (None: none is waiting) has waited :data:`MAX_WAIT_SECONDS` or more."""
+    return since is not None and time.monotonic() - since >= MAX_WAIT_SECONDS
+
+
+def ready_within(fd: int, seconds: float) -> bool:
+    """Whether input on ``fd`` is ready to read within ``seconds``."""
+    return bool(select.select([fd], [], [], seconds)[0])
 
 
 def record_of(line: str, number: int) -> tuple[dict[str, Any] | None, str]:
