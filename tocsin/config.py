@@ -29,8 +29,10 @@ from tocsin.text_files import NotUtf8, decode_utf8
 logger = logging.getLogger(__name__)
 
 ENV_PREFIX = "TOCSIN_"
+#: The environment variable that names the config file (when ``--config`` does not).
+CONFIG_ENV = "TOCSIN_CONFIG"
 #: Environment variables with a meaning of their own (read by the CLI, not mapped onto a key).
-RESERVED_ENV = {"TOCSIN_DB", "TOCSIN_CONFIG", "TOCSIN_LOG_LEVEL"}
+RESERVED_ENV = {"TOCSIN_DB", CONFIG_ENV, "TOCSIN_LOG_LEVEL"}
 
 
 class ConfigError(ValueError):
@@ -41,6 +43,13 @@ class ConfigError(ValueError):
         origin = (f" (set by the environment variable {env_name})" if env_name
                   else f" (the entry with name = {json.dumps(entry_name, ensure_ascii=False)})" if entry_name else "")
         super().__init__(f"config key '{key}'{origin} = {shown_value(key, value)!r}: {fix}")
+
+
+class ConfigPathError(ConfigError):
+    """The config file named (by ``--config`` or :data:`CONFIG_ENV`, its ``key``) is missing or a folder."""
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.value!r}: {self.fix}"
 
 
 #: Parts of key names whose values an error message never prints (webhook secrets, SMTP passwords, tokens).
@@ -293,21 +302,38 @@ class Settings:
 
 # --------------------------------------------------------------------------- reading
 
+#: How to correct a config path, by what gave it.
+CORRECT_THE_PATH = {
+    "--config": "fix the path given to --config",
+    CONFIG_ENV: (f"fix the path in the environment variable {CONFIG_ENV} where it is set (the shell or its profile, a "
+                 f"systemd unit's Environment=), or unset it to read ./tocsin.toml"),
+}
 
-def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None) -> Settings:
+
+def check_config_path(path: Path, named_by: str) -> None:
+    """Raise :class:`ConfigPathError` when ``path``, given by ``named_by``, is a folder or no file at all."""
+    correct_it = CORRECT_THE_PATH[named_by]
+    if path.is_dir():
+        raise ConfigPathError(named_by, str(path), f"a folder, not a file; name the config file in it (e.g. "
+                                                   f"{path / 'tocsin.toml'}): {correct_it}")
+    if not path.is_file():
+        raise ConfigPathError(named_by, str(path), f"no such file; {correct_it}, or create the file with "
+                                                   "'tocsin init DIR'")
+
+
+def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None, *,
+                  named_by: str = "--config") -> Settings:
     """Read settings from a TOML file (optional) and ``TOCSIN_*`` environment variables.
 
     :param path: the TOML file; ``None`` gives the defaults.
     :param env: the environment to read overrides from (default ``os.environ``).
+    :param named_by: what gave ``path`` (``--config`` or :data:`CONFIG_ENV`), for the error when it is no file.
     """
     data: dict[str, Any] = {}
     config_dir = Path.cwd()
     if path is not None:
         path = Path(path)
-        if path.is_dir():
-            raise ConfigError("--config", str(path), f"a folder, not a file; give the config file in it, e.g. {path / 'tocsin.toml'}")
-        if not path.is_file():
-            raise ConfigError("--config", str(path), "no such file; create one with 'tocsin init DIR' or fix the path")
+        check_config_path(path, named_by)
         try:
             data = tomllib.loads(decode_utf8(path.read_bytes(), path.name))
         except tomllib.TOMLDecodeError as e:

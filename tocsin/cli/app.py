@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator
 import click
 
 from tocsin import __version__
-from tocsin.config import ConfigError, Settings, load_settings
+from tocsin.config import CONFIG_ENV, ConfigError, Settings, load_settings
 from tocsin.terminal import TerminalSafeFormatter, terminal_safe
 
 logger = logging.getLogger(__name__)
@@ -48,13 +48,15 @@ class App:
 
     config_path: str | None = None
     db_path: str | None = None
+    #: what gave ``config_path``: ``--config`` or ``TOCSIN_CONFIG``
+    config_named_by: str = "--config"
     _settings: Settings | None = field(default=None, repr=False)
     _db: Any = field(default=None, repr=False)
 
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(self.config_path)
+            self._settings = load_settings(self.config_path, named_by=self.config_named_by)
             if self.db_path:
                 self._settings.database.path = str(Path(self.db_path).resolve())
         return self._settings
@@ -124,13 +126,14 @@ def check_source_names(settings: Settings, names: tuple[str, ...] | list[str]) -
             raise click.BadParameter(e.fix, param_hint="'--source'") from None
 
 
-def config_from_env_or_cwd(value: str | None) -> str | None:
-    """``--config``, else ``TOCSIN_CONFIG``, else ``./tocsin.toml`` if it exists, else defaults."""
+def config_from_env_or_cwd(value: str | None) -> tuple[str | None, str]:
+    """The config file and what gave it: ``--config``, else ``TOCSIN_CONFIG``, else ``./tocsin.toml`` if it exists,
+    else None (the defaults)."""
     if value:
-        return value
-    if os.environ.get("TOCSIN_CONFIG"):
-        return os.environ["TOCSIN_CONFIG"]
-    return DEFAULT_CONFIG if Path(DEFAULT_CONFIG).is_file() else None
+        return value, "--config"
+    if os.environ.get(CONFIG_ENV):
+        return os.environ[CONFIG_ENV], CONFIG_ENV
+    return (DEFAULT_CONFIG if Path(DEFAULT_CONFIG).is_file() else None), "--config"
 
 
 def configure_logging(verbose: int) -> None:
@@ -228,7 +231,8 @@ def main(ctx: click.Context, db_path: str | None, config_path: str | None, verbo
     Crawl sources, analyse texts, raise alerts, review flagged items, export datasets.
     """
     configure_logging(verbose)
-    ctx.obj = App(config_path=config_from_env_or_cwd(config_path), db_path=db_path)
+    config_path, named_by = config_from_env_or_cwd(config_path)
+    ctx.obj = App(config_path=config_path, db_path=db_path, config_named_by=named_by)
 
 
 pass_app: Callable = click.make_pass_decorator(App)
