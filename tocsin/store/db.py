@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shlex
 import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -84,7 +85,11 @@ def connect(path: str | Path, *, busy_timeout_ms: int = 10_000, create: bool = T
     if migrate:
         from tocsin.store.migrations import apply_migrations
 
-        apply_migrations(db)
+        try:
+            apply_migrations(db)
+        except BaseException:
+            conn.close()
+            raise
     return db
 
 
@@ -111,28 +116,64 @@ def is_locked_error(error: BaseException) -> bool:
     return isinstance(error, sqlite3.OperationalError) and any(w in str(error).lower() for w in ("locked", "busy"))
 
 
+#: Words of SQLite's errors about the database file or its disk rather than about the statement that met them.
+_FILE_CONDITIONS = ("locked", "busy", "full", "readonly", "disk i/o", "unable to open", "malformed", "not a database")
+
+
+def is_file_condition(error: BaseException) -> bool:
+    """True for a failure of the database file or its disk (locked, full, read-only, failing, damaged): it says
+    nothing about the statement that met it, and the statement can succeed once the file is fixed."""
+    return isinstance(error, sqlite3.DatabaseError) and any(w in str(error).lower() for w in _FILE_CONDITIONS)
+
+
+def database_file(db: sqlite_utils.Database) -> str:
+    """The path of the store's database file (``:memory:`` for a store in memory), for messages."""
+    return next((r[2] for r in db.execute("PRAGMA database_list") if r[1] == "main" and r[2]), ":memory:")
+
+
 def refuse_foreign_database(conn: sqlite3.Connection, path: str | Path) -> None:
     """Raise :class:`DatabaseUnusable` before anything is written when ``path`` is not SQLite, or is the
     database of another program (tables, but no ``migrations`` table of tocsin's shape)."""
     try:
         tables = sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
-    except sqlite3.DatabaseError as e:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
+        message = unreadable_database(path, e)   # first: closing the last connection removes the -wal file
         conn.close()
-        if "not a database" in str(e):
-            raise DatabaseUnusable(f"{path} is not a tocsin database ({e}); pass the right --db, or start a new "
-                                   "store elsewhere with 'tocsin init FOLDER'") from e
-        if "malformed" in str(e):
-            raise DatabaseUnusable(f"the database {path} is damaged ({e}): restore it from a backup, or rescue what "
-                                   f"it holds with: sqlite3 {path} .recover | sqlite3 recovered.db") from e
-        raise DatabaseUnusable(f"cannot read the database {path} ({e}): is its disk full, read-only or failing, or "
-                               "are its -wal and -shm files left from another copy? Fix that and run the command "
-                               "again; the store itself is left as it is") from e
+        raise DatabaseUnusable(message) from e
     ours = "migrations" in tables and {r[1] for r in conn.execute("PRAGMA table_info(migrations)")} == MIGRATIONS_COLUMNS
     if tables and not ours:
         conn.close()
         shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
         raise DatabaseUnusable(f"{path} is another program's SQLite database (tables: {shown}); tocsin leaves it "
                                "untouched: pass the right --db, or start a new store elsewhere with 'tocsin init FOLDER'")
+
+
+def unreadable_database(path: str | Path, error: sqlite3.DatabaseError | UnicodeDecodeError) -> str:
+    """What to say, and to do, about a database file whose list of tables SQLite could not read."""
+    if isinstance(error, UnicodeDecodeError):   # bytes flipped in a table's name
+        return damaged_database(path, "database disk image is malformed: its schema holds text that is not UTF-8")
+    if "malformed" in str(error):
+        return damaged_database(path, str(error))
+    if "not a database" in str(error):
+        return (f"{path} is not a tocsin database ({error}); pass the right --db. If it is your store, its first "
+                "bytes are damaged, or it is a backup still encrypted: restore it from a backup, decrypted. Or "
+                "start a new store elsewhere with 'tocsin init FOLDER'")
+    return (f"cannot read the database {path} ({error}): is its disk full, read-only or failing, or are its -wal "
+            "and -shm files left from another copy? Fix that and run the command again; the store itself is left as it is")
+
+
+def damaged_database(path: str | Path, problem: str) -> str:
+    """The message for a damaged database file: restore it, or rescue what it holds. A write-ahead log left
+    beside a file restored over the old store is named: it belongs to the old store, and damages each copy
+    restored beside it."""
+    quoted = shlex.quote(str(path))
+    message = (f"the database {path} is damaged ({problem}): restore it from a backup, or rescue what it holds "
+               f"with: sqlite3 {quoted} .recover | sqlite3 recovered.db (with .dump in place of .recover where your "
+               "sqlite3 has no .recover)")
+    if Path(f"{path}-wal").exists():
+        message += (f". If this file was just restored or copied over the old store, its {Path(path).name}-wal and "
+                    f"{Path(path).name}-shm are the old store's: move them away before you restore it again")
+    return message
 
 
 @contextmanager

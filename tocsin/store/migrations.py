@@ -11,7 +11,8 @@ from typing import Callable
 
 import sqlite_utils
 
-from tocsin.store.db import transaction, utcnow
+from tocsin import __version__
+from tocsin.store.db import DatabaseUnusable, database_file, is_file_condition, transaction, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -931,9 +932,14 @@ MIGRATIONS: list[Migration] = [m001_core, m002_alerts_outbox, m003_privacy_index
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
     """Apply each pending migration once, in its own transaction; return the names applied. A store that is
-    up to date is only read (no write lock is taken, so a busy store is opened at once)."""
+    up to date is only read (no write lock is taken, so a busy store is opened at once).
+
+    A store that a newer tocsin migrated is refused, unchanged (:class:`DatabaseUnusable`), and so is one whose
+    migration fails for a reason other than its file or disk: that migration is undone, the ones before it kept.
+    """
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     done = {r[0] for r in db.execute("SELECT name FROM migrations")} if "migrations" in tables else set()
+    refuse_newer_schema(db, done)
     if "migrations" not in tables:
         db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     applied = []
@@ -941,11 +947,39 @@ def apply_migrations(db: sqlite_utils.Database) -> list[str]:
         name = migration.__name__
         if name in done:
             continue
-        with transaction(db):
-            if db.execute("SELECT 1 FROM migrations WHERE name = ?", [name]).fetchone():
-                continue
-            migration(db)
-            db.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", [name, utcnow()])
+        try:
+            with transaction(db):
+                if db.execute("SELECT 1 FROM migrations WHERE name = ?", [name]).fetchone():
+                    continue
+                migration(db)
+                db.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", [name, utcnow()])
+        except Exception as e:
+            if is_file_condition(e):   # locked, full, read-only or damaged: the caller says so, with its fix
+                raise
+            raise DatabaseUnusable(migration_failed(db, name, e)) from e
         logger.info("applied migration %s", name)
         applied.append(name)
     return applied
+
+
+def refuse_newer_schema(db: sqlite_utils.Database, done: set[str]) -> None:
+    """Raise :class:`DatabaseUnusable` when the store has migrations this tocsin does not know: a newer tocsin
+    changed its schema, and this one would read it wrongly and write rows the newer one does not expect."""
+    unknown = sorted(done - {m.__name__ for m in MIGRATIONS})
+    if unknown:
+        raise DatabaseUnusable(
+            f"the database {database_file(db)} was upgraded by a newer tocsin than this one ({__version__}): it has "
+            f"the migrations {', '.join(unknown)}, which this version does not know. It is left untouched: run the "
+            "newer tocsin (update the code here: git pull && make setup), or restore a backup taken before that "
+            "upgrade")
+
+
+def migration_failed(db: sqlite_utils.Database, name: str, error: Exception) -> str:
+    """What to say when migration ``name`` failed and was rolled back: the store keeps every row, at the schema
+    of the last migration that was applied."""
+    last = db.execute("SELECT name FROM migrations ORDER BY rowid DESC LIMIT 1").fetchone()
+    schema = f"its migrations up to {last[0]} applied" if last else "no migration applied"
+    return (f"the database {database_file(db)} cannot be upgraded to this tocsin ({__version__}): migration {name} "
+            f"failed ({type(error).__name__}: {error}) and was undone, so the store keeps every row, with {schema}. "
+            "Keep the file as it is and report this message to tocsin's maintainers; to go on with the tocsin you "
+            "ran before, restore the backup you took before the upgrade")
