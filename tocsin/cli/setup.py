@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -11,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tocsin.cli.app import App, main, pass_app, table_console
-from tocsin.config import load_settings
+from tocsin.config import Settings, load_settings
 
 
 def starter_config_text() -> str:
@@ -23,11 +24,13 @@ def starter_config_text() -> str:
 @click.argument("directory", type=click.Path(file_okay=False), default=".")
 @click.option("--force", is_flag=True, help="Replace an existing tocsin.toml with the starter (the old one is kept beside "
                                              "it as tocsin.toml.bak-TIME).")
-def init(directory: str, force: bool) -> None:
+@pass_app
+def init(app: App, directory: str, force: bool) -> None:
     """Write a commented starter config and an empty database into DIRECTORY.
 
     A folder that already has a tocsin.toml keeps it: init then only makes the database that config names,
-    when it is missing (a store lost and started afresh)."""
+    when it is missing (a store lost and started afresh). The global --db (or TOCSIN_DB) makes the database
+    there instead, as every other command then reads it."""
     from tocsin.store import connect
     from tocsin.store.sources import sync_sources
 
@@ -35,7 +38,7 @@ def init(directory: str, force: bool) -> None:
     config_path = folder / "tocsin.toml"
     keep_config = config_path.exists() and not force
     kept = load_settings(config_path, env={}) if keep_config else None
-    database = kept.database_path if kept else folder / tomllib.loads(starter_config_text())["database"]["path"]
+    database = init_database_path(app, kept, folder)
     existed = database.exists()
     if existed:
         connect(database, migrate=False).close()   # refuses a file that is not a tocsin store before anything is written
@@ -45,12 +48,23 @@ def init(directory: str, force: bool) -> None:
     if not keep_config:
         write_starter_config(config_path)
     settings = kept or load_settings(config_path, env={})
-    db = connect(settings.database_path)
+    db = connect(database)
     if not existed:   # a store kept under --force keeps its sources until its monitor's config runs again
         sync_sources(db, settings.sources)
     config_done = f"kept {config_path}" if keep_config else f"wrote {config_path}"
-    click.echo(f"{config_done}; {'kept' if existed else 'made'} the database {settings.database_path}")
-    click.echo(f"next: tocsin --config {config_path} status")
+    click.echo(f"{config_done}; {'kept' if existed else 'made'} the database {database}")
+    click.echo(f"next: tocsin {f'--db {shlex.quote(str(database))} ' if app.db_path else ''}"
+               f"--config {shlex.quote(str(config_path))} status")
+
+
+def init_database_path(app: App, kept: Settings | None, folder: Path) -> Path:
+    """The store ``tocsin init`` makes: the global --db when given, else the one the kept config (or the
+    starter written into ``folder``) names."""
+    if app.db_path:
+        return Path(app.db_path).resolve()
+    if kept:
+        return kept.database_path
+    return (folder / tomllib.loads(starter_config_text())["database"]["path"]).resolve()
 
 
 def write_starter_config(config_path: Path) -> None:
