@@ -138,3 +138,27 @@ def test_a_backup_restored_beside_the_old_stores_write_ahead_log_is_told_to_move
 
     assert f"the database {live} is damaged" in str(refused.value)
     assert "tocsin.db-wal and tocsin.db-shm are the old store's: move them away" in str(refused.value)
+
+
+def test_the_next_command_init_prints_runs_as_printed_from_a_folder_with_spaces(runner, tmp_path):
+    import shlex
+    import subprocess
+
+    from tocsin.cli import main
+
+    target = tmp_path / "мой склад" / "NGO data"
+    result = runner.invoke(main, ["init", str(target)])
+    assert result.exit_code == 0, result.output
+    command = next(line for line in result.output.splitlines() if line.startswith("next: ")).removeprefix("next: ")
+    words = shlex.split(command)
+    assert words[words.index("--config") + 1] == str(target / "tocsin.toml"), "the path is one word of the command"
+    assert subprocess.run(["true", *words]).returncode == 0
+
+
+def test_every_rescue_hint_gives_the_same_command_with_its_fallback():
+    from tocsin.crawler.pipelines import unwritable
+    from tocsin.store.db import rescue_command
+
+    damaged = sqlite3.DatabaseError("database disk image is malformed")
+    assert rescue_command() in unwritable(damaged) and ".dump" in rescue_command()
+    assert rescue_command("/srv/my data/tocsin.db").startswith("sqlite3 '/srv/my data/tocsin.db' .recover")

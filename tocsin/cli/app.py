@@ -187,7 +187,7 @@ def stated_problem(error: Exception) -> str | None:
     from tocsin.models.folder import ModelLoadError
     from tocsin.nlp.lexicon import LexiconError
     from tocsin.private_files import LinkInTheWay
-    from tocsin.store.db import DatabaseMissing, DatabaseUnusable, is_locked_error
+    from tocsin.store.db import DatabaseMissing, DatabaseUnusable, is_locked_error, rescue_command
 
     if isinstance(error, ConfigError):
         return f"bad config: {error}"
@@ -211,8 +211,8 @@ def stated_problem(error: Exception) -> str | None:
     if isinstance(error, sqlite3.DatabaseError) and "malformed" in str(error):   # damage found after the store opened
         logger.debug("stated as a damaged store", exc_info=error)
         return (f"the store is damaged ({error}): stop the daemon, copy the database file aside, then restore it "
-                "from a backup, or rescue what it holds with: sqlite3 tocsin.db .recover | sqlite3 recovered.db "
-                "(your database file in place of tocsin.db)")
+                f"from a backup, or rescue what it holds with: {rescue_command()} (your database file in place of "
+                "tocsin.db)")
     if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EROFS):
         logger.debug("stated as a full or read-only disk", exc_info=error)
         return f"cannot write {error.filename or 'a file'} ({error.strerror}): free space on its disk or make it writable, and run again"

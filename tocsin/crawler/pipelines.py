@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from tocsin.crawler.items import ItemRecord, Removed, StillThere
-from tocsin.store.db import is_locked_error
+from tocsin.store.db import is_locked_error, rescue_command
 
 logger = logging.getLogger(__name__)
 
@@ -74,5 +74,5 @@ def unwritable(error: sqlite3.DatabaseError) -> str:
     """Why the store refused a write, and the fix."""
     if "malformed" in str(error):
         return (f"the store is damaged ({error}); copy the database file aside and restore it from a backup, or "
-                "rescue it with: sqlite3 tocsin.db .recover | sqlite3 recovered.db")
+                f"rescue it with: {rescue_command()}")
     return f"the store cannot be written ({error}); free space on its disk or make it writable"

@@ -162,14 +162,19 @@ def unreadable_database(path: str | Path, error: sqlite3.DatabaseError | Unicode
             "and -shm files left from another copy? Fix that and run the command again; the store itself is left as it is")
 
 
+def rescue_command(path: str | Path | None = None) -> str:
+    """The shell command that copies what a damaged store holds into a new file, ``recovered.db`` (``tocsin.db``
+    standing for the file where its path is not known)."""
+    name = shlex.quote(str(path)) if path else "tocsin.db"
+    return (f"sqlite3 {name} .recover | sqlite3 recovered.db (with .dump in place of .recover where your sqlite3 has "
+            "no .recover)")
+
+
 def damaged_database(path: str | Path, problem: str) -> str:
     """The message for a damaged database file: restore it, or rescue what it holds. A write-ahead log left
     beside a file restored over the old store is named: it belongs to the old store, and damages each copy
     restored beside it."""
-    quoted = shlex.quote(str(path))
-    message = (f"the database {path} is damaged ({problem}): restore it from a backup, or rescue what it holds "
-               f"with: sqlite3 {quoted} .recover | sqlite3 recovered.db (with .dump in place of .recover where your "
-               "sqlite3 has no .recover)")
+    message = f"the database {path} is damaged ({problem}): restore it from a backup, or rescue what it holds with: {rescue_command(path)}"
     if Path(f"{path}-wal").exists():
         message += (f". If this file was just restored or copied over the old store, its {Path(path).name}-wal and "
                     f"{Path(path).name}-shm are the old store's: move them away before you restore it again")
