@@ -41,6 +41,11 @@ _NOT_SO = re.compile(r"\s*(?:эмес|emas|эмас)(?!\w)(?![^.!?\n]*\?)", re.I
 #: not a denial.
 _UNTIL = re.compile(r"(?<!\w)(?:until|till|unless|otherwise|or (?:else|we|they|you)|пока|покуда|иначе|а то|toki|"
                     r"boʻlmasa|bo'lmasa|болбосо)(?!\w)", re.IGNORECASE)
+#: "Never", "in no case", "by no means": in Russian, Kyrgyz and Uzbek such a word agrees with the "not" of the
+#: prohibition after it rather than denying it ("Никогда не давайте узбекам работу", "Hech qachon oʻzbeklarga ish
+#: bermang", "Эч качан өзбектерге иш бербегиле": never give the Uzbeks work), as "never" opens an English call.
+_REINFORCING = re.compile(r"(?:никогда|ни\s+в\s+коем\s+случае|ни\s+за\s+что|ни\s+при\s+каких\s+условиях|"
+                          r"hech\s+qachon|ҳеч\s+қачон|эч\s+качан(?:да)?|never)(?!\w)", re.IGNORECASE)
 #: A Kyrgyz or Uzbek quotative ("деп", "deb", "деген": saying) that opens a stretch of text: the words before it
 #: are quoted, not said by the writer.
 QUOTATIVE = re.compile(r"^\W*(?:деп|деб|deb|деген|деган|degan|дея|deya)(?!\w)", re.IGNORECASE)
@@ -97,7 +102,7 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
         if answers_question(features, layout, k, negation):
             return "cue"
         return "unknown" if about_a_group(features, clause, layout.bounds[k], layout.break_ends(k, CLAUSE_BREAK)) else "none"
-    if conditional(text, clause, negation):
+    if conditional(text, clause, negation) or reinforces_a_prohibition(text, negation, cues):
         return "none"
     verb_final = features.lang in VERB_FINAL_LANGS
 
@@ -174,6 +179,14 @@ def dash_before(text: str, sentence_start: int, position: int) -> re.Match[str] 
 def names_a_group(features: Features, start: int, end: int) -> bool:
     """Whether a group word (a target) starts between ``start`` and ``end``."""
     return any(start <= t.start < end for t in features.targets)
+
+
+def reinforces_a_prohibition(text: str, negation: Span, cues: Sequence[Span]) -> bool:
+    """Whether ``negation`` is a "never" (:data:`_REINFORCING`) before calls to exclusion only, whose prohibition
+    it strengthens ("Никогда не берите узбеков на работу"), not denies; "Никогда не бейте узбеков" still refuses
+    a call to violence."""
+    after = [c for c in cues if c.start >= negation.start]
+    return bool(after) and all(c.exclusion for c in after) and _REINFORCING.match(text, negation.start) is not None
 
 
 def conditional(text: str, clause: tuple[int, int], negation: Span) -> bool:
