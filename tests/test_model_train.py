@@ -36,7 +36,7 @@ def test_csv_and_jsonl_files_become_rows_with_masked_unknown_hallmarks(tmp_path)
 @pytest.mark.parametrize("content,message", [
     ("{bad json\n", r"l\.jsonl:1: not valid JSON"),
     ('{"text": "x"}\n', r"l\.jsonl:1: no 'incitement' label; give every record incitement 0 or 1"),
-    ('{"text": "x", "incitement": 2}\n', r"l\.jsonl:1: 'incitement' must be 0/1 or true/false, got 2"),
+    ('{"text": "x", "incitement": 2}\n', r"l\.jsonl:1: 'incitement' must be 0/1, true/false or yes/no, got 2"),
     ('{"incitement": 1}\n', r"l\.jsonl:1: no 'text'"),
     ('{"text": "x", "incitement": 1, "hallmarks": ["rudeness"]}\n', r"unknown hallmark"),
 ])

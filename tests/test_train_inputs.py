@@ -55,7 +55,7 @@ DEEP = '{"text": "a", "incitement": 1, "x": ' + "[" * 3000 + "]" * 3000 + "}"
     ({"text": "a", "incitement": 0, "hallmarks": ["call_to_violence"]},
      r"hallmarks \['call_to_violence'\] given for a text labelled incitement 0; a hallmark implies incitement: set "
      r"incitement to 1, or remove the hallmarks"),
-    ({"text": "a", "incitement": [1]}, r"'incitement' must be 0/1 or true/false, got \[1\]"),
+    ({"text": "a", "incitement": [1]}, r"'incitement' must be 0/1, true/false or yes/no, got \[1\]"),
     ({"text": "a", "incitement": 1, "lang": "xx"}, r"unknown 'lang' 'xx'; use one of .*uz-Latn.*, or leave it empty"),
     ({"text": "a", "incitement": 1, "lang": ["ru"]}, r"unknown 'lang' \['ru'\]"),
 ])
@@ -116,7 +116,7 @@ def test_a_csv_header_with_a_semicolon_only_mentions_the_delimiter_when_it_holds
 
 def test_csv_problems_are_named_by_the_line_the_record_starts_on(tmp_path):
     content = 'text,incitement\n\n"a text\nof two lines",1\n\n"another\none",maybe\n'
-    with pytest.raises(TrainingDataError, match=r"l\.csv:6: 'incitement' must be 0/1 or true/false, got 'maybe'"):
+    with pytest.raises(TrainingDataError, match=r"l\.csv:6: 'incitement' must be 0/1, true/false or yes/no, got 'maybe'"):
         read_labelled_file(write(tmp_path, "l.csv", content))
 
 

@@ -93,7 +93,7 @@ def incitement_label(raw: dict[str, Any], where: str) -> int:
         value = BOOLEANS.get(value.strip().lower())
     if isinstance(value, (bool, int, float)) and value in (0, 1):
         return int(value)
-    raise TrainingDataError(f"{where}: 'incitement' must be 0/1 or true/false, got {short(raw['incitement'])}")
+    raise TrainingDataError(f"{where}: 'incitement' must be 0/1, true/false or yes/no, got {short(raw['incitement'])}")
 
 
 def hallmark_names(value: Any, where: str) -> list[str] | None:
