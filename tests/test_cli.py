@@ -126,14 +126,14 @@ def test_commands_that_write_refuse_a_missing_store_instead_of_making_one(runner
     """A cron job in the wrong folder, or a typo in --db, must not succeed on a new empty store."""
     typo = tmp_path / "tocsn.db"
     result = runner.invoke(main, ["--db", str(typo), *command], input="long enough 1\n")
-    assert result.exit_code == 2 and "no database at" in result.output and "tocsin init" in result.output
+    assert result.exit_code == 2 and "no database at" in result.output and "init FOLDER" in result.output
     assert list(tmp_path.iterdir()) == []
 
 
 def test_status_without_database_says_how_to_create_one(runner, tmp_path):
     result = runner.invoke(main, ["--db", str(tmp_path / "none.db"), "status"])
     assert result.exit_code == 2
-    assert "tocsin init" in result.output
+    assert "init FOLDER" in result.output
     assert "No config was read" not in result.output
 
 

@@ -24,3 +24,18 @@ def test_init_makes_the_database_tocsin_db_names(runner, tmp_path):
     assert store.is_file() and not (tmp_path / "site" / "tocsin.db").exists()
     status = runner.invoke(main, ["--config", str(tmp_path / "site" / "tocsin.toml"), "status"], env={"TOCSIN_DB": str(store)})
     assert status.exit_code == 0, status.output
+
+
+def test_the_command_a_missing_store_suggests_makes_it_where_it_was_looked_for(runner, tmp_path):
+    """"no database at PATH" names a command that, run as printed (FOLDER filled in), makes the store at PATH."""
+    import re
+    import shlex
+
+    store = tmp_path / "my data" / "monitor.db"
+    missing = runner.invoke(main, ["--db", str(store), "status"], env={"TOCSIN_DB": ""})
+    assert missing.exit_code == 2 and f"no database at {store}" in missing.output, missing.output
+    suggested = re.search(r"'(tocsin --db .+? init FOLDER)'", " ".join(missing.output.split()))
+    assert suggested, missing.output
+    words = shlex.split(suggested.group(1).replace("FOLDER", shlex.quote(str(tmp_path / "site"))))
+    made = runner.invoke(main, words[1:], env={"TOCSIN_DB": ""})
+    assert made.exit_code == 0 and store.is_file(), made.output

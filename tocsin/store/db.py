@@ -98,7 +98,8 @@ def refuse_to_make(path: Path) -> None:
     when ``path`` does not exist, :class:`DatabaseUnusable` when it is empty (SQLite would take it for a new
     database, and a new store with a new pseudonym key would be made in it)."""
     if not path.exists():
-        raise DatabaseMissing(f"no database at {path}; create one with 'tocsin init' or pass --db PATH")
+        raise DatabaseMissing(f"no database at {path}; make a new store there with 'tocsin --db {shlex.quote(str(path))} "
+                              "init FOLDER' (FOLDER gets its config), or pass --db PATH to use an existing one")
     if is_empty_file(path):
         raise DatabaseUnusable(f"the database {path} is an empty file (0 bytes): a copy or restore into it failed, or "
                                "it was never written. Restore it from a backup, or delete it and make a new, empty "
