@@ -547,7 +547,7 @@ def test_item_page_shows_the_evidence_and_context(world):
     place = marked_at(html, "place", "place: osh", "Оша")
     cue = marked_at(html, "cue", "cue: call_to_expulsion", "Выгоним")
     # each span listed beside the text, in text order, with a link to its mark (reachable without hovering)
-    listed = re.findall(r'<li><span class="ev-kind ev-(\w+)">\w+</span> ([\w ()]+): <a href="#(ev-\d+)">“([^”]+)”</a></li>', html)
+    listed = re.findall(r'<li><span class="ev-kind ev-(\w+)">\w+</span> ([\w ()]+): <a href="#(ev-\d+)" lang="ru">“([^”]+)”</a></li>', html)
     assert sorted(listed, key=lambda e: int(e[2][3:])) == listed
     assert {("target", "uzbek", target, "узбеков"), ("place", "osh", place, "Оша"),
             ("cue", "call_to_expulsion", cue, "Выгоним")} <= set(listed)

@@ -173,10 +173,10 @@ def test_scraped_text_carries_its_language_for_screen_readers(site):
     ids = site["ids"]
     client, _ = signed_in(site, "rita")
     russian = client.get(f"/items/{ids[0]}").get_data(as_text=True)
-    assert '<div class="text" id="item-text" lang="ru">' in russian and '<span lang="ru">' in russian
+    assert '<div class="text" id="item-text" lang="ru">' in russian and '<span lang="ru" dir="auto">' in russian
     assert 'id="item-text" lang="uz-Latn"' in client.get(f"/items/{ids[2]}").get_data(as_text=True)
     queue = client.get("/?status=all").get_data(as_text=True)
-    assert '<div class="excerpt" lang="ru">' in queue and '<div class="excerpt" lang="en">' in queue
+    assert '<div class="excerpt" lang="ru" dir="auto">' in queue and '<div class="excerpt" lang="en" dir="auto">' in queue
     odd = add_flagged(site["db"], url="https://news.example/odd-lang", title="Fictional", text="Fictional text.",
                       lang='x"><b>')   # no language tag: the language is given as unknown
     assert 'id="item-text" lang=""' in client.get(f"/items/{odd}").get_data(as_text=True)
