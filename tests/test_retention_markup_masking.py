@@ -67,3 +67,13 @@ def test_a_purged_comment_written_with_entities_is_masked(db_path):
     page = purge_with_page(db_path, f"<p>{written}</p>")
     assert all(PURGED_TEXT not in reading.replace("\xa0", " ") for reading in markup_readings(page))
     assert ARTICLE_TEXT in page and KEPT_TEXT in page
+
+
+def test_needles_with_a_pages_names_find_them_too_and_leave_the_batchs_needles_as_they_were():
+    from tocsin.export.erasure import Needles
+
+    batch = Needles(["Я там был, дрались из-за контейнера"], [])
+    page = batch.with_names(["Бекзат"])
+    assert page.found_in("автор: Бекзат") and not batch.found_in("автор: Бекзат")
+    assert page.found_in("я там  был, дрались из-за контейнера") and batch.found_in("Я там был, дрались из-за контейнера")
+    assert batch.with_names([]) is batch and page.with_names(["Бекзат"]) is page

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import glob
 import gzip
+import copy
 import html
 import json
 import logging
@@ -90,11 +91,29 @@ class Needles:
 
     def __init__(self, exact: Iterable[str], names: Iterable[str], texts: Iterable[str] = ()):
         exact = sorted({s for s in exact if s and len(s.strip()) >= 4}, key=len, reverse=True)
-        names = sorted({n for n in names if n}, key=len, reverse=True)
-        parts = [spaced_as_any(s) for s in exact] + [r"(?<!\w)" + written_as_any(n) + r"(?!\w)" for n in names]
-        variants = [spaced_as_any(html.escape(s)) for s in exact if html.escape(s) != s]
-        self.pattern = re.compile("|".join(parts + variants), re.IGNORECASE) if parts else None
+        self._exact = [spaced_as_any(s) for s in exact]
+        self._variants = [spaced_as_any(html.escape(s)) for s in exact if html.escape(s) != s]
+        self._names = {n for n in names if n}
+        self.pattern = self._compiled()
         self.shingles = {run for text in texts for run in shingles(text)}
+
+    def _compiled(self) -> re.Pattern[str] | None:
+        """One pattern of the exact strings, the names (whole words, longest first) and the exact strings as HTML
+        escapes them."""
+        names = [r"(?<!\w)" + written_as_any(n) + r"(?!\w)" for n in sorted(self._names, key=len, reverse=True)]
+        parts = self._exact + names
+        return re.compile("|".join(parts + self._variants), re.IGNORECASE) if parts else None
+
+    def with_names(self, names: Iterable[str]) -> "Needles":
+        """These needles, finding ``names`` too; the patterns of the exact strings are not made again (a page at a
+        time, each with the names it shows, against the same sentences)."""
+        more = {n for n in names if n} - self._names
+        if not more:
+            return self
+        other = copy.copy(self)
+        other._names = self._names | more
+        other.pattern = other._compiled()
+        return other
 
     def found_in(self, value: str, *, word_runs: bool = True) -> bool:
         """Whether ``value`` holds erased content; ``word_runs=False`` skips the word-run check (for

@@ -128,11 +128,12 @@ class SharedSnapshotScrub:
             return
         pieces, texts = erasure.distinctive_pieces(self.db, content.titles, content.texts, content.item_ids)
         pieces += [p for text in texts for p in erasure.text_fragments(text, limit=None)]
+        purged = erasure.Needles(pieces, [])   # made once: each page adds only the names it shows
         for sha in store.snapshots_beside(self.db, content.item_ids):
-            self.scrub(sha, pieces, set(content.author_pseudonyms))
+            self.scrub(sha, purged, set(content.author_pseudonyms))
 
-    def scrub(self, sha: str, pieces: list[str], authors: set[str]) -> None:
-        """Mask the purged ``pieces`` and the names of the purged ``authors`` (pseudonyms) in one snapshot."""
+    def scrub(self, sha: str, purged: erasure.Needles, authors: set[str]) -> None:
+        """Mask the ``purged`` pieces and the names of the purged ``authors`` (pseudonyms) in one snapshot."""
         stored = store.read_stored_snapshot(self.db, sha)
         if stored is None:
             return
@@ -142,11 +143,11 @@ class SharedSnapshotScrub:
         try:
             page = raw.decode(codec)
         except (LookupError, UnicodeError):
-            if erasure.raw_page_mentions(body, erasure.Needles(pieces, []), content_type):
+            if erasure.raw_page_mentions(body, purged, content_type):
                 self.dropped += store.drop_snapshots(self.db, [sha])
             return
         names = names_in_page(page, authors - set(store.snapshot_owners(self.db, sha)), self.pseudonyms_of)
-        needles = erasure.Needles(pieces, names)
+        needles = purged.with_names(names)
         if needles.pattern is None:
             return
         masked = needles.pattern.sub(lambda m: erasure.MASK * len(m.group()), page)
