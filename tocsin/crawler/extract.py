@@ -154,10 +154,20 @@ def clean_whitespace(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+#: Tags left in a feed's text once read: its HTML was escaped twice (``&lt;p&gt;`` inside CDATA, ``&amp;lt;p&amp;gt;``).
+_ESCAPED_TAG = re.compile(r"</?(?:p|br|div|span|a|img|b|i|u|s|em|strong|h[1-6]|ul|ol|li|blockquote|figure|figcaption"
+                          r"|iframe|table|tr|td)\b[^<>]*>", re.I)
+
+
 def html_to_text(fragment: str) -> str:
-    """Plain text of an HTML fragment (a feed summary)."""
+    """Plain text of an HTML fragment (a feed summary), also of one whose HTML the feed escaped twice."""
     if not fragment:
         return ""
+    text = _markup_to_text(fragment)
+    return _markup_to_text(text) if _ESCAPED_TAG.search(text) else text
+
+
+def _markup_to_text(fragment: str) -> str:
     text = re.sub(r"<\s*(br|/p|/div|/li)\b[^>]*>", "\n", fragment, flags=re.I)
     return clean_whitespace(replace_entities(remove_tags(text)))
 
@@ -222,11 +232,36 @@ def _parse_date(text: str) -> datetime | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         pass
-    try:
-        return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        pass
+    if not _TWELVE_HOUR_CLOCK.search(text):   # RFC 822's parser reads "2:30 PM" as 2:30 (written_date reads it)
+        try:
+            return parsedate_to_datetime(with_rfc822_zone(text))
+        except (TypeError, ValueError, IndexError):
+            pass
     return written_date(text) or parse_with_feedparser(text)
+
+
+#: A time on the 12-hour clock ("2:30 PM", "12:15 a.m.").
+_TWELVE_HOUR_CLOCK = re.compile(r"\d:\d{2}(?::\d{2})?\s?[ap]\.?m(?![^\W\d_])", re.IGNORECASE)
+#: A zone after a time written as hours ("+06", the name tzdata gives Asia/Bishkek, which PHP's ``T`` and strftime's
+#: ``%Z`` write), behind "GMT" or "UTC" ("GMT+6", "UTC+05:00", JavaScript's "GMT+0600 (Kyrgyzstan Time)"), or named by
+#: an abbreviation of the region: RFC 822's parser takes "+06" for six minutes and drops the others.
+_HOURS_ZONE = re.compile(r"\s(?:(?:GMT|UTC?)\s*)?(?P<sign>[+-])(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?(?:\s*\([^()]*\))?$",
+                         re.I)
+_NAMED_ZONE = re.compile(r"\s(?P<name>[A-Z]{3,4})(?:\s*\([^()]*\))?$")
+#: Abbreviations the region's sites write that RFC 822 does not know.
+ZONE_ABBREVIATIONS = {"MSK": "+0300", "KGT": "+0600", "UZT": "+0500", "TJT": "+0500", "TMT": "+0500", "YEKT": "+0500",
+                      "OMST": "+0600", "NOVT": "+0700"}
+
+
+def with_rfc822_zone(text: str) -> str:
+    """``text`` with the zone after its time as RFC 822's ``+HHMM`` (:data:`_HOURS_ZONE`, :data:`ZONE_ABBREVIATIONS`)."""
+    hours = _HOURS_ZONE.search(text)
+    if hours and int(hours["hours"]) <= 14:
+        return f"{text[:hours.start()]} {hours['sign']}{int(hours['hours']):02d}{hours['minutes'] or '00'}"
+    named = _NAMED_ZONE.search(text)
+    if named and named["name"] in ZONE_ABBREVIATIONS:
+        return f"{text[:named.start()]} {ZONE_ABBREVIATIONS[named['name']]}"
+    return text
 
 
 def _numeric_date(match: re.Match) -> datetime:

@@ -35,7 +35,9 @@ _PATTERNS = [
     re.compile(rf"(?<!\d){_YEAR}[\s,]+(?:{_LETTERS}+\.?\s+)?{_DAY}[\s.\-]*{_MONTH_WORD}", re.IGNORECASE),
     re.compile(rf"{_MONTH_WORD}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})", re.IGNORECASE),
 ]
-_CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?::(\d{2}))?(?![\d:])")
+#: A time, on the 24-hour clock or the 12-hour one ("2:30 PM", "12:15 a.m.").
+_CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?::(\d{2}))?(?![\d:])(?:\s?(?P<half>[ap])\.?m(?![^\W\d_])\.?)?",
+                    re.IGNORECASE)
 
 
 def written_date(text: str) -> datetime | None:
@@ -46,9 +48,17 @@ def written_date(text: str) -> datetime | None:
         if found:
             month = next(int(name[1:]) for name, value in found.groupdict().items() if name[0] == "m" and value)
             clock = _CLOCK.search(text, found.end()) or _CLOCK.search(text, 0, found.start())
-            hour, minute, second = (int(part or 0) for part in clock.groups()) if clock else (0, 0, 0)
+            hour, minute, second = clock_time(clock) if clock else (0, 0, 0)
             return datetime(int(found["year"]), month, int(found["day"]), hour, minute, second)
     return None
+
+
+def clock_time(clock: re.Match) -> tuple[int, int, int]:
+    """Hour, minute and second of a :data:`_CLOCK` match, a 12-hour time on the 24-hour clock ("12:15 AM" is 0:15)."""
+    hour, minute, second = (int(part or 0) for part in clock.groups()[:3])
+    if clock["half"]:
+        hour = hour % 12 + (12 if clock["half"].lower() == "p" else 0)
+    return hour, minute, second
 
 
 #: Words for today and yesterday (Russian, Kyrgyz, Uzbek Latin and Cyrillic, English), by days back.

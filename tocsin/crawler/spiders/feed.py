@@ -90,12 +90,23 @@ def entry_lead(entry: Any, feed_url: str, lang: str, zone: tzinfo | None = None)
     summary = summary or html_to_text(entry.get("summary", ""))
     return ArticleLead(
         url=url, title=html_to_text(entry.get("title", "")), summary=summary,
-        author=entry.get("author", ""), lang=lang,
+        author=author_name(entry.get("author", "")), lang=lang,
         # the date as written first: feedparser's own reading takes 2024/06/01 for 1 December
         published_at=(normalise_date(entry.get("published") or entry.get("updated"), zone)
                       or struct_to_iso(entry.get("published_parsed") or entry.get("updated_parsed"))),
         meta={"feed_url": feed_url, **({"guid": entry["id"]} if entry.get("id") else {})},
     )
+
+
+#: An e-mail address, as RSS 2.0's ``<author>`` gives one beside the name.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def author_name(written: str) -> str:
+    """The name of an entry's author: RSS 2.0 writes ``desk@news.example (Name)``, others ``Name <desk@news.example>``;
+    an address alone is kept, as it is all the feed names."""
+    name = " ".join(re.sub(r"[()<>]", " ", _EMAIL.sub(" ", written)).split()) if _EMAIL.search(written) else ""
+    return name or written.strip()
 
 
 def entry_key(lead: ArticleLead, by_guid: bool = True) -> tuple[str, ...]:

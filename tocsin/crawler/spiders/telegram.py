@@ -123,10 +123,27 @@ def parse_channel_page(selector: Selector, url: str) -> ChannelPage:
     return ChannelPage(messages, before)
 
 
+#: Parts of a message's text that stand on lines of their own: a quote or a code block is not glued to the words
+#: around it (Telegram writes no ``<br>`` between them).
+BLOCKS = frozenset({"blockquote", "pre"})
+
+
 def _text_with_breaks(node: Selector) -> str:
-    parts = []
-    for piece in node.xpath(".//text() | .//br"):
-        parts.append("\n" if not isinstance(piece.root, str) else piece.root)
+    """The text of ``node`` with its ``<br>`` as line breaks and each quote or code block on lines of its own."""
+    parts: list[str] = []
+
+    def walk(element: Any) -> None:
+        if not isinstance(element.tag, str):
+            return   # a comment or a processing instruction: no text of the message
+        block = element.tag in BLOCKS
+        parts.append("\n" if element.tag == "br" or block else "")
+        parts.append(element.text or "")
+        for child in element:
+            walk(child)
+            parts.append(child.tail or "")
+        parts.append("\n" if block else "")
+
+    walk(node.root)
     return "".join(parts)
 
 
