@@ -76,6 +76,17 @@ def make_private_folder(folder: str | Path) -> None:
     os.chmod(folder, PRIVATE_FOLDER)
 
 
+def sync_to_disk(path: str | Path) -> None:
+    """Have the file or folder ``path`` on the disk itself, not only in the page cache: a file before it is renamed
+    into place, so that a power cut never leaves its final name on a file whose bytes were lost, and a folder
+    after its entries changed, so that the renames in it last."""
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if Path(path).is_dir() else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def file_in_the_way(path: str | Path) -> Path | None:
     """A file standing where a folder above ``path`` should be (``notes`` in ``notes/x.jsonl``), or None."""
     return next((p for p in Path(path).parents if p.exists() and not p.is_dir()), None)

@@ -23,7 +23,7 @@ from tocsin.export.keys import ExportKey, check_link_key_name
 from tocsin.export.records import RecordBuilder
 from tocsin.export.redaction import RedactionRules, Redactor
 from tocsin.export.writers import FORMATS, WRITERS, open_writer, partial_path
-from tocsin.private_files import file_in_the_way, make_private_folders, open_private
+from tocsin.private_files import file_in_the_way, make_private_folders, open_private, sync_to_disk
 from tocsin.store.audit import log_event
 from tocsin.store.db import utcnow
 from tocsin.store.db import read_transaction
@@ -208,9 +208,9 @@ def export_dataset(db: sqlite_utils.Database, settings: Settings, options: Expor
 
 def write_export(db: sqlite_utils.Database, settings: Settings, options: ExportOptions, data_path: Path,
                  datasheet_path: Path, progress: Callable[[int, int], None] | None) -> ExportSummary:
-    """Write the data file and its datasheet, each as ``.partial`` renamed into place once both are complete and
-    the export is in the audit log; an earlier datasheet is removed first, so no datasheet ever sits beside
-    data it does not describe, whenever the process dies."""
+    """Write the data file and its datasheet, each as ``.partial`` synced to disk and renamed into place once both
+    are complete and the export is in the audit log; an earlier datasheet is removed first, so no datasheet ever
+    sits beside data it does not describe, whenever the process dies or the power goes."""
     rules = options.rules or RedactionRules.from_settings(settings.export)
     created = False
     if options.link_key:
@@ -252,11 +252,13 @@ def write_export(db: sqlite_utils.Database, settings: Settings, options: ExportO
         # a full disk leaves no export that looks finished without its datasheet or its line in the audit log.
         with open_private(sheet_partial, "w", encoding="utf-8", fresh=True) as sheet:
             sheet.write(render_datasheet(stats, ctx))
+        sync_to_disk(sheet_partial)
         log_event(db, options.actor, "export", options.fmt, rows=stats.rows, filters=ctx.filters,
                   link_key=options.link_key or None, redaction=ctx.redaction, sha256=ctx.sha256)
         datasheet_path.unlink(missing_ok=True)   # an earlier export's (with --force): never beside the new data
         writer.publish()
         os.replace(sheet_partial, datasheet_path)
+        sync_to_disk(data_path.parent)   # the renames too, so that both names last a power cut
     except BaseException:
         writer.abort()
         sheet_partial.unlink(missing_ok=True)

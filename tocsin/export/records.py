@@ -20,7 +20,8 @@ PROFILE_META_KEYS = ("author_url", "author_link", "profile_url", "author_profile
 
 
 def to_utc_iso(value: str | None) -> str | None:
-    """An ISO 8601 time as UTC with an explicit offset (``…+00:00``); None when missing or unreadable.
+    """An ISO 8601 time as UTC with an explicit offset (``…+00:00``); None when missing or unreadable, or when
+    UTC has no such time (``0001-01-01T00:00:00+05:00`` falls before year 1).
 
     A time without a zone is taken as UTC (the store writes UTC); a bare date means its midnight.
     """
@@ -30,11 +31,11 @@ def to_utc_iso(value: str | None) -> str | None:
         return value
     try:
         parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        return parsed.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc).replace(microsecond=0).isoformat()
 
 
 _UNREVIEWED: dict[str, Any] = {"review_count": 0, **{f"review_{d}": 0 for d in DECISIONS},

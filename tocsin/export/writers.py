@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tocsin.export.schema import BOOL_FIELDS, FIELD_NAMES, LIST_FIELDS, NULLABLE_FIELDS, SCHEMA, TIME_FIELDS
-from tocsin.private_files import open_private
+from tocsin.private_files import open_private, sync_to_disk
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +56,12 @@ class DatasetWriter:
         self.publish()
 
     def finish(self) -> None:
-        """Flush and close the partial file; a file that cannot be finished (a full disk) is removed, not left
-        half-written beside the export."""
+        """Flush and close the partial file and have it on disk (:func:`~tocsin.private_files.sync_to_disk`), so
+        that once renamed it holds its bytes after a power cut too; a file that cannot be finished (a full disk) is
+        removed, not left half-written beside the export."""
         try:
             self._finish()
+            sync_to_disk(self.partial)
         except BaseException:
             self.partial.unlink(missing_ok=True)
             raise
