@@ -64,12 +64,22 @@ def quote(features: Features, cue: Span | None) -> str:
         span = cue.text
     elif features.targets:
         t = features.targets[0]
-        start = max(0, t.start - QUOTE_CHARS // 2)
-        span = text[start:t.end + QUOTE_CHARS // 2]
+        span = whole_words(text, max(0, t.start - QUOTE_CHARS // 2), t.end + QUOTE_CHARS // 2, (t.start, t.end))
     else:
         span = text[:QUOTE_CHARS]
     span = " ".join(readable(span).split())
     return span if len(span) <= QUOTE_CHARS else span[: QUOTE_CHARS - 1] + "…"
+
+
+def whole_words(text: str, start: int, end: int, keep: tuple[int, int]) -> str:
+    """``text[start:end]`` less a word cut at either edge ("тынч жашашы ке"), never less than ``text[keep[0]:keep[1]]``."""
+    if 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum():
+        space = text.find(" ", start, keep[0])
+        start = keep[0] if space < 0 else space + 1
+    if 0 < end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        space = text.rfind(" ", keep[1], end)
+        end = keep[1] if space < 0 else space
+    return text[start:end]
 
 
 def readable(text: str) -> str:
