@@ -83,7 +83,7 @@ def test_serve_runs_waitress_on_the_configured_address(runner, db_path, monkeypa
 
     monkeypatch.setattr(waitress, "serve", fake_waitress)
     missing = runner.invoke(main, ["--db", str(db_path), "serve"])
-    assert missing.exit_code == 2 and "tocsin init" in missing.output and not calls
+    assert missing.exit_code == 2 and "init FOLDER" in missing.output and not calls
     connect(db_path).close()
     result = run(runner, db_path, "serve", "--port", "9123")
     assert result.exit_code == 0, result.output
