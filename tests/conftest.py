@@ -25,6 +25,14 @@ def db_path(tmp_path):
 
 
 @pytest.fixture(scope="session")
+def analyser():
+    """The rules alone (bundled lexicons, every language), built once for all the tests that read features."""
+    from tocsin.nlp import TextAnalyser
+
+    return TextAnalyser()
+
+
+@pytest.fixture(scope="session")
 def shipped_analyser():
     """The shipped model and the bundled lexicons on one thread, built once for every test of the whole decision."""
     from tocsin.analyse import Analyser

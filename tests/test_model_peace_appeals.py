@@ -7,12 +7,6 @@ import pytest
 
 from tocsin.models.decision import welcomes_all_it_names
 from tocsin.models.explanation import whole_words
-from tocsin.nlp import TextAnalyser
-
-
-@pytest.fixture(scope="module")
-def analyser() -> TextAnalyser:
-    return TextAnalyser()
 
 
 @pytest.mark.parametrize("text, lang", [

@@ -10,11 +10,6 @@ from tocsin.models.negation import negation_scope
 from tocsin.nlp import TextAnalyser
 
 
-@pytest.fixture(scope="module")
-def analyser() -> TextAnalyser:
-    return TextAnalyser()
-
-
 def scope_of_first_negation(analyser: TextAnalyser, text: str, lang: str) -> str:
     features = analyser.features(text, lang)
     negation = min((s for s in features.context if s.label == "negation"), key=lambda s: s.start)

@@ -24,11 +24,6 @@ CASES = _jsonl("cases.jsonl")
 CONTEXT_CASES = _jsonl("context_cases.jsonl")
 
 
-@pytest.fixture(scope="module")
-def analyser() -> TextAnalyser:
-    return TextAnalyser()
-
-
 def assert_spans_exact(f: Features) -> None:
     for span in f.spans:
         assert f.text[span.start:span.end] == span.text, span

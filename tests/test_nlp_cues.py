@@ -21,11 +21,6 @@ from tocsin.nlp.features import Features
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 
 
-@pytest.fixture(scope="module")
-def analyser() -> TextAnalyser:
-    return TextAnalyser()
-
-
 def _table(rows: str) -> list:
     """Pytest params from a table, one case a line: cells split by ``|``, ``-`` for none, ``a+b`` for
     several names; ``#`` lines are comments. Ids are the language (``uz-Cyrl`` for Cyrillic Uzbek) and what

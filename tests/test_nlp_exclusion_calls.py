@@ -8,11 +8,6 @@ import pytest
 from tocsin.nlp import TextAnalyser
 
 
-@pytest.fixture(scope="module")
-def analyser() -> TextAnalyser:
-    return TextAnalyser()
-
-
 def exclusion_cues(analyser: TextAnalyser, text: str) -> list[str]:
     """The text of every exclusion cue the rules find in a text."""
     return [s.text for s in analyser.features(text).spans if s.kind == "cue" and s.exclusion]

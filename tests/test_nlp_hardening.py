@@ -9,7 +9,6 @@ import unicodedata
 
 import pytest
 
-from tocsin.nlp import TextAnalyser
 from tocsin.nlp.chunking import sentence_bounds
 from tocsin.nlp.normalise import SYMBOL_RUN_KEPT, normalise
 
@@ -25,11 +24,6 @@ CALLS = [
 #: Characters an evasion or a careless editor puts into words.
 ODD = ["\u200b", "\u200d", "\u00ad", "\u2060", "\ufeff", "\u200f", "\u202e", "\x00", "\u0301", "\u0308", "\u0338",
        "\u034f", "😀", "👍🏽", "\U000e0041", "\ufe0f", "\ud800"]
-
-
-@pytest.fixture(scope="module")
-def analyser():
-    return TextAnalyser()
 
 
 def assert_exact(text, feats):

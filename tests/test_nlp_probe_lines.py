@@ -12,13 +12,7 @@ from __future__ import annotations
 import pytest
 
 from tocsin.models.decision import context_markers, local_context
-from tocsin.nlp import TextAnalyser
 from tocsin.nlp.features import Features
-
-
-@pytest.fixture(scope="module")
-def analyser() -> TextAnalyser:
-    return TextAnalyser()
 
 
 def _rows(table: str) -> list:

@@ -10,11 +10,6 @@ from tocsin.nlp import TextAnalyser
 from tocsin.nlp.normalise import normalise
 
 
-@pytest.fixture(scope="module")
-def analyser() -> TextAnalyser:
-    return TextAnalyser()
-
-
 @pytest.mark.parametrize("raw, expected", [
     ("Do not  hire Uzbeks", "Do not hire Uzbeks"),
     ("Не берите\tузбеков", "Не берите узбеков"),
