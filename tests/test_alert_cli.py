@@ -13,7 +13,8 @@ from tocsin.cli import main
 from tocsin.config import load_settings
 from tocsin.store import alerting, connect
 
-CONFIG = """
+#: A store and one file sink, with no rule.
+FILE_SINK_CONFIG = """
 [database]
 path = "tocsin.db"
 
@@ -24,7 +25,8 @@ review_url = "http://review.test"
 name = "file"
 kind = "file"
 path = "alerts.jsonl"
-
+"""
+CONFIG = FILE_SINK_CONFIG + """
 [[alerts.rules]]
 name = "incitement"
 kind = "item"

@@ -10,6 +10,7 @@ from email.utils import format_datetime
 
 import pytest
 
+from test_alert_cli import FILE_SINK_CONFIG
 from test_alert_support import NOW, make_settings, raise_for, receiver, store_flagged  # noqa: F401 - fixture
 from tocsin.alerts import deliver_due, evaluate_rules
 from tocsin.alerts.transports import EmailTransport, TransportError, WebhookTransport, header_safe, sample_message
@@ -17,23 +18,9 @@ from tocsin.cli import main
 from tocsin.config import AlertRuleSettings, ConfigError, SinkSettings, load_settings
 from tocsin.store.sources import ensure_source, finish_crawl_run, start_crawl_run
 
-CONFIG = """
-[database]
-path = "tocsin.db"
-
-[alerts]
-review_url = "http://review.test"
-
-[[alerts.sinks]]
-name = "file"
-kind = "file"
-path = "alerts.jsonl"
-"""
-
-
 def write_config(tmp_path, extra: str):
     path = tmp_path / "tocsin.toml"
-    path.write_text(CONFIG + extra, encoding="utf-8")
+    path.write_text(FILE_SINK_CONFIG + extra, encoding="utf-8")
     return path
 
 

@@ -10,25 +10,15 @@ import sqlite3
 import pytest
 from argon2 import PasswordHasher
 
-from test_review_support import PASSWORD, add_corpus, add_role_users, csrf_from, login, store_locked
+from test_review_hosts_and_busy import store  # noqa: F401  (the fixture: the corpus and one user per role)
+from test_review_support import PASSWORD, csrf_from, login, store_locked
 from tocsin.config import Settings
 from tocsin.review import accounts, create_app
 from tocsin.review.too_large import MAX_FORM_BYTES
-from tocsin.store import connect, reviewing
+from tocsin.store import reviewing
 
 #: Failed logins allowed per name and address per minute, in these tests.
 ATTEMPTS = 2
-
-
-@pytest.fixture
-def store(tmp_path):
-    """A store with the corpus and one user per role: (path, db, item ids)."""
-    path = tmp_path / "review.db"
-    db = connect(path)
-    ids = add_corpus(db)
-    add_role_users(db)
-    yield path, db, ids
-    db.close()
 
 
 @pytest.fixture
