@@ -13,9 +13,9 @@ byte of it in the database or its WAL. The audit log records that an erasure hap
 
 from __future__ import annotations
 
+import copy
 import glob
 import gzip
-import copy
 import html
 import json
 import logging
@@ -516,7 +516,7 @@ def forget_in_source_states(db: sqlite_utils.Database, urls: list[str]) -> int:
     """Take the erased items' addresses (and what is kept with them: a feed entry's hash of its title and text)
     out of every source's crawl state, keeping the rest so the crawl resumes; returns the states rewritten."""
     from tocsin.crawler.spiders.feed import without_entries_at
-    from tocsin.store.sources import save_source_state
+    from tocsin.store.sources import save_source_state, source_states
 
     erased = {canonical_url(u) for u in urls}
     if not erased:
@@ -529,8 +529,7 @@ def forget_in_source_states(db: sqlite_utils.Database, urls: list[str]) -> int:
             return False
 
     rewritten = 0
-    for name, raw in db.execute("SELECT name, state FROM sources WHERE state IS NOT NULL AND state != ''").fetchall():
-        state = json.loads(raw)
+    for name, state in source_states(db).items():
         kept = without_entries_at(state, is_erased) if isinstance(state, dict) else state
         if kept != state:
             save_source_state(db, name, kept)

@@ -46,6 +46,12 @@ def source_state(db: sqlite_utils.Database, name: str) -> dict[str, Any]:
     return json.loads(row[0]) if row and row[0] else {}
 
 
+def source_states(db: sqlite_utils.Database) -> dict[str, Any]:
+    """Every source's resume state that is set, by source name."""
+    return {name: json.loads(raw) for name, raw in db.execute(
+        "SELECT name, state FROM sources WHERE state IS NOT NULL AND state != ''")}
+
+
 def save_source_state(db: sqlite_utils.Database, name: str, state: dict[str, Any]) -> None:
     """Replace a source's resume state."""
     with transaction(db):
