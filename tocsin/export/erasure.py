@@ -25,6 +25,7 @@ import stat
 import unicodedata
 import zlib
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit, urlunsplit
@@ -412,7 +413,13 @@ class Plan:
         """A text with the named authors' names masked, one :data:`MASK` per character so that offsets into it
         stay valid; None when names are not masked."""
         pattern = self.pattern
-        return None if pattern is None else lambda text: pattern.sub(lambda m: MASK * len(m.group()), text)
+        return None if pattern is None else partial(masked, pattern=pattern)
+
+
+def masked(text: str, pattern: re.Pattern[str]) -> str:
+    """``text`` with every match of ``pattern`` masked, one :data:`MASK` per character so that offsets into it stay
+    valid."""
+    return pattern.sub(lambda m: MASK * len(m.group()), text)
 
 
 def plan(db: sqlite_utils.Database, authors: list[str], urls: list[str], item_ids: list[str],

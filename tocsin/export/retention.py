@@ -150,7 +150,7 @@ class SharedSnapshotScrub:
         needles = purged.with_names(names)
         if needles.pattern is None:
             return
-        masked = needles.pattern.sub(lambda m: erasure.MASK * len(m.group()), page)
+        masked = erasure.masked(page, needles.pattern)
         if erasure.page_text_mentions(masked, needles):   # split by markup or written with entities
             masked = mask_as_read(masked, needles.pattern, erasure.MASK)
         if erasure.page_text_mentions(masked, needles):
