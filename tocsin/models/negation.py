@@ -13,6 +13,7 @@ from typing import Sequence
 
 from tocsin.models.layout import Layout
 from tocsin.nlp.features import Features, Span
+from tocsin.nlp.morphology import russian_analyzer
 
 #: A negation that governs a cue is at most this many characters from it (see :func:`negation_scope`).
 NEGATION_REACH = 30
@@ -46,6 +47,21 @@ _UNTIL = re.compile(r"(?<!\w)(?:until|till|unless|otherwise|or (?:else|we|they|y
 #: bermang", "Эч качан өзбектерге иш бербегиле": never give the Uzbeks work), as "never" opens an English call.
 _REINFORCING = re.compile(r"(?:никогда|ни\s+в\s+коем\s+случае|ни\s+за\s+что|ни\s+при\s+каких\s+условиях|"
                           r"hech\s+qachon|ҳеч\s+қачон|эч\s+качан(?:да)?|never)(?!\w)", re.IGNORECASE)
+#: A negation inside a noun phrase that names a group, in a relative clause or an attributive participle, says what
+#: the group's people do not do and denies nothing the sentence says of them: "Tajiks who do not speak our language
+#: should be driven out", "hurmat qilmaydigan oʻzbeklarni haydab chiqarish kerak", "Не уважающих наши законы узбеков
+#: надо выгнать". It governs no cue after it (:func:`inside_a_noun_phrase`). A clause about what is not done *to* a
+#: group ("Qirgʻizlarni urmaydigan yigitlar …", "не бьющие узбеков парни …": lads who do not beat them) is not such a
+#: phrase. English: a subject relative clause after a group word, the negation straight after "who", "which" or
+#: "that" (and its auxiliary).
+_RELATIVE_BEFORE = re.compile(r"(?<!\w)(?:who|which|that)\s+(?:(?:do|does|did|are|is|was|were|have|has|had|will|would|"
+                              r"can|could|shall|should)\s+)?$", re.IGNORECASE)
+#: Uzbek "-maydigan" (who does not …), in either script, with its plural and case endings.
+_UZ_NEGATIVE_PARTICIPLE = re.compile(r"(?:maydigan|майдиган)\w*$", re.IGNORECASE)
+_RU_NOT = re.compile(r"не", re.IGNORECASE)
+_NEXT_WORD = re.compile(r"\s+(\w+)")
+#: How far before a relative pronoun the group word it follows may start ("the Uzbeks of Osh who …").
+RELATIVE_HEAD_REACH = 20
 #: A Kyrgyz or Uzbek quotative ("деп", "deb", "деген": saying) that opens a stretch of text: the words before it
 #: are quoted, not said by the writer.
 QUOTATIVE = re.compile(r"^\W*(?:деп|деб|deb|деген|деган|degan|дея|deya)(?!\w)", re.IGNORECASE)
@@ -106,10 +122,12 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
         return "none"
     verb_final = features.lang in VERB_FINAL_LANGS
 
+    in_noun_phrase = inside_a_noun_phrase(features, negation, clause[0])
+
     def governed(c: Span) -> bool:
         if negation.end <= c.start:
             gap = text[negation.end:c.start]
-            if _UNTIL.search(gap):
+            if _UNTIL.search(gap) or in_noun_phrase:
                 return False
         elif verb_final and c.end <= negation.start:
             gap = text[c.end:negation.start]
@@ -187,6 +205,44 @@ def reinforces_a_prohibition(text: str, negation: Span, cues: Sequence[Span]) ->
     a call to violence."""
     after = [c for c in cues if c.start >= negation.start]
     return bool(after) and all(c.exclusion for c in after) and _REINFORCING.match(text, negation.start) is not None
+
+
+def inside_a_noun_phrase(features: Features, negation: Span, clause_start: int) -> bool:
+    """Whether ``negation`` stands in a relative clause or an attributive participle of a noun phrase (see
+    :data:`_RELATIVE_BEFORE`): English "<group> who don't", Uzbek "-maydigan" with no group named before it in its
+    clause, Russian "не" before a full participle that agrees with the group word after it."""
+    text, lang = features.text, features.lang
+    if lang == "en":
+        relative = _RELATIVE_BEFORE.search(text, max(clause_start, negation.start - 40), negation.start)
+        return relative is not None and names_a_group(features, max(clause_start, relative.start() - RELATIVE_HEAD_REACH),
+                                                      relative.start())
+    if lang == "uz":
+        return _UZ_NEGATIVE_PARTICIPLE.search(negation.text) is not None and not names_a_group(features, clause_start,
+                                                                                                negation.start)
+    if lang == "ru" and _RU_NOT.fullmatch(negation.text):
+        return _participle_agrees_with_a_group(features, negation)
+    return False
+
+
+def _participle_agrees_with_a_group(features: Features, negation: Span) -> bool:
+    """Whether the word after a Russian "не" is a full participle whose case and number a group word after it shares
+    in the same clause ("не уважающих наши законы узбеков"; not "не бьющие узбеков парни")."""
+    text = features.text
+    word = _NEXT_WORD.match(text, negation.end)
+    if word is None:
+        return False
+    parse = russian_analyzer().parse(word.group(1))[0]
+    if parse.tag.POS != "PRTF":
+        return False
+    for target in sorted(features.targets, key=lambda t: t.start):
+        if target.start < word.end():
+            continue
+        if CLAUSE_BREAK.search(text, word.end(), target.start):
+            return False
+        head = russian_analyzer().parse(target.text.split()[0])
+        if any(p.tag.case == parse.tag.case and p.tag.number == parse.tag.number for p in head):
+            return True
+    return False
 
 
 def conditional(text: str, clause: tuple[int, int], negation: Span) -> bool:
