@@ -75,6 +75,9 @@ _STRADDLED = re.compile(r"[\s,-]")
 #: "If": a negation in a conditional clause states a condition, not a denial ("If we don't drive the Uzbeks out
 #: now, they will take everything" threatens what follows unless the call is heeded).
 _CONDITIONAL = re.compile(r"(?<!\w)(?:if|если|ежели|коль|agar|агар|эгер)(?!\w)", re.IGNORECASE)
+#: The same condition said by the verb's own ending in Uzbek and Kyrgyz, its negation and "-sa" together: "tojiklar
+#: ketmasa, …", "дунганлар кетмаса, …", "өзбектер кетпесе, …" (if they do not leave, …): a threat, not a denial.
+_NEGATED_CONDITIONAL_VERB = re.compile(r"(?:ma|ма|ба|бе|бо|бө|па|пе|по|пө)(?:sa|са|се|со|сө)\w*$", re.IGNORECASE)
 #: "We": a negation in a clause about the speaker's own side, in a sentence with no cue ("It wasn't us who started
 #: this", "Мы не агрессоры", "Biz hech kimga tegmaganmiz"), speaks of "us", and denies no hatred of a group.
 _FIRST_PERSON_PLURAL = re.compile(r"(?<!\w)(?:we|us|our|ours|мы|нас|нам|нами|наш|наша|наше|наши|нашего|нашей|нашему|нашим|"
@@ -117,8 +120,10 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
     if not cues:
         if answers_question(features, layout, k, negation):
             return "cue"
+        if conditional(text, clause, negation, features.lang):
+            return "none"
         return "unknown" if about_a_group(features, clause, layout.bounds[k], layout.break_ends(k, CLAUSE_BREAK)) else "none"
-    if conditional(text, clause, negation) or reinforces_a_prohibition(text, negation, cues):
+    if conditional(text, clause, negation, features.lang) or reinforces_a_prohibition(text, negation, cues):
         return "none"
     verb_final = features.lang in VERB_FINAL_LANGS
 
@@ -245,8 +250,11 @@ def _participle_agrees_with_a_group(features: Features, negation: Span) -> bool:
     return False
 
 
-def conditional(text: str, clause: tuple[int, int], negation: Span) -> bool:
-    """Whether the ``clause`` of ``negation`` holds an "if" before it."""
+def conditional(text: str, clause: tuple[int, int], negation: Span, lang: str = "") -> bool:
+    """Whether the ``clause`` of ``negation`` holds an "if" before it, or (in ``lang`` Kyrgyz or Uzbek) the negated
+    verb is itself conditional (:data:`_NEGATED_CONDITIONAL_VERB`)."""
+    if lang in ("ky", "uz") and _NEGATED_CONDITIONAL_VERB.search(negation.text):
+        return True
     return bool(_CONDITIONAL.search(text[clause[0]:negation.start]))
 
 

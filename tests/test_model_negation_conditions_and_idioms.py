@@ -1,0 +1,46 @@
+"""Negations that deny nothing: a Kyrgyz or Uzbek verb that is negated and conditional at once ("tojiklar ketmasa, …":
+if the Tajiks do not leave, …) states the condition of a threat, and set phrases such as "not far from", "it is no
+secret that …" and "hech boʻlmasa" (at least) assert what they say."""
+
+from __future__ import annotations
+
+import pytest
+
+from tocsin.models.negation import negation_scope
+
+
+def scopes(analyser, text: str, lang: str) -> list[tuple[str, str]]:
+    features = analyser.features(text, lang)
+    return [(n.text, negation_scope(features, n)) for n in features.context if n.label == "negation"]
+
+
+@pytest.mark.parametrize("text, lang, verb", [
+    ("Juma kuni soat oltigacha tojiklar Fargʻonadan ketmasa, koʻchalarida qon toʻkiladi.", "uz", "ketmasa"),
+    ("Эртага соат тушгача дунганлар Фарғонадан кетмаса, уйларини кул қиламиз.", "uz", "кетмаса"),
+])
+def test_a_negated_conditional_verb_is_a_condition_not_a_denial(analyser, text, lang, verb):
+    assert (verb, "none") in scopes(analyser, text, lang)
+
+
+def test_a_negated_verb_that_is_not_conditional_still_denies(analyser):
+    # "the Tajiks did not leave Fergana": a statement about a group, read as a negation of unknown reach
+    assert scopes(analyser, "Tojiklar Fargʻonadan ketmadi.", "uz") == [("ketmadi", "unknown")]
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Qorasuvdan uzoq boʻlmagan togʻlarda oʻzbeklar yigitlarini tayyorlamoqda.", "uz"),
+    ("Ўшдан узоқ бўлмаган тоғларда ўзбеклар йигитларини тайёрламоқда.", "uz"),
+    ("Оштон алыс эмес тоолордо өзбектер жигиттерин даярдап жатышат.", "ky"),
+    ("Not far from Osh the Uzbeks are training their young men in camps.", "en"),
+    ("Ни для кого не секрет, что уйгуры собираются по ночам.", "ru"),
+    ("It's no secret that the Uyghurs gather at night.", "en"),
+    ("Hech boʻlmasa oʻzbeklar bilan gaplashib koʻring.", "uz"),
+])
+def test_set_phrases_hold_no_negation(analyser, text, lang):
+    assert scopes(analyser, text, lang) == []
+
+
+def test_the_set_phrases_leave_the_words_they_share_negations(analyser):
+    # "boʻlmaganda" (had they not been) is still a negation: the phrases must not make "boʻlmagan" a dictionary word
+    found = [text for text, _ in scopes(analyser, "Tojik qoʻshnilar boʻlmaganda, biz bugun yoʻq edik.", "uz")]
+    assert "boʻlmaganda" in found
