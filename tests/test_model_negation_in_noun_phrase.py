@@ -43,3 +43,10 @@ def test_other_negations_still_govern_the_cue(analyser, text, lang):
 def test_a_russian_participle_that_does_not_agree_with_the_group_is_not_its_description(analyser):
     # "lads who do not beat Uzbeks": the participle agrees with "парни", not with "узбеков"
     assert negation_scopes_of(analyser, "Не бьющие узбеков парни настоящие мужчины.", "ru") != ["none"]
+
+
+def test_without_a_cue_such_a_negation_denies_nothing_either(analyser):
+    text = "Ishchilarini uygʻurlar orasidan yollaydigan doʻkon egasi — oʻz ukalariga non bermaydigan odam."
+    features = analyser.features(text, "uz")
+    assert not features.cues
+    assert negation_scopes_of(analyser, text, "uz") == ["none"]

@@ -104,11 +104,12 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
     sentence is so governed. ``"none"`` when it is part of a cue or its sentence holds a cue it does not
     govern ("никого не жалейте", "звери, а не люди", "другого выхода нет", "If the police won't act,
     we'll wipe out…", "cockroaches, nothing but filth"), or when it is in a conditional clause ("If we don't
-    drive them out now, …", "Если не ударим первыми, …": a condition, not a denial). In a sentence with no
+    drive them out now, …", "Если не ударим первыми, …", "ketmasa, …": a condition, not a denial), or when it
+    stands inside a noun phrase that describes a group (:func:`inside_a_noun_phrase`). In a sentence with no
     cue, ``"cue"`` when it opens the answer to a question about a group or with a cue just before it
     ("Выгнать узбеков из Оша? Конечно, нет.", "Are the Kazakhs taking our jobs? No."), ``"none"`` when its
-    clause speaks of "us" and names no group ("It wasn't us who started this: …", "Мы не агрессоры"), else
-    ``"unknown"``.
+    clause speaks of "us" and names no group ("It wasn't us who started this: …", "Мы не агрессоры") or, as beside a
+    cue, it states a condition or describes a group's people, else ``"unknown"``.
     """
     text = features.text
     layout = layout or Layout(features)
@@ -120,7 +121,7 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
     if not cues:
         if answers_question(features, layout, k, negation):
             return "cue"
-        if conditional(text, clause, negation, features.lang):
+        if conditional(text, clause, negation, features.lang) or inside_a_noun_phrase(features, negation, clause[0]):
             return "none"
         return "unknown" if about_a_group(features, clause, layout.bounds[k], layout.break_ends(k, CLAUSE_BREAK)) else "none"
     if conditional(text, clause, negation, features.lang) or reinforces_a_prohibition(text, negation, cues):
