@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import shlex
 import sqlite3
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Sequence, Sized, TypeVar
@@ -71,8 +71,9 @@ def connect(path: str | Path, *, busy_timeout_ms: int = 10_000, create: bool = T
         if not memory:
             make_private_folders(path.parent)
             create_private(path)   # SQLite gives its -wal and -shm files the database file's permissions
+            with closing(read_only(path, busy_timeout_ms)) as checking:
+                refuse_foreign_database(checking, path)
         conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False)
-        refuse_foreign_database(conn, path)
     except (sqlite3.Error, OSError) as e:
         raise DatabaseUnusable(f"cannot open the database {path} ({e}); check that the file and its folder are "
                                "readable and writable, or pass another --db") from e
@@ -91,6 +92,12 @@ def connect(path: str | Path, *, busy_timeout_ms: int = 10_000, create: bool = T
             conn.close()
             raise
     return db
+
+
+def read_only(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
+    """A connection that cannot write ``path``: closing it checkpoints no write-ahead log into the file, so a
+    store refused over it (a backup restored beside the old store's -wal) is left byte for byte as it was."""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=busy_timeout_ms / 1000)
 
 
 def refuse_to_make(path: Path) -> None:
