@@ -44,3 +44,19 @@ def test_the_set_phrases_leave_the_words_they_share_negations(analyser):
     # "boʻlmaganda" (had they not been) is still a negation: the phrases must not make "boʻlmagan" a dictionary word
     found = [text for text, _ in scopes(analyser, "Tojik qoʻshnilar boʻlmaganda, biz bugun yoʻq edik.", "uz")]
     assert "boʻlmaganda" in found
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Выгнать узбеков из Оша? Конечно, нет.", "ru"),
+    ("Выгнать узбеков из Оша? Нет, это не выход.", "ru"),
+    ("Are the Kazakhs taking our jobs? Of course not.", "en"),
+    ("Qirgʻizlarni haydash kerakmi? Yoʻq.", "uz"),
+])
+def test_a_no_after_a_question_answers_it(analyser, text, lang):
+    assert scopes(analyser, text, lang)[0][1] == "cue"
+
+
+def test_a_negation_with_words_of_its_own_after_a_question_does_not_answer_it(analyser):
+    # "then you are not one of us": a verdict on the reader, not a "no" to the question
+    text = "Топишь за команду таджиков против наших? Тогда ты не с нами."
+    assert scopes(analyser, text, "ru")[0] == ("не", "none")

@@ -21,6 +21,11 @@ NEGATION_REACH = 30
 #: ("Нет.", "Конечно, нет.", "Of course not.", "Albatta yoʻq.").
 ANSWER_WORDS = 2
 _QUESTION_END = re.compile(r"\?[^\w]*$")
+#: Words that answer "no" on their own ("Нет, это ложь", "No, they are not", "Yoʻq", "Жок"): any other negation
+#: answers a question only when its clause ends with it ("Конечно, нет.", "Of course not.", "We will not."), not
+#: when it negates words of its own after it ("Тогда ты не с нами": then you are not one of us).
+_NO = re.compile(r"(?:нет|no|nope|yo[ʻ'’‘`]?q|йўқ|жок|жоқ)$", re.IGNORECASE)
+_NOTHING_AFTER = re.compile(r"[^\w]*(?:[.!?…;:,—–]|$)")
 #: Languages whose negation follows the verb it negates (Kyrgyz, Uzbek, Kazakh, Tajik).
 VERB_FINAL_LANGS = ("ky", "uz", "kk", "tg")
 #: A cue that ends in a finite verb — a jussive ("кетсин", "ketsin"), a plural imperative ("ургула",
@@ -284,8 +289,11 @@ def about_us(features: Features, clause: tuple[int, int]) -> bool:
 
 def answers_question(features: Features, layout: Layout, k: int, negation: Span) -> bool:
     """Whether ``negation`` opens sentence ``k`` (after at most :data:`ANSWER_WORDS` words) right after a
-    question that names a group or holds a cue: the answer denies what the question suggested."""
+    question that names a group or holds a cue, as a "no" of its own (:data:`_NO`): the answer denies what the
+    question suggested."""
     if k == 0 or len(re.findall(r"\w+", features.text[layout.bounds[k][0]:negation.start])) > ANSWER_WORDS:
+        return False
+    if not (_NO.match(negation.text) or _NOTHING_AFTER.match(features.text, negation.end)):
         return False
     start, end = layout.bounds[k - 1]
     if not _QUESTION_END.search(features.text[start:end]):
