@@ -180,12 +180,12 @@ def rescue_command(path: str | Path | None = None) -> str:
 
 def damaged_database(path: str | Path, problem: str) -> str:
     """The message for a damaged database file: restore it, or rescue what it holds. A write-ahead log left
-    beside a file restored over the old store is named: it belongs to the old store, and damages each copy
-    restored beside it."""
+    beside a file restored over the old store is named: it belongs to the old store, and once it is moved away
+    the restored file, left untouched by the refusal (see :func:`read_only`), opens as it is."""
     message = f"the database {path} is damaged ({problem}): restore it from a backup, or rescue what it holds with: {rescue_command(path)}"
     if Path(f"{path}-wal").exists():
         message += (f". If this file was just restored or copied over the old store, its {Path(path).name}-wal and "
-                    f"{Path(path).name}-shm are the old store's: move them away before you restore it again")
+                    f"{Path(path).name}-shm are the old store's: move them away and the restored file opens as it is")
     return message
 
 
