@@ -60,3 +60,12 @@ def test_a_negation_with_words_of_its_own_after_a_question_does_not_answer_it(an
     # "then you are not one of us": a verdict on the reader, not a "no" to the question
     text = "Топишь за команду таджиков против наших? Тогда ты не с нами."
     assert scopes(analyser, text, "ru")[0] == ("не", "none")
+
+
+@pytest.mark.parametrize("text", ["Куда они ни придут, там тиф.", "Что ни день, то новая беда."])
+def test_a_russian_concessive_ni_is_no_negation(analyser, text):
+    assert scopes(analyser, text, "ru") == []
+
+
+def test_ni_that_is_not_concessive_still_negates(analyser):
+    assert [word for word, _ in scopes(analyser, "Узбеки ни в чём не виноваты.", "ru")] == ["ни", "не"]
