@@ -69,3 +69,4 @@ def test_a_russian_concessive_ni_is_no_negation(analyser, text):
 
 def test_ni_that_is_not_concessive_still_negates(analyser):
     assert [word for word, _ in scopes(analyser, "Узбеки ни в чём не виноваты.", "ru")] == ["ни", "не"]
+

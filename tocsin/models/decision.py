@@ -416,12 +416,15 @@ _EXCEPT = re.compile(r"(?<!\w)(?:кроме|исключени\w*|except|excludi
 def welcomes_all_it_names(features: Features, layout: Layout | None = None) -> bool:
     """Whether a text with no cue names every group in a sentence with an inclusion marker and no exception ("Берём
     узбеков, кыргызов, таджиков — национальность не важна"; not "… кроме таджиков"), not one that names a group in a
-    sentence of its own beside it."""
+    sentence of its own beside it. A welcome in quotation marks is someone else's word ("Ким еврейлерди «бир тууган»
+    деп атаса, ал элге жат": whoever calls the Jews «brothers» is a stranger to the people)."""
     if features.cues:
         return False
     layout = layout or Layout(features)
-    welcoming = {k for k in {layout.sentence_of(c.start) for c in features.context if c.label == INCLUSION}
-                 if not _EXCEPT.search(features.text, *layout.bounds[k])}
+    quotations = [c for c in features.context if c.label == "quotation"]
+    own = [c for c in features.context if c.label == INCLUSION and not any(q.start <= c.start and c.end <= q.end
+                                                                           for q in quotations)]
+    welcoming = {k for k in {layout.sentence_of(c.start) for c in own} if not _EXCEPT.search(features.text, *layout.bounds[k])}
     return all(layout.sentence_of(t.start) in welcoming for t in features.targets)
 
 
