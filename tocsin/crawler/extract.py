@@ -219,6 +219,16 @@ def _parse_date(text: str) -> datetime | None:
     if ((text.isdigit() and len(text) != 8) or text.startswith("-")
             or (_PLACEHOLDER_YEAR.search(text) and not _REAL_YEAR.search(text))):
         return None
+    local, zone = split_zone(text)
+    dt = _local_date(local)
+    if dt is None:
+        return parse_with_feedparser(text)
+    return dt.replace(tzinfo=zone) if zone is not None and dt.tzinfo is None else dt
+
+
+def _local_date(text: str) -> datetime | None:
+    """The time of ``text`` (its zone split off) as a numeric, ISO, RFC 822 or written date, without a zone unless
+    it names one; None when it is none of these."""
     time_first = _TIME_FIRST.match(text)
     if time_first:   # "14:30 01.06.2024" as "01.06.2024 14:30"
         text = f"{time_first['date']} {time_first['time']}"
@@ -234,34 +244,62 @@ def _parse_date(text: str) -> datetime | None:
         pass
     if not _TWELVE_HOUR_CLOCK.search(text):   # RFC 822's parser reads "2:30 PM" as 2:30 (written_date reads it)
         try:
-            return parsedate_to_datetime(with_rfc822_zone(text))
+            return parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
             pass
-    return written_date(text) or parse_with_feedparser(text)
+    return written_date(text)
 
 
 #: A time on the 12-hour clock ("2:30 PM", "12:15 a.m.").
 _TWELVE_HOUR_CLOCK = re.compile(r"\d:\d{2}(?::\d{2})?\s?[ap]\.?m(?![^\W\d_])", re.IGNORECASE)
 #: A zone after a time written as hours ("+06", the name tzdata gives Asia/Bishkek, which PHP's ``T`` and strftime's
 #: ``%Z`` write), behind "GMT" or "UTC" ("GMT+6", "UTC+05:00", JavaScript's "GMT+0600 (Kyrgyzstan Time)"), or named by
-#: an abbreviation of the region: RFC 822's parser takes "+06" for six minutes and drops the others.
+#: an abbreviation of the region: RFC 822's parser takes "+06" for six minutes and drops the others. It is split off
+#: any form ("01.06.2024 14:30 +0600", "1 июня 2024, 14:30 UTC+6") and applied to the time read from the rest.
 _HOURS_ZONE = re.compile(r"\s(?:(?:GMT|UTC?)\s*)?(?P<sign>[+-])(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?(?:\s*\([^()]*\))?$",
                          re.I)
 _NAMED_ZONE = re.compile(r"\s(?P<name>[A-Z]{3,4})(?:\s*\([^()]*\))?$")
-#: Abbreviations the region's sites write that RFC 822 does not know.
-ZONE_ABBREVIATIONS = {"MSK": "+0300", "KGT": "+0600", "UZT": "+0500", "TJT": "+0500", "TMT": "+0500", "YEKT": "+0500",
-                      "OMST": "+0600", "NOVT": "+0700"}
 
 
-def with_rfc822_zone(text: str) -> str:
-    """``text`` with the zone after its time as RFC 822's ``+HHMM`` (:data:`_HOURS_ZONE`, :data:`ZONE_ABBREVIATIONS`)."""
+class ChangedOffset(tzinfo):
+    """A zone whose offset changed on a day: ``before`` for local times before ``on``, ``after`` from it."""
+
+    def __init__(self, before: timedelta, after: timedelta, on: datetime):
+        self.before, self.after, self.on = before, after, on
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        return self.after if dt is not None and dt.replace(tzinfo=None) >= self.on else self.before
+
+    def dst(self, dt: datetime | None) -> None:
+        return None
+
+    def tzname(self, dt: datetime | None) -> None:
+        return None
+
+
+def _utc_plus(hours: int) -> timezone:
+    return timezone(timedelta(hours=hours))
+
+
+#: Abbreviations the region's sites (and European wires) write that RFC 822 does not know. ALMT (Almaty) was
+#: UTC+6 until Kazakhstan moved it to UTC+5 on 1 March 2024, as tzdata's Asia/Almaty has it.
+ZONE_ABBREVIATIONS = {"MSK": _utc_plus(3), "KGT": _utc_plus(6), "UZT": _utc_plus(5), "TJT": _utc_plus(5),
+                      "TMT": _utc_plus(5), "YEKT": _utc_plus(5), "OMST": _utc_plus(6), "NOVT": _utc_plus(7),
+                      "CET": _utc_plus(1), "CEST": _utc_plus(2),
+                      "ALMT": ChangedOffset(timedelta(hours=6), timedelta(hours=5), datetime(2024, 3, 1))}
+
+
+def split_zone(text: str) -> tuple[str, tzinfo | None]:
+    """``text`` without the zone after its time, and that zone (:data:`_HOURS_ZONE`, :data:`ZONE_ABBREVIATIONS`);
+    ``text`` and None when it ends in no such zone."""
     hours = _HOURS_ZONE.search(text)
-    if hours and int(hours["hours"]) <= 14:
-        return f"{text[:hours.start()]} {hours['sign']}{int(hours['hours']):02d}{hours['minutes'] or '00'}"
+    if hours and int(hours["hours"]) <= 14 and int(hours["minutes"] or 0) < 60:
+        offset = timedelta(hours=int(hours["hours"]), minutes=int(hours["minutes"] or 0))
+        return text[:hours.start()], timezone(-offset if hours["sign"] == "-" else offset)
     named = _NAMED_ZONE.search(text)
     if named and named["name"] in ZONE_ABBREVIATIONS:
-        return f"{text[:named.start()]} {ZONE_ABBREVIATIONS[named['name']]}"
-    return text
+        return text[:named.start()], ZONE_ABBREVIATIONS[named["name"]]
+    return text, None
 
 
 def _numeric_date(match: re.Match) -> datetime:
