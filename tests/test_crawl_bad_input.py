@@ -250,13 +250,15 @@ def test_view_counts_read_or_none(shown, views):
     assert parse_count(shown) == views
 
 
-def test_entries_without_a_usable_link_are_skipped_and_said_so_and_the_rest_kept():
+def test_entries_without_a_usable_link_are_kept_for_the_feed_and_only_empty_ones_skipped_and_said_so():
     body = rss(item(1, "good"), "<item><title>no link</title><description>text</description></item>",
                "<item><title>bad port</title><link>http://127.0.0.1:99999/x</link></item>",
-               "<item><title>bad host</title><link>http://[::1/x</link></item>").encode("utf-8")
+               "<item><title>bad host</title><link>http://[::1/x</link></item>",
+               "<item><link>mailto:desk@example.org</link></item>").encode("utf-8")
     leads, problem = parse_feed(body, f"{BASE}/rss")
-    assert [lead.title for lead in leads] == ["good"]
-    assert "3 of 4 entries skipped: no link that can be read (first: 'no link')" in problem
+    assert [lead.title for lead in leads] == ["good", "no link", "bad port", "bad host"]
+    assert [lead.url for lead in leads[1:]] == [f"{BASE}/rss"] * 3 and all(lead.meta["no_link"] for lead in leads[1:])
+    assert "1 of 5 entries skipped: no link that can be read and no text" in problem
 
 
 def test_links_that_are_no_web_address_are_skipped_and_the_rest_of_the_page_kept(tmp_path):
@@ -269,9 +271,10 @@ def test_links_that_are_no_web_address_are_skipped_and_the_rest_of_the_page_kept
                "<item><title>file</title><link>file:///etc/passwd</link><description>z</description></item>",
                item(2, "good", "2027/01/15 10:00"))
     requests, items = split(spider.parse_feed(resp(f"{BASE}/rss", body, XmlResponse)))
-    assert [r.url for r in requests] == [f"{BASE}/a/2"] and items == []
+    assert [r.url for r in requests] == [f"{BASE}/a/2"] and spider.notes == []
     assert requests[0].cb_kwargs["lead"].published_at == "2027-01-15T10:00:00+00:00"   # as written, not 1 December
-    assert any("3 of 4 entries skipped: no link that can be read (first: 'mail')" in note for note in spider.notes)
+    assert [i.text for i in items] == ["x", "y", "z"]   # kept from the feed, as if they had no link
+    assert all(i.url.startswith(f"{BASE}/rss?tocsin_item=") and i.meta["no_link"] for i in items)
     listing = make_spider(ListingSpider, tmp_path / "l", selectors={"item": "div.post", "text": "p", "link": "a::attr(href)",
                                                                     "next_page": "a.next::attr(href)"})
     page = ("<div class=post><p>first post</p><a href='javascript:void(0)'>#</a></div>"
@@ -429,9 +432,13 @@ def test_query_values_in_a_legacy_encoding_keep_items_apart_and_stay_fetchable()
         ["fallback-1", f"{BASE}/p/2"]   # the rest of the page is kept
 
 
-def test_a_feed_whose_every_entry_lacks_a_link_is_a_parse_error(tmp_path):
+def test_a_feed_whose_every_entry_lacks_a_link_is_kept_and_one_with_nothing_to_keep_is_a_parse_error(tmp_path):
     spider = make_spider(FeedSpider, tmp_path)
     body = rss("<item><title>no link</title><description>text</description></item>")
+    requests, items = split(spider.parse_feed(resp(f"{BASE}/rss", body, XmlResponse)))
+    assert requests == [] and [i.text for i in items] == ["text"] and errors(spider) == []
+    spider = make_spider(FeedSpider, tmp_path / "empty")
+    body = rss("<item><guid isPermaLink='false'>x-1</guid></item>")
     assert list(spider.parse_feed(resp(f"{BASE}/rss", body, XmlResponse))) == []
     ((kind, message),) = errors(spider)
     assert kind == "parse" and "1 of 1 entries skipped" in message

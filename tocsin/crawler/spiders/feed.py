@@ -51,51 +51,84 @@ def parse_feed(body: bytes, url: str, content_type: str = "", zone: tzinfo | Non
     body, content_type = feed_as_utf8(without_surrogate_references(body), content_type)
     if not body.strip():
         return [], EMPTY_FEED
-    parsed = feedparser.parse(body, response_headers={"content-location": url, "content-type": content_type or "application/xml"})
+    headers = {"content-type": content_type or "application/xml"}
+    parsed = feedparser.parse(body, response_headers={**headers, "content-location": url})
     problem = ""
     if parsed.bozo:
         problem = f"malformed feed: {type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"
     lang = (parsed.feed.get("language") or "").split("-")[0].lower() if parsed.get("feed") else ""
-    found = [(entry, entry_lead(entry, url, lang, zone)) for entry in parsed.entries]
+    guids = written_guids(body, headers, parsed.entries)
+    found = [(entry, entry_lead(entry, url, lang, zone, guid)) for entry, guid in zip(parsed.entries, guids)]
     leads = [lead for _, lead in found if lead]
     unlinked = [entry for entry, lead in found if lead is None]
     if unlinked:
-        first = html_to_text(unlinked[0].get("title", "")) or str(unlinked[0].get("id", ""))
         problem = "; ".join(filter(None, [problem, f"{len(unlinked)} of {len(found)} entries skipped: no link that "
-                                                   f"can be read (first: {first[:80]!r}); the site's feed is at fault"]))
+                                                   "can be read and no text; the site's feed is at fault"]))
     if not leads and not problem and not parsed.get("version"):
         problem = "not a feed: no RSS or Atom structure found; check that the source's address is its feed's"
     return leads, problem
 
 
-def entry_lead(entry: Any, feed_url: str, lang: str, zone: tzinfo | None = None) -> ArticleLead | None:
-    """One feed entry as an :class:`ArticleLead` (None when it links nowhere, to no web address such as a
-    ``mailto:`` or a ``urn:`` id, or to an address that cannot be read, such as port 99999)."""
-    from urllib.parse import urljoin
+def written_guids(body: bytes, headers: dict[str, str], entries: list[Any]) -> list[str]:
+    """For each entry whose only link is its guid (:func:`link_is_guid`), that guid as the feed writes it ('' for
+    the others): feedparser resolves a guid against the feed's address (``12345`` becomes ``https://site/12345``),
+    so such a feed is read a second time, with no address."""
+    import feedparser
 
-    link = entry.get("link") or ""
-    if not link and str(entry.get("id", "")).startswith(("http://", "https://")):
-        link = entry["id"]
-    if not link:
-        return None
-    url = urljoin(feed_url, link)
-    try:
-        canonical_url(url)
-    except ValueError:
-        return None
-    if not is_web_address(url):
-        return None
+    if not any(link_is_guid(entry) for entry in entries):
+        return [""] * len(entries)
+    again = feedparser.parse(body, response_headers=headers).entries
+    return [str(written.get("id", "")) if link_is_guid(entry) else "" for entry, written in zip(entries, again)]
+
+
+def link_is_guid(entry: Any) -> bool:
+    """Whether an entry's link is feedparser's copy of its guid: the entry has no ``<link>`` of its own."""
+    link = entry.get("link")
+    return bool(link and entry.get("guidislink")) and not any(e.get("href") == link for e in entry.get("links", []))
+
+
+def entry_lead(entry: Any, feed_url: str, lang: str, zone: tzinfo | None = None,
+               written_guid: str = "") -> ArticleLead | None:
+    """One feed entry as an :class:`ArticleLead`; None when it has neither a link nor any text.
+
+    An entry with no link that can be read (none, one that is no web address such as a ``mailto:``, one with port
+    99999) is kept as a lead for the feed's own address, marked ``no_link``: it is stored from the feed under an
+    address of its own (:func:`entry_address`). A guid serves as the link only when the feed writes an absolute web
+    address (``written_guid``, see :func:`written_guids`) and does not mark it ``isPermaLink="false"``.
+    """
+    url = entry_link(entry, feed_url, written_guid)
     content = entry.get("content") or []
     summary = html_to_text(content[0].get("value", "")) if content else ""
     summary = summary or html_to_text(entry.get("summary", ""))
+    title = html_to_text(entry.get("title", ""))
+    if not url and not (title or summary):
+        return None
+    guid = written_guid or entry.get("id")
     return ArticleLead(
-        url=url, title=html_to_text(entry.get("title", "")), summary=summary,
+        url=url or feed_url, title=title, summary=summary,
         author=author_name(entry.get("author", "")), lang=lang,
         # the date as written first: feedparser's own reading takes 2024/06/01 for 1 December
         published_at=(normalise_date(entry.get("published") or entry.get("updated"), zone)
                       or struct_to_iso(entry.get("published_parsed") or entry.get("updated_parsed"))),
-        meta={"feed_url": feed_url, **({"guid": entry["id"]} if entry.get("id") else {})},
+        meta={"feed_url": feed_url, **({"guid": guid} if guid else {}), **({} if url else {"no_link": True})},
     )
+
+
+def entry_link(entry: Any, feed_url: str, written_guid: str = "") -> str:
+    """The absolute web address an entry links to; '' when it gives none that can be read."""
+    from urllib.parse import urljoin
+
+    link = entry.get("link") or ""
+    if written_guid:   # the guid is the only link: a web address only when written as one
+        link = written_guid if is_web_address(written_guid) else ""
+    if not link:
+        return ""
+    url = urljoin(feed_url, link)
+    try:
+        canonical_url(url)
+    except ValueError:
+        return ""
+    return url if is_web_address(url) else ""
 
 
 #: An e-mail address, as RSS 2.0's ``<author>`` gives one beside the name.
@@ -126,8 +159,9 @@ def shared_pages(leads: list[ArticleLead]) -> set[str]:
 
 
 def entry_address(lead: ArticleLead, by_guid: bool = True) -> str:
-    """The address an entry of a shared page is stored under: the page with ``tocsin_item=<hash of its
-    entry_key>``. It depends on the entry alone, so the entry keeps its id whatever else the feed lists."""
+    """The address an entry of a shared page is stored under: the page (the feed, for an entry without a link) with
+    ``tocsin_item=<hash of its entry_key>``. It depends on the entry alone, so the entry keeps its id whatever else
+    the feed lists."""
     return synthetic_url(lead.url, *entry_key(lead, by_guid))
 
 
@@ -235,8 +269,9 @@ class FeedSpider(ArticleSpider):
         their own, from the feed (:meth:`entry_addresses`), and their page is neither fetched nor stored: it holds
         every entry (stored once each already), often no text of its own (a home page, a live blog built by
         script); a page that older code stored under its plain id stays as it is. An entry stored as such an item stays
-        so when the feed later lists it alone."""
-        shared = shared_pages(leads)
+        so when the feed later lists it alone. Entries without a link (``no_link``, their lead the feed's address) are
+        items from the feed so too, even one alone."""
+        shared = shared_pages(leads) | {canonical_url(lead.url) for lead in leads if lead.meta.get("no_link")}
         address_of = self.entry_addresses(requested_url(feed), [lead for lead in leads if canonical_url(lead.url) in shared])
         addresses = [address_of(lead) for lead in leads]
         stored = self.ledger.known([item_id_for(address) for address in addresses])
@@ -287,11 +322,12 @@ class FeedSpider(ArticleSpider):
                 yield record
 
     def entry_item(self, lead: ArticleLead, url: str, feed: Response) -> ItemRecord:
-        """An entry of a shared page as an item: its text is the feed's (the page holds the other entries too,
-        and no re-check fetches its synthetic address), its snapshot the feed."""
+        """An entry of a shared page, or without a link, as an item: its text is the feed's (the page holds the other
+        entries too, and no re-check fetches its synthetic address), its snapshot the feed."""
+        page = {} if lead.meta.get("no_link") else {"page_url": lead.url}
         return ItemRecord(
             source=self.source.name, url=url, kind="post", title=lead.title, text=lead.summary, author=lead.author,
-            published_at=lead.published_at, lang=lead.lang or self.source.language, meta={**lead.meta, "page_url": lead.url},
+            published_at=lead.published_at, lang=lead.lang or self.source.language, meta={**lead.meta, **page},
             raw=feed.body, content_type=content_type(feed),
         )
 
