@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -92,6 +94,8 @@ def export(app: App, fmt: str, out: str | None, since: str | None, until: str | 
     except (ExportError, LinkKeyNameError) as e:
         raise click.ClickException(str(e)) from None
     except OSError as e:
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise click.ClickException(disk_full_message(Path(out), e)) from None
         raise click.ClickException(f"cannot write the export to {out} ({e.strerror or e}); give --out a folder you "
                                    "can write to") from None
     if summary.link_key_created:
@@ -113,6 +117,19 @@ def export(app: App, fmt: str, out: str | None, since: str | None, until: str | 
     click.echo(f"wrote {summary.datasheet_path}")
     if any(summary.redactions.values()):
         click.echo("redacted: " + ", ".join(f"{k} {v}" for k, v in summary.redactions.items() if v))
+
+
+def disk_full_message(out: Path, error: OSError) -> str:
+    """What to say when an export filled the disk (or the quota) under ``out``: the folder, its free space when
+    known, and what to do (the export left no file behind, and the store lost nothing)."""
+    folder = out if out.is_dir() else out.parent
+    full = "your disk quota there is used up" if error.errno == errno.EDQUOT else "its disk is full"
+    try:
+        free = f"; {shutil.disk_usage(folder).free / 1e6:,.1f} MB free now"
+    except OSError:
+        free = ""
+    return (f"cannot write the export to {folder}: {full} ({error.strerror or error}{free}). Nothing was exported and "
+            "the store lost nothing: free space there, or give --out a folder on another disk")
 
 
 def new_export_folder(parent: Path) -> Path:
