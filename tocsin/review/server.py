@@ -11,6 +11,10 @@ from tocsin.review.hosts import allowed_host_names, is_loopback
 
 logger = logging.getLogger(__name__)
 
+#: The largest request body waitress takes in (it holds each whole, on disk past 512 KiB, before the page runs):
+#: well above the page's own limit, so that a form over that limit gets the page's 413 naming it, not waitress's.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
 
 def listening_warnings(settings: Settings, host: str) -> list[str]:
     """What to warn of when the page listens on ``host`` (the setting, or ``--host``) beyond this machine."""
@@ -48,6 +52,7 @@ def serve(settings: Settings | None, db_path: str | Path, *, host: str | None = 
 def waitress_options(settings: Settings) -> dict[str, object]:
     """waitress's settings for the review page. Behind trusted proxies (``review.proxies``) their
     ``X-Forwarded-*`` headers are passed on to the page, which reads them for as many proxies as trusted;
-    otherwise waitress drops them, so that nobody can claim another address."""
-    return {"threads": max(1, settings.review.threads), "ident": "tocsin", "max_request_body_size": 1_048_576,
+    otherwise waitress drops them, so that nobody can claim another address. A body of :data:`MAX_BODY_BYTES` or
+    more is refused by waitress itself, with its plain 413."""
+    return {"threads": max(1, settings.review.threads), "ident": "tocsin", "max_request_body_size": MAX_BODY_BYTES,
             "clear_untrusted_proxy_headers": not settings.review.proxies}
