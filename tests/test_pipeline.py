@@ -26,6 +26,10 @@ class FakeSummary:
     failed: int = 0
     last_seq: int = 0
 
+    @property
+    def taken(self) -> int:
+        return self.analysed + self.failed
+
 
 def keyword_analyse_pending(db, settings, *, analyser=None, limit=None, on_batch_saved=None, progress=None, failed_ids=None,
                             after_seq=0):

@@ -37,6 +37,13 @@ class AnalyseSummary:
     last_seq: int = 0
     #: batches whose alerts failed (their analyses are saved; their alerts owed)
     alert_errors: list[str] = field(default_factory=list)
+    #: items analysed whose analysis another run (overlapping this one) saved first: not counted as analysed
+    saved_by_another: int = 0
+
+    @property
+    def taken(self) -> int:
+        """Items this run took from the pending ones, whatever came of them."""
+        return self.analysed + self.failed + self.saved_by_another
 
 
 class Analyser:
@@ -190,8 +197,8 @@ def analyse_pending(db: Any, settings: Any, *, analyser: Analyser | None = None,
     batch_size = max(1, int(settings.model.batch_size))
     failed_ids = set() if failed_ids is None else failed_ids
     total = None
-    while limit is None or summary.analysed + summary.failed < limit:
-        want = batch_size if limit is None else min(batch_size, limit - summary.analysed - summary.failed)
+    while limit is None or summary.taken < limit:
+        want = batch_size if limit is None else min(batch_size, limit - summary.taken)
         # Items that failed stay pending; fetch past them so the run ends.
         items = [i for i in pending_items(db, analyser.model_name, analyser.model_version, limit=want + len(failed_ids),
                                           after_seq=summary.last_seq)
@@ -211,8 +218,10 @@ def analyse_pending(db: Any, settings: Any, *, analyser: Analyser | None = None,
                     summary.failed += 1
                     continue
                 row_id = save_analysis(db, record)
-                if row_id is not None:
-                    saved_ids.append(row_id)
+                if row_id is None:   # another run saved this item version's analysis first: counted there
+                    summary.saved_by_another += 1
+                    continue
+                saved_ids.append(row_id)
                 summary.analysed += 1
                 summary.flagged += int(record.incitement)
             if on_batch_saved is not None and saved_ids:
@@ -221,7 +230,7 @@ def analyse_pending(db: Any, settings: Any, *, analyser: Analyser | None = None,
                     summary.alert_errors.append(error)
         logger.info("analysed %d items (%d flagged, %d failed)", summary.analysed, summary.flagged, summary.failed)
         if progress is not None:
-            progress(summary.analysed + summary.failed, total or 0)
+            progress(summary.taken, total or 0)
     return summary
 
 

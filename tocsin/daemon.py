@@ -796,7 +796,7 @@ class AnalyseStep:
             for key in ("analysed", "flagged", "failed"):
                 totals[key] += int(getattr(summary, key, 0) or 0)
             alert_errors += len(getattr(summary, "alert_errors", ()))
-            if summary.analysed + summary.failed < chunk:   # nothing more pending, past the failed ones
+            if summary.taken < chunk:   # nothing more pending, past the failed ones
                 break
         owed = owed_alerts_summary(self.db)["count"]
         if alert_errors or owed:
