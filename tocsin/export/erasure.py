@@ -195,10 +195,11 @@ def distinctive_pieces(db: sqlite_utils.Database, titles: list[str], texts: list
     channel's footer or a stock phrase is on every page of its source: searched for, it would take every
     other page's snapshot and every alert quoting it with the erased item."""
     shared: dict[str, bool] = {}
+    excluded = set(erased)
 
     def held_elsewhere(piece: str) -> bool:
         if piece not in shared:
-            shared[piece] = search.phrase_elsewhere(db, piece, erased)
+            shared[piece] = search.phrase_elsewhere(db, piece, excluded)
         return shared[piece]
 
     needles = [t for t in titles if len(t) >= FRAGMENT_MIN and len(_WORD.findall(t)) >= 2 and not held_elsewhere(t)]

@@ -73,7 +73,8 @@ def purge_expired(db: sqlite_utils.Database, settings: Settings, now: datetime |
     """Purge raw content (item title and text, version texts, snapshots, quotes in analyses) of unflagged
     items collected more than ``retention_days`` ago; returns the number of items purged (0 when
     ``retention_days`` is 0, which keeps everything). Their content is also masked in the snapshots other items
-    keep (:class:`SharedSnapshotScrub`).
+    keep (:class:`SharedSnapshotScrub`): the pages only those items' old versions keep are dropped first, then each
+    page left in their sources is read once, before the first item is purged, not once per batch.
 
     Uses secure delete, merges the full-text index and checkpoints the WAL so the purged text is gone
     from the file, not just unlinked.
@@ -89,10 +90,13 @@ def purge_expired(db: sqlite_utils.Database, settings: Settings, now: datetime |
     if doubt:
         raise ClockDoubt(f"{doubt}. Nothing was purged")
     store.secure_delete_on(db)
-    shared = SharedSnapshotScrub(db)
+    due = store.purgeable_ids(db, cutoff)
+    early = store.drop_purged_snapshots(db, due, cutoff)   # their own pages need no scrub
+    shared = SharedSnapshotScrub(db, store.purged_content(db, due, cutoff))
+    shared.scrub_all()
     purged, snapshots = store.purge_raw_content(db, cutoff, scrub_shared=shared)
     if purged:
-        log_event(db, "retention", "retention", "", items=purged, snapshots=len(snapshots) + shared.dropped,
+        log_event(db, "retention", "retention", "", items=purged, snapshots=len(early + snapshots) + shared.dropped,
                   snapshots_masked=shared.masked, cutoff=cutoff)
         store.compact(db, vacuum=False)
     logger.info("retention: purged raw content of %d items collected before %s", purged, cutoff)
@@ -109,13 +113,22 @@ class SharedSnapshotScrub:
     entities is masked as a reader sees it (:func:`~tocsin.export.page_masking.mask_as_read`), its tags kept. A
     page still holding purged content once masked (in JSON escapes, say), or that cannot be read in its encoding,
     is dropped, as ``forget`` drops pages it cannot clean. Counts pages masked and dropped.
+
+    Made with everything the run will purge, :meth:`scrub_all` cleans every page of those items' sources of all of
+    it at once, before any item is purged; then, called in each batch's transaction (:meth:`__call__`), it cleans
+    only the pages of the batch's sources stored since. A page thus never holds a purged item's words, even when
+    the run is killed midway (the next run purges the rest, scrubbing again), and each page is read once a run.
     """
 
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: sqlite_utils.Database, content: store.ErasedContent):
         self.db = db
         self.masked = 0
         self.dropped = 0
         self.pseudonyms: dict[str, set[str]] = {}  # the pseudonyms of each piece of page text, computed once
+        self.item_ids = content.item_ids
+        self.due = set(content.item_ids)
+        self.purged, self.authors = self.needles(content)
+        self.clean: set[str] = set()   # the pages (SHA-256) already clean of all of ``content``
 
     def pseudonyms_of(self, name: str) -> set[str]:
         """Every pseudonym the store may hold for ``name``, with or without a leading '@'."""
@@ -123,20 +136,43 @@ class SharedSnapshotScrub:
             self.pseudonyms[name] = {p for v in erasure.author_variants(name) for p in author_pseudonyms(self.db, v)}
         return self.pseudonyms[name]
 
-    def __call__(self, content: store.ErasedContent) -> None:
-        if not content.item_ids:
-            return
+    def needles(self, content: store.ErasedContent) -> tuple[erasure.Needles, set[str]]:
+        """The pieces of ``content`` looked for in pages (made once: each page adds only the names it shows), and
+        its authors' pseudonyms."""
         pieces, texts = erasure.distinctive_pieces(self.db, content.titles, content.texts, content.item_ids)
         pieces += [p for text in texts for p in erasure.text_fragments(text, limit=None)]
-        purged = erasure.Needles(pieces, [])   # made once: each page adds only the names it shows
-        for sha in store.snapshots_beside(self.db, content.item_ids):
-            self.scrub(sha, purged, set(content.author_pseudonyms))
+        return erasure.Needles(pieces, []), set(content.author_pseudonyms)
 
-    def scrub(self, sha: str, purged: erasure.Needles, authors: set[str]) -> None:
-        """Mask the ``purged`` pieces and the names of the purged ``authors`` (pseudonyms) in one snapshot."""
+    def scrub_all(self) -> None:
+        """Clean every page the sources of the items due keep, each in its own short transaction."""
+        for sha in store.snapshots_beside(self.db, self.item_ids):
+            self.scrub_clean(sha)
+
+    def __call__(self, content: store.ErasedContent) -> None:
+        """Clean the pages of a batch's sources not yet clean (stored during the run); a batch holding items that
+        were not due when the run began (unflagged since) has their pages all scrubbed of it, as before."""
+        if not content.item_ids:
+            return
+        if not self.due.issuperset(content.item_ids):
+            purged, authors = self.needles(content)
+            for sha in store.snapshots_beside(self.db, content.item_ids):
+                self.scrub(sha, purged, authors)
+        for sha in store.snapshots_beside(self.db, content.item_ids):
+            if sha not in self.clean:
+                self.scrub_clean(sha)
+
+    def scrub_clean(self, sha: str) -> None:
+        """Scrub one page of all the run purges, and remember it clean."""
+        kept = self.scrub(sha, self.purged, self.authors)
+        if kept:
+            self.clean.add(kept)
+
+    def scrub(self, sha: str, purged: erasure.Needles, authors: set[str]) -> str | None:
+        """Mask the ``purged`` pieces and the names of the purged ``authors`` (pseudonyms) in one snapshot; returns
+        its SHA-256 after (None when it is gone)."""
         stored = store.read_stored_snapshot(self.db, sha)
         if stored is None:
-            return
+            return None
         content_type, body = stored
         raw = zlib.decompress(body)
         codec = erasure.page_encoding(raw, content_type)
@@ -145,19 +181,22 @@ class SharedSnapshotScrub:
         except (LookupError, UnicodeError):
             if erasure.raw_page_mentions(body, purged, content_type):
                 self.dropped += store.drop_snapshots(self.db, [sha])
-            return
-        names = names_in_page(page, authors - set(store.snapshot_owners(self.db, sha)), self.pseudonyms_of)
+                return None
+            return sha
+        names = names_in_page(page, authors, self.pseudonyms_of, set(store.snapshot_owners(self.db, sha)))
         needles = purged.with_names(names)
         if needles.pattern is None:
-            return
+            return sha
         masked = erasure.masked(page, needles.pattern)
         if erasure.page_text_mentions(masked, needles):   # split by markup or written with entities
             masked = mask_as_read(masked, needles.pattern, erasure.MASK)
         if erasure.page_text_mentions(masked, needles):
             self.dropped += store.drop_snapshots(self.db, [sha])
-        elif masked != page:
-            store.replace_snapshot(self.db, sha, masked.encode(codec, "xmlcharrefreplace"))
-            self.masked += 1
+            return None
+        if masked == page:
+            return sha
+        self.masked += 1
+        return store.replace_snapshot(self.db, sha, masked.encode(codec, "xmlcharrefreplace"))
 
 
 _TEXT_NODE = re.compile(r"<[^<>]*>|[\r\n]+")
@@ -165,13 +204,16 @@ _TEXT_NODE = re.compile(r"<[^<>]*>|[\r\n]+")
 NAME_MAX = 80
 
 
-def names_in_page(page: str, authors: set[str], pseudonyms_of: Callable[[str], set[str]]) -> list[str]:
+def names_in_page(page: str, authors: set[str], pseudonyms_of: Callable[[str], set[str]],
+                  owners: set[str] = frozenset()) -> list[str]:
     """The pieces of a page's text (between tags or line breaks, as a comment's byline shows its author) that
-    ``pseudonyms_of`` gives one of the pseudonyms ``authors``."""
+    ``pseudonyms_of`` gives one of the pseudonyms ``authors``, other than the page's ``owners``' (the authors of
+    the items it is the page of)."""
     if not authors:
         return []
     pieces = {html.unescape(p).strip() for p in _TEXT_NODE.split(page)}
-    return [piece for piece in pieces if 0 < len(piece) <= NAME_MAX and not authors.isdisjoint(pseudonyms_of(piece))]
+    return [piece for piece in pieces
+            if 0 < len(piece) <= NAME_MAX and not authors.isdisjoint(pseudonyms_of(piece) - owners)]
 
 
 def trim_dead_letters(settings: Settings, *, dry_run: bool = False) -> int:

@@ -357,6 +357,32 @@ def count_purgeable(db: sqlite_utils.Database, cutoff: str) -> int:
     return db.execute(f"SELECT count(*) FROM items i WHERE {_OLD_CONTENT}", [cutoff, cutoff]).fetchone()[0]
 
 
+def purgeable_ids(db: sqlite_utils.Database, cutoff: str) -> list[str]:
+    """Ids of the unflagged items that still hold content collected before ``cutoff``, in store order: what
+    :func:`purge_raw_content` would purge now."""
+    return [r[0] for r in db.execute(f"SELECT i.id FROM items i WHERE {_OLD_CONTENT} ORDER BY i.seq", [cutoff, cutoff])]
+
+
+def drop_purged_snapshots(db: sqlite_utils.Database, item_ids: list[str], cutoff: str) -> list[str]:
+    """Detach the snapshots of the versions a purge blanks (seen before ``cutoff``) of those of ``item_ids`` still due
+    (unflagged), and delete the snapshots no version points to any more; returns them. Done before the purge, it
+    leaves to scrub only the pages that outlive it."""
+    dropped: list[str] = []
+    for chunk in chunked(item_ids):
+        with transaction(db):
+            due = [r[0] for r in db.execute(f"SELECT i.id FROM items i WHERE i.id IN ({marks(chunk)}) AND {_OLD_CONTENT}",
+                                            [*chunk, cutoff, cutoff])]
+            detached = [r[0] for r in db.execute(
+                f"SELECT snapshot_sha256 FROM item_versions WHERE item_id IN ({marks(due)}) AND seen_at < ? "
+                "AND snapshot_sha256 IS NOT NULL", [*due, cutoff])]
+            db.execute(f"UPDATE item_versions SET snapshot_sha256 = NULL WHERE item_id IN ({marks(due)}) AND seen_at < ? "
+                       "AND snapshot_sha256 IS NOT NULL", [*due, cutoff])
+            gone = unreferenced_snapshots(db, list(dict.fromkeys(detached)))
+            drop_snapshots(db, gone)
+            dropped += gone
+    return dropped
+
+
 def purge_raw_content(db: sqlite_utils.Database, cutoff: str, batch: int = 1000,
                       scrub_shared: Callable[[ErasedContent], Any] | None = None) -> tuple[int, list[str]]:
     """Blank the raw content of unflagged items collected before ``cutoff``, ``batch`` items per transaction.

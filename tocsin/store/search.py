@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
+from itertools import islice
+from typing import Any, Collection
 
 import sqlite_utils
 
@@ -44,15 +44,18 @@ def search_items(db: sqlite_utils.Database, user_query: str, limit: int = 100) -
     return list(db.query(sql, [query, limit]))
 
 
-def phrase_elsewhere(db: sqlite_utils.Database, phrase: str, exclude: list[str]) -> bool:
+def phrase_elsewhere(db: sqlite_utils.Database, phrase: str, exclude: Collection[str]) -> bool:
     """Whether an item not in ``exclude`` holds ``phrase`` in its title or text (case-folded): found through the
-    index as a phrase of words, then checked in the text itself."""
+    index as a phrase of words, then checked in the text itself. Pass a set when ``exclude`` is large (a retention
+    run excludes every item it purges)."""
     terms = _TOKEN.findall(phrase)
     if not terms:
         return False
     query = '"' + " ".join(t.replace('"', '""') for t in terms) + '"'
     folded = phrase.casefold()
-    sql = """SELECT items.title, items.text FROM items_fts JOIN items ON items.seq = items_fts.rowid
-             WHERE items_fts MATCH ? AND items.id NOT IN (SELECT value FROM json_each(?)) LIMIT 50"""
+    excluded = exclude if isinstance(exclude, (set, frozenset)) else set(exclude)
+    rows = db.execute("""SELECT items.id, items.title, items.text FROM items_fts JOIN items ON items.seq = items_fts.rowid
+                         WHERE items_fts MATCH ?""", [query])
+    others = ((title, text) for item_id, title, text in rows if item_id not in excluded)
     return any(folded in (title or "").casefold() or folded in (text or "").casefold()
-               for title, text in db.execute(sql, [query, json.dumps(exclude)]))
+               for title, text in islice(others, 50))
