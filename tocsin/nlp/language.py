@@ -12,6 +12,8 @@ is what tells Kyrgyz (ң ө ү), Kazakh (ә і ұ қ), Tajik (ӣ ӯ ҷ) and Uzbe
 from Russian so reliably; the n-grams then do the rest (Kyrgyz morphology, Uzbek Latin spelling,
 Russian written in Latin letters), and whole words (the first 40) weigh in, which decides short texts:
 Russian dictionary words in Cyrillic with none of those letters, English function words in Latin script.
+Russian is read in a Latin text only when enough of its words, read back into Cyrillic, are Russian words
+(translit, not Turkish or German).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tocsin.nlp.translit import ru_cyrl_to_latn, unify_uz_apostrophes, uz_latn_to_cyrl
+from tocsin.nlp.translit import ru_cyrl_to_latn, ru_latn_to_cyrl, unify_uz_apostrophes, uz_latn_to_cyrl
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +56,9 @@ PLAIN_CYRILLIC_BONUS = 0.35
 #: English gets up to this much for its function words ("are", "here", "at our"), which tell a short English
 #: line from Russian typed in Latin letters ("Kazakhs are here" shares "kh" with "nado vygnat ikh").
 ENGLISH_WORDS_BONUS = 0.35
+#: Russian is written in Cyrillic: a Latin text is Russian (translit) only when at least this share of its words,
+#: read back into Cyrillic, are in pymorphy3's dictionary ("uzbekov nado vygnat"; not "Türkler gitmeli").
+TRANSLIT_RUSSIAN_SHARE = 0.3
 #: Only this many words are looked up in the dictionaries.
 WORDS_LOOKED_UP = 40
 #: Only this many leading characters are read to decide (long texts are sampled).
@@ -221,7 +226,7 @@ def detect_language(text: str, hint: str = "") -> tuple[str, str]:
     best_class, best = "", -math.inf
     for cls, value in scores.items():
         lang, cls_script = CLASSES[cls]
-        if cls_script != dominant:
+        if cls_script != dominant or (cls == "ru-Latn" and not _reads_as_russian(words[:WORDS_LOOKED_UP])):
             continue
         if hint and lang == hint.split("-")[0]:
             value += 0.15
@@ -260,6 +265,12 @@ def _word_bonus(sample: str, words: list[str], dominant: str) -> dict[str, float
     return {"en": ENGLISH_WORDS_BONUS * english}
 
 
+def _reads_as_russian(words: list[str]) -> bool:
+    """Whether at least :data:`TRANSLIT_RUSSIAN_SHARE` of ``words`` (as :func:`clean` leaves them), read back from
+    translit into Cyrillic, are Russian dictionary words: whether a Latin text may be Russian."""
+    return sum(map(_is_russian_translit_word, words)) >= TRANSLIT_RUSSIAN_SHARE * len(words)
+
+
 def russian_share(text: str) -> float:
     """The share of the words of ``text`` that are in pymorphy3's Russian dictionary (0 for no words)."""
     words = clean(text).split()
@@ -272,6 +283,14 @@ def _is_russian_word(word: str) -> bool:
     from tocsin.nlp.morphology import russian_analyzer
 
     return russian_analyzer().word_is_known(word)
+
+
+@lru_cache(maxsize=20_000)
+def _is_russian_translit_word(word: str) -> bool:
+    """``word`` read back from translit into Cyrillic (``vsekh`` → ``всех``) is a Russian dictionary word, with the
+    soft sign that translit often leaves out (``vygnat`` → ``выгнать``)."""
+    cyrillic = ru_latn_to_cyrl(word)[0]
+    return _is_russian_word(cyrillic) or _is_russian_word(cyrillic + "ь")
 
 
 #: Contractions as :func:`clean` keeps them (one word with its apostrophe), which spaCy's list splits.
