@@ -372,15 +372,21 @@ def drop_purged_snapshots(db: sqlite_utils.Database, item_ids: list[str], cutoff
         with transaction(db):
             due = [r[0] for r in db.execute(f"SELECT i.id FROM items i WHERE i.id IN ({marks(chunk)}) AND {_OLD_CONTENT}",
                                             [*chunk, cutoff, cutoff])]
-            detached = [r[0] for r in db.execute(
-                f"SELECT snapshot_sha256 FROM item_versions WHERE item_id IN ({marks(due)}) AND seen_at < ? "
-                "AND snapshot_sha256 IS NOT NULL", [*due, cutoff])]
-            db.execute(f"UPDATE item_versions SET snapshot_sha256 = NULL WHERE item_id IN ({marks(due)}) AND seen_at < ? "
-                       "AND snapshot_sha256 IS NOT NULL", [*due, cutoff])
-            gone = unreferenced_snapshots(db, list(dict.fromkeys(detached)))
-            drop_snapshots(db, gone)
-            dropped += gone
+            dropped += detach_old_snapshots(db, due, cutoff)
     return dropped
+
+
+def detach_old_snapshots(db: sqlite_utils.Database, item_ids: list[str], cutoff: str) -> list[str]:
+    """Detach the snapshots of ``item_ids``' versions seen before ``cutoff`` and delete those no version points to any
+    more; returns them (in the caller's transaction)."""
+    detached = [sha for (sha,) in db.execute(
+        f"SELECT snapshot_sha256 FROM item_versions WHERE item_id IN ({marks(item_ids)}) AND seen_at < ? "
+        "AND snapshot_sha256 IS NOT NULL", [*item_ids, cutoff])]
+    db.execute(f"UPDATE item_versions SET snapshot_sha256 = NULL WHERE item_id IN ({marks(item_ids)}) AND seen_at < ? "
+               "AND snapshot_sha256 IS NOT NULL", [*item_ids, cutoff])
+    gone = unreferenced_snapshots(db, list(dict.fromkeys(detached)))
+    drop_snapshots(db, gone)
+    return gone
 
 
 def purge_raw_content(db: sqlite_utils.Database, cutoff: str, batch: int = 1000,
@@ -410,19 +416,13 @@ def purge_raw_content(db: sqlite_utils.Database, cutoff: str, batch: int = 1000,
             last_seq = rows[-1][0]
             ids = [r[1] for r in rows]
             content = purged_content(db, ids, cutoff) if scrub_shared else None
-            detached = [sha for (sha,) in db.execute(
-                f"SELECT snapshot_sha256 FROM item_versions WHERE item_id IN ({marks(ids)}) AND seen_at < ? "
-                "AND snapshot_sha256 IS NOT NULL", [*ids, cutoff])]
-            db.execute(f"""UPDATE item_versions SET title = '', text = '', snapshot_sha256 = NULL
-                           WHERE item_id IN ({marks(ids)}) AND seen_at < ?
-                           AND (title != '' OR text != '' OR snapshot_sha256 IS NOT NULL)""", [*ids, cutoff])
+            dropped += detach_old_snapshots(db, ids, cutoff)
+            db.execute(f"""UPDATE item_versions SET title = '', text = ''
+                           WHERE item_id IN ({marks(ids)}) AND seen_at < ? AND (title != '' OR text != '')""", [*ids, cutoff])
             db.execute(f"""UPDATE items AS i SET title = '', text = '', meta = ? WHERE i.id IN ({marks(ids)})
                            AND COALESCE((SELECT v.seen_at FROM item_versions v WHERE v.item_id = i.id
                                          AND v.content_hash = i.content_hash), i.first_seen) < ?""", [meta, *ids, cutoff])
             purge_analysis_quotes(db, ids, cutoff)
-            gone = unreferenced_snapshots(db, list(dict.fromkeys(detached)))
-            drop_snapshots(db, gone)
-            dropped += gone
             if content is not None:
                 scrub_shared(content)
             touched += len(ids)
