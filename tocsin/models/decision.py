@@ -422,8 +422,7 @@ def welcomes_all_it_names(features: Features, layout: Layout | None = None) -> b
         return False
     layout = layout or Layout(features)
     quotations = [c for c in features.context if c.label == "quotation"]
-    own = [c for c in features.context if c.label == INCLUSION and not any(q.start <= c.start and c.end <= q.end
-                                                                           for q in quotations)]
+    own = [c for c in features.context if c.label == INCLUSION and not any(c.within(q) for q in quotations)]
     welcoming = {k for k in {layout.sentence_of(c.start) for c in own} if not _EXCEPT.search(features.text, *layout.bounds[k])}
     return all(layout.sentence_of(t.start) in welcoming for t in features.targets)
 

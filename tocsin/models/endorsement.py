@@ -66,7 +66,7 @@ def approved_cues(features: Features, layout: Layout) -> list[Span]:
     quotations = [c for c in features.context if c.label == "quotation"]
 
     def quotation_of(span: Span) -> Span | None:
-        return next((q for q in quotations if q.start <= span.start and span.end <= q.end), None)
+        return next((q for q in quotations if span.within(q)), None)
 
     endorsements = [c for c in features.context if c.label == "endorsement" and quotation_of(c) is None]
     if not endorsements:

@@ -106,7 +106,7 @@ def groups_by_aim(features: Features) -> list[str]:
         return groups
 
     def gap(target: Span, cue: Span) -> int:   # -1 inside the cue ("выгоним узбеков"), 0 touching it
-        if cue.start <= target.start and target.end <= cue.end:
+        if target.within(cue):
             return -1
         return max(0, cue.start - target.end, target.start - cue.end)
 

@@ -63,7 +63,6 @@ _RELATIVE_BEFORE = re.compile(r"(?<!\w)(?:who|which|that)\s+(?:(?:do|does|did|ar
                               r"can|could|shall|should)\s+)?$", re.IGNORECASE)
 #: Uzbek "-maydigan" (who does not …), in either script, with its plural and case endings.
 _UZ_NEGATIVE_PARTICIPLE = re.compile(r"(?:maydigan|майдиган)\w*$", re.IGNORECASE)
-_RU_NOT = re.compile(r"не", re.IGNORECASE)
 _NEXT_WORD = re.compile(r"\s+(\w+)")
 #: How far before a relative pronoun the group word it follows may start ("the Uzbeks of Osh who …").
 RELATIVE_HEAD_REACH = 20
@@ -230,7 +229,7 @@ def inside_a_noun_phrase(features: Features, negation: Span, clause_start: int) 
     if lang == "uz":
         return _UZ_NEGATIVE_PARTICIPLE.search(negation.text) is not None and not names_a_group(features, clause_start,
                                                                                                 negation.start)
-    if lang == "ru" and _RU_NOT.fullmatch(negation.text):
+    if lang == "ru" and negation.text.lower() == "не":
         return _participle_agrees_with_a_group(features, negation)
     return False
 

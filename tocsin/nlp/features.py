@@ -57,6 +57,10 @@ class Span:
         """Whether the two spans share at least one character."""
         return self.start < other.end and other.start < self.end
 
+    def within(self, other: "Span") -> bool:
+        """Whether every character of this span is in ``other``."""
+        return other.start <= self.start and self.end <= other.end
+
 
 @dataclass
 class Features:
