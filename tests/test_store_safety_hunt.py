@@ -5,7 +5,6 @@ beside the old store's write-ahead log."""
 from __future__ import annotations
 
 import shlex
-import shutil
 import sqlite3
 
 import pytest
@@ -17,6 +16,8 @@ from tocsin.store.db import DatabaseUnusable
 from tocsin.store.migrations import MIGRATIONS
 from tocsin.store.reviewing import record_decision
 from tocsin.store.sources import ensure_source
+
+from test_store_stale_wal_untouched import restored_beside_the_old_log
 
 
 def store_with_a_decision(path):
@@ -115,23 +116,7 @@ def test_a_store_whose_first_bytes_are_damaged_is_not_taken_for_a_stranger_to_re
 
 
 def test_a_backup_restored_beside_the_old_stores_write_ahead_log_is_told_to_move_that_log_away(tmp_path):
-    live = tmp_path / "tocsin.db"
-    backup = tmp_path / "backup.db"
-    db = connect(live)
-    ensure_source(db, "test")
-    for n in range(50):
-        upsert_item(db, ItemRecord(source="test", url=f"https://e.kg/{n}", text="before the backup " * 50))
-    db.execute("VACUUM INTO ?", [str(backup)])
-    for n in range(50, 120):
-        upsert_item(db, ItemRecord(source="test", url=f"https://e.kg/{n}", text="after the backup " * 50))
-    crashed = tmp_path / "crashed"   # the daemon's files as it left them, its log not yet checkpointed
-    crashed.mkdir()
-    for suffix in ("-wal", "-shm"):
-        shutil.copy(tmp_path / f"tocsin.db{suffix}", crashed / f"tocsin.db{suffix}")
-    db.close()
-    for suffix in ("-wal", "-shm"):
-        shutil.copy(crashed / f"tocsin.db{suffix}", tmp_path / f"tocsin.db{suffix}")
-    shutil.copy(backup, live)   # restored over the old store, its -wal and -shm left beside
+    live = restored_beside_the_old_log(tmp_path)   # restored over the old store, its -wal and -shm left beside
 
     with pytest.raises(DatabaseUnusable) as refused:
         connect(live, create=False)
