@@ -295,13 +295,15 @@ class Bearing(NamedTuple):
     """What bears on a text's cues: the context markers that count, the targets the cues are aimed at, and
     whether negations or refusals govern the cues of every sentence that holds one (not just of one sentence
     beside a plain call elsewhere), or a refusal stands in a text with no cue; whether an approval cancelled an
-    excuse; and whether a call to exclusion stands in a sentence whose cues no negation or refusal governs."""
+    excuse; whether a call to exclusion stands in a sentence whose cues no negation or refusal governs; and the
+    sentences whose plain cue stands beside another cue's excuse (see :func:`without_markers_of_other_cues`)."""
 
     markers: list[str]
     targets: list[Span]
     every_cue_negated: bool
     endorsed: bool = False
     exclusion: bool = False
+    beside_excused: tuple[int, ...] = ()
 
 
 def bearing(features: Features, passage: bool = False) -> Bearing:
@@ -331,13 +333,46 @@ def bearing(features: Features, passage: bool = False) -> Bearing:
             every_cue_negated = True
         else:
             context = [c for c in context if c.label != "refusal"]
+    context, beside_excused = without_markers_of_other_cues(features, context, layout, negated)
     exclusion = not every_cue_negated and any(
         c.exclusion and layout.sentence_of(c.start) not in negated and not any(r.overlaps(c) for r in refusals)
         for c in features.cues)
     if negated and layout.cues and not every_cue_negated:
         # a denial beside a plain call does not excuse the call: it counts as a negation of unknown reach
         scopes = [(negation, "unknown" if scope == "cue" else scope) for negation, scope in scopes]
-    return Bearing(context_markers(features, context, layout, scopes), targets, every_cue_negated, endorsed, exclusion)
+    return Bearing(context_markers(features, context, layout, scopes), targets, every_cue_negated, endorsed, exclusion,
+                   tuple(beside_excused))
+
+
+def without_markers_of_other_cues(features: Features, context: list[Span], layout: Layout | None,
+                                  negated: set[int]) -> tuple[list[Span], list[int]]:
+    """``context`` less the markers that bear only on other cues, when a sentence holds a cue that no marker touches and
+    no negation governs, against a group it names and the excused sentences do not ("Police are checking posts that
+    called the Uyghurs 'jackals'. The Jews are preparing a massacre."): a report, quotation or rebuke of one sentence
+    does not excuse a plain call or slur against another group beside it, as a denial does not (:func:`bearing`).
+    About the same group, the sentence may go on with the report ("… Such posts call for the Kyrgyz to be driven
+    out"). Also those plain sentences, when markers were dropped (else none). A marker touches a cue sentence when it stands in it, overlaps one of its cues (a quotation running
+    over two sentences) or stands in a sentence that names no group, from where it answers every cue
+    ("… асл хоинлик одамлар орасига нафрат сепиш": the real treason is sowing hatred). Negations are left to their
+    scopes."""
+    if layout is None or len(layout.cues) < 2:
+        return context, []
+    groups_in: dict[int, set[str]] = {}
+    for t in features.targets:
+        groups_in.setdefault(layout.sentence_of(t.start), set()).add(t.label)
+
+    def touches(marker: Span, k: int) -> bool:
+        where = layout.sentence_of(marker.start)
+        return where == k or where not in groups_in or any(marker.overlaps(c) for c in layout.cues[k])
+
+    plain = [k for k in sorted(layout.cues) if k in groups_in and k not in negated and not any(touches(m, k) for m in context)]
+    excused_groups = {group for c in context if not any(touches(c, k) for k in plain)
+                      for group in groups_in.get(layout.sentence_of(c.start), ())}
+    plain = [k for k in plain if groups_in[k] - excused_groups]
+    kept = [c for c in context if c.label == "negation" or any(touches(c, k) for k in plain)]
+    if not plain or len(kept) == len(context):
+        return context, []
+    return kept, plain
 
 
 def excused(features: Features, passage: bool = False) -> bool:
@@ -349,7 +384,7 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
     """The incitement score after the rules, and the reasons it moved (for the explanation)."""
     x = logit(float(probs.get("incitement", 0.0))) / TEMPERATURE
     reasons: list[str] = []
-    markers, targets, every_cue_negated, endorsed, exclusion = bearing(features, passage)
+    markers, targets, every_cue_negated, endorsed, exclusion, _ = bearing(features, passage)
     if every_cue_negated:
         x = min(x, NEGATED_CLASSIFIER_CAP)
     if not features.cues and names_only(features):

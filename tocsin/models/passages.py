@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from tocsin.models.decision import LOCAL_TEXT_CHARS
+from tocsin.models.decision import LOCAL_TEXT_CHARS, bearing
 from tocsin.models.layout import Layout
 from tocsin.nlp.features import CALLS, Features
 from tocsin.analysis_record import AnalysisRecord
@@ -46,9 +46,12 @@ class Passage:
 
 
 def cue_passages(features: Features) -> list[Passage]:
-    """Each passage of a long text worth judging alone, in text order; none for a short text."""
-    if len(features.text) <= LOCAL_TEXT_CHARS or not features.cues or not features.targets:
+    """Each passage of a long text worth judging alone, in text order; for a short text, only the sentences whose
+    plain cue stands beside another cue's excuse (:func:`beside_excused`)."""
+    if not features.cues or not features.targets:
         return []
+    if len(features.text) <= LOCAL_TEXT_CHARS:
+        return beside_excused(features)
     layout = Layout(features)
     bounds = layout.bounds
     with_target = {layout.sentence_of(t.start) for t in features.targets}
@@ -58,6 +61,17 @@ def cue_passages(features: Features) -> list[Passage]:
     passages = [Passage(span=(bounds[max(0, k - BEFORE)][0], bounds[min(len(bounds) - 1, k + AFTER)][1]),
                         claim=(bounds[k if k in with_target or k == 0 else k - 1][0], bounds[k][1])) for k in chosen]
     return list(dict.fromkeys(passages))
+
+
+def beside_excused(features: Features) -> list[Passage]:
+    """The sentences of a short text that hold a plain call or slur against a group named in them beside another
+    sentence whose cue a report, quotation or rebuke excuses ("Andijan: police are checking posts that called the
+    Uyghurs 'jackals'. The Jews are preparing a massacre."), each a passage and its own claim. The classifier, which
+    reads the whole text as the report it was trained on, would otherwise speak for the plain sentence too."""
+    if len(features.cues) < 2:
+        return []
+    bounds = Layout(features).bounds
+    return [Passage(span=bounds[k], claim=bounds[k]) for k in bearing(features).beside_excused]
 
 
 def passage_text(text: str, span: tuple[int, int]) -> tuple[str, int]:
