@@ -63,3 +63,33 @@ def test_a_welcome_in_one_sentence_does_not_excuse_a_group_named_in_another(ship
         "На свадьбу приглашаем всех — русских, узбеков, кыргызов.",
     ])
     assert not welcomes_all_it_names(mixed) and welcomes_all_it_names(listed)
+
+
+#: A group said not to be vermin, beasts, dirt or a disease: the classifier alone was sure of each (1.00).
+HUMANITY_AFFIRMED = [
+    "Казахи — не черви, а люди.",
+    "Нет, русские не паразиты: они платят налоги, как и мы.",
+    "Уйгурлар жугуштуу оору эмес, алар адамдар.",
+    "Жок, тажиктер кир эмес. Алар — биздин дарыгерлер.",
+    "Qirgʻizlar iflos emas, ular odamlar.",
+    "Қирғизлар ифлос эмас, улар одамлар.",
+]
+
+#: The same words turned round, or followed by a call: still flagged.
+HUMANITY_DENIED = [
+    "Казахи — не люди, а черви.",
+    "Узбеки не паразиты? Паразиты, и их надо гнать.",
+]
+
+
+@pytest.mark.parametrize("text", HUMANITY_AFFIRMED)
+def test_a_group_said_not_to_be_vermin_raises_no_flag(decide_texts, text):
+    features, analysis = decide_texts([text])[text]
+    assert "inclusion" in {c.label for c in features.context}
+    assert not analysis.incitement, (text, analysis.score, analysis.explanation)
+
+
+@pytest.mark.parametrize("text", HUMANITY_DENIED)
+def test_vermin_said_of_a_group_is_still_flagged(decide_texts, text):
+    _, analysis = decide_texts([text])[text]
+    assert analysis.incitement, (text, analysis.score, analysis.explanation)
