@@ -333,7 +333,9 @@ def bearing(features: Features, passage: bool = False) -> Bearing:
             every_cue_negated = True
         else:
             context = [c for c in context if c.label != "refusal"]
-    context, beside_excused = without_markers_of_other_cues(features, context, layout, negated)
+    beside_excused: list[int] = []
+    if passage or len(features.text) <= LOCAL_TEXT_CHARS:   # an article's plain calls are judged as passages
+        context, beside_excused = without_markers_of_other_cues(features, context, layout, negated)
     exclusion = not every_cue_negated and any(
         c.exclusion and layout.sentence_of(c.start) not in negated and not any(r.overlaps(c) for r in refusals)
         for c in features.cues)
