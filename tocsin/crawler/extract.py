@@ -82,7 +82,7 @@ def extract_article(html: str | bytes, url: str = "", selector: Selector | None 
         return Extracted()
     sel = selector if selector is not None else Selector(text=html)
     title, author = first_of(sel, TITLE_QUERIES), first_of(sel, AUTHOR_QUERIES)
-    published = next((d for d in (normalise_date(sel.css(q).get(), zone) for q in PUBLISHED_QUERIES) if d), None)
+    published = next((d for d in (normalise_date(sel.css(q).get(), zone, url) for q in PUBLISHED_QUERIES) if d), None)
     need_metadata = not (title and published)
     doc = trafilatura.bare_extraction(
         html, url=url or None, fast=True, include_comments=False, include_tables=True, with_metadata=need_metadata,
@@ -193,15 +193,19 @@ _DAY_FIRST = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})" + _TIME)
 _TIME_FIRST = re.compile(r"^(?P<time>\d{1,2}:\d{2}(?::\d{2})?)[,\s]+(?P<date>\d.*)$")
 
 
-def normalise_date(value: Any, zone: tzinfo | None = None) -> str | None:
+def normalise_date(value: Any, zone: tzinfo | None = None, where: str = "") -> str | None:
     """Any date a page, feed or API gives (a string, epoch seconds or milliseconds, a datetime; "Сегодня, 14:30"
     and "вчера" read against today in ``zone``), as the store's ISO UTC form; None when it cannot be read or is
     no real time (a day that does not exist, a placeholder year before :data:`EARLIEST_YEAR`, more than a year
     ahead).
 
     :param zone: the time zone of a time written without an offset (the source's ``timezone``); UTC if None.
+    :param where: the address the date is from, named in the warning about a zone not known (:func:`unknown_zone`).
     """
     if value is None or value == "" or isinstance(value, bool):
+        return None
+    if name := unknown_zone(value):
+        warn_unknown_zone(where, name)
         return None
     try:
         dt = value if isinstance(value, datetime) else relative_date(str(value), zone) or _parse_date(str(value).strip())
@@ -300,6 +304,28 @@ def split_zone(text: str) -> tuple[str, tzinfo | None]:
     if named and named["name"] in ZONE_ABBREVIATIONS:
         return text[:named.start()], ZONE_ABBREVIATIONS[named["name"]]
     return text, None
+
+
+#: A name after a time ("14:30:00 XYZ", "2:30 PM XYZ"): a zone, unless one of RFC 822's (UT, GMT, EST …), one of
+#: :data:`ZONE_ABBREVIATIONS` or a 12-hour clock's AM or PM.
+_ZONE_NAME = re.compile(r"\d:\d{2}(?::\d{2})?(?:\s*[AP]M)?\s+(?P<name>[A-Z]{1,5})(?:\s*\([^()]*\))?$")
+RFC822_ZONES = {"UT", "UTC", "GMT", "Z", "AST", "ADT", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}
+
+
+def unknown_zone(value: Any) -> str:
+    """The zone name a date ends in when no reader knows it (``XYZ`` of "Tue, 03 Jun 2024 14:30:00 XYZ"), else ''.
+    Such a date is no date: read in the source's zone or in UTC it could be hours off."""
+    found = _ZONE_NAME.search(value.strip()) if isinstance(value, str) else None
+    name = found["name"] if found else ""
+    return "" if name in RFC822_ZONES or name in ZONE_ABBREVIATIONS or name in ("AM", "PM") else name
+
+
+@lru_cache(maxsize=256)
+def warn_unknown_zone(where: str, name: str) -> None:
+    """Log, once per address and zone, that a date was stored as none for its zone."""
+    logger.warning("%s: a date ends in the time zone %r, which tocsin does not know: the item is stored without "
+                   "a date rather than at a guessed time; if the zone has a fixed offset, add it to "
+                   "ZONE_ABBREVIATIONS in tocsin/crawler/extract.py", where or "a source", name)
 
 
 def _numeric_date(match: re.Match) -> datetime:

@@ -12,7 +12,7 @@ from scrapy import Request
 from scrapy.http import Response, TextResponse
 
 from tocsin.crawler.decoding import feed_as_utf8
-from tocsin.crawler.extract import html_to_text, normalise_date, struct_to_iso
+from tocsin.crawler.extract import html_to_text, normalise_date, struct_to_iso, unknown_zone
 from tocsin.crawler.items import ItemRecord
 from tocsin.crawler.spiders.articles import ArticleLead, ArticleSpider, content_type
 from tocsin.crawler.spiders.paging import synthetic_url
@@ -69,15 +69,19 @@ def parse_feed(body: bytes, url: str, content_type: str = "", zone: tzinfo | Non
     return leads, problem
 
 
+#: An ``xml:base`` attribute (on the channel, feed, item or entry).
+_XML_BASE = re.compile(rb"""\sxml:base\s*=\s*(?:"[^"]*"|'[^']*')""")
+
+
 def written_guids(body: bytes, headers: dict[str, str], entries: list[Any]) -> list[str]:
     """For each entry whose only link is its guid (:func:`link_is_guid`), that guid as the feed writes it ('' for
-    the others): feedparser resolves a guid against the feed's address (``12345`` becomes ``https://site/12345``),
-    so such a feed is read a second time, with no address."""
+    the others): feedparser resolves a guid against the feed's address and any ``xml:base`` (``12345`` becomes
+    ``https://site/12345``), so such a feed is read a second time, with neither."""
     import feedparser
 
     if not any(link_is_guid(entry) for entry in entries):
         return [""] * len(entries)
-    again = feedparser.parse(body, response_headers=headers).entries
+    again = feedparser.parse(_XML_BASE.sub(b"", body), response_headers=headers).entries
     return [str(written.get("id", "")) if link_is_guid(entry) else "" for entry, written in zip(entries, again)]
 
 
@@ -104,12 +108,13 @@ def entry_lead(entry: Any, feed_url: str, lang: str, zone: tzinfo | None = None,
     if not url and not (title or summary):
         return None
     guid = written_guid or entry.get("id")
+    written = entry.get("published") or entry.get("updated")
     return ArticleLead(
         url=url or feed_url, title=title, summary=summary,
         author=author_name(entry.get("author", "")), lang=lang,
-        # the date as written first: feedparser's own reading takes 2024/06/01 for 1 December
-        published_at=(normalise_date(entry.get("published") or entry.get("updated"), zone)
-                      or struct_to_iso(entry.get("published_parsed") or entry.get("updated_parsed"))),
+        # the date as written first: feedparser's own reading takes 2024/06/01 for 1 December, an unknown zone for UTC
+        published_at=(normalise_date(written, zone, feed_url) or (None if unknown_zone(written) else
+                      struct_to_iso(entry.get("published_parsed") or entry.get("updated_parsed")))),
         meta={"feed_url": feed_url, **({"guid": guid} if guid else {}), **({} if url else {"no_link": True})},
     )
 
