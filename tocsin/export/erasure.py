@@ -24,8 +24,9 @@ import re
 import stat
 import unicodedata
 import zlib
+from collections import Counter
 from dataclasses import asdict, dataclass
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit, urlunsplit
@@ -92,18 +93,50 @@ class Needles:
 
     def __init__(self, exact: Iterable[str], names: Iterable[str], texts: Iterable[str] = ()):
         exact = sorted({s for s in exact if s and len(s.strip()) >= 4}, key=len, reverse=True)
+        escaped = [html.escape(s) for s in exact if html.escape(s) != s]
         self._exact = [spaced_as_any(s) for s in exact]
-        self._variants = [spaced_as_any(html.escape(s)) for s in exact if html.escape(s) != s]
+        self._variants = [spaced_as_any(s) for s in escaped]
+        self._sources = exact + escaped   # the string each of ``_exact + _variants`` finds
         self._names = {n for n in names if n}
-        self.pattern = self._compiled()
         self.shingles = {run for text in texts for run in shingles(text)}
 
-    def _compiled(self) -> re.Pattern[str] | None:
+    @cached_property
+    def pattern(self) -> re.Pattern[str] | None:
+        """The pattern of all the needles (made when first used)."""
+        return self._compiled()
+
+    def _compiled(self, chosen: Iterable[int] | None = None) -> re.Pattern[str] | None:
         """One pattern of the exact strings, the names (whole words, longest first) and the exact strings as HTML
-        escapes them."""
+        escapes them; with ``chosen``, only those of the exact and escaped strings (indices into ``_sources``)."""
         names = [r"(?<!\w)" + written_as_any(n) + r"(?!\w)" for n in sorted(self._names, key=len, reverse=True)]
-        parts = self._exact + names
-        return re.compile("|".join(parts + self._variants), re.IGNORECASE) if parts else None
+        alternatives = self._exact + self._variants
+        keep = range(len(alternatives)) if chosen is None else sorted(chosen)
+        exact = [alternatives[i] for i in keep if i < len(self._exact)]
+        variants = [alternatives[i] for i in keep if i >= len(self._exact)]
+        parts = exact + names + variants   # variants only ever come with exact strings when all are kept
+        return re.compile("|".join(parts), re.IGNORECASE) if parts else None
+
+    @cached_property
+    def _anchors(self) -> tuple[dict[str, list[int]], list[int]]:
+        """For each inner word (:func:`inner_words`) that is the rarest among the run's of some exact or escaped
+        strings, those strings; and the strings with no inner word (one or two words), searched for everywhere."""
+        inner = [inner_words(s) for s in self._sources]
+        counts = Counter(word for words in inner for word in words)
+        index: dict[str, list[int]] = {}
+        for i, words in enumerate(inner):
+            if words:
+                index.setdefault(min(words, key=lambda w: (counts[w], -len(w), w)), []).append(i)
+        return index, [i for i, words in enumerate(inner) if not words]
+
+    def narrowed(self, names: Iterable[str] = ()) -> "Needles":
+        """These needles, finding ``names`` too, with a pattern that in each text looks only for the strings the text
+        may hold (:class:`NarrowPattern`): the same matches, without searching every page for thousands of
+        sentences or compiling them all again for each page's names."""
+        self._anchors   # made once, shared by every narrowed copy
+        other = copy.copy(self)
+        other._names = self._names | {n for n in names if n}
+        other.pattern = NarrowPattern(other) if self._sources or other._names else None
+        return other
 
     def with_names(self, names: Iterable[str]) -> "Needles":
         """These needles, finding ``names`` too; the patterns of the exact strings are not made again (a page at a
@@ -127,7 +160,54 @@ class Needles:
 
     @property
     def empty(self) -> bool:
-        return self.pattern is None and not self.shingles
+        return not (self._sources or self._names or self.shingles)
+
+
+class NarrowPattern:
+    """Stands in for the pattern of some :class:`Needles` (``search``, ``sub``, ``finditer``): for each text it
+    searches, a pattern of only the exact strings whose rarest inner word the text holds (:func:`inner_words`), those
+    with none, and the names. A match of a string holds each of its inner words with whitespace on both sides, so a
+    string left out has no match in that text and the matches are those of the whole pattern. The strings a text
+    adds stay, so one page's texts mostly share one pattern."""
+
+    def __init__(self, needles: Needles):
+        self.needles = needles
+        self.index, unanchored = needles._anchors
+        self.chosen = set(unanchored)
+        self.compiled: re.Pattern[str] | None = None
+        self.compiles = 0
+
+    def _for(self, text: str) -> re.Pattern[str] | None:
+        """The pattern for ``text``: made again only when it may hold a string not yet chosen."""
+        found = {i for word in set(folded(text).split()) if word in self.index for i in self.index[word]}
+        if not self.compiles or not found <= self.chosen:
+            self.chosen |= found
+            self.compiled = self.needles._compiled(self.chosen)
+            self.compiles += 1
+        return self.compiled
+
+    def search(self, text: str) -> re.Match[str] | None:
+        pattern = self._for(text)
+        return None if pattern is None else pattern.search(text)
+
+    def sub(self, repl: Callable[[re.Match[str]], str], text: str) -> str:
+        pattern = self._for(text)
+        return text if pattern is None else pattern.sub(repl, text)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        pattern = self._for(text)
+        return iter(()) if pattern is None else pattern.finditer(text)
+
+
+def folded(text: str) -> str:
+    """``text`` with its case folded one character at a time, alike for any two characters a case-insensitive
+    pattern takes for one (ı and i, ſ and s, ς and σ, İ and i: the dot above dropped); whitespace stays whitespace."""
+    return text.lower().upper().lower().replace("ς", "σ").replace("\u0307", "")
+
+
+def inner_words(text: str) -> set[str]:
+    """The words of ``text`` (folded) between two others: :func:`spaced_as_any` finds them with whitespace either side."""
+    return set(folded(" ".join(text.split()[1:-1])).split())
 
 
 SHINGLE_WORDS = 6

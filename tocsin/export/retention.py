@@ -179,12 +179,12 @@ class SharedSnapshotScrub:
         try:
             page = raw.decode(codec)
         except (LookupError, UnicodeError):
-            if erasure.raw_page_mentions(body, purged, content_type):
+            if erasure.raw_page_mentions(body, purged.narrowed(), content_type):
                 self.dropped += store.drop_snapshots(self.db, [sha])
                 return None
             return sha
         names = names_in_page(page, authors, self.pseudonyms_of, set(store.snapshot_owners(self.db, sha)))
-        needles = purged.with_names(names)
+        needles = purged.narrowed(names)   # looks in each text only for the pieces it may hold
         if needles.pattern is None:
             return sha
         masked = erasure.masked(page, needles.pattern)
