@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from test_review_support import (CORPUS, PASSWORD, ROLE_USERS, add_alert, add_corpus, add_flagged, add_role_users,
-                                 csrf_from, login)
+                                 csrf_from, login, served_by_waitress)
 from tocsin.config import Settings
 from tocsin.review import accounts, create_app
 from tocsin.review.app import CONTENT_SECURITY_POLICY
@@ -260,20 +260,11 @@ def test_behind_a_proxy_one_address_guessing_names_locks_out_only_itself(world, 
 
 
 def test_behind_a_proxy_served_by_waitress_the_page_sees_each_monitors_address(world, tmp_path):
-    from waitress.server import create_server
-
-    from tocsin.review.server import waitress_options
-
     settings = Settings()
     settings.review.login_attempts_per_minute = 3
     settings.review.proxies = 1
-    server = create_server(create_app(settings, tmp_path / "review.db"), host="127.0.0.1", port=0,
-                           **waitress_options(settings))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.effective_port}"
 
-    def attempt(address: str, name: str, password: str) -> int:
+    def attempt(base: str, address: str, name: str, password: str) -> int:
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(), NoRedirect())
         headers = {"X-Forwarded-For": address}
         page = opener.open(urllib.request.Request(f"{base}/login", headers=headers)).read().decode()
@@ -283,13 +274,11 @@ def test_behind_a_proxy_served_by_waitress_the_page_sees_each_monitors_address(w
         except urllib.error.HTTPError as e:
             return e.code
 
-    try:
+    with served_by_waitress(create_app(settings, tmp_path / "review.db"), settings) as base:
         for n in range(15):
-            attempt("203.0.113.9", f"name{n}", "wrong password")
-        assert attempt("203.0.113.9", "leo", PASSWORD) == 429
-        assert attempt("198.51.100.7", "rita", PASSWORD) == 302   # the guesser's address is limited, not the proxy's
-    finally:
-        server.close()
+            attempt(base, "203.0.113.9", f"name{n}", "wrong password")
+        assert attempt(base, "203.0.113.9", "leo", PASSWORD) == 429
+        assert attempt(base, "198.51.100.7", "rita", PASSWORD) == 302   # the guesser's address is limited, not the proxy's
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

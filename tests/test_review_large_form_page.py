@@ -4,7 +4,6 @@ refused from its headers alone."""
 
 from __future__ import annotations
 
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -12,37 +11,18 @@ import urllib.request
 import pytest
 
 from test_review_hosts_and_busy import store  # noqa: F401  (the fixture: the corpus and one user per role)
-from test_review_support import PASSWORD, csrf_from
+from test_review_support import PASSWORD, csrf_from, served_by_waitress
 from tocsin.config import Settings
 from tocsin.review import create_app
-from tocsin.review.server import waitress_options
 from tocsin.store import reviewing
 
 
 @pytest.fixture
 def base(store):
     """The review page over the store, served by waitress on 127.0.0.1 with tocsin's settings; its base URL."""
-    from waitress.server import create_server
-
     settings = Settings()
-    server = create_server(create_app(settings, store[0]), host="127.0.0.1", port=0, **waitress_options(settings))
-    closed = threading.Event()
-
-    def run() -> None:
-        try:
-            server.run()
-        except OSError:   # its loop may wait on sockets closed under it at the end
-            if not closed.is_set():
-                raise
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        closed.set()
-        server.close()
-        thread.join(timeout=10)
+    with served_by_waitress(create_app(settings, store[0]), settings) as url:
+        yield url
 
 
 def test_a_decision_just_over_1_mib_gets_the_sites_page_naming_the_limit(store, base):

@@ -148,3 +148,31 @@ def served(app) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+@contextmanager
+def served_by_waitress(app, settings) -> Iterator[str]:
+    """Serve ``app`` with waitress and tocsin's settings for it on 127.0.0.1 and a free port in a thread; yields the
+    base URL. Waitress's loop may wait on sockets closed under it when it stops: that error is not the test's."""
+    from waitress.server import create_server
+
+    from tocsin.review.server import waitress_options
+
+    server = create_server(app, host="127.0.0.1", port=0, **waitress_options(settings))
+    closed = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except OSError:
+            if not closed.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        closed.set()
+        server.close()
+        thread.join(timeout=10)
