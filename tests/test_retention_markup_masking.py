@@ -73,7 +73,7 @@ def test_needles_with_a_pages_names_find_them_too_and_leave_the_batchs_needles_a
     from tocsin.export.erasure import Needles
 
     batch = Needles(["Я там был, дрались из-за контейнера"], [])
-    page = batch.with_names(["Бекзат"])
+    page = batch.narrowed(["Бекзат"])
     assert page.found_in("автор: Бекзат") and not batch.found_in("автор: Бекзат")
     assert page.found_in("я там  был, дрались из-за контейнера") and batch.found_in("Я там был, дрались из-за контейнера")
-    assert batch.with_names([]) is batch and page.with_names(["Бекзат"]) is page
+    assert not batch.narrowed([]).found_in("автор: Бекзат") and page.narrowed([]).found_in("автор: Бекзат")

@@ -138,17 +138,6 @@ class Needles:
         other.pattern = NarrowPattern(other) if self._sources or other._names else None
         return other
 
-    def with_names(self, names: Iterable[str]) -> "Needles":
-        """These needles, finding ``names`` too; the patterns of the exact strings are not made again (a page at a
-        time, each with the names it shows, against the same sentences)."""
-        more = {n for n in names if n} - self._names
-        if not more:
-            return self
-        other = copy.copy(self)
-        other._names = self._names | more
-        other.pattern = other._compiled()
-        return other
-
     def found_in(self, value: str, *, word_runs: bool = True) -> bool:
         """Whether ``value`` holds erased content; ``word_runs=False`` skips the word-run check (for
         large raw pages, where markup breaks runs anyway and tokenising would be slow)."""
