@@ -94,7 +94,7 @@ def extract_article(html: str | bytes, url: str = "", selector: Selector | None 
     if need_metadata:
         title = title or (doc.title or "").strip()
         author = author or (doc.author or "").strip()
-        published = published or normalise_date(doc.date, zone)
+        published = published or normalise_date(doc.date, zone, url)
     text = (doc.text or "").strip()
     if title and text.startswith(title):
         text = text[len(title):].lstrip()

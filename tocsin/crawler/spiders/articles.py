@@ -119,7 +119,7 @@ class ArticleSpider(SourceSpider):
             yield ItemRecord(
                 source=self.source.name, url=url, kind="comment", text=text,
                 author=select_first(node, sel.get("comment_author", "")),
-                published_at=normalise_date(select_first(node, sel.get("comment_date", "")), self.zone),
+                published_at=normalise_date(select_first(node, sel.get("comment_date", "")), self.zone, lead.url),
                 lang=self.source.language, meta={"article_url": lead.url, "position": n},
                 raw=node.get().encode("utf-8"), content_type="text/html; charset=utf-8",
             )

@@ -123,7 +123,7 @@ class JsonSpider(SourceSpider):
             return None
         item_id = as_text(get_path(row, fields.get("id", "id")))
         author = as_text(get_path(row, fields["author"])) if fields.get("author") else ""
-        published_at = normalise_date(as_text(get_path(row, fields["date"])), self.zone) if fields.get("date") else None
+        published_at = normalise_date(as_text(get_path(row, fields["date"])), self.zone, response.url) if fields.get("date") else None
         url_spec = fields.get("url", "")
         if "{" in url_spec and item_id:
             url = url_spec.format(id=item_id)

@@ -58,7 +58,8 @@ class ListingSpider(SourceSpider):
         posts = [(node, text) for node in select(response.selector, sel["item"]) if (text := select_text(node, sel["text"]))]
         records = [ItemRecord(
             source=self.source.name, url="", kind="post", title=select_first(node, sel.get("title", "")), text=text,
-            author=select_first(node, sel.get("author", "")), published_at=normalise_date(select_first(node, sel.get("date", "")), self.zone),
+            author=select_first(node, sel.get("author", "")),
+            published_at=normalise_date(select_first(node, sel.get("date", "")), self.zone, response.url),
             lang=self.source.language, meta={"listing_url": response.url}, raw=node.get().encode("utf-8"),
             content_type="text/html; charset=utf-8",
         ) for node, text in posts]

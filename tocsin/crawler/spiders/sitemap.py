@@ -94,7 +94,7 @@ def parse_sitemap(body: bytes, zone: tzinfo | None = None) -> Sitemap:
         told = texts(news.iter()) if news is not None else {}
         if fields.get("loc"):
             sitemap.entries.append(SitemapEntry(
-                loc=fields["loc"], date=normalise_date(told.get("publication_date") or fields.get("lastmod"), zone),
+                loc=fields["loc"], date=normalise_date(told.get("publication_date") or fields.get("lastmod"), zone, fields["loc"]),
                 title=told.get("title", ""), lang=told.get("language", ""), news=news is not None,
             ))
     if sitemap.problem and not _CLOSED.search(body[-512:]):

@@ -109,7 +109,7 @@ def parse_channel_page(selector: Selector, url: str) -> ChannelPage:
         signer = joined_text(node.css(".tgme_widget_message_from_author"))
         messages.append(ChannelMessage(
             channel=channel, id=int(msg_id), url=own_url if is_web_address(own_url) else join_url(url, f"/{channel}/{msg_id}"),
-            text=text, published_at=normalise_date(node.css("time::attr(datetime)").get()),
+            text=text, published_at=normalise_date(node.css("time::attr(datetime)").get(), where=url),
             views=parse_count(node.css(".tgme_widget_message_views::text").get() or ""),
             forwarded_from=origin, forwarded_from_url=origin_url, author=origin or signer or owner, edited=is_edited(node),
             links=[join_url(url, h) for h in (text_node[0].css("a::attr(href)").getall() if text_node else [])],
