@@ -157,11 +157,18 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
     if short:
         near |= set(range(last_loyalty_cue(layout) + 1))
     last_cue_sentence = max(cue_sentences)
+    framed = any(c.label in FRAMING_MARKERS for c in features.context)
 
     def counts(marker: Span) -> bool:
-        if marker.label == "quotation" and not any(quotes_the_cue(features.text, marker, c) for c in features.cues):
-            return False
         k = sentence_of(marker)
+        if marker.label == "quotation":
+            # a quotation bears only on the cues it holds; also from an earlier sentence it opens in («А зачем русские
+            # …? Им место — на их исторической родине.» — такие листовки …) when something frames it as someone's
+            # words or a dash after it says whose, not the writer's own chant ("Our chant: "… Bring the sticks!"")
+            if not any(quotes_the_cue(features.text, marker, c) for c in features.cues):
+                return False
+            if k not in cue_sentences and (framed or _ATTRIBUTED.match(features.text, marker.end)):
+                return True
         if k in cue_sentences:
             return not (marker.label in REPORTING_MARKERS and gives_a_reason_for(features.text, marker, layout.cues[k]))
         if not short or k in with_target:
@@ -271,6 +278,11 @@ def quotes_the_cue(text: str, quotation: Span, cue: Span) -> bool:
     if not quotation.overlaps(cue):
         return False
     return not (scare_quote(text, quotation) and (cue.start < quotation.start or cue.end > quotation.end))
+
+
+#: A dash straight after a closing quotation mark, then the words that say whose they are («…» — такие листовки …,
+#: «…», — пишет …).
+_ATTRIBUTED = re.compile(r"[,.!?…]?[ \t]*[—–][ \t]*\w")
 
 
 def scare_quote(text: str, marker: Span) -> bool:

@@ -63,9 +63,10 @@ SPACY_LANG = {"ru": "ru", "ky": "ky", "en": "en", "uz": "xx", "kk": "xx", "tg": 
 GROUP_PLACEHOLDER = "$GROUP"
 #: Quantifiers after which a token must be present at least once.
 _MANDATORY_OP = re.compile(r"(?:|\+|1|\{[1-9]\d*(?:,\d*)?\})\Z")
-#: Quotations: «…», “…”, „…“, "…", and '…' or ‘…’ when the marks stand outside words (the same marks
-#: serve as apostrophes inside them: don't, oʻzbek, o‘zbek, o'zbek), with no apostrophe within.
-_QUOTES = re.compile(r"«[^«»\n]{1,600}»|“[^“”\n]{1,600}”|„[^„“”\n]{1,600}[“”]|\"[^\"\n]{1,600}\"|"
+#: Quotations: «…» (with one «…» inside it or more: «Устроить им «субботник»: …»), “…”, „…“, "…", and '…' or ‘…’
+#: when the marks stand outside words (the same marks serve as apostrophes inside them: don't, oʻzbek, o‘zbek,
+#: o'zbek), with no apostrophe within.
+_QUOTES = re.compile(r"«(?:[^«»\n]|«[^«»\n]{0,600}»){1,600}»|“[^“”\n]{1,600}”|„[^„“”\n]{1,600}[“”]|\"[^\"\n]{1,600}\"|"
                      r"(?<!\w)['‘](?=\w)[^'‘’\n]{1,300}?(?<=[\w.!?,…])['’](?!\w)")
 
 
