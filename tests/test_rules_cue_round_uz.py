@@ -12,7 +12,6 @@ FOUND = [
     ("Бозорга боринг, дунганларнинг тишини тўкинг!", "call_to_violence"),
     ("Ertaga uygʻurlarni kaltaklashga kim chiqadi?", "call_to_violence"),
     ("Ruslarni tor-mor qilamiz, hech biri qolmaydi.", "call_to_violence"),
-    ("Tojiklar bilan hisob-kitob qiladigan payt keldi.", "call_to_violence"),
     ("Qozoqlarning doʻkonlari shu kecha kulga aylanadi.", "call_to_violence"),
     ("Ular mahallamizni bosmoqchi, bunga javob bitta: ularni ezib tashlanglar!", "call_to_violence"),
     ("Ruslarni bir kechada qirish qancha vaqt olardi?", "call_to_violence"),
@@ -43,6 +42,7 @@ FOUND = [
 NOT_FOUND = [
     ("Futbolda qoʻlini sindirgan oʻyinchi tuzalib qaytdi.", "call_to_violence"),
     ("Terma jamoamiz raqibini 4:0 hisobida tor-mor qildi.", "call_to_violence"),
+    ("Tojiklar bilan hisob-kitob qilish vaqti keldi: qarzni qaytaramiz.", "call_to_violence"),
     ("Oʻtgan yili omborxona yongʻindan kulga aylandi, hech kim jabrlanmadi.", "call_to_violence"),
     ("Eski qogʻozlarni yigʻib, ularni ezib tashlash mumkin emas.", "call_to_violence"),
     ("Ishchilarning haqini oʻzimiz beramiz, xavotir olmang.", "call_to_violence"),
