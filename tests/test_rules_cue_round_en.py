@@ -83,3 +83,19 @@ def test_new_cue_found(decided, text, hallmark):
 def test_same_words_in_plain_use_give_no_cue(decided, text, hallmark):
     features, _ = decided[text]
     assert hallmark not in {c.label for c in features.cues}, [(c.label, c.text) for c in features.cues]
+
+
+@pytest.mark.parametrize("text", ["Torch the Kazakh teahouse on Lenin Street this weekend.",
+                                  "Every able man should come at 8 pm to smash the Uyghur teahouses.",
+                                  "Stone the Tajiks when they come to the market."])
+def test_wrecking_and_stoning_are_calls_to_violence(decide_texts, text):
+    features, _ = decide_texts([text])[text]
+    assert "call_to_violence" in {c.label for c in features.cues}
+
+
+@pytest.mark.parametrize("text", ["We will beat the Kyrgyz 3-0 on Saturday!", "We will smash the Kyrgyz 3-0 on Saturday!",
+                                  "The Kyrgyz national team will smash the Uzbek record this year."])
+def test_a_score_or_a_record_is_no_call_to_violence(decide_texts, text):
+    features, analysis = decide_texts([text])[text]
+    assert "call_to_violence" not in {c.label for c in features.cues}
+    assert not analysis.incitement, analysis.explanation
