@@ -125,7 +125,6 @@ class SharedSnapshotScrub:
         self.masked = 0
         self.dropped = 0
         self.pseudonyms: dict[str, set[str]] = {}  # the pseudonyms of each piece of page text, computed once
-        self.item_ids = content.item_ids
         self.due = set(content.item_ids)
         self.purged, self.authors = self.needles(content)
         self.clean: set[str] = set()   # the pages (SHA-256) already clean of all of ``content``
@@ -145,7 +144,7 @@ class SharedSnapshotScrub:
 
     def scrub_all(self) -> None:
         """Clean every page the sources of the items due keep, each in its own short transaction."""
-        for sha in store.snapshots_beside(self.db, self.item_ids):
+        for sha in store.snapshots_beside(self.db, sorted(self.due)):
             self.scrub_clean(sha)
 
     def __call__(self, content: store.ErasedContent) -> None:
@@ -157,6 +156,7 @@ class SharedSnapshotScrub:
             purged, authors = self.needles(content)
             for sha in store.snapshots_beside(self.db, content.item_ids):
                 self.scrub(sha, purged, authors)
+        # asked again: a page masked just above is stored under a new SHA-256
         for sha in store.snapshots_beside(self.db, content.item_ids):
             if sha not in self.clean:
                 self.scrub_clean(sha)
