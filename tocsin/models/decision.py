@@ -365,10 +365,10 @@ def without_markers_of_other_cues(features: Features, context: list[Span], layou
     called the Uyghurs 'jackals'. The Jews are preparing a massacre."): a report, quotation or rebuke of one sentence
     does not excuse a plain call or slur against another group beside it, as a denial does not (:func:`bearing`).
     About the same group, the sentence may go on with the report ("… Such posts call for the Kyrgyz to be driven
-    out"). Also those plain sentences, when markers were dropped (else none). A marker touches a cue sentence when it stands in it, overlaps one of its cues (a quotation running
-    over two sentences) or stands in a sentence that names no group, from where it answers every cue
-    ("… асл хоинлик одамлар орасига нафрат сепиш": the real treason is sowing hatred). Negations are left to their
-    scopes."""
+    out"). Also those plain sentences, when markers were dropped (else none). A marker touches a cue sentence when it
+    stands in it, overlaps one of its cues (a quotation running over two sentences) or stands in a sentence that names
+    no group, from where it answers every cue ("… асл хоинлик одамлар орасига нафрат сепиш": the real treason is
+    sowing hatred). Negations are left to their scopes."""
     if layout is None or len(layout.cues) < 2:
         return context, []
     groups_in: dict[int, set[str]] = {}
