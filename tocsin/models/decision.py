@@ -52,6 +52,12 @@ NEGATED_CLASSIFIER_CAP = 1.0
 #: classifier, which learned calls from their violent words, reads such a notice in the words of trade and
 #: hiring as harmless.
 ADOPTION_FLOOR = -1.0
+#: So is a call the writer gives as his own view ("Я считаю, что узбеков надо выгнать", "I think …", "Menimcha, …",
+#: "Менин оюмча, …": an ``own_view`` marker at most this many words before the call, in its sentence): the classifier,
+#: taught "Я не считаю, что … надо …" as negation, reads the frame without its "не" as harmless (p 10⁻⁵). The marker
+#: itself never lowers or raises a score.
+OWN_VIEW = "own_view"
+OWN_VIEW_WORDS = 6
 #: The words of those cues that say so (their nouns, in the cue's own text: Uzbek may be in Cyrillic).
 _CRIME = (r"(?:преступлени|грех|греш|позор|зазорно|стыдно|зло|подлост|варварств|зверств|дикост|мерзост|"
           r"crime|sin|shame|disgrace|wrong|murder|"
@@ -308,7 +314,8 @@ class Bearing(NamedTuple):
     whether negations or refusals govern the cues of every sentence that holds one (not just of one sentence
     beside a plain call elsewhere), or a refusal stands in a text with no cue; whether an approval cancelled an
     excuse; whether a call to exclusion stands in a sentence whose cues no negation or refusal governs; and the
-    sentences whose plain cue stands beside another cue's excuse (see :func:`without_markers_of_other_cues`)."""
+    sentences whose plain cue stands beside another cue's excuse (see :func:`without_markers_of_other_cues`); whether a
+    call follows the writer's own view (:func:`owned_call`)."""
 
     markers: list[str]
     targets: list[Span]
@@ -316,6 +323,7 @@ class Bearing(NamedTuple):
     endorsed: bool = False
     exclusion: bool = False
     beside_excused: tuple[int, ...] = ()
+    own_view: bool = False
 
 
 def bearing(features: Features, passage: bool = False) -> Bearing:
@@ -324,6 +332,8 @@ def bearing(features: Features, passage: bool = False) -> Bearing:
     needed = features.cues or any(c.label == "negation" for c in features.context)
     layout = Layout(features) if needed else None
     context, targets = local_context(features, passage, layout)
+    views = [c for c in context if c.label == OWN_VIEW]
+    context = [c for c in context if c.label != OWN_VIEW]
     if any(c.label == INCLUSION for c in context) and not welcomes_all_it_names(features, layout):
         context = [c for c in context if c.label != INCLUSION]
     # approval is read in a short text or a passage of a long one, where it stands beside the words it approves
@@ -355,7 +365,24 @@ def bearing(features: Features, passage: bool = False) -> Bearing:
         # a denial beside a plain call does not excuse the call: it counts as a negation of unknown reach
         scopes = [(negation, "unknown" if scope == "cue" else scope) for negation, scope in scopes]
     return Bearing(context_markers(features, context, layout, scopes), targets, every_cue_negated, endorsed, exclusion,
-                   tuple(beside_excused))
+                   tuple(beside_excused), owned_call(features, views, layout, negated))
+
+
+def owned_call(features: Features, views: list[Span], layout: Layout | None, negated: set[int]) -> bool:
+    """Whether a call follows a view the writer gives as his own ("Я считаю, что узбеков надо выгнать", "In my
+    opinion the Tajiks must be driven out", "Menimcha, …"), at most :data:`OWN_VIEW_WORDS` words on in its
+    sentence, outside every quotation, in a sentence no negation governs."""
+    if layout is None or not views:
+        return False
+    quotations = [c for c in features.context if c.label == "quotation"]
+    for view in views:
+        k = layout.sentence_of(view.start)
+        if k in negated or any(view.within(q) for q in quotations):
+            continue
+        if any(cue.label in CALLS and cue.start >= view.end
+               and len(features.text[view.end:cue.start].split()) <= OWN_VIEW_WORDS for cue in layout.cues.get(k, ())):
+            return True
+    return False
 
 
 def without_markers_of_other_cues(features: Features, context: list[Span], layout: Layout | None,
@@ -398,7 +425,7 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
     """The incitement score after the rules, and the reasons it moved (for the explanation)."""
     x = logit(float(probs.get("incitement", 0.0))) / TEMPERATURE
     reasons: list[str] = []
-    markers, targets, every_cue_negated, endorsed, exclusion, _ = bearing(features, passage)
+    markers, targets, every_cue_negated, endorsed, exclusion, _, own_view = bearing(features, passage)
     if every_cue_negated:
         x = min(x, NEGATED_CLASSIFIER_CAP)
     if not features.cues and names_only(features):
@@ -412,7 +439,9 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
     boosted = aimed and not STRONG_CONTEXT & set(markers)
     # a call to exclusion is held up as the writer's own, not when he reports someone else's (unless he approves it)
     own_exclusion = exclusion and "reported_speech" not in markers
-    if boosted and (endorsed or own_exclusion or justified_call(features) or (not markers and repeated_call(features))):
+    owned = own_view and "reported_speech" not in markers
+    if boosted and (endorsed or own_exclusion or owned or justified_call(features)
+                    or (not markers and repeated_call(features))):
         x = max(x, ADOPTION_FLOOR)   # the classifier's reading, before the markers lower it
     if endorsed:
         reasons.append(ENDORSED)

@@ -25,9 +25,9 @@ CALLS = ("call_to_violence", "call_to_expulsion")
 #: group out of work, housing, trade, service, school or a place, rather than out of the land or their homes.
 CUE_FORMS = {"call_to_expulsion": ("exclusion",)}
 
-#: Context markers that often flip a text's meaning.
+#: Context markers that often flip a text's meaning, or (``own_view``) make a call the writer's own.
 CONTEXT_MARKERS = ("negation", "quotation", "reported_speech", "condemnation", "counter_speech", "news_reporting",
-                   "refusal", "endorsement", "inclusion")
+                   "refusal", "endorsement", "inclusion", "own_view")
 
 
 @dataclass(frozen=True)
