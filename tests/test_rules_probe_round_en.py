@@ -1,55 +1,10 @@
-"""English entries added in a probe round, read through the whole pipeline: each sentence of FOUND carries a cue of
-its hallmark (the passive with 'all' between the modal and 'be', 'be taught a lesson with sticks', 'Break their
-windows', 'will not have a single <group> living', '… they won't see the morning', '<group> mafia is arming',
-'multiplying to take over', 'no longer one of us', 'a real Kyrgyz would never work for a Russian'), and the sentences
-of NOT_FOUND (a match, a charity appeal, praise of helpers, an arrest report) carry none."""
+"""English entries of the first probe round that need more than a line of the round's fixture (see
+tests/test_rules_lexicon_rounds.py): "Shouldn't we …?" and "Why don't we …?" propose, they deny nothing; a country
+"for all its citizens" and groups living side by side are inclusion."""
 
 from __future__ import annotations
 
 import pytest
-
-#: (text, the hallmark one of its cues must have)
-FOUND = [
-    ("I think the Uzbeks of Osh should all be driven out before winter.", "call_to_expulsion"),
-    ("The Tajiks must finally be thrown out of our town.", "call_to_expulsion"),
-    ("The Dungans should all be beaten, every last one.", "call_to_violence"),
-    ("Every Uyghur in the bazaar should be taught a lesson with sticks.", "call_to_violence"),
-    ("Break their windows, the Uzbeks will understand.", "call_to_violence"),
-    ("Our mahalla will not have a single Kyrgyz living in it by summer.", "call_to_expulsion"),
-    ("We will come for the Uzbeks at night, they won't see the morning.", "call_to_violence"),
-    ("The Uzbek mafia is secretly arming for another June.", "accusation_in_a_mirror"),
-    ("The Tajiks are multiplying to take over Batken.", "accusation_in_a_mirror"),
-    ("He married a Tajik girl; he is no longer one of us.", "questioning_ingroup_loyalty"),
-    ("A real Kyrgyz would never work for a Russian.", "questioning_ingroup_loyalty"),
-]
-
-#: (text, the hallmark none of its cues may have)
-NOT_FOUND = [
-    ("Let's smash the Uyghur team on Saturday at futsal!", "call_to_violence"),
-    ("We must beat the Kyrgyz team on Saturday.", "call_to_violence"),
-    ("Who will help the Uzbek family whose house burned down?", "questioning_ingroup_loyalty"),
-    ("Those who defend Uzbeks online are brave people.", "questioning_ingroup_loyalty"),
-    ("The Kyrgyz police arrested men who were preparing an attack on Uzbek shops.", "accusation_in_a_mirror"),
-    ("A true Uzbek does not forget his friends from the Kyrgyz village.", "questioning_ingroup_loyalty"),
-    ("The Uzbek farmers are stockpiling hay for the winter.", "accusation_in_a_mirror"),
-]
-
-
-@pytest.fixture(scope="module")
-def decided(decide_texts):
-    return decide_texts([t for t, _ in FOUND + NOT_FOUND])
-
-
-@pytest.mark.parametrize("text,hallmark", FOUND)
-def test_new_cue_found(decided, text, hallmark):
-    features, _ = decided[text]
-    assert hallmark in {c.label for c in features.cues}, [(c.label, c.text) for c in features.cues]
-
-
-@pytest.mark.parametrize("text,hallmark", NOT_FOUND)
-def test_same_words_in_plain_use_give_no_cue(decided, text, hallmark):
-    features, _ = decided[text]
-    assert hallmark not in {c.label for c in features.cues}, [(c.label, c.text) for c in features.cues]
 
 
 @pytest.mark.parametrize("text", ["Shouldn't we burn out the Tajik quarter?", "Why don't we burn the Tajik quarter?"])
