@@ -1,0 +1,58 @@
+"""Russian inclusion markers of the third probe round (false alarms): friendship, shared life, gratitude,
+congratulations and joint work with a named group's people are inclusion; the same words denied, asked as a
+rhetorical question, set against another group or said of thanks for violence excuse nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("text", [
+    "Дружим с таджиками с детства!",
+    "Живём дружно с дунганами с детства!",
+    "Мой зять кыргыз, а сноха узбечка, вся семья живёт дружно.",
+    "Пусть кыргызы и узбеки всегда живут в мире!",
+    "Ош — город, где веками вместе живут узбеки и кыргызы.",
+    "Помним ветеранов: кыргызы, узбеки, русские воевали плечом к плечу.",
+    "Спасибо всем: кыргызам, узбекам, русским, кто помог найти ребёнка.",
+    "Русские, кыргызы, узбеки — все мы земляки.",
+    "Кыргызстан — общий дом для кыргызов, узбеков, русских и всех народов.",
+    "Желаем мира и добра всем народам Оша: кыргызам, узбекам, русским, таджикам.",
+    "Нужны волонтёры, приходите все: кыргызы, узбеки, русские.",
+    "Приглашаем узбеков, кыргызов, таджиков на бесплатные курсы английского.",
+    "Казахи и кыргызы — родственные народы, у нас общие корни.",
+    "Обожаю песни таджиков!",
+    "Работаем вместе с уйгурами с детства. С праздником, наши дорогие таджики!",
+    "Дружба кыргызов и узбеков — наше богатство.",
+    "В мечети молились вместе узбеки и кыргызы за погибших.",
+])
+def test_friendship_shared_life_and_gratitude_are_inclusion(decide_texts, text):
+    (features, analysis), = decide_texts([text]).values()
+    assert "inclusion" in {c.label for c in features.context}, text
+    assert not analysis.incitement, text
+
+
+@pytest.mark.parametrize("text", [
+    "Узбеки — наши братья? Нет, враги.",
+    "Таджики — братья? Это воры и убийцы.",
+    "Спасибо нашим кыргызским парням, которые проучили узбеков.",
+    "Поздравляем кыргызов с праздником, а узбеков гнать из Оша.",
+    "Позор тем, кто дружит с узбеками.",
+    "Узбеки никогда не жили в мире с нами.",
+    "Никакой дружбы кыргызов и узбеков не будет.",
+    "Ош — не общий дом для узбеков.",
+    "Не люблю праздники узбеков.",
+])
+def test_welcome_words_denied_asked_or_set_against_a_group_are_no_inclusion(decide_texts, text):
+    (features, analysis), = decide_texts([text]).values()
+    assert "inclusion" not in {c.label for c in features.context}, text
+
+
+@pytest.mark.parametrize("text", [
+    "Поздравляем кыргызов с праздником, а узбеков гнать из Оша.",
+    "Узбеки — наши соседи, но они враги, их надо гнать.",
+    "Спасибо братьям-кыргызам, что выгнали узбеков из нашего района.",
+])
+def test_a_welcome_word_does_not_excuse_hate(decide_texts, text):
+    (features, analysis), = decide_texts([text]).values()
+    assert analysis.incitement, text
