@@ -56,3 +56,18 @@ def test_welcome_words_denied_asked_or_set_against_a_group_are_no_inclusion(deci
 def test_a_welcome_word_does_not_excuse_hate(decide_texts, text):
     (features, analysis), = decide_texts([text]).values()
     assert analysis.incitement, text
+
+
+@pytest.mark.parametrize("text", ["Его травят за то, что он играет на свадьбах у узбеков. Какой же он предатель?",
+                                  "Какой из него предатель? Он просто помог соседям-таджикам."])
+def test_what_kind_of_traitor_asked_denies_the_name(decide_texts, text):
+    features, analysis = decide_texts([text])[text]
+    assert "questioning_ingroup_loyalty" not in {c.label for c in features.cues}
+    assert not analysis.incitement, analysis.explanation
+
+
+def test_a_traitor_called_outright_stays_a_cue(decide_texts):
+    text = "Он дружит с узбеками. Предатель!"
+    features, analysis = decide_texts([text])[text]
+    assert "questioning_ingroup_loyalty" in {c.label for c in features.cues}
+    assert analysis.incitement, analysis.explanation
