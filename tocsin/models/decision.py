@@ -374,15 +374,19 @@ def owned_call(features: Features, views: list[Span], layout: Layout | None, neg
     sentence, outside every quotation, in a sentence no negation governs."""
     if layout is None or not views:
         return False
-    quotations = [c for c in features.context if c.label == "quotation"]
     for view in views:
         k = layout.sentence_of(view.start)
-        if k in negated or any(view.within(q) for q in quotations):
+        if k in negated or quoted(features, view):
             continue
         if any(cue.label in CALLS and cue.start >= view.end
                and len(features.text[view.end:cue.start].split()) <= OWN_VIEW_WORDS for cue in layout.cues.get(k, ())):
             return True
     return False
+
+
+def quoted(features: Features, span: Span) -> bool:
+    """Whether ``span`` stands inside one of the text's quotations (someone else's words)."""
+    return any(span.within(q) for q in features.context if q.label == "quotation")
 
 
 def without_markers_of_other_cues(features: Features, context: list[Span], layout: Layout | None,
@@ -499,8 +503,7 @@ def welcomes_all_it_names(features: Features, layout: Layout | None = None) -> b
     if features.cues:
         return False
     layout = layout or Layout(features)
-    quotations = [c for c in features.context if c.label == "quotation"]
-    own = [c for c in features.context if c.label == INCLUSION and not any(c.within(q) for q in quotations)]
+    own = [c for c in features.context if c.label == INCLUSION and not quoted(features, c)]
     welcoming = {k for k in {layout.sentence_of(c.start) for c in own} if not _EXCEPT.search(features.text, *layout.bounds[k])}
     return all(layout.sentence_of(t.start) in welcoming for t in features.targets)
 
