@@ -266,6 +266,24 @@ def test_login_limiter_counts_a_reserved_attempt_until_it_succeeds():
     assert len(limiter) == 3   # rita's failures: from her address, of that address, of her account
 
 
+def test_login_limiter_takes_back_the_succeeding_attempt_not_the_latest_of_its_address():
+    """A login that succeeds after slower guesses from the same address takes back its own attempt: the guesses
+    keep their times and still block the address for a full minute after them."""
+    now = [0.0]
+    limiter = LoginLimiter(1, clock=lambda: now[0])   # an address may fail 4 times a minute
+    assert limiter.reserve("leo", "10.0.0.7") == 0
+    now[0] = 30.0
+    for name in ("a", "b", "c"):
+        assert limiter.reserve(name, "10.0.0.7") == 0   # guesses, judged wrong: they stay counted
+    now[0] = 31.0
+    limiter.succeeded("leo", "10.0.0.7")
+    assert limiter.reserve("d", "10.0.0.7") == 0
+    now[0] = 65.0
+    assert limiter.reserve("e", "10.0.0.7") == pytest.approx(25.0)   # the guesses at 30 s count until 90 s
+    limiter.withdraw("d", "10.0.0.7")   # d's attempt, never judged, is taken back by its own time
+    assert limiter.reserve("e", "10.0.0.7") == 0
+
+
 def test_login_limiter_counts_an_empty_name_once_like_any_other():
     # the count of an address (any name) must not share its key with the name "": each empty-name attempt was
     # counted twice there, and its name limit reached after three

@@ -32,6 +32,8 @@ class LoginLimiter:
         self.clock = clock
         self._failures: dict[Key, deque[float]] = defaultdict(deque)
         self._trusted: dict[Key, float] = {}
+        #: The times of the attempts :meth:`reserve` counted in the last minute, per (name, address), oldest first.
+        self._reserved: dict[Key, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
         self._swept_at = self.clock()
 
@@ -80,6 +82,7 @@ class LoginLimiter:
             wait = self._wait(username, address, now)
             if wait <= 0:
                 self._record(username, address, now)
+                self._reserved[(username, address)].append(now)
             return wait
 
     def failed(self, username: str, address: str) -> None:
@@ -91,8 +94,9 @@ class LoginLimiter:
     def _sweep(self, now: float) -> None:
         """Forget names and addresses with no failure in the last minute, and addresses trusted too long ago
         (guesses from ever new addresses or names would otherwise be remembered for as long as the page runs)."""
-        for key in [key for key, times in self._failures.items() if not times or now - times[-1] >= 60.0]:
-            del self._failures[key]
+        for table in (self._failures, self._reserved):
+            for key in [key for key, times in table.items() if not times or now - times[-1] >= 60.0]:
+                del table[key]
         for key in [key for key, at in self._trusted.items() if now - at >= TRUSTED_S]:
             del self._trusted[key]
         self._swept_at = now
@@ -106,20 +110,29 @@ class LoginLimiter:
         address and the account, and spare the address the account's limit over all addresses for a day."""
         with self._lock:
             self._failures.pop((username, address), None)
-            self._take_back(((ANY, address), (username, ANY)))
+            self._take_back(username, address, ((ANY, address), (username, ANY)))
+            self._reserved.pop((username, address), None)   # its earlier attempts were failures, counted as such
             self._trusted[(username, address)] = self.clock()
 
     def withdraw(self, username: str, address: str) -> None:
         """Take back the attempt :meth:`reserve` counted, for an attempt that was never judged (the store was busy):
         nobody typed anything wrong."""
         with self._lock:
-            self._take_back(((username, address), (ANY, address), (username, ANY)))
+            self._take_back(username, address, ((username, address), (ANY, address), (username, ANY)))
 
-    def _take_back(self, keys: tuple[Key, ...]) -> None:
-        """Drop one counted attempt from each of ``keys``; the caller holds the lock."""
+    def _take_back(self, username: str, address: str, keys: tuple[Key, ...]) -> None:
+        """Drop the latest attempt :meth:`reserve` counted for ``username`` at ``address`` from each of ``keys``,
+        by its own time, so that the attempts of other names or addresses keep theirs; the caller holds the
+        lock."""
+        pending = self._reserved.get((username, address))
+        if not pending:
+            return
+        at = pending.pop()
+        if not pending:
+            del self._reserved[(username, address)]
         for key in keys:
             times = self._failures.get(key)
-            if times:
-                times.pop()
+            if times and at in times:
+                times.remove(at)
                 if not times:
                     del self._failures[key]
