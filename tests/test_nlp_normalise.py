@@ -163,6 +163,13 @@ def test_uzbek_transliteration_both_ways():
     assert uz_cyrl_to_latn("Ер")[0] == "Yer"
 
 
+def test_uzbek_yo_okina_is_one_short_o_after_y():
+    """"yoʻ" is "й" + "ў" ("yoʻq" → "йўқ"), not "ё" followed by a stray okina."""
+    for latin, cyrillic in [("Yoʻq, bu yoʻl emas", "Йўқ, бу йўл эмас"), ("YOʻQ", "ЙЎҚ"), ("yoz", "ёз")]:
+        assert uz_latn_to_cyrl(latin)[0] == cyrillic
+        assert uz_cyrl_to_latn(cyrillic)[0] == latin
+
+
 def test_russian_translit_back_to_cyrillic():
     assert ru_latn_to_cyrl("uzbekov nado vygnat'")[0] == "узбеков надо выгнать"
     assert ru_latn_to_cyrl("Novye doma")[0] == "Новые дома"

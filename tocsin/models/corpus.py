@@ -221,8 +221,6 @@ def to_uz_cyrl(examples: list[Example]) -> list[Example]:
     for e in examples:
         latin = re.sub(r"([oOgG])['’‘`]", lambda m: m.group(1) + UZ_OKINA, e.text)
         text, _ = uz_latn_to_cyrl(latin)
-        # "yoʻ" is "йў", not "ё" + a stray okina.
-        text = text.replace("ё" + UZ_OKINA, "йў").replace("Ё" + UZ_OKINA, "Йў")
         out.append(Example(**{**e.to_dict(), "id": e.id.replace("uz-", "uzc-", 1), "text": text, "lang": "uz-Cyrl",
                               "template": e.template.replace("uz-", "uzc-", 1)}))
     return out
