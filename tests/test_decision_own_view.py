@@ -1,6 +1,7 @@
 """A call the writer gives as his own view ("Я считаю, что …", "I think …", "Menimcha, …", "Менин оюмча, …") is his
-call: the ``own_view`` marker keeps the classifier from reading the frame as harmless, and never lowers a score. A
-view that is denied ("Я не считаю, что …"), quoted or reported stays what it was."""
+call: the ``own_view`` marker keeps the classifier from reading the frame as harmless, and never lowers a score; so is
+any other hallmark he gives as his view. A view that is denied ("Я не считаю, что …"), quoted or reported stays what
+it was."""
 
 from __future__ import annotations
 
@@ -17,6 +18,12 @@ OWNED = [
     "Менимча, тожикларни шаҳардан ҳайдаш керак.",
 ]
 
+#: Other hallmarks given as the writer's view, the frame read as harmless by the classifier.
+OWNED_HALLMARKS = [
+    "Я считаю, что тот, кто дружит с уйгурами, предатель.",
+    "Менин оюмча, казакка үйлөнгөндөр өз элин сатышты.",
+]
+
 #: The same views denied, quoted or reported.
 NOT_OWNED = [
     "Я не считаю, что узбеков надо выгнать из Оша.",
@@ -27,7 +34,7 @@ NOT_OWNED = [
 
 @pytest.fixture(scope="module")
 def decided(decide_texts):
-    return decide_texts(OWNED + NOT_OWNED)
+    return decide_texts(OWNED + OWNED_HALLMARKS + NOT_OWNED)
 
 
 @pytest.mark.parametrize("text", OWNED)
@@ -35,6 +42,13 @@ def test_a_call_given_as_the_writers_view_is_flagged(decided, text):
     features, analysis = decided[text]
     assert "own_view" in {c.label for c in features.context}
     assert analysis.incitement, analysis.explanation
+
+
+@pytest.mark.parametrize("text", OWNED_HALLMARKS)
+def test_another_hallmark_given_as_the_writers_view_is_flagged_above_the_threshold(decided, text):
+    features, analysis = decided[text]
+    assert "own_view" in {c.label for c in features.context} and features.cues
+    assert analysis.incitement and analysis.score >= 0.55, (analysis.score, analysis.explanation)
 
 
 @pytest.mark.parametrize("text", NOT_OWNED)

@@ -308,6 +308,18 @@ def test_a_report_that_gives_the_reason_for_a_call_in_its_sentence_does_not_excu
     assert "lowered by news reporting" in run(so_called).explanation
 
 
+def test_a_marker_set_against_the_call_by_but_does_not_excuse_it():
+    cue, target = [("cue", "call_to_expulsion", "надо гнать")], [("target", "tajik", "таджиков")]
+    but = _sentences("Не верьте слухам, но таджиков надо гнать.", target, cue,
+                     [("context", "counter_speech", "Не верьте слухам")])
+    assert run(but).incitement and "lowered" not in run(but).explanation
+    # without "но" the appeal bears on the call, and after it, it answers the call
+    plain = _sentences("Не верьте слухам, таджиков надо гнать.", target, cue, [("context", "counter_speech", "Не верьте слухам")])
+    assert "lowered by counter speech" in run(plain).explanation
+    answer = _sentences("Говорят, что таджиков надо гнать, но это ложь.", target, cue, [("context", "counter_speech", "это ложь")])
+    assert "lowered by counter speech" in run(answer).explanation and not run(answer).incitement
+
+
 def test_a_cue_counts_as_aimed_only_at_a_group_in_its_sentence_or_the_one_before():
     text = "Травить крыс на складе пора. Перепись: в Ноокате больше узбеков."
     f = _sentences(text, [("target", "uzbek", "узбеков")], [("cue", "dehumanization", "крыс")], [])

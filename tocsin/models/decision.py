@@ -15,7 +15,7 @@ import re
 from bisect import bisect_right
 from dataclasses import replace
 from itertools import accumulate
-from typing import Callable, Mapping, NamedTuple
+from typing import Callable, Mapping, NamedTuple, Sequence
 
 from tocsin.models.endorsement import without_approved_excuses
 from tocsin.models.explanation import ENDORSED, explain, groups_by_aim, hallmarks_of
@@ -58,6 +58,10 @@ ADOPTION_FLOOR = -1.0
 #: itself never lowers or raises a score.
 OWN_VIEW = "own_view"
 OWN_VIEW_WORDS = 6
+#: Any other hallmark the writer gives as his own view ("Я считаю, что тот, кто дружит с уйгурами, предатель",
+#: "Menimcha, ular kalamushlar") is held to this floor: with :data:`HALLMARK_BOOST` it ends above a threshold of 0.5
+#: (0.62), where :data:`ADOPTION_FLOOR` would leave it on the threshold itself.
+OWN_VIEW_HALLMARK_FLOOR = -0.5
 #: The words of those cues that say so (their nouns, in the cue's own text: Uzbek may be in Cyrillic).
 _CRIME = (r"(?:преступлени|грех|греш|позор|зазорно|стыдно|зло|подлост|варварств|зверств|дикост|мерзост|"
           r"crime|sin|shame|disgrace|wrong|murder|"
@@ -129,6 +133,19 @@ ANSWERING_MARKERS = frozenset({"counter_speech", "condemnation", "quotation", "n
 REPORTING_MARKERS = frozenset({"news_reporting", "reported_speech"})
 
 
+#: A conjunction that sets what follows against what went before ("Не верьте слухам, но таджиков надо гнать",
+#: "Provokatsiyaga berilmang, ammo ruslarni … quvib chiqaring"): a marker before it in a sentence does not bear on
+#: the cues after it. It stands between white space or punctuation: not the "Но" of "Но\u2060окат", split by an
+#: evasion.
+_CONTRAST = re.compile(r"(?<![^\s,;:—–-])(?:but|however|но|однако|бирок|ammo|lekin|biroq|аммо|лекин|бироқ)(?=[\s,])",
+                       re.IGNORECASE)
+
+
+def set_against(text: str, marker: Span, cues: Sequence[Span]) -> bool:
+    """Whether every cue of the marker's sentence follows it with a contrast word (:data:`_CONTRAST`) between."""
+    return all(c.start >= marker.end and _CONTRAST.search(text, marker.end, c.start) for c in cues)
+
+
 def local_context(features: Features, passage: bool = False, layout: Layout | None = None) -> tuple[list[Span], list[Span]]:
     """The context markers and targets that bear on the cues.
 
@@ -176,6 +193,8 @@ def local_context(features: Features, passage: bool = False, layout: Layout | No
             if k not in cue_sentences and (framed or _ATTRIBUTED.match(features.text, marker.end)):
                 return True
         if k in cue_sentences:
+            if set_against(features.text, marker, layout.cues[k]):
+                return False
             return not (marker.label in REPORTING_MARKERS and gives_a_reason_for(features.text, marker, layout.cues[k]))
         if not short or k in with_target:
             return False
@@ -314,8 +333,8 @@ class Bearing(NamedTuple):
     whether negations or refusals govern the cues of every sentence that holds one (not just of one sentence
     beside a plain call elsewhere), or a refusal stands in a text with no cue; whether an approval cancelled an
     excuse; whether a call to exclusion stands in a sentence whose cues no negation or refusal governs; and the
-    sentences whose plain cue stands beside another cue's excuse (see :func:`without_markers_of_other_cues`); whether a
-    call follows the writer's own view (:func:`owned_call`)."""
+    sentences whose plain cue stands beside another cue's excuse (see :func:`without_markers_of_other_cues`); the
+    hallmarks whose cues follow the writer's own view (:func:`owned_hallmarks`)."""
 
     markers: list[str]
     targets: list[Span]
@@ -323,7 +342,7 @@ class Bearing(NamedTuple):
     endorsed: bool = False
     exclusion: bool = False
     beside_excused: tuple[int, ...] = ()
-    own_view: bool = False
+    own_view: frozenset[str] = frozenset()
 
 
 def bearing(features: Features, passage: bool = False) -> Bearing:
@@ -365,23 +384,19 @@ def bearing(features: Features, passage: bool = False) -> Bearing:
         # a denial beside a plain call does not excuse the call: it counts as a negation of unknown reach
         scopes = [(negation, "unknown" if scope == "cue" else scope) for negation, scope in scopes]
     return Bearing(context_markers(features, context, layout, scopes), targets, every_cue_negated, endorsed, exclusion,
-                   tuple(beside_excused), owned_call(features, views, layout, negated))
+                   tuple(beside_excused), owned_hallmarks(features, views, layout, negated))
 
 
-def owned_call(features: Features, views: list[Span], layout: Layout | None, negated: set[int]) -> bool:
-    """Whether a call follows a view the writer gives as his own ("Я считаю, что узбеков надо выгнать", "In my
-    opinion the Tajiks must be driven out", "Menimcha, …"), at most :data:`OWN_VIEW_WORDS` words on in its
-    sentence, outside every quotation, in a sentence no negation governs."""
+def owned_hallmarks(features: Features, views: list[Span], layout: Layout | None, negated: set[int]) -> frozenset[str]:
+    """The hallmarks of the cues that follow a view the writer gives as his own ("Я считаю, что узбеков надо
+    выгнать", "In my opinion the Tajiks must be driven out", "Menimcha, …"), at most :data:`OWN_VIEW_WORDS` words on
+    in its sentence, outside every quotation, in a sentence no negation governs."""
     if layout is None or not views:
-        return False
-    for view in views:
-        k = layout.sentence_of(view.start)
-        if k in negated or quoted(features, view):
-            continue
-        if any(cue.label in CALLS and cue.start >= view.end
-               and len(features.text[view.end:cue.start].split()) <= OWN_VIEW_WORDS for cue in layout.cues.get(k, ())):
-            return True
-    return False
+        return frozenset()
+    return frozenset(cue.label for view in views
+                     if layout.sentence_of(view.start) not in negated and not quoted(features, view)
+                     for cue in layout.cues.get(layout.sentence_of(view.start), ())
+                     if cue.start >= view.end and len(_LETTERS.findall(features.text, view.end, cue.start)) <= OWN_VIEW_WORDS)
 
 
 def quoted(features: Features, span: Span) -> bool:
@@ -443,10 +458,12 @@ def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool
     boosted = aimed and not STRONG_CONTEXT & set(markers)
     # a call to exclusion is held up as the writer's own, not when he reports someone else's (unless he approves it)
     own_exclusion = exclusion and "reported_speech" not in markers
-    owned = own_view and "reported_speech" not in markers
-    if boosted and (endorsed or own_exclusion or owned or justified_call(features)
+    owned = own_view if "reported_speech" not in markers else frozenset()
+    if boosted and (endorsed or own_exclusion or owned & set(CALLS) or justified_call(features)
                     or (not markers and repeated_call(features))):
         x = max(x, ADOPTION_FLOOR)   # the classifier's reading, before the markers lower it
+    elif boosted and owned:
+        x = max(x, OWN_VIEW_HALLMARK_FLOOR)
     if endorsed:
         reasons.append(ENDORSED)
     if markers:
