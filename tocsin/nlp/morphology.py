@@ -10,7 +10,8 @@ lexicon key when
 
 The suffixes stripped also yield features the rules use: ``Mood=Imp`` (imperative, jussive,
 hortative), ``VerbForm=Inf`` (infinitive, verbal noun), ``Polarity=Neg`` (Kyrgyz -ба-, Uzbek -ma-),
-``Psor=1Pl`` ("our"), ``QuestionParticle=Yes`` (Kyrgyz -бы, Uzbek -mi). Results are cached per word.
+``Psor=1Pl`` ("our"), ``QuestionParticle=Yes`` (Kyrgyz -бы, Uzbek -mi); the suffix of belonging (Uzbek -niki,
+Kyrgyz -дики: "tojiklarniki", the Tajiks' one) is stripped with no feature. Results are cached per word.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ KY_SUFFIXES = _table([
     ("Iш", "VerbForm=Inf"), ("ш", "VerbForm=Inf"), ("BA", "Polarity=Neg"), ("BAй", "Polarity=Neg"),
     ("DI", "Tense=Past"), ("GAн", "Tense=Past"), ("Iп", ""), ("п", ""), ("A", ""), ("й", ""), ("Aт", ""),
     ("мAк", ""), ("мAкчI", ""), ("Iл", "Voice=Pass"), ("Iн", ""), ("DIр", ""), ("Gуз", ""), ("Gүз", ""),
-    ("жAт", ""), ("ышат", ""), ("ишет", ""), ("ушат", ""), ("үшөт", ""), ("BI", "QuestionParticle=Yes"),
+    ("жAт", ""), ("ышат", ""), ("ишет", ""), ("ушат", ""), ("үшөт", ""), ("BI", "QuestionParticle=Yes"), ("NIкI", ""),
 ], expand=True)
 
 UZ_SUFFIXES = _table([
@@ -70,7 +71,7 @@ UZ_SUFFIXES = _table([
     ("kan", "Tense=Past"), ("qan", "Tense=Past"), ("yap", ""), ("yapti", ""), ("ap", ""), ("ib", ""), ("b", ""),
     ("moqda", ""), ("moqchi", ""), ("a", ""), ("y", ""), ("adi", ""), ("ydi", ""), ("sa", ""), ("il", "Voice=Pass"),
     ("in", ""), ("ti", ""), ("ar", ""), ("r", ""), ("ishsin", "Mood=Imp"), ("ilsin", "Mood=Imp"),
-    ("mi", "QuestionParticle=Yes"),
+    ("mi", "QuestionParticle=Yes"), ("niki", ""), ("diki", ""),
 ], expand=False)
 
 EN_SUFFIXES = _table([
