@@ -391,12 +391,14 @@ def owned_hallmarks(features: Features, views: list[Span], layout: Layout | None
     """The hallmarks of the cues that follow a view the writer gives as his own ("Я считаю, что узбеков надо
     выгнать", "In my opinion the Tajiks must be driven out", "Menimcha, …"), at most :data:`OWN_VIEW_WORDS` words on
     in its sentence, outside every quotation, in a sentence no negation governs."""
-    if layout is None or not views:
-        return frozenset()
-    return frozenset(cue.label for view in views
-                     if layout.sentence_of(view.start) not in negated and not quoted(features, view)
-                     for cue in layout.cues.get(layout.sentence_of(view.start), ())
-                     if cue.start >= view.end and len(_LETTERS.findall(features.text, view.end, cue.start)) <= OWN_VIEW_WORDS)
+    owned: set[str] = set()
+    for view in views if layout is not None else ():
+        k = layout.sentence_of(view.start)
+        if k in negated or quoted(features, view):
+            continue
+        owned.update(cue.label for cue in layout.cues.get(k, ()) if cue.start >= view.end
+                     and len(_LETTERS.findall(features.text, view.end, cue.start)) <= OWN_VIEW_WORDS)
+    return frozenset(owned)
 
 
 def quoted(features: Features, span: Span) -> bool:
