@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-
-@pytest.mark.parametrize("text", [
+#: Friendship, shared life, gratitude and joint work with a named group's people.
+WELCOMES = [
     "Дружим с таджиками с детства!",
     "Живём дружно с дунганами с детства!",
     "Мой зять кыргыз, а сноха узбечка, вся семья живёт дружно.",
@@ -25,14 +25,10 @@ import pytest
     "Работаем вместе с уйгурами с детства. С праздником, наши дорогие таджики!",
     "Дружба кыргызов и узбеков — наше богатство.",
     "В мечети молились вместе узбеки и кыргызы за погибших.",
-])
-def test_friendship_shared_life_and_gratitude_are_inclusion(decide_texts, text):
-    (features, analysis), = decide_texts([text]).values()
-    assert "inclusion" in {c.label for c in features.context}, text
-    assert not analysis.incitement, text
+]
 
-
-@pytest.mark.parametrize("text", [
+#: The same words denied, asked as a rhetorical question, set against another group or said of thanks for violence.
+NOT_WELCOMES = [
     "Узбеки — наши братья? Нет, враги.",
     "Таджики — братья? Это воры и убийцы.",
     "Спасибо нашим кыргызским парням, которые проучили узбеков.",
@@ -42,19 +38,37 @@ def test_friendship_shared_life_and_gratitude_are_inclusion(decide_texts, text):
     "Никакой дружбы кыргызов и узбеков не будет.",
     "Ош — не общий дом для узбеков.",
     "Не люблю праздники узбеков.",
-])
-def test_welcome_words_denied_asked_or_set_against_a_group_are_no_inclusion(decide_texts, text):
-    (features, analysis), = decide_texts([text]).values()
-    assert "inclusion" not in {c.label for c in features.context}, text
+]
 
-
-@pytest.mark.parametrize("text", [
+#: Hate beside a welcome word.
+HATEFUL = [
     "Поздравляем кыргызов с праздником, а узбеков гнать из Оша.",
     "Узбеки — наши соседи, но они враги, их надо гнать.",
     "Спасибо братьям-кыргызам, что выгнали узбеков из нашего района.",
-])
-def test_a_welcome_word_does_not_excuse_hate(decide_texts, text):
-    (features, analysis), = decide_texts([text]).values()
+]
+
+
+@pytest.fixture(scope="module")
+def decided(decide_texts):
+    return decide_texts(list(dict.fromkeys(WELCOMES + NOT_WELCOMES + HATEFUL)))
+
+
+@pytest.mark.parametrize("text", WELCOMES)
+def test_friendship_shared_life_and_gratitude_are_inclusion(decided, text):
+    features, analysis = decided[text]
+    assert "inclusion" in {c.label for c in features.context}, text
+    assert not analysis.incitement, text
+
+
+@pytest.mark.parametrize("text", NOT_WELCOMES)
+def test_welcome_words_denied_asked_or_set_against_a_group_are_no_inclusion(decided, text):
+    features, _ = decided[text]
+    assert "inclusion" not in {c.label for c in features.context}, text
+
+
+@pytest.mark.parametrize("text", HATEFUL)
+def test_a_welcome_word_does_not_excuse_hate(decided, text):
+    _, analysis = decided[text]
     assert analysis.incitement, text
 
 
