@@ -391,8 +391,10 @@ def owned_hallmarks(features: Features, views: list[Span], layout: Layout | None
     """The hallmarks of the cues that follow a view the writer gives as his own ("Я считаю, что узбеков надо
     выгнать", "In my opinion the Tajiks must be driven out", "Menimcha, …"), at most :data:`OWN_VIEW_WORDS` words on
     in its sentence, outside every quotation, in a sentence no negation governs."""
+    if layout is None:
+        return frozenset()
     owned: set[str] = set()
-    for view in views if layout is not None else ():
+    for view in views:
         k = layout.sentence_of(view.start)
         if k in negated or quoted(features, view):
             continue
