@@ -70,3 +70,13 @@ def test_a_russian_concessive_ni_is_no_negation(analyser, text):
 def test_ni_that_is_not_concessive_still_negates(analyser):
     assert [word for word, _ in scopes(analyser, "Узбеки ни в чём не виноваты.", "ru")] == ["ни", "не"]
 
+
+
+@pytest.mark.parametrize("text, denial", [
+    ("Qozoqlar yerimizni tortib olmoqchi, degan gap to’g’ri emas.", "degan gap to’g’ri emas"),
+    ("Qirgʻizlar uylarimizni yoqmoqchi, degan gap rost emas.", "degan gap rost emas"),
+])
+def test_a_claim_denied_after_the_comma_of_its_quotative_is_a_denial_of_its_cue(analyser, text, denial):
+    # "the saying that the Kazakhs want to seize our land is not true": the comma before "degan" ends the words denied,
+    # not the denial's clause
+    assert (denial, "cue") in scopes(analyser, text, "uz")

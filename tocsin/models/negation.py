@@ -146,6 +146,8 @@ def negation_scope(features: Features, negation: Span, layout: Layout | None = N
             denied_need = _NECESSITY_END.search(cue_text) and not_so is not None and not_so.end() == negation.end
             if _FINITE_CUE_END.search(cue_text) and not QUOTATIVE.search(gap) and not denied_need:
                 return False
+            if QUOTATIVE.match(negation.text):   # "…, degan gap toʻgʻri emas": the comma ends the words denied
+                gap = gap.rstrip().removesuffix(",")
         else:
             return False
         return len(gap) <= NEGATION_REACH and not CLAUSE_BREAK.search(gap)
