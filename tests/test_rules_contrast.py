@@ -38,6 +38,15 @@ FRIENDLY = [
     "Helping the Uzbeks is no crime.", "Жалеть узбеков — преступление? Нет, это нормально.",
     "Killing Tajiks is a crime.", "Is killing Tajiks no crime?", "Выгнать узбеков — не преступление? Конечно, преступление.",
     "Он заявил, что убить таджика — не преступление, и его задержали.",
+    # no one may dare to harm a group; a group that did not dare to come out
+    "No one should dare to touch the Uzbeks.", "Узбеки не смеют показываться в центре — боятся нападений.",
+    "Өзбектерди кууп чыгуу — уят!",
+    # a side in a match: its result, its national team
+    "The Kyrgyz team sent the Uzbeks packing with a 3-0 win.", "The Kyrgyz national team lost 0-3 to the Uzbeks.",
+    "Сборная Кыргызстана обыграла узбеков со счётом 3:0.", "Кыргыз курама командасы өзбектерди 3:0 эсеби менен утту.",
+    # an appeal not to listen to those who urge it
+    "Don't listen to people who tell you to drive the Tajiks out.", "Не слушайте тех, кто говорит, что таджиков надо гнать.",
+    "«Өзбектерди кууп чыгуу керек» деген сөздөргө кулак салбагыла.", "«Tojiklarni haydash kerak» deganlarga quloq solmang.",
     # "did not drive them out": a statement about someone, not a call
     "Nega direktor oʻzbeklarni quvib chiqarmadi? Chunki ular yaxshi ishchilar.",
     "Uy egasi tojiklarni haydab yubormadi, ular oʻz vaqtida toʻlaydi.", "Директор өзбектерди кууп чыгарбады, алар жакшы иштейт.",
@@ -103,6 +112,17 @@ HOSTILE = [
     # a news line before the call is its pretext, not a report of it; "я скажу" is the writer's own word
     "Милиция Баткендеги мушташ тууралуу кабарлады. Тажиктер кайра жерибизге кирип жатат — аларды кырыш керек.",
     "Суд оштрафовал блогера Каримова. А я скажу прямо: гнать узбеков из Оша надо, и он был прав!",
+    # asked whether a group are people, and answered "no" by the writer
+    "Are the Uzbeks human? No.", "Узбеки — люди? Нет.", "Өзбектер адамбы? Жок.", "Tojiklar odammi? Yoʻq.",
+    # a group warned off: "should not dare", "пусть не смеют"
+    "The Uzbeks should not dare to show their faces in Osh again.", "Пусть узбеки не смеют больше показываться в Оше.",
+    "Өзбектерди кууп чыгуу — уят эмес, милдет!",
+    # one of ours shamed for dealings with a group: the shame is the hallmark's, not a rebuke of hatred
+    "Өзбектен үй сатып алган кыргызга уят!", "Кызын өзбекке берген ата-энеге уят болсун!",
+    # a time is no score
+    "At 18:30 we go and beat the Uzbeks.", "Завтра в 18:00 идём бить узбеков.",
+    # "do not listen to them" says nothing of whom they are
+    "Не слушайте их, таджиков надо гнать.",
 ]
 
 

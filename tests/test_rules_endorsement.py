@@ -1,5 +1,5 @@
 """Quoted or reported words approved by the writer, through the whole decision (rules + the shipped classifier):
-«…» — правильно сказано, "well said, share it" make the writer say the words himself, so the quotation or report
+«…» — правильно сказано, "well said, share it", a forward's label ("Переслано: «…»") make the writer say the words himself, so the quotation or report
 no longer excuses them; the same approval of a road repair, a missing-child notice or an arrest, and hostile
 words quoted to condemn or report them, raise no flag."""
 
@@ -38,6 +38,12 @@ APPROVED = [
     '"Kick the Uzbeks out of the bazaar" — about time.',
     "«Узбеков надо выгнать» — совершенно верно.",                   # after an intensifier
     "«Бейте таджиков», — пишут в чате. Абсолютно верно!",
+    # a forward's label, with no comment, passes the words on (also across the name of their source)
+    "Переслано: «Братья, берите арматуру и гоните узбеков из Оша!»",
+    "Переслано из канала Ош Патриоты: «Братья, берите арматуру и гоните узбеков из Оша!»",
+    "Пересланное сообщение: «Узбеков надо выгнать из города»",
+    'Forwarded from Osh Patriots: "Brothers, take rebar and drive the Uzbeks out of Osh!"',
+    'Fwd: "Kill the Tajiks before they kill us"',
 ]
 NOT_APPROVED = [
     "Митингде бир киши «Кытайлар, Кыргызстандан кеткиле!» деп кыйкырды. Милиция аны кармады.",
@@ -92,6 +98,11 @@ NOT_APPROVED = [
     '"Drive the Tajiks out" — not exactly. That would be a crime.',
     "Полиция задержала мужчину, который писал «узбеков надо выгнать». Верно!",
     '"Kick the Uzbeks out" — a man shouted; police detained him. About time.',
+    # a forward whose own words, or the writer's after it, keep the call at a distance
+    "Переслано: «В сети пишут \"бейте узбеков\". Это провокация, не верьте.»",
+    "Сосед переслал мне: «Бейте узбеков!» Какой ужас, не распространяйте такое.",
+    'Forwarded from the city police: "Someone is posting \'drive out the Uzbeks\'. Report such posts."',
+    'I forwarded the post "drive the Uzbeks out" to the police.',
     "«Узбеки и кыргызы — братья», — сказал аксакал. Верно!",
     # the words reported in a news line, with no approval at all
     "Drive the Dungans out of Uzgen, the posts said, the Interior Ministry warned.",

@@ -27,6 +27,10 @@ _ADJACENT = re.compile(r"[\W\d_]*(?:(?:и|а|да|and|va|ва|жана|деге�
                        r"(?!\w)[\W\d_]*){0,2}", re.IGNORECASE)
 #: An approval before the words introduces them: a colon or dash straight after it ("Правильно сказано: «…»").
 _INTRODUCES = re.compile(r"(?:[^\w:—–-]{1,3}\w+){0,3}[^\w:—–-]{0,3}[:—–-]")   # "Правильно сказал депутат: «…»"
+#: A forward's label ("Переслано из канала …:", "Forwarded from …:") introduces the words it passes on across the name of
+#: their source, which may run to several words.
+_FORWARD_LABEL = re.compile(r"пересл|пересыл|forward|fwd", re.IGNORECASE)
+_INTRODUCES_FROM_SOURCE = re.compile(r"(?:[^\w:—–-]{1,3}\w+){0,8}[^\w:—–-]{0,3}[:—–-]")
 #: An approval that names words, speech, agreement or truth ("верно говорят", "полностью согласен", "he was right",
 #: "туура айтат", "toʻgʻri gap") can answer the sentence before it; one that only applauds or passes on ("так и
 #: надо", "репост", "share it", "barakalla") does not, since a verdict or a warning is applauded and shared too.
@@ -49,7 +53,7 @@ _OWN_WORDS = re.compile(r"(?<!\d):(?!\d)")
 #: под каждым словом.").
 ANSWER_WORDS = 8
 #: Marks of a quotation inside a quotation: a cue in one is quoted by the quoted speaker, not approved.
-_INNER_QUOTE = re.compile(r"„[^„“”]*[“”]|“[^“”]*”|\"[^\"]*\"|‘[^‘’]*’|‹[^‹›]*›")
+_INNER_QUOTE = re.compile(r"„[^„“”]*[“”]|“[^“”]*”|\"[^\"]*\"|‘[^‘’]*’|‹[^‹›]*›|(?<!\w)'[^']*'(?!\w)")
 
 
 def approved_cues(features: Features, layout: Layout) -> list[Span]:
@@ -57,7 +61,8 @@ def approved_cues(features: Features, layout: Layout) -> list[Span]:
 
     - in the cue's sentence, right after the quotation that holds the cue (or after the cue itself), with nothing
       but punctuation, "and" or other approvals between («…» — правильно сказано!, "…" — well said, share it!);
-    - before it, introducing it with a colon or dash ("Правильно сказано: «…»"), unless the cue is quoted again
+    - before it, introducing it with a colon or dash ("Правильно сказано: «…»", a forward's label "Переслано из …: «…»"),
+      unless the cue is quoted again
       inside that quotation;
     - opening the next sentence, a short one with no clause of its own, when it names words, agreement or truth
       ("Верно говорят.", "Полностью согласен, подписываюсь под каждым словом."), or applauds in a shorter one
@@ -87,7 +92,8 @@ def approved_cues(features: Features, layout: Layout) -> list[Span]:
         return endorsement.start >= end and adjacent(end, endorsement.start)
 
     def introduces(endorsement: Span, cue: Span) -> bool:
-        if endorsement.end > cue.start or not _INTRODUCES.match(text, endorsement.end):
+        opening = _INTRODUCES_FROM_SOURCE if _FORWARD_LABEL.match(endorsement.text) else _INTRODUCES
+        if endorsement.end > cue.start or not opening.match(text, endorsement.end):
             return False
         quoted = quotation_of(cue)
         return not quoted or not any(m.start() <= cue.start < m.end()
