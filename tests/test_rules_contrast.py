@@ -44,6 +44,7 @@ FRIENDLY = [
     # a side in a match: its result, its national team
     "The Kyrgyz team sent the Uzbeks packing with a 3-0 win.", "The Kyrgyz national team lost 0-3 to the Uzbeks.",
     "Сборная Кыргызстана обыграла узбеков со счётом 3:0.", "Кыргыз курама командасы өзбектерди 3:0 эсеби менен утту.",
+    "No Uzbek should live in fear in Osh.", "Без узбеков праздника быть не может.",
     # an appeal not to listen to those who urge it
     "Don't listen to people who tell you to drive the Tajiks out.", "Не слушайте тех, кто говорит, что таджиков надо гнать.",
     "«Өзбектерди кууп чыгуу керек» деген сөздөргө кулак салбагыла.", "«Tojiklarni haydash kerak» deganlarga quloq solmang.",
@@ -121,6 +122,9 @@ HOSTILE = [
     "Өзбектен үй сатып алган кыргызга уят!", "Кызын өзбекке берген ата-энеге уят болсун!",
     # a time is no score
     "At 18:30 we go and beat the Uzbeks.", "Завтра в 18:00 идём бить узбеков.",
+    # revenge urged; no peace, no place for a group
+    "The Tajiks stole our cattle. We must take revenge!", "Тажиктер малыбызды уурдашты. Өч алуу керек!",
+    "No Uzbek should sleep safely in Osh.", "Узбеков в Оше быть не должно.",
     # "do not listen to them" says nothing of whom they are
     "Не слушайте их, таджиков надо гнать.",
 ]
