@@ -84,6 +84,20 @@ def test_operator_adds_a_term_without_code(tmp_path):
     assert analyser.patterns_version == patterns_version([extra]) != patterns_version()
 
 
+def test_a_hyphenated_word_in_a_token_pattern_matches_although_the_tokenizer_splits_it(tmp_path):
+    # "aka-uka" and "blood-money" are three tokens each ("aka", "-", "uka"): a single token naming the whole word
+    # could never match, so the pattern is also tried with the word's pieces in its place
+    extra = _write(tmp_path / "hyphen.jsonl", [
+        {"id": "local.cue.hyphen", "kind": "cue", "label": "call_to_violence", "language": "en",
+         "pattern": [{"LOWER": {"IN": ["bloodbath", "blood-money"]}}, {"LOWER": "for"}, {"LEMMA": "$GROUP"}],
+         "meaning": "a test word", "why": "a test word"},
+    ])
+    analyser = TextAnalyser(NlpSettings(extra_lexicons=[extra]))
+    assert analyser.features("No more blood-money for Uzbeks").hallmarks == ["call_to_violence"]
+    assert analyser.features("A bloodbath for Uzbeks").hallmarks == ["call_to_violence"]
+    assert analyser.features("No more blood money for Uzbeks").hallmarks == []
+
+
 def test_operator_marks_a_plain_sense_of_a_cue_word(tmp_path):
     extra = _write(tmp_path / "plain.jsonl", [
         {"id": "local.not_cue.termite", "kind": "not_cue", "label": "dehumanization", "language": "en",

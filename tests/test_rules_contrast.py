@@ -45,6 +45,8 @@ FRIENDLY = [
     "The Kyrgyz team sent the Uzbeks packing with a 3-0 win.", "The Kyrgyz national team lost 0-3 to the Uzbeks.",
     "Сборная Кыргызстана обыграла узбеков со счётом 3:0.", "Кыргыз курама командасы өзбектерди 3:0 эсеби менен утту.",
     "No Uzbek should live in fear in Osh.", "Без узбеков праздника быть не может.",
+    # a group praised as a people
+    "Дунгандар — мээнеткеч эл, алардан үйрөнүшүбүз керек.", "Dunganlar — mehnatkash xalq, ulardan oʻrganishimiz kerak.",
     # an appeal not to listen to those who urge it
     "Don't listen to people who tell you to drive the Tajiks out.", "Не слушайте тех, кто говорит, что таджиков надо гнать.",
     "«Өзбектерди кууп чыгуу керек» деген сөздөргө кулак салбагыла.", "«Tojiklarni haydash kerak» deganlarga quloq solmang.",
@@ -125,6 +127,7 @@ HOSTILE = [
     # revenge urged; no peace, no place for a group
     "The Tajiks stole our cattle. We must take revenge!", "Тажиктер малыбызды уурдашты. Өч алуу керек!",
     "No Uzbek should sleep safely in Osh.", "Узбеков в Оше быть не должно.",
+    "Узбеки — трудолюбивый народ, но их надо выгнать из Оша.",
     # "do not listen to them" says nothing of whom they are
     "Не слушайте их, таджиков надо гнать.",
 ]

@@ -591,13 +591,16 @@ def build_pipeline(lang: str, entries: list[LexiconEntry], words: Iterable[str] 
     given: set[str] = set()
     for e in mine:
         if isinstance(e.pattern, str):
-            tokens = _phrase_tokens(nlp, e.pattern, lang)
+            variants = [_phrase_tokens(nlp, e.pattern, lang)]
         else:
-            tokens = [_normalise_token_pattern(tp, lang, nlp.vocab) for tp in e.pattern]
+            variants = [[_normalise_token_pattern(tp, lang, nlp.vocab) for tp in split]
+                        for split in _hyphen_splits(nlp, e.pattern)]
+        tokens = variants[0]
         if not tokens:
             continue
-        _collect_keys(tokens, "LEMMA", keys)
-        _collect_keys(tokens, "NORM", surfaces)
+        for variant in variants:
+            _collect_keys(variant, "LEMMA", keys)
+            _collect_keys(variant, "NORM", surfaces)
         if e.kind == "target" and len(tokens) == 1 and isinstance(tokens[0].get("LEMMA"), str):
             group_lemmas.add(tokens[0]["LEMMA"])
         if e.kind in ("target", "place"):
@@ -605,7 +608,7 @@ def build_pipeline(lang: str, entries: list[LexiconEntry], words: Iterable[str] 
         if e.kind == "name":  # used by the lemma component to mark given names; no spans needed
             given.update(t["LEMMA"] for t in tokens if isinstance(t.get("LEMMA"), str))
             continue
-        compiled.append((e, tokens))
+        compiled.extend((e, variant) for variant in variants)
     keys.update(words)
     keys.discard(GROUP_PLACEHOLDER)
     surfaces.discard(GROUP_PLACEHOLDER)
@@ -630,6 +633,30 @@ def build_pipeline(lang: str, entries: list[LexiconEntry], words: Iterable[str] 
     filters.forms = {e.id: e.form for e, _ in compiled if e.form}
     logger.debug("pipeline %s: %d phrases, %d token patterns, %d lexicon keys", lang, len(phrases), len(token_patterns), len(keys))
     return nlp
+
+
+#: The attributes whose words a hand-written token pattern names.
+_WORD_ATTRS = ("LOWER", "ORTH", "TEXT", "NORM", "LEMMA")
+
+
+def _hyphen_splits(nlp: Language, pattern: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The pattern, and one more for each hyphenated word of a token (one with no ``OP``) that the tokenizer
+    takes apart ("aka-uka", "semi-final", "qurol-yarogʻ" are three tokens each, which no single token matches):
+    that word's pieces, each as a token, in the token's place."""
+    out = [pattern]
+    for i, tp in enumerate(pattern):
+        if "OP" in tp:
+            continue
+        for attr in _WORD_ATTRS:
+            value = tp.get(attr)
+            words = [value] if isinstance(value, str) else value.get("IN", []) if isinstance(value, dict) else []
+            for word in words:
+                if not isinstance(word, str) or "-" not in word.strip("-"):
+                    continue
+                pieces = [t.text for t in nlp.tokenizer(word)]
+                if len(pieces) > 1:
+                    out.append([*pattern[:i], *({"LOWER": piece} for piece in pieces), *pattern[i + 1:]])
+    return out
 
 
 def _split_first_token(tokens: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
