@@ -25,6 +25,9 @@ AS_KIN = [
     "Our daughter married into an Uzbek family in Osh, and her in-laws welcomed her like family.",
     "Кызыбыз өзбек үй-бүлөгө келин болуп барды, кайненеси аны өз кызындай көрөт.",
     "Qizimiz tojik oilasiga kelin boʻldi, qaynonasi uni oʻz qizidek koʻradi.",
+    # the group named in one sentence, welcomed by the next that opens with "they"
+    "Ruslarni haqorat qilish — uyat. Ular ham shu yurtning farzandlari.",
+    "Тажиктер кошуна айылдан келишти. Алар биздин бир туугандар.",
 ]
 
 #: The marker beside a cue, or beside a sentence that names a group on its own: still flagged.
@@ -33,6 +36,8 @@ STILL_FLAGGED = [
     "Рады гостям любой национальности, кроме таджиков.",
     "Свекровь зовёт её доченькой, а узбеков надо гнать из Оша!",
     "They welcomed her like family. The Tajiks must be driven out of Osh.",
+    # a "they" sentence that asks
+    "Uzbeks are everywhere in Osh now. They are our brothers? Not anymore.",
 ]
 
 
