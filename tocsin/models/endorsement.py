@@ -61,9 +61,8 @@ def approved_cues(features: Features, layout: Layout) -> list[Span]:
 
     - in the cue's sentence, right after the quotation that holds the cue (or after the cue itself), with nothing
       but punctuation, "and" or other approvals between («…» — правильно сказано!, "…" — well said, share it!);
-    - before it, introducing it with a colon or dash ("Правильно сказано: «…»", a forward's label "Переслано из …: «…»"),
-      unless the cue is quoted again
-      inside that quotation;
+    - before it, introducing it with a colon or dash ("Правильно сказано: «…»", a forward's label "Переслано из …:
+      «…»"), unless the cue is quoted again inside that quotation;
     - opening the next sentence, a short one with no clause of its own, when it names words, agreement or truth
       ("Верно говорят.", "Полностью согласен, подписываюсь под каждым словом."), or applauds in a shorter one
       ("Поддерживаю!", "Так и надо, расклеим по всему городу!"); a call to pass on ("Перешлите родителям") never.
