@@ -25,12 +25,14 @@ _ADJACENT = re.compile(r"[\W\d_]*(?:(?:и|а|да|and|va|ва|жана|деге�
                        r"сўзга|so[ʻ'’]zga|словам|"
                        r"(?:кыйкыр|айт|жаз|деди|дешти|baqir|qichqir|ayt|yoz|dedi|бақир|қичқир|ёз)\w*)"
                        r"(?!\w)[\W\d_]*){0,2}", re.IGNORECASE)
+#: A colon or dash at most this many words after an approval, which introduces the words that follow it.
+_INTRODUCTION = r"(?:[^\w:—–-]{{1,3}}\w+){{0,{words}}}[^\w:—–-]{{0,3}}[:—–-]"
 #: An approval before the words introduces them: a colon or dash straight after it ("Правильно сказано: «…»").
-_INTRODUCES = re.compile(r"(?:[^\w:—–-]{1,3}\w+){0,3}[^\w:—–-]{0,3}[:—–-]")   # "Правильно сказал депутат: «…»"
+_INTRODUCES = re.compile(_INTRODUCTION.format(words=3))   # "Правильно сказал депутат: «…»"
 #: A forward's label ("Переслано из канала …:", "Forwarded from …:") introduces the words it passes on across the name of
 #: their source, which may run to several words.
 _FORWARD_LABEL = re.compile(r"пересл|пересыл|forward|fwd", re.IGNORECASE)
-_INTRODUCES_FROM_SOURCE = re.compile(r"(?:[^\w:—–-]{1,3}\w+){0,8}[^\w:—–-]{0,3}[:—–-]")
+_INTRODUCES_FROM_SOURCE = re.compile(_INTRODUCTION.format(words=8))
 #: An approval that names words, speech, agreement or truth ("верно говорят", "полностью согласен", "he was right",
 #: "туура айтат", "toʻgʻri gap") can answer the sentence before it; one that only applauds or passes on ("так и
 #: надо", "репост", "share it", "barakalla") does not, since a verdict or a warning is applauded and shared too.
