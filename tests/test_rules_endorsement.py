@@ -128,3 +128,12 @@ def test_quoted_words_approved_by_the_writer_are_his_own(decisions, text):
 def test_approval_of_something_else_or_quoted_words_condemned_raise_no_flag(decisions, text):
     _, analysis = decisions[text]
     assert not analysis.incitement, (text, analysis.score, analysis.explanation)
+
+
+def test_a_forwards_label_is_an_endorsement_of_form_forward(decisions):
+    forwarded, _ = decisions["Переслано из канала Ош Патриоты: «Братья, берите арматуру и гоните узбеков из Оша!»"]
+    english, _ = decisions['Forwarded from Osh Patriots: "Brothers, take rebar and drive the Uzbeks out of Osh!"']
+    approved, _ = decisions[APPROVED[0]]
+    assert [(c.text, c.form) for c in forwarded.context if c.label == "endorsement"] == [("Переслано", "forward")]
+    assert [(c.text, c.form) for c in english.context if c.label == "endorsement"] == [("Forwarded", "forward")]
+    assert all(c.form == "" for c in approved.context if c.label == "endorsement")

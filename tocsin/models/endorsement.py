@@ -29,9 +29,8 @@ _ADJACENT = re.compile(r"[\W\d_]*(?:(?:и|а|да|and|va|ва|жана|деге�
 _INTRODUCTION = r"(?:[^\w:—–-]{{1,3}}\w+){{0,{words}}}[^\w:—–-]{{0,3}}[:—–-]"
 #: An approval before the words introduces them: a colon or dash straight after it ("Правильно сказано: «…»").
 _INTRODUCES = re.compile(_INTRODUCTION.format(words=3))   # "Правильно сказал депутат: «…»"
-#: A forward's label ("Переслано из канала …:", "Forwarded from …:") introduces the words it passes on across the name of
-#: their source, which may run to several words.
-_FORWARD_LABEL = re.compile(r"пересл|пересыл|forward|fwd", re.IGNORECASE)
+#: A forward's label (an endorsement of form ``forward``: "Переслано из канала …:", "Forwarded from …:") introduces
+#: the words it passes on across the name of their source, which may run to several words.
 _INTRODUCES_FROM_SOURCE = re.compile(_INTRODUCTION.format(words=8))
 #: An approval that names words, speech, agreement or truth ("верно говорят", "полностью согласен", "he was right",
 #: "туура айтат", "toʻgʻri gap") can answer the sentence before it; one that only applauds or passes on ("так и
@@ -93,7 +92,7 @@ def approved_cues(features: Features, layout: Layout) -> list[Span]:
         return endorsement.start >= end and adjacent(end, endorsement.start)
 
     def introduces(endorsement: Span, cue: Span) -> bool:
-        opening = _INTRODUCES_FROM_SOURCE if _FORWARD_LABEL.match(endorsement.text) else _INTRODUCES
+        opening = _INTRODUCES_FROM_SOURCE if endorsement.form == "forward" else _INTRODUCES
         if endorsement.end > cue.start or not opening.match(text, endorsement.end):
             return False
         quoted = quotation_of(cue)

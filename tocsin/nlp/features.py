@@ -24,6 +24,9 @@ CALLS = ("call_to_violence", "call_to_expulsion")
 #: Narrower forms of a hallmark that a cue may name (its lexicon entry's ``form``): a call to exclusion keeps a
 #: group out of work, housing, trade, service, school or a place, rather than out of the land or their homes.
 CUE_FORMS = {"call_to_expulsion": ("exclusion",)}
+#: Narrower forms of a context marker that an entry may name: a forward's label ("Переслано из …:", "Forwarded
+#: from …:") is an endorsement that passes on the words after it, across the name of their source.
+CONTEXT_FORMS = {"endorsement": ("forward",)}
 
 #: Context markers that often flip a text's meaning, or (``own_view``) make a call the writer's own.
 CONTEXT_MARKERS = ("negation", "quotation", "reported_speech", "condemnation", "counter_speech", "news_reporting",
@@ -39,7 +42,7 @@ class Span:
     text: str    # the surface form, as in the original text
     start: int   # character offsets into the original (not the normalised) text
     end: int
-    form: str = ""   # a cue's narrower form of its hallmark (see CUE_FORMS), else ""
+    form: str = ""   # a narrower form of a cue's hallmark or a marker (see CUE_FORMS, CONTEXT_FORMS), else ""
 
     def to_dict(self) -> dict[str, Any]:
         """The span as a dict; ``form`` only where there is one."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from tocsin.nlp.features import CONTEXT_MARKERS, CUE_FORMS, HALLMARKS
+from tocsin.nlp.features import CONTEXT_FORMS, CONTEXT_MARKERS, CUE_FORMS, HALLMARKS
 from tocsin.text_files import NotUtf8, decode_utf8
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class LexiconEntry:
     meaning: str
     why: str
     source: str           # file:line, for error messages and docs
-    form: str = ""        # a cue's narrower form of its hallmark (``exclusion``), see CUE_FORMS
+    form: str = ""        # a narrower form of the label (``exclusion``, ``forward``), see CUE_FORMS, CONTEXT_FORMS
     extends: bool = False  # a ``words`` entry that adds its words to a list defined elsewhere with its label
 
     def applies_to(self, lang: str) -> bool:
@@ -118,14 +118,15 @@ def _checked_extends(raw: dict[str, Any], kind: str, where: str) -> bool:
 
 
 def _checked_form(raw: dict[str, Any], kind: str, label: str, where: str) -> str:
-    """The entry's ``form``, if it has one: only a cue may, and only one its hallmark knows (:data:`CUE_FORMS`)."""
+    """The entry's ``form``, if it has one: only a cue or a context marker may, and only one its label knows
+    (:data:`CUE_FORMS`, :data:`CONTEXT_FORMS`)."""
     form = raw.get("form")
     if form in (None, ""):
         return ""
-    known = CUE_FORMS.get(label, ()) if kind == "cue" else ()
+    known = {"cue": CUE_FORMS, "context": CONTEXT_FORMS}.get(kind, {}).get(label, ())
     if form not in known:
         fix = f"use {' or '.join(map(repr, known))} or leave it out" if known else "leave it out"
-        forms = "; ".join(f"{hallmark}: {', '.join(names)}" for hallmark, names in CUE_FORMS.items())
+        forms = "; ".join(f"{name}: {', '.join(names)}" for name, names in {**CUE_FORMS, **CONTEXT_FORMS}.items())
         raise LexiconError(f"{where}: form {form!r} is unknown for a {kind} labelled {label!r}; {fix} (forms: {forms})")
     return form
 

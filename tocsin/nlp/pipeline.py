@@ -365,7 +365,7 @@ class FilterComponent:
     def __init__(self) -> None:
         #: Ids of the entries whose pattern ends in a token that must not be there.
         self.trim_last: set[str] = set()
-        #: The form of each cue entry that has one (``exclusion``), by id.
+        #: The form of each cue or context entry that has one (``exclusion``, ``forward``), by id.
         self.forms: dict[str, str] = {}
 
     def __call__(self, doc: Doc) -> Doc:
