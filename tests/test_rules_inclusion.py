@@ -25,9 +25,20 @@ AS_KIN = [
     "Our daughter married into an Uzbek family in Osh, and her in-laws welcomed her like family.",
     "Кызыбыз өзбек үй-бүлөгө келин болуп барды, кайненеси аны өз кызындай көрөт.",
     "Qizimiz tojik oilasiga kelin boʻldi, qaynonasi uni oʻz qizidek koʻradi.",
-    # the group named in one sentence, welcomed by the next that opens with "they"
+    # the group named in one sentence, welcomed by the next that speaks of "them"
     "Ruslarni haqorat qilish — uyat. Ular ham shu yurtning farzandlari.",
     "Тажиктер кошуна айылдан келишти. Алар биздин бир туугандар.",
+    "Sad news: the last Russian family has left our street. We will miss them.",
+    "Орус үй-бүлө Бишкекке көчүп кетти. Аларды сагынабыз.",
+    "Rus oilasi Toshkentga koʻchib ketdi. Ularni sogʻinamiz.",
+    # a question whether a group are people, answered "yes"
+    "Are the Uzbeks human? Yes, like all of us.",
+    "Узбеки — люди? Конечно, как и все мы.",
+    "Өзбектер адамбы? Ооба, баарыбыздай эле адам.",
+    "Тожиклар одамми? Ҳа, ҳаммамиз каби.",
+    # a dispute urged to be settled by rule, not by force
+    "Вода — общая. Таджики и кыргызы должны делить её по графику, а не кулаками.",
+    "Suv — umumiy. Tojiklar va qirgʻizlar uni navbat bilan boʻlishi kerak, musht bilan emas.",
 ]
 
 #: The marker beside a cue, or beside a sentence that names a group on its own: still flagged.
@@ -38,6 +49,9 @@ STILL_FLAGGED = [
     "They welcomed her like family. The Tajiks must be driven out of Osh.",
     # a "they" sentence that asks
     "Uzbeks are everywhere in Osh now. They are our brothers? Not anymore.",
+    # their leaving welcomed
+    "The Tajiks left Batken last week. We won't miss them.",
+    "Таджиков надо гнать, а не кулаками махать — камнями!",
 ]
 
 

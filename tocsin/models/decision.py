@@ -516,14 +516,10 @@ _EXCEPT = re.compile(r"(?<!\w)(?:кроме|исключени\w*|except|excludi
                      re.IGNORECASE)
 
 
-#: A sentence that opens with "they", speaking of the group the sentence before it names.
-_OPENS_WITH_THEY = re.compile(r"\W*(?:they|они|алар|ular|улар)(?!\w)", re.IGNORECASE)
-
-
 def welcomes_all_it_names(features: Features, layout: Layout | None = None) -> bool:
     """Whether a text with no cue names every group in a sentence with an inclusion marker and no exception ("Берём
     узбеков, кыргызов, таджиков — национальность не важна"; not "… кроме таджиков"), not one that names a group in a
-    sentence of its own beside it, unless the next sentence, opening with "they" and asking nothing, welcomes it. A
+    sentence of its own beside it, unless the next sentence, speaking of "them" and asking nothing, welcomes it. A
     welcome in quotation marks is someone else's word ("Ким еврейлерди «бир тууган» деп атаса, ал элге жат": whoever
     calls the Jews «brothers» is a stranger to the people)."""
     if features.cues:
@@ -531,9 +527,10 @@ def welcomes_all_it_names(features: Features, layout: Layout | None = None) -> b
     layout = layout or Layout(features)
     own = [c for c in features.context if c.label == INCLUSION and not quoted(features, c)]
     welcoming = {k for k in {layout.sentence_of(c.start) for c in own} if not _EXCEPT.search(features.text, *layout.bounds[k])}
-    # the group of one sentence, welcomed by the next that opens with "they" and asks nothing ("Ruslarni haqorat
-    # qilish — uyat. Ular ham shu yurtning farzandlari"; not "They are our brothers? Not anymore.")
-    welcoming |= {k - 1 for k in welcoming if k > 0 and _OPENS_WITH_THEY.match(features.text, layout.bounds[k][0])
+    # the group of one sentence, welcomed by the next that speaks of "them" and asks nothing ("Ruslarni haqorat
+    # qilish — uyat. Ular ham shu yurtning farzandlari", "… has left our street. We will miss them"; not "They are
+    # our brothers? Not anymore.")
+    welcoming |= {k - 1 for k in welcoming if k > 0 and THEY.search(features.text, *layout.bounds[k])
                   and "?" not in features.text[slice(*layout.bounds[k])]}
     return all(layout.sentence_of(t.start) in welcoming for t in features.targets)
 
