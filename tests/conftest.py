@@ -45,9 +45,10 @@ def shipped_analyser():
 
 @pytest.fixture(scope="session")
 def decide_texts(shipped_analyser):
-    """A function: texts -> {text: (features, analysis)} through the rules and the shipped classifier."""
-    def decide(texts):
-        feats = shipped_analyser.features(texts)
+    """A function: texts (and optional language hints) -> {text: (features, analysis)} through the rules and the
+    shipped classifier."""
+    def decide(texts, hints=None):
+        feats = shipped_analyser.features(texts, hints)
         analyses = shipped_analyser.decide_all(feats, shipped_analyser.probabilities(texts, feats))
         return {t: (f, a) for t, f, a in zip(texts, feats, analyses)}
 

@@ -24,12 +24,9 @@ HATEFUL = [line for line in LINES if line["incitement"]]
 
 
 @pytest.fixture(scope="module")
-def flagged(shipped_analyser) -> dict[str, bool]:
-    texts = [line["text"] for line in LINES]
-    hints = [HINTS.get(line["lang"], line["lang"]) for line in LINES]
-    feats = shipped_analyser.features(texts, hints)
-    analyses = shipped_analyser.decide_all(feats, shipped_analyser.probabilities(texts, feats))
-    return {text: a.incitement for text, a in zip(texts, analyses)}
+def flagged(decide_texts) -> dict[str, bool]:
+    decided = decide_texts([line["text"] for line in LINES], [HINTS.get(line["lang"], line["lang"]) for line in LINES])
+    return {text: analysis.incitement for text, (_, analysis) in decided.items()}
 
 
 def test_the_lines_cover_every_language_with_both_kinds():
