@@ -1,8 +1,9 @@
 """Crash safety: ``tocsin run`` killed with SIGKILL at random points of crawl, analyse and alert, then restarted.
 
 Afterwards the database passes ``PRAGMA integrity_check``, every item stored before any kill is still
-there, every item version is analysed exactly once per model version, and every alert that the stored
-analyses call for exists and reaches the JSONL sink.
+there, every item version is analysed exactly once per model version, every alert that the stored
+analyses call for exists and reaches the JSONL sink, and no killed crawl's job folder (which names the
+sources and flagged items) is left in the temporary folder.
 """
 
 from __future__ import annotations
@@ -29,9 +30,16 @@ def tocsin_command(config: Path, *args: str) -> list[str]:
     return [sys.executable, "-c", "from tocsin.cli import main; main()", "--config", str(config), *args]
 
 
+def private_temp(config: Path) -> dict[str, str]:
+    """The environment with a temporary folder of the test's own, beside the config."""
+    temp = config.parent / "tmp"
+    temp.mkdir(exist_ok=True)
+    return {**os.environ, "TMPDIR": str(temp)}
+
+
 def run_and_kill(config: Path, delay: float) -> bool:
     """Start one cycle in its own process group and SIGKILL the whole group after ``delay``; True if killed."""
-    proc = subprocess.Popen(tocsin_command(config, "run"), start_new_session=True,
+    proc = subprocess.Popen(tocsin_command(config, "run"), start_new_session=True, env=private_temp(config),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         proc.wait(timeout=delay)
@@ -82,8 +90,10 @@ def test_sigkill_at_random_points_loses_nothing(world_config):
             seen_before_kills |= now
     assert kills >= KILLS
 
-    final = subprocess.run(tocsin_command(config, "run"), capture_output=True, text=True, timeout=600)
+    final = subprocess.run(tocsin_command(config, "run"), capture_output=True, text=True, timeout=600,
+                           env=private_temp(config))
     assert final.returncode == 0, final.stderr[-2000:]
+    assert not list((workdir / "tmp").glob("tocsin-crawl-*")), "a killed crawl's job folder was left behind"
     final = subprocess.run(tocsin_command(config, "run", "--no-crawl"), capture_output=True, text=True, timeout=600)
     assert final.returncode == 0, final.stderr[-2000:]
 

@@ -1,5 +1,6 @@
-"""The crawl process: ``python -m tocsin.crawler.run JOB.json`` runs one Scrapy ``CrawlerProcess`` with
-a spider per source of the job, then closes each source's crawl run and writes a small result file.
+"""The crawl process: ``python -m tocsin.crawler.run JOB.json`` reads the job file and deletes it, runs one
+Scrapy ``CrawlerProcess`` with a spider per source of the job, then closes each source's crawl run and writes a
+small result file.
 
 The Twisted reactor cannot restart inside one process, so every crawl is a process of its own; one
 process runs all sources of a crawl side by side.
@@ -115,9 +116,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     path = Path(args[0])
     job = json.loads(path.read_text(encoding="utf-8"))
+    path.unlink(missing_ok=True)   # it names the sources and flagged items: gone even if this crawl is killed
     result = run_job(job)
     if job.get("result_path"):
-        Path(job["result_path"]).write_text(json.dumps(result), encoding="utf-8")
+        try:
+            Path(job["result_path"]).write_text(json.dumps(result), encoding="utf-8")
+        except OSError as exc:   # the parent died and its folder was swept: nobody is waiting for the result
+            logger.warning("could not write the crawl result: %s", exc)
     return 0
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tocsin.config import Settings, SourceSettings
+from tocsin.crawler.job_folder import job_folder
 from tocsin.crawler.ledger import PROGRESS_PREFIX
 from tocsin.processes import stop_process
 from tocsin.store import connect
@@ -164,7 +165,7 @@ def execute(settings: Settings, runs: list[dict[str, Any]], timeout_s: int, on_p
     """Run the crawl process for ``runs`` (see :func:`run_process`), then close whatever it left open and collect
     the results."""
     db_path = str(Path(settings.database_path).resolve())
-    with tempfile.TemporaryDirectory(prefix="tocsin-crawl-") as tmp:
+    with job_folder() as tmp:
         job = {
             "db_path": db_path, "busy_timeout_ms": settings.database.busy_timeout_ms,
             "crawl": dataclasses.asdict(settings.crawl), "runs": runs, "timeout_s": int(timeout_s),
