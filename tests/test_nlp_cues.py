@@ -384,6 +384,9 @@ def test_narrowed_cue_still_fires_in_its_hateful_sense(analyser: TextAnalyser, l
     # a call quoted between single quotes, which also serve as apostrophes (don't, o'zbek)
     en | Some genius wrote 'drive out the Turks' on the fence, don't repeat it. | quotation | call_to_expulsion
     uz | Devorga ‘tojiklar ketsin’ deb yozishibdi, o‘chirib tashladik. | quotation | call_to_expulsion
+    # … with an apostrophe inside a word of the quotation
+    en | Reporting this post: 'don't sell land to Uzbeks'. | quotation | call_to_expulsion
+    uz | Devorga 'o'zbeklar ketsin' deb yozishibdi, o'chirib tashladik. | quotation | call_to_expulsion
 """))
 def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str,
                       hallmark: str | None) -> None:
@@ -457,6 +460,7 @@ def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str
     ky | Еврейлерди бул жерден сүрүп чыкмайынча бизге үй жок. | negated_cue | call_to_expulsion
     # apostrophes are no quotation marks
     uz | O'zbeklar qishlog'imizdan ketsin, to'g'ri aytdim. | quotation | call_to_expulsion
+    en | It's the Uzbeks' land, isn't it? They don't sell it, drive out the Turks instead. | quotation | call_to_expulsion
 """))
 def test_not_a_marker(analyser: TextAnalyser, lang: str, text: str, markers: str,
                       hallmark: str | None) -> None:

@@ -65,9 +65,9 @@ GROUP_PLACEHOLDER = "$GROUP"
 _MANDATORY_OP = re.compile(r"(?:|\+|1|\{[1-9]\d*(?:,\d*)?\})\Z")
 #: Quotations: «…» (with one «…» inside it or more: «Устроить им «субботник»: …»), “…”, „…“, "…", and '…' or ‘…’
 #: when the marks stand outside words (the same marks serve as apostrophes inside them: don't, oʻzbek, o‘zbek,
-#: o'zbek), with no apostrophe within.
+#: o'zbek), with no apostrophe within but one between two letters ('don't sell land to Uzbeks').
 _QUOTES = re.compile(r"«(?:[^«»\n]|«[^«»\n]{0,600}»){1,600}»|“[^“”\n]{1,600}”|„[^„“”\n]{1,600}[“”]|\"[^\"\n]{1,600}\"|"
-                     r"(?<!\w)['‘](?=\w)[^'‘’\n]{1,300}?(?<=[\w.!?,…])['’](?!\w)")
+                     r"(?<!\w)['‘](?=\w)(?:[^'‘’\n]|(?<=\w)['’](?=\w)){1,300}?(?<=[\w.!?,…])['’](?!\w)")
 
 
 #: Longer "words" (a pasted blob, a base64 image, a run of one letter) get no lemma: analysing a word costs
