@@ -196,6 +196,13 @@ def test_uzbek_osh_is_pilaf_not_the_city(analyser):
     assert [p.label for p in analyser.features("Bugun Oʻshda bozor yopiq edi.").places] == ["osh"]
 
 
+@pytest.mark.parametrize("text", ["Oʻsha odamlar bozorga keldi.", "Oʻshalar ketdi, oʻshani koʻrdim.", "O'sha kuni yomgʻir yogʻdi.",
+                                  "Ўша одамлар бозорга келди.", "Ўшаларнинг уйи шу ерда."])
+def test_uzbek_that_is_not_osh(analyser, text):
+    """'oʻsha' (that) reads as Oʻsh plus a verb's -a; only the city's case forms are the city."""
+    assert analyser.features(text).places == []
+
+
 @pytest.mark.parametrize(
     "text, place",
     [
