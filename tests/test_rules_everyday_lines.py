@@ -1,7 +1,9 @@
 """Fresh lines, written apart from the lexicons and templates by someone who saw neither, read through the whole
 decision (rules + the shipped classifier): Telegram posts, comments, classifieds and news lines in every language,
 most of them harmless lines that name groups (mourners at one funeral, job notices, sports, recipes, border queues,
-rebuttals), some hateful in words the lexicons were not written from (hints, sarcasm, slogans).
+rebuttals), some hateful in words the lexicons were not written from (hints, sarcasm, slogans). They came in five
+rounds: 520 lines in four, then 310 more (50 harmless and 12 hateful per language and script) in a fifth, each round
+read through the decision before any entry was written from it.
 
 A guard against false alarms and misses coming back, not a benchmark: a changed rule or model may move a line or
 two, but not the share. The lines live in ``tests/fixtures/rules/everyday_lines.jsonl``, labelled."""
@@ -31,7 +33,7 @@ def flagged(decide_texts) -> dict[str, bool]:
 
 def test_the_lines_cover_every_language_with_both_kinds():
     assert {line["lang"] for line in HARMLESS} == {line["lang"] for line in HATEFUL} == {"ru", "ky", "uz-Latn", "uz-Cyrl", "en"}
-    assert len(HARMLESS) >= 400 and len(HATEFUL) >= 100
+    assert len(HARMLESS) >= 650 and len(HATEFUL) >= 150
 
 
 def test_harmless_lines_that_name_groups_are_seldom_flagged(flagged):
