@@ -59,7 +59,12 @@ def test_a_new_folder_sweeps_the_orphans_first(tmp_path):
 
 def test_crawl_process_deletes_its_job_file_once_read(tmp_path, monkeypatch):
     seen = {}
-    monkeypatch.setattr(crawl_run, "run_job", lambda job: seen.setdefault("job", job) and {"elapsed_s": 1.5})
+
+    def run_job(job):
+        seen["job"] = job
+        return {"elapsed_s": 1.5}
+
+    monkeypatch.setattr(crawl_run, "run_job", run_job)
     monkeypatch.setattr(crawl_run, "stop_with_parent", lambda pid: None)
     job_path, result_path = tmp_path / "job.json", tmp_path / "result.json"
     job_path.write_text(json.dumps({"runs": [{"source": {"name": "feed-a"}}], "result_path": str(result_path)}),
