@@ -78,6 +78,7 @@ def test_each_named_evasion_changes_the_text():
         ("русских много", "russian"), ("дунган много", "dungan"), ("дунганы пришли", "dungan"), ("уйгурами", "uyghur"), ("казахов много", "kazakh"),
         ("турок-месхетинцев много", "turk"), ("турков избили", "turk"), ("евреев много", "jewish"), ("мусульман много", "muslim"),
         ("христиан много", "christian"), ("китайцев много", "chinese"), ("китаянка пришла", "chinese"),
+        ("корейцев много", "korean"), ("корейцы пришли", "korean"),
         # Kyrgyz suffix chains
         ("өзбектерди көрдүм", "uzbek"), ("өзбектердин үйү", "uzbek"), ("өзбектерге айт", "uzbek"),
         ("өзбектерден сура", "uzbek"), ("кыргыздарды көрдүм", "kyrgyz"), ("тажиктерге айт", "tajik"),
@@ -87,11 +88,13 @@ def test_each_named_evasion_changes_the_text():
         # Uzbek suffix chains, both scripts
         ("qirg'izlarni ko'rdim", "kyrgyz"), ("qirg'izlarga ayt", "kyrgyz"), ("qirgʻizlarning uyi", "kyrgyz"),
         ("o'zbeklardan so'ra", "uzbek"), ("tojiklarni ko'rdim", "tajik"), ("ruslarga ayt", "russian"),
-        ("uning tojigi keldi", "tajik"), ("xitoyliklarni ko'rdim", "chinese"),
+        ("uning tojigi keldi", "tajik"), ("xitoyliklarni ko'rdim", "chinese"), ("koreyslarni koʻrdim", "korean"),
+        ("oʻrislar keldi", "russian"), ("ўрислар келди", "russian"), ("корейслар келди", "korean"),
         ("қирғизларни кўрдим", "kyrgyz"), ("ўзбекларга айт", "uzbek"), ("қозоқлар келди", "kazakh"),
         # English
         ("the Uzbeks came", "uzbek"), ("a Kyrgyz family", "kyrgyz"), ("Tajik's house", "tajik"),
         ("the Meskhetian Turks", "turk"), ("Uyghurs and Dungans", "uyghur"), ("Chinese workers arrived", "chinese"),
+        ("the Koreans of Jalal-Abad", "korean"), ("корейлерди көрдүм", "korean"),
     ],
 )
 def test_inflected_and_suffixed_forms(analyser, text, group):
@@ -129,6 +132,9 @@ def test_inflected_and_suffixed_forms(analyser, text, group):
         ("Кытай компанияларын өлкөдөн кууп чыгуу керек!", "chinese", "ky"),
         ("Xitoy mollari arzon, lekin sifatsiz.", "chinese", "uz"),
         ("The Chinese government must get out of Kyrgyzstan.", "chinese", "en"),
+        ("Купила корейскую морковку на базаре.", "korean", "ru"),   # a dish, not people
+        ("We watched Korean dramas all night.", "korean", "en"),
+        ("Мен Кореяга иштегени бардым.", "korean", "ky"),           # the country
     ],
 )
 def test_homonyms_and_names_are_not_targets(analyser, text, not_group, lang):

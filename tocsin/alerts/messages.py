@@ -18,7 +18,7 @@ from tocsin.export.redaction import RedactionRules, Redactor
 GROUP_NAMES = {
     "uzbek": "Uzbeks", "kyrgyz": "Kyrgyz", "tajik": "Tajiks", "russian": "Russians", "dungan": "Dungans",
     "uyghur": "Uyghurs", "kazakh": "Kazakhs", "turk": "Turks", "jewish": "Jews", "muslim": "Muslims",
-    "christian": "Christians", "chinese": "Chinese",
+    "christian": "Christians", "chinese": "Chinese", "korean": "Koreans",
 }
 #: Evidence items shown in a message.
 TOP_EVIDENCE = 3
