@@ -50,6 +50,30 @@ def test_russian_lemma_keys_are_dictionary_forms():
     assert not slips, f"write these lemma values in dictionary form (docs/lexicons.md): {slips}"
 
 
+#: Phrase words that the lemmas would read as another pattern's dictionary word, kept apart on purpose: they are
+#: other words ("news" is not "new", "важно" an adverb, "призывать" not the noun "призыв").
+PHRASE_WORDS_NOT_FORMS = {"ru": {"важно", "полулюди", "призывать", "это"}, "en": {"news"}}
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_no_phrase_hides_a_form_from_the_lemma_patterns(lang):
+    """A phrase's words are lemma keys as written, so a word of a text that is one keeps itself as its lemma. An
+    inflected form there hides that form from every pattern naming its dictionary word ("как пишет" once hid
+    "пишет" from "писать"); such a phrase is written as ``LOWER`` tokens (docs/lexicons.md)."""
+    from tocsin.nlp.morphology import Lemmatiser
+
+    entries = [e for e in load_lexicons() if e.applies_to(lang) and e.kind != "name"]
+    phrase_words = {w for e in entries if isinstance(e.pattern, str) for w in e.pattern.lower().split() if w.isalpha()}
+    lemma_values: set[str] = set()
+    for e in entries:
+        for token in e.pattern if isinstance(e.pattern, list) else []:
+            value = token.get("LEMMA")
+            lemma_values.update([value] if isinstance(value, str) else value.get("IN", []) if isinstance(value, dict) else [])
+    lemmatiser = Lemmatiser(lang, lemma_values)   # the keys but the phrase words: where would a text's word go?
+    hiding = {w: lemmatiser.analyse(w)[0] for w in phrase_words - lemma_values - PHRASE_WORDS_NOT_FORMS[lang]}
+    assert not {w: lemma for w, lemma in hiding.items() if lemma != w and lemma in lemma_values}
+
+
 def test_slurs_say_what_they_mean():
     slurs = [e for e in load_lexicons() if e.meaning.startswith("SLUR")]
     assert slurs, "slurs are marked with SLUR in their meaning"
