@@ -62,6 +62,14 @@ PHRASE_WORDS_NOT_FORMS = {
 }
 
 
+def lemma_words(token: dict) -> list[str]:
+    """The words a token pattern names as ``LEMMA`` (one, or an ``IN`` list)."""
+    value = token.get("LEMMA")
+    if isinstance(value, str):
+        return [value]
+    return list(value.get("IN", [])) if isinstance(value, dict) else []
+
+
 @pytest.mark.parametrize("lang", ["ru", "en", "ky", "uz"])
 def test_no_phrase_hides_a_form_from_the_lemma_patterns(lang):
     """A phrase's words are lemma keys as written, so a word of a text that is one keeps itself as its lemma. An
@@ -71,11 +79,8 @@ def test_no_phrase_hides_a_form_from_the_lemma_patterns(lang):
 
     entries = [e for e in load_lexicons() if e.applies_to(lang) and e.kind != "name"]
     phrase_words = {w for e in entries if isinstance(e.pattern, str) for w in e.pattern.lower().split() if w.isalpha()}
-    lemma_values: set[str] = set()
-    for e in entries:
-        for token in e.pattern if isinstance(e.pattern, list) else []:
-            value = token.get("LEMMA")
-            lemma_values.update([value] if isinstance(value, str) else value.get("IN", []) if isinstance(value, dict) else [])
+    lemma_values = {word for e in entries if isinstance(e.pattern, list) for token in e.pattern
+                    for word in lemma_words(token)}
     keys = phrase_words | lemma_values
 
     def lemma_without_its_key(word: str) -> str:
