@@ -24,6 +24,17 @@ def stop_process(proc: subprocess.Popen, grace_s: float | None = None) -> None:
         proc.wait()
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (possibly another user's)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 #: ``prctl`` option: the signal this process gets when the thread that started it ends.
 PR_SET_PDEATHSIG = 1
 

@@ -26,6 +26,7 @@ from tocsin.alerts.silences import matching_silence
 from tocsin.alerts.times import as_datetime, iso
 from tocsin.alerts.transports import FileTransport, Transport, TransportError, build_transport
 from tocsin.config import Settings
+from tocsin.processes import process_alive
 from tocsin.store import alerting as store
 from tocsin.store import delivery_parts
 from tocsin.store.db import transaction
@@ -82,13 +83,7 @@ def claimer_alive(claimed_by: str) -> bool:
         return True  # another machine: trust its lease
     if int(pid) == os.getpid():
         return False  # our own claim, left by an earlier call that failed
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return process_alive(int(pid))
 
 
 def deliver_due(db: sqlite_utils.Database, settings: Settings, now: datetime | str | None = None, *,

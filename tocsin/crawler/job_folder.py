@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tocsin.processes import process_alive
+
 logger = logging.getLogger(__name__)
 
 PREFIX = "tocsin-crawl-"
@@ -49,17 +51,5 @@ def orphaned(path: Path) -> bool:
     owner = path.name[len(PREFIX):].split("-", 1)[0]
     if not owner.isdigit():
         return time.time() - path.stat().st_mtime > UNOWNED_MAX_AGE_S
-    return not process_alive(int(owner))
-
-
-def process_alive(pid: int) -> bool:
-    """Whether a process with this id exists (possibly another user's)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    pid = int(owner)
+    return pid == 0 or not process_alive(pid)   # pid 0 names no process (to os.kill, it is our own group)
