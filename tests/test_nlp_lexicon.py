@@ -174,7 +174,7 @@ def test_patterns_version_is_stable_and_tracks_content(tmp_path):
         ({"id": "a", "kind": "target", "label": "uzbek", "language": "fr", "pattern": "x", "meaning": "m"}, "language 'fr'"),
         ({"id": "a", "kind": "target", "label": "uzbek", "language": "en", "pattern": 5, "meaning": "m"}, "pattern must be"),
         ({"id": "a", "kind": "cue", "label": "call_to_expulsion", "form": "eviction", "language": "en", "pattern": "x",
-          "meaning": "m"}, "form 'eviction' is unknown for a cue labelled 'call_to_expulsion'; use 'exclusion' or leave it out"),
+          "meaning": "m"}, "form 'eviction' is unknown for a cue labelled 'call_to_expulsion'; use 'exclusion' or 'exclusivity' or leave it out"),
         ({"id": "a", "kind": "cue", "label": "dehumanization", "form": "exclusion", "language": "en", "pattern": "x",
           "meaning": "m"}, "form 'exclusion' is unknown for a cue labelled 'dehumanization'; leave it out"),
         ({"id": "a", "kind": "target", "label": "uzbek", "form": "exclusion", "language": "en", "pattern": "x",

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from tocsin.config import SEVERITIES
+from tocsin.nlp.features import EXCLUSION_FORMS
 
 #: Hallmarks that call for action against the target.
 ACTION_HALLMARKS = ("call_to_violence", "call_to_expulsion")
@@ -46,12 +47,12 @@ def names_a_time(text: str) -> bool:
 
 def exclusion_only(calls: list[str], analysis: dict[str, Any]) -> bool:
     """Whether the only call of an analysis is to exclusion: its one call hallmark (of ``calls``) is
-    ``call_to_expulsion`` (no call to violence, found or suggested) and every call cue is of the form ``exclusion``
-    (an analysis stored before cues had a form has none, and counts as a call to expulsion)."""
+    ``call_to_expulsion`` (no call to violence, found or suggested) and every call cue is of the form ``exclusion`` or
+    ``exclusivity`` (an analysis stored before cues had a form has none, and counts as a call to expulsion)."""
     if calls != ["call_to_expulsion"]:
         return False
     cues = [s for s in analysis.get("spans") or [] if s.get("kind") == "cue" and s.get("label") in ACTION_HALLMARKS]
-    return bool(cues) and all(s.get("form") == "exclusion" for s in cues)
+    return bool(cues) and all(s.get("form") in EXCLUSION_FORMS for s in cues)
 
 
 def item_severity(base: str, analysis: dict[str, Any], text: str) -> tuple[str, list[str]]:

@@ -90,7 +90,7 @@ def meta_value(meta_json: str | None, keys: tuple[str, ...]) -> str:
 
 
 #: The keys of a target, place and span in the export, in order, by their naming keys. A span also has ``form``:
-#: a cue's narrower form (``exclusion``), or null; the store keeps it only where there is one.
+#: a cue's narrower form (``exclusion``, ``exclusivity``), or null; the store keeps it only where there is one.
 _SHAPES = {("group",): ("group", "text", "start", "end"), ("place",): ("place", "text", "start", "end"),
            ("kind", "label"): ("kind", "label", "text", "start", "end", "form")}
 

@@ -30,7 +30,7 @@ FIELDS: list[tuple[str, pa.DataType, str]] = [
     ("hallmarks", pa.list_(pa.string()), "Dangerous-speech hallmarks found (names)."),
     ("targets", pa.list_(TARGET), "Target group mentions: group id, surface text, start, end."),
     ("places", pa.list_(PLACE), "Place mentions: place id, surface text, start, end."),
-    ("spans", pa.list_(SPAN), "All evidence spans: kind (target, place, cue, context), label, text, start, end; form (exclusion: a call to keep a group out of work, housing, trade or a place) on a cue of a narrower form, else null."),
+    ("spans", pa.list_(SPAN), "All evidence spans: kind (target, place, cue, context), label, text, start, end; form (exclusion: a call to keep a group out of work, housing, trade or a place; exclusivity: a land, a home or work claimed for the one group named) on a cue of a narrower form, else null."),
     ("explanation", pa.string(), "Why the model decided as it did, redacted."),
     ("model_name", pa.string(), "Classifier name of the latest analysis, or null."),
     ("model_version", pa.string(), "Classifier version of the latest analysis, or null."),

@@ -50,9 +50,10 @@ def main_cue(features: Features, hallmark: str | None) -> Span | None:
 
 
 def hallmark_name(hallmark: str, cue: Span | None) -> str:
-    """``call_to_expulsion`` → "call to expulsion", or "call to exclusion" when its cue is of that form."""
-    if hallmark == "call_to_expulsion" and cue is not None and cue.form:
-        return f"call to {cue.form}"
+    """``call_to_expulsion`` → "call to expulsion", or "call to exclusion" when its cue is of that form or claims a
+    land for one group."""
+    if hallmark == "call_to_expulsion" and cue is not None and cue.exclusion:
+        return "call to exclusion"
     return hallmark.replace("_", " ")
 
 
@@ -99,13 +100,17 @@ def groups_by_aim(features: Features) -> list[str]:
     """Target groups, the one the text's calls (else its other cues) are aimed at first: the group named
     inside a cue, else nearest one, ties to the first mentioned; then the others in order of first mention.
     In "Kyrgyz must drive the Uzbeks out" and "Кыргызы, выгоним узбеков!" the Uzbeks are the target and the
-    Kyrgyz the ones called on."""
+    Kyrgyz the ones called on; in "Кыргызстан для кыргызов, узбеки — на выход" the Uzbeks too, the Kyrgyz being
+    those the land is claimed for (a group named only in such a claim comes last)."""
     groups = features.groups
     cues = [c for c in features.cues if c.label in CALLS] or list(features.cues)
     if len(groups) < 2 or not cues:
         return groups
+    claimed_for = set(groups_claimed_for(features))
 
-    def gap(target: Span, cue: Span) -> int:   # -1 inside the cue ("выгоним узбеков"), 0 touching it
+    def gap(target: Span, cue: Span) -> float:   # -1 inside the cue ("выгоним узбеков"), 0 touching it
+        if target.label in claimed_for:
+            return float("inf")
         if target.within(cue):
             return -1
         return max(0, cue.start - target.end, target.start - cue.end)
@@ -122,6 +127,21 @@ def groups_by_aim(features: Features) -> list[str]:
     return [first, *(g for g in groups if g != first)]
 
 
+def groups_claimed_for(features: Features) -> list[str]:
+    """The groups a land is claimed for and named nowhere else: each mention the first group word of a cue of the
+    form ``exclusivity`` ("Кыргызстан для кыргызов"; "… для кыргызов, узбеки — на выход" names the Uzbeks after
+    it). Such a claim is aimed at every other group."""
+    claims = [c for c in features.cues if c.exclusivity]
+    firsts = {min((t for t in features.targets if t.within(c)), key=lambda t: t.start, default=None) for c in claims}
+    return [g for g in features.groups if claims and all(t in firsts for t in features.targets if t.label == g)]
+
+
+def aim_name(features: Features, group: str) -> str:
+    """How the explanation names the group aimed at: ``uzbek``, or ``all but kyrgyz`` when the group is the one a
+    land is claimed for (:func:`groups_claimed_for`)."""
+    return f"all but {group}" if group in groups_claimed_for(features) else group
+
+
 def explain(features: Features, hallmarks: list[str], flagged: bool, score: float, reasons: list[str]) -> str:
     """One line a monitor can read, e.g. ``call to expulsion against uzbek in Osh: 'надо выгнать'``.
 
@@ -129,7 +149,7 @@ def explain(features: Features, hallmarks: list[str], flagged: bool, score: floa
     given as suggested (``incitement against uzbek: '…'; no cue words found, the classifier suggests
     dehumanization``)."""
     aimed, *also = groups_by_aim(features) or [""]
-    groups = aimed + (f" (also named: {', '.join(also)})" if also else "")
+    groups = (aim_name(features, aimed) if aimed else "") + (f" (also named: {', '.join(also)})" if also else "")
     places = ", ".join(dict.fromkeys(place_name(p.label) for p in features.places))
     if flagged:
         # Only a hallmark with a cue in the text is named as found; the classifier's others are "suggested".

@@ -22,8 +22,12 @@ HALLMARKS = (
 CALLS = ("call_to_violence", "call_to_expulsion")
 
 #: Narrower forms of a hallmark that a cue may name (its lexicon entry's ``form``): a call to exclusion keeps a
-#: group out of work, housing, trade, service, school or a place, rather than out of the land or their homes.
-CUE_FORMS = {"call_to_expulsion": ("exclusion",)}
+#: group out of work, housing, trade, service, school or a place, rather than out of the land or their homes; a
+#: claim of exclusivity ("Кыргызстан для кыргызов", "Russia for the Russians") keeps a land for the group it names,
+#: and so every other group out of it: its group is the one the land is claimed for, not the one aimed at.
+CUE_FORMS = {"call_to_expulsion": ("exclusion", "exclusivity")}
+#: The forms of a call to expulsion that keep groups out of something rather than drive them out of their homes.
+EXCLUSION_FORMS = frozenset(CUE_FORMS["call_to_expulsion"])
 #: Narrower forms of a context marker that an entry may name: a forward's label ("Переслано из …:", "Forwarded
 #: from …:") is an endorsement that passes on the words after it, across the name of their source.
 CONTEXT_FORMS = {"endorsement": ("forward",)}
@@ -53,8 +57,13 @@ class Span:
 
     @property
     def exclusion(self) -> bool:
-        """Whether the span is a cue calling to keep a group out of a part of life (see :data:`CUE_FORMS`)."""
-        return self.form == "exclusion"
+        """Whether the span is a cue calling to keep a group out of a part of life or a land (see :data:`CUE_FORMS`)."""
+        return self.form in EXCLUSION_FORMS
+
+    @property
+    def exclusivity(self) -> bool:
+        """Whether the span is a cue claiming a land for the group it names, against every other (see :data:`CUE_FORMS`)."""
+        return self.form == "exclusivity"
 
     def overlaps(self, other: "Span") -> bool:
         """Whether the two spans share at least one character."""
