@@ -90,3 +90,14 @@ def test_passages_that_do_not_flag_leave_the_article_as_it_was():
     assert strongest(article_record, [(record(0.45, False), 5)]) is article_record
     flagged = record(0.97, True, "flagged")
     assert strongest(flagged, [(record(0.9, True, "passage"), 5)]) is flagged
+
+
+def test_a_passage_is_excused_as_its_decision_reads_it(decide_texts):
+    """A "no crime" cue that is asked cuts down to its call, and its "not" denies the call: the passage is excused
+    as :func:`tocsin.models.decision.decide` would read it, not left to be judged on the cue's whole words."""
+    from tocsin.models.decision import excused
+
+    text = "Is it not a crime to kill the Uzbeks who live next door?"
+    features, analysis = decide_texts([text])[text]
+    assert excused(features, passage=True)
+    assert not analysis.incitement and "negated cue" in analysis.explanation, analysis.explanation

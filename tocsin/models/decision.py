@@ -440,8 +440,9 @@ def without_markers_of_other_cues(features: Features, context: list[Span], layou
 
 
 def excused(features: Features, passage: bool = False) -> bool:
-    """Whether a strong context marker (:data:`STRONG_CONTEXT`) bears on the text's cues."""
-    return bool(STRONG_CONTEXT & set(bearing(features, passage).markers))
+    """Whether a strong context marker (:data:`STRONG_CONTEXT`) bears on the text's cues, read as :func:`decide`
+    reads them (a "no crime" cue that says no such thing cut down to its call)."""
+    return bool(STRONG_CONTEXT & set(bearing(without_unsaid_justifications(features), passage).markers))
 
 
 def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool = False) -> tuple[float, list[str]]:
