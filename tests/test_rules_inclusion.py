@@ -41,8 +41,19 @@ AS_KIN = [
     "Suv — umumiy. Tojiklar va qirgʻizlar uni navbat bilan boʻlishi kerak, musht bilan emas.",
 ]
 
+#: A shrine, a holiday or a land held dear by several groups alike; the classifier alone flags each (0.50–0.92 before).
+SHARED = [
+    "Сулайман-Тоо — святыня и для узбеков, и для кыргызов, и для таджиков.",
+    "Сулайман-Тоо — святыня для узбеков, кыргызов и таджиков.",
+    "Бул зыярат өзбектер, кыргыздар жана тажиктер үчүн ыйык.",
+    "Ош кыргыздар үчүн да, өзбектер үчүн да мекен.",
+    "Bu ziyoratgoh oʻzbeklar, qirgʻizlar va tojiklar uchun muqaddas.",
+    "Бу зиёратгоҳ ўзбеклар, қирғизлар ва тожиклар учун муқаддас.",
+]
+
 #: The marker beside a cue, or beside a sentence that names a group on its own: still flagged.
 STILL_FLAGGED = [
+    "Навруз — общий праздник для узбеков и кыргызов, а таджиков надо выгнать.",
     "Everyone welcome except Uzbeks.",
     "Рады гостям любой национальности, кроме таджиков.",
     "Свекровь зовёт её доченькой, а узбеков надо гнать из Оша!",
@@ -57,10 +68,10 @@ STILL_FLAGGED = [
 
 @pytest.fixture(scope="module")
 def decided(decide_texts):
-    return decide_texts(WELCOMING + AS_KIN + STILL_FLAGGED)
+    return decide_texts(WELCOMING + AS_KIN + SHARED + STILL_FLAGGED)
 
 
-@pytest.mark.parametrize("text", WELCOMING + AS_KIN)
+@pytest.mark.parametrize("text", WELCOMING + AS_KIN + SHARED)
 def test_a_list_of_groups_welcomed_all_or_one_welcomed_as_kin_raises_no_flag(decided, text):
     features, analysis = decided[text]
     assert "inclusion" in {c.label for c in features.context}
