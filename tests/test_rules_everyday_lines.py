@@ -6,7 +6,8 @@ rounds: 520 lines in four, then 310 more (50 harmless and 12 hateful per languag
 read through the decision before any entry was written from it.
 
 A guard against false alarms and misses coming back, not a benchmark: a changed rule or model may move a line or
-two, but not the share. The lines live in ``tests/fixtures/rules/everyday_lines.jsonl``, labelled."""
+two, but not the share. The lines live in ``tests/fixtures/rules/everyday_lines.jsonl``, labelled; two later rounds,
+read once each, in ``everyday_lines_round6.jsonl`` and ``everyday_lines_round7.jsonl``."""
 
 from __future__ import annotations
 
@@ -32,12 +33,20 @@ HATEFUL = [line for line in LINES if line["incitement"]]
 #: the lexicons were not written from: read once, it gave 3 false alarms of 250 and missed 19 of 60; the entries
 #: written after it brought the misses to 16. Most of those are the classifier's (conspiracy stories, veiled threats,
 #: Koreans, whom it never saw in training).
-ROUND6 = read_lines("everyday_lines_round6.jsonl")
+#: A seventh round (34 harmless and 14 hateful lines per language and script, two of each hallmark), kept apart the
+#: same way: read once, it gave 2 false alarms of 170 and missed 14 of 70; the entries written after it (revenge,
+#: a mixed marriage shamed) brought the misses to 11. Most of those are veiled (a threat to women "if something
+#: happens", "another June", a mine "nobody will cry over"), or the classifier is sure of a harmless reading.
+ROUNDS_READ_ONCE = {
+    "everyday_lines_round6.jsonl": {"harmless": 250, "hateful": 60, "false_alarms": 5, "missed": 18},
+    "everyday_lines_round7.jsonl": {"harmless": 170, "hateful": 70, "false_alarms": 4, "missed": 13},
+}
+ROUNDS = {name: read_lines(name) for name in ROUNDS_READ_ONCE}
 
 
 @pytest.fixture(scope="module")
 def flagged(decide_texts) -> dict[str, bool]:
-    lines = LINES + ROUND6
+    lines = LINES + [line for lines in ROUNDS.values() for line in lines]
     decided = decide_texts([line["text"] for line in lines], [HINTS.get(line["lang"], line["lang"]) for line in lines])
     return {text: analysis.incitement for text, (_, analysis) in decided.items()}
 
@@ -59,11 +68,13 @@ def test_hateful_lines_in_unseen_words_are_mostly_found(flagged):
     assert len(missed) <= 0.1 * len(HATEFUL), [line["text"] for line in missed]
 
 
-def test_a_round_read_once_keeps_its_false_alarms_rare_and_its_misses_from_growing(flagged):
-    harmless = [line for line in ROUND6 if not line["incitement"]]
-    hateful = [line for line in ROUND6 if line["incitement"]]
-    assert len(harmless) == 250 and len(hateful) == 60
+@pytest.mark.parametrize("name", ROUNDS_READ_ONCE)
+def test_a_round_read_once_keeps_its_false_alarms_rare_and_its_misses_from_growing(flagged, name):
+    bounds = ROUNDS_READ_ONCE[name]
+    harmless = [line for line in ROUNDS[name] if not line["incitement"]]
+    hateful = [line for line in ROUNDS[name] if line["incitement"]]
+    assert len(harmless) == bounds["harmless"] and len(hateful) == bounds["hateful"]
     false_alarms = [line["text"] for line in harmless if flagged[line["text"]]]
     missed = [line["text"] for line in hateful if not flagged[line["text"]]]
-    assert len(false_alarms) <= 5, false_alarms
-    assert len(missed) <= 18, missed
+    assert len(false_alarms) <= bounds["false_alarms"], false_alarms
+    assert len(missed) <= bounds["missed"], missed
