@@ -181,8 +181,10 @@ def test_patterns_version_is_stable_and_tracks_content(tmp_path):
           "meaning": "m"}, "form 'exclusion' is unknown for a target"),
         ({"id": "a", "kind": "context", "label": "endorsement", "form": "repost", "language": "en", "pattern": "x",
           "meaning": "m"}, "form 'repost' is unknown for a context labelled 'endorsement'; use 'forward' or leave it out"),
+        ({"id": "a", "kind": "context", "label": "negation", "form": "forward", "language": "en", "pattern": "x",
+          "meaning": "m"}, "form 'forward' is unknown for a context labelled 'negation'; leave it out"),
         ({"id": "a", "kind": "context", "label": "inclusion", "form": "forward", "language": "en", "pattern": "x",
-          "meaning": "m"}, "form 'forward' is unknown for a context labelled 'inclusion'; leave it out"),
+          "meaning": "m"}, "form 'forward' is unknown for a context labelled 'inclusion'; use 'address' or leave it out"),
         # patterns that would stop the pipeline from being built are refused when the file is read
         ({"id": "a", "kind": "target", "label": "uzbek", "language": "ru", "pattern": "!!! ...", "meaning": "m"},
          "no letters or digits"),

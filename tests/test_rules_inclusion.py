@@ -51,8 +51,19 @@ SHARED = [
     "Бу зиёратгоҳ ўзбеклар, қирғизлар ва тожиклар учун муқаддас.",
 ]
 
+#: A group named in one sentence and thanked as kin in the next; the classifier alone flagged the English one (0.68).
+THANKED = [
+    "Kazakh volunteers drove all night to bring warm clothes to Nookat after the quake. Thank you, brothers and sisters!",
+    "Таджики из соседнего села помогли нам потушить пожар. Спасибо, братья!",
+    "Өзбек кошуналар суу ташканда жардам беришти. Рахмат, бир туугандар!",
+    "Qirgʻiz qoʻshnilarimiz toʻyga qoʻy olib kelishdi. Rahmat, birodarlar!",
+    "Қирғиз қўшниларимиз тўйга қўй олиб келишди. Раҳмат, биродарлар!",
+]
+
 #: The marker beside a cue, or beside a sentence that names a group on its own: still flagged.
 STILL_FLAGGED = [
+    "Узбеки — крысы. Спасибо, братья!",
+    "The Uzbeks must be driven out of Osh. Thank you, brothers, for standing with us!",
     "Навруз — общий праздник для узбеков и кыргызов, а таджиков надо выгнать.",
     "Everyone welcome except Uzbeks.",
     "Рады гостям любой национальности, кроме таджиков.",
@@ -68,10 +79,10 @@ STILL_FLAGGED = [
 
 @pytest.fixture(scope="module")
 def decided(decide_texts):
-    return decide_texts(WELCOMING + AS_KIN + SHARED + STILL_FLAGGED)
+    return decide_texts(WELCOMING + AS_KIN + SHARED + THANKED + STILL_FLAGGED)
 
 
-@pytest.mark.parametrize("text", WELCOMING + AS_KIN + SHARED)
+@pytest.mark.parametrize("text", WELCOMING + AS_KIN + SHARED + THANKED)
 def test_a_list_of_groups_welcomed_all_or_one_welcomed_as_kin_raises_no_flag(decided, text):
     features, analysis = decided[text]
     assert "inclusion" in {c.label for c in features.context}

@@ -520,7 +520,8 @@ _EXCEPT = re.compile(r"(?<!\w)(?:кроме|исключени\w*|except|excludi
 def welcomes_all_it_names(features: Features, layout: Layout | None = None) -> bool:
     """Whether a text with no cue names every group in a sentence with an inclusion marker and no exception ("Берём
     узбеков, кыргызов, таджиков — национальность не важна"; not "… кроме таджиков"), not one that names a group in a
-    sentence of its own beside it, unless the next sentence, speaking of "them" and asking nothing, welcomes it. A
+    sentence of its own beside it, unless the next sentence, speaking of "them" or thanking them as kin ("Спасибо,
+    братья!", an inclusion of the form ``address``) and asking nothing, welcomes it. A
     welcome in quotation marks is someone else's word ("Ким еврейлерди «бир тууган» деп атаса, ал элге жат": whoever
     calls the Jews «brothers» is a stranger to the people)."""
     if features.cues:
@@ -528,10 +529,12 @@ def welcomes_all_it_names(features: Features, layout: Layout | None = None) -> b
     layout = layout or Layout(features)
     own = [c for c in features.context if c.label == INCLUSION and not quoted(features, c)]
     welcoming = {k for k in {layout.sentence_of(c.start) for c in own} if not _EXCEPT.search(features.text, *layout.bounds[k])}
-    # the group of one sentence, welcomed by the next that speaks of "them" and asks nothing ("Ruslarni haqorat
-    # qilish — uyat. Ular ham shu yurtning farzandlari", "… has left our street. We will miss them"; not "They are
-    # our brothers? Not anymore.")
-    welcoming |= {k - 1 for k in welcoming if k > 0 and THEY.search(features.text, *layout.bounds[k])
+    # the group of one sentence, welcomed by the next that speaks of "them" or thanks them as kin, and asks nothing
+    # ("Ruslarni haqorat qilish — uyat. Ular ham shu yurtning farzandlari", "… has left our street. We will miss them",
+    # "Kazakh volunteers drove all night … Thank you, brothers and sisters!"; not "They are our brothers? Not anymore.")
+    addressing = {layout.sentence_of(c.start) for c in own if c.form == "address"}
+    welcoming |= {k - 1 for k in welcoming if k > 0
+                  and (k in addressing or THEY.search(features.text, *layout.bounds[k]))
                   and "?" not in features.text[slice(*layout.bounds[k])]}
     return all(layout.sentence_of(t.start) in welcoming for t in features.targets)
 

@@ -29,8 +29,9 @@ CUE_FORMS = {"call_to_expulsion": ("exclusion", "exclusivity")}
 #: The forms of a call to expulsion that keep groups out of something rather than drive them out of their homes.
 EXCLUSION_FORMS = frozenset(CUE_FORMS["call_to_expulsion"])
 #: Narrower forms of a context marker that an entry may name: a forward's label ("Переслано из …:", "Forwarded
-#: from …:") is an endorsement that passes on the words after it, across the name of their source.
-CONTEXT_FORMS = {"endorsement": ("forward",)}
+#: from …:") is an endorsement that passes on the words after it, across the name of their source; thanks to kin
+#: ("Спасибо, братья!", "Thank you, brothers and sisters!") is an inclusion that addresses the group named before it.
+CONTEXT_FORMS = {"endorsement": ("forward",), "inclusion": ("address",)}
 
 #: Context markers that often flip a text's meaning, or (``own_view``) make a call the writer's own.
 CONTEXT_MARKERS = ("negation", "quotation", "reported_speech", "condemnation", "counter_speech", "news_reporting",
