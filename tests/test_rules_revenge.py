@@ -1,7 +1,6 @@
 """Revenge on a group ("отомстить узбекам", "revenge on the Tajiks", "өзбектерден өч алабыз", "qirgʻizlardan oʻch
-olamiz", "blood for blood") is a call to violence, the region's most common call to renewed violence. Revenge
-refused, a sports rematch, a report of an arrest for such a call, and the group as the one said to seek revenge
-(an accusation, not a call) hold no such call of the writer's."""
+olamiz", "blood for blood") is a call to violence. Revenge refused, a sports rematch, a report of an arrest for such
+a call, and the group as the one said to seek revenge (an accusation, not a call) hold no such call of the writer's."""
 
 from __future__ import annotations
 

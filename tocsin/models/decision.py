@@ -48,9 +48,9 @@ NEGATED_CLASSIFIER_CAP = 1.0
 #: ``*.nc2``), which it reads as counter-speech, and words quoted or reported and then approved («Узбеков
 #: надо выгнать» — правильно сказано!, "… — well said, share it!"), which it reads as quotation. A call to
 #: exclusion (a cue of the form ``exclusion`` or ``exclusivity``: "Турков на работу не принимаем", "Everyone is
-#: welcome except Uzbeks", "Кыргызстан для кыргызов") is held to it too, when the words are the writer's own (not reported, unless approved): the
-#: classifier, which learned calls from their violent words, reads such a notice in the words of trade and
-#: hiring as harmless.
+#: welcome except Uzbeks", "Кыргызстан для кыргызов") is held to it too, when the words are the writer's own (not
+#: reported, unless approved): the classifier, which learned calls from their violent words, reads such a notice
+#: in the words of trade and hiring as harmless.
 ADOPTION_FLOOR = -1.0
 #: So is a call the writer gives as his own view ("Я считаю, что узбеков надо выгнать", "I think …", "Menimcha, …",
 #: "Менин оюмча, …": an ``own_view`` marker at most this many words before the call, in its sentence): the classifier,

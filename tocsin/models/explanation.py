@@ -132,8 +132,10 @@ def groups_claimed_for(features: Features) -> list[str]:
     form ``exclusivity`` ("Кыргызстан для кыргызов"; "… для кыргызов, узбеки — на выход" names the Uzbeks after
     it). Such a claim is aimed at every other group."""
     claims = [c for c in features.cues if c.exclusivity]
+    if not claims:
+        return []
     firsts = {min((t for t in features.targets if t.within(c)), key=lambda t: t.start, default=None) for c in claims}
-    return [g for g in features.groups if claims and all(t in firsts for t in features.targets if t.label == g)]
+    return [g for g in features.groups if all(t in firsts for t in features.targets if t.label == g)]
 
 
 def aim_name(features: Features, group: str) -> str:
