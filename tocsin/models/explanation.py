@@ -138,11 +138,6 @@ def groups_claimed_for(features: Features) -> list[str]:
     return [g for g in features.groups if all(t in firsts for t in features.targets if t.label == g)]
 
 
-def aim_name(features: Features, group: str) -> str:
-    """How the explanation names the group aimed at: ``uzbek``, or ``all but kyrgyz`` when the group is the one a
-    land is claimed for (:func:`groups_claimed_for`)."""
-    return f"all but {group}" if group in groups_claimed_for(features) else group
-
 
 def explain(features: Features, hallmarks: list[str], flagged: bool, score: float, reasons: list[str]) -> str:
     """One line a monitor can read, e.g. ``call to expulsion against uzbek in Osh: 'надо выгнать'``.
@@ -151,7 +146,9 @@ def explain(features: Features, hallmarks: list[str], flagged: bool, score: floa
     given as suggested (``incitement against uzbek: '…'; no cue words found, the classifier suggests
     dehumanization``)."""
     aimed, *also = groups_by_aim(features) or [""]
-    groups = (aim_name(features, aimed) if aimed else "") + (f" (also named: {', '.join(also)})" if also else "")
+    if aimed in groups_claimed_for(features):   # "Кыргызстан для кыргызов": aimed at every other group
+        aimed = f"all but {aimed}"
+    groups = aimed + (f" (also named: {', '.join(also)})" if also else "")
     places = ", ".join(dict.fromkeys(place_name(p.label) for p in features.places))
     if flagged:
         # Only a hallmark with a cue in the text is named as found; the classifier's others are "suggested".
