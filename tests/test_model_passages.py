@@ -101,3 +101,19 @@ def test_a_passage_is_excused_as_its_decision_reads_it(decide_texts):
     features, analysis = decide_texts([text])[text]
     assert excused(features, passage=True)
     assert not analysis.incitement and "negated cue" in analysis.explanation, analysis.explanation
+
+
+def test_a_passage_decision_is_none_when_excused_and_else_the_one_decide_makes(decide_texts):
+    """``decide_passage`` reads a passage once: no analysis when a strong marker excuses its cue, else the very
+    analysis :func:`tocsin.models.decision.decide` makes of it as a passage."""
+    from tocsin.models.decision import decide, decide_passage
+
+    quoted = "They wrote «the Tajiks must be driven out of Osh» and we condemn it."
+    plain = "The Tajiks must be driven out of Osh."
+    decided = decide_texts([quoted, plain])
+    names = {"item_id": "", "content_hash": "", "model_name": "m", "model_version": "v"}
+    probs = {"incitement": 0.9}
+    assert decide_passage(decided[quoted][0], probs, 0.5, **names) is None
+    record = decide_passage(decided[plain][0], probs, 0.5, **names)
+    assert record is not None and record.incitement
+    assert record == decide(decided[plain][0], probs, 0.5, passage=True, **names)

@@ -94,19 +94,18 @@ class Analyser:
                    for i, (f, p) in enumerate(zip(features, probs))]
         return self.review_passages(features, records)
 
-    def decide(self, features: Features, probs: dict[str, float], *, item_id: str = "", content_hash: str = "",
-               passage: bool = False) -> AnalysisRecord:
+    def decide(self, features: Features, probs: dict[str, float], *, item_id: str = "", content_hash: str = "") -> AnalysisRecord:
         from tocsin.models.decision import decide
 
         return decide(features, probs, self.threshold, item_id=item_id, content_hash=content_hash,
-                      model_name=self.model_name, model_version=self.model_version, passage=passage)
+                      model_name=self.model_name, model_version=self.model_version)
 
     def review_passages(self, features: Sequence[Features], records: Sequence[AnalysisRecord]) -> list[AnalysisRecord]:
         """Each text's analysis, or for a long text one of its passages' that flags it (see
         :mod:`tocsin.models.passages`); every passage of the batch goes through the classifier together.
         A passage whose cue is excused by a strong context marker (counter-speech, quotation …) leaves the
         judgement to the article's own score."""
-        from tocsin.models.decision import excused
+        from tocsin.models.decision import decide_passage
         from tocsin.models.passages import cue_passages, passage_text, strongest
 
         jobs = [(i, passage) for i, f in enumerate(features) for passage in cue_passages(f)]
@@ -118,8 +117,10 @@ class Analyser:
         feats = self.features([text for text, _ in passages], langs)
         judged: dict[int, list[tuple[AnalysisRecord, int]]] = {}
         for (i, _), (_, offset), f, p in zip(jobs, passages, feats, self.claim_probabilities(claims, langs)):
-            if not excused(f, passage=True):
-                judged.setdefault(i, []).append((self.decide(f, p, passage=True), offset))
+            record = decide_passage(f, p, self.threshold, item_id="", content_hash="", model_name=self.model_name,
+                                    model_version=self.model_version)
+            if record is not None:
+                judged.setdefault(i, []).append((record, offset))
         return [strongest(record, judged.get(i, [])) for i, record in enumerate(records)]
 
     def claim_probabilities(self, claims: Sequence[str], langs: Sequence[str]) -> list[dict[str, float]]:

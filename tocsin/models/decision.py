@@ -442,14 +442,20 @@ def without_markers_of_other_cues(features: Features, context: list[Span], layou
 def excused(features: Features, passage: bool = False) -> bool:
     """Whether a strong context marker (:data:`STRONG_CONTEXT`) bears on the text's cues, read as :func:`decide`
     reads them (a "no crime" cue that says no such thing cut down to its call)."""
-    return bool(STRONG_CONTEXT & set(bearing(without_unsaid_justifications(features), passage).markers))
+    return excuses(bearing(without_unsaid_justifications(features), passage))
 
 
-def adjusted_score(features: Features, probs: Mapping[str, float], passage: bool = False) -> tuple[float, list[str]]:
-    """The incitement score after the rules, and the reasons it moved (for the explanation)."""
+def excuses(found: Bearing) -> bool:
+    """Whether a strong context marker (:data:`STRONG_CONTEXT`) is among those that bear on the cues."""
+    return bool(STRONG_CONTEXT & set(found.markers))
+
+
+def adjusted_score(features: Features, probs: Mapping[str, float], found: Bearing) -> tuple[float, list[str]]:
+    """The incitement score after the rules, given what bears on the cues (:func:`bearing`), and the reasons it
+    moved (for the explanation)."""
     x = logit(float(probs.get("incitement", 0.0))) / TEMPERATURE
     reasons: list[str] = []
-    markers, targets, every_cue_negated, endorsed, exclusion, _, own_view = bearing(features, passage)
+    markers, targets, every_cue_negated, endorsed, exclusion, _, own_view = found
     if every_cue_negated:
         x = min(x, NEGATED_CLASSIFIER_CAP)
     if not features.cues and names_only(features):
@@ -637,7 +643,27 @@ def decide(features: Features, probs: Mapping[str, float], threshold: float, *, 
     :param passage: the text is a passage cut from a long one (see :func:`local_context`).
     """
     features = without_unsaid_justifications(features)
-    score, reasons = adjusted_score(features, probs, passage)
+    return analysis(features, bearing(features, passage), probs, threshold, item_id=item_id, content_hash=content_hash,
+                    model_name=model_name, model_version=model_version)
+
+
+def decide_passage(features: Features, probs: Mapping[str, float], threshold: float, *, item_id: str,
+                   content_hash: str, model_name: str, model_version: str) -> AnalysisRecord | None:
+    """A passage's analysis, as :func:`decide` makes it; None when a strong context marker excuses its cues
+    (:func:`excuses`), and the article's own score then decides. What bears on the cues is worked out once for both."""
+    features = without_unsaid_justifications(features)
+    found = bearing(features, passage=True)
+    if excuses(found):
+        return None
+    return analysis(features, found, probs, threshold, item_id=item_id, content_hash=content_hash,
+                    model_name=model_name, model_version=model_version)
+
+
+def analysis(features: Features, found: Bearing, probs: Mapping[str, float], threshold: float, *, item_id: str,
+             content_hash: str, model_name: str, model_version: str) -> AnalysisRecord:
+    """The analysis of features already read for a decision (:func:`without_unsaid_justifications`) and what bears
+    on their cues."""
+    score, reasons = adjusted_score(features, probs, found)
     if not features.targets:
         # Incitement is against a group by definition (a text with no group is a negative in the corpus,
         # e.g. abuse_no_group): without a target group the score stays below the threshold.
