@@ -19,7 +19,7 @@ from tocsin.nlp.chunking import split_chunks
 from tocsin.nlp.features import Features, Span
 from tocsin.nlp.language import detect_language
 from tocsin.nlp.lexicon import expand_word_lists, patterns_version, read_lexicons, words_of
-from tocsin.nlp.normalise import ACCENTLESS_LATIN, NormalisedText, normalise
+from tocsin.nlp.normalise import ACCENTLESS_LATIN, HASHTAG, NormalisedText, normalise
 from tocsin.nlp.pipeline import SPANS_KEY, WORDS_KEY, build_pipeline, prepare_pattern_text
 from tocsin.nlp.pipelines import Pipelines
 from tocsin.nlp.runs import language_runs, letters_sample
@@ -182,6 +182,7 @@ class TextAnalyser:
         original = feats.text
         feats.speaks_of_women = feats.speaks_of_women or self.women.spoken_of(lang, doc.user_data.get(WORDS_KEY, frozenset()))
         seen: set[tuple[str, str, int, int]] = set()
+        hashtags = [m.span() for m in HASHTAG.finditer(original)] if "#" in original else []
         for span in doc.spans.get(SPANS_KEY, []):
             kind, _, label = span.label_.partition("|")
             field_name = _KIND_TO_FIELD.get(kind)
@@ -192,6 +193,8 @@ class TextAnalyser:
             key = (kind, label, start, end)
             if key in seen or end <= start:
                 continue
+            if label == "negation" and any(a < start and end <= b for a, b in hashtags):
+                continue   # a slogan's "No" ("#NoMixedMarriages", "#NoToHate") denies nothing it says
             seen.add(key)
             entry = self.entries.get(span.id_)
             found = Span(kind, label, original[start:end], start, end, entry.form if entry else "")

@@ -8,7 +8,8 @@ which characters of the original it came from:
    dropped otherwise (``ќ`` from к + ◌́ is not made; a pile of 10,000 marks goes).
 2. Emoji and pictographs put inside a word removed (``уз🙂беки``); runs of more than 20 symbols cut to 20;
    runs of white space made one space (or their line breaks), tabs spaces; letters spaced out to dodge filters
-   (``у з б е к``, ``u.z.b.e.k``) joined into one word.
+   (``у з б е к``, ``u.z.b.e.k``) joined into one word; a hashtag of capitalised words run together
+   (``#UzbeksGoHome``) read as its words.
 3. Per word: look-alike letters folded to the word's dominant script (Latin ``a e o c y`` inside a
    Cyrillic word and the reverse, Greek look-alikes too), digits and symbols used as letters
    (``3``→з/e, ``0``→о/o, ``@``→а/a, ``4``→ч/a …), and letters repeated three or more times cut to two.
@@ -82,6 +83,13 @@ _SPACED = re.compile(r"(?<![^\W_])[^\W\d_](?P<sep>[ .\-_*·/|])[^\W\d_](?:(?P=se
 _SINGLE_LETTER_WORDS = set("в")
 # Letters before a final "в" that make it a word's ending ("у з б е к о в" is узбеков, not "узбеко в").
 _ENDING_BEFORE_V = set("оеё")
+#: A hashtag of two or more capitalised words run together (``#UzbeksGoHome``, ``#ЎрусларУйгаКетсин``): the rules
+#: read its words, which spaCy would take for one. Words joined by underscores (``#не_спать``) stay as they are: read
+#: as words, their "не" negated the calls beside them.
+HASHTAG = re.compile(r"(?<![\w#])#([^\W\d_]+)")
+#: The shortest word, and the length one of its words must reach, for a hashtag to be read as words: "#УзБеКи" and
+#: "#уЗбЕкИ" (case changed to dodge a filter) stay one word.
+HASHTAG_WORD_MIN, HASHTAG_LONG_WORD = 2, 4
 _WORDISH = re.compile(r"(?:[^\W_]|[@$'`\u2018\u2019\u00b4\u2032])+")
 # Signs that a word pass is needed: a letter repeated 3+ times, digits/symbols touching letters,
 # apostrophes, Greek letters.
@@ -296,6 +304,45 @@ def _drop_symbols_in_words(text: str, starts: list[int], ends: list[int]) -> tup
             [e for e, k in zip(ends, keep) if k])
 
 
+def _hashtag_breaks(body: str) -> list[int]:
+    """Where the words of a hashtag's body start, after the first (a capital between small letters: "UzbeksGoHome" →
+    [6, 8]); none when its words would be too short to be words (:data:`HASHTAG_WORD_MIN`, :data:`HASHTAG_LONG_WORD`)."""
+    breaks = [k for k in range(1, len(body) - 1) if body[k - 1].islower() and body[k].isupper() and body[k + 1].islower()]
+    bounds = [0, *breaks, len(body)]
+    words = [body[a:b] for a, b in zip(bounds, bounds[1:])]
+    if not breaks or min(map(len, words)) < HASHTAG_WORD_MIN or max(map(len, words)) < HASHTAG_LONG_WORD:
+        return []
+    return breaks
+
+
+def _split_hashtags(text: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
+    """Step 2e: the words of a hashtag run together parted by spaces, one put before each capital that starts a word
+    (mapping to nothing: an empty span where that capital starts)."""
+    if "#" not in text:
+        return text, starts, ends
+
+    def parted(m: re.Match[str]) -> Run | None:
+        a, b = m.span(1)
+        breaks = set(_hashtag_breaks(m.group(1)))
+        if not breaks:
+            return None
+        new: list[str] = []
+        run_starts: list[int] = []
+        run_ends: list[int] = []
+        for k in range(a, b):
+            if k - a in breaks:
+                new.append(" ")
+                run_starts.append(starts[k])
+                run_ends.append(starts[k])
+            new.append(text[k])
+            run_starts.append(starts[k])
+            run_ends.append(ends[k])
+        return a, b, "".join(new), run_starts, run_ends
+
+    runs = [run for m in HASHTAG.finditer(text) if (run := parted(m))]
+    return _rewrite_runs(text, starts, ends, runs) if runs else (text, starts, ends)
+
+
 def _ends_with_preposition(text: str, end: int) -> bool:
     """Whether the last letter of the spaced run ending at ``end`` is the preposition "в", not part of the word.
 
@@ -437,6 +484,7 @@ def normalise(text: str) -> NormalisedText:
     chars_text, starts, ends = _cut_symbol_runs(chars_text, starts, ends)
     chars_text, starts, ends = _tighten_spaces(chars_text, starts, ends)
     chars_text, starts, ends = _join_spaced(chars_text, starts, ends)
+    chars_text, starts, ends = _split_hashtags(chars_text, starts, ends)
     if not _NEEDS_WORD_PASS.search(chars_text) and not (_HAS_CYRL.search(chars_text) and _HAS_LATN.search(chars_text)):
         return NormalisedText(chars_text, starts, ends, n)
     default_script = _text_script(chars_text)
