@@ -6,8 +6,8 @@ rounds: 520 lines in four, then 310 more (50 harmless and 12 hateful per languag
 read through the decision before any entry was written from it.
 
 A guard against false alarms and misses coming back, not a benchmark: a changed rule or model may move a line or
-two, but not the share. The lines live in ``tests/fixtures/rules/everyday_lines.jsonl``, labelled; two later rounds,
-read once each, in ``everyday_lines_round6.jsonl`` and ``everyday_lines_round7.jsonl``."""
+two, but not the share. The lines live in ``tests/fixtures/rules/everyday_lines.jsonl``, labelled; later rounds,
+read once each, in ``everyday_lines_round6.jsonl`` to ``everyday_lines_round11.jsonl``."""
 
 from __future__ import annotations
 
@@ -37,9 +37,26 @@ HATEFUL = [line for line in LINES if line["incitement"]]
 #: same way: read once, it gave 2 false alarms of 170 and missed 14 of 70; the entries written after it (revenge,
 #: a mixed marriage shamed) brought the misses to 11. Most of those are veiled (a threat to women "if something
 #: happens", "another June", a mine "nobody will cry over"), or the classifier is sure of a harmless reading.
+#: An eighth round, made the same way: read once, 9 false alarms of 170 and 7 misses of 70; after the entries written
+#: from it (shame words, "все тут живут", "для рода умерла", "тажик деген … чегиртке"), 7 and 5. The false alarms
+#: left are lines the classifier is sure of with no cue (a blood bank, a road closure, a sports chant).
+#: A ninth and a tenth round weigh the hateful lines toward the hallmarks the held-out split finds hardest, in everyday
+#: and then veiled wording (26 and 30 hateful, 14 and 10 harmless per language and script): read once, 3 false alarms
+#: of 70 and 26 misses of 130, then none of 50 and 42 misses of 150; after the entries written from them (shop signs,
+#: "no different from animals", blood and faith spoiled, June 2010 held over a group, "nobody invited them", …), 16
+#: and 35 misses. Most misses left are veiled threats and rumours no lexicon entry could name.
+#: An eleventh round turns to the harmless lines (30 harmless per language and script: praise, statistics, ads,
+#: weddings, blood drives, rebuttals; 10 hateful): read once, 31 false alarms of 150 and 2 misses of 50, nearly all
+#: lines with no cue at all that the classifier alone is sure of (0.99–1.00). No entry was written from it: it
+#: measures the classifier's false alarms on friendly lines that name several groups, which the rules cannot lower
+#: without losing the hateful texts that name as many.
 ROUNDS_READ_ONCE = {
     "everyday_lines_round6.jsonl": {"harmless": 250, "hateful": 60, "false_alarms": 5, "missed": 18},
     "everyday_lines_round7.jsonl": {"harmless": 170, "hateful": 70, "false_alarms": 4, "missed": 13},
+    "everyday_lines_round8.jsonl": {"harmless": 170, "hateful": 70, "false_alarms": 9, "missed": 7},
+    "everyday_lines_round9.jsonl": {"harmless": 70, "hateful": 130, "false_alarms": 5, "missed": 18},
+    "everyday_lines_round10.jsonl": {"harmless": 50, "hateful": 150, "false_alarms": 2, "missed": 37},
+    "everyday_lines_round11.jsonl": {"harmless": 150, "hateful": 50, "false_alarms": 33, "missed": 3},
 }
 ROUNDS = {name: read_lines(name) for name in ROUNDS_READ_ONCE}
 

@@ -39,6 +39,8 @@ AS_KIN = [
     # a dispute urged to be settled by rule, not by force
     "Вода — общая. Таджики и кыргызы должны делить её по графику, а не кулаками.",
     "Suv — umumiy. Tojiklar va qirgʻizlar uni navbat bilan boʻlishi kerak, musht bilan emas.",
+    # a list of groups counted among those who live here
+    "эй вы чё опять за своё? уйгуры, дунгане, турки, русские — все тут живут, налоги платят. хватит эту грязь разносить",
 ]
 
 #: A shrine, a holiday or a land held dear by several groups alike; the classifier alone flags each (0.50–0.92 before).
@@ -74,6 +76,7 @@ STILL_FLAGGED = [
     # their leaving welcomed
     "The Tajiks left Batken last week. We won't miss them.",
     "Таджиков надо гнать, а не кулаками махать — камнями!",
+    "Узбеки, таджики — все тут живут за наш счёт, гнать их надо.",
 ]
 
 
