@@ -158,12 +158,13 @@ class TextAnalyser:
         whole: list[str] = []
         for offset, piece, normalised in chunks:
             norm = self._readable(normalised, feats.lang, feats.script)
-            prepared.append((offset, norm, feats.lang))
+            prepared.append((offset, norm.with_hashtag_words(), feats.lang))
             whole.append(norm.text)
             runs = language_runs(piece, feats.lang, feats.script, self.pipelines, detect_language) if foreign else []
             for start, run, lang, script in runs:
                 if lang != feats.lang:
-                    prepared.append((offset + start, self._readable(normalise(run), lang, script), lang))
+                    readable = self._readable(normalise(run), lang, script)
+                    prepared.append((offset + start, readable.with_hashtag_words(), lang))
         feats.normalised = "".join(whole) if len(whole) > 1 else (whole[0] if whole else "")
         return feats, prepared
 

@@ -16,7 +16,8 @@ which characters of the original it came from:
 4. Uzbek apostrophe variants (ʻ ’ ' ` ‘ ´) unified: ``oʻ``/``gʻ`` take U+02BB, other in-word ones ``'``.
 
 Language-specific steps (Uzbek Cyrillic→Latin, Russian translit→Cyrillic) are applied with
-:meth:`NormalisedText.transliterated` once the language is known.
+:meth:`NormalisedText.transliterated` once the language is known; for the rules, the words of a hashtag joined by
+underscores are parted too (:meth:`NormalisedText.with_hashtag_words`).
 """
 
 from __future__ import annotations
@@ -83,10 +84,10 @@ _SPACED = re.compile(r"(?<![^\W_])[^\W\d_](?P<sep>[ .\-_*·/|])[^\W\d_](?:(?P=se
 _SINGLE_LETTER_WORDS = set("в")
 # Letters before a final "в" that make it a word's ending ("у з б е к о в" is узбеков, not "узбеко в").
 _ENDING_BEFORE_V = set("оеё")
-#: A hashtag of two or more capitalised words run together (``#UzbeksGoHome``, ``#ЎрусларУйгаКетсин``): the rules
-#: read its words, which spaCy would take for one. Words joined by underscores (``#не_спать``) stay as they are: read
-#: as words, their "не" negated the calls beside them.
-HASHTAG = re.compile(r"(?<![\w#])#([^\W\d_]+)")
+#: A hashtag: words run together, capitalised (``#UzbeksGoHome``, ``#ЎрусларУйгаКетсин``) or joined by underscores
+#: (``#узбеки_вон``). The rules read its words, which spaCy would take for one (the negations among them excepted: see
+#: :class:`tocsin.nlp.analyser.TextAnalyser`), and the classifier the capitalised ones.
+HASHTAG = re.compile(r"(?<![\w#])#([^\W\d]+)")
 #: The shortest word, and the length one of its words must reach, for a hashtag to be read as words: "#УзБеКи" and
 #: "#уЗбЕкИ" (case changed to dodge a filter) stay one word.
 HASHTAG_WORD_MIN, HASHTAG_LONG_WORD = 2, 4
@@ -155,6 +156,15 @@ class NormalisedText:
         starts.extend(self.starts[pos:])
         ends.extend(self.ends[pos:])
         return NormalisedText("".join(pieces), starts, ends, self.original_length)
+
+    def with_hashtag_words(self) -> NormalisedText:
+        """The text with the words of each hashtag joined by underscores parted too (``#узбеки_вон`` → ``#узбеки
+        вон``; see :func:`_split_hashtags`): for the rules, which read words. The classifier reads them whole: parted,
+        they moved a sure reading of a hateful Russian text below the threshold."""
+        if "#" not in self.text:
+            return self
+        parted = _split_hashtags(self.text, self.starts, self.ends, underscores=True)
+        return NormalisedText(*parted, self.original_length)
 
     def without_latin_accents(self) -> NormalisedText:
         """The text with each Latin letter that bears a diacritic as its base letter (``Üzbeks`` → ``Uzbeks``), one
@@ -304,32 +314,41 @@ def _drop_symbols_in_words(text: str, starts: list[int], ends: list[int]) -> tup
             [e for e, k in zip(ends, keep) if k])
 
 
-def _hashtag_breaks(body: str) -> list[int]:
-    """Where the words of a hashtag's body start, after the first (a capital between small letters: "UzbeksGoHome" →
-    [6, 8]); none when its words would be too short to be words (:data:`HASHTAG_WORD_MIN`, :data:`HASHTAG_LONG_WORD`)."""
-    breaks = [k for k in range(1, len(body) - 1) if body[k - 1].islower() and body[k].isupper() and body[k + 1].islower()]
+def _hashtag_breaks(body: str, underscores: bool) -> list[int]:
+    """Where the words of a hashtag's body start, after the first (an underscore, or a capital between small letters:
+    "UzbeksGoHome" → [6, 8]); none when its words would be too short to be words (:data:`HASHTAG_WORD_MIN`,
+    :data:`HASHTAG_LONG_WORD`)."""
+    breaks = [k for k in range(1, len(body) - 1) if (underscores and body[k] == "_")
+              or (body[k - 1].islower() and body[k].isupper() and body[k + 1].islower())]
     bounds = [0, *breaks, len(body)]
-    words = [body[a:b] for a, b in zip(bounds, bounds[1:])]
+    words = [body[a:b].strip("_") for a, b in zip(bounds, bounds[1:])]
     if not breaks or min(map(len, words)) < HASHTAG_WORD_MIN or max(map(len, words)) < HASHTAG_LONG_WORD:
         return []
     return breaks
 
 
-def _split_hashtags(text: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
-    """Step 2e: the words of a hashtag run together parted by spaces, one put before each capital that starts a word
-    (mapping to nothing: an empty span where that capital starts)."""
+def _split_hashtags(text: str, starts: list[int], ends: list[int],
+                    underscores: bool) -> tuple[str, list[int], list[int]]:
+    """Step 2e (and, with ``underscores``, for the rules): the words of each hashtag run together parted by spaces,
+    one put before each capital that starts a word (mapping to nothing: an empty span where that capital starts) and,
+    with ``underscores``, an underscore made one."""
     if "#" not in text:
         return text, starts, ends
 
     def parted(m: re.Match[str]) -> Run | None:
         a, b = m.span(1)
-        breaks = set(_hashtag_breaks(m.group(1)))
+        breaks = set(_hashtag_breaks(m.group(1), underscores))
         if not breaks:
             return None
         new: list[str] = []
         run_starts: list[int] = []
         run_ends: list[int] = []
         for k in range(a, b):
+            if underscores and text[k] == "_":
+                new.append(" ")
+                run_starts.append(starts[k])
+                run_ends.append(ends[k])
+                continue
             if k - a in breaks:
                 new.append(" ")
                 run_starts.append(starts[k])
@@ -484,7 +503,7 @@ def normalise(text: str) -> NormalisedText:
     chars_text, starts, ends = _cut_symbol_runs(chars_text, starts, ends)
     chars_text, starts, ends = _tighten_spaces(chars_text, starts, ends)
     chars_text, starts, ends = _join_spaced(chars_text, starts, ends)
-    chars_text, starts, ends = _split_hashtags(chars_text, starts, ends)
+    chars_text, starts, ends = _split_hashtags(chars_text, starts, ends, underscores=False)
     if not _NEEDS_WORD_PASS.search(chars_text) and not (_HAS_CYRL.search(chars_text) and _HAS_LATN.search(chars_text)):
         return NormalisedText(chars_text, starts, ends, n)
     default_script = _text_script(chars_text)
