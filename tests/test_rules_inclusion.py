@@ -40,7 +40,8 @@ AS_KIN = [
     "Вода — общая. Таджики и кыргызы должны делить её по графику, а не кулаками.",
     "Suv — umumiy. Tojiklar va qirgʻizlar uni navbat bilan boʻlishi kerak, musht bilan emas.",
     # a list of groups counted among those who live here
-    "эй вы чё опять за своё? уйгуры, дунгане, турки, русские — все тут живут, налоги платят. хватит эту грязь разносить",
+    "эй вы чё опять за своё? уйгуры, дунгане, турки, русские — все тут живут, налоги платят. "
+    "хватит эту грязь разносить",
 ]
 
 #: A shrine, a holiday or a land held dear by several groups alike; the classifier alone flags each (0.50–0.92 before).

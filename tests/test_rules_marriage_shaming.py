@@ -76,5 +76,6 @@ def test_one_who_married_into_a_group_declared_dead_to_the_family_questions_loya
 @pytest.mark.parametrize("text", NOT_DISOWNED)
 def test_a_death_denied_or_someone_elses_disowns_no_one(decided, text):
     features, analysis = decided[text]
-    assert "questioning_ingroup_loyalty" not in {c.label for c in features.cues}, [(c.label, c.text) for c in features.cues]
+    cues = [(c.label, c.text) for c in features.cues]
+    assert "questioning_ingroup_loyalty" not in {label for label, _ in cues}, cues
     assert not analysis.incitement, (analysis.score, analysis.explanation)

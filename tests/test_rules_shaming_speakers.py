@@ -9,9 +9,10 @@ import pytest
 
 #: Shame on one who spoke or wrote: a condemnation, and the line stays unflagged.
 SPEAKERS_SHAMED = [
-    ("uz", "Dunganlarni suvarakka oʻxshatgan bloger uyalsin. Bizga lagʻmon choʻzishni oʻrgatgan xalqqa hurmat bilan qarang!"),
-    ("uz", "Қизларни кимга турмушга чиққани учун шарманда қиладиганлар ўзлари уялсин. Рус ёки корейсга теккан бўлса нима "
-           "бўпти, бу унинг ҳаёти, унинг танлови. Уни ҳимоя қиламиз."),
+    ("uz", "Dunganlarni suvarakka oʻxshatgan bloger uyalsin. Bizga lagʻmon choʻzishni oʻrgatgan xalqqa hurmat bilan "
+           "qarang!"),
+    ("uz", "Қизларни кимга турмушга чиққани учун шарманда қиладиганлар ўзлари уялсин. Рус ёки корейсга теккан бўлса "
+           "нима бўпти, бу унинг ҳаёти, унинг танлови. Уни ҳимоя қиламиз."),
     ("ky", "Өзбектерди чегиртке менен теңеген блогер уялсын."),
     ("ky", "телеграмда тажиктерди чегиртке менен салыштырган постторду көрүп жатам. Уялгыла!"),
 ]

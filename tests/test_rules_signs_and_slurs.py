@@ -1,12 +1,13 @@
-"""Frames a probe of fresh hateful lines found unread: a shop or landlord's sign that shuts a group out ("tojiklarga
-mol sotilmaydi", "уйгурларга товар сатылбайт"), a group sent home in the sentence after it is named ("Oʻz yurtiga
-qaytsin!"), a group ranked with dogs ("No dogs, no Uyghurs"), humanity denied with a contraction ("aren't people"),
-heads to be torn off ("бошки поотрывать"), mixed marriages to be banned, "dead to us" and one who rents to a group
+"""Frames that probes of fresh hateful lines found the rules did not read: a shop or landlord's sign that shuts a group
+out ("tojiklarga mol sotilmaydi", "уйгурларга товар сатылбайт"), a group sent home in the sentence after it is named
+("Oʻz yurtiga qaytsin!"), a group ranked with dogs ("No dogs, no Uyghurs"), humanity denied with a contraction
+("aren't people"), heads to be torn off ("бошки поотрывать"), mixed marriages to be banned, one who rents to a group
 called no better than them; the colloquial Uzbek "oʻrus" (Russian); and a hashtag of words run together
-("#УзбекиВон", "#UzbeksGoHome"). Then veiled frames from a later probe: "тут им места нет", "их сюда никто не
-звал", "пора и честь знать", "vataniga joʻnatish vaqti keldi", no different from animals ("pashshadan farqi yoʻq",
-"иттен эмне айырмасы бар?"), blood, lineage and faith spoiled ("каны ала болот", "ыйманын бузуп", "в свою веру
-тянут", "растворение нации") and June 2010 held over a group ("забыли 2010-й — пора напомнить"). Each has a harmless twin that stays quiet."""
+("#УзбекиВон", "#UzbeksGoHome"). Then veiled frames from a later probe: "тут им места нет", "их сюда никто не звал",
+"пора и честь знать", "vataniga joʻnatish vaqti keldi", no different from animals ("pashshadan farqi yoʻq", "иттен
+эмне айырмасы бар?"), blood, lineage and faith spoiled ("каны ала болот", "ыйманын бузуп", "в свою веру тянут",
+"растворение нации") and June 2010 held over a group ("забыли 2010-й — пора напомнить"). Each has a harmless twin
+that stays quiet."""
 
 from __future__ import annotations
 
@@ -51,10 +52,12 @@ FOUND = [
 QUIET = [
     ("uz", "Qirgʻizlarga uy ijaraga beriladi, narxi kelishilgan.", "call_to_expulsion"),
     ("uz", "Mehmonlar oʻz yurtiga eson-omon qaytsin.", "call_to_expulsion"),
-    ("en", "No dogs on the beach, no Uzbek music after ten — the new rules for the Issyk-Kul resort.", "dehumanization"),
+    ("en", "No dogs on the beach, no Uzbek music after ten — the new rules for the Issyk-Kul resort.",
+     "dehumanization"),
     ("en", "Kazakhs aren't people who give up easily.", "dehumanization"),
     ("ru", "Оторвали голову кукле, пришлось клеить — дети у соседей-узбеков шумные.", "call_to_violence"),
-    ("en", "Anyone who rents flats to Uzbeks in Osh knows the market is slow this winter.", "questioning_ingroup_loyalty"),
+    ("en", "Anyone who rents flats to Uzbeks in Osh knows the market is slow this winter.",
+     "questioning_ingroup_loyalty"),
     ("ky", "Өзбек деген эл тойду жакшы өткөрөт.", "dehumanization"),
     ("uz", "Ўрус қўшнимиз бизга ҳар доим ёрдам беради.", "call_to_expulsion"),
     ("uz", "Talabalarni uyga joʻnatish vaqti keldi, oʻzbek va qirgʻiz bolalar kutib turibdi.", "call_to_expulsion"),

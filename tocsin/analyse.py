@@ -94,7 +94,8 @@ class Analyser:
                    for i, (f, p) in enumerate(zip(features, probs))]
         return self.review_passages(features, records)
 
-    def decide(self, features: Features, probs: dict[str, float], *, item_id: str = "", content_hash: str = "") -> AnalysisRecord:
+    def decide(self, features: Features, probs: dict[str, float], *, item_id: str = "",
+               content_hash: str = "") -> AnalysisRecord:
         from tocsin.models.decision import decide
 
         return decide(features, probs, self.threshold, item_id=item_id, content_hash=content_hash,
