@@ -176,3 +176,24 @@ def test_kyrgyz_typed_on_a_russian_keyboard_is_still_kyrgyz():
 )
 def test_short_lines_are_told_apart_by_their_words(text, lang):
     assert detect_language(text)[0] == lang
+
+
+@pytest.mark.parametrize("text", [
+    "Merhaba, Oş'ta Özbekler ve Kırgızlar birlikte yaşıyor.",
+    "Ahıska Türkleri için yeni bir okul açıldı, çok güzel oldu.",
+])
+def test_turkish_is_none_of_the_languages_read_even_from_an_uzbek_source(text):
+    assert detect_language(text, "uz")[0] == "other"
+
+
+def test_turkish_with_one_function_word_of_its_own_is_none_of_them_from_a_source_of_no_language():
+    assert detect_language("Bu akşam Oş pazarında büyük bir kutlama olacak, herkes davetli.")[0] == "other"
+
+
+@pytest.mark.parametrize("text", [
+    "Bu yerda oʻzbeklar va qirgʻizlar birga yashaydi.",
+    "Biz ham siz bilan birgamiz, bu ne gap?",
+    "Üzbeklar ketsin",
+])
+def test_uzbek_that_shares_words_or_letters_with_turkish_stays_uzbek(text):
+    assert detect_language(text, "uz")[0] == "uz"

@@ -56,6 +56,12 @@ PLAIN_CYRILLIC_BONUS = 0.35
 #: English gets up to this much for its function words ("are", "here", "at our"), which tell a short English
 #: line from Russian typed in Latin letters ("Kazakhs are here" shares "kh" with "nado vygnat ikh").
 ENGLISH_WORDS_BONUS = 0.35
+#: Turkish gets up to this much for its function words ("ve", "için", "değil"), which tell a Turkish line from Uzbek
+#: Latin ("Merhaba, Oş'ta Özbekler ve Kırgızlar …" read as Uzbek before): Turkish is none of the languages read here.
+TURKISH_WORDS_BONUS = 1.0
+#: Turkish function words that Uzbek Latin writes too (found in the project's Uzbek sentences): no sign of Turkish.
+_SHARED_WITH_UZBEK = frozenset({"beri", "biri", "birini", "biz", "bu", "bunda", "bundan", "da", "dek", "ki", "kim", "ne",
+                                "o", "olsa", "ona", "onda", "orada", "sana", "sen", "seni", "siz", "ya", "zira"})
 #: Russian is written in Cyrillic: a Latin text is Russian (translit) only when at least this share of its words,
 #: read back into Cyrillic, are in pymorphy3's dictionary ("uzbekov nado vygnat"; not "Türkler gitmeli").
 TRANSLIT_RUSSIAN_SHARE = 0.3
@@ -254,7 +260,8 @@ def _word_bonus(sample: str, words: list[str], dominant: str) -> dict[str, float
 
     In Cyrillic with none of :data:`NON_RUSSIAN_CYRILLIC`, Russian gets :data:`PLAIN_CYRILLIC_BONUS` when every
     word is in pymorphy3's dictionary and loses half of it when none is (slang and names are no dictionary
-    words either, so a miss counts less than a hit). In Latin script, English gets its share of function words.
+    words either, so a miss counts less than a hit). In Latin script, English gets its share of function words, and
+    so does ``other`` of Turkish ones.
     """
     if not words or (dominant == "Cyrl" and NON_RUSSIAN_CYRILLIC.intersection(sample)):
         return {}
@@ -262,7 +269,8 @@ def _word_bonus(sample: str, words: list[str], dominant: str) -> dict[str, float
         known = sum(map(_is_russian_word, words)) / len(words)
         return {"ru": PLAIN_CYRILLIC_BONUS * max(2 * known - 1, -0.5)}
     english = sum(w in _english_function_words() for w in words) / len(words)
-    return {"en": ENGLISH_WORDS_BONUS * english}
+    turkish = sum(w in _turkish_function_words() for w in words) / len(words)
+    return {"en": ENGLISH_WORDS_BONUS * english, "other-Latn": TURKISH_WORDS_BONUS * turkish}
 
 
 def _reads_as_russian(words: list[str]) -> bool:
@@ -298,6 +306,14 @@ _ENGLISH_CONTRACTIONS = frozenset({
     "don't", "dont", "aren't", "isn't", "won't", "wont", "can't", "cant", "doesn't", "didn't", "wasn't", "weren't",
     "we're", "they're", "you're", "it's", "i'm", "let's", "that's", "there's",
 })
+
+
+@lru_cache(maxsize=1)
+def _turkish_function_words() -> frozenset[str]:
+    """spaCy's Turkish stop words, less those Uzbek Latin or English write too."""
+    from spacy.lang.tr.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS) - _SHARED_WITH_UZBEK - _english_function_words()
 
 
 @lru_cache(maxsize=1)
