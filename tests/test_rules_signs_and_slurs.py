@@ -64,6 +64,7 @@ QUIET = [
     ("uz", "Bu yilgi hosil oʻtgan yilgidan farqi yoʻq, oʻzbek dehqonlari aytadi.", "dehumanization"),
     ("ru", "Узбеки ничем не отличаются от нас.", "dehumanization"),
     ("ky", "Өзбек дарыгер кан алды, анализ жакшы чыкты.", "threat_to_purity"),
+    ("en", "Nobody invited them to the party, so the Uzbek cousins stayed home.", "call_to_expulsion"),
 ]
 
 #: Flagged through the whole decision.
