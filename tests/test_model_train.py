@@ -283,3 +283,34 @@ def test_a_review_keeps_the_language_the_store_gives_it():
 
     row = review_row({"item_id": "i1", "text": "Merhaba", "incitement": 0, "lang": "tr"}, 3.0)
     assert row.meta == {"lang": "tr", "category": "review"} and row.weight == 3.0
+
+
+@pytest.mark.slow
+def test_refitting_the_companion_keeps_the_transformer_and_learns_the_new_rows(tmp_path, base_model):
+    """`--refit-companion`: the transformer, tokenizer, name and companion share stay; the companion learns the new
+    labelled rows; the new version is tied to the one it came from."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    trained = train(DataArguments(per_template=2), ModelArguments(base_model=str(base_model)),
+                    TrainingArguments(output_dir=str(first), epochs=1, batch_size=16, max_length=48))
+    text = "Жёлтые чемоданы пусть катятся за реку"
+    extra = tmp_path / "mine.jsonl"
+    extra.write_text("".join(json.dumps({"text": text, "incitement": 1}, ensure_ascii=False) + "\n"
+                             for _ in range(30)), encoding="utf-8")
+    refit = train(DataArguments(per_template=2, extra_files=[str(extra)]), ModelArguments(base_model=str(first)),
+                  TrainingArguments(output_dir=str(second), refit_companion=True, max_length=48))
+    assert refit["stopped_by"] == "companion refit" and refit["epochs_run"] == 0
+    assert refit["refit_of"] == trained["version"] != refit["version"] and refit["name"] == trained["name"]
+    assert refit["transformer"]["history"] == trained["history"]
+    assert (second / "model.safetensors").read_bytes() == (first / "model.safetensors").read_bytes()
+    assert (second / LEXICAL_FILE).read_bytes() != (first / LEXICAL_FILE).read_bytes()
+    before, after = (Classifier.load(folder, max_length=48, stride=8) for folder in (first, second))
+    assert after.version == refit["version"] and after.lexical.weight == before.lexical.weight == LEXICAL_WEIGHT_PRETRAINED
+    assert after.lexical.logits([text])[0] > before.lexical.logits([text])[0] + 1.0
+
+
+def test_refitting_the_companion_of_a_folder_tocsin_did_not_make_names_the_fix(tmp_path, base_model):
+    from tocsin.models.train import TrainingError
+
+    with pytest.raises(TrainingError, match=r"--refit-companion needs a model folder made by tocsin train.*base has none"):
+        train(DataArguments(per_template=2), ModelArguments(base_model=str(base_model)),
+              TrainingArguments(output_dir=str(tmp_path / "out"), refit_companion=True))

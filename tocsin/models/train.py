@@ -108,6 +108,10 @@ class TrainingArguments:
                                   "so that the same data and seed give the same model however busy the machine is.")
     patience: int = arg(3, "Stop when the dev loss has not improved for this many epochs.")
     token_dropout: float = arg(0.1, "Share of tokens dropped at random from each training text (robustness to unseen phrasings).")
+    refit_companion: bool = arg(False, "Keep the transformer of --base-model (a folder tocsin train made; empty: the "
+                                       "embedded model) and fit only its character n-gram companion on the data, at "
+                                       "the companion's share unless --lexical-weight is given: minutes on a CPU "
+                                       "instead of hours, for new templates, labelled files or review decisions.")
 
 
 def argument_problems(data: DataArguments, margs: ModelArguments, targs: TrainingArguments) -> list[str]:
@@ -419,6 +423,8 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
     check_arguments(data, margs, targs)
     check_output_dir(Path(targs.output_dir))
     extra = user_rows(data)   # a bad file or store is named now, not after the corpus is built
+    if targs.refit_companion:
+        return refit_companion(data, margs, targs, extra)
 
     import torch
     from transformers import get_linear_schedule_with_warmup, set_seed
@@ -491,22 +497,73 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
         model.load_state_dict(best_state)
     model.to("cpu").eval()
     lexical = fit_lexical(train_rows + dev_rows, margs)
-    train_seconds = time.perf_counter() - started
-
-    from tocsin.models.metrics import split_report
-
     metrics: dict[str, Any] = {
         "name": name, "seed": targs.seed, "rows": {k: len(v) for k, v in splits.items()},
-        "epochs_run": len(history), "stopped_by": stopped_by, "history": history, "train_seconds": round(train_seconds, 1),
+        "epochs_run": len(history), "stopped_by": stopped_by, "history": history,
+        "train_seconds": round(time.perf_counter() - started, 1),
         "threads": targs.threads, "device": str(device), "learning_rate": lr, "max_length": max_length,
-        "arguments": {"data": dataclasses.asdict(data), "model": dataclasses.asdict(margs), "training": dataclasses.asdict(targs)},
+        "arguments": arguments_of(data, margs, targs),
     }
-    for split_name, rows in (("dev", dev_rows), ("test", test_rows)):
-        if rows:
-            probs = predict_rows(model, tokenizer, rows, max_length)
-            metrics[split_name] = split_report(rows, probs)
-    save_model(model, tokenizer, Path(targs.output_dir), name, metrics, lexical)
+    return report_and_save(model, tokenizer, splits, lexical, metrics, Path(targs.output_dir))
+
+
+def arguments_of(data: DataArguments, margs: ModelArguments, targs: TrainingArguments) -> dict[str, Any]:
+    """The training arguments, as ``metrics.json`` records them."""
+    return {"data": dataclasses.asdict(data), "model": dataclasses.asdict(margs), "training": dataclasses.asdict(targs)}
+
+
+def report_and_save(model: Any, tokenizer: Any, splits: dict[str, list[Row]], lexical: LexicalModel | None,
+                    metrics: dict[str, Any], out: Path) -> dict[str, Any]:
+    """Add the transformer's own report on the dev and test splits to ``metrics``, save the model; return them."""
+    from tocsin.models.metrics import split_report
+
+    for split_name in ("dev", "test"):
+        if splits[split_name]:
+            probs = predict_rows(model, tokenizer, splits[split_name], metrics["max_length"])
+            metrics[split_name] = split_report(splits[split_name], probs)
+    save_model(model, tokenizer, out, metrics["name"], metrics, lexical)
     return metrics
+
+
+def refit_companion(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
+                    extra: list[Row]) -> dict[str, Any]:
+    """A model whose transformer is ``--base-model``'s (weights, tokenizer and name kept) beside a companion fitted
+    anew on the data (``--refit-companion``); saved under a new version, which its metrics tie to the old one."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    base = Path(margs.base_model) if margs.base_model else EMBEDDED_DIR
+    if not (base / METADATA_FILE).is_file():
+        raise TrainingError(f"--refit-companion needs a model folder made by tocsin train, with its {METADATA_FILE}; "
+                            f"{base} has none (to fine-tune another model, leave --refit-companion out)")
+    started = time.perf_counter()
+    before = json.loads((base / METADATA_FILE).read_text(encoding="utf-8"))
+    old = LexicalModel.load(base)
+    if margs.lexical_weight < 0:
+        margs = dataclasses.replace(margs, lexical_weight=old.weight if old else LEXICAL_WEIGHT_SCRATCH)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModelForSequenceClassification.from_pretrained(base).eval()
+    splits = collect_rows(data, extra)
+    lexical = fit_lexical(splits["train"] + splits["dev"], margs)
+    metrics: dict[str, Any] = {
+        "name": before["name"], "refit_of": before["version"], "seed": targs.seed,
+        "rows": {k: len(v) for k, v in splits.items()}, "epochs_run": 0, "stopped_by": "companion refit",
+        "history": [], "train_seconds": round(time.perf_counter() - started, 1),
+        "max_length": int(before.get("max_length") or targs.max_length),
+        "arguments": arguments_of(data, margs, targs), "transformer": training_facts(base),
+    }
+    return report_and_save(model, tokenizer, splits, lexical, metrics, Path(targs.output_dir))
+
+
+def training_facts(folder: Path) -> dict[str, Any]:
+    """How the transformer in ``folder`` was trained, from its ``metrics.json`` (kept when only its companion is
+    refitted; carried over from an earlier refit as it is)."""
+    path = folder / "metrics.json"
+    saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    if "transformer" in saved:
+        return saved["transformer"]
+    keys = ("version", "rows", "epochs_run", "stopped_by", "history", "train_seconds", "threads", "device",
+            "learning_rate", "arguments")
+    return {k: saved[k] for k in keys if k in saved}
 
 
 def fit_lexical(rows: Sequence[Row], margs: ModelArguments) -> LexicalModel | None:
