@@ -50,3 +50,27 @@ def test_a_cue_opening_inside_a_word_quotes_the_whole_word(analyser, text, quote
 def test_a_cue_after_punctuation_does_not_reach_back_over_it(analyser):
     cues = [s.text for s in analyser.features("Они кричали «Выгнать узбеков!»").spans if s.kind == "cue"]
     assert cues == ["Выгнать узбеков"]
+
+
+def expulsion_cues(analyser: TextAnalyser, text: str) -> list[str]:
+    """The text of every call-to-expulsion cue the rules find in a Russian text."""
+    return [s.text for s in analyser.features(text, "ru").spans if s.kind == "cue" and s.label == "call_to_expulsion"]
+
+
+@pytest.mark.parametrize("text, quoted", [
+    ("Поздравляем кыргызов с праздником, а узбеков гнать из Оша.", "узбеков гнать из"),
+    ("Таджиков надо гнать вон!", "Таджиков надо гнать вон"),
+    ("Никаких таджиков в нашем селе, гнать их!", "таджиков в нашем селе, гнать их"),
+    ("Узбеков в наш район — гнать их всех!", "Узбеков в наш район — гнать их"),
+])
+def test_a_group_named_before_the_call_to_drive_it_out_is_a_cue(analyser, text, quoted):
+    assert expulsion_cues(analyser, text) == [quoted]
+
+
+@pytest.mark.parametrize("text", [
+    "Таджики пригнали баранов, гнать их на рынок далеко.",          # herding animals to market
+    "Кыргызы и узбеки против тех, кто хочет гнать их из домов.",    # who wants it, reported and opposed
+    "Узбеки — наши соседи, зачем гнать их?",
+])
+def test_driving_animals_or_opposing_the_call_is_no_such_cue(analyser, text):
+    assert expulsion_cues(analyser, text) == []
