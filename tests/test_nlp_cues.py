@@ -271,6 +271,9 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     ru | Узбекские студенты приехали на Иссык-Куль дикарями, с палатками. | dehumanization | uzbek
     ru | Сегодня в Оше отгуляли смешанную свадьбу: жених — узбек. | threat_to_purity | uzbek
     en | We attack their defence from the left wing, said the Uzbek coach. | call_to_violence | uzbek
+    # dirt or rubbish cleaned away after a dash: a verb of cleaning, not the copula
+    ru | После селя соседи пришли помогать: уйгуры, кыргызы, русские — вычищали грязь из дворов. | dehumanization | uyghur
+    ru | После субботника узбеки-соседи — убирали мусор до вечера. | dehumanization | uzbek
 """))
 def test_narrowed_cue_stays_quiet(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                   group: str | None) -> None:
@@ -287,6 +290,8 @@ def test_narrowed_cue_stays_quiet(analyser: TextAnalyser, lang: str, text: str, 
     ru | Эти дунганы как тараканы. | dehumanization
     ru | Тараканы они, а не соседи. | dehumanization
     ru | Таджики — крысы. | dehumanization
+    ru | Узбеки — это грязь. | dehumanization
+    ru | Таджики — сплошь мусор. | dehumanization
     ky | Аралаш никелер элибизге зыян. | threat_to_purity
     ru | Берите вилы! | call_to_violence
 """))
