@@ -463,6 +463,8 @@ def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str
     ky | Өзбектерди кууп чыгуунун убагы келбедиби? | negation | call_to_expulsion
     ru | Не пора ли выгнать узбеков из Оша? | negation | call_to_expulsion
     ky | Еврейлерди бул жерден сүрүп чыкмайынча бизге үй жок. | negated_cue | call_to_expulsion
+    # an apology refused is no call refused
+    en | Stop saying sorry and kill the Uzbeks. | refusal | call_to_violence
     # apostrophes are no quotation marks
     uz | O'zbeklar qishlog'imizdan ketsin, to'g'ri aytdim. | quotation | call_to_expulsion
     en | It's the Uzbeks' land, isn't it? They don't sell it, drive out the Turks instead. | quotation | call_to_expulsion
