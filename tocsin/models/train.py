@@ -528,7 +528,8 @@ def report_and_save(model: Any, tokenizer: Any, splits: dict[str, list[Row]], le
 def refit_companion(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
                     extra: list[Row]) -> dict[str, Any]:
     """A model whose transformer is ``--base-model``'s (weights, tokenizer and name kept) beside a companion fitted
-    anew on the data (``--refit-companion``); saved under a new version, which its metrics tie to the old one."""
+    anew on the data (``--refit-companion``); saved under a new version (and ``--name``, if given), which its metrics
+    tie to the old one."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     base = Path(margs.base_model) if margs.base_model else EMBEDDED_DIR
@@ -545,7 +546,7 @@ def refit_companion(data: DataArguments, margs: ModelArguments, targs: TrainingA
     splits = collect_rows(data, extra)
     lexical = fit_lexical(splits["train"] + splits["dev"], margs)
     metrics: dict[str, Any] = {
-        "name": before["name"], "refit_of": before["version"], "seed": targs.seed,
+        "name": targs.name or before["name"], "refit_of": before["version"], "seed": targs.seed,
         "rows": {k: len(v) for k, v in splits.items()}, "epochs_run": 0, "stopped_by": "companion refit",
         "history": [], "train_seconds": round(time.perf_counter() - started, 1),
         "max_length": int(before.get("max_length") or targs.max_length),
