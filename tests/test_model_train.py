@@ -304,13 +304,14 @@ def test_refitting_the_companion_keeps_the_transformer_and_learns_the_new_rows(t
     assert (second / "model.safetensors").read_bytes() == (first / "model.safetensors").read_bytes()
     assert (second / LEXICAL_FILE).read_bytes() != (first / LEXICAL_FILE).read_bytes()
     before, after = (Classifier.load(folder, max_length=48, stride=8) for folder in (first, second))
-    assert after.version == refit["version"] and after.lexical.weight == before.lexical.weight == LEXICAL_WEIGHT_PRETRAINED
+    assert after.version == refit["version"]
+    assert after.lexical.weight == before.lexical.weight == LEXICAL_WEIGHT_PRETRAINED
     assert after.lexical.logits([text])[0] > before.lexical.logits([text])[0] + 1.0
 
 
 def test_refitting_the_companion_of_a_folder_tocsin_did_not_make_names_the_fix(tmp_path, base_model):
     from tocsin.models.train import TrainingError
 
-    with pytest.raises(TrainingError, match=r"--refit-companion needs a model folder made by tocsin train.*base has none"):
+    with pytest.raises(TrainingError, match=r"--refit-companion needs a model folder made by tocsin train.*base has"):
         train(DataArguments(per_template=2), ModelArguments(base_model=str(base_model)),
               TrainingArguments(output_dir=str(tmp_path / "out"), refit_companion=True))

@@ -272,7 +272,7 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     ru | Сегодня в Оше отгуляли смешанную свадьбу: жених — узбек. | threat_to_purity | uzbek
     en | We attack their defence from the left wing, said the Uzbek coach. | call_to_violence | uzbek
     # dirt or rubbish cleaned away after a dash: a verb of cleaning, not the copula
-    ru | После селя соседи пришли помогать: уйгуры, кыргызы, русские — вычищали грязь из дворов. | dehumanization | uyghur
+    ru | Соседи пришли помогать: уйгуры, кыргызы, русские — вычищали грязь из дворов. | dehumanization | uyghur
     ru | После субботника узбеки-соседи — убирали мусор до вечера. | dehumanization | uzbek
 """))
 def test_narrowed_cue_stays_quiet(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
