@@ -392,6 +392,8 @@ def test_narrowed_cue_still_fires_in_its_hateful_sense(analyser: TextAnalyser, l
     # … with an apostrophe inside a word of the quotation
     en | Reporting this post: 'don't sell land to Uzbeks'. | quotation | call_to_expulsion
     uz | Devorga 'o'zbeklar ketsin' deb yozishibdi, o'chirib tashladik. | quotation | call_to_expulsion
+    # the call of "people who tell you to …" is theirs, reported
+    en | Don't listen to people who tell you to drive the Tajiks out. | counter_speech+reported_speech | call_to_expulsion
 """))
 def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str,
                       hallmark: str | None) -> None:

@@ -139,8 +139,6 @@ HOSTILE = [
 #: the classifier is sure the other way, and the rules' evidence is not enough to move it (see docs/model-card.md,
 #: "The n-gram companion refitted on the grown corpus").
 KNOWN_WRONG = {
-    "Don't listen to people who tell you to drive the Tajiks out.":
-        "the classifier is sure of the call the line repeats (p 0.9999); counter-speech lowers it to 0.57 only",
     "Stop saying sorry and kill the Uzbeks.":
         "the classifier reads 'stop saying …' as counter-speech (p 0.00); the call's boost leaves it at 0.39",
 }
