@@ -274,6 +274,8 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     # dirt or rubbish cleaned away after a dash: a verb of cleaning, not the copula
     ru | Соседи пришли помогать: уйгуры, кыргызы, русские — вычищали грязь из дворов. | dehumanization | uyghur
     ru | После субботника узбеки-соседи — убирали мусор до вечера. | dehumanization | uzbek
+    # a traitor vizier of a play is a role
+    uz | Teatrda yangi spektakl: unda qozoq kuyov va xoin vazir haqida qadimiy hikoya. | questioning_ingroup_loyalty | kazakh
 """))
 def test_narrowed_cue_stays_quiet(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                   group: str | None) -> None:
@@ -292,6 +294,7 @@ def test_narrowed_cue_stays_quiet(analyser: TextAnalyser, lang: str, text: str, 
     ru | Таджики — крысы. | dehumanization
     ru | Узбеки — это грязь. | dehumanization
     ru | Таджики — сплошь мусор. | dehumanization
+    uz | O'zbeklarni himoya qilgan vazir xoin! | questioning_ingroup_loyalty
     ky | Аралаш никелер элибизге зыян. | threat_to_purity
     ru | Берите вилы! | call_to_violence
 """))
