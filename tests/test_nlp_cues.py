@@ -182,6 +182,11 @@ def _counted_markers(f: Features) -> list[str]:
     ky | Бирөөнү да аябайбыз, өзбектер! | call_to_violence | uzbek
     uz | Тожиклар билан аралашмаймиз: бир миллат, бир қон! | threat_to_purity | tajik
     uz | Qirgʻizlarga ijaraga uy bermaymiz. | call_to_expulsion | kyrgyz
+    # 'булгоо', the verbal noun of 'булга'; arms taken up against a group; a group's women called depraved
+    ky | Тажиктер менен үйлөнүү – биздин канды булгоо. | threat_to_purity | tajik
+    uz | Uygʻurlarga qarshi qoʻlga qurol olishdan boshqa yoʻl qolmadi. | call_to_violence | uyghur
+    uz | Қирғиз қизлари ҳаммаси бузуқ. | attack_on_women_and_girls | kyrgyz
+    en | Tajik girls at the Sokh bazaar are shameless. | attack_on_women_and_girls | tajik
 """))
 def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                            group: str) -> None:
@@ -276,6 +281,9 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     ru | После субботника узбеки-соседи — убирали мусор до вечера. | dehumanization | uzbek
     # a traitor vizier of a play is a role
     uz | Teatrda yangi spektakl: unda qozoq kuyov va xoin vazir haqida qadimiy hikoya. | questioning_ingroup_loyalty | kazakh
+    # girls who are all top pupils, at a bazaar that are talented: no slur
+    uz | Qirgʻiz qizlari hammasi aʼlochi. | attack_on_women_and_girls | kyrgyz
+    en | Tajik girls at the Sokh bazaar are so talented. | attack_on_women_and_girls | tajik
 """))
 def test_narrowed_cue_stays_quiet(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                   group: str | None) -> None:
@@ -413,6 +421,9 @@ def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str
     # urgings are not negations
     en | The Uzbeks will come tonight. Don't wait, hit first. | negation+negated_cue | -
     en | No more talk. The Jews must be driven out. | negation+negated_cue | -
+    # 'no other way is left', 'no need to respect them' deny no cue
+    uz | Uygʻurlarga qarshi qoʻlga qurol olishdan boshqa yoʻl qolmadi. | negation+negated_cue | call_to_violence
+    uz | Қирғиз қизлари ҳаммаси бузуқ уларни ҳурмат қилиш шарт эмас. | negation+negated_cue | attack_on_women_and_girls
     en | The Russians are coming at night. Don't be the ones caught sleeping. | negation+negated_cue | accusation_in_a_mirror
     # a rumour passed on by a relative is no one else's words at a distance
     en | A cousin in the militia says the Uyghurs keep lists of our houses. | reported_speech | accusation_in_a_mirror
