@@ -280,7 +280,7 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     ru | Соседи пришли помогать: уйгуры, кыргызы, русские — вычищали грязь из дворов. | dehumanization | uyghur
     ru | После субботника узбеки-соседи — убирали мусор до вечера. | dehumanization | uzbek
     # a traitor vizier of a play is a role
-    uz | Teatrda yangi spektakl: unda qozoq kuyov va xoin vazir haqida qadimiy hikoya. | questioning_ingroup_loyalty | kazakh
+    uz | Teatrda spektakl: unda qozoq kuyov va xoin vazir haqida hikoya. | questioning_ingroup_loyalty | kazakh
     # girls who are all top pupils, at a bazaar that are talented: no slur
     uz | Qirgʻiz qizlari hammasi aʼlochi. | attack_on_women_and_girls | kyrgyz
     en | Tajik girls at the Sokh bazaar are so talented. | attack_on_women_and_girls | tajik
@@ -404,7 +404,7 @@ def test_narrowed_cue_still_fires_in_its_hateful_sense(analyser: TextAnalyser, l
     en | Reporting this post: 'don't sell land to Uzbeks'. | quotation | call_to_expulsion
     uz | Devorga 'o'zbeklar ketsin' deb yozishibdi, o'chirib tashladik. | quotation | call_to_expulsion
     # the call of "people who tell you to …" is theirs, reported
-    en | Don't listen to people who tell you to drive the Tajiks out. | counter_speech+reported_speech | call_to_expulsion
+    en | Don't listen to those who tell you to drive the Tajiks out. | counter_speech+reported_speech | call_to_expulsion
 """))
 def test_marker_found(analyser: TextAnalyser, lang: str, text: str, markers: str,
                       hallmark: str | None) -> None:
