@@ -240,7 +240,8 @@ def train(app: App, with_reviews: bool, **values: Any) -> None:
     click.echo(f"saved {metrics['name']} {metrics['version']} to {targs.output_dir} in {metrics['train_seconds']:.0f} s")
     if test:
         per_lang = ", ".join(f"{k} {v['macro_f1']:.3f}" for k, v in test["per_language"].items())
-        click.echo(f"held-out test macro-F1 (model alone): {test['macro_f1']:.3f} ({per_lang})")
+        click.echo(f"held-out test macro-F1 of the transformer alone (no n-gram companion, no rules): "
+                   f"{test['macro_f1']:.3f} ({per_lang})")
     click.echo(f"next: tocsin evaluate --model {targs.output_dir} (with the rules, the blind set and bias metrics)")
 
 
