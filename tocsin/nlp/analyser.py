@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable
@@ -136,11 +137,12 @@ class TextAnalyser:
             for offset, norm, lang in chunks:
                 if lang in self.pipelines:
                     jobs.setdefault(lang, []).append((i, offset, norm))
+        hashtags = [hashtag_spans(feats.text) for feats in results]
         for lang, items in jobs.items():
             nlp = self.pipelines[lang]
             docs = nlp.pipe((norm.text for _, _, norm in items), batch_size=256)
             for (i, offset, norm), doc in zip(items, docs):
-                self._collect(results[i], doc, norm, offset, lang, rules[i] if rules is not None else None)
+                self._collect(results[i], doc, norm, offset, lang, rules[i] if rules is not None else None, hashtags[i])
         for feats in results:
             for name in _KIND_TO_FIELD.values():   # a sentence read in two languages may give a span twice
                 unique = {(s.start, s.end, s.label): s for s in reversed(getattr(feats, name))}
@@ -179,11 +181,12 @@ class TextAnalyser:
         return norm.without_latin_accents() if lang in ACCENTLESS_LATIN else norm
 
     def _collect(self, feats: Features, doc, norm: NormalisedText, offset: int, lang: str,
-                 rules: dict[Span, str] | None) -> None:
+                 rules: dict[Span, str] | None, hashtags: list[tuple[int, int]]) -> None:
+        """Add the spans the rules found in one piece of the text (at ``offset``) to its features; ``hashtags`` are
+        the text's (:func:`hashtag_spans`), found once for all its pieces."""
         original = feats.text
         feats.speaks_of_women = feats.speaks_of_women or self.women.spoken_of(lang, doc.user_data.get(WORDS_KEY, frozenset()))
         seen: set[tuple[str, str, int, int]] = set()
-        hashtags = [m.span() for m in HASHTAG.finditer(original)] if "#" in original else []
         for span in doc.spans.get(SPANS_KEY, []):
             kind, _, label = span.label_.partition("|")
             field_name = _KIND_TO_FIELD.get(kind)
@@ -194,7 +197,7 @@ class TextAnalyser:
             key = (kind, label, start, end)
             if key in seen or end <= start:
                 continue
-            if label == "negation" and any(a < start and end <= b for a, b in hashtags):
+            if label == "negation" and inside_hashtag(start, end, hashtags):
                 continue   # a slogan's "No" ("#NoMixedMarriages", "#NoToHate") denies nothing it says
             seen.add(key)
             entry = self.entries.get(span.id_)
@@ -202,6 +205,18 @@ class TextAnalyser:
             getattr(feats, field_name).append(found)
             if rules is not None:
                 rules[found] = span.id_
+
+
+def hashtag_spans(text: str) -> list[tuple[int, int]]:
+    """Where each hashtag of ``text`` stands, from its "#" to its end, in order (none overlap)."""
+    return [m.span() for m in HASHTAG.finditer(text)] if "#" in text else []
+
+
+def inside_hashtag(start: int, end: int, hashtags: list[tuple[int, int]]) -> bool:
+    """Whether ``start``–``end`` lies inside one of ``hashtags`` (:func:`hashtag_spans`), after its "#": only the last
+    one that starts before ``start`` can hold it."""
+    k = bisect_left(hashtags, (start,)) - 1
+    return k >= 0 and end <= hashtags[k][1]
 
 
 def _prepared(words: frozenset[str], lang: str) -> frozenset[str]:
