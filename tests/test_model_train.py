@@ -128,6 +128,8 @@ def test_fine_tuning_a_pretrained_model_from_a_folder(tmp_path, base_model, monk
     assert {"macro_f1", "per_language", "bias", "evasion"} <= set(metrics["test"])
     saved = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     assert saved["version"] == metrics["version"]
+    for name in ("tokenizer.json", "tokenizer_config.json"):   # as the base has them, with no keys of the loading
+        assert (out / name).read_bytes() == (base_model / name).read_bytes()
     clf = Classifier.load(out, max_length=48, stride=8)
     assert clf.labels == list(LABELS) and clf.name == "base-tocsin" and clf.version == metrics["version"]
     assert len(clf.predict(["Гоните их всех"])[0]) == len(LABELS)
@@ -303,6 +305,8 @@ def test_refitting_the_companion_keeps_the_transformer_and_learns_the_new_rows(t
     assert refit["transformer"]["history"] == trained["history"]
     assert (second / "model.safetensors").read_bytes() == (first / "model.safetensors").read_bytes()
     assert (second / LEXICAL_FILE).read_bytes() != (first / LEXICAL_FILE).read_bytes()
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        assert (second / name).read_bytes() == (first / name).read_bytes()
     before, after = (Classifier.load(folder, max_length=48, stride=8) for folder in (first, second))
     assert after.version == refit["version"]
     assert after.lexical.weight == before.lexical.weight == LEXICAL_WEIGHT_PRETRAINED

@@ -18,6 +18,7 @@ import json
 import logging
 import math
 import random
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -504,7 +505,8 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
         "threads": targs.threads, "device": str(device), "learning_rate": lr, "max_length": max_length,
         "arguments": arguments_of(data, margs, targs),
     }
-    return report_and_save(model, tokenizer, splits, lexical, metrics, Path(targs.output_dir))
+    folder = Path(margs.base_model) if margs.base_model and Path(margs.base_model).is_dir() else None
+    return report_and_save(model, tokenizer, splits, lexical, metrics, Path(targs.output_dir), tokenizer_source=folder)
 
 
 def arguments_of(data: DataArguments, margs: ModelArguments, targs: TrainingArguments) -> dict[str, Any]:
@@ -513,15 +515,18 @@ def arguments_of(data: DataArguments, margs: ModelArguments, targs: TrainingArgu
 
 
 def report_and_save(model: Any, tokenizer: Any, splits: dict[str, list[Row]], lexical: LexicalModel | None,
-                    metrics: dict[str, Any], out: Path) -> dict[str, Any]:
-    """Add the transformer's own report on the dev and test splits to ``metrics``, save the model; return them."""
+                    metrics: dict[str, Any], out: Path, tokenizer_source: Path | None = None) -> dict[str, Any]:
+    """Add the transformer's own report on the dev and test splits to ``metrics``, save the model; return them.
+
+    :param tokenizer_source: the folder the tokenizer was loaded from, whose tokenizer files are kept as they are.
+    """
     from tocsin.models.metrics import split_report
 
     for split_name in ("dev", "test"):
         if splits[split_name]:
             probs = predict_rows(model, tokenizer, splits[split_name], metrics["max_length"])
             metrics[split_name] = split_report(splits[split_name], probs)
-    save_model(model, tokenizer, out, metrics["name"], metrics, lexical)
+    save_model(model, tokenizer, out, metrics["name"], metrics, lexical, tokenizer_source)
     return metrics
 
 
@@ -552,7 +557,7 @@ def refit_companion(data: DataArguments, margs: ModelArguments, targs: TrainingA
         "max_length": int(before.get("max_length") or targs.max_length),
         "arguments": arguments_of(data, margs, targs), "transformer": training_facts(base),
     }
-    return report_and_save(model, tokenizer, splits, lexical, metrics, Path(targs.output_dir))
+    return report_and_save(model, tokenizer, splits, lexical, metrics, Path(targs.output_dir), tokenizer_source=base)
 
 
 def training_facts(folder: Path) -> dict[str, Any]:
@@ -584,13 +589,13 @@ def fit_lexical(rows: Sequence[Row], margs: ModelArguments) -> LexicalModel | No
 
 
 def save_model(model: Any, tokenizer: Any, out: Path, name: str, metrics: dict[str, Any],
-               lexical: LexicalModel | None = None) -> str:
+               lexical: LexicalModel | None = None, tokenizer_source: Path | None = None) -> str:
     """Write the model (safetensors), tokenizer, n-gram companion, ``tocsin_model.json`` and ``metrics.json``;
     return the version (a digest of every weight file)."""
     out.mkdir(parents=True, exist_ok=True)
     model.config.tocsin_name = name
     model.save_pretrained(out, safe_serialization=True)
-    tokenizer.save_pretrained(out)
+    save_tokenizer(tokenizer, out, tokenizer_source)
     (out / LEXICAL_FILE).unlink(missing_ok=True)
     weights = [out / "model.safetensors"] + ([lexical.save(out)] if lexical is not None else [])
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in weights)).hexdigest()[:10]
@@ -602,6 +607,15 @@ def save_model(model: Any, tokenizer: Any, out: Path, name: str, metrics: dict[s
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     logger.info("saved %s %s to %s", name, version, out)
     return version
+
+
+def save_tokenizer(tokenizer: Any, out: Path, source: Path | None) -> None:
+    """Save the tokenizer; each file of it that ``source`` holds is copied from there unchanged (saving a loaded
+    tokenizer adds the keys it was loaded with, such as ``is_local`` and its truncation, to its config)."""
+    for written in map(Path, tokenizer.save_pretrained(out)):
+        original = source / written.name if source is not None else None
+        if original is not None and original.is_file() and original.resolve() != written.resolve():
+            shutil.copyfile(original, written)
 
 
 def main(argv: Sequence[str] | None = None) -> None:  # pragma: no cover - thin wrapper over train()
