@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
@@ -118,3 +120,24 @@ def test_a_new_template_leaves_every_other_templates_texts_as_they_were(tmp_path
     new = [e for e in after if e.template == "en-zzzzzzzzz-01"]
     assert new and all("{" not in e.text for e in new)
     assert texts(after) == texts(before)
+
+
+SPLITS_RECORDED = Path(__file__).parent / "fixtures" / "corpus" / "template_splits.tsv"
+
+
+def test_no_template_ever_changes_split():
+    """The held-out figures compare over time only while every template keeps its split: a new round's ids must
+    sort after the older ids of their language and category, and no template may be removed."""
+    recorded = dict(line.split("\t") for line in SPLITS_RECORDED.read_text(encoding="utf-8").splitlines()
+                    if line and not line.startswith("#"))
+    now = assign_splits([t for lang in TEMPLATE_LANGS for t in read_templates(lang)])
+    moved = {tid: (was, now.get(tid, "removed")) for tid, was in recorded.items() if now.get(tid) != was}
+    assert not moved
+
+
+def test_template_ids_are_lowercase_with_the_files_language_code():
+    """An id such as "uz-Latn-…" would sort before every "uz-…" id and shift the splits of its whole category."""
+    for lang in TEMPLATE_LANGS:
+        code = lang.split("-")[0]
+        wrong = [t.id for t in read_templates(lang) if not re.fullmatch(rf"{code}-[a-z0-9]+(-[a-z0-9]+)*", t.id)]
+        assert not wrong, lang
