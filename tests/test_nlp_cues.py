@@ -284,6 +284,12 @@ def test_cue_raises_hallmark_against_group(analyser: TextAnalyser, lang: str, te
     # girls who are all top pupils, at a bazaar that are talented: no slur
     uz | Qirgʻiz qizlari hammasi aʼlochi. | attack_on_women_and_girls | kyrgyz
     en | Tajik girls at the Sokh bazaar are so talented. | attack_on_women_and_girls | tajik
+    # a one-way fare with its price is a timetable
+    uz | Bir tomonga chipta — 1200 som, yoʻlovchilarning koʻpi — oʻzbeklar. | call_to_expulsion | uzbek
+    uz | Бир томонга чипта нархи 1500 сом, йўловчилар орасида тожиклар ҳам бор. | call_to_expulsion | tajik
+    # stones thrown at a group's house, reported, or the throwing named a crime: no call
+    uz | Kimdir tojiklarning uyiga tosh otdi, politsiya tekshirmoqda. | call_to_violence | tajik
+    uz | Uyiga tosh otish — jinoyat, qirgʻiz qoʻshnimizni kim xafa qilsa, javob beradi. | call_to_violence | kyrgyz
 """))
 def test_narrowed_cue_stays_quiet(analyser: TextAnalyser, lang: str, text: str, hallmark: str,
                                   group: str | None) -> None:
@@ -305,6 +311,9 @@ def test_narrowed_cue_stays_quiet(analyser: TextAnalyser, lang: str, text: str, 
     uz | O'zbeklarni himoya qilgan vazir xoin! | questioning_ingroup_loyalty
     ky | Аралаш никелер элибизге зыян. | threat_to_purity
     ru | Берите вилы! | call_to_violence
+    uz | Tojiklarga bir tomonga chipta — bepul, qaytib kelmasin! | call_to_expulsion
+    uz | Qirgʻizlarga bir tomonga chipta — 0 som, bizdan sovgʻa! | call_to_expulsion
+    uz | Uygʻurlarning uyiga tosh otinglar, qoʻrqib qolishsin. | call_to_violence
 """))
 def test_narrowed_cue_still_fires_in_its_hateful_sense(analyser: TextAnalyser, lang: str, text: str,
                                                         hallmark: str) -> None:
