@@ -135,12 +135,19 @@ HOSTILE = [
 ]
 
 
-#: Read wrong by the shipped model (``2026.12.07-f604d1f570``), whose n-gram companion was refitted on the grown corpus:
-#: the classifier is sure the other way, and the rules' evidence is not enough to move it (see docs/model-card.md,
-#: "The n-gram companion refitted on the grown corpus").
+#: Read wrong by the shipped model (see docs/model-card.md, "A split put right, an eleventh template round"): the
+#: classifier is sure the other way, and the rules' evidence is not enough to move it.
 KNOWN_WRONG = {
     "Stop saying sorry and kill the Uzbeks.":
         "the classifier reads 'stop saying …' as counter-speech (p 0.00); the call's boost leaves it at 0.39",
+    "Qirgʻizlar kelsa, biz tirik qolmaymiz.":
+        "the classifier is sure of an accusation in a mirror (p 1.00); the rules find no cue, so nothing lowers it (0.59)",
+    "Мы давно призывали выгнать узбеков, и теперь пора это сделать!":
+        "the classifier is sure it is harmless (p 0.00); the call the rules find leaves it at 0.41",
+    "Помогать таджикам — предательство!":
+        "the classifier is sure it is harmless (p 0.00); the loyalty cue the rules find leaves it at 0.41",
+    "Өзбектен үй сатып алган кыргызга уят!":
+        "the classifier is sure it is harmless (p 0.01); the loyalty cue the rules find leaves it at 0.42",
 }
 
 

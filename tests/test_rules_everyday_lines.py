@@ -52,14 +52,16 @@ HATEFUL = [line for line in LINES if line["incitement"]]
 #: without losing the hateful texts that name as many.
 #: The n-gram companion refitted on the grown corpus (with friendly lines that name three or more groups, model
 #: ``2026.12.07-f604d1f570``) brought the eleventh round's false alarms to 17 and the tenth round's misses to 38; the
-#: bounds follow (the eleventh's tightened to guard the gain).
+#: bounds follow (the eleventh's tightened to guard the gain). The transformer trained two more epochs on the corpus
+#: with the eleventh template round (model ``2026.12.07-2e0601fe22``) brought round 9's misses to 12, round 10's to 36
+#: and round 11's false alarms to 16; the bounds follow again.
 ROUNDS_READ_ONCE = {
     "everyday_lines_round6.jsonl": {"harmless": 250, "hateful": 60, "false_alarms": 5, "missed": 18},
     "everyday_lines_round7.jsonl": {"harmless": 170, "hateful": 70, "false_alarms": 4, "missed": 13},
     "everyday_lines_round8.jsonl": {"harmless": 170, "hateful": 70, "false_alarms": 9, "missed": 7},
-    "everyday_lines_round9.jsonl": {"harmless": 70, "hateful": 130, "false_alarms": 5, "missed": 18},
-    "everyday_lines_round10.jsonl": {"harmless": 50, "hateful": 150, "false_alarms": 2, "missed": 40},
-    "everyday_lines_round11.jsonl": {"harmless": 150, "hateful": 50, "false_alarms": 19, "missed": 3},
+    "everyday_lines_round9.jsonl": {"harmless": 70, "hateful": 130, "false_alarms": 5, "missed": 14},
+    "everyday_lines_round10.jsonl": {"harmless": 50, "hateful": 150, "false_alarms": 2, "missed": 38},
+    "everyday_lines_round11.jsonl": {"harmless": 150, "hateful": 50, "false_alarms": 17, "missed": 3},
 }
 ROUNDS = {name: read_lines(name) for name in ROUNDS_READ_ONCE}
 

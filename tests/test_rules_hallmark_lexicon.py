@@ -243,11 +243,11 @@ def test_the_same_words_in_a_harmless_line_are_no_cue(decided, text):
     assert not features.cues, (text, [(c.label, c.text) for c in features.cues])
 
 
-#: Harmless lines the shipped model (``2026.12.07-f604d1f570``) flags with no cue at all: its classifier is sure of them
-#: (see docs/model-card.md, "The n-gram companion refitted on the grown corpus").
+#: Harmless lines the shipped model flags with no cue at all: its classifier is sure of them (see docs/model-card.md,
+#: "The n-gram companion refitted on the grown corpus"; the transformer trained on since reads them wrong too).
 KNOWN_WRONG = {
     "A Kyrgyz scientist says the ape enclosure at the Bishkek zoo will reopen.":
-        "no cue; the classifier alone is sure enough of an animal word beside a group (0.51)",
+        "no cue; the classifier alone is sure enough of an animal word beside a group (0.61)",
     "Кыргызские пастухи, как и животные, страдают от жары.":
         "no cue; the classifier alone is sure enough of 'как и животные' beside a group (0.57)",
 }
