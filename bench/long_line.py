@@ -2,8 +2,9 @@
 
 Run: ``python -m bench.long_line [MB]`` (default 6). The test sentences of ``tests/fixtures/nlp/cases.jsonl``
 (every language) are repeated to ``MB`` megabytes of UTF-8 with no line break, once as they are and once with
-the sentence punctuation (. ! ? …) taken out, so that the whole text is one sentence. Each goes through the
-rules, the classifier, the decision and the passage review; prints the seconds of each and the peak memory.
+the sentence punctuation (. ! ? …) taken out, so that the whole text is one sentence, and once with a hashtag
+opening every sentence (a long thread of tagged posts). Each goes through the rules, the classifier, the decision
+and the passage review; prints the seconds of each and the peak memory.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from pathlib import Path
 CASES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "nlp" / "cases.jsonl"
 
 
-def long_line(megabytes: float, punctuation: bool = True) -> str:
-    """The test sentences repeated to ``megabytes`` MB of UTF-8 on one line (without . ! ? … unless ``punctuation``)."""
+def long_line(megabytes: float, punctuation: bool = True, hashtags: bool = False) -> str:
+    """The test sentences repeated to ``megabytes`` MB of UTF-8 on one line (without . ! ? … unless ``punctuation``;
+    with each sentence's first word a hashtag if ``hashtags``)."""
     cases = [json.loads(line)["text"] for line in CASES.read_text(encoding="utf-8").splitlines()
              if line.strip() and not line.startswith("#")]
+    if hashtags:
+        cases = [re.sub(r"(^|[.!?…] )(\w)", r"\1#\2", case) for case in cases]
     unit = " ".join(cases) + " "
     if not punctuation:
         unit = re.sub(r"[.!?…。]", "", unit)
@@ -41,8 +45,9 @@ def main(megabytes: float = 6.0) -> dict[str, float]:
 
     analyser = Analyser(Settings())
     figures: dict[str, float] = {"megabytes": megabytes}
-    for name, punctuation in (("punctuated", True), ("unpunctuated", False)):
-        text = long_line(megabytes, punctuation)
+    for name, punctuation, hashtags in (("punctuated", True, False), ("unpunctuated", False, False),
+                                        ("hashtagged", True, True)):
+        text = long_line(megabytes, punctuation, hashtags)
         started = time.perf_counter()
         features = analyser.features([text])
         figures[f"{name} rules_s"] = time.perf_counter() - started
