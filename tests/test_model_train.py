@@ -311,6 +311,12 @@ def test_refitting_the_companion_keeps_the_transformer_and_learns_the_new_rows(t
     assert after.version == refit["version"]
     assert after.lexical.weight == before.lexical.weight == LEXICAL_WEIGHT_PRETRAINED
     assert after.lexical.logits([text])[0] > before.lexical.logits([text])[0] + 1.0
+    # Trained on from a model tocsin made: the metrics name that version and how its transformer was trained.
+    onward = train(DataArguments(per_template=2), ModelArguments(base_model=str(second)),
+                   TrainingArguments(output_dir=str(tmp_path / "onward"), epochs=1, batch_size=16, max_length=48))
+    assert onward["trained_from"]["version"] == refit["version"]
+    assert onward["trained_from"]["transformer"]["history"] == trained["history"]
+    assert "trained_from" not in trained   # the base fixture is no folder of tocsin's
 
 
 def test_refitting_the_companion_of_a_folder_tocsin_did_not_make_names_the_fix(tmp_path, base_model):

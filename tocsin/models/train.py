@@ -506,6 +506,9 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
         "arguments": arguments_of(data, margs, targs),
     }
     folder = Path(margs.base_model) if margs.base_model and Path(margs.base_model).is_dir() else None
+    if folder is not None and (folder / METADATA_FILE).is_file():   # trained on from a model tocsin made
+        base_meta = json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
+        metrics["trained_from"] = {"version": base_meta["version"], "transformer": training_facts(folder)}
     return report_and_save(model, tokenizer, splits, lexical, metrics, Path(targs.output_dir), tokenizer_source=folder)
 
 
@@ -568,7 +571,7 @@ def training_facts(folder: Path) -> dict[str, Any]:
     if "transformer" in saved:
         return saved["transformer"]
     keys = ("version", "rows", "epochs_run", "stopped_by", "history", "train_seconds", "threads", "device",
-            "learning_rate", "arguments")
+            "learning_rate", "arguments", "trained_from")
     return {k: saved[k] for k in keys if k in saved}
 
 
