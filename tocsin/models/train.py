@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from tocsin.models.classifier import LABELS, prepare_text
-from tocsin.models.folder import EMBEDDED_DIR, METADATA_FILE
+from tocsin.models.folder import EMBEDDED_DIR, METADATA_FILE, read_metadata
 from tocsin.models.labelled_files import Row, TrainingError, labelled_row, read_labelled_files
 from tocsin.models.lexical import LEXICAL_C, LEXICAL_FILE, LexicalModel
 
@@ -506,8 +506,8 @@ def train(data: DataArguments, margs: ModelArguments, targs: TrainingArguments,
         "arguments": arguments_of(data, margs, targs),
     }
     folder = Path(margs.base_model) if margs.base_model and Path(margs.base_model).is_dir() else None
-    if folder is not None and (folder / METADATA_FILE).is_file():   # trained on from a model tocsin made
-        base_meta = json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
+    base_meta = read_metadata(folder) if folder is not None else {}
+    if base_meta:   # trained on from a model tocsin made
         metrics["trained_from"] = {"version": base_meta["version"], "transformer": training_facts(folder)}
     return report_and_save(model, tokenizer, splits, lexical, metrics, Path(targs.output_dir), tokenizer_source=folder)
 
@@ -545,7 +545,7 @@ def refit_companion(data: DataArguments, margs: ModelArguments, targs: TrainingA
         raise TrainingError(f"--refit-companion needs a model folder made by tocsin train, with its {METADATA_FILE}; "
                             f"{base} has none (to fine-tune another model, leave --refit-companion out)")
     started = time.perf_counter()
-    before = json.loads((base / METADATA_FILE).read_text(encoding="utf-8"))
+    before = read_metadata(base)
     old = LexicalModel.load(base)
     if margs.lexical_weight < 0:
         margs = dataclasses.replace(margs, lexical_weight=old.weight if old else LEXICAL_WEIGHT_SCRATCH)
