@@ -118,7 +118,6 @@ class Receiver:
         self.delay_s = delay_s
         self.requests: list[dict] = []
         self.accepted: list[dict] = []
-        self.round = 0
         self.lock = threading.Lock()
         receiver = self
 
@@ -131,7 +130,7 @@ class Receiver:
                 with receiver.lock:
                     status = receiver.statuses.pop(0) if receiver.statuses else 204
                     record = {"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body, "status": status,
-                              "round": receiver.round, "path": self.path}
+                              "path": self.path}
                     receiver.requests.append(record)
                     if status < 300:
                         receiver.accepted.append(record)
