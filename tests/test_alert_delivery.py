@@ -556,8 +556,9 @@ def test_kill_9_while_delivering_loses_nothing_and_duplicates_at_most_once_per_k
     script.write_text(DELIVERER, encoding="utf-8")
     rng = random.Random(2010)
     kills = 0
-    for round_no in range(1, 22):  # each run's url names its round: a request read after its sender died still counts
-        url = f"{hook.url}?round={round_no}"  # for the run that sent it
+    for round_no in range(1, 22):
+        # each run's url names its round: a request read after its sender was killed counts for the run that sent it
+        url = f"{hook.url}?round={round_no}"
         proc = subprocess.Popen([sys.executable, str(script), str(db_path), url, SECRET], stdout=subprocess.PIPE,
                                 env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
         assert proc.stdout.readline().strip() == b"ready"
