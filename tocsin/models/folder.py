@@ -11,6 +11,8 @@ from typing import Any
 
 EMBEDDED_DIR = Path(__file__).parent / "embedded"
 METADATA_FILE = "tocsin_model.json"
+#: How a model tocsin trained was trained (rows, epochs, arguments, the model it started from).
+METRICS_FILE = "metrics.json"
 #: A saved model holds one of these weight files (or its index, for weights split in shards).
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json", "pytorch_model.bin.index.json")
 #: ... and one of these tokenizer files.
@@ -36,10 +38,19 @@ def read_metadata(folder: Path) -> dict[str, Any]:
 
     :raises ModelLoadError: the file is there but is not a JSON object.
     """
-    path = Path(folder) / METADATA_FILE
-    if not path.is_file():
-        return {}
-    return _json_object(path)
+    return _json_object_or_empty(Path(folder) / METADATA_FILE)
+
+
+def read_metrics(folder: Path) -> dict[str, Any]:
+    """``metrics.json`` of a model folder tocsin trained, or {}.
+
+    :raises ModelLoadError: the file is there but is not a JSON object.
+    """
+    return _json_object_or_empty(Path(folder) / METRICS_FILE)
+
+
+def _json_object_or_empty(path: Path) -> dict[str, Any]:
+    return _json_object(path) if path.is_file() else {}
 
 
 def identify(path: str) -> ModelIdentity:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from tocsin.models.classifier import LABELS, prepare_text
-from tocsin.models.folder import EMBEDDED_DIR, METADATA_FILE, read_metadata
+from tocsin.models.folder import EMBEDDED_DIR, METADATA_FILE, METRICS_FILE, read_metadata, read_metrics
 from tocsin.models.labelled_files import Row, TrainingError, labelled_row, read_labelled_files
 from tocsin.models.lexical import LEXICAL_C, LEXICAL_FILE, LexicalModel
 
@@ -566,8 +566,7 @@ def refit_companion(data: DataArguments, margs: ModelArguments, targs: TrainingA
 def training_facts(folder: Path) -> dict[str, Any]:
     """How the transformer in ``folder`` was trained, from its ``metrics.json`` (kept when only its companion is
     refitted; carried over from an earlier refit as it is)."""
-    path = folder / "metrics.json"
-    saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    saved = read_metrics(folder)
     if "transformer" in saved:
         return saved["transformer"]
     keys = ("version", "rows", "epochs_run", "stopped_by", "history", "train_seconds", "threads", "device",
@@ -607,7 +606,7 @@ def save_model(model: Any, tokenizer: Any, out: Path, name: str, metrics: dict[s
             "weights_sha256_prefix": digest, "max_length": metrics.get("max_length")}
     (out / METADATA_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     metrics["version"] = version
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     logger.info("saved %s %s to %s", name, version, out)
     return version
 
